@@ -1,0 +1,25 @@
+//! Names of the world's participants as users and commands refer to them (`broker 2`,
+//! `controller`), as opposed to the world's internal node addresses.
+
+use crate::protocol::BrokerId;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A participant addressed by its Kafka identity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    /// The KRaft controller.
+    Controller,
+    /// The broker with this `node.id`.
+    Broker(BrokerId),
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Endpoint::Controller => f.write_str("controller"),
+            Endpoint::Broker(id) => write!(f, "broker {id}"),
+        }
+    }
+}

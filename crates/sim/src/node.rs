@@ -1,0 +1,131 @@
+//! What a node may do: read the time, draw randomness, send messages, set timers and report
+//! events, all through [`Ctx`]. Handlers only record intent; the world applies it afterwards,
+//! so every node can be driven alone in a unit test.
+
+use crate::broker::Broker;
+use crate::controller::Controller;
+use crate::event::EventKind;
+use crate::net::NodeId;
+use crate::protocol::{BrokerId, Message};
+use crate::rng::SimRng;
+use crate::time::{SimDuration, SimTime};
+use serde::{Deserialize, Serialize};
+
+/// A timer a node set for itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Timer {
+    /// A broker's next BrokerHeartbeat (`broker.heartbeat.interval.ms`).
+    BrokerHeartbeat,
+    /// A broker retries registration that got no answer.
+    BrokerRegistrationRetry,
+    /// The controller checks whether a broker's session (`broker.session.timeout.ms`) expired.
+    BrokerSessionExpiry {
+        /// The broker whose session may have expired.
+        broker: BrokerId,
+    },
+}
+
+/// Intent recorded by one handler call. The world owns one and reuses it, so handling an event
+/// allocates nothing once the vectors have grown.
+#[derive(Debug, Default, Clone)]
+pub struct Outbox {
+    pub(crate) sends: Vec<(NodeId, Message)>,
+    pub(crate) timers: Vec<(SimDuration, Timer)>,
+    pub(crate) events: Vec<EventKind>,
+}
+
+impl Outbox {
+    pub(crate) fn clear(&mut self) {
+        self.sends.clear();
+        self.timers.clear();
+        self.events.clear();
+    }
+}
+
+/// The handle a node's handler gets: the only way it touches time, randomness or the network.
+pub struct Ctx<'a> {
+    now: SimTime,
+    me: NodeId,
+    rng: &'a mut SimRng,
+    out: &'a mut Outbox,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context for one handler call.
+    pub fn new(now: SimTime, me: NodeId, rng: &'a mut SimRng, out: &'a mut Outbox) -> Self {
+        Ctx { now, me, rng, out }
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// The node being run.
+    pub fn me(&self) -> NodeId {
+        self.me
+    }
+
+    /// The nodes' random stream.
+    pub fn rng(&mut self) -> &mut SimRng {
+        self.rng
+    }
+
+    /// Sends `message` to `to` over the network.
+    pub fn send(&mut self, to: NodeId, message: Message) {
+        self.out.sends.push((to, message));
+    }
+
+    /// Fires `timer` on this node after `after`, unless the node crashes first.
+    pub fn set_timer(&mut self, after: SimDuration, timer: Timer) {
+        self.out.timers.push((after, timer));
+    }
+
+    /// Reports something worth showing in the event log.
+    pub fn emit(&mut self, event: EventKind) {
+        self.out.events.push(event);
+    }
+}
+
+/// Every kind of node in the world.
+#[derive(Clone, Debug)]
+pub enum Node {
+    /// The KRaft controller.
+    Controller(Controller),
+    /// A broker.
+    Broker(Broker),
+}
+
+impl Node {
+    /// Called when the node's process starts, and again after each restart.
+    pub fn on_start(&mut self, ctx: &mut Ctx<'_>) {
+        match self {
+            Node::Controller(controller) => controller.on_start(ctx),
+            Node::Broker(broker) => broker.on_start(ctx),
+        }
+    }
+
+    /// Handles a message that arrived from `from`.
+    pub fn on_message(&mut self, ctx: &mut Ctx<'_>, from: NodeId, message: Message) {
+        match self {
+            Node::Controller(controller) => controller.on_message(ctx, from, message),
+            Node::Broker(broker) => broker.on_message(ctx, from, message),
+        }
+    }
+
+    /// Handles one of its own timers.
+    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
+        match self {
+            Node::Controller(controller) => controller.on_timer(ctx, timer),
+            Node::Broker(broker) => broker.on_timer(ctx, timer),
+        }
+    }
+
+    /// The process died: forget everything a real process would keep only in memory.
+    pub fn on_crash(&mut self) {
+        match self {
+            Node::Controller(controller) => controller.on_crash(),
+            Node::Broker(broker) => broker.on_crash(),
+        }
+    }
+}

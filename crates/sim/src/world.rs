@@ -1,0 +1,440 @@
+//! The world: owns every node, the network, the clock, the event queue and the random streams,
+//! applies commands, and runs the simulation forward. Each step pops the earliest entry, hands
+//! it to one node, then routes what that node sent and schedules the timers it set.
+
+use crate::broker::{Broker, BrokerConfig};
+use crate::command::{Command, CommandError};
+use crate::controller::{Controller, ControllerConfig};
+use crate::endpoint::Endpoint;
+use crate::event::{Event, EventKind};
+use crate::net::{DropReason, LinkConfig, Network, NodeId, Verdict};
+use crate::node::{Ctx, Node, Outbox, Timer};
+use crate::protocol::{BrokerId, Message};
+use crate::queue::EventQueue;
+use crate::rng::SimRng;
+use crate::time::{SimDuration, SimTime};
+use crate::trace::Trace;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The shape of a new cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterConfig {
+    /// How many brokers, numbered from 1.
+    pub brokers: u32,
+    /// How every link behaves until changed.
+    pub link: LinkConfig,
+    /// Broker configs shared by all brokers.
+    pub broker: BrokerConfig,
+    /// Controller configs.
+    pub controller: ControllerConfig,
+}
+
+impl Default for ClusterConfig {
+    /// Three brokers, the smallest cluster that can keep RF=3 with min.insync.replicas=2.
+    fn default() -> Self {
+        ClusterConfig {
+            brokers: 3,
+            link: LinkConfig::default(),
+            broker: BrokerConfig::default(),
+            controller: ControllerConfig::default(),
+        }
+    }
+}
+
+/// What sits in the event queue.
+#[derive(Clone, Debug)]
+enum Pending {
+    /// A message arriving at `to`.
+    Deliver {
+        from: NodeId,
+        to: NodeId,
+        sent_at: SimTime,
+        message: Message,
+    },
+    /// A node's timer, valid only for the incarnation that set it.
+    Timer {
+        node: NodeId,
+        incarnation: u32,
+        timer: Timer,
+    },
+}
+
+/// A node and whether its process is running.
+#[derive(Clone, Debug)]
+struct Slot {
+    node: Node,
+    up: bool,
+    /// Bumped at every crash, so the timers of a dead process never fire in the new one.
+    incarnation: u32,
+}
+
+/// Counters for benchmarks and views.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Queue entries processed (deliveries and timers).
+    pub steps: u64,
+    /// Messages handed to the network.
+    pub messages_sent: u64,
+    /// Messages the network or a down receiver lost.
+    pub messages_dropped: u64,
+}
+
+/// A message on the wire, for the network view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct InFlight {
+    /// Sender.
+    pub from: Endpoint,
+    /// Receiver.
+    pub to: Endpoint,
+    /// When it left.
+    pub sent_at: SimTime,
+    /// When it arrives.
+    pub arrives_at: SimTime,
+    /// The Kafka API it belongs to.
+    pub api: &'static str,
+    /// Whether it is a response.
+    pub is_response: bool,
+}
+
+/// The whole simulated world. `Clone` is a full checkpoint.
+#[derive(Clone, Debug)]
+pub struct World {
+    seed: u64,
+    now: SimTime,
+    queue: EventQueue<Pending>,
+    network: Network,
+    network_rng: SimRng,
+    node_rng: SimRng,
+    slots: Vec<Slot>,
+    controller: NodeId,
+    brokers: BTreeMap<BrokerId, NodeId>,
+    events: Vec<Event>,
+    commands: Vec<(SimTime, Command)>,
+    trace: Trace,
+    stats: Stats,
+    outbox: Outbox,
+}
+
+impl World {
+    /// A cluster of `config.brokers` brokers and a controller, all starting at time zero.
+    pub fn new(config: &ClusterConfig, seed: u64) -> Self {
+        let controller = NodeId(0);
+        let mut world = World {
+            seed,
+            now: SimTime::ZERO,
+            queue: EventQueue::default(),
+            network: Network::new(config.link),
+            network_rng: SimRng::stream(seed, "network"),
+            node_rng: SimRng::stream(seed, "nodes"),
+            slots: Vec::new(),
+            controller,
+            brokers: BTreeMap::new(),
+            events: Vec::new(),
+            commands: Vec::new(),
+            trace: Trace::default(),
+            stats: Stats::default(),
+            outbox: Outbox::default(),
+        };
+        world.add_node(Node::Controller(Controller::new(config.controller)));
+        for broker_id in 1..=config.brokers {
+            let node = world.add_node(Node::Broker(Broker::new(
+                broker_id,
+                controller,
+                config.broker,
+            )));
+            world.brokers.insert(broker_id, node);
+        }
+        for index in 0..world.slots.len() {
+            world.start(NodeId(index as u32));
+        }
+        world
+    }
+
+    fn add_node(&mut self, node: Node) -> NodeId {
+        let id = NodeId(self.slots.len() as u32);
+        self.slots.push(Slot {
+            node,
+            up: false,
+            incarnation: 0,
+        });
+        id
+    }
+
+    /// The seed this world was built from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    /// Every event so far, oldest first.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The commands applied so far, with the time each was applied.
+    pub fn commands(&self) -> &[(SimTime, Command)] {
+        &self.commands
+    }
+
+    /// The trace of everything processed.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// Starts recording a rendered line per processed entry.
+    pub fn record_trace_lines(&mut self) {
+        self.trace.record_lines();
+    }
+
+    /// Counters since the start.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// When the next entry fires, if anything is scheduled.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+
+    /// Processes the earliest entry. Returns false when nothing is scheduled.
+    pub fn step(&mut self) -> bool {
+        let Some(entry) = self.queue.pop() else {
+            return false;
+        };
+        self.now = entry.at;
+        self.stats.steps += 1;
+        match entry.event {
+            Pending::Deliver {
+                from,
+                to,
+                sent_at: _,
+                message,
+            } => {
+                self.trace.add(entry.seq, entry.at, to, &message, || {
+                    format!("recv {from} {message:?}")
+                });
+                if self.slots[to.0 as usize].up {
+                    self.run_node(to, |node, ctx| node.on_message(ctx, from, message));
+                } else {
+                    self.stats.messages_dropped += 1;
+                }
+            }
+            Pending::Timer {
+                node,
+                incarnation,
+                timer,
+            } => {
+                let slot = &self.slots[node.0 as usize];
+                if slot.up && slot.incarnation == incarnation {
+                    self.trace.add(entry.seq, entry.at, node, &timer, || {
+                        format!("timer {timer:?}")
+                    });
+                    self.run_node(node, |n, ctx| n.on_timer(ctx, timer));
+                }
+            }
+        }
+        true
+    }
+
+    /// Processes every entry due at or before `until`, then sets the clock to `until`.
+    pub fn run_until(&mut self, until: SimTime) {
+        while self.queue.peek_time().is_some_and(|at| at <= until) {
+            self.step();
+        }
+        self.now = self.now.max(until);
+    }
+
+    /// Runs for `span` of virtual time.
+    pub fn run_for(&mut self, span: SimDuration) {
+        self.run_until(self.now + span);
+    }
+
+    /// Applies a command now. On error nothing changes and nothing is logged.
+    pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
+        match &command {
+            Command::CrashBroker { broker, kind } => {
+                let node = self.broker_node(*broker)?;
+                if !self.slots[node.0 as usize].up {
+                    return Err(CommandError::AlreadyDown(*broker));
+                }
+                let slot = &mut self.slots[node.0 as usize];
+                slot.up = false;
+                slot.incarnation += 1;
+                slot.node.on_crash();
+                self.push_event(EventKind::BrokerCrashed {
+                    broker: *broker,
+                    kind: *kind,
+                });
+            }
+            Command::RestartBroker { broker } => {
+                let node = self.broker_node(*broker)?;
+                if self.slots[node.0 as usize].up {
+                    return Err(CommandError::AlreadyUp(*broker));
+                }
+                self.push_event(EventKind::BrokerRestarted { broker: *broker });
+                self.start(node);
+            }
+            Command::CutLink { a, b } | Command::HealLink { a, b } => {
+                let cut = matches!(command, Command::CutLink { .. });
+                let (node_a, node_b) = (self.node_of(*a)?, self.node_of(*b)?);
+                if node_a == node_b {
+                    return Err(CommandError::SameEndpoint(*a));
+                }
+                self.network.set_cut(node_a, node_b, cut);
+                self.push_event(if cut {
+                    EventKind::LinkCut { a: *a, b: *b }
+                } else {
+                    EventKind::LinkHealed { a: *a, b: *b }
+                });
+            }
+            Command::HealNetwork => {
+                self.network.heal_all();
+                self.push_event(EventKind::NetworkHealed);
+            }
+        }
+        self.commands.push((self.now, command));
+        Ok(())
+    }
+
+    fn broker_node(&self, broker: BrokerId) -> Result<NodeId, CommandError> {
+        self.node_of(Endpoint::Broker(broker))
+    }
+
+    /// The node behind an endpoint name.
+    pub fn node_of(&self, endpoint: Endpoint) -> Result<NodeId, CommandError> {
+        match endpoint {
+            Endpoint::Controller => Ok(self.controller),
+            Endpoint::Broker(id) => self
+                .brokers
+                .get(&id)
+                .copied()
+                .ok_or(CommandError::UnknownEndpoint(endpoint)),
+        }
+    }
+
+    /// The endpoint name of a node.
+    pub fn endpoint_of(&self, node: NodeId) -> Endpoint {
+        match &self.slots[node.0 as usize].node {
+            Node::Controller(_) => Endpoint::Controller,
+            Node::Broker(broker) => Endpoint::Broker(broker.id()),
+        }
+    }
+
+    fn start(&mut self, node: NodeId) {
+        self.slots[node.0 as usize].up = true;
+        self.run_node(node, |n, ctx| n.on_start(ctx));
+    }
+
+    /// Runs one handler, then turns its recorded intent into queue entries and events.
+    fn run_node(&mut self, id: NodeId, handle: impl FnOnce(&mut Node, &mut Ctx<'_>)) {
+        let mut outbox = std::mem::take(&mut self.outbox);
+        outbox.clear();
+        let slot = &mut self.slots[id.0 as usize];
+        let incarnation = slot.incarnation;
+        {
+            let mut ctx = Ctx::new(self.now, id, &mut self.node_rng, &mut outbox);
+            handle(&mut slot.node, &mut ctx);
+        }
+        for (to, message) in outbox.sends.drain(..) {
+            self.send(id, to, message);
+        }
+        for (after, timer) in outbox.timers.drain(..) {
+            let pending = Pending::Timer {
+                node: id,
+                incarnation,
+                timer,
+            };
+            self.queue.push(self.now + after, pending);
+        }
+        for kind in outbox.events.drain(..) {
+            self.push_event(kind);
+        }
+        self.outbox = outbox;
+    }
+
+    fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
+        self.stats.messages_sent += 1;
+        match self
+            .network
+            .route(from, to, self.now, &mut self.network_rng)
+        {
+            Verdict::Deliver(at) => {
+                let pending = Pending::Deliver {
+                    from,
+                    to,
+                    sent_at: self.now,
+                    message,
+                };
+                self.queue.push(at, pending);
+            }
+            Verdict::Drop(reason) => {
+                debug_assert_ne!(reason, DropReason::NodeDown);
+                self.stats.messages_dropped += 1;
+            }
+        }
+    }
+
+    fn push_event(&mut self, kind: EventKind) {
+        self.events.push(Event { at: self.now, kind });
+    }
+
+    /// Messages on the wire now, oldest first.
+    pub fn in_flight(&self) -> Vec<InFlight> {
+        let mut entries: Vec<_> = self
+            .queue
+            .iter()
+            .filter_map(|entry| match &entry.event {
+                Pending::Deliver {
+                    from,
+                    to,
+                    sent_at,
+                    message,
+                } => Some((
+                    entry.seq,
+                    InFlight {
+                        from: self.endpoint_of(*from),
+                        to: self.endpoint_of(*to),
+                        sent_at: *sent_at,
+                        arrives_at: entry.at,
+                        api: message.api_name(),
+                        is_response: message.is_response(),
+                    },
+                )),
+                Pending::Timer { .. } => None,
+            })
+            .collect();
+        entries.sort_by_key(|(seq, _)| *seq);
+        entries.into_iter().map(|(_, flight)| flight).collect()
+    }
+
+    /// The cut links, each pair once, by endpoint name.
+    pub fn cut_links(&self) -> Vec<(Endpoint, Endpoint)> {
+        self.network
+            .cut_links()
+            .filter(|(from, to)| from < to)
+            .map(|(from, to)| (self.endpoint_of(from), self.endpoint_of(to)))
+            .collect()
+    }
+
+    pub(crate) fn controller(&self) -> &Controller {
+        match &self.slots[self.controller.0 as usize].node {
+            Node::Controller(controller) => controller,
+            Node::Broker(_) => unreachable!("node 0 is always the controller"),
+        }
+    }
+
+    pub(crate) fn broker_slots(&self) -> impl Iterator<Item = (&Broker, bool)> + '_ {
+        self.brokers.values().filter_map(|node| {
+            let slot = &self.slots[node.0 as usize];
+            match &slot.node {
+                Node::Broker(broker) => Some((broker, slot.up)),
+                Node::Controller(_) => None,
+            }
+        })
+    }
+}

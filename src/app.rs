@@ -1,0 +1,88 @@
+//! The page: time controls, the cluster and the event log around one running world.
+
+use crate::components::cluster_view::ClusterView;
+use crate::components::event_log::EventLog;
+use crate::components::timeline::{SPEEDS, Timeline};
+use crate::sim_handle::SimHandle;
+use crate::url::page_seed;
+use gloo_timers::callback::Interval;
+use kafka_sim::{Command, SimDuration};
+use yew::prelude::*;
+
+/// Real milliseconds between two animation ticks.
+const TICK_MS: u32 = 50;
+/// How many events the log shows.
+const EVENTS_SHOWN: usize = 50;
+
+/// The whole playground page.
+#[function_component(App)]
+pub fn app() -> Html {
+    let sim = use_memo((), |_| SimHandle::new(page_seed()));
+    let playing = use_state(|| false);
+    let speed_index = use_state(|| 1_usize);
+    let error = use_state(|| None::<String>);
+    let redraw = use_force_update();
+
+    {
+        let sim = sim.clone();
+        let redraw = redraw.clone();
+        use_effect_with((*playing, *speed_index), move |&(playing, speed_index)| {
+            let per_real_ms = SPEEDS[speed_index].1;
+            let ticker = playing.then(|| {
+                Interval::new(TICK_MS, move || {
+                    sim.advance(SimDuration::from_micros(u64::from(TICK_MS) * per_real_ms));
+                    redraw.force_update();
+                })
+            });
+            move || drop(ticker)
+        });
+    }
+
+    let on_toggle = {
+        let playing = playing.clone();
+        Callback::from(move |()| playing.set(!*playing))
+    };
+    let on_step = {
+        let (sim, redraw) = (sim.clone(), redraw.clone());
+        Callback::from(move |()| {
+            sim.step();
+            redraw.force_update();
+        })
+    };
+    let on_speed = {
+        let speed_index = speed_index.clone();
+        Callback::from(move |index: usize| speed_index.set(index.min(SPEEDS.len() - 1)))
+    };
+    let on_command = {
+        let (sim, error) = (sim.clone(), error.clone());
+        Callback::from(move |command: Command| {
+            error.set(sim.apply(command).err().map(|e| e.to_string()));
+            redraw.force_update();
+        })
+    };
+
+    let view = sim.view();
+    html! {
+        <main class="playground">
+            <header class="top">
+                <h1>{ "Kafka Playground" }</h1>
+                <Timeline now={view.now} playing={*playing} speed_index={*speed_index}
+                    {on_toggle} {on_step} {on_speed} />
+                <span class="seed" title="Open ?seed=N to reproduce this run">
+                    { format!("seed {}", view.seed) }
+                </span>
+            </header>
+            if let Some(message) = &*error {
+                <p class="error" role="alert" data-testid="command-error">{ message }</p>
+            }
+            <div class="panes">
+                <ClusterView view={view.clone()} {on_command} />
+                <EventLog events={sim.recent_events(EVENTS_SHOWN)} />
+            </div>
+            <footer class="note">
+                { "Simplified so far: a single KRaft controller (no quorum); topics, replication and clients are coming. \
+                   Time is virtual: 1× plays one simulated second per real second." }
+            </footer>
+        </main>
+    }
+}

@@ -1,0 +1,75 @@
+//! One broker: its health as the process and the controller see it, and the faults a user can
+//! inject into it.
+
+use kafka_sim::{BrokerView, Command, CrashKind, Endpoint};
+use yew::prelude::*;
+
+/// Properties of [`BrokerCard`].
+#[derive(Properties, PartialEq)]
+pub struct BrokerCardProps {
+    /// The broker to draw.
+    pub broker: BrokerView,
+    /// Whether its link to the controller is cut.
+    pub cut_from_controller: bool,
+    /// Messages on the wire between it and the controller.
+    pub in_flight: usize,
+    /// Sends a fault or repair to the core.
+    pub on_command: Callback<Command>,
+}
+
+/// A broker card with its fault buttons.
+#[function_component(BrokerCard)]
+pub fn broker_card(props: &BrokerCardProps) -> Html {
+    let broker = &props.broker;
+    let id = broker.id;
+    let send = |command: Command| {
+        props
+            .on_command
+            .reform(move |_: MouseEvent| command.clone())
+    };
+    let link_command = if props.cut_from_controller {
+        Command::HealLink {
+            a: Endpoint::Broker(id),
+            b: Endpoint::Controller,
+        }
+    } else {
+        Command::CutLink {
+            a: Endpoint::Broker(id),
+            b: Endpoint::Controller,
+        }
+    };
+    let epoch = broker
+        .broker_epoch
+        .map_or("–".to_owned(), |e| e.to_string());
+    html! {
+        <article class={classes!("broker", broker.status())} data-testid="broker"
+            data-broker-id={id.to_string()} aria-label={format!("Broker {id}: {}", broker.status())}>
+            <div class={classes!("link", props.cut_from_controller.then_some("cut"))}
+                title="Link to the controller">
+                { if props.cut_from_controller { "✂ link cut".to_owned() }
+                  else { format!("{} in flight", props.in_flight) } }
+            </div>
+            <header>
+                <h3>{ format!("Broker {id}") }</h3>
+                <span class="badge" data-testid="broker-status">{ broker.status() }</span>
+            </header>
+            <dl>
+                <dt>{ "state" }</dt><dd>{ broker.state.kafka_name() }</dd>
+                <dt>{ "broker epoch" }</dt><dd>{ epoch }</dd>
+            </dl>
+            <div class="actions">
+                if broker.up {
+                    <button onclick={send(Command::CrashBroker { broker: id, kind: CrashKind::Process })}
+                        title="kill -9: the process dies, its log survives">{ "Crash" }</button>
+                    <button onclick={send(Command::CrashBroker { broker: id, kind: CrashKind::PowerLoss })}
+                        title="Power loss: the unflushed tail of the log is lost too">{ "Power off" }</button>
+                } else {
+                    <button onclick={send(Command::RestartBroker { broker: id })}>{ "Restart" }</button>
+                }
+                <button onclick={send(link_command)}>
+                    { if props.cut_from_controller { "Heal link" } else { "Cut link" } }
+                </button>
+            </div>
+        </article>
+    }
+}

@@ -1,0 +1,6 @@
+//! UI components, one per file, each rendering part of a `WorldView`.
+
+pub mod broker_card;
+pub mod cluster_view;
+pub mod event_log;
+pub mod timeline;

@@ -1,0 +1,7 @@
+//! The Kafka Playground web app. It holds no Kafka logic: it sends commands to the simulation
+//! core (`kafka-sim`) and renders the core's snapshots and events.
+
+pub mod app;
+pub mod components;
+pub mod sim_handle;
+pub mod url;

@@ -1,0 +1,67 @@
+// End to end: the built page boots a three-broker cluster, time runs when Play is pressed, and
+// a crashed broker is fenced by the controller after broker.session.timeout.ms.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { serveDist, launch, PlaygroundPage } from './harness.mjs';
+
+let served;
+let browser;
+
+before(async () => {
+  served = await serveDist();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  served?.server.close();
+});
+
+async function openPlayground(seed) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const playground = new PlaygroundPage(page);
+  await playground.open(served.url, seed);
+  return playground;
+}
+
+test('three brokers appear and the clock advances after Play', async () => {
+  const playground = await openPlayground(7);
+  assert.equal(await playground.brokers().count(), 3);
+  assert.equal(await playground.clock(), 't = 0.000 s');
+  await playground.play();
+  await playground.page.waitForFunction(
+    () => document.querySelector('[data-testid=clock]').textContent !== 't = 0.000 s',
+  );
+  await playground.page.waitForTimeout(400);
+  assert.ok((await playground.seconds()) > 0.1, 'virtual time moves in real time at 1×');
+  for (const id of [1, 2, 3]) {
+    assert.equal(await playground.brokerStatus(id), 'online');
+  }
+  const events = await playground.events();
+  assert.ok(events.some((e) => e.includes('broker 1 registered with the controller')), events.join('\n'));
+  console.log('screenshot:', await playground.screenshot('cluster-running'));
+  assert.deepEqual(playground.errors, []);
+});
+
+test('a crashed broker is fenced once its session times out', async () => {
+  const playground = await openPlayground(11);
+  await playground.setSpeed('10×');
+  await playground.play();
+  await playground.page.waitForFunction(
+    () => document.querySelectorAll('[data-testid=broker] .badge').length === 3 &&
+      [...document.querySelectorAll('[data-testid=broker] .badge')].every((b) => b.textContent === 'online'),
+  );
+  await playground.broker(2).getByRole('button', { name: 'Crash' }).click();
+  assert.equal(await playground.brokerStatus(2), 'crashed');
+  // 9 s of virtual time is under a second of real time at 10×.
+  await playground.page.waitForFunction(
+    () => [...document.querySelectorAll('[data-testid=event]')].some((e) =>
+      e.textContent.includes('broker 2 fenced by the controller')),
+    null,
+    { timeout: 10_000 },
+  );
+  const events = await playground.events();
+  assert.ok(events.some((e) => /broker 2 fenced by the controller: no heartbeat for \d+/.test(e)));
+  console.log('screenshot:', await playground.screenshot('broker-2-fenced'));
+  assert.deepEqual(playground.errors, []);
+});

@@ -1,0 +1,109 @@
+// The page object and the plumbing every spec shares: a static server for the release build in
+// dist/ (on 127.0.0.1, a free port) and Debian's chromium driven by playwright-core.
+import { createServer } from 'node:http';
+import { readFile, mkdir } from 'node:fs/promises';
+import { extname, join, normalize, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dist = join(here, '..', '..', 'dist');
+export const screenshots = join(here, 'screenshots');
+
+const types = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+export async function serveDist() {
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    const file = normalize(join(dist, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(dist)) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}` };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** What a person sees and clicks on the playground page. */
+export class PlaygroundPage {
+  constructor(page) {
+    this.page = page;
+  }
+
+  async open(baseUrl, seed) {
+    const errors = [];
+    this.page.on('pageerror', (error) => errors.push(error));
+    this.errors = errors;
+    await this.page.goto(`${baseUrl}/?seed=${seed}`);
+    await this.page.getByTestId('clock').waitFor();
+  }
+
+  clock() {
+    return this.page.getByTestId('clock').textContent();
+  }
+
+  /** The clock as seconds of virtual time. */
+  async seconds() {
+    return Number((await this.clock()).match(/t = ([\d.]+) s/)[1]);
+  }
+
+  brokers() {
+    return this.page.getByTestId('broker');
+  }
+
+  broker(id) {
+    return this.page.locator(`[data-broker-id="${id}"]`);
+  }
+
+  brokerStatus(id) {
+    return this.broker(id).getByTestId('broker-status').textContent();
+  }
+
+  async play() {
+    await this.page.getByTestId('play').click();
+  }
+
+  async setSpeed(label) {
+    await this.page.getByTestId('speed').selectOption({ label });
+  }
+
+  events() {
+    return this.page.getByTestId('event').allTextContents();
+  }
+
+  async screenshot(name) {
+    await mkdir(screenshots, { recursive: true });
+    const path = join(screenshots, `${name}.png`);
+    await this.page.screenshot({ path, fullPage: true });
+    return path;
+  }
+}
