@@ -44,7 +44,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
         <div class="timeline" role="group" aria-label="Time controls">
             <button data-testid="play" class="primary" onclick={toggle}
                 aria-pressed={props.playing.to_string()}>
-                { if props.playing { "⏸ Pause" } else { "▶ Play" } }
+                { if props.playing { "Pause" } else { "Play" } }
             </button>
             <button data-testid="step" onclick={step} disabled={props.playing}
                 title="Process the next event only">{ "Step" }</button>
