@@ -1,16 +1,41 @@
 //! Commands: the only way anything outside the simulation changes it. A run is a pure function
 //! of the seed and the timed command log, which is what replay and rewind rely on.
 
+use crate::client::Request;
+use crate::controller::{CreateTopic, ElectionKind};
 use crate::endpoint::Endpoint;
+use crate::error::{ErrorCode, KafkaError};
 use crate::event::CrashKind;
-use crate::protocol::BrokerId;
+use crate::protocol::{BrokerId, TopicPartition};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-/// A change requested from outside: a fault, a repair, and later topics and clients.
+/// A change requested from outside: topics, clients, faults and repairs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case")]
+#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Command {
+    /// CreateTopics, as `kafka-topics.sh --create`.
+    CreateTopic(CreateTopic),
+    /// DeleteTopics.
+    DeleteTopic {
+        /// The topic.
+        name: String,
+    },
+    /// CreatePartitions: grow a topic to `total` partitions.
+    CreatePartitions {
+        /// The topic.
+        topic: String,
+        /// The new partition count.
+        total: i32,
+    },
+    /// ElectLeaders, as `kafka-leader-election.sh`: every partition when none are listed.
+    ElectLeaders {
+        /// Preferred or unclean.
+        election: ElectionKind,
+        /// The partitions, or all.
+        #[serde(default)]
+        partitions: Option<Vec<TopicPartition>>,
+    },
     /// Kill a broker's process, or cut its power.
     CrashBroker {
         /// The broker to bring down.
@@ -19,9 +44,14 @@ pub enum Command {
         #[serde(default)]
         kind: CrashKind,
     },
-    /// Start a crashed broker again.
+    /// Start a stopped broker again.
     RestartBroker {
         /// The broker to start.
+        broker: BrokerId,
+    },
+    /// Controlled shutdown: leadership moves away first, then the broker stops.
+    ShutdownBroker {
+        /// The broker to stop.
         broker: BrokerId,
     },
     /// Cut both directions between two endpoints (a network partition).
@@ -40,6 +70,51 @@ pub enum Command {
     },
     /// Heal every link.
     HealNetwork,
+    /// Set latency, jitter and loss on both directions between two endpoints.
+    SetLink {
+        /// One side.
+        a: Endpoint,
+        /// The other side.
+        b: Endpoint,
+        /// One-way latency in milliseconds.
+        latency_ms: u64,
+        /// Extra random delay, up to this, in milliseconds.
+        #[serde(default)]
+        jitter_ms: u64,
+        /// Loss probability in parts per million.
+        #[serde(default)]
+        drop_per_million: u32,
+    },
+    /// A slow follower: the broker waits this long before each replica fetch (0 restores it).
+    SlowFollower {
+        /// The broker.
+        broker: BrokerId,
+        /// Extra wait before each fetch, in milliseconds.
+        delay_ms: u64,
+    },
+    /// Scripted errors: the next requests of `api` ("Produce" or "Fetch") to `broker` fail with
+    /// these errors, in order, as librdkafka's mock cluster can.
+    PushErrors {
+        /// The broker.
+        broker: BrokerId,
+        /// The API.
+        api: String,
+        /// The errors.
+        errors: Vec<ErrorCode>,
+    },
+    /// Add a client (it bootstraps from every broker).
+    AddClient {
+        /// Its name, unique.
+        name: String,
+    },
+    /// A client produces one record or fetches.
+    Client {
+        /// The client's name.
+        client: String,
+        /// What it does.
+        #[serde(flatten)]
+        request: Request,
+    },
 }
 
 /// A command the world cannot apply. Nothing changes when one is returned.
@@ -57,4 +132,16 @@ pub enum CommandError {
     /// A link needs two different ends.
     #[error("a link needs two different endpoints, got {0} twice")]
     SameEndpoint(Endpoint),
+    /// No client of that name.
+    #[error("no client named {0}")]
+    UnknownClient(String),
+    /// A client of that name exists.
+    #[error("a client named {0} already exists")]
+    ClientExists(String),
+    /// An API the scripted errors do not cover.
+    #[error("scripted errors cover the Produce and Fetch APIs, not {0}")]
+    UnsupportedApi(String),
+    /// Kafka refused the request, with its error and message.
+    #[error("{0}")]
+    Kafka(#[from] KafkaError),
 }

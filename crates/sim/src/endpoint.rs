@@ -6,13 +6,15 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A participant addressed by its Kafka identity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Endpoint {
     /// The KRaft controller.
     Controller,
     /// The broker with this `node.id`.
     Broker(BrokerId),
+    /// A client, by name.
+    Client(String),
 }
 
 impl fmt::Display for Endpoint {
@@ -20,6 +22,7 @@ impl fmt::Display for Endpoint {
         match self {
             Endpoint::Controller => f.write_str("controller"),
             Endpoint::Broker(id) => write!(f, "broker {id}"),
+            Endpoint::Client(name) => write!(f, "client {name}"),
         }
     }
 }

@@ -94,8 +94,10 @@ error_codes! {
     InvalidRecord = 87, "INVALID_RECORD", false;
     UnstableOffsetCommit = 88, "UNSTABLE_OFFSET_COMMIT", true;
     ProducerFenced = 90, "PRODUCER_FENCED", false;
+    InvalidUpdateVersion = 95, "INVALID_UPDATE_VERSION", false;
     BrokerIdNotRegistered = 102, "BROKER_ID_NOT_REGISTERED", false;
     TransactionalIdNotFound = 105, "TRANSACTIONAL_ID_NOT_FOUND", false;
+    IneligibleReplica = 107, "INELIGIBLE_REPLICA", false;
     TransactionAbortable = 120, "TRANSACTION_ABORTABLE", false;
 }
 
@@ -126,5 +128,26 @@ mod tests {
         assert!(!ErrorCode::ProducerFenced.is_retriable());
         assert_eq!(ErrorCode::NotEnoughReplicasAfterAppend.code(), 20);
         assert_eq!(ErrorCode::ProducerFenced.to_string(), "PRODUCER_FENCED");
+    }
+}
+
+/// A protocol error with Kafka's message, as an admin client would print it:
+/// `INVALID_REPLICATION_FACTOR: Unable to replicate the partition 4 time(s): ...`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct KafkaError {
+    /// The error code.
+    pub code: ErrorCode,
+    /// Kafka's message text.
+    pub message: String,
+}
+
+impl KafkaError {
+    /// An error with a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        KafkaError {
+            code,
+            message: message.into(),
+        }
     }
 }

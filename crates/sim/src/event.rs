@@ -2,7 +2,7 @@
 //! say why something happened and not only that it did.
 
 use crate::endpoint::Endpoint;
-use crate::protocol::BrokerId;
+use crate::protocol::{BrokerId, TopicPartition};
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -18,8 +18,8 @@ pub enum CrashKind {
     PowerLoss,
 }
 
-/// One thing that happened, at a moment of virtual time.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One thing that happened, at a moment of virtual time. Output only: events are derived.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Event {
     /// When it happened.
     pub at: SimTime,
@@ -28,7 +28,7 @@ pub struct Event {
 }
 
 /// What happened.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[allow(missing_docs)] // Fields are named for what they are; the Display text explains them.
 pub enum EventKind {
     /// The controller accepted a broker's registration.
@@ -51,6 +51,57 @@ pub enum EventKind {
     LinkHealed { a: Endpoint, b: Endpoint },
     /// Every link is back to normal.
     NetworkHealed,
+    /// The controller elected a new leader, or none could be elected.
+    LeaderChanged {
+        tp: TopicPartition,
+        from: Option<BrokerId>,
+        to: Option<BrokerId>,
+        leader_epoch: u32,
+        unclean: bool,
+        why: &'static str,
+    },
+    /// The ISR of a partition changed.
+    IsrChanged {
+        tp: TopicPartition,
+        from: Vec<BrokerId>,
+        to: Vec<BrokerId>,
+        why: &'static str,
+    },
+    /// A follower removed records the new leader does not have.
+    FollowerTruncated {
+        broker: BrokerId,
+        tp: TopicPartition,
+        from: u64,
+        to: u64,
+        removed: usize,
+    },
+    /// A power loss destroyed records that had not reached disk.
+    UnflushedRecordsLost {
+        broker: BrokerId,
+        tp: TopicPartition,
+        count: usize,
+    },
+    /// A broker asked for controlled shutdown.
+    ControlledShutdownStarted { broker: BrokerId },
+    /// A broker finished controlled shutdown and stopped.
+    BrokerShutDown { broker: BrokerId },
+    /// A topic was created.
+    TopicCreated {
+        topic: String,
+        partitions: u32,
+        replication_factor: u32,
+    },
+    /// A topic was deleted.
+    TopicDeleted { topic: String },
+}
+
+fn ids(brokers: &[BrokerId]) -> String {
+    let list: Vec<String> = brokers.iter().map(ToString::to_string).collect();
+    format!("[{}]", list.join(","))
+}
+
+fn leader(broker: &Option<BrokerId>) -> String {
+    broker.map_or_else(|| "none".to_owned(), |b| b.to_string())
 }
 
 impl fmt::Display for EventKind {
@@ -100,6 +151,77 @@ impl fmt::Display for EventKind {
             EventKind::LinkCut { a, b } => write!(f, "network cut between {a} and {b}"),
             EventKind::LinkHealed { a, b } => write!(f, "network healed between {a} and {b}"),
             EventKind::NetworkHealed => f.write_str("every network link healed"),
+            EventKind::LeaderChanged {
+                tp,
+                from,
+                to: None,
+                why,
+                ..
+            } => write!(
+                f,
+                "{tp} is offline: no eligible leader after broker {} left ({why}); \
+                 unclean.leader.election.enable=false keeps it waiting for an ISR member",
+                leader(from)
+            ),
+            EventKind::LeaderChanged {
+                tp,
+                from,
+                to: Some(to),
+                leader_epoch,
+                unclean: true,
+                why,
+            } => write!(
+                f,
+                "UNCLEAN election: broker {to} leads {tp} (epoch {leader_epoch}) though it was \
+                 not in the ISR; records it lacks are lost (previous leader {}; {why})",
+                leader(from)
+            ),
+            EventKind::LeaderChanged {
+                tp,
+                from,
+                to: Some(to),
+                leader_epoch,
+                why,
+                ..
+            } => write!(
+                f,
+                "broker {to} elected leader of {tp} (leader epoch {leader_epoch}), was {}: {why}",
+                leader(from)
+            ),
+            EventKind::IsrChanged { tp, from, to, why } => {
+                write!(f, "ISR of {tp} changed {} -> {}: {why}", ids(from), ids(to))
+            }
+            EventKind::FollowerTruncated {
+                broker,
+                tp,
+                from,
+                to,
+                removed,
+            } => write!(
+                f,
+                "broker {broker} truncated {tp} from offset {from} to {to} ({removed} record(s) \
+                 the leader does not have)"
+            ),
+            EventKind::UnflushedRecordsLost { broker, tp, count } => write!(
+                f,
+                "broker {broker} lost {count} unflushed record(s) of {tp} in the power loss"
+            ),
+            EventKind::ControlledShutdownStarted { broker } => write!(
+                f,
+                "broker {broker} began controlled shutdown: the controller moves its leaderships"
+            ),
+            EventKind::BrokerShutDown { broker } => {
+                write!(f, "broker {broker} shut down cleanly (leads no partition)")
+            }
+            EventKind::TopicCreated {
+                topic,
+                partitions,
+                replication_factor,
+            } => write!(
+                f,
+                "topic {topic} created: {partitions} partition(s), replication factor {replication_factor}"
+            ),
+            EventKind::TopicDeleted { topic } => write!(f, "topic {topic} deleted"),
         }
     }
 }

@@ -21,25 +21,34 @@
 //! ```
 
 pub mod broker;
+pub mod client;
 pub mod command;
 pub mod controller;
 pub mod endpoint;
 pub mod error;
 pub mod event;
+pub mod log;
+pub mod metadata;
 pub mod net;
 pub mod node;
+pub mod partitioner;
+pub mod placement;
 pub mod protocol;
 pub mod queue;
 pub mod rng;
 pub mod time;
+pub mod topic;
 pub mod trace;
 pub mod view;
 pub mod world;
 
+pub use client::{Outcome, Request};
 pub use command::{Command, CommandError};
+pub use controller::{CreateTopic, ElectionKind};
 pub use endpoint::Endpoint;
-pub use error::ErrorCode;
+pub use error::{ErrorCode, KafkaError};
 pub use event::{CrashKind, Event, EventKind};
+pub use protocol::TopicPartition;
 pub use time::{SimDuration, SimTime};
 pub use view::{BrokerView, WorldView};
 pub use world::{ClusterConfig, World};

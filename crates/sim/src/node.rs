@@ -3,16 +3,18 @@
 //! so every node can be driven alone in a unit test.
 
 use crate::broker::Broker;
+use crate::client::Client;
 use crate::controller::Controller;
-use crate::event::EventKind;
+use crate::event::{CrashKind, EventKind};
 use crate::net::NodeId;
-use crate::protocol::{BrokerId, Message};
+use crate::protocol::{BrokerId, Message, TopicPartition};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
 
 /// A timer a node set for itself.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)] // Fields identify the request or peer the timer is about.
 pub enum Timer {
     /// A broker's next BrokerHeartbeat (`broker.heartbeat.interval.ms`).
     BrokerHeartbeat,
@@ -23,6 +25,32 @@ pub enum Timer {
         /// The broker whose session may have expired.
         broker: BrokerId,
     },
+    /// The controller answers a parked metadata fetch with nothing new.
+    MetadataFetchExpiry { node: NodeId },
+    /// `auto.leader.rebalance.enable`: the controller's periodic imbalance check.
+    LeaderImbalanceCheck,
+    /// A broker's metadata fetch got no answer in time.
+    MetadataFetchTimeout { correlation_id: u64 },
+    /// A follower's fetch got no answer within `replica.socket.timeout.ms`.
+    ReplicaFetchTimeout {
+        leader: BrokerId,
+        correlation_id: u64,
+    },
+    /// A follower waits before fetching again (after an error, or when slowed).
+    ReplicaFetchBackoff { leader: BrokerId },
+    /// A leader answers a parked fetch that found nothing within its max wait.
+    ParkedFetchExpiry { from: NodeId, correlation_id: u64 },
+    /// An acks=all produce ran out of `request.timeout.ms` in purgatory.
+    ProduceTimeout {
+        tp: TopicPartition,
+        correlation_id: u64,
+    },
+    /// A leader's periodic ISR check (every `replica.lag.time.max.ms` / 2).
+    IsrExpiration,
+    /// The OS writes dirty pages to disk.
+    OsWriteback,
+    /// A client request got no answer within `request.timeout.ms`.
+    ClientRequestTimeout { correlation_id: u64 },
 }
 
 /// Intent recorded by one handler call. The world owns one and reuses it, so handling an event
@@ -32,6 +60,7 @@ pub struct Outbox {
     pub(crate) sends: Vec<(NodeId, Message)>,
     pub(crate) timers: Vec<(SimDuration, Timer)>,
     pub(crate) events: Vec<EventKind>,
+    pub(crate) stop: bool,
 }
 
 impl Outbox {
@@ -39,6 +68,7 @@ impl Outbox {
         self.sends.clear();
         self.timers.clear();
         self.events.clear();
+        self.stop = false;
     }
 }
 
@@ -85,6 +115,11 @@ impl<'a> Ctx<'a> {
     pub fn emit(&mut self, event: EventKind) {
         self.out.events.push(event);
     }
+
+    /// Stops this node's process after the handler returns (a clean shutdown).
+    pub fn stop_self(&mut self) {
+        self.out.stop = true;
+    }
 }
 
 /// Every kind of node in the world.
@@ -94,6 +129,8 @@ pub enum Node {
     Controller(Controller),
     /// A broker.
     Broker(Broker),
+    /// A client.
+    Client(Client),
 }
 
 impl Node {
@@ -102,6 +139,7 @@ impl Node {
         match self {
             Node::Controller(controller) => controller.on_start(ctx),
             Node::Broker(broker) => broker.on_start(ctx),
+            Node::Client(client) => client.on_start(ctx),
         }
     }
 
@@ -110,6 +148,7 @@ impl Node {
         match self {
             Node::Controller(controller) => controller.on_message(ctx, from, message),
             Node::Broker(broker) => broker.on_message(ctx, from, message),
+            Node::Client(client) => client.on_message(ctx, from, message),
         }
     }
 
@@ -118,14 +157,23 @@ impl Node {
         match self {
             Node::Controller(controller) => controller.on_timer(ctx, timer),
             Node::Broker(broker) => broker.on_timer(ctx, timer),
+            Node::Client(client) => client.on_timer(ctx, timer),
         }
     }
 
-    /// The process died: forget everything a real process would keep only in memory.
-    pub fn on_crash(&mut self) {
+    /// The process died: forget everything a real process would keep only in memory. Returns
+    /// the records each partition lost from disk.
+    pub fn on_crash(&mut self, kind: CrashKind) -> Vec<(TopicPartition, usize)> {
         match self {
-            Node::Controller(controller) => controller.on_crash(),
-            Node::Broker(broker) => broker.on_crash(),
+            Node::Controller(controller) => {
+                controller.on_crash();
+                Vec::new()
+            }
+            Node::Broker(broker) => broker.on_crash(kind),
+            Node::Client(client) => {
+                client.on_crash();
+                Vec::new()
+            }
         }
     }
 }

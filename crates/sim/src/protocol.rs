@@ -2,39 +2,197 @@
 //! handler returns the messages it sends, and the world carries them over the network.
 
 use crate::error::ErrorCode;
+use crate::metadata::{MetadataRecord, PartitionState};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::rc::Rc;
 
 /// A broker's id (`node.id` in KRaft).
 pub type BrokerId = u32;
+/// Record keys, values and header values: bytes, shared rather than copied.
+pub type Bytes = Rc<[u8]>;
+
+/// A partition of a topic, printed as Kafka prints it: `orders-0`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TopicPartition {
+    /// The topic's name.
+    pub topic: Rc<str>,
+    /// The partition's index.
+    pub partition: u32,
+}
+
+impl TopicPartition {
+    /// `topic`-`partition`.
+    pub fn new(topic: &str, partition: u32) -> Self {
+        TopicPartition {
+            topic: Rc::from(topic),
+            partition,
+        }
+    }
+}
+
+impl fmt::Display for TopicPartition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.topic, self.partition)
+    }
+}
+
+/// What a producer sends for one record; shared by every replica that stores it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RecordData {
+    /// CreateTime, in milliseconds of virtual time.
+    pub timestamp_ms: u64,
+    /// The key, or null.
+    pub key: Option<Bytes>,
+    /// The value, or null (a tombstone).
+    pub value: Option<Bytes>,
+    /// Headers, in order.
+    pub headers: Vec<(String, Bytes)>,
+}
+
+impl RecordData {
+    /// A record with only a UTF-8 value.
+    pub fn value(value: &str) -> Self {
+        RecordData {
+            value: Some(Rc::from(value.as_bytes())),
+            ..RecordData::default()
+        }
+    }
+
+    /// The value as text (lossy UTF-8), or `null`.
+    pub fn value_text(&self) -> String {
+        text(self.value.as_deref())
+    }
+
+    /// The key as text (lossy UTF-8), or `null`.
+    pub fn key_text(&self) -> String {
+        text(self.key.as_deref())
+    }
+}
+
+fn text(bytes: Option<&[u8]>) -> String {
+    bytes.map_or_else(
+        || "null".to_owned(),
+        |b| String::from_utf8_lossy(b).into_owned(),
+    )
+}
+
+/// A record as stored in a log.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Record {
+    /// Its offset in the partition.
+    pub offset: u64,
+    /// The leader epoch in which it was written.
+    pub leader_epoch: u32,
+    /// Its payload, shared.
+    pub data: Rc<RecordData>,
+}
+
+/// One partition in a Fetch request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FetchPartition {
+    /// Which partition.
+    pub tp: TopicPartition,
+    /// The first offset wanted.
+    pub fetch_offset: u64,
+    /// The epoch of the fetcher's last record (KIP-595 divergence check); followers only.
+    pub last_fetched_epoch: Option<u32>,
+    /// The leader epoch the fetcher believes current (KIP-320 fencing).
+    pub current_leader_epoch: Option<u32>,
+}
+
+/// One partition in a Fetch response.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FetchedPartition {
+    /// Which partition.
+    pub tp: TopicPartition,
+    /// `NONE` or why nothing was returned.
+    pub error: ErrorCode,
+    /// The leader's high watermark.
+    pub high_watermark: u64,
+    /// The leader's log end offset.
+    pub log_end_offset: u64,
+    /// Records from the fetch offset (up to the HW for consumers, the LEO for followers).
+    pub records: Vec<Record>,
+    /// Set when the follower's log diverged: truncate to `end_offset` of `epoch`, then refetch.
+    pub diverging_epoch: Option<(u32, u64)>,
+}
 
 /// Everything that travels over the simulated network.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)] // Fields carry Kafka's field names; each variant says what it is.
 pub enum Message {
     /// BrokerRegistration: a starting broker announces itself to the controller.
-    BrokerRegistration {
-        /// The broker registering.
-        broker_id: BrokerId,
-    },
+    BrokerRegistration { broker_id: BrokerId },
     /// The controller's answer, with the epoch the broker must quote in heartbeats.
-    BrokerRegistrationResponse {
-        /// `NONE` on success.
-        error: ErrorCode,
-        /// A new epoch per registration, so heartbeats of a previous incarnation are rejected.
-        broker_epoch: u64,
-    },
-    /// BrokerHeartbeat: keeps the broker's session with the controller alive.
+    BrokerRegistrationResponse { error: ErrorCode, broker_epoch: u64 },
+    /// BrokerHeartbeat: keeps the session alive; `want_shut_down` asks for controlled shutdown.
     BrokerHeartbeat {
-        /// The broker heartbeating.
         broker_id: BrokerId,
-        /// The epoch from its registration.
         broker_epoch: u64,
+        want_shut_down: bool,
     },
-    /// The controller's answer: whether the broker may serve (unfenced) or not.
+    /// The controller's answer: fenced or not, and whether a shutting-down broker may stop.
     BrokerHeartbeatResponse {
-        /// `NONE`, or `STALE_BROKER_EPOCH` for a heartbeat from an old registration.
         error: ErrorCode,
-        /// True while the controller keeps the broker fenced.
         is_fenced: bool,
+        should_shut_down: bool,
+    },
+    /// A broker reads the metadata log from `offset` (a long poll, like KRaft's Fetch).
+    MetadataFetch { offset: u64 },
+    /// Metadata records from the requested offset.
+    MetadataFetchResponse {
+        offset: u64,
+        records: Vec<Rc<MetadataRecord>>,
+    },
+    /// AlterPartition: a leader asks the controller to change a partition's ISR.
+    AlterPartition {
+        tp: TopicPartition,
+        leader_id: BrokerId,
+        leader_epoch: u32,
+        partition_epoch: u32,
+        new_isr: Vec<BrokerId>,
+    },
+    /// The controller's answer, with the partition's state after the request.
+    AlterPartitionResponse {
+        tp: TopicPartition,
+        error: ErrorCode,
+        state: Option<PartitionState>,
+    },
+    /// Produce to one partition. `acks` is 0, 1 or -1 (all).
+    Produce {
+        correlation_id: u64,
+        acks: i16,
+        timeout_ms: u64,
+        tp: TopicPartition,
+        records: Vec<Rc<RecordData>>,
+    },
+    /// The leader's answer; never sent for acks=0.
+    ProduceResponse {
+        correlation_id: u64,
+        tp: TopicPartition,
+        error: ErrorCode,
+        base_offset: Option<u64>,
+        error_message: Option<String>,
+    },
+    /// Fetch from followers (`replica_id` set) and consumers (`None`).
+    Fetch {
+        correlation_id: u64,
+        replica_id: Option<BrokerId>,
+        max_wait_ms: u64,
+        partitions: Vec<FetchPartition>,
+    },
+    /// Records and high watermarks per partition.
+    FetchResponse {
+        correlation_id: u64,
+        partitions: Vec<FetchedPartition>,
+    },
+    /// Metadata: a client asks a broker for leaders.
+    Metadata { correlation_id: u64 },
+    /// The broker's current view of every partition.
+    MetadataResponse {
+        correlation_id: u64,
+        partitions: Vec<(TopicPartition, PartitionState)>,
     },
 }
 
@@ -48,6 +206,15 @@ impl Message {
             Message::BrokerHeartbeat { .. } | Message::BrokerHeartbeatResponse { .. } => {
                 "BrokerHeartbeat"
             }
+            Message::MetadataFetch { .. } | Message::MetadataFetchResponse { .. } => {
+                "Fetch(__cluster_metadata)"
+            }
+            Message::AlterPartition { .. } | Message::AlterPartitionResponse { .. } => {
+                "AlterPartition"
+            }
+            Message::Produce { .. } | Message::ProduceResponse { .. } => "Produce",
+            Message::Fetch { .. } | Message::FetchResponse { .. } => "Fetch",
+            Message::Metadata { .. } | Message::MetadataResponse { .. } => "Metadata",
         }
     }
 
@@ -55,7 +222,13 @@ impl Message {
     pub fn is_response(&self) -> bool {
         matches!(
             self,
-            Message::BrokerRegistrationResponse { .. } | Message::BrokerHeartbeatResponse { .. }
+            Message::BrokerRegistrationResponse { .. }
+                | Message::BrokerHeartbeatResponse { .. }
+                | Message::MetadataFetchResponse { .. }
+                | Message::AlterPartitionResponse { .. }
+                | Message::ProduceResponse { .. }
+                | Message::FetchResponse { .. }
+                | Message::MetadataResponse { .. }
         )
     }
 }

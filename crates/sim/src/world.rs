@@ -3,19 +3,21 @@
 //! it to one node, then routes what that node sent and schedules the timers it set.
 
 use crate::broker::{Broker, BrokerConfig};
+use crate::client::{Client, ClientConfig, Operation};
 use crate::command::{Command, CommandError};
-use crate::controller::{Controller, ControllerConfig};
+use crate::controller::{Controller, ControllerConfig, ElectionKind};
 use crate::endpoint::Endpoint;
-use crate::event::{Event, EventKind};
+use crate::event::{CrashKind, Event, EventKind};
 use crate::net::{DropReason, LinkConfig, Network, NodeId, Verdict};
 use crate::node::{Ctx, Node, Outbox, Timer};
-use crate::protocol::{BrokerId, Message};
+use crate::protocol::{BrokerId, Message, TopicPartition};
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::Trace;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// The shape of a new cluster.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,7 +110,10 @@ pub struct World {
     node_rng: SimRng,
     slots: Vec<Slot>,
     controller: NodeId,
-    brokers: BTreeMap<BrokerId, NodeId>,
+    brokers: Rc<BTreeMap<BrokerId, NodeId>>,
+    clients: BTreeMap<String, NodeId>,
+    /// Every client operation in the order it was invoked: (client node, index in its history).
+    operation_order: Vec<(NodeId, usize)>,
     events: Vec<Event>,
     commands: Vec<(SimTime, Command)>,
     trace: Trace,
@@ -129,7 +134,9 @@ impl World {
             node_rng: SimRng::stream(seed, "nodes"),
             slots: Vec::new(),
             controller,
-            brokers: BTreeMap::new(),
+            brokers: Rc::default(),
+            clients: BTreeMap::new(),
+            operation_order: Vec::new(),
             events: Vec::new(),
             commands: Vec::new(),
             trace: Trace::default(),
@@ -137,13 +144,18 @@ impl World {
             outbox: Outbox::default(),
         };
         world.add_node(Node::Controller(Controller::new(config.controller)));
+        // Brokers take node ids 1..=n, so broker N is node N.
+        let directory: BTreeMap<BrokerId, NodeId> =
+            (1..=config.brokers).map(|id| (id, NodeId(id))).collect();
+        world.brokers = Rc::new(directory);
         for broker_id in 1..=config.brokers {
-            let node = world.add_node(Node::Broker(Broker::new(
+            let broker = Broker::new(
                 broker_id,
                 controller,
+                Rc::clone(&world.brokers),
                 config.broker,
-            )));
-            world.brokers.insert(broker_id, node);
+            );
+            world.add_node(Node::Broker(broker));
         }
         for index in 0..world.slots.len() {
             world.start(NodeId(index as u32));
@@ -257,15 +269,35 @@ impl World {
     /// Applies a command now. On error nothing changes and nothing is logged.
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
         match &command {
+            Command::CreateTopic(request) => {
+                self.with_controller(|c, ctx| c.create_topic(ctx, request))?;
+                let partitions = self.controller().image().topics[request.name.as_str()]
+                    .partitions
+                    .clone();
+                self.push_event(EventKind::TopicCreated {
+                    topic: request.name.clone(),
+                    partitions: partitions.len() as u32,
+                    replication_factor: partitions.first().map_or(0, |p| p.replicas.len() as u32),
+                });
+            }
+            Command::DeleteTopic { name } => {
+                self.with_controller(|c, ctx| c.delete_topic(ctx, name))?;
+                self.push_event(EventKind::TopicDeleted {
+                    topic: name.clone(),
+                });
+            }
+            Command::CreatePartitions { topic, total } => {
+                self.with_controller(|c, ctx| c.create_partitions(ctx, topic, *total))?;
+            }
+            Command::ElectLeaders {
+                election,
+                partitions,
+            } => {
+                self.elect_leaders(*election, partitions.as_deref())?;
+            }
             Command::CrashBroker { broker, kind } => {
-                let node = self.broker_node(*broker)?;
-                if !self.slots[node.0 as usize].up {
-                    return Err(CommandError::AlreadyDown(*broker));
-                }
-                let slot = &mut self.slots[node.0 as usize];
-                slot.up = false;
-                slot.incarnation += 1;
-                slot.node.on_crash();
+                let node = self.running_broker(*broker)?;
+                self.stop_node(node, *kind);
                 self.push_event(EventKind::BrokerCrashed {
                     broker: *broker,
                     kind: *kind,
@@ -279,42 +311,167 @@ impl World {
                 self.push_event(EventKind::BrokerRestarted { broker: *broker });
                 self.start(node);
             }
+            Command::ShutdownBroker { broker } => {
+                let node = self.running_broker(*broker)?;
+                self.run_node(node, |n, ctx| {
+                    if let Node::Broker(b) = n {
+                        b.begin_controlled_shutdown(ctx);
+                    }
+                });
+            }
             Command::CutLink { a, b } | Command::HealLink { a, b } => {
                 let cut = matches!(command, Command::CutLink { .. });
-                let (node_a, node_b) = (self.node_of(*a)?, self.node_of(*b)?);
-                if node_a == node_b {
-                    return Err(CommandError::SameEndpoint(*a));
-                }
+                let (node_a, node_b) = self.link_ends(a, b)?;
                 self.network.set_cut(node_a, node_b, cut);
                 self.push_event(if cut {
-                    EventKind::LinkCut { a: *a, b: *b }
+                    EventKind::LinkCut {
+                        a: a.clone(),
+                        b: b.clone(),
+                    }
                 } else {
-                    EventKind::LinkHealed { a: *a, b: *b }
+                    EventKind::LinkHealed {
+                        a: a.clone(),
+                        b: b.clone(),
+                    }
                 });
             }
             Command::HealNetwork => {
                 self.network.heal_all();
                 self.push_event(EventKind::NetworkHealed);
             }
+            Command::SetLink {
+                a,
+                b,
+                latency_ms,
+                jitter_ms,
+                drop_per_million,
+            } => {
+                let (node_a, node_b) = self.link_ends(a, b)?;
+                for (from, to) in [(node_a, node_b), (node_b, node_a)] {
+                    self.network.update(from, to, |link| {
+                        link.latency = SimDuration::from_millis(*latency_ms);
+                        link.jitter = SimDuration::from_millis(*jitter_ms);
+                        link.drop_per_million = (*drop_per_million).min(1_000_000);
+                    });
+                }
+            }
+            Command::SlowFollower { broker, delay_ms } => {
+                let node = self.broker_node(*broker)?;
+                if let Node::Broker(b) = &mut self.slots[node.0 as usize].node {
+                    b.set_fetch_delay(SimDuration::from_millis(*delay_ms));
+                }
+            }
+            Command::PushErrors {
+                broker,
+                api,
+                errors,
+            } => {
+                if !matches!(api.as_str(), "Produce" | "Fetch") {
+                    return Err(CommandError::UnsupportedApi(api.clone()));
+                }
+                let node = self.broker_node(*broker)?;
+                if let Node::Broker(b) = &mut self.slots[node.0 as usize].node {
+                    b.push_errors(api, errors);
+                }
+            }
+            Command::AddClient { name } => {
+                if self.clients.contains_key(name) {
+                    return Err(CommandError::ClientExists(name.clone()));
+                }
+                let client = Client::new(name, Rc::clone(&self.brokers), ClientConfig::default());
+                let node = self.add_node(Node::Client(client));
+                self.clients.insert(name.clone(), node);
+                self.start(node);
+            }
+            Command::Client { client, request } => {
+                let node = *self
+                    .clients
+                    .get(client)
+                    .ok_or_else(|| CommandError::UnknownClient(client.clone()))?;
+                let request = request.clone();
+                let mut index = 0;
+                self.run_node(node, |n, ctx| {
+                    if let Node::Client(c) = n {
+                        index = c.submit(ctx, request);
+                    }
+                });
+                self.operation_order.push((node, index));
+            }
         }
         self.commands.push((self.now, command));
         Ok(())
     }
 
+    fn elect_leaders(
+        &mut self,
+        election: ElectionKind,
+        partitions: Option<&[TopicPartition]>,
+    ) -> Result<(), CommandError> {
+        let outcomes =
+            self.with_controller(|c, ctx| c.elect_leaders(ctx, election, partitions, None));
+        // Like kafka-leader-election.sh: listed partitions must all succeed; for "all
+        // partitions", only an unknown partition is an error.
+        let failure = outcomes.into_iter().find_map(|(_, outcome)| outcome.err());
+        match failure {
+            Some(error) if partitions.is_some() => Err(error.into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs an admin request at the controller, as if it arrived now.
+    fn with_controller<R>(&mut self, f: impl FnOnce(&mut Controller, &mut Ctx<'_>) -> R) -> R {
+        let mut result = None;
+        self.run_node(self.controller, |node, ctx| {
+            if let Node::Controller(c) = node {
+                result = Some(f(c, ctx));
+            }
+        });
+        result.expect("node 0 is the controller")
+    }
+
+    fn running_broker(&self, broker: BrokerId) -> Result<NodeId, CommandError> {
+        let node = self.broker_node(broker)?;
+        if self.slots[node.0 as usize].up {
+            Ok(node)
+        } else {
+            Err(CommandError::AlreadyDown(broker))
+        }
+    }
+
+    fn link_ends(&self, a: &Endpoint, b: &Endpoint) -> Result<(NodeId, NodeId), CommandError> {
+        let (node_a, node_b) = (self.node_of(a)?, self.node_of(b)?);
+        if node_a == node_b {
+            return Err(CommandError::SameEndpoint(a.clone()));
+        }
+        Ok((node_a, node_b))
+    }
+
+    /// Stops a node's process; its pending timers die with this incarnation.
+    fn stop_node(&mut self, node: NodeId, kind: CrashKind) {
+        let slot = &mut self.slots[node.0 as usize];
+        slot.up = false;
+        slot.incarnation += 1;
+        let lost = slot.node.on_crash(kind);
+        if let Node::Broker(b) = &slot.node {
+            let broker = b.id();
+            for (tp, count) in lost {
+                self.push_event(EventKind::UnflushedRecordsLost { broker, tp, count });
+            }
+        }
+    }
+
     fn broker_node(&self, broker: BrokerId) -> Result<NodeId, CommandError> {
-        self.node_of(Endpoint::Broker(broker))
+        self.node_of(&Endpoint::Broker(broker))
     }
 
     /// The node behind an endpoint name.
-    pub fn node_of(&self, endpoint: Endpoint) -> Result<NodeId, CommandError> {
+    pub fn node_of(&self, endpoint: &Endpoint) -> Result<NodeId, CommandError> {
         match endpoint {
-            Endpoint::Controller => Ok(self.controller),
-            Endpoint::Broker(id) => self
-                .brokers
-                .get(&id)
-                .copied()
-                .ok_or(CommandError::UnknownEndpoint(endpoint)),
+            Endpoint::Controller => Some(self.controller),
+            Endpoint::Client(name) => self.clients.get(name).copied(),
+            Endpoint::Broker(id) => self.brokers.get(id).copied(),
         }
+        .ok_or_else(|| CommandError::UnknownEndpoint(endpoint.clone()))
     }
 
     /// The endpoint name of a node.
@@ -322,6 +479,7 @@ impl World {
         match &self.slots[node.0 as usize].node {
             Node::Controller(_) => Endpoint::Controller,
             Node::Broker(broker) => Endpoint::Broker(broker.id()),
+            Node::Client(client) => Endpoint::Client(client.name().to_owned()),
         }
     }
 
@@ -354,7 +512,12 @@ impl World {
         for kind in outbox.events.drain(..) {
             self.push_event(kind);
         }
+        let stop = outbox.stop;
         self.outbox = outbox;
+        if stop {
+            // A clean stop: everything written reaches disk, so nothing is lost.
+            self.stop_node(id, CrashKind::Process);
+        }
     }
 
     fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
@@ -424,8 +587,37 @@ impl World {
     pub(crate) fn controller(&self) -> &Controller {
         match &self.slots[self.controller.0 as usize].node {
             Node::Controller(controller) => controller,
-            Node::Broker(_) => unreachable!("node 0 is always the controller"),
+            _ => unreachable!("node 0 is always the controller"),
         }
+    }
+
+    /// Every client operation so far, in the order they were invoked.
+    pub fn operations(&self) -> Vec<&Operation> {
+        self.operation_order
+            .iter()
+            .filter_map(|&(node, index)| match &self.slots[node.0 as usize].node {
+                Node::Client(client) => client.history().get(index),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// One broker's log of a partition, if it hosts a replica.
+    pub fn replica_log(
+        &self,
+        broker: BrokerId,
+        tp: &TopicPartition,
+    ) -> Option<&crate::log::PartitionLog> {
+        let node = self.brokers.get(&broker)?;
+        match &self.slots[node.0 as usize].node {
+            Node::Broker(b) => b.replicas().get(tp).map(|r| &r.log),
+            _ => None,
+        }
+    }
+
+    /// The controller's metadata: the truth about leaders and ISRs.
+    pub fn metadata(&self) -> &crate::metadata::MetadataImage {
+        self.controller().image()
     }
 
     pub(crate) fn broker_slots(&self) -> impl Iterator<Item = (&Broker, bool)> + '_ {
@@ -433,7 +625,7 @@ impl World {
             let slot = &self.slots[node.0 as usize];
             match &slot.node {
                 Node::Broker(broker) => Some((broker, slot.up)),
-                Node::Controller(_) => None,
+                _ => None,
             }
         })
     }

@@ -1,0 +1,178 @@
+//! The replica fetcher: a follower keeps one Fetch in flight per leader broker, for every
+//! partition it follows there, and sends the next as soon as the answer arrives (the leader
+//! holds a fetch with nothing to return for `replica.fetch.wait.max.ms`). A diverging epoch in
+//! the answer makes it truncate its log first (KIP-595 style, building on KIP-101/KIP-279).
+
+use super::Broker;
+use crate::error::ErrorCode;
+use crate::event::EventKind;
+use crate::net::NodeId;
+use crate::node::{Ctx, Timer};
+use crate::protocol::{BrokerId, FetchPartition, FetchedPartition, Message};
+use crate::time::SimDuration;
+use std::collections::BTreeMap;
+
+/// One leader's fetch session.
+#[derive(Clone, Debug, Default)]
+struct Session {
+    in_flight: Option<u64>,
+    backing_off: bool,
+    /// A slow follower has waited its extra delay since its last fetch.
+    delay_served: bool,
+}
+
+/// Fetch sessions by leader broker.
+#[derive(Clone, Debug, Default)]
+pub struct Fetchers {
+    sessions: BTreeMap<BrokerId, Session>,
+}
+
+impl Broker {
+    /// Sends a Fetch to every leader that has none in flight.
+    pub(super) fn maybe_fetch(&mut self, ctx: &mut Ctx<'_>) {
+        let me = self.id;
+        let mut by_leader: BTreeMap<BrokerId, Vec<FetchPartition>> = BTreeMap::new();
+        for (tp, replica) in &self.replicas {
+            let Some(state) = &replica.state else {
+                continue;
+            };
+            let Some(leader) = state.leader.filter(|&l| l != me) else {
+                continue;
+            };
+            by_leader.entry(leader).or_default().push(FetchPartition {
+                tp: tp.clone(),
+                fetch_offset: replica.log.log_end_offset(),
+                last_fetched_epoch: replica.log.last_epoch(),
+                current_leader_epoch: Some(state.leader_epoch),
+            });
+        }
+        for (leader, partitions) in by_leader {
+            let session = self.fetchers.sessions.entry(leader).or_default();
+            if session.in_flight.is_some() || session.backing_off {
+                continue;
+            }
+            let Some(&node) = self.directory.get(&leader) else {
+                continue;
+            };
+            if self.fetch_delay > SimDuration::ZERO && !session.delay_served {
+                session.backing_off = true;
+                ctx.set_timer(self.fetch_delay, Timer::ReplicaFetchBackoff { leader });
+                continue;
+            }
+            self.next_correlation_id += 1;
+            let correlation_id = self.next_correlation_id;
+            session.in_flight = Some(correlation_id);
+            session.delay_served = false;
+            let max_wait_ms = self.config.replica_fetch_wait_max.as_millis();
+            let request = Message::Fetch {
+                correlation_id,
+                replica_id: Some(me),
+                max_wait_ms,
+                partitions,
+            };
+            ctx.send(node, request);
+            let timeout = self.config.replica_socket_timeout;
+            ctx.set_timer(
+                timeout,
+                Timer::ReplicaFetchTimeout {
+                    leader,
+                    correlation_id,
+                },
+            );
+        }
+    }
+
+    pub(super) fn on_fetch_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: NodeId,
+        correlation_id: u64,
+        partitions: Vec<FetchedPartition>,
+    ) {
+        let Some((&leader, _)) = self
+            .fetchers
+            .sessions
+            .iter()
+            .find(|(_, s)| s.in_flight == Some(correlation_id))
+        else {
+            return;
+        };
+        if self.directory.get(&leader) != Some(&from) {
+            return;
+        }
+        let mut failed = false;
+        for fetched in partitions {
+            failed |= fetched.error != ErrorCode::None;
+            self.apply_fetched(ctx, leader, fetched);
+        }
+        let session = self.fetchers.sessions.entry(leader).or_default();
+        session.in_flight = None;
+        if failed {
+            session.backing_off = true;
+            ctx.set_timer(
+                self.config.replica_fetch_backoff,
+                Timer::ReplicaFetchBackoff { leader },
+            );
+        }
+        self.maybe_fetch(ctx);
+    }
+
+    /// Applies one partition of a fetch answer, if this broker still follows `leader` there.
+    fn apply_fetched(&mut self, ctx: &mut Ctx<'_>, leader: BrokerId, fetched: FetchedPartition) {
+        let me = self.id;
+        let Some(replica) = self.replicas.get_mut(&fetched.tp) else {
+            return;
+        };
+        if replica.state.as_ref().and_then(|s| s.leader) != Some(leader)
+            || fetched.error != ErrorCode::None
+        {
+            return;
+        }
+        let log = &mut replica.log;
+        if let Some((epoch, leader_end)) = fetched.diverging_epoch {
+            let own_end = log.end_offset_for_epoch(epoch).map_or(0, |(_, end)| end);
+            let to = leader_end.min(own_end).min(log.log_end_offset());
+            let from_offset = log.log_end_offset();
+            let removed = log.truncate_to(to);
+            ctx.emit(EventKind::FollowerTruncated {
+                broker: me,
+                tp: fetched.tp,
+                from: from_offset,
+                to,
+                removed,
+            });
+            return;
+        }
+        if fetched
+            .records
+            .first()
+            .is_some_and(|r| r.offset == log.log_end_offset())
+        {
+            log.append_as_follower(&fetched.records);
+        }
+        let hw = fetched.high_watermark.min(log.log_end_offset());
+        if hw > log.high_watermark() {
+            log.set_high_watermark(hw);
+        }
+    }
+
+    pub(super) fn on_replica_fetch_timeout(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        leader: BrokerId,
+        correlation_id: u64,
+    ) {
+        let session = self.fetchers.sessions.entry(leader).or_default();
+        if session.in_flight == Some(correlation_id) {
+            session.in_flight = None;
+            self.maybe_fetch(ctx);
+        }
+    }
+
+    pub(super) fn on_replica_fetch_backoff(&mut self, ctx: &mut Ctx<'_>, leader: BrokerId) {
+        let session = self.fetchers.sessions.entry(leader).or_default();
+        session.backing_off = false;
+        session.delay_served = true;
+        self.maybe_fetch(ctx);
+    }
+}

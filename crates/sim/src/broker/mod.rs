@@ -1,0 +1,549 @@
+//! A broker: registers with the controller and heartbeats to keep its session; replays the
+//! metadata log to learn which partitions it leads or follows; serves Produce and Fetch as
+//! leader; replicates as follower by fetching from the leader. Its state names follow Kafka's
+//! `BrokerState`.
+
+mod fetcher;
+mod replica;
+mod serve;
+
+pub use replica::{DelayedProduce, FollowerProgress, Leadership, Replica};
+
+use crate::error::ErrorCode;
+use crate::event::{CrashKind, EventKind};
+use crate::metadata::{MetadataImage, MetadataRecord};
+use crate::net::NodeId;
+use crate::node::{Ctx, Timer};
+use crate::protocol::{BrokerId, Message, TopicPartition};
+use crate::time::SimDuration;
+use fetcher::Fetchers;
+use serde::{Deserialize, Serialize};
+use serve::ParkedFetch;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+/// Broker configs, with Kafka 4.x defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerConfig {
+    /// `broker.heartbeat.interval.ms` (default 2000).
+    pub heartbeat_interval: SimDuration,
+    /// `replica.lag.time.max.ms` (default 30000).
+    pub replica_lag_time_max: SimDuration,
+    /// `replica.fetch.wait.max.ms` (default 500).
+    pub replica_fetch_wait_max: SimDuration,
+    /// `replica.fetch.backoff.ms` (default 1000).
+    pub replica_fetch_backoff: SimDuration,
+    /// `replica.socket.timeout.ms` (default 30000): a follower's fetch gives up after this.
+    pub replica_socket_timeout: SimDuration,
+    /// `controller.quorum.request.timeout.ms` (default 2000), for metadata fetches.
+    pub controller_request_timeout: SimDuration,
+    /// How often dirty pages reach disk. Kafka leaves flushing to the OS (`log.flush.*` are
+    /// unset by default); Linux writes back every 5 s (`dirty_writeback_centisecs` = 500).
+    pub os_writeback_interval: SimDuration,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            heartbeat_interval: SimDuration::from_millis(2_000),
+            replica_lag_time_max: SimDuration::from_millis(30_000),
+            replica_fetch_wait_max: SimDuration::from_millis(500),
+            replica_fetch_backoff: SimDuration::from_millis(1_000),
+            replica_socket_timeout: SimDuration::from_millis(30_000),
+            controller_request_timeout: SimDuration::from_millis(2_000),
+            os_writeback_interval: SimDuration::from_millis(5_000),
+        }
+    }
+}
+
+/// The broker's own view of its lifecycle, as Kafka's `BrokerState`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BrokerState {
+    /// Not started, or crashed.
+    NotRunning,
+    /// Registering with the controller.
+    Starting,
+    /// Registered but fenced: catching up before it may serve.
+    Recovery,
+    /// Unfenced and serving.
+    Running,
+    /// Asked the controller to move its leaderships away.
+    PendingControlledShutdown,
+}
+
+impl BrokerState {
+    /// The name Kafka uses (`BrokerState.toString()`).
+    pub fn kafka_name(self) -> &'static str {
+        match self {
+            BrokerState::NotRunning => "NOT_RUNNING",
+            BrokerState::Starting => "STARTING",
+            BrokerState::Recovery => "RECOVERY",
+            BrokerState::Running => "RUNNING",
+            BrokerState::PendingControlledShutdown => "PENDING_CONTROLLED_SHUTDOWN",
+        }
+    }
+}
+
+/// A broker node.
+#[derive(Clone, Debug)]
+pub struct Broker {
+    id: BrokerId,
+    controller: NodeId,
+    directory: Rc<BTreeMap<BrokerId, NodeId>>,
+    config: BrokerConfig,
+    state: BrokerState,
+    broker_epoch: Option<u64>,
+    image: MetadataImage,
+    metadata_fetch: Option<u64>,
+    replicas: BTreeMap<TopicPartition, Replica>,
+    fetchers: Fetchers,
+    parked: Vec<ParkedFetch>,
+    next_correlation_id: u64,
+    /// Extra wait before each follower fetch (a slow or stalled follower).
+    fetch_delay: SimDuration,
+    /// Errors to answer the next requests of an API with (librdkafka mock-cluster style).
+    scripted_errors: BTreeMap<String, VecDeque<ErrorCode>>,
+}
+
+impl Broker {
+    /// A broker that will register with the controller at `controller` when started;
+    /// `directory` says where the other brokers are.
+    pub fn new(
+        id: BrokerId,
+        controller: NodeId,
+        directory: Rc<BTreeMap<BrokerId, NodeId>>,
+        config: BrokerConfig,
+    ) -> Self {
+        Broker {
+            id,
+            controller,
+            directory,
+            config,
+            state: BrokerState::NotRunning,
+            broker_epoch: None,
+            image: MetadataImage::default(),
+            metadata_fetch: None,
+            replicas: BTreeMap::new(),
+            fetchers: Fetchers::default(),
+            parked: Vec::new(),
+            next_correlation_id: 0,
+            fetch_delay: SimDuration::ZERO,
+            scripted_errors: BTreeMap::new(),
+        }
+    }
+
+    /// The broker's id.
+    pub fn id(&self) -> BrokerId {
+        self.id
+    }
+
+    /// Its own view of its lifecycle.
+    pub fn state(&self) -> BrokerState {
+        self.state
+    }
+
+    /// The epoch of its current registration, once registered.
+    pub fn broker_epoch(&self) -> Option<u64> {
+        self.broker_epoch
+    }
+
+    /// The replicas it hosts.
+    pub fn replicas(&self) -> &BTreeMap<TopicPartition, Replica> {
+        &self.replicas
+    }
+
+    /// Its metadata, as far as it has fetched.
+    pub fn image(&self) -> &MetadataImage {
+        &self.image
+    }
+
+    /// The extra wait before each follower fetch.
+    pub fn fetch_delay(&self) -> SimDuration {
+        self.fetch_delay
+    }
+
+    /// Slows (or, with zero, restores) this broker's follower fetching.
+    pub fn set_fetch_delay(&mut self, delay: SimDuration) {
+        self.fetch_delay = delay;
+    }
+
+    /// Answers the next requests of `api` with `errors`, in order.
+    pub fn push_errors(&mut self, api: &str, errors: &[ErrorCode]) {
+        self.scripted_errors
+            .entry(api.to_owned())
+            .or_default()
+            .extend(errors.iter().copied());
+    }
+
+    fn take_scripted_error(&mut self, api: &str) -> Option<ErrorCode> {
+        self.scripted_errors.get_mut(api)?.pop_front()
+    }
+
+    fn next_correlation_id(&mut self) -> u64 {
+        self.next_correlation_id += 1;
+        self.next_correlation_id
+    }
+
+    pub(crate) fn on_start(&mut self, ctx: &mut Ctx<'_>) {
+        self.state = BrokerState::Starting;
+        self.register(ctx);
+        ctx.set_timer(self.config.os_writeback_interval, Timer::OsWriteback);
+        ctx.set_timer(
+            SimDuration::from_micros(self.config.replica_lag_time_max.as_micros() / 2),
+            Timer::IsrExpiration,
+        );
+    }
+
+    /// Memory is gone; logs stay, minus their unflushed tail after a power loss. Returns how
+    /// many records each partition lost.
+    pub(crate) fn on_crash(&mut self, kind: CrashKind) -> Vec<(TopicPartition, usize)> {
+        self.state = BrokerState::NotRunning;
+        self.broker_epoch = None;
+        self.image = MetadataImage::default();
+        self.metadata_fetch = None;
+        self.fetchers = Fetchers::default();
+        self.parked.clear();
+        let mut lost = Vec::new();
+        for (tp, replica) in &mut self.replicas {
+            replica.leadership = None;
+            replica.state = None;
+            if kind == CrashKind::PowerLoss {
+                let count = replica.log.lose_unflushed();
+                if count > 0 {
+                    lost.push((tp.clone(), count));
+                }
+            }
+        }
+        lost
+    }
+
+    pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, from: NodeId, message: Message) {
+        match message {
+            Message::BrokerRegistrationResponse {
+                error: ErrorCode::None,
+                broker_epoch,
+            } if self.state == BrokerState::Starting => {
+                self.broker_epoch = Some(broker_epoch);
+                self.state = BrokerState::Recovery;
+                self.fetch_metadata(ctx);
+                self.heartbeat(ctx);
+            }
+            Message::BrokerHeartbeatResponse {
+                error,
+                is_fenced,
+                should_shut_down,
+            } => {
+                self.on_heartbeat_response(ctx, error, is_fenced, should_shut_down);
+            }
+            Message::MetadataFetchResponse { offset, records } => {
+                self.on_metadata(ctx, offset, &records);
+            }
+            Message::AlterPartitionResponse { tp, error, state } => {
+                self.on_alter_partition_response(ctx, &tp, error, state);
+            }
+            Message::Produce {
+                correlation_id,
+                acks,
+                timeout_ms,
+                tp,
+                records,
+            } => {
+                self.handle_produce(ctx, from, correlation_id, acks, timeout_ms, tp, records);
+            }
+            Message::Fetch {
+                correlation_id,
+                replica_id,
+                max_wait_ms,
+                partitions,
+            } => {
+                self.handle_fetch(
+                    ctx,
+                    from,
+                    correlation_id,
+                    replica_id,
+                    max_wait_ms,
+                    partitions,
+                );
+            }
+            Message::FetchResponse {
+                correlation_id,
+                partitions,
+            } => {
+                self.on_fetch_response(ctx, from, correlation_id, partitions);
+            }
+            Message::Metadata { correlation_id } => {
+                let partitions = self
+                    .image
+                    .partitions()
+                    .map(|(tp, s)| (tp, s.clone()))
+                    .collect();
+                ctx.send(
+                    from,
+                    Message::MetadataResponse {
+                        correlation_id,
+                        partitions,
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
+        match timer {
+            Timer::BrokerHeartbeat => self.heartbeat(ctx),
+            Timer::BrokerRegistrationRetry if self.state == BrokerState::Starting => {
+                self.register(ctx);
+            }
+            Timer::MetadataFetchTimeout { correlation_id }
+                if self.metadata_fetch == Some(correlation_id) =>
+            {
+                self.fetch_metadata(ctx);
+            }
+            Timer::ReplicaFetchTimeout {
+                leader,
+                correlation_id,
+            } => {
+                self.on_replica_fetch_timeout(ctx, leader, correlation_id);
+            }
+            Timer::ReplicaFetchBackoff { leader } => self.on_replica_fetch_backoff(ctx, leader),
+            Timer::ParkedFetchExpiry {
+                from,
+                correlation_id,
+            } => {
+                self.expire_parked_fetch(ctx, from, correlation_id);
+            }
+            Timer::ProduceTimeout { tp, correlation_id } => {
+                self.expire_produce(ctx, &tp, correlation_id);
+            }
+            Timer::IsrExpiration => {
+                self.shrink_isrs(ctx);
+                let half = self.config.replica_lag_time_max.as_micros() / 2;
+                ctx.set_timer(SimDuration::from_micros(half), Timer::IsrExpiration);
+            }
+            Timer::OsWriteback => {
+                for replica in self.replicas.values_mut() {
+                    replica.log.flush();
+                }
+                ctx.set_timer(self.config.os_writeback_interval, Timer::OsWriteback);
+            }
+            _ => {}
+        }
+    }
+
+    /// Starts controlled shutdown: the next heartbeats ask the controller to move leadership.
+    pub fn begin_controlled_shutdown(&mut self, ctx: &mut Ctx<'_>) {
+        if self.broker_epoch.is_some() {
+            self.state = BrokerState::PendingControlledShutdown;
+            self.heartbeat(ctx);
+        } else {
+            ctx.stop_self();
+        }
+    }
+
+    fn register(&mut self, ctx: &mut Ctx<'_>) {
+        ctx.send(
+            self.controller,
+            Message::BrokerRegistration { broker_id: self.id },
+        );
+        ctx.set_timer(
+            self.config.heartbeat_interval,
+            Timer::BrokerRegistrationRetry,
+        );
+    }
+
+    fn heartbeat(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(broker_epoch) = self.broker_epoch else {
+            return;
+        };
+        let want_shut_down = self.state == BrokerState::PendingControlledShutdown;
+        let request = Message::BrokerHeartbeat {
+            broker_id: self.id,
+            broker_epoch,
+            want_shut_down,
+        };
+        ctx.send(self.controller, request);
+        // A shutting-down broker asks again soon, as Kafka's lifecycle manager does.
+        let next = if want_shut_down {
+            SimDuration::from_millis(100)
+        } else {
+            self.config.heartbeat_interval
+        };
+        ctx.set_timer(next, Timer::BrokerHeartbeat);
+    }
+
+    fn on_heartbeat_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        error: ErrorCode,
+        is_fenced: bool,
+        should_shut_down: bool,
+    ) {
+        if error != ErrorCode::None {
+            // A heartbeat from before a re-registration: the current registration decides.
+            return;
+        }
+        match self.state {
+            BrokerState::PendingControlledShutdown if should_shut_down => {
+                ctx.emit(EventKind::BrokerShutDown { broker: self.id });
+                ctx.stop_self();
+            }
+            BrokerState::PendingControlledShutdown => {}
+            _ if is_fenced => self.state = BrokerState::Recovery,
+            _ => self.state = BrokerState::Running,
+        }
+    }
+
+    fn fetch_metadata(&mut self, ctx: &mut Ctx<'_>) {
+        let correlation_id = self.next_correlation_id();
+        self.metadata_fetch = Some(correlation_id);
+        ctx.send(
+            self.controller,
+            Message::MetadataFetch {
+                offset: self.image.offset,
+            },
+        );
+        let timeout = self.config.controller_request_timeout + SimDuration::from_millis(500);
+        ctx.set_timer(timeout, Timer::MetadataFetchTimeout { correlation_id });
+    }
+
+    fn on_metadata(&mut self, ctx: &mut Ctx<'_>, offset: u64, records: &[Rc<MetadataRecord>]) {
+        if self.metadata_fetch.is_none() || self.broker_epoch.is_none() {
+            return;
+        }
+        if offset == self.image.offset && !records.is_empty() {
+            for record in records {
+                self.image.apply(record);
+            }
+            self.apply_partition_changes(ctx);
+        }
+        self.fetch_metadata(ctx);
+    }
+
+    /// Brings every hosted replica in line with the metadata image: become leader, follower,
+    /// or drop the replica of a deleted topic.
+    fn apply_partition_changes(&mut self, ctx: &mut Ctx<'_>) {
+        let me = self.id;
+        let now = ctx.now();
+        let mut lost_leadership = Vec::new();
+        let hosted: Vec<_> = self
+            .image
+            .partitions()
+            .filter(|(_, state)| state.replicas.contains(&me))
+            .map(|(tp, state)| (tp, state.clone()))
+            .collect();
+        for (tp, state) in &hosted {
+            let min_isr = self.image.topics[&tp.topic].config.min_insync_replicas;
+            let replica = self.replicas.entry(tp.clone()).or_default();
+            replica.min_insync_replicas = min_isr;
+            replica.state = Some(state.clone());
+            let leading_epoch = replica.leadership.as_ref().map(|l| l.leader_epoch);
+            if state.leader == Some(me) {
+                if leading_epoch != Some(state.leader_epoch) {
+                    if let Some(old) = replica.leadership.take() {
+                        lost_leadership.push((tp.clone(), old.purgatory));
+                    }
+                    replica.become_leader(me, state, now);
+                } else if let Some(leadership) = &mut replica.leadership
+                    && state.partition_epoch > leadership.partition_epoch
+                {
+                    leadership.isr = state.isr.clone();
+                    leadership.partition_epoch = state.partition_epoch;
+                    leadership.pending_isr = None;
+                }
+            } else if let Some(old) = replica.leadership.take() {
+                lost_leadership.push((tp.clone(), old.purgatory));
+            }
+        }
+        let kept: Vec<TopicPartition> = hosted.into_iter().map(|(tp, _)| tp).collect();
+        self.replicas.retain(|tp, _| kept.contains(tp));
+        for (tp, purgatory) in lost_leadership {
+            for delayed in purgatory {
+                self.answer_produce(ctx, &delayed, &tp, ErrorCode::NotLeaderOrFollower);
+            }
+        }
+        for tp in kept {
+            self.after_leader_progress(ctx, &tp);
+        }
+        self.maybe_fetch(ctx);
+    }
+
+    fn on_alter_partition_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: &TopicPartition,
+        error: ErrorCode,
+        state: Option<crate::metadata::PartitionState>,
+    ) {
+        let Some(leadership) = self
+            .replicas
+            .get_mut(tp)
+            .and_then(|r| r.leadership.as_mut())
+        else {
+            return;
+        };
+        leadership.pending_isr = None;
+        if let (ErrorCode::None, Some(state)) = (error, state)
+            && state.leader_epoch == leadership.leader_epoch
+            && state.partition_epoch > leadership.partition_epoch
+        {
+            leadership.isr = state.isr;
+            leadership.partition_epoch = state.partition_epoch;
+        }
+        self.after_leader_progress(ctx, tp);
+    }
+
+    /// The leader's periodic ISR check (every `replica.lag.time.max.ms` / 2).
+    fn shrink_isrs(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let max_lag = self.config.replica_lag_time_max;
+        let mut proposals = Vec::new();
+        for (tp, replica) in &mut self.replicas {
+            let out = replica.out_of_sync_followers(now, max_lag);
+            let Some(leadership) = &mut replica.leadership else {
+                continue;
+            };
+            // An AlterPartition that got no answer is given up after the lag time.
+            if leadership
+                .pending_isr
+                .as_ref()
+                .is_some_and(|(_, sent)| now.since(*sent) > max_lag)
+            {
+                leadership.pending_isr = None;
+            }
+            if out.is_empty() || leadership.pending_isr.is_some() {
+                continue;
+            }
+            let new_isr: Vec<BrokerId> = leadership
+                .isr
+                .iter()
+                .copied()
+                .filter(|b| !out.contains(b))
+                .collect();
+            proposals.push((tp.clone(), new_isr));
+        }
+        for (tp, new_isr) in proposals {
+            self.propose_isr(ctx, &tp, new_isr);
+        }
+    }
+
+    /// Sends AlterPartition for a new ISR and remembers it as pending.
+    fn propose_isr(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition, new_isr: Vec<BrokerId>) {
+        let Some(leadership) = self
+            .replicas
+            .get_mut(tp)
+            .and_then(|r| r.leadership.as_mut())
+        else {
+            return;
+        };
+        leadership.pending_isr = Some((new_isr.clone(), ctx.now()));
+        let request = Message::AlterPartition {
+            tp: tp.clone(),
+            leader_id: self.id,
+            leader_epoch: leadership.leader_epoch,
+            partition_epoch: leadership.partition_epoch,
+            new_isr,
+        };
+        ctx.send(self.controller, request);
+    }
+}

@@ -1,0 +1,269 @@
+//! One partition replica on a broker. As leader it appends produced records, tracks each
+//! follower's progress, advances the high watermark to what the whole ISR has, parks acks=all
+//! produces until then, and proposes ISR changes; as follower it only holds the log that the
+//! fetcher fills.
+
+use crate::log::PartitionLog;
+use crate::metadata::PartitionState;
+use crate::net::NodeId;
+use crate::protocol::BrokerId;
+use crate::time::{SimDuration, SimTime};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What the leader knows of one follower (Kafka's `Replica` state).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FollowerProgress {
+    /// The follower's LEO, from its last fetch offset; unknown until it fetches.
+    pub log_end_offset: Option<u64>,
+    /// The last time it was caught up with the leader's LEO.
+    pub last_caught_up: SimTime,
+    /// The leader's LEO when the follower last fetched.
+    pub last_fetch_leader_leo: u64,
+    /// When it last fetched.
+    pub last_fetch: SimTime,
+}
+
+/// An acks=all produce waiting for the high watermark (Kafka's `DelayedProduce`).
+#[derive(Clone, Debug)]
+pub struct DelayedProduce {
+    /// Who to answer.
+    pub from: NodeId,
+    /// The request's correlation id.
+    pub correlation_id: u64,
+    /// The first offset appended.
+    pub base_offset: u64,
+    /// Complete once the HW reaches this (last appended offset + 1).
+    pub required_offset: u64,
+}
+
+/// Leader-only state.
+#[derive(Clone, Debug)]
+pub struct Leadership {
+    /// The epoch this broker leads in.
+    pub leader_epoch: u32,
+    /// The LEO when leadership began (KIP-320: a follower rejoins the ISR only past it).
+    pub epoch_start_offset: u64,
+    /// The ISR as last agreed with the controller.
+    pub isr: Vec<BrokerId>,
+    /// The partition epoch of that ISR.
+    pub partition_epoch: u32,
+    /// An AlterPartition in flight: the proposed ISR and when it was sent.
+    pub pending_isr: Option<(Vec<BrokerId>, SimTime)>,
+    /// Followers' progress.
+    pub followers: BTreeMap<BrokerId, FollowerProgress>,
+    /// acks=all produces waiting for the HW.
+    pub purgatory: Vec<DelayedProduce>,
+}
+
+impl Leadership {
+    /// The ISR plus members being added: what the HW must wait for (Kafka's "maximal ISR").
+    pub fn maximal_isr(&self) -> Vec<BrokerId> {
+        let mut isr = self.isr.clone();
+        if let Some((pending, _)) = &self.pending_isr {
+            for b in pending {
+                if !isr.contains(b) {
+                    isr.push(*b);
+                }
+            }
+        }
+        isr
+    }
+}
+
+/// A partition replica hosted by a broker.
+#[derive(Clone, Debug, Default)]
+pub struct Replica {
+    /// The log, which survives process crashes.
+    pub log: PartitionLog,
+    /// The partition state from the broker's metadata.
+    pub state: Option<PartitionState>,
+    /// The topic's `min.insync.replicas`.
+    pub min_insync_replicas: u32,
+    /// Set while this broker leads the partition.
+    pub leadership: Option<Leadership>,
+}
+
+impl Replica {
+    /// `min(min.insync.replicas, replication factor)`: what acks=all and the HW need.
+    pub fn effective_min_isr(&self) -> usize {
+        let rf = self.state.as_ref().map_or(1, |s| s.replicas.len());
+        (self.min_insync_replicas as usize).min(rf)
+    }
+
+    /// Starts leading in `state.leader_epoch`.
+    pub fn become_leader(&mut self, me: BrokerId, state: &PartitionState, now: SimTime) {
+        self.log.assign_epoch_start(state.leader_epoch);
+        let followers = state
+            .replicas
+            .iter()
+            .filter(|&&b| b != me)
+            .map(|&b| {
+                let progress = FollowerProgress {
+                    // ISR members get a fresh caught-up time so they are not dropped at once.
+                    last_caught_up: if state.isr.contains(&b) {
+                        now
+                    } else {
+                        SimTime::ZERO
+                    },
+                    ..FollowerProgress::default()
+                };
+                (b, progress)
+            })
+            .collect();
+        self.leadership = Some(Leadership {
+            leader_epoch: state.leader_epoch,
+            epoch_start_offset: self.log.log_end_offset(),
+            isr: state.isr.clone(),
+            partition_epoch: state.partition_epoch,
+            pending_isr: None,
+            followers,
+            purgatory: Vec::new(),
+        });
+    }
+
+    /// Records a follower's fetch (Kafka's `Replica.updateFetchStateOrThrow`).
+    pub fn record_follower_fetch(&mut self, follower: BrokerId, fetch_offset: u64, now: SimTime) {
+        let leader_leo = self.log.log_end_offset();
+        let Some(progress) = self
+            .leadership
+            .as_mut()
+            .and_then(|l| l.followers.get_mut(&follower))
+        else {
+            return;
+        };
+        if fetch_offset >= leader_leo {
+            progress.last_caught_up = progress.last_caught_up.max(now);
+        } else if fetch_offset >= progress.last_fetch_leader_leo {
+            progress.last_caught_up = progress.last_caught_up.max(progress.last_fetch);
+        }
+        progress.last_fetch_leader_leo = leader_leo;
+        progress.last_fetch = now;
+        progress.log_end_offset = Some(fetch_offset);
+    }
+
+    /// Advances the HW to the smallest LEO in the maximal ISR, unless the ISR is smaller than
+    /// `min.insync.replicas` (strict min ISR, Kafka 4.x). Returns whether it moved.
+    pub fn maybe_increment_high_watermark(&mut self) -> bool {
+        let Some(leadership) = &self.leadership else {
+            return false;
+        };
+        let isr = leadership.maximal_isr();
+        if isr.len() < self.effective_min_isr() {
+            return false;
+        }
+        let mut candidate = self.log.log_end_offset();
+        for (broker, progress) in &leadership.followers {
+            if isr.contains(broker) {
+                candidate = candidate.min(progress.log_end_offset.unwrap_or(0));
+            }
+        }
+        candidate > self.log.high_watermark() && self.log.set_high_watermark(candidate)
+    }
+
+    /// ISR members that are neither at the leader's LEO nor caught up within `max_lag`.
+    pub fn out_of_sync_followers(&self, now: SimTime, max_lag: SimDuration) -> Vec<BrokerId> {
+        let Some(leadership) = &self.leadership else {
+            return Vec::new();
+        };
+        let leo = self.log.log_end_offset();
+        leadership
+            .followers
+            .iter()
+            .filter(|(b, _)| leadership.isr.contains(b))
+            .filter(|(_, p)| p.log_end_offset != Some(leo) && now.since(p.last_caught_up) > max_lag)
+            .map(|(&b, _)| b)
+            .collect()
+    }
+
+    /// Whether `follower` may join the ISR: caught up to the HW and past this epoch's start.
+    pub fn may_join_isr(&self, follower: BrokerId) -> bool {
+        let Some(leadership) = &self.leadership else {
+            return false;
+        };
+        let Some(leo) = leadership
+            .followers
+            .get(&follower)
+            .and_then(|p| p.log_end_offset)
+        else {
+            return false;
+        };
+        !leadership.isr.contains(&follower)
+            && leadership.pending_isr.is_none()
+            && leo >= self.log.high_watermark()
+            && leo >= leadership.epoch_start_offset
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::RecordData;
+    use std::rc::Rc;
+
+    fn leader_of_three(min_isr: u32) -> Replica {
+        let state = PartitionState {
+            replicas: vec![1, 2, 3],
+            isr: vec![1, 2, 3],
+            leader: Some(1),
+            leader_epoch: 0,
+            partition_epoch: 0,
+        };
+        let mut replica = Replica {
+            state: Some(state.clone()),
+            min_insync_replicas: min_isr,
+            ..Replica::default()
+        };
+        replica.become_leader(1, &state, SimTime::ZERO);
+        replica.log.append_as_leader(
+            0,
+            &[
+                Rc::new(RecordData::value("a")),
+                Rc::new(RecordData::value("b")),
+            ],
+        );
+        replica
+    }
+
+    #[test]
+    fn the_high_watermark_waits_for_every_isr_member() {
+        let mut replica = leader_of_three(1);
+        let now = SimTime::from_millis(1);
+        replica.record_follower_fetch(2, 2, now);
+        assert!(
+            !replica.maybe_increment_high_watermark(),
+            "follower 3 has nothing yet"
+        );
+        replica.record_follower_fetch(3, 1, now);
+        assert!(replica.maybe_increment_high_watermark());
+        assert_eq!(replica.log.high_watermark(), 1);
+        replica.record_follower_fetch(3, 2, now);
+        assert!(replica.maybe_increment_high_watermark());
+        assert_eq!(replica.log.high_watermark(), 2);
+    }
+
+    #[test]
+    fn strict_min_isr_freezes_the_high_watermark() {
+        let mut replica = leader_of_three(2);
+        replica.leadership.as_mut().expect("leader").isr = vec![1];
+        assert!(!replica.maybe_increment_high_watermark());
+        assert_eq!(replica.log.high_watermark(), 0);
+    }
+
+    #[test]
+    fn a_follower_that_stops_fetching_falls_out_of_sync_after_the_lag_time() {
+        let mut replica = leader_of_three(1);
+        let lag = SimDuration::from_millis(30_000);
+        replica.record_follower_fetch(2, 2, SimTime::from_millis(10));
+        replica.record_follower_fetch(3, 0, SimTime::from_millis(10));
+        assert!(
+            replica
+                .out_of_sync_followers(SimTime::from_millis(30_000), lag)
+                .is_empty()
+        );
+        assert_eq!(
+            replica.out_of_sync_followers(SimTime::from_millis(30_001), lag),
+            vec![3]
+        );
+    }
+}

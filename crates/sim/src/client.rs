@@ -1,0 +1,410 @@
+//! A plain Kafka client, for tests, scenarios and the UI: it learns leaders through Metadata
+//! (so its view can be stale and get NOT_LEADER_OR_FOLLOWER), sends one Produce per record with
+//! the chosen acks, and reads with Fetch. It does not retry; every operation ends with the
+//! broker's answer or `request.timeout.ms`, and is kept as history.
+
+use crate::error::ErrorCode;
+use crate::metadata::PartitionState;
+use crate::net::NodeId;
+use crate::node::{Ctx, Timer};
+use crate::partitioner::partition_for_key;
+use crate::protocol::{BrokerId, FetchPartition, Message, RecordData, TopicPartition};
+use crate::time::{SimDuration, SimTime};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// What a client was asked to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Request {
+    /// Produce one record.
+    Produce {
+        /// Topic.
+        topic: String,
+        /// An explicit partition; otherwise murmur2 of the key, or partition 0 for null keys.
+        partition: Option<u32>,
+        /// Key.
+        key: Option<String>,
+        /// Value.
+        value: String,
+        /// 0, 1 or -1 (all).
+        acks: i16,
+    },
+    /// Read a partition from an offset, up to what the leader returns now.
+    Fetch {
+        /// Topic.
+        topic: String,
+        /// Partition.
+        partition: u32,
+        /// First offset.
+        offset: u64,
+    },
+}
+
+/// How an operation ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Waiting for an answer.
+    Pending,
+    /// acks=0: sent, and nothing will ever say whether it arrived.
+    Sent {
+        /// The partition it went to.
+        partition: u32,
+    },
+    /// The broker acknowledged the record at this offset.
+    Acked {
+        /// The partition.
+        partition: u32,
+        /// Its offset.
+        offset: u64,
+    },
+    /// Records read, with the leader's high watermark.
+    Fetched {
+        /// `(offset, key, value)` of each record.
+        records: Vec<(u64, String, String)>,
+        /// The HW the leader reported.
+        high_watermark: u64,
+    },
+    /// The error Kafka returned, or REQUEST_TIMED_OUT.
+    Failed {
+        /// The error.
+        error: ErrorCode,
+        /// Kafka's message, when it sent one.
+        message: Option<String>,
+    },
+}
+
+/// One operation with its timing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Operation {
+    /// The client that ran it.
+    pub client: String,
+    /// What was asked.
+    pub request: Request,
+    /// When it was asked.
+    pub invoked_at: SimTime,
+    /// When it ended.
+    pub completed_at: Option<SimTime>,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+/// Client configs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientConfig {
+    /// `request.timeout.ms` (default 30000).
+    pub request_timeout: SimDuration,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            request_timeout: SimDuration::from_millis(30_000),
+        }
+    }
+}
+
+/// A client node.
+#[derive(Clone, Debug)]
+pub struct Client {
+    name: String,
+    config: ClientConfig,
+    directory: Rc<BTreeMap<BrokerId, NodeId>>,
+    metadata: BTreeMap<TopicPartition, PartitionState>,
+    metadata_stale: bool,
+    metadata_in_flight: Option<u64>,
+    next_bootstrap: usize,
+    /// Operations waiting for metadata, by index into `history`.
+    waiting: Vec<usize>,
+    /// Requests in flight: correlation id to index into `history`.
+    in_flight: BTreeMap<u64, usize>,
+    next_correlation_id: u64,
+    history: Vec<Operation>,
+}
+
+impl Client {
+    /// A client that bootstraps from the brokers in `directory`.
+    pub fn new(
+        name: &str,
+        directory: Rc<BTreeMap<BrokerId, NodeId>>,
+        config: ClientConfig,
+    ) -> Self {
+        Client {
+            name: name.to_owned(),
+            config,
+            directory,
+            metadata: BTreeMap::new(),
+            metadata_stale: true,
+            metadata_in_flight: None,
+            next_bootstrap: 0,
+            waiting: Vec::new(),
+            in_flight: BTreeMap::new(),
+            next_correlation_id: 0,
+            history: Vec::new(),
+        }
+    }
+
+    /// The client's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Every operation so far.
+    pub fn history(&self) -> &[Operation] {
+        &self.history
+    }
+
+    pub(crate) fn on_start(&mut self, _ctx: &mut Ctx<'_>) {}
+
+    pub(crate) fn on_crash(&mut self) {
+        self.metadata_in_flight = None;
+        self.metadata_stale = true;
+        let now_failed = self
+            .waiting
+            .drain(..)
+            .chain(std::mem::take(&mut self.in_flight).into_values());
+        for index in now_failed.collect::<Vec<_>>() {
+            self.history[index].outcome = Outcome::Failed {
+                error: ErrorCode::NetworkException,
+                message: Some("client crashed".to_owned()),
+            };
+        }
+    }
+
+    /// Starts an operation; returns its index in the history.
+    pub fn submit(&mut self, ctx: &mut Ctx<'_>, request: Request) -> usize {
+        self.history.push(Operation {
+            client: self.name.clone(),
+            request,
+            invoked_at: ctx.now(),
+            completed_at: None,
+            outcome: Outcome::Pending,
+        });
+        let index = self.history.len() - 1;
+        self.waiting.push(index);
+        self.dispatch(ctx);
+        index
+    }
+
+    fn correlation_id(&mut self) -> u64 {
+        self.next_correlation_id += 1;
+        self.next_correlation_id
+    }
+
+    /// Sends what can be sent; asks for metadata when it is stale.
+    fn dispatch(&mut self, ctx: &mut Ctx<'_>) {
+        if self.waiting.is_empty() {
+            return;
+        }
+        if self.metadata_stale {
+            if self.metadata_in_flight.is_none() {
+                self.request_metadata(ctx);
+            }
+            return;
+        }
+        for index in std::mem::take(&mut self.waiting) {
+            self.send_operation(ctx, index);
+        }
+    }
+
+    fn request_metadata(&mut self, ctx: &mut Ctx<'_>) {
+        let brokers: Vec<NodeId> = self.directory.values().copied().collect();
+        let node = brokers[self.next_bootstrap % brokers.len()];
+        self.next_bootstrap += 1;
+        let correlation_id = self.correlation_id();
+        self.metadata_in_flight = Some(correlation_id);
+        ctx.send(node, Message::Metadata { correlation_id });
+        ctx.set_timer(
+            self.config.request_timeout,
+            Timer::ClientRequestTimeout { correlation_id },
+        );
+    }
+
+    fn finish(&mut self, now: SimTime, index: usize, outcome: Outcome) {
+        let operation = &mut self.history[index];
+        operation.outcome = outcome;
+        operation.completed_at = Some(now);
+    }
+
+    fn fail(&mut self, now: SimTime, index: usize, error: ErrorCode, message: Option<String>) {
+        self.finish(now, index, Outcome::Failed { error, message });
+    }
+
+    fn send_operation(&mut self, ctx: &mut Ctx<'_>, index: usize) {
+        let now = ctx.now();
+        let (topic, partition, message_for) = match &self.history[index].request {
+            Request::Produce {
+                topic,
+                partition,
+                key,
+                value,
+                acks,
+            } => {
+                let count = self
+                    .metadata
+                    .keys()
+                    .filter(|tp| &*tp.topic == topic.as_str())
+                    .count() as u32;
+                let partition = partition.unwrap_or_else(|| match key {
+                    Some(key) if count > 0 => partition_for_key(key.as_bytes(), count),
+                    _ => 0,
+                });
+                let data = RecordData {
+                    timestamp_ms: now.as_millis(),
+                    key: key.as_ref().map(|k| Rc::from(k.as_bytes())),
+                    value: Some(Rc::from(value.as_bytes())),
+                    headers: Vec::new(),
+                };
+                (topic.clone(), partition, Some((*acks, Rc::new(data))))
+            }
+            Request::Fetch {
+                topic, partition, ..
+            } => (topic.clone(), *partition, None),
+        };
+        let tp = TopicPartition::new(&topic, partition);
+        let Some(state) = self.metadata.get(&tp) else {
+            return self.fail(now, index, ErrorCode::UnknownTopicOrPartition, None);
+        };
+        let Some(node) = state.leader.and_then(|l| self.directory.get(&l).copied()) else {
+            return self.fail(now, index, ErrorCode::LeaderNotAvailable, None);
+        };
+        let leader_epoch = state.leader_epoch;
+        let correlation_id = self.correlation_id();
+        let timeout = self.config.request_timeout;
+        let message = match message_for {
+            Some((acks, data)) => {
+                if acks == 0 {
+                    self.finish(now, index, Outcome::Sent { partition });
+                } else {
+                    self.in_flight.insert(correlation_id, index);
+                }
+                Message::Produce {
+                    correlation_id,
+                    acks,
+                    timeout_ms: timeout.as_millis(),
+                    tp,
+                    records: vec![data],
+                }
+            }
+            None => {
+                let Request::Fetch { offset, .. } = self.history[index].request else {
+                    unreachable!()
+                };
+                self.in_flight.insert(correlation_id, index);
+                let partitions = vec![FetchPartition {
+                    tp,
+                    fetch_offset: offset,
+                    last_fetched_epoch: None,
+                    current_leader_epoch: Some(leader_epoch),
+                }];
+                Message::Fetch {
+                    correlation_id,
+                    replica_id: None,
+                    max_wait_ms: 0,
+                    partitions,
+                }
+            }
+        };
+        ctx.send(node, message);
+        ctx.set_timer(timeout, Timer::ClientRequestTimeout { correlation_id });
+    }
+
+    pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, _from: NodeId, message: Message) {
+        let now = ctx.now();
+        match message {
+            Message::MetadataResponse {
+                correlation_id,
+                partitions,
+            } if self.metadata_in_flight == Some(correlation_id) => {
+                self.metadata_in_flight = None;
+                self.metadata = partitions.into_iter().collect();
+                self.metadata_stale = false;
+                self.dispatch(ctx);
+            }
+            Message::ProduceResponse {
+                correlation_id,
+                tp,
+                error,
+                base_offset,
+                error_message,
+            } => {
+                let Some(index) = self.in_flight.remove(&correlation_id) else {
+                    return;
+                };
+                match (error, base_offset) {
+                    (ErrorCode::None, Some(offset)) => self.finish(
+                        now,
+                        index,
+                        Outcome::Acked {
+                            partition: tp.partition,
+                            offset,
+                        },
+                    ),
+                    _ => {
+                        self.note_error(error);
+                        self.fail(now, index, error, error_message);
+                    }
+                }
+            }
+            Message::FetchResponse {
+                correlation_id,
+                partitions,
+            } => {
+                let Some(index) = self.in_flight.remove(&correlation_id) else {
+                    return;
+                };
+                let Some(fetched) = partitions.into_iter().next() else {
+                    return;
+                };
+                if fetched.error != ErrorCode::None {
+                    self.note_error(fetched.error);
+                    return self.fail(now, index, fetched.error, None);
+                }
+                let records = fetched
+                    .records
+                    .iter()
+                    .map(|r| (r.offset, r.data.key_text(), r.data.value_text()))
+                    .collect();
+                self.finish(
+                    now,
+                    index,
+                    Outcome::Fetched {
+                        records,
+                        high_watermark: fetched.high_watermark,
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// Errors that mean the client's metadata is out of date.
+    fn note_error(&mut self, error: ErrorCode) {
+        if matches!(
+            error,
+            ErrorCode::NotLeaderOrFollower
+                | ErrorCode::FencedLeaderEpoch
+                | ErrorCode::UnknownLeaderEpoch
+                | ErrorCode::LeaderNotAvailable
+                | ErrorCode::UnknownTopicOrPartition
+                | ErrorCode::RequestTimedOut
+        ) {
+            self.metadata_stale = true;
+        }
+    }
+
+    pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
+        let Timer::ClientRequestTimeout { correlation_id } = timer else {
+            return;
+        };
+        if self.metadata_in_flight == Some(correlation_id) {
+            self.metadata_in_flight = None;
+            self.request_metadata(ctx);
+        } else if let Some(index) = self.in_flight.remove(&correlation_id) {
+            self.metadata_stale = true;
+            self.fail(ctx.now(), index, ErrorCode::RequestTimedOut, None);
+        }
+    }
+}

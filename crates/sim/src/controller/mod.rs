@@ -1,0 +1,503 @@
+//! The KRaft controller: brokers register and heartbeat; a broker silent for
+//! `broker.session.timeout.ms` is fenced, leaves every ISR (but never empties one) and loses its
+//! leaderships to elections. Every decision is a record in the metadata log, which brokers
+//! fetch with a long poll; that is the only way they learn of leaders and ISRs.
+//!
+//! Simplifications: one controller, not a Raft quorum; admin requests (create, delete, elect)
+//! reach it without network delay, and their results travel to brokers as metadata.
+
+mod election;
+mod topics;
+
+pub use election::{Election, choose_leader, elect_offline, elect_preferred, without_broker};
+pub use topics::{CreateTopic, ElectionKind};
+
+use crate::error::ErrorCode;
+use crate::event::EventKind;
+use crate::metadata::{MetadataImage, MetadataRecord, PartitionState};
+use crate::net::NodeId;
+use crate::node::{Ctx, Timer};
+use crate::protocol::{BrokerId, Message, TopicPartition};
+use crate::time::{SimDuration, SimTime};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Controller configs, with Kafka 4.x defaults.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControllerConfig {
+    /// `broker.session.timeout.ms`: silence after which a broker is fenced (default 9000).
+    pub broker_session_timeout: SimDuration,
+    /// How long a metadata fetch waits for new records before an empty answer (500 ms).
+    pub metadata_fetch_max_wait: SimDuration,
+    /// `auto.leader.rebalance.enable` (default true).
+    pub auto_leader_rebalance_enable: bool,
+    /// `leader.imbalance.check.interval.seconds` (default 300).
+    pub leader_imbalance_check_interval: SimDuration,
+    /// `leader.imbalance.per.broker.percentage` (default 10).
+    pub leader_imbalance_per_broker_percentage: u32,
+}
+
+impl Default for ControllerConfig {
+    fn default() -> Self {
+        ControllerConfig {
+            broker_session_timeout: SimDuration::from_millis(9_000),
+            metadata_fetch_max_wait: SimDuration::from_millis(500),
+            auto_leader_rebalance_enable: true,
+            leader_imbalance_check_interval: SimDuration::from_millis(300_000),
+            leader_imbalance_per_broker_percentage: 10,
+        }
+    }
+}
+
+/// What the controller knows of one registered broker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    /// Where the broker's messages come from.
+    pub node: NodeId,
+    /// The epoch handed out at registration.
+    pub broker_epoch: u64,
+    /// A fenced broker leads no partition and is not eligible for the ISR.
+    pub fenced: bool,
+    /// In controlled shutdown: leadership is being moved away.
+    pub shutting_down: bool,
+    /// When its last valid heartbeat arrived.
+    pub last_heartbeat: SimTime,
+}
+
+/// The KRaft controller node.
+#[derive(Clone, Debug, Default)]
+pub struct Controller {
+    config: ControllerConfig,
+    registrations: BTreeMap<BrokerId, Registration>,
+    next_broker_epoch: u64,
+    log: Vec<Rc<MetadataRecord>>,
+    image: MetadataImage,
+    /// Metadata fetches waiting for new records: (broker node, offset).
+    parked: Vec<(NodeId, u64)>,
+}
+
+impl Controller {
+    /// A controller with the given configs and no brokers yet.
+    pub fn new(config: ControllerConfig) -> Self {
+        Controller {
+            config,
+            next_broker_epoch: 1,
+            ..Controller::default()
+        }
+    }
+
+    /// Registered brokers, by id.
+    pub fn registrations(&self) -> &BTreeMap<BrokerId, Registration> {
+        &self.registrations
+    }
+
+    /// The metadata as the controller has decided it.
+    pub fn image(&self) -> &MetadataImage {
+        &self.image
+    }
+
+    /// A broker may lead and join ISRs: registered, unfenced, not shutting down.
+    fn usable(&self, broker: BrokerId) -> bool {
+        self.registrations
+            .get(&broker)
+            .is_some_and(|r| !r.fenced && !r.shutting_down)
+    }
+
+    pub(crate) fn on_start(&mut self, ctx: &mut Ctx<'_>) {
+        if self.config.auto_leader_rebalance_enable {
+            ctx.set_timer(
+                self.config.leader_imbalance_check_interval,
+                Timer::LeaderImbalanceCheck,
+            );
+        }
+    }
+
+    /// The metadata log survives a restart in real KRaft; parked fetches do not.
+    pub(crate) fn on_crash(&mut self) {
+        self.parked.clear();
+    }
+
+    pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, from: NodeId, message: Message) {
+        match message {
+            Message::BrokerRegistration { broker_id } => self.register(ctx, from, broker_id),
+            Message::BrokerHeartbeat {
+                broker_id,
+                broker_epoch,
+                want_shut_down,
+            } => self.heartbeat(ctx, from, broker_id, broker_epoch, want_shut_down),
+            Message::MetadataFetch { offset } => self.metadata_fetch(ctx, from, offset),
+            Message::AlterPartition {
+                tp,
+                leader_id,
+                leader_epoch,
+                partition_epoch,
+                new_isr,
+            } => {
+                let response = self.alter_partition(
+                    ctx,
+                    &tp,
+                    leader_id,
+                    leader_epoch,
+                    partition_epoch,
+                    new_isr,
+                );
+                ctx.send(from, response);
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
+        match timer {
+            Timer::BrokerSessionExpiry { broker } => self.expire_session(ctx, broker),
+            Timer::MetadataFetchExpiry { node } => {
+                if let Some(index) = self.parked.iter().position(|&(n, _)| n == node) {
+                    let (node, offset) = self.parked.remove(index);
+                    ctx.send(
+                        node,
+                        Message::MetadataFetchResponse {
+                            offset,
+                            records: Vec::new(),
+                        },
+                    );
+                }
+            }
+            Timer::LeaderImbalanceCheck => {
+                self.rebalance_leaders(ctx);
+                ctx.set_timer(
+                    self.config.leader_imbalance_check_interval,
+                    Timer::LeaderImbalanceCheck,
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// Appends a record, applies it, and answers every parked metadata fetch.
+    fn append(&mut self, ctx: &mut Ctx<'_>, record: MetadataRecord) {
+        self.image.apply(&record);
+        self.log.push(Rc::new(record));
+        for (node, offset) in std::mem::take(&mut self.parked) {
+            let records = self.log[offset as usize..].to_vec();
+            ctx.send(node, Message::MetadataFetchResponse { offset, records });
+        }
+    }
+
+    fn metadata_fetch(&mut self, ctx: &mut Ctx<'_>, from: NodeId, offset: u64) {
+        let offset = offset.min(self.log.len() as u64);
+        if (offset as usize) < self.log.len() {
+            let records = self.log[offset as usize..].to_vec();
+            ctx.send(from, Message::MetadataFetchResponse { offset, records });
+        } else {
+            self.parked.retain(|&(n, _)| n != from);
+            self.parked.push((from, offset));
+            ctx.set_timer(
+                self.config.metadata_fetch_max_wait,
+                Timer::MetadataFetchExpiry { node: from },
+            );
+        }
+    }
+
+    /// A (re)registration gets a fresh epoch and starts fenced: in KRaft a broker is unfenced
+    /// once it has caught up with the metadata log, which its next heartbeat reports. A broker
+    /// that registers again after a restart first loses what its previous incarnation held.
+    fn register(&mut self, ctx: &mut Ctx<'_>, from: NodeId, broker_id: BrokerId) {
+        if self
+            .registrations
+            .get(&broker_id)
+            .is_some_and(|r| !r.fenced)
+        {
+            self.fence(ctx, broker_id);
+        }
+        let broker_epoch = self.next_broker_epoch;
+        self.next_broker_epoch += 1;
+        let registration = Registration {
+            node: from,
+            broker_epoch,
+            fenced: true,
+            shutting_down: false,
+            last_heartbeat: ctx.now(),
+        };
+        self.registrations.insert(broker_id, registration);
+        if !self.image.fenced.contains(&broker_id) {
+            self.append(
+                ctx,
+                MetadataRecord::BrokerFencing {
+                    broker: broker_id,
+                    fenced: true,
+                },
+            );
+        }
+        ctx.emit(EventKind::BrokerRegistered {
+            broker: broker_id,
+            broker_epoch,
+        });
+        let response = Message::BrokerRegistrationResponse {
+            error: ErrorCode::None,
+            broker_epoch,
+        };
+        ctx.send(from, response);
+        self.arm_session_timer(ctx, broker_id);
+    }
+
+    fn heartbeat(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: NodeId,
+        broker_id: BrokerId,
+        epoch: u64,
+        want_shut_down: bool,
+    ) {
+        let reply = |ctx: &mut Ctx<'_>, error, is_fenced, should_shut_down| {
+            ctx.send(
+                from,
+                Message::BrokerHeartbeatResponse {
+                    error,
+                    is_fenced,
+                    should_shut_down,
+                },
+            );
+        };
+        let Some(registration) = self.registrations.get_mut(&broker_id) else {
+            return reply(ctx, ErrorCode::BrokerIdNotRegistered, true, false);
+        };
+        if registration.broker_epoch != epoch {
+            return reply(ctx, ErrorCode::StaleBrokerEpoch, registration.fenced, false);
+        }
+        registration.last_heartbeat = ctx.now();
+        if want_shut_down {
+            return self.controlled_shutdown(ctx, broker_id, |ctx, done| {
+                reply(ctx, ErrorCode::None, done, done)
+            });
+        }
+        if registration.fenced {
+            registration.fenced = false;
+            ctx.emit(EventKind::BrokerUnfenced { broker: broker_id });
+            self.append(
+                ctx,
+                MetadataRecord::BrokerFencing {
+                    broker: broker_id,
+                    fenced: false,
+                },
+            );
+            self.elect_offline_partitions(ctx);
+        }
+        reply(ctx, ErrorCode::None, false, false);
+        self.arm_session_timer(ctx, broker_id);
+    }
+
+    fn arm_session_timer(&self, ctx: &mut Ctx<'_>, broker: BrokerId) {
+        ctx.set_timer(
+            self.config.broker_session_timeout,
+            Timer::BrokerSessionExpiry { broker },
+        );
+    }
+
+    /// Each heartbeat arms a timer; only the one that finds the session really silent fences.
+    fn expire_session(&mut self, ctx: &mut Ctx<'_>, broker: BrokerId) {
+        let timeout = self.config.broker_session_timeout;
+        let Some(registration) = self.registrations.get(&broker) else {
+            return;
+        };
+        let silent_for = ctx.now().since(registration.last_heartbeat);
+        if registration.fenced || silent_for < timeout {
+            return;
+        }
+        ctx.emit(EventKind::BrokerFenced {
+            broker,
+            silent_for,
+            session_timeout: timeout,
+        });
+        self.fence(ctx, broker);
+    }
+
+    /// Fences a broker: it leaves ISRs and leaderships move to other replicas.
+    fn fence(&mut self, ctx: &mut Ctx<'_>, broker: BrokerId) {
+        if let Some(registration) = self.registrations.get_mut(&broker) {
+            registration.fenced = true;
+        }
+        self.append(
+            ctx,
+            MetadataRecord::BrokerFencing {
+                broker,
+                fenced: true,
+            },
+        );
+        self.remove_from_partitions(ctx, broker, "was fenced");
+    }
+
+    /// Applies [`without_broker`] to every partition `broker` replicates.
+    fn remove_from_partitions(&mut self, ctx: &mut Ctx<'_>, broker: BrokerId, why: &'static str) {
+        let changes: Vec<_> = self
+            .image
+            .partitions()
+            .filter(|(_, state)| state.replicas.contains(&broker))
+            .filter_map(|(tp, state)| {
+                let unclean = self.unclean_allowed(&tp);
+                without_broker(state, broker, |b| b != broker && self.usable(b), unclean)
+                    .map(|(next, how)| (tp, state.clone(), next, how))
+            })
+            .collect();
+        for (tp, before, next, how) in changes {
+            self.record_change(ctx, tp, &before, next, how, why);
+        }
+    }
+
+    fn elect_offline_partitions(&mut self, ctx: &mut Ctx<'_>) {
+        let changes: Vec<_> = self
+            .image
+            .partitions()
+            .filter_map(|(tp, state)| {
+                let unclean = self.unclean_allowed(&tp);
+                elect_offline(state, |b| self.usable(b), unclean)
+                    .map(|(next, how)| (tp, state.clone(), next, how))
+            })
+            .collect();
+        for (tp, before, next, how) in changes {
+            self.record_change(ctx, tp, &before, next, how, "a replica became available");
+        }
+    }
+
+    fn unclean_allowed(&self, tp: &TopicPartition) -> bool {
+        self.image
+            .topics
+            .get(&tp.topic)
+            .is_some_and(|t| t.config.unclean_leader_election_enable)
+    }
+
+    /// Appends a partition change and tells the event log what it means.
+    fn record_change(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: TopicPartition,
+        before: &PartitionState,
+        next: PartitionState,
+        how: Option<Election>,
+        why: &'static str,
+    ) {
+        if next.leader != before.leader {
+            ctx.emit(EventKind::LeaderChanged {
+                tp: tp.clone(),
+                from: before.leader,
+                to: next.leader,
+                leader_epoch: next.leader_epoch,
+                unclean: how == Some(Election::Unclean),
+                why,
+            });
+        }
+        if next.isr != before.isr {
+            ctx.emit(EventKind::IsrChanged {
+                tp: tp.clone(),
+                from: before.isr.clone(),
+                to: next.isr.clone(),
+                why,
+            });
+        }
+        self.append(ctx, MetadataRecord::Partition { tp, state: next });
+    }
+
+    /// AlterPartition: a leader changes its ISR. Stale leaders and stale partition epochs are
+    /// refused, as is adding a broker that is fenced or shutting down.
+    fn alter_partition(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: &TopicPartition,
+        leader_id: BrokerId,
+        leader_epoch: u32,
+        partition_epoch: u32,
+        new_isr: Vec<BrokerId>,
+    ) -> Message {
+        let answer = |error, state| Message::AlterPartitionResponse {
+            tp: tp.clone(),
+            error,
+            state,
+        };
+        let Some(state) = self.image.partition(tp).cloned() else {
+            return answer(ErrorCode::UnknownTopicOrPartition, None);
+        };
+        if state.leader != Some(leader_id) || state.leader_epoch != leader_epoch {
+            return answer(ErrorCode::FencedLeaderEpoch, Some(state));
+        }
+        if state.partition_epoch != partition_epoch {
+            return answer(ErrorCode::InvalidUpdateVersion, Some(state));
+        }
+        let ineligible = new_isr
+            .iter()
+            .any(|b| !state.isr.contains(b) && !self.usable(*b));
+        if ineligible || !new_isr.contains(&leader_id) {
+            return answer(ErrorCode::IneligibleReplica, Some(state));
+        }
+        let mut next = state.clone();
+        next.isr = new_isr;
+        next.partition_epoch += 1;
+        let why = if next.isr.len() < state.isr.len() {
+            "the leader found followers out of sync (replica.lag.time.max.ms)"
+        } else {
+            "a follower caught up with the leader"
+        };
+        self.record_change(ctx, tp.clone(), &state, next.clone(), None, why);
+        answer(ErrorCode::None, Some(next))
+    }
+
+    /// Controlled shutdown: move leadership off the broker and take it out of ISRs; once it
+    /// leads nothing, it may stop (and is fenced).
+    fn controlled_shutdown(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        broker: BrokerId,
+        reply: impl FnOnce(&mut Ctx<'_>, bool),
+    ) {
+        let first_request = self
+            .registrations
+            .get_mut(&broker)
+            .is_some_and(|r| !std::mem::replace(&mut r.shutting_down, true));
+        if first_request {
+            ctx.emit(EventKind::ControlledShutdownStarted { broker });
+            self.remove_from_partitions(ctx, broker, "its broker is shutting down");
+        }
+        let leads = self
+            .image
+            .partitions()
+            .any(|(_, state)| state.leader == Some(broker));
+        if !leads {
+            if let Some(registration) = self.registrations.get_mut(&broker) {
+                registration.fenced = true;
+            }
+            if !self.image.fenced.contains(&broker) {
+                self.append(
+                    ctx,
+                    MetadataRecord::BrokerFencing {
+                        broker,
+                        fenced: true,
+                    },
+                );
+            }
+        }
+        reply(ctx, !leads);
+    }
+
+    /// `auto.leader.rebalance.enable`: for each broker whose share of partitions led by someone
+    /// else exceeds `leader.imbalance.per.broker.percentage`, elect its preferred leaderships.
+    fn rebalance_leaders(&mut self, ctx: &mut Ctx<'_>) {
+        let mut preferred: BTreeMap<BrokerId, (u32, u32)> = BTreeMap::new();
+        for (_, state) in self.image.partitions() {
+            if let Some(&first) = state.replicas.first() {
+                let entry = preferred.entry(first).or_default();
+                entry.0 += 1;
+                if state.leader != Some(first) {
+                    entry.1 += 1;
+                }
+            }
+        }
+        let threshold = self.config.leader_imbalance_per_broker_percentage;
+        let imbalanced: Vec<BrokerId> = preferred
+            .into_iter()
+            .filter(|&(_, (total, not_led))| not_led * 100 > threshold * total)
+            .map(|(broker, _)| broker)
+            .collect();
+        if !imbalanced.is_empty() {
+            self.elect_leaders(ctx, ElectionKind::Preferred, None, Some(&imbalanced));
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! Topic administration at the controller: CreateTopics, DeleteTopics, CreatePartitions and
+//! ElectLeaders, validated in the order and with the messages of KRaft's
+//! `ReplicationControlManager` and `StripedReplicaPlacer`.
+
+use super::{Controller, Election, elect_offline, elect_preferred};
+use crate::error::{ErrorCode, KafkaError};
+use crate::metadata::{MetadataRecord, PartitionState};
+use crate::node::Ctx;
+use crate::placement::assign_replicas;
+use crate::protocol::{BrokerId, TopicPartition};
+use crate::topic::{self, CLUSTER_METADATA_TOPIC, TopicConfig};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// `num.partitions` and `default.replication.factor`, used when a request says -1.
+const DEFAULT_PARTITIONS: i32 = 1;
+const DEFAULT_REPLICATION_FACTOR: i32 = 1;
+
+/// A CreateTopics request for one topic, as `kafka-topics.sh --create` sends it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateTopic {
+    /// The topic's name.
+    pub name: String,
+    /// `--partitions`; -1 means `num.partitions`.
+    #[serde(default = "minus_one")]
+    pub partitions: i32,
+    /// `--replication-factor`; -1 means `default.replication.factor`.
+    #[serde(default = "minus_one")]
+    pub replication_factor: i32,
+    /// `--config key=value` pairs.
+    #[serde(default)]
+    pub configs: BTreeMap<String, String>,
+}
+
+fn minus_one() -> i32 {
+    -1
+}
+
+/// Which election ElectLeaders asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ElectionKind {
+    /// Move leadership back to the first replica of the assignment.
+    Preferred,
+    /// Elect any live replica of a leaderless partition, accepting data loss.
+    Unclean,
+}
+
+fn error(code: ErrorCode, message: impl Into<String>) -> KafkaError {
+    KafkaError::new(code, message)
+}
+
+/// Kafka prints topic ids as URL-safe base64 of 16 bytes, without padding (22 characters).
+fn topic_id(bytes: [u8; 16]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(22);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
+}
+
+impl Controller {
+    fn registered_brokers(&self) -> Vec<BrokerId> {
+        self.registrations.keys().copied().collect()
+    }
+
+    /// Replicas for new partitions: spread over usable brokers when there are enough, and
+    /// always led (first) by a usable broker when one is in the list.
+    fn place(
+        &self,
+        ctx: &mut Ctx<'_>,
+        first_partition: u32,
+        count: u32,
+        replication_factor: usize,
+        start: Option<BrokerId>,
+    ) -> Result<Vec<PartitionState>, KafkaError> {
+        let registered = self.registered_brokers();
+        let usable: Vec<BrokerId> = registered
+            .iter()
+            .copied()
+            .filter(|&b| self.usable(b))
+            .collect();
+        let rf = replication_factor;
+        if rf > registered.len() {
+            return Err(error(
+                ErrorCode::InvalidReplicationFactor,
+                format!(
+                    "Unable to replicate the partition {rf} time(s): The target replication factor \
+                     of {rf} cannot be reached because only {} broker(s) are registered.",
+                    registered.len()
+                ),
+            ));
+        }
+        if usable.is_empty() {
+            return Err(error(
+                ErrorCode::InvalidReplicationFactor,
+                format!(
+                    "Unable to replicate the partition {rf} time(s): All brokers are currently fenced."
+                ),
+            ));
+        }
+        let pool = if usable.len() >= rf {
+            usable
+        } else {
+            registered
+        };
+        let n = pool.len() as u64;
+        let start_index = match start.and_then(|b| pool.iter().position(|&p| p == b)) {
+            Some(index) => index,
+            None => ctx.rng().below(n) as usize,
+        };
+        let shift = ctx.rng().below(n) as usize;
+        let assignment = assign_replicas(&pool, first_partition, count, rf, start_index, shift);
+        Ok(assignment
+            .into_iter()
+            .map(|mut replicas| {
+                if let Some(pos) = replicas.iter().position(|&b| self.usable(b)) {
+                    replicas.rotate_left(pos);
+                }
+                let isr: Vec<BrokerId> = replicas
+                    .iter()
+                    .copied()
+                    .filter(|&b| self.usable(b))
+                    .collect();
+                let leader = isr.first().copied();
+                PartitionState {
+                    replicas,
+                    isr,
+                    leader,
+                    leader_epoch: 0,
+                    partition_epoch: 0,
+                }
+            })
+            .collect())
+    }
+
+    /// CreateTopics for one topic.
+    pub(crate) fn create_topic(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        request: &CreateTopic,
+    ) -> Result<(), KafkaError> {
+        let name = request.name.as_str();
+        if name == CLUSTER_METADATA_TOPIC {
+            return Err(error(
+                ErrorCode::InvalidRequest,
+                format!("Creation of internal topic {CLUSTER_METADATA_TOPIC} is prohibited."),
+            ));
+        }
+        topic::validate_name(name)?;
+        if self.image.topics.contains_key(name) {
+            return Err(error(
+                ErrorCode::TopicAlreadyExists,
+                format!("Topic '{name}' already exists."),
+            ));
+        }
+        let unified = topic::unify_collision_chars(name);
+        if let Some(existing) = self
+            .image
+            .topics
+            .keys()
+            .find(|existing| topic::unify_collision_chars(existing) == unified)
+        {
+            return Err(error(
+                ErrorCode::InvalidTopicException,
+                format!("Topic '{name}' collides with existing topic: {existing}"),
+            ));
+        }
+        let partitions = match request.partitions {
+            -1 => DEFAULT_PARTITIONS,
+            p if p < 1 => {
+                return Err(error(
+                    ErrorCode::InvalidPartitions,
+                    "Number of partitions was set to an invalid non-positive value.",
+                ));
+            }
+            p => p,
+        };
+        let replication_factor = match request.replication_factor {
+            -1 => DEFAULT_REPLICATION_FACTOR,
+            rf if rf < 1 => {
+                return Err(error(
+                    ErrorCode::InvalidReplicationFactor,
+                    "Replication factor must be larger than 0, or -1 to use the default value.",
+                ));
+            }
+            rf => rf,
+        };
+        let config = TopicConfig::from_pairs(
+            request
+                .configs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )?;
+        let states = self.place(ctx, 0, partitions as u32, replication_factor as usize, None)?;
+        let mut id = [0u8; 16];
+        for chunk in id.chunks_mut(4) {
+            chunk.copy_from_slice(&ctx.rng().next_u32().to_be_bytes());
+        }
+        let name: Rc<str> = Rc::from(name);
+        self.append(
+            ctx,
+            MetadataRecord::Topic {
+                name: Rc::clone(&name),
+                topic_id: topic_id(id),
+                config,
+            },
+        );
+        for (index, state) in states.into_iter().enumerate() {
+            let tp = TopicPartition {
+                topic: Rc::clone(&name),
+                partition: index as u32,
+            };
+            self.append(ctx, MetadataRecord::Partition { tp, state });
+        }
+        Ok(())
+    }
+
+    /// DeleteTopics for one topic.
+    pub(crate) fn delete_topic(&mut self, ctx: &mut Ctx<'_>, name: &str) -> Result<(), KafkaError> {
+        if !self.image.topics.contains_key(name) {
+            return Err(unknown_topic());
+        }
+        self.append(
+            ctx,
+            MetadataRecord::RemoveTopic {
+                name: Rc::from(name),
+            },
+        );
+        Ok(())
+    }
+
+    /// CreatePartitions: grow a topic to `total` partitions.
+    pub(crate) fn create_partitions(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        name: &str,
+        total: i32,
+    ) -> Result<(), KafkaError> {
+        let Some(topic) = self.image.topics.get(name) else {
+            return Err(unknown_topic());
+        };
+        let current = topic.partitions.len() as i32;
+        if total < current {
+            return Err(error(
+                ErrorCode::InvalidPartitions,
+                format!(
+                    "The topic {name} currently has {current} partition(s); {total} would not be an increase."
+                ),
+            ));
+        }
+        if total == current {
+            return Err(error(
+                ErrorCode::InvalidPartitions,
+                format!("Topic already has {current} partition(s)."),
+            ));
+        }
+        let rf = topic.partitions.first().map_or(1, |p| p.replicas.len());
+        let start = topic
+            .partitions
+            .first()
+            .and_then(|p| p.replicas.first().copied());
+        let states = self.place(ctx, current as u32, (total - current) as u32, rf, start)?;
+        let name: Rc<str> = Rc::from(name);
+        for (offset, state) in states.into_iter().enumerate() {
+            let tp = TopicPartition {
+                topic: Rc::clone(&name),
+                partition: current as u32 + offset as u32,
+            };
+            self.append(ctx, MetadataRecord::Partition { tp, state });
+        }
+        Ok(())
+    }
+
+    /// ElectLeaders, for the listed partitions or every partition (optionally only those whose
+    /// preferred leader is one of `brokers`). Returns each partition's outcome.
+    pub(crate) fn elect_leaders(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        kind: ElectionKind,
+        partitions: Option<&[TopicPartition]>,
+        brokers: Option<&[BrokerId]>,
+    ) -> Vec<(TopicPartition, Result<(), KafkaError>)> {
+        let targets: Vec<TopicPartition> = match partitions {
+            Some(list) => list.to_vec(),
+            None => self
+                .image
+                .partitions()
+                .filter(|(_, s)| {
+                    brokers.is_none_or(|b| s.replicas.first().is_some_and(|f| b.contains(f)))
+                })
+                .map(|(tp, _)| tp)
+                .collect(),
+        };
+        let mut outcomes = Vec::with_capacity(targets.len());
+        for tp in targets {
+            let Some(state) = self.image.partition(&tp).cloned() else {
+                outcomes.push((tp, Err(unknown_topic())));
+                continue;
+            };
+            let next = match kind {
+                ElectionKind::Preferred => {
+                    elect_preferred(&state, |b| self.usable(b)).map(|s| (s, Election::Clean))
+                }
+                ElectionKind::Unclean => elect_offline(&state, |b| self.usable(b), true)
+                    .and_then(|(s, how)| how.map(|h| (s, h))),
+            };
+            let outcome = match next {
+                Some((next, how)) => {
+                    let why = match kind {
+                        ElectionKind::Preferred => "preferred leader election",
+                        ElectionKind::Unclean => "unclean leader election was requested",
+                    };
+                    self.record_change(ctx, tp.clone(), &state, next, Some(how), why);
+                    Ok(())
+                }
+                None if (kind == ElectionKind::Preferred
+                    && state.leader == state.replicas.first().copied())
+                    || (kind == ElectionKind::Unclean && state.leader.is_some()) =>
+                {
+                    Err(error(
+                        ErrorCode::ElectionNotNeeded,
+                        "Leader election not needed for topic partition.",
+                    ))
+                }
+                None if kind == ElectionKind::Preferred => Err(error(
+                    ErrorCode::PreferredLeaderNotAvailable,
+                    format!(
+                        "Failed to elect leader for partition {tp} under strategy PreferredReplicaPartitionLeaderElectionStrategy"
+                    ),
+                )),
+                None => Err(error(
+                    ErrorCode::EligibleLeadersNotAvailable,
+                    format!(
+                        "Failed to elect leader for partition {tp} under strategy UncleanPartitionLeaderElectionStrategy"
+                    ),
+                )),
+            };
+            outcomes.push((tp, outcome));
+        }
+        outcomes
+    }
+}
+
+fn unknown_topic() -> KafkaError {
+    error(
+        ErrorCode::UnknownTopicOrPartition,
+        "This server does not host this topic-partition.",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::topic_id;
+
+    #[test]
+    fn topic_ids_are_22_characters_of_url_safe_base64() {
+        assert_eq!(topic_id([0; 16]), "AAAAAAAAAAAAAAAAAAAAAA");
+        assert_eq!(topic_id([0xff; 16]), "_____________________w");
+        assert_eq!(topic_id([0xff; 16]).len(), 22);
+    }
+}

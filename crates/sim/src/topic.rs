@@ -1,0 +1,285 @@
+//! Topic names and topic configs, validated exactly as Kafka does: the name rules of
+//! `org.apache.kafka.common.internals.Topic` and the config definitions of `LogConfig`, with
+//! Kafka's error names and messages.
+
+use crate::error::{ErrorCode, KafkaError};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The longest legal topic name.
+pub const MAX_NAME_LENGTH: usize = 249;
+/// The KRaft metadata log, which no client may create.
+pub const CLUSTER_METADATA_TOPIC: &str = "__cluster_metadata";
+/// Topics Kafka manages itself.
+pub const INTERNAL_TOPICS: &[&str] = &[
+    "__consumer_offsets",
+    "__transaction_state",
+    "__share_group_state",
+];
+
+/// Checks a name against Kafka's rules, in Kafka's order, returning Kafka's reason.
+pub fn validate_name(name: &str) -> Result<(), KafkaError> {
+    let reason = if name.is_empty() {
+        "the empty string is not allowed".to_owned()
+    } else if name == "." {
+        "'.' is not allowed".to_owned()
+    } else if name == ".." {
+        "'..' is not allowed".to_owned()
+    } else if name.chars().count() > MAX_NAME_LENGTH {
+        format!("the length of '{name}' is longer than the max allowed length {MAX_NAME_LENGTH}")
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        format!(
+            "'{name}' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'"
+        )
+    } else {
+        return Ok(());
+    };
+    Err(KafkaError::new(
+        ErrorCode::InvalidTopicException,
+        format!("Topic name is invalid: {reason}"),
+    ))
+}
+
+/// Whether the name contains `.` or `_`, which metric names cannot tell apart.
+pub fn has_collision_chars(name: &str) -> bool {
+    name.contains(['.', '_'])
+}
+
+/// The name with every `.` replaced by `_`: two topics collide when these are equal.
+pub fn unify_collision_chars(name: &str) -> String {
+    name.replace('.', "_")
+}
+
+/// Whether Kafka manages this topic itself.
+pub fn is_internal(name: &str) -> bool {
+    INTERNAL_TOPICS.contains(&name) || name == CLUSTER_METADATA_TOPIC
+}
+
+/// `cleanup.policy`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CleanupPolicy {
+    /// Old segments are deleted by retention.
+    #[default]
+    Delete,
+    /// Only the latest record per key is kept (log cleaning is not simulated yet).
+    Compact,
+    /// Both.
+    CompactDelete,
+}
+
+impl CleanupPolicy {
+    fn as_kafka(self) -> &'static str {
+        match self {
+            CleanupPolicy::Delete => "delete",
+            CleanupPolicy::Compact => "compact",
+            CleanupPolicy::CompactDelete => "compact,delete",
+        }
+    }
+}
+
+/// The per-topic configs the simulation knows, with Kafka's defaults.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TopicConfig {
+    /// `min.insync.replicas` (default 1).
+    pub min_insync_replicas: u32,
+    /// `unclean.leader.election.enable` (default false).
+    pub unclean_leader_election_enable: bool,
+    /// `retention.ms` (default 604800000, 7 days; -1 keeps forever).
+    pub retention_ms: i64,
+    /// `retention.bytes` (default -1, no limit).
+    pub retention_bytes: i64,
+    /// `cleanup.policy` (default delete).
+    pub cleanup_policy: CleanupPolicy,
+}
+
+impl Default for TopicConfig {
+    fn default() -> Self {
+        TopicConfig {
+            min_insync_replicas: 1,
+            unclean_leader_election_enable: false,
+            retention_ms: 604_800_000,
+            retention_bytes: -1,
+            cleanup_policy: CleanupPolicy::Delete,
+        }
+    }
+}
+
+fn invalid(name: &str, value: &str, why: &str) -> KafkaError {
+    KafkaError::new(
+        ErrorCode::InvalidConfig,
+        format!("Invalid value {value} for configuration {name}: {why}"),
+    )
+}
+
+fn parse_long(name: &str, value: &str, at_least: Option<i64>) -> Result<i64, KafkaError> {
+    let number: i64 = value
+        .trim()
+        .parse()
+        .map_err(|_| invalid(name, value, "Not a number of type LONG"))?;
+    match at_least {
+        Some(min) if number < min => Err(invalid(
+            name,
+            value,
+            &format!("Value must be at least {min}"),
+        )),
+        _ => Ok(number),
+    }
+}
+
+impl TopicConfig {
+    /// Builds configs from `key=value` pairs as `kafka-topics.sh --config` passes them,
+    /// rejecting unknown keys and bad values with `INVALID_CONFIG` and Kafka's message.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<TopicConfig, KafkaError> {
+        let mut config = TopicConfig::default();
+        for (name, value) in pairs {
+            config.set(name, value)?;
+        }
+        Ok(config)
+    }
+
+    /// Sets one config by its Kafka name.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), KafkaError> {
+        match name {
+            "min.insync.replicas" => {
+                let number: i32 = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| invalid(name, value, "Not a number of type INT"))?;
+                if number < 1 {
+                    return Err(invalid(name, value, "Value must be at least 1"));
+                }
+                self.min_insync_replicas = number as u32;
+            }
+            "unclean.leader.election.enable" => {
+                self.unclean_leader_election_enable =
+                    match value.trim().to_ascii_lowercase().as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => {
+                            return Err(invalid(
+                                name,
+                                value,
+                                "Expected value to be either true or false",
+                            ));
+                        }
+                    };
+            }
+            "retention.ms" => self.retention_ms = parse_long(name, value, Some(-1))?,
+            "retention.bytes" => self.retention_bytes = parse_long(name, value, None)?,
+            "cleanup.policy" => {
+                let mut parts: Vec<&str> = value.split(',').map(str::trim).collect();
+                parts.sort_unstable();
+                parts.dedup();
+                self.cleanup_policy = match parts.as_slice() {
+                    ["delete"] => CleanupPolicy::Delete,
+                    ["compact"] => CleanupPolicy::Compact,
+                    ["compact", "delete"] => CleanupPolicy::CompactDelete,
+                    _ => {
+                        return Err(invalid(
+                            name,
+                            value,
+                            "String must be one of: compact, delete",
+                        ));
+                    }
+                };
+            }
+            _ => {
+                return Err(KafkaError::new(
+                    ErrorCode::InvalidConfig,
+                    format!("Unknown topic config name: {name}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The configs that differ from the defaults, as `kafka-topics.sh --describe` lists them.
+    pub fn non_default(&self) -> BTreeMap<&'static str, String> {
+        let default = TopicConfig::default();
+        let mut out = BTreeMap::new();
+        if self.min_insync_replicas != default.min_insync_replicas {
+            out.insert("min.insync.replicas", self.min_insync_replicas.to_string());
+        }
+        if self.unclean_leader_election_enable != default.unclean_leader_election_enable {
+            out.insert(
+                "unclean.leader.election.enable",
+                self.unclean_leader_election_enable.to_string(),
+            );
+        }
+        if self.retention_ms != default.retention_ms {
+            out.insert("retention.ms", self.retention_ms.to_string());
+        }
+        if self.retention_bytes != default.retention_bytes {
+            out.insert("retention.bytes", self.retention_bytes.to_string());
+        }
+        if self.cleanup_policy != default.cleanup_policy {
+            out.insert("cleanup.policy", self.cleanup_policy.as_kafka().to_owned());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_messages_follow_kafka() {
+        let error = validate_name("foo bar").expect_err("space");
+        assert_eq!(
+            error.to_string(),
+            "INVALID_TOPIC_EXCEPTION: Topic name is invalid: 'foo bar' contains one or more \
+             characters other than ASCII alphanumerics, '.', '_' and '-'"
+        );
+        assert_eq!(
+            validate_name("").expect_err("empty").message,
+            "Topic name is invalid: the empty string is not allowed"
+        );
+        let long = "a".repeat(250);
+        assert!(
+            validate_name(&long)
+                .expect_err("long")
+                .message
+                .contains("max allowed length 249")
+        );
+    }
+
+    #[test]
+    fn configs_are_validated_like_log_config() {
+        assert_eq!(
+            TopicConfig::from_pairs([("min.insync.replicas", "0")])
+                .expect_err("0")
+                .to_string(),
+            "INVALID_CONFIG: Invalid value 0 for configuration min.insync.replicas: Value must be at least 1"
+        );
+        assert_eq!(
+            TopicConfig::from_pairs([("colour", "blue")])
+                .expect_err("unknown")
+                .message,
+            "Unknown topic config name: colour"
+        );
+        assert!(TopicConfig::from_pairs([("unclean.leader.election.enable", "yes")]).is_err());
+        assert!(TopicConfig::from_pairs([("retention.ms", "-2")]).is_err());
+        assert!(TopicConfig::from_pairs([("cleanup.policy", "shred")]).is_err());
+        let config = TopicConfig::from_pairs([
+            ("min.insync.replicas", "2"),
+            ("cleanup.policy", "delete,compact"),
+        ])
+        .expect("valid");
+        assert_eq!(config.min_insync_replicas, 2);
+        assert_eq!(config.cleanup_policy, CleanupPolicy::CompactDelete);
+        assert_eq!(
+            config.non_default().into_iter().collect::<Vec<_>>(),
+            vec![
+                ("cleanup.policy", "compact,delete".to_owned()),
+                ("min.insync.replicas", "2".to_owned())
+            ]
+        );
+    }
+}

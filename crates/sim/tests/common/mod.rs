@@ -1,0 +1,152 @@
+//! Helpers shared by the scenario tests: a started cluster, topic creation, clients, and
+//! reading outcomes back from the world.
+#![allow(dead_code)] // Each test binary uses a different subset.
+
+use kafka_sim::{
+    ClusterConfig, Command, CreateTopic, Outcome, Request, SimDuration, TopicPartition, World,
+};
+use std::collections::BTreeMap;
+
+/// A three-broker cluster that has registered and unfenced every broker.
+pub fn cluster(seed: u64) -> World {
+    let mut world = World::new(&ClusterConfig::default(), seed);
+    world.run_for(SimDuration::from_millis(500));
+    world
+}
+
+/// Creates a topic and waits until every broker has learned it.
+pub fn create_topic(
+    world: &mut World,
+    name: &str,
+    partitions: i32,
+    rf: i32,
+    configs: &[(&str, &str)],
+) {
+    let configs: BTreeMap<String, String> = configs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    world
+        .apply(Command::CreateTopic(CreateTopic {
+            name: name.to_owned(),
+            partitions,
+            replication_factor: rf,
+            configs,
+        }))
+        .expect("valid topic");
+    world.run_for(SimDuration::from_millis(200));
+}
+
+pub fn run_ms(world: &mut World, ms: u64) {
+    world.run_for(SimDuration::from_millis(ms));
+}
+
+pub fn add_client(world: &mut World, name: &str) {
+    world
+        .apply(Command::AddClient {
+            name: name.to_owned(),
+        })
+        .expect("new client");
+}
+
+pub fn produce(
+    world: &mut World,
+    client: &str,
+    topic: &str,
+    partition: u32,
+    value: &str,
+    acks: i16,
+) {
+    let request = Request::Produce {
+        topic: topic.to_owned(),
+        partition: Some(partition),
+        key: None,
+        value: value.to_owned(),
+        acks,
+    };
+    world
+        .apply(Command::Client {
+            client: client.to_owned(),
+            request,
+        })
+        .expect("client exists");
+}
+
+pub fn fetch(world: &mut World, client: &str, topic: &str, partition: u32, offset: u64) {
+    let request = Request::Fetch {
+        topic: topic.to_owned(),
+        partition,
+        offset,
+    };
+    world
+        .apply(Command::Client {
+            client: client.to_owned(),
+            request,
+        })
+        .expect("client exists");
+}
+
+/// The outcome of the `n`th operation overall.
+pub fn outcome(world: &World, n: usize) -> Outcome {
+    world.operations()[n].outcome.clone()
+}
+
+/// The last operation's outcome.
+pub fn last_outcome(world: &World) -> Outcome {
+    world
+        .operations()
+        .last()
+        .expect("an operation")
+        .outcome
+        .clone()
+}
+
+/// The partition's leader according to the controller.
+pub fn leader(world: &World, topic: &str, partition: u32) -> Option<u32> {
+    world
+        .metadata()
+        .partition(&TopicPartition::new(topic, partition))
+        .and_then(|s| s.leader)
+}
+
+pub fn isr(world: &World, topic: &str, partition: u32) -> Vec<u32> {
+    world
+        .metadata()
+        .partition(&TopicPartition::new(topic, partition))
+        .map(|s| s.isr.clone())
+        .unwrap_or_default()
+}
+
+/// Values in a broker's replica log, in offset order.
+pub fn log_values(world: &World, broker: u32, topic: &str, partition: u32) -> Vec<(u64, String)> {
+    world
+        .replica_log(broker, &TopicPartition::new(topic, partition))
+        .map(|log| {
+            log.records()
+                .iter()
+                .map(|r| (r.offset, r.data.value_text()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn high_watermark(world: &World, broker: u32, topic: &str, partition: u32) -> u64 {
+    world
+        .replica_log(broker, &TopicPartition::new(topic, partition))
+        .map_or(0, |log| log.high_watermark())
+}
+
+pub fn followers(world: &World, topic: &str, partition: u32) -> Vec<u32> {
+    let leader = leader(world, topic, partition);
+    world
+        .metadata()
+        .partition(&TopicPartition::new(topic, partition))
+        .map(|s| {
+            s.replicas
+                .iter()
+                .copied()
+                .filter(|&b| Some(b) != leader)
+                .collect()
+        })
+        .unwrap_or_default()
+}

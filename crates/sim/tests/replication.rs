@@ -1,0 +1,510 @@
+//! Goal: replication behaves as Kafka's does, with every outcome emerging from requests,
+//! responses and timers. Method: drive a three-broker cluster through produce, fetch and
+//! faults, and check what a Kafka engineer would check: offsets, high watermarks, ISRs,
+//! leaders, and which acknowledged records survive.
+
+mod common;
+
+use common::*;
+use kafka_sim::{
+    Command, CrashKind, ElectionKind, Endpoint, ErrorCode, EventKind, Outcome, TopicPartition,
+};
+
+fn acked(outcome: &Outcome) -> Option<u64> {
+    match outcome {
+        Outcome::Acked { offset, .. } => Some(*offset),
+        _ => None,
+    }
+}
+
+fn failed_with(outcome: &Outcome) -> Option<ErrorCode> {
+    match outcome {
+        Outcome::Failed { error, .. } => Some(*error),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_topic_is_spread_over_the_brokers_and_every_broker_learns_it() {
+    let mut world = cluster(1);
+    create_topic(&mut world, "orders", 3, 3, &[]);
+    let leaders: Vec<u32> = (0..3)
+        .map(|p| leader(&world, "orders", p).expect("led"))
+        .collect();
+    let mut distinct = leaders.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3, "one leader per broker: {leaders:?}");
+    for p in 0..3 {
+        assert_eq!(isr(&world, "orders", p).len(), 3);
+        for broker in 1..=3 {
+            assert!(
+                world
+                    .replica_log(broker, &TopicPartition::new("orders", p))
+                    .is_some()
+            );
+        }
+    }
+}
+
+#[test]
+fn acks_all_is_acknowledged_once_every_isr_member_has_the_record() {
+    let mut world = cluster(2);
+    create_topic(&mut world, "orders", 1, 3, &[("min.insync.replicas", "2")]);
+    add_client(&mut world, "producer");
+    produce(&mut world, "producer", "orders", 0, "order-1", -1);
+    run_ms(&mut world, 100);
+    assert_eq!(acked(&outcome(&world, 0)), Some(0));
+    for broker in 1..=3 {
+        assert_eq!(
+            log_values(&world, broker, "orders", 0),
+            vec![(0, "order-1".to_owned())]
+        );
+    }
+    let leader = leader(&world, "orders", 0).expect("led");
+    assert_eq!(high_watermark(&world, leader, "orders", 0), 1);
+    run_ms(&mut world, 1_000);
+    for broker in 1..=3 {
+        assert_eq!(
+            high_watermark(&world, broker, "orders", 0),
+            1,
+            "followers learn the HW"
+        );
+    }
+}
+
+#[test]
+fn acks_1_loses_an_acknowledged_record_when_the_leader_dies_before_followers_fetch() {
+    let mut world = cluster(3);
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    let old_leader = leader(&world, "orders", 0).expect("led");
+    let followers = followers(&world, "orders", 0);
+    add_client(&mut world, "producer");
+    // The followers cannot reach the leader: they stay in the ISR for replica.lag.time.max.ms,
+    // but they do not have what the leader appends.
+    for &f in &followers {
+        world
+            .apply(Command::CutLink {
+                a: Endpoint::Broker(old_leader),
+                b: Endpoint::Broker(f),
+            })
+            .expect("valid");
+    }
+    produce(&mut world, "producer", "orders", 0, "lost-order", 1);
+    run_ms(&mut world, 50);
+    assert_eq!(
+        acked(&outcome(&world, 0)),
+        Some(0),
+        "acks=1: the leader alone acknowledged"
+    );
+    world
+        .apply(Command::CrashBroker {
+            broker: old_leader,
+            kind: CrashKind::Process,
+        })
+        .expect("valid");
+    run_ms(&mut world, 12_000);
+    let new_leader = leader(&world, "orders", 0).expect("a follower from the ISR takes over");
+    assert!(followers.contains(&new_leader));
+    // A new client (fresh metadata) writes to the new leader: the offset is reused.
+    add_client(&mut world, "late");
+    produce(&mut world, "late", "orders", 0, "new-order", 1);
+    run_ms(&mut world, 100);
+    assert_eq!(
+        acked(&last_outcome(&world)),
+        Some(0),
+        "offset 0 now holds another record"
+    );
+    world.apply(Command::HealNetwork).expect("valid");
+    world
+        .apply(Command::RestartBroker { broker: old_leader })
+        .expect("valid");
+    run_ms(&mut world, 5_000);
+    for broker in 1..=3 {
+        assert_eq!(
+            log_values(&world, broker, "orders", 0),
+            vec![(0, "new-order".to_owned())],
+            "broker {broker}: the acknowledged record is gone everywhere"
+        );
+    }
+    assert!(world.events().iter().any(|e| matches!(
+        &e.kind,
+        EventKind::FollowerTruncated { broker, removed: 1, .. } if *broker == old_leader
+    )));
+}
+
+#[test]
+fn a_consumer_never_reads_above_the_high_watermark() {
+    let mut world = cluster(4);
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    let leader_id = leader(&world, "orders", 0).expect("led");
+    for f in followers(&world, "orders", 0) {
+        world
+            .apply(Command::CutLink {
+                a: Endpoint::Broker(leader_id),
+                b: Endpoint::Broker(f),
+            })
+            .expect("valid");
+    }
+    add_client(&mut world, "producer");
+    add_client(&mut world, "consumer");
+    produce(&mut world, "producer", "orders", 0, "not-yet-committed", 1);
+    run_ms(&mut world, 50);
+    fetch(&mut world, "consumer", "orders", 0, 0);
+    run_ms(&mut world, 50);
+    assert_eq!(
+        last_outcome(&world),
+        Outcome::Fetched {
+            records: vec![],
+            high_watermark: 0
+        },
+        "an empty answer, not an error"
+    );
+    // The followers' fetches were lost in the cut; each gives up after
+    // replica.socket.timeout.ms (30 s) and fetches again.
+    world.apply(Command::HealNetwork).expect("valid");
+    run_ms(&mut world, 31_000);
+    fetch(&mut world, "consumer", "orders", 0, 0);
+    run_ms(&mut world, 50);
+    assert_eq!(
+        last_outcome(&world),
+        Outcome::Fetched {
+            records: vec![(0, "null".to_owned(), "not-yet-committed".to_owned())],
+            high_watermark: 1
+        }
+    );
+}
+
+#[test]
+fn acks_all_fails_with_not_enough_replicas_when_the_isr_is_below_min_insync_replicas() {
+    let mut world = cluster(5);
+    create_topic(
+        &mut world,
+        "payments",
+        1,
+        3,
+        &[("min.insync.replicas", "2")],
+    );
+    let leader_id = leader(&world, "payments", 0).expect("led");
+    for f in followers(&world, "payments", 0) {
+        world
+            .apply(Command::CrashBroker {
+                broker: f,
+                kind: CrashKind::Process,
+            })
+            .expect("valid");
+    }
+    run_ms(&mut world, 12_000);
+    assert_eq!(
+        isr(&world, "payments", 0),
+        vec![leader_id],
+        "fenced followers left the ISR"
+    );
+    add_client(&mut world, "producer");
+    produce(&mut world, "producer", "payments", 0, "p1", -1);
+    run_ms(&mut world, 50);
+    assert_eq!(
+        failed_with(&last_outcome(&world)),
+        Some(ErrorCode::NotEnoughReplicas)
+    );
+    let Outcome::Failed {
+        message: Some(message),
+        ..
+    } = last_outcome(&world)
+    else {
+        panic!()
+    };
+    assert!(message.contains("min.isr requirement of 2"), "{message}");
+    produce(&mut world, "producer", "payments", 0, "p2", 1);
+    run_ms(&mut world, 50);
+    assert_eq!(
+        acked(&last_outcome(&world)),
+        Some(0),
+        "acks=1 is still accepted"
+    );
+    assert_eq!(
+        high_watermark(&world, leader_id, "payments", 0),
+        0,
+        "strict min ISR: the HW is frozen"
+    );
+}
+
+#[test]
+fn unclean_election_loses_records_and_reuses_offsets() {
+    let mut world = cluster(6);
+    create_topic(
+        &mut world,
+        "clicks",
+        1,
+        2,
+        &[("unclean.leader.election.enable", "true")],
+    );
+    let old_leader = leader(&world, "clicks", 0).expect("led");
+    let follower = followers(&world, "clicks", 0)[0];
+    world
+        .apply(Command::SlowFollower {
+            broker: follower,
+            delay_ms: 120_000,
+        })
+        .expect("valid");
+    add_client(&mut world, "producer");
+    for i in 0..3 {
+        produce(
+            &mut world,
+            "producer",
+            "clicks",
+            0,
+            &format!("click-{i}"),
+            1,
+        );
+    }
+    // The leader checks every replica.lag.time.max.ms / 2 = 15 s; the follower is out after
+    // 30 s without catching up, so the check at 45 s removes it.
+    run_ms(&mut world, 46_000);
+    assert_eq!(
+        isr(&world, "clicks", 0),
+        vec![old_leader],
+        "the slow follower fell out of the ISR"
+    );
+    assert_eq!(
+        high_watermark(&world, old_leader, "clicks", 0),
+        3,
+        "committed with the ISR of one"
+    );
+    world
+        .apply(Command::CrashBroker {
+            broker: old_leader,
+            kind: CrashKind::Process,
+        })
+        .expect("valid");
+    run_ms(&mut world, 12_000);
+    assert_eq!(
+        leader(&world, "clicks", 0),
+        Some(follower),
+        "elected from outside the ISR"
+    );
+    assert!(
+        world
+            .events()
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::LeaderChanged { unclean: true, .. }))
+    );
+    add_client(&mut world, "late");
+    produce(&mut world, "late", "clicks", 0, "after", 1);
+    run_ms(&mut world, 100);
+    let reused = acked(&last_outcome(&world)).expect("the new leader accepts writes");
+    let acknowledged: Vec<(u64, String)> = (0..3)
+        .map(|i| {
+            (
+                acked(&outcome(&world, i)).expect("acked"),
+                format!("click-{i}"),
+            )
+        })
+        .collect();
+    assert!(
+        acknowledged.iter().any(|(offset, _)| *offset == reused),
+        "offset {reused} was acknowledged for another record: {acknowledged:?}"
+    );
+    world
+        .apply(Command::RestartBroker { broker: old_leader })
+        .expect("valid");
+    world
+        .apply(Command::SlowFollower {
+            broker: follower,
+            delay_ms: 0,
+        })
+        .expect("valid");
+    run_ms(&mut world, 5_000);
+    let final_log = log_values(&world, old_leader, "clicks", 0);
+    assert_eq!(
+        final_log,
+        log_values(&world, follower, "clicks", 0),
+        "replicas agree again"
+    );
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|r| !final_log.contains(r))
+        .collect();
+    assert!(
+        !lost.is_empty(),
+        "acknowledged records were lost: {final_log:?}"
+    );
+    assert!(final_log.contains(&(reused, "after".to_owned())));
+}
+
+#[test]
+fn without_unclean_election_the_partition_waits_offline_for_its_last_isr_member() {
+    let mut world = cluster(7);
+    create_topic(&mut world, "clicks", 1, 2, &[]);
+    let old_leader = leader(&world, "clicks", 0).expect("led");
+    let follower = followers(&world, "clicks", 0)[0];
+    world
+        .apply(Command::SlowFollower {
+            broker: follower,
+            delay_ms: 120_000,
+        })
+        .expect("valid");
+    add_client(&mut world, "producer");
+    produce(&mut world, "producer", "clicks", 0, "kept", 1);
+    run_ms(&mut world, 46_000);
+    assert_eq!(isr(&world, "clicks", 0), vec![old_leader]);
+    world
+        .apply(Command::CrashBroker {
+            broker: old_leader,
+            kind: CrashKind::Process,
+        })
+        .expect("valid");
+    run_ms(&mut world, 12_000);
+    assert_eq!(
+        leader(&world, "clicks", 0),
+        None,
+        "offline rather than lose data"
+    );
+    assert_eq!(
+        isr(&world, "clicks", 0),
+        vec![old_leader],
+        "KRaft keeps the last ISR member"
+    );
+    world
+        .apply(Command::RestartBroker { broker: old_leader })
+        .expect("valid");
+    run_ms(&mut world, 2_000);
+    assert_eq!(leader(&world, "clicks", 0), Some(old_leader));
+    assert_eq!(
+        log_values(&world, old_leader, "clicks", 0),
+        vec![(0, "kept".to_owned())]
+    );
+}
+
+#[test]
+fn controlled_shutdown_moves_leadership_before_the_broker_stops() {
+    let mut world = cluster(8);
+    create_topic(&mut world, "orders", 3, 3, &[("min.insync.replicas", "2")]);
+    let victim = leader(&world, "orders", 0).expect("led");
+    world
+        .apply(Command::ShutdownBroker { broker: victim })
+        .expect("valid");
+    run_ms(&mut world, 1_000);
+    assert!(!world.view().brokers[victim as usize - 1].up, "stopped");
+    for p in 0..3 {
+        assert_ne!(leader(&world, "orders", p), Some(victim));
+        assert!(!isr(&world, "orders", p).contains(&victim));
+    }
+    let shut_down_at = world
+        .events()
+        .iter()
+        .position(|e| matches!(e.kind, EventKind::BrokerShutDown { .. }));
+    let moved_at = world.events().iter().position(|e| matches!(&e.kind, EventKind::LeaderChanged { why, .. } if why.contains("shutting down")));
+    assert!(moved_at < shut_down_at, "leadership moved first");
+    add_client(&mut world, "producer");
+    produce(&mut world, "producer", "orders", 0, "still-available", -1);
+    run_ms(&mut world, 100);
+    assert!(
+        acked(&last_outcome(&world)).is_some(),
+        "{:?}",
+        last_outcome(&world)
+    );
+}
+
+#[test]
+fn preferred_leader_election_moves_leadership_back() {
+    let mut world = cluster(9);
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    let preferred = leader(&world, "orders", 0).expect("led");
+    world
+        .apply(Command::CrashBroker {
+            broker: preferred,
+            kind: CrashKind::Process,
+        })
+        .expect("valid");
+    run_ms(&mut world, 12_000);
+    assert_ne!(leader(&world, "orders", 0), Some(preferred));
+    world
+        .apply(Command::RestartBroker { broker: preferred })
+        .expect("valid");
+    run_ms(&mut world, 3_000);
+    assert!(
+        isr(&world, "orders", 0).contains(&preferred),
+        "caught up and back in the ISR"
+    );
+    world
+        .apply(Command::ElectLeaders {
+            election: ElectionKind::Preferred,
+            partitions: Some(vec![TopicPartition::new("orders", 0)]),
+        })
+        .expect("elected");
+    run_ms(&mut world, 100);
+    assert_eq!(leader(&world, "orders", 0), Some(preferred));
+    let again = world.apply(Command::ElectLeaders {
+        election: ElectionKind::Preferred,
+        partitions: Some(vec![TopicPartition::new("orders", 0)]),
+    });
+    assert!(
+        again
+            .expect_err("not needed")
+            .to_string()
+            .starts_with("ELECTION_NOT_NEEDED")
+    );
+}
+
+#[test]
+fn scripted_errors_answer_the_next_requests() {
+    let mut world = cluster(10);
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    let leader_id = leader(&world, "orders", 0).expect("led");
+    world
+        .apply(Command::PushErrors {
+            broker: leader_id,
+            api: "Produce".to_owned(),
+            errors: vec![
+                ErrorCode::NotLeaderOrFollower,
+                ErrorCode::NotLeaderOrFollower,
+            ],
+        })
+        .expect("valid");
+    add_client(&mut world, "producer");
+    for i in 0..3 {
+        produce(&mut world, "producer", "orders", 0, &format!("v{i}"), -1);
+        run_ms(&mut world, 100);
+    }
+    assert_eq!(
+        failed_with(&outcome(&world, 0)),
+        Some(ErrorCode::NotLeaderOrFollower)
+    );
+    assert_eq!(
+        failed_with(&outcome(&world, 1)),
+        Some(ErrorCode::NotLeaderOrFollower)
+    );
+    assert_eq!(acked(&outcome(&world, 2)), Some(0));
+}
+
+#[test]
+fn a_client_with_stale_metadata_gets_not_leader_or_follower_then_recovers() {
+    let mut world = cluster(11);
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    add_client(&mut world, "producer");
+    produce(&mut world, "producer", "orders", 0, "first", -1);
+    run_ms(&mut world, 100);
+    let old_leader = leader(&world, "orders", 0).expect("led");
+    world
+        .apply(Command::ShutdownBroker { broker: old_leader })
+        .expect("valid");
+    run_ms(&mut world, 1_000);
+    world
+        .apply(Command::RestartBroker { broker: old_leader })
+        .expect("valid");
+    run_ms(&mut world, 1_000);
+    produce(&mut world, "producer", "orders", 0, "second", -1);
+    run_ms(&mut world, 100);
+    assert_eq!(
+        failed_with(&last_outcome(&world)),
+        Some(ErrorCode::NotLeaderOrFollower)
+    );
+    produce(&mut world, "producer", "orders", 0, "third", -1);
+    run_ms(&mut world, 100);
+    assert_eq!(
+        acked(&last_outcome(&world)),
+        Some(1),
+        "metadata refreshed after the error"
+    );
+}
