@@ -1,0 +1,204 @@
+//! Goal: under the safe configuration (acks=all, RF=3, min.insync.replicas=2, no unclean
+//! election) no acknowledged record is ever lost, whichever single broker crashes, however,
+//! and whenever. Method: a seeded sweep. Each seed produces a steady acks=all workload to three
+//! partitions, crashes one random broker (process crash or power loss) at a random moment,
+//! restarts it later, lets the cluster settle, then checks every acknowledged record against
+//! the final logs. `SIM_SEED=n` runs one seed; `SIM_SEEDS=n` sweeps n seeds.
+
+mod common;
+
+use common::*;
+use kafka_sim::rng::SimRng;
+use kafka_sim::{
+    Command, CrashKind, Endpoint, Outcome, Request, SimDuration, SimTime, TopicPartition, World,
+};
+use std::collections::BTreeMap;
+
+fn seeds() -> Vec<u64> {
+    if let Some(seed) = std::env::var("SIM_SEED").ok().and_then(|s| s.parse().ok()) {
+        return vec![seed];
+    }
+    let count = std::env::var("SIM_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40);
+    (1..=count).collect()
+}
+
+struct Run {
+    world: World,
+    crashed: u32,
+    kind: CrashKind,
+}
+
+fn run_single_crash(seed: u64, acks: i16) -> Run {
+    let mut rng = SimRng::stream(seed, "test-workload");
+    let mut world = cluster(seed);
+    create_topic(&mut world, "orders", 3, 3, &[("min.insync.replicas", "2")]);
+    add_client(&mut world, "producer");
+    let crashed = 1 + rng.below(3) as u32;
+    let kind = if rng.below(2) == 0 {
+        CrashKind::Process
+    } else {
+        CrashKind::PowerLoss
+    };
+    // Links of 1 to 5 ms with jitter widen the window between a leader's append and its
+    // followers' copies; crashes land at any microsecond, often inside that window.
+    let latency_ms = 1 + rng.below(5);
+    for (a, b) in [(1, 2), (1, 3), (2, 3)] {
+        let (a, b) = (Endpoint::Broker(a), Endpoint::Broker(b));
+        let link = Command::SetLink {
+            a,
+            b,
+            latency_ms,
+            jitter_ms: latency_ms,
+            drop_per_million: 0,
+        };
+        world.apply(link).expect("valid");
+    }
+    let start = world.now().as_micros();
+    // The workload runs for 20 s; the crash comes in its first 15 s.
+    let crash_at = SimTime::from_micros(start + 1_000_000 + rng.below(15_000_000));
+    let restart_at = crash_at + SimDuration::from_micros(500_000 + rng.below(20_000_000));
+    let mut faults = vec![
+        (restart_at, Command::RestartBroker { broker: crashed }),
+        (
+            crash_at,
+            Command::CrashBroker {
+                broker: crashed,
+                kind,
+            },
+        ),
+    ];
+    for step in 0..1_000u64 {
+        let t = SimTime::from_micros(start + step * 20_000);
+        while faults.last().is_some_and(|(at, _)| *at <= t) {
+            let (at, fault) = faults.pop().expect("checked");
+            world.run_until(at);
+            world.apply(fault).expect("a valid fault");
+        }
+        world.run_until(t);
+        // A burst to one partition: the first append wakes the followers' parked fetches,
+        // the rest wait for their next fetch, so followers really lag behind the leader.
+        for record in 0..4 {
+            let request = Request::Produce {
+                topic: "orders".to_owned(),
+                partition: Some((step % 3) as u32),
+                key: None,
+                value: format!("v{step}-{record}"),
+                acks,
+            };
+            world
+                .apply(Command::Client {
+                    client: "producer".to_owned(),
+                    request,
+                })
+                .expect("client");
+        }
+    }
+    run_ms(&mut world, 60_000);
+    Run {
+        world,
+        crashed,
+        kind,
+    }
+}
+
+/// What a Kafka engineer would check after the run: every acknowledged record is in the final
+/// leader's log at its offset and below the HW, no offset was acknowledged twice, and every ISR
+/// member agrees with the leader below the HW. Returns the violations.
+fn violations(world: &World) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut acknowledged: BTreeMap<(u32, u64), String> = BTreeMap::new();
+    for op in world.operations() {
+        if let (Outcome::Acked { partition, offset }, Request::Produce { value, .. }) =
+            (&op.outcome, &op.request)
+            && let Some(other) = acknowledged.insert((*partition, *offset), value.clone())
+        {
+            found.push(format!(
+                "offset {partition}/{offset} acknowledged for {other} and {value}"
+            ));
+        }
+    }
+    if acknowledged.len() < 1_000 {
+        found.push(format!(
+            "the workload stalled: {} acknowledgements",
+            acknowledged.len()
+        ));
+    }
+    for partition in 0..3 {
+        let tp = TopicPartition::new("orders", partition);
+        let state = world.metadata().partition(&tp).expect("exists").clone();
+        let Some(leader) = state.leader else {
+            found.push(format!("{tp} has no leader after healing"));
+            continue;
+        };
+        let leader_log = log_values(world, leader, "orders", partition);
+        let hw = high_watermark(world, leader, "orders", partition);
+        for ((_, offset), value) in acknowledged.range((partition, 0)..(partition + 1, 0)) {
+            if leader_log.get(*offset as usize) != Some(&(*offset, value.clone())) || *offset >= hw
+            {
+                found.push(format!("acknowledged {value} at {tp} offset {offset} is lost (leader {leader}, HW {hw})"));
+            }
+        }
+        for member in &state.isr {
+            if log_values(world, *member, "orders", partition).get(..hw as usize)
+                != leader_log.get(..hw as usize)
+            {
+                found.push(format!(
+                    "ISR member {member} of {tp} differs from the leader below the HW"
+                ));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_acknowledged_record_is_lost_under_any_single_broker_crash() {
+    for seed in seeds() {
+        let Run {
+            world,
+            crashed,
+            kind,
+        } = run_single_crash(seed, -1);
+        let found = violations(&world);
+        assert!(
+            found.is_empty(),
+            "seed {seed} (broker {crashed} {kind:?}); reproduce with: SIM_SEED={seed} cargo test -p kafka-sim --test seeds\n{}",
+            found.join("\n")
+        );
+    }
+}
+
+/// The same sweep with acks=1 must lose acknowledged records on some seed: the check can fail,
+/// and the anomaly Kafka documents for acks=1 emerges from the protocol.
+#[test]
+fn acks_1_loses_acknowledged_records_on_some_seed() {
+    let losing = (1..=40).find(|&seed| {
+        let run = run_single_crash(seed, 1);
+        violations(&run.world).iter().any(|v| v.contains("is lost"))
+    });
+    println!("first seed losing an acknowledged record under acks=1: {losing:?}");
+    assert!(
+        losing.is_some(),
+        "acks=1 lost nothing in 40 seeds of leader crashes"
+    );
+}
+
+#[test]
+fn the_same_seed_gives_the_same_history() {
+    let seed = seeds()[0];
+    let first = run_single_crash(seed, -1);
+    let second = run_single_crash(seed, -1);
+    assert_eq!(
+        first.world.trace().hash(),
+        second.world.trace().hash(),
+        "seed {seed}"
+    );
+    assert_eq!(
+        first.world.operations(),
+        second.world.operations(),
+        "seed {seed}"
+    );
+}

@@ -1,0 +1,252 @@
+//! Goal: topic administration answers exactly as Kafka 4.x does. Method: Kafka's own test
+//! vectors (TopicTest) for names and collisions, then CreateTopics, CreatePartitions and
+//! DeleteTopics against a cluster, checking error names and messages.
+
+mod common;
+
+use common::*;
+use kafka_sim::topic::{has_collision_chars, unify_collision_chars, validate_name};
+use kafka_sim::{Command, CommandError, CreateTopic, ErrorCode};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn vectors() -> Value {
+    let text = include_str!("testdata/kafka-vectors.json");
+    serde_json::from_str::<Value>(text).expect("valid JSON")["topic_names"].clone()
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|v| v.as_str().expect("string").to_owned())
+        .collect()
+}
+
+#[test]
+fn names_follow_kafkas_topic_test_vectors() {
+    let v = vectors();
+    for name in strings(&v["valid"]) {
+        let name = if name.starts_with("<random 249") {
+            "a".repeat(249)
+        } else {
+            name
+        };
+        assert!(validate_name(&name).is_ok(), "{name:?} is valid");
+    }
+    for name in strings(&v["invalid"]) {
+        assert!(validate_name(&name).is_err(), "{name:?} is invalid");
+    }
+    for c in strings(&v["invalid_chars_inside_name"]) {
+        let name = format!("Is{c}Illegal");
+        let error = validate_name(&name).expect_err("illegal character");
+        assert_eq!(error.code, ErrorCode::InvalidTopicException);
+    }
+    for name in strings(&v["collision_chars_true"]) {
+        assert!(has_collision_chars(&name), "{name}");
+    }
+    for name in strings(&v["collision_chars_false"]) {
+        assert!(!has_collision_chars(&name), "{name}");
+    }
+    for pair in v["collide_pairs"].as_array().expect("pairs") {
+        let pair = strings(pair);
+        assert_eq!(
+            unify_collision_chars(&pair[0]),
+            unify_collision_chars(&pair[1])
+        );
+    }
+    for pair in v["no_collide_pairs"].as_array().expect("pairs") {
+        let pair = strings(pair);
+        assert_ne!(
+            unify_collision_chars(&pair[0]),
+            unify_collision_chars(&pair[1])
+        );
+    }
+    for (name, unified) in v["unify"].as_object().expect("map") {
+        assert_eq!(
+            unify_collision_chars(name),
+            unified.as_str().expect("string")
+        );
+    }
+}
+
+fn create(
+    world: &mut kafka_sim::World,
+    name: &str,
+    partitions: i32,
+    rf: i32,
+    configs: &[(&str, &str)],
+) -> Result<(), String> {
+    let configs: BTreeMap<String, String> = configs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    world
+        .apply(Command::CreateTopic(CreateTopic {
+            name: name.to_owned(),
+            partitions,
+            replication_factor: rf,
+            configs,
+        }))
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn invalid_topics_get_kafkas_errors() {
+    let mut world = cluster(1);
+    type Case<'a> = (&'a str, i32, i32, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case<'_>] = &[
+        (
+            "orders",
+            3,
+            4,
+            &[],
+            "INVALID_REPLICATION_FACTOR: Unable to replicate the partition 4 time(s): The target replication factor of 4 cannot be reached because only 3 broker(s) are registered.",
+        ),
+        (
+            "orders",
+            0,
+            3,
+            &[],
+            "INVALID_PARTITIONS: Number of partitions was set to an invalid non-positive value.",
+        ),
+        (
+            "orders",
+            3,
+            0,
+            &[],
+            "INVALID_REPLICATION_FACTOR: Replication factor must be larger than 0, or -1 to use the default value.",
+        ),
+        (
+            "foo bar",
+            1,
+            1,
+            &[],
+            "INVALID_TOPIC_EXCEPTION: Topic name is invalid: 'foo bar' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'",
+        ),
+        (
+            "..",
+            1,
+            1,
+            &[],
+            "INVALID_TOPIC_EXCEPTION: Topic name is invalid: '..' is not allowed",
+        ),
+        (
+            "__cluster_metadata",
+            1,
+            1,
+            &[],
+            "INVALID_REQUEST: Creation of internal topic __cluster_metadata is prohibited.",
+        ),
+        (
+            "orders",
+            1,
+            1,
+            &[("min.insync.replicas", "0")],
+            "INVALID_CONFIG: Invalid value 0 for configuration min.insync.replicas: Value must be at least 1",
+        ),
+        (
+            "orders",
+            1,
+            1,
+            &[("retention.mss", "1")],
+            "INVALID_CONFIG: Unknown topic config name: retention.mss",
+        ),
+    ];
+    for (name, partitions, rf, configs, expected) in cases {
+        assert_eq!(
+            create(&mut world, name, *partitions, *rf, configs),
+            Err(expected.to_string())
+        );
+    }
+    assert!(world.metadata().topics.is_empty(), "nothing was created");
+    assert!(
+        world.commands().is_empty(),
+        "rejected commands are not logged"
+    );
+
+    assert_eq!(create(&mut world, "orders.eu", 1, 1, &[]), Ok(()));
+    assert_eq!(
+        create(&mut world, "orders.eu", 1, 1, &[]),
+        Err("TOPIC_ALREADY_EXISTS: Topic 'orders.eu' already exists.".to_owned())
+    );
+    assert_eq!(
+        create(&mut world, "orders_eu", 1, 1, &[]),
+        Err(
+            "INVALID_TOPIC_EXCEPTION: Topic 'orders_eu' collides with existing topic: orders.eu"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        create(&mut world, "defaults", -1, -1, &[]),
+        Ok(()),
+        "-1 takes the broker defaults"
+    );
+    let defaults = &world.metadata().topics["defaults"];
+    assert_eq!(
+        (
+            defaults.partitions.len(),
+            defaults.partitions[0].replicas.len()
+        ),
+        (1, 1)
+    );
+}
+
+#[test]
+fn all_fenced_brokers_cannot_host_a_new_topic() {
+    let mut world = cluster(2);
+    for broker in 1..=3 {
+        world
+            .apply(Command::CrashBroker {
+                broker,
+                kind: Default::default(),
+            })
+            .expect("up");
+    }
+    run_ms(&mut world, 12_000);
+    assert_eq!(
+        create(&mut world, "orders", 1, 3, &[]),
+        Err("INVALID_REPLICATION_FACTOR: Unable to replicate the partition 3 time(s): All brokers are currently fenced.".to_owned())
+    );
+}
+
+#[test]
+fn partitions_can_only_grow_and_deleted_topics_vanish_from_brokers() {
+    let mut world = cluster(3);
+    create_topic(&mut world, "orders", 2, 3, &[]);
+    let grow = |world: &mut kafka_sim::World, total| {
+        world
+            .apply(Command::CreatePartitions {
+                topic: "orders".to_owned(),
+                total,
+            })
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(grow(&mut world, 1), Err("INVALID_PARTITIONS: The topic orders currently has 2 partition(s); 1 would not be an increase.".to_owned()));
+    assert_eq!(
+        grow(&mut world, 2),
+        Err("INVALID_PARTITIONS: Topic already has 2 partition(s).".to_owned())
+    );
+    assert_eq!(grow(&mut world, 4), Ok(()));
+    run_ms(&mut world, 200);
+    assert_eq!(world.metadata().topics["orders"].partitions.len(), 4);
+    assert!(leader(&world, "orders", 3).is_some());
+    world
+        .apply(Command::DeleteTopic {
+            name: "orders".to_owned(),
+        })
+        .expect("exists");
+    run_ms(&mut world, 200);
+    assert!(
+        world
+            .replica_log(1, &kafka_sim::TopicPartition::new("orders", 0))
+            .is_none()
+    );
+    let again = world.apply(Command::DeleteTopic {
+        name: "orders".to_owned(),
+    });
+    assert!(
+        matches!(again, Err(CommandError::Kafka(e)) if e.code == ErrorCode::UnknownTopicOrPartition)
+    );
+}
