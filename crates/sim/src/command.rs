@@ -12,7 +12,7 @@ use thiserror::Error;
 
 /// A change requested from outside: topics, clients, faults and repairs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "command", rename_all = "snake_case")]
 pub enum Command {
     /// CreateTopics, as `kafka-topics.sh --create`.
     CreateTopic(CreateTopic),

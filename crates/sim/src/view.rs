@@ -2,8 +2,10 @@
 //! never reaches into a node.
 
 use crate::broker::BrokerState;
+use crate::client::Operation;
 use crate::endpoint::Endpoint;
-use crate::protocol::BrokerId;
+use crate::event::Event;
+use crate::protocol::{BrokerId, TopicPartition};
 use crate::time::SimTime;
 use crate::world::{InFlight, Stats, World};
 use serde::{Deserialize, Serialize};
@@ -23,6 +25,103 @@ pub struct WorldView {
     pub cut_links: Vec<(Endpoint, Endpoint)>,
     /// Counters.
     pub stats: Stats,
+    /// Topics and their partitions, as the controller and every replica see them.
+    pub topics: Vec<TopicView>,
+}
+
+/// A topic.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TopicView {
+    /// Its name.
+    pub name: String,
+    /// Its id, as `kafka-topics.sh` prints it.
+    pub topic_id: String,
+    /// Configs that differ from the defaults, `key=value`.
+    pub configs: Vec<String>,
+    /// `min.insync.replicas`.
+    pub min_insync_replicas: u32,
+    /// Its partitions.
+    pub partitions: Vec<PartitionView>,
+}
+
+/// One partition: the controller's state and every replica's log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PartitionView {
+    /// Its index.
+    pub partition: u32,
+    /// The leader, or none (offline).
+    pub leader: Option<BrokerId>,
+    /// The leader epoch.
+    pub leader_epoch: u32,
+    /// The assignment; the first is the preferred leader.
+    pub replicas: Vec<BrokerId>,
+    /// The in-sync replicas.
+    pub isr: Vec<BrokerId>,
+    /// No leader: nothing can be produced or consumed.
+    pub offline: bool,
+    /// Fewer in-sync replicas than replicas.
+    pub under_replicated: bool,
+    /// Fewer in-sync replicas than `min.insync.replicas`: acks=all fails.
+    pub under_min_isr: bool,
+    /// Each replica's log, in assignment order.
+    pub replica_logs: Vec<ReplicaView>,
+}
+
+/// One broker's copy of a partition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReplicaView {
+    /// The broker.
+    pub broker: BrokerId,
+    /// Its log end offset.
+    pub log_end_offset: u64,
+    /// Its high watermark.
+    pub high_watermark: u64,
+    /// Its records.
+    pub records: Vec<RecordView>,
+}
+
+/// A record in a replica's log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordView {
+    /// Offset.
+    pub offset: u64,
+    /// The leader epoch it was written in.
+    pub leader_epoch: u32,
+    /// Key (UTF-8, lossy), or `null`.
+    pub key: String,
+    /// Value (UTF-8, lossy), or `null`.
+    pub value: String,
+}
+
+/// Everything a report needs: the final view, the events and every client operation.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report<'a> {
+    /// The world at the end.
+    pub view: WorldView,
+    /// The trace fingerprint (equal for equal runs).
+    pub trace_hash: String,
+    /// Every event, in order.
+    pub events: Vec<EventLine>,
+    /// Every client operation, in invocation order.
+    pub operations: Vec<&'a Operation>,
+}
+
+/// An event with its text, for people and for JSON readers alike.
+#[derive(Clone, Debug, Serialize)]
+pub struct EventLine {
+    /// When, in milliseconds of virtual time.
+    pub at_ms: u64,
+    /// The event in plain words.
+    pub text: String,
+}
+
+impl EventLine {
+    fn from_event(event: &Event) -> Self {
+        EventLine {
+            at_ms: event.at.as_millis(),
+            text: event.kind.to_string(),
+        }
+    }
 }
 
 /// One broker, as its process and as the controller see it.
@@ -75,6 +174,126 @@ impl World {
             in_flight: self.in_flight(),
             cut_links: self.cut_links(),
             stats: self.stats(),
+            topics: self.topic_views(),
         }
+    }
+
+    fn topic_views(&self) -> Vec<TopicView> {
+        self.metadata()
+            .topics
+            .iter()
+            .map(|(name, topic)| {
+                let min_isr = topic.config.min_insync_replicas;
+                let partitions = topic
+                    .partitions
+                    .iter()
+                    .enumerate()
+                    .map(|(index, state)| {
+                        let tp = TopicPartition {
+                            topic: name.clone(),
+                            partition: index as u32,
+                        };
+                        let replica_logs = state
+                            .replicas
+                            .iter()
+                            .map(|&broker| self.replica_view(broker, &tp))
+                            .collect();
+                        PartitionView {
+                            partition: index as u32,
+                            leader: state.leader,
+                            leader_epoch: state.leader_epoch,
+                            replicas: state.replicas.clone(),
+                            isr: state.isr.clone(),
+                            offline: state.leader.is_none(),
+                            under_replicated: state.isr.len() < state.replicas.len(),
+                            under_min_isr: state.isr.len() < min_isr as usize,
+                            replica_logs,
+                        }
+                    })
+                    .collect();
+                TopicView {
+                    name: name.to_string(),
+                    topic_id: topic.topic_id.clone(),
+                    configs: topic
+                        .config
+                        .non_default()
+                        .into_iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect(),
+                    min_insync_replicas: min_isr,
+                    partitions,
+                }
+            })
+            .collect()
+    }
+
+    fn replica_view(&self, broker: BrokerId, tp: &TopicPartition) -> ReplicaView {
+        let log = self.replica_log(broker, tp);
+        ReplicaView {
+            broker,
+            log_end_offset: log.map_or(0, |l| l.log_end_offset()),
+            high_watermark: log.map_or(0, |l| l.high_watermark()),
+            records: log
+                .map(|l| {
+                    l.records()
+                        .iter()
+                        .map(|r| RecordView {
+                            offset: r.offset,
+                            leader_epoch: r.leader_epoch,
+                            key: r.data.key_text(),
+                            value: r.data.value_text(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The final view with events and operations, for `kafka-sim run`.
+    pub fn report(&self) -> Report<'_> {
+        Report {
+            view: self.view(),
+            trace_hash: format!("{:016x}", self.trace().hash()),
+            events: self.events().iter().map(EventLine::from_event).collect(),
+            operations: self.operations(),
+        }
+    }
+
+    /// `kafka-topics.sh --describe` of Kafka 4.x, for one topic or all, tab-separated.
+    /// Eligible leader replicas are not modelled (KIP-966 is off by default in 4.0), so the
+    /// Elr and LastKnownElr columns print N/A, as Kafka does when the field is null.
+    pub fn describe_topics(&self, only: Option<&str>) -> String {
+        let join = |ids: &[BrokerId]| {
+            ids.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let mut out = String::new();
+        for topic in self
+            .topic_views()
+            .iter()
+            .filter(|t| only.is_none_or(|o| o == t.name))
+        {
+            let rf = topic.partitions.first().map_or(0, |p| p.replicas.len());
+            out.push_str(&format!(
+                "Topic: {}\tTopicId: {}\tPartitionCount: {}\tReplicationFactor: {rf}\tConfigs: {}\n",
+                topic.name,
+                topic.topic_id,
+                topic.partitions.len(),
+                topic.configs.join(",")
+            ));
+            for p in &topic.partitions {
+                out.push_str(&format!(
+                    "\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}\tElr: N/A\tLastKnownElr: N/A\n",
+                    topic.name,
+                    p.partition,
+                    p.leader.map_or_else(|| "none".to_owned(), |l| l.to_string()),
+                    join(&p.replicas),
+                    join(&p.isr),
+                ));
+            }
+        }
+        out
     }
 }

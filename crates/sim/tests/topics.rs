@@ -88,6 +88,7 @@ fn create(
             partitions,
             replication_factor: rf,
             configs,
+            replica_assignment: None,
         }))
         .map_err(|e| e.to_string())
 }

@@ -31,6 +31,10 @@ pub struct CreateTopic {
     /// `--config key=value` pairs.
     #[serde(default)]
     pub configs: BTreeMap<String, String>,
+    /// `--replica-assignment`: the replicas of each partition, preferred leader first. When
+    /// set, partitions and replication factor must be -1 (they follow from it).
+    #[serde(default)]
+    pub replica_assignment: Option<Vec<Vec<BrokerId>>>,
 }
 
 fn minus_one() -> i32 {
@@ -174,6 +178,17 @@ impl Controller {
                 format!("Topic '{name}' collides with existing topic: {existing}"),
             ));
         }
+        if let Some(assignment) = &request.replica_assignment {
+            let states = self.manual_assignment(request, assignment)?;
+            let config = TopicConfig::from_pairs(
+                request
+                    .configs
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            )?;
+            self.append_topic(ctx, name, config, states);
+            return Ok(());
+        }
         let partitions = match request.partitions {
             -1 => DEFAULT_PARTITIONS,
             p if p < 1 => {
@@ -201,19 +216,28 @@ impl Controller {
                 .map(|(k, v)| (k.as_str(), v.as_str())),
         )?;
         let states = self.place(ctx, 0, partitions as u32, replication_factor as usize, None)?;
+        self.append_topic(ctx, name, config, states);
+        Ok(())
+    }
+
+    fn append_topic(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        name: &str,
+        config: TopicConfig,
+        states: Vec<PartitionState>,
+    ) {
         let mut id = [0u8; 16];
         for chunk in id.chunks_mut(4) {
             chunk.copy_from_slice(&ctx.rng().next_u32().to_be_bytes());
         }
         let name: Rc<str> = Rc::from(name);
-        self.append(
-            ctx,
-            MetadataRecord::Topic {
-                name: Rc::clone(&name),
-                topic_id: topic_id(id),
-                config,
-            },
-        );
+        let topic = MetadataRecord::Topic {
+            name: Rc::clone(&name),
+            topic_id: topic_id(id),
+            config,
+        };
+        self.append(ctx, topic);
         for (index, state) in states.into_iter().enumerate() {
             let tp = TopicPartition {
                 topic: Rc::clone(&name),
@@ -221,7 +245,73 @@ impl Controller {
             };
             self.append(ctx, MetadataRecord::Partition { tp, state });
         }
-        Ok(())
+    }
+
+    /// Validates `--replica-assignment` as KRaft's `createTopic` does for manual assignments.
+    fn manual_assignment(
+        &self,
+        request: &CreateTopic,
+        assignment: &[Vec<BrokerId>],
+    ) -> Result<Vec<PartitionState>, KafkaError> {
+        if request.partitions != -1 || request.replication_factor != -1 {
+            return Err(error(
+                ErrorCode::InvalidRequest,
+                "A manual partition assignment was specified, but numPartitions or \
+                 replicationFactor was not set to -1.",
+            ));
+        }
+        let invalid = |message: String| error(ErrorCode::InvalidReplicaAssignment, message);
+        let rf = assignment.first().map_or(0, Vec::len);
+        if rf == 0 {
+            return Err(invalid(
+                "The manual partition assignment includes an empty replica list.".to_owned(),
+            ));
+        }
+        let mut states = Vec::with_capacity(assignment.len());
+        for (partition, replicas) in assignment.iter().enumerate() {
+            if replicas.len() != rf {
+                return Err(invalid(format!(
+                    "The manual partition assignment includes a partition with {} replica(s), but \
+                     this is not consistent with previous partitions, which have {rf} replica(s).",
+                    replicas.len()
+                )));
+            }
+            let mut distinct = replicas.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            if distinct.len() != replicas.len() {
+                return Err(invalid(format!(
+                    "The manual partition assignment for partition {partition} names a broker more than once."
+                )));
+            }
+            if let Some(unknown) = replicas
+                .iter()
+                .find(|b| !self.registrations.contains_key(b))
+            {
+                return Err(invalid(format!(
+                    "The manual partition assignment includes broker {unknown}, but no such broker is registered."
+                )));
+            }
+            let isr: Vec<BrokerId> = replicas
+                .iter()
+                .copied()
+                .filter(|&b| self.usable(b))
+                .collect();
+            let Some(&leader) = isr.first() else {
+                return Err(invalid(format!(
+                    "All brokers specified in the manual partition assignment for partition \
+                     {partition} are fenced or in controlled shutdown."
+                )));
+            };
+            states.push(PartitionState {
+                replicas: replicas.clone(),
+                isr,
+                leader: Some(leader),
+                leader_epoch: 0,
+                partition_epoch: 0,
+            });
+        }
+        Ok(states)
     }
 
     /// DeleteTopics for one topic.

@@ -32,6 +32,7 @@ pub fn create_topic(
             partitions,
             replication_factor: rf,
             configs,
+            replica_assignment: None,
         }))
         .expect("valid topic");
     world.run_for(SimDuration::from_millis(200));

@@ -1,0 +1,126 @@
+//! Scenarios as data: a seed, a cluster, timed commands, and how long to run. Tests, lessons and
+//! `kafka-sim run` all use this one format (JSON or TOML; see docs/scenarios.md).
+
+use crate::command::Command;
+use crate::time::SimTime;
+use crate::world::{ClusterConfig, World};
+use serde::{Deserialize, Serialize};
+
+/// A scenario file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// The seed of every random choice.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// The cluster to start.
+    #[serde(default)]
+    pub cluster: ClusterSpec,
+    /// Commands, in time order.
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    /// When the run ends, in milliseconds of virtual time (at least the last step).
+    #[serde(default)]
+    pub run_until_ms: u64,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// The cluster's shape.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    /// How many brokers (default 3).
+    #[serde(default = "default_brokers")]
+    pub brokers: u32,
+}
+
+fn default_brokers() -> u32 {
+    3
+}
+
+impl Default for ClusterSpec {
+    fn default() -> Self {
+        ClusterSpec {
+            brokers: default_brokers(),
+        }
+    }
+}
+
+/// One timed command.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    /// When to apply it, in milliseconds of virtual time.
+    pub at_ms: u64,
+    /// What to apply.
+    #[serde(flatten)]
+    pub command: Command,
+}
+
+/// A step the world refused, such as a topic Kafka would not create: part of the outcome, not a
+/// failure of the run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StepResult {
+    /// When it was applied.
+    pub at_ms: u64,
+    /// `ok`, or the error as Kafka names it.
+    pub result: String,
+}
+
+/// A scenario that cannot run at all.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    /// Steps must be in time order.
+    #[error("steps[{index}].at_ms: {at_ms} is earlier than the step before it ({previous})")]
+    OutOfOrder {
+        /// The step's index.
+        index: usize,
+        /// Its time.
+        at_ms: u64,
+        /// The previous step's time.
+        previous: u64,
+    },
+    /// A cluster needs a broker.
+    #[error("cluster.brokers: a cluster needs at least 1 broker")]
+    NoBrokers,
+}
+
+impl Scenario {
+    /// Runs the scenario; returns the world at the end and each step's result.
+    pub fn run(&self) -> Result<(World, Vec<StepResult>), ScenarioError> {
+        if self.cluster.brokers == 0 {
+            return Err(ScenarioError::NoBrokers);
+        }
+        for (index, pair) in self.steps.windows(2).enumerate() {
+            if pair[1].at_ms < pair[0].at_ms {
+                return Err(ScenarioError::OutOfOrder {
+                    index: index + 1,
+                    at_ms: pair[1].at_ms,
+                    previous: pair[0].at_ms,
+                });
+            }
+        }
+        let config = ClusterConfig {
+            brokers: self.cluster.brokers,
+            ..ClusterConfig::default()
+        };
+        let mut world = World::new(&config, self.seed);
+        let mut results = Vec::with_capacity(self.steps.len());
+        for step in &self.steps {
+            world.run_until(SimTime::from_millis(step.at_ms));
+            let result = match world.apply(step.command.clone()) {
+                Ok(()) => "ok".to_owned(),
+                Err(error) => error.to_string(),
+            };
+            results.push(StepResult {
+                at_ms: step.at_ms,
+                result,
+            });
+        }
+        let last = self.steps.last().map_or(0, |s| s.at_ms);
+        world.run_until(SimTime::from_millis(self.run_until_ms.max(last)));
+        Ok((world, results))
+    }
+}

@@ -1,0 +1,141 @@
+//! Goal: `kafka-sim` does what docs/scenarios.md says. Method: run the real binary on the
+//! documented examples, on Kafka's partitioner vectors, and on broken scenario files.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn kafka_sim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kafka-sim"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("UTF-8")
+}
+
+fn example(name: &str) -> String {
+    format!("{}/../../docs/examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn run_reports_the_lost_acknowledged_record() {
+    let report: Value =
+        serde_json::from_str(&stdout(&kafka_sim(&["run", &example("acks1-loss.json")])))
+            .expect("JSON report");
+    let operation = &report["operations"][0];
+    assert_eq!(operation["outcome"]["result"], "acked");
+    let partition = &report["view"]["topics"][0]["partitions"][0];
+    for replica in partition["replica_logs"].as_array().expect("replicas") {
+        assert_eq!(
+            replica["records"].as_array().expect("records").len(),
+            0,
+            "{replica}"
+        );
+    }
+    let events: Vec<&str> = report["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["text"].as_str().expect("text"))
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.contains("broker 1 truncated orders-0 from offset 1 to 0")),
+        "{events:#?}"
+    );
+}
+
+#[test]
+fn describe_prints_kafka_topics_format() {
+    let text = stdout(&kafka_sim(&["describe", &example("unclean-election.toml")]));
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2);
+    let topic: Vec<&str> = lines[0].split('\t').collect();
+    assert_eq!(topic[0], "Topic: clicks");
+    assert!(topic[1].starts_with("TopicId: ") && topic[1].len() == "TopicId: ".len() + 22);
+    assert_eq!(
+        &topic[2..],
+        [
+            "PartitionCount: 1",
+            "ReplicationFactor: 2",
+            "Configs: unclean.leader.election.enable=true"
+        ]
+    );
+    assert_eq!(
+        lines[1],
+        "\tTopic: clicks\tPartition: 0\tLeader: 2\tReplicas: 1,2\tIsr: 2\tElr: N/A\tLastKnownElr: N/A"
+    );
+}
+
+#[test]
+fn partition_matches_the_java_client_on_every_published_vector() {
+    let vectors: Value =
+        serde_json::from_str(include_str!("testdata/kafka-vectors.json")).expect("JSON");
+    for vector in vectors["partition"].as_array().expect("vectors") {
+        let hex = vector["key_hex"].as_str().expect("hex");
+        let partitions = vector["num_partitions"].to_string();
+        let args = [
+            "partition",
+            "--partitions",
+            partitions.as_str(),
+            "--hex",
+            hex,
+        ];
+        let text = stdout(&kafka_sim(&args));
+        assert_eq!(
+            text,
+            format!("{hex}\t{}\n", vector["partition"]),
+            "{vector}"
+        );
+    }
+    assert_eq!(
+        stdout(&kafka_sim(&["partition", "--partitions", "1000", "abc"])),
+        "abc\t107\n"
+    );
+}
+
+#[test]
+fn bad_scenarios_name_the_field_and_line() {
+    let dir = std::env::temp_dir().join(format!("kafka-sim-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cases = [
+        (
+            "wrong-type.json",
+            "{\n  \"steps\": [\n    { \"at_ms\": 5, \"command\": \"crash_broker\", \"broker\": \"one\" }\n  ]\n}\n",
+            &["steps[0]", "line 3"][..],
+        ),
+        (
+            "unknown-field.json",
+            "{ \"seed\": 1, \"brokres\": 3 }",
+            &["brokres"][..],
+        ),
+        (
+            "out-of-order.toml",
+            "[[steps]]\nat_ms = 10\ncommand = \"heal_network\"\n\n[[steps]]\nat_ms = 5\ncommand = \"heal_network\"\n",
+            &["steps[1].at_ms"][..],
+        ),
+        ("syntax.toml", "seed = \n", &["line 1"][..]),
+    ];
+    for (name, text, expected) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        let output = kafka_sim(&["run", path.to_str().expect("UTF-8 path")]);
+        assert_eq!(output.status.code(), Some(2), "{name} is rejected");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        for fragment in expected {
+            assert!(
+                stderr.contains(fragment),
+                "{name}: {stderr:?} should mention {fragment}"
+            );
+        }
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
