@@ -508,3 +508,97 @@ fn a_client_with_stale_metadata_gets_not_leader_or_follower_then_recovers() {
         "metadata refreshed after the error"
     );
 }
+
+#[test]
+fn leadership_returns_to_the_preferred_replica_automatically() {
+    let mut world = cluster(12);
+    create_topic(&mut world, "orders", 3, 3, &[]);
+    let preferred = leader(&world, "orders", 0).expect("led");
+    world
+        .apply(Command::CrashBroker {
+            broker: preferred,
+            kind: CrashKind::Process,
+        })
+        .expect("valid");
+    run_ms(&mut world, 12_000);
+    world
+        .apply(Command::RestartBroker { broker: preferred })
+        .expect("valid");
+    run_ms(&mut world, 5_000);
+    assert_ne!(
+        leader(&world, "orders", 0),
+        Some(preferred),
+        "no election without a trigger"
+    );
+    // auto.leader.rebalance.enable checks every leader.imbalance.check.interval.seconds (300 s).
+    run_ms(&mut world, 300_000);
+    assert_eq!(leader(&world, "orders", 0), Some(preferred));
+    assert!(world.events().iter().any(|e| matches!(&e.kind, EventKind::LeaderChanged { why, .. } if *why == "preferred leader election")));
+}
+
+#[test]
+fn acks_all_times_out_when_followers_never_confirm() {
+    let mut world = cluster(13);
+    create_topic(&mut world, "orders", 1, 3, &[("min.insync.replicas", "2")]);
+    let leader_id = leader(&world, "orders", 0).expect("led");
+    for f in followers(&world, "orders", 0) {
+        world
+            .apply(Command::CutLink {
+                a: Endpoint::Broker(leader_id),
+                b: Endpoint::Broker(f),
+            })
+            .expect("valid");
+    }
+    add_client(&mut world, "producer");
+    produce(&mut world, "producer", "orders", 0, "waits", -1);
+    run_ms(&mut world, 29_000);
+    assert_eq!(
+        outcome(&world, 0),
+        Outcome::Pending,
+        "in purgatory until request.timeout.ms"
+    );
+    run_ms(&mut world, 2_000);
+    assert_eq!(
+        failed_with(&outcome(&world, 0)),
+        Some(ErrorCode::RequestTimedOut)
+    );
+    assert_eq!(
+        log_values(&world, leader_id, "orders", 0),
+        vec![(0, "waits".to_owned())],
+        "appended, never committed"
+    );
+    assert_eq!(high_watermark(&world, leader_id, "orders", 0), 0);
+}
+
+#[test]
+fn a_power_loss_destroys_what_the_os_had_not_written_back() {
+    let mut world = cluster(14);
+    create_topic(&mut world, "orders", 1, 1, &[]);
+    let only = leader(&world, "orders", 0).expect("led");
+    add_client(&mut world, "producer");
+    produce(&mut world, "producer", "orders", 0, "flushed", 1);
+    run_ms(&mut world, 6_000);
+    produce(&mut world, "producer", "orders", 0, "in-page-cache", 1);
+    run_ms(&mut world, 100);
+    assert_eq!(acked(&outcome(&world, 1)), Some(1));
+    world
+        .apply(Command::CrashBroker {
+            broker: only,
+            kind: CrashKind::PowerLoss,
+        })
+        .expect("valid");
+    world
+        .apply(Command::RestartBroker { broker: only })
+        .expect("valid");
+    run_ms(&mut world, 1_000);
+    assert_eq!(
+        log_values(&world, only, "orders", 0),
+        vec![(0, "flushed".to_owned())]
+    );
+    assert!(
+        world
+            .events()
+            .iter()
+            .any(|e| matches!(&e.kind, EventKind::UnflushedRecordsLost { count: 1, .. }))
+    );
+}
