@@ -2,17 +2,22 @@
 
 use crate::components::cluster_view::ClusterView;
 use crate::components::event_log::EventLog;
+use crate::components::partition_table::PartitionTable;
+use crate::components::produce_form::ProduceForm;
 use crate::components::timeline::{SPEEDS, Timeline};
+use crate::components::topic_form::TopicForm;
 use crate::sim_handle::SimHandle;
 use crate::url::page_seed;
 use gloo_timers::callback::Interval;
-use kafka_sim::{Command, SimDuration};
+use kafka_sim::{Command, CreateTopic, Request, SimDuration};
 use yew::prelude::*;
 
 /// Real milliseconds between two animation ticks.
 const TICK_MS: u32 = 50;
 /// How many events the log shows.
 const EVENTS_SHOWN: usize = 50;
+/// How many client operations the produce panel shows.
+const OPERATIONS_SHOWN: usize = 8;
 
 /// The whole playground page.
 #[function_component(App)]
@@ -21,6 +26,7 @@ pub fn app() -> Html {
     let playing = use_state(|| false);
     let speed_index = use_state(|| 1_usize);
     let error = use_state(|| None::<String>);
+    let topic_error = use_state(|| None::<String>);
     let redraw = use_force_update();
 
     {
@@ -54,9 +60,27 @@ pub fn app() -> Html {
         Callback::from(move |index: usize| speed_index.set(index.min(SPEEDS.len() - 1)))
     };
     let on_command = {
-        let (sim, error) = (sim.clone(), error.clone());
+        let (sim, error, redraw) = (sim.clone(), error.clone(), redraw.clone());
         Callback::from(move |command: Command| {
             error.set(sim.apply(command).err().map(|e| e.to_string()));
+            redraw.force_update();
+        })
+    };
+    let on_create = {
+        let (sim, topic_error, redraw) = (sim.clone(), topic_error.clone(), redraw.clone());
+        Callback::from(move |request: CreateTopic| {
+            topic_error.set(
+                sim.apply(Command::CreateTopic(request))
+                    .err()
+                    .map(|e| e.to_string()),
+            );
+            redraw.force_update();
+        })
+    };
+    let on_send = {
+        let (sim, error) = (sim.clone(), error.clone());
+        Callback::from(move |request: Request| {
+            error.set(sim.send_from_console(request).err().map(|e| e.to_string()));
             redraw.force_update();
         })
     };
@@ -76,11 +100,24 @@ pub fn app() -> Html {
                 <p class="error" role="alert" data-testid="command-error">{ message }</p>
             }
             <div class="panes">
-                <ClusterView view={view.clone()} {on_command} />
-                <EventLog events={sim.recent_events(EVENTS_SHOWN)} />
+                <div class="main-column">
+                    <ClusterView view={view.clone()} {on_command} />
+                    <section class="topics" aria-label="Topics">
+                        { for view.topics.iter().map(|topic| html! {
+                            <PartitionTable key={topic.name.clone()} topic={topic.clone()} />
+                        }) }
+                    </section>
+                </div>
+                <div class="side-column">
+                    <TopicForm {on_create} error={(*topic_error).clone()} />
+                    <ProduceForm topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
+                        {on_send} operations={sim.recent_operations(OPERATIONS_SHOWN)} />
+                    <EventLog events={sim.recent_events(EVENTS_SHOWN)} />
+                </div>
             </div>
             <footer class="note">
-                { "Simplified so far: a single KRaft controller (no quorum); topics, replication and clients are coming. \
+                { "Simplified: a single KRaft controller (no quorum); no racks; a cut link drops messages (senders time out) \
+                   rather than retransmitting; the console producer sends one request per record and does not retry. \
                    Time is virtual: 1× plays one simulated second per real second." }
             </footer>
         </main>

@@ -3,5 +3,6 @@
 
 pub mod app;
 pub mod components;
+pub mod hooks;
 pub mod sim_handle;
 pub mod url;

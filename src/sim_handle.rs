@@ -2,9 +2,15 @@
 //! The world lives behind `Rc<RefCell<_>>` because it is large and mutated in place on every
 //! tick; cloning it per render (as a reducer would) would cost more than simulating.
 
-use kafka_sim::{ClusterConfig, Command, CommandError, Event, SimDuration, World, WorldView};
+use kafka_sim::client::Operation;
+use kafka_sim::{
+    ClusterConfig, Command, CommandError, Event, Request, SimDuration, World, WorldView,
+};
 use std::cell::RefCell;
 use std::rc::Rc;
+
+/// The name of the client behind the page's produce form.
+const CONSOLE_CLIENT: &str = "console-producer";
 
 /// A shared handle on the running world.
 #[derive(Clone)]
@@ -43,6 +49,30 @@ impl SimHandle {
     /// A snapshot to render.
     pub fn view(&self) -> WorldView {
         self.0.borrow().view()
+    }
+
+    /// Sends a request from the page's own client, adding that client on first use.
+    pub fn send_from_console(&self, request: Request) -> Result<(), CommandError> {
+        let mut world = self.0.borrow_mut();
+        let client = CONSOLE_CLIENT.to_owned();
+        if !world.has_client(&client) {
+            world.apply(Command::AddClient {
+                name: client.clone(),
+            })?;
+        }
+        world.apply(Command::Client { client, request })
+    }
+
+    /// The newest `count` client operations, newest first.
+    pub fn recent_operations(&self, count: usize) -> Vec<Operation> {
+        let world = self.0.borrow();
+        world
+            .operations()
+            .into_iter()
+            .rev()
+            .take(count)
+            .cloned()
+            .collect()
     }
 
     /// The newest `count` events, newest first.

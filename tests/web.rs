@@ -73,3 +73,31 @@ async fn crashing_a_broker_shows_it_as_crashed() {
     );
     assert!(text_of(&root, "[data-testid=event]").contains("broker 2 crashed"));
 }
+
+#[wasm_bindgen_test]
+async fn creating_a_topic_draws_its_partitions_and_replica_logs() {
+    let root = mount();
+    yew::scheduler::flush().await;
+    // Let the brokers register and be unfenced.
+    for _ in 0..60 {
+        click(&root, "[data-testid=step]");
+    }
+    yew::scheduler::flush().await;
+    click(&root, "[data-testid=topic-create]");
+    yew::scheduler::flush().await;
+    assert!(
+        root.query_selector("[data-testid=topic-error]")
+            .unwrap()
+            .is_none()
+    );
+    let partitions = root.query_selector_all("[data-testid=partition]").unwrap();
+    assert_eq!(partitions.length(), 3, "the form's default: 3 partitions");
+    let replicas = root.query_selector_all("[data-testid=replica]").unwrap();
+    assert_eq!(replicas.length(), 9, "replication factor 3");
+    click(&root, "[data-testid=topic-create]");
+    yew::scheduler::flush().await;
+    assert_eq!(
+        text_of(&root, "[data-testid=topic-error]"),
+        "TOPIC_ALREADY_EXISTS: Topic 'orders' already exists."
+    );
+}

@@ -591,6 +591,11 @@ impl World {
         }
     }
 
+    /// Whether a client of this name exists.
+    pub fn has_client(&self, name: &str) -> bool {
+        self.clients.contains_key(name)
+    }
+
     /// Every client operation so far, in the order they were invoked.
     pub fn operations(&self) -> Vec<&Operation> {
         self.operation_order

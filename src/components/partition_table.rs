@@ -1,0 +1,109 @@
+//! A topic's partitions in the vocabulary of Kafka UIs (leader, replicas, ISR, LEO, HW), with
+//! each replica's log drawn record by record: the high watermark as a line, records above it
+//! (not yet committed, invisible to consumers) hatched, and leader epochs as colours.
+
+use kafka_sim::{PartitionView, ReplicaView, TopicView};
+use yew::prelude::*;
+
+/// How many of the newest records each replica row shows.
+const RECORDS_SHOWN: usize = 16;
+
+/// Properties of [`PartitionTable`].
+#[derive(Properties, PartialEq)]
+pub struct PartitionTableProps {
+    /// The topic to draw.
+    pub topic: TopicView,
+}
+
+fn ids(brokers: &[u32]) -> String {
+    brokers
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn status(p: &PartitionView) -> (&'static str, &'static str) {
+    if p.offline {
+        ("offline", "offline: no leader")
+    } else if p.under_min_isr {
+        ("under-min-isr", "under min ISR: acks=all fails")
+    } else if p.under_replicated {
+        ("under-replicated", "under-replicated")
+    } else {
+        ("healthy", "in sync")
+    }
+}
+
+/// One topic: a header, a row per partition, and the replica logs beneath each row.
+#[function_component(PartitionTable)]
+pub fn partition_table(props: &PartitionTableProps) -> Html {
+    let topic = &props.topic;
+    let rf = topic.partitions.first().map_or(0, |p| p.replicas.len());
+    html! {
+        <section class="topic" data-testid="topic" data-topic={topic.name.clone()} aria-label={format!("Topic {}", topic.name)}>
+            <h3>
+                { &topic.name }
+                <small>{ format!(" · {} partition(s) · replication factor {rf} · min.insync.replicas={}", topic.partitions.len(), topic.min_insync_replicas) }</small>
+            </h3>
+            <table class="partitions">
+                <thead><tr>
+                    <th>{ "Partition" }</th><th>{ "Leader" }</th><th>{ "Epoch" }</th><th>{ "Replicas" }</th>
+                    <th>{ "ISR" }</th><th>{ "Status" }</th><th>{ "Replica logs (newest records; line = high watermark)" }</th>
+                </tr></thead>
+                <tbody>
+                    { for topic.partitions.iter().map(|p| {
+                        let (class, label) = status(p);
+                        html! {
+                            <tr data-testid="partition" data-partition={p.partition.to_string()} class={class}>
+                                <td>{ p.partition }</td>
+                                <td data-testid="partition-leader">{ p.leader.map_or_else(|| "none".to_owned(), |l| l.to_string()) }</td>
+                                <td>{ p.leader_epoch }</td>
+                                <td>{ ids(&p.replicas) }</td>
+                                <td data-testid="partition-isr">{ ids(&p.isr) }</td>
+                                <td><span class={classes!("status", class)}>{ label }</span></td>
+                                <td class="logs">
+                                    { for p.replica_logs.iter().map(|r| replica_row(r, p)) }
+                                </td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+fn replica_row(replica: &ReplicaView, partition: &PartitionView) -> Html {
+    let is_leader = partition.leader == Some(replica.broker);
+    let in_isr = partition.isr.contains(&replica.broker);
+    let skip = replica.records.len().saturating_sub(RECORDS_SHOWN);
+    let role = if is_leader {
+        "leader"
+    } else if in_isr {
+        "in sync"
+    } else {
+        "out of sync"
+    };
+    html! {
+        <div class={classes!("replica", is_leader.then_some("leader"), (!in_isr).then_some("out-of-sync"))}
+            data-testid="replica" data-broker={replica.broker.to_string()}
+            aria-label={format!("broker {} ({role}): log end offset {}, high watermark {}", replica.broker, replica.log_end_offset, replica.high_watermark)}>
+            <span class="who" title={role}>{ format!("B{}{}", replica.broker, if is_leader { "★" } else { "" }) }</span>
+            <span class="records">
+                if skip > 0 { <span class="more">{ format!("…{skip}") }</span> }
+                { for replica.records.iter().skip(skip).map(|record| {
+                    let committed = record.offset < replica.high_watermark;
+                    let hw_edge = record.offset + 1 == replica.high_watermark;
+                    html! {
+                        <span class={classes!("record", format!("epoch-{}", record.leader_epoch % 6), (!committed).then_some("uncommitted"), hw_edge.then_some("hw"))}
+                            title={format!("offset {} · leader epoch {} · key {} · value {}", record.offset, record.leader_epoch, record.key, record.value)}>
+                            { record.offset }
+                        </span>
+                    }
+                }) }
+            </span>
+            <span class="marks">{ format!("LEO {} · HW {}", replica.log_end_offset, replica.high_watermark) }</span>
+        </div>
+    }
+}

@@ -1,0 +1,77 @@
+//! The create-topic form: the fields of `kafka-topics.sh --create`, with Kafka's own error shown
+//! inline when the controller refuses.
+
+use crate::hooks::use_field::use_field;
+use kafka_sim::CreateTopic;
+use std::collections::BTreeMap;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+/// Properties of [`TopicForm`].
+#[derive(Properties, PartialEq)]
+pub struct TopicFormProps {
+    /// Sends the CreateTopics request.
+    pub on_create: Callback<CreateTopic>,
+    /// The controller's refusal of the last request, as Kafka words it.
+    pub error: Option<String>,
+}
+
+/// Name, partitions, replication factor, min.insync.replicas and unclean election.
+#[function_component(TopicForm)]
+pub fn topic_form(props: &TopicFormProps) -> Html {
+    let name = use_field("orders");
+    let partitions = use_field("3");
+    let replication = use_field("3");
+    let min_isr = use_field("2");
+    let unclean = use_node_ref();
+    let onsubmit = {
+        let values = (
+            name.value.clone(),
+            partitions.value.clone(),
+            replication.value.clone(),
+            min_isr.value.clone(),
+        );
+        let (unclean, on_create) = (unclean.clone(), props.on_create.clone());
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let (name, partitions, replication, min_isr) = &values;
+            // Kafka's CLI refuses what is not a number before sending; 0 lets the controller
+            // answer with its own error for a non-positive value.
+            let number = |text: &str| text.trim().parse::<i32>().unwrap_or(0);
+            let unclean = unclean
+                .cast::<HtmlSelectElement>()
+                .map(|s| s.value())
+                .unwrap_or_default();
+            let configs = BTreeMap::from([
+                ("min.insync.replicas".to_owned(), min_isr.trim().to_owned()),
+                ("unclean.leader.election.enable".to_owned(), unclean),
+            ]);
+            on_create.emit(CreateTopic {
+                name: name.trim().to_owned(),
+                partitions: number(partitions),
+                replication_factor: number(replication),
+                configs,
+                replica_assignment: None,
+            });
+        })
+    };
+    html! {
+        <form class="topic-form" {onsubmit} aria-label="Create topic" data-testid="topic-form">
+            <h2>{ "Create topic" }</h2>
+            <label>{ "name" }<input value={name.value.clone()} oninput={name.oninput.clone()} data-testid="topic-name" required=true /></label>
+            <label>{ "partitions" }<input type="number" value={partitions.value.clone()} oninput={partitions.oninput.clone()} data-testid="topic-partitions" /></label>
+            <label>{ "replication factor" }<input type="number" value={replication.value.clone()} oninput={replication.oninput.clone()} data-testid="topic-rf" /></label>
+            <label>{ "min.insync.replicas" }<input type="number" value={min_isr.value.clone()} oninput={min_isr.oninput.clone()} data-testid="topic-min-isr" /></label>
+            <label>{ "unclean.leader.election.enable" }
+                <select ref={unclean} data-testid="topic-unclean">
+                    <option value="false" selected=true>{ "false" }</option>
+                    <option value="true">{ "true" }</option>
+                </select>
+            </label>
+            <button class="primary" type="submit" data-testid="topic-create">{ "Create" }</button>
+            if let Some(error) = &props.error {
+                <p class="error" role="alert" data-testid="topic-error">{ error }</p>
+            }
+        </form>
+    }
+}
