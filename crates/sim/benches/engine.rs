@@ -4,7 +4,8 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kafka_sim::net::LinkConfig;
-use kafka_sim::{ClusterConfig, SimDuration, World};
+use kafka_sim::{ClusterConfig, Command, CreateTopic, Request, SimDuration, World};
+use std::collections::BTreeMap;
 use std::hint::black_box;
 
 fn one_simulated_hour(brokers: u32) -> World {
@@ -49,5 +50,70 @@ fn engine(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine);
+/// 10,000 records of 100 bytes, produced with acks=all to a topic of 3 partitions with RF=3
+/// and min.insync.replicas=2, one Produce request per record (the plain client does not batch;
+/// the producer pipeline will), 10 records per millisecond of virtual time.
+fn replicated_produce() -> World {
+    let mut world = World::new(&ClusterConfig::default(), 7);
+    world.run_for(SimDuration::from_millis(500));
+    let configs = BTreeMap::from([("min.insync.replicas".to_owned(), "2".to_owned())]);
+    let topic = CreateTopic {
+        name: "bench".to_owned(),
+        partitions: 3,
+        replication_factor: 3,
+        configs,
+        replica_assignment: None,
+    };
+    world.apply(Command::CreateTopic(topic)).expect("valid");
+    world
+        .apply(Command::AddClient {
+            name: "p".to_owned(),
+        })
+        .expect("new");
+    world.run_for(SimDuration::from_millis(200));
+    let value = "x".repeat(100);
+    for step in 0..1_000u32 {
+        for record in 0..10 {
+            let request = Request::Produce {
+                topic: "bench".to_owned(),
+                partition: Some((step + record) % 3),
+                key: None,
+                value: value.clone(),
+                acks: -1,
+            };
+            world
+                .apply(Command::Client {
+                    client: "p".to_owned(),
+                    request,
+                })
+                .expect("client");
+        }
+        world.run_for(SimDuration::from_millis(1));
+    }
+    world.run_for(SimDuration::from_millis(1_000));
+    world
+}
+
+fn replication(c: &mut Criterion) {
+    let world = replicated_produce();
+    let acked = world
+        .operations()
+        .iter()
+        .filter(|op| matches!(op.outcome, kafka_sim::Outcome::Acked { .. }))
+        .count();
+    assert_eq!(acked, 10_000, "every record is acknowledged");
+    let mut group = c.benchmark_group("replication");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(10_000));
+    group.bench_function("acks_all_rf3_10k_records", |b| {
+        b.iter(|| black_box(replicated_produce()))
+    });
+    group.throughput(Throughput::Elements(world.stats().steps));
+    group.bench_function("acks_all_rf3_10k_records_events", |b| {
+        b.iter(|| black_box(replicated_produce()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, engine, replication);
 criterion_main!(benches);

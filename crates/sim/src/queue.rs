@@ -5,10 +5,13 @@ use crate::time::SimTime;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-/// A min-queue of events keyed by (time, insertion sequence).
+/// A min-queue of events keyed by (time, insertion sequence). The heap holds only small keys;
+/// payloads sit in a slab whose slots are reused, so sifting moves 24 bytes, not messages.
 #[derive(Clone, Debug)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: BinaryHeap<Key>,
+    slab: Vec<Option<E>>,
+    free: Vec<u32>,
     next_seq: u64,
 }
 
@@ -23,19 +26,22 @@ pub struct Entry<E> {
     pub event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Key {
+    at: SimTime,
+    seq: u64,
+    slot: u32,
 }
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
+
+impl PartialOrd for Key {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<E> Ord for Entry<E> {
-    /// Reversed, so that std's max-heap pops the earliest entry.
+
+impl Ord for Key {
+    /// Reversed, so that std's max-heap pops the earliest key; seq is unique, so the slot
+    /// never decides.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.at, other.seq).cmp(&(self.at, self.seq))
     }
@@ -45,6 +51,8 @@ impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
+            slab: Vec::new(),
+            free: Vec::new(),
             next_seq: 0,
         }
     }
@@ -55,18 +63,37 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, at: SimTime, event: E) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { at, seq, event });
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slab[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                self.slab.push(Some(event));
+                (self.slab.len() - 1) as u32
+            }
+        };
+        self.heap.push(Key { at, seq, slot });
         seq
     }
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<Entry<E>> {
-        self.heap.pop()
+        let key = self.heap.pop()?;
+        let event = self.slab[key.slot as usize]
+            .take()
+            .expect("a queued slot is full");
+        self.free.push(key.slot);
+        Some(Entry {
+            at: key.at,
+            seq: key.seq,
+            event,
+        })
     }
 
     /// When the earliest event fires, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|entry| entry.at)
+        self.heap.peek().map(|key| key.at)
     }
 
     /// How many events are waiting.
@@ -79,9 +106,13 @@ impl<E> EventQueue<E> {
         self.heap.is_empty()
     }
 
-    /// Every waiting event, in no particular order (for views, not for processing).
-    pub fn iter(&self) -> impl Iterator<Item = &Entry<E>> {
-        self.heap.iter()
+    /// Every waiting event with its time and sequence, in no particular order (for views).
+    pub fn iter(&self) -> impl Iterator<Item = (SimTime, u64, &E)> {
+        self.heap.iter().filter_map(|key| {
+            self.slab[key.slot as usize]
+                .as_ref()
+                .map(|event| (key.at, key.seq, event))
+        })
     }
 }
 

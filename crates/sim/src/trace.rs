@@ -1,40 +1,88 @@
 //! The trace: a fingerprint of everything the world processed, and optionally every line.
 //!
-//! Each processed queue entry is hashed (FNV-1a over its `Hash` encoding), so two runs can be
-//! compared cheaply; recording rendered lines is opt-in because formatting costs more than
-//! simulating. Line columns: `<seq> <time> <kind> <node> <detail>`.
+//! Each processed queue entry is hashed, so two runs can be compared cheaply; recording rendered
+//! lines is opt-in because formatting costs more than simulating. Line columns:
+//! `<seq> <time> <node> <detail>`.
 
 use crate::net::NodeId;
 use crate::time::SimTime;
 use std::hash::{Hash, Hasher};
 
-/// 64-bit FNV-1a as a `Hasher`: stable across platforms and Rust releases, unlike std's.
-#[derive(Clone, Copy, Debug)]
-pub struct Fnv64(u64);
+/// A word-at-a-time hasher (FxHash's mix) for the trace fingerprint. Unlike std's hasher it is
+/// the same on every platform and release, and `usize` is widened to 64 bits so wasm32 and
+/// native runs of one seed give one fingerprint.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TraceHasher(u64);
 
-impl Default for Fnv64 {
-    fn default() -> Self {
-        Fnv64(0xcbf2_9ce4_8422_2325)
+impl TraceHasher {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
     }
 }
 
-impl Hasher for Fnv64 {
+impl Hasher for TraceHasher {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 ^= u64::from(byte);
-            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
         }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.mix(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 56));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.mix(u64::from(n));
+    }
+
+    fn write_u16(&mut self, n: u16) {
+        self.mix(u64::from(n));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.mix(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.mix(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.mix(n as u64);
+    }
+
+    fn write_i16(&mut self, n: i16) {
+        self.mix(n as u64);
+    }
+
+    fn write_i32(&mut self, n: i32) {
+        self.mix(n as u64);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.mix(n as u64);
+    }
+
+    fn write_isize(&mut self, n: isize) {
+        self.mix(n as u64);
     }
 }
 
 /// The world's trace.
 #[derive(Clone, Debug, Default)]
 pub struct Trace {
-    hasher: Fnv64,
+    hasher: TraceHasher,
     lines: Option<Vec<String>>,
 }
 
@@ -68,5 +116,29 @@ impl Trace {
     /// The recorded lines, if recording was switched on.
     pub fn lines(&self) -> Option<&[String]> {
         self.lines.as_deref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash(value: &impl Hash) -> u64 {
+        let mut hasher = TraceHasher::default();
+        value.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    #[test]
+    fn usize_hashes_like_u64_so_targets_agree() {
+        assert_eq!(hash(&7usize), hash(&7u64));
+        assert_eq!(hash(&vec![1u8, 2, 3]), hash(&vec![1u8, 2, 3]));
+    }
+
+    #[test]
+    fn different_values_hash_differently() {
+        assert_ne!(hash(&"abc"), hash(&"abd"));
+        assert_ne!(hash(&"abcdefgh1"), hash(&"abcdefgh2"));
+        assert_ne!(hash(&(1u32, 2u32)), hash(&(2u32, 1u32)));
     }
 }

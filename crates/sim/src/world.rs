@@ -551,19 +551,19 @@ impl World {
         let mut entries: Vec<_> = self
             .queue
             .iter()
-            .filter_map(|entry| match &entry.event {
+            .filter_map(|(at, seq, event)| match event {
                 Pending::Deliver {
                     from,
                     to,
                     sent_at,
                     message,
                 } => Some((
-                    entry.seq,
+                    seq,
                     InFlight {
                         from: self.endpoint_of(*from),
                         to: self.endpoint_of(*to),
                         sent_at: *sent_at,
-                        arrives_at: entry.at,
+                        arrives_at: at,
                         api: message.api_name(),
                         is_response: message.is_response(),
                     },
