@@ -8,7 +8,9 @@ use crate::metadata::PartitionState;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::partitioner::partition_for_key;
-use crate::protocol::{BrokerId, FetchPartition, Message, RecordData, TopicPartition};
+use crate::protocol::{
+    BatchHeader, BrokerId, FetchPartition, Message, ProduceBatch, RecordData, TopicPartition,
+};
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -280,12 +282,20 @@ impl Client {
                 } else {
                     self.in_flight.insert(correlation_id, index);
                 }
+                let header = Rc::new(BatchHeader {
+                    record_count: 1,
+                    ..BatchHeader::default()
+                });
+                let batches = vec![ProduceBatch {
+                    tp,
+                    header,
+                    records: vec![data],
+                }];
                 Message::Produce {
                     correlation_id,
                     acks,
                     timeout_ms: timeout.as_millis(),
-                    tp,
-                    records: vec![data],
+                    batches,
                 }
             }
             None => {
@@ -325,15 +335,17 @@ impl Client {
             }
             Message::ProduceResponse {
                 correlation_id,
-                tp,
-                error,
-                base_offset,
-                error_message,
+                partitions,
             } => {
                 let Some(index) = self.in_flight.remove(&correlation_id) else {
                     return;
                 };
-                match (error, base_offset) {
+                let Some(response) = partitions.into_iter().next() else {
+                    return;
+                };
+                let (tp, error, error_message) =
+                    (response.tp, response.error, response.error_message);
+                match (error, response.base_offset) {
                     (ErrorCode::None, Some(offset)) => self.finish(
                         now,
                         index,

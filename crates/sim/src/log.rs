@@ -5,7 +5,7 @@
 //! Record payloads are reference-counted: a record is built once by the leader and shared by
 //! every follower's log and every fetch response, so replication copies pointers, not bytes.
 
-use crate::protocol::{Record, RecordData};
+use crate::protocol::{BatchHeader, Record, RecordData};
 use serde::Serialize;
 use std::rc::Rc;
 
@@ -46,14 +46,20 @@ impl PartitionLog {
         self.epochs.last().map(|&(epoch, _)| epoch)
     }
 
-    /// Appends records written by a leader in `leader_epoch`; returns the first offset.
-    pub fn append_as_leader(&mut self, leader_epoch: u32, batch: &[Rc<RecordData>]) -> u64 {
+    /// Appends a batch written by a leader in `leader_epoch`; returns its first offset.
+    pub fn append_as_leader(
+        &mut self,
+        leader_epoch: u32,
+        header: &Rc<BatchHeader>,
+        batch: &[Rc<RecordData>],
+    ) -> u64 {
         let base = self.log_end_offset();
         for (i, data) in batch.iter().enumerate() {
             self.push(Record {
                 offset: base + i as u64,
                 leader_epoch,
                 data: Rc::clone(data),
+                batch: Rc::clone(header),
             });
         }
         base
@@ -145,6 +151,10 @@ mod tests {
         Rc::new(RecordData::value(value))
     }
 
+    fn plain() -> Rc<BatchHeader> {
+        Rc::new(BatchHeader::default())
+    }
+
     fn values(log: &PartitionLog) -> Vec<String> {
         log.records().iter().map(|r| r.data.value_text()).collect()
     }
@@ -152,8 +162,8 @@ mod tests {
     #[test]
     fn epoch_cache_answers_end_offsets() {
         let mut log = PartitionLog::default();
-        log.append_as_leader(0, &[data("a"), data("b")]);
-        log.append_as_leader(2, &[data("c")]);
+        log.append_as_leader(0, &plain(), &[data("a"), data("b")]);
+        log.append_as_leader(2, &plain(), &[data("c")]);
         log.assign_epoch_start(5);
         assert_eq!(log.epochs(), &[(0, 0), (2, 2), (5, 3)]);
         assert_eq!(log.end_offset_for_epoch(0), Some((0, 2)));
@@ -169,14 +179,14 @@ mod tests {
     #[test]
     fn truncation_drops_records_and_epochs_above_the_offset() {
         let mut log = PartitionLog::default();
-        log.append_as_leader(0, &[data("a"), data("b")]);
-        log.append_as_leader(1, &[data("x"), data("y")]);
+        log.append_as_leader(0, &plain(), &[data("a"), data("b")]);
+        log.append_as_leader(1, &plain(), &[data("x"), data("y")]);
         log.set_high_watermark(4);
         assert_eq!(log.truncate_to(2), 2);
         assert_eq!(values(&log), ["a", "b"]);
         assert_eq!(log.epochs(), &[(0, 0)]);
         assert_eq!(log.high_watermark(), 2, "HW never exceeds the LEO");
-        log.append_as_leader(3, &[data("z")]);
+        log.append_as_leader(3, &plain(), &[data("z")]);
         assert_eq!(log.epochs(), &[(0, 0), (3, 2)]);
         assert_eq!(log.truncate_to(0), 3);
         assert!(log.epochs().is_empty());
@@ -185,9 +195,9 @@ mod tests {
     #[test]
     fn power_loss_keeps_only_what_was_flushed() {
         let mut log = PartitionLog::default();
-        log.append_as_leader(0, &[data("a"), data("b")]);
+        log.append_as_leader(0, &plain(), &[data("a"), data("b")]);
         log.flush();
-        log.append_as_leader(0, &[data("c")]);
+        log.append_as_leader(0, &plain(), &[data("c")]);
         assert_eq!(log.lose_unflushed(), 1);
         assert_eq!(values(&log), ["a", "b"]);
     }
@@ -195,7 +205,7 @@ mod tests {
     #[test]
     fn reads_stop_at_the_limit() {
         let mut log = PartitionLog::default();
-        log.append_as_leader(0, &[data("a"), data("b"), data("c")]);
+        log.append_as_leader(0, &plain(), &[data("a"), data("b"), data("c")]);
         assert_eq!(log.read(1, 3, 10).len(), 2);
         assert_eq!(
             log.read(1, 2, 10).len(),

@@ -41,10 +41,7 @@ pub enum Timer {
     /// A leader answers a parked fetch that found nothing within its max wait.
     ParkedFetchExpiry { from: NodeId, correlation_id: u64 },
     /// An acks=all produce ran out of `request.timeout.ms` in purgatory.
-    ProduceTimeout {
-        tp: TopicPartition,
-        correlation_id: u64,
-    },
+    ProduceTimeout { from: NodeId, correlation_id: u64 },
     /// A leader's periodic ISR check (every `replica.lag.time.max.ms` / 2).
     IsrExpiration,
     /// The OS writes dirty pages to disk.

@@ -77,6 +77,27 @@ fn text(bytes: Option<&[u8]>) -> String {
     )
 }
 
+/// The header of the batch a record was written in (Kafka's `RecordBatch` v2 fields that
+/// matter here), shared by every record of the batch.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct BatchHeader {
+    /// The idempotent producer's id, or none for a plain producer.
+    pub producer_id: Option<u64>,
+    /// The producer's epoch.
+    pub producer_epoch: u16,
+    /// The sequence number of the batch's first record (per partition).
+    pub base_sequence: u32,
+    /// How many records the batch holds.
+    pub record_count: u32,
+}
+
+impl BatchHeader {
+    /// The sequence number of the batch's last record.
+    pub fn last_sequence(&self) -> u32 {
+        self.base_sequence + self.record_count.saturating_sub(1)
+    }
+}
+
 /// A record as stored in a log.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Record {
@@ -86,6 +107,32 @@ pub struct Record {
     pub leader_epoch: u32,
     /// Its payload, shared.
     pub data: Rc<RecordData>,
+    /// Its batch's header, shared by the batch's records.
+    pub batch: Rc<BatchHeader>,
+}
+
+/// One partition's batch in a Produce request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProduceBatch {
+    /// Where it goes.
+    pub tp: TopicPartition,
+    /// Producer id, epoch and sequence (idempotent producers), shared with the log.
+    pub header: Rc<BatchHeader>,
+    /// The records.
+    pub records: Vec<Rc<RecordData>>,
+}
+
+/// One partition's answer in a Produce response.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProducePartitionResponse {
+    /// Which partition.
+    pub tp: TopicPartition,
+    /// `NONE` or why the batch was not written.
+    pub error: ErrorCode,
+    /// The offset of the batch's first record.
+    pub base_offset: Option<u64>,
+    /// Kafka's message for the error, if it sends one.
+    pub error_message: Option<String>,
 }
 
 /// One partition in a Fetch request.
@@ -159,21 +206,26 @@ pub enum Message {
         error: ErrorCode,
         state: Option<PartitionState>,
     },
-    /// Produce to one partition. `acks` is 0, 1 or -1 (all).
+    /// Produce: one batch per partition, all led by the receiving broker. `acks` is 0, 1 or -1.
     Produce {
         correlation_id: u64,
         acks: i16,
         timeout_ms: u64,
-        tp: TopicPartition,
-        records: Vec<Rc<RecordData>>,
+        batches: Vec<ProduceBatch>,
     },
-    /// The leader's answer; never sent for acks=0.
+    /// The leader's answer, per partition; never sent for acks=0.
     ProduceResponse {
         correlation_id: u64,
-        tp: TopicPartition,
+        partitions: Vec<ProducePartitionResponse>,
+    },
+    /// InitProducerId: an idempotent producer asks for its producer id and epoch.
+    InitProducerId { correlation_id: u64 },
+    /// The id and epoch to stamp on every batch.
+    InitProducerIdResponse {
+        correlation_id: u64,
         error: ErrorCode,
-        base_offset: Option<u64>,
-        error_message: Option<String>,
+        producer_id: u64,
+        producer_epoch: u16,
     },
     /// Fetch from followers (`replica_id` set) and consumers (`None`).
     Fetch {
@@ -213,6 +265,9 @@ impl Message {
                 "AlterPartition"
             }
             Message::Produce { .. } | Message::ProduceResponse { .. } => "Produce",
+            Message::InitProducerId { .. } | Message::InitProducerIdResponse { .. } => {
+                "InitProducerId"
+            }
             Message::Fetch { .. } | Message::FetchResponse { .. } => "Fetch",
             Message::Metadata { .. } | Message::MetadataResponse { .. } => "Metadata",
         }
@@ -227,6 +282,7 @@ impl Message {
                 | Message::MetadataFetchResponse { .. }
                 | Message::AlterPartitionResponse { .. }
                 | Message::ProduceResponse { .. }
+                | Message::InitProducerIdResponse { .. }
                 | Message::FetchResponse { .. }
                 | Message::MetadataResponse { .. }
         )

@@ -134,6 +134,7 @@ impl Broker {
             let to = leader_end.min(own_end).min(log.log_end_offset());
             let from_offset = log.log_end_offset();
             let removed = log.truncate_to(to);
+            replica.producers = super::ProducerStates::rebuild(replica.log.records());
             ctx.emit(EventKind::FollowerTruncated {
                 broker: me,
                 tp: fetched.tp,

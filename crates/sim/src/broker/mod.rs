@@ -4,10 +4,13 @@
 //! `BrokerState`.
 
 mod fetcher;
+mod produce;
+mod producer_state;
 mod replica;
 mod serve;
 
-pub use replica::{DelayedProduce, FollowerProgress, Leadership, Replica};
+pub use producer_state::{ProducerStates, SequenceCheck};
+pub use replica::{FollowerProgress, Leadership, Replica};
 
 use crate::error::ErrorCode;
 use crate::event::{CrashKind, EventKind};
@@ -17,6 +20,7 @@ use crate::node::{Ctx, Timer};
 use crate::protocol::{BrokerId, Message, TopicPartition};
 use crate::time::SimDuration;
 use fetcher::Fetchers;
+use produce::DelayedProduce;
 use serde::{Deserialize, Serialize};
 use serve::ParkedFetch;
 use std::collections::{BTreeMap, VecDeque};
@@ -98,7 +102,9 @@ pub struct Broker {
     replicas: BTreeMap<TopicPartition, Replica>,
     fetchers: Fetchers,
     parked: Vec<ParkedFetch>,
+    purgatory: Vec<DelayedProduce>,
     next_correlation_id: u64,
+    next_producer_id: u64,
     /// Extra wait before each follower fetch (a slow or stalled follower).
     fetch_delay: SimDuration,
     /// Errors to answer the next requests of an API with (librdkafka mock-cluster style).
@@ -126,7 +132,9 @@ impl Broker {
             replicas: BTreeMap::new(),
             fetchers: Fetchers::default(),
             parked: Vec::new(),
+            purgatory: Vec::new(),
             next_correlation_id: 0,
+            next_producer_id: 0,
             fetch_delay: SimDuration::ZERO,
             scripted_errors: BTreeMap::new(),
         }
@@ -203,6 +211,7 @@ impl Broker {
         self.metadata_fetch = None;
         self.fetchers = Fetchers::default();
         self.parked.clear();
+        self.purgatory.clear();
         let mut lost = Vec::new();
         for (tp, replica) in &mut self.replicas {
             replica.leadership = None;
@@ -245,10 +254,12 @@ impl Broker {
                 correlation_id,
                 acks,
                 timeout_ms,
-                tp,
-                records,
+                batches,
             } => {
-                self.handle_produce(ctx, from, correlation_id, acks, timeout_ms, tp, records);
+                self.handle_produce(ctx, from, correlation_id, acks, timeout_ms, batches);
+            }
+            Message::InitProducerId { correlation_id } => {
+                self.handle_init_producer_id(ctx, from, correlation_id);
             }
             Message::Fetch {
                 correlation_id,
@@ -313,9 +324,10 @@ impl Broker {
             } => {
                 self.expire_parked_fetch(ctx, from, correlation_id);
             }
-            Timer::ProduceTimeout { tp, correlation_id } => {
-                self.expire_produce(ctx, &tp, correlation_id);
-            }
+            Timer::ProduceTimeout {
+                from,
+                correlation_id,
+            } => self.expire_produce(ctx, from, correlation_id),
             Timer::IsrExpiration => {
                 self.shrink_isrs(ctx);
                 let half = self.config.replica_lag_time_max.as_micros() / 2;
@@ -425,7 +437,6 @@ impl Broker {
     fn apply_partition_changes(&mut self, ctx: &mut Ctx<'_>) {
         let me = self.id;
         let now = ctx.now();
-        let mut lost_leadership = Vec::new();
         let hosted: Vec<_> = self
             .image
             .partitions()
@@ -440,9 +451,6 @@ impl Broker {
             let leading_epoch = replica.leadership.as_ref().map(|l| l.leader_epoch);
             if state.leader == Some(me) {
                 if leading_epoch != Some(state.leader_epoch) {
-                    if let Some(old) = replica.leadership.take() {
-                        lost_leadership.push((tp.clone(), old.purgatory));
-                    }
                     replica.become_leader(me, state, now);
                 } else if let Some(leadership) = &mut replica.leadership
                     && state.partition_epoch > leadership.partition_epoch
@@ -451,17 +459,13 @@ impl Broker {
                     leadership.partition_epoch = state.partition_epoch;
                     leadership.pending_isr = None;
                 }
-            } else if let Some(old) = replica.leadership.take() {
-                lost_leadership.push((tp.clone(), old.purgatory));
+            } else {
+                replica.leadership = None;
             }
         }
         let kept: Vec<TopicPartition> = hosted.into_iter().map(|(tp, _)| tp).collect();
         self.replicas.retain(|tp, _| kept.contains(tp));
-        for (tp, purgatory) in lost_leadership {
-            for delayed in purgatory {
-                self.answer_produce(ctx, &delayed, &tp, ErrorCode::NotLeaderOrFollower);
-            }
-        }
+        // Waiting produces of partitions led elsewhere now fail with NOT_LEADER_OR_FOLLOWER.
         for tp in kept {
             self.after_leader_progress(ctx, &tp);
         }

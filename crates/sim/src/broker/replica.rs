@@ -3,9 +3,9 @@
 //! produces until then, and proposes ISR changes; as follower it only holds the log that the
 //! fetcher fills.
 
+use super::producer_state::ProducerStates;
 use crate::log::PartitionLog;
 use crate::metadata::PartitionState;
-use crate::net::NodeId;
 use crate::protocol::BrokerId;
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
@@ -24,19 +24,6 @@ pub struct FollowerProgress {
     pub last_fetch: SimTime,
 }
 
-/// An acks=all produce waiting for the high watermark (Kafka's `DelayedProduce`).
-#[derive(Clone, Debug)]
-pub struct DelayedProduce {
-    /// Who to answer.
-    pub from: NodeId,
-    /// The request's correlation id.
-    pub correlation_id: u64,
-    /// The first offset appended.
-    pub base_offset: u64,
-    /// Complete once the HW reaches this (last appended offset + 1).
-    pub required_offset: u64,
-}
-
 /// Leader-only state.
 #[derive(Clone, Debug)]
 pub struct Leadership {
@@ -52,8 +39,6 @@ pub struct Leadership {
     pub pending_isr: Option<(Vec<BrokerId>, SimTime)>,
     /// Followers' progress.
     pub followers: BTreeMap<BrokerId, FollowerProgress>,
-    /// acks=all produces waiting for the HW.
-    pub purgatory: Vec<DelayedProduce>,
 }
 
 impl Leadership {
@@ -82,6 +67,8 @@ pub struct Replica {
     pub min_insync_replicas: u32,
     /// Set while this broker leads the partition.
     pub leadership: Option<Leadership>,
+    /// Idempotent producers' last batches, derived from the log.
+    pub producers: ProducerStates,
 }
 
 impl Replica {
@@ -118,7 +105,6 @@ impl Replica {
             partition_epoch: state.partition_epoch,
             pending_isr: None,
             followers,
-            purgatory: Vec::new(),
         });
     }
 
@@ -215,13 +201,12 @@ mod tests {
             ..Replica::default()
         };
         replica.become_leader(1, &state, SimTime::ZERO);
-        replica.log.append_as_leader(
-            0,
-            &[
-                Rc::new(RecordData::value("a")),
-                Rc::new(RecordData::value("b")),
-            ],
-        );
+        let header = Rc::new(crate::protocol::BatchHeader::default());
+        let records = [
+            Rc::new(RecordData::value("a")),
+            Rc::new(RecordData::value("b")),
+        ];
+        replica.log.append_as_leader(0, &header, &records);
         replica
     }
 

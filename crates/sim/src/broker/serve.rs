@@ -1,16 +1,13 @@
-//! Leader-side request handling: Produce (acks 0, 1 and all, with `min.insync.replicas`) and
-//! Fetch for followers and consumers, including Kafka's long poll: a fetch with nothing to
-//! return waits up to its `max_wait_ms` for new records.
+//! Leader-side Fetch for followers and consumers, including Kafka's long poll: a fetch with
+//! nothing to return waits up to its `max_wait_ms` for new records; and what follows any
+//! progress of a leader (HW, waiting produces, waiting fetches).
 
-use super::{Broker, DelayedProduce};
+use super::Broker;
 use crate::error::ErrorCode;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{
-    BrokerId, FetchPartition, FetchedPartition, Message, RecordData, TopicPartition,
-};
+use crate::protocol::{BrokerId, FetchPartition, FetchedPartition, Message, TopicPartition};
 use crate::time::SimDuration;
-use std::rc::Rc;
 
 /// Records a fetch may return per partition (a stand-in for `replica.fetch.max.bytes`).
 const MAX_FETCH_RECORDS: usize = 1_000;
@@ -25,130 +22,6 @@ pub struct ParkedFetch {
 }
 
 impl Broker {
-    #[allow(clippy::too_many_arguments)] // The fields of one Produce request.
-    pub(super) fn handle_produce(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        from: NodeId,
-        correlation_id: u64,
-        acks: i16,
-        timeout_ms: u64,
-        tp: TopicPartition,
-        records: Vec<Rc<RecordData>>,
-    ) {
-        let reply = |ctx: &mut Ctx<'_>, error, base_offset, error_message| {
-            if acks != 0 {
-                let tp = tp.clone();
-                ctx.send(
-                    from,
-                    Message::ProduceResponse {
-                        correlation_id,
-                        tp,
-                        error,
-                        base_offset,
-                        error_message,
-                    },
-                );
-            }
-        };
-        if let Some(error) = self.take_scripted_error("Produce") {
-            return reply(ctx, error, None, Some("scripted error".to_owned()));
-        }
-        if !matches!(acks, -1..=1) {
-            return reply(ctx, ErrorCode::InvalidRequiredAcks, None, None);
-        }
-        let Some(replica) = self.replicas.get_mut(&tp) else {
-            let known = self.image.partition(&tp).is_some();
-            let error = if known {
-                ErrorCode::NotLeaderOrFollower
-            } else {
-                ErrorCode::UnknownTopicOrPartition
-            };
-            return reply(ctx, error, None, None);
-        };
-        let min_isr = replica.effective_min_isr();
-        let Some(leadership) = &replica.leadership else {
-            return reply(ctx, ErrorCode::NotLeaderOrFollower, None, None);
-        };
-        if acks == -1 && leadership.isr.len() < min_isr {
-            let message = format!(
-                "The size of the current ISR {:?} is insufficient to satisfy the min.isr requirement of {min_isr} for partition {tp}",
-                leadership.isr
-            );
-            return reply(ctx, ErrorCode::NotEnoughReplicas, None, Some(message));
-        }
-        let epoch = leadership.leader_epoch;
-        let base_offset = replica.log.append_as_leader(epoch, &records);
-        let required_offset = replica.log.log_end_offset();
-        match acks {
-            0 => {}
-            1 => reply(ctx, ErrorCode::None, Some(base_offset), None),
-            _ => {
-                let delayed = DelayedProduce {
-                    from,
-                    correlation_id,
-                    base_offset,
-                    required_offset,
-                };
-                if let Some(leadership) = &mut replica.leadership {
-                    leadership.purgatory.push(delayed);
-                }
-                let timeout = SimDuration::from_millis(timeout_ms);
-                ctx.set_timer(
-                    timeout,
-                    Timer::ProduceTimeout {
-                        tp: tp.clone(),
-                        correlation_id,
-                    },
-                );
-            }
-        }
-        self.after_leader_progress(ctx, &tp);
-    }
-
-    pub(super) fn answer_produce(
-        &self,
-        ctx: &mut Ctx<'_>,
-        delayed: &DelayedProduce,
-        tp: &TopicPartition,
-        error: ErrorCode,
-    ) {
-        let base_offset = (error == ErrorCode::None).then_some(delayed.base_offset);
-        let response = Message::ProduceResponse {
-            correlation_id: delayed.correlation_id,
-            tp: tp.clone(),
-            error,
-            base_offset,
-            error_message: None,
-        };
-        ctx.send(delayed.from, response);
-    }
-
-    /// `request.timeout.ms` ran out before the ISR had the records.
-    pub(super) fn expire_produce(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        tp: &TopicPartition,
-        correlation_id: u64,
-    ) {
-        let Some(leadership) = self
-            .replicas
-            .get_mut(tp)
-            .and_then(|r| r.leadership.as_mut())
-        else {
-            return;
-        };
-        let Some(index) = leadership
-            .purgatory
-            .iter()
-            .position(|d| d.correlation_id == correlation_id)
-        else {
-            return;
-        };
-        let delayed = leadership.purgatory.remove(index);
-        self.answer_produce(ctx, &delayed, tp, ErrorCode::RequestTimedOut);
-    }
-
     /// A follower's fetch arrived: as Kafka's `maybeExpandIsr`, propose adding it to the ISR
     /// when it has caught up, then account for its progress.
     fn after_follower_fetch(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition, follower: BrokerId) {
@@ -173,27 +46,7 @@ impl Broker {
             return;
         };
         replica.maybe_increment_high_watermark();
-        let hw = replica.log.high_watermark();
-        let enough = replica.effective_min_isr();
-        let mut done = Vec::new();
-        if let Some(leadership) = &mut replica.leadership {
-            let isr_size = leadership.maximal_isr().len();
-            leadership.purgatory.retain(|d| {
-                let complete = d.required_offset <= hw;
-                if complete {
-                    let error = if isr_size >= enough {
-                        ErrorCode::None
-                    } else {
-                        ErrorCode::NotEnoughReplicasAfterAppend
-                    };
-                    done.push((d.clone(), error));
-                }
-                !complete
-            });
-        }
-        for (delayed, error) in done {
-            self.answer_produce(ctx, &delayed, tp, error);
-        }
+        self.complete_delayed_produces(ctx, tp);
         self.wake_parked(ctx, tp);
     }
 

@@ -1,0 +1,214 @@
+//! Idempotent-producer state of one partition replica (Kafka's `ProducerStateManager`): for each
+//! producer id, its epoch and the metadata of its last 5 batches. A retried batch that matches
+//! one of them is a duplicate, answered with the original offsets and not written again; a
+//! sequence gap is `OUT_OF_ORDER_SEQUENCE_NUMBER`. Followers keep the same state from the
+//! batches they replicate, so a new leader still recognises duplicates.
+
+use crate::error::ErrorCode;
+use crate::protocol::{BatchHeader, Record};
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+/// Batches retained per producer (`ProducerStateEntry.NUM_BATCHES_TO_RETAIN`).
+pub const BATCHES_RETAINED: usize = 5;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct BatchMetadata {
+    first_sequence: u32,
+    last_sequence: u32,
+    first_offset: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Entry {
+    epoch: u16,
+    batches: VecDeque<BatchMetadata>,
+}
+
+/// What to do with an incoming batch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SequenceCheck {
+    /// Write it.
+    Append,
+    /// Already written: answer with these offsets.
+    Duplicate {
+        /// Where the original batch starts.
+        base_offset: u64,
+    },
+    /// Refuse it.
+    Reject(ErrorCode, String),
+}
+
+/// Producer state of one replica.
+#[derive(Clone, Debug, Default)]
+pub struct ProducerStates {
+    producers: BTreeMap<u64, Entry>,
+}
+
+impl ProducerStates {
+    /// Checks a batch from an idempotent producer against what this replica has written.
+    pub fn check(&self, header: &BatchHeader) -> SequenceCheck {
+        let Some(producer_id) = header.producer_id else {
+            return SequenceCheck::Append;
+        };
+        let Some(entry) = self.producers.get(&producer_id) else {
+            // No state for the producer: any sequence is accepted.
+            return SequenceCheck::Append;
+        };
+        let (first, last) = (header.base_sequence, header.last_sequence());
+        if header.producer_epoch < entry.epoch {
+            return SequenceCheck::Reject(
+                ErrorCode::InvalidProducerEpoch,
+                format!(
+                    "Epoch of producer {producer_id} at offset is {}, which is smaller than the last seen epoch {}",
+                    header.producer_epoch, entry.epoch
+                ),
+            );
+        }
+        if header.producer_epoch > entry.epoch {
+            return if first == 0 {
+                SequenceCheck::Append
+            } else {
+                SequenceCheck::Reject(
+                    ErrorCode::OutOfOrderSequenceNumber,
+                    format!(
+                        "Invalid sequence number for new epoch of producer {producer_id}: {first} (request epoch), 0 (expected)"
+                    ),
+                )
+            };
+        }
+        if let Some(original) = entry
+            .batches
+            .iter()
+            .find(|b| b.first_sequence == first && b.last_sequence == last)
+        {
+            return SequenceCheck::Duplicate {
+                base_offset: original.first_offset,
+            };
+        }
+        let last_written = entry.batches.back().map(|b| b.last_sequence);
+        match last_written {
+            Some(previous) if previous.wrapping_add(1) != first => SequenceCheck::Reject(
+                ErrorCode::OutOfOrderSequenceNumber,
+                format!(
+                    "Out of order sequence number for producer {producer_id}: {first} (incoming seq. number), {previous} (current end sequence number)"
+                ),
+            ),
+            _ => SequenceCheck::Append,
+        }
+    }
+
+    /// Remembers a batch written at `first_offset`.
+    pub fn record(&mut self, header: &BatchHeader, first_offset: u64) {
+        let Some(producer_id) = header.producer_id else {
+            return;
+        };
+        let entry = self.producers.entry(producer_id).or_default();
+        if header.producer_epoch > entry.epoch {
+            entry.batches.clear();
+        }
+        entry.epoch = header.producer_epoch;
+        entry.batches.push_back(BatchMetadata {
+            first_sequence: header.base_sequence,
+            last_sequence: header.last_sequence(),
+            first_offset,
+        });
+        if entry.batches.len() > BATCHES_RETAINED {
+            entry.batches.pop_front();
+        }
+    }
+
+    /// Records the batches among `records` (consecutive records sharing a header form one).
+    pub fn record_log(&mut self, records: &[Record]) {
+        let mut previous: Option<&Rc<BatchHeader>> = None;
+        for record in records {
+            if previous.is_none_or(|p| !Rc::ptr_eq(p, &record.batch)) {
+                self.record(&record.batch, record.offset);
+            }
+            previous = Some(&record.batch);
+        }
+    }
+
+    /// The state a log implies, after truncation rewrote its tail.
+    pub fn rebuild(records: &[Record]) -> Self {
+        let mut states = ProducerStates::default();
+        states.record_log(records);
+        states
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(sequence: u32, count: u32, epoch: u16) -> BatchHeader {
+        BatchHeader {
+            producer_id: Some(7),
+            producer_epoch: epoch,
+            base_sequence: sequence,
+            record_count: count,
+        }
+    }
+
+    #[test]
+    fn a_retried_batch_is_a_duplicate_with_its_original_offset() {
+        let mut states = ProducerStates::default();
+        states.record(&batch(0, 2, 0), 10);
+        states.record(&batch(2, 3, 0), 12);
+        assert_eq!(
+            states.check(&batch(0, 2, 0)),
+            SequenceCheck::Duplicate { base_offset: 10 }
+        );
+        assert_eq!(
+            states.check(&batch(2, 3, 0)),
+            SequenceCheck::Duplicate { base_offset: 12 }
+        );
+        assert_eq!(states.check(&batch(5, 1, 0)), SequenceCheck::Append);
+    }
+
+    #[test]
+    fn gaps_and_old_epochs_are_refused() {
+        let mut states = ProducerStates::default();
+        states.record(&batch(0, 1, 1), 0);
+        assert!(matches!(
+            states.check(&batch(2, 1, 1)),
+            SequenceCheck::Reject(ErrorCode::OutOfOrderSequenceNumber, _)
+        ));
+        assert!(matches!(
+            states.check(&batch(1, 1, 0)),
+            SequenceCheck::Reject(ErrorCode::InvalidProducerEpoch, _)
+        ));
+        assert!(matches!(
+            states.check(&batch(3, 1, 2)),
+            SequenceCheck::Reject(ErrorCode::OutOfOrderSequenceNumber, _)
+        ));
+        assert_eq!(
+            states.check(&batch(0, 1, 2)),
+            SequenceCheck::Append,
+            "a new epoch starts at 0"
+        );
+    }
+
+    #[test]
+    fn only_the_last_five_batches_are_remembered() {
+        let mut states = ProducerStates::default();
+        for i in 0..6 {
+            states.record(&batch(i, 1, 0), u64::from(i));
+        }
+        assert!(matches!(
+            states.check(&batch(0, 1, 0)),
+            SequenceCheck::Reject(ErrorCode::OutOfOrderSequenceNumber, _)
+        ));
+        assert_eq!(
+            states.check(&batch(1, 1, 0)),
+            SequenceCheck::Duplicate { base_offset: 1 }
+        );
+    }
+
+    #[test]
+    fn unknown_producers_may_start_anywhere_and_plain_batches_always_append() {
+        let states = ProducerStates::default();
+        assert_eq!(states.check(&batch(42, 1, 0)), SequenceCheck::Append);
+        assert_eq!(states.check(&BatchHeader::default()), SequenceCheck::Append);
+    }
+}
