@@ -90,7 +90,7 @@ pub fn produce_form(props: &ProduceFormProps) -> Html {
 fn outcome_class(outcome: &Outcome) -> &'static str {
     match outcome {
         Outcome::Pending => "pending",
-        Outcome::Failed { .. } => "failed",
+        Outcome::Failed { .. } | Outcome::Exception { .. } => "failed",
         _ => "ok",
     }
 }
@@ -112,6 +112,9 @@ fn describe(op: &Operation) -> String {
             partition,
             offset,
         } => format!("fetch {topic}-{partition} from {offset}"),
+        Request::Send { topic, value, .. } => {
+            format!("{} → {topic}", value.as_deref().unwrap_or("null"))
+        }
     };
     let result = match &op.outcome {
         Outcome::Pending => "waiting…".to_owned(),
@@ -125,6 +128,7 @@ fn describe(op: &Operation) -> String {
             records,
             high_watermark,
         } => format!("{} record(s), HW {high_watermark}", records.len()),
+        Outcome::Exception { message } => message.clone(),
         Outcome::Failed { error, message } => match message {
             Some(m) => format!("{error}: {m}"),
             None => error.to_string(),

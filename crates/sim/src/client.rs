@@ -33,6 +33,17 @@ pub enum Request {
         /// 0, 1 or -1 (all).
         acks: i16,
     },
+    /// A producer's `send()` (see `producer::ProducerRecord`).
+    Send {
+        /// Topic.
+        topic: String,
+        /// An explicit partition, if any.
+        partition: Option<u32>,
+        /// Key.
+        key: Option<String>,
+        /// Value.
+        value: Option<String>,
+    },
     /// Read a partition from an offset, up to what the leader returns now.
     Fetch {
         /// Topic.
@@ -68,6 +79,12 @@ pub enum Outcome {
         records: Vec<(u64, String, String)>,
         /// The HW the leader reported.
         high_watermark: u64,
+    },
+    /// A client-side exception before or instead of a broker's answer (serialization,
+    /// `max.block.ms`, `delivery.timeout.ms`, ...), with Kafka's exception name and message.
+    Exception {
+        /// `SerializationException: ...`.
+        message: String,
     },
     /// The error Kafka returned, or REQUEST_TIMED_OUT.
     Failed {
@@ -264,6 +281,10 @@ impl Client {
             Request::Fetch {
                 topic, partition, ..
             } => (topic.clone(), *partition, None),
+            Request::Send { .. } => {
+                let message = "a plain client has no send(); add a producer".to_owned();
+                return self.finish(now, index, Outcome::Exception { message });
+            }
         };
         let tp = TopicPartition::new(&topic, partition);
         let Some(state) = self.metadata.get(&tp) else {

@@ -61,6 +61,14 @@ pub enum Command {
         /// The other side.
         b: Endpoint,
     },
+    /// Cut one direction only: `from` can no longer reach `to` (say, responses are lost while
+    /// requests still arrive).
+    CutOneWay {
+        /// The sender that is cut off.
+        from: Endpoint,
+        /// The receiver it can no longer reach.
+        to: Endpoint,
+    },
     /// Heal both directions between two endpoints.
     HealLink {
         /// One side.
@@ -107,6 +115,27 @@ pub enum Command {
         /// Its name, unique.
         name: String,
     },
+    /// Add a producer with Kafka properties (`{"acks": "1", "linger.ms": "0"}`).
+    AddProducer {
+        /// Its name (`client.id`), unique among clients.
+        name: String,
+        /// Producer configs, by Kafka name.
+        #[serde(default)]
+        config: std::collections::BTreeMap<String, String>,
+    },
+    /// A producer's `send()`.
+    Send {
+        /// The producer's name.
+        producer: String,
+        /// The record.
+        #[serde(flatten)]
+        record: crate::producer::ProducerRecord,
+    },
+    /// A producer's `flush()`: every batch is sent without waiting for `linger.ms`.
+    Flush {
+        /// The producer's name.
+        producer: String,
+    },
     /// A client produces one record or fetches.
     Client {
         /// The client's name.
@@ -141,6 +170,9 @@ pub enum CommandError {
     /// An API the scripted errors do not cover.
     #[error("scripted errors cover the Produce and Fetch APIs, not {0}")]
     UnsupportedApi(String),
+    /// A client config Kafka would refuse (`ConfigException: ...`).
+    #[error("{0}")]
+    Config(String),
     /// Kafka refused the request, with its error and message.
     #[error("{0}")]
     Kafka(#[from] KafkaError),

@@ -47,6 +47,8 @@ pub enum EventKind {
     BrokerRestarted { broker: BrokerId },
     /// Both directions between two endpoints stopped delivering.
     LinkCut { a: Endpoint, b: Endpoint },
+    /// One direction stopped delivering.
+    LinkCutOneWay { from: Endpoint, to: Endpoint },
     /// A cut link delivers again.
     LinkHealed { a: Endpoint, b: Endpoint },
     /// Every link is back to normal.
@@ -149,6 +151,9 @@ impl fmt::Display for EventKind {
                 write!(f, "broker {broker} restarted and registers again")
             }
             EventKind::LinkCut { a, b } => write!(f, "network cut between {a} and {b}"),
+            EventKind::LinkCutOneWay { from, to } => {
+                write!(f, "network cut one way: {from} can no longer reach {to}")
+            }
             EventKind::LinkHealed { a, b } => write!(f, "network healed between {a} and {b}"),
             EventKind::NetworkHealed => f.write_str("every network link healed"),
             EventKind::LeaderChanged {

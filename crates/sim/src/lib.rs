@@ -33,6 +33,7 @@ pub mod net;
 pub mod node;
 pub mod partitioner;
 pub mod placement;
+pub mod producer;
 pub mod protocol;
 pub mod queue;
 pub mod rng;

@@ -7,6 +7,7 @@ use crate::client::Client;
 use crate::controller::Controller;
 use crate::event::{CrashKind, EventKind};
 use crate::net::NodeId;
+use crate::producer::Producer;
 use crate::protocol::{BrokerId, Message, TopicPartition};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
@@ -46,6 +47,8 @@ pub enum Timer {
     IsrExpiration,
     /// The OS writes dirty pages to disk.
     OsWriteback,
+    /// A producer has something due (linger, retry backoff, a deadline).
+    ProducerWakeup,
     /// A client request got no answer within `request.timeout.ms`.
     ClientRequestTimeout { correlation_id: u64 },
 }
@@ -128,6 +131,8 @@ pub enum Node {
     Broker(Broker),
     /// A client.
     Client(Client),
+    /// A producer.
+    Producer(Producer),
 }
 
 impl Node {
@@ -137,6 +142,7 @@ impl Node {
             Node::Controller(controller) => controller.on_start(ctx),
             Node::Broker(broker) => broker.on_start(ctx),
             Node::Client(client) => client.on_start(ctx),
+            Node::Producer(producer) => producer.on_start(ctx),
         }
     }
 
@@ -146,6 +152,7 @@ impl Node {
             Node::Controller(controller) => controller.on_message(ctx, from, message),
             Node::Broker(broker) => broker.on_message(ctx, from, message),
             Node::Client(client) => client.on_message(ctx, from, message),
+            Node::Producer(producer) => producer.on_message(ctx, from, message),
         }
     }
 
@@ -155,6 +162,7 @@ impl Node {
             Node::Controller(controller) => controller.on_timer(ctx, timer),
             Node::Broker(broker) => broker.on_timer(ctx, timer),
             Node::Client(client) => client.on_timer(ctx, timer),
+            Node::Producer(producer) => producer.on_timer(ctx, timer),
         }
     }
 
@@ -169,6 +177,10 @@ impl Node {
             Node::Broker(broker) => broker.on_crash(kind),
             Node::Client(client) => {
                 client.on_crash();
+                Vec::new()
+            }
+            Node::Producer(producer) => {
+                producer.on_crash();
                 Vec::new()
             }
         }

@@ -57,3 +57,131 @@ mod tests {
         assert_eq!(partition_for_key(b"abc", 1000), 107);
     }
 }
+
+/// Kafka's built-in partitioner for records without a key (KIP-794, "uniform sticky"): all
+/// keyless records of a topic go to one partition until about `batch.size` bytes have gone
+/// there and its batch is ready (or 2 × `batch.size` in any case); then a new partition is
+/// drawn among those with a leader, weighted towards short queues when adaptive.
+#[derive(Clone, Debug, Default)]
+pub struct StickyPartitioner {
+    topics: std::collections::BTreeMap<std::rc::Rc<str>, Sticky>,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Sticky {
+    partition: Option<u32>,
+    produced: usize,
+}
+
+impl StickyPartitioner {
+    /// The partition for the next keyless record of `topic`. `available` lists partitions with
+    /// a leader; `queue_sizes` (per partition) enables adaptive weighting.
+    pub fn partition(
+        &mut self,
+        topic: &std::rc::Rc<str>,
+        available: &[u32],
+        partitions: u32,
+        queue_sizes: Option<&[usize]>,
+        rng: &mut crate::rng::SimRng,
+    ) -> u32 {
+        let sticky = self.topics.entry(std::rc::Rc::clone(topic)).or_default();
+        if let Some(partition) = sticky.partition.filter(|&p| p < partitions) {
+            return partition;
+        }
+        let all: Vec<u32> = (0..partitions).collect();
+        let candidates = if available.is_empty() {
+            &all[..]
+        } else {
+            available
+        };
+        let random = to_positive(rng.next_u32() as i32) as usize;
+        let chosen = match queue_sizes {
+            Some(sizes)
+                if candidates
+                    .iter()
+                    .any(|&p| sizes.get(p as usize) != sizes.first()) =>
+            {
+                // Weight each partition by (longest queue + 1 - its queue).
+                let longest = candidates
+                    .iter()
+                    .map(|&p| sizes[p as usize])
+                    .max()
+                    .unwrap_or(0);
+                let weights: Vec<usize> = candidates
+                    .iter()
+                    .map(|&p| longest + 1 - sizes[p as usize])
+                    .collect();
+                let mut pick = random % weights.iter().sum::<usize>();
+                let mut index = 0;
+                while pick >= weights[index] {
+                    pick -= weights[index];
+                    index += 1;
+                }
+                candidates[index]
+            }
+            _ => candidates[random % candidates.len()],
+        };
+        *sticky = Sticky {
+            partition: Some(chosen),
+            produced: 0,
+        };
+        chosen
+    }
+
+    /// Accounts for `bytes` appended to the sticky partition of `topic`.
+    pub fn appended(&mut self, topic: &str, bytes: usize, batch_size: usize, batches_full: bool) {
+        if let Some(sticky) = self.topics.get_mut(topic) {
+            sticky.produced += bytes;
+            if (sticky.produced >= batch_size && batches_full) || sticky.produced >= 2 * batch_size
+            {
+                sticky.partition = None;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod sticky_tests {
+    use super::*;
+    use crate::rng::SimRng;
+    use std::rc::Rc;
+
+    #[test]
+    fn sticks_until_a_batch_worth_of_bytes_then_moves() {
+        let mut sticky = StickyPartitioner::default();
+        let mut rng = SimRng::new(3);
+        let topic: Rc<str> = Rc::from("t");
+        let first = sticky.partition(&topic, &[0, 1, 2], 3, None, &mut rng);
+        sticky.appended("t", 100, 1000, false);
+        assert_eq!(
+            sticky.partition(&topic, &[0, 1, 2], 3, None, &mut rng),
+            first
+        );
+        sticky.appended("t", 1000, 1000, false);
+        assert_eq!(
+            sticky.partition(&topic, &[0, 1, 2], 3, None, &mut rng),
+            first,
+            "not full yet"
+        );
+        sticky.appended("t", 1000, 1000, false);
+        let mut moved = false;
+        for _ in 0..20 {
+            moved |= sticky.partition(&topic, &[0, 1, 2], 3, None, &mut rng) != first;
+            sticky.appended("t", 2000, 1000, true);
+        }
+        assert!(moved, "switches after 2 x batch.size");
+    }
+
+    #[test]
+    fn only_partitions_with_a_leader_are_drawn_and_short_queues_are_favoured() {
+        let mut rng = SimRng::new(5);
+        let topic: Rc<str> = Rc::from("t");
+        let mut counts = [0usize; 3];
+        for _ in 0..3000 {
+            let mut sticky = StickyPartitioner::default();
+            counts[sticky.partition(&topic, &[0, 2], 3, Some(&[9, 0, 0]), &mut rng) as usize] += 1;
+        }
+        assert_eq!(counts[1], 0, "partition 1 has no leader");
+        assert!(counts[2] > counts[0] * 5, "weights 1 and 10: {counts:?}");
+    }
+}

@@ -10,6 +10,7 @@ use crate::endpoint::Endpoint;
 use crate::event::{CrashKind, Event, EventKind};
 use crate::net::{DropReason, LinkConfig, Network, NodeId, Verdict};
 use crate::node::{Ctx, Node, Outbox, Timer};
+use crate::producer::{Producer, ProducerConfig};
 use crate::protocol::{BrokerId, Message, TopicPartition};
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
@@ -335,6 +336,15 @@ impl World {
                     }
                 });
             }
+            Command::CutOneWay { from, to } => {
+                let (node_from, node_to) = self.link_ends(from, to)?;
+                self.network
+                    .update(node_from, node_to, |link| link.cut = true);
+                self.push_event(EventKind::LinkCutOneWay {
+                    from: from.clone(),
+                    to: to.clone(),
+                });
+            }
             Command::HealNetwork => {
                 self.network.heal_all();
                 self.push_event(EventKind::NetworkHealed);
@@ -383,6 +393,36 @@ impl World {
                 self.clients.insert(name.clone(), node);
                 self.start(node);
             }
+            Command::AddProducer { name, config } => {
+                if self.clients.contains_key(name) {
+                    return Err(CommandError::ClientExists(name.clone()));
+                }
+                let config = ProducerConfig::from_properties(config)
+                    .map_err(|e| CommandError::Config(e.to_string()))?;
+                let producer = Producer::new(name, config, Rc::clone(&self.brokers));
+                let node = self.add_node(Node::Producer(producer));
+                self.clients.insert(name.clone(), node);
+                self.start(node);
+            }
+            Command::Send { producer, record } => {
+                let node = self.producer_node(producer)?;
+                let record = record.clone();
+                let mut index = 0;
+                self.run_node(node, |n, ctx| {
+                    if let Node::Producer(p) = n {
+                        index = p.send(ctx, record);
+                    }
+                });
+                self.operation_order.push((node, index));
+            }
+            Command::Flush { producer } => {
+                let node = self.producer_node(producer)?;
+                self.run_node(node, |n, ctx| {
+                    if let Node::Producer(p) = n {
+                        p.flush(ctx);
+                    }
+                });
+            }
             Command::Client { client, request } => {
                 let node = *self
                     .clients
@@ -427,6 +467,14 @@ impl World {
             }
         });
         result.expect("node 0 is the controller")
+    }
+
+    fn producer_node(&self, name: &str) -> Result<NodeId, CommandError> {
+        self.clients
+            .get(name)
+            .copied()
+            .filter(|node| matches!(self.slots[node.0 as usize].node, Node::Producer(_)))
+            .ok_or_else(|| CommandError::UnknownClient(name.to_owned()))
     }
 
     fn running_broker(&self, broker: BrokerId) -> Result<NodeId, CommandError> {
@@ -480,6 +528,7 @@ impl World {
             Node::Controller(_) => Endpoint::Controller,
             Node::Broker(broker) => Endpoint::Broker(broker.id()),
             Node::Client(client) => Endpoint::Client(client.name().to_owned()),
+            Node::Producer(producer) => Endpoint::Client(producer.name().to_owned()),
         }
     }
 
@@ -575,11 +624,11 @@ impl World {
         entries.into_iter().map(|(_, flight)| flight).collect()
     }
 
-    /// The cut links, each pair once, by endpoint name.
+    /// The cut links by endpoint name: a link cut both ways once, a one-way cut as (from, to).
     pub fn cut_links(&self) -> Vec<(Endpoint, Endpoint)> {
         self.network
             .cut_links()
-            .filter(|(from, to)| from < to)
+            .filter(|&(from, to)| from < to || !self.network.link(to, from).cut)
             .map(|(from, to)| (self.endpoint_of(from), self.endpoint_of(to)))
             .collect()
     }
@@ -602,6 +651,7 @@ impl World {
             .iter()
             .filter_map(|&(node, index)| match &self.slots[node.0 as usize].node {
                 Node::Client(client) => client.history().get(index),
+                Node::Producer(producer) => producer.history().get(index),
                 _ => None,
             })
             .collect()

@@ -1,0 +1,255 @@
+//! The record accumulator: one queue of batches per partition. A record joins the partition's
+//! newest batch while it fits in `batch.size`; each batch takes `batch.size` bytes of
+//! `buffer.memory` until it completes. Batches leave when drained by the sender and come back
+//! to the front of their queue when retried.
+
+use crate::protocol::{BatchHeader, Bytes, RecordData, TopicPartition};
+use crate::time::SimTime;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+/// `RECORD_BATCH_OVERHEAD`: the v2 batch header, in bytes.
+pub const BATCH_OVERHEAD: usize = 61;
+
+fn varint_size(n: usize) -> usize {
+    let mut size = 1;
+    let mut rest = n >> 7;
+    while rest > 0 {
+        size += 1;
+        rest >>= 7;
+    }
+    size
+}
+
+fn field_size(bytes: Option<&Bytes>) -> usize {
+    bytes.map_or(1, |b| varint_size(b.len()) + b.len())
+}
+
+/// A record's size in a v2 batch (`DefaultRecord.sizeInBytes`, with 1-byte time and offset
+/// deltas).
+pub fn record_size(record: &RecordData) -> usize {
+    let headers: usize = record
+        .headers
+        .iter()
+        .map(|(k, v)| varint_size(k.len()) + k.len() + varint_size(v.len()) + v.len())
+        .sum();
+    let body = 1
+        + 1
+        + 1
+        + field_size(record.key.as_ref())
+        + field_size(record.value.as_ref())
+        + varint_size(record.headers.len())
+        + headers;
+    varint_size(body) + body
+}
+
+/// A batch of records for one partition.
+#[derive(Clone, Debug)]
+pub struct ProducerBatch {
+    /// Where it goes.
+    pub tp: TopicPartition,
+    /// The records, shared with every replica that stores them.
+    pub records: Vec<Rc<RecordData>>,
+    /// For each record, the index of its send in the producer's history.
+    pub operations: Vec<usize>,
+    /// Estimated bytes, header included.
+    pub size: usize,
+    /// Memory it holds from `buffer.memory`.
+    pub reserved: usize,
+    /// When its first record arrived.
+    pub created: SimTime,
+    /// How many times it was sent.
+    pub attempts: u32,
+    /// Not to be sent again before this (`retry.backoff.ms`).
+    pub retry_at: Option<SimTime>,
+    /// Producer id, epoch and sequence, fixed at its first send.
+    pub header: Option<Rc<BatchHeader>>,
+}
+
+/// The accumulator.
+#[derive(Clone, Debug, Default)]
+pub struct Accumulator {
+    queues: BTreeMap<TopicPartition, VecDeque<ProducerBatch>>,
+    used: usize,
+}
+
+impl Accumulator {
+    /// Bytes of `buffer.memory` in use.
+    pub fn used(&self) -> usize {
+        self.used
+    }
+
+    /// Whether `record` fits in the partition's newest open batch.
+    pub fn fits(&self, tp: &TopicPartition, size: usize, batch_size: usize) -> bool {
+        self.queues
+            .get(tp)
+            .and_then(VecDeque::back)
+            .is_some_and(|b| b.header.is_none() && b.attempts == 0 && b.size + size <= batch_size)
+    }
+
+    /// Adds a record; returns whether the partition's batches are now all full (what lets the
+    /// sticky partitioner move on).
+    pub fn append(
+        &mut self,
+        tp: &TopicPartition,
+        record: Rc<RecordData>,
+        operation: usize,
+        now: SimTime,
+        batch_size: usize,
+    ) -> bool {
+        let size = record_size(&record);
+        if !self.fits(tp, size, batch_size) {
+            let reserved = batch_size.max(BATCH_OVERHEAD + size);
+            self.used += reserved;
+            self.queues
+                .entry(tp.clone())
+                .or_default()
+                .push_back(ProducerBatch {
+                    tp: tp.clone(),
+                    records: Vec::new(),
+                    operations: Vec::new(),
+                    size: BATCH_OVERHEAD,
+                    reserved,
+                    created: now,
+                    attempts: 0,
+                    retry_at: None,
+                    header: None,
+                });
+        }
+        let queue = self.queues.get_mut(tp).expect("created above");
+        let batch = queue.back_mut().expect("created above");
+        batch.records.push(record);
+        batch.operations.push(operation);
+        batch.size += size;
+        // Full: another record like this one would not fit.
+        batch.size + size > batch_size
+    }
+
+    /// Batches waiting per partition of `topic`, for adaptive partitioning.
+    pub fn queue_sizes(&self, topic: &str, partitions: u32) -> Vec<usize> {
+        (0..partitions)
+            .map(|p| {
+                self.queues
+                    .get(&TopicPartition::new(topic, p))
+                    .map_or(0, VecDeque::len)
+            })
+            .collect()
+    }
+
+    /// The next batch of each partition, in partition order.
+    pub fn heads(&self) -> impl Iterator<Item = (&TopicPartition, &ProducerBatch, usize)> + '_ {
+        self.queues
+            .iter()
+            .filter_map(|(tp, queue)| queue.front().map(|b| (tp, b, queue.len())))
+    }
+
+    /// Takes the next batch of a partition for sending.
+    pub fn take(&mut self, tp: &TopicPartition) -> Option<ProducerBatch> {
+        let queue = self.queues.get_mut(tp)?;
+        let batch = queue.pop_front();
+        if queue.is_empty() {
+            self.queues.remove(tp);
+        }
+        batch
+    }
+
+    /// Puts a batch back to be retried: at the front, and, for sequenced batches, in sequence
+    /// order so an idempotent producer resends in the order it first sent.
+    pub fn reenqueue(&mut self, batch: ProducerBatch) {
+        let queue = self.queues.entry(batch.tp.clone()).or_default();
+        let sequence = batch.header.as_ref().map(|h| h.base_sequence);
+        let position = match sequence {
+            Some(seq) => queue
+                .iter()
+                .position(|b| b.header.as_ref().is_none_or(|h| h.base_sequence > seq))
+                .unwrap_or(queue.len()),
+            None => 0,
+        };
+        queue.insert(position, batch);
+    }
+
+    /// Returns a completed batch's memory.
+    pub fn release(&mut self, batch: &ProducerBatch) {
+        self.used -= batch.reserved;
+    }
+
+    /// Removes and returns queued batches older than `deadline` allows.
+    pub fn expire(&mut self, created_before: SimTime) -> Vec<ProducerBatch> {
+        let mut expired = Vec::new();
+        for queue in self.queues.values_mut() {
+            while queue.front().is_some_and(|b| b.created < created_before) {
+                expired.extend(queue.pop_front());
+            }
+        }
+        self.queues.retain(|_, q| !q.is_empty());
+        expired
+    }
+
+    /// Sequenced batches of `tp` still queued, by base sequence.
+    pub fn queued_sequences(&self, tp: &TopicPartition) -> impl Iterator<Item = u32> + '_ {
+        self.queues
+            .get(tp)
+            .into_iter()
+            .flatten()
+            .filter_map(|b| b.header.as_ref().map(|h| h.base_sequence))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(value: &str) -> Rc<RecordData> {
+        Rc::new(RecordData::value(value))
+    }
+
+    #[test]
+    fn records_share_a_batch_until_batch_size() {
+        let mut acc = Accumulator::default();
+        let tp = TopicPartition::new("t", 0);
+        let size = record_size(&record(&"x".repeat(100)));
+        assert_eq!(
+            size, 107,
+            "length, attributes, timestamp delta, offset delta, null key, 1+100 value, header count"
+        );
+        for i in 0..3 {
+            acc.append(&tp, record(&"x".repeat(100)), i, SimTime::ZERO, 300);
+        }
+        let sizes: Vec<usize> = acc
+            .heads()
+            .map(|(_, b, len)| b.records.len() * 10 + len)
+            .collect();
+        assert_eq!(
+            sizes,
+            vec![22],
+            "two records in the first batch, two batches queued"
+        );
+        assert_eq!(acc.used(), 600, "each batch reserves batch.size");
+    }
+
+    #[test]
+    fn retried_sequenced_batches_go_back_in_sequence_order() {
+        let mut acc = Accumulator::default();
+        let tp = TopicPartition::new("t", 0);
+        let batch = |seq: u32| ProducerBatch {
+            tp: tp.clone(),
+            records: vec![],
+            operations: vec![],
+            size: 0,
+            reserved: 0,
+            created: SimTime::ZERO,
+            attempts: 1,
+            retry_at: None,
+            header: Some(Rc::new(BatchHeader {
+                producer_id: Some(1),
+                base_sequence: seq,
+                record_count: 1,
+                ..BatchHeader::default()
+            })),
+        };
+        acc.reenqueue(batch(2));
+        acc.reenqueue(batch(1));
+        acc.reenqueue(batch(3));
+        assert_eq!(acc.queued_sequences(&tp).collect::<Vec<_>>(), vec![1, 2, 3]);
+    }
+}

@@ -1,0 +1,272 @@
+//! Producer configs, given as Kafka properties (`acks`, `linger.ms`, ...) and validated as
+//! `ProducerConfig` does, with Kafka 4.x defaults. Idempotence (default on) is switched off
+//! silently when a default conflicts with it, but an explicit `enable.idempotence=true` that
+//! conflicts is a `ConfigException` with Kafka's message.
+
+use super::serializer::Serializer;
+use crate::time::SimDuration;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A producer's configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProducerConfig {
+    /// `acks`: 0, 1 or -1 (all). Default all.
+    pub acks: i16,
+    /// `enable.idempotence`, after the rules above. Default true.
+    pub enable_idempotence: bool,
+    /// `retries`. Default 2147483647.
+    pub retries: u32,
+    /// `max.in.flight.requests.per.connection`. Default 5.
+    pub max_in_flight: u32,
+    /// `linger.ms`. Default 5 (Kafka 4.0, KIP-1030).
+    pub linger: SimDuration,
+    /// `batch.size` in bytes. Default 16384.
+    pub batch_size: usize,
+    /// `buffer.memory` in bytes. Default 33554432.
+    pub buffer_memory: usize,
+    /// `max.block.ms`. Default 60000.
+    pub max_block: SimDuration,
+    /// `max.request.size` in bytes. Default 1048576.
+    pub max_request_size: usize,
+    /// `request.timeout.ms`. Default 30000.
+    pub request_timeout: SimDuration,
+    /// `retry.backoff.ms`. Default 100.
+    pub retry_backoff: SimDuration,
+    /// `delivery.timeout.ms`. Default 120000.
+    pub delivery_timeout: SimDuration,
+    /// `key.serializer`. Default StringSerializer.
+    pub key_serializer: Serializer,
+    /// `value.serializer`. Default StringSerializer.
+    pub value_serializer: Serializer,
+    /// `partitioner.ignore.keys`. Default false.
+    pub partitioner_ignore_keys: bool,
+    /// `partitioner.adaptive.partitioning.enable`. Default true.
+    pub partitioner_adaptive: bool,
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        ProducerConfig {
+            acks: -1,
+            enable_idempotence: true,
+            retries: i32::MAX as u32,
+            max_in_flight: 5,
+            linger: SimDuration::from_millis(5),
+            batch_size: 16_384,
+            buffer_memory: 33_554_432,
+            max_block: SimDuration::from_millis(60_000),
+            max_request_size: 1_048_576,
+            request_timeout: SimDuration::from_millis(30_000),
+            retry_backoff: SimDuration::from_millis(100),
+            delivery_timeout: SimDuration::from_millis(120_000),
+            key_serializer: Serializer::String,
+            value_serializer: Serializer::String,
+            partitioner_ignore_keys: false,
+            partitioner_adaptive: true,
+        }
+    }
+}
+
+/// Kafka's `ConfigException`, with its message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("ConfigException: {0}")]
+pub struct ConfigException(pub String);
+
+fn invalid(name: &str, value: &str, why: &str) -> ConfigException {
+    ConfigException(format!(
+        "Invalid value {value} for configuration {name}: {why}"
+    ))
+}
+
+fn number<T: std::str::FromStr + PartialOrd + Copy + std::fmt::Display>(
+    name: &str,
+    value: &str,
+    kind: &str,
+    at_least: T,
+) -> Result<T, ConfigException> {
+    let parsed: T = value
+        .trim()
+        .parse()
+        .map_err(|_| invalid(name, value, &format!("Not a number of type {kind}")))?;
+    if parsed < at_least {
+        return Err(invalid(
+            name,
+            value,
+            &format!("Value must be at least {at_least}"),
+        ));
+    }
+    Ok(parsed)
+}
+
+fn millis(name: &str, value: &str) -> Result<SimDuration, ConfigException> {
+    Ok(SimDuration::from_millis(number::<u64>(
+        name, value, "LONG", 0,
+    )?))
+}
+
+fn boolean(name: &str, value: &str) -> Result<bool, ConfigException> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(invalid(
+            name,
+            value,
+            "Expected value to be either true or false",
+        )),
+    }
+}
+
+impl ProducerConfig {
+    /// Builds a config from Kafka properties.
+    pub fn from_properties(properties: &BTreeMap<String, String>) -> Result<Self, ConfigException> {
+        let mut config = ProducerConfig::default();
+        let mut idempotence_set = None;
+        for (name, value) in properties {
+            let v = value.as_str();
+            match name.as_str() {
+                "acks" => {
+                    config.acks = match v.trim() {
+                        "all" | "-1" => -1,
+                        "1" => 1,
+                        "0" => 0,
+                        _ => return Err(invalid(name, v, "String must be one of: all, -1, 0, 1")),
+                    }
+                }
+                "enable.idempotence" => idempotence_set = Some(boolean(name, v)?),
+                "retries" => config.retries = number::<i32>(name, v, "INT", 0)? as u32,
+                "max.in.flight.requests.per.connection" => {
+                    config.max_in_flight = number::<i32>(name, v, "INT", 1)? as u32;
+                }
+                "linger.ms" => config.linger = millis(name, v)?,
+                "batch.size" => config.batch_size = number::<i32>(name, v, "INT", 0)? as usize,
+                "buffer.memory" => {
+                    config.buffer_memory = number::<i64>(name, v, "LONG", 0)? as usize
+                }
+                "max.block.ms" => config.max_block = millis(name, v)?,
+                "max.request.size" => {
+                    config.max_request_size = number::<i32>(name, v, "INT", 0)? as usize
+                }
+                "request.timeout.ms" => config.request_timeout = millis(name, v)?,
+                "retry.backoff.ms" => config.retry_backoff = millis(name, v)?,
+                "delivery.timeout.ms" => config.delivery_timeout = millis(name, v)?,
+                "key.serializer" => config.key_serializer = Serializer::from_class(name, v)?,
+                "value.serializer" => config.value_serializer = Serializer::from_class(name, v)?,
+                "partitioner.ignore.keys" => config.partitioner_ignore_keys = boolean(name, v)?,
+                "partitioner.adaptive.partitioning.enable" => {
+                    config.partitioner_adaptive = boolean(name, v)?
+                }
+                "transactional.id" => {
+                    return Err(ConfigException(
+                        "transactional.id: transactions are not simulated yet".to_owned(),
+                    ));
+                }
+                // Kafka only logs "The configuration '...' was supplied but isn't a known
+                // config."; the playground refuses, so a typo cannot pass unnoticed.
+                _ => {
+                    return Err(ConfigException(format!(
+                        "Unknown producer config '{name}' (Kafka would log: The configuration '{name}' was supplied but isn't a known config.)"
+                    )));
+                }
+            }
+        }
+        config.apply_idempotence_rules(idempotence_set)?;
+        let floor = config.linger + config.request_timeout;
+        if config.delivery_timeout < floor {
+            if properties.contains_key("delivery.timeout.ms") {
+                return Err(ConfigException(
+                    "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms".to_owned(),
+                ));
+            }
+            config.delivery_timeout = floor;
+        }
+        Ok(config)
+    }
+
+    /// `postProcessAndValidateIdempotenceConfigs`.
+    fn apply_idempotence_rules(&mut self, explicit: Option<bool>) -> Result<(), ConfigException> {
+        let conflict = if self.max_in_flight > 5 {
+            Some(
+                "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.",
+            )
+        } else if self.retries == 0 {
+            Some("Must set retries to non-zero when using the idempotent producer.")
+        } else if self.acks != -1 {
+            Some(
+                "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
+            )
+        } else {
+            None
+        };
+        self.enable_idempotence = match (explicit, conflict) {
+            (Some(true), Some(message)) => return Err(ConfigException(message.to_owned())),
+            (Some(enabled), _) => enabled,
+            (None, conflict) => conflict.is_none(),
+        };
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_kafka_4() {
+        let config = ProducerConfig::from_properties(&props(&[])).expect("valid");
+        assert_eq!(config.acks, -1);
+        assert!(config.enable_idempotence);
+        assert_eq!(config.linger, SimDuration::from_millis(5));
+        assert_eq!((config.batch_size, config.max_in_flight), (16_384, 5));
+    }
+
+    #[test]
+    fn default_idempotence_yields_silently_but_explicit_idempotence_refuses() {
+        let config = ProducerConfig::from_properties(&props(&[("acks", "1")])).expect("valid");
+        assert!(!config.enable_idempotence, "silently disabled");
+        assert_eq!(
+            ProducerConfig::from_properties(&props(&[("acks", "1"), ("enable.idempotence", "true")])),
+            Err(ConfigException("Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.".to_owned()))
+        );
+        assert_eq!(
+            ProducerConfig::from_properties(&props(&[
+                ("retries", "0"),
+                ("enable.idempotence", "true")
+            ]))
+            .expect_err("retries")
+            .0,
+            "Must set retries to non-zero when using the idempotent producer."
+        );
+        assert_eq!(
+            ProducerConfig::from_properties(&props(&[
+                ("max.in.flight.requests.per.connection", "6"),
+                ("enable.idempotence", "true")
+            ]))
+            .expect_err("in flight")
+            .0,
+            "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer."
+        );
+    }
+
+    #[test]
+    fn bad_values_are_config_exceptions() {
+        assert_eq!(
+            ProducerConfig::from_properties(&props(&[("acks", "2")]))
+                .expect_err("acks")
+                .to_string(),
+            "ConfigException: Invalid value 2 for configuration acks: String must be one of: all, -1, 0, 1"
+        );
+        assert!(ProducerConfig::from_properties(&props(&[("linger.ms", "soon")])).is_err());
+        assert!(ProducerConfig::from_properties(&props(&[("lingr.ms", "5")])).is_err());
+        assert!(
+            ProducerConfig::from_properties(&props(&[("delivery.timeout.ms", "1000")])).is_err()
+        );
+    }
+}

@@ -1,0 +1,473 @@
+//! Kafka's producer client, modelled on the Java `KafkaProducer`: `send()` serializes,
+//! partitions (an explicit partition, murmur2 of the key, or the uniform sticky partitioner)
+//! and appends to the record accumulator; the sender drains ready batches (full, or lingered
+//! `linger.ms`) into one Produce request per leader broker, at most
+//! `max.in.flight.requests.per.connection` at a time, and retries retriable errors after
+//! `retry.backoff.ms` until `delivery.timeout.ms`. With idempotence it first asks for a
+//! producer id and stamps each batch with a per-partition sequence number.
+
+mod accumulator;
+mod config;
+mod sender;
+mod serializer;
+
+pub use accumulator::{Accumulator, ProducerBatch, record_size};
+pub use config::{ConfigException, ProducerConfig};
+pub use serializer::Serializer;
+
+use crate::client::{Operation, Outcome, Request};
+use crate::metadata::PartitionState;
+use crate::net::NodeId;
+use crate::node::{Ctx, Timer};
+use crate::partitioner::{StickyPartitioner, partition_for_key};
+use crate::protocol::{BrokerId, Bytes, Message, RecordData, TopicPartition};
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// What `send()` is given (Kafka's `ProducerRecord`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducerRecord {
+    /// The topic.
+    pub topic: String,
+    /// An explicit partition, which wins over the key.
+    #[serde(default)]
+    pub partition: Option<u32>,
+    /// The key, or null.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The value, or null (a tombstone).
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Headers, in order.
+    #[serde(default)]
+    pub headers: Vec<(String, String)>,
+}
+
+/// A send waiting for metadata or for `buffer.memory`, until `max.block.ms`.
+#[derive(Clone, Debug)]
+struct Blocked {
+    operation: usize,
+    record: ProducerRecord,
+    deadline: SimTime,
+}
+
+/// A Produce request in flight.
+#[derive(Clone, Debug)]
+struct InFlight {
+    broker: BrokerId,
+    batches: Vec<ProducerBatch>,
+}
+
+/// A producer node.
+#[derive(Clone, Debug)]
+pub struct Producer {
+    name: String,
+    config: ProducerConfig,
+    directory: Rc<BTreeMap<BrokerId, NodeId>>,
+    metadata: BTreeMap<TopicPartition, PartitionState>,
+    partition_counts: BTreeMap<Rc<str>, u32>,
+    metadata_stale: bool,
+    metadata_in_flight: Option<u64>,
+    next_bootstrap: usize,
+    /// (producer id, epoch) once InitProducerId answered.
+    producer_id: Option<(u64, u16)>,
+    init_in_flight: Option<u64>,
+    next_sequence: BTreeMap<TopicPartition, u32>,
+    accumulator: Accumulator,
+    sticky: StickyPartitioner,
+    blocked: Vec<Blocked>,
+    in_flight: BTreeMap<u64, InFlight>,
+    flushing: bool,
+    next_correlation_id: u64,
+    wakeup_at: Option<SimTime>,
+    history: Vec<Operation>,
+}
+
+impl Producer {
+    /// A producer that bootstraps from the brokers in `directory`.
+    pub fn new(
+        name: &str,
+        config: ProducerConfig,
+        directory: Rc<BTreeMap<BrokerId, NodeId>>,
+    ) -> Self {
+        Producer {
+            name: name.to_owned(),
+            config,
+            directory,
+            metadata: BTreeMap::new(),
+            partition_counts: BTreeMap::new(),
+            metadata_stale: true,
+            metadata_in_flight: None,
+            next_bootstrap: 0,
+            producer_id: None,
+            init_in_flight: None,
+            next_sequence: BTreeMap::new(),
+            accumulator: Accumulator::default(),
+            sticky: StickyPartitioner::default(),
+            blocked: Vec::new(),
+            in_flight: BTreeMap::new(),
+            flushing: false,
+            next_correlation_id: 0,
+            wakeup_at: None,
+            history: Vec::new(),
+        }
+    }
+
+    /// Its name (`client.id`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its configuration.
+    pub fn config(&self) -> &ProducerConfig {
+        &self.config
+    }
+
+    /// Every send so far, with its outcome.
+    pub fn history(&self) -> &[Operation] {
+        &self.history
+    }
+
+    /// Batches waiting in the accumulator, and requests in flight, for views.
+    pub fn pipeline(&self) -> (Vec<&ProducerBatch>, usize) {
+        (
+            self.accumulator.heads().map(|(_, b, _)| b).collect(),
+            self.in_flight.len(),
+        )
+    }
+
+    pub(crate) fn on_start(&mut self, ctx: &mut Ctx<'_>) {
+        self.pump(ctx);
+    }
+
+    /// A crashed producer loses everything unsent: those sends never complete.
+    pub(crate) fn on_crash(&mut self) {
+        let unsent: Vec<usize> = self
+            .blocked
+            .drain(..)
+            .map(|b| b.operation)
+            .chain(
+                self.in_flight
+                    .values()
+                    .flat_map(|r| r.batches.iter().flat_map(|b| b.operations.clone())),
+            )
+            .collect();
+        for operation in unsent {
+            self.history[operation].outcome = Outcome::Exception {
+                message: "the producer crashed".to_owned(),
+            };
+        }
+        *self = Producer::new(&self.name, self.config.clone(), Rc::clone(&self.directory));
+    }
+
+    /// `send()`: returns the index of the send in the history; its outcome arrives later.
+    pub fn send(&mut self, ctx: &mut Ctx<'_>, record: ProducerRecord) -> usize {
+        let request = Request::Send {
+            topic: record.topic.clone(),
+            partition: record.partition,
+            key: record.key.clone(),
+            value: record.value.clone(),
+        };
+        self.history.push(Operation {
+            client: self.name.clone(),
+            request,
+            invoked_at: ctx.now(),
+            completed_at: None,
+            outcome: Outcome::Pending,
+        });
+        let operation = self.history.len() - 1;
+        let deadline = ctx.now() + self.config.max_block;
+        self.blocked.push(Blocked {
+            operation,
+            record,
+            deadline,
+        });
+        self.pump(ctx);
+        operation
+    }
+
+    /// `flush()`: every batch is ready at once, lingering or not.
+    pub fn flush(&mut self, ctx: &mut Ctx<'_>) {
+        self.flushing = true;
+        self.pump(ctx);
+    }
+
+    fn correlation_id(&mut self) -> u64 {
+        self.next_correlation_id += 1;
+        self.next_correlation_id
+    }
+
+    fn finish(&mut self, now: SimTime, operation: usize, outcome: Outcome) {
+        let entry = &mut self.history[operation];
+        entry.outcome = outcome;
+        entry.completed_at = Some(now);
+    }
+
+    /// Moves blocked sends into the accumulator when metadata and memory allow, or fails them
+    /// at `max.block.ms`.
+    fn admit_blocked(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let mut still = Vec::new();
+        for blocked in std::mem::take(&mut self.blocked) {
+            let topic: Rc<str> = Rc::from(blocked.record.topic.as_str());
+            let Some(&count) = self.partition_counts.get(&topic) else {
+                if now >= blocked.deadline {
+                    let message = format!(
+                        "TimeoutException: Topic {topic} not present in metadata after {} ms.",
+                        self.config.max_block.as_millis()
+                    );
+                    self.finish(now, blocked.operation, Outcome::Exception { message });
+                } else {
+                    self.metadata_stale = true;
+                    still.push(blocked);
+                }
+                continue;
+            };
+            match self.prepare(&blocked.record, &topic, count, ctx) {
+                Err(message) => self.finish(now, blocked.operation, Outcome::Exception { message }),
+                Ok((tp, data)) => {
+                    let size = record_size(&data);
+                    let needs_memory = !self.accumulator.fits(&tp, size, self.config.batch_size);
+                    let reserve = self
+                        .config
+                        .batch_size
+                        .max(accumulator::BATCH_OVERHEAD + size);
+                    if needs_memory && self.accumulator.used() + reserve > self.config.buffer_memory
+                    {
+                        if now >= blocked.deadline {
+                            let message = format!(
+                                "BufferExhaustedException: Failed to allocate {reserve} bytes within the configured max blocking time {} ms. Total memory: {} bytes. Available memory: {} bytes.",
+                                self.config.max_block.as_millis(),
+                                self.config.buffer_memory,
+                                self.config.buffer_memory - self.accumulator.used()
+                            );
+                            self.finish(now, blocked.operation, Outcome::Exception { message });
+                        } else {
+                            still.push(blocked);
+                        }
+                        continue;
+                    }
+                    let full = self.accumulator.append(
+                        &tp,
+                        data,
+                        blocked.operation,
+                        now,
+                        self.config.batch_size,
+                    );
+                    if blocked.record.partition.is_none()
+                        && (blocked.record.key.is_none() || self.config.partitioner_ignore_keys)
+                    {
+                        self.sticky
+                            .appended(&tp.topic, size, self.config.batch_size, full);
+                    }
+                }
+            }
+        }
+        self.blocked = still;
+    }
+
+    /// Serializes, checks the size and picks the partition, as `KafkaProducer.doSend`.
+    fn prepare(
+        &mut self,
+        record: &ProducerRecord,
+        topic: &Rc<str>,
+        count: u32,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<(TopicPartition, Rc<RecordData>), String> {
+        let serialize = |serializer: Serializer,
+                         config: &str,
+                         text: &Option<String>|
+         -> Result<Option<Bytes>, String> {
+            text.as_deref()
+                .map(|t| serializer.serialize(config, t))
+                .transpose()
+        };
+        let key = serialize(self.config.key_serializer, "key.serializer", &record.key)?;
+        let value = serialize(
+            self.config.value_serializer,
+            "value.serializer",
+            &record.value,
+        )?;
+        let headers = record
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), Rc::from(v.as_bytes())))
+            .collect();
+        let data = RecordData {
+            timestamp_ms: ctx.now().as_millis(),
+            key,
+            value,
+            headers,
+        };
+        let size = record_size(&data);
+        if size > self.config.max_request_size {
+            return Err(format!(
+                "RecordTooLargeException: The message is {size} bytes when serialized which is larger than {}, which is the value of the max.request.size configuration.",
+                self.config.max_request_size
+            ));
+        }
+        let partition = match (record.partition, &data.key) {
+            (Some(p), _) if p >= count => {
+                return Err(format!(
+                    "IllegalArgumentException: Invalid partition given with record: {p} is not in the range [0...{count})."
+                ));
+            }
+            (Some(p), _) => p,
+            (None, Some(key)) if !self.config.partitioner_ignore_keys => {
+                partition_for_key(key, count)
+            }
+            _ => {
+                let available: Vec<u32> = (0..count)
+                    .filter(|&p| {
+                        self.metadata
+                            .get(&TopicPartition {
+                                topic: Rc::clone(topic),
+                                partition: p,
+                            })
+                            .is_some_and(|s| s.leader.is_some())
+                    })
+                    .collect();
+                let queues = self
+                    .config
+                    .partitioner_adaptive
+                    .then(|| self.accumulator.queue_sizes(topic, count));
+                self.sticky
+                    .partition(topic, &available, count, queues.as_deref(), ctx.rng())
+            }
+        };
+        Ok((
+            TopicPartition {
+                topic: Rc::clone(topic),
+                partition,
+            },
+            Rc::new(data),
+        ))
+    }
+
+    /// Does whatever can be done now, then sets a timer for the next thing that will be due.
+    fn pump(&mut self, ctx: &mut Ctx<'_>) {
+        if self.metadata_stale && self.metadata_in_flight.is_none() {
+            self.request_metadata(ctx);
+        }
+        if self.config.enable_idempotence
+            && self.producer_id.is_none()
+            && self.init_in_flight.is_none()
+        {
+            self.init_producer_id(ctx);
+        }
+        self.admit_blocked(ctx);
+        self.expire_batches(ctx);
+        self.drain(ctx);
+        if self.accumulator.heads().next().is_none() {
+            self.flushing = false;
+        }
+        self.arm_wakeup(ctx);
+    }
+
+    fn request_metadata(&mut self, ctx: &mut Ctx<'_>) {
+        let brokers: Vec<NodeId> = self.directory.values().copied().collect();
+        let node = brokers[self.next_bootstrap % brokers.len()];
+        self.next_bootstrap += 1;
+        let correlation_id = self.correlation_id();
+        self.metadata_in_flight = Some(correlation_id);
+        ctx.send(node, Message::Metadata { correlation_id });
+        ctx.set_timer(
+            self.config.request_timeout,
+            Timer::ClientRequestTimeout { correlation_id },
+        );
+    }
+
+    fn init_producer_id(&mut self, ctx: &mut Ctx<'_>) {
+        let brokers: Vec<NodeId> = self.directory.values().copied().collect();
+        let node = brokers[self.next_bootstrap % brokers.len()];
+        self.next_bootstrap += 1;
+        let correlation_id = self.correlation_id();
+        self.init_in_flight = Some(correlation_id);
+        ctx.send(node, Message::InitProducerId { correlation_id });
+        ctx.set_timer(
+            self.config.request_timeout,
+            Timer::ClientRequestTimeout { correlation_id },
+        );
+    }
+
+    fn arm_wakeup(&mut self, ctx: &mut Ctx<'_>) {
+        let linger = self.config.linger;
+        let delivery = self.config.delivery_timeout;
+        let next = self
+            .accumulator
+            .heads()
+            .flat_map(|(_, b, _)| {
+                [
+                    Some(b.created + linger),
+                    b.retry_at,
+                    Some(b.created + delivery),
+                ]
+            })
+            .chain(self.blocked.iter().map(|b| Some(b.deadline)))
+            .flatten()
+            .filter(|&t| t > ctx.now())
+            .min();
+        if let Some(at) = next
+            && self
+                .wakeup_at
+                .is_none_or(|armed| armed <= ctx.now() || at < armed)
+        {
+            self.wakeup_at = Some(at);
+            ctx.set_timer(at - ctx.now(), Timer::ProducerWakeup);
+        }
+    }
+
+    pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
+        match timer {
+            Timer::ProducerWakeup => {
+                if self.wakeup_at.is_some_and(|at| at <= ctx.now()) {
+                    self.wakeup_at = None;
+                }
+                self.pump(ctx);
+            }
+            Timer::ClientRequestTimeout { correlation_id } => {
+                self.on_request_timeout(ctx, correlation_id)
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, _from: NodeId, message: Message) {
+        match message {
+            Message::MetadataResponse {
+                correlation_id,
+                partitions,
+            } if self.metadata_in_flight == Some(correlation_id) => {
+                self.metadata_in_flight = None;
+                self.metadata_stale = false;
+                self.partition_counts.clear();
+                for (tp, _) in &partitions {
+                    *self
+                        .partition_counts
+                        .entry(Rc::clone(&tp.topic))
+                        .or_default() += 1;
+                }
+                self.metadata = partitions.into_iter().collect();
+            }
+            Message::InitProducerIdResponse {
+                correlation_id,
+                error,
+                producer_id,
+                producer_epoch,
+            } if self.init_in_flight == Some(correlation_id) => {
+                self.init_in_flight = None;
+                if error == crate::error::ErrorCode::None {
+                    self.producer_id = Some((producer_id, producer_epoch));
+                }
+            }
+            Message::ProduceResponse {
+                correlation_id,
+                partitions,
+            } => self.on_produce_response(ctx, correlation_id, partitions),
+            _ => return,
+        }
+        self.pump(ctx);
+    }
+}

@@ -1,0 +1,274 @@
+//! The sender: which batches are ready, one Produce request per leader broker with at most one
+//! batch per partition, and what each partition's answer means: success, a retry after
+//! `retry.backoff.ms`, or a final error.
+
+use super::{InFlight, Producer, ProducerBatch};
+use crate::client::Outcome;
+use crate::error::ErrorCode;
+use crate::node::{Ctx, Timer};
+use crate::protocol::{
+    BatchHeader, BrokerId, Message, ProduceBatch, ProducePartitionResponse, TopicPartition,
+};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// Errors after which the producer refreshes its metadata before retrying.
+fn invalidates_metadata(error: ErrorCode) -> bool {
+    matches!(
+        error,
+        ErrorCode::NotLeaderOrFollower
+            | ErrorCode::LeaderNotAvailable
+            | ErrorCode::UnknownTopicOrPartition
+            | ErrorCode::FencedLeaderEpoch
+            | ErrorCode::UnknownLeaderEpoch
+            | ErrorCode::RequestTimedOut
+            | ErrorCode::NetworkException
+    )
+}
+
+impl Producer {
+    /// Batches whose `delivery.timeout.ms` ran out while queued fail with TimeoutException.
+    pub(super) fn expire_batches(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let Some(created_before) = now
+            .as_micros()
+            .checked_sub(self.config.delivery_timeout.as_micros())
+        else {
+            return;
+        };
+        for batch in self
+            .accumulator
+            .expire(crate::time::SimTime::from_micros(created_before))
+        {
+            self.fail_batch(
+                now,
+                &batch,
+                expiry_message(&batch, self.config.delivery_timeout.as_millis()),
+            );
+        }
+    }
+
+    fn fail_batch(&mut self, now: crate::time::SimTime, batch: &ProducerBatch, outcome: Outcome) {
+        self.accumulator.release(batch);
+        for &operation in &batch.operations {
+            self.finish(now, operation, outcome.clone());
+        }
+    }
+
+    /// Sends every ready batch it may: per leader, while fewer than
+    /// `max.in.flight.requests.per.connection` requests are in flight.
+    pub(super) fn drain(&mut self, ctx: &mut Ctx<'_>) {
+        if self.config.enable_idempotence && self.producer_id.is_none() {
+            return;
+        }
+        let now = ctx.now();
+        let mut by_leader: BTreeMap<BrokerId, Vec<TopicPartition>> = BTreeMap::new();
+        let in_flight_partitions: Vec<&TopicPartition> = self
+            .in_flight
+            .values()
+            .flat_map(|r| r.batches.iter().map(|b| &b.tp))
+            .collect();
+        for (tp, batch, queued) in self.accumulator.heads() {
+            let ready = queued > 1
+                || batch.size + 1 > self.config.batch_size
+                || now >= batch.created + self.config.linger
+                || self.flushing
+                || !self.blocked.is_empty()
+                || batch.attempts > 0;
+            let backing_off = batch.retry_at.is_some_and(|at| at > now);
+            // max.in.flight=1 without idempotence: one batch per partition at a time, so
+            // retries cannot reorder (Kafka's guaranteeMessageOrder).
+            let muted = self.config.max_in_flight == 1 && in_flight_partitions.contains(&tp);
+            let leader = self.metadata.get(tp).and_then(|s| s.leader);
+            match leader {
+                Some(leader) if ready && !backing_off && !muted => {
+                    by_leader.entry(leader).or_default().push(tp.clone())
+                }
+                None => self.metadata_stale = true,
+                _ => {}
+            }
+        }
+        for (leader, partitions) in by_leader {
+            let requests_to_leader = self
+                .in_flight
+                .values()
+                .filter(|r| r.broker == leader)
+                .count();
+            if requests_to_leader >= self.config.max_in_flight as usize {
+                continue;
+            }
+            let Some(&node) = self.directory.get(&leader) else {
+                continue;
+            };
+            let mut batches = Vec::with_capacity(partitions.len());
+            let mut wire = Vec::with_capacity(partitions.len());
+            for tp in partitions {
+                let Some(mut batch) = self.accumulator.take(&tp) else {
+                    continue;
+                };
+                let header = match &batch.header {
+                    Some(header) => Rc::clone(header),
+                    None => Rc::new(self.sequence(&tp, batch.records.len() as u32)),
+                };
+                batch.header = Some(Rc::clone(&header));
+                batch.attempts += 1;
+                wire.push(ProduceBatch {
+                    tp: tp.clone(),
+                    header,
+                    records: batch.records.clone(),
+                });
+                batches.push(batch);
+            }
+            let correlation_id = self.correlation_id();
+            let request = Message::Produce {
+                correlation_id,
+                acks: self.config.acks,
+                timeout_ms: self.config.request_timeout.as_millis(),
+                batches: wire,
+            };
+            ctx.send(node, request);
+            if self.config.acks == 0 {
+                // Nothing will ever answer: the send "succeeds" once it is on the wire.
+                for batch in batches {
+                    let outcome = Outcome::Sent {
+                        partition: batch.tp.partition,
+                    };
+                    self.fail_batch(now, &batch, outcome);
+                }
+            } else {
+                self.in_flight.insert(
+                    correlation_id,
+                    InFlight {
+                        broker: leader,
+                        batches,
+                    },
+                );
+                ctx.set_timer(
+                    self.config.request_timeout,
+                    Timer::ClientRequestTimeout { correlation_id },
+                );
+            }
+        }
+    }
+
+    /// The header of a batch's first send: the producer id, epoch and next sequence numbers of
+    /// its partition (idempotent producers only).
+    fn sequence(&mut self, tp: &TopicPartition, count: u32) -> BatchHeader {
+        let Some((producer_id, producer_epoch)) =
+            self.producer_id.filter(|_| self.config.enable_idempotence)
+        else {
+            return BatchHeader {
+                record_count: count,
+                ..BatchHeader::default()
+            };
+        };
+        let next = self.next_sequence.entry(tp.clone()).or_default();
+        let base_sequence = *next;
+        *next += count;
+        BatchHeader {
+            producer_id: Some(producer_id),
+            producer_epoch,
+            base_sequence,
+            record_count: count,
+        }
+    }
+
+    pub(super) fn on_produce_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        correlation_id: u64,
+        partitions: Vec<ProducePartitionResponse>,
+    ) {
+        let Some(request) = self.in_flight.remove(&correlation_id) else {
+            // A response after its request timed out: the producer stopped listening.
+            return;
+        };
+        for batch in request.batches {
+            let Some(response) = partitions.iter().find(|p| p.tp == batch.tp) else {
+                continue;
+            };
+            match (response.error, response.base_offset) {
+                (ErrorCode::None, Some(base)) => {
+                    self.accumulator.release(&batch);
+                    for (i, &operation) in batch.operations.iter().enumerate() {
+                        let outcome = Outcome::Acked {
+                            partition: batch.tp.partition,
+                            offset: base + i as u64,
+                        };
+                        self.finish(ctx.now(), operation, outcome);
+                    }
+                }
+                (error, _) => self.retry_or_fail(ctx, batch, error, response.error_message.clone()),
+            }
+        }
+    }
+
+    /// No answer within `request.timeout.ms`: the request's batches are treated as failed with
+    /// a retriable error, though the broker may well have written them.
+    pub(super) fn on_request_timeout(&mut self, ctx: &mut Ctx<'_>, correlation_id: u64) {
+        if self.metadata_in_flight == Some(correlation_id) {
+            self.metadata_in_flight = None;
+        } else if self.init_in_flight == Some(correlation_id) {
+            self.init_in_flight = None;
+        } else if let Some(request) = self.in_flight.remove(&correlation_id) {
+            for batch in request.batches {
+                self.retry_or_fail(ctx, batch, ErrorCode::RequestTimedOut, None);
+            }
+        } else {
+            return;
+        }
+        self.pump(ctx);
+    }
+
+    fn retry_or_fail(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        mut batch: ProducerBatch,
+        error: ErrorCode,
+        message: Option<String>,
+    ) {
+        let now = ctx.now();
+        if invalidates_metadata(error) {
+            self.metadata_stale = true;
+        }
+        let in_time = now < batch.created + self.config.delivery_timeout;
+        let attempts_left = batch.attempts <= self.config.retries;
+        // An idempotent batch refused as out of order behind an earlier batch that is itself
+        // being retried will be in order once that one lands: retry it too.
+        let behind_a_retry =
+            error == ErrorCode::OutOfOrderSequenceNumber && self.earlier_unacknowledged(&batch);
+        if (error.is_retriable() || behind_a_retry) && in_time && attempts_left {
+            batch.retry_at = Some(now + self.config.retry_backoff);
+            self.accumulator.reenqueue(batch);
+        } else if !in_time {
+            let timeout = self.config.delivery_timeout.as_millis();
+            self.fail_batch(now, &batch, expiry_message(&batch, timeout));
+        } else {
+            self.fail_batch(now, &batch, Outcome::Failed { error, message });
+        }
+    }
+
+    fn earlier_unacknowledged(&self, batch: &ProducerBatch) -> bool {
+        let Some(sequence) = batch.header.as_ref().map(|h| h.base_sequence) else {
+            return false;
+        };
+        let in_flight = self
+            .in_flight
+            .values()
+            .flat_map(|r| r.batches.iter())
+            .filter(|b| b.tp == batch.tp)
+            .filter_map(|b| b.header.as_ref().map(|h| h.base_sequence));
+        let queued = self.accumulator.queued_sequences(&batch.tp);
+        in_flight.chain(queued).any(|s| s < sequence)
+    }
+}
+
+fn expiry_message(batch: &ProducerBatch, timeout_ms: u64) -> Outcome {
+    Outcome::Exception {
+        message: format!(
+            "TimeoutException: Expiring {} record(s) for {}:{timeout_ms} ms has passed since batch creation",
+            batch.records.len(),
+            batch.tp
+        ),
+    }
+}

@@ -1,0 +1,368 @@
+//! Goal: the producer behaves as Kafka's Java client: keys land where the Java client puts them,
+//! records are batched, retries can duplicate or reorder without idempotence and cannot with
+//! it, acks=0 loses records silently, and bad configs and serializers fail as Kafka's do.
+//! Method: producers with chosen configs against a three-broker cluster, with faults aimed at
+//! the exact moment that matters, then the logs.
+
+mod common;
+
+use common::*;
+use kafka_sim::producer::ProducerRecord;
+use kafka_sim::{
+    Command, CommandError, CrashKind, Endpoint, ErrorCode, Outcome, TopicPartition, World,
+};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+fn add_producer(world: &mut World, name: &str, config: &[(&str, &str)]) {
+    let config: BTreeMap<String, String> = config
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    world
+        .apply(Command::AddProducer {
+            name: name.to_owned(),
+            config,
+        })
+        .expect("valid config");
+}
+
+fn send(world: &mut World, producer: &str, topic: &str, key: Option<&str>, value: &str) {
+    let record = ProducerRecord {
+        topic: topic.to_owned(),
+        key: key.map(str::to_owned),
+        value: Some(value.to_owned()),
+        ..ProducerRecord::default()
+    };
+    world
+        .apply(Command::Send {
+            producer: producer.to_owned(),
+            record,
+        })
+        .expect("producer exists");
+}
+
+fn acked(outcome: &Outcome) -> Option<(u32, u64)> {
+    match outcome {
+        Outcome::Acked { partition, offset } => Some((*partition, *offset)),
+        _ => None,
+    }
+}
+
+fn count(world: &World, broker: u32, topic: &str, value: &str) -> usize {
+    log_values(world, broker, topic, 0)
+        .iter()
+        .filter(|(_, v)| v == value)
+        .count()
+}
+
+#[test]
+fn keys_land_on_the_partitions_the_java_client_picks() {
+    let vectors: Value =
+        serde_json::from_str(include_str!("testdata/kafka-vectors.json")).expect("JSON");
+    let mut world = cluster(1);
+    create_topic(&mut world, "keys", 1000, 1, &[]);
+    add_producer(&mut world, "p", &[]);
+    let cases: Vec<(String, u64)> = vectors["partition"]
+        .as_array()
+        .expect("vectors")
+        .iter()
+        .filter(|v| v["num_partitions"] == 1000)
+        .map(|v| {
+            (
+                v["key"].as_str().expect("key").to_owned(),
+                v["partition"].as_u64().expect("partition"),
+            )
+        })
+        .collect();
+    assert!(cases.len() >= 5);
+    for (key, _) in &cases {
+        send(&mut world, "p", "keys", Some(key), "v");
+    }
+    run_ms(&mut world, 1_000);
+    for (i, (key, partition)) in cases.iter().enumerate() {
+        assert_eq!(
+            acked(&outcome(&world, i)).map(|(p, _)| u64::from(p)),
+            Some(*partition),
+            "key {key:?}"
+        );
+    }
+}
+
+#[test]
+fn records_sent_within_linger_ms_travel_as_one_batch() {
+    let mut world = cluster(2);
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    add_producer(&mut world, "p", &[("linger.ms", "50")]);
+    run_ms(&mut world, 100);
+    for i in 0..10 {
+        send(&mut world, "p", "orders", None, &format!("v{i}"));
+    }
+    run_ms(&mut world, 200);
+    let offsets: Vec<_> = (0..10).map(|i| acked(&outcome(&world, i))).collect();
+    assert_eq!(offsets, (0..10).map(|o| Some((0, o))).collect::<Vec<_>>());
+    let leader = leader(&world, "orders", 0).expect("led");
+    let log = world
+        .replica_log(leader, &TopicPartition::new("orders", 0))
+        .expect("hosted");
+    assert!(
+        log.records().iter().all(|r| r.batch.record_count == 10),
+        "one batch of ten"
+    );
+    assert!(
+        log.records()[0].batch.producer_id.is_some(),
+        "idempotent by default"
+    );
+}
+
+/// The first attempt is written but its response is lost; the retry after request.timeout.ms
+/// writes the record again unless the broker recognises the sequence number.
+fn lost_response(idempotence: &str) -> (World, u32) {
+    let mut world = cluster(3);
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    add_producer(
+        &mut world,
+        "p",
+        &[
+            ("enable.idempotence", idempotence),
+            ("request.timeout.ms", "1000"),
+            ("linger.ms", "0"),
+        ],
+    );
+    send(&mut world, "p", "orders", None, "warm-up");
+    run_ms(&mut world, 100);
+    let leader = leader(&world, "orders", 0).expect("led");
+    world
+        .apply(Command::CutOneWay {
+            from: Endpoint::Broker(leader),
+            to: Endpoint::Client("p".to_owned()),
+        })
+        .expect("valid");
+    send(&mut world, "p", "orders", None, "payment-42");
+    run_ms(&mut world, 500);
+    world.apply(Command::HealNetwork).expect("valid");
+    run_ms(&mut world, 2_000);
+    (world, leader)
+}
+
+#[test]
+fn without_idempotence_a_retry_after_a_lost_response_duplicates_the_record() {
+    let (world, leader) = lost_response("false");
+    assert_eq!(
+        count(&world, leader, "orders", "payment-42"),
+        2,
+        "written twice"
+    );
+    assert_eq!(
+        acked(&outcome(&world, 1)),
+        Some((0, 2)),
+        "the user sees one success, at the second copy"
+    );
+}
+
+#[test]
+fn with_idempotence_the_retry_is_recognised_and_answered_with_the_original_offset() {
+    let (world, leader) = lost_response("true");
+    assert_eq!(
+        count(&world, leader, "orders", "payment-42"),
+        1,
+        "written once"
+    );
+    assert_eq!(acked(&outcome(&world, 1)), Some((0, 1)));
+}
+
+/// Two batches in flight to one partition; the first fails with a retriable error, the second
+/// is written; the first is retried.
+fn failed_first_batch(extra: &[(&str, &str)]) -> Vec<String> {
+    let mut world = cluster(4);
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    let mut config = vec![
+        ("linger.ms", "0"),
+        ("max.in.flight.requests.per.connection", "5"),
+    ];
+    config.extend_from_slice(extra);
+    add_producer(&mut world, "p", &config);
+    send(&mut world, "p", "orders", None, "a");
+    run_ms(&mut world, 100);
+    let leader = leader(&world, "orders", 0).expect("led");
+    world
+        .apply(Command::PushErrors {
+            broker: leader,
+            api: "Produce".to_owned(),
+            errors: vec![ErrorCode::NotEnoughReplicas],
+        })
+        .expect("valid");
+    send(&mut world, "p", "orders", None, "b");
+    send(&mut world, "p", "orders", None, "c");
+    run_ms(&mut world, 1_000);
+    for i in 0..3 {
+        assert!(
+            acked(&outcome(&world, i)).is_some(),
+            "send {i} succeeded: {:?}",
+            outcome(&world, i)
+        );
+    }
+    log_values(&world, leader, "orders", 0)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect()
+}
+
+#[test]
+fn without_idempotence_max_in_flight_above_one_reorders_on_retry() {
+    assert_eq!(
+        failed_first_batch(&[("enable.idempotence", "false")]),
+        ["a", "c", "b"]
+    );
+}
+
+#[test]
+fn with_idempotence_the_broker_keeps_the_order() {
+    assert_eq!(failed_first_batch(&[]), ["a", "b", "c"]);
+}
+
+#[test]
+fn acks_0_reports_success_for_records_that_never_arrive() {
+    let mut world = cluster(5);
+    create_topic(&mut world, "clicks", 1, 3, &[]);
+    add_producer(&mut world, "p", &[("acks", "0"), ("linger.ms", "0")]);
+    send(&mut world, "p", "clicks", None, "before");
+    run_ms(&mut world, 100);
+    let old_leader = leader(&world, "clicks", 0).expect("led");
+    world
+        .apply(Command::CrashBroker {
+            broker: old_leader,
+            kind: CrashKind::Process,
+        })
+        .expect("up");
+    send(&mut world, "p", "clicks", None, "into-the-void");
+    run_ms(&mut world, 100);
+    assert_eq!(
+        outcome(&world, 1),
+        Outcome::Sent { partition: 0 },
+        "no error reaches the user"
+    );
+    world
+        .apply(Command::RestartBroker { broker: old_leader })
+        .expect("down");
+    run_ms(&mut world, 15_000);
+    for broker in 1..=3 {
+        assert_eq!(count(&world, broker, "clicks", "into-the-void"), 0);
+        assert_eq!(count(&world, broker, "clicks", "before"), 1);
+    }
+}
+
+#[test]
+fn idempotence_does_not_merge_sends_or_producers() {
+    let mut world = cluster(6);
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    add_producer(&mut world, "p1", &[]);
+    add_producer(&mut world, "p2", &[]);
+    send(&mut world, "p1", "orders", None, "same");
+    send(&mut world, "p1", "orders", None, "same");
+    send(&mut world, "p2", "orders", None, "same");
+    run_ms(&mut world, 500);
+    let leader = leader(&world, "orders", 0).expect("led");
+    assert_eq!(
+        count(&world, leader, "orders", "same"),
+        3,
+        "idempotence dedupes retries, not values"
+    );
+}
+
+#[test]
+fn configs_that_contradict_explicit_idempotence_are_refused() {
+    let mut world = cluster(7);
+    let config = BTreeMap::from([
+        ("acks".to_owned(), "1".to_owned()),
+        ("enable.idempotence".to_owned(), "true".to_owned()),
+    ]);
+    assert_eq!(
+        world.apply(Command::AddProducer { name: "p".to_owned(), config }),
+        Err(CommandError::Config(
+            "ConfigException: Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.".to_owned()
+        ))
+    );
+}
+
+#[test]
+fn a_failing_serializer_fails_the_send_before_anything_is_sent() {
+    let mut world = cluster(8);
+    create_topic(&mut world, "numbers", 1, 1, &[]);
+    add_producer(
+        &mut world,
+        "p",
+        &[(
+            "value.serializer",
+            "org.apache.kafka.common.serialization.IntegerSerializer",
+        )],
+    );
+    send(&mut world, "p", "numbers", None, "forty-two");
+    send(&mut world, "p", "numbers", None, "42");
+    run_ms(&mut world, 200);
+    assert!(
+        matches!(outcome(&world, 0), Outcome::Exception { message } if message.starts_with("SerializationException: Can't convert value of class java.lang.String"))
+    );
+    assert_eq!(
+        acked(&outcome(&world, 1)),
+        Some((0, 0)),
+        "only the serializable record was written"
+    );
+}
+
+#[test]
+fn keyless_records_stick_to_a_partition_for_about_a_batch() {
+    let mut world = cluster(9);
+    create_topic(&mut world, "clicks", 6, 1, &[]);
+    add_producer(
+        &mut world,
+        "p",
+        &[("batch.size", "1000"), ("linger.ms", "1000")],
+    );
+    run_ms(&mut world, 100);
+    for i in 0..200 {
+        send(&mut world, "p", "clicks", None, &format!("{i:0>92}"));
+        run_ms(&mut world, 1);
+    }
+    run_ms(&mut world, 2_000);
+    let partitions: Vec<u32> = (0..200)
+        .map(|i| acked(&outcome(&world, i)).expect("acked").0)
+        .collect();
+    let switches = partitions.windows(2).filter(|w| w[0] != w[1]).count();
+    // Records of 100 bytes and batch.size 1000: a switch about every 10 records.
+    assert!(
+        (8..=30).contains(&switches),
+        "{switches} switches: {partitions:?}"
+    );
+    let used: std::collections::BTreeSet<u32> = partitions.iter().copied().collect();
+    assert!(used.len() >= 4, "spread over time: {used:?}");
+}
+
+#[test]
+fn records_expire_after_delivery_timeout_ms_when_no_leader_answers() {
+    let mut world = cluster(10);
+    create_topic(&mut world, "orders", 1, 1, &[]);
+    add_producer(
+        &mut world,
+        "p",
+        &[
+            ("request.timeout.ms", "1000"),
+            ("delivery.timeout.ms", "3000"),
+            ("linger.ms", "0"),
+        ],
+    );
+    run_ms(&mut world, 100);
+    let only = leader(&world, "orders", 0).expect("led");
+    world
+        .apply(Command::CrashBroker {
+            broker: only,
+            kind: CrashKind::Process,
+        })
+        .expect("up");
+    send(&mut world, "p", "orders", None, "stranded");
+    run_ms(&mut world, 5_000);
+    assert_eq!(
+        outcome(&world, 0),
+        Outcome::Exception { message: "TimeoutException: Expiring 1 record(s) for orders-0:3000 ms has passed since batch creation".to_owned() }
+    );
+}
