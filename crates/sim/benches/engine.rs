@@ -4,6 +4,7 @@
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kafka_sim::net::LinkConfig;
+use kafka_sim::producer::ProducerRecord;
 use kafka_sim::{ClusterConfig, Command, CreateTopic, Request, SimDuration, World};
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -94,6 +95,48 @@ fn replicated_produce() -> World {
     world
 }
 
+/// The same 10,000 records through the producer pipeline (Kafka defaults: acks=all,
+/// idempotence, linger.ms=5, batch.size=16384), keyed so they spread over the partitions.
+fn producer_pipeline() -> World {
+    let mut world = World::new(&ClusterConfig::default(), 7);
+    world.run_for(SimDuration::from_millis(500));
+    let configs = BTreeMap::from([("min.insync.replicas".to_owned(), "2".to_owned())]);
+    let topic = CreateTopic {
+        name: "bench".to_owned(),
+        partitions: 3,
+        replication_factor: 3,
+        configs,
+        replica_assignment: None,
+    };
+    world.apply(Command::CreateTopic(topic)).expect("valid");
+    let add = Command::AddProducer {
+        name: "p".to_owned(),
+        config: BTreeMap::new(),
+    };
+    world.apply(add).expect("valid");
+    world.run_for(SimDuration::from_millis(200));
+    let value = "x".repeat(100);
+    for step in 0..1_000u32 {
+        for record in 0..10u32 {
+            let record = ProducerRecord {
+                topic: "bench".to_owned(),
+                key: Some((step * 10 + record).to_string()),
+                value: Some(value.clone()),
+                ..ProducerRecord::default()
+            };
+            world
+                .apply(Command::Send {
+                    producer: "p".to_owned(),
+                    record,
+                })
+                .expect("producer");
+        }
+        world.run_for(SimDuration::from_millis(1));
+    }
+    world.run_for(SimDuration::from_millis(1_000));
+    world
+}
+
 fn replication(c: &mut Criterion) {
     let world = replicated_produce();
     let acked = world
@@ -111,6 +154,22 @@ fn replication(c: &mut Criterion) {
     group.throughput(Throughput::Elements(world.stats().steps));
     group.bench_function("acks_all_rf3_10k_records_events", |b| {
         b.iter(|| black_box(replicated_produce()))
+    });
+    let batched = producer_pipeline();
+    let acked = batched
+        .operations()
+        .iter()
+        .filter(|op| matches!(op.outcome, kafka_sim::Outcome::Acked { .. }))
+        .count();
+    assert_eq!(acked, 10_000, "every record is acknowledged");
+    println!(
+        "events: plain client {}, producer pipeline {}",
+        world.stats().steps,
+        batched.stats().steps
+    );
+    group.throughput(Throughput::Elements(10_000));
+    group.bench_function("producer_acks_all_rf3_10k_records", |b| {
+        b.iter(|| black_box(producer_pipeline()))
     });
     group.finish();
 }

@@ -139,3 +139,21 @@ fn bad_scenarios_name_the_field_and_line() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_duplicate_example_writes_the_payment_twice() {
+    let report: Value = serde_json::from_str(&stdout(&kafka_sim(&[
+        "run",
+        &example("duplicate-without-idempotence.json"),
+    ])))
+    .expect("JSON report");
+    let records = report["view"]["topics"][0]["partitions"][0]["replica_logs"][0]["records"]
+        .as_array()
+        .expect("records")
+        .clone();
+    let values: Vec<&str> = records
+        .iter()
+        .map(|r| r["value"].as_str().expect("value"))
+        .collect();
+    assert_eq!(values, ["warm-up", "charge 42 EUR", "charge 42 EUR"]);
+}

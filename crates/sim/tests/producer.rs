@@ -366,3 +366,28 @@ fn records_expire_after_delivery_timeout_ms_when_no_leader_answers() {
         Outcome::Exception { message: "TimeoutException: Expiring 1 record(s) for orders-0:3000 ms has passed since batch creation".to_owned() }
     );
 }
+
+/// Regression: a producer whose first metadata predates the topic must ask again when a send
+/// needs the topic, not sit until something else wakes it.
+#[test]
+fn a_send_to_a_topic_missing_from_first_metadata_goes_out_after_a_refresh() {
+    let mut world = World::new(&kafka_sim::ClusterConfig::default(), 3);
+    run_ms(&mut world, 500);
+    let configs = BTreeMap::new();
+    let topic = kafka_sim::CreateTopic {
+        name: "late".to_owned(),
+        partitions: 1,
+        replication_factor: 3,
+        configs,
+        replica_assignment: None,
+    };
+    world.apply(Command::CreateTopic(topic)).expect("valid");
+    add_producer(&mut world, "p", &[]);
+    run_ms(&mut world, 100);
+    send(&mut world, "p", "late", None, "v");
+    run_ms(&mut world, 50);
+    let op = &world.operations()[0];
+    assert!(acked(&op.outcome).is_some(), "{:?}", op.outcome);
+    let took = op.completed_at.expect("done") - op.invoked_at;
+    assert!(took.as_millis() < 20, "acknowledged {took} after the send");
+}

@@ -70,6 +70,8 @@ pub struct Producer {
     partition_counts: BTreeMap<Rc<str>, u32>,
     metadata_stale: bool,
     metadata_in_flight: Option<u64>,
+    /// No metadata request before this (`retry.backoff.ms` after the last answer).
+    metadata_not_before: SimTime,
     next_bootstrap: usize,
     /// (producer id, epoch) once InitProducerId answered.
     producer_id: Option<(u64, u16)>,
@@ -100,6 +102,7 @@ impl Producer {
             partition_counts: BTreeMap::new(),
             metadata_stale: true,
             metadata_in_flight: None,
+            metadata_not_before: SimTime::ZERO,
             next_bootstrap: 0,
             producer_id: None,
             init_in_flight: None,
@@ -406,6 +409,9 @@ impl Producer {
                 ]
             })
             .chain(self.blocked.iter().map(|b| Some(b.deadline)))
+            .chain(std::iter::once(
+                self.metadata_stale.then_some(self.metadata_not_before),
+            ))
             .flatten()
             .filter(|&t| t > ctx.now())
             .min();
@@ -442,6 +448,7 @@ impl Producer {
             } if self.metadata_in_flight == Some(correlation_id) => {
                 self.metadata_in_flight = None;
                 self.metadata_stale = false;
+                self.metadata_not_before = ctx.now() + self.config.retry_backoff;
                 self.partition_counts.clear();
                 for (tp, _) in &partitions {
                     *self
