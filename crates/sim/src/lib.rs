@@ -21,12 +21,14 @@
 //! ```
 
 pub mod broker;
+pub mod check;
 pub mod client;
 pub mod command;
 pub mod controller;
 pub mod endpoint;
 pub mod error;
 pub mod event;
+pub mod fuzz;
 pub mod log;
 pub mod metadata;
 pub mod net;

@@ -657,6 +657,19 @@ impl World {
             .collect()
     }
 
+    /// One broker's replica of a partition (log, producer state, leadership), if it hosts one.
+    pub fn replica(
+        &self,
+        broker: BrokerId,
+        tp: &TopicPartition,
+    ) -> Option<&crate::broker::Replica> {
+        let node = self.brokers.get(&broker)?;
+        match &self.slots[node.0 as usize].node {
+            Node::Broker(b) => b.replicas().get(tp),
+            _ => None,
+        }
+    }
+
     /// One broker's log of a partition, if it hosts a replica.
     pub fn replica_log(
         &self,

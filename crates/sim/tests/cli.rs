@@ -157,3 +157,23 @@ fn the_duplicate_example_writes_the_payment_twice() {
         .collect();
     assert_eq!(values, ["warm-up", "charge 42 EUR", "charge 42 EUR"]);
 }
+
+#[test]
+fn fuzz_reports_seeds_faults_and_operations() {
+    let text = stdout(&kafka_sim(&["fuzz", "--seeds", "3", "--profile", "safe"]));
+    assert!(text.starts_with("profile safe: 3 seeds, "), "{text}");
+    assert!(
+        text.contains("operations checked") && text.contains("no anomaly"),
+        "{text}"
+    );
+    let unsafe_run = stdout(&kafka_sim(&[
+        "fuzz",
+        "--seeds",
+        "5",
+        "--profile",
+        "no-idempotence",
+    ]));
+    assert!(unsafe_run.contains("duplicate (allowed)"), "{unsafe_run}");
+    let bad = kafka_sim(&["fuzz", "--profile", "yolo"]);
+    assert_eq!(bad.status.code(), Some(2));
+}

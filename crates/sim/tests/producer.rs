@@ -391,3 +391,48 @@ fn a_send_to_a_topic_missing_from_first_metadata_goes_out_after_a_refresh() {
     let took = op.completed_at.expect("done") - op.invoked_at;
     assert!(took.as_millis() < 20, "acknowledged {took} after the send");
 }
+
+/// Regression (fuzz seed 8): followers must keep the producers' state, or a new leader takes a
+/// retried batch for a new one and writes it again.
+#[test]
+fn a_new_leader_recognises_a_batch_retried_after_failover() {
+    let mut world = cluster(11);
+    create_topic(&mut world, "orders", 1, 3, &[("min.insync.replicas", "2")]);
+    add_producer(
+        &mut world,
+        "p",
+        &[("request.timeout.ms", "2000"), ("linger.ms", "0")],
+    );
+    send(&mut world, "p", "orders", None, "warm-up");
+    run_ms(&mut world, 100);
+    let old_leader = leader(&world, "orders", 0).expect("led");
+    world
+        .apply(Command::CutOneWay {
+            from: Endpoint::Broker(old_leader),
+            to: Endpoint::Client("p".to_owned()),
+        })
+        .expect("valid");
+    send(&mut world, "p", "orders", None, "once");
+    run_ms(&mut world, 100);
+    world
+        .apply(Command::CrashBroker {
+            broker: old_leader,
+            kind: CrashKind::Process,
+        })
+        .expect("up");
+    world.apply(Command::HealNetwork).expect("valid");
+    run_ms(&mut world, 20_000);
+    let new_leader = leader(&world, "orders", 0).expect("a new leader");
+    assert_ne!(new_leader, old_leader);
+    assert_eq!(
+        count(&world, new_leader, "orders", "once"),
+        1,
+        "{:?}",
+        log_values(&world, new_leader, "orders", 0)
+    );
+    assert_eq!(
+        acked(&outcome(&world, 1)),
+        Some((0, 1)),
+        "answered with the original offset"
+    );
+}

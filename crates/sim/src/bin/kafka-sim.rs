@@ -5,19 +5,28 @@
 //! kafka-sim describe SCENARIO [--topic T] run it, print `kafka-topics.sh --describe`
 //! kafka-sim partition --partitions N [--hex] KEY...
 //!                                        the partition Kafka's default partitioner picks
+//! kafka-sim fuzz [--seeds N] [--first-seed S] [--profile P]
+//!                                        seeded fault fuzzing, checked (profiles: safe,
+//!                                        acks1, acks0, unclean, no-idempotence, reorder, all)
 //! ```
+//!
+//! `fuzz` exits with 1 when the safe profile shows an anomaly, or an unsafe profile shows one
+//! Kafka does not allow; it prints each such seed with a shrunk scenario that reproduces it.
 //!
 //! Exit status: 0 on success, 2 for bad arguments or a bad scenario file (the message names
 //! the field and, for syntax errors, the line).
 
+use kafka_sim::fuzz::{self, Profile};
 use kafka_sim::partitioner::partition_for_key;
 use kafka_sim::{Scenario, World};
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
   kafka-sim run SCENARIO
   kafka-sim describe SCENARIO [--topic TOPIC]
-  kafka-sim partition --partitions N [--hex] KEY...";
+  kafka-sim partition --partitions N [--hex] KEY...
+  kafka-sim fuzz [--seeds N] [--first-seed S] [--profile safe|acks1|acks0|unclean|no-idempotence|reorder|all]";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,12 +35,19 @@ fn main() -> ExitCode {
             print!("{output}");
             ExitCode::SUCCESS
         }
+        Err(message) if message.starts_with(FUZZ_FAILED) => {
+            print!("{}", &message[FUZZ_FAILED.len()..]);
+            ExitCode::from(1)
+        }
         Err(message) => {
             eprintln!("kafka-sim: {message}");
             ExitCode::from(2)
         }
     }
 }
+
+/// Marks a fuzz report that found anomalies Kafka would not show (exit status 1).
+const FUZZ_FAILED: &str = "\u{0}fuzz-failed\u{0}";
 
 fn run(args: &[String]) -> Result<String, String> {
     match args.first().map(String::as_str) {
@@ -52,6 +68,7 @@ fn run(args: &[String]) -> Result<String, String> {
             Ok(world.describe_topics(topic))
         }
         Some("partition") => partition(&args[1..]),
+        Some("fuzz") => fuzz_command(&args[1..]),
         _ => Err(USAGE.to_owned()),
     }
 }
@@ -121,4 +138,100 @@ fn decode_hex(text: &str) -> Result<Vec<u8>, String> {
         .step_by(2)
         .map(|i| u8::from_str_radix(&text[i..i + 2], 16).map_err(|_| format!("{text}: not hex")))
         .collect()
+}
+
+fn fuzz_command(args: &[String]) -> Result<String, String> {
+    let mut seeds = 100u64;
+    let mut first = 1u64;
+    let mut profiles = vec![Profile::Safe];
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let value = rest
+            .next()
+            .ok_or_else(|| format!("{arg} needs a value\n{USAGE}"))?;
+        match arg.as_str() {
+            "--seeds" => {
+                seeds = value
+                    .parse()
+                    .map_err(|_| format!("--seeds {value}: not a number"))?
+            }
+            "--first-seed" => {
+                first = value
+                    .parse()
+                    .map_err(|_| format!("--first-seed {value}: not a number"))?
+            }
+            "--profile" if value == "all" => profiles = Profile::ALL.to_vec(),
+            "--profile" => {
+                profiles = vec![
+                    Profile::parse(value)
+                        .ok_or_else(|| format!("unknown profile {value}\n{USAGE}"))?,
+                ]
+            }
+            _ => return Err(USAGE.to_owned()),
+        }
+    }
+    let mut out = String::new();
+    let mut failed = false;
+    for profile in profiles {
+        let (mut faults, mut operations) = (0, 0);
+        let mut seen: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        for seed in first..first + seeds {
+            let generated = fuzz::scenario(seed, profile);
+            let outcome = fuzz::run(&generated);
+            faults += outcome.faults;
+            operations += outcome.operations;
+            let mut reported = std::collections::BTreeSet::new();
+            for violation in &outcome.violations {
+                seen.entry(violation.anomaly.to_string())
+                    .or_default()
+                    .push(seed);
+                if profile.allowed().contains(&violation.anomaly)
+                    || !reported.insert(violation.anomaly)
+                {
+                    continue;
+                }
+                failed = true;
+                let minimal = fuzz::shrink(&generated, violation.anomaly);
+                let json = serde_json::to_string_pretty(&minimal).map_err(|e| e.to_string())?;
+                out.push_str(&format!(
+                    "FAILED {} seed {seed}: {}: {}\nminimal scenario (save as a .json file and `kafka-sim run` it):\n{json}\n",
+                    profile.name(), violation.anomaly, violation.detail
+                ));
+            }
+        }
+        out.push_str(&format!(
+            "profile {}: {seeds} seeds, {faults} faults injected, {operations} operations checked\n",
+            profile.name()
+        ));
+        for (anomaly, on) in &seen {
+            let mut distinct = on.clone();
+            distinct.dedup();
+            let allowed = if profile.allowed().iter().any(|a| a.to_string() == *anomaly) {
+                "allowed"
+            } else {
+                "NOT ALLOWED"
+            };
+            out.push_str(&format!(
+                "  {anomaly} ({allowed}): {} seed(s), first seed {}\n",
+                distinct.len(),
+                distinct[0]
+            ));
+        }
+        if let Some(expected) = profile.expected()
+            && !seen.contains_key(&expected.to_string())
+        {
+            failed = true;
+            out.push_str(&format!(
+                "  FAILED: {expected} was expected on some seed and never showed\n"
+            ));
+        }
+        if seen.is_empty() && profile.expected().is_none() {
+            out.push_str("  no anomaly\n");
+        }
+    }
+    if failed {
+        Err(format!("{FUZZ_FAILED}{out}"))
+    } else {
+        Ok(out)
+    }
 }

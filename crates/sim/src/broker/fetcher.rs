@@ -150,6 +150,9 @@ impl Broker {
             .is_some_and(|r| r.offset == log.log_end_offset())
         {
             log.append_as_follower(&fetched.records);
+            // Followers keep the idempotence state too, so a new leader still recognises a
+            // retried batch.
+            replica.producers.record_log(&fetched.records);
         }
         let hw = fetched.high_watermark.min(log.log_end_offset());
         if hw > log.high_watermark() {

@@ -12,11 +12,15 @@ use std::rc::Rc;
 /// Batches retained per producer (`ProducerStateEntry.NUM_BATCHES_TO_RETAIN`).
 pub const BATCHES_RETAINED: usize = 5;
 
+/// What a replica retains of one written batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct BatchMetadata {
-    first_sequence: u32,
-    last_sequence: u32,
-    first_offset: u64,
+pub struct BatchMetadata {
+    /// Sequence number of its first record.
+    pub first_sequence: u32,
+    /// Sequence number of its last record.
+    pub last_sequence: u32,
+    /// Offset of its first record.
+    pub first_offset: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -96,6 +100,12 @@ impl ProducerStates {
             ),
             _ => SequenceCheck::Append,
         }
+    }
+
+    /// The producer's epoch and retained batches, oldest first; for views and tests.
+    pub fn batches(&self, producer_id: u64) -> Option<(u16, &VecDeque<BatchMetadata>)> {
+        let entry = self.producers.get(&producer_id)?;
+        Some((entry.epoch, &entry.batches))
     }
 
     /// Remembers a batch written at `first_offset`.

@@ -1,0 +1,226 @@
+//! The safety checker, in the spirit of Jepsen's Kafka workload: given a run's history of client
+//! operations and its final logs, report every anomaly with the operations involved. Values in
+//! a workload are unique, so each record in a log maps back to the one send that wrote it.
+
+use crate::client::{Outcome, Request};
+use crate::protocol::TopicPartition;
+use crate::world::World;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The kinds of anomaly, as Jepsen and the reliability reference name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Anomaly {
+    /// A send the client was told succeeded (acked, or "sent" with acks=0) is not in the final
+    /// log at its offset, below the high watermark.
+    LostWrite,
+    /// One send's record appears at more than one offset.
+    Duplicate,
+    /// A producer's later send to a partition landed at a lower offset than an earlier one.
+    Reordered,
+    /// One offset was acknowledged for two different records.
+    OffsetReused,
+    /// A consumer fetch returned a record at or above the high watermark it was told.
+    ReadAboveHighWatermark,
+    /// Two in-sync replicas disagree below the high watermark.
+    ReplicasDiverge,
+    /// After healing, a partition still has no leader.
+    Offline,
+}
+
+impl fmt::Display for Anomaly {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Anomaly::LostWrite => "lost-write",
+            Anomaly::Duplicate => "duplicate",
+            Anomaly::Reordered => "reordered",
+            Anomaly::OffsetReused => "offset-reused",
+            Anomaly::ReadAboveHighWatermark => "read-above-high-watermark",
+            Anomaly::ReplicasDiverge => "replicas-diverge",
+            Anomaly::Offline => "offline",
+        })
+    }
+}
+
+/// One anomaly with the operations involved.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// What kind.
+    pub anomaly: Anomaly,
+    /// The partition, offsets, values and clients involved, in words.
+    pub detail: String,
+}
+
+/// A send that was reported successful: where it said the record went.
+struct Claim<'a> {
+    client: &'a str,
+    order: usize,
+    tp: TopicPartition,
+    offset: Option<u64>,
+    value: String,
+}
+
+fn claims(world: &World) -> Vec<Claim<'_>> {
+    world
+        .operations()
+        .into_iter()
+        .enumerate()
+        .filter_map(|(order, op)| {
+            let (topic, value) = match &op.request {
+                Request::Produce { topic, value, .. } => (topic, value.clone()),
+                Request::Send { topic, value, .. } => {
+                    (topic, value.clone().unwrap_or_else(|| "null".to_owned()))
+                }
+                Request::Fetch { .. } => return None,
+            };
+            let (partition, offset) = match op.outcome {
+                Outcome::Acked { partition, offset } => (partition, Some(offset)),
+                Outcome::Sent { partition } => (partition, None),
+                _ => return None,
+            };
+            Some(Claim {
+                client: &op.client,
+                order,
+                tp: TopicPartition::new(topic, partition),
+                offset,
+                value,
+            })
+        })
+        .collect()
+}
+
+/// Checks a finished run (after faults were healed and the cluster settled).
+pub fn check(world: &World) -> Vec<Violation> {
+    let mut found = Vec::new();
+    let mut violation = |anomaly, detail: String| found.push(Violation { anomaly, detail });
+    let claims = claims(world);
+
+    let mut by_offset: BTreeMap<(&TopicPartition, u64), &Claim<'_>> = BTreeMap::new();
+    for claim in &claims {
+        if let Some(offset) = claim.offset
+            && let Some(other) = by_offset.insert((&claim.tp, offset), claim)
+            && other.value != claim.value
+        {
+            violation(
+                Anomaly::OffsetReused,
+                format!(
+                    "{} offset {offset} acknowledged to {} for {:?} and to {} for {:?}",
+                    claim.tp, other.client, other.value, claim.client, claim.value
+                ),
+            );
+        }
+    }
+
+    for (tp, state) in world.metadata().partitions() {
+        let Some(leader) = state.leader else {
+            violation(
+                Anomaly::Offline,
+                format!("{tp} has no leader (ISR {:?})", state.isr),
+            );
+            continue;
+        };
+        let Some(log) = world.replica_log(leader, &tp) else {
+            continue;
+        };
+        let hw = log.high_watermark();
+        let records = log.records();
+        let mut positions: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        for record in records {
+            positions
+                .entry(record.data.value_text())
+                .or_default()
+                .push(record.offset);
+        }
+        for claim in claims.iter().filter(|c| c.tp == tp) {
+            let at = positions.get(&claim.value);
+            let lost = match claim.offset {
+                Some(offset) => offset >= hw || at.is_none_or(|offsets| !offsets.contains(&offset)),
+                None => at.is_none_or(|offsets| offsets.iter().all(|&o| o >= hw)),
+            };
+            if lost {
+                let said = claim.offset.map_or_else(
+                    || "sent with acks=0".to_owned(),
+                    |o| format!("acknowledged at offset {o}"),
+                );
+                violation(
+                    Anomaly::LostWrite,
+                    format!(
+                        "{tp}: {:?} from {} was {said}; the final log (HW {hw}) has it at {:?}",
+                        claim.value,
+                        claim.client,
+                        at.cloned().unwrap_or_default()
+                    ),
+                );
+            }
+        }
+        for (value, offsets) in &positions {
+            if offsets.len() > 1 {
+                violation(
+                    Anomaly::Duplicate,
+                    format!("{tp}: {value:?} is at offsets {offsets:?}"),
+                );
+            }
+        }
+        for member in state.isr.iter().filter(|&&m| m != leader) {
+            let Some(other) = world.replica_log(*member, &tp) else {
+                continue;
+            };
+            let upto = hw.min(other.log_end_offset()) as usize;
+            if let Some(offset) = (0..upto).find(|&i| records[i].data != other.records()[i].data) {
+                violation(
+                    Anomaly::ReplicasDiverge,
+                    format!(
+                        "{tp}: ISR member {member} differs from leader {leader} at offset {offset}, below the HW {hw}"
+                    ),
+                );
+            }
+        }
+    }
+
+    let mut last: BTreeMap<(&str, &TopicPartition), (usize, u64, &str)> = BTreeMap::new();
+    let mut ordered: Vec<&Claim<'_>> = claims.iter().filter(|c| c.offset.is_some()).collect();
+    ordered.sort_by_key(|c| c.order);
+    for claim in ordered {
+        let offset = claim.offset.unwrap_or_default();
+        if let Some(&(_, previous, value)) = last.get(&(claim.client, &claim.tp))
+            && offset < previous
+        {
+            violation(
+                Anomaly::Reordered,
+                format!(
+                    "{}: {} sent {value:?} before {:?}, but they landed at offsets {previous} and {offset}",
+                    claim.tp, claim.client, claim.value
+                ),
+            );
+        }
+        last.insert(
+            (claim.client, &claim.tp),
+            (claim.order, offset, claim.value.as_str()),
+        );
+    }
+
+    for op in world.operations() {
+        if let (
+            Outcome::Fetched {
+                records,
+                high_watermark,
+            },
+            Request::Fetch {
+                topic, partition, ..
+            },
+        ) = (&op.outcome, &op.request)
+            && let Some((offset, _, value)) = records.iter().find(|(o, _, _)| o >= high_watermark)
+        {
+            violation(
+                Anomaly::ReadAboveHighWatermark,
+                format!(
+                    "{topic}-{partition}: {} read {value:?} at offset {offset}, HW {high_watermark}",
+                    op.client
+                ),
+            );
+        }
+    }
+    found
+}

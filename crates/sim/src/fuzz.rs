@@ -1,0 +1,376 @@
+//! A seeded fuzzer: each seed expands into a scenario (a workload of producers and a random
+//! schedule of faults, then healing) that is run and checked. Because a run is a scenario, a
+//! failing seed is its own reproduction: the fuzzer shrinks it by dropping faults while the same
+//! anomaly persists, and prints the scenario file.
+
+use crate::check::{Anomaly, Violation, check};
+use crate::command::Command;
+use crate::controller::CreateTopic;
+use crate::endpoint::Endpoint;
+use crate::error::ErrorCode;
+use crate::event::CrashKind;
+use crate::producer::ProducerRecord;
+use crate::rng::SimRng;
+use crate::scenario::{ClusterSpec, Scenario, Step};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Configurations to fuzz: the safe one, and unsafe ones with the anomaly each must show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    /// acks=all, min.insync.replicas=2 of RF=3, idempotence, no unclean election; process
+    /// crashes (no power loss), partitions, lost responses, slow followers, scripted errors.
+    Safe,
+    /// acks=1: a leader that dies before its followers fetch takes acknowledged records along.
+    Acks1,
+    /// acks=0: the producer is never told.
+    Acks0,
+    /// unclean.leader.election.enable=true with acks=1 and power loss.
+    Unclean,
+    /// enable.idempotence=false: a retry after a lost response writes the record again.
+    NoIdempotence,
+    /// enable.idempotence=false with 5 requests in flight: a retried batch lands after a later one.
+    Reorder,
+}
+
+impl Profile {
+    /// Every profile.
+    pub const ALL: [Profile; 6] = [
+        Profile::Safe,
+        Profile::Acks1,
+        Profile::Acks0,
+        Profile::Unclean,
+        Profile::NoIdempotence,
+        Profile::Reorder,
+    ];
+
+    /// The profile named on the command line (`safe`, `acks1`, ...).
+    pub fn parse(name: &str) -> Option<Profile> {
+        Profile::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Its command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Safe => "safe",
+            Profile::Acks1 => "acks1",
+            Profile::Acks0 => "acks0",
+            Profile::Unclean => "unclean",
+            Profile::NoIdempotence => "no-idempotence",
+            Profile::Reorder => "reorder",
+        }
+    }
+
+    /// The anomaly this configuration must be able to produce; none for the safe profile.
+    pub fn expected(self) -> Option<Anomaly> {
+        match self {
+            Profile::Safe => None,
+            Profile::Acks1 | Profile::Acks0 | Profile::Unclean => Some(Anomaly::LostWrite),
+            Profile::NoIdempotence => Some(Anomaly::Duplicate),
+            Profile::Reorder => Some(Anomaly::Reordered),
+        }
+    }
+
+    /// Anomalies Kafka allows under this configuration (everything else is a simulator bug).
+    pub fn allowed(self) -> &'static [Anomaly] {
+        match self {
+            Profile::Safe => &[],
+            Profile::Acks1 | Profile::Acks0 => &[
+                Anomaly::LostWrite,
+                Anomaly::OffsetReused,
+                Anomaly::Duplicate,
+                Anomaly::Reordered,
+            ],
+            Profile::Unclean => &[
+                Anomaly::LostWrite,
+                Anomaly::OffsetReused,
+                Anomaly::Duplicate,
+                Anomaly::Reordered,
+                Anomaly::ReplicasDiverge,
+            ],
+            Profile::NoIdempotence => &[Anomaly::Duplicate, Anomaly::Reordered],
+            Profile::Reorder => &[Anomaly::Duplicate, Anomaly::Reordered],
+        }
+    }
+
+    fn producer_config(self) -> Vec<(&'static str, &'static str)> {
+        let mut config = vec![
+            ("request.timeout.ms", "3000"),
+            ("delivery.timeout.ms", "30000"),
+        ];
+        config.extend_from_slice(match self {
+            Profile::Safe => &[][..],
+            Profile::Acks1 | Profile::Unclean => &[("acks", "1")],
+            Profile::Acks0 => &[("acks", "0")],
+            Profile::NoIdempotence => &[("enable.idempotence", "false")],
+            Profile::Reorder => &[("enable.idempotence", "false"), ("linger.ms", "0")],
+        });
+        config
+    }
+
+    fn topic_configs(self) -> Vec<(&'static str, &'static str)> {
+        match self {
+            Profile::Safe | Profile::NoIdempotence | Profile::Reorder => {
+                vec![("min.insync.replicas", "2")]
+            }
+            Profile::Acks1 | Profile::Acks0 => vec![("min.insync.replicas", "1")],
+            Profile::Unclean => vec![
+                ("min.insync.replicas", "1"),
+                ("unclean.leader.election.enable", "true"),
+            ],
+        }
+    }
+}
+
+const BROKERS: u32 = 3;
+const PRODUCERS: u32 = 2;
+const WORKLOAD_END_MS: u64 = 20_000;
+const RUN_END_MS: u64 = 90_000;
+
+/// The scenario a seed expands into.
+pub fn scenario(seed: u64, profile: Profile) -> Scenario {
+    let mut rng = SimRng::stream(seed, "fuzz");
+    let mut steps = Vec::new();
+    let mut step = |at_ms: u64, command: Command| steps.push(Step { at_ms, command });
+    let configs: BTreeMap<String, String> = profile
+        .topic_configs()
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let topic = CreateTopic {
+        name: "fuzz".to_owned(),
+        partitions: 3,
+        replication_factor: 3,
+        configs,
+        replica_assignment: None,
+    };
+    step(500, Command::CreateTopic(topic));
+    for p in 0..PRODUCERS {
+        let config = profile
+            .producer_config()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        step(
+            500,
+            Command::AddProducer {
+                name: format!("p{p}"),
+                config,
+            },
+        );
+    }
+    let mut faults = Vec::new();
+    let fault_count = 2 + rng.below(5);
+    for _ in 0..fault_count {
+        faults.extend(random_fault(&mut rng, profile));
+    }
+    let mut sends = Vec::new();
+    for n in 0..(WORKLOAD_END_MS - 1_000) / 20 {
+        for p in 0..PRODUCERS {
+            let record = ProducerRecord {
+                topic: "fuzz".to_owned(),
+                key: Some(format!("k{}", rng.below(100))),
+                value: Some(format!("p{p}-{n}")),
+                ..ProducerRecord::default()
+            };
+            sends.push((
+                1_000 + n * 20,
+                Command::Send {
+                    producer: format!("p{p}"),
+                    record,
+                },
+            ));
+        }
+    }
+    let mut timed: Vec<(u64, Command)> = faults.into_iter().chain(sends).collect();
+    for broker in 1..=BROKERS {
+        timed.push((
+            WORKLOAD_END_MS,
+            Command::SlowFollower {
+                broker,
+                delay_ms: 0,
+            },
+        ));
+    }
+    timed.push((WORKLOAD_END_MS, Command::HealNetwork));
+    timed.sort_by_key(|(at, _)| *at);
+    for (at, command) in timed {
+        step(at, command);
+    }
+    Scenario {
+        seed,
+        cluster: ClusterSpec { brokers: BROKERS },
+        steps,
+        run_until_ms: RUN_END_MS,
+    }
+}
+
+/// One fault and its repair, as timed commands within the workload.
+fn random_fault(rng: &mut SimRng, profile: Profile) -> Vec<(u64, Command)> {
+    let start = 2_000 + rng.below(15_000);
+    let end = (start + 500 + rng.below(10_000)).min(WORKLOAD_END_MS - 100);
+    let broker = 1 + rng.below(u64::from(BROKERS)) as u32;
+    let other = 1 + (broker + rng.below(u64::from(BROKERS) - 1) as u32) % BROKERS;
+    let producer = format!("p{}", rng.below(u64::from(PRODUCERS)));
+    match rng.below(6) {
+        0 => {
+            let kind = if profile == Profile::Unclean && rng.below(2) == 0 {
+                CrashKind::PowerLoss
+            } else {
+                CrashKind::Process
+            };
+            vec![
+                (start, Command::CrashBroker { broker, kind }),
+                (end, Command::RestartBroker { broker }),
+            ]
+        }
+        1 => vec![
+            (
+                start,
+                Command::CutLink {
+                    a: Endpoint::Broker(broker),
+                    b: Endpoint::Broker(other),
+                },
+            ),
+            (
+                end,
+                Command::HealLink {
+                    a: Endpoint::Broker(broker),
+                    b: Endpoint::Broker(other),
+                },
+            ),
+        ],
+        2 => vec![
+            (
+                start,
+                Command::CutLink {
+                    a: Endpoint::Broker(broker),
+                    b: Endpoint::Controller,
+                },
+            ),
+            (
+                end,
+                Command::HealLink {
+                    a: Endpoint::Broker(broker),
+                    b: Endpoint::Controller,
+                },
+            ),
+        ],
+        3 => vec![
+            (
+                start,
+                Command::CutOneWay {
+                    from: Endpoint::Broker(broker),
+                    to: Endpoint::Client(producer.clone()),
+                },
+            ),
+            (
+                end,
+                Command::HealLink {
+                    a: Endpoint::Broker(broker),
+                    b: Endpoint::Client(producer),
+                },
+            ),
+        ],
+        4 => vec![
+            (
+                start,
+                Command::SlowFollower {
+                    broker,
+                    delay_ms: 1_000 + rng.below(40_000),
+                },
+            ),
+            (
+                end,
+                Command::SlowFollower {
+                    broker,
+                    delay_ms: 0,
+                },
+            ),
+        ],
+        _ => {
+            let errors = vec![ErrorCode::NotEnoughReplicas; 1 + rng.below(3) as usize];
+            vec![(
+                start,
+                Command::PushErrors {
+                    broker,
+                    api: "Produce".to_owned(),
+                    errors,
+                },
+            )]
+        }
+    }
+}
+
+/// What one seed did.
+#[derive(Clone, Debug, Serialize)]
+pub struct SeedOutcome {
+    /// The seed.
+    pub seed: u64,
+    /// Faults injected (commands other than sends and setup).
+    pub faults: usize,
+    /// Client operations checked.
+    pub operations: usize,
+    /// Every anomaly found.
+    pub violations: Vec<Violation>,
+}
+
+fn is_fault(command: &Command) -> bool {
+    !matches!(
+        command,
+        Command::Send { .. }
+            | Command::CreateTopic(_)
+            | Command::AddProducer { .. }
+            | Command::HealNetwork
+    ) && !matches!(
+        command,
+        Command::SlowFollower { delay_ms: 0, .. }
+            | Command::HealLink { .. }
+            | Command::RestartBroker { .. }
+    )
+}
+
+/// Runs a scenario and checks it.
+pub fn run(scenario: &Scenario) -> SeedOutcome {
+    let (world, _) = scenario.run().expect("generated scenarios are well formed");
+    SeedOutcome {
+        seed: scenario.seed,
+        faults: scenario
+            .steps
+            .iter()
+            .filter(|s| is_fault(&s.command))
+            .count(),
+        operations: world.operations().len(),
+        violations: check(&world),
+    }
+}
+
+/// Shrinks a failing scenario: drops fault steps (with their repairs) one at a time while
+/// `anomaly` still shows.
+pub fn shrink(scenario: &Scenario, anomaly: Anomaly) -> Scenario {
+    let mut current = scenario.clone();
+    let mut index = 0;
+    while index < current.steps.len() {
+        let is_setup_or_send = matches!(
+            current.steps[index].command,
+            Command::Send { .. } | Command::CreateTopic(_) | Command::AddProducer { .. }
+        );
+        if is_setup_or_send {
+            index += 1;
+            continue;
+        }
+        let mut candidate = current.clone();
+        candidate.steps.remove(index);
+        if run(&candidate)
+            .violations
+            .iter()
+            .any(|v| v.anomaly == anomaly)
+        {
+            current = candidate;
+        } else {
+            index += 1;
+        }
+    }
+    current
+}
