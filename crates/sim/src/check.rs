@@ -28,6 +28,8 @@ pub enum Anomaly {
     ReplicasDiverge,
     /// After healing, a partition still has no leader.
     Offline,
+    /// A run-time invariant failed (`invariant.rs`).
+    Invariant,
 }
 
 impl fmt::Display for Anomaly {
@@ -40,6 +42,7 @@ impl fmt::Display for Anomaly {
             Anomaly::ReadAboveHighWatermark => "read-above-high-watermark",
             Anomaly::ReplicasDiverge => "replicas-diverge",
             Anomaly::Offline => "offline",
+            Anomaly::Invariant => "invariant",
         })
     }
 }

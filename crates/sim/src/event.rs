@@ -95,6 +95,12 @@ pub enum EventKind {
     },
     /// A topic was deleted.
     TopicDeleted { topic: String },
+    /// A safety invariant failed (see `invariant.rs`).
+    InvariantViolated {
+        invariant: &'static str,
+        tp: TopicPartition,
+        detail: String,
+    },
 }
 
 fn ids(brokers: &[BrokerId]) -> String {
@@ -227,6 +233,13 @@ impl fmt::Display for EventKind {
                 "topic {topic} created: {partitions} partition(s), replication factor {replication_factor}"
             ),
             EventKind::TopicDeleted { topic } => write!(f, "topic {topic} deleted"),
+            EventKind::InvariantViolated {
+                invariant,
+                tp,
+                detail,
+            } => {
+                write!(f, "INVARIANT VIOLATED {invariant} on {tp}: {detail}")
+            }
         }
     }
 }

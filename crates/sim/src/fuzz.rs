@@ -203,6 +203,7 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
         cluster: ClusterSpec { brokers: BROKERS },
         steps,
         run_until_ms: RUN_END_MS,
+        check_invariants: true,
     }
 }
 
@@ -334,6 +335,16 @@ fn is_fault(command: &Command) -> bool {
 /// Runs a scenario and checks it.
 pub fn run(scenario: &Scenario) -> SeedOutcome {
     let (world, _) = scenario.run().expect("generated scenarios are well formed");
+    let mut violations = check(&world);
+    violations.extend(
+        world
+            .invariant_violations()
+            .into_iter()
+            .map(|event| Violation {
+                anomaly: Anomaly::Invariant,
+                detail: format!("at {}: {}", event.at, event.kind),
+            }),
+    );
     SeedOutcome {
         seed: scenario.seed,
         faults: scenario
@@ -342,7 +353,7 @@ pub fn run(scenario: &Scenario) -> SeedOutcome {
             .filter(|s| is_fault(&s.command))
             .count(),
         operations: world.operations().len(),
-        violations: check(&world),
+        violations,
     }
 }
 

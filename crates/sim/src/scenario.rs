@@ -22,6 +22,9 @@ pub struct Scenario {
     /// When the run ends, in milliseconds of virtual time (at least the last step).
     #[serde(default)]
     pub run_until_ms: u64,
+    /// Check the safety invariants after every step, reporting violations as events.
+    #[serde(default)]
+    pub check_invariants: bool,
 }
 
 fn default_seed() -> u64 {
@@ -107,6 +110,9 @@ impl Scenario {
             ..ClusterConfig::default()
         };
         let mut world = World::new(&config, self.seed);
+        if self.check_invariants {
+            world.check_invariants();
+        }
         let mut results = Vec::with_capacity(self.steps.len());
         for step in &self.steps {
             world.run_until(SimTime::from_millis(step.at_ms));

@@ -118,6 +118,7 @@ pub struct World {
     events: Vec<Event>,
     commands: Vec<(SimTime, Command)>,
     trace: Trace,
+    invariants: Option<crate::invariant::Invariants>,
     stats: Stats,
     outbox: Outbox,
 }
@@ -141,6 +142,7 @@ impl World {
             events: Vec::new(),
             commands: Vec::new(),
             trace: Trace::default(),
+            invariants: None,
             stats: Stats::default(),
             outbox: Outbox::default(),
         };
@@ -204,6 +206,29 @@ impl World {
         self.trace.record_lines();
     }
 
+    /// Checks the safety invariants after every step from now on, reporting violations as
+    /// events (cheap: the committed prefix is compared incrementally).
+    pub fn check_invariants(&mut self) {
+        self.invariants.get_or_insert_with(Default::default);
+    }
+
+    /// Invariant violations reported so far.
+    pub fn invariant_violations(&self) -> Vec<&Event> {
+        self.events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::InvariantViolated { .. }))
+            .collect()
+    }
+
+    fn run_invariants(&mut self) {
+        if let Some(mut invariants) = self.invariants.take() {
+            for kind in invariants.check(self) {
+                self.push_event(kind);
+            }
+            self.invariants = Some(invariants);
+        }
+    }
+
     /// Counters since the start.
     pub fn stats(&self) -> Stats {
         self.stats
@@ -251,6 +276,7 @@ impl World {
                 }
             }
         }
+        self.run_invariants();
         true
     }
 

@@ -602,3 +602,80 @@ fn a_power_loss_destroys_what_the_os_had_not_written_back() {
             .any(|e| matches!(&e.kind, EventKind::UnflushedRecordsLost { count: 1, .. }))
     );
 }
+
+#[test]
+fn invariants_hold_through_clean_failovers_and_flag_a_lost_committed_record() {
+    let mut world = cluster(15);
+    world.check_invariants();
+    create_topic(&mut world, "orders", 1, 3, &[("min.insync.replicas", "2")]);
+    add_client(&mut world, "producer");
+    for i in 0..5 {
+        produce(&mut world, "producer", "orders", 0, &format!("v{i}"), -1);
+    }
+    run_ms(&mut world, 100);
+    let first = leader(&world, "orders", 0).expect("led");
+    world
+        .apply(Command::CrashBroker {
+            broker: first,
+            kind: CrashKind::Process,
+        })
+        .expect("up");
+    run_ms(&mut world, 12_000);
+    world
+        .apply(Command::RestartBroker { broker: first })
+        .expect("down");
+    run_ms(&mut world, 5_000);
+    assert!(
+        world.invariant_violations().is_empty(),
+        "{:?}",
+        world.invariant_violations()
+    );
+
+    // KIP-966's "last replica standing": the ISR shrinks to one broker, which then loses
+    // power and its unflushed tail, and is elected again: committed records are gone.
+    let mut world = cluster(16);
+    world.check_invariants();
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    let only = leader(&world, "orders", 0).expect("led");
+    for f in followers(&world, "orders", 0) {
+        world
+            .apply(Command::CrashBroker {
+                broker: f,
+                kind: CrashKind::Process,
+            })
+            .expect("up");
+    }
+    run_ms(&mut world, 12_000);
+    add_client(&mut world, "producer");
+    produce(
+        &mut world,
+        "producer",
+        "orders",
+        0,
+        "committed-then-lost",
+        -1,
+    );
+    run_ms(&mut world, 100);
+    assert_eq!(
+        high_watermark(&world, only, "orders", 0),
+        1,
+        "committed with an ISR of one"
+    );
+    world
+        .apply(Command::CrashBroker {
+            broker: only,
+            kind: CrashKind::PowerLoss,
+        })
+        .expect("up");
+    world
+        .apply(Command::RestartBroker { broker: only })
+        .expect("down");
+    run_ms(&mut world, 2_000);
+    let violations = world.invariant_violations();
+    assert!(
+        violations
+            .iter()
+            .any(|e| e.kind.to_string().contains("committed-prefix-immutable")),
+        "{violations:?}"
+    );
+}
