@@ -29,6 +29,7 @@ pub mod endpoint;
 pub mod error;
 pub mod event;
 pub mod fuzz;
+pub mod group;
 pub mod invariant;
 pub mod log;
 pub mod metadata;

@@ -177,3 +177,39 @@ fn fuzz_reports_seeds_faults_and_operations() {
     let bad = kafka_sim(&["fuzz", "--profile", "yolo"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+fn assign(input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kafka-sim"))
+        .arg("assign")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn assign_prints_each_members_sorted_partitions() {
+    let range = r#"{"assignor": "range", "members": {"C0": ["t0", "t1"], "C1": ["t0", "t1"]}, "partitions_per_topic": {"t0": 3, "t1": 3}}"#;
+    assert_eq!(
+        stdout(&assign(range)),
+        "{\"C0\":[[\"t0\",0],[\"t0\",1],[\"t1\",0],[\"t1\",1]],\"C1\":[[\"t0\",2],[\"t1\",2]]}\n"
+    );
+    let cooperative = r#"{"assignor": "cooperative-sticky", "members": {"c1": ["t"], "c2": ["t"]}, "partitions_per_topic": {"t": 3}, "owned": {"c1": [["t", 0], ["t", 1], ["t", 2]]}}"#;
+    assert_eq!(
+        stdout(&assign(cooperative)),
+        "{\"c1\":[[\"t\",0],[\"t\",1]],\"c2\":[]}\n",
+        "t-2 waits for c1 to revoke it"
+    );
+    let bad = assign(r#"{"assignor": "fair", "members": {}, "partitions_per_topic": {}}"#);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("assignor"));
+}

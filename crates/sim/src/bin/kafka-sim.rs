@@ -5,10 +5,15 @@
 //! kafka-sim describe SCENARIO [--topic T] run it, print `kafka-topics.sh --describe`
 //! kafka-sim partition --partitions N [--hex] KEY...
 //!                                        the partition Kafka's default partitioner picks
+//! kafka-sim assign < REQUEST.json       what an assignor gives each member (see below)
 //! kafka-sim fuzz [--seeds N] [--first-seed S] [--profile P]
 //!                                        seeded fault fuzzing, checked (profiles: safe,
 //!                                        acks1, acks0, unclean, no-idempotence, reorder, all)
 //! ```
+//!
+//! `assign` reads `{"assignor": "range"|"roundrobin"|"sticky"|"cooperative-sticky", "members":
+//! {"c1": ["t1"]}, "partitions_per_topic": {"t1": 3}, "owned": {"c1": [["t1", 0]]}}` (`owned`
+//! optional) and prints `{"c1": [["t1", 0], ...]}`, each member's partitions sorted.
 //!
 //! `fuzz` exits with 1 when the safe profile shows an anomaly, or an unsafe profile shows one
 //! Kafka does not allow; it prints each such seed with a shrunk scenario that reproduces it.
@@ -26,6 +31,7 @@ const USAGE: &str = "usage:
   kafka-sim run SCENARIO
   kafka-sim describe SCENARIO [--topic TOPIC]
   kafka-sim partition --partitions N [--hex] KEY...
+  kafka-sim assign < REQUEST.json
   kafka-sim fuzz [--seeds N] [--first-seed S] [--profile safe|acks1|acks0|unclean|no-idempotence|reorder|all]";
 
 fn main() -> ExitCode {
@@ -69,6 +75,7 @@ fn run(args: &[String]) -> Result<String, String> {
         }
         Some("partition") => partition(&args[1..]),
         Some("fuzz") => fuzz_command(&args[1..]),
+        Some("assign") => assign_command(),
         _ => Err(USAGE.to_owned()),
     }
 }
@@ -91,9 +98,7 @@ fn parse(text: &str, toml: bool) -> Result<Scenario, String> {
         serde_path_to_error::deserialize(deserializer)
             .map_err(|e| format!("{}: {}", e.path(), e.inner()))
     } else {
-        let mut deserializer = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut deserializer)
-            .map_err(|e| format!("{}: {}", e.path(), e.inner()))
+        parse_json(text)
     }
 }
 
@@ -234,4 +239,66 @@ fn fuzz_command(args: &[String]) -> Result<String, String> {
     } else {
         Ok(out)
     }
+}
+
+/// The request `kafka-sim assign` reads.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssignRequest {
+    assignor: kafka_sim::group::assignor::Assignor,
+    members: BTreeMap<String, Vec<String>>,
+    partitions_per_topic: BTreeMap<String, u32>,
+    #[serde(default)]
+    owned: BTreeMap<String, Vec<(String, u32)>>,
+}
+
+fn assign_command() -> Result<String, String> {
+    use kafka_sim::group::assignor::{Subscription, assign};
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| e.to_string())?;
+    let request: AssignRequest = parse_json(&text).map_err(|e| format!("stdin: {e}"))?;
+    if let Some(unknown) = request
+        .owned
+        .keys()
+        .find(|m| !request.members.contains_key(*m))
+    {
+        return Err(format!("stdin: owned.{unknown}: not a member"));
+    }
+    let members: Vec<Subscription> = request
+        .members
+        .iter()
+        .map(|(id, topics)| Subscription {
+            member_id: id.clone(),
+            topics: topics.clone(),
+            owned: request
+                .owned
+                .get(id)
+                .into_iter()
+                .flatten()
+                .map(|(t, p)| kafka_sim::TopicPartition::new(t, *p))
+                .collect(),
+            ..Subscription::default()
+        })
+        .collect();
+    let assignment = assign(request.assignor, &members, &request.partitions_per_topic);
+    let sorted: BTreeMap<&String, Vec<(String, u32)>> = assignment
+        .iter()
+        .map(|(member, list)| {
+            let mut pairs: Vec<(String, u32)> = list
+                .iter()
+                .map(|tp| (tp.topic.to_string(), tp.partition))
+                .collect();
+            pairs.sort();
+            (member, pairs)
+        })
+        .collect();
+    let mut json = serde_json::to_string(&sorted).map_err(|e| e.to_string())?;
+    json.push('\n');
+    Ok(json)
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|e| format!("{}: {}", e.path(), e.inner()))
 }
