@@ -3,13 +3,13 @@
 use crate::components::cluster_view::ClusterView;
 use crate::components::event_log::EventLog;
 use crate::components::partition_table::PartitionTable;
-use crate::components::produce_form::ProduceForm;
+use crate::components::producer_panel::ProducerPanel;
 use crate::components::timeline::{SPEEDS, Timeline};
 use crate::components::topic_form::TopicForm;
 use crate::sim_handle::SimHandle;
 use crate::url::page_seed;
 use gloo_timers::callback::Interval;
-use kafka_sim::{Command, CreateTopic, Request, SimDuration};
+use kafka_sim::{Command, CreateTopic, SimDuration};
 use yew::prelude::*;
 
 /// Real milliseconds between two animation ticks.
@@ -17,7 +17,7 @@ const TICK_MS: u32 = 50;
 /// How many events the log shows.
 const EVENTS_SHOWN: usize = 50;
 /// How many client operations the produce panel shows.
-const OPERATIONS_SHOWN: usize = 8;
+const OPERATIONS_SHOWN: usize = 10;
 
 /// The whole playground page.
 #[function_component(App)]
@@ -27,6 +27,7 @@ pub fn app() -> Html {
     let speed_index = use_state(|| 1_usize);
     let error = use_state(|| None::<String>);
     let topic_error = use_state(|| None::<String>);
+    let producer_error = use_state(|| None::<String>);
     let redraw = use_force_update();
 
     {
@@ -77,10 +78,10 @@ pub fn app() -> Html {
             redraw.force_update();
         })
     };
-    let on_send = {
-        let (sim, error) = (sim.clone(), error.clone());
-        Callback::from(move |request: Request| {
-            error.set(sim.send_from_console(request).err().map(|e| e.to_string()));
+    let on_producer_command = {
+        let (sim, producer_error) = (sim.clone(), producer_error.clone());
+        Callback::from(move |command: Command| {
+            producer_error.set(sim.apply(command).err().map(|e| e.to_string()));
             redraw.force_update();
         })
     };
@@ -96,6 +97,12 @@ pub fn app() -> Html {
                     { format!("seed {}", view.seed) }
                 </span>
             </header>
+            if !view.invariant_violations.is_empty() {
+                <div class="violations" role="alert" data-testid="invariant-violations">
+                    <strong>{ "Safety invariant violated" }</strong>
+                    <ul>{ for view.invariant_violations.iter().map(|v| html! { <li>{ v }</li> }) }</ul>
+                </div>
+            }
             if let Some(message) = &*error {
                 <p class="error" role="alert" data-testid="command-error">{ message }</p>
             }
@@ -110,14 +117,16 @@ pub fn app() -> Html {
                 </div>
                 <div class="side-column">
                     <TopicForm {on_create} error={(*topic_error).clone()} />
-                    <ProduceForm topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
-                        {on_send} operations={sim.recent_operations(OPERATIONS_SHOWN)} />
+                    <ProducerPanel producers={view.producers.clone()}
+                        topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
+                        operations={sim.recent_operations(OPERATIONS_SHOWN)}
+                        on_command={on_producer_command} error={(*producer_error).clone()} />
                     <EventLog events={sim.recent_events(EVENTS_SHOWN)} />
                 </div>
             </div>
             <footer class="note">
                 { "Simplified: a single KRaft controller (no quorum); no racks; a cut link drops messages (senders time out) \
-                   rather than retransmitting; the console producer sends one request per record and does not retry. \
+                   rather than retransmitting; no transactions or consumer groups yet. \
                    Time is virtual: 1× plays one simulated second per real second." }
             </footer>
         </main>

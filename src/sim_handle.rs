@@ -3,14 +3,9 @@
 //! tick; cloning it per render (as a reducer would) would cost more than simulating.
 
 use kafka_sim::client::Operation;
-use kafka_sim::{
-    ClusterConfig, Command, CommandError, Event, Request, SimDuration, World, WorldView,
-};
+use kafka_sim::{ClusterConfig, Command, CommandError, Event, SimDuration, World, WorldView};
 use std::cell::RefCell;
 use std::rc::Rc;
-
-/// The name of the client behind the page's produce form.
-const CONSOLE_CLIENT: &str = "console-producer";
 
 /// A shared handle on the running world.
 #[derive(Clone)]
@@ -25,10 +20,10 @@ impl PartialEq for SimHandle {
 impl SimHandle {
     /// A default three-broker cluster from `seed`.
     pub fn new(seed: u64) -> Self {
-        SimHandle(Rc::new(RefCell::new(World::new(
-            &ClusterConfig::default(),
-            seed,
-        ))))
+        let mut world = World::new(&ClusterConfig::default(), seed);
+        // Cheap enough to keep on: a violation is a simulator bug or a lesson (power loss).
+        world.check_invariants();
+        SimHandle(Rc::new(RefCell::new(world)))
     }
 
     /// Advances virtual time.
@@ -49,18 +44,6 @@ impl SimHandle {
     /// A snapshot to render.
     pub fn view(&self) -> WorldView {
         self.0.borrow().view()
-    }
-
-    /// Sends a request from the page's own client, adding that client on first use.
-    pub fn send_from_console(&self, request: Request) -> Result<(), CommandError> {
-        let mut world = self.0.borrow_mut();
-        let client = CONSOLE_CLIENT.to_owned();
-        if !world.has_client(&client) {
-            world.apply(Command::AddClient {
-                name: client.clone(),
-            })?;
-        }
-        world.apply(Command::Client { client, request })
     }
 
     /// The newest `count` client operations, newest first.

@@ -13,6 +13,10 @@ pub struct BrokerCardProps {
     pub cut_from_controller: bool,
     /// Messages on the wire between it and the controller.
     pub in_flight: usize,
+    /// The other brokers, for isolating this one from all of them.
+    pub peers: Vec<u32>,
+    /// Cut off from the controller and every other broker (clients still reach it).
+    pub isolated: bool,
     /// Sends a fault or repair to the core.
     pub on_command: Callback<Command>,
 }
@@ -37,6 +41,24 @@ pub fn broker_card(props: &BrokerCardProps) -> Html {
             a: Endpoint::Broker(id),
             b: Endpoint::Controller,
         }
+    };
+    let isolate = {
+        let on_command = props.on_command.clone();
+        let (peers, isolated) = (props.peers.clone(), props.isolated);
+        Callback::from(move |_: MouseEvent| {
+            let others = peers
+                .iter()
+                .map(|&p| Endpoint::Broker(p))
+                .chain([Endpoint::Controller]);
+            for other in others {
+                let (a, b) = (Endpoint::Broker(id), other);
+                on_command.emit(if isolated {
+                    Command::HealLink { a, b }
+                } else {
+                    Command::CutLink { a, b }
+                });
+            }
+        })
     };
     let epoch = broker
         .broker_epoch
@@ -66,6 +88,10 @@ pub fn broker_card(props: &BrokerCardProps) -> Html {
                 } else {
                     <button onclick={send(Command::RestartBroker { broker: id })}>{ "Restart" }</button>
                 }
+                <button onclick={isolate} data-testid="isolate"
+                    title="Cut it off from the controller and every other broker; clients still reach it">
+                    { if props.isolated { "Rejoin" } else { "Isolate" } }
+                </button>
                 <button onclick={send(link_command)}>
                     { if props.cut_from_controller { "Heal link" } else { "Cut link" } }
                 </button>

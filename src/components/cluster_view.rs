@@ -32,6 +32,12 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             .count();
         (cut, in_flight)
     };
+    let is_cut = |a: Endpoint, b: Endpoint| {
+        view.cut_links
+            .iter()
+            .any(|(x, y)| (*x == a && *y == b) || (*x == b && *y == a))
+    };
+    let ids: Vec<u32> = view.brokers.iter().map(|b| b.id).collect();
     html! {
         <section class="cluster" aria-label="Cluster">
             <div class="controller" data-testid="controller">
@@ -41,9 +47,11 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             <div class="brokers">
                 { for view.brokers.iter().map(|broker| {
                     let (cut, in_flight) = with_controller(broker.id);
+                    let peers: Vec<u32> = ids.iter().copied().filter(|&p| p != broker.id).collect();
+                    let isolated = cut && peers.iter().all(|&p| is_cut(Endpoint::Broker(broker.id), Endpoint::Broker(p)));
                     html! {
                         <BrokerCard key={broker.id} broker={broker.clone()}
-                            cut_from_controller={cut} {in_flight}
+                            cut_from_controller={cut} {in_flight} {peers} {isolated}
                             on_command={props.on_command.clone()} />
                     }
                 }) }

@@ -4,6 +4,6 @@ pub mod broker_card;
 pub mod cluster_view;
 pub mod event_log;
 pub mod partition_table;
-pub mod produce_form;
+pub mod producer_panel;
 pub mod timeline;
 pub mod topic_form;

@@ -17,7 +17,7 @@ after(async () => {
   served?.server.close();
 });
 
-test('create a topic, produce, crash the leader, see the election', async () => {
+test('create a topic, add a producer, send a batch, crash the leader, see the election', async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const playground = new PlaygroundPage(page);
   await playground.open(served.url, 3);
@@ -38,28 +38,31 @@ test('create a topic, produce, crash the leader, see the election', async () => 
   assert.equal(await page.getByTestId('partition').count(), 3);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=replica]').length === 9);
 
-  for (let i = 0; i < 4; i++) {
-    await page.getByTestId('produce-send').click();
-  }
+  await page.getByTestId('producer-add').click();
+  await page.getByTestId('producer').first().waitFor();
+  await page.getByTestId('send-10').click();
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=operation]')]
-    .filter((o) => o.textContent.includes('acknowledged at partition 0')).length === 4);
-  const leaderCell = page.locator('[data-testid=partition][data-partition="0"] [data-testid=partition-leader]');
+    .filter((o) => o.textContent.includes('acknowledged: partition')).length === 10);
+  // Keyless records follow the sticky partitioner: all ten share one partition and one batch.
+  const acks = await page.getByTestId('operation').allTextContents();
+  const partition = acks[0].match(/acknowledged: partition (\d+), offset \d+/)[1];
+  assert.ok(acks.every((a) => a.includes(`acknowledged: partition ${partition},`)), acks.join('\n'));
+  const row = `[data-testid=partition][data-partition="${partition}"]`;
+  await page.waitForFunction((selector) => document.querySelectorAll(`${selector} [data-testid=replica] .record`).length === 30, row);
+  const leaderCell = page.locator(`${row} [data-testid=partition-leader]`);
   const oldLeader = await leaderCell.textContent();
-  await page.waitForFunction((leader) => document.querySelectorAll(
-    `[data-testid=partition][data-partition="0"] [data-testid=replica] .record`).length === 12, oldLeader);
-
   await playground.broker(oldLeader).getByRole('button', { name: 'Crash' }).click();
   await page.waitForFunction(
-    (old) => {
-      const cell = document.querySelector('[data-testid=partition][data-partition="0"] [data-testid=partition-leader]');
+    ([selector, old]) => {
+      const cell = document.querySelector(`${selector} [data-testid=partition-leader]`);
       return cell && cell.textContent !== old && cell.textContent !== 'none';
     },
-    oldLeader,
+    [row, oldLeader],
     { timeout: 15_000 },
   );
   const events = await playground.events();
   assert.ok(events.some((e) => e.includes(`was ${oldLeader}: was fenced`)), events.join('\n'));
-  assert.doesNotMatch(await page.locator('[data-testid=partition][data-partition="0"] [data-testid=partition-isr]').textContent(), new RegExp(oldLeader));
+  assert.doesNotMatch(await page.locator(`${row} [data-testid=partition-isr]`).textContent(), new RegExp(oldLeader));
   console.log('screenshot:', await playground.screenshot('leader-crashed'));
   assert.deepEqual(playground.errors, []);
 });

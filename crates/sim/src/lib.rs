@@ -57,5 +57,5 @@ pub use event::{CrashKind, Event, EventKind};
 pub use protocol::TopicPartition;
 pub use scenario::{Scenario, ScenarioError, Step};
 pub use time::{SimDuration, SimTime};
-pub use view::{BrokerView, PartitionView, ReplicaView, TopicView, WorldView};
+pub use view::{BrokerView, PartitionView, ProducerView, ReplicaView, TopicView, WorldView};
 pub use world::{ClusterConfig, World};

@@ -27,6 +27,31 @@ pub struct WorldView {
     pub stats: Stats,
     /// Topics and their partitions, as the controller and every replica see them.
     pub topics: Vec<TopicView>,
+    /// Producers and what is in their pipelines.
+    pub producers: Vec<ProducerView>,
+    /// Safety invariant violations so far (see `invariant.rs`).
+    pub invariant_violations: Vec<String>,
+}
+
+/// A producer: its configs that matter most and what its pipeline holds now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProducerView {
+    /// Its name (`client.id`).
+    pub name: String,
+    /// `acks` (-1 is all).
+    pub acks: i16,
+    /// `enable.idempotence`, after Kafka's rules.
+    pub idempotent: bool,
+    /// `linger.ms`.
+    pub linger_ms: u64,
+    /// `max.in.flight.requests.per.connection`.
+    pub max_in_flight: u32,
+    /// Batches waiting in the accumulator (the first of each partition).
+    pub batches_waiting: usize,
+    /// Records in those batches.
+    pub records_waiting: usize,
+    /// Produce requests in flight.
+    pub requests_in_flight: usize,
 }
 
 /// A topic.
@@ -175,7 +200,32 @@ impl World {
             cut_links: self.cut_links(),
             stats: self.stats(),
             topics: self.topic_views(),
+            producers: self.producer_views(),
+            invariant_violations: self
+                .invariant_violations()
+                .iter()
+                .map(|e| format!("{}: {}", e.at, e.kind))
+                .collect(),
         }
+    }
+
+    fn producer_views(&self) -> Vec<ProducerView> {
+        self.producers()
+            .map(|p| {
+                let (batches, requests_in_flight) = p.pipeline();
+                let config = p.config();
+                ProducerView {
+                    name: p.name().to_owned(),
+                    acks: config.acks,
+                    idempotent: config.enable_idempotence,
+                    linger_ms: config.linger.as_millis(),
+                    max_in_flight: config.max_in_flight,
+                    batches_waiting: batches.len(),
+                    records_waiting: batches.iter().map(|b| b.records.len()).sum(),
+                    requests_in_flight,
+                }
+            })
+            .collect()
     }
 
     fn topic_views(&self) -> Vec<TopicView> {

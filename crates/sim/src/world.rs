@@ -666,6 +666,16 @@ impl World {
         }
     }
 
+    /// Every producer, by name.
+    pub fn producers(&self) -> impl Iterator<Item = &crate::producer::Producer> + '_ {
+        self.clients
+            .values()
+            .filter_map(|node| match &self.slots[node.0 as usize].node {
+                Node::Producer(p) => Some(p),
+                _ => None,
+            })
+    }
+
     /// Whether a client of this name exists.
     pub fn has_client(&self, name: &str) -> bool {
         self.clients.contains_key(name)

@@ -1,0 +1,217 @@
+//! Producers as Kafka configures them: `acks`, `enable.idempotence`, `linger.ms` and
+//! `max.in.flight.requests.per.connection` are producer configs, fixed when it is created, with
+//! Kafka's `ConfigException` when they contradict each other. Each producer shows its pipeline
+//! (batches waiting, requests in flight); each send shows its outcome as the producer saw it.
+
+use crate::hooks::use_field::use_field;
+use kafka_sim::client::Operation;
+use kafka_sim::producer::ProducerRecord;
+use kafka_sim::{Command, Outcome, ProducerView, Request};
+use std::collections::BTreeMap;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+/// Properties of [`ProducerPanel`].
+#[derive(Properties, PartialEq)]
+pub struct ProducerPanelProps {
+    /// Existing producers.
+    pub producers: Vec<ProducerView>,
+    /// Topics to send to.
+    pub topics: Vec<String>,
+    /// The newest operations, newest first.
+    pub operations: Vec<Operation>,
+    /// Applies a command; the answer is Kafka's refusal, if any.
+    pub on_command: Callback<Command>,
+    /// The last refusal, shown inline.
+    pub error: Option<String>,
+}
+
+fn selected(node: &NodeRef) -> String {
+    node.cast::<HtmlSelectElement>()
+        .map(|s| s.value())
+        .unwrap_or_default()
+}
+
+/// Create producers, send with them, see what happened.
+#[function_component(ProducerPanel)]
+pub fn producer_panel(props: &ProducerPanelProps) -> Html {
+    let acks = use_node_ref();
+    let idempotence = use_node_ref();
+    let linger = use_field("5");
+    let in_flight = use_field("5");
+    let producer = use_node_ref();
+    let topic = use_node_ref();
+    let key = use_field("");
+    let value = use_field("");
+    let counter = use_state(|| 1_u32);
+
+    let on_add = {
+        let (acks, idempotence, on_command) =
+            (acks.clone(), idempotence.clone(), props.on_command.clone());
+        let (linger, in_flight) = (linger.value.clone(), in_flight.value.clone());
+        let name = format!("producer-{}", props.producers.len() + 1);
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let mut config = BTreeMap::from([
+                ("acks".to_owned(), selected(&acks)),
+                ("linger.ms".to_owned(), linger.trim().to_owned()),
+                (
+                    "max.in.flight.requests.per.connection".to_owned(),
+                    in_flight.trim().to_owned(),
+                ),
+            ]);
+            let idempotence = selected(&idempotence);
+            if idempotence != "default" {
+                config.insert("enable.idempotence".to_owned(), idempotence);
+            }
+            on_command.emit(Command::AddProducer {
+                name: name.clone(),
+                config,
+            });
+        })
+    };
+    let send = |times: u32| {
+        let (producer, topic, on_command, counter) = (
+            producer.clone(),
+            topic.clone(),
+            props.on_command.clone(),
+            counter.clone(),
+        );
+        let (key, value) = (key.value.clone(), value.value.clone());
+        Callback::from(move |_: MouseEvent| {
+            for i in 0..times {
+                let value = if value.is_empty() {
+                    format!("record-{}", *counter + i)
+                } else {
+                    value.clone()
+                };
+                let record = ProducerRecord {
+                    topic: selected(&topic),
+                    key: (!key.is_empty()).then(|| key.clone()),
+                    value: Some(value),
+                    ..ProducerRecord::default()
+                };
+                on_command.emit(Command::Send {
+                    producer: selected(&producer),
+                    record,
+                });
+            }
+            counter.set(*counter + times);
+        })
+    };
+    html! {
+        <section class="producer-panel" aria-label="Producers" data-testid="producer-panel">
+            <h2>{ "Producers" }</h2>
+            <form class="inline-form" onsubmit={on_add} aria-label="Add producer">
+                <label>{ "acks" }
+                    <select ref={acks.clone()} data-testid="producer-acks">
+                        <option value="all" selected=true>{ "all" }</option>
+                        <option value="1">{ "1" }</option>
+                        <option value="0">{ "0" }</option>
+                    </select>
+                </label>
+                <label>{ "enable.idempotence" }
+                    <select ref={idempotence.clone()} data-testid="producer-idempotence"
+                        title="Kafka's default: true, unless acks, retries or max.in.flight contradict it">
+                        <option value="default" selected=true>{ "default" }</option>
+                        <option value="true">{ "true" }</option>
+                        <option value="false">{ "false" }</option>
+                    </select>
+                </label>
+                <label>{ "linger.ms" }<input type="number" value={linger.value.clone()} oninput={linger.oninput.clone()} /></label>
+                <label>{ "max.in.flight" }<input type="number" value={in_flight.value.clone()} oninput={in_flight.oninput.clone()} /></label>
+                <button class="primary" type="submit" data-testid="producer-add">{ "Add producer" }</button>
+            </form>
+            if let Some(error) = &props.error {
+                <p class="error" role="alert" data-testid="producer-error">{ error }</p>
+            }
+            if !props.producers.is_empty() {
+                <table class="producers">
+                    <thead><tr><th>{ "producer" }</th><th>{ "acks" }</th><th>{ "idempotent" }</th><th>{ "linger.ms" }</th><th>{ "batches waiting" }</th><th>{ "in flight" }</th></tr></thead>
+                    <tbody>
+                        { for props.producers.iter().map(|p| html! {
+                            <tr data-testid="producer">
+                                <td>{ &p.name }</td>
+                                <td>{ if p.acks == -1 { "all".to_owned() } else { p.acks.to_string() } }</td>
+                                <td>{ p.idempotent }</td>
+                                <td>{ p.linger_ms }</td>
+                                <td>{ format!("{} ({} records)", p.batches_waiting, p.records_waiting) }</td>
+                                <td>{ format!("{} of {}", p.requests_in_flight, p.max_in_flight) }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
+            if props.producers.is_empty() || props.topics.is_empty() {
+                <p class="empty">{ "Create a topic and a producer to send records." }</p>
+            } else {
+                <div class="inline-form">
+                    <label>{ "producer" }
+                        <select ref={producer.clone()} data-testid="send-producer">
+                            { for props.producers.iter().map(|p| html! { <option value={p.name.clone()}>{ &p.name }</option> }) }
+                        </select>
+                    </label>
+                    <label>{ "topic" }
+                        <select ref={topic.clone()} data-testid="send-topic">
+                            { for props.topics.iter().map(|t| html! { <option value={t.clone()}>{ t }</option> }) }
+                        </select>
+                    </label>
+                    <label>{ "key" }<input value={key.value.clone()} oninput={key.oninput.clone()} placeholder="null: sticky partitioner" data-testid="send-key" /></label>
+                    <label>{ "value" }<input value={value.value.clone()} oninput={value.oninput.clone()} placeholder={format!("record-{}", *counter)} data-testid="send-value" /></label>
+                    <button class="primary" onclick={send(1)} data-testid="send">{ "Send" }</button>
+                    <button onclick={send(10)} data-testid="send-10" title="Ten sends at once: watch them share a batch">{ "Send ×10" }</button>
+                </div>
+            }
+            <ol class="operations" aria-live="polite">
+                { for props.operations.iter().map(|op| html! {
+                    <li data-testid="operation" class={outcome_class(&op.outcome)}>{ describe(op) }</li>
+                }) }
+            </ol>
+        </section>
+    }
+}
+
+fn outcome_class(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Pending => "pending",
+        Outcome::Failed { .. } | Outcome::Exception { .. } => "failed",
+        _ => "ok",
+    }
+}
+
+fn describe(op: &Operation) -> String {
+    let what = match &op.request {
+        Request::Send { topic, value, .. } => {
+            format!("{} → {topic}", value.as_deref().unwrap_or("null"))
+        }
+        Request::Produce { topic, value, .. } => format!("{value} → {topic}"),
+        Request::Fetch {
+            topic,
+            partition,
+            offset,
+        } => format!("fetch {topic}-{partition} from {offset}"),
+    };
+    let result = match &op.outcome {
+        Outcome::Pending => "waiting…".to_owned(),
+        Outcome::Sent { partition } => {
+            format!("sent to partition {partition}; acks=0, so nobody will say if it arrived")
+        }
+        Outcome::Acked { partition, offset } => {
+            format!("acknowledged: partition {partition}, offset {offset}")
+        }
+        Outcome::Fetched {
+            records,
+            high_watermark,
+        } => format!("{} record(s), HW {high_watermark}", records.len()),
+        Outcome::Exception { message } => message.clone(),
+        Outcome::Failed {
+            error,
+            message: Some(m),
+        } => format!("{error}: {m}"),
+        Outcome::Failed {
+            error,
+            message: None,
+        } => error.to_string(),
+    };
+    format!("{} {} {what}: {result}", op.invoked_at, op.client)
+}
