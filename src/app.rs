@@ -1,4 +1,6 @@
-//! The page: time controls, the cluster and the event log around one running world.
+//! The page: time controls, the cluster, topics, producers and the event log around one run.
+//! The run is saved after every action and restored on reload; the timeline rewinds it by
+//! deterministic replay.
 
 use crate::components::cluster_view::ClusterView;
 use crate::components::event_log::EventLog;
@@ -6,23 +8,75 @@ use crate::components::partition_table::PartitionTable;
 use crate::components::producer_panel::ProducerPanel;
 use crate::components::timeline::{SPEEDS, Timeline};
 use crate::components::topic_form::TopicForm;
+use crate::persistence;
 use crate::sim_handle::SimHandle;
 use crate::url::page_seed;
 use gloo_timers::callback::Interval;
-use kafka_sim::{Command, CreateTopic, SimDuration};
+use kafka_sim::{Command, SimDuration, SimTime};
 use yew::prelude::*;
 
 /// Real milliseconds between two animation ticks.
 const TICK_MS: u32 = 50;
 /// How many events the log shows.
 const EVENTS_SHOWN: usize = 50;
-/// How many client operations the produce panel shows.
+/// How many client operations the producer panel shows.
 const OPERATIONS_SHOWN: usize = 10;
+
+/// What the page starts from: the saved run if there is one for this seed, else a new cluster.
+struct Boot {
+    sim: SimHandle,
+    restore_error: Option<String>,
+}
+
+impl Boot {
+    fn load() -> Boot {
+        let seed = page_seed();
+        match persistence::load() {
+            Ok(Some(saved)) if saved.seed == seed => Boot {
+                sim: SimHandle::restore(saved),
+                restore_error: None,
+            },
+            Ok(_) => Boot {
+                sim: SimHandle::new(seed),
+                restore_error: None,
+            },
+            Err(error) => Boot {
+                sim: SimHandle::new(seed),
+                restore_error: Some(format!(
+                    "Your saved run could not be restored: {error}. It is kept as it is; \
+                     \"New cluster\" replaces it."
+                )),
+            },
+        }
+    }
+}
+
+/// A callback that applies a command, saves the run, and reports Kafka's refusal in `error`.
+fn applier(
+    sim: &UseStateHandle<SimHandle>,
+    error: &UseStateHandle<Option<String>>,
+    saving: bool,
+    redraw: &UseForceUpdateHandle,
+) -> Callback<Command> {
+    let (sim, error, redraw) = (sim.clone(), error.clone(), redraw.clone());
+    Callback::from(move |command: Command| {
+        let result = sim.apply(command);
+        if result.is_ok() && saving {
+            persistence::save(&sim.saved());
+        }
+        error.set(result.err().map(|e| e.to_string()));
+        redraw.force_update();
+    })
+}
 
 /// The whole playground page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let sim = use_memo((), |_| SimHandle::new(page_seed()));
+    let boot = use_memo((), |_| Boot::load());
+    let sim = use_state(|| boot.sim.clone());
+    let restore_error = use_state(|| boot.restore_error.clone());
+    // A saved run that could not be read is never overwritten behind the user's back.
+    let saving = restore_error.is_none();
     let playing = use_state(|| false);
     let speed_index = use_state(|| 1_usize);
     let error = use_state(|| None::<String>);
@@ -31,18 +85,24 @@ pub fn app() -> Html {
     let redraw = use_force_update();
 
     {
-        let sim = sim.clone();
-        let redraw = redraw.clone();
-        use_effect_with((*playing, *speed_index), move |&(playing, speed_index)| {
-            let per_real_ms = SPEEDS[speed_index].1;
-            let ticker = playing.then(|| {
-                Interval::new(TICK_MS, move || {
-                    sim.advance(SimDuration::from_micros(u64::from(TICK_MS) * per_real_ms));
-                    redraw.force_update();
-                })
-            });
-            move || drop(ticker)
-        });
+        let (sim, redraw) = (sim.clone(), redraw.clone());
+        use_effect_with(
+            (*playing, *speed_index, saving, (*sim).clone()),
+            move |&(playing, speed_index, saving, _)| {
+                let per_real_ms = SPEEDS[speed_index].1;
+                let ticker = playing.then(|| {
+                    Interval::new(TICK_MS, move || {
+                        let before = sim.view().now.as_millis() / 1_000;
+                        sim.advance(SimDuration::from_micros(u64::from(TICK_MS) * per_real_ms));
+                        if saving && sim.view().now.as_millis() / 1_000 != before {
+                            persistence::save(&sim.saved());
+                        }
+                        redraw.force_update();
+                    })
+                });
+                move || drop(ticker)
+            },
+        );
     }
 
     let on_toggle = {
@@ -60,43 +120,45 @@ pub fn app() -> Html {
         let speed_index = speed_index.clone();
         Callback::from(move |index: usize| speed_index.set(index.min(SPEEDS.len() - 1)))
     };
-    let on_command = {
-        let (sim, error, redraw) = (sim.clone(), error.clone(), redraw.clone());
-        Callback::from(move |command: Command| {
-            error.set(sim.apply(command).err().map(|e| e.to_string()));
+    let on_seek = {
+        let (sim, playing, redraw) = (sim.clone(), playing.clone(), redraw.clone());
+        Callback::from(move |moment: SimTime| {
+            playing.set(false);
+            sim.seek(moment);
+            if saving {
+                persistence::save(&sim.saved());
+            }
             redraw.force_update();
         })
     };
-    let on_create = {
-        let (sim, topic_error, redraw) = (sim.clone(), topic_error.clone(), redraw.clone());
-        Callback::from(move |request: CreateTopic| {
-            topic_error.set(
-                sim.apply(Command::CreateTopic(request))
-                    .err()
-                    .map(|e| e.to_string()),
-            );
-            redraw.force_update();
+    let on_new = {
+        let (sim, restore_error, playing) = (sim.clone(), restore_error.clone(), playing.clone());
+        Callback::from(move |_: MouseEvent| {
+            persistence::clear();
+            playing.set(false);
+            restore_error.set(None);
+            sim.set(SimHandle::new(page_seed()));
         })
     };
-    let on_producer_command = {
-        let (sim, producer_error) = (sim.clone(), producer_error.clone());
-        Callback::from(move |command: Command| {
-            producer_error.set(sim.apply(command).err().map(|e| e.to_string()));
-            redraw.force_update();
-        })
-    };
+    let on_command = applier(&sim, &error, saving, &redraw);
+    let on_create = applier(&sim, &topic_error, saving, &redraw).reform(Command::CreateTopic);
+    let on_producer_command = applier(&sim, &producer_error, saving, &redraw);
 
     let view = sim.view();
     html! {
         <main class="playground">
             <header class="top">
                 <h1>{ "Kafka Playground" }</h1>
-                <Timeline now={view.now} playing={*playing} speed_index={*speed_index}
-                    {on_toggle} {on_step} {on_speed} />
+                <Timeline now={view.now} horizon={sim.horizon()} playing={*playing} speed_index={*speed_index}
+                    {on_toggle} {on_step} {on_speed} {on_seek} />
                 <span class="seed" title="Open ?seed=N to reproduce this run">
                     { format!("seed {}", view.seed) }
                 </span>
+                <button onclick={on_new} data-testid="new-cluster" title="Start over with a fresh cluster">{ "New cluster" }</button>
             </header>
+            if let Some(message) = &*restore_error {
+                <p class="error" role="alert" data-testid="restore-error">{ message }</p>
+            }
             if !view.invariant_violations.is_empty() {
                 <div class="violations" role="alert" data-testid="invariant-violations">
                     <strong>{ "Safety invariant violated" }</strong>
@@ -127,7 +189,8 @@ pub fn app() -> Html {
             <footer class="note">
                 { "Simplified: a single KRaft controller (no quorum); no racks; a cut link drops messages (senders time out) \
                    rather than retransmitting; no transactions or consumer groups yet. \
-                   Time is virtual: 1× plays one simulated second per real second." }
+                   Time is virtual: 1× plays one simulated second per real second. Your run is saved in this browser; \
+                   drag the timeline back to replay it from any moment." }
             </footer>
         </main>
     }

@@ -4,5 +4,6 @@
 pub mod app;
 pub mod components;
 pub mod hooks;
+pub mod persistence;
 pub mod sim_handle;
 pub mod url;

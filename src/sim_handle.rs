@@ -1,15 +1,60 @@
 //! The only bridge between the UI and the core: commands go in, views and events come out.
 //! The world lives behind `Rc<RefCell<_>>` because it is large and mutated in place on every
 //! tick; cloning it per render (as a reducer would) would cost more than simulating.
+//!
+//! The handle also keeps the run's timeline, the commands with their times. Because a run is a
+//! pure function of seed and commands, rewinding is a replay up to the chosen moment, playing on
+//! re-applies later commands at their times, and acting in the past drops the old future
+//! (a branch).
 
+use crate::persistence::Saved;
 use kafka_sim::client::Operation;
-use kafka_sim::{ClusterConfig, Command, CommandError, Event, SimDuration, World, WorldView};
+use kafka_sim::{
+    ClusterConfig, Command, CommandError, Event, SimDuration, SimTime, World, WorldView,
+};
 use std::cell::RefCell;
 use std::rc::Rc;
 
+struct Run {
+    seed: u64,
+    world: World,
+    /// Every command of this branch, in time order, including those ahead of `world.now()`
+    /// after a rewind.
+    log: Vec<(SimTime, Command)>,
+    /// How many of them the world has applied.
+    applied: usize,
+}
+
+impl Run {
+    fn replayed(seed: u64, log: Vec<(SimTime, Command)>, until: SimTime) -> Run {
+        let mut world = World::new(&ClusterConfig::default(), seed);
+        // Cheap enough to keep on: a violation is a simulator bug or a lesson (power loss).
+        world.check_invariants();
+        let mut run = Run {
+            seed,
+            world,
+            log,
+            applied: 0,
+        };
+        run.advance_to(until);
+        run
+    }
+
+    /// Runs to `until`, applying logged commands when their time comes.
+    fn advance_to(&mut self, until: SimTime) {
+        while let Some((at, command)) = self.log.get(self.applied).filter(|(at, _)| *at <= until) {
+            self.world.run_until(*at);
+            // It applied when it was first given; replayed at the same moment, it applies again.
+            let _ = self.world.apply(command.clone());
+            self.applied += 1;
+        }
+        self.world.run_until(until);
+    }
+}
+
 /// A shared handle on the running world.
 #[derive(Clone)]
-pub struct SimHandle(Rc<RefCell<World>>);
+pub struct SimHandle(Rc<RefCell<Run>>);
 
 impl PartialEq for SimHandle {
     fn eq(&self, other: &Self) -> bool {
@@ -20,36 +65,82 @@ impl PartialEq for SimHandle {
 impl SimHandle {
     /// A default three-broker cluster from `seed`.
     pub fn new(seed: u64) -> Self {
-        let mut world = World::new(&ClusterConfig::default(), seed);
-        // Cheap enough to keep on: a violation is a simulator bug or a lesson (power loss).
-        world.check_invariants();
-        SimHandle(Rc::new(RefCell::new(world)))
+        SimHandle(Rc::new(RefCell::new(Run::replayed(
+            seed,
+            Vec::new(),
+            SimTime::ZERO,
+        ))))
     }
 
-    /// Advances virtual time.
+    /// A saved run, rebuilt by replay.
+    pub fn restore(saved: Saved) -> Self {
+        SimHandle(Rc::new(RefCell::new(Run::replayed(
+            saved.seed, saved.log, saved.now,
+        ))))
+    }
+
+    /// What to save to rebuild this run.
+    pub fn saved(&self) -> Saved {
+        let run = self.0.borrow();
+        Saved {
+            seed: run.seed,
+            now: run.world.now(),
+            log: run.log.clone(),
+        }
+    }
+
+    /// Advances virtual time, replaying logged commands that come due.
     pub fn advance(&self, span: SimDuration) {
-        self.0.borrow_mut().run_for(span);
+        let mut run = self.0.borrow_mut();
+        let until = run.world.now() + span;
+        run.advance_to(until);
     }
 
     /// Processes exactly the next scheduled event (single-step).
     pub fn step(&self) -> bool {
-        self.0.borrow_mut().step()
+        self.0.borrow_mut().world.step()
     }
 
-    /// Applies a user's command.
+    /// Applies a user's command now; commands logged after now are dropped (a new branch).
     pub fn apply(&self, command: Command) -> Result<(), CommandError> {
-        self.0.borrow_mut().apply(command)
+        let mut run = self.0.borrow_mut();
+        let now = run.world.now();
+        run.world.apply(command.clone())?;
+        let applied = run.applied;
+        run.log.truncate(applied);
+        run.log.push((now, command));
+        run.applied += 1;
+        Ok(())
+    }
+
+    /// Moves to `moment`: back by replaying from the start, forward by running on.
+    pub fn seek(&self, moment: SimTime) {
+        let mut run = self.0.borrow_mut();
+        if moment < run.world.now() {
+            let (seed, log) = (run.seed, std::mem::take(&mut run.log));
+            *run = Run::replayed(seed, log, moment);
+        } else {
+            run.advance_to(moment);
+        }
+    }
+
+    /// The last moment this branch has commands for, or the clock if later.
+    pub fn horizon(&self) -> SimTime {
+        let run = self.0.borrow();
+        run.log
+            .last()
+            .map_or(run.world.now(), |(at, _)| (*at).max(run.world.now()))
     }
 
     /// A snapshot to render.
     pub fn view(&self) -> WorldView {
-        self.0.borrow().view()
+        self.0.borrow().world.view()
     }
 
     /// The newest `count` client operations, newest first.
     pub fn recent_operations(&self, count: usize) -> Vec<Operation> {
-        let world = self.0.borrow();
-        world
+        let run = self.0.borrow();
+        run.world
             .operations()
             .into_iter()
             .rev()
@@ -60,7 +151,13 @@ impl SimHandle {
 
     /// The newest `count` events, newest first.
     pub fn recent_events(&self, count: usize) -> Vec<Event> {
-        let world = self.0.borrow();
-        world.events().iter().rev().take(count).cloned().collect()
+        let run = self.0.borrow();
+        run.world
+            .events()
+            .iter()
+            .rev()
+            .take(count)
+            .cloned()
+            .collect()
     }
 }

@@ -10,6 +10,8 @@ use web_sys::{Element, HtmlElement};
 wasm_bindgen_test_configure!(run_in_browser);
 
 fn mount() -> Element {
+    // Every test starts from a new cluster, not from what an earlier test saved.
+    kafka_playground::persistence::clear();
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
@@ -100,4 +102,81 @@ async fn creating_a_topic_draws_its_partitions_and_replica_logs() {
         text_of(&root, "[data-testid=topic-error]"),
         "TOPIC_ALREADY_EXISTS: Topic 'orders' already exists."
     );
+}
+
+#[wasm_bindgen_test]
+async fn rewinding_replays_the_run_and_acting_in_the_past_branches() {
+    let root = mount();
+    yew::scheduler::flush().await;
+    for _ in 0..60 {
+        click(&root, "[data-testid=step]");
+    }
+    yew::scheduler::flush().await;
+    click(&root, "[data-broker-id='2'] .actions button");
+    yew::scheduler::flush().await;
+    assert_eq!(
+        text_of(&root, "[data-broker-id='2'] [data-testid=broker-status]"),
+        "crashed"
+    );
+    let timeline: web_sys::HtmlInputElement = root
+        .query_selector("[data-testid=timeline]")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    timeline.set_value("0");
+    timeline
+        .dispatch_event(&web_sys::Event::new("change").unwrap())
+        .unwrap();
+    yew::scheduler::flush().await;
+    assert_eq!(text_of(&root, "[data-testid=clock]"), "t = 0.000 s");
+    assert_ne!(
+        text_of(&root, "[data-broker-id='2'] [data-testid=broker-status]"),
+        "crashed",
+        "before the crash"
+    );
+    // Acting in the past starts a new branch: broker 3 crashes instead, broker 2 never does.
+    click(&root, "[data-broker-id='3'] .actions button");
+    for _ in 0..80 {
+        click(&root, "[data-testid=step]");
+    }
+    yew::scheduler::flush().await;
+    assert_eq!(
+        text_of(&root, "[data-broker-id='3'] [data-testid=broker-status]"),
+        "crashed"
+    );
+    assert_ne!(
+        text_of(&root, "[data-broker-id='2'] [data-testid=broker-status]"),
+        "crashed"
+    );
+    let saved = kafka_playground::persistence::load()
+        .unwrap()
+        .expect("saved");
+    assert_eq!(
+        saved.log.len(),
+        1,
+        "one command in this branch: the crash of broker 3"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_saved_run_round_trips_with_topic_configs_and_a_large_seed() {
+    use kafka_playground::persistence::{Saved, clear, load, save};
+    use kafka_sim::{Command, CreateTopic, SimTime};
+    let topic = CreateTopic {
+        name: "orders".to_owned(),
+        partitions: 3,
+        replication_factor: 3,
+        configs: [("min.insync.replicas".to_owned(), "2".to_owned())].into(),
+        replica_assignment: None,
+    };
+    let saved = Saved {
+        seed: u64::MAX - 1,
+        now: SimTime::from_millis(1_500),
+        log: vec![(SimTime::from_millis(500), Command::CreateTopic(topic))],
+    };
+    save(&saved);
+    assert_eq!(load().unwrap(), Some(saved));
+    clear();
+    assert_eq!(load().unwrap(), None);
 }

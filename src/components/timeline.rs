@@ -16,6 +16,11 @@ pub const SPEEDS: &[(&str, u64)] = &[
 pub struct TimelineProps {
     /// The virtual clock.
     pub now: SimTime,
+    /// The furthest moment the timeline can reach (the clock, or the last command ahead of it
+    /// after a rewind).
+    pub horizon: SimTime,
+    /// Jump to a moment: back by replay, forward by running on.
+    pub on_seek: Callback<SimTime>,
     /// Whether time is running.
     pub playing: bool,
     /// The selected entry of [`SPEEDS`].
@@ -40,6 +45,15 @@ pub fn timeline(props: &TimelineProps) -> Html {
             on_speed.emit(index);
         }
     });
+    let seek = {
+        let on_seek = props.on_seek.clone();
+        Callback::from(move |event: Event| {
+            let input: web_sys::HtmlInputElement = event.target_unchecked_into();
+            if let Ok(ms) = input.value().parse::<u64>() {
+                on_seek.emit(SimTime::from_millis(ms));
+            }
+        })
+    };
     html! {
         <div class="timeline" role="group" aria-label="Time controls">
             <button data-testid="play" class="primary" onclick={toggle}
@@ -58,6 +72,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     }) }
                 </select>
             </label>
+            <input type="range" class="scrubber" data-testid="timeline" aria-label="Timeline: drag back to rewind"
+                min="0" max={props.horizon.as_millis().max(props.now.as_millis()).to_string()}
+                value={props.now.as_millis().to_string()} onchange={seek} />
             <output data-testid="clock" class="clock" aria-label="Virtual time">
                 { format!("t = {}", props.now) }
             </output>
