@@ -27,6 +27,14 @@ fn text_of(root: &Element, selector: &str) -> String {
         .unwrap()
 }
 
+/// Presses Step `times` times: the world processes that many events.
+async fn step(root: &Element, times: usize) {
+    for _ in 0..times {
+        click(root, "[data-testid=step]");
+    }
+    yew::scheduler::flush().await;
+}
+
 fn click(root: &Element, selector: &str) {
     let element = root.query_selector(selector).unwrap().expect(selector);
     element.dyn_into::<HtmlElement>().unwrap().click();
@@ -51,10 +59,7 @@ async fn stepping_processes_events_and_moves_the_clock() {
     let root = mount();
     yew::scheduler::flush().await;
     // The first deliveries are the brokers' registrations, one network latency after t = 0.
-    for _ in 0..12 {
-        click(&root, "[data-testid=step]");
-        yew::scheduler::flush().await;
-    }
+    step(&root, 12).await;
     assert_ne!(text_of(&root, "[data-testid=clock]"), "t = 0.000 s");
     let log = text_of(&root, ".event-log");
     assert!(
@@ -81,10 +86,7 @@ async fn creating_a_topic_draws_its_partitions_and_replica_logs() {
     let root = mount();
     yew::scheduler::flush().await;
     // Let the brokers register and be unfenced.
-    for _ in 0..60 {
-        click(&root, "[data-testid=step]");
-    }
-    yew::scheduler::flush().await;
+    step(&root, 60).await;
     click(&root, "[data-testid=topic-create]");
     yew::scheduler::flush().await;
     assert!(
@@ -108,10 +110,7 @@ async fn creating_a_topic_draws_its_partitions_and_replica_logs() {
 async fn rewinding_replays_the_run_and_acting_in_the_past_branches() {
     let root = mount();
     yew::scheduler::flush().await;
-    for _ in 0..60 {
-        click(&root, "[data-testid=step]");
-    }
-    yew::scheduler::flush().await;
+    step(&root, 60).await;
     click(&root, "[data-broker-id='2'] .actions button");
     yew::scheduler::flush().await;
     assert_eq!(
@@ -137,10 +136,7 @@ async fn rewinding_replays_the_run_and_acting_in_the_past_branches() {
     );
     // Acting in the past starts a new branch: broker 3 crashes instead, broker 2 never does.
     click(&root, "[data-broker-id='3'] .actions button");
-    for _ in 0..80 {
-        click(&root, "[data-testid=step]");
-    }
-    yew::scheduler::flush().await;
+    step(&root, 80).await;
     assert_eq!(
         text_of(&root, "[data-broker-id='3'] [data-testid=broker-status]"),
         "crashed"

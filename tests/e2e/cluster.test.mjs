@@ -1,31 +1,13 @@
 // End to end: the built page boots a three-broker cluster, time runs when Play is pressed, and
 // a crashed broker is fenced by the controller after broker.session.timeout.ms.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, PlaygroundPage } from './harness.mjs';
+import { playgroundSuite } from './harness.mjs';
 
-let served;
-let browser;
-
-before(async () => {
-  served = await serveDist();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  served?.server.close();
-});
-
-async function openPlayground(seed) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const playground = new PlaygroundPage(page);
-  await playground.open(served.url, seed);
-  return playground;
-}
+const suite = playgroundSuite();
 
 test('three brokers appear and the clock advances after Play', async () => {
-  const playground = await openPlayground(7);
+  const playground = await suite.open(7);
   assert.equal(await playground.brokers().count(), 3);
   assert.equal(await playground.clock(), 't = 0.000 s');
   await playground.play();
@@ -44,7 +26,7 @@ test('three brokers appear and the clock advances after Play', async () => {
 });
 
 test('a crashed broker is fenced once its session times out', async () => {
-  const playground = await openPlayground(11);
+  const playground = await suite.open(11);
   await playground.setSpeed('10×');
   await playground.play();
   await playground.page.waitForFunction(

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { extname, join, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -106,4 +107,29 @@ export class PlaygroundPage {
     await this.page.screenshot({ path, fullPage: true });
     return path;
   }
+}
+
+/**
+ * Registers the suite's hooks (a static server for dist/ and one browser) and returns
+ * `open(seed, viewport)`, which opens the playground in a fresh browser context (its own
+ * localStorage) and returns the page object.
+ */
+export function playgroundSuite() {
+  const state = {};
+  before(async () => {
+    state.served = await serveDist();
+    state.browser = await launch();
+  });
+  after(async () => {
+    await state.browser?.close();
+    state.served?.server.close();
+  });
+  return {
+    async open(seed, viewport = { width: 1280, height: 800 }) {
+      const context = await state.browser.newContext({ viewport });
+      const playground = new PlaygroundPage(await context.newPage());
+      await playground.open(state.served.url, seed);
+      return playground;
+    },
+  };
 }

@@ -1,26 +1,13 @@
 // End to end: a reload keeps the user's cluster; the timeline rewinds it by replay.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, PlaygroundPage } from './harness.mjs';
+import { playgroundSuite } from './harness.mjs';
 
-let served;
-let browser;
-
-before(async () => {
-  served = await serveDist();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  served?.server.close();
-});
+const suite = playgroundSuite();
 
 test('a reload restores the run, and the timeline rewinds it', async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const playground = new PlaygroundPage(page);
-  await playground.open(served.url, 5);
+  const playground = await suite.open(5, { width: 1280, height: 900 });
+  const { page } = playground;
   await playground.setSpeed('10×');
   await playground.play();
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=broker-status]')]
@@ -49,5 +36,4 @@ test('a reload restores the run, and the timeline rewinds it', async () => {
   assert.equal(await playground.brokerStatus(1), 'crashed');
   console.log('screenshot:', await playground.screenshot('restored-after-reload'));
   assert.deepEqual(playground.errors, []);
-  await context.close();
 });

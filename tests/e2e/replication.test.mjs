@@ -1,26 +1,14 @@
 // End to end: create a topic through the form (and see Kafka's error for a bad one), produce
 // with acks=all, crash the leader of partition 0 and watch the controller elect a new one.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveDist, launch, PlaygroundPage } from './harness.mjs';
+import { playgroundSuite } from './harness.mjs';
 
-let served;
-let browser;
-
-before(async () => {
-  served = await serveDist();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  served?.server.close();
-});
+const suite = playgroundSuite();
 
 test('create a topic, add a producer, send a batch, crash the leader, see the election', async () => {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const playground = new PlaygroundPage(page);
-  await playground.open(served.url, 3);
+  const playground = await suite.open(3, { width: 1400, height: 1000 });
+  const { page } = playground;
   await playground.setSpeed('10×');
   await playground.play();
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=broker-status]')]

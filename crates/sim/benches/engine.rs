@@ -51,10 +51,9 @@ fn engine(c: &mut Criterion) {
     group.finish();
 }
 
-/// 10,000 records of 100 bytes, produced with acks=all to a topic of 3 partitions with RF=3
-/// and min.insync.replicas=2, one Produce request per record (the plain client does not batch;
-/// the producer pipeline will), 10 records per millisecond of virtual time.
-fn replicated_produce() -> World {
+/// Three brokers, a topic `bench` of 3 partitions with RF=3 and min.insync.replicas=2, and
+/// the client `add_client` adds.
+fn bench_cluster(add_client: Command) -> World {
     let mut world = World::new(&ClusterConfig::default(), 7);
     world.run_for(SimDuration::from_millis(500));
     let configs = BTreeMap::from([("min.insync.replicas".to_owned(), "2".to_owned())]);
@@ -66,12 +65,18 @@ fn replicated_produce() -> World {
         replica_assignment: None,
     };
     world.apply(Command::CreateTopic(topic)).expect("valid");
-    world
-        .apply(Command::AddClient {
-            name: "p".to_owned(),
-        })
-        .expect("new");
+    world.apply(add_client).expect("new client");
     world.run_for(SimDuration::from_millis(200));
+    world
+}
+
+/// 10,000 records of 100 bytes, produced with acks=all to a topic of 3 partitions with RF=3
+/// and min.insync.replicas=2, one Produce request per record (the plain client does not batch;
+/// the producer pipeline will), 10 records per millisecond of virtual time.
+fn replicated_produce() -> World {
+    let mut world = bench_cluster(Command::AddClient {
+        name: "p".to_owned(),
+    });
     let value = "x".repeat(100);
     for step in 0..1_000u32 {
         for record in 0..10 {
@@ -98,23 +103,11 @@ fn replicated_produce() -> World {
 /// The same 10,000 records through the producer pipeline (Kafka defaults: acks=all,
 /// idempotence, linger.ms=5, batch.size=16384), keyed so they spread over the partitions.
 fn producer_pipeline() -> World {
-    let mut world = World::new(&ClusterConfig::default(), 7);
-    world.run_for(SimDuration::from_millis(500));
-    let configs = BTreeMap::from([("min.insync.replicas".to_owned(), "2".to_owned())]);
-    let topic = CreateTopic {
-        name: "bench".to_owned(),
-        partitions: 3,
-        replication_factor: 3,
-        configs,
-        replica_assignment: None,
-    };
-    world.apply(Command::CreateTopic(topic)).expect("valid");
     let add = Command::AddProducer {
         name: "p".to_owned(),
         config: BTreeMap::new(),
     };
-    world.apply(add).expect("valid");
-    world.run_for(SimDuration::from_millis(200));
+    let mut world = bench_cluster(add);
     let value = "x".repeat(100);
     for step in 0..1_000u32 {
         for record in 0..10u32 {

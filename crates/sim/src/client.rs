@@ -110,6 +110,48 @@ pub struct Operation {
     pub outcome: Outcome,
 }
 
+/// The brokers a client bootstraps from, tried in turn for requests any broker can answer
+/// (Metadata, InitProducerId), as Kafka's clients pick a node to ask.
+#[derive(Clone, Debug)]
+pub(crate) struct Bootstrap {
+    directory: Rc<BTreeMap<BrokerId, NodeId>>,
+    next: usize,
+}
+
+impl Bootstrap {
+    pub(crate) fn new(directory: Rc<BTreeMap<BrokerId, NodeId>>) -> Self {
+        Bootstrap { directory, next: 0 }
+    }
+
+    /// The directory it was made from.
+    pub(crate) fn directory(&self) -> Rc<BTreeMap<BrokerId, NodeId>> {
+        Rc::clone(&self.directory)
+    }
+
+    /// Where broker `id` is.
+    pub(crate) fn node(&self, id: BrokerId) -> Option<NodeId> {
+        self.directory.get(&id).copied()
+    }
+
+    /// Sends `message` to the next broker in turn, with a `request.timeout.ms` timer.
+    pub(crate) fn send(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        message: Message,
+        correlation_id: u64,
+        timeout: SimDuration,
+    ) {
+        let node = *self
+            .directory
+            .values()
+            .nth(self.next % self.directory.len())
+            .expect("a cluster has brokers");
+        self.next += 1;
+        ctx.send(node, message);
+        ctx.set_timer(timeout, Timer::ClientRequestTimeout { correlation_id });
+    }
+}
+
 /// Client configs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientConfig {
@@ -130,11 +172,10 @@ impl Default for ClientConfig {
 pub struct Client {
     name: String,
     config: ClientConfig,
-    directory: Rc<BTreeMap<BrokerId, NodeId>>,
+    bootstrap: Bootstrap,
     metadata: BTreeMap<TopicPartition, PartitionState>,
     metadata_stale: bool,
     metadata_in_flight: Option<u64>,
-    next_bootstrap: usize,
     /// Operations waiting for metadata, by index into `history`.
     waiting: Vec<usize>,
     /// Requests in flight: correlation id to index into `history`.
@@ -153,11 +194,10 @@ impl Client {
         Client {
             name: name.to_owned(),
             config,
-            directory,
+            bootstrap: Bootstrap::new(directory),
             metadata: BTreeMap::new(),
             metadata_stale: true,
             metadata_in_flight: None,
-            next_bootstrap: 0,
             waiting: Vec::new(),
             in_flight: BTreeMap::new(),
             next_correlation_id: 0,
@@ -229,16 +269,11 @@ impl Client {
     }
 
     fn request_metadata(&mut self, ctx: &mut Ctx<'_>) {
-        let brokers: Vec<NodeId> = self.directory.values().copied().collect();
-        let node = brokers[self.next_bootstrap % brokers.len()];
-        self.next_bootstrap += 1;
         let correlation_id = self.correlation_id();
         self.metadata_in_flight = Some(correlation_id);
-        ctx.send(node, Message::Metadata { correlation_id });
-        ctx.set_timer(
-            self.config.request_timeout,
-            Timer::ClientRequestTimeout { correlation_id },
-        );
+        let request = Message::Metadata { correlation_id };
+        let timeout = self.config.request_timeout;
+        self.bootstrap.send(ctx, request, correlation_id, timeout);
     }
 
     fn finish(&mut self, now: SimTime, index: usize, outcome: Outcome) {
@@ -290,7 +325,7 @@ impl Client {
         let Some(state) = self.metadata.get(&tp) else {
             return self.fail(now, index, ErrorCode::UnknownTopicOrPartition, None);
         };
-        let Some(node) = state.leader.and_then(|l| self.directory.get(&l).copied()) else {
+        let Some(node) = state.leader.and_then(|l| self.bootstrap.node(l)) else {
             return self.fail(now, index, ErrorCode::LeaderNotAvailable, None);
         };
         let leader_epoch = state.leader_epoch;

@@ -373,15 +373,7 @@ fn records_expire_after_delivery_timeout_ms_when_no_leader_answers() {
 fn a_send_to_a_topic_missing_from_first_metadata_goes_out_after_a_refresh() {
     let mut world = World::new(&kafka_sim::ClusterConfig::default(), 3);
     run_ms(&mut world, 500);
-    let configs = BTreeMap::new();
-    let topic = kafka_sim::CreateTopic {
-        name: "late".to_owned(),
-        partitions: 1,
-        replication_factor: 3,
-        configs,
-        replica_assignment: None,
-    };
-    world.apply(Command::CreateTopic(topic)).expect("valid");
+    try_create_topic(&mut world, "late", 1, 3, &[]).expect("valid");
     add_producer(&mut world, "p", &[]);
     run_ms(&mut world, 100);
     send(&mut world, "p", "late", None, "v");

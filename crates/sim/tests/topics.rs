@@ -6,9 +6,8 @@ mod common;
 
 use common::*;
 use kafka_sim::topic::{has_collision_chars, unify_collision_chars, validate_name};
-use kafka_sim::{Command, CommandError, CreateTopic, ErrorCode};
+use kafka_sim::{Command, CommandError, ErrorCode};
 use serde_json::Value;
-use std::collections::BTreeMap;
 
 fn vectors() -> Value {
     let text = include_str!("testdata/kafka-vectors.json");
@@ -69,28 +68,6 @@ fn names_follow_kafkas_topic_test_vectors() {
             unified.as_str().expect("string")
         );
     }
-}
-
-fn create(
-    world: &mut kafka_sim::World,
-    name: &str,
-    partitions: i32,
-    rf: i32,
-    configs: &[(&str, &str)],
-) -> Result<(), String> {
-    let configs: BTreeMap<String, String> = configs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    world
-        .apply(Command::CreateTopic(CreateTopic {
-            name: name.to_owned(),
-            partitions,
-            replication_factor: rf,
-            configs,
-            replica_assignment: None,
-        }))
-        .map_err(|e| e.to_string())
 }
 
 #[test]
@@ -157,7 +134,7 @@ fn invalid_topics_get_kafkas_errors() {
     ];
     for (name, partitions, rf, configs, expected) in cases {
         assert_eq!(
-            create(&mut world, name, *partitions, *rf, configs),
+            try_create_topic(&mut world, name, *partitions, *rf, configs),
             Err(expected.to_string())
         );
     }
@@ -167,20 +144,20 @@ fn invalid_topics_get_kafkas_errors() {
         "rejected commands are not logged"
     );
 
-    assert_eq!(create(&mut world, "orders.eu", 1, 1, &[]), Ok(()));
+    assert_eq!(try_create_topic(&mut world, "orders.eu", 1, 1, &[]), Ok(()));
     assert_eq!(
-        create(&mut world, "orders.eu", 1, 1, &[]),
+        try_create_topic(&mut world, "orders.eu", 1, 1, &[]),
         Err("TOPIC_ALREADY_EXISTS: Topic 'orders.eu' already exists.".to_owned())
     );
     assert_eq!(
-        create(&mut world, "orders_eu", 1, 1, &[]),
+        try_create_topic(&mut world, "orders_eu", 1, 1, &[]),
         Err(
             "INVALID_TOPIC_EXCEPTION: Topic 'orders_eu' collides with existing topic: orders.eu"
                 .to_owned()
         )
     );
     assert_eq!(
-        create(&mut world, "defaults", -1, -1, &[]),
+        try_create_topic(&mut world, "defaults", -1, -1, &[]),
         Ok(()),
         "-1 takes the broker defaults"
     );
@@ -207,7 +184,7 @@ fn all_fenced_brokers_cannot_host_a_new_topic() {
     }
     run_ms(&mut world, 12_000);
     assert_eq!(
-        create(&mut world, "orders", 1, 3, &[]),
+        try_create_topic(&mut world, "orders", 1, 3, &[]),
         Err("INVALID_REPLICATION_FACTOR: Unable to replicate the partition 3 time(s): All brokers are currently fenced.".to_owned())
     );
 }

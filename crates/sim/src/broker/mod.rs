@@ -479,11 +479,7 @@ impl Broker {
         error: ErrorCode,
         state: Option<crate::metadata::PartitionState>,
     ) {
-        let Some(leadership) = self
-            .replicas
-            .get_mut(tp)
-            .and_then(|r| r.leadership.as_mut())
-        else {
+        let Some(leadership) = self.leadership_mut(tp) else {
             return;
         };
         leadership.pending_isr = None;
@@ -531,23 +527,24 @@ impl Broker {
         }
     }
 
+    fn leadership_mut(&mut self, tp: &TopicPartition) -> Option<&mut Leadership> {
+        self.replicas.get_mut(tp)?.leadership.as_mut()
+    }
+
     /// Sends AlterPartition for a new ISR and remembers it as pending.
     fn propose_isr(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition, new_isr: Vec<BrokerId>) {
-        let Some(leadership) = self
-            .replicas
-            .get_mut(tp)
-            .and_then(|r| r.leadership.as_mut())
-        else {
+        let (me, controller) = (self.id, self.controller);
+        let Some(leadership) = self.leadership_mut(tp) else {
             return;
         };
         leadership.pending_isr = Some((new_isr.clone(), ctx.now()));
         let request = Message::AlterPartition {
             tp: tp.clone(),
-            leader_id: self.id,
+            leader_id: me,
             leader_epoch: leadership.leader_epoch,
             partition_epoch: leadership.partition_epoch,
             new_isr,
         };
-        ctx.send(self.controller, request);
+        ctx.send(controller, request);
     }
 }

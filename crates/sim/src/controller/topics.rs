@@ -189,26 +189,18 @@ impl Controller {
             self.append_topic(ctx, name, config, states);
             return Ok(());
         }
-        let partitions = match request.partitions {
-            -1 => DEFAULT_PARTITIONS,
-            p if p < 1 => {
-                return Err(error(
-                    ErrorCode::InvalidPartitions,
-                    "Number of partitions was set to an invalid non-positive value.",
-                ));
-            }
-            p => p,
-        };
-        let replication_factor = match request.replication_factor {
-            -1 => DEFAULT_REPLICATION_FACTOR,
-            rf if rf < 1 => {
-                return Err(error(
-                    ErrorCode::InvalidReplicationFactor,
-                    "Replication factor must be larger than 0, or -1 to use the default value.",
-                ));
-            }
-            rf => rf,
-        };
+        let partitions = count_or_default(
+            request.partitions,
+            DEFAULT_PARTITIONS,
+            ErrorCode::InvalidPartitions,
+            "Number of partitions was set to an invalid non-positive value.",
+        )?;
+        let replication_factor = count_or_default(
+            request.replication_factor,
+            DEFAULT_REPLICATION_FACTOR,
+            ErrorCode::InvalidReplicationFactor,
+            "Replication factor must be larger than 0, or -1 to use the default value.",
+        )?;
         let config = TopicConfig::from_pairs(
             request
                 .configs
@@ -437,6 +429,20 @@ impl Controller {
             outcomes.push((tp, outcome));
         }
         outcomes
+    }
+}
+
+/// A requested count: -1 takes the broker default, anything else below 1 is refused.
+fn count_or_default(
+    requested: i32,
+    default: i32,
+    code: ErrorCode,
+    message: &str,
+) -> Result<i32, KafkaError> {
+    match requested {
+        -1 => Ok(default),
+        n if n < 1 => Err(error(code, message)),
+        n => Ok(n),
     }
 }
 

@@ -15,7 +15,7 @@ pub use accumulator::{Accumulator, ProducerBatch, record_size};
 pub use config::{ConfigException, ProducerConfig};
 pub use serializer::Serializer;
 
-use crate::client::{Operation, Outcome, Request};
+use crate::client::{Bootstrap, Operation, Outcome, Request};
 use crate::metadata::PartitionState;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
@@ -65,14 +65,13 @@ struct InFlight {
 pub struct Producer {
     name: String,
     config: ProducerConfig,
-    directory: Rc<BTreeMap<BrokerId, NodeId>>,
+    bootstrap: Bootstrap,
     metadata: BTreeMap<TopicPartition, PartitionState>,
     partition_counts: BTreeMap<Rc<str>, u32>,
     metadata_stale: bool,
     metadata_in_flight: Option<u64>,
     /// No metadata request before this (`retry.backoff.ms` after the last answer).
     metadata_not_before: SimTime,
-    next_bootstrap: usize,
     /// (producer id, epoch) once InitProducerId answered.
     producer_id: Option<(u64, u16)>,
     init_in_flight: Option<u64>,
@@ -97,13 +96,12 @@ impl Producer {
         Producer {
             name: name.to_owned(),
             config,
-            directory,
+            bootstrap: Bootstrap::new(directory),
             metadata: BTreeMap::new(),
             partition_counts: BTreeMap::new(),
             metadata_stale: true,
             metadata_in_flight: None,
             metadata_not_before: SimTime::ZERO,
-            next_bootstrap: 0,
             producer_id: None,
             init_in_flight: None,
             next_sequence: BTreeMap::new(),
@@ -162,7 +160,7 @@ impl Producer {
                 message: "the producer crashed".to_owned(),
             };
         }
-        *self = Producer::new(&self.name, self.config.clone(), Rc::clone(&self.directory));
+        *self = Producer::new(&self.name, self.config.clone(), self.bootstrap.directory());
     }
 
     /// `send()`: returns the index of the send in the history; its outcome arrives later.
@@ -370,29 +368,19 @@ impl Producer {
     }
 
     fn request_metadata(&mut self, ctx: &mut Ctx<'_>) {
-        let brokers: Vec<NodeId> = self.directory.values().copied().collect();
-        let node = brokers[self.next_bootstrap % brokers.len()];
-        self.next_bootstrap += 1;
         let correlation_id = self.correlation_id();
         self.metadata_in_flight = Some(correlation_id);
-        ctx.send(node, Message::Metadata { correlation_id });
-        ctx.set_timer(
-            self.config.request_timeout,
-            Timer::ClientRequestTimeout { correlation_id },
-        );
+        let request = Message::Metadata { correlation_id };
+        self.bootstrap
+            .send(ctx, request, correlation_id, self.config.request_timeout);
     }
 
     fn init_producer_id(&mut self, ctx: &mut Ctx<'_>) {
-        let brokers: Vec<NodeId> = self.directory.values().copied().collect();
-        let node = brokers[self.next_bootstrap % brokers.len()];
-        self.next_bootstrap += 1;
         let correlation_id = self.correlation_id();
         self.init_in_flight = Some(correlation_id);
-        ctx.send(node, Message::InitProducerId { correlation_id });
-        ctx.set_timer(
-            self.config.request_timeout,
-            Timer::ClientRequestTimeout { correlation_id },
-        );
+        let request = Message::InitProducerId { correlation_id };
+        self.bootstrap
+            .send(ctx, request, correlation_id, self.config.request_timeout);
     }
 
     fn arm_wakeup(&mut self, ctx: &mut Ctx<'_>) {

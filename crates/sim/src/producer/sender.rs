@@ -97,7 +97,7 @@ impl Producer {
             if requests_to_leader >= self.config.max_in_flight as usize {
                 continue;
             }
-            let Some(&node) = self.directory.get(&leader) else {
+            let Some(node) = self.bootstrap.node(leader) else {
                 continue;
             };
             let mut batches = Vec::with_capacity(partitions.len());

@@ -14,6 +14,30 @@ pub fn cluster(seed: u64) -> World {
     world
 }
 
+/// Sends CreateTopics; Kafka's refusal comes back as its printed form.
+pub fn try_create_topic(
+    world: &mut World,
+    name: &str,
+    partitions: i32,
+    rf: i32,
+    configs: &[(&str, &str)],
+) -> Result<(), String> {
+    let configs: BTreeMap<String, String> = configs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let request = CreateTopic {
+        name: name.to_owned(),
+        partitions,
+        replication_factor: rf,
+        configs,
+        replica_assignment: None,
+    };
+    world
+        .apply(Command::CreateTopic(request))
+        .map_err(|e| e.to_string())
+}
+
 /// Creates a topic and waits until every broker has learned it.
 pub fn create_topic(
     world: &mut World,
@@ -22,19 +46,7 @@ pub fn create_topic(
     rf: i32,
     configs: &[(&str, &str)],
 ) {
-    let configs: BTreeMap<String, String> = configs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    world
-        .apply(Command::CreateTopic(CreateTopic {
-            name: name.to_owned(),
-            partitions,
-            replication_factor: rf,
-            configs,
-            replica_assignment: None,
-        }))
-        .expect("valid topic");
+    try_create_topic(world, name, partitions, rf, configs).expect("valid topic");
     world.run_for(SimDuration::from_millis(200));
 }
 
