@@ -217,18 +217,18 @@ impl Client {
 
     pub(crate) fn on_start(&mut self, _ctx: &mut Ctx<'_>) {}
 
-    pub(crate) fn on_crash(&mut self) {
+    /// Requests in flight are abandoned, and their operations end unanswered.
+    pub(crate) fn on_crash(&mut self, now: SimTime) {
         self.metadata_in_flight = None;
         self.metadata_stale = true;
-        let now_failed = self
+        let abandoned: Vec<usize> = self
             .waiting
             .drain(..)
-            .chain(std::mem::take(&mut self.in_flight).into_values());
-        for index in now_failed.collect::<Vec<_>>() {
-            self.history[index].outcome = Outcome::Failed {
-                error: ErrorCode::NetworkException,
-                message: Some("client crashed".to_owned()),
-            };
+            .chain(std::mem::take(&mut self.in_flight).into_values())
+            .collect();
+        for index in abandoned {
+            let message = "the client crashed before an answer came".to_owned();
+            self.finish(now, index, Outcome::Exception { message });
         }
     }
 

@@ -136,6 +136,16 @@ pub enum Command {
         /// The producer's name.
         producer: String,
     },
+    /// A client's or producer's process dies: what it had not sent is gone.
+    CrashClient {
+        /// Its name.
+        name: String,
+    },
+    /// A crashed client or producer starts again (with new connections and state).
+    RestartClient {
+        /// Its name.
+        name: String,
+    },
     /// A client produces one record or fetches.
     Client {
         /// The client's name.
@@ -164,6 +174,9 @@ pub enum CommandError {
     /// No client of that name.
     #[error("no client named {0}")]
     UnknownClient(String),
+    /// Crashing a client that is down, or restarting one that runs.
+    #[error("client {0} is already {1}")]
+    ClientState(String, &'static str),
     /// A client of that name exists.
     #[error("a client named {0} already exists")]
     ClientExists(String),

@@ -168,7 +168,7 @@ impl Node {
 
     /// The process died: forget everything a real process would keep only in memory. Returns
     /// the records each partition lost from disk.
-    pub fn on_crash(&mut self, kind: CrashKind) -> Vec<(TopicPartition, usize)> {
+    pub fn on_crash(&mut self, kind: CrashKind, now: SimTime) -> Vec<(TopicPartition, usize)> {
         match self {
             Node::Controller(controller) => {
                 controller.on_crash();
@@ -176,11 +176,11 @@ impl Node {
             }
             Node::Broker(broker) => broker.on_crash(kind),
             Node::Client(client) => {
-                client.on_crash();
+                client.on_crash(now);
                 Vec::new()
             }
             Node::Producer(producer) => {
-                producer.on_crash();
+                producer.on_crash(now);
                 Vec::new()
             }
         }

@@ -449,6 +449,21 @@ impl World {
                     }
                 });
             }
+            Command::CrashClient { name } | Command::RestartClient { name } => {
+                let node = *self
+                    .clients
+                    .get(name)
+                    .ok_or_else(|| CommandError::UnknownClient(name.clone()))?;
+                let crash = matches!(command, Command::CrashClient { .. });
+                match (crash, self.slots[node.0 as usize].up) {
+                    (true, true) => self.stop_node(node, CrashKind::Process),
+                    (false, false) => self.start(node),
+                    (true, false) => return Err(CommandError::ClientState(name.clone(), "down")),
+                    (false, true) => {
+                        return Err(CommandError::ClientState(name.clone(), "running"));
+                    }
+                }
+            }
             Command::Client { client, request } => {
                 let node = *self
                     .clients
@@ -525,7 +540,7 @@ impl World {
         let slot = &mut self.slots[node.0 as usize];
         slot.up = false;
         slot.incarnation += 1;
-        let lost = slot.node.on_crash(kind);
+        let lost = slot.node.on_crash(kind, self.now);
         if let Node::Broker(b) = &slot.node {
             let broker = b.id();
             for (tp, count) in lost {

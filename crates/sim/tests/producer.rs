@@ -428,3 +428,46 @@ fn a_new_leader_recognises_a_batch_retried_after_failover() {
         "answered with the original offset"
     );
 }
+
+#[test]
+fn a_crashed_producer_loses_what_it_had_not_sent_but_not_its_history() {
+    let mut world = cluster(12);
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    add_producer(&mut world, "p", &[("linger.ms", "1000")]);
+    run_ms(&mut world, 100);
+    for i in 0..3 {
+        send(&mut world, "p", "orders", None, &format!("lingering-{i}"));
+    }
+    run_ms(&mut world, 100);
+    world
+        .apply(Command::CrashClient {
+            name: "p".to_owned(),
+        })
+        .expect("running");
+    assert_eq!(world.operations().len(), 3, "the history survives");
+    for i in 0..3 {
+        assert!(
+            matches!(outcome(&world, i), Outcome::Exception { message } if message.contains("crashed"))
+        );
+    }
+    assert!(
+        world
+            .apply(Command::CrashClient {
+                name: "p".to_owned()
+            })
+            .is_err(),
+        "already down"
+    );
+    world
+        .apply(Command::RestartClient {
+            name: "p".to_owned(),
+        })
+        .expect("down");
+    send(&mut world, "p", "orders", None, "after-restart");
+    run_ms(&mut world, 1_500);
+    assert_eq!(
+        acked(&outcome(&world, 3)),
+        Some((0, 0)),
+        "nothing of the lingering batch was written"
+    );
+}

@@ -168,6 +168,15 @@ impl Accumulator {
         queue.insert(position, batch);
     }
 
+    /// Every queued batch, emptying the accumulator (a crashed producer's memory).
+    pub fn take_all(&mut self) -> Vec<ProducerBatch> {
+        self.used = 0;
+        std::mem::take(&mut self.queues)
+            .into_values()
+            .flatten()
+            .collect()
+    }
+
     /// Returns a completed batch's memory.
     pub fn release(&mut self, batch: &ProducerBatch) {
         self.used -= batch.reserved;

@@ -144,23 +144,24 @@ impl Producer {
     }
 
     /// A crashed producer loses everything unsent: those sends never complete.
-    pub(crate) fn on_crash(&mut self) {
+    pub(crate) fn on_crash(&mut self, now: SimTime) {
+        let queued = self.accumulator.take_all().into_iter();
+        let in_flight = std::mem::take(&mut self.in_flight)
+            .into_values()
+            .flat_map(|r| r.batches);
         let unsent: Vec<usize> = self
             .blocked
             .drain(..)
             .map(|b| b.operation)
-            .chain(
-                self.in_flight
-                    .values()
-                    .flat_map(|r| r.batches.iter().flat_map(|b| b.operations.clone())),
-            )
+            .chain(queued.chain(in_flight).flat_map(|b| b.operations))
             .collect();
         for operation in unsent {
-            self.history[operation].outcome = Outcome::Exception {
-                message: "the producer crashed".to_owned(),
-            };
+            let message = "the producer crashed before the record was acknowledged".to_owned();
+            self.finish(now, operation, Outcome::Exception { message });
         }
+        let history = std::mem::take(&mut self.history);
         *self = Producer::new(&self.name, self.config.clone(), self.bootstrap.directory());
+        self.history = history;
     }
 
     /// `send()`: returns the index of the send in the history; its outcome arrives later.
