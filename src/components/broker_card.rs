@@ -78,6 +78,9 @@ pub fn broker_card(props: &BrokerCardProps) -> Html {
             <dl>
                 <dt>{ "state" }</dt><dd>{ broker.state.kafka_name() }</dd>
                 <dt>{ "broker epoch" }</dt><dd>{ epoch }</dd>
+                if let Some(rack) = &broker.rack {
+                    <dt>{ "rack" }</dt><dd>{ rack }</dd>
+                }
             </dl>
             <div class="actions">
                 if broker.up {

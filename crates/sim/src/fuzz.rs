@@ -200,7 +200,10 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
     }
     Scenario {
         seed,
-        cluster: ClusterSpec { brokers: BROKERS },
+        cluster: ClusterSpec {
+            brokers: BROKERS,
+            racks: Vec::new(),
+        },
         steps,
         run_until_ms: RUN_END_MS,
         check_invariants: true,

@@ -5,6 +5,7 @@
 //! across racks, which the simulation does not model yet.
 
 use crate::protocol::BrokerId;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Where each new partition's replicas go; the first replica is the preferred leader.
 ///
@@ -46,6 +47,73 @@ fn replica_index(first: usize, shift: usize, j: usize, n: usize) -> usize {
     (first + 1 + (shift + j) % (n - 1)) % n
 }
 
+/// Brokers ordered so racks alternate (`getRackAlternatedBrokerList`): racks in name order,
+/// each rack's brokers in id order, taking one broker per rack in turn.
+pub fn rack_alternated(racks: &BTreeMap<BrokerId, String>) -> Vec<BrokerId> {
+    let mut by_rack: BTreeMap<&str, Vec<BrokerId>> = BTreeMap::new();
+    for (&broker, rack) in racks {
+        by_rack.entry(rack.as_str()).or_default().push(broker);
+    }
+    let mut queues: Vec<std::collections::VecDeque<BrokerId>> =
+        by_rack.into_values().map(Into::into).collect();
+    let mut ordered = Vec::with_capacity(racks.len());
+    while ordered.len() < racks.len() {
+        for queue in &mut queues {
+            ordered.extend(queue.pop_front());
+        }
+    }
+    ordered
+}
+
+/// Kafka's rack-aware assignment (`assignReplicasToBrokersRackAware`): like the rack-unaware
+/// one over the rack-alternated broker list, but a follower candidate is skipped while its rack
+/// already holds a replica and some rack holds none, or while it already holds one and some
+/// broker holds none. So a partition spans `min(replication factor, racks)` racks.
+pub fn assign_replicas_rack_aware(
+    racks: &BTreeMap<BrokerId, String>,
+    first_partition: u32,
+    new_partitions: u32,
+    replication_factor: usize,
+    start_index: usize,
+    replica_shift: usize,
+) -> Vec<Vec<BrokerId>> {
+    let brokers = rack_alternated(racks);
+    let n = brokers.len();
+    let rack_count = racks.values().collect::<BTreeSet<_>>().len();
+    assert!(
+        n > 0 && replication_factor <= n,
+        "callers check the replication factor"
+    );
+    let mut shift = replica_shift;
+    let mut assignment = Vec::with_capacity(new_partitions as usize);
+    let first_new = first_partition as usize;
+    for partition in first_new..first_new + new_partitions as usize {
+        if partition > 0 && partition.is_multiple_of(n) {
+            shift += 1;
+        }
+        let first = (partition + start_index) % n;
+        let leader = brokers[first];
+        let mut replicas = vec![leader];
+        let mut racks_used = BTreeSet::from([racks[&leader].as_str()]);
+        let mut brokers_used = BTreeSet::from([leader]);
+        let mut k = 0;
+        while replicas.len() < replication_factor {
+            let broker = brokers[replica_index(first, shift * rack_count, k, n)];
+            let rack = racks[&broker].as_str();
+            let rack_ok = !racks_used.contains(rack) || racks_used.len() == rack_count;
+            let broker_ok = !brokers_used.contains(&broker) || brokers_used.len() == n;
+            if rack_ok && broker_ok {
+                replicas.push(broker);
+                racks_used.insert(rack);
+                brokers_used.insert(broker);
+            }
+            k += 1;
+        }
+        assignment.push(replicas);
+    }
+    assignment
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +134,62 @@ mod tests {
             vec![4, 1, 2],
         ];
         assert_eq!(got, expected);
+    }
+
+    fn racks(pairs: &[(u32, &str)]) -> BTreeMap<u32, String> {
+        pairs.iter().map(|&(b, r)| (b, r.to_owned())).collect()
+    }
+
+    #[test]
+    fn racks_alternate() {
+        let map = racks(&[
+            (0, "rack1"),
+            (1, "rack3"),
+            (2, "rack3"),
+            (3, "rack2"),
+            (4, "rack2"),
+            (5, "rack1"),
+        ]);
+        assert_eq!(rack_alternated(&map), vec![0, 3, 1, 5, 4, 2]);
+    }
+
+    /// The properties Kafka's AdminRackAwareTest checks: every partition spans
+    /// min(RF, racks) racks, and replicas and leaders spread evenly over brokers.
+    #[test]
+    fn rack_aware_assignment_spans_racks_and_balances_brokers() {
+        let map = racks(&[(0, "a"), (1, "b"), (2, "c"), (3, "a"), (4, "b"), (5, "c")]);
+        for start in 0..6 {
+            for shift in 0..6 {
+                let assignment = assign_replicas_rack_aware(&map, 0, 12, 3, start, shift);
+                let mut replicas_per_broker = BTreeMap::new();
+                let mut leaders_per_broker = BTreeMap::new();
+                for replicas in &assignment {
+                    let spanned: BTreeSet<&String> = replicas.iter().map(|b| &map[b]).collect();
+                    assert_eq!(spanned.len(), 3, "{replicas:?}");
+                    *leaders_per_broker.entry(replicas[0]).or_insert(0) += 1;
+                    for b in replicas {
+                        *replicas_per_broker.entry(*b).or_insert(0) += 1;
+                    }
+                }
+                assert!(
+                    leaders_per_broker.values().all(|&n| n == 2),
+                    "{leaders_per_broker:?}"
+                );
+                assert!(
+                    replicas_per_broker.values().all(|&n| n == 6),
+                    "{replicas_per_broker:?}"
+                );
+            }
+        }
+        let two_racks = racks(&[(1, "a"), (2, "a"), (3, "b")]);
+        for replicas in assign_replicas_rack_aware(&two_racks, 0, 6, 3, 0, 0) {
+            let spanned: BTreeSet<&String> = replicas.iter().map(|b| &two_racks[b]).collect();
+            assert_eq!(
+                spanned.len(),
+                2,
+                "RF 3 over 2 racks uses both: {replicas:?}"
+            );
+        }
     }
 
     #[test]

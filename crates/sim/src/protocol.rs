@@ -170,7 +170,10 @@ pub struct FetchedPartition {
 #[allow(missing_docs)] // Fields carry Kafka's field names; each variant says what it is.
 pub enum Message {
     /// BrokerRegistration: a starting broker announces itself to the controller.
-    BrokerRegistration { broker_id: BrokerId },
+    BrokerRegistration {
+        broker_id: BrokerId,
+        rack: Option<String>,
+    },
     /// The controller's answer, with the epoch the broker must quote in heartbeats.
     BrokerRegistrationResponse { error: ErrorCode, broker_epoch: u64 },
     /// BrokerHeartbeat: keeps the session alive; `want_shut_down` asks for controlled shutdown.

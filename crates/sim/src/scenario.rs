@@ -38,6 +38,10 @@ pub struct ClusterSpec {
     /// How many brokers (default 3).
     #[serde(default = "default_brokers")]
     pub brokers: u32,
+    /// `broker.rack` for brokers 1, 2, ... in order (optional; all or none for rack-aware
+    /// placement).
+    #[serde(default)]
+    pub racks: Vec<String>,
 }
 
 fn default_brokers() -> u32 {
@@ -48,6 +52,7 @@ impl Default for ClusterSpec {
     fn default() -> Self {
         ClusterSpec {
             brokers: default_brokers(),
+            racks: Vec::new(),
         }
     }
 }
@@ -88,6 +93,14 @@ pub enum ScenarioError {
     /// A cluster needs a broker.
     #[error("cluster.brokers: a cluster needs at least 1 broker")]
     NoBrokers,
+    /// More racks than brokers.
+    #[error("cluster.racks: {racks} racks given for {brokers} brokers")]
+    TooManyRacks {
+        /// Racks listed.
+        racks: usize,
+        /// Brokers in the cluster.
+        brokers: u32,
+    },
 }
 
 impl Scenario {
@@ -95,6 +108,10 @@ impl Scenario {
     pub fn run(&self) -> Result<(World, Vec<StepResult>), ScenarioError> {
         if self.cluster.brokers == 0 {
             return Err(ScenarioError::NoBrokers);
+        }
+        if self.cluster.racks.len() > self.cluster.brokers as usize {
+            let (racks, brokers) = (self.cluster.racks.len(), self.cluster.brokers);
+            return Err(ScenarioError::TooManyRacks { racks, brokers });
         }
         for (index, pair) in self.steps.windows(2).enumerate() {
             if pair[1].at_ms < pair[0].at_ms {
@@ -105,8 +122,10 @@ impl Scenario {
                 });
             }
         }
+        let racks = (1..).zip(self.cluster.racks.iter().cloned()).collect();
         let config = ClusterConfig {
             brokers: self.cluster.brokers,
+            racks,
             ..ClusterConfig::default()
         };
         let mut world = World::new(&config, self.seed);

@@ -162,6 +162,8 @@ pub struct BrokerView {
     pub fenced: bool,
     /// The epoch of its registration, as the controller knows it.
     pub broker_epoch: Option<u64>,
+    /// `broker.rack`, if set.
+    pub rack: Option<String>,
 }
 
 impl BrokerView {
@@ -189,6 +191,7 @@ impl World {
                     state: broker.state(),
                     fenced: registration.is_none_or(|r| r.fenced),
                     broker_epoch: registration.map(|r| r.broker_epoch),
+                    rack: broker.rack().map(str::to_owned),
                 }
             })
             .collect();

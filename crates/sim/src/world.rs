@@ -31,6 +31,9 @@ pub struct ClusterConfig {
     pub broker: BrokerConfig,
     /// Controller configs.
     pub controller: ControllerConfig,
+    /// `broker.rack` of each broker that has one.
+    #[serde(default)]
+    pub racks: BTreeMap<BrokerId, String>,
 }
 
 impl Default for ClusterConfig {
@@ -41,6 +44,7 @@ impl Default for ClusterConfig {
             link: LinkConfig::default(),
             broker: BrokerConfig::default(),
             controller: ControllerConfig::default(),
+            racks: BTreeMap::new(),
         }
     }
 }
@@ -157,6 +161,7 @@ impl World {
                 controller,
                 Rc::clone(&world.brokers),
                 config.broker,
+                config.racks.get(&broker_id).cloned(),
             );
             world.add_node(Node::Broker(broker));
         }

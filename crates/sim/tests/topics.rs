@@ -228,3 +228,36 @@ fn partitions_can_only_grow_and_deleted_topics_vanish_from_brokers() {
         matches!(again, Err(CommandError::Kafka(e)) if e.code == ErrorCode::UnknownTopicOrPartition)
     );
 }
+
+#[test]
+fn with_racks_each_partition_spans_as_many_racks_as_it_can() {
+    let text = r#"{
+        "cluster": { "brokers": 6, "racks": ["eu-1a", "eu-1b", "eu-1c", "eu-1a", "eu-1b", "eu-1c"] },
+        "steps": [{ "at_ms": 500, "command": "create_topic", "name": "orders", "partitions": 12, "replication_factor": 3 }],
+        "run_until_ms": 1000
+    }"#;
+    let scenario: kafka_sim::Scenario = serde_json::from_str(text).expect("valid scenario");
+    let (world, steps) = scenario.run().expect("runs");
+    assert_eq!(steps[0].result, "ok");
+    let rack = |b: u32| ["eu-1a", "eu-1b", "eu-1c"][(b as usize - 1) % 3];
+    let topic = &world.metadata().topics["orders"];
+    for state in &topic.partitions {
+        let racks: std::collections::BTreeSet<&str> =
+            state.replicas.iter().map(|&b| rack(b)).collect();
+        assert_eq!(
+            racks.len(),
+            3,
+            "replicas {:?} span every rack",
+            state.replicas
+        );
+    }
+    let view = world.view();
+    assert_eq!(view.brokers[3].rack.as_deref(), Some("eu-1a"));
+    let too_many: kafka_sim::Scenario =
+        serde_json::from_str(r#"{ "cluster": { "brokers": 1, "racks": ["a", "b"] } }"#)
+            .expect("parses");
+    assert_eq!(
+        too_many.run().err().map(|e| e.to_string()).as_deref(),
+        Some("cluster.racks: 2 racks given for 1 brokers")
+    );
+}

@@ -95,6 +95,8 @@ pub struct Broker {
     controller: NodeId,
     directory: Rc<BTreeMap<BrokerId, NodeId>>,
     config: BrokerConfig,
+    /// `broker.rack`, if set.
+    rack: Option<String>,
     state: BrokerState,
     broker_epoch: Option<u64>,
     image: MetadataImage,
@@ -119,12 +121,14 @@ impl Broker {
         controller: NodeId,
         directory: Rc<BTreeMap<BrokerId, NodeId>>,
         config: BrokerConfig,
+        rack: Option<String>,
     ) -> Self {
         Broker {
             id,
             controller,
             directory,
             config,
+            rack,
             state: BrokerState::NotRunning,
             broker_epoch: None,
             image: MetadataImage::default(),
@@ -143,6 +147,11 @@ impl Broker {
     /// The broker's id.
     pub fn id(&self) -> BrokerId {
         self.id
+    }
+
+    /// `broker.rack`, if set.
+    pub fn rack(&self) -> Option<&str> {
+        self.rack.as_deref()
     }
 
     /// Its own view of its lifecycle.
@@ -356,7 +365,10 @@ impl Broker {
     fn register(&mut self, ctx: &mut Ctx<'_>) {
         ctx.send(
             self.controller,
-            Message::BrokerRegistration { broker_id: self.id },
+            Message::BrokerRegistration {
+                broker_id: self.id,
+                rack: self.rack.clone(),
+            },
         );
         ctx.set_timer(
             self.config.heartbeat_interval,

@@ -51,7 +51,7 @@ impl Default for ControllerConfig {
 }
 
 /// What the controller knows of one registered broker.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registration {
     /// Where the broker's messages come from.
     pub node: NodeId,
@@ -63,6 +63,8 @@ pub struct Registration {
     pub shutting_down: bool,
     /// When its last valid heartbeat arrived.
     pub last_heartbeat: SimTime,
+    /// `broker.rack`, if set.
+    pub rack: Option<String>,
 }
 
 /// The KRaft controller node.
@@ -120,7 +122,9 @@ impl Controller {
 
     pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, from: NodeId, message: Message) {
         match message {
-            Message::BrokerRegistration { broker_id } => self.register(ctx, from, broker_id),
+            Message::BrokerRegistration { broker_id, rack } => {
+                self.register(ctx, from, broker_id, rack);
+            }
             Message::BrokerHeartbeat {
                 broker_id,
                 broker_epoch,
@@ -202,7 +206,13 @@ impl Controller {
     /// A (re)registration gets a fresh epoch and starts fenced: in KRaft a broker is unfenced
     /// once it has caught up with the metadata log, which its next heartbeat reports. A broker
     /// that registers again after a restart first loses what its previous incarnation held.
-    fn register(&mut self, ctx: &mut Ctx<'_>, from: NodeId, broker_id: BrokerId) {
+    fn register(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: NodeId,
+        broker_id: BrokerId,
+        rack: Option<String>,
+    ) {
         if self
             .registrations
             .get(&broker_id)
@@ -218,6 +228,7 @@ impl Controller {
             fenced: true,
             shutting_down: false,
             last_heartbeat: ctx.now(),
+            rack,
         };
         self.registrations.insert(broker_id, registration);
         if !self.image.fenced.contains(&broker_id) {

@@ -6,7 +6,7 @@ use super::{Controller, Election, elect_offline, elect_preferred};
 use crate::error::{ErrorCode, KafkaError};
 use crate::metadata::{MetadataRecord, PartitionState};
 use crate::node::Ctx;
-use crate::placement::assign_replicas;
+use crate::placement::{assign_replicas, assign_replicas_rack_aware};
 use crate::protocol::{BrokerId, TopicPartition};
 use crate::topic::{self, CLUSTER_METADATA_TOPIC, TopicConfig};
 use serde::{Deserialize, Serialize};
@@ -122,7 +122,16 @@ impl Controller {
             None => ctx.rng().below(n) as usize,
         };
         let shift = ctx.rng().below(n) as usize;
-        let assignment = assign_replicas(&pool, first_partition, count, rf, start_index, shift);
+        // Rack-aware when every candidate has `broker.rack`, as AdminUtils requires.
+        let racks: BTreeMap<BrokerId, String> = pool
+            .iter()
+            .filter_map(|b| Some((*b, self.registrations.get(b)?.rack.clone()?)))
+            .collect();
+        let assignment = if racks.len() == pool.len() {
+            assign_replicas_rack_aware(&racks, first_partition, count, rf, start_index, shift)
+        } else {
+            assign_replicas(&pool, first_partition, count, rf, start_index, shift)
+        };
         Ok(assignment
             .into_iter()
             .map(|mut replicas| {
