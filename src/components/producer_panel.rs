@@ -196,8 +196,14 @@ fn describe(op: &Operation) -> String {
         Outcome::Sent { partition } => {
             format!("sent to partition {partition}; acks=0, so nobody will say if it arrived")
         }
-        Outcome::Acked { partition, offset } => {
-            format!("acknowledged: partition {partition}, offset {offset}")
+        Outcome::Acked {
+            partition,
+            offset,
+            timestamp_ms,
+        } => {
+            format!(
+                "acknowledged: partition {partition}, offset {offset}, timestamp {timestamp_ms}"
+            )
         }
         Outcome::Fetched {
             records,

@@ -79,7 +79,9 @@ fn claims(world: &World) -> Vec<Claim<'_>> {
                 Request::Fetch { .. } => return None,
             };
             let (partition, offset) = match op.outcome {
-                Outcome::Acked { partition, offset } => (partition, Some(offset)),
+                Outcome::Acked {
+                    partition, offset, ..
+                } => (partition, Some(offset)),
                 Outcome::Sent { partition } => (partition, None),
                 _ => return None,
             };

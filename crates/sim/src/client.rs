@@ -66,12 +66,14 @@ pub enum Outcome {
         /// The partition it went to.
         partition: u32,
     },
-    /// The broker acknowledged the record at this offset.
+    /// The broker acknowledged the record (Kafka's `RecordMetadata`).
     Acked {
         /// The partition.
         partition: u32,
         /// Its offset.
         offset: u64,
+        /// Its timestamp (CreateTime: given with the record, or the moment of `send()`).
+        timestamp_ms: u64,
     },
     /// Records read, with the leader's high watermark.
     Fetched {
@@ -306,7 +308,7 @@ impl Client {
                     _ => 0,
                 });
                 let data = RecordData {
-                    timestamp_ms: now.as_millis(),
+                    timestamp_ms: self.history[index].invoked_at.as_millis(),
                     key: key.as_ref().map(|k| Rc::from(k.as_bytes())),
                     value: Some(Rc::from(value.as_bytes())),
                     headers: Vec::new(),
@@ -408,6 +410,7 @@ impl Client {
                         Outcome::Acked {
                             partition: tp.partition,
                             offset,
+                            timestamp_ms: self.history[index].invoked_at.as_millis(),
                         },
                     ),
                     _ => {

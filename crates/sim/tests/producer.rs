@@ -44,7 +44,9 @@ fn send(world: &mut World, producer: &str, topic: &str, key: Option<&str>, value
 
 fn acked(outcome: &Outcome) -> Option<(u32, u64)> {
     match outcome {
-        Outcome::Acked { partition, offset } => Some((*partition, *offset)),
+        Outcome::Acked {
+            partition, offset, ..
+        } => Some((*partition, *offset)),
         _ => None,
     }
 }
@@ -469,5 +471,43 @@ fn a_crashed_producer_loses_what_it_had_not_sent_but_not_its_history() {
         acked(&outcome(&world, 3)),
         Some((0, 0)),
         "nothing of the lingering batch was written"
+    );
+}
+
+#[test]
+fn record_metadata_carries_the_create_time_given_or_taken_at_send() {
+    let mut world = cluster(13);
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    add_producer(&mut world, "p", &[]);
+    run_ms(&mut world, 100);
+    let sent_at = world.now().as_millis();
+    send(&mut world, "p", "orders", None, "now");
+    let record = ProducerRecord {
+        topic: "orders".to_owned(),
+        value: Some("dated".to_owned()),
+        timestamp: Some(1_700_000_000_000),
+        ..ProducerRecord::default()
+    };
+    world
+        .apply(Command::Send {
+            producer: "p".to_owned(),
+            record,
+        })
+        .expect("producer");
+    run_ms(&mut world, 200);
+    let stamp = |n: usize| match outcome(&world, n) {
+        Outcome::Acked { timestamp_ms, .. } => timestamp_ms,
+        other => panic!("not acknowledged: {other:?}"),
+    };
+    assert_eq!(stamp(0), sent_at, "CreateTime is the moment of send()");
+    assert_eq!(stamp(1), 1_700_000_000_000);
+    let leader = leader(&world, "orders", 0).expect("led");
+    let log = world
+        .replica_log(leader, &TopicPartition::new("orders", 0))
+        .expect("hosted");
+    assert_eq!(
+        log.records()[1].data.timestamp_ms,
+        1_700_000_000_000,
+        "stored as given"
     );
 }

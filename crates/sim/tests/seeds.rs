@@ -111,8 +111,12 @@ fn violations(world: &World) -> Vec<String> {
     let mut found = Vec::new();
     let mut acknowledged: BTreeMap<(u32, u64), String> = BTreeMap::new();
     for op in world.operations() {
-        if let (Outcome::Acked { partition, offset }, Request::Produce { value, .. }) =
-            (&op.outcome, &op.request)
+        if let (
+            Outcome::Acked {
+                partition, offset, ..
+            },
+            Request::Produce { value, .. },
+        ) = (&op.outcome, &op.request)
             && let Some(other) = acknowledged.insert((*partition, *offset), value.clone())
         {
             found.push(format!(

@@ -43,6 +43,9 @@ pub struct ProducerRecord {
     /// Headers, in order.
     #[serde(default)]
     pub headers: Vec<(String, String)>,
+    /// CreateTime in milliseconds; by default the moment of `send()`.
+    #[serde(default)]
+    pub timestamp: Option<u64>,
 }
 
 /// A send waiting for metadata or for `buffer.memory`, until `max.block.ms`.
@@ -227,7 +230,8 @@ impl Producer {
                 }
                 continue;
             };
-            match self.prepare(&blocked.record, &topic, count, ctx) {
+            let sent_ms = self.history[blocked.operation].invoked_at.as_millis();
+            match self.prepare(&blocked.record, &topic, count, sent_ms, ctx) {
                 Err(message) => self.finish(now, blocked.operation, Outcome::Exception { message }),
                 Ok((tp, data)) => {
                     let size = record_size(&data);
@@ -276,6 +280,7 @@ impl Producer {
         record: &ProducerRecord,
         topic: &Rc<str>,
         count: u32,
+        sent_ms: u64,
         ctx: &mut Ctx<'_>,
     ) -> Result<(TopicPartition, Rc<RecordData>), String> {
         let serialize = |serializer: Serializer,
@@ -298,7 +303,7 @@ impl Producer {
             .map(|(k, v)| (k.clone(), Rc::from(v.as_bytes())))
             .collect();
         let data = RecordData {
-            timestamp_ms: ctx.now().as_millis(),
+            timestamp_ms: record.timestamp.unwrap_or(sent_ms),
             key,
             value,
             headers,

@@ -194,6 +194,7 @@ impl Producer {
                         let outcome = Outcome::Acked {
                             partition: batch.tp.partition,
                             offset: base + i as u64,
+                            timestamp_ms: batch.records[i].timestamp_ms,
                         };
                         self.finish(ctx.now(), operation, outcome);
                     }
