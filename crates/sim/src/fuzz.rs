@@ -318,6 +318,47 @@ pub struct SeedOutcome {
     pub operations: usize,
     /// Every anomaly found.
     pub violations: Vec<Violation>,
+    /// How often each interesting thing happened (Antithesis-style "sometimes" coverage): a
+    /// campaign in which these stay at zero tested less than it seems.
+    pub coverage: BTreeMap<&'static str, usize>,
+}
+
+/// Counts what a run exercised.
+fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
+    use crate::client::Outcome;
+    use crate::event::EventKind;
+    let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for event in world.events() {
+        let what = match &event.kind {
+            EventKind::IsrChanged { from, to, .. } if to.len() < from.len() => "isr-shrink",
+            EventKind::IsrChanged { .. } => "isr-expand",
+            EventKind::LeaderChanged { to: None, .. } => "partition-offline",
+            EventKind::LeaderChanged { unclean: true, .. } => "unclean-election",
+            EventKind::LeaderChanged { .. } => "leader-election",
+            EventKind::FollowerTruncated { .. } => "follower-truncation",
+            EventKind::UnflushedRecordsLost { .. } => "power-loss-data-loss",
+            EventKind::BrokerFenced { .. } => "broker-fenced",
+            _ => continue,
+        };
+        *seen.entry(what).or_default() += 1;
+    }
+    for op in world.operations() {
+        let what = match &op.outcome {
+            Outcome::Failed {
+                error: ErrorCode::NotEnoughReplicas,
+                ..
+            } => "not-enough-replicas",
+            Outcome::Failed {
+                error: ErrorCode::OutOfOrderSequenceNumber,
+                ..
+            } => "out-of-order-sequence",
+            Outcome::Failed { .. } => "send-failed",
+            Outcome::Exception { .. } => "send-expired",
+            _ => continue,
+        };
+        *seen.entry(what).or_default() += 1;
+    }
+    seen
 }
 
 fn is_fault(command: &Command) -> bool {
@@ -356,6 +397,7 @@ pub fn run(scenario: &Scenario) -> SeedOutcome {
             .filter(|s| is_fault(&s.command))
             .count(),
         operations: world.operations().len(),
+        coverage: coverage(&world),
         violations,
     }
 }

@@ -179,12 +179,18 @@ fn fuzz_command(args: &[String]) -> Result<String, String> {
     let mut failed = false;
     for profile in profiles {
         let (mut faults, mut operations) = (0, 0);
+        let mut coverage: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
         let mut seen: BTreeMap<String, Vec<u64>> = BTreeMap::new();
         for seed in first..first + seeds {
             let generated = fuzz::scenario(seed, profile);
             let outcome = fuzz::run(&generated);
             faults += outcome.faults;
             operations += outcome.operations;
+            for (what, count) in &outcome.coverage {
+                let entry = coverage.entry(what).or_default();
+                entry.0 += count;
+                entry.1 += 1;
+            }
             let mut reported = std::collections::BTreeSet::new();
             for violation in &outcome.violations {
                 seen.entry(violation.anomaly.to_string())
@@ -208,6 +214,11 @@ fn fuzz_command(args: &[String]) -> Result<String, String> {
             "profile {}: {seeds} seeds, {faults} faults injected, {operations} operations checked\n",
             profile.name()
         ));
+        let exercised: Vec<String> = coverage
+            .iter()
+            .map(|(what, (count, seeds))| format!("{what} {count}× in {seeds} seeds"))
+            .collect();
+        out.push_str(&format!("  exercised: {}\n", exercised.join(", ")));
         for (anomaly, on) in &seen {
             let mut distinct = on.clone();
             distinct.dedup();
