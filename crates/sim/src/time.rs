@@ -26,9 +26,9 @@ impl SimTime {
         SimTime(micros)
     }
 
-    /// A time `millis` milliseconds after the start.
+    /// A time `millis` milliseconds after the start (saturating: user input can be huge).
     pub const fn from_millis(millis: u64) -> Self {
-        SimTime(millis * 1_000)
+        SimTime(millis.saturating_mul(1_000))
     }
 
     /// Microseconds since the start.
@@ -56,9 +56,10 @@ impl SimDuration {
         SimDuration(micros)
     }
 
-    /// A span of `millis` milliseconds: Kafka's configs are in milliseconds.
+    /// A span of `millis` milliseconds: Kafka's configs are in milliseconds (saturating: a
+    /// config or scenario may say `u64::MAX`).
     pub const fn from_millis(millis: u64) -> Self {
-        SimDuration(millis * 1_000)
+        SimDuration(millis.saturating_mul(1_000))
     }
 
     /// The span in microseconds.
@@ -125,6 +126,15 @@ mod tests {
         assert_eq!(SimTime::from_micros(31_200_500).to_string(), "31.200 s");
         assert_eq!(SimDuration::from_millis(9000).to_string(), "9000 ms");
         assert_eq!(SimDuration::from_micros(1_500).to_string(), "1.500 ms");
+    }
+
+    #[test]
+    fn huge_millisecond_values_saturate_instead_of_panicking() {
+        assert_eq!(SimDuration::from_millis(u64::MAX).as_micros(), u64::MAX);
+        assert_eq!(
+            SimTime::from_millis(u64::MAX) + SimDuration::from_millis(1),
+            SimTime::from_micros(u64::MAX)
+        );
     }
 
     #[test]

@@ -511,3 +511,35 @@ fn record_metadata_carries_the_create_time_given_or_taken_at_send() {
         "stored as given"
     );
 }
+
+#[test]
+fn absurd_durations_are_accepted_without_panicking() {
+    let mut world = cluster(14);
+    create_topic(&mut world, "orders", 1, 1, &[]);
+    add_producer(
+        &mut world,
+        "p",
+        &[
+            ("linger.ms", "18446744073709551615"),
+            ("delivery.timeout.ms", "18446744073709551615"),
+        ],
+    );
+    world
+        .apply(Command::SlowFollower {
+            broker: 1,
+            delay_ms: u64::MAX,
+        })
+        .expect("valid");
+    send(&mut world, "p", "orders", None, "v");
+    world
+        .apply(Command::Flush {
+            producer: "p".to_owned(),
+        })
+        .expect("producer");
+    run_ms(&mut world, 1_000);
+    assert_eq!(
+        acked(&outcome(&world, 0)),
+        Some((0, 0)),
+        "flush sends despite the linger"
+    );
+}

@@ -367,7 +367,9 @@ impl Producer {
         self.admit_blocked(ctx);
         self.expire_batches(ctx);
         self.drain(ctx);
-        if self.accumulator.heads().next().is_none() {
+        // flush() covers every record sent before it, including those still waiting for
+        // metadata or memory.
+        if self.accumulator.heads().next().is_none() && self.blocked.is_empty() {
             self.flushing = false;
         }
         self.arm_wakeup(ctx);
