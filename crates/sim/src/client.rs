@@ -112,6 +112,19 @@ pub struct Operation {
     pub outcome: Outcome,
 }
 
+impl Operation {
+    /// An operation just invoked, waiting for its outcome.
+    pub fn pending(client: &str, request: Request, invoked_at: SimTime) -> Self {
+        Operation {
+            client: client.to_owned(),
+            request,
+            invoked_at,
+            completed_at: None,
+            outcome: Outcome::Pending,
+        }
+    }
+}
+
 /// The brokers a client bootstraps from, tried in turn for requests any broker can answer
 /// (Metadata, InitProducerId), as Kafka's clients pick a node to ask.
 #[derive(Clone, Debug)]
@@ -236,13 +249,8 @@ impl Client {
 
     /// Starts an operation; returns its index in the history.
     pub fn submit(&mut self, ctx: &mut Ctx<'_>, request: Request) -> usize {
-        self.history.push(Operation {
-            client: self.name.clone(),
-            request,
-            invoked_at: ctx.now(),
-            completed_at: None,
-            outcome: Outcome::Pending,
-        });
+        self.history
+            .push(Operation::pending(&self.name, request, ctx.now()));
         let index = self.history.len() - 1;
         self.waiting.push(index);
         self.dispatch(ctx);

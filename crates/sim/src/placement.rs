@@ -25,22 +25,38 @@ pub fn assign_replicas(
         n > 0 && replication_factor <= n,
         "callers check the replication factor"
     );
-    let mut shift = replica_shift;
-    let mut assignment = Vec::with_capacity(new_partitions as usize);
+    first_replicas(
+        n,
+        first_partition,
+        new_partitions,
+        start_index,
+        replica_shift,
+    )
+    .map(|(first, shift)| {
+        let followers =
+            (0..replication_factor - 1).map(|j| brokers[replica_index(first, shift, j, n)]);
+        std::iter::once(brokers[first]).chain(followers).collect()
+    })
+    .collect()
+}
+
+/// The loop both assignments share: for each new partition, the index of its first replica in
+/// the broker list and the follower shift, which grows each time partition ids wrap the list.
+fn first_replicas(
+    n: usize,
+    first_partition: u32,
+    new_partitions: u32,
+    start_index: usize,
+    replica_shift: usize,
+) -> impl Iterator<Item = (usize, usize)> {
     let first_new = first_partition as usize;
-    for partition in first_new..first_new + new_partitions as usize {
+    let mut shift = replica_shift;
+    (first_new..first_new + new_partitions as usize).map(move |partition| {
         if partition > 0 && partition.is_multiple_of(n) {
             shift += 1;
         }
-        let first = (partition + start_index) % n;
-        let mut replicas = Vec::with_capacity(replication_factor);
-        replicas.push(brokers[first]);
-        for j in 0..replication_factor - 1 {
-            replicas.push(brokers[replica_index(first, shift, j, n)]);
-        }
-        assignment.push(replicas);
-    }
-    assignment
+        ((partition + start_index) % n, shift)
+    })
 }
 
 fn replica_index(first: usize, shift: usize, j: usize, n: usize) -> usize {
@@ -84,14 +100,14 @@ pub fn assign_replicas_rack_aware(
         n > 0 && replication_factor <= n,
         "callers check the replication factor"
     );
-    let mut shift = replica_shift;
-    let mut assignment = Vec::with_capacity(new_partitions as usize);
-    let first_new = first_partition as usize;
-    for partition in first_new..first_new + new_partitions as usize {
-        if partition > 0 && partition.is_multiple_of(n) {
-            shift += 1;
-        }
-        let first = (partition + start_index) % n;
+    first_replicas(
+        n,
+        first_partition,
+        new_partitions,
+        start_index,
+        replica_shift,
+    )
+    .map(|(first, shift)| {
         let leader = brokers[first];
         let mut replicas = vec![leader];
         let mut racks_used = BTreeSet::from([racks[&leader].as_str()]);
@@ -109,9 +125,9 @@ pub fn assign_replicas_rack_aware(
             }
             k += 1;
         }
-        assignment.push(replicas);
-    }
-    assignment
+        replicas
+    })
+    .collect()
 }
 
 #[cfg(test)]

@@ -175,13 +175,8 @@ impl Producer {
             key: record.key.clone(),
             value: record.value.clone(),
         };
-        self.history.push(Operation {
-            client: self.name.clone(),
-            request,
-            invoked_at: ctx.now(),
-            completed_at: None,
-            outcome: Outcome::Pending,
-        });
+        self.history
+            .push(Operation::pending(&self.name, request, ctx.now()));
         let operation = self.history.len() - 1;
         let deadline = ctx.now() + self.config.max_block;
         self.blocked.push(Blocked {
