@@ -187,7 +187,7 @@ pub fn app() -> Html {
                 </div>
             </div>
             <footer class="note">
-                { "Simplified: a single KRaft controller (no quorum); no racks; a cut link drops messages (senders time out) \
+                { "Simplified: a single KRaft controller (no quorum); a cut link drops messages (senders time out) \
                    rather than retransmitting; no transactions or consumer groups yet. \
                    Time is virtual: 1× plays one simulated second per real second. Your run is saved in this browser; \
                    drag the timeline back to replay it from any moment." }
