@@ -3,6 +3,7 @@
 //! deterministic replay.
 
 use crate::components::cluster_view::ClusterView;
+use crate::components::console::Console;
 use crate::components::event_log::EventLog;
 use crate::components::partition_table::PartitionTable;
 use crate::components::producer_panel::ProducerPanel;
@@ -140,6 +141,17 @@ pub fn app() -> Html {
             sim.set(SimHandle::new(page_seed()));
         })
     };
+    let on_console = {
+        let (sim, redraw) = (sim.clone(), redraw.clone());
+        Callback::from(move |line: String| {
+            let result = sim.console(&line);
+            if saving {
+                persistence::save(&sim.saved());
+            }
+            redraw.force_update();
+            result
+        })
+    };
     let on_command = applier(&sim, &error, saving, &redraw);
     let on_create = applier(&sim, &topic_error, saving, &redraw).reform(Command::CreateTopic);
     let on_producer_command = applier(&sim, &producer_error, saving, &redraw);
@@ -176,6 +188,7 @@ pub fn app() -> Html {
                             <PartitionTable key={topic.name.clone()} topic={topic.clone()} />
                         }) }
                     </section>
+                    <Console on_run={on_console} />
                 </div>
                 <div class="side-column">
                     <TopicForm {on_create} error={(*topic_error).clone()} />

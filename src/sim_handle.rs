@@ -103,14 +103,28 @@ impl SimHandle {
 
     /// Applies a user's command now; commands logged after now are dropped (a new branch).
     pub fn apply(&self, command: Command) -> Result<(), CommandError> {
+        self.recording(|world| world.apply(command))
+    }
+
+    /// Runs a Kafka CLI line (`kafka-topics.sh ...`) and returns what the tool prints.
+    pub fn console(&self, line: &str) -> kafka_sim::console::ConsoleResult {
+        self.recording(|world| kafka_sim::console::run(world, line))
+    }
+
+    /// Runs `act` on the world and logs the commands it applied, at their times, as the new
+    /// future of this branch.
+    fn recording<R>(&self, act: impl FnOnce(&mut World) -> R) -> R {
         let mut run = self.0.borrow_mut();
-        let now = run.world.now();
-        run.world.apply(command.clone())?;
-        let applied = run.applied;
-        run.log.truncate(applied);
-        run.log.push((now, command));
-        run.applied += 1;
-        Ok(())
+        let before = run.world.commands().len();
+        let result = act(&mut run.world);
+        let applied: Vec<(SimTime, Command)> = run.world.commands()[before..].to_vec();
+        if !applied.is_empty() {
+            let kept = run.applied;
+            run.log.truncate(kept);
+            run.applied += applied.len();
+            run.log.extend(applied);
+        }
+        result
     }
 
     /// Moves to `moment`: back by replaying from the start, forward by running on.

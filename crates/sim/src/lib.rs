@@ -24,6 +24,7 @@ pub mod broker;
 pub mod check;
 pub mod client;
 pub mod command;
+pub mod console;
 pub mod controller;
 pub mod endpoint;
 pub mod error;
