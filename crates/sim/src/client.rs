@@ -167,6 +167,33 @@ impl Bootstrap {
     }
 }
 
+/// Errors after which a client's metadata is out of date: the leader moved, the partition is
+/// unknown, or no answer came (one rule for every client kind).
+pub(crate) fn invalidates_metadata(error: ErrorCode) -> bool {
+    matches!(
+        error,
+        ErrorCode::NotLeaderOrFollower
+            | ErrorCode::LeaderNotAvailable
+            | ErrorCode::UnknownTopicOrPartition
+            | ErrorCode::FencedLeaderEpoch
+            | ErrorCode::UnknownLeaderEpoch
+            | ErrorCode::RequestTimedOut
+            | ErrorCode::NetworkException
+    )
+}
+
+/// How many partitions `topic` has in a client's metadata (zero: unknown). Derived from the
+/// metadata rather than kept beside it; the map is ordered by topic, so this is a range scan.
+pub(crate) fn partition_count(
+    metadata: &BTreeMap<TopicPartition, PartitionState>,
+    topic: &str,
+) -> u32 {
+    metadata
+        .range(TopicPartition::new(topic, 0)..)
+        .take_while(|(tp, _)| &*tp.topic == topic)
+        .count() as u32
+}
+
 /// Client configs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientConfig {
@@ -306,11 +333,7 @@ impl Client {
                 value,
                 acks,
             } => {
-                let count = self
-                    .metadata
-                    .keys()
-                    .filter(|tp| &*tp.topic == topic.as_str())
-                    .count() as u32;
+                let count = partition_count(&self.metadata, topic);
                 let partition = partition.unwrap_or_else(|| match key {
                     Some(key) if count > 0 => partition_for_key(key.as_bytes(), count),
                     _ => 0,
@@ -461,15 +484,7 @@ impl Client {
 
     /// Errors that mean the client's metadata is out of date.
     fn note_error(&mut self, error: ErrorCode) {
-        if matches!(
-            error,
-            ErrorCode::NotLeaderOrFollower
-                | ErrorCode::FencedLeaderEpoch
-                | ErrorCode::UnknownLeaderEpoch
-                | ErrorCode::LeaderNotAvailable
-                | ErrorCode::UnknownTopicOrPartition
-                | ErrorCode::RequestTimedOut
-        ) {
+        if invalidates_metadata(error) {
             self.metadata_stale = true;
         }
     }

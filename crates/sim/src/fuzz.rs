@@ -361,6 +361,7 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
     seen
 }
 
+/// Commands that break something: setup, sends and repairs are not faults.
 fn is_fault(command: &Command) -> bool {
     !matches!(
         command,
@@ -368,11 +369,9 @@ fn is_fault(command: &Command) -> bool {
             | Command::CreateTopic(_)
             | Command::AddProducer { .. }
             | Command::HealNetwork
-    ) && !matches!(
-        command,
-        Command::SlowFollower { delay_ms: 0, .. }
             | Command::HealLink { .. }
             | Command::RestartBroker { .. }
+            | Command::SlowFollower { delay_ms: 0, .. }
     )
 }
 

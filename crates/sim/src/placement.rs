@@ -21,12 +21,9 @@ pub fn assign_replicas(
     replica_shift: usize,
 ) -> Vec<Vec<BrokerId>> {
     let n = brokers.len();
-    assert!(
-        n > 0 && replication_factor <= n,
-        "callers check the replication factor"
-    );
     first_replicas(
         n,
+        replication_factor,
         first_partition,
         new_partitions,
         start_index,
@@ -44,11 +41,16 @@ pub fn assign_replicas(
 /// the broker list and the follower shift, which grows each time partition ids wrap the list.
 fn first_replicas(
     n: usize,
+    replication_factor: usize,
     first_partition: u32,
     new_partitions: u32,
     start_index: usize,
     replica_shift: usize,
 ) -> impl Iterator<Item = (usize, usize)> {
+    assert!(
+        n > 0 && replication_factor <= n,
+        "callers check the replication factor"
+    );
     let first_new = first_partition as usize;
     let mut shift = replica_shift;
     (first_new..first_new + new_partitions as usize).map(move |partition| {
@@ -96,12 +98,9 @@ pub fn assign_replicas_rack_aware(
     let brokers = rack_alternated(racks);
     let n = brokers.len();
     let rack_count = racks.values().collect::<BTreeSet<_>>().len();
-    assert!(
-        n > 0 && replication_factor <= n,
-        "callers check the replication factor"
-    );
     first_replicas(
         n,
+        replication_factor,
         first_partition,
         new_partitions,
         start_index,

@@ -15,7 +15,7 @@ pub use accumulator::{Accumulator, ProducerBatch, record_size};
 pub use config::{ConfigException, ProducerConfig};
 pub use serializer::Serializer;
 
-use crate::client::{Bootstrap, Operation, Outcome, Request};
+use crate::client::{Bootstrap, Operation, Outcome, Request, partition_count};
 use crate::metadata::PartitionState;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
@@ -70,7 +70,6 @@ pub struct Producer {
     config: ProducerConfig,
     bootstrap: Bootstrap,
     metadata: BTreeMap<TopicPartition, PartitionState>,
-    partition_counts: BTreeMap<Rc<str>, u32>,
     metadata_stale: bool,
     metadata_in_flight: Option<u64>,
     /// No metadata request before this (`retry.backoff.ms` after the last answer).
@@ -101,7 +100,6 @@ impl Producer {
             config,
             bootstrap: Bootstrap::new(directory),
             metadata: BTreeMap::new(),
-            partition_counts: BTreeMap::new(),
             metadata_stale: true,
             metadata_in_flight: None,
             metadata_not_before: SimTime::ZERO,
@@ -212,7 +210,8 @@ impl Producer {
         let mut still = Vec::new();
         for blocked in std::mem::take(&mut self.blocked) {
             let topic: Rc<str> = Rc::from(blocked.record.topic.as_str());
-            let Some(&count) = self.partition_counts.get(&topic) else {
+            let count = partition_count(&self.metadata, &topic);
+            if count == 0 {
                 if now >= blocked.deadline {
                     let message = format!(
                         "TimeoutException: Topic {topic} not present in metadata after {} ms.",
@@ -224,7 +223,7 @@ impl Producer {
                     still.push(blocked);
                 }
                 continue;
-            };
+            }
             let sent_ms = self.history[blocked.operation].invoked_at.as_millis();
             match self.prepare(&blocked.record, &topic, count, sent_ms, ctx) {
                 Err(message) => self.finish(now, blocked.operation, Outcome::Exception { message }),
@@ -440,13 +439,6 @@ impl Producer {
                 self.metadata_in_flight = None;
                 self.metadata_stale = false;
                 self.metadata_not_before = ctx.now() + self.config.retry_backoff;
-                self.partition_counts.clear();
-                for (tp, _) in &partitions {
-                    *self
-                        .partition_counts
-                        .entry(Rc::clone(&tp.topic))
-                        .or_default() += 1;
-                }
                 self.metadata = partitions.into_iter().collect();
             }
             Message::InitProducerIdResponse {

@@ -3,7 +3,7 @@
 //! `retry.backoff.ms`, or a final error.
 
 use super::{InFlight, Producer, ProducerBatch};
-use crate::client::Outcome;
+use crate::client::{Outcome, invalidates_metadata};
 use crate::error::ErrorCode;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
@@ -11,20 +11,6 @@ use crate::protocol::{
 };
 use std::collections::BTreeMap;
 use std::rc::Rc;
-
-/// Errors after which the producer refreshes its metadata before retrying.
-fn invalidates_metadata(error: ErrorCode) -> bool {
-    matches!(
-        error,
-        ErrorCode::NotLeaderOrFollower
-            | ErrorCode::LeaderNotAvailable
-            | ErrorCode::UnknownTopicOrPartition
-            | ErrorCode::FencedLeaderEpoch
-            | ErrorCode::UnknownLeaderEpoch
-            | ErrorCode::RequestTimedOut
-            | ErrorCode::NetworkException
-    )
-}
 
 impl Producer {
     /// Batches whose `delivery.timeout.ms` ran out while queued fail with TimeoutException.
