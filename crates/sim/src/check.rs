@@ -172,8 +172,14 @@ pub fn check(world: &World) -> Vec<Violation> {
             let Some(other) = world.replica_log(*member, &tp) else {
                 continue;
             };
-            let upto = hw.min(other.log_end_offset()) as usize;
-            if let Some(offset) = (0..upto).find(|&i| records[i].data != other.records()[i].data) {
+            // An ISR member has at least everything below the HW; missing a record counts too.
+            let differs = |i: usize| {
+                other
+                    .records()
+                    .get(i)
+                    .is_none_or(|r| r.data != records[i].data)
+            };
+            if let Some(offset) = (0..hw as usize).find(|&i| differs(i)) {
                 violation(
                     Anomaly::ReplicasDiverge,
                     format!(
