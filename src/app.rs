@@ -52,6 +52,13 @@ impl Boot {
     }
 }
 
+/// Saves the run, unless saving is off (an unreadable earlier save must not be overwritten).
+fn autosave(sim: &SimHandle, saving: bool) {
+    if saving {
+        persistence::save(&sim.saved());
+    }
+}
+
 /// A callback that applies a command, saves the run, and reports Kafka's refusal in `error`.
 fn applier(
     sim: &UseStateHandle<SimHandle>,
@@ -62,8 +69,8 @@ fn applier(
     let (sim, error, redraw) = (sim.clone(), error.clone(), redraw.clone());
     Callback::from(move |command: Command| {
         let result = sim.apply(command);
-        if result.is_ok() && saving {
-            persistence::save(&sim.saved());
+        if result.is_ok() {
+            autosave(&sim, saving);
         }
         error.set(result.err().map(|e| e.to_string()));
         redraw.force_update();
@@ -93,10 +100,10 @@ pub fn app() -> Html {
                 let per_real_ms = SPEEDS[speed_index].1;
                 let ticker = playing.then(|| {
                     Interval::new(TICK_MS, move || {
-                        let before = sim.view().now.as_millis() / 1_000;
+                        let before = sim.now().as_millis() / 1_000;
                         sim.advance(SimDuration::from_micros(u64::from(TICK_MS) * per_real_ms));
-                        if saving && sim.view().now.as_millis() / 1_000 != before {
-                            persistence::save(&sim.saved());
+                        if sim.now().as_millis() / 1_000 != before {
+                            autosave(&sim, saving);
                         }
                         redraw.force_update();
                     })
@@ -126,9 +133,7 @@ pub fn app() -> Html {
         Callback::from(move |moment: SimTime| {
             playing.set(false);
             sim.seek(moment);
-            if saving {
-                persistence::save(&sim.saved());
-            }
+            autosave(&sim, saving);
             redraw.force_update();
         })
     };
@@ -145,9 +150,7 @@ pub fn app() -> Html {
         let (sim, redraw) = (sim.clone(), redraw.clone());
         Callback::from(move |line: String| {
             let result = sim.console(&line);
-            if saving {
-                persistence::save(&sim.saved());
-            }
+            autosave(&sim, saving);
             redraw.force_update();
             result
         })

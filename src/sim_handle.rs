@@ -146,6 +146,11 @@ impl SimHandle {
             .map_or(run.world.now(), |(at, _)| (*at).max(run.world.now()))
     }
 
+    /// The virtual clock (without building a whole view).
+    pub fn now(&self) -> SimTime {
+        self.0.borrow().world.now()
+    }
+
     /// A snapshot to render.
     pub fn view(&self) -> WorldView {
         self.0.borrow().world.view()
