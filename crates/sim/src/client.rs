@@ -186,11 +186,16 @@ pub(crate) fn invalidates_metadata(error: ErrorCode) -> bool {
 /// metadata rather than kept beside it; the map is ordered by topic, so this is a range scan.
 pub(crate) fn partition_count(
     metadata: &BTreeMap<TopicPartition, PartitionState>,
-    topic: &str,
+    topic: &Rc<str>,
 ) -> u32 {
+    // The caller's name is shared, not copied: this runs for every record a producer sends.
+    let first = TopicPartition {
+        topic: Rc::clone(topic),
+        partition: 0,
+    };
     metadata
-        .range(TopicPartition::new(topic, 0)..)
-        .take_while(|(tp, _)| &*tp.topic == topic)
+        .range(first..)
+        .take_while(|(tp, _)| tp.topic == *topic)
         .count() as u32
 }
 
@@ -333,7 +338,7 @@ impl Client {
                 value,
                 acks,
             } => {
-                let count = partition_count(&self.metadata, topic);
+                let count = partition_count(&self.metadata, &Rc::from(topic.as_str()));
                 let partition = partition.unwrap_or_else(|| match key {
                     Some(key) if count > 0 => partition_for_key(key.as_bytes(), count),
                     _ => 0,
