@@ -6,7 +6,7 @@
 use crate::hooks::use_field::use_field;
 use kafka_sim::client::Operation;
 use kafka_sim::producer::ProducerRecord;
-use kafka_sim::{Command, Outcome, ProducerView, Request};
+use kafka_sim::{Command, Outcome, ProducerView};
 use std::collections::BTreeMap;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -164,7 +164,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
             }
             <ol class="operations" aria-live="polite">
                 { for props.operations.iter().map(|op| html! {
-                    <li data-testid="operation" class={outcome_class(&op.outcome)}>{ describe(op) }</li>
+                    <li data-testid="operation" class={outcome_class(&op.outcome)}>{ op.to_string() }</li>
                 }) }
             </ol>
         </section>
@@ -177,47 +177,4 @@ fn outcome_class(outcome: &Outcome) -> &'static str {
         Outcome::Failed { .. } | Outcome::Exception { .. } => "failed",
         _ => "ok",
     }
-}
-
-fn describe(op: &Operation) -> String {
-    let what = match &op.request {
-        Request::Send { topic, value, .. } => {
-            format!("{} → {topic}", value.as_deref().unwrap_or("null"))
-        }
-        Request::Produce { topic, value, .. } => format!("{value} → {topic}"),
-        Request::Fetch {
-            topic,
-            partition,
-            offset,
-        } => format!("fetch {topic}-{partition} from {offset}"),
-    };
-    let result = match &op.outcome {
-        Outcome::Pending => "waiting…".to_owned(),
-        Outcome::Sent { partition } => {
-            format!("sent to partition {partition}; acks=0, so nobody will say if it arrived")
-        }
-        Outcome::Acked {
-            partition,
-            offset,
-            timestamp_ms,
-        } => {
-            format!(
-                "acknowledged: partition {partition}, offset {offset}, timestamp {timestamp_ms}"
-            )
-        }
-        Outcome::Fetched {
-            records,
-            high_watermark,
-        } => format!("{} record(s), HW {high_watermark}", records.len()),
-        Outcome::Exception { message } => message.clone(),
-        Outcome::Failed {
-            error,
-            message: Some(m),
-        } => format!("{error}: {m}"),
-        Outcome::Failed {
-            error,
-            message: None,
-        } => error.to_string(),
-    };
-    format!("{} {} {what}: {result}", op.invoked_at, op.client)
 }

@@ -76,7 +76,9 @@ fn claims(world: &World) -> Vec<Claim<'_>> {
                 Request::Send { topic, value, .. } => {
                     (topic, value.clone().unwrap_or_else(|| "null".to_owned()))
                 }
-                Request::Fetch { .. } => return None,
+                Request::Fetch { .. } | Request::Poll { .. } | Request::Commit { .. } => {
+                    return None;
+                }
             };
             let (partition, offset) = match op.outcome {
                 Outcome::Acked {

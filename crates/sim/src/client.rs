@@ -44,6 +44,20 @@ pub enum Request {
         /// Value.
         value: Option<String>,
     },
+    /// A consumer's `poll()` that returned records (empty polls are not kept).
+    Poll {
+        /// The consumer's group, if it has one.
+        group: Option<String>,
+    },
+    /// A consumer's offset commit (auto, `commitSync` or `commitAsync`).
+    Commit {
+        /// The consumer's group.
+        group: String,
+        /// The next offset to read, per partition.
+        offsets: Vec<(TopicPartition, u64)>,
+        /// Which commit: `auto`, `sync` or `async`.
+        kind: String,
+    },
     /// Read a partition from an offset, up to what the leader returns now.
     Fetch {
         /// Topic.
@@ -75,6 +89,18 @@ pub enum Outcome {
         /// Its timestamp (CreateTime: given with the record, or the moment of `send()`).
         timestamp_ms: u64,
     },
+    /// Records a consumer's `poll()` returned, and whether the application finished
+    /// processing them (it may crash first).
+    Polled {
+        /// The records, in the order returned.
+        records: Vec<ConsumedRecord>,
+        /// The group generation the consumer was in (-1 outside a group).
+        generation: i32,
+        /// Whether processing completed (at `completed_at`).
+        processed: bool,
+    },
+    /// The coordinator stored the offsets.
+    Committed,
     /// Records read, with the leader's high watermark.
     Fetched {
         /// `(offset, key, value)` of each record.
@@ -95,6 +121,42 @@ pub enum Outcome {
         /// Kafka's message, when it sent one.
         message: Option<String>,
     },
+}
+
+/// One record as a consumer received it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConsumedRecord {
+    /// Its partition.
+    pub tp: TopicPartition,
+    /// Its offset.
+    pub offset: u64,
+    /// CreateTime in milliseconds.
+    pub timestamp_ms: u64,
+    /// Key as text, or `null`.
+    pub key: String,
+    /// Value as text, or `null`.
+    pub value: String,
+    /// Headers as text.
+    pub headers: Vec<(String, String)>,
+}
+
+impl ConsumedRecord {
+    /// What a consumer gets for a stored record.
+    pub fn from_record(tp: &TopicPartition, record: &crate::protocol::Record) -> Self {
+        ConsumedRecord {
+            tp: tp.clone(),
+            offset: record.offset,
+            timestamp_ms: record.data.timestamp_ms,
+            key: record.data.key_text(),
+            value: record.data.value_text(),
+            headers: record
+                .data
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
+                .collect(),
+        }
+    }
 }
 
 /// One operation with its timing.
@@ -122,6 +184,73 @@ impl Operation {
             completed_at: None,
             outcome: Outcome::Pending,
         }
+    }
+}
+
+impl std::fmt::Display for Operation {
+    /// One line for logs and panels: when, who, what, and how it ended.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match &self.request {
+            Request::Send { topic, value, .. } => {
+                format!("{} → {topic}", value.as_deref().unwrap_or("null"))
+            }
+            Request::Produce { topic, value, .. } => format!("{value} → {topic}"),
+            Request::Fetch {
+                topic,
+                partition,
+                offset,
+            } => format!("fetch {topic}-{partition} from {offset}"),
+            Request::Poll { .. } => "poll()".to_owned(),
+            Request::Commit { offsets, kind, .. } => {
+                let list: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}@{o}")).collect();
+                format!("commit ({kind}) {}", list.join(" "))
+            }
+        };
+        let result = match &self.outcome {
+            Outcome::Pending => "waiting…".to_owned(),
+            Outcome::Sent { partition } => {
+                format!("sent to partition {partition}; acks=0, so nobody will say if it arrived")
+            }
+            Outcome::Acked {
+                partition,
+                offset,
+                timestamp_ms,
+            } => format!(
+                "acknowledged: partition {partition}, offset {offset}, timestamp {timestamp_ms}"
+            ),
+            Outcome::Polled {
+                records, processed, ..
+            } => {
+                let first = records
+                    .first()
+                    .map(|r| format!(" from {}@{}", r.tp, r.offset));
+                let state = if *processed {
+                    "processed"
+                } else {
+                    "not processed"
+                };
+                format!(
+                    "{} record(s){}; {state}",
+                    records.len(),
+                    first.unwrap_or_default()
+                )
+            }
+            Outcome::Committed => "committed".to_owned(),
+            Outcome::Fetched {
+                records,
+                high_watermark,
+            } => format!("{} record(s), HW {high_watermark}", records.len()),
+            Outcome::Exception { message } => message.clone(),
+            Outcome::Failed {
+                error,
+                message: Some(m),
+            } => format!("{error}: {m}"),
+            Outcome::Failed {
+                error,
+                message: None,
+            } => error.to_string(),
+        };
+        write!(f, "{} {} {what}: {result}", self.invoked_at, self.client)
     }
 }
 
@@ -348,14 +477,17 @@ impl Client {
                     key: key.as_ref().map(|k| Rc::from(k.as_bytes())),
                     value: Some(Rc::from(value.as_bytes())),
                     headers: Vec::new(),
+                    coordinator: None,
                 };
                 (topic.clone(), partition, Some((*acks, Rc::new(data))))
             }
             Request::Fetch {
                 topic, partition, ..
             } => (topic.clone(), *partition, None),
-            Request::Send { .. } => {
-                let message = "a plain client has no send(); add a producer".to_owned();
+            Request::Send { .. } | Request::Poll { .. } | Request::Commit { .. } => {
+                let message =
+                    "a plain client only produces and fetches; add a producer or consumer"
+                        .to_owned();
                 return self.finish(now, index, Outcome::Exception { message });
             }
         };

@@ -131,6 +131,59 @@ pub enum Command {
         #[serde(flatten)]
         record: crate::producer::ProducerRecord,
     },
+    /// Add a consumer with Kafka properties (and the playground's `app.*` settings), reading
+    /// `topics` through its group or the listed `partitions` without one.
+    AddConsumer {
+        /// Its name (`client.id`), unique among clients.
+        name: String,
+        /// Consumer configs, by Kafka name.
+        #[serde(default)]
+        config: std::collections::BTreeMap<String, String>,
+        /// `subscribe(topics)`.
+        #[serde(default)]
+        topics: Vec<String>,
+        /// `assign(partitions)`, instead of topics.
+        #[serde(default)]
+        partitions: Vec<TopicPartition>,
+    },
+    /// The consumer's application stops calling `poll()` (its heartbeats go on).
+    StallConsumer {
+        /// The consumer's name.
+        consumer: String,
+    },
+    /// A stalled consumer's application calls `poll()` again.
+    ResumeConsumer {
+        /// The consumer's name.
+        consumer: String,
+    },
+    /// `close()`: commit (with auto commit), leave the group, stop.
+    CloseConsumer {
+        /// The consumer's name.
+        consumer: String,
+    },
+    /// `commitSync()` of the consumer's positions.
+    CommitSync {
+        /// The consumer's name.
+        consumer: String,
+    },
+    /// `seek()`: the consumer's next poll of this partition starts at `offset`.
+    Seek {
+        /// The consumer's name.
+        consumer: String,
+        /// An owned partition.
+        tp: TopicPartition,
+        /// The offset.
+        offset: u64,
+    },
+    /// `kafka-consumer-groups.sh --reset-offsets --execute` for one topic of an inactive group.
+    ResetOffsets {
+        /// The group.
+        group: String,
+        /// The topic.
+        topic: String,
+        /// Where to.
+        to: ResetTarget,
+    },
     /// A producer's `flush()`: every batch is sent without waiting for `linger.ms`.
     Flush {
         /// The producer's name.
@@ -154,6 +207,18 @@ pub enum Command {
         #[serde(flatten)]
         request: Request,
     },
+}
+
+/// Where `--reset-offsets` moves a group's offsets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetTarget {
+    /// `--to-earliest`.
+    Earliest,
+    /// `--to-latest`.
+    Latest,
+    /// `--to-offset N` (clamped to the partition's range, as the tool does).
+    Offset(u64),
 }
 
 /// A command the world cannot apply. Nothing changes when one is returned.
@@ -183,6 +248,9 @@ pub enum CommandError {
     /// An API the scripted errors do not cover.
     #[error("scripted errors cover the Produce and Fetch APIs, not {0}")]
     UnsupportedApi(String),
+    /// Not a consumer, or it does not own the partition.
+    #[error("{0}")]
+    Consumer(String),
     /// A client config Kafka would refuse (`ConfigException: ...`).
     #[error("{0}")]
     Config(String),

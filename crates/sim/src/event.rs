@@ -95,6 +95,48 @@ pub enum EventKind {
     },
     /// A topic was deleted.
     TopicDeleted { topic: String },
+    /// A broker's automatic creation of an internal topic failed.
+    InternalTopicNotCreated { topic: String, error: String },
+    /// A group coordinator started a rebalance: the generation ends, members must rejoin.
+    GroupRebalancing {
+        group: String,
+        generation: i32,
+        reason: String,
+    },
+    /// A generation completed: every member has its partitions.
+    GroupStable {
+        group: String,
+        generation: i32,
+        protocol: String,
+        leader: String,
+        assignment: Vec<(String, Vec<TopicPartition>)>,
+    },
+    /// The coordinator removed a member from a group.
+    GroupMemberRemoved {
+        group: String,
+        member: String,
+        why: String,
+    },
+    /// A broker became coordinator for the groups of an offsets partition and loaded them.
+    CoordinatorLoaded {
+        broker: BrokerId,
+        tp: TopicPartition,
+        groups: usize,
+    },
+    /// A consumer's assignment changed.
+    ConsumerAssigned {
+        consumer: String,
+        group: String,
+        generation: i32,
+        assigned: Vec<TopicPartition>,
+        revoked: Vec<TopicPartition>,
+    },
+    /// A consumer left its group on its own.
+    ConsumerLeftGroup {
+        consumer: String,
+        group: String,
+        why: String,
+    },
     /// A safety invariant failed (see `invariant.rs`).
     InvariantViolated {
         invariant: &'static str,
@@ -106,6 +148,11 @@ pub enum EventKind {
 fn ids(brokers: &[BrokerId]) -> String {
     let list: Vec<String> = brokers.iter().map(ToString::to_string).collect();
     format!("[{}]", list.join(","))
+}
+
+fn tps_text(tps: &[TopicPartition]) -> String {
+    let list: Vec<String> = tps.iter().map(ToString::to_string).collect();
+    format!("[{}]", list.join(", "))
 }
 
 fn leader(broker: &Option<BrokerId>) -> String {
@@ -233,6 +280,60 @@ impl fmt::Display for EventKind {
                 "topic {topic} created: {partitions} partition(s), replication factor {replication_factor}"
             ),
             EventKind::TopicDeleted { topic } => write!(f, "topic {topic} deleted"),
+            EventKind::InternalTopicNotCreated { topic, error } => {
+                write!(f, "internal topic {topic} could not be created: {error}")
+            }
+            EventKind::GroupRebalancing {
+                group,
+                generation,
+                reason,
+            } => write!(
+                f,
+                "group {group} is rebalancing (generation {generation} ends): {reason}"
+            ),
+            EventKind::GroupStable {
+                group,
+                generation,
+                protocol,
+                leader,
+                assignment,
+            } => {
+                let members: Vec<String> = assignment
+                    .iter()
+                    .map(|(member, tps)| format!("{member} {}", tps_text(tps)))
+                    .collect();
+                write!(
+                    f,
+                    "group {group} is Stable at generation {generation} (assignor {protocol}, \
+                     leader {leader}): {}",
+                    members.join("; ")
+                )
+            }
+            EventKind::GroupMemberRemoved { group, member, why } => {
+                write!(f, "group {group}: member {member} removed ({why})")
+            }
+            EventKind::CoordinatorLoaded { broker, tp, groups } => write!(
+                f,
+                "broker {broker} leads {tp} and is now coordinator of its groups (loaded \
+                 {groups} group(s) from the log)"
+            ),
+            EventKind::ConsumerAssigned {
+                consumer,
+                group,
+                generation,
+                assigned,
+                revoked,
+            } => write!(
+                f,
+                "consumer {consumer} (group {group}, generation {generation}): owns {}; revoked {}",
+                tps_text(assigned),
+                tps_text(revoked)
+            ),
+            EventKind::ConsumerLeftGroup {
+                consumer,
+                group,
+                why,
+            } => write!(f, "consumer {consumer} left group {group}: {why}"),
             EventKind::InvariantViolated {
                 invariant,
                 tp,

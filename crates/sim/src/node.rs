@@ -4,6 +4,7 @@
 
 use crate::broker::Broker;
 use crate::client::Client;
+use crate::consumer::Consumer;
 use crate::controller::Controller;
 use crate::event::{CrashKind, EventKind};
 use crate::net::NodeId;
@@ -51,6 +52,14 @@ pub enum Timer {
     ProducerWakeup,
     /// A client request got no answer within `request.timeout.ms`.
     ClientRequestTimeout { correlation_id: u64 },
+    /// A rebalance's join phase ends (initial delay or rebalance timeout) for a group.
+    GroupJoinDeadline { group: String },
+    /// The coordinator checks whether a member's session expired.
+    GroupSessionCheck { group: String, member_id: String },
+    /// A coordinator's write to `__consumer_offsets` ran out of `offsets.commit.timeout.ms`.
+    CoordinatorAppendTimeout { id: u64 },
+    /// A consumer has something due (poll, processing, heartbeat, auto commit, a retry).
+    ConsumerWakeup,
 }
 
 /// Intent recorded by one handler call. The world owns one and reuses it, so handling an event
@@ -133,6 +142,8 @@ pub enum Node {
     Client(Client),
     /// A producer.
     Producer(Producer),
+    /// A consumer with its application's poll loop.
+    Consumer(Consumer),
 }
 
 impl Node {
@@ -143,6 +154,7 @@ impl Node {
             Node::Broker(broker) => broker.on_start(ctx),
             Node::Client(client) => client.on_start(ctx),
             Node::Producer(producer) => producer.on_start(ctx),
+            Node::Consumer(consumer) => consumer.on_start(ctx),
         }
     }
 
@@ -153,6 +165,7 @@ impl Node {
             Node::Broker(broker) => broker.on_message(ctx, from, message),
             Node::Client(client) => client.on_message(ctx, from, message),
             Node::Producer(producer) => producer.on_message(ctx, from, message),
+            Node::Consumer(consumer) => consumer.on_message(ctx, from, message),
         }
     }
 
@@ -163,6 +176,7 @@ impl Node {
             Node::Broker(broker) => broker.on_timer(ctx, timer),
             Node::Client(client) => client.on_timer(ctx, timer),
             Node::Producer(producer) => producer.on_timer(ctx, timer),
+            Node::Consumer(consumer) => consumer.on_timer(ctx, timer),
         }
     }
 
@@ -181,6 +195,10 @@ impl Node {
             }
             Node::Producer(producer) => {
                 producer.on_crash(now);
+                Vec::new()
+            }
+            Node::Consumer(consumer) => {
+                consumer.on_crash(now);
                 Vec::new()
             }
         }

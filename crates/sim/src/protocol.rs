@@ -2,6 +2,7 @@
 //! handler returns the messages it sends, and the world carries them over the network.
 
 use crate::error::ErrorCode;
+use crate::group::Subscription;
 use crate::metadata::{MetadataRecord, PartitionState};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -48,6 +49,11 @@ pub struct RecordData {
     pub value: Option<Bytes>,
     /// Headers, in order.
     pub headers: Vec<(String, Bytes)>,
+    /// What a group coordinator wrote, for records of `__consumer_offsets`: the typed form of
+    /// what Kafka encodes in the record's key and value bytes (which here hold a readable
+    /// rendering of it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coordinator: Option<Rc<crate::group::CoordinatorRecord>>,
 }
 
 impl RecordData {
@@ -244,6 +250,115 @@ pub enum Message {
     },
     /// Metadata: a client asks a broker for leaders.
     Metadata { correlation_id: u64 },
+    /// FindCoordinator: which broker coordinates this group.
+    FindCoordinator { correlation_id: u64, key: String },
+    /// The coordinator's broker id, or why there is none yet.
+    FindCoordinatorResponse {
+        correlation_id: u64,
+        error: ErrorCode,
+        coordinator: Option<BrokerId>,
+    },
+    /// JoinGroup: a member (re)joins with its subscription for each protocol it supports.
+    JoinGroup {
+        correlation_id: u64,
+        group_id: String,
+        member_id: String,
+        client_id: String,
+        group_instance_id: Option<String>,
+        session_timeout_ms: u64,
+        rebalance_timeout_ms: u64,
+        protocols: Vec<(String, Subscription)>,
+    },
+    /// The generation, the chosen protocol and the leader; the leader alone gets the members.
+    JoinGroupResponse {
+        correlation_id: u64,
+        error: ErrorCode,
+        generation_id: i32,
+        protocol_name: Option<String>,
+        leader: String,
+        member_id: String,
+        members: Vec<Subscription>,
+    },
+    /// SyncGroup: every member asks for its assignment; the leader brings everyone's.
+    SyncGroup {
+        correlation_id: u64,
+        group_id: String,
+        generation_id: i32,
+        member_id: String,
+        assignments: Vec<(String, Vec<TopicPartition>)>,
+    },
+    /// This member's partitions for the generation.
+    SyncGroupResponse {
+        correlation_id: u64,
+        error: ErrorCode,
+        assignment: Vec<TopicPartition>,
+    },
+    /// Heartbeat: keeps the member's session; the answer says when to rejoin.
+    Heartbeat {
+        correlation_id: u64,
+        group_id: String,
+        generation_id: i32,
+        member_id: String,
+    },
+    /// `NONE`, or REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, ...
+    HeartbeatResponse {
+        correlation_id: u64,
+        error: ErrorCode,
+    },
+    /// LeaveGroup: a dynamic member leaves at once instead of waiting for its session to end.
+    LeaveGroup {
+        correlation_id: u64,
+        group_id: String,
+        member_id: String,
+    },
+    /// The coordinator's answer.
+    LeaveGroupResponse {
+        correlation_id: u64,
+        error: ErrorCode,
+    },
+    /// OffsetCommit: the next offset to read, per partition; generation -1 for a consumer
+    /// outside group management (or an admin tool).
+    OffsetCommit {
+        correlation_id: u64,
+        group_id: String,
+        generation_id: i32,
+        member_id: String,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+    /// One error for the whole commit (every partition shares it here).
+    OffsetCommitResponse {
+        correlation_id: u64,
+        error: ErrorCode,
+    },
+    /// OffsetFetch: the group's committed offsets for these partitions.
+    OffsetFetch {
+        correlation_id: u64,
+        group_id: String,
+        partitions: Vec<TopicPartition>,
+    },
+    /// Committed offsets (none where nothing was committed).
+    OffsetFetchResponse {
+        correlation_id: u64,
+        error: ErrorCode,
+        offsets: Vec<(TopicPartition, Option<u64>)>,
+    },
+    /// ListOffsets: the earliest (-2) or latest (-1) offset of partitions, from their leader.
+    ListOffsets {
+        correlation_id: u64,
+        partitions: Vec<(TopicPartition, i64)>,
+    },
+    /// The offset per partition, or the error.
+    ListOffsetsResponse {
+        correlation_id: u64,
+        partitions: Vec<(TopicPartition, ErrorCode, u64)>,
+    },
+    /// A broker asks the controller to create an internal topic (auto-creation of
+    /// `__consumer_offsets` on the first FindCoordinator).
+    CreateInternalTopic {
+        name: String,
+        partitions: i32,
+        replication_factor: i32,
+    },
     /// The broker's current view of every partition.
     MetadataResponse {
         correlation_id: u64,
@@ -273,6 +388,17 @@ impl Message {
             }
             Message::Fetch { .. } | Message::FetchResponse { .. } => "Fetch",
             Message::Metadata { .. } | Message::MetadataResponse { .. } => "Metadata",
+            Message::FindCoordinator { .. } | Message::FindCoordinatorResponse { .. } => {
+                "FindCoordinator"
+            }
+            Message::JoinGroup { .. } | Message::JoinGroupResponse { .. } => "JoinGroup",
+            Message::SyncGroup { .. } | Message::SyncGroupResponse { .. } => "SyncGroup",
+            Message::Heartbeat { .. } | Message::HeartbeatResponse { .. } => "Heartbeat",
+            Message::LeaveGroup { .. } | Message::LeaveGroupResponse { .. } => "LeaveGroup",
+            Message::OffsetCommit { .. } | Message::OffsetCommitResponse { .. } => "OffsetCommit",
+            Message::OffsetFetch { .. } | Message::OffsetFetchResponse { .. } => "OffsetFetch",
+            Message::ListOffsets { .. } | Message::ListOffsetsResponse { .. } => "ListOffsets",
+            Message::CreateInternalTopic { .. } => "CreateTopics",
         }
     }
 
@@ -288,6 +414,14 @@ impl Message {
                 | Message::InitProducerIdResponse { .. }
                 | Message::FetchResponse { .. }
                 | Message::MetadataResponse { .. }
+                | Message::FindCoordinatorResponse { .. }
+                | Message::JoinGroupResponse { .. }
+                | Message::SyncGroupResponse { .. }
+                | Message::HeartbeatResponse { .. }
+                | Message::LeaveGroupResponse { .. }
+                | Message::OffsetCommitResponse { .. }
+                | Message::OffsetFetchResponse { .. }
+                | Message::ListOffsetsResponse { .. }
         )
     }
 }

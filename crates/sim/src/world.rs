@@ -4,10 +4,12 @@
 
 use crate::broker::{Broker, BrokerConfig};
 use crate::client::{Client, ClientConfig, Operation};
-use crate::command::{Command, CommandError};
+use crate::command::{Command, CommandError, ResetTarget};
+use crate::consumer::{Consumer, ConsumerConfig, Subscription as ConsumerSubscription};
 use crate::controller::{Controller, ControllerConfig, ElectionKind};
 use crate::endpoint::Endpoint;
 use crate::event::{CrashKind, Event, EventKind};
+use crate::group::{OFFSETS_TOPIC, offsets_partition_for};
 use crate::net::{DropReason, LinkConfig, Network, NodeId, Verdict};
 use crate::node::{Ctx, Node, Outbox, Timer};
 use crate::producer::{Producer, ProducerConfig};
@@ -117,6 +119,7 @@ pub struct World {
     controller: NodeId,
     brokers: Rc<BTreeMap<BrokerId, NodeId>>,
     clients: BTreeMap<String, NodeId>,
+    consumers: Vec<NodeId>,
     /// Every client operation in the order it was invoked: (client node, index in its history).
     operation_order: Vec<(NodeId, usize)>,
     events: Vec<Event>,
@@ -142,6 +145,7 @@ impl World {
             controller,
             brokers: Rc::default(),
             clients: BTreeMap::new(),
+            consumers: Vec::new(),
             operation_order: Vec::new(),
             events: Vec::new(),
             commands: Vec::new(),
@@ -446,6 +450,45 @@ impl World {
                 });
                 self.operation_order.push((node, index));
             }
+            Command::AddConsumer {
+                name,
+                config,
+                topics,
+                partitions,
+            } => self.add_consumer(name, config, topics, partitions)?,
+            Command::StallConsumer { consumer } => {
+                self.with_consumer(consumer, |c, ctx| c.stall(ctx))?;
+            }
+            Command::ResumeConsumer { consumer } => {
+                self.with_consumer(consumer, |c, ctx| c.resume(ctx))?;
+            }
+            Command::CloseConsumer { consumer } => {
+                let node = self.consumer_node(consumer)?;
+                self.run_node(node, |n, ctx| {
+                    if let Node::Consumer(c) = n {
+                        c.close(ctx);
+                    }
+                });
+            }
+            Command::CommitSync { consumer } => {
+                self.with_consumer(consumer, |c, ctx| {
+                    c.commit_sync(ctx);
+                })?;
+            }
+            Command::Seek {
+                consumer,
+                tp,
+                offset,
+            } => {
+                let mut owned = false;
+                self.with_consumer(consumer, |c, ctx| owned = c.seek(ctx, tp, *offset))?;
+                if !owned {
+                    return Err(CommandError::Consumer(format!(
+                        "IllegalStateException: No current assignment for partition {tp}"
+                    )));
+                }
+            }
+            Command::ResetOffsets { group, topic, to } => self.reset_offsets(group, topic, *to)?,
             Command::Flush { producer } => {
                 let node = self.producer_node(producer)?;
                 self.run_node(node, |n, ctx| {
@@ -515,6 +558,122 @@ impl World {
         result.expect("node 0 is the controller")
     }
 
+    fn add_consumer(
+        &mut self,
+        name: &str,
+        config: &BTreeMap<String, String>,
+        topics: &[String],
+        partitions: &[TopicPartition],
+    ) -> Result<(), CommandError> {
+        if self.clients.contains_key(name) {
+            return Err(CommandError::ClientExists(name.to_owned()));
+        }
+        let config = ConsumerConfig::from_properties(config)
+            .map_err(|e| CommandError::Config(e.to_string()))?;
+        let subscription = match (topics.is_empty(), partitions.is_empty()) {
+            (false, true) if config.group_id.is_none() => {
+                return Err(CommandError::Consumer(
+                    "InvalidGroupIdException: To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.".to_owned(),
+                ));
+            }
+            (false, true) => ConsumerSubscription::Topics(topics.to_vec()),
+            (true, false) => ConsumerSubscription::Partitions(partitions.to_vec()),
+            _ => {
+                return Err(CommandError::Consumer(
+                    "IllegalStateException: Subscription to topics, partitions and pattern are mutually exclusive; give either topics or partitions".to_owned(),
+                ));
+            }
+        };
+        let consumer = Consumer::new(name, config, subscription, Rc::clone(&self.brokers));
+        let node = self.add_node(Node::Consumer(consumer));
+        self.clients.insert(name.to_owned(), node);
+        self.consumers.push(node);
+        self.start(node);
+        Ok(())
+    }
+
+    fn consumer_node(&self, name: &str) -> Result<NodeId, CommandError> {
+        self.clients
+            .get(name)
+            .copied()
+            .filter(|node| matches!(self.slots[node.0 as usize].node, Node::Consumer(_)))
+            .ok_or_else(|| CommandError::UnknownClient(name.to_owned()))
+    }
+
+    /// Runs `f` on a running consumer.
+    fn with_consumer(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut Consumer, &mut Ctx<'_>),
+    ) -> Result<(), CommandError> {
+        let node = self.consumer_node(name)?;
+        if !self.slots[node.0 as usize].up {
+            return Err(CommandError::ClientState(name.to_owned(), "down"));
+        }
+        self.run_node(node, |n, ctx| {
+            if let Node::Consumer(c) = n {
+                f(c, ctx);
+            }
+        });
+        Ok(())
+    }
+
+    /// `--reset-offsets`: computed here from the partitions' leaders, written by the group's
+    /// coordinator (which refuses unless the group is Empty).
+    fn reset_offsets(
+        &mut self,
+        group: &str,
+        topic: &str,
+        to: ResetTarget,
+    ) -> Result<(), CommandError> {
+        let image = self.metadata();
+        let Some(partitions) = image.topics.get(topic).map(|t| t.partitions.clone()) else {
+            return Err(crate::error::KafkaError::new(
+                crate::error::ErrorCode::UnknownTopicOrPartition,
+                format!("Topic '{topic}' does not exist"),
+            )
+            .into());
+        };
+        let coordinator = image
+            .topics
+            .get(OFFSETS_TOPIC)
+            .and_then(|t| {
+                let p = offsets_partition_for(group, t.partitions.len() as u32);
+                t.partitions.get(p as usize)?.leader
+            })
+            .ok_or_else(|| {
+                crate::error::KafkaError::new(
+                    crate::error::ErrorCode::CoordinatorNotAvailable,
+                    "The coordinator is not available.",
+                )
+            })?;
+        let offsets: Vec<(TopicPartition, u64)> = partitions
+            .iter()
+            .enumerate()
+            .map(|(index, state)| {
+                let tp = TopicPartition::new(topic, index as u32);
+                let latest = state
+                    .leader
+                    .and_then(|l| self.replica_log(l, &tp))
+                    .map_or(0, |log| log.high_watermark());
+                let offset = match to {
+                    ResetTarget::Earliest => 0,
+                    ResetTarget::Latest => latest,
+                    ResetTarget::Offset(n) => n.min(latest),
+                };
+                (tp, offset)
+            })
+            .collect();
+        let node = self.running_broker(coordinator)?;
+        let mut result = Ok(());
+        self.run_node(node, |n, ctx| {
+            if let Node::Broker(b) = n {
+                result = b.reset_offsets(ctx, group, offsets);
+            }
+        });
+        Ok(result?)
+    }
+
     fn producer_node(&self, name: &str) -> Result<NodeId, CommandError> {
         self.clients
             .get(name)
@@ -575,6 +734,7 @@ impl World {
             Node::Broker(broker) => Endpoint::Broker(broker.id()),
             Node::Client(client) => Endpoint::Client(client.name().to_owned()),
             Node::Producer(producer) => Endpoint::Client(producer.name().to_owned()),
+            Node::Consumer(consumer) => Endpoint::Client(consumer.name().to_owned()),
         }
     }
 
@@ -696,6 +856,29 @@ impl World {
             })
     }
 
+    /// Every consumer, in the order added, with whether its process runs.
+    pub fn consumers(&self) -> impl Iterator<Item = (&Consumer, bool)> + '_ {
+        self.consumers.iter().filter_map(|node| {
+            let slot = &self.slots[node.0 as usize];
+            match &slot.node {
+                Node::Consumer(c) => Some((c, slot.up)),
+                _ => None,
+            }
+        })
+    }
+
+    /// Every group as its current coordinator holds it, with the coordinator's id. A group
+    /// whose coordinator is down or not yet elected is missing until one loads it.
+    pub fn groups(&self) -> Vec<(BrokerId, &crate::group::Group)> {
+        let mut groups: Vec<(BrokerId, &crate::group::Group)> = self
+            .broker_slots()
+            .filter(|(_, up)| *up)
+            .flat_map(|(b, _)| b.groups().values().map(move |g| (b.id(), g)))
+            .collect();
+        groups.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+        groups
+    }
+
     /// Whether a client of this name exists.
     pub fn has_client(&self, name: &str) -> bool {
         self.clients.contains_key(name)
@@ -708,6 +891,7 @@ impl World {
             .filter_map(|&(node, index)| match &self.slots[node.0 as usize].node {
                 Node::Client(client) => client.history().get(index),
                 Node::Producer(producer) => producer.history().get(index),
+                Node::Consumer(consumer) => consumer.history().get(index),
                 _ => None,
             })
             .collect()

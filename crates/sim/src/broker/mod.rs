@@ -3,12 +3,14 @@
 //! leader; replicates as follower by fetching from the leader. Its state names follow Kafka's
 //! `BrokerState`.
 
+mod coordinator;
 mod fetcher;
 mod produce;
 mod producer_state;
 mod replica;
 mod serve;
 
+pub use coordinator::GroupCoordinator;
 pub use producer_state::{ProducerStates, SequenceCheck};
 pub use replica::{FollowerProgress, Leadership, Replica};
 
@@ -44,6 +46,44 @@ pub struct BrokerConfig {
     /// How often dirty pages reach disk. Kafka leaves flushing to the OS (`log.flush.*` are
     /// unset by default); Linux writes back every 5 s (`dirty_writeback_centisecs` = 500).
     pub os_writeback_interval: SimDuration,
+    /// `offsets.topic.num.partitions` (default 50).
+    #[serde(default = "default_offsets_partitions")]
+    pub offsets_topic_num_partitions: u32,
+    /// `offsets.topic.replication.factor` (default 3; a cluster of fewer brokers uses its
+    /// size, as single-broker development set-ups configure it).
+    #[serde(default = "default_offsets_replication")]
+    pub offsets_topic_replication_factor: u32,
+    /// `offsets.commit.timeout.ms` (default 5000).
+    #[serde(default = "default_offsets_commit_timeout")]
+    pub offsets_commit_timeout: SimDuration,
+    /// `group.initial.rebalance.delay.ms` (default 3000).
+    #[serde(default = "default_initial_rebalance_delay")]
+    pub group_initial_rebalance_delay: SimDuration,
+    /// `group.min.session.timeout.ms` (default 6000).
+    #[serde(default = "default_min_session_timeout")]
+    pub group_min_session_timeout: SimDuration,
+    /// `group.max.session.timeout.ms` (default 1800000).
+    #[serde(default = "default_max_session_timeout")]
+    pub group_max_session_timeout: SimDuration,
+}
+
+fn default_offsets_partitions() -> u32 {
+    50
+}
+fn default_offsets_replication() -> u32 {
+    3
+}
+fn default_offsets_commit_timeout() -> SimDuration {
+    SimDuration::from_millis(5_000)
+}
+fn default_initial_rebalance_delay() -> SimDuration {
+    SimDuration::from_millis(3_000)
+}
+fn default_min_session_timeout() -> SimDuration {
+    SimDuration::from_millis(6_000)
+}
+fn default_max_session_timeout() -> SimDuration {
+    SimDuration::from_millis(1_800_000)
 }
 
 impl Default for BrokerConfig {
@@ -56,6 +96,12 @@ impl Default for BrokerConfig {
             replica_socket_timeout: SimDuration::from_millis(30_000),
             controller_request_timeout: SimDuration::from_millis(2_000),
             os_writeback_interval: SimDuration::from_millis(5_000),
+            offsets_topic_num_partitions: default_offsets_partitions(),
+            offsets_topic_replication_factor: default_offsets_replication(),
+            offsets_commit_timeout: default_offsets_commit_timeout(),
+            group_initial_rebalance_delay: default_initial_rebalance_delay(),
+            group_min_session_timeout: default_min_session_timeout(),
+            group_max_session_timeout: default_max_session_timeout(),
         }
     }
 }
@@ -105,6 +151,7 @@ pub struct Broker {
     fetchers: Fetchers,
     parked: Vec<ParkedFetch>,
     purgatory: Vec<DelayedProduce>,
+    coordinator: GroupCoordinator,
     next_correlation_id: u64,
     next_producer_id: u64,
     /// Extra wait before each follower fetch (a slow or stalled follower).
@@ -137,6 +184,7 @@ impl Broker {
             fetchers: Fetchers::default(),
             parked: Vec::new(),
             purgatory: Vec::new(),
+            coordinator: GroupCoordinator::default(),
             next_correlation_id: 0,
             next_producer_id: 0,
             fetch_delay: SimDuration::ZERO,
@@ -221,6 +269,7 @@ impl Broker {
         self.fetchers = Fetchers::default();
         self.parked.clear();
         self.purgatory.clear();
+        self.coordinator = GroupCoordinator::default();
         let mut lost = Vec::new();
         for (tp, replica) in &mut self.replicas {
             replica.leadership = None;
@@ -291,6 +340,20 @@ impl Broker {
             } => {
                 self.on_fetch_response(ctx, from, correlation_id, partitions);
             }
+            Message::FindCoordinator {
+                correlation_id,
+                key,
+            } => self.handle_find_coordinator(ctx, from, correlation_id, &key),
+            Message::ListOffsets {
+                correlation_id,
+                partitions,
+            } => self.handle_list_offsets(ctx, from, correlation_id, partitions),
+            message @ (Message::JoinGroup { .. }
+            | Message::SyncGroup { .. }
+            | Message::Heartbeat { .. }
+            | Message::LeaveGroup { .. }
+            | Message::OffsetCommit { .. }
+            | Message::OffsetFetch { .. }) => self.handle_group_request(ctx, from, message),
             Message::Metadata { correlation_id } => {
                 let partitions = self
                     .image
@@ -348,6 +411,9 @@ impl Broker {
                 }
                 ctx.set_timer(self.config.os_writeback_interval, Timer::OsWriteback);
             }
+            timer @ (Timer::GroupJoinDeadline { .. }
+            | Timer::GroupSessionCheck { .. }
+            | Timer::CoordinatorAppendTimeout { .. }) => self.on_group_timer(ctx, timer),
             _ => {}
         }
     }
@@ -481,6 +547,7 @@ impl Broker {
         for tp in kept {
             self.after_leader_progress(ctx, &tp);
         }
+        self.update_coordinated_partitions(ctx);
         self.maybe_fetch(ctx);
     }
 

@@ -47,6 +47,7 @@ impl Broker {
         };
         replica.maybe_increment_high_watermark();
         self.complete_delayed_produces(ctx, tp);
+        self.complete_coordinator_appends(ctx, tp);
         self.wake_parked(ctx, tp);
     }
 

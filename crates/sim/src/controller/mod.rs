@@ -148,6 +148,34 @@ impl Controller {
                 );
                 ctx.send(from, response);
             }
+            Message::CreateInternalTopic {
+                name,
+                partitions,
+                replication_factor,
+            } => {
+                let request = CreateTopic {
+                    name,
+                    partitions,
+                    replication_factor,
+                    configs: [("cleanup.policy".to_owned(), "compact".to_owned())].into(),
+                    replica_assignment: None,
+                };
+                // Several brokers may ask at once: only the first creates it.
+                if self.image.topics.contains_key(request.name.as_str()) {
+                    return;
+                }
+                match self.create_topic(ctx, &request) {
+                    Ok(()) => ctx.emit(EventKind::TopicCreated {
+                        topic: request.name,
+                        partitions: partitions as u32,
+                        replication_factor: replication_factor as u32,
+                    }),
+                    Err(error) => ctx.emit(EventKind::InternalTopicNotCreated {
+                        topic: request.name,
+                        error: error.to_string(),
+                    }),
+                }
+            }
             _ => {}
         }
     }

@@ -28,7 +28,7 @@ pub enum Assignor {
 }
 
 /// One member's subscription, as JoinGroup carries it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Subscription {
     /// The member id.
     pub member_id: String,

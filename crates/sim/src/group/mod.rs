@@ -1,3 +1,13 @@
-//! Consumer groups. So far: the partition assignors the group leader runs client-side.
+//! Consumer groups: the partition assignors the group leader runs client-side, the records a
+//! group coordinator keeps in `__consumer_offsets`, and the coordinator's group state machine
+//! (Kafka's classic group protocol).
 
 pub mod assignor;
+mod coordinator;
+mod describe;
+mod records;
+
+pub use assignor::{Assignment, Assignor, Subscription, assign, java_hash_code};
+pub use coordinator::{Group, GroupSettings, GroupState, JoinRequest, Member, join_error};
+pub use describe::{GroupDescription, OffsetRow, describe_group};
+pub use records::{CoordinatorRecord, OFFSETS_TOPIC, PersistedMember, offsets_partition_for};

@@ -301,6 +301,7 @@ impl Producer {
             key,
             value,
             headers,
+            coordinator: None,
         };
         let size = record_size(&data);
         if size > self.config.max_request_size {

@@ -163,3 +163,55 @@ pub fn followers(world: &World, topic: &str, partition: u32) -> Vec<u32> {
         })
         .unwrap_or_default()
 }
+
+/// Adds a consumer subscribed to `topics` in `group`, with extra Kafka or `app.*` configs.
+pub fn add_consumer(
+    world: &mut World,
+    name: &str,
+    group: &str,
+    topics: &[&str],
+    configs: &[(&str, &str)],
+) {
+    let mut config: BTreeMap<String, String> = configs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    config.insert("group.id".to_owned(), group.to_owned());
+    world
+        .apply(Command::AddConsumer {
+            name: name.to_owned(),
+            config,
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            partitions: Vec::new(),
+        })
+        .expect("new consumer");
+}
+
+/// The partitions a consumer owns now.
+pub fn owned(world: &World, consumer: &str) -> Vec<TopicPartition> {
+    world
+        .consumers()
+        .find(|(c, _)| c.name() == consumer)
+        .map(|(c, _)| c.owned().keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// Every (partition, offset, value) a consumer's application finished processing.
+pub fn processed(world: &World, consumer: &str) -> Vec<(TopicPartition, u64, String)> {
+    let Some((c, _)) = world.consumers().find(|(c, _)| c.name() == consumer) else {
+        return Vec::new();
+    };
+    c.history()
+        .iter()
+        .filter_map(|op| match &op.outcome {
+            Outcome::Polled {
+                records,
+                processed: true,
+                ..
+            } => Some(records),
+            _ => None,
+        })
+        .flatten()
+        .map(|r| (r.tp.clone(), r.offset, r.value.clone()))
+        .collect()
+}

@@ -1,0 +1,588 @@
+//! The group coordinator a broker runs for the groups whose `__consumer_offsets` partition it
+//! leads: it routes group requests to the group's state machine (`group/coordinator.rs`),
+//! writes offsets and generations to the partition as records and answers only once the
+//! high watermark covers them (`offsets.commit.timeout.ms`), and rebuilds its groups from the
+//! log when it becomes leader. Also FindCoordinator and ListOffsets, which any broker answers.
+
+use super::Broker;
+use crate::error::ErrorCode;
+use crate::event::EventKind;
+use crate::group::{CoordinatorRecord, Group, OFFSETS_TOPIC, offsets_partition_for};
+use crate::group::{GroupSettings, JoinRequest};
+use crate::net::NodeId;
+use crate::node::{Ctx, Timer};
+use crate::protocol::{BatchHeader, Message, RecordData, TopicPartition};
+use crate::time::SimDuration;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// What to do once a coordinator's write is replicated (or failed).
+#[derive(Clone, Debug)]
+enum AfterAppend {
+    /// Answer an OffsetCommit and update the offsets cache.
+    Commit {
+        group: String,
+        to: (NodeId, u64),
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+    /// Complete a generation: answer the waiting SyncGroups.
+    Sync { group: String, generation: i32 },
+    /// Nothing waits (an emptied group's generation, an admin reset).
+    Nothing,
+}
+
+/// A coordinator write waiting for the high watermark.
+#[derive(Clone, Debug)]
+pub struct PendingAppend {
+    id: u64,
+    tp: TopicPartition,
+    required: u64,
+    then: AfterAppend,
+}
+
+/// The coordinator's state on one broker.
+#[derive(Clone, Debug, Default)]
+pub struct GroupCoordinator {
+    /// Loaded groups, by id.
+    pub(crate) groups: BTreeMap<String, Group>,
+    /// Offsets partitions this broker leads and has loaded.
+    loaded: Vec<TopicPartition>,
+    appends: Vec<PendingAppend>,
+    next_append_id: u64,
+}
+
+impl Broker {
+    /// The groups this broker coordinates now.
+    pub fn groups(&self) -> &BTreeMap<String, Group> {
+        &self.coordinator.groups
+    }
+
+    fn group_settings(&self) -> GroupSettings {
+        GroupSettings {
+            initial_rebalance_delay: self.config.group_initial_rebalance_delay,
+            min_session_timeout: self.config.group_min_session_timeout,
+            max_session_timeout: self.config.group_max_session_timeout,
+        }
+    }
+
+    /// The offsets partition of `group`, if this broker leads it (and so coordinates it).
+    fn coordinated_partition(&self, group: &str) -> Option<TopicPartition> {
+        let topic = self.image.topics.get(OFFSETS_TOPIC)?;
+        let partition = offsets_partition_for(group, topic.partitions.len() as u32);
+        let tp = TopicPartition::new(OFFSETS_TOPIC, partition);
+        self.coordinator.loaded.contains(&tp).then_some(tp)
+    }
+
+    pub(super) fn handle_find_coordinator(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: NodeId,
+        correlation_id: u64,
+        key: &str,
+    ) {
+        let (error, coordinator) = match self.image.topics.get(OFFSETS_TOPIC) {
+            None => {
+                // The first FindCoordinator creates the offsets topic, as Kafka's
+                // AutoTopicCreationManager does; the client asks again after its backoff.
+                let brokers = self.directory.len() as u32;
+                let replication = self.config.offsets_topic_replication_factor.min(brokers);
+                ctx.send(
+                    self.controller,
+                    Message::CreateInternalTopic {
+                        name: OFFSETS_TOPIC.to_owned(),
+                        partitions: self.config.offsets_topic_num_partitions as i32,
+                        replication_factor: replication as i32,
+                    },
+                );
+                (ErrorCode::CoordinatorNotAvailable, None)
+            }
+            Some(topic) => {
+                let partition = offsets_partition_for(key, topic.partitions.len() as u32);
+                match topic
+                    .partitions
+                    .get(partition as usize)
+                    .and_then(|p| p.leader)
+                {
+                    Some(leader) => (ErrorCode::None, Some(leader)),
+                    None => (ErrorCode::CoordinatorNotAvailable, None),
+                }
+            }
+        };
+        ctx.send(
+            from,
+            Message::FindCoordinatorResponse {
+                correlation_id,
+                error,
+                coordinator,
+            },
+        );
+    }
+
+    /// Group requests: JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch.
+    pub(super) fn handle_group_request(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: NodeId,
+        message: Message,
+    ) {
+        let settings = self.group_settings();
+        let (group_id, correlation_id) = match &message {
+            Message::JoinGroup {
+                group_id,
+                correlation_id,
+                ..
+            }
+            | Message::SyncGroup {
+                group_id,
+                correlation_id,
+                ..
+            }
+            | Message::Heartbeat {
+                group_id,
+                correlation_id,
+                ..
+            }
+            | Message::LeaveGroup {
+                group_id,
+                correlation_id,
+                ..
+            }
+            | Message::OffsetCommit {
+                group_id,
+                correlation_id,
+                ..
+            }
+            | Message::OffsetFetch {
+                group_id,
+                correlation_id,
+                ..
+            } => (group_id.clone(), *correlation_id),
+            _ => return,
+        };
+        if self.coordinated_partition(&group_id).is_none() {
+            return ctx.send(from, not_coordinator(&message, correlation_id));
+        }
+        let group = self
+            .coordinator
+            .groups
+            .entry(group_id.clone())
+            .or_insert_with(|| Group::new(&group_id));
+        let to = (from, correlation_id);
+        match message {
+            Message::JoinGroup {
+                member_id,
+                client_id,
+                group_instance_id,
+                session_timeout_ms,
+                rebalance_timeout_ms,
+                protocols,
+                ..
+            } => {
+                let request = JoinRequest {
+                    from,
+                    correlation_id,
+                    member_id,
+                    client_id,
+                    instance_id: group_instance_id,
+                    session_timeout: SimDuration::from_millis(session_timeout_ms),
+                    rebalance_timeout: SimDuration::from_millis(rebalance_timeout_ms),
+                    protocols,
+                };
+                group.join(ctx, &settings, request);
+            }
+            Message::SyncGroup {
+                generation_id,
+                member_id,
+                assignments,
+                ..
+            } => {
+                if let Some(record) = group.sync(ctx, to, generation_id, &member_id, assignments) {
+                    let then = AfterAppend::Sync {
+                        group: group_id.clone(),
+                        generation: generation_id,
+                    };
+                    self.append_for_group(ctx, &group_id, vec![record], then);
+                }
+            }
+            Message::Heartbeat {
+                generation_id,
+                member_id,
+                ..
+            } => {
+                let error = group.heartbeat(&member_id, generation_id, ctx.now());
+                ctx.send(
+                    from,
+                    Message::HeartbeatResponse {
+                        correlation_id,
+                        error,
+                    },
+                );
+            }
+            Message::LeaveGroup { member_id, .. } => {
+                let (error, record) = match group.leave(ctx, &settings, &member_id) {
+                    Ok(record) => (ErrorCode::None, record),
+                    Err(error) => (error, None),
+                };
+                ctx.send(
+                    from,
+                    Message::LeaveGroupResponse {
+                        correlation_id,
+                        error,
+                    },
+                );
+                self.persist(ctx, &group_id, record);
+            }
+            Message::OffsetCommit {
+                generation_id,
+                member_id,
+                offsets,
+                ..
+            } => match group.check_commit(&member_id, generation_id) {
+                Err(error) => ctx.send(
+                    from,
+                    Message::OffsetCommitResponse {
+                        correlation_id,
+                        error,
+                    },
+                ),
+                Ok(()) => {
+                    let records = offsets
+                        .iter()
+                        .map(|(tp, offset)| CoordinatorRecord::Offset {
+                            group: group_id.clone(),
+                            tp: tp.clone(),
+                            offset: *offset,
+                        })
+                        .collect();
+                    let then = AfterAppend::Commit {
+                        group: group_id.clone(),
+                        to,
+                        offsets,
+                    };
+                    self.append_for_group(ctx, &group_id, records, then);
+                }
+            },
+            Message::OffsetFetch { partitions, .. } => {
+                let offsets = partitions
+                    .into_iter()
+                    .map(|tp| {
+                        let offset = group.offsets.get(&tp).copied();
+                        (tp, offset)
+                    })
+                    .collect();
+                ctx.send(
+                    from,
+                    Message::OffsetFetchResponse {
+                        correlation_id,
+                        error: ErrorCode::None,
+                        offsets,
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn persist(&mut self, ctx: &mut Ctx<'_>, group: &str, record: Option<CoordinatorRecord>) {
+        if let Some(record) = record {
+            self.append_for_group(ctx, group, vec![record], AfterAppend::Nothing);
+        }
+    }
+
+    /// Appends coordinator records to the group's offsets partition as its leader; `then`
+    /// runs when the high watermark covers them, or fails after `offsets.commit.timeout.ms`.
+    fn append_for_group(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        group: &str,
+        records: Vec<CoordinatorRecord>,
+        then: AfterAppend,
+    ) {
+        let Some(tp) = self.coordinated_partition(group) else {
+            return self.finish_append(ctx, then, ErrorCode::NotCoordinator);
+        };
+        let Some((replica, epoch)) = self.replicas.get_mut(&tp).and_then(|r| {
+            let epoch = r.leadership.as_ref()?.leader_epoch;
+            Some((r, epoch))
+        }) else {
+            return self.finish_append(ctx, then, ErrorCode::NotCoordinator);
+        };
+        let now_ms = ctx.now().as_millis();
+        let data: Vec<Rc<RecordData>> = records.iter().map(|r| r.to_record(now_ms)).collect();
+        let header = Rc::new(BatchHeader {
+            record_count: data.len() as u32,
+            ..BatchHeader::default()
+        });
+        let base = replica.log.append_as_leader(epoch, &header, &data);
+        self.coordinator.next_append_id += 1;
+        let id = self.coordinator.next_append_id;
+        self.coordinator.appends.push(PendingAppend {
+            id,
+            tp: tp.clone(),
+            required: base + data.len() as u64,
+            then,
+        });
+        ctx.set_timer(
+            self.config.offsets_commit_timeout,
+            Timer::CoordinatorAppendTimeout { id },
+        );
+        self.after_leader_progress(ctx, &tp);
+    }
+
+    /// Completes coordinator writes on `tp` that the high watermark now covers, or fails them
+    /// if this broker stopped leading it.
+    pub(super) fn complete_coordinator_appends(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition) {
+        if !self.coordinator.appends.iter().any(|a| a.tp == *tp) {
+            return;
+        }
+        let replica = self.replicas.get(tp);
+        let leading = replica.is_some_and(|r| r.leadership.is_some());
+        let hw = replica.map_or(0, |r| r.log.high_watermark());
+        let (done, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.coordinator.appends)
+            .into_iter()
+            .partition(|a| a.tp == *tp && (!leading || hw >= a.required));
+        self.coordinator.appends = waiting;
+        for append in done {
+            let error = if leading {
+                ErrorCode::None
+            } else {
+                ErrorCode::NotCoordinator
+            };
+            self.finish_append(ctx, append.then, error);
+        }
+    }
+
+    pub(super) fn expire_coordinator_append(&mut self, ctx: &mut Ctx<'_>, id: u64) {
+        if let Some(index) = self.coordinator.appends.iter().position(|a| a.id == id) {
+            let append = self.coordinator.appends.remove(index);
+            self.finish_append(ctx, append.then, ErrorCode::RequestTimedOut);
+        }
+    }
+
+    fn finish_append(&mut self, ctx: &mut Ctx<'_>, then: AfterAppend, error: ErrorCode) {
+        let settings = self.group_settings();
+        match then {
+            AfterAppend::Commit { group, to, offsets } => {
+                if error == ErrorCode::None
+                    && let Some(group) = self.coordinator.groups.get_mut(&group)
+                {
+                    group.offsets.extend(offsets);
+                }
+                ctx.send(
+                    to.0,
+                    Message::OffsetCommitResponse {
+                        correlation_id: to.1,
+                        error,
+                    },
+                );
+            }
+            AfterAppend::Sync { group, generation } => {
+                if let Some(group) = self.coordinator.groups.get_mut(&group) {
+                    group.on_persisted(ctx, &settings, generation, error);
+                }
+            }
+            AfterAppend::Nothing => {}
+        }
+    }
+
+    /// Group timers: the end of a join phase, a member's session check, a write's timeout.
+    pub(super) fn on_group_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
+        let settings = self.group_settings();
+        match timer {
+            Timer::GroupJoinDeadline { group } => {
+                let record = self
+                    .coordinator
+                    .groups
+                    .get_mut(&group)
+                    .and_then(|g| g.on_join_deadline(ctx));
+                self.persist(ctx, &group, record);
+            }
+            Timer::GroupSessionCheck { group, member_id } => {
+                let record = self
+                    .coordinator
+                    .groups
+                    .get_mut(&group)
+                    .and_then(|g| g.on_session_check(ctx, &settings, &member_id));
+                self.persist(ctx, &group, record);
+            }
+            Timer::CoordinatorAppendTimeout { id } => self.expire_coordinator_append(ctx, id),
+            _ => {}
+        }
+    }
+
+    /// After metadata changes: load the groups of offsets partitions this broker now leads,
+    /// drop those of partitions it no longer leads (their members get NOT_COORDINATOR and
+    /// look for the new coordinator).
+    pub(super) fn update_coordinated_partitions(&mut self, ctx: &mut Ctx<'_>) {
+        let leading: Vec<TopicPartition> = self
+            .replicas
+            .iter()
+            .filter(|(tp, r)| &*tp.topic == OFFSETS_TOPIC && r.leadership.is_some())
+            .map(|(tp, _)| tp.clone())
+            .collect();
+        let lost: Vec<TopicPartition> = self
+            .coordinator
+            .loaded
+            .iter()
+            .filter(|tp| !leading.contains(tp))
+            .cloned()
+            .collect();
+        let partitions = self
+            .image
+            .topics
+            .get(OFFSETS_TOPIC)
+            .map_or(0, |t| t.partitions.len() as u32);
+        for tp in lost {
+            self.coordinator.loaded.retain(|t| *t != tp);
+            self.coordinator
+                .groups
+                .retain(|id, _| offsets_partition_for(id, partitions) != tp.partition);
+            self.complete_coordinator_appends(ctx, &tp);
+        }
+        for tp in leading {
+            if !self.coordinator.loaded.contains(&tp) {
+                self.load_groups(ctx, &tp, partitions);
+            }
+        }
+    }
+
+    fn load_groups(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition, partitions: u32) {
+        let Some(replica) = self.replicas.get(tp) else {
+            return;
+        };
+        let mut by_group: BTreeMap<&str, Vec<&CoordinatorRecord>> = BTreeMap::new();
+        for record in replica.log.records() {
+            if let Some(payload) = &record.data.coordinator
+                && offsets_partition_for(payload.group(), partitions) == tp.partition
+            {
+                by_group.entry(payload.group()).or_default().push(payload);
+            }
+        }
+        let loaded: Vec<Group> = by_group
+            .into_iter()
+            .map(|(id, records)| Group::load(id, records.into_iter(), ctx.now()))
+            .collect();
+        let count = loaded.len();
+        for group in loaded {
+            group.arm_session_checks(ctx);
+            self.coordinator.groups.insert(group.id.clone(), group);
+        }
+        self.coordinator.loaded.push(tp.clone());
+        if count > 0 {
+            ctx.emit(EventKind::CoordinatorLoaded {
+                broker: self.id,
+                tp: tp.clone(),
+                groups: count,
+            });
+        }
+    }
+
+    /// ListOffsets as a partition's leader: earliest (-2) is the log start, latest (-1) the
+    /// high watermark (what a read_uncommitted consumer may read up to).
+    pub(super) fn handle_list_offsets(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: NodeId,
+        correlation_id: u64,
+        partitions: Vec<(TopicPartition, i64)>,
+    ) {
+        let partitions = partitions
+            .into_iter()
+            .map(|(tp, timestamp)| {
+                let leader = self.replicas.get(&tp).filter(|r| r.leadership.is_some());
+                match leader {
+                    None if self.image.partition(&tp).is_none() => {
+                        (tp, ErrorCode::UnknownTopicOrPartition, 0)
+                    }
+                    None => (tp, ErrorCode::NotLeaderOrFollower, 0),
+                    Some(_) if timestamp == -2 => (tp, ErrorCode::None, 0),
+                    Some(r) => {
+                        let hw = r.log.high_watermark();
+                        (tp, ErrorCode::None, hw)
+                    }
+                }
+            })
+            .collect();
+        ctx.send(
+            from,
+            Message::ListOffsetsResponse {
+                correlation_id,
+                partitions,
+            },
+        );
+    }
+
+    /// `kafka-consumer-groups.sh --reset-offsets --execute`, run at the coordinator: only an
+    /// inactive group's offsets may be reset.
+    pub fn reset_offsets(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        group: &str,
+        offsets: Vec<(TopicPartition, u64)>,
+    ) -> Result<(), crate::error::KafkaError> {
+        if self.coordinated_partition(group).is_none() {
+            return Err(crate::error::KafkaError::new(
+                ErrorCode::NotCoordinator,
+                format!("This is not the correct coordinator for group {group}."),
+            ));
+        }
+        let state = self
+            .coordinator
+            .groups
+            .entry(group.to_owned())
+            .or_insert_with(|| Group::new(group))
+            .state;
+        if state != crate::group::GroupState::Empty {
+            return Err(crate::error::KafkaError::new(
+                ErrorCode::NonEmptyGroup,
+                format!(
+                    "Assignments can only be reset if the group '{group}' is inactive, but the current state is {}.",
+                    state.kafka_name()
+                ),
+            ));
+        }
+        let records = offsets
+            .iter()
+            .map(|(tp, offset)| CoordinatorRecord::Offset {
+                group: group.to_owned(),
+                tp: tp.clone(),
+                offset: *offset,
+            })
+            .collect();
+        if let Some(g) = self.coordinator.groups.get_mut(group) {
+            g.offsets.extend(offsets);
+        }
+        self.append_for_group(ctx, group, records, AfterAppend::Nothing);
+        Ok(())
+    }
+}
+
+/// NOT_COORDINATOR in the response shape of the request.
+fn not_coordinator(request: &Message, correlation_id: u64) -> Message {
+    let error = ErrorCode::NotCoordinator;
+    match request {
+        Message::JoinGroup { .. } => crate::group::join_error(correlation_id, error),
+        Message::SyncGroup { .. } => Message::SyncGroupResponse {
+            correlation_id,
+            error,
+            assignment: Vec::new(),
+        },
+        Message::Heartbeat { .. } => Message::HeartbeatResponse {
+            correlation_id,
+            error,
+        },
+        Message::LeaveGroup { .. } => Message::LeaveGroupResponse {
+            correlation_id,
+            error,
+        },
+        Message::OffsetCommit { .. } => Message::OffsetCommitResponse {
+            correlation_id,
+            error,
+        },
+        _ => Message::OffsetFetchResponse {
+            correlation_id,
+            error,
+            offsets: Vec::new(),
+        },
+    }
+}

@@ -1,0 +1,302 @@
+//! Consumer configs as Kafka properties with Kafka 4.x defaults (`ConsumerConfig`), plus the
+//! playground's `app.*` settings describing the application around the consumer: how long it
+//! processes each record and when it commits. Those are not Kafka configs; they stand for the
+//! code a user would write in the poll loop.
+
+use crate::group::Assignor;
+use crate::properties::{ConfigException, boolean, invalid, millis, number};
+use crate::time::SimDuration;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// `auto.offset.reset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OffsetReset {
+    /// Start from the log start.
+    Earliest,
+    /// Start from the end (the high watermark).
+    Latest,
+    /// Fail with NoOffsetForPartitionException.
+    None,
+}
+
+/// When the application commits, besides auto commit (`app.commit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AppCommit {
+    /// Never calls `commitSync()` itself.
+    None,
+    /// `commitSync()` after processing each batch: at-least-once.
+    AfterProcessing,
+    /// `commitSync()` right after `poll()`, before processing: at-most-once.
+    BeforeProcessing,
+}
+
+/// A consumer's configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConsumerConfig {
+    /// `group.id`; none for a consumer that assigns partitions itself.
+    pub group_id: Option<String>,
+    /// `group.instance.id` (static membership, KIP-345).
+    pub group_instance_id: Option<String>,
+    /// `session.timeout.ms` (45000).
+    pub session_timeout: SimDuration,
+    /// `heartbeat.interval.ms` (3000).
+    pub heartbeat_interval: SimDuration,
+    /// `max.poll.interval.ms` (300000), also the rebalance timeout.
+    pub max_poll_interval: SimDuration,
+    /// `max.poll.records` (500).
+    pub max_poll_records: usize,
+    /// `auto.offset.reset` (latest).
+    pub auto_offset_reset: OffsetReset,
+    /// `enable.auto.commit` (true with a group id).
+    pub enable_auto_commit: bool,
+    /// `auto.commit.interval.ms` (5000).
+    pub auto_commit_interval: SimDuration,
+    /// `isolation.level`: true for read_committed. Without transactions both read up to the
+    /// high watermark.
+    pub read_committed: bool,
+    /// `partition.assignment.strategy` ([range, cooperative-sticky]).
+    pub assignors: Vec<Assignor>,
+    /// `fetch.max.wait.ms` (500).
+    pub fetch_max_wait: SimDuration,
+    /// `request.timeout.ms` (30000).
+    pub request_timeout: SimDuration,
+    /// `retry.backoff.ms` (100).
+    pub retry_backoff: SimDuration,
+    /// `metadata.max.age.ms` (300000).
+    pub metadata_max_age: SimDuration,
+    /// `app.processing.ms`: processing time per record.
+    pub processing_per_record: SimDuration,
+    /// `app.poll.timeout.ms`: the argument of `poll(Duration)`.
+    pub poll_timeout: SimDuration,
+    /// `app.commit`.
+    pub app_commit: AppCommit,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        ConsumerConfig {
+            group_id: None,
+            group_instance_id: None,
+            session_timeout: SimDuration::from_millis(45_000),
+            heartbeat_interval: SimDuration::from_millis(3_000),
+            max_poll_interval: SimDuration::from_millis(300_000),
+            max_poll_records: 500,
+            auto_offset_reset: OffsetReset::Latest,
+            enable_auto_commit: true,
+            auto_commit_interval: SimDuration::from_millis(5_000),
+            read_committed: false,
+            assignors: vec![Assignor::Range, Assignor::CooperativeSticky],
+            fetch_max_wait: SimDuration::from_millis(500),
+            request_timeout: SimDuration::from_millis(30_000),
+            retry_backoff: SimDuration::from_millis(100),
+            metadata_max_age: SimDuration::from_millis(300_000),
+            processing_per_record: SimDuration::from_millis(10),
+            poll_timeout: SimDuration::from_millis(1_000),
+            app_commit: AppCommit::None,
+        }
+    }
+}
+
+/// An assignor by Kafka's short name or class name.
+pub fn assignor_from_name(name: &str) -> Option<Assignor> {
+    let short = name
+        .trim()
+        .strip_prefix("org.apache.kafka.clients.consumer.")
+        .unwrap_or(name.trim());
+    Some(match short {
+        "range" | "RangeAssignor" => Assignor::Range,
+        "roundrobin" | "RoundRobinAssignor" => Assignor::RoundRobin,
+        "sticky" | "StickyAssignor" => Assignor::Sticky,
+        "cooperative-sticky" | "CooperativeStickyAssignor" => Assignor::CooperativeSticky,
+        _ => return None,
+    })
+}
+
+/// The protocol name an assignor registers under (`ConsumerPartitionAssignor.name()`).
+pub fn assignor_name(assignor: Assignor) -> &'static str {
+    match assignor {
+        Assignor::Range => "range",
+        Assignor::RoundRobin => "roundrobin",
+        Assignor::Sticky => "sticky",
+        Assignor::CooperativeSticky => "cooperative-sticky",
+    }
+}
+
+impl ConsumerConfig {
+    /// Builds a config from properties, refusing what Kafka refuses.
+    pub fn from_properties(properties: &BTreeMap<String, String>) -> Result<Self, ConfigException> {
+        let mut config = ConsumerConfig::default();
+        let mut auto_commit_set = None;
+        for (name, value) in properties {
+            let v = value.as_str();
+            match name.as_str() {
+                "group.id" => config.group_id = Some(v.to_owned()).filter(|g| !g.is_empty()),
+                "group.instance.id" => {
+                    config.group_instance_id = Some(v.to_owned()).filter(|g| !g.is_empty())
+                }
+                "session.timeout.ms" => config.session_timeout = millis(name, v)?,
+                "heartbeat.interval.ms" => config.heartbeat_interval = millis(name, v)?,
+                "max.poll.interval.ms" => config.max_poll_interval = millis(name, v)?,
+                "max.poll.records" => {
+                    config.max_poll_records = number::<i32>(name, v, "INT", 1)? as usize
+                }
+                "auto.offset.reset" => {
+                    config.auto_offset_reset = match v.trim() {
+                        "earliest" => OffsetReset::Earliest,
+                        "latest" => OffsetReset::Latest,
+                        "none" => OffsetReset::None,
+                        _ => {
+                            return Err(invalid(
+                                name,
+                                v,
+                                "String must be one of: latest, earliest, none",
+                            ));
+                        }
+                    }
+                }
+                "enable.auto.commit" => auto_commit_set = Some(boolean(name, v)?),
+                "auto.commit.interval.ms" => config.auto_commit_interval = millis(name, v)?,
+                "isolation.level" => {
+                    config.read_committed = match v.trim() {
+                        "read_committed" => true,
+                        "read_uncommitted" => false,
+                        _ => {
+                            return Err(invalid(
+                                name,
+                                v,
+                                "String must be one of (case sensitive): read_committed, read_uncommitted",
+                            ));
+                        }
+                    }
+                }
+                "partition.assignment.strategy" => {
+                    config.assignors = v
+                        .split(',')
+                        .filter(|s| !s.trim().is_empty())
+                        .map(|s| {
+                            assignor_from_name(s).ok_or_else(|| {
+                                ConfigException(format!(
+                                    "Invalid value {} for configuration partition.assignment.strategy: Class {} cannot be found",
+                                    s.trim(),
+                                    s.trim()
+                                ))
+                            })
+                        })
+                        .collect::<Result<_, _>>()?;
+                    if config.assignors.is_empty() {
+                        return Err(ConfigException(
+                            "partition.assignment.strategy must list at least one assignor"
+                                .to_owned(),
+                        ));
+                    }
+                }
+                "fetch.max.wait.ms" => config.fetch_max_wait = millis(name, v)?,
+                "request.timeout.ms" => config.request_timeout = millis(name, v)?,
+                "retry.backoff.ms" => config.retry_backoff = millis(name, v)?,
+                "metadata.max.age.ms" => config.metadata_max_age = millis(name, v)?,
+                "key.deserializer" | "value.deserializer" => {
+                    // Values are shown as text whichever deserializer is named.
+                    if !v.contains("Deserializer") {
+                        return Err(invalid(name, v, "Class cannot be found"));
+                    }
+                }
+                "app.processing.ms" => config.processing_per_record = millis(name, v)?,
+                "app.poll.timeout.ms" => config.poll_timeout = millis(name, v)?,
+                "app.commit" => {
+                    config.app_commit = match v.trim() {
+                        "none" => AppCommit::None,
+                        "after-processing" => AppCommit::AfterProcessing,
+                        "before-processing" => AppCommit::BeforeProcessing,
+                        _ => {
+                            return Err(invalid(
+                                name,
+                                v,
+                                "String must be one of: none, after-processing, before-processing",
+                            ));
+                        }
+                    }
+                }
+                _ => {
+                    return Err(ConfigException(format!(
+                        "Unknown consumer config '{name}' (Kafka would log: The configuration '{name}' was supplied but isn't a known config.)"
+                    )));
+                }
+            }
+        }
+        if config.heartbeat_interval >= config.session_timeout {
+            return Err(ConfigException(
+                "IllegalArgumentException: Heartbeat must be set lower than the session timeout"
+                    .to_owned(),
+            ));
+        }
+        config.enable_auto_commit = match (auto_commit_set, &config.group_id) {
+            (Some(true), None) => {
+                return Err(ConfigException(
+                    "InvalidConfigurationException: enable.auto.commit cannot be set to true when default group id (null) is used.".to_owned(),
+                ));
+            }
+            (Some(explicit), _) => explicit,
+            (None, group) => group.is_some(),
+        };
+        if config.poll_timeout == SimDuration::ZERO {
+            // A zero-timeout poll loop would spin without virtual time passing.
+            config.poll_timeout = SimDuration::from_millis(1);
+        }
+        Ok(config)
+    }
+
+    /// Whether every configured assignor supports the cooperative protocol (KIP-429); the
+    /// consumer then keeps its partitions through rebalances.
+    pub fn cooperative(&self) -> bool {
+        self.assignors
+            .iter()
+            .all(|a| *a == Assignor::CooperativeSticky)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_kafka_4_and_the_default_strategy_is_eager_range() {
+        let config = ConsumerConfig::from_properties(&props(&[("group.id", "g")])).expect("valid");
+        assert_eq!(config.session_timeout, SimDuration::from_millis(45_000));
+        assert_eq!(config.auto_offset_reset, OffsetReset::Latest);
+        assert!(config.enable_auto_commit);
+        assert_eq!(
+            config.assignors,
+            [Assignor::Range, Assignor::CooperativeSticky]
+        );
+        assert!(
+            !config.cooperative(),
+            "range only speaks the eager protocol"
+        );
+    }
+
+    #[test]
+    fn kafkas_refusals() {
+        let error = |pairs: &[(&str, &str)]| {
+            ConsumerConfig::from_properties(&props(pairs))
+                .expect_err("refused")
+                .to_string()
+        };
+        assert!(error(&[("enable.auto.commit", "true")]).contains("default group id (null)"));
+        assert!(error(&[("session.timeout.ms", "3000")]).contains("Heartbeat must be set lower"));
+        assert!(error(&[("auto.offset.reset", "smallest")]).contains("latest, earliest, none"));
+        assert!(error(&[("partition.assignment.strategy", "fair")]).contains("cannot be found"));
+        assert!(error(&[("fetch.min.byte", "1")]).contains("Unknown consumer config"));
+        let no_group = ConsumerConfig::from_properties(&props(&[])).expect("valid");
+        assert!(!no_group.enable_auto_commit, "no group id: auto commit off");
+    }
+}

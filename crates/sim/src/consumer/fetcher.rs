@@ -1,0 +1,421 @@
+//! Positions, fetching and commits (Java's `Fetcher`, `OffsetFetcher` and the commit half of
+//! `ConsumerCoordinator`): a new partition starts at the group's committed offset, or where
+//! `auto.offset.reset` says; fetches go to each partition's leader and return records only
+//! below the high watermark; a commit stores the positions, the offsets of the next records
+//! the application will get.
+
+use super::membership::coordinator_error;
+use super::{AppState, Consumer, InFlight, MemberState, OffsetReset, Subscription};
+use crate::client::{Operation, Outcome, Request, invalidates_metadata};
+use crate::error::ErrorCode;
+use crate::node::Ctx;
+use crate::protocol::{BrokerId, FetchPartition, FetchedPartition, Message, TopicPartition};
+use std::collections::BTreeMap;
+
+const COMMIT_FAILED: &str = "CommitFailedException: Commit cannot be completed since the group \
+    has already rebalanced and assigned the partitions to another member. This means that the \
+    time between subsequent calls to poll() was longer than the configured max.poll.interval.ms, \
+    which typically implies that the poll loop is spending too much time message processing. You \
+    can address this either by increasing max.poll.interval.ms or by reducing the maximum size of \
+    batches returned in poll() with max.poll.records.";
+
+const REBALANCING: &str = "RebalanceInProgressException: Offset commit cannot be completed since \
+    the consumer is undergoing a rebalance for auto partition assignment. You can try completing \
+    the rebalance by calling poll() and then retry the operation.";
+
+impl Consumer {
+    /// Partitions without a position get one: committed offsets first (with a group id), then
+    /// the reset policy.
+    pub(super) fn pump_positions(&mut self, ctx: &mut Ctx<'_>) {
+        let resetting: Vec<TopicPartition> = self
+            .in_flight
+            .values()
+            .filter_map(|f| match f {
+                InFlight::ListOffsets { partitions } => Some(partitions.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let missing: Vec<TopicPartition> = self
+            .owned
+            .iter()
+            .filter(|(tp, o)| o.position.is_none() && !o.reset_failed && !resetting.contains(tp))
+            .map(|(tp, _)| tp.clone())
+            .collect();
+        if missing.is_empty() || self.has_in_flight(|f| matches!(f, InFlight::OffsetFetch)) {
+            return;
+        }
+        match (self.config.group_id.clone(), self.coordinator) {
+            (Some(group_id), Some(coordinator)) => {
+                self.request(ctx, coordinator, InFlight::OffsetFetch, |correlation_id| {
+                    Message::OffsetFetch {
+                        correlation_id,
+                        group_id,
+                        partitions: missing,
+                    }
+                });
+            }
+            (Some(_), None) => {}
+            (None, _) => self.reset_positions(ctx, missing),
+        }
+    }
+
+    /// `auto.offset.reset` for partitions with no committed offset (or an out-of-range one).
+    fn reset_positions(&mut self, ctx: &mut Ctx<'_>, partitions: Vec<TopicPartition>) {
+        if partitions.is_empty() {
+            return;
+        }
+        match self.config.auto_offset_reset {
+            OffsetReset::Earliest => {
+                for tp in &partitions {
+                    if let Some(owned) = self.owned.get_mut(tp) {
+                        owned.position = Some(0);
+                    }
+                }
+            }
+            OffsetReset::Latest => {
+                let mut by_leader: BTreeMap<BrokerId, Vec<TopicPartition>> = BTreeMap::new();
+                for tp in partitions {
+                    match self.metadata.get(&tp).and_then(|s| s.leader) {
+                        Some(leader) => by_leader.entry(leader).or_default().push(tp),
+                        None => self.metadata_stale = true,
+                    }
+                }
+                for (leader, partitions) in by_leader {
+                    let request: Vec<(TopicPartition, i64)> =
+                        partitions.iter().map(|tp| (tp.clone(), -1)).collect();
+                    self.request(
+                        ctx,
+                        leader,
+                        InFlight::ListOffsets { partitions },
+                        |correlation_id| Message::ListOffsets {
+                            correlation_id,
+                            partitions: request,
+                        },
+                    );
+                }
+            }
+            OffsetReset::None => {
+                let names: Vec<String> = partitions.iter().map(ToString::to_string).collect();
+                for tp in &partitions {
+                    if let Some(owned) = self.owned.get_mut(tp) {
+                        owned.reset_failed = true;
+                    }
+                }
+                let message = format!(
+                    "NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [{}]",
+                    names.join(", ")
+                );
+                self.record_exception(ctx, message);
+            }
+        }
+    }
+
+    fn record_exception(&mut self, ctx: &mut Ctx<'_>, message: String) {
+        let request = Request::Poll {
+            group: self.config.group_id.clone(),
+        };
+        let mut operation = Operation::pending(&self.name, request, ctx.now());
+        operation.completed_at = Some(ctx.now());
+        operation.outcome = Outcome::Exception { message };
+        self.history.push(operation);
+    }
+
+    pub(super) fn on_offset_fetch_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        error: ErrorCode,
+        offsets: Vec<(TopicPartition, Option<u64>)>,
+    ) {
+        if error != ErrorCode::None {
+            if coordinator_error(error) {
+                self.coordinator_unknown(ctx);
+            }
+            return;
+        }
+        let mut reset = Vec::new();
+        for (tp, committed) in offsets {
+            let Some(owned) = self.owned.get_mut(&tp) else {
+                continue;
+            };
+            if owned.position.is_some() {
+                continue;
+            }
+            match committed {
+                Some(offset) => {
+                    owned.position = Some(offset);
+                    owned.committed = Some(offset);
+                }
+                None => reset.push(tp),
+            }
+        }
+        self.reset_positions(ctx, reset);
+    }
+
+    pub(super) fn on_list_offsets_response(
+        &mut self,
+        partitions: Vec<(TopicPartition, ErrorCode, u64)>,
+    ) {
+        for (tp, error, offset) in partitions {
+            match (error, self.owned.get_mut(&tp)) {
+                (ErrorCode::None, Some(owned)) if owned.position.is_none() => {
+                    owned.position = Some(offset);
+                }
+                (ErrorCode::None, _) => {}
+                _ => self.metadata_stale = true,
+            }
+        }
+    }
+
+    /// One Fetch per leader for owned partitions with a position and nothing buffered, at most
+    /// one in flight per broker. A stalled application fetches nothing (fetching happens inside
+    /// `poll()`).
+    pub(super) fn pump_fetches(&mut self, ctx: &mut Ctx<'_>) {
+        if self.app == AppState::Stalled {
+            return;
+        }
+        let busy: Vec<BrokerId> = self
+            .in_flight
+            .values()
+            .filter_map(|f| match f {
+                InFlight::Fetch { broker } => Some(*broker),
+                _ => None,
+            })
+            .collect();
+        let mut by_leader: BTreeMap<BrokerId, Vec<FetchPartition>> = BTreeMap::new();
+        for (tp, owned) in &self.owned {
+            let Some(position) = owned.position else {
+                continue;
+            };
+            if self.buffer.get(tp).is_some_and(|q| !q.is_empty()) {
+                continue;
+            }
+            let Some(state) = self.metadata.get(tp) else {
+                continue;
+            };
+            let Some(leader) = state.leader.filter(|l| !busy.contains(l)) else {
+                continue;
+            };
+            by_leader.entry(leader).or_default().push(FetchPartition {
+                tp: tp.clone(),
+                fetch_offset: position,
+                last_fetched_epoch: None,
+                current_leader_epoch: Some(state.leader_epoch),
+            });
+        }
+        let max_wait_ms = self.config.fetch_max_wait.as_millis();
+        for (leader, partitions) in by_leader {
+            self.request(
+                ctx,
+                leader,
+                InFlight::Fetch { broker: leader },
+                |correlation_id| Message::Fetch {
+                    correlation_id,
+                    replica_id: None,
+                    max_wait_ms,
+                    partitions,
+                },
+            );
+        }
+    }
+
+    pub(super) fn on_fetch_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        partitions: Vec<FetchedPartition>,
+    ) {
+        let mut out_of_range = Vec::new();
+        for fetched in partitions {
+            let Some(owned) = self.owned.get_mut(&fetched.tp) else {
+                continue;
+            };
+            match fetched.error {
+                ErrorCode::None => {
+                    owned.high_watermark = Some(fetched.high_watermark);
+                    let fresh = fetched
+                        .records
+                        .first()
+                        .is_some_and(|r| Some(r.offset) == owned.position);
+                    if fresh {
+                        self.buffer
+                            .entry(fetched.tp)
+                            .or_default()
+                            .extend(fetched.records);
+                    }
+                }
+                ErrorCode::OffsetOutOfRange => {
+                    owned.position = None;
+                    out_of_range.push(fetched.tp);
+                }
+                error if invalidates_metadata(error) => self.metadata_stale = true,
+                _ => {}
+            }
+        }
+        self.reset_positions(ctx, out_of_range);
+    }
+
+    /// Commits every owned position (`allConsumed()`). Returns the commit's operation, or none
+    /// when there was nothing to commit.
+    pub(super) fn commit(&mut self, ctx: &mut Ctx<'_>, kind: &str, sync: bool) -> Option<usize> {
+        let offsets: Vec<(TopicPartition, u64)> = self
+            .owned
+            .iter()
+            .filter_map(|(tp, o)| o.position.map(|p| (tp.clone(), p)))
+            .collect();
+        let Some(group) = self.config.group_id.clone() else {
+            if sync {
+                let message = "InvalidGroupIdException: To use the group management or offset \
+                    commit APIs, you must provide a valid group.id in the consumer configuration."
+                    .to_owned();
+                self.record_exception(ctx, message);
+                return Some(self.history.len() - 1);
+            }
+            return None;
+        };
+        if offsets.is_empty() && self.member == MemberState::Stable {
+            return None;
+        }
+        let request = Request::Commit {
+            group,
+            offsets,
+            kind: kind.to_owned(),
+        };
+        self.history
+            .push(Operation::pending(&self.name, request, ctx.now()));
+        let operation = self.history.len() - 1;
+        if matches!(self.subscription, Subscription::Topics(_))
+            && self.member != MemberState::Stable
+        {
+            let rebalancing =
+                self.rejoin || matches!(self.member, MemberState::Joining | MemberState::Syncing);
+            let message = if rebalancing {
+                REBALANCING.to_owned()
+            } else {
+                "CommitFailedException: Offset commit cannot be completed since the consumer is \
+                 not part of an active group for auto partition assignment; it is likely that \
+                 the consumer was kicked out of the group."
+                    .to_owned()
+            };
+            self.finish(ctx, operation, Outcome::Exception { message });
+            return Some(operation);
+        }
+        self.send_commit(ctx, operation, sync);
+        Some(operation)
+    }
+
+    /// Sends (or, with no coordinator known, queues) the OffsetCommit of an operation.
+    pub(super) fn send_commit(&mut self, ctx: &mut Ctx<'_>, operation: usize, sync: bool) {
+        let Request::Commit { group, offsets, .. } = self.history[operation].request.clone() else {
+            return;
+        };
+        let Some(coordinator) = self.coordinator else {
+            if sync {
+                // commitSync() waits for the coordinator.
+                self.retry_commit = Some(operation);
+            } else {
+                let error = ErrorCode::CoordinatorNotAvailable;
+                self.finish(
+                    ctx,
+                    operation,
+                    Outcome::Failed {
+                        error,
+                        message: None,
+                    },
+                );
+            }
+            return;
+        };
+        let (generation_id, member_id) = match self.subscription {
+            Subscription::Topics(_) => (self.generation, self.member_id.clone()),
+            Subscription::Partitions(_) => (-1, String::new()),
+        };
+        let kind = InFlight::Commit {
+            operation,
+            sync,
+            offsets: offsets.clone(),
+        };
+        self.request(ctx, coordinator, kind, |correlation_id| {
+            Message::OffsetCommit {
+                correlation_id,
+                group_id: group,
+                generation_id,
+                member_id,
+                offsets,
+            }
+        });
+    }
+
+    pub(super) fn on_commit_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        operation: usize,
+        sync: bool,
+        offsets: Vec<(TopicPartition, u64)>,
+        error: ErrorCode,
+    ) {
+        match error {
+            ErrorCode::None => {
+                for (tp, offset) in offsets {
+                    if let Some(owned) = self.owned.get_mut(&tp) {
+                        owned.committed = Some(offset);
+                    }
+                }
+                self.finish(ctx, operation, Outcome::Committed);
+            }
+            error if coordinator_error(error) => {
+                self.coordinator_unknown(ctx);
+                if sync {
+                    self.retry_commit = Some(operation);
+                } else {
+                    self.finish(
+                        ctx,
+                        operation,
+                        Outcome::Failed {
+                            error,
+                            message: None,
+                        },
+                    );
+                }
+            }
+            ErrorCode::RebalanceInProgress => {
+                self.rejoin = true;
+                let message = REBALANCING.to_owned();
+                self.finish(ctx, operation, Outcome::Exception { message });
+            }
+            ErrorCode::IllegalGeneration | ErrorCode::UnknownMemberId => {
+                let message = COMMIT_FAILED.to_owned();
+                self.finish(ctx, operation, Outcome::Exception { message });
+                self.lose_partitions_after_fencing(ctx, error);
+            }
+            error => self.finish(
+                ctx,
+                operation,
+                Outcome::Failed {
+                    error,
+                    message: None,
+                },
+            ),
+        }
+    }
+
+    fn lose_partitions_after_fencing(&mut self, ctx: &mut Ctx<'_>, error: ErrorCode) {
+        if self.member == MemberState::Stable {
+            self.on_heartbeat_response(ctx, error);
+        }
+    }
+
+    /// Ends an operation; a `commitSync()` the application waits for lets it go on.
+    fn finish(&mut self, ctx: &mut Ctx<'_>, operation: usize, outcome: Outcome) {
+        let op = &mut self.history[operation];
+        op.outcome = outcome;
+        op.completed_at = Some(ctx.now());
+        if let AppState::Committing {
+            operation: waited,
+            then_process,
+        } = self.app
+            && waited == operation
+        {
+            self.after_commit(ctx, then_process);
+        }
+    }
+}

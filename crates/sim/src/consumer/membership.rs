@@ -1,0 +1,387 @@
+//! The consumer's side of the classic group protocol (Java's `AbstractCoordinator` and
+//! `ConsumerCoordinator`): find the coordinator, join (eager assignors revoke everything first;
+//! cooperative ones keep what they own), compute the assignment when elected leader, sync,
+//! heartbeat, and leave when `max.poll.interval.ms` passes without a `poll()`.
+
+use super::{AppState, Consumer, InFlight, MemberState, Subscription};
+use crate::client::{Operation, Outcome, Request, partition_count};
+use crate::error::ErrorCode;
+use crate::event::EventKind;
+use crate::group::{Assignor, Subscription as MemberSubscription, assignor::assign};
+use crate::node::Ctx;
+use crate::protocol::{Message, TopicPartition};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+impl Consumer {
+    fn topics(&self) -> &[String] {
+        match &self.subscription {
+            Subscription::Topics(topics) => topics,
+            Subscription::Partitions(_) => &[],
+        }
+    }
+
+    fn uses_group_management(&self) -> bool {
+        matches!(self.subscription, Subscription::Topics(_)) && self.config.group_id.is_some()
+    }
+
+    pub(super) fn pump_membership(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(group) = self.config.group_id.clone() else {
+            return;
+        };
+        let now = ctx.now();
+        let polling = matches!(self.app, AppState::Polling { .. });
+        if self.member != MemberState::Unjoined
+            && !polling
+            && now >= self.last_poll + self.config.max_poll_interval
+        {
+            self.leave_group(
+                ctx,
+                "consumer poll timeout has expired: the time between subsequent calls to poll() \
+                 was longer than the configured max.poll.interval.ms",
+            );
+        }
+        let Some(coordinator) = self.coordinator else {
+            if now >= self.coordinator_not_before
+                && !self.has_in_flight(|f| matches!(f, InFlight::FindCoordinator))
+            {
+                self.request_any(ctx, InFlight::FindCoordinator, |correlation_id| {
+                    Message::FindCoordinator {
+                        correlation_id,
+                        key: group.clone(),
+                    }
+                });
+            }
+            return;
+        };
+        if let Some(operation) = self.retry_commit.take() {
+            self.send_commit(ctx, operation, true);
+        }
+        if !self.uses_group_management() {
+            return;
+        }
+        if self.member == MemberState::Stable
+            && now >= self.next_heartbeat
+            && !self.has_in_flight(|f| matches!(f, InFlight::Heartbeat))
+        {
+            self.next_heartbeat = now + self.config.heartbeat_interval;
+            let (generation_id, member_id) = (self.generation, self.member_id.clone());
+            let group_id = group.clone();
+            self.request(ctx, coordinator, InFlight::Heartbeat, |correlation_id| {
+                Message::Heartbeat {
+                    correlation_id,
+                    group_id,
+                    generation_id,
+                    member_id,
+                }
+            });
+        }
+        let joining = matches!(self.member, MemberState::Joining | MemberState::Syncing);
+        if self.rejoin && polling && !joining {
+            self.join(ctx, coordinator, group);
+        }
+    }
+
+    /// `onJoinPrepare` then JoinGroup.
+    fn join(&mut self, ctx: &mut Ctx<'_>, coordinator: u32, group_id: String) {
+        if self.config.enable_auto_commit && self.member == MemberState::Stable {
+            self.commit(ctx, "auto", false);
+        }
+        if !self.config.cooperative() && !self.owned.is_empty() {
+            // Eager protocol: everything is revoked before joining.
+            let revoked: Vec<TopicPartition> = self.owned.keys().cloned().collect();
+            self.owned.clear();
+            self.buffer.clear();
+            self.emit_assignment(ctx, revoked);
+        }
+        let owned: Vec<TopicPartition> = if self.config.cooperative() {
+            self.owned.keys().cloned().collect()
+        } else {
+            self.last_assignment.clone()
+        };
+        let subscription = MemberSubscription {
+            member_id: String::new(),
+            group_instance_id: self.config.group_instance_id.clone(),
+            topics: self.topics().to_vec(),
+            owned,
+            generation: (self.generation >= 0).then_some(self.generation),
+        };
+        let protocols = self
+            .config
+            .assignors
+            .iter()
+            .map(|a| (super::assignor_name(*a).to_owned(), subscription.clone()))
+            .collect();
+        let (member_id, client_id) = (self.member_id.clone(), self.name.clone());
+        let group_instance_id = self.config.group_instance_id.clone();
+        let session_timeout_ms = self.config.session_timeout.as_millis();
+        let rebalance_timeout_ms = self.config.max_poll_interval.as_millis();
+        let sent = self.request(ctx, coordinator, InFlight::Join, |correlation_id| {
+            Message::JoinGroup {
+                correlation_id,
+                group_id,
+                member_id,
+                client_id,
+                group_instance_id,
+                session_timeout_ms,
+                rebalance_timeout_ms,
+                protocols,
+            }
+        });
+        if sent {
+            self.member = MemberState::Joining;
+            self.rejoin = false;
+        }
+    }
+
+    pub(super) fn on_join_response(&mut self, ctx: &mut Ctx<'_>, message: Message) {
+        let Message::JoinGroupResponse {
+            error,
+            generation_id,
+            protocol_name,
+            leader,
+            member_id,
+            members,
+            ..
+        } = message
+        else {
+            return;
+        };
+        self.member = MemberState::Unjoined;
+        self.rejoin = true;
+        match error {
+            ErrorCode::None => {
+                self.member_id = member_id;
+                self.generation = generation_id;
+                self.is_leader = leader == self.member_id;
+                let assignments = if self.is_leader {
+                    self.assign(protocol_name.as_deref(), &members)
+                } else {
+                    Vec::new()
+                };
+                let (Some(coordinator), Some(group_id)) =
+                    (self.coordinator, self.config.group_id.clone())
+                else {
+                    return;
+                };
+                let member_id = self.member_id.clone();
+                if self.request(ctx, coordinator, InFlight::Sync, |correlation_id| {
+                    Message::SyncGroup {
+                        correlation_id,
+                        group_id,
+                        generation_id,
+                        member_id,
+                        assignments,
+                    }
+                }) {
+                    self.member = MemberState::Syncing;
+                    self.rejoin = false;
+                }
+            }
+            ErrorCode::MemberIdRequired => self.member_id = member_id,
+            ErrorCode::UnknownMemberId => self.reset_generation(true),
+            ErrorCode::IllegalGeneration => self.reset_generation(false),
+            error if coordinator_error(error) => self.coordinator_unknown(ctx),
+            ErrorCode::RebalanceInProgress => {}
+            fatal => self.fail_fatally(ctx, fatal),
+        }
+    }
+
+    /// The leader runs the group's assignor over every member's subscription.
+    fn assign(
+        &mut self,
+        protocol: Option<&str>,
+        members: &[MemberSubscription],
+    ) -> Vec<(String, Vec<TopicPartition>)> {
+        let assignor = protocol
+            .and_then(super::assignor_from_name)
+            .unwrap_or(Assignor::Range);
+        let topics: BTreeSet<&String> = members.iter().flat_map(|m| &m.topics).collect();
+        let counts: BTreeMap<String, u32> = topics
+            .into_iter()
+            .map(|t| {
+                (
+                    t.clone(),
+                    partition_count(&self.metadata, &Rc::from(t.as_str())),
+                )
+            })
+            .collect();
+        self.assigned_counts = counts.clone();
+        let available = counts.into_iter().filter(|(_, n)| *n > 0).collect();
+        assign(assignor, members, &available).into_iter().collect()
+    }
+
+    pub(super) fn on_sync_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        error: ErrorCode,
+        assignment: Vec<TopicPartition>,
+    ) {
+        self.member = MemberState::Unjoined;
+        self.rejoin = true;
+        match error {
+            ErrorCode::None => {
+                let assigned: BTreeSet<TopicPartition> = assignment.iter().cloned().collect();
+                let revoked: Vec<TopicPartition> = self
+                    .owned
+                    .keys()
+                    .filter(|tp| !assigned.contains(*tp))
+                    .cloned()
+                    .collect();
+                for tp in &revoked {
+                    self.owned.remove(tp);
+                    self.buffer.remove(tp);
+                }
+                for tp in assignment.iter() {
+                    self.owned.entry(tp.clone()).or_default();
+                }
+                self.last_assignment = assignment;
+                self.member = MemberState::Stable;
+                self.next_heartbeat = ctx.now() + self.config.heartbeat_interval;
+                // KIP-429: partitions given up in a cooperative rebalance go to their new owner
+                // in a follow-up rebalance.
+                self.rejoin = self.config.cooperative() && !revoked.is_empty();
+                self.emit_assignment(ctx, revoked);
+            }
+            ErrorCode::UnknownMemberId => self.reset_generation(true),
+            ErrorCode::IllegalGeneration => self.reset_generation(false),
+            error if coordinator_error(error) => self.coordinator_unknown(ctx),
+            ErrorCode::RebalanceInProgress => {}
+            fatal => self.fail_fatally(ctx, fatal),
+        }
+    }
+
+    pub(super) fn on_heartbeat_response(&mut self, ctx: &mut Ctx<'_>, error: ErrorCode) {
+        match error {
+            ErrorCode::None => {}
+            ErrorCode::RebalanceInProgress => self.rejoin = true,
+            ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
+                // The group moved on without this member: its partitions are lost (not
+                // revoked: nothing is committed for them).
+                self.lose_partitions(ctx);
+                self.reset_generation(error == ErrorCode::UnknownMemberId);
+            }
+            error if coordinator_error(error) => self.coordinator_unknown(ctx),
+            fatal => self.fail_fatally(ctx, fatal),
+        }
+    }
+
+    /// The member is out of the group: it rejoins on the next `poll()`.
+    fn reset_generation(&mut self, reset_member_id: bool) {
+        if reset_member_id {
+            self.member_id.clear();
+        }
+        self.generation = -1;
+        self.member = MemberState::Unjoined;
+        self.is_leader = false;
+        self.rejoin = true;
+    }
+
+    fn lose_partitions(&mut self, ctx: &mut Ctx<'_>) {
+        if !self.owned.is_empty() {
+            let lost: Vec<TopicPartition> = self.owned.keys().cloned().collect();
+            self.owned.clear();
+            self.buffer.clear();
+            self.emit_assignment(ctx, lost);
+        }
+    }
+
+    /// `markCoordinatorUnknown`: look for it again after `retry.backoff.ms`; a join in progress
+    /// starts over.
+    pub(super) fn coordinator_unknown(&mut self, ctx: &mut Ctx<'_>) {
+        self.coordinator = None;
+        self.coordinator_not_before = ctx.now() + self.config.retry_backoff;
+        self.in_flight.retain(|_, f| {
+            !matches!(
+                f,
+                InFlight::Join | InFlight::Sync | InFlight::Heartbeat | InFlight::OffsetFetch
+            )
+        });
+        if matches!(self.member, MemberState::Joining | MemberState::Syncing) {
+            self.member = MemberState::Unjoined;
+            self.rejoin = true;
+        }
+    }
+
+    /// `maybeLeaveGroup`: a dynamic member sends LeaveGroup; a static one only forgets its
+    /// member id (the coordinator notices after `session.timeout.ms`).
+    pub(super) fn leave_group(&mut self, ctx: &mut Ctx<'_>, why: &str) {
+        let Some(group_id) = self.config.group_id.clone() else {
+            return;
+        };
+        if self.member == MemberState::Unjoined && self.member_id.is_empty() {
+            return;
+        }
+        if self.config.group_instance_id.is_none()
+            && !self.member_id.is_empty()
+            && let Some(coordinator) = self.coordinator
+        {
+            let member_id = self.member_id.clone();
+            let group = group_id.clone();
+            self.request(ctx, coordinator, InFlight::Leave, |correlation_id| {
+                Message::LeaveGroup {
+                    correlation_id,
+                    group_id: group,
+                    member_id,
+                }
+            });
+        }
+        ctx.emit(EventKind::ConsumerLeftGroup {
+            consumer: self.name.clone(),
+            group: group_id,
+            why: why.to_owned(),
+        });
+        self.lose_partitions(ctx);
+        self.reset_generation(true);
+    }
+
+    /// The leader notices a subscribed topic's partition count changed: rebalance.
+    pub(super) fn check_partition_counts(&mut self) {
+        if !self.is_leader || self.member != MemberState::Stable {
+            return;
+        }
+        let changed = self.assigned_counts.iter().any(|(topic, count)| {
+            partition_count(&self.metadata, &Rc::from(topic.as_str())) != *count
+        });
+        if changed {
+            self.rejoin = true;
+        }
+    }
+
+    /// An error the application sees as an exception from `poll()`: the consumer stops.
+    fn fail_fatally(&mut self, ctx: &mut Ctx<'_>, error: ErrorCode) {
+        let exception = match error {
+            ErrorCode::FencedInstanceId => format!(
+                "FencedInstanceIdException: The broker rejected this static consumer since \
+                 another consumer with the same group.instance.id {} has registered with a \
+                 different member.id.",
+                self.config.group_instance_id.as_deref().unwrap_or("")
+            ),
+            other => format!(
+                "KafkaException: {} from the group coordinator",
+                other.name()
+            ),
+        };
+        let request = Request::Poll {
+            group: self.config.group_id.clone(),
+        };
+        let mut operation = Operation::pending(&self.name, request, ctx.now());
+        operation.completed_at = Some(ctx.now());
+        operation.outcome = Outcome::Exception { message: exception };
+        self.history.push(operation);
+        self.lose_partitions(ctx);
+        self.closed = true;
+    }
+}
+
+/// Errors after which the consumer looks for the coordinator again.
+pub(super) fn coordinator_error(error: ErrorCode) -> bool {
+    matches!(
+        error,
+        ErrorCode::NotCoordinator
+            | ErrorCode::CoordinatorNotAvailable
+            | ErrorCode::CoordinatorLoadInProgress
+            | ErrorCode::RequestTimedOut
+            | ErrorCode::NetworkException
+    )
+}

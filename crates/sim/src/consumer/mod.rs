@@ -1,0 +1,651 @@
+//! Kafka's consumer client with the application's poll loop around it, modelled on the Java
+//! `KafkaConsumer` with the classic group protocol (`ConsumerCoordinator`): the application
+//! calls `poll()`, processes what it got (`app.processing.ms` per record) and polls again; a
+//! heartbeat thread keeps the group session alive independently. Joining a group happens inside
+//! `poll()`, so an application busy processing delays a rebalance for everyone, up to
+//! `max.poll.interval.ms`, after which the consumer leaves the group on its own.
+//!
+//! `membership.rs` is the group side (FindCoordinator, JoinGroup, SyncGroup, Heartbeat,
+//! LeaveGroup); `fetcher.rs` is positions, fetching and commits.
+
+mod config;
+mod fetcher;
+mod membership;
+
+pub use config::{AppCommit, ConsumerConfig, OffsetReset, assignor_from_name, assignor_name};
+
+use crate::client::{Bootstrap, ConsumedRecord, Operation, Outcome, Request};
+use crate::error::ErrorCode;
+use crate::event::EventKind;
+use crate::metadata::PartitionState;
+use crate::net::NodeId;
+use crate::node::{Ctx, Timer};
+use crate::protocol::{BrokerId, Message, Record, TopicPartition};
+use crate::time::{SimDuration, SimTime};
+use serde::Serialize;
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+
+/// What the consumer reads: topics through a group, or partitions it assigned itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Subscription {
+    /// `subscribe(topics)`: the group assigns partitions.
+    Topics(Vec<String>),
+    /// `assign(partitions)`: no group management.
+    Partitions(Vec<TopicPartition>),
+}
+
+/// Where the consumer is in the group protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum MemberState {
+    /// Not in a generation (never joined, left, or fenced out).
+    Unjoined,
+    /// JoinGroup sent, or about to be.
+    Joining,
+    /// SyncGroup sent.
+    Syncing,
+    /// A member of the current generation.
+    Stable,
+}
+
+/// What the application is doing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum AppState {
+    /// Inside `poll()`, which returns when records arrive or at `until`.
+    Polling {
+        /// When `poll(timeout)` gives up and returns nothing.
+        until: SimTime,
+    },
+    /// `commitSync()` waiting for the coordinator, then `then`.
+    Committing {
+        /// The commit operation being waited for.
+        operation: usize,
+        /// Whether processing of the polled batch comes next (commit before processing).
+        then_process: Option<usize>,
+    },
+    /// Processing the records of a poll until `until`.
+    Processing {
+        /// The poll operation whose records are being processed.
+        operation: usize,
+        /// When processing ends.
+        until: SimTime,
+    },
+    /// Stalled: the application stopped calling `poll()` (a long GC pause, a stuck call).
+    Stalled,
+}
+
+/// A partition the consumer owns.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OwnedPartition {
+    /// The next offset to return from `poll()`; unknown until committed offsets are fetched
+    /// or the reset policy decides.
+    pub position: Option<u64>,
+    /// The last offset this consumer committed (or fetched as committed).
+    pub committed: Option<u64>,
+    /// The high watermark the last fetch reported (for lag).
+    pub high_watermark: Option<u64>,
+    /// Set when `auto.offset.reset=none` found no committed offset.
+    pub reset_failed: bool,
+}
+
+/// A request in flight, by correlation id.
+#[derive(Clone, Debug)]
+enum InFlight {
+    Metadata,
+    FindCoordinator,
+    Join,
+    Sync,
+    Heartbeat,
+    Leave,
+    Commit {
+        operation: usize,
+        sync: bool,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+    OffsetFetch,
+    ListOffsets {
+        partitions: Vec<TopicPartition>,
+    },
+    Fetch {
+        broker: BrokerId,
+    },
+}
+
+/// A consumer node.
+#[derive(Clone, Debug)]
+pub struct Consumer {
+    name: String,
+    config: ConsumerConfig,
+    subscription: Subscription,
+    bootstrap: Bootstrap,
+    metadata: BTreeMap<TopicPartition, PartitionState>,
+    metadata_stale: bool,
+    metadata_at: SimTime,
+    coordinator: Option<BrokerId>,
+    /// No FindCoordinator before this (`retry.backoff.ms` after a failure).
+    coordinator_not_before: SimTime,
+    member_id: String,
+    generation: i32,
+    member: MemberState,
+    /// The next `poll()` must (re)join.
+    rejoin: bool,
+    is_leader: bool,
+    /// The partition counts the leader assigned with, to notice new partitions.
+    assigned_counts: BTreeMap<String, u32>,
+    next_heartbeat: SimTime,
+    /// What the sticky assignors remember across an eager revocation.
+    last_assignment: Vec<TopicPartition>,
+    owned: BTreeMap<TopicPartition, OwnedPartition>,
+    buffer: BTreeMap<TopicPartition, VecDeque<Record>>,
+    in_flight: BTreeMap<u64, InFlight>,
+    app: AppState,
+    last_poll: SimTime,
+    next_auto_commit: SimTime,
+    wakeup_at: Option<SimTime>,
+    next_correlation_id: u64,
+    history: Vec<Operation>,
+    /// A `commitSync()` waiting for the coordinator to be found.
+    retry_commit: Option<usize>,
+    /// The process was told to close: it left and stays stopped.
+    closed: bool,
+}
+
+impl Consumer {
+    /// A consumer that bootstraps from the brokers in `directory`.
+    pub fn new(
+        name: &str,
+        config: ConsumerConfig,
+        subscription: Subscription,
+        directory: Rc<BTreeMap<BrokerId, NodeId>>,
+    ) -> Self {
+        Consumer {
+            name: name.to_owned(),
+            config,
+            subscription,
+            bootstrap: Bootstrap::new(directory),
+            metadata: BTreeMap::new(),
+            metadata_stale: true,
+            metadata_at: SimTime::ZERO,
+            coordinator: None,
+            coordinator_not_before: SimTime::ZERO,
+            member_id: String::new(),
+            generation: -1,
+            member: MemberState::Unjoined,
+            rejoin: true,
+            is_leader: false,
+            assigned_counts: BTreeMap::new(),
+            next_heartbeat: SimTime::ZERO,
+            last_assignment: Vec::new(),
+            owned: BTreeMap::new(),
+            buffer: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+            app: AppState::Polling {
+                until: SimTime::ZERO,
+            },
+            last_poll: SimTime::ZERO,
+            next_auto_commit: SimTime::ZERO,
+            wakeup_at: None,
+            next_correlation_id: 0,
+            history: Vec::new(),
+            retry_commit: None,
+            closed: false,
+        }
+    }
+
+    /// Its name (`client.id`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its configuration.
+    pub fn config(&self) -> &ConsumerConfig {
+        &self.config
+    }
+
+    /// What it reads.
+    pub fn subscription(&self) -> &Subscription {
+        &self.subscription
+    }
+
+    /// Its group protocol state: member id, generation, state, leader or not.
+    pub fn membership(&self) -> (&str, i32, MemberState, bool) {
+        (
+            &self.member_id,
+            self.generation,
+            self.member,
+            self.is_leader,
+        )
+    }
+
+    /// The partitions it owns, with positions.
+    pub fn owned(&self) -> &BTreeMap<TopicPartition, OwnedPartition> {
+        &self.owned
+    }
+
+    /// What the application is doing.
+    pub fn app(&self) -> &AppState {
+        &self.app
+    }
+
+    /// The coordinator it talks to, once found.
+    pub fn coordinator(&self) -> Option<BrokerId> {
+        self.coordinator
+    }
+
+    /// Every poll that returned records and every commit, with outcomes.
+    pub fn history(&self) -> &[Operation] {
+        &self.history
+    }
+
+    /// Whether it was closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    fn group(&self) -> Option<&str> {
+        match self.subscription {
+            Subscription::Topics(_) => self.config.group_id.as_deref(),
+            Subscription::Partitions(_) => None,
+        }
+    }
+
+    fn correlation_id(&mut self) -> u64 {
+        self.next_correlation_id += 1;
+        self.next_correlation_id
+    }
+
+    /// Sends a request to a broker with a `request.timeout.ms` timer.
+    fn request(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        broker: BrokerId,
+        kind: InFlight,
+        build: impl FnOnce(u64) -> Message,
+    ) -> bool {
+        let Some(node) = self.bootstrap.node(broker) else {
+            return false;
+        };
+        let correlation_id = self.correlation_id();
+        self.in_flight.insert(correlation_id, kind);
+        ctx.send(node, build(correlation_id));
+        ctx.set_timer(
+            self.config.request_timeout,
+            Timer::ClientRequestTimeout { correlation_id },
+        );
+        true
+    }
+
+    /// Sends a request any broker can answer, to the next bootstrap broker.
+    fn request_any(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        kind: InFlight,
+        build: impl FnOnce(u64) -> Message,
+    ) {
+        let correlation_id = self.correlation_id();
+        self.in_flight.insert(correlation_id, kind);
+        self.bootstrap.send(
+            ctx,
+            build(correlation_id),
+            correlation_id,
+            self.config.request_timeout,
+        );
+    }
+
+    fn has_in_flight(&self, matches: impl Fn(&InFlight) -> bool) -> bool {
+        self.in_flight.values().any(matches)
+    }
+
+    pub(crate) fn on_start(&mut self, ctx: &mut Ctx<'_>) {
+        if self.closed {
+            return;
+        }
+        self.start_poll(ctx);
+        self.pump(ctx);
+    }
+
+    /// The process died: memory is gone, the records being processed were never finished.
+    pub(crate) fn on_crash(&mut self, _now: SimTime) {
+        let history = std::mem::take(&mut self.history);
+        let closed = self.closed;
+        *self = Consumer::new(
+            &self.name,
+            self.config.clone(),
+            self.subscription.clone(),
+            self.bootstrap.directory(),
+        );
+        self.history = history;
+        self.closed = closed;
+    }
+
+    /// `wakeup` of a stalled application: it calls `poll()` again.
+    pub fn resume(&mut self, ctx: &mut Ctx<'_>) {
+        if self.app == AppState::Stalled {
+            self.start_poll(ctx);
+            self.pump(ctx);
+        }
+    }
+
+    /// The application stops calling `poll()` (the heartbeat thread goes on).
+    pub fn stall(&mut self, ctx: &mut Ctx<'_>) {
+        self.app = AppState::Stalled;
+        self.pump(ctx);
+    }
+
+    /// `close()`: commits (with auto commit), leaves the group, and stops.
+    pub fn close(&mut self, ctx: &mut Ctx<'_>) {
+        if self.config.enable_auto_commit {
+            self.commit(ctx, "auto", false);
+        }
+        self.leave_group(ctx, "the consumer was closed");
+        self.closed = true;
+    }
+
+    /// `commitSync()` by hand.
+    pub fn commit_sync(&mut self, ctx: &mut Ctx<'_>) -> Option<usize> {
+        let operation = self.commit(ctx, "sync", true);
+        self.pump(ctx);
+        operation
+    }
+
+    /// `seek(partition, offset)`: the next poll returns records from `offset`.
+    pub fn seek(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition, offset: u64) -> bool {
+        let Some(owned) = self.owned.get_mut(tp) else {
+            return false;
+        };
+        owned.position = Some(offset);
+        owned.reset_failed = false;
+        self.buffer.remove(tp);
+        self.pump(ctx);
+        true
+    }
+
+    /// The application enters `poll()`: auto commit of what the previous poll returned, if due.
+    fn start_poll(&mut self, ctx: &mut Ctx<'_>) {
+        self.app = AppState::Polling {
+            until: ctx.now() + self.config.poll_timeout,
+        };
+        self.last_poll = ctx.now();
+        if self.config.enable_auto_commit && ctx.now() >= self.next_auto_commit {
+            self.next_auto_commit = ctx.now() + self.config.auto_commit_interval;
+            self.commit(ctx, "auto", false);
+        }
+    }
+
+    /// Does whatever can be done now, then sets a timer for the next thing due.
+    fn pump(&mut self, ctx: &mut Ctx<'_>) {
+        if self.closed {
+            return;
+        }
+        let now = ctx.now();
+        if (self.metadata_stale || now >= self.metadata_at + self.config.metadata_max_age)
+            && !self.has_in_flight(|f| matches!(f, InFlight::Metadata))
+        {
+            self.request_any(ctx, InFlight::Metadata, |correlation_id| {
+                Message::Metadata { correlation_id }
+            });
+        }
+        self.pump_membership(ctx);
+        self.pump_positions(ctx);
+        self.pump_fetches(ctx);
+        self.pump_app(ctx);
+        self.arm_wakeup(ctx);
+    }
+
+    fn pump_app(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        match self.app.clone() {
+            AppState::Polling { until } => {
+                if let Some(operation) = self.deliver(ctx) {
+                    self.after_poll(ctx, operation);
+                } else if now >= until {
+                    // poll() returned nothing; the loop calls it again.
+                    self.start_poll(ctx);
+                }
+            }
+            AppState::Processing { operation, until } if now >= until => {
+                self.finish_processing(now, operation);
+                if self.config.app_commit == AppCommit::AfterProcessing {
+                    self.commit_then(ctx, None);
+                } else {
+                    self.start_poll(ctx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `poll()` returned records: commit first (at-most-once) or start processing.
+    fn after_poll(&mut self, ctx: &mut Ctx<'_>, operation: usize) {
+        if self.config.app_commit == AppCommit::BeforeProcessing {
+            self.commit_then(ctx, Some(operation));
+        } else {
+            self.start_processing(ctx, operation);
+        }
+    }
+
+    /// `commitSync()`, then process `then_process` (if any) or poll again.
+    fn commit_then(&mut self, ctx: &mut Ctx<'_>, then_process: Option<usize>) {
+        match self.commit(ctx, "sync", true) {
+            Some(operation) if self.history[operation].completed_at.is_none() => {
+                self.app = AppState::Committing {
+                    operation,
+                    then_process,
+                };
+            }
+            _ => self.after_commit(ctx, then_process),
+        }
+    }
+
+    fn after_commit(&mut self, ctx: &mut Ctx<'_>, then_process: Option<usize>) {
+        match then_process {
+            Some(operation) => self.start_processing(ctx, operation),
+            None => self.start_poll(ctx),
+        }
+    }
+
+    fn start_processing(&mut self, ctx: &mut Ctx<'_>, operation: usize) {
+        let count = match &self.history[operation].outcome {
+            Outcome::Polled { records, .. } => records.len() as u64,
+            _ => 0,
+        };
+        let took = SimDuration::from_micros(self.config.processing_per_record.as_micros() * count);
+        self.app = AppState::Processing {
+            operation,
+            until: ctx.now() + took,
+        };
+    }
+
+    fn finish_processing(&mut self, now: SimTime, operation: usize) {
+        let op = &mut self.history[operation];
+        if let Outcome::Polled { processed, .. } = &mut op.outcome {
+            *processed = true;
+            op.completed_at = Some(now);
+        }
+    }
+
+    /// Hands buffered records of owned partitions to the application, up to
+    /// `max.poll.records`, and advances positions. Returns the poll's operation.
+    fn deliver(&mut self, ctx: &mut Ctx<'_>) -> Option<usize> {
+        let mut records = Vec::new();
+        let budget = self.config.max_poll_records;
+        for (tp, owned) in &mut self.owned {
+            let Some(queue) = self.buffer.get_mut(tp) else {
+                continue;
+            };
+            while records.len() < budget {
+                let Some(record) = queue.pop_front() else {
+                    break;
+                };
+                if Some(record.offset) != owned.position {
+                    continue;
+                }
+                owned.position = Some(record.offset + 1);
+                records.push(ConsumedRecord::from_record(tp, &record));
+            }
+        }
+        self.buffer.retain(|_, queue| !queue.is_empty());
+        if records.is_empty() {
+            return None;
+        }
+        let request = Request::Poll {
+            group: self.group().map(str::to_owned),
+        };
+        let mut operation = Operation::pending(&self.name, request, ctx.now());
+        operation.outcome = Outcome::Polled {
+            records,
+            generation: self.generation,
+            processed: false,
+        };
+        self.history.push(operation);
+        Some(self.history.len() - 1)
+    }
+
+    fn arm_wakeup(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let app = match self.app {
+            AppState::Polling { until } | AppState::Processing { until, .. } => Some(until),
+            _ => None,
+        };
+        let member = self.member != MemberState::Unjoined;
+        let next = [
+            app,
+            (self.member == MemberState::Stable).then_some(self.next_heartbeat),
+            member.then_some(self.last_poll + self.config.max_poll_interval),
+            Some(self.metadata_at + self.config.metadata_max_age),
+            (self.coordinator.is_none() && self.group().is_some())
+                .then_some(self.coordinator_not_before),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|&t| t > now)
+        .min();
+        if let Some(at) = next
+            && self
+                .wakeup_at
+                .is_none_or(|armed| armed <= now || at < armed)
+        {
+            self.wakeup_at = Some(at);
+            ctx.set_timer(at - now, Timer::ConsumerWakeup);
+        }
+    }
+
+    pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
+        match timer {
+            Timer::ConsumerWakeup => {
+                if self.wakeup_at.is_some_and(|at| at <= ctx.now()) {
+                    self.wakeup_at = None;
+                }
+            }
+            Timer::ClientRequestTimeout { correlation_id } => {
+                let Some(kind) = self.in_flight.remove(&correlation_id) else {
+                    return;
+                };
+                self.on_failure(ctx, kind, ErrorCode::RequestTimedOut);
+            }
+            _ => return,
+        }
+        self.pump(ctx);
+    }
+
+    /// A request failed (timed out, or an error that concerns the whole request).
+    fn on_failure(&mut self, ctx: &mut Ctx<'_>, kind: InFlight, error: ErrorCode) {
+        match kind {
+            InFlight::Metadata => self.metadata_stale = true,
+            InFlight::Fetch { .. } | InFlight::ListOffsets { .. } => self.metadata_stale = true,
+            InFlight::Commit {
+                operation,
+                sync,
+                offsets,
+            } => self.on_commit_response(ctx, operation, sync, offsets, error),
+            InFlight::FindCoordinator
+            | InFlight::Join
+            | InFlight::Sync
+            | InFlight::Heartbeat
+            | InFlight::Leave
+            | InFlight::OffsetFetch => self.coordinator_unknown(ctx),
+        }
+    }
+
+    pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, _from: NodeId, message: Message) {
+        let correlation_id = match &message {
+            Message::MetadataResponse { correlation_id, .. }
+            | Message::FindCoordinatorResponse { correlation_id, .. }
+            | Message::JoinGroupResponse { correlation_id, .. }
+            | Message::SyncGroupResponse { correlation_id, .. }
+            | Message::HeartbeatResponse { correlation_id, .. }
+            | Message::LeaveGroupResponse { correlation_id, .. }
+            | Message::OffsetCommitResponse { correlation_id, .. }
+            | Message::OffsetFetchResponse { correlation_id, .. }
+            | Message::ListOffsetsResponse { correlation_id, .. }
+            | Message::FetchResponse { correlation_id, .. } => *correlation_id,
+            _ => return,
+        };
+        let Some(kind) = self.in_flight.remove(&correlation_id) else {
+            return;
+        };
+        if self.closed {
+            return;
+        }
+        match (kind, message) {
+            (InFlight::Metadata, Message::MetadataResponse { partitions, .. }) => {
+                self.metadata = partitions.into_iter().collect();
+                self.metadata_stale = false;
+                self.metadata_at = ctx.now();
+                self.check_partition_counts();
+            }
+            (
+                InFlight::FindCoordinator,
+                Message::FindCoordinatorResponse {
+                    error, coordinator, ..
+                },
+            ) => match (error, coordinator) {
+                (ErrorCode::None, Some(broker)) => self.coordinator = Some(broker),
+                _ => self.coordinator_unknown(ctx),
+            },
+            (InFlight::Join, message @ Message::JoinGroupResponse { .. }) => {
+                self.on_join_response(ctx, message);
+            }
+            (
+                InFlight::Sync,
+                Message::SyncGroupResponse {
+                    error, assignment, ..
+                },
+            ) => self.on_sync_response(ctx, error, assignment),
+            (InFlight::Heartbeat, Message::HeartbeatResponse { error, .. }) => {
+                self.on_heartbeat_response(ctx, error);
+            }
+            (InFlight::Leave, Message::LeaveGroupResponse { .. }) => {}
+            (
+                InFlight::Commit {
+                    operation,
+                    sync,
+                    offsets,
+                },
+                Message::OffsetCommitResponse { error, .. },
+            ) => self.on_commit_response(ctx, operation, sync, offsets, error),
+            (InFlight::OffsetFetch, Message::OffsetFetchResponse { error, offsets, .. }) => {
+                self.on_offset_fetch_response(ctx, error, offsets);
+            }
+            (InFlight::ListOffsets { .. }, Message::ListOffsetsResponse { partitions, .. }) => {
+                self.on_list_offsets_response(partitions);
+            }
+            (InFlight::Fetch { .. }, Message::FetchResponse { partitions, .. }) => {
+                self.on_fetch_response(ctx, partitions);
+            }
+            _ => {}
+        }
+        self.pump(ctx);
+    }
+
+    /// Reports a change of the owned partitions.
+    fn emit_assignment(&self, ctx: &mut Ctx<'_>, revoked: Vec<TopicPartition>) {
+        ctx.emit(EventKind::ConsumerAssigned {
+            consumer: self.name.clone(),
+            group: self.group().unwrap_or_default().to_owned(),
+            generation: self.generation,
+            assigned: self.owned.keys().cloned().collect(),
+            revoked,
+        });
+    }
+}

@@ -1,0 +1,139 @@
+//! What a group coordinator writes to `__consumer_offsets`: committed offsets and each
+//! generation's membership. A new coordinator rebuilds its groups by replaying these records
+//! from its replica of the partition, so what it knows after a failover is exactly what was
+//! replicated.
+
+use super::assignor::{Subscription, java_hash_code};
+use crate::protocol::{Bytes, RecordData, TopicPartition};
+use serde::{Deserialize, Serialize};
+use std::rc::Rc;
+
+/// The internal topic holding committed offsets and group metadata.
+pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
+
+/// `Utils.abs(groupId.hashCode()) % offsets.topic.num.partitions`: the partition whose leader
+/// coordinates the group (`Utils.abs(Integer.MIN_VALUE)` is 0).
+pub fn offsets_partition_for(group_id: &str, partitions: u32) -> u32 {
+    let hash = java_hash_code(group_id);
+    let abs = if hash == i32::MIN { 0 } else { hash.abs() };
+    abs as u32 % partitions.max(1)
+}
+
+/// A member as its generation's group metadata record keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PersistedMember {
+    /// Its subscription (member id, instance id, topics, owned partitions).
+    pub subscription: Subscription,
+    /// `client.id`.
+    pub client_id: String,
+    /// `session.timeout.ms`.
+    pub session_timeout_ms: u64,
+    /// `max.poll.interval.ms`, which the consumer sends as its rebalance timeout.
+    pub rebalance_timeout_ms: u64,
+    /// Its partitions in this generation.
+    pub assignment: Vec<TopicPartition>,
+}
+
+/// One record of `__consumer_offsets`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CoordinatorRecord {
+    /// The next offset to read for one partition (Kafka's `OffsetCommitKey`/`Value`).
+    Offset {
+        /// The group.
+        group: String,
+        /// The partition.
+        tp: TopicPartition,
+        /// The committed offset.
+        offset: u64,
+    },
+    /// A generation that completed (Kafka's `GroupMetadataKey`/`Value`).
+    Group {
+        /// The group.
+        group: String,
+        /// The generation id.
+        generation: i32,
+        /// The chosen assignor.
+        protocol: Option<String>,
+        /// The leader's member id.
+        leader: Option<String>,
+        /// Every member with its assignment.
+        members: Vec<PersistedMember>,
+    },
+}
+
+impl CoordinatorRecord {
+    /// The group it belongs to.
+    pub fn group(&self) -> &str {
+        match self {
+            CoordinatorRecord::Offset { group, .. } | CoordinatorRecord::Group { group, .. } => {
+                group
+            }
+        }
+    }
+
+    /// The record as it is appended: key and value rendered as Kafka's
+    /// `OffsetsMessageFormatter` and `GroupMetadataMessageFormatter` print them.
+    pub fn to_record(&self, timestamp_ms: u64) -> Rc<RecordData> {
+        let (key, value) = match self {
+            CoordinatorRecord::Offset { group, tp, offset } => (
+                format!("[{group},{},{}]", tp.topic, tp.partition),
+                format!("OffsetAndMetadata(offset={offset}, metadata=)"),
+            ),
+            CoordinatorRecord::Group {
+                group,
+                generation,
+                protocol,
+                leader,
+                members,
+            } => {
+                let members: Vec<String> = members
+                    .iter()
+                    .map(|m| {
+                        let parts: Vec<String> =
+                            m.assignment.iter().map(ToString::to_string).collect();
+                        format!("{}=[{}]", m.subscription.member_id, parts.join(","))
+                    })
+                    .collect();
+                (
+                    group.clone(),
+                    format!(
+                        "GroupMetadata(generation={generation}, protocol={}, leader={}, members={{{}}})",
+                        protocol.as_deref().unwrap_or("-"),
+                        leader.as_deref().unwrap_or("-"),
+                        members.join(", ")
+                    ),
+                )
+            }
+        };
+        Rc::new(RecordData {
+            timestamp_ms,
+            key: Some(bytes(&key)),
+            value: Some(bytes(&value)),
+            headers: Vec::new(),
+            coordinator: Some(Rc::new(self.clone())),
+        })
+    }
+}
+
+fn bytes(text: &str) -> Bytes {
+    Rc::from(text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn coordinator_partitions_match_kafkas() {
+        // From kafka-reference.md §6 (computed with Java's String.hashCode).
+        for (group, partition) in [
+            ("my-group", 12),
+            ("test-group", 12),
+            ("group1", 40),
+            ("hello", 22),
+            ("polygenelubricants", 0),
+        ] {
+            assert_eq!(offsets_partition_for(group, 50), partition, "{group}");
+        }
+    }
+}

@@ -1,0 +1,604 @@
+//! Goal: consumer groups behave as Kafka's classic protocol does. Method: drive groups over a
+//! three-broker cluster through joins, crashes, stalls, failovers and commits, and check
+//! ownership, offsets, lag and which records are delivered or processed twice or never.
+
+mod common;
+
+use common::*;
+use kafka_sim::group::{GroupState, describe_group};
+use kafka_sim::{Command, CrashKind, EventKind, Outcome, Request, TopicPartition, World};
+use std::collections::BTreeMap;
+
+fn load(world: &mut World, topic: &str, partitions: u32, per_partition: u32) {
+    if !world.has_client("loader") {
+        add_client(world, "loader");
+    }
+    for p in 0..partitions {
+        for i in 0..per_partition {
+            produce(world, "loader", topic, p, &format!("p{p}-{i}"), -1);
+        }
+    }
+    run_ms(world, 2_000);
+}
+
+/// Every (group, generation, partition) owner claimed in ConsumerAssigned events: two
+/// consumers owning one partition in one generation is a violation.
+fn ownership_conflicts(world: &World) -> Vec<String> {
+    let mut owners: BTreeMap<(String, i32, TopicPartition), String> = BTreeMap::new();
+    let mut conflicts = Vec::new();
+    for event in world.events() {
+        if let EventKind::ConsumerAssigned {
+            consumer,
+            group,
+            generation,
+            assigned,
+            ..
+        } = &event.kind
+        {
+            for tp in assigned {
+                let key = (group.clone(), *generation, tp.clone());
+                if let Some(other) = owners.insert(key, consumer.clone())
+                    && other != *consumer
+                {
+                    conflicts.push(format!(
+                        "{tp} owned by {other} and {consumer} in {generation}"
+                    ));
+                }
+            }
+        }
+    }
+    conflicts
+}
+
+fn all_processed(world: &World, consumers: &[&str]) -> Vec<(TopicPartition, u64, String)> {
+    let mut read: Vec<_> = consumers.iter().flat_map(|c| processed(world, c)).collect();
+    read.sort();
+    read
+}
+
+fn stable_events(world: &World, group: &str) -> usize {
+    world
+        .events()
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::GroupStable { group: g, .. } if g == group))
+        .count()
+}
+
+#[test]
+fn a_group_splits_partitions_and_reads_every_record_once() {
+    let mut world = cluster(1);
+    create_topic(&mut world, "orders", 6, 3, &[]);
+    load(&mut world, "orders", 6, 5);
+    for name in ["c1", "c2", "c3"] {
+        add_consumer(
+            &mut world,
+            name,
+            "g",
+            &["orders"],
+            &[("auto.offset.reset", "earliest")],
+        );
+    }
+    run_ms(&mut world, 20_000);
+    let mut all: Vec<TopicPartition> = Vec::new();
+    for name in ["c1", "c2", "c3"] {
+        let mine = owned(&world, name);
+        assert_eq!(mine.len(), 2, "{name} owns {mine:?}");
+        all.extend(mine);
+    }
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 6, "every partition has exactly one owner");
+    let mut read = all_processed(&world, &["c1", "c2", "c3"]);
+    assert_eq!(read.len(), 30);
+    read.dedup();
+    assert_eq!(read.len(), 30, "no record twice");
+    assert!(ownership_conflicts(&world).is_empty());
+}
+
+#[test]
+fn the_coordinator_is_the_leader_of_the_groups_offsets_partition() {
+    let mut world = cluster(2);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    add_consumer(&mut world, "c1", "my-group", &["t"], &[]);
+    run_ms(&mut world, 10_000);
+    // abs("my-group".hashCode()) % 50 = 12 (kafka-reference.md §6).
+    let tp = TopicPartition::new("__consumer_offsets", 12);
+    let leader = world.metadata().partition(&tp).and_then(|p| p.leader);
+    let described = describe_group(&world, "my-group").expect("group exists");
+    assert_eq!(Some(described.coordinator), leader);
+    assert_eq!(described.state, GroupState::Stable);
+}
+
+#[test]
+fn an_extra_consumer_is_idle_when_members_outnumber_partitions() {
+    let mut world = cluster(3);
+    create_topic(&mut world, "t", 2, 3, &[]);
+    for name in ["c1", "c2", "c3"] {
+        add_consumer(&mut world, name, "g", &["t"], &[]);
+    }
+    run_ms(&mut world, 15_000);
+    let counts: Vec<usize> = ["c1", "c2", "c3"]
+        .iter()
+        .map(|c| owned(&world, c).len())
+        .collect();
+    let mut sorted = counts.clone();
+    sorted.sort();
+    assert_eq!(sorted, [0, 1, 1], "{counts:?}");
+}
+
+#[test]
+fn a_crashed_consumers_partitions_move_after_the_session_timeout_and_resume_from_the_commit() {
+    let mut world = cluster(4);
+    create_topic(&mut world, "t", 2, 3, &[]);
+    load(&mut world, "t", 2, 10);
+    for name in ["c1", "c2"] {
+        add_consumer(
+            &mut world,
+            name,
+            "g",
+            &["t"],
+            &[
+                ("auto.offset.reset", "earliest"),
+                ("enable.auto.commit", "false"),
+                ("app.commit", "after-processing"),
+            ],
+        );
+    }
+    run_ms(&mut world, 15_000);
+    let victim_owned = owned(&world, "c1");
+    assert_eq!(victim_owned.len(), 1);
+    let committed_before = describe_group(&world, "g").expect("as set up");
+    world
+        .apply(Command::CrashClient {
+            name: "c1".to_owned(),
+        })
+        .expect("as set up");
+    let crashed_at = world.now();
+    load(&mut world, "t", 2, 5);
+    // Before the session timeout (45 s) the partition stays with the dead member.
+    run_ms(&mut world, 30_000);
+    assert!(!owned(&world, "c2").contains(&victim_owned[0]));
+    run_ms(&mut world, 30_000);
+    assert!(
+        owned(&world, "c2").contains(&victim_owned[0]),
+        "reassigned after the session timeout"
+    );
+    let removed = world
+        .events()
+        .iter()
+        .find(|e| matches!(&e.kind, EventKind::GroupMemberRemoved { why, .. } if why.contains("session.timeout.ms")))
+        .expect("the coordinator expired the member");
+    // session.timeout.ms (45 s) counts from the last heartbeat, which came at most one
+    // heartbeat.interval.ms (3 s) before the crash.
+    let waited = removed.at.since(crashed_at).as_millis();
+    assert!(
+        (42_000..=45_100).contains(&waited),
+        "removed after {waited} ms"
+    );
+    // c2 resumed from c1's last commit: the first record it processed of that partition is
+    // exactly the committed offset.
+    let committed = committed_before
+        .rows
+        .iter()
+        .find(|r| r.tp == victim_owned[0])
+        .and_then(|r| r.current_offset)
+        .expect("as set up");
+    let first = processed(&world, "c2")
+        .into_iter()
+        .find(|(tp, _, _)| *tp == victim_owned[0])
+        .map(|(_, offset, _)| offset);
+    assert_eq!(first, Some(committed));
+    assert!(ownership_conflicts(&world).is_empty());
+}
+
+#[test]
+fn lag_is_the_high_watermark_minus_the_committed_offset() {
+    let mut world = cluster(5);
+    create_topic(&mut world, "t", 3, 3, &[]);
+    load(&mut world, "t", 3, 4);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[
+            ("auto.offset.reset", "earliest"),
+            ("max.poll.records", "1"),
+            ("app.processing.ms", "1000"),
+            ("enable.auto.commit", "false"),
+            ("app.commit", "after-processing"),
+        ],
+    );
+    run_ms(&mut world, 8_000);
+    let described = describe_group(&world, "g").expect("as set up");
+    assert_eq!(described.rows.len(), 3);
+    for row in &described.rows {
+        let leader = world
+            .metadata()
+            .partition(&row.tp)
+            .and_then(|p| p.leader)
+            .expect("as set up");
+        let hw = world
+            .replica_log(leader, &row.tp)
+            .expect("as set up")
+            .high_watermark();
+        assert_eq!(row.log_end_offset, Some(hw));
+        if let Some(current) = row.current_offset {
+            assert_eq!(row.lag, Some(hw - current), "{row:?}");
+        }
+    }
+    let total: u64 = described.rows.iter().filter_map(|r| r.lag).sum();
+    assert!(
+        total > 0,
+        "a slow consumer lags: {}",
+        described.offsets_table()
+    );
+    let table = described.offsets_table();
+    assert!(table.starts_with("\nGROUP           TOPIC           PARTITION  CURRENT-OFFSET  LOG-END-OFFSET  LAG             CONSUMER-ID"), "{table}");
+}
+
+/// How often each offset was delivered by `poll()` and how often its processing completed.
+struct Deliveries {
+    delivered: BTreeMap<u64, usize>,
+    processed: BTreeMap<u64, usize>,
+}
+
+/// Runs one consumer with `app_commit`, crashes it in the middle of processing a batch, lets a
+/// second consumer take over, and counts deliveries and completed processing per offset.
+fn crash_mid_processing(seed: u64, app_commit: &str) -> Deliveries {
+    let mut world = cluster(seed);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    load(&mut world, "t", 1, 20);
+    let configs = [
+        ("auto.offset.reset", "earliest"),
+        ("enable.auto.commit", "false"),
+        ("app.commit", app_commit),
+        ("max.poll.records", "5"),
+        ("app.processing.ms", "200"),
+        ("session.timeout.ms", "6000"),
+        ("heartbeat.interval.ms", "2000"),
+    ];
+    add_consumer(&mut world, "c1", "g", &["t"], &configs);
+    // Wait until c1 is in the middle of a batch, after at least one commit.
+    let mut guard = 0;
+    loop {
+        run_ms(&mut world, 100);
+        let (consumer, _) = world.consumers().next().expect("as set up");
+        let processing = matches!(
+            consumer.app(),
+            kafka_sim::consumer::AppState::Processing { .. }
+        );
+        let done = processed(&world, "c1").len();
+        if processing && done >= 5 {
+            break;
+        }
+        guard += 1;
+        assert!(guard < 400, "c1 never got to process");
+    }
+    world
+        .apply(Command::CrashClient {
+            name: "c1".to_owned(),
+        })
+        .expect("as set up");
+    add_consumer(&mut world, "c2", "g", &["t"], &configs);
+    run_ms(&mut world, 40_000);
+    let mut result = Deliveries {
+        delivered: BTreeMap::new(),
+        processed: BTreeMap::new(),
+    };
+    for (consumer, _) in world.consumers() {
+        for op in consumer.history() {
+            if let Outcome::Polled {
+                records, processed, ..
+            } = &op.outcome
+            {
+                for r in records {
+                    *result.delivered.entry(r.offset).or_insert(0) += 1;
+                    if *processed {
+                        *result.processed.entry(r.offset).or_insert(0) += 1;
+                    }
+                }
+            }
+        }
+    }
+    result
+}
+
+#[test]
+fn commit_after_processing_redelivers_after_a_crash_at_least_once() {
+    let runs = crash_mid_processing(6, "after-processing");
+    assert_eq!(
+        runs.processed.len(),
+        20,
+        "every record processed: {:?}",
+        runs.processed
+    );
+    assert!(
+        runs.delivered.values().any(|&n| n > 1),
+        "the batch in progress is delivered again: {:?}",
+        runs.delivered
+    );
+}
+
+#[test]
+fn commit_before_processing_loses_records_after_a_crash_at_most_once() {
+    let runs = crash_mid_processing(6, "before-processing");
+    assert!(
+        runs.delivered.values().all(|&n| n == 1),
+        "nothing twice: {:?}",
+        runs.delivered
+    );
+    assert!(
+        runs.processed.len() < 20,
+        "the batch in progress is never processed: {:?}",
+        runs.processed
+    );
+}
+
+#[test]
+fn auto_commit_commits_what_the_previous_poll_returned() {
+    let mut world = cluster(7);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    load(&mut world, "t", 1, 6);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[
+            ("auto.offset.reset", "earliest"),
+            ("max.poll.records", "2"),
+            ("app.processing.ms", "3000"),
+            ("auto.commit.interval.ms", "1000"),
+        ],
+    );
+    run_ms(&mut world, 30_000);
+    let (consumer, _) = world.consumers().next().expect("as set up");
+    // Each auto commit happens when poll() is entered, and covers only records returned by
+    // earlier polls, which the application finished before calling poll() again.
+    for (index, op) in consumer.history().iter().enumerate() {
+        let Request::Commit { offsets, kind, .. } = &op.request else {
+            continue;
+        };
+        assert_eq!(kind, "auto");
+        let returned_before: u64 = consumer.history()[..index]
+            .iter()
+            .filter_map(|o| match &o.outcome {
+                Outcome::Polled {
+                    records, processed, ..
+                } => {
+                    assert!(*processed || o.invoked_at >= op.invoked_at);
+                    records.last().map(|r| r.offset + 1)
+                }
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
+        assert!(
+            offsets.iter().all(|(_, o)| *o <= returned_before),
+            "{offsets:?} vs {returned_before}"
+        );
+    }
+    assert!(
+        consumer
+            .history()
+            .iter()
+            .any(|o| matches!(o.outcome, Outcome::Committed))
+    );
+}
+
+#[test]
+fn eager_rebalances_stop_everyone_but_cooperative_ones_keep_unmoved_partitions() {
+    for (assignor, keeps) in [("range", false), ("cooperative-sticky", true)] {
+        let mut world = cluster(8);
+        create_topic(&mut world, "t", 4, 3, &[]);
+        let configs = [("partition.assignment.strategy", assignor)];
+        add_consumer(&mut world, "c1", "g", &["t"], &configs);
+        run_ms(&mut world, 10_000);
+        assert_eq!(owned(&world, "c1").len(), 4);
+        add_consumer(&mut world, "c2", "g", &["t"], &configs);
+        run_ms(&mut world, 10_000);
+        // Did c1 ever own nothing during the rebalance?
+        let emptied = world.events().iter().any(|e| {
+            matches!(&e.kind, EventKind::ConsumerAssigned { consumer, assigned, .. } if consumer == "c1" && assigned.is_empty())
+        });
+        assert_eq!(owned(&world, "c1").len(), 2, "{assignor}");
+        assert_eq!(owned(&world, "c2").len(), 2, "{assignor}");
+        assert_eq!(
+            emptied, !keeps,
+            "{assignor}: c1 revoked everything: {emptied}"
+        );
+        if keeps {
+            // KIP-429: one rebalance to revoke, a follow-up to hand the partitions over.
+            assert!(
+                stable_events(&world, "g") >= 3,
+                "two rebalances after the first"
+            );
+        }
+        assert!(ownership_conflicts(&world).is_empty(), "{assignor}");
+    }
+}
+
+#[test]
+fn a_stalled_application_is_removed_after_max_poll_interval_and_its_commit_fails() {
+    let mut world = cluster(9);
+    create_topic(&mut world, "t", 2, 3, &[]);
+    let configs = [
+        ("max.poll.interval.ms", "10000"),
+        ("enable.auto.commit", "false"),
+    ];
+    add_consumer(&mut world, "c1", "g", &["t"], &configs);
+    add_consumer(&mut world, "c2", "g", &["t"], &configs);
+    run_ms(&mut world, 10_000);
+    world
+        .apply(Command::StallConsumer {
+            consumer: "c1".to_owned(),
+        })
+        .expect("as set up");
+    run_ms(&mut world, 15_000);
+    assert!(world.events().iter().any(|e| matches!(&e.kind, EventKind::ConsumerLeftGroup { consumer, why, .. } if consumer == "c1" && why.contains("max.poll.interval.ms"))));
+    assert_eq!(owned(&world, "c2").len(), 2, "c2 took over");
+    world
+        .apply(Command::ResumeConsumer {
+            consumer: "c1".to_owned(),
+        })
+        .expect("as set up");
+    world
+        .apply(Command::CommitSync {
+            consumer: "c1".to_owned(),
+        })
+        .ok();
+    run_ms(&mut world, 10_000);
+    assert!(ownership_conflicts(&world).is_empty());
+    // After resuming, c1 rejoins and the two split the partitions again.
+    assert_eq!(owned(&world, "c1").len() + owned(&world, "c2").len(), 2);
+    assert_eq!(owned(&world, "c1").len(), 1);
+}
+
+#[test]
+fn offsets_survive_a_coordinator_failover() {
+    let mut world = cluster(10);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    load(&mut world, "t", 1, 10);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[
+            ("auto.offset.reset", "earliest"),
+            ("auto.commit.interval.ms", "1000"),
+        ],
+    );
+    run_ms(&mut world, 15_000);
+    let before = describe_group(&world, "g").expect("as set up");
+    assert_eq!(before.rows[0].current_offset, Some(10));
+    world
+        .apply(Command::CrashBroker {
+            broker: before.coordinator,
+            kind: CrashKind::Process,
+        })
+        .expect("as set up");
+    run_ms(&mut world, 60_000);
+    let after = describe_group(&world, "g").expect("a new coordinator loaded the group");
+    assert_ne!(after.coordinator, before.coordinator);
+    assert_eq!(
+        after.rows[0].current_offset,
+        Some(10),
+        "{}",
+        after.offsets_table()
+    );
+    assert!(
+        after.generation >= before.generation,
+        "generations never go back"
+    );
+    assert_eq!(after.state, GroupState::Stable);
+    assert!(
+        world
+            .events()
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::CoordinatorLoaded { groups: 1, .. }))
+    );
+}
+
+#[test]
+fn a_static_member_restarting_within_its_session_causes_no_rebalance() {
+    for (instance, rebalances) in [(Some("worker-1"), false), (None, true)] {
+        let mut world = cluster(11);
+        create_topic(&mut world, "t", 2, 3, &[]);
+        let mut c1 = vec![("session.timeout.ms", "30000")];
+        if let Some(id) = instance {
+            c1.push(("group.instance.id", id));
+        }
+        add_consumer(&mut world, "c1", "g", &["t"], &c1);
+        add_consumer(&mut world, "c2", "g", &["t"], &[]);
+        run_ms(&mut world, 10_000);
+        let stable = stable_events(&world, "g");
+        world
+            .apply(Command::CrashClient {
+                name: "c1".to_owned(),
+            })
+            .expect("as set up");
+        run_ms(&mut world, 5_000);
+        world
+            .apply(Command::RestartClient {
+                name: "c1".to_owned(),
+            })
+            .expect("as set up");
+        run_ms(&mut world, 60_000);
+        let more = stable_events(&world, "g") > stable;
+        assert_eq!(more, rebalances, "instance {instance:?}");
+        assert_eq!(owned(&world, "c1").len(), 1, "instance {instance:?}");
+    }
+}
+
+#[test]
+fn new_partitions_trigger_a_rebalance_once_the_leader_sees_them() {
+    let mut world = cluster(12);
+    create_topic(&mut world, "t", 2, 3, &[]);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[("metadata.max.age.ms", "5000")],
+    );
+    add_consumer(
+        &mut world,
+        "c2",
+        "g",
+        &["t"],
+        &[("metadata.max.age.ms", "5000")],
+    );
+    run_ms(&mut world, 10_000);
+    world
+        .apply(Command::CreatePartitions {
+            topic: "t".to_owned(),
+            total: 4,
+        })
+        .expect("as set up");
+    run_ms(&mut world, 15_000);
+    assert_eq!(owned(&world, "c1").len(), 2);
+    assert_eq!(owned(&world, "c2").len(), 2);
+}
+
+#[test]
+fn offsets_reset_only_for_an_inactive_group() {
+    let mut world = cluster(13);
+    create_topic(&mut world, "t", 2, 3, &[]);
+    load(&mut world, "t", 2, 3);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[("auto.offset.reset", "earliest")],
+    );
+    run_ms(&mut world, 15_000);
+    let reset = Command::ResetOffsets {
+        group: "g".to_owned(),
+        topic: "t".to_owned(),
+        to: kafka_sim::command::ResetTarget::Earliest,
+    };
+    let refused = world.apply(reset.clone()).expect_err("refused").to_string();
+    assert!(refused.contains("Assignments can only be reset if the group 'g' is inactive, but the current state is Stable."), "{refused}");
+    world
+        .apply(Command::CloseConsumer {
+            consumer: "c1".to_owned(),
+        })
+        .expect("as set up");
+    run_ms(&mut world, 5_000);
+    world.apply(reset).expect("as set up");
+    run_ms(&mut world, 1_000);
+    let described = describe_group(&world, "g").expect("as set up");
+    assert!(
+        described.rows.iter().all(|r| r.current_offset == Some(0)),
+        "{}",
+        described.offsets_table()
+    );
+    assert!(
+        described
+            .offsets_table()
+            .ends_with("Consumer group 'g' has no active members.")
+    );
+}
