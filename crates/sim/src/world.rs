@@ -618,14 +618,13 @@ impl World {
         Ok(())
     }
 
-    /// `--reset-offsets`: computed here from the partitions' leaders, written by the group's
-    /// coordinator (which refuses unless the group is Empty).
-    fn reset_offsets(
-        &mut self,
+    /// The offsets `--reset-offsets` would set, and the coordinator that would write them.
+    pub fn reset_plan(
+        &self,
         group: &str,
         topic: &str,
         to: ResetTarget,
-    ) -> Result<(), CommandError> {
+    ) -> Result<(BrokerId, Vec<(TopicPartition, u64)>), CommandError> {
         let image = self.metadata();
         let Some(partitions) = image.topics.get(topic).map(|t| t.partitions.clone()) else {
             return Err(crate::error::KafkaError::new(
@@ -664,6 +663,18 @@ impl World {
                 (tp, offset)
             })
             .collect();
+        Ok((coordinator, offsets))
+    }
+
+    /// `--reset-offsets --execute`: computed from the partitions' leaders, written by the
+    /// group's coordinator (which refuses unless the group is Empty).
+    fn reset_offsets(
+        &mut self,
+        group: &str,
+        topic: &str,
+        to: ResetTarget,
+    ) -> Result<(), CommandError> {
+        let (coordinator, offsets) = self.reset_plan(group, topic, to)?;
         let node = self.running_broker(coordinator)?;
         let mut result = Ok(());
         self.run_node(node, |n, ctx| {

@@ -158,6 +158,14 @@ impl Consumer {
         subscription: Subscription,
         directory: Rc<BTreeMap<BrokerId, NodeId>>,
     ) -> Self {
+        // assign() takes effect at once; subscribe() waits for the group.
+        let owned = match &subscription {
+            Subscription::Partitions(partitions) => partitions
+                .iter()
+                .map(|tp| (tp.clone(), OwnedPartition::default()))
+                .collect(),
+            Subscription::Topics(_) => BTreeMap::new(),
+        };
         Consumer {
             name: name.to_owned(),
             config,
@@ -176,7 +184,7 @@ impl Consumer {
             assigned_counts: BTreeMap::new(),
             next_heartbeat: SimTime::ZERO,
             last_assignment: Vec::new(),
-            owned: BTreeMap::new(),
+            owned,
             buffer: BTreeMap::new(),
             in_flight: BTreeMap::new(),
             app: AppState::Polling {

@@ -26,6 +26,19 @@ pub struct OffsetRow {
     pub client_id: Option<String>,
 }
 
+/// One member of the `--members` view.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MemberRow {
+    /// The member id.
+    pub consumer_id: String,
+    /// `group.instance.id`, for static members.
+    pub instance_id: Option<String>,
+    /// `client.id`.
+    pub client_id: String,
+    /// Its partitions.
+    pub assignment: Vec<TopicPartition>,
+}
+
 /// A group as the admin tool sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GroupDescription {
@@ -39,8 +52,8 @@ pub struct GroupDescription {
     pub generation: i32,
     /// The assignor in use.
     pub assignor: Option<String>,
-    /// How many members.
-    pub members: usize,
+    /// Its members.
+    pub members: Vec<MemberRow>,
     /// Rows sorted by topic and partition.
     pub rows: Vec<OffsetRow>,
 }
@@ -108,7 +121,16 @@ pub fn describe_group(world: &World, group: &str) -> Result<GroupDescription, St
         state: found.state,
         generation: found.generation,
         assignor: found.protocol.clone(),
-        members: found.members.len(),
+        members: found
+            .members
+            .values()
+            .map(|m| MemberRow {
+                consumer_id: m.member_id.clone(),
+                instance_id: m.instance_id.clone(),
+                client_id: m.client_id.clone(),
+                assignment: m.assignment.clone(),
+            })
+            .collect(),
         rows,
     })
 }
@@ -201,7 +223,68 @@ impl GroupDescription {
             coordinator,
             self.assignor.as_deref().unwrap_or(""),
             self.state.kafka_name(),
-            self.members
+            self.members.len()
         )
+    }
+
+    /// The `--members` view (`--verbose` adds each member's partitions).
+    pub fn members_table(&self, verbose: bool) -> String {
+        let group_len = self.group.len().max(15);
+        let id_len = self
+            .members
+            .iter()
+            .map(|m| m.consumer_id.len())
+            .max()
+            .unwrap_or(0)
+            .max(15);
+        let statics = self.members.iter().any(|m| m.instance_id.is_some());
+        let mut out = format!("\n{:<group_len$} {:<id_len$} ", "GROUP", "CONSUMER-ID");
+        if statics {
+            out.push_str(&format!("{:<17} ", "GROUP-INSTANCE-ID"));
+        }
+        out.push_str(&format!(
+            "{:<15} {:<15} {:<12}",
+            "HOST", "CLIENT-ID", "#PARTITIONS"
+        ));
+        if verbose {
+            out.push_str(" ASSIGNMENT");
+        }
+        for m in &self.members {
+            out.push_str(&format!(
+                "\n{:<group_len$} {:<id_len$} ",
+                self.group, m.consumer_id
+            ));
+            if statics {
+                out.push_str(&format!("{:<17} ", m.instance_id.as_deref().unwrap_or("-")));
+            }
+            out.push_str(&format!(
+                "{:<15} {:<15} {:<12}",
+                "/127.0.0.1",
+                m.client_id,
+                m.assignment.len()
+            ));
+            if verbose {
+                let mut by_topic: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+                for tp in &m.assignment {
+                    by_topic.entry(&tp.topic).or_default().push(tp.partition);
+                }
+                let parts: Vec<String> = by_topic
+                    .iter()
+                    .map(|(t, ps)| {
+                        let list: Vec<String> = ps.iter().map(ToString::to_string).collect();
+                        format!("{t}({})", list.join(","))
+                    })
+                    .collect();
+                out.push_str(&format!(
+                    " {}",
+                    if parts.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        parts.join(",")
+                    }
+                ));
+            }
+        }
+        out
     }
 }

@@ -1,0 +1,146 @@
+//! The Kafka command-line tools people know, run against a simulated cluster: `kafka-topics.sh`
+//! (`--create`, `--describe`, `--list`, `--delete`, `--alter --partitions`) and
+//! `kafka-leader-election.sh`. Output follows Kafka 4.x's formats; refusals are printed as the
+//! tools print them, with Kafka's error message.
+
+mod console_consumer;
+mod console_producer;
+mod consumer_groups;
+mod leader_election;
+mod topics;
+
+use crate::command::CommandError;
+use crate::world::World;
+
+/// What a command line printed: its output, or the error the tool would print.
+pub type ConsoleResult = Result<String, String>;
+
+/// Runs one command line.
+pub fn run(world: &mut World, line: &str) -> ConsoleResult {
+    let words = shell_words(line)?;
+    // `echo 'k:v' | kafka-console-producer.sh ...`: what the left side prints is stdin.
+    let (stdin, words) = match words.iter().position(|w| w == "|") {
+        Some(bar) => (Some(stdin_of(&words[..bar])?), words[bar + 1..].to_vec()),
+        None => (None, words),
+    };
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let Some((&tool, args)) = words.split_first() else {
+        return Ok(String::new());
+    };
+    let tool = tool.trim_start_matches("bin/").trim_end_matches(".sh");
+    let options = Options::parse(args)?;
+    if !options.has("bootstrap-server") {
+        return Err("Missing required argument \"[bootstrap-server]\"".to_owned());
+    }
+    match tool {
+        "kafka-topics" => topics::topics(world, &options),
+        "kafka-leader-election" => leader_election::leader_election(world, &options),
+        "kafka-consumer-groups" => consumer_groups::consumer_groups(world, &options),
+        "kafka-console-producer" => console_producer::run(world, &options, stdin.as_deref()),
+        "kafka-console-consumer" => console_consumer::run(world, &options),
+        other => Err(format!(
+            "{other}: not simulated; try kafka-topics.sh, kafka-console-producer.sh, \
+             kafka-console-consumer.sh, kafka-consumer-groups.sh or kafka-leader-election.sh"
+        )),
+    }
+}
+
+/// Splits a line into words as a shell would for these tools: whitespace separates words,
+/// single or double quotes keep spaces inside one.
+fn shell_words(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut current: Option<String> = None;
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => current.get_or_insert_with(String::new).push(c),
+            (None, '\'' | '"') => {
+                quote = Some(c);
+                current.get_or_insert_with(String::new);
+            }
+            (None, c) if c.is_whitespace() => words.extend(current.take()),
+            (None, '|') => {
+                words.extend(current.take());
+                words.push("|".to_owned());
+            }
+            (None, c) => current.get_or_insert_with(String::new).push(c),
+        }
+    }
+    if quote.is_some() {
+        return Err("unterminated quote".to_owned());
+    }
+    words.extend(current);
+    Ok(words)
+}
+
+/// What `echo words...` or `printf format` writes (printf understands `\n` and `\t`).
+fn stdin_of(words: &[String]) -> Result<String, String> {
+    match words.split_first() {
+        Some((command, rest)) if command == "echo" => Ok(format!("{}\n", rest.join(" "))),
+        Some((command, rest)) if command == "printf" => {
+            Ok(rest.join(" ").replace("\\n", "\n").replace("\\t", "\t"))
+        }
+        _ => Err("only `echo ... |` or `printf ... |` can feed a tool here".to_owned()),
+    }
+}
+
+/// `--name value` pairs and `--flag`s, in order (`--config` may repeat).
+pub(super) struct Options<'a> {
+    pairs: Vec<(&'a str, Option<&'a str>)>,
+}
+
+impl<'a> Options<'a> {
+    fn parse(args: &[&'a str]) -> Result<Self, String> {
+        let mut pairs = Vec::new();
+        let mut rest = args.iter().peekable();
+        while let Some(arg) = rest.next() {
+            let name = arg
+                .strip_prefix("--")
+                .ok_or_else(|| format!("Found non-option argument: {arg}"))?;
+            let value = rest.next_if(|next| !next.starts_with("--")).copied();
+            pairs.push((name, value));
+        }
+        Ok(Options { pairs })
+    }
+
+    pub(super) fn has(&self, name: &str) -> bool {
+        self.pairs.iter().any(|(n, _)| *n == name)
+    }
+
+    pub(super) fn value(&self, name: &str) -> Option<&'a str> {
+        self.pairs
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| *v)
+    }
+
+    pub(super) fn values(&self, name: &str) -> impl Iterator<Item = &'a str> + '_ {
+        let name = name.to_owned();
+        self.pairs
+            .iter()
+            .filter(move |(n, _)| *n == name)
+            .filter_map(|(_, v)| *v)
+    }
+
+    pub(super) fn number(&self, name: &str) -> Result<Option<i32>, String> {
+        self.value(name)
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| format!("Invalid value {v} for option {name}"))
+            })
+            .transpose()
+    }
+
+    pub(super) fn required(&self, name: &str) -> Result<&'a str, String> {
+        self.value(name)
+            .ok_or_else(|| format!("Missing required argument \"[{name}]\""))
+    }
+}
+
+pub(super) fn kafka_error(error: CommandError) -> String {
+    match error {
+        CommandError::Kafka(e) => format!("Error while executing topic command : {}", e.message),
+        other => other.to_string(),
+    }
+}
