@@ -4,6 +4,7 @@
 
 use crate::components::cluster_view::ClusterView;
 use crate::components::console::Console;
+use crate::components::consumer_panel::ConsumerPanel;
 use crate::components::event_log::EventLog;
 use crate::components::partition_table::PartitionTable;
 use crate::components::producer_panel::ProducerPanel;
@@ -90,6 +91,7 @@ pub fn app() -> Html {
     let error = use_state(|| None::<String>);
     let topic_error = use_state(|| None::<String>);
     let producer_error = use_state(|| None::<String>);
+    let consumer_error = use_state(|| None::<String>);
     let redraw = use_force_update();
 
     {
@@ -158,6 +160,7 @@ pub fn app() -> Html {
     let on_command = applier(&sim, &error, saving, &redraw);
     let on_create = applier(&sim, &topic_error, saving, &redraw).reform(Command::CreateTopic);
     let on_producer_command = applier(&sim, &producer_error, saving, &redraw);
+    let on_consumer_command = applier(&sim, &consumer_error, saving, &redraw);
 
     let view = sim.view();
     html! {
@@ -191,6 +194,9 @@ pub fn app() -> Html {
                             <PartitionTable key={topic.name.clone()} topic={topic.clone()} />
                         }) }
                     </section>
+                    <ConsumerPanel consumers={view.consumers.clone()} groups={view.groups.clone()}
+                        topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
+                        on_command={on_consumer_command} error={(*consumer_error).clone()} />
                     <Console on_run={on_console} />
                 </div>
                 <div class="side-column">
@@ -204,7 +210,8 @@ pub fn app() -> Html {
             </div>
             <footer class="note">
                 { "Simplified: a single KRaft controller (no quorum); a cut link drops messages (senders time out) \
-                   rather than retransmitting; no transactions or consumer groups yet. \
+                   rather than retransmitting; no transactions yet; consumer groups use the classic protocol \
+                   (KIP-848's is opt-in in Kafka 4.0); the console consumer runs on a copy of the cluster. \
                    Time is virtual: 1× plays one simulated second per real second. Your run is saved in this browser; \
                    drag the timeline back to replay it from any moment." }
             </footer>

@@ -168,13 +168,15 @@ impl SimHandle {
             .collect()
     }
 
-    /// The newest `count` events, newest first.
+    /// The newest `count` events, newest first, without the replication chatter of internal
+    /// topics.
     pub fn recent_events(&self, count: usize) -> Vec<Event> {
         let run = self.0.borrow();
         run.world
             .events()
             .iter()
             .rev()
+            .filter(|e| !e.kind.concerns_internal_topic())
             .take(count)
             .cloned()
             .collect()

@@ -3,6 +3,7 @@
 pub mod broker_card;
 pub mod cluster_view;
 pub mod console;
+pub mod consumer_panel;
 pub mod event_log;
 pub mod partition_table;
 pub mod producer_panel;

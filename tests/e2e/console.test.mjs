@@ -7,12 +7,6 @@ import { playgroundSuite } from './harness.mjs';
 const suite = playgroundSuite();
 const TOPICS = 'kafka-topics.sh --bootstrap-server localhost:9092';
 
-async function type(playground, line) {
-  const input = playground.page.getByTestId('console-input');
-  await input.fill(line);
-  await input.press('Enter');
-}
-
 test('kafka-topics.sh creates, describes and refuses as Kafka does', async () => {
   const playground = await suite.open(9, { width: 1400, height: 1100 });
   const { page } = playground;
@@ -20,11 +14,11 @@ test('kafka-topics.sh creates, describes and refuses as Kafka does', async () =>
   await playground.play();
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=broker-status]')]
     .every((b) => b.textContent === 'online'));
-  await type(playground, `${TOPICS} --create --topic payments --partitions 2 --replication-factor 3 --config min.insync.replicas=2`);
+  await playground.console(`${TOPICS} --create --topic payments --partitions 2 --replication-factor 3 --config min.insync.replicas=2`);
   await page.getByTestId('topic').first().waitFor();
   assert.match(await page.getByTestId('topic').textContent(), /payments · 2 partition\(s\) · replication factor 3 · min\.insync\.replicas=2/);
-  await type(playground, `${TOPICS} --describe --topic payments`);
-  await type(playground, `${TOPICS} --create --topic payments`);
+  await playground.console(`${TOPICS} --describe --topic payments`);
+  await playground.console(`${TOPICS} --create --topic payments`);
   const transcript = await page.getByTestId('console-output').textContent();
   assert.match(transcript, /Created topic payments\./);
   assert.match(transcript, /Topic: payments\tTopicId: \S{22}\tPartitionCount: 2\tReplicationFactor: 3\tConfigs: min\.insync\.replicas=2/);

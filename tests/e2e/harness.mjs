@@ -101,6 +101,13 @@ export class PlaygroundPage {
     return this.page.getByTestId('event').allTextContents();
   }
 
+  /** Types a command line into the console and runs it. */
+  async console(line) {
+    const input = this.page.getByTestId('console-input');
+    await input.fill(line);
+    await input.press('Enter');
+  }
+
   async screenshot(name) {
     await mkdir(screenshots, { recursive: true });
     const path = join(screenshots, `${name}.png`);

@@ -145,6 +145,21 @@ pub enum EventKind {
     },
 }
 
+impl EventKind {
+    /// Whether it is about an internal topic's replication (the 50 partitions of
+    /// `__consumer_offsets` elect leaders and shrink ISRs like any other): views hide these
+    /// unless asked, as Kafka UIs hide internal topics.
+    pub fn concerns_internal_topic(&self) -> bool {
+        match self {
+            EventKind::LeaderChanged { tp, .. }
+            | EventKind::IsrChanged { tp, .. }
+            | EventKind::FollowerTruncated { tp, .. }
+            | EventKind::UnflushedRecordsLost { tp, .. } => tp.topic.starts_with("__"),
+            _ => false,
+        }
+    }
+}
+
 fn ids(brokers: &[BrokerId]) -> String {
     let list: Vec<String> = brokers.iter().map(ToString::to_string).collect();
     format!("[{}]", list.join(","))

@@ -60,5 +60,8 @@ pub use event::{CrashKind, Event, EventKind};
 pub use protocol::TopicPartition;
 pub use scenario::{Scenario, ScenarioError, Step};
 pub use time::{SimDuration, SimTime};
-pub use view::{BrokerView, PartitionView, ProducerView, ReplicaView, TopicView, WorldView};
+pub use view::{
+    BrokerView, ConsumerPartitionView, ConsumerView, PartitionView, ProducerView, ReplicaView,
+    TopicView, WorldView,
+};
 pub use world::{ClusterConfig, World};

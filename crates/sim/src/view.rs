@@ -2,9 +2,11 @@
 //! never reaches into a node.
 
 use crate::broker::BrokerState;
-use crate::client::Operation;
+use crate::client::{ConsumedRecord, Operation, Outcome};
+use crate::consumer::{AppCommit, AppState, MemberState, assignor_name};
 use crate::endpoint::Endpoint;
 use crate::event::Event;
+use crate::group::{GroupDescription, describe_group};
 use crate::protocol::{BrokerId, TopicPartition};
 use crate::time::SimTime;
 use crate::world::{InFlight, Stats, World};
@@ -25,8 +27,15 @@ pub struct WorldView {
     pub cut_links: Vec<(Endpoint, Endpoint)>,
     /// Counters.
     pub stats: Stats,
-    /// Topics and their partitions, as the controller and every replica see them.
+    /// Topics and their partitions, as the controller and every replica see them. Internal
+    /// topics (`__consumer_offsets`) are left out, as Kafka UIs hide them by default.
     pub topics: Vec<TopicView>,
+    /// Names of the internal topics that exist.
+    pub internal_topics: Vec<String>,
+    /// Consumers, in the order added.
+    pub consumers: Vec<ConsumerView>,
+    /// Groups as their coordinators describe them.
+    pub groups: Vec<GroupDescription>,
     /// Producers and what is in their pipelines.
     pub producers: Vec<ProducerView>,
     /// Safety invariant violations so far (see `invariant.rs`).
@@ -52,6 +61,56 @@ pub struct ProducerView {
     pub records_waiting: usize,
     /// Produce requests in flight.
     pub requests_in_flight: usize,
+}
+
+/// A consumer: its group membership, what its application does, and what it owns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConsumerView {
+    /// Its name (`client.id`).
+    pub name: String,
+    /// `group.id`, if any.
+    pub group: Option<String>,
+    /// `group.instance.id`, if static.
+    pub instance_id: Option<String>,
+    /// Whether its process runs.
+    pub up: bool,
+    /// Whether `close()` was called.
+    pub closed: bool,
+    /// Its member id (empty before joining).
+    pub member_id: String,
+    /// Its generation (-1 outside one).
+    pub generation: i32,
+    /// Unjoined, Joining, Syncing or Stable.
+    pub member_state: MemberState,
+    /// Whether it leads its group (and computes the assignment).
+    pub leader: bool,
+    /// What the application does: polling, processing, committing, stalled.
+    pub app: String,
+    /// `partition.assignment.strategy`, by name.
+    pub assignors: Vec<String>,
+    /// `enable.auto.commit`.
+    pub auto_commit: bool,
+    /// `app.commit`.
+    pub app_commit: AppCommit,
+    /// Owned partitions with position, committed offset and lag.
+    pub partitions: Vec<ConsumerPartitionView>,
+    /// The newest records it received, newest first.
+    pub recent_records: Vec<(ConsumedRecord, bool)>,
+    /// Its newest operations (polls with exceptions, commits), newest first.
+    pub recent_operations: Vec<String>,
+}
+
+/// A partition a consumer owns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConsumerPartitionView {
+    /// The partition.
+    pub tp: TopicPartition,
+    /// The next offset `poll()` returns.
+    pub position: Option<u64>,
+    /// The last committed offset it knows.
+    pub committed: Option<u64>,
+    /// The high watermark its last fetch saw.
+    pub high_watermark: Option<u64>,
 }
 
 /// A topic.
@@ -177,6 +236,11 @@ impl BrokerView {
     }
 }
 
+/// Internal topics (`__consumer_offsets`, `__transaction_state`) start with two underscores.
+pub fn is_internal(topic: &str) -> bool {
+    topic.starts_with("__")
+}
+
 impl World {
     /// A snapshot of the whole world.
     pub fn view(&self) -> WorldView {
@@ -202,7 +266,24 @@ impl World {
             in_flight: self.in_flight(),
             cut_links: self.cut_links(),
             stats: self.stats(),
-            topics: self.topic_views(),
+            topics: self
+                .topic_views()
+                .into_iter()
+                .filter(|t| !is_internal(&t.name))
+                .collect(),
+            internal_topics: self
+                .metadata()
+                .topics
+                .keys()
+                .filter(|t| is_internal(t))
+                .map(|t| t.to_string())
+                .collect(),
+            consumers: self.consumer_views(),
+            groups: self
+                .groups()
+                .iter()
+                .filter_map(|(_, g)| describe_group(self, &g.id).ok())
+                .collect(),
             producers: self.producer_views(),
             invariant_violations: self
                 .invariant_violations()
@@ -210,6 +291,76 @@ impl World {
                 .map(|e| format!("{}: {}", e.at, e.kind))
                 .collect(),
         }
+    }
+
+    fn consumer_views(&self) -> Vec<ConsumerView> {
+        const RECENT: usize = 8;
+        self.consumers()
+            .map(|(c, up)| {
+                let config = c.config();
+                let (member_id, generation, member_state, leader) = c.membership();
+                let app = match c.app() {
+                    _ if !up => "crashed",
+                    _ if c.is_closed() => "closed",
+                    AppState::Polling { .. } => "polling",
+                    AppState::Processing { .. } => "processing",
+                    AppState::Committing { .. } => "committing",
+                    AppState::Stalled => "stalled",
+                };
+                let recent_records = c
+                    .history()
+                    .iter()
+                    .rev()
+                    .filter_map(|op| match &op.outcome {
+                        Outcome::Polled {
+                            records, processed, ..
+                        } => Some(records.iter().rev().map(move |r| (r.clone(), *processed))),
+                        _ => None,
+                    })
+                    .flatten()
+                    .take(RECENT)
+                    .collect();
+                let recent_operations = c
+                    .history()
+                    .iter()
+                    .rev()
+                    .filter(|op| !matches!(op.outcome, Outcome::Polled { .. }))
+                    .take(RECENT)
+                    .map(ToString::to_string)
+                    .collect();
+                ConsumerView {
+                    name: c.name().to_owned(),
+                    group: config.group_id.clone(),
+                    instance_id: config.group_instance_id.clone(),
+                    up,
+                    closed: c.is_closed(),
+                    member_id: member_id.to_owned(),
+                    generation,
+                    member_state,
+                    leader,
+                    app: app.to_owned(),
+                    assignors: config
+                        .assignors
+                        .iter()
+                        .map(|a| assignor_name(*a).to_owned())
+                        .collect(),
+                    auto_commit: config.enable_auto_commit,
+                    app_commit: config.app_commit,
+                    partitions: c
+                        .owned()
+                        .iter()
+                        .map(|(tp, o)| ConsumerPartitionView {
+                            tp: tp.clone(),
+                            position: o.position,
+                            committed: o.committed,
+                            high_watermark: o.high_watermark,
+                        })
+                        .collect(),
+                    recent_records,
+                    recent_operations,
+                }
+            })
+            .collect()
     }
 
     fn producer_views(&self) -> Vec<ProducerView> {

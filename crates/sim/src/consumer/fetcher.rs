@@ -272,7 +272,8 @@ impl Consumer {
             }
             return None;
         };
-        if offsets.is_empty() && self.member == MemberState::Stable {
+        if offsets.is_empty() {
+            // Nothing consumed yet: Kafka sends no OffsetCommit.
             return None;
         }
         let request = Request::Commit {

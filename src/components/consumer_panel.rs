@@ -1,0 +1,256 @@
+//! Consumers and their groups. A consumer is Kafka's client plus the application's poll loop
+//! (`app.*` settings: processing time per record, when the application commits), so crashing
+//! or stalling one shows what the group does: who owns what, in which generation, where each
+//! partition's committed offset is, and how far behind the log end it lags.
+
+use crate::hooks::use_field::use_field;
+use kafka_sim::consumer::{AppCommit, MemberState};
+use kafka_sim::group::GroupDescription;
+use kafka_sim::{Command, ConsumerView};
+use std::collections::BTreeMap;
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+/// Properties of [`ConsumerPanel`].
+#[derive(Properties, PartialEq)]
+pub struct ConsumerPanelProps {
+    /// Existing consumers.
+    pub consumers: Vec<ConsumerView>,
+    /// Groups as their coordinators describe them.
+    pub groups: Vec<GroupDescription>,
+    /// Topics to subscribe to.
+    pub topics: Vec<String>,
+    /// Applies a command; the answer is Kafka's refusal, if any.
+    pub on_command: Callback<Command>,
+    /// The last refusal, shown inline.
+    pub error: Option<String>,
+}
+
+fn selected(node: &NodeRef) -> String {
+    node.cast::<HtmlSelectElement>()
+        .map(|s| s.value())
+        .unwrap_or_default()
+}
+
+fn dash(value: Option<u64>) -> String {
+    value.map_or_else(|| "-".to_owned(), |v| v.to_string())
+}
+
+/// Add consumers to groups, break them, and read the groups' offsets and lag.
+#[function_component(ConsumerPanel)]
+pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
+    let group = use_field("group-1");
+    let topic = use_node_ref();
+    let assignor = use_node_ref();
+    let commit = use_node_ref();
+    let reset = use_node_ref();
+    let processing = use_field("10");
+
+    let on_add = {
+        let (topic, assignor, commit, reset, on_command) = (
+            topic.clone(),
+            assignor.clone(),
+            commit.clone(),
+            reset.clone(),
+            props.on_command.clone(),
+        );
+        let (group, processing) = (group.value.clone(), processing.value.clone());
+        let name = format!("consumer-{}", props.consumers.len() + 1);
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let mut config = BTreeMap::from([
+                ("group.id".to_owned(), group.trim().to_owned()),
+                ("auto.offset.reset".to_owned(), selected(&reset)),
+                ("app.processing.ms".to_owned(), processing.trim().to_owned()),
+            ]);
+            let strategy = selected(&assignor);
+            if strategy != "default" {
+                config.insert("partition.assignment.strategy".to_owned(), strategy);
+            }
+            match selected(&commit).as_str() {
+                "auto" => {}
+                manual => {
+                    config.insert("enable.auto.commit".to_owned(), "false".to_owned());
+                    config.insert("app.commit".to_owned(), manual.to_owned());
+                }
+            }
+            on_command.emit(Command::AddConsumer {
+                name: name.clone(),
+                config,
+                topics: vec![selected(&topic)],
+                partitions: Vec::new(),
+            });
+        })
+    };
+
+    html! {
+        <section class="consumer-panel" aria-label="Consumers" data-testid="consumer-panel">
+            <h2>{ "Consumers" }</h2>
+            if props.topics.is_empty() {
+                <p class="empty">{ "Create a topic to consume from." }</p>
+            } else {
+                <form class="inline-form" onsubmit={on_add} aria-label="Add consumer">
+                    <label>{ "group.id" }<input value={group.value.clone()} oninput={group.oninput.clone()} data-testid="consumer-group" /></label>
+                    <label>{ "topic" }
+                        <select ref={topic.clone()} data-testid="consumer-topic">
+                            { for props.topics.iter().map(|t| html! { <option value={t.clone()}>{ t }</option> }) }
+                        </select>
+                    </label>
+                    <label>{ "assignor" }
+                        <select ref={assignor.clone()} data-testid="consumer-assignor"
+                            title="Kafka's default [range, cooperative-sticky] rebalances eagerly with range">
+                            <option value="default" selected=true>{ "default (range)" }</option>
+                            <option value="roundrobin">{ "roundrobin" }</option>
+                            <option value="sticky">{ "sticky" }</option>
+                            <option value="cooperative-sticky">{ "cooperative-sticky" }</option>
+                        </select>
+                    </label>
+                    <label>{ "commits" }
+                        <select ref={commit.clone()} data-testid="consumer-commit"
+                            title="When offsets are committed: Kafka's auto commit, or the application's commitSync()">
+                            <option value="auto" selected=true>{ "auto (every 5 s)" }</option>
+                            <option value="after-processing">{ "after processing (at-least-once)" }</option>
+                            <option value="before-processing">{ "before processing (at-most-once)" }</option>
+                        </select>
+                    </label>
+                    <label>{ "auto.offset.reset" }
+                        <select ref={reset.clone()} data-testid="consumer-reset">
+                            <option value="earliest" selected=true>{ "earliest" }</option>
+                            <option value="latest">{ "latest" }</option>
+                            <option value="none">{ "none" }</option>
+                        </select>
+                    </label>
+                    <label title="Playground setting: how long the application works on each record">{ "processing ms/record" }
+                        <input type="number" value={processing.value.clone()} oninput={processing.oninput.clone()} />
+                    </label>
+                    <button class="primary" type="submit" data-testid="consumer-add">{ "Add consumer" }</button>
+                </form>
+            }
+            if let Some(error) = &props.error {
+                <p class="error" role="alert" data-testid="consumer-error">{ error }</p>
+            }
+            { for props.groups.iter().map(group_table) }
+            <div class="consumers">
+                { for props.consumers.iter().map(|c| consumer_card(c, &props.on_command)) }
+            </div>
+        </section>
+    }
+}
+
+/// `kafka-consumer-groups.sh --describe`, as a table.
+fn group_table(group: &GroupDescription) -> Html {
+    let total_lag: u64 = group.rows.iter().filter_map(|r| r.lag).sum();
+    html! {
+        <div class="group" data-testid="group" key={group.group.clone()}>
+            <h3>
+                { format!("group {} ", group.group) }
+                <span class={classes!("state", group.state.kafka_name())} data-testid="group-state">{ group.state.kafka_name() }</span>
+                <span class="meta">{ format!(" generation {} · {} · coordinator broker {} · {} member(s) · lag {total_lag}",
+                    group.generation, group.assignor.as_deref().unwrap_or("no assignor"), group.coordinator, group.members.len()) }</span>
+            </h3>
+            <table class="group-offsets">
+                <thead><tr>
+                    <th>{ "partition" }</th><th>{ "current-offset" }</th><th>{ "log-end-offset" }</th>
+                    <th>{ "lag" }</th><th>{ "owner" }</th>
+                </tr></thead>
+                <tbody>
+                    { for group.rows.iter().map(|row| html! {
+                        <tr data-testid="group-row">
+                            <td>{ row.tp.to_string() }</td>
+                            <td>{ dash(row.current_offset) }</td>
+                            <td>{ dash(row.log_end_offset) }</td>
+                            <td class={classes!(row.lag.filter(|l| *l > 0).map(|_| "lagging"))} data-testid="group-lag">{ dash(row.lag) }</td>
+                            <td>{ row.client_id.clone().unwrap_or_else(|| "-".to_owned()) }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+fn member_state(state: MemberState) -> &'static str {
+    match state {
+        MemberState::Unjoined => "not in a generation",
+        MemberState::Joining => "joining",
+        MemberState::Syncing => "syncing",
+        MemberState::Stable => "member",
+    }
+}
+
+fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Html {
+    let name = consumer.name.clone();
+    let emit = |command: Command| {
+        let on_command = on_command.clone();
+        Callback::from(move |_: MouseEvent| on_command.emit(command.clone()))
+    };
+    let crash_or_restart = if consumer.up {
+        html! { <button onclick={emit(Command::CrashClient { name: name.clone() })} data-testid="consumer-crash"
+        title="kill -9: no LeaveGroup; the coordinator waits session.timeout.ms">{ "Crash" }</button> }
+    } else {
+        html! { <button onclick={emit(Command::RestartClient { name: name.clone() })} data-testid="consumer-restart">{ "Restart" }</button> }
+    };
+    let stall_or_resume = if consumer.app == "stalled" {
+        html! { <button onclick={emit(Command::ResumeConsumer { consumer: name.clone() })} data-testid="consumer-resume">{ "Resume" }</button> }
+    } else {
+        html! { <button onclick={emit(Command::StallConsumer { consumer: name.clone() })} data-testid="consumer-stall"
+        disabled={!consumer.up || consumer.closed}
+        title="The application stops calling poll(); heartbeats go on until max.poll.interval.ms">{ "Stall" }</button> }
+    };
+    let commit = match (consumer.auto_commit, consumer.app_commit) {
+        (true, _) => "auto commit",
+        (false, AppCommit::AfterProcessing) => "commitSync after processing",
+        (false, AppCommit::BeforeProcessing) => "commitSync before processing",
+        (false, AppCommit::None) => "no commits",
+    };
+    html! {
+        <article class={classes!("consumer", (!consumer.up).then_some("down"))} data-testid="consumer" key={name.clone()}>
+            <header>
+                <strong>{ &consumer.name }</strong>
+                <span class="meta">
+                    { format!(" {} · {} · gen {} · {}{}", consumer.group.as_deref().unwrap_or("no group"),
+                        member_state(consumer.member_state), consumer.generation, consumer.app,
+                        if consumer.leader { " · group leader" } else { "" }) }
+                </span>
+            </header>
+            <p class="meta">{ format!("{} · {}", consumer.assignors.join(", "), commit) }</p>
+            <table class="owned">
+                <thead><tr><th>{ "owns" }</th><th>{ "position" }</th><th>{ "committed" }</th><th>{ "HW" }</th></tr></thead>
+                <tbody>
+                    if consumer.partitions.is_empty() {
+                        <tr><td colspan="4" class="empty" data-testid="consumer-idle">{ "no partitions" }</td></tr>
+                    }
+                    { for consumer.partitions.iter().map(|p| html! {
+                        <tr data-testid="owned-partition">
+                            <td>{ p.tp.to_string() }</td><td>{ dash(p.position) }</td>
+                            <td>{ dash(p.committed) }</td><td>{ dash(p.high_watermark) }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+            if !consumer.recent_records.is_empty() {
+                <table class="messages" aria-label={format!("Records received by {}", consumer.name)}>
+                    <thead><tr><th>{ "partition" }</th><th>{ "offset" }</th><th>{ "key" }</th><th>{ "value" }</th><th>{ "processed" }</th></tr></thead>
+                    <tbody>
+                        { for consumer.recent_records.iter().map(|(r, processed)| html! {
+                            <tr data-testid="consumed-record">
+                                <td>{ r.tp.partition }</td><td>{ r.offset }</td><td>{ &r.key }</td><td>{ &r.value }</td>
+                                <td>{ if *processed { "yes" } else { "not yet" } }</td>
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            }
+            <ol class="operations">
+                { for consumer.recent_operations.iter().map(|op| html! { <li>{ op }</li> }) }
+            </ol>
+            <div class="actions">
+                { crash_or_restart }
+                { stall_or_resume }
+                <button onclick={emit(Command::CommitSync { consumer: name.clone() })} disabled={!consumer.up || consumer.closed}>{ "commitSync()" }</button>
+                <button onclick={emit(Command::CloseConsumer { consumer: name.clone() })} disabled={!consumer.up || consumer.closed}
+                    title="close(): commit, LeaveGroup, stop">{ "Close" }</button>
+            </div>
+        </article>
+    }
+}
