@@ -3,7 +3,10 @@
 //! a workload are unique, so each record in a log maps back to the one send that wrote it.
 
 use crate::client::{Outcome, Request};
+use crate::command::Command;
+use crate::event::EventKind;
 use crate::protocol::TopicPartition;
+use crate::time::SimTime;
 use crate::world::World;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -30,6 +33,18 @@ pub enum Anomaly {
     Offline,
     /// A run-time invariant failed (`invariant.rs`).
     Invariant,
+    /// Two consumers owned one partition in the same generation of a group.
+    SplitOwnership,
+    /// A group's committed offset for a partition went backwards.
+    CommitRegressed,
+    /// A consumer processed a record that the final log does not have at that offset (it read
+    /// something that was later lost: only possible above the high watermark or after an
+    /// unclean election).
+    PhantomRead,
+    /// A record below the group's committed offset was never processed (at-most-once loss).
+    ConsumerLoss,
+    /// A group processed one record more than once (at-least-once redelivery).
+    Redelivered,
 }
 
 impl fmt::Display for Anomaly {
@@ -43,6 +58,11 @@ impl fmt::Display for Anomaly {
             Anomaly::ReplicasDiverge => "replicas-diverge",
             Anomaly::Offline => "offline",
             Anomaly::Invariant => "invariant",
+            Anomaly::SplitOwnership => "split-ownership",
+            Anomaly::CommitRegressed => "commit-regressed",
+            Anomaly::PhantomRead => "phantom-read",
+            Anomaly::ConsumerLoss => "consumer-loss",
+            Anomaly::Redelivered => "redelivered",
         })
     }
 }
@@ -120,7 +140,12 @@ pub fn check(world: &World) -> Vec<Violation> {
         }
     }
 
-    for (tp, state) in world.metadata().partitions() {
+    // Internal topics hold the coordinators' records, not a workload's unique values.
+    for (tp, state) in world
+        .metadata()
+        .partitions()
+        .filter(|(tp, _)| !crate::view::is_internal(&tp.topic))
+    {
         let Some(leader) = state.leader else {
             violation(
                 Anomaly::Offline,
@@ -233,6 +258,144 @@ pub fn check(world: &World) -> Vec<Violation> {
                     op.client
                 ),
             );
+        }
+    }
+    found.extend(check_consumers(world));
+    found
+}
+
+/// Every (group, generation, partition) claimed by two consumers in ConsumerAssigned events.
+pub fn split_ownership(world: &World) -> Vec<Violation> {
+    let mut owners: BTreeMap<(&str, i32, &TopicPartition), &str> = BTreeMap::new();
+    let mut found = Vec::new();
+    for event in world.events() {
+        let EventKind::ConsumerAssigned {
+            consumer,
+            group,
+            generation,
+            assigned,
+            ..
+        } = &event.kind
+        else {
+            continue;
+        };
+        for tp in assigned {
+            if let Some(other) = owners.insert((group, *generation, tp), consumer)
+                && other != consumer
+            {
+                found.push(Violation {
+                    anomaly: Anomaly::SplitOwnership,
+                    detail: format!(
+                        "{tp} owned by {other} and {consumer} in generation {generation} of {group} (at {})",
+                        event.at
+                    ),
+                });
+            }
+        }
+    }
+    found
+}
+
+/// Consumer-side checks over every group's processing and commits.
+fn check_consumers(world: &World) -> Vec<Violation> {
+    let mut found = split_ownership(world);
+    let mut violation = |anomaly, detail: String| found.push(Violation { anomaly, detail });
+    // Seeks and resets move offsets back on purpose.
+    let rewound = world
+        .commands()
+        .iter()
+        .any(|(_, c)| matches!(c, Command::Seek { .. } | Command::ResetOffsets { .. }));
+    let mut commits: Vec<(SimTime, &str, &TopicPartition, u64)> = Vec::new();
+    let mut processed: BTreeMap<(&str, &TopicPartition, u64), (usize, &str)> = BTreeMap::new();
+    // Where each group started reading each partition (auto.offset.reset may skip the past).
+    let mut first_delivered: BTreeMap<(&str, &TopicPartition), u64> = BTreeMap::new();
+    for (consumer, _) in world.consumers() {
+        for op in consumer.history() {
+            match (&op.request, &op.outcome) {
+                (Request::Commit { group, offsets, .. }, Outcome::Committed) => {
+                    let at = op.completed_at.unwrap_or(op.invoked_at);
+                    commits.extend(offsets.iter().map(|(tp, o)| (at, group.as_str(), tp, *o)));
+                }
+                (
+                    Request::Poll { group: Some(group) },
+                    Outcome::Polled {
+                        records,
+                        processed: done,
+                        ..
+                    },
+                ) => {
+                    for record in records {
+                        let first = first_delivered
+                            .entry((group.as_str(), &record.tp))
+                            .or_insert(record.offset);
+                        *first = (*first).min(record.offset);
+                        if !done {
+                            continue;
+                        }
+                        let entry = processed
+                            .entry((group.as_str(), &record.tp, record.offset))
+                            .or_insert((0, record.value.as_str()));
+                        entry.0 += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    commits.sort_by_key(|(at, ..)| *at);
+    let mut last: BTreeMap<(&str, &TopicPartition), u64> = BTreeMap::new();
+    for (at, group, tp, offset) in commits {
+        if let Some(previous) = last.insert((group, tp), offset)
+            && offset < previous
+            && !rewound
+        {
+            violation(
+                Anomaly::CommitRegressed,
+                format!("{group} committed {tp} at {offset} at {at}, after {previous}"),
+            );
+        }
+    }
+    let log_value = |tp: &TopicPartition, offset: u64| {
+        let leader = world.metadata().partition(tp)?.leader?;
+        let log = world.replica_log(leader, tp)?;
+        let record = log.records().get(offset as usize)?;
+        (offset < log.high_watermark()).then(|| record.data.value_text())
+    };
+    for (&(group, tp, offset), &(times, value)) in &processed {
+        if log_value(tp, offset).as_deref() != Some(value) {
+            violation(
+                Anomaly::PhantomRead,
+                format!(
+                    "{group} processed {value:?} at {tp} offset {offset}, which the final log does not have"
+                ),
+            );
+        }
+        if times > 1 {
+            violation(
+                Anomaly::Redelivered,
+                format!("{group} processed {tp} offset {offset} ({value:?}) {times} times"),
+            );
+        }
+    }
+    for (_, group) in world.groups() {
+        for (tp, &committed) in &group.offsets {
+            if rewound {
+                break;
+            }
+            let Some(&start) = first_delivered.get(&(group.id.as_str(), tp)) else {
+                continue;
+            };
+            if let Some(offset) = (start..committed).find(|o| {
+                !processed.contains_key(&(group.id.as_str(), tp, *o)) && log_value(tp, *o).is_some()
+            }) {
+                violation(
+                    Anomaly::ConsumerLoss,
+                    format!(
+                        "{}: {tp} offset {offset} is below the committed offset {committed} but was never processed",
+                        group.id
+                    ),
+                );
+            }
         }
     }
     found

@@ -32,17 +32,24 @@ pub enum Profile {
     NoIdempotence,
     /// enable.idempotence=false with 5 requests in flight: a retried batch lands after a later one.
     Reorder,
+    /// Consumers commit before processing: a crash loses the batch in hand (at-most-once).
+    AtMostOnce,
+    /// Consumers auto-commit every 5 s: what was processed since is processed again by the next
+    /// owner after a crash or a stall (at-least-once).
+    AtLeastOnce,
 }
 
 impl Profile {
     /// Every profile.
-    pub const ALL: [Profile; 6] = [
+    pub const ALL: [Profile; 8] = [
         Profile::Safe,
         Profile::Acks1,
         Profile::Acks0,
         Profile::Unclean,
         Profile::NoIdempotence,
         Profile::Reorder,
+        Profile::AtMostOnce,
+        Profile::AtLeastOnce,
     ];
 
     /// The profile named on the command line (`safe`, `acks1`, ...).
@@ -59,6 +66,8 @@ impl Profile {
             Profile::Unclean => "unclean",
             Profile::NoIdempotence => "no-idempotence",
             Profile::Reorder => "reorder",
+            Profile::AtMostOnce => "at-most-once",
+            Profile::AtLeastOnce => "at-least-once",
         }
     }
 
@@ -69,28 +78,40 @@ impl Profile {
             Profile::Acks1 | Profile::Acks0 | Profile::Unclean => Some(Anomaly::LostWrite),
             Profile::NoIdempotence => Some(Anomaly::Duplicate),
             Profile::Reorder => Some(Anomaly::Reordered),
+            Profile::AtMostOnce => Some(Anomaly::ConsumerLoss),
+            Profile::AtLeastOnce => Some(Anomaly::Redelivered),
         }
     }
 
     /// Anomalies Kafka allows under this configuration (everything else is a simulator bug).
+    /// Without transactions, at-least-once is the strongest a consumer can get: every profile
+    /// allows redelivery.
     pub fn allowed(self) -> &'static [Anomaly] {
         match self {
-            Profile::Safe => &[],
+            Profile::Safe | Profile::AtLeastOnce => &[Anomaly::Redelivered],
+            Profile::AtMostOnce => &[Anomaly::ConsumerLoss, Anomaly::Redelivered],
             Profile::Acks1 | Profile::Acks0 => &[
                 Anomaly::LostWrite,
                 Anomaly::OffsetReused,
                 Anomaly::Duplicate,
                 Anomaly::Reordered,
+                Anomaly::Redelivered,
             ],
+            // Records a consumer read can vanish in an unclean election, and so can committed
+            // offsets whose records the power loss took.
             Profile::Unclean => &[
                 Anomaly::LostWrite,
                 Anomaly::OffsetReused,
                 Anomaly::Duplicate,
                 Anomaly::Reordered,
                 Anomaly::ReplicasDiverge,
+                Anomaly::Redelivered,
+                Anomaly::PhantomRead,
+                Anomaly::CommitRegressed,
             ],
-            Profile::NoIdempotence => &[Anomaly::Duplicate, Anomaly::Reordered],
-            Profile::Reorder => &[Anomaly::Duplicate, Anomaly::Reordered],
+            Profile::NoIdempotence | Profile::Reorder => {
+                &[Anomaly::Duplicate, Anomaly::Reordered, Anomaly::Redelivered]
+            }
         }
     }
 
@@ -105,15 +126,50 @@ impl Profile {
             Profile::Acks0 => &[("acks", "0")],
             Profile::NoIdempotence => &[("enable.idempotence", "false")],
             Profile::Reorder => &[("enable.idempotence", "false"), ("linger.ms", "0")],
+            Profile::AtMostOnce | Profile::AtLeastOnce => &[][..],
         });
+        config
+    }
+
+    /// The consumers' configs: how the application commits decides what a crash costs.
+    fn consumer_config(self, rng: &mut SimRng) -> Vec<(&'static str, &'static str)> {
+        let mut config = vec![
+            ("group.id", GROUP),
+            ("auto.offset.reset", "earliest"),
+            ("session.timeout.ms", "10000"),
+            ("heartbeat.interval.ms", "3000"),
+            ("max.poll.interval.ms", "15000"),
+            ("max.poll.records", "50"),
+            ("request.timeout.ms", "5000"),
+            ("app.processing.ms", "2"),
+        ];
+        let commits: &[(&str, &str)] = match self {
+            Profile::AtMostOnce => &[
+                ("enable.auto.commit", "false"),
+                ("app.commit", "before-processing"),
+            ],
+            Profile::AtLeastOnce => &[("auto.commit.interval.ms", "5000")],
+            // The safe profile tries both at-least-once styles.
+            _ if rng.below(2) == 0 => &[("auto.commit.interval.ms", "1000")],
+            _ => &[
+                ("enable.auto.commit", "false"),
+                ("app.commit", "after-processing"),
+            ],
+        };
+        config.extend_from_slice(commits);
+        if rng.below(2) == 0 {
+            config.push(("partition.assignment.strategy", "cooperative-sticky"));
+        }
         config
     }
 
     fn topic_configs(self) -> Vec<(&'static str, &'static str)> {
         match self {
-            Profile::Safe | Profile::NoIdempotence | Profile::Reorder => {
-                vec![("min.insync.replicas", "2")]
-            }
+            Profile::Safe
+            | Profile::NoIdempotence
+            | Profile::Reorder
+            | Profile::AtMostOnce
+            | Profile::AtLeastOnce => vec![("min.insync.replicas", "2")],
             Profile::Acks1 | Profile::Acks0 => vec![("min.insync.replicas", "1")],
             Profile::Unclean => vec![
                 ("min.insync.replicas", "1"),
@@ -125,6 +181,9 @@ impl Profile {
 
 const BROKERS: u32 = 3;
 const PRODUCERS: u32 = 2;
+const CONSUMERS: u32 = 2;
+const GROUP: &str = "fuzz-group";
+const OFFSETS_PARTITIONS: u32 = 5;
 const WORKLOAD_END_MS: u64 = 20_000;
 const RUN_END_MS: u64 = 90_000;
 
@@ -157,6 +216,22 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
             Command::AddProducer {
                 name: format!("p{p}"),
                 config,
+            },
+        );
+    }
+    let consumer_config: BTreeMap<String, String> = profile
+        .consumer_config(&mut rng)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    for c in 0..CONSUMERS {
+        step(
+            500,
+            Command::AddConsumer {
+                name: format!("c{c}"),
+                config: consumer_config.clone(),
+                topics: vec!["fuzz".to_owned()],
+                partitions: Vec::new(),
             },
         );
     }
@@ -203,6 +278,8 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
         cluster: ClusterSpec {
             brokers: BROKERS,
             racks: Vec::new(),
+            // Fewer than Kafka's 50 keeps a run fast; the coordinator logic is the same.
+            offsets_topic_partitions: Some(OFFSETS_PARTITIONS),
         },
         steps,
         run_until_ms: RUN_END_MS,
@@ -217,7 +294,26 @@ fn random_fault(rng: &mut SimRng, profile: Profile) -> Vec<(u64, Command)> {
     let broker = 1 + rng.below(u64::from(BROKERS)) as u32;
     let other = 1 + (broker + rng.below(u64::from(BROKERS) - 1) as u32) % BROKERS;
     let producer = format!("p{}", rng.below(u64::from(PRODUCERS)));
-    match rng.below(6) {
+    let consumer = format!("c{}", rng.below(u64::from(CONSUMERS)));
+    match rng.below(8) {
+        6 => vec![
+            (
+                start,
+                Command::CrashClient {
+                    name: consumer.clone(),
+                },
+            ),
+            (end, Command::RestartClient { name: consumer }),
+        ],
+        7 => vec![
+            (
+                start,
+                Command::StallConsumer {
+                    consumer: consumer.clone(),
+                },
+            ),
+            (end, Command::ResumeConsumer { consumer }),
+        ],
         0 => {
             let kind = if profile == Profile::Unclean && rng.below(2) == 0 {
                 CrashKind::PowerLoss
@@ -338,6 +434,10 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
             EventKind::FollowerTruncated { .. } => "follower-truncation",
             EventKind::UnflushedRecordsLost { .. } => "power-loss-data-loss",
             EventKind::BrokerFenced { .. } => "broker-fenced",
+            EventKind::GroupRebalancing { .. } => "group-rebalance",
+            EventKind::GroupMemberRemoved { .. } => "group-member-removed",
+            EventKind::CoordinatorLoaded { .. } => "coordinator-moved",
+            EventKind::ConsumerLeftGroup { .. } => "consumer-poll-timeout",
             _ => continue,
         };
         *seen.entry(what).or_default() += 1;
@@ -368,6 +468,9 @@ fn is_fault(command: &Command) -> bool {
         Command::Send { .. }
             | Command::CreateTopic(_)
             | Command::AddProducer { .. }
+            | Command::AddConsumer { .. }
+            | Command::RestartClient { .. }
+            | Command::ResumeConsumer { .. }
             | Command::HealNetwork
             | Command::HealLink { .. }
             | Command::RestartBroker { .. }
@@ -409,7 +512,10 @@ pub fn shrink(scenario: &Scenario, anomaly: Anomaly) -> Scenario {
     while index < current.steps.len() {
         let is_setup_or_send = matches!(
             current.steps[index].command,
-            Command::Send { .. } | Command::CreateTopic(_) | Command::AddProducer { .. }
+            Command::Send { .. }
+                | Command::CreateTopic(_)
+                | Command::AddProducer { .. }
+                | Command::AddConsumer { .. }
         );
         if is_setup_or_send {
             index += 1;

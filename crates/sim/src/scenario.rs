@@ -42,6 +42,9 @@ pub struct ClusterSpec {
     /// placement).
     #[serde(default)]
     pub racks: Vec<String>,
+    /// `offsets.topic.num.partitions` (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offsets_topic_partitions: Option<u32>,
 }
 
 fn default_brokers() -> u32 {
@@ -53,6 +56,7 @@ impl Default for ClusterSpec {
         ClusterSpec {
             brokers: default_brokers(),
             racks: Vec::new(),
+            offsets_topic_partitions: None,
         }
     }
 }
@@ -123,11 +127,14 @@ impl Scenario {
             }
         }
         let racks = (1..).zip(self.cluster.racks.iter().cloned()).collect();
-        let config = ClusterConfig {
+        let mut config = ClusterConfig {
             brokers: self.cluster.brokers,
             racks,
             ..ClusterConfig::default()
         };
+        if let Some(partitions) = self.cluster.offsets_topic_partitions {
+            config.broker.offsets_topic_num_partitions = partitions.max(1);
+        }
         let mut world = World::new(&config, self.seed);
         if self.check_invariants {
             world.check_invariants();

@@ -305,7 +305,7 @@ impl World {
                     AppState::Polling { .. } => "polling",
                     AppState::Processing { .. } => "processing",
                     AppState::Committing { .. } => "committing",
-                    AppState::Stalled => "stalled",
+                    AppState::Stalled { .. } => "stalled",
                 };
                 let recent_records = c
                     .history()

@@ -128,7 +128,13 @@ pub struct World {
     invariants: Option<crate::invariant::Invariants>,
     stats: Stats,
     outbox: Outbox,
+    /// Steps processed at the current instant, to catch a livelock.
+    steps_at_instant: u64,
 }
+
+/// More steps than any real burst at one instant (a broadcast to every node of a large
+/// cluster is a few hundred).
+const LIVELOCK_STEPS: u64 = 1_000_000;
 
 impl World {
     /// A cluster of `config.brokers` brokers and a controller, all starting at time zero.
@@ -153,6 +159,7 @@ impl World {
             invariants: None,
             stats: Stats::default(),
             outbox: Outbox::default(),
+            steps_at_instant: 0,
         };
         world.add_node(Node::Controller(Controller::new(config.controller)));
         // Brokers take node ids 1..=n, so broker N is node N.
@@ -253,6 +260,19 @@ impl World {
         let Some(entry) = self.queue.pop() else {
             return false;
         };
+        if entry.at == self.now {
+            self.steps_at_instant += 1;
+            // Nodes that keep rescheduling each other without letting time pass would hang the
+            // page (or a test) forever; a livelock is a simulator bug, so stop loudly.
+            assert!(
+                self.steps_at_instant < LIVELOCK_STEPS,
+                "livelock: {LIVELOCK_STEPS} steps at {} without time passing (last: {:?})",
+                self.now,
+                entry.event
+            );
+        } else {
+            self.steps_at_instant = 0;
+        }
         self.now = entry.at;
         self.stats.steps += 1;
         match entry.event {

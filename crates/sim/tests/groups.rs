@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use kafka_sim::check::split_ownership;
 use kafka_sim::group::{GroupState, describe_group};
 use kafka_sim::{Command, CrashKind, EventKind, Outcome, Request, TopicPartition, World};
 use std::collections::BTreeMap;
@@ -19,35 +20,6 @@ fn load(world: &mut World, topic: &str, partitions: u32, per_partition: u32) {
         }
     }
     run_ms(world, 2_000);
-}
-
-/// Every (group, generation, partition) owner claimed in ConsumerAssigned events: two
-/// consumers owning one partition in one generation is a violation.
-fn ownership_conflicts(world: &World) -> Vec<String> {
-    let mut owners: BTreeMap<(String, i32, TopicPartition), String> = BTreeMap::new();
-    let mut conflicts = Vec::new();
-    for event in world.events() {
-        if let EventKind::ConsumerAssigned {
-            consumer,
-            group,
-            generation,
-            assigned,
-            ..
-        } = &event.kind
-        {
-            for tp in assigned {
-                let key = (group.clone(), *generation, tp.clone());
-                if let Some(other) = owners.insert(key, consumer.clone())
-                    && other != *consumer
-                {
-                    conflicts.push(format!(
-                        "{tp} owned by {other} and {consumer} in {generation}"
-                    ));
-                }
-            }
-        }
-    }
-    conflicts
 }
 
 fn all_processed(world: &World, consumers: &[&str]) -> Vec<(TopicPartition, u64, String)> {
@@ -92,7 +64,7 @@ fn a_group_splits_partitions_and_reads_every_record_once() {
     assert_eq!(read.len(), 30);
     read.dedup();
     assert_eq!(read.len(), 30, "no record twice");
-    assert!(ownership_conflicts(&world).is_empty());
+    assert!(split_ownership(&world).is_empty());
 }
 
 #[test]
@@ -188,7 +160,7 @@ fn a_crashed_consumers_partitions_move_after_the_session_timeout_and_resume_from
         .find(|(tp, _, _)| *tp == victim_owned[0])
         .map(|(_, offset, _)| offset);
     assert_eq!(first, Some(committed));
-    assert!(ownership_conflicts(&world).is_empty());
+    assert!(split_ownership(&world).is_empty());
 }
 
 #[test]
@@ -415,7 +387,7 @@ fn eager_rebalances_stop_everyone_but_cooperative_ones_keep_unmoved_partitions()
                 "two rebalances after the first"
             );
         }
-        assert!(ownership_conflicts(&world).is_empty(), "{assignor}");
+        assert!(split_ownership(&world).is_empty(), "{assignor}");
     }
 }
 
@@ -449,7 +421,7 @@ fn a_stalled_application_is_removed_after_max_poll_interval_and_its_commit_fails
         })
         .ok();
     run_ms(&mut world, 10_000);
-    assert!(ownership_conflicts(&world).is_empty());
+    assert!(split_ownership(&world).is_empty());
     // After resuming, c1 rejoins and the two split the partitions again.
     assert_eq!(owned(&world, "c1").len() + owned(&world, "c2").len(), 2);
     assert_eq!(owned(&world, "c1").len(), 1);

@@ -171,7 +171,7 @@ impl Consumer {
     /// one in flight per broker. A stalled application fetches nothing (fetching happens inside
     /// `poll()`).
     pub(super) fn pump_fetches(&mut self, ctx: &mut Ctx<'_>) {
-        if self.app == AppState::Stalled {
+        if self.is_stalled() {
             return;
         }
         let busy: Vec<BrokerId> = self

@@ -70,8 +70,14 @@ pub enum AppState {
         /// When processing ends.
         until: SimTime,
     },
-    /// Stalled: the application stopped calling `poll()` (a long GC pause, a stuck call).
-    Stalled,
+    /// Stalled: the application thread is stuck (a long GC pause, a blocking call); when it
+    /// resumes it carries on with what it was doing.
+    Stalled {
+        /// What it was doing.
+        was: Box<AppState>,
+        /// When it stalled.
+        since: SimTime,
+    },
 }
 
 /// A partition the consumer owns.
@@ -121,6 +127,8 @@ pub struct Consumer {
     metadata: BTreeMap<TopicPartition, PartitionState>,
     metadata_stale: bool,
     metadata_at: SimTime,
+    /// No metadata request before this (`retry.backoff.ms` after the last answer).
+    metadata_not_before: SimTime,
     coordinator: Option<BrokerId>,
     /// No FindCoordinator before this (`retry.backoff.ms` after a failure).
     coordinator_not_before: SimTime,
@@ -174,6 +182,7 @@ impl Consumer {
             metadata: BTreeMap::new(),
             metadata_stale: true,
             metadata_at: SimTime::ZERO,
+            metadata_not_before: SimTime::ZERO,
             coordinator: None,
             coordinator_not_before: SimTime::ZERO,
             member_id: String::new(),
@@ -326,18 +335,52 @@ impl Consumer {
         self.closed = closed;
     }
 
-    /// `wakeup` of a stalled application: it calls `poll()` again.
+    /// A stalled application carries on: processing resumes for what was left of it, a
+    /// poll or commit in progress starts over.
     pub fn resume(&mut self, ctx: &mut Ctx<'_>) {
-        if self.app == AppState::Stalled {
-            self.start_poll(ctx);
-            self.pump(ctx);
+        let AppState::Stalled { was, since } = self.app.clone() else {
+            return;
+        };
+        match *was {
+            AppState::Processing { operation, until } => {
+                let left = until - since;
+                self.app = AppState::Processing {
+                    operation,
+                    until: ctx.now() + left,
+                };
+            }
+            AppState::Committing {
+                operation,
+                then_process,
+            } => {
+                if self.history[operation].completed_at.is_some() {
+                    self.after_commit(ctx, then_process);
+                } else {
+                    self.app = AppState::Committing {
+                        operation,
+                        then_process,
+                    };
+                }
+            }
+            _ => self.start_poll(ctx),
         }
+        self.pump(ctx);
     }
 
-    /// The application stops calling `poll()` (the heartbeat thread goes on).
+    /// The application thread stops (the heartbeat thread goes on).
     pub fn stall(&mut self, ctx: &mut Ctx<'_>) {
-        self.app = AppState::Stalled;
+        if !self.is_stalled() {
+            self.app = AppState::Stalled {
+                was: Box::new(self.app.clone()),
+                since: ctx.now(),
+            };
+        }
         self.pump(ctx);
+    }
+
+    /// Whether the application thread is stuck.
+    pub fn is_stalled(&self) -> bool {
+        matches!(self.app, AppState::Stalled { .. })
     }
 
     /// `close()`: commits (with auto commit), leaves the group, and stops.
@@ -387,6 +430,7 @@ impl Consumer {
         }
         let now = ctx.now();
         if (self.metadata_stale || now >= self.metadata_at + self.config.metadata_max_age)
+            && now >= self.metadata_not_before
             && !self.has_in_flight(|f| matches!(f, InFlight::Metadata))
         {
             self.request_any(ctx, InFlight::Metadata, |correlation_id| {
@@ -521,6 +565,7 @@ impl Consumer {
             (self.member == MemberState::Stable).then_some(self.next_heartbeat),
             member.then_some(self.last_poll + self.config.max_poll_interval),
             Some(self.metadata_at + self.config.metadata_max_age),
+            self.metadata_stale.then_some(self.metadata_not_before),
             (self.coordinator.is_none() && self.group().is_some())
                 .then_some(self.coordinator_not_before),
         ]
@@ -598,8 +643,11 @@ impl Consumer {
         match (kind, message) {
             (InFlight::Metadata, Message::MetadataResponse { partitions, .. }) => {
                 self.metadata = partitions.into_iter().collect();
-                self.metadata_stale = false;
                 self.metadata_at = ctx.now();
+                // A subscribed topic the broker does not know yet: ask again after
+                // retry.backoff.ms (Java logs UNKNOWN_TOPIC_OR_PARTITION and retries).
+                self.metadata_stale = self.missing_topic();
+                self.metadata_not_before = ctx.now() + self.config.retry_backoff;
                 self.check_partition_counts();
             }
             (
@@ -644,6 +692,16 @@ impl Consumer {
             _ => {}
         }
         self.pump(ctx);
+    }
+
+    /// Whether a subscribed topic (or an assigned partition's topic) is missing from metadata.
+    fn missing_topic(&self) -> bool {
+        let known =
+            |topic: &str| crate::client::partition_count(&self.metadata, &Rc::from(topic)) > 0;
+        match &self.subscription {
+            Subscription::Topics(topics) => !topics.iter().all(|t| known(t)),
+            Subscription::Partitions(tps) => !tps.iter().all(|tp| known(&tp.topic)),
+        }
     }
 
     /// Reports a change of the owned partitions.

@@ -743,7 +743,19 @@ impl Group {
     ) -> Option<CoordinatorRecord> {
         let member = self.members.get(member_id)?;
         let silent = ctx.now().since(member.last_heartbeat);
-        if member.awaiting_join.is_some() || silent < member.session_timeout {
+        if member.awaiting_join.is_some() {
+            // A member waiting in JoinGroup is not expired; the join phase's deadline decides.
+            // Look again one session later (never at once: that would fire forever).
+            ctx.set_timer(
+                member.session_timeout,
+                Timer::GroupSessionCheck {
+                    group: self.id.clone(),
+                    member_id: member_id.to_owned(),
+                },
+            );
+            return None;
+        }
+        if silent < member.session_timeout {
             let member = member.clone();
             self.arm_session_check(ctx, &member);
             return None;
