@@ -410,7 +410,7 @@ pub struct SeedOutcome {
     pub seed: u64,
     /// Faults injected (commands other than sends and setup).
     pub faults: usize,
-    /// Client operations checked.
+    /// Client operations checked: sends, polls that returned records, commits.
     pub operations: usize,
     /// Every anomaly found.
     pub violations: Vec<Violation>,
@@ -498,7 +498,11 @@ pub fn run(scenario: &Scenario) -> SeedOutcome {
             .iter()
             .filter(|s| is_fault(&s.command))
             .count(),
-        operations: world.operations().len(),
+        operations: world.operations().len()
+            + world
+                .consumers()
+                .map(|(c, _)| c.history().len())
+                .sum::<usize>(),
         coverage: coverage(&world),
         violations,
     }

@@ -188,6 +188,8 @@ pub struct Report<'a> {
     pub events: Vec<EventLine>,
     /// Every client operation, in invocation order.
     pub operations: Vec<&'a Operation>,
+    /// Every consumer's polls and commits, consumer by consumer.
+    pub consumer_operations: Vec<&'a Operation>,
 }
 
 /// An event with its text, for people and for JSON readers alike.
@@ -460,6 +462,7 @@ impl World {
             trace_hash: format!("{:016x}", self.trace().hash()),
             events: self.events().iter().map(EventLine::from_event).collect(),
             operations: self.operations(),
+            consumer_operations: self.consumers().flat_map(|(c, _)| c.history()).collect(),
         }
     }
 

@@ -54,6 +54,28 @@ fn run_reports_the_lost_acknowledged_record() {
 }
 
 #[test]
+fn the_at_most_once_example_commits_a_batch_it_never_processes() {
+    let report: Value =
+        serde_json::from_str(&stdout(&kafka_sim(&["run", &example("at-most-once.toml")])))
+            .expect("JSON report");
+    let operations = report["consumer_operations"]
+        .as_array()
+        .expect("operations");
+    let polled: Vec<&Value> = operations
+        .iter()
+        .filter(|o| o["outcome"]["result"] == "polled")
+        .collect();
+    assert!(!polled.is_empty());
+    assert!(
+        polled.iter().all(|o| o["outcome"]["processed"] == false),
+        "{polled:#?}"
+    );
+    let row = &report["view"]["groups"][0]["rows"][0];
+    assert_eq!(row["current_offset"], 4, "{row}");
+    assert_eq!(row["lag"], 0, "the group believes it is done");
+}
+
+#[test]
 fn describe_prints_kafka_topics_format() {
     let text = stdout(&kafka_sim(&["describe", &example("unclean-election.toml")]));
     let lines: Vec<&str> = text.lines().collect();
