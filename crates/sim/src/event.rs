@@ -95,6 +95,12 @@ pub enum EventKind {
     },
     /// A topic was deleted.
     TopicDeleted { topic: String },
+    /// An idempotent producer bumped its epoch after a failed batch (KIP-360).
+    ProducerEpochBumped {
+        producer: String,
+        producer_id: u64,
+        epoch: u16,
+    },
     /// A broker's automatic creation of an internal topic failed.
     InternalTopicNotCreated { topic: String, error: String },
     /// A group coordinator started a rebalance: the generation ends, members must rejoin.
@@ -295,6 +301,15 @@ impl fmt::Display for EventKind {
                 "topic {topic} created: {partitions} partition(s), replication factor {replication_factor}"
             ),
             EventKind::TopicDeleted { topic } => write!(f, "topic {topic} deleted"),
+            EventKind::ProducerEpochBumped {
+                producer,
+                producer_id,
+                epoch,
+            } => write!(
+                f,
+                "producer {producer} bumped its epoch to {epoch} (producer id {producer_id}) after a \
+                 batch failed: sequence numbers restart at 0 (KIP-360)"
+            ),
             EventKind::InternalTopicNotCreated { topic, error } => {
                 write!(f, "internal topic {topic} could not be created: {error}")
             }

@@ -227,8 +227,12 @@ pub enum Message {
         correlation_id: u64,
         partitions: Vec<ProducePartitionResponse>,
     },
-    /// InitProducerId: an idempotent producer asks for its producer id and epoch.
-    InitProducerId { correlation_id: u64 },
+    /// InitProducerId: an idempotent producer asks for its producer id and epoch; with its
+    /// current id and epoch (KIP-360) it asks for the epoch to be bumped.
+    InitProducerId {
+        correlation_id: u64,
+        current: Option<(u64, u16)>,
+    },
     /// The id and epoch to stamp on every batch.
     InitProducerIdResponse {
         correlation_id: u64,

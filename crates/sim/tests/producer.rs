@@ -9,7 +9,8 @@ mod common;
 use common::*;
 use kafka_sim::producer::ProducerRecord;
 use kafka_sim::{
-    Command, CommandError, CrashKind, Endpoint, ErrorCode, Outcome, TopicPartition, World,
+    Command, CommandError, CrashKind, Endpoint, ErrorCode, EventKind, Outcome, TopicPartition,
+    World,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -542,4 +543,56 @@ fn absurd_durations_are_accepted_without_panicking() {
         Some((0, 0)),
         "flush sends despite the linger"
     );
+}
+
+/// KIP-360: a batch that expired without reaching the log leaves a gap in the partition's
+/// sequence numbers; instead of failing every later batch with OUT_OF_ORDER_SEQUENCE_NUMBER,
+/// the idempotent producer bumps its epoch and starts again at sequence 0.
+#[test]
+fn an_expired_batch_makes_the_idempotent_producer_bump_its_epoch() {
+    let mut world = cluster(11);
+    create_topic(&mut world, "orders", 1, 1, &[]);
+    add_producer(
+        &mut world,
+        "p",
+        &[
+            ("request.timeout.ms", "1000"),
+            ("delivery.timeout.ms", "3000"),
+            ("linger.ms", "0"),
+        ],
+    );
+    run_ms(&mut world, 200);
+    send(&mut world, "p", "orders", None, "first");
+    run_ms(&mut world, 500);
+    let broker = leader(&world, "orders", 0).expect("led");
+    let (a, b) = (Endpoint::Broker(broker), Endpoint::Client("p".to_owned()));
+    world
+        .apply(Command::CutLink {
+            a: a.clone(),
+            b: b.clone(),
+        })
+        .expect("cut");
+    send(&mut world, "p", "orders", None, "stranded");
+    run_ms(&mut world, 5_000);
+    world.apply(Command::HealLink { a, b }).expect("healed");
+    send(&mut world, "p", "orders", None, "after");
+    run_ms(&mut world, 3_000);
+    assert!(
+        matches!(outcome(&world, 1), Outcome::Exception { .. }),
+        "the stranded batch expired"
+    );
+    assert!(
+        matches!(outcome(&world, 2), Outcome::Acked { offset: 1, .. }),
+        "{:?}",
+        outcome(&world, 2)
+    );
+    assert!(world.events().iter().any(|e| matches!(
+        &e.kind,
+        EventKind::ProducerEpochBumped { producer, epoch: 1, .. } if producer == "p"
+    )));
+    let values: Vec<String> = log_values(&world, broker, "orders", 0)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(values, ["first", "after"]);
 }

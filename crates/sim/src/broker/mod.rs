@@ -316,8 +316,11 @@ impl Broker {
             } => {
                 self.handle_produce(ctx, from, correlation_id, acks, timeout_ms, batches);
             }
-            Message::InitProducerId { correlation_id } => {
-                self.handle_init_producer_id(ctx, from, correlation_id);
+            Message::InitProducerId {
+                correlation_id,
+                current,
+            } => {
+                self.handle_init_producer_id(ctx, from, correlation_id, current);
             }
             Message::Fetch {
                 correlation_id,

@@ -220,15 +220,26 @@ impl Broker {
 
     /// InitProducerId for an idempotent producer. Kafka brokers take producer ids in blocks from
     /// the controller; here a broker derives them from its broker epoch, which is unique per
-    /// registration, so ids never repeat.
+    /// registration, so ids never repeat. A producer that names its current id and epoch gets
+    /// the same id with the next epoch (KIP-360), which lets it restart its sequences at 0.
     pub(super) fn handle_init_producer_id(
         &mut self,
         ctx: &mut Ctx<'_>,
         from: NodeId,
         correlation_id: u64,
+        current: Option<(u64, u16)>,
     ) {
-        let response = match self.broker_epoch {
-            Some(epoch) if self.state == super::BrokerState::Running => {
+        let running = self.state == super::BrokerState::Running;
+        let response = match (self.broker_epoch, current) {
+            (Some(_), Some((producer_id, epoch))) if running && epoch < u16::MAX - 1 => {
+                Message::InitProducerIdResponse {
+                    correlation_id,
+                    error: ErrorCode::None,
+                    producer_id,
+                    producer_epoch: epoch + 1,
+                }
+            }
+            (Some(epoch), _) if running => {
                 self.next_producer_id += 1;
                 Message::InitProducerIdResponse {
                     correlation_id,

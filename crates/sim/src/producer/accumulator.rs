@@ -64,6 +64,9 @@ pub struct ProducerBatch {
     pub retry_at: Option<SimTime>,
     /// Producer id, epoch and sequence, fixed at its first send.
     pub header: Option<Rc<BatchHeader>>,
+    /// The broker refused it as out of order while an epoch bump was pending: it was not
+    /// written, and goes out again with a new sequence once the epoch is bumped.
+    pub resequence: bool,
 }
 
 /// The accumulator.
@@ -114,6 +117,7 @@ impl Accumulator {
                     attempts: 0,
                     retry_at: None,
                     header: None,
+                    resequence: false,
                 });
         }
         let queue = self.queues.get_mut(tp).expect("created above");
@@ -166,6 +170,24 @@ impl Accumulator {
             None => 0,
         };
         queue.insert(position, batch);
+    }
+
+    /// Forgets the sequence numbers of queued batches (after an epoch bump they are stamped
+    /// again, in queue order, when sent).
+    pub fn clear_headers(&mut self) {
+        for batch in self.queues.values_mut().flatten() {
+            batch.header = None;
+            batch.resequence = false;
+        }
+    }
+
+    /// Whether a queued batch went out with a sequence and its fate is still unknown (it may
+    /// be in the log): it must be resolved under its old epoch before the epoch is bumped.
+    pub fn has_unresolved(&self) -> bool {
+        self.queues
+            .values()
+            .flatten()
+            .any(|b| b.header.is_some() && !b.resequence)
     }
 
     /// Every queued batch, emptying the accumulator (a crashed producer's memory).
@@ -255,6 +277,7 @@ mod tests {
                 record_count: 1,
                 ..BatchHeader::default()
             })),
+            resequence: false,
         };
         acc.reenqueue(batch(2));
         acc.reenqueue(batch(1));

@@ -77,6 +77,12 @@ pub struct Producer {
     /// (producer id, epoch) once InitProducerId answered.
     producer_id: Option<(u64, u16)>,
     init_in_flight: Option<u64>,
+    /// A sequenced batch failed for good: the next sequence numbers would leave a gap the
+    /// broker refuses, so the epoch must be bumped first (KIP-360).
+    epoch_bump: bool,
+    /// The last sequence acknowledged per partition in this epoch: the broker accepts only
+    /// contiguous sequences, so every lower one is in the log.
+    last_acked: BTreeMap<TopicPartition, u32>,
     next_sequence: BTreeMap<TopicPartition, u32>,
     accumulator: Accumulator,
     sticky: StickyPartitioner,
@@ -105,6 +111,8 @@ impl Producer {
             metadata_not_before: SimTime::ZERO,
             producer_id: None,
             init_in_flight: None,
+            epoch_bump: false,
+            last_acked: BTreeMap::new(),
             next_sequence: BTreeMap::new(),
             accumulator: Accumulator::default(),
             sticky: StickyPartitioner::default(),
@@ -353,8 +361,10 @@ impl Producer {
         if self.metadata_stale && self.metadata_in_flight.is_none() {
             self.request_metadata(ctx);
         }
+        let bump_due =
+            self.epoch_bump && self.in_flight.is_empty() && !self.accumulator.has_unresolved();
         if self.config.enable_idempotence
-            && self.producer_id.is_none()
+            && (self.producer_id.is_none() || bump_due)
             && self.init_in_flight.is_none()
         {
             self.init_producer_id(ctx);
@@ -381,7 +391,12 @@ impl Producer {
     fn init_producer_id(&mut self, ctx: &mut Ctx<'_>) {
         let correlation_id = self.correlation_id();
         self.init_in_flight = Some(correlation_id);
-        let request = Message::InitProducerId { correlation_id };
+        // KIP-360: after a sequence gap, ask for the next epoch of the same producer id.
+        let current = self.producer_id.filter(|_| self.epoch_bump);
+        let request = Message::InitProducerId {
+            correlation_id,
+            current,
+        };
         self.bootstrap
             .send(ctx, request, correlation_id, self.config.request_timeout);
     }
@@ -450,6 +465,19 @@ impl Producer {
             } if self.init_in_flight == Some(correlation_id) => {
                 self.init_in_flight = None;
                 if error == crate::error::ErrorCode::None {
+                    if self.epoch_bump {
+                        // New epoch: every partition's sequence starts again at 0, and batches
+                        // waiting for a retry are stamped anew when they go out.
+                        self.epoch_bump = false;
+                        self.next_sequence.clear();
+                        self.last_acked.clear();
+                        self.accumulator.clear_headers();
+                        ctx.emit(crate::event::EventKind::ProducerEpochBumped {
+                            producer: self.name.clone(),
+                            producer_id,
+                            epoch: producer_epoch,
+                        });
+                    }
                     self.producer_id = Some((producer_id, producer_epoch));
                 }
             }

@@ -36,6 +36,15 @@ impl Producer {
 
     fn fail_batch(&mut self, now: crate::time::SimTime, batch: &ProducerBatch, outcome: Outcome) {
         self.accumulator.release(batch);
+        // A batch that went out with a sequence and failed for good may or may not be in the
+        // log: later sequences of its partition can no longer be trusted (KIP-360).
+        let sequenced = batch
+            .header
+            .as_ref()
+            .is_some_and(|h| h.producer_id.is_some());
+        if sequenced && !matches!(outcome, Outcome::Sent { .. }) {
+            self.epoch_bump = true;
+        }
         for &operation in &batch.operations {
             self.finish(now, operation, outcome.clone());
         }
@@ -44,6 +53,9 @@ impl Producer {
     /// Sends every ready batch it may: per leader, while fewer than
     /// `max.in.flight.requests.per.connection` requests are in flight.
     pub(super) fn drain(&mut self, ctx: &mut Ctx<'_>) {
+        // Nothing goes out without a producer id. While an epoch bump is pending only batches
+        // already stamped with the old epoch go out (their retries resolve whether they were
+        // written); new batches, and those to be stamped again, wait for the new epoch.
         if self.config.enable_idempotence && self.producer_id.is_none() {
             return;
         }
@@ -62,12 +74,13 @@ impl Producer {
                 || !self.blocked.is_empty()
                 || batch.attempts > 0;
             let backing_off = batch.retry_at.is_some_and(|at| at > now);
+            let waiting_for_epoch = self.epoch_bump && (batch.header.is_none() || batch.resequence);
             // max.in.flight=1 without idempotence: one batch per partition at a time, so
             // retries cannot reorder (Kafka's guaranteeMessageOrder).
             let muted = self.config.max_in_flight == 1 && in_flight_partitions.contains(&tp);
             let leader = self.metadata.get(tp).and_then(|s| s.leader);
             match leader {
-                Some(leader) if ready && !backing_off && !muted => {
+                Some(leader) if ready && !backing_off && !muted && !waiting_for_epoch => {
                     by_leader.entry(leader).or_default().push(tp.clone())
                 }
                 None => self.metadata_stale = true,
@@ -176,6 +189,11 @@ impl Producer {
             match (response.error, response.base_offset) {
                 (ErrorCode::None, Some(base)) => {
                     self.accumulator.release(&batch);
+                    if let Some(header) = batch.header.as_ref().filter(|h| h.producer_id.is_some())
+                    {
+                        let last = self.last_acked.entry(batch.tp.clone()).or_default();
+                        *last = (*last).max(header.last_sequence());
+                    }
                     for (i, &operation) in batch.operations.iter().enumerate() {
                         let outcome = Outcome::Acked {
                             partition: batch.tp.partition,
@@ -221,11 +239,25 @@ impl Producer {
         let in_time = now < batch.created + self.config.delivery_timeout;
         let attempts_left = batch.attempts <= self.config.retries;
         // An idempotent batch refused as out of order behind an earlier batch that is itself
-        // being retried will be in order once that one lands: retry it too.
-        let behind_a_retry =
-            error == ErrorCode::OutOfOrderSequenceNumber && self.earlier_unacknowledged(&batch);
+        // being retried will be in order once that one lands; behind a batch that failed for
+        // good, it goes out again with the bumped epoch and a new sequence: retry it either way.
+        let out_of_order = error == ErrorCode::OutOfOrderSequenceNumber;
+        // Refused as out of order though a later sequence was acknowledged: an earlier attempt
+        // of it was written (the broker only remembers the last 5 batches). Sending it again
+        // would duplicate it.
+        let already_written = out_of_order
+            && batch.header.as_ref().is_some_and(|h| {
+                self.last_acked
+                    .get(&batch.tp)
+                    .is_some_and(|&acked| h.last_sequence() <= acked)
+            });
+        let behind_a_retry = out_of_order
+            && !already_written
+            && (self.epoch_bump || self.earlier_unacknowledged(&batch));
         if (error.is_retriable() || behind_a_retry) && in_time && attempts_left {
             batch.retry_at = Some(now + self.config.retry_backoff);
+            // Out of order means not written: safe to stamp again under the new epoch.
+            batch.resequence |= self.epoch_bump && error == ErrorCode::OutOfOrderSequenceNumber;
             self.accumulator.reenqueue(batch);
         } else if !in_time {
             let timeout = self.config.delivery_timeout.as_millis();
