@@ -44,6 +44,15 @@ fn regression_seed_8_new_leader_recognises_retried_batches() {
     assert_safe(8);
 }
 
+/// Regression: with the KIP-360 epoch bump, seeds 18 and 87 duplicated and reordered records:
+/// batches whose earlier attempt was written (and evicted from the broker's 5-batch window)
+/// were stamped again under the new epoch.
+#[test]
+fn regression_seeds_18_and_87_epoch_bump_rewrites_nothing_already_written() {
+    assert_safe(18);
+    assert_safe(87);
+}
+
 #[test]
 fn the_safe_configuration_shows_no_anomaly() {
     let seeds = seed_count(100);
