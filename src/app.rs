@@ -10,9 +10,11 @@ use crate::components::partition_table::PartitionTable;
 use crate::components::producer_panel::ProducerPanel;
 use crate::components::timeline::{SPEEDS, Timeline};
 use crate::components::topic_form::TopicForm;
+use crate::hooks::use_shortcuts::use_shortcuts;
 use crate::persistence;
 use crate::sim_handle::SimHandle;
-use crate::url::page_seed;
+use crate::theme;
+use crate::url::{page_embed, page_seed};
 use gloo_timers::callback::Interval;
 use kafka_sim::{Command, SimDuration, SimTime};
 use yew::prelude::*;
@@ -31,8 +33,15 @@ struct Boot {
 }
 
 impl Boot {
-    fn load() -> Boot {
+    /// An embedded playground starts fresh from its URL and never reads the reader's save.
+    fn load(embed: bool) -> Boot {
         let seed = page_seed();
+        if embed {
+            return Boot {
+                sim: SimHandle::new(seed),
+                restore_error: None,
+            };
+        }
         match persistence::load() {
             Ok(Some(saved)) if saved.seed == seed => Boot {
                 sim: SimHandle::restore(saved),
@@ -81,11 +90,15 @@ fn applier(
 /// The whole playground page.
 #[function_component(App)]
 pub fn app() -> Html {
-    let boot = use_memo((), |_| Boot::load());
+    let embed = *use_memo((), |_| page_embed());
+    let boot = use_memo((), |_| Boot::load(embed));
     let sim = use_state(|| boot.sim.clone());
     let restore_error = use_state(|| boot.restore_error.clone());
-    // A saved run that could not be read is never overwritten behind the user's back.
-    let saving = restore_error.is_none();
+    // A saved run that could not be read is never overwritten behind the user's back; an
+    // embedded playground (several may share a documentation page) saves nothing.
+    let saving = restore_error.is_none() && !embed;
+    let theme = use_state(theme::load);
+    use_effect_with(*theme, |&chosen| theme::apply(chosen));
     let playing = use_state(|| false);
     let speed_index = use_state(|| 1_usize);
     let error = use_state(|| None::<String>);
@@ -139,6 +152,11 @@ pub fn app() -> Html {
             redraw.force_update();
         })
     };
+    use_shortcuts(*playing, *speed_index, &on_toggle, &on_step, &on_speed);
+    let on_theme = {
+        let theme = theme.clone();
+        Callback::from(move |_: MouseEvent| theme.set(theme.next()))
+    };
     let on_new = {
         let (sim, restore_error, playing) = (sim.clone(), restore_error.clone(), playing.clone());
         Callback::from(move |_: MouseEvent| {
@@ -164,7 +182,7 @@ pub fn app() -> Html {
 
     let view = sim.view();
     html! {
-        <main class="playground">
+        <main class={classes!("playground", embed.then_some("embed"))}>
             <header class="top">
                 <h1>{ "Kafka Playground" }</h1>
                 <Timeline now={view.now} horizon={sim.horizon()} playing={*playing} speed_index={*speed_index}
@@ -173,6 +191,8 @@ pub fn app() -> Html {
                     { format!("seed {}", view.seed) }
                 </span>
                 <button onclick={on_new} data-testid="new-cluster" title="Start over with a fresh cluster">{ "New cluster" }</button>
+                <button onclick={on_theme} data-testid="theme" aria-label="Colour theme">{ theme.label() }</button>
+                <span class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause · " }<kbd>{ "." }</kbd>{ " step · " }<kbd>{ "[" }</kbd><kbd>{ "]" }</kbd>{ " speed" }</span>
             </header>
             if let Some(message) = &*restore_error {
                 <p class="error" role="alert" data-testid="restore-error">{ message }</p>

@@ -4,6 +4,8 @@
 pub mod app;
 pub mod components;
 pub mod hooks;
+pub mod panic_panel;
 pub mod persistence;
 pub mod sim_handle;
+pub mod theme;
 pub mod url;

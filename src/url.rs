@@ -1,20 +1,38 @@
-//! Reading the page URL, so `?seed=N` reproduces a run.
+//! Reading the page URL: `?seed=N` reproduces a run; `?embed=1` is the playground inside a
+//! documentation page (compact, and never saving over the reader's own run).
 
-/// The seed from `?seed=N`, if present and a valid unsigned integer.
-pub fn seed_from_query(query: &str) -> Option<u64> {
+/// The value of `name` in a query string.
+fn param<'q>(query: &'q str, name: &str) -> Option<&'q str> {
     query
         .trim_start_matches('?')
         .split('&')
-        .find_map(|pair| pair.strip_prefix("seed="))
-        .and_then(|value| value.parse().ok())
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+}
+
+/// The seed from `?seed=N`, if present and a valid unsigned integer.
+pub fn seed_from_query(query: &str) -> Option<u64> {
+    param(query, "seed").and_then(|value| value.parse().ok())
+}
+
+/// Whether `?embed=1` (or `true`) asks for the embedded layout.
+pub fn embed_from_query(query: &str) -> bool {
+    matches!(param(query, "embed"), Some("1" | "true"))
+}
+
+fn page_query() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().search().ok())
+        .unwrap_or_default()
 }
 
 /// The seed of the current page, or 1.
 pub fn page_seed() -> u64 {
-    web_sys::window()
-        .and_then(|window| window.location().search().ok())
-        .and_then(|query| seed_from_query(&query))
-        .unwrap_or(1)
+    seed_from_query(&page_query()).unwrap_or(1)
+}
+
+/// Whether the current page is embedded.
+pub fn page_embed() -> bool {
+    embed_from_query(&page_query())
 }
 
 #[cfg(test)]
@@ -27,5 +45,14 @@ mod tests {
         assert_eq!(seed_from_query("?a=1&seed=7"), Some(7));
         assert_eq!(seed_from_query("?seed=x"), None);
         assert_eq!(seed_from_query(""), None);
+        assert_eq!(seed_from_query("?reseed=3"), None);
+    }
+
+    #[test]
+    fn parses_the_embed_parameter() {
+        assert!(embed_from_query("?seed=3&embed=1"));
+        assert!(embed_from_query("?embed=true"));
+        assert!(!embed_from_query("?embed=0"));
+        assert!(!embed_from_query("?seed=1"));
     }
 }

@@ -1,3 +1,4 @@
 //! Hooks shared by components.
 
 pub mod use_field;
+pub mod use_shortcuts;

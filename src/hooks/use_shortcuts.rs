@@ -1,0 +1,50 @@
+//! Keyboard shortcuts for the time controls: Space plays or pauses, "." steps one event, "["
+//! and "]" change the speed. Keys typed into a field, a select or a button are left alone.
+
+use gloo_events::EventListener;
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// Listens on the window while the component lives. The callbacks read the page's state as
+/// of the render they came from, so the listener is renewed whenever `playing` or `speed`
+/// (the current speed index) change.
+#[hook]
+pub fn use_shortcuts(
+    playing: bool,
+    speed: usize,
+    on_toggle: &Callback<()>,
+    on_step: &Callback<()>,
+    on_speed: &Callback<usize>,
+) {
+    let (on_toggle, on_step, on_speed) = (on_toggle.clone(), on_step.clone(), on_speed.clone());
+    use_effect_with((playing, speed), move |&(_, speed)| {
+        let listener = web_sys::window().map(|window| {
+            EventListener::new(&window, "keydown", move |event| {
+                let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                    return;
+                };
+                let typing = event
+                    .target()
+                    .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                    .is_some_and(|e| {
+                        matches!(
+                            e.tag_name().as_str(),
+                            "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"
+                        )
+                    });
+                if typing || key.ctrl_key() || key.meta_key() || key.alt_key() {
+                    return;
+                }
+                match key.key().as_str() {
+                    " " => on_toggle.emit(()),
+                    "." => on_step.emit(()),
+                    "[" => on_speed.emit(speed.saturating_sub(1)),
+                    "]" => on_speed.emit(speed + 1),
+                    _ => return,
+                }
+                event.prevent_default();
+            })
+        });
+        move || drop(listener)
+    });
+}
