@@ -2,6 +2,7 @@
 //! The run is saved after every action and restored on reload; the timeline rewinds it by
 //! deterministic replay.
 
+use crate::components::charts::Charts;
 use crate::components::cluster_view::ClusterView;
 use crate::components::console::Console;
 use crate::components::consumer_panel::ConsumerPanel;
@@ -209,6 +210,7 @@ pub fn app() -> Html {
             <div class="panes">
                 <div class="main-column">
                     <ClusterView view={view.clone()} {on_command} />
+                    <Charts series={sim.charts()} />
                     <section class="topics" aria-label="Topics">
                         { for view.topics.iter().map(|topic| html! {
                             <PartitionTable key={topic.name.clone()} topic={topic.clone()} />

@@ -156,6 +156,26 @@ impl SimHandle {
         self.0.borrow().world.view()
     }
 
+    /// The charts' series: the last minute of virtual time, by second.
+    pub fn charts(&self) -> Vec<kafka_sim::charts::Series> {
+        use kafka_sim::charts::{acknowledged, group_lag, under_replicated};
+        const BUCKET: SimDuration = SimDuration::from_millis(1_000);
+        const BUCKETS: usize = 60;
+        let run = self.0.borrow();
+        let world = &run.world;
+        let mut series = vec![
+            acknowledged(world, BUCKET, BUCKETS),
+            under_replicated(world, BUCKET, BUCKETS),
+        ];
+        series.extend(
+            world
+                .groups()
+                .iter()
+                .map(|(_, g)| group_lag(world, &g.id, BUCKET, BUCKETS)),
+        );
+        series
+    }
+
     /// The newest `count` client operations, newest first.
     pub fn recent_operations(&self, count: usize) -> Vec<Operation> {
         let run = self.0.borrow();

@@ -1,6 +1,7 @@
 //! UI components, one per file, each rendering part of a `WorldView`.
 
 pub mod broker_card;
+pub mod charts;
 pub mod cluster_view;
 pub mod console;
 pub mod consumer_panel;

@@ -45,6 +45,9 @@ test('consume with a group, rebalance on join and on a crash, describe the group
   const output = await page.getByTestId('console-output').textContent();
   assert.match(output, /GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG\s+CONSUMER-ID/);
   assert.match(output, /group-1\s+orders\s+0\s+\d+\s+\d+\s+\d+\s+consumer-2-/);
+  const charts = await page.getByTestId('chart').allTextContents();
+  assert.ok(charts.some((c) => c.startsWith('records acknowledged')), charts.join('\n'));
+  assert.ok(charts.some((c) => c.startsWith('lag of group group-1')), charts.join('\n'));
   console.log('screenshot:', await playground.screenshot('consumer-group'));
   assert.deepEqual(playground.errors, []);
 });

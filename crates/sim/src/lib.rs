@@ -21,6 +21,7 @@
 //! ```
 
 pub mod broker;
+pub mod charts;
 pub mod check;
 pub mod client;
 pub mod command;

@@ -574,3 +574,40 @@ fn offsets_reset_only_for_an_inactive_group() {
             .ends_with("Consumer group 'g' has no active members.")
     );
 }
+
+#[test]
+fn the_lag_chart_rises_while_the_group_falls_behind_and_ends_at_the_described_lag() {
+    use kafka_sim::SimDuration;
+    use kafka_sim::charts::group_lag;
+    let mut world = cluster(14);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[
+            ("auto.offset.reset", "earliest"),
+            ("max.poll.records", "5"),
+            ("app.processing.ms", "200"),
+            ("auto.commit.interval.ms", "1000"),
+        ],
+    );
+    run_ms(&mut world, 8_000);
+    load(&mut world, "t", 1, 40);
+    run_ms(&mut world, 40_000);
+    let series = group_lag(&world, "g", SimDuration::from_millis(1_000), 60);
+    let peak = series.peak();
+    assert!(
+        peak >= 20,
+        "40 records arrive at once and take 8 s to process: {series:?}"
+    );
+    assert_eq!(series.values.last(), Some(&0), "caught up: {series:?}");
+    let described: u64 = describe_group(&world, "g")
+        .expect("exists")
+        .rows
+        .iter()
+        .filter_map(|r| r.lag)
+        .sum();
+    assert_eq!(described, 0);
+}

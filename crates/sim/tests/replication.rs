@@ -679,3 +679,35 @@ fn invariants_hold_through_clean_failovers_and_flag_a_lost_committed_record() {
         "{violations:?}"
     );
 }
+
+#[test]
+fn the_under_replicated_chart_counts_a_slow_followers_partitions_until_it_catches_up() {
+    use kafka_sim::charts::under_replicated;
+    let mut world = cluster(15);
+    create_topic(&mut world, "t", 3, 3, &[]);
+    world
+        .apply(Command::SlowFollower {
+            broker: 2,
+            delay_ms: 60_000,
+        })
+        .expect("exists");
+    // A follower whose log end equals the leader's is in sync however long it waits (Kafka's
+    // isCaughtUp): records must arrive for it to fall behind.
+    add_client(&mut world, "writer");
+    for partition in 0..3 {
+        produce(&mut world, "writer", "t", partition, "v", 1);
+    }
+    run_ms(&mut world, 50_000);
+    world
+        .apply(Command::SlowFollower {
+            broker: 2,
+            delay_ms: 0,
+        })
+        .expect("exists");
+    run_ms(&mut world, 70_000);
+    let series = under_replicated(&world, kafka_sim::SimDuration::from_millis(5_000), 30);
+    // Broker 2 follows the two partitions it does not lead; it drops out of their ISRs after
+    // replica.lag.time.max.ms and rejoins once its delayed fetch arrives.
+    assert_eq!(series.peak(), 2, "{series:?}");
+    assert_eq!(series.values.last(), Some(&0), "{series:?}");
+}

@@ -1,0 +1,193 @@
+//! Time series for charts, derived from what the world already records (client operations,
+//! events, logs), so they cost nothing while the simulation runs and replay with it.
+//! Each series has one value per bucket of `bucket` virtual time, ending at the current bucket.
+
+use crate::client::{Outcome, Request};
+use crate::event::EventKind;
+use crate::protocol::TopicPartition;
+use crate::time::{SimDuration, SimTime};
+use crate::view::is_internal;
+use crate::world::World;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One chart's values, oldest bucket first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Series {
+    /// What is counted.
+    pub title: String,
+    /// The start of the first bucket.
+    pub start: SimTime,
+    /// The width of a bucket.
+    pub bucket: SimDuration,
+    /// One value per bucket.
+    pub values: Vec<u64>,
+}
+
+impl Series {
+    fn new(title: String, now: SimTime, bucket: SimDuration, buckets: usize) -> Self {
+        let width = bucket.as_micros().max(1);
+        let last_start = now.as_micros() / width * width;
+        let first = last_start.saturating_sub(width * (buckets.max(1) as u64 - 1));
+        let count = ((last_start - first) / width + 1) as usize;
+        Series {
+            title,
+            start: SimTime::from_micros(first),
+            bucket,
+            values: vec![0; count],
+        }
+    }
+
+    fn index(&self, at: SimTime) -> Option<usize> {
+        let offset = at.as_micros().checked_sub(self.start.as_micros())?;
+        let index = (offset / self.bucket.as_micros().max(1)) as usize;
+        (index < self.values.len()).then_some(index)
+    }
+
+    /// The end of bucket `index` (the moment its value describes, for step series).
+    fn bucket_end(&self, index: usize) -> SimTime {
+        SimTime::from_micros(self.start.as_micros() + self.bucket.as_micros() * (index as u64 + 1))
+    }
+
+    /// The largest value.
+    pub fn peak(&self) -> u64 {
+        self.values.iter().copied().max().unwrap_or(0)
+    }
+}
+
+/// Records acknowledged per bucket (by the moment the acknowledgement arrived).
+pub fn acknowledged(world: &World, bucket: SimDuration, buckets: usize) -> Series {
+    let mut series = Series::new(
+        "records acknowledged".to_owned(),
+        world.now(),
+        bucket,
+        buckets,
+    );
+    for op in world.operations() {
+        if let (Outcome::Acked { .. }, Some(at)) = (&op.outcome, op.completed_at)
+            && let Some(index) = series.index(at)
+        {
+            series.values[index] += 1;
+        }
+    }
+    series
+}
+
+/// Partitions with fewer in-sync replicas than replicas, at the end of each bucket.
+pub fn under_replicated(world: &World, bucket: SimDuration, buckets: usize) -> Series {
+    let mut series = Series::new(
+        "under-replicated partitions".to_owned(),
+        world.now(),
+        bucket,
+        buckets,
+    );
+    let replicas: BTreeMap<TopicPartition, usize> = world
+        .metadata()
+        .partitions()
+        .filter(|(tp, _)| !is_internal(&tp.topic))
+        .map(|(tp, state)| (tp, state.replicas.len()))
+        .collect();
+    // ISR sizes as they change, replayed bucket by bucket.
+    let changes: Vec<(SimTime, &TopicPartition, usize)> = world
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::IsrChanged { tp, to, .. } if replicas.contains_key(tp) => {
+                Some((e.at, tp, to.len()))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut isr: BTreeMap<&TopicPartition, usize> = BTreeMap::new();
+    let mut next = 0;
+    for index in 0..series.values.len() {
+        let end = series.bucket_end(index);
+        while next < changes.len() && changes[next].0 < end {
+            isr.insert(changes[next].1, changes[next].2);
+            next += 1;
+        }
+        series.values[index] = isr
+            .iter()
+            .filter(|(tp, size)| replicas.get(**tp).is_some_and(|r| **size < *r))
+            .count() as u64;
+    }
+    series
+}
+
+/// A group's total lag at the end of each bucket: for every partition it has committed, the
+/// records written by then (by CreateTime, in the leader's log) minus the committed offset.
+pub fn group_lag(world: &World, group: &str, bucket: SimDuration, buckets: usize) -> Series {
+    let mut series = Series::new(
+        format!("lag of group {group}"),
+        world.now(),
+        bucket,
+        buckets,
+    );
+    let mut commits: Vec<(SimTime, &TopicPartition, u64)> = world
+        .consumers()
+        .flat_map(|(c, _)| c.history())
+        .filter_map(|op| match (&op.request, &op.outcome, op.completed_at) {
+            (
+                Request::Commit {
+                    group: g, offsets, ..
+                },
+                Outcome::Committed,
+                Some(at),
+            ) if g == group => Some(offsets.iter().map(move |(tp, o)| (at, tp, *o))),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    commits.sort_by_key(|(at, ..)| *at);
+    let written = |tp: &TopicPartition, until: SimTime| -> u64 {
+        world
+            .metadata()
+            .partition(tp)
+            .and_then(|s| s.leader)
+            .and_then(|leader| world.replica_log(leader, tp))
+            .map_or(0, |log| {
+                let ms = until.as_millis();
+                log.records().partition_point(|r| r.data.timestamp_ms < ms) as u64
+            })
+    };
+    let mut committed: BTreeMap<&TopicPartition, u64> = BTreeMap::new();
+    let mut next = 0;
+    for index in 0..series.values.len() {
+        let end = series.bucket_end(index);
+        while next < commits.len() && commits[next].0 < end {
+            committed.insert(commits[next].1, commits[next].2);
+            next += 1;
+        }
+        series.values[index] = committed
+            .iter()
+            .map(|(tp, offset)| written(tp, end).saturating_sub(*offset))
+            .sum();
+    }
+    series
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_end_at_the_current_one() {
+        let series = Series::new(
+            "x".to_owned(),
+            SimTime::from_millis(5_500),
+            SimDuration::from_millis(1_000),
+            3,
+        );
+        assert_eq!(series.start, SimTime::from_millis(3_000));
+        assert_eq!(series.values.len(), 3);
+        assert_eq!(series.index(SimTime::from_millis(5_999)), Some(2));
+        assert_eq!(series.index(SimTime::from_millis(2_999)), None);
+        let early = Series::new(
+            "x".to_owned(),
+            SimTime::from_millis(500),
+            SimDuration::from_millis(1_000),
+            60,
+        );
+        assert_eq!(early.values.len(), 1, "no buckets before time zero");
+    }
+}
