@@ -222,7 +222,11 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
                     }
                     { for consumer.partitions.iter().map(|p| html! {
                         <tr data-testid="owned-partition">
-                            <td>{ p.tp.to_string() }</td><td>{ dash(p.position) }</td>
+                            <td title={p.fetching_from_follower.map(|b| format!("fetching from follower broker {b} in this consumer's rack (KIP-392)"))}>
+                                { p.tp.to_string() }
+                                { p.fetching_from_follower.map(|b| format!(" ← B{b}")).unwrap_or_default() }
+                            </td>
+                            <td>{ dash(p.position) }</td>
                             <td>{ dash(p.committed) }</td><td>{ dash(p.high_watermark) }</td>
                         </tr>
                     }) }

@@ -536,6 +536,8 @@ impl Client {
                     current_leader_epoch: Some(leader_epoch),
                 }];
                 Message::Fetch {
+                    min_bytes: 1,
+                    rack_id: None,
                     correlation_id,
                     replica_id: None,
                     max_wait_ms: 0,

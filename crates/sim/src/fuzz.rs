@@ -280,6 +280,7 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
             racks: Vec::new(),
             // Fewer than Kafka's 50 keeps a run fast; the coordinator logic is the same.
             offsets_topic_partitions: Some(OFFSETS_PARTITIONS),
+            rack_aware_replica_selector: false,
         },
         steps,
         run_until_ms: RUN_END_MS,

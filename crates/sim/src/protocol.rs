@@ -169,6 +169,8 @@ pub struct FetchedPartition {
     pub records: Vec<Record>,
     /// Set when the follower's log diverged: truncate to `end_offset` of `epoch`, then refetch.
     pub diverging_epoch: Option<(u32, u64)>,
+    /// KIP-392: the replica this consumer should fetch from instead (no records come with it).
+    pub preferred_read_replica: Option<BrokerId>,
 }
 
 /// Everything that travels over the simulated network.
@@ -240,11 +242,15 @@ pub enum Message {
         producer_id: u64,
         producer_epoch: u16,
     },
-    /// Fetch from followers (`replica_id` set) and consumers (`None`).
+    /// Fetch from followers (`replica_id` set) and consumers (`None`). A fetch with less than
+    /// `min_bytes` to return waits up to `max_wait_ms`; a consumer's `rack_id` (KIP-392) lets
+    /// the leader point it at a replica in its rack.
     Fetch {
         correlation_id: u64,
         replica_id: Option<BrokerId>,
         max_wait_ms: u64,
+        min_bytes: u32,
+        rack_id: Option<String>,
         partitions: Vec<FetchPartition>,
     },
     /// Records and high watermarks per partition.

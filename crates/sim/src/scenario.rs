@@ -45,6 +45,10 @@ pub struct ClusterSpec {
     /// `offsets.topic.num.partitions` (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offsets_topic_partitions: Option<u32>,
+    /// `replica.selector.class=RackAwareReplicaSelector`: consumers with `client.rack` fetch
+    /// from a replica in their rack (KIP-392).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rack_aware_replica_selector: bool,
 }
 
 fn default_brokers() -> u32 {
@@ -57,6 +61,7 @@ impl Default for ClusterSpec {
             brokers: default_brokers(),
             racks: Vec::new(),
             offsets_topic_partitions: None,
+            rack_aware_replica_selector: false,
         }
     }
 }
@@ -132,6 +137,7 @@ impl Scenario {
             racks,
             ..ClusterConfig::default()
         };
+        config.broker.rack_aware_replica_selector = self.cluster.rack_aware_replica_selector;
         if let Some(partitions) = self.cluster.offsets_topic_partitions {
             config.broker.offsets_topic_num_partitions = partitions.max(1);
         }

@@ -111,6 +111,8 @@ pub struct ConsumerPartitionView {
     pub committed: Option<u64>,
     /// The high watermark its last fetch saw.
     pub high_watermark: Option<u64>,
+    /// The follower it fetches from (KIP-392), if not the leader.
+    pub fetching_from_follower: Option<BrokerId>,
 }
 
 /// A topic.
@@ -356,6 +358,7 @@ impl World {
                             position: o.position,
                             committed: o.committed,
                             high_watermark: o.high_watermark,
+                            fetching_from_follower: o.preferred_replica,
                         })
                         .collect(),
                     recent_records,

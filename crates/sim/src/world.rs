@@ -166,13 +166,14 @@ impl World {
         let directory: BTreeMap<BrokerId, NodeId> =
             (1..=config.brokers).map(|id| (id, NodeId(id))).collect();
         world.brokers = Rc::new(directory);
+        let racks = Rc::new(config.racks.clone());
         for broker_id in 1..=config.brokers {
             let broker = Broker::new(
                 broker_id,
                 controller,
                 Rc::clone(&world.brokers),
                 config.broker,
-                config.racks.get(&broker_id).cloned(),
+                Rc::clone(&racks),
             );
             world.add_node(Node::Broker(broker));
         }

@@ -611,3 +611,111 @@ fn the_lag_chart_rises_while_the_group_falls_behind_and_ends_at_the_described_la
         .sum();
     assert_eq!(described, 0);
 }
+
+/// A three-rack cluster whose partition leader is in rack `a`, and a consumer in rack `c`.
+fn rack_cluster(selector: bool) -> World {
+    let mut config = kafka_sim::ClusterConfig {
+        racks: [(1, "a"), (2, "b"), (3, "c")]
+            .into_iter()
+            .map(|(b, r)| (b, r.to_owned()))
+            .collect(),
+        ..kafka_sim::ClusterConfig::default()
+    };
+    config.broker.rack_aware_replica_selector = selector;
+    let mut world = World::new(&config, 16);
+    run_ms(&mut world, 500);
+    world
+        .apply(Command::CreateTopic(kafka_sim::CreateTopic {
+            name: "t".to_owned(),
+            partitions: -1,
+            replication_factor: -1,
+            configs: BTreeMap::new(),
+            replica_assignment: Some(vec![vec![1, 2, 3]]),
+        }))
+        .expect("valid");
+    run_ms(&mut world, 500);
+    load(&mut world, "t", 1, 5);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[("auto.offset.reset", "earliest"), ("client.rack", "c")],
+    );
+    run_ms(&mut world, 10_000);
+    world
+}
+
+#[test]
+fn a_consumer_with_client_rack_fetches_from_the_follower_in_its_rack_when_brokers_allow() {
+    for (selector, expected) in [(true, Some(3)), (false, None)] {
+        let world = rack_cluster(selector);
+        let (consumer, _) = world.consumers().next().expect("added");
+        let owned = &consumer.owned()[&TopicPartition::new("t", 0)];
+        assert_eq!(owned.preferred_replica, expected, "selector {selector}");
+        assert_eq!(
+            processed(&world, "c1").len(),
+            5,
+            "selector {selector}: every record read"
+        );
+    }
+}
+
+#[test]
+fn fetch_min_bytes_makes_the_broker_wait_for_enough_data() {
+    let mut world = cluster(17);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[("fetch.min.bytes", "100000"), ("fetch.max.wait.ms", "5000")],
+    );
+    run_ms(&mut world, 10_000);
+    add_client(&mut world, "loader");
+    produce(&mut world, "loader", "t", 0, "tiny", -1);
+    let sent = world.now();
+    run_ms(&mut world, 20_000);
+    let (consumer, _) = world.consumers().next().expect("added");
+    let received = consumer
+        .history()
+        .iter()
+        .find(|op| matches!(op.outcome, Outcome::Polled { .. }))
+        .expect("the record arrives after fetch.max.wait.ms")
+        .invoked_at;
+    // One small record never reaches fetch.min.bytes: it comes only when the wait runs out.
+    let waited = received.since(sent).as_millis();
+    assert!((1_000..=6_000).contains(&waited), "waited {waited} ms");
+}
+
+#[test]
+fn a_standalone_consumer_reads_assigned_partitions_without_a_group() {
+    let mut world = cluster(18);
+    create_topic(&mut world, "t", 2, 3, &[]);
+    load(&mut world, "t", 2, 3);
+    world
+        .apply(Command::AddConsumer {
+            name: "solo".to_owned(),
+            config: [("auto.offset.reset".to_owned(), "earliest".to_owned())].into(),
+            topics: Vec::new(),
+            partitions: vec![TopicPartition::new("t", 1)],
+        })
+        .expect("assign needs no group.id");
+    run_ms(&mut world, 5_000);
+    let read = processed(&world, "solo");
+    assert_eq!(read.len(), 3);
+    assert!(read.iter().all(|(tp, _, _)| tp.partition == 1));
+    assert!(world.groups().is_empty(), "no group was created");
+    let refused = world
+        .apply(Command::CommitSync {
+            consumer: "solo".to_owned(),
+        })
+        .map(|_| ());
+    assert!(
+        refused.is_ok(),
+        "the command runs; the commit itself fails in the consumer"
+    );
+    let (consumer, _) = world.consumers().next().expect("added");
+    assert!(consumer.history().iter().any(|op| matches!(&op.outcome, Outcome::Exception { message } if message.starts_with("InvalidGroupIdException"))));
+}

@@ -68,6 +68,8 @@ impl Broker {
                 correlation_id,
                 replica_id: Some(me),
                 max_wait_ms,
+                min_bytes: 1,
+                rack_id: None,
                 partitions,
             };
             ctx.send(node, request);

@@ -65,6 +65,10 @@ pub struct BrokerConfig {
     /// `group.max.session.timeout.ms` (default 1800000).
     #[serde(default = "default_max_session_timeout")]
     pub group_max_session_timeout: SimDuration,
+    /// `replica.selector.class=RackAwareReplicaSelector` (KIP-392); Kafka's default selects
+    /// the leader, so consumers fetch only from leaders unless this is set.
+    #[serde(default)]
+    pub rack_aware_replica_selector: bool,
 }
 
 fn default_offsets_partitions() -> u32 {
@@ -102,6 +106,7 @@ impl Default for BrokerConfig {
             group_initial_rebalance_delay: default_initial_rebalance_delay(),
             group_min_session_timeout: default_min_session_timeout(),
             group_max_session_timeout: default_max_session_timeout(),
+            rack_aware_replica_selector: false,
         }
     }
 }
@@ -143,6 +148,8 @@ pub struct Broker {
     config: BrokerConfig,
     /// `broker.rack`, if set.
     rack: Option<String>,
+    /// Every broker's rack (static configuration, as `broker.rack` is), for KIP-392.
+    racks: Rc<BTreeMap<BrokerId, String>>,
     state: BrokerState,
     broker_epoch: Option<u64>,
     image: MetadataImage,
@@ -168,14 +175,15 @@ impl Broker {
         controller: NodeId,
         directory: Rc<BTreeMap<BrokerId, NodeId>>,
         config: BrokerConfig,
-        rack: Option<String>,
+        racks: Rc<BTreeMap<BrokerId, String>>,
     ) -> Self {
         Broker {
             id,
             controller,
             directory,
             config,
-            rack,
+            rack: racks.get(&id).cloned(),
+            racks,
             state: BrokerState::NotRunning,
             broker_epoch: None,
             image: MetadataImage::default(),
@@ -326,16 +334,20 @@ impl Broker {
                 correlation_id,
                 replica_id,
                 max_wait_ms,
+                min_bytes,
+                rack_id,
                 partitions,
             } => {
-                self.handle_fetch(
-                    ctx,
+                let request = serve::FetchRequest {
                     from,
                     correlation_id,
                     replica_id,
                     max_wait_ms,
+                    min_bytes,
+                    rack_id,
                     partitions,
-                );
+                };
+                self.handle_fetch(ctx, request);
             }
             Message::FetchResponse {
                 correlation_id,

@@ -1,24 +1,53 @@
-//! Leader-side Fetch for followers and consumers, including Kafka's long poll: a fetch with
-//! nothing to return waits up to its `max_wait_ms` for new records; and what follows any
-//! progress of a leader (HW, waiting produces, waiting fetches).
+//! Fetch for followers and consumers, including Kafka's long poll: a fetch with less than its
+//! `min_bytes` to return waits up to its `max_wait_ms` for new records; and what follows any
+//! progress of a leader (HW, waiting produces, waiting fetches). Consumers fetch from the
+//! leader, or (KIP-392) from a follower in their rack, which serves up to its own high
+//! watermark.
 
 use super::Broker;
 use crate::error::ErrorCode;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
+use crate::producer::record_size;
 use crate::protocol::{BrokerId, FetchPartition, FetchedPartition, Message, TopicPartition};
 use crate::time::SimDuration;
 
 /// Records a fetch may return per partition (a stand-in for `replica.fetch.max.bytes`).
 const MAX_FETCH_RECORDS: usize = 1_000;
 
-/// A fetch waiting for data (Kafka's `DelayedFetch`).
+/// One Fetch request as it arrived; parked as it is when it must wait (Kafka's `DelayedFetch`).
 #[derive(Clone, Debug)]
-pub struct ParkedFetch {
-    from: NodeId,
-    correlation_id: u64,
-    replica_id: Option<BrokerId>,
-    partitions: Vec<FetchPartition>,
+pub struct FetchRequest {
+    pub(super) from: NodeId,
+    pub(super) correlation_id: u64,
+    pub(super) replica_id: Option<BrokerId>,
+    pub(super) max_wait_ms: u64,
+    pub(super) min_bytes: u32,
+    pub(super) rack_id: Option<String>,
+    pub(super) partitions: Vec<FetchPartition>,
+}
+
+/// A fetch waiting for data.
+pub type ParkedFetch = FetchRequest;
+
+/// Whether a response is worth sending before the wait is over: an error, a divergence, a
+/// redirection, or at least `min_bytes` of records.
+fn enough(response: &[FetchedPartition], min_bytes: u32) -> bool {
+    let mut bytes = 0;
+    for p in response {
+        if p.error != ErrorCode::None
+            || p.diverging_epoch.is_some()
+            || p.preferred_read_replica.is_some()
+        {
+            return true;
+        }
+        bytes += p
+            .records
+            .iter()
+            .map(|r| record_size(&r.data))
+            .sum::<usize>();
+    }
+    bytes > 0 && bytes >= min_bytes as usize
 }
 
 impl Broker {
@@ -51,16 +80,10 @@ impl Broker {
         self.wake_parked(ctx, tp);
     }
 
-    #[allow(clippy::too_many_arguments)] // The fields of one Fetch request.
-    pub(super) fn handle_fetch(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        from: NodeId,
-        correlation_id: u64,
-        replica_id: Option<BrokerId>,
-        max_wait_ms: u64,
-        partitions: Vec<FetchPartition>,
-    ) {
+    pub(super) fn handle_fetch(&mut self, ctx: &mut Ctx<'_>, request: FetchRequest) {
+        let (from, correlation_id, replica_id) =
+            (request.from, request.correlation_id, request.replica_id);
+        let partitions = &request.partitions;
         if let Some(error) = self.take_scripted_error("Fetch") {
             let partitions = partitions.iter().map(|p| empty(&p.tp, error)).collect();
             return ctx.send(
@@ -72,7 +95,7 @@ impl Broker {
             );
         }
         if let Some(follower) = replica_id {
-            for request in &partitions {
+            for request in partitions {
                 let Some(replica) = self.replicas.get_mut(&request.tp) else {
                     continue;
                 };
@@ -88,21 +111,10 @@ impl Broker {
                 }
             }
         }
-        let response: Vec<FetchedPartition> = partitions
-            .iter()
-            .map(|p| self.read(p, replica_id))
-            .collect();
-        let nothing = response.iter().all(|p| {
-            p.error == ErrorCode::None && p.records.is_empty() && p.diverging_epoch.is_none()
-        });
-        if nothing && max_wait_ms > 0 {
-            self.parked.push(ParkedFetch {
-                from,
-                correlation_id,
-                replica_id,
-                partitions,
-            });
-            let wait = SimDuration::from_millis(max_wait_ms);
+        let response = self.read_all(&request);
+        if !enough(&response, request.min_bytes) && request.max_wait_ms > 0 {
+            let wait = SimDuration::from_millis(request.max_wait_ms);
+            self.parked.push(request);
             ctx.set_timer(
                 wait,
                 Timer::ParkedFetchExpiry {
@@ -121,9 +133,35 @@ impl Broker {
         }
     }
 
+    fn read_all(&self, fetch: &FetchRequest) -> Vec<FetchedPartition> {
+        fetch
+            .partitions
+            .iter()
+            .map(|p| self.read(p, fetch.replica_id, fetch.rack_id.as_deref()))
+            .collect()
+    }
+
+    /// KIP-392's `RackAwareReplicaSelector`: an in-sync replica in the consumer's rack, if the
+    /// leader is not in it.
+    fn preferred_read_replica(&self, isr: &[BrokerId], rack: Option<&str>) -> Option<BrokerId> {
+        let rack = rack.filter(|_| self.config.rack_aware_replica_selector)?;
+        if self.rack.as_deref() == Some(rack) {
+            return None;
+        }
+        isr.iter()
+            .copied()
+            .find(|b| *b != self.id && self.racks.get(b).map(String::as_str) == Some(rack))
+    }
+
     /// What a fetch of one partition returns now: records up to the LEO for a follower, up to
     /// the high watermark for a consumer (an empty answer, not an error, when there is none).
-    fn read(&self, request: &FetchPartition, replica_id: Option<BrokerId>) -> FetchedPartition {
+    /// A follower replica answers consumers too (KIP-392), up to its own high watermark.
+    fn read(
+        &self,
+        request: &FetchPartition,
+        replica_id: Option<BrokerId>,
+        rack: Option<&str>,
+    ) -> FetchedPartition {
         let Some(replica) = self.replicas.get(&request.tp) else {
             let known = self.image.partition(&request.tp).is_some();
             return empty(
@@ -135,14 +173,20 @@ impl Broker {
                 },
             );
         };
-        let Some(leadership) = &replica.leadership else {
-            return empty(&request.tp, ErrorCode::NotLeaderOrFollower);
+        let leader_epoch = match (&replica.leadership, &replica.state) {
+            (Some(leadership), _) => leadership.leader_epoch,
+            (None, Some(state))
+                if replica_id.is_none() && !self.image.fenced.contains(&self.id) =>
+            {
+                state.leader_epoch
+            }
+            _ => return empty(&request.tp, ErrorCode::NotLeaderOrFollower),
         };
         match request.current_leader_epoch {
-            Some(e) if e < leadership.leader_epoch => {
+            Some(e) if e < leader_epoch => {
                 return empty(&request.tp, ErrorCode::FencedLeaderEpoch);
             }
-            Some(e) if e > leadership.leader_epoch => {
+            Some(e) if e > leader_epoch => {
                 return empty(&request.tp, ErrorCode::UnknownLeaderEpoch);
             }
             _ => {}
@@ -151,6 +195,13 @@ impl Broker {
         let mut answer = empty(&request.tp, ErrorCode::None);
         answer.high_watermark = log.high_watermark();
         answer.log_end_offset = log.log_end_offset();
+        if replica_id.is_none()
+            && let Some(leadership) = &replica.leadership
+            && let Some(preferred) = self.preferred_read_replica(&leadership.isr, rack)
+        {
+            answer.preferred_read_replica = Some(preferred);
+            return answer;
+        }
         if replica_id.is_some()
             && let Some(diverging) = diverging(replica, request)
         {
@@ -183,14 +234,8 @@ impl Broker {
         }
         let parked = std::mem::take(&mut self.parked);
         for fetch in parked {
-            let response: Vec<FetchedPartition> = fetch
-                .partitions
-                .iter()
-                .map(|p| self.read(p, fetch.replica_id))
-                .collect();
-            if response.iter().any(|p| {
-                !p.records.is_empty() || p.error != ErrorCode::None || p.diverging_epoch.is_some()
-            }) {
+            let response = self.read_all(&fetch);
+            if enough(&response, fetch.min_bytes) {
                 ctx.send(
                     fetch.from,
                     Message::FetchResponse {
@@ -218,11 +263,7 @@ impl Broker {
             return;
         };
         let fetch = self.parked.remove(index);
-        let partitions = fetch
-            .partitions
-            .iter()
-            .map(|p| self.read(p, fetch.replica_id))
-            .collect();
+        let partitions = self.read_all(&fetch);
         ctx.send(
             from,
             Message::FetchResponse {
@@ -252,5 +293,6 @@ fn empty(tp: &TopicPartition, error: ErrorCode) -> FetchedPartition {
         log_end_offset: 0,
         records: Vec::new(),
         diverging_epoch: None,
+        preferred_read_replica: None,
     }
 }

@@ -61,6 +61,10 @@ pub struct ConsumerConfig {
     pub assignors: Vec<Assignor>,
     /// `fetch.max.wait.ms` (500).
     pub fetch_max_wait: SimDuration,
+    /// `fetch.min.bytes` (1).
+    pub fetch_min_bytes: u32,
+    /// `client.rack` (KIP-392): fetch from a replica in this rack when the brokers allow it.
+    pub client_rack: Option<String>,
     /// `request.timeout.ms` (30000).
     pub request_timeout: SimDuration,
     /// `retry.backoff.ms` (100).
@@ -90,6 +94,8 @@ impl Default for ConsumerConfig {
             read_committed: false,
             assignors: vec![Assignor::Range, Assignor::CooperativeSticky],
             fetch_max_wait: SimDuration::from_millis(500),
+            fetch_min_bytes: 1,
+            client_rack: None,
             request_timeout: SimDuration::from_millis(30_000),
             retry_backoff: SimDuration::from_millis(100),
             metadata_max_age: SimDuration::from_millis(300_000),
@@ -194,6 +200,10 @@ impl ConsumerConfig {
                     }
                 }
                 "fetch.max.wait.ms" => config.fetch_max_wait = millis(name, v)?,
+                "fetch.min.bytes" => {
+                    config.fetch_min_bytes = number::<i32>(name, v, "INT", 0)? as u32
+                }
+                "client.rack" => config.client_rack = Some(v.to_owned()).filter(|r| !r.is_empty()),
                 "request.timeout.ms" => config.request_timeout = millis(name, v)?,
                 "retry.backoff.ms" => config.retry_backoff = millis(name, v)?,
                 "metadata.max.age.ms" => config.metadata_max_age = millis(name, v)?,

@@ -193,10 +193,15 @@ impl Consumer {
             let Some(state) = self.metadata.get(tp) else {
                 continue;
             };
-            let Some(leader) = state.leader.filter(|l| !busy.contains(l)) else {
+            // KIP-392: the replica the leader pointed at, else the leader.
+            let Some(target) = owned
+                .preferred_replica
+                .or(state.leader)
+                .filter(|b| !busy.contains(b))
+            else {
                 continue;
             };
-            by_leader.entry(leader).or_default().push(FetchPartition {
+            by_leader.entry(target).or_default().push(FetchPartition {
                 tp: tp.clone(),
                 fetch_offset: position,
                 last_fetched_epoch: None,
@@ -204,7 +209,9 @@ impl Consumer {
             });
         }
         let max_wait_ms = self.config.fetch_max_wait.as_millis();
+        let (min_bytes, rack_id) = (self.config.fetch_min_bytes, self.config.client_rack.clone());
         for (leader, partitions) in by_leader {
+            let rack_id = rack_id.clone();
             self.request(
                 ctx,
                 leader,
@@ -213,6 +220,8 @@ impl Consumer {
                     correlation_id,
                     replica_id: None,
                     max_wait_ms,
+                    min_bytes,
+                    rack_id,
                     partitions,
                 },
             );
@@ -230,6 +239,9 @@ impl Consumer {
                 continue;
             };
             match fetched.error {
+                ErrorCode::None if fetched.preferred_read_replica.is_some() => {
+                    owned.preferred_replica = fetched.preferred_read_replica;
+                }
                 ErrorCode::None => {
                     owned.high_watermark = Some(fetched.high_watermark);
                     let fresh = fetched
@@ -243,12 +255,20 @@ impl Consumer {
                             .extend(fetched.records);
                     }
                 }
+                // A follower that is behind the position: back to the leader, no reset.
+                ErrorCode::OffsetOutOfRange if owned.preferred_replica.is_some() => {
+                    owned.preferred_replica = None;
+                }
                 ErrorCode::OffsetOutOfRange => {
                     owned.position = None;
                     out_of_range.push(fetched.tp);
                 }
-                error if invalidates_metadata(error) => self.metadata_stale = true,
-                _ => {}
+                error if invalidates_metadata(error) => {
+                    // A follower that cannot serve sends the consumer back to the leader.
+                    owned.preferred_replica = None;
+                    self.metadata_stale = true;
+                }
+                _ => owned.preferred_replica = None,
             }
         }
         self.reset_positions(ctx, out_of_range);

@@ -92,6 +92,8 @@ pub struct OwnedPartition {
     pub high_watermark: Option<u64>,
     /// Set when `auto.offset.reset=none` found no committed offset.
     pub reset_failed: bool,
+    /// The follower the leader pointed this consumer at (KIP-392), if any.
+    pub preferred_replica: Option<BrokerId>,
 }
 
 /// A request in flight, by correlation id.
