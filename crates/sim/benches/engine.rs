@@ -167,5 +167,52 @@ fn replication(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine, replication);
+/// Three consumers of one group read the 10,000 records the producer pipeline wrote (join,
+/// sync, offset fetch, fetches up to the HW, auto commits), from a checkpoint of that world.
+fn consume(produced: &World) -> World {
+    let mut world = produced.clone();
+    for name in ["c1", "c2", "c3"] {
+        let config = BTreeMap::from([
+            ("group.id".to_owned(), "bench".to_owned()),
+            ("auto.offset.reset".to_owned(), "earliest".to_owned()),
+            ("app.processing.ms".to_owned(), "0".to_owned()),
+        ]);
+        world
+            .apply(Command::AddConsumer {
+                name: name.to_owned(),
+                config,
+                topics: vec!["bench".to_owned()],
+                partitions: Vec::new(),
+            })
+            .expect("consumer");
+    }
+    world.run_for(SimDuration::from_millis(10_000));
+    world
+}
+
+fn consumers(c: &mut Criterion) {
+    let produced = producer_pipeline();
+    let read = consume(&produced);
+    let records: usize = read
+        .consumers()
+        .flat_map(|(consumer, _)| consumer.history())
+        .map(|op| match &op.outcome {
+            kafka_sim::Outcome::Polled { records, .. } => records.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(
+        records, 10_000,
+        "the group reads every record once, got {records}"
+    );
+    let mut group = c.benchmark_group("consumers");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(10_000));
+    group.bench_function("group_of_3_reads_10k_records", |b| {
+        b.iter(|| black_box(consume(&produced)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, engine, replication, consumers);
 criterion_main!(benches);

@@ -26,6 +26,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
+/// Polls one application may complete at a single instant of virtual time.
+const MAX_POLLS_PER_INSTANT: usize = 1_000;
+
 /// What the consumer reads: topics through a group, or partitions it assigned itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Subscription {
@@ -447,25 +450,32 @@ impl Consumer {
     }
 
     fn pump_app(&mut self, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        match self.app.clone() {
-            AppState::Polling { until } => {
-                if let Some(operation) = self.deliver(ctx) {
-                    self.after_poll(ctx, operation);
-                } else if now >= until {
-                    // poll() returned nothing; the loop calls it again.
-                    self.start_poll(ctx);
+        // With no processing time, several polls happen at one instant: go on while the
+        // application can (each round consumes buffered records or moves to waiting).
+        for _ in 0..MAX_POLLS_PER_INSTANT {
+            let now = ctx.now();
+            match self.app.clone() {
+                AppState::Polling { until } => {
+                    if let Some(operation) = self.deliver(ctx) {
+                        self.after_poll(ctx, operation);
+                        continue;
+                    }
+                    if now >= until {
+                        // poll() returned nothing; the loop calls it again.
+                        self.start_poll(ctx);
+                    }
+                    return;
                 }
-            }
-            AppState::Processing { operation, until } if now >= until => {
-                self.finish_processing(now, operation);
-                if self.config.app_commit == AppCommit::AfterProcessing {
-                    self.commit_then(ctx, None);
-                } else {
-                    self.start_poll(ctx);
+                AppState::Processing { operation, until } if now >= until => {
+                    self.finish_processing(now, operation);
+                    if self.config.app_commit == AppCommit::AfterProcessing {
+                        self.commit_then(ctx, None);
+                    } else {
+                        self.start_poll(ctx);
+                    }
                 }
+                _ => return,
             }
-            _ => {}
         }
     }
 
