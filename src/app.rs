@@ -7,6 +7,7 @@ use crate::components::cluster_view::ClusterView;
 use crate::components::console::Console;
 use crate::components::consumer_panel::ConsumerPanel;
 use crate::components::event_log::EventLog;
+use crate::components::network_view::NetworkView;
 use crate::components::partition_table::PartitionTable;
 use crate::components::producer_panel::ProducerPanel;
 use crate::components::timeline::{SPEEDS, Timeline};
@@ -22,6 +23,8 @@ use yew::prelude::*;
 
 /// Real milliseconds between two animation ticks.
 const TICK_MS: u32 = 50;
+/// The index of 1× in [`SPEEDS`].
+const DEFAULT_SPEED: usize = 3;
 /// How many events the log shows.
 const EVENTS_SHOWN: usize = 50;
 /// How many client operations the producer panel shows.
@@ -101,7 +104,8 @@ pub fn app() -> Html {
     let theme = use_state(theme::load);
     use_effect_with(*theme, |&chosen| theme::apply(chosen));
     let playing = use_state(|| false);
-    let speed_index = use_state(|| 1_usize);
+    // 1×: one simulated second per real second.
+    let speed_index = use_state(|| DEFAULT_SPEED);
     let error = use_state(|| None::<String>);
     let topic_error = use_state(|| None::<String>);
     let producer_error = use_state(|| None::<String>);
@@ -210,6 +214,7 @@ pub fn app() -> Html {
             <div class="panes">
                 <div class="main-column">
                     <ClusterView view={view.clone()} {on_command} />
+                    <NetworkView view={view.clone()} />
                     <Charts series={sim.charts()} />
                     <section class="topics" aria-label="Topics">
                         { for view.topics.iter().map(|topic| html! {

@@ -6,6 +6,7 @@ pub mod cluster_view;
 pub mod console;
 pub mod consumer_panel;
 pub mod event_log;
+pub mod network_view;
 pub mod partition_table;
 pub mod producer_panel;
 pub mod timeline;

@@ -5,6 +5,8 @@ use yew::prelude::*;
 
 /// Playback speeds: virtual microseconds per real millisecond (1000 = real time).
 pub const SPEEDS: &[(&str, u64)] = &[
+    ("0.001×", 1),
+    ("0.01×", 10),
     ("0.1×", 100),
     ("1×", 1_000),
     ("10×", 10_000),

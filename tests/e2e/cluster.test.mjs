@@ -47,3 +47,16 @@ test('a crashed broker is fenced once its session times out', async () => {
   console.log('screenshot:', await playground.screenshot('broker-2-fenced'));
   assert.deepEqual(playground.errors, []);
 });
+
+test('in slow motion the network view shows requests and responses on the wire', async () => {
+  const playground = await suite.open(12, { width: 1400, height: 900 });
+  const { page } = playground;
+  await playground.setSpeed('0.001×');
+  await playground.play();
+  // Brokers register, heartbeat and fetch metadata: at 0.001× a 1 ms hop takes a real second.
+  await page.waitForFunction(() => /^[1-9]\d* message\(s\) on the wire/.test(
+    document.querySelector('[data-testid=network-summary]').textContent));
+  assert.ok(await page.locator('[data-testid=network] circle.message').count() > 0);
+  console.log('screenshot:', await playground.screenshot('network-slow-motion'));
+  assert.deepEqual(playground.errors, []);
+});
