@@ -111,8 +111,8 @@ impl<'a> Ctx<'a> {
     }
 
     /// Sends `message` to `to` over the network.
-    pub fn send(&mut self, to: NodeId, message: Message) {
-        self.out.sends.push((to, message));
+    pub fn send(&mut self, to: NodeId, message: impl Into<Message>) {
+        self.out.sends.push((to, message.into()));
     }
 
     /// Fires `timer` on this node after `after`, unless the node crashes first.

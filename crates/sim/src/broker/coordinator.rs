@@ -11,7 +11,7 @@ use crate::group::{CoordinatorRecord, Group, OFFSETS_TOPIC, offsets_partition_fo
 use crate::group::{GroupSettings, JoinRequest};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BatchHeader, Message, RecordData, TopicPartition};
+use crate::protocol::{BatchHeader, GroupMessage, Message, RecordData, TopicPartition};
 use crate::time::SimDuration;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -123,36 +123,36 @@ impl Broker {
         &mut self,
         ctx: &mut Ctx<'_>,
         from: NodeId,
-        message: Message,
+        message: GroupMessage,
     ) {
         let settings = self.group_settings();
         let (group_id, correlation_id) = match &message {
-            Message::JoinGroup {
+            GroupMessage::JoinGroup {
                 group_id,
                 correlation_id,
                 ..
             }
-            | Message::SyncGroup {
+            | GroupMessage::SyncGroup {
                 group_id,
                 correlation_id,
                 ..
             }
-            | Message::Heartbeat {
+            | GroupMessage::Heartbeat {
                 group_id,
                 correlation_id,
                 ..
             }
-            | Message::LeaveGroup {
+            | GroupMessage::LeaveGroup {
                 group_id,
                 correlation_id,
                 ..
             }
-            | Message::OffsetCommit {
+            | GroupMessage::OffsetCommit {
                 group_id,
                 correlation_id,
                 ..
             }
-            | Message::OffsetFetch {
+            | GroupMessage::OffsetFetch {
                 group_id,
                 correlation_id,
                 ..
@@ -169,7 +169,7 @@ impl Broker {
             .or_insert_with(|| Group::new(&group_id));
         let to = (from, correlation_id);
         match message {
-            Message::JoinGroup {
+            GroupMessage::JoinGroup {
                 member_id,
                 client_id,
                 group_instance_id,
@@ -190,7 +190,7 @@ impl Broker {
                 };
                 group.join(ctx, &settings, request);
             }
-            Message::SyncGroup {
+            GroupMessage::SyncGroup {
                 generation_id,
                 member_id,
                 assignments,
@@ -204,7 +204,7 @@ impl Broker {
                     self.append_for_group(ctx, &group_id, vec![record], then);
                 }
             }
-            Message::Heartbeat {
+            GroupMessage::Heartbeat {
                 generation_id,
                 member_id,
                 ..
@@ -212,27 +212,27 @@ impl Broker {
                 let error = group.heartbeat(&member_id, generation_id, ctx.now());
                 ctx.send(
                     from,
-                    Message::HeartbeatResponse {
+                    GroupMessage::HeartbeatResponse {
                         correlation_id,
                         error,
                     },
                 );
             }
-            Message::LeaveGroup { member_id, .. } => {
+            GroupMessage::LeaveGroup { member_id, .. } => {
                 let (error, record) = match group.leave(ctx, &settings, &member_id) {
                     Ok(record) => (ErrorCode::None, record),
                     Err(error) => (error, None),
                 };
                 ctx.send(
                     from,
-                    Message::LeaveGroupResponse {
+                    GroupMessage::LeaveGroupResponse {
                         correlation_id,
                         error,
                     },
                 );
                 self.persist(ctx, &group_id, record);
             }
-            Message::OffsetCommit {
+            GroupMessage::OffsetCommit {
                 generation_id,
                 member_id,
                 offsets,
@@ -240,7 +240,7 @@ impl Broker {
             } => match group.check_commit(&member_id, generation_id) {
                 Err(error) => ctx.send(
                     from,
-                    Message::OffsetCommitResponse {
+                    GroupMessage::OffsetCommitResponse {
                         correlation_id,
                         error,
                     },
@@ -262,7 +262,7 @@ impl Broker {
                     self.append_for_group(ctx, &group_id, records, then);
                 }
             },
-            Message::OffsetFetch { partitions, .. } => {
+            GroupMessage::OffsetFetch { partitions, .. } => {
                 let offsets = partitions
                     .into_iter()
                     .map(|tp| {
@@ -272,7 +272,7 @@ impl Broker {
                     .collect();
                 ctx.send(
                     from,
-                    Message::OffsetFetchResponse {
+                    GroupMessage::OffsetFetchResponse {
                         correlation_id,
                         error: ErrorCode::None,
                         offsets,
@@ -370,7 +370,7 @@ impl Broker {
                 }
                 ctx.send(
                     to.0,
-                    Message::OffsetCommitResponse {
+                    GroupMessage::OffsetCommitResponse {
                         correlation_id: to.1,
                         error,
                     },
@@ -558,28 +558,28 @@ impl Broker {
 }
 
 /// NOT_COORDINATOR in the response shape of the request.
-fn not_coordinator(request: &Message, correlation_id: u64) -> Message {
+fn not_coordinator(request: &GroupMessage, correlation_id: u64) -> GroupMessage {
     let error = ErrorCode::NotCoordinator;
     match request {
-        Message::JoinGroup { .. } => crate::group::join_error(correlation_id, error),
-        Message::SyncGroup { .. } => Message::SyncGroupResponse {
+        GroupMessage::JoinGroup { .. } => crate::group::join_error(correlation_id, error),
+        GroupMessage::SyncGroup { .. } => GroupMessage::SyncGroupResponse {
             correlation_id,
             error,
             assignment: Vec::new(),
         },
-        Message::Heartbeat { .. } => Message::HeartbeatResponse {
+        GroupMessage::Heartbeat { .. } => GroupMessage::HeartbeatResponse {
             correlation_id,
             error,
         },
-        Message::LeaveGroup { .. } => Message::LeaveGroupResponse {
+        GroupMessage::LeaveGroup { .. } => GroupMessage::LeaveGroupResponse {
             correlation_id,
             error,
         },
-        Message::OffsetCommit { .. } => Message::OffsetCommitResponse {
+        GroupMessage::OffsetCommit { .. } => GroupMessage::OffsetCommitResponse {
             correlation_id,
             error,
         },
-        _ => Message::OffsetFetchResponse {
+        _ => GroupMessage::OffsetFetchResponse {
             correlation_id,
             error,
             offsets: Vec::new(),

@@ -63,7 +63,8 @@ impl Broker {
             let correlation_id = self.next_correlation_id;
             session.in_flight = Some(correlation_id);
             session.delay_served = false;
-            let max_wait_ms = self.config.replica_fetch_wait_max.as_millis();
+            let max_wait_ms =
+                u32::try_from(self.config.replica_fetch_wait_max.as_millis()).unwrap_or(u32::MAX);
             let request = Message::Fetch {
                 correlation_id,
                 replica_id: Some(me),

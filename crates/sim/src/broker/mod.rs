@@ -342,7 +342,7 @@ impl Broker {
                     from,
                     correlation_id,
                     replica_id,
-                    max_wait_ms,
+                    max_wait_ms: max_wait_ms.into(),
                     min_bytes,
                     rack_id,
                     partitions,
@@ -363,12 +363,7 @@ impl Broker {
                 correlation_id,
                 partitions,
             } => self.handle_list_offsets(ctx, from, correlation_id, partitions),
-            message @ (Message::JoinGroup { .. }
-            | Message::SyncGroup { .. }
-            | Message::Heartbeat { .. }
-            | Message::LeaveGroup { .. }
-            | Message::OffsetCommit { .. }
-            | Message::OffsetFetch { .. }) => self.handle_group_request(ctx, from, message),
+            Message::Group(message) => self.handle_group_request(ctx, from, *message),
             Message::Metadata { correlation_id } => {
                 let partitions = self
                     .image

@@ -23,7 +23,7 @@ pub struct FetchRequest {
     pub(super) replica_id: Option<BrokerId>,
     pub(super) max_wait_ms: u64,
     pub(super) min_bytes: u32,
-    pub(super) rack_id: Option<String>,
+    pub(super) rack_id: Option<std::rc::Rc<str>>,
     pub(super) partitions: Vec<FetchPartition>,
 }
 

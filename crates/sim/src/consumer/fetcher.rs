@@ -9,7 +9,9 @@ use super::{AppState, Consumer, InFlight, MemberState, OffsetReset, Subscription
 use crate::client::{Operation, Outcome, Request, invalidates_metadata};
 use crate::error::ErrorCode;
 use crate::node::Ctx;
-use crate::protocol::{BrokerId, FetchPartition, FetchedPartition, Message, TopicPartition};
+use crate::protocol::{
+    BrokerId, FetchPartition, FetchedPartition, GroupMessage, Message, TopicPartition,
+};
 use std::collections::BTreeMap;
 
 const COMMIT_FAILED: &str = "CommitFailedException: Commit cannot be completed since the group \
@@ -48,7 +50,7 @@ impl Consumer {
         match (self.config.group_id.clone(), self.coordinator) {
             (Some(group_id), Some(coordinator)) => {
                 self.request(ctx, coordinator, InFlight::OffsetFetch, |correlation_id| {
-                    Message::OffsetFetch {
+                    GroupMessage::OffsetFetch {
                         correlation_id,
                         group_id,
                         partitions: missing,
@@ -208,8 +210,9 @@ impl Consumer {
                 current_leader_epoch: Some(state.leader_epoch),
             });
         }
-        let max_wait_ms = self.config.fetch_max_wait.as_millis();
-        let (min_bytes, rack_id) = (self.config.fetch_min_bytes, self.config.client_rack.clone());
+        let max_wait_ms = u32::try_from(self.config.fetch_max_wait.as_millis()).unwrap_or(u32::MAX);
+        let min_bytes = self.config.fetch_min_bytes;
+        let rack_id: Option<std::rc::Rc<str>> = self.config.client_rack.as_deref().map(Into::into);
         for (leader, partitions) in by_leader {
             let rack_id = rack_id.clone();
             self.request(
@@ -356,7 +359,7 @@ impl Consumer {
             offsets: offsets.clone(),
         };
         self.request(ctx, coordinator, kind, |correlation_id| {
-            Message::OffsetCommit {
+            GroupMessage::OffsetCommit {
                 correlation_id,
                 group_id: group,
                 generation_id,

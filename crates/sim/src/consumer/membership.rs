@@ -9,7 +9,7 @@ use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::group::{Assignor, Subscription as MemberSubscription, assignor::assign};
 use crate::node::Ctx;
-use crate::protocol::{Message, TopicPartition};
+use crate::protocol::{GroupMessage, Message, TopicPartition};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -68,7 +68,7 @@ impl Consumer {
             let (generation_id, member_id) = (self.generation, self.member_id.clone());
             let group_id = group.clone();
             self.request(ctx, coordinator, InFlight::Heartbeat, |correlation_id| {
-                Message::Heartbeat {
+                GroupMessage::Heartbeat {
                     correlation_id,
                     group_id,
                     generation_id,
@@ -117,7 +117,7 @@ impl Consumer {
         let session_timeout_ms = self.config.session_timeout.as_millis();
         let rebalance_timeout_ms = self.config.max_poll_interval.as_millis();
         let sent = self.request(ctx, coordinator, InFlight::Join, |correlation_id| {
-            Message::JoinGroup {
+            GroupMessage::JoinGroup {
                 correlation_id,
                 group_id,
                 member_id,
@@ -134,8 +134,8 @@ impl Consumer {
         }
     }
 
-    pub(super) fn on_join_response(&mut self, ctx: &mut Ctx<'_>, message: Message) {
-        let Message::JoinGroupResponse {
+    pub(super) fn on_join_response(&mut self, ctx: &mut Ctx<'_>, message: GroupMessage) {
+        let GroupMessage::JoinGroupResponse {
             error,
             generation_id,
             protocol_name,
@@ -166,7 +166,7 @@ impl Consumer {
                 };
                 let member_id = self.member_id.clone();
                 if self.request(ctx, coordinator, InFlight::Sync, |correlation_id| {
-                    Message::SyncGroup {
+                    GroupMessage::SyncGroup {
                         correlation_id,
                         group_id,
                         generation_id,
@@ -319,7 +319,7 @@ impl Consumer {
             let member_id = self.member_id.clone();
             let group = group_id.clone();
             self.request(ctx, coordinator, InFlight::Leave, |correlation_id| {
-                Message::LeaveGroup {
+                GroupMessage::LeaveGroup {
                     correlation_id,
                     group_id: group,
                     member_id,

@@ -20,7 +20,7 @@ use crate::event::EventKind;
 use crate::metadata::PartitionState;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BrokerId, Message, Record, TopicPartition};
+use crate::protocol::{BrokerId, GroupMessage, Message, Record, TopicPartition};
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
@@ -277,12 +277,12 @@ impl Consumer {
     }
 
     /// Sends a request to a broker with a `request.timeout.ms` timer.
-    fn request(
+    fn request<M: Into<Message>>(
         &mut self,
         ctx: &mut Ctx<'_>,
         broker: BrokerId,
         kind: InFlight,
-        build: impl FnOnce(u64) -> Message,
+        build: impl FnOnce(u64) -> M,
     ) -> bool {
         let Some(node) = self.bootstrap.node(broker) else {
             return false;
@@ -636,14 +636,9 @@ impl Consumer {
         let correlation_id = match &message {
             Message::MetadataResponse { correlation_id, .. }
             | Message::FindCoordinatorResponse { correlation_id, .. }
-            | Message::JoinGroupResponse { correlation_id, .. }
-            | Message::SyncGroupResponse { correlation_id, .. }
-            | Message::HeartbeatResponse { correlation_id, .. }
-            | Message::LeaveGroupResponse { correlation_id, .. }
-            | Message::OffsetCommitResponse { correlation_id, .. }
-            | Message::OffsetFetchResponse { correlation_id, .. }
             | Message::ListOffsetsResponse { correlation_id, .. }
             | Message::FetchResponse { correlation_id, .. } => *correlation_id,
+            Message::Group(group) if group.is_response() => group.correlation_id(),
             _ => return,
         };
         let Some(kind) = self.in_flight.remove(&correlation_id) else {
@@ -671,30 +666,7 @@ impl Consumer {
                 (ErrorCode::None, Some(broker)) => self.coordinator = Some(broker),
                 _ => self.coordinator_unknown(ctx),
             },
-            (InFlight::Join, message @ Message::JoinGroupResponse { .. }) => {
-                self.on_join_response(ctx, message);
-            }
-            (
-                InFlight::Sync,
-                Message::SyncGroupResponse {
-                    error, assignment, ..
-                },
-            ) => self.on_sync_response(ctx, error, assignment),
-            (InFlight::Heartbeat, Message::HeartbeatResponse { error, .. }) => {
-                self.on_heartbeat_response(ctx, error);
-            }
-            (InFlight::Leave, Message::LeaveGroupResponse { .. }) => {}
-            (
-                InFlight::Commit {
-                    operation,
-                    sync,
-                    offsets,
-                },
-                Message::OffsetCommitResponse { error, .. },
-            ) => self.on_commit_response(ctx, operation, sync, offsets, error),
-            (InFlight::OffsetFetch, Message::OffsetFetchResponse { error, offsets, .. }) => {
-                self.on_offset_fetch_response(ctx, error, offsets);
-            }
+            (kind, Message::Group(group)) => self.on_group_response(ctx, kind, *group),
             (InFlight::ListOffsets { .. }, Message::ListOffsetsResponse { partitions, .. }) => {
                 self.on_list_offsets_response(partitions);
             }
@@ -704,6 +676,36 @@ impl Consumer {
             _ => {}
         }
         self.pump(ctx);
+    }
+
+    /// A coordinator's answer to the request `kind`.
+    fn on_group_response(&mut self, ctx: &mut Ctx<'_>, kind: InFlight, response: GroupMessage) {
+        match (kind, response) {
+            (InFlight::Join, response @ GroupMessage::JoinGroupResponse { .. }) => {
+                self.on_join_response(ctx, response);
+            }
+            (
+                InFlight::Sync,
+                GroupMessage::SyncGroupResponse {
+                    error, assignment, ..
+                },
+            ) => self.on_sync_response(ctx, error, assignment),
+            (InFlight::Heartbeat, GroupMessage::HeartbeatResponse { error, .. }) => {
+                self.on_heartbeat_response(ctx, error);
+            }
+            (
+                InFlight::Commit {
+                    operation,
+                    sync,
+                    offsets,
+                },
+                GroupMessage::OffsetCommitResponse { error, .. },
+            ) => self.on_commit_response(ctx, operation, sync, offsets, error),
+            (InFlight::OffsetFetch, GroupMessage::OffsetFetchResponse { error, offsets, .. }) => {
+                self.on_offset_fetch_response(ctx, error, offsets);
+            }
+            _ => {}
+        }
     }
 
     /// Whether a subscribed topic (or an assigned partition's topic) is missing from metadata.

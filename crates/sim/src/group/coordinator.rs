@@ -9,7 +9,7 @@ use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{Message, TopicPartition};
+use crate::protocol::{GroupMessage, TopicPartition};
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -131,8 +131,8 @@ pub struct Group {
 }
 
 /// A JoinGroup answer that carries only an error.
-pub fn join_error(correlation_id: u64, error: ErrorCode) -> Message {
-    Message::JoinGroupResponse {
+pub fn join_error(correlation_id: u64, error: ErrorCode) -> GroupMessage {
+    GroupMessage::JoinGroupResponse {
         correlation_id,
         error,
         generation_id: -1,
@@ -287,7 +287,7 @@ impl Group {
                 self.pending_members.insert(fresh.clone());
                 return ctx.send(
                     request.from,
-                    Message::JoinGroupResponse {
+                    GroupMessage::JoinGroupResponse {
                         correlation_id: request.correlation_id,
                         error: ErrorCode::MemberIdRequired,
                         generation_id: -1,
@@ -420,7 +420,7 @@ impl Group {
                 if let Some(to) = member.awaiting_sync.take() {
                     ctx.send(
                         to.0,
-                        Message::SyncGroupResponse {
+                        GroupMessage::SyncGroupResponse {
                             correlation_id: to.1,
                             error: ErrorCode::RebalanceInProgress,
                             assignment: Vec::new(),
@@ -583,7 +583,7 @@ impl Group {
         };
         ctx.send(
             to.0,
-            Message::JoinGroupResponse {
+            GroupMessage::JoinGroupResponse {
                 correlation_id: to.1,
                 error: ErrorCode::None,
                 generation_id: self.generation,
@@ -834,8 +834,8 @@ fn sync_response(
     correlation_id: u64,
     error: ErrorCode,
     assignment: Vec<TopicPartition>,
-) -> Message {
-    Message::SyncGroupResponse {
+) -> GroupMessage {
+    GroupMessage::SyncGroupResponse {
         correlation_id,
         error,
         assignment,
