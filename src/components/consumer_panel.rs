@@ -3,12 +3,12 @@
 //! or stalling one shows what the group does: who owns what, in which generation, where each
 //! partition's committed offset is, and how far behind the log end it lags.
 
+use super::selected;
 use crate::hooks::use_field::use_field;
 use kafka_sim::consumer::{AppCommit, MemberState};
 use kafka_sim::group::GroupDescription;
 use kafka_sim::{Command, ConsumerView};
 use std::collections::BTreeMap;
-use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 /// Properties of [`ConsumerPanel`].
@@ -24,12 +24,6 @@ pub struct ConsumerPanelProps {
     pub on_command: Callback<Command>,
     /// The last refusal, shown inline.
     pub error: Option<String>,
-}
-
-fn selected(node: &NodeRef) -> String {
-    node.cast::<HtmlSelectElement>()
-        .map(|s| s.value())
-        .unwrap_or_default()
 }
 
 fn dash(value: Option<u64>) -> String {

@@ -3,12 +3,12 @@
 //! Kafka's `ConfigException` when they contradict each other. Each producer shows its pipeline
 //! (batches waiting, requests in flight); each send shows its outcome as the producer saw it.
 
+use super::selected;
 use crate::hooks::use_field::use_field;
 use kafka_sim::client::Operation;
 use kafka_sim::producer::ProducerRecord;
 use kafka_sim::{Command, Outcome, ProducerView};
 use std::collections::BTreeMap;
-use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 /// Properties of [`ProducerPanel`].
@@ -24,12 +24,6 @@ pub struct ProducerPanelProps {
     pub on_command: Callback<Command>,
     /// The last refusal, shown inline.
     pub error: Option<String>,
-}
-
-fn selected(node: &NodeRef) -> String {
-    node.cast::<HtmlSelectElement>()
-        .map(|s| s.value())
-        .unwrap_or_default()
 }
 
 /// Create producers, send with them, see what happened.

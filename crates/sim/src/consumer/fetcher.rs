@@ -333,21 +333,12 @@ impl Consumer {
             return;
         };
         let Some(coordinator) = self.coordinator else {
-            if sync {
-                // commitSync() waits for the coordinator.
-                self.retry_commit = Some(operation);
-            } else {
-                let error = ErrorCode::CoordinatorNotAvailable;
-                self.finish(
-                    ctx,
-                    operation,
-                    Outcome::Failed {
-                        error,
-                        message: None,
-                    },
-                );
-            }
-            return;
+            return self.retry_or_fail_commit(
+                ctx,
+                operation,
+                sync,
+                ErrorCode::CoordinatorNotAvailable,
+            );
         };
         let (generation_id, member_id) = match self.subscription {
             Subscription::Topics(_) => (self.generation, self.member_id.clone()),
@@ -388,18 +379,7 @@ impl Consumer {
             }
             error if coordinator_error(error) => {
                 self.coordinator_unknown(ctx);
-                if sync {
-                    self.retry_commit = Some(operation);
-                } else {
-                    self.finish(
-                        ctx,
-                        operation,
-                        Outcome::Failed {
-                            error,
-                            message: None,
-                        },
-                    );
-                }
+                self.retry_or_fail_commit(ctx, operation, sync, error);
             }
             ErrorCode::RebalanceInProgress => {
                 self.rejoin = true;
@@ -419,6 +399,26 @@ impl Consumer {
                     message: None,
                 },
             ),
+        }
+    }
+
+    /// No coordinator to take the commit: `commitSync()` waits for one and tries again,
+    /// `commitAsync()` reports the retriable error to its callback.
+    fn retry_or_fail_commit(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        operation: usize,
+        sync: bool,
+        error: ErrorCode,
+    ) {
+        if sync {
+            self.retry_commit = Some(operation);
+        } else {
+            let outcome = Outcome::Failed {
+                error,
+                message: None,
+            };
+            self.finish(ctx, operation, outcome);
         }
     }
 
