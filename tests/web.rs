@@ -176,3 +176,50 @@ fn a_saved_run_round_trips_with_topic_configs_and_a_large_seed() {
     clear();
     assert_eq!(load().unwrap(), None);
 }
+
+#[wasm_bindgen_test]
+async fn adding_a_consumer_shows_its_card_and_a_refused_config_inline() {
+    let root = mount();
+    yew::scheduler::flush().await;
+    step(&root, 60).await;
+    click(&root, "[data-testid=topic-create]");
+    yew::scheduler::flush().await;
+    click(&root, "[data-testid=consumer-add]");
+    yew::scheduler::flush().await;
+    assert!(
+        root.query_selector("[data-testid=consumer-error]")
+            .unwrap()
+            .is_none()
+    );
+    let cards = root.query_selector_all("[data-testid=consumer]").unwrap();
+    assert_eq!(cards.length(), 1);
+    assert!(
+        text_of(&root, "[data-testid=consumer]").contains("group-1"),
+        "the card names its group"
+    );
+    // Before joining, it owns nothing.
+    assert!(
+        root.query_selector("[data-testid=consumer-idle]")
+            .unwrap()
+            .is_some()
+    );
+    // An empty group.id is refused as the Java client refuses subscribe() without one.
+    let group = root
+        .query_selector("[data-testid=consumer-group]")
+        .unwrap()
+        .unwrap()
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .unwrap();
+    group.set_value("");
+    group
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    yew::scheduler::flush().await;
+    click(&root, "[data-testid=consumer-add]");
+    yew::scheduler::flush().await;
+    assert!(
+        text_of(&root, "[data-testid=consumer-error]").starts_with("InvalidGroupIdException"),
+        "{}",
+        text_of(&root, "[data-testid=consumer-error]")
+    );
+}
