@@ -185,6 +185,10 @@ pub fn app() -> Html {
     let on_producer_command = applier(&sim, &producer_error, saving, &redraw);
     let on_consumer_command = applier(&sim, &consumer_error, saving, &redraw);
 
+    let explain = {
+        let sim = sim.clone();
+        Callback::from(move |index: usize| sim.explain(index))
+    };
     let view = sim.view();
     html! {
         <main class={classes!("playground", embed.then_some("embed"))}>
@@ -232,7 +236,7 @@ pub fn app() -> Html {
                         topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
                         operations={sim.recent_operations(OPERATIONS_SHOWN)}
                         on_command={on_producer_command} error={(*producer_error).clone()} />
-                    <EventLog events={sim.recent_events(EVENTS_SHOWN)} />
+                    <EventLog events={sim.recent_events(EVENTS_SHOWN)} {explain} />
                 </div>
             </div>
             <footer class="note">

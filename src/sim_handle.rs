@@ -188,17 +188,31 @@ impl SimHandle {
             .collect()
     }
 
-    /// The newest `count` events, newest first, without the replication chatter of internal
-    /// topics.
-    pub fn recent_events(&self, count: usize) -> Vec<Event> {
+    /// The newest `count` events, newest first, with their index in the run, without the
+    /// replication chatter of internal topics.
+    pub fn recent_events(&self, count: usize) -> Vec<(usize, Event)> {
         let run = self.0.borrow();
         run.world
             .events()
             .iter()
+            .enumerate()
             .rev()
-            .filter(|e| !e.kind.concerns_internal_topic())
+            .filter(|(_, e)| !e.kind.concerns_internal_topic())
             .take(count)
-            .cloned()
+            .map(|(i, e)| (i, e.clone()))
+            .collect()
+    }
+
+    /// What caused the event at `index`, nearest cause first.
+    pub fn explain(&self, index: usize) -> Vec<Event> {
+        let run = self.0.borrow();
+        let events = run.world.events();
+        if index >= events.len() {
+            return Vec::new();
+        }
+        kafka_sim::explain::cause_chain(events, index)
+            .into_iter()
+            .map(|i| events[i].clone())
             .collect()
     }
 }

@@ -51,6 +51,12 @@ test('create a topic, add a producer, send a batch, crash the leader, see the el
   const events = await playground.events();
   assert.ok(events.some((e) => e.includes(`was ${oldLeader}: was fenced`)), events.join('\n'));
   assert.doesNotMatch(await page.locator(`${row} [data-testid=partition-isr]`).textContent(), new RegExp(oldLeader));
+  // Why? The election goes back to the fencing, and the fencing to the crash.
+  const election = page.getByTestId('event').filter({ hasText: `was ${oldLeader}: was fenced` }).first();
+  await election.getByTestId('why').click();
+  const causes = await election.getByTestId('cause').allTextContents();
+  assert.match(causes[0], new RegExp(`broker ${oldLeader} fenced by the controller`), causes.join('\n'));
+  assert.match(causes[1], new RegExp(`broker ${oldLeader} crashed`), causes.join('\n'));
   console.log('screenshot:', await playground.screenshot('leader-crashed'));
   assert.deepEqual(playground.errors, []);
 });

@@ -137,6 +137,14 @@ pub enum EventKind {
         assigned: Vec<TopicPartition>,
         revoked: Vec<TopicPartition>,
     },
+    /// A client's, producer's or consumer's process died (no goodbye to anyone).
+    ClientCrashed { name: String },
+    /// A crashed client started again.
+    ClientRestarted { name: String },
+    /// A consumer's application stopped calling `poll()`.
+    ConsumerStalled { consumer: String },
+    /// A stalled consumer's application carries on.
+    ConsumerResumed { consumer: String },
     /// A consumer left its group on its own.
     ConsumerLeftGroup {
         consumer: String,
@@ -364,6 +372,20 @@ impl fmt::Display for EventKind {
                 group,
                 why,
             } => write!(f, "consumer {consumer} left group {group}: {why}"),
+            EventKind::ClientCrashed { name } => {
+                write!(
+                    f,
+                    "client {name} crashed (its process died; it said goodbye to no one)"
+                )
+            }
+            EventKind::ClientRestarted { name } => write!(f, "client {name} restarted"),
+            EventKind::ConsumerStalled { consumer } => write!(
+                f,
+                "consumer {consumer}'s application stalled: no poll() (heartbeats go on)"
+            ),
+            EventKind::ConsumerResumed { consumer } => {
+                write!(f, "consumer {consumer}'s application resumed")
+            }
             EventKind::InvariantViolated {
                 invariant,
                 tp,

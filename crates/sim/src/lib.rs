@@ -31,6 +31,7 @@ pub mod controller;
 pub mod endpoint;
 pub mod error;
 pub mod event;
+pub mod explain;
 pub mod fuzz;
 pub mod group;
 pub mod invariant;

@@ -479,9 +479,15 @@ impl World {
             } => self.add_consumer(name, config, topics, partitions)?,
             Command::StallConsumer { consumer } => {
                 self.with_consumer(consumer, |c, ctx| c.stall(ctx))?;
+                self.push_event(EventKind::ConsumerStalled {
+                    consumer: consumer.clone(),
+                });
             }
             Command::ResumeConsumer { consumer } => {
                 self.with_consumer(consumer, |c, ctx| c.resume(ctx))?;
+                self.push_event(EventKind::ConsumerResumed {
+                    consumer: consumer.clone(),
+                });
             }
             Command::CloseConsumer { consumer } => {
                 let node = self.consumer_node(consumer)?;
@@ -525,8 +531,14 @@ impl World {
                     .ok_or_else(|| CommandError::UnknownClient(name.clone()))?;
                 let crash = matches!(command, Command::CrashClient { .. });
                 match (crash, self.slots[node.0 as usize].up) {
-                    (true, true) => self.stop_node(node, CrashKind::Process),
-                    (false, false) => self.start(node),
+                    (true, true) => {
+                        self.stop_node(node, CrashKind::Process);
+                        self.push_event(EventKind::ClientCrashed { name: name.clone() });
+                    }
+                    (false, false) => {
+                        self.push_event(EventKind::ClientRestarted { name: name.clone() });
+                        self.start(node);
+                    }
                     (true, false) => return Err(CommandError::ClientState(name.clone(), "down")),
                     (false, true) => {
                         return Err(CommandError::ClientState(name.clone(), "running"));

@@ -719,3 +719,34 @@ fn a_standalone_consumer_reads_assigned_partitions_without_a_group() {
     let (consumer, _) = world.consumers().next().expect("added");
     assert!(consumer.history().iter().any(|op| matches!(&op.outcome, Outcome::Exception { message } if message.starts_with("InvalidGroupIdException"))));
 }
+
+#[test]
+fn a_removed_member_is_explained_by_its_clients_crash() {
+    use kafka_sim::explain::cause_chain;
+    let mut world = cluster(19);
+    create_topic(&mut world, "t", 2, 3, &[]);
+    add_consumer(&mut world, "c1", "g", &["t"], &[]);
+    add_consumer(&mut world, "c2", "g", &["t"], &[]);
+    run_ms(&mut world, 10_000);
+    world
+        .apply(Command::CrashClient {
+            name: "c1".to_owned(),
+        })
+        .expect("up");
+    run_ms(&mut world, 60_000);
+    let events = world.events();
+    let rebalance = events
+        .iter()
+        .rposition(|e| matches!(&e.kind, EventKind::GroupRebalancing { reason, .. } if reason.contains("removed")))
+        .expect("the crash caused a rebalance");
+    let chain: Vec<String> = cause_chain(events, rebalance)
+        .into_iter()
+        .map(|i| events[i].kind.to_string())
+        .collect();
+    assert_eq!(chain.len(), 2, "{chain:#?}");
+    assert!(chain[0].contains("removed (no heartbeat for"), "{chain:#?}");
+    assert_eq!(
+        chain[1],
+        "client c1 crashed (its process died; it said goodbye to no one)"
+    );
+}

@@ -1,0 +1,186 @@
+//! Why did this happen? Each event points back to the earlier event that caused it: a leader
+//! change to the fencing (or crash, or shutdown) of the old leader, a fencing to the crash or
+//! the cut link that silenced the broker's heartbeats, an ISR shrink to what cut the follower
+//! off, a group member's removal to its client's crash, a poll timeout to the stall. Following
+//! the links gives the chain the event log shows on demand. The links are found in the event
+//! history, not stored by the nodes, so the protocol code stays free of bookkeeping.
+
+use crate::endpoint::Endpoint;
+use crate::event::{Event, EventKind};
+use crate::protocol::{BrokerId, TopicPartition};
+
+/// The chain of causes of event `index`, nearest first (indices into `events`).
+pub fn cause_chain(events: &[Event], index: usize) -> Vec<usize> {
+    let mut chain = Vec::new();
+    let mut current = index;
+    while let Some(cause) = cause_of(events, current) {
+        if chain.contains(&cause) || chain.len() >= 8 {
+            break;
+        }
+        chain.push(cause);
+        current = cause;
+    }
+    chain
+}
+
+/// The latest event before `index` matching `wanted`.
+fn latest_before(
+    events: &[Event],
+    index: usize,
+    wanted: impl Fn(&EventKind) -> bool,
+) -> Option<usize> {
+    events[..index].iter().rposition(|e| wanted(&e.kind))
+}
+
+/// Something that silences a broker or cuts it off.
+fn broker_trouble(kind: &EventKind, broker: BrokerId) -> bool {
+    let me = Endpoint::Broker(broker);
+    match kind {
+        EventKind::BrokerCrashed { broker: b, .. }
+        | EventKind::BrokerFenced { broker: b, .. }
+        | EventKind::ControlledShutdownStarted { broker: b } => *b == broker,
+        EventKind::LinkCut { a, b } => *a == me || *b == me,
+        EventKind::LinkCutOneWay { from, to } => *from == me || *to == me,
+        _ => false,
+    }
+}
+
+/// What made a broker unreachable for the controller.
+fn fencing_cause(kind: &EventKind, broker: BrokerId) -> bool {
+    let me = Endpoint::Broker(broker);
+    match kind {
+        EventKind::BrokerCrashed { broker: b, .. } => *b == broker,
+        EventKind::LinkCut { a, b } => {
+            (*a == me && *b == Endpoint::Controller) || (*b == me && *a == Endpoint::Controller)
+        }
+        EventKind::LinkCutOneWay { from, to } => *from == me && *to == Endpoint::Controller,
+        _ => false,
+    }
+}
+
+fn leader_change_of(kind: &EventKind, partition: &TopicPartition) -> bool {
+    matches!(kind, EventKind::LeaderChanged { tp, .. } if tp == partition)
+}
+
+/// The client a member id belongs to (`client.id` + `-` + a UUID of 36 characters).
+fn client_of_member(member: &str) -> &str {
+    member
+        .len()
+        .checked_sub(37)
+        .map_or(member, |end| &member[..end])
+}
+
+fn cause_of(events: &[Event], index: usize) -> Option<usize> {
+    match &events[index].kind {
+        EventKind::LeaderChanged {
+            from: Some(old), ..
+        } => latest_before(events, index, |k| broker_trouble(k, *old)),
+        EventKind::IsrChanged { from, to, .. } if to.len() < from.len() => {
+            let removed: Vec<BrokerId> = from.iter().copied().filter(|b| !to.contains(b)).collect();
+            latest_before(events, index, |k| {
+                removed.iter().any(|b| broker_trouble(k, *b))
+            })
+        }
+        EventKind::BrokerFenced { broker, .. } => {
+            latest_before(events, index, |k| fencing_cause(k, *broker))
+        }
+        EventKind::FollowerTruncated { tp, .. } | EventKind::CoordinatorLoaded { tp, .. } => {
+            latest_before(events, index, |k| leader_change_of(k, tp))
+        }
+        EventKind::GroupMemberRemoved { member, .. } => {
+            let client = client_of_member(member);
+            latest_before(events, index, |k| match k {
+                EventKind::ClientCrashed { name } => name == client,
+                EventKind::ConsumerStalled { consumer } => consumer == client,
+                EventKind::LinkCut { a, b } => {
+                    let me = Endpoint::Client(client.to_owned());
+                    *a == me || *b == me
+                }
+                _ => false,
+            })
+        }
+        EventKind::ConsumerLeftGroup { consumer, .. } => latest_before(
+            events,
+            index,
+            |k| matches!(k, EventKind::ConsumerStalled { consumer: c } if c == consumer),
+        ),
+        EventKind::GroupRebalancing { group, reason, .. } if reason.contains("removed") => {
+            latest_before(
+                events,
+                index,
+                |k| matches!(k, EventKind::GroupMemberRemoved { group: g, .. } if g == group),
+            )
+        }
+        EventKind::GroupStable { group, .. } | EventKind::ConsumerAssigned { group, .. } => {
+            latest_before(
+                events,
+                index,
+                |k| matches!(k, EventKind::GroupRebalancing { group: g, .. } if g == group),
+            )
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::CrashKind;
+    use crate::time::{SimDuration, SimTime};
+
+    fn at(ms: u64, kind: EventKind) -> Event {
+        Event {
+            at: SimTime::from_millis(ms),
+            kind,
+        }
+    }
+
+    #[test]
+    fn a_leader_change_goes_back_through_the_fencing_to_the_crash() {
+        let tp = TopicPartition::new("orders", 0);
+        let events = vec![
+            at(
+                1_000,
+                EventKind::BrokerCrashed {
+                    broker: 1,
+                    kind: CrashKind::Process,
+                },
+            ),
+            at(
+                2_000,
+                EventKind::BrokerCrashed {
+                    broker: 2,
+                    kind: CrashKind::Process,
+                },
+            ),
+            at(
+                10_000,
+                EventKind::BrokerFenced {
+                    broker: 1,
+                    silent_for: SimDuration::from_millis(9_000),
+                    session_timeout: SimDuration::from_millis(9_000),
+                },
+            ),
+            at(
+                10_000,
+                EventKind::LeaderChanged {
+                    tp,
+                    from: Some(1),
+                    to: Some(3),
+                    leader_epoch: 1,
+                    unclean: false,
+                    why: "was fenced",
+                },
+            ),
+        ];
+        assert_eq!(cause_chain(&events, 3), [2, 0]);
+    }
+
+    #[test]
+    fn member_ids_name_their_client() {
+        assert_eq!(
+            client_of_member("consumer-1-9405025b-456e-175d-0d9d-1dc399b66a01"),
+            "consumer-1"
+        );
+    }
+}
