@@ -246,6 +246,7 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
                 { crash_or_restart }
                 { stall_or_resume }
                 <button onclick={emit(Command::CommitSync { consumer: name.clone() })} disabled={!consumer.up || consumer.closed}>{ "commitSync()" }</button>
+                <button onclick={emit(Command::CommitAsync { consumer: name.clone() })} disabled={!consumer.up || consumer.closed}>{ "commitAsync()" }</button>
                 <button onclick={emit(Command::CloseConsumer { consumer: name.clone() })} disabled={!consumer.up || consumer.closed}
                     title="close(): commit, LeaveGroup, stop">{ "Close" }</button>
             </div>

@@ -166,6 +166,12 @@ pub enum Command {
         /// The consumer's name.
         consumer: String,
     },
+    /// `commitAsync()` of the consumer's positions: no waiting, a retriable failure is only
+    /// reported.
+    CommitAsync {
+        /// The consumer's name.
+        consumer: String,
+    },
     /// `seek()`: the consumer's next poll of this partition starts at `offset`.
     Seek {
         /// The consumer's name.

@@ -502,6 +502,11 @@ impl World {
                     c.commit_sync(ctx);
                 })?;
             }
+            Command::CommitAsync { consumer } => {
+                self.with_consumer(consumer, |c, ctx| {
+                    c.commit_async(ctx);
+                })?;
+            }
             Command::Seek {
                 consumer,
                 tp,

@@ -750,3 +750,73 @@ fn a_removed_member_is_explained_by_its_clients_crash() {
         "client c1 crashed (its process died; it said goodbye to no one)"
     );
 }
+
+#[test]
+fn commit_async_without_a_coordinator_reports_a_retriable_error_where_commit_sync_waits() {
+    let mut world = cluster(21);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    load(&mut world, "t", 1, 3);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[
+            ("auto.offset.reset", "earliest"),
+            ("enable.auto.commit", "false"),
+            ("request.timeout.ms", "5000"),
+        ],
+    );
+    run_ms(&mut world, 10_000);
+    let coordinator = describe_group(&world, "g").expect("exists").coordinator;
+    // The consumer can no longer reach its coordinator: after request.timeout.ms it forgets it.
+    world
+        .apply(Command::CutLink {
+            a: kafka_sim::Endpoint::Broker(coordinator),
+            b: kafka_sim::Endpoint::Client("c1".to_owned()),
+        })
+        .expect("cut");
+    world
+        .apply(Command::CommitAsync {
+            consumer: "c1".to_owned(),
+        })
+        .expect("runs");
+    world
+        .apply(Command::CommitSync {
+            consumer: "c1".to_owned(),
+        })
+        .expect("runs");
+    // Shorter than session.timeout.ms: the member stays; longer than request.timeout.ms.
+    run_ms(&mut world, 12_000);
+    let (consumer, _) = world.consumers().next().expect("added");
+    let commits: Vec<&Outcome> = consumer
+        .history()
+        .iter()
+        .filter(|op| matches!(&op.request, Request::Commit { kind, .. } if kind != "auto"))
+        .map(|op| &op.outcome)
+        .collect();
+    assert!(
+        matches!(commits[0], Outcome::Failed { error, .. } if error.is_retriable()),
+        "{commits:?}"
+    );
+    assert_eq!(
+        commits[1],
+        &Outcome::Pending,
+        "commitSync waits for a coordinator"
+    );
+    world
+        .apply(Command::HealLink {
+            a: kafka_sim::Endpoint::Broker(coordinator),
+            b: kafka_sim::Endpoint::Client("c1".to_owned()),
+        })
+        .expect("healed");
+    // A retry sent while the link was still cut waits out its request.timeout.ms.
+    run_ms(&mut world, 20_000);
+    let (consumer, _) = world.consumers().next().expect("added");
+    let last = consumer
+        .history()
+        .iter()
+        .rfind(|op| matches!(&op.request, Request::Commit { kind, .. } if kind == "sync"))
+        .expect("the sync commit");
+    assert_eq!(last.outcome, Outcome::Committed);
+}

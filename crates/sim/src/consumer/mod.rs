@@ -404,6 +404,13 @@ impl Consumer {
         operation
     }
 
+    /// `commitAsync()` by hand.
+    pub fn commit_async(&mut self, ctx: &mut Ctx<'_>) -> Option<usize> {
+        let operation = self.commit(ctx, "async", false);
+        self.pump(ctx);
+        operation
+    }
+
     /// `seek(partition, offset)`: the next poll returns records from `offset`.
     pub fn seek(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition, offset: u64) -> bool {
         let Some(owned) = self.owned.get_mut(tp) else {
