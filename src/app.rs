@@ -185,6 +185,11 @@ pub fn app() -> Html {
     let on_producer_command = applier(&sim, &producer_error, saving, &redraw);
     let on_consumer_command = applier(&sim, &consumer_error, saving, &redraw);
 
+    let event_filter = use_state(String::new);
+    let on_filter = {
+        let event_filter = event_filter.clone();
+        Callback::from(move |text: String| event_filter.set(text))
+    };
     let explain = {
         let sim = sim.clone();
         Callback::from(move |index: usize| sim.explain(index))
@@ -195,7 +200,7 @@ pub fn app() -> Html {
             <header class="top">
                 <h1>{ "Kafka Playground" }</h1>
                 <Timeline now={view.now} horizon={sim.horizon()} playing={*playing} speed_index={*speed_index}
-                    {on_toggle} {on_step} {on_speed} {on_seek} />
+                    {on_toggle} {on_step} {on_speed} on_seek={on_seek.clone()} />
                 <span class="seed" title="Open ?seed=N to reproduce this run">
                     { format!("seed {}", view.seed) }
                 </span>
@@ -236,7 +241,8 @@ pub fn app() -> Html {
                         topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
                         operations={sim.recent_operations(OPERATIONS_SHOWN)}
                         on_command={on_producer_command} error={(*producer_error).clone()} />
-                    <EventLog events={sim.recent_events(EVENTS_SHOWN)} {explain} />
+                    <EventLog events={sim.recent_events(EVENTS_SHOWN, &event_filter)} {explain}
+                        filter={(*event_filter).clone()} {on_filter} {on_seek} />
                 </div>
             </div>
             <footer class="note">

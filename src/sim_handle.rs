@@ -188,16 +188,20 @@ impl SimHandle {
             .collect()
     }
 
-    /// The newest `count` events, newest first, with their index in the run, without the
-    /// replication chatter of internal topics.
-    pub fn recent_events(&self, count: usize) -> Vec<(usize, Event)> {
+    /// The newest `count` events whose text contains `filter` (any case), newest first, with
+    /// their index in the run, without the replication chatter of internal topics.
+    pub fn recent_events(&self, count: usize, filter: &str) -> Vec<(usize, Event)> {
         let run = self.0.borrow();
+        let filter = filter.trim().to_lowercase();
         run.world
             .events()
             .iter()
             .enumerate()
             .rev()
             .filter(|(_, e)| !e.kind.concerns_internal_topic())
+            .filter(|(_, e)| {
+                filter.is_empty() || e.kind.to_string().to_lowercase().contains(&filter)
+            })
             .take(count)
             .map(|(i, e)| (i, e.clone()))
             .collect()

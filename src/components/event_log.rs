@@ -1,7 +1,9 @@
-//! The event log: what happened, in plain words, newest first. "Why?" on an event walks back
-//! through the earlier events that caused it (a leader change to the fencing to the crash).
+//! The event log: what happened, in plain words, newest first, filtered by what it mentions.
+//! "Why?" on an event walks back through the earlier events that caused it (a leader change to
+//! the fencing to the crash); its time rewinds the run to that moment.
 
-use kafka_sim::Event;
+use kafka_sim::{Event, SimTime};
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 /// Properties of [`EventLog`].
@@ -11,6 +13,12 @@ pub struct EventLogProps {
     pub events: Vec<(usize, Event)>,
     /// The chain of causes of the event at an index, nearest first.
     pub explain: Callback<usize, Vec<Event>>,
+    /// Only events whose text contains this are shown.
+    pub filter: String,
+    /// A new filter was typed.
+    pub on_filter: Callback<String>,
+    /// Rewinds the run to a moment.
+    pub on_seek: Callback<SimTime>,
 }
 
 /// A list of events with their virtual time.
@@ -20,8 +28,13 @@ pub fn event_log(props: &EventLogProps) -> Html {
     html! {
         <section class="event-log" aria-label="Event log">
             <h2>{ "Events" }</h2>
-            if props.events.is_empty() {
+            <input type="search" class="filter" placeholder="filter: broker 2, orders-0, ISR, group…"
+                aria-label="Filter events" data-testid="event-filter" value={props.filter.clone()}
+                oninput={props.on_filter.reform(|e: InputEvent| e.target_unchecked_into::<HtmlInputElement>().value())} />
+            if props.events.is_empty() && props.filter.is_empty() {
                 <p class="empty">{ "Nothing has happened yet. Press Play." }</p>
+            } else if props.events.is_empty() {
+                <p class="empty">{ "No event mentions that." }</p>
             }
             <ol aria-live="polite">
                 { for props.events.iter().map(|(index, event)| {
@@ -33,9 +46,13 @@ pub fn event_log(props: &EventLogProps) -> Html {
                             open.set(if expanded { None } else { Some(index) })
                         })
                     };
+                    let at = event.at;
                     html! {
                         <li data-testid="event" key={index}>
-                            <time>{ event.at.to_string() }</time>
+                            <button class="at" onclick={props.on_seek.reform(move |_: MouseEvent| at)}
+                                title="Rewind the run to this moment" data-testid="event-time">
+                                <time>{ event.at.to_string() }</time>
+                            </button>
                             <span>{ event.kind.to_string() }</span>
                             <button class="why" onclick={toggle} aria-expanded={expanded.to_string()}
                                 data-testid="why">{ if expanded { "hide" } else { "why?" } }</button>

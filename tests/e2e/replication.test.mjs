@@ -58,5 +58,13 @@ test('create a topic, add a producer, send a batch, crash the leader, see the el
   assert.match(causes[0], new RegExp(`broker ${oldLeader} fenced by the controller`), causes.join('\n'));
   assert.match(causes[1], new RegExp(`broker ${oldLeader} crashed`), causes.join('\n'));
   console.log('screenshot:', await playground.screenshot('leader-crashed'));
+  // Filter the log, then click an event's time: the run rewinds to that moment.
+  await page.getByTestId('event-filter').fill('crashed');
+  const crashed = await playground.events();
+  assert.ok(crashed.length >= 1 && crashed.every((e) => e.includes('crashed')), crashed.join('\n'));
+  await playground.play(); // pause
+  const crashTime = await page.getByTestId('event-time').first().textContent();
+  await page.getByTestId('event-time').first().click();
+  assert.equal(await playground.clock(), `t = ${crashTime}`);
   assert.deepEqual(playground.errors, []);
 });
