@@ -38,6 +38,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
     let key = use_field("");
     let value = use_field("");
     let counter = use_state(|| 1_u32);
+    let rate = use_field("10");
 
     let on_add = {
         let (acks, idempotence, on_command) =
@@ -93,6 +94,23 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
             counter.set(*counter + times);
         })
     };
+    let on_stream = |on: bool| {
+        let (producer, topic, on_command) =
+            (producer.clone(), topic.clone(), props.on_command.clone());
+        let rate = rate.value.clone();
+        Callback::from(move |_: MouseEvent| {
+            let per_second = if on {
+                rate.trim().parse().unwrap_or(0)
+            } else {
+                0
+            };
+            on_command.emit(Command::StreamRecords {
+                producer: selected(&producer),
+                topic: selected(&topic),
+                per_second,
+            });
+        })
+    };
     html! {
         <section class="producer-panel" aria-label="Producers" data-testid="producer-panel">
             <h2>{ "Producers" }</h2>
@@ -121,7 +139,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
             }
             if !props.producers.is_empty() {
                 <table class="producers">
-                    <thead><tr><th>{ "producer" }</th><th>{ "acks" }</th><th>{ "idempotent" }</th><th>{ "linger.ms" }</th><th>{ "batches waiting" }</th><th>{ "in flight" }</th></tr></thead>
+                    <thead><tr><th>{ "producer" }</th><th>{ "acks" }</th><th>{ "idempotent" }</th><th>{ "linger.ms" }</th><th>{ "batches waiting" }</th><th>{ "in flight" }</th><th>{ "stream" }</th></tr></thead>
                     <tbody>
                         { for props.producers.iter().map(|p| html! {
                             <tr data-testid="producer">
@@ -131,6 +149,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                                 <td>{ p.linger_ms }</td>
                                 <td>{ format!("{} ({} records)", p.batches_waiting, p.records_waiting) }</td>
                                 <td>{ format!("{} of {}", p.requests_in_flight, p.max_in_flight) }</td>
+                                <td data-testid="producer-stream">{ p.stream.as_ref().map_or_else(|| "-".to_owned(), |(t, r)| format!("{r}/s → {t}")) }</td>
                             </tr>
                         }) }
                     </tbody>
@@ -154,6 +173,9 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                     <label>{ "value" }<input value={value.value.clone()} oninput={value.oninput.clone()} placeholder={format!("record-{}", *counter)} data-testid="send-value" /></label>
                     <button class="primary" onclick={send(1)} data-testid="send">{ "Send" }</button>
                     <button onclick={send(10)} data-testid="send-10" title="Ten sends at once: watch them share a batch">{ "Send ×10" }</button>
+                    <label>{ "records/s" }<input type="number" min="0" value={rate.value.clone()} oninput={rate.oninput.clone()} data-testid="stream-rate" /></label>
+                    <button onclick={on_stream(true)} data-testid="stream-start" title="The application sends keyless records at this rate">{ "Stream" }</button>
+                    <button onclick={on_stream(false)} data-testid="stream-stop">{ "Stop stream" }</button>
                 </div>
             }
             <ol class="operations" aria-live="polite">

@@ -48,6 +48,14 @@ test('consume with a group, rebalance on join and on a crash, describe the group
   const charts = await page.getByTestId('chart').allTextContents();
   assert.ok(charts.some((c) => c.startsWith('records acknowledged')), charts.join('\n'));
   assert.ok(charts.some((c) => c.startsWith('lag of group group-1')), charts.join('\n'));
+  // A steady stream: the producer row says so and the throughput chart rises.
+  await page.getByTestId('stream-rate').fill('20');
+  await page.getByTestId('stream-start').click();
+  assert.equal(await page.getByTestId('producer-stream').first().textContent(), '20/s → orders');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=chart]')]
+    .some((c) => /^records acknowledged now [1-9]/.test(c.textContent)), null, { timeout: 20_000 });
   console.log('screenshot:', await playground.screenshot('consumer-group'));
+  await page.getByTestId('stream-stop').click();
+  assert.equal(await page.getByTestId('producer-stream').first().textContent(), '-');
   assert.deepEqual(playground.errors, []);
 });

@@ -413,6 +413,7 @@ impl Client {
         self.history
             .push(Operation::pending(&self.name, request, ctx.now()));
         let index = self.history.len() - 1;
+        ctx.invoked(index);
         self.waiting.push(index);
         self.dispatch(ctx);
         index

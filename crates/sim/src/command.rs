@@ -190,6 +190,16 @@ pub enum Command {
         /// Where to.
         to: ResetTarget,
     },
+    /// The application behind a producer sends keyless records to `topic` at a steady rate
+    /// (0 stops it): values `<producer>-stream-1`, `-2`, ...
+    StreamRecords {
+        /// The producer's name.
+        producer: String,
+        /// The topic.
+        topic: String,
+        /// Records per second of virtual time.
+        per_second: u32,
+    },
     /// A producer's `flush()`: every batch is sent without waiting for `linger.ms`.
     Flush {
         /// The producer's name.

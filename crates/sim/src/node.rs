@@ -50,6 +50,8 @@ pub enum Timer {
     OsWriteback,
     /// A producer has something due (linger, retry backoff, a deadline).
     ProducerWakeup,
+    /// The application behind a producer sends its next record of a steady stream.
+    ProducerStream { generation: u64 },
     /// A client request got no answer within `request.timeout.ms`.
     ClientRequestTimeout { correlation_id: u64 },
     /// A rebalance's join phase ends (initial delay or rebalance timeout) for a group.
@@ -69,6 +71,9 @@ pub struct Outbox {
     pub(crate) sends: Vec<(NodeId, Message)>,
     pub(crate) timers: Vec<(SimDuration, Timer)>,
     pub(crate) events: Vec<EventKind>,
+    /// Client operations invoked in this handler (indices into the node's history), so the
+    /// world keeps one invocation order across clients.
+    pub(crate) operations: Vec<usize>,
     pub(crate) stop: bool,
 }
 
@@ -77,6 +82,7 @@ impl Outbox {
         self.sends.clear();
         self.timers.clear();
         self.events.clear();
+        self.operations.clear();
         self.stop = false;
     }
 }
@@ -123,6 +129,11 @@ impl<'a> Ctx<'a> {
     /// Reports something worth showing in the event log.
     pub fn emit(&mut self, event: EventKind) {
         self.out.events.push(event);
+    }
+
+    /// Records that the client invoked operation `index` of its history now.
+    pub fn invoked(&mut self, index: usize) {
+        self.out.operations.push(index);
     }
 
     /// Stops this node's process after the handler returns (a clean shutdown).

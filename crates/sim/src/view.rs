@@ -61,6 +61,8 @@ pub struct ProducerView {
     pub records_waiting: usize,
     /// Produce requests in flight.
     pub requests_in_flight: usize,
+    /// The steady stream it sends, as (topic, records per second), if any.
+    pub stream: Option<(String, u32)>,
 }
 
 /// A consumer: its group membership, what its application does, and what it owns.
@@ -382,6 +384,7 @@ impl World {
                     batches_waiting: batches.len(),
                     records_waiting: batches.iter().map(|b| b.records.len()).sum(),
                     requests_in_flight,
+                    stream: p.stream().map(|s| (s.topic.clone(), s.per_second)),
                 }
             })
             .collect()

@@ -463,13 +463,11 @@ impl World {
             Command::Send { producer, record } => {
                 let node = self.producer_node(producer)?;
                 let record = record.clone();
-                let mut index = 0;
                 self.run_node(node, |n, ctx| {
                     if let Node::Producer(p) = n {
-                        index = p.send(ctx, record);
+                        p.send(ctx, record);
                     }
                 });
-                self.operation_order.push((node, index));
             }
             Command::AddConsumer {
                 name,
@@ -521,6 +519,18 @@ impl World {
                 }
             }
             Command::ResetOffsets { group, topic, to } => self.reset_offsets(group, topic, *to)?,
+            Command::StreamRecords {
+                producer,
+                topic,
+                per_second,
+            } => {
+                let node = self.producer_node(producer)?;
+                self.run_node(node, |n, ctx| {
+                    if let Node::Producer(p) = n {
+                        p.set_stream(ctx, topic, *per_second);
+                    }
+                });
+            }
             Command::Flush { producer } => {
                 let node = self.producer_node(producer)?;
                 self.run_node(node, |n, ctx| {
@@ -556,13 +566,11 @@ impl World {
                     .get(client)
                     .ok_or_else(|| CommandError::UnknownClient(client.clone()))?;
                 let request = request.clone();
-                let mut index = 0;
                 self.run_node(node, |n, ctx| {
                     if let Node::Client(c) = n {
-                        index = c.submit(ctx, request);
+                        c.submit(ctx, request);
                     }
                 });
-                self.operation_order.push((node, index));
             }
         }
         self.commands.push((self.now, command));
@@ -816,6 +824,8 @@ impl World {
         for kind in outbox.events.drain(..) {
             self.push_event(kind);
         }
+        self.operation_order
+            .extend(outbox.operations.drain(..).map(|index| (id, index)));
         let stop = outbox.stop;
         self.outbox = outbox;
         if stop {

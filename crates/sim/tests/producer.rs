@@ -596,3 +596,31 @@ fn an_expired_batch_makes_the_idempotent_producer_bump_its_epoch() {
         .collect();
     assert_eq!(values, ["first", "after"]);
 }
+
+#[test]
+fn a_steady_stream_sends_at_its_rate_until_stopped_and_every_send_is_checked() {
+    let mut world = cluster(12);
+    create_topic(&mut world, "orders", 3, 3, &[]);
+    add_producer(&mut world, "p", &[]);
+    let stream = |per_second| Command::StreamRecords {
+        producer: "p".to_owned(),
+        topic: "orders".to_owned(),
+        per_second,
+    };
+    world.apply(stream(100)).expect("producer exists");
+    run_ms(&mut world, 2_000);
+    world.apply(stream(0)).expect("producer exists");
+    run_ms(&mut world, 2_000);
+    let operations = world.operations();
+    assert!(
+        (199..=200).contains(&operations.len()),
+        "100 records per second for 2 s: {}",
+        operations.len()
+    );
+    assert!(
+        operations
+            .iter()
+            .all(|op| matches!(op.outcome, Outcome::Acked { .. }))
+    );
+    assert!(kafka_sim::check::check(&world).is_empty());
+}

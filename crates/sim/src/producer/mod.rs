@@ -21,7 +21,7 @@ use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::partitioner::{StickyPartitioner, partition_for_key};
 use crate::protocol::{BrokerId, Bytes, Message, RecordData, TopicPartition};
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -46,6 +46,19 @@ pub struct ProducerRecord {
     /// CreateTime in milliseconds; by default the moment of `send()`.
     #[serde(default)]
     pub timestamp: Option<u64>,
+}
+
+/// The application sending a steady stream of records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Stream {
+    /// Where the records go.
+    pub topic: String,
+    /// Records per second of virtual time.
+    pub per_second: u32,
+    /// How many it sent so far (the next value is `stream-{sent + 1}`).
+    pub sent: u64,
+    /// Distinguishes this stream's timers from those of a stream it replaced.
+    generation: u64,
 }
 
 /// A send waiting for metadata or for `buffer.memory`, until `max.block.ms`.
@@ -89,6 +102,8 @@ pub struct Producer {
     blocked: Vec<Blocked>,
     in_flight: BTreeMap<u64, InFlight>,
     flushing: bool,
+    stream: Option<Stream>,
+    stream_generation: u64,
     next_correlation_id: u64,
     wakeup_at: Option<SimTime>,
     history: Vec<Operation>,
@@ -119,6 +134,8 @@ impl Producer {
             blocked: Vec::new(),
             in_flight: BTreeMap::new(),
             flushing: false,
+            stream: None,
+            stream_generation: 0,
             next_correlation_id: 0,
             wakeup_at: None,
             history: Vec::new(),
@@ -184,6 +201,7 @@ impl Producer {
         self.history
             .push(Operation::pending(&self.name, request, ctx.now()));
         let operation = self.history.len() - 1;
+        ctx.invoked(operation);
         let deadline = ctx.now() + self.config.max_block;
         self.blocked.push(Blocked {
             operation,
@@ -192,6 +210,50 @@ impl Producer {
         });
         self.pump(ctx);
         operation
+    }
+
+    /// The steady stream it sends, if any.
+    pub fn stream(&self) -> Option<&Stream> {
+        self.stream.as_ref()
+    }
+
+    /// Starts (or, with 0 per second, stops) a steady stream of keyless records to `topic`:
+    /// the application calls `send()` every 1/`per_second` of a second.
+    pub fn set_stream(&mut self, ctx: &mut Ctx<'_>, topic: &str, per_second: u32) {
+        self.stream_generation += 1;
+        self.stream = (per_second > 0).then(|| Stream {
+            topic: topic.to_owned(),
+            per_second,
+            sent: 0,
+            generation: self.stream_generation,
+        });
+        self.schedule_stream(ctx);
+    }
+
+    fn schedule_stream(&mut self, ctx: &mut Ctx<'_>) {
+        if let Some(stream) = &self.stream {
+            let gap = SimDuration::from_micros(1_000_000 / u64::from(stream.per_second.max(1)));
+            ctx.set_timer(
+                gap,
+                Timer::ProducerStream {
+                    generation: stream.generation,
+                },
+            );
+        }
+    }
+
+    fn stream_send(&mut self, ctx: &mut Ctx<'_>, generation: u64) {
+        let Some(stream) = self.stream.as_mut().filter(|s| s.generation == generation) else {
+            return;
+        };
+        stream.sent += 1;
+        let record = ProducerRecord {
+            topic: stream.topic.clone(),
+            value: Some(format!("{}-stream-{}", self.name, stream.sent)),
+            ..ProducerRecord::default()
+        };
+        self.send(ctx, record);
+        self.schedule_stream(ctx);
     }
 
     /// `flush()`: every batch is ready at once, lingering or not.
@@ -442,6 +504,7 @@ impl Producer {
             Timer::ClientRequestTimeout { correlation_id } => {
                 self.on_request_timeout(ctx, correlation_id)
             }
+            Timer::ProducerStream { generation } => self.stream_send(ctx, generation),
             _ => {}
         }
     }
