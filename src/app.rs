@@ -2,6 +2,7 @@
 //! The run is saved after every action and restored on reload; the timeline rewinds it by
 //! deterministic replay.
 
+use crate::components::ab_panel::AbPanel;
 use crate::components::charts::Charts;
 use crate::components::cluster_view::ClusterView;
 use crate::components::console::Console;
@@ -190,6 +191,10 @@ pub fn app() -> Html {
         let event_filter = event_filter.clone();
         Callback::from(move |text: String| event_filter.set(text))
     };
+    let on_compare = {
+        let sim = sim.clone();
+        Callback::from(move |index: usize| sim.compare(index))
+    };
     let explain = {
         let sim = sim.clone();
         Callback::from(move |index: usize| sim.explain(index))
@@ -241,6 +246,7 @@ pub fn app() -> Html {
                         topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
                         operations={sim.recent_operations(OPERATIONS_SHOWN)}
                         on_command={on_producer_command} error={(*producer_error).clone()} />
+                    <AbPanel {on_compare} />
                     <EventLog events={sim.recent_events(EVENTS_SHOWN, &event_filter)} {explain}
                         filter={(*event_filter).clone()} {on_filter} {on_seek} />
                 </div>

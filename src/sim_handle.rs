@@ -156,6 +156,16 @@ impl SimHandle {
         self.0.borrow().world.view()
     }
 
+    /// This run (same seed, same commands, up to now) under the two sides of A/B preset
+    /// `index`.
+    pub fn compare(&self, index: usize) -> kafka_sim::ab::Comparison {
+        let run = self.0.borrow();
+        let presets = kafka_sim::ab::presets();
+        let (_, a, b) = &presets[index.min(presets.len() - 1)];
+        let applied = &run.log[..run.applied];
+        kafka_sim::ab::compare(run.seed, applied, run.world.now(), a, b)
+    }
+
     /// The charts' series: the last minute of virtual time, by second.
     pub fn charts(&self) -> Vec<kafka_sim::charts::Series> {
         use kafka_sim::charts::{acknowledged, group_lag, under_replicated};

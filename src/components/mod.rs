@@ -1,5 +1,6 @@
 //! UI components, one per file, each rendering part of a `WorldView`.
 
+pub mod ab_panel;
 pub mod broker_card;
 pub mod charts;
 pub mod cluster_view;

@@ -20,6 +20,7 @@
 //! assert!(view.brokers[1].fenced && !view.brokers[1].up);
 //! ```
 
+pub mod ab;
 pub mod broker;
 pub mod charts;
 pub mod check;

@@ -624,3 +624,52 @@ fn a_steady_stream_sends_at_its_rate_until_stopped_and_every_send_is_checked() {
     );
     assert!(kafka_sim::check::check(&world).is_empty());
 }
+
+#[test]
+fn ab_the_same_run_loses_acknowledged_records_with_acks_1_and_none_with_acks_all() {
+    use kafka_sim::ab::{compare, presets};
+    let mut world = cluster(13);
+    create_topic(&mut world, "orders", 1, 3, &[("min.insync.replicas", "2")]);
+    add_producer(&mut world, "p", &[("linger.ms", "0")]);
+    run_ms(&mut world, 200);
+    let leader_id = leader(&world, "orders", 0).expect("led");
+    for broker in 1..=3 {
+        if broker != leader_id {
+            world
+                .apply(Command::SlowFollower {
+                    broker,
+                    delay_ms: 60_000,
+                })
+                .expect("exists");
+        }
+    }
+    run_ms(&mut world, 1_000);
+    for i in 0..5 {
+        send(&mut world, "p", "orders", None, &format!("order-{i}"));
+    }
+    run_ms(&mut world, 1_000);
+    world
+        .apply(Command::CrashBroker {
+            broker: leader_id,
+            kind: CrashKind::Process,
+        })
+        .expect("up");
+    run_ms(&mut world, 20_000);
+    let (_, acks1, acks_all) = presets().into_iter().next().expect("acks preset");
+    let comparison = compare(
+        world.seed(),
+        world.commands(),
+        world.now(),
+        &acks1,
+        &acks_all,
+    );
+    assert!(comparison.a.lost > 0, "{comparison:?}");
+    assert_eq!(comparison.b.lost, 0, "{comparison:?}");
+    assert!(
+        comparison
+            .difference
+            .starts_with("acks=1: 5 of 5 sends acknowledged"),
+        "{}",
+        comparison.difference
+    );
+}

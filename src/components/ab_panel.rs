@@ -1,0 +1,71 @@
+//! A/B: replays this run (same seed, same actions) under two producer configurations and sets
+//! the checker's verdicts side by side, with the difference spelled out.
+
+use kafka_sim::ab::{Comparison, presets};
+use web_sys::HtmlSelectElement;
+use yew::prelude::*;
+
+/// Properties of [`AbPanel`].
+#[derive(Properties, PartialEq)]
+pub struct AbPanelProps {
+    /// Runs the preset at an index and returns the comparison.
+    pub on_compare: Callback<usize, Comparison>,
+}
+
+/// The preset picker, the button, and the two columns.
+#[function_component(AbPanel)]
+pub fn ab_panel(props: &AbPanelProps) -> Html {
+    // The choice lives in state: the page re-renders many times a second, and a select left
+    // to itself was seen holding another option than the one it showed first.
+    let preset = use_state(|| 0_usize);
+    let result = use_state(|| None::<Comparison>);
+    let on_change = {
+        let preset = preset.clone();
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            preset.set(select.value().parse().unwrap_or(0));
+        })
+    };
+    let on_click = {
+        let (preset, result, on_compare) =
+            (preset.clone(), result.clone(), props.on_compare.clone());
+        Callback::from(move |_: MouseEvent| result.set(Some(on_compare.emit(*preset))))
+    };
+    let row = |label: &str, a: usize, b: usize| {
+        html! {
+            <tr class={classes!((a != b).then_some("differs"))}>
+                <th>{ label.to_owned() }</th><td>{ a }</td><td>{ b }</td>
+            </tr>
+        }
+    };
+    html! {
+        <section class="ab-panel" aria-label="A/B comparison" data-testid="ab-panel">
+            <h2>{ "A/B: this run under two configurations" }</h2>
+            <div class="inline-form">
+                <select onchange={on_change} data-testid="ab-preset" aria-label="Comparison">
+                    { for presets().iter().enumerate().map(|(i, (name, _, _))| html! {
+                        <option value={i.to_string()} selected={i == *preset}>{ *name }</option>
+                    }) }
+                </select>
+                <button class="primary" onclick={on_click} data-testid="ab-compare"
+                    title="Replays your actions from the start with every producer so configured">{ "Compare" }</button>
+            </div>
+            if let Some(c) = &*result {
+                <table class="ab">
+                    <thead><tr><th></th><th>{ &c.a.label }</th><th>{ &c.b.label }</th></tr></thead>
+                    <tbody>
+                        { row("sends", c.a.sends, c.b.sends) }
+                        { row("acknowledged", c.a.acknowledged, c.b.acknowledged) }
+                        { row("failed", c.a.failed, c.b.failed) }
+                        { row("lost after ack", c.a.lost, c.b.lost) }
+                        { row("written twice", c.a.duplicated, c.b.duplicated) }
+                        { row("out of order", c.a.reordered, c.b.reordered) }
+                    </tbody>
+                </table>
+                <p data-testid="ab-difference">{ &c.difference }</p>
+            } else {
+                <p class="empty">{ "Produce, break something, then compare: the same seed and actions run twice." }</p>
+            }
+        </section>
+    }
+}
