@@ -98,19 +98,11 @@ pub fn under_replicated(world: &World, bucket: SimDuration, buckets: usize) -> S
             _ => None,
         })
         .collect();
-    let mut isr: BTreeMap<&TopicPartition, usize> = BTreeMap::new();
-    let mut next = 0;
-    for index in 0..series.values.len() {
-        let end = series.bucket_end(index);
-        while next < changes.len() && changes[next].0 < end {
-            isr.insert(changes[next].1, changes[next].2);
-            next += 1;
-        }
-        series.values[index] = isr
-            .iter()
+    replay_per_partition(&mut series, &changes, |isr, _| {
+        isr.iter()
             .filter(|(tp, size)| replicas.get(**tp).is_some_and(|r| **size < *r))
-            .count() as u64;
-    }
+            .count() as u64
+    });
     series
 }
 
@@ -150,20 +142,32 @@ pub fn group_lag(world: &World, group: &str, bucket: SimDuration, buckets: usize
                 log.records().partition_point(|r| r.data.timestamp_ms < ms) as u64
             })
     };
-    let mut committed: BTreeMap<&TopicPartition, u64> = BTreeMap::new();
+    replay_per_partition(&mut series, &commits, |committed, end| {
+        committed
+            .iter()
+            .map(|(tp, offset)| written(tp, end).saturating_sub(*offset))
+            .sum()
+    });
+    series
+}
+
+/// Replays per-partition changes `(time, partition, value)`, in time order, and sets each
+/// bucket to `measure` of the partitions' values as they stood at the bucket's end.
+fn replay_per_partition<'a, V: Copy>(
+    series: &mut Series,
+    changes: &[(SimTime, &'a TopicPartition, V)],
+    measure: impl Fn(&BTreeMap<&'a TopicPartition, V>, SimTime) -> u64,
+) {
+    let mut state: BTreeMap<&TopicPartition, V> = BTreeMap::new();
     let mut next = 0;
     for index in 0..series.values.len() {
         let end = series.bucket_end(index);
-        while next < commits.len() && commits[next].0 < end {
-            committed.insert(commits[next].1, commits[next].2);
+        while let Some(&(_, tp, value)) = changes.get(next).filter(|c| c.0 < end) {
+            state.insert(tp, value);
             next += 1;
         }
-        series.values[index] = committed
-            .iter()
-            .map(|(tp, offset)| written(tp, end).saturating_sub(*offset))
-            .sum();
+        series.values[index] = measure(&state, end);
     }
-    series
 }
 
 #[cfg(test)]
