@@ -200,6 +200,11 @@ pub enum Command {
         /// Records per second of virtual time.
         per_second: u32,
     },
+    /// `kafka-consumer-groups.sh --delete`: an Empty group and its offsets go.
+    DeleteGroup {
+        /// The group.
+        group: String,
+    },
     /// A producer's `flush()`: every batch is sent without waiting for `linger.ms`.
     Flush {
         /// The producer's name.

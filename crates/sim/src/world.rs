@@ -519,6 +519,9 @@ impl World {
                 }
             }
             Command::ResetOffsets { group, topic, to } => self.reset_offsets(group, topic, *to)?,
+            Command::DeleteGroup { group } => {
+                self.with_coordinator(group, |b, ctx| b.delete_group(ctx, group))?;
+            }
             Command::StreamRecords {
                 producer,
                 topic,
@@ -679,19 +682,7 @@ impl World {
             )
             .into());
         };
-        let coordinator = image
-            .topics
-            .get(OFFSETS_TOPIC)
-            .and_then(|t| {
-                let p = offsets_partition_for(group, t.partitions.len() as u32);
-                t.partitions.get(p as usize)?.leader
-            })
-            .ok_or_else(|| {
-                crate::error::KafkaError::new(
-                    crate::error::ErrorCode::CoordinatorNotAvailable,
-                    "The coordinator is not available.",
-                )
-            })?;
+        let coordinator = self.coordinator_of(group)?;
         let offsets: Vec<(TopicPartition, u64)> = partitions
             .iter()
             .enumerate()
@@ -712,6 +703,40 @@ impl World {
         Ok((coordinator, offsets))
     }
 
+    /// The broker coordinating `group`: the leader of its `__consumer_offsets` partition.
+    fn coordinator_of(&self, group: &str) -> Result<BrokerId, CommandError> {
+        self.metadata()
+            .topics
+            .get(OFFSETS_TOPIC)
+            .and_then(|t| {
+                let p = offsets_partition_for(group, t.partitions.len() as u32);
+                t.partitions.get(p as usize)?.leader
+            })
+            .ok_or_else(|| {
+                crate::error::KafkaError::new(
+                    crate::error::ErrorCode::CoordinatorNotAvailable,
+                    "The coordinator is not available.",
+                )
+                .into()
+            })
+    }
+
+    /// Runs an admin request at `group`'s coordinator, as if it arrived now.
+    fn with_coordinator(
+        &mut self,
+        group: &str,
+        request: impl FnOnce(&mut Broker, &mut Ctx<'_>) -> Result<(), crate::error::KafkaError>,
+    ) -> Result<(), CommandError> {
+        let node = self.running_broker(self.coordinator_of(group)?)?;
+        let mut result = Ok(());
+        self.run_node(node, |n, ctx| {
+            if let Node::Broker(b) = n {
+                result = request(b, ctx);
+            }
+        });
+        Ok(result?)
+    }
+
     /// `--reset-offsets --execute`: computed from the partitions' leaders, written by the
     /// group's coordinator (which refuses unless the group is Empty).
     fn reset_offsets(
@@ -720,15 +745,8 @@ impl World {
         topic: &str,
         to: ResetTarget,
     ) -> Result<(), CommandError> {
-        let (coordinator, offsets) = self.reset_plan(group, topic, to)?;
-        let node = self.running_broker(coordinator)?;
-        let mut result = Ok(());
-        self.run_node(node, |n, ctx| {
-            if let Node::Broker(b) = n {
-                result = b.reset_offsets(ctx, group, offsets);
-            }
-        });
-        Ok(result?)
+        let (_, offsets) = self.reset_plan(group, topic, to)?;
+        self.with_coordinator(group, |b, ctx| b.reset_offsets(ctx, group, offsets))
     }
 
     fn producer_node(&self, name: &str) -> Result<NodeId, CommandError> {

@@ -235,4 +235,20 @@ fn console_producer_consumer_and_consumer_groups_speak_kafkas_formats() {
         described.ends_with("Consumer group 'billing' has no active members.\n"),
         "{described:?}"
     );
+    // An Empty group can be deleted; then it does not exist.
+    assert_eq!(
+        groups(&mut world, "--delete --group billing").as_deref(),
+        Ok("Deletion of requested consumer groups ('billing') was successful.\n")
+    );
+    run_ms(&mut world, 1_000);
+    assert_eq!(
+        groups(&mut world, "--describe --group billing"),
+        Err("Error: Consumer group 'billing' does not exist.".to_owned())
+    );
+    assert_eq!(groups(&mut world, "--list").as_deref(), Ok(""));
+    assert!(
+        groups(&mut world, "--delete --group billing")
+            .expect_err("gone")
+            .ends_with("GroupIdNotFoundException: The group id does not exist.")
+    );
 }

@@ -820,3 +820,60 @@ fn commit_async_without_a_coordinator_reports_a_retriable_error_where_commit_syn
         .expect("the sync commit");
     assert_eq!(last.outcome, Outcome::Committed);
 }
+
+#[test]
+fn a_deleted_group_stays_deleted_after_its_coordinator_moves_and_an_active_one_cannot_go() {
+    let mut world = cluster(22);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    load(&mut world, "t", 1, 3);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[
+            ("auto.offset.reset", "earliest"),
+            ("auto.commit.interval.ms", "1000"),
+        ],
+    );
+    run_ms(&mut world, 10_000);
+    let refused = world
+        .apply(Command::DeleteGroup {
+            group: "g".to_owned(),
+        })
+        .expect_err("active")
+        .to_string();
+    assert!(refused.contains("GroupNotEmptyException"), "{refused}");
+    world
+        .apply(Command::CloseConsumer {
+            consumer: "c1".to_owned(),
+        })
+        .expect("up");
+    run_ms(&mut world, 2_000);
+    world
+        .apply(Command::DeleteGroup {
+            group: "g".to_owned(),
+        })
+        .expect("empty now");
+    run_ms(&mut world, 2_000);
+    let gone = describe_group(&world, "g").expect_err("deleted");
+    assert!(gone.contains("does not exist"), "{gone}");
+    // Every broker in turn leads the group's offsets partition: none brings it back.
+    for broker in 1..=3 {
+        world
+            .apply(Command::CrashBroker {
+                broker,
+                kind: CrashKind::Process,
+            })
+            .expect("up");
+        run_ms(&mut world, 15_000);
+        world
+            .apply(Command::RestartBroker { broker })
+            .expect("down");
+        run_ms(&mut world, 15_000);
+        assert!(
+            world.groups().iter().all(|(_, g)| g.id != "g"),
+            "g came back"
+        );
+    }
+}

@@ -460,7 +460,7 @@ impl Broker {
         }
         let loaded: Vec<Group> = by_group
             .into_iter()
-            .map(|(id, records)| Group::load(id, records.into_iter(), ctx.now()))
+            .filter_map(|(id, records)| Group::load(id, records.into_iter(), ctx.now()))
             .collect();
         let count = loaded.len();
         for group in loaded {
@@ -520,12 +520,7 @@ impl Broker {
         group: &str,
         offsets: Vec<(TopicPartition, u64)>,
     ) -> Result<(), crate::error::KafkaError> {
-        if self.coordinated_partition(group).is_none() {
-            return Err(crate::error::KafkaError::new(
-                ErrorCode::NotCoordinator,
-                format!("This is not the correct coordinator for group {group}."),
-            ));
-        }
+        self.check_coordinator(group)?;
         let state = self
             .coordinator
             .groups
@@ -553,6 +548,46 @@ impl Broker {
             g.offsets.extend(offsets);
         }
         self.append_for_group(ctx, group, records, AfterAppend::Nothing);
+        Ok(())
+    }
+}
+
+impl Broker {
+    fn check_coordinator(&self, group: &str) -> Result<(), crate::error::KafkaError> {
+        match self.coordinated_partition(group) {
+            Some(_) => Ok(()),
+            None => Err(crate::error::KafkaError::new(
+                ErrorCode::NotCoordinator,
+                format!("This is not the correct coordinator for group {group}."),
+            )),
+        }
+    }
+
+    /// DeleteGroups (`kafka-consumer-groups.sh --delete`): only an Empty group goes; its
+    /// metadata and offsets are tombstoned in `__consumer_offsets`.
+    pub fn delete_group(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        group: &str,
+    ) -> Result<(), crate::error::KafkaError> {
+        self.check_coordinator(group)?;
+        let Some(found) = self.coordinator.groups.get(group) else {
+            return Err(crate::error::KafkaError::new(
+                ErrorCode::GroupIdNotFound,
+                "GroupIdNotFoundException: The group id does not exist.",
+            ));
+        };
+        if found.state != crate::group::GroupState::Empty {
+            return Err(crate::error::KafkaError::new(
+                ErrorCode::NonEmptyGroup,
+                "GroupNotEmptyException: The group is not empty.",
+            ));
+        }
+        let record = CoordinatorRecord::Deleted {
+            group: group.to_owned(),
+        };
+        self.append_for_group(ctx, group, vec![record], AfterAppend::Nothing);
+        self.coordinator.groups.remove(group);
         Ok(())
     }
 }

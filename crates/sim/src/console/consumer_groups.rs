@@ -7,7 +7,7 @@ use crate::group::describe_group;
 use crate::world::World;
 
 pub(super) fn consumer_groups(world: &mut World, options: &Options<'_>) -> ConsoleResult {
-    let actions = ["list", "describe", "reset-offsets"];
+    let actions = ["list", "describe", "reset-offsets", "delete"];
     let chosen: Vec<&str> = actions.into_iter().filter(|a| options.has(a)).collect();
     match chosen.as_slice() {
         ["list"] => Ok(world
@@ -17,6 +17,22 @@ pub(super) fn consumer_groups(world: &mut World, options: &Options<'_>) -> Conso
             .collect()),
         ["describe"] => describe(world, options),
         ["reset-offsets"] => reset(world, options),
+        ["delete"] => {
+            let group = options.required("group")?;
+            let command = Command::DeleteGroup {
+                group: group.to_owned(),
+            };
+            match world.apply(command) {
+                Ok(()) => Ok(format!(
+                    "Deletion of requested consumer groups ('{group}') was successful.\n"
+                )),
+                Err(CommandError::Kafka(e)) => Err(format!(
+                    "Deletion of some consumer groups failed:\n* Group '{group}' could not be deleted due to: org.apache.kafka.common.errors.{}",
+                    e.message
+                )),
+                Err(other) => Err(message(other)),
+            }
+        }
         _ => Err(
             "Command must include exactly one action: --list, --describe, --delete, --reset-offsets, --delete-offsets"
                 .to_owned(),

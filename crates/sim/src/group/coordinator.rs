@@ -161,15 +161,19 @@ impl Group {
         }
     }
 
-    /// Rebuilds a group from its records in `__consumer_offsets`, as a new coordinator does.
+    /// Rebuilds a group from its records in `__consumer_offsets`, as a new coordinator does;
+    /// none if its last word was its deletion.
     pub fn load<'a>(
         id: &str,
         records: impl Iterator<Item = &'a CoordinatorRecord>,
         now: SimTime,
-    ) -> Self {
+    ) -> Option<Self> {
         let mut group = Group::new(id);
+        let mut exists = false;
         for record in records {
+            exists = !matches!(record, CoordinatorRecord::Deleted { .. });
             match record {
+                CoordinatorRecord::Deleted { .. } => group = Group::new(id),
                 CoordinatorRecord::Offset { tp, offset, .. } => {
                     group.offsets.insert(tp.clone(), *offset);
                 }
@@ -215,7 +219,7 @@ impl Group {
         } else {
             GroupState::Stable
         };
-        group
+        exists.then_some(group)
     }
 
     /// Session checks for every member, after a load.

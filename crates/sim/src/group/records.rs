@@ -59,15 +59,20 @@ pub enum CoordinatorRecord {
         /// Every member with its assignment.
         members: Vec<PersistedMember>,
     },
+    /// The group was deleted (Kafka's tombstones for its metadata and offsets).
+    Deleted {
+        /// The group.
+        group: String,
+    },
 }
 
 impl CoordinatorRecord {
     /// The group it belongs to.
     pub fn group(&self) -> &str {
         match self {
-            CoordinatorRecord::Offset { group, .. } | CoordinatorRecord::Group { group, .. } => {
-                group
-            }
+            CoordinatorRecord::Offset { group, .. }
+            | CoordinatorRecord::Group { group, .. }
+            | CoordinatorRecord::Deleted { group } => group,
         }
     }
 
@@ -79,6 +84,7 @@ impl CoordinatorRecord {
                 format!("[{group},{},{}]", tp.topic, tp.partition),
                 format!("OffsetAndMetadata(offset={offset}, metadata=)"),
             ),
+            CoordinatorRecord::Deleted { group } => (group.clone(), String::new()),
             CoordinatorRecord::Group {
                 group,
                 generation,
@@ -108,7 +114,8 @@ impl CoordinatorRecord {
         Rc::new(RecordData {
             timestamp_ms,
             key: Some(bytes(&key)),
-            value: Some(bytes(&value)),
+            // A deletion is a tombstone: a key with a null value.
+            value: (!matches!(self, CoordinatorRecord::Deleted { .. })).then(|| bytes(&value)),
             headers: Vec::new(),
             coordinator: Some(Rc::new(self.clone())),
         })
