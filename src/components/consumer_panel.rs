@@ -228,11 +228,12 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
             </table>
             if !consumer.recent_records.is_empty() {
                 <table class="messages" aria-label={format!("Records received by {}", consumer.name)}>
-                    <thead><tr><th>{ "partition" }</th><th>{ "offset" }</th><th>{ "key" }</th><th>{ "value" }</th><th>{ "processed" }</th></tr></thead>
+                    <thead><tr><th>{ "partition" }</th><th>{ "offset" }</th><th>{ "key" }</th><th>{ "value" }</th><th>{ "headers" }</th><th>{ "processed" }</th></tr></thead>
                     <tbody>
                         { for consumer.recent_records.iter().map(|(r, processed)| html! {
                             <tr data-testid="consumed-record">
                                 <td>{ r.tp.partition }</td><td>{ r.offset }</td><td>{ &r.key }</td><td>{ &r.value }</td>
+                                <td>{ r.headers.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(",") }</td>
                                 <td>{ if *processed { "yes" } else { "not yet" } }</td>
                             </tr>
                         }) }

@@ -37,6 +37,8 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
     let topic = use_node_ref();
     let key = use_field("");
     let value = use_field("");
+    let partition = use_field("");
+    let headers = use_field("");
     let counter = use_state(|| 1_u32);
     let rate = use_field("10");
 
@@ -73,6 +75,8 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
             counter.clone(),
         );
         let (key, value) = (key.value.clone(), value.value.clone());
+        let partition = partition.value.trim().parse::<u32>().ok();
+        let headers = parse_headers(&headers.value);
         Callback::from(move |_: MouseEvent| {
             for i in 0..times {
                 let value = if value.is_empty() {
@@ -84,6 +88,8 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                     topic: selected(&topic),
                     key: (!key.is_empty()).then(|| key.clone()),
                     value: Some(value),
+                    partition,
+                    headers: headers.clone(),
                     ..ProducerRecord::default()
                 };
                 on_command.emit(Command::Send {
@@ -171,6 +177,8 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                     </label>
                     <label>{ "key" }<input value={key.value.clone()} oninput={key.oninput.clone()} placeholder="null: sticky partitioner" data-testid="send-key" /></label>
                     <label>{ "value" }<input value={value.value.clone()} oninput={value.oninput.clone()} placeholder={format!("record-{}", *counter)} data-testid="send-value" /></label>
+                    <label>{ "partition" }<input type="number" min="0" value={partition.value.clone()} oninput={partition.oninput.clone()} placeholder="by key" data-testid="send-partition" /></label>
+                    <label>{ "headers" }<input value={headers.value.clone()} oninput={headers.oninput.clone()} placeholder="k1:v1,k2:v2" data-testid="send-headers" /></label>
                     <button class="primary" onclick={send(1)} data-testid="send">{ "Send" }</button>
                     <button onclick={send(10)} data-testid="send-10" title="Ten sends at once: watch them share a batch">{ "Send ×10" }</button>
                     <label>{ "records/s" }<input type="number" min="0" value={rate.value.clone()} oninput={rate.oninput.clone()} data-testid="stream-rate" /></label>
@@ -192,5 +200,35 @@ fn outcome_class(outcome: &Outcome) -> &'static str {
         Outcome::Pending => "pending",
         Outcome::Failed { .. } | Outcome::Exception { .. } => "failed",
         _ => "ok",
+    }
+}
+
+/// Headers typed as `k1:v1,k2:v2` (a header without `:` has an empty value).
+fn parse_headers(text: &str) -> Vec<(String, String)> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once(':').unwrap_or((pair, ""));
+            (k.trim().to_owned(), v.trim().to_owned())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_headers;
+
+    #[test]
+    fn headers_are_comma_separated_key_colon_value_pairs() {
+        assert_eq!(
+            parse_headers("trace:abc, source:web ,flag"),
+            [
+                ("trace".to_owned(), "abc".to_owned()),
+                ("source".to_owned(), "web".to_owned()),
+                ("flag".to_owned(), String::new())
+            ]
+        );
+        assert!(parse_headers("  ").is_empty());
     }
 }

@@ -17,6 +17,7 @@ test('consume with a group, rebalance on join and on a crash, describe the group
   await page.getByTestId('partition').first().waitFor();
   await page.getByTestId('producer-add').click();
   await page.getByTestId('producer').first().waitFor();
+  await page.getByTestId('send-headers').fill('trace:abc');
   await page.getByTestId('send-10').click();
 
   await page.getByTestId('consumer-add').click();
@@ -26,6 +27,7 @@ test('consume with a group, rebalance on join and on a crash, describe the group
     return lags.length === 2 && lags.every((l) => l === '0');
   }, null, { timeout: 30_000 });
   assert.equal(await page.getByTestId('consumed-record').count() > 0, true);
+  assert.match(await page.getByTestId('consumed-record').first().textContent(), /trace:abc/);
 
   await page.getByTestId('consumer-add').click();
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=consumer]')]
