@@ -15,6 +15,15 @@ pub struct PartitionTableProps {
     pub topic: TopicView,
 }
 
+/// Bytes as Kafka UIs show them: B, KB, MB (powers of 1024).
+fn bytes(n: u64) -> String {
+    match n {
+        0..1_024 => format!("{n} B"),
+        1_024..1_048_576 => format!("{:.1} KB", n as f64 / 1_024.0),
+        _ => format!("{:.1} MB", n as f64 / 1_048_576.0),
+    }
+}
+
 fn ids(brokers: &[u32]) -> String {
     brokers
         .iter()
@@ -45,6 +54,8 @@ pub fn partition_table(props: &PartitionTableProps) -> Html {
             <h3>
                 { &topic.name }
                 <small>{ format!(" · {} partition(s) · replication factor {rf} · min.insync.replicas={}", topic.partitions.len(), topic.min_insync_replicas) }</small>
+                <small data-testid="topic-stats">{ format!(" · {} message(s) · {} · {} under-replicated", topic.messages, bytes(topic.size_bytes),
+                    topic.partitions.iter().filter(|p| p.under_replicated).count()) }</small>
             </h3>
             <table class="partitions">
                 <thead><tr>

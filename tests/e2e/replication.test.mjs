@@ -37,6 +37,7 @@ test('create a topic, add a producer, send a batch, crash the leader, see the el
   assert.ok(acks.every((a) => a.includes(`acknowledged: partition ${partition},`)), acks.join('\n'));
   const row = `[data-testid=partition][data-partition="${partition}"]`;
   await page.waitForFunction((selector) => document.querySelectorAll(`${selector} [data-testid=replica] .record`).length === 30, row);
+  assert.match(await page.getByTestId('topic-stats').textContent(), /^ · 10 message\(s\) · \d+ B · 0 under-replicated$/);
   const leaderCell = page.locator(`${row} [data-testid=partition-leader]`);
   const oldLeader = await leaderCell.textContent();
   await playground.broker(oldLeader).getByRole('button', { name: 'Crash' }).click();

@@ -128,6 +128,10 @@ pub struct TopicView {
     pub configs: Vec<String>,
     /// `min.insync.replicas`.
     pub min_insync_replicas: u32,
+    /// Messages in the leaders' logs (log end minus log start, summed), as Kafka UIs count.
+    pub messages: u64,
+    /// Bytes of those messages (record sizes as the producer counts them).
+    pub size_bytes: u64,
     /// Its partitions.
     pub partitions: Vec<PartitionView>,
 }
@@ -423,7 +427,25 @@ impl World {
                         }
                     })
                     .collect();
+                let leader_logs = || {
+                    topic
+                        .partitions
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(index, state)| {
+                            let tp = TopicPartition {
+                                topic: name.clone(),
+                                partition: index as u32,
+                            };
+                            self.replica_log(state.leader?, &tp)
+                        })
+                };
                 TopicView {
+                    messages: leader_logs().map(|log| log.log_end_offset()).sum(),
+                    size_bytes: leader_logs()
+                        .flat_map(|log| log.records())
+                        .map(|r| crate::producer::record_size(&r.data) as u64)
+                        .sum(),
                     name: name.to_string(),
                     topic_id: topic.topic_id.clone(),
                     configs: topic

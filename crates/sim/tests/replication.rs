@@ -745,3 +745,19 @@ fn a_leader_change_is_explained_by_the_fencing_and_the_crash_before_it() {
         "{chain:?}"
     );
 }
+
+#[test]
+fn the_topic_view_counts_messages_and_bytes_as_kafka_uis_do() {
+    let mut world = cluster(23);
+    create_topic(&mut world, "t", 2, 3, &[]);
+    add_client(&mut world, "writer");
+    for (partition, value) in [(0, "a"), (0, "bb"), (1, "ccc")] {
+        produce(&mut world, "writer", "t", partition, value, -1);
+    }
+    run_ms(&mut world, 1_000);
+    let view = world.view();
+    let topic = view.topics.iter().find(|t| t.name == "t").expect("created");
+    assert_eq!(topic.messages, 3);
+    // Each record: the v2 record overhead plus its value; the three differ by their lengths.
+    assert!(topic.size_bytes > 6, "{}", topic.size_bytes);
+}
