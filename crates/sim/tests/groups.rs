@@ -22,6 +22,16 @@ fn load(world: &mut World, topic: &str, partitions: u32, per_partition: u32) {
     run_ms(world, 2_000);
 }
 
+/// A topic `t` of `partitions` partitions with `per_partition` records each, and consumer
+/// `c1` of group `g` reading it from the earliest offset with `configs` on top.
+fn one_reader(world: &mut World, partitions: u32, per_partition: u32, configs: &[(&str, &str)]) {
+    create_topic(world, "t", partitions as i32, 3, &[]);
+    load(world, "t", partitions, per_partition);
+    let mut all = vec![("auto.offset.reset", "earliest")];
+    all.extend_from_slice(configs);
+    add_consumer(world, "c1", "g", &["t"], &all);
+}
+
 fn all_processed(world: &World, consumers: &[&str]) -> Vec<(TopicPartition, u64, String)> {
     let mut read: Vec<_> = consumers.iter().flat_map(|c| processed(world, c)).collect();
     read.sort();
@@ -166,15 +176,11 @@ fn a_crashed_consumers_partitions_move_after_the_session_timeout_and_resume_from
 #[test]
 fn lag_is_the_high_watermark_minus_the_committed_offset() {
     let mut world = cluster(5);
-    create_topic(&mut world, "t", 3, 3, &[]);
-    load(&mut world, "t", 3, 4);
-    add_consumer(
+    one_reader(
         &mut world,
-        "c1",
-        "g",
-        &["t"],
+        3,
+        4,
         &[
-            ("auto.offset.reset", "earliest"),
             ("max.poll.records", "1"),
             ("app.processing.ms", "1000"),
             ("enable.auto.commit", "false"),
@@ -310,15 +316,11 @@ fn commit_before_processing_loses_records_after_a_crash_at_most_once() {
 #[test]
 fn auto_commit_commits_what_the_previous_poll_returned() {
     let mut world = cluster(7);
-    create_topic(&mut world, "t", 1, 3, &[]);
-    load(&mut world, "t", 1, 6);
-    add_consumer(
+    one_reader(
         &mut world,
-        "c1",
-        "g",
-        &["t"],
+        1,
+        6,
         &[
-            ("auto.offset.reset", "earliest"),
             ("max.poll.records", "2"),
             ("app.processing.ms", "3000"),
             ("auto.commit.interval.ms", "1000"),
@@ -430,18 +432,7 @@ fn a_stalled_application_is_removed_after_max_poll_interval_and_its_commit_fails
 #[test]
 fn offsets_survive_a_coordinator_failover() {
     let mut world = cluster(10);
-    create_topic(&mut world, "t", 1, 3, &[]);
-    load(&mut world, "t", 1, 10);
-    add_consumer(
-        &mut world,
-        "c1",
-        "g",
-        &["t"],
-        &[
-            ("auto.offset.reset", "earliest"),
-            ("auto.commit.interval.ms", "1000"),
-        ],
-    );
+    one_reader(&mut world, 1, 10, &[("auto.commit.interval.ms", "1000")]);
     run_ms(&mut world, 15_000);
     let before = describe_group(&world, "g").expect("as set up");
     assert_eq!(before.rows[0].current_offset, Some(10));
@@ -754,15 +745,11 @@ fn a_removed_member_is_explained_by_its_clients_crash() {
 #[test]
 fn commit_async_without_a_coordinator_reports_a_retriable_error_where_commit_sync_waits() {
     let mut world = cluster(21);
-    create_topic(&mut world, "t", 1, 3, &[]);
-    load(&mut world, "t", 1, 3);
-    add_consumer(
+    one_reader(
         &mut world,
-        "c1",
-        "g",
-        &["t"],
+        1,
+        3,
         &[
-            ("auto.offset.reset", "earliest"),
             ("enable.auto.commit", "false"),
             ("request.timeout.ms", "5000"),
         ],
@@ -824,18 +811,7 @@ fn commit_async_without_a_coordinator_reports_a_retriable_error_where_commit_syn
 #[test]
 fn a_deleted_group_stays_deleted_after_its_coordinator_moves_and_an_active_one_cannot_go() {
     let mut world = cluster(22);
-    create_topic(&mut world, "t", 1, 3, &[]);
-    load(&mut world, "t", 1, 3);
-    add_consumer(
-        &mut world,
-        "c1",
-        "g",
-        &["t"],
-        &[
-            ("auto.offset.reset", "earliest"),
-            ("auto.commit.interval.ms", "1000"),
-        ],
-    );
+    one_reader(&mut world, 1, 3, &[("auto.commit.interval.ms", "1000")]);
     run_ms(&mut world, 10_000);
     let refused = world
         .apply(Command::DeleteGroup {
