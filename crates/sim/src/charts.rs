@@ -6,7 +6,7 @@ use crate::client::{Outcome, Request};
 use crate::event::EventKind;
 use crate::protocol::TopicPartition;
 use crate::time::{SimDuration, SimTime};
-use crate::view::is_internal;
+use crate::topic::is_internal;
 use crate::world::World;
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -144,7 +144,7 @@ pub fn check(world: &World) -> Vec<Violation> {
     for (tp, state) in world
         .metadata()
         .partitions()
-        .filter(|(tp, _)| !crate::view::is_internal(&tp.topic))
+        .filter(|(tp, _)| !crate::topic::is_internal(&tp.topic))
     {
         let Some(leader) = state.leader else {
             violation(

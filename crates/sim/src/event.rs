@@ -168,7 +168,7 @@ impl EventKind {
             EventKind::LeaderChanged { tp, .. }
             | EventKind::IsrChanged { tp, .. }
             | EventKind::FollowerTruncated { tp, .. }
-            | EventKind::UnflushedRecordsLost { tp, .. } => tp.topic.starts_with("__"),
+            | EventKind::UnflushedRecordsLost { tp, .. } => crate::topic::is_internal(&tp.topic),
             _ => false,
         }
     }

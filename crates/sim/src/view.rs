@@ -6,9 +6,10 @@ use crate::client::{ConsumedRecord, Operation, Outcome};
 use crate::consumer::{AppCommit, AppState, MemberState, assignor_name};
 use crate::endpoint::Endpoint;
 use crate::event::Event;
-use crate::group::{GroupDescription, describe_group};
+use crate::group::{GroupDescription, describe};
 use crate::protocol::{BrokerId, TopicPartition};
 use crate::time::SimTime;
+use crate::topic::is_internal;
 use crate::world::{InFlight, Stats, World};
 use serde::{Deserialize, Serialize};
 
@@ -246,11 +247,6 @@ impl BrokerView {
     }
 }
 
-/// Internal topics (`__consumer_offsets`, `__transaction_state`) start with two underscores.
-pub fn is_internal(topic: &str) -> bool {
-    topic.starts_with("__")
-}
-
 impl World {
     /// A snapshot of the whole world.
     pub fn view(&self) -> WorldView {
@@ -291,8 +287,8 @@ impl World {
             consumers: self.consumer_views(),
             groups: self
                 .groups()
-                .iter()
-                .filter_map(|(_, g)| describe_group(self, &g.id).ok())
+                .into_iter()
+                .map(|(coordinator, g)| describe(self, coordinator, g))
                 .collect(),
             producers: self.producer_views(),
             invariant_violations: self

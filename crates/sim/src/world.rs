@@ -9,7 +9,7 @@ use crate::consumer::{Consumer, ConsumerConfig, Subscription as ConsumerSubscrip
 use crate::controller::{Controller, ControllerConfig, ElectionKind};
 use crate::endpoint::Endpoint;
 use crate::event::{CrashKind, Event, EventKind};
-use crate::group::{OFFSETS_TOPIC, offsets_partition_for};
+use crate::group::coordinator_partition;
 use crate::net::{DropReason, LinkConfig, Network, NodeId, Verdict};
 use crate::node::{Ctx, Node, Outbox, Timer};
 use crate::producer::{Producer, ProducerConfig};
@@ -705,13 +705,8 @@ impl World {
 
     /// The broker coordinating `group`: the leader of its `__consumer_offsets` partition.
     fn coordinator_of(&self, group: &str) -> Result<BrokerId, CommandError> {
-        self.metadata()
-            .topics
-            .get(OFFSETS_TOPIC)
-            .and_then(|t| {
-                let p = offsets_partition_for(group, t.partitions.len() as u32);
-                t.partitions.get(p as usize)?.leader
-            })
+        coordinator_partition(self.metadata(), group)
+            .and_then(|(_, state)| state.leader)
             .ok_or_else(|| {
                 crate::error::KafkaError::new(
                     crate::error::ErrorCode::CoordinatorNotAvailable,

@@ -7,7 +7,9 @@
 use super::Broker;
 use crate::error::ErrorCode;
 use crate::event::EventKind;
-use crate::group::{CoordinatorRecord, Group, OFFSETS_TOPIC, offsets_partition_for};
+use crate::group::{
+    CoordinatorRecord, Group, OFFSETS_TOPIC, coordinator_partition, offsets_partition_for,
+};
 use crate::group::{GroupSettings, JoinRequest};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
@@ -67,9 +69,7 @@ impl Broker {
 
     /// The offsets partition of `group`, if this broker leads it (and so coordinates it).
     fn coordinated_partition(&self, group: &str) -> Option<TopicPartition> {
-        let topic = self.image.topics.get(OFFSETS_TOPIC)?;
-        let partition = offsets_partition_for(group, topic.partitions.len() as u32);
-        let tp = TopicPartition::new(OFFSETS_TOPIC, partition);
+        let (tp, _) = coordinator_partition(&self.image, group)?;
         self.coordinator.loaded.contains(&tp).then_some(tp)
     }
 
@@ -80,8 +80,8 @@ impl Broker {
         correlation_id: u64,
         key: &str,
     ) {
-        let (error, coordinator) = match self.image.topics.get(OFFSETS_TOPIC) {
-            None => {
+        let (error, coordinator) = match coordinator_partition(&self.image, key) {
+            None if !self.image.topics.contains_key(OFFSETS_TOPIC) => {
                 // The first FindCoordinator creates the offsets topic, as Kafka's
                 // AutoTopicCreationManager does; the client asks again after its backoff.
                 let brokers = self.directory.len() as u32;
@@ -96,17 +96,10 @@ impl Broker {
                 );
                 (ErrorCode::CoordinatorNotAvailable, None)
             }
-            Some(topic) => {
-                let partition = offsets_partition_for(key, topic.partitions.len() as u32);
-                match topic
-                    .partitions
-                    .get(partition as usize)
-                    .and_then(|p| p.leader)
-                {
-                    Some(leader) => (ErrorCode::None, Some(leader)),
-                    None => (ErrorCode::CoordinatorNotAvailable, None),
-                }
-            }
+            found => match found.and_then(|(_, state)| state.leader) {
+                Some(leader) => (ErrorCode::None, Some(leader)),
+                None => (ErrorCode::CoordinatorNotAvailable, None),
+            },
         };
         ctx.send(
             from,

@@ -3,7 +3,7 @@
 //! read_uncommitted admin client), the lag between them, and the owning member; and the
 //! group's state, coordinator and assignor.
 
-use super::{GroupState, OFFSETS_TOPIC, offsets_partition_for};
+use super::{Group, GroupState, coordinator_partition};
 use crate::protocol::{BrokerId, TopicPartition};
 use crate::world::World;
 use serde::Serialize;
@@ -61,18 +61,11 @@ pub struct GroupDescription {
 /// Describes `group` through its coordinator; Kafka's message when it does not exist or the
 /// coordinator is unavailable.
 pub fn describe_group(world: &World, group: &str) -> Result<GroupDescription, String> {
-    let partitions = world
-        .metadata()
-        .topics
-        .get(OFFSETS_TOPIC)
-        .map_or(0, |t| t.partitions.len() as u32);
-    if partitions == 0 {
+    let Some((_, state)) = coordinator_partition(world.metadata(), group) else {
         return Err(format!("Consumer group '{group}' does not exist."));
-    }
+    };
     let Some((coordinator, found)) = world.groups().into_iter().find(|(_, g)| g.id == group) else {
-        let tp = TopicPartition::new(OFFSETS_TOPIC, offsets_partition_for(group, partitions));
-        let leader = world.metadata().partition(&tp).and_then(|p| p.leader);
-        return Err(match leader {
+        return Err(match state.leader {
             None => "Error: Executing consumer group command failed due to \
                      org.apache.kafka.common.errors.CoordinatorNotAvailableException: The \
                      coordinator is not available."
@@ -80,6 +73,11 @@ pub fn describe_group(world: &World, group: &str) -> Result<GroupDescription, St
             Some(_) => format!("Consumer group '{group}' does not exist."),
         });
     };
+    Ok(describe(world, coordinator, found))
+}
+
+/// Describes a group its coordinator holds.
+pub fn describe(world: &World, coordinator: BrokerId, found: &Group) -> GroupDescription {
     let mut owners: BTreeMap<&TopicPartition, (&str, &str)> = BTreeMap::new();
     if found.state == GroupState::Stable {
         for member in found.members.values() {
@@ -115,8 +113,8 @@ pub fn describe_group(world: &World, group: &str) -> Result<GroupDescription, St
             }
         })
         .collect();
-    Ok(GroupDescription {
-        group: group.to_owned(),
+    GroupDescription {
+        group: found.id.clone(),
         coordinator,
         state: found.state,
         generation: found.generation,
@@ -132,7 +130,7 @@ pub fn describe_group(world: &World, group: &str) -> Result<GroupDescription, St
             })
             .collect(),
         rows,
-    })
+    }
 }
 
 fn dash(value: Option<impl ToString>) -> String {

@@ -4,6 +4,7 @@
 //! replicated.
 
 use super::assignor::{Subscription, java_hash_code};
+use crate::metadata::{MetadataImage, PartitionState};
 use crate::protocol::{Bytes, RecordData, TopicPartition};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -17,6 +18,18 @@ pub fn offsets_partition_for(group_id: &str, partitions: u32) -> u32 {
     let hash = java_hash_code(group_id);
     let abs = if hash == i32::MIN { 0 } else { hash.abs() };
     abs as u32 % partitions.max(1)
+}
+
+/// The `__consumer_offsets` partition of `group` and its state, once the topic exists; its
+/// leader is the group's coordinator.
+pub fn coordinator_partition<'a>(
+    image: &'a MetadataImage,
+    group: &str,
+) -> Option<(TopicPartition, &'a PartitionState)> {
+    let topic = image.topics.get(OFFSETS_TOPIC)?;
+    let partition = offsets_partition_for(group, topic.partitions.len() as u32);
+    let state = topic.partitions.get(partition as usize)?;
+    Some((TopicPartition::new(OFFSETS_TOPIC, partition), state))
 }
 
 /// A member as its generation's group metadata record keeps it.
