@@ -45,6 +45,12 @@ pub enum Anomaly {
     ConsumerLoss,
     /// A group processed one record more than once (at-least-once redelivery).
     Redelivered,
+    /// A consumer returned a record whose transaction aborted or never committed (Jepsen's
+    /// G1a; legal only under read_uncommitted).
+    AbortedRead,
+    /// A transaction the producer was told committed is not whole in the final logs: one of
+    /// its sends failed, or a record of it is aborted or still open.
+    TornTransaction,
 }
 
 impl fmt::Display for Anomaly {
@@ -63,6 +69,8 @@ impl fmt::Display for Anomaly {
             Anomaly::PhantomRead => "phantom-read",
             Anomaly::ConsumerLoss => "consumer-loss",
             Anomaly::Redelivered => "redelivered",
+            Anomaly::AbortedRead => "aborted-read",
+            Anomaly::TornTransaction => "torn-transaction",
         })
     }
 }
@@ -96,7 +104,10 @@ fn claims(world: &World) -> Vec<Claim<'_>> {
                 Request::Send { topic, value, .. } => {
                     (topic, value.clone().unwrap_or_else(|| "null".to_owned()))
                 }
-                Request::Fetch { .. } | Request::Poll { .. } | Request::Commit { .. } => {
+                Request::Fetch { .. }
+                | Request::Poll { .. }
+                | Request::Commit { .. }
+                | Request::Transaction { .. } => {
                     return None;
                 }
             };
@@ -159,7 +170,8 @@ pub fn check(world: &World) -> Vec<Violation> {
         let hw = log.high_watermark();
         let records = log.records();
         let mut positions: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-        for record in records {
+        // Transaction markers hold no workload value.
+        for record in records.iter().filter(|r| r.batch.control.is_none()) {
             positions
                 .entry(record.data.value_text())
                 .or_default()
@@ -261,6 +273,139 @@ pub fn check(world: &World) -> Vec<Violation> {
         }
     }
     found.extend(check_consumers(world));
+    found.extend(check_transactions(world));
+    found
+}
+
+/// What the final log says of the record at an offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fate {
+    /// A plain record, or one whose transaction committed.
+    Committed,
+    /// Its transaction aborted.
+    Aborted,
+    /// Its transaction has no marker yet.
+    Open,
+    /// A transaction marker.
+    Marker,
+}
+
+impl Fate {
+    /// Whether a consumer of this isolation level returns it.
+    fn visible(self, read_committed: bool) -> bool {
+        match self {
+            Fate::Committed => true,
+            Fate::Aborted | Fate::Open => !read_committed,
+            Fate::Marker => false,
+        }
+    }
+}
+
+/// The fate of the record at `offset` of `tp` in the leader's final log: a transactional
+/// record's fate is the first marker of its producer after it.
+fn fate(world: &World, tp: &TopicPartition, offset: u64) -> Option<Fate> {
+    let leader = world.metadata().partition(tp)?.leader?;
+    let records = world.replica_log(leader, tp)?.records();
+    let index = records.partition_point(|r| r.offset < offset);
+    let record = records.get(index).filter(|r| r.offset == offset)?;
+    if record.batch.control.is_some() {
+        return Some(Fate::Marker);
+    }
+    if !record.batch.transactional {
+        return Some(Fate::Committed);
+    }
+    let marker = records[index..]
+        .iter()
+        .find(|r| r.batch.control.is_some() && r.batch.producer_id == record.batch.producer_id);
+    Some(match marker.and_then(|m| m.batch.control) {
+        Some(crate::protocol::ControlType::Commit) => Fate::Committed,
+        Some(crate::protocol::ControlType::Abort) => Fate::Aborted,
+        None => Fate::Open,
+    })
+}
+
+/// Aborted reads by any consumer, and committed transactions that are not whole.
+fn check_transactions(world: &World) -> Vec<Violation> {
+    let mut found = Vec::new();
+    for (consumer, _) in world.consumers() {
+        for op in consumer.history() {
+            let (Request::Poll { read_committed, .. }, Outcome::Polled { records, .. }) =
+                (&op.request, &op.outcome)
+            else {
+                continue;
+            };
+            for record in records.iter().filter(|r| r.transactional) {
+                let fate = fate(world, &record.tp, record.offset);
+                if let Some(fate @ (Fate::Aborted | Fate::Open)) = fate {
+                    let isolation = if *read_committed {
+                        "read_committed"
+                    } else {
+                        "read_uncommitted"
+                    };
+                    found.push(Violation {
+                        anomaly: Anomaly::AbortedRead,
+                        detail: format!(
+                            "{} ({isolation}) read {:?} at {} offset {}, whose transaction {}",
+                            op.client,
+                            record.value,
+                            record.tp,
+                            record.offset,
+                            if fate == Fate::Aborted {
+                                "aborted"
+                            } else {
+                                "never committed"
+                            }
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    // Sends per (producer, transaction), and the transactions whose commit returned.
+    let mut sends: BTreeMap<(&str, u64), Vec<&crate::client::Operation>> = BTreeMap::new();
+    let mut committed: Vec<(&str, u64)> = Vec::new();
+    for op in world.operations() {
+        match (&op.request, &op.outcome) {
+            (
+                Request::Send {
+                    transaction: Some(number),
+                    ..
+                },
+                _,
+            ) => sends.entry((&op.client, *number)).or_default().push(op),
+            (
+                Request::Transaction {
+                    action: crate::client::TxnAction::Commit,
+                    transaction,
+                },
+                Outcome::Done,
+            ) => committed.push((&op.client, *transaction)),
+            _ => {}
+        }
+    }
+    for key @ (client, number) in committed {
+        for op in sends.get(&key).into_iter().flatten() {
+            let (Request::Send { topic, value, .. }, outcome) = (&op.request, &op.outcome) else {
+                continue;
+            };
+            let broken = match outcome {
+                Outcome::Acked {
+                    partition, offset, ..
+                } => fate(world, &TopicPartition::new(topic, *partition), *offset)
+                    .is_some_and(|f| f != Fate::Committed)
+                    .then(|| format!("is not committed at {topic}-{partition} offset {offset}")),
+                other => Some(format!("did not succeed ({other:?})")),
+            };
+            if let Some(what) = broken {
+                found.push(Violation {
+                    anomaly: Anomaly::TornTransaction,
+                    detail: format!(
+                        "{client} committed transaction {number}, but its send of {value:?} {what}"
+                    ),
+                });
+            }
+        }
+    }
     found
 }
 
@@ -309,6 +454,7 @@ fn check_consumers(world: &World) -> Vec<Violation> {
     let mut processed: BTreeMap<(&str, &TopicPartition, u64), (usize, &str)> = BTreeMap::new();
     // Where each group started reading each partition (auto.offset.reset may skip the past).
     let mut first_delivered: BTreeMap<(&str, &TopicPartition), u64> = BTreeMap::new();
+    let mut read_committed_groups: Vec<&str> = Vec::new();
     for (consumer, _) in world.consumers() {
         for op in consumer.history() {
             match (&op.request, &op.outcome) {
@@ -317,13 +463,19 @@ fn check_consumers(world: &World) -> Vec<Violation> {
                     commits.extend(offsets.iter().map(|(tp, o)| (at, group.as_str(), tp, *o)));
                 }
                 (
-                    Request::Poll { group: Some(group) },
+                    Request::Poll {
+                        group: Some(group),
+                        read_committed,
+                    },
                     Outcome::Polled {
                         records,
                         processed: done,
                         ..
                     },
                 ) => {
+                    if *read_committed {
+                        read_committed_groups.push(group.as_str());
+                    }
                     for record in records {
                         let first = first_delivered
                             .entry((group.as_str(), &record.tp))
@@ -385,8 +537,11 @@ fn check_consumers(world: &World) -> Vec<Violation> {
             let Some(&start) = first_delivered.get(&(group.id.as_str(), tp)) else {
                 continue;
             };
+            let read_committed = read_committed_groups.contains(&group.id.as_str());
             if let Some(offset) = (start..committed).find(|o| {
-                !processed.contains_key(&(group.id.as_str(), tp, *o)) && log_value(tp, *o).is_some()
+                !processed.contains_key(&(group.id.as_str(), tp, *o))
+                    && log_value(tp, *o).is_some()
+                    && fate(world, tp, *o).is_some_and(|f| f.visible(read_committed))
             }) {
                 violation(
                     Anomaly::ConsumerLoss,

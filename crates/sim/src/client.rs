@@ -43,11 +43,25 @@ pub enum Request {
         key: Option<String>,
         /// Value.
         value: Option<String>,
+        /// The transactional producer's transaction it was sent in (counted from 1).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transaction: Option<u64>,
     },
     /// A consumer's `poll()` that returned records (empty polls are not kept).
     Poll {
         /// The consumer's group, if it has one.
         group: Option<String>,
+        /// `isolation.level=read_committed`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        read_committed: bool,
+    },
+    /// A transactional producer's `initTransactions()`, `beginTransaction()`,
+    /// `commitTransaction()` or `abortTransaction()`.
+    Transaction {
+        /// Which call.
+        action: TxnAction,
+        /// The transaction it concerns (counted from 1; 0 for `initTransactions`).
+        transaction: u64,
     },
     /// A consumer's offset commit (auto, `commitSync` or `commitAsync`).
     Commit {
@@ -67,6 +81,32 @@ pub enum Request {
         /// First offset.
         offset: u64,
     },
+}
+
+/// The transactional producer's calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TxnAction {
+    /// `initTransactions()`.
+    Init,
+    /// `beginTransaction()`.
+    Begin,
+    /// `commitTransaction()`.
+    Commit,
+    /// `abortTransaction()`.
+    Abort,
+}
+
+impl TxnAction {
+    /// The Java method's name.
+    pub fn method(self) -> &'static str {
+        match self {
+            TxnAction::Init => "initTransactions()",
+            TxnAction::Begin => "beginTransaction()",
+            TxnAction::Commit => "commitTransaction()",
+            TxnAction::Abort => "abortTransaction()",
+        }
+    }
 }
 
 /// How an operation ended.
@@ -101,6 +141,8 @@ pub enum Outcome {
     },
     /// The coordinator stored the offsets.
     Committed,
+    /// A call that returns nothing completed (a transaction's begin, commit, abort).
+    Done,
     /// Records read, with the leader's high watermark.
     Fetched {
         /// `(offset, key, value)` of each record.
@@ -138,6 +180,9 @@ pub struct ConsumedRecord {
     pub value: String,
     /// Headers as text.
     pub headers: Vec<(String, String)>,
+    /// Written in a transaction (a read_committed consumer only gets it once committed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub transactional: bool,
 }
 
 impl ConsumedRecord {
@@ -155,6 +200,7 @@ impl ConsumedRecord {
                 .iter()
                 .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
                 .collect(),
+            transactional: record.batch.transactional,
         }
     }
 }
@@ -201,6 +247,13 @@ impl std::fmt::Display for Operation {
                 offset,
             } => format!("fetch {topic}-{partition} from {offset}"),
             Request::Poll { .. } => "poll()".to_owned(),
+            Request::Transaction {
+                action,
+                transaction,
+            } => match action {
+                TxnAction::Init => action.method().to_owned(),
+                _ => format!("{} (transaction {transaction})", action.method()),
+            },
             Request::Commit { offsets, kind, .. } => {
                 let list: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}@{o}")).collect();
                 format!("commit ({kind}) {}", list.join(" "))
@@ -236,6 +289,7 @@ impl std::fmt::Display for Operation {
                 )
             }
             Outcome::Committed => "committed".to_owned(),
+            Outcome::Done => "done".to_owned(),
             Outcome::Fetched {
                 records,
                 high_watermark,
@@ -477,15 +531,17 @@ impl Client {
                     timestamp_ms: self.history[index].invoked_at.as_millis(),
                     key: key.as_ref().map(|k| Rc::from(k.as_bytes())),
                     value: Some(Rc::from(value.as_bytes())),
-                    headers: Vec::new(),
-                    coordinator: None,
+                    ..RecordData::default()
                 };
                 (topic.clone(), partition, Some((*acks, Rc::new(data))))
             }
             Request::Fetch {
                 topic, partition, ..
             } => (topic.clone(), *partition, None),
-            Request::Send { .. } | Request::Poll { .. } | Request::Commit { .. } => {
+            Request::Send { .. }
+            | Request::Poll { .. }
+            | Request::Commit { .. }
+            | Request::Transaction { .. } => {
                 let message =
                     "a plain client only produces and fetches; add a producer or consumer"
                         .to_owned();
@@ -538,6 +594,7 @@ impl Client {
                 }];
                 Message::Fetch {
                     min_bytes: 1,
+                    read_committed: false,
                     rack_id: None,
                     correlation_id,
                     replica_id: None,

@@ -205,6 +205,15 @@ pub enum Command {
         /// The group.
         group: String,
     },
+    /// A transactional producer's `initTransactions()`, `beginTransaction()`,
+    /// `commitTransaction()` or `abortTransaction()`; a call its state does not allow ends
+    /// with the exception Java throws, in the producer's history.
+    Transaction {
+        /// The producer's name.
+        producer: String,
+        /// Which call.
+        action: crate::client::TxnAction,
+    },
     /// A producer's `flush()`: every batch is sent without waiting for `linger.ms`.
     Flush {
         /// The producer's name.

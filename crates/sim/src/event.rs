@@ -103,6 +103,26 @@ pub enum EventKind {
     },
     /// A broker's automatic creation of an internal topic failed.
     InternalTopicNotCreated { topic: String, error: String },
+    /// A transaction coordinator decided a transaction (EndTxn, a new instance's
+    /// InitProducerId, or a timeout) and starts writing its markers.
+    TxnPrepared {
+        broker: BrokerId,
+        transactional_id: String,
+        committed: bool,
+        epoch: u16,
+        partitions: Vec<TopicPartition>,
+        reason: String,
+    },
+    /// Every marker of a transaction is written: read_committed consumers see its records
+    /// (commit) or skip them for good (abort).
+    TxnCompleted {
+        broker: BrokerId,
+        transactional_id: String,
+        committed: bool,
+    },
+    /// A transactional producer learnt it was fenced (a newer instance, or its transaction
+    /// timed out): it can only be closed.
+    ProducerFenced { producer: String, message: String },
     /// A group coordinator started a rebalance: the generation ends, members must rejoin.
     GroupRebalancing {
         group: String,
@@ -320,6 +340,46 @@ impl fmt::Display for EventKind {
             ),
             EventKind::InternalTopicNotCreated { topic, error } => {
                 write!(f, "internal topic {topic} could not be created: {error}")
+            }
+            EventKind::TxnPrepared {
+                broker,
+                transactional_id,
+                committed,
+                epoch,
+                partitions,
+                reason,
+            } => write!(
+                f,
+                "transaction coordinator on broker {broker}: {transactional_id} {} ({reason}); \
+                 epoch bumped to {epoch}, writing {} markers to {}",
+                if *committed {
+                    "prepares to commit"
+                } else {
+                    "prepares to abort"
+                },
+                if *committed { "COMMIT" } else { "ABORT" },
+                tps_text(partitions)
+            ),
+            EventKind::TxnCompleted {
+                broker,
+                transactional_id,
+                committed: true,
+            } => write!(
+                f,
+                "transaction of {transactional_id} committed: every COMMIT marker is written \
+                 (coordinator on broker {broker}); read_committed consumers now see its records"
+            ),
+            EventKind::TxnCompleted {
+                broker,
+                transactional_id,
+                committed: false,
+            } => write!(
+                f,
+                "transaction of {transactional_id} aborted: every ABORT marker is written \
+                 (coordinator on broker {broker}); read_committed consumers skip its records"
+            ),
+            EventKind::ProducerFenced { producer, message } => {
+                write!(f, "producer {producer} is fenced: {message}")
             }
             EventKind::GroupRebalancing {
                 group,

@@ -51,6 +51,7 @@ pub mod scenario;
 pub mod time;
 pub mod topic;
 pub mod trace;
+pub mod txn;
 pub mod view;
 pub mod world;
 

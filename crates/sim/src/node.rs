@@ -62,6 +62,13 @@ pub enum Timer {
     CoordinatorAppendTimeout { id: u64 },
     /// A consumer has something due (poll, processing, heartbeat, auto commit, a retry).
     ConsumerWakeup,
+    /// A transaction coordinator sends the markers still owed (after an error's backoff).
+    TxnMarkerRetry { transactional_id: String },
+    /// A WriteTxnMarkers request got no answer in time.
+    TxnMarkerTimeout { correlation_id: u64 },
+    /// The coordinator's periodic search for timed-out transactions
+    /// (`transaction.abort.timed.out.transaction.cleanup.interval.ms`).
+    TxnTimeoutCheck,
 }
 
 /// Intent recorded by one handler call. The world owns one and reuses it, so handling an event

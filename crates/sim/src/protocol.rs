@@ -54,6 +54,10 @@ pub struct RecordData {
     /// rendering of it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coordinator: Option<Rc<crate::group::CoordinatorRecord>>,
+    /// What a transaction coordinator wrote, for records of `__transaction_state` (typed, as
+    /// `coordinator` is for groups).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction: Option<Rc<crate::txn::TxnLogRecord>>,
 }
 
 impl RecordData {
@@ -95,6 +99,33 @@ pub struct BatchHeader {
     pub base_sequence: u32,
     /// How many records the batch holds.
     pub record_count: u32,
+    /// Written inside a transaction: invisible to read_committed consumers until the
+    /// producer's COMMIT marker follows it, and for good if an ABORT marker does.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub transactional: bool,
+    /// A control batch: the transaction coordinator's COMMIT or ABORT marker for the
+    /// producer's open transaction. Consumers never return it; it takes an offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control: Option<ControlType>,
+}
+
+/// The two transaction markers (Kafka's `ControlRecordType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ControlType {
+    /// The producer's transaction committed.
+    Commit,
+    /// The producer's transaction aborted.
+    Abort,
+}
+
+impl ControlType {
+    /// `COMMIT` or `ABORT`, as Kafka's dump tools print them.
+    pub fn name(self) -> &'static str {
+        match self {
+            ControlType::Commit => "COMMIT",
+            ControlType::Abort => "ABORT",
+        }
+    }
 }
 
 impl BatchHeader {
@@ -171,6 +202,12 @@ pub struct FetchedPartition {
     pub diverging_epoch: Option<(u32, u64)>,
     /// KIP-392: the replica this consumer should fetch from instead (no records come with it).
     pub preferred_read_replica: Option<BrokerId>,
+    /// The last stable offset: below it no transaction is still open. A read_committed
+    /// consumer is served up to here and measures its lag against it.
+    pub last_stable_offset: u64,
+    /// For read_committed fetches: `(producer id, first offset)` of every aborted transaction
+    /// overlapping the returned records, so the consumer can drop their records.
+    pub aborted_transactions: Vec<(u64, u64)>,
 }
 
 /// Everything that travels over the simulated network.
@@ -250,6 +287,7 @@ pub enum Message {
         replica_id: Option<BrokerId>,
         max_wait_ms: u32,
         min_bytes: u32,
+        read_committed: bool,
         rack_id: Option<Rc<str>>,
         partitions: Vec<FetchPartition>,
     },
@@ -260,8 +298,13 @@ pub enum Message {
     },
     /// Metadata: a client asks a broker for leaders.
     Metadata { correlation_id: u64 },
-    /// FindCoordinator: which broker coordinates this group.
-    FindCoordinator { correlation_id: u64, key: String },
+    /// FindCoordinator: which broker coordinates this group (`key_type` 0) or transactional
+    /// id (`key_type` 1).
+    FindCoordinator {
+        correlation_id: u64,
+        key_type: u8,
+        key: String,
+    },
     /// The coordinator's broker id, or why there is none yet.
     FindCoordinatorResponse {
         correlation_id: u64,
@@ -271,6 +314,8 @@ pub enum Message {
     /// A group coordinator request or response (boxed: they are large and rare, and every
     /// message on the wire is as big as the largest variant).
     Group(Box<GroupMessage>),
+    /// A transaction API request or response (boxed, as group messages are).
+    Txn(Box<crate::txn::TxnMessage>),
     /// ListOffsets: the earliest (-2) or latest (-1) offset of partitions, from their leader.
     ListOffsets {
         correlation_id: u64,
@@ -323,13 +368,16 @@ impl Message {
             Message::ListOffsets { .. } | Message::ListOffsetsResponse { .. } => "ListOffsets",
             Message::CreateInternalTopic { .. } => "CreateTopics",
             Message::Group(group) => group.api_name(),
+            Message::Txn(txn) => txn.api_name(),
         }
     }
 
     /// Whether this is a response (drawn returning along a link) rather than a request.
     pub fn is_response(&self) -> bool {
-        if let Message::Group(group) = self {
-            return group.is_response();
+        match self {
+            Message::Group(group) => return group.is_response(),
+            Message::Txn(txn) => return txn.is_response(),
+            _ => {}
         }
         matches!(
             self,

@@ -42,7 +42,7 @@ pub struct ClusterSpec {
     /// placement).
     #[serde(default)]
     pub racks: Vec<String>,
-    /// `offsets.topic.num.partitions` (default 50).
+    /// `offsets.topic.num.partitions`, and `transaction.state.log.num.partitions` (default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offsets_topic_partitions: Option<u32>,
     /// `replica.selector.class=RackAwareReplicaSelector`: consumers with `client.rack` fetch
@@ -139,7 +139,10 @@ impl Scenario {
         };
         config.broker.rack_aware_replica_selector = self.cluster.rack_aware_replica_selector;
         if let Some(partitions) = self.cluster.offsets_topic_partitions {
+            // Both coordinators' topics: small ones keep a run with groups and transactions
+            // cheap.
             config.broker.offsets_topic_num_partitions = partitions.max(1);
+            config.broker.transaction_state_num_partitions = partitions.max(1);
         }
         let mut world = World::new(&config, self.seed);
         if self.check_invariants {

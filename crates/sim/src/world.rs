@@ -542,6 +542,15 @@ impl World {
                     }
                 });
             }
+            Command::Transaction { producer, action } => {
+                let node = self.producer_node(producer)?;
+                let action = *action;
+                self.run_node(node, |n, ctx| {
+                    if let Node::Producer(p) = n {
+                        p.transaction(ctx, action);
+                    }
+                });
+            }
             Command::CrashClient { name } | Command::RestartClient { name } => {
                 let node = *self
                     .clients

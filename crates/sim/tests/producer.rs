@@ -15,34 +15,6 @@ use kafka_sim::{
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-fn add_producer(world: &mut World, name: &str, config: &[(&str, &str)]) {
-    let config: BTreeMap<String, String> = config
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    world
-        .apply(Command::AddProducer {
-            name: name.to_owned(),
-            config,
-        })
-        .expect("valid config");
-}
-
-fn send(world: &mut World, producer: &str, topic: &str, key: Option<&str>, value: &str) {
-    let record = ProducerRecord {
-        topic: topic.to_owned(),
-        key: key.map(str::to_owned),
-        value: Some(value.to_owned()),
-        ..ProducerRecord::default()
-    };
-    world
-        .apply(Command::Send {
-            producer: producer.to_owned(),
-            record,
-        })
-        .expect("producer exists");
-}
-
 fn acked(outcome: &Outcome) -> Option<(u32, u64)> {
     match outcome {
         Outcome::Acked {

@@ -20,7 +20,7 @@ use std::rc::Rc;
 
 /// What to do once a coordinator's write is replicated (or failed).
 #[derive(Clone, Debug)]
-enum AfterAppend {
+pub(super) enum AfterAppend {
     /// Answer an OffsetCommit and update the offsets cache.
     Commit {
         group: String,
@@ -31,6 +31,8 @@ enum AfterAppend {
     Sync { group: String, generation: i32 },
     /// Nothing waits (an emptied group's generation, an admin reset).
     Nothing,
+    /// A transaction's new state is persisted (`txn_coordinator.rs`).
+    Txn(Box<super::txn_coordinator::TxnPersisted>),
 }
 
 /// A coordinator write waiting for the high watermark.
@@ -78,19 +80,34 @@ impl Broker {
         ctx: &mut Ctx<'_>,
         from: NodeId,
         correlation_id: u64,
+        key_type: u8,
         key: &str,
     ) {
-        let (error, coordinator) = match coordinator_partition(&self.image, key) {
-            None if !self.image.topics.contains_key(OFFSETS_TOPIC) => {
-                // The first FindCoordinator creates the offsets topic, as Kafka's
+        let (topic, found, partitions) = if key_type == 1 {
+            (
+                crate::txn::TRANSACTION_TOPIC,
+                crate::txn::coordinator_partition(&self.image, key),
+                self.config.transaction_state_num_partitions,
+            )
+        } else {
+            (
+                OFFSETS_TOPIC,
+                coordinator_partition(&self.image, key),
+                self.config.offsets_topic_num_partitions,
+            )
+        };
+        let (error, coordinator) = match found {
+            None if !self.image.topics.contains_key(topic) => {
+                // The first FindCoordinator creates the coordinator's topic, as Kafka's
                 // AutoTopicCreationManager does; the client asks again after its backoff.
+                // (`transaction.state.log.replication.factor` is 3 as well.)
                 let brokers = self.directory.len() as u32;
                 let replication = self.config.offsets_topic_replication_factor.min(brokers);
                 ctx.send(
                     self.controller,
                     Message::CreateInternalTopic {
-                        name: OFFSETS_TOPIC.to_owned(),
-                        partitions: self.config.offsets_topic_num_partitions as i32,
+                        name: topic.to_owned(),
+                        partitions: partitions as i32,
                         replication_factor: replication as i32,
                     },
                 );
@@ -294,14 +311,27 @@ impl Broker {
         let Some(tp) = self.coordinated_partition(group) else {
             return self.finish_append(ctx, then, ErrorCode::NotCoordinator);
         };
+        let now_ms = ctx.now().as_millis();
+        let data: Vec<Rc<RecordData>> = records.iter().map(|r| r.to_record(now_ms)).collect();
+        self.append_coordinator_records(ctx, tp, data, then);
+    }
+
+    /// Appends a coordinator's records (group or transaction state) to `tp` as its leader;
+    /// `then` runs when the high watermark covers them, or fails after
+    /// `offsets.commit.timeout.ms`.
+    pub(super) fn append_coordinator_records(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: TopicPartition,
+        data: Vec<Rc<RecordData>>,
+        then: AfterAppend,
+    ) {
         let Some((replica, epoch)) = self.replicas.get_mut(&tp).and_then(|r| {
             let epoch = r.leadership.as_ref()?.leader_epoch;
             Some((r, epoch))
         }) else {
             return self.finish_append(ctx, then, ErrorCode::NotCoordinator);
         };
-        let now_ms = ctx.now().as_millis();
-        let data: Vec<Rc<RecordData>> = records.iter().map(|r| r.to_record(now_ms)).collect();
         let header = Rc::new(BatchHeader {
             record_count: data.len() as u32,
             ..BatchHeader::default()
@@ -375,6 +405,7 @@ impl Broker {
                 }
             }
             AfterAppend::Nothing => {}
+            AfterAppend::Txn(persisted) => self.on_txn_persisted(ctx, *persisted, error),
         }
     }
 

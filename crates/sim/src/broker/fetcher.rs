@@ -70,6 +70,7 @@ impl Broker {
                 replica_id: Some(me),
                 max_wait_ms,
                 min_bytes: 1,
+                read_committed: false,
                 rack_id: None,
                 partitions,
             };

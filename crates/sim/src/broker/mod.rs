@@ -9,10 +9,12 @@ mod produce;
 mod producer_state;
 mod replica;
 mod serve;
+mod txn_coordinator;
 
 pub use coordinator::GroupCoordinator;
 pub use producer_state::{ProducerStates, SequenceCheck};
 pub use replica::{FollowerProgress, Leadership, Replica};
+pub use txn_coordinator::TxnCoordinator;
 
 use crate::error::ErrorCode;
 use crate::event::{CrashKind, EventKind};
@@ -69,6 +71,17 @@ pub struct BrokerConfig {
     /// the leader, so consumers fetch only from leaders unless this is set.
     #[serde(default)]
     pub rack_aware_replica_selector: bool,
+    /// `transaction.state.log.num.partitions` (default 50).
+    #[serde(default = "default_offsets_partitions")]
+    pub transaction_state_num_partitions: u32,
+    /// `transaction.max.timeout.ms` (default 900000): a producer's `transaction.timeout.ms`
+    /// above it is INVALID_TRANSACTION_TIMEOUT.
+    #[serde(default = "default_transaction_max_timeout")]
+    pub transaction_max_timeout: SimDuration,
+}
+
+fn default_transaction_max_timeout() -> SimDuration {
+    SimDuration::from_millis(900_000)
 }
 
 fn default_offsets_partitions() -> u32 {
@@ -107,6 +120,8 @@ impl Default for BrokerConfig {
             group_min_session_timeout: default_min_session_timeout(),
             group_max_session_timeout: default_max_session_timeout(),
             rack_aware_replica_selector: false,
+            transaction_state_num_partitions: default_offsets_partitions(),
+            transaction_max_timeout: default_transaction_max_timeout(),
         }
     }
 }
@@ -159,6 +174,7 @@ pub struct Broker {
     parked: Vec<ParkedFetch>,
     purgatory: Vec<DelayedProduce>,
     coordinator: GroupCoordinator,
+    transactions: TxnCoordinator,
     next_correlation_id: u64,
     next_producer_id: u64,
     /// Extra wait before each follower fetch (a slow or stalled follower).
@@ -193,6 +209,7 @@ impl Broker {
             parked: Vec::new(),
             purgatory: Vec::new(),
             coordinator: GroupCoordinator::default(),
+            transactions: TxnCoordinator::default(),
             next_correlation_id: 0,
             next_producer_id: 0,
             fetch_delay: SimDuration::ZERO,
@@ -265,6 +282,10 @@ impl Broker {
             SimDuration::from_micros(self.config.replica_lag_time_max.as_micros() / 2),
             Timer::IsrExpiration,
         );
+        ctx.set_timer(
+            txn_coordinator::TIMEOUT_CHECK_INTERVAL,
+            Timer::TxnTimeoutCheck,
+        );
     }
 
     /// Memory is gone; logs stay, minus their unflushed tail after a power loss. Returns how
@@ -278,6 +299,7 @@ impl Broker {
         self.parked.clear();
         self.purgatory.clear();
         self.coordinator = GroupCoordinator::default();
+        self.transactions = TxnCoordinator::default();
         let mut lost = Vec::new();
         for (tp, replica) in &mut self.replicas {
             replica.leadership = None;
@@ -335,6 +357,7 @@ impl Broker {
                 replica_id,
                 max_wait_ms,
                 min_bytes,
+                read_committed,
                 rack_id,
                 partitions,
             } => {
@@ -344,6 +367,7 @@ impl Broker {
                     replica_id,
                     max_wait_ms: max_wait_ms.into(),
                     min_bytes,
+                    read_committed,
                     rack_id,
                     partitions,
                 };
@@ -357,13 +381,15 @@ impl Broker {
             }
             Message::FindCoordinator {
                 correlation_id,
+                key_type,
                 key,
-            } => self.handle_find_coordinator(ctx, from, correlation_id, &key),
+            } => self.handle_find_coordinator(ctx, from, correlation_id, key_type, &key),
             Message::ListOffsets {
                 correlation_id,
                 partitions,
             } => self.handle_list_offsets(ctx, from, correlation_id, partitions),
             Message::Group(message) => self.handle_group_request(ctx, from, *message),
+            Message::Txn(message) => self.handle_txn_message(ctx, from, *message),
             Message::Metadata { correlation_id } => {
                 let partitions = self
                     .image
@@ -424,6 +450,9 @@ impl Broker {
             timer @ (Timer::GroupJoinDeadline { .. }
             | Timer::GroupSessionCheck { .. }
             | Timer::CoordinatorAppendTimeout { .. }) => self.on_group_timer(ctx, timer),
+            timer @ (Timer::TxnMarkerRetry { .. }
+            | Timer::TxnMarkerTimeout { .. }
+            | Timer::TxnTimeoutCheck) => self.on_txn_timer(ctx, timer),
             _ => {}
         }
     }
@@ -558,6 +587,7 @@ impl Broker {
             self.after_leader_progress(ctx, &tp);
         }
         self.update_coordinated_partitions(ctx);
+        self.update_transaction_partitions(ctx);
         self.maybe_fetch(ctx);
     }
 

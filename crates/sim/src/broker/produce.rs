@@ -1,23 +1,59 @@
 //! Leader-side Produce: each partition's batch is checked (leadership, `acks`,
 //! `min.insync.replicas`, the idempotent producer's sequence) and appended; acks=all waits in
 //! the purgatory until the high watermark covers every batch of the request, or until its
-//! timeout (Kafka's `DelayedProduce`). Also InitProducerId for idempotent producers.
+//! timeout (Kafka's `DelayedProduce`). Also InitProducerId for idempotent producers, and
+//! WriteTxnMarkers: a transaction coordinator's COMMIT/ABORT markers, appended as control
+//! batches and answered once replicated, like an acks=all produce.
 
 use super::Broker;
 use super::producer_state::SequenceCheck;
 use crate::error::ErrorCode;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{Message, ProduceBatch, ProducePartitionResponse, TopicPartition};
+use crate::protocol::{
+    BatchHeader, ControlType, Message, ProduceBatch, ProducePartitionResponse, RecordData,
+    TopicPartition,
+};
 use crate::time::SimDuration;
+use crate::txn::TxnMessage;
+use std::rc::Rc;
+
+/// How long a coordinator's markers may wait for replication (`request.timeout.ms`).
+pub const MARKER_TIMEOUT_MS: u64 = 30_000;
+
+/// Which API a waiting request answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reply {
+    Produce,
+    TxnMarkers,
+}
 
 /// An acks=all request waiting for the high watermark of its partitions.
 #[derive(Clone, Debug)]
 pub struct DelayedProduce {
     from: NodeId,
     correlation_id: u64,
+    reply: Reply,
     /// Each partition's answer, and the HW it still waits for (none once decided).
     partitions: Vec<(ProducePartitionResponse, Option<u64>)>,
+}
+
+fn reply_message(
+    reply: Reply,
+    correlation_id: u64,
+    partitions: Vec<ProducePartitionResponse>,
+) -> Message {
+    match reply {
+        Reply::Produce => Message::ProduceResponse {
+            correlation_id,
+            partitions,
+        },
+        Reply::TxnMarkers => TxnMessage::WriteTxnMarkersResponse {
+            correlation_id,
+            partitions: partitions.into_iter().map(|p| (p.tp, p.error)).collect(),
+        }
+        .into(),
+    }
 }
 
 fn answer(
@@ -64,48 +100,135 @@ impl Broker {
         let touched: Vec<TopicPartition> = batches.into_iter().map(|b| b.tp).collect();
         if acks == 0 {
             // No response, whatever happened: the producer will never know.
-        } else if partitions.iter().all(|(_, required)| required.is_none()) {
-            let partitions = partitions.into_iter().map(|(r, _)| r).collect();
+            for tp in touched {
+                self.after_leader_progress(ctx, &tp);
+            }
+            return;
+        }
+        let delayed = DelayedProduce {
+            from,
+            correlation_id,
+            reply: Reply::Produce,
+            partitions,
+        };
+        self.answer_or_wait(ctx, delayed, timeout_ms, touched);
+    }
+
+    /// Answers at once when every partition is decided, else waits in the purgatory until the
+    /// HW covers the appends or `timeout_ms` passes.
+    fn answer_or_wait(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        delayed: DelayedProduce,
+        timeout_ms: u64,
+        touched: Vec<TopicPartition>,
+    ) {
+        if delayed
+            .partitions
+            .iter()
+            .all(|(_, required)| required.is_none())
+        {
+            let partitions = delayed.partitions.into_iter().map(|(r, _)| r).collect();
             ctx.send(
-                from,
-                Message::ProduceResponse {
-                    correlation_id,
-                    partitions,
-                },
+                delayed.from,
+                reply_message(delayed.reply, delayed.correlation_id, partitions),
             );
         } else {
-            self.purgatory.push(DelayedProduce {
-                from,
-                correlation_id,
-                partitions,
-            });
-            let timeout = SimDuration::from_millis(timeout_ms);
             ctx.set_timer(
-                timeout,
+                SimDuration::from_millis(timeout_ms),
                 Timer::ProduceTimeout {
-                    from,
-                    correlation_id,
+                    from: delayed.from,
+                    correlation_id: delayed.correlation_id,
                 },
             );
+            self.purgatory.push(delayed);
         }
         for tp in touched {
             self.after_leader_progress(ctx, &tp);
         }
     }
 
-    /// Validates and appends one batch. `Ok` carries the answer so far and, for acks=all, the
-    /// HW to wait for; `Err` is a final answer.
-    fn append(
+    /// WriteTxnMarkers as the partitions' leader: a control batch of one record per partition,
+    /// written with acks=all's checks (so an ISR below min.insync.replicas holds the
+    /// transaction open) unless the same marker is already there.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn handle_write_txn_markers(
         &mut self,
-        acks: i16,
-        batch: &ProduceBatch,
+        ctx: &mut Ctx<'_>,
+        from: NodeId,
+        correlation_id: u64,
+        producer_id: u64,
+        producer_epoch: u16,
+        control: ControlType,
+        touched: Vec<TopicPartition>,
+    ) {
+        let header = Rc::new(BatchHeader {
+            producer_id: Some(producer_id),
+            producer_epoch,
+            record_count: 1,
+            control: Some(control),
+            ..BatchHeader::default()
+        });
+        let data = Rc::new(RecordData {
+            timestamp_ms: ctx.now().as_millis(),
+            value: Some(Rc::from(control.name().as_bytes())),
+            ..RecordData::default()
+        });
+        let partitions = touched
+            .iter()
+            .map(|tp| match self.append_marker(tp, &header, &data) {
+                Ok(decided) => decided,
+                Err(response) => (response, None),
+            })
+            .collect();
+        let delayed = DelayedProduce {
+            from,
+            correlation_id,
+            reply: Reply::TxnMarkers,
+            partitions,
+        };
+        self.answer_or_wait(ctx, delayed, MARKER_TIMEOUT_MS, touched);
+    }
+
+    fn append_marker(
+        &mut self,
+        tp: &TopicPartition,
+        header: &Rc<BatchHeader>,
+        data: &Rc<RecordData>,
     ) -> Result<(ProducePartitionResponse, Option<u64>), ProducePartitionResponse> {
-        let tp = &batch.tp;
+        let (replica, epoch) = self.leader_for_append(tp, -1)?;
+        let producer_id = header.producer_id.unwrap_or_default();
+        let required = match replica
+            .producers
+            .check_marker(producer_id, header.producer_epoch)
+        {
+            Err(error) => return Err(answer(tp, error, None, None)),
+            Ok(true) => {
+                let base = replica
+                    .log
+                    .append_as_leader(epoch, header, std::slice::from_ref(data));
+                replica.producers.record(header, base);
+                base + 1
+            }
+            // Written by an earlier attempt: answer once everything up to here is replicated.
+            Ok(false) => replica.log.log_end_offset(),
+        };
+        let wait = (replica.log.high_watermark() < required).then_some(required);
+        Ok((answer(tp, ErrorCode::None, None, None), wait))
+    }
+
+    /// This broker's replica of `tp` if it leads it, with its leader epoch, after the checks
+    /// every append makes (`acks` valid, leadership, acks=all's ISR size).
+    fn leader_for_append(
+        &mut self,
+        tp: &TopicPartition,
+        acks: i16,
+    ) -> Result<(&mut super::Replica, u32), ProducePartitionResponse> {
         if !matches!(acks, -1..=1) {
             return Err(answer(tp, ErrorCode::InvalidRequiredAcks, None, None));
         }
+        let known = self.image.partition(tp).is_some();
         let Some(replica) = self.replicas.get_mut(tp) else {
-            let known = self.image.partition(tp).is_some();
             let error = if known {
                 ErrorCode::NotLeaderOrFollower
             } else {
@@ -129,6 +252,19 @@ impl Broker {
                 Some(message),
             ));
         }
+        let epoch = leadership.leader_epoch;
+        Ok((replica, epoch))
+    }
+
+    /// Validates and appends one batch. `Ok` carries the answer so far and, for acks=all, the
+    /// HW to wait for; `Err` is a final answer.
+    fn append(
+        &mut self,
+        acks: i16,
+        batch: &ProduceBatch,
+    ) -> Result<(ProducePartitionResponse, Option<u64>), ProducePartitionResponse> {
+        let tp = &batch.tp;
+        let (replica, epoch) = self.leader_for_append(tp, acks)?;
         let base_offset = match replica.producers.check(&batch.header) {
             SequenceCheck::Reject(error, message) => {
                 return Err(answer(tp, error, None, Some(message)));
@@ -136,7 +272,6 @@ impl Broker {
             // A retry of a batch already written: its original offsets, nothing new.
             SequenceCheck::Duplicate { base_offset } => base_offset,
             SequenceCheck::Append => {
-                let epoch = leadership.leader_epoch;
                 let base = replica
                     .log
                     .append_as_leader(epoch, &batch.header, &batch.records);
@@ -196,10 +331,7 @@ impl Broker {
             let partitions = delayed.partitions.into_iter().map(|(r, _)| r).collect();
             ctx.send(
                 delayed.from,
-                Message::ProduceResponse {
-                    correlation_id: delayed.correlation_id,
-                    partitions,
-                },
+                reply_message(delayed.reply, delayed.correlation_id, partitions),
             );
         }
     }
@@ -239,15 +371,12 @@ impl Broker {
                     producer_epoch: epoch + 1,
                 }
             }
-            (Some(epoch), _) if running => {
-                self.next_producer_id += 1;
-                Message::InitProducerIdResponse {
-                    correlation_id,
-                    error: ErrorCode::None,
-                    producer_id: (epoch << 20) | self.next_producer_id,
-                    producer_epoch: 0,
-                }
-            }
+            (Some(_), _) if running => Message::InitProducerIdResponse {
+                correlation_id,
+                error: ErrorCode::None,
+                producer_id: self.allocate_producer_id(),
+                producer_epoch: 0,
+            },
             _ => Message::InitProducerIdResponse {
                 correlation_id,
                 error: ErrorCode::CoordinatorNotAvailable,

@@ -3,6 +3,10 @@
 //! one of them is a duplicate, answered with the original offsets and not written again; a
 //! sequence gap is `OUT_OF_ORDER_SEQUENCE_NUMBER`. Followers keep the same state from the
 //! batches they replicate, so a new leader still recognises duplicates.
+//!
+//! It also indexes transactions as Kafka's `ProducerStateManager` and aborted-transaction index
+//! do: the first offset of each producer's open transaction (the earliest one is the last
+//! stable offset) and the offset ranges of aborted ones, which read_committed fetches return.
 
 use crate::error::ErrorCode;
 use crate::protocol::{BatchHeader, Record};
@@ -43,10 +47,24 @@ pub enum SequenceCheck {
     Reject(ErrorCode, String),
 }
 
+/// An aborted transaction's records on one partition (Kafka's `AbortedTxn`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AbortedTxn {
+    /// The producer.
+    pub producer_id: u64,
+    /// Its transaction's first offset here.
+    pub first_offset: u64,
+    /// The offset of the ABORT marker.
+    pub last_offset: u64,
+}
+
 /// Producer state of one replica.
 #[derive(Clone, Debug, Default)]
 pub struct ProducerStates {
     producers: BTreeMap<u64, Entry>,
+    /// Producer id → first offset of its open transaction on this partition.
+    ongoing: BTreeMap<u64, u64>,
+    aborted: Vec<AbortedTxn>,
 }
 
 impl ProducerStates {
@@ -102,6 +120,38 @@ impl ProducerStates {
         }
     }
 
+    /// Whether a COMMIT or ABORT marker from the coordinator should be appended: not when it is
+    /// from an older epoch than the producer's (fenced), nor a repeat of one already written
+    /// (same epoch, nothing open).
+    pub fn check_marker(&self, producer_id: u64, epoch: u16) -> Result<bool, ErrorCode> {
+        match self.producers.get(&producer_id) {
+            Some(entry) if epoch < entry.epoch => Err(ErrorCode::InvalidProducerEpoch),
+            Some(entry) if epoch == entry.epoch && !self.ongoing.contains_key(&producer_id) => {
+                Ok(false)
+            }
+            _ => Ok(true),
+        }
+    }
+
+    /// The first offset of the earliest open transaction, if any (bounds the LSO).
+    pub fn first_unstable_offset(&self) -> Option<u64> {
+        self.ongoing.values().copied().min()
+    }
+
+    /// Producers with a transaction open here, with its first offset.
+    pub fn open_transactions(&self) -> &BTreeMap<u64, u64> {
+        &self.ongoing
+    }
+
+    /// `(producer id, first offset)` of aborted transactions overlapping `[from, to)`.
+    pub fn aborted_between(&self, from: u64, to: u64) -> Vec<(u64, u64)> {
+        self.aborted
+            .iter()
+            .filter(|a| a.last_offset >= from && a.first_offset < to)
+            .map(|a| (a.producer_id, a.first_offset))
+            .collect()
+    }
+
     /// The producer's epoch and retained batches, oldest first; for views and tests.
     pub fn batches(&self, producer_id: u64) -> Option<(u16, &VecDeque<BatchMetadata>)> {
         let entry = self.producers.get(&producer_id)?;
@@ -118,6 +168,23 @@ impl ProducerStates {
             entry.batches.clear();
         }
         entry.epoch = header.producer_epoch;
+        if let Some(control) = header.control {
+            // A marker ends the producer's open transaction here; sequences restart with the
+            // epoch it carries.
+            if let Some(first) = self.ongoing.remove(&producer_id)
+                && control == crate::protocol::ControlType::Abort
+            {
+                self.aborted.push(AbortedTxn {
+                    producer_id,
+                    first_offset: first,
+                    last_offset: first_offset,
+                });
+            }
+            return;
+        }
+        if header.transactional {
+            self.ongoing.entry(producer_id).or_insert(first_offset);
+        }
         entry.batches.push_back(BatchMetadata {
             first_sequence: header.base_sequence,
             last_sequence: header.last_sequence(),
@@ -157,7 +224,53 @@ mod tests {
             producer_epoch: epoch,
             base_sequence: sequence,
             record_count: count,
+            ..BatchHeader::default()
         }
+    }
+
+    #[test]
+    fn transactions_bound_the_stable_offset_and_aborts_are_indexed() {
+        use crate::protocol::ControlType;
+        let mut states = ProducerStates::default();
+        let txn = |producer_id: u64, epoch: u16, sequence: u32| BatchHeader {
+            producer_id: Some(producer_id),
+            producer_epoch: epoch,
+            base_sequence: sequence,
+            record_count: 1,
+            transactional: true,
+            control: None,
+        };
+        let marker = |producer_id: u64, epoch: u16, control| BatchHeader {
+            producer_id: Some(producer_id),
+            producer_epoch: epoch,
+            record_count: 1,
+            control: Some(control),
+            ..BatchHeader::default()
+        };
+        states.record(&txn(1, 0, 0), 10);
+        states.record(&txn(2, 0, 0), 11);
+        states.record(&txn(1, 0, 1), 12);
+        assert_eq!(states.first_unstable_offset(), Some(10));
+        assert_eq!(states.check_marker(1, 1), Ok(true));
+        states.record(&marker(1, 1, ControlType::Abort), 13);
+        assert_eq!(states.first_unstable_offset(), Some(11));
+        assert_eq!(states.check_marker(1, 1), Ok(false), "written already");
+        assert_eq!(
+            states.check_marker(1, 0),
+            Err(ErrorCode::InvalidProducerEpoch)
+        );
+        assert!(
+            matches!(
+                states.check(&txn(1, 0, 2)),
+                SequenceCheck::Reject(ErrorCode::InvalidProducerEpoch, _)
+            ),
+            "a delayed batch of the aborted transaction is fenced"
+        );
+        assert_eq!(states.check(&txn(1, 1, 0)), SequenceCheck::Append);
+        states.record(&marker(2, 1, ControlType::Commit), 14);
+        assert_eq!(states.first_unstable_offset(), None);
+        assert_eq!(states.aborted_between(0, 20), vec![(1, 10)]);
+        assert_eq!(states.aborted_between(14, 20), vec![]);
     }
 
     #[test]

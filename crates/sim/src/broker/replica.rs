@@ -72,6 +72,15 @@ pub struct Replica {
 }
 
 impl Replica {
+    /// The last stable offset: the high watermark, or the first offset of the earliest
+    /// transaction still open below it. read_committed consumers read up to here.
+    pub fn last_stable_offset(&self) -> u64 {
+        let hw = self.log.high_watermark();
+        self.producers
+            .first_unstable_offset()
+            .map_or(hw, |first| first.min(hw))
+    }
+
     /// `min(min.insync.replicas, replication factor)`: what acks=all and the HW need.
     pub fn effective_min_isr(&self) -> usize {
         let rf = self.state.as_ref().map_or(1, |s| s.replicas.len());

@@ -23,6 +23,7 @@ pub struct FetchRequest {
     pub(super) replica_id: Option<BrokerId>,
     pub(super) max_wait_ms: u64,
     pub(super) min_bytes: u32,
+    pub(super) read_committed: bool,
     pub(super) rack_id: Option<std::rc::Rc<str>>,
     pub(super) partitions: Vec<FetchPartition>,
 }
@@ -137,7 +138,7 @@ impl Broker {
         fetch
             .partitions
             .iter()
-            .map(|p| self.read(p, fetch.replica_id, fetch.rack_id.as_deref()))
+            .map(|p| self.read(p, fetch))
             .collect()
     }
 
@@ -156,12 +157,10 @@ impl Broker {
     /// What a fetch of one partition returns now: records up to the LEO for a follower, up to
     /// the high watermark for a consumer (an empty answer, not an error, when there is none).
     /// A follower replica answers consumers too (KIP-392), up to its own high watermark.
-    fn read(
-        &self,
-        request: &FetchPartition,
-        replica_id: Option<BrokerId>,
-        rack: Option<&str>,
-    ) -> FetchedPartition {
+    /// A read_committed consumer is served up to the last stable offset instead, with the
+    /// aborted transactions among the records.
+    fn read(&self, request: &FetchPartition, fetch: &FetchRequest) -> FetchedPartition {
+        let (replica_id, rack) = (fetch.replica_id, fetch.rack_id.as_deref());
         let Some(replica) = self.replicas.get(&request.tp) else {
             let known = self.image.partition(&request.tp).is_some();
             return empty(
@@ -195,6 +194,7 @@ impl Broker {
         let mut answer = empty(&request.tp, ErrorCode::None);
         answer.high_watermark = log.high_watermark();
         answer.log_end_offset = log.log_end_offset();
+        answer.last_stable_offset = replica.last_stable_offset();
         if replica_id.is_none()
             && let Some(leadership) = &replica.leadership
             && let Some(preferred) = self.preferred_read_replica(&leadership.isr, rack)
@@ -214,12 +214,21 @@ impl Broker {
         }
         let limit = if replica_id.is_some() {
             log.log_end_offset()
+        } else if fetch.read_committed {
+            answer.last_stable_offset
         } else {
             log.high_watermark()
         };
         answer.records = log
             .read(request.fetch_offset, limit, MAX_FETCH_RECORDS)
             .to_vec();
+        if fetch.read_committed
+            && let Some(last) = answer.records.last()
+        {
+            answer.aborted_transactions = replica
+                .producers
+                .aborted_between(request.fetch_offset, last.offset + 1);
+        }
         answer
     }
 
@@ -294,5 +303,7 @@ fn empty(tp: &TopicPartition, error: ErrorCode) -> FetchedPartition {
         records: Vec::new(),
         diverging_epoch: None,
         preferred_read_replica: None,
+        last_stable_offset: 0,
+        aborted_transactions: Vec::new(),
     }
 }

@@ -12,7 +12,8 @@ use crate::node::Ctx;
 use crate::protocol::{
     BrokerId, FetchPartition, FetchedPartition, GroupMessage, Message, TopicPartition,
 };
-use std::collections::BTreeMap;
+use crate::protocol::{ControlType, Record};
+use std::collections::{BTreeMap, BTreeSet};
 
 const COMMIT_FAILED: &str = "CommitFailedException: Commit cannot be completed since the group \
     has already rebalanced and assigned the partitions to another member. This means that the \
@@ -114,9 +115,7 @@ impl Consumer {
     }
 
     fn record_exception(&mut self, ctx: &mut Ctx<'_>, message: String) {
-        let request = Request::Poll {
-            group: self.config.group_id.clone(),
-        };
+        let request = self.poll_request();
         let mut operation = Operation::pending(&self.name, request, ctx.now());
         operation.completed_at = Some(ctx.now());
         operation.outcome = Outcome::Exception { message };
@@ -212,6 +211,7 @@ impl Consumer {
         }
         let max_wait_ms = u32::try_from(self.config.fetch_max_wait.as_millis()).unwrap_or(u32::MAX);
         let min_bytes = self.config.fetch_min_bytes;
+        let read_committed = self.config.read_committed;
         let rack_id: Option<std::rc::Rc<str>> = self.config.client_rack.as_deref().map(Into::into);
         for (leader, partitions) in by_leader {
             let rack_id = rack_id.clone();
@@ -224,6 +224,7 @@ impl Consumer {
                     replica_id: None,
                     max_wait_ms,
                     min_bytes,
+                    read_committed,
                     rack_id,
                     partitions,
                 },
@@ -246,16 +247,23 @@ impl Consumer {
                     owned.preferred_replica = fetched.preferred_read_replica;
                 }
                 ErrorCode::None => {
-                    owned.high_watermark = Some(fetched.high_watermark);
+                    // A read_committed consumer's lag is measured to the last stable offset.
+                    owned.high_watermark = Some(if self.config.read_committed {
+                        fetched.last_stable_offset
+                    } else {
+                        fetched.high_watermark
+                    });
                     let fresh = fetched
                         .records
                         .first()
                         .is_some_and(|r| Some(r.offset) == owned.position);
                     if fresh {
-                        self.buffer
-                            .entry(fetched.tp)
-                            .or_default()
-                            .extend(fetched.records);
+                        let marked = returned_records(
+                            fetched.records,
+                            &fetched.aborted_transactions,
+                            self.config.read_committed,
+                        );
+                        self.buffer.entry(fetched.tp).or_default().extend(marked);
                     }
                 }
                 // A follower that is behind the position: back to the leader, no reset.
@@ -441,5 +449,93 @@ impl Consumer {
         {
             self.after_commit(ctx, then_process);
         }
+    }
+}
+
+/// Which fetched records `poll()` returns, as Java's `CompletedFetch.nextFetchedRecord`
+/// decides: never a transaction marker; under read_committed, not the records of a producer
+/// from the first offset of one of its aborted transactions up to that transaction's ABORT
+/// marker.
+fn returned_records(
+    records: Vec<Record>,
+    aborted: &[(u64, u64)],
+    read_committed: bool,
+) -> Vec<(Record, bool)> {
+    let mut pending: Vec<(u64, u64)> = aborted.to_vec();
+    pending.sort_by_key(|&(_, first)| std::cmp::Reverse(first));
+    let mut aborting: BTreeSet<u64> = BTreeSet::new();
+    records
+        .into_iter()
+        .map(|record| {
+            while read_committed
+                && pending
+                    .last()
+                    .is_some_and(|&(_, first)| first <= record.offset)
+            {
+                if let Some((producer_id, _)) = pending.pop() {
+                    aborting.insert(producer_id);
+                }
+            }
+            let batch = &record.batch;
+            let returned = match (batch.control, batch.producer_id) {
+                (Some(control), Some(producer_id)) => {
+                    if control == ControlType::Abort {
+                        aborting.remove(&producer_id);
+                    }
+                    false
+                }
+                (Some(_), None) => false,
+                (None, Some(producer_id)) if read_committed && batch.transactional => {
+                    !aborting.contains(&producer_id)
+                }
+                _ => true,
+            };
+            (record, returned)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{BatchHeader, RecordData};
+    use std::rc::Rc;
+
+    fn record(offset: u64, producer_id: u64, control: Option<ControlType>) -> Record {
+        Record {
+            offset,
+            leader_epoch: 0,
+            data: Rc::new(RecordData::value(&offset.to_string())),
+            batch: Rc::new(BatchHeader {
+                producer_id: Some(producer_id),
+                transactional: control.is_none(),
+                control,
+                record_count: 1,
+                ..BatchHeader::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn read_committed_drops_aborted_records_and_every_marker() {
+        // Producer 1 aborts (0, 2 → marker 3); producer 2 commits (1 → marker 4); producer 1
+        // writes again (5), which is not part of the aborted transaction.
+        let records = vec![
+            record(0, 1, None),
+            record(1, 2, None),
+            record(2, 1, None),
+            record(3, 1, Some(ControlType::Abort)),
+            record(4, 2, Some(ControlType::Commit)),
+            record(5, 1, None),
+        ];
+        let returned = |read_committed| -> Vec<u64> {
+            returned_records(records.clone(), &[(1, 0)], read_committed)
+                .into_iter()
+                .filter(|(_, r)| *r)
+                .map(|(r, _)| r.offset)
+                .collect()
+        };
+        assert_eq!(returned(true), [1, 5]);
+        assert_eq!(returned(false), [0, 1, 2, 5], "markers are never returned");
     }
 }

@@ -4,7 +4,7 @@
 //! heartbeat, and leave when `max.poll.interval.ms` passes without a `poll()`.
 
 use super::{AppState, Consumer, InFlight, MemberState, Subscription};
-use crate::client::{Operation, Outcome, Request, partition_count};
+use crate::client::{Operation, Outcome, partition_count};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::group::{Assignor, Subscription as MemberSubscription, assignor::assign};
@@ -48,6 +48,7 @@ impl Consumer {
                 self.request_any(ctx, InFlight::FindCoordinator, |correlation_id| {
                     Message::FindCoordinator {
                         correlation_id,
+                        key_type: 0,
                         key: group.clone(),
                     }
                 });
@@ -362,9 +363,7 @@ impl Consumer {
                 other.name()
             ),
         };
-        let request = Request::Poll {
-            group: self.config.group_id.clone(),
-        };
+        let request = self.poll_request();
         let mut operation = Operation::pending(&self.name, request, ctx.now());
         operation.completed_at = Some(ctx.now());
         operation.outcome = Outcome::Exception { message: exception };

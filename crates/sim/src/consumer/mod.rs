@@ -149,7 +149,9 @@ pub struct Consumer {
     /// What the sticky assignors remember across an eager revocation.
     last_assignment: Vec<TopicPartition>,
     owned: BTreeMap<TopicPartition, OwnedPartition>,
-    buffer: BTreeMap<TopicPartition, VecDeque<Record>>,
+    /// Fetched records per partition, each with whether `poll()` returns it (markers and, for
+    /// read_committed, aborted records only move the position past them).
+    buffer: BTreeMap<TopicPartition, VecDeque<(Record, bool)>>,
     in_flight: BTreeMap<u64, InFlight>,
     app: AppState,
     last_poll: SimTime,
@@ -535,6 +537,14 @@ impl Consumer {
         }
     }
 
+    /// How this consumer's polls are recorded.
+    fn poll_request(&self) -> Request {
+        Request::Poll {
+            group: self.group().map(str::to_owned),
+            read_committed: self.config.read_committed,
+        }
+    }
+
     /// Hands buffered records of owned partitions to the application, up to
     /// `max.poll.records`, and advances positions. Returns the poll's operation.
     fn deliver(&mut self, ctx: &mut Ctx<'_>) -> Option<usize> {
@@ -545,13 +555,16 @@ impl Consumer {
                 continue;
             };
             while records.len() < budget {
-                let Some(record) = queue.pop_front() else {
+                let Some((record, returned)) = queue.pop_front() else {
                     break;
                 };
                 if Some(record.offset) != owned.position {
                     continue;
                 }
                 owned.position = Some(record.offset + 1);
+                if !returned {
+                    continue;
+                }
                 records.push(ConsumedRecord::from_record(tp, &record));
             }
         }
@@ -559,9 +572,7 @@ impl Consumer {
         if records.is_empty() {
             return None;
         }
-        let request = Request::Poll {
-            group: self.group().map(str::to_owned),
-        };
+        let request = self.poll_request();
         let mut operation = Operation::pending(&self.name, request, ctx.now());
         operation.outcome = Outcome::Polled {
             records,

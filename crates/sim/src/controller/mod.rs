@@ -154,10 +154,10 @@ impl Controller {
                 replication_factor,
             } => {
                 let request = CreateTopic {
+                    configs: internal_topic_configs(&name, replication_factor),
                     name,
                     partitions,
                     replication_factor,
-                    configs: [("cleanup.policy".to_owned(), "compact".to_owned())].into(),
                     replica_assignment: None,
                 };
                 // Several brokers may ask at once: only the first creates it.
@@ -539,4 +539,16 @@ impl Controller {
             self.elect_leaders(ctx, ElectionKind::Preferred, None, Some(&imbalanced));
         }
     }
+}
+
+/// Configs an internal topic is created with: compacted; `__transaction_state` also with
+/// `transaction.state.log.min.isr` (2), so a transaction's state is never acknowledged by a
+/// single replica.
+fn internal_topic_configs(name: &str, replication_factor: i32) -> BTreeMap<String, String> {
+    let mut configs = BTreeMap::from([("cleanup.policy".to_owned(), "compact".to_owned())]);
+    if name == crate::txn::TRANSACTION_TOPIC {
+        let min_isr = replication_factor.clamp(1, 2);
+        configs.insert("min.insync.replicas".to_owned(), min_isr.to_string());
+    }
+    configs
 }

@@ -129,8 +129,8 @@ impl CoordinatorRecord {
             key: Some(bytes(&key)),
             // A deletion is a tombstone: a key with a null value.
             value: (!matches!(self, CoordinatorRecord::Deleted { .. })).then(|| bytes(&value)),
-            headers: Vec::new(),
             coordinator: Some(Rc::new(self.clone())),
+            ..RecordData::default()
         })
     }
 }

@@ -46,6 +46,10 @@ pub struct ProducerConfig {
     pub partitioner_ignore_keys: bool,
     /// `partitioner.adaptive.partitioning.enable`. Default true.
     pub partitioner_adaptive: bool,
+    /// `transactional.id`. Default null (no transactions).
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms`. Default 60000.
+    pub transaction_timeout: SimDuration,
 }
 
 impl Default for ProducerConfig {
@@ -67,6 +71,8 @@ impl Default for ProducerConfig {
             value_serializer: Serializer::String,
             partitioner_ignore_keys: false,
             partitioner_adaptive: true,
+            transactional_id: None,
+            transaction_timeout: SimDuration::from_millis(60_000),
         }
     }
 }
@@ -111,10 +117,9 @@ impl ProducerConfig {
                     config.partitioner_adaptive = boolean(name, v)?
                 }
                 "transactional.id" => {
-                    return Err(ConfigException(
-                        "transactional.id: transactions are not simulated yet".to_owned(),
-                    ));
+                    config.transactional_id = Some(v.to_owned()).filter(|id| !id.is_empty());
                 }
+                "transaction.timeout.ms" => config.transaction_timeout = millis(name, v)?,
                 // Kafka only logs "The configuration '...' was supplied but isn't a known
                 // config."; the playground refuses, so a typo cannot pass unnoticed.
                 _ => {
@@ -125,6 +130,11 @@ impl ProducerConfig {
             }
         }
         config.apply_idempotence_rules(idempotence_set)?;
+        if config.transactional_id.is_some() && !config.enable_idempotence {
+            return Err(ConfigException(
+                "Cannot set a transactional.id without also enabling idempotence.".to_owned(),
+            ));
+        }
         let floor = config.linger + config.request_timeout;
         if config.delivery_timeout < floor {
             if properties.contains_key("delivery.timeout.ms") {
@@ -207,6 +217,21 @@ mod tests {
             .0,
             "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer."
         );
+    }
+
+    #[test]
+    fn a_transactional_id_needs_idempotence() {
+        let config =
+            ProducerConfig::from_properties(&props(&[("transactional.id", "t1")])).expect("valid");
+        assert_eq!(config.transactional_id.as_deref(), Some("t1"));
+        for conflict in [("enable.idempotence", "false"), ("acks", "1")] {
+            assert_eq!(
+                ProducerConfig::from_properties(&props(&[("transactional.id", "t1"), conflict]))
+                    .expect_err("conflict")
+                    .0,
+                "Cannot set a transactional.id without also enabling idempotence."
+            );
+        }
     }
 
     #[test]

@@ -10,10 +10,12 @@ mod accumulator;
 mod config;
 mod sender;
 mod serializer;
+mod transactions;
 
 pub use accumulator::{Accumulator, ProducerBatch, record_size};
 pub use config::{ConfigException, ProducerConfig};
 pub use serializer::Serializer;
+pub use transactions::{Transactions, TxnClientState};
 
 use crate::client::{Bootstrap, Operation, Outcome, Request, partition_count};
 use crate::metadata::PartitionState;
@@ -107,6 +109,8 @@ pub struct Producer {
     next_correlation_id: u64,
     wakeup_at: Option<SimTime>,
     history: Vec<Operation>,
+    /// The transaction manager, with `transactional.id`.
+    txn: Option<Transactions>,
 }
 
 impl Producer {
@@ -116,7 +120,9 @@ impl Producer {
         config: ProducerConfig,
         directory: Rc<BTreeMap<BrokerId, NodeId>>,
     ) -> Self {
+        let txn = config.transactional_id.as_deref().map(Transactions::new);
         Producer {
+            txn,
             name: name.to_owned(),
             config,
             bootstrap: Bootstrap::new(directory),
@@ -197,11 +203,16 @@ impl Producer {
             partition: record.partition,
             key: record.key.clone(),
             value: record.value.clone(),
+            transaction: self.txn.as_ref().filter(|t| t.is_open()).map(|t| t.number),
         };
         self.history
             .push(Operation::pending(&self.name, request, ctx.now()));
         let operation = self.history.len() - 1;
         ctx.invoked(operation);
+        if let Some(message) = self.txn.as_ref().and_then(Transactions::send_refusal) {
+            self.finish(ctx.now(), operation, Outcome::Exception { message });
+            return operation;
+        }
         let deadline = ctx.now() + self.config.max_block;
         self.blocked.push(Blocked {
             operation,
@@ -371,7 +382,7 @@ impl Producer {
             key,
             value,
             headers,
-            coordinator: None,
+            ..RecordData::default()
         };
         let size = record_size(&data);
         if size > self.config.max_request_size {
@@ -426,6 +437,7 @@ impl Producer {
         let bump_due =
             self.epoch_bump && self.in_flight.is_empty() && !self.accumulator.has_unresolved();
         if self.config.enable_idempotence
+            && self.txn.is_none()
             && (self.producer_id.is_none() || bump_due)
             && self.init_in_flight.is_none()
         {
@@ -433,6 +445,7 @@ impl Producer {
         }
         self.admit_blocked(ctx);
         self.expire_batches(ctx);
+        self.pump_transactions(ctx);
         self.drain(ctx);
         // flush() covers every record sent before it, including those still waiting for
         // metadata or memory.
@@ -480,6 +493,9 @@ impl Producer {
             .chain(std::iter::once(
                 self.metadata_stale.then_some(self.metadata_not_before),
             ))
+            .chain(std::iter::once(
+                self.txn.as_ref().and_then(Transactions::retry_at),
+            ))
             .flatten()
             .filter(|&t| t > ctx.now())
             .min();
@@ -510,6 +526,9 @@ impl Producer {
     }
 
     pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, _from: NodeId, message: Message) {
+        if self.on_txn_response(ctx, &message) {
+            return self.pump(ctx);
+        }
         match message {
             Message::MetadataResponse {
                 correlation_id,

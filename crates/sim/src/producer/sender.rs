@@ -26,23 +26,31 @@ impl Producer {
             .accumulator
             .expire(crate::time::SimTime::from_micros(created_before))
         {
-            self.fail_batch(
-                now,
-                &batch,
-                expiry_message(&batch, self.config.delivery_timeout.as_millis()),
-            );
+            let outcome = expiry_message(&batch, self.config.delivery_timeout.as_millis());
+            self.fail_batch(ctx, &batch, outcome);
         }
     }
 
-    fn fail_batch(&mut self, now: crate::time::SimTime, batch: &ProducerBatch, outcome: Outcome) {
+    fn fail_batch(&mut self, ctx: &mut Ctx<'_>, batch: &ProducerBatch, outcome: Outcome) {
+        let now = ctx.now();
         self.accumulator.release(batch);
         // A batch that went out with a sequence and failed for good may or may not be in the
-        // log: later sequences of its partition can no longer be trusted (KIP-360).
+        // log: later sequences of its partition can no longer be trusted (KIP-360). In a
+        // transaction, the transaction must abort instead (the abort bumps the epoch).
         let sequenced = batch
             .header
             .as_ref()
             .is_some_and(|h| h.producer_id.is_some());
-        if sequenced && !matches!(outcome, Outcome::Sent { .. }) {
+        if self.txn.is_some() {
+            let (error, text) = match &outcome {
+                Outcome::Failed { error, message } => {
+                    (*error, message.clone().unwrap_or_else(|| error.to_string()))
+                }
+                Outcome::Exception { message } => (ErrorCode::None, message.clone()),
+                _ => (ErrorCode::None, String::new()),
+            };
+            self.transaction_failed(ctx, error, &text);
+        } else if sequenced && !matches!(outcome, Outcome::Sent { .. }) {
             self.epoch_bump = true;
         }
         for &operation in &batch.operations {
@@ -78,6 +86,10 @@ impl Producer {
             // max.in.flight=1 without idempotence: one batch per partition at a time, so
             // retries cannot reorder (Kafka's guaranteeMessageOrder).
             let muted = self.config.max_in_flight == 1 && in_flight_partitions.contains(&tp);
+            // A transactional batch waits until its partition is in the transaction.
+            if self.txn.as_ref().is_some_and(|t| !t.may_send(tp)) {
+                continue;
+            }
             let leader = self.metadata.get(tp).and_then(|s| s.leader);
             match leader {
                 Some(leader) if ready && !backing_off && !muted && !waiting_for_epoch => {
@@ -132,7 +144,7 @@ impl Producer {
                     let outcome = Outcome::Sent {
                         partition: batch.tp.partition,
                     };
-                    self.fail_batch(now, &batch, outcome);
+                    self.fail_batch(ctx, &batch, outcome);
                 }
             } else {
                 self.in_flight.insert(
@@ -169,6 +181,8 @@ impl Producer {
             producer_epoch,
             base_sequence,
             record_count: count,
+            transactional: self.txn.is_some(),
+            control: None,
         }
     }
 
@@ -211,7 +225,8 @@ impl Producer {
     /// No answer within `request.timeout.ms`: the request's batches are treated as failed with
     /// a retriable error, though the broker may well have written them.
     pub(super) fn on_request_timeout(&mut self, ctx: &mut Ctx<'_>, correlation_id: u64) {
-        if self.metadata_in_flight == Some(correlation_id) {
+        if self.on_txn_timeout(ctx, correlation_id) {
+        } else if self.metadata_in_flight == Some(correlation_id) {
             self.metadata_in_flight = None;
         } else if self.init_in_flight == Some(correlation_id) {
             self.init_in_flight = None;
@@ -261,9 +276,9 @@ impl Producer {
             self.accumulator.reenqueue(batch);
         } else if !in_time {
             let timeout = self.config.delivery_timeout.as_millis();
-            self.fail_batch(now, &batch, expiry_message(&batch, timeout));
+            self.fail_batch(ctx, &batch, expiry_message(&batch, timeout));
         } else {
-            self.fail_batch(now, &batch, Outcome::Failed { error, message });
+            self.fail_batch(ctx, &batch, Outcome::Failed { error, message });
         }
     }
 

@@ -215,3 +215,33 @@ pub fn processed(world: &World, consumer: &str) -> Vec<(TopicPartition, u64, Str
         .map(|r| (r.tp.clone(), r.offset, r.value.clone()))
         .collect()
 }
+
+/// Adds a producer with Kafka configs.
+pub fn add_producer(world: &mut World, name: &str, config: &[(&str, &str)]) {
+    let config: BTreeMap<String, String> = config
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    world
+        .apply(Command::AddProducer {
+            name: name.to_owned(),
+            config,
+        })
+        .expect("valid config");
+}
+
+/// A producer's `send()` of one record.
+pub fn send(world: &mut World, producer: &str, topic: &str, key: Option<&str>, value: &str) {
+    let record = kafka_sim::producer::ProducerRecord {
+        topic: topic.to_owned(),
+        key: key.map(str::to_owned),
+        value: Some(value.to_owned()),
+        ..kafka_sim::producer::ProducerRecord::default()
+    };
+    world
+        .apply(Command::Send {
+            producer: producer.to_owned(),
+            record,
+        })
+        .expect("producer exists");
+}

@@ -1,0 +1,562 @@
+//! The transactional producer (Java's `TransactionManager`): `initTransactions()` finds the
+//! transaction coordinator and gets the producer id and epoch (fencing older instances);
+//! each partition joins the transaction with AddPartitionsToTxn before its first batch goes
+//! out; `commitTransaction()` flushes, waits for every batch, then sends EndTxn;
+//! `abortTransaction()` drops what is unsent and sends EndTxn(abort). A batch that fails for
+//! good makes the transaction abortable; a newer epoch at the coordinator makes the producer
+//! fenced, which only closing cures.
+
+use super::Producer;
+use crate::client::{Operation, Outcome, Request, TxnAction};
+use crate::error::ErrorCode;
+use crate::event::EventKind;
+use crate::node::{Ctx, Timer};
+use crate::protocol::{BrokerId, Message, TopicPartition};
+use crate::time::SimTime;
+use crate::txn::TxnMessage;
+use serde::Serialize;
+use std::collections::BTreeSet;
+
+/// The transaction manager's state (Java's `TransactionManager.State`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum TxnClientState {
+    /// `initTransactions()` not called yet.
+    Uninitialized,
+    /// Waiting for the producer id.
+    Initializing,
+    /// No transaction open.
+    Ready,
+    /// Between `beginTransaction()` and its end.
+    InTransaction,
+    /// `commitTransaction()` in progress.
+    Committing,
+    /// `abortTransaction()` in progress.
+    Aborting,
+    /// Something failed: the transaction can only be aborted.
+    AbortableError,
+    /// Fenced or otherwise broken: the producer can only be closed.
+    FatalError,
+}
+
+impl TxnClientState {
+    /// The Java name, as its exceptions print it.
+    pub fn java_name(self) -> &'static str {
+        match self {
+            TxnClientState::Uninitialized => "UNINITIALIZED",
+            TxnClientState::Initializing => "INITIALIZING",
+            TxnClientState::Ready => "READY",
+            TxnClientState::InTransaction => "IN_TRANSACTION",
+            TxnClientState::Committing => "COMMITTING_TRANSACTION",
+            TxnClientState::Aborting => "ABORTING_TRANSACTION",
+            TxnClientState::AbortableError => "ABORTABLE_ERROR",
+            TxnClientState::FatalError => "FATAL_ERROR",
+        }
+    }
+}
+
+/// A transaction request in flight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum TxnRequest {
+    FindCoordinator,
+    Init,
+    Add(Vec<TopicPartition>),
+    End,
+}
+
+/// A transactional producer's transaction state.
+#[derive(Clone, Debug, Serialize)]
+pub struct Transactions {
+    /// `transactional.id`.
+    pub transactional_id: String,
+    /// Where the transaction manager is.
+    pub state: TxnClientState,
+    /// The transaction coordinator, once found.
+    pub coordinator: Option<BrokerId>,
+    /// Partitions in the open transaction.
+    pub added: BTreeSet<TopicPartition>,
+    /// Transactions begun so far; the open one's number.
+    pub number: u64,
+    /// Why the transaction (or the producer) is in an error state.
+    pub last_error: Option<String>,
+    #[serde(skip)]
+    in_flight: Option<(u64, TxnRequest)>,
+    #[serde(skip)]
+    retry_at: SimTime,
+    /// The `initTransactions()`/`commitTransaction()`/`abortTransaction()` waiting to return.
+    #[serde(skip)]
+    operation: Option<usize>,
+}
+
+impl Transactions {
+    /// The state of a producer with this `transactional.id` that has not initialised.
+    pub fn new(transactional_id: &str) -> Self {
+        Transactions {
+            transactional_id: transactional_id.to_owned(),
+            state: TxnClientState::Uninitialized,
+            coordinator: None,
+            added: BTreeSet::new(),
+            number: 0,
+            last_error: None,
+            in_flight: None,
+            retry_at: SimTime::ZERO,
+            operation: None,
+        }
+    }
+
+    /// Whether a transaction is open (records sent now belong to it).
+    pub fn is_open(&self) -> bool {
+        matches!(
+            self.state,
+            TxnClientState::InTransaction | TxnClientState::Committing
+        )
+    }
+
+    /// When the next transaction request may go, if one waits for a backoff.
+    pub(super) fn retry_at(&self) -> Option<SimTime> {
+        (self.in_flight.is_none()).then_some(self.retry_at)
+    }
+
+    /// Whether a batch for `tp` may go out (its partition is in the transaction).
+    pub(super) fn may_send(&self, tp: &TopicPartition) -> bool {
+        self.added.contains(tp)
+    }
+
+    /// Why `send()` is refused now, if it is (Java's `maybeAddPartition` checks).
+    pub(super) fn send_refusal(&self) -> Option<String> {
+        match self.state {
+            TxnClientState::InTransaction => None,
+            TxnClientState::Uninitialized | TxnClientState::Initializing => Some(
+                "IllegalStateException: Cannot perform a 'send' before completing a call to initTransactions when transactions are enabled."
+                    .to_owned(),
+            ),
+            TxnClientState::AbortableError | TxnClientState::FatalError => Some(format!(
+                "KafkaException: Cannot perform send because at least one previous transactional or idempotent request has failed with errors. ({})",
+                self.last_error.as_deref().unwrap_or("unknown error")
+            )),
+            state => Some(format!(
+                "IllegalStateException: Cannot call send in state {}",
+                state.java_name()
+            )),
+        }
+    }
+
+    fn invalid_transition(&self, to: TxnClientState) -> String {
+        format!(
+            "IllegalStateException: TransactionalId {}: Invalid transition attempted from state {} to state {}",
+            self.transactional_id,
+            self.state.java_name(),
+            to.java_name()
+        )
+    }
+}
+
+impl Producer {
+    /// The transaction state, for a transactional producer.
+    pub fn transactions(&self) -> Option<&Transactions> {
+        self.txn.as_ref()
+    }
+
+    /// One of the four transactional calls; returns its operation in the history. A call the
+    /// state does not allow ends at once with the exception Java throws.
+    pub fn transaction(&mut self, ctx: &mut Ctx<'_>, action: TxnAction) -> usize {
+        let number = self.txn.as_ref().map_or(0, |t| match action {
+            TxnAction::Init => 0,
+            TxnAction::Begin => t.number + 1,
+            _ => t.number,
+        });
+        let request = Request::Transaction {
+            action,
+            transaction: number,
+        };
+        self.history
+            .push(Operation::pending(&self.name, request, ctx.now()));
+        let operation = self.history.len() - 1;
+        ctx.invoked(operation);
+        let now = ctx.now();
+        let Some(txn) = self.txn.as_mut() else {
+            let message = "IllegalStateException: Transactional method invoked on a non-transactional producer.".to_owned();
+            self.finish(now, operation, Outcome::Exception { message });
+            return operation;
+        };
+        let refused = match (action, txn.state) {
+            (TxnAction::Init, TxnClientState::Uninitialized) => {
+                txn.state = TxnClientState::Initializing;
+                None
+            }
+            (TxnAction::Begin, TxnClientState::Ready) => {
+                txn.state = TxnClientState::InTransaction;
+                txn.number += 1;
+                txn.added.clear();
+                self.finish(now, operation, Outcome::Done);
+                return operation;
+            }
+            (TxnAction::Commit, TxnClientState::InTransaction) => {
+                txn.state = TxnClientState::Committing;
+                self.flushing = true;
+                None
+            }
+            (TxnAction::Commit, TxnClientState::AbortableError) => Some(format!(
+                "KafkaException: Cannot execute transactional method because we are in an error state: {}",
+                txn.last_error.as_deref().unwrap_or("unknown error")
+            )),
+            (TxnAction::Abort, TxnClientState::InTransaction | TxnClientState::AbortableError) => {
+                txn.state = TxnClientState::Aborting;
+                None
+            }
+            (_, TxnClientState::FatalError) => Some(format!(
+                "KafkaException: The producer is fenced and can only be closed: {}",
+                txn.last_error.as_deref().unwrap_or("unknown error")
+            )),
+            (action, _) => Some(txn.invalid_transition(match action {
+                TxnAction::Init => TxnClientState::Initializing,
+                TxnAction::Begin => TxnClientState::InTransaction,
+                TxnAction::Commit => TxnClientState::Committing,
+                TxnAction::Abort => TxnClientState::Aborting,
+            })),
+        };
+        if let Some(message) = refused {
+            self.finish(now, operation, Outcome::Exception { message });
+            return operation;
+        }
+        txn.operation = Some(operation);
+        if action == TxnAction::Abort {
+            self.drop_unsent(now);
+        }
+        self.pump(ctx);
+        operation
+    }
+
+    /// An abort fails every record not yet sent (Java's `TransactionAbortedException`).
+    fn drop_unsent(&mut self, now: SimTime) {
+        let message = "TransactionAbortedException: Failing batch since transaction was aborted";
+        let queued: Vec<usize> = self
+            .accumulator
+            .take_all()
+            .into_iter()
+            .flat_map(|b| b.operations)
+            .chain(self.blocked.drain(..).map(|b| b.operation))
+            .collect();
+        for operation in queued {
+            let outcome = Outcome::Exception {
+                message: message.to_owned(),
+            };
+            self.finish(now, operation, outcome);
+        }
+    }
+
+    /// Does the next transaction step due now: find the coordinator, ask for the producer id,
+    /// add partitions that have batches waiting, or end the transaction once every batch has
+    /// its answer.
+    pub(super) fn pump_transactions(&mut self, ctx: &mut Ctx<'_>) {
+        let Some(txn) = self.txn.as_ref() else {
+            return;
+        };
+        if txn.in_flight.is_some() || ctx.now() < txn.retry_at {
+            return;
+        }
+        let unadded: Vec<TopicPartition> = self
+            .accumulator
+            .heads()
+            .map(|(tp, _, _)| tp)
+            .filter(|tp| !txn.added.contains(*tp))
+            .cloned()
+            .collect();
+        let drained = self.accumulator.heads().next().is_none()
+            && self.blocked.is_empty()
+            && self.in_flight.is_empty();
+        let next = match txn.state {
+            TxnClientState::Initializing => Some(TxnRequest::Init),
+            TxnClientState::InTransaction | TxnClientState::Committing if !unadded.is_empty() => {
+                Some(TxnRequest::Add(unadded))
+            }
+            TxnClientState::Committing | TxnClientState::Aborting if drained => {
+                if txn.added.is_empty() {
+                    // Nothing was sent: nothing to tell the coordinator (Java skips EndTxn).
+                    self.end_locally(ctx.now());
+                    return;
+                }
+                Some(TxnRequest::End)
+            }
+            _ => None,
+        };
+        let Some(next) = next else { return };
+        let Some(coordinator) = txn.coordinator.and_then(|b| self.bootstrap.node(b)) else {
+            return self.send_txn_request(ctx, None, TxnRequest::FindCoordinator);
+        };
+        self.send_txn_request(ctx, Some(coordinator), next);
+    }
+
+    fn send_txn_request(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        coordinator: Option<crate::net::NodeId>,
+        request: TxnRequest,
+    ) {
+        let correlation_id = self.correlation_id();
+        let timeout_ms = self.config.transaction_timeout.as_millis();
+        let (producer_id, producer_epoch) = self.producer_id.unwrap_or_default();
+        let Some(txn) = self.txn.as_mut() else {
+            return;
+        };
+        let transactional_id = txn.transactional_id.clone();
+        let message: Message = match &request {
+            TxnRequest::FindCoordinator => Message::FindCoordinator {
+                correlation_id,
+                key_type: 1,
+                key: transactional_id,
+            },
+            TxnRequest::Init => TxnMessage::InitProducerId {
+                correlation_id,
+                transactional_id,
+                transaction_timeout_ms: timeout_ms,
+            }
+            .into(),
+            TxnRequest::Add(partitions) => TxnMessage::AddPartitionsToTxn {
+                correlation_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                partitions: partitions.clone(),
+            }
+            .into(),
+            TxnRequest::End => TxnMessage::EndTxn {
+                correlation_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                committed: txn.state == TxnClientState::Committing,
+            }
+            .into(),
+        };
+        txn.in_flight = Some((correlation_id, request));
+        let timeout = self.config.request_timeout;
+        match coordinator {
+            Some(node) => {
+                ctx.send(node, message);
+                ctx.set_timer(timeout, Timer::ClientRequestTimeout { correlation_id });
+            }
+            None => self.bootstrap.send(ctx, message, correlation_id, timeout),
+        }
+    }
+
+    /// Commit or abort of a transaction that sent nothing.
+    fn end_locally(&mut self, now: SimTime) {
+        let Some(txn) = self.txn.as_mut() else {
+            return;
+        };
+        txn.state = TxnClientState::Ready;
+        txn.added.clear();
+        let operation = txn.operation.take();
+        self.flushing = false;
+        if let Some(operation) = operation {
+            self.finish(now, operation, Outcome::Done);
+        }
+    }
+
+    /// Handles a transaction response; returns false if the message was not one.
+    pub(super) fn on_txn_response(&mut self, ctx: &mut Ctx<'_>, message: &Message) -> bool {
+        let Some((expected, request)) = self.txn.as_ref().and_then(|t| t.in_flight.clone()) else {
+            return false;
+        };
+        let (correlation_id, error) = match message {
+            Message::FindCoordinatorResponse {
+                correlation_id,
+                error,
+                ..
+            }
+            | Message::InitProducerIdResponse {
+                correlation_id,
+                error,
+                ..
+            } => (*correlation_id, *error),
+            Message::Txn(txn) => match &**txn {
+                TxnMessage::AddPartitionsToTxnResponse {
+                    correlation_id,
+                    error,
+                }
+                | TxnMessage::EndTxnResponse {
+                    correlation_id,
+                    error,
+                    ..
+                } => (*correlation_id, *error),
+                _ => return false,
+            },
+            _ => return false,
+        };
+        if correlation_id != expected {
+            return false;
+        }
+        let now = ctx.now();
+        if let Some(txn) = self.txn.as_mut() {
+            txn.in_flight = None;
+        }
+        if error != ErrorCode::None {
+            self.on_txn_error(ctx, error);
+            return true;
+        }
+        match (request, message) {
+            (TxnRequest::FindCoordinator, Message::FindCoordinatorResponse { coordinator, .. }) => {
+                if let Some(txn) = self.txn.as_mut() {
+                    txn.coordinator = *coordinator;
+                }
+            }
+            (
+                TxnRequest::Init,
+                Message::InitProducerIdResponse {
+                    producer_id,
+                    producer_epoch,
+                    ..
+                },
+            ) => {
+                self.new_epoch(*producer_id, *producer_epoch);
+                if let Some(txn) = self.txn.as_mut() {
+                    txn.state = TxnClientState::Ready;
+                    let operation = txn.operation.take();
+                    if let Some(operation) = operation {
+                        self.finish(now, operation, Outcome::Done);
+                    }
+                }
+            }
+            (TxnRequest::Add(partitions), _) => {
+                if let Some(txn) = self.txn.as_mut() {
+                    txn.added.extend(partitions);
+                }
+            }
+            (TxnRequest::End, Message::Txn(response)) => {
+                if let TxnMessage::EndTxnResponse {
+                    producer_id,
+                    producer_epoch,
+                    ..
+                } = &**response
+                {
+                    // Transaction version 2: the next transaction runs under the bumped epoch.
+                    self.new_epoch(*producer_id, *producer_epoch);
+                }
+                self.end_locally(now);
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// A new producer id or epoch: every partition's sequence starts again at 0.
+    fn new_epoch(&mut self, producer_id: u64, producer_epoch: u16) {
+        self.producer_id = Some((producer_id, producer_epoch));
+        self.next_sequence.clear();
+        self.last_acked.clear();
+    }
+
+    fn on_txn_error(&mut self, ctx: &mut Ctx<'_>, error: ErrorCode) {
+        let now = ctx.now();
+        let retry_backoff = self.config.retry_backoff;
+        let Some(txn) = self.txn.as_mut() else {
+            return;
+        };
+        match error {
+            ErrorCode::NotCoordinator
+            | ErrorCode::CoordinatorNotAvailable
+            | ErrorCode::CoordinatorLoadInProgress
+            | ErrorCode::RequestTimedOut => {
+                txn.coordinator = None;
+                txn.retry_at = now + retry_backoff;
+            }
+            ErrorCode::ConcurrentTransactions => {
+                // Java retries this one sooner (20 ms) while the previous transaction completes.
+                txn.retry_at = now + retry_backoff.min(crate::time::SimDuration::from_millis(20));
+            }
+            ErrorCode::ProducerFenced
+            | ErrorCode::InvalidProducerEpoch
+            | ErrorCode::InvalidProducerIdMapping => {
+                let message = "ProducerFencedException: There is a newer producer with the same transactionalId which fences the current one, or the transaction timed out and was aborted by the coordinator.".to_owned();
+                self.fence(ctx, message);
+            }
+            error => {
+                let message = format!("KafkaException: {error} from the transaction coordinator");
+                txn.last_error = Some(message.clone());
+                let operation = txn.operation.take();
+                txn.state = match txn.state {
+                    TxnClientState::Initializing => TxnClientState::FatalError,
+                    _ => TxnClientState::AbortableError,
+                };
+                if let Some(operation) = operation {
+                    self.finish(now, operation, Outcome::Exception { message });
+                }
+            }
+        }
+    }
+
+    /// The producer is fenced: everything pending fails, and it can only be closed.
+    pub(super) fn fence(&mut self, ctx: &mut Ctx<'_>, message: String) {
+        let now = ctx.now();
+        let Some(txn) = self.txn.as_mut() else {
+            return;
+        };
+        if txn.state == TxnClientState::FatalError {
+            return;
+        }
+        txn.state = TxnClientState::FatalError;
+        txn.last_error = Some(message.clone());
+        let operation = txn.operation.take();
+        if let Some(operation) = operation {
+            self.finish(
+                now,
+                operation,
+                Outcome::Exception {
+                    message: message.clone(),
+                },
+            );
+        }
+        self.drop_unsent(now);
+        ctx.emit(EventKind::ProducerFenced {
+            producer: self.name.clone(),
+            message,
+        });
+    }
+
+    /// A batch of the transaction failed for good: the transaction can only be aborted.
+    pub(super) fn transaction_failed(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        error: ErrorCode,
+        message: &str,
+    ) {
+        let Some(txn) = self.txn.as_mut() else {
+            return;
+        };
+        if error == ErrorCode::ProducerFenced {
+            return self.fence(ctx, format!("ProducerFencedException: {message}"));
+        }
+        if matches!(
+            txn.state,
+            TxnClientState::InTransaction | TxnClientState::Committing
+        ) {
+            txn.state = TxnClientState::AbortableError;
+            txn.last_error = Some(message.to_owned());
+            let operation = txn.operation.take();
+            if let Some(operation) = operation {
+                let message = format!(
+                    "KafkaException: Cannot execute transactional method because we are in an error state: {message}"
+                );
+                self.finish(ctx.now(), operation, Outcome::Exception { message });
+            }
+            self.flushing = false;
+        }
+    }
+
+    /// A transaction request got no answer in time.
+    pub(super) fn on_txn_timeout(&mut self, ctx: &mut Ctx<'_>, correlation_id: u64) -> bool {
+        if self
+            .txn
+            .as_ref()
+            .and_then(|t| t.in_flight.as_ref())
+            .is_none_or(|(id, _)| *id != correlation_id)
+        {
+            return false;
+        }
+        if let Some(txn) = self.txn.as_mut() {
+            txn.in_flight = None;
+        }
+        self.on_txn_error(ctx, ErrorCode::RequestTimedOut);
+        true
+    }
+}
