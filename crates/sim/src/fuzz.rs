@@ -4,6 +4,7 @@
 //! anomaly persists, and prints the scenario file.
 
 use crate::check::{Anomaly, Violation, check};
+use crate::client::TxnAction;
 use crate::command::Command;
 use crate::controller::CreateTopic;
 use crate::endpoint::Endpoint;
@@ -19,8 +20,9 @@ use std::collections::BTreeMap;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
-    /// acks=all, min.insync.replicas=2 of RF=3, idempotence, no unclean election; process
-    /// crashes (no power loss), partitions, lost responses, slow followers, scripted errors.
+    /// acks=all, min.insync.replicas=2 of RF=3, idempotence, no unclean election, one
+    /// transactional producer read with read_committed; process crashes (no power loss),
+    /// partitions, lossy links, lost responses, slow followers, scripted errors.
     Safe,
     /// acks=1: a leader that dies before its followers fetch takes acknowledged records along.
     Acks1,
@@ -37,11 +39,14 @@ pub enum Profile {
     /// Consumers auto-commit every 5 s: what was processed since is processed again by the next
     /// owner after a crash or a stall (at-least-once).
     AtLeastOnce,
+    /// A transactional producer that aborts some transactions, read with
+    /// isolation.level=read_uncommitted: its readers see aborted records.
+    ReadUncommitted,
 }
 
 impl Profile {
     /// Every profile.
-    pub const ALL: [Profile; 8] = [
+    pub const ALL: [Profile; 9] = [
         Profile::Safe,
         Profile::Acks1,
         Profile::Acks0,
@@ -50,6 +55,7 @@ impl Profile {
         Profile::Reorder,
         Profile::AtMostOnce,
         Profile::AtLeastOnce,
+        Profile::ReadUncommitted,
     ];
 
     /// The profile named on the command line (`safe`, `acks1`, ...).
@@ -68,6 +74,7 @@ impl Profile {
             Profile::Reorder => "reorder",
             Profile::AtMostOnce => "at-most-once",
             Profile::AtLeastOnce => "at-least-once",
+            Profile::ReadUncommitted => "read-uncommitted",
         }
     }
 
@@ -80,15 +87,18 @@ impl Profile {
             Profile::Reorder => Some(Anomaly::Reordered),
             Profile::AtMostOnce => Some(Anomaly::ConsumerLoss),
             Profile::AtLeastOnce => Some(Anomaly::Redelivered),
+            Profile::ReadUncommitted => Some(Anomaly::AbortedRead),
         }
     }
 
     /// Anomalies Kafka allows under this configuration (everything else is a simulator bug).
-    /// Without transactions, at-least-once is the strongest a consumer can get: every profile
+    /// The consumers here commit offsets outside the producer's transactions (no
+    /// `sendOffsetsToTransaction`), so at-least-once is the strongest they get: every profile
     /// allows redelivery.
     pub fn allowed(self) -> &'static [Anomaly] {
         match self {
             Profile::Safe | Profile::AtLeastOnce => &[Anomaly::Redelivered],
+            Profile::ReadUncommitted => &[Anomaly::AbortedRead, Anomaly::Redelivered],
             Profile::AtMostOnce => &[Anomaly::ConsumerLoss, Anomaly::Redelivered],
             Profile::Acks1 | Profile::Acks0 => &[
                 Anomaly::LostWrite,
@@ -126,9 +136,14 @@ impl Profile {
             Profile::Acks0 => &[("acks", "0")],
             Profile::NoIdempotence => &[("enable.idempotence", "false")],
             Profile::Reorder => &[("enable.idempotence", "false"), ("linger.ms", "0")],
-            Profile::AtMostOnce | Profile::AtLeastOnce => &[][..],
+            Profile::AtMostOnce | Profile::AtLeastOnce | Profile::ReadUncommitted => &[][..],
         });
         config
+    }
+
+    /// Whether one producer runs transactions (and the consumers pick an isolation level).
+    fn transactional(self) -> bool {
+        matches!(self, Profile::Safe | Profile::ReadUncommitted)
     }
 
     /// The consumers' configs: how the application commits decides what a crash costs.
@@ -157,6 +172,10 @@ impl Profile {
             ],
         };
         config.extend_from_slice(commits);
+        config.push(match self {
+            Profile::Safe => ("isolation.level", "read_committed"),
+            _ => ("isolation.level", "read_uncommitted"),
+        });
         if rng.below(2) == 0 {
             config.push(("partition.assignment.strategy", "cooperative-sticky"));
         }
@@ -169,7 +188,8 @@ impl Profile {
             | Profile::NoIdempotence
             | Profile::Reorder
             | Profile::AtMostOnce
-            | Profile::AtLeastOnce => vec![("min.insync.replicas", "2")],
+            | Profile::AtLeastOnce
+            | Profile::ReadUncommitted => vec![("min.insync.replicas", "2")],
             Profile::Acks1 | Profile::Acks0 => vec![("min.insync.replicas", "1")],
             Profile::Unclean => vec![
                 ("min.insync.replicas", "1"),
@@ -186,6 +206,13 @@ const GROUP: &str = "fuzz-group";
 const OFFSETS_PARTITIONS: u32 = 5;
 const WORKLOAD_END_MS: u64 = 20_000;
 const RUN_END_MS: u64 = 90_000;
+/// The transactional producer (with `Profile::transactional`).
+const TXN_PRODUCER: &str = "p1";
+/// Its `transaction.timeout.ms`: short, so a transaction a crash left open is aborted well
+/// before the run ends.
+const TXN_TIMEOUT_MS: &str = "20000";
+/// How often it starts a transaction; each spans up to half of this.
+const TXN_EVERY_MS: u64 = 1_000;
 
 /// The scenario a seed expands into.
 pub fn scenario(seed: u64, profile: Profile) -> Scenario {
@@ -206,18 +233,21 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
     };
     step(500, Command::CreateTopic(topic));
     for p in 0..PRODUCERS {
-        let config = profile
+        let name = format!("p{p}");
+        let mut config: BTreeMap<String, String> = profile
             .producer_config()
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
-        step(
-            500,
-            Command::AddProducer {
-                name: format!("p{p}"),
-                config,
-            },
-        );
+        let transactional = profile.transactional() && name == TXN_PRODUCER;
+        if transactional {
+            config.insert("transactional.id".to_owned(), "fuzz-tx".to_owned());
+            config.insert(
+                "transaction.timeout.ms".to_owned(),
+                TXN_TIMEOUT_MS.to_owned(),
+            );
+        }
+        step(500, Command::AddProducer { name, config });
     }
     let consumer_config: BTreeMap<String, String> = profile
         .consumer_config(&mut rng)
@@ -240,9 +270,33 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
     for _ in 0..fault_count {
         faults.extend(random_fault(&mut rng, profile));
     }
+    let calls = if profile.transactional() {
+        let mut calls = vec![(600, transaction(TxnAction::Init))];
+        calls.extend(transactions(&mut rng));
+        calls
+    } else {
+        Vec::new()
+    };
+    // The transactional producer sends only inside its transactions.
+    let in_transaction = |at: u64| {
+        calls.windows(2).any(|pair| {
+            matches!(
+                pair[0].1,
+                Command::Transaction {
+                    action: TxnAction::Begin,
+                    ..
+                }
+            ) && pair[0].0 < at
+                && at < pair[1].0
+        })
+    };
     let mut sends = Vec::new();
     for n in 0..(WORKLOAD_END_MS - 1_000) / 20 {
+        let at = 1_000 + n * 20;
         for p in 0..PRODUCERS {
+            if profile.transactional() && format!("p{p}") == TXN_PRODUCER && !in_transaction(at) {
+                continue;
+            }
             let record = ProducerRecord {
                 topic: "fuzz".to_owned(),
                 key: Some(format!("k{}", rng.below(100))),
@@ -250,7 +304,7 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
                 ..ProducerRecord::default()
             };
             sends.push((
-                1_000 + n * 20,
+                at,
                 Command::Send {
                     producer: format!("p{p}"),
                     record,
@@ -258,6 +312,7 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
             ));
         }
     }
+    sends.extend(calls);
     let mut timed: Vec<(u64, Command)> = faults.into_iter().chain(sends).collect();
     for broker in 1..=BROKERS {
         timed.push((
@@ -288,6 +343,35 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
     }
 }
 
+fn transaction(action: TxnAction) -> Command {
+    Command::Transaction {
+        producer: TXN_PRODUCER.to_owned(),
+        action,
+    }
+}
+
+/// The transactional producer's application: every second it begins a transaction and ends
+/// it up to half a second later, committing three times in four. Its sends in between belong
+/// to the transaction; when a commit is still completing at the next begin, Java's
+/// IllegalStateException ends that begin and the sends fail alike.
+fn transactions(rng: &mut SimRng) -> Vec<(u64, Command)> {
+    let mut calls = Vec::new();
+    let mut at = 1_000;
+    while at + TXN_EVERY_MS < WORKLOAD_END_MS {
+        // Just before the sends of the same millisecond.
+        calls.push((at.saturating_sub(1), transaction(TxnAction::Begin)));
+        let end = at + 100 + rng.below(TXN_EVERY_MS / 2 - 100);
+        let action = if rng.below(4) == 0 {
+            TxnAction::Abort
+        } else {
+            TxnAction::Commit
+        };
+        calls.push((end, transaction(action)));
+        at += TXN_EVERY_MS;
+    }
+    calls
+}
+
 /// One fault and its repair, as timed commands within the workload.
 fn random_fault(rng: &mut SimRng, profile: Profile) -> Vec<(u64, Command)> {
     let start = 2_000 + rng.below(15_000);
@@ -296,7 +380,56 @@ fn random_fault(rng: &mut SimRng, profile: Profile) -> Vec<(u64, Command)> {
     let other = 1 + (broker + rng.below(u64::from(BROKERS) - 1) as u32) % BROKERS;
     let producer = format!("p{}", rng.below(u64::from(PRODUCERS)));
     let consumer = format!("c{}", rng.below(u64::from(CONSUMERS)));
-    match rng.below(8) {
+    match rng.below(10) {
+        8 if profile.transactional() => vec![
+            (
+                start,
+                Command::CrashClient {
+                    name: TXN_PRODUCER.to_owned(),
+                },
+            ),
+            (
+                end,
+                Command::RestartClient {
+                    name: TXN_PRODUCER.to_owned(),
+                },
+            ),
+            // The application starts over: initTransactions aborts what the crash left open.
+            (end, transaction(TxnAction::Init)),
+        ],
+        8 | 9 => {
+            // A lossy, slow link: messages vanish or arrive late until it is repaired.
+            let ends = [
+                Endpoint::Broker(other),
+                Endpoint::Controller,
+                Endpoint::Client(producer),
+                Endpoint::Client(consumer),
+            ];
+            let b = ends[rng.below(ends.len() as u64) as usize].clone();
+            let a = Endpoint::Broker(broker);
+            vec![
+                (
+                    start,
+                    Command::SetLink {
+                        a: a.clone(),
+                        b: b.clone(),
+                        latency_ms: 1 + rng.below(200),
+                        jitter_ms: rng.below(100),
+                        drop_per_million: 10_000 * (1 + rng.below(20)) as u32,
+                    },
+                ),
+                (
+                    end,
+                    Command::SetLink {
+                        a,
+                        b,
+                        latency_ms: 1,
+                        jitter_ms: 0,
+                        drop_per_million: 0,
+                    },
+                ),
+            ]
+        }
         6 => vec![
             (
                 start,
@@ -439,6 +572,17 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
             EventKind::GroupMemberRemoved { .. } => "group-member-removed",
             EventKind::CoordinatorLoaded { .. } => "coordinator-moved",
             EventKind::ConsumerLeftGroup { .. } => "consumer-poll-timeout",
+            EventKind::TxnCompleted {
+                committed: true, ..
+            } => "transaction-committed",
+            EventKind::TxnCompleted { .. } => "transaction-aborted",
+            EventKind::TxnPrepared { reason, .. } if reason.contains("timeout") => {
+                "transaction-timed-out"
+            }
+            EventKind::TxnPrepared { reason, .. } if reason.contains("new instance") => {
+                "transaction-fenced-by-new-instance"
+            }
+            EventKind::ProducerFenced { .. } => "producer-fenced",
             _ => continue,
         };
         *seen.entry(what).or_default() += 1;
@@ -454,7 +598,7 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
                 ..
             } => "out-of-order-sequence",
             Outcome::Failed { .. } => "send-failed",
-            Outcome::Exception { .. } => "send-expired",
+            Outcome::Exception { .. } => "client-exception",
             _ => continue,
         };
         *seen.entry(what).or_default() += 1;
@@ -476,6 +620,11 @@ fn is_fault(command: &Command) -> bool {
             | Command::HealLink { .. }
             | Command::RestartBroker { .. }
             | Command::SlowFollower { delay_ms: 0, .. }
+            | Command::SetLink {
+                drop_per_million: 0,
+                ..
+            }
+            | Command::Transaction { .. }
     )
 }
 
@@ -521,6 +670,7 @@ pub fn shrink(scenario: &Scenario, anomaly: Anomaly) -> Scenario {
                 | Command::CreateTopic(_)
                 | Command::AddProducer { .. }
                 | Command::AddConsumer { .. }
+                | Command::Transaction { .. }
         );
         if is_setup_or_send {
             index += 1;

@@ -1,8 +1,9 @@
 //! Goal: the simulator loses only what Kafka would lose. Method: seeded fuzzing. The safe
 //! configuration (acks=all, min.insync.replicas=2 of RF=3, idempotence, no unclean election,
-//! consumers committing only what they processed) must show no anomaly but at-least-once
-//! redelivery on any seed under broker and consumer crashes, stalled consumers, partitions,
-//! lost responses, slow followers and scripted errors; each unsafe configuration must reproduce its anomaly on some seed, and
+//! a transactional producer read with read_committed, consumers committing only what they
+//! processed) must show no anomaly but at-least-once redelivery on any seed under broker,
+//! consumer and producer crashes, stalled consumers, partitions, lossy and slow links, lost
+//! responses, slow followers and scripted errors; each unsafe configuration must reproduce its anomaly on some seed, and
 //! nothing outside what Kafka allows for it. `SIM_SEEDS=n` sets how many seeds are swept;
 //! every failure names its seed and prints the shrunk scenario to reproduce it.
 
@@ -51,6 +52,14 @@ fn regression_seed_8_new_leader_recognises_retried_batches() {
 fn regression_seeds_18_and_87_epoch_bump_rewrites_nothing_already_written() {
     assert_safe(18);
     assert_safe(87);
+}
+
+/// Regression: seed 74 tore a committed transaction: a retried EndTxn was answered "done" from
+/// a PrepareCommit whose write then timed out, so the coordinator fell back to Ongoing and
+/// later aborted the transaction for its timeout.
+#[test]
+fn regression_seed_74_a_commit_is_answered_only_once_persisted() {
+    assert_safe(74);
 }
 
 #[test]

@@ -190,13 +190,17 @@ impl Accumulator {
             .any(|b| b.header.is_some() && !b.resequence)
     }
 
-    /// Every queued batch, emptying the accumulator (a crashed producer's memory).
+    /// Every queued batch, emptying the queues and returning their memory (batches in flight
+    /// keep theirs until answered).
     pub fn take_all(&mut self) -> Vec<ProducerBatch> {
-        self.used = 0;
-        std::mem::take(&mut self.queues)
+        let batches: Vec<ProducerBatch> = std::mem::take(&mut self.queues)
             .into_values()
             .flatten()
-            .collect()
+            .collect();
+        for batch in &batches {
+            self.release(batch);
+        }
+        batches
     }
 
     /// Returns a completed batch's memory.

@@ -192,8 +192,13 @@ impl Producer {
             self.finish(now, operation, Outcome::Exception { message });
         }
         let history = std::mem::take(&mut self.history);
+        let transactions = self.txn.as_ref().map_or(0, |t| t.number);
         *self = Producer::new(&self.name, self.config.clone(), self.bootstrap.directory());
         self.history = history;
+        // The history goes on, so transaction numbers do too: each names one transaction.
+        if let Some(txn) = self.txn.as_mut() {
+            txn.number = transactions;
+        }
     }
 
     /// `send()`: returns the index of the send in the history; its outcome arrives later.
@@ -203,7 +208,11 @@ impl Producer {
             partition: record.partition,
             key: record.key.clone(),
             value: record.value.clone(),
-            transaction: self.txn.as_ref().filter(|t| t.is_open()).map(|t| t.number),
+            transaction: self
+                .txn
+                .as_ref()
+                .filter(|t| t.send_refusal().is_none())
+                .map(|t| t.number),
         };
         self.history
             .push(Operation::pending(&self.name, request, ctx.now()));

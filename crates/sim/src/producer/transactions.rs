@@ -103,14 +103,6 @@ impl Transactions {
         }
     }
 
-    /// Whether a transaction is open (records sent now belong to it).
-    pub fn is_open(&self) -> bool {
-        matches!(
-            self.state,
-            TxnClientState::InTransaction | TxnClientState::Committing
-        )
-    }
-
     /// When the next transaction request may go, if one waits for a backoff.
     pub(super) fn retry_at(&self) -> Option<SimTime> {
         (self.in_flight.is_none()).then_some(self.retry_at)

@@ -169,14 +169,15 @@ impl TransactionMetadata {
         } else {
             (TxnState::PrepareAbort, TxnState::CompleteAbort)
         };
+        // Nothing is answered from a state still being written: the write may fail.
+        if self.writing {
+            return Err(ErrorCode::ConcurrentTransactions);
+        }
         // The same request again, after the bump: its first attempt decided it.
         if epoch.checked_add(1) == Some(self.producer_epoch)
             && (self.state == prepare || self.state == complete)
         {
             return Ok(TxnDecision::AlreadyDone);
-        }
-        if self.writing {
-            return Err(ErrorCode::ConcurrentTransactions);
         }
         self.check_producer(producer_id, epoch)?;
         match self.state {
