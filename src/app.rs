@@ -253,8 +253,11 @@ pub fn app() -> Html {
             </div>
             <footer class="note">
                 { "Simplified: a single KRaft controller (no quorum); a cut link drops messages (senders time out) \
-                   rather than retransmitting; no transactions yet; consumer groups use the classic protocol \
-                   (KIP-848's is opt-in in Kafka 4.0); the console consumer runs on a copy of the cluster. \
+                   rather than retransmitting, and a dead broker's connections are noticed only by request timeouts; \
+                   transactions follow transaction.version 2 (an epoch bump per transaction) but the producer \
+                   adds partitions with AddPartitionsToTxn, and sendOffsetsToTransaction is not simulated; \
+                   consumer groups use the classic protocol (KIP-848's is opt-in in Kafka 4.0); \
+                   the console consumer runs on a copy of the cluster. \
                    Time is virtual: 1× plays one simulated second per real second. Your run is saved in this browser; \
                    drag the timeline back to replay it from any moment." }
             </footer>

@@ -38,14 +38,16 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
     let assignor = use_node_ref();
     let commit = use_node_ref();
     let reset = use_node_ref();
+    let isolation = use_node_ref();
     let processing = use_field("10");
 
     let on_add = {
-        let (topic, assignor, commit, reset, on_command) = (
+        let (topic, assignor, commit, reset, isolation, on_command) = (
             topic.clone(),
             assignor.clone(),
             commit.clone(),
             reset.clone(),
+            isolation.clone(),
             props.on_command.clone(),
         );
         let (group, processing) = (group.value.clone(), processing.value.clone());
@@ -56,6 +58,7 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
                 ("group.id".to_owned(), group.trim().to_owned()),
                 ("auto.offset.reset".to_owned(), selected(&reset)),
                 ("app.processing.ms".to_owned(), processing.trim().to_owned()),
+                ("isolation.level".to_owned(), selected(&isolation)),
             ]);
             let strategy = selected(&assignor);
             if strategy != "default" {
@@ -112,6 +115,13 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
                             <option value="earliest" selected=true>{ "earliest" }</option>
                             <option value="latest">{ "latest" }</option>
                             <option value="none">{ "none" }</option>
+                        </select>
+                    </label>
+                    <label>{ "isolation.level" }
+                        <select ref={isolation.clone()} data-testid="consumer-isolation"
+                            title="read_committed: only committed transactions, up to the last stable offset">
+                            <option value="read_uncommitted" selected=true>{ "read_uncommitted" }</option>
+                            <option value="read_committed">{ "read_committed" }</option>
                         </select>
                     </label>
                     <label title="Playground setting: how long the application works on each record">{ "processing ms/record" }
@@ -207,9 +217,12 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
                         if consumer.leader { " · group leader" } else { "" }) }
                 </span>
             </header>
-            <p class="meta">{ format!("{} · {}", consumer.assignors.join(", "), commit) }</p>
+            <p class="meta">{ format!("{} · {} · {}", consumer.assignors.join(", "), commit,
+                if consumer.read_committed { "read_committed" } else { "read_uncommitted" }) }</p>
             <table class="owned">
-                <thead><tr><th>{ "owns" }</th><th>{ "position" }</th><th>{ "committed" }</th><th>{ "HW" }</th></tr></thead>
+                <thead><tr><th>{ "owns" }</th><th>{ "position" }</th><th>{ "committed" }</th>
+                    <th title={if consumer.read_committed { "read_committed reads up to the last stable offset" } else { "high watermark" }}>
+                        { if consumer.read_committed { "LSO" } else { "HW" } }</th></tr></thead>
                 <tbody>
                     if consumer.partitions.is_empty() {
                         <tr><td colspan="4" class="empty" data-testid="consumer-idle">{ "no partitions" }</td></tr>
@@ -228,12 +241,13 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
             </table>
             if !consumer.recent_records.is_empty() {
                 <table class="messages" aria-label={format!("Records received by {}", consumer.name)}>
-                    <thead><tr><th>{ "partition" }</th><th>{ "offset" }</th><th>{ "key" }</th><th>{ "value" }</th><th>{ "headers" }</th><th>{ "processed" }</th></tr></thead>
+                    <thead><tr><th>{ "partition" }</th><th>{ "offset" }</th><th>{ "key" }</th><th>{ "value" }</th><th>{ "headers" }</th><th>{ "txn" }</th><th>{ "processed" }</th></tr></thead>
                     <tbody>
                         { for consumer.recent_records.iter().map(|(r, processed)| html! {
                             <tr data-testid="consumed-record">
                                 <td>{ r.tp.partition }</td><td>{ r.offset }</td><td>{ &r.key }</td><td>{ &r.value }</td>
                                 <td>{ r.headers.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(",") }</td>
+                                <td title="written in a transaction">{ if r.transactional { "yes" } else { "" } }</td>
                                 <td>{ if *processed { "yes" } else { "not yet" } }</td>
                             </tr>
                         }) }

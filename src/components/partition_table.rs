@@ -2,6 +2,7 @@
 //! each replica's log drawn record by record: the high watermark as a line, records above it
 //! (not yet committed, invisible to consumers) hatched, and leader epochs as colours.
 
+use kafka_sim::protocol::ControlType;
 use kafka_sim::{PartitionView, ReplicaView, TopicView};
 use yew::prelude::*;
 
@@ -106,15 +107,41 @@ fn replica_row(replica: &ReplicaView, partition: &PartitionView) -> Html {
                 { for replica.records.iter().skip(skip).map(|record| {
                     let committed = record.offset < replica.high_watermark;
                     let hw_edge = record.offset + 1 == replica.high_watermark;
+                    // Transaction markers show as C/A; records of a transaction get a dashed
+                    // outline until the log says how it ended.
+                    let (marker, label) = match record.control {
+                        Some(ControlType::Commit) => (Some("marker commit"), "C".to_owned()),
+                        Some(ControlType::Abort) => (Some("marker abort"), "A".to_owned()),
+                        None => (None, record.offset.to_string()),
+                    };
+                    let fate = match (record.transactional, record.ended_by) {
+                        (false, _) => None,
+                        (true, Some(ControlType::Commit)) => Some(("committed", "transaction committed")),
+                        (true, Some(ControlType::Abort)) => Some(("aborted", "transaction aborted: read_committed skips it")),
+                        (true, None) => Some(("open", "transaction open: read_committed waits at the LSO")),
+                    };
+                    let what = match (record.control, fate) {
+                        (Some(control), _) => format!("{} marker", control.name()),
+                        (None, Some((_, fate))) => format!("{fate} · key {} · value {}", record.key, record.value),
+                        (None, None) => format!("key {} · value {}", record.key, record.value),
+                    };
                     html! {
-                        <span class={classes!("record", format!("epoch-{}", record.leader_epoch % 6), (!committed).then_some("uncommitted"), hw_edge.then_some("hw"))}
-                            title={format!("offset {} · leader epoch {} · key {} · value {}", record.offset, record.leader_epoch, record.key, record.value)}>
-                            { record.offset }
+                        <span class={classes!("record", format!("epoch-{}", record.leader_epoch % 6), (!committed).then_some("uncommitted"), hw_edge.then_some("hw"),
+                            marker, record.transactional.then_some("transactional"), fate.map(|(class, _)| class))}
+                            title={format!("offset {} · leader epoch {} · {what}", record.offset, record.leader_epoch)}>
+                            { label }
                         </span>
                     }
                 }) }
             </span>
-            <span class="marks">{ format!("LEO {} · HW {}", replica.log_end_offset, replica.high_watermark) }</span>
+            <span class="marks">
+                { format!("LEO {} · HW {}", replica.log_end_offset, replica.high_watermark) }
+                if replica.last_stable_offset < replica.high_watermark {
+                    <span class="lso" title="last stable offset: an open transaction holds read_committed consumers here" data-testid="lso">
+                        { format!(" · LSO {}", replica.last_stable_offset) }
+                    </span>
+                }
+            </span>
         </div>
     }
 }

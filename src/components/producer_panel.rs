@@ -5,7 +5,7 @@
 
 use super::selected;
 use crate::hooks::use_field::use_field;
-use kafka_sim::client::Operation;
+use kafka_sim::client::{Operation, TxnAction};
 use kafka_sim::producer::ProducerRecord;
 use kafka_sim::{Command, Outcome, ProducerView};
 use std::collections::BTreeMap;
@@ -33,6 +33,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
     let idempotence = use_node_ref();
     let linger = use_field("5");
     let in_flight = use_field("5");
+    let transactional_id = use_field("");
     let producer = use_node_ref();
     let topic = use_node_ref();
     let key = use_field("");
@@ -46,6 +47,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
         let (acks, idempotence, on_command) =
             (acks.clone(), idempotence.clone(), props.on_command.clone());
         let (linger, in_flight) = (linger.value.clone(), in_flight.value.clone());
+        let transactional_id = transactional_id.value.trim().to_owned();
         let name = format!("producer-{}", props.producers.len() + 1);
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
@@ -60,6 +62,9 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
             let idempotence = selected(&idempotence);
             if idempotence != "default" {
                 config.insert("enable.idempotence".to_owned(), idempotence);
+            }
+            if !transactional_id.is_empty() {
+                config.insert("transactional.id".to_owned(), transactional_id.clone());
             }
             on_command.emit(Command::AddProducer {
                 name: name.clone(),
@@ -138,6 +143,9 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                 </label>
                 <label>{ "linger.ms" }<input type="number" value={linger.value.clone()} oninput={linger.oninput.clone()} /></label>
                 <label>{ "max.in.flight" }<input type="number" value={in_flight.value.clone()} oninput={in_flight.oninput.clone()} /></label>
+                <label title="Set one to use transactions: initTransactions(), then begin, send, commit or abort">{ "transactional.id" }
+                    <input value={transactional_id.value.clone()} oninput={transactional_id.oninput.clone()} placeholder="none" data-testid="producer-transactional-id" />
+                </label>
                 <button class="primary" type="submit" data-testid="producer-add">{ "Add producer" }</button>
             </form>
             if let Some(error) = &props.error {
@@ -148,6 +156,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                     <thead><tr><th>{ "producer" }</th><th>{ "acks" }</th><th>{ "idempotent" }</th><th>{ "linger.ms" }</th><th>{ "batches waiting" }</th><th>{ "in flight" }</th><th>{ "stream" }</th></tr></thead>
                     <tbody>
                         { for props.producers.iter().map(|p| html! {
+                            <>
                             <tr data-testid="producer">
                                 <td>{ &p.name }</td>
                                 <td>{ if p.acks == -1 { "all".to_owned() } else { p.acks.to_string() } }</td>
@@ -157,6 +166,10 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                                 <td>{ format!("{} of {}", p.requests_in_flight, p.max_in_flight) }</td>
                                 <td data-testid="producer-stream">{ p.stream.as_ref().map_or_else(|| "-".to_owned(), |(t, r)| format!("{r}/s → {t}")) }</td>
                             </tr>
+                            if p.transactions.is_some() {
+                                <tr class="txn-row"><td colspan="7" data-testid="producer-transaction">{ transaction_cell(p, &props.on_command) }</td></tr>
+                            }
+                            </>
                         }) }
                     </tbody>
                 </table>
@@ -192,6 +205,46 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                 }) }
             </ol>
         </section>
+    }
+}
+
+/// A transactional producer's state and its four calls; a call its state does not allow
+/// still goes through, so Java's exception shows in the operations.
+fn transaction_cell(producer: &ProducerView, on_command: &Callback<Command>) -> Html {
+    let Some(txn) = &producer.transactions else {
+        return html! { "-" };
+    };
+    let call = |action: TxnAction| {
+        let (on_command, producer) = (on_command.clone(), producer.name.clone());
+        Callback::from(move |_: MouseEvent| {
+            on_command.emit(Command::Transaction {
+                producer: producer.clone(),
+                action,
+            })
+        })
+    };
+    let epoch = txn
+        .producer
+        .map(|(id, epoch)| format!(" · pid {id} epoch {epoch}"))
+        .unwrap_or_default();
+    let partitions = if txn.partitions.is_empty() {
+        String::new()
+    } else {
+        format!(" · {}", txn.partitions.join(", "))
+    };
+    html! {
+        <div class="transaction">
+            <span class={classes!("txn-state", txn.error.is_some().then_some("failed"))} title={txn.error.clone()}
+                data-testid="txn-state">
+                { format!("{} #{}{epoch}{partitions}", txn.state, txn.number) }
+            </span>
+            <span class="actions">
+                <button onclick={call(TxnAction::Init)} data-testid="txn-init" title="initTransactions(): fences older instances of this transactional.id">{ "init" }</button>
+                <button onclick={call(TxnAction::Begin)} data-testid="txn-begin">{ "begin" }</button>
+                <button onclick={call(TxnAction::Commit)} data-testid="txn-commit">{ "commit" }</button>
+                <button onclick={call(TxnAction::Abort)} data-testid="txn-abort">{ "abort" }</button>
+            </span>
+        </div>
     }
 }
 

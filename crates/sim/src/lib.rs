@@ -66,6 +66,6 @@ pub use scenario::{Scenario, ScenarioError, Step};
 pub use time::{SimDuration, SimTime};
 pub use view::{
     BrokerView, ConsumerPartitionView, ConsumerView, PartitionView, ProducerView, ReplicaView,
-    TopicView, WorldView,
+    TopicView, TransactionsView, WorldView,
 };
 pub use world::{ClusterConfig, World};

@@ -64,6 +64,25 @@ pub struct ProducerView {
     pub requests_in_flight: usize,
     /// The steady stream it sends, as (topic, records per second), if any.
     pub stream: Option<(String, u32)>,
+    /// Its transactions, with `transactional.id`.
+    pub transactions: Option<TransactionsView>,
+}
+
+/// A transactional producer's transaction state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TransactionsView {
+    /// `transactional.id`.
+    pub transactional_id: String,
+    /// The transaction manager's state, as Java names it (`IN_TRANSACTION`, ...).
+    pub state: String,
+    /// The open (or last) transaction's number, counted from 1.
+    pub number: u64,
+    /// Partitions added to the open transaction.
+    pub partitions: Vec<String>,
+    /// The producer id and epoch, once initialised.
+    pub producer: Option<(u64, u16)>,
+    /// Why it is in an error state.
+    pub error: Option<String>,
 }
 
 /// A consumer: its group membership, what its application does, and what it owns.
@@ -93,6 +112,8 @@ pub struct ConsumerView {
     pub assignors: Vec<String>,
     /// `enable.auto.commit`.
     pub auto_commit: bool,
+    /// `isolation.level=read_committed`.
+    pub read_committed: bool,
     /// `app.commit`.
     pub app_commit: AppCommit,
     /// Owned partitions with position, committed offset and lag.
@@ -169,6 +190,8 @@ pub struct ReplicaView {
     pub log_end_offset: u64,
     /// Its high watermark.
     pub high_watermark: u64,
+    /// Its last stable offset: read_committed consumers read below it only.
+    pub last_stable_offset: u64,
     /// Its records.
     pub records: Vec<RecordView>,
 }
@@ -184,6 +207,16 @@ pub struct RecordView {
     pub key: String,
     /// Value (UTF-8, lossy), or `null`.
     pub value: String,
+    /// Written inside a transaction.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub transactional: bool,
+    /// A COMMIT or ABORT marker rather than data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub control: Option<crate::protocol::ControlType>,
+    /// For a transactional record, the marker that ended its transaction in this log (none
+    /// while it is open).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<crate::protocol::ControlType>,
 }
 
 /// Everything a report needs: the final view, the events and every client operation.
@@ -351,6 +384,7 @@ impl World {
                         .map(|a| assignor_name(*a).to_owned())
                         .collect(),
                     auto_commit: config.enable_auto_commit,
+                    read_committed: config.read_committed,
                     app_commit: config.app_commit,
                     partitions: c
                         .owned()
@@ -385,6 +419,14 @@ impl World {
                     records_waiting: batches.iter().map(|b| b.records.len()).sum(),
                     requests_in_flight,
                     stream: p.stream().map(|s| (s.topic.clone(), s.per_second)),
+                    transactions: p.transactions().map(|t| TransactionsView {
+                        transactional_id: t.transactional_id.clone(),
+                        state: t.state.java_name().to_owned(),
+                        number: t.number,
+                        partitions: t.added.iter().map(ToString::to_string).collect(),
+                        producer: p.producer_id(),
+                        error: t.last_error.clone(),
+                    }),
                 }
             })
             .collect()
@@ -458,24 +500,14 @@ impl World {
     }
 
     fn replica_view(&self, broker: BrokerId, tp: &TopicPartition) -> ReplicaView {
-        let log = self.replica_log(broker, tp);
+        let replica = self.replica(broker, tp);
+        let log = replica.map(|r| &r.log);
         ReplicaView {
             broker,
             log_end_offset: log.map_or(0, |l| l.log_end_offset()),
             high_watermark: log.map_or(0, |l| l.high_watermark()),
-            records: log
-                .map(|l| {
-                    l.records()
-                        .iter()
-                        .map(|r| RecordView {
-                            offset: r.offset,
-                            leader_epoch: r.leader_epoch,
-                            key: r.data.key_text(),
-                            value: r.data.value_text(),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
+            last_stable_offset: replica.map_or(0, |r| r.last_stable_offset()),
+            records: log.map(|l| record_views(l.records())).unwrap_or_default(),
         }
     }
 
@@ -527,4 +559,35 @@ impl World {
         }
         out
     }
+}
+
+/// The records of a log for views, each transactional one with the marker that ended its
+/// transaction: the first marker of the same producer after it, found in one backward pass.
+fn record_views(records: &[crate::protocol::Record]) -> Vec<RecordView> {
+    let mut next_marker = std::collections::BTreeMap::new();
+    let mut views: Vec<RecordView> = records
+        .iter()
+        .rev()
+        .map(|r| {
+            let producer = r.batch.producer_id.unwrap_or_default();
+            if let Some(control) = r.batch.control {
+                next_marker.insert(producer, control);
+            }
+            RecordView {
+                offset: r.offset,
+                leader_epoch: r.leader_epoch,
+                key: r.data.key_text(),
+                value: r.data.value_text(),
+                transactional: r.batch.transactional,
+                control: r.batch.control,
+                ended_by: r
+                    .batch
+                    .transactional
+                    .then(|| next_marker.get(&producer).copied())
+                    .flatten(),
+            }
+        })
+        .collect();
+    views.reverse();
+    views
 }

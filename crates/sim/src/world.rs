@@ -997,11 +997,7 @@ impl World {
         broker: BrokerId,
         tp: &TopicPartition,
     ) -> Option<&crate::log::PartitionLog> {
-        let node = self.brokers.get(&broker)?;
-        match &self.slots[node.0 as usize].node {
-            Node::Broker(b) => b.replicas().get(tp).map(|r| &r.log),
-            _ => None,
-        }
+        self.replica(broker, tp).map(|r| &r.log)
     }
 
     /// The controller's metadata: the truth about leaders and ISRs.

@@ -163,6 +163,11 @@ impl Producer {
         &self.history
     }
 
+    /// Its producer id and epoch, once it has them (idempotent or transactional).
+    pub fn producer_id(&self) -> Option<(u64, u16)> {
+        self.producer_id
+    }
+
     /// Batches waiting in the accumulator, and requests in flight, for views.
     pub fn pipeline(&self) -> (Vec<&ProducerBatch>, usize) {
         (
