@@ -17,7 +17,7 @@ use crate::hooks::use_shortcuts::use_shortcuts;
 use crate::persistence;
 use crate::sim_handle::SimHandle;
 use crate::theme;
-use crate::url::{page_embed, page_seed};
+use crate::url::{page_controllers, page_embed, page_seed};
 use gloo_timers::callback::Interval;
 use kafka_sim::{Command, SimDuration, SimTime};
 use yew::prelude::*;
@@ -43,7 +43,7 @@ impl Boot {
         let seed = page_seed();
         if embed {
             return Boot {
-                sim: SimHandle::new(seed),
+                sim: SimHandle::new(seed, page_controllers()),
                 restore_error: None,
             };
         }
@@ -53,11 +53,11 @@ impl Boot {
                 restore_error: None,
             },
             Ok(_) => Boot {
-                sim: SimHandle::new(seed),
+                sim: SimHandle::new(seed, page_controllers()),
                 restore_error: None,
             },
             Err(error) => Boot {
-                sim: SimHandle::new(seed),
+                sim: SimHandle::new(seed, page_controllers()),
                 restore_error: Some(format!(
                     "Your saved run could not be restored: {error}. It is kept as it is; \
                      \"New cluster\" replaces it."
@@ -163,15 +163,24 @@ pub fn app() -> Html {
         let theme = theme.clone();
         Callback::from(move |_: MouseEvent| theme.set(theme.next()))
     };
-    let on_new = {
+    // A new cluster keeps the number of controllers unless the select asks for another.
+    let new_cluster = {
         let (sim, restore_error, playing) = (sim.clone(), restore_error.clone(), playing.clone());
-        Callback::from(move |_: MouseEvent| {
+        move |controllers: u32| {
             persistence::clear();
             playing.set(false);
             restore_error.set(None);
-            sim.set(SimHandle::new(page_seed()));
-        })
+            sim.set(SimHandle::new(page_seed(), controllers));
+        }
     };
+    let on_new = {
+        let (new_cluster, controllers) = (new_cluster.clone(), sim.controllers());
+        Callback::from(move |_: MouseEvent| new_cluster(controllers))
+    };
+    let on_controllers = Callback::from(move |event: Event| {
+        let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+        new_cluster(select.value().parse().unwrap_or(1));
+    });
     let on_console = {
         let (sim, redraw) = (sim.clone(), redraw.clone());
         Callback::from(move |line: String| {
@@ -210,6 +219,13 @@ pub fn app() -> Html {
                     { format!("seed {}", view.seed) }
                 </span>
                 <button onclick={on_new} data-testid="new-cluster" title="Start over with a fresh cluster">{ "New cluster" }</button>
+                <label class="controllers-choice" title="A new cluster with one KRaft controller, or a quorum of three that survives losing one">
+                    { "controllers " }
+                    <select onchange={on_controllers} data-testid="new-cluster-controllers">
+                        <option value="1" selected={sim.controllers() == 1}>{ "1" }</option>
+                        <option value="3" selected={sim.controllers() == 3}>{ "3 (quorum)" }</option>
+                    </select>
+                </label>
                 <button onclick={on_theme} data-testid="theme" aria-label="Colour theme">{ theme.label() }</button>
                 <span class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause · " }<kbd>{ "." }</kbd>{ " step · " }<kbd>{ "[" }</kbd><kbd>{ "]" }</kbd>{ " speed" }</span>
             </header>
@@ -252,7 +268,8 @@ pub fn app() -> Html {
                 </div>
             </div>
             <footer class="note">
-                { "Simplified: a single KRaft controller (no quorum); a cut link drops messages (senders time out) \
+                { "Simplified: one KRaft controller or a quorum of three (KIP-595 elections with pre-vote, \
+                   no snapshots, controllers separate from brokers); a cut link drops messages (senders time out) \
                    rather than retransmitting, and a dead broker's connections are noticed only by request timeouts; \
                    transactions follow transaction.version 2 (an epoch bump per transaction) but the producer \
                    adds partitions with AddPartitionsToTxn, and sendOffsetsToTransaction is not simulated; \

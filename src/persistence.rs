@@ -17,6 +17,13 @@ pub struct Saved {
     pub now: SimTime,
     /// Every command with the moment it was applied.
     pub log: Vec<(SimTime, Command)>,
+    /// KRaft controllers in the cluster (saves from before quorums had one).
+    #[serde(default = "one")]
+    pub controllers: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 fn storage() -> Option<web_sys::Storage> {

@@ -17,6 +17,7 @@ use std::rc::Rc;
 
 struct Run {
     seed: u64,
+    controllers: u32,
     world: World,
     /// Every command of this branch, in time order, including those ahead of `world.now()`
     /// after a rewind.
@@ -26,12 +27,17 @@ struct Run {
 }
 
 impl Run {
-    fn replayed(seed: u64, log: Vec<(SimTime, Command)>, until: SimTime) -> Run {
-        let mut world = World::new(&ClusterConfig::default(), seed);
+    fn replayed(seed: u64, controllers: u32, log: Vec<(SimTime, Command)>, until: SimTime) -> Run {
+        let config = ClusterConfig {
+            controllers,
+            ..ClusterConfig::default()
+        };
+        let mut world = World::new(&config, seed);
         // Cheap enough to keep on: a violation is a simulator bug or a lesson (power loss).
         world.check_invariants();
         let mut run = Run {
             seed,
+            controllers,
             world,
             log,
             applied: 0,
@@ -63,10 +69,11 @@ impl PartialEq for SimHandle {
 }
 
 impl SimHandle {
-    /// A default three-broker cluster from `seed`.
-    pub fn new(seed: u64) -> Self {
+    /// A three-broker cluster with `controllers` KRaft controllers (1 or 3) from `seed`.
+    pub fn new(seed: u64, controllers: u32) -> Self {
         SimHandle(Rc::new(RefCell::new(Run::replayed(
             seed,
+            controllers,
             Vec::new(),
             SimTime::ZERO,
         ))))
@@ -75,8 +82,16 @@ impl SimHandle {
     /// A saved run, rebuilt by replay.
     pub fn restore(saved: Saved) -> Self {
         SimHandle(Rc::new(RefCell::new(Run::replayed(
-            saved.seed, saved.log, saved.now,
+            saved.seed,
+            saved.controllers,
+            saved.log,
+            saved.now,
         ))))
+    }
+
+    /// How many KRaft controllers the cluster has.
+    pub fn controllers(&self) -> u32 {
+        self.0.borrow().controllers
     }
 
     /// What to save to rebuild this run.
@@ -86,6 +101,7 @@ impl SimHandle {
             seed: run.seed,
             now: run.world.now(),
             log: run.log.clone(),
+            controllers: run.controllers,
         }
     }
 
@@ -131,8 +147,9 @@ impl SimHandle {
     pub fn seek(&self, moment: SimTime) {
         let mut run = self.0.borrow_mut();
         if moment < run.world.now() {
-            let (seed, log) = (run.seed, std::mem::take(&mut run.log));
-            *run = Run::replayed(seed, log, moment);
+            let (seed, controllers, log) =
+                (run.seed, run.controllers, std::mem::take(&mut run.log));
+            *run = Run::replayed(seed, controllers, log, moment);
         } else {
             run.advance_to(moment);
         }

@@ -14,6 +14,15 @@ pub fn seed_from_query(query: &str) -> Option<u64> {
     param(query, "seed").and_then(|value| value.parse().ok())
 }
 
+/// `?controllers=3` asks for a KRaft quorum of three controllers (so one can fail over);
+/// anything else is the single controller.
+pub fn controllers_from_query(query: &str) -> u32 {
+    match param(query, "controllers") {
+        Some("3") => 3,
+        _ => 1,
+    }
+}
+
 /// Whether `?embed=1` (or `true`) asks for the embedded layout.
 pub fn embed_from_query(query: &str) -> bool {
     matches!(param(query, "embed"), Some("1" | "true"))
@@ -30,6 +39,11 @@ pub fn page_seed() -> u64 {
     seed_from_query(&page_query()).unwrap_or(1)
 }
 
+/// How many controllers the current page asks for.
+pub fn page_controllers() -> u32 {
+    controllers_from_query(&page_query())
+}
+
 /// Whether the current page is embedded.
 pub fn page_embed() -> bool {
     embed_from_query(&page_query())
@@ -38,6 +52,18 @@ pub fn page_embed() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_the_controllers_parameter() {
+        assert_eq!(controllers_from_query("?controllers=3"), 3);
+        assert_eq!(controllers_from_query("?seed=2&controllers=3"), 3);
+        assert_eq!(
+            controllers_from_query("?controllers=2"),
+            1,
+            "a quorum of 1 or 3"
+        );
+        assert_eq!(controllers_from_query(""), 1);
+    }
 
     #[test]
     fn parses_the_seed_parameter() {

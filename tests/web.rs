@@ -170,6 +170,7 @@ fn a_saved_run_round_trips_with_topic_configs_and_a_large_seed() {
         seed: u64::MAX - 1,
         now: SimTime::from_millis(1_500),
         log: vec![(SimTime::from_millis(500), Command::CreateTopic(topic))],
+        controllers: 3,
     };
     save(&saved);
     assert_eq!(load().unwrap(), Some(saved));

@@ -1,8 +1,8 @@
-//! The cluster: the KRaft controller above its brokers, with the link between each broker and
-//! the controller drawn as healthy or cut.
+//! The cluster: the KRaft controller (or the quorum of three, the active one marked) above its
+//! brokers, with the link between each broker and the controller drawn as healthy or cut.
 
 use crate::components::broker_card::BrokerCard;
-use kafka_sim::{Command, Endpoint, WorldView};
+use kafka_sim::{Command, ControllerView, Endpoint, WorldView};
 use yew::prelude::*;
 
 /// Properties of [`ClusterView`].
@@ -40,10 +40,17 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let ids: Vec<u32> = view.brokers.iter().map(|b| b.id).collect();
     html! {
         <section class="cluster" aria-label="Cluster">
-            <div class="controller" data-testid="controller">
-                <h3>{ "KRaft controller" }</h3>
-                <p>{ "registers brokers, fences those whose heartbeats stop (broker.session.timeout.ms = 9000)" }</p>
-            </div>
+            if view.controllers.len() > 1 {
+                <div class="quorum" aria-label="KRaft controller quorum">
+                    { for view.controllers.iter().map(|c| controller_card(c, &props.on_command)) }
+                    <p class="meta">{ quorum_summary(&view.controllers) }</p>
+                </div>
+            } else {
+                <div class="controller" data-testid="controller">
+                    <h3>{ "KRaft controller" }</h3>
+                    <p>{ "registers brokers, fences those whose heartbeats stop (broker.session.timeout.ms = 9000)" }</p>
+                </div>
+            }
             <div class="brokers">
                 { for view.brokers.iter().map(|broker| {
                     let (cut, in_flight) = with_controller(broker.id);
@@ -57,5 +64,52 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                 }) }
             </div>
         </section>
+    }
+}
+
+/// What the quorum can do now, in words.
+fn quorum_summary(controllers: &[ControllerView]) -> String {
+    let up = controllers.iter().filter(|c| c.up).count();
+    let majority = controllers.len() / 2 + 1;
+    match controllers.iter().find(|c| c.active) {
+        Some(active) => format!(
+            "controller {} is active (epoch {}); {up} of {} voters up, {majority} needed to commit metadata",
+            active.id,
+            active.epoch,
+            controllers.len()
+        ),
+        None if up >= majority => "no active controller: the voters are electing one".to_owned(),
+        None => format!(
+            "no active controller: {up} of {} voters up, {majority} needed; no topic, ISR or leader change can be decided",
+            controllers.len()
+        ),
+    }
+}
+
+/// One voter: its role, epoch and log, and a crash or restart button.
+fn controller_card(controller: &ControllerView, on_command: &Callback<Command>) -> Html {
+    let id = controller.id;
+    let command = if controller.up {
+        Command::CrashController { controller: id }
+    } else {
+        Command::RestartController { controller: id }
+    };
+    let onclick = {
+        let on_command = on_command.clone();
+        Callback::from(move |_: MouseEvent| on_command.emit(command.clone()))
+    };
+    html! {
+        <div class={classes!("controller", controller.active.then_some("active"), (!controller.up).then_some("down"))}
+            data-testid="controller" key={id}>
+            <h3>{ format!("Controller {id}") }
+                <span class={classes!("badge", controller.active.then_some("online"))} data-testid="controller-role">
+                    { &controller.role }</span>
+            </h3>
+            <p>{ format!("epoch {} · log {} · committed {}", controller.epoch, controller.log_end_offset, controller.committed) }</p>
+            <button {onclick} data-testid={if controller.up { "controller-crash" } else { "controller-restart" }}
+                title={if controller.active { "Crash the active controller: the others elect a new one" } else { "" }}>
+                { if controller.up { "Crash" } else { "Restart" } }
+            </button>
+        </div>
     }
 }

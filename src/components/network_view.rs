@@ -22,9 +22,11 @@ fn row(count: usize, index: usize, y: f64) -> (f64, f64) {
     (step * (index as f64 + 1.0), y)
 }
 
-fn label(endpoint: &Endpoint) -> String {
+fn label(endpoint: &Endpoint, quorum: bool) -> String {
     match endpoint {
+        Endpoint::Controller if quorum => "C1".to_owned(),
         Endpoint::Controller => "controller".to_owned(),
+        Endpoint::ControllerNode(id) => format!("C{id}"),
         Endpoint::Broker(id) => format!("B{id}"),
         Endpoint::Client(name) => name.clone(),
     }
@@ -34,6 +36,7 @@ fn label(endpoint: &Endpoint) -> String {
 #[function_component(NetworkView)]
 pub fn network_view(props: &NetworkViewProps) -> Html {
     let view = &props.view;
+    let quorum = view.controllers.len() > 1;
     let brokers: Vec<Endpoint> = view
         .brokers
         .iter()
@@ -53,9 +56,26 @@ pub fn network_view(props: &NetworkViewProps) -> Html {
         }
     }
     let clients: Vec<Endpoint> = clients.into_iter().map(Endpoint::Client).collect();
+    // One controller, or a quorum: controller 1 is `Endpoint::Controller` either way.
+    let controllers: Vec<Endpoint> = view
+        .controllers
+        .iter()
+        .map(|c| match c.id {
+            1 => Endpoint::Controller,
+            id => Endpoint::ControllerNode(id),
+        })
+        .collect();
+    let active = view
+        .controllers
+        .iter()
+        .position(|c| c.active)
+        .map(|i| controllers[i].clone());
     let position = |endpoint: &Endpoint| -> (f64, f64) {
         match endpoint {
-            Endpoint::Controller => (WIDTH / 2.0, 24.0),
+            Endpoint::Controller | Endpoint::ControllerNode(_) => {
+                let index = controllers.iter().position(|c| c == endpoint).unwrap_or(0);
+                row(controllers.len(), index, 24.0)
+            }
             Endpoint::Broker(_) => {
                 let index = brokers.iter().position(|b| b == endpoint).unwrap_or(0);
                 row(brokers.len(), index, HEIGHT / 2.0)
@@ -69,10 +89,10 @@ pub fn network_view(props: &NetworkViewProps) -> Html {
     let mut links: BTreeSet<(String, String)> = BTreeSet::new();
     let mut lines = Vec::new();
     let mut add_line = |a: &Endpoint, b: &Endpoint, cut: bool| {
-        let key = if label(a) < label(b) {
-            (label(a), label(b))
+        let key = if label(a, quorum) < label(b, quorum) {
+            (label(a, quorum), label(b, quorum))
         } else {
-            (label(b), label(a))
+            (label(b, quorum), label(a, quorum))
         };
         if links.insert(key) {
             let ((x1, y1), (x2, y2)) = (position(a), position(b));
@@ -85,8 +105,10 @@ pub fn network_view(props: &NetworkViewProps) -> Html {
     for (a, b) in &view.cut_links {
         add_line(a, b, true);
     }
-    for broker in &brokers {
-        add_line(broker, &Endpoint::Controller, false);
+    if let Some(active) = &active {
+        for broker in &brokers {
+            add_line(broker, active, false);
+        }
     }
     for message in &view.in_flight {
         add_line(&message.from, &message.to, false);
@@ -104,7 +126,9 @@ pub fn network_view(props: &NetworkViewProps) -> Html {
             </circle>
         }
     });
-    let nodes = std::iter::once(Endpoint::Controller)
+    let nodes = controllers
+        .iter()
+        .cloned()
         .chain(brokers.iter().cloned())
         .chain(clients.iter().cloned())
         .map(|endpoint| {
@@ -112,7 +136,7 @@ pub fn network_view(props: &NetworkViewProps) -> Html {
             html! {
                 <g class="node">
                     <circle cx={x.to_string()} cy={y.to_string()} r="14" />
-                    <text x={x.to_string()} y={(y + 4.0).to_string()} text-anchor="middle">{ label(&endpoint) }</text>
+                    <text x={x.to_string()} y={(y + 4.0).to_string()} text-anchor="middle">{ label(&endpoint, quorum) }</text>
                 </g>
             }
         });

@@ -100,6 +100,17 @@ pub enum Command {
         /// Extra wait before each fetch, in milliseconds.
         delay_ms: u64,
     },
+    /// A KRaft controller's process dies (its metadata log survives). With three, the others
+    /// elect a new active controller if it was the active one.
+    CrashController {
+        /// The controller's id (1-based).
+        controller: u32,
+    },
+    /// A crashed controller starts again and rejoins the quorum.
+    RestartController {
+        /// The controller's id.
+        controller: u32,
+    },
     /// Scripted errors: the next requests of `api` ("Produce" or "Fetch") to `broker` fail with
     /// these errors, in order, as librdkafka's mock cluster can.
     PushErrors {
@@ -263,6 +274,9 @@ pub enum CommandError {
     /// Restarting what is already up.
     #[error("broker {0} is already running")]
     AlreadyUp(BrokerId),
+    /// Crashing a controller that is down, or restarting one that runs.
+    #[error("controller {0} is already {1}")]
+    ControllerState(u32, &'static str),
     /// A link needs two different ends.
     #[error("a link needs two different endpoints, got {0} twice")]
     SameEndpoint(Endpoint),

@@ -103,6 +103,12 @@ pub enum EventKind {
     },
     /// A broker's automatic creation of an internal topic failed.
     InternalTopicNotCreated { topic: String, error: String },
+    /// A controller won a quorum election and became the active controller.
+    ControllerElected { controller: u32, epoch: u32 },
+    /// A controller's process went down.
+    ControllerCrashed { controller: u32 },
+    /// A crashed controller started again.
+    ControllerRestarted { controller: u32 },
     /// A transaction coordinator decided a transaction (EndTxn, a new instance's
     /// InitProducerId, or a timeout) and starts writing its markers.
     TxnPrepared {
@@ -378,6 +384,21 @@ impl fmt::Display for EventKind {
                 "transaction of {transactional_id} aborted: every ABORT marker is written \
                  (coordinator on broker {broker}); read_committed consumers skip its records"
             ),
+            EventKind::ControllerElected { controller, epoch } => write!(
+                f,
+                "controller {controller} won the quorum election for epoch {epoch} and is now the \
+                 active controller"
+            ),
+            EventKind::ControllerCrashed { controller } => write!(
+                f,
+                "controller {controller} crashed (its metadata log survives)"
+            ),
+            EventKind::ControllerRestarted { controller } => {
+                write!(
+                    f,
+                    "controller {controller} restarted and rejoins the quorum"
+                )
+            }
             EventKind::ProducerFenced { producer, message } => {
                 write!(f, "producer {producer} is fenced: {message}")
             }

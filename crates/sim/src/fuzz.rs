@@ -200,6 +200,10 @@ impl Profile {
 }
 
 const BROKERS: u32 = 3;
+/// A KRaft quorum of three, so controller failover is among the faults.
+const CONTROLLERS: u32 = 3;
+/// When the workload starts: after the quorum's first election and the brokers' registration.
+const QUORUM_START_MS: u64 = 5_000;
 const PRODUCERS: u32 = 2;
 const CONSUMERS: u32 = 2;
 const GROUP: &str = "fuzz-group";
@@ -328,6 +332,11 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
     for (at, command) in timed {
         step(at, command);
     }
+    // The quorum elects its first active controller and the brokers register with it before
+    // anything else happens.
+    for step in &mut steps {
+        step.at_ms += QUORUM_START_MS;
+    }
     Scenario {
         seed,
         cluster: ClusterSpec {
@@ -336,9 +345,10 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
             // Fewer than Kafka's 50 keeps a run fast; the coordinator logic is the same.
             offsets_topic_partitions: Some(OFFSETS_PARTITIONS),
             rack_aware_replica_selector: false,
+            controllers: Some(CONTROLLERS),
         },
         steps,
-        run_until_ms: RUN_END_MS,
+        run_until_ms: RUN_END_MS + QUORUM_START_MS,
         check_invariants: true,
     }
 }
@@ -380,7 +390,12 @@ fn random_fault(rng: &mut SimRng, profile: Profile) -> Vec<(u64, Command)> {
     let other = 1 + (broker + rng.below(u64::from(BROKERS) - 1) as u32) % BROKERS;
     let producer = format!("p{}", rng.below(u64::from(PRODUCERS)));
     let consumer = format!("c{}", rng.below(u64::from(CONSUMERS)));
-    match rng.below(10) {
+    let controller = 1 + rng.below(u64::from(CONTROLLERS)) as u32;
+    match rng.below(11) {
+        10 => vec![
+            (start, Command::CrashController { controller }),
+            (end, Command::RestartController { controller }),
+        ],
         8 if profile.transactional() => vec![
             (
                 start,
@@ -401,7 +416,7 @@ fn random_fault(rng: &mut SimRng, profile: Profile) -> Vec<(u64, Command)> {
             // A lossy, slow link: messages vanish or arrive late until it is repaired.
             let ends = [
                 Endpoint::Broker(other),
-                Endpoint::Controller,
+                Endpoint::ControllerNode(controller),
                 Endpoint::Client(producer),
                 Endpoint::Client(consumer),
             ];
@@ -475,22 +490,25 @@ fn random_fault(rng: &mut SimRng, profile: Profile) -> Vec<(u64, Command)> {
                 },
             ),
         ],
-        2 => vec![
-            (
-                start,
-                Command::CutLink {
-                    a: Endpoint::Broker(broker),
-                    b: Endpoint::Controller,
-                },
-            ),
-            (
-                end,
-                Command::HealLink {
-                    a: Endpoint::Broker(broker),
-                    b: Endpoint::Controller,
-                },
-            ),
-        ],
+        2 => {
+            // A broker, or another controller, loses a controller.
+            let from = if rng.below(2) == 0 {
+                Endpoint::Broker(broker)
+            } else {
+                Endpoint::ControllerNode(1 + controller % CONTROLLERS)
+            };
+            let to = Endpoint::ControllerNode(controller);
+            vec![
+                (
+                    start,
+                    Command::CutLink {
+                        a: from.clone(),
+                        b: to.clone(),
+                    },
+                ),
+                (end, Command::HealLink { a: from, b: to }),
+            ]
+        }
         3 => vec![
             (
                 start,
@@ -583,6 +601,8 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
                 "transaction-fenced-by-new-instance"
             }
             EventKind::ProducerFenced { .. } => "producer-fenced",
+            EventKind::ControllerElected { epoch: 1, .. } => continue,
+            EventKind::ControllerElected { .. } => "controller-failover",
             _ => continue,
         };
         *seen.entry(what).or_default() += 1;
@@ -619,6 +639,7 @@ fn is_fault(command: &Command) -> bool {
             | Command::HealNetwork
             | Command::HealLink { .. }
             | Command::RestartBroker { .. }
+            | Command::RestartController { .. }
             | Command::SlowFollower { delay_ms: 0, .. }
             | Command::SetLink {
                 drop_per_million: 0,

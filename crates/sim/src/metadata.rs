@@ -54,6 +54,36 @@ pub enum MetadataRecord {
         /// Its new condition.
         fenced: bool,
     },
+    /// A broker registered (`RegisterBrokerRecord`): a new active controller learns every
+    /// broker and its epoch from these.
+    RegisterBroker {
+        /// Which broker.
+        broker: BrokerId,
+        /// The epoch its registration got.
+        broker_epoch: u64,
+        /// `broker.rack`.
+        rack: Option<String>,
+        /// Where it is (the simulation's address for it).
+        node: u32,
+    },
+    /// A quorum leader's first record of its epoch (KRaft's `LeaderChangeMessage`).
+    LeaderChange {
+        /// The epoch.
+        epoch: u32,
+        /// The new active controller's id.
+        leader: u32,
+    },
+}
+
+/// A broker's registration, as the metadata log keeps it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RegisteredBroker {
+    /// Its current broker epoch.
+    pub broker_epoch: u64,
+    /// `broker.rack`.
+    pub rack: Option<String>,
+    /// Its address in the simulation.
+    pub node: u32,
 }
 
 /// A topic in the image.
@@ -74,6 +104,8 @@ pub struct MetadataImage {
     pub topics: BTreeMap<Rc<str>, TopicImage>,
     /// Brokers currently fenced.
     pub fenced: BTreeSet<BrokerId>,
+    /// Registered brokers.
+    pub registered: BTreeMap<BrokerId, RegisteredBroker>,
     /// How many records have been applied.
     pub offset: u64,
 }
@@ -122,6 +154,20 @@ impl MetadataImage {
                     self.fenced.remove(broker);
                 }
             }
+            MetadataRecord::RegisterBroker {
+                broker,
+                broker_epoch,
+                rack,
+                node,
+            } => {
+                let registered = RegisteredBroker {
+                    broker_epoch: *broker_epoch,
+                    rack: rack.clone(),
+                    node: *node,
+                };
+                self.registered.insert(*broker, registered);
+            }
+            MetadataRecord::LeaderChange { .. } => {}
         }
     }
 

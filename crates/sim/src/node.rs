@@ -66,6 +66,12 @@ pub enum Timer {
     TxnMarkerRetry { transactional_id: String },
     /// A WriteTxnMarkers request got no answer in time.
     TxnMarkerTimeout { correlation_id: u64 },
+    /// A quorum voter that heard nothing from a leader in time starts an election (or a
+    /// candidate tries again).
+    QuorumElection { generation: u64 },
+    /// A quorum follower fetches the metadata log from the leader again (after its poll
+    /// interval, or when a fetch got no answer); only the latest generation counts.
+    QuorumFetch { generation: u64 },
     /// The coordinator's periodic search for timed-out transactions
     /// (`transaction.abort.timed.out.transaction.cleanup.interval.ms`).
     TxnTimeoutCheck,

@@ -219,8 +219,13 @@ pub enum Message {
         broker_id: BrokerId,
         rack: Option<String>,
     },
-    /// The controller's answer, with the epoch the broker must quote in heartbeats.
-    BrokerRegistrationResponse { error: ErrorCode, broker_epoch: u64 },
+    /// The controller's answer, with the epoch the broker must quote in heartbeats; with
+    /// NOT_CONTROLLER, the active controller's id if known.
+    BrokerRegistrationResponse {
+        error: ErrorCode,
+        broker_epoch: u64,
+        controller_hint: Option<u32>,
+    },
     /// BrokerHeartbeat: keeps the session alive; `want_shut_down` asks for controlled shutdown.
     BrokerHeartbeat {
         broker_id: BrokerId,
@@ -232,11 +237,13 @@ pub enum Message {
         error: ErrorCode,
         is_fenced: bool,
         should_shut_down: bool,
+        controller_hint: Option<u32>,
     },
     /// A broker reads the metadata log from `offset` (a long poll, like KRaft's Fetch).
-    MetadataFetch { offset: u64 },
+    MetadataFetch { correlation_id: u64, offset: u64 },
     /// Metadata records from the requested offset.
     MetadataFetchResponse {
+        correlation_id: u64,
         offset: u64,
         records: Vec<Rc<MetadataRecord>>,
     },
@@ -316,6 +323,8 @@ pub enum Message {
     Group(Box<GroupMessage>),
     /// A transaction API request or response (boxed, as group messages are).
     Txn(Box<crate::txn::TxnMessage>),
+    /// Between the controllers of the KRaft quorum.
+    Quorum(Box<crate::controller::QuorumMessage>),
     /// ListOffsets: the earliest (-2) or latest (-1) offset of partitions, from their leader.
     ListOffsets {
         correlation_id: u64,
@@ -369,6 +378,7 @@ impl Message {
             Message::CreateInternalTopic { .. } => "CreateTopics",
             Message::Group(group) => group.api_name(),
             Message::Txn(txn) => txn.api_name(),
+            Message::Quorum(quorum) => quorum.api_name(),
         }
     }
 
@@ -377,6 +387,7 @@ impl Message {
         match self {
             Message::Group(group) => return group.is_response(),
             Message::Txn(txn) => return txn.is_response(),
+            Message::Quorum(quorum) => return quorum.is_response(),
             _ => {}
         }
         matches!(

@@ -49,6 +49,9 @@ pub struct ClusterSpec {
     /// from a replica in their rack (KIP-392).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rack_aware_replica_selector: bool,
+    /// KRaft controllers (default 1; 3 lets one fail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controllers: Option<u32>,
 }
 
 fn default_brokers() -> u32 {
@@ -62,6 +65,7 @@ impl Default for ClusterSpec {
             racks: Vec::new(),
             offsets_topic_partitions: None,
             rack_aware_replica_selector: false,
+            controllers: None,
         }
     }
 }
@@ -135,6 +139,7 @@ impl Scenario {
         let mut config = ClusterConfig {
             brokers: self.cluster.brokers,
             racks,
+            controllers: self.cluster.controllers.unwrap_or(1).max(1),
             ..ClusterConfig::default()
         };
         config.broker.rack_aware_replica_selector = self.cluster.rack_aware_replica_selector;

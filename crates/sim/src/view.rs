@@ -20,6 +20,8 @@ pub struct WorldView {
     pub now: SimTime,
     /// The seed of the run.
     pub seed: u64,
+    /// The KRaft controllers (voters of the metadata quorum), by id.
+    pub controllers: Vec<ControllerView>,
     /// One entry per broker, by id.
     pub brokers: Vec<BrokerView>,
     /// Messages on the wire.
@@ -66,6 +68,25 @@ pub struct ProducerView {
     pub stream: Option<(String, u32)>,
     /// Its transactions, with `transactional.id`.
     pub transactions: Option<TransactionsView>,
+}
+
+/// A KRaft controller: one voter of the metadata quorum.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ControllerView {
+    /// Its id (1-based).
+    pub id: u32,
+    /// Whether its process runs.
+    pub up: bool,
+    /// Whether it is the active controller.
+    pub active: bool,
+    /// `active`, `follower`, `unattached`, `prospective`, `candidate` or `down`.
+    pub role: String,
+    /// Its quorum epoch.
+    pub epoch: u32,
+    /// Its metadata log's end offset.
+    pub log_end_offset: u64,
+    /// How much of the log it knows to be committed.
+    pub committed: u64,
 }
 
 /// A transactional producer's transaction state.
@@ -283,24 +304,49 @@ impl BrokerView {
 impl World {
     /// A snapshot of the whole world.
     pub fn view(&self) -> WorldView {
-        let registrations = self.controller().registrations();
+        // From the metadata log, which every controller has: it outlives the active one.
+        let metadata = self.metadata();
         let brokers = self
             .broker_slots()
             .map(|(broker, up)| {
-                let registration = registrations.get(&broker.id());
+                let registration = metadata.registered.get(&broker.id());
                 BrokerView {
                     id: broker.id(),
                     up,
                     state: broker.state(),
-                    fenced: registration.is_none_or(|r| r.fenced),
+                    fenced: registration.is_none() || metadata.fenced.contains(&broker.id()),
                     broker_epoch: registration.map(|r| r.broker_epoch),
                     rack: broker.rack().map(str::to_owned),
+                }
+            })
+            .collect();
+        let controllers = self
+            .controllers()
+            .map(|(c, up)| {
+                let quorum = c.quorum();
+                ControllerView {
+                    id: quorum.id,
+                    up,
+                    active: up && c.is_active(),
+                    role: match (&quorum.role, up) {
+                        (_, false) => "down",
+                        (crate::controller::Role::Leader, _) => "active",
+                        (crate::controller::Role::Follower { leader: Some(_) }, _) => "follower",
+                        (crate::controller::Role::Follower { leader: None }, _) => "unattached",
+                        (crate::controller::Role::Prospective { .. }, _) => "prospective",
+                        (crate::controller::Role::Candidate { .. }, _) => "candidate",
+                    }
+                    .to_owned(),
+                    epoch: quorum.epoch,
+                    log_end_offset: c.log_end_offset(),
+                    committed: quorum.committed,
                 }
             })
             .collect();
         WorldView {
             now: self.now(),
             seed: self.seed(),
+            controllers,
             brokers,
             in_flight: self.in_flight(),
             cut_links: self.cut_links(),

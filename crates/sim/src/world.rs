@@ -36,6 +36,13 @@ pub struct ClusterConfig {
     /// `broker.rack` of each broker that has one.
     #[serde(default)]
     pub racks: BTreeMap<BrokerId, String>,
+    /// KRaft controllers (voters of the metadata quorum): 1, or 3 so that one can fail.
+    #[serde(default = "one")]
+    pub controllers: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl Default for ClusterConfig {
@@ -47,6 +54,7 @@ impl Default for ClusterConfig {
             broker: BrokerConfig::default(),
             controller: ControllerConfig::default(),
             racks: BTreeMap::new(),
+            controllers: 1,
         }
     }
 }
@@ -116,7 +124,8 @@ pub struct World {
     network_rng: SimRng,
     node_rng: SimRng,
     slots: Vec<Slot>,
-    controller: NodeId,
+    /// The controllers' nodes, by controller id - 1.
+    controllers: Rc<Vec<NodeId>>,
     brokers: Rc<BTreeMap<BrokerId, NodeId>>,
     clients: BTreeMap<String, NodeId>,
     consumers: Vec<NodeId>,
@@ -139,7 +148,12 @@ const LIVELOCK_STEPS: u64 = 1_000_000;
 impl World {
     /// A cluster of `config.brokers` brokers and a controller, all starting at time zero.
     pub fn new(config: &ClusterConfig, seed: u64) -> Self {
-        let controller = NodeId(0);
+        // Controller 1 is node 0 and brokers are nodes 1..=n (broker N is node N); further
+        // controllers come after the brokers.
+        let voters: Vec<NodeId> = std::iter::once(NodeId(0))
+            .chain((1..config.controllers.max(1)).map(|i| NodeId(config.brokers + i)))
+            .collect();
+        let voters = Rc::new(voters);
         let mut world = World {
             seed,
             now: SimTime::ZERO,
@@ -148,7 +162,7 @@ impl World {
             network_rng: SimRng::stream(seed, "network"),
             node_rng: SimRng::stream(seed, "nodes"),
             slots: Vec::new(),
-            controller,
+            controllers: Rc::clone(&voters),
             brokers: Rc::default(),
             clients: BTreeMap::new(),
             consumers: Vec::new(),
@@ -161,7 +175,9 @@ impl World {
             outbox: Outbox::default(),
             steps_at_instant: 0,
         };
-        world.add_node(Node::Controller(Controller::new(config.controller)));
+        let controller =
+            |id: u32| Node::Controller(Controller::new(config.controller, id, Rc::clone(&voters)));
+        world.add_node(controller(1));
         // Brokers take node ids 1..=n, so broker N is node N.
         let directory: BTreeMap<BrokerId, NodeId> =
             (1..=config.brokers).map(|id| (id, NodeId(id))).collect();
@@ -170,12 +186,15 @@ impl World {
         for broker_id in 1..=config.brokers {
             let broker = Broker::new(
                 broker_id,
-                controller,
+                Rc::clone(&voters),
                 Rc::clone(&world.brokers),
                 config.broker,
                 Rc::clone(&racks),
             );
             world.add_node(Node::Broker(broker));
+        }
+        for id in 2..=voters.len() as u32 {
+            world.add_node(controller(id));
         }
         for index in 0..world.slots.len() {
             world.start(NodeId(index as u32));
@@ -327,7 +346,7 @@ impl World {
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
         match &command {
             Command::CreateTopic(request) => {
-                self.with_controller(|c, ctx| c.create_topic(ctx, request))?;
+                self.with_controller(|c, ctx| c.create_topic(ctx, request))??;
                 let partitions = self.controller().image().topics[request.name.as_str()]
                     .partitions
                     .clone();
@@ -338,13 +357,13 @@ impl World {
                 });
             }
             Command::DeleteTopic { name } => {
-                self.with_controller(|c, ctx| c.delete_topic(ctx, name))?;
+                self.with_controller(|c, ctx| c.delete_topic(ctx, name))??;
                 self.push_event(EventKind::TopicDeleted {
                     topic: name.clone(),
                 });
             }
             Command::CreatePartitions { topic, total } => {
-                self.with_controller(|c, ctx| c.create_partitions(ctx, topic, *total))?;
+                self.with_controller(|c, ctx| c.create_partitions(ctx, topic, *total))??;
             }
             Command::ElectLeaders {
                 election,
@@ -366,6 +385,26 @@ impl World {
                     return Err(CommandError::AlreadyUp(*broker));
                 }
                 self.push_event(EventKind::BrokerRestarted { broker: *broker });
+                self.start(node);
+            }
+            Command::CrashController { controller } => {
+                let node = self.controller_node(*controller)?;
+                if !self.slots[node.0 as usize].up {
+                    return Err(CommandError::ControllerState(*controller, "down"));
+                }
+                self.stop_node(node, CrashKind::Process);
+                self.push_event(EventKind::ControllerCrashed {
+                    controller: *controller,
+                });
+            }
+            Command::RestartController { controller } => {
+                let node = self.controller_node(*controller)?;
+                if self.slots[node.0 as usize].up {
+                    return Err(CommandError::ControllerState(*controller, "running"));
+                }
+                self.push_event(EventKind::ControllerRestarted {
+                    controller: *controller,
+                });
                 self.start(node);
             }
             Command::ShutdownBroker { broker } => {
@@ -595,7 +634,7 @@ impl World {
         partitions: Option<&[TopicPartition]>,
     ) -> Result<(), CommandError> {
         let outcomes =
-            self.with_controller(|c, ctx| c.elect_leaders(ctx, election, partitions, None));
+            self.with_controller(|c, ctx| c.elect_leaders(ctx, election, partitions, None))?;
         // Like kafka-leader-election.sh: listed partitions must all succeed; for "all
         // partitions", only an unknown partition is an error.
         let failure = outcomes.into_iter().find_map(|(_, outcome)| outcome.err());
@@ -605,15 +644,70 @@ impl World {
         }
     }
 
-    /// Runs an admin request at the controller, as if it arrived now.
-    fn with_controller<R>(&mut self, f: impl FnOnce(&mut Controller, &mut Ctx<'_>) -> R) -> R {
+    /// Runs an admin request at the active controller, as if it arrived now; while the quorum
+    /// has none (an election), the request fails as Kafka's admin client would see it.
+    fn with_controller<R>(
+        &mut self,
+        f: impl FnOnce(&mut Controller, &mut Ctx<'_>) -> R,
+    ) -> Result<R, CommandError> {
+        let Some(active) = self.active_controller() else {
+            return Err(crate::error::KafkaError::new(
+                crate::error::ErrorCode::NotController,
+                "No controller is active: the KRaft quorum is electing one. Try again in a moment.",
+            )
+            .into());
+        };
         let mut result = None;
-        self.run_node(self.controller, |node, ctx| {
+        self.run_node(active, |node, ctx| {
             if let Node::Controller(c) = node {
                 result = Some(f(c, ctx));
             }
         });
-        result.expect("node 0 is the controller")
+        Ok(result.expect("controllers are controller nodes"))
+    }
+
+    /// The active controller's node: a running controller that leads the quorum (the one
+    /// with the highest epoch, should an old leader not know yet that it was replaced).
+    fn active_controller(&self) -> Option<NodeId> {
+        self.controllers
+            .iter()
+            .copied()
+            .filter(|n| self.slots[n.0 as usize].up)
+            .filter_map(|n| match &self.slots[n.0 as usize].node {
+                Node::Controller(c) if c.is_active() => Some((c.quorum().epoch, n)),
+                _ => None,
+            })
+            .max()
+            .map(|(_, n)| n)
+    }
+
+    /// The active controller's id, if the quorum has one.
+    pub fn active_controller_id(&self) -> Option<u32> {
+        let node = self.active_controller()?;
+        match &self.slots[node.0 as usize].node {
+            Node::Controller(c) => Some(c.quorum().id),
+            _ => None,
+        }
+    }
+
+    /// Every controller with whether its process runs, by id.
+    pub fn controllers(&self) -> impl Iterator<Item = (&Controller, bool)> + '_ {
+        self.controllers
+            .iter()
+            .filter_map(|n| match &self.slots[n.0 as usize] {
+                Slot {
+                    node: Node::Controller(c),
+                    up,
+                    ..
+                } => Some((c, *up)),
+                _ => None,
+            })
+    }
+
+    fn controller_node(&self, id: u32) -> Result<NodeId, CommandError> {
+        id.checked_sub(1)
+            .and_then(|i| self.controllers.get(i as usize).copied())
+            .ok_or(CommandError::UnknownEndpoint(Endpoint::ControllerNode(id)))
     }
 
     fn add_consumer(
@@ -799,7 +893,10 @@ impl World {
     /// The node behind an endpoint name.
     pub fn node_of(&self, endpoint: &Endpoint) -> Result<NodeId, CommandError> {
         match endpoint {
-            Endpoint::Controller => Some(self.controller),
+            Endpoint::Controller => self.controllers.first().copied(),
+            Endpoint::ControllerNode(id) => id
+                .checked_sub(1)
+                .and_then(|i| self.controllers.get(i as usize).copied()),
             Endpoint::Client(name) => self.clients.get(name).copied(),
             Endpoint::Broker(id) => self.brokers.get(id).copied(),
         }
@@ -809,7 +906,8 @@ impl World {
     /// The endpoint name of a node.
     pub fn endpoint_of(&self, node: NodeId) -> Endpoint {
         match &self.slots[node.0 as usize].node {
-            Node::Controller(_) => Endpoint::Controller,
+            Node::Controller(c) if c.quorum().id == 1 => Endpoint::Controller,
+            Node::Controller(c) => Endpoint::ControllerNode(c.quorum().id),
             Node::Broker(broker) => Endpoint::Broker(broker.id()),
             Node::Client(client) => Endpoint::Client(client.name().to_owned()),
             Node::Producer(producer) => Endpoint::Client(producer.name().to_owned()),
@@ -920,10 +1018,12 @@ impl World {
             .collect()
     }
 
+    /// The active controller, or (during an election) controller 1.
     pub(crate) fn controller(&self) -> &Controller {
-        match &self.slots[self.controller.0 as usize].node {
+        let node = self.active_controller().unwrap_or(self.controllers[0]);
+        match &self.slots[node.0 as usize].node {
             Node::Controller(controller) => controller,
-            _ => unreachable!("node 0 is always the controller"),
+            _ => unreachable!("controllers are controller nodes"),
         }
     }
 

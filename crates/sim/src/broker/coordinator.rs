@@ -104,7 +104,7 @@ impl Broker {
                 let brokers = self.directory.len() as u32;
                 let replication = self.config.offsets_topic_replication_factor.min(brokers);
                 ctx.send(
-                    self.controller,
+                    self.controller(),
                     Message::CreateInternalTopic {
                         name: topic.to_owned(),
                         partitions: partitions as i32,

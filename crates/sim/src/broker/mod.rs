@@ -158,7 +158,11 @@ impl BrokerState {
 #[derive(Clone, Debug)]
 pub struct Broker {
     id: BrokerId,
-    controller: NodeId,
+    /// The KRaft controllers' nodes (`controller.quorum.bootstrap.servers`).
+    controllers: Rc<Vec<NodeId>>,
+    /// Which of them this broker believes active; it moves on when that one does not answer
+    /// or says NOT_CONTROLLER.
+    active_controller: usize,
     directory: Rc<BTreeMap<BrokerId, NodeId>>,
     config: BrokerConfig,
     /// `broker.rack`, if set.
@@ -188,14 +192,15 @@ impl Broker {
     /// `directory` says where the other brokers are.
     pub fn new(
         id: BrokerId,
-        controller: NodeId,
+        controllers: Rc<Vec<NodeId>>,
         directory: Rc<BTreeMap<BrokerId, NodeId>>,
         config: BrokerConfig,
         racks: Rc<BTreeMap<BrokerId, String>>,
     ) -> Self {
         Broker {
             id,
-            controller,
+            controllers,
+            active_controller: 0,
             directory,
             config,
             rack: racks.get(&id).cloned(),
@@ -317,8 +322,34 @@ impl Broker {
     pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, from: NodeId, message: Message) {
         match message {
             Message::BrokerRegistrationResponse {
+                error: ErrorCode::NotController,
+                controller_hint,
+                ..
+            }
+            | Message::BrokerHeartbeatResponse {
+                error: ErrorCode::NotController,
+                controller_hint,
+                ..
+            } => {
+                // Straight to the active controller when the answer names it; else the next
+                // one, at the next retry.
+                match controller_hint {
+                    Some(id) => {
+                        self.active_controller = id.saturating_sub(1) as usize;
+                        if self.state == BrokerState::Starting {
+                            self.register(ctx);
+                        } else if self.metadata_fetch.is_some() {
+                            // The fetch in flight went to a controller that will not answer.
+                            self.fetch_metadata(ctx);
+                        }
+                    }
+                    None => self.next_controller(),
+                }
+            }
+            Message::BrokerRegistrationResponse {
                 error: ErrorCode::None,
                 broker_epoch,
+                ..
             } if self.state == BrokerState::Starting => {
                 self.broker_epoch = Some(broker_epoch);
                 self.state = BrokerState::Recovery;
@@ -329,10 +360,15 @@ impl Broker {
                 error,
                 is_fenced,
                 should_shut_down,
+                ..
             } => {
                 self.on_heartbeat_response(ctx, error, is_fenced, should_shut_down);
             }
-            Message::MetadataFetchResponse { offset, records } => {
+            Message::MetadataFetchResponse {
+                correlation_id,
+                offset,
+                records,
+            } if self.metadata_fetch == Some(correlation_id) => {
                 self.on_metadata(ctx, offset, &records);
             }
             Message::AlterPartitionResponse { tp, error, state } => {
@@ -417,6 +453,8 @@ impl Broker {
             Timer::MetadataFetchTimeout { correlation_id }
                 if self.metadata_fetch == Some(correlation_id) =>
             {
+                // No answer: perhaps that controller is down or no longer active.
+                self.next_controller();
                 self.fetch_metadata(ctx);
             }
             Timer::ReplicaFetchTimeout {
@@ -467,9 +505,19 @@ impl Broker {
         }
     }
 
+    /// The controller this broker sends to.
+    fn controller(&self) -> NodeId {
+        self.controllers[self.active_controller % self.controllers.len()]
+    }
+
+    /// Tries the next controller of the quorum.
+    fn next_controller(&mut self) {
+        self.active_controller = (self.active_controller + 1) % self.controllers.len();
+    }
+
     fn register(&mut self, ctx: &mut Ctx<'_>) {
         ctx.send(
-            self.controller,
+            self.controller(),
             Message::BrokerRegistration {
                 broker_id: self.id,
                 rack: self.rack.clone(),
@@ -491,7 +539,7 @@ impl Broker {
             broker_epoch,
             want_shut_down,
         };
-        ctx.send(self.controller, request);
+        ctx.send(self.controller(), request);
         // A shutting-down broker asks again soon, as Kafka's lifecycle manager does.
         let next = if want_shut_down {
             SimDuration::from_millis(100)
@@ -527,8 +575,9 @@ impl Broker {
         let correlation_id = self.next_correlation_id();
         self.metadata_fetch = Some(correlation_id);
         ctx.send(
-            self.controller,
+            self.controller(),
             Message::MetadataFetch {
+                correlation_id,
                 offset: self.image.offset,
             },
         );
@@ -598,6 +647,9 @@ impl Broker {
         error: ErrorCode,
         state: Option<crate::metadata::PartitionState>,
     ) {
+        if error == ErrorCode::NotController {
+            self.next_controller();
+        }
         let Some(leadership) = self.leadership_mut(tp) else {
             return;
         };
@@ -652,7 +704,7 @@ impl Broker {
 
     /// Sends AlterPartition for a new ISR and remembers it as pending.
     fn propose_isr(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition, new_isr: Vec<BrokerId>) {
-        let (me, controller) = (self.id, self.controller);
+        let (me, controller) = (self.id, self.controller());
         let Some(leadership) = self.leadership_mut(tp) else {
             return;
         };

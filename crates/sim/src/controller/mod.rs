@@ -7,9 +7,11 @@
 //! reach it without network delay, and their results travel to brokers as metadata.
 
 mod election;
+mod quorum;
 mod topics;
 
 pub use election::{Election, choose_leader, elect_offline, elect_preferred, without_broker};
+pub use quorum::{ELECTION_TIMEOUT, FETCH_TIMEOUT, Quorum, QuorumMessage, Role};
 pub use topics::{CreateTopic, ElectionKind};
 
 use crate::error::ErrorCode;
@@ -67,26 +69,44 @@ pub struct Registration {
     pub rack: Option<String>,
 }
 
-/// The KRaft controller node.
-#[derive(Clone, Debug, Default)]
+/// A KRaft controller node: one voter of the quorum; the active one (its leader) runs the
+/// cluster.
+#[derive(Clone, Debug)]
 pub struct Controller {
     config: ControllerConfig,
+    /// Leader-only state, rebuilt from the log when a controller becomes active.
     registrations: BTreeMap<BrokerId, Registration>,
     next_broker_epoch: u64,
     log: Vec<Rc<MetadataRecord>>,
+    /// The quorum epoch each record was written in.
+    epochs: Vec<u32>,
     image: MetadataImage,
-    /// Metadata fetches waiting for new records: (broker node, offset).
-    parked: Vec<(NodeId, u64)>,
+    /// Metadata fetches waiting for new committed records: (broker node, offset).
+    parked: Vec<(NodeId, u64, u64)>,
+    /// Answers held until every record before them is committed: (log end, to, answer).
+    pending: Vec<(u64, NodeId, Message)>,
+    quorum: Quorum,
 }
 
 impl Controller {
-    /// A controller with the given configs and no brokers yet.
-    pub fn new(config: ControllerConfig) -> Self {
+    /// Voter `id` (1-based) of the quorum whose voters are at `voters`, with no brokers yet.
+    pub fn new(config: ControllerConfig, id: u32, voters: Rc<Vec<NodeId>>) -> Self {
         Controller {
             config,
+            registrations: BTreeMap::new(),
             next_broker_epoch: 1,
-            ..Controller::default()
+            log: Vec::new(),
+            epochs: Vec::new(),
+            image: MetadataImage::default(),
+            parked: Vec::new(),
+            pending: Vec::new(),
+            quorum: Quorum::new(id, voters),
         }
+    }
+
+    /// The metadata log's end offset.
+    pub fn log_end_offset(&self) -> u64 {
+        self.log.len() as u64
     }
 
     /// Registered brokers, by id.
@@ -113,14 +133,91 @@ impl Controller {
                 Timer::LeaderImbalanceCheck,
             );
         }
+        self.rebuild_image();
+        self.start_quorum(ctx);
     }
 
-    /// The metadata log survives a restart in real KRaft; parked fetches do not.
+    /// The metadata log, the epoch and the vote survive a restart; what only the active
+    /// controller keeps in memory does not.
     pub(crate) fn on_crash(&mut self) {
+        self.step_down();
+        self.quorum.role = Role::Follower { leader: None };
+        self.quorum.fetch_in_flight = false;
+    }
+
+    /// Leaves the active role: registrations, parked fetches and held answers are dropped
+    /// (brokers time out and look for the new active controller).
+    pub(super) fn step_down(&mut self) {
+        self.registrations.clear();
         self.parked.clear();
+        self.pending.clear();
+    }
+
+    /// Becomes the active controller: every registered broker (from the log) starts a fresh
+    /// session, as KRaft's new active controller does.
+    pub(super) fn take_over(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        self.registrations = self
+            .image
+            .registered
+            .iter()
+            .map(|(&broker, r)| {
+                let registration = Registration {
+                    node: NodeId(r.node),
+                    broker_epoch: r.broker_epoch,
+                    fenced: self.image.fenced.contains(&broker),
+                    shutting_down: false,
+                    last_heartbeat: now,
+                    rack: r.rack.clone(),
+                };
+                (broker, registration)
+            })
+            .collect();
+        let brokers: Vec<BrokerId> = self.registrations.keys().copied().collect();
+        for broker in brokers {
+            self.arm_session_timer(ctx, broker);
+        }
+        let last_epoch = self.registrations.values().map(|r| r.broker_epoch).max();
+        self.next_broker_epoch = self.next_broker_epoch.max(last_epoch.unwrap_or(0) + 1);
+    }
+
+    /// Sends `answer` once every record appended so far is committed.
+    fn reply(&mut self, ctx: &mut Ctx<'_>, to: NodeId, answer: Message) {
+        if self.quorum.committed >= self.log.len() as u64 {
+            ctx.send(to, answer);
+        } else {
+            self.pending.push((self.log.len() as u64, to, answer));
+        }
+    }
+
+    /// New records are committed: answer parked metadata fetches and held answers.
+    pub(super) fn on_committed(&mut self, ctx: &mut Ctx<'_>) {
+        let committed = self.quorum.committed;
+        for (node, correlation_id, offset) in std::mem::take(&mut self.parked) {
+            let records = self.log[offset as usize..committed as usize].to_vec();
+            let response = Message::MetadataFetchResponse {
+                correlation_id,
+                offset,
+                records,
+            };
+            ctx.send(node, response);
+        }
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|(required, _, _)| *required <= committed);
+        self.pending = waiting;
+        for (_, to, answer) in ready {
+            ctx.send(to, answer);
+        }
     }
 
     pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, from: NodeId, message: Message) {
+        if let Message::Quorum(message) = message {
+            return self.on_quorum_message(ctx, from, *message);
+        }
+        if !self.is_active() {
+            return not_controller(ctx, from, &message, self.quorum.leader());
+        }
         match message {
             Message::BrokerRegistration { broker_id, rack } => {
                 self.register(ctx, from, broker_id, rack);
@@ -130,7 +227,10 @@ impl Controller {
                 broker_epoch,
                 want_shut_down,
             } => self.heartbeat(ctx, from, broker_id, broker_epoch, want_shut_down),
-            Message::MetadataFetch { offset } => self.metadata_fetch(ctx, from, offset),
+            Message::MetadataFetch {
+                correlation_id,
+                offset,
+            } => self.metadata_fetch(ctx, from, correlation_id, offset),
             Message::AlterPartition {
                 tp,
                 leader_id,
@@ -146,7 +246,7 @@ impl Controller {
                     partition_epoch,
                     new_isr,
                 );
-                ctx.send(from, response);
+                self.reply(ctx, from, response);
             }
             Message::CreateInternalTopic {
                 name,
@@ -182,13 +282,19 @@ impl Controller {
 
     pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
         match timer {
-            Timer::BrokerSessionExpiry { broker } => self.expire_session(ctx, broker),
+            Timer::QuorumElection { .. } | Timer::QuorumFetch { .. } => {
+                self.on_quorum_timer(ctx, timer)
+            }
+            Timer::BrokerSessionExpiry { broker } if self.is_active() => {
+                self.expire_session(ctx, broker)
+            }
             Timer::MetadataFetchExpiry { node } => {
-                if let Some(index) = self.parked.iter().position(|&(n, _)| n == node) {
-                    let (node, offset) = self.parked.remove(index);
+                if let Some(index) = self.parked.iter().position(|&(n, _, _)| n == node) {
+                    let (node, correlation_id, offset) = self.parked.remove(index);
                     ctx.send(
                         node,
                         Message::MetadataFetchResponse {
+                            correlation_id,
                             offset,
                             records: Vec::new(),
                         },
@@ -196,7 +302,9 @@ impl Controller {
                 }
             }
             Timer::LeaderImbalanceCheck => {
-                self.rebalance_leaders(ctx);
+                if self.is_active() {
+                    self.rebalance_leaders(ctx);
+                }
                 ctx.set_timer(
                     self.config.leader_imbalance_check_interval,
                     Timer::LeaderImbalanceCheck,
@@ -206,24 +314,36 @@ impl Controller {
         }
     }
 
-    /// Appends a record, applies it, and answers every parked metadata fetch.
+    /// Appends a record in the current epoch and applies it (the active controller acts on
+    /// its own records at once; brokers get them once committed).
     fn append(&mut self, ctx: &mut Ctx<'_>, record: MetadataRecord) {
         self.image.apply(&record);
         self.log.push(Rc::new(record));
-        for (node, offset) in std::mem::take(&mut self.parked) {
-            let records = self.log[offset as usize..].to_vec();
-            ctx.send(node, Message::MetadataFetchResponse { offset, records });
-        }
+        self.epochs.push(self.quorum.epoch);
+        self.advance_commit(ctx);
     }
 
-    fn metadata_fetch(&mut self, ctx: &mut Ctx<'_>, from: NodeId, offset: u64) {
-        let offset = offset.min(self.log.len() as u64);
-        if (offset as usize) < self.log.len() {
-            let records = self.log[offset as usize..].to_vec();
-            ctx.send(from, Message::MetadataFetchResponse { offset, records });
+    /// Brokers read committed records only.
+    fn metadata_fetch(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: NodeId,
+        correlation_id: u64,
+        offset: u64,
+    ) {
+        let committed = self.quorum.committed;
+        let offset = offset.min(committed);
+        if offset < committed {
+            let records = self.log[offset as usize..committed as usize].to_vec();
+            let response = Message::MetadataFetchResponse {
+                correlation_id,
+                offset,
+                records,
+            };
+            ctx.send(from, response);
         } else {
-            self.parked.retain(|&(n, _)| n != from);
-            self.parked.push((from, offset));
+            self.parked.retain(|&(n, _, _)| n != from);
+            self.parked.push((from, correlation_id, offset));
             ctx.set_timer(
                 self.config.metadata_fetch_max_wait,
                 Timer::MetadataFetchExpiry { node: from },
@@ -259,6 +379,15 @@ impl Controller {
             rack,
         };
         self.registrations.insert(broker_id, registration);
+        self.append(
+            ctx,
+            MetadataRecord::RegisterBroker {
+                broker: broker_id,
+                broker_epoch,
+                rack: self.registrations[&broker_id].rack.clone(),
+                node: from.0,
+            },
+        );
         if !self.image.fenced.contains(&broker_id) {
             self.append(
                 ctx,
@@ -275,8 +404,9 @@ impl Controller {
         let response = Message::BrokerRegistrationResponse {
             error: ErrorCode::None,
             broker_epoch,
+            controller_hint: None,
         };
-        ctx.send(from, response);
+        self.reply(ctx, from, response);
         self.arm_session_timer(ctx, broker_id);
     }
 
@@ -288,26 +418,27 @@ impl Controller {
         epoch: u64,
         want_shut_down: bool,
     ) {
-        let reply = |ctx: &mut Ctx<'_>, error, is_fenced, should_shut_down| {
-            ctx.send(
-                from,
-                Message::BrokerHeartbeatResponse {
+        let reply =
+            |controller: &mut Controller, ctx: &mut Ctx<'_>, error, is_fenced, should_shut_down| {
+                let answer = Message::BrokerHeartbeatResponse {
                     error,
                     is_fenced,
                     should_shut_down,
-                },
-            );
-        };
+                    controller_hint: None,
+                };
+                controller.reply(ctx, from, answer);
+            };
         let Some(registration) = self.registrations.get_mut(&broker_id) else {
-            return reply(ctx, ErrorCode::BrokerIdNotRegistered, true, false);
+            return reply(self, ctx, ErrorCode::BrokerIdNotRegistered, true, false);
         };
         if registration.broker_epoch != epoch {
-            return reply(ctx, ErrorCode::StaleBrokerEpoch, registration.fenced, false);
+            let fenced = registration.fenced;
+            return reply(self, ctx, ErrorCode::StaleBrokerEpoch, fenced, false);
         }
         registration.last_heartbeat = ctx.now();
         if want_shut_down {
-            return self.controlled_shutdown(ctx, broker_id, |ctx, done| {
-                reply(ctx, ErrorCode::None, done, done)
+            return self.controlled_shutdown(ctx, broker_id, |controller, ctx, done| {
+                reply(controller, ctx, ErrorCode::None, done, done)
             });
         }
         if registration.fenced {
@@ -322,7 +453,7 @@ impl Controller {
             );
             self.elect_offline_partitions(ctx);
         }
-        reply(ctx, ErrorCode::None, false, false);
+        reply(self, ctx, ErrorCode::None, false, false);
         self.arm_session_timer(ctx, broker_id);
     }
 
@@ -485,7 +616,7 @@ impl Controller {
         &mut self,
         ctx: &mut Ctx<'_>,
         broker: BrokerId,
-        reply: impl FnOnce(&mut Ctx<'_>, bool),
+        reply: impl FnOnce(&mut Controller, &mut Ctx<'_>, bool),
     ) {
         let first_request = self
             .registrations
@@ -513,7 +644,7 @@ impl Controller {
                 );
             }
         }
-        reply(ctx, !leads);
+        reply(self, ctx, !leads);
     }
 
     /// `auto.leader.rebalance.enable`: for each broker whose share of partitions led by someone
@@ -551,4 +682,30 @@ fn internal_topic_configs(name: &str, replication_factor: i32) -> BTreeMap<Strin
         configs.insert("min.insync.replicas".to_owned(), min_isr.to_string());
     }
     configs
+}
+
+/// A controller that is not active answers brokers with NOT_CONTROLLER, so they look for the
+/// active one (fetches and topic creation simply go unanswered and time out).
+fn not_controller(ctx: &mut Ctx<'_>, from: NodeId, request: &Message, hint: Option<u32>) {
+    let error = ErrorCode::NotController;
+    let answer = match request {
+        Message::BrokerRegistration { .. } => Message::BrokerRegistrationResponse {
+            error,
+            broker_epoch: 0,
+            controller_hint: hint,
+        },
+        Message::BrokerHeartbeat { .. } => Message::BrokerHeartbeatResponse {
+            error,
+            is_fenced: true,
+            should_shut_down: false,
+            controller_hint: hint,
+        },
+        Message::AlterPartition { tp, .. } => Message::AlterPartitionResponse {
+            tp: tp.clone(),
+            error,
+            state: None,
+        },
+        _ => return,
+    };
+    ctx.send(from, answer);
 }

@@ -298,6 +298,27 @@ impl Producer {
         entry.completed_at = Some(now);
     }
 
+    /// A send that fails before it reaches a batch; inside a transaction the transaction can
+    /// then only abort, as Java's `maybeTransitionToErrorState` decides.
+    fn fail_send(&mut self, ctx: &mut Ctx<'_>, operation: usize, message: String) {
+        self.finish(
+            ctx.now(),
+            operation,
+            Outcome::Exception {
+                message: message.clone(),
+            },
+        );
+        if matches!(
+            self.history[operation].request,
+            Request::Send {
+                transaction: Some(_),
+                ..
+            }
+        ) {
+            self.transaction_failed(ctx, crate::error::ErrorCode::None, &message);
+        }
+    }
+
     /// Moves blocked sends into the accumulator when metadata and memory allow, or fails them
     /// at `max.block.ms`.
     fn admit_blocked(&mut self, ctx: &mut Ctx<'_>) {
@@ -312,7 +333,7 @@ impl Producer {
                         "TimeoutException: Topic {topic} not present in metadata after {} ms.",
                         self.config.max_block.as_millis()
                     );
-                    self.finish(now, blocked.operation, Outcome::Exception { message });
+                    self.fail_send(ctx, blocked.operation, message);
                 } else {
                     self.metadata_stale = true;
                     still.push(blocked);
@@ -321,7 +342,7 @@ impl Producer {
             }
             let sent_ms = self.history[blocked.operation].invoked_at.as_millis();
             match self.prepare(&blocked.record, &topic, count, sent_ms, ctx) {
-                Err(message) => self.finish(now, blocked.operation, Outcome::Exception { message }),
+                Err(message) => self.fail_send(ctx, blocked.operation, message),
                 Ok((tp, data)) => {
                     let size = record_size(&data);
                     let needs_memory = !self.accumulator.fits(&tp, size, self.config.batch_size);
@@ -338,7 +359,7 @@ impl Producer {
                                 self.config.buffer_memory,
                                 self.config.buffer_memory - self.accumulator.used()
                             );
-                            self.finish(now, blocked.operation, Outcome::Exception { message });
+                            self.fail_send(ctx, blocked.operation, message);
                         } else {
                             still.push(blocked);
                         }

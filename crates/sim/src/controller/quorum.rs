@@ -1,0 +1,699 @@
+//! The KRaft controller quorum (KIP-595), reduced to what decides who is the active controller
+//! and what is committed: voters elect a leader per epoch (a vote goes to a candidate whose log
+//! is at least as up to date; a majority wins), followers pull the metadata log from the
+//! leader and truncate where it diverges, and a record is committed once a majority has it
+//! and the leader has committed a record of its own epoch. Only the leader serves brokers,
+//! and only committed records: an active controller that dies takes its uncommitted records
+//! with it, and brokers never saw them.
+//!
+//! As in Kafka 4 (KIP-996), an election starts with a pre-vote that changes nothing: voters
+//! that still hear from a leader refuse it, so a restarted or briefly cut-off voter cannot
+//! depose a working leader. A leader that stops hearing from a majority resigns, and keeps
+//! announcing itself (BeginQuorumEpoch) to voters that do not fetch.
+//!
+//! A single controller is its own majority: it leads from the start and every record commits
+//! when appended.
+
+use super::Controller;
+use crate::event::EventKind;
+use crate::metadata::MetadataRecord;
+use crate::net::NodeId;
+use crate::node::{Ctx, Timer};
+use crate::protocol::Message;
+use crate::time::{SimDuration, SimTime};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+/// `controller.quorum.election.timeout.ms` (default 1000): a candidate waits a random time of
+/// up to twice this before starting another election.
+pub const ELECTION_TIMEOUT: SimDuration = SimDuration::from_millis(1_000);
+/// `controller.quorum.fetch.timeout.ms` (default 2000): a follower that has not heard from the
+/// leader this long starts an election.
+pub const FETCH_TIMEOUT: SimDuration = SimDuration::from_millis(2_000);
+/// How often a follower fetches when the leader had nothing new.
+const FETCH_INTERVAL: SimDuration = SimDuration::from_millis(200);
+/// Records per fetch response.
+const FETCH_MAX_RECORDS: usize = 500;
+
+/// A voter's role.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum Role {
+    /// The active controller.
+    Leader,
+    /// Follows `leader` (unknown right after a restart or a higher epoch).
+    Follower {
+        /// The leader's controller id, when known.
+        leader: Option<u32>,
+    },
+    /// Asking whether an election could win, before starting one (pre-vote).
+    Prospective {
+        /// Voters that said yes.
+        votes: BTreeSet<u32>,
+    },
+    /// Asking for votes in its epoch.
+    Candidate {
+        /// Voters that granted their vote.
+        votes: BTreeSet<u32>,
+    },
+}
+
+/// The quorum messages between controllers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)] // Fields carry KIP-595's names; each variant says what it is.
+pub enum QuorumMessage {
+    /// Vote: a candidate asks for a vote in `epoch`, with its log's last epoch and end offset;
+    /// a pre-vote asks whether it would get one, and changes nothing.
+    Vote {
+        epoch: u32,
+        candidate: u32,
+        last_epoch: u32,
+        end_offset: u64,
+        pre_vote: bool,
+    },
+    /// The voter's answer.
+    VoteResponse {
+        epoch: u32,
+        granted: bool,
+        pre_vote: bool,
+    },
+    /// BeginQuorumEpoch: a new leader announces itself.
+    BeginQuorumEpoch { epoch: u32, leader: u32 },
+    /// Fetch: a follower pulls the log from `offset`, quoting the epoch of its last record.
+    Fetch {
+        epoch: u32,
+        replica: u32,
+        offset: u64,
+        last_epoch: u32,
+    },
+    /// Records (with their epochs) from `offset`, or where to truncate, and the commit point.
+    FetchResponse {
+        epoch: u32,
+        leader: Option<u32>,
+        offset: u64,
+        records: Vec<(u32, Rc<MetadataRecord>)>,
+        truncate_to: Option<u64>,
+        committed: u64,
+    },
+}
+
+impl QuorumMessage {
+    /// The Kafka API name.
+    pub fn api_name(&self) -> &'static str {
+        match self {
+            QuorumMessage::Vote { .. } | QuorumMessage::VoteResponse { .. } => "Vote",
+            QuorumMessage::BeginQuorumEpoch { .. } => "BeginQuorumEpoch",
+            QuorumMessage::Fetch { .. } | QuorumMessage::FetchResponse { .. } => {
+                "Fetch(__cluster_metadata)"
+            }
+        }
+    }
+
+    /// Whether it is a response.
+    pub fn is_response(&self) -> bool {
+        matches!(
+            self,
+            QuorumMessage::VoteResponse { .. } | QuorumMessage::FetchResponse { .. }
+        )
+    }
+}
+
+impl From<QuorumMessage> for Message {
+    fn from(message: QuorumMessage) -> Self {
+        Message::Quorum(Box::new(message))
+    }
+}
+
+/// One voter's quorum state. The epoch and vote survive a restart (Kafka keeps them in the
+/// `quorum-state` file); the role does not.
+#[derive(Clone, Debug, Serialize)]
+pub struct Quorum {
+    /// This controller's id (1-based).
+    pub id: u32,
+    /// Every voter's node, by id - 1.
+    #[serde(skip)]
+    pub voters: Rc<Vec<NodeId>>,
+    /// The current epoch.
+    pub epoch: u32,
+    /// The role in it.
+    pub role: Role,
+    /// Who this voter voted for in the current epoch.
+    pub voted_for: Option<u32>,
+    /// Records below this offset are committed.
+    pub committed: u64,
+    /// The leader's view of each follower's log end offset.
+    #[serde(skip)]
+    pub(super) followers: BTreeMap<u32, u64>,
+    /// A follower's last successful fetch.
+    #[serde(skip)]
+    pub(super) last_contact: SimTime,
+    /// The leader's last fetch from each follower.
+    #[serde(skip)]
+    pub(super) heard_from: BTreeMap<u32, SimTime>,
+    /// Distinguishes the current election timer from stale ones.
+    #[serde(skip)]
+    pub(super) timer_generation: u64,
+    #[serde(skip)]
+    pub(super) fetch_in_flight: bool,
+    /// Distinguishes the current fetch timer from stale ones.
+    #[serde(skip)]
+    pub(super) fetch_generation: u64,
+}
+
+impl Quorum {
+    /// The state of voter `id` among `voters`, before it starts.
+    pub fn new(id: u32, voters: Rc<Vec<NodeId>>) -> Self {
+        Quorum {
+            id,
+            voters,
+            epoch: 0,
+            role: Role::Follower { leader: None },
+            voted_for: None,
+            committed: 0,
+            followers: BTreeMap::new(),
+            last_contact: SimTime::ZERO,
+            heard_from: BTreeMap::new(),
+            timer_generation: 0,
+            fetch_in_flight: false,
+            fetch_generation: 0,
+        }
+    }
+
+    fn majority(&self) -> usize {
+        self.voters.len() / 2 + 1
+    }
+
+    /// The leader's id, as this voter knows it.
+    pub fn leader(&self) -> Option<u32> {
+        match self.role {
+            Role::Leader => Some(self.id),
+            Role::Follower { leader } => leader,
+            Role::Prospective { .. } | Role::Candidate { .. } => None,
+        }
+    }
+
+    /// Whether this voter still trusts a leader: a follower that heard from it recently, or a
+    /// leader that a majority fetches from. Such a voter refuses (pre-)votes.
+    fn sticky(&self, now: SimTime) -> bool {
+        match self.role {
+            Role::Follower { leader: Some(_) } => now.since(self.last_contact) < FETCH_TIMEOUT,
+            Role::Leader => self.majority_heard(now, FETCH_TIMEOUT),
+            _ => false,
+        }
+    }
+
+    /// Whether the leader heard from a majority (itself included) within `within`.
+    fn majority_heard(&self, now: SimTime, within: SimDuration) -> bool {
+        let recent = self
+            .heard_from
+            .values()
+            .filter(|&&at| now.since(at) < within)
+            .count();
+        recent + 1 >= self.majority()
+    }
+
+    fn node(&self, id: u32) -> Option<NodeId> {
+        self.voters.get(id.checked_sub(1)? as usize).copied()
+    }
+
+    fn others(&self) -> impl Iterator<Item = (u32, NodeId)> + '_ {
+        let me = self.id;
+        (1..=self.voters.len() as u32)
+            .filter(move |&id| id != me)
+            .filter_map(|id| Some((id, self.node(id)?)))
+    }
+}
+
+impl Controller {
+    /// Whether this controller is the active one.
+    pub fn is_active(&self) -> bool {
+        self.quorum.role == Role::Leader
+    }
+
+    /// Its quorum state.
+    pub fn quorum(&self) -> &Quorum {
+        &self.quorum
+    }
+
+    /// The epoch of the last record and the log end offset, which a vote compares.
+    fn log_position(&self) -> (u32, u64) {
+        (
+            self.epochs.last().copied().unwrap_or(0),
+            self.log.len() as u64,
+        )
+    }
+
+    pub(super) fn start_quorum(&mut self, ctx: &mut Ctx<'_>) {
+        self.quorum.last_contact = ctx.now();
+        self.quorum.role = Role::Follower { leader: None };
+        if self.quorum.voters.len() == 1 {
+            self.become_leader(ctx);
+        } else {
+            self.arm_election_timer(ctx, ELECTION_TIMEOUT);
+        }
+    }
+
+    fn arm_election_timer(&mut self, ctx: &mut Ctx<'_>, base: SimDuration) {
+        self.quorum.timer_generation += 1;
+        let jitter = ctx.rng().below(ELECTION_TIMEOUT.as_micros());
+        ctx.set_timer(
+            base + SimDuration::from_micros(jitter),
+            Timer::QuorumElection {
+                generation: self.quorum.timer_generation,
+            },
+        );
+    }
+
+    pub(super) fn on_quorum_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
+        match timer {
+            Timer::QuorumElection { generation } if generation == self.quorum.timer_generation => {
+                match self.quorum.role {
+                    Role::Leader => self.check_followers(ctx),
+                    Role::Follower { leader: Some(_) }
+                        if ctx.now().since(self.quorum.last_contact) < FETCH_TIMEOUT =>
+                    {
+                        let silent = ctx.now().since(self.quorum.last_contact);
+                        let wait = FETCH_TIMEOUT.as_micros().saturating_sub(silent.as_micros());
+                        self.arm_election_timer(ctx, SimDuration::from_micros(wait));
+                    }
+                    _ => self.become_prospective(ctx),
+                }
+            }
+            Timer::QuorumFetch { generation } if generation == self.quorum.fetch_generation => {
+                self.quorum.fetch_in_flight = false;
+                self.fetch_from_leader(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    /// The leader's periodic check: announce itself to voters that do not fetch, and resign
+    /// when a majority has been silent for 1.5 × the fetch timeout (KIP-996).
+    fn check_followers(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        let resign_after = SimDuration::from_micros(FETCH_TIMEOUT.as_micros() * 3 / 2);
+        if !self.quorum.majority_heard(now, resign_after) {
+            let epoch = self.quorum.epoch;
+            return self.become_follower(ctx, epoch, None);
+        }
+        let announce = QuorumMessage::BeginQuorumEpoch {
+            epoch: self.quorum.epoch,
+            leader: self.quorum.id,
+        };
+        let silent: Vec<NodeId> =
+            self.quorum
+                .others()
+                .filter(|(id, _)| {
+                    self.quorum.heard_from.get(id).is_none_or(|&at| {
+                        now.since(at).as_micros() >= FETCH_INTERVAL.as_micros() * 2
+                    })
+                })
+                .map(|(_, node)| node)
+                .collect();
+        for node in silent {
+            ctx.send(node, announce.clone());
+        }
+        self.quorum.timer_generation += 1;
+        ctx.set_timer(
+            SimDuration::from_micros(ELECTION_TIMEOUT.as_micros() / 2),
+            Timer::QuorumElection {
+                generation: self.quorum.timer_generation,
+            },
+        );
+    }
+
+    fn request_votes(&mut self, ctx: &mut Ctx<'_>, epoch: u32, pre_vote: bool) {
+        let (last_epoch, end_offset) = self.log_position();
+        let request = QuorumMessage::Vote {
+            epoch,
+            candidate: self.quorum.id,
+            last_epoch,
+            end_offset,
+            pre_vote,
+        };
+        let others: Vec<NodeId> = self.quorum.others().map(|(_, node)| node).collect();
+        for node in others {
+            ctx.send(node, request.clone());
+        }
+        self.arm_election_timer(ctx, ELECTION_TIMEOUT);
+    }
+
+    /// Asks whether an election in the next epoch could win, without starting it.
+    fn become_prospective(&mut self, ctx: &mut Ctx<'_>) {
+        self.quorum.role = Role::Prospective {
+            votes: BTreeSet::from([self.quorum.id]),
+        };
+        let epoch = self.quorum.epoch + 1;
+        self.request_votes(ctx, epoch, true);
+    }
+
+    fn become_candidate(&mut self, ctx: &mut Ctx<'_>) {
+        let quorum = &mut self.quorum;
+        quorum.epoch += 1;
+        quorum.voted_for = Some(quorum.id);
+        quorum.role = Role::Candidate {
+            votes: BTreeSet::from([quorum.id]),
+        };
+        let epoch = quorum.epoch;
+        self.request_votes(ctx, epoch, false);
+    }
+
+    fn become_leader(&mut self, ctx: &mut Ctx<'_>) {
+        if self.quorum.voters.len() > 1 {
+            // A single controller keeps its epoch 0 and writes no LeaderChange: nothing else
+            // ever leads.
+            self.quorum.timer_generation += 1;
+        }
+        self.quorum.role = Role::Leader;
+        self.quorum.followers.clear();
+        // Every follower gets a fetch timeout's grace before the leader counts it as silent.
+        let now = ctx.now();
+        let ids: Vec<u32> = self.quorum.others().map(|(id, _)| id).collect();
+        self.quorum.heard_from = ids.into_iter().map(|id| (id, now)).collect();
+        let epoch = self.quorum.epoch;
+        let announce = QuorumMessage::BeginQuorumEpoch {
+            epoch,
+            leader: self.quorum.id,
+        };
+        let others: Vec<NodeId> = self.quorum.others().map(|(_, node)| node).collect();
+        for node in others {
+            ctx.send(node, announce.clone());
+        }
+        if self.quorum.voters.len() > 1 {
+            ctx.emit(EventKind::ControllerElected {
+                controller: self.quorum.id,
+                epoch,
+            });
+            // KRaft's LeaderChangeMessage: a record of the new epoch, so the records before it
+            // commit as soon as it does.
+            self.append(
+                ctx,
+                MetadataRecord::LeaderChange {
+                    epoch,
+                    leader: self.quorum.id,
+                },
+            );
+        }
+        self.take_over(ctx);
+        if self.quorum.voters.len() > 1 {
+            self.check_followers(ctx);
+        }
+    }
+
+    /// Steps down to follow `leader` in `epoch` (a higher epoch clears the vote).
+    fn become_follower(&mut self, ctx: &mut Ctx<'_>, epoch: u32, leader: Option<u32>) {
+        let was_leader = self.quorum.role == Role::Leader;
+        if epoch > self.quorum.epoch {
+            self.quorum.epoch = epoch;
+            self.quorum.voted_for = None;
+        }
+        self.quorum.role = Role::Follower { leader };
+        self.quorum.last_contact = ctx.now();
+        self.quorum.fetch_in_flight = false;
+        if was_leader {
+            self.step_down();
+        }
+        self.arm_election_timer(ctx, FETCH_TIMEOUT);
+        if leader.is_some() {
+            self.fetch_from_leader(ctx);
+        }
+    }
+
+    pub(super) fn on_quorum_message(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: NodeId,
+        message: QuorumMessage,
+    ) {
+        match message {
+            QuorumMessage::Vote {
+                epoch,
+                candidate,
+                last_epoch,
+                end_offset,
+                pre_vote,
+            } => {
+                let up_to_date = (last_epoch, end_offset) >= self.log_position();
+                let sticky = self.quorum.sticky(ctx.now());
+                let granted = if pre_vote {
+                    epoch > self.quorum.epoch && up_to_date && !sticky
+                } else {
+                    if epoch > self.quorum.epoch && !sticky {
+                        self.become_follower(ctx, epoch, None);
+                    }
+                    let granted = epoch == self.quorum.epoch
+                        && !sticky
+                        && up_to_date
+                        && self.quorum.voted_for.is_none_or(|v| v == candidate);
+                    if granted {
+                        self.quorum.voted_for = Some(candidate);
+                        self.quorum.last_contact = ctx.now();
+                    }
+                    granted
+                };
+                let response = QuorumMessage::VoteResponse {
+                    epoch: self.quorum.epoch,
+                    granted,
+                    pre_vote,
+                };
+                ctx.send(from, response);
+            }
+            QuorumMessage::VoteResponse {
+                epoch,
+                granted,
+                pre_vote,
+            } => {
+                if epoch > self.quorum.epoch && !pre_vote {
+                    return self.become_follower(ctx, epoch, None);
+                }
+                let voter = self.quorum.voters.iter().position(|&n| n == from);
+                let majority = self.quorum.majority();
+                let current = epoch == self.quorum.epoch;
+                match (&mut self.quorum.role, voter) {
+                    (Role::Prospective { votes }, Some(voter)) if pre_vote && granted => {
+                        votes.insert(voter as u32 + 1);
+                        if votes.len() >= majority {
+                            self.become_candidate(ctx);
+                        }
+                    }
+                    (Role::Candidate { votes }, Some(voter)) if !pre_vote && granted && current => {
+                        votes.insert(voter as u32 + 1);
+                        if votes.len() >= majority {
+                            self.become_leader(ctx);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            QuorumMessage::BeginQuorumEpoch { epoch, leader } => {
+                let known = self.quorum.role
+                    == Role::Follower {
+                        leader: Some(leader),
+                    }
+                    && epoch == self.quorum.epoch;
+                if known {
+                    self.quorum.last_contact = ctx.now();
+                } else if epoch >= self.quorum.epoch && self.quorum.role != Role::Leader
+                    || epoch > self.quorum.epoch
+                {
+                    self.become_follower(ctx, epoch, Some(leader));
+                }
+            }
+            QuorumMessage::Fetch {
+                epoch,
+                replica,
+                offset,
+                last_epoch,
+            } => self.serve_quorum_fetch(ctx, from, epoch, replica, offset, last_epoch),
+            QuorumMessage::FetchResponse {
+                epoch,
+                leader,
+                offset,
+                records,
+                truncate_to,
+                committed,
+            } => self.on_quorum_fetch_response(
+                ctx,
+                epoch,
+                leader,
+                offset,
+                records,
+                truncate_to,
+                committed,
+            ),
+        }
+    }
+
+    fn fetch_from_leader(&mut self, ctx: &mut Ctx<'_>) {
+        let Role::Follower {
+            leader: Some(leader),
+        } = self.quorum.role
+        else {
+            return;
+        };
+        let Some(node) = self.quorum.node(leader) else {
+            return;
+        };
+        if self.quorum.fetch_in_flight {
+            return;
+        }
+        self.quorum.fetch_in_flight = true;
+        self.quorum.fetch_generation += 1;
+        let generation = self.quorum.fetch_generation;
+        let (last_epoch, offset) = self.log_position();
+        ctx.send(
+            node,
+            QuorumMessage::Fetch {
+                epoch: self.quorum.epoch,
+                replica: self.quorum.id,
+                offset,
+                last_epoch,
+            },
+        );
+        // A lost request or answer: fetch again after a while (the election timer watches
+        // the silence).
+        ctx.set_timer(FETCH_TIMEOUT, Timer::QuorumFetch { generation });
+    }
+
+    fn serve_quorum_fetch(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: NodeId,
+        epoch: u32,
+        replica: u32,
+        offset: u64,
+        last_epoch: u32,
+    ) {
+        if epoch > self.quorum.epoch {
+            return self.become_follower(ctx, epoch, None);
+        }
+        let mut response = QuorumMessage::FetchResponse {
+            epoch: self.quorum.epoch,
+            leader: self.quorum.leader(),
+            offset,
+            records: Vec::new(),
+            truncate_to: None,
+            committed: self.quorum.committed,
+        };
+        if epoch < self.quorum.epoch || self.quorum.role != Role::Leader {
+            return ctx.send(from, response);
+        }
+        // Divergence (KIP-595): the follower's last record must be in this log with the same
+        // epoch; otherwise it truncates to where that epoch ends here.
+        let diverged = offset > self.log.len() as u64
+            || offset > 0 && self.epochs[offset as usize - 1] != last_epoch;
+        if let QuorumMessage::FetchResponse {
+            records,
+            truncate_to,
+            committed,
+            ..
+        } = &mut response
+        {
+            if diverged {
+                let end = self.epochs.iter().take_while(|&&e| e <= last_epoch).count() as u64;
+                *truncate_to = Some(end.min(offset).min(self.log.len() as u64));
+            } else {
+                self.quorum.followers.insert(replica, offset);
+                self.quorum.heard_from.insert(replica, ctx.now());
+                self.advance_commit(ctx);
+                *committed = self.quorum.committed;
+                let end = self.log.len().min(offset as usize + FETCH_MAX_RECORDS);
+                *records = (offset as usize..end)
+                    .map(|i| (self.epochs[i], Rc::clone(&self.log[i])))
+                    .collect();
+            }
+        }
+        ctx.send(from, response);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_quorum_fetch_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        epoch: u32,
+        leader: Option<u32>,
+        offset: u64,
+        records: Vec<(u32, Rc<MetadataRecord>)>,
+        truncate_to: Option<u64>,
+        committed: u64,
+    ) {
+        self.quorum.fetch_in_flight = false;
+        if epoch > self.quorum.epoch
+            || (epoch == self.quorum.epoch
+                && leader.is_some()
+                && self.quorum.leader() != leader
+                && self.quorum.role != Role::Leader)
+        {
+            return self.become_follower(ctx, epoch, leader);
+        }
+        if epoch < self.quorum.epoch || !matches!(self.quorum.role, Role::Follower { .. }) {
+            return;
+        }
+        self.quorum.last_contact = ctx.now();
+        if let Some(end) = truncate_to {
+            self.truncate_log(end);
+            return self.fetch_from_leader(ctx);
+        }
+        if offset != self.log.len() as u64 {
+            return self.fetch_from_leader(ctx);
+        }
+        let got = !records.is_empty();
+        for (record_epoch, record) in records {
+            self.image.apply(&record);
+            self.epochs.push(record_epoch);
+            self.log.push(record);
+        }
+        self.quorum.committed = committed
+            .min(self.log.len() as u64)
+            .max(self.quorum.committed);
+        if got {
+            self.fetch_from_leader(ctx);
+        } else {
+            // Nothing new: poll again shortly (KRaft's fetch is a long poll; the effect on
+            // how fast followers learn is the same).
+            self.quorum.fetch_in_flight = true;
+            self.quorum.fetch_generation += 1;
+            let generation = self.quorum.fetch_generation;
+            ctx.set_timer(FETCH_INTERVAL, Timer::QuorumFetch { generation });
+        }
+    }
+
+    /// Drops the log from `end` on and rebuilds the image from what is left.
+    fn truncate_log(&mut self, end: u64) {
+        let end = (end as usize).min(self.log.len());
+        self.log.truncate(end);
+        self.epochs.truncate(end);
+        self.quorum.committed = self.quorum.committed.min(end as u64);
+        self.rebuild_image();
+    }
+
+    /// The image replayed from the log (after a truncation or a restart).
+    pub(super) fn rebuild_image(&mut self) {
+        let mut image = crate::metadata::MetadataImage::default();
+        for record in &self.log {
+            image.apply(record);
+        }
+        self.image = image;
+    }
+
+    /// The leader's commit point: the largest offset a majority has, once it includes a
+    /// record of the current epoch (Raft's rule against committing an old leader's records by
+    /// counting alone).
+    pub(super) fn advance_commit(&mut self, ctx: &mut Ctx<'_>) {
+        if self.quorum.role != Role::Leader {
+            return;
+        }
+        let mut ends: Vec<u64> = self.quorum.followers.values().copied().collect();
+        ends.push(self.log.len() as u64);
+        ends.sort_unstable_by(|a, b| b.cmp(a));
+        let Some(&candidate) = ends.get(self.quorum.majority() - 1) else {
+            return;
+        };
+        let own_epoch =
+            candidate > 0 && self.epochs.get(candidate as usize - 1) == Some(&self.quorum.epoch);
+        if candidate > self.quorum.committed && (own_epoch || self.quorum.voters.len() == 1) {
+            self.quorum.committed = candidate;
+            self.on_committed(ctx);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Goal: the KRaft quorum behaves as Kafka's: three controllers elect one active controller,
+//! another takes over when it dies (after `controller.quorum.fetch.timeout.ms` and an election),
+//! brokers find it and keep their sessions, and without a majority nothing is decided: no
+//! topic, no leader election, while existing leaders go on serving. Method: three-controller
+//! clusters with controller crashes at chosen moments, then who is active, what the brokers
+//! see, and whether a broker failure is handled.
+
+mod common;
+
+use common::*;
+use kafka_sim::{ClusterConfig, Command, CrashKind, EventKind, SimDuration, World};
+
+fn quorum_cluster(seed: u64) -> World {
+    let config = ClusterConfig {
+        controllers: 3,
+        ..ClusterConfig::default()
+    };
+    let mut world = World::new(&config, seed);
+    world.run_for(SimDuration::from_millis(5_000));
+    world
+}
+
+fn crash_controller(world: &mut World, controller: u32) {
+    world
+        .apply(Command::CrashController { controller })
+        .expect("running controller");
+}
+
+fn fenced_events(world: &World) -> usize {
+    world
+        .events()
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::BrokerFenced { .. }))
+        .count()
+}
+
+#[test]
+fn three_controllers_elect_one_and_the_cluster_works() {
+    let mut world = quorum_cluster(1);
+    let active = world
+        .active_controller_id()
+        .expect("a controller is active");
+    let actives = world.controllers().filter(|(c, _)| c.is_active()).count();
+    assert_eq!(actives, 1, "one active controller");
+    create_topic(&mut world, "t", 3, 3, &[("min.insync.replicas", "2")]);
+    add_client(&mut world, "c");
+    produce(&mut world, "c", "t", 0, "v", -1);
+    run_ms(&mut world, 1_000);
+    assert!(matches!(
+        last_outcome(&world),
+        kafka_sim::Outcome::Acked { .. }
+    ));
+    // Every voter has the committed log.
+    let ends: Vec<u64> = world
+        .controllers()
+        .map(|(c, _)| c.quorum().committed)
+        .collect();
+    assert!(
+        ends.iter().all(|&e| e == ends[0] && e > 0),
+        "{ends:?} (active {active})"
+    );
+    assert_eq!(fenced_events(&world), 0);
+}
+
+#[test]
+fn another_controller_takes_over_and_brokers_keep_their_sessions() {
+    let mut world = quorum_cluster(2);
+    create_topic(&mut world, "t", 3, 3, &[]);
+    run_ms(&mut world, 1_000);
+    let first = world.active_controller_id().expect("active");
+    crash_controller(&mut world, first);
+    run_ms(&mut world, 6_000);
+    let second = world
+        .active_controller_id()
+        .expect("a new controller is active");
+    assert_ne!(first, second);
+    assert!(world.events().iter().any(|e| matches!(
+        e.kind,
+        EventKind::ControllerElected { controller, .. } if controller == second
+    )));
+    // Brokers found the new controller: heartbeats go on, nobody is fenced.
+    run_ms(&mut world, 20_000);
+    assert_eq!(
+        fenced_events(&world),
+        0,
+        "healthy brokers keep their sessions"
+    );
+    // The new controller handles a broker failure: leadership moves.
+    let before = leader(&world, "t", 0).expect("leader");
+    world
+        .apply(Command::CrashBroker {
+            broker: before,
+            kind: CrashKind::Process,
+        })
+        .expect("crash");
+    run_ms(&mut world, 15_000);
+    let after = leader(&world, "t", 0).expect("a new leader");
+    assert_ne!(before, after);
+    // Admin requests reach it too; the old controller rejoins as a follower.
+    create_topic(&mut world, "u", 1, 3, &[]);
+    world
+        .apply(Command::RestartController { controller: first })
+        .expect("restart");
+    run_ms(&mut world, 5_000);
+    assert_eq!(world.active_controller_id(), Some(second));
+    let logs: Vec<u64> = world
+        .controllers()
+        .map(|(c, _)| c.log_end_offset())
+        .collect();
+    assert!(
+        logs.iter().all(|&l| l == logs[0]),
+        "the old controller caught up: {logs:?}"
+    );
+}
+
+#[test]
+fn without_a_majority_nothing_is_decided() {
+    let mut world = quorum_cluster(3);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    run_ms(&mut world, 1_000);
+    let active = world.active_controller_id().expect("active");
+    let others: Vec<u32> = (1..=3).filter(|&c| c != active).collect();
+    crash_controller(&mut world, others[0]);
+    crash_controller(&mut world, active);
+    run_ms(&mut world, 10_000);
+    assert_eq!(
+        world.active_controller_id(),
+        None,
+        "one voter of three is no majority"
+    );
+    let refused = try_create_topic(&mut world, "u", 1, 3, &[]);
+    assert!(refused.is_err_and(|e| e.contains("NOT_CONTROLLER")));
+    // The partition's leader dies: nobody can elect another.
+    let dead = leader(&world, "t", 0).expect("leader");
+    world
+        .apply(Command::CrashBroker {
+            broker: dead,
+            kind: CrashKind::Process,
+        })
+        .expect("crash");
+    run_ms(&mut world, 15_000);
+    assert_eq!(
+        leader(&world, "t", 0),
+        Some(dead),
+        "no controller, no election"
+    );
+    // A majority again: the dead leader is fenced and replaced.
+    world
+        .apply(Command::RestartController { controller: active })
+        .expect("restart");
+    run_ms(&mut world, 20_000);
+    assert!(world.active_controller_id().is_some());
+    let after = leader(&world, "t", 0).expect("a leader");
+    assert_ne!(after, dead);
+}
