@@ -8,6 +8,10 @@
 //!   it at the same offset (with unclean election disabled). A power loss of the last in-sync
 //!   replica breaks this in Kafka too (KIP-966's "last replica standing"), and the check says so.
 //!
+//! - one-active-controller-per-epoch: two controllers never both lead the quorum in one epoch.
+//! - leader-has-committed-metadata: an active controller's log holds every committed metadata
+//!   record (Raft's leader completeness), checked at the last committed offset.
+//!
 //! The committed prefix is checked incrementally: only records newly below the HW are compared,
 //! and the whole prefix only when the leader or its epoch changes.
 
@@ -27,13 +31,15 @@ struct Committed {
 #[derive(Clone, Debug, Default)]
 pub struct Invariants {
     committed: BTreeMap<TopicPartition, Committed>,
+    /// Committed metadata records, as first seen committed.
+    metadata: Vec<Rc<crate::metadata::MetadataRecord>>,
     reported: BTreeSet<(&'static str, TopicPartition)>,
 }
 
 impl Invariants {
     /// Checks the world now; returns the violations not reported before.
     pub fn check(&mut self, world: &World) -> Vec<EventKind> {
-        let mut found = Vec::new();
+        let mut found = self.check_quorum(world);
         for (tp, state) in world.metadata().partitions() {
             let Some(leader) = state.leader else { continue };
             if !state.isr.contains(&leader) {
@@ -100,6 +106,10 @@ impl Invariants {
                 );
             }
         }
+        self.report(found)
+    }
+
+    fn report(&mut self, found: Vec<(&'static str, TopicPartition, String)>) -> Vec<EventKind> {
         found
             .into_iter()
             .filter(|(name, tp, _)| self.reported.insert((name, tp.clone())))
@@ -109,5 +119,53 @@ impl Invariants {
                 detail,
             })
             .collect()
+    }
+
+    /// The quorum's invariants, reported against `__cluster_metadata-0`.
+    fn check_quorum(&mut self, world: &World) -> Vec<(&'static str, TopicPartition, String)> {
+        let mut found = Vec::new();
+        let metadata = TopicPartition::new("__cluster_metadata", 0);
+        let leaders: Vec<(u32, u32)> = world
+            .controllers()
+            .filter(|(c, up)| *up && c.is_active())
+            .map(|(c, _)| (c.quorum().epoch, c.quorum().id))
+            .collect();
+        for (i, (epoch, id)) in leaders.iter().enumerate() {
+            if let Some((_, other)) = leaders[i + 1..].iter().find(|(e, _)| e == epoch) {
+                found.push((
+                    "one-active-controller-per-epoch",
+                    metadata.clone(),
+                    format!("controllers {id} and {other} both lead epoch {epoch}"),
+                ));
+            }
+        }
+        for (controller, up) in world.controllers() {
+            let log = controller.log();
+            let committed = controller.quorum().committed as usize;
+            if committed > self.metadata.len() && committed <= log.len() {
+                let start = self.metadata.len();
+                self.metadata.extend(log[start..committed].iter().cloned());
+            }
+            let known = self.metadata.len();
+            if !(up && controller.is_active()) || known == 0 {
+                continue;
+            }
+            let holds = log
+                .get(known - 1)
+                .is_some_and(|r| Rc::ptr_eq(r, &self.metadata[known - 1]));
+            if !holds {
+                found.push((
+                    "leader-has-committed-metadata",
+                    metadata.clone(),
+                    format!(
+                        "active controller {} (epoch {}) lacks committed metadata offset {}",
+                        controller.quorum().id,
+                        controller.quorum().epoch,
+                        known - 1
+                    ),
+                ));
+            }
+        }
+        found
     }
 }

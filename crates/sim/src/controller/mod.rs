@@ -104,6 +104,11 @@ impl Controller {
         }
     }
 
+    /// The metadata log.
+    pub fn log(&self) -> &[Rc<MetadataRecord>] {
+        &self.log
+    }
+
     /// The metadata log's end offset.
     pub fn log_end_offset(&self) -> u64 {
         self.log.len() as u64
