@@ -24,6 +24,10 @@ use yew::prelude::*;
 
 /// Real milliseconds between two animation ticks.
 const TICK_MS: u32 = 50;
+/// A long jump advances in slices of this much virtual time...
+const SEEK_SLICE: SimDuration = SimDuration::from_millis(1_000);
+/// ...for up to this long per tick, so the page stays responsive and draws its progress.
+const SEEK_BUDGET_MS: f64 = 40.0;
 /// The index of 1× in [`SPEEDS`].
 const DEFAULT_SPEED: usize = 3;
 /// How many events the log shows.
@@ -149,12 +153,48 @@ pub fn app() -> Html {
         let speed_index = speed_index.clone();
         Callback::from(move |index: usize| speed_index.set(index.min(SPEEDS.len() - 1)))
     };
+    // A jump the page cannot replay at once goes in slices, with a progress bar.
+    let seeking = use_state(|| None::<(SimTime, SimTime)>);
+    {
+        let (sim, seeking_now, redraw) = (sim.clone(), seeking.clone(), redraw.clone());
+        use_effect_with(seeking.is_some(), move |&active| {
+            let ticker = active.then(|| {
+                Interval::new(TICK_MS, move || {
+                    let started = js_sys::Date::now();
+                    let mut progress = sim.continue_seek(SEEK_SLICE);
+                    while progress.is_some() && js_sys::Date::now() - started < SEEK_BUDGET_MS {
+                        progress = sim.continue_seek(SEEK_SLICE);
+                    }
+                    if progress.is_none() {
+                        autosave(&sim, saving);
+                    }
+                    seeking_now.set(progress);
+                    redraw.force_update();
+                })
+            });
+            move || drop(ticker)
+        });
+    }
     let on_seek = {
-        let (sim, playing, redraw) = (sim.clone(), playing.clone(), redraw.clone());
+        let (sim, playing, redraw, seeking) = (
+            sim.clone(),
+            playing.clone(),
+            redraw.clone(),
+            seeking.clone(),
+        );
         Callback::from(move |moment: SimTime| {
             playing.set(false);
-            sim.seek(moment);
-            autosave(&sim, saving);
+            sim.begin_seek(moment);
+            // Short jumps finish at once; a long one continues tick by tick.
+            let started = js_sys::Date::now();
+            let mut progress = sim.continue_seek(SEEK_SLICE);
+            while progress.is_some() && js_sys::Date::now() - started < SEEK_BUDGET_MS {
+                progress = sim.continue_seek(SEEK_SLICE);
+            }
+            if progress.is_none() {
+                autosave(&sim, saving);
+            }
+            seeking.set(progress);
             redraw.force_update();
         })
     };
@@ -229,6 +269,13 @@ pub fn app() -> Html {
                 <button onclick={on_theme} data-testid="theme" aria-label="Colour theme">{ theme.label() }</button>
                 <span class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause · " }<kbd>{ "." }</kbd>{ " step · " }<kbd>{ "[" }</kbd><kbd>{ "]" }</kbd>{ " speed" }</span>
             </header>
+            if let Some((now, target)) = *seeking {
+                <div class="seek-progress" role="status" data-testid="seek-progress">
+                    { "Replaying the run to the chosen moment… " }
+                    <progress max={target.as_millis().to_string()} value={now.as_millis().to_string()} />
+                    { format!(" {} of {}", now, target) }
+                </div>
+            }
             if let Some(message) = &*restore_error {
                 <p class="error" role="alert" data-testid="restore-error">{ message }</p>
             }

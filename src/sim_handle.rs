@@ -24,6 +24,8 @@ struct Run {
     log: Vec<(SimTime, Command)>,
     /// How many of them the world has applied.
     applied: usize,
+    /// Where a long jump in slices is headed.
+    target: Option<SimTime>,
 }
 
 impl Run {
@@ -41,6 +43,7 @@ impl Run {
             world,
             log,
             applied: 0,
+            target: None,
         };
         run.advance_to(until);
         run
@@ -145,22 +148,46 @@ impl SimHandle {
 
     /// Moves to `moment`: back by replaying from the start, forward by running on.
     pub fn seek(&self, moment: SimTime) {
+        self.begin_seek(moment);
+        while self
+            .continue_seek(SimDuration::from_millis(3_600_000))
+            .is_some()
+        {}
+    }
+
+    /// Starts a jump to `moment` that [`continue_seek`](Self::continue_seek) carries out in
+    /// slices, so a long replay can show its progress instead of freezing the page. Going back
+    /// starts over from time zero.
+    pub fn begin_seek(&self, moment: SimTime) {
         let mut run = self.0.borrow_mut();
         if moment < run.world.now() {
             let (seed, controllers, log) =
                 (run.seed, run.controllers, std::mem::take(&mut run.log));
-            *run = Run::replayed(seed, controllers, log, moment);
-        } else {
-            run.advance_to(moment);
+            *run = Run::replayed(seed, controllers, log, SimTime::ZERO);
         }
+        run.target = Some(moment);
+    }
+
+    /// Advances a jump by up to `slice` of virtual time; returns where it is and where it is
+    /// headed while unfinished, `None` once it has arrived (or when none is under way).
+    pub fn continue_seek(&self, slice: SimDuration) -> Option<(SimTime, SimTime)> {
+        let mut run = self.0.borrow_mut();
+        let target = run.target?;
+        let until = (run.world.now() + slice).min(target);
+        run.advance_to(until);
+        if run.world.now() >= target {
+            run.target = None;
+            return None;
+        }
+        Some((run.world.now(), target))
     }
 
     /// The last moment this branch has commands for, or the clock if later.
     pub fn horizon(&self) -> SimTime {
         let run = self.0.borrow();
-        run.log
-            .last()
-            .map_or(run.world.now(), |(at, _)| (*at).max(run.world.now()))
+        // A jump under way keeps its destination within reach of the slider.
+        let reach = run.world.now().max(run.target.unwrap_or(SimTime::ZERO));
+        run.log.last().map_or(reach, |(at, _)| (*at).max(reach))
     }
 
     /// The virtual clock (without building a whole view).
@@ -245,5 +272,42 @@ impl SimHandle {
             .into_iter()
             .map(|i| events[i].clone())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kafka_sim::CreateTopic;
+
+    #[test]
+    fn a_long_jump_goes_in_slices_and_lands_where_the_run_was() {
+        let sim = SimHandle::new(3, 1);
+        sim.advance(SimDuration::from_millis(1_000));
+        let topic = CreateTopic {
+            name: "orders".to_owned(),
+            partitions: 2,
+            replication_factor: 3,
+            configs: Default::default(),
+            replica_assignment: None,
+        };
+        sim.apply(Command::CreateTopic(topic)).expect("created");
+        sim.advance(SimDuration::from_millis(29_000));
+        let before = sim.view();
+
+        sim.begin_seek(SimTime::ZERO);
+        assert_eq!(sim.continue_seek(SimDuration::from_millis(1_000)), None);
+        assert!(sim.view().topics.is_empty(), "back before the topic");
+
+        let target = SimTime::from_millis(30_000);
+        sim.begin_seek(target);
+        let mut slices = 0;
+        while let Some((now, to)) = sim.continue_seek(SimDuration::from_millis(1_000)) {
+            assert_eq!(to, target);
+            assert_eq!(now, SimTime::from_millis(1_000 * (slices + 1)));
+            slices += 1;
+        }
+        assert_eq!(slices, 29, "one slice per second but the last");
+        assert_eq!(sim.view(), before, "the replay lands on the same state");
     }
 }

@@ -9,9 +9,10 @@ use kafka_sim::{ClusterConfig, Command, CreateTopic, Request, SimDuration, World
 use std::collections::BTreeMap;
 use std::hint::black_box;
 
-fn one_simulated_hour(brokers: u32) -> World {
+fn one_simulated_hour(brokers: u32, controllers: u32) -> World {
     let config = ClusterConfig {
         brokers,
+        controllers,
         ..ClusterConfig::default()
     };
     let mut world = World::new(&config, 7);
@@ -22,12 +23,19 @@ fn one_simulated_hour(brokers: u32) -> World {
 fn engine(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     for brokers in [3, 30] {
-        let steps = one_simulated_hour(brokers).stats().steps;
+        let steps = one_simulated_hour(brokers, 1).stats().steps;
         group.throughput(Throughput::Elements(steps));
         group.bench_function(format!("idle_cluster_{brokers}_brokers_1h"), |b| {
-            b.iter(|| black_box(one_simulated_hour(black_box(brokers))))
+            b.iter(|| black_box(one_simulated_hour(black_box(brokers), 1)))
         });
     }
+    // The same three brokers under a quorum of three controllers (followers pull the metadata
+    // log every 200 ms).
+    let steps = one_simulated_hour(3, 3).stats().steps;
+    group.throughput(Throughput::Elements(steps));
+    group.bench_function("idle_quorum_3_controllers_3_brokers_1h", |b| {
+        b.iter(|| black_box(one_simulated_hour(3, black_box(3))))
+    });
     let lossy = ClusterConfig {
         link: LinkConfig {
             drop_per_million: 50_000,
@@ -130,6 +138,45 @@ fn producer_pipeline() -> World {
     world
 }
 
+/// The same 10,000 records as 100 transactions of 100 records (initTransactions, then begin,
+/// sends, commit; markers on every partition each time).
+fn transactional_pipeline() -> World {
+    let add = Command::AddProducer {
+        name: "p".to_owned(),
+        config: BTreeMap::from([("transactional.id".to_owned(), "bench-tx".to_owned())]),
+    };
+    let mut world = bench_cluster(add);
+    let transaction = |action| Command::Transaction {
+        producer: "p".to_owned(),
+        action,
+    };
+    use kafka_sim::client::TxnAction;
+    world.apply(transaction(TxnAction::Init)).expect("init");
+    world.run_for(SimDuration::from_millis(2_000));
+    let value = "x".repeat(100);
+    for txn in 0..100u32 {
+        world.apply(transaction(TxnAction::Begin)).expect("begin");
+        for record in 0..100u32 {
+            let record = ProducerRecord {
+                topic: "bench".to_owned(),
+                key: Some((txn * 100 + record).to_string()),
+                value: Some(value.clone()),
+                ..ProducerRecord::default()
+            };
+            world
+                .apply(Command::Send {
+                    producer: "p".to_owned(),
+                    record,
+                })
+                .expect("producer");
+        }
+        world.apply(transaction(TxnAction::Commit)).expect("commit");
+        world.run_for(SimDuration::from_millis(50));
+    }
+    world.run_for(SimDuration::from_millis(1_000));
+    world
+}
+
 fn replication(c: &mut Criterion) {
     let world = replicated_produce();
     let acked = world
@@ -161,6 +208,23 @@ fn replication(c: &mut Criterion) {
         batched.stats().steps
     );
     group.throughput(Throughput::Elements(10_000));
+    let committed = transactional_pipeline()
+        .events()
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                kafka_sim::EventKind::TxnCompleted {
+                    committed: true,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(committed, 100, "every transaction commits");
+    group.bench_function("transactional_producer_100_txns_of_100_records", |b| {
+        b.iter(|| black_box(transactional_pipeline()))
+    });
     group.bench_function("producer_acks_all_rf3_10k_records", |b| {
         b.iter(|| black_box(producer_pipeline()))
     });
