@@ -207,7 +207,11 @@ impl SimHandle {
         let presets = kafka_sim::ab::presets();
         let (_, a, b) = &presets[index.min(presets.len() - 1)];
         let applied = &run.log[..run.applied];
-        kafka_sim::ab::compare(run.seed, applied, run.world.now(), a, b)
+        let config = ClusterConfig {
+            controllers: run.controllers,
+            ..ClusterConfig::default()
+        };
+        kafka_sim::ab::compare(&config, run.seed, applied, run.world.now(), a, b)
     }
 
     /// The charts' series: the last minute of virtual time, by second.

@@ -1,4 +1,4 @@
-//! A/B: replays this run (same seed, same actions) under two producer configurations and sets
+//! A/B: replays this run (same seed, same actions) under two client configurations and sets
 //! the checker's verdicts side by side, with the difference spelled out.
 
 use kafka_sim::ab::{Comparison, presets};
@@ -60,6 +60,7 @@ pub fn ab_panel(props: &AbPanelProps) -> Html {
                         { row("lost after ack", c.a.lost, c.b.lost) }
                         { row("written twice", c.a.duplicated, c.b.duplicated) }
                         { row("out of order", c.a.reordered, c.b.reordered) }
+                        { row("aborted records read", c.a.aborted_read, c.b.aborted_read) }
                     </tbody>
                 </table>
                 <p data-testid="ab-difference">{ &c.difference }</p>

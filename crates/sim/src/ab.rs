@@ -1,5 +1,6 @@
-//! A/B: the same seed and the same actions under two producer configurations. The run's
-//! command log is replayed twice, each time with every producer's properties overridden, and
+//! A/B: the same seed and the same actions under two client configurations. The run's
+//! command log is replayed twice, each time with every producer's (or consumer's) properties
+//! overridden, and
 //! the checker's verdict on each is set side by side, so "acks=1 loses what acks=all keeps"
 //! is something the user's own run shows, not a sentence.
 
@@ -11,23 +12,38 @@ use crate::world::{ClusterConfig, World};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// One side of a comparison: a label and the producer properties it forces.
+/// One side of a comparison: a label and the client properties it forces.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Variant {
     /// How the side is named (`acks=1`).
     pub label: String,
     /// Producer properties that replace the run's own.
     pub producer_config: BTreeMap<String, String>,
+    /// Consumer properties that replace the run's own.
+    pub consumer_config: BTreeMap<String, String>,
+}
+
+fn properties(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 impl Variant {
     fn new(label: &str, pairs: &[(&str, &str)]) -> Self {
         Variant {
             label: label.to_owned(),
-            producer_config: pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
+            producer_config: properties(pairs),
+            consumer_config: BTreeMap::new(),
+        }
+    }
+
+    fn consumers(label: &str, pairs: &[(&str, &str)]) -> Self {
+        Variant {
+            label: label.to_owned(),
+            producer_config: BTreeMap::new(),
+            consumer_config: properties(pairs),
         }
     }
 }
@@ -51,6 +67,17 @@ pub fn presets() -> Vec<(&'static str, Variant, Variant)> {
                 &[("enable.idempotence", "true"), ("acks", "all")],
             ),
         ),
+        (
+            "read_uncommitted vs read_committed",
+            Variant::consumers(
+                "isolation.level=read_uncommitted",
+                &[("isolation.level", "read_uncommitted")],
+            ),
+            Variant::consumers(
+                "isolation.level=read_committed",
+                &[("isolation.level", "read_committed")],
+            ),
+        ),
     ]
 }
 
@@ -71,6 +98,8 @@ pub struct Side {
     pub duplicated: usize,
     /// Records that landed out of their producer's order.
     pub reordered: usize,
+    /// Records of aborted (or never committed) transactions that consumers returned.
+    pub aborted_read: usize,
 }
 
 /// Both sides and the difference in words.
@@ -84,9 +113,16 @@ pub struct Comparison {
     pub difference: String,
 }
 
-/// Replays `log` up to `until` with every producer's properties overridden.
-pub fn replay(seed: u64, log: &[(SimTime, Command)], until: SimTime, variant: &Variant) -> World {
-    let mut world = World::new(&ClusterConfig::default(), seed);
+/// Replays `log` up to `until` on a cluster built from `config`, with every client's
+/// properties overridden.
+pub fn replay(
+    config: &ClusterConfig,
+    seed: u64,
+    log: &[(SimTime, Command)],
+    until: SimTime,
+    variant: &Variant,
+) -> World {
+    let mut world = World::new(config, seed);
     for (at, command) in log.iter().filter(|(at, _)| *at <= until) {
         world.run_until(*at);
         let command = match command {
@@ -96,6 +132,21 @@ pub fn replay(seed: u64, log: &[(SimTime, Command)], until: SimTime, variant: &V
                 Command::AddProducer {
                     name: name.clone(),
                     config,
+                }
+            }
+            Command::AddConsumer {
+                name,
+                config,
+                topics,
+                partitions,
+            } => {
+                let mut config = config.clone();
+                config.extend(variant.consumer_config.clone());
+                Command::AddConsumer {
+                    name: name.clone(),
+                    config,
+                    topics: topics.clone(),
+                    partitions: partitions.clone(),
                 }
             }
             other => other.clone(),
@@ -111,7 +162,13 @@ fn summarise(world: &World, label: &str) -> Side {
         label: label.to_owned(),
         ..Side::default()
     };
-    for op in world.operations() {
+    let sends = world.operations().into_iter().filter(|op| {
+        matches!(
+            op.request,
+            crate::client::Request::Send { .. } | crate::client::Request::Produce { .. }
+        )
+    });
+    for op in sends {
         side.sends += 1;
         match op.outcome {
             Outcome::Acked { .. } | Outcome::Sent { .. } => side.acknowledged += 1,
@@ -124,6 +181,7 @@ fn summarise(world: &World, label: &str) -> Side {
             Anomaly::LostWrite => side.lost += 1,
             Anomaly::Duplicate => side.duplicated += 1,
             Anomaly::Reordered => side.reordered += 1,
+            Anomaly::AbortedRead => side.aborted_read += 1,
             _ => {}
         }
     }
@@ -136,27 +194,30 @@ fn in_words(side: &Side) -> String {
         n => format!("{n} {what}"),
     };
     format!(
-        "{}: {} of {} sends acknowledged, {}, {}, {}",
+        "{}: {} of {} sends acknowledged, {}, {}, {}, {}",
         side.label,
         side.acknowledged,
         side.sends,
         count(side.lost, "lost after acknowledgement"),
         count(side.duplicated, "written twice"),
-        count(side.reordered, "out of order")
+        count(side.reordered, "out of order"),
+        count(side.aborted_read, "read from aborted transactions")
     )
 }
 
-/// Runs both sides of a comparison on the same seed and commands.
+/// Runs both sides of a comparison on the same cluster, seed and commands.
 pub fn compare(
+    config: &ClusterConfig,
     seed: u64,
     log: &[(SimTime, Command)],
     until: SimTime,
     a: &Variant,
     b: &Variant,
 ) -> Comparison {
-    let a = summarise(&replay(seed, log, until, a), &a.label);
-    let b = summarise(&replay(seed, log, until, b), &b.label);
-    let same = (a.lost, a.duplicated, a.reordered) == (b.lost, b.duplicated, b.reordered);
+    let a = summarise(&replay(config, seed, log, until, a), &a.label);
+    let b = summarise(&replay(config, seed, log, until, b), &b.label);
+    let outcome = |s: &Side| (s.lost, s.duplicated, s.reordered, s.aborted_read);
+    let same = outcome(&a) == outcome(&b);
     let difference = if same {
         format!(
             "No difference in safety so far: {}. Inject a fault (crash a leader, cut a link) and compare again.",

@@ -629,6 +629,7 @@ fn ab_the_same_run_loses_acknowledged_records_with_acks_1_and_none_with_acks_all
     run_ms(&mut world, 20_000);
     let (_, acks1, acks_all) = presets().into_iter().next().expect("acks preset");
     let comparison = compare(
+        &kafka_sim::ClusterConfig::default(),
         world.seed(),
         world.commands(),
         world.now(),

@@ -238,3 +238,40 @@ fn a_commit_survives_the_coordinator_crashing_while_it_writes_markers() {
     assert_eq!(values(&world, "rc").len(), 6, "the commit completed");
     assert!(check(&world).is_empty(), "{:?}", check(&world));
 }
+
+#[test]
+fn ab_the_same_run_read_uncommitted_reads_aborted_records_and_read_committed_does_not() {
+    let mut world = cluster(6);
+    setup(&mut world, &[]);
+    txn(&mut world, "p", TxnAction::Begin);
+    send(&mut world, "p", "t", Some("k1"), "kept");
+    txn(&mut world, "p", TxnAction::Commit);
+    run_ms(&mut world, 1_000);
+    txn(&mut world, "p", TxnAction::Begin);
+    send(&mut world, "p", "t", Some("k1"), "dropped");
+    run_ms(&mut world, 1_000);
+    txn(&mut world, "p", TxnAction::Abort);
+    run_ms(&mut world, 10_000);
+    let (_, uncommitted, committed) = kafka_sim::ab::presets()
+        .into_iter()
+        .find(|(name, _, _)| name.contains("read_committed"))
+        .expect("isolation preset");
+    let comparison = kafka_sim::ab::compare(
+        &kafka_sim::ClusterConfig::default(),
+        world.seed(),
+        world.commands(),
+        world.now(),
+        &uncommitted,
+        &committed,
+    );
+    // Both of the run's consumers are forced to the side's isolation level.
+    assert_eq!(comparison.a.aborted_read, 2, "{comparison:?}");
+    assert_eq!(comparison.b.aborted_read, 0, "{comparison:?}");
+    assert!(
+        comparison
+            .difference
+            .contains("2 read from aborted transactions"),
+        "{}",
+        comparison.difference
+    );
+}
