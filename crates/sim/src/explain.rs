@@ -111,6 +111,30 @@ fn cause_of(events: &[Event], index: usize) -> Option<usize> {
                 |k| matches!(k, EventKind::GroupMemberRemoved { group: g, .. } if g == group),
             )
         }
+        // A new active controller: the old one crashed or was cut off.
+        EventKind::ControllerElected { epoch, .. } if *epoch > 1 => {
+            latest_before(events, index, |k| match k {
+                EventKind::ControllerCrashed { .. } => true,
+                EventKind::LinkCut { a, b } => [a, b]
+                    .iter()
+                    .any(|e| matches!(e, Endpoint::Controller | Endpoint::ControllerNode(_))),
+                _ => false,
+            })
+        }
+        // A transaction ends when its coordinator decided it.
+        EventKind::TxnCompleted {
+            transactional_id, ..
+        } => latest_before(
+            events,
+            index,
+            |k| matches!(k, EventKind::TxnPrepared { transactional_id: t, .. } if t == transactional_id),
+        ),
+        // A producer is fenced by a coordinator's decision it did not ask for.
+        EventKind::ProducerFenced { .. } => latest_before(
+            events,
+            index,
+            |k| matches!(k, EventKind::TxnPrepared { reason, .. } if !reason.starts_with("EndTxn")),
+        ),
         EventKind::GroupStable { group, .. } | EventKind::ConsumerAssigned { group, .. } => {
             latest_before(
                 events,
@@ -174,6 +198,32 @@ mod tests {
             ),
         ];
         assert_eq!(cause_chain(&events, 3), [2, 0]);
+    }
+
+    #[test]
+    fn a_new_active_controller_goes_back_to_the_crash_of_the_old_one() {
+        let events = vec![
+            at(
+                500,
+                EventKind::ControllerElected {
+                    controller: 2,
+                    epoch: 1,
+                },
+            ),
+            at(3_000, EventKind::ControllerCrashed { controller: 2 }),
+            at(
+                6_000,
+                EventKind::ControllerElected {
+                    controller: 3,
+                    epoch: 2,
+                },
+            ),
+        ];
+        assert_eq!(cause_chain(&events, 2), [1]);
+        assert!(
+            cause_chain(&events, 0).is_empty(),
+            "the first election has no cause"
+        );
     }
 
     #[test]

@@ -78,7 +78,7 @@ fn each_unsafe_configuration_reproduces_its_anomaly_and_only_what_kafka_allows()
             .expected()
             .expect("unsafe profiles expect an anomaly");
         let mut reproduced = None;
-        for seed in 1..=20 {
+        for seed in 1..=40 {
             let outcome = run(&scenario(seed, profile));
             for violation in &outcome.violations {
                 assert!(
@@ -100,7 +100,7 @@ fn each_unsafe_configuration_reproduces_its_anomaly_and_only_what_kafka_allows()
         );
         assert!(
             reproduced.is_some(),
-            "{} never produced {expected} in 20 seeds",
+            "{} never produced {expected} in 40 seeds",
             profile.name()
         );
     }
