@@ -78,6 +78,20 @@ fn autosave(sim: &SimHandle, saving: bool) {
     }
 }
 
+/// Carries a jump on for up to `SEEK_BUDGET_MS` of wall time; saves once it has arrived.
+/// Returns where it is and where it goes while unfinished.
+fn seek_for_a_while(sim: &SimHandle, saving: bool) -> Option<(SimTime, SimTime)> {
+    let started = js_sys::Date::now();
+    let mut progress = sim.continue_seek(SEEK_SLICE);
+    while progress.is_some() && js_sys::Date::now() - started < SEEK_BUDGET_MS {
+        progress = sim.continue_seek(SEEK_SLICE);
+    }
+    if progress.is_none() {
+        autosave(sim, saving);
+    }
+    progress
+}
+
 /// A callback that applies a command, saves the run, and reports Kafka's refusal in `error`.
 fn applier(
     sim: &UseStateHandle<SimHandle>,
@@ -160,15 +174,7 @@ pub fn app() -> Html {
         use_effect_with(seeking.is_some(), move |&active| {
             let ticker = active.then(|| {
                 Interval::new(TICK_MS, move || {
-                    let started = js_sys::Date::now();
-                    let mut progress = sim.continue_seek(SEEK_SLICE);
-                    while progress.is_some() && js_sys::Date::now() - started < SEEK_BUDGET_MS {
-                        progress = sim.continue_seek(SEEK_SLICE);
-                    }
-                    if progress.is_none() {
-                        autosave(&sim, saving);
-                    }
-                    seeking_now.set(progress);
+                    seeking_now.set(seek_for_a_while(&sim, saving));
                     redraw.force_update();
                 })
             });
@@ -186,15 +192,7 @@ pub fn app() -> Html {
             playing.set(false);
             sim.begin_seek(moment);
             // Short jumps finish at once; a long one continues tick by tick.
-            let started = js_sys::Date::now();
-            let mut progress = sim.continue_seek(SEEK_SLICE);
-            while progress.is_some() && js_sys::Date::now() - started < SEEK_BUDGET_MS {
-                progress = sim.continue_seek(SEEK_SLICE);
-            }
-            if progress.is_none() {
-                autosave(&sim, saving);
-            }
-            seeking.set(progress);
+            seeking.set(seek_for_a_while(&sim, saving));
             redraw.force_update();
         })
     };

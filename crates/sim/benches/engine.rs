@@ -108,6 +108,25 @@ fn replicated_produce() -> World {
     world
 }
 
+/// Producer `p` sends one 100-byte record to `bench` per key in `keys`.
+fn send_keyed(world: &mut World, keys: std::ops::Range<u32>) {
+    let value = "x".repeat(100);
+    for key in keys {
+        let record = ProducerRecord {
+            topic: "bench".to_owned(),
+            key: Some(key.to_string()),
+            value: Some(value.clone()),
+            ..ProducerRecord::default()
+        };
+        world
+            .apply(Command::Send {
+                producer: "p".to_owned(),
+                record,
+            })
+            .expect("producer");
+    }
+}
+
 /// The same 10,000 records through the producer pipeline (Kafka defaults: acks=all,
 /// idempotence, linger.ms=5, batch.size=16384), keyed so they spread over the partitions.
 fn producer_pipeline() -> World {
@@ -116,22 +135,8 @@ fn producer_pipeline() -> World {
         config: BTreeMap::new(),
     };
     let mut world = bench_cluster(add);
-    let value = "x".repeat(100);
     for step in 0..1_000u32 {
-        for record in 0..10u32 {
-            let record = ProducerRecord {
-                topic: "bench".to_owned(),
-                key: Some((step * 10 + record).to_string()),
-                value: Some(value.clone()),
-                ..ProducerRecord::default()
-            };
-            world
-                .apply(Command::Send {
-                    producer: "p".to_owned(),
-                    record,
-                })
-                .expect("producer");
-        }
+        send_keyed(&mut world, step * 10..step * 10 + 10);
         world.run_for(SimDuration::from_millis(1));
     }
     world.run_for(SimDuration::from_millis(1_000));
@@ -153,23 +158,9 @@ fn transactional_pipeline() -> World {
     use kafka_sim::client::TxnAction;
     world.apply(transaction(TxnAction::Init)).expect("init");
     world.run_for(SimDuration::from_millis(2_000));
-    let value = "x".repeat(100);
     for txn in 0..100u32 {
         world.apply(transaction(TxnAction::Begin)).expect("begin");
-        for record in 0..100u32 {
-            let record = ProducerRecord {
-                topic: "bench".to_owned(),
-                key: Some((txn * 100 + record).to_string()),
-                value: Some(value.clone()),
-                ..ProducerRecord::default()
-            };
-            world
-                .apply(Command::Send {
-                    producer: "p".to_owned(),
-                    record,
-                })
-                .expect("producer");
-        }
+        send_keyed(&mut world, txn * 100..txn * 100 + 100);
         world.apply(transaction(TxnAction::Commit)).expect("commit");
         world.run_for(SimDuration::from_millis(50));
     }

@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use kafka_sim::{ClusterConfig, Command, CrashKind, EventKind, SimDuration, World};
+use kafka_sim::{ClusterConfig, Command, EventKind, SimDuration, World};
 
 fn quorum_cluster(seed: u64) -> World {
     let config = ClusterConfig {
@@ -87,12 +87,7 @@ fn another_controller_takes_over_and_brokers_keep_their_sessions() {
     );
     // The new controller handles a broker failure: leadership moves.
     let before = leader(&world, "t", 0).expect("leader");
-    world
-        .apply(Command::CrashBroker {
-            broker: before,
-            kind: CrashKind::Process,
-        })
-        .expect("crash");
+    crash_broker(&mut world, before);
     run_ms(&mut world, 15_000);
     let after = leader(&world, "t", 0).expect("a new leader");
     assert_ne!(before, after);
@@ -132,12 +127,7 @@ fn without_a_majority_nothing_is_decided() {
     assert!(refused.is_err_and(|e| e.contains("NOT_CONTROLLER")));
     // The partition's leader dies: nobody can elect another.
     let dead = leader(&world, "t", 0).expect("leader");
-    world
-        .apply(Command::CrashBroker {
-            broker: dead,
-            kind: CrashKind::Process,
-        })
-        .expect("crash");
+    crash_broker(&mut world, dead);
     run_ms(&mut world, 15_000);
     assert_eq!(
         leader(&world, "t", 0),

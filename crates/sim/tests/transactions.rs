@@ -12,7 +12,7 @@ use common::*;
 use kafka_sim::check::{Anomaly, check};
 use kafka_sim::client::TxnAction;
 use kafka_sim::protocol::ControlType;
-use kafka_sim::{Command, CrashKind, EventKind, Outcome, Request, World};
+use kafka_sim::{Command, EventKind, Outcome, Request, World};
 
 fn txn(world: &mut World, producer: &str, action: TxnAction) {
     world
@@ -219,12 +219,7 @@ fn a_commit_survives_the_coordinator_crashing_while_it_writes_markers() {
     // EndTxn reaches the coordinator, which persists PrepareCommit and starts on the
     // markers: then it dies.
     run_ms(&mut world, 3);
-    world
-        .apply(Command::CrashBroker {
-            broker: coordinator,
-            kind: CrashKind::Process,
-        })
-        .expect("crash");
+    crash_broker(&mut world, coordinator);
     // Requests in flight to the dead broker (a fetch, then perhaps a metadata request) are
     // given up only after request.timeout.ms (30 s) each: the simulation has no connection
     // resets.

@@ -199,13 +199,7 @@ impl Controller {
     pub(super) fn on_committed(&mut self, ctx: &mut Ctx<'_>) {
         let committed = self.quorum.committed;
         for (node, correlation_id, offset) in std::mem::take(&mut self.parked) {
-            let records = self.log[offset as usize..committed as usize].to_vec();
-            let response = Message::MetadataFetchResponse {
-                correlation_id,
-                offset,
-                records,
-            };
-            ctx.send(node, response);
+            ctx.send(node, self.committed_records(correlation_id, offset));
         }
         let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending)
             .into_iter()
@@ -328,6 +322,16 @@ impl Controller {
         self.advance_commit(ctx);
     }
 
+    /// A metadata fetch's answer: the committed records from `offset`.
+    fn committed_records(&self, correlation_id: u64, offset: u64) -> Message {
+        let committed = self.quorum.committed as usize;
+        Message::MetadataFetchResponse {
+            correlation_id,
+            offset,
+            records: self.log[(offset as usize).min(committed)..committed].to_vec(),
+        }
+    }
+
     /// Brokers read committed records only.
     fn metadata_fetch(
         &mut self,
@@ -339,13 +343,7 @@ impl Controller {
         let committed = self.quorum.committed;
         let offset = offset.min(committed);
         if offset < committed {
-            let records = self.log[offset as usize..committed as usize].to_vec();
-            let response = Message::MetadataFetchResponse {
-                correlation_id,
-                offset,
-                records,
-            };
-            ctx.send(from, response);
+            ctx.send(from, self.committed_records(correlation_id, offset));
         } else {
             self.parked.retain(|&(n, _, _)| n != from);
             self.parked.push((from, correlation_id, offset));

@@ -12,24 +12,39 @@ use std::rc::Rc;
 /// The internal topic holding committed offsets and group metadata.
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
 
-/// `Utils.abs(groupId.hashCode()) % offsets.topic.num.partitions`: the partition whose leader
-/// coordinates the group (`Utils.abs(Integer.MIN_VALUE)` is 0).
-pub fn offsets_partition_for(group_id: &str, partitions: u32) -> u32 {
-    let hash = java_hash_code(group_id);
+/// `Utils.abs(key.hashCode()) % partitions`: which partition of a coordinator's topic a key
+/// (a group id, a transactional id) lives in (`Utils.abs(Integer.MIN_VALUE)` is 0).
+pub fn partition_for_key(key: &str, partitions: u32) -> u32 {
+    let hash = java_hash_code(key);
     let abs = if hash == i32::MIN { 0 } else { hash.abs() };
     abs as u32 % partitions.max(1)
 }
 
-/// The `__consumer_offsets` partition of `group` and its state, once the topic exists; its
-/// leader is the group's coordinator.
+/// The partition of `topic` that `key` lives in and its state, once the topic exists; its
+/// leader is the key's coordinator.
+pub fn key_partition<'a>(
+    image: &'a MetadataImage,
+    topic: &str,
+    key: &str,
+) -> Option<(TopicPartition, &'a PartitionState)> {
+    let found = image.topics.get(topic)?;
+    let partition = partition_for_key(key, found.partitions.len() as u32);
+    let state = found.partitions.get(partition as usize)?;
+    Some((TopicPartition::new(topic, partition), state))
+}
+
+/// `Utils.abs(groupId.hashCode()) % offsets.topic.num.partitions`: the partition whose leader
+/// coordinates the group.
+pub fn offsets_partition_for(group_id: &str, partitions: u32) -> u32 {
+    partition_for_key(group_id, partitions)
+}
+
+/// The `__consumer_offsets` partition of `group` and its state, once the topic exists.
 pub fn coordinator_partition<'a>(
     image: &'a MetadataImage,
     group: &str,
 ) -> Option<(TopicPartition, &'a PartitionState)> {
-    let topic = image.topics.get(OFFSETS_TOPIC)?;
-    let partition = offsets_partition_for(group, topic.partitions.len() as u32);
-    let state = topic.partitions.get(partition as usize)?;
-    Some((TopicPartition::new(OFFSETS_TOPIC, partition), state))
+    key_partition(image, OFFSETS_TOPIC, group)
 }
 
 /// A member as its generation's group metadata record keeps it.

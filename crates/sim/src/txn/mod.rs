@@ -18,7 +18,6 @@ mod coordinator;
 pub use coordinator::{TransactionMetadata, TxnDecision};
 
 use crate::error::ErrorCode;
-use crate::group::java_hash_code;
 use crate::metadata::{MetadataImage, PartitionState};
 use crate::protocol::{ControlType, TopicPartition};
 use serde::{Deserialize, Serialize};
@@ -28,9 +27,7 @@ pub const TRANSACTION_TOPIC: &str = "__transaction_state";
 
 /// `Utils.abs(transactionalId.hashCode()) % transaction.state.log.num.partitions`.
 pub fn transaction_partition_for(transactional_id: &str, partitions: u32) -> u32 {
-    let hash = java_hash_code(transactional_id);
-    let abs = if hash == i32::MIN { 0 } else { hash.abs() };
-    abs as u32 % partitions.max(1)
+    crate::group::partition_for_key(transactional_id, partitions)
 }
 
 /// The `__transaction_state` partition of `transactional_id` and its state, once the topic
@@ -39,10 +36,7 @@ pub fn coordinator_partition<'a>(
     image: &'a MetadataImage,
     transactional_id: &str,
 ) -> Option<(TopicPartition, &'a PartitionState)> {
-    let topic = image.topics.get(TRANSACTION_TOPIC)?;
-    let partition = transaction_partition_for(transactional_id, topic.partitions.len() as u32);
-    let state = topic.partitions.get(partition as usize)?;
-    Some((TopicPartition::new(TRANSACTION_TOPIC, partition), state))
+    crate::group::key_partition(image, TRANSACTION_TOPIC, transactional_id)
 }
 
 /// A transaction's state (`TransactionState` in Kafka).

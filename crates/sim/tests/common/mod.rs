@@ -245,3 +245,13 @@ pub fn send(world: &mut World, producer: &str, topic: &str, key: Option<&str>, v
         })
         .expect("producer exists");
 }
+
+/// A broker's process dies (its log survives).
+pub fn crash_broker(world: &mut World, broker: u32) {
+    world
+        .apply(Command::CrashBroker {
+            broker,
+            kind: kafka_sim::CrashKind::Process,
+        })
+        .expect("a running broker");
+}
