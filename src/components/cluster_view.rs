@@ -100,13 +100,15 @@ fn controller_card(controller: &ControllerView, on_command: &Callback<Command>) 
     };
     html! {
         <div class={classes!("controller", controller.active.then_some("active"), (!controller.up).then_some("down"))}
-            data-testid="controller" key={id}>
+            data-testid="controller" key={id} role="group"
+            aria-label={format!("Controller {id}: {}, epoch {}", controller.role, controller.epoch)}>
             <h3>{ format!("Controller {id}") }
                 <span class={classes!("badge", controller.active.then_some("online"))} data-testid="controller-role">
                     { &controller.role }</span>
             </h3>
             <p>{ format!("epoch {} · log {} · committed {}", controller.epoch, controller.log_end_offset, controller.committed) }</p>
             <button {onclick} data-testid={if controller.up { "controller-crash" } else { "controller-restart" }}
+                aria-label={format!("{} controller {id}", if controller.up { "Crash" } else { "Restart" })}
                 title={if controller.active { "Crash the active controller: the others elect a new one" } else { "" }}>
                 { if controller.up { "Crash" } else { "Restart" } }
             </button>

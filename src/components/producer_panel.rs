@@ -239,10 +239,14 @@ fn transaction_cell(producer: &ProducerView, on_command: &Callback<Command>) -> 
                 { format!("{} #{}{epoch}{partitions}", txn.state, txn.number) }
             </span>
             <span class="actions">
-                <button onclick={call(TxnAction::Init)} data-testid="txn-init" title="initTransactions(): fences older instances of this transactional.id">{ "init" }</button>
-                <button onclick={call(TxnAction::Begin)} data-testid="txn-begin">{ "begin" }</button>
-                <button onclick={call(TxnAction::Commit)} data-testid="txn-commit">{ "commit" }</button>
-                <button onclick={call(TxnAction::Abort)} data-testid="txn-abort">{ "abort" }</button>
+                <button onclick={call(TxnAction::Init)} data-testid="txn-init" title="initTransactions(): fences older instances of this transactional.id"
+                    aria-label={format!("{}: initTransactions()", producer.name)}>{ "init" }</button>
+                <button onclick={call(TxnAction::Begin)} data-testid="txn-begin"
+                    aria-label={format!("{}: beginTransaction()", producer.name)}>{ "begin" }</button>
+                <button onclick={call(TxnAction::Commit)} data-testid="txn-commit"
+                    aria-label={format!("{}: commitTransaction()", producer.name)}>{ "commit" }</button>
+                <button onclick={call(TxnAction::Abort)} data-testid="txn-abort"
+                    aria-label={format!("{}: abortTransaction()", producer.name)}>{ "abort" }</button>
             </span>
         </div>
     }
