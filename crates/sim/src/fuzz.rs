@@ -125,11 +125,25 @@ impl Profile {
         }
     }
 
-    fn producer_config(self) -> Vec<(&'static str, &'static str)> {
+    /// A producer's configs: batching and pipelining drawn at random (they change timing, not
+    /// what the profile guarantees), then what the profile is about.
+    fn producer_config(self, rng: &mut SimRng) -> Vec<(&'static str, &'static str)> {
+        let pick = |rng: &mut SimRng, choices: &[&'static str]| {
+            choices[rng.below(choices.len() as u64) as usize]
+        };
         let mut config = vec![
             ("request.timeout.ms", "3000"),
             ("delivery.timeout.ms", "30000"),
+            ("linger.ms", pick(rng, &["0", "5", "20"])),
+            ("batch.size", pick(rng, &["1024", "16384"])),
         ];
+        // Reordering needs several requests in flight; the others may have one or more.
+        if self != Profile::Reorder {
+            config.push((
+                "max.in.flight.requests.per.connection",
+                pick(rng, &["1", "2", "5"]),
+            ));
+        }
         config.extend_from_slice(match self {
             Profile::Safe => &[][..],
             Profile::Acks1 | Profile::Unclean => &[("acks", "1")],
@@ -239,7 +253,7 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
     for p in 0..PRODUCERS {
         let name = format!("p{p}");
         let mut config: BTreeMap<String, String> = profile
-            .producer_config()
+            .producer_config(&mut rng)
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
@@ -273,6 +287,16 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
     let fault_count = 2 + rng.below(5);
     for _ in 0..fault_count {
         faults.extend(random_fault(&mut rng, profile));
+    }
+    if matches!(profile, Profile::Acks1 | Profile::Acks0 | Profile::Unclean) {
+        faults.extend(lagging_followers_then_crash(&mut rng));
+    }
+    // What the commit profiles are about: a consumer dies with a batch in hand.
+    if matches!(profile, Profile::AtMostOnce | Profile::AtLeastOnce) {
+        let at = 3_000 + rng.below(14_000);
+        let name = format!("c{}", rng.below(u64::from(CONSUMERS)));
+        faults.push((at, Command::CrashClient { name: name.clone() }));
+        faults.push((at + 1_000 + rng.below(5_000), Command::RestartClient { name }));
     }
     let calls = if profile.transactional() {
         let mut calls = vec![(600, transaction(TxnAction::Init))];
@@ -380,6 +404,40 @@ fn transactions(rng: &mut SimRng) -> Vec<(u64, Command)> {
         at += TXN_EVERY_MS;
     }
     calls
+}
+
+/// The fault that acks=1 and acks=0 are about: two brokers' follower fetching lags, then the
+/// third (which leads some partitions) dies, so its leaderships pass to replicas that never
+/// got what it acknowledged. The loss profiles get it once per seed, at a random moment.
+fn lagging_followers_then_crash(rng: &mut SimRng) -> Vec<(u64, Command)> {
+    let start = 2_000 + rng.below(10_000);
+    let crashed = 1 + rng.below(u64::from(BROKERS)) as u32;
+    let mut steps = Vec::new();
+    for broker in (1..=BROKERS).filter(|&b| b != crashed) {
+        steps.push((
+            start,
+            Command::SlowFollower {
+                broker,
+                delay_ms: 5_000,
+            },
+        ));
+        steps.push((
+            start + 6_000,
+            Command::SlowFollower {
+                broker,
+                delay_ms: 0,
+            },
+        ));
+    }
+    steps.push((
+        start + 2_000,
+        Command::CrashBroker {
+            broker: crashed,
+            kind: CrashKind::Process,
+        },
+    ));
+    steps.push((start + 5_000, Command::RestartBroker { broker: crashed }));
+    steps
 }
 
 /// One fault and its repair, as timed commands within the workload.

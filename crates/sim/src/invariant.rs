@@ -9,8 +9,10 @@
 //!   replica breaks this in Kafka too (KIP-966's "last replica standing"), and the check says so.
 //!
 //! - one-active-controller-per-epoch: two controllers never both lead the quorum in one epoch.
-//! - leader-has-committed-metadata: an active controller's log holds every committed metadata
-//!   record (Raft's leader completeness), checked at the last committed offset.
+//! - leader-has-committed-metadata: the active controller of the highest epoch holds every
+//!   committed metadata record (Raft's leader completeness), checked at the last committed
+//!   offset. A deposed leader that has not noticed yet (cut off, it resigns after 1.5 × the
+//!   fetch timeout) may lack what the new majority committed since, as in Raft.
 //!
 //! The committed prefix is checked incrementally: only records newly below the HW are compared,
 //! and the whole prefix only when the leader or its epoch changes.
@@ -139,6 +141,7 @@ impl Invariants {
                 ));
             }
         }
+        let newest = leaders.iter().map(|&(epoch, _)| epoch).max();
         for (controller, up) in world.controllers() {
             let log = controller.log();
             let committed = controller.quorum().committed as usize;
@@ -147,7 +150,8 @@ impl Invariants {
                 self.metadata.extend(log[start..committed].iter().cloned());
             }
             let known = self.metadata.len();
-            if !(up && controller.is_active()) || known == 0 {
+            let leads = up && controller.is_active() && Some(controller.quorum().epoch) == newest;
+            if !leads || known == 0 {
                 continue;
             }
             let holds = log
