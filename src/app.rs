@@ -288,12 +288,12 @@ pub fn app() -> Html {
             }
             <div class="panes">
                 <div class="main-column">
-                    <ClusterView view={view.clone()} {on_command} />
+                    <ClusterView view={view.clone()} on_command={on_command.clone()} />
                     <NetworkView view={view.clone()} />
                     <Charts series={sim.charts()} />
                     <section class="topics" aria-label="Topics">
                         { for view.topics.iter().map(|topic| html! {
-                            <PartitionTable key={topic.name.clone()} topic={topic.clone()} />
+                            <PartitionTable key={topic.name.clone()} topic={topic.clone()} on_command={on_command.clone()} />
                         }) }
                     </section>
                     <ConsumerPanel consumers={view.consumers.clone()} groups={view.groups.clone()}

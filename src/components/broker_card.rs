@@ -88,6 +88,12 @@ pub fn broker_card(props: &BrokerCardProps) -> Html {
                         title="kill -9: the process dies, its log survives">{ "Crash" }</button>
                     <button onclick={send(Command::CrashBroker { broker: id, kind: CrashKind::PowerLoss })}
                         title="Power loss: the unflushed tail of the log is lost too">{ "Power off" }</button>
+                    <button onclick={send(Command::ShutdownBroker { broker: id })} data-testid="shutdown"
+                        title="Controlled shutdown: leadership moves away first, then it stops">{ "Shut down" }</button>
+                    <button onclick={send(Command::SlowFollower { broker: id, delay_ms: if broker.slow_follower_ms > 0 { 0 } else { 40_000 } })}
+                        data-testid="slow-follower"
+                        title="Delay each of its follower fetches by 40 s, longer than replica.lag.time.max.ms (30 s): the leaders drop it from their ISRs">
+                        { if broker.slow_follower_ms > 0 { "Speed up follower" } else { "Slow follower" } }</button>
                 } else {
                     <button onclick={send(Command::RestartBroker { broker: id })}>{ "Restart" }</button>
                 }

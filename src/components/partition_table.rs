@@ -3,7 +3,7 @@
 //! (not yet committed, invisible to consumers) hatched, and leader epochs as colours.
 
 use kafka_sim::protocol::ControlType;
-use kafka_sim::{PartitionView, ReplicaView, TopicView};
+use kafka_sim::{Command, ElectionKind, PartitionView, ReplicaView, TopicPartition, TopicView};
 use yew::prelude::*;
 
 /// How many of the newest records each replica row shows.
@@ -14,6 +14,8 @@ const RECORDS_SHOWN: usize = 16;
 pub struct PartitionTableProps {
     /// The topic to draw.
     pub topic: TopicView,
+    /// Sends an election to the core.
+    pub on_command: Callback<Command>,
 }
 
 /// Bytes as Kafka UIs show them: B, KB, MB (powers of 1024).
@@ -50,6 +52,22 @@ fn status(p: &PartitionView) -> (&'static str, &'static str) {
 pub fn partition_table(props: &PartitionTableProps) -> Html {
     let topic = &props.topic;
     let rf = topic.partitions.first().map_or(0, |p| p.replicas.len());
+    // Only partitions not already led by their preferred replica: Kafka refuses the others
+    // with ELECTION_NOT_NEEDED.
+    let preferred = {
+        let partitions: Vec<TopicPartition> = topic
+            .partitions
+            .iter()
+            .filter(|p| p.leader != p.replicas.first().copied())
+            .map(|p| TopicPartition::new(&topic.name, p.partition))
+            .collect();
+        props
+            .on_command
+            .reform(move |_: MouseEvent| Command::ElectLeaders {
+                election: ElectionKind::Preferred,
+                partitions: Some(partitions.clone()),
+            })
+    };
     html! {
         <section class="topic" data-testid="topic" data-topic={topic.name.clone()} aria-label={format!("Topic {}", topic.name)}>
             <h3>
@@ -57,6 +75,9 @@ pub fn partition_table(props: &PartitionTableProps) -> Html {
                 <small>{ format!(" · {} partition(s) · replication factor {rf} · min.insync.replicas={}", topic.partitions.len(), topic.min_insync_replicas) }</small>
                 <small data-testid="topic-stats">{ format!(" · {} message(s) · {} · {} under-replicated", topic.messages, bytes(topic.size_bytes),
                     topic.partitions.iter().filter(|p| p.under_replicated).count()) }</small>
+                <button class="elect" data-testid="preferred-election" onclick={preferred}
+                    title="kafka-leader-election --election-type PREFERRED: move each partition's leadership back to its first replica, if in sync">
+                    { "Preferred leader election" }</button>
             </h3>
             <table class="partitions">
                 <thead><tr>

@@ -296,7 +296,10 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
         let at = 3_000 + rng.below(14_000);
         let name = format!("c{}", rng.below(u64::from(CONSUMERS)));
         faults.push((at, Command::CrashClient { name: name.clone() }));
-        faults.push((at + 1_000 + rng.below(5_000), Command::RestartClient { name }));
+        faults.push((
+            at + 1_000 + rng.below(5_000),
+            Command::RestartClient { name },
+        ));
     }
     let calls = if profile.transactional() {
         let mut calls = vec![(600, transaction(TxnAction::Init))];

@@ -288,6 +288,9 @@ pub struct BrokerView {
     pub broker_epoch: Option<u64>,
     /// `broker.rack`, if set.
     pub rack: Option<String>,
+    /// The extra wait before each of its follower fetches (a slow follower), 0 if none.
+    #[serde(default)]
+    pub slow_follower_ms: u64,
 }
 
 impl BrokerView {
@@ -317,6 +320,7 @@ impl World {
                     fenced: registration.is_none() || metadata.fenced.contains(&broker.id()),
                     broker_epoch: registration.map(|r| r.broker_epoch),
                     rack: broker.rack().map(str::to_owned),
+                    slow_follower_ms: broker.fetch_delay().as_millis(),
                 }
             })
             .collect();
