@@ -216,7 +216,7 @@ impl SimHandle {
 
     /// The charts' series: the last minute of virtual time, by second.
     pub fn charts(&self) -> Vec<kafka_sim::charts::Series> {
-        use kafka_sim::charts::{acknowledged, group_lag, under_replicated};
+        use kafka_sim::charts::{acknowledged, group_lag, smallest_isr, under_replicated};
         const BUCKET: SimDuration = SimDuration::from_millis(1_000);
         const BUCKETS: usize = 60;
         let run = self.0.borrow();
@@ -224,6 +224,7 @@ impl SimHandle {
         let mut series = vec![
             acknowledged(world, BUCKET, BUCKETS),
             under_replicated(world, BUCKET, BUCKETS),
+            smallest_isr(world, BUCKET, BUCKETS),
         ];
         series.extend(
             world

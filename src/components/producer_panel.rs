@@ -33,6 +33,8 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
     let idempotence = use_node_ref();
     let linger = use_field("5");
     let in_flight = use_field("5");
+    let batch_size = use_field("16384");
+    let retries = use_field("2147483647");
     let transactional_id = use_field("");
     let producer = use_node_ref();
     let topic = use_node_ref();
@@ -47,6 +49,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
         let (acks, idempotence, on_command) =
             (acks.clone(), idempotence.clone(), props.on_command.clone());
         let (linger, in_flight) = (linger.value.clone(), in_flight.value.clone());
+        let (batch_size, retries) = (batch_size.value.clone(), retries.value.clone());
         let transactional_id = transactional_id.value.trim().to_owned();
         let name = format!("producer-{}", props.producers.len() + 1);
         Callback::from(move |event: SubmitEvent| {
@@ -58,6 +61,8 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                     "max.in.flight.requests.per.connection".to_owned(),
                     in_flight.trim().to_owned(),
                 ),
+                ("batch.size".to_owned(), batch_size.trim().to_owned()),
+                ("retries".to_owned(), retries.trim().to_owned()),
             ]);
             let idempotence = selected(&idempotence);
             if idempotence != "default" {
@@ -143,6 +148,9 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                 </label>
                 <label>{ "linger.ms" }<input type="number" value={linger.value.clone()} oninput={linger.oninput.clone()} /></label>
                 <label>{ "max.in.flight" }<input type="number" value={in_flight.value.clone()} oninput={in_flight.oninput.clone()} /></label>
+                <label>{ "batch.size" }<input type="number" value={batch_size.value.clone()} oninput={batch_size.oninput.clone()} data-testid="producer-batch-size" /></label>
+                <label title="0 turns idempotence off by default (Kafka's rule), and makes a refused batch fail at once">{ "retries" }
+                    <input type="number" value={retries.value.clone()} oninput={retries.oninput.clone()} data-testid="producer-retries" /></label>
                 <label title="Set one to use transactions: initTransactions(), then begin, send, commit or abort">{ "transactional.id" }
                     <input value={transactional_id.value.clone()} oninput={transactional_id.oninput.clone()} placeholder="none" data-testid="producer-transactional-id" />
                 </label>

@@ -81,14 +81,49 @@ pub fn under_replicated(world: &World, bucket: SimDuration, buckets: usize) -> S
         bucket,
         buckets,
     );
-    let replicas: BTreeMap<TopicPartition, usize> = world
+    let replicas = replication_factors(world);
+    let changes = isr_changes(world, &replicas);
+    replay_per_partition(&mut series, &changes, |isr, _| {
+        isr.iter()
+            .filter(|(tp, size)| replicas.get(**tp).is_some_and(|r| **size < *r))
+            .count() as u64
+    });
+    series
+}
+
+/// The smallest ISR of any partition at the end of each bucket: 1 means some partition is one
+/// failure from going offline, and below `min.insync.replicas` acks=all stops.
+pub fn smallest_isr(world: &World, bucket: SimDuration, buckets: usize) -> Series {
+    let mut series = Series::new("smallest ISR".to_owned(), world.now(), bucket, buckets);
+    let replicas = replication_factors(world);
+    let changes = isr_changes(world, &replicas);
+    replay_per_partition(&mut series, &changes, |isr, _| {
+        // A partition whose ISR never changed still has all its replicas.
+        replicas
+            .iter()
+            .map(|(tp, &rf)| isr.get(tp).copied().unwrap_or(rf))
+            .min()
+            .unwrap_or(0) as u64
+    });
+    series
+}
+
+/// Each user topic partition's replication factor.
+fn replication_factors(world: &World) -> BTreeMap<TopicPartition, usize> {
+    world
         .metadata()
         .partitions()
         .filter(|(tp, _)| !is_internal(&tp.topic))
         .map(|(tp, state)| (tp, state.replicas.len()))
-        .collect();
-    // ISR sizes as they change, replayed bucket by bucket.
-    let changes: Vec<(SimTime, &TopicPartition, usize)> = world
+        .collect()
+}
+
+/// ISR sizes as they changed, in time order, for the partitions in `replicas`.
+fn isr_changes<'a>(
+    world: &'a World,
+    replicas: &BTreeMap<TopicPartition, usize>,
+) -> Vec<(SimTime, &'a TopicPartition, usize)> {
+    world
         .events()
         .iter()
         .filter_map(|e| match &e.kind {
@@ -97,13 +132,7 @@ pub fn under_replicated(world: &World, bucket: SimDuration, buckets: usize) -> S
             }
             _ => None,
         })
-        .collect();
-    replay_per_partition(&mut series, &changes, |isr, _| {
-        isr.iter()
-            .filter(|(tp, size)| replicas.get(**tp).is_some_and(|r| **size < *r))
-            .count() as u64
-    });
-    series
+        .collect()
 }
 
 /// A group's total lag at the end of each bucket: for every partition it has committed, the

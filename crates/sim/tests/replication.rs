@@ -710,6 +710,18 @@ fn the_under_replicated_chart_counts_a_slow_followers_partitions_until_it_catche
     // replica.lag.time.max.ms and rejoins once its delayed fetch arrives.
     assert_eq!(series.peak(), 2, "{series:?}");
     assert_eq!(series.values.last(), Some(&0), "{series:?}");
+    let smallest =
+        kafka_sim::charts::smallest_isr(&world, kafka_sim::SimDuration::from_millis(5_000), 30);
+    assert_eq!(smallest.values.first(), Some(&3), "{smallest:?}");
+    assert!(
+        smallest.values.contains(&2),
+        "the ISR shrank to 2: {smallest:?}"
+    );
+    assert_eq!(
+        smallest.values.last(),
+        Some(&3),
+        "and grew back: {smallest:?}"
+    );
 }
 
 #[test]
