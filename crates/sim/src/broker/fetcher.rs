@@ -139,13 +139,17 @@ impl Broker {
             let from_offset = log.log_end_offset();
             let removed = log.truncate_to(to);
             replica.producers = super::ProducerStates::rebuild(replica.log.records());
-            ctx.emit(EventKind::FollowerTruncated {
-                broker: me,
-                tp: fetched.tp,
-                from: from_offset,
-                to,
-                removed,
-            });
+            // Only a truncation that removed records is news (an epoch boundary that the
+            // follower's log already ends at is not).
+            if removed > 0 {
+                ctx.emit(EventKind::FollowerTruncated {
+                    broker: me,
+                    tp: fetched.tp,
+                    from: from_offset,
+                    to,
+                    removed,
+                });
+            }
             return;
         }
         if fetched
