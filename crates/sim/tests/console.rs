@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
+use kafka_sim::Command;
 use kafka_sim::console::run;
-use kafka_sim::{Command, CrashKind};
 
 const TOPICS: &str = "kafka-topics.sh --bootstrap-server localhost:9092";
 
@@ -104,12 +104,7 @@ fn kafka_leader_election_moves_leadership_back_to_the_preferred_replica() {
     .expect("created");
     run_ms(&mut world, 200);
     let preferred = leader(&world, "orders", 0).expect("led");
-    world
-        .apply(Command::CrashBroker {
-            broker: preferred,
-            kind: CrashKind::Process,
-        })
-        .expect("up");
+    crash_broker(&mut world, preferred);
     run_ms(&mut world, 12_000);
     world
         .apply(Command::RestartBroker { broker: preferred })

@@ -130,11 +130,7 @@ fn a_crashed_consumers_partitions_move_after_the_session_timeout_and_resume_from
     let victim_owned = owned(&world, "c1");
     assert_eq!(victim_owned.len(), 1);
     let committed_before = describe_group(&world, "g").expect("as set up");
-    world
-        .apply(Command::CrashClient {
-            name: "c1".to_owned(),
-        })
-        .expect("as set up");
+    crash_client(&mut world, "c1");
     let crashed_at = world.now();
     load(&mut world, "t", 2, 5);
     // Before the session timeout (45 s) the partition stays with the dead member.
@@ -253,11 +249,7 @@ fn crash_mid_processing(seed: u64, app_commit: &str) -> Deliveries {
         guard += 1;
         assert!(guard < 400, "c1 never got to process");
     }
-    world
-        .apply(Command::CrashClient {
-            name: "c1".to_owned(),
-        })
-        .expect("as set up");
+    crash_client(&mut world, "c1");
     add_consumer(&mut world, "c2", "g", &["t"], &configs);
     run_ms(&mut world, 40_000);
     let mut result = Deliveries {
@@ -436,12 +428,7 @@ fn offsets_survive_a_coordinator_failover() {
     run_ms(&mut world, 15_000);
     let before = describe_group(&world, "g").expect("as set up");
     assert_eq!(before.rows[0].current_offset, Some(10));
-    world
-        .apply(Command::CrashBroker {
-            broker: before.coordinator,
-            kind: CrashKind::Process,
-        })
-        .expect("as set up");
+    crash_broker(&mut world, before.coordinator);
     run_ms(&mut world, 60_000);
     let after = describe_group(&world, "g").expect("a new coordinator loaded the group");
     assert_ne!(after.coordinator, before.coordinator);
@@ -477,11 +464,7 @@ fn a_static_member_restarting_within_its_session_causes_no_rebalance() {
         add_consumer(&mut world, "c2", "g", &["t"], &[]);
         run_ms(&mut world, 10_000);
         let stable = stable_events(&world, "g");
-        world
-            .apply(Command::CrashClient {
-                name: "c1".to_owned(),
-            })
-            .expect("as set up");
+        crash_client(&mut world, "c1");
         run_ms(&mut world, 5_000);
         world
             .apply(Command::RestartClient {
@@ -719,11 +702,7 @@ fn a_removed_member_is_explained_by_its_clients_crash() {
     add_consumer(&mut world, "c1", "g", &["t"], &[]);
     add_consumer(&mut world, "c2", "g", &["t"], &[]);
     run_ms(&mut world, 10_000);
-    world
-        .apply(Command::CrashClient {
-            name: "c1".to_owned(),
-        })
-        .expect("up");
+    crash_client(&mut world, "c1");
     run_ms(&mut world, 60_000);
     let events = world.events();
     let rebalance = events

@@ -9,8 +9,7 @@ mod common;
 use common::*;
 use kafka_sim::producer::ProducerRecord;
 use kafka_sim::{
-    Command, CommandError, CrashKind, Endpoint, ErrorCode, EventKind, Outcome, TopicPartition,
-    World,
+    Command, CommandError, Endpoint, ErrorCode, EventKind, Outcome, TopicPartition, World,
 };
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -204,12 +203,7 @@ fn acks_0_reports_success_for_records_that_never_arrive() {
     send(&mut world, "p", "clicks", None, "before");
     run_ms(&mut world, 100);
     let old_leader = leader(&world, "clicks", 0).expect("led");
-    world
-        .apply(Command::CrashBroker {
-            broker: old_leader,
-            kind: CrashKind::Process,
-        })
-        .expect("up");
+    crash_broker(&mut world, old_leader);
     send(&mut world, "p", "clicks", None, "into-the-void");
     run_ms(&mut world, 100);
     assert_eq!(
@@ -313,9 +307,10 @@ fn keyless_records_stick_to_a_partition_for_about_a_batch() {
     assert!(used.len() >= 4, "spread over time: {used:?}");
 }
 
-#[test]
-fn records_expire_after_delivery_timeout_ms_when_no_leader_answers() {
-    let mut world = cluster(10);
+/// One partition on one replica, and producer `p` that gives up on a batch after 3 s
+/// (`delivery.timeout.ms`), sending each record at once.
+fn expiring_producer(seed: u64) -> World {
+    let mut world = cluster(seed);
     create_topic(&mut world, "orders", 1, 1, &[]);
     add_producer(
         &mut world,
@@ -326,14 +321,15 @@ fn records_expire_after_delivery_timeout_ms_when_no_leader_answers() {
             ("linger.ms", "0"),
         ],
     );
+    world
+}
+
+#[test]
+fn records_expire_after_delivery_timeout_ms_when_no_leader_answers() {
+    let mut world = expiring_producer(10);
     run_ms(&mut world, 100);
     let only = leader(&world, "orders", 0).expect("led");
-    world
-        .apply(Command::CrashBroker {
-            broker: only,
-            kind: CrashKind::Process,
-        })
-        .expect("up");
+    crash_broker(&mut world, only);
     send(&mut world, "p", "orders", None, "stranded");
     run_ms(&mut world, 5_000);
     assert_eq!(
@@ -381,12 +377,7 @@ fn a_new_leader_recognises_a_batch_retried_after_failover() {
         .expect("valid");
     send(&mut world, "p", "orders", None, "once");
     run_ms(&mut world, 100);
-    world
-        .apply(Command::CrashBroker {
-            broker: old_leader,
-            kind: CrashKind::Process,
-        })
-        .expect("up");
+    crash_broker(&mut world, old_leader);
     world.apply(Command::HealNetwork).expect("valid");
     run_ms(&mut world, 20_000);
     let new_leader = leader(&world, "orders", 0).expect("a new leader");
@@ -414,11 +405,7 @@ fn a_crashed_producer_loses_what_it_had_not_sent_but_not_its_history() {
         send(&mut world, "p", "orders", None, &format!("lingering-{i}"));
     }
     run_ms(&mut world, 100);
-    world
-        .apply(Command::CrashClient {
-            name: "p".to_owned(),
-        })
-        .expect("running");
+    crash_client(&mut world, "p");
     assert_eq!(world.operations().len(), 3, "the history survives");
     for i in 0..3 {
         assert!(
@@ -522,17 +509,7 @@ fn absurd_durations_are_accepted_without_panicking() {
 /// the idempotent producer bumps its epoch and starts again at sequence 0.
 #[test]
 fn an_expired_batch_makes_the_idempotent_producer_bump_its_epoch() {
-    let mut world = cluster(11);
-    create_topic(&mut world, "orders", 1, 1, &[]);
-    add_producer(
-        &mut world,
-        "p",
-        &[
-            ("request.timeout.ms", "1000"),
-            ("delivery.timeout.ms", "3000"),
-            ("linger.ms", "0"),
-        ],
-    );
+    let mut world = expiring_producer(11);
     run_ms(&mut world, 200);
     send(&mut world, "p", "orders", None, "first");
     run_ms(&mut world, 500);
@@ -620,12 +597,7 @@ fn ab_the_same_run_loses_acknowledged_records_with_acks_1_and_none_with_acks_all
         send(&mut world, "p", "orders", None, &format!("order-{i}"));
     }
     run_ms(&mut world, 1_000);
-    world
-        .apply(Command::CrashBroker {
-            broker: leader_id,
-            kind: CrashKind::Process,
-        })
-        .expect("up");
+    crash_broker(&mut world, leader_id);
     run_ms(&mut world, 20_000);
     let (_, acks1, acks_all) = presets().into_iter().next().expect("acks preset");
     let comparison = compare(

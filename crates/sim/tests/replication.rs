@@ -97,12 +97,7 @@ fn acks_1_loses_an_acknowledged_record_when_the_leader_dies_before_followers_fet
         Some(0),
         "acks=1: the leader alone acknowledged"
     );
-    world
-        .apply(Command::CrashBroker {
-            broker: old_leader,
-            kind: CrashKind::Process,
-        })
-        .expect("valid");
+    crash_broker(&mut world, old_leader);
     run_ms(&mut world, 12_000);
     let new_leader = leader(&world, "orders", 0).expect("a follower from the ISR takes over");
     assert!(followers.contains(&new_leader));
@@ -187,12 +182,7 @@ fn acks_all_fails_with_not_enough_replicas_when_the_isr_is_below_min_insync_repl
     );
     let leader_id = leader(&world, "payments", 0).expect("led");
     for f in followers(&world, "payments", 0) {
-        world
-            .apply(Command::CrashBroker {
-                broker: f,
-                kind: CrashKind::Process,
-            })
-            .expect("valid");
+        crash_broker(&mut world, f);
     }
     run_ms(&mut world, 12_000);
     assert_eq!(
@@ -271,12 +261,7 @@ fn unclean_election_loses_records_and_reuses_offsets() {
         3,
         "committed with the ISR of one"
     );
-    world
-        .apply(Command::CrashBroker {
-            broker: old_leader,
-            kind: CrashKind::Process,
-        })
-        .expect("valid");
+    crash_broker(&mut world, old_leader);
     run_ms(&mut world, 12_000);
     assert_eq!(
         leader(&world, "clicks", 0),
@@ -348,12 +333,7 @@ fn without_unclean_election_the_partition_waits_offline_for_its_last_isr_member(
     produce(&mut world, "producer", "clicks", 0, "kept", 1);
     run_ms(&mut world, 46_000);
     assert_eq!(isr(&world, "clicks", 0), vec![old_leader]);
-    world
-        .apply(Command::CrashBroker {
-            broker: old_leader,
-            kind: CrashKind::Process,
-        })
-        .expect("valid");
+    crash_broker(&mut world, old_leader);
     run_ms(&mut world, 12_000);
     assert_eq!(
         leader(&world, "clicks", 0),
@@ -411,12 +391,7 @@ fn preferred_leader_election_moves_leadership_back() {
     let mut world = cluster(9);
     create_topic(&mut world, "orders", 1, 3, &[]);
     let preferred = leader(&world, "orders", 0).expect("led");
-    world
-        .apply(Command::CrashBroker {
-            broker: preferred,
-            kind: CrashKind::Process,
-        })
-        .expect("valid");
+    crash_broker(&mut world, preferred);
     run_ms(&mut world, 12_000);
     assert_ne!(leader(&world, "orders", 0), Some(preferred));
     world
@@ -514,12 +489,7 @@ fn leadership_returns_to_the_preferred_replica_automatically() {
     let mut world = cluster(12);
     create_topic(&mut world, "orders", 3, 3, &[]);
     let preferred = leader(&world, "orders", 0).expect("led");
-    world
-        .apply(Command::CrashBroker {
-            broker: preferred,
-            kind: CrashKind::Process,
-        })
-        .expect("valid");
+    crash_broker(&mut world, preferred);
     run_ms(&mut world, 12_000);
     world
         .apply(Command::RestartBroker { broker: preferred })
@@ -614,12 +584,7 @@ fn invariants_hold_through_clean_failovers_and_flag_a_lost_committed_record() {
     }
     run_ms(&mut world, 100);
     let first = leader(&world, "orders", 0).expect("led");
-    world
-        .apply(Command::CrashBroker {
-            broker: first,
-            kind: CrashKind::Process,
-        })
-        .expect("up");
+    crash_broker(&mut world, first);
     run_ms(&mut world, 12_000);
     world
         .apply(Command::RestartBroker { broker: first })
@@ -638,12 +603,7 @@ fn invariants_hold_through_clean_failovers_and_flag_a_lost_committed_record() {
     create_topic(&mut world, "orders", 1, 3, &[]);
     let only = leader(&world, "orders", 0).expect("led");
     for f in followers(&world, "orders", 0) {
-        world
-            .apply(Command::CrashBroker {
-                broker: f,
-                kind: CrashKind::Process,
-            })
-            .expect("up");
+        crash_broker(&mut world, f);
     }
     run_ms(&mut world, 12_000);
     add_client(&mut world, "producer");
@@ -730,12 +690,7 @@ fn a_leader_change_is_explained_by_the_fencing_and_the_crash_before_it() {
     let mut world = cluster(20);
     create_topic(&mut world, "t", 1, 3, &[]);
     let old = leader(&world, "t", 0).expect("led");
-    world
-        .apply(Command::CrashBroker {
-            broker: old,
-            kind: CrashKind::Process,
-        })
-        .expect("up");
+    crash_broker(&mut world, old);
     run_ms(&mut world, 15_000);
     let events = world.events();
     let election = events

@@ -255,3 +255,12 @@ pub fn crash_broker(world: &mut World, broker: u32) {
         })
         .expect("a running broker");
 }
+
+/// A client's, producer's or consumer's process dies.
+pub fn crash_client(world: &mut World, name: &str) {
+    world
+        .apply(Command::CrashClient {
+            name: name.to_owned(),
+        })
+        .expect("a running client");
+}
