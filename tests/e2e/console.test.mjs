@@ -12,8 +12,7 @@ test('kafka-topics.sh creates, describes and refuses as Kafka does', async () =>
   const { page } = playground;
   await playground.setSpeed('10×');
   await playground.play();
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=broker-status]')]
-    .every((b) => b.textContent === 'online'));
+  await playground.brokersOnline();
   await playground.console(`${TOPICS} --create --topic payments --partitions 2 --replication-factor 3 --config min.insync.replicas=2`);
   await page.getByTestId('topic').first().waitFor();
   assert.match(await page.getByTestId('topic').textContent(), /payments · 2 partition\(s\) · replication factor 3 · min\.insync\.replicas=2/);

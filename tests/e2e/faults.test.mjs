@@ -17,10 +17,7 @@ test('slow a follower, shut a broker down gracefully, elect preferred leaders', 
   const { page } = playground;
   await playground.setSpeed('100×');
   await playground.play();
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=broker-status]')]
-    .every((b) => b.textContent === 'online'));
-  await page.getByTestId('topic-create').click();
-  await page.getByTestId('partition').first().waitFor();
+  await playground.createTopic();
 
   // A follower only falls behind when there is something to fetch.
   await page.getByTestId('producer-add').click();

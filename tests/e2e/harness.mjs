@@ -89,6 +89,19 @@ export class PlaygroundPage {
     return this.broker(id).getByTestId('broker-status').textContent();
   }
 
+  /** Waits until every broker is registered and unfenced. */
+  async brokersOnline() {
+    await this.page.waitForFunction(() => [...document.querySelectorAll('[data-testid=broker-status]')]
+      .every((b) => b.textContent === 'online'));
+  }
+
+  /** Creates the form's default topic once the brokers can host it. */
+  async createTopic() {
+    await this.brokersOnline();
+    await this.page.getByTestId('topic-create').click();
+    await this.page.getByTestId('partition').first().waitFor();
+  }
+
   async play() {
     await this.page.getByTestId('play').click();
   }

@@ -10,10 +10,7 @@ test('a reload restores the run, and the timeline rewinds it', async () => {
   const { page } = playground;
   await playground.setSpeed('10×');
   await playground.play();
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=broker-status]')]
-    .every((b) => b.textContent === 'online'));
-  await page.getByTestId('topic-create').click();
-  await page.getByTestId('partition').first().waitFor();
+  await playground.createTopic();
   await playground.broker(1).getByRole('button', { name: 'Crash' }).click();
   await page.waitForTimeout(300);
   await playground.play();
@@ -43,10 +40,7 @@ test('a long jump replays in slices behind a progress bar and lands where the ru
   const { page } = playground;
   await playground.setSpeed('100×');
   await playground.play();
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=broker-status]')]
-    .every((b) => b.textContent === 'online'));
-  await page.getByTestId('topic-create').click();
-  await page.getByTestId('partition').first().waitFor();
+  await playground.createTopic();
   await page.getByTestId('producer-add').click();
   await page.getByTestId('stream-rate').fill('50');
   await page.getByTestId('stream-start').click();

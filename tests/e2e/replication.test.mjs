@@ -11,8 +11,7 @@ test('create a topic, add a producer, send a batch, crash the leader, see the el
   const { page } = playground;
   await playground.setSpeed('10×');
   await playground.play();
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=broker-status]')]
-    .every((b) => b.textContent === 'online'));
+  await playground.brokersOnline();
 
   await page.getByTestId('topic-rf').fill('4');
   await page.getByTestId('topic-create').click();
