@@ -3,7 +3,7 @@
 //! or stalling one shows what the group does: who owns what, in which generation, where each
 //! partition's committed offset is, and how far behind the log end it lags.
 
-use super::selected;
+use crate::hooks::use_choice::{ChoiceSelect, labelled, plain, use_choice};
 use crate::hooks::use_field::use_field;
 use kafka_sim::consumer::{AppCommit, MemberState};
 use kafka_sim::group::GroupDescription;
@@ -34,20 +34,21 @@ fn dash(value: Option<u64>) -> String {
 #[function_component(ConsumerPanel)]
 pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
     let group = use_field("group-1");
-    let topic = use_node_ref();
-    let assignor = use_node_ref();
-    let commit = use_node_ref();
-    let reset = use_node_ref();
-    let isolation = use_node_ref();
+    let topic_choice = use_choice("");
+    let topic = topic_choice.among(props.topics.iter().map(String::as_str));
+    let assignor = use_choice("default");
+    let commit = use_choice("auto");
+    let reset = use_choice("earliest");
+    let isolation = use_choice("read_uncommitted");
     let processing = use_field("10");
 
     let on_add = {
         let (topic, assignor, commit, reset, isolation, on_command) = (
             topic.clone(),
-            assignor.clone(),
-            commit.clone(),
-            reset.clone(),
-            isolation.clone(),
+            assignor.value.clone(),
+            commit.value.clone(),
+            reset.value.clone(),
+            isolation.value.clone(),
             props.on_command.clone(),
         );
         let (group, processing) = (group.value.clone(), processing.value.clone());
@@ -56,15 +57,14 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
             event.prevent_default();
             let mut config = BTreeMap::from([
                 ("group.id".to_owned(), group.trim().to_owned()),
-                ("auto.offset.reset".to_owned(), selected(&reset)),
+                ("auto.offset.reset".to_owned(), reset.clone()),
                 ("app.processing.ms".to_owned(), processing.trim().to_owned()),
-                ("isolation.level".to_owned(), selected(&isolation)),
+                ("isolation.level".to_owned(), isolation.clone()),
             ]);
-            let strategy = selected(&assignor);
-            if strategy != "default" {
-                config.insert("partition.assignment.strategy".to_owned(), strategy);
+            if assignor != "default" {
+                config.insert("partition.assignment.strategy".to_owned(), assignor.clone());
             }
-            match selected(&commit).as_str() {
+            match commit.as_str() {
                 "auto" => {}
                 manual => {
                     config.insert("enable.auto.commit".to_owned(), "false".to_owned());
@@ -74,7 +74,7 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
             on_command.emit(Command::AddConsumer {
                 name: name.clone(),
                 config,
-                topics: vec![selected(&topic)],
+                topics: vec![topic.clone()],
                 partitions: Vec::new(),
             });
         })
@@ -89,40 +89,24 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
                 <form class="inline-form" onsubmit={on_add} aria-label="Add consumer">
                     <label>{ "group.id" }<input value={group.value.clone()} oninput={group.oninput.clone()} data-testid="consumer-group" /></label>
                     <label>{ "topic" }
-                        <select ref={topic.clone()} data-testid="consumer-topic">
-                            { for props.topics.iter().map(|t| html! { <option value={t.clone()}>{ t }</option> }) }
-                        </select>
+                        <ChoiceSelect choice={topic_choice.clone()} options={plain(&props.topics)} testid="consumer-topic" />
                     </label>
                     <label>{ "assignor" }
-                        <select ref={assignor.clone()} data-testid="consumer-assignor"
-                            title="Kafka's default [range, cooperative-sticky] rebalances eagerly with range">
-                            <option value="default" selected=true>{ "default (range)" }</option>
-                            <option value="roundrobin">{ "roundrobin" }</option>
-                            <option value="sticky">{ "sticky" }</option>
-                            <option value="cooperative-sticky">{ "cooperative-sticky" }</option>
-                        </select>
+                        <ChoiceSelect choice={assignor.clone()} testid="consumer-assignor"
+                            options={labelled(&[("default", "default (range)"), ("roundrobin", "roundrobin"), ("sticky", "sticky"), ("cooperative-sticky", "cooperative-sticky")])}
+                            title="Kafka's default [range, cooperative-sticky] rebalances eagerly with range" />
                     </label>
                     <label>{ "commits" }
-                        <select ref={commit.clone()} data-testid="consumer-commit"
-                            title="When offsets are committed: Kafka's auto commit, or the application's commitSync()">
-                            <option value="auto" selected=true>{ "auto (every 5 s)" }</option>
-                            <option value="after-processing">{ "after processing (at-least-once)" }</option>
-                            <option value="before-processing">{ "before processing (at-most-once)" }</option>
-                        </select>
+                        <ChoiceSelect choice={commit.clone()} testid="consumer-commit"
+                            options={labelled(&[("auto", "auto (every 5 s)"), ("after-processing", "after processing (at-least-once)"), ("before-processing", "before processing (at-most-once)")])}
+                            title="When offsets are committed: Kafka's auto commit, or the application's commitSync()" />
                     </label>
                     <label>{ "auto.offset.reset" }
-                        <select ref={reset.clone()} data-testid="consumer-reset">
-                            <option value="earliest" selected=true>{ "earliest" }</option>
-                            <option value="latest">{ "latest" }</option>
-                            <option value="none">{ "none" }</option>
-                        </select>
+                        <ChoiceSelect choice={reset.clone()} options={plain(&["earliest", "latest", "none"])} testid="consumer-reset" />
                     </label>
                     <label>{ "isolation.level" }
-                        <select ref={isolation.clone()} data-testid="consumer-isolation"
-                            title="read_committed: only committed transactions, up to the last stable offset">
-                            <option value="read_uncommitted" selected=true>{ "read_uncommitted" }</option>
-                            <option value="read_committed">{ "read_committed" }</option>
-                        </select>
+                        <ChoiceSelect choice={isolation.clone()} options={plain(&["read_uncommitted", "read_committed"])} testid="consumer-isolation"
+                            title="read_committed: only committed transactions, up to the last stable offset" />
                     </label>
                     <label title="Playground setting: how long the application works on each record">{ "processing ms/record" }
                         <input type="number" value={processing.value.clone()} oninput={processing.oninput.clone()} />

@@ -12,10 +12,3 @@ pub mod partition_table;
 pub mod producer_panel;
 pub mod timeline;
 pub mod topic_form;
-
-/// The value of a `<select>` (or the empty string before it is mounted).
-pub(crate) fn selected(node: &yew::NodeRef) -> String {
-    node.cast::<web_sys::HtmlSelectElement>()
-        .map(|s| s.value())
-        .unwrap_or_default()
-}

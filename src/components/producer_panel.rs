@@ -3,7 +3,7 @@
 //! Kafka's `ConfigException` when they contradict each other. Each producer shows its pipeline
 //! (batches waiting, requests in flight); each send shows its outcome as the producer saw it.
 
-use super::selected;
+use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
 use crate::hooks::use_field::use_field;
 use kafka_sim::client::{Operation, TxnAction};
 use kafka_sim::producer::ProducerRecord;
@@ -29,15 +29,17 @@ pub struct ProducerPanelProps {
 /// Create producers, send with them, see what happened.
 #[function_component(ProducerPanel)]
 pub fn producer_panel(props: &ProducerPanelProps) -> Html {
-    let acks = use_node_ref();
-    let idempotence = use_node_ref();
+    let acks = use_choice("all");
+    let idempotence = use_choice("default");
     let linger = use_field("5");
     let in_flight = use_field("5");
     let batch_size = use_field("16384");
     let retries = use_field("2147483647");
     let transactional_id = use_field("");
-    let producer = use_node_ref();
-    let topic = use_node_ref();
+    let producer_choice = use_choice("");
+    let topic_choice = use_choice("");
+    let producer = producer_choice.among(props.producers.iter().map(|p| p.name.as_str()));
+    let topic = topic_choice.among(props.topics.iter().map(String::as_str));
     let key = use_field("");
     let value = use_field("");
     let partition = use_field("");
@@ -46,8 +48,11 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
     let rate = use_field("10");
 
     let on_add = {
-        let (acks, idempotence, on_command) =
-            (acks.clone(), idempotence.clone(), props.on_command.clone());
+        let (acks, idempotence, on_command) = (
+            acks.value.clone(),
+            idempotence.value.clone(),
+            props.on_command.clone(),
+        );
         let (linger, in_flight) = (linger.value.clone(), in_flight.value.clone());
         let (batch_size, retries) = (batch_size.value.clone(), retries.value.clone());
         let transactional_id = transactional_id.value.trim().to_owned();
@@ -55,7 +60,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let mut config = BTreeMap::from([
-                ("acks".to_owned(), selected(&acks)),
+                ("acks".to_owned(), acks.clone()),
                 ("linger.ms".to_owned(), linger.trim().to_owned()),
                 (
                     "max.in.flight.requests.per.connection".to_owned(),
@@ -64,9 +69,8 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                 ("batch.size".to_owned(), batch_size.trim().to_owned()),
                 ("retries".to_owned(), retries.trim().to_owned()),
             ]);
-            let idempotence = selected(&idempotence);
             if idempotence != "default" {
-                config.insert("enable.idempotence".to_owned(), idempotence);
+                config.insert("enable.idempotence".to_owned(), idempotence.clone());
             }
             if !transactional_id.is_empty() {
                 config.insert("transactional.id".to_owned(), transactional_id.clone());
@@ -95,7 +99,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                     value.clone()
                 };
                 let record = ProducerRecord {
-                    topic: selected(&topic),
+                    topic: topic.clone(),
                     key: (!key.is_empty()).then(|| key.clone()),
                     value: Some(value),
                     partition,
@@ -103,7 +107,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                     ..ProducerRecord::default()
                 };
                 on_command.emit(Command::Send {
-                    producer: selected(&producer),
+                    producer: producer.clone(),
                     record,
                 });
             }
@@ -121,8 +125,8 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                 0
             };
             on_command.emit(Command::StreamRecords {
-                producer: selected(&producer),
-                topic: selected(&topic),
+                producer: producer.clone(),
+                topic: topic.clone(),
                 per_second,
             });
         })
@@ -132,19 +136,11 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
             <h2>{ "Producers" }</h2>
             <form class="inline-form" onsubmit={on_add} aria-label="Add producer">
                 <label>{ "acks" }
-                    <select ref={acks.clone()} data-testid="producer-acks">
-                        <option value="all" selected=true>{ "all" }</option>
-                        <option value="1">{ "1" }</option>
-                        <option value="0">{ "0" }</option>
-                    </select>
+                    <ChoiceSelect choice={acks.clone()} options={plain(&["all", "1", "0"])} testid="producer-acks" />
                 </label>
                 <label>{ "enable.idempotence" }
-                    <select ref={idempotence.clone()} data-testid="producer-idempotence"
-                        title="Kafka's default: true, unless acks, retries or max.in.flight contradict it">
-                        <option value="default" selected=true>{ "default" }</option>
-                        <option value="true">{ "true" }</option>
-                        <option value="false">{ "false" }</option>
-                    </select>
+                    <ChoiceSelect choice={idempotence.clone()} options={plain(&["default", "true", "false"])} testid="producer-idempotence"
+                        title="Kafka's default: true, unless acks, retries or max.in.flight contradict it" />
                 </label>
                 <label>{ "linger.ms" }<input type="number" value={linger.value.clone()} oninput={linger.oninput.clone()} /></label>
                 <label>{ "max.in.flight" }<input type="number" value={in_flight.value.clone()} oninput={in_flight.oninput.clone()} /></label>
@@ -187,14 +183,10 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
             } else {
                 <div class="inline-form">
                     <label>{ "producer" }
-                        <select ref={producer.clone()} data-testid="send-producer">
-                            { for props.producers.iter().map(|p| html! { <option value={p.name.clone()}>{ &p.name }</option> }) }
-                        </select>
+                        <ChoiceSelect choice={producer_choice.clone()} options={plain(&props.producers.iter().map(|p| p.name.as_str()).collect::<Vec<_>>())} testid="send-producer" />
                     </label>
                     <label>{ "topic" }
-                        <select ref={topic.clone()} data-testid="send-topic">
-                            { for props.topics.iter().map(|t| html! { <option value={t.clone()}>{ t }</option> }) }
-                        </select>
+                        <ChoiceSelect choice={topic_choice.clone()} options={plain(&props.topics)} testid="send-topic" />
                     </label>
                     <label>{ "key" }<input value={key.value.clone()} oninput={key.oninput.clone()} placeholder="null: sticky partitioner" data-testid="send-key" /></label>
                     <label>{ "value" }<input value={value.value.clone()} oninput={value.oninput.clone()} placeholder={format!("record-{}", *counter)} data-testid="send-value" /></label>

@@ -1,10 +1,10 @@
 //! The create-topic form: the fields of `kafka-topics.sh --create`, with Kafka's own error shown
 //! inline when the controller refuses.
 
+use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
 use crate::hooks::use_field::use_field;
 use kafka_sim::CreateTopic;
 use std::collections::BTreeMap;
-use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
 /// Properties of [`TopicForm`].
@@ -23,7 +23,7 @@ pub fn topic_form(props: &TopicFormProps) -> Html {
     let partitions = use_field("3");
     let replication = use_field("3");
     let min_isr = use_field("2");
-    let unclean = use_node_ref();
+    let unclean = use_choice("false");
     let onsubmit = {
         let values = (
             name.value.clone(),
@@ -31,20 +31,16 @@ pub fn topic_form(props: &TopicFormProps) -> Html {
             replication.value.clone(),
             min_isr.value.clone(),
         );
-        let (unclean, on_create) = (unclean.clone(), props.on_create.clone());
+        let (unclean, on_create) = (unclean.value.clone(), props.on_create.clone());
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let (name, partitions, replication, min_isr) = &values;
             // Kafka's CLI refuses what is not a number before sending; 0 lets the controller
             // answer with its own error for a non-positive value.
             let number = |text: &str| text.trim().parse::<i32>().unwrap_or(0);
-            let unclean = unclean
-                .cast::<HtmlSelectElement>()
-                .map(|s| s.value())
-                .unwrap_or_default();
             let configs = BTreeMap::from([
                 ("min.insync.replicas".to_owned(), min_isr.trim().to_owned()),
-                ("unclean.leader.election.enable".to_owned(), unclean),
+                ("unclean.leader.election.enable".to_owned(), unclean.clone()),
             ]);
             on_create.emit(CreateTopic {
                 name: name.trim().to_owned(),
@@ -63,10 +59,7 @@ pub fn topic_form(props: &TopicFormProps) -> Html {
             <label>{ "replication factor" }<input type="number" value={replication.value.clone()} oninput={replication.oninput.clone()} data-testid="topic-rf" /></label>
             <label>{ "min.insync.replicas" }<input type="number" value={min_isr.value.clone()} oninput={min_isr.oninput.clone()} data-testid="topic-min-isr" /></label>
             <label>{ "unclean.leader.election.enable" }
-                <select ref={unclean} data-testid="topic-unclean">
-                    <option value="false" selected=true>{ "false" }</option>
-                    <option value="true">{ "true" }</option>
-                </select>
+                <ChoiceSelect choice={unclean} options={plain(&["false", "true"])} testid="topic-unclean" />
             </label>
             <button class="primary" type="submit" data-testid="topic-create">{ "Create" }</button>
             if let Some(error) = &props.error {

@@ -1,4 +1,5 @@
 //! Hooks shared by components.
 
+pub mod use_choice;
 pub mod use_field;
 pub mod use_shortcuts;

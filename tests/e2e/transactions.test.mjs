@@ -29,6 +29,9 @@ test('commit and abort transactions, read them with read_committed', async () =>
   await page.getByTestId('consumer-isolation').selectOption('read_committed');
   await page.getByTestId('consumer-add').click();
   await page.getByTestId('group').first().waitFor({ timeout: 20_000 });
+  // The form keeps showing what was chosen while the page re-renders (it once fell back to
+  // its first option while the consumer used the other).
+  assert.equal(await page.getByTestId('consumer-isolation').inputValue(), 'read_committed');
 
   // An open transaction: the log has the records, the reader does not, the LSO shows.
   await page.getByTestId('txn-begin').click();
