@@ -289,7 +289,7 @@ pub fn app() -> Html {
             <div class="panes">
                 <div class="main-column">
                     <ClusterView view={view.clone()} on_command={on_command.clone()} />
-                    <NetworkView view={view.clone()} />
+                    <NetworkView view={view.clone()} on_command={on_command.clone()} />
                     <Charts series={sim.charts()} />
                     <section class="topics" aria-label="Topics">
                         { for view.topics.iter().map(|topic| html! {

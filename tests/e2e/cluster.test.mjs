@@ -60,3 +60,36 @@ test('in slow motion the network view shows requests and responses on the wire',
   console.log('screenshot:', await playground.screenshot('network-slow-motion'));
   assert.deepEqual(playground.errors, []);
 });
+
+test('drag across a link in the network view to cut it, click it to heal it', async () => {
+  const playground = await suite.open(12, { width: 1280, height: 900 });
+  const { page } = playground;
+  await playground.setSpeed('10×');
+  await playground.play();
+  await playground.brokersOnline();
+  // The middle of the B2–B3 arc in page pixels, and a short stroke across it.
+  const link = page.locator('[data-testid=network] polyline[data-link="B2-B3"]');
+  await page.getByTestId('network').scrollIntoViewIfNeeded();
+  const middle = await link.evaluate((line) => {
+    const p = line.getPointAtLength(line.getTotalLength() / 2);
+    const screen = new DOMPoint(p.x, p.y).matrixTransform(line.getScreenCTM());
+    return { x: screen.x, y: screen.y };
+  });
+  await page.mouse.move(middle.x, middle.y - 5);
+  await page.mouse.down();
+  await page.mouse.move(middle.x, middle.y + 2, { steps: 3 });
+  await page.locator('[data-testid=network] .knife').waitFor({ state: 'attached' });
+  await page.mouse.move(middle.x, middle.y + 5, { steps: 2 });
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelector('polyline[data-link="B2-B3"]').classList.contains('cut'));
+  assert.equal(await page.locator('[data-testid=network] polyline.cut').count(), 1, 'the knife cut one link');
+  assert.match(await page.getByTestId('network-summary').textContent(), /1 cut link\(s\)/);
+  assert.ok((await playground.events()).some((e) => e.includes('network cut between broker 2 and broker 3')),
+    (await playground.events()).join('\n'));
+  console.log('screenshot:', await playground.screenshot('network-knife'));
+
+  await page.mouse.click(middle.x, middle.y);
+  await page.waitForFunction(() => !document.querySelector('polyline[data-link="B2-B3"]').classList.contains('cut'));
+  assert.match(await page.getByTestId('network-summary').textContent(), /0 cut link\(s\)/);
+  assert.deepEqual(playground.errors, []);
+});
