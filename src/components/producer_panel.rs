@@ -7,7 +7,7 @@ use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
 use crate::hooks::use_field::use_field;
 use kafka_sim::client::{Operation, TxnAction};
 use kafka_sim::producer::ProducerRecord;
-use kafka_sim::{Command, Outcome, ProducerView};
+use kafka_sim::{BatchStage, BatchView, Command, Outcome, ProducerView};
 use std::collections::BTreeMap;
 use yew::prelude::*;
 
@@ -142,7 +142,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                     <ChoiceSelect choice={idempotence.clone()} options={plain(&["default", "true", "false"])} testid="producer-idempotence"
                         title="Kafka's default: true, unless acks, retries or max.in.flight contradict it" />
                 </label>
-                <label>{ "linger.ms" }<input type="number" value={linger.value.clone()} oninput={linger.oninput.clone()} /></label>
+                <label>{ "linger.ms" }<input type="number" value={linger.value.clone()} oninput={linger.oninput.clone()} data-testid="producer-linger" /></label>
                 <label>{ "max.in.flight" }<input type="number" value={in_flight.value.clone()} oninput={in_flight.oninput.clone()} /></label>
                 <label>{ "batch.size" }<input type="number" value={batch_size.value.clone()} oninput={batch_size.oninput.clone()} data-testid="producer-batch-size" /></label>
                 <label title="0 turns idempotence off by default (Kafka's rule), and makes a refused batch fail at once">{ "retries" }
@@ -157,7 +157,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
             }
             if !props.producers.is_empty() {
                 <table class="producers">
-                    <thead><tr><th>{ "producer" }</th><th>{ "acks" }</th><th>{ "idempotent" }</th><th>{ "linger.ms" }</th><th>{ "batches waiting" }</th><th>{ "in flight" }</th><th>{ "stream" }</th></tr></thead>
+                    <thead><tr><th>{ "producer" }</th><th>{ "acks" }</th><th>{ "idempotent" }</th><th>{ "linger.ms" }</th><th>{ "accumulator" }</th><th>{ "in flight" }</th><th>{ "stream" }</th></tr></thead>
                     <tbody>
                         { for props.producers.iter().map(|p| html! {
                             <>
@@ -166,10 +166,13 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                                 <td>{ if p.acks == -1 { "all".to_owned() } else { p.acks.to_string() } }</td>
                                 <td>{ p.idempotent }</td>
                                 <td>{ p.linger_ms }</td>
-                                <td>{ format!("{} ({} records)", p.batches_waiting, p.records_waiting) }</td>
+                                <td>{ accumulator_summary(p) }</td>
                                 <td>{ format!("{} of {}", p.requests_in_flight, p.max_in_flight) }</td>
                                 <td data-testid="producer-stream">{ p.stream.as_ref().map_or_else(|| "-".to_owned(), |(t, r)| format!("{r}/s → {t}")) }</td>
                             </tr>
+                            if !p.batches.is_empty() {
+                                <tr class="pipeline-row"><td colspan="7">{ pipeline(p) }</td></tr>
+                            }
                             if p.transactions.is_some() {
                                 <tr class="txn-row"><td colspan="7" data-testid="producer-transaction">{ transaction_cell(p, &props.on_command) }</td></tr>
                             }
@@ -248,6 +251,84 @@ fn transaction_cell(producer: &ProducerView, on_command: &Callback<Command>) -> 
                 <button onclick={call(TxnAction::Abort)} data-testid="txn-abort"
                     aria-label={format!("{}: abortTransaction()", producer.name)}>{ "abort" }</button>
             </span>
+        </div>
+    }
+}
+
+/// Batches and records waiting in the accumulator.
+fn accumulator_summary(producer: &ProducerView) -> String {
+    let waiting = producer
+        .batches
+        .iter()
+        .filter(|b| !matches!(b.stage, BatchStage::InFlight(_)));
+    let (batches, records) = waiting.fold((0, 0), |(n, r), b| (n + 1, r + b.records));
+    format!("{batches} batch(es), {records} record(s)")
+}
+
+/// The producer's pipeline drawn: each batch a box filling up to `batch.size`, with its age
+/// against `linger.ms` underneath while it waits; then the batches in produce requests, by
+/// broker. Retries show their attempt number.
+fn pipeline(producer: &ProducerView) -> Html {
+    let (waiting, sent): (Vec<&BatchView>, Vec<&BatchView>) = producer
+        .batches
+        .iter()
+        .partition(|b| !matches!(b.stage, BatchStage::InFlight(_)));
+    let batch = |b: &BatchView| {
+        let fill = (b.bytes as f64 / producer.batch_size.max(1) as f64).min(1.0) * 100.0;
+        let linger = if producer.linger_ms == 0 {
+            100.0
+        } else {
+            (b.age_ms as f64 / producer.linger_ms as f64).min(1.0) * 100.0
+        };
+        let (stage, where_) = match b.stage {
+            BatchStage::Accumulating => ("accumulating", String::new()),
+            BatchStage::Retrying => ("retrying", " · backing off to retry".to_owned()),
+            BatchStage::InFlight(broker) => ("in-flight", format!(" · sent to broker {broker}")),
+        };
+        let sequence = b
+            .base_sequence
+            .filter(|_| producer.idempotent)
+            .map(|s| format!(" · base sequence {s}"))
+            .unwrap_or_default();
+        let title = format!(
+            "{}: {} record(s), {} of {} bytes (batch.size), {} ms old (linger.ms {}){}{}{}",
+            b.partition,
+            b.records,
+            b.bytes,
+            producer.batch_size,
+            b.age_ms,
+            producer.linger_ms,
+            if b.attempts > 1 || b.stage == BatchStage::Retrying {
+                format!(
+                    " · attempt {}",
+                    b.attempts + u32::from(b.stage == BatchStage::Retrying)
+                )
+            } else {
+                String::new()
+            },
+            sequence,
+            where_,
+        );
+        html! {
+            <span class={classes!("batch", stage)} title={title.clone()} aria-label={title} data-testid="batch">
+                <span class="fill" style={format!("width: {fill:.0}%")}></span>
+                <span class="label">{ format!("{} · {}", b.partition, b.records) }
+                    if b.attempts > 1 || b.stage == BatchStage::Retrying { <b>{ " ↻" }</b> }
+                </span>
+                if !matches!(b.stage, BatchStage::InFlight(_)) {
+                    <span class="linger" style={format!("width: {linger:.0}%")}></span>
+                }
+            </span>
+        }
+    };
+    html! {
+        <div class="pipeline" data-testid="pipeline">
+            <span class="stage-name">{ "accumulator" }</span>
+            { for waiting.iter().map(|b| batch(b)) }
+            if waiting.is_empty() { <span class="meta">{ "empty" }</span> }
+            <span class="stage-name">{ "→ in flight" }</span>
+            { for sent.iter().map(|b| batch(b)) }
+            if sent.is_empty() { <span class="meta">{ "none" }</span> }
         </div>
     }
 }

@@ -68,3 +68,32 @@ test('create a topic, add a producer, send a batch, crash the leader, see the el
   assert.equal(await playground.clock(), `t = ${crashTime}`);
   assert.deepEqual(playground.errors, []);
 });
+
+test('batches form in the accumulator until linger.ms or batch.size, then go out in requests', async () => {
+  const playground = await suite.open(5, { width: 1400, height: 1000 });
+  const { page } = playground;
+  await playground.setSpeed('1×');
+  await playground.play();
+  await playground.createTopic();
+  await page.getByTestId('producer-linger').fill('3000');
+  await page.getByTestId('producer-batch-size').fill('300');
+  await page.getByTestId('producer-add').click();
+  await page.getByTestId('producer').first().waitFor();
+  await page.getByTestId('send-10').click();
+  // Ten records of 16 bytes share one batch (a 61-byte header plus 160 of the 300 bytes of
+  // batch.size), which waits out linger.ms before the sender takes it.
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=batch]')]
+    .some((b) => b.title.includes(': 10 record(s)')));
+  await page.getByTestId('play').click();
+  const batch = page.getByTestId('batch');
+  assert.equal(await batch.count(), 1);
+  assert.match(await batch.getAttribute('class'), /accumulating/);
+  assert.match(await batch.getAttribute('title'), /ms old \(linger\.ms 3000\)$/);
+  assert.match(await page.getByTestId('producer').first().textContent(), /1 batch\(es\), 10 record\(s\)/);
+  console.log('screenshot:', await playground.screenshot('accumulator'));
+  await page.getByTestId('play').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=operation]')]
+    .filter((o) => o.textContent.includes('acknowledged: partition')).length === 10, null, { timeout: 20_000 });
+  assert.equal(await page.getByTestId('batch').count(), 0, 'every batch answered');
+  assert.deepEqual(playground.errors, []);
+});

@@ -65,7 +65,7 @@ pub use protocol::TopicPartition;
 pub use scenario::{Scenario, ScenarioError, Step};
 pub use time::{SimDuration, SimTime};
 pub use view::{
-    BrokerView, ConsumerPartitionView, ConsumerView, ControllerView, PartitionView, ProducerView,
-    ReplicaView, TopicView, TransactionsView, WorldView,
+    BatchStage, BatchView, BrokerView, ConsumerPartitionView, ConsumerView, ControllerView,
+    PartitionView, ProducerView, ReplicaView, TopicView, TransactionsView, WorldView,
 };
 pub use world::{ClusterConfig, World};

@@ -58,16 +58,48 @@ pub struct ProducerView {
     pub linger_ms: u64,
     /// `max.in.flight.requests.per.connection`.
     pub max_in_flight: u32,
-    /// Batches waiting in the accumulator (the first of each partition).
-    pub batches_waiting: usize,
-    /// Records in those batches.
-    pub records_waiting: usize,
+    /// `batch.size`.
+    pub batch_size: usize,
+    /// Every batch it holds: forming or waiting in the accumulator, backing off for a retry,
+    /// or in a produce request, oldest first within a partition.
+    pub batches: Vec<BatchView>,
     /// Produce requests in flight.
     pub requests_in_flight: usize,
     /// The steady stream it sends, as (topic, records per second), if any.
     pub stream: Option<(String, u32)>,
     /// Its transactions, with `transactional.id`.
     pub transactions: Option<TransactionsView>,
+}
+
+/// A producer batch, as the pipeline drawing shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BatchView {
+    /// Its partition, `topic-n`.
+    pub partition: String,
+    /// Records in it.
+    pub records: usize,
+    /// Its estimated size in bytes, header included (fills up to `batch.size`).
+    pub bytes: usize,
+    /// Where it is.
+    pub stage: BatchStage,
+    /// How many times it was sent.
+    pub attempts: u32,
+    /// Its first sequence number, once stamped (idempotent producers).
+    pub base_sequence: Option<u32>,
+    /// How long it has existed, in ms (against `linger.ms` while it waits).
+    pub age_ms: u64,
+}
+
+/// Where a producer batch is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum BatchStage {
+    /// In the accumulator, never sent: still accepting records, or ready and waiting for the
+    /// sender (linger.ms passed, full, or max.in.flight reached).
+    Accumulating,
+    /// Back in the accumulator after a failed attempt, waiting out `retry.backoff.ms`.
+    Retrying,
+    /// In a produce request to this broker, not answered yet.
+    InFlight(BrokerId),
 }
 
 /// A KRaft controller: one voter of the metadata quorum.
@@ -459,14 +491,30 @@ impl World {
             .map(|p| {
                 let (batches, requests_in_flight) = p.pipeline();
                 let config = p.config();
+                let batches = batches
+                    .into_iter()
+                    .map(|(b, broker)| BatchView {
+                        partition: b.tp.to_string(),
+                        records: b.records.len(),
+                        bytes: b.size,
+                        stage: match broker {
+                            Some(broker) => BatchStage::InFlight(broker),
+                            None if b.attempts > 0 => BatchStage::Retrying,
+                            None => BatchStage::Accumulating,
+                        },
+                        attempts: b.attempts,
+                        base_sequence: b.header.as_ref().map(|h| h.base_sequence),
+                        age_ms: (self.now() - b.created).as_millis(),
+                    })
+                    .collect();
                 ProducerView {
                     name: p.name().to_owned(),
                     acks: config.acks,
                     idempotent: config.enable_idempotence,
                     linger_ms: config.linger.as_millis(),
                     max_in_flight: config.max_in_flight,
-                    batches_waiting: batches.len(),
-                    records_waiting: batches.iter().map(|b| b.records.len()).sum(),
+                    batch_size: config.batch_size,
+                    batches,
                     requests_in_flight,
                     stream: p.stream().map(|s| (s.topic.clone(), s.per_second)),
                     transactions: p.transactions().map(|t| TransactionsView {

@@ -140,6 +140,11 @@ impl Accumulator {
             .collect()
     }
 
+    /// Every queued batch, in partition order and queue order.
+    pub fn batches(&self) -> impl Iterator<Item = &ProducerBatch> + '_ {
+        self.queues.values().flatten()
+    }
+
     /// The next batch of each partition, in partition order.
     pub fn heads(&self) -> impl Iterator<Item = (&TopicPartition, &ProducerBatch, usize)> + '_ {
         self.queues

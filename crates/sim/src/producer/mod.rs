@@ -168,12 +168,15 @@ impl Producer {
         self.producer_id
     }
 
-    /// Batches waiting in the accumulator, and requests in flight, for views.
-    pub fn pipeline(&self) -> (Vec<&ProducerBatch>, usize) {
-        (
-            self.accumulator.heads().map(|(_, b, _)| b).collect(),
-            self.in_flight.len(),
-        )
+    /// Every batch: those in the accumulator, then those in flight with the broker they went
+    /// to; and the number of requests in flight.
+    pub fn pipeline(&self) -> (Vec<(&ProducerBatch, Option<BrokerId>)>, usize) {
+        let queued = self.accumulator.batches().map(|b| (b, None));
+        let sent = self
+            .in_flight
+            .values()
+            .flat_map(|r| r.batches.iter().map(move |b| (b, Some(r.broker))));
+        (queued.chain(sent).collect(), self.in_flight.len())
     }
 
     pub(crate) fn on_start(&mut self, ctx: &mut Ctx<'_>) {
