@@ -63,6 +63,16 @@ pub enum Request {
         /// The transaction it concerns (counted from 1; 0 for `initTransactions`).
         transaction: u64,
     },
+    /// A transactional producer's `sendOffsetsToTransaction()`: a consumer group's offsets,
+    /// committed with the transaction (exactly-once consume-transform-produce).
+    SendOffsets {
+        /// The consumer's group.
+        group: String,
+        /// The next offset to read, per partition.
+        offsets: Vec<(TopicPartition, u64)>,
+        /// The transaction (counted from 1).
+        transaction: u64,
+    },
     /// A consumer's offset commit (auto, `commitSync` or `commitAsync`).
     Commit {
         /// The consumer's group.
@@ -233,6 +243,12 @@ impl Operation {
     }
 }
 
+/// `orders-0@12 orders-1@7`.
+fn offset_list(offsets: &[(TopicPartition, u64)]) -> String {
+    let list: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}@{o}")).collect();
+    list.join(" ")
+}
+
 impl std::fmt::Display for Operation {
     /// One line for logs and panels: when, who, what, and how it ended.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -255,9 +271,16 @@ impl std::fmt::Display for Operation {
                 _ => format!("{} (transaction {transaction})", action.method()),
             },
             Request::Commit { offsets, kind, .. } => {
-                let list: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}@{o}")).collect();
-                format!("commit ({kind}) {}", list.join(" "))
+                format!("commit ({kind}) {}", offset_list(offsets))
             }
+            Request::SendOffsets {
+                offsets,
+                transaction,
+                ..
+            } => format!(
+                "sendOffsetsToTransaction() {} (transaction {transaction})",
+                offset_list(offsets)
+            ),
         };
         let result = match &self.outcome {
             Outcome::Pending => "waiting…".to_owned(),
@@ -541,6 +564,7 @@ impl Client {
             Request::Send { .. }
             | Request::Poll { .. }
             | Request::Commit { .. }
+            | Request::SendOffsets { .. }
             | Request::Transaction { .. } => {
                 let message =
                     "a plain client only produces and fetches; add a producer or consumer"

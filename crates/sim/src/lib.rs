@@ -66,6 +66,6 @@ pub use scenario::{Scenario, ScenarioError, Step};
 pub use time::{SimDuration, SimTime};
 pub use view::{
     BatchStage, BatchView, BrokerView, ConsumerPartitionView, ConsumerView, ControllerView,
-    PartitionView, ProducerView, ReplicaView, TopicView, TransactionsView, WorldView,
+    ForwardView, PartitionView, ProducerView, ReplicaView, TopicView, TransactionsView, WorldView,
 };
 pub use world::{ClusterConfig, World};

@@ -149,6 +149,19 @@ impl<'a> Ctx<'a> {
         self.out.operations.push(index);
     }
 
+    /// How many operations were recorded so far in this handler call.
+    pub(crate) fn invoked_count(&self) -> usize {
+        self.out.operations.len()
+    }
+
+    /// Adds `by` to the operations recorded since `since`: a second history in one process
+    /// (an application's producer) gets indices of its own.
+    pub(crate) fn shift_invoked(&mut self, since: usize, by: usize) {
+        for index in &mut self.out.operations[since..] {
+            *index += by;
+        }
+    }
+
     /// Stops this node's process after the handler returns (a clean shutdown).
     pub fn stop_self(&mut self) {
         self.out.stop = true;

@@ -482,17 +482,38 @@ pub enum GroupMessage {
         correlation_id: u64,
         error: ErrorCode,
     },
-    /// OffsetFetch: the group's committed offsets for these partitions.
+    /// OffsetFetch: the group's committed offsets for these partitions. `require_stable`
+    /// (KIP-447, sent by read_committed consumers): UNSTABLE_OFFSET_COMMIT while a transaction
+    /// has offsets for them pending, instead of the older committed offset.
     OffsetFetch {
         correlation_id: u64,
         group_id: String,
         partitions: Vec<TopicPartition>,
+        require_stable: bool,
     },
     /// Committed offsets (none where nothing was committed).
     OffsetFetchResponse {
         correlation_id: u64,
         error: ErrorCode,
         offsets: Vec<(TopicPartition, Option<u64>)>,
+    },
+    /// TxnOffsetCommit: a transactional producer's `sendOffsetsToTransaction()`; the offsets
+    /// take effect when the transaction's COMMIT marker reaches the offsets partition. The
+    /// consumer's generation and member id fence a zombie after a rebalance (KIP-447).
+    TxnOffsetCommit {
+        correlation_id: u64,
+        transactional_id: String,
+        group_id: String,
+        producer_id: u64,
+        producer_epoch: u16,
+        generation_id: i32,
+        member_id: String,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+    /// One error for the whole commit.
+    TxnOffsetCommitResponse {
+        correlation_id: u64,
+        error: ErrorCode,
     },
 }
 
@@ -512,6 +533,9 @@ impl GroupMessage {
             GroupMessage::OffsetFetch { .. } | GroupMessage::OffsetFetchResponse { .. } => {
                 "OffsetFetch"
             }
+            GroupMessage::TxnOffsetCommit { .. } | GroupMessage::TxnOffsetCommitResponse { .. } => {
+                "TxnOffsetCommit"
+            }
         }
     }
 
@@ -525,6 +549,7 @@ impl GroupMessage {
                 | GroupMessage::LeaveGroupResponse { .. }
                 | GroupMessage::OffsetCommitResponse { .. }
                 | GroupMessage::OffsetFetchResponse { .. }
+                | GroupMessage::TxnOffsetCommitResponse { .. }
         )
     }
 
@@ -542,7 +567,9 @@ impl GroupMessage {
             | GroupMessage::OffsetCommit { correlation_id, .. }
             | GroupMessage::OffsetCommitResponse { correlation_id, .. }
             | GroupMessage::OffsetFetch { correlation_id, .. }
-            | GroupMessage::OffsetFetchResponse { correlation_id, .. } => *correlation_id,
+            | GroupMessage::OffsetFetchResponse { correlation_id, .. }
+            | GroupMessage::TxnOffsetCommit { correlation_id, .. }
+            | GroupMessage::TxnOffsetCommitResponse { correlation_id, .. } => *correlation_id,
         }
     }
 }

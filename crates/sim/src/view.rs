@@ -3,7 +3,7 @@
 
 use crate::broker::BrokerState;
 use crate::client::{ConsumedRecord, Operation, Outcome};
-use crate::consumer::{AppCommit, AppState, MemberState, assignor_name};
+use crate::consumer::{AppCommit, AppState, ForwardStep, MemberState, assignor_name};
 use crate::endpoint::Endpoint;
 use crate::event::Event;
 use crate::group::{GroupDescription, describe};
@@ -169,12 +169,25 @@ pub struct ConsumerView {
     pub read_committed: bool,
     /// `app.commit`.
     pub app_commit: AppCommit,
+    /// The application's producer, when it forwards what it processes.
+    pub forward: Option<ForwardView>,
     /// Owned partitions with position, committed offset and lag.
     pub partitions: Vec<ConsumerPartitionView>,
     /// The newest records it received, newest first.
     pub recent_records: Vec<(ConsumedRecord, bool)>,
     /// Its newest operations (polls with exceptions, commits), newest first.
     pub recent_operations: Vec<String>,
+}
+
+/// Where a consume-transform-produce application sends its output, and its producer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ForwardView {
+    /// `app.forward.topic`.
+    pub topic: String,
+    /// Exactly-once (transactions) rather than at-least-once.
+    pub exactly_once: bool,
+    /// The producer, as the producer table shows one.
+    pub producer: ProducerView,
 }
 
 /// A partition a consumer owns.
@@ -421,13 +434,26 @@ impl World {
                 let config = c.config();
                 let (member_id, generation, member_state, leader) = c.membership();
                 let app = match c.app() {
-                    _ if !up => "crashed",
-                    _ if c.is_closed() => "closed",
-                    AppState::Polling { .. } => "polling",
-                    AppState::Processing { .. } => "processing",
-                    AppState::Committing { .. } => "committing",
-                    AppState::Stalled { .. } => "stalled",
+                    _ if !up => "crashed".to_owned(),
+                    _ if c.is_closed() => "closed".to_owned(),
+                    AppState::Polling { .. } => "polling".to_owned(),
+                    AppState::Processing { .. } => "processing".to_owned(),
+                    AppState::Committing { .. } => "committing".to_owned(),
+                    AppState::Stalled { .. } => "stalled".to_owned(),
+                    AppState::InitTransactions { .. } => "initTransactions()".to_owned(),
+                    AppState::Forwarding { step, .. } => match step {
+                        ForwardStep::Sends(_) => "forwarding".to_owned(),
+                        ForwardStep::Offsets(_) => "sendOffsetsToTransaction()".to_owned(),
+                        ForwardStep::Commit(_) => "commitTransaction()".to_owned(),
+                        ForwardStep::Abort(_) => "abortTransaction()".to_owned(),
+                    },
+                    AppState::Failed { reason } => format!("stopped: {reason}"),
                 };
+                let forward = c.forwarder().map(|f| ForwardView {
+                    topic: f.topic.clone(),
+                    exactly_once: f.exactly_once,
+                    producer: self.producer_view(&f.producer),
+                });
                 let recent_records = c
                     .history()
                     .iter()
@@ -441,11 +467,16 @@ impl World {
                     .flatten()
                     .take(RECENT)
                     .collect();
-                let recent_operations = c
+                let mut recent: Vec<&crate::client::Operation> = c
                     .history()
                     .iter()
-                    .rev()
                     .filter(|op| !matches!(op.outcome, Outcome::Polled { .. }))
+                    .chain(c.forwarder().map_or(&[][..], |f| f.producer.history()))
+                    .collect();
+                recent.sort_by_key(|op| op.invoked_at);
+                let recent_operations = recent
+                    .iter()
+                    .rev()
                     .take(RECENT)
                     .map(ToString::to_string)
                     .collect();
@@ -459,7 +490,8 @@ impl World {
                     generation,
                     member_state,
                     leader,
-                    app: app.to_owned(),
+                    app,
+                    forward,
                     assignors: config
                         .assignors
                         .iter()
@@ -487,8 +519,12 @@ impl World {
     }
 
     fn producer_views(&self) -> Vec<ProducerView> {
-        self.producers()
-            .map(|p| {
+        self.producers().map(|p| self.producer_view(p)).collect()
+    }
+
+    fn producer_view(&self, p: &crate::producer::Producer) -> ProducerView {
+        {
+            {
                 let (batches, requests_in_flight) = p.pipeline();
                 let config = p.config();
                 let batches = batches
@@ -526,8 +562,8 @@ impl World {
                         error: t.last_error.clone(),
                     }),
                 }
-            })
-            .collect()
+            }
+        }
     }
 
     fn topic_views(&self) -> Vec<TopicView> {

@@ -1072,7 +1072,12 @@ impl World {
             .filter_map(|&(node, index)| match &self.slots[node.0 as usize].node {
                 Node::Client(client) => client.history().get(index),
                 Node::Producer(producer) => producer.history().get(index),
-                Node::Consumer(consumer) => consumer.history().get(index),
+                Node::Consumer(consumer) => {
+                    match index.checked_sub(crate::consumer::OPERATION_BASE) {
+                        Some(own) => consumer.forwarder()?.producer.history().get(own),
+                        None => consumer.history().get(index),
+                    }
+                }
                 _ => None,
             })
             .collect()

@@ -27,6 +27,13 @@ pub(super) enum AfterAppend {
         to: (NodeId, u64),
         offsets: Vec<(TopicPartition, u64)>,
     },
+    /// Answer a TxnOffsetCommit; the offsets wait for the transaction's marker.
+    TxnCommit {
+        group: String,
+        to: (NodeId, u64),
+        producer_id: u64,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
     /// Complete a generation: answer the waiting SyncGroups.
     Sync { group: String, generation: i32 },
     /// Nothing waits (an emptied group's generation, an admin reset).
@@ -166,6 +173,11 @@ impl Broker {
                 group_id,
                 correlation_id,
                 ..
+            }
+            | GroupMessage::TxnOffsetCommit {
+                group_id,
+                correlation_id,
+                ..
             } => (group_id.clone(), *correlation_id),
             _ => return,
         };
@@ -256,14 +268,7 @@ impl Broker {
                     },
                 ),
                 Ok(()) => {
-                    let records = offsets
-                        .iter()
-                        .map(|(tp, offset)| CoordinatorRecord::Offset {
-                            group: group_id.clone(),
-                            tp: tp.clone(),
-                            offset: *offset,
-                        })
-                        .collect();
+                    let records = offset_records(&group_id, &offsets);
                     let then = AfterAppend::Commit {
                         group: group_id.clone(),
                         to,
@@ -272,19 +277,63 @@ impl Broker {
                     self.append_for_group(ctx, &group_id, records, then);
                 }
             },
-            GroupMessage::OffsetFetch { partitions, .. } => {
-                let offsets = partitions
-                    .into_iter()
-                    .map(|tp| {
-                        let offset = group.offsets.get(&tp).copied();
-                        (tp, offset)
-                    })
-                    .collect();
+            GroupMessage::TxnOffsetCommit {
+                producer_id,
+                producer_epoch,
+                generation_id,
+                member_id,
+                offsets,
+                ..
+            } => match group.check_txn_commit(&member_id, generation_id) {
+                Err(error) => ctx.send(
+                    from,
+                    GroupMessage::TxnOffsetCommitResponse {
+                        correlation_id,
+                        error,
+                    },
+                ),
+                Ok(()) => {
+                    let records = offset_records(&group_id, &offsets);
+                    let then = AfterAppend::TxnCommit {
+                        group: group_id.clone(),
+                        to,
+                        producer_id,
+                        offsets,
+                    };
+                    // Written as the producer's transactional batch: its marker decides.
+                    let header = BatchHeader {
+                        producer_id: Some(producer_id),
+                        producer_epoch,
+                        transactional: true,
+                        ..BatchHeader::default()
+                    };
+                    self.append_group_batch(ctx, &group_id, header, records, then);
+                }
+            },
+            GroupMessage::OffsetFetch {
+                partitions,
+                require_stable,
+                ..
+            } => {
+                let unstable =
+                    require_stable && partitions.iter().any(|tp| group.has_pending_txn_offset(tp));
+                let (error, offsets) = if unstable {
+                    (ErrorCode::UnstableOffsetCommit, Vec::new())
+                } else {
+                    let offsets = partitions
+                        .into_iter()
+                        .map(|tp| {
+                            let offset = group.offsets.get(&tp).copied();
+                            (tp, offset)
+                        })
+                        .collect();
+                    (ErrorCode::None, offsets)
+                };
                 ctx.send(
                     from,
                     GroupMessage::OffsetFetchResponse {
                         correlation_id,
-                        error: ErrorCode::None,
+                        error,
                         offsets,
                     },
                 );
@@ -308,12 +357,24 @@ impl Broker {
         records: Vec<CoordinatorRecord>,
         then: AfterAppend,
     ) {
+        self.append_group_batch(ctx, group, BatchHeader::default(), records, then);
+    }
+
+    /// [`Self::append_for_group`] with the batch's producer fields (a transaction's offsets).
+    fn append_group_batch(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        group: &str,
+        header: BatchHeader,
+        records: Vec<CoordinatorRecord>,
+        then: AfterAppend,
+    ) {
         let Some(tp) = self.coordinated_partition(group) else {
             return self.finish_append(ctx, then, ErrorCode::NotCoordinator);
         };
         let now_ms = ctx.now().as_millis();
         let data: Vec<Rc<RecordData>> = records.iter().map(|r| r.to_record(now_ms)).collect();
-        self.append_coordinator_records(ctx, tp, data, then);
+        self.append_coordinator_batch(ctx, tp, header, data, then);
     }
 
     /// Appends a coordinator's records (group or transaction state) to `tp` as its leader;
@@ -326,17 +387,39 @@ impl Broker {
         data: Vec<Rc<RecordData>>,
         then: AfterAppend,
     ) {
+        self.append_coordinator_batch(ctx, tp, BatchHeader::default(), data, then);
+    }
+
+    /// Appends one batch with `header`'s producer fields. A transactional batch is refused
+    /// with INVALID_PRODUCER_EPOCH when a newer epoch of its producer wrote here (a zombie's
+    /// offsets), and opens the producer's transaction on the partition.
+    fn append_coordinator_batch(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: TopicPartition,
+        header: BatchHeader,
+        data: Vec<Rc<RecordData>>,
+        then: AfterAppend,
+    ) {
         let Some((replica, epoch)) = self.replicas.get_mut(&tp).and_then(|r| {
             let epoch = r.leadership.as_ref()?.leader_epoch;
             Some((r, epoch))
         }) else {
             return self.finish_append(ctx, then, ErrorCode::NotCoordinator);
         };
+        if let Some(producer_id) = header.producer_id
+            && replica
+                .producers
+                .is_fenced(producer_id, header.producer_epoch)
+        {
+            return self.finish_append(ctx, then, ErrorCode::InvalidProducerEpoch);
+        }
         let header = Rc::new(BatchHeader {
             record_count: data.len() as u32,
-            ..BatchHeader::default()
+            ..header
         });
         let base = replica.log.append_as_leader(epoch, &header, &data);
+        replica.producers.record(&header, base);
         self.coordinator.next_append_id += 1;
         let id = self.coordinator.next_append_id;
         self.coordinator.appends.push(PendingAppend {
@@ -394,6 +477,29 @@ impl Broker {
                 ctx.send(
                     to.0,
                     GroupMessage::OffsetCommitResponse {
+                        correlation_id: to.1,
+                        error,
+                    },
+                );
+            }
+            AfterAppend::TxnCommit {
+                group,
+                to,
+                producer_id,
+                offsets,
+            } => {
+                if error == ErrorCode::None
+                    && let Some(group) = self.coordinator.groups.get_mut(&group)
+                {
+                    group
+                        .pending_txn
+                        .entry(producer_id)
+                        .or_default()
+                        .extend(offsets);
+                }
+                ctx.send(
+                    to.0,
+                    GroupMessage::TxnOffsetCommitResponse {
                         correlation_id: to.1,
                         error,
                     },
@@ -470,24 +576,79 @@ impl Broker {
         }
     }
 
+    /// A transaction's marker reached offsets partition `tp` (this broker leads it): the
+    /// offsets its producer sent take effect, or vanish.
+    pub(super) fn complete_txn_offsets(
+        &mut self,
+        tp: &TopicPartition,
+        producer_id: u64,
+        committed: bool,
+    ) {
+        if &*tp.topic != OFFSETS_TOPIC || !self.coordinator.loaded.contains(tp) {
+            return;
+        }
+        let partitions = self
+            .image
+            .topics
+            .get(OFFSETS_TOPIC)
+            .map_or(0, |t| t.partitions.len() as u32);
+        for (id, group) in &mut self.coordinator.groups {
+            if offsets_partition_for(id, partitions) == tp.partition {
+                group.complete_txn(producer_id, committed);
+            }
+        }
+    }
+
     fn load_groups(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition, partitions: u32) {
         let Some(replica) = self.replicas.get(tp) else {
             return;
         };
         let mut by_group: BTreeMap<&str, Vec<&CoordinatorRecord>> = BTreeMap::new();
+        // A transaction's offsets count from its COMMIT marker on; those still open at the
+        // end are pending again (an ABORT drops them).
+        let mut open: BTreeMap<u64, Vec<&CoordinatorRecord>> = BTreeMap::new();
         for record in replica.log.records() {
-            if let Some(payload) = &record.data.coordinator
-                && offsets_partition_for(payload.group(), partitions) == tp.partition
-            {
-                by_group.entry(payload.group()).or_default().push(payload);
+            let batch = &record.batch;
+            if let (Some(control), Some(producer_id)) = (batch.control, batch.producer_id) {
+                let ended = open.remove(&producer_id).unwrap_or_default();
+                if control == crate::protocol::ControlType::Commit {
+                    for payload in ended {
+                        by_group.entry(payload.group()).or_default().push(payload);
+                    }
+                }
+                continue;
+            }
+            let Some(payload) = &record.data.coordinator else {
+                continue;
+            };
+            if offsets_partition_for(payload.group(), partitions) != tp.partition {
+                continue;
+            }
+            match batch.producer_id.filter(|_| batch.transactional) {
+                Some(producer_id) => open.entry(producer_id).or_default().push(payload),
+                None => by_group.entry(payload.group()).or_default().push(payload),
             }
         }
-        let loaded: Vec<Group> = by_group
+        let mut loaded: BTreeMap<String, Group> = by_group
             .into_iter()
             .filter_map(|(id, records)| Group::load(id, records.into_iter(), ctx.now()))
+            .map(|group| (group.id.clone(), group))
             .collect();
+        for (producer_id, records) in open {
+            for record in records {
+                if let CoordinatorRecord::Offset { group, tp, offset } = record {
+                    loaded
+                        .entry(group.clone())
+                        .or_insert_with(|| Group::new(group))
+                        .pending_txn
+                        .entry(producer_id)
+                        .or_default()
+                        .insert(tp.clone(), *offset);
+                }
+            }
+        }
         let count = loaded.len();
-        for group in loaded {
+        for (_, group) in loaded {
             group.arm_session_checks(ctx);
             self.coordinator.groups.insert(group.id.clone(), group);
         }
@@ -560,14 +721,7 @@ impl Broker {
                 ),
             ));
         }
-        let records = offsets
-            .iter()
-            .map(|(tp, offset)| CoordinatorRecord::Offset {
-                group: group.to_owned(),
-                tp: tp.clone(),
-                offset: *offset,
-            })
-            .collect();
+        let records = offset_records(group, &offsets);
         if let Some(g) = self.coordinator.groups.get_mut(group) {
             g.offsets.extend(offsets);
         }
@@ -616,6 +770,18 @@ impl Broker {
     }
 }
 
+/// The records of an offset commit.
+fn offset_records(group: &str, offsets: &[(TopicPartition, u64)]) -> Vec<CoordinatorRecord> {
+    offsets
+        .iter()
+        .map(|(tp, offset)| CoordinatorRecord::Offset {
+            group: group.to_owned(),
+            tp: tp.clone(),
+            offset: *offset,
+        })
+        .collect()
+}
+
 /// NOT_COORDINATOR in the response shape of the request.
 fn not_coordinator(request: &GroupMessage, correlation_id: u64) -> GroupMessage {
     let error = ErrorCode::NotCoordinator;
@@ -635,6 +801,10 @@ fn not_coordinator(request: &GroupMessage, correlation_id: u64) -> GroupMessage 
             error,
         },
         GroupMessage::OffsetCommit { .. } => GroupMessage::OffsetCommitResponse {
+            correlation_id,
+            error,
+        },
+        GroupMessage::TxnOffsetCommit { .. } => GroupMessage::TxnOffsetCommitResponse {
             correlation_id,
             error,
         },

@@ -174,13 +174,18 @@ impl Broker {
             value: Some(Rc::from(control.name().as_bytes())),
             ..RecordData::default()
         });
-        let partitions = touched
+        let partitions: Vec<(ProducePartitionResponse, Option<u64>)> = touched
             .iter()
             .map(|tp| match self.append_marker(tp, &header, &data) {
                 Ok(decided) => decided,
                 Err(response) => (response, None),
             })
             .collect();
+        for (tp, (response, _)) in touched.iter().zip(&partitions) {
+            if response.error == ErrorCode::None {
+                self.complete_txn_offsets(tp, producer_id, control == ControlType::Commit);
+            }
+        }
         let delayed = DelayedProduce {
             from,
             correlation_id,

@@ -133,6 +133,13 @@ impl ProducerStates {
         }
     }
 
+    /// Whether a newer epoch of `producer_id` wrote here (a zombie's write is refused).
+    pub fn is_fenced(&self, producer_id: u64, epoch: u16) -> bool {
+        self.producers
+            .get(&producer_id)
+            .is_some_and(|entry| epoch < entry.epoch)
+    }
+
     /// The first offset of the earliest open transaction, if any (bounds the LSO).
     pub fn first_unstable_offset(&self) -> Option<u64> {
         self.ongoing.values().copied().min()

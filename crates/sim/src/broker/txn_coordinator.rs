@@ -31,8 +31,8 @@ const MARKER_RETRY_BACKOFF: SimDuration = SimDuration::from_millis(100);
 pub(super) enum TxnAfter {
     /// Answer InitProducerId with the id and epoch.
     Init { to: (NodeId, u64) },
-    /// Answer AddPartitionsToTxn.
-    Add { to: (NodeId, u64) },
+    /// Answer AddPartitionsToTxn, or AddOffsetsToTxn (`offsets`).
+    Add { to: (NodeId, u64), offsets: bool },
     /// Answer EndTxn with the bumped epoch, then write the markers.
     End { to: (NodeId, u64) },
     /// Write the markers (an abort the coordinator decided).
@@ -94,19 +94,34 @@ impl Broker {
                 producer_id,
                 producer_epoch,
                 partitions,
+            } => self.add_to_txn(
+                ctx,
+                (from, correlation_id),
+                (&transactional_id, producer_id, producer_epoch),
+                partitions,
+                false,
+            ),
+            TxnMessage::AddOffsetsToTxn {
+                correlation_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                group_id,
             } => {
-                let to = (from, correlation_id);
-                let now_ms = ctx.now().as_millis();
-                let result = self.with_txn(&transactional_id, |txn| {
-                    txn.add_partitions(producer_id, producer_epoch, &partitions, now_ms)
-                });
-                match result {
-                    Ok((true, previous)) => {
-                        self.persist_txn(ctx, &transactional_id, previous, TxnAfter::Add { to })
-                    }
-                    Ok((false, _)) => reply_add(ctx, to, ErrorCode::None),
-                    Err(error) => reply_add(ctx, to, error),
-                }
+                // The group's offsets partition joins like any other (Kafka's
+                // `partitionFor(groupId)`), so the markers reach the pending offsets.
+                let partitions = self.config.offsets_topic_num_partitions;
+                let tp = TopicPartition::new(
+                    crate::group::OFFSETS_TOPIC,
+                    crate::group::offsets_partition_for(&group_id, partitions),
+                );
+                self.add_to_txn(
+                    ctx,
+                    (from, correlation_id),
+                    (&transactional_id, producer_id, producer_epoch),
+                    vec![tp],
+                    true,
+                );
             }
             TxnMessage::EndTxn {
                 correlation_id,
@@ -160,6 +175,31 @@ impl Broker {
                 partitions,
             } => self.on_markers_written(ctx, correlation_id, partitions),
             _ => {}
+        }
+    }
+
+    /// AddPartitionsToTxn, or AddOffsetsToTxn (`offsets`) with the group's partition.
+    fn add_to_txn(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        to: (NodeId, u64),
+        (transactional_id, producer_id, producer_epoch): (&str, u64, u16),
+        partitions: Vec<TopicPartition>,
+        offsets: bool,
+    ) {
+        let now_ms = ctx.now().as_millis();
+        let result = self.with_txn(transactional_id, |txn| {
+            txn.add_partitions(producer_id, producer_epoch, &partitions, now_ms)
+        });
+        match result {
+            Ok((true, previous)) => self.persist_txn(
+                ctx,
+                transactional_id,
+                previous,
+                TxnAfter::Add { to, offsets },
+            ),
+            Ok((false, _)) => reply_add(ctx, to, offsets, ErrorCode::None),
+            Err(error) => reply_add(ctx, to, offsets, error),
         }
     }
 
@@ -317,7 +357,7 @@ impl Broker {
             let error = ErrorCode::NotCoordinator;
             match persisted.then {
                 TxnAfter::Init { to } => reply_init(ctx, to, error, 0, 0),
-                TxnAfter::Add { to } => reply_add(ctx, to, error),
+                TxnAfter::Add { to, offsets } => reply_add(ctx, to, offsets, error),
                 TxnAfter::End { to } => self.reply_end(ctx, to, &id, error),
                 TxnAfter::Markers | TxnAfter::Nothing => {}
             }
@@ -326,7 +366,7 @@ impl Broker {
         let (producer_id, epoch) = (txn.producer_id, txn.producer_epoch);
         match persisted.then {
             TxnAfter::Init { to } => reply_init(ctx, to, ErrorCode::None, producer_id, epoch),
-            TxnAfter::Add { to } => reply_add(ctx, to, ErrorCode::None),
+            TxnAfter::Add { to, offsets } => reply_add(ctx, to, offsets, ErrorCode::None),
             TxnAfter::End { to } => {
                 self.reply_end(ctx, to, &id, ErrorCode::None);
                 self.send_markers(ctx, &id);
@@ -584,12 +624,18 @@ fn reply_init(
     );
 }
 
-fn reply_add(ctx: &mut Ctx<'_>, to: (NodeId, u64), error: ErrorCode) {
-    ctx.send(
-        to.0,
-        TxnMessage::AddPartitionsToTxnResponse {
-            correlation_id: to.1,
+fn reply_add(ctx: &mut Ctx<'_>, to: (NodeId, u64), offsets: bool, error: ErrorCode) {
+    let correlation_id = to.1;
+    let response = if offsets {
+        TxnMessage::AddOffsetsToTxnResponse {
+            correlation_id,
             error,
-        },
-    );
+        }
+    } else {
+        TxnMessage::AddPartitionsToTxnResponse {
+            correlation_id,
+            error,
+        }
+    };
+    ctx.send(to.0, response);
 }

@@ -31,6 +31,9 @@ pub enum AppCommit {
     AfterProcessing,
     /// `commitSync()` right after `poll()`, before processing: at-most-once.
     BeforeProcessing,
+    /// Exactly-once consume-transform-produce: each poll's output and offsets go in one
+    /// transaction (`sendOffsetsToTransaction`); needs `app.forward.topic`.
+    Transactional,
 }
 
 /// A consumer's configuration.
@@ -77,6 +80,12 @@ pub struct ConsumerConfig {
     pub poll_timeout: SimDuration,
     /// `app.commit`.
     pub app_commit: AppCommit,
+    /// `app.forward.topic`: the application sends every record it processes to this topic
+    /// (same key and value) with a producer of its own, before it commits.
+    pub forward_topic: Option<String>,
+    /// `app.transactional.id` of that producer with `app.commit=transactional` (default: the
+    /// consumer's name with `-eos`, stable across restarts so a restart fences its zombie).
+    pub transactional_id: Option<String>,
 }
 
 impl Default for ConsumerConfig {
@@ -102,6 +111,8 @@ impl Default for ConsumerConfig {
             processing_per_record: SimDuration::from_millis(10),
             poll_timeout: SimDuration::from_millis(1_000),
             app_commit: AppCommit::None,
+            forward_topic: None,
+            transactional_id: None,
         }
     }
 }
@@ -220,14 +231,21 @@ impl ConsumerConfig {
                         "none" => AppCommit::None,
                         "after-processing" => AppCommit::AfterProcessing,
                         "before-processing" => AppCommit::BeforeProcessing,
+                        "transactional" => AppCommit::Transactional,
                         _ => {
                             return Err(invalid(
                                 name,
                                 v,
-                                "String must be one of: none, after-processing, before-processing",
+                                "String must be one of: none, after-processing, before-processing, transactional",
                             ));
                         }
                     }
+                }
+                "app.forward.topic" => {
+                    config.forward_topic = Some(v.trim().to_owned()).filter(|t| !t.is_empty())
+                }
+                "app.transactional.id" => {
+                    config.transactional_id = Some(v.trim().to_owned()).filter(|t| !t.is_empty())
                 }
                 _ => {
                     return Err(ConfigException(format!(
@@ -251,6 +269,18 @@ impl ConsumerConfig {
             (Some(explicit), _) => explicit,
             (None, group) => group.is_some(),
         };
+        if config.app_commit == AppCommit::Transactional {
+            if config.forward_topic.is_none() || config.group_id.is_none() {
+                return Err(ConfigException(
+                    "app.commit=transactional needs app.forward.topic and group.id: the offsets are committed with the records the application produces".to_owned(),
+                ));
+            }
+            if config.enable_auto_commit {
+                return Err(ConfigException(
+                    "app.commit=transactional needs enable.auto.commit=false: auto commit would commit offsets outside the transactions".to_owned(),
+                ));
+            }
+        }
         if config.poll_timeout == SimDuration::ZERO {
             // A zero-timeout poll loop would spin without virtual time passing.
             config.poll_timeout = SimDuration::from_millis(1);
@@ -306,6 +336,18 @@ mod tests {
         assert!(error(&[("auto.offset.reset", "smallest")]).contains("latest, earliest, none"));
         assert!(error(&[("partition.assignment.strategy", "fair")]).contains("cannot be found"));
         assert!(error(&[("fetch.min.byte", "1")]).contains("Unknown consumer config"));
+        assert!(
+            error(&[("group.id", "g"), ("app.commit", "transactional")])
+                .contains("needs app.forward.topic")
+        );
+        assert!(
+            error(&[
+                ("group.id", "g"),
+                ("app.commit", "transactional"),
+                ("app.forward.topic", "out")
+            ])
+            .contains("needs enable.auto.commit=false")
+        );
         let no_group = ConsumerConfig::from_properties(&props(&[])).expect("valid");
         assert!(!no_group.enable_auto_commit, "no group id: auto commit off");
     }

@@ -45,9 +45,13 @@ impl Consumer {
             .filter(|(tp, o)| o.position.is_none() && !o.reset_failed && !resetting.contains(tp))
             .map(|(tp, _)| tp.clone())
             .collect();
-        if missing.is_empty() || self.has_in_flight(|f| matches!(f, InFlight::OffsetFetch)) {
+        if missing.is_empty()
+            || self.has_in_flight(|f| matches!(f, InFlight::OffsetFetch))
+            || ctx.now() < self.offset_fetch_not_before
+        {
             return;
         }
+        let require_stable = self.config.read_committed;
         match (self.config.group_id.clone(), self.coordinator) {
             (Some(group_id), Some(coordinator)) => {
                 self.request(ctx, coordinator, InFlight::OffsetFetch, |correlation_id| {
@@ -55,6 +59,7 @@ impl Consumer {
                         correlation_id,
                         group_id,
                         partitions: missing,
+                        require_stable,
                     }
                 });
             }
@@ -132,6 +137,9 @@ impl Consumer {
             if coordinator_error(error) {
                 self.coordinator_unknown(ctx);
             }
+            // UNSTABLE_OFFSET_COMMIT: a transaction's offsets are pending; ask again after
+            // retry.backoff.ms rather than start from the older committed offset.
+            self.offset_fetch_not_before = ctx.now() + self.config.retry_backoff;
             return;
         }
         let mut reset = Vec::new();

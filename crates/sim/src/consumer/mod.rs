@@ -11,8 +11,10 @@
 mod config;
 mod fetcher;
 mod membership;
+mod processor;
 
 pub use config::{AppCommit, ConsumerConfig, OffsetReset, assignor_from_name, assignor_name};
+pub use processor::{ForwardStep, Forwarder, OPERATION_BASE};
 
 use crate::client::{Bootstrap, ConsumedRecord, Operation, Outcome, Request};
 use crate::error::ErrorCode;
@@ -72,6 +74,23 @@ pub enum AppState {
         operation: usize,
         /// When processing ends.
         until: SimTime,
+    },
+    /// `initTransactions()` of the application's producer, before the first poll.
+    InitTransactions {
+        /// The producer's operation.
+        operation: usize,
+    },
+    /// Sending the polled records on and committing (`processor.rs`).
+    Forwarding {
+        /// The poll whose records are forwarded.
+        operation: usize,
+        /// What it waits for.
+        step: ForwardStep,
+    },
+    /// The application stopped on an exception it cannot handle (a fenced producer).
+    Failed {
+        /// The exception.
+        reason: String,
     },
     /// Stalled: the application thread is stuck (a long GC pause, a blocking call); when it
     /// resumes it carries on with what it was doing.
@@ -161,8 +180,14 @@ pub struct Consumer {
     history: Vec<Operation>,
     /// A `commitSync()` waiting for the coordinator to be found.
     retry_commit: Option<usize>,
+    /// No OffsetFetch before this (after an error, `retry.backoff.ms`).
+    offset_fetch_not_before: SimTime,
     /// The process was told to close: it left and stays stopped.
     closed: bool,
+    /// The application's producer (`app.forward.topic`).
+    forward: Option<Box<Forwarder>>,
+    /// Its sends for the records of the poll being processed, in record order.
+    forward_sends: Vec<usize>,
 }
 
 impl Consumer {
@@ -181,7 +206,7 @@ impl Consumer {
                 .collect(),
             Subscription::Topics(_) => BTreeMap::new(),
         };
-        Consumer {
+        let mut consumer = Consumer {
             name: name.to_owned(),
             config,
             subscription,
@@ -212,8 +237,13 @@ impl Consumer {
             next_correlation_id: 0,
             history: Vec::new(),
             retry_commit: None,
+            offset_fetch_not_before: SimTime::ZERO,
             closed: false,
-        }
+            forward: None,
+            forward_sends: Vec::new(),
+        };
+        consumer.forward = Forwarder::new(&consumer);
+        consumer
     }
 
     /// Its name (`client.id`).
@@ -324,14 +354,22 @@ impl Consumer {
         if self.closed {
             return;
         }
-        self.start_poll(ctx);
+        self.start_application(ctx);
         self.pump(ctx);
     }
 
     /// The process died: memory is gone, the records being processed were never finished.
-    pub(crate) fn on_crash(&mut self, _now: SimTime) {
+    pub(crate) fn on_crash(&mut self, now: SimTime) {
         let history = std::mem::take(&mut self.history);
         let closed = self.closed;
+        // The application's producer dies with the process; its history goes on.
+        let mut forward = self.forward.take();
+        if let Some(forward) = forward.as_mut() {
+            forward.producer.on_crash(now);
+            forward
+                .producer
+                .number_requests_from(processor::REQUEST_BASE);
+        }
         *self = Consumer::new(
             &self.name,
             self.config.clone(),
@@ -340,6 +378,9 @@ impl Consumer {
         );
         self.history = history;
         self.closed = closed;
+        if forward.is_some() {
+            self.forward = forward;
+        }
     }
 
     /// A stalled application carries on: processing resumes for what was left of it, a
@@ -369,6 +410,9 @@ impl Consumer {
                     };
                 }
             }
+            state @ (AppState::InitTransactions { .. }
+            | AppState::Forwarding { .. }
+            | AppState::Failed { .. }) => self.app = state,
             _ => self.start_poll(ctx),
         }
         self.pump(ctx);
@@ -475,6 +519,31 @@ impl Consumer {
                     }
                     return;
                 }
+                AppState::InitTransactions { operation } => {
+                    match self.producer_outcome(operation) {
+                        None => return,
+                        Some(Outcome::Done) => self.start_poll(ctx),
+                        Some(outcome) => {
+                            self.app = AppState::Failed {
+                                reason: format!("{outcome:?}"),
+                            };
+                            return;
+                        }
+                    }
+                }
+                AppState::Forwarding { operation, step } => {
+                    if !self.advance_forwarding(ctx, operation, step) {
+                        return;
+                    }
+                }
+                AppState::Processing { operation, until } if self.forward.is_some() => {
+                    self.forward_due(ctx, operation, until);
+                    if now < until {
+                        return;
+                    }
+                    self.finish_processing(now, operation);
+                    self.forward_records(ctx, operation);
+                }
                 AppState::Processing { operation, until } if now >= until => {
                     self.finish_processing(now, operation);
                     if self.config.app_commit == AppCommit::AfterProcessing {
@@ -493,6 +562,7 @@ impl Consumer {
         if self.config.app_commit == AppCommit::BeforeProcessing {
             self.commit_then(ctx, Some(operation));
         } else {
+            self.begin_forwarding(ctx);
             self.start_processing(ctx, operation);
         }
     }
@@ -586,7 +656,10 @@ impl Consumer {
     fn arm_wakeup(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         let app = match self.app {
-            AppState::Polling { until } | AppState::Processing { until, .. } => Some(until),
+            AppState::Polling { until } => Some(until),
+            AppState::Processing { until, operation } => {
+                Some(self.next_forward_due(operation, until).unwrap_or(until))
+            }
             _ => None,
         };
         let member = self.member != MemberState::Unjoined;
@@ -598,6 +671,7 @@ impl Consumer {
             self.metadata_stale.then_some(self.metadata_not_before),
             (self.coordinator.is_none() && self.group().is_some())
                 .then_some(self.coordinator_not_before),
+            Some(self.offset_fetch_not_before),
         ]
         .into_iter()
         .flatten()
@@ -619,6 +693,14 @@ impl Consumer {
                 if self.wakeup_at.is_some_and(|at| at <= ctx.now()) {
                     self.wakeup_at = None;
                 }
+            }
+            Timer::ClientRequestTimeout { correlation_id }
+                if correlation_id >= processor::REQUEST_BASE =>
+            {
+                self.with_producer(ctx, |p, ctx| p.on_timer(ctx, timer));
+            }
+            Timer::ProducerWakeup | Timer::ProducerStream { .. } => {
+                self.with_producer(ctx, |p, ctx| p.on_timer(ctx, timer));
             }
             Timer::ClientRequestTimeout { correlation_id } => {
                 let Some(kind) = self.in_flight.remove(&correlation_id) else {
@@ -650,7 +732,15 @@ impl Consumer {
         }
     }
 
-    pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, _from: NodeId, message: Message) {
+    pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, from: NodeId, message: Message) {
+        if processor::producer_response_id(&message).is_some_and(|id| id >= processor::REQUEST_BASE)
+        {
+            if !self.closed {
+                self.with_producer(ctx, |p, ctx| p.on_message(ctx, from, message));
+                self.pump(ctx);
+            }
+            return;
+        }
         let correlation_id = match &message {
             Message::MetadataResponse { correlation_id, .. }
             | Message::FindCoordinatorResponse { correlation_id, .. }

@@ -117,6 +117,10 @@ pub struct Group {
     pub members: BTreeMap<String, Member>,
     /// Committed offsets (the next offset to read).
     pub offsets: BTreeMap<TopicPartition, u64>,
+    /// Offsets sent in open transactions, by producer id: they replace the committed ones
+    /// when the transaction's COMMIT marker reaches the offsets partition, and vanish on ABORT.
+    #[serde(skip)]
+    pub pending_txn: BTreeMap<u64, BTreeMap<TopicPartition, u64>>,
     /// Member ids handed out with MEMBER_ID_REQUIRED, not yet joined (KIP-394).
     #[serde(skip)]
     pending_members: BTreeSet<String>,
@@ -154,6 +158,7 @@ impl Group {
             leader: None,
             members: BTreeMap::new(),
             offsets: BTreeMap::new(),
+            pending_txn: BTreeMap::new(),
             pending_members: BTreeSet::new(),
             join_deadline: None,
             initial_limit: None,
@@ -812,6 +817,33 @@ impl Group {
                 None
             }
             GroupState::Empty => None,
+        }
+    }
+
+    /// TxnOffsetCommit's checks (KIP-447): a member id and generation, when given, must be
+    /// the group's current ones, which fences a processor that lost its partitions in a
+    /// rebalance. Unlike OffsetCommit it is not refused during a rebalance.
+    pub fn check_txn_commit(&self, member_id: &str, generation: i32) -> Result<(), ErrorCode> {
+        if !member_id.is_empty() && !self.members.contains_key(member_id) {
+            return Err(ErrorCode::UnknownMemberId);
+        }
+        if generation >= 0 && generation != self.generation {
+            return Err(ErrorCode::IllegalGeneration);
+        }
+        Ok(())
+    }
+
+    /// Whether a transaction holds offsets for `tp` that are not committed yet.
+    pub fn has_pending_txn_offset(&self, tp: &TopicPartition) -> bool {
+        self.pending_txn.values().any(|o| o.contains_key(tp))
+    }
+
+    /// A transaction that sent offsets ended: they take effect on commit, vanish on abort.
+    pub fn complete_txn(&mut self, producer_id: u64, committed: bool) {
+        if let Some(offsets) = self.pending_txn.remove(&producer_id)
+            && committed
+        {
+            self.offsets.extend(offsets);
         }
     }
 

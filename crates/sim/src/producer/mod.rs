@@ -295,6 +295,12 @@ impl Producer {
         self.next_correlation_id
     }
 
+    /// Numbers this producer's requests from `base` on, so a producer inside another client's
+    /// process (an application's) never shares a correlation id with it.
+    pub(crate) fn number_requests_from(&mut self, base: u64) {
+        self.next_correlation_id = self.next_correlation_id.max(base);
+    }
+
     fn finish(&mut self, now: SimTime, operation: usize, outcome: Outcome) {
         let entry = &mut self.history[operation];
         entry.outcome = outcome;

@@ -11,7 +11,7 @@ use crate::client::{Operation, Outcome, Request, TxnAction};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BrokerId, Message, TopicPartition};
+use crate::protocol::{BrokerId, GroupMessage, Message, TopicPartition};
 use crate::time::SimTime;
 use crate::txn::TxnMessage;
 use serde::Serialize;
@@ -60,7 +60,28 @@ enum TxnRequest {
     FindCoordinator,
     Init,
     Add(Vec<TopicPartition>),
+    /// AddOffsetsToTxn, then (with the group's coordinator) TxnOffsetCommit.
+    AddOffsets,
+    FindGroupCoordinator,
+    CommitOffsets,
     End,
+}
+
+/// A `sendOffsetsToTransaction()` in progress.
+#[derive(Clone, Debug, Serialize)]
+pub struct PendingOffsets {
+    /// The consumer's group.
+    pub group: String,
+    /// Its generation and member id (KIP-447's `ConsumerGroupMetadata`).
+    pub generation: i32,
+    /// The member id.
+    pub member_id: String,
+    /// The next offsets to read.
+    pub offsets: Vec<(TopicPartition, u64)>,
+    /// AddOffsetsToTxn answered.
+    added: bool,
+    /// The call waiting to return.
+    operation: usize,
 }
 
 /// A transactional producer's transaction state.
@@ -78,6 +99,11 @@ pub struct Transactions {
     pub number: u64,
     /// Why the transaction (or the producer) is in an error state.
     pub last_error: Option<String>,
+    /// A `sendOffsetsToTransaction()` in progress.
+    pub offsets: Option<PendingOffsets>,
+    /// The group coordinator the offsets go to, once found.
+    #[serde(skip)]
+    group_coordinator: Option<BrokerId>,
     #[serde(skip)]
     in_flight: Option<(u64, TxnRequest)>,
     #[serde(skip)]
@@ -97,6 +123,8 @@ impl Transactions {
             added: BTreeSet::new(),
             number: 0,
             last_error: None,
+            offsets: None,
+            group_coordinator: None,
             in_flight: None,
             retry_at: SimTime::ZERO,
             operation: None,
@@ -218,6 +246,66 @@ impl Producer {
         operation
     }
 
+    /// `sendOffsetsToTransaction(offsets, groupMetadata)`: the group's offsets join the open
+    /// transaction and are committed (or dropped) with it. Returns the operation, which ends
+    /// once the group coordinator has the offsets.
+    pub fn send_offsets_to_transaction(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        group: &str,
+        (generation, member_id): (i32, &str),
+        offsets: Vec<(TopicPartition, u64)>,
+    ) -> usize {
+        let transaction = self.txn.as_ref().map_or(0, |t| t.number);
+        let request = Request::SendOffsets {
+            group: group.to_owned(),
+            offsets: offsets.clone(),
+            transaction,
+        };
+        self.history
+            .push(Operation::pending(&self.name, request, ctx.now()));
+        let operation = self.history.len() - 1;
+        ctx.invoked(operation);
+        let refusal = match self.txn.as_ref() {
+            None => Some("IllegalStateException: Transactional method invoked on a non-transactional producer.".to_owned()),
+            Some(txn) if txn.state != TxnClientState::InTransaction => {
+                Some(match txn.send_refusal() {
+                    Some(message) => message.replace("send", "sendOffsetsToTransaction"),
+                    None => txn.invalid_transition(TxnClientState::InTransaction),
+                })
+            }
+            Some(txn) if txn.offsets.is_some() => Some(
+                "IllegalStateException: a sendOffsetsToTransaction() is already in progress"
+                    .to_owned(),
+            ),
+            Some(_) => None,
+        };
+        if let Some(message) = refusal {
+            self.finish(ctx.now(), operation, Outcome::Exception { message });
+            return operation;
+        }
+        if let Some(txn) = self.txn.as_mut() {
+            txn.offsets = Some(PendingOffsets {
+                group: group.to_owned(),
+                generation,
+                member_id: member_id.to_owned(),
+                offsets,
+                added: false,
+                operation,
+            });
+        }
+        self.pump(ctx);
+        operation
+    }
+
+    /// Ends a `sendOffsetsToTransaction()` in progress, if any.
+    fn finish_offsets(&mut self, now: SimTime, outcome: Outcome) {
+        let pending = self.txn.as_mut().and_then(|t| t.offsets.take());
+        if let Some(pending) = pending {
+            self.finish(now, pending.operation, outcome);
+        }
+    }
+
     /// An abort fails every record not yet sent (Java's `TransactionAbortedException`).
     fn drop_unsent(&mut self, now: SimTime) {
         let message = "TransactionAbortedException: Failing batch since transaction was aborted";
@@ -234,6 +322,8 @@ impl Producer {
             };
             self.finish(now, operation, outcome);
         }
+        let message = message.to_owned();
+        self.finish_offsets(now, Outcome::Exception { message });
     }
 
     /// Does the next transaction step due now: find the coordinator, ask for the producer id,
@@ -255,11 +345,22 @@ impl Producer {
             .collect();
         let drained = self.accumulator.heads().next().is_none()
             && self.blocked.is_empty()
-            && self.in_flight.is_empty();
+            && self.in_flight.is_empty()
+            && txn.offsets.is_none();
         let next = match txn.state {
             TxnClientState::Initializing => Some(TxnRequest::Init),
             TxnClientState::InTransaction | TxnClientState::Committing if !unadded.is_empty() => {
                 Some(TxnRequest::Add(unadded))
+            }
+            TxnClientState::InTransaction if txn.offsets.is_some() => {
+                match (
+                    txn.offsets.as_ref().is_some_and(|o| o.added),
+                    txn.group_coordinator,
+                ) {
+                    (false, _) => Some(TxnRequest::AddOffsets),
+                    (true, None) => Some(TxnRequest::FindGroupCoordinator),
+                    (true, Some(_)) => Some(TxnRequest::CommitOffsets),
+                }
             }
             TxnClientState::Committing | TxnClientState::Aborting if drained => {
                 if txn.added.is_empty() {
@@ -272,6 +373,14 @@ impl Producer {
             _ => None,
         };
         let Some(next) = next else { return };
+        let group_coordinator = txn.group_coordinator.and_then(|b| self.bootstrap.node(b));
+        match (&next, group_coordinator) {
+            (TxnRequest::FindGroupCoordinator, _) => return self.send_txn_request(ctx, None, next),
+            (TxnRequest::CommitOffsets, Some(node)) => {
+                return self.send_txn_request(ctx, Some(node), next);
+            }
+            _ => {}
+        }
         let Some(coordinator) = txn.coordinator.and_then(|b| self.bootstrap.node(b)) else {
             return self.send_txn_request(ctx, None, TxnRequest::FindCoordinator);
         };
@@ -311,6 +420,42 @@ impl Producer {
                 partitions: partitions.clone(),
             }
             .into(),
+            TxnRequest::AddOffsets => TxnMessage::AddOffsetsToTxn {
+                correlation_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                group_id: txn
+                    .offsets
+                    .as_ref()
+                    .map(|o| o.group.clone())
+                    .unwrap_or_default(),
+            }
+            .into(),
+            TxnRequest::FindGroupCoordinator => Message::FindCoordinator {
+                correlation_id,
+                key_type: 0,
+                key: txn
+                    .offsets
+                    .as_ref()
+                    .map(|o| o.group.clone())
+                    .unwrap_or_default(),
+            },
+            TxnRequest::CommitOffsets => {
+                let pending = txn.offsets.clone();
+                let pending = pending.as_ref();
+                GroupMessage::TxnOffsetCommit {
+                    correlation_id,
+                    transactional_id,
+                    group_id: pending.map(|o| o.group.clone()).unwrap_or_default(),
+                    producer_id,
+                    producer_epoch,
+                    generation_id: pending.map_or(-1, |o| o.generation),
+                    member_id: pending.map(|o| o.member_id.clone()).unwrap_or_default(),
+                    offsets: pending.map(|o| o.offsets.clone()).unwrap_or_default(),
+                }
+                .into()
+            }
             TxnRequest::End => TxnMessage::EndTxn {
                 correlation_id,
                 transactional_id,
@@ -361,8 +506,19 @@ impl Producer {
                 error,
                 ..
             } => (*correlation_id, *error),
+            Message::Group(group) => match &**group {
+                GroupMessage::TxnOffsetCommitResponse {
+                    correlation_id,
+                    error,
+                } => (*correlation_id, *error),
+                _ => return false,
+            },
             Message::Txn(txn) => match &**txn {
                 TxnMessage::AddPartitionsToTxnResponse {
+                    correlation_id,
+                    error,
+                }
+                | TxnMessage::AddOffsetsToTxnResponse {
                     correlation_id,
                     error,
                 }
@@ -383,10 +539,31 @@ impl Producer {
             txn.in_flight = None;
         }
         if error != ErrorCode::None {
-            self.on_txn_error(ctx, error);
+            if matches!(
+                request,
+                TxnRequest::FindGroupCoordinator | TxnRequest::CommitOffsets
+            ) {
+                self.on_offsets_error(ctx, error);
+            } else {
+                self.on_txn_error(ctx, error);
+            }
             return true;
         }
         match (request, message) {
+            (
+                TxnRequest::FindGroupCoordinator,
+                Message::FindCoordinatorResponse { coordinator, .. },
+            ) => {
+                if let Some(txn) = self.txn.as_mut() {
+                    txn.group_coordinator = *coordinator;
+                }
+            }
+            (TxnRequest::AddOffsets, _) => {
+                if let Some(pending) = self.txn.as_mut().and_then(|t| t.offsets.as_mut()) {
+                    pending.added = true;
+                }
+            }
+            (TxnRequest::CommitOffsets, _) => self.finish_offsets(now, Outcome::Done),
             (TxnRequest::FindCoordinator, Message::FindCoordinatorResponse { coordinator, .. }) => {
                 if let Some(txn) = self.txn.as_mut() {
                     txn.coordinator = *coordinator;
@@ -438,6 +615,35 @@ impl Producer {
         self.last_acked.clear();
     }
 
+    /// The group coordinator refused the offsets: retry with another coordinator, or (a
+    /// rebalance fenced this member, KIP-447) fail the call and make the transaction
+    /// abortable, as Java's `CommitFailedException`.
+    fn on_offsets_error(&mut self, ctx: &mut Ctx<'_>, error: ErrorCode) {
+        let now = ctx.now();
+        let retry_backoff = self.config.retry_backoff;
+        let Some(txn) = self.txn.as_mut() else {
+            return;
+        };
+        match error {
+            ErrorCode::NotCoordinator
+            | ErrorCode::CoordinatorNotAvailable
+            | ErrorCode::CoordinatorLoadInProgress
+            | ErrorCode::RequestTimedOut => {
+                txn.group_coordinator = None;
+                txn.retry_at = now + retry_backoff;
+            }
+            ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
+                let message = format!(
+                    "CommitFailedException: Transaction offset Commit failed due to consumer group metadata mismatch: {error}"
+                );
+                txn.state = TxnClientState::AbortableError;
+                txn.last_error = Some(message.clone());
+                self.finish_offsets(now, Outcome::Exception { message });
+            }
+            error => self.on_txn_error(ctx, error),
+        }
+    }
+
     fn on_txn_error(&mut self, ctx: &mut Ctx<'_>, error: ErrorCode) {
         let now = ctx.now();
         let retry_backoff = self.config.retry_backoff;
@@ -471,8 +677,12 @@ impl Producer {
                     _ => TxnClientState::AbortableError,
                 };
                 if let Some(operation) = operation {
-                    self.finish(now, operation, Outcome::Exception { message });
+                    let outcome = Outcome::Exception {
+                        message: message.clone(),
+                    };
+                    self.finish(now, operation, outcome);
                 }
+                self.finish_offsets(now, Outcome::Exception { message });
             }
         }
     }
@@ -498,6 +708,12 @@ impl Producer {
                 },
             );
         }
+        self.finish_offsets(
+            now,
+            Outcome::Exception {
+                message: message.clone(),
+            },
+        );
         self.drop_unsent(now);
         ctx.emit(EventKind::ProducerFenced {
             producer: self.name.clone(),

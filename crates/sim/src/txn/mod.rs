@@ -123,6 +123,20 @@ pub enum TxnMessage {
         correlation_id: u64,
         error: ErrorCode,
     },
+    /// AddOffsetsToTxn: the group's `__consumer_offsets` partition joins the transaction, so
+    /// its markers reach the offsets sent with TxnOffsetCommit.
+    AddOffsetsToTxn {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: u64,
+        producer_epoch: u16,
+        group_id: String,
+    },
+    /// The coordinator's answer.
+    AddOffsetsToTxnResponse {
+        correlation_id: u64,
+        error: ErrorCode,
+    },
     /// EndTxn: commit (true) or abort.
     EndTxn {
         correlation_id: u64,
@@ -160,6 +174,9 @@ impl TxnMessage {
             TxnMessage::InitProducerId { .. } => "InitProducerId",
             TxnMessage::AddPartitionsToTxn { .. }
             | TxnMessage::AddPartitionsToTxnResponse { .. } => "AddPartitionsToTxn",
+            TxnMessage::AddOffsetsToTxn { .. } | TxnMessage::AddOffsetsToTxnResponse { .. } => {
+                "AddOffsetsToTxn"
+            }
             TxnMessage::EndTxn { .. } | TxnMessage::EndTxnResponse { .. } => "EndTxn",
             TxnMessage::WriteTxnMarkers { .. } | TxnMessage::WriteTxnMarkersResponse { .. } => {
                 "WriteTxnMarkers"
@@ -172,6 +189,7 @@ impl TxnMessage {
         matches!(
             self,
             TxnMessage::AddPartitionsToTxnResponse { .. }
+                | TxnMessage::AddOffsetsToTxnResponse { .. }
                 | TxnMessage::EndTxnResponse { .. }
                 | TxnMessage::WriteTxnMarkersResponse { .. }
         )

@@ -1,0 +1,326 @@
+//! Consume-transform-produce: an application that sends every record it processes on to
+//! another topic with a producer of its own (`app.forward.topic`), then commits. Both clients
+//! live in one process, so a crash takes both and a restart brings both back.
+//!
+//! Two ways to commit, the two a Kafka course compares:
+//! - **at-least-once** (`app.commit=after-processing`): wait until every forwarded record is
+//!   acknowledged, then `commitSync()`. A crash between the two re-processes the batch after
+//!   the restart, and the output topic holds its records twice.
+//! - **exactly-once** (`app.commit=transactional`, KIP-98/KIP-447): `initTransactions()` at
+//!   start; per poll `beginTransaction()`, the sends, `sendOffsetsToTransaction(positions,
+//!   groupMetadata)`, `commitTransaction()`. A crash leaves the transaction open; the restarted
+//!   instance's `initTransactions()` fences and aborts it, and read_committed readers of the
+//!   output never see the first attempt. A failed commit aborts and rewinds to the committed
+//!   offsets. What lies outside Kafka (a database write, an e-mail) is not covered: that is
+//!   the limit of exactly-once.
+
+use super::{AppState, Consumer};
+use crate::client::{Outcome, TxnAction};
+use crate::consumer::AppCommit;
+use crate::node::Ctx;
+use crate::producer::{Producer, ProducerConfig, ProducerRecord};
+use crate::protocol::{Message, TopicPartition};
+use crate::time::SimTime;
+use crate::txn::TxnMessage;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The application's producer numbers its requests from here, the consumer's from 1.
+pub const REQUEST_BASE: u64 = 1 << 40;
+/// The application's producer's operations are recorded with this added to their index.
+pub const OPERATION_BASE: usize = 1 << 30;
+
+/// Where the application is in forwarding a poll's records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum ForwardStep {
+    /// Waiting for the sends (at-least-once waits for every acknowledgement before it
+    /// commits).
+    Sends(Vec<usize>),
+    /// `sendOffsetsToTransaction()` waiting for the group coordinator.
+    Offsets(usize),
+    /// `commitTransaction()` waiting.
+    Commit(usize),
+    /// `abortTransaction()` waiting; then the positions go back to the committed offsets.
+    Abort(usize),
+}
+
+/// The application's producer and where it forwards.
+#[derive(Clone, Debug)]
+pub struct Forwarder {
+    /// The producer, inside the application's process.
+    pub producer: Producer,
+    /// `app.forward.topic`.
+    pub topic: String,
+    /// `app.commit=transactional`.
+    pub exactly_once: bool,
+}
+
+impl Forwarder {
+    /// The application's producer for a consumer so configured: acks=all, idempotent, and
+    /// transactional for exactly-once.
+    pub fn new(consumer: &Consumer) -> Option<Box<Self>> {
+        let config = consumer.config();
+        let topic = config.forward_topic.clone()?;
+        let exactly_once = config.app_commit == AppCommit::Transactional;
+        let mut properties = BTreeMap::from([("acks".to_owned(), "all".to_owned())]);
+        if exactly_once {
+            let id = config
+                .transactional_id
+                .clone()
+                .unwrap_or_else(|| format!("{}-eos", consumer.name()));
+            properties.insert("transactional.id".to_owned(), id);
+        }
+        let producer_config = ProducerConfig::from_properties(&properties).ok()?;
+        let mut producer = Producer::new(
+            &format!("{}-producer", consumer.name()),
+            producer_config,
+            consumer.bootstrap.directory(),
+        );
+        producer.number_requests_from(REQUEST_BASE);
+        Some(Box::new(Forwarder {
+            producer,
+            topic,
+            exactly_once,
+        }))
+    }
+}
+
+/// The correlation id of a response the application's producer may be waiting for.
+pub fn producer_response_id(message: &Message) -> Option<u64> {
+    match message {
+        Message::MetadataResponse { correlation_id, .. }
+        | Message::FindCoordinatorResponse { correlation_id, .. }
+        | Message::InitProducerIdResponse { correlation_id, .. }
+        | Message::ProduceResponse { correlation_id, .. } => Some(*correlation_id),
+        Message::Group(group) if group.is_response() => Some(group.correlation_id()),
+        Message::Txn(txn) => match &**txn {
+            TxnMessage::AddPartitionsToTxnResponse { correlation_id, .. }
+            | TxnMessage::AddOffsetsToTxnResponse { correlation_id, .. }
+            | TxnMessage::EndTxnResponse { correlation_id, .. } => Some(*correlation_id),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+impl Consumer {
+    /// The application's producer, when it forwards.
+    pub fn forwarder(&self) -> Option<&Forwarder> {
+        self.forward.as_deref()
+    }
+
+    /// Runs `call` on the application's producer, giving the operations it records their own
+    /// indices in the world's order.
+    pub(super) fn with_producer<T>(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        call: impl FnOnce(&mut Producer, &mut Ctx<'_>) -> T,
+    ) -> Option<T> {
+        let forward = self.forward.as_mut()?;
+        let since = ctx.invoked_count();
+        let result = call(&mut forward.producer, ctx);
+        ctx.shift_invoked(since, OPERATION_BASE);
+        Some(result)
+    }
+
+    /// The outcome of the application's producer's operation, once it has one.
+    pub(super) fn producer_outcome(&self, operation: usize) -> Option<Outcome> {
+        let op = self.forward.as_ref()?.producer.history().get(operation)?;
+        (op.outcome != Outcome::Pending).then(|| op.outcome.clone())
+    }
+
+    /// At start: `initTransactions()` before the first poll (exactly-once).
+    pub(super) fn start_application(&mut self, ctx: &mut Ctx<'_>) {
+        self.with_producer(ctx, |p, ctx| p.on_start(ctx));
+        if self.forward.as_ref().is_some_and(|f| f.exactly_once) {
+            let operation = self.with_producer(ctx, |p, ctx| p.transaction(ctx, TxnAction::Init));
+            if let Some(operation) = operation {
+                self.app = AppState::InitTransactions { operation };
+                return;
+            }
+        }
+        self.start_poll(ctx);
+    }
+
+    /// `beginTransaction()` for a poll's records (exactly-once).
+    pub(super) fn begin_forwarding(&mut self, ctx: &mut Ctx<'_>) {
+        if self.forward.as_ref().is_some_and(|f| f.exactly_once) {
+            self.with_producer(ctx, |p, ctx| p.transaction(ctx, TxnAction::Begin));
+        }
+    }
+
+    /// When record `index` of a poll of `count` records, processed until `until`, is done.
+    fn record_done_at(&self, index: usize, count: usize, until: SimTime) -> SimTime {
+        let later = (count - 1 - index) as u64 * self.config.processing_per_record.as_micros();
+        SimTime::from_micros(until.as_micros().saturating_sub(later))
+    }
+
+    fn polled_count(&self, operation: usize) -> usize {
+        match &self.history[operation].outcome {
+            Outcome::Polled { records, .. } => records.len(),
+            _ => 0,
+        }
+    }
+
+    /// When the next record of the poll being processed is done, if one is left.
+    pub(super) fn next_forward_due(&self, operation: usize, until: SimTime) -> Option<SimTime> {
+        self.forward.as_ref()?;
+        let count = self.polled_count(operation);
+        let next = self.forward_sends.len();
+        (next < count).then(|| self.record_done_at(next, count, until))
+    }
+
+    /// Sends on each record whose processing is done, one by one as the application
+    /// processes them (so a crash mid-batch leaves part of the output written).
+    pub(super) fn forward_due(&mut self, ctx: &mut Ctx<'_>, operation: usize, until: SimTime) {
+        let Some(topic) = self.forward.as_ref().map(|f| f.topic.clone()) else {
+            return;
+        };
+        let count = self.polled_count(operation);
+        while self.forward_sends.len() < count
+            && self.record_done_at(self.forward_sends.len(), count, until) <= ctx.now()
+        {
+            let Outcome::Polled { records, .. } = &self.history[operation].outcome else {
+                return;
+            };
+            let r = &records[self.forward_sends.len()];
+            let record = ProducerRecord {
+                topic: topic.clone(),
+                key: (r.key != "null").then(|| r.key.clone()),
+                value: Some(r.value.clone()),
+                headers: vec![("source".to_owned(), format!("{}@{}", r.tp, r.offset))],
+                ..ProducerRecord::default()
+            };
+            let Some(send) = self.with_producer(ctx, |p, ctx| p.send(ctx, record)) else {
+                return;
+            };
+            self.forward_sends.push(send);
+        }
+    }
+
+    /// Processing ended and every record went on: wait for them (at-least-once) or send the
+    /// offsets into the transaction (exactly-once).
+    pub(super) fn forward_records(&mut self, ctx: &mut Ctx<'_>, operation: usize) {
+        let sends = std::mem::take(&mut self.forward_sends);
+        let (records, exactly_once) = match (&self.history[operation].outcome, &self.forward) {
+            (Outcome::Polled { records, .. }, Some(f)) => (records.clone(), f.exactly_once),
+            _ => return self.start_poll(ctx),
+        };
+        if !exactly_once {
+            self.app = AppState::Forwarding {
+                operation,
+                step: ForwardStep::Sends(sends),
+            };
+            return;
+        }
+        // The positions after this poll: what a restart must resume from if it commits.
+        let mut offsets: BTreeMap<TopicPartition, u64> = BTreeMap::new();
+        for r in &records {
+            let next = offsets.entry(r.tp.clone()).or_default();
+            *next = (*next).max(r.offset + 1);
+        }
+        let group = self.config.group_id.clone().unwrap_or_default();
+        let metadata = (self.generation, self.member_id.clone());
+        let step = self.with_producer(ctx, |p, ctx| {
+            let offsets = offsets.into_iter().collect();
+            p.send_offsets_to_transaction(ctx, &group, (metadata.0, &metadata.1), offsets)
+        });
+        self.app = AppState::Forwarding {
+            operation,
+            step: ForwardStep::Offsets(step.unwrap_or_default()),
+        };
+    }
+
+    /// Moves the forwarding on when what it waits for is done; returns whether it moved.
+    pub(super) fn advance_forwarding(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        operation: usize,
+        step: ForwardStep,
+    ) -> bool {
+        let next = match step {
+            ForwardStep::Sends(sends) => {
+                if sends.iter().any(|&s| self.producer_outcome(s).is_none()) {
+                    return false;
+                }
+                if self.config.app_commit == AppCommit::AfterProcessing {
+                    self.commit_then(ctx, None);
+                } else {
+                    self.start_poll(ctx);
+                }
+                return true;
+            }
+            ForwardStep::Offsets(call) => match self.producer_outcome(call) {
+                None => return false,
+                Some(Outcome::Done) => self.transaction_call(ctx, TxnAction::Commit),
+                Some(_) => self.abort_or_stop(ctx),
+            },
+            ForwardStep::Commit(call) => match self.producer_outcome(call) {
+                None => return false,
+                Some(Outcome::Done) => {
+                    self.start_poll(ctx);
+                    return true;
+                }
+                Some(_) => self.abort_or_stop(ctx),
+            },
+            ForwardStep::Abort(call) => match self.producer_outcome(call) {
+                None => return false,
+                Some(Outcome::Done) => {
+                    self.rewind_to_committed(operation);
+                    self.start_poll(ctx);
+                    return true;
+                }
+                Some(_) => None,
+            },
+        };
+        self.app = match next {
+            Some(step) => AppState::Forwarding { operation, step },
+            None => AppState::Failed {
+                reason: self
+                    .forward
+                    .as_ref()
+                    .and_then(|f| f.producer.transactions())
+                    .and_then(|t| t.last_error.clone())
+                    .unwrap_or_else(|| "the transaction failed".to_owned()),
+            },
+        };
+        true
+    }
+
+    fn transaction_call(&mut self, ctx: &mut Ctx<'_>, action: TxnAction) -> Option<ForwardStep> {
+        let call = self.with_producer(ctx, |p, ctx| p.transaction(ctx, action))?;
+        Some(match action {
+            TxnAction::Commit => ForwardStep::Commit(call),
+            _ => ForwardStep::Abort(call),
+        })
+    }
+
+    /// A transaction that cannot commit is aborted; a fenced producer stops the application
+    /// (Java's `ProducerFencedException`: only closing it helps).
+    fn abort_or_stop(&mut self, ctx: &mut Ctx<'_>) -> Option<ForwardStep> {
+        let fatal = self
+            .forward
+            .as_ref()
+            .and_then(|f| f.producer.transactions())
+            .is_some_and(|t| t.state == crate::producer::TxnClientState::FatalError);
+        if fatal {
+            return None;
+        }
+        self.transaction_call(ctx, TxnAction::Abort)
+    }
+
+    /// After an abort the application must not skip what it had polled: positions go back to
+    /// the committed offsets (fetched again).
+    fn rewind_to_committed(&mut self, operation: usize) {
+        let Outcome::Polled { records, .. } = &self.history[operation].outcome else {
+            return;
+        };
+        let partitions: Vec<TopicPartition> = records.iter().map(|r| r.tp.clone()).collect();
+        for tp in partitions {
+            if let Some(owned) = self.owned.get_mut(&tp) {
+                owned.position = None;
+            }
+            self.buffer.remove(&tp);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! Goal: consume-transform-produce shows what exactly-once means in Kafka and where it ends.
+//! An application reads `in`, sends every record on to `out` and commits; it crashes after its
+//! output reached `out` but before its offsets were committed, and restarts. At-least-once
+//! (`commitSync()` after the sends) leaves the batch twice in `out`; exactly-once (transactions
+//! with `sendOffsetsToTransaction`, KIP-98/447) leaves the first attempt aborted, so a
+//! read_committed reader of `out` sees every input once, while a read_uncommitted one and the
+//! application itself (which processed the batch twice) do not. Method: the crash happens at
+//! the step that matters, found by running a millisecond at a time; then two readers of `out`,
+//! the group's offsets and the checker.
+
+mod common;
+
+use common::*;
+use kafka_sim::check::{Anomaly, check};
+use kafka_sim::consumer::{AppState, ForwardStep};
+use kafka_sim::{Command, EventKind, World};
+
+const INPUTS: usize = 30;
+
+/// Values a reader's application processed, sorted.
+fn read_values(world: &World, consumer: &str) -> Vec<String> {
+    let mut values: Vec<String> = processed(world, consumer)
+        .into_iter()
+        .map(|(_, _, v)| v)
+        .collect();
+    values.sort();
+    values
+}
+
+fn inputs() -> Vec<String> {
+    let mut values: Vec<String> = (0..INPUTS).map(|i| format!("v{i:02}")).collect();
+    values.sort();
+    values
+}
+
+/// The application's state, and how many of its producer's sends are answered and in flight.
+fn app_state(world: &World) -> (AppState, usize, usize) {
+    let (c, _) = world
+        .consumers()
+        .find(|(c, _)| c.name() == "app")
+        .expect("consumer");
+    let producer = &c.forwarder().expect("forwards").producer;
+    let sends = producer
+        .history()
+        .iter()
+        .filter(|op| matches!(op.request, kafka_sim::Request::Send { .. }));
+    let answered = sends
+        .filter(|op| op.outcome != kafka_sim::Outcome::Pending)
+        .count();
+    (c.app().clone(), answered, producer.pipeline().1)
+}
+
+/// Topics `in` and `out`, thirty records in `in`, and the application `app` (group `g`)
+/// forwarding `in` to `out` with `commit`.
+fn start(seed: u64, commit: &str) -> World {
+    let mut world = cluster(seed);
+    create_topic(&mut world, "in", 2, 3, &[("min.insync.replicas", "2")]);
+    create_topic(&mut world, "out", 2, 3, &[("min.insync.replicas", "2")]);
+    add_producer(&mut world, "p", &[("acks", "all")]);
+    for i in 0..INPUTS {
+        send(
+            &mut world,
+            "p",
+            "in",
+            Some(&format!("k{i}")),
+            &format!("v{i:02}"),
+        );
+    }
+    run_ms(&mut world, 1_000);
+    add_consumer(
+        &mut world,
+        "app",
+        "g",
+        &["in"],
+        &[
+            ("auto.offset.reset", "earliest"),
+            ("enable.auto.commit", "false"),
+            ("isolation.level", "read_committed"),
+            ("app.commit", commit),
+            ("app.forward.topic", "out"),
+            ("max.poll.records", "10"),
+            ("session.timeout.ms", "6000"),
+            ("heartbeat.interval.ms", "1000"),
+        ],
+    );
+    world
+}
+
+/// Runs a millisecond at a time until the application is at a moment `at` accepts.
+fn run_until(world: &mut World, seed: u64, at: impl Fn(&(AppState, usize, usize)) -> bool) {
+    for _ in 0..60_000 {
+        run_ms(world, 1);
+        if at(&app_state(world)) {
+            return;
+        }
+    }
+    panic!("seed {seed}: the application never reached the moment");
+}
+
+/// Lets the application finish, then reads `out` with a read_committed reader `rc` and a
+/// read_uncommitted one `ru`.
+fn read_output(mut world: World) -> World {
+    run_ms(&mut world, 40_000);
+    for (name, isolation) in [("rc", "read_committed"), ("ru", "read_uncommitted")] {
+        add_consumer(
+            &mut world,
+            name,
+            name,
+            &["out"],
+            &[
+                ("auto.offset.reset", "earliest"),
+                ("isolation.level", isolation),
+                ("app.processing.ms", "0"),
+            ],
+        );
+    }
+    run_ms(&mut world, 15_000);
+    world
+}
+
+/// [`start`], then the application crashes at the moment `at` accepts and restarts a second
+/// later.
+fn run(seed: u64, commit: &str, at: impl Fn(&(AppState, usize, usize)) -> bool) -> World {
+    let mut world = start(seed, commit);
+    run_until(&mut world, seed, at);
+    crash_client(&mut world, "app");
+    run_ms(&mut world, 1_000);
+    world
+        .apply(Command::RestartClient {
+            name: "app".to_owned(),
+        })
+        .expect("restart");
+    read_output(world)
+}
+
+fn committed_offsets(world: &World) -> u64 {
+    world
+        .groups()
+        .into_iter()
+        .filter(|(_, g)| g.id == "g")
+        .flat_map(|(_, g)| g.offsets.values().copied().collect::<Vec<_>>())
+        .sum()
+}
+
+#[test]
+fn at_least_once_forwarding_duplicates_the_batch_a_crash_interrupts() {
+    let seed = 41;
+    println!("seed {seed}");
+    // The first batch's records are on their way to out; commitSync() is not sent yet.
+    let world = run(seed, "after-processing", |(app, _, in_flight)| {
+        matches!(app, AppState::Forwarding { .. }) && *in_flight > 0
+    });
+    let committed = read_values(&world, "rc");
+    let mut unique = committed.clone();
+    unique.dedup();
+    assert_eq!(unique, inputs(), "seed {seed}: every input reached out");
+    assert!(
+        committed.len() > INPUTS,
+        "seed {seed}: the interrupted batch is in out twice: {committed:?}"
+    );
+    assert_eq!(committed_offsets(&world), INPUTS as u64, "seed {seed}");
+    let anomalies: Vec<Anomaly> = check(&world).into_iter().map(|v| v.anomaly).collect();
+    assert!(anomalies.contains(&Anomaly::Duplicate), "{anomalies:?}");
+    assert!(anomalies.contains(&Anomaly::Redelivered), "{anomalies:?}");
+}
+
+#[test]
+fn exactly_once_forwarding_hides_the_aborted_attempt_from_read_committed_readers() {
+    let seed = 41;
+    println!("seed {seed}");
+    // The first batch's output is in out (every send answered) and its offsets are on their
+    // way into the transaction; commitTransaction() is not called yet.
+    let world = run(seed, "transactional", |(app, answered, _)| {
+        *answered == 10
+            && matches!(
+                app,
+                AppState::Forwarding {
+                    step: ForwardStep::Offsets(_),
+                    ..
+                }
+            )
+    });
+    assert_eq!(
+        read_values(&world, "rc"),
+        inputs(),
+        "seed {seed}: read_committed sees every input exactly once"
+    );
+    let uncommitted = read_values(&world, "ru");
+    assert!(
+        uncommitted.len() > INPUTS,
+        "seed {seed}: the aborted first attempt is in the log: {uncommitted:?}"
+    );
+    assert_eq!(committed_offsets(&world), INPUTS as u64, "seed {seed}");
+    let anomalies: Vec<Anomaly> = check(&world).into_iter().map(|v| v.anomaly).collect();
+    assert!(!anomalies.contains(&Anomaly::Duplicate), "{anomalies:?}");
+    assert!(
+        !anomalies.contains(&Anomaly::TornTransaction),
+        "{anomalies:?}"
+    );
+    // The limit: the application itself processed the interrupted batch twice; only what it
+    // wrote to Kafka (and its offsets) is exactly once.
+    assert!(anomalies.contains(&Anomaly::Redelivered), "{anomalies:?}");
+    // read_uncommitted is legal here, so its aborted reads are allowed, not an anomaly... but
+    // the checker reports them for any isolation level.
+    assert!(anomalies.contains(&Anomaly::AbortedRead), "{anomalies:?}");
+}
+
+#[test]
+fn exactly_once_survives_the_group_coordinator_failing_over_mid_transaction() {
+    let seed = 42;
+    println!("seed {seed}");
+    // The offsets are on their way to the group coordinator: its broker dies. The new one
+    // loads the group from __consumer_offsets, with the transaction's offsets pending until
+    // the transaction's marker arrives.
+    let mut world = start(seed, "transactional");
+    run_until(&mut world, seed, |(app, answered, _)| {
+        *answered == 10
+            && matches!(
+                app,
+                AppState::Forwarding {
+                    step: ForwardStep::Offsets(_),
+                    ..
+                }
+            )
+    });
+    let (coordinator, _) = world
+        .groups()
+        .into_iter()
+        .find(|(_, g)| g.id == "g")
+        .expect("a coordinator");
+    crash_broker(&mut world, coordinator);
+    // The application learns of the crash from request.timeout.ms (30 s: the simulated
+    // network has no connection resets); by then its member has been removed, so the new
+    // coordinator refuses the offsets (KIP-447), the transaction aborts and the batch is
+    // processed again. The new coordinator loaded the offsets as pending and drops them with
+    // the ABORT marker.
+    run_ms(&mut world, 45_000);
+    let moved = world.groups().into_iter().find(|(_, g)| g.id == "g");
+    assert!(
+        moved.is_some_and(|(b, _)| b != coordinator),
+        "seed {seed}: another broker coordinates g"
+    );
+    assert!(world.events().iter().any(|e| matches!(
+        &e.kind,
+        EventKind::CoordinatorLoaded { broker, .. } if *broker != coordinator
+    )));
+    world
+        .apply(Command::RestartBroker {
+            broker: coordinator,
+        })
+        .expect("restart");
+    let world = read_output(world);
+    assert_eq!(read_values(&world, "rc"), inputs(), "seed {seed}");
+    assert_eq!(committed_offsets(&world), INPUTS as u64, "seed {seed}");
+    assert!(
+        world.groups().iter().all(|(_, g)| g.pending_txn.is_empty()),
+        "seed {seed}: no transaction's offsets left pending"
+    );
+    let anomalies: Vec<Anomaly> = check(&world).into_iter().map(|v| v.anomaly).collect();
+    assert!(!anomalies.contains(&Anomaly::Duplicate), "{anomalies:?}");
+    assert!(
+        !anomalies.contains(&Anomaly::TornTransaction),
+        "{anomalies:?}"
+    );
+}
