@@ -317,7 +317,9 @@ pub fn app() -> Html {
                    no snapshots, controllers separate from brokers); a cut link drops messages (senders time out) \
                    rather than retransmitting, and a dead broker's connections are noticed only by request timeouts; \
                    transactions follow transaction.version 2 (an epoch bump per transaction) but the producer \
-                   adds partitions with AddPartitionsToTxn, and sendOffsetsToTransaction is not simulated; \
+                   adds partitions with AddPartitionsToTxn; a consumer's application (forward to, \
+                   processing ms) stands for a consume-transform-produce app, whose side effects outside Kafka \
+                   no transaction covers; \
                    consumer groups use the classic protocol (KIP-848's is opt-in in Kafka 4.0); \
                    the console consumer runs on a copy of the cluster. \
                    Time is virtual: 1× plays one simulated second per real second. Your run is saved in this browser; \

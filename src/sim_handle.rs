@@ -235,13 +235,16 @@ impl SimHandle {
         series
     }
 
-    /// The newest `count` client operations, newest first.
+    /// The newest `count` operations of the producers, newest first (consumers list their own).
     pub fn recent_operations(&self, count: usize) -> Vec<Operation> {
         let run = self.0.borrow();
+        let producers: std::collections::BTreeSet<&str> =
+            run.world.producers().map(|p| p.name()).collect();
         run.world
             .operations()
             .into_iter()
             .rev()
+            .filter(|op| producers.contains(op.client.as_str()))
             .take(count)
             .cloned()
             .collect()

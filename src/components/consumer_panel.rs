@@ -7,7 +7,7 @@ use crate::hooks::use_choice::{ChoiceSelect, labelled, plain, use_choice};
 use crate::hooks::use_field::use_field;
 use kafka_sim::consumer::{AppCommit, MemberState};
 use kafka_sim::group::GroupDescription;
-use kafka_sim::{Command, ConsumerView};
+use kafka_sim::{Command, ConsumerView, ForwardView};
 use std::collections::BTreeMap;
 use yew::prelude::*;
 
@@ -40,6 +40,7 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
     let commit = use_choice("auto");
     let reset = use_choice("earliest");
     let isolation = use_choice("read_uncommitted");
+    let forward = use_choice("");
     let processing = use_field("10");
 
     let on_add = {
@@ -51,6 +52,8 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
             isolation.value.clone(),
             props.on_command.clone(),
         );
+        let forward =
+            forward.among(std::iter::once("").chain(props.topics.iter().map(String::as_str)));
         let (group, processing) = (group.value.clone(), processing.value.clone());
         let name = format!("consumer-{}", props.consumers.len() + 1);
         Callback::from(move |event: SubmitEvent| {
@@ -63,6 +66,9 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
             ]);
             if assignor != "default" {
                 config.insert("partition.assignment.strategy".to_owned(), assignor.clone());
+            }
+            if !forward.is_empty() {
+                config.insert("app.forward.topic".to_owned(), forward.clone());
             }
             match commit.as_str() {
                 "auto" => {}
@@ -98,7 +104,7 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
                     </label>
                     <label>{ "commits" }
                         <ChoiceSelect choice={commit.clone()} testid="consumer-commit"
-                            options={labelled(&[("auto", "auto (every 5 s)"), ("after-processing", "after processing (at-least-once)"), ("before-processing", "before processing (at-most-once)")])}
+                            options={labelled(&[("auto", "auto (every 5 s)"), ("after-processing", "after processing (at-least-once)"), ("before-processing", "before processing (at-most-once)"), ("transactional", "in a transaction (exactly-once)")])}
                             title="When offsets are committed: Kafka's auto commit, or the application's commitSync()" />
                     </label>
                     <label>{ "auto.offset.reset" }
@@ -108,8 +114,12 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
                         <ChoiceSelect choice={isolation.clone()} options={plain(&["read_uncommitted", "read_committed"])} testid="consumer-isolation"
                             title="read_committed: only committed transactions, up to the last stable offset" />
                     </label>
+                    <label title="Playground setting: the application sends each record it processes on to this topic (consume-transform-produce); with commits 'in a transaction' the output and the offsets commit atomically">{ "forward to" }
+                        <ChoiceSelect choice={forward.clone()} testid="consumer-forward"
+                            options={std::iter::once((String::new(), "none".to_owned())).chain(plain(&props.topics)).collect::<Vec<_>>()} />
+                    </label>
                     <label title="Playground setting: how long the application works on each record">{ "processing ms/record" }
-                        <input type="number" value={processing.value.clone()} oninput={processing.oninput.clone()} />
+                        <input type="number" value={processing.value.clone()} oninput={processing.oninput.clone()} data-testid="consumer-processing" />
                     </label>
                     <button class="primary" type="submit" data-testid="consumer-add">{ "Add consumer" }</button>
                 </form>
@@ -157,6 +167,30 @@ fn group_table(group: &GroupDescription) -> Html {
     }
 }
 
+/// A consume-transform-produce application's output: where, how, and its producer's state.
+fn forward_line(forward: &ForwardView) -> Html {
+    let producer = &forward.producer;
+    let guarantee = if forward.exactly_once {
+        "exactly-once: output and offsets in one transaction"
+    } else {
+        "at-least-once: commitSync() once the output is acknowledged"
+    };
+    let transaction = producer.transactions.as_ref().map(|t| {
+        let epoch = t
+            .producer
+            .map(|(id, epoch)| format!(" · pid {id} epoch {epoch}"))
+            .unwrap_or_default();
+        format!(" · {} {} #{}{epoch}", t.transactional_id, t.state, t.number)
+    });
+    let waiting: usize = producer.batches.iter().map(|b| b.records).sum();
+    html! {
+        <p class="meta forward" data-testid="consumer-forward-line"
+            title="The application's own producer: acks=all, idempotent; a crash takes it down with the consumer">
+            { format!("→ {} ({guarantee}){} · {waiting} record(s) in its producer", forward.topic, transaction.unwrap_or_default()) }
+        </p>
+    }
+}
+
 fn member_state(state: MemberState) -> &'static str {
     match state {
         MemberState::Unjoined => "not in a generation",
@@ -190,6 +224,7 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
         (false, AppCommit::AfterProcessing) => "commitSync after processing",
         (false, AppCommit::BeforeProcessing) => "commitSync before processing",
         (false, AppCommit::None) => "no commits",
+        (false, AppCommit::Transactional) => "offsets in transactions",
     };
     html! {
         <article class={classes!("consumer", (!consumer.up).then_some("down"))} data-testid="consumer" key={name.clone()}>
@@ -203,6 +238,9 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
             </header>
             <p class="meta">{ format!("{} · {} · {}", consumer.assignors.join(", "), commit,
                 if consumer.read_committed { "read_committed" } else { "read_uncommitted" }) }</p>
+            if let Some(forward) = &consumer.forward {
+                { forward_line(forward) }
+            }
             <table class="owned">
                 <thead><tr><th>{ "owns" }</th><th>{ "position" }</th><th>{ "committed" }</th>
                     <th title={if consumer.read_committed { "read_committed reads up to the last stable offset" } else { "high watermark" }}>
