@@ -21,6 +21,8 @@ pub struct Variant {
     pub producer_config: BTreeMap<String, String>,
     /// Consumer properties that replace the run's own.
     pub consumer_config: BTreeMap<String, String>,
+    /// Only consumers whose application forwards (`app.forward.topic`) take them.
+    pub forwarding_only: bool,
 }
 
 fn properties(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -36,6 +38,7 @@ impl Variant {
             label: label.to_owned(),
             producer_config: properties(pairs),
             consumer_config: BTreeMap::new(),
+            forwarding_only: false,
         }
     }
 
@@ -44,6 +47,14 @@ impl Variant {
             label: label.to_owned(),
             producer_config: BTreeMap::new(),
             consumer_config: properties(pairs),
+            forwarding_only: false,
+        }
+    }
+
+    fn forwarding(label: &str, pairs: &[(&str, &str)]) -> Self {
+        Variant {
+            forwarding_only: true,
+            ..Variant::consumers(label, pairs)
         }
     }
 }
@@ -76,6 +87,21 @@ pub fn presets() -> Vec<(&'static str, Variant, Variant)> {
             Variant::consumers(
                 "isolation.level=read_committed",
                 &[("isolation.level", "read_committed")],
+            ),
+        ),
+        (
+            "at-least-once vs exactly-once (forwarding apps)",
+            Variant::forwarding(
+                "commitSync after the output (at-least-once)",
+                &[("app.commit", "after-processing")],
+            ),
+            Variant::forwarding(
+                "output and offsets in a transaction (exactly-once)",
+                &[
+                    ("app.commit", "transactional"),
+                    ("enable.auto.commit", "false"),
+                    ("isolation.level", "read_committed"),
+                ],
             ),
         ),
     ]
@@ -141,7 +167,9 @@ pub fn replay(
                 partitions,
             } => {
                 let mut config = config.clone();
-                config.extend(variant.consumer_config.clone());
+                if !variant.forwarding_only || config.contains_key("app.forward.topic") {
+                    config.extend(variant.consumer_config.clone());
+                }
                 Command::AddConsumer {
                     name: name.clone(),
                     config,

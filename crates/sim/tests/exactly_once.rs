@@ -263,3 +263,37 @@ fn exactly_once_survives_the_group_coordinator_failing_over_mid_transaction() {
         "{anomalies:?}"
     );
 }
+
+#[test]
+fn ab_the_same_crash_duplicates_output_at_least_once_and_not_exactly_once() {
+    let seed = 43;
+    println!("seed {seed}");
+    // The user's run: an at-least-once forwarder crashed mid-batch at a fixed moment.
+    let mut world = start(seed, "after-processing");
+    run_until(&mut world, seed, |(app, answered, _)| {
+        *answered >= 3 && matches!(app, AppState::Processing { .. })
+    });
+    crash_client(&mut world, "app");
+    run_ms(&mut world, 1_000);
+    world
+        .apply(Command::RestartClient {
+            name: "app".to_owned(),
+        })
+        .expect("restart");
+    run_ms(&mut world, 30_000);
+    let (_, at_least_once, exactly_once) = kafka_sim::ab::presets()
+        .into_iter()
+        .find(|(name, _, _)| name.contains("exactly-once"))
+        .expect("the forwarding preset");
+    let comparison = kafka_sim::ab::compare(
+        &kafka_sim::ClusterConfig::default(),
+        world.seed(),
+        world.commands(),
+        world.now(),
+        &at_least_once,
+        &exactly_once,
+    );
+    assert!(comparison.a.duplicated > 0, "{comparison:?}");
+    assert_eq!(comparison.b.duplicated, 0, "{comparison:?}");
+    assert_eq!(comparison.a.lost + comparison.b.lost, 0, "{comparison:?}");
+}
