@@ -51,6 +51,10 @@ pub enum Anomaly {
     /// A transaction the producer was told committed is not whole in the final logs: one of
     /// its sends failed, or a record of it is aborted or still open.
     TornTransaction,
+    /// An exactly-once consume-transform-produce group committed past a record whose output
+    /// is not committed in the output topic (its transaction lost the output but kept the
+    /// offsets).
+    LostOutput,
 }
 
 impl fmt::Display for Anomaly {
@@ -71,6 +75,7 @@ impl fmt::Display for Anomaly {
             Anomaly::Redelivered => "redelivered",
             Anomaly::AbortedRead => "aborted-read",
             Anomaly::TornTransaction => "torn-transaction",
+            Anomaly::LostOutput => "lost-output",
         })
     }
 }
@@ -286,6 +291,104 @@ pub fn check(world: &World) -> Vec<Violation> {
     }
     found.extend(check_consumers(world));
     found.extend(check_transactions(world));
+    found.extend(check_forwarding(world));
+    found
+}
+
+/// Each record's fate in one pass from the end (a transactional record's fate is its
+/// producer's first marker after it).
+fn log_fates(records: &[crate::protocol::Record]) -> Vec<Fate> {
+    let mut next_marker: BTreeMap<u64, crate::protocol::ControlType> = BTreeMap::new();
+    let mut fates: Vec<Fate> = records
+        .iter()
+        .rev()
+        .map(|record| {
+            let batch = &record.batch;
+            if let Some(control) = batch.control {
+                if let Some(producer_id) = batch.producer_id {
+                    next_marker.insert(producer_id, control);
+                }
+                return Fate::Marker;
+            }
+            if !batch.transactional {
+                return Fate::Committed;
+            }
+            match batch.producer_id.and_then(|id| next_marker.get(&id)) {
+                Some(crate::protocol::ControlType::Commit) => Fate::Committed,
+                Some(crate::protocol::ControlType::Abort) => Fate::Aborted,
+                None => Fate::Open,
+            }
+        })
+        .collect();
+    fates.reverse();
+    fates
+}
+
+/// Exactly-once forwarding: every input record a transactional forwarder's group committed
+/// past (and that read_committed returns) has its output committed in the output topic.
+/// Output twice is the duplicate check's.
+fn check_forwarding(world: &World) -> Vec<Violation> {
+    let mut found = Vec::new();
+    let mut checked: Vec<(String, String)> = Vec::new();
+    for (consumer, _) in world.consumers() {
+        let (Some(forward), Some(group)) = (consumer.forwarder(), &consumer.config().group_id)
+        else {
+            continue;
+        };
+        let key = (group.clone(), forward.topic.clone());
+        if !forward.exactly_once || checked.contains(&key) {
+            continue;
+        }
+        checked.push(key);
+        let committed_values = |topic: &str| -> std::collections::BTreeSet<String> {
+            world
+                .metadata()
+                .partitions()
+                .filter(|(tp, _)| &*tp.topic == topic)
+                .filter_map(|(tp, state)| world.replica_log(state.leader?, &tp))
+                .flat_map(|log| {
+                    let fates = log_fates(log.records());
+                    log.records()
+                        .iter()
+                        .zip(fates)
+                        .filter(|(_, fate)| *fate == Fate::Committed)
+                        .map(|(r, _)| r.data.value_text())
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        let output = committed_values(&forward.topic);
+        let offsets = world
+            .groups()
+            .into_iter()
+            .find(|(_, g)| &g.id == group)
+            .map(|(_, g)| g.offsets.clone())
+            .unwrap_or_default();
+        for (tp, committed) in offsets {
+            let Some(log) = world
+                .metadata()
+                .partition(&tp)
+                .and_then(|s| s.leader)
+                .and_then(|leader| world.replica_log(leader, &tp))
+            else {
+                continue;
+            };
+            let fates = log_fates(log.records());
+            for (record, fate) in log.records().iter().zip(fates) {
+                let value = record.data.value_text();
+                if record.offset < committed && fate == Fate::Committed && !output.contains(&value)
+                {
+                    found.push(Violation {
+                        anomaly: Anomaly::LostOutput,
+                        detail: format!(
+                            "group {group} committed {tp} up to {committed}, but {value:?} at offset {} has no committed output in {}",
+                            record.offset, forward.topic
+                        ),
+                    });
+                }
+            }
+        }
+    }
     found
 }
 

@@ -92,9 +92,10 @@ impl Profile {
     }
 
     /// Anomalies Kafka allows under this configuration (everything else is a simulator bug).
-    /// The consumers here commit offsets outside the producer's transactions (no
-    /// `sendOffsetsToTransaction`), so at-least-once is the strongest they get: every profile
-    /// allows redelivery.
+    /// The consumers here commit offsets outside any transaction, so at-least-once is the
+    /// strongest they get: every profile allows redelivery. (The safe profile's exactly-once
+    /// forwarders redeliver too: an aborted transaction's batch is processed again; what they
+    /// guarantee is checked as duplicates and lost output.)
     pub fn allowed(self) -> &'static [Anomaly] {
         match self {
             Profile::Safe | Profile::AtLeastOnce => &[Anomaly::Redelivered],
@@ -221,6 +222,11 @@ const QUORUM_START_MS: u64 = 5_000;
 const PRODUCERS: u32 = 2;
 const CONSUMERS: u32 = 2;
 const GROUP: &str = "fuzz-group";
+/// The safe profile's exactly-once consume-transform-produce applications: group, output
+/// topic, and how many.
+const FORWARD_GROUP: &str = "fuzz-forward";
+const FORWARD_TOPIC: &str = "fuzz-out";
+const FORWARDERS: u32 = 2;
 const OFFSETS_PARTITIONS: u32 = 5;
 const WORKLOAD_END_MS: u64 = 20_000;
 const RUN_END_MS: u64 = 90_000;
@@ -249,6 +255,16 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
         configs,
         replica_assignment: None,
     };
+    let forwarding = profile == Profile::Safe;
+    if forwarding {
+        step(
+            500,
+            Command::CreateTopic(CreateTopic {
+                name: FORWARD_TOPIC.to_owned(),
+                ..topic.clone()
+            }),
+        );
+    }
     step(500, Command::CreateTopic(topic));
     for p in 0..PRODUCERS {
         let name = format!("p{p}");
@@ -282,6 +298,30 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
                 partitions: Vec::new(),
             },
         );
+    }
+    if forwarding {
+        let mut config = consumer_config.clone();
+        for (k, v) in [
+            ("group.id", FORWARD_GROUP),
+            ("enable.auto.commit", "false"),
+            ("app.commit", "transactional"),
+            ("app.forward.topic", FORWARD_TOPIC),
+            ("isolation.level", "read_committed"),
+        ] {
+            config.insert(k.to_owned(), v.to_owned());
+        }
+        config.remove("auto.commit.interval.ms");
+        for x in 0..FORWARDERS {
+            step(
+                500,
+                Command::AddConsumer {
+                    name: format!("x{x}"),
+                    config: config.clone(),
+                    topics: vec!["fuzz".to_owned()],
+                    partitions: Vec::new(),
+                },
+            );
+        }
     }
     let mut faults = Vec::new();
     let fault_count = 2 + rng.below(5);
@@ -450,7 +490,12 @@ fn random_fault(rng: &mut SimRng, profile: Profile) -> Vec<(u64, Command)> {
     let broker = 1 + rng.below(u64::from(BROKERS)) as u32;
     let other = 1 + (broker + rng.below(u64::from(BROKERS) - 1) as u32) % BROKERS;
     let producer = format!("p{}", rng.below(u64::from(PRODUCERS)));
-    let consumer = format!("c{}", rng.below(u64::from(CONSUMERS)));
+    // The safe profile's faults reach its forwarders as often as its plain consumers.
+    let consumer = if profile == Profile::Safe && rng.below(2) == 0 {
+        format!("x{}", rng.below(u64::from(FORWARDERS)))
+    } else {
+        format!("c{}", rng.below(u64::from(CONSUMERS)))
+    };
     let controller = 1 + rng.below(u64::from(CONTROLLERS)) as u32;
     match rng.below(11) {
         10 => vec![
@@ -680,11 +725,51 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
             } => "out-of-order-sequence",
             Outcome::Failed { .. } => "send-failed",
             Outcome::Exception { .. } => "client-exception",
+            Outcome::Done if matches!(op.request, crate::client::Request::SendOffsets { .. }) => {
+                "offsets-sent-in-transaction"
+            }
             _ => continue,
         };
         *seen.entry(what).or_default() += 1;
     }
+    for (consumer, _) in world.consumers() {
+        if matches!(consumer.app(), crate::consumer::AppState::Failed { .. }) {
+            *seen.entry("forwarder-stopped").or_default() += 1;
+        }
+    }
+    if forwarders_caught_up(world) {
+        *seen.entry("forwarders-caught-up").or_default() += 1;
+    }
     seen
+}
+
+/// Whether the exactly-once forwarders' group committed past every record of the input that
+/// read_committed returns (liveness: after the faults heal they finish the work).
+fn forwarders_caught_up(world: &crate::world::World) -> bool {
+    let Some((_, group)) = world
+        .groups()
+        .into_iter()
+        .find(|(_, g)| g.id == FORWARD_GROUP)
+    else {
+        return false;
+    };
+    world
+        .metadata()
+        .partitions()
+        .filter(|(tp, _)| &*tp.topic == "fuzz")
+        .all(|(tp, state)| {
+            let last = state
+                .leader
+                .and_then(|leader| world.replica_log(leader, &tp))
+                .and_then(|log| {
+                    log.records()
+                        .iter()
+                        .rev()
+                        .find(|r| r.batch.control.is_none())
+                        .map(|r| r.offset)
+                });
+            last.is_none_or(|last| group.offsets.get(&tp).is_some_and(|&o| o > last))
+        })
 }
 
 /// Commands that break something: setup, sends and repairs are not faults.

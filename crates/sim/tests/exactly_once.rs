@@ -193,6 +193,7 @@ fn exactly_once_forwarding_hides_the_aborted_attempt_from_read_committed_readers
     assert_eq!(committed_offsets(&world), INPUTS as u64, "seed {seed}");
     let anomalies: Vec<Anomaly> = check(&world).into_iter().map(|v| v.anomaly).collect();
     assert!(!anomalies.contains(&Anomaly::Duplicate), "{anomalies:?}");
+    assert!(!anomalies.contains(&Anomaly::LostOutput), "{anomalies:?}");
     assert!(
         !anomalies.contains(&Anomaly::TornTransaction),
         "{anomalies:?}"
@@ -258,6 +259,7 @@ fn exactly_once_survives_the_group_coordinator_failing_over_mid_transaction() {
     );
     let anomalies: Vec<Anomaly> = check(&world).into_iter().map(|v| v.anomaly).collect();
     assert!(!anomalies.contains(&Anomaly::Duplicate), "{anomalies:?}");
+    assert!(!anomalies.contains(&Anomaly::LostOutput), "{anomalies:?}");
     assert!(
         !anomalies.contains(&Anomaly::TornTransaction),
         "{anomalies:?}"
