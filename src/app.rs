@@ -315,7 +315,8 @@ pub fn app() -> Html {
             <footer class="note">
                 { "Simplified: one KRaft controller or a quorum of three (KIP-595 elections with pre-vote, \
                    no snapshots, controllers separate from brokers); a cut link drops messages (senders time out) \
-                   rather than retransmitting, and a dead broker's connections are noticed only by request timeouts; \
+                   rather than retransmitting; a killed process's connections are reset at once, a powered-off \
+                   host's only time out (and brokers' own requests always wait for their timeouts); \
                    transactions follow transaction.version 2 (an epoch bump per transaction) but the producer \
                    adds partitions with AddPartitionsToTxn; a consumer's application (forward to, \
                    processing ms) stands for a consume-transform-produce app, whose side effects outside Kafka \

@@ -382,6 +382,28 @@ impl Message {
         }
     }
 
+    /// The correlation id of a client API's request or response (none for the brokers' and
+    /// controllers' own APIs).
+    pub fn client_correlation_id(&self) -> Option<u64> {
+        match self {
+            Message::Produce { correlation_id, .. }
+            | Message::ProduceResponse { correlation_id, .. }
+            | Message::InitProducerId { correlation_id, .. }
+            | Message::InitProducerIdResponse { correlation_id, .. }
+            | Message::Fetch { correlation_id, .. }
+            | Message::FetchResponse { correlation_id, .. }
+            | Message::Metadata { correlation_id }
+            | Message::MetadataResponse { correlation_id, .. }
+            | Message::FindCoordinator { correlation_id, .. }
+            | Message::FindCoordinatorResponse { correlation_id, .. }
+            | Message::ListOffsets { correlation_id, .. }
+            | Message::ListOffsetsResponse { correlation_id, .. } => Some(*correlation_id),
+            Message::Group(group) => Some(group.correlation_id()),
+            Message::Txn(txn) => Some(txn.correlation_id()),
+            _ => None,
+        }
+    }
+
     /// Whether this is a response (drawn returning along a link) rather than a request.
     pub fn is_response(&self) -> bool {
         match self {

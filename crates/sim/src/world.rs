@@ -84,6 +84,9 @@ struct Slot {
     up: bool,
     /// Bumped at every crash, so the timers of a dead process never fire in the new one.
     incarnation: u32,
+    /// Down with its host up (the process died or stopped): the host's TCP stack resets
+    /// connections, so clients learn at once. A powered-off host answers nothing.
+    refuses: bool,
 }
 
 /// Counters for benchmarks and views.
@@ -137,6 +140,9 @@ pub struct World {
     invariants: Option<crate::invariant::Invariants>,
     stats: Stats,
     outbox: Outbox,
+    /// Client requests each node received and has not answered: (client, correlation id,
+    /// the client's incarnation). A process crash resets them.
+    unanswered: BTreeMap<NodeId, Vec<(NodeId, u64, u32)>>,
     /// Steps processed at the current instant, to catch a livelock.
     steps_at_instant: u64,
 }
@@ -144,6 +150,10 @@ pub struct World {
 /// More steps than any real burst at one instant (a broadcast to every node of a large
 /// cluster is a few hundred).
 const LIVELOCK_STEPS: u64 = 1_000_000;
+
+/// How long a client takes to see its connection reset by a dead process's host (a round
+/// trip on a LAN).
+const CONNECTION_RESET: SimDuration = SimDuration::from_millis(1);
 
 impl World {
     /// A cluster of `config.brokers` brokers and a controller, all starting at time zero.
@@ -172,6 +182,7 @@ impl World {
             trace: Trace::default(),
             invariants: None,
             stats: Stats::default(),
+            unanswered: BTreeMap::new(),
             outbox: Outbox::default(),
             steps_at_instant: 0,
         };
@@ -208,6 +219,7 @@ impl World {
             node,
             up: false,
             incarnation: 0,
+            refuses: false,
         });
         id
     }
@@ -306,9 +318,19 @@ impl World {
                     format!("recv {from} {message:?}")
                 });
                 if self.slots[to.0 as usize].up {
+                    self.track_client_request(from, to, &message);
                     self.run_node(to, |node, ctx| node.on_message(ctx, from, message));
                 } else {
                     self.stats.messages_dropped += 1;
+                    if self.slots[to.0 as usize].refuses
+                        && let Some(correlation_id) = self.client_request(from, &message)
+                    {
+                        self.reset_connection(
+                            from,
+                            correlation_id,
+                            self.slots[from.0 as usize].incarnation,
+                        );
+                    }
                 }
             }
             Pending::Timer {
@@ -874,9 +896,17 @@ impl World {
 
     /// Stops a node's process; its pending timers die with this incarnation.
     fn stop_node(&mut self, node: NodeId, kind: CrashKind) {
+        let waiting = self.unanswered.remove(&node).unwrap_or_default();
         let slot = &mut self.slots[node.0 as usize];
         slot.up = false;
         slot.incarnation += 1;
+        slot.refuses = kind == CrashKind::Process;
+        if kind == CrashKind::Process {
+            for (client, correlation_id, incarnation) in waiting {
+                self.reset_connection(client, correlation_id, incarnation);
+            }
+        }
+        let slot = &mut self.slots[node.0 as usize];
         let lost = slot.node.on_crash(kind, self.now);
         if let Node::Broker(b) = &slot.node {
             let broker = b.id();
@@ -954,8 +984,49 @@ impl World {
         }
     }
 
+    /// The correlation id of a request a client sends, if `message` is one.
+    fn client_request(&self, from: NodeId, message: &Message) -> Option<u64> {
+        let client = matches!(
+            self.slots[from.0 as usize].node,
+            Node::Client(_) | Node::Producer(_) | Node::Consumer(_)
+        );
+        if !client || message.is_response() {
+            return None;
+        }
+        message.client_correlation_id()
+    }
+
+    /// A client's request reached `to`: it waits for an answer there.
+    fn track_client_request(&mut self, from: NodeId, to: NodeId, message: &Message) {
+        if let Some(correlation_id) = self.client_request(from, message) {
+            let incarnation = self.slots[from.0 as usize].incarnation;
+            self.unanswered
+                .entry(to)
+                .or_default()
+                .push((from, correlation_id, incarnation));
+        }
+    }
+
+    /// The connection of a client's request was reset (the process at the other end is gone):
+    /// the client sees the request fail a moment later, as Java's NetworkClient fails every
+    /// request in flight on a disconnect, instead of waiting out `request.timeout.ms`.
+    fn reset_connection(&mut self, client: NodeId, correlation_id: u64, incarnation: u32) {
+        let pending = Pending::Timer {
+            node: client,
+            incarnation,
+            timer: Timer::ClientRequestTimeout { correlation_id },
+        };
+        self.queue.push(self.now + CONNECTION_RESET, pending);
+    }
+
     fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
         self.stats.messages_sent += 1;
+        if message.is_response()
+            && let Some(correlation_id) = message.client_correlation_id()
+            && let Some(waiting) = self.unanswered.get_mut(&from)
+        {
+            waiting.retain(|&(client, id, _)| (client, id) != (to, correlation_id));
+        }
         match self
             .network
             .route(from, to, self.now, &mut self.network_rng)

@@ -230,11 +230,11 @@ fn exactly_once_survives_the_group_coordinator_failing_over_mid_transaction() {
         .find(|(_, g)| g.id == "g")
         .expect("a coordinator");
     crash_broker(&mut world, coordinator);
-    // The application learns of the crash from request.timeout.ms (30 s: the simulated
-    // network has no connection resets); by then its member has been removed, so the new
-    // coordinator refuses the offsets (KIP-447), the transaction aborts and the batch is
-    // processed again. The new coordinator loaded the offsets as pending and drops them with
-    // the ABORT marker.
+    // The application's requests there fail at once (the connection is reset) and it
+    // retries until the controller fences the broker (9 s) and another leads the offsets
+    // partition; that coordinator loaded the transaction's offsets as pending from the log.
+    // Either the retried offsets join them and the transaction commits, or (a rebalance moved
+    // the member on) KIP-447 refuses them and the batch is aborted and processed again.
     run_ms(&mut world, 45_000);
     let moved = world.groups().into_iter().find(|(_, g)| g.id == "g");
     assert!(

@@ -618,3 +618,59 @@ fn ab_the_same_run_loses_acknowledged_records_with_acks_1_and_none_with_acks_all
         comparison.difference
     );
 }
+
+/// When the send of `value`, made while the leader waits for its slow followers, is
+/// acknowledged after the leader's host suffers `kind`.
+fn ack_after_leader_dies(kind: kafka_sim::CrashKind) -> u64 {
+    let mut world = cluster(8);
+    create_topic(&mut world, "orders", 1, 3, &[("min.insync.replicas", "2")]);
+    add_producer(&mut world, "p", &[("acks", "all"), ("linger.ms", "0")]);
+    send(&mut world, "p", "orders", None, "warm-up");
+    run_ms(&mut world, 500);
+    let leader = leader(&world, "orders", 0).expect("led");
+    for broker in followers(&world, "orders", 0) {
+        world
+            .apply(Command::SlowFollower {
+                broker,
+                delay_ms: 2_000,
+            })
+            .expect("valid");
+    }
+    send(&mut world, "p", "orders", None, "payment-7");
+    run_ms(&mut world, 200);
+    let crashed_at = world.now().as_millis();
+    world
+        .apply(Command::CrashBroker {
+            broker: leader,
+            kind,
+        })
+        .expect("running");
+    for broker in followers(&world, "orders", 0) {
+        world
+            .apply(Command::SlowFollower {
+                broker,
+                delay_ms: 0,
+            })
+            .expect("valid");
+    }
+    run_ms(&mut world, 60_000);
+    let p = world.producers().next().expect("producer");
+    let op = p.history().last().expect("sent");
+    assert!(acked(&op.outcome).is_some(), "{:?}", op.outcome);
+    op.completed_at.expect("completed").as_millis() - crashed_at
+}
+
+#[test]
+fn a_killed_leader_resets_the_connection_and_the_producer_retries_at_once() {
+    // kill -9: the host's TCP stack resets the connection, the producer retries at once and
+    // keeps retrying until the controller fences the broker (9 s) and elects a new leader.
+    let killed = ack_after_leader_dies(kafka_sim::CrashKind::Process);
+    assert!(killed < 12_000, "acknowledged {killed} ms after the crash");
+    // A host that lost power answers nothing: the request, sent 200 ms before, waits out
+    // request.timeout.ms (30 s).
+    let powered_off = ack_after_leader_dies(kafka_sim::CrashKind::PowerLoss);
+    assert!(
+        powered_off >= 29_000,
+        "acknowledged {powered_off} ms after the power loss"
+    );
+}

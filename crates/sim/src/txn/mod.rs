@@ -184,6 +184,21 @@ impl TxnMessage {
         }
     }
 
+    /// The correlation id it carries.
+    pub fn correlation_id(&self) -> u64 {
+        match self {
+            TxnMessage::InitProducerId { correlation_id, .. }
+            | TxnMessage::AddPartitionsToTxn { correlation_id, .. }
+            | TxnMessage::AddPartitionsToTxnResponse { correlation_id, .. }
+            | TxnMessage::AddOffsetsToTxn { correlation_id, .. }
+            | TxnMessage::AddOffsetsToTxnResponse { correlation_id, .. }
+            | TxnMessage::EndTxn { correlation_id, .. }
+            | TxnMessage::EndTxnResponse { correlation_id, .. }
+            | TxnMessage::WriteTxnMarkers { correlation_id, .. }
+            | TxnMessage::WriteTxnMarkersResponse { correlation_id, .. } => *correlation_id,
+        }
+    }
+
     /// Whether it is a response.
     pub fn is_response(&self) -> bool {
         matches!(
