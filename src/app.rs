@@ -264,7 +264,7 @@ pub fn app() -> Html {
                         <option value="3" selected={sim.controllers() == 3}>{ "3 (quorum)" }</option>
                     </select>
                 </label>
-                <button onclick={on_theme} data-testid="theme" aria-label="Colour theme">{ theme.label() }</button>
+                <button onclick={on_theme} data-testid="theme" title="Colour theme: system, light or dark">{ theme.label() }</button>
                 <span class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause · " }<kbd>{ "." }</kbd>{ " step · " }<kbd>{ "[" }</kbd><kbd>{ "]" }</kbd>{ " speed" }</span>
             </header>
             if let Some((now, target)) = *seeking {

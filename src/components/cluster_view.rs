@@ -40,6 +40,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
     let ids: Vec<u32> = view.brokers.iter().map(|b| b.id).collect();
     html! {
         <section class="cluster" aria-label="Cluster">
+            <h2 class="visually-hidden">{ "Cluster" }</h2>
             if view.controllers.len() > 1 {
                 <div class="quorum" aria-label="KRaft controller quorum">
                     { for view.controllers.iter().map(|c| controller_card(c, &props.on_command)) }

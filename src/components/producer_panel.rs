@@ -243,13 +243,13 @@ fn transaction_cell(producer: &ProducerView, on_command: &Callback<Command>) -> 
             </span>
             <span class="actions">
                 <button onclick={call(TxnAction::Init)} data-testid="txn-init" title="initTransactions(): fences older instances of this transactional.id"
-                    aria-label={format!("{}: initTransactions()", producer.name)}>{ "init" }</button>
+                    aria-label={format!("init transactions of {}", producer.name)}>{ "init" }</button>
                 <button onclick={call(TxnAction::Begin)} data-testid="txn-begin"
-                    aria-label={format!("{}: beginTransaction()", producer.name)}>{ "begin" }</button>
+                    aria-label={format!("begin transaction of {}", producer.name)}>{ "begin" }</button>
                 <button onclick={call(TxnAction::Commit)} data-testid="txn-commit"
-                    aria-label={format!("{}: commitTransaction()", producer.name)}>{ "commit" }</button>
+                    aria-label={format!("commit transaction of {}", producer.name)}>{ "commit" }</button>
                 <button onclick={call(TxnAction::Abort)} data-testid="txn-abort"
-                    aria-label={format!("{}: abortTransaction()", producer.name)}>{ "abort" }</button>
+                    aria-label={format!("abort transaction of {}", producer.name)}>{ "abort" }</button>
             </span>
         </div>
     }

@@ -60,11 +60,11 @@ export class PlaygroundPage {
     this.page = page;
   }
 
-  async open(baseUrl, seed) {
+  async open(baseUrl, seed, query) {
     const errors = [];
     this.page.on('pageerror', (error) => errors.push(error));
     this.errors = errors;
-    await this.page.goto(`${baseUrl}/?seed=${seed}`);
+    await this.page.goto(`${baseUrl}/?seed=${seed}${query ? `&${query}` : ''}`);
     await this.page.getByTestId('clock').waitFor();
   }
 
@@ -131,7 +131,7 @@ export class PlaygroundPage {
 
 /**
  * Registers the suite's hooks (a static server for dist/ and one browser) and returns
- * `open(seed, viewport)`, which opens the playground in a fresh browser context (its own
+ * `open(seed, viewport, { colorScheme, query })`, which opens the playground in a fresh browser context (its own
  * localStorage) and returns the page object.
  */
 export function playgroundSuite() {
@@ -145,10 +145,10 @@ export function playgroundSuite() {
     state.served?.server.close();
   });
   return {
-    async open(seed, viewport = { width: 1280, height: 800 }) {
-      const context = await state.browser.newContext({ viewport });
+    async open(seed, viewport = { width: 1280, height: 800 }, { colorScheme, query } = {}) {
+      const context = await state.browser.newContext({ viewport, colorScheme });
       const playground = new PlaygroundPage(await context.newPage());
-      await playground.open(state.served.url, seed);
+      await playground.open(state.served.url, seed, query);
       return playground;
     },
   };

@@ -1,0 +1,55 @@
+// End to end: an accessibility audit with axe-core (WCAG 2 A/AA rules: names and labels,
+// contrast, heading order, ARIA use) of a busy page in both themes: a quorum of three
+// controllers, a topic, a plain and a transactional producer, a consumer group and a
+// forwarding application; and of the compact embed. Every violation fails the test with the
+// elements it concerns.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { playgroundSuite } from './harness.mjs';
+
+const axe = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const suite = playgroundSuite();
+
+async function audit(page) {
+  await page.addScriptTag({ path: axe });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes
+    .slice(0, 5).map((n) => `    ${n.target.join(' ')}`).join('\n')}`);
+}
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`no axe violations on a busy page, ${colorScheme} theme`, async () => {
+    const playground = await suite.open(4, { width: 1400, height: 1000 }, { colorScheme, query: 'controllers=3' });
+    const { page } = playground;
+    await playground.setSpeed('10×');
+    await playground.play();
+    await playground.createTopic();
+    await page.getByTestId('producer-add').click();
+    await page.getByTestId('producer-transactional-id').fill('tx');
+    await page.getByTestId('producer-add').click();
+    await page.getByTestId('txn-init').first().click();
+    await page.getByTestId('send-10').click();
+    await page.getByTestId('consumer-add').click();
+    await page.getByTestId('consumer-group').fill('app');
+    await page.getByTestId('consumer-commit').selectOption('transactional');
+    await page.getByTestId('consumer-forward').selectOption('orders');
+    await page.getByTestId('consumer-add').click();
+    await page.getByTestId('group').first().waitFor({ timeout: 20_000 });
+    await page.getByTestId('play').click();
+    const violations = await audit(page);
+    assert.deepEqual(violations, [], violations.join('\n'));
+    assert.equal(await page.locator('[aria-live]').count() > 0, true, 'a live region narrates');
+    assert.deepEqual(playground.errors, []);
+  });
+}
+
+test('no axe violations in the embed', async () => {
+  const playground = await suite.open(4, { width: 480, height: 700 }, { query: 'embed=1' });
+  const { page } = playground;
+  await playground.play();
+  await playground.brokersOnline();
+  await page.getByTestId('play').click();
+  const violations = await audit(page);
+  assert.deepEqual(violations, [], violations.join('\n'));
+});
