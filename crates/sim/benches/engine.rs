@@ -223,15 +223,28 @@ fn replication(c: &mut Criterion) {
 }
 
 /// Three consumers of one group read the 10,000 records the producer pipeline wrote (join,
-/// sync, offset fetch, fetches up to the HW, auto commits), from a checkpoint of that world.
-fn consume(produced: &World) -> World {
+/// sync, offset fetch, fetches up to the HW, auto commits), from a checkpoint of that world;
+/// `app` adds the application's settings (forwarding, how it commits).
+fn consume(produced: &World, app: &[(&str, &str)]) -> World {
     let mut world = produced.clone();
+    if app.iter().any(|(k, _)| *k == "app.forward.topic") {
+        let topic = CreateTopic {
+            name: "bench-out".to_owned(),
+            partitions: 3,
+            replication_factor: 3,
+            configs: BTreeMap::from([("min.insync.replicas".to_owned(), "2".to_owned())]),
+            replica_assignment: None,
+        };
+        world.apply(Command::CreateTopic(topic)).expect("valid");
+        world.run_for(SimDuration::from_millis(200));
+    }
     for name in ["c1", "c2", "c3"] {
-        let config = BTreeMap::from([
+        let mut config = BTreeMap::from([
             ("group.id".to_owned(), "bench".to_owned()),
             ("auto.offset.reset".to_owned(), "earliest".to_owned()),
             ("app.processing.ms".to_owned(), "0".to_owned()),
         ]);
+        config.extend(app.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         world
             .apply(Command::AddConsumer {
                 name: name.to_owned(),
@@ -247,7 +260,7 @@ fn consume(produced: &World) -> World {
 
 fn consumers(c: &mut Criterion) {
     let produced = producer_pipeline();
-    let read = consume(&produced);
+    let read = consume(&produced, &[]);
     let records: usize = read
         .consumers()
         .flat_map(|(consumer, _)| consumer.history())
@@ -264,7 +277,37 @@ fn consumers(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(10_000));
     group.bench_function("group_of_3_reads_10k_records", |b| {
-        b.iter(|| black_box(consume(&produced)))
+        b.iter(|| black_box(consume(&produced, &[])))
+    });
+    // The same group forwarding every record to another topic: commitSync() after the output
+    // is acknowledged, or output and offsets in one transaction per poll.
+    let at_least_once = [
+        ("app.forward.topic", "bench-out"),
+        ("enable.auto.commit", "false"),
+        ("app.commit", "after-processing"),
+    ];
+    let exactly_once = [
+        ("app.forward.topic", "bench-out"),
+        ("enable.auto.commit", "false"),
+        ("app.commit", "transactional"),
+        ("isolation.level", "read_committed"),
+    ];
+    for app in [&at_least_once[..], &exactly_once[..]] {
+        let forwarded = consume(&produced, app)
+            .operations()
+            .iter()
+            .filter(|op| {
+                op.client.ends_with("-producer")
+                    && matches!(op.outcome, kafka_sim::Outcome::Acked { .. })
+            })
+            .count();
+        assert_eq!(forwarded, 10_000, "every record is forwarded once");
+    }
+    group.bench_function("group_of_3_forwards_10k_records_at_least_once", |b| {
+        b.iter(|| black_box(consume(&produced, &at_least_once)))
+    });
+    group.bench_function("group_of_3_forwards_10k_records_exactly_once", |b| {
+        b.iter(|| black_box(consume(&produced, &exactly_once)))
     });
     group.finish();
 }
