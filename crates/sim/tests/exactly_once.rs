@@ -118,18 +118,36 @@ fn read_output(mut world: World) -> World {
     world
 }
 
-/// [`start`], then the application crashes at the moment `at` accepts and restarts a second
-/// later.
-fn run(seed: u64, commit: &str, at: impl Fn(&(AppState, usize, usize)) -> bool) -> World {
-    let mut world = start(seed, commit);
-    run_until(&mut world, seed, at);
-    crash_client(&mut world, "app");
-    run_ms(&mut world, 1_000);
+/// The first batch's output is in `out` (all ten sends answered) and its offsets are on their
+/// way into the transaction; `commitTransaction()` is not called yet.
+fn offsets_on_their_way((app, answered, _): &(AppState, usize, usize)) -> bool {
+    *answered == 10
+        && matches!(
+            app,
+            AppState::Forwarding {
+                step: ForwardStep::Offsets(_),
+                ..
+            }
+        )
+}
+
+/// The application's process dies and is started again a second later.
+fn crash_and_restart(world: &mut World) {
+    crash_client(world, "app");
+    run_ms(world, 1_000);
     world
         .apply(Command::RestartClient {
             name: "app".to_owned(),
         })
         .expect("restart");
+}
+
+/// [`start`], then the application crashes at the moment `at` accepts and restarts a second
+/// later.
+fn run(seed: u64, commit: &str, at: impl Fn(&(AppState, usize, usize)) -> bool) -> World {
+    let mut world = start(seed, commit);
+    run_until(&mut world, seed, at);
+    crash_and_restart(&mut world);
     read_output(world)
 }
 
@@ -168,18 +186,8 @@ fn at_least_once_forwarding_duplicates_the_batch_a_crash_interrupts() {
 fn exactly_once_forwarding_hides_the_aborted_attempt_from_read_committed_readers() {
     let seed = 41;
     println!("seed {seed}");
-    // The first batch's output is in out (every send answered) and its offsets are on their
-    // way into the transaction; commitTransaction() is not called yet.
-    let world = run(seed, "transactional", |(app, answered, _)| {
-        *answered == 10
-            && matches!(
-                app,
-                AppState::Forwarding {
-                    step: ForwardStep::Offsets(_),
-                    ..
-                }
-            )
-    });
+    // Crash with part of the output written and nothing committed.
+    let world = run(seed, "transactional", offsets_on_their_way);
     assert_eq!(
         read_values(&world, "rc"),
         inputs(),
@@ -214,16 +222,7 @@ fn exactly_once_survives_the_group_coordinator_failing_over_mid_transaction() {
     // loads the group from __consumer_offsets, with the transaction's offsets pending until
     // the transaction's marker arrives.
     let mut world = start(seed, "transactional");
-    run_until(&mut world, seed, |(app, answered, _)| {
-        *answered == 10
-            && matches!(
-                app,
-                AppState::Forwarding {
-                    step: ForwardStep::Offsets(_),
-                    ..
-                }
-            )
-    });
+    run_until(&mut world, seed, offsets_on_their_way);
     let (coordinator, _) = world
         .groups()
         .into_iter()
@@ -275,13 +274,7 @@ fn ab_the_same_crash_duplicates_output_at_least_once_and_not_exactly_once() {
     run_until(&mut world, seed, |(app, answered, _)| {
         *answered >= 3 && matches!(app, AppState::Processing { .. })
     });
-    crash_client(&mut world, "app");
-    run_ms(&mut world, 1_000);
-    world
-        .apply(Command::RestartClient {
-            name: "app".to_owned(),
-        })
-        .expect("restart");
+    crash_and_restart(&mut world);
     run_ms(&mut world, 30_000);
     let (_, at_least_once, exactly_once) = kafka_sim::ab::presets()
         .into_iter()

@@ -484,12 +484,7 @@ fn absurd_durations_are_accepted_without_panicking() {
             ("delivery.timeout.ms", "18446744073709551615"),
         ],
     );
-    world
-        .apply(Command::SlowFollower {
-            broker: 1,
-            delay_ms: u64::MAX,
-        })
-        .expect("valid");
+    slow_follower(&mut world, 1, u64::MAX);
     send(&mut world, "p", "orders", None, "v");
     world
         .apply(Command::Flush {
@@ -584,12 +579,7 @@ fn ab_the_same_run_loses_acknowledged_records_with_acks_1_and_none_with_acks_all
     let leader_id = leader(&world, "orders", 0).expect("led");
     for broker in 1..=3 {
         if broker != leader_id {
-            world
-                .apply(Command::SlowFollower {
-                    broker,
-                    delay_ms: 60_000,
-                })
-                .expect("exists");
+            slow_follower(&mut world, broker, 60_000);
         }
     }
     run_ms(&mut world, 1_000);
@@ -629,12 +619,7 @@ fn ack_after_leader_dies(kind: kafka_sim::CrashKind) -> u64 {
     run_ms(&mut world, 500);
     let leader = leader(&world, "orders", 0).expect("led");
     for broker in followers(&world, "orders", 0) {
-        world
-            .apply(Command::SlowFollower {
-                broker,
-                delay_ms: 2_000,
-            })
-            .expect("valid");
+        slow_follower(&mut world, broker, 2_000);
     }
     send(&mut world, "p", "orders", None, "payment-7");
     run_ms(&mut world, 200);
@@ -646,12 +631,7 @@ fn ack_after_leader_dies(kind: kafka_sim::CrashKind) -> u64 {
         })
         .expect("running");
     for broker in followers(&world, "orders", 0) {
-        world
-            .apply(Command::SlowFollower {
-                broker,
-                delay_ms: 0,
-            })
-            .expect("valid");
+        slow_follower(&mut world, broker, 0);
     }
     run_ms(&mut world, 60_000);
     let p = world.producers().next().expect("producer");

@@ -231,12 +231,7 @@ fn unclean_election_loses_records_and_reuses_offsets() {
     );
     let old_leader = leader(&world, "clicks", 0).expect("led");
     let follower = followers(&world, "clicks", 0)[0];
-    world
-        .apply(Command::SlowFollower {
-            broker: follower,
-            delay_ms: 120_000,
-        })
-        .expect("valid");
+    slow_follower(&mut world, follower, 120_000);
     add_client(&mut world, "producer");
     for i in 0..3 {
         produce(
@@ -293,12 +288,7 @@ fn unclean_election_loses_records_and_reuses_offsets() {
     world
         .apply(Command::RestartBroker { broker: old_leader })
         .expect("valid");
-    world
-        .apply(Command::SlowFollower {
-            broker: follower,
-            delay_ms: 0,
-        })
-        .expect("valid");
+    slow_follower(&mut world, follower, 0);
     run_ms(&mut world, 5_000);
     let final_log = log_values(&world, old_leader, "clicks", 0);
     assert_eq!(
@@ -323,12 +313,7 @@ fn without_unclean_election_the_partition_waits_offline_for_its_last_isr_member(
     create_topic(&mut world, "clicks", 1, 2, &[]);
     let old_leader = leader(&world, "clicks", 0).expect("led");
     let follower = followers(&world, "clicks", 0)[0];
-    world
-        .apply(Command::SlowFollower {
-            broker: follower,
-            delay_ms: 120_000,
-        })
-        .expect("valid");
+    slow_follower(&mut world, follower, 120_000);
     add_client(&mut world, "producer");
     produce(&mut world, "producer", "clicks", 0, "kept", 1);
     run_ms(&mut world, 46_000);
@@ -645,12 +630,7 @@ fn the_under_replicated_chart_counts_a_slow_followers_partitions_until_it_catche
     use kafka_sim::charts::under_replicated;
     let mut world = cluster(15);
     create_topic(&mut world, "t", 3, 3, &[]);
-    world
-        .apply(Command::SlowFollower {
-            broker: 2,
-            delay_ms: 60_000,
-        })
-        .expect("exists");
+    slow_follower(&mut world, 2, 60_000);
     // A follower whose log end equals the leader's is in sync however long it waits (Kafka's
     // isCaughtUp): records must arrive for it to fall behind.
     add_client(&mut world, "writer");
@@ -658,12 +638,7 @@ fn the_under_replicated_chart_counts_a_slow_followers_partitions_until_it_catche
         produce(&mut world, "writer", "t", partition, "v", 1);
     }
     run_ms(&mut world, 50_000);
-    world
-        .apply(Command::SlowFollower {
-            broker: 2,
-            delay_ms: 0,
-        })
-        .expect("exists");
+    slow_follower(&mut world, 2, 0);
     run_ms(&mut world, 70_000);
     let series = under_replicated(&world, kafka_sim::SimDuration::from_millis(5_000), 30);
     // Broker 2 follows the two partitions it does not lead; it drops out of their ISRs after

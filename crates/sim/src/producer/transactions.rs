@@ -625,10 +625,7 @@ impl Producer {
             return;
         };
         match error {
-            ErrorCode::NotCoordinator
-            | ErrorCode::CoordinatorNotAvailable
-            | ErrorCode::CoordinatorLoadInProgress
-            | ErrorCode::RequestTimedOut => {
+            error if find_another_coordinator(error) => {
                 txn.group_coordinator = None;
                 txn.retry_at = now + retry_backoff;
             }
@@ -651,10 +648,7 @@ impl Producer {
             return;
         };
         match error {
-            ErrorCode::NotCoordinator
-            | ErrorCode::CoordinatorNotAvailable
-            | ErrorCode::CoordinatorLoadInProgress
-            | ErrorCode::RequestTimedOut => {
+            error if find_another_coordinator(error) => {
                 txn.coordinator = None;
                 txn.retry_at = now + retry_backoff;
             }
@@ -767,4 +761,16 @@ impl Producer {
         self.on_txn_error(ctx, ErrorCode::RequestTimedOut);
         true
     }
+}
+
+/// Errors after which a coordinator request goes to the coordinator found anew, after
+/// `retry.backoff.ms`.
+fn find_another_coordinator(error: ErrorCode) -> bool {
+    matches!(
+        error,
+        ErrorCode::NotCoordinator
+            | ErrorCode::CoordinatorNotAvailable
+            | ErrorCode::CoordinatorLoadInProgress
+            | ErrorCode::RequestTimedOut
+    )
 }

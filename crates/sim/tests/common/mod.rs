@@ -264,3 +264,10 @@ pub fn crash_client(world: &mut World, name: &str) {
         })
         .expect("a running client");
 }
+
+/// A follower's fetches are delayed by `delay_ms` (0 makes it fast again).
+pub fn slow_follower(world: &mut World, broker: u32, delay_ms: u64) {
+    world
+        .apply(Command::SlowFollower { broker, delay_ms })
+        .expect("a broker");
+}
