@@ -243,6 +243,20 @@ impl Operation {
     }
 }
 
+/// Errors after which a client asks FindCoordinator again (the group's or the transaction's
+/// coordinator moved, is loading, or did not answer).
+pub fn find_another_coordinator(error: crate::error::ErrorCode) -> bool {
+    use crate::error::ErrorCode;
+    matches!(
+        error,
+        ErrorCode::NotCoordinator
+            | ErrorCode::CoordinatorNotAvailable
+            | ErrorCode::CoordinatorLoadInProgress
+            | ErrorCode::RequestTimedOut
+            | ErrorCode::NetworkException
+    )
+}
+
 /// `orders-0@12 orders-1@7`.
 fn offset_list(offsets: &[(TopicPartition, u64)]) -> String {
     let list: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}@{o}")).collect();

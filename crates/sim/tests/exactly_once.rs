@@ -151,6 +151,27 @@ fn run(seed: u64, commit: &str, at: impl Fn(&(AppState, usize, usize)) -> bool) 
     read_output(world)
 }
 
+/// What exactly-once promises: a read_committed reader of `out` sees every input once, the
+/// group committed past every input, and the checker finds no duplicate, lost output or torn
+/// transaction. Returns the checker's anomalies.
+fn assert_exactly_once(world: &World, seed: u64) -> Vec<Anomaly> {
+    assert_eq!(
+        read_values(world, "rc"),
+        inputs(),
+        "seed {seed}: read_committed sees every input exactly once"
+    );
+    assert_eq!(committed_offsets(world), INPUTS as u64, "seed {seed}");
+    let anomalies: Vec<Anomaly> = check(world).into_iter().map(|v| v.anomaly).collect();
+    for broken in [
+        Anomaly::Duplicate,
+        Anomaly::LostOutput,
+        Anomaly::TornTransaction,
+    ] {
+        assert!(!anomalies.contains(&broken), "seed {seed}: {anomalies:?}");
+    }
+    anomalies
+}
+
 fn committed_offsets(world: &World) -> u64 {
     world
         .groups()
@@ -188,23 +209,11 @@ fn exactly_once_forwarding_hides_the_aborted_attempt_from_read_committed_readers
     println!("seed {seed}");
     // Crash with part of the output written and nothing committed.
     let world = run(seed, "transactional", offsets_on_their_way);
-    assert_eq!(
-        read_values(&world, "rc"),
-        inputs(),
-        "seed {seed}: read_committed sees every input exactly once"
-    );
+    let anomalies = assert_exactly_once(&world, seed);
     let uncommitted = read_values(&world, "ru");
     assert!(
         uncommitted.len() > INPUTS,
         "seed {seed}: the aborted first attempt is in the log: {uncommitted:?}"
-    );
-    assert_eq!(committed_offsets(&world), INPUTS as u64, "seed {seed}");
-    let anomalies: Vec<Anomaly> = check(&world).into_iter().map(|v| v.anomaly).collect();
-    assert!(!anomalies.contains(&Anomaly::Duplicate), "{anomalies:?}");
-    assert!(!anomalies.contains(&Anomaly::LostOutput), "{anomalies:?}");
-    assert!(
-        !anomalies.contains(&Anomaly::TornTransaction),
-        "{anomalies:?}"
     );
     // The limit: the application itself processed the interrupted batch twice; only what it
     // wrote to Kafka (and its offsets) is exactly once.
@@ -250,18 +259,10 @@ fn exactly_once_survives_the_group_coordinator_failing_over_mid_transaction() {
         })
         .expect("restart");
     let world = read_output(world);
-    assert_eq!(read_values(&world, "rc"), inputs(), "seed {seed}");
-    assert_eq!(committed_offsets(&world), INPUTS as u64, "seed {seed}");
+    assert_exactly_once(&world, seed);
     assert!(
         world.groups().iter().all(|(_, g)| g.pending_txn.is_empty()),
         "seed {seed}: no transaction's offsets left pending"
-    );
-    let anomalies: Vec<Anomaly> = check(&world).into_iter().map(|v| v.anomaly).collect();
-    assert!(!anomalies.contains(&Anomaly::Duplicate), "{anomalies:?}");
-    assert!(!anomalies.contains(&Anomaly::LostOutput), "{anomalies:?}");
-    assert!(
-        !anomalies.contains(&Anomaly::TornTransaction),
-        "{anomalies:?}"
     );
 }
 

@@ -375,12 +375,5 @@ impl Consumer {
 
 /// Errors after which the consumer looks for the coordinator again.
 pub(super) fn coordinator_error(error: ErrorCode) -> bool {
-    matches!(
-        error,
-        ErrorCode::NotCoordinator
-            | ErrorCode::CoordinatorNotAvailable
-            | ErrorCode::CoordinatorLoadInProgress
-            | ErrorCode::RequestTimedOut
-            | ErrorCode::NetworkException
-    )
+    crate::client::find_another_coordinator(error)
 }

@@ -7,7 +7,7 @@
 //! fenced, which only closing cures.
 
 use super::Producer;
-use crate::client::{Operation, Outcome, Request, TxnAction};
+use crate::client::{Operation, Outcome, Request, TxnAction, find_another_coordinator};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::node::{Ctx, Timer};
@@ -761,16 +761,4 @@ impl Producer {
         self.on_txn_error(ctx, ErrorCode::RequestTimedOut);
         true
     }
-}
-
-/// Errors after which a coordinator request goes to the coordinator found anew, after
-/// `retry.backoff.ms`.
-fn find_another_coordinator(error: ErrorCode) -> bool {
-    matches!(
-        error,
-        ErrorCode::NotCoordinator
-            | ErrorCode::CoordinatorNotAvailable
-            | ErrorCode::CoordinatorLoadInProgress
-            | ErrorCode::RequestTimedOut
-    )
 }
