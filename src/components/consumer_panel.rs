@@ -241,6 +241,12 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
             if let Some(forward) = &consumer.forward {
                 { forward_line(forward) }
             }
+            if consumer.reprocessed > 0 {
+                <p class="meta reprocessed" data-testid="consumer-reprocessed"
+                    title="Offsets, transactions and idempotence decide what Kafka stores and returns; the application's own work on a record it gets again is done again">
+                    { format!("↻ processed {} record(s) a second time: whatever the application did outside Kafka for them (a database write, an e-mail) happened twice", consumer.reprocessed) }
+                </p>
+            }
             <table class="owned">
                 <thead><tr><th>{ "owns" }</th><th>{ "position" }</th><th>{ "committed" }</th>
                     <th title={if consumer.read_committed { "read_committed reads up to the last stable offset" } else { "high watermark" }}>

@@ -177,6 +177,27 @@ pub struct ConsumerView {
     pub recent_records: Vec<(ConsumedRecord, bool)>,
     /// Its newest operations (polls with exceptions, commits), newest first.
     pub recent_operations: Vec<String>,
+    /// Records its application finished processing more than once (after a crash, a
+    /// rebalance or an aborted transaction rewound it): what no Kafka guarantee prevents.
+    pub reprocessed: usize,
+}
+
+/// How many records (partition and offset) appear in more than one processed poll.
+fn reprocessed(history: &[crate::client::Operation]) -> usize {
+    let mut seen = std::collections::BTreeMap::new();
+    for op in history {
+        if let Outcome::Polled {
+            records,
+            processed: true,
+            ..
+        } = &op.outcome
+        {
+            for r in records {
+                *seen.entry((&r.tp, r.offset)).or_insert(0_u32) += 1;
+            }
+        }
+    }
+    seen.values().filter(|&&n| n > 1).count()
 }
 
 /// Where a consume-transform-produce application sends its output, and its producer.
@@ -513,6 +534,7 @@ impl World {
                         .collect(),
                     recent_records,
                     recent_operations,
+                    reprocessed: reprocessed(c.history()),
                 }
             })
             .collect()

@@ -218,6 +218,12 @@ fn exactly_once_forwarding_hides_the_aborted_attempt_from_read_committed_readers
     // The limit: the application itself processed the interrupted batch twice; only what it
     // wrote to Kafka (and its offsets) is exactly once.
     assert!(anomalies.contains(&Anomaly::Redelivered), "{anomalies:?}");
+    let app = world.view().consumers.into_iter().find(|c| c.name == "app");
+    assert_eq!(
+        app.map(|c| c.reprocessed),
+        Some(10),
+        "seed {seed}: the page says which records were processed twice"
+    );
     // read_uncommitted is legal here, so its aborted reads are allowed, not an anomaly... but
     // the checker reports them for any isolation level.
     assert!(anomalies.contains(&Anomaly::AbortedRead), "{anomalies:?}");
