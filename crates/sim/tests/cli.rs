@@ -76,6 +76,41 @@ fn the_at_most_once_example_commits_a_batch_it_never_processes() {
 }
 
 #[test]
+fn the_exactly_once_example_aborts_the_crashed_attempt_and_audit_reads_each_receipt_once() {
+    let report: Value =
+        serde_json::from_str(&stdout(&kafka_sim(&["run", &example("exactly-once.toml")])))
+            .expect("JSON report");
+    let read: Vec<&str> = report["consumer_operations"]
+        .as_array()
+        .expect("operations")
+        .iter()
+        .filter(|o| o["client"] == "audit" && o["outcome"]["result"] == "polled")
+        .flat_map(|o| o["outcome"]["records"].as_array().expect("records"))
+        .map(|r| r["value"].as_str().expect("value"))
+        .collect();
+    assert_eq!(read, ["pay-1", "pay-2", "pay-3", "pay-4"]);
+    let receipts = &report["view"]["topics"]
+        .as_array()
+        .expect("topics")
+        .iter()
+        .find(|t| t["name"] == "receipts")
+        .expect("receipts")["partitions"][0]["replica_logs"][0]["records"];
+    let log: Vec<&str> = receipts
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| r["value"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        log,
+        [
+            "pay-1", "pay-2", "ABORT", "pay-1", "pay-2", "pay-3", "pay-4", "COMMIT"
+        ],
+        "the crashed attempt is in the log, aborted"
+    );
+}
+
+#[test]
 fn describe_prints_kafka_topics_format() {
     let text = stdout(&kafka_sim(&["describe", &example("unclean-election.toml")]));
     let lines: Vec<&str> = text.lines().collect();
