@@ -582,11 +582,7 @@ fn check_consumers(world: &World) -> Vec<Violation> {
                         group: Some(group),
                         read_committed,
                     },
-                    Outcome::Polled {
-                        records,
-                        processed: done,
-                        ..
-                    },
+                    outcome @ Outcome::Polled { records, .. },
                 ) => {
                     if *read_committed {
                         read_committed_groups.push(group.as_str());
@@ -596,9 +592,8 @@ fn check_consumers(world: &World) -> Vec<Violation> {
                             .entry((group.as_str(), &record.tp))
                             .or_insert(record.offset);
                         *first = (*first).min(record.offset);
-                        if !done {
-                            continue;
-                        }
+                    }
+                    for record in outcome.processed_records() {
                         let entry = processed
                             .entry((group.as_str(), &record.tp, record.offset))
                             .or_insert((0, record.value.as_str()));

@@ -148,6 +148,10 @@ pub enum Outcome {
         generation: i32,
         /// Whether processing completed (at `completed_at`).
         processed: bool,
+        /// When the process died during processing: how many of the records, from the first,
+        /// it had finished (each takes `app.processing.ms`).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        partly_processed: usize,
     },
     /// The coordinator stored the offsets.
     Committed,
@@ -243,6 +247,30 @@ impl Operation {
     }
 }
 
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl Outcome {
+    /// The records of a poll the application finished processing: all once it completed,
+    /// the first ones done before a crash otherwise.
+    pub fn processed_records(&self) -> &[ConsumedRecord] {
+        match self {
+            Outcome::Polled {
+                records,
+                processed: true,
+                ..
+            } => records,
+            Outcome::Polled {
+                records,
+                partly_processed,
+                ..
+            } => &records[..(*partly_processed).min(records.len())],
+            _ => &[],
+        }
+    }
+}
+
 /// Errors after which a client asks FindCoordinator again (the group's or the transaction's
 /// coordinator moved, is loading, or did not answer).
 pub fn find_another_coordinator(error: crate::error::ErrorCode) -> bool {
@@ -309,15 +337,18 @@ impl std::fmt::Display for Operation {
                 "acknowledged: partition {partition}, offset {offset}, timestamp {timestamp_ms}"
             ),
             Outcome::Polled {
-                records, processed, ..
+                records,
+                processed,
+                partly_processed,
+                ..
             } => {
                 let first = records
                     .first()
                     .map(|r| format!(" from {}@{}", r.tp, r.offset));
-                let state = if *processed {
-                    "processed"
-                } else {
-                    "not processed"
+                let state = match (*processed, *partly_processed) {
+                    (true, _) => "processed".to_owned(),
+                    (false, 0) => "not processed".to_owned(),
+                    (false, n) => format!("{n} processed before a crash"),
                 };
                 format!(
                     "{} record(s){}; {state}",

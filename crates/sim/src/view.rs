@@ -186,15 +186,8 @@ pub struct ConsumerView {
 fn reprocessed(history: &[crate::client::Operation]) -> usize {
     let mut seen = std::collections::BTreeMap::new();
     for op in history {
-        if let Outcome::Polled {
-            records,
-            processed: true,
-            ..
-        } = &op.outcome
-        {
-            for r in records {
-                *seen.entry((&r.tp, r.offset)).or_insert(0_u32) += 1;
-            }
+        for r in op.outcome.processed_records() {
+            *seen.entry((&r.tp, r.offset)).or_insert(0_u32) += 1;
         }
     }
     seen.values().filter(|&&n| n > 1).count()
@@ -480,9 +473,16 @@ impl World {
                     .iter()
                     .rev()
                     .filter_map(|op| match &op.outcome {
-                        Outcome::Polled {
-                            records, processed, ..
-                        } => Some(records.iter().rev().map(move |r| (r.clone(), *processed))),
+                        outcome @ Outcome::Polled { records, .. } => {
+                            let done = outcome.processed_records().len();
+                            Some(
+                                records
+                                    .iter()
+                                    .enumerate()
+                                    .rev()
+                                    .map(move |(i, r)| (r.clone(), i < done)),
+                            )
+                        }
                         _ => None,
                     })
                     .flatten()

@@ -283,6 +283,13 @@ fn ab_the_same_crash_duplicates_output_at_least_once_and_not_exactly_once() {
     });
     crash_and_restart(&mut world);
     run_ms(&mut world, 30_000);
+    // The crash interrupted a batch: the records finished before it were processed, and
+    // processed again after the restart.
+    let app = world.view().consumers.into_iter().find(|c| c.name == "app");
+    assert!(
+        app.is_some_and(|c| c.reprocessed >= 3),
+        "seed {seed}: the records done before the crash count as processed twice"
+    );
     let (_, at_least_once, exactly_once) = kafka_sim::ab::presets()
         .into_iter()
         .find(|(name, _, _)| name.contains("exactly-once"))

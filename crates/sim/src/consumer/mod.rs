@@ -360,6 +360,7 @@ impl Consumer {
 
     /// The process died: memory is gone, the records being processed were never finished.
     pub(crate) fn on_crash(&mut self, now: SimTime) {
+        self.record_interrupted_processing(now);
         let history = std::mem::take(&mut self.history);
         let closed = self.closed;
         // The application's producer dies with the process; its history goes on.
@@ -380,6 +381,28 @@ impl Consumer {
         self.closed = closed;
         if forward.is_some() {
             self.forward = forward;
+        }
+    }
+
+    /// The records of the batch being processed that were finished when the process died.
+    fn record_interrupted_processing(&mut self, now: SimTime) {
+        let (operation, until, at) = match &self.app {
+            AppState::Processing { operation, until } => (*operation, *until, now),
+            AppState::Stalled { was, since } => match **was {
+                AppState::Processing { operation, until } => (operation, until, *since),
+                _ => return,
+            },
+            _ => return,
+        };
+        let count = self.polled_count(operation);
+        let done = (0..count)
+            .take_while(|&i| self.record_done_at(i, count, until) <= at)
+            .count();
+        if let Outcome::Polled {
+            partly_processed, ..
+        } = &mut self.history[operation].outcome
+        {
+            *partly_processed = done;
         }
     }
 
@@ -648,6 +671,7 @@ impl Consumer {
             records,
             generation: self.generation,
             processed: false,
+            partly_processed: 0,
         };
         self.history.push(operation);
         Some(self.history.len() - 1)

@@ -149,13 +149,14 @@ impl Consumer {
         }
     }
 
-    /// When record `index` of a poll of `count` records, processed until `until`, is done.
-    fn record_done_at(&self, index: usize, count: usize, until: SimTime) -> SimTime {
+    /// When record `index` of a poll of `count` records, processed until `until`, is done
+    /// (each takes `app.processing.ms`).
+    pub(super) fn record_done_at(&self, index: usize, count: usize, until: SimTime) -> SimTime {
         let later = (count - 1 - index) as u64 * self.config.processing_per_record.as_micros();
         SimTime::from_micros(until.as_micros().saturating_sub(later))
     }
 
-    fn polled_count(&self, operation: usize) -> usize {
+    pub(super) fn polled_count(&self, operation: usize) -> usize {
         match &self.history[operation].outcome {
             Outcome::Polled { records, .. } => records.len(),
             _ => 0,

@@ -203,15 +203,7 @@ pub fn processed(world: &World, consumer: &str) -> Vec<(TopicPartition, u64, Str
     };
     c.history()
         .iter()
-        .filter_map(|op| match &op.outcome {
-            Outcome::Polled {
-                records,
-                processed: true,
-                ..
-            } => Some(records),
-            _ => None,
-        })
-        .flatten()
+        .flat_map(|op| op.outcome.processed_records())
         .map(|r| (r.tp.clone(), r.offset, r.value.clone()))
         .collect()
 }
