@@ -63,6 +63,9 @@ async function forwardRun(suite, commits) {
     // '-': a partition with nothing committed (no records, so no offsets in a transaction).
     return lags.includes('0') && lags.every((l) => l === '0' || l === '-');
   }, null, { timeout: 90_000 });
+  // The records finished before the crash were processed again: the page says what that
+  // means for effects outside Kafka.
+  assert.match(await app.getByTestId('consumer-reprocessed').textContent(), /processed [1-9]\d* record\(s\) a second time/);
   return playground;
 }
 
