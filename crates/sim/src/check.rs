@@ -297,7 +297,7 @@ pub fn check(world: &World) -> Vec<Violation> {
 
 /// Each record's fate in one pass from the end (a transactional record's fate is its
 /// producer's first marker after it).
-fn log_fates(records: &[crate::protocol::Record]) -> Vec<Fate> {
+pub(crate) fn log_fates(records: &[crate::protocol::Record]) -> Vec<Fate> {
     let mut next_marker: BTreeMap<u64, crate::protocol::ControlType> = BTreeMap::new();
     let mut fates: Vec<Fate> = records
         .iter()
@@ -394,7 +394,7 @@ fn check_forwarding(world: &World) -> Vec<Violation> {
 
 /// What the final log says of the record at an offset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Fate {
+pub(crate) enum Fate {
     /// A plain record, or one whose transaction committed.
     Committed,
     /// Its transaction aborted.

@@ -539,14 +539,7 @@ impl Producer {
             txn.in_flight = None;
         }
         if error != ErrorCode::None {
-            if matches!(
-                request,
-                TxnRequest::FindGroupCoordinator | TxnRequest::CommitOffsets
-            ) {
-                self.on_offsets_error(ctx, error);
-            } else {
-                self.on_txn_error(ctx, error);
-            }
+            self.on_txn_error(ctx, &request, error);
             return true;
         }
         match (request, message) {
@@ -615,42 +608,36 @@ impl Producer {
         self.last_acked.clear();
     }
 
-    /// The group coordinator refused the offsets: retry with another coordinator, or (a
-    /// rebalance fenced this member, KIP-447) fail the call and make the transaction
-    /// abortable, as Java's `CommitFailedException`.
-    fn on_offsets_error(&mut self, ctx: &mut Ctx<'_>, error: ErrorCode) {
+    /// A transaction request failed. Coordinator errors send it to the coordinator found anew
+    /// (the group's, for the offsets); a rebalance that fenced this member (KIP-447) fails
+    /// `sendOffsetsToTransaction()` and makes the transaction abortable, as Java's
+    /// `CommitFailedException`.
+    fn on_txn_error(&mut self, ctx: &mut Ctx<'_>, request: &TxnRequest, error: ErrorCode) {
         let now = ctx.now();
         let retry_backoff = self.config.retry_backoff;
         let Some(txn) = self.txn.as_mut() else {
             return;
         };
+        let to_group = matches!(
+            request,
+            TxnRequest::FindGroupCoordinator | TxnRequest::CommitOffsets
+        );
         match error {
             error if find_another_coordinator(error) => {
-                txn.group_coordinator = None;
+                if to_group {
+                    txn.group_coordinator = None;
+                } else {
+                    txn.coordinator = None;
+                }
                 txn.retry_at = now + retry_backoff;
             }
-            ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
+            ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration if to_group => {
                 let message = format!(
                     "CommitFailedException: Transaction offset Commit failed due to consumer group metadata mismatch: {error}"
                 );
                 txn.state = TxnClientState::AbortableError;
                 txn.last_error = Some(message.clone());
                 self.finish_offsets(now, Outcome::Exception { message });
-            }
-            error => self.on_txn_error(ctx, error),
-        }
-    }
-
-    fn on_txn_error(&mut self, ctx: &mut Ctx<'_>, error: ErrorCode) {
-        let now = ctx.now();
-        let retry_backoff = self.config.retry_backoff;
-        let Some(txn) = self.txn.as_mut() else {
-            return;
-        };
-        match error {
-            error if find_another_coordinator(error) => {
-                txn.coordinator = None;
-                txn.retry_at = now + retry_backoff;
             }
             ErrorCode::ConcurrentTransactions => {
                 // Java retries this one sooner (20 ms) while the previous transaction completes.
@@ -747,18 +734,15 @@ impl Producer {
 
     /// A transaction request got no answer in time.
     pub(super) fn on_txn_timeout(&mut self, ctx: &mut Ctx<'_>, correlation_id: u64) -> bool {
-        if self
+        let Some(request) = self
             .txn
-            .as_ref()
-            .and_then(|t| t.in_flight.as_ref())
-            .is_none_or(|(id, _)| *id != correlation_id)
-        {
+            .as_mut()
+            .and_then(|t| t.in_flight.take_if(|(id, _)| *id == correlation_id))
+            .map(|(_, request)| request)
+        else {
             return false;
-        }
-        if let Some(txn) = self.txn.as_mut() {
-            txn.in_flight = None;
-        }
-        self.on_txn_error(ctx, ErrorCode::RequestTimedOut);
+        };
+        self.on_txn_error(ctx, &request, ErrorCode::RequestTimedOut);
         true
     }
 }
