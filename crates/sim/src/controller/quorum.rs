@@ -629,6 +629,12 @@ impl Controller {
         if epoch < self.quorum.epoch || !matches!(self.quorum.role, Role::Follower { .. }) {
             return;
         }
+        // Only the leader's answer is contact: a restarted former leader answers "no leader"
+        // (KRaft's NOT_LEADER_OR_FOLLOWER), and counting that kept the followers trusting a
+        // leader that was gone, refusing every election (fuzz seed 266).
+        if leader.is_none() || leader != self.quorum.leader() {
+            return;
+        }
         self.quorum.last_contact = ctx.now();
         if let Some(end) = truncate_to {
             self.truncate_log(end);
