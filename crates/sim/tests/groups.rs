@@ -832,3 +832,44 @@ fn a_deleted_group_stays_deleted_after_its_coordinator_moves_and_an_active_one_c
         );
     }
 }
+
+#[test]
+fn a_consumer_that_saw_its_partition_offline_asks_again_and_resumes() {
+    // Fuzz seed 267: a consumer's metadata said "no leader" for its partition (it was offline
+    // when fetched); the consumer must ask again, not wait out metadata.max.age.ms (5 min).
+    let seed = 31;
+    println!("seed {seed}");
+    let mut world = cluster(seed);
+    create_topic(&mut world, "t", 1, 1, &[]);
+    let host = leader(&world, "t", 0).expect("led");
+    add_producer(&mut world, "p", &[]);
+    send(&mut world, "p", "t", None, "before");
+    add_consumer(
+        &mut world,
+        "c",
+        "g",
+        &["t"],
+        &[
+            ("auto.offset.reset", "earliest"),
+            ("app.processing.ms", "0"),
+        ],
+    );
+    run_ms(&mut world, 8_000);
+    assert_eq!(processed(&world, "c").len(), 1, "seed {seed}: read before");
+    // Its only replica dies: offline once the controller fences it; the consumer's fetches
+    // fail and its new metadata says no leader.
+    crash_broker(&mut world, host);
+    run_ms(&mut world, 15_000);
+    assert_eq!(leader(&world, "t", 0), None, "seed {seed}: offline");
+    world
+        .apply(kafka_sim::Command::RestartBroker { broker: host })
+        .expect("restart");
+    run_ms(&mut world, 3_000);
+    send(&mut world, "p", "t", None, "after");
+    run_ms(&mut world, 5_000);
+    let values: Vec<String> = processed(&world, "c")
+        .into_iter()
+        .map(|(_, _, v)| v)
+        .collect();
+    assert_eq!(values, ["before", "after"], "seed {seed}");
+}

@@ -196,10 +196,16 @@ impl Consumer {
             let Some(position) = owned.position else {
                 continue;
             };
-            if self.buffer.get(tp).is_some_and(|q| !q.is_empty()) {
+            if self.buffer.get(tp).is_some_and(|q| !q.is_empty())
+                || ctx.now() < owned.fetch_not_before
+            {
                 continue;
             }
-            let Some(state) = self.metadata.get(tp) else {
+            // No leader known (the partition was offline when metadata was fetched): ask again
+            // (Java: "Requesting metadata update for partition ... since the position ... is
+            // missing the current leader node"), after retry.backoff.ms.
+            let Some(state) = self.metadata.get(tp).filter(|s| s.leader.is_some()) else {
+                self.metadata_stale = true;
                 continue;
             };
             // KIP-392: the replica the leader pointed at, else the leader.
@@ -285,6 +291,7 @@ impl Consumer {
                 error if invalidates_metadata(error) => {
                     // A follower that cannot serve sends the consumer back to the leader.
                     owned.preferred_replica = None;
+                    owned.fetch_not_before = ctx.now() + self.config.retry_backoff;
                     self.metadata_stale = true;
                 }
                 _ => owned.preferred_replica = None,

@@ -116,6 +116,10 @@ pub struct OwnedPartition {
     pub reset_failed: bool,
     /// The follower the leader pointed this consumer at (KIP-392), if any.
     pub preferred_replica: Option<BrokerId>,
+    /// No fetch for it before this: after an error that sends the consumer back to the
+    /// metadata, `retry.backoff.ms` (Java waits for the metadata update, which backs off).
+    #[serde(skip)]
+    pub fetch_not_before: SimTime,
 }
 
 /// A request in flight, by correlation id.
@@ -696,6 +700,11 @@ impl Consumer {
             (self.coordinator.is_none() && self.group().is_some())
                 .then_some(self.coordinator_not_before),
             Some(self.offset_fetch_not_before),
+            self.owned
+                .values()
+                .map(|o| o.fetch_not_before)
+                .filter(|&t| t > now)
+                .min(),
         ]
         .into_iter()
         .flatten()
