@@ -545,46 +545,42 @@ impl World {
     }
 
     fn producer_view(&self, p: &crate::producer::Producer) -> ProducerView {
-        {
-            {
-                let (batches, requests_in_flight) = p.pipeline();
-                let config = p.config();
-                let batches = batches
-                    .into_iter()
-                    .map(|(b, broker)| BatchView {
-                        partition: b.tp.to_string(),
-                        records: b.records.len(),
-                        bytes: b.size,
-                        stage: match broker {
-                            Some(broker) => BatchStage::InFlight(broker),
-                            None if b.attempts > 0 => BatchStage::Retrying,
-                            None => BatchStage::Accumulating,
-                        },
-                        attempts: b.attempts,
-                        base_sequence: b.header.as_ref().map(|h| h.base_sequence),
-                        age_ms: (self.now() - b.created).as_millis(),
-                    })
-                    .collect();
-                ProducerView {
-                    name: p.name().to_owned(),
-                    acks: config.acks,
-                    idempotent: config.enable_idempotence,
-                    linger_ms: config.linger.as_millis(),
-                    max_in_flight: config.max_in_flight,
-                    batch_size: config.batch_size,
-                    batches,
-                    requests_in_flight,
-                    stream: p.stream().map(|s| (s.topic.clone(), s.per_second)),
-                    transactions: p.transactions().map(|t| TransactionsView {
-                        transactional_id: t.transactional_id.clone(),
-                        state: t.state.java_name().to_owned(),
-                        number: t.number,
-                        partitions: t.added.iter().map(ToString::to_string).collect(),
-                        producer: p.producer_id(),
-                        error: t.last_error.clone(),
-                    }),
-                }
-            }
+        let (batches, requests_in_flight) = p.pipeline();
+        let config = p.config();
+        let batches = batches
+            .into_iter()
+            .map(|(b, broker)| BatchView {
+                partition: b.tp.to_string(),
+                records: b.records.len(),
+                bytes: b.size,
+                stage: match broker {
+                    Some(broker) => BatchStage::InFlight(broker),
+                    None if b.attempts > 0 => BatchStage::Retrying,
+                    None => BatchStage::Accumulating,
+                },
+                attempts: b.attempts,
+                base_sequence: b.header.as_ref().map(|h| h.base_sequence),
+                age_ms: (self.now() - b.created).as_millis(),
+            })
+            .collect();
+        ProducerView {
+            name: p.name().to_owned(),
+            acks: config.acks,
+            idempotent: config.enable_idempotence,
+            linger_ms: config.linger.as_millis(),
+            max_in_flight: config.max_in_flight,
+            batch_size: config.batch_size,
+            batches,
+            requests_in_flight,
+            stream: p.stream().map(|s| (s.topic.clone(), s.per_second)),
+            transactions: p.transactions().map(|t| TransactionsView {
+                transactional_id: t.transactional_id.clone(),
+                state: t.state.java_name().to_owned(),
+                number: t.number,
+                partitions: t.added.iter().map(ToString::to_string).collect(),
+                producer: p.producer_id(),
+                error: t.last_error.clone(),
+            }),
         }
     }
 
