@@ -551,9 +551,11 @@ impl Consumer {
                         None => return,
                         Some(Outcome::Done) => self.start_poll(ctx),
                         Some(outcome) => {
-                            self.app = AppState::Failed {
-                                reason: format!("{outcome:?}"),
+                            let reason = match outcome {
+                                Outcome::Exception { message } => message,
+                                other => format!("initTransactions() ended with {other:?}"),
                             };
+                            self.app = AppState::Failed { reason };
                             return;
                         }
                     }
