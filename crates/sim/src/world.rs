@@ -924,9 +924,7 @@ impl World {
     pub fn node_of(&self, endpoint: &Endpoint) -> Result<NodeId, CommandError> {
         match endpoint {
             Endpoint::Controller => self.controllers.first().copied(),
-            Endpoint::ControllerNode(id) => id
-                .checked_sub(1)
-                .and_then(|i| self.controllers.get(i as usize).copied()),
+            Endpoint::ControllerNode(id) => return self.controller_node(*id),
             Endpoint::Client(name) => self.clients.get(name).copied(),
             Endpoint::Broker(id) => self.brokers.get(id).copied(),
         }
@@ -984,13 +982,14 @@ impl World {
         }
     }
 
-    /// The correlation id of a request a client sends, if `message` is one.
+    /// The correlation id of a request a client sends and waits to have answered, if
+    /// `message` is one (acks=0 produce requests are never answered, so nothing waits).
     fn client_request(&self, from: NodeId, message: &Message) -> Option<u64> {
         let client = matches!(
             self.slots[from.0 as usize].node,
             Node::Client(_) | Node::Producer(_) | Node::Consumer(_)
         );
-        if !client || message.is_response() {
+        if !client || message.is_response() || matches!(message, Message::Produce { acks: 0, .. }) {
             return None;
         }
         message.client_correlation_id()
