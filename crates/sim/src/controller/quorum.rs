@@ -124,6 +124,15 @@ impl From<QuorumMessage> for Message {
     }
 }
 
+/// What the leader knows of a follower from its fetches.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Follower {
+    /// Its log end offset (0 until it fetches in this epoch).
+    end: u64,
+    /// Its last fetch (the leader's election, until it fetches: a fetch timeout's grace).
+    heard_at: SimTime,
+}
+
 /// One voter's quorum state. The epoch and vote survive a restart (Kafka keeps them in the
 /// `quorum-state` file); the role does not.
 #[derive(Clone, Debug, Serialize)]
@@ -141,15 +150,12 @@ pub struct Quorum {
     pub voted_for: Option<u32>,
     /// Records below this offset are committed.
     pub committed: u64,
-    /// The leader's view of each follower's log end offset.
+    /// The leader's view of each follower, by id.
     #[serde(skip)]
-    pub(super) followers: BTreeMap<u32, u64>,
+    pub(super) followers: BTreeMap<u32, Follower>,
     /// A follower's last successful fetch.
     #[serde(skip)]
     pub(super) last_contact: SimTime,
-    /// The leader's last fetch from each follower.
-    #[serde(skip)]
-    pub(super) heard_from: BTreeMap<u32, SimTime>,
     /// Distinguishes the current election timer from stale ones.
     #[serde(skip)]
     pub(super) timer_generation: u64,
@@ -172,7 +178,6 @@ impl Quorum {
             committed: 0,
             followers: BTreeMap::new(),
             last_contact: SimTime::ZERO,
-            heard_from: BTreeMap::new(),
             timer_generation: 0,
             fetch_in_flight: false,
             fetch_generation: 0,
@@ -205,9 +210,9 @@ impl Quorum {
     /// Whether the leader heard from a majority (itself included) within `within`.
     fn majority_heard(&self, now: SimTime, within: SimDuration) -> bool {
         let recent = self
-            .heard_from
+            .followers
             .values()
-            .filter(|&&at| now.since(at) < within)
+            .filter(|f| now.since(f.heard_at) < within)
             .count();
         recent + 1 >= self.majority()
     }
@@ -300,16 +305,16 @@ impl Controller {
             epoch: self.quorum.epoch,
             leader: self.quorum.id,
         };
-        let silent: Vec<NodeId> =
-            self.quorum
-                .others()
-                .filter(|(id, _)| {
-                    self.quorum.heard_from.get(id).is_none_or(|&at| {
-                        now.since(at).as_micros() >= FETCH_INTERVAL.as_micros() * 2
-                    })
+        let silent: Vec<NodeId> = self
+            .quorum
+            .others()
+            .filter(|(id, _)| {
+                self.quorum.followers.get(id).is_none_or(|f| {
+                    now.since(f.heard_at).as_micros() >= FETCH_INTERVAL.as_micros() * 2
                 })
-                .map(|(_, node)| node)
-                .collect();
+            })
+            .map(|(_, node)| node)
+            .collect();
         for node in silent {
             ctx.send(node, announce.clone());
         }
@@ -365,11 +370,21 @@ impl Controller {
             self.quorum.timer_generation += 1;
         }
         self.quorum.role = Role::Leader;
-        self.quorum.followers.clear();
         // Every follower gets a fetch timeout's grace before the leader counts it as silent.
         let now = ctx.now();
         let ids: Vec<u32> = self.quorum.others().map(|(id, _)| id).collect();
-        self.quorum.heard_from = ids.into_iter().map(|id| (id, now)).collect();
+        self.quorum.followers = ids
+            .into_iter()
+            .map(|id| {
+                (
+                    id,
+                    Follower {
+                        end: 0,
+                        heard_at: now,
+                    },
+                )
+            })
+            .collect();
         let epoch = self.quorum.epoch;
         let announce = QuorumMessage::BeginQuorumEpoch {
             epoch,
@@ -593,8 +608,12 @@ impl Controller {
                 let end = self.epochs.iter().take_while(|&&e| e <= last_epoch).count() as u64;
                 *truncate_to = Some(end.min(offset).min(self.log.len() as u64));
             } else {
-                self.quorum.followers.insert(replica, offset);
-                self.quorum.heard_from.insert(replica, ctx.now());
+                let heard_at = ctx.now();
+                let follower = Follower {
+                    end: offset,
+                    heard_at,
+                };
+                self.quorum.followers.insert(replica, follower);
                 self.advance_commit(ctx);
                 *committed = self.quorum.committed;
                 let end = self.log.len().min(offset as usize + FETCH_MAX_RECORDS);
@@ -689,7 +708,8 @@ impl Controller {
         if self.quorum.role != Role::Leader {
             return;
         }
-        let mut ends: Vec<u64> = self.quorum.followers.values().copied().collect();
+        // A follower that has not fetched yet counts 0, which never advances the commit.
+        let mut ends: Vec<u64> = self.quorum.followers.values().map(|f| f.end).collect();
         ends.push(self.log.len() as u64);
         ends.sort_unstable_by(|a, b| b.cmp(a));
         let Some(&candidate) = ends.get(self.quorum.majority() - 1) else {
