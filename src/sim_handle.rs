@@ -28,13 +28,17 @@ struct Run {
     target: Option<SimTime>,
 }
 
+/// The page's cluster: three brokers and `controllers` KRaft controllers.
+fn cluster_config(controllers: u32) -> ClusterConfig {
+    ClusterConfig {
+        controllers,
+        ..ClusterConfig::default()
+    }
+}
+
 impl Run {
     fn replayed(seed: u64, controllers: u32, log: Vec<(SimTime, Command)>, until: SimTime) -> Run {
-        let config = ClusterConfig {
-            controllers,
-            ..ClusterConfig::default()
-        };
-        let mut world = World::new(&config, seed);
+        let mut world = World::new(&cluster_config(controllers), seed);
         // Cheap enough to keep on: a violation is a simulator bug or a lesson (power loss).
         world.check_invariants();
         let mut run = Run {
@@ -207,10 +211,7 @@ impl SimHandle {
         let presets = kafka_sim::ab::presets();
         let (_, a, b) = &presets[index.min(presets.len() - 1)];
         let applied = &run.log[..run.applied];
-        let config = ClusterConfig {
-            controllers: run.controllers,
-            ..ClusterConfig::default()
-        };
+        let config = cluster_config(run.controllers);
         kafka_sim::ab::compare(&config, run.seed, applied, run.world.now(), a, b)
     }
 

@@ -289,15 +289,9 @@ impl Controller {
             }
             Timer::MetadataFetchExpiry { node } => {
                 if let Some(index) = self.parked.iter().position(|&(n, _, _)| n == node) {
+                    // Nothing was committed while it waited (that would have answered it).
                     let (node, correlation_id, offset) = self.parked.remove(index);
-                    ctx.send(
-                        node,
-                        Message::MetadataFetchResponse {
-                            correlation_id,
-                            offset,
-                            records: Vec::new(),
-                        },
-                    );
+                    ctx.send(node, self.committed_records(correlation_id, offset));
                 }
             }
             Timer::LeaderImbalanceCheck => {
