@@ -304,3 +304,116 @@ fn ab_the_same_crash_duplicates_output_at_least_once_and_not_exactly_once() {
     assert_eq!(comparison.b.duplicated, 0, "{comparison:?}");
     assert_eq!(comparison.a.lost + comparison.b.lost, 0, "{comparison:?}");
 }
+
+/// A forwarder the group removed while it processed a batch (its heartbeats could not reach
+/// the coordinator for longer than `session.timeout.ms`) is a zombie: another member owns its
+/// partitions and processes the same records. Java's consumer protects exactly-once twice,
+/// and both are checked here: the offsets the zombie sends into its transaction carry the
+/// generation and member id of its last join (`groupMetadata()` changes only in
+/// `onJoinComplete`), so the coordinator fences them and the zombie aborts; and once its
+/// generation is reset it gives its partitions up as lost (`onJoinPrepare`) before `poll()`
+/// returns anything. Before either, it committed its batch with generation -1, which the
+/// coordinator accepts from any transactional producer, and the output was written twice
+/// (fuzz seed 600848 of the safe profile).
+#[test]
+fn a_forwarder_the_group_removed_is_fenced_and_gives_up_its_partitions() {
+    let seed = 43;
+    println!("seed {seed}");
+    let mut world = cluster(seed);
+    create_topic(&mut world, "in", 2, 3, &[("min.insync.replicas", "2")]);
+    create_topic(&mut world, "out", 2, 3, &[("min.insync.replicas", "2")]);
+    add_producer(&mut world, "p", &[("acks", "all")]);
+    for i in 0..INPUTS {
+        send(
+            &mut world,
+            "p",
+            "in",
+            Some(&format!("k{i}")),
+            &format!("v{i:02}"),
+        );
+    }
+    run_ms(&mut world, 1_000);
+    let forwarder = |processing_ms: &'static str| {
+        [
+            ("auto.offset.reset", "earliest"),
+            ("enable.auto.commit", "false"),
+            ("isolation.level", "read_committed"),
+            ("app.commit", "transactional"),
+            ("app.forward.topic", "out"),
+            ("max.poll.records", "10"),
+            ("session.timeout.ms", "6000"),
+            ("heartbeat.interval.ms", "1000"),
+            ("app.processing.ms", processing_ms),
+            // A heartbeat lost to the cut link is given up after 3 s, so the next one, once
+            // the link heals, learns the member was removed.
+            ("request.timeout.ms", "3000"),
+        ]
+    };
+    // `app` takes 1.5 s a record, so a batch of ten outlasts the session timeout.
+    add_consumer(&mut world, "app", "g", &["in"], &forwarder("1500"));
+    add_consumer(&mut world, "app2", "g", &["in"], &forwarder("5"));
+    run_until(&mut world, seed, |(app, _, _)| {
+        matches!(app, AppState::Processing { .. })
+    });
+    let (coordinator, _) = world
+        .groups()
+        .into_iter()
+        .find(|(_, g)| g.id == "g")
+        .expect("a coordinator");
+    let link = (
+        kafka_sim::Endpoint::Client("app".to_owned()),
+        kafka_sim::Endpoint::Broker(coordinator),
+    );
+    let cut = Command::CutLink {
+        a: link.0.clone(),
+        b: link.1.clone(),
+    };
+    world.apply(cut).expect("cut");
+    run_ms(&mut world, 8_000);
+    assert_eq!(
+        owned(&world, "app2").len(),
+        2,
+        "seed {seed}: the group moved app's partition to app2"
+    );
+    world
+        .apply(Command::HealLink {
+            a: link.0,
+            b: link.1,
+        })
+        .expect("heal");
+    run_ms(&mut world, 12_000);
+    // The zombie's offsets were refused and its transaction aborted.
+    let (c, _) = world
+        .consumers()
+        .find(|(c, _)| c.name() == "app")
+        .expect("app");
+    let producer = &c.forwarder().expect("forwards").producer;
+    let refused = producer.history().iter().find(|op| {
+        matches!(op.request, kafka_sim::Request::SendOffsets { .. })
+            && op.outcome != kafka_sim::Outcome::Done
+    });
+    assert!(
+        matches!(
+            refused.map(|op| &op.outcome),
+            Some(kafka_sim::Outcome::Exception { message }) if message.starts_with("CommitFailedException")
+        ),
+        "seed {seed}: the zombie's offsets are fenced: {refused:?}"
+    );
+    // It polled nothing more of those partitions under generation -1.
+    for op in c.history() {
+        if let kafka_sim::Outcome::Polled {
+            records,
+            generation,
+            ..
+        } = &op.outcome
+        {
+            assert!(
+                *generation >= 0 || records.is_empty(),
+                "seed {seed}: app returned records outside any generation at {:?}",
+                op.invoked_at
+            );
+        }
+    }
+    let world = read_output(world);
+    assert_exactly_once(&world, seed);
+}

@@ -85,6 +85,7 @@ impl Consumer {
 
     /// `onJoinPrepare` then JoinGroup.
     fn join(&mut self, ctx: &mut Ctx<'_>, coordinator: u32, group_id: String) {
+        self.give_up_partitions_if_out_of_group(ctx);
         if self.config.enable_auto_commit && self.member == MemberState::Stable {
             self.commit(ctx, "auto", false);
         }
@@ -237,6 +238,7 @@ impl Consumer {
                     self.owned.entry(tp.clone()).or_default();
                 }
                 self.last_assignment = assignment;
+                self.group_metadata = (self.generation, self.member_id.clone());
                 self.member = MemberState::Stable;
                 self.next_heartbeat = ctx.now() + self.config.heartbeat_interval;
                 // KIP-429: partitions given up in a cooperative rebalance go to their new owner
@@ -276,6 +278,16 @@ impl Consumer {
         self.member = MemberState::Unjoined;
         self.is_leader = false;
         self.rejoin = true;
+    }
+
+    /// `onJoinPrepare` of a member whose generation or member id was reset (by a heartbeat, a
+    /// failed join or sync, or a fenced commit): what it owned is lost, before `poll()` returns
+    /// anything or the member joins again. Without it a member the group has moved on from
+    /// goes on processing partitions their new owner processes too.
+    pub(super) fn give_up_partitions_if_out_of_group(&mut self, ctx: &mut Ctx<'_>) {
+        if self.uses_group_management() && (self.generation < 0 || self.member_id.is_empty()) {
+            self.lose_partitions(ctx);
+        }
     }
 
     fn lose_partitions(&mut self, ctx: &mut Ctx<'_>) {

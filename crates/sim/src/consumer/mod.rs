@@ -162,6 +162,11 @@ pub struct Consumer {
     coordinator_not_before: SimTime,
     member_id: String,
     generation: i32,
+    /// What `consumer.groupMetadata()` returns: the generation and member id of the last
+    /// completed join. Java updates it only in `onJoinComplete`, so a member the group has
+    /// moved on from still sends its old generation with its transaction's offsets, and the
+    /// coordinator fences them; the live `generation` may already read -1.
+    group_metadata: (i32, String),
     member: MemberState,
     /// The next `poll()` must (re)join.
     rejoin: bool,
@@ -223,6 +228,7 @@ impl Consumer {
             coordinator_not_before: SimTime::ZERO,
             member_id: String::new(),
             generation: -1,
+            group_metadata: (-1, String::new()),
             member: MemberState::Unjoined,
             rejoin: true,
             is_leader: false,
@@ -647,6 +653,7 @@ impl Consumer {
     /// Hands buffered records of owned partitions to the application, up to
     /// `max.poll.records`, and advances positions. Returns the poll's operation.
     fn deliver(&mut self, ctx: &mut Ctx<'_>) -> Option<usize> {
+        self.give_up_partitions_if_out_of_group(ctx);
         let mut records = Vec::new();
         let budget = self.config.max_poll_records;
         for (tp, owned) in &mut self.owned {

@@ -221,7 +221,7 @@ impl Consumer {
             *next = (*next).max(r.offset + 1);
         }
         let group = self.config.group_id.clone().unwrap_or_default();
-        let metadata = (self.generation, self.member_id.clone());
+        let metadata = self.group_metadata.clone();
         let step = self.with_producer(ctx, |p, ctx| {
             let offsets = offsets.into_iter().collect();
             p.send_offsets_to_transaction(ctx, &group, (metadata.0, &metadata.1), offsets)
