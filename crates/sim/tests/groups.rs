@@ -873,3 +873,70 @@ fn a_consumer_that_saw_its_partition_offline_asks_again_and_resumes() {
         .collect();
     assert_eq!(values, ["before", "after"], "seed {seed}");
 }
+
+/// With `auto.offset.reset=none` the two ways of having no valid position fail as Java's
+/// consumer fails them: no committed offset is `NoOffsetForPartitionException`; a position the
+/// log does not have (a seek past its end) is `OffsetOutOfRangeException`, naming the
+/// position, and the consumer stays put rather than jump to either end.
+#[test]
+fn no_reset_policy_names_a_missing_offset_and_an_out_of_range_one_differently() {
+    let mut world = cluster(61);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    load(&mut world, "t", 1, 5);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[("auto.offset.reset", "none")],
+    );
+    run_ms(&mut world, 8_000);
+    let exceptions = |world: &World| -> Vec<String> {
+        let (c, _) = world
+            .consumers()
+            .find(|(c, _)| c.name() == "c1")
+            .expect("c1");
+        c.history()
+            .iter()
+            .filter_map(|op| match &op.outcome {
+                Outcome::Exception { message } => Some(message.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let first = exceptions(&world);
+    assert_eq!(
+        first,
+        [
+            "NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [t-0]"
+        ]
+    );
+    let tp = TopicPartition::new("t", 0);
+    let seek = |offset| Command::Seek {
+        consumer: "c1".to_owned(),
+        tp: tp.clone(),
+        offset,
+    };
+    world.apply(seek(0)).expect("owned");
+    run_ms(&mut world, 2_000);
+    assert_eq!(processed(&world, "c1").len(), 5, "a valid position reads");
+    world.apply(seek(100)).expect("owned");
+    run_ms(&mut world, 2_000);
+    let after = exceptions(&world);
+    assert_eq!(
+        after.last().map(String::as_str),
+        Some(
+            "OffsetOutOfRangeException: Fetch position FetchPosition{offset=100} is out of range for partition t-0"
+        )
+    );
+    assert_eq!(
+        after.len(),
+        2,
+        "reported once, not on every poll: {after:?}"
+    );
+    assert_eq!(
+        processed(&world, "c1").len(),
+        5,
+        "nothing read past the failure"
+    );
+}

@@ -285,8 +285,8 @@ impl Consumer {
                     owned.preferred_replica = None;
                 }
                 ErrorCode::OffsetOutOfRange => {
-                    owned.position = None;
-                    out_of_range.push(fetched.tp);
+                    let position = owned.position.take();
+                    out_of_range.push((fetched.tp, position));
                 }
                 error if invalidates_metadata(error) => {
                     // A follower that cannot serve sends the consumer back to the leader.
@@ -297,7 +297,27 @@ impl Consumer {
                 _ => owned.preferred_replica = None,
             }
         }
-        self.reset_positions(ctx, out_of_range);
+        if self.config.auto_offset_reset == OffsetReset::None && !out_of_range.is_empty() {
+            // Java's fetcher throws OffsetOutOfRangeException here; NoOffsetForPartition is
+            // for a partition with no committed offset at all.
+            let mut named = Vec::new();
+            for (tp, position) in &out_of_range {
+                if let Some(owned) = self.owned.get_mut(tp) {
+                    owned.reset_failed = true;
+                }
+                let offset = position.map_or_else(|| "unknown".to_owned(), |p| p.to_string());
+                named.push(format!(
+                    "Fetch position FetchPosition{{offset={offset}}} is out of range for partition {tp}"
+                ));
+            }
+            self.record_exception(
+                ctx,
+                format!("OffsetOutOfRangeException: {}", named.join("; ")),
+            );
+            return;
+        }
+        let partitions = out_of_range.into_iter().map(|(tp, _)| tp).collect();
+        self.reset_positions(ctx, partitions);
     }
 
     /// Commits every owned position (`allConsumed()`). Returns the commit's operation, or none
