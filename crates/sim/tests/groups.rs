@@ -940,3 +940,80 @@ fn no_reset_policy_names_a_missing_offset_and_an_out_of_range_one_differently() 
         "nothing read past the failure"
     );
 }
+
+/// Offsets for a topic the cluster does not have are neither assumed nor stored: the
+/// consumer's reset asks the leader (ListOffsets) and gets no position, so auto commit sends
+/// nothing for it; a position given by hand and committed is answered
+/// UNKNOWN_TOPIC_OR_PARTITION, and the group stores the other partitions' offsets only.
+#[test]
+fn commits_for_a_topic_that_does_not_exist_are_refused_and_not_stored() {
+    let mut world = cluster(62);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    load(&mut world, "t", 1, 5);
+    let (t0, ghost) = (TopicPartition::new("t", 0), TopicPartition::new("ghost", 0));
+    let config: BTreeMap<String, String> = [
+        ("group.id", "g"),
+        ("auto.offset.reset", "earliest"),
+        ("auto.commit.interval.ms", "1000"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    world
+        .apply(Command::AddConsumer {
+            name: "c1".to_owned(),
+            config,
+            topics: Vec::new(),
+            partitions: vec![t0.clone(), ghost.clone()],
+        })
+        .expect("assign() takes any partition, as Java's does");
+    run_ms(&mut world, 8_000);
+    let stored = |world: &World| -> BTreeMap<TopicPartition, u64> {
+        world
+            .groups()
+            .into_iter()
+            .find(|(_, g)| g.id == "g")
+            .map(|(_, g)| g.offsets.clone().into_iter().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(stored(&world), BTreeMap::from([(t0.clone(), 5)]));
+    world
+        .apply(Command::Seek {
+            consumer: "c1".to_owned(),
+            tp: ghost.clone(),
+            offset: 3,
+        })
+        .expect("owned");
+    world
+        .apply(Command::CommitSync {
+            consumer: "c1".to_owned(),
+        })
+        .expect("a commit");
+    run_ms(&mut world, 2_000);
+    let (c, _) = world
+        .consumers()
+        .find(|(c, _)| c.name() == "c1")
+        .expect("c1");
+    let commit = c
+        .history()
+        .iter()
+        .rev()
+        .find(|op| matches!(&op.request, Request::Commit { kind, .. } if kind == "sync"))
+        .expect("the commitSync");
+    assert!(
+        matches!(
+            commit.outcome,
+            Outcome::Failed {
+                error: kafka_sim::ErrorCode::UnknownTopicOrPartition,
+                ..
+            }
+        ),
+        "{:?}",
+        commit.outcome
+    );
+    assert_eq!(
+        stored(&world),
+        BTreeMap::from([(t0, 5)]),
+        "ghost-0 not stored"
+    );
+}

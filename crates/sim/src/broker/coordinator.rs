@@ -26,6 +26,9 @@ pub(super) enum AfterAppend {
         group: String,
         to: (NodeId, u64),
         offsets: Vec<(TopicPartition, u64)>,
+        /// The request also named partitions the metadata does not have: they were not
+        /// stored, and the answer says UNKNOWN_TOPIC_OR_PARTITION.
+        unknown_partitions: bool,
     },
     /// Answer a TxnOffsetCommit; the offsets wait for the transaction's marker.
     TxnCommit {
@@ -268,11 +271,27 @@ impl Broker {
                     },
                 ),
                 Ok(()) => {
+                    // KafkaApis answers UNKNOWN_TOPIC_OR_PARTITION for a partition the
+                    // metadata does not have and stores the others. The answer here is one
+                    // error for the request, so the consumer sees the commit fail as Java's
+                    // does when any of its partitions fails.
+                    let (offsets, unknown): (Vec<_>, Vec<_>) = offsets
+                        .into_iter()
+                        .partition(|(tp, _)| self.image.partition(tp).is_some());
+                    if offsets.is_empty() {
+                        let error = ErrorCode::UnknownTopicOrPartition;
+                        let response = GroupMessage::OffsetCommitResponse {
+                            correlation_id,
+                            error,
+                        };
+                        return ctx.send(from, response);
+                    }
                     let records = offset_records(&group_id, &offsets);
                     let then = AfterAppend::Commit {
                         group: group_id.clone(),
                         to,
                         offsets,
+                        unknown_partitions: !unknown.is_empty(),
                     };
                     self.append_for_group(ctx, &group_id, records, then);
                 }
@@ -468,12 +487,21 @@ impl Broker {
     fn finish_append(&mut self, ctx: &mut Ctx<'_>, then: AfterAppend, error: ErrorCode) {
         let settings = self.group_settings();
         match then {
-            AfterAppend::Commit { group, to, offsets } => {
+            AfterAppend::Commit {
+                group,
+                to,
+                offsets,
+                unknown_partitions,
+            } => {
                 if error == ErrorCode::None
                     && let Some(group) = self.coordinator.groups.get_mut(&group)
                 {
                     group.offsets.extend(offsets);
                 }
+                let error = match error {
+                    ErrorCode::None if unknown_partitions => ErrorCode::UnknownTopicOrPartition,
+                    error => error,
+                };
                 ctx.send(
                     to.0,
                     GroupMessage::OffsetCommitResponse {

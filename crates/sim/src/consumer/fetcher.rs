@@ -73,15 +73,16 @@ impl Consumer {
         if partitions.is_empty() {
             return;
         }
+        // Both ends come from the leader's ListOffsets answer (EARLIEST_TIMESTAMP -2 or
+        // LATEST_TIMESTAMP -1), never assumed: a partition the cluster does not have gets no
+        // position, so nothing is fetched or committed for it.
         match self.config.auto_offset_reset {
-            OffsetReset::Earliest => {
-                for tp in &partitions {
-                    if let Some(owned) = self.owned.get_mut(tp) {
-                        owned.position = Some(0);
-                    }
-                }
-            }
-            OffsetReset::Latest => {
+            reset @ (OffsetReset::Earliest | OffsetReset::Latest) => {
+                let timestamp = if reset == OffsetReset::Earliest {
+                    -2
+                } else {
+                    -1
+                };
                 let mut by_leader: BTreeMap<BrokerId, Vec<TopicPartition>> = BTreeMap::new();
                 for tp in partitions {
                     match self.metadata.get(&tp).and_then(|s| s.leader) {
@@ -90,8 +91,10 @@ impl Consumer {
                     }
                 }
                 for (leader, partitions) in by_leader {
-                    let request: Vec<(TopicPartition, i64)> =
-                        partitions.iter().map(|tp| (tp.clone(), -1)).collect();
+                    let request: Vec<(TopicPartition, i64)> = partitions
+                        .iter()
+                        .map(|tp| (tp.clone(), timestamp))
+                        .collect();
                     self.request(
                         ctx,
                         leader,
