@@ -90,6 +90,44 @@ pub struct StepResult {
     pub result: String,
 }
 
+impl StepResult {
+    /// Whether the world applied the step.
+    pub fn applied(&self) -> bool {
+        self.result == "ok"
+    }
+}
+
+/// A step the world refused, as the report lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RefusedStep<'a> {
+    /// Its index in `steps`.
+    pub step: usize,
+    /// When it was applied.
+    pub at_ms: u64,
+    /// The command, as the scenario gave it.
+    pub command: &'a Command,
+    /// The error as Kafka names it.
+    pub error: String,
+}
+
+impl Scenario {
+    /// The steps of this scenario that `results` (from [`Scenario::run`]) says were refused.
+    pub fn refused<'a>(&'a self, results: &[StepResult]) -> Vec<RefusedStep<'a>> {
+        self.steps
+            .iter()
+            .zip(results)
+            .enumerate()
+            .filter(|(_, (_, result))| !result.applied())
+            .map(|(index, (step, result))| RefusedStep {
+                step: index,
+                at_ms: step.at_ms,
+                command: &step.command,
+                error: result.result.clone(),
+            })
+            .collect()
+    }
+}
+
 /// A scenario that cannot run at all.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ScenarioError {

@@ -312,6 +312,9 @@ pub struct Report<'a> {
     pub operations: Vec<&'a Operation>,
     /// Every consumer's polls and commits, consumer by consumer.
     pub consumer_operations: Vec<&'a Operation>,
+    /// The scenario's steps the world refused, with the error as Kafka names it: part of what
+    /// happened (a topic Kafka would not create), so a reader of the report sees them too.
+    pub refused: Vec<crate::scenario::RefusedStep<'a>>,
 }
 
 /// An event with its text, for people and for JSON readers alike.
@@ -671,6 +674,7 @@ impl World {
             events: self.events().iter().map(EventLine::from_event).collect(),
             operations: self.operations(),
             consumer_operations: self.consumers().flat_map(|(c, _)| c.history()).collect(),
+            refused: Vec::new(),
         }
     }
 

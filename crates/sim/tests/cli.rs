@@ -270,3 +270,28 @@ fn assign_prints_each_members_sorted_partitions() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("assignor"));
 }
+
+/// A refused step is part of what happened: the report lists it with Kafka's error, not only
+/// stderr.
+#[test]
+fn refused_steps_are_in_the_report() {
+    let dir = std::env::temp_dir().join(format!("kafka-sim-refused-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("refused.toml");
+    let text = "[[steps]]\nat_ms = 3000\ncommand = \"create_topic\"\nname = \"t\"\npartitions = 1\nreplication_factor = 4\n\n[[steps]]\nat_ms = 3000\ncommand = \"create_topic\"\nname = \"ok\"\npartitions = 1\nreplication_factor = 3\n";
+    std::fs::write(&path, text).expect("write");
+    let output = kafka_sim(&["run", path.to_str().expect("UTF-8 path")]);
+    let report: Value = serde_json::from_str(&stdout(&output)).expect("JSON report");
+    let refused = report["refused"].as_array().expect("refused steps");
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["step"], 0);
+    assert_eq!(refused[0]["at_ms"], 3000);
+    assert_eq!(refused[0]["command"]["command"], "create_topic");
+    assert!(
+        refused[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("INVALID_REPLICATION_FACTOR")),
+        "{refused:?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

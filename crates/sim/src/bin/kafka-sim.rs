@@ -23,6 +23,7 @@
 
 use kafka_sim::fuzz::{self, Profile};
 use kafka_sim::partitioner::partition_for_key;
+use kafka_sim::scenario::StepResult;
 use kafka_sim::{Scenario, World};
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -58,14 +59,15 @@ const FUZZ_FAILED: &str = "\u{0}fuzz-failed\u{0}";
 fn run(args: &[String]) -> Result<String, String> {
     match args.first().map(String::as_str) {
         Some("run") => {
-            let world = load_and_run(args.get(1))?;
-            let mut json =
-                serde_json::to_string_pretty(&world.report()).map_err(|e| e.to_string())?;
+            let (scenario, world, steps) = load_and_run(args.get(1))?;
+            let mut report = world.report();
+            report.refused = scenario.refused(&steps);
+            let mut json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
             json.push('\n');
             Ok(json)
         }
         Some("describe") => {
-            let world = load_and_run(args.get(1))?;
+            let (_, world, _) = load_and_run(args.get(1))?;
             let topic = match (args.get(2).map(String::as_str), args.get(3)) {
                 (Some("--topic"), Some(topic)) => Some(topic.as_str()),
                 (None, _) => None,
@@ -80,15 +82,17 @@ fn run(args: &[String]) -> Result<String, String> {
     }
 }
 
-fn load_and_run(path: Option<&String>) -> Result<World, String> {
+/// Loads and runs a scenario; refused steps are also told on stderr, for a reader who does not
+/// open the report.
+fn load_and_run(path: Option<&String>) -> Result<(Scenario, World, Vec<StepResult>), String> {
     let path = path.ok_or_else(|| USAGE.to_owned())?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
     let scenario = parse(&text, path.ends_with(".toml")).map_err(|e| format!("{path}: {e}"))?;
     let (world, steps) = scenario.run().map_err(|e| format!("{path}: {e}"))?;
-    for (index, step) in steps.iter().enumerate().filter(|(_, s)| s.result != "ok") {
+    for (index, step) in steps.iter().enumerate().filter(|(_, s)| !s.applied()) {
         eprintln!("steps[{index}] at {} ms: {}", step.at_ms, step.result);
     }
-    Ok(world)
+    Ok((scenario, world, steps))
 }
 
 /// Parses a scenario, naming the field that is wrong (`steps[2].broker`) and the line.
