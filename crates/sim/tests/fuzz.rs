@@ -62,6 +62,15 @@ fn regression_seed_74_a_commit_is_answered_only_once_persisted() {
     assert_safe(74);
 }
 
+/// Regression: seeds 600848 and 601573 wrote an exactly-once forwarder's output twice: a
+/// forwarder its group had removed kept its partitions after its generation was reset and sent
+/// its transaction's offsets with generation -1, which the coordinator accepts.
+#[test]
+fn regression_seeds_600848_and_601573_a_removed_forwarder_commits_nothing() {
+    assert_safe(600_848);
+    assert_safe(601_573);
+}
+
 #[test]
 fn the_safe_configuration_shows_no_anomaly() {
     let seeds = seed_count(100);
