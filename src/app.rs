@@ -1,23 +1,29 @@
 //! The page: time controls, the cluster, topics, producers and the event log around one run.
-//! The run is saved after every action and restored on reload; the timeline rewinds it by
-//! deterministic replay.
+//! The run is saved after every action among the reader's recent runs and restored on reload;
+//! the timeline rewinds it by deterministic replay; Share puts it in a link.
 
+use crate::boot::Boot;
 use crate::components::ab_panel::AbPanel;
 use crate::components::charts::Charts;
 use crate::components::cluster_view::ClusterView;
 use crate::components::console::Console;
 use crate::components::consumer_panel::ConsumerPanel;
 use crate::components::event_log::EventLog;
+use crate::components::modal::Confirm;
 use crate::components::network_view::NetworkView;
 use crate::components::partition_table::PartitionTable;
 use crate::components::producer_panel::ProducerPanel;
+use crate::components::runs_dialog::RunsDialog;
+use crate::components::share_dialog::ShareDialog;
 use crate::components::timeline::{SPEEDS, Timeline};
 use crate::components::topic_form::TopicForm;
 use crate::hooks::use_shortcuts::use_shortcuts;
 use crate::persistence;
+use crate::session::Session;
+use crate::share;
 use crate::sim_handle::SimHandle;
 use crate::theme;
-use crate::url::{page_controllers, page_embed, page_seed};
+use crate::url::{self, page_embed, page_seed};
 use gloo_timers::callback::Interval;
 use kafka_sim::{Command, SimDuration, SimTime};
 use yew::prelude::*;
@@ -35,59 +41,30 @@ const EVENTS_SHOWN: usize = 50;
 /// How many client operations the producer panel shows.
 const OPERATIONS_SHOWN: usize = 10;
 
-/// What the page starts from: the saved run if there is one for this seed, else a new cluster.
-struct Boot {
-    sim: SimHandle,
-    restore_error: Option<String>,
-}
+/// The saved-run key of the run the page shows, shared by every callback that saves it.
+type RunId = std::rc::Rc<std::cell::RefCell<Option<u32>>>;
 
-impl Boot {
-    /// An embedded playground starts fresh from its URL and never reads the reader's save.
-    fn load(embed: bool) -> Boot {
-        let seed = page_seed();
-        if embed {
-            return Boot {
-                sim: SimHandle::new(seed, page_controllers()),
-                restore_error: None,
-            };
-        }
-        match persistence::load() {
-            Ok(Some(saved)) if saved.seed == seed => Boot {
-                sim: SimHandle::restore(saved),
-                restore_error: None,
-            },
-            Ok(_) => Boot {
-                sim: SimHandle::new(seed, page_controllers()),
-                restore_error: None,
-            },
-            Err(error) => Boot {
-                sim: SimHandle::new(seed, page_controllers()),
-                restore_error: Some(format!(
-                    "Your saved run could not be restored: {error}. It is kept as it is; \
-                     \"New cluster\" replaces it."
-                )),
-            },
-        }
-    }
-}
-
-/// Saves the run, unless saving is off (an unreadable earlier save must not be overwritten).
-fn autosave(sim: &SimHandle, saving: bool) {
+/// Saves the run (an embedded page, `saving` false, never writes the reader's runs). A new run
+/// gets its key on its first save.
+fn autosave(sim: &SimHandle, run_id: &RunId, saving: bool) {
     if saving {
-        persistence::save(&sim.saved());
+        let saved = persistence::save(*run_id.borrow(), &sim.saved());
+        if saved.is_some() {
+            *run_id.borrow_mut() = saved;
+        }
     }
 }
 
 /// Carries a jump on for up to `SEEK_BUDGET_MS` of wall time; saves once it has arrived.
 /// Returns where it is and where it goes while unfinished.
-fn seek_for_a_while(sim: &SimHandle, saving: bool) -> Option<(SimTime, SimTime)> {
+fn seek_for_a_while(sim: &SimHandle, run_id: &RunId, saving: bool) -> Option<(SimTime, SimTime)> {
     let started = js_sys::Date::now();
     let mut progress = sim.continue_seek(SEEK_SLICE);
     while progress.is_some() && js_sys::Date::now() - started < SEEK_BUDGET_MS {
         progress = sim.continue_seek(SEEK_SLICE);
     }
     if progress.is_none() {
-        autosave(sim, saving);
+        autosave(sim, run_id, saving);
     }
     progress
 }
@@ -96,14 +73,14 @@ fn seek_for_a_while(sim: &SimHandle, saving: bool) -> Option<(SimTime, SimTime)>
 fn applier(
     sim: &UseStateHandle<SimHandle>,
     error: &UseStateHandle<Option<String>>,
-    saving: bool,
+    (run_id, saving): (&RunId, bool),
     redraw: &UseForceUpdateHandle,
 ) -> Callback<Command> {
-    let (sim, error, redraw) = (sim.clone(), error.clone(), redraw.clone());
+    let (sim, error, redraw, run_id) = (sim.clone(), error.clone(), redraw.clone(), run_id.clone());
     Callback::from(move |command: Command| {
         let result = sim.apply(command);
         if result.is_ok() {
-            autosave(&sim, saving);
+            autosave(&sim, &run_id, saving);
         }
         error.set(result.err().map(|e| e.to_string()));
         redraw.force_update();
@@ -116,10 +93,10 @@ pub fn app() -> Html {
     let embed = *use_memo((), |_| page_embed());
     let boot = use_memo((), |_| Boot::load(embed));
     let sim = use_state(|| boot.sim.clone());
-    let restore_error = use_state(|| boot.restore_error.clone());
-    // A saved run that could not be read is never overwritten behind the user's back; an
-    // embedded playground (several may share a documentation page) saves nothing.
-    let saving = restore_error.is_none() && !embed;
+    let run_id: RunId = use_mut_ref(|| boot.run_id);
+    let notice = use_state(|| boot.notice.clone());
+    // An embedded playground (several may share a documentation page) saves nothing.
+    let saving = !embed;
     let theme = use_state(theme::load);
     use_effect_with(*theme, |&chosen| theme::apply(chosen));
     let playing = use_state(|| false);
@@ -132,7 +109,7 @@ pub fn app() -> Html {
     let redraw = use_force_update();
 
     {
-        let (sim, redraw) = (sim.clone(), redraw.clone());
+        let (sim, redraw, run_id) = (sim.clone(), redraw.clone(), run_id.clone());
         use_effect_with(
             (*playing, *speed_index, saving, (*sim).clone()),
             move |&(playing, speed_index, saving, _)| {
@@ -142,7 +119,7 @@ pub fn app() -> Html {
                         let before = sim.now().as_millis() / 1_000;
                         sim.advance(SimDuration::from_micros(u64::from(TICK_MS) * per_real_ms));
                         if sim.now().as_millis() / 1_000 != before {
-                            autosave(&sim, saving);
+                            autosave(&sim, &run_id, saving);
                         }
                         redraw.force_update();
                     })
@@ -167,14 +144,17 @@ pub fn app() -> Html {
         let speed_index = speed_index.clone();
         Callback::from(move |index: usize| speed_index.set(index.min(SPEEDS.len() - 1)))
     };
-    // A jump the page cannot replay at once goes in slices, with a progress bar.
-    let seeking = use_state(|| None::<(SimTime, SimTime)>);
+    // A jump the page cannot replay at once goes in slices, with a progress bar; so does
+    // rebuilding a saved or shared run on load, which a short run finishes before the first
+    // draw.
+    let seeking = use_state(|| seek_for_a_while(&boot.sim, &run_id, saving));
     {
-        let (sim, seeking_now, redraw) = (sim.clone(), seeking.clone(), redraw.clone());
-        use_effect_with(seeking.is_some(), move |&active| {
+        let (seeking_now, redraw, run_id) = (seeking.clone(), redraw.clone(), run_id.clone());
+        use_effect_with((seeking.is_some(), (*sim).clone()), move |(active, sim)| {
+            let sim = sim.clone();
             let ticker = active.then(|| {
                 Interval::new(TICK_MS, move || {
-                    seeking_now.set(seek_for_a_while(&sim, saving));
+                    seeking_now.set(seek_for_a_while(&sim, &run_id, saving));
                     redraw.force_update();
                 })
             });
@@ -182,18 +162,40 @@ pub fn app() -> Html {
         });
     }
     let on_seek = {
-        let (sim, playing, redraw, seeking) = (
+        let (sim, playing, redraw, seeking, run_id) = (
             sim.clone(),
             playing.clone(),
             redraw.clone(),
             seeking.clone(),
+            run_id.clone(),
         );
         Callback::from(move |moment: SimTime| {
             playing.set(false);
             sim.begin_seek(moment);
             // Short jumps finish at once; a long one continues tick by tick.
-            seeking.set(seek_for_a_while(&sim, saving));
+            seeking.set(seek_for_a_while(&sim, &run_id, saving));
             redraw.force_update();
+        })
+    };
+    // Shows another run: a saved one from the menu, or a new cluster (not saved until used).
+    let show = {
+        let (sim, playing, seeking, run_id) = (
+            sim.clone(),
+            playing.clone(),
+            seeking.clone(),
+            run_id.clone(),
+        );
+        Callback::from(move |(next, id): (SimHandle, Option<u32>)| {
+            playing.set(false);
+            *run_id.borrow_mut() = id;
+            match id {
+                Some(id) => persistence::set_current(id),
+                None => persistence::clear_current(),
+            }
+            let shown = next.saved();
+            url::show_run(shown.seed, shown.controllers);
+            seeking.set(seek_for_a_while(&next, &run_id, saving));
+            sim.set(next);
         })
     };
     use_shortcuts(*playing, *speed_index, &on_toggle, &on_step, &on_speed);
@@ -201,37 +203,92 @@ pub fn app() -> Html {
         let theme = theme.clone();
         Callback::from(move |_: MouseEvent| theme.set(theme.next()))
     };
-    // A new cluster keeps the number of controllers unless the select asks for another.
+    // A new cluster (with this many controllers) is a new run; a run with commands stays in
+    // the list, but the page asks first, since the list keeps only the most recent runs.
+    let asking_new = use_state(|| None::<u32>);
     let new_cluster = {
-        let (sim, restore_error, playing) = (sim.clone(), restore_error.clone(), playing.clone());
-        move |controllers: u32| {
-            persistence::clear();
-            playing.set(false);
-            restore_error.set(None);
-            sim.set(SimHandle::new(page_seed(), controllers));
-        }
+        let (show, asking_new) = (show.clone(), asking_new.clone());
+        Callback::from(move |controllers: u32| {
+            asking_new.set(None);
+            show.emit((SimHandle::new(page_seed(), controllers), None));
+        })
     };
-    let on_new = {
-        let (new_cluster, controllers) = (new_cluster.clone(), sim.controllers());
-        Callback::from(move |_: MouseEvent| new_cluster(controllers))
+    let ask_new = {
+        let (sim, new_cluster, asking_new) = (sim.clone(), new_cluster.clone(), asking_new.clone());
+        Callback::from(move |controllers: u32| {
+            if sim.has_commands() {
+                asking_new.set(Some(controllers));
+            } else {
+                new_cluster.emit(controllers);
+            }
+        })
     };
-    let on_controllers = Callback::from(move |event: Event| {
-        let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
-        new_cluster(select.value().parse().unwrap_or(1));
+    let on_new = ask_new.reform({
+        let controllers = sim.controllers();
+        move |_: MouseEvent| controllers
     });
+    let on_controllers = ask_new.reform(|event: Event| {
+        let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
+        select.value().parse().unwrap_or(1)
+    });
+    // Cancelling leaves the run, so the controllers select shows its count again.
+    let cancel_new = {
+        let asking_new = asking_new.clone();
+        Callback::from(move |()| asking_new.set(None))
+    };
+    let sharing = use_state(|| None::<Session>);
+    let on_share = {
+        let (sim, sharing) = (sim.clone(), sharing.clone());
+        Callback::from(move |_: MouseEvent| sharing.set(Some(sim.saved())))
+    };
+    let close_share = {
+        let sharing = sharing.clone();
+        Callback::from(move |()| sharing.set(None))
+    };
+    let listing_runs = use_state(|| false);
+    let on_runs = {
+        let listing_runs = listing_runs.clone();
+        Callback::from(move |_: MouseEvent| listing_runs.set(true))
+    };
+    let close_runs = {
+        let listing_runs = listing_runs.clone();
+        Callback::from(move |()| listing_runs.set(false))
+    };
+    let open_run = {
+        let (show, listing_runs, notice) = (show.clone(), listing_runs.clone(), notice.clone());
+        Callback::from(move |id: u32| {
+            listing_runs.set(false);
+            match persistence::load(id) {
+                Ok(session) => show.emit((SimHandle::restore(session), Some(id))),
+                Err(error) => notice.set(Some(format!("That run could not be opened: {error}."))),
+            }
+        })
+    };
+    let delete_run = {
+        let redraw = redraw.clone();
+        Callback::from(move |id: u32| {
+            persistence::delete(id);
+            redraw.force_update();
+        })
+    };
+    let dismiss_notice = {
+        let notice = notice.clone();
+        Callback::from(move |_: MouseEvent| notice.set(None))
+    };
     let on_console = {
-        let (sim, redraw) = (sim.clone(), redraw.clone());
+        let (sim, redraw, run_id) = (sim.clone(), redraw.clone(), run_id.clone());
         Callback::from(move |line: String| {
             let result = sim.console(&line);
-            autosave(&sim, saving);
+            autosave(&sim, &run_id, saving);
             redraw.force_update();
             result
         })
     };
-    let on_command = applier(&sim, &error, saving, &redraw);
-    let on_create = applier(&sim, &topic_error, saving, &redraw).reform(Command::CreateTopic);
-    let on_producer_command = applier(&sim, &producer_error, saving, &redraw);
-    let on_consumer_command = applier(&sim, &consumer_error, saving, &redraw);
+    let saves = (&run_id, saving);
+    let on_command = applier(&sim, &error, saves, &redraw);
+    let on_create = applier(&sim, &topic_error, saves, &redraw).reform(Command::CreateTopic);
+    let on_producer_command = applier(&sim, &producer_error, saves, &redraw);
+    let on_consumer_command = applier(&sim, &consumer_error, saves, &redraw);
 
     let event_filter = use_state(String::new);
     let on_filter = {
@@ -252,14 +309,21 @@ pub fn app() -> Html {
             <header class="top">
                 <h1>{ "Kafka Playground" }</h1>
                 <Timeline now={view.now} horizon={sim.horizon()} playing={*playing} speed_index={*speed_index}
+                    trace_hash={sim.trace_hash()}
                     {on_toggle} {on_step} {on_speed} on_seek={on_seek.clone()} />
                 <span class="seed" title="Open ?seed=N to reproduce this run">
                     { format!("seed {}", view.seed) }
                 </span>
+                <button onclick={on_share} data-testid="share" title="A link that opens this exact run">{ "Share" }</button>
+                if !embed {
+                    <button onclick={on_runs} data-testid="runs" title="Your recent runs in this browser">{ "Runs" }</button>
+                }
                 <button onclick={on_new} data-testid="new-cluster" title="Start over with a fresh cluster">{ "New cluster" }</button>
                 <label class="controllers-choice" title="A new cluster with one KRaft controller, or a quorum of three that survives losing one">
                     { "controllers " }
-                    <select onchange={on_controllers} data-testid="new-cluster-controllers">
+                    // Keyed by the question, so a cancelled change shows the run's count again.
+                    <select key={format!("controllers-{}", asking_new.is_some())}
+                        onchange={on_controllers} data-testid="new-cluster-controllers">
                         <option value="1" selected={sim.controllers() == 1}>{ "1" }</option>
                         <option value="3" selected={sim.controllers() == 3}>{ "3 (quorum)" }</option>
                     </select>
@@ -274,8 +338,25 @@ pub fn app() -> Html {
                     { format!(" {} of {}", now, target) }
                 </div>
             }
-            if let Some(message) = &*restore_error {
-                <p class="error" role="alert" data-testid="restore-error">{ message }</p>
+            if let Some(message) = &*notice {
+                <div class="error notice" role="alert" data-testid="notice">
+                    <span>{ message }</span>
+                    <button onclick={dismiss_notice} data-testid="notice-dismiss">{ "Dismiss" }</button>
+                </div>
+            }
+            if let Some(controllers) = *asking_new {
+                <Confirm title="Start a new cluster?"
+                    message="This run stays under Runs, which keeps your 8 most recently saved runs."
+                    confirm_label="Start over" on_confirm={new_cluster.reform(move |()| controllers)}
+                    on_cancel={cancel_new} />
+            }
+            if let Some(session) = &*sharing {
+                <ShareDialog link={share::link(&url::page_base(), session)} now={session.now}
+                    commands={session.log.len()} on_close={close_share} />
+            }
+            if *listing_runs {
+                <RunsDialog runs={persistence::runs().runs} current={*run_id.borrow()}
+                    on_open={open_run} on_delete={delete_run} on_close={close_runs} />
             }
             if !view.invariant_violations.is_empty() {
                 <div class="violations" role="alert" data-testid="invariant-violations">
@@ -286,7 +367,8 @@ pub fn app() -> Html {
             if let Some(message) = &*error {
                 <p class="error" role="alert" data-testid="command-error">{ message }</p>
             }
-            <div class="panes">
+            // While a run is rebuilt, acting on it would branch it at a moment half-way there.
+            <div class="panes" inert={seeking.is_some()}>
                 <div class="main-column">
                     <ClusterView view={view.clone()} on_command={on_command.clone()} />
                     <NetworkView view={view.clone()} on_command={on_command.clone()} />

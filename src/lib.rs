@@ -2,10 +2,14 @@
 //! core (`kafka-sim`) and renders the core's snapshots and events.
 
 pub mod app;
+pub mod boot;
 pub mod components;
 pub mod hooks;
 pub mod panic_panel;
 pub mod persistence;
+pub mod runs;
+pub mod session;
+pub mod share;
 pub mod sim_handle;
 pub mod theme;
 pub mod url;

@@ -7,7 +7,7 @@
 //! re-applies later commands at their times, and acting in the past drops the old future
 //! (a branch).
 
-use crate::persistence::Saved;
+use crate::session::Session;
 use kafka_sim::client::Operation;
 use kafka_sim::{
     ClusterConfig, Command, CommandError, Event, SimDuration, SimTime, World, WorldView,
@@ -86,14 +86,18 @@ impl SimHandle {
         ))))
     }
 
-    /// A saved run, rebuilt by replay.
-    pub fn restore(saved: Saved) -> Self {
-        SimHandle(Rc::new(RefCell::new(Run::replayed(
-            saved.seed,
-            saved.controllers,
-            saved.log,
-            saved.now,
-        ))))
+    /// A saved or shared run, to be rebuilt by replay: the replay is only begun, so the page
+    /// can draw first and carry it on in slices with [`continue_seek`](Self::continue_seek).
+    pub fn restore(session: Session) -> Self {
+        let run = Run::replayed(
+            session.seed,
+            session.controllers,
+            session.log,
+            SimTime::ZERO,
+        );
+        let sim = SimHandle(Rc::new(RefCell::new(run)));
+        sim.begin_seek(session.now);
+        sim
     }
 
     /// How many KRaft controllers the cluster has.
@@ -101,15 +105,25 @@ impl SimHandle {
         self.0.borrow().controllers
     }
 
-    /// What to save to rebuild this run.
-    pub fn saved(&self) -> Saved {
+    /// What to save to rebuild this run (during a jump, the moment it is headed for).
+    pub fn saved(&self) -> Session {
         let run = self.0.borrow();
-        Saved {
+        Session {
             seed: run.seed,
-            now: run.world.now(),
+            now: run.world.now().max(run.target.unwrap_or(SimTime::ZERO)),
             log: run.log.clone(),
             controllers: run.controllers,
         }
+    }
+
+    /// Whether anything was done to the cluster (so starting over would lose work).
+    pub fn has_commands(&self) -> bool {
+        !self.0.borrow().log.is_empty()
+    }
+
+    /// The fingerprint of the run's trace so far: equal fingerprints mean identical runs.
+    pub fn trace_hash(&self) -> u64 {
+        self.0.borrow().world.trace().hash()
     }
 
     /// Advances virtual time, replaying logged commands that come due.
@@ -318,5 +332,37 @@ mod tests {
         }
         assert_eq!(slices, 29, "one slice per second but the last");
         assert_eq!(sim.view(), before, "the replay lands on the same state");
+    }
+
+    #[test]
+    fn a_shared_session_replays_to_the_same_trace_and_view() {
+        let sim = SimHandle::new(11, 3);
+        sim.advance(SimDuration::from_micros(6_234_567));
+        let topic = CreateTopic {
+            name: "orders".to_owned(),
+            partitions: 3,
+            replication_factor: 3,
+            configs: Default::default(),
+            replica_assignment: None,
+        };
+        sim.apply(Command::CreateTopic(topic)).expect("created");
+        sim.advance(SimDuration::from_micros(4_000_001));
+        let crash = Command::CrashBroker {
+            broker: 2,
+            kind: Default::default(),
+        };
+        sim.apply(crash).expect("crashed");
+        sim.advance(SimDuration::from_micros(2_500_003));
+
+        let link = crate::share::encode(&sim.saved());
+        let opened = SimHandle::restore(crate::share::decode(&link).expect("decodes"));
+        while opened
+            .continue_seek(SimDuration::from_millis(500))
+            .is_some()
+        {}
+        assert_eq!(opened.now(), sim.now());
+        assert_eq!(opened.trace_hash(), sim.trace_hash());
+        assert_eq!(opened.view(), sim.view());
+        assert_eq!(opened.saved(), sim.saved());
     }
 }

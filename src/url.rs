@@ -36,7 +36,53 @@ fn page_query() -> String {
 
 /// The seed of the current page, or 1.
 pub fn page_seed() -> u64 {
-    seed_from_query(&page_query()).unwrap_or(1)
+    page_seed_asked().unwrap_or(1)
+}
+
+/// The seed the page's URL asks for, if it names one.
+pub fn page_seed_asked() -> Option<u64> {
+    seed_from_query(&page_query())
+}
+
+/// The page's fragment (`#s=...` carries a shared session).
+pub fn page_fragment() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// The page's address without query or fragment, which a share link builds on.
+pub fn page_base() -> String {
+    web_sys::window()
+        .and_then(|window| {
+            let location = window.location();
+            Some(format!(
+                "{}{}",
+                location.origin().ok()?,
+                location.pathname().ok()?
+            ))
+        })
+        .unwrap_or_default()
+}
+
+/// The query that reopens a run of `seed` with `controllers` controllers.
+pub fn run_query(seed: u64, controllers: u32) -> String {
+    match controllers {
+        1 => format!("?seed={seed}"),
+        n => format!("?seed={seed}&controllers={n}"),
+    }
+}
+
+/// Makes the address bar name the run the page shows (and drops a share fragment already
+/// opened), without a reload or a history entry, so a reload reopens this run.
+pub fn show_run(seed: u64, controllers: u32) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let url = format!("{}{}", page_base(), run_query(seed, controllers));
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
 }
 
 /// How many controllers the current page asks for.
@@ -72,6 +118,16 @@ mod tests {
         assert_eq!(seed_from_query("?seed=x"), None);
         assert_eq!(seed_from_query(""), None);
         assert_eq!(seed_from_query("?reseed=3"), None);
+    }
+
+    #[test]
+    fn a_run_query_reads_back_as_the_same_run() {
+        let query = run_query(7, 3);
+        assert_eq!(
+            (seed_from_query(&query), controllers_from_query(&query)),
+            (Some(7), 3)
+        );
+        assert_eq!(run_query(u64::MAX, 1), format!("?seed={}", u64::MAX));
     }
 
     #[test]

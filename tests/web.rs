@@ -11,7 +11,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 fn mount() -> Element {
     // Every test starts from a new cluster, not from what an earlier test saved.
-    kafka_playground::persistence::clear();
+    kafka_playground::persistence::clear_all();
     let document = web_sys::window().unwrap().document().unwrap();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
@@ -145,9 +145,8 @@ async fn rewinding_replays_the_run_and_acting_in_the_past_branches() {
         text_of(&root, "[data-broker-id='2'] [data-testid=broker-status]"),
         "crashed"
     );
-    let saved = kafka_playground::persistence::load()
-        .unwrap()
-        .expect("saved");
+    let id = kafka_playground::persistence::current().expect("saved");
+    let saved = kafka_playground::persistence::load(id).unwrap();
     assert_eq!(
         saved.log.len(),
         1,
@@ -157,7 +156,8 @@ async fn rewinding_replays_the_run_and_acting_in_the_past_branches() {
 
 #[wasm_bindgen_test]
 fn a_saved_run_round_trips_with_topic_configs_and_a_large_seed() {
-    use kafka_playground::persistence::{Saved, clear, load, save};
+    use kafka_playground::persistence::{clear_all, load, runs, save};
+    use kafka_playground::session::Session;
     use kafka_sim::{Command, CreateTopic, SimTime};
     let topic = CreateTopic {
         name: "orders".to_owned(),
@@ -166,16 +166,17 @@ fn a_saved_run_round_trips_with_topic_configs_and_a_large_seed() {
         configs: [("min.insync.replicas".to_owned(), "2".to_owned())].into(),
         replica_assignment: None,
     };
-    let saved = Saved {
+    let saved = Session {
         seed: u64::MAX - 1,
         now: SimTime::from_millis(1_500),
         log: vec![(SimTime::from_millis(500), Command::CreateTopic(topic))],
         controllers: 3,
     };
-    save(&saved);
-    assert_eq!(load().unwrap(), Some(saved));
-    clear();
-    assert_eq!(load().unwrap(), None);
+    let id = save(None, &saved).expect("saved");
+    assert_eq!(load(id), Ok(saved));
+    clear_all();
+    assert!(load(id).is_err());
+    assert!(runs().runs.is_empty());
 }
 
 #[wasm_bindgen_test]

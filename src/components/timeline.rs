@@ -33,6 +33,9 @@ pub struct TimelineProps {
     pub on_step: Callback<()>,
     /// Pick a speed by index into [`SPEEDS`].
     pub on_speed: Callback<usize>,
+    /// The run's trace fingerprint, shown to nobody: it is the `data-trace-hash` attribute, so
+    /// end-to-end tests can prove that a shared link rebuilt the identical run.
+    pub trace_hash: u64,
 }
 
 /// The clock and its controls.
@@ -57,7 +60,8 @@ pub fn timeline(props: &TimelineProps) -> Html {
         })
     };
     html! {
-        <div class="timeline" role="group" aria-label="Time controls">
+        <div class="timeline" role="group" aria-label="Time controls"
+            data-trace-hash={props.trace_hash.to_string()}>
             <button data-testid="play" class="primary" onclick={toggle}
                 aria-pressed={props.playing.to_string()}>
                 { if props.playing { "Pause" } else { "Play" } }
