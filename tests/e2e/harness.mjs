@@ -121,11 +121,27 @@ export class PlaygroundPage {
     await input.press('Enter');
   }
 
-  async screenshot(name) {
+  async screenshot(name, { fullPage = true } = {}) {
     await mkdir(screenshots, { recursive: true });
     const path = join(screenshots, `${name}.png`);
-    await this.page.screenshot({ path, fullPage: true });
+    await this.page.screenshot({ path, fullPage });
     return path;
+  }
+
+  /**
+   * Screenshots of what is in view (say, a dialog): `name`-light, -dark (both at the current
+   * width) and -480 (light, 480 px wide).
+   */
+  async screenshotThemes(name) {
+    const size = this.page.viewportSize();
+    const variants = [['light', 'light', size.width], ['dark', 'dark', size.width], ['480', 'light', 480]];
+    for (const [suffix, colorScheme, width] of variants) {
+      await this.page.emulateMedia({ colorScheme });
+      await this.page.setViewportSize({ width, height: size.height });
+      console.log('screenshot:', await this.screenshot(`${name}-${suffix}`, { fullPage: false }));
+    }
+    await this.page.emulateMedia({ colorScheme: null });
+    await this.page.setViewportSize(size);
   }
 }
 

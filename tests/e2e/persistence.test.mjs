@@ -1,9 +1,21 @@
-// End to end: a reload keeps the user's cluster; the timeline rewinds it by replay.
+// End to end: a reload keeps the user's cluster; the timeline rewinds it by replay; runs opened
+// from links are kept beside each other in a list, and starting over asks first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { playgroundSuite } from './harness.mjs';
 
 const suite = playgroundSuite();
+
+/** Waits until a run being rebuilt on load has arrived. */
+const replayed = (page) => page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'),
+  null, { timeout: 60_000 });
+
+/** The names in the Runs dialog, which it opens. */
+async function runNames(page) {
+  await page.getByRole('button', { name: 'Runs' }).click();
+  await page.getByTestId('runs-dialog').waitFor();
+  return page.getByTestId('run').locator('.run-name').allTextContents();
+}
 
 test('a reload restores the run, and the timeline rewinds it', async () => {
   const playground = await suite.open(5, { width: 1280, height: 900 });
@@ -18,6 +30,7 @@ test('a reload restores the run, and the timeline rewinds it', async () => {
 
   await page.reload();
   await page.getByTestId('clock').waitFor();
+  await replayed(page);
   assert.equal(await page.getByTestId('topic').count(), 1, 'the topic survived the reload');
   assert.match(await page.getByTestId('topic').textContent(), /min\.insync\.replicas=2/, 'with its configs');
   assert.equal(await playground.brokerStatus(1), 'crashed', 'so did the crash');
@@ -67,3 +80,71 @@ test('a long jump replays in slices behind a progress bar and lands where the ru
   assert.notEqual(await page.getByTestId('topic').textContent(), messages, 'with fewer messages than at the end');
   assert.deepEqual(playground.errors, []);
 });
+
+test('a ?seed= link opens a new run beside the saved one, and starting over asks first', async () => {
+  const playground = await suite.open(5, { width: 1280, height: 900 });
+  const { page } = playground;
+  const base = page.url().replace(/\/\?.*$/, '');
+  await playground.setSpeed('10×');
+  await playground.play();
+  await playground.createTopic();
+  await playground.play();
+
+  await page.goto(`${base}/?seed=7`);
+  await page.getByTestId('clock').waitFor();
+  assert.equal(await page.getByTestId('topic').count(), 0, 'a new run for seed 7');
+  await playground.setSpeed('10×');
+  await playground.play();
+  await playground.brokersOnline();
+  await playground.broker(3).getByRole('button', { name: 'Crash' }).click();
+  await playground.play();
+
+  await page.goto(`${base}/`);
+  await page.getByTestId('clock').waitFor();
+  await replayed(page);
+  assert.deepEqual(await runNames(page), ['Run 2 · seed 7', 'Run 1 · seed 5'], 'the earlier run is still there');
+  await playground.screenshotThemes('runs-dialog');
+  await page.getByRole('button', { name: 'Open Run 1 · seed 5' }).click();
+  await replayed(page);
+  assert.match(page.url(), /\/\?seed=5$/);
+  assert.equal(await page.getByTestId('topic').count(), 1, 'run 1, with its topic');
+
+  await page.getByTestId('new-cluster').click();
+  await page.getByRole('dialog', { name: 'Start a new cluster?' }).waitFor();
+  console.log('screenshot:', await playground.screenshot('new-cluster-confirm'));
+  await page.getByTestId('confirm-cancel').click();
+  assert.equal(await page.getByTestId('confirm').count(), 0);
+  assert.equal(await page.getByTestId('topic').count(), 1, 'Cancel keeps the run');
+  await page.getByTestId('new-cluster-controllers').selectOption('3');
+  await page.getByTestId('confirm-cancel').click();
+  assert.equal(await page.getByTestId('new-cluster-controllers').inputValue(), '1', 'and its controllers');
+  assert.equal(await page.getByTestId('controller').count(), 1);
+
+  await page.getByTestId('new-cluster').click();
+  await page.getByTestId('confirm-ok').click();
+  assert.equal(await page.getByTestId('topic').count(), 0, 'a new cluster');
+  assert.deepEqual(await runNames(page), ['Run 2 · seed 7', 'Run 1 · seed 5'], 'beside the saved runs');
+  await page.getByRole('button', { name: 'Delete Run 2 · seed 7' }).click();
+  await page.getByTestId('run-delete-confirm').click();
+  assert.deepEqual(await page.getByTestId('run').locator('.run-name').allTextContents(), ['Run 1 · seed 5']);
+  assert.deepEqual(playground.errors, []);
+});
+
+test('the single save of the earlier version moves into the list', async () => {
+  const playground = await suite.open(1, { width: 1280, height: 900 });
+  const { page } = playground;
+  const old = JSON.stringify({
+    seed: '5', now: 4200000, controllers: 1,
+    log: [[1200317, { command: 'create_topic', name: 'orders', partitions: 3, replication_factor: 3,
+      configs: { 'min.insync.replicas': '2' }, replica_assignment: null }]],
+  });
+  await page.evaluate((text) => localStorage.setItem('kafka-playground/v1', text), old);
+  await page.goto(page.url().replace(/\/\?.*$/, '/'));
+  await replayed(page);
+  assert.equal(await playground.clock(), 't = 4.200 s');
+  assert.equal(await page.getByTestId('topic').count(), 1, 'the old run opens');
+  assert.deepEqual(await runNames(page), ['Run 1 · seed 5']);
+  assert.equal(await page.evaluate(() => localStorage.getItem('kafka-playground/v1')), null, 'moved, not copied');
+  assert.deepEqual(playground.errors, []);
+});
+

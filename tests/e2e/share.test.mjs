@@ -1,0 +1,109 @@
+// End to end: Share puts the whole run in a link; the link rebuilds the identical run in
+// another browser (same trace fingerprint, clock, topics and leaders); a damaged link or one
+// from a newer page says what is wrong and leaves the reader's saved run as it was.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { deflateSync } from 'node:zlib';
+import { playgroundSuite } from './harness.mjs';
+
+const suite = playgroundSuite();
+
+/** What a reader sees of a run, and its trace fingerprint. */
+async function state(page) {
+  await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'), null, { timeout: 60_000 });
+  return page.evaluate(() => ({
+    hash: document.querySelector('.timeline').dataset.traceHash,
+    clock: document.querySelector('[data-testid=clock]').textContent,
+    topics: [...document.querySelectorAll('[data-testid=topic]')].map((t) => t.textContent),
+    leaders: [...document.querySelectorAll('[data-testid=partition-leader]')].map((l) => l.textContent),
+    brokers: [...document.querySelectorAll('[data-testid=broker-status]')].map((b) => b.textContent),
+  }));
+}
+
+/** Every saved-run key and its value, to prove nothing was written. */
+const storage = (page) => page.evaluate(() => Object.fromEntries(Object.keys(localStorage)
+  .filter((k) => k.startsWith('kafka-playground/') && k !== 'kafka-playground/theme')
+  .sort().map((k) => [k, localStorage.getItem(k)])));
+
+/** A run with a topic, records sent and a broker crashed, paused. */
+async function busyRun(seed) {
+  const playground = await suite.open(seed, { width: 1280, height: 900 });
+  const { page } = playground;
+  await playground.setSpeed('10×');
+  await playground.play();
+  await playground.createTopic();
+  await page.getByTestId('producer-add').click();
+  await page.getByTestId('producer').first().waitFor();
+  await page.getByTestId('send-10').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=operation]')]
+    .filter((o) => o.textContent.includes('acknowledged')).length === 10);
+  await playground.broker(2).getByRole('button', { name: 'Crash' }).click();
+  await page.waitForTimeout(400);
+  await playground.play();
+  return playground;
+}
+
+async function shareLink(page) {
+  await page.getByRole('button', { name: 'Share' }).click();
+  const field = page.getByTestId('share-link');
+  await field.waitFor();
+  return field.inputValue();
+}
+
+test('a share link rebuilds the identical run in a new browser', async () => {
+  const playground = await busyRun(21);
+  const { page } = playground;
+  const before = await state(page);
+  const link = await shareLink(page);
+  console.log(`a run of ${await page.evaluate(() => JSON.parse(localStorage.getItem('kafka-playground/runs')).runs[0].commands)} commands: link of ${link.length} characters`);
+  assert.match(link, /^http:\/\/127\.0\.0\.1:\d+\/#s=[A-Za-z0-9_-]+$/);
+  assert.equal(await page.getByRole('dialog', { name: 'Share this run' }).count(), 1);
+  await playground.screenshotThemes('share-dialog');
+  await page.getByTestId('share-copy').click();
+  await page.getByTestId('share-status').filter({ hasText: /./ }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByTestId('share-dialog').waitFor({ state: 'detached' });
+
+  const reader = await suite.open(1, { width: 1280, height: 900 });
+  await reader.page.goto(link);
+  await reader.page.getByTestId('clock').waitFor();
+  const after = await state(reader.page);
+  assert.deepEqual(after, before, 'same trace fingerprint, clock, topics, leaders and brokers');
+  assert.match(reader.page.url(), /\/\?seed=21$/, 'the address bar names the run, without the link');
+  const runs = await storage(reader.page);
+  assert.equal(JSON.parse(runs['kafka-playground/runs']).runs.length, 1, 'opened as a run of its own');
+  await reader.page.reload();
+  assert.deepEqual(await state(reader.page), before, 'and a reload keeps it');
+  assert.deepEqual(playground.errors, []);
+  assert.deepEqual(reader.errors, []);
+});
+
+test('a damaged link or one from a newer page says what is wrong and replaces nothing', async () => {
+  const playground = await busyRun(22);
+  const { page } = playground;
+  const before = await state(page);
+  const link = await shareLink(page);
+  await page.keyboard.press('Escape');
+  const saved = await storage(page);
+  const base = link.slice(0, link.indexOf('#'));
+
+  await page.goto(link.slice(0, link.length - 40));
+  const notice = page.getByTestId('notice');
+  assert.match(await notice.textContent(), /This link could not be opened: the link is truncated or damaged\. Nothing was replaced/);
+  console.log('screenshot:', await playground.screenshot('share-damaged-link'));
+  assert.deepEqual(await state(page), before, 'the saved run is shown instead');
+  assert.deepEqual(await storage(page), saved, 'and storage is as it was');
+  await page.getByTestId('notice-dismiss').click();
+  assert.equal(await notice.count(), 0, 'dismissed');
+
+  const newer = deflateSync(Buffer.from('{"v":7,"something":"new"}')).toString('base64url');
+  await page.goto(`${base}#s=${newer}`);
+  assert.match(await notice.textContent(),
+    /the link was made by a newer version of the playground \(format 7, this page reads up to 1\)/);
+  assert.deepEqual(await storage(page), saved);
+
+  await page.reload();
+  assert.deepEqual(await state(page), before, 'the saved run still loads');
+  assert.equal(await notice.count(), 0, 'the bad link left the address bar');
+  assert.deepEqual(playground.errors, []);
+});
