@@ -413,6 +413,7 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
             offsets_topic_partitions: Some(OFFSETS_PARTITIONS),
             rack_aware_replica_selector: false,
             controllers: Some(CONTROLLERS),
+            message_max_bytes: None,
         },
         steps,
         run_until_ms: RUN_END_MS + QUORUM_START_MS,

@@ -52,6 +52,9 @@ pub struct ClusterSpec {
     /// KRaft controllers (default 1; 3 lets one fail).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub controllers: Option<u32>,
+    /// The brokers' `message.max.bytes` (default 1048588).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_max_bytes: Option<u32>,
 }
 
 fn default_brokers() -> u32 {
@@ -66,6 +69,7 @@ impl Default for ClusterSpec {
             offsets_topic_partitions: None,
             rack_aware_replica_selector: false,
             controllers: None,
+            message_max_bytes: None,
         }
     }
 }
@@ -181,6 +185,9 @@ impl Scenario {
             ..ClusterConfig::default()
         };
         config.broker.rack_aware_replica_selector = self.cluster.rack_aware_replica_selector;
+        if let Some(bytes) = self.cluster.message_max_bytes {
+            config.broker.message_max_bytes = bytes;
+        }
         if let Some(partitions) = self.cluster.offsets_topic_partitions {
             // Both coordinators' topics: small ones keep a run with groups and transactions
             // cheap.

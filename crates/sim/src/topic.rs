@@ -94,6 +94,11 @@ pub struct TopicConfig {
     pub retention_bytes: i64,
     /// `cleanup.policy` (default delete).
     pub cleanup_policy: CleanupPolicy,
+    /// `max.message.bytes`: the largest record batch the topic's leaders append. Unset, the
+    /// broker's `message.max.bytes` (default 1048588) applies, as Kafka's topic default is
+    /// the broker's setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_message_bytes: Option<u32>,
 }
 
 impl Default for TopicConfig {
@@ -104,6 +109,7 @@ impl Default for TopicConfig {
             retention_ms: 604_800_000,
             retention_bytes: -1,
             cleanup_policy: CleanupPolicy::Delete,
+            max_message_bytes: None,
         }
     }
 }
@@ -171,6 +177,16 @@ impl TopicConfig {
                     };
             }
             "retention.ms" => self.retention_ms = parse_long(name, value, Some(-1))?,
+            "max.message.bytes" => {
+                let number: i32 = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| invalid(name, value, "Not a number of type INT"))?;
+                if number < 0 {
+                    return Err(invalid(name, value, "Value must be at least 0"));
+                }
+                self.max_message_bytes = Some(number as u32);
+            }
             "retention.bytes" => self.retention_bytes = parse_long(name, value, None)?,
             "cleanup.policy" => {
                 let mut parts: Vec<&str> = value.split(',').map(str::trim).collect();
@@ -220,6 +236,9 @@ impl TopicConfig {
         }
         if self.cleanup_policy != default.cleanup_policy {
             out.insert("cleanup.policy", self.cleanup_policy.as_kafka().to_owned());
+        }
+        if let Some(bytes) = self.max_message_bytes {
+            out.insert("max.message.bytes", bytes.to_string());
         }
         out
     }

@@ -654,3 +654,57 @@ fn a_killed_leader_resets_the_connection_and_the_producer_retries_at_once() {
         "acknowledged {powered_off} ms after the power loss"
     );
 }
+
+/// A batch larger than the brokers' `message.max.bytes` (default 1048588) or its topic's
+/// `max.message.bytes` is refused whole with MESSAGE_TOO_LARGE, even from a producer whose
+/// `max.request.size` lets it through: nothing is appended, and the next record takes the
+/// next offset.
+#[test]
+fn a_batch_over_the_size_limit_is_refused_and_appends_nothing() {
+    let mut world = cluster(3);
+    create_topic(&mut world, "big", 1, 3, &[]);
+    create_topic(&mut world, "small", 1, 3, &[("max.message.bytes", "1000")]);
+    add_producer(&mut world, "p", &[("max.request.size", "4194304")]);
+    run_ms(&mut world, 100);
+    let sends = [
+        ("big", "x".repeat(2 * 1024 * 1024)),
+        ("big", "after".to_owned()),
+        ("small", "y".repeat(1_500)),
+        ("small", "ok".to_owned()),
+    ];
+    for (topic, value) in &sends {
+        send(&mut world, "p", topic, None, value);
+        run_ms(&mut world, 500);
+    }
+    for refused in [0, 2] {
+        assert!(
+            matches!(
+                outcome(&world, refused),
+                Outcome::Failed {
+                    error: ErrorCode::MessageTooLarge,
+                    ..
+                }
+            ),
+            "send {refused}: {:?}",
+            outcome(&world, refused)
+        );
+    }
+    assert_eq!(acked(&outcome(&world, 1)), Some((0, 0)));
+    assert_eq!(acked(&outcome(&world, 3)), Some((0, 0)));
+    for topic in ["big", "small"] {
+        let leader = leader(&world, topic, 0).expect("led");
+        assert_eq!(log_values(&world, leader, topic, 0).len(), 1, "{topic}");
+    }
+    let described = world.describe_topics(Some("small"));
+    assert!(described.contains("max.message.bytes=1000"), "{described}");
+}
+
+#[test]
+fn max_message_bytes_is_a_topic_config_with_kafkas_checks() {
+    let mut world = cluster(4);
+    let refused = try_create_topic(&mut world, "t", 1, 3, &[("max.message.bytes", "-1")]);
+    assert_eq!(
+        refused,
+        Err("INVALID_CONFIG: Invalid value -1 for configuration max.message.bytes: Value must be at least 0".to_owned())
+    );
+}

@@ -78,6 +78,14 @@ pub struct BrokerConfig {
     /// above it is INVALID_TRANSACTION_TIMEOUT.
     #[serde(default = "default_transaction_max_timeout")]
     pub transaction_max_timeout: SimDuration,
+    /// `message.max.bytes` (default 1048588: 1 MiB of records plus the log overhead): the
+    /// largest record batch a leader appends, unless the topic sets `max.message.bytes`.
+    #[serde(default = "default_message_max_bytes")]
+    pub message_max_bytes: u32,
+}
+
+fn default_message_max_bytes() -> u32 {
+    1_048_588
 }
 
 fn default_transaction_max_timeout() -> SimDuration {
@@ -122,6 +130,7 @@ impl Default for BrokerConfig {
             rack_aware_replica_selector: false,
             transaction_state_num_partitions: default_offsets_partitions(),
             transaction_max_timeout: default_transaction_max_timeout(),
+            message_max_bytes: default_message_max_bytes(),
         }
     }
 }

@@ -269,6 +269,21 @@ impl Broker {
         batch: &ProduceBatch,
     ) -> Result<(ProducePartitionResponse, Option<u64>), ProducePartitionResponse> {
         let tp = &batch.tp;
+        // The whole batch as it travels (Kafka checks `batch.sizeInBytes()`): nothing of it is
+        // appended, and the next batch takes the next offset.
+        let limit = self
+            .image
+            .topics
+            .get(&tp.topic)
+            .and_then(|t| t.config.max_message_bytes)
+            .unwrap_or(self.config.message_max_bytes) as usize;
+        let size = crate::producer::batch_size(&batch.records);
+        if size > limit {
+            let message = format!(
+                "The record batch size in the append to {tp} is {size} bytes which exceeds the maximum configured value of {limit}."
+            );
+            return Err(answer(tp, ErrorCode::MessageTooLarge, None, Some(message)));
+        }
         let (replica, epoch) = self.leader_for_append(tp, acks)?;
         let base_offset = match replica.producers.check(&batch.header) {
             SequenceCheck::Reject(error, message) => {

@@ -25,6 +25,12 @@ fn field_size(bytes: Option<&Bytes>) -> usize {
     bytes.map_or(1, |b| varint_size(b.len()) + b.len())
 }
 
+/// A batch's size as it travels and is stored (`MemoryRecords.sizeInBytes`): the header and
+/// its records, what the broker holds against `message.max.bytes`.
+pub fn batch_size(records: &[Rc<RecordData>]) -> usize {
+    BATCH_OVERHEAD + records.iter().map(|r| record_size(r)).sum::<usize>()
+}
+
 /// A record's size in a v2 batch (`DefaultRecord.sizeInBytes`, with 1-byte time and offset
 /// deltas).
 pub fn record_size(record: &RecordData) -> usize {
