@@ -3,6 +3,8 @@
 //! ```text
 //! kafka-sim run SCENARIO                 run a scenario (.json or .toml), print a JSON report
 //! kafka-sim describe SCENARIO [--topic T] run it, print `kafka-topics.sh --describe`
+//! kafka-sim export SCENARIO [--out DIR]   what to run on a real Kafka 4.x cluster to try the
+//!                                        same thing (compose.yaml, run.sh, properties, records)
 //! kafka-sim partition --partitions N [--hex] KEY...
 //!                                        the partition Kafka's default partitioner picks
 //! kafka-sim assign < REQUEST.json       what an assignor gives each member (see below)
@@ -14,6 +16,9 @@
 //! `assign` reads `{"assignor": "range"|"roundrobin"|"sticky"|"cooperative-sticky", "members":
 //! {"c1": ["t1"]}, "partitions_per_topic": {"t1": 3}, "owned": {"c1": [["t1", 0]]}}` (`owned`
 //! optional) and prints `{"c1": [["t1", 0], ...]}`, each member's partitions sorted.
+//!
+//! `export` prints every file with a `==> NAME <==` header (as `head` does for several files);
+//! with `--out DIR` it writes them there (creating DIR) and prints their paths.
 //!
 //! `fuzz` exits with 1 when the safe profile shows an anomaly, or an unsafe profile shows one
 //! Kafka does not allow; it prints each such seed with a shrunk scenario that reproduces it.
@@ -31,6 +36,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   kafka-sim run SCENARIO
   kafka-sim describe SCENARIO [--topic TOPIC]
+  kafka-sim export SCENARIO [--out DIR]
   kafka-sim partition --partitions N [--hex] KEY...
   kafka-sim assign < REQUEST.json
   kafka-sim fuzz [--seeds N] [--first-seed S] [--profile safe|acks1|acks0|unclean|no-idempotence|reorder|at-most-once|at-least-once|all]";
@@ -75,6 +81,7 @@ fn run(args: &[String]) -> Result<String, String> {
             };
             Ok(world.describe_topics(topic))
         }
+        Some("export") => export_command(&args[1..]),
         Some("partition") => partition(&args[1..]),
         Some("fuzz") => fuzz_command(&args[1..]),
         Some("assign") => assign_command(),
@@ -86,13 +93,49 @@ fn run(args: &[String]) -> Result<String, String> {
 /// open the report.
 fn load_and_run(path: Option<&String>) -> Result<(Scenario, World, Vec<StepResult>), String> {
     let path = path.ok_or_else(|| USAGE.to_owned())?;
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    let scenario = parse(&text, path.ends_with(".toml")).map_err(|e| format!("{path}: {e}"))?;
+    let scenario = load(path)?;
     let (world, steps) = scenario.run().map_err(|e| format!("{path}: {e}"))?;
     for (index, step) in steps.iter().enumerate().filter(|(_, s)| !s.applied()) {
         eprintln!("steps[{index}] at {} ms: {}", step.at_ms, step.result);
     }
     Ok((scenario, world, steps))
+}
+
+/// Loads a scenario file, naming the file in every error.
+fn load(path: &str) -> Result<Scenario, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    parse(&text, path.ends_with(".toml")).map_err(|e| format!("{path}: {e}"))
+}
+
+fn export_command(args: &[String]) -> Result<String, String> {
+    let (path, out) = match args {
+        [path] => (path, None),
+        [path, flag, dir] if flag == "--out" => (path, Some(dir)),
+        _ => return Err(USAGE.to_owned()),
+    };
+    let scenario = load(path)?;
+    let files = kafka_sim::export::files(&scenario).map_err(|e| format!("{path}: {e}"))?;
+    let mut output = String::new();
+    match out {
+        None => {
+            for (name, text) in &files {
+                if !output.is_empty() {
+                    output.push('\n');
+                }
+                output.push_str(&format!("==> {name} <==\n{text}"));
+            }
+        }
+        Some(dir) => {
+            let dir = std::path::Path::new(dir);
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            for (name, text) in &files {
+                let file = dir.join(name);
+                std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
+                output.push_str(&format!("{}\n", file.display()));
+            }
+        }
+    }
+    Ok(output)
 }
 
 /// Parses a scenario, naming the field that is wrong (`steps[2].broker`) and the line.
