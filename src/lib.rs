@@ -5,6 +5,8 @@ pub mod app;
 pub mod boot;
 pub mod components;
 pub mod hooks;
+pub mod lesson_format;
+pub mod lessons;
 pub mod panic_panel;
 pub mod persistence;
 pub mod runs;
