@@ -38,18 +38,23 @@ pub fn find(id: &str) -> Option<Lesson> {
     all().iter().find(|lesson| lesson.id == id).cloned()
 }
 
-/// The run a lesson starts: its scenario's commands as a session's timed log, at its end.
+/// The run a lesson starts: its scenario's commands as a session's timed log, then the first
+/// step's commands at the moment the lesson opens (so a replay applies them there too).
 pub fn session(lesson: &Lesson) -> Session {
     let scenario = &lesson.scenario;
-    let log = scenario
+    let last = scenario.steps.last().map_or(0, |s| s.at_ms);
+    let now = SimTime::from_millis(scenario.run_until_ms.max(last));
+    let mut log: Vec<_> = scenario
         .steps
         .iter()
         .map(|step| (SimTime::from_millis(step.at_ms), step.command.clone()))
         .collect();
-    let last = scenario.steps.last().map_or(0, |s| s.at_ms);
+    if let Some(first) = lesson.steps.first() {
+        log.extend(first.commands.iter().map(|command| (now, command.clone())));
+    }
     Session {
         seed: scenario.seed,
-        now: SimTime::from_millis(scenario.run_until_ms.max(last)),
+        now,
         log,
         controllers: scenario.cluster.controllers.unwrap_or(1),
     }
@@ -108,6 +113,9 @@ pub struct Progress {
     /// The open lesson and its step.
     #[serde(default)]
     pub active: Option<(String, usize)>,
+    /// The furthest step of the open lesson reached so far: its commands have been applied.
+    #[serde(default)]
+    pub reached: usize,
     /// Lessons walked to their end.
     #[serde(default)]
     pub finished: Vec<String>,
@@ -130,6 +138,7 @@ impl Progress {
                 dismissed: false,
                 lang: None,
                 active: None,
+                reached: 0,
                 finished: Vec::new(),
             })
     }

@@ -218,6 +218,11 @@ impl SimHandle {
         self.0.borrow().world.view()
     }
 
+    /// Whether a lesson step's condition holds in the world as it is now.
+    pub fn holds(&self, condition: &kafka_sim::condition::Condition) -> bool {
+        condition.holds(&self.0.borrow().world)
+    }
+
     /// This run (same seed, same commands, up to now) under the two sides of A/B preset
     /// `index`.
     pub fn compare(&self, index: usize) -> kafka_sim::ab::Comparison {

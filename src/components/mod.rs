@@ -7,6 +7,8 @@ pub mod cluster_view;
 pub mod console;
 pub mod consumer_panel;
 pub mod event_log;
+pub mod lesson_panel;
+pub mod lesson_picker;
 pub mod modal;
 pub mod network_view;
 pub mod partition_table;

@@ -7,7 +7,8 @@ import { playgroundSuite } from './harness.mjs';
 const suite = playgroundSuite();
 
 test('an embedded playground is compact and never touches the saved run', async () => {
-  const playground = await suite.open(4, { width: 800, height: 1000 });
+  // A first visit, so the harness stores nothing (not even the dismissed lesson picker).
+  const playground = await suite.open(4, { width: 800, height: 1000 }, { firstVisit: true });
   const { page } = playground;
   await page.goto(page.url().replace(/\/\?.*$/, '/embed.html'));
   const frame = page.frameLocator('[data-testid=embedded]');

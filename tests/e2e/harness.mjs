@@ -147,7 +147,7 @@ export class PlaygroundPage {
 
 /**
  * Registers the suite's hooks (a static server for dist/ and one browser) and returns
- * `open(seed, viewport, { colorScheme, query })`, which opens the playground in a fresh browser context (its own
+ * `open(seed, viewport, { colorScheme, query, firstVisit, locale })`, which opens the playground in a fresh browser context (its own
  * localStorage) and returns the page object.
  */
 export function playgroundSuite() {
@@ -161,8 +161,16 @@ export function playgroundSuite() {
     state.served?.server.close();
   });
   return {
-    async open(seed, viewport = { width: 1280, height: 800 }, { colorScheme, query } = {}) {
-      const context = await state.browser.newContext({ viewport, colorScheme });
+    async open(seed, viewport = { width: 1280, height: 800 }, { colorScheme, query, firstVisit, locale } = {}) {
+      const context = await state.browser.newContext({ viewport, colorScheme, locale });
+      // The lesson picker greets a first visit; specs about other stories start as a returning
+      // visitor who dismissed it (lessons.test.mjs asks for a first visit).
+      if (!firstVisit) {
+        await context.addInitScript(() => {
+          const key = 'kafka-playground/lessons';
+          if (!localStorage.getItem(key)) localStorage.setItem(key, '{"dismissed":true}');
+        });
+      }
       const playground = new PlaygroundPage(await context.newPage());
       await playground.open(state.served.url, seed, query);
       return playground;

@@ -1,0 +1,123 @@
+// Lessons: the picker greets a first visit and stays away once dismissed; lessons walk to their
+// end through the lesson panel (the reader's Play and speed, the step's "Show me" for the task,
+// Next when the simulation has shown the outcome); the texts switch to Korean.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { playgroundSuite, screenshots } from './harness.mjs';
+
+const suite = playgroundSuite();
+
+async function startLesson(playground, id) {
+  const { page } = playground;
+  await page.getByTestId('lessons').click();
+  await page.locator(`[data-testid=lesson-choice][data-lesson="${id}"]`).click();
+  const confirm = page.getByTestId('confirm-ok');
+  if (await confirm.isVisible()) await confirm.click();
+  await page.locator(`[data-testid=lesson-panel][data-lesson="${id}"]`).waitFor();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'));
+}
+
+/** Walks the open lesson to its end and returns how many steps it had. */
+async function walk(playground) {
+  const { page } = playground;
+  const panel = page.getByTestId('lesson-panel');
+  const total = Number((await panel.getByTestId('lesson-progress').textContent()).match(/of (\d+)/)[1]);
+  await playground.setSpeed('100×');
+  if ((await page.getByTestId('play').textContent()).includes('Play')) await playground.play();
+  for (let step = 1; step <= total; step += 1) {
+    assert.equal(await panel.getByTestId('lesson-progress').textContent(), `step ${step} of ${total}`);
+    const showMe = panel.getByTestId('lesson-show-me');
+    if (await showMe.count()) {
+      // The task is not done before the reader acts.
+      assert.ok(await showMe.isEnabled(), `step ${step}: already done before the task`);
+      await showMe.click();
+    }
+    const next = panel.getByTestId('lesson-next');
+    await page.waitForFunction(
+      () => !document.querySelector('[data-testid=lesson-next]')?.disabled, null, { timeout: 60_000 });
+    if (await panel.getByTestId('lesson-status').count()) {
+      assert.match(await panel.getByTestId('lesson-status').textContent(), /^✓ done: /);
+    }
+    await next.click();
+  }
+  await panel.waitFor({ state: 'detached' });
+  return total;
+}
+
+test('the picker greets a first visit, closes with Escape, and stays away once dismissed', async () => {
+  const playground = await suite.open(16, { width: 1280, height: 800 }, { firstVisit: true, colorScheme: 'light' });
+  const { page } = playground;
+  const picker = page.getByTestId('lesson-picker');
+  await picker.waitFor();
+  assert.ok((await page.getByTestId('lesson-choice').count()) >= 8);
+  await page.screenshot({ path: join(screenshots, 'lessons-picker.png') });
+  await page.keyboard.press('Escape');
+  await picker.waitFor({ state: 'detached' });
+  await page.reload();
+  await page.getByTestId('clock').waitFor();
+  await page.waitForTimeout(300);
+  assert.equal(await picker.count(), 0, 'dismissed: no picker on the next visit');
+  await page.getByTestId('lessons').click();
+  await picker.waitFor();
+  await page.getByTestId('lesson-picker-close').click();
+  await picker.waitFor({ state: 'detached' });
+  assert.deepEqual(playground.errors, []);
+});
+
+test('an embedded page never shows the picker', async () => {
+  const playground = await suite.open(16, undefined, { firstVisit: true, query: 'embed=1' });
+  await playground.page.waitForTimeout(300);
+  assert.equal(await playground.page.getByTestId('lesson-picker').count(), 0);
+  assert.equal(await playground.page.getByTestId('lessons').count(), 0);
+});
+
+for (const id of ['preferred-leader', 'keys-and-partitions', 'in-sync-replicas', 'min-insync-replicas', 'acks', 'unclean-leader-election', 'consumer-groups']) {
+  test(`lesson ${id} walks to its end through the page`, async () => {
+    const playground = await suite.open(16);
+    await startLesson(playground, id);
+    const steps = await walk(playground);
+    assert.ok(steps >= 3);
+    await playground.page.getByTestId('lessons').click();
+    const choice = playground.page.locator(`[data-testid=lesson-choice][data-lesson="${id}"]`);
+    assert.match(await choice.textContent(), /finished/);
+    assert.deepEqual(playground.errors, []);
+  });
+}
+
+test('a lesson mid-way, in English and Korean, light and dark, and at 480 px', async () => {
+  for (const [name, viewport, colorScheme] of [
+    ['light', { width: 1280, height: 800 }, 'light'],
+    ['dark', { width: 1280, height: 800 }, 'dark'],
+    ['480', { width: 480, height: 900 }, 'light'],
+  ]) {
+    const playground = await suite.open(16, viewport, { colorScheme, locale: 'en-US' });
+    const { page } = playground;
+    await startLesson(playground, 'preferred-leader');
+    const panel = page.getByTestId('lesson-panel');
+    await playground.setSpeed('100×');
+    await playground.play();
+    await panel.getByTestId('lesson-show-me').click();
+    await page.waitForFunction(() => !document.querySelector('[data-testid=lesson-next]')?.disabled, null, { timeout: 60_000 });
+    await panel.getByTestId('lesson-next').click();
+    await playground.play();
+    assert.equal(await panel.getByTestId('lesson-progress').textContent(), 'step 2 of 3');
+    assert.match(await panel.getByTestId('lesson-status').textContent(), /waiting for: broker 1 is in the ISR/);
+    assert.equal(await page.locator('[data-lesson-highlight]').count(), 1);
+    await page.screenshot({ path: join(screenshots, `lessons-midway-en-${name}.png`) });
+    await panel.getByTestId('lesson-lang').click();
+    const text = panel.getByTestId('lesson-text');
+    assert.equal(await text.getAttribute('lang'), 'ko');
+    assert.match(await text.textContent(), /[가-힣]/);
+    assert.match(await page.getByTestId('play').textContent(), /Play/, 'the rest of the page stays English');
+    await page.screenshot({ path: join(screenshots, `lessons-midway-ko-${name}.png`) });
+    // The choice is remembered, and a Korean browser starts in Korean.
+    await page.reload();
+    await page.getByTestId('lesson-text').waitFor();
+    assert.equal(await page.getByTestId('lesson-text').getAttribute('lang'), 'ko');
+    assert.deepEqual(playground.errors, []);
+  }
+  const korean = await suite.open(16, undefined, { locale: 'ko-KR' });
+  await startLesson(korean, 'acks');
+  assert.equal(await korean.page.getByTestId('lesson-text').getAttribute('lang'), 'ko');
+});
