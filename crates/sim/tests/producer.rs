@@ -708,3 +708,50 @@ fn max_message_bytes_is_a_topic_config_with_kafkas_checks() {
         Err("INVALID_CONFIG: Invalid value -1 for configuration max.message.bytes: Value must be at least 0".to_owned())
     );
 }
+
+/// KIP-91: `delivery.timeout.ms` bounds a send whatever the network does, also while its
+/// batch is in a request nobody answers: the batch fails with TimeoutException at the
+/// deadline, not when the request's own `request.timeout.ms` runs out later.
+#[test]
+fn a_batch_in_flight_expires_at_delivery_timeout() {
+    let mut world = cluster(5);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    add_producer(
+        &mut world,
+        "p",
+        &[
+            ("request.timeout.ms", "20000"),
+            ("delivery.timeout.ms", "30000"),
+        ],
+    );
+    run_ms(&mut world, 100);
+    let leader = leader(&world, "t", 0).expect("led");
+    let link = (Endpoint::Client("p".to_owned()), Endpoint::Broker(leader));
+    world
+        .apply(Command::CutLink {
+            a: link.0.clone(),
+            b: link.1.clone(),
+        })
+        .expect("cut");
+    send(&mut world, "p", "t", None, "v");
+    // The first attempt times out after 20 s; the retry is in flight when the 30 s are up.
+    run_ms(&mut world, 45_000);
+    let op = world
+        .operations()
+        .into_iter()
+        .find(|op| op.client == "p")
+        .expect("the send")
+        .clone();
+    assert_eq!(
+        op.outcome,
+        Outcome::Exception {
+            message: "TimeoutException: Expiring 1 record(s) for t-0:30000 ms has passed since batch creation"
+                .to_owned()
+        }
+    );
+    let took = op.completed_at.expect("done").as_micros() - op.invoked_at.as_micros();
+    assert!(
+        (30_000_000..30_010_000).contains(&took),
+        "failed {took} µs after send(), at the delivery timeout"
+    );
+}

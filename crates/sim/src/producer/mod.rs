@@ -533,6 +533,12 @@ impl Producer {
                     Some(b.created + delivery),
                 ]
             })
+            .chain(
+                self.in_flight
+                    .values()
+                    .flat_map(|r| &r.batches)
+                    .map(|b| Some(b.created + delivery)),
+            )
             .chain(self.blocked.iter().map(|b| Some(b.deadline)))
             .chain(std::iter::once(
                 self.metadata_stale.then_some(self.metadata_not_before),

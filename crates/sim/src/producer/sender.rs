@@ -13,7 +13,11 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 impl Producer {
-    /// Batches whose `delivery.timeout.ms` ran out while queued fail with TimeoutException.
+    /// Batches whose `delivery.timeout.ms` ran out fail with TimeoutException, queued or in a
+    /// request still waiting for its answer (KIP-91: the user's bound holds whatever the
+    /// network does). An expired in-flight batch leaves its request, which stays in flight and
+    /// counts against `max.in.flight.requests.per.connection` until answered or timed out;
+    /// its late answer finds nothing to complete.
     pub(super) fn expire_batches(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         let Some(created_before) = now
@@ -22,10 +26,17 @@ impl Producer {
         else {
             return;
         };
-        for batch in self
-            .accumulator
-            .expire(crate::time::SimTime::from_micros(created_before))
-        {
+        let created_before = crate::time::SimTime::from_micros(created_before);
+        let mut expired = Vec::new();
+        for request in self.in_flight.values_mut() {
+            let (gone, kept) = std::mem::take(&mut request.batches)
+                .into_iter()
+                .partition(|b| b.created <= created_before);
+            request.batches = kept;
+            expired.extend::<Vec<ProducerBatch>>(gone);
+        }
+        expired.extend(self.accumulator.expire(created_before));
+        for batch in expired {
             let outcome = expiry_message(&batch, self.config.delivery_timeout.as_millis());
             self.fail_batch(ctx, &batch, outcome);
         }
