@@ -470,7 +470,7 @@ impl Consumer {
 
     fn lose_partitions_after_fencing(&mut self, ctx: &mut Ctx<'_>, error: ErrorCode) {
         if self.member == MemberState::Stable {
-            self.on_heartbeat_response(ctx, error);
+            self.on_heartbeat_response(ctx, error, self.generation);
         }
     }
 

@@ -63,12 +63,15 @@ impl Consumer {
         }
         if self.member == MemberState::Stable
             && now >= self.next_heartbeat
-            && !self.has_in_flight(|f| matches!(f, InFlight::Heartbeat))
+            && !self.has_in_flight(|f| matches!(f, InFlight::Heartbeat { .. }))
         {
             self.next_heartbeat = now + self.config.heartbeat_interval;
             let (generation_id, member_id) = (self.generation, self.member_id.clone());
             let group_id = group.clone();
-            self.request(ctx, coordinator, InFlight::Heartbeat, |correlation_id| {
+            let in_flight = InFlight::Heartbeat {
+                generation: generation_id,
+            };
+            self.request(ctx, coordinator, in_flight, |correlation_id| {
                 GroupMessage::Heartbeat {
                     correlation_id,
                     group_id,
@@ -77,7 +80,11 @@ impl Consumer {
                 }
             });
         }
-        let joining = matches!(self.member, MemberState::Joining | MemberState::Syncing);
+        // One JoinGroup (then SyncGroup) at a time, as Java's single join future: a member
+        // reset while its join is on the way waits for that answer, so the group never gets
+        // a second member no process stands behind.
+        let joining = matches!(self.member, MemberState::Joining | MemberState::Syncing)
+            || self.has_in_flight(|f| matches!(f, InFlight::Join | InFlight::Sync));
         if self.rejoin && polling && !joining {
             self.join(ctx, coordinator, group);
         }
@@ -85,6 +92,14 @@ impl Consumer {
 
     /// `onJoinPrepare` then JoinGroup.
     fn join(&mut self, ctx: &mut Ctx<'_>, coordinator: u32, group_id: String) {
+        assert!(
+            !self.has_in_flight(|f| matches!(f, InFlight::Join | InFlight::Sync)),
+            "{}: a second JoinGroup while one is in flight (member {:?}, generation {}, {:?})",
+            self.name,
+            self.member_id,
+            self.generation,
+            self.member
+        );
         self.give_up_partitions_if_out_of_group(ctx);
         if self.config.enable_auto_commit && self.member == MemberState::Stable {
             self.commit(ctx, "auto", false);
@@ -254,10 +269,20 @@ impl Consumer {
         }
     }
 
-    pub(super) fn on_heartbeat_response(&mut self, ctx: &mut Ctx<'_>, error: ErrorCode) {
+    /// `sent_in`: the generation the heartbeat was sent in.
+    pub(super) fn on_heartbeat_response(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        error: ErrorCode,
+        sent_in: i32,
+    ) {
         match error {
             ErrorCode::None => {}
             ErrorCode::RebalanceInProgress => self.rejoin = true,
+            // About a generation this member has already left (Java's `generationUnchanged`
+            // check): its new membership is not the one refused.
+            ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration
+                if sent_in != self.generation => {}
             ErrorCode::UnknownMemberId | ErrorCode::IllegalGeneration => {
                 // The group moved on without this member: its partitions are lost (not
                 // revoked: nothing is committed for them).
@@ -307,7 +332,10 @@ impl Consumer {
         self.in_flight.retain(|_, f| {
             !matches!(
                 f,
-                InFlight::Join | InFlight::Sync | InFlight::Heartbeat | InFlight::OffsetFetch
+                InFlight::Join
+                    | InFlight::Sync
+                    | InFlight::Heartbeat { .. }
+                    | InFlight::OffsetFetch
             )
         });
         if matches!(self.member, MemberState::Joining | MemberState::Syncing) {

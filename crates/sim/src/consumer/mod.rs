@@ -129,7 +129,10 @@ enum InFlight {
     FindCoordinator,
     Join,
     Sync,
-    Heartbeat,
+    /// Sent in this generation: an error about an older one is stale.
+    Heartbeat {
+        generation: i32,
+    },
     Leave,
     Commit {
         operation: usize,
@@ -768,7 +771,7 @@ impl Consumer {
             InFlight::FindCoordinator
             | InFlight::Join
             | InFlight::Sync
-            | InFlight::Heartbeat
+            | InFlight::Heartbeat { .. }
             | InFlight::Leave
             | InFlight::OffsetFetch => self.coordinator_unknown(ctx),
         }
@@ -840,8 +843,8 @@ impl Consumer {
                     error, assignment, ..
                 },
             ) => self.on_sync_response(ctx, error, assignment),
-            (InFlight::Heartbeat, GroupMessage::HeartbeatResponse { error, .. }) => {
-                self.on_heartbeat_response(ctx, error);
+            (InFlight::Heartbeat { generation }, GroupMessage::HeartbeatResponse { error, .. }) => {
+                self.on_heartbeat_response(ctx, error, generation);
             }
             (
                 InFlight::Commit {
