@@ -9,8 +9,6 @@ use crate::components::cluster_view::ClusterView;
 use crate::components::console::Console;
 use crate::components::consumer_panel::ConsumerPanel;
 use crate::components::event_log::EventLog;
-use crate::components::lesson_panel::LessonPanel;
-use crate::components::lesson_picker::LessonPicker;
 use crate::components::modal::Confirm;
 use crate::components::network_view::NetworkView;
 use crate::components::partition_table::PartitionTable;
@@ -19,8 +17,8 @@ use crate::components::runs_dialog::RunsDialog;
 use crate::components::share_dialog::ShareDialog;
 use crate::components::timeline::{SPEEDS, Timeline};
 use crate::components::topic_form::TopicForm;
+use crate::hooks::use_lessons::use_lessons;
 use crate::hooks::use_shortcuts::use_shortcuts;
-use crate::lessons::{self, Progress};
 use crate::persistence;
 use crate::session::Session;
 use crate::share;
@@ -306,118 +304,7 @@ pub fn app() -> Html {
         let sim = sim.clone();
         Callback::from(move |index: usize| sim.explain(index))
     };
-    // Lessons: the picker greets a new visitor (never in an embed); a lesson is a new run.
-    let progress = use_state(Progress::load);
-    let picking = use_state(|| !embed && !progress.dismissed && progress.active.is_none());
-    let asking_lesson = use_state(|| None::<String>);
-    let met = use_mut_ref(|| None::<(String, usize)>);
-    let set_progress = {
-        let progress = progress.clone();
-        Callback::from(move |change: Box<dyn Fn(&mut Progress)>| {
-            let mut next = (*progress).clone();
-            change(&mut next);
-            next.save();
-            progress.set(next);
-        })
-    };
-    let start_lesson = {
-        let (show, picking, asking, set) = (
-            show.clone(),
-            picking.clone(),
-            asking_lesson.clone(),
-            set_progress.clone(),
-        );
-        Callback::from(move |id: String| {
-            asking.set(None);
-            picking.set(false);
-            if let Some(lesson) = lessons::find(&id) {
-                show.emit((SimHandle::restore(lessons::session(&lesson)), None));
-                set.emit(Box::new(move |p| {
-                    (p.dismissed, p.active, p.reached) = (true, Some((id.clone(), 0)), 0)
-                }));
-            }
-        })
-    };
-    let open_lesson = {
-        let (sim, start, asking) = (sim.clone(), start_lesson.clone(), asking_lesson.clone());
-        Callback::from(move |id: String| {
-            if sim.has_commands() {
-                asking.set(Some(id))
-            } else {
-                start.emit(id)
-            }
-        })
-    };
-    let close_picker = {
-        let (picking, set) = (picking.clone(), set_progress.clone());
-        Callback::from(move |()| {
-            picking.set(false);
-            set.emit(Box::new(|p| p.dismissed = true));
-        })
-    };
-    let on_lessons = {
-        let picking = picking.clone();
-        Callback::from(move |_: MouseEvent| picking.set(true))
-    };
-    let cancel_lesson = {
-        let asking = asking_lesson.clone();
-        Callback::from(move |()| asking.set(None))
-    };
-    let lesson = progress
-        .active
-        .as_ref()
-        .and_then(|(id, step)| Some((lessons::find(id)?, *step)));
-    let lesson_panel = lesson.map(|(lesson, step)| {
-        let on_step = {
-            let (set, on_command, reached) = (set_progress.clone(), on_command.clone(), progress.reached);
-            let lesson = lesson.clone();
-            Callback::from(move |to: usize| {
-                // A step's commands apply once, the first time it is reached.
-                if to > reached {
-                    for command in lesson.steps.get(to).map_or(&[][..], |s| &s.commands[..]) {
-                        on_command.emit(command.clone());
-                    }
-                }
-                set.emit(Box::new(move |p| {
-                    if let Some(active) = p.active.as_mut() {
-                        active.1 = to;
-                    }
-                    p.reached = p.reached.max(to);
-                }));
-            })
-        };
-        let solution = lesson.steps.get(step).map(|s| s.solution.clone()).unwrap_or_default();
-        let on_show_me = {
-            let on_command = on_command.clone();
-            Callback::from(move |()| solution.iter().for_each(|c| on_command.emit(c.clone())))
-        };
-        // Once met, a step stays done: what it showed may pass quickly at high speed.
-        let key = (lesson.id.clone(), step);
-        let condition = lesson.steps.get(step).and_then(|s| s.done.as_ref());
-        let done = met.borrow().as_ref() == Some(&key) || condition.is_none_or(|c| sim.holds(c));
-        if done {
-            *met.borrow_mut() = Some(key);
-        }
-        let on_lang = {
-            let set = set_progress.clone();
-            Callback::from(move |lang| set.emit(Box::new(move |p| p.lang = Some(lang))))
-        };
-        let on_close = {
-            let set = set_progress.clone();
-            Callback::from(move |finished: bool| {
-                set.emit(Box::new(move |p| {
-                    if let (true, Some((id, _))) = (finished, &p.active)
-                        && !p.finished.contains(id)
-                    {
-                        p.finished.push(id.clone());
-                    }
-                    p.active = None;
-                }))
-            })
-        };
-        html! { <LessonPanel {lesson} {step} {done} lang={progress.language()} busy={seeking.is_some()}
-            {on_step} {on_show_me} {on_lang} {on_close} /> }
-    });
+    let lessons = use_lessons(embed, &sim, &show, &on_command, seeking.is_some());
     let view = sim.view();
     html! {
         <main class={classes!("playground", embed.then_some("embed"))}>
@@ -432,7 +319,7 @@ pub fn app() -> Html {
                 <button onclick={on_share} data-testid="share" title="A link that opens this exact run">{ "Share" }</button>
                 if !embed {
                     <button onclick={on_runs} data-testid="runs" title="Your recent runs in this browser">{ "Runs" }</button>
-                    <button onclick={on_lessons} data-testid="lessons" title="Lessons that teach Kafka with this simulation">{ "Lessons" }</button>
+                    { lessons.button }
                 }
                 <button onclick={on_new} data-testid="new-cluster" title="Start over with a fresh cluster">{ "New cluster" }</button>
                 <label class="controllers-choice" title="A new cluster with one KRaft controller, or a quorum of three that survives losing one">
@@ -466,15 +353,7 @@ pub fn app() -> Html {
                     confirm_label="Start over" on_confirm={new_cluster.reform(move |()| controllers)}
                     on_cancel={cancel_new} />
             }
-            if *picking {
-                <LessonPicker lessons={lessons::all()} finished={progress.finished.clone()}
-                    lang={progress.language()} on_open={open_lesson} on_close={close_picker} />
-            }
-            if let Some(id) = (*asking_lesson).clone() {
-                <Confirm title="Start this lesson?" message="A lesson is a new run. This run stays under Runs, which keeps your 8 most recently saved runs."
-                    confirm_label="Start the lesson" on_confirm={start_lesson.reform(move |()| id.clone())} on_cancel={cancel_lesson} />
-            }
-            { lesson_panel.unwrap_or_default() }
+            { lessons.overlay }
             if let Some(session) = &*sharing {
                 <ShareDialog link={share::link(&url::page_base(), session)} now={session.now}
                     commands={session.log.len()} on_close={close_share} />

@@ -2,4 +2,5 @@
 
 pub mod use_choice;
 pub mod use_field;
+pub mod use_lessons;
 pub mod use_shortcuts;

@@ -1,0 +1,172 @@
+//! The lessons' part of the page: the picker that greets a new visitor (never in an embed), the
+//! toolbar's Lessons button, the confirmation before a lesson replaces the shown run, and the
+//! panel of the open lesson with its condition checked against the world on every render.
+
+use crate::components::lesson_panel::LessonPanel;
+use crate::components::lesson_picker::LessonPicker;
+use crate::components::modal::Confirm;
+use crate::lessons::{self, Progress};
+use crate::sim_handle::SimHandle;
+use kafka_sim::Command;
+use yew::prelude::*;
+
+/// What the page places: the toolbar button, and the dialogs and panel below the toolbar.
+pub struct LessonsUi {
+    /// The Lessons button.
+    pub button: Html,
+    /// The picker, the confirmation and the open lesson's panel.
+    pub overlay: Html,
+}
+
+/// The lessons, wired to the page's run: `show` opens a lesson's run as a new run (as New
+/// cluster does), `on_command` applies a step's commands like any other action, and `busy`
+/// (a run being rebuilt) holds the panel's buttons.
+#[hook]
+pub fn use_lessons(
+    embed: bool,
+    sim: &SimHandle,
+    show: &Callback<(SimHandle, Option<u32>)>,
+    on_command: &Callback<Command>,
+    busy: bool,
+) -> LessonsUi {
+    let progress = use_state(Progress::load);
+    let picking = use_state(|| !embed && !progress.dismissed && progress.active.is_none());
+    let asking_lesson = use_state(|| None::<String>);
+    let met = use_mut_ref(|| None::<(String, usize)>);
+    let set_progress = {
+        let progress = progress.clone();
+        Callback::from(move |change: Box<dyn Fn(&mut Progress)>| {
+            let mut next = (*progress).clone();
+            change(&mut next);
+            next.save();
+            progress.set(next);
+        })
+    };
+    let start_lesson = {
+        let (show, picking, asking, set) = (
+            show.clone(),
+            picking.clone(),
+            asking_lesson.clone(),
+            set_progress.clone(),
+        );
+        Callback::from(move |id: String| {
+            asking.set(None);
+            picking.set(false);
+            if let Some(lesson) = lessons::find(&id) {
+                // Saved at once, so a reload reopens the lesson's run, not the one before it.
+                let session = lessons::session(&lesson);
+                let run = crate::persistence::save(None, &session);
+                show.emit((SimHandle::restore(session), run));
+                set.emit(Box::new(move |p| {
+                    (p.dismissed, p.active, p.reached) = (true, Some((id.clone(), 0)), 0)
+                }));
+            }
+        })
+    };
+    let open_lesson = {
+        let (sim, start, asking) = (sim.clone(), start_lesson.clone(), asking_lesson.clone());
+        Callback::from(move |id: String| {
+            if sim.has_commands() {
+                asking.set(Some(id))
+            } else {
+                start.emit(id)
+            }
+        })
+    };
+    let close_picker = {
+        let (picking, set) = (picking.clone(), set_progress.clone());
+        Callback::from(move |()| {
+            picking.set(false);
+            set.emit(Box::new(|p| p.dismissed = true));
+        })
+    };
+    let on_lessons = {
+        let picking = picking.clone();
+        Callback::from(move |_: MouseEvent| picking.set(true))
+    };
+    let cancel_lesson = {
+        let asking = asking_lesson.clone();
+        Callback::from(move |()| asking.set(None))
+    };
+    let lesson = progress
+        .active
+        .as_ref()
+        .and_then(|(id, step)| Some((lessons::find(id)?, *step)));
+    let lesson_panel = lesson.map(|(lesson, step)| {
+        let on_step = {
+            let (set, on_command, reached) =
+                (set_progress.clone(), on_command.clone(), progress.reached);
+            let lesson = lesson.clone();
+            Callback::from(move |to: usize| {
+                // A step's commands apply once, the first time it is reached.
+                if to > reached {
+                    for command in lesson.steps.get(to).map_or(&[][..], |s| &s.commands[..]) {
+                        on_command.emit(command.clone());
+                    }
+                }
+                set.emit(Box::new(move |p| {
+                    if let Some(active) = p.active.as_mut() {
+                        active.1 = to;
+                    }
+                    p.reached = p.reached.max(to);
+                }));
+            })
+        };
+        let solution = lesson
+            .steps
+            .get(step)
+            .map(|s| s.solution.clone())
+            .unwrap_or_default();
+        let on_show_me = {
+            let on_command = on_command.clone();
+            Callback::from(move |()| solution.iter().for_each(|c| on_command.emit(c.clone())))
+        };
+        // Once met, a step stays done: what it showed may pass quickly at high speed.
+        let key = (lesson.id.clone(), step);
+        let condition = lesson.steps.get(step).and_then(|s| s.done.as_ref());
+        let done = met.borrow().as_ref() == Some(&key) || condition.is_none_or(|c| sim.holds(c));
+        if done {
+            *met.borrow_mut() = Some(key);
+        }
+        let on_lang = {
+            let set = set_progress.clone();
+            Callback::from(move |lang| set.emit(Box::new(move |p| p.lang = Some(lang))))
+        };
+        let on_close = {
+            let set = set_progress.clone();
+            Callback::from(move |finished: bool| {
+                set.emit(Box::new(move |p| {
+                    if let (true, Some((id, _))) = (finished, &p.active)
+                        && !p.finished.contains(id)
+                    {
+                        p.finished.push(id.clone());
+                    }
+                    p.active = None;
+                }))
+            })
+        };
+        html! { <LessonPanel {lesson} {step} {done} lang={progress.language()} {busy}
+        {on_step} {on_show_me} {on_lang} {on_close} /> }
+    });
+    let button = if embed {
+        Html::default()
+    } else {
+        html! {
+            <button onclick={on_lessons} data-testid="lessons" title="Lessons that teach Kafka with this simulation">{ "Lessons" }</button>
+        }
+    };
+    let overlay = html! {
+        <>
+            if *picking {
+                <LessonPicker lessons={lessons::all()} finished={progress.finished.clone()}
+                    lang={progress.language()} on_open={open_lesson} on_close={close_picker} />
+            }
+            if let Some(id) = (*asking_lesson).clone() {
+                <Confirm title="Start this lesson?" message="A lesson is a new run. This run stays under Runs, which keeps your 8 most recently saved runs."
+                    confirm_label="Start the lesson" on_confirm={start_lesson.reform(move |()| id.clone())} on_cancel={cancel_lesson} />
+            }
+            { lesson_panel.unwrap_or_default() }
+        </>
+    };
+    LessonsUi { button, overlay }
+}
