@@ -136,6 +136,21 @@ fn parse_long(name: &str, value: &str, at_least: Option<i64>) -> Result<i64, Kaf
     }
 }
 
+fn parse_int(name: &str, value: &str, at_least: i32) -> Result<i32, KafkaError> {
+    let number: i32 = value
+        .trim()
+        .parse()
+        .map_err(|_| invalid(name, value, "Not a number of type INT"))?;
+    if number < at_least {
+        return Err(invalid(
+            name,
+            value,
+            &format!("Value must be at least {at_least}"),
+        ));
+    }
+    Ok(number)
+}
+
 impl TopicConfig {
     /// Builds configs from `key=value` pairs as `kafka-topics.sh --config` passes them,
     /// rejecting unknown keys and bad values with `INVALID_CONFIG` and Kafka's message.
@@ -153,14 +168,7 @@ impl TopicConfig {
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), KafkaError> {
         match name {
             "min.insync.replicas" => {
-                let number: i32 = value
-                    .trim()
-                    .parse()
-                    .map_err(|_| invalid(name, value, "Not a number of type INT"))?;
-                if number < 1 {
-                    return Err(invalid(name, value, "Value must be at least 1"));
-                }
-                self.min_insync_replicas = number as u32;
+                self.min_insync_replicas = parse_int(name, value, 1)? as u32;
             }
             "unclean.leader.election.enable" => {
                 self.unclean_leader_election_enable =
@@ -178,14 +186,7 @@ impl TopicConfig {
             }
             "retention.ms" => self.retention_ms = parse_long(name, value, Some(-1))?,
             "max.message.bytes" => {
-                let number: i32 = value
-                    .trim()
-                    .parse()
-                    .map_err(|_| invalid(name, value, "Not a number of type INT"))?;
-                if number < 0 {
-                    return Err(invalid(name, value, "Value must be at least 0"));
-                }
-                self.max_message_bytes = Some(number as u32);
+                self.max_message_bytes = Some(parse_int(name, value, 0)? as u32);
             }
             "retention.bytes" => self.retention_bytes = parse_long(name, value, None)?,
             "cleanup.policy" => {

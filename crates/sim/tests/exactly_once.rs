@@ -50,9 +50,8 @@ fn app_state(world: &World) -> (AppState, usize, usize) {
     (c.app().clone(), answered, producer.pipeline().1)
 }
 
-/// Topics `in` and `out`, thirty records in `in`, and the application `app` (group `g`)
-/// forwarding `in` to `out` with `commit`.
-fn start(seed: u64, commit: &str) -> World {
+/// Topics `in` and `out`, thirty records in `in`.
+fn inputs_written(seed: u64) -> World {
     let mut world = cluster(seed);
     create_topic(&mut world, "in", 2, 3, &[("min.insync.replicas", "2")]);
     create_topic(&mut world, "out", 2, 3, &[("min.insync.replicas", "2")]);
@@ -67,22 +66,28 @@ fn start(seed: u64, commit: &str) -> World {
         );
     }
     run_ms(&mut world, 1_000);
-    add_consumer(
-        &mut world,
-        "app",
-        "g",
-        &["in"],
-        &[
-            ("auto.offset.reset", "earliest"),
-            ("enable.auto.commit", "false"),
-            ("isolation.level", "read_committed"),
-            ("app.commit", commit),
-            ("app.forward.topic", "out"),
-            ("max.poll.records", "10"),
-            ("session.timeout.ms", "6000"),
-            ("heartbeat.interval.ms", "1000"),
-        ],
-    );
+    world
+}
+
+/// An application reading `in` from the start and forwarding to `out` with `commit`.
+fn forwarder(commit: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("auto.offset.reset", "earliest"),
+        ("enable.auto.commit", "false"),
+        ("isolation.level", "read_committed"),
+        ("app.commit", commit),
+        ("app.forward.topic", "out"),
+        ("max.poll.records", "10"),
+        ("session.timeout.ms", "6000"),
+        ("heartbeat.interval.ms", "1000"),
+    ]
+}
+
+/// [`inputs_written`] and the application `app` (group `g`) forwarding `in` to `out` with
+/// `commit`.
+fn start(seed: u64, commit: &'static str) -> World {
+    let mut world = inputs_written(seed);
+    add_consumer(&mut world, "app", "g", &["in"], &forwarder(commit));
     world
 }
 
@@ -144,7 +149,7 @@ fn crash_and_restart(world: &mut World) {
 
 /// [`start`], then the application crashes at the moment `at` accepts and restarts a second
 /// later.
-fn run(seed: u64, commit: &str, at: impl Fn(&(AppState, usize, usize)) -> bool) -> World {
+fn run(seed: u64, commit: &'static str, at: impl Fn(&(AppState, usize, usize)) -> bool) -> World {
     let mut world = start(seed, commit);
     run_until(&mut world, seed, at);
     crash_and_restart(&mut world);
@@ -319,68 +324,30 @@ fn ab_the_same_crash_duplicates_output_at_least_once_and_not_exactly_once() {
 fn a_forwarder_the_group_removed_is_fenced_and_gives_up_its_partitions() {
     let seed = 43;
     println!("seed {seed}");
-    let mut world = cluster(seed);
-    create_topic(&mut world, "in", 2, 3, &[("min.insync.replicas", "2")]);
-    create_topic(&mut world, "out", 2, 3, &[("min.insync.replicas", "2")]);
-    add_producer(&mut world, "p", &[("acks", "all")]);
-    for i in 0..INPUTS {
-        send(
-            &mut world,
-            "p",
-            "in",
-            Some(&format!("k{i}")),
-            &format!("v{i:02}"),
-        );
-    }
-    run_ms(&mut world, 1_000);
-    let forwarder = |processing_ms: &'static str| {
-        [
-            ("auto.offset.reset", "earliest"),
-            ("enable.auto.commit", "false"),
-            ("isolation.level", "read_committed"),
-            ("app.commit", "transactional"),
-            ("app.forward.topic", "out"),
-            ("max.poll.records", "10"),
-            ("session.timeout.ms", "6000"),
-            ("heartbeat.interval.ms", "1000"),
-            ("app.processing.ms", processing_ms),
-            // A heartbeat lost to the cut link is given up after 3 s, so the next one, once
-            // the link heals, learns the member was removed.
-            ("request.timeout.ms", "3000"),
-        ]
+    let mut world = inputs_written(seed);
+    let with = |processing_ms: &'static str| {
+        let mut config = forwarder("transactional");
+        config.push(("app.processing.ms", processing_ms));
+        // A heartbeat lost to the cut link is given up after 3 s, so the next one, once the
+        // link heals, learns the member was removed.
+        config.push(("request.timeout.ms", "3000"));
+        config
     };
     // `app` takes 1.5 s a record, so a batch of ten outlasts the session timeout.
-    add_consumer(&mut world, "app", "g", &["in"], &forwarder("1500"));
-    add_consumer(&mut world, "app2", "g", &["in"], &forwarder("5"));
+    add_consumer(&mut world, "app", "g", &["in"], &with("1500"));
+    add_consumer(&mut world, "app2", "g", &["in"], &with("5"));
     run_until(&mut world, seed, |(app, _, _)| {
         matches!(app, AppState::Processing { .. })
     });
-    let (coordinator, _) = world
-        .groups()
-        .into_iter()
-        .find(|(_, g)| g.id == "g")
-        .expect("a coordinator");
-    let link = (
-        kafka_sim::Endpoint::Client("app".to_owned()),
-        kafka_sim::Endpoint::Broker(coordinator),
-    );
-    let cut = Command::CutLink {
-        a: link.0.clone(),
-        b: link.1.clone(),
-    };
-    world.apply(cut).expect("cut");
+    let coordinator = group_coordinator(&world, "g");
+    client_link(&mut world, "app", coordinator, true);
     run_ms(&mut world, 8_000);
     assert_eq!(
         owned(&world, "app2").len(),
         2,
         "seed {seed}: the group moved app's partition to app2"
     );
-    world
-        .apply(Command::HealLink {
-            a: link.0,
-            b: link.1,
-        })
-        .expect("heal");
+    client_link(&mut world, "app", coordinator, false);
     run_ms(&mut world, 12_000);
     // The zombie's offsets were refused and its transaction aborted.
     let (c, _) = world

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use kafka_sim::check::split_ownership;
 use kafka_sim::group::{GroupState, describe_group};
-use kafka_sim::{Command, CrashKind, Endpoint, EventKind, Outcome, Request, TopicPartition, World};
+use kafka_sim::{Command, CrashKind, EventKind, Outcome, Request, TopicPartition, World};
 use std::collections::BTreeMap;
 
 fn load(world: &mut World, topic: &str, partitions: u32, per_partition: u32) {
@@ -1045,27 +1045,10 @@ fn a_removed_member_rejoins_once_however_its_removal_reaches_it() {
         add_consumer(&mut world, "c1", "g", &["t"], &configs);
         add_consumer(&mut world, "c2", "g", &["t"], &configs);
         run_ms(&mut world, 6_000);
-        let (coordinator, _) = world
-            .groups()
-            .into_iter()
-            .find(|(_, g)| g.id == "g")
-            .expect("a coordinator");
-        let link = (
-            Endpoint::Client("c1".to_owned()),
-            Endpoint::Broker(coordinator),
-        );
-        let cut = Command::CutLink {
-            a: link.0.clone(),
-            b: link.1.clone(),
-        };
-        world.apply(cut).expect("cut");
+        let coordinator = group_coordinator(&world, "g");
+        client_link(&mut world, "c1", coordinator, true);
         run_ms(&mut world, heal_after_ms);
-        world
-            .apply(Command::HealLink {
-                a: link.0,
-                b: link.1,
-            })
-            .expect("heal");
+        client_link(&mut world, "c1", coordinator, false);
         run_ms(&mut world, 20_000);
         let (_, group) = world
             .groups()

@@ -12,6 +12,7 @@ mod topics;
 
 pub use election::{Election, choose_leader, elect_offline, elect_preferred, without_broker};
 pub use quorum::{ELECTION_TIMEOUT, FETCH_TIMEOUT, Quorum, QuorumMessage, Role};
+pub(crate) use topics::uuid_text;
 pub use topics::{CreateTopic, ElectionKind};
 
 use crate::error::ErrorCode;

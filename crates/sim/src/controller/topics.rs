@@ -55,8 +55,9 @@ fn error(code: ErrorCode, message: impl Into<String>) -> KafkaError {
     KafkaError::new(code, message)
 }
 
-/// Kafka prints topic ids as URL-safe base64 of 16 bytes, without padding (22 characters).
-fn topic_id(bytes: [u8; 16]) -> String {
+/// Kafka prints a `Uuid` (a topic id, a cluster id) as URL-safe base64 of 16 bytes, without
+/// padding (22 characters).
+pub(crate) fn uuid_text(bytes: [u8; 16]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(22);
     for chunk in bytes.chunks(3) {
@@ -235,7 +236,7 @@ impl Controller {
         let name: Rc<str> = Rc::from(name);
         let topic = MetadataRecord::Topic {
             name: Rc::clone(&name),
-            topic_id: topic_id(id),
+            topic_id: uuid_text(id),
             config,
         };
         self.append(ctx, topic);
@@ -464,12 +465,12 @@ fn unknown_topic() -> KafkaError {
 
 #[cfg(test)]
 mod tests {
-    use super::topic_id;
+    use super::uuid_text;
 
     #[test]
     fn topic_ids_are_22_characters_of_url_safe_base64() {
-        assert_eq!(topic_id([0; 16]), "AAAAAAAAAAAAAAAAAAAAAA");
-        assert_eq!(topic_id([0xff; 16]), "_____________________w");
-        assert_eq!(topic_id([0xff; 16]).len(), 22);
+        assert_eq!(uuid_text([0; 16]), "AAAAAAAAAAAAAAAAAAAAAA");
+        assert_eq!(uuid_text([0xff; 16]), "_____________________w");
+        assert_eq!(uuid_text([0xff; 16]).len(), 22);
     }
 }

@@ -150,33 +150,15 @@ fn service(
     out.push('\n');
 }
 
-/// A cluster id derived from the seed, so one scenario always exports the same files: 16
-/// bytes as Kafka prints a `Uuid` (URL-safe base64, no padding, 22 characters).
+/// A cluster id drawn from the scenario's seed (its own stream), so one scenario always
+/// exports the same files; printed as Kafka prints a `Uuid`.
 fn cluster_id(seed: u64) -> String {
-    let mut state = seed;
-    let mut next = || {
-        // splitmix64: a fixed, well-mixed function of the seed.
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
+    let mut rng = crate::rng::SimRng::stream(seed, "export-cluster-id");
     let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&next().to_be_bytes());
-    bytes[8..].copy_from_slice(&next().to_be_bytes());
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(22);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
-        }
+    for chunk in bytes.chunks_mut(4) {
+        chunk.copy_from_slice(&rng.next_u32().to_be_bytes());
     }
-    out
+    crate::controller::uuid_text(bytes)
 }
 
 #[cfg(test)]

@@ -263,3 +263,27 @@ pub fn slow_follower(world: &mut World, broker: u32, delay_ms: u64) {
         .apply(Command::SlowFollower { broker, delay_ms })
         .expect("a broker");
 }
+
+/// The broker coordinating `group` now.
+pub fn group_coordinator(world: &World, group: &str) -> u32 {
+    world
+        .groups()
+        .into_iter()
+        .find(|(_, g)| g.id == group)
+        .map(|(broker, _)| broker)
+        .expect("a coordinator")
+}
+
+/// Cuts (`cut`) or heals the link between a client and a broker.
+pub fn client_link(world: &mut World, client: &str, broker: u32, cut: bool) {
+    let (a, b) = (
+        kafka_sim::Endpoint::Client(client.to_owned()),
+        kafka_sim::Endpoint::Broker(broker),
+    );
+    let command = if cut {
+        Command::CutLink { a, b }
+    } else {
+        Command::HealLink { a, b }
+    };
+    world.apply(command).expect("a client and a broker");
+}
