@@ -19,6 +19,7 @@ const FILES: &[&str] = &[
     include_str!("../lessons/high-watermark.json"),
     include_str!("../lessons/keys-and-partitions.json"),
     include_str!("../lessons/preferred-leader.json"),
+    include_str!("../lessons/idempotent-producer.json"),
     include_str!("../lessons/kraft-quorum.json"),
 ];
 

@@ -72,7 +72,10 @@ test('an embedded page never shows the picker', async () => {
   assert.equal(await playground.page.getByTestId('lessons').count(), 0);
 });
 
-for (const id of ['preferred-leader', 'keys-and-partitions', 'in-sync-replicas', 'min-insync-replicas', 'acks', 'unclean-leader-election', 'consumer-groups']) {
+for (const id of [
+  'preferred-leader', 'keys-and-partitions', 'in-sync-replicas', 'min-insync-replicas', 'acks',
+  'unclean-leader-election', 'consumer-groups', 'idempotent-producer',
+]) {
   test(`lesson ${id} walks to its end through the page`, async () => {
     const playground = await suite.open(16);
     await startLesson(playground, id);

@@ -173,6 +173,16 @@ pub enum Condition {
     },
     /// The checker finds a record written twice.
     DuplicateWritten,
+    /// At least `at_least` records with this value are in the topic's leaders' logs (a retry
+    /// wrote a second copy).
+    RecordsWithValue {
+        /// Topic.
+        topic: String,
+        /// The value.
+        value: String,
+        /// Copies.
+        at_least: usize,
+    },
     /// The producer's `commitTransaction()` has completed.
     TransactionCommitted {
         /// The transactional producer.
@@ -357,6 +367,21 @@ impl Condition {
                 places.len() >= *at_least && places.iter().all(|p| *p == places[0])
             }
             Condition::DuplicateWritten => found(world, Anomaly::Duplicate),
+            Condition::RecordsWithValue {
+                topic,
+                value,
+                at_least,
+            } => {
+                world
+                    .metadata()
+                    .partitions()
+                    .filter(|(tp, _)| *tp.topic == **topic)
+                    .filter_map(|(tp, s)| world.replica_log(s.leader?, &tp))
+                    .flat_map(|log| log.records())
+                    .filter(|r| r.batch.control.is_none() && r.data.value_text() == *value)
+                    .count()
+                    >= *at_least
+            }
             Condition::TransactionCommitted { producer } => {
                 ended_transaction(world, producer, TxnAction::Commit)
             }
@@ -472,6 +497,14 @@ impl Condition {
                 at_least,
             } => format!("{at_least} records with key {key} are in one partition of {topic}"),
             Condition::DuplicateWritten => "a record is written twice".to_owned(),
+            Condition::RecordsWithValue {
+                topic,
+                value,
+                at_least,
+            } => format!(
+                "{topic} holds at least {at_least} record{} with value \"{value}\"",
+                plural(*at_least)
+            ),
             Condition::TransactionCommitted { producer } => {
                 format!("a transaction of {producer} commits")
             }
@@ -683,6 +716,12 @@ mod tests {
         }
         world.run_for(SimDuration::from_millis(1_000));
         assert!(acked.holds(&world) && both.holds(&world));
+        let copies = |at_least| Condition::RecordsWithValue {
+            topic: "orders".into(),
+            value: "v".into(),
+            at_least,
+        };
+        assert!(copies(1).holds(&world) && !copies(2).holds(&world));
         assert!(
             !Condition::OperationFailed {
                 client: "p".into(),
