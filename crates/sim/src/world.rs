@@ -484,9 +484,12 @@ impl World {
             }
             Command::SlowFollower { broker, delay_ms } => {
                 let node = self.broker_node(*broker)?;
-                if let Node::Broker(b) = &mut self.slots[node.0 as usize].node {
-                    b.set_fetch_delay(SimDuration::from_millis(*delay_ms));
-                }
+                let delay = SimDuration::from_millis(*delay_ms);
+                self.run_node(node, |n, ctx| {
+                    if let Node::Broker(b) = n {
+                        b.set_fetch_delay(ctx, delay);
+                    }
+                });
             }
             Command::PushErrors {
                 broker,

@@ -703,3 +703,33 @@ fn the_topic_view_counts_messages_and_bytes_as_kafka_uis_do() {
     // Each record: the v2 record overhead plus its value; the three differ by their lengths.
     assert!(topic.size_bytes > 6, "{}", topic.size_bytes);
 }
+
+/// Lifting a slow follower's delay (`slow_follower` with 0) takes effect at once: the fetch it
+/// was holding back goes now, so the follower catches up within a round trip, not when the
+/// old delay would have ended.
+#[test]
+fn a_lifted_follower_delay_ends_the_wait_already_under_way() {
+    let mut world = cluster(71);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    let leader = leader(&world, "t", 0).expect("led");
+    let follower = followers(&world, "t", 0)[0];
+    slow_follower(&mut world, follower, 120_000);
+    add_client(&mut world, "producer");
+    run_ms(&mut world, 1_000);
+    for i in 0..3 {
+        produce(&mut world, "producer", "t", 0, &format!("v{i}"), 1);
+    }
+    run_ms(&mut world, 2_000);
+    assert_eq!(
+        log_values(&world, follower, "t", 0).len(),
+        0,
+        "still held back"
+    );
+    slow_follower(&mut world, follower, 0);
+    run_ms(&mut world, 100);
+    assert_eq!(
+        log_values(&world, follower, "t", 0),
+        log_values(&world, leader, "t", 0),
+        "caught up at once"
+    );
+}

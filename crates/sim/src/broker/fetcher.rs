@@ -19,6 +19,10 @@ struct Session {
     backing_off: bool,
     /// A slow follower has waited its extra delay since its last fetch.
     delay_served: bool,
+    /// The backoff under way is that extra delay (not `replica.fetch.backoff.ms`).
+    delaying: bool,
+    /// The delay was lifted before its timer fired: that timer has nothing left to end.
+    delay_lifted: bool,
 }
 
 /// Fetch sessions by leader broker.
@@ -56,6 +60,7 @@ impl Broker {
             };
             if self.fetch_delay > SimDuration::ZERO && !session.delay_served {
                 session.backing_off = true;
+                session.delaying = true;
                 ctx.set_timer(self.fetch_delay, Timer::ReplicaFetchBackoff { leader });
                 continue;
             }
@@ -183,8 +188,24 @@ impl Broker {
 
     pub(super) fn on_replica_fetch_backoff(&mut self, ctx: &mut Ctx<'_>, leader: BrokerId) {
         let session = self.fetchers.sessions.entry(leader).or_default();
+        if std::mem::take(&mut session.delay_lifted) {
+            return;
+        }
         session.backing_off = false;
         session.delay_served = true;
+        session.delaying = false;
+        self.maybe_fetch(ctx);
+    }
+
+    /// The slow-follower delay was lifted: fetches waiting it out go now.
+    pub(super) fn end_delay_waits(&mut self, ctx: &mut Ctx<'_>) {
+        for session in self.fetchers.sessions.values_mut() {
+            if session.delaying {
+                session.backing_off = false;
+                session.delaying = false;
+                session.delay_lifted = true;
+            }
+        }
         self.maybe_fetch(ctx);
     }
 }

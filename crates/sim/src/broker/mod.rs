@@ -266,9 +266,14 @@ impl Broker {
         self.fetch_delay
     }
 
-    /// Slows (or, with zero, restores) this broker's follower fetching.
-    pub fn set_fetch_delay(&mut self, delay: SimDuration) {
+    /// Slows (or, with zero, restores) this broker's follower fetching. Restored, a fetch
+    /// already waiting out the delay goes at once: a user who heals a slow follower sees it
+    /// catch up now, not after the old delay.
+    pub fn set_fetch_delay(&mut self, ctx: &mut Ctx<'_>, delay: SimDuration) {
         self.fetch_delay = delay;
+        if delay == SimDuration::ZERO && self.state != BrokerState::NotRunning {
+            self.end_delay_waits(ctx);
+        }
     }
 
     /// Answers the next requests of `api` with `errors`, in order.
