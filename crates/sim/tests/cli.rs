@@ -295,3 +295,39 @@ fn refused_steps_are_in_the_report() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The unclean-election example shows what its comment promises: an acknowledged record the
+/// new, out-of-sync leader never fetched is gone from the partition.
+#[test]
+fn the_unclean_election_example_loses_an_acknowledged_record() {
+    let report: Value = serde_json::from_str(&stdout(&kafka_sim(&[
+        "run",
+        &example("unclean-election.toml"),
+    ])))
+    .expect("JSON report");
+    let partition = &report["view"]["topics"][0]["partitions"][0];
+    let leader = partition["leader"].as_u64().expect("a leader");
+    let log = partition["replica_logs"]
+        .as_array()
+        .expect("logs")
+        .iter()
+        .find(|l| l["broker"].as_u64() == Some(leader))
+        .expect("the leader's log");
+    let kept: Vec<&str> = log["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .map(|r| r["value"].as_str().expect("value"))
+        .collect();
+    let acked: Vec<&str> = report["operations"]
+        .as_array()
+        .expect("operations")
+        .iter()
+        .filter(|op| op["outcome"]["result"] == "acked")
+        .map(|op| op["request"]["value"].as_str().expect("value"))
+        .collect();
+    assert!(
+        acked.iter().any(|v| !kept.contains(v)),
+        "acknowledged {acked:?}, the leader keeps {kept:?}"
+    );
+}
