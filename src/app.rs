@@ -115,6 +115,7 @@ pub fn app() -> Html {
             (*playing, *speed_index, saving, (*sim).clone()),
             move |&(playing, speed_index, saving, _)| {
                 let per_real_ms = SPEEDS[speed_index].1;
+                let (paused_sim, paused_run) = (sim.clone(), run_id.clone());
                 let ticker = playing.then(|| {
                     Interval::new(TICK_MS, move || {
                         let before = sim.now().as_millis() / 1_000;
@@ -125,7 +126,14 @@ pub fn app() -> Html {
                         redraw.force_update();
                     })
                 });
-                move || drop(ticker)
+                // Stopping (pause, a new speed, leaving) saves where the clock stands, so the
+                // saved run is the one on screen, not the last whole second.
+                move || {
+                    if ticker.is_some() {
+                        drop(ticker);
+                        autosave(&paused_sim, &paused_run, saving);
+                    }
+                }
             },
         );
     }
