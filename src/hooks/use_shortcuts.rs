@@ -1,7 +1,7 @@
 //! Keyboard shortcuts for the time controls: Space plays or pauses, "." steps one event, "["
 //! and "]" change the speed. Keys typed into a field, a select or a button are left alone.
 
-use gloo_events::EventListener;
+use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -19,7 +19,11 @@ pub fn use_shortcuts(
     let (on_toggle, on_step, on_speed) = (on_toggle.clone(), on_step.clone(), on_speed.clone());
     use_effect_with((playing, speed), move |&(_, speed)| {
         let listener = web_sys::window().map(|window| {
-            EventListener::new(&window, "keydown", move |event| {
+            // Not passive: a handled key must be able to cancel the browser's own action
+            // (Space would also scroll the page, and a passive listener's preventDefault is
+            // ignored with a console warning).
+            let options = EventListenerOptions::enable_prevent_default();
+            EventListener::new_with_options(&window, "keydown", options, move |event| {
                 let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
                     return;
                 };

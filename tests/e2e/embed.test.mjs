@@ -25,8 +25,17 @@ test('an embedded playground is compact and never touches the saved run', async 
 test('Space plays and pauses, "." steps, the theme button switches to dark', async () => {
   const playground = await suite.open(6, { width: 1400, height: 900 });
   const { page } = playground;
+  const warnings = [];
+  page.on('console', (message) => warnings.push(message.text()));
+  const notFound = [];
+  page.on('response', (response) => { if (response.status() === 404) notFound.push(response.url()); });
+  await page.reload();
+  await page.getByTestId('clock').waitFor();
+  await page.evaluate(() => window.scrollTo(0, 200));
+  const scrolled = await page.evaluate(() => window.scrollY);
   await page.locator('body').press('Space');
   await page.waitForFunction(async () => (await document.querySelector('[data-testid=play]').textContent) === 'Pause');
+  assert.equal(await page.evaluate(() => window.scrollY), scrolled, 'Space plays without scrolling');
   await page.locator('body').press('Space');
   const paused = await playground.seconds();
   await page.locator('body').press('.');
@@ -41,4 +50,6 @@ test('Space plays and pauses, "." steps, the theme button switches to dark', asy
   assert.equal(background, 'rgb(22, 24, 28)');
   console.log('screenshot:', await playground.screenshot('dark-theme'));
   assert.deepEqual(playground.errors, []);
+  assert.deepEqual(warnings.filter((w) => w.includes('preventDefault')), [], 'no passive-listener warning');
+  assert.deepEqual(notFound, [], 'nothing the page asks for is missing (the favicon)');
 });
