@@ -90,15 +90,16 @@ pub struct Violation {
 }
 
 /// A send that was reported successful: where it said the record went.
-struct Claim<'a> {
-    client: &'a str,
+pub(crate) struct Claim<'a> {
+    pub(crate) client: &'a str,
     order: usize,
-    tp: TopicPartition,
-    offset: Option<u64>,
-    value: String,
+    pub(crate) tp: TopicPartition,
+    /// None for acks=0, which learns no offset.
+    pub(crate) offset: Option<u64>,
+    pub(crate) value: String,
 }
 
-fn claims(world: &World) -> Vec<Claim<'_>> {
+pub(crate) fn claims(world: &World) -> Vec<Claim<'_>> {
     world
         .operations()
         .into_iter()

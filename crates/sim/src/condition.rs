@@ -551,25 +551,11 @@ fn leader_replica(world: &World, topic: &str, partition: u32) -> Option<(u64, u6
 /// watermark as lost, which is right for a finished run but not while replication is merely
 /// slow; a lesson waits for the record to be gone.
 fn gone_from_leader(world: &World, producer: Option<&str>) -> bool {
-    world.operations().iter().any(|op| {
-        if producer.is_some_and(|p| p != op.client) {
+    check::claims(world).into_iter().any(|claim| {
+        if producer.is_some_and(|p| p != claim.client) {
             return false;
         }
-        let (topic, value) = match &op.request {
-            Request::Produce { topic, value, .. } => (topic, value.clone()),
-            Request::Send { topic, value, .. } => {
-                (topic, value.clone().unwrap_or_else(|| "null".to_owned()))
-            }
-            _ => return false,
-        };
-        let (partition, offset) = match op.outcome {
-            Outcome::Acked {
-                partition, offset, ..
-            } => (partition, Some(offset)),
-            Outcome::Sent { partition } => (partition, None),
-            _ => return false,
-        };
-        let tp = TopicPartition::new(topic, partition);
+        let (tp, offset, value) = (claim.tp, claim.offset, claim.value);
         let Some(log) = world
             .metadata()
             .partition(&tp)

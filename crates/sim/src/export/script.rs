@@ -469,6 +469,22 @@ fn translate(
     }
 }
 
+/// `--partitions` and `--replication-factor` as the scenario gave them (-1: the broker's
+/// default, so no flag).
+fn size_flags(create: &CreateTopic) -> Vec<String> {
+    let mut flags = Vec::new();
+    if create.partitions != -1 {
+        flags.push(format!("--partitions {}", create.partitions));
+    }
+    if create.replication_factor != -1 {
+        flags.push(format!(
+            "--replication-factor {}",
+            create.replication_factor
+        ));
+    }
+    flags
+}
+
 fn create_topic(script: &mut Script, input: &Input<'_>, index: usize, create: &CreateTopic) {
     let mut args = vec![format!("--create --topic {}", sh(&create.name))];
     let later_delete = input.scenario.steps[index + 1..]
@@ -486,16 +502,7 @@ fn create_topic(script: &mut Script, input: &Input<'_>, index: usize, create: &C
     } else if let Some(placement) = placement {
         let count = usize::try_from(create.partitions).unwrap_or(1).max(1);
         let partitions = &placement[..count.min(placement.len())];
-        let mut asked = Vec::new();
-        if create.partitions != -1 {
-            asked.push(format!("--partitions {}", create.partitions));
-        }
-        if create.replication_factor != -1 {
-            asked.push(format!(
-                "--replication-factor {}",
-                create.replication_factor
-            ));
-        }
+        let asked = size_flags(create);
         script.comment(&format!(
             "The scenario asks for {}; the replicas are placed as the simulation placed them \
              (the first of each partition leads), so that the steps below hit the same brokers.",
@@ -510,15 +517,7 @@ fn create_topic(script: &mut Script, input: &Input<'_>, index: usize, create: &C
             replica_assignment(partitions)
         ));
     } else {
-        if create.partitions != -1 {
-            args.push(format!("--partitions {}", create.partitions));
-        }
-        if create.replication_factor != -1 {
-            args.push(format!(
-                "--replication-factor {}",
-                create.replication_factor
-            ));
-        }
+        args.extend(size_flags(create));
     }
     for (key, value) in &create.configs {
         args.push(format!("--config {}", sh(&format!("{key}={value}"))));
