@@ -1,5 +1,6 @@
 // The page object and the plumbing every spec shares: a static server for the release build in
-// dist/ (on 127.0.0.1, a free port) and Debian's chromium driven by playwright-core.
+// dist/ (on 127.0.0.1, a free port) and Debian's chromium driven by playwright-core. `DIST=path`
+// serves another build (`trunk build --release --dist path`), so two builds can be tested side by side.
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { extname, join, normalize, dirname } from 'node:path';
@@ -8,7 +9,7 @@ import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = join(here, '..', '..', 'dist');
+const dist = process.env.DIST ? normalize(process.env.DIST) : join(here, '..', '..', 'dist');
 export const screenshots = join(here, 'screenshots');
 
 const types = {
