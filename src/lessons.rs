@@ -9,17 +9,23 @@ use kafka_sim::SimTime;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
-/// Every lesson file, in the order the picker lists them.
+/// Every lesson file, in the order the picker lists them (the order of the basics).
 const FILES: &[&str] = &[
-    include_str!("../lessons/acks.json"),
-    include_str!("../lessons/min-insync-replicas.json"),
-    include_str!("../lessons/unclean-leader-election.json"),
+    include_str!("../lessons/cluster-parts.json"),
+    include_str!("../lessons/producer-pipeline.json"),
+    include_str!("../lessons/keys-and-partitions.json"),
     include_str!("../lessons/consumer-groups.json"),
+    include_str!("../lessons/offsets-and-commits.json"),
+    include_str!("../lessons/rebalances.json"),
     include_str!("../lessons/in-sync-replicas.json"),
     include_str!("../lessons/high-watermark.json"),
-    include_str!("../lessons/keys-and-partitions.json"),
     include_str!("../lessons/preferred-leader.json"),
+    include_str!("../lessons/unclean-leader-election.json"),
+    include_str!("../lessons/acks.json"),
+    include_str!("../lessons/min-insync-replicas.json"),
     include_str!("../lessons/idempotent-producer.json"),
+    include_str!("../lessons/transactions.json"),
+    include_str!("../lessons/exactly-once-limits.json"),
     include_str!("../lessons/kraft-quorum.json"),
 ];
 

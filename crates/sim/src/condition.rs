@@ -198,6 +198,39 @@ pub enum Condition {
         /// The controller (1-based).
         controller: u32,
     },
+    /// An open transaction holds the partition's last stable offset below its high watermark:
+    /// read_committed consumers wait there while read_uncommitted ones read on.
+    LsoBelowHighWatermark {
+        /// Topic.
+        topic: String,
+        /// Partition.
+        partition: u32,
+    },
+    /// The checker (`check::check`) reports this anomaly (`redelivered`, `aborted-read`, ...,
+    /// as `Anomaly` prints), optionally only one whose detail contains `detail`.
+    CheckerFinds {
+        /// The anomaly's name.
+        anomaly: String,
+        /// Text the violation's detail must contain (a group, a topic).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    /// An event whose plain-words text (as the event log shows it) contains this text: for
+    /// outcomes no state keeps, such as a coordinator aborting a transaction on a timeout.
+    EventSeen {
+        /// Text the event must contain.
+        contains: String,
+    },
+    /// The consumer's offsets were committed (auto commit, commitSync or commitAsync).
+    ConsumerCommitted {
+        /// The consumer.
+        consumer: String,
+    },
+    /// A challenge's goal is met by the run so far (`challenge::evaluate`).
+    ChallengeMet {
+        /// The goal.
+        goal: crate::challenge::Goal,
+    },
     /// Virtual time has reached this moment.
     ClockAtLeast {
         /// Milliseconds.
@@ -391,6 +424,31 @@ impl Condition {
             Condition::ActiveControllerOtherThan { controller } => world
                 .active_controller_id()
                 .is_some_and(|active| active != *controller),
+            Condition::LsoBelowHighWatermark { topic, partition: p } => {
+                let tp = TopicPartition::new(topic, *p);
+                world
+                    .metadata()
+                    .partition(&tp)
+                    .and_then(|s| s.leader)
+                    .and_then(|leader| world.replica(leader, &tp))
+                    .is_some_and(|r| r.last_stable_offset() < r.log.high_watermark())
+            }
+            Condition::CheckerFinds { anomaly, detail } => check::check(world).iter().any(|v| {
+                v.anomaly.to_string() == *anomaly
+                    && detail.as_deref().is_none_or(|d| v.detail.contains(d))
+            }),
+            Condition::EventSeen { contains } => world
+                .events()
+                .iter()
+                .any(|e| e.kind.to_string().contains(contains.as_str())),
+            Condition::ConsumerCommitted { consumer } => world
+                .consumers()
+                .filter(|(c, _)| c.name() == consumer)
+                .flat_map(|(c, _)| c.history())
+                .any(|op| {
+                    matches!(op.request, Request::Commit { .. }) && op.outcome == Outcome::Committed
+                }),
+            Condition::ChallengeMet { goal } => crate::challenge::evaluate(goal, world).met,
             Condition::ClockAtLeast { ms } => world.now().as_millis() >= *ms,
             Condition::AllOf { all } => all.iter().all(|c| c.holds_with(world, view)),
             Condition::AnyOf { any } => any.iter().any(|c| c.holds_with(world, view)),
@@ -514,6 +572,25 @@ impl Condition {
             Condition::ActiveControllerOtherThan { controller } => {
                 format!("a controller other than {controller} is active")
             }
+            Condition::LsoBelowHighWatermark { topic, partition } => format!(
+                "an open transaction holds the last stable offset of {} below its high watermark",
+                tp(topic, *partition)
+            ),
+            Condition::CheckerFinds {
+                anomaly,
+                detail: None,
+            } => format!("the checker finds {anomaly}"),
+            Condition::CheckerFinds {
+                anomaly,
+                detail: Some(detail),
+            } => format!("the checker finds {anomaly} ({detail})"),
+            Condition::EventSeen { contains } => format!("an event says \"{contains}\""),
+            Condition::ConsumerCommitted { consumer } => {
+                format!("{consumer} has committed its offsets")
+            }
+            Condition::ChallengeMet { goal } => {
+                format!("the challenge is met: {}", goal.describe())
+            }
             Condition::ClockAtLeast { ms } => format!("the clock reaches {ms} ms"),
             Condition::AllOf { all } => join(all, " and "),
             Condition::AnyOf { any } => join(any, " or "),
@@ -550,7 +627,7 @@ fn leader_replica(world: &World, topic: &str, partition: u32) -> Option<(u64, u6
 /// was told it is in the current leader's log. The checker also counts a record above the high
 /// watermark as lost, which is right for a finished run but not while replication is merely
 /// slow; a lesson waits for the record to be gone.
-fn gone_from_leader(world: &World, producer: Option<&str>) -> bool {
+pub(crate) fn gone_from_leader(world: &World, producer: Option<&str>) -> bool {
     check::claims(world).into_iter().any(|claim| {
         if producer.is_some_and(|p| p != claim.client) {
             return false;
@@ -729,6 +806,60 @@ mod tests {
                 partition: 0
             }
             .holds(&world)
+        );
+    }
+
+    fn apply(world: &mut World, json: &str) {
+        world
+            .apply(serde_json::from_str(json).expect("a command"))
+            .expect("applied");
+    }
+
+    #[test]
+    fn an_open_transaction_holds_the_lso_and_its_abort_is_read_uncommitted() {
+        let mut world = cluster();
+        for json in [
+            r#"{"command": "add_producer", "name": "tx", "config": {"transactional.id": "tx-1"}}"#,
+            r#"{"command": "add_consumer", "name": "dash", "config": {"group.id": "d", "auto.offset.reset": "earliest"}, "topics": ["orders"]}"#,
+            r#"{"command": "add_consumer", "name": "rc", "config": {"group.id": "r", "isolation.level": "read_committed", "auto.offset.reset": "earliest"}, "topics": ["orders"]}"#,
+            r#"{"command": "transaction", "producer": "tx", "action": "init"}"#,
+        ] {
+            apply(&mut world, json);
+        }
+        let committed = parse(r#"{"when": "consumer_committed", "consumer": "dash"}"#);
+        assert!(!committed.holds(&world));
+        world.run_for(SimDuration::from_millis(8_000));
+        let lso =
+            parse(r#"{"when": "lso_below_high_watermark", "topic": "orders", "partition": 0}"#);
+        let aborted_read = parse(r#"{"when": "checker_finds", "anomaly": "aborted-read"}"#);
+        let aborted_event =
+            parse(r#"{"when": "event_seen", "contains": "transaction of tx-1 aborted"}"#);
+        let waits = parse(r#"{"when": "challenge_met", "goal": "read_committed_waits"}"#);
+        for condition in [&lso, &aborted_read, &aborted_event, &waits] {
+            assert!(!condition.holds(&world), "{}", condition.describe());
+        }
+        apply(
+            &mut world,
+            r#"{"command": "transaction", "producer": "tx", "action": "begin"}"#,
+        );
+        apply(
+            &mut world,
+            r#"{"command": "send", "producer": "tx", "topic": "orders", "value": "open"}"#,
+        );
+        world.run_for(SimDuration::from_millis(6_000));
+        assert!(lso.holds(&world) && waits.holds(&world) && committed.holds(&world));
+        assert!(!aborted_event.holds(&world));
+        apply(
+            &mut world,
+            r#"{"command": "transaction", "producer": "tx", "action": "abort"}"#,
+        );
+        world.run_for(SimDuration::from_millis(2_000));
+        assert!(aborted_read.holds(&world) && aborted_event.holds(&world));
+        assert!(!lso.holds(&world) && !waits.holds(&world));
+        assert_eq!(
+            aborted_read.describe(),
+            "the checker finds aborted-read",
+            "the anomaly is named as the checker prints it"
         );
     }
 

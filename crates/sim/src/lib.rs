@@ -22,6 +22,7 @@
 
 pub mod ab;
 pub mod broker;
+pub mod challenge;
 pub mod charts;
 pub mod check;
 pub mod client;
