@@ -55,6 +55,7 @@ pub mod time;
 pub mod topic;
 pub mod trace;
 pub mod txn;
+pub mod verdict;
 pub mod view;
 pub mod world;
 

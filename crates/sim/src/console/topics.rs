@@ -1,4 +1,5 @@
-//! `kafka-topics.sh`: --create, --describe, --list, --delete and --alter --partitions.
+//! `kafka-topics.sh`: --create, --describe, --list (both with --exclude-internal), --delete and
+//! --alter --partitions.
 
 use super::{ConsoleResult, Options, kafka_error};
 use crate::command::Command;
@@ -19,9 +20,19 @@ pub(super) fn topics(world: &mut World, options: &Options<'_>) -> ConsoleResult 
             {
                 return Err(format!("Error while executing topic command : Topic '{name}' does not exist as expected"));
             }
+            if only.is_none() && options.has("exclude-internal") {
+                let external = world.metadata().topics.keys().filter(|t| !topic::is_internal(t));
+                return Ok(external.map(|t| world.describe_topics(Some(t))).collect());
+            }
             Ok(world.describe_topics(only))
         }
-        ["list"] => Ok(world.metadata().topics.keys().map(|t| format!("{t}\n")).collect()),
+        ["list"] => Ok(world
+            .metadata()
+            .topics
+            .keys()
+            .filter(|t| !(options.has("exclude-internal") && topic::is_internal(t)))
+            .map(|t| format!("{t}\n"))
+            .collect()),
         ["delete"] => {
             let name = options.required("topic")?;
             world.apply(Command::DeleteTopic { name: name.to_owned() }).map_err(kafka_error)?;

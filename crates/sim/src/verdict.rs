@@ -1,0 +1,278 @@
+//! The checker's verdict on a scenario's run, for people: which anomalies the scenario's own
+//! configuration allows (acks=1 may lose an acknowledged record; a broken simulator may not),
+//! and, for each anomaly, the events that led to it. The fuzzer knows what each of its profiles
+//! allows; a hand-written scenario says it through its configs, so they are read from its steps.
+
+use crate::check::{Anomaly, Violation, check};
+use crate::client::Request;
+use crate::command::Command;
+use crate::controller::ElectionKind;
+use crate::event::{Event, EventKind};
+use crate::scenario::Scenario;
+use crate::world::World;
+use std::collections::BTreeMap;
+
+/// One anomaly the checker found, judged against the configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// What the checker found.
+    pub violation: Violation,
+    /// The setting that allows it, as a reader would look for it (`acks=1 (producer p)`);
+    /// `None` when the configuration promises it cannot happen.
+    pub allowed_by: Option<String>,
+    /// The event that shows the anomaly happening, then its causes, nearest first (indices
+    /// into `World::events`). Empty when no recorded event explains it.
+    pub causes: Vec<usize>,
+}
+
+/// Every anomaly of a finished run, judged.
+pub fn judge(scenario: &Scenario, world: &World) -> Vec<Finding> {
+    let allowed = allowances(scenario);
+    let mut violations = check(world);
+    violations.extend(
+        world
+            .invariant_violations()
+            .into_iter()
+            .map(|event| Violation {
+                anomaly: Anomaly::Invariant,
+                detail: format!("at {}: {}", event.at, event.kind),
+            }),
+    );
+    violations
+        .into_iter()
+        .map(|violation| {
+            let causes = causes(world.events(), &violation);
+            Finding {
+                allowed_by: allowed.get(&violation.anomaly).cloned(),
+                violation,
+                causes,
+            }
+        })
+        .collect()
+}
+
+/// What anomalies the scenario's configs allow, each with the settings that allow it and who
+/// has them (`acks=1 (producer p, client c)`).
+/// Every consumer commits apart from its processing or may be rebalanced mid-batch, so
+/// redelivery is at-least-once's price and always allowed once a consumer runs.
+pub fn allowances(scenario: &Scenario) -> BTreeMap<Anomaly, String> {
+    // Per anomaly, each setting with who has it, in the order the scenario names them.
+    let mut allowed: BTreeMap<Anomaly, Vec<(String, Vec<String>)>> = BTreeMap::new();
+    let mut allow = |anomalies: &[Anomaly], setting: &str, who: String| {
+        for anomaly in anomalies {
+            let settings = allowed.entry(*anomaly).or_default();
+            let at = match settings.iter().position(|(s, _)| s == setting) {
+                Some(at) => at,
+                None => {
+                    settings.push((setting.to_owned(), Vec::new()));
+                    settings.len() - 1
+                }
+            };
+            if !settings[at].1.contains(&who) {
+                settings[at].1.push(who.clone());
+            }
+        }
+    };
+    // What a leader that dies before its followers fetch takes with it.
+    const WEAK_ACKS: &[Anomaly] = &[
+        Anomaly::LostWrite,
+        Anomaly::OffsetReused,
+        Anomaly::Duplicate,
+        Anomaly::Reordered,
+    ];
+    const NO_IDEMPOTENCE: &[Anomaly] = &[Anomaly::Duplicate, Anomaly::Reordered];
+    // An out-of-sync leader forgets what the others had, including what consumers read.
+    const UNCLEAN: &[Anomaly] = &[
+        Anomaly::LostWrite,
+        Anomaly::OffsetReused,
+        Anomaly::Duplicate,
+        Anomaly::Reordered,
+        Anomaly::ReplicasDiverge,
+        Anomaly::PhantomRead,
+        Anomaly::CommitRegressed,
+    ];
+    for step in &scenario.steps {
+        match &step.command {
+            Command::AddProducer { name, config } => {
+                let setting = |key: &str| config.get(key).map(String::as_str);
+                if let Some(acks @ ("0" | "1")) = setting("acks") {
+                    allow(
+                        WEAK_ACKS,
+                        &format!("acks={acks}"),
+                        format!("producer {name}"),
+                    );
+                }
+                if setting("enable.idempotence") == Some("false") {
+                    let who = format!("producer {name}");
+                    allow(NO_IDEMPOTENCE, "enable.idempotence=false", who);
+                }
+            }
+            Command::Client {
+                client,
+                request: Request::Produce { acks, .. },
+            } if *acks == 0 || *acks == 1 => {
+                allow(
+                    WEAK_ACKS,
+                    &format!("acks={acks}"),
+                    format!("client {client}"),
+                );
+            }
+            Command::CreateTopic(topic)
+                if topic
+                    .configs
+                    .get("unclean.leader.election.enable")
+                    .is_some_and(|v| v == "true") =>
+            {
+                let who = format!("topic {}", topic.name);
+                allow(UNCLEAN, "unclean.leader.election.enable=true", who);
+            }
+            Command::ElectLeaders {
+                election: ElectionKind::Unclean,
+                ..
+            } => allow(
+                UNCLEAN,
+                "an unclean election",
+                format!("at {} ms", step.at_ms),
+            ),
+            Command::AddConsumer { name, config, .. } => {
+                let setting = |key: &str| config.get(key).map(String::as_str);
+                let who = format!("consumer {name}");
+                let redelivery = if setting("app.commit") == Some("transactional") {
+                    "aborted transactions, whose records are processed again"
+                } else {
+                    "offsets committed apart from processing (at-least-once)"
+                };
+                allow(&[Anomaly::Redelivered], redelivery, who.clone());
+                if setting("app.commit") == Some("before-processing") {
+                    allow(
+                        &[Anomaly::ConsumerLoss],
+                        "app.commit=before-processing",
+                        who.clone(),
+                    );
+                }
+                if setting("isolation.level") != Some("read_committed") {
+                    allow(
+                        &[Anomaly::AbortedRead],
+                        "isolation.level=read_uncommitted",
+                        who,
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    allowed
+        .into_iter()
+        .map(|(anomaly, settings)| {
+            let settings: Vec<String> = settings
+                .into_iter()
+                .map(|(setting, who)| format!("{setting} ({})", who.join(", ")))
+                .collect();
+            (anomaly, settings.join(", "))
+        })
+        .collect()
+}
+
+/// The event that shows `violation` happening, then its cause chain. The checker words its
+/// findings for people, so the partition or client involved is found in its text.
+fn causes(events: &[Event], violation: &Violation) -> Vec<usize> {
+    let detail = &violation.detail;
+    let names = |text: &str| mentions(detail, text);
+    let found = events.iter().rposition(|event| match &event.kind {
+        EventKind::FollowerTruncated { tp, .. }
+        | EventKind::UnflushedRecordsLost { tp, .. }
+        | EventKind::InvariantViolated { tp, .. } => names(&tp.to_string()),
+        EventKind::LeaderChanged { tp, unclean, .. } => *unclean && names(&tp.to_string()),
+        // A member id is `client.id` + `-` + a UUID of 36 characters.
+        EventKind::GroupMemberRemoved { group, member, .. } => {
+            names(group)
+                || names(
+                    member
+                        .get(..member.len().saturating_sub(37))
+                        .unwrap_or(member),
+                )
+        }
+        EventKind::ConsumerLeftGroup {
+            consumer, group, ..
+        } => names(consumer) || names(group),
+        EventKind::ClientCrashed { name } | EventKind::ConsumerStalled { consumer: name } => {
+            names(name)
+        }
+        EventKind::ProducerFenced { producer, .. } => names(producer),
+        _ => false,
+    });
+    match found {
+        Some(index) => {
+            let mut chain = vec![index];
+            chain.extend(crate::explain::cause_chain(events, index));
+            chain
+        }
+        None => Vec::new(),
+    }
+}
+
+/// Whether `text` names `name` as a whole word (`orders-1` is not in `orders-10`).
+fn mentions(text: &str, name: &str) -> bool {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_');
+    !name.is_empty()
+        && text.match_indices(name).any(|(at, _)| {
+            !word(text[..at].chars().next_back()) && !word(text[at + name.len()..].chars().next())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partition_is_named_only_as_a_whole_word() {
+        assert!(mentions("orders-1 offset 3 acknowledged", "orders-1"));
+        assert!(!mentions("orders-10 offset 3", "orders-1"));
+        assert!(mentions("lost at (orders-1)", "orders-1"));
+    }
+
+    #[test]
+    fn acks_one_and_unclean_election_are_read_from_the_steps() {
+        let scenario = scenario();
+        let allowed = allowances(&scenario);
+        assert!(allowed[&Anomaly::LostWrite].starts_with("acks=1"));
+        assert!(allowed[&Anomaly::PhantomRead].starts_with("unclean"));
+        assert!(!allowed.contains_key(&Anomaly::ReadAboveHighWatermark));
+    }
+
+    fn scenario() -> Scenario {
+        use crate::controller::CreateTopic;
+        use crate::scenario::Step;
+        let topic = CreateTopic {
+            name: "t".to_owned(),
+            partitions: 1,
+            replication_factor: 2,
+            configs: [(
+                "unclean.leader.election.enable".to_owned(),
+                "true".to_owned(),
+            )]
+            .into(),
+            replica_assignment: None,
+        };
+        let producer = Command::AddProducer {
+            name: "p".to_owned(),
+            config: [("acks".to_owned(), "1".to_owned())].into(),
+        };
+        Scenario {
+            seed: 1,
+            cluster: Default::default(),
+            steps: vec![
+                Step {
+                    at_ms: 400,
+                    command: producer,
+                },
+                Step {
+                    at_ms: 500,
+                    command: Command::CreateTopic(topic),
+                },
+            ],
+            run_until_ms: 1_000,
+            check_invariants: false,
+        }
+    }
+}
