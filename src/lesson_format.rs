@@ -3,8 +3,9 @@
 //! the page uses (`crates/sim/tests/lessons.rs` includes this file), and a lesson that drifts
 //! from the format or from the engine fails there, not in a reader's browser.
 
+use kafka_sim::challenge::Goal;
 use kafka_sim::condition::Condition;
-use kafka_sim::{Command, Scenario};
+use kafka_sim::{Command, Scenario, Step};
 use serde::{Deserialize, Serialize};
 
 /// One lesson file.
@@ -60,6 +61,26 @@ pub struct LessonStep {
     pub within_ms: Option<u64>,
 }
 
+/// The page runs three brokers with default settings, so a scenario it opens may change only
+/// the number of controllers.
+fn page_cluster(scenario: &Scenario, field: &str) -> Result<(), String> {
+    let cluster = &scenario.cluster;
+    if cluster.brokers != 3
+        || !cluster.racks.is_empty()
+        || cluster.offsets_topic_partitions.is_some()
+        || cluster.rack_aware_replica_selector
+        || cluster.message_max_bytes.is_some()
+    {
+        return Err(format!(
+            "{field}.cluster: the page runs three brokers with default settings; only controllers may change"
+        ));
+    }
+    if !matches!(cluster.controllers, None | Some(1) | Some(3)) {
+        return Err(format!("{field}.cluster.controllers: 1 or 3"));
+    }
+    Ok(())
+}
+
 /// The bound on a step's wait when the file does not give one.
 pub const DEFAULT_WITHIN_MS: u64 = 60_000;
 
@@ -75,21 +96,7 @@ impl Lesson {
 
     /// What serde cannot say: the page runs three brokers only, and a task needs a condition.
     fn validate(&self) -> Result<(), String> {
-        let cluster = &self.scenario.cluster;
-        if cluster.brokers != 3
-            || !cluster.racks.is_empty()
-            || cluster.offsets_topic_partitions.is_some()
-            || cluster.rack_aware_replica_selector
-            || cluster.message_max_bytes.is_some()
-        {
-            return Err(
-                "scenario.cluster: the page runs three brokers with default settings; only controllers may change"
-                    .to_owned(),
-            );
-        }
-        if !matches!(cluster.controllers, None | Some(1) | Some(3)) {
-            return Err("scenario.cluster.controllers: 1 or 3".to_owned());
-        }
+        page_cluster(&self.scenario, "scenario")?;
         if self.steps.is_empty() {
             return Err("steps: a lesson needs at least one step".to_owned());
         }
@@ -106,5 +113,67 @@ impl Lesson {
             }
         }
         Ok(())
+    }
+}
+
+/// One challenge file (challenges/README.md): a goal the learner reaches in a run of their own
+/// making, with two recorded attempts that keep the goal honest in the native test.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Challenge {
+    /// The file's name without `.json`, also the key of its progress in the browser.
+    pub id: String,
+    /// The challenge, in a few words.
+    pub title: Text,
+    /// What to cause, in one or two sentences.
+    pub summary: Text,
+    /// Where to start, without giving the answer away.
+    pub hint: Text,
+    /// What the run's history must show (`kafka_sim::challenge::Goal`).
+    pub goal: Goal,
+    /// The run it opens, with the same limits as a lesson's scenario.
+    pub setup: Scenario,
+    /// Commands after the setup that meet the goal.
+    pub solution: Attempt,
+    /// Nearly the same commands, which must not meet it.
+    pub near_miss: Attempt,
+}
+
+/// Timed commands applied after a challenge's setup, and when to judge the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attempt {
+    /// The commands, at or after the setup's `run_until_ms`, in time order.
+    pub steps: Vec<Step>,
+    /// When the run is judged.
+    pub run_until_ms: u64,
+}
+
+impl Challenge {
+    /// Reads a challenge file; the error names the field and the problem.
+    pub fn parse(json: &str) -> Result<Challenge, String> {
+        let mut reader = serde_json::Deserializer::from_str(json);
+        let challenge: Challenge = serde_path_to_error::deserialize(&mut reader)
+            .map_err(|e| format!("{}: {}", e.path(), e.inner()))?;
+        page_cluster(&challenge.setup, "setup")?;
+        let start = challenge.setup.run_until_ms;
+        for (name, attempt) in [
+            ("solution", &challenge.solution),
+            ("near_miss", &challenge.near_miss),
+        ] {
+            let mut at = start;
+            for (index, step) in attempt.steps.iter().enumerate() {
+                if step.at_ms < at {
+                    return Err(format!(
+                        "{name}.steps[{index}].at_ms: at or after {at} (the setup's end and the step before)"
+                    ));
+                }
+                at = step.at_ms;
+            }
+            if attempt.run_until_ms < at {
+                return Err(format!("{name}.run_until_ms: at least {at}"));
+            }
+        }
+        Ok(challenge)
     }
 }

@@ -3,6 +3,9 @@
 //! Files are parsed on first use: one that does not parse is left out of the picker (its native
 //! test, crates/sim/tests/lessons.rs, names the file and field), never a panic in the page.
 
+#[path = "challenges.rs"]
+pub mod challenges;
+
 pub use crate::lesson_format::{Lesson, LessonStep, Text};
 use crate::session::Session;
 use kafka_sim::SimTime;
