@@ -90,86 +90,113 @@ fn run_seeds(
     done.into_iter().map(|(_, result)| result).collect()
 }
 
+/// Seeds per worker between two merges: large enough to keep every core busy, small enough
+/// that a long campaign holds little and prints its failures as it goes.
+const CHUNK_PER_JOB: u64 = 32;
+
 pub fn fuzz(args: &FuzzArgs, out: &mut impl Write) -> Result<(), Failure> {
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),
         |n| n as usize,
     );
+    let end = args
+        .first_seed
+        .checked_add(args.seeds)
+        .ok_or_else(|| Failure::Input("--first-seed plus --seeds is past the last seed".into()))?;
     let mut failed = false;
     for &profile in &args.profile.0 {
-        let results =
-            run_seeds(args.first_seed, args.seeds, profile, jobs).map_err(Failure::Input)?;
-        failed |= report(profile, args.first_seed, args.seeds, &results, out)?;
+        let mut tally = Tally::default();
+        let mut first = args.first_seed;
+        while first < end {
+            let count = (end - first).min(CHUNK_PER_JOB * jobs as u64);
+            let results = run_seeds(first, count, profile, jobs).map_err(Failure::Input)?;
+            for (seed, result) in (first..).zip(&results) {
+                tally.add(seed, result, out)?;
+            }
+            first += count;
+        }
+        failed |= tally.finish(profile, args.seeds, out)?;
     }
     if failed { Err(Failure::Found) } else { Ok(()) }
 }
 
-/// Writes one profile's report; true when it failed.
-fn report(
-    profile: Profile,
-    first: u64,
-    seeds: u64,
-    results: &[SeedResult],
-    out: &mut impl Write,
-) -> Result<bool, Failure> {
-    let mut failed = false;
-    let (mut faults, mut operations) = (0, 0);
-    let mut coverage: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
-    let mut seen: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for (seed, result) in (first..).zip(results) {
-        faults += result.faults;
-        operations += result.operations;
+/// One profile's campaign so far, fed in seed order.
+#[derive(Default)]
+struct Tally {
+    failed: bool,
+    faults: usize,
+    operations: usize,
+    coverage: BTreeMap<&'static str, (usize, usize)>,
+    seen: BTreeMap<String, Vec<u64>>,
+}
+
+impl Tally {
+    fn add(&mut self, seed: u64, result: &SeedResult, out: &mut impl Write) -> std::io::Result<()> {
+        self.faults += result.faults;
+        self.operations += result.operations;
         for (what, count) in &result.coverage {
-            let entry = coverage.entry(what).or_default();
+            let entry = self.coverage.entry(what).or_default();
             entry.0 += count;
             entry.1 += 1;
         }
         for anomaly in &result.anomalies {
-            seen.entry(anomaly.to_string()).or_default().push(seed);
+            self.seen.entry(anomaly.to_string()).or_default().push(seed);
         }
         for failure in &result.failures {
-            failed = true;
+            self.failed = true;
             write!(out, "{failure}")?;
         }
+        Ok(())
     }
-    writeln!(
-        out,
-        "profile {}: {seeds} seeds, {faults} faults injected, {operations} operations checked",
-        profile.name()
-    )?;
-    let exercised: Vec<String> = coverage
-        .iter()
-        .map(|(what, (count, seeds))| format!("{what} {count}× in {seeds} seeds"))
-        .collect();
-    writeln!(out, "  exercised: {}", exercised.join(", "))?;
-    let is_allowed = |anomaly: &str| profile.allowed().iter().any(|a| a.to_string() == anomaly);
-    for (anomaly, on) in &seen {
-        let mut distinct = on.clone();
-        distinct.dedup();
-        let allowed = if is_allowed(anomaly) {
-            "allowed"
-        } else {
-            "NOT ALLOWED"
-        };
+
+    /// Writes the profile's report; true when it failed.
+    fn finish(self, profile: Profile, seeds: u64, out: &mut impl Write) -> std::io::Result<bool> {
+        let Tally {
+            mut failed,
+            faults,
+            operations,
+            coverage,
+            seen,
+        } = self;
         writeln!(
             out,
-            "  {anomaly} ({allowed}): {} seed(s), first seed {}",
-            distinct.len(),
-            distinct[0]
+            "profile {}: {seeds} seeds, {faults} faults injected, {operations} operations checked",
+            profile.name()
         )?;
+        let exercised: Vec<String> = coverage
+            .iter()
+            .map(|(what, (count, seeds))| format!("{what} {count}× in {seeds} seeds"))
+            .collect();
+        writeln!(out, "  exercised: {}", exercised.join(", "))?;
+        let is_allowed = |anomaly: &str| profile.allowed().iter().any(|a| a.to_string() == anomaly);
+        for (anomaly, on) in &seen {
+            let mut distinct = on.clone();
+            distinct.dedup();
+            let allowed = if is_allowed(anomaly) {
+                "allowed"
+            } else {
+                "NOT ALLOWED"
+            };
+            writeln!(
+                out,
+                "  {anomaly} ({allowed}): {} seed(s), first seed {}",
+                distinct.len(),
+                distinct[0]
+            )?;
+        }
+        if let Some(expected) = profile.expected()
+            && !seen.contains_key(&expected.to_string())
+        {
+            failed = true;
+            writeln!(
+                out,
+                "  FAILED: {expected} was expected on some seed and never showed"
+            )?;
+        }
+        let unexpected = seen.keys().any(|a| !is_allowed(a));
+        if !unexpected && profile.expected().is_none() {
+            writeln!(out, "  no anomaly beyond what the configuration allows")?;
+        }
+        Ok(failed)
     }
-    if let Some(expected) = profile.expected()
-        && !seen.contains_key(&expected.to_string())
-    {
-        failed = true;
-        writeln!(
-            out,
-            "  FAILED: {expected} was expected on some seed and never showed"
-        )?;
-    }
-    let unexpected = seen.keys().any(|a| !is_allowed(a));
-    if !unexpected && profile.expected().is_none() {
-        writeln!(out, "  no anomaly beyond what the configuration allows")?;
-    }
-    Ok(failed)
 }
