@@ -6,7 +6,8 @@ use crate::{Failure, load, summary};
 use kafka_sim::scenario::StepResult;
 use kafka_sim::verdict::{self, Finding};
 use kafka_sim::{ScenarioError, SimTime, World};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
@@ -58,22 +59,24 @@ pub fn run(args: &RunArgs, out: &mut impl Write) -> Result<(), Failure> {
         }
         Format::Jsonl => {
             for finding in &findings {
-                let line = json!({
-                    "type": "anomaly",
+                let body = json!({
                     "anomaly": finding.violation.anomaly,
                     "detail": finding.violation.detail,
                     "allowed_by": finding.allowed_by,
                 });
-                writeln!(out, "{line}")?;
+                writeln!(
+                    out,
+                    "{}",
+                    line("anomaly", None, body).map_err(Failure::Input)?
+                )?;
             }
             let end = json!({
-                "type": "end",
-                "at_ms": world.now().as_millis(),
                 "trace_hash": format!("{:016x}", world.trace().hash()),
                 "refused": steps.iter().filter(|s| !s.applied()).count(),
                 "anomalies": findings.len(),
             });
-            writeln!(out, "{end}")?;
+            let at = Some(world.now().as_millis());
+            writeln!(out, "{}", line("end", at, end).map_err(Failure::Input)?)?;
         }
     }
     if args.check && fails(&findings, args.strict) {
@@ -139,14 +142,13 @@ fn stream(
         let result = match world.apply(step.command.clone()) {
             Ok(()) => "ok".to_owned(),
             Err(error) => {
-                let line = json!({
-                    "type": "refused",
+                let body = json!({
                     "step": index,
-                    "at_ms": step.at_ms,
                     "command": step.command,
                     "error": error.to_string(),
                 });
-                writeln!(out, "{line}").map_err(|e| e.to_string())?;
+                let refused = line("refused", Some(step.at_ms), body)?;
+                writeln!(out, "{refused}").map_err(|e| e.to_string())?;
                 error.to_string()
             }
         };
@@ -194,10 +196,11 @@ impl Cursor {
     /// Writes what happened since the last flush, in time order; at the end, operations still
     /// pending are written too, as pending.
     fn flush(&mut self, world: &World, out: &mut impl Write, end: bool) -> Result<(), String> {
-        let mut lines: Vec<(u64, Value)> = Vec::new();
+        let mut lines: Vec<(u64, String)> = Vec::new();
         for event in &world.events()[self.events..] {
-            let line = json!({"type": "event", "at_ms": event.at.as_millis(), "text": event.kind.to_string()});
-            lines.push((event.at.as_millis(), line));
+            let at = event.at.as_millis();
+            let text = json!({"text": event.kind.to_string()});
+            lines.push((at, line("event", Some(at), text)?));
         }
         self.events = world.events().len();
         let operations = world.operations();
@@ -239,14 +242,22 @@ fn operation_line(
     kind: &str,
     op: &kafka_sim::client::Operation,
     world: &World,
-) -> Result<(u64, Value), String> {
+) -> Result<(u64, String), String> {
     let at = op.completed_at.unwrap_or(world.now()).as_millis();
-    let mut line = json!({"type": kind, "at_ms": at});
-    if let (Value::Object(line), Value::Object(fields)) = (
-        &mut line,
-        serde_json::to_value(op).map_err(|e| e.to_string())?,
-    ) {
-        line.extend(fields);
-    }
-    Ok((at, line))
+    Ok((at, line(kind, Some(at), op)?))
+}
+
+/// A JSON line: `type` and `at_ms` first, where `grep` and a reader's eye look.
+#[derive(Serialize)]
+struct Line<'a, T: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_ms: Option<u64>,
+    #[serde(flatten)]
+    body: T,
+}
+
+fn line<T: Serialize>(kind: &str, at_ms: Option<u64>, body: T) -> Result<String, String> {
+    serde_json::to_string(&Line { kind, at_ms, body }).map_err(|e| e.to_string())
 }
