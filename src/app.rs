@@ -1,6 +1,8 @@
 //! The page: time controls, the cluster, topics, producers and the event log around one run.
 //! The run is saved after every action among the reader's recent runs and restored on reload;
-//! the timeline rewinds it by deterministic replay; Share puts it in a link.
+//! the timeline rewinds it by deterministic replay; Share puts it in a link. Embedded in a
+//! documentation page (`?embed=1`), it saves nothing, shows the panels its URL asks for, and
+//! answers its host page's API (embed_api.rs).
 
 use crate::boot::Boot;
 use crate::components::ab_panel::AbPanel;
@@ -17,6 +19,9 @@ use crate::components::runs_dialog::RunsDialog;
 use crate::components::share_dialog::ShareDialog;
 use crate::components::timeline::{SPEEDS, Timeline};
 use crate::components::topic_form::TopicForm;
+use crate::embed_api::{Controls, use_embed_api};
+use crate::embed_params::Panel;
+use crate::embed_view::{guard, lesson_caption};
 use crate::hooks::use_lessons::use_lessons;
 use crate::hooks::use_shortcuts::use_shortcuts;
 use crate::persistence;
@@ -24,7 +29,7 @@ use crate::session::Session;
 use crate::share;
 use crate::sim_handle::SimHandle;
 use crate::theme;
-use crate::url::{self, page_embed, page_seed};
+use crate::url::{self, page_embed, page_embed_params, page_seed};
 use gloo_timers::callback::Interval;
 use kafka_sim::{Command, SimDuration, SimTime};
 use yew::prelude::*;
@@ -70,21 +75,34 @@ fn seek_for_a_while(sim: &SimHandle, run_id: &RunId, saving: bool) -> Option<(Si
     progress
 }
 
-/// A callback that applies a command, saves the run, and reports Kafka's refusal in `error`.
+/// A callback that applies a command, saves the run, and reports Kafka's refusal in `error`
+/// and to the caller (the embed API answers its host with it).
 fn applier(
     sim: &UseStateHandle<SimHandle>,
     error: &UseStateHandle<Option<String>>,
     (run_id, saving): (&RunId, bool),
     redraw: &UseForceUpdateHandle,
-) -> Callback<Command> {
+) -> Callback<Command, Result<(), String>> {
     let (sim, error, redraw, run_id) = (sim.clone(), error.clone(), redraw.clone(), run_id.clone());
     Callback::from(move |command: Command| {
-        let result = sim.apply(command);
+        let result = sim.apply(command).map_err(|e| e.to_string());
         if result.is_ok() {
             autosave(&sim, &run_id, saving);
         }
-        error.set(result.err().map(|e| e.to_string()));
+        error.set(result.clone().err());
         redraw.force_update();
+        result
+    })
+}
+
+/// The page's controls' view of `apply`: in a read-only embed they change nothing (their
+/// controls are disabled too; this holds if a script enables one).
+fn control(apply: &Callback<Command, Result<(), String>>, readonly: bool) -> Callback<Command> {
+    let apply = apply.clone();
+    Callback::from(move |command: Command| {
+        if !readonly {
+            let _ = apply.emit(command);
+        }
     })
 }
 
@@ -92,17 +110,28 @@ fn applier(
 #[function_component(App)]
 pub fn app() -> Html {
     let embed = *use_memo((), |_| page_embed());
-    let boot = use_memo((), |_| Boot::load(embed));
+    let params = use_memo((), move |_| {
+        embed.then(page_embed_params).unwrap_or_default()
+    });
+    let readonly = params.readonly;
+    let boot = use_memo((), |_| Boot::load(embed.then_some(&*params)));
     let sim = use_state(|| boot.sim.clone());
     let run_id: RunId = use_mut_ref(|| boot.run_id);
     let notice = use_state(|| boot.notice.clone());
     // An embedded playground (several may share a documentation page) saves nothing.
     let saving = !embed;
-    let theme = use_state(theme::load);
-    use_effect_with(*theme, |&chosen| theme::apply(chosen));
-    let playing = use_state(|| false);
+    // An embed's theme is its host's choice (or the system's), never saved as the reader's.
+    let theme = use_state(|| match embed {
+        true => params.theme.unwrap_or(theme::Theme::System),
+        false => theme::load(),
+    });
+    use_effect_with(*theme, move |&chosen| match embed {
+        true => theme::show(chosen),
+        false => theme::apply(chosen),
+    });
+    let playing = use_state(|| params.autoplay);
     // 1×: one simulated second per real second.
-    let speed_index = use_state(|| DEFAULT_SPEED);
+    let speed_index = use_state(|| params.speed_index.unwrap_or(DEFAULT_SPEED));
     let error = use_state(|| None::<String>);
     let topic_error = use_state(|| None::<String>);
     let producer_error = use_state(|| None::<String>);
@@ -197,12 +226,15 @@ pub fn app() -> Html {
         Callback::from(move |(next, id): (SimHandle, Option<u32>)| {
             playing.set(false);
             *run_id.borrow_mut() = id;
-            match id {
-                Some(id) => persistence::set_current(id),
-                None => persistence::clear_current(),
+            // An embed's address is its host's: it keeps its parameters, and no saved run.
+            if saving {
+                match id {
+                    Some(id) => persistence::set_current(id),
+                    None => persistence::clear_current(),
+                }
+                let shown = next.saved();
+                url::show_run(shown.seed, shown.controllers);
             }
-            let shown = next.saved();
-            url::show_run(shown.seed, shown.controllers);
             seeking.set(seek_for_a_while(&next, &run_id, saving));
             sim.set(next);
         })
@@ -294,10 +326,12 @@ pub fn app() -> Html {
         })
     };
     let saves = (&run_id, saving);
-    let on_command = applier(&sim, &error, saves, &redraw);
-    let on_create = applier(&sim, &topic_error, saves, &redraw).reform(Command::CreateTopic);
-    let on_producer_command = applier(&sim, &producer_error, saves, &redraw);
-    let on_consumer_command = applier(&sim, &consumer_error, saves, &redraw);
+    let apply = applier(&sim, &error, saves, &redraw);
+    let on_command = control(&apply, readonly);
+    let on_create = control(&applier(&sim, &topic_error, saves, &redraw), readonly)
+        .reform(Command::CreateTopic);
+    let on_producer_command = control(&applier(&sim, &producer_error, saves, &redraw), readonly);
+    let on_consumer_command = control(&applier(&sim, &consumer_error, saves, &redraw), readonly);
 
     let event_filter = use_state(String::new);
     let on_filter = {
@@ -313,9 +347,20 @@ pub fn app() -> Html {
         Callback::from(move |index: usize| sim.explain(index))
     };
     let lessons = use_lessons(embed, &sim, &show, &on_command, seeking.is_some());
+    let main = use_node_ref();
+    let controls = Controls {
+        sim: (*sim).clone(),
+        playing: playing.clone(),
+        seeking: seeking.is_some(),
+        on_seek: on_seek.clone(),
+        show: show.clone(),
+        apply,
+    };
+    use_embed_api(embed, main.clone(), controls);
+    let shows = |panel: Panel| params.panels.shows(panel);
     let view = sim.view();
     html! {
-        <main class={classes!("playground", embed.then_some("embed"))}>
+        <main ref={main} class={classes!("playground", embed.then_some("embed"), readonly.then_some("readonly"))}>
             <header class="top">
                 <h1>{ "Kafka Playground" }</h1>
                 <Timeline now={view.now} horizon={sim.horizon()} playing={*playing} speed_index={*speed_index}
@@ -329,16 +374,18 @@ pub fn app() -> Html {
                     <button onclick={on_runs} data-testid="runs" title="Your recent runs in this browser">{ "Runs" }</button>
                     { lessons.button }
                 }
-                <button onclick={on_new} data-testid="new-cluster" title="Start over with a fresh cluster">{ "New cluster" }</button>
-                <label class="controllers-choice" title="A new cluster with one KRaft controller, or a quorum of three that survives losing one">
-                    { "controllers " }
-                    // Keyed by the question, so a cancelled change shows the run's count again.
-                    <select key={format!("controllers-{}", asking_new.is_some())}
-                        onchange={on_controllers} data-testid="new-cluster-controllers">
-                        <option value="1" selected={sim.controllers() == 1}>{ "1" }</option>
-                        <option value="3" selected={sim.controllers() == 3}>{ "3 (quorum)" }</option>
-                    </select>
-                </label>
+                if !readonly {
+                    <button onclick={on_new} data-testid="new-cluster" title="Start over with a fresh cluster">{ "New cluster" }</button>
+                    <label class="controllers-choice" title="A new cluster with one KRaft controller, or a quorum of three that survives losing one">
+                        { "controllers " }
+                        // Keyed by the question, so a cancelled change shows the run's count again.
+                        <select key={format!("controllers-{}", asking_new.is_some())}
+                            onchange={on_controllers} data-testid="new-cluster-controllers">
+                            <option value="1" selected={sim.controllers() == 1}>{ "1" }</option>
+                            <option value="3" selected={sim.controllers() == 3}>{ "3 (quorum)" }</option>
+                        </select>
+                    </label>
+                }
                 <button onclick={on_theme} data-testid="theme" title="Colour theme: system, light or dark">{ theme.label() }</button>
                 <span class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause · " }<kbd>{ "." }</kbd>{ " step · " }<kbd>{ "[" }</kbd><kbd>{ "]" }</kbd>{ " speed" }</span>
             </header>
@@ -361,7 +408,12 @@ pub fn app() -> Html {
                     confirm_label="Start over" on_confirm={new_cluster.reform(move |()| controllers)}
                     on_cancel={cancel_new} />
             }
-            { lessons.overlay }
+            // The lessons' panel follows the reader's own progress, which an embed leaves alone.
+            if embed {
+                { lesson_caption(params.lesson.as_deref()) }
+            } else {
+                { lessons.overlay }
+            }
             if let Some(session) = &*sharing {
                 <ShareDialog link={share::link(&url::page_base(), session)} now={session.now}
                     commands={session.log.len()} on_close={close_share} />
@@ -382,28 +434,54 @@ pub fn app() -> Html {
             // While a run is rebuilt, acting on it would branch it at a moment half-way there.
             <div class="panes" inert={seeking.is_some()}>
                 <div class="main-column">
-                    <ClusterView view={view.clone()} on_command={on_command.clone()} />
-                    <NetworkView view={view.clone()} on_command={on_command.clone()} />
-                    <Charts series={sim.charts()} />
-                    <section class="topics" aria-label="Topics">
-                        { for view.topics.iter().map(|topic| html! {
-                            <PartitionTable key={topic.name.clone()} topic={topic.clone()} on_command={on_command.clone()} />
+                    if shows(Panel::Cluster) {
+                        { guard(readonly, html! { <ClusterView view={view.clone()} on_command={on_command.clone()} /> }) }
+                    }
+                    if shows(Panel::Network) {
+                        { guard(readonly, html! { <NetworkView view={view.clone()} on_command={on_command.clone()} /> }) }
+                    }
+                    if shows(Panel::Charts) {
+                        <Charts series={sim.charts()} />
+                    }
+                    if shows(Panel::Topics) {
+                        { guard(readonly, html! {
+                            <section class="topics" aria-label="Topics">
+                                { for view.topics.iter().map(|topic| html! {
+                                    <PartitionTable key={topic.name.clone()} topic={topic.clone()} on_command={on_command.clone()} />
+                                }) }
+                            </section>
                         }) }
-                    </section>
-                    <ConsumerPanel consumers={view.consumers.clone()} groups={view.groups.clone()}
-                        topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
-                        on_command={on_consumer_command} error={(*consumer_error).clone()} />
-                    <Console on_run={on_console} />
+                    }
+                    if shows(Panel::Consumers) {
+                        { guard(readonly, html! {
+                            <ConsumerPanel consumers={view.consumers.clone()} groups={view.groups.clone()}
+                                topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
+                                on_command={on_consumer_command} error={(*consumer_error).clone()} />
+                        }) }
+                    }
+                    if shows(Panel::Console) && !readonly {
+                        <Console on_run={on_console} />
+                    }
                 </div>
                 <div class="side-column">
-                    <TopicForm {on_create} error={(*topic_error).clone()} />
-                    <ProducerPanel producers={view.producers.clone()}
-                        topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
-                        operations={sim.recent_operations(OPERATIONS_SHOWN)}
-                        on_command={on_producer_command} error={(*producer_error).clone()} />
-                    <AbPanel {on_compare} />
-                    <EventLog events={sim.recent_events(EVENTS_SHOWN, &event_filter)} {explain}
-                        filter={(*event_filter).clone()} {on_filter} {on_seek} />
+                    if shows(Panel::Topics) && !readonly {
+                        <TopicForm {on_create} error={(*topic_error).clone()} />
+                    }
+                    if shows(Panel::Producers) {
+                        { guard(readonly, html! {
+                            <ProducerPanel producers={view.producers.clone()}
+                                topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
+                                operations={sim.recent_operations(OPERATIONS_SHOWN)}
+                                on_command={on_producer_command} error={(*producer_error).clone()} />
+                        }) }
+                    }
+                    if shows(Panel::Compare) {
+                        <AbPanel {on_compare} />
+                    }
+                    if shows(Panel::Events) {
+                        <EventLog events={sim.recent_events(EVENTS_SHOWN, &event_filter)} {explain}
+                            filter={(*event_filter).clone()} {on_filter} {on_seek} />
+                    }
                 </div>
             </div>
             <footer class="note">

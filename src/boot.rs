@@ -1,14 +1,18 @@
 //! What the page opens on load. In order: a shared session in the fragment (a new run beside
 //! the saved ones), else the run this tab was on, else the most recently saved run, unless the
-//! URL asks for another seed, which starts a new run. Nothing here overwrites a saved run: a
+//! URL asks for another seed, which starts a new run. An embed opens its link, its lesson or its
+//! seed, and saves nothing. Nothing here overwrites a saved run: a
 //! link that cannot be opened, or a run that cannot be read, leaves storage as it was and says
 //! why.
 
+use crate::embed_params::EmbedParams;
+use crate::lessons;
 use crate::persistence;
 use crate::session::Session;
 use crate::share;
 use crate::sim_handle::SimHandle;
 use crate::url::{page_controllers, page_fragment, page_seed_asked, show_run};
+use kafka_sim::SimTime;
 
 /// The run the page starts with.
 pub struct Boot {
@@ -21,20 +25,11 @@ pub struct Boot {
 }
 
 impl Boot {
-    /// An embedded playground never reads or writes the reader's runs; it opens its link's
-    /// session, or a new cluster from its URL.
-    pub fn load(embed: bool) -> Boot {
+    /// An embedded playground (`embed` given) never reads or writes the reader's runs.
+    pub fn load(embed: Option<&EmbedParams>) -> Boot {
         let shared = share::from_fragment(&page_fragment()).map(share::decode);
-        if embed {
-            let sim = match shared {
-                Some(Ok(session)) => SimHandle::restore(session),
-                _ => fresh(),
-            };
-            return Boot {
-                sim,
-                run_id: None,
-                notice: None,
-            };
+        if let Some(params) = embed {
+            return embedded(shared, params);
         }
         let migrated = persistence::migrate().err();
         let mut boot = match shared {
@@ -58,6 +53,33 @@ impl Boot {
             boot.notice = migrated;
         }
         boot
+    }
+}
+
+/// An embed opens, in order: its link's session, its lesson, or a new cluster from its URL; then
+/// runs to its start time. What cannot be opened is said in the frame, over a working cluster.
+fn embedded(shared: Option<Result<Session, share::ShareError>>, params: &EmbedParams) -> Boot {
+    let lesson = params
+        .lesson
+        .as_deref()
+        .map(|id| lessons::find(id).ok_or(id));
+    let (sim, notice) = match (shared, lesson) {
+        (Some(Ok(session)), _) => (SimHandle::restore(session), None),
+        (Some(Err(error)), _) => (
+            fresh(),
+            Some(format!("This link could not be opened: {error}.")),
+        ),
+        (None, Some(Ok(lesson))) => (SimHandle::restore(lessons::session(&lesson)), None),
+        (None, Some(Err(id))) => (fresh(), Some(format!("There is no lesson \"{id}\"."))),
+        (None, None) => (fresh(), None),
+    };
+    if let Some(ms) = params.start_ms {
+        sim.begin_seek(SimTime::from_millis(ms));
+    }
+    Boot {
+        sim,
+        run_id: None,
+        notice,
     }
 }
 

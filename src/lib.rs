@@ -4,6 +4,11 @@
 pub mod app;
 pub mod boot;
 pub mod components;
+pub mod embed_api;
+pub mod embed_params;
+pub mod embed_protocol;
+pub mod embed_view;
+pub mod embed_watch;
 pub mod hooks;
 pub mod lesson_format;
 pub mod lessons;

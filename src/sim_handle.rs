@@ -289,6 +289,11 @@ impl SimHandle {
             .collect()
     }
 
+    /// The safety checker's findings on the run so far (an embed reports them to its host).
+    pub fn check(&self) -> Vec<kafka_sim::check::Violation> {
+        kafka_sim::check::check(&self.0.borrow().world)
+    }
+
     /// What caused the event at `index`, nearest cause first.
     pub fn explain(&self, index: usize) -> Vec<Event> {
         let run = self.0.borrow();

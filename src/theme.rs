@@ -1,5 +1,5 @@
 //! Light, dark, or the system's choice: kept in localStorage and applied as `data-theme` on
-//! `<html>`, which the stylesheet's `color-scheme` (and so every `light-dark()` colour) follows.
+//! `<html>` (an embed applies its own without keeping it), which the stylesheet's `color-scheme` (and so every `light-dark()` colour) follows.
 
 const KEY: &str = "kafka-playground/theme";
 
@@ -63,6 +63,15 @@ pub fn load() -> Theme {
 
 /// Applies and saves a choice.
 pub fn apply(theme: Theme) {
+    show(theme);
+    if let Some(storage) = storage() {
+        let _ = storage.set_item(KEY, theme.attribute().unwrap_or("system"));
+    }
+}
+
+/// Applies a choice to this page only: an embed follows its host page's `theme=`, which must
+/// not become the reader's own choice in the full playground.
+pub fn show(theme: Theme) {
     let Some(root) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
@@ -73,9 +82,6 @@ pub fn apply(theme: Theme) {
         Some(value) => root.set_attribute("data-theme", value),
         None => root.remove_attribute("data-theme"),
     };
-    if let Some(storage) = storage() {
-        let _ = storage.set_item(KEY, theme.attribute().unwrap_or("system"));
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Reading the page URL: `?seed=N` reproduces a run; `?embed=1` is the playground inside a
-//! documentation page (compact, and never saving over the reader's own run).
+//! documentation page (compact, and never saving over the reader's own run), with the options
+//! that embed_params.rs reads.
 
 /// The value of `name` in a query string.
 fn param<'q>(query: &'q str, name: &str) -> Option<&'q str> {
@@ -93,6 +94,20 @@ pub fn page_controllers() -> u32 {
 /// Whether the current page is embedded.
 pub fn page_embed() -> bool {
     embed_from_query(&page_query())
+}
+
+/// The current page's embed options. What it ignores is logged as a console warning, which is
+/// where the author of a documentation page looks when an embed does not look as asked.
+pub fn page_embed_params() -> crate::embed_params::EmbedParams {
+    let speeds: Vec<&str> = crate::components::timeline::SPEEDS
+        .iter()
+        .map(|(label, _)| *label)
+        .collect();
+    let (params, warnings) = crate::embed_params::parse(&page_query(), &speeds);
+    for warning in warnings {
+        crate::embed_api::warn(&format!("kafka-playground: ignored {warning}"));
+    }
+    params
 }
 
 #[cfg(test)]
