@@ -1,25 +1,196 @@
-// End to end: the documentation-embed example page hosts a compact playground that saves
-// nothing; the full page answers the keyboard and switches themes.
+// End to end: the documentation page (www/embed.html) hosts three playgrounds through
+// <kafka-playground> (www/kafka-playground.js); they play independently, the host page's
+// button crashes a broker in its own embed only through the JS API, malformed messages are
+// ignored, each iframe's height follows its content, and nothing is saved. The embed URL
+// parameters work in a plain iframe too. The full page answers the keyboard and switches themes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { playgroundSuite } from './harness.mjs';
 
 const suite = playgroundSuite();
 
-test('an embedded playground is compact and never touches the saved run', async () => {
-  // A first visit, so the harness stores nothing (not even the dismissed lesson picker).
-  const playground = await suite.open(4, { width: 800, height: 1000 }, { firstVisit: true });
+/** The embed inside the element with this data-testid. */
+const embed = (page, id) => page.frameLocator(`[data-testid=${id}] iframe`);
+
+/** An embed's clock, in seconds of virtual time. */
+async function seconds(frame) {
+  const text = await frame.getByTestId('clock').textContent();
+  return Number(text.match(/t = ([\d.]+) s/)[1]);
+}
+
+const brokerStatus = (frame, id) => frame.locator(`[data-broker-id="${id}"] [data-testid=broker-status]`).textContent();
+
+/** The reader's saved state: every key the playground writes. */
+const stored = (page) => page.evaluate(() => [...Object.keys(localStorage), ...Object.keys(sessionStorage)]
+  .filter((k) => k.startsWith('kafka-playground/')));
+
+/** The iframe's height, and the height of what it shows. */
+const heights = (page, id) => page.evaluate((id) => {
+  const frame = document.querySelector(`[data-testid=${id}]`).shadowRoot.querySelector('iframe');
+  const main = frame.contentDocument.querySelector('main');
+  return { frame: frame.getBoundingClientRect().height, content: main.offsetTop + main.offsetHeight };
+}, id);
+
+test('the documentation page: three embeds play independently, the API crashes the right broker', async () => {
+  const playground = await suite.open(4, { width: 1000, height: 1000 }, { firstVisit: true });
   const { page } = playground;
+  const warnings = [];
+  page.on('console', (message) => { if (message.type() === 'warning') warnings.push(message.text()); });
+  // The reader's own storage starts empty, so anything an embed wrote would show.
+  await page.evaluate(() => { localStorage.clear(); sessionStorage.clear(); });
   await page.goto(page.url().replace(/\/\?.*$/, '/embed.html'));
-  const frame = page.frameLocator('[data-testid=embedded]');
-  await frame.locator('main.playground.embed').waitFor();
-  await frame.getByTestId('play').click();
-  await frame.getByTestId('topic-create').click();
-  await frame.getByTestId('partition').first().waitFor();
-  const saved = await page.evaluate(() => Object.keys(localStorage)
-    .filter((k) => k.startsWith('kafka-playground/') && k !== 'kafka-playground/theme'));
-  assert.deepEqual(saved, [], 'the embed saved nothing');
-  console.log('screenshot:', await playground.screenshot('embed'));
+  const acks = embed(page, 'embed-acks');
+  const unclean = embed(page, 'embed-unclean');
+  const groups = embed(page, 'embed-groups');
+  for (const frame of [acks, unclean, groups]) await frame.locator('main.playground.embed').waitFor();
+  await page.getByTestId('crash-leader').and(page.locator(':enabled')).waitFor();
+  assert.equal(await unclean.getByTestId('topic-create').count(), 0, 'read-only: no topic form');
+  assert.equal(await unclean.getByTestId('new-cluster').count(), 0, 'read-only: no new cluster');
+  assert.ok(await acks.locator('.event-log').count() > 0, 'the acks embed lists its events');
+  assert.equal(await groups.locator('.event-log').count(), 0, 'panels= leaves the event log out');
+
+  // Two play at 1× and 10×; the read-only one waits.
+  const before = await Promise.all([acks, unclean, groups].map(seconds));
+  await page.waitForTimeout(2000);
+  const after = await Promise.all([acks, unclean, groups].map(seconds));
+  const moved = after.map((t, i) => t - before[i]);
+  console.log('clocks before', before, 'after', after);
+  assert.ok(moved[0] > 0.5 && moved[0] < 5, `acks plays at 1× (${moved[0]} s)`);
+  assert.equal(moved[1], 0, 'the read-only embed is paused');
+  assert.ok(moved[2] > 4 * moved[0], `consumer-groups plays at 10× (${moved[2]} s)`);
+
+  // The host page's button: state() finds clicks-0's leader, command() crashes it.
+  for (const frame of [acks, unclean, groups]) assert.equal(await brokerStatus(frame, 1), 'online');
+  await page.getByTestId('crash-leader').click();
+  await page.getByTestId('crash-status').filter({ hasText: 'Crashed broker 1' }).waitFor();
+  await unclean.locator('[data-broker-id="1"] [data-testid=broker-status]', { hasText: 'crashed' }).waitFor();
+  await page.getByTestId('host-event').filter({ hasText: 'elected leader of clicks-0' }).waitFor({ timeout: 15000 });
+  assert.equal(await brokerStatus(acks, 1), 'online', 'the acks embed is untouched');
+  assert.equal(await brokerStatus(groups, 1), 'online', 'the consumer-groups embed is untouched');
+  assert.equal(await unclean.getByTestId('play').textContent(), 'Pause', 'play() started its clock');
+  console.log('host events:', await page.getByTestId('host-event').allTextContents());
+
+  // Malformed messages from the host page are ignored (and named in a warning); none is answered.
+  const replies = await page.evaluate(async () => {
+    const frame = document.querySelector('[data-testid=embed-unclean]').shadowRoot.querySelector('iframe');
+    const heard = [];
+    window.addEventListener('message', (e) => { if (e.source === frame.contentWindow && e.data?.type === 'reply') heard.push(e.data.id); });
+    const base = { source: 'kafka-playground', version: 1 };
+    for (const message of [
+      { ...base, id: 901, type: 'command', command: { command: 'crash_broker', broker: 'two' } },
+      { ...base, id: 902, type: 'command', command: { command: 'crash_broker', broker: 2 }, extra: true },
+      { ...base, version: 2, id: 903, type: 'command', command: { command: 'crash_broker', broker: 2 } },
+      { ...base, id: 904, type: 'launch_missiles' },
+      { source: 'kafka-playground', id: 905, type: 'pause' },
+      'crash_broker 2',
+    ]) frame.contentWindow.postMessage(message, '*');
+    frame.contentWindow.postMessage({ ...base, id: 906, type: 'state' }, '*');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    return heard;
+  });
+  assert.deepEqual(replies, [906], 'only the well-formed request is answered');
+  assert.equal(await brokerStatus(unclean, 2), 'online', 'no malformed message crashed broker 2');
+  const ignored = warnings.filter((w) => w.includes('kafka-playground: ignored a message'));
+  assert.equal(ignored.length, 5, ignored.join('\n'));
+  assert.ok(ignored.some((w) => w.includes('command: invalid type: string "two"')), ignored.join('\n'));
+
+  // Each iframe is as tall as what it shows, and follows it when the layout changes.
+  const wide = await heights(page, 'embed-acks');
+  assert.ok(Math.abs(wide.frame - wide.content) <= 1, JSON.stringify(wide));
+  console.log('screenshot:', await playground.screenshot('embed-docs'));
+  await playground.screenshotThemes('embed-docs');
+  await page.setViewportSize({ width: 480, height: 1000 });
+  await page.waitForFunction(() => {
+    const frame = document.querySelector('[data-testid=embed-acks]').shadowRoot.querySelector('iframe');
+    const main = frame.contentDocument.querySelector('main');
+    return Math.abs(frame.getBoundingClientRect().height - (main.offsetTop + main.offsetHeight)) <= 1;
+  });
+  const narrow = await heights(page, 'embed-acks');
+  console.log('acks embed height at 1000 px:', wide, 'at 480 px:', narrow);
+  assert.notEqual(narrow.content, wide.content, 'the narrow layout is taller');
+  console.log('screenshot:', await playground.screenshot('embed-docs-480-full'));
+
+  assert.deepEqual(await stored(page), [], 'three embeds saved nothing, not even a theme');
+  assert.deepEqual(playground.errors, []);
+});
+
+test('embed URL parameters: lesson, panels, theme, start time, read-only, autoplay and speed', async () => {
+  const playground = await suite.open(5, { width: 900, height: 900 }, { firstVisit: true });
+  const { page } = playground;
+  const warnings = [];
+  page.on('console', (message) => { if (message.type() === 'warning') warnings.push(message.text()); });
+  await page.evaluate(() => { localStorage.clear(); sessionStorage.clear(); });
+  const base = page.url().replace(/\/\?.*$/, '/');
+  await page.goto(`${base}?embed=1&lesson=acks&panels=cluster,brokerz&theme=dark&readonly=1&t=3000`);
+  await page.getByTestId('clock').filter({ hasText: 't = 3.000 s' }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  assert.equal(await page.getByTestId('embed-lesson').count(), 1);
+  assert.match(await page.getByTestId('embed-lesson').textContent(), /acks=0, 1 and all/);
+  assert.equal(await page.getByTestId('partition').count(), 0, 'only the cluster panel');
+  assert.equal(await page.locator('.event-log').count(), 0);
+  assert.equal(await page.getByTestId('broker').count(), 3);
+  assert.ok(await page.locator('[data-broker-id="1"] button').count() > 0, 'the cluster has its buttons...');
+  assert.ok(await page.locator('[data-broker-id="1"] button:enabled').count() === 0, '...all disabled');
+  assert.ok(warnings.some((w) => w.includes('unknown panel "brokerz"')), warnings.join('\n'));
+  await page.getByTestId('play').click();
+  await page.waitForFunction(() => !/t = 3\.000 s/.test(document.querySelector('[data-testid=clock]').textContent));
+  assert.deepEqual(await stored(page), [], 'the dark theme is not the reader\'s now');
+
+  await page.goto(`${base}?embed=1&autoplay=1&speed=100&seed=9`);
+  await page.getByTestId('play').filter({ hasText: 'Pause' }).waitFor();
+  assert.equal(await page.getByTestId('speed').evaluate((s) => s.selectedOptions[0].textContent), '100×');
+  assert.deepEqual(await stored(page), []);
+  assert.deepEqual(playground.errors, []);
+});
+
+test('a share link opens inside an embed, and the element can load one', async () => {
+  const playground = await suite.open(8, { width: 1000, height: 900 });
+  const { page } = playground;
+  await playground.play();
+  await playground.createTopic();
+  await page.waitForTimeout(300);
+  await playground.play();
+  await page.getByRole('button', { name: 'Share' }).click();
+  const link = await page.getByTestId('share-link').inputValue();
+  await page.getByTestId('share-close').click();
+  const runs = await page.evaluate(() => localStorage.getItem('kafka-playground/runs'));
+  const fragment = link.slice(link.indexOf('#'));
+
+  // A plain iframe URL with the fragment.
+  await page.goto(link.replace('/#', '/?embed=1#'));
+  await page.getByTestId('partition').first().waitFor();
+  assert.equal(await page.locator('main.embed').count(), 1);
+
+  // The element: share="…" and load(link).
+  await page.goto(link.replace(/\/#.*$/, '/embed.html'));
+  await page.evaluate((fragment) => {
+    document.body.innerHTML = '';
+    const element = document.createElement('kafka-playground');
+    element.setAttribute('share', fragment);
+    element.dataset.testid = 'shared';
+    document.body.append(element);
+  }, fragment);
+  await embed(page, 'shared').getByTestId('partition').first().waitFor();
+  await page.evaluate(() => {
+    const other = document.createElement('kafka-playground');
+    other.dataset.testid = 'loaded';
+    document.body.append(other);
+  });
+  const answer = await page.evaluate(async (link) => {
+    // Requests made before the frame is ready wait for it.
+    const other = document.querySelector('[data-testid=loaded]');
+    const loaded = await other.load(link);
+    const refused = await other.load('#s=damaged').catch((error) => error.message);
+    const bad = await other.command({ command: 'crash_broker', broker: 42 }).catch((error) => error.message);
+    return { loaded, refused, bad };
+  }, link);
+  console.log('load answers:', answer);
+  assert.ok(answer.loaded.nowMs > 0);
+  assert.match(answer.refused, /^kafka-playground: share: /);
+  assert.match(answer.bad, /^kafka-playground: /);
+  await embed(page, 'loaded').getByTestId('partition').first().waitFor();
+  assert.equal(await page.evaluate(() => localStorage.getItem('kafka-playground/runs')), runs, 'the saved runs are as they were');
+  assert.deepEqual(playground.errors, []);
 });
 
 test('Space plays and pauses, "." steps, the theme button switches to dark', async () => {
