@@ -20,8 +20,9 @@ use crate::components::share_dialog::ShareDialog;
 use crate::components::timeline::{SPEEDS, Timeline};
 use crate::components::topic_form::TopicForm;
 use crate::embed_api::{Controls, use_embed_api};
+use crate::embed_lesson::EmbedLesson;
 use crate::embed_params::Panel;
-use crate::embed_view::{guard, lesson_caption};
+use crate::embed_view::guard;
 use crate::hooks::use_lessons::use_lessons;
 use crate::hooks::use_shortcuts::use_shortcuts;
 use crate::persistence;
@@ -410,7 +411,10 @@ pub fn app() -> Html {
             }
             // The lessons' panel follows the reader's own progress, which an embed leaves alone.
             if embed {
-                { lesson_caption(params.lesson.as_deref()) }
+                if let Some(id) = params.lesson.clone() {
+                    <EmbedLesson {id} sim={(*sim).clone()} now={sim.now()} on_command={on_command.clone()}
+                        busy={seeking.is_some()} {readonly} />
+                }
             } else {
                 { lessons.overlay }
             }

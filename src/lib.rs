@@ -5,6 +5,7 @@ pub mod app;
 pub mod boot;
 pub mod components;
 pub mod embed_api;
+pub mod embed_lesson;
 pub mod embed_params;
 pub mod embed_protocol;
 pub mod embed_view;

@@ -24,6 +24,13 @@ const brokerStatus = (frame, id) => frame.locator(`[data-broker-id="${id}"] [dat
 const stored = (page) => page.evaluate(() => [...Object.keys(localStorage), ...Object.keys(sessionStorage)]
   .filter((k) => k.startsWith('kafka-playground/')));
 
+/** Waits until the iframe is as tall as what it shows (it follows within a poll). */
+const settled = (page, id) => page.waitForFunction((id) => {
+  const frame = document.querySelector(`[data-testid=${id}]`).shadowRoot.querySelector('iframe');
+  const main = frame.contentDocument.querySelector('main');
+  return Math.abs(frame.getBoundingClientRect().height - (main.offsetTop + main.offsetHeight)) <= 1;
+}, id);
+
 /** The iframe's height, and the height of what it shows. */
 const heights = (page, id) => page.evaluate((id) => {
   const frame = document.querySelector(`[data-testid=${id}]`).shadowRoot.querySelector('iframe');
@@ -48,6 +55,8 @@ test('the documentation page: three embeds play independently, the API crashes t
   assert.equal(await unclean.getByTestId('new-cluster').count(), 0, 'read-only: no new cluster');
   assert.ok(await acks.locator('.event-log').count() > 0, 'the acks embed lists its events');
   assert.equal(await groups.locator('.event-log').count(), 0, 'panels= leaves the event log out');
+  assert.equal(await unclean.getByTestId('lesson-next').count(), 0, 'read-only: the lesson is a caption');
+  assert.equal(await unclean.getByTestId('embed-lesson').count(), 1);
 
   // Two play at 1× and 10×; the read-only one waits.
   const before = await Promise.all([acks, unclean, groups].map(seconds));
@@ -94,17 +103,18 @@ test('the documentation page: three embeds play independently, the API crashes t
   assert.equal(ignored.length, 5, ignored.join('\n'));
   assert.ok(ignored.some((w) => w.includes('command: invalid type: string "two"')), ignored.join('\n'));
 
+  // The acks embed walks its lesson on its own: Next applies the step's commands there.
+  await acks.getByTestId('lesson-next').click();
+  await acks.getByText('fire', { exact: true }).first().waitFor();
+  assert.equal(await groups.getByText('fire', { exact: true }).count(), 0);
+
   // Each iframe is as tall as what it shows, and follows it when the layout changes.
+  await settled(page, 'embed-acks');
   const wide = await heights(page, 'embed-acks');
-  assert.ok(Math.abs(wide.frame - wide.content) <= 1, JSON.stringify(wide));
   console.log('screenshot:', await playground.screenshot('embed-docs'));
   await playground.screenshotThemes('embed-docs');
   await page.setViewportSize({ width: 480, height: 1000 });
-  await page.waitForFunction(() => {
-    const frame = document.querySelector('[data-testid=embed-acks]').shadowRoot.querySelector('iframe');
-    const main = frame.contentDocument.querySelector('main');
-    return Math.abs(frame.getBoundingClientRect().height - (main.offsetTop + main.offsetHeight)) <= 1;
-  });
+  await settled(page, 'embed-acks');
   const narrow = await heights(page, 'embed-acks');
   console.log('acks embed height at 1000 px:', wide, 'at 480 px:', narrow);
   assert.notEqual(narrow.content, wide.content, 'the narrow layout is taller');
