@@ -201,14 +201,22 @@ fn causes(events: &[Event], violation: &Violation) -> Vec<usize> {
         EventKind::ProducerFenced { producer, .. } => names(producer),
         _ => false,
     });
-    match found {
-        Some(index) => {
-            let mut chain = vec![index];
-            chain.extend(crate::explain::cause_chain(events, index));
-            chain
-        }
-        None => Vec::new(),
+    let Some(index) = found else {
+        return Vec::new();
+    };
+    let mut chain = vec![index];
+    // Records lost in a power loss: the cause is the broker's crash (logged just after the
+    // loss), which explain.rs does not link.
+    if let EventKind::UnflushedRecordsLost { broker, .. } = &events[index].kind
+        && let Some(crash) = events.iter().rposition(|e| {
+            e.at <= events[index].at
+                && matches!(&e.kind, EventKind::BrokerCrashed { broker: b, .. } if b == broker)
+        })
+    {
+        chain.push(crash);
     }
+    chain.extend(crate::explain::cause_chain(events, index));
+    chain
 }
 
 /// Whether `text` names `name` as a whole word (`orders-1` is not in `orders-10`).

@@ -323,7 +323,11 @@ fn check_prints_the_verdict_and_each_anomalys_cause_chain() {
         testdata("power-loss.toml").to_str().expect("UTF-8"),
     ]);
     assert_eq!(failed.status.code(), Some(1));
-    assert!(text(&failed.stdout).contains("in the power loss"));
+    let failed = text(&failed.stdout);
+    assert!(
+        failed.contains("in the power loss") && failed.contains("lost power"),
+        "the loss, then the crash: {failed}"
+    );
     let clean = stdout(&kafka_sim(&[
         "check",
         testdata("refused.toml").to_str().expect("UTF-8"),

@@ -157,9 +157,8 @@ pub struct FuzzArgs {
     /// The first seed (seeds run from here, in order).
     #[arg(long, default_value_t = 1)]
     pub first_seed: u64,
-    /// The configuration to fuzz, or `all`: safe, acks1, acks0, unclean, no-idempotence,
-    /// reorder, at-most-once, at-least-once, read-uncommitted.
-    #[arg(long, default_value = "safe", value_parser = profiles)]
+    /// The configuration to fuzz (each with the anomalies Kafka allows under it), or `all`.
+    #[arg(long, default_value = "safe", value_parser = profiles())]
     pub profile: ProfileChoice,
     /// Threads to run seeds on (default: one per core). The output is the same for any
     /// number: results are printed in seed order.
@@ -171,17 +170,15 @@ pub struct FuzzArgs {
 #[derive(Clone, Debug)]
 pub struct ProfileChoice(pub Vec<kafka_sim::fuzz::Profile>);
 
-fn profiles(name: &str) -> Result<ProfileChoice, String> {
+/// Profiles as possible values, so `--help`, completions and typo suggestions know them.
+fn profiles() -> impl clap::builder::TypedValueParser<Value = ProfileChoice> {
+    use clap::builder::{PossibleValuesParser, TypedValueParser};
     use kafka_sim::fuzz::Profile;
-    if name == "all" {
-        return Ok(ProfileChoice(Profile::ALL.to_vec()));
-    }
-    Profile::parse(name)
-        .map(|p| ProfileChoice(vec![p]))
-        .ok_or_else(|| {
-            let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
-            format!("unknown profile (possible: {}, all)", names.join(", "))
-        })
+    let names = Profile::ALL.iter().map(|p| p.name()).chain(["all"]);
+    PossibleValuesParser::new(names).map(|name| match Profile::parse(&name) {
+        Some(profile) => ProfileChoice(vec![profile]),
+        None => ProfileChoice(Profile::ALL.to_vec()),
+    })
 }
 
 fn partition_count(text: &str) -> Result<u32, String> {
