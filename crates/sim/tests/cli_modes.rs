@@ -397,3 +397,27 @@ fn fuzz_prints_the_same_with_any_number_of_jobs() {
     let default = kafka_sim(&["fuzz", "--seeds", "3", "--profile", "all"]);
     assert_eq!(text(&one.stdout), text(&default.stdout));
 }
+
+/// On a terminal the summary is the default. `script` gives the binary a terminal; where it
+/// is missing the test says so and passes.
+#[test]
+fn the_summary_is_the_default_on_a_terminal() {
+    if !Path::new("/usr/bin/script").exists() {
+        println!("note: no /usr/bin/script, so the terminal default was not checked");
+        return;
+    }
+    let command = format!(
+        "{} run {}",
+        env!("CARGO_BIN_EXE_kafka-sim"),
+        example("acks1-loss.json")
+    );
+    let output = Command::new("/usr/bin/script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("script runs");
+    let shown = text(&output.stdout);
+    assert!(
+        shown.contains("$ kafka-topics.sh") && shown.contains("Verdict: "),
+        "{shown}"
+    );
+}
