@@ -1,7 +1,9 @@
 //! The lesson picker: the first thing a new visitor sees, and what the toolbar's Lessons button
-//! opens. A dialog, so Esc closes it and focus stays inside while it is open.
+//! opens. A dialog, so Esc closes it and focus stays inside while it is open. A second tab lists
+//! the challenges: goals without steps, judged from the run's history.
 
 use crate::components::modal::Modal;
+use crate::lessons::challenges::Challenge;
 use crate::lessons::{Lang, Lesson};
 use std::rc::Rc;
 use yew::prelude::*;
@@ -17,17 +19,33 @@ pub struct LessonPickerProps {
     pub lang: Lang,
     /// Start a lesson, by id.
     pub on_open: Callback<String>,
+    /// The challenges, in order.
+    pub challenges: Rc<Vec<Challenge>>,
+    /// Ids of the challenges the reader met.
+    pub met: Vec<String>,
+    /// Start a challenge, by id.
+    pub on_challenge: Callback<String>,
     /// Close without choosing (also Esc).
     pub on_close: Callback<()>,
 }
 
-/// Lists the lessons; choosing one starts it as a new run.
+/// Lists the lessons (or the challenges); choosing one starts it as a new run.
 #[function_component(LessonPicker)]
 pub fn lesson_picker(props: &LessonPickerProps) -> Html {
     let lang = props.lang;
+    let challenges_tab = use_state(|| false);
     let close = props.on_close.reform(|_: MouseEvent| ());
-    html! {
-        <Modal title="Lessons: Kafka, shown by the simulation" on_close={props.on_close.clone()} testid="lesson-picker">
+    let tab = |challenges: bool, label: &str, testid: &str| {
+        let state = challenges_tab.clone();
+        html! {
+            <button role="tab" class="picker-tab" aria-selected={(*challenges_tab == challenges).to_string()}
+                data-testid={testid.to_owned()} onclick={Callback::from(move |_: MouseEvent| state.set(challenges))}>
+                { label.to_owned() }
+            </button>
+        }
+    };
+    let lessons = html! {
+        <>
             <p>{ "Each lesson starts a new run, tells you what to do or watch, and waits for the simulation to show it. Your current run stays under Runs." }</p>
             <ol class="lesson-list" lang={lang.code()}>
                 { for props.lessons.iter().map(|lesson| {
@@ -45,6 +63,36 @@ pub fn lesson_picker(props: &LessonPickerProps) -> Html {
                     }
                 }) }
             </ol>
+        </>
+    };
+    let challenges = html! {
+        <>
+            <p>{ "A challenge sets up a cluster and leaves the rest to you. The simulation judges your run from its history (the checker, the operations, the events) and shows how you met the goal." }</p>
+            <ul class="lesson-list" lang={lang.code()}>
+                { for props.challenges.iter().map(|challenge| {
+                    let id = challenge.id.clone();
+                    let met = props.met.contains(&challenge.id);
+                    let open = props.on_challenge.reform(move |_: MouseEvent| id.clone());
+                    html! {
+                        <li>
+                            <button class="lesson-choice" onclick={open} data-testid="challenge-choice" data-challenge={challenge.id.clone()}>
+                                <strong>{ lang.pick(&challenge.title) }</strong>
+                                if met { <span class="lesson-finished">{ " ✓ met" }</span> }
+                                <span class="lesson-summary">{ lang.pick(&challenge.summary) }</span>
+                            </button>
+                        </li>
+                    }
+                }) }
+            </ul>
+        </>
+    };
+    html! {
+        <Modal title="Lessons: Kafka, shown by the simulation" on_close={props.on_close.clone()} testid="lesson-picker">
+            <div class="picker-tabs" role="tablist">
+                { tab(false, "Lessons", "picker-lessons") }
+                { tab(true, "Challenges", "picker-challenges") }
+            </div>
+            { if *challenges_tab { challenges } else { lessons } }
             <div class="modal-actions">
                 <button onclick={close} data-testid="lesson-picker-close" autofocus=true>{ "Close, explore freely" }</button>
             </div>

@@ -2,6 +2,7 @@
 
 pub mod ab_panel;
 pub mod broker_card;
+pub mod challenge_panel;
 pub mod charts;
 pub mod cluster_view;
 pub mod console;

@@ -5,7 +5,8 @@
 use crate::components::lesson_panel::LessonPanel;
 use crate::components::lesson_picker::LessonPicker;
 use crate::components::modal::Confirm;
-use crate::lessons::{self, Progress};
+use crate::hooks::use_challenges::use_challenges;
+use crate::lessons::{self, Progress, challenges};
 use crate::sim_handle::SimHandle;
 use kafka_sim::Command;
 use yew::prelude::*;
@@ -42,16 +43,29 @@ pub fn use_lessons(
             progress.set(next);
         })
     };
+    // A challenge and a lesson each judge the run they started, so one replaces the other.
+    let challenge_started = {
+        let set = set_progress.clone();
+        Callback::from(move |()| {
+            set.emit(Box::new(|p| {
+                p.active = None;
+                p.dismissed = true;
+            }))
+        })
+    };
+    let challenges_ui = use_challenges(sim, show, &challenge_started, progress.language());
     let start_lesson = {
-        let (show, picking, asking, set) = (
+        let (show, picking, asking, set, close_challenge) = (
             show.clone(),
             picking.clone(),
             asking_lesson.clone(),
             set_progress.clone(),
+            challenges_ui.close.clone(),
         );
         Callback::from(move |id: String| {
             asking.set(None);
             picking.set(false);
+            close_challenge.emit(());
             if let Some(lesson) = lessons::find(&id) {
                 // Saved at once, so a reload reopens the lesson's run, not the one before it.
                 let session = lessons::session(&lesson);
@@ -155,12 +169,21 @@ pub fn use_lessons(
             <button onclick={on_lessons} data-testid="lessons" title="Lessons that teach Kafka with this simulation">{ "Lessons" }</button>
         }
     };
+    let open_challenge = {
+        let (picking, open) = (picking.clone(), challenges_ui.open.clone());
+        Callback::from(move |id: String| {
+            picking.set(false);
+            open.emit(id);
+        })
+    };
     let overlay = html! {
         <>
             if *picking {
                 <LessonPicker lessons={lessons::all()} finished={progress.finished.clone()}
-                    lang={progress.language()} on_open={open_lesson} on_close={close_picker} />
+                    lang={progress.language()} on_open={open_lesson} on_close={close_picker}
+                    challenges={challenges::all()} met={challenges_ui.met.clone()} on_challenge={open_challenge} />
             }
+            { challenges_ui.overlay }
             if let Some(id) = (*asking_lesson).clone() {
                 <Confirm title="Start this lesson?" message="A lesson is a new run. This run stays under Runs, which keeps your 8 most recently saved runs."
                     confirm_label="Start the lesson" on_confirm={start_lesson.reform(move |()| id.clone())} on_cancel={cancel_lesson} />

@@ -35,7 +35,12 @@ async function walk(playground) {
     }
     const next = panel.getByTestId('lesson-next');
     await page.waitForFunction(
-      () => !document.querySelector('[data-testid=lesson-next]')?.disabled, null, { timeout: 60_000 });
+      () => !document.querySelector('[data-testid=lesson-next]')?.disabled, null, { timeout: 60_000 })
+      .catch(async (error) => {
+        // Name the step and what it still waits for, not only the timeout.
+        const status = await panel.getByTestId('lesson-status').textContent().catch(() => '');
+        throw new Error(`step ${step} of ${total}: ${status}; ${error.message}`);
+      });
     if (await panel.getByTestId('lesson-status').count()) {
       assert.match(await panel.getByTestId('lesson-status').textContent(), /^✓ done: /);
     }
@@ -75,6 +80,7 @@ test('an embedded page never shows the picker', async () => {
 for (const id of [
   'preferred-leader', 'keys-and-partitions', 'in-sync-replicas', 'min-insync-replicas', 'acks',
   'unclean-leader-election', 'consumer-groups', 'idempotent-producer',
+  'cluster-parts', 'producer-pipeline', 'transactions',
 ]) {
   test(`lesson ${id} walks to its end through the page`, async () => {
     const playground = await suite.open(16);
@@ -123,4 +129,69 @@ test('a lesson mid-way, in English and Korean, light and dark, and at 480 px', a
   const korean = await suite.open(16, undefined, { locale: 'ko-KR' });
   await startLesson(korean, 'acks');
   assert.equal(await korean.page.getByTestId('lesson-text').getAttribute('lang'), 'ko');
+});
+
+test('the picker lists the basics in order, and a new lesson mid-way reads in Korean', async () => {
+  const playground = await suite.open(16, { width: 1280, height: 800 }, { locale: 'ko-KR', colorScheme: 'light' });
+  const { page } = playground;
+  await page.getByTestId('lessons').click();
+  const ids = await page.getByTestId('lesson-choice').evaluateAll((all) => all.map((b) => b.dataset.lesson));
+  assert.deepEqual(ids.slice(0, 6), [
+    'cluster-parts', 'producer-pipeline', 'keys-and-partitions', 'consumer-groups', 'offsets-and-commits', 'rebalances',
+  ]);
+  assert.equal(ids.length, 16);
+  await page.locator('[data-testid=lesson-choice][data-lesson="transactions"]').click();
+  await page.getByTestId('lesson-panel').waitFor();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'));
+  const panel = page.getByTestId('lesson-panel');
+  await playground.setSpeed('10×');
+  await playground.play();
+  await panel.getByTestId('lesson-show-me').click();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=lesson-next]')?.disabled, null, { timeout: 60_000 });
+  await panel.getByTestId('lesson-next').click();
+  await playground.play();
+  assert.equal(await panel.getByTestId('lesson-progress').textContent(), 'step 2 of 5');
+  assert.equal(await panel.getByTestId('lesson-text').getAttribute('lang'), 'ko');
+  assert.match(await panel.getByTestId('lesson-text').textContent(), /read_committed/);
+  // The open transaction holds the LSO where the page shows it.
+  assert.ok(await page.getByTestId('lso').count() > 0, 'the partition shows its last stable offset');
+  console.log('screenshot:', await playground.screenshot('lessons-new-midway-ko', { fullPage: false }));
+  assert.deepEqual(playground.errors, []);
+});
+
+test('a challenge is met by what the reader does, judged from the run, and stays met', async () => {
+  const playground = await suite.open(16, { width: 1280, height: 900 }, { colorScheme: 'light' });
+  const { page } = playground;
+  await page.getByTestId('lessons').click();
+  await page.getByTestId('picker-challenges').click();
+  assert.equal(await page.getByTestId('challenge-choice').count(), 7);
+  console.log('screenshot:', await playground.screenshot('challenges-picker', { fullPage: false }));
+  await page.locator('[data-testid=challenge-choice][data-challenge="idle-consumer"]').click();
+  const panel = page.getByTestId('challenge-panel');
+  await panel.waitFor();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'));
+  await playground.setSpeed('10×');
+  await playground.play();
+  // Two consumers share the two partitions: not met.
+  for (let i = 0; i < 2; i += 1) await page.getByTestId('consumer-add').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=consumer]')]
+    .filter((c) => c.querySelectorAll('[data-testid=owned-partition]').length === 1).length === 2, null, { timeout: 60_000 });
+  assert.match(await panel.getByTestId('challenge-status').textContent(), /^not met yet: /);
+  // A third one finds nothing left to own.
+  await page.getByTestId('consumer-add').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=challenge-status]')?.textContent.startsWith('✓ met'),
+    null, { timeout: 60_000 });
+  const how = await panel.getByTestId('challenge-how').textContent();
+  assert.match(how, /group group-1 is Stable at generation \d+/);
+  assert.match(await panel.getByTestId('challenge-config').textContent(), /group group-1: 3 members, 2 partition\(s\) to share/);
+  await playground.play();
+  console.log('screenshot:', await playground.screenshot('challenge-met', { fullPage: false }));
+  // Progress is kept in the browser: after a reload the picker says it was met.
+  await page.reload();
+  await page.getByTestId('challenge-panel').waitFor();
+  assert.match(await page.getByTestId('challenge-status').textContent(), /^✓ met/);
+  await page.getByTestId('lessons').click();
+  await page.getByTestId('picker-challenges').click();
+  assert.match(await page.locator('[data-testid=challenge-choice][data-challenge="idle-consumer"]').textContent(), /✓ met/);
+  assert.deepEqual(playground.errors, []);
 });
