@@ -43,7 +43,12 @@ pub fn run(args: &RunArgs, out: &mut impl Write) -> Result<(), Failure> {
         }
         Format::Summary | Format::Json => load_and_run(&args.scenario)?,
     };
-    let findings = verdict::judge(&scenario, &world);
+    // The JSON report has no verdict: judging is only for --check there.
+    let findings = if format == Format::Json && !args.check {
+        Vec::new()
+    } else {
+        verdict::judge(&scenario, &world)
+    };
     match format {
         Format::Summary => {
             let name = args.scenario.display().to_string();
@@ -230,8 +235,12 @@ impl Cursor {
             }
         }
         lines.sort_by_key(|(at, _)| *at);
-        for (_, line) in lines {
+        for (_, line) in &lines {
             writeln!(out, "{line}").map_err(|e| e.to_string())?;
+        }
+        // A reader at the other end of a pipe sees the run move, not 8 KB at a time.
+        if !lines.is_empty() {
+            out.flush().map_err(|e| e.to_string())?;
         }
         Ok(())
     }
