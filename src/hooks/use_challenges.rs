@@ -15,6 +15,9 @@ use yew::prelude::*;
 /// reads the whole history, so it runs a few times per simulated second, not every frame.
 const JUDGE_EVERY: SimDuration = SimDuration::from_millis(500);
 
+/// And how much real time, so a fast-forward at 100x does not judge on every frame.
+const JUDGE_EVERY_REAL_MS: f64 = 250.0;
+
 /// What the lesson picker and the page need from the challenges.
 pub struct ChallengesUi {
     /// Ids of the challenges met.
@@ -38,7 +41,7 @@ pub fn use_challenges(
 ) -> ChallengesUi {
     let progress = use_state(ChallengeProgress::load);
     let asking = use_state(|| None::<String>);
-    let judged = use_mut_ref(|| None::<(SimHandle, SimTime)>);
+    let judged = use_mut_ref(|| None::<(SimHandle, SimTime, f64)>);
     let update = {
         let progress = progress.clone();
         Callback::from(move |change: Box<dyn Fn(&mut ChallengeProgress)>| {
@@ -85,13 +88,17 @@ pub fn use_challenges(
         .as_ref()
         .and_then(|c| progress.met.iter().find(|m| m.id == c.id).cloned());
     if let (Some(challenge), None) = (&challenge, &met) {
-        let now = sim.now();
+        let (now, real) = (sim.now(), js_sys::Date::now());
         let due = match &*judged.borrow() {
-            Some((seen, at)) => seen != sim || now < *at || now - *at >= JUDGE_EVERY,
+            Some((seen, at, when)) => {
+                seen != sim
+                    || now < *at
+                    || (now - *at >= JUDGE_EVERY && real - *when >= JUDGE_EVERY_REAL_MS)
+            }
             None => true,
         };
         if due {
-            *judged.borrow_mut() = Some((sim.clone(), now));
+            *judged.borrow_mut() = Some((sim.clone(), now, real));
             let goal = challenge.goal;
             if sim.holds(&Condition::ChallengeMet { goal }) {
                 let verdict = challenges::verdict(&sim.saved(), goal);
