@@ -27,7 +27,7 @@ pub struct Finding {
 
 /// Every anomaly of a finished run, judged.
 pub fn judge(scenario: &Scenario, world: &World) -> Vec<Finding> {
-    let allowed = allowances(scenario);
+    let allowed = settings(scenario);
     let mut violations = check(world);
     violations.extend(
         world
@@ -43,7 +43,9 @@ pub fn judge(scenario: &Scenario, world: &World) -> Vec<Finding> {
         .map(|violation| {
             let causes = causes(world.events(), &violation);
             Finding {
-                allowed_by: allowed.get(&violation.anomaly).cloned(),
+                allowed_by: allowed
+                    .get(&violation.anomaly)
+                    .map(|settings| words(settings, Some(&violation.detail))),
                 violation,
                 causes,
             }
@@ -53,11 +55,46 @@ pub fn judge(scenario: &Scenario, world: &World) -> Vec<Finding> {
 
 /// What anomalies the scenario's configs allow, each with the settings that allow it and who
 /// has them (`acks=1 (producer p, client c)`).
+pub fn allowances(scenario: &Scenario) -> BTreeMap<Anomaly, String> {
+    settings(scenario)
+        .into_iter()
+        .map(|(anomaly, settings)| (anomaly, words(&settings, None)))
+        .collect()
+}
+
+/// Settings with who has each (`("acks=1", ["producer p"])`).
+type Settings = Vec<(String, Vec<String>)>;
+
+/// The settings in words; with a finding's detail, only those of the producers, consumers or
+/// topics it names, when it names any (a redelivery by one consumer is not another's doing).
+fn words(settings: &Settings, detail: Option<&str>) -> String {
+    let named = |who: &String| {
+        detail.is_some_and(|detail| match who.split_once(' ') {
+            Some(("topic", topic)) => names_partition_of(detail, topic),
+            Some((_, name)) => mentions(detail, name),
+            None => false,
+        })
+    };
+    let any_named = settings.iter().any(|(_, who)| who.iter().any(named));
+    let parts: Vec<String> = settings
+        .iter()
+        .filter_map(|(setting, who)| {
+            let who: Vec<&str> = who
+                .iter()
+                .filter(|w| !any_named || named(w))
+                .map(String::as_str)
+                .collect();
+            (!who.is_empty()).then(|| format!("{setting} ({})", who.join(", ")))
+        })
+        .collect();
+    parts.join(", ")
+}
+
 /// Every consumer commits apart from its processing or may be rebalanced mid-batch, so
 /// redelivery is at-least-once's price and always allowed once a consumer runs.
-pub fn allowances(scenario: &Scenario) -> BTreeMap<Anomaly, String> {
+fn settings(scenario: &Scenario) -> BTreeMap<Anomaly, Settings> {
     // Per anomaly, each setting with who has it, in the order the scenario names them.
-    let mut allowed: BTreeMap<Anomaly, Vec<(String, Vec<String>)>> = BTreeMap::new();
+    let mut allowed: BTreeMap<Anomaly, Settings> = BTreeMap::new();
     let mut allow = |anomalies: &[Anomaly], setting: &str, who: String| {
         for anomaly in anomalies {
             let settings = allowed.entry(*anomaly).or_default();
@@ -162,15 +199,6 @@ pub fn allowances(scenario: &Scenario) -> BTreeMap<Anomaly, String> {
         }
     }
     allowed
-        .into_iter()
-        .map(|(anomaly, settings)| {
-            let settings: Vec<String> = settings
-                .into_iter()
-                .map(|(setting, who)| format!("{setting} ({})", who.join(", ")))
-                .collect();
-            (anomaly, settings.join(", "))
-        })
-        .collect()
 }
 
 /// The event that shows `violation` happening, then its cause chain. The checker words its
@@ -219,6 +247,13 @@ fn causes(events: &[Event], violation: &Violation) -> Vec<usize> {
     chain
 }
 
+/// Whether `text` names a partition of `topic` (`orders-3`).
+fn names_partition_of(text: &str, topic: &str) -> bool {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_' || c == '.'))
+        .filter_map(|word| word.strip_prefix(topic)?.strip_prefix('-'))
+        .any(|number| !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()))
+}
+
 /// Whether `text` names `name` as a whole word (`orders-1` is not in `orders-10`).
 fn mentions(text: &str, name: &str) -> bool {
     let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '-' || c == '_');
@@ -237,6 +272,31 @@ mod tests {
         assert!(mentions("orders-1 offset 3 acknowledged", "orders-1"));
         assert!(!mentions("orders-10 offset 3", "orders-1"));
         assert!(mentions("lost at (orders-1)", "orders-1"));
+    }
+
+    #[test]
+    fn a_finding_keeps_the_settings_of_whom_it_names() {
+        let settings: Settings = vec![
+            (
+                "unclean.leader.election.enable=true".into(),
+                vec!["topic t".into()],
+            ),
+            (
+                "acks=1".into(),
+                vec!["producer p".into(), "producer q".into()],
+            ),
+        ];
+        assert_eq!(
+            words(&settings, Some("t-0: \"v\" from q was acknowledged")),
+            "unclean.leader.election.enable=true (topic t), acks=1 (producer q)"
+        );
+        assert_eq!(
+            words(&settings, Some("other-0: lost")),
+            "unclean.leader.election.enable=true (topic t), acks=1 (producer p, producer q)",
+            "naming nobody keeps everything"
+        );
+        assert!(names_partition_of("orders-12: x", "orders"));
+        assert!(!names_partition_of("orders-x: y", "orders"));
     }
 
     #[test]
