@@ -80,7 +80,7 @@ test('an embedded page never shows the picker', async () => {
 for (const id of [
   'preferred-leader', 'keys-and-partitions', 'in-sync-replicas', 'min-insync-replicas', 'acks',
   'unclean-leader-election', 'consumer-groups', 'idempotent-producer',
-  'cluster-parts', 'producer-pipeline', 'transactions',
+  'cluster-parts', 'producer-pipeline', 'transactions', 'offsets-and-commits', 'rebalances', 'exactly-once-limits',
 ]) {
   test(`lesson ${id} walks to its end through the page`, async () => {
     const playground = await suite.open(16);
