@@ -261,8 +261,7 @@ impl SimHandle {
         let producers: std::collections::BTreeSet<&str> =
             run.world.producers().map(|p| p.name()).collect();
         run.world
-            .operations()
-            .into_iter()
+            .operations_since(SimTime::ZERO)
             .rev()
             .filter(|op| producers.contains(op.client.as_str()))
             .take(count)

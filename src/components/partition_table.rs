@@ -6,9 +6,6 @@ use kafka_sim::protocol::ControlType;
 use kafka_sim::{Command, ElectionKind, PartitionView, ReplicaView, TopicPartition, TopicView};
 use yew::prelude::*;
 
-/// How many of the newest records each replica row shows.
-const RECORDS_SHOWN: usize = 16;
-
 /// Properties of [`PartitionTable`].
 #[derive(Properties, PartialEq)]
 pub struct PartitionTableProps {
@@ -110,7 +107,9 @@ pub fn partition_table(props: &PartitionTableProps) -> Html {
 fn replica_row(replica: &ReplicaView, partition: &PartitionView) -> Html {
     let is_leader = partition.leader == Some(replica.broker);
     let in_isr = partition.isr.contains(&replica.broker);
-    let skip = replica.records.len().saturating_sub(RECORDS_SHOWN);
+    // The view carries only the newest records (kafka_sim::view::RECORDS_IN_VIEW); the rest
+    // of a log, which starts at offset 0 and has no gaps, is counted.
+    let skip = replica.log_end_offset - replica.records.len() as u64;
     let role = if is_leader {
         "leader"
     } else if in_isr {
@@ -125,7 +124,7 @@ fn replica_row(replica: &ReplicaView, partition: &PartitionView) -> Html {
             <span class="who" title={role}>{ format!("B{}{}", replica.broker, if is_leader { "★" } else { "" }) }</span>
             <span class="records">
                 if skip > 0 { <span class="more">{ format!("…{skip}") }</span> }
-                { for replica.records.iter().skip(skip).map(|record| {
+                { for replica.records.iter().map(|record| {
                     let committed = record.offset < replica.high_watermark;
                     let hw_edge = record.offset + 1 == replica.high_watermark;
                     // Transaction markers show as C/A; records of a transaction get a dashed

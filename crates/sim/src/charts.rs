@@ -63,7 +63,11 @@ pub fn acknowledged(world: &World, bucket: SimDuration, buckets: usize) -> Serie
         bucket,
         buckets,
     );
-    for op in world.operations() {
+    let invoked_since = series
+        .start
+        .as_micros()
+        .saturating_sub(longest_send(world).as_micros());
+    for op in world.operations_since(SimTime::from_micros(invoked_since)) {
         if let (Outcome::Acked { .. }, Some(at)) = (&op.outcome, op.completed_at)
             && let Some(index) = series.index(at)
         {
@@ -71,6 +75,24 @@ pub fn acknowledged(world: &World, bucket: SimDuration, buckets: usize) -> Serie
         }
     }
     series
+}
+
+/// The longest a send can wait for its acknowledgement: a producer's `max.block.ms` for
+/// metadata and room, then `delivery.timeout.ms` (KIP-91) for the rest, with `linger.ms` and
+/// `request.timeout.ms` inside it; a plain client's request waits `request.timeout.ms`. Only
+/// sends made that long before a chart's first bucket can be acknowledged inside it.
+fn longest_send(world: &World) -> SimDuration {
+    let forwarders = world
+        .consumers()
+        .filter_map(|(c, _)| Some(&c.forwarder()?.producer));
+    world
+        .producers()
+        .chain(forwarders)
+        .map(|p| p.config().max_block + p.config().delivery_timeout)
+        // Plain clients are made with the default configuration.
+        .chain([crate::client::ClientConfig::default().request_timeout])
+        .max()
+        .unwrap_or(SimDuration::ZERO)
 }
 
 /// Partitions with fewer in-sync replicas than replicas, at the end of each bucket.

@@ -18,6 +18,9 @@ pub struct PartitionLog {
     epochs: Vec<(u32, u64)>,
     /// Records below this offset are on disk; a power loss keeps only those.
     flushed: u64,
+    /// The records' sizes as the producer counts them, kept as records come and go so a view
+    /// does not sum a long log.
+    size_bytes: u64,
 }
 
 impl PartitionLog {
@@ -34,6 +37,11 @@ impl PartitionLog {
     /// All records, oldest first.
     pub fn records(&self) -> &[Record] {
         &self.records
+    }
+
+    /// The records' total size in bytes (`producer::record_size` of each).
+    pub fn size_bytes(&self) -> u64 {
+        self.size_bytes
     }
 
     /// The leader-epoch cache, `(epoch, start offset)` ascending.
@@ -81,6 +89,7 @@ impl PartitionLog {
         if self.last_epoch() != Some(record.leader_epoch) {
             self.epochs.push((record.leader_epoch, record.offset));
         }
+        self.size_bytes += crate::producer::record_size(&record.data) as u64;
         self.records.push(record);
     }
 
@@ -107,6 +116,10 @@ impl PartitionLog {
     pub fn truncate_to(&mut self, offset: u64) -> usize {
         let keep = self.records.partition_point(|r| r.offset < offset);
         let removed = self.records.len() - keep;
+        self.size_bytes -= self.records[keep..]
+            .iter()
+            .map(|r| crate::producer::record_size(&r.data) as u64)
+            .sum::<u64>();
         self.records.truncate(keep);
         let leo = self.log_end_offset();
         // As Kafka's LeaderEpochFileCache.truncateFromEnd: epochs starting at or past the new

@@ -182,15 +182,20 @@ pub struct ConsumerView {
     pub reprocessed: usize,
 }
 
-/// How many records (partition and offset) appear in more than one processed poll.
-fn reprocessed(history: &[crate::client::Operation]) -> usize {
-    let mut seen = std::collections::BTreeMap::new();
-    for op in history {
-        for r in op.outcome.processed_records() {
-            *seen.entry((&r.tp, r.offset)).or_insert(0_u32) += 1;
-        }
-    }
-    seen.values().filter(|&&n| n > 1).count()
+/// The newest `count` operations of a history, oldest first (polls left out unless `polls`).
+fn newest(
+    history: &[crate::client::Operation],
+    count: usize,
+    polls: bool,
+) -> Vec<&crate::client::Operation> {
+    let mut ops: Vec<_> = history
+        .iter()
+        .rev()
+        .filter(|op| polls || !matches!(op.outcome, Outcome::Polled { .. }))
+        .take(count)
+        .collect();
+    ops.reverse();
+    ops
 }
 
 /// Where a consume-transform-produce application sends its output, and its producer.
@@ -272,8 +277,23 @@ pub struct ReplicaView {
     pub high_watermark: u64,
     /// Its last stable offset: read_committed consumers read below it only.
     pub last_stable_offset: u64,
-    /// Its records.
+    /// Its records: all of them in a [`World::report`], the newest [`RECORDS_IN_VIEW`] in a
+    /// [`World::view`].
     pub records: Vec<RecordView>,
+}
+
+/// How many of each replica's newest records a [`World::view`] carries: what the page shows.
+/// A frame then costs what is on screen, not what the run has written (a busy run's logs
+/// hold millions of records).
+pub const RECORDS_IN_VIEW: usize = 16;
+
+/// How much of each log a view copies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Records {
+    /// The newest [`RECORDS_IN_VIEW`].
+    Newest,
+    /// Every record, for a report.
+    All,
 }
 
 /// A record in a replica's log.
@@ -367,8 +387,13 @@ impl BrokerView {
 }
 
 impl World {
-    /// A snapshot of the whole world.
+    /// A snapshot of the whole world for drawing it: each log's newest [`RECORDS_IN_VIEW`]
+    /// records.
     pub fn view(&self) -> WorldView {
+        self.view_of(Records::Newest)
+    }
+
+    fn view_of(&self, records: Records) -> WorldView {
         // From the metadata log, which every controller has: it outlives the active one.
         let metadata = self.metadata();
         let brokers = self
@@ -418,7 +443,7 @@ impl World {
             cut_links: self.cut_links(),
             stats: self.stats(),
             topics: self
-                .topic_views()
+                .topic_views(records)
                 .into_iter()
                 .filter(|t| !is_internal(&t.name))
                 .collect(),
@@ -491,12 +516,11 @@ impl World {
                     .flatten()
                     .take(RECENT)
                     .collect();
-                let mut recent: Vec<&crate::client::Operation> = c
-                    .history()
-                    .iter()
-                    .filter(|op| !matches!(op.outcome, Outcome::Polled { .. }))
-                    .chain(c.forwarder().map_or(&[][..], |f| f.producer.history()))
-                    .collect();
+                // Each history is in invocation order, so the newest of both are among the
+                // newest of each: a frame reads a few operations, not the whole run.
+                let mut recent = newest(c.history(), RECENT, false);
+                let forwarded = c.forwarder().map_or(&[][..], |f| f.producer.history());
+                recent.extend(newest(forwarded, RECENT, true));
                 recent.sort_by_key(|op| op.invoked_at);
                 let recent_operations = recent
                     .iter()
@@ -537,7 +561,7 @@ impl World {
                         .collect(),
                     recent_records,
                     recent_operations,
-                    reprocessed: reprocessed(c.history()),
+                    reprocessed: c.reprocessed(),
                 }
             })
             .collect()
@@ -587,7 +611,7 @@ impl World {
         }
     }
 
-    fn topic_views(&self) -> Vec<TopicView> {
+    fn topic_views(&self, records: Records) -> Vec<TopicView> {
         self.metadata()
             .topics
             .iter()
@@ -605,7 +629,7 @@ impl World {
                         let replica_logs = state
                             .replicas
                             .iter()
-                            .map(|&broker| self.replica_view(broker, &tp))
+                            .map(|&broker| self.replica_view(broker, &tp, records))
                             .collect();
                         PartitionView {
                             partition: index as u32,
@@ -635,10 +659,7 @@ impl World {
                 };
                 TopicView {
                     messages: leader_logs().map(|log| log.log_end_offset()).sum(),
-                    size_bytes: leader_logs()
-                        .flat_map(|log| log.records())
-                        .map(|r| crate::producer::record_size(&r.data) as u64)
-                        .sum(),
+                    size_bytes: leader_logs().map(|log| log.size_bytes()).sum(),
                     name: name.to_string(),
                     topic_id: topic.topic_id.clone(),
                     configs: topic
@@ -654,22 +675,28 @@ impl World {
             .collect()
     }
 
-    fn replica_view(&self, broker: BrokerId, tp: &TopicPartition) -> ReplicaView {
+    fn replica_view(&self, broker: BrokerId, tp: &TopicPartition, records: Records) -> ReplicaView {
         let replica = self.replica(broker, tp);
         let log = replica.map(|r| &r.log);
+        let shown = |all: &'_ [crate::protocol::Record]| -> Vec<RecordView> {
+            match records {
+                Records::All => record_views(all),
+                Records::Newest => record_views(&all[all.len().saturating_sub(RECORDS_IN_VIEW)..]),
+            }
+        };
         ReplicaView {
             broker,
             log_end_offset: log.map_or(0, |l| l.log_end_offset()),
             high_watermark: log.map_or(0, |l| l.high_watermark()),
             last_stable_offset: replica.map_or(0, |r| r.last_stable_offset()),
-            records: log.map(|l| record_views(l.records())).unwrap_or_default(),
+            records: log.map(|l| shown(l.records())).unwrap_or_default(),
         }
     }
 
     /// The final view with events and operations, for `kafka-sim run`.
     pub fn report(&self) -> Report<'_> {
         Report {
-            view: self.view(),
+            view: self.view_of(Records::All),
             trace_hash: format!("{:016x}", self.trace().hash()),
             events: self.events().iter().map(EventLine::from_event).collect(),
             operations: self.operations(),
@@ -690,7 +717,7 @@ impl World {
         };
         let mut out = String::new();
         for topic in self
-            .topic_views()
+            .topic_views(Records::Newest)
             .iter()
             .filter(|t| only.is_none_or(|o| o == t.name))
         {
@@ -719,6 +746,7 @@ impl World {
 
 /// The records of a log for views, each transactional one with the marker that ended its
 /// transaction: the first marker of the same producer after it, found in one backward pass.
+/// A log's newest records are enough: a marker always follows the records it ends.
 fn record_views(records: &[crate::protocol::Record]) -> Vec<RecordView> {
     let mut next_marker = std::collections::BTreeMap::new();
     let mut views: Vec<RecordView> = records

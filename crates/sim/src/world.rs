@@ -1140,20 +1140,33 @@ impl World {
 
     /// Every client operation so far, in the order they were invoked.
     pub fn operations(&self) -> Vec<&Operation> {
-        self.operation_order
+        self.operations_since(SimTime::ZERO).collect()
+    }
+
+    /// The operations invoked at or after `since`, in the order they were invoked (newest
+    /// first with `.rev()`): what the page shows of a long run, found without walking it.
+    pub fn operations_since(&self, since: SimTime) -> impl DoubleEndedIterator<Item = &Operation> {
+        // Invocation order is time order. An entry that no longer resolves counts as later,
+        // which can only start the range early, never skip an operation.
+        let first = self.operation_order.partition_point(|entry| {
+            self.operation(*entry)
+                .is_some_and(|op| op.invoked_at < since)
+        });
+        self.operation_order[first..]
             .iter()
-            .filter_map(|&(node, index)| match &self.slots[node.0 as usize].node {
-                Node::Client(client) => client.history().get(index),
-                Node::Producer(producer) => producer.history().get(index),
-                Node::Consumer(consumer) => {
-                    match index.checked_sub(crate::consumer::OPERATION_BASE) {
-                        Some(own) => consumer.forwarder()?.producer.history().get(own),
-                        None => consumer.history().get(index),
-                    }
-                }
-                _ => None,
-            })
-            .collect()
+            .filter_map(|&entry| self.operation(entry))
+    }
+
+    fn operation(&self, (node, index): (NodeId, usize)) -> Option<&Operation> {
+        match &self.slots[node.0 as usize].node {
+            Node::Client(client) => client.history().get(index),
+            Node::Producer(producer) => producer.history().get(index),
+            Node::Consumer(consumer) => match index.checked_sub(crate::consumer::OPERATION_BASE) {
+                Some(own) => consumer.forwarder()?.producer.history().get(own),
+                None => consumer.history().get(index),
+            },
+            _ => None,
+        }
     }
 
     /// One broker's replica of a partition (log, producer state, leadership), if it hosts one.

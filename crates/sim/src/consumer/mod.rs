@@ -12,6 +12,7 @@ mod config;
 mod fetcher;
 mod membership;
 mod processor;
+mod reprocessed;
 
 pub use config::{AppCommit, ConsumerConfig, OffsetReset, assignor_from_name, assignor_name};
 pub use processor::{ForwardStep, Forwarder, OPERATION_BASE};
@@ -190,6 +191,8 @@ pub struct Consumer {
     wakeup_at: Option<SimTime>,
     next_correlation_id: u64,
     history: Vec<Operation>,
+    /// What the application finished processing across the whole history.
+    reprocessed: reprocessed::Reprocessed,
     /// A `commitSync()` waiting for the coordinator to be found.
     retry_commit: Option<usize>,
     /// No OffsetFetch before this (after an error, `retry.backoff.ms`).
@@ -249,6 +252,7 @@ impl Consumer {
             wakeup_at: None,
             next_correlation_id: 0,
             history: Vec::new(),
+            reprocessed: Default::default(),
             retry_commit: None,
             offset_fetch_not_before: SimTime::ZERO,
             closed: false,
@@ -302,6 +306,11 @@ impl Consumer {
     /// Every poll that returned records and every commit, with outcomes.
     pub fn history(&self) -> &[Operation] {
         &self.history
+    }
+
+    /// Records its application finished processing more than once, over its whole history.
+    pub fn reprocessed(&self) -> usize {
+        self.reprocessed.count()
     }
 
     /// Whether it was closed.
@@ -375,6 +384,7 @@ impl Consumer {
     pub(crate) fn on_crash(&mut self, now: SimTime) {
         self.record_interrupted_processing(now);
         let history = std::mem::take(&mut self.history);
+        let reprocessed = std::mem::take(&mut self.reprocessed);
         let closed = self.closed;
         // The application's producer dies with the process; its history goes on.
         let mut forward = self.forward.take();
@@ -391,6 +401,7 @@ impl Consumer {
             self.bootstrap.directory(),
         );
         self.history = history;
+        self.reprocessed = reprocessed;
         self.closed = closed;
         if forward.is_some() {
             self.forward = forward;
@@ -417,6 +428,8 @@ impl Consumer {
         {
             *partly_processed = done;
         }
+        let outcome = &self.history[operation].outcome;
+        self.reprocessed.processed(outcome.processed_records());
     }
 
     /// A stalled application carries on: processing resumes for what was left of it, a
@@ -642,6 +655,7 @@ impl Consumer {
         if let Outcome::Polled { processed, .. } = &mut op.outcome {
             *processed = true;
             op.completed_at = Some(now);
+            self.reprocessed.processed(op.outcome.processed_records());
         }
     }
 

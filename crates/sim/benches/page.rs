@@ -1,0 +1,63 @@
+//! What the page pays per frame on a busy cluster (docs/examples/busy-cluster.toml): one
+//! simulated second of it, and the reads a frame makes (the view, the charts, the newest
+//! operations). The reads are measured early and late in the same run: their ratio says
+//! whether a frame costs what is on screen or what the run has accumulated.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use kafka_sim::charts::{acknowledged, group_lag, smallest_isr, under_replicated};
+use kafka_sim::{Scenario, SimDuration, SimTime, World};
+use std::hint::black_box;
+
+fn busy_cluster(seconds: u64) -> World {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/busy-cluster.toml"
+    );
+    let text = std::fs::read_to_string(path).expect("the busy cluster example");
+    let scenario: Scenario = toml::from_str(&text).expect("a scenario");
+    let (mut world, results) = scenario.run().expect("runs");
+    assert!(scenario.refused(&results).is_empty(), "every step applies");
+    world.run_until(SimTime::from_millis(seconds * 1_000));
+    world
+}
+
+/// What the page reads to draw one frame.
+fn frame(world: &World) -> usize {
+    let bucket = SimDuration::from_millis(1_000);
+    let view = world.view();
+    let charts = [
+        acknowledged(world, bucket, 60),
+        under_replicated(world, bucket, 60),
+        smallest_isr(world, bucket, 60),
+        group_lag(world, "billing", bucket, 60),
+    ];
+    let operations = world.operations_since(SimTime::ZERO).rev().take(20).count();
+    view.topics.len() + charts.len() + operations
+}
+
+fn page(c: &mut Criterion) {
+    let mut group = c.benchmark_group("page");
+    group.sample_size(10);
+    let early = busy_cluster(30);
+    group.bench_function("busy_cluster_one_simulated_second", |b| {
+        b.iter_batched(
+            || early.clone(),
+            |mut world| {
+                world.run_for(SimDuration::from_millis(1_000));
+                world
+            },
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("frame_reads_at_30s", |b| {
+        b.iter(|| black_box(frame(&early)))
+    });
+    let late = busy_cluster(300);
+    group.bench_function("frame_reads_at_300s", |b| {
+        b.iter(|| black_box(frame(&late)))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, page);
+criterion_main!(benches);
