@@ -9,7 +9,9 @@ use crate::error::ErrorCode;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::producer::record_size;
-use crate::protocol::{BrokerId, FetchPartition, FetchedPartition, Message, TopicPartition};
+use crate::protocol::{
+    BrokerId, FetchPartition, FetchedPartition, Message, Record, TopicPartition,
+};
 use crate::time::SimDuration;
 
 /// Records a fetch may return per partition (a stand-in for `replica.fetch.max.bytes`).
@@ -31,22 +33,51 @@ pub struct FetchRequest {
 /// A fetch waiting for data.
 pub type ParkedFetch = FetchRequest;
 
+/// What a fetch of one partition returns, with its records borrowed from the log: a parked
+/// fetch is checked again after every append to a partition it waits on, and copying its
+/// records at each check would cost more than serving them once.
+struct Read<'a> {
+    answer: FetchedPartition,
+    records: &'a [Record],
+    /// The replica whose aborted transactions a read_committed answer lists, from the
+    /// fetch offset.
+    aborted_from: Option<(&'a super::Replica, u64)>,
+}
+
+impl Read<'_> {
+    /// Whether this partition alone makes the response worth sending: an error, a divergence
+    /// or a redirection.
+    fn decisive(&self) -> bool {
+        let answer = &self.answer;
+        answer.error != ErrorCode::None
+            || answer.diverging_epoch.is_some()
+            || answer.preferred_read_replica.is_some()
+    }
+
+    fn bytes(&self) -> usize {
+        self.records.iter().map(|r| record_size(&r.data)).sum()
+    }
+
+    /// The partition's part of the FetchResponse.
+    fn into_answer(self) -> FetchedPartition {
+        let mut answer = self.answer;
+        answer.records = self.records.to_vec();
+        if let (Some((replica, from)), Some(last)) = (self.aborted_from, self.records.last()) {
+            answer.aborted_transactions = replica.producers.aborted_between(from, last.offset + 1);
+        }
+        answer
+    }
+}
+
 /// Whether a response is worth sending before the wait is over: an error, a divergence, a
 /// redirection, or at least `min_bytes` of records.
-fn enough(response: &[FetchedPartition], min_bytes: u32) -> bool {
+fn enough<'a>(reads: impl IntoIterator<Item = Read<'a>>, min_bytes: u32) -> bool {
     let mut bytes = 0;
-    for p in response {
-        if p.error != ErrorCode::None
-            || p.diverging_epoch.is_some()
-            || p.preferred_read_replica.is_some()
-        {
+    for read in reads {
+        if read.decisive() {
             return true;
         }
-        bytes += p
-            .records
-            .iter()
-            .map(|r| record_size(&r.data))
-            .sum::<usize>();
+        bytes += read.bytes();
     }
     bytes > 0 && bytes >= min_bytes as usize
 }
@@ -112,8 +143,7 @@ impl Broker {
                 }
             }
         }
-        let response = self.read_all(&request);
-        if !enough(&response, request.min_bytes) && request.max_wait_ms > 0 {
+        if !enough(self.reads(&request), request.min_bytes) && request.max_wait_ms > 0 {
             let wait = SimDuration::from_millis(request.max_wait_ms);
             self.parked.push(request);
             ctx.set_timer(
@@ -128,18 +158,19 @@ impl Broker {
                 from,
                 Message::FetchResponse {
                     correlation_id,
-                    partitions: response,
+                    partitions: self.read_all(&request),
                 },
             );
         }
     }
 
+    /// The response's partitions, records copied.
     fn read_all(&self, fetch: &FetchRequest) -> Vec<FetchedPartition> {
-        fetch
-            .partitions
-            .iter()
-            .map(|p| self.read(p, fetch))
-            .collect()
+        self.reads(fetch).map(Read::into_answer).collect()
+    }
+
+    fn reads<'a>(&'a self, fetch: &'a FetchRequest) -> impl Iterator<Item = Read<'a>> {
+        fetch.partitions.iter().map(|p| self.read(p, fetch))
     }
 
     /// KIP-392's `RackAwareReplicaSelector`: an in-sync replica in the consumer's rack, if the
@@ -159,18 +190,18 @@ impl Broker {
     /// A follower replica answers consumers too (KIP-392), up to its own high watermark.
     /// A read_committed consumer is served up to the last stable offset instead, with the
     /// aborted transactions among the records.
-    fn read(&self, request: &FetchPartition, fetch: &FetchRequest) -> FetchedPartition {
+    fn read<'a>(&'a self, request: &FetchPartition, fetch: &FetchRequest) -> Read<'a> {
         let (replica_id, rack) = (fetch.replica_id, fetch.rack_id.as_deref());
         let Some(replica) = self.replicas.get(&request.tp) else {
             let known = self.image.partition(&request.tp).is_some();
-            return empty(
+            return Read::of(empty(
                 &request.tp,
                 if known {
                     ErrorCode::NotLeaderOrFollower
                 } else {
                     ErrorCode::UnknownTopicOrPartition
                 },
-            );
+            ));
         };
         let leader_epoch = match (&replica.leadership, &replica.state) {
             (Some(leadership), _) => leadership.leader_epoch,
@@ -179,14 +210,14 @@ impl Broker {
             {
                 state.leader_epoch
             }
-            _ => return empty(&request.tp, ErrorCode::NotLeaderOrFollower),
+            _ => return Read::of(empty(&request.tp, ErrorCode::NotLeaderOrFollower)),
         };
         match request.current_leader_epoch {
             Some(e) if e < leader_epoch => {
-                return empty(&request.tp, ErrorCode::FencedLeaderEpoch);
+                return Read::of(empty(&request.tp, ErrorCode::FencedLeaderEpoch));
             }
             Some(e) if e > leader_epoch => {
-                return empty(&request.tp, ErrorCode::UnknownLeaderEpoch);
+                return Read::of(empty(&request.tp, ErrorCode::UnknownLeaderEpoch));
             }
             _ => {}
         }
@@ -200,17 +231,17 @@ impl Broker {
             && let Some(preferred) = self.preferred_read_replica(&leadership.isr, rack)
         {
             answer.preferred_read_replica = Some(preferred);
-            return answer;
+            return Read::of(answer);
         }
         if replica_id.is_some()
             && let Some(diverging) = diverging(replica, request)
         {
             answer.diverging_epoch = Some(diverging);
-            return answer;
+            return Read::of(answer);
         }
         if request.fetch_offset > log.log_end_offset() {
             answer.error = ErrorCode::OffsetOutOfRange;
-            return answer;
+            return Read::of(answer);
         }
         let limit = if replica_id.is_some() {
             log.log_end_offset()
@@ -219,17 +250,13 @@ impl Broker {
         } else {
             log.high_watermark()
         };
-        answer.records = log
-            .read(request.fetch_offset, limit, MAX_FETCH_RECORDS)
-            .to_vec();
-        if fetch.read_committed
-            && let Some(last) = answer.records.last()
-        {
-            answer.aborted_transactions = replica
-                .producers
-                .aborted_between(request.fetch_offset, last.offset + 1);
+        Read {
+            answer,
+            records: log.read(request.fetch_offset, limit, MAX_FETCH_RECORDS),
+            aborted_from: fetch
+                .read_committed
+                .then_some((replica, request.fetch_offset)),
         }
-        answer
     }
 
     /// Answers parked fetches on `tp` that now have something to return.
@@ -243,13 +270,12 @@ impl Broker {
         }
         let parked = std::mem::take(&mut self.parked);
         for fetch in parked {
-            let response = self.read_all(&fetch);
-            if enough(&response, fetch.min_bytes) {
+            if enough(self.reads(&fetch), fetch.min_bytes) {
                 ctx.send(
                     fetch.from,
                     Message::FetchResponse {
                         correlation_id: fetch.correlation_id,
-                        partitions: response,
+                        partitions: self.read_all(&fetch),
                     },
                 );
             } else {
@@ -291,6 +317,17 @@ fn diverging(replica: &super::Replica, request: &FetchPartition) -> Option<(u32,
         Some((epoch, end)) if epoch == last_epoch && end >= request.fetch_offset => None,
         Some((epoch, end)) => Some((epoch, end.min(request.fetch_offset))),
         None => Some((0, 0)),
+    }
+}
+
+impl Read<'_> {
+    /// An answer without records.
+    fn of(answer: FetchedPartition) -> Self {
+        Read {
+            answer,
+            records: &[],
+            aborted_from: None,
+        }
     }
 }
 
