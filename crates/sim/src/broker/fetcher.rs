@@ -149,11 +149,12 @@ impl Broker {
             if removed > 0 {
                 ctx.emit(EventKind::FollowerTruncated {
                     broker: me,
-                    tp: fetched.tp,
+                    tp: fetched.tp.clone(),
                     from: from_offset,
                     to,
                     removed,
                 });
+                self.wake_parked(ctx, &fetched.tp);
             }
             return;
         }
@@ -170,6 +171,9 @@ impl Broker {
         let hw = fetched.high_watermark.min(log.log_end_offset());
         if hw > log.high_watermark() {
             log.set_high_watermark(hw);
+            // Consumers fetching from this follower (KIP-392) read up to its high watermark;
+            // as Kafka's `ReplicaFetcherThread.completeDelayedFetchRequests`.
+            self.wake_parked(ctx, &fetched.tp);
         }
     }
 

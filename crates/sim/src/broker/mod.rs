@@ -644,7 +644,17 @@ impl Broker {
             }
         }
         let kept: Vec<TopicPartition> = hosted.into_iter().map(|(tp, _)| tp).collect();
+        let dropped: Vec<TopicPartition> = self
+            .replicas
+            .keys()
+            .filter(|tp| !kept.contains(tp))
+            .cloned()
+            .collect();
         self.replicas.retain(|tp, _| kept.contains(tp));
+        // Fetches waiting on a partition this broker no longer hosts get their error now.
+        for tp in dropped {
+            self.wake_parked(ctx, &tp);
+        }
         // Waiting produces of partitions led elsewhere now fail with NOT_LEADER_OR_FOLLOWER.
         for tp in kept {
             self.after_leader_progress(ctx, &tp);

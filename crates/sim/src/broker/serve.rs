@@ -97,19 +97,27 @@ impl Broker {
             isr.push(follower);
             self.propose_isr(ctx, tp, isr);
         }
-        self.after_leader_progress(ctx, tp);
+        // As Kafka's `Partition.updateFollowerFetchState`: a follower's progress changes
+        // nothing a parked fetch reads unless it moves the high watermark.
+        self.leader_progress(ctx, tp, false);
     }
 
-    /// After the leader's log, a follower's progress or the ISR changed: advance the HW,
-    /// complete waiting produces, wake waiting fetches.
+    /// After the leader's log or the ISR changed: advance the HW, complete waiting produces,
+    /// wake waiting fetches.
     pub(super) fn after_leader_progress(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition) {
+        self.leader_progress(ctx, tp, true);
+    }
+
+    fn leader_progress(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition, wake_always: bool) {
         let Some(replica) = self.replicas.get_mut(tp) else {
             return;
         };
-        replica.maybe_increment_high_watermark();
+        let high_watermark_moved = replica.maybe_increment_high_watermark();
         self.complete_delayed_produces(ctx, tp);
         self.complete_coordinator_appends(ctx, tp);
-        self.wake_parked(ctx, tp);
+        if wake_always || high_watermark_moved {
+            self.wake_parked(ctx, tp);
+        }
     }
 
     pub(super) fn handle_fetch(&mut self, ctx: &mut Ctx<'_>, request: FetchRequest) {
@@ -259,18 +267,18 @@ impl Broker {
         }
     }
 
-    /// Answers parked fetches on `tp` that now have something to return.
-    fn wake_parked(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition) {
-        if !self
-            .parked
-            .iter()
-            .any(|p| p.partitions.iter().any(|q| q.tp == *tp))
-        {
+    /// Answers parked fetches on `tp` that now have something to return. As Kafka's
+    /// purgatory (`checkAndComplete` with the partition as the key), only the fetches waiting
+    /// on `tp` are checked: a busy leader appends thousands of times a second, and checking
+    /// every parked fetch on each append is what made a busy cluster slow to simulate.
+    pub(super) fn wake_parked(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition) {
+        let waits_on = |fetch: &FetchRequest| fetch.partitions.iter().any(|q| q.tp == *tp);
+        if !self.parked.iter().any(waits_on) {
             return;
         }
         let parked = std::mem::take(&mut self.parked);
         for fetch in parked {
-            if enough(self.reads(&fetch), fetch.min_bytes) {
+            if waits_on(&fetch) && enough(self.reads(&fetch), fetch.min_bytes) {
                 ctx.send(
                     fetch.from,
                     Message::FetchResponse {
