@@ -3,11 +3,12 @@
 //! tick; cloning it per render (as a reducer would) would cost more than simulating.
 //!
 //! The handle also keeps the run's timeline, the commands with their times. Because a run is a
-//! pure function of seed and commands, rewinding is a replay up to the chosen moment, playing on
-//! re-applies later commands at their times, and acting in the past drops the old future
-//! (a branch).
+//! pure function of seed and commands, rewinding is a replay up to the chosen moment (from the
+//! nearest checkpoint before it), playing on re-applies later commands at their times, and
+//! acting in the past drops the old future (a branch).
 
 use crate::session::Session;
+use kafka_sim::checkpoint::Checkpoints;
 use kafka_sim::client::Operation;
 use kafka_sim::{
     ClusterConfig, Command, CommandError, Event, SimDuration, SimTime, World, WorldView,
@@ -26,7 +27,15 @@ struct Run {
     applied: usize,
     /// Where a long jump in slices is headed.
     target: Option<SimTime>,
+    /// Copies of this branch's world to rewind (or jump forward) from.
+    checkpoints: Checkpoints,
 }
+
+/// The first checkpoints are this far apart in virtual time; the gap doubles each time
+/// [`CHECKPOINTS`] are kept, so an hour-long run keeps copies a few minutes apart.
+const CHECKPOINT_EVERY: SimDuration = SimDuration::from_millis(10_000);
+/// How many copies of the world a run keeps at most.
+const CHECKPOINTS: usize = 16;
 
 /// The page's cluster: three brokers and `controllers` KRaft controllers.
 fn cluster_config(controllers: u32) -> ClusterConfig {
@@ -41,6 +50,7 @@ impl Run {
         let mut world = World::new(&cluster_config(controllers), seed);
         // Cheap enough to keep on: a violation is a simulator bug or a lesson (power loss).
         world.check_invariants();
+        let checkpoints = Checkpoints::new(&world, CHECKPOINT_EVERY, CHECKPOINTS);
         let mut run = Run {
             seed,
             controllers,
@@ -48,6 +58,7 @@ impl Run {
             log,
             applied: 0,
             target: None,
+            checkpoints,
         };
         run.advance_to(until);
         run
@@ -62,6 +73,7 @@ impl Run {
             self.applied += 1;
         }
         self.world.run_until(until);
+        self.checkpoints.maybe_take(&self.world, self.applied);
     }
 }
 
@@ -157,6 +169,8 @@ impl SimHandle {
         let applied: Vec<(SimTime, Command)> = run.world.commands()[before..].to_vec();
         if !applied.is_empty() {
             let kept = run.applied;
+            let now = run.world.now();
+            run.checkpoints.branch(now, kept);
             run.log.truncate(kept);
             run.applied += applied.len();
             run.log.extend(applied);
@@ -174,14 +188,21 @@ impl SimHandle {
     }
 
     /// Starts a jump to `moment` that [`continue_seek`](Self::continue_seek) carries out in
-    /// slices, so a long replay can show its progress instead of freezing the page. Going back
-    /// starts over from time zero.
+    /// slices, so a long replay can show its progress instead of freezing the page. It starts
+    /// from the nearest checkpoint before the moment.
     pub fn begin_seek(&self, moment: SimTime) {
         let mut run = self.0.borrow_mut();
-        if moment < run.world.now() {
-            let (seed, controllers, log) =
-                (run.seed, run.controllers, std::mem::take(&mut run.log));
-            *run = Run::replayed(seed, controllers, log, SimTime::ZERO);
+        let now = run.world.now();
+        // Back to the nearest copy before the moment; forward too, when the old future still
+        // has one ahead of the clock.
+        if let Some(nearest) = run
+            .checkpoints
+            .nearest(moment)
+            .filter(|c| moment < now || c.at > now)
+        {
+            let (world, applied) = (nearest.world.clone(), nearest.applied);
+            run.world = world;
+            run.applied = applied;
         }
         run.target = Some(moment);
     }
@@ -331,7 +352,9 @@ mod tests {
         assert_eq!(sim.continue_seek(SimDuration::from_millis(1_000)), None);
         assert!(sim.view().topics.is_empty(), "back before the topic");
 
-        let target = SimTime::from_millis(30_000);
+        // Forward past the checkpoints (there is none ahead: the copy at 30 s was taken by
+        // the first run and is the nearest only at 30 s itself).
+        let target = SimTime::from_millis(29_500);
         sim.begin_seek(target);
         let mut slices = 0;
         while let Some((now, to)) = sim.continue_seek(SimDuration::from_millis(1_000)) {
@@ -340,7 +363,72 @@ mod tests {
             slices += 1;
         }
         assert_eq!(slices, 29, "one slice per second but the last");
+
+        sim.begin_seek(SimTime::from_millis(30_000));
+        assert_eq!(
+            sim.continue_seek(SimDuration::from_millis(1_000)),
+            None,
+            "the old future's checkpoint is one step away"
+        );
         assert_eq!(sim.view(), before, "the replay lands on the same state");
+        let trace = sim.trace_hash();
+        sim.seek(SimTime::from_millis(12_345));
+        sim.seek(SimTime::from_millis(30_000));
+        assert_eq!(
+            sim.trace_hash(),
+            trace,
+            "rewinding and coming back changes nothing"
+        );
+    }
+
+    #[test]
+    fn a_rewind_replays_from_the_nearest_checkpoint_to_the_same_state() {
+        // A run with a command after the first checkpoints, rewound to between them.
+        let sim = SimHandle::new(5, 1);
+        sim.advance(SimDuration::from_millis(25_000));
+        let topic = CreateTopic {
+            name: "orders".to_owned(),
+            partitions: 3,
+            replication_factor: 3,
+            configs: Default::default(),
+            replica_assignment: None,
+        };
+        sim.apply(Command::CreateTopic(topic)).expect("created");
+        for _ in 0..40 {
+            sim.advance(SimDuration::from_millis(1_000));
+        }
+        let moment = SimTime::from_millis(37_250);
+        let fresh = SimHandle::restore(Session {
+            now: moment,
+            ..sim.saved()
+        });
+        while fresh
+            .continue_seek(SimDuration::from_millis(60_000))
+            .is_some()
+        {}
+
+        sim.begin_seek(moment);
+        assert_eq!(
+            sim.continue_seek(SimDuration::from_millis(9_000)),
+            None,
+            "a checkpoint at most 10 s before the moment"
+        );
+        assert_eq!(sim.now(), moment);
+        assert_eq!(sim.trace_hash(), fresh.trace_hash());
+        assert_eq!(sim.view(), fresh.view());
+
+        // Acting there branches: the old future's checkpoints are gone, the run goes on.
+        sim.apply(Command::CrashBroker {
+            broker: 1,
+            kind: Default::default(),
+        })
+        .expect("crashed");
+        sim.seek(SimTime::from_millis(60_000));
+        assert_eq!(sim.now(), SimTime::from_millis(60_000));
+        assert!(
+            sim.view().brokers.iter().any(|b| !b.up),
+            "the new branch has the crash"
+        );
     }
 
     #[test]

@@ -21,6 +21,13 @@ fn busy_cluster(seconds: u64) -> World {
     world
 }
 
+/// The process's resident memory (Linux), to see what a copy of the world holds.
+fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
 /// What the page reads to draw one frame.
 fn frame(world: &World) -> usize {
     let bucket = SimDuration::from_millis(1_000);
@@ -56,6 +63,17 @@ fn page(c: &mut Criterion) {
     group.bench_function("frame_reads_at_300s", |b| {
         b.iter(|| black_box(frame(&late)))
     });
+    // A rewind checkpoint is a copy of the world; what one costs grows with the logs.
+    group.bench_function("checkpoint_at_300s", |b| b.iter(|| black_box(late.clone())));
+    let before = resident_bytes();
+    let copy = late.clone();
+    if let (Some(before), Some(after)) = (before, resident_bytes()) {
+        eprintln!(
+            "page/checkpoint_at_300s holds about {} MiB (resident memory before and after one copy)",
+            after.saturating_sub(before) / (1 << 20)
+        );
+    }
+    drop(copy);
     group.finish();
 }
 

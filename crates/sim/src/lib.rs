@@ -25,6 +25,7 @@ pub mod broker;
 pub mod challenge;
 pub mod charts;
 pub mod check;
+pub mod checkpoint;
 pub mod client;
 pub mod command;
 pub mod condition;
