@@ -36,6 +36,9 @@ struct Run {
 const CHECKPOINT_EVERY: SimDuration = SimDuration::from_millis(10_000);
 /// How many copies of the world a run keeps at most.
 const CHECKPOINTS: usize = 16;
+/// What the copies may hold together (estimated bytes): a tab's memory is not the machine's.
+/// A busy run outgrows it within minutes and then rewinds from its last copy that fit.
+const CHECKPOINT_BUDGET: usize = 128 << 20;
 
 /// The page's cluster: three brokers and `controllers` KRaft controllers.
 fn cluster_config(controllers: u32) -> ClusterConfig {
@@ -50,7 +53,8 @@ impl Run {
         let mut world = World::new(&cluster_config(controllers), seed);
         // Cheap enough to keep on: a violation is a simulator bug or a lesson (power loss).
         world.check_invariants();
-        let checkpoints = Checkpoints::new(&world, CHECKPOINT_EVERY, CHECKPOINTS);
+        let checkpoints =
+            Checkpoints::new(&world, CHECKPOINT_EVERY, CHECKPOINTS, CHECKPOINT_BUDGET);
         let mut run = Run {
             seed,
             controllers,
