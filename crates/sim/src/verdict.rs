@@ -8,6 +8,7 @@ use crate::client::Request;
 use crate::command::Command;
 use crate::controller::ElectionKind;
 use crate::event::{Event, EventKind};
+use crate::producer::ProducerConfig;
 use crate::scenario::Scenario;
 use crate::world::World;
 use std::collections::BTreeMap;
@@ -131,17 +132,29 @@ fn settings(scenario: &Scenario) -> BTreeMap<Anomaly, Settings> {
     for step in &scenario.steps {
         match &step.command {
             Command::AddProducer { name, config } => {
-                let setting = |key: &str| config.get(key).map(String::as_str);
-                if let Some(acks @ ("0" | "1")) = setting("acks") {
-                    allow(
-                        WEAK_ACKS,
-                        &format!("acks={acks}"),
-                        format!("producer {name}"),
-                    );
+                // Read as the producer reads them: Kafka turns idempotence off by itself when
+                // a setting conflicts with it (max.in.flight.requests.per.connection above 5,
+                // retries=0, acks other than all) unless it was asked for explicitly. A config
+                // the producer refuses makes no producer, so it allows nothing.
+                let Ok(parsed) = ProducerConfig::from_properties(config) else {
+                    continue;
+                };
+                let who = format!("producer {name}");
+                if parsed.acks != -1 {
+                    allow(WEAK_ACKS, &format!("acks={}", parsed.acks), who.clone());
                 }
-                if setting("enable.idempotence") == Some("false") {
-                    let who = format!("producer {name}");
-                    allow(NO_IDEMPOTENCE, "enable.idempotence=false", who);
+                let setting = |key: &str| config.get(key).map(|v| format!("{key}={v}"));
+                // Turned off by acks, it is already allowed as acks'.
+                let off = setting("enable.idempotence").or_else(|| {
+                    let conflict = if parsed.max_in_flight > 5 {
+                        "max.in.flight.requests.per.connection"
+                    } else {
+                        "retries"
+                    };
+                    (parsed.acks == -1).then(|| setting(conflict)).flatten()
+                });
+                if let (false, Some(off)) = (parsed.enable_idempotence, off) {
+                    allow(NO_IDEMPOTENCE, &off, who);
                 }
             }
             Command::Client {
@@ -306,6 +319,37 @@ mod tests {
         assert!(allowed[&Anomaly::LostWrite].starts_with("acks=1"));
         assert!(allowed[&Anomaly::PhantomRead].starts_with("unclean"));
         assert!(!allowed.contains_key(&Anomaly::ReadAboveHighWatermark));
+    }
+
+    #[test]
+    fn idempotence_turned_off_by_a_conflicting_setting_allows_duplicates() {
+        let producer = |config: &[(&str, &str)]| {
+            let mut scenario = scenario();
+            scenario.steps[0].command = Command::AddProducer {
+                name: "p".to_owned(),
+                config: config
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            };
+            scenario.steps.truncate(1);
+            allowances(&scenario)
+        };
+        let allowed = producer(&[("max.in.flight.requests.per.connection", "10")]);
+        assert_eq!(
+            allowed[&Anomaly::Duplicate],
+            "max.in.flight.requests.per.connection=10 (producer p)"
+        );
+        assert!(!allowed.contains_key(&Anomaly::LostWrite));
+        assert!(
+            !producer(&[]).contains_key(&Anomaly::Duplicate),
+            "idempotent by default"
+        );
+        let allowed = producer(&[("acks", "1"), ("enable.idempotence", "false")]);
+        assert_eq!(
+            allowed[&Anomaly::Duplicate],
+            "acks=1 (producer p), enable.idempotence=false (producer p)"
+        );
     }
 
     fn scenario() -> Scenario {
