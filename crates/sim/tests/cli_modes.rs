@@ -123,6 +123,16 @@ fn bad_input_exits_2_with_a_message_and_no_panic() {
     assert!(missing.contains("no-such-file.json"), "{missing}");
     let partitions = text(&kafka_sim(&["partition", "--partitions", "0", "k"]).stderr);
     assert!(partitions.contains("INVALID_PARTITIONS"), "{partitions}");
+    let empty = std::env::temp_dir().join(format!("kafka-sim-empty-{}.json", std::process::id()));
+    std::fs::write(&empty, "").expect("a temporary file");
+    let output = kafka_sim(&["run", empty.to_str().expect("UTF-8")]);
+    let _ = std::fs::remove_file(&empty);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(".json: EOF while parsing"),
+        "no `.` for a field when the error is about the whole file: {stderr}"
+    );
 }
 
 /// Compares with the checked-in text, or rewrites it under `UPDATE_CLI=1`.
