@@ -40,6 +40,8 @@
       this._pending = new Map();
       this._queue = [];
       this._connected = false;
+      this._live = false;
+      this._contentHeight = 0;
       this._onMessage = (event) => this._receive(event);
       const root = this.attachShadow({ mode: 'open' });
       root.innerHTML = '<style>:host{display:block;min-width:16rem}'
@@ -51,18 +53,22 @@
     }
 
     connectedCallback() {
+      this._live = true;
       window.addEventListener('message', this._onMessage);
       this._applyHeight();
       this._navigate();
     }
 
     disconnectedCallback() {
+      this._live = false;
       window.removeEventListener('message', this._onMessage);
       this._reset(new Error('kafka-playground: the element left the page'));
     }
 
     attributeChangedCallback(name, before, after) {
-      if (before === after || !this.isConnected) return;
+      // An element upgraded with its attributes hears each of them before connectedCallback,
+      // which navigates once for all of them.
+      if (before === after || !this._live) return;
       if (name === 'height') this._applyHeight();
       else this._navigate();
     }
@@ -118,6 +124,8 @@
     _applyHeight() {
       const height = this.getAttribute('height') || 'auto';
       if (height !== 'auto') this._frame.style.height = height;
+      // Back to auto: the content's last height (the frame sends it only when it changes).
+      else this._frame.style.height = this._contentHeight ? `${Math.ceil(this._contentHeight)}px` : '';
     }
 
     _reset(error) {
@@ -168,7 +176,8 @@
         }
         case 'resize':
           if (typeof data.height !== 'number' || !(data.height > 0)) return;
-          if ((this.getAttribute('height') || 'auto') === 'auto') this._frame.style.height = `${Math.ceil(data.height)}px`;
+          this._contentHeight = data.height;
+          this._applyHeight();
           this._emit('resize', { height: data.height });
           break;
         case 'event':

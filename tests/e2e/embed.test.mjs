@@ -203,6 +203,50 @@ test('a share link opens inside an embed, and the element can load one', async (
   assert.deepEqual(playground.errors, []);
 });
 
+test('the element\'s lifecycle: one navigation per change, height back to auto, removal ends its requests', async () => {
+  const playground = await suite.open(9, { width: 1000, height: 900 });
+  const { page } = playground;
+  await page.goto(page.url().replace(/\/\?.*$/, '/embed.html'));
+  await page.evaluate(() => {
+    // Counts the frames' navigations: every assignment to an iframe's src.
+    const src = Object.getOwnPropertyDescriptor(HTMLIFrameElement.prototype, 'src');
+    window.navigations = 0;
+    Object.defineProperty(HTMLIFrameElement.prototype, 'src', {
+      ...src,
+      set(value) { window.navigations += 1; src.set.call(this, value); },
+    });
+    // Parsed with its attributes: each is heard before connectedCallback.
+    document.body.innerHTML = '<kafka-playground data-testid="life" lesson="acks" panels="cluster" speed="10" autoplay></kafka-playground>';
+  });
+  const frame = embed(page, 'life');
+  await frame.locator('main.playground.embed').waitFor();
+  assert.equal(await page.evaluate(() => window.navigations), 1, 'one load for all the attributes');
+  await page.evaluate(() => document.querySelector('kafka-playground').setAttribute('panels', 'cluster,events'));
+  await frame.locator('.event-log').waitFor();
+  assert.equal(await page.evaluate(() => window.navigations), 2, 'a changed attribute loads once');
+
+  await settled(page, 'life');
+  const auto = (await heights(page, 'life')).frame;
+  // The iframe's height eases over 0.15 s.
+  const frameHeight = (height) => page.waitForFunction((height) => Math.abs(document.querySelector('kafka-playground')
+    .shadowRoot.querySelector('iframe').getBoundingClientRect().height - height) < 1, height, { timeout: 3000 });
+  await page.evaluate(() => document.querySelector('kafka-playground').setAttribute('height', '123px'));
+  await frameHeight(123);
+  await page.evaluate(() => document.querySelector('kafka-playground').removeAttribute('height'));
+  await frameHeight(auto); // back to the content's height, which the frame does not send again
+  assert.equal(await page.evaluate(() => window.navigations), 2, 'height only resizes');
+
+  const ended = await page.evaluate(async () => {
+    const element = document.querySelector('kafka-playground');
+    await element.state();
+    const pending = element.runTo(3_600_000).catch((error) => error.message);
+    element.remove();
+    return pending;
+  });
+  assert.equal(ended, 'kafka-playground: the element left the page');
+  assert.deepEqual(playground.errors, []);
+});
+
 test('Space plays and pauses, "." steps, the theme button switches to dark', async () => {
   const playground = await suite.open(6, { width: 1400, height: 900 });
   const { page } = playground;
