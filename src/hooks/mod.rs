@@ -1,5 +1,6 @@
 //! Hooks shared by components.
 
+pub mod judge;
 pub mod use_challenges;
 pub mod use_choice;
 pub mod use_field;

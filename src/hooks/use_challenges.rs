@@ -4,19 +4,12 @@
 
 use crate::components::challenge_panel::ChallengePanel;
 use crate::components::modal::Confirm;
+use crate::hooks::judge::Judge;
 use crate::lessons::Lang;
 use crate::lessons::challenges::{self, ChallengeProgress, Met};
 use crate::sim_handle::SimHandle;
 use kafka_sim::condition::Condition;
-use kafka_sim::{SimDuration, SimTime};
 use yew::prelude::*;
-
-/// How much virtual time passes between two judgements of a running challenge: the checker
-/// reads the whole history, so it runs a few times per simulated second, not every frame.
-const JUDGE_EVERY: SimDuration = SimDuration::from_millis(500);
-
-/// And how much real time, so a fast-forward at 100x does not judge on every frame.
-const JUDGE_EVERY_REAL_MS: f64 = 250.0;
 
 /// What the lesson picker and the page need from the challenges.
 pub struct ChallengesUi {
@@ -41,7 +34,7 @@ pub fn use_challenges(
 ) -> ChallengesUi {
     let progress = use_state(ChallengeProgress::load);
     let asking = use_state(|| None::<String>);
-    let judged = use_mut_ref(|| None::<(SimHandle, SimTime, f64)>);
+    let judge = use_mut_ref(Judge::<String>::default);
     let update = {
         let progress = progress.clone();
         Callback::from(move |change: Box<dyn Fn(&mut ChallengeProgress)>| {
@@ -87,32 +80,24 @@ pub fn use_challenges(
     let mut met = challenge
         .as_ref()
         .and_then(|c| progress.met.iter().find(|m| m.id == c.id).cloned());
-    if let (Some(challenge), None) = (&challenge, &met) {
-        let (now, real) = (sim.now(), js_sys::Date::now());
-        let due = match &*judged.borrow() {
-            Some((seen, at, when)) => {
-                seen != sim
-                    || now < *at
-                    || (now - *at >= JUDGE_EVERY && real - *when >= JUDGE_EVERY_REAL_MS)
-            }
-            None => true,
-        };
-        if due {
-            *judged.borrow_mut() = Some((sim.clone(), now, real));
-            let goal = challenge.goal;
-            if sim.holds(&Condition::ChallengeMet { goal }) {
-                let verdict = challenges::verdict(&sim.saved(), goal);
-                let found = Met {
-                    id: challenge.id.clone(),
-                    how: verdict.how,
-                    configuration: verdict.configuration,
-                };
-                met = Some(found.clone());
-                update.emit(Box::new(move |p| {
-                    p.met.retain(|m| m.id != found.id);
-                    p.met.push(found.clone());
-                }));
-            }
+    if let (Some(challenge), None) = (&challenge, &met)
+        && judge
+            .borrow_mut()
+            .due(challenge.id.clone(), sim, js_sys::Date::now())
+    {
+        let goal = challenge.goal;
+        if sim.holds(&Condition::ChallengeMet { goal }) {
+            let verdict = challenges::verdict(&sim.saved(), goal);
+            let found = Met {
+                id: challenge.id.clone(),
+                how: verdict.how,
+                configuration: verdict.configuration,
+            };
+            met = Some(found.clone());
+            update.emit(Box::new(move |p| {
+                p.met.retain(|m| m.id != found.id);
+                p.met.push(found.clone());
+            }));
         }
     }
     let cancel = {

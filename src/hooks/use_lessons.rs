@@ -1,10 +1,12 @@
 //! The lessons' part of the page: the picker that greets a new visitor (never in an embed), the
 //! toolbar's Lessons button, the confirmation before a lesson replaces the shown run, and the
-//! panel of the open lesson with its condition checked against the world on every render.
+//! panel of the open lesson with its condition judged against the world as time passes
+//! (hooks/judge.rs says how often).
 
 use crate::components::lesson_panel::LessonPanel;
 use crate::components::lesson_picker::LessonPicker;
 use crate::components::modal::Confirm;
+use crate::hooks::judge::Judge;
 use crate::hooks::use_challenges::use_challenges;
 use crate::lessons::{self, Progress, challenges};
 use crate::sim_handle::SimHandle;
@@ -34,6 +36,7 @@ pub fn use_lessons(
     let picking = use_state(|| !embed && !progress.dismissed && progress.active.is_none());
     let asking_lesson = use_state(|| None::<String>);
     let met = use_mut_ref(|| None::<(String, usize)>);
+    let judge = use_mut_ref(Judge::<(String, usize)>::default);
     let set_progress = {
         let progress = progress.clone();
         Callback::from(move |change: Box<dyn Fn(&mut Progress)>| {
@@ -138,7 +141,13 @@ pub fn use_lessons(
         // Once met, a step stays done: what it showed may pass quickly at high speed.
         let key = (lesson.id.clone(), step);
         let condition = lesson.steps.get(step).and_then(|s| s.done.as_ref());
-        let done = met.borrow().as_ref() == Some(&key) || condition.is_none_or(|c| sim.holds(c));
+        let done = met.borrow().as_ref() == Some(&key)
+            || condition.is_none_or(|c| {
+                judge
+                    .borrow_mut()
+                    .due(key.clone(), sim, js_sys::Date::now())
+                    && sim.holds(c)
+            });
         if done {
             *met.borrow_mut() = Some(key);
         }
