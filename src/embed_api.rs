@@ -5,14 +5,15 @@
 //! carries nothing, so it alone may). Requests act through the callbacks the page's own
 //! buttons use, so the simulation stays the only source of outcomes.
 
-use crate::embed_protocol::{self as protocol, Incoming, Request};
+use crate::embed_protocol::{
+    self as protocol, Answer, BrokerState, Incoming, Outgoing, PartitionState, Request,
+};
 use crate::embed_watch::Watch;
 use crate::sim_handle::SimHandle;
 use gloo_events::EventListener;
 use gloo_timers::callback::Interval;
 use js_sys::{Array, Function, JSON, Object, Reflect};
 use kafka_sim::{Command, SimTime};
-use serde_json::{Value, json};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
@@ -170,8 +171,10 @@ fn act(
     id: u64,
     request: Request,
     host: &SharedHost,
-) -> Option<Result<Value, String>> {
-    let now = |sim: &SimHandle| json!({ "nowMs": sim.now().as_millis() });
+) -> Option<Result<Answer, String>> {
+    let now = |sim: &SimHandle| Answer::Now {
+        now_ms: sim.now().as_millis(),
+    };
     Some(match request {
         Request::Hello => {
             let mut host = host.borrow_mut();
@@ -195,7 +198,9 @@ fn act(
         }
         Request::Command(command) => c.apply.emit(command).map(|()| now(&c.sim)),
         Request::Load(load) => protocol::session_of(&load).map(|session| {
-            let at = json!({ "nowMs": session.now.as_millis() });
+            let at = Answer::Now {
+                now_ms: session.now.as_millis(),
+            };
             c.show.emit((SimHandle::restore(session), None));
             at
         }),
@@ -204,25 +209,38 @@ fn act(
 }
 
 /// The run in brief: enough for a host to pick a broker to crash or show where a run stands.
-fn state(c: &Controls) -> Value {
+fn state(c: &Controls) -> Answer {
     let view = c.sim.view();
-    let partitions: Vec<Value> = view
+    let partitions = view
         .topics
         .iter()
         .flat_map(|topic| {
-            topic.partitions.iter().map(|p| {
-                json!({ "topic": topic.name, "partition": p.partition, "leader": p.leader,
-                        "leaderEpoch": p.leader_epoch, "isr": p.isr, "replicas": p.replicas })
+            topic.partitions.iter().map(|p| PartitionState {
+                isr: p.isr.clone(),
+                leader: p.leader,
+                leader_epoch: p.leader_epoch,
+                partition: p.partition,
+                replicas: p.replicas.clone(),
+                topic: topic.name.clone(),
             })
         })
         .collect();
-    let brokers: Vec<Value> = view
+    let brokers = view
         .brokers
         .iter()
-        .map(|b| json!({ "id": b.id, "up": b.up, "fenced": b.fenced }))
+        .map(|b| BrokerState {
+            fenced: b.fenced,
+            id: b.id,
+            up: b.up,
+        })
         .collect();
-    json!({ "nowMs": view.now.as_millis(), "playing": *c.playing, "seed": view.seed.to_string(),
-            "brokers": brokers, "partitions": partitions })
+    Answer::State {
+        brokers,
+        now_ms: view.now.as_millis(),
+        partitions,
+        playing: *c.playing,
+        seed: view.seed.to_string(),
+    }
 }
 
 /// Sends the content's height when it changed, news, and finished jumps to a host that said
@@ -252,14 +270,17 @@ fn poll(latest: &Latest, host: &SharedHost, parent: &web_sys::Window) {
     for (name, detail) in news {
         post(parent, &origin, &protocol::event(name, detail));
     }
-    let now = json!({ "nowMs": controls.sim.now().as_millis() });
+    let now = Answer::Now {
+        now_ms: controls.sim.now().as_millis(),
+    };
     for id in arrived {
         post(parent, &origin, &protocol::reply(id, Ok(now.clone())));
     }
 }
 
-fn post(parent: &web_sys::Window, origin: &str, message: &Value) {
-    if let Ok(value) = JSON::parse(&message.to_string()) {
+fn post(parent: &web_sys::Window, origin: &str, message: &Outgoing) {
+    let text = serde_json::to_string(message).unwrap_or_default();
+    if let Ok(value) = JSON::parse(&text) {
         // An origin postMessage cannot address (a host opened from a file) is not answered.
         let _ = parent.post_message(&value, origin);
     }

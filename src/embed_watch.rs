@@ -4,11 +4,11 @@
 //! (a load, a rewind) starts afresh without replaying its past, so a host hears what happens
 //! after it connected and never the same thing twice.
 
+use crate::embed_protocol::Detail;
 use crate::sim_handle::SimHandle;
 use kafka_sim::check::Anomaly;
 use kafka_sim::event::EventKind;
 use kafka_sim::{Outcome, Request, SimTime};
-use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// At most this many events and acknowledgements are read per poll: a poll at 100× can see
@@ -34,7 +34,7 @@ pub struct Watch {
 impl Watch {
     /// The named events (`leader-elected`, `record-acknowledged`, `anomaly`) since the last
     /// poll, oldest first.
-    pub fn news(&mut self, sim: &SimHandle) -> Vec<(&'static str, Value)> {
+    pub fn news(&mut self, sim: &SimHandle) -> Vec<(&'static str, Detail)> {
         let now = sim.now();
         if self.run.as_ref() != Some(sim) || now < self.acked_until {
             self.start(sim);
@@ -48,9 +48,7 @@ impl Watch {
             news.extend(
                 self.new_anomalies(sim)
                     .into_iter()
-                    .map(|(anomaly, detail)| {
-                        ("anomaly", json!({ "anomaly": anomaly, "detail": detail }))
-                    }),
+                    .map(|(anomaly, detail)| ("anomaly", Detail::Anomaly { anomaly, detail })),
             );
         }
         news
@@ -67,7 +65,7 @@ impl Watch {
         self.new_anomalies(sim);
     }
 
-    fn events(&mut self, sim: &SimHandle) -> Vec<(&'static str, Value)> {
+    fn events(&mut self, sim: &SimHandle) -> Vec<(&'static str, Detail)> {
         let seen = self.event_seen;
         let fresh: Vec<_> = sim
             .recent_events(NEWS_MAX, "")
@@ -90,18 +88,24 @@ impl Watch {
                     why,
                 } => Some((
                     "leader-elected",
-                    json!({
-                        "topic": &*tp.topic, "partition": tp.partition, "leader": leader,
-                        "previous": from, "leaderEpoch": leader_epoch, "unclean": unclean,
-                        "why": why, "atMs": event.at.as_millis(), "text": event.kind.to_string(),
-                    }),
+                    Detail::Leader {
+                        at_ms: event.at.as_millis(),
+                        leader: *leader,
+                        leader_epoch: *leader_epoch,
+                        partition: tp.partition,
+                        previous: *from,
+                        text: event.kind.to_string(),
+                        topic: tp.topic.to_string(),
+                        unclean: *unclean,
+                        why,
+                    },
                 )),
                 _ => None,
             })
             .collect()
     }
 
-    fn acknowledgements(&mut self, sim: &SimHandle, now: SimTime) -> Vec<(&'static str, Value)> {
+    fn acknowledgements(&mut self, sim: &SimHandle, now: SimTime) -> Vec<(&'static str, Detail)> {
         let since = self.acked_until;
         self.acked_until = now;
         let mut acked: Vec<_> = sim
@@ -126,10 +130,15 @@ impl Watch {
                 };
                 Some((
                     at,
-                    json!({
-                        "producer": op.client, "topic": topic, "partition": partition,
-                        "offset": offset, "key": key, "value": value, "atMs": at.as_millis(),
-                    }),
+                    Detail::Acked {
+                        at_ms: at.as_millis(),
+                        key,
+                        offset,
+                        partition,
+                        producer: op.client,
+                        topic,
+                        value,
+                    },
                 ))
             })
             .collect();
@@ -159,6 +168,11 @@ impl Watch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+
+    fn json(detail: &Detail) -> Value {
+        serde_json::to_value(detail).expect("json")
+    }
     use kafka_sim::{Command, SimDuration};
 
     fn lesson_run(id: &str) -> SimHandle {
@@ -168,7 +182,7 @@ mod tests {
         sim
     }
 
-    fn names(news: &[(&str, Value)]) -> Vec<String> {
+    fn names(news: &[(&str, Detail)]) -> Vec<String> {
         news.iter().map(|(name, _)| (*name).to_owned()).collect()
     }
 
@@ -192,9 +206,9 @@ mod tests {
             .filter(|(n, _)| *n == "leader-elected")
             .collect();
         assert_eq!(elected.len(), 1, "{:?}", names(&news));
-        assert_eq!(elected[0].1["topic"], "clicks");
-        assert_eq!(elected[0].1["leader"], 2);
-        assert_eq!(elected[0].1["previous"], 1);
+        assert_eq!(json(&elected[0].1)["topic"], "clicks");
+        assert_eq!(json(&elected[0].1)["leader"], 2);
+        assert_eq!(json(&elected[0].1)["previous"], 1);
     }
 
     #[test]
@@ -221,12 +235,12 @@ mod tests {
         assert!(
             acked
                 .iter()
-                .any(|(_, d)| d["value"] == "one-1" && d["producer"] == "leader-only"),
+                .any(|(_, d)| json(d)["value"] == "one-1" && json(d)["producer"] == "leader-only"),
             "{news:?}"
         );
         assert!(
             news.iter()
-                .any(|(n, d)| *n == "anomaly" && d["anomaly"] == "lost-write"),
+                .any(|(n, d)| *n == "anomaly" && json(d)["anomaly"] == "lost-write"),
             "{:?}",
             names(&news)
         );
