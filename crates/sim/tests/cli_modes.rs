@@ -292,6 +292,11 @@ fn check_exits_1_only_for_an_anomaly_the_configuration_does_not_allow() {
     );
     let strict = kafka_sim(&["run", "--check", "--strict", "--format", "json", &unclean]);
     assert_eq!(strict.status.code(), Some(1), "--strict counts it");
+    assert!(
+        text(&strict.stderr).contains("lost-write (allowed by"),
+        "the JSON report has no verdict, so stderr says why: {}",
+        text(&strict.stderr)
+    );
     let power_loss = testdata("power-loss.toml");
     let power_loss = power_loss.to_str().expect("UTF-8");
     let output = kafka_sim(&["run", "--check", "--format", "summary", power_loss]);

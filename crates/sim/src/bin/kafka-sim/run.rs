@@ -49,6 +49,9 @@ pub fn run(args: &RunArgs, out: &mut impl Write) -> Result<(), Failure> {
     } else {
         verdict::judge(&scenario, &world)
     };
+    // The JSON report has no verdict: a failed --check says why on stderr.
+    let why = (format == Format::Json && args.check && fails(&findings, args.strict))
+        .then(|| summary::verdict(&findings, world.events()));
     match format {
         Format::Summary => {
             let name = args.scenario.display().to_string();
@@ -86,6 +89,9 @@ pub fn run(args: &RunArgs, out: &mut impl Write) -> Result<(), Failure> {
     }
     if args.check && fails(&findings, args.strict) {
         out.flush()?;
+        if let Some(why) = why {
+            eprint!("{}: {why}", args.scenario.display());
+        }
         return Err(Failure::Found);
     }
     Ok(())
