@@ -63,6 +63,7 @@
       this._live = false;
       window.removeEventListener('message', this._onMessage);
       this._reset(new Error('kafka-playground: the element left the page'));
+      this._navigated = false;
     }
 
     attributeChangedCallback(name, before, after) {
@@ -115,7 +116,9 @@
     _navigate() {
       const url = this.url;
       this._origin = url.origin;
-      this._reset(new Error('kafka-playground: the playground reloaded'));
+      // The first load cancels nothing: requests made before the element joined the page wait.
+      if (this._navigated) this._reset(new Error('kafka-playground: the playground reloaded'));
+      this._navigated = true;
       this._frame.title = this.getAttribute('title')
         || `Kafka Playground${this.hasAttribute('lesson') ? `: ${this.getAttribute('lesson')}` : ''}`;
       this._frame.src = url.href;

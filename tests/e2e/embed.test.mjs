@@ -236,6 +236,16 @@ test('the element\'s lifecycle: one navigation per change, height back to auto, 
   await frameHeight(auto); // back to the content's height, which the frame does not send again
   assert.equal(await page.evaluate(() => window.navigations), 2, 'height only resizes');
 
+  const early = await page.evaluate(async () => {
+    // Asked before the element is on the page: the request waits for its frame.
+    const element = document.createElement('kafka-playground');
+    const answer = element.state();
+    document.body.append(element);
+    const { nowMs } = await answer;
+    element.remove();
+    return nowMs;
+  });
+  assert.equal(early, 0);
   const ended = await page.evaluate(async () => {
     const element = document.querySelector('kafka-playground');
     await element.state();
