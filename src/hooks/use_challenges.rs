@@ -27,6 +27,7 @@ pub struct ChallengesUi {
 /// as a new run, and `on_start` tells the lessons to step aside.
 #[hook]
 pub fn use_challenges(
+    embed: bool,
     sim: &SimHandle,
     show: &Callback<(SimHandle, Option<u32>)>,
     on_start: &Callback<()>,
@@ -76,7 +77,13 @@ pub fn use_challenges(
         let update = update.clone();
         Callback::from(move |()| update.emit(Box::new(|p| p.open = None)))
     };
-    let challenge = progress.open.as_deref().and_then(challenges::find);
+    // An embed's run is its host page's, not the reader's: it judges no challenge of theirs
+    // (and so never writes their progress).
+    let challenge = progress
+        .open
+        .as_deref()
+        .filter(|_| !embed)
+        .and_then(challenges::find);
     let mut met = challenge
         .as_ref()
         .and_then(|c| progress.met.iter().find(|m| m.id == c.id).cloned());

@@ -56,7 +56,7 @@ pub fn use_lessons(
             }))
         })
     };
-    let challenges_ui = use_challenges(sim, show, &challenge_started, progress.language());
+    let challenges_ui = use_challenges(embed, sim, show, &challenge_started, progress.language());
     let start_lesson = {
         let (show, picking, asking, set, close_challenge) = (
             show.clone(),
@@ -105,9 +105,11 @@ pub fn use_lessons(
         let asking = asking_lesson.clone();
         Callback::from(move |()| asking.set(None))
     };
+    // An embed shows the lesson its URL asks for (embed_lesson.rs), never the reader's own.
     let lesson = progress
         .active
         .as_ref()
+        .filter(|_| !embed)
         .and_then(|(id, step)| Some((lessons::find(id)?, *step)));
     let lesson_panel = lesson.map(|(lesson, step)| {
         let on_step = {

@@ -57,6 +57,10 @@ pub struct ClusterSpec {
     pub message_max_bytes: Option<u32>,
 }
 
+/// The most brokers a scenario's cluster may have: each is a node with its own state, and a
+/// cluster of thousands would not fit a browser tab.
+pub const MAX_BROKERS: u32 = 100;
+
 fn default_brokers() -> u32 {
     3
 }
@@ -148,6 +152,12 @@ pub enum ScenarioError {
     /// A cluster needs a broker.
     #[error("cluster.brokers: a cluster needs at least 1 broker")]
     NoBrokers,
+    /// More brokers than a simulation holds.
+    #[error("cluster.brokers: {brokers} brokers; a simulated cluster holds at most {MAX_BROKERS}")]
+    TooManyBrokers {
+        /// Brokers asked for.
+        brokers: u32,
+    },
     /// More racks than brokers.
     #[error("cluster.racks: {racks} racks given for {brokers} brokers")]
     TooManyRacks {
@@ -163,6 +173,11 @@ impl Scenario {
     pub fn run(&self) -> Result<(World, Vec<StepResult>), ScenarioError> {
         if self.cluster.brokers == 0 {
             return Err(ScenarioError::NoBrokers);
+        }
+        if self.cluster.brokers > MAX_BROKERS {
+            return Err(ScenarioError::TooManyBrokers {
+                brokers: self.cluster.brokers,
+            });
         }
         if self.cluster.racks.len() > self.cluster.brokers as usize {
             let (racks, brokers) = (self.cluster.racks.len(), self.cluster.brokers);

@@ -591,6 +591,14 @@ impl World {
                 topic,
                 per_second,
             } => {
+                // One record per microsecond is the clock's resolution: a faster stream would
+                // send its records all at one instant, forever.
+                if *per_second > crate::producer::MAX_STREAM_PER_SECOND {
+                    return Err(CommandError::Config(format!(
+                        "per_second: at most {} records per second of virtual time",
+                        crate::producer::MAX_STREAM_PER_SECOND
+                    )));
+                }
                 let node = self.producer_node(producer)?;
                 self.run_node(node, |n, ctx| {
                     if let Node::Producer(p) = n {

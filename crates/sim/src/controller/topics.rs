@@ -189,6 +189,7 @@ impl Controller {
             ));
         }
         if let Some(assignment) = &request.replica_assignment {
+            within_partition_limit(assignment.len() as i64)?;
             let states = self.manual_assignment(request, assignment)?;
             let config = TopicConfig::from_pairs(
                 request
@@ -205,6 +206,7 @@ impl Controller {
             ErrorCode::InvalidPartitions,
             "Number of partitions was set to an invalid non-positive value.",
         )?;
+        within_partition_limit(partitions as i64)?;
         let replication_factor = count_or_default(
             request.replication_factor,
             DEFAULT_REPLICATION_FACTOR,
@@ -355,6 +357,7 @@ impl Controller {
                 format!("Topic already has {current} partition(s)."),
             ));
         }
+        within_partition_limit(i64::from(total))?;
         let rf = topic.partitions.first().map_or(1, |p| p.replicas.len());
         let start = topic
             .partitions
@@ -454,6 +457,22 @@ fn count_or_default(
         n if n < 1 => Err(error(code, message)),
         n => Ok(n),
     }
+}
+
+/// The most partitions a topic may have here. Kafka sets no such limit (a cluster slows long
+/// before), but a simulated topic's partitions live in one browser tab.
+pub const MAX_PARTITIONS: i64 = 10_000;
+
+fn within_partition_limit(partitions: i64) -> Result<(), KafkaError> {
+    if partitions > MAX_PARTITIONS {
+        return Err(error(
+            ErrorCode::InvalidPartitions,
+            format!(
+                "Number of partitions {partitions} is more than this simulation holds ({MAX_PARTITIONS} per topic)."
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn unknown_topic() -> KafkaError {

@@ -17,6 +17,10 @@ pub use config::{ConfigException, ProducerConfig};
 pub use serializer::Serializer;
 pub use transactions::{Transactions, TxnClientState};
 
+/// The fastest stream a producer's application sends: one record per microsecond of virtual
+/// time, the clock's resolution.
+pub const MAX_STREAM_PER_SECOND: u32 = 1_000_000;
+
 use crate::client::{Bootstrap, Operation, Outcome, Request, partition_count};
 use crate::metadata::PartitionState;
 use crate::net::NodeId;
