@@ -26,7 +26,12 @@ async function walk(playground) {
   await playground.setSpeed('100×');
   if ((await page.getByTestId('play').textContent()).includes('Play')) await playground.play();
   for (let step = 1; step <= total; step += 1) {
-    assert.equal(await panel.getByTestId('lesson-progress').textContent(), `step ${step} of ${total}`);
+    // Next re-renders the panel on the page's next frame, not within the click.
+    const want = `step ${step} of ${total}`;
+    await page.waitForFunction(
+      (text) => document.querySelector('[data-testid=lesson-progress]')?.textContent === text,
+      want, { timeout: 10_000 }).catch(() => {});
+    assert.equal(await panel.getByTestId('lesson-progress').textContent(), want);
     const showMe = panel.getByTestId('lesson-show-me');
     if (await showMe.count()) {
       // The task is not done before the reader acts.
