@@ -184,23 +184,8 @@ fn request(envelope: Envelope) -> Result<(u64, Request), String> {
 /// The run a scenario starts, as a lesson's would be: the page's cluster is three brokers with
 /// default settings, so a scenario asking for another shape is refused rather than shown wrong.
 pub fn scenario_session(scenario: &Scenario) -> Result<Session, String> {
-    let cluster = &scenario.cluster;
-    if cluster.brokers != 3
-        || !cluster.racks.is_empty()
-        || cluster.offsets_topic_partitions.is_some()
-        || cluster.rack_aware_replica_selector
-        || cluster.message_max_bytes.is_some()
-    {
-        return Err(
-            "scenario.cluster: the playground runs three brokers with default settings; \
-                    only controllers may change"
-                .to_owned(),
-        );
-    }
-    let controllers = cluster.controllers.unwrap_or(1);
-    if controllers != 1 && controllers != 3 {
-        return Err("scenario.cluster.controllers: 1 or 3".to_owned());
-    }
+    crate::lesson_format::page_cluster(scenario, "scenario")?;
+    let controllers = scenario.cluster.controllers.unwrap_or(1);
     if scenario.steps.len() > SCENARIO_STEPS_MAX {
         return Err(format!("scenario.steps: at most {SCENARIO_STEPS_MAX}"));
     }

@@ -63,7 +63,7 @@ pub struct LessonStep {
 
 /// The page runs three brokers with default settings, so a scenario it opens may change only
 /// the number of controllers.
-fn page_cluster(scenario: &Scenario, field: &str) -> Result<(), String> {
+pub fn page_cluster(scenario: &Scenario, field: &str) -> Result<(), String> {
     let cluster = &scenario.cluster;
     if cluster.brokers != 3
         || !cluster.racks.is_empty()

@@ -337,18 +337,23 @@ mod tests {
     use super::*;
     use kafka_sim::CreateTopic;
 
-    #[test]
-    fn a_long_jump_goes_in_slices_and_lands_where_the_run_was() {
-        let sim = SimHandle::new(3, 1);
-        sim.advance(SimDuration::from_millis(1_000));
+    /// Creates topic `orders` (RF=3) now, as the page's topic form does.
+    fn create_orders(sim: &SimHandle, partitions: i32) {
         let topic = CreateTopic {
             name: "orders".to_owned(),
-            partitions: 2,
+            partitions,
             replication_factor: 3,
             configs: Default::default(),
             replica_assignment: None,
         };
         sim.apply(Command::CreateTopic(topic)).expect("created");
+    }
+
+    #[test]
+    fn a_long_jump_goes_in_slices_and_lands_where_the_run_was() {
+        let sim = SimHandle::new(3, 1);
+        sim.advance(SimDuration::from_millis(1_000));
+        create_orders(&sim, 2);
         sim.advance(SimDuration::from_millis(29_000));
         let before = sim.view();
 
@@ -390,14 +395,7 @@ mod tests {
         // A run with a command after the first checkpoints, rewound to between them.
         let sim = SimHandle::new(5, 1);
         sim.advance(SimDuration::from_millis(25_000));
-        let topic = CreateTopic {
-            name: "orders".to_owned(),
-            partitions: 3,
-            replication_factor: 3,
-            configs: Default::default(),
-            replica_assignment: None,
-        };
-        sim.apply(Command::CreateTopic(topic)).expect("created");
+        create_orders(&sim, 3);
         for _ in 0..40 {
             sim.advance(SimDuration::from_millis(1_000));
         }
@@ -439,14 +437,7 @@ mod tests {
     fn a_shared_session_replays_to_the_same_trace_and_view() {
         let sim = SimHandle::new(11, 3);
         sim.advance(SimDuration::from_micros(6_234_567));
-        let topic = CreateTopic {
-            name: "orders".to_owned(),
-            partitions: 3,
-            replication_factor: 3,
-            configs: Default::default(),
-            replica_assignment: None,
-        };
-        sim.apply(Command::CreateTopic(topic)).expect("created");
+        create_orders(&sim, 3);
         sim.advance(SimDuration::from_micros(4_000_001));
         let crash = Command::CrashBroker {
             broker: 2,

@@ -136,6 +136,22 @@ pub(crate) fn claims(world: &World) -> Vec<Claim<'_>> {
         .collect()
 }
 
+/// Every anomaly of a run: the checker's findings and the invariant violations the world
+/// recorded as it ran.
+pub fn check_all(world: &World) -> Vec<Violation> {
+    let mut violations = check(world);
+    violations.extend(
+        world
+            .invariant_violations()
+            .into_iter()
+            .map(|event| Violation {
+                anomaly: Anomaly::Invariant,
+                detail: format!("at {}: {}", event.at, event.kind),
+            }),
+    );
+    violations
+}
+
 /// Checks a finished run (after faults were healed and the cluster settled).
 pub fn check(world: &World) -> Vec<Violation> {
     let mut found = Vec::new();

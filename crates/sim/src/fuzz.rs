@@ -3,7 +3,7 @@
 //! failing seed is its own reproduction: the fuzzer shrinks it by dropping faults while the same
 //! anomaly persists, and prints the scenario file.
 
-use crate::check::{Anomaly, Violation, check};
+use crate::check::{Anomaly, Violation, check_all};
 use crate::client::TxnAction;
 use crate::command::Command;
 use crate::controller::CreateTopic;
@@ -802,16 +802,7 @@ fn is_fault(command: &Command) -> bool {
 /// Runs a scenario and checks it.
 pub fn run(scenario: &Scenario) -> SeedOutcome {
     let (world, _) = scenario.run().expect("generated scenarios are well formed");
-    let mut violations = check(&world);
-    violations.extend(
-        world
-            .invariant_violations()
-            .into_iter()
-            .map(|event| Violation {
-                anomaly: Anomaly::Invariant,
-                detail: format!("at {}: {}", event.at, event.kind),
-            }),
-    );
+    let violations = check_all(&world);
     SeedOutcome {
         seed: scenario.seed,
         faults: scenario

@@ -3,7 +3,7 @@
 //! and, for each anomaly, the events that led to it. The fuzzer knows what each of its profiles
 //! allows; a hand-written scenario says it through its configs, so they are read from its steps.
 
-use crate::check::{Anomaly, Violation, check};
+use crate::check::{Anomaly, Violation, check_all};
 use crate::client::Request;
 use crate::command::Command;
 use crate::controller::ElectionKind;
@@ -29,17 +29,7 @@ pub struct Finding {
 /// Every anomaly of a finished run, judged.
 pub fn judge(scenario: &Scenario, world: &World) -> Vec<Finding> {
     let allowed = settings(scenario);
-    let mut violations = check(world);
-    violations.extend(
-        world
-            .invariant_violations()
-            .into_iter()
-            .map(|event| Violation {
-                anomaly: Anomaly::Invariant,
-                detail: format!("at {}: {}", event.at, event.kind),
-            }),
-    );
-    violations
+    check_all(world)
         .into_iter()
         .map(|violation| {
             let causes = causes(world.events(), &violation);
