@@ -183,15 +183,10 @@ pub fn group_lag(world: &World, group: &str, bucket: SimDuration, buckets: usize
         .collect();
     commits.sort_by_key(|(at, ..)| *at);
     let written = |tp: &TopicPartition, until: SimTime| -> u64 {
-        world
-            .metadata()
-            .partition(tp)
-            .and_then(|s| s.leader)
-            .and_then(|leader| world.replica_log(leader, tp))
-            .map_or(0, |log| {
-                let ms = until.as_millis();
-                log.records().partition_point(|r| r.data.timestamp_ms < ms) as u64
-            })
+        world.leader_log(tp).map_or(0, |log| {
+            let ms = until.as_millis();
+            log.records().partition_point(|r| r.data.timestamp_ms < ms) as u64
+        })
     };
     replay_per_partition(&mut series, &commits, |committed, end| {
         committed

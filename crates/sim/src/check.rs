@@ -382,12 +382,7 @@ fn check_forwarding(world: &World) -> Vec<Violation> {
             .map(|(_, g)| g.offsets.clone())
             .unwrap_or_default();
         for (tp, committed) in offsets {
-            let Some(log) = world
-                .metadata()
-                .partition(&tp)
-                .and_then(|s| s.leader)
-                .and_then(|leader| world.replica_log(leader, &tp))
-            else {
+            let Some(log) = world.leader_log(&tp) else {
                 continue;
             };
             let fates = log_fates(log.records());
@@ -436,8 +431,7 @@ impl Fate {
 /// The fate of the record at `offset` of `tp` in the leader's final log: a transactional
 /// record's fate is the first marker of its producer after it.
 fn fate(world: &World, tp: &TopicPartition, offset: u64) -> Option<Fate> {
-    let leader = world.metadata().partition(tp)?.leader?;
-    let records = world.replica_log(leader, tp)?.records();
+    let records = world.leader_log(tp)?.records();
     let index = records.partition_point(|r| r.offset < offset);
     let record = records.get(index).filter(|r| r.offset == offset)?;
     if record.batch.control.is_some() {
@@ -635,8 +629,7 @@ fn check_consumers(world: &World) -> Vec<Violation> {
         }
     }
     let log_value = |tp: &TopicPartition, offset: u64| {
-        let leader = world.metadata().partition(tp)?.leader?;
-        let log = world.replica_log(leader, tp)?;
+        let log = world.leader_log(tp)?;
         let record = log.records().get(offset as usize)?;
         (offset < log.high_watermark()).then(|| record.data.value_text())
     };

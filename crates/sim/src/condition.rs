@@ -618,8 +618,7 @@ fn snapshot<'v>(world: &World, view: &'v mut Option<WorldView>) -> &'v WorldView
 /// The current leader's log end offset and high watermark.
 fn leader_replica(world: &World, topic: &str, partition: u32) -> Option<(u64, u64)> {
     let tp = TopicPartition::new(topic, partition);
-    let leader = world.metadata().partition(&tp)?.leader?;
-    let log = world.replica_log(leader, &tp)?;
+    let log = world.leader_log(&tp)?;
     Some((log.log_end_offset(), log.high_watermark()))
 }
 
@@ -633,12 +632,7 @@ pub(crate) fn gone_from_leader(world: &World, producer: Option<&str>) -> bool {
             return false;
         }
         let (tp, offset, value) = (claim.tp, claim.offset, claim.value);
-        let Some(log) = world
-            .metadata()
-            .partition(&tp)
-            .and_then(|s| s.leader)
-            .and_then(|leader| world.replica_log(leader, &tp))
-        else {
+        let Some(log) = world.leader_log(&tp) else {
             return false;
         };
         let mut held = log

@@ -1199,6 +1199,12 @@ impl World {
         self.replica(broker, tp).map(|r| &r.log)
     }
 
+    /// The log of the partition's current leader, as the controller's metadata names it.
+    pub fn leader_log(&self, tp: &TopicPartition) -> Option<&crate::log::PartitionLog> {
+        let leader = self.metadata().partition(tp)?.leader?;
+        self.replica_log(leader, tp)
+    }
+
     /// The controller's metadata: the truth about leaders and ISRs.
     pub fn metadata(&self) -> &crate::metadata::MetadataImage {
         self.controller().image()

@@ -45,6 +45,15 @@ struct Read<'a> {
 }
 
 impl Read<'_> {
+    /// An answer without records.
+    fn of(answer: FetchedPartition) -> Self {
+        Read {
+            answer,
+            records: &[],
+            aborted_from: None,
+        }
+    }
+
     /// Whether this partition alone makes the response worth sending: an error, a divergence
     /// or a redirection.
     fn decisive(&self) -> bool {
@@ -325,17 +334,6 @@ fn diverging(replica: &super::Replica, request: &FetchPartition) -> Option<(u32,
         Some((epoch, end)) if epoch == last_epoch && end >= request.fetch_offset => None,
         Some((epoch, end)) => Some((epoch, end.min(request.fetch_offset))),
         None => Some((0, 0)),
-    }
-}
-
-impl Read<'_> {
-    /// An answer without records.
-    fn of(answer: FetchedPartition) -> Self {
-        Read {
-            answer,
-            records: &[],
-            aborted_from: None,
-        }
     }
 }
 

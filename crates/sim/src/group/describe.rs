@@ -94,12 +94,7 @@ pub fn describe(world: &World, coordinator: BrokerId, found: &Group) -> GroupDes
         .into_iter()
         .map(|tp| {
             let current_offset = found.offsets.get(tp).copied();
-            let log_end_offset = world
-                .metadata()
-                .partition(tp)
-                .and_then(|p| p.leader)
-                .and_then(|leader| world.replica_log(leader, tp))
-                .map(|log| log.high_watermark());
+            let log_end_offset = world.leader_log(tp).map(|log| log.high_watermark());
             let owner = owners.get(tp);
             OffsetRow {
                 tp: tp.clone(),
