@@ -181,36 +181,14 @@ fn request(envelope: Envelope) -> Result<(u64, Request), String> {
     Ok((id, request))
 }
 
-/// The run a scenario starts, as a lesson's would be: the page's cluster is three brokers with
-/// default settings, so a scenario asking for another shape is refused rather than shown wrong.
+/// The run a scenario starts, within a message's bounds (see `scenario_file::session_of`).
 pub fn scenario_session(scenario: &Scenario) -> Result<Session, String> {
-    crate::lesson_format::page_cluster(scenario, "scenario")?;
-    let controllers = scenario.cluster.controllers.unwrap_or(1);
-    if scenario.steps.len() > SCENARIO_STEPS_MAX {
-        return Err(format!("scenario.steps: at most {SCENARIO_STEPS_MAX}"));
-    }
-    let last = scenario.steps.last().map_or(0, |step| step.at_ms);
-    let end = scenario.run_until_ms.max(last);
-    if end > SCENARIO_MS_MAX {
-        return Err(format!("scenario.run_until_ms: at most {SCENARIO_MS_MAX}"));
-    }
-    if scenario
-        .steps
-        .windows(2)
-        .any(|pair| pair[0].at_ms > pair[1].at_ms)
-    {
-        return Err("scenario.steps: in time order".to_owned());
-    }
-    Ok(Session {
-        seed: scenario.seed,
-        now: SimTime::from_millis(end),
-        log: scenario
-            .steps
-            .iter()
-            .map(|step| (SimTime::from_millis(step.at_ms), step.command.clone()))
-            .collect(),
-        controllers,
-    })
+    crate::scenario_file::session_of(
+        scenario,
+        "scenario",
+        SCENARIO_STEPS_MAX,
+        SimTime::from_millis(SCENARIO_MS_MAX),
+    )
 }
 
 /// The run a `load` asks for. A share text may be a whole link: what follows its last `#` is

@@ -16,6 +16,7 @@ pub mod lessons;
 pub mod panic_panel;
 pub mod persistence;
 pub mod runs;
+pub mod scenario_file;
 pub mod session;
 pub mod share;
 pub mod sim_handle;

@@ -242,7 +242,7 @@ const TXN_EVERY_MS: u64 = 1_000;
 pub fn scenario(seed: u64, profile: Profile) -> Scenario {
     let mut rng = SimRng::stream(seed, "fuzz");
     let mut steps = Vec::new();
-    let mut step = |at_ms: u64, command: Command| steps.push(Step { at_ms, command });
+    let mut step = |at_ms: u64, command: Command| steps.push(Step::at_ms(at_ms, command));
     let configs: BTreeMap<String, String> = profile
         .topic_configs()
         .into_iter()
@@ -417,6 +417,7 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
         },
         steps,
         run_until_ms: RUN_END_MS + QUORUM_START_MS,
+        run_until_us: None,
         check_invariants: true,
     }
 }

@@ -22,6 +22,10 @@ pub struct Scenario {
     /// When the run ends, in milliseconds of virtual time (at least the last step).
     #[serde(default)]
     pub run_until_ms: u64,
+    /// The same moment to the microsecond, when it falls between milliseconds: a run the page
+    /// paused mid-millisecond (the single-step button) ends there, not before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_until_us: Option<u64>,
     /// Check the safety invariants after every step, reporting violations as events.
     #[serde(default)]
     pub check_invariants: bool,
@@ -29,6 +33,20 @@ pub struct Scenario {
 
 fn default_seed() -> u64 {
     1
+}
+
+/// A scenario file with nothing in it: seed 1, the default cluster, no steps.
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario {
+            seed: default_seed(),
+            cluster: ClusterSpec::default(),
+            steps: Vec::new(),
+            run_until_ms: 0,
+            run_until_us: None,
+            check_invariants: false,
+        }
+    }
 }
 
 /// The cluster's shape.
@@ -83,9 +101,49 @@ impl Default for ClusterSpec {
 pub struct Step {
     /// When to apply it, in milliseconds of virtual time.
     pub at_ms: u64,
+    /// The same moment to the microsecond, when it falls between milliseconds: the page logs
+    /// a command at the instant it was given, and replaying it a few microseconds off would
+    /// be another run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_us: Option<u64>,
     /// What to apply.
     #[serde(flatten)]
     pub command: Command,
+}
+
+impl Step {
+    /// A step at a whole millisecond.
+    pub fn at_ms(at_ms: u64, command: Command) -> Step {
+        Step {
+            at_ms,
+            at_us: None,
+            command,
+        }
+    }
+
+    /// A step at any moment: `at_us` is written only when the moment falls between
+    /// milliseconds, so files stay as people write them.
+    pub fn at(at: SimTime, command: Command) -> Step {
+        let (at_ms, at_us) = split(at);
+        Step {
+            at_ms,
+            at_us,
+            command,
+        }
+    }
+
+    /// When it applies.
+    pub fn moment(&self) -> SimTime {
+        self.at_us
+            .map_or(SimTime::from_millis(self.at_ms), SimTime::from_micros)
+    }
+}
+
+/// A moment as whole milliseconds, plus the microseconds when it falls between them.
+fn split(at: SimTime) -> (u64, Option<u64>) {
+    let ms = at.as_millis();
+    let us = at.as_micros();
+    (ms, (us != ms * 1_000).then_some(us))
 }
 
 /// A step the world refused, such as a topic Kafka would not create: part of the outcome, not a
@@ -149,6 +207,16 @@ pub enum ScenarioError {
         /// The previous step's time.
         previous: u64,
     },
+    /// A microsecond moment outside the millisecond it refines.
+    #[error("{field}: {at_us} µs is not within {at_ms} ms, the millisecond it refines")]
+    PreciseTime {
+        /// `steps[3].at_us` or `run_until_us`.
+        field: String,
+        /// The microseconds given.
+        at_us: u64,
+        /// The milliseconds given.
+        at_ms: u64,
+    },
     /// A cluster needs a broker.
     #[error("cluster.brokers: a cluster needs at least 1 broker")]
     NoBrokers,
@@ -169,8 +237,21 @@ pub enum ScenarioError {
 }
 
 impl Scenario {
-    /// Runs the scenario; returns the world at the end and each step's result.
-    pub fn run(&self) -> Result<(World, Vec<StepResult>), ScenarioError> {
+    /// When the run ends: `run_until_ms` (or `run_until_us`), and at least the last step.
+    pub fn end(&self) -> SimTime {
+        let until = self
+            .run_until_us
+            .map_or(SimTime::from_millis(self.run_until_ms), SimTime::from_micros);
+        self.steps.last().map_or(until, |last| until.max(last.moment()))
+    }
+
+    /// Sets when the run ends, to the microsecond when `end` falls between milliseconds.
+    pub fn set_end(&mut self, end: SimTime) {
+        (self.run_until_ms, self.run_until_us) = split(end);
+    }
+
+    /// What makes a scenario impossible to run, found before running it.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
         if self.cluster.brokers == 0 {
             return Err(ScenarioError::NoBrokers);
         }
@@ -183,8 +264,24 @@ impl Scenario {
             let (racks, brokers) = (self.cluster.racks.len(), self.cluster.brokers);
             return Err(ScenarioError::TooManyRacks { racks, brokers });
         }
+        let precise = |field: String, at_ms: u64, at_us: Option<u64>| match at_us {
+            Some(at_us) if at_us / 1_000 != at_ms => Err(ScenarioError::PreciseTime {
+                field,
+                at_us,
+                at_ms,
+            }),
+            _ => Ok(()),
+        };
+        for (index, step) in self.steps.iter().enumerate() {
+            precise(format!("steps[{index}].at_us"), step.at_ms, step.at_us)?;
+        }
+        precise(
+            "run_until_us".to_owned(),
+            self.run_until_ms,
+            self.run_until_us,
+        )?;
         for (index, pair) in self.steps.windows(2).enumerate() {
-            if pair[1].at_ms < pair[0].at_ms {
+            if pair[1].moment() < pair[0].moment() {
                 return Err(ScenarioError::OutOfOrder {
                     index: index + 1,
                     at_ms: pair[1].at_ms,
@@ -192,6 +289,12 @@ impl Scenario {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// Runs the scenario; returns the world at the end and each step's result.
+    pub fn run(&self) -> Result<(World, Vec<StepResult>), ScenarioError> {
+        self.validate()?;
         let racks = (1..).zip(self.cluster.racks.iter().cloned()).collect();
         let mut config = ClusterConfig {
             brokers: self.cluster.brokers,
@@ -215,7 +318,7 @@ impl Scenario {
         }
         let mut results = Vec::with_capacity(self.steps.len());
         for step in &self.steps {
-            world.run_until(SimTime::from_millis(step.at_ms));
+            world.run_until(step.moment());
             let result = match world.apply(step.command.clone()) {
                 Ok(()) => "ok".to_owned(),
                 Err(error) => error.to_string(),
@@ -225,8 +328,89 @@ impl Scenario {
                 result,
             });
         }
-        let last = self.steps.last().map_or(0, |s| s.at_ms);
-        world.run_until(SimTime::from_millis(self.run_until_ms.max(last)));
+        world.run_until(self.end());
         Ok((world, results))
+    }
+}
+
+/// Scenario files as text: the one parser of `kafka-sim run` and the page's import.
+#[cfg(feature = "files")]
+pub mod file {
+    use super::Scenario;
+
+    /// A scenario file's syntax, by its extension.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum Format {
+        /// `.json`
+        Json,
+        /// `.toml`
+        Toml,
+    }
+
+    impl Format {
+        /// The format a file name's extension says, if it is one of ours.
+        pub fn of_name(name: &str) -> Option<Format> {
+            let (_, extension) = name.rsplit_once('.')?;
+            match extension.to_ascii_lowercase().as_str() {
+                "json" => Some(Format::Json),
+                "toml" => Some(Format::Toml),
+                _ => None,
+            }
+        }
+
+        /// The extension, without the dot.
+        pub fn extension(self) -> &'static str {
+            match self {
+                Format::Json => "json",
+                Format::Toml => "toml",
+            }
+        }
+    }
+
+    /// Reads a scenario, naming the field that is wrong (`steps[2].broker`) and, for syntax and
+    /// type errors, the line.
+    pub fn parse(text: &str, format: Format) -> Result<Scenario, String> {
+        match format {
+            Format::Toml => {
+                let deserializer = toml::Deserializer::parse(text).map_err(|e| e.to_string())?;
+                serde_path_to_error::deserialize(deserializer)
+                    .map_err(|e| at_field(e.path(), e.inner()))
+            }
+            Format::Json => from_json(text),
+        }
+    }
+
+    /// Writes a scenario as `kafka-sim run` reads it. TOML cannot hold every scenario: its
+    /// integers stop at 2^63-1, below the largest seeds.
+    pub fn write(scenario: &Scenario, format: Format) -> Result<String, String> {
+        match format {
+            Format::Json => serde_json::to_string_pretty(scenario)
+                .map(|text| text + "\n")
+                .map_err(|e| e.to_string()),
+            // The toml crate writes such a seed, and then refuses to read it back.
+            Format::Toml if i64::try_from(scenario.seed).is_err() => Err(format!(
+                "seed: {} is above TOML's largest integer (2^63-1); JSON holds it",
+                scenario.seed
+            )),
+            Format::Toml => toml::to_string(scenario).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Reads JSON, naming the field that is wrong and the line.
+    pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+        // From bytes, as the page reads its saves and links: one deserializer type for every
+        // caller keeps the large code that decodes commands in the wasm bundle once.
+        let mut deserializer = serde_json::Deserializer::from_slice(text.as_bytes());
+        serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(|e| at_field(e.path(), e.inner()))
+    }
+
+    /// An error after the field it is about; one about the whole document (an empty file) has
+    /// no field to name, where serde_path_to_error would print `.`.
+    fn at_field(path: &serde_path_to_error::Path, error: impl std::fmt::Display) -> String {
+        match path.iter().next() {
+            Some(_) => format!("{path}: {error}"),
+            None => error.to_string(),
+        }
     }
 }

@@ -364,16 +364,11 @@ mod tests {
             seed: 1,
             cluster: Default::default(),
             steps: vec![
-                Step {
-                    at_ms: 400,
-                    command: producer,
-                },
-                Step {
-                    at_ms: 500,
-                    command: Command::CreateTopic(topic),
-                },
+                Step::at_ms(400, producer),
+                Step::at_ms(500, Command::CreateTopic(topic)),
             ],
             run_until_ms: 1_000,
+            run_until_us: None,
             check_invariants: false,
         }
     }

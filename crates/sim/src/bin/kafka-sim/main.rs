@@ -13,6 +13,7 @@ mod tools;
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
 use kafka_sim::Scenario;
+use kafka_sim::scenario::file::Format;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -81,25 +82,9 @@ pub fn load(path: &Path) -> Result<Scenario, Failure> {
 
 /// Parses a scenario, naming the field that is wrong (`steps[2].broker`) and the line.
 fn parse(text: &str, toml: bool) -> Result<Scenario, String> {
-    if toml {
-        let deserializer = toml::Deserializer::parse(text).map_err(|e| e.to_string())?;
-        serde_path_to_error::deserialize(deserializer).map_err(|e| at_field(e.path(), e.inner()))
-    } else {
-        parse_json(text)
-    }
+    let format = if toml { Format::Toml } else { Format::Json };
+    kafka_sim::scenario::file::parse(text, format)
 }
 
 /// Parses JSON, naming the field that is wrong and the line.
-pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| at_field(e.path(), e.inner()))
-}
-
-/// An error after the field it is about; one about the whole document (an empty file) has no
-/// field to name, where serde_path_to_error would print `.`.
-fn at_field(path: &serde_path_to_error::Path, error: impl std::fmt::Display) -> String {
-    match path.iter().next() {
-        Some(_) => format!("{path}: {error}"),
-        None => error.to_string(),
-    }
-}
+pub use kafka_sim::scenario::file::from_json as parse_json;

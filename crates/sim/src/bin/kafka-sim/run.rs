@@ -5,7 +5,7 @@ use crate::cli::{CheckArgs, Format, RunArgs};
 use crate::{Failure, load, summary};
 use kafka_sim::scenario::StepResult;
 use kafka_sim::verdict::{self, Finding};
-use kafka_sim::{ScenarioError, SimTime, World};
+use kafka_sim::{SimTime, World};
 use serde::Serialize;
 use serde_json::json;
 use std::io::{IsTerminal, Write};
@@ -127,29 +127,19 @@ fn stream(
     scenario: &kafka_sim::Scenario,
     out: &mut impl Write,
 ) -> Result<(World, Vec<StepResult>), String> {
-    for (index, pair) in scenario.steps.windows(2).enumerate() {
-        if pair[1].at_ms < pair[0].at_ms {
-            let (at_ms, previous) = (pair[1].at_ms, pair[0].at_ms);
-            let index = index + 1;
-            let error = ScenarioError::OutOfOrder {
-                index,
-                at_ms,
-                previous,
-            };
-            return Err(error.to_string());
-        }
-    }
+    scenario.validate().map_err(|e| e.to_string())?;
     // The cluster as `Scenario::run` builds it, before any step.
     let empty = kafka_sim::Scenario {
         steps: Vec::new(),
         run_until_ms: 0,
+        run_until_us: None,
         ..scenario.clone()
     };
     let (mut world, _) = empty.run().map_err(|e| e.to_string())?;
     let mut cursor = Cursor::default();
     let mut results = Vec::with_capacity(scenario.steps.len());
     for (index, step) in scenario.steps.iter().enumerate() {
-        cursor.advance(&mut world, step.at_ms, out)?;
+        cursor.advance(&mut world, step.moment(), out)?;
         let result = match world.apply(step.command.clone()) {
             Ok(()) => "ok".to_owned(),
             Err(error) => {
@@ -168,8 +158,7 @@ fn stream(
             result,
         });
     }
-    let last = scenario.steps.last().map_or(0, |s| s.at_ms);
-    cursor.advance(&mut world, scenario.run_until_ms.max(last), out)?;
+    cursor.advance(&mut world, scenario.end(), out)?;
     cursor.flush(&world, out, true)?;
     tell_refused(&results);
     Ok((world, results))
@@ -191,14 +180,14 @@ impl Cursor {
     fn advance(
         &mut self,
         world: &mut World,
-        to_ms: u64,
+        to: SimTime,
         out: &mut impl Write,
     ) -> Result<(), String> {
         loop {
-            let next = (world.now().as_millis() + SLICE_MS).min(to_ms);
-            world.run_until(SimTime::from_millis(next));
+            let next = SimTime::from_millis(world.now().as_millis() + SLICE_MS).min(to);
+            world.run_until(next);
             self.flush(world, out, false)?;
-            if next >= to_ms {
+            if next >= to {
                 return Ok(());
             }
         }
