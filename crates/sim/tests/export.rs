@@ -451,3 +451,43 @@ fn the_command_line_prints_or_writes_the_files() {
     assert_eq!(output.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_one_script_bundle_writes_exactly_the_exported_files() {
+    let mut exported = export(&load(&example("acks1-loss.json")));
+    // A file holding the delimiter as a line, and one without a final newline's worth of
+    // trouble: the bundle must still write every byte.
+    exported.insert(
+        "tricky.txt".to_owned(),
+        "KAFKA_PLAYGROUND_EOF\n$HOME `date` 'quoted'\n".to_owned(),
+    );
+    let script = kafka_sim::export::bundle::script(&exported, "acks1 loss");
+    assert!(script.starts_with("#!/bin/sh\n"), "{script}");
+    assert!(script.contains("<<'KAFKA_PLAYGROUND_EOF_'"), "{script}");
+    if !Path::new("/bin/sh").exists() {
+        println!("note: /bin/sh is missing, so the bundle was not run");
+        return;
+    }
+    let dir = temp_dir("bundle");
+    std::fs::write(dir.join("bundle.sh"), &script).expect("write bundle");
+    let output = Command::new("/bin/sh")
+        .arg("bundle.sh")
+        .current_dir(&dir)
+        .output()
+        .expect("sh runs");
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Wrote acks1 loss/"));
+    let written = dir.join("acks1 loss");
+    let names: Vec<String> = std::fs::read_dir(&written)
+        .expect("the directory")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    assert_eq!(names, exported.keys().cloned().collect::<Vec<_>>());
+    for (name, text) in &exported {
+        let read = std::fs::read_to_string(written.join(name)).expect("written file");
+        assert_eq!(&read, text, "{name}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

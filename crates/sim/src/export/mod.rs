@@ -8,6 +8,7 @@
 //! them). Everything else is a translation, step by step and in order; what a container cannot
 //! cause is written as a comment that says how to approximate it by hand.
 
+pub mod bundle;
 mod clients;
 mod compose;
 mod faults;
