@@ -16,6 +16,7 @@ use crate::components::network_view::NetworkView;
 use crate::components::partition_table::PartitionTable;
 use crate::components::producer_panel::ProducerPanel;
 use crate::components::runs_dialog::RunsDialog;
+use crate::components::scenario_files::ScenarioFiles;
 use crate::components::share_dialog::ShareDialog;
 use crate::components::timeline::{SPEEDS, Timeline};
 use crate::components::topic_form::TopicForm;
@@ -313,6 +314,20 @@ pub fn app() -> Html {
             redraw.force_update();
         })
     };
+    // An imported scenario file opens as a new run beside the saved ones, saved at once (as a
+    // shared link is) and replayed behind the progress bar.
+    let on_import = {
+        let (show, notice) = (show.clone(), notice.clone());
+        Callback::from(move |(_, session): (String, Session)| {
+            notice.set(None);
+            let id = persistence::save(None, &session);
+            show.emit((SimHandle::restore(session), id));
+        })
+    };
+    let on_import_error = {
+        let notice = notice.clone();
+        Callback::from(move |message: String| notice.set(Some(message)))
+    };
     let dismiss_notice = {
         let notice = notice.clone();
         Callback::from(move |_: MouseEvent| notice.set(None))
@@ -349,6 +364,16 @@ pub fn app() -> Html {
     };
     let lessons = use_lessons(embed, &sim, &show, &on_command, seeking.is_some());
     let main = use_node_ref();
+    // The embed's lesson panel follows what the host loaded; each load starts it afresh.
+    let embed_lesson = use_state(|| (0_u32, params.lesson.clone()));
+    let loads = use_mut_ref(|| 0_u32);
+    let on_lesson = {
+        let embed_lesson = embed_lesson.clone();
+        Callback::from(move |id: Option<String>| {
+            *loads.borrow_mut() += 1;
+            embed_lesson.set((*loads.borrow(), id));
+        })
+    };
     let controls = Controls {
         sim: (*sim).clone(),
         playing: playing.clone(),
@@ -356,6 +381,7 @@ pub fn app() -> Html {
         on_seek: on_seek.clone(),
         show: show.clone(),
         apply,
+        on_lesson,
     };
     use_embed_api(embed, main.clone(), controls);
     let shows = |panel: Panel| params.panels.shows(panel);
@@ -373,6 +399,7 @@ pub fn app() -> Html {
                 <button onclick={on_share} data-testid="share" title="A link that opens this exact run">{ "Share" }</button>
                 if !embed {
                     <button onclick={on_runs} data-testid="runs" title="Your recent runs in this browser">{ "Runs" }</button>
+                    <ScenarioFiles sim={(*sim).clone()} on_import={on_import} on_error={on_import_error} />
                     { lessons.button }
                 }
                 if !readonly {
@@ -411,8 +438,8 @@ pub fn app() -> Html {
             }
             // The lessons' panel follows the reader's own progress, which an embed leaves alone.
             if embed {
-                if let Some(id) = params.lesson.clone() {
-                    <EmbedLesson {id} sim={(*sim).clone()} now={sim.now()} on_command={on_command.clone()}
+                if let (load, Some(id)) = (*embed_lesson).clone() {
+                    <EmbedLesson key={load} {id} sim={(*sim).clone()} now={sim.now()} on_command={on_command.clone()}
                         busy={seeking.is_some()} {readonly} />
                 }
             } else {

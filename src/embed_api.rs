@@ -51,6 +51,9 @@ pub struct Controls {
     pub show: Callback<(SimHandle, Option<u32>)>,
     /// Applies a command as the page's buttons do, with Kafka's refusal.
     pub apply: Callback<Command, Result<(), String>>,
+    /// The lesson the frame's panel walks: the one a `load` opened, or none after a scenario
+    /// or a share link (whose run is not the lesson's).
+    pub on_lesson: Callback<Option<String>>,
 }
 
 /// What the frame knows of its host.
@@ -202,6 +205,10 @@ fn act(
                 now_ms: session.now.as_millis(),
             };
             c.show.emit((SimHandle::restore(session), None));
+            c.on_lesson.emit(match load {
+                protocol::Load::Lesson(id) => Some(id),
+                protocol::Load::Scenario(_) | protocol::Load::Share(_) => None,
+            });
             at
         }),
         Request::State => Ok(state(c)),

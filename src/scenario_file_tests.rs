@@ -39,7 +39,11 @@ fn an_exported_run_is_the_same_run_in_the_command_line_and_the_page() {
         let scenario = file::parse(&text, format).expect("the command line reads it");
         let (world, results) = scenario.run().expect("runs");
         assert!(results.iter().all(|r| r.applied()), "{results:?}");
-        assert_eq!(world.now(), sim.now(), "{format:?}: ends at the page's clock");
+        assert_eq!(
+            world.now(),
+            sim.now(),
+            "{format:?}: ends at the page's clock"
+        );
         assert_eq!(world.trace().hash(), sim.trace_hash(), "{format:?}\n{text}");
 
         // The page: imported as a session and replayed behind the progress bar.
@@ -66,9 +70,18 @@ fn a_file_keeps_whole_milliseconds_plain_and_leaves_out_a_rewound_future() {
     let text = export(&sim.saved(), Format::Json).expect("exports");
     let scenario = file::parse(&text, Format::Json).expect("parses");
     assert_eq!(scenario.steps.len(), 1, "only what happened by the clock");
-    assert_eq!((scenario.steps[0].at_ms, scenario.steps[0].at_us), (1_000, None));
-    assert_eq!((scenario.run_until_ms, scenario.run_until_us), (1_500, None));
-    assert_eq!(scenario.cluster.controllers, None, "one controller is the default");
+    assert_eq!(
+        (scenario.steps[0].at_ms, scenario.steps[0].at_us),
+        (1_000, None)
+    );
+    assert_eq!(
+        (scenario.run_until_ms, scenario.run_until_us),
+        (1_500, None)
+    );
+    assert_eq!(
+        scenario.cluster.controllers, None,
+        "one controller is the default"
+    );
     assert!(!text.contains("at_us"), "{text}");
 }
 
@@ -110,7 +123,10 @@ fn a_field_out_of_range_is_named() {
 #[test]
 fn junk_binary_and_foreign_files_are_refused_before_parsing() {
     let error = import("photo.png", &[0x89, b'P', b'N', b'G', 0, 0xff]).expect_err("refused");
-    assert!(error.contains("\"photo.png\" is not a scenario file"), "{error}");
+    assert!(
+        error.contains("\"photo.png\" is not a scenario file"),
+        "{error}"
+    );
     let error = import("junk.json", &[b'{', 0xff, 0xfe, 0]).expect_err("refused");
     assert!(error.starts_with("the file is not text"), "{error}");
     let error = refused("junk.json", "this is not JSON");
@@ -119,7 +135,11 @@ fn junk_binary_and_foreign_files_are_refused_before_parsing() {
     let error = too_large(fifty_megabytes).expect("refused by its size alone");
     assert!(error.contains("at most 1048576 bytes"), "{error}");
     let big = vec![b' '; MAX_FILE_BYTES as usize + 1];
-    assert!(import("big.json", &big).expect_err("refused").contains("at most"));
+    assert!(
+        import("big.json", &big)
+            .expect_err("refused")
+            .contains("at most")
+    );
     assert_eq!(too_large(MAX_FILE_BYTES), None);
 }
 
@@ -130,7 +150,10 @@ fn a_file_past_the_bounds_is_refused_with_the_bound_named() {
     let error = refused("long.json", &format!(r#"{{"steps": [{steps}]}}"#));
     assert_eq!(error, "steps: 20001 steps; the page replays at most 20000");
     let error = refused("late.json", r#"{"run_until_ms": 86400001}"#);
-    assert!(error.starts_with("run_until_ms: the run ends at"), "{error}");
+    assert!(
+        error.starts_with("run_until_ms: the run ends at"),
+        "{error}"
+    );
     assert!(error.contains("at most"), "{error}");
     let error = refused(
         "order.json",

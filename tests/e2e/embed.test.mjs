@@ -257,6 +257,51 @@ test('the element\'s lifecycle: one navigation per change, height back to auto, 
   assert.deepEqual(playground.errors, []);
 });
 
+test('load() changes the lesson panel with the run; a changed lesson or theme attribute reloads the frame with it', async () => {
+  const playground = await suite.open(10, { width: 1000, height: 900 });
+  const { page } = playground;
+  await page.goto(page.url().replace(/\/\?.*$/, '/embed.html'));
+  await page.evaluate(() => {
+    document.body.innerHTML = '<kafka-playground data-testid="switch" lesson="acks" panels="cluster,events"></kafka-playground>';
+  });
+  const frame = embed(page, 'switch');
+  const panel = frame.getByTestId('lesson-panel');
+  await panel.waitFor();
+  assert.equal(await panel.getAttribute('data-lesson'), 'acks');
+  const element = 'document.querySelector("kafka-playground")';
+  const next = frame.getByTestId('lesson-next');
+  await next.and(frame.locator(':enabled')).waitFor();
+  await next.click();
+  await frame.getByTestId('lesson-progress').filter({ hasText: /^step 2 of/ }).waitFor();
+
+  await page.evaluate(`${element}.load("high-watermark")`);
+  await frame.locator('[data-testid=lesson-panel][data-lesson="high-watermark"]').waitFor();
+  assert.match(await frame.getByTestId('lesson-progress').textContent(), /^step 1 of/, 'the loaded lesson starts at its first step');
+
+  // Loading the same lesson again starts it over too.
+  await frame.getByTestId('lesson-next').and(frame.locator(':enabled')).waitFor();
+  await frame.getByTestId('lesson-next').click();
+  await frame.getByTestId('lesson-progress').filter({ hasText: /^step 2 of/ }).waitFor();
+  await page.evaluate(`${element}.load("high-watermark")`);
+  await frame.getByTestId('lesson-progress').filter({ hasText: /^step 1 of/ }).waitFor();
+
+  // A scenario is not a lesson: the panel goes, rather than judging the wrong run.
+  await page.evaluate(`${element}.load({seed: 4, steps: [{at_ms: 500, command: "heal_network"}], run_until_ms: 800})`);
+  await panel.waitFor({ state: 'detached' });
+  assert.match(await frame.getByTestId('clock').textContent(), /t = 0\.8/);
+
+  // Attributes: the frame reloads with them.
+  await page.evaluate(`${element}.setAttribute("lesson", "acks")`);
+  await frame.locator('[data-testid=lesson-panel][data-lesson="acks"]').waitFor();
+  await page.evaluate(`${element}.setAttribute("theme", "dark")`);
+  await frame.locator('html[data-theme="dark"]').waitFor();
+  await frame.locator('[data-testid=lesson-panel][data-lesson="acks"]').waitFor();
+  await page.evaluate(`${element}.setAttribute("readonly", "")`);
+  await frame.locator('main.readonly').waitFor();
+  assert.equal(await frame.getByTestId('embed-lesson').count(), 1, 'read-only: the lesson as a caption');
+  assert.deepEqual(playground.errors, []);
+});
+
 test('Space plays and pauses, "." steps, the theme button switches to dark', async () => {
   const playground = await suite.open(6, { width: 1400, height: 900 });
   const { page } = playground;

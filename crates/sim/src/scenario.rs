@@ -239,10 +239,13 @@ pub enum ScenarioError {
 impl Scenario {
     /// When the run ends: `run_until_ms` (or `run_until_us`), and at least the last step.
     pub fn end(&self) -> SimTime {
-        let until = self
-            .run_until_us
-            .map_or(SimTime::from_millis(self.run_until_ms), SimTime::from_micros);
-        self.steps.last().map_or(until, |last| until.max(last.moment()))
+        let until = self.run_until_us.map_or(
+            SimTime::from_millis(self.run_until_ms),
+            SimTime::from_micros,
+        );
+        self.steps
+            .last()
+            .map_or(until, |last| until.max(last.moment()))
     }
 
     /// Sets when the run ends, to the microsecond when `end` falls between milliseconds.
