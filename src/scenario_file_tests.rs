@@ -4,26 +4,24 @@
 
 use super::*;
 use crate::sim_handle::SimHandle;
-use kafka_sim::{Command, CreateTopic, SimDuration};
+use kafka_sim::{Command, SimDuration};
 
 /// A run as a reader makes it: a topic, a crash and a single step, all between milliseconds.
 fn a_run() -> SimHandle {
     let sim = SimHandle::new(11, 3);
     sim.advance(SimDuration::from_micros(3_234_567));
-    let topic = CreateTopic {
-        name: "orders".to_owned(),
-        partitions: 3,
-        replication_factor: 3,
-        configs: [("min.insync.replicas".to_owned(), "2".to_owned())].into(),
-        replica_assignment: None,
-    };
-    sim.apply(Command::CreateTopic(topic)).expect("created");
-    sim.advance(SimDuration::from_micros(3_000_001));
-    let crash = Command::CrashBroker {
-        broker: 2,
-        kind: Default::default(),
-    };
-    sim.apply(crash).expect("crashed");
+    for (command, after) in [
+        (
+            r#"{"command": "create_topic", "name": "orders", "partitions": 3,
+                "replication_factor": 3, "configs": {"min.insync.replicas": "2"}}"#,
+            3_000_001,
+        ),
+        (r#"{"command": "crash_broker", "broker": 2}"#, 0),
+    ] {
+        let command: Command = serde_json::from_str(command).expect("a command");
+        sim.apply(command).expect("applied");
+        sim.advance(SimDuration::from_micros(after));
+    }
     sim.advance(SimDuration::from_micros(1_500_003));
     sim.step();
     sim

@@ -5,43 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
 import { playgroundSuite } from './harness.mjs';
+import { busyRun as busyRunOf, state, storage } from './run-state.mjs';
 
 const suite = playgroundSuite();
 
-/** What a reader sees of a run, and its trace fingerprint. */
-async function state(page) {
-  await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'), null, { timeout: 60_000 });
-  return page.evaluate(() => ({
-    hash: document.querySelector('.timeline').dataset.traceHash,
-    clock: document.querySelector('[data-testid=clock]').textContent,
-    topics: [...document.querySelectorAll('[data-testid=topic]')].map((t) => t.textContent),
-    leaders: [...document.querySelectorAll('[data-testid=partition-leader]')].map((l) => l.textContent),
-    brokers: [...document.querySelectorAll('[data-testid=broker-status]')].map((b) => b.textContent),
-  }));
-}
-
-/** Every saved-run key and its value, to prove nothing was written. */
-const storage = (page) => page.evaluate(() => Object.fromEntries(Object.keys(localStorage)
-  .filter((k) => k.startsWith('kafka-playground/') && k !== 'kafka-playground/theme')
-  .sort().map((k) => [k, localStorage.getItem(k)])));
-
-/** A run with a topic, records sent and a broker crashed, paused. */
-async function busyRun(seed) {
-  const playground = await suite.open(seed, { width: 1280, height: 900 });
-  const { page } = playground;
-  await playground.setSpeed('10×');
-  await playground.play();
-  await playground.createTopic();
-  await page.getByTestId('producer-add').click();
-  await page.getByTestId('producer').first().waitFor();
-  await page.getByTestId('send-10').click();
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=operation]')]
-    .filter((o) => o.textContent.includes('acknowledged')).length === 10);
-  await playground.broker(2).getByRole('button', { name: 'Crash' }).click();
-  await page.waitForTimeout(400);
-  await playground.play();
-  return playground;
-}
+const busyRun = (seed) => busyRunOf(suite, seed);
 
 async function shareLink(page) {
   await page.getByRole('button', { name: 'Share' }).click();
