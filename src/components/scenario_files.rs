@@ -4,7 +4,9 @@
 //! `scenario_file`'s; this is only the browser's side: files, drops and downloads.
 
 use crate::components::export_dialog::ExportDialog;
-use crate::components::modal::Modal;
+use crate::components::modal::{Confirm, Modal};
+use crate::persistence;
+use crate::runs::MAX_RUNS;
 use crate::scenario_file;
 use crate::session::Session;
 use crate::sim_handle::SimHandle;
@@ -60,6 +62,14 @@ fn read(file: File, on_import: Callback<(String, Session)>, on_error: Callback<S
     });
 }
 
+/// Whether a drag carries files (text dragged into a field is the browser's business).
+fn carries_files(event: &Event) -> bool {
+    event
+        .dyn_ref::<DragEvent>()
+        .and_then(DragEvent::data_transfer)
+        .is_some_and(|transfer| transfer.types().includes(&"Files".into(), 0))
+}
+
 /// Which dialog is open.
 #[derive(Clone, PartialEq)]
 enum Open {
@@ -73,22 +83,36 @@ enum Open {
 #[function_component(ScenarioFiles)]
 pub fn scenario_files(props: &ScenarioFilesProps) -> Html {
     let open = use_state(|| None::<Open>);
+    // A file read while the list of runs is full waits for the reader's yes: opening it pushes
+    // out the least recently saved run.
+    let waiting = use_state(|| None::<(String, Session)>);
+    let on_read = {
+        let (waiting, on_import) = (waiting.clone(), props.on_import.clone());
+        Callback::from(move |(name, session): (String, Session)| {
+            if persistence::runs().runs.len() >= MAX_RUNS {
+                waiting.set(Some((name, session)));
+            } else {
+                on_import.emit((name, session));
+            }
+        })
+    };
     {
         // Anywhere on the page: a dropped file is imported, not opened by the browser in place
         // of the page (which would leave the run).
-        let (on_import, on_error, open) = (
-            props.on_import.clone(),
-            props.on_error.clone(),
-            open.clone(),
-        );
+        let (on_import, on_error, open) = (on_read.clone(), props.on_error.clone(), open.clone());
         use_effect_with((), move |_| {
             let listeners = web_sys::window().map(|window| {
                 let options = EventListenerOptions::enable_prevent_default();
                 let over = EventListener::new_with_options(&window, "dragover", options, |event| {
-                    event.prevent_default();
+                    if carries_files(event) {
+                        event.prevent_default();
+                    }
                 });
                 let drop =
                     EventListener::new_with_options(&window, "drop", options, move |event| {
+                        if !carries_files(event) {
+                            return;
+                        }
                         event.prevent_default();
                         let file = event
                             .dyn_ref::<DragEvent>()
@@ -114,11 +138,7 @@ pub fn scenario_files(props: &ScenarioFilesProps) -> Html {
         Callback::from(move |()| open.set(None))
     };
     let on_pick = {
-        let (open, on_import, on_error) = (
-            open.clone(),
-            props.on_import.clone(),
-            props.on_error.clone(),
-        );
+        let (open, on_import, on_error) = (open.clone(), on_read.clone(), props.on_error.clone());
         Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
             if let Some(file) = input.files().and_then(|files| files.get(0)) {
@@ -183,8 +203,39 @@ pub fn scenario_files(props: &ScenarioFilesProps) -> Html {
             }
         }
     };
+    let confirm = match &*waiting {
+        None => html! {},
+        Some((name, session)) => {
+            let oldest = persistence::runs()
+                .runs
+                .last()
+                .map_or_else(String::new, |run| format!(" (\"{}\")", run.name));
+            let go = {
+                let (waiting, on_import, read) = (
+                    waiting.clone(),
+                    props.on_import.clone(),
+                    (name.clone(), session.clone()),
+                );
+                Callback::from(move |()| {
+                    waiting.set(None);
+                    on_import.emit(read.clone());
+                })
+            };
+            let keep = {
+                let waiting = waiting.clone();
+                Callback::from(move |()| waiting.set(None))
+            };
+            html! {
+                <Confirm title={format!("Open \"{name}\" as a new run?")}
+                    message={format!("Runs keeps your {MAX_RUNS} most recently saved runs: opening \
+                        this file pushes out the oldest{oldest}.")}
+                    confirm_label="Open it" on_confirm={go} on_cancel={keep} />
+            }
+        }
+    };
     html! {
         <>
+            { confirm }
             <button onclick={on_files} data-testid="files"
                 title="Download this run as a scenario file, open one, or export it to real Kafka">
                 { "Files" }
