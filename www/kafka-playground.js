@@ -69,7 +69,9 @@
     attributeChangedCallback(name, before, after) {
       // An element upgraded with its attributes hears each of them before connectedCallback,
       // which navigates once for all of them.
-      if (before === after || !this._live) return;
+      // After load() the frame shows what was loaded, not the attributes: setting one again,
+      // even to the same value, brings the frame back to what the attributes say.
+      if (!this._live || (before === after && !this._loaded)) return;
       if (name === 'height') this._applyHeight();
       else this._navigate();
     }
@@ -94,6 +96,7 @@
 
     /** Replaces the run: a scenario object, a share link (or its `#s=` fragment), or a lesson id. */
     load(what) {
+      this._loaded = true;
       if (typeof what === 'string') {
         return /(^|#)s=/.test(what) ? this._request('load', { share: what }) : this._request('load', { lesson: what });
       }
@@ -119,6 +122,7 @@
       // The first load cancels nothing: requests made before the element joined the page wait.
       if (this._navigated) this._reset(new Error('kafka-playground: the playground reloaded'));
       this._navigated = true;
+      this._loaded = false;
       this._frame.title = this.getAttribute('title')
         || `Kafka Playground${this.hasAttribute('lesson') ? `: ${this.getAttribute('lesson')}` : ''}`;
       this._frame.src = url.href;

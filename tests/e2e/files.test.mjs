@@ -134,7 +134,7 @@ test('the export to real Kafka shows each generated file and downloads one scrip
   assert.match(await text.textContent(), /image: "?apache\/kafka:4\.\d+\.\d+/);
   const bundle = await linkText(page.getByTestId('export-download'));
   assert.match(bundle, /^#!\/bin\/sh\n/);
-  assert.match(bundle, /cat > 'kafka-playground-seed33\/compose\.yaml' <<'KAFKA_PLAYGROUND_EOF'/);
+  assert.match(bundle, /^cat > kafka-playground-seed33\/compose\.yaml <<'KAFKA_PLAYGROUND_EOF'$/m);
   assert.equal(await page.getByTestId('export-download').getAttribute('download'), 'kafka-playground-seed33.sh');
   await playground.screenshotThemes('export-dialog');
   await page.keyboard.press('Escape');
