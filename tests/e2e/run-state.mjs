@@ -3,6 +3,8 @@
 
 /** What a reader sees of a run, and its trace fingerprint, once any replay has finished. */
 export async function state(page) {
+  // After a reload, the page must have drawn before its replay can be waited for.
+  await page.getByTestId('clock').waitFor();
   await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'), null, { timeout: 60_000 });
   return page.evaluate(() => ({
     hash: document.querySelector('.timeline').dataset.traceHash,
