@@ -141,3 +141,37 @@ test('the export to real Kafka shows each generated file and downloads one scrip
   await dialog.waitFor({ state: 'detached' });
   assert.deepEqual(playground.errors, []);
 });
+
+test('an import into a full list of runs asks before pushing out the oldest', async () => {
+  const playground = await busyRun(34);
+  const { page } = playground;
+  const before = await state(page);
+  await page.getByTestId('files').click();
+  const json = await linkText(page.getByTestId('download-json'));
+  await page.getByTestId('files-close').click();
+  // Eight saved runs: the list is full.
+  await page.evaluate(() => {
+    const list = JSON.parse(localStorage.getItem('kafka-playground/runs'));
+    const [run] = list.runs;
+    list.runs = [8, 7, 6, 5, 4, 3, 2, 1].map((id) => ({ ...run, id, name: `Run ${id}` }));
+    list.last_id = 8;
+    localStorage.setItem('kafka-playground/runs', JSON.stringify(list));
+  });
+  const saved = await storage(page);
+  await drop(page, 'again.json', [json]);
+  const confirm = page.getByTestId('confirm');
+  await confirm.waitFor();
+  assert.match(await confirm.textContent(), /Open "again\.json" as a new run\?.*pushes out the oldest \("Run 1"\)/);
+  await page.getByTestId('confirm-cancel').click();
+  await confirm.waitFor({ state: 'detached' });
+  assert.deepEqual(await storage(page), saved, 'cancelled: nothing replaced');
+  assert.deepEqual(await state(page), before);
+
+  await drop(page, 'again.json', [json]);
+  await page.getByTestId('confirm-ok').click();
+  await page.waitForFunction(() => JSON.parse(localStorage.getItem('kafka-playground/runs')).runs[0].id === 9);
+  const ids = JSON.parse((await storage(page))['kafka-playground/runs']).runs.map((r) => r.id);
+  assert.deepEqual(ids, [9, 8, 7, 6, 5, 4, 3, 2], 'the new run in front, the oldest gone');
+  assert.deepEqual(await state(page), before, 'the same run, opened anew');
+  assert.deepEqual(playground.errors, []);
+});
