@@ -77,24 +77,26 @@ fn seek_for_a_while(sim: &SimHandle, run_id: &RunId, saving: bool) -> Option<(Si
 }
 
 /// A callback that applies a command, saves the run, and reports Kafka's refusal in `error`
-/// and to the caller (the embed API answers its host with it). A success clears `error` and
-/// the page's own error line (`stale`): what they said was about a cluster that has moved on.
+/// and to the caller (the embed API answers its host with it). A success clears every form's
+/// error (`stale`): what they said was about a cluster that has moved on.
 fn applier(
     sim: &UseStateHandle<SimHandle>,
     (error, stale): (
         &UseStateHandle<Option<String>>,
-        &UseStateHandle<Option<String>>,
+        &[UseStateHandle<Option<String>>],
     ),
     (run_id, saving): (&RunId, bool),
     redraw: &UseForceUpdateHandle,
 ) -> Callback<Command, Result<(), String>> {
     let (sim, error, redraw, run_id) = (sim.clone(), error.clone(), redraw.clone(), run_id.clone());
-    let stale = stale.clone();
+    let stale = stale.to_vec();
     Callback::from(move |command: Command| {
         let result = sim.apply(command).map_err(|e| e.to_string());
         if result.is_ok() {
             autosave(&sim, &run_id, saving);
-            stale.set(None);
+            for shown in stale.iter().filter(|shown| shown.is_some()) {
+                shown.set(None);
+            }
         }
         error.set(result.clone().err());
         redraw.force_update();
@@ -333,19 +335,25 @@ pub fn app() -> Html {
         })
     };
     let saves = (&run_id, saving);
-    let apply = applier(&sim, (&error, &error), saves, &redraw);
+    let errors = [
+        error.clone(),
+        topic_error.clone(),
+        producer_error.clone(),
+        consumer_error.clone(),
+    ];
+    let apply = applier(&sim, (&error, &errors), saves, &redraw);
     let on_command = control(&apply, readonly);
     let on_create = control(
-        &applier(&sim, (&topic_error, &error), saves, &redraw),
+        &applier(&sim, (&topic_error, &errors), saves, &redraw),
         readonly,
     )
     .reform(Command::CreateTopic);
     let on_producer_command = control(
-        &applier(&sim, (&producer_error, &error), saves, &redraw),
+        &applier(&sim, (&producer_error, &errors), saves, &redraw),
         readonly,
     );
     let on_consumer_command = control(
-        &applier(&sim, (&consumer_error, &error), saves, &redraw),
+        &applier(&sim, (&consumer_error, &errors), saves, &redraw),
         readonly,
     );
     // Editing a form's input clears its error: it answered the input as it was.
