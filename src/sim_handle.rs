@@ -386,10 +386,20 @@ impl SimHandle {
     pub fn explain_finding(&self, violation: &Violation) -> Vec<Event> {
         let run = self.0.borrow();
         let events = run.world.events();
-        kafka_sim::verdict::causes(events, violation)
-            .into_iter()
-            .map(|i| events[i].clone())
-            .collect()
+        let mut causes = kafka_sim::verdict::causes(events, violation);
+        // Before any truncation shows it, a record is lost because its partition's leader
+        // changed to a replica without it: that change and what caused it.
+        if causes.is_empty() {
+            let named =
+                |tp: &kafka_sim::TopicPartition| violation.detail.starts_with(&format!("{tp}:"));
+            if let Some(change) = events.iter().rposition(
+                |e| matches!(&e.kind, kafka_sim::EventKind::LeaderChanged { tp, .. } if named(tp)),
+            ) {
+                causes.push(change);
+                causes.extend(kafka_sim::explain::cause_chain(events, change));
+            }
+        }
+        causes.into_iter().map(|i| events[i].clone()).collect()
     }
 
     /// The safety checker's findings on the run so far (an embed reports them to its host).
