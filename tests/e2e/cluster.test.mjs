@@ -54,9 +54,13 @@ test('a crashed broker is fenced once its session times out', async () => {
 test('in slow motion the network view shows requests and responses on the wire', async () => {
   const playground = await suite.open(12, { width: 1400, height: 900 });
   const { page } = playground;
+  // The page opens with the brokers registered; the next traffic (heartbeats, metadata) is
+  // a step or a few away. Then at 0.001× a 1 ms hop takes a real second.
+  for (let i = 0; i < 200 && await page.locator('[data-testid=network] circle.message').count() === 0; i += 1) {
+    await page.getByTestId('step').click();
+  }
   await playground.setSpeed('0.001×');
   await playground.play();
-  // Brokers register, heartbeat and fetch metadata: at 0.001× a 1 ms hop takes a real second.
   await page.waitForFunction(() => /^[1-9]\d* message\(s\) on the wire/.test(
     document.querySelector('[data-testid=network-summary]').textContent));
   assert.ok(await page.locator('[data-testid=network] circle.message').count() > 0);
