@@ -78,18 +78,26 @@ fn seek_for_a_while(sim: &SimHandle, run_id: &RunId, saving: bool) -> Option<(Si
 }
 
 /// A callback that applies a command, saves the run, and reports Kafka's refusal in `error`
-/// and to the caller (the embed API answers its host with it).
+/// and to the caller (the embed API answers its host with it). A success clears every form's
+/// error (`stale`): what they said was about a cluster that has moved on.
 fn applier(
     sim: &UseStateHandle<SimHandle>,
-    error: &UseStateHandle<Option<String>>,
+    (error, stale): (
+        &UseStateHandle<Option<String>>,
+        &[UseStateHandle<Option<String>>],
+    ),
     (run_id, saving): (&RunId, bool),
     redraw: &UseForceUpdateHandle,
 ) -> Callback<Command, Result<(), String>> {
     let (sim, error, redraw, run_id) = (sim.clone(), error.clone(), redraw.clone(), run_id.clone());
+    let stale = stale.to_vec();
     Callback::from(move |command: Command| {
         let result = sim.apply(command).map_err(|e| e.to_string());
         if result.is_ok() {
             autosave(&sim, &run_id, saving);
+            for shown in stale.iter().filter(|shown| shown.is_some()) {
+                shown.set(None);
+            }
         }
         error.set(result.clone().err());
         redraw.force_update();
@@ -253,7 +261,7 @@ pub fn app() -> Html {
         let (show, asking_new) = (show.clone(), asking_new.clone());
         Callback::from(move |controllers: u32| {
             asking_new.set(None);
-            show.emit((SimHandle::new(page_seed(), controllers), None));
+            show.emit((SimHandle::started(page_seed(), controllers), None));
         })
     };
     let ask_new = {
@@ -342,12 +350,36 @@ pub fn app() -> Html {
         })
     };
     let saves = (&run_id, saving);
-    let apply = applier(&sim, &error, saves, &redraw);
+    let errors = [
+        error.clone(),
+        topic_error.clone(),
+        producer_error.clone(),
+        consumer_error.clone(),
+    ];
+    let apply = applier(&sim, (&error, &errors), saves, &redraw);
     let on_command = control(&apply, readonly);
-    let on_create = control(&applier(&sim, &topic_error, saves, &redraw), readonly)
-        .reform(Command::CreateTopic);
-    let on_producer_command = control(&applier(&sim, &producer_error, saves, &redraw), readonly);
-    let on_consumer_command = control(&applier(&sim, &consumer_error, saves, &redraw), readonly);
+    let on_create = control(
+        &applier(&sim, (&topic_error, &errors), saves, &redraw),
+        readonly,
+    )
+    .reform(Command::CreateTopic);
+    let on_producer_command = control(
+        &applier(&sim, (&producer_error, &errors), saves, &redraw),
+        readonly,
+    );
+    let on_consumer_command = control(
+        &applier(&sim, (&consumer_error, &errors), saves, &redraw),
+        readonly,
+    );
+    // Editing a form's input clears its error: it answered the input as it was.
+    let edited = |error: &UseStateHandle<Option<String>>| {
+        let error = error.clone();
+        Callback::from(move |_: Event| {
+            if error.is_some() {
+                error.set(None);
+            }
+        })
+    };
 
     let event_filter = use_state(String::new);
     let on_filter = {
@@ -385,6 +417,11 @@ pub fn app() -> Html {
     };
     use_embed_api(embed, main.clone(), controls);
     let shows = |panel: Panel| params.panels.shows(panel);
+    let operations = sim.recent_operations(OPERATIONS_SHOWN);
+    let explain_finding = {
+        let sim = sim.clone();
+        Callback::from(move |finding: kafka_sim::check::Violation| sim.explain_finding(&finding))
+    };
     let view = sim.view();
     html! {
         <main ref={main} class={classes!("playground", embed.then_some("embed"), readonly.then_some("readonly"))}>
@@ -485,9 +522,11 @@ pub fn app() -> Html {
                     }
                     if shows(Panel::Consumers) {
                         { guard(readonly, html! {
+                            <div class="form-slot" onchange={edited(&consumer_error)} oninput={edited(&consumer_error).reform(Event::from)}>
                             <ConsumerPanel consumers={view.consumers.clone()} groups={view.groups.clone()}
                                 topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
                                 on_command={on_consumer_command} error={(*consumer_error).clone()} />
+                            </div>
                         }) }
                     }
                     if shows(Panel::Console) && !readonly {
@@ -496,14 +535,19 @@ pub fn app() -> Html {
                 </div>
                 <div class="side-column">
                     if shows(Panel::Topics) && !readonly {
-                        <TopicForm {on_create} error={(*topic_error).clone()} />
+                        <div class="form-slot topic-slot" onchange={edited(&topic_error)} oninput={edited(&topic_error).reform(Event::from)}>
+                            <TopicForm {on_create} error={(*topic_error).clone()} />
+                        </div>
                     }
                     if shows(Panel::Producers) {
                         { guard(readonly, html! {
+                            <div class="form-slot" onchange={edited(&producer_error)} oninput={edited(&producer_error).reform(Event::from)}>
                             <ProducerPanel producers={view.producers.clone()}
                                 topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
-                                operations={sim.recent_operations(OPERATIONS_SHOWN)}
+                                lost={sim.lost_after_ack(&operations)} explain={explain_finding}
+                                {operations}
                                 on_command={on_producer_command} error={(*producer_error).clone()} />
+                            </div>
                         }) }
                     }
                     if shows(Panel::Compare) {

@@ -84,7 +84,7 @@ fn embedded(shared: Option<Result<Session, share::ShareError>>, params: &EmbedPa
 }
 
 fn fresh() -> SimHandle {
-    SimHandle::new(page_seed_asked().unwrap_or(1), page_controllers())
+    SimHandle::started(page_seed_asked().unwrap_or(1), page_controllers())
 }
 
 /// A shared session, saved at once as a new run so a reload finds it.

@@ -8,6 +8,8 @@
 //! acting in the past drops the old future (a branch).
 
 use crate::session::Session;
+use kafka_sim::charts::LagSamples;
+use kafka_sim::check::Violation;
 use kafka_sim::checkpoint::Checkpoints;
 use kafka_sim::client::Operation;
 use kafka_sim::{
@@ -29,6 +31,8 @@ struct Run {
     target: Option<SimTime>,
     /// Copies of this branch's world to rewind (or jump forward) from.
     checkpoints: Checkpoints,
+    /// The groups' lag at each second this branch has passed, for the lag chart.
+    lags: LagSamples,
 }
 
 /// The first checkpoints are this far apart in virtual time; the gap doubles each time
@@ -63,13 +67,29 @@ impl Run {
             applied: 0,
             target: None,
             checkpoints,
+            lags: LagSamples::default(),
         };
         run.advance_to(until);
         run
     }
 
-    /// Runs to `until`, applying logged commands when their time comes.
+    /// Runs to `until`, applying logged commands when their time comes, and samples the
+    /// groups' lag at each whole second on the way (stopping the clock there changes nothing:
+    /// events run in (time, sequence) order however the span is cut).
     fn advance_to(&mut self, until: SimTime) {
+        loop {
+            let sample = LagSamples::next_after(self.world.now());
+            if sample > until {
+                break;
+            }
+            self.run_commands_to(sample);
+            self.lags.take(&self.world);
+        }
+        self.run_commands_to(until);
+        self.checkpoints.maybe_take(&self.world, self.applied);
+    }
+
+    fn run_commands_to(&mut self, until: SimTime) {
         while let Some((at, command)) = self.log.get(self.applied).filter(|(at, _)| *at <= until) {
             self.world.run_until(*at);
             // It applied when it was first given; replayed at the same moment, it applies again.
@@ -77,7 +97,6 @@ impl Run {
             self.applied += 1;
         }
         self.world.run_until(until);
-        self.checkpoints.maybe_take(&self.world, self.applied);
     }
 }
 
@@ -100,6 +119,27 @@ impl SimHandle {
             Vec::new(),
             SimTime::ZERO,
         ))))
+    }
+
+    /// A new cluster as a Kafka user finds one: started, every broker registered with the
+    /// controller and unfenced, so the first Create is not refused for want of brokers. The
+    /// start is virtual time run before the first draw, not a command: the clock shows it, a
+    /// saved or shared run carries it in `now`, and runs saved before replay as they were.
+    pub fn started(seed: u64, controllers: u32) -> Self {
+        /// Steps in which the start runs; the clock stops within one of the last unfencing.
+        const STEP: SimDuration = SimDuration::from_millis(10);
+        /// A start that takes longer is shown as it is (the brokers then say they are fenced).
+        const AT_MOST: SimTime = SimTime::from_millis(60_000);
+        let sim = Self::new(seed, controllers);
+        while !sim.brokers_registered() && sim.now() < AT_MOST {
+            sim.advance(STEP);
+        }
+        sim
+    }
+
+    /// Whether every broker is registered and unfenced.
+    pub fn brokers_registered(&self) -> bool {
+        self.view().brokers.iter().all(|b| !b.fenced)
     }
 
     /// A saved or shared run, to be rebuilt by replay: the replay is only begun, so the page
@@ -175,6 +215,7 @@ impl SimHandle {
             let kept = run.applied;
             let now = run.world.now();
             run.checkpoints.branch(now, kept);
+            run.lags.forget_after(now);
             run.log.truncate(kept);
             run.applied += applied.len();
             run.log.extend(applied);
@@ -275,7 +316,7 @@ impl SimHandle {
             world
                 .groups()
                 .iter()
-                .map(|(_, g)| group_lag(world, &g.id, BUCKET, BUCKETS)),
+                .map(|(_, g)| group_lag(world, &run.lags, &g.id, BUCKET, BUCKETS)),
         );
         series
     }
@@ -313,6 +354,54 @@ impl SimHandle {
             .collect()
     }
 
+    /// For each operation shown (the producer panel's newest), the checker's verdict when
+    /// its acknowledged record has since been lost (a truncation removed it): one lookup per
+    /// operation in the leader's log, so a frame costs what is on screen, not the run.
+    pub fn lost_after_ack(&self, operations: &[Operation]) -> Vec<Option<Violation>> {
+        use kafka_sim::client::Request;
+        let run = self.0.borrow();
+        operations
+            .iter()
+            .map(|op| {
+                let (topic, value) = match &op.request {
+                    Request::Send { topic, value, .. } => {
+                        (topic, value.as_deref().unwrap_or("null"))
+                    }
+                    Request::Produce { topic, value, .. } => (topic, value.as_str()),
+                    _ => return None,
+                };
+                let kafka_sim::Outcome::Acked {
+                    partition, offset, ..
+                } = op.outcome
+                else {
+                    return None;
+                };
+                let tp = kafka_sim::TopicPartition::new(topic, partition);
+                kafka_sim::check::acked_send_lost(&run.world, &op.client, &tp, offset, value)
+            })
+            .collect()
+    }
+
+    /// What caused a checker's finding: the event that shows it, then its causes.
+    pub fn explain_finding(&self, violation: &Violation) -> Vec<Event> {
+        let run = self.0.borrow();
+        let events = run.world.events();
+        let mut causes = kafka_sim::verdict::causes(events, violation);
+        // Before any truncation shows it, a record is lost because its partition's leader
+        // changed to a replica without it: that change and what caused it.
+        if causes.is_empty() {
+            let named =
+                |tp: &kafka_sim::TopicPartition| violation.detail.starts_with(&format!("{tp}:"));
+            if let Some(change) = events.iter().rposition(
+                |e| matches!(&e.kind, kafka_sim::EventKind::LeaderChanged { tp, .. } if named(tp)),
+            ) {
+                causes.push(change);
+                causes.extend(kafka_sim::explain::cause_chain(events, change));
+            }
+        }
+        causes.into_iter().map(|i| events[i].clone()).collect()
+    }
+
     /// The safety checker's findings on the run so far (an embed reports them to its host).
     pub fn check(&self) -> Vec<kafka_sim::check::Violation> {
         kafka_sim::check::check(&self.0.borrow().world)
@@ -347,6 +436,37 @@ mod tests {
             replica_assignment: None,
         };
         sim.apply(Command::CreateTopic(topic)).expect("created");
+    }
+
+    #[test]
+    fn a_started_cluster_has_every_broker_registered_and_takes_a_topic() {
+        let sim = SimHandle::started(1, 1);
+        let view = sim.view();
+        assert_eq!(view.brokers.len(), 3);
+        assert!(
+            view.brokers
+                .iter()
+                .all(|b| b.up && !b.fenced && b.broker_epoch.is_some()),
+            "{:?}",
+            view.brokers
+        );
+        assert!(sim.now() > SimTime::ZERO && sim.now() < SimTime::from_millis(10_000));
+        assert!(!sim.has_commands(), "the start is time, not commands");
+        create_orders(&sim, 3);
+
+        // A share link of it reopens the same run.
+        let opened = SimHandle::restore(
+            crate::share::decode(&crate::share::encode(&sim.saved())).expect("decodes"),
+        );
+        while opened
+            .continue_seek(SimDuration::from_millis(500))
+            .is_some()
+        {}
+        assert_eq!(opened.trace_hash(), sim.trace_hash());
+        assert_eq!(opened.view(), sim.view());
+
+        let quorum = SimHandle::started(2, 3);
+        assert!(quorum.brokers_registered(), "with three controllers too");
     }
 
     #[test]

@@ -51,16 +51,24 @@ async fn the_default_cluster_has_three_brokers_and_a_controller() {
             .unwrap()
             .is_some()
     );
-    assert_eq!(text_of(&root, "[data-testid=clock]"), "t = 0.000 s");
+    // It opens started: the clock ran until every broker registered and was unfenced.
+    assert_ne!(text_of(&root, "[data-testid=clock]"), "t = 0.000 s");
+    let statuses = root
+        .query_selector_all("[data-testid=broker-status]")
+        .unwrap();
+    for i in 0..statuses.length() {
+        let status = statuses.item(i).unwrap().text_content().unwrap_or_default();
+        assert_eq!(status, "online");
+    }
 }
 
 #[wasm_bindgen_test]
 async fn stepping_processes_events_and_moves_the_clock() {
     let root = mount();
     yew::scheduler::flush().await;
-    // The first deliveries are the brokers' registrations, one network latency after t = 0.
+    let started = text_of(&root, "[data-testid=clock]");
     step(&root, 12).await;
-    assert_ne!(text_of(&root, "[data-testid=clock]"), "t = 0.000 s");
+    assert_ne!(text_of(&root, "[data-testid=clock]"), started);
     let log = text_of(&root, ".event-log");
     assert!(
         log.contains("broker 1 registered with the controller"),

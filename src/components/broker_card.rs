@@ -1,6 +1,7 @@
 //! One broker: its health as the process and the controller see it, and the faults a user can
 //! inject into it.
 
+use crate::components::countdown::Countdown;
 use kafka_sim::{BrokerView, Command, CrashKind, Endpoint};
 use yew::prelude::*;
 
@@ -82,6 +83,9 @@ pub fn broker_card(props: &BrokerCardProps) -> Html {
                     <dt>{ "rack" }</dt><dd>{ rack }</dd>
                 }
             </dl>
+            if let Some(timer) = &broker.fencing {
+                <Countdown timer={timer.clone()} />
+            }
             <div class="actions">
                 if broker.up {
                     <button onclick={send(Command::CrashBroker { broker: id, kind: CrashKind::Process })}

@@ -49,7 +49,8 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             } else {
                 <div class="controller" data-testid="controller">
                     <h3>{ "KRaft controller" }</h3>
-                    <p>{ "registers brokers, fences those whose heartbeats stop (broker.session.timeout.ms = 9000)" }</p>
+                    <p>{ format!("registers brokers, fences those whose heartbeats stop (broker.session.timeout.ms = {})",
+                        kafka_sim::ClusterConfig::default().controller.broker_session_timeout.as_millis()) }</p>
                 </div>
             }
             <div class="brokers">
@@ -64,6 +65,9 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                     }
                 }) }
             </div>
+            <p class="meta started" data-testid="cluster-started">
+                { "A new cluster opens started: its clock ran until every broker had registered with the controller and been unfenced, so topics can be created at once." }
+            </p>
         </section>
     }
 }

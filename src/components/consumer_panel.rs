@@ -3,9 +3,10 @@
 //! or stalling one shows what the group does: who owns what, in which generation, where each
 //! partition's committed offset is, and how far behind the log end it lags.
 
+use crate::components::countdown::Countdown;
 use crate::hooks::use_choice::{ChoiceSelect, labelled, plain, use_choice};
-use crate::hooks::use_field::use_field;
-use kafka_sim::consumer::{AppCommit, MemberState};
+use crate::hooks::use_field::{Field, use_field};
+use kafka_sim::consumer::{AppCommit, ConsumerConfig, MemberState};
 use kafka_sim::group::GroupDescription;
 use kafka_sim::{Command, ConsumerView, ForwardView};
 use std::collections::BTreeMap;
@@ -42,6 +43,7 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
     let isolation = use_choice("read_uncommitted");
     let forward = use_choice("");
     let processing = use_field("10");
+    let timeouts = use_timeouts();
 
     let on_add = {
         let (topic, assignor, commit, reset, isolation, on_command) = (
@@ -55,6 +57,7 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
         let forward =
             forward.among(std::iter::once("").chain(props.topics.iter().map(String::as_str)));
         let (group, processing) = (group.value.clone(), processing.value.clone());
+        let timeouts = timeouts.configs();
         let name = format!("consumer-{}", props.consumers.len() + 1);
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
@@ -64,6 +67,7 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
                 ("app.processing.ms".to_owned(), processing.trim().to_owned()),
                 ("isolation.level".to_owned(), isolation.clone()),
             ]);
+            config.extend(timeouts.iter().cloned());
             if assignor != "default" {
                 config.insert("partition.assignment.strategy".to_owned(), assignor.clone());
             }
@@ -121,6 +125,7 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
                     <label title="Playground setting: how long the application works on each record">{ "processing ms/record" }
                         <input type="number" value={processing.value.clone()} oninput={processing.oninput.clone()} data-testid="consumer-processing" />
                     </label>
+                    { timeouts.inputs() }
                     <button class="primary" type="submit" data-testid="consumer-add">{ "Add consumer" }</button>
                 </form>
             }
@@ -137,13 +142,27 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
 
 /// `kafka-consumer-groups.sh --describe`, as a table.
 fn group_table(group: &GroupDescription) -> Html {
-    let total_lag: u64 = group.rows.iter().filter_map(|r| r.lag).sum();
+    // The core's one definition of lag, added up as the rows show it.
+    let total = group.total_lag();
+    let total_lag = match (total.unknown, group.read_committed) {
+        (0, false) => total.records.to_string(),
+        (0, true) => format!("{} (to the LSO: read_committed)", total.records),
+        (unknown, _) => format!(
+            "{}{} + {unknown} partition(s) with no committed offset (lag -)",
+            total.records,
+            if group.read_committed {
+                " to the LSO"
+            } else {
+                ""
+            }
+        ),
+    };
     html! {
         <div class="group" data-testid="group" key={group.group.clone()}>
             <h3>
                 { format!("group {} ", group.group) }
                 <span class={classes!("state", group.state.kafka_name())} data-testid="group-state">{ group.state.kafka_name() }</span>
-                <span class="meta">{ format!(" generation {} · {} · coordinator broker {} · {} member(s) · lag {total_lag}",
+                <span class="meta" data-testid="group-total-lag">{ format!(" generation {} · {} · coordinator broker {} · {} member(s) · lag {total_lag}",
                     group.generation, group.assignor.as_deref().unwrap_or("no assignor"), group.coordinator, group.members.len()) }</span>
             </h3>
             <table class="group-offsets">
@@ -188,6 +207,58 @@ fn forward_line(forward: &ForwardView) -> Html {
             title="The application's own producer: acks=all, idempotent; a crash takes it down with the consumer">
             { format!("→ {} ({guarantee}){} · {waiting} record(s) in its producer", forward.topic, transaction.unwrap_or_default()) }
         </p>
+    }
+}
+
+/// The consumer's timeouts, starting at Kafka's defaults as the core's `ConsumerConfig` has
+/// them: a crashed member is removed after `session.timeout.ms`, a stalled one leaves after
+/// `max.poll.interval.ms`.
+struct Timeouts {
+    fields: [(&'static str, &'static str, Field); 3],
+}
+
+#[hook]
+fn use_timeouts() -> Timeouts {
+    let defaults = ConsumerConfig::default();
+    let session = use_field(&defaults.session_timeout.as_millis().to_string());
+    let heartbeat = use_field(&defaults.heartbeat_interval.as_millis().to_string());
+    let poll = use_field(&defaults.max_poll_interval.as_millis().to_string());
+    Timeouts {
+        fields: [
+            (
+                "session.timeout.ms",
+                "The coordinator removes a member it has not heard from for this long",
+                session,
+            ),
+            (
+                "heartbeat.interval.ms",
+                "How often the consumer heartbeats; below session.timeout.ms",
+                heartbeat,
+            ),
+            (
+                "max.poll.interval.ms",
+                "A consumer whose application does not call poll() for this long leaves its group",
+                poll,
+            ),
+        ],
+    }
+}
+
+impl Timeouts {
+    fn configs(&self) -> Vec<(String, String)> {
+        self.fields
+            .iter()
+            .map(|(name, _, field)| ((*name).to_owned(), field.value.trim().to_owned()))
+            .collect()
+    }
+
+    fn inputs(&self) -> Html {
+        html! { <>{ for self.fields.iter().map(|(name, title, field)| html! {
+            <label title={*title}>{ *name }
+                <input type="number" min="1" value={field.value.clone()} oninput={field.oninput.clone()}
+                    data-testid={format!("consumer-{}", name.replace('.', "-"))} />
+            </label>
+        }) }</>}
     }
 }
 
@@ -238,6 +309,7 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
             </header>
             <p class="meta">{ format!("{} · {} · {}", consumer.assignors.join(", "), commit,
                 if consumer.read_committed { "read_committed" } else { "read_uncommitted" }) }</p>
+            { for consumer.timers.iter().map(|timer| html! { <Countdown timer={timer.clone()} /> }) }
             if let Some(forward) = &consumer.forward {
                 { forward_line(forward) }
             }

@@ -67,7 +67,8 @@ pub fn event_log(props: &EventLogProps) -> Html {
     }
 }
 
-fn chain(causes: &[Event]) -> Html {
+/// A cause chain as a list: "because at 31.200 s broker 2 fenced by the controller", ...
+pub fn chain(causes: &[Event]) -> Html {
     if causes.is_empty() {
         return html! {
             <p class="cause" data-testid="cause">{ "No earlier event caused this: an action, or time passing." }</p>

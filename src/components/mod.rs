@@ -7,6 +7,7 @@ pub mod charts;
 pub mod cluster_view;
 pub mod console;
 pub mod consumer_panel;
+pub mod countdown;
 pub mod event_log;
 pub mod export_dialog;
 pub mod lesson_panel;

@@ -333,13 +333,18 @@ pub fn network_view(props: &NetworkViewProps) -> Html {
                 ref={svg} onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up} onpointerleave={on_leave}
                 data-testid="network-drawing">
                 { for lines }
-                { for nodes }
+                // Dots under the nodes: a message just sent or arriving does not hide a label.
                 { for dots }
+                { for nodes }
                 if let Some(((x1, y1), (x2, y2))) = *knife {
                     <line class="knife" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
                 }
             </svg>
-            <p class="meta" data-testid="network-summary">{ summary }{ " · drag across links to cut them, click one to cut or heal it · requests ● blue, responses ● orange; slow motion (0.001×) shows them travel" }</p>
+            <p class="meta" data-testid="network-summary">{ summary }{ " · drag across links to cut them, click one to cut or heal it · requests " }
+                <span class="dot request" aria-hidden="true">{ "●" }</span>{ " blue, responses " }
+                <span class="dot response" aria-hidden="true">{ "●" }</span>
+                { " orange; slow motion (0.001×) shows them travel" }
+                <span class="reduced-motion-note">{ " (with reduced motion, links carrying messages are drawn thick instead)" }</span></p>
         </section>
     }
 }

@@ -150,6 +150,11 @@ fn replica_row(replica: &ReplicaView, partition: &PartitionView) -> Html {
                             marker, record.transactional.then_some("transactional"), fate.map(|(class, _)| class))}
                             title={format!("offset {} · leader epoch {} · {what}", record.offset, record.leader_epoch)}>
                             { label }
+                            // The key under the offset: keys decide partitions, so they are
+                            // shown, not only in the tooltip.
+                            if record.control.is_none() && record.key != "null" {
+                                <small class="key" data-testid="record-key">{ &record.key }</small>
+                            }
                         </span>
                     }
                 }) }

@@ -3,11 +3,13 @@
 //! Kafka's `ConfigException` when they contradict each other. Each producer shows its pipeline
 //! (batches waiting, requests in flight); each send shows its outcome as the producer saw it.
 
+use crate::components::event_log::chain;
 use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
 use crate::hooks::use_field::use_field;
+use kafka_sim::check::Violation;
 use kafka_sim::client::{Operation, TxnAction};
-use kafka_sim::producer::ProducerRecord;
-use kafka_sim::{BatchStage, BatchView, Command, Outcome, ProducerView};
+use kafka_sim::producer::{ProducerConfig, ProducerRecord};
+use kafka_sim::{BatchStage, BatchView, Command, Event, Outcome, ProducerView};
 use std::collections::BTreeMap;
 use yew::prelude::*;
 
@@ -24,6 +26,11 @@ pub struct ProducerPanelProps {
     pub on_command: Callback<Command>,
     /// The last refusal, shown inline.
     pub error: Option<String>,
+    /// For each operation, the checker's finding when its acknowledged record was lost since.
+    #[prop_or_default]
+    pub lost: Vec<Option<Violation>>,
+    /// The events that caused a finding, nearest first.
+    pub explain: Callback<Violation, Vec<Event>>,
 }
 
 /// Create producers, send with them, see what happened.
@@ -35,6 +42,9 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
     let in_flight = use_field("5");
     let batch_size = use_field("16384");
     let retries = use_field("2147483647");
+    let defaults = ProducerConfig::default();
+    let request_timeout = use_field(&defaults.request_timeout.as_millis().to_string());
+    let delivery_timeout = use_field(&defaults.delivery_timeout.as_millis().to_string());
     let transactional_id = use_field("");
     let producer_choice = use_choice("");
     let topic_choice = use_choice("");
@@ -55,6 +65,16 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
         );
         let (linger, in_flight) = (linger.value.clone(), in_flight.value.clone());
         let (batch_size, retries) = (batch_size.value.clone(), retries.value.clone());
+        let timeouts = [
+            (
+                "request.timeout.ms",
+                request_timeout.value.trim().to_owned(),
+            ),
+            (
+                "delivery.timeout.ms",
+                delivery_timeout.value.trim().to_owned(),
+            ),
+        ];
         let transactional_id = transactional_id.value.trim().to_owned();
         let name = format!("producer-{}", props.producers.len() + 1);
         Callback::from(move |event: SubmitEvent| {
@@ -69,6 +89,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                 ("batch.size".to_owned(), batch_size.trim().to_owned()),
                 ("retries".to_owned(), retries.trim().to_owned()),
             ]);
+            config.extend(timeouts.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
             if idempotence != "default" {
                 config.insert("enable.idempotence".to_owned(), idempotence.clone());
             }
@@ -100,7 +121,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                 };
                 let record = ProducerRecord {
                     topic: topic.clone(),
-                    key: (!key.is_empty()).then(|| key.clone()),
+                    key: key_of(&key, times, i),
                     value: Some(value),
                     partition,
                     headers: headers.clone(),
@@ -147,6 +168,10 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                 <label>{ "batch.size" }<input type="number" value={batch_size.value.clone()} oninput={batch_size.oninput.clone()} data-testid="producer-batch-size" /></label>
                 <label title="0 turns idempotence off by default (Kafka's rule), and makes a refused batch fail at once">{ "retries" }
                     <input type="number" value={retries.value.clone()} oninput={retries.oninput.clone()} data-testid="producer-retries" /></label>
+                <label title="How long the producer waits for a produce response before it retries">{ "request.timeout.ms" }
+                    <input type="number" value={request_timeout.value.clone()} oninput={request_timeout.oninput.clone()} data-testid="producer-request-timeout" /></label>
+                <label title="An upper bound on the time to report success or failure after send(): a record not acknowledged by then fails (KIP-91)">{ "delivery.timeout.ms" }
+                    <input type="number" value={delivery_timeout.value.clone()} oninput={delivery_timeout.oninput.clone()} data-testid="producer-delivery-timeout" /></label>
                 <label title="Set one to use transactions: initTransactions(), then begin, send, commit or abort">{ "transactional.id" }
                     <input value={transactional_id.value.clone()} oninput={transactional_id.oninput.clone()} placeholder="none" data-testid="producer-transactional-id" />
                 </label>
@@ -196,18 +221,56 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                     <label>{ "partition" }<input type="number" min="0" value={partition.value.clone()} oninput={partition.oninput.clone()} placeholder="by key" data-testid="send-partition" /></label>
                     <label>{ "headers" }<input value={headers.value.clone()} oninput={headers.oninput.clone()} placeholder="k1:v1,k2:v2" data-testid="send-headers" /></label>
                     <button class="primary" onclick={send(1)} data-testid="send">{ "Send" }</button>
-                    <button onclick={send(10)} data-testid="send-10" title="Ten sends at once: watch them share a batch">{ "Send ×10" }</button>
+                    <button onclick={send(10)} data-testid="send-10" title="Ten sends at once: watch them share a batch. With a key k, their keys are k-0 … k-9">{ "Send ×10" }</button>
                     <label>{ "records/s" }<input type="number" min="0" value={rate.value.clone()} oninput={rate.oninput.clone()} data-testid="stream-rate" /></label>
                     <button onclick={on_stream(true)} data-testid="stream-start" title="The application sends keyless records at this rate">{ "Stream" }</button>
                     <button onclick={on_stream(false)} data-testid="stream-stop">{ "Stop stream" }</button>
                 </div>
             }
             <ol class="operations" aria-live="polite">
-                { for props.operations.iter().map(|op| html! {
-                    <li data-testid="operation" class={outcome_class(&op.outcome)}>{ op.to_string() }</li>
+                { for props.operations.iter().enumerate().map(|(i, op)| {
+                    let lost = props.lost.get(i).cloned().flatten();
+                    html! {
+                        <li data-testid="operation" class={classes!(outcome_class(&op.outcome), lost.is_some().then_some("lost"))}>
+                            { op.to_string() }
+                            if let Some(finding) = lost {
+                                <LostMark {finding} explain={props.explain.clone()} />
+                            }
+                        </li>
+                    }
                 }) }
             </ol>
         </section>
+    }
+}
+
+/// Properties of [`LostMark`].
+#[derive(Properties, PartialEq)]
+struct LostMarkProps {
+    finding: Violation,
+    explain: Callback<Violation, Vec<Event>>,
+}
+
+/// "lost after ack" on an acknowledged send whose record the log no longer has, with "why?"
+/// opening the cause chain (the truncation, the election, the crash).
+#[function_component(LostMark)]
+fn lost_mark(props: &LostMarkProps) -> Html {
+    let open = use_state(|| false);
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(!*open))
+    };
+    html! {
+        <>
+            <strong class="lost-mark" data-testid="lost-after-ack" title={props.finding.detail.clone()}>
+                { " — lost after ack" }</strong>
+            <button class="why" onclick={toggle} aria-expanded={open.to_string()} data-testid="lost-why">
+                { if *open { "hide" } else { "why?" } }</button>
+            if *open {
+                <p class="finding">{ &props.finding.detail }</p>
+                { chain(&props.explain.emit(props.finding.clone())) }
+            }
+        </>
     }
 }
 
@@ -341,6 +404,17 @@ fn outcome_class(outcome: &Outcome) -> &'static str {
     }
 }
 
+/// The key of send `i` of `times`: the typed key for one send, and `key-0`, `key-1`, ... for
+/// several, so ten sends spread over partitions by key as ten different keys would (one key
+/// would put all ten in one partition); no key stays null (the sticky partitioner's choice).
+fn key_of(typed: &str, times: u32, i: u32) -> Option<String> {
+    match (typed.is_empty(), times) {
+        (true, _) => None,
+        (false, 1) => Some(typed.to_owned()),
+        (false, _) => Some(format!("{typed}-{i}")),
+    }
+}
+
 /// Headers typed as `k1:v1,k2:v2` (a header without `:` has an empty value).
 fn parse_headers(text: &str) -> Vec<(String, String)> {
     text.split(',')
@@ -355,7 +429,24 @@ fn parse_headers(text: &str) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_headers;
+    use super::{key_of, parse_headers};
+
+    #[test]
+    fn ten_sends_with_a_key_get_ten_distinct_keys() {
+        let keys: Vec<_> = (0..10).filter_map(|i| key_of("key", 10, i)).collect();
+        assert_eq!(keys.first().map(String::as_str), Some("key-0"));
+        assert_eq!(keys.last().map(String::as_str), Some("key-9"));
+        assert_eq!(
+            keys.iter().collect::<std::collections::BTreeSet<_>>().len(),
+            10
+        );
+        assert_eq!(
+            key_of("key", 1, 0).as_deref(),
+            Some("key"),
+            "one send keeps its key"
+        );
+        assert_eq!(key_of("", 10, 3), None, "no key stays null");
+    }
 
     #[test]
     fn headers_are_comma_separated_key_colon_value_pairs() {

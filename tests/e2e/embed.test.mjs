@@ -245,7 +245,8 @@ test('the element\'s lifecycle: one navigation per change, height back to auto, 
     element.remove();
     return nowMs;
   });
-  assert.equal(early, 0);
+  // A new embed opens on a started cluster: its clock ran until the brokers registered.
+  assert.ok(early > 0 && early < 1_000, `the started cluster's clock: ${early} ms`);
   const ended = await page.evaluate(async () => {
     const element = document.querySelector('kafka-playground');
     await element.state();

@@ -36,7 +36,7 @@ fn frame(world: &World) -> usize {
         acknowledged(world, bucket, 60),
         under_replicated(world, bucket, 60),
         smallest_isr(world, bucket, 60),
-        group_lag(world, "billing", bucket, 60),
+        group_lag(world, &Default::default(), "billing", bucket, 60),
     ];
     let operations = world.operations_since(SimTime::ZERO).rev().take(20).count();
     view.topics.len() + charts.len() + operations

@@ -2,7 +2,7 @@
 //! events, logs), so they cost nothing while the simulation runs and replay with it.
 //! Each series has one value per bucket of `bucket` virtual time, ending at the current bucket.
 
-use crate::client::{Outcome, Request};
+use crate::client::Outcome;
 use crate::event::EventKind;
 use crate::protocol::TopicPartition;
 use crate::time::{SimDuration, SimTime};
@@ -157,43 +157,86 @@ fn isr_changes<'a>(
         .collect()
 }
 
-/// A group's total lag at the end of each bucket: for every partition it has committed, the
-/// records written by then (by CreateTime, in the leader's log) minus the committed offset.
-pub fn group_lag(world: &World, group: &str, bucket: SimDuration, buckets: usize) -> Series {
+/// Every group's total lag (see `group::describe`: the one definition every view uses) at
+/// moments the run has passed. Lag depends on high watermarks and last stable offsets, which
+/// no history keeps, so it is sampled as the run goes, at each multiple of [`LAG_SAMPLE_EVERY`]
+/// (the chart's bucket ends). Sampling reads the world and changes nothing in it, so a run
+/// sampled or not has the same trace; a replay samples again and finds the same values.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LagSamples {
+    taken: BTreeMap<SimTime, BTreeMap<String, u64>>,
+}
+
+/// How often lag is sampled: one chart bucket.
+pub const LAG_SAMPLE_EVERY: SimDuration = SimDuration::from_millis(1_000);
+
+impl LagSamples {
+    /// The first sampling moment after `now`.
+    pub fn next_after(now: SimTime) -> SimTime {
+        let every = LAG_SAMPLE_EVERY.as_micros();
+        SimTime::from_micros((now.as_micros() / every + 1) * every)
+    }
+
+    /// Records every group's lag as it is now.
+    pub fn take(&mut self, world: &World) {
+        self.taken.insert(world.now(), group_lags(world));
+    }
+
+    /// Drops the samples after `moment` (the run branched there: its old future is gone).
+    pub fn forget_after(&mut self, moment: SimTime) {
+        self.taken
+            .split_off(&SimTime::from_micros(moment.as_micros() + 1));
+    }
+
+    /// How many moments are sampled.
+    pub fn len(&self) -> usize {
+        self.taken.len()
+    }
+
+    /// Whether nothing is sampled yet.
+    pub fn is_empty(&self) -> bool {
+        self.taken.is_empty()
+    }
+}
+
+/// Each group's total lag now, by `group.id` (partitions whose lag is "-" add nothing).
+pub fn group_lags(world: &World) -> BTreeMap<String, u64> {
+    world
+        .groups()
+        .into_iter()
+        .map(|(coordinator, g)| {
+            let total = crate::group::describe(world, coordinator, g).total_lag();
+            (g.id.clone(), total.records)
+        })
+        .collect()
+}
+
+/// A group's total lag at the end of each bucket, from `samples`; the current bucket shows
+/// the lag now, so the chart's last value is the group table's total at the same moment.
+pub fn group_lag(
+    world: &World,
+    samples: &LagSamples,
+    group: &str,
+    bucket: SimDuration,
+    buckets: usize,
+) -> Series {
     let mut series = Series::new(
         format!("lag of group {group}"),
         world.now(),
         bucket,
         buckets,
     );
-    let mut commits: Vec<(SimTime, &TopicPartition, u64)> = world
-        .consumers()
-        .flat_map(|(c, _)| c.history())
-        .filter_map(|op| match (&op.request, &op.outcome, op.completed_at) {
-            (
-                Request::Commit {
-                    group: g, offsets, ..
-                },
-                Outcome::Committed,
-                Some(at),
-            ) if g == group => Some(offsets.iter().map(move |(tp, o)| (at, tp, *o))),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    commits.sort_by_key(|(at, ..)| *at);
-    let written = |tp: &TopicPartition, until: SimTime| -> u64 {
-        world.leader_log(tp).map_or(0, |log| {
-            let ms = until.as_millis();
-            log.records().partition_point(|r| r.data.timestamp_ms < ms) as u64
-        })
-    };
-    replay_per_partition(&mut series, &commits, |committed, end| {
-        committed
-            .iter()
-            .map(|(tp, offset)| written(tp, end).saturating_sub(*offset))
-            .sum()
-    });
+    let last = series.values.len() - 1;
+    for index in 0..last {
+        let end = series.bucket_end(index);
+        series.values[index] = samples
+            .taken
+            .range(..=end)
+            .next_back()
+            .and_then(|(_, lags)| lags.get(group).copied())
+            .unwrap_or(0);
+    }
+    series.values[last] = group_lags(world).get(group).copied().unwrap_or(0);
     series
 }
 

@@ -201,25 +201,10 @@ pub fn check(world: &World) -> Vec<Violation> {
                 .push(record.offset);
         }
         for claim in claims.iter().filter(|c| c.tp == tp) {
-            let at = positions.get(&claim.value);
-            let lost = match claim.offset {
-                Some(offset) => offset >= hw || at.is_none_or(|offsets| !offsets.contains(&offset)),
-                None => at.is_none_or(|offsets| offsets.iter().all(|&o| o >= hw)),
-            };
-            if lost {
-                let said = claim.offset.map_or_else(
-                    || "sent with acks=0".to_owned(),
-                    |o| format!("acknowledged at offset {o}"),
-                );
-                violation(
-                    Anomaly::LostWrite,
-                    format!(
-                        "{tp}: {:?} from {} was {said}; the final log (HW {hw}) has it at {:?}",
-                        claim.value,
-                        claim.client,
-                        at.cloned().unwrap_or_default()
-                    ),
-                );
+            let at = positions.get(&claim.value).map_or(&[][..], Vec::as_slice);
+            if let Some(lost) = lost_write(&tp, (claim.client, claim.offset), &claim.value, hw, at)
+            {
+                violation(lost.anomaly, lost.detail);
             }
         }
         for (value, offsets) in &positions {
@@ -310,6 +295,53 @@ pub fn check(world: &World) -> Vec<Violation> {
     found.extend(check_transactions(world));
     found.extend(check_forwarding(world));
     found
+}
+
+/// The lost-write rule for one send reported successful: acknowledged at an offset, it is
+/// lost unless the log holds it there below the high watermark; sent with acks=0, unless the
+/// log holds it somewhere below the high watermark. `at`: the offsets where the log has it.
+fn lost_write(
+    tp: &TopicPartition,
+    (client, offset): (&str, Option<u64>),
+    value: &str,
+    hw: u64,
+    at: &[u64],
+) -> Option<Violation> {
+    let lost = match offset {
+        Some(offset) => offset >= hw || !at.contains(&offset),
+        None => at.iter().all(|&o| o >= hw),
+    };
+    let said = offset.map_or_else(
+        || "sent with acks=0".to_owned(),
+        |o| format!("acknowledged at offset {o}"),
+    );
+    lost.then(|| Violation {
+        anomaly: Anomaly::LostWrite,
+        detail: format!(
+            "{tp}: {value:?} from {client} was {said}; the final log (HW {hw}) has it at {at:?}"
+        ),
+    })
+}
+
+/// The checker's lost-write rule for one acknowledged send, as the page asks it of the sends
+/// it shows: one lookup in the leader's log, whatever the run's length. `None` while the
+/// record is in place, or while the partition has no leader to say. (The whole-run check
+/// also lists other offsets the value landed at; this looks at its own offset only.)
+pub fn acked_send_lost(
+    world: &World,
+    client: &str,
+    tp: &TopicPartition,
+    offset: u64,
+    value: &str,
+) -> Option<Violation> {
+    let log = world.leader_log(tp)?;
+    let records = log.records();
+    let index = records.partition_point(|r| r.offset < offset);
+    let here = records.get(index).filter(|r| {
+        r.offset == offset && r.batch.control.is_none() && r.data.value_text() == value
+    });
+    let at: Vec<u64> = here.map(|r| r.offset).into_iter().collect();
+    lost_write(tp, (client, Some(offset)), value, log.high_watermark(), &at)
 }
 
 /// Each record's fate in one pass from the end (a transactional record's fate is its

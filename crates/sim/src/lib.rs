@@ -71,6 +71,7 @@ pub use scenario::{Scenario, ScenarioError, Step};
 pub use time::{SimDuration, SimTime};
 pub use view::{
     BatchStage, BatchView, BrokerView, ConsumerPartitionView, ConsumerView, ControllerView,
-    ForwardView, PartitionView, ProducerView, ReplicaView, TopicView, TransactionsView, WorldView,
+    ForwardView, PartitionView, ProducerView, ReplicaView, TimerView, TopicView, TransactionsView,
+    WorldView,
 };
 pub use world::{ClusterConfig, World};

@@ -204,9 +204,10 @@ fn settings(scenario: &Scenario) -> BTreeMap<Anomaly, Settings> {
     allowed
 }
 
-/// The event that shows `violation` happening, then its cause chain. The checker words its
-/// findings for people, so the partition or client involved is found in its text.
-fn causes(events: &[Event], violation: &Violation) -> Vec<usize> {
+/// The event that shows `violation` happening, then its cause chain (indices into `events`):
+/// what the page's "why?" beside a marked record shows too. The checker words its findings
+/// for people, so the partition or client involved is found in its text.
+pub fn causes(events: &[Event], violation: &Violation) -> Vec<usize> {
     let detail = &violation.detail;
     let names = |text: &str| mentions(detail, text);
     let found = events.iter().rposition(|event| match &event.kind {

@@ -180,6 +180,10 @@ pub struct ConsumerView {
     /// Records its application finished processing more than once (after a crash, a
     /// rebalance or an aborted transaction rewound it): what no Kafka guarantee prevents.
     pub reprocessed: usize,
+    /// Timers running against it once it has gone quiet: the coordinator's session
+    /// (`session.timeout.ms`, after a missed heartbeat) and its own poll timer
+    /// (`max.poll.interval.ms`, while the application is not polling).
+    pub timers: Vec<TimerView>,
 }
 
 /// The newest `count` operations of a history, oldest first (polls left out unless `polls`).
@@ -373,6 +377,44 @@ pub struct BrokerView {
     /// The extra wait before each of its follower fetches (a slow follower), 0 if none.
     #[serde(default)]
     pub slow_follower_ms: u64,
+    /// The active controller's session timer, once the broker has missed a heartbeat: when
+    /// it fences the broker unless a heartbeat arrives.
+    #[serde(default)]
+    pub fencing: Option<TimerView>,
+}
+
+/// A timeout that is running against a node: what fires when, unless something renews it.
+/// Read from the simulation's state (the last heartbeat or poll the owner of the timer saw,
+/// and the timeout it runs), so what the page counts down is what will happen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimerView {
+    /// The config that sets it, as Kafka names it.
+    pub config: String,
+    /// Its value.
+    pub timeout: crate::time::SimDuration,
+    /// How long until it fires (zero: due now).
+    pub fires_in: crate::time::SimDuration,
+    /// What renews it ("a heartbeat arrives").
+    pub renewed_by: String,
+    /// What happens when it fires ("fenced by the controller").
+    pub then: String,
+}
+
+impl TimerView {
+    fn running(
+        (config, timeout): (&str, crate::time::SimDuration),
+        since: SimTime,
+        now: SimTime,
+        (renewed_by, then): (&str, &str),
+    ) -> TimerView {
+        TimerView {
+            config: config.to_owned(),
+            timeout,
+            fires_in: (since + timeout).since(now),
+            renewed_by: renewed_by.to_owned(),
+            then: then.to_owned(),
+        }
+    }
 }
 
 impl BrokerView {
@@ -396,10 +438,27 @@ impl World {
     fn view_of(&self, records: Records) -> WorldView {
         // From the metadata log, which every controller has: it outlives the active one.
         let metadata = self.metadata();
+        let active = self.controllers().find(|(c, up)| *up && c.is_active());
+        let now = self.now();
         let brokers = self
             .broker_slots()
             .map(|(broker, up)| {
                 let registration = metadata.registered.get(&broker.id());
+                let fencing = active.and_then(|(c, _)| {
+                    let session = c.registrations().get(&broker.id())?;
+                    let silent = now.since(session.last_heartbeat);
+                    (!session.fenced && silent > broker.heartbeat_interval()).then(|| {
+                        TimerView::running(
+                            (
+                                "broker.session.timeout.ms",
+                                c.config().broker_session_timeout,
+                            ),
+                            session.last_heartbeat,
+                            now,
+                            ("a heartbeat arrives", "fenced by the controller"),
+                        )
+                    })
+                });
                 BrokerView {
                     id: broker.id(),
                     up,
@@ -408,6 +467,7 @@ impl World {
                     broker_epoch: registration.map(|r| r.broker_epoch),
                     rack: broker.rack().map(str::to_owned),
                     slow_follower_ms: broker.fetch_delay().as_millis(),
+                    fencing,
                 }
             })
             .collect();
@@ -467,6 +527,43 @@ impl World {
                 .map(|e| format!("{}: {}", e.at, e.kind))
                 .collect(),
         }
+    }
+
+    /// The timers running against a consumer that has gone quiet (see [`ConsumerView::timers`]).
+    fn consumer_timers(&self, c: &crate::consumer::Consumer, up: bool) -> Vec<TimerView> {
+        let (now, config) = (self.now(), c.config());
+        let mut timers = Vec::new();
+        let member = config.group_id.as_deref().and_then(|group| {
+            let (_, found) = self.groups().into_iter().find(|(_, g)| g.id == group)?;
+            found.members.values().find(|m| m.client_id == c.name())
+        });
+        if let Some(member) = member
+            && now.since(member.last_heartbeat) > config.heartbeat_interval
+        {
+            timers.push(TimerView::running(
+                ("session.timeout.ms", member.session_timeout),
+                member.last_heartbeat,
+                now,
+                (
+                    "a heartbeat arrives",
+                    "removed from the group by the coordinator",
+                ),
+            ));
+        }
+        let polling = matches!(c.app(), AppState::Polling { .. });
+        let (_, _, state, _) = c.membership();
+        if up && !c.is_closed() && !polling && state != MemberState::Unjoined {
+            timers.push(TimerView::running(
+                ("max.poll.interval.ms", config.max_poll_interval),
+                c.last_poll(),
+                now,
+                (
+                    "the application calls poll()",
+                    "leaves the group (poll timeout)",
+                ),
+            ));
+        }
+        timers
     }
 
     fn consumer_views(&self) -> Vec<ConsumerView> {
@@ -562,6 +659,7 @@ impl World {
                     recent_records,
                     recent_operations,
                     reprocessed: c.reprocessed(),
+                    timers: self.consumer_timers(c, up),
                 }
             })
             .collect()

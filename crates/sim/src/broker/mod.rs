@@ -261,6 +261,11 @@ impl Broker {
         &self.image
     }
 
+    /// `broker.heartbeat.interval.ms`: a broker silent for longer has missed a heartbeat.
+    pub fn heartbeat_interval(&self) -> SimDuration {
+        self.config.heartbeat_interval
+    }
+
     /// The extra wait before each follower fetch.
     pub fn fetch_delay(&self) -> SimDuration {
         self.fetch_delay

@@ -268,6 +268,11 @@ impl Consumer {
         &self.name
     }
 
+    /// When the application last called `poll()`: `max.poll.interval.ms` counts from here.
+    pub fn last_poll(&self) -> SimTime {
+        self.last_poll
+    }
+
     /// Its configuration.
     pub fn config(&self) -> &ConsumerConfig {
         &self.config

@@ -115,6 +115,11 @@ impl Controller {
         self.log.len() as u64
     }
 
+    /// Its configs (`broker.session.timeout.ms`, ...).
+    pub fn config(&self) -> &ControllerConfig {
+        &self.config
+    }
+
     /// Registered brokers, by id.
     pub fn registrations(&self) -> &BTreeMap<BrokerId, Registration> {
         &self.registrations

@@ -2,6 +2,13 @@
 //! log end (the leader's high watermark, which is what ListOffsets "latest" returns to a
 //! read_uncommitted admin client), the lag between them, and the owning member; and the
 //! group's state, coordinator and assignor.
+//!
+//! Lag has one definition here ([`log_end`], [`lag`]), which every view uses: this table, the
+//! console's `--describe`, the group's total in the page and the lag chart. A group whose
+//! consumers read with `isolation.level=read_committed` is measured to the last stable offset,
+//! as those consumers' own `records-lag` is: records of an open transaction are not lag they
+//! could catch up on. (The real tool's admin client always asks for read_uncommitted ends, so
+//! for such a group during an open transaction it would print the high watermark instead.)
 
 use super::{Group, GroupState, coordinator_partition};
 use crate::protocol::{BrokerId, TopicPartition};
@@ -44,6 +51,8 @@ pub struct MemberRow {
 pub struct GroupDescription {
     /// `group.id`.
     pub group: String,
+    /// Measured to the last stable offset (its consumers read committed).
+    pub read_committed: bool,
     /// The coordinator broker.
     pub coordinator: BrokerId,
     /// Its state.
@@ -76,8 +85,49 @@ pub fn describe_group(world: &World, group: &str) -> Result<GroupDescription, St
     Ok(describe(world, coordinator, found))
 }
 
+/// Where a partition's log ends for lag: the leader's high watermark, or its last stable
+/// offset for a read_committed group; `None` without a leader (the tool prints "-").
+pub fn log_end(world: &World, tp: &TopicPartition, read_committed: bool) -> Option<u64> {
+    let leader = world.metadata().partition(tp)?.leader?;
+    let replica = world.replica(leader, tp)?;
+    Some(match read_committed {
+        true => replica.last_stable_offset(),
+        false => replica.log.high_watermark(),
+    })
+}
+
+/// Kafka's lag: the log end minus the committed offset; "-" (`None`) when nothing is
+/// committed or the end is unknown, as `ConsumerGroupCommand` prints it. A committed offset
+/// past the end (the end went back after an unclean election) is lag 0.
+pub fn lag(log_end: Option<u64>, committed: Option<u64>) -> Option<u64> {
+    let (end, committed) = (log_end?, committed?);
+    Some(end.saturating_sub(committed))
+}
+
+/// Whether `group` is measured to the last stable offset: its consumers (the running ones,
+/// or any configured with it when none runs) all read committed.
+pub fn reads_committed(world: &World, group: &str) -> bool {
+    let of_group: Vec<_> = world
+        .consumers()
+        .filter(|(c, _)| c.config().group_id.as_deref() == Some(group))
+        .collect();
+    let running: Vec<_> = of_group.iter().filter(|(_, up)| *up).collect();
+    let judged: Vec<bool> = match running.is_empty() {
+        true => of_group
+            .iter()
+            .map(|(c, _)| c.config().read_committed)
+            .collect(),
+        false => running
+            .iter()
+            .map(|(c, _)| c.config().read_committed)
+            .collect(),
+    };
+    !judged.is_empty() && judged.iter().all(|&committed| committed)
+}
+
 /// Describes a group its coordinator holds.
 pub fn describe(world: &World, coordinator: BrokerId, found: &Group) -> GroupDescription {
+    let read_committed = reads_committed(world, &found.id);
     let mut owners: BTreeMap<&TopicPartition, (&str, &str)> = BTreeMap::new();
     if found.state == GroupState::Stable {
         for member in found.members.values() {
@@ -94,15 +144,13 @@ pub fn describe(world: &World, coordinator: BrokerId, found: &Group) -> GroupDes
         .into_iter()
         .map(|tp| {
             let current_offset = found.offsets.get(tp).copied();
-            let log_end_offset = world.leader_log(tp).map(|log| log.high_watermark());
+            let log_end_offset = log_end(world, tp, read_committed);
             let owner = owners.get(tp);
             OffsetRow {
                 tp: tp.clone(),
                 current_offset,
                 log_end_offset,
-                lag: current_offset
-                    .zip(log_end_offset)
-                    .map(|(c, e)| e.saturating_sub(c)),
+                lag: lag(log_end_offset, current_offset),
                 consumer_id: owner.map(|(id, _)| (*id).to_owned()),
                 client_id: owner.map(|(_, client)| (*client).to_owned()),
             }
@@ -110,6 +158,7 @@ pub fn describe(world: &World, coordinator: BrokerId, found: &Group) -> GroupDes
         .collect();
     GroupDescription {
         group: found.id.clone(),
+        read_committed,
         coordinator,
         state: found.state,
         generation: found.generation,
@@ -132,7 +181,24 @@ fn dash(value: Option<impl ToString>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
 
+/// A group's lag summed over its partitions, as its header and the lag chart show it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TotalLag {
+    /// The sum of the partitions' lags that are known.
+    pub records: u64,
+    /// Partitions whose lag is "-" (nothing committed, or no leader): not in the sum.
+    pub unknown: usize,
+}
+
 impl GroupDescription {
+    /// The group's total lag: what its rows show, added up.
+    pub fn total_lag(&self) -> TotalLag {
+        TotalLag {
+            records: self.rows.iter().filter_map(|r| r.lag).sum(),
+            unknown: self.rows.iter().filter(|r| r.lag.is_none()).count(),
+        }
+    }
+
     /// The offsets view, in `ConsumerGroupCommand`'s columns and widths, followed by the
     /// notes it prints for a rebalancing or empty group.
     pub fn offsets_table(&self) -> String {

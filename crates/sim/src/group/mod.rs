@@ -9,7 +9,10 @@ mod records;
 
 pub use assignor::{Assignment, Assignor, Subscription, assign, java_hash_code};
 pub use coordinator::{Group, GroupSettings, GroupState, JoinRequest, Member, join_error};
-pub use describe::{GroupDescription, MemberRow, OffsetRow, describe, describe_group};
+pub use describe::{
+    GroupDescription, MemberRow, OffsetRow, TotalLag, describe, describe_group, lag, log_end,
+    reads_committed,
+};
 pub use records::{
     CoordinatorRecord, OFFSETS_TOPIC, PersistedMember, coordinator_partition, key_partition,
     offsets_partition_for, partition_for_key,
