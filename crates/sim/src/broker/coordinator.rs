@@ -762,10 +762,7 @@ impl Broker {
     fn check_coordinator(&self, group: &str) -> Result<(), crate::error::KafkaError> {
         match self.coordinated_partition(group) {
             Some(_) => Ok(()),
-            None => Err(crate::error::KafkaError::new(
-                ErrorCode::NotCoordinator,
-                format!("This is not the correct coordinator for group {group}."),
-            )),
+            None => Err(crate::error::KafkaError::of(ErrorCode::NotCoordinator)),
         }
     }
 
