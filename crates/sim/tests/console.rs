@@ -290,6 +290,43 @@ fn kafka_leader_election_moves_leadership_back_to_the_preferred_replica() {
         Ok("Valid replica already elected for partitions orders-0\n")
     );
     assert_eq!(leader(&world, "orders", 0), Some(preferred));
+    // tools/src/main/java/org/apache/kafka/tools/LeaderElectionCommand.java: with all
+    // partitions, ReplicationControlManager leaves out those that need no election; failures
+    // print the exception and end in a thrown error.
+    let election = "kafka-leader-election.sh --bootstrap-server localhost:9092 --election-type";
+    assert_eq!(
+        run(
+            &mut world,
+            &format!("{election} PREFERRED --all-topic-partitions")
+        )
+        .as_deref(),
+        Ok("")
+    );
+    assert_eq!(
+        run(&mut world, &format!("{election} PREFERRED --topic nope --partition 0")),
+        Err("Error completing leader election (PREFERRED) for partition: nope-0: org.apache.kafka.common.errors.UnknownTopicOrPartitionException: No such topic as nope\n1 replica(s) could not be elected".to_owned())
+    );
+    let cases = [
+        (
+            "kafka-leader-election.sh --topic orders --partition 0",
+            "Missing required option(s): --bootstrap-server, --election-type",
+        ),
+        (
+            &format!("{election} PREFERRED"),
+            "One and only one of the following options is required: --topic, --all-topic-partitions, --path-to-json-file",
+        ),
+        (
+            &format!("{election} PREFERRED --topic orders"),
+            "Missing required option(s): --partition",
+        ),
+        (
+            &format!("{election} PREFERRED --all-topic-partitions --partition 0"),
+            "Option --partition is only allowed if --topic is used",
+        ),
+    ];
+    for (line, expected) in cases {
+        assert_eq!(run(&mut world, line), Err(expected.to_owned()), "{line}");
+    }
 }
 
 const BOOTSTRAP: &str = "--bootstrap-server localhost:9092";
@@ -368,9 +405,25 @@ fn console_producer_consumer_and_consumer_groups_speak_kafkas_formats() {
         state.contains("range") && state.contains("Stable"),
         "{state}"
     );
+    // ConsumerGroupCommand.run's printError of the admin client's exception.
     assert_eq!(
         groups(&mut world, "--describe --group nobody"),
-        Err("Error: Consumer group 'nobody' does not exist.".to_owned())
+        Err("Error: Executing consumer group command failed due to org.apache.kafka.common.errors.GroupIdNotFoundException: Group nobody not found.".to_owned())
+    );
+    // printMembers: #PARTITIONS is 15 wide; --verbose adds a classic member's epochs (none)
+    // and its assignment as topic:partitions.
+    let members =
+        groups(&mut world, "--describe --group billing --members --verbose").expect("exists");
+    let lines: Vec<&str> = members.lines().collect();
+    assert_eq!(lines[0], "", "{members}");
+    assert!(lines[1].contains("CLIENT-ID       #PARTITIONS     CURRENT-EPOCH   CURRENT-ASSIGNMENT   TARGET-EPOCH    TARGET-ASSIGNMENT   "), "{members:?}");
+    assert!(lines[2].ends_with("c1              1               -               orders:0             -               -                   "), "{members:?}");
+    // printStates.
+    let state_lines: Vec<&str> = state.lines().collect();
+    assert_eq!(
+        state_lines[1],
+        "GROUP           COORDINATOR (ID)          ASSIGNMENT-STRATEGY  STATE                #MEMBERS",
+        "{state:?}"
     );
     let refused = groups(
         &mut world,
@@ -393,12 +446,57 @@ fn console_producer_consumer_and_consumer_groups_speak_kafkas_formats() {
     )
     .expect("reset");
     assert!(reset.ends_with("billing                        orders                         0          0              \n"), "{reset:?}");
+    // ConsumerGroupCommandOptions.checkArgs: the WARN (sic, no space after "missing.") only
+    // without --dry-run and --execute; ConsumerGroupCommand.prepareOffsetsToReset's refusal.
+    let dry = groups(
+        &mut world,
+        "--reset-offsets --group billing --topic orders --to-latest",
+    )
+    .expect("dry run");
+    assert!(dry.starts_with("WARN: No action will be performed as the --execute option is missing.In a future major release"), "{dry}");
+    let explicit = groups(
+        &mut world,
+        "--reset-offsets --group billing --topic orders --to-latest --dry-run",
+    )
+    .expect("dry run");
+    assert!(explicit.starts_with("\nGROUP "), "{explicit}");
+    assert_eq!(
+        groups(&mut world, "--reset-offsets --group billing --topic orders --dry-run"),
+        Err("Option '[reset-offsets]' requires one of the following scenarios: [[to-offset], [shift-by], [to-datetime], [by-duration], [to-earliest], [to-latest], [to-current], [from-file]]".to_owned())
+    );
+    assert_eq!(
+        groups(
+            &mut world,
+            "--reset-offsets --group billing --topic orders --to-latest --to-earliest"
+        ),
+        Err("Option \"[to-earliest]\" can't be used with option \"[to-latest]\"".to_owned())
+    );
+    assert_eq!(
+        groups(&mut world, "--describe"),
+        Err("Option [describe] takes one of these options: [group], [all-groups]".to_owned())
+    );
     run_ms(&mut world, 1_000);
     let described = groups(&mut world, "--describe --group billing").expect("exists");
     assert!(described.contains("billing         orders          0          0               2               2               -"), "{described}");
+    // shouldPrintMemberState writes the note (to stderr) before the table, for every view.
     assert!(
-        described.ends_with("Consumer group 'billing' has no active members.\n"),
+        described.starts_with("\nConsumer group 'billing' has no active members.\n\nGROUP "),
         "{described:?}"
+    );
+    let state = groups(&mut world, "--describe --group billing --state").expect("exists");
+    assert!(
+        state.starts_with("\nConsumer group 'billing' has no active members.\n\nGROUP "),
+        "{state:?}"
+    );
+    assert_eq!(
+        groups(&mut world, "--describe --group billing --members").as_deref(),
+        Ok("\nConsumer group 'billing' has no active members.\n")
+    );
+    assert_eq!(
+        groups(&mut world, "--list --state").as_deref(),
+        Ok(
+            "GROUP                     STATE               \nbilling                   Empty               \n"
+        )
     );
     // An Empty group can be deleted; then it does not exist.
     assert_eq!(
@@ -406,14 +504,15 @@ fn console_producer_consumer_and_consumer_groups_speak_kafkas_formats() {
         Ok("Deletion of requested consumer groups ('billing') was successful.\n")
     );
     run_ms(&mut world, 1_000);
-    assert_eq!(
-        groups(&mut world, "--describe --group billing"),
-        Err("Error: Consumer group 'billing' does not exist.".to_owned())
+    assert!(
+        groups(&mut world, "--describe --group billing")
+            .expect_err("gone")
+            .ends_with("GroupIdNotFoundException: Group billing not found.")
     );
     assert_eq!(groups(&mut world, "--list").as_deref(), Ok(""));
-    assert!(
-        groups(&mut world, "--delete --group billing")
-            .expect_err("gone")
-            .ends_with("GroupIdNotFoundException: The group id does not exist.")
+    // ConsumerGroupCommand.deleteGroups prints the ExecutionException.
+    assert_eq!(
+        groups(&mut world, "--delete --group billing"),
+        Err("Error: Deletion of some consumer groups failed:\n* Group 'billing' could not be deleted due to: java.util.concurrent.ExecutionException: org.apache.kafka.common.errors.GroupIdNotFoundException: The group id does not exist.".to_owned())
     );
 }

@@ -163,6 +163,19 @@ fn the_error_table_gives_errors_javas_default_messages() {
     for (code, message) in expected {
         assert_eq!(code.default_message(), message, "{code}");
     }
+    // The exception classes of the same file, as tools print them.
+    assert_eq!(
+        ErrorCode::NonEmptyGroup.exception(),
+        "org.apache.kafka.common.errors.GroupNotEmptyException"
+    );
+    assert_eq!(
+        ErrorCode::InvalidRecord.exception(),
+        "org.apache.kafka.common.InvalidRecordException"
+    );
+    assert_eq!(
+        ErrorCode::TopicAlreadyExists.exception(),
+        "org.apache.kafka.common.errors.TopicExistsException"
+    );
     for code in ErrorCode::ALL {
         assert_eq!(
             code.default_message().is_empty(),

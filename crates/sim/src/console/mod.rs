@@ -28,8 +28,10 @@ pub fn run(world: &mut World, line: &str) -> ConsoleResult {
     };
     let tool = tool.trim_start_matches("bin/").trim_end_matches(".sh");
     let options = Options::parse(args)?;
-    // kafka-topics.sh checks its action first and words this its own way.
-    if tool != "kafka-topics" && !options.has("bootstrap-server") {
+    // kafka-topics.sh and kafka-leader-election.sh check other things first and word this
+    // their own way.
+    if !matches!(tool, "kafka-topics" | "kafka-leader-election") && !options.has("bootstrap-server")
+    {
         return Err("Missing required argument \"[bootstrap-server]\"".to_owned());
     }
     match tool {
