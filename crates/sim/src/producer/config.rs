@@ -1,7 +1,8 @@
 //! Producer configs, given as Kafka properties (`acks`, `linger.ms`, ...) and validated as
 //! `ProducerConfig` does, with Kafka 4.x defaults. Idempotence (default on) is switched off
-//! silently when a default conflicts with it, but an explicit `enable.idempotence=true` that
-//! conflicts is a `ConfigException` with Kafka's message.
+//! silently when `acks` or `retries` conflicts with it, but an explicit
+//! `enable.idempotence=true` that conflicts is a `ConfigException` with Kafka's message; more
+//! than 5 requests in flight is refused unless idempotence is explicitly off (Kafka 4.0).
 
 use super::serializer::Serializer;
 use crate::time::SimDuration;
@@ -147,26 +148,38 @@ impl ProducerConfig {
         Ok(config)
     }
 
-    /// `postProcessAndValidateIdempotenceConfigs`.
+    /// `postProcessAndValidateIdempotenceConfigs`, in its order: retries, acks, then requests
+    /// in flight, which Kafka 4 refuses even when idempotence was only the default.
     fn apply_idempotence_rules(&mut self, explicit: Option<bool>) -> Result<(), ConfigException> {
-        let conflict = if self.max_in_flight > 5 {
-            Some(
-                "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.",
-            )
-        } else if self.retries == 0 {
-            Some("Must set retries to non-zero when using the idempotent producer.")
-        } else if self.acks != -1 {
-            Some(
-                "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
-            )
-        } else {
-            None
-        };
-        self.enable_idempotence = match (explicit, conflict) {
-            (Some(true), Some(message)) => return Err(ConfigException(message.to_owned())),
-            (Some(enabled), _) => enabled,
-            (None, conflict) => conflict.is_none(),
-        };
+        let mut enabled = explicit.unwrap_or(true);
+        if enabled {
+            let mut disable = false;
+            if self.retries == 0 {
+                if explicit.is_some() {
+                    return Err(ConfigException(
+                        "Must set retries to non-zero when using the idempotent producer."
+                            .to_owned(),
+                    ));
+                }
+                disable = true;
+            }
+            if self.acks != -1 {
+                if explicit.is_some() {
+                    return Err(ConfigException(
+                        "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.".to_owned(),
+                    ));
+                }
+                disable = true;
+            }
+            if self.max_in_flight > 5 {
+                return Err(ConfigException(format!(
+                    "To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is {}.",
+                    self.max_in_flight
+                )));
+            }
+            enabled = !disable;
+        }
+        self.enable_idempotence = enabled;
         Ok(())
     }
 }
@@ -208,14 +221,34 @@ mod tests {
             .0,
             "Must set retries to non-zero when using the idempotent producer."
         );
+    }
+
+    #[test]
+    fn more_than_five_in_flight_needs_idempotence_explicitly_off() {
+        // clients/src/main/java/org/apache/kafka/clients/producer/ProducerConfig.java (4.0):
+        // refused even when idempotence is only the default, and even with acks=1.
+        let refused = "To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is 6.";
+        for extra in [
+            None,
+            Some(("acks", "1")),
+            Some(("enable.idempotence", "true")),
+        ] {
+            let mut pairs = vec![("max.in.flight.requests.per.connection", "6")];
+            pairs.extend(extra);
+            assert_eq!(
+                ProducerConfig::from_properties(&props(&pairs)),
+                Err(ConfigException(refused.to_owned())),
+                "{pairs:?}"
+            );
+        }
+        let config = ProducerConfig::from_properties(&props(&[
+            ("max.in.flight.requests.per.connection", "6"),
+            ("enable.idempotence", "false"),
+        ]))
+        .expect("valid");
         assert_eq!(
-            ProducerConfig::from_properties(&props(&[
-                ("max.in.flight.requests.per.connection", "6"),
-                ("enable.idempotence", "true")
-            ]))
-            .expect_err("in flight")
-            .0,
-            "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer."
+            (config.max_in_flight, config.enable_idempotence),
+            (6, false)
         );
     }
 
