@@ -72,6 +72,9 @@ pub struct ConsumerConfig {
     pub request_timeout: SimDuration,
     /// `retry.backoff.ms` (100).
     pub retry_backoff: SimDuration,
+    /// `retry.backoff.max.ms` (1000). Accepted; the simulated consumer waits
+    /// `retry.backoff.ms` between its retries.
+    pub retry_backoff_max: SimDuration,
     /// `metadata.max.age.ms` (300000).
     pub metadata_max_age: SimDuration,
     /// `app.processing.ms`: processing time per record.
@@ -107,6 +110,7 @@ impl Default for ConsumerConfig {
             client_rack: None,
             request_timeout: SimDuration::from_millis(30_000),
             retry_backoff: SimDuration::from_millis(100),
+            retry_backoff_max: SimDuration::from_millis(1_000),
             metadata_max_age: SimDuration::from_millis(300_000),
             processing_per_record: SimDuration::from_millis(10),
             poll_timeout: SimDuration::from_millis(1_000),
@@ -278,6 +282,7 @@ impl ConsumerConfig {
                 "client.rack" => config.client_rack = Some(v.to_owned()).filter(|r| !r.is_empty()),
                 "request.timeout.ms" => config.request_timeout = millis(name, v)?,
                 "retry.backoff.ms" => config.retry_backoff = millis(name, v)?,
+                "retry.backoff.max.ms" => config.retry_backoff_max = millis(name, v)?,
                 "metadata.max.age.ms" => config.metadata_max_age = millis(name, v)?,
                 "key.deserializer" | "value.deserializer" => {
                     // Values are shown as text whichever deserializer is named.

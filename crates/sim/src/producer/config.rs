@@ -35,8 +35,13 @@ pub struct ProducerConfig {
     pub max_request_size: usize,
     /// `request.timeout.ms`. Default 30000.
     pub request_timeout: SimDuration,
-    /// `retry.backoff.ms`. Default 100.
+    /// `retry.backoff.ms`: the first wait before a retry. Default 100.
     pub retry_backoff: SimDuration,
+    /// `retry.backoff.max.ms`: retries wait exponentially longer, up to this. Default 1000.
+    pub retry_backoff_max: SimDuration,
+    /// `metadata.max.age.ms`. Default 300000. Accepted; the simulated producer refreshes its
+    /// metadata when a response says it is stale, which comes long before.
+    pub metadata_max_age: SimDuration,
     /// `delivery.timeout.ms`. Default 120000.
     pub delivery_timeout: SimDuration,
     /// `key.serializer`. Default StringSerializer.
@@ -67,6 +72,8 @@ impl Default for ProducerConfig {
             max_request_size: 1_048_576,
             request_timeout: SimDuration::from_millis(30_000),
             retry_backoff: SimDuration::from_millis(100),
+            retry_backoff_max: SimDuration::from_millis(1_000),
+            metadata_max_age: SimDuration::from_millis(300_000),
             delivery_timeout: SimDuration::from_millis(120_000),
             key_serializer: Serializer::String,
             value_serializer: Serializer::String,
@@ -110,6 +117,8 @@ impl ProducerConfig {
                 }
                 "request.timeout.ms" => config.request_timeout = millis(name, v)?,
                 "retry.backoff.ms" => config.retry_backoff = millis(name, v)?,
+                "retry.backoff.max.ms" => config.retry_backoff_max = millis(name, v)?,
+                "metadata.max.age.ms" => config.metadata_max_age = millis(name, v)?,
                 "delivery.timeout.ms" => config.delivery_timeout = millis(name, v)?,
                 "key.serializer" => config.key_serializer = Serializer::from_class(name, v)?,
                 "value.serializer" => config.value_serializer = Serializer::from_class(name, v)?,
@@ -202,6 +211,15 @@ mod tests {
         assert!(config.enable_idempotence);
         assert_eq!(config.linger, SimDuration::from_millis(5));
         assert_eq!((config.batch_size, config.max_in_flight), (16_384, 5));
+        assert_eq!(config.retry_backoff_max, SimDuration::from_millis(1_000));
+        assert_eq!(config.metadata_max_age, SimDuration::from_millis(300_000));
+        let set = ProducerConfig::from_properties(&props(&[
+            ("retry.backoff.max.ms", "5000"),
+            ("metadata.max.age.ms", "60000"),
+        ]))
+        .expect("known configs");
+        assert_eq!(set.retry_backoff_max, SimDuration::from_millis(5_000));
+        assert_eq!(set.metadata_max_age, SimDuration::from_millis(60_000));
     }
 
     #[test]
