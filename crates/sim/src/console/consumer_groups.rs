@@ -156,12 +156,17 @@ fn list(world: &World, options: &Options<'_>) -> ConsoleResult {
     Ok(out)
 }
 
-fn describe(world: &World, options: &Options<'_>) -> ConsoleResult {
-    let groups: Vec<String> = if options.has("all-groups") {
+/// The groups `--group` (repeatable) or `--all-groups` names.
+fn selected(world: &World, options: &Options<'_>) -> Vec<String> {
+    if options.has("all-groups") {
         world.groups().iter().map(|(_, g)| g.id.clone()).collect()
     } else {
         options.values("group").map(str::to_owned).collect()
-    };
+    }
+}
+
+fn describe(world: &World, options: &Options<'_>) -> ConsoleResult {
+    let groups = selected(world, options);
     let mut out = String::new();
     for group in groups {
         let described = describe_group(world, &group).map_err(|e| format!("{out}Error: {e}"))?;
@@ -178,11 +183,7 @@ fn describe(world: &World, options: &Options<'_>) -> ConsoleResult {
 }
 
 fn delete(world: &mut World, options: &Options<'_>) -> ConsoleResult {
-    let groups: Vec<String> = if options.has("all-groups") {
-        world.groups().iter().map(|(_, g)| g.id.clone()).collect()
-    } else {
-        options.values("group").map(str::to_owned).collect()
-    };
+    let groups = selected(world, options);
     let mut deleted = Vec::new();
     let mut failed = Vec::new();
     for group in groups {

@@ -366,3 +366,52 @@ fn assignment_text(assignment: &[TopicPartition]) -> String {
         .collect::<Vec<_>>()
         .join(";")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(partition: u32, owner: &str) -> OffsetRow {
+        OffsetRow {
+            tp: TopicPartition::new("t", partition),
+            current_offset: Some(0),
+            log_end_offset: Some(0),
+            lag: Some(0),
+            consumer_id: Some(owner.to_owned()),
+            client_id: Some(owner.to_owned()),
+        }
+    }
+
+    fn member(id: &str, partitions: &[u32]) -> MemberRow {
+        MemberRow {
+            consumer_id: id.to_owned(),
+            instance_id: None,
+            client_id: id.to_owned(),
+            assignment: partitions
+                .iter()
+                .map(|&p| TopicPartition::new("t", p))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn offsets_rows_go_by_member_with_the_most_partitions_first() {
+        // tools/.../consumer/group/ConsumerGroupCommand.java, collectGroupsOffsets.
+        let described = GroupDescription {
+            group: "g".to_owned(),
+            coordinator: 1,
+            state: GroupState::Stable,
+            generation: 1,
+            assignor: Some("range".to_owned()),
+            members: vec![member("a", &[0]), member("b", &[1, 2])],
+            rows: vec![row(0, "a"), row(1, "b"), row(2, "b")],
+        };
+        let table = described.offsets_table();
+        let partitions: Vec<&str> = table
+            .lines()
+            .skip(2)
+            .map(|l| l.split_whitespace().nth(2).expect("partition column"))
+            .collect();
+        assert_eq!(partitions, ["1", "2", "0"]);
+    }
+}
