@@ -161,7 +161,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                 </label>
                 <label>{ "enable.idempotence" }
                     <ChoiceSelect choice={idempotence.clone()} options={plain(&["default", "true", "false"])} testid="producer-idempotence"
-                        title="Kafka's default: true, unless acks, retries or max.in.flight contradict it" />
+                        title="Kafka's default: true, unless acks or retries contradict it; max.in.flight above 5 needs it false" />
                 </label>
                 <label>{ "linger.ms" }<input type="number" value={linger.value.clone()} oninput={linger.oninput.clone()} data-testid="producer-linger" /></label>
                 <label>{ "max.in.flight" }<input type="number" value={in_flight.value.clone()} oninput={in_flight.oninput.clone()} /></label>

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod ab;
+pub mod backoff;
 pub mod broker;
 pub mod challenge;
 pub mod charts;

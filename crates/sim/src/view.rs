@@ -804,9 +804,21 @@ impl World {
     }
 
     /// `kafka-topics.sh --describe` of Kafka 4.x, for one topic or all, tab-separated.
-    /// Eligible leader replicas are not modelled (KIP-966 is off by default in 4.0), so the
-    /// Elr and LastKnownElr columns print N/A, as Kafka does when the field is null.
     pub fn describe_topics(&self, only: Option<&str>) -> String {
+        self.describe_topics_where(|name| only.is_none_or(|o| o == name), |_| true, |_, _| true)
+    }
+
+    /// `kafka-topics.sh --describe` with its filters: which topics, whether a topic gets its
+    /// summary line (not with the partition reports; only with overrides for
+    /// `--topics-with-overrides`), and which partition lines it prints. Kafka 4's admin
+    /// client reads DescribeTopicPartitions, whose ELR lists are never null: eligible leader
+    /// replicas are not modelled (KIP-966 is off by default in 4.0), so both print empty.
+    pub fn describe_topics_where(
+        &self,
+        topics: impl Fn(&str) -> bool,
+        summary: impl Fn(&TopicView) -> bool,
+        partitions: impl Fn(&TopicView, &PartitionView) -> bool,
+    ) -> String {
         let join = |ids: &[BrokerId]| {
             ids.iter()
                 .map(ToString::to_string)
@@ -817,19 +829,21 @@ impl World {
         for topic in self
             .topic_views(Records::Newest)
             .iter()
-            .filter(|t| only.is_none_or(|o| o == t.name))
+            .filter(|t| topics(&t.name))
         {
-            let rf = topic.partitions.first().map_or(0, |p| p.replicas.len());
-            out.push_str(&format!(
-                "Topic: {}\tTopicId: {}\tPartitionCount: {}\tReplicationFactor: {rf}\tConfigs: {}\n",
-                topic.name,
-                topic.topic_id,
-                topic.partitions.len(),
-                topic.configs.join(",")
-            ));
-            for p in &topic.partitions {
+            if summary(topic) {
+                let rf = topic.partitions.first().map_or(0, |p| p.replicas.len());
                 out.push_str(&format!(
-                    "\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}\tElr: N/A\tLastKnownElr: N/A\n",
+                    "Topic: {}\tTopicId: {}\tPartitionCount: {}\tReplicationFactor: {rf}\tConfigs: {}\n",
+                    topic.name,
+                    topic.topic_id,
+                    topic.partitions.len(),
+                    topic.configs.join(",")
+                ));
+            }
+            for p in topic.partitions.iter().filter(|p| partitions(topic, p)) {
+                out.push_str(&format!(
+                    "\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}\tElr: \tLastKnownElr: \n",
                     topic.name,
                     p.partition,
                     p.leader.map_or_else(|| "none".to_owned(), |l| l.to_string()),

@@ -684,11 +684,9 @@ impl World {
         f: impl FnOnce(&mut Controller, &mut Ctx<'_>) -> R,
     ) -> Result<R, CommandError> {
         let Some(active) = self.active_controller() else {
-            return Err(crate::error::KafkaError::new(
-                crate::error::ErrorCode::NotController,
-                "No controller is active: the KRaft quorum is electing one. Try again in a moment.",
-            )
-            .into());
+            return Err(
+                crate::error::KafkaError::of(crate::error::ErrorCode::NotController).into(),
+            );
         };
         let mut result = None;
         self.run_node(active, |node, ctx| {

@@ -128,7 +128,7 @@ fn describe_prints_kafka_topics_format() {
     );
     assert_eq!(
         lines[1],
-        "\tTopic: clicks\tPartition: 0\tLeader: 2\tReplicas: 1,2\tIsr: 2\tElr: N/A\tLastKnownElr: N/A"
+        "\tTopic: clicks\tPartition: 0\tLeader: 2\tReplicas: 1,2\tIsr: 2\tElr: \tLastKnownElr: "
     );
 }
 

@@ -755,3 +755,39 @@ fn a_batch_in_flight_expires_at_delivery_timeout() {
         "failed {took} µs after send(), at the delivery timeout"
     );
 }
+
+/// A batch refused again and again (NOT_ENOUGH_REPLICAS: the ISR is below
+/// min.insync.replicas), after `wait_ms`: how many times it was sent.
+fn attempts_while_refused(seed: u64, extra: &[(&str, &str)], wait_ms: u64) -> u32 {
+    let mut world = cluster(seed);
+    create_topic(&mut world, "orders", 1, 3, &[("min.insync.replicas", "3")]);
+    let led = leader(&world, "orders", 0).expect("led");
+    let follower = (1..=3).find(|&b| b != led).expect("three brokers");
+    crash_broker(&mut world, follower);
+    run_ms(&mut world, 40_000);
+    let mut config = vec![("linger.ms", "0")];
+    config.extend_from_slice(extra);
+    add_producer(&mut world, "p", &config);
+    send(&mut world, "p", "orders", None, "v");
+    run_ms(&mut world, wait_ms);
+    let view = world.view();
+    let batch = view.producers[0].batches.first().expect("still retrying");
+    batch.attempts
+}
+
+#[test]
+fn retries_back_off_exponentially_up_to_retry_backoff_max_ms() {
+    // clients/src/main/java/org/apache/kafka/common/utils/ExponentialBackoff.java, as
+    // RecordAccumulator uses it: 100, 200, 400, 800, then 1000 ms (±20 %) between attempts.
+    // Five seconds hold about seven attempts, where a constant 100 ms would hold forty.
+    for seed in [31, 32, 33] {
+        let attempts = attempts_while_refused(seed, &[], 5_000);
+        assert!(
+            (5..=9).contains(&attempts),
+            "seed {seed}: {attempts} attempts"
+        );
+        // With the cap at the base, the wait stays retry.backoff.ms.
+        let constant = attempts_while_refused(seed, &[("retry.backoff.max.ms", "100")], 5_000);
+        assert!(constant >= 30, "seed {seed}: {constant} attempts");
+    }
+}

@@ -762,10 +762,7 @@ impl Broker {
     fn check_coordinator(&self, group: &str) -> Result<(), crate::error::KafkaError> {
         match self.coordinated_partition(group) {
             Some(_) => Ok(()),
-            None => Err(crate::error::KafkaError::new(
-                ErrorCode::NotCoordinator,
-                format!("This is not the correct coordinator for group {group}."),
-            )),
+            None => Err(crate::error::KafkaError::of(ErrorCode::NotCoordinator)),
         }
     }
 
@@ -778,16 +775,10 @@ impl Broker {
     ) -> Result<(), crate::error::KafkaError> {
         self.check_coordinator(group)?;
         let Some(found) = self.coordinator.groups.get(group) else {
-            return Err(crate::error::KafkaError::new(
-                ErrorCode::GroupIdNotFound,
-                "GroupIdNotFoundException: The group id does not exist.",
-            ));
+            return Err(crate::error::KafkaError::of(ErrorCode::GroupIdNotFound));
         };
         if found.state != crate::group::GroupState::Empty {
-            return Err(crate::error::KafkaError::new(
-                ErrorCode::NonEmptyGroup,
-                "GroupNotEmptyException: The group is not empty.",
-            ));
+            return Err(crate::error::KafkaError::of(ErrorCode::NonEmptyGroup));
         }
         let record = CoordinatorRecord::Deleted {
             group: group.to_owned(),

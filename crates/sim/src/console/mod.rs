@@ -9,7 +9,6 @@ mod consumer_groups;
 mod leader_election;
 mod topics;
 
-use crate::command::CommandError;
 use crate::world::World;
 
 /// What a command line printed: its output, or the error the tool would print.
@@ -29,7 +28,10 @@ pub fn run(world: &mut World, line: &str) -> ConsoleResult {
     };
     let tool = tool.trim_start_matches("bin/").trim_end_matches(".sh");
     let options = Options::parse(args)?;
-    if !options.has("bootstrap-server") {
+    // kafka-topics.sh and kafka-leader-election.sh check other things first and word this
+    // their own way.
+    if !matches!(tool, "kafka-topics" | "kafka-leader-election") && !options.has("bootstrap-server")
+    {
         return Err("Missing required argument \"[bootstrap-server]\"".to_owned());
     }
     match tool {
@@ -135,12 +137,5 @@ impl<'a> Options<'a> {
     pub(super) fn required(&self, name: &str) -> Result<&'a str, String> {
         self.value(name)
             .ok_or_else(|| format!("Missing required argument \"[{name}]\""))
-    }
-}
-
-pub(super) fn kafka_error(error: CommandError) -> String {
-    match error {
-        CommandError::Kafka(e) => format!("Error while executing topic command : {}", e.message),
-        other => other.to_string(),
     }
 }

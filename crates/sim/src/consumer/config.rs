@@ -72,6 +72,9 @@ pub struct ConsumerConfig {
     pub request_timeout: SimDuration,
     /// `retry.backoff.ms` (100).
     pub retry_backoff: SimDuration,
+    /// `retry.backoff.max.ms` (1000). Accepted; the simulated consumer waits
+    /// `retry.backoff.ms` between its retries.
+    pub retry_backoff_max: SimDuration,
     /// `metadata.max.age.ms` (300000).
     pub metadata_max_age: SimDuration,
     /// `app.processing.ms`: processing time per record.
@@ -107,6 +110,7 @@ impl Default for ConsumerConfig {
             client_rack: None,
             request_timeout: SimDuration::from_millis(30_000),
             retry_backoff: SimDuration::from_millis(100),
+            retry_backoff_max: SimDuration::from_millis(1_000),
             metadata_max_age: SimDuration::from_millis(300_000),
             processing_per_record: SimDuration::from_millis(10),
             poll_timeout: SimDuration::from_millis(1_000),
@@ -142,6 +146,54 @@ pub fn assignor_name(assignor: Assignor) -> &'static str {
     }
 }
 
+/// Whether `text` is an ISO-8601 duration as Java's `Duration.parse` reads it
+/// (`PnDTnHnMn.nS`, optionally signed; at least one part, `T` followed by one).
+fn is_iso_duration(text: &str) -> bool {
+    let text = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let Some(rest) = text.strip_prefix(['P', 'p']) else {
+        return false;
+    };
+    let (days, time) = match rest.split_once(['T', 't']) {
+        Some((days, time)) => (days, Some(time)),
+        None => (rest, None),
+    };
+    let parts = |text: &str, units: &[char], fraction_last: bool| -> Option<usize> {
+        let mut count = 0;
+        let mut rest = text;
+        let mut allowed = units;
+        while !rest.is_empty() {
+            let end = rest.find(|c: char| c.is_ascii_alphabetic())?;
+            let (number, unit) = (&rest[..end], rest[end..].chars().next()?);
+            let at = allowed.iter().position(|u| u.eq_ignore_ascii_case(&unit))?;
+            let number = number.strip_prefix(['-', '+']).unwrap_or(number);
+            let fraction_ok = fraction_last && at == allowed.len() - 1;
+            let valid = match number.split_once('.') {
+                Some((whole, frac)) => {
+                    fraction_ok
+                        && !whole.is_empty()
+                        && frac.chars().all(|c| c.is_ascii_digit())
+                        && whole.chars().all(|c| c.is_ascii_digit())
+                }
+                None => !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()),
+            };
+            if !valid {
+                return None;
+            }
+            allowed = &allowed[at + 1..];
+            rest = &rest[end + 1..];
+            count += 1;
+        }
+        Some(count)
+    };
+    let Some(day_parts) = parts(days, &['D'], false) else {
+        return false;
+    };
+    match time {
+        Some(time) => parts(time, &['H', 'M', 'S'], true).is_some_and(|n| n > 0),
+        None => day_parts > 0,
+    }
+}
+
 impl ConsumerConfig {
     /// Builds a config from properties, refusing what Kafka refuses.
     pub fn from_properties(properties: &BTreeMap<String, String>) -> Result<Self, ConfigException> {
@@ -161,15 +213,25 @@ impl ConsumerConfig {
                     config.max_poll_records = number::<i32>(name, v, "INT", 1)? as usize
                 }
                 "auto.offset.reset" => {
-                    config.auto_offset_reset = match v.trim() {
+                    // ConfigDef.parseType trims a STRING before its validator sees it.
+                    let v = v.trim();
+                    config.auto_offset_reset = match v {
                         "earliest" => OffsetReset::Earliest,
                         "latest" => OffsetReset::Latest,
                         "none" => OffsetReset::None,
+                        _ if v.strip_prefix("by_duration:").is_some_and(is_iso_duration) => {
+                            return Err(ConfigException(format!(
+                                "auto.offset.reset={v} is valid in Kafka 4 (KIP-1106) but not simulated: use earliest, latest or none"
+                            )));
+                        }
+                        // AutoOffsetResetStrategy.Validator.
                         _ => {
                             return Err(invalid(
                                 name,
                                 v,
-                                "String must be one of: latest, earliest, none",
+                                &format!(
+                                    "Invalid value `{v}` for configuration {name}. The value must be either 'earliest', 'latest', 'none' or of the format 'by_duration:<PnDTnHnMn.nS.>'."
+                                ),
                             ));
                         }
                     }
@@ -177,14 +239,16 @@ impl ConsumerConfig {
                 "enable.auto.commit" => auto_commit_set = Some(boolean(name, v)?),
                 "auto.commit.interval.ms" => config.auto_commit_interval = millis(name, v)?,
                 "isolation.level" => {
-                    config.read_committed = match v.trim() {
+                    // ConfigDef.ValidString.in(read_committed, read_uncommitted).
+                    let v = v.trim();
+                    config.read_committed = match v {
                         "read_committed" => true,
                         "read_uncommitted" => false,
                         _ => {
                             return Err(invalid(
                                 name,
                                 v,
-                                "String must be one of (case sensitive): read_committed, read_uncommitted",
+                                "String must be one of: read_committed, read_uncommitted",
                             ));
                         }
                     }
@@ -194,18 +258,19 @@ impl ConsumerConfig {
                         .split(',')
                         .filter(|s| !s.trim().is_empty())
                         .map(|s| {
+                            // ConsumerPartitionAssignor.getAssignorInstances.
                             assignor_from_name(s).ok_or_else(|| {
                                 ConfigException(format!(
-                                    "Invalid value {} for configuration partition.assignment.strategy: Class {} cannot be found",
-                                    s.trim(),
+                                    "KafkaException: {} ClassNotFoundException exception occurred",
                                     s.trim()
                                 ))
                             })
                         })
                         .collect::<Result<_, _>>()?;
                     if config.assignors.is_empty() {
+                        // ClassicKafkaConsumer.throwIfNoAssignorsConfigured.
                         return Err(ConfigException(
-                            "partition.assignment.strategy must list at least one assignor"
+                            "IllegalStateException: Must configure at least one partition assigner class name to partition.assignment.strategy configuration property"
                                 .to_owned(),
                         ));
                     }
@@ -217,11 +282,13 @@ impl ConsumerConfig {
                 "client.rack" => config.client_rack = Some(v.to_owned()).filter(|r| !r.is_empty()),
                 "request.timeout.ms" => config.request_timeout = millis(name, v)?,
                 "retry.backoff.ms" => config.retry_backoff = millis(name, v)?,
+                "retry.backoff.max.ms" => config.retry_backoff_max = millis(name, v)?,
                 "metadata.max.age.ms" => config.metadata_max_age = millis(name, v)?,
                 "key.deserializer" | "value.deserializer" => {
                     // Values are shown as text whichever deserializer is named.
                     if !v.contains("Deserializer") {
-                        return Err(invalid(name, v, "Class cannot be found"));
+                        // ConfigDef.parseType of a CLASS.
+                        return Err(invalid(name, v, &format!("Class {v} could not be found.")));
                     }
                 }
                 "app.processing.ms" => config.processing_per_record = millis(name, v)?,
@@ -333,8 +400,34 @@ mod tests {
         };
         assert!(error(&[("enable.auto.commit", "true")]).contains("default group id (null)"));
         assert!(error(&[("session.timeout.ms", "3000")]).contains("Heartbeat must be set lower"));
-        assert!(error(&[("auto.offset.reset", "smallest")]).contains("latest, earliest, none"));
-        assert!(error(&[("partition.assignment.strategy", "fair")]).contains("cannot be found"));
+        // clients/src/main/java/org/apache/kafka/clients/consumer/internals/AutoOffsetResetStrategy.java
+        // (Validator) inside ConfigException(name, value, message).
+        assert_eq!(
+            error(&[("auto.offset.reset", "smallest")]),
+            "ConfigException: Invalid value smallest for configuration auto.offset.reset: Invalid value `smallest` for configuration auto.offset.reset. The value must be either 'earliest', 'latest', 'none' or of the format 'by_duration:<PnDTnHnMn.nS.>'."
+        );
+        assert!(
+            error(&[("auto.offset.reset", "by_duration:1h")]).contains("The value must be either")
+        );
+        assert!(
+            error(&[("auto.offset.reset", "by_duration")]).contains("The value must be either")
+        );
+        assert!(error(&[("auto.offset.reset", "by_duration:PT1H")]).contains("not simulated"));
+        assert!(error(&[("auto.offset.reset", "by_duration:P1DT2.5S")]).contains("not simulated"));
+        // ConfigDef.ValidString.
+        assert_eq!(
+            error(&[("isolation.level", "READ_COMMITTED")]),
+            "ConfigException: Invalid value READ_COMMITTED for configuration isolation.level: String must be one of: read_committed, read_uncommitted"
+        );
+        // ConsumerPartitionAssignor.getAssignorInstances; ClassicKafkaConsumer.
+        assert_eq!(
+            error(&[("partition.assignment.strategy", "fair")]),
+            "ConfigException: KafkaException: fair ClassNotFoundException exception occurred"
+        );
+        assert!(
+            error(&[("partition.assignment.strategy", " ")])
+                .contains("Must configure at least one partition assigner class name")
+        );
         assert!(error(&[("fetch.min.byte", "1")]).contains("Unknown consumer config"));
         assert!(
             error(&[("group.id", "g"), ("app.commit", "transactional")])

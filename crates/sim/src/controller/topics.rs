@@ -257,45 +257,52 @@ impl Controller {
         request: &CreateTopic,
         assignment: &[Vec<BrokerId>],
     ) -> Result<Vec<PartitionState>, KafkaError> {
-        if request.partitions != -1 || request.replication_factor != -1 {
+        // ReplicationControlManager.createTopic and validateManualPartitionAssignment, in
+        // their order: each partition's brokers sorted, unregistered before repeated, then
+        // the replica count against the partitions before.
+        if request.replication_factor != -1 {
             return Err(error(
                 ErrorCode::InvalidRequest,
-                "A manual partition assignment was specified, but numPartitions or \
-                 replicationFactor was not set to -1.",
+                "A manual partition assignment was specified, but replication factor was not set to -1.",
+            ));
+        }
+        if request.partitions != -1 {
+            return Err(error(
+                ErrorCode::InvalidRequest,
+                "A manual partition assignment was specified, but numPartitions was not set to -1.",
             ));
         }
         let invalid = |message: String| error(ErrorCode::InvalidReplicaAssignment, message);
-        let rf = assignment.first().map_or(0, Vec::len);
-        if rf == 0 {
-            return Err(invalid(
-                "The manual partition assignment includes an empty replica list.".to_owned(),
-            ));
-        }
+        let mut rf: Option<usize> = None;
         let mut states = Vec::with_capacity(assignment.len());
         for (partition, replicas) in assignment.iter().enumerate() {
-            if replicas.len() != rf {
+            if replicas.is_empty() {
+                return Err(invalid(
+                    "The manual partition assignment includes an empty replica list.".to_owned(),
+                ));
+            }
+            let mut sorted = replicas.clone();
+            sorted.sort_unstable();
+            for (i, broker) in sorted.iter().enumerate() {
+                if !self.registrations.contains_key(broker) {
+                    return Err(invalid(format!(
+                        "The manual partition assignment includes broker {broker}, but no such broker is registered."
+                    )));
+                }
+                if i > 0 && sorted[i - 1] == *broker {
+                    return Err(invalid(format!(
+                        "The manual partition assignment includes the broker {broker} more than once."
+                    )));
+                }
+            }
+            if let Some(rf) = rf.filter(|&rf| rf != replicas.len()) {
                 return Err(invalid(format!(
                     "The manual partition assignment includes a partition with {} replica(s), but \
                      this is not consistent with previous partitions, which have {rf} replica(s).",
                     replicas.len()
                 )));
             }
-            let mut distinct = replicas.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            if distinct.len() != replicas.len() {
-                return Err(invalid(format!(
-                    "The manual partition assignment for partition {partition} names a broker more than once."
-                )));
-            }
-            if let Some(unknown) = replicas
-                .iter()
-                .find(|b| !self.registrations.contains_key(b))
-            {
-                return Err(invalid(format!(
-                    "The manual partition assignment includes broker {unknown}, but no such broker is registered."
-                )));
-            }
+            rf = Some(replicas.len());
             let isr: Vec<BrokerId> = replicas
                 .iter()
                 .copied()
@@ -398,7 +405,14 @@ impl Controller {
         let mut outcomes = Vec::with_capacity(targets.len());
         for tp in targets {
             let Some(state) = self.image.partition(&tp).cloned() else {
-                outcomes.push((tp, Err(unknown_topic())));
+                // ReplicationControlManager.electLeader's texts.
+                let message = if self.image.topics.contains_key(&*tp.topic) {
+                    format!("No such partition as {tp}")
+                } else {
+                    format!("No such topic as {}", tp.topic)
+                };
+                let missing = error(ErrorCode::UnknownTopicOrPartition, message);
+                outcomes.push((tp, Err(missing)));
                 continue;
             };
             let next = match kind {
@@ -421,23 +435,12 @@ impl Controller {
                     && state.leader == state.replicas.first().copied())
                     || (kind == ElectionKind::Unclean && state.leader.is_some()) =>
                 {
-                    Err(error(
-                        ErrorCode::ElectionNotNeeded,
-                        "Leader election not needed for topic partition.",
-                    ))
+                    Err(KafkaError::of(ErrorCode::ElectionNotNeeded))
                 }
-                None if kind == ElectionKind::Preferred => Err(error(
-                    ErrorCode::PreferredLeaderNotAvailable,
-                    format!(
-                        "Failed to elect leader for partition {tp} under strategy PreferredReplicaPartitionLeaderElectionStrategy"
-                    ),
-                )),
-                None => Err(error(
-                    ErrorCode::EligibleLeadersNotAvailable,
-                    format!(
-                        "Failed to elect leader for partition {tp} under strategy UncleanPartitionLeaderElectionStrategy"
-                    ),
-                )),
+                None if kind == ElectionKind::Preferred => {
+                    Err(KafkaError::of(ErrorCode::PreferredLeaderNotAvailable))
+                }
+                None => Err(KafkaError::of(ErrorCode::EligibleLeadersNotAvailable)),
             };
             outcomes.push((tp, outcome));
         }
@@ -476,10 +479,7 @@ fn within_partition_limit(partitions: i64) -> Result<(), KafkaError> {
 }
 
 fn unknown_topic() -> KafkaError {
-    error(
-        ErrorCode::UnknownTopicOrPartition,
-        "This server does not host this topic-partition.",
-    )
+    KafkaError::of(ErrorCode::UnknownTopicOrPartition)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! for such a group during an open transaction it would print the high watermark instead.)
 
 use super::{Group, GroupState, coordinator_partition};
+use crate::error::{ErrorCode, KafkaError};
 use crate::protocol::{BrokerId, TopicPartition};
 use crate::world::World;
 use serde::Serialize;
@@ -67,19 +68,34 @@ pub struct GroupDescription {
     pub rows: Vec<OffsetRow>,
 }
 
-/// Describes `group` through its coordinator; Kafka's message when it does not exist or the
-/// coordinator is unavailable.
+/// Describes `group` through its coordinator; when it does not exist or the coordinator is
+/// unavailable, the message `ConsumerGroupCommand` prints after `Error: ` (the admin client's
+/// exception, as its `toString`).
 pub fn describe_group(world: &World, group: &str) -> Result<GroupDescription, String> {
+    let failed = |code: ErrorCode, message: String| {
+        format!(
+            "Executing consumer group command failed due to {}",
+            KafkaError::new(code, message).as_exception()
+        )
+    };
+    let not_found = || {
+        failed(
+            ErrorCode::GroupIdNotFound,
+            format!("Group {group} not found."),
+        )
+    };
     let Some((_, state)) = coordinator_partition(world.metadata(), group) else {
-        return Err(format!("Consumer group '{group}' does not exist."));
+        return Err(not_found());
     };
     let Some((coordinator, found)) = world.groups().into_iter().find(|(_, g)| g.id == group) else {
         return Err(match state.leader {
-            None => "Error: Executing consumer group command failed due to \
-                     org.apache.kafka.common.errors.CoordinatorNotAvailableException: The \
-                     coordinator is not available."
-                .to_owned(),
-            Some(_) => format!("Consumer group '{group}' does not exist."),
+            None => failed(
+                ErrorCode::CoordinatorNotAvailable,
+                ErrorCode::CoordinatorNotAvailable
+                    .default_message()
+                    .to_owned(),
+            ),
+            Some(_) => not_found(),
         });
     };
     Ok(describe(world, coordinator, found))
@@ -199,9 +215,28 @@ impl GroupDescription {
         }
     }
 
-    /// The offsets view, in `ConsumerGroupCommand`'s columns and widths, followed by the
-    /// notes it prints for a rebalancing or empty group.
+    /// What `ConsumerGroupCommand.shouldPrintMemberState` writes to stderr before any view: that
+    /// the group is empty or rebalancing; nothing for a stable group.
+    pub fn note(&self) -> String {
+        match self.state {
+            GroupState::Empty => {
+                format!("\nConsumer group '{}' has no active members.\n", self.group)
+            }
+            GroupState::PreparingRebalance | GroupState::CompletingRebalance => {
+                format!(
+                    "\nWarning: Consumer group '{}' is rebalancing.\n",
+                    self.group
+                )
+            }
+            _ => String::new(),
+        }
+    }
+
+    /// The offsets view, in `ConsumerGroupCommand`'s columns and widths (no table without rows).
     pub fn offsets_table(&self) -> String {
+        if self.rows.is_empty() {
+            return String::new();
+        }
         let host = "/127.0.0.1";
         let width = |values: &mut dyn Iterator<Item = usize>| values.max().unwrap_or(0).max(15);
         let group_len = width(&mut std::iter::once(self.group.len()));
@@ -215,24 +250,11 @@ impl GroupDescription {
         let host_len = 15;
         let line = |cols: [&str; 9]| {
             format!(
-                "{:<group_len$} {:<topic_len$} {:<10} {:<15} {:<15} {:<15} {:<consumer_len$} {:<host_len$} {}",
+                "\n{:<group_len$} {:<topic_len$} {:<10} {:<15} {:<15} {:<15} {:<consumer_len$} {:<host_len$} {}",
                 cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7], cols[8]
             )
-            .trim_end()
-            .to_owned()
         };
-        let mut out = String::new();
-        match self.state {
-            GroupState::PreparingRebalance | GroupState::CompletingRebalance => {
-                out.push_str(&format!(
-                    "\nWarning: Consumer group '{}' is rebalancing.\n",
-                    self.group
-                ));
-            }
-            _ => {}
-        }
-        out.push('\n');
-        out.push_str(&line([
+        let mut out = line([
             "GROUP",
             "TOPIC",
             "PARTITION",
@@ -242,9 +264,20 @@ impl GroupDescription {
             "CONSUMER-ID",
             "HOST",
             "CLIENT-ID",
-        ]));
-        for row in &self.rows {
-            out.push('\n');
+        ]);
+        // ConsumerGroupCommand.collectGroupsOffsets: each member's partitions (by partition
+        // number), members with the most partitions first, then the partitions no member owns.
+        let member = |id: &str| {
+            let index = self.members.iter().position(|m| m.consumer_id == id);
+            let count = index.map_or(0, |i| self.members[i].assignment.len());
+            (std::cmp::Reverse(count), index)
+        };
+        let mut rows: Vec<&OffsetRow> = self.rows.iter().collect();
+        rows.sort_by_key(|r| {
+            let owner = r.consumer_id.as_deref().map(member);
+            (owner.is_none(), owner, r.tp.partition, &r.tp.topic)
+        });
+        for row in rows {
             out.push_str(&line([
                 &self.group,
                 &row.tp.topic,
@@ -257,12 +290,7 @@ impl GroupDescription {
                 &dash(row.client_id.as_ref()),
             ]));
         }
-        if self.state == GroupState::Empty {
-            out.push_str(&format!(
-                "\n\nConsumer group '{}' has no active members.",
-                self.group
-            ));
-        }
+        out.push('\n');
         out
     }
 
@@ -271,79 +299,186 @@ impl GroupDescription {
         let coordinator = format!("broker-{}:9092  ({})", self.coordinator, self.coordinator);
         let group_len = self.group.len().max(15);
         let coordinator_len = coordinator.len().max(25);
-        format!(
-            "\n{:<group_len$} {:<coordinator_len$} {:<20} {:<20} {}\n{:<group_len$} {:<coordinator_len$} {:<20} {:<20} {}",
+        let line = |cols: [&str; 5]| {
+            format!(
+                "\n{:<group_len$} {:<coordinator_len$} {:<20} {:<20} {}",
+                cols[0], cols[1], cols[2], cols[3], cols[4]
+            )
+        };
+        let strategy = self
+            .assignor
+            .as_deref()
+            .filter(|a| !a.is_empty())
+            .unwrap_or("-");
+        let members = self.members.len().to_string();
+        let mut out = line([
             "GROUP",
             "COORDINATOR (ID)",
             "ASSIGNMENT-STRATEGY",
             "STATE",
             "#MEMBERS",
-            self.group,
-            coordinator,
-            self.assignor.as_deref().unwrap_or(""),
+        ]);
+        out.push_str(&line([
+            &self.group,
+            &coordinator,
+            strategy,
             self.state.kafka_name(),
-            self.members.len()
-        )
+            &members,
+        ]));
+        out.push('\n');
+        out
     }
 
-    /// The `--members` view (`--verbose` adds each member's partitions).
+    /// The `--members` view; `--verbose` adds the epochs and assignments a classic group's
+    /// members have (no member epoch, no target assignment: `-`). No table without members.
     pub fn members_table(&self, verbose: bool) -> String {
+        if self.members.is_empty() {
+            return String::new();
+        }
+        let host = "/127.0.0.1";
+        let widest =
+            |min: usize, values: &mut dyn Iterator<Item = usize>| values.fold(min, usize::max);
         let group_len = self.group.len().max(15);
-        let id_len = self
+        let id_len = widest(15, &mut self.members.iter().map(|m| m.consumer_id.len()));
+        let instance_len = widest(
+            17,
+            &mut self
+                .members
+                .iter()
+                .map(|m| m.instance_id.as_ref().map_or(0, String::len)),
+        );
+        let client_len = widest(15, &mut self.members.iter().map(|m| m.client_id.len()));
+        let host_len = host.len().max(15);
+        let statics = self.members.iter().any(|m| m.instance_id.is_some());
+        let assignments: Vec<String> = self
             .members
             .iter()
-            .map(|m| m.consumer_id.len())
-            .max()
-            .unwrap_or(0)
-            .max(15);
-        let statics = self.members.iter().any(|m| m.instance_id.is_some());
-        let mut out = format!("\n{:<group_len$} {:<id_len$} ", "GROUP", "CONSUMER-ID");
-        if statics {
-            out.push_str(&format!("{:<17} ", "GROUP-INSTANCE-ID"));
-        }
-        out.push_str(&format!(
-            "{:<15} {:<15} {:<12}",
-            "HOST", "CLIENT-ID", "#PARTITIONS"
-        ));
-        if verbose {
-            out.push_str(" ASSIGNMENT");
-        }
-        for m in &self.members {
-            out.push_str(&format!(
-                "\n{:<group_len$} {:<id_len$} ",
-                self.group, m.consumer_id
-            ));
+            .map(|m| assignment_text(&m.assignment))
+            .collect();
+        let current_len = widest(20, &mut assignments.iter().map(String::len));
+        let target_len = 20;
+        let line = |cols: [&str; 6]| {
+            let mut out = format!("{:<group_len$} {:<id_len$} ", cols[0], cols[1]);
             if statics {
-                out.push_str(&format!("{:<17} ", m.instance_id.as_deref().unwrap_or("-")));
+                out.push_str(&format!("{:<instance_len$} ", cols[2]));
             }
             out.push_str(&format!(
-                "{:<15} {:<15} {:<12}",
-                "/127.0.0.1",
-                m.client_id,
-                m.assignment.len()
+                "{:<host_len$} {:<client_len$} {:<15} ",
+                cols[3], cols[4], cols[5]
             ));
+            out
+        };
+        let verbose_line = |cols: [&str; 4]| {
+            format!(
+                "{:<15} {:<current_len$} {:<15} {:<target_len$}",
+                cols[0], cols[1], cols[2], cols[3]
+            )
+        };
+        let mut out = format!(
+            "\n{}",
+            line([
+                "GROUP",
+                "CONSUMER-ID",
+                "GROUP-INSTANCE-ID",
+                "HOST",
+                "CLIENT-ID",
+                "#PARTITIONS"
+            ])
+        );
+        if verbose {
+            out.push_str(&verbose_line([
+                "CURRENT-EPOCH",
+                "CURRENT-ASSIGNMENT",
+                "TARGET-EPOCH",
+                "TARGET-ASSIGNMENT",
+            ]));
+        }
+        out.push('\n');
+        for (m, assignment) in self.members.iter().zip(&assignments) {
+            let partitions = m.assignment.len().to_string();
+            out.push_str(&line([
+                &self.group,
+                &m.consumer_id,
+                m.instance_id.as_deref().unwrap_or(""),
+                host,
+                &m.client_id,
+                &partitions,
+            ]));
             if verbose {
-                let mut by_topic: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
-                for tp in &m.assignment {
-                    by_topic.entry(&tp.topic).or_default().push(tp.partition);
-                }
-                let parts: Vec<String> = by_topic
-                    .iter()
-                    .map(|(t, ps)| {
-                        let list: Vec<String> = ps.iter().map(ToString::to_string).collect();
-                        format!("{t}({})", list.join(","))
-                    })
-                    .collect();
-                out.push_str(&format!(
-                    " {}",
-                    if parts.is_empty() {
-                        "-".to_owned()
-                    } else {
-                        parts.join(",")
-                    }
-                ));
+                out.push_str(&verbose_line(["-", assignment, "-", "-"]));
             }
+            out.push('\n');
         }
         out
+    }
+}
+
+/// `ConsumerGroupCommand.getAssignmentString`: `topic:0,1;other:2`, topics sorted, `-` for none.
+fn assignment_text(assignment: &[TopicPartition]) -> String {
+    if assignment.is_empty() {
+        return "-".to_owned();
+    }
+    let mut by_topic: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for tp in assignment {
+        by_topic.entry(&tp.topic).or_default().push(tp.partition);
+    }
+    by_topic
+        .into_iter()
+        .map(|(topic, mut partitions)| {
+            partitions.sort_unstable();
+            let list: Vec<String> = partitions.iter().map(u32::to_string).collect();
+            format!("{topic}:{}", list.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(partition: u32, owner: &str) -> OffsetRow {
+        OffsetRow {
+            tp: TopicPartition::new("t", partition),
+            current_offset: Some(0),
+            log_end_offset: Some(0),
+            lag: Some(0),
+            consumer_id: Some(owner.to_owned()),
+            client_id: Some(owner.to_owned()),
+        }
+    }
+
+    fn member(id: &str, partitions: &[u32]) -> MemberRow {
+        MemberRow {
+            consumer_id: id.to_owned(),
+            instance_id: None,
+            client_id: id.to_owned(),
+            assignment: partitions
+                .iter()
+                .map(|&p| TopicPartition::new("t", p))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn offsets_rows_go_by_member_with_the_most_partitions_first() {
+        // tools/.../consumer/group/ConsumerGroupCommand.java, collectGroupsOffsets.
+        let described = GroupDescription {
+            group: "g".to_owned(),
+            read_committed: false,
+            coordinator: 1,
+            state: GroupState::Stable,
+            generation: 1,
+            assignor: Some("range".to_owned()),
+            members: vec![member("a", &[0]), member("b", &[1, 2])],
+            rows: vec![row(0, "a"), row(1, "b"), row(2, "b")],
+        };
+        let table = described.offsets_table();
+        let partitions: Vec<&str> = table
+            .lines()
+            .skip(2)
+            .map(|l| l.split_whitespace().nth(2).expect("partition column"))
+            .collect();
+        assert_eq!(partitions, ["1", "2", "0"]);
     }
 }

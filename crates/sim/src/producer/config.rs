@@ -1,7 +1,8 @@
 //! Producer configs, given as Kafka properties (`acks`, `linger.ms`, ...) and validated as
 //! `ProducerConfig` does, with Kafka 4.x defaults. Idempotence (default on) is switched off
-//! silently when a default conflicts with it, but an explicit `enable.idempotence=true` that
-//! conflicts is a `ConfigException` with Kafka's message.
+//! silently when `acks` or `retries` conflicts with it, but an explicit
+//! `enable.idempotence=true` that conflicts is a `ConfigException` with Kafka's message; more
+//! than 5 requests in flight is refused unless idempotence is explicitly off (Kafka 4.0).
 
 use super::serializer::Serializer;
 use crate::time::SimDuration;
@@ -34,8 +35,13 @@ pub struct ProducerConfig {
     pub max_request_size: usize,
     /// `request.timeout.ms`. Default 30000.
     pub request_timeout: SimDuration,
-    /// `retry.backoff.ms`. Default 100.
+    /// `retry.backoff.ms`: the first wait before a retry. Default 100.
     pub retry_backoff: SimDuration,
+    /// `retry.backoff.max.ms`: retries wait exponentially longer, up to this. Default 1000.
+    pub retry_backoff_max: SimDuration,
+    /// `metadata.max.age.ms`. Default 300000. Accepted; the simulated producer refreshes its
+    /// metadata when a response says it is stale, which comes long before.
+    pub metadata_max_age: SimDuration,
     /// `delivery.timeout.ms`. Default 120000.
     pub delivery_timeout: SimDuration,
     /// `key.serializer`. Default StringSerializer.
@@ -66,6 +72,8 @@ impl Default for ProducerConfig {
             max_request_size: 1_048_576,
             request_timeout: SimDuration::from_millis(30_000),
             retry_backoff: SimDuration::from_millis(100),
+            retry_backoff_max: SimDuration::from_millis(1_000),
+            metadata_max_age: SimDuration::from_millis(300_000),
             delivery_timeout: SimDuration::from_millis(120_000),
             key_serializer: Serializer::String,
             value_serializer: Serializer::String,
@@ -109,6 +117,8 @@ impl ProducerConfig {
                 }
                 "request.timeout.ms" => config.request_timeout = millis(name, v)?,
                 "retry.backoff.ms" => config.retry_backoff = millis(name, v)?,
+                "retry.backoff.max.ms" => config.retry_backoff_max = millis(name, v)?,
+                "metadata.max.age.ms" => config.metadata_max_age = millis(name, v)?,
                 "delivery.timeout.ms" => config.delivery_timeout = millis(name, v)?,
                 "key.serializer" => config.key_serializer = Serializer::from_class(name, v)?,
                 "value.serializer" => config.value_serializer = Serializer::from_class(name, v)?,
@@ -147,26 +157,38 @@ impl ProducerConfig {
         Ok(config)
     }
 
-    /// `postProcessAndValidateIdempotenceConfigs`.
+    /// `postProcessAndValidateIdempotenceConfigs`, in its order: retries, acks, then requests
+    /// in flight, which Kafka 4 refuses even when idempotence was only the default.
     fn apply_idempotence_rules(&mut self, explicit: Option<bool>) -> Result<(), ConfigException> {
-        let conflict = if self.max_in_flight > 5 {
-            Some(
-                "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.",
-            )
-        } else if self.retries == 0 {
-            Some("Must set retries to non-zero when using the idempotent producer.")
-        } else if self.acks != -1 {
-            Some(
-                "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
-            )
-        } else {
-            None
-        };
-        self.enable_idempotence = match (explicit, conflict) {
-            (Some(true), Some(message)) => return Err(ConfigException(message.to_owned())),
-            (Some(enabled), _) => enabled,
-            (None, conflict) => conflict.is_none(),
-        };
+        let mut enabled = explicit.unwrap_or(true);
+        if enabled {
+            let mut disable = false;
+            if self.retries == 0 {
+                if explicit.is_some() {
+                    return Err(ConfigException(
+                        "Must set retries to non-zero when using the idempotent producer."
+                            .to_owned(),
+                    ));
+                }
+                disable = true;
+            }
+            if self.acks != -1 {
+                if explicit.is_some() {
+                    return Err(ConfigException(
+                        "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.".to_owned(),
+                    ));
+                }
+                disable = true;
+            }
+            if self.max_in_flight > 5 {
+                return Err(ConfigException(format!(
+                    "To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is {}.",
+                    self.max_in_flight
+                )));
+            }
+            enabled = !disable;
+        }
+        self.enable_idempotence = enabled;
         Ok(())
     }
 }
@@ -189,6 +211,15 @@ mod tests {
         assert!(config.enable_idempotence);
         assert_eq!(config.linger, SimDuration::from_millis(5));
         assert_eq!((config.batch_size, config.max_in_flight), (16_384, 5));
+        assert_eq!(config.retry_backoff_max, SimDuration::from_millis(1_000));
+        assert_eq!(config.metadata_max_age, SimDuration::from_millis(300_000));
+        let set = ProducerConfig::from_properties(&props(&[
+            ("retry.backoff.max.ms", "5000"),
+            ("metadata.max.age.ms", "60000"),
+        ]))
+        .expect("known configs");
+        assert_eq!(set.retry_backoff_max, SimDuration::from_millis(5_000));
+        assert_eq!(set.metadata_max_age, SimDuration::from_millis(60_000));
     }
 
     #[test]
@@ -208,14 +239,34 @@ mod tests {
             .0,
             "Must set retries to non-zero when using the idempotent producer."
         );
+    }
+
+    #[test]
+    fn more_than_five_in_flight_needs_idempotence_explicitly_off() {
+        // clients/src/main/java/org/apache/kafka/clients/producer/ProducerConfig.java (4.0):
+        // refused even when idempotence is only the default, and even with acks=1.
+        let refused = "To use the idempotent producer, max.in.flight.requests.per.connection must be set to at most 5. Current value is 6.";
+        for extra in [
+            None,
+            Some(("acks", "1")),
+            Some(("enable.idempotence", "true")),
+        ] {
+            let mut pairs = vec![("max.in.flight.requests.per.connection", "6")];
+            pairs.extend(extra);
+            assert_eq!(
+                ProducerConfig::from_properties(&props(&pairs)),
+                Err(ConfigException(refused.to_owned())),
+                "{pairs:?}"
+            );
+        }
+        let config = ProducerConfig::from_properties(&props(&[
+            ("max.in.flight.requests.per.connection", "6"),
+            ("enable.idempotence", "false"),
+        ]))
+        .expect("valid");
         assert_eq!(
-            ProducerConfig::from_properties(&props(&[
-                ("max.in.flight.requests.per.connection", "6"),
-                ("enable.idempotence", "true")
-            ]))
-            .expect_err("in flight")
-            .0,
-            "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer."
+            (config.max_in_flight, config.enable_idempotence),
+            (6, false)
         );
     }
 

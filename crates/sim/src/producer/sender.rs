@@ -281,7 +281,14 @@ impl Producer {
             && !already_written
             && (self.epoch_bump || self.earlier_unacknowledged(&batch));
         if (error.is_retriable() || behind_a_retry) && in_time && attempts_left {
-            batch.retry_at = Some(now + self.config.retry_backoff);
+            // RecordAccumulator: the n-th retry waits backoff(n - 1), exponential with jitter.
+            let wait = crate::backoff::backoff(
+                self.config.retry_backoff,
+                self.config.retry_backoff_max,
+                batch.attempts.saturating_sub(1),
+                ctx.rng(),
+            );
+            batch.retry_at = Some(now + wait);
             // Out of order means not written: safe to stamp again under the new epoch.
             batch.resequence |= self.epoch_bump && error == ErrorCode::OutOfOrderSequenceNumber;
             self.accumulator.reenqueue(batch);
