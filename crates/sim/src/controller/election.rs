@@ -118,13 +118,7 @@ mod tests {
     use super::*;
 
     fn state(replicas: &[u32], isr: &[u32], leader: Option<u32>) -> PartitionState {
-        PartitionState {
-            replicas: replicas.to_vec(),
-            isr: isr.to_vec(),
-            leader,
-            leader_epoch: 4,
-            partition_epoch: 9,
-        }
+        PartitionState::new(replicas.to_vec(), isr.to_vec(), leader, 4, 9)
     }
 
     #[test]
