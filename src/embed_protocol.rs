@@ -181,11 +181,10 @@ fn request(envelope: Envelope) -> Result<(u64, Request), String> {
     Ok((id, request))
 }
 
-/// The run a scenario starts, as a lesson's would be: the page's cluster is three brokers with
-/// default settings, so a scenario asking for another shape is refused rather than shown wrong.
+/// The run a scenario starts, as a lesson's would be: the page's brokers have default settings,
+/// so a scenario asking for another shape is refused rather than shown wrong.
 pub fn scenario_session(scenario: &Scenario) -> Result<Session, String> {
     crate::lesson_format::page_cluster(scenario, "scenario")?;
-    let controllers = scenario.cluster.controllers.unwrap_or(1);
     if scenario.steps.len() > SCENARIO_STEPS_MAX {
         return Err(format!("scenario.steps: at most {SCENARIO_STEPS_MAX}"));
     }
@@ -201,16 +200,16 @@ pub fn scenario_session(scenario: &Scenario) -> Result<Session, String> {
     {
         return Err("scenario.steps: in time order".to_owned());
     }
-    Ok(Session {
-        seed: scenario.seed,
-        now: SimTime::from_millis(end),
-        log: scenario
-            .steps
-            .iter()
-            .map(|step| (SimTime::from_millis(step.at_ms), step.command.clone()))
-            .collect(),
-        controllers,
-    })
+    let log = scenario
+        .steps
+        .iter()
+        .map(|step| (SimTime::from_millis(step.at_ms), step.command.clone()))
+        .collect();
+    Ok(Session::of_scenario(
+        scenario,
+        SimTime::from_millis(end),
+        log,
+    ))
 }
 
 /// The run a `load` asks for. A share text may be a whole link: what follows its last `#` is
@@ -494,6 +493,8 @@ mod tests {
             now: SimTime::from_millis(2_000),
             log: Vec::new(),
             controllers: 3,
+            brokers: 3,
+            racks: Vec::new(),
         };
         let link = crate::share::link("https://docs.example/kafka/", &session);
         let fragment = link
