@@ -11,7 +11,9 @@ mod quorum;
 mod reassignment;
 mod topics;
 
-pub use election::{Election, choose_leader, elect_offline, elect_preferred, without_broker};
+pub use election::{
+    Election, choose_leader, elect_offline, elect_preferred, reelect, without_broker,
+};
 pub use quorum::{ELECTION_TIMEOUT, FETCH_TIMEOUT, Quorum, QuorumMessage, Role};
 pub use reassignment::{OngoingReassignment, Reassignment};
 pub(crate) use topics::uuid_text;

@@ -10,7 +10,7 @@
 //! Cancelling puts back the replicas from before (minus those being added). Throttles
 //! (`--throttle`) and moves between log directories are not simulated.
 
-use super::{Controller, Election, choose_leader};
+use super::{Controller, Election, reelect};
 use crate::error::{ErrorCode, KafkaError};
 use crate::event::EventKind;
 use crate::metadata::PartitionState;
@@ -100,14 +100,7 @@ pub fn finish_change(
         .leader
         .is_some_and(|l| next.isr.contains(&l) && next.replicas.contains(&l) && usable(l));
     if !leader_valid {
-        next.leader = None;
-        if let Some((leader, how)) = choose_leader(&next, &usable, unclean_allowed) {
-            next.leader = Some(leader);
-            if how == Election::Unclean {
-                next.isr = vec![leader];
-            }
-            election = Some(how);
-        }
+        election = reelect(&mut next, &usable, unclean_allowed);
     }
     if next == *before {
         return None;
