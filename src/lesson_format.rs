@@ -61,6 +61,9 @@ pub struct LessonStep {
     pub within_ms: Option<u64>,
 }
 
+/// The most brokers the page draws (a larger cluster is for `kafka-sim`).
+pub const MAX_PAGE_BROKERS: u32 = 9;
+
 /// The page runs brokers with default settings, so a scenario it opens may change only how
 /// many brokers (1 to 9) and controllers there are, and their racks (one per broker, or none).
 pub fn page_cluster(scenario: &Scenario, field: &str) -> Result<(), String> {
@@ -73,11 +76,8 @@ pub fn page_cluster(scenario: &Scenario, field: &str) -> Result<(), String> {
             "{field}.cluster: the page runs brokers with default settings; only brokers, racks and controllers may change"
         ));
     }
-    if !(1..=crate::session::MAX_PAGE_BROKERS).contains(&cluster.brokers) {
-        return Err(format!(
-            "{field}.cluster.brokers: 1 to {}",
-            crate::session::MAX_PAGE_BROKERS
-        ));
+    if !(1..=MAX_PAGE_BROKERS).contains(&cluster.brokers) {
+        return Err(format!("{field}.cluster.brokers: 1 to {MAX_PAGE_BROKERS}"));
     }
     if !cluster.racks.is_empty() && cluster.racks.len() != cluster.brokers as usize {
         return Err(format!(

@@ -51,8 +51,7 @@ pub struct Shape {
     pub racks: Vec<String>,
 }
 
-/// The most brokers the page draws (a larger cluster is for `kafka-sim`).
-pub const MAX_PAGE_BROKERS: u32 = 9;
+pub use crate::lesson_format::MAX_PAGE_BROKERS;
 
 impl Default for Shape {
     /// Three brokers and one controller, no racks: the page's cluster before it had a choice.
