@@ -21,6 +21,9 @@ test('build a six-broker cluster, add a seventh while it runs and move a partiti
   await page.getByTestId('new-cluster-brokers').selectOption('6');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=broker]').length === 6);
   await page.getByTestId('new-cluster-racks').selectOption('per-broker');
+  await page.waitForFunction(() => document.querySelector('[data-broker-id="6"]')?.textContent.includes('rack-6'));
+  await playground.setSpeed('10×');
+  await playground.play();
   await playground.brokersOnline();
   assert.equal(await playground.brokers().count(), 6);
   assert.equal(await page.getByTestId('new-cluster-brokers').inputValue(), '6', 'the control shows the shape');
@@ -28,8 +31,6 @@ test('build a six-broker cluster, add a seventh while it runs and move a partiti
   await playground.screenshotThemes('cluster-shape-controls');
 
   await playground.createTopic();
-  await playground.setSpeed('10×');
-  await playground.play();
   await page.getByTestId('add-broker').click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=broker]').length === 7);
   await page.waitForFunction(() => document.querySelector('[data-broker-id="7"] [data-testid=broker-status]')
