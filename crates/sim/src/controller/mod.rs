@@ -558,14 +558,20 @@ impl Controller {
                 why,
             });
         }
-        Self::emit_replica_change(ctx, &tp, before, &next, why);
-        if next.isr != before.isr {
-            ctx.emit(EventKind::IsrChanged {
-                tp: tp.clone(),
-                from: before.isr.clone(),
-                to: next.isr.clone(),
-                why,
-            });
+        // A reassignment changes the replicas; either list changed is told, replicas first.
+        let lists = [
+            (&before.replicas, &next.replicas, true),
+            (&before.isr, &next.isr, false),
+        ];
+        for (from, to, replicas) in lists {
+            if from != to {
+                let (tp, from, to) = (tp.clone(), from.clone(), to.clone());
+                ctx.emit(if replicas {
+                    EventKind::ReplicasChanged { tp, from, to, why }
+                } else {
+                    EventKind::IsrChanged { tp, from, to, why }
+                });
+            }
         }
         self.append(ctx, MetadataRecord::Partition { tp, state: next });
     }

@@ -12,7 +12,6 @@
 
 use super::{Controller, Election, reelect};
 use crate::error::{ErrorCode, KafkaError};
-use crate::event::EventKind;
 use crate::metadata::PartitionState;
 use crate::node::Ctx;
 use crate::protocol::{BrokerId, TopicPartition};
@@ -259,24 +258,6 @@ impl Controller {
             next.isr = next.replicas.first().copied().into_iter().collect();
         }
         Ok(finish_change(before, next, |b| self.usable(b), unclean))
-    }
-
-    /// Tells the event log when a partition change moved its replicas.
-    pub(super) fn emit_replica_change(
-        ctx: &mut Ctx<'_>,
-        tp: &TopicPartition,
-        before: &PartitionState,
-        next: &PartitionState,
-        why: &'static str,
-    ) {
-        if next.replicas != before.replicas {
-            ctx.emit(EventKind::ReplicasChanged {
-                tp: tp.clone(),
-                from: before.replicas.clone(),
-                to: next.replicas.clone(),
-                why,
-            });
-        }
     }
 }
 
