@@ -7,6 +7,7 @@
 use crate::boot::Boot;
 use crate::components::ab_panel::AbPanel;
 use crate::components::charts::Charts;
+use crate::components::cluster_shape::ClusterShape;
 use crate::components::cluster_view::ClusterView;
 use crate::components::console::Console;
 use crate::components::consumer_panel::ConsumerPanel;
@@ -27,7 +28,7 @@ use crate::embed_view::guard;
 use crate::hooks::use_lessons::use_lessons;
 use crate::hooks::use_shortcuts::use_shortcuts;
 use crate::persistence;
-use crate::session::Session;
+use crate::session::{MAX_PAGE_BROKERS, RackLayout, Session, Shape};
 use crate::share;
 use crate::sim_handle::SimHandle;
 use crate::theme;
@@ -144,6 +145,7 @@ pub fn app() -> Html {
     let speed_index = use_state(|| params.speed_index.unwrap_or(DEFAULT_SPEED));
     let error = use_state(|| None::<String>);
     let topic_error = use_state(|| None::<String>);
+    let shape_error = use_state(|| None::<String>);
     let producer_error = use_state(|| None::<String>);
     let consumer_error = use_state(|| None::<String>);
     let redraw = use_force_update();
@@ -243,7 +245,7 @@ pub fn app() -> Html {
                     None => persistence::clear_current(),
                 }
                 let shown = next.saved();
-                url::show_run(shown.seed, shown.controllers);
+                url::show_run(shown.seed, &shown.shape());
             }
             seeking.set(seek_for_a_while(&next, &run_id, saving));
             sim.set(next);
@@ -254,34 +256,72 @@ pub fn app() -> Html {
         let theme = theme.clone();
         Callback::from(move |_: MouseEvent| theme.set(theme.next()))
     };
-    // A new cluster (with this many controllers) is a new run; a run with commands stays in
-    // the list, but the page asks first, since the list keeps only the most recent runs.
-    let asking_new = use_state(|| None::<u32>);
+    // A new cluster (of this shape) is a new run; a run with commands stays in the list, but
+    // the page asks first, since the list keeps only the most recent runs.
+    let asking_new = use_state(|| None::<Shape>);
     let new_cluster = {
         let (show, asking_new) = (show.clone(), asking_new.clone());
-        Callback::from(move |controllers: u32| {
+        Callback::from(move |shape: Shape| {
             asking_new.set(None);
-            show.emit((SimHandle::started(page_seed(), controllers), None));
+            show.emit((SimHandle::started(page_seed(), shape), None));
         })
     };
     let ask_new = {
         let (sim, new_cluster, asking_new) = (sim.clone(), new_cluster.clone(), asking_new.clone());
-        Callback::from(move |controllers: u32| {
+        Callback::from(move |shape: Shape| {
             if sim.has_commands() {
-                asking_new.set(Some(controllers));
+                asking_new.set(Some(shape));
             } else {
-                new_cluster.emit(controllers);
+                new_cluster.emit(shape);
             }
         })
     };
+    let shape = sim.shape();
     let on_new = ask_new.reform({
-        let controllers = sim.controllers();
-        move |_: MouseEvent| controllers
+        let shape = shape.clone();
+        move |_: MouseEvent| shape.clone()
     });
-    let on_controllers = ask_new.reform(|event: Event| {
+    let chosen = |event: &Event| {
         let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
-        select.value().parse().unwrap_or(1)
+        select.value()
+    };
+    let on_controllers = ask_new.reform({
+        let shape = shape.clone();
+        move |event: Event| Shape {
+            controllers: chosen(&event).parse().unwrap_or(1),
+            ..shape.clone()
+        }
     });
+    let on_brokers = ask_new.reform({
+        let shape = shape.clone();
+        move |event: Event| {
+            let brokers = chosen(&event).parse().unwrap_or(3);
+            Shape {
+                brokers,
+                racks: RackLayout::of(&shape.racks).racks(brokers),
+                ..shape.clone()
+            }
+        }
+    });
+    let on_racks = ask_new.reform({
+        let shape = shape.clone();
+        move |event: Event| {
+            let layout = match chosen(&event).as_str() {
+                "per-broker" => RackLayout::PerBroker,
+                "none" => RackLayout::None,
+                n => RackLayout::Spread(n.parse().unwrap_or(2)),
+            };
+            Shape {
+                racks: layout.racks(shape.brokers),
+                ..shape.clone()
+            }
+        }
+    });
+    let rack_choice = match RackLayout::of(&shape.racks) {
+        RackLayout::None => "none".to_owned(),
+        RackLayout::PerBroker => "per-broker".to_owned(),
+        RackLayout::Spread(n) => n.to_string(),
+    };
     // Cancelling leaves the run, so the controllers select shows its count again.
     let cancel_new = {
         let asking_new = asking_new.clone();
@@ -352,12 +392,17 @@ pub fn app() -> Html {
     let saves = (&run_id, saving);
     let errors = [
         error.clone(),
+        shape_error.clone(),
         topic_error.clone(),
         producer_error.clone(),
         consumer_error.clone(),
     ];
     let apply = applier(&sim, (&error, &errors), saves, &redraw);
     let on_command = control(&apply, readonly);
+    let on_shape_command = control(
+        &applier(&sim, (&shape_error, &errors), saves, &redraw),
+        readonly,
+    );
     let on_create = control(
         &applier(&sim, (&topic_error, &errors), saves, &redraw),
         readonly,
@@ -440,16 +485,38 @@ pub fn app() -> Html {
                     { lessons.button }
                 }
                 if !readonly {
-                    <button onclick={on_new} data-testid="new-cluster" title="Start over with a fresh cluster">{ "New cluster" }</button>
-                    <label class="controllers-choice" title="A new cluster with one KRaft controller, or a quorum of three that survives losing one">
-                        { "controllers " }
-                        // Keyed by the question, so a cancelled change shows the run's count again.
-                        <select key={format!("controllers-{}", asking_new.is_some())}
-                            onchange={on_controllers} data-testid="new-cluster-controllers">
-                            <option value="1" selected={sim.controllers() == 1}>{ "1" }</option>
-                            <option value="3" selected={sim.controllers() == 3}>{ "3 (quorum)" }</option>
+                    <span class="new-cluster" role="group" aria-label="New cluster">
+                    <button onclick={on_new} data-testid="new-cluster" title="Start over with a fresh cluster of the shape chosen beside">{ "New cluster" }</button>
+                    // Each choice starts a new cluster of that shape. Keyed by the question, so a
+                    // cancelled change shows the run's shape again.
+                    <label class="controllers-choice" title="A new cluster of this many brokers (more can join while it runs: Add broker)">
+                        { "brokers " }
+                        <select key={format!("brokers-{}", asking_new.is_some())}
+                            onchange={on_brokers} data-testid="new-cluster-brokers">
+                            { for (1..=MAX_PAGE_BROKERS).map(|n| html! {
+                                <option value={n.to_string()} selected={shape.brokers == n}>{ n }</option>
+                            }) }
                         </select>
                     </label>
+                    <label class="controllers-choice" title="A new cluster with one KRaft controller, or a quorum of three that survives losing one">
+                        { "controllers " }
+                        <select key={format!("controllers-{}", asking_new.is_some())}
+                            onchange={on_controllers} data-testid="new-cluster-controllers">
+                            <option value="1" selected={shape.controllers == 1}>{ "1" }</option>
+                            <option value="3" selected={shape.controllers == 3}>{ "3 (quorum)" }</option>
+                        </select>
+                    </label>
+                    <label class="controllers-choice" title="broker.rack of a new cluster's brokers: none, each its own rack, or dealt over 2 or 3 racks (replicas are then spread over racks)">
+                        { "racks " }
+                        <select key={format!("racks-{}", asking_new.is_some())}
+                            onchange={on_racks} data-testid="new-cluster-racks">
+                            <option value="none" selected={rack_choice == "none"}>{ "none" }</option>
+                            <option value="per-broker" selected={rack_choice == "per-broker"}>{ "one per broker" }</option>
+                            <option value="2" selected={rack_choice == "2"}>{ "2" }</option>
+                            <option value="3" selected={rack_choice == "3"}>{ "3" }</option>
+                        </select>
+                    </label>
+                    </span>
                 }
                 <button onclick={on_theme} data-testid="theme" title="Colour theme: system, light or dark">{ theme.label() }</button>
                 <span class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause · " }<kbd>{ "." }</kbd>{ " step · " }<kbd>{ "[" }</kbd><kbd>{ "]" }</kbd>{ " speed" }</span>
@@ -467,10 +534,10 @@ pub fn app() -> Html {
                     <button onclick={dismiss_notice} data-testid="notice-dismiss">{ "Dismiss" }</button>
                 </div>
             }
-            if let Some(controllers) = *asking_new {
+            if let Some(shape) = (*asking_new).clone() {
                 <Confirm title="Start a new cluster?"
                     message="This run stays under Runs, which keeps your 8 most recently saved runs."
-                    confirm_label="Start over" on_confirm={new_cluster.reform(move |()| controllers)}
+                    confirm_label="Start over" on_confirm={new_cluster.reform(move |()| shape.clone())}
                     on_cancel={cancel_new} />
             }
             // The lessons' panel follows the reader's own progress, which an embed leaves alone.
@@ -504,6 +571,10 @@ pub fn app() -> Html {
                 <div class="main-column">
                     if shows(Panel::Cluster) {
                         { guard(readonly, html! { <ClusterView view={view.clone()} on_command={on_command.clone()} /> }) }
+                        if !readonly {
+                            <ClusterShape view={view.clone()} on_command={on_shape_command.clone()}
+                                error={(*shape_error).clone()} />
+                        }
                     }
                     if shows(Panel::Network) {
                         { guard(readonly, html! { <NetworkView view={view.clone()} on_command={on_command.clone()} /> }) }

@@ -11,7 +11,7 @@ use crate::persistence;
 use crate::session::Session;
 use crate::share;
 use crate::sim_handle::SimHandle;
-use crate::url::{page_controllers, page_fragment, page_seed_asked, show_run};
+use crate::url::{page_fragment, page_seed_asked, page_shape, show_run};
 use kafka_sim::SimTime;
 
 /// The run the page starts with.
@@ -38,7 +38,7 @@ impl Boot {
                 let boot = saved_or_fresh();
                 // The address bar drops the bad link, so a reload opens the run shown.
                 let shown = boot.sim.saved();
-                show_run(shown.seed, shown.controllers);
+                show_run(shown.seed, &shown.shape());
                 Boot {
                     notice: Some(format!(
                         "This link could not be opened: {error}. Nothing was replaced: your \
@@ -84,12 +84,12 @@ fn embedded(shared: Option<Result<Session, share::ShareError>>, params: &EmbedPa
 }
 
 fn fresh() -> SimHandle {
-    SimHandle::started(page_seed_asked().unwrap_or(1), page_controllers())
+    SimHandle::started(page_seed_asked().unwrap_or(1), page_shape())
 }
 
 /// A shared session, saved at once as a new run so a reload finds it.
 fn opened(session: Session) -> Boot {
-    show_run(session.seed, session.controllers);
+    show_run(session.seed, &session.shape());
     let run_id = persistence::save(None, &session);
     Boot {
         sim: SimHandle::restore(session),

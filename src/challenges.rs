@@ -5,7 +5,7 @@
 pub use crate::lesson_format::Challenge;
 use crate::session::Session;
 use kafka_sim::challenge::{Goal, Verdict};
-use kafka_sim::{ClusterConfig, SimTime, World};
+use kafka_sim::{SimTime, World};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
@@ -40,26 +40,23 @@ pub fn find(id: &str) -> Option<Challenge> {
 pub fn session(challenge: &Challenge) -> Session {
     let setup = &challenge.setup;
     let last = setup.steps.last().map_or(0, |s| s.at_ms);
-    Session {
-        seed: setup.seed,
-        now: SimTime::from_millis(setup.run_until_ms.max(last)),
-        log: setup
-            .steps
-            .iter()
-            .map(|step| (SimTime::from_millis(step.at_ms), step.command.clone()))
-            .collect(),
-        controllers: setup.cluster.controllers.unwrap_or(1),
-    }
+    let log = setup
+        .steps
+        .iter()
+        .map(|step| (SimTime::from_millis(step.at_ms), step.command.clone()))
+        .collect();
+    Session::of_scenario(
+        setup,
+        SimTime::from_millis(setup.run_until_ms.max(last)),
+        log,
+    )
 }
 
 /// How the shown run met `goal`: the run is rebuilt from its session (a pure function of seed
 /// and commands) because the page's handle lends out conditions, not its world. Called once,
 /// when the goal is first seen met.
 pub fn verdict(session: &Session, goal: Goal) -> Verdict {
-    let config = ClusterConfig {
-        controllers: session.controllers,
-        ..ClusterConfig::default()
-    };
+    let config = session.shape().config();
     let mut world = World::new(&config, session.seed);
     for (at, command) in &session.log {
         if *at > session.now {

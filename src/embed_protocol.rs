@@ -451,12 +451,23 @@ mod tests {
     #[test]
     fn a_scenario_of_another_shape_is_refused() {
         let scenario: Scenario =
-            serde_json::from_str(r#"{"cluster":{"brokers":5}}"#).expect("a scenario");
+            serde_json::from_str(r#"{"cluster":{"brokers":12}}"#).expect("a scenario");
+        assert_eq!(
+            scenario_session(&scenario).expect_err("too many to draw"),
+            "scenario.cluster.brokers: 1 to 9"
+        );
+        let tuned: Scenario =
+            serde_json::from_str(r#"{"cluster":{"message_max_bytes":1000}}"#).expect("a scenario");
         assert!(
-            scenario_session(&scenario)
-                .unwrap_err()
+            scenario_session(&tuned)
+                .expect_err("not the page's brokers")
                 .starts_with("scenario.cluster")
         );
+        let six: Scenario =
+            serde_json::from_str(r#"{"cluster":{"brokers":6,"racks":["a","b","c","a","b","c"]}}"#)
+                .expect("a scenario");
+        let session = scenario_session(&six).expect("six brokers on racks");
+        assert_eq!((session.brokers, session.racks.len()), (6, 6));
         let late: Scenario = serde_json::from_str(r#"{"run_until_ms":99999999}"#).expect("late");
         assert!(
             scenario_session(&late)
@@ -472,6 +483,8 @@ mod tests {
             now: SimTime::from_millis(2_000),
             log: Vec::new(),
             controllers: 3,
+            brokers: 3,
+            racks: Vec::new(),
         };
         let link = crate::share::link("https://docs.example/kafka/", &session);
         let fragment = link

@@ -61,18 +61,28 @@ pub struct LessonStep {
     pub within_ms: Option<u64>,
 }
 
-/// The page runs three brokers with default settings, so a scenario it opens may change only
-/// the number of controllers.
+/// The most brokers the page draws (a larger cluster is for `kafka-sim`).
+pub const MAX_PAGE_BROKERS: u32 = 9;
+
+/// The page runs brokers with default settings, so a scenario it opens may change only how
+/// many brokers (1 to 9) and controllers there are, and their racks (one per broker, or none).
 pub fn page_cluster(scenario: &Scenario, field: &str) -> Result<(), String> {
     let cluster = &scenario.cluster;
-    if cluster.brokers != 3
-        || !cluster.racks.is_empty()
-        || cluster.offsets_topic_partitions.is_some()
+    if cluster.offsets_topic_partitions.is_some()
         || cluster.rack_aware_replica_selector
         || cluster.message_max_bytes.is_some()
     {
         return Err(format!(
-            "{field}.cluster: the page runs three brokers with default settings; only controllers may change"
+            "{field}.cluster: the page runs brokers with default settings; only brokers, racks and controllers may change"
+        ));
+    }
+    if !(1..=MAX_PAGE_BROKERS).contains(&cluster.brokers) {
+        return Err(format!("{field}.cluster.brokers: 1 to {MAX_PAGE_BROKERS}"));
+    }
+    if !cluster.racks.is_empty() && cluster.racks.len() != cluster.brokers as usize {
+        return Err(format!(
+            "{field}.cluster.racks: one per broker ({}), or none",
+            cluster.brokers
         ));
     }
     if !matches!(cluster.controllers, None | Some(1) | Some(3)) {

@@ -62,12 +62,7 @@ pub fn session(lesson: &Lesson) -> Session {
     if let Some(first) = lesson.steps.first() {
         log.extend(first.commands.iter().map(|command| (now, command.clone())));
     }
-    Session {
-        seed: scenario.seed,
-        now,
-        log,
-        controllers: scenario.cluster.controllers.unwrap_or(1),
-    }
+    Session::of_scenario(scenario, now, log)
 }
 
 /// The language of the lesson texts.

@@ -116,16 +116,12 @@ pub fn session_of(
             field("run_until_ms")
         ));
     }
-    Ok(Session {
-        seed: scenario.seed,
-        now: end,
-        log: scenario
-            .steps
-            .iter()
-            .map(|step| (step.moment(), step.command.clone()))
-            .collect(),
-        controllers: scenario.cluster.controllers.unwrap_or(1),
-    })
+    let log = scenario
+        .steps
+        .iter()
+        .map(|step| (step.moment(), step.command.clone()))
+        .collect();
+    Ok(Session::of_scenario(scenario, end, log))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! whole state of a run (a run is a pure function of them), plus where the clock was. The same
 //! value is saved in the browser, carried by a share link and rebuilt by replay.
 
-use kafka_sim::{Command, SimTime};
+use kafka_sim::{ClusterConfig, Command, SimTime};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -20,10 +20,127 @@ pub struct Session {
     /// KRaft controllers in the cluster (saves from before quorums had one).
     #[serde(default = "one")]
     pub controllers: u32,
+    /// Brokers the cluster starts with (saves from before the page could change it had 3).
+    #[serde(default = "three", skip_serializing_if = "is_three")]
+    pub brokers: u32,
+    /// `broker.rack` of brokers 1, 2, ... in order; empty when the cluster has no racks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub racks: Vec<String>,
 }
 
 fn one() -> u32 {
     1
+}
+
+fn three() -> u32 {
+    3
+}
+
+fn is_three(n: &u32) -> bool {
+    *n == 3
+}
+
+/// The shape a new cluster starts with: what the "New cluster" controls choose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Brokers, 1 to [`MAX_PAGE_BROKERS`].
+    pub brokers: u32,
+    /// KRaft controllers: 1, or 3 for a quorum.
+    pub controllers: u32,
+    /// `broker.rack` of brokers 1, 2, ...; empty for none.
+    pub racks: Vec<String>,
+}
+
+pub use crate::lesson_format::MAX_PAGE_BROKERS;
+
+impl Default for Shape {
+    /// Three brokers and one controller, no racks: the page's cluster before it had a choice.
+    fn default() -> Self {
+        Shape {
+            brokers: 3,
+            controllers: 1,
+            racks: Vec::new(),
+        }
+    }
+}
+
+/// How brokers are spread over racks, as the "racks" control offers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RackLayout {
+    /// No `broker.rack`.
+    None,
+    /// Each broker in its own rack (`rack-1`, `rack-2`, ...).
+    PerBroker,
+    /// Brokers dealt round-robin over this many racks (`rack-a`, `rack-b`, ...).
+    Spread(u32),
+}
+
+impl RackLayout {
+    /// The racks of `brokers` brokers.
+    pub fn racks(self, brokers: u32) -> Vec<String> {
+        match self {
+            RackLayout::None => Vec::new(),
+            RackLayout::PerBroker => (1..=brokers).map(|b| format!("rack-{b}")).collect(),
+            RackLayout::Spread(k) => (0..brokers).map(|b| spread_rack(b % k.max(1))).collect(),
+        }
+    }
+
+    /// The layout `racks` were made with (what the control shows).
+    pub fn of(racks: &[String]) -> RackLayout {
+        if racks.is_empty() {
+            return RackLayout::None;
+        }
+        if racks
+            .iter()
+            .enumerate()
+            .all(|(i, r)| *r == format!("rack-{}", i + 1))
+        {
+            return RackLayout::PerBroker;
+        }
+        let distinct: std::collections::BTreeSet<&String> = racks.iter().collect();
+        RackLayout::Spread(distinct.len() as u32)
+    }
+
+    /// The rack for broker `id` joining a running cluster whose brokers have `racks`: its own
+    /// with a rack per broker, else the rack with the fewest brokers.
+    pub fn rack_for_new(racks: &[Option<String>], id: u32) -> Option<String> {
+        let named: Vec<&String> = racks.iter().flatten().collect();
+        if named.is_empty() {
+            return None;
+        }
+        let per_broker = named.iter().all(|r| {
+            r.strip_prefix("rack-")
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        });
+        if per_broker {
+            return Some(format!("rack-{id}"));
+        }
+        let mut counts: std::collections::BTreeMap<&String, usize> = Default::default();
+        for rack in named {
+            *counts.entry(rack).or_default() += 1;
+        }
+        let fewest = counts.values().copied().min().unwrap_or(0);
+        counts
+            .into_iter()
+            .find(|(_, n)| *n == fewest)
+            .map(|(rack, _)| rack.clone())
+    }
+}
+
+fn spread_rack(index: u32) -> String {
+    format!("rack-{}", char::from(b'a' + (index % 26) as u8))
+}
+
+impl Shape {
+    /// The core's configuration of a cluster of this shape.
+    pub fn config(&self) -> ClusterConfig {
+        ClusterConfig {
+            brokers: self.brokers,
+            controllers: self.controllers,
+            racks: (1..).zip(self.racks.iter().cloned()).collect(),
+            ..ClusterConfig::default()
+        }
+    }
 }
 
 impl Session {
@@ -34,6 +151,33 @@ impl Session {
             now: SimTime::ZERO,
             log: Vec::new(),
             controllers,
+            brokers: 3,
+            racks: Vec::new(),
+        }
+    }
+
+    /// The cluster of a scenario the page opens (checked by `lesson_format::page_cluster`).
+    pub fn of_scenario(
+        scenario: &kafka_sim::Scenario,
+        now: SimTime,
+        log: Vec<(SimTime, Command)>,
+    ) -> Session {
+        Session {
+            seed: scenario.seed,
+            now,
+            log,
+            controllers: scenario.cluster.controllers.unwrap_or(1),
+            brokers: scenario.cluster.brokers,
+            racks: scenario.cluster.racks.clone(),
+        }
+    }
+
+    /// The shape the cluster started with.
+    pub fn shape(&self) -> Shape {
+        Shape {
+            brokers: self.brokers,
+            controllers: self.controllers,
+            racks: self.racks.clone(),
         }
     }
 }

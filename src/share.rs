@@ -17,8 +17,9 @@ use miniz_oxide::inflate::TINFLStatus;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The format this page writes, and the newest it reads.
-pub const FORMAT: u32 = 1;
+/// The newest format this page writes and reads (a cluster of the page's first shape, three
+/// brokers without racks, is still written in format 1, so such links stay as they were).
+pub const FORMAT: u32 = 2;
 /// Longer links are refused before decoding (sessions the page makes are far shorter).
 pub const MAX_LINK_CHARS: usize = 200_000;
 /// The most bytes a link may unpack to.
@@ -100,6 +101,21 @@ struct LinkV1 {
     log: Vec<(SimTime, Command)>,
 }
 
+/// Format 2: format 1 plus the brokers the cluster starts with and their racks.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkV2 {
+    v: u32,
+    #[serde(with = "seed_text")]
+    seed: u64,
+    controllers: u32,
+    brokers: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    racks: Vec<String>,
+    now: SimTime,
+    log: Vec<(SimTime, Command)>,
+}
+
 /// Just the version, read first so a newer link is named as such rather than as bad fields.
 #[derive(Deserialize)]
 struct Probe {
@@ -108,15 +124,27 @@ struct Probe {
 
 /// The session as the text after `#s=`.
 pub fn encode(session: &Session) -> String {
-    let link = LinkV1 {
-        v: FORMAT,
-        seed: session.seed,
-        controllers: session.controllers,
-        now: session.now,
-        log: session.log.clone(),
-    };
     // Serializing plain data with string keys cannot fail.
-    let json = serde_json::to_vec(&link).unwrap_or_default();
+    let json = if session.brokers == 3 && session.racks.is_empty() {
+        serde_json::to_vec(&LinkV1 {
+            v: 1,
+            seed: session.seed,
+            controllers: session.controllers,
+            now: session.now,
+            log: session.log.clone(),
+        })
+    } else {
+        serde_json::to_vec(&LinkV2 {
+            v: 2,
+            seed: session.seed,
+            controllers: session.controllers,
+            brokers: session.brokers,
+            racks: session.racks.clone(),
+            now: session.now,
+            log: session.log.clone(),
+        })
+    }
+    .unwrap_or_default();
     URL_SAFE_NO_PAD.encode(miniz_oxide::deflate::compress_to_vec_zlib(&json, 9))
 }
 
@@ -152,6 +180,7 @@ pub fn decode(text: &str) -> Result<Session, ShareError> {
     let session = match probe.v {
         None => return Err(field("v", "missing: which format the link is in")),
         Some(1) => from_v1(&json)?,
+        Some(2) => from_v2(&json)?,
         Some(format) if format > u64::from(FORMAT) => return Err(ShareError::Newer { format }),
         Some(format) => return Err(field("v", format!("no format {format} was ever written"))),
     };
@@ -166,6 +195,20 @@ fn from_v1(json: &[u8]) -> Result<Session, ShareError> {
         now: link.now,
         log: link.log,
         controllers: link.controllers,
+        brokers: 3,
+        racks: Vec::new(),
+    })
+}
+
+fn from_v2(json: &[u8]) -> Result<Session, ShareError> {
+    let link: LinkV2 = from_json(json).map_err(|e| field(e.path, e.problem))?;
+    Ok(Session {
+        seed: link.seed,
+        now: link.now,
+        log: link.log,
+        controllers: link.controllers,
+        brokers: link.brokers,
+        racks: link.racks,
     })
 }
 
@@ -175,6 +218,23 @@ fn check(session: &Session) -> Result<(), ShareError> {
         return Err(field(
             "controllers",
             format!("1 or 3 KRaft controllers, not {}", session.controllers),
+        ));
+    }
+    let max = crate::session::MAX_PAGE_BROKERS;
+    if !(1..=max).contains(&session.brokers) {
+        return Err(field(
+            "brokers",
+            format!("1 to {max} brokers, not {}", session.brokers),
+        ));
+    }
+    if !session.racks.is_empty() && session.racks.len() != session.brokers as usize {
+        return Err(field(
+            "racks",
+            format!(
+                "one rack per broker ({}) or none, not {}",
+                session.brokers,
+                session.racks.len()
+            ),
         ));
     }
     if session.now > MAX_NOW {

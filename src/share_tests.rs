@@ -98,6 +98,8 @@ fn fifty_commands() -> Session {
         now: at(moment + 4_000),
         log,
         controllers: 3,
+        brokers: 3,
+        racks: Vec::new(),
     }
 }
 
@@ -165,9 +167,51 @@ fn a_format_1_link_keeps_opening() {
             ),
         ],
         controllers: 1,
+        brokers: 3,
+        racks: Vec::new(),
     };
     let session = decode(FORMAT_1_LINK).expect("format 1 stays readable");
     assert_eq!(session, expected);
+}
+
+#[test]
+fn a_cluster_of_another_shape_travels_in_format_2_and_the_first_shape_stays_in_format_1() {
+    let grown = Session {
+        brokers: 6,
+        racks: (1..=6).map(|b| format!("rack-{b}")).collect(),
+        log: vec![(
+            SimTime::from_millis(1_000),
+            Command::AddBroker {
+                rack: Some("rack-7".into()),
+            },
+        )],
+        ..Session::fresh(4, 3)
+    };
+    let encoded = encode(&grown);
+    assert_eq!(decode(&encoded), Ok(grown.clone()));
+    let unpacked = miniz_oxide::inflate::decompress_to_vec_zlib(
+        &URL_SAFE_NO_PAD.decode(&encoded).expect("base64"),
+    )
+    .expect("zlib");
+    assert!(String::from_utf8_lossy(&unpacked).starts_with(r#"{"v":2,"#));
+    let first = encode(&Session::fresh(4, 3));
+    let unpacked = miniz_oxide::inflate::decompress_to_vec_zlib(
+        &URL_SAFE_NO_PAD.decode(&first).expect("base64"),
+    )
+    .expect("zlib");
+    assert!(String::from_utf8_lossy(&unpacked).starts_with(r#"{"v":1,"#));
+    assert_eq!(
+        message(&pack(
+            r#"{"v":2,"seed":"1","controllers":1,"brokers":12,"now":0,"log":[]}"#
+        )),
+        "field brokers: 1 to 9 brokers, not 12"
+    );
+    assert_eq!(
+        message(&pack(
+            r#"{"v":2,"seed":"1","controllers":1,"brokers":2,"racks":["a"],"now":0,"log":[]}"#
+        )),
+        "field racks: one rack per broker (2) or none, not 1"
+    );
 }
 
 fn pack(json: &str) -> String {
@@ -201,7 +245,7 @@ fn a_link_from_a_newer_page_says_so() {
     assert_eq!(
         message(&newer),
         "the link was made by a newer version of the playground (format 7, this page reads up \
-         to 1)"
+         to 2)"
     );
 }
 

@@ -7,20 +7,18 @@
 //! nearest checkpoint before it), playing on re-applies later commands at their times, and
 //! acting in the past drops the old future (a branch).
 
-use crate::session::Session;
+use crate::session::{Session, Shape};
 use kafka_sim::charts::LagSamples;
 use kafka_sim::check::Violation;
 use kafka_sim::checkpoint::Checkpoints;
 use kafka_sim::client::Operation;
-use kafka_sim::{
-    ClusterConfig, Command, CommandError, Event, SimDuration, SimTime, World, WorldView,
-};
+use kafka_sim::{Command, CommandError, Event, SimDuration, SimTime, World, WorldView};
 use std::cell::RefCell;
 use std::rc::Rc;
 
 struct Run {
     seed: u64,
-    controllers: u32,
+    shape: Shape,
     world: World,
     /// Every command of this branch, in time order, including those ahead of `world.now()`
     /// after a rewind.
@@ -44,24 +42,16 @@ const CHECKPOINTS: usize = 16;
 /// A busy run outgrows it within minutes and then rewinds from its last copy that fit.
 const CHECKPOINT_BUDGET: usize = 128 << 20;
 
-/// The page's cluster: three brokers and `controllers` KRaft controllers.
-fn cluster_config(controllers: u32) -> ClusterConfig {
-    ClusterConfig {
-        controllers,
-        ..ClusterConfig::default()
-    }
-}
-
 impl Run {
-    fn replayed(seed: u64, controllers: u32, log: Vec<(SimTime, Command)>, until: SimTime) -> Run {
-        let mut world = World::new(&cluster_config(controllers), seed);
+    fn replayed(seed: u64, shape: Shape, log: Vec<(SimTime, Command)>, until: SimTime) -> Run {
+        let mut world = World::new(&shape.config(), seed);
         // Cheap enough to keep on: a violation is a simulator bug or a lesson (power loss).
         world.check_invariants();
         let checkpoints =
             Checkpoints::new(&world, CHECKPOINT_EVERY, CHECKPOINTS, CHECKPOINT_BUDGET);
         let mut run = Run {
             seed,
-            controllers,
+            shape,
             world,
             log,
             applied: 0,
@@ -113,9 +103,18 @@ impl PartialEq for SimHandle {
 impl SimHandle {
     /// A three-broker cluster with `controllers` KRaft controllers (1 or 3) from `seed`.
     pub fn new(seed: u64, controllers: u32) -> Self {
+        let shape = Shape {
+            controllers,
+            ..Shape::default()
+        };
+        Self::shaped(seed, shape)
+    }
+
+    /// A new cluster of `shape` from `seed`.
+    pub fn shaped(seed: u64, shape: Shape) -> Self {
         SimHandle(Rc::new(RefCell::new(Run::replayed(
             seed,
-            controllers,
+            shape,
             Vec::new(),
             SimTime::ZERO,
         ))))
@@ -125,12 +124,12 @@ impl SimHandle {
     /// controller and unfenced, so the first Create is not refused for want of brokers. The
     /// start is virtual time run before the first draw, not a command: the clock shows it, a
     /// saved or shared run carries it in `now`, and runs saved before replay as they were.
-    pub fn started(seed: u64, controllers: u32) -> Self {
+    pub fn started(seed: u64, shape: Shape) -> Self {
         /// Steps in which the start runs; the clock stops within one of the last unfencing.
         const STEP: SimDuration = SimDuration::from_millis(10);
         /// A start that takes longer is shown as it is (the brokers then say they are fenced).
         const AT_MOST: SimTime = SimTime::from_millis(60_000);
-        let sim = Self::new(seed, controllers);
+        let sim = Self::shaped(seed, shape);
         while !sim.brokers_registered() && sim.now() < AT_MOST {
             sim.advance(STEP);
         }
@@ -145,12 +144,7 @@ impl SimHandle {
     /// A saved or shared run, to be rebuilt by replay: the replay is only begun, so the page
     /// can draw first and carry it on in slices with [`continue_seek`](Self::continue_seek).
     pub fn restore(session: Session) -> Self {
-        let run = Run::replayed(
-            session.seed,
-            session.controllers,
-            session.log,
-            SimTime::ZERO,
-        );
+        let run = Run::replayed(session.seed, session.shape(), session.log, SimTime::ZERO);
         let sim = SimHandle(Rc::new(RefCell::new(run)));
         sim.begin_seek(session.now);
         sim
@@ -158,7 +152,12 @@ impl SimHandle {
 
     /// How many KRaft controllers the cluster has.
     pub fn controllers(&self) -> u32 {
-        self.0.borrow().controllers
+        self.0.borrow().shape.controllers
+    }
+
+    /// The shape the cluster started with (brokers added since are in the view).
+    pub fn shape(&self) -> Shape {
+        self.0.borrow().shape.clone()
     }
 
     /// What to save to rebuild this run (during a jump, the moment it is headed for).
@@ -168,7 +167,9 @@ impl SimHandle {
             seed: run.seed,
             now: run.world.now().max(run.target.unwrap_or(SimTime::ZERO)),
             log: run.log.clone(),
-            controllers: run.controllers,
+            controllers: run.shape.controllers,
+            brokers: run.shape.brokers,
+            racks: run.shape.racks.clone(),
         }
     }
 
@@ -296,7 +297,7 @@ impl SimHandle {
         let presets = kafka_sim::ab::presets();
         let (_, a, b) = &presets[index.min(presets.len() - 1)];
         let applied = &run.log[..run.applied];
-        let config = cluster_config(run.controllers);
+        let config = run.shape.config();
         kafka_sim::ab::compare(&config, run.seed, applied, run.world.now(), a, b)
     }
 
@@ -440,7 +441,7 @@ mod tests {
 
     #[test]
     fn a_started_cluster_has_every_broker_registered_and_takes_a_topic() {
-        let sim = SimHandle::started(1, 1);
+        let sim = SimHandle::started(1, Shape::default());
         let view = sim.view();
         assert_eq!(view.brokers.len(), 3);
         assert!(
@@ -465,7 +466,13 @@ mod tests {
         assert_eq!(opened.trace_hash(), sim.trace_hash());
         assert_eq!(opened.view(), sim.view());
 
-        let quorum = SimHandle::started(2, 3);
+        let quorum = SimHandle::started(
+            2,
+            Shape {
+                controllers: 3,
+                ..Shape::default()
+            },
+        );
         assert!(quorum.brokers_registered(), "with three controllers too");
     }
 

@@ -24,6 +24,14 @@ pub fn controllers_from_query(query: &str) -> u32 {
     }
 }
 
+/// `?brokers=N` (1 to 9) asks for a cluster of N brokers; anything else is the three.
+pub fn brokers_from_query(query: &str) -> u32 {
+    param(query, "brokers")
+        .and_then(|value| value.parse().ok())
+        .filter(|n| (1..=crate::session::MAX_PAGE_BROKERS).contains(n))
+        .unwrap_or(3)
+}
+
 /// Whether `?embed=1` (or `true`) asks for the embedded layout.
 pub fn embed_from_query(query: &str) -> bool {
     matches!(param(query, "embed"), Some("1" | "true"))
@@ -66,29 +74,39 @@ pub fn page_base() -> String {
         .unwrap_or_default()
 }
 
-/// The query that reopens a run of `seed` with `controllers` controllers.
-pub fn run_query(seed: u64, controllers: u32) -> String {
-    match controllers {
-        1 => format!("?seed={seed}"),
-        n => format!("?seed={seed}&controllers={n}"),
+/// The query that names a run of `seed` in a cluster of `shape` (racks are left to the saved
+/// run or the share link).
+pub fn run_query(seed: u64, shape: &crate::session::Shape) -> String {
+    let mut query = format!("?seed={seed}");
+    if shape.controllers != 1 {
+        query.push_str(&format!("&controllers={}", shape.controllers));
     }
+    if shape.brokers != 3 {
+        query.push_str(&format!("&brokers={}", shape.brokers));
+    }
+    query
 }
 
 /// Makes the address bar name the run the page shows (and drops a share fragment already
 /// opened), without a reload or a history entry, so a reload reopens this run.
-pub fn show_run(seed: u64, controllers: u32) {
+pub fn show_run(seed: u64, shape: &crate::session::Shape) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let url = format!("{}{}", page_base(), run_query(seed, controllers));
+    let url = format!("{}{}", page_base(), run_query(seed, shape));
     if let Ok(history) = window.history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }
 }
 
-/// How many controllers the current page asks for.
-pub fn page_controllers() -> u32 {
-    controllers_from_query(&page_query())
+/// The cluster shape the current page's URL asks for.
+pub fn page_shape() -> crate::session::Shape {
+    let query = page_query();
+    crate::session::Shape {
+        brokers: brokers_from_query(&query),
+        controllers: controllers_from_query(&query),
+        racks: Vec::new(),
+    }
 }
 
 /// Whether the current page is embedded.
@@ -137,12 +155,29 @@ mod tests {
 
     #[test]
     fn a_run_query_reads_back_as_the_same_run() {
-        let query = run_query(7, 3);
+        let shape = crate::session::Shape {
+            brokers: 6,
+            controllers: 3,
+            racks: Vec::new(),
+        };
+        let query = run_query(7, &shape);
         assert_eq!(
-            (seed_from_query(&query), controllers_from_query(&query)),
-            (Some(7), 3)
+            (
+                seed_from_query(&query),
+                controllers_from_query(&query),
+                brokers_from_query(&query)
+            ),
+            (Some(7), 3, 6)
         );
-        assert_eq!(run_query(u64::MAX, 1), format!("?seed={}", u64::MAX));
+        assert_eq!(
+            run_query(u64::MAX, &crate::session::Shape::default()),
+            format!("?seed={}", u64::MAX)
+        );
+        assert_eq!(
+            brokers_from_query("?brokers=12"),
+            3,
+            "the page draws at most 9"
+        );
     }
 
     #[test]

@@ -67,7 +67,7 @@ test('a damaged link or one from a newer page says what is wrong and replaces no
   const newer = deflateSync(Buffer.from('{"v":7,"something":"new"}')).toString('base64url');
   await page.goto(`${base}#s=${newer}`);
   assert.match(await notice.textContent(),
-    /the link was made by a newer version of the playground \(format 7, this page reads up to 1\)/);
+    /the link was made by a newer version of the playground \(format 7, this page reads up to 2\)/);
   assert.deepEqual(await storage(page), saved);
 
   await page.reload();

@@ -394,6 +394,11 @@ impl Bootstrap {
         Rc::clone(&self.directory)
     }
 
+    /// Learns of brokers added to the cluster (as a Metadata response lists them).
+    pub(crate) fn learn(&mut self, directory: &Rc<BTreeMap<BrokerId, NodeId>>) {
+        self.directory = Rc::clone(directory);
+    }
+
     /// Where broker `id` is.
     pub(crate) fn node(&self, id: BrokerId) -> Option<NodeId> {
         self.directory.get(&id).copied()
@@ -470,7 +475,7 @@ impl Default for ClientConfig {
 pub struct Client {
     name: String,
     config: ClientConfig,
-    bootstrap: Bootstrap,
+    pub(crate) bootstrap: Bootstrap,
     metadata: BTreeMap<TopicPartition, PartitionState>,
     metadata_stale: bool,
     metadata_in_flight: Option<u64>,

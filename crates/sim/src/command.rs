@@ -240,6 +240,20 @@ pub enum Command {
         /// Its name.
         name: String,
     },
+    /// A new broker joins the running cluster with the next free id (`broker.rack` optional):
+    /// it registers with the controller and is unfenced once caught up; no partition moves to
+    /// it until a reassignment says so, as in Kafka.
+    AddBroker {
+        /// Its `broker.rack`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rack: Option<String>,
+    },
+    /// AlterPartitionReassignments (KIP-455), as `kafka-reassign-partitions.sh --execute`
+    /// (a partition without `replicas` is cancelled, as `--cancel` does).
+    AlterPartitionReassignments {
+        /// The partitions and their target replicas.
+        reassignments: Vec<crate::controller::Reassignment>,
+    },
     /// A client produces one record or fetches.
     Client {
         /// The client's name.
@@ -298,6 +312,9 @@ pub enum CommandError {
     /// A client config Kafka would refuse (`ConfigException: ...`).
     #[error("{0}")]
     Config(String),
+    /// The cluster already has as many brokers as a simulation holds.
+    #[error("a simulated cluster holds at most {0} brokers")]
+    TooManyBrokers(u32),
     /// Kafka refused the request, with its error and message.
     #[error("{0}")]
     Kafka(#[from] KafkaError),

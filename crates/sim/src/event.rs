@@ -183,6 +183,18 @@ pub enum EventKind {
         tp: TopicPartition,
         detail: String,
     },
+    /// A broker joined the running cluster (it registers like any starting broker).
+    BrokerAdded {
+        broker: BrokerId,
+        rack: Option<String>,
+    },
+    /// A reassignment (KIP-455) changed a partition's replicas.
+    ReplicasChanged {
+        tp: TopicPartition,
+        from: Vec<BrokerId>,
+        to: Vec<BrokerId>,
+        why: &'static str,
+    },
 }
 
 impl EventKind {
@@ -193,6 +205,7 @@ impl EventKind {
         match self {
             EventKind::LeaderChanged { tp, .. }
             | EventKind::IsrChanged { tp, .. }
+            | EventKind::ReplicasChanged { tp, .. }
             | EventKind::FollowerTruncated { tp, .. }
             | EventKind::UnflushedRecordsLost { tp, .. } => crate::topic::is_internal(&tp.topic),
             _ => false,
@@ -473,6 +486,18 @@ impl fmt::Display for EventKind {
                 detail,
             } => {
                 write!(f, "INVARIANT VIOLATED {invariant} on {tp}: {detail}")
+            }
+            EventKind::BrokerAdded { broker, rack } => match rack {
+                Some(rack) => write!(f, "broker {broker} (rack {rack}) was added and registers"),
+                None => write!(f, "broker {broker} was added and registers"),
+            },
+            EventKind::ReplicasChanged { tp, from, to, why } => {
+                write!(
+                    f,
+                    "replicas of {tp} changed {} -> {}: {why}",
+                    ids(from),
+                    ids(to)
+                )
             }
         }
     }

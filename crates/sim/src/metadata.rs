@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 /// A partition's replication state, as `PartitionRecord`/`PartitionChangeRecord` carry it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionState {
     /// The assignment; the first replica is the preferred leader.
     pub replicas: Vec<BrokerId>,
@@ -21,6 +21,54 @@ pub struct PartitionState {
     pub leader_epoch: u32,
     /// Bumped at every change of the state.
     pub partition_epoch: u32,
+    /// KIP-455: replicas a reassignment is adding (they are in `replicas` and catching up).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adding_replicas: Vec<BrokerId>,
+    /// KIP-455: replicas a reassignment will drop once the adding ones are in the ISR.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removing_replicas: Vec<BrokerId>,
+}
+
+impl PartitionState {
+    /// A partition with no reassignment in progress.
+    pub fn new(
+        replicas: Vec<BrokerId>,
+        isr: Vec<BrokerId>,
+        leader: Option<BrokerId>,
+        leader_epoch: u32,
+        partition_epoch: u32,
+    ) -> Self {
+        PartitionState {
+            replicas,
+            isr,
+            leader,
+            leader_epoch,
+            partition_epoch,
+            adding_replicas: Vec::new(),
+            removing_replicas: Vec::new(),
+        }
+    }
+
+    /// A reassignment is in progress (`PartitionRegistration.isReassigning`).
+    pub fn is_reassigning(&self) -> bool {
+        !self.adding_replicas.is_empty() || !self.removing_replicas.is_empty()
+    }
+}
+
+/// The reassignment fields are hashed only while a reassignment is in progress, so a run
+/// without one fingerprints exactly as before they existed (example trace hashes stay).
+impl std::hash::Hash for PartitionState {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.replicas.hash(state);
+        self.isr.hash(state);
+        self.leader.hash(state);
+        self.leader_epoch.hash(state);
+        self.partition_epoch.hash(state);
+        if self.is_reassigning() {
+            self.adding_replicas.hash(state);
+            self.removing_replicas.hash(state);
+        }
+    }
 }
 
 /// One record of the metadata log.

@@ -13,6 +13,8 @@ use crate::protocol::{BrokerId, Message, TopicPartition};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// A timer a node set for itself.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -214,6 +216,22 @@ impl Node {
             Node::Client(client) => client.on_timer(ctx, timer),
             Node::Producer(producer) => producer.on_timer(ctx, timer),
             Node::Consumer(consumer) => consumer.on_timer(ctx, timer),
+        }
+    }
+
+    /// A broker joined the cluster: every node learns where it is (clients as their next
+    /// Metadata response would tell them; brokers, as the metadata log's registration does).
+    pub fn learn_brokers(
+        &mut self,
+        directory: &Rc<BTreeMap<BrokerId, NodeId>>,
+        racks: &Rc<BTreeMap<BrokerId, String>>,
+    ) {
+        match self {
+            Node::Controller(_) => {}
+            Node::Broker(broker) => broker.learn_brokers(directory, racks),
+            Node::Client(client) => client.bootstrap.learn(directory),
+            Node::Producer(producer) => producer.learn_brokers(directory),
+            Node::Consumer(consumer) => consumer.learn_brokers(directory),
         }
     }
 

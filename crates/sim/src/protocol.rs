@@ -296,7 +296,8 @@ pub enum Message {
     AlterPartitionResponse {
         tp: TopicPartition,
         error: ErrorCode,
-        state: Option<PartitionState>,
+        /// Boxed: a partition state is large and this answer is rare.
+        state: Option<Box<PartitionState>>,
     },
     /// Produce: one batch per partition, all led by the receiving broker. `acks` is 0, 1 or -1.
     Produce {

@@ -842,8 +842,22 @@ impl World {
                 ));
             }
             for p in topic.partitions.iter().filter(|p| partitions(topic, p)) {
+                // During a reassignment Kafka adds its two columns after the ISR.
+                let tp = TopicPartition::new(&topic.name, p.partition);
+                let reassignment = self
+                    .metadata()
+                    .partition(&tp)
+                    .filter(|s| s.is_reassigning())
+                    .map(|s| {
+                        format!(
+                            "\tAdding Replicas: {}\tRemoving Replicas: {}",
+                            join(&s.adding_replicas),
+                            join(&s.removing_replicas)
+                        )
+                    })
+                    .unwrap_or_default();
                 out.push_str(&format!(
-                    "\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}\tElr: \tLastKnownElr: \n",
+                    "\tTopic: {}\tPartition: {}\tLeader: {}\tReplicas: {}\tIsr: {}{reassignment}\tElr: \tLastKnownElr: \n",
                     topic.name,
                     p.partition,
                     p.leader.map_or_else(|| "none".to_owned(), |l| l.to_string()),

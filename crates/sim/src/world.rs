@@ -22,6 +22,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+mod shape;
+
 /// The shape of a new cluster.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterConfig {
@@ -655,6 +657,12 @@ impl World {
                         c.submit(ctx, request);
                     }
                 });
+            }
+            Command::AddBroker { rack } => self.add_broker(rack.clone())?,
+            Command::AlterPartitionReassignments { reassignments } => {
+                self.with_controller(|c, ctx| {
+                    c.alter_partition_reassignments(ctx, reassignments)
+                })??;
             }
         }
         self.commands.push((self.now, command));

@@ -231,6 +231,26 @@ impl Broker {
         }
     }
 
+    /// The configs it was started with.
+    pub fn config(&self) -> BrokerConfig {
+        self.config
+    }
+
+    /// Every broker's rack, as configured.
+    pub(crate) fn racks(&self) -> &Rc<BTreeMap<BrokerId, String>> {
+        &self.racks
+    }
+
+    /// A broker joined the cluster: where it is and its rack.
+    pub(crate) fn learn_brokers(
+        &mut self,
+        directory: &Rc<BTreeMap<BrokerId, NodeId>>,
+        racks: &Rc<BTreeMap<BrokerId, String>>,
+    ) {
+        self.directory = Rc::clone(directory);
+        self.racks = Rc::clone(racks);
+    }
+
     /// The broker's id.
     pub fn id(&self) -> BrokerId {
         self.id
@@ -391,7 +411,7 @@ impl Broker {
                 self.on_metadata(ctx, offset, &records);
             }
             Message::AlterPartitionResponse { tp, error, state } => {
-                self.on_alter_partition_response(ctx, &tp, error, state);
+                self.on_alter_partition_response(ctx, &tp, error, state.map(|s| *s));
             }
             Message::Produce {
                 correlation_id,
@@ -644,6 +664,7 @@ impl Broker {
                     leadership.partition_epoch = state.partition_epoch;
                     leadership.pending_isr = None;
                 }
+                replica.sync_followers(me, &state.replicas);
             } else {
                 replica.leadership = None;
             }
@@ -656,9 +677,13 @@ impl Broker {
             .cloned()
             .collect();
         self.replicas.retain(|tp, _| kept.contains(tp));
-        // Fetches waiting on a partition this broker no longer hosts get their error now.
+        // Fetches waiting on a partition this broker no longer hosts get their error now, and
+        // so do produces waiting on one a reassignment moved away (its log is deleted).
         for tp in dropped {
             self.wake_parked(ctx, &tp);
+            if self.image.topics.contains_key(&tp.topic) {
+                self.complete_delayed_produces(ctx, &tp);
+            }
         }
         // Waiting produces of partitions led elsewhere now fail with NOT_LEADER_OR_FOLLOWER.
         for tp in kept {

@@ -117,6 +117,22 @@ impl Replica {
         });
     }
 
+    /// Follows a replica set changed in the same leader epoch (a reassignment adding
+    /// replicas): added followers start unknown and out of sync, removed ones are forgotten.
+    pub fn sync_followers(&mut self, me: BrokerId, replicas: &[BrokerId]) {
+        let Some(leadership) = &mut self.leadership else {
+            return;
+        };
+        leadership
+            .followers
+            .retain(|b, _| replicas.contains(b) && *b != me);
+        for &b in replicas {
+            if b != me {
+                leadership.followers.entry(b).or_default();
+            }
+        }
+    }
+
     /// Records a follower's fetch (Kafka's `Replica.updateFetchStateOrThrow`).
     pub fn record_follower_fetch(&mut self, follower: BrokerId, fetch_offset: u64, now: SimTime) {
         let leader_leo = self.log.log_end_offset();
@@ -197,13 +213,7 @@ mod tests {
     use std::rc::Rc;
 
     fn leader_of_three(min_isr: u32) -> Replica {
-        let state = PartitionState {
-            replicas: vec![1, 2, 3],
-            isr: vec![1, 2, 3],
-            leader: Some(1),
-            leader_epoch: 0,
-            partition_epoch: 0,
-        };
+        let state = PartitionState::new(vec![1, 2, 3], vec![1, 2, 3], Some(1), 0, 0);
         let mut replica = Replica {
             state: Some(state.clone()),
             min_insync_replicas: min_isr,

@@ -7,7 +7,10 @@ mod console_consumer;
 mod console_producer;
 mod consumer_groups;
 mod leader_election;
+mod reassign_partitions;
 mod topics;
+
+pub use reassign_partitions::reassignment_json;
 
 use crate::world::World;
 
@@ -37,12 +40,14 @@ pub fn run(world: &mut World, line: &str) -> ConsoleResult {
     match tool {
         "kafka-topics" => topics::topics(world, &options),
         "kafka-leader-election" => leader_election::leader_election(world, &options),
+        "kafka-reassign-partitions" => reassign_partitions::reassign_partitions(world, &options),
         "kafka-consumer-groups" => consumer_groups::consumer_groups(world, &options),
         "kafka-console-producer" => console_producer::run(world, &options, stdin.as_deref()),
         "kafka-console-consumer" => console_consumer::run(world, &options),
         other => Err(format!(
             "{other}: not simulated; try kafka-topics.sh, kafka-console-producer.sh, \
-             kafka-console-consumer.sh, kafka-consumer-groups.sh or kafka-leader-election.sh"
+             kafka-console-consumer.sh, kafka-consumer-groups.sh, kafka-leader-election.sh or \
+             kafka-reassign-partitions.sh"
         )),
     }
 }

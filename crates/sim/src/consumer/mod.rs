@@ -206,6 +206,14 @@ pub struct Consumer {
 }
 
 impl Consumer {
+    /// A broker joined the cluster (its application's producer learns of it too).
+    pub(crate) fn learn_brokers(&mut self, directory: &Rc<BTreeMap<BrokerId, NodeId>>) {
+        self.bootstrap.learn(directory);
+        if let Some(forward) = self.forward.as_mut() {
+            forward.producer.learn_brokers(directory);
+        }
+    }
+
     /// A consumer that bootstraps from the brokers in `directory`.
     pub fn new(
         name: &str,

@@ -51,16 +51,25 @@ pub fn without_broker(
     }
     let mut election = None;
     if state.leader == Some(broker) {
-        next.leader = None;
-        if let Some((leader, how)) = choose_leader(&next, &usable, unclean_allowed) {
-            next.leader = Some(leader);
-            if how == Election::Unclean {
-                next.isr = vec![leader];
-            }
-            election = Some(how);
-        }
+        election = reelect(&mut next, &usable, unclean_allowed);
     }
     finish(state, next, election)
+}
+
+/// Replaces the leader of `next` by the one the rules pick (none if none may lead); an unclean
+/// choice restarts the ISR as just it.
+pub fn reelect(
+    next: &mut PartitionState,
+    usable: impl Fn(BrokerId) -> bool,
+    unclean_allowed: bool,
+) -> Option<Election> {
+    next.leader = None;
+    let (leader, how) = choose_leader(next, usable, unclean_allowed)?;
+    next.leader = Some(leader);
+    if how == Election::Unclean {
+        next.isr = vec![leader];
+    }
+    Some(how)
 }
 
 /// Elects a leader for a partition that has none, if the rules allow one now.
@@ -118,13 +127,7 @@ mod tests {
     use super::*;
 
     fn state(replicas: &[u32], isr: &[u32], leader: Option<u32>) -> PartitionState {
-        PartitionState {
-            replicas: replicas.to_vec(),
-            isr: isr.to_vec(),
-            leader,
-            leader_epoch: 4,
-            partition_epoch: 9,
-        }
+        PartitionState::new(replicas.to_vec(), isr.to_vec(), leader, 4, 9)
     }
 
     #[test]

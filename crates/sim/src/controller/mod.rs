@@ -8,10 +8,14 @@
 
 mod election;
 mod quorum;
+mod reassignment;
 mod topics;
 
-pub use election::{Election, choose_leader, elect_offline, elect_preferred, without_broker};
+pub use election::{
+    Election, choose_leader, elect_offline, elect_preferred, reelect, without_broker,
+};
 pub use quorum::{ELECTION_TIMEOUT, FETCH_TIMEOUT, Quorum, QuorumMessage, Role};
+pub use reassignment::{OngoingReassignment, Reassignment};
 pub(crate) use topics::uuid_text;
 pub use topics::{CreateTopic, ElectionKind};
 
@@ -559,13 +563,20 @@ impl Controller {
                 why,
             });
         }
-        if next.isr != before.isr {
-            ctx.emit(EventKind::IsrChanged {
-                tp: tp.clone(),
-                from: before.isr.clone(),
-                to: next.isr.clone(),
-                why,
-            });
+        // A reassignment changes the replicas; either list changed is told, replicas first.
+        let lists = [
+            (&before.replicas, &next.replicas, true),
+            (&before.isr, &next.isr, false),
+        ];
+        for (from, to, replicas) in lists {
+            if from != to {
+                let (tp, from, to) = (tp.clone(), from.clone(), to.clone());
+                ctx.emit(if replicas {
+                    EventKind::ReplicasChanged { tp, from, to, why }
+                } else {
+                    EventKind::IsrChanged { tp, from, to, why }
+                });
+            }
         }
         self.append(ctx, MetadataRecord::Partition { tp, state: next });
     }
@@ -581,10 +592,10 @@ impl Controller {
         partition_epoch: u32,
         new_isr: Vec<BrokerId>,
     ) -> Message {
-        let answer = |error, state| Message::AlterPartitionResponse {
+        let answer = |error, state: Option<PartitionState>| Message::AlterPartitionResponse {
             tp: tp.clone(),
             error,
-            state,
+            state: state.map(Box::new),
         };
         let Some(state) = self.image.partition(tp).cloned() else {
             return answer(ErrorCode::UnknownTopicOrPartition, None);
@@ -603,12 +614,28 @@ impl Controller {
         }
         let mut next = state.clone();
         next.isr = new_isr;
-        next.partition_epoch += 1;
         let why = if next.isr.len() < state.isr.len() {
             "the leader found followers out of sync (replica.lag.time.max.ms)"
         } else {
             "a follower caught up with the leader"
         };
+        if state.is_reassigning() {
+            // As `PartitionChangeBuilder.build`: the ISR change may complete the reassignment.
+            reassignment::complete_if_ready(&mut next);
+            let why = if next.is_reassigning() {
+                why
+            } else {
+                "a reassignment completed: every target replica is in sync"
+            };
+            let Some((next, how)) =
+                reassignment::finish_change(&state, next, |b| self.usable(b), false)
+            else {
+                return answer(ErrorCode::None, Some(state));
+            };
+            self.record_change(ctx, tp.clone(), &state, next.clone(), how, why);
+            return answer(ErrorCode::None, Some(next));
+        }
+        next.partition_epoch += 1;
         self.record_change(ctx, tp.clone(), &state, next.clone(), None, why);
         answer(ErrorCode::None, Some(next))
     }

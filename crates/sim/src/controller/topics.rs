@@ -145,13 +145,7 @@ impl Controller {
                     .filter(|&b| self.usable(b))
                     .collect();
                 let leader = isr.first().copied();
-                PartitionState {
-                    replicas,
-                    isr,
-                    leader,
-                    leader_epoch: 0,
-                    partition_epoch: 0,
-                }
+                PartitionState::new(replicas, isr, leader, 0, 0)
             })
             .collect())
     }
@@ -314,13 +308,13 @@ impl Controller {
                      {partition} are fenced or in controlled shutdown."
                 )));
             };
-            states.push(PartitionState {
-                replicas: replicas.clone(),
+            states.push(PartitionState::new(
+                replicas.clone(),
                 isr,
-                leader: Some(leader),
-                leader_epoch: 0,
-                partition_epoch: 0,
-            });
+                Some(leader),
+                0,
+                0,
+            ));
         }
         Ok(states)
     }

@@ -289,6 +289,34 @@ fn translate(
                 script.tool("kafka-leader-election.sh", &args);
             }
         }
+        Command::AddBroker { rack } => script.cannot(
+            &format!("{at}: a broker joins the running cluster"),
+            &format!(
+                "add a broker service to compose.yaml (the next node.id{}) and `docker compose up -d` it",
+                rack.as_deref()
+                    .map(|r| format!(", broker.rack={r}"))
+                    .unwrap_or_default()
+            ),
+        ),
+        Command::AlterPartitionReassignments { reassignments } => {
+            script.comment(&format!("{at}: partition reassignment"));
+            // The tool reads a file inside the client container.
+            let file = format!("/tmp/reassignment-{index}.json");
+            let json = crate::console::reassignment_json(reassignments);
+            script.command(format!(
+                "printf '%s\\n' {} | docker compose exec -T client sh -c 'cat > {file}'",
+                sh(&json)
+            ));
+            let action = if reassignments.iter().all(|r| r.replicas.is_none()) {
+                "--cancel"
+            } else {
+                "--execute"
+            };
+            script.tool(
+                "kafka-reassign-partitions.sh",
+                &[format!("{action} --reassignment-json-file {file}")],
+            );
+        }
         Command::CrashBroker { broker, kind } => {
             super::faults::crash_broker(script, layout, *broker, *kind)
         }

@@ -118,6 +118,11 @@ pub struct Producer {
 }
 
 impl Producer {
+    /// A broker joined the cluster.
+    pub(crate) fn learn_brokers(&mut self, directory: &Rc<BTreeMap<BrokerId, NodeId>>) {
+        self.bootstrap.learn(directory);
+    }
+
     /// A producer that bootstraps from the brokers in `directory`.
     pub fn new(
         name: &str,
