@@ -180,6 +180,9 @@ pub struct ConsumerView {
     /// Records its application finished processing more than once (after a crash, a
     /// rebalance or an aborted transaction rewound it): what no Kafka guarantee prevents.
     pub reprocessed: usize,
+    /// What its answering calls (`position`, `committed`, `offsetsForTimes`) returned,
+    /// newest first.
+    pub answers: Vec<String>,
 }
 
 /// The newest `count` operations of a history, oldest first (polls left out unless `polls`).
@@ -222,6 +225,8 @@ pub struct ConsumerPartitionView {
     pub high_watermark: Option<u64>,
     /// The follower it fetches from (KIP-392), if not the leader.
     pub fetching_from_follower: Option<BrokerId>,
+    /// `pause()`d: not fetched until `resume()`.
+    pub paused: bool,
 }
 
 /// A topic.
@@ -557,11 +562,13 @@ impl World {
                             committed: o.committed,
                             high_watermark: o.high_watermark,
                             fetching_from_follower: o.preferred_replica,
+                            paused: o.paused,
                         })
                         .collect(),
                     recent_records,
                     recent_operations,
                     reprocessed: c.reprocessed(),
+                    answers: c.answers().iter().rev().cloned().collect(),
                 }
             })
             .collect()
