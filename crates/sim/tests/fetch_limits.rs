@@ -45,6 +45,14 @@ fn big_cluster(seed: u64, brokers: u32, partitions: i32) -> World {
     world
 }
 
+/// `count` records with 100-byte values in partition `p` of `t`, one batch each.
+fn hundred_byte_records(world: &mut World, p: u32, count: u32) {
+    for i in 0..count {
+        let value = format!("{i}{}", "v".repeat(99));
+        produce(world, "loader", "t", p, &value, -1);
+    }
+}
+
 fn reader(world: &mut World, configs: &[(&str, &str)]) {
     let mut all = vec![
         ("auto.offset.reset", "earliest"),
@@ -83,16 +91,7 @@ fn a_batch_larger_than_the_limits_is_still_read_and_replicated_alone() {
 #[test]
 fn max_partition_fetch_bytes_returns_whole_batches_up_to_the_limit() {
     let mut world = big_cluster(82, 3, 1);
-    for i in 0..5 {
-        produce(
-            &mut world,
-            "loader",
-            "t",
-            0,
-            &format!("{i}{}", "v".repeat(99)),
-            -1,
-        );
-    }
+    hundred_byte_records(&mut world, 0, 5);
     run_ms(&mut world, 2_000);
     // Each batch: 61 bytes of header and a 100-byte value with its record framing (~105):
     // two fit in 400 bytes, three do not.
@@ -105,16 +104,7 @@ fn fetch_max_bytes_bounds_the_response_across_partitions() {
     // One broker leads both partitions, so one fetch asks for both.
     let mut world = big_cluster(83, 1, 2);
     for p in 0..2 {
-        for i in 0..2 {
-            produce(
-                &mut world,
-                "loader",
-                "t",
-                p,
-                &format!("{i}{}", "v".repeat(99)),
-                -1,
-            );
-        }
+        hundred_byte_records(&mut world, p, 2);
     }
     run_ms(&mut world, 2_000);
     reader(&mut world, &[("fetch.max.bytes", "400")]);
