@@ -6,6 +6,7 @@ pub mod challenge_panel;
 pub mod charts;
 pub mod cluster_view;
 pub mod console;
+pub mod consumer_offsets;
 pub mod consumer_panel;
 pub mod event_log;
 pub mod lesson_panel;
