@@ -4,7 +4,7 @@
 // and a share link replays the calls, answers included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { playgroundSuite } from './harness.mjs';
+import { playgroundSuite, screenshots } from './harness.mjs';
 
 const suite = playgroundSuite();
 
@@ -75,6 +75,17 @@ test('seek, commit with metadata, ask, pause and resume from the consumer card',
   assert.equal((await rows())[1], '10', 'a paused partition is not fetched');
   await card.getByTestId('consumer-offsets').scrollIntoViewIfNeeded();
   await playground.screenshotThemes('consumer-offsets');
+  // The card alone at 480 px, where the controls wrap.
+  await page.setViewportSize({ width: 480, height: 1400 });
+  await card.getByTestId('consumer-offsets').scrollIntoViewIfNeeded();
+  for (const colorScheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme });
+    const narrow = `${screenshots}/consumer-offsets-card-480-${colorScheme}.png`;
+    await card.screenshot({ path: narrow });
+    console.log('screenshot:', narrow);
+  }
+  await page.emulateMedia({ colorScheme: null });
+  await page.setViewportSize({ width: 1400, height: 1400 });
   await card.getByTestId('offsets-pause').click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=owned-partition] td')[1]?.textContent === '20',
     null, { timeout: 20_000 });
