@@ -312,3 +312,83 @@ fn sizes_are_checked_before_and_while_unpacking() {
         )
     );
 }
+
+/// The consumer's offset calls travel in links: every one of them round-trips, and a seek's
+/// offset (signed since negative ones can be written, to be refused) is the same JSON number
+/// an older page wrote.
+#[test]
+fn a_link_carries_offsets_given_by_hand() {
+    use kafka_sim::{CommitOffset, TopicPartition};
+    let consumer = || "consumer-1".to_owned();
+    let tp = TopicPartition::new("orders", 1);
+    let commands = vec![
+        Command::Seek {
+            consumer: consumer(),
+            tp: tp.clone(),
+            offset: 5,
+        },
+        Command::SeekToBeginning {
+            consumer: consumer(),
+            partitions: vec![tp.clone()],
+        },
+        Command::SeekToEnd {
+            consumer: consumer(),
+            partitions: Vec::new(),
+        },
+        Command::CommitSyncOffsets {
+            consumer: consumer(),
+            offsets: vec![CommitOffset {
+                tp: tp.clone(),
+                offset: 3,
+                metadata: "batch 17".to_owned(),
+            }],
+        },
+        Command::CommitAsyncOffsets {
+            consumer: consumer(),
+            offsets: vec![CommitOffset {
+                tp: tp.clone(),
+                offset: 4,
+                metadata: String::new(),
+            }],
+        },
+        Command::Position {
+            consumer: consumer(),
+            tp: tp.clone(),
+        },
+        Command::Committed {
+            consumer: consumer(),
+            partitions: vec![tp.clone()],
+        },
+        Command::OffsetsForTimes {
+            consumer: consumer(),
+            tp: tp.clone(),
+            timestamp_ms: 1_500,
+        },
+        Command::PausePartitions {
+            consumer: consumer(),
+            partitions: vec![tp.clone()],
+        },
+        Command::ResumePartitions {
+            consumer: consumer(),
+            partitions: vec![tp],
+        },
+    ];
+    let session = Session {
+        seed: 9,
+        now: at(20_000),
+        log: commands
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| (at(1_000 * (i as u64 + 1)), c))
+            .collect(),
+        controllers: 1,
+        brokers: 3,
+        racks: Vec::new(),
+    };
+    assert_eq!(decode(&encode(&session)), Ok(session.clone()));
+    let seek = serde_json::to_string(&session.log[0].1).expect("json");
+    assert_eq!(
+        seek,
+        r#"{"command":"seek","consumer":"consumer-1","tp":{"topic":"orders","partition":1},"offset":5}"#
+    );
+}

@@ -357,6 +357,7 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
             <ol class="operations">
                 { for consumer.recent_operations.iter().map(|op| html! { <li>{ op }</li> }) }
             </ol>
+            <crate::components::consumer_offsets::ConsumerOffsets consumer={consumer.clone()} on_command={on_command.clone()} />
             <div class="actions">
                 { crash_or_restart }
                 { stall_or_resume }

@@ -7,6 +7,7 @@ pub mod charts;
 pub mod cluster_shape;
 pub mod cluster_view;
 pub mod console;
+pub mod consumer_offsets;
 pub mod consumer_panel;
 pub mod countdown;
 pub mod event_log;

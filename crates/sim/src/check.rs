@@ -603,11 +603,19 @@ pub fn split_ownership(world: &World) -> Vec<Violation> {
 fn check_consumers(world: &World) -> Vec<Violation> {
     let mut found = split_ownership(world);
     let mut violation = |anomaly, detail: String| found.push(Violation { anomaly, detail });
-    // Seeks and resets move offsets back on purpose.
-    let rewound = world
-        .commands()
-        .iter()
-        .any(|(_, c)| matches!(c, Command::Seek { .. } | Command::ResetOffsets { .. }));
+    // Seeks, resets and offsets committed by hand move offsets back (or past records) on
+    // purpose.
+    let rewound = world.commands().iter().any(|(_, c)| {
+        matches!(
+            c,
+            Command::Seek { .. }
+                | Command::SeekToBeginning { .. }
+                | Command::SeekToEnd { .. }
+                | Command::CommitSyncOffsets { .. }
+                | Command::CommitAsyncOffsets { .. }
+                | Command::ResetOffsets { .. }
+        )
+    });
     let mut commits: Vec<(SimTime, &str, &TopicPartition, u64)> = Vec::new();
     let mut processed: BTreeMap<(&str, &TopicPartition, u64), (usize, &str)> = BTreeMap::new();
     // Where each group started reading each partition (auto.offset.reset may skip the past).

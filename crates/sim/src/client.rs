@@ -81,6 +81,9 @@ pub enum Request {
         offsets: Vec<(TopicPartition, u64)>,
         /// Which commit: `auto`, `sync` or `async`.
         kind: String,
+        /// Explicit `OffsetAndMetadata.metadata()` given by the application, where not empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        metadata: Vec<(TopicPartition, String)>,
     },
     /// Read a partition from an offset, up to what the leader returns now.
     Fetch {
@@ -674,6 +677,7 @@ impl Client {
                     replica_id: None,
                     max_wait_ms: 0,
                     partitions,
+                    max_bytes: crate::protocol::Extension(None),
                 }
             }
         };

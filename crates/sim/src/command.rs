@@ -189,8 +189,77 @@ pub enum Command {
         consumer: String,
         /// An owned partition.
         tp: TopicPartition,
-        /// The offset.
-        offset: u64,
+        /// The offset (signed, as Java's `long`: a negative one is refused with
+        /// IllegalArgumentException).
+        offset: i64,
+    },
+    /// `seekToBeginning(partitions)`: resolved by ListOffsets at the next poll.
+    SeekToBeginning {
+        /// The consumer's name.
+        consumer: String,
+        /// Owned partitions; none means every assigned one.
+        #[serde(default)]
+        partitions: Vec<TopicPartition>,
+    },
+    /// `seekToEnd(partitions)`: resolved by ListOffsets at the next poll.
+    SeekToEnd {
+        /// The consumer's name.
+        consumer: String,
+        /// Owned partitions; none means every assigned one.
+        #[serde(default)]
+        partitions: Vec<TopicPartition>,
+    },
+    /// `commitSync(Map<TopicPartition, OffsetAndMetadata>)`: explicit offsets and metadata.
+    CommitSyncOffsets {
+        /// The consumer's name.
+        consumer: String,
+        /// What to commit.
+        offsets: Vec<CommitOffset>,
+    },
+    /// `commitAsync(Map<TopicPartition, OffsetAndMetadata>, callback)`.
+    CommitAsyncOffsets {
+        /// The consumer's name.
+        consumer: String,
+        /// What to commit.
+        offsets: Vec<CommitOffset>,
+    },
+    /// `position(partition)`: the answer is an event.
+    Position {
+        /// The consumer's name.
+        consumer: String,
+        /// An owned partition.
+        tp: TopicPartition,
+    },
+    /// `committed(partitions)`: the group's committed offsets and metadata, as an event.
+    Committed {
+        /// The consumer's name.
+        consumer: String,
+        /// The partitions (owned or not).
+        partitions: Vec<TopicPartition>,
+    },
+    /// `offsetsForTimes({tp=timestamp})`: the first offset whose timestamp is at least
+    /// `timestamp_ms` (null if none), as an event.
+    OffsetsForTimes {
+        /// The consumer's name.
+        consumer: String,
+        /// The partition.
+        tp: TopicPartition,
+        /// The timestamp, in milliseconds of virtual time.
+        timestamp_ms: i64,
+    },
+    /// `pause(partitions)`: not fetched, still assigned, no rebalance.
+    PausePartitions {
+        /// The consumer's name.
+        consumer: String,
+        /// Owned partitions.
+        partitions: Vec<TopicPartition>,
+    },
+    /// `resume(partitions)`.
+    ResumePartitions {
+        /// The consumer's name.
+        consumer: String,
+        /// Owned partitions.
+        partitions: Vec<TopicPartition>,
     },
     /// `kafka-consumer-groups.sh --reset-offsets --execute` for one topic of an inactive group.
     ResetOffsets {
@@ -262,6 +331,18 @@ pub enum Command {
         #[serde(flatten)]
         request: Request,
     },
+}
+
+/// One entry of an explicit commit: `tp → OffsetAndMetadata(offset, metadata)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommitOffset {
+    /// The partition.
+    pub tp: TopicPartition,
+    /// The next offset to read (a negative one is refused, as `OffsetAndMetadata` refuses it).
+    pub offset: i64,
+    /// Free text the group coordinator stores with the offset.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub metadata: String,
 }
 
 /// Where `--reset-offsets` moves a group's offsets.

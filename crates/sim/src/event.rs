@@ -171,6 +171,15 @@ pub enum EventKind {
     ConsumerStalled { consumer: String },
     /// A stalled consumer's application carries on.
     ConsumerResumed { consumer: String },
+    /// A consumer call that answers (`position()`, `committed()`, `offsetsForTimes()`)
+    /// returned, or threw.
+    ConsumerAnswered {
+        consumer: String,
+        /// The call, as Java code would write it.
+        call: String,
+        /// What it returned, printed as Java prints it, or the exception.
+        answer: String,
+    },
     /// A consumer left its group on its own.
     ConsumerLeftGroup {
         consumer: String,
@@ -480,6 +489,11 @@ impl fmt::Display for EventKind {
             EventKind::ConsumerResumed { consumer } => {
                 write!(f, "consumer {consumer}'s application resumed")
             }
+            EventKind::ConsumerAnswered {
+                consumer,
+                call,
+                answer,
+            } => write!(f, "consumer {consumer}: {call} returned {answer}"),
             EventKind::InvariantViolated {
                 invariant,
                 tp,

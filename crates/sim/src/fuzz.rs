@@ -414,6 +414,7 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
             rack_aware_replica_selector: false,
             controllers: Some(CONTROLLERS),
             message_max_bytes: None,
+            replica_fetch_max_bytes: None,
         },
         steps,
         run_until_ms: RUN_END_MS + QUORUM_START_MS,

@@ -62,7 +62,7 @@ pub mod view;
 pub mod world;
 
 pub use client::{Outcome, Request};
-pub use command::{Command, CommandError};
+pub use command::{Command, CommandError, CommitOffset};
 pub use controller::{CreateTopic, ElectionKind};
 pub use endpoint::Endpoint;
 pub use error::{ErrorCode, KafkaError};

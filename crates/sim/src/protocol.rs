@@ -13,6 +13,52 @@ pub type BrokerId = u32;
 /// Record keys, values and header values: bytes, shared rather than copied.
 pub type Bytes = Rc<[u8]>;
 
+/// A field added to a message after example runs' trace hashes were fixed: hashed only when it
+/// holds something (not its default), so runs that never use it keep their fingerprint.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Extension<T>(pub T);
+
+impl<T: std::hash::Hash + Default + PartialEq> std::hash::Hash for Extension<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        if self.0 != T::default() {
+            self.0.hash(state);
+        }
+    }
+}
+
+/// A fetch's size limits (KIP-74): whole record batches up to `response` bytes in all and
+/// `partition` bytes per partition, except that the first batch of the response is returned
+/// even when larger, so a large record never stops a reader.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FetchMaxBytes {
+    /// `fetch.max.bytes` (52428800), or a follower's `replica.fetch.response.max.bytes`
+    /// (10485760).
+    pub response: u32,
+    /// `max.partition.fetch.bytes` (1048576), or a follower's `replica.fetch.max.bytes`
+    /// (1048576).
+    pub partition: u32,
+}
+
+impl FetchMaxBytes {
+    /// The Java consumer's defaults.
+    pub const CONSUMER: FetchMaxBytes = FetchMaxBytes {
+        response: 52_428_800,
+        partition: 1_048_576,
+    };
+    /// A follower's defaults.
+    pub const REPLICA: FetchMaxBytes = FetchMaxBytes {
+        response: 10_485_760,
+        partition: 1_048_576,
+    };
+
+    /// What a fetcher puts in its request: nothing when its limits are its defaults, which the
+    /// broker assumes then (so runs with default limits keep their trace fingerprint).
+    pub fn unless_default(self, default: FetchMaxBytes) -> Extension<Option<FetchMaxBytes>> {
+        Extension((self != default).then_some(self))
+    }
+}
+
 /// A partition of a topic, printed as Kafka prints it: `orders-0`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TopicPartition {
@@ -335,6 +381,8 @@ pub enum Message {
         read_committed: bool,
         rack_id: Option<Rc<str>>,
         partitions: Vec<FetchPartition>,
+        /// The size limits, when not the fetcher's defaults.
+        max_bytes: Extension<Option<FetchMaxBytes>>,
     },
     /// Records and high watermarks per partition.
     FetchResponse {
@@ -363,15 +411,20 @@ pub enum Message {
     Txn(Box<crate::txn::TxnMessage>),
     /// Between the controllers of the KRaft quorum.
     Quorum(Box<crate::controller::QuorumMessage>),
-    /// ListOffsets: the earliest (-2) or latest (-1) offset of partitions, from their leader.
+    /// ListOffsets: the earliest (-2) or latest (-1) offset of partitions, or the first offset
+    /// whose timestamp is at least the given one (`offsetsForTimes`), from their leader.
     ListOffsets {
         correlation_id: u64,
         partitions: Vec<(TopicPartition, i64)>,
     },
-    /// The offset per partition, or the error.
+    /// The offset per partition, or the error. For a timestamp query the offset is that of the
+    /// record found and `found` has `(offset, timestamp)` of each record found; a partition
+    /// with no record at or after the timestamp is answered offset -1 in Kafka, and here
+    /// simply left out of `found`.
     ListOffsetsResponse {
         correlation_id: u64,
         partitions: Vec<(TopicPartition, ErrorCode, u64)>,
+        found: Extension<Vec<(TopicPartition, u64, u64)>>,
     },
     /// A broker asks the controller to create an internal topic (auto-creation of
     /// `__consumer_offsets` on the first FindCoordinator).
@@ -536,6 +589,8 @@ pub enum GroupMessage {
         generation_id: i32,
         member_id: String,
         offsets: Vec<(TopicPartition, u64)>,
+        /// `OffsetAndMetadata.metadata()` of the partitions that have some.
+        metadata: Extension<Vec<(TopicPartition, String)>>,
     },
     /// One error for the whole commit (every partition shares it here).
     OffsetCommitResponse {
@@ -556,6 +611,8 @@ pub enum GroupMessage {
         correlation_id: u64,
         error: ErrorCode,
         offsets: Vec<(TopicPartition, Option<u64>)>,
+        /// The metadata committed with them, where there is some.
+        metadata: Extension<Vec<(TopicPartition, String)>>,
     },
     /// TxnOffsetCommit: a transactional producer's `sendOffsetsToTransaction()`; the offsets
     /// take effect when the transaction's COMMIT marker reaches the offsets partition. The

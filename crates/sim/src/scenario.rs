@@ -73,6 +73,9 @@ pub struct ClusterSpec {
     /// The brokers' `message.max.bytes` (default 1048588).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_max_bytes: Option<u32>,
+    /// The brokers' `replica.fetch.max.bytes` (default 1048576).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica_fetch_max_bytes: Option<u32>,
 }
 
 /// The most brokers a scenario's cluster may have: each is a node with its own state, and a
@@ -92,6 +95,7 @@ impl Default for ClusterSpec {
             rack_aware_replica_selector: false,
             controllers: None,
             message_max_bytes: None,
+            replica_fetch_max_bytes: None,
         }
     }
 }
@@ -308,6 +312,9 @@ impl Scenario {
         config.broker.rack_aware_replica_selector = self.cluster.rack_aware_replica_selector;
         if let Some(bytes) = self.cluster.message_max_bytes {
             config.broker.message_max_bytes = bytes;
+        }
+        if let Some(bytes) = self.cluster.replica_fetch_max_bytes {
+            config.broker.replica_fetch_max_bytes = bytes;
         }
         if let Some(partitions) = self.cluster.offsets_topic_partitions {
             // Both coordinators' topics: small ones keep a run with groups and transactions

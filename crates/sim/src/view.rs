@@ -184,6 +184,9 @@ pub struct ConsumerView {
     /// (`session.timeout.ms`, after a missed heartbeat) and its own poll timer
     /// (`max.poll.interval.ms`, while the application is not polling).
     pub timers: Vec<TimerView>,
+    /// What its answering calls (`position`, `committed`, `offsetsForTimes`) returned,
+    /// newest first.
+    pub answers: Vec<String>,
 }
 
 /// The newest `count` operations of a history, oldest first (polls left out unless `polls`).
@@ -226,6 +229,8 @@ pub struct ConsumerPartitionView {
     pub high_watermark: Option<u64>,
     /// The follower it fetches from (KIP-392), if not the leader.
     pub fetching_from_follower: Option<BrokerId>,
+    /// `pause()`d: not fetched until `resume()`.
+    pub paused: bool,
 }
 
 /// A topic.
@@ -654,12 +659,14 @@ impl World {
                             committed: o.committed,
                             high_watermark: o.high_watermark,
                             fetching_from_follower: o.preferred_replica,
+                            paused: o.paused,
                         })
                         .collect(),
                     recent_records,
                     recent_operations,
                     reprocessed: c.reprocessed(),
                     timers: self.consumer_timers(c, up),
+                    answers: c.answers().iter().rev().cloned().collect(),
                 }
             })
             .collect()

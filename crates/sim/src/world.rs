@@ -575,15 +575,52 @@ impl World {
                 consumer,
                 tp,
                 offset,
-            } => {
-                let mut owned = false;
-                self.with_consumer(consumer, |c, ctx| owned = c.seek(ctx, tp, *offset))?;
-                if !owned {
-                    return Err(CommandError::Consumer(format!(
-                        "IllegalStateException: No current assignment for partition {tp}"
-                    )));
-                }
+            } => self.consumer_call(consumer, |c, ctx| c.seek(ctx, tp, *offset))?,
+            Command::SeekToBeginning {
+                consumer,
+                partitions,
+            } => self.consumer_call(consumer, |c, ctx| c.seek_to(ctx, partitions, -2))?,
+            Command::SeekToEnd {
+                consumer,
+                partitions,
+            } => self.consumer_call(consumer, |c, ctx| c.seek_to(ctx, partitions, -1))?,
+            Command::CommitSyncOffsets { consumer, offsets }
+            | Command::CommitAsyncOffsets { consumer, offsets } => {
+                let sync = matches!(command, Command::CommitSyncOffsets { .. });
+                let offsets: Vec<crate::consumer::ExplicitOffset> = offsets
+                    .iter()
+                    .map(|o| crate::consumer::ExplicitOffset {
+                        tp: o.tp.clone(),
+                        offset: o.offset,
+                        metadata: o.metadata.clone(),
+                    })
+                    .collect();
+                self.consumer_call(consumer, |c, ctx| {
+                    c.commit_offsets(ctx, &offsets, sync).map(drop)
+                })?;
             }
+            Command::Position { consumer, tp } => {
+                self.consumer_call(consumer, |c, ctx| c.ask_position(ctx, tp))?;
+            }
+            Command::Committed {
+                consumer,
+                partitions,
+            } => self.consumer_call(consumer, |c, ctx| c.ask_committed(ctx, partitions))?,
+            Command::OffsetsForTimes {
+                consumer,
+                tp,
+                timestamp_ms,
+            } => self.consumer_call(consumer, |c, ctx| {
+                c.ask_offsets_for_times(ctx, tp, *timestamp_ms)
+            })?,
+            Command::PausePartitions {
+                consumer,
+                partitions,
+            } => self.consumer_call(consumer, |c, ctx| c.set_paused(ctx, partitions, true))?,
+            Command::ResumePartitions {
+                consumer,
+                partitions,
+            } => self.consumer_call(consumer, |c, ctx| c.set_paused(ctx, partitions, false))?,
             Command::ResetOffsets { group, topic, to } => self.reset_offsets(group, topic, *to)?,
             Command::DeleteGroup { group } => {
                 self.with_coordinator(group, |b, ctx| b.delete_group(ctx, group))?;
@@ -807,6 +844,17 @@ impl World {
             }
         });
         Ok(())
+    }
+
+    /// A consumer call that Java may refuse with an exception: refused, nothing changes.
+    fn consumer_call(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut Consumer, &mut Ctx<'_>) -> Result<(), String>,
+    ) -> Result<(), CommandError> {
+        let mut result = Ok(());
+        self.with_consumer(name, |c, ctx| result = f(c, ctx))?;
+        result.map_err(CommandError::Consumer)
     }
 
     /// The offsets `--reset-offsets` would set, and the coordinator that would write them.

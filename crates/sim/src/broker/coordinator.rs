@@ -13,7 +13,7 @@ use crate::group::{
 use crate::group::{GroupSettings, JoinRequest};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BatchHeader, GroupMessage, Message, RecordData, TopicPartition};
+use crate::protocol::{BatchHeader, Extension, GroupMessage, Message, RecordData, TopicPartition};
 use crate::time::SimDuration;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -26,6 +26,8 @@ pub(super) enum AfterAppend {
         group: String,
         to: (NodeId, u64),
         offsets: Vec<(TopicPartition, u64)>,
+        /// The metadata committed with them, where there is some.
+        metadata: Vec<(TopicPartition, String)>,
         /// The request also named partitions the metadata does not have: they were not
         /// stored, and the answer says UNKNOWN_TOPIC_OR_PARTITION.
         unknown_partitions: bool,
@@ -261,6 +263,7 @@ impl Broker {
                 generation_id,
                 member_id,
                 offsets,
+                metadata,
                 ..
             } => match group.check_commit(&member_id, generation_id) {
                 Err(error) => ctx.send(
@@ -286,11 +289,13 @@ impl Broker {
                         };
                         return ctx.send(from, response);
                     }
-                    let records = offset_records(&group_id, &offsets);
+                    let metadata = metadata.0;
+                    let records = offset_records(&group_id, &offsets, &metadata);
                     let then = AfterAppend::Commit {
                         group: group_id.clone(),
                         to,
                         offsets,
+                        metadata,
                         unknown_partitions: !unknown.is_empty(),
                     };
                     self.append_for_group(ctx, &group_id, records, then);
@@ -312,7 +317,7 @@ impl Broker {
                     },
                 ),
                 Ok(()) => {
-                    let records = offset_records(&group_id, &offsets);
+                    let records = offset_records(&group_id, &offsets, &[]);
                     let then = AfterAppend::TxnCommit {
                         group: group_id.clone(),
                         to,
@@ -348,12 +353,17 @@ impl Broker {
                         .collect();
                     (ErrorCode::None, offsets)
                 };
+                let metadata = offsets
+                    .iter()
+                    .filter_map(|(tp, _)| Some((tp.clone(), group.metadata.get(tp)?.clone())))
+                    .collect();
                 ctx.send(
                     from,
                     GroupMessage::OffsetFetchResponse {
                         correlation_id,
                         error,
                         offsets,
+                        metadata: Extension(metadata),
                     },
                 );
             }
@@ -491,12 +501,13 @@ impl Broker {
                 group,
                 to,
                 offsets,
+                metadata,
                 unknown_partitions,
             } => {
                 if error == ErrorCode::None
                     && let Some(group) = self.coordinator.groups.get_mut(&group)
                 {
-                    group.offsets.extend(offsets);
+                    group.store_offsets(offsets, &metadata);
                 }
                 let error = match error {
                     ErrorCode::None if unknown_partitions => ErrorCode::UnknownTopicOrPartition,
@@ -664,7 +675,10 @@ impl Broker {
             .collect();
         for (producer_id, records) in open {
             for record in records {
-                if let CoordinatorRecord::Offset { group, tp, offset } = record {
+                if let CoordinatorRecord::Offset {
+                    group, tp, offset, ..
+                } = record
+                {
                     loaded
                         .entry(group.clone())
                         .or_insert_with(|| Group::new(group))
@@ -691,7 +705,9 @@ impl Broker {
     }
 
     /// ListOffsets as a partition's leader: earliest (-2) is the log start, latest (-1) the
-    /// high watermark (what a read_uncommitted consumer may read up to).
+    /// high watermark (what a read_uncommitted consumer may read up to), and a timestamp (0 or
+    /// more) the first record below the high watermark whose timestamp is at least it
+    /// (`Partition.fetchOffsetForTimestamp`; none when there is no such record).
     pub(super) fn handle_list_offsets(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -699,6 +715,7 @@ impl Broker {
         correlation_id: u64,
         partitions: Vec<(TopicPartition, i64)>,
     ) {
+        let mut found = Vec::new();
         let partitions = partitions
             .into_iter()
             .map(|(tp, timestamp)| {
@@ -709,6 +726,25 @@ impl Broker {
                     }
                     None => (tp, ErrorCode::NotLeaderOrFollower, 0),
                     Some(_) if timestamp == -2 => (tp, ErrorCode::None, 0),
+                    Some(r) if timestamp >= 0 => {
+                        let hw = r.log.high_watermark();
+                        let record =
+                            r.log
+                                .records()
+                                .iter()
+                                .take_while(|r| r.offset < hw)
+                                .find(|record| {
+                                    i64::try_from(record.data.timestamp_ms).unwrap_or(i64::MAX)
+                                        >= timestamp
+                                });
+                        match record {
+                            Some(record) => {
+                                found.push((tp.clone(), record.offset, record.data.timestamp_ms));
+                                (tp, ErrorCode::None, record.offset)
+                            }
+                            None => (tp, ErrorCode::None, 0),
+                        }
+                    }
                     Some(r) => {
                         let hw = r.log.high_watermark();
                         (tp, ErrorCode::None, hw)
@@ -721,6 +757,7 @@ impl Broker {
             Message::ListOffsetsResponse {
                 correlation_id,
                 partitions,
+                found: Extension(found),
             },
         );
     }
@@ -749,9 +786,9 @@ impl Broker {
                 ),
             ));
         }
-        let records = offset_records(group, &offsets);
+        let records = offset_records(group, &offsets, &[]);
         if let Some(g) = self.coordinator.groups.get_mut(group) {
-            g.offsets.extend(offsets);
+            g.store_offsets(offsets, &[]);
         }
         self.append_for_group(ctx, group, records, AfterAppend::Nothing);
         Ok(())
@@ -790,13 +827,24 @@ impl Broker {
 }
 
 /// The records of an offset commit.
-fn offset_records(group: &str, offsets: &[(TopicPartition, u64)]) -> Vec<CoordinatorRecord> {
+fn offset_records(
+    group: &str,
+    offsets: &[(TopicPartition, u64)],
+    metadata: &[(TopicPartition, String)],
+) -> Vec<CoordinatorRecord> {
     offsets
         .iter()
         .map(|(tp, offset)| CoordinatorRecord::Offset {
             group: group.to_owned(),
             tp: tp.clone(),
             offset: *offset,
+            metadata: Extension(
+                metadata
+                    .iter()
+                    .find(|(m, _)| m == tp)
+                    .map(|(_, text)| text.clone())
+                    .unwrap_or_default(),
+            ),
         })
         .collect()
 }
@@ -831,6 +879,7 @@ fn not_coordinator(request: &GroupMessage, correlation_id: u64) -> GroupMessage 
             correlation_id,
             error,
             offsets: Vec::new(),
+            metadata: Extension::default(),
         },
     }
 }

@@ -78,6 +78,11 @@ impl Broker {
                 read_committed: false,
                 rack_id: None,
                 partitions,
+                max_bytes: crate::protocol::FetchMaxBytes {
+                    partition: self.config.replica_fetch_max_bytes,
+                    ..crate::protocol::FetchMaxBytes::REPLICA
+                }
+                .unless_default(crate::protocol::FetchMaxBytes::REPLICA),
             };
             ctx.send(node, request);
             let timeout = self.config.replica_socket_timeout;

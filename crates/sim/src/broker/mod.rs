@@ -82,6 +82,14 @@ pub struct BrokerConfig {
     /// largest record batch a leader appends, unless the topic sets `max.message.bytes`.
     #[serde(default = "default_message_max_bytes")]
     pub message_max_bytes: u32,
+    /// `replica.fetch.max.bytes` (default 1048576): what a follower asks for per partition;
+    /// a first batch larger than it is still returned, so replication never stalls.
+    #[serde(default = "default_replica_fetch_max_bytes")]
+    pub replica_fetch_max_bytes: u32,
+}
+
+fn default_replica_fetch_max_bytes() -> u32 {
+    crate::protocol::FetchMaxBytes::REPLICA.partition
 }
 
 fn default_message_max_bytes() -> u32 {
@@ -131,6 +139,7 @@ impl Default for BrokerConfig {
             transaction_state_num_partitions: default_offsets_partitions(),
             transaction_max_timeout: default_transaction_max_timeout(),
             message_max_bytes: default_message_max_bytes(),
+            replica_fetch_max_bytes: default_replica_fetch_max_bytes(),
         }
     }
 }
@@ -435,8 +444,15 @@ impl Broker {
                 read_committed,
                 rack_id,
                 partitions,
+                max_bytes,
             } => {
+                let defaults = if replica_id.is_some() {
+                    crate::protocol::FetchMaxBytes::REPLICA
+                } else {
+                    crate::protocol::FetchMaxBytes::CONSUMER
+                };
                 let request = serve::FetchRequest {
+                    max_bytes: max_bytes.0.unwrap_or(defaults),
                     from,
                     correlation_id,
                     replica_id,

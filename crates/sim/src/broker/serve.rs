@@ -14,7 +14,9 @@ use crate::protocol::{
 };
 use crate::time::SimDuration;
 
-/// Records a fetch may return per partition (a stand-in for `replica.fetch.max.bytes`).
+/// Records a fetch may return per partition: a cap kept from before the byte limits (which
+/// bind only with large records: a thousand small records are far below 1 MiB), so runs of
+/// small records replicate and are read as they were.
 const MAX_FETCH_RECORDS: usize = 1_000;
 
 /// One Fetch request as it arrived; parked as it is when it must wait (Kafka's `DelayedFetch`).
@@ -28,6 +30,7 @@ pub struct FetchRequest {
     pub(super) read_committed: bool,
     pub(super) rack_id: Option<std::rc::Rc<str>>,
     pub(super) partitions: Vec<FetchPartition>,
+    pub(super) max_bytes: crate::protocol::FetchMaxBytes,
 }
 
 /// A fetch waiting for data.
@@ -67,6 +70,11 @@ impl Read<'_> {
         self.records.iter().map(|r| record_size(&r.data)).sum()
     }
 
+    /// The records' size as whole batches travel: each batch's header and its records.
+    fn batch_bytes(&self) -> usize {
+        batches(self.records).map(batch_bytes).sum()
+    }
+
     /// The partition's part of the FetchResponse.
     fn into_answer(self) -> FetchedPartition {
         let mut answer = self.answer;
@@ -76,6 +84,32 @@ impl Read<'_> {
         }
         answer
     }
+}
+
+/// Consecutive records that share a batch header: the batches of a log slice.
+fn batches(records: &[Record]) -> impl Iterator<Item = &[Record]> {
+    records.chunk_by(|a, b| std::rc::Rc::ptr_eq(&a.batch, &b.batch))
+}
+
+/// A batch's size on the wire (`RecordBatch.sizeInBytes`).
+fn batch_bytes(batch: &[Record]) -> usize {
+    crate::producer::BATCH_OVERHEAD + batch.iter().map(|r| record_size(&r.data)).sum::<usize>()
+}
+
+/// The longest prefix of whole batches within `budget` bytes; the first batch even beyond it
+/// when `first` (nothing is in the response yet), so a consumer or follower makes progress.
+fn whole_batches(records: &[Record], budget: usize, first: bool) -> &[Record] {
+    let mut used = 0;
+    let mut end = 0;
+    for batch in batches(records) {
+        let size = batch_bytes(batch);
+        if used + size > budget && !(first && end == 0) {
+            break;
+        }
+        used += size;
+        end += batch.len();
+    }
+    &records[..end]
 }
 
 /// Whether a response is worth sending before the wait is over: an error, a divergence, a
@@ -186,8 +220,23 @@ impl Broker {
         self.reads(fetch).map(Read::into_answer).collect()
     }
 
+    /// Each partition's read within the fetch's byte limits: the response's budget is used in
+    /// partition order, and until some records are in the response the first batch is taken
+    /// whatever its size (KIP-74, `ReplicaManager.readFromLog`'s `minOneMessage`).
     fn reads<'a>(&'a self, fetch: &'a FetchRequest) -> impl Iterator<Item = Read<'a>> {
-        fetch.partitions.iter().map(|p| self.read(p, fetch))
+        let limits = fetch.max_bytes;
+        let mut left = limits.response as usize;
+        let mut first = true;
+        fetch.partitions.iter().map(move |p| {
+            let mut read = self.read(p, fetch);
+            let budget = left.min(limits.partition as usize);
+            read.records = whole_batches(read.records, budget, first);
+            if !read.records.is_empty() {
+                first = false;
+                left = left.saturating_sub(read.batch_bytes());
+            }
+            read
+        })
     }
 
     /// KIP-392's `RackAwareReplicaSelector`: an in-sync replica in the consumer's rack, if the

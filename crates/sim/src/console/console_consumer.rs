@@ -90,7 +90,7 @@ pub(super) fn run(world: &World, options: &Options<'_>) -> ConsoleResult {
             let seek = Command::Seek {
                 consumer: name.clone(),
                 tp,
-                offset,
+                offset: i64::try_from(offset).unwrap_or(i64::MAX),
             };
             copy.apply(seek).map_err(|e| e.to_string())?;
         }

@@ -75,6 +75,13 @@ pub struct ConsumerConfig {
     /// `retry.backoff.max.ms` (1000). Accepted; the simulated consumer waits
     /// `retry.backoff.ms` between its retries.
     pub retry_backoff_max: SimDuration,
+    /// `default.api.timeout.ms` (60000): how long a blocking call (`commitSync()`,
+    /// `position()`, `committed()`, `offsetsForTimes()`) waits before a TimeoutException.
+    pub default_api_timeout: SimDuration,
+    /// `fetch.max.bytes` (52428800): the most a fetch response holds, across partitions.
+    pub fetch_max_bytes: u32,
+    /// `max.partition.fetch.bytes` (1048576): the most a fetch response holds per partition.
+    pub max_partition_fetch_bytes: u32,
     /// `metadata.max.age.ms` (300000).
     pub metadata_max_age: SimDuration,
     /// `app.processing.ms`: processing time per record.
@@ -111,6 +118,9 @@ impl Default for ConsumerConfig {
             request_timeout: SimDuration::from_millis(30_000),
             retry_backoff: SimDuration::from_millis(100),
             retry_backoff_max: SimDuration::from_millis(1_000),
+            default_api_timeout: SimDuration::from_millis(60_000),
+            fetch_max_bytes: 52_428_800,
+            max_partition_fetch_bytes: 1_048_576,
             metadata_max_age: SimDuration::from_millis(300_000),
             processing_per_record: SimDuration::from_millis(10),
             poll_timeout: SimDuration::from_millis(1_000),
@@ -283,6 +293,13 @@ impl ConsumerConfig {
                 "request.timeout.ms" => config.request_timeout = millis(name, v)?,
                 "retry.backoff.ms" => config.retry_backoff = millis(name, v)?,
                 "retry.backoff.max.ms" => config.retry_backoff_max = millis(name, v)?,
+                "default.api.timeout.ms" => config.default_api_timeout = millis(name, v)?,
+                "fetch.max.bytes" => {
+                    config.fetch_max_bytes = number::<i32>(name, v, "INT", 0)? as u32
+                }
+                "max.partition.fetch.bytes" => {
+                    config.max_partition_fetch_bytes = number::<i32>(name, v, "INT", 0)? as u32
+                }
                 "metadata.max.age.ms" => config.metadata_max_age = millis(name, v)?,
                 "key.deserializer" | "value.deserializer" => {
                     // Values are shown as text whichever deserializer is named.

@@ -22,6 +22,9 @@ const COMMIT_FAILED: &str = "CommitFailedException: Commit cannot be completed s
     can address this either by increasing max.poll.interval.ms or by reducing the maximum size of \
     batches returned in poll() with max.poll.records.";
 
+pub(super) const INVALID_GROUP_ID: &str = "InvalidGroupIdException: To use the group management \
+    or offset commit APIs, you must provide a valid group.id in the consumer configuration.";
+
 const REBALANCING: &str = "RebalanceInProgressException: Offset commit cannot be completed since \
     the consumer is undergoing a rebalance for auto partition assignment. You can try completing \
     the rebalance by calling poll() and then retry the operation.";
@@ -34,15 +37,36 @@ impl Consumer {
             .in_flight
             .values()
             .filter_map(|f| match f {
-                InFlight::ListOffsets { partitions } => Some(partitions.clone()),
+                InFlight::ListOffsets { partitions, .. } => Some(partitions.clone()),
                 _ => None,
             })
             .flatten()
             .collect();
+        // seekToBeginning / seekToEnd: resolved by ListOffsets when the application polls.
+        if !self.is_stalled() {
+            for timestamp in [super::offsets::EARLIEST, super::offsets::LATEST] {
+                let asked: Vec<TopicPartition> = self
+                    .owned
+                    .iter()
+                    .filter(|(tp, o)| {
+                        o.position.is_none()
+                            && o.pending_reset == Some(timestamp)
+                            && !resetting.contains(tp)
+                    })
+                    .map(|(tp, _)| tp.clone())
+                    .collect();
+                self.list_offsets(ctx, asked, timestamp);
+            }
+        }
         let missing: Vec<TopicPartition> = self
             .owned
             .iter()
-            .filter(|(tp, o)| o.position.is_none() && !o.reset_failed && !resetting.contains(tp))
+            .filter(|(tp, o)| {
+                o.position.is_none()
+                    && o.pending_reset.is_none()
+                    && !o.reset_failed
+                    && !resetting.contains(tp)
+            })
             .map(|(tp, _)| tp.clone())
             .collect();
         if missing.is_empty()
@@ -79,32 +103,11 @@ impl Consumer {
         match self.config.auto_offset_reset {
             reset @ (OffsetReset::Earliest | OffsetReset::Latest) => {
                 let timestamp = if reset == OffsetReset::Earliest {
-                    -2
+                    super::offsets::EARLIEST
                 } else {
-                    -1
+                    super::offsets::LATEST
                 };
-                let mut by_leader: BTreeMap<BrokerId, Vec<TopicPartition>> = BTreeMap::new();
-                for tp in partitions {
-                    match self.metadata.get(&tp).and_then(|s| s.leader) {
-                        Some(leader) => by_leader.entry(leader).or_default().push(tp),
-                        None => self.metadata_stale = true,
-                    }
-                }
-                for (leader, partitions) in by_leader {
-                    let request: Vec<(TopicPartition, i64)> = partitions
-                        .iter()
-                        .map(|tp| (tp.clone(), timestamp))
-                        .collect();
-                    self.request(
-                        ctx,
-                        leader,
-                        InFlight::ListOffsets { partitions },
-                        |correlation_id| Message::ListOffsets {
-                            correlation_id,
-                            partitions: request,
-                        },
-                    );
-                }
+                self.list_offsets(ctx, partitions, timestamp);
             }
             OffsetReset::None => {
                 let names: Vec<String> = partitions.iter().map(ToString::to_string).collect();
@@ -119,6 +122,35 @@ impl Consumer {
                 );
                 self.record_exception(ctx, message);
             }
+        }
+    }
+
+    /// ListOffsets of `partitions` at `timestamp`, one request per leader.
+    fn list_offsets(&mut self, ctx: &mut Ctx<'_>, partitions: Vec<TopicPartition>, timestamp: i64) {
+        let mut by_leader: BTreeMap<BrokerId, Vec<TopicPartition>> = BTreeMap::new();
+        for tp in partitions {
+            match self.metadata.get(&tp).and_then(|s| s.leader) {
+                Some(leader) => by_leader.entry(leader).or_default().push(tp),
+                None => self.metadata_stale = true,
+            }
+        }
+        for (leader, partitions) in by_leader {
+            let request: Vec<(TopicPartition, i64)> = partitions
+                .iter()
+                .map(|tp| (tp.clone(), timestamp))
+                .collect();
+            self.request(
+                ctx,
+                leader,
+                InFlight::ListOffsets {
+                    partitions,
+                    timestamp,
+                },
+                |correlation_id| Message::ListOffsets {
+                    correlation_id,
+                    partitions: request,
+                },
+            );
         }
     }
 
@@ -150,7 +182,7 @@ impl Consumer {
             let Some(owned) = self.owned.get_mut(&tp) else {
                 continue;
             };
-            if owned.position.is_some() {
+            if owned.position.is_some() || owned.pending_reset.is_some() {
                 continue;
             }
             match committed {
@@ -164,14 +196,21 @@ impl Consumer {
         self.reset_positions(ctx, reset);
     }
 
+    /// A reset's ListOffsets answered; a seek to the other end asked since then waits for its
+    /// own answer.
     pub(super) fn on_list_offsets_response(
         &mut self,
+        timestamp: i64,
         partitions: Vec<(TopicPartition, ErrorCode, u64)>,
     ) {
         for (tp, error, offset) in partitions {
             match (error, self.owned.get_mut(&tp)) {
-                (ErrorCode::None, Some(owned)) if owned.position.is_none() => {
+                (ErrorCode::None, Some(owned))
+                    if owned.position.is_none()
+                        && owned.pending_reset.is_none_or(|asked| asked == timestamp) =>
+                {
                     owned.position = Some(offset);
+                    owned.pending_reset = None;
                 }
                 (ErrorCode::None, _) => {}
                 _ => self.metadata_stale = true,
@@ -199,7 +238,8 @@ impl Consumer {
             let Some(position) = owned.position else {
                 continue;
             };
-            if self.buffer.get(tp).is_some_and(|q| !q.is_empty())
+            if owned.paused
+                || self.buffer.get(tp).is_some_and(|q| !q.is_empty())
                 || ctx.now() < owned.fetch_not_before
             {
                 continue;
@@ -230,6 +270,11 @@ impl Consumer {
         let min_bytes = self.config.fetch_min_bytes;
         let read_committed = self.config.read_committed;
         let rack_id: Option<std::rc::Rc<str>> = self.config.client_rack.as_deref().map(Into::into);
+        let max_bytes = crate::protocol::FetchMaxBytes {
+            response: self.config.fetch_max_bytes,
+            partition: self.config.max_partition_fetch_bytes,
+        }
+        .unless_default(crate::protocol::FetchMaxBytes::CONSUMER);
         for (leader, partitions) in by_leader {
             let rack_id = rack_id.clone();
             self.request(
@@ -244,6 +289,7 @@ impl Consumer {
                     read_committed,
                     rack_id,
                     partitions,
+                    max_bytes,
                 },
             );
         }
@@ -331,12 +377,21 @@ impl Consumer {
             .iter()
             .filter_map(|(tp, o)| o.position.map(|p| (tp.clone(), p)))
             .collect();
+        self.commit_given(ctx, kind, sync, offsets, Vec::new())
+    }
+
+    /// Commits `offsets` (with `metadata` where given).
+    pub(super) fn commit_given(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        kind: &str,
+        sync: bool,
+        offsets: Vec<(TopicPartition, u64)>,
+        metadata: Vec<(TopicPartition, String)>,
+    ) -> Option<usize> {
         let Some(group) = self.config.group_id.clone() else {
             if sync {
-                let message = "InvalidGroupIdException: To use the group management or offset \
-                    commit APIs, you must provide a valid group.id in the consumer configuration."
-                    .to_owned();
-                self.record_exception(ctx, message);
+                self.record_exception(ctx, INVALID_GROUP_ID.to_owned());
                 return Some(self.history.len() - 1);
             }
             return None;
@@ -349,6 +404,7 @@ impl Consumer {
             group,
             offsets,
             kind: kind.to_owned(),
+            metadata,
         };
         self.history
             .push(Operation::pending(&self.name, request, ctx.now()));
@@ -375,7 +431,13 @@ impl Consumer {
 
     /// Sends (or, with no coordinator known, queues) the OffsetCommit of an operation.
     pub(super) fn send_commit(&mut self, ctx: &mut Ctx<'_>, operation: usize, sync: bool) {
-        let Request::Commit { group, offsets, .. } = self.history[operation].request.clone() else {
+        let Request::Commit {
+            group,
+            offsets,
+            metadata,
+            ..
+        } = self.history[operation].request.clone()
+        else {
             return;
         };
         let Some(coordinator) = self.coordinator else {
@@ -402,6 +464,7 @@ impl Consumer {
                 generation_id,
                 member_id,
                 offsets,
+                metadata: crate::protocol::Extension(metadata),
             }
         });
     }
@@ -436,6 +499,23 @@ impl Consumer {
                 let message = COMMIT_FAILED.to_owned();
                 self.finish(ctx, operation, Outcome::Exception { message });
                 self.lose_partitions_after_fencing(ctx, error);
+            }
+            // Retriable: `commitSync()` tries again after retry.backoff.ms until
+            // default.api.timeout.ms has passed since the call, then throws TimeoutException
+            // (ConsumerCoordinator.commitOffsetsSync); `commitAsync()` reports it.
+            ErrorCode::UnknownTopicOrPartition | ErrorCode::CoordinatorLoadInProgress if sync => {
+                let invoked = self.history[operation].invoked_at;
+                let retry_at = ctx.now() + self.config.retry_backoff;
+                if retry_at < invoked + self.config.default_api_timeout {
+                    self.commit_backoff.push((operation, retry_at));
+                } else {
+                    let message = format!(
+                        "TimeoutException: Timeout of {}ms expired before successfully committing offsets {}",
+                        self.config.default_api_timeout.as_millis(),
+                        java_offsets(&offsets)
+                    );
+                    self.finish(ctx, operation, Outcome::Exception { message });
+                }
             }
             error => self.finish(
                 ctx,
@@ -488,6 +568,18 @@ impl Consumer {
             self.after_commit(ctx, then_process);
         }
     }
+}
+
+/// `{t-0=OffsetAndMetadata{offset=5, leaderEpoch=null, metadata=''}}`, as Java prints a map of
+/// offsets.
+fn java_offsets(offsets: &[(TopicPartition, u64)]) -> String {
+    let entries: Vec<String> = offsets
+        .iter()
+        .map(|(tp, offset)| {
+            format!("{tp}=OffsetAndMetadata{{offset={offset}, leaderEpoch=null, metadata=''}}")
+        })
+        .collect();
+    format!("{{{}}}", entries.join(", "))
 }
 
 /// Which fetched records `poll()` returns, as Java's `CompletedFetch.nextFetchedRecord`

@@ -336,6 +336,7 @@ impl Consumer {
                     | InFlight::Sync
                     | InFlight::Heartbeat { .. }
                     | InFlight::OffsetFetch
+                    | InFlight::Committed { .. }
             )
         });
         if matches!(self.member, MemberState::Joining | MemberState::Syncing) {

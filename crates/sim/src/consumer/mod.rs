@@ -11,10 +11,12 @@
 mod config;
 mod fetcher;
 mod membership;
+mod offsets;
 mod processor;
 mod reprocessed;
 
 pub use config::{AppCommit, ConsumerConfig, OffsetReset, assignor_from_name, assignor_name};
+pub use offsets::ExplicitOffset;
 pub use processor::{ForwardStep, Forwarder, OPERATION_BASE};
 
 use crate::client::{Bootstrap, ConsumedRecord, Operation, Outcome, Request};
@@ -115,6 +117,14 @@ pub struct OwnedPartition {
     pub high_watermark: Option<u64>,
     /// Set when `auto.offset.reset=none` found no committed offset.
     pub reset_failed: bool,
+    /// `pause()`d: not fetched, nothing of it returned by `poll()`; dropped with the
+    /// partition when it is revoked.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub paused: bool,
+    /// `seekToBeginning` (-2) or `seekToEnd` (-1) asked, resolved by ListOffsets at the next
+    /// poll.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_reset: Option<i64>,
     /// The follower the leader pointed this consumer at (KIP-392), if any.
     pub preferred_replica: Option<BrokerId>,
     /// No fetch for it before this: after an error that sends the consumer back to the
@@ -143,6 +153,15 @@ enum InFlight {
     OffsetFetch,
     ListOffsets {
         partitions: Vec<TopicPartition>,
+        timestamp: i64,
+    },
+    /// The OffsetFetch of a `committed()` call.
+    Committed {
+        query: u64,
+    },
+    /// The ListOffsets of an `offsetsForTimes()` call.
+    OffsetsForTimes {
+        query: u64,
     },
     Fetch {
         broker: BrokerId,
@@ -195,6 +214,13 @@ pub struct Consumer {
     reprocessed: reprocessed::Reprocessed,
     /// A `commitSync()` waiting for the coordinator to be found.
     retry_commit: Option<usize>,
+    /// `commitSync()` calls to send again at these times, after a retriable error.
+    commit_backoff: Vec<(usize, SimTime)>,
+    /// `position()`, `committed()` and `offsetsForTimes()` calls waiting for their answer.
+    queries: Vec<offsets::Query>,
+    next_query_id: u64,
+    /// What those calls answered, the newest few.
+    answers: VecDeque<String>,
     /// No OffsetFetch before this (after an error, `retry.backoff.ms`).
     offset_fetch_not_before: SimTime,
     /// The process was told to close: it left and stays stopped.
@@ -262,6 +288,10 @@ impl Consumer {
             history: Vec::new(),
             reprocessed: Default::default(),
             retry_commit: None,
+            commit_backoff: Vec::new(),
+            queries: Vec::new(),
+            next_query_id: 0,
+            answers: VecDeque::new(),
             offset_fetch_not_before: SimTime::ZERO,
             closed: false,
             forward: None,
@@ -519,18 +549,6 @@ impl Consumer {
         operation
     }
 
-    /// `seek(partition, offset)`: the next poll returns records from `offset`.
-    pub fn seek(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition, offset: u64) -> bool {
-        let Some(owned) = self.owned.get_mut(tp) else {
-            return false;
-        };
-        owned.position = Some(offset);
-        owned.reset_failed = false;
-        self.buffer.remove(tp);
-        self.pump(ctx);
-        true
-    }
-
     /// The application enters `poll()`: auto commit of what the previous poll returned, if due.
     fn start_poll(&mut self, ctx: &mut Ctx<'_>) {
         self.app = AppState::Polling {
@@ -559,6 +577,7 @@ impl Consumer {
         }
         self.pump_membership(ctx);
         self.pump_positions(ctx);
+        self.pump_queries(ctx);
         self.pump_fetches(ctx);
         self.pump_app(ctx);
         self.arm_wakeup(ctx);
@@ -687,7 +706,7 @@ impl Consumer {
         let mut records = Vec::new();
         let budget = self.config.max_poll_records;
         for (tp, owned) in &mut self.owned {
-            let Some(queue) = self.buffer.get_mut(tp) else {
+            let Some(queue) = self.buffer.get_mut(tp).filter(|_| !owned.paused) else {
                 continue;
             };
             while records.len() < budget {
@@ -739,6 +758,7 @@ impl Consumer {
             (self.coordinator.is_none() && self.group().is_some())
                 .then_some(self.coordinator_not_before),
             Some(self.offset_fetch_not_before),
+            self.next_query_deadline(),
             self.owned
                 .values()
                 .map(|o| o.fetch_not_before)
@@ -789,7 +809,9 @@ impl Consumer {
     fn on_failure(&mut self, ctx: &mut Ctx<'_>, kind: InFlight, error: ErrorCode) {
         match kind {
             InFlight::Metadata => self.metadata_stale = true,
-            InFlight::Fetch { .. } | InFlight::ListOffsets { .. } => self.metadata_stale = true,
+            InFlight::Fetch { .. }
+            | InFlight::ListOffsets { .. }
+            | InFlight::OffsetsForTimes { .. } => self.metadata_stale = true,
             InFlight::Commit {
                 operation,
                 sync,
@@ -800,7 +822,8 @@ impl Consumer {
             | InFlight::Sync
             | InFlight::Heartbeat { .. }
             | InFlight::Leave
-            | InFlight::OffsetFetch => self.coordinator_unknown(ctx),
+            | InFlight::OffsetFetch
+            | InFlight::Committed { .. } => self.coordinator_unknown(ctx),
         }
     }
 
@@ -847,8 +870,19 @@ impl Consumer {
                 _ => self.coordinator_unknown(ctx),
             },
             (kind, Message::Group(group)) => self.on_group_response(ctx, kind, *group),
-            (InFlight::ListOffsets { .. }, Message::ListOffsetsResponse { partitions, .. }) => {
-                self.on_list_offsets_response(partitions);
+            (
+                InFlight::ListOffsets { timestamp, .. },
+                Message::ListOffsetsResponse { partitions, .. },
+            ) => {
+                self.on_list_offsets_response(timestamp, partitions);
+            }
+            (
+                InFlight::OffsetsForTimes { query },
+                Message::ListOffsetsResponse {
+                    partitions, found, ..
+                },
+            ) => {
+                self.on_offsets_for_times_response(ctx, query, partitions, found.0);
             }
             (InFlight::Fetch { .. }, Message::FetchResponse { partitions, .. }) => {
                 self.on_fetch_response(ctx, partitions);
@@ -884,6 +918,15 @@ impl Consumer {
             (InFlight::OffsetFetch, GroupMessage::OffsetFetchResponse { error, offsets, .. }) => {
                 self.on_offset_fetch_response(ctx, error, offsets);
             }
+            (
+                InFlight::Committed { query },
+                GroupMessage::OffsetFetchResponse {
+                    error,
+                    offsets,
+                    metadata,
+                    ..
+                },
+            ) => self.on_committed_response(ctx, query, error, offsets, metadata.0),
             _ => {}
         }
     }

@@ -428,6 +428,24 @@ fn translate(
                 ),
             );
         }
+        Command::SeekToBeginning { consumer, .. }
+        | Command::SeekToEnd { consumer, .. }
+        | Command::CommitSyncOffsets { consumer, .. }
+        | Command::CommitAsyncOffsets { consumer, .. }
+        | Command::Position { consumer, .. }
+        | Command::Committed { consumer, .. }
+        | Command::OffsetsForTimes { consumer, .. }
+        | Command::PausePartitions { consumer, .. }
+        | Command::ResumePartitions { consumer, .. } => {
+            script.comment(&format!(
+                "{at}: {consumer} is asked for a consumer API call"
+            ));
+            script.cannot(
+                &format!("{consumer}'s call of the KafkaConsumer API"),
+                "the console consumer cannot be told to seek, commit given offsets, answer \
+                 position or committed, or pause partitions; your own application calls them",
+            );
+        }
         Command::ResetOffsets { group, topic, to } => {
             script.comment(&format!("{at}: reset {group}'s offsets of {topic}"));
             let to = match to {

@@ -117,6 +117,9 @@ pub struct Group {
     pub members: BTreeMap<String, Member>,
     /// Committed offsets (the next offset to read).
     pub offsets: BTreeMap<TopicPartition, u64>,
+    /// The metadata committed with an offset (`OffsetAndMetadata.metadata()`), where not empty.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<TopicPartition, String>,
     /// Offsets sent in open transactions, by producer id: they replace the committed ones
     /// when the transaction's COMMIT marker reaches the offsets partition, and vanish on ABORT.
     #[serde(skip)]
@@ -158,6 +161,7 @@ impl Group {
             leader: None,
             members: BTreeMap::new(),
             offsets: BTreeMap::new(),
+            metadata: BTreeMap::new(),
             pending_txn: BTreeMap::new(),
             pending_members: BTreeSet::new(),
             join_deadline: None,
@@ -179,8 +183,14 @@ impl Group {
             exists = !matches!(record, CoordinatorRecord::Deleted { .. });
             match record {
                 CoordinatorRecord::Deleted { .. } => group = Group::new(id),
-                CoordinatorRecord::Offset { tp, offset, .. } => {
+                CoordinatorRecord::Offset {
+                    tp,
+                    offset,
+                    metadata,
+                    ..
+                } => {
                     group.offsets.insert(tp.clone(), *offset);
+                    group.set_metadata(tp, &metadata.0);
                 }
                 CoordinatorRecord::Group {
                     generation,
@@ -843,7 +853,35 @@ impl Group {
         if let Some(offsets) = self.pending_txn.remove(&producer_id)
             && committed
         {
+            for tp in offsets.keys() {
+                self.metadata.remove(tp);
+            }
             self.offsets.extend(offsets);
+        }
+    }
+
+    /// Offsets stored by an OffsetCommit: each replaces the partition's offset and metadata.
+    pub fn store_offsets(
+        &mut self,
+        offsets: Vec<(TopicPartition, u64)>,
+        metadata: &[(TopicPartition, String)],
+    ) {
+        for (tp, offset) in offsets {
+            let text = metadata
+                .iter()
+                .find(|(m, _)| *m == tp)
+                .map_or("", |(_, text)| text.as_str());
+            self.set_metadata(&tp, text);
+            self.offsets.insert(tp, offset);
+        }
+    }
+
+    /// The metadata committed with `tp`'s offset; empty metadata is not kept.
+    pub fn set_metadata(&mut self, tp: &TopicPartition, text: &str) {
+        if text.is_empty() {
+            self.metadata.remove(tp);
+        } else {
+            self.metadata.insert(tp.clone(), text.to_owned());
         }
     }
 

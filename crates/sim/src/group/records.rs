@@ -9,6 +9,10 @@ use crate::protocol::{Bytes, RecordData, TopicPartition};
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
 
+fn is_empty(metadata: &crate::protocol::Extension<String>) -> bool {
+    metadata.0.is_empty()
+}
+
 /// The internal topic holding committed offsets and group metadata.
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
 
@@ -73,6 +77,9 @@ pub enum CoordinatorRecord {
         tp: TopicPartition,
         /// The committed offset.
         offset: u64,
+        /// `OffsetAndMetadata.metadata()`, empty unless the application gave some.
+        #[serde(default, skip_serializing_if = "is_empty")]
+        metadata: crate::protocol::Extension<String>,
     },
     /// A generation that completed (Kafka's `GroupMetadataKey`/`Value`).
     Group {
@@ -108,9 +115,17 @@ impl CoordinatorRecord {
     /// `OffsetsMessageFormatter` and `GroupMetadataMessageFormatter` print them.
     pub fn to_record(&self, timestamp_ms: u64) -> Rc<RecordData> {
         let (key, value) = match self {
-            CoordinatorRecord::Offset { group, tp, offset } => (
+            CoordinatorRecord::Offset {
+                group,
+                tp,
+                offset,
+                metadata,
+            } => (
                 format!("[{group},{},{}]", tp.topic, tp.partition),
-                format!("OffsetAndMetadata(offset={offset}, metadata=)"),
+                format!(
+                    "OffsetAndMetadata(offset={offset}, metadata={})",
+                    metadata.0
+                ),
             ),
             CoordinatorRecord::Deleted { group } => (group.clone(), String::new()),
             CoordinatorRecord::Group {

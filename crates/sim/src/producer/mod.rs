@@ -12,7 +12,7 @@ mod sender;
 mod serializer;
 mod transactions;
 
-pub use accumulator::{Accumulator, ProducerBatch, batch_size, record_size};
+pub use accumulator::{Accumulator, BATCH_OVERHEAD, ProducerBatch, batch_size, record_size};
 pub use config::{ConfigException, ProducerConfig};
 pub use serializer::Serializer;
 pub use transactions::{Transactions, TxnClientState};

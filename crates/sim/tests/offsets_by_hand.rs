@@ -1,0 +1,441 @@
+//! Goal: offsets given by hand behave as the Java `KafkaConsumer`'s calls do. Method: a group
+//! consumer over a loaded topic is told to seek, commit explicit offsets with metadata, seek to
+//! either end, look offsets up by time, answer its position and committed offsets, and pause
+//! and resume a partition; the test checks positions, what the group coordinator stored, the
+//! answers (events) and the exceptions Java throws for bad input.
+
+mod common;
+
+use common::*;
+use kafka_sim::{
+    Command, CommandError, CommitOffset, EventKind, Outcome, Request, TopicPartition, World,
+};
+
+fn tp(topic: &str, partition: u32) -> TopicPartition {
+    TopicPartition::new(topic, partition)
+}
+
+/// Topic `t` with `partitions` partitions of five records each (offsets 0-4, produced 100 ms
+/// apart in virtual time), read by `c1` of group `g` from the earliest offset with manual
+/// commits only.
+fn reader(seed: u64, partitions: u32) -> World {
+    let mut world = cluster(seed);
+    create_topic(&mut world, "t", partitions as i32, 3, &[]);
+    add_client(&mut world, "loader");
+    for i in 0..5 {
+        for p in 0..partitions {
+            produce(&mut world, "loader", "t", p, &format!("p{p}-{i}"), -1);
+        }
+        run_ms(&mut world, 100);
+    }
+    run_ms(&mut world, 1_000);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[
+            ("auto.offset.reset", "earliest"),
+            ("enable.auto.commit", "false"),
+            ("app.processing.ms", "0"),
+        ],
+    );
+    run_ms(&mut world, 8_000);
+    world
+}
+
+fn position(world: &World, consumer: &str, tp: &TopicPartition) -> Option<u64> {
+    let (c, _) = world.consumers().find(|(c, _)| c.name() == consumer)?;
+    c.owned().get(tp)?.position
+}
+
+fn history_len(world: &World, consumer: &str) -> usize {
+    world
+        .consumers()
+        .find(|(c, _)| c.name() == consumer)
+        .map_or(0, |(c, _)| c.history().len())
+}
+
+/// Every answer `consumer` gave, as `(call, answer)`.
+fn answers(world: &World, consumer: &str) -> Vec<(String, String)> {
+    world
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ConsumerAnswered {
+                consumer: c,
+                call,
+                answer,
+            } if c == consumer => Some((call.clone(), answer.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn refusal(result: Result<(), CommandError>) -> String {
+    result.expect_err("refused").to_string()
+}
+
+fn commit(offsets: &[(TopicPartition, i64, &str)]) -> Vec<CommitOffset> {
+    offsets
+        .iter()
+        .map(|(tp, offset, metadata)| CommitOffset {
+            tp: tp.clone(),
+            offset: *offset,
+            metadata: (*metadata).to_owned(),
+        })
+        .collect()
+}
+
+fn stored(world: &World, group: &str) -> Vec<(TopicPartition, u64, Option<String>)> {
+    world
+        .groups()
+        .into_iter()
+        .find(|(_, g)| g.id == group)
+        .map(|(_, g)| {
+            g.offsets
+                .iter()
+                .map(|(tp, o)| (tp.clone(), *o, g.metadata.get(tp).cloned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_negative_seek_is_refused_before_anything_changes() {
+    let mut world = reader(71, 1);
+    let t0 = tp("t", 0);
+    assert_eq!(position(&world, "c1", &t0), Some(5));
+    let before = history_len(&world, "c1");
+    let error = refusal(world.apply(Command::Seek {
+        consumer: "c1".to_owned(),
+        tp: t0.clone(),
+        offset: -1,
+    }));
+    assert_eq!(
+        error,
+        "IllegalArgumentException: seek offset must not be a negative number"
+    );
+    run_ms(&mut world, 1_000);
+    assert_eq!(position(&world, "c1", &t0), Some(5), "position unchanged");
+    assert_eq!(history_len(&world, "c1"), before, "nothing polled again");
+    // A seek of a partition the consumer does not own: IllegalStateException, as in Java.
+    let error = refusal(world.apply(Command::Seek {
+        consumer: "c1".to_owned(),
+        tp: tp("t", 7),
+        offset: 0,
+    }));
+    assert_eq!(
+        error,
+        "IllegalStateException: No current assignment for partition t-7"
+    );
+}
+
+#[test]
+fn explicit_offsets_and_metadata_are_stored_and_read_back() {
+    let mut world = reader(72, 2);
+    let (t0, t1) = (tp("t", 0), tp("t", 1));
+    // A negative offset is refused by OffsetAndMetadata's constructor: nothing is sent.
+    let before = history_len(&world, "c1");
+    let error = refusal(world.apply(Command::CommitSyncOffsets {
+        consumer: "c1".to_owned(),
+        offsets: commit(&[(t0.clone(), 2, ""), (t1.clone(), -3, "x")]),
+    }));
+    assert_eq!(error, "IllegalArgumentException: Invalid negative offset");
+    assert_eq!(history_len(&world, "c1"), before, "no commit was made");
+    run_ms(&mut world, 1_000);
+    assert_eq!(stored(&world, "g"), [], "nothing stored");
+
+    world
+        .apply(Command::CommitSyncOffsets {
+            consumer: "c1".to_owned(),
+            offsets: commit(&[(t0.clone(), 2, "batch-17"), (t1.clone(), 4, "")]),
+        })
+        .expect("a commit");
+    run_ms(&mut world, 1_000);
+    assert_eq!(
+        stored(&world, "g"),
+        [
+            (t0.clone(), 2, Some("batch-17".to_owned())),
+            (t1.clone(), 4, None)
+        ]
+    );
+    let (c, _) = world
+        .consumers()
+        .find(|(c, _)| c.name() == "c1")
+        .expect("exists");
+    let op = c.history().last().expect("exists");
+    assert!(
+        matches!(&op.request, Request::Commit { kind, offsets, .. } if kind == "sync" && offsets.len() == 2),
+        "{op:?}"
+    );
+    assert_eq!(op.outcome, Outcome::Committed);
+    // The record in __consumer_offsets carries the metadata, as OffsetsMessageFormatter shows.
+    let rendered: Vec<String> = world
+        .metadata()
+        .topics
+        .get("__consumer_offsets")
+        .map(|topic| {
+            (0..topic.partitions.len() as u32)
+                .filter_map(|p| world.leader_log(&tp("__consumer_offsets", p)))
+                .flat_map(|log| log.records().iter().map(|r| r.data.value_text()))
+                .filter(|v| v.contains("metadata=batch-17"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(rendered, ["OffsetAndMetadata(offset=2, metadata=batch-17)"]);
+
+    // committed() asks the coordinator and answers with the metadata.
+    world
+        .apply(Command::Committed {
+            consumer: "c1".to_owned(),
+            partitions: vec![t0.clone(), t1.clone(), tp("t", 9)],
+        })
+        .expect("a group consumer");
+    run_ms(&mut world, 1_000);
+    assert_eq!(
+        answers(&world, "c1"),
+        [(
+            "committed([t-0, t-1, t-9])".to_owned(),
+            "{t-0=OffsetAndMetadata{offset=2, leaderEpoch=null, metadata='batch-17'}, \
+             t-1=OffsetAndMetadata{offset=4, leaderEpoch=null, metadata=''}, t-9=null}"
+                .to_owned()
+        )]
+    );
+
+    // commitAsync with explicit offsets: a later plain commit clears the metadata.
+    world
+        .apply(Command::CommitAsyncOffsets {
+            consumer: "c1".to_owned(),
+            offsets: commit(&[(t0.clone(), 3, "")]),
+        })
+        .expect("a commit");
+    run_ms(&mut world, 1_000);
+    assert_eq!(stored(&world, "g")[0], (t0, 3, None));
+}
+
+#[test]
+fn seek_to_beginning_and_end_are_resolved_at_the_next_poll() {
+    let mut world = reader(73, 1);
+    let t0 = tp("t", 0);
+    assert_eq!(processed(&world, "c1").len(), 5);
+    world
+        .apply(Command::SeekToBeginning {
+            consumer: "c1".to_owned(),
+            partitions: Vec::new(),
+        })
+        .expect("all assigned partitions");
+    assert_eq!(
+        position(&world, "c1", &t0),
+        None,
+        "lazy: unknown until ListOffsets answers"
+    );
+    run_ms(&mut world, 2_000);
+    assert_eq!(
+        processed(&world, "c1").len(),
+        10,
+        "read again from offset 0"
+    );
+    // Two more records, then seekToEnd: the position is the high watermark, nothing re-read.
+    produce(&mut world, "loader", "t", 0, "late-1", -1);
+    produce(&mut world, "loader", "t", 0, "late-2", -1);
+    world
+        .apply(Command::StallConsumer {
+            consumer: "c1".to_owned(),
+        })
+        .expect("exists");
+    run_ms(&mut world, 1_000);
+    world
+        .apply(Command::SeekToEnd {
+            consumer: "c1".to_owned(),
+            partitions: vec![t0.clone()],
+        })
+        .expect("owned");
+    run_ms(&mut world, 1_000);
+    assert_eq!(
+        position(&world, "c1", &t0),
+        None,
+        "a stalled application does not poll, so the seek is not resolved yet"
+    );
+    world
+        .apply(Command::ResumeConsumer {
+            consumer: "c1".to_owned(),
+        })
+        .expect("exists");
+    run_ms(&mut world, 2_000);
+    assert_eq!(position(&world, "c1", &t0), Some(7));
+    assert_eq!(
+        processed(&world, "c1").len(),
+        10,
+        "the skipped records are not read"
+    );
+    // position() answers from the consumer.
+    world
+        .apply(Command::Position {
+            consumer: "c1".to_owned(),
+            tp: t0,
+        })
+        .expect("owned");
+    assert_eq!(
+        answers(&world, "c1"),
+        [("position(t-0)".to_owned(), "7".to_owned())]
+    );
+}
+
+#[test]
+fn offsets_for_times_finds_the_first_record_at_or_after_the_time() {
+    let mut world = reader(74, 1);
+    let t0 = tp("t", 0);
+    let log = world.leader_log(&t0).expect("a leader");
+    let stamps: Vec<u64> = log.records().iter().map(|r| r.data.timestamp_ms).collect();
+    assert_eq!(stamps.len(), 5);
+    assert!(stamps.windows(2).all(|w| w[0] < w[1]), "{stamps:?}");
+    let between = stamps[2] - 1;
+    for timestamp in [between as i64, stamps[4] as i64 + 1] {
+        world
+            .apply(Command::OffsetsForTimes {
+                consumer: "c1".to_owned(),
+                tp: t0.clone(),
+                timestamp_ms: timestamp,
+            })
+            .expect("a lookup");
+        run_ms(&mut world, 500);
+    }
+    let error = refusal(world.apply(Command::OffsetsForTimes {
+        consumer: "c1".to_owned(),
+        tp: t0.clone(),
+        timestamp_ms: -5,
+    }));
+    assert_eq!(
+        error,
+        "IllegalArgumentException: The target time for partition t-0 is -5. The target time cannot be negative."
+    );
+    assert_eq!(
+        answers(&world, "c1"),
+        [
+            (
+                format!("offsetsForTimes({{t-0={between}}})"),
+                format!(
+                    "{{t-0=(timestamp={}, leaderEpoch=null, offset=2)}}",
+                    stamps[2]
+                )
+            ),
+            (
+                format!("offsetsForTimes({{t-0={}}})", stamps[4] + 1),
+                "{t-0=null}".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_paused_partition_is_not_fetched_and_stays_assigned() {
+    let mut world = reader(75, 2);
+    let (t0, t1) = (tp("t", 0), tp("t", 1));
+    let generation = |world: &World| {
+        let (c, _) = world
+            .consumers()
+            .find(|(c, _)| c.name() == "c1")
+            .expect("exists");
+        c.membership().1
+    };
+    let before = generation(&world);
+    world
+        .apply(Command::PausePartitions {
+            consumer: "c1".to_owned(),
+            partitions: vec![t0.clone()],
+        })
+        .expect("owned");
+    for i in 0..3 {
+        produce(&mut world, "loader", "t", 0, &format!("p0-new-{i}"), -1);
+        produce(&mut world, "loader", "t", 1, &format!("p1-new-{i}"), -1);
+    }
+    run_ms(&mut world, 5_000);
+    assert_eq!(position(&world, "c1", &t0), Some(5), "paused: not read");
+    assert_eq!(
+        position(&world, "c1", &t1),
+        Some(8),
+        "the other partition goes on"
+    );
+    assert_eq!(generation(&world), before, "no rebalance");
+    assert_eq!(owned(&world, "c1"), [t0.clone(), t1.clone()]);
+    world
+        .apply(Command::ResumePartitions {
+            consumer: "c1".to_owned(),
+            partitions: vec![t0.clone()],
+        })
+        .expect("owned");
+    run_ms(&mut world, 2_000);
+    assert_eq!(position(&world, "c1", &t0), Some(8), "resumed");
+
+    // Paused state goes with the partition when a rebalance revokes it.
+    world
+        .apply(Command::PausePartitions {
+            consumer: "c1".to_owned(),
+            partitions: vec![t0.clone(), t1.clone()],
+        })
+        .expect("exists");
+    add_consumer(
+        &mut world,
+        "c2",
+        "g",
+        &["t"],
+        &[("enable.auto.commit", "false")],
+    );
+    run_ms(&mut world, 10_000);
+    assert!(generation(&world) > before, "rebalanced");
+    let (c, _) = world
+        .consumers()
+        .find(|(c, _)| c.name() == "c1")
+        .expect("exists");
+    assert!(
+        c.owned().values().all(|o| !o.paused),
+        "a partition assigned again is not paused: {:?}",
+        c.owned()
+    );
+    let error = refusal(world.apply(Command::PausePartitions {
+        consumer: "c1".to_owned(),
+        partitions: vec![tp("t", 5)],
+    }));
+    assert_eq!(
+        error,
+        "IllegalStateException: No current assignment for partition t-5"
+    );
+}
+
+/// A commit naming a topic the cluster does not have: the coordinator answers
+/// UNKNOWN_TOPIC_OR_PARTITION and stores nothing; `commitSync()` retries it after
+/// retry.backoff.ms until default.api.timeout.ms, then throws TimeoutException.
+#[test]
+fn commit_sync_for_an_unknown_topic_retries_then_times_out() {
+    let mut world = reader(76, 1);
+    world
+        .apply(Command::CommitSyncOffsets {
+            consumer: "c1".to_owned(),
+            offsets: commit(&[(tp("ghost", 0), 3, "")]),
+        })
+        .expect("sent");
+    run_ms(&mut world, 30_000);
+    let last = |world: &World| {
+        let (c, _) = world
+            .consumers()
+            .find(|(c, _)| c.name() == "c1")
+            .expect("exists");
+        c.history().last().expect("exists").clone()
+    };
+    assert_eq!(last(&world).outcome, Outcome::Pending, "still retrying");
+    run_ms(&mut world, 31_000);
+    let op = last(&world);
+    assert_eq!(
+        op.outcome,
+        Outcome::Exception {
+            message: "TimeoutException: Timeout of 60000ms expired before successfully committing offsets {ghost-0=OffsetAndMetadata{offset=3, leaderEpoch=null, metadata=''}}".to_owned()
+        }
+    );
+    let took = op.completed_at.expect("exists") - op.invoked_at;
+    assert!(
+        took.as_millis() <= 60_000 && took.as_millis() >= 59_000,
+        "{took:?}"
+    );
+    assert_eq!(stored(&world, "g"), [], "nothing stored");
+}
