@@ -9,7 +9,7 @@ mod common;
 
 use common::*;
 use kafka_sim::check::{Anomaly, check};
-use kafka_sim::client::{Request, TxnAction};
+use kafka_sim::client::TxnAction;
 use kafka_sim::{Command, Endpoint, EventKind, Outcome, World};
 
 fn pause_broker(world: &mut World, broker: u32) {
@@ -36,27 +36,6 @@ fn resume_client(world: &mut World, name: &str) {
     world
         .apply(Command::ResumeClient { name })
         .expect("paused client");
-}
-
-fn txn(world: &mut World, producer: &str, action: TxnAction) {
-    let producer = producer.to_owned();
-    world
-        .apply(Command::Transaction { producer, action })
-        .expect("running producer");
-}
-
-/// The outcome of the producer's last call of `action`.
-fn last_call(world: &World, producer: &str, action: TxnAction) -> Outcome {
-    let p = world
-        .producers()
-        .find(|p| p.name() == producer)
-        .expect("producer");
-    p.history()
-        .iter()
-        .rev()
-        .find(|op| matches!(&op.request, Request::Transaction { action: a, .. } if *a == action))
-        .map(|op| op.outcome.clone())
-        .expect("called")
 }
 
 /// A consumer's (member id, generation, state, leader).
