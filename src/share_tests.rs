@@ -392,3 +392,23 @@ fn a_link_carries_offsets_given_by_hand() {
         r#"{"command":"seek","consumer":"consumer-1","tp":{"topic":"orders","partition":1},"offset":5}"#
     );
 }
+
+#[test]
+fn a_link_carries_paused_processes_and_their_resumes() {
+    let mut session = fifty_commands();
+    let tail = [
+        Command::PauseBroker { broker: 2 },
+        Command::PauseClient {
+            name: "consumer-1".to_owned(),
+        },
+        Command::ResumeClient {
+            name: "consumer-1".to_owned(),
+        },
+        Command::ResumeBroker { broker: 2 },
+    ];
+    for (n, command) in tail.into_iter().enumerate() {
+        session.log.push((at(300_000 + n as u64 * 1_000), command));
+    }
+    let encoded = encode(&session);
+    assert_eq!(decode(&encoded), Ok(session));
+}

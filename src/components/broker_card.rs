@@ -1,6 +1,7 @@
 //! One broker: its health as the process and the controller see it, and the faults a user can
 //! inject into it.
 
+use super::pause_button::{PauseButton, Process};
 use crate::components::countdown::Countdown;
 use kafka_sim::{BrokerView, Command, CrashKind, Endpoint};
 use yew::prelude::*;
@@ -87,6 +88,8 @@ pub fn broker_card(props: &BrokerCardProps) -> Html {
                 <Countdown timer={timer.clone()} />
             }
             <div class="actions">
+                <PauseButton process={Process::Broker(id)} paused={broker.paused} disabled={!broker.up}
+                    on_command={props.on_command.clone()} />
                 if broker.up {
                     <button onclick={send(Command::CrashBroker { broker: id, kind: CrashKind::Process })}
                         title="kill -9: the process dies, its log survives">{ "Crash" }</button>

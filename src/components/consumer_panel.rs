@@ -3,6 +3,7 @@
 //! or stalling one shows what the group does: who owns what, in which generation, where each
 //! partition's committed offset is, and how far behind the log end it lags.
 
+use super::pause_button::{PauseButton, Process, paused_badge};
 use crate::components::countdown::Countdown;
 use crate::hooks::use_choice::{ChoiceSelect, labelled, plain, use_choice};
 use crate::hooks::use_field::{Field, use_field};
@@ -298,9 +299,10 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
         (false, AppCommit::Transactional) => "offsets in transactions",
     };
     html! {
-        <article class={classes!("consumer", (!consumer.up).then_some("down"))} data-testid="consumer" key={name.clone()}>
+        <article class={classes!("consumer", (!consumer.up).then_some("down"), consumer.paused.then_some("paused"))} data-testid="consumer" key={name.clone()}>
             <header>
                 <strong>{ &consumer.name }</strong>
+                { paused_badge(consumer.paused) }
                 <span class="meta">
                     { format!(" {} · {} · gen {} · {}{}", consumer.group.as_deref().unwrap_or("no group"),
                         member_state(consumer.member_state), consumer.generation, consumer.app,
@@ -359,6 +361,8 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
             </ol>
             <crate::components::consumer_offsets::ConsumerOffsets consumer={consumer.clone()} on_command={on_command.clone()} />
             <div class="actions">
+                <PauseButton process={Process::Client(name.clone())} paused={consumer.paused}
+                    disabled={!consumer.up || consumer.closed} on_command={on_command.clone()} />
                 { crash_or_restart }
                 { stall_or_resume }
                 <button onclick={emit(Command::CommitSync { consumer: name.clone() })} disabled={!consumer.up || consumer.closed}>{ "commitSync()" }</button>

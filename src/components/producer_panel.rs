@@ -3,6 +3,7 @@
 //! Kafka's `ConfigException` when they contradict each other. Each producer shows its pipeline
 //! (batches waiting, requests in flight); each send shows its outcome as the producer saw it.
 
+use super::pause_button::{PauseButton, Process, paused_badge};
 use crate::components::event_log::chain;
 use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
 use crate::hooks::use_field::use_field;
@@ -187,7 +188,9 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                         { for props.producers.iter().map(|p| html! {
                             <>
                             <tr data-testid="producer">
-                                <td>{ &p.name }</td>
+                                <td class={classes!(p.paused.then_some("paused"))}>{ &p.name }{ paused_badge(p.paused) }
+                                    <PauseButton process={Process::Client(p.name.clone())} paused={p.paused}
+                                        on_command={props.on_command.clone()} /></td>
                                 <td>{ if p.acks == -1 { "all".to_owned() } else { p.acks.to_string() } }</td>
                                 <td>{ p.idempotent }</td>
                                 <td>{ p.linger_ms }</td>

@@ -55,6 +55,10 @@ pub enum Anomaly {
     /// is not committed in the output topic (its transaction lost the output but kept the
     /// offsets).
     LostOutput,
+    /// A transactional producer's `commitTransaction()` succeeded although a newer instance
+    /// had initialised its `transactional.id` before it was called: a zombie (a paused
+    /// process, say) that was not fenced.
+    ZombieCommitted,
 }
 
 impl fmt::Display for Anomaly {
@@ -76,6 +80,7 @@ impl fmt::Display for Anomaly {
             Anomaly::AbortedRead => "aborted-read",
             Anomaly::TornTransaction => "torn-transaction",
             Anomaly::LostOutput => "lost-output",
+            Anomaly::ZombieCommitted => "zombie-committed",
         })
     }
 }
@@ -294,6 +299,7 @@ pub fn check(world: &World) -> Vec<Violation> {
     found.extend(check_consumers(world));
     found.extend(check_transactions(world));
     found.extend(check_forwarding(world));
+    found.extend(check_zombies(world));
     found
 }
 
@@ -567,6 +573,89 @@ fn check_transactions(world: &World) -> Vec<Violation> {
     found
 }
 
+/// A transactional call that succeeded, as the zombie rule reads it.
+#[derive(Clone, Debug)]
+struct TxnCall<'a> {
+    transactional_id: String,
+    client: &'a str,
+    action: crate::client::TxnAction,
+    transaction: u64,
+    invoked_at: SimTime,
+    completed_at: SimTime,
+}
+
+/// Zombie producers: once `initTransactions()` of a new instance returned, Kafka's epoch bump
+/// fences every older instance of the `transactional.id`, so no commit the older one asks for
+/// afterwards may succeed. (A process restarted under the same name is the same application
+/// starting over, not a zombie.)
+fn check_zombies(world: &World) -> Vec<Violation> {
+    let transactional_id = |client: &str| {
+        world
+            .producers()
+            .find(|p| p.name() == client)
+            .and_then(|p| p.config().transactional_id.clone())
+    };
+    let calls: Vec<TxnCall<'_>> = world
+        .operations()
+        .into_iter()
+        .filter_map(|op| {
+            let (
+                Request::Transaction {
+                    action,
+                    transaction,
+                },
+                Outcome::Done,
+            ) = (&op.request, &op.outcome)
+            else {
+                return None;
+            };
+            Some(TxnCall {
+                transactional_id: transactional_id(&op.client)?,
+                client: &op.client,
+                action: *action,
+                transaction: *transaction,
+                invoked_at: op.invoked_at,
+                completed_at: op.completed_at.unwrap_or(op.invoked_at),
+            })
+        })
+        .collect();
+    zombie_commits(&calls)
+}
+
+/// The successful commits a newer instance's `initTransactions()` should have fenced.
+fn zombie_commits(calls: &[TxnCall<'_>]) -> Vec<Violation> {
+    use crate::client::TxnAction;
+    let inits: Vec<&TxnCall<'_>> = calls
+        .iter()
+        .filter(|c| c.action == TxnAction::Init)
+        .collect();
+    let mut found = Vec::new();
+    for commit in calls.iter().filter(|c| c.action == TxnAction::Commit) {
+        let (id, client, called) = (&commit.transactional_id, commit.client, commit.invoked_at);
+        let same_id = || inits.iter().filter(|i| &i.transactional_id == id);
+        // The instance that committed: its latest initTransactions() before the call.
+        let Some(own) = same_id()
+            .filter(|i| i.client == client && i.completed_at <= called)
+            .map(|i| i.completed_at)
+            .max()
+        else {
+            continue;
+        };
+        if let Some(successor) = same_id()
+            .find(|i| i.client != client && own < i.completed_at && i.completed_at <= called)
+        {
+            found.push(Violation {
+                anomaly: Anomaly::ZombieCommitted,
+                detail: format!(
+                    "{client} committed transaction {} of {id:?} (called at {called}), but {} had initialised {id:?} at {}",
+                    commit.transaction, successor.client, successor.completed_at
+                ),
+            });
+        }
+    }
+    found
+}
+
 /// Every (group, generation, partition) claimed by two consumers in ConsumerAssigned events.
 pub fn split_ownership(world: &World) -> Vec<Violation> {
     let mut owners: BTreeMap<(&str, i32, &TopicPartition), &str> = BTreeMap::new();
@@ -714,4 +803,49 @@ fn check_consumers(world: &World) -> Vec<Violation> {
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::TxnAction;
+
+    fn call(client: &str, action: TxnAction, invoked_ms: u64, completed_ms: u64) -> TxnCall<'_> {
+        TxnCall {
+            transactional_id: "tx".to_owned(),
+            client,
+            action,
+            transaction: 1,
+            invoked_at: SimTime::from_millis(invoked_ms),
+            completed_at: SimTime::from_millis(completed_ms),
+        }
+    }
+
+    #[test]
+    fn a_commit_called_after_a_successor_initialised_is_a_zombie_commit() {
+        let calls = [
+            call("p", TxnAction::Init, 0, 100),
+            call("p2", TxnAction::Init, 1_000, 1_200),
+            call("p", TxnAction::Commit, 2_000, 2_100),
+        ];
+        let found = zombie_commits(&calls);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].anomaly, Anomaly::ZombieCommitted);
+        assert!(found[0].detail.contains("p2 had initialised"), "{found:?}");
+    }
+
+    #[test]
+    fn commits_before_the_successor_and_restarts_under_one_name_are_no_zombies() {
+        let calls = [
+            call("p", TxnAction::Init, 0, 100),
+            // Called before the successor's init returned: the coordinator orders them.
+            call("p", TxnAction::Commit, 900, 1_300),
+            call("p2", TxnAction::Init, 1_000, 1_200),
+            call("p2", TxnAction::Commit, 2_000, 2_100),
+            // p restarted and initialised again: the newest instance again.
+            call("p", TxnAction::Init, 3_000, 3_100),
+            call("p", TxnAction::Commit, 4_000, 4_100),
+        ];
+        assert!(zombie_commits(&calls).is_empty());
+    }
 }

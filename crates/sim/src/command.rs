@@ -323,6 +323,37 @@ pub enum Command {
         /// The partitions and their target replicas.
         reassignments: Vec<crate::controller::Reassignment>,
     },
+    /// Freeze a client's whole process (`kill -STOP`, a long GC pause): its heartbeat thread,
+    /// timers and handlers stop; what reaches it waits in its sockets.
+    PauseClient {
+        /// Its name.
+        name: String,
+    },
+    /// A paused client runs again with the state it had when frozen.
+    ResumeClient {
+        /// Its name.
+        name: String,
+    },
+    /// Freeze a broker's process: it misses its heartbeats to the controller and is fenced,
+    /// but still believes what it believed (a zombie leader, once resumed).
+    PauseBroker {
+        /// The broker.
+        broker: BrokerId,
+    },
+    /// A paused broker runs again with its stale state until it learns otherwise.
+    ResumeBroker {
+        /// The broker.
+        broker: BrokerId,
+    },
+    /// A scenario step that waits until `condition` holds (checked after every instant of
+    /// virtual time), failing the run when `timeout_ms` passes first. Only the scenario runner
+    /// waits; the cluster itself has nothing to apply.
+    WaitUntil {
+        /// What to wait for, as lessons write it (`{"when": "group_stable", ...}`).
+        condition: crate::condition::Condition,
+        /// How long to wait at most, in milliseconds of virtual time.
+        timeout_ms: u64,
+    },
     /// A client produces one record or fetches.
     Client {
         /// The client's name.
@@ -381,6 +412,10 @@ pub enum CommandError {
     /// Crashing a client that is down, or restarting one that runs.
     #[error("client {0} is already {1}")]
     ClientState(String, &'static str),
+    /// Pausing what is paused or down, resuming what is not paused, or asking a paused
+    /// process to act.
+    #[error("{0} is {1}")]
+    Paused(Endpoint, &'static str),
     /// A client of that name exists.
     #[error("a client named {0} already exists")]
     ClientExists(String),

@@ -186,6 +186,15 @@ pub enum EventKind {
         group: String,
         why: String,
     },
+    /// A whole process was frozen (`kill -STOP`, a long GC pause): no timer fires and no
+    /// message is handled until it resumes.
+    ProcessPaused { endpoint: Endpoint },
+    /// A frozen process runs again with the state it had, handling what the kernel held for it.
+    ProcessResumed {
+        endpoint: Endpoint,
+        /// Messages and timers that came due while it was frozen.
+        held: usize,
+    },
     /// A safety invariant failed (see `invariant.rs`).
     InvariantViolated {
         invariant: &'static str,
@@ -494,6 +503,14 @@ impl fmt::Display for EventKind {
                 call,
                 answer,
             } => write!(f, "consumer {consumer}: {call} returned {answer}"),
+            EventKind::ProcessPaused { endpoint } => write!(
+                f,
+                "{endpoint} paused (its whole process is frozen: no heartbeats, no timers, no handling)"
+            ),
+            EventKind::ProcessResumed { endpoint, held } => write!(
+                f,
+                "{endpoint} resumed with its stale state ({held} messages and timers were held while it was frozen)"
+            ),
             EventKind::InvariantViolated {
                 invariant,
                 tp,

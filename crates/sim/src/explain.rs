@@ -54,6 +54,7 @@ fn fencing_cause(kind: &EventKind, broker: BrokerId) -> bool {
             (*a == me && *b == Endpoint::Controller) || (*b == me && *a == Endpoint::Controller)
         }
         EventKind::LinkCutOneWay { from, to } => *from == me && *to == Endpoint::Controller,
+        EventKind::ProcessPaused { endpoint } => *endpoint == me,
         _ => false,
     }
 }
@@ -92,6 +93,9 @@ fn cause_of(events: &[Event], index: usize) -> Option<usize> {
             latest_before(events, index, |k| match k {
                 EventKind::ClientCrashed { name } => name == client,
                 EventKind::ConsumerStalled { consumer } => consumer == client,
+                EventKind::ProcessPaused {
+                    endpoint: Endpoint::Client(name),
+                } => name == client,
                 EventKind::LinkCut { a, b } => {
                     let me = Endpoint::Client(client.to_owned());
                     *a == me || *b == me

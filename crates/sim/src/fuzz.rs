@@ -486,6 +486,65 @@ fn lagging_followers_then_crash(rng: &mut SimRng) -> Vec<(u64, Command)> {
     steps
 }
 
+/// The transactional producer freezes mid-run and a new instance of its application starts
+/// with the same `transactional.id` (a supervisor gave up on it): the successor's
+/// `initTransactions()` fences it and runs one transaction; the zombie wakes and carries on
+/// with its schedule, which must all be refused.
+fn zombie_producer(rng: &mut SimRng, start: u64, end: u64) -> Vec<(u64, Command)> {
+    let successor = format!("{TXN_PRODUCER}-successor");
+    let mut config: BTreeMap<String, String> = Profile::Safe
+        .producer_config(rng)
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    config.insert("transactional.id".to_owned(), "fuzz-tx".to_owned());
+    config.insert(
+        "transaction.timeout.ms".to_owned(),
+        TXN_TIMEOUT_MS.to_owned(),
+    );
+    let call = |action| Command::Transaction {
+        producer: successor.clone(),
+        action,
+    };
+    let record = ProducerRecord {
+        topic: "fuzz".to_owned(),
+        key: Some(format!("k{}", rng.below(100))),
+        value: Some(format!("{successor}-{start}")),
+        ..ProducerRecord::default()
+    };
+    vec![
+        (
+            start,
+            Command::PauseClient {
+                name: TXN_PRODUCER.to_owned(),
+            },
+        ),
+        (
+            start + 200,
+            Command::AddProducer {
+                name: successor.clone(),
+                config,
+            },
+        ),
+        (start + 200, call(TxnAction::Init)),
+        (start + 1_500, call(TxnAction::Begin)),
+        (
+            start + 1_500,
+            Command::Send {
+                producer: successor.clone(),
+                record,
+            },
+        ),
+        (start + 1_700, call(TxnAction::Commit)),
+        (
+            end.max(start + 2_000),
+            Command::ResumeClient {
+                name: TXN_PRODUCER.to_owned(),
+            },
+        ),
+    ]
+}
+
 /// One fault and its repair, as timed commands within the workload.
 fn random_fault(rng: &mut SimRng, profile: Profile) -> Vec<(u64, Command)> {
     let start = 2_000 + rng.below(15_000);
@@ -500,7 +559,26 @@ fn random_fault(rng: &mut SimRng, profile: Profile) -> Vec<(u64, Command)> {
         format!("c{}", rng.below(u64::from(CONSUMERS)))
     };
     let controller = 1 + rng.below(u64::from(CONTROLLERS)) as u32;
-    match rng.below(11) {
+    // Paused processes (zombies) are the safe profile's: what fencing must stop. The other
+    // profiles draw from the faults they had, so their seeds keep their outcomes.
+    let kinds = if profile == Profile::Safe { 14 } else { 11 };
+    match rng.below(kinds) {
+        11 => vec![
+            (start, Command::PauseBroker { broker }),
+            (end, Command::ResumeBroker { broker }),
+        ],
+        12 => {
+            let name = if rng.below(2) == 0 {
+                producer
+            } else {
+                consumer
+            };
+            vec![
+                (start, Command::PauseClient { name: name.clone() }),
+                (end, Command::ResumeClient { name }),
+            ]
+        }
+        13 => zombie_producer(rng, start, end),
         10 => vec![
             (start, Command::CrashController { controller }),
             (end, Command::RestartController { controller }),
@@ -710,6 +788,7 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
                 "transaction-fenced-by-new-instance"
             }
             EventKind::ProducerFenced { .. } => "producer-fenced",
+            EventKind::ProcessPaused { .. } => "process-paused",
             EventKind::ControllerElected { epoch: 1, .. } => continue,
             EventKind::ControllerElected { .. } => "controller-failover",
             _ => continue,
@@ -788,6 +867,8 @@ fn is_fault(command: &Command) -> bool {
             | Command::AddConsumer { .. }
             | Command::RestartClient { .. }
             | Command::ResumeConsumer { .. }
+            | Command::ResumeClient { .. }
+            | Command::ResumeBroker { .. }
             | Command::HealNetwork
             | Command::HealLink { .. }
             | Command::RestartBroker { .. }

@@ -2,7 +2,7 @@
 //! `kafka-sim run` all use this one format (JSON or TOML; see docs/scenarios.md).
 
 use crate::command::Command;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 use crate::world::{ClusterConfig, World};
 use serde::{Deserialize, Serialize};
 
@@ -230,6 +230,20 @@ pub enum ScenarioError {
         /// Brokers asked for.
         brokers: u32,
     },
+    /// A `wait_until` step's condition did not hold within its timeout.
+    #[error(
+        "steps[{index}]: wait_until timed out after {timeout_ms} ms (at {at_ms} ms of virtual time) waiting for {condition:?}"
+    )]
+    WaitTimedOut {
+        /// The step's index.
+        index: usize,
+        /// What it waited for.
+        condition: crate::condition::Condition,
+        /// Its timeout.
+        timeout_ms: u64,
+        /// When the run gave up, in milliseconds.
+        at_ms: u64,
+    },
     /// More racks than brokers.
     #[error("cluster.racks: {racks} racks given for {brokers} brokers")]
     TooManyRacks {
@@ -327,14 +341,32 @@ impl Scenario {
             world.check_invariants();
         }
         let mut results = Vec::with_capacity(self.steps.len());
-        for step in &self.steps {
+        for (index, step) in self.steps.iter().enumerate() {
+            // A step runs at its time, or right after a wait before it that ended later.
             world.run_until(step.moment());
-            let result = match world.apply(step.command.clone()) {
-                Ok(()) => "ok".to_owned(),
-                Err(error) => error.to_string(),
+            let result = match &step.command {
+                Command::WaitUntil {
+                    condition,
+                    timeout_ms,
+                } => {
+                    let deadline = world.now() + SimDuration::from_millis(*timeout_ms);
+                    if !wait_until(&mut world, condition, deadline) {
+                        return Err(ScenarioError::WaitTimedOut {
+                            index,
+                            condition: condition.clone(),
+                            timeout_ms: *timeout_ms,
+                            at_ms: world.now().as_millis(),
+                        });
+                    }
+                    "ok".to_owned()
+                }
+                command => match world.apply(command.clone()) {
+                    Ok(()) => "ok".to_owned(),
+                    Err(error) => error.to_string(),
+                },
             };
             results.push(StepResult {
-                at_ms: step.at_ms,
+                at_ms: world.now().as_millis(),
                 result,
             });
         }
@@ -421,6 +453,28 @@ pub mod file {
         match path.iter().next() {
             Some(_) => format!("{path}: {error}"),
             None => error.to_string(),
+        }
+    }
+}
+
+/// Runs the world one instant at a time until `condition` holds (true) or `deadline` passes
+/// (false). The condition is read between instants, never in the middle of one, so what it
+/// sees is a state the cluster was really in.
+pub fn wait_until(
+    world: &mut World,
+    condition: &crate::condition::Condition,
+    deadline: SimTime,
+) -> bool {
+    loop {
+        if condition.holds(world) {
+            return true;
+        }
+        match world.next_event_time() {
+            Some(at) if at <= deadline => world.run_until(at),
+            _ => {
+                world.run_until(deadline);
+                return condition.holds(world);
+            }
         }
     }
 }

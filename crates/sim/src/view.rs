@@ -50,6 +50,8 @@ pub struct WorldView {
 pub struct ProducerView {
     /// Its name (`client.id`).
     pub name: String,
+    /// Whether its process is frozen (`pause_client`).
+    pub paused: bool,
     /// `acks` (-1 is all).
     pub acks: i16,
     /// `enable.idempotence`, after Kafka's rules.
@@ -149,6 +151,8 @@ pub struct ConsumerView {
     pub instance_id: Option<String>,
     /// Whether its process runs.
     pub up: bool,
+    /// Whether its process is frozen (`pause_client`).
+    pub paused: bool,
     /// Whether `close()` was called.
     pub closed: bool,
     /// Its member id (empty before joining).
@@ -371,6 +375,9 @@ pub struct BrokerView {
     pub id: BrokerId,
     /// Whether the process runs.
     pub up: bool,
+    /// Whether its process is frozen (`pause_broker`).
+    #[serde(default)]
+    pub paused: bool,
     /// The broker's own lifecycle state.
     pub state: BrokerState,
     /// The controller's verdict: fenced brokers may not lead.
@@ -427,6 +434,7 @@ impl BrokerView {
     pub fn status(&self) -> &'static str {
         match (self.up, self.fenced) {
             (false, _) => "crashed",
+            _ if self.paused => "paused",
             (true, true) => "fenced",
             (true, false) => "online",
         }
@@ -467,6 +475,7 @@ impl World {
                 BrokerView {
                     id: broker.id(),
                     up,
+                    paused: self.is_paused(&crate::endpoint::Endpoint::Broker(broker.id())),
                     state: broker.state(),
                     fenced: registration.is_none() || metadata.fenced.contains(&broker.id()),
                     broker_epoch: registration.map(|r| r.broker_epoch),
@@ -635,6 +644,7 @@ impl World {
                     group: config.group_id.clone(),
                     instance_id: config.group_instance_id.clone(),
                     up,
+                    paused: self.is_paused(&crate::endpoint::Endpoint::Client(c.name().to_owned())),
                     closed: c.is_closed(),
                     member_id: member_id.to_owned(),
                     generation,
@@ -697,6 +707,7 @@ impl World {
             .collect();
         ProducerView {
             name: p.name().to_owned(),
+            paused: self.is_paused(&crate::endpoint::Endpoint::Client(p.name().to_owned())),
             acks: config.acks,
             idempotent: config.enable_idempotence,
             linger_ms: config.linger.as_millis(),

@@ -89,6 +89,12 @@ struct Slot {
     /// Down with its host up (the process died or stopped): the host's TCP stack resets
     /// connections, so clients learn at once. A powered-off host answers nothing.
     refuses: bool,
+    /// Frozen (`kill -STOP`): alive to the kernel, so connections stay open, but nothing runs.
+    paused: bool,
+    /// What came due while paused, in the order it came: messages (the kernel keeps a frozen
+    /// process's TCP bytes in its socket buffers, so they are read on resume, not lost) and
+    /// timers (they fire at once when the process wakes, as overdue timers do).
+    held: Vec<Pending>,
 }
 
 /// Counters for benchmarks and views.
@@ -222,6 +228,8 @@ impl World {
             up: false,
             incarnation: 0,
             refuses: false,
+            paused: false,
+            held: Vec::new(),
         });
         id
     }
@@ -309,6 +317,10 @@ impl World {
         }
         self.now = entry.at;
         self.stats.steps += 1;
+        if let Some(slot) = self.paused_target(&entry.event) {
+            slot.held.push(entry.event);
+            return true;
+        }
         match entry.event {
             Pending::Deliver {
                 from,
@@ -351,6 +363,73 @@ impl World {
         }
         self.run_invariants();
         true
+    }
+
+    /// The slot of a paused, running process an entry is for: it waits there until resume. A
+    /// timer of an earlier incarnation is not held (it would never fire anyway).
+    fn paused_target(&mut self, event: &Pending) -> Option<&mut Slot> {
+        let (node, incarnation) = match event {
+            Pending::Deliver { to, .. } => (*to, None),
+            Pending::Timer {
+                node, incarnation, ..
+            } => (*node, Some(*incarnation)),
+        };
+        let slot = &mut self.slots[node.0 as usize];
+        (slot.paused && slot.up && incarnation.is_none_or(|i| i == slot.incarnation))
+            .then_some(slot)
+    }
+
+    /// Freezes a running process.
+    fn pause(&mut self, endpoint: &Endpoint) -> Result<(), CommandError> {
+        let node = self.node_of(endpoint)?;
+        let slot = &mut self.slots[node.0 as usize];
+        match (slot.up, slot.paused) {
+            (false, _) => return Err(CommandError::Paused(endpoint.clone(), "down")),
+            (true, true) => return Err(CommandError::Paused(endpoint.clone(), "already paused")),
+            (true, false) => slot.paused = true,
+        }
+        self.push_event(EventKind::ProcessPaused {
+            endpoint: endpoint.clone(),
+        });
+        Ok(())
+    }
+
+    /// Wakes a paused process: what it missed comes due now, in the order it arrived, and
+    /// the process handles it with the state it had when frozen.
+    fn resume(&mut self, endpoint: &Endpoint) -> Result<(), CommandError> {
+        let node = self.node_of(endpoint)?;
+        let slot = &mut self.slots[node.0 as usize];
+        if !slot.paused {
+            return Err(CommandError::Paused(endpoint.clone(), "not paused"));
+        }
+        slot.paused = false;
+        let held = std::mem::take(&mut slot.held);
+        self.push_event(EventKind::ProcessResumed {
+            endpoint: endpoint.clone(),
+            held: held.len(),
+        });
+        for pending in held {
+            self.queue.push(self.now, pending);
+        }
+        Ok(())
+    }
+
+    /// Refuses a command that needs `node` to act while it is frozen: a paused process calls
+    /// no API (its application is frozen too) and answers no admin request.
+    fn refuse_paused(&self, node: NodeId) -> Result<NodeId, CommandError> {
+        if self.slots[node.0 as usize].paused {
+            return Err(CommandError::Paused(
+                self.endpoint_of(node),
+                "paused (kill -STOP): resume it first",
+            ));
+        }
+        Ok(node)
+    }
+
+    /// Whether a participant's process is frozen.
+    pub fn is_paused(&self, endpoint: &Endpoint) -> bool {
+        self.node_of(endpoint)
+            .is_ok_and(|node| self.slots[node.0 as usize].paused)
     }
 
     /// Processes every entry due at or before `until`, then sets the clock to `until`.
@@ -396,7 +475,11 @@ impl World {
                 self.elect_leaders(*election, partitions.as_deref())?;
             }
             Command::CrashBroker { broker, kind } => {
-                let node = self.running_broker(*broker)?;
+                // `kill -9` ends a paused (stopped) process as well as a running one.
+                let node = self.broker_node(*broker)?;
+                if !self.slots[node.0 as usize].up {
+                    return Err(CommandError::AlreadyDown(*broker));
+                }
                 self.stop_node(node, *kind);
                 self.push_event(EventKind::BrokerCrashed {
                     broker: *broker,
@@ -485,7 +568,7 @@ impl World {
                 }
             }
             Command::SlowFollower { broker, delay_ms } => {
-                let node = self.broker_node(*broker)?;
+                let node = self.refuse_paused(self.broker_node(*broker)?)?;
                 let delay = SimDuration::from_millis(*delay_ms);
                 self.run_node(node, |n, ctx| {
                     if let Node::Broker(b) = n {
@@ -683,11 +766,22 @@ impl World {
                     }
                 }
             }
+            Command::WaitUntil { .. } => {
+                return Err(CommandError::Config(
+                    "wait_until is a step for the scenario runner, which waits for its condition; there is nothing for the cluster to apply".to_owned(),
+                ));
+            }
+            Command::PauseClient { name } => self.pause(&Endpoint::Client(name.clone()))?,
+            Command::ResumeClient { name } => self.resume(&Endpoint::Client(name.clone()))?,
+            Command::PauseBroker { broker } => self.pause(&Endpoint::Broker(*broker))?,
+            Command::ResumeBroker { broker } => self.resume(&Endpoint::Broker(*broker))?,
             Command::Client { client, request } => {
-                let node = *self
-                    .clients
-                    .get(client)
-                    .ok_or_else(|| CommandError::UnknownClient(client.clone()))?;
+                let node = self.refuse_paused(
+                    *self
+                        .clients
+                        .get(client)
+                        .ok_or_else(|| CommandError::UnknownClient(client.clone()))?,
+                )?;
                 let request = request.clone();
                 self.run_node(node, |n, ctx| {
                     if let Node::Client(c) = n {
@@ -820,12 +914,15 @@ impl World {
         Ok(())
     }
 
+    /// The consumer a command addresses; a paused one cannot be asked anything.
     fn consumer_node(&self, name: &str) -> Result<NodeId, CommandError> {
-        self.clients
+        let node = self
+            .clients
             .get(name)
             .copied()
             .filter(|node| matches!(self.slots[node.0 as usize].node, Node::Consumer(_)))
-            .ok_or_else(|| CommandError::UnknownClient(name.to_owned()))
+            .ok_or_else(|| CommandError::UnknownClient(name.to_owned()))?;
+        self.refuse_paused(node)
     }
 
     /// Runs `f` on a running consumer.
@@ -934,18 +1031,22 @@ impl World {
         self.with_coordinator(group, |b, ctx| b.reset_offsets(ctx, group, offsets))
     }
 
+    /// The producer a command addresses; a paused one cannot be asked anything.
     fn producer_node(&self, name: &str) -> Result<NodeId, CommandError> {
-        self.clients
+        let node = self
+            .clients
             .get(name)
             .copied()
             .filter(|node| matches!(self.slots[node.0 as usize].node, Node::Producer(_)))
-            .ok_or_else(|| CommandError::UnknownClient(name.to_owned()))
+            .ok_or_else(|| CommandError::UnknownClient(name.to_owned()))?;
+        self.refuse_paused(node)
     }
 
+    /// A broker that runs and is not paused, so it can handle a request now.
     fn running_broker(&self, broker: BrokerId) -> Result<NodeId, CommandError> {
         let node = self.broker_node(broker)?;
         if self.slots[node.0 as usize].up {
-            Ok(node)
+            self.refuse_paused(node)
         } else {
             Err(CommandError::AlreadyDown(broker))
         }
@@ -961,8 +1062,24 @@ impl World {
 
     /// Stops a node's process; its pending timers die with this incarnation.
     fn stop_node(&mut self, node: NodeId, kind: CrashKind) {
-        let waiting = self.unanswered.remove(&node).unwrap_or_default();
+        let mut waiting = self.unanswered.remove(&node).unwrap_or_default();
+        // A paused process killed: the requests its kernel held were never read; their
+        // connections are reset like those of requests it was working on.
+        let held = std::mem::take(&mut self.slots[node.0 as usize].held);
+        for pending in held {
+            if let Pending::Deliver { from, message, .. } = pending {
+                self.stats.messages_dropped += 1;
+                if let Some(correlation_id) = self.client_request(from, &message) {
+                    waiting.push((
+                        from,
+                        correlation_id,
+                        self.slots[from.0 as usize].incarnation,
+                    ));
+                }
+            }
+        }
         let slot = &mut self.slots[node.0 as usize];
+        slot.paused = false;
         slot.up = false;
         slot.incarnation += 1;
         slot.refuses = kind == CrashKind::Process;

@@ -12,30 +12,7 @@ use common::*;
 use kafka_sim::check::{Anomaly, check};
 use kafka_sim::client::TxnAction;
 use kafka_sim::protocol::ControlType;
-use kafka_sim::{Command, EventKind, Outcome, Request, World};
-
-fn txn(world: &mut World, producer: &str, action: TxnAction) {
-    world
-        .apply(Command::Transaction {
-            producer: producer.to_owned(),
-            action,
-        })
-        .expect("producer exists");
-}
-
-/// The outcome of the producer's last call of `action`.
-fn last_call(world: &World, producer: &str, action: TxnAction) -> Outcome {
-    let p = world
-        .producers()
-        .find(|p| p.name() == producer)
-        .expect("producer");
-    p.history()
-        .iter()
-        .rev()
-        .find(|op| matches!(&op.request, Request::Transaction { action: a, .. } if *a == action))
-        .map(|op| op.outcome.clone())
-        .expect("called")
-}
+use kafka_sim::{EventKind, Outcome, World};
 
 /// Values a consumer's application processed, sorted.
 fn values(world: &World, consumer: &str) -> Vec<String> {

@@ -504,6 +504,43 @@ fn translate(
                 );
             }
         }
+        Command::WaitUntil {
+            condition,
+            timeout_ms,
+        } => {
+            script.comment(&format!(
+                "{at}: the scenario waits (at most {timeout_ms} ms) until {condition:?}"
+            ));
+            script.cannot(
+                "waiting on a condition of the simulated cluster",
+                "watch for it with kafka-topics.sh --describe or kafka-consumer-groups.sh --describe, then go on",
+            );
+        }
+        Command::PauseBroker { broker } | Command::ResumeBroker { broker } => {
+            let (verb, tool) = match command {
+                Command::PauseBroker { .. } => {
+                    ("is frozen (its cgroup stops, as kill -STOP)", "pause")
+                }
+                _ => ("runs again with its stale state", "unpause"),
+            };
+            script.comment(&format!("{at}: broker {broker} {verb}"));
+            script.command(format!("docker compose {tool} {}", layout.broker(*broker)));
+        }
+        Command::PauseClient { name } | Command::ResumeClient { name } => {
+            let (verb, signal) = match command {
+                Command::PauseClient { .. } => ("is frozen", "STOP"),
+                _ => ("runs again", "CONT"),
+            };
+            script.comment(&format!("{at}: {name}'s process {verb}"));
+            if input.clients.consumer(name).is_some() {
+                signal_consumer(script, input, name, signal);
+            } else {
+                script.cannot(
+                    &format!("{name}'s process {verb}"),
+                    "the console producer runs only for each batch; send kill -{signal} to your own producer application",
+                );
+            }
+        }
         Command::RestartClient { name } => {
             script.comment(&format!("{at}: {name} starts again"));
             if let Some(consumer) = input.clients.consumer(name) {

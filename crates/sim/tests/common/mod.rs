@@ -287,3 +287,27 @@ pub fn client_link(world: &mut World, client: &str, broker: u32, cut: bool) {
     };
     world.apply(command).expect("a client and a broker");
 }
+
+/// A transactional producer's call.
+pub fn txn(world: &mut World, producer: &str, action: kafka_sim::client::TxnAction) {
+    world
+        .apply(Command::Transaction {
+            producer: producer.to_owned(),
+            action,
+        })
+        .expect("producer exists");
+}
+
+/// The outcome of the producer's last call of `action`.
+pub fn last_call(world: &World, producer: &str, action: kafka_sim::client::TxnAction) -> Outcome {
+    let p = world
+        .producers()
+        .find(|p| p.name() == producer)
+        .expect("producer");
+    p.history()
+        .iter()
+        .rev()
+        .find(|op| matches!(&op.request, kafka_sim::Request::Transaction { action: a, .. } if *a == action))
+        .map(|op| op.outcome.clone())
+        .expect("called")
+}

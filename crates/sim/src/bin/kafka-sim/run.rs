@@ -5,7 +5,7 @@ use crate::cli::{CheckArgs, Format, RunArgs};
 use crate::{Failure, load, summary};
 use kafka_sim::scenario::StepResult;
 use kafka_sim::verdict::{self, Finding};
-use kafka_sim::{SimTime, World};
+use kafka_sim::{ScenarioError, SimTime, World};
 use serde::Serialize;
 use serde_json::json;
 use std::io::{IsTerminal, Write};
@@ -140,6 +140,18 @@ fn stream(
     let mut results = Vec::with_capacity(scenario.steps.len());
     for (index, step) in scenario.steps.iter().enumerate() {
         cursor.advance(&mut world, step.moment(), out)?;
+        if let kafka_sim::Command::WaitUntil {
+            condition,
+            timeout_ms,
+        } = &step.command
+        {
+            cursor.wait(&mut world, out, index, condition, *timeout_ms)?;
+            results.push(StepResult {
+                at_ms: world.now().as_millis(),
+                result: "ok".to_owned(),
+            });
+            continue;
+        }
         let result = match world.apply(step.command.clone()) {
             Ok(()) => "ok".to_owned(),
             Err(error) => {
@@ -189,6 +201,37 @@ impl Cursor {
             self.flush(world, out, false)?;
             if next >= to {
                 return Ok(());
+            }
+        }
+    }
+
+    /// A `wait_until` step: the run goes on, streamed slice by slice, until the condition
+    /// holds, or fails as `Scenario::run` does when the timeout passes first.
+    fn wait(
+        &mut self,
+        world: &mut World,
+        out: &mut impl Write,
+        index: usize,
+        condition: &kafka_sim::condition::Condition,
+        timeout_ms: u64,
+    ) -> Result<(), String> {
+        let deadline = world.now().as_millis() + timeout_ms;
+        loop {
+            let slice_end = (world.now().as_millis() + SLICE_MS).min(deadline);
+            let held =
+                kafka_sim::scenario::wait_until(world, condition, SimTime::from_millis(slice_end));
+            self.flush(world, out, false)?;
+            if held {
+                return Ok(());
+            }
+            if slice_end >= deadline {
+                let error = ScenarioError::WaitTimedOut {
+                    index,
+                    condition: condition.clone(),
+                    timeout_ms,
+                    at_ms: world.now().as_millis(),
+                };
+                return Err(error.to_string());
             }
         }
     }
