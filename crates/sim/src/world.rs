@@ -408,8 +408,22 @@ impl World {
             endpoint: endpoint.clone(),
             held: held.len(),
         });
+        // What reached it at this very instant but is still queued came after everything it
+        // held (one TCP connection delivers in order): it goes behind the held items, not
+        // ahead of them as its lower sequence numbers would put it.
+        let now = self.now;
+        let arrived_now = self.queue.take_where(|at, pending| {
+            at == now
+                && match pending {
+                    Pending::Deliver { to, .. } => *to == node,
+                    Pending::Timer { node: owner, .. } => *owner == node,
+                }
+        });
         for pending in held {
-            self.queue.push(self.now, pending);
+            self.queue.push(now, pending);
+        }
+        for entry in arrived_now {
+            self.queue.push(now, entry.event);
         }
         Ok(())
     }

@@ -439,3 +439,46 @@ fn commit_sync_for_an_unknown_topic_retries_then_times_out() {
     );
     assert_eq!(stored(&world, "g"), [], "nothing stored");
 }
+
+/// A `position()` that cannot be answered (a seekToEnd not resolved while the application is
+/// stalled) gives up exactly at `default.api.timeout.ms`, not at some later wakeup.
+#[test]
+fn an_unanswerable_position_times_out_at_default_api_timeout_ms() {
+    let mut world = reader(75, 1);
+    let t0 = tp("t", 0);
+    let consumer = || "c1".to_owned();
+    world
+        .apply(Command::StallConsumer {
+            consumer: consumer(),
+        })
+        .expect("stalled");
+    world
+        .apply(Command::SeekToEnd {
+            consumer: consumer(),
+            partitions: vec![t0.clone()],
+        })
+        .expect("seekToEnd");
+    let asked = world.now();
+    world
+        .apply(Command::Position {
+            consumer: consumer(),
+            tp: t0,
+        })
+        .expect("position()");
+    run_ms(&mut world, 70_000);
+    let answered = world
+        .events()
+        .iter()
+        .find(|e| {
+            matches!(&e.kind, EventKind::ConsumerAnswered { consumer: c, answer, .. }
+                if c == "c1" && answer.contains("TimeoutException"))
+        })
+        .map(|e| e.at)
+        .expect("a TimeoutException");
+    assert_eq!(
+        answered.as_millis() - asked.as_millis(),
+        60_000,
+        "{:?}",
+        answers(&world, "c1")
+    );
+}

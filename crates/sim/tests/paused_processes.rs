@@ -382,29 +382,18 @@ fn an_instant_pause_changes_nothing() {
 /// "Why?" on the new leader leads back through the fencing to the pause.
 #[test]
 fn a_leader_change_after_a_pause_is_explained_by_the_pause() {
-    use kafka_sim::explain::cause_chain;
     let mut world = cluster(71);
     create_topic(&mut world, "t", 1, 3, &[]);
     let old = leader(&world, "t", 0).expect("led");
     pause_broker(&mut world, old);
     run_ms(&mut world, 15_000);
-    let events = world.events();
-    let election = events
-        .iter()
-        .rposition(
-            |e| matches!(&e.kind, EventKind::LeaderChanged { from: Some(b), .. } if *b == old),
-        )
-        .expect("a new leader");
-    let chain: Vec<&EventKind> = cause_chain(events, election)
-        .into_iter()
-        .map(|i| &events[i].kind)
-        .collect();
+    let chain = causes_of_leader_change_from(&world, old);
     assert!(
-        matches!(chain[0], EventKind::BrokerFenced { broker, .. } if *broker == old),
+        matches!(&chain[0], EventKind::BrokerFenced { broker, .. } if *broker == old),
         "{chain:?}"
     );
     assert!(
-        matches!(chain[1], EventKind::ProcessPaused { endpoint } if *endpoint == Endpoint::Broker(old)),
+        matches!(&chain[1], EventKind::ProcessPaused { endpoint } if *endpoint == Endpoint::Broker(old)),
         "{chain:?}"
     );
 }

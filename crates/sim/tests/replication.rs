@@ -661,29 +661,18 @@ fn the_under_replicated_chart_counts_a_slow_followers_partitions_until_it_catche
 
 #[test]
 fn a_leader_change_is_explained_by_the_fencing_and_the_crash_before_it() {
-    use kafka_sim::explain::cause_chain;
     let mut world = cluster(20);
     create_topic(&mut world, "t", 1, 3, &[]);
     let old = leader(&world, "t", 0).expect("led");
     crash_broker(&mut world, old);
     run_ms(&mut world, 15_000);
-    let events = world.events();
-    let election = events
-        .iter()
-        .rposition(
-            |e| matches!(&e.kind, EventKind::LeaderChanged { from: Some(b), .. } if *b == old),
-        )
-        .expect("a new leader");
-    let chain: Vec<&EventKind> = cause_chain(events, election)
-        .into_iter()
-        .map(|i| &events[i].kind)
-        .collect();
+    let chain = causes_of_leader_change_from(&world, old);
     assert!(
-        matches!(chain[0], EventKind::BrokerFenced { broker, .. } if *broker == old),
+        matches!(&chain[0], EventKind::BrokerFenced { broker, .. } if *broker == old),
         "{chain:?}"
     );
     assert!(
-        matches!(chain[1], EventKind::BrokerCrashed { broker, .. } if *broker == old),
+        matches!(&chain[1], EventKind::BrokerCrashed { broker, .. } if *broker == old),
         "{chain:?}"
     );
 }

@@ -758,7 +758,7 @@ impl Consumer {
             (self.coordinator.is_none() && self.group().is_some())
                 .then_some(self.coordinator_not_before),
             Some(self.offset_fetch_not_before),
-            self.next_query_deadline(),
+            self.next_query_deadline(now),
             self.owned
                 .values()
                 .map(|o| o.fetch_not_before)

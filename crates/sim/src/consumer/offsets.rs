@@ -334,11 +334,14 @@ impl Consumer {
         }
     }
 
-    /// The next moment a waiting call times out or is asked again, or a commit is resent.
-    pub(super) fn next_query_deadline(&self) -> Option<SimTime> {
+    /// The next moment after `now` a waiting call times out or is asked again, or a commit is
+    /// resent. Moments already past are left out here, not by the caller: a call that cannot
+    /// be sent (no leader, or `position()` waiting on nothing) keeps a `not_before` in the
+    /// past, which would otherwise hide its deadline and let the TimeoutException come late.
+    pub(super) fn next_query_deadline(&self, now: SimTime) -> Option<SimTime> {
         let backoff = self.commit_backoff.iter().map(|&(_, at)| at);
         let queries = self.queries.iter().flat_map(|q| [q.deadline, q.not_before]);
-        queries.chain(backoff).min()
+        queries.chain(backoff).filter(|&at| at > now).min()
     }
 
     /// A call's request failed: ask again after `retry.backoff.ms`, within its timeout.

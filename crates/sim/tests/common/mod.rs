@@ -122,6 +122,21 @@ pub fn leader(world: &World, topic: &str, partition: u32) -> Option<u32> {
         .and_then(|s| s.leader)
 }
 
+/// The cause chain ("why?") of the last leader change away from `old`, newest cause first.
+pub fn causes_of_leader_change_from(world: &World, old: u32) -> Vec<kafka_sim::EventKind> {
+    let events = world.events();
+    let election = events
+        .iter()
+        .rposition(|e| {
+            matches!(&e.kind, kafka_sim::EventKind::LeaderChanged { from: Some(b), .. } if *b == old)
+        })
+        .expect("a new leader");
+    kafka_sim::explain::cause_chain(events, election)
+        .into_iter()
+        .map(|i| events[i].kind.clone())
+        .collect()
+}
+
 pub fn isr(world: &World, topic: &str, partition: u32) -> Vec<u32> {
     world
         .metadata()
