@@ -97,7 +97,9 @@ pub const DEFAULT_WITHIN_MS: u64 = 60_000;
 impl Lesson {
     /// Reads a lesson file; the error names the field (`steps[2].done.when`) and the problem.
     pub fn parse(json: &str) -> Result<Lesson, String> {
-        let mut reader = serde_json::Deserializer::from_str(json);
+        // From bytes, as saves, links and scenario files are read: one deserializer type keeps the
+        // code that decodes every command in the bundle once.
+        let mut reader = serde_json::Deserializer::from_slice(json.as_bytes());
         let lesson: Lesson = serde_path_to_error::deserialize(&mut reader)
             .map_err(|e| format!("{}: {}", e.path(), e.inner()))?;
         lesson.validate()?;
@@ -162,7 +164,9 @@ pub struct Attempt {
 impl Challenge {
     /// Reads a challenge file; the error names the field and the problem.
     pub fn parse(json: &str) -> Result<Challenge, String> {
-        let mut reader = serde_json::Deserializer::from_str(json);
+        // From bytes, as saves, links and scenario files are read: one deserializer type keeps the
+        // code that decodes every command in the bundle once.
+        let mut reader = serde_json::Deserializer::from_slice(json.as_bytes());
         let challenge: Challenge = serde_path_to_error::deserialize(&mut reader)
             .map_err(|e| format!("{}: {}", e.path(), e.inner()))?;
         page_cluster(&challenge.setup, "setup")?;

@@ -12,11 +12,8 @@ test('A/B shows acks=1 losing what acks=all keeps, on the same run', async () =>
   const { page } = playground;
   await playground.setSpeed('10×');
   await playground.play();
-  await page.getByTestId('topic-partitions').fill('1');
-  await page.getByTestId('topic-create').click();
-  await page.getByTestId('partition').first().waitFor();
-  await page.getByTestId('producer-add').click();
-  await page.getByTestId('producer').first().waitFor();
+  await playground.createTopic(1);
+  await playground.addProducer();
   const leader = await page.locator('[data-testid=partition-leader]').first().textContent();
   await playground.broker(leader).getByRole('button', { name: 'Isolate' }).click();
   await page.getByTestId('send-10').click();

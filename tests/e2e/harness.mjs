@@ -96,11 +96,20 @@ export class PlaygroundPage {
       .every((b) => b.textContent === 'online'));
   }
 
-  /** Creates the form's default topic once the brokers can host it. */
-  async createTopic() {
+  /** Creates the form's topic (with `partitions`, if given) once the brokers can host it. */
+  async createTopic(partitions) {
     await this.brokersOnline();
+    if (partitions !== undefined) {
+      await this.page.getByTestId('topic-partitions').fill(String(partitions));
+    }
     await this.page.getByTestId('topic-create').click();
     await this.page.getByTestId('partition').first().waitFor();
+  }
+
+  /** Adds a producer with the form's settings and waits for its card. */
+  async addProducer() {
+    await this.page.getByTestId('producer-add').click();
+    await this.page.getByTestId('producer').first().waitFor();
   }
 
   async play() {

@@ -22,11 +22,8 @@ test('seek, commit with metadata, ask, pause and resume from the consumer card',
   const { page } = playground;
   await playground.setSpeed('10×');
   await playground.play();
-  await page.getByTestId('topic-partitions').fill('1');
-  await page.getByTestId('topic-create').click();
-  await page.getByTestId('partition').first().waitFor();
-  await page.getByTestId('producer-add').click();
-  await page.getByTestId('producer').first().waitFor();
+  await playground.createTopic(1);
+  await playground.addProducer();
   await page.getByTestId('send-10').click();
   await page.getByTestId('consumer-commit').selectOption('after-processing');
   await page.getByTestId('consumer-add').click();

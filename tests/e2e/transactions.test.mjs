@@ -13,9 +13,7 @@ test('commit and abort transactions, read them with read_committed', async () =>
   const { page } = playground;
   await playground.setSpeed('10×');
   await playground.play();
-  await page.getByTestId('topic-partitions').fill('1');
-  await page.getByTestId('topic-create').click();
-  await page.getByTestId('partition').first().waitFor();
+  await playground.createTopic(1);
 
   await page.getByTestId('producer-transactional-id').fill('orders-tx');
   await page.getByTestId('producer-add').click();
