@@ -179,6 +179,8 @@ fn a_saved_run_round_trips_with_topic_configs_and_a_large_seed() {
         now: SimTime::from_millis(1_500),
         log: vec![(SimTime::from_millis(500), Command::CreateTopic(topic))],
         controllers: 3,
+        brokers: 6,
+        racks: vec!["a".to_owned(), "b".to_owned()].repeat(3),
     };
     let id = save(None, &saved).expect("saved");
     assert_eq!(load(id), Ok(saved));
