@@ -180,7 +180,7 @@ fn a_saved_run_round_trips_with_topic_configs_and_a_large_seed() {
         log: vec![(SimTime::from_millis(500), Command::CreateTopic(topic))],
         controllers: 3,
         brokers: 6,
-        racks: vec!["a".to_owned(), "b".to_owned()].repeat(3),
+        racks: ["a", "b", "c", "a", "b", "c"].map(String::from).to_vec(),
     };
     let id = save(None, &saved).expect("saved");
     assert_eq!(load(id), Ok(saved));
