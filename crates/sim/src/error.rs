@@ -180,6 +180,8 @@ error_codes! {
     // fingerprint of runs that carry error codes) unchanged.
     NoReassignmentInProgress = 85, "NO_REASSIGNMENT_IN_PROGRESS", false, "org.apache.kafka.common.errors.NoReassignmentInProgressException",
         "No partition reassignment is in progress.";
+    OffsetMetadataTooLarge = 12, "OFFSET_METADATA_TOO_LARGE", false, "org.apache.kafka.common.errors.OffsetMetadataTooLarge",
+        "The metadata field of the offset request was too large.";
 }
 
 impl fmt::Display for ErrorCode {

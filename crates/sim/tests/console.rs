@@ -516,3 +516,29 @@ fn console_producer_consumer_and_consumer_groups_speak_kafkas_formats() {
         Err("Error: Deletion of some consumer groups failed:\n* Group 'billing' could not be deleted due to: java.util.concurrent.ExecutionException: org.apache.kafka.common.errors.GroupIdNotFoundException: The group id does not exist.".to_owned())
     );
 }
+
+/// `help` says which tools there are and where the console differs from a real machine (no
+/// bootstrap server, no files), as issue #21 asks.
+#[test]
+fn help_names_the_tools_and_what_a_console_without_a_machine_lacks() {
+    let mut world = cluster(1);
+    let help = run(&mut world, "help").expect("help");
+    for tool in [
+        "kafka-topics.sh",
+        "kafka-console-producer.sh",
+        "kafka-console-consumer.sh",
+        "kafka-consumer-groups.sh",
+        "kafka-leader-election.sh",
+        "kafka-reassign-partitions.sh",
+    ] {
+        assert!(help.contains(tool), "{tool} in {help}");
+    }
+    assert!(help.contains("no real bootstrap server"), "{help}");
+    assert!(help.contains("no files"), "{help}");
+    let unknown = run(
+        &mut world,
+        "kafka-acls.sh --bootstrap-server localhost:9092 --list",
+    )
+    .expect_err("not simulated");
+    assert!(unknown.contains("help says"), "{unknown}");
+}

@@ -482,3 +482,30 @@ fn an_unanswerable_position_times_out_at_default_api_timeout_ms() {
         answers(&world, "c1")
     );
 }
+
+/// Metadata longer than the broker's `offset.metadata.max.bytes` (4096) is refused for its
+/// partition with OFFSET_METADATA_TOO_LARGE, and the commit fails; the other partition of the
+/// request is stored, as GroupMetadataManager does.
+#[test]
+fn metadata_past_offset_metadata_max_bytes_is_refused() {
+    let mut world = reader(77, 2);
+    let (t0, t1) = (tp("t", 0), tp("t", 1));
+    let long = "m".repeat(4097);
+    world
+        .apply(Command::CommitSyncOffsets {
+            consumer: "c1".to_owned(),
+            offsets: commit(&[(t0.clone(), 3, &long), (t1.clone(), 4, "fits")]),
+        })
+        .expect("sent");
+    run_ms(&mut world, 1_000);
+    let (c, _) = world
+        .consumers()
+        .find(|(c, _)| c.name() == "c1")
+        .expect("exists");
+    let op = c.history().last().expect("a commit");
+    assert!(
+        format!("{:?}", op.outcome).contains("OffsetMetadataTooLarge"),
+        "{op:?}"
+    );
+    assert_eq!(stored(&world, "g"), [(t1, 4, Some("fits".to_owned()))]);
+}

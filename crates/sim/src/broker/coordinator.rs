@@ -16,6 +16,9 @@ use crate::node::{Ctx, Timer};
 use crate::protocol::{BatchHeader, Extension, GroupMessage, Message, RecordData, TopicPartition};
 use crate::time::SimDuration;
 use std::collections::BTreeMap;
+
+/// `offset.metadata.max.bytes` (4096): the longest metadata a committed offset may carry.
+const OFFSET_METADATA_MAX_BYTES: usize = 4096;
 use std::rc::Rc;
 
 /// What to do once a coordinator's write is replicated (or failed).
@@ -28,9 +31,9 @@ pub(super) enum AfterAppend {
         offsets: Vec<(TopicPartition, u64)>,
         /// The metadata committed with them, where there is some.
         metadata: Vec<(TopicPartition, String)>,
-        /// The request also named partitions the metadata does not have: they were not
-        /// stored, and the answer says UNKNOWN_TOPIC_OR_PARTITION.
-        unknown_partitions: bool,
+        /// Partitions of the request that were not stored (a topic the metadata does not
+        /// have, metadata too long): the answer carries this error.
+        refused: Option<ErrorCode>,
     },
     /// Answer a TxnOffsetCommit; the offsets wait for the transaction's marker.
     TxnCommit {
@@ -281,22 +284,40 @@ impl Broker {
                     let (offsets, unknown): (Vec<_>, Vec<_>) = offsets
                         .into_iter()
                         .partition(|(tp, _)| self.image.partition(tp).is_some());
+                    // GroupMetadataManager.validateOffsetMetadataLength: a partition whose
+                    // metadata is longer than offset.metadata.max.bytes is refused with
+                    // OFFSET_METADATA_TOO_LARGE; the others are stored.
+                    let metadata = metadata.0;
+                    let fits = |tp: &TopicPartition| {
+                        metadata
+                            .iter()
+                            .find(|(t, _)| t == tp)
+                            .is_none_or(|(_, m)| m.len() <= OFFSET_METADATA_MAX_BYTES)
+                    };
+                    let (offsets, too_large): (Vec<_>, Vec<_>) =
+                        offsets.into_iter().partition(|(tp, _)| fits(tp));
+                    let refused = if !unknown.is_empty() {
+                        Some(ErrorCode::UnknownTopicOrPartition)
+                    } else if !too_large.is_empty() {
+                        Some(ErrorCode::OffsetMetadataTooLarge)
+                    } else {
+                        None
+                    };
                     if offsets.is_empty() {
-                        let error = ErrorCode::UnknownTopicOrPartition;
+                        let error = refused.unwrap_or(ErrorCode::UnknownTopicOrPartition);
                         let response = GroupMessage::OffsetCommitResponse {
                             correlation_id,
                             error,
                         };
                         return ctx.send(from, response);
                     }
-                    let metadata = metadata.0;
                     let records = offset_records(&group_id, &offsets, &metadata);
                     let then = AfterAppend::Commit {
                         group: group_id.clone(),
                         to,
                         offsets,
                         metadata,
-                        unknown_partitions: !unknown.is_empty(),
+                        refused,
                     };
                     self.append_for_group(ctx, &group_id, records, then);
                 }
@@ -502,7 +523,7 @@ impl Broker {
                 to,
                 offsets,
                 metadata,
-                unknown_partitions,
+                refused,
             } => {
                 if error == ErrorCode::None
                     && let Some(group) = self.coordinator.groups.get_mut(&group)
@@ -510,7 +531,7 @@ impl Broker {
                     group.store_offsets(offsets, &metadata);
                 }
                 let error = match error {
-                    ErrorCode::None if unknown_partitions => ErrorCode::UnknownTopicOrPartition,
+                    ErrorCode::None => refused.unwrap_or(ErrorCode::None),
                     error => error,
                 };
                 ctx.send(

@@ -17,6 +17,23 @@ use crate::world::World;
 /// What a command line printed: its output, or the error the tool would print.
 pub type ConsoleResult = Result<String, String>;
 
+/// What `help` prints: the tools, and where a console with no machine behind it differs from
+/// a shell next to a real cluster.
+const HELP: &str = "\
+The console runs Kafka 4's command-line tools against the simulated cluster, printing what
+they print:
+  kafka-topics.sh, kafka-console-producer.sh, kafka-console-consumer.sh,
+  kafka-consumer-groups.sh, kafka-leader-election.sh, kafka-reassign-partitions.sh
+Where it differs from a shell next to a real cluster:
+  - There is no real bootstrap server: --bootstrap-server is required where Kafka requires
+    it, and any host:port reaches this cluster.
+  - There are no files: --reassignment-json-file takes the file's JSON in single quotes, and
+    records come from a pipe (echo 'k:v' | kafka-console-producer.sh ...); options that
+    only name a file (--path-to-json-file, --from-file) are refused.
+  - kafka-console-consumer.sh reads a copy of the cluster for --timeout-ms of simulated
+    time (5000 unless given) and returns; the cluster on screen does not move meanwhile.
+";
+
 /// Runs one command line.
 pub fn run(world: &mut World, line: &str) -> ConsoleResult {
     let words = shell_words(line)?;
@@ -30,6 +47,9 @@ pub fn run(world: &mut World, line: &str) -> ConsoleResult {
         return Ok(String::new());
     };
     let tool = tool.trim_start_matches("bin/").trim_end_matches(".sh");
+    if tool == "help" {
+        return Ok(HELP.to_owned());
+    }
     let options = Options::parse(args)?;
     // kafka-topics.sh and kafka-leader-election.sh check other things first and word this
     // their own way.
@@ -47,7 +67,7 @@ pub fn run(world: &mut World, line: &str) -> ConsoleResult {
         other => Err(format!(
             "{other}: not simulated; try kafka-topics.sh, kafka-console-producer.sh, \
              kafka-console-consumer.sh, kafka-consumer-groups.sh, kafka-leader-election.sh or \
-             kafka-reassign-partitions.sh"
+             kafka-reassign-partitions.sh (help says what differs from a real machine)"
         )),
     }
 }

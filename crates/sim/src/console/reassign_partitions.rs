@@ -139,6 +139,10 @@ fn read_plan(text: &str) -> Result<Vec<(TopicPartition, Vec<BrokerId>)>, String>
                 );
             }
         }
+        // ReassignPartitionsCommand.parseAndValidate refuses it before asking the controller.
+        if p.replicas.is_empty() {
+            return Err("Error: Partition replica list cannot be empty".to_owned());
+        }
         let tp = TopicPartition::new(&p.topic, p.partition);
         if !seen.insert(tp.clone()) {
             duplicates.push(tp.to_string());
@@ -499,6 +503,12 @@ mod tests {
         assert_eq!(
             read_plan(r#"{"version":1,"partitions":[]}"#).expect_err("refused"),
             "Error: Partition reassignment list cannot be empty"
+        );
+        // tools/.../reassign/ReassignPartitionsCommand.java, parseAndValidate.
+        assert_eq!(
+            read_plan(r#"{"version":1,"partitions":[{"topic":"t","partition":0,"replicas":[]}]}"#)
+                .expect_err("refused"),
+            "Error: Partition replica list cannot be empty"
         );
     }
 }
