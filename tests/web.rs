@@ -80,7 +80,7 @@ async fn stepping_processes_events_and_moves_the_clock() {
 async fn crashing_a_broker_shows_it_as_crashed() {
     let root = mount();
     yew::scheduler::flush().await;
-    click(&root, "[data-broker-id='2'] .actions button");
+    click(&root, "[data-broker-id='2'] [data-testid=crash]");
     yew::scheduler::flush().await;
     assert_eq!(
         text_of(&root, "[data-broker-id='2'] [data-testid=broker-status]"),
@@ -119,7 +119,7 @@ async fn rewinding_replays_the_run_and_acting_in_the_past_branches() {
     let root = mount();
     yew::scheduler::flush().await;
     step(&root, 60).await;
-    click(&root, "[data-broker-id='2'] .actions button");
+    click(&root, "[data-broker-id='2'] [data-testid=crash]");
     yew::scheduler::flush().await;
     assert_eq!(
         text_of(&root, "[data-broker-id='2'] [data-testid=broker-status]"),
@@ -143,7 +143,7 @@ async fn rewinding_replays_the_run_and_acting_in_the_past_branches() {
         "before the crash"
     );
     // Acting in the past starts a new branch: broker 3 crashes instead, broker 2 never does.
-    click(&root, "[data-broker-id='3'] .actions button");
+    click(&root, "[data-broker-id='3'] [data-testid=crash]");
     step(&root, 80).await;
     assert_eq!(
         text_of(&root, "[data-broker-id='3'] [data-testid=broker-status]"),

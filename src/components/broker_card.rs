@@ -91,7 +91,7 @@ pub fn broker_card(props: &BrokerCardProps) -> Html {
                 <PauseButton process={Process::Broker(id)} paused={broker.paused} disabled={!broker.up}
                     on_command={props.on_command.clone()} />
                 if broker.up {
-                    <button onclick={send(Command::CrashBroker { broker: id, kind: CrashKind::Process })}
+                    <button onclick={send(Command::CrashBroker { broker: id, kind: CrashKind::Process })} data-testid="crash"
                         title="kill -9: the process dies, its log survives">{ "Crash" }</button>
                     <button onclick={send(Command::CrashBroker { broker: id, kind: CrashKind::PowerLoss })}
                         title="Power loss: the unflushed tail of the log is lost too">{ "Power off" }</button>
