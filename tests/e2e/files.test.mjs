@@ -99,7 +99,7 @@ test('a bad or foreign file names the field and line, and replaces nothing', asy
   const cases = [
     ['range.json', ['{"steps": [{"at_ms": 500, "command": "create_topic", "name": "t",\n "partitions": 99999999999, "replication_factor": 3}]}'],
       /steps\[0\]: invalid value: integer `99999999999`.* at line 2/],
-    ['shape.toml', ['[cluster]\nbrokers = 5\n'], /cluster: the page runs three brokers/],
+    ['shape.toml', ['[cluster]\nbrokers = 12\n'], /cluster\.brokers: 1 to 9/],
     ['photo.png', ['\u0089PNG\r\n'], /"photo\.png" is not a scenario file: kafka-sim reads \.json and \.toml files/],
     ['binary.json', [[0x7b, 0xff, 0xfe, 0]], /the file is not text \(invalid UTF-8 at byte 1\)/],
     ['junk.json', [50 * 1024 * 1024], /the file is 52428800 bytes; a scenario file may be at most 1048576 bytes \(1 MiB\)/],
