@@ -155,18 +155,24 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A queue with event `i` at `times[i]`, and the (time, event) order it must fire in.
+    fn filled(times: &[u64]) -> (EventQueue<usize>, Vec<(u64, usize)>) {
+        let mut queue = EventQueue::default();
+        for (index, &t) in times.iter().enumerate() {
+            queue.push(SimTime::from_micros(t), index);
+        }
+        let mut expected: Vec<(u64, usize)> =
+            times.iter().enumerate().map(|(i, &t)| (t, i)).collect();
+        expected.sort();
+        (queue, expected)
+    }
+
     proptest! {
         /// Whatever the insertion order, events leave sorted by time and, at equal times, in
         /// insertion order.
         #[test]
         fn pops_in_time_then_sequence_order(times in proptest::collection::vec(0u64..50, 0..200)) {
-            let mut queue = EventQueue::default();
-            for (index, &t) in times.iter().enumerate() {
-                queue.push(SimTime::from_micros(t), index);
-            }
-            let mut expected: Vec<(u64, usize)> =
-                times.iter().enumerate().map(|(i, &t)| (t, i)).collect();
-            expected.sort();
+            let (mut queue, expected) = filled(&times);
             let mut popped = Vec::new();
             while let Some(entry) = queue.pop() {
                 popped.push((entry.at.as_micros(), entry.event));
@@ -178,13 +184,7 @@ mod tests {
         /// ones in theirs.
         #[test]
         fn take_where_splits_without_reordering(times in proptest::collection::vec(0u64..50, 0..200)) {
-            let mut queue = EventQueue::default();
-            for (index, &t) in times.iter().enumerate() {
-                queue.push(SimTime::from_micros(t), index);
-            }
-            let mut expected: Vec<(u64, usize)> =
-                times.iter().enumerate().map(|(i, &t)| (t, i)).collect();
-            expected.sort();
+            let (mut queue, expected) = filled(&times);
             let (odd, even): (Vec<_>, Vec<_>) = expected.iter().partition(|(_, i)| i % 2 == 1);
             let taken: Vec<(u64, usize)> = queue
                 .take_where(|_, &index| index % 2 == 1)

@@ -79,6 +79,16 @@ enum Pending {
     },
 }
 
+impl Pending {
+    /// The node it is for: the receiver of a message, the owner of a timer.
+    fn node(&self) -> NodeId {
+        match self {
+            Pending::Deliver { to, .. } => *to,
+            Pending::Timer { node, .. } => *node,
+        }
+    }
+}
+
 /// A node and whether its process is running.
 #[derive(Clone, Debug)]
 struct Slot {
@@ -368,13 +378,11 @@ impl World {
     /// The slot of a paused, running process an entry is for: it waits there until resume. A
     /// timer of an earlier incarnation is not held (it would never fire anyway).
     fn paused_target(&mut self, event: &Pending) -> Option<&mut Slot> {
-        let (node, incarnation) = match event {
-            Pending::Deliver { to, .. } => (*to, None),
-            Pending::Timer {
-                node, incarnation, ..
-            } => (*node, Some(*incarnation)),
+        let incarnation = match event {
+            Pending::Deliver { .. } => None,
+            Pending::Timer { incarnation, .. } => Some(*incarnation),
         };
-        let slot = &mut self.slots[node.0 as usize];
+        let slot = &mut self.slots[event.node().0 as usize];
         (slot.paused && slot.up && incarnation.is_none_or(|i| i == slot.incarnation))
             .then_some(slot)
     }
@@ -412,13 +420,9 @@ impl World {
         // held (one TCP connection delivers in order): it goes behind the held items, not
         // ahead of them as its lower sequence numbers would put it.
         let now = self.now;
-        let arrived_now = self.queue.take_where(|at, pending| {
-            at == now
-                && match pending {
-                    Pending::Deliver { to, .. } => *to == node,
-                    Pending::Timer { node: owner, .. } => *owner == node,
-                }
-        });
+        let arrived_now = self
+            .queue
+            .take_where(|at, pending| at == now && pending.node() == node);
         for pending in held {
             self.queue.push(now, pending);
         }
