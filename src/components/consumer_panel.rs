@@ -103,9 +103,11 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
                         <ChoiceSelect choice={topic_choice.clone()} options={plain(&props.topics)} testid="consumer-topic" />
                     </label>
                     <label>{ "assignor" }
+                        // partition.assignment.strategy takes class names in Kafka 4
+                        // (ConsumerPartitionAssignor.getAssignorInstances loads them).
                         <ChoiceSelect choice={assignor.clone()} testid="consumer-assignor"
-                            options={labelled(&[("default", "default (range)"), ("roundrobin", "roundrobin"), ("sticky", "sticky"), ("cooperative-sticky", "cooperative-sticky")])}
-                            title="Kafka's default [range, cooperative-sticky] rebalances eagerly with range" />
+                            options={labelled(&[("default", "default (RangeAssignor)"), ("org.apache.kafka.clients.consumer.RoundRobinAssignor", "RoundRobinAssignor"), ("org.apache.kafka.clients.consumer.StickyAssignor", "StickyAssignor"), ("org.apache.kafka.clients.consumer.CooperativeStickyAssignor", "CooperativeStickyAssignor")])}
+                            title="partition.assignment.strategy: Kafka's default [RangeAssignor, CooperativeStickyAssignor] rebalances eagerly with range" />
                     </label>
                     <label>{ "commits" }
                         <ChoiceSelect choice={commit.clone()} testid="consumer-commit"

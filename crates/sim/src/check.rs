@@ -692,8 +692,8 @@ pub fn split_ownership(world: &World) -> Vec<Violation> {
 fn check_consumers(world: &World) -> Vec<Violation> {
     let mut found = split_ownership(world);
     let mut violation = |anomaly, detail: String| found.push(Violation { anomaly, detail });
-    // Seeks, resets and offsets committed by hand move offsets back (or past records) on
-    // purpose.
+    // Seeks, resets, offsets committed by hand and deleted offsets (the next reader starts at
+    // auto.offset.reset) move offsets back (or past records) on purpose.
     let rewound = world.commands().iter().any(|(_, c)| {
         matches!(
             c,
@@ -703,6 +703,7 @@ fn check_consumers(world: &World) -> Vec<Violation> {
                 | Command::CommitSyncOffsets { .. }
                 | Command::CommitAsyncOffsets { .. }
                 | Command::ResetOffsets { .. }
+                | Command::DeleteOffsets { .. }
         )
     });
     let mut commits: Vec<(SimTime, &str, &TopicPartition, u64)> = Vec::new();

@@ -267,8 +267,19 @@ pub enum Command {
         group: String,
         /// The topic.
         topic: String,
+        /// The partitions (`--topic orders:0,2`); every partition of the topic when empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        partitions: Vec<u32>,
         /// Where to.
         to: ResetTarget,
+    },
+    /// `kafka-consumer-groups.sh --delete-offsets`: the group's committed offsets of these
+    /// partitions go (OffsetDelete), unless the group is subscribed to the topic.
+    DeleteOffsets {
+        /// The group.
+        group: String,
+        /// The partitions.
+        partitions: Vec<TopicPartition>,
     },
     /// The application behind a producer sends keyless records to `topic` at a steady rate
     /// (0 stops it): values `<producer>-stream-1`, `-2`, ...
@@ -386,6 +397,14 @@ pub enum ResetTarget {
     Latest,
     /// `--to-offset N` (clamped to the partition's range, as the tool does).
     Offset(u64),
+    /// `--shift-by N`: the committed offset moved by N, clamped to the partition's range;
+    /// refused for a partition with nothing committed.
+    ShiftBy(i64),
+    /// `--to-datetime` and `--by-duration`: the first offset whose record's timestamp is at
+    /// least this (milliseconds of virtual time), or the log end when no record is.
+    Timestamp(i64),
+    /// `--to-current`: the committed offset, or the log end where nothing is committed.
+    Current,
 }
 
 /// A command the world cannot apply. Nothing changes when one is returned.
@@ -428,6 +447,9 @@ pub enum CommandError {
     /// A client config Kafka would refuse (`ConfigException: ...`).
     #[error("{0}")]
     Config(String),
+    /// An admin tool's request Kafka refuses with `IllegalArgumentException` before sending.
+    #[error("{0}")]
+    InvalidArgument(String),
     /// The cluster already has as many brokers as a simulation holds.
     #[error("a simulated cluster holds at most {0} brokers")]
     TooManyBrokers(u32),

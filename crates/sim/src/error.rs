@@ -182,6 +182,10 @@ error_codes! {
         "No partition reassignment is in progress.";
     OffsetMetadataTooLarge = 12, "OFFSET_METADATA_TOO_LARGE", false, "org.apache.kafka.common.errors.OffsetMetadataTooLarge",
         "The metadata field of the offset request was too large.";
+    // Codes added later come last: a variant's place is its hash in the trace (and its
+    // order), so inserting one in code order would change every run's trace hash.
+    GroupSubscribedToTopic = 86, "GROUP_SUBSCRIBED_TO_TOPIC", false, "org.apache.kafka.common.errors.GroupSubscribedToTopicException",
+        "Deleting offsets of a topic is forbidden while the consumer group is actively subscribed to it.";
 }
 
 impl fmt::Display for ErrorCode {

@@ -216,8 +216,19 @@ impl TopicConfig {
         Ok(())
     }
 
-    /// The configs that differ from the defaults, as `kafka-topics.sh --describe` lists them.
-    pub fn non_default(&self) -> BTreeMap<&'static str, String> {
+    /// The configs that differ from the defaults, in the order `kafka-topics.sh --describe`
+    /// lists them: `TopicCommand.TopicDescription.printDescription` walks the admin client's
+    /// `Config.entries()`, a `HashMap<String, ConfigEntry>` holding every topic config of the
+    /// DescribeConfigs answer (the 36 of `LogConfig`'s definition: 64 buckets), so the order
+    /// is that of the names' buckets (`compression.type=producer,cleanup.policy=compact,
+    /// segment.bytes=104857600`, as `__consumer_offsets` is described).
+    pub fn non_default(&self) -> Vec<(&'static str, String)> {
+        let mut out = self.non_default_by_name().into_iter().collect::<Vec<_>>();
+        out.sort_by_key(|(name, _)| describe_configs_bucket(name));
+        out
+    }
+
+    fn non_default_by_name(&self) -> BTreeMap<&'static str, String> {
         let default = TopicConfig::default();
         let mut out = BTreeMap::new();
         if self.min_insync_replicas != default.min_insync_replicas {
@@ -243,6 +254,14 @@ impl TopicConfig {
         }
         out
     }
+}
+
+/// The bucket of a topic config's name in a 64-bucket Java `HashMap` (`HashMap.hash`: the
+/// hash code's high half folded into its low half). No two configs the simulator knows share
+/// one, so the order needs no tie-break.
+fn describe_configs_bucket(name: &str) -> u32 {
+    let h = crate::group::java_hash_code(name) as u32;
+    (h ^ (h >> 16)) & 63
 }
 
 #[cfg(test)]
@@ -294,11 +313,66 @@ mod tests {
         .expect("valid");
         assert_eq!(config.min_insync_replicas, 2);
         assert_eq!(config.cleanup_policy, CleanupPolicy::CompactDelete);
+        // Kafka's order, not the alphabet's (TopicCommand prints a HashMap's entries).
         assert_eq!(
-            config.non_default().into_iter().collect::<Vec<_>>(),
+            config.non_default(),
             vec![
+                ("min.insync.replicas", "2".to_owned()),
                 ("cleanup.policy", "compact,delete".to_owned()),
-                ("min.insync.replicas", "2".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn configs_come_in_the_order_kafka_topics_prints_them() {
+        // kafka-topics.sh --describe of __consumer_offsets and __transaction_state on a real
+        // cluster: the buckets reproduce both lines.
+        let order = |names: &[&'static str]| -> Vec<&'static str> {
+            let mut sorted = names.to_vec();
+            sorted.sort_by_key(|n| describe_configs_bucket(n));
+            sorted
+        };
+        let offsets = ["segment.bytes", "cleanup.policy", "compression.type"];
+        assert_eq!(
+            order(&offsets),
+            ["compression.type", "cleanup.policy", "segment.bytes"]
+        );
+        let txn = [
+            "unclean.leader.election.enable",
+            "segment.bytes",
+            "cleanup.policy",
+            "min.insync.replicas",
+            "compression.type",
+        ];
+        assert_eq!(
+            order(&txn),
+            [
+                "compression.type",
+                "min.insync.replicas",
+                "cleanup.policy",
+                "segment.bytes",
+                "unclean.leader.election.enable"
+            ]
+        );
+        let all = TopicConfig::from_pairs([
+            ("retention.bytes", "1000"),
+            ("max.message.bytes", "2000"),
+            ("unclean.leader.election.enable", "true"),
+            ("retention.ms", "60000"),
+            ("cleanup.policy", "compact"),
+            ("min.insync.replicas", "2"),
+        ])
+        .expect("valid");
+        let names: Vec<&str> = all.non_default().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(
+            names,
+            [
+                "min.insync.replicas",
+                "cleanup.policy",
+                "retention.ms",
+                "max.message.bytes",
+                "unclean.leader.election.enable",
+                "retention.bytes"
             ]
         );
     }

@@ -4,7 +4,7 @@
 
 use crate::broker::{Broker, BrokerConfig};
 use crate::client::{Client, ClientConfig, Operation};
-use crate::command::{Command, CommandError, ResetTarget};
+use crate::command::{Command, CommandError};
 use crate::consumer::{Consumer, ConsumerConfig, Subscription as ConsumerSubscription};
 use crate::controller::{Controller, ControllerConfig, ElectionKind};
 use crate::endpoint::Endpoint;
@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+mod group_admin;
 mod shape;
 
 /// The shape of a new cluster.
@@ -722,7 +723,15 @@ impl World {
                 consumer,
                 partitions,
             } => self.consumer_call(consumer, |c, ctx| c.set_paused(ctx, partitions, false))?,
-            Command::ResetOffsets { group, topic, to } => self.reset_offsets(group, topic, *to)?,
+            Command::ResetOffsets {
+                group,
+                topic,
+                partitions,
+                to,
+            } => self.reset_offsets(group, topic, partitions, *to)?,
+            Command::DeleteOffsets { group, partitions } => {
+                self.with_coordinator(group, |b, ctx| b.delete_offsets(ctx, group, partitions))?;
+            }
             Command::DeleteGroup { group } => {
                 self.with_coordinator(group, |b, ctx| b.delete_group(ctx, group))?;
             }
@@ -972,42 +981,6 @@ impl World {
         result.map_err(CommandError::Consumer)
     }
 
-    /// The offsets `--reset-offsets` would set, and the coordinator that would write them.
-    pub fn reset_plan(
-        &self,
-        group: &str,
-        topic: &str,
-        to: ResetTarget,
-    ) -> Result<(BrokerId, Vec<(TopicPartition, u64)>), CommandError> {
-        let image = self.metadata();
-        let Some(partitions) = image.topics.get(topic).map(|t| t.partitions.clone()) else {
-            return Err(crate::error::KafkaError::new(
-                crate::error::ErrorCode::UnknownTopicOrPartition,
-                format!("Topic '{topic}' does not exist"),
-            )
-            .into());
-        };
-        let coordinator = self.coordinator_of(group)?;
-        let offsets: Vec<(TopicPartition, u64)> = partitions
-            .iter()
-            .enumerate()
-            .map(|(index, state)| {
-                let tp = TopicPartition::new(topic, index as u32);
-                let latest = state
-                    .leader
-                    .and_then(|l| self.replica_log(l, &tp))
-                    .map_or(0, |log| log.high_watermark());
-                let offset = match to {
-                    ResetTarget::Earliest => 0,
-                    ResetTarget::Latest => latest,
-                    ResetTarget::Offset(n) => n.min(latest),
-                };
-                (tp, offset)
-            })
-            .collect();
-        Ok((coordinator, offsets))
-    }
-
     /// The broker coordinating `group`: the leader of its `__consumer_offsets` partition.
     fn coordinator_of(&self, group: &str) -> Result<BrokerId, CommandError> {
         coordinator_partition(self.metadata(), group)
@@ -1035,18 +1008,6 @@ impl World {
             }
         });
         Ok(result?)
-    }
-
-    /// `--reset-offsets --execute`: computed from the partitions' leaders, written by the
-    /// group's coordinator (which refuses unless the group is Empty).
-    fn reset_offsets(
-        &mut self,
-        group: &str,
-        topic: &str,
-        to: ResetTarget,
-    ) -> Result<(), CommandError> {
-        let (_, offsets) = self.reset_plan(group, topic, to)?;
-        self.with_coordinator(group, |b, ctx| b.reset_offsets(ctx, group, offsets))
     }
 
     /// The producer a command addresses; a paused one cannot be asked anything.

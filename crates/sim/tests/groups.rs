@@ -524,6 +524,7 @@ fn offsets_reset_only_for_an_inactive_group() {
     let reset = Command::ResetOffsets {
         group: "g".to_owned(),
         topic: "t".to_owned(),
+        partitions: Vec::new(),
         to: kafka_sim::command::ResetTarget::Earliest,
     };
     let refused = world.apply(reset.clone()).expect_err("refused").to_string();

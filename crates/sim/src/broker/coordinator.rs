@@ -847,6 +847,45 @@ impl Broker {
     }
 }
 
+impl Broker {
+    /// OffsetDelete (`kafka-consumer-groups.sh --delete-offsets`): the group must exist; the
+    /// committed offsets go as tombstones. Refused whole, changing nothing, when a partition's
+    /// topic is one the group subscribes to (Kafka answers that partition
+    /// GROUP_SUBSCRIBED_TO_TOPIC and deletes the others; the console asks only for those).
+    pub fn delete_offsets(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        group: &str,
+        partitions: &[TopicPartition],
+    ) -> Result<(), crate::error::KafkaError> {
+        self.check_coordinator(group)?;
+        let Some(found) = self.coordinator.groups.get_mut(group) else {
+            return Err(crate::error::KafkaError::of(ErrorCode::GroupIdNotFound));
+        };
+        if let Some(refused) = found
+            .offset_delete_errors(partitions)
+            .into_iter()
+            .find(|e| *e != ErrorCode::None)
+        {
+            return Err(crate::error::KafkaError::of(refused));
+        }
+        let mut records = Vec::new();
+        for tp in partitions {
+            if found.offsets.remove(tp).is_some() {
+                found.set_metadata(tp, "");
+                records.push(CoordinatorRecord::OffsetDeleted {
+                    group: group.to_owned(),
+                    tp: tp.clone(),
+                });
+            }
+        }
+        if !records.is_empty() {
+            self.append_for_group(ctx, group, records, AfterAppend::Nothing);
+        }
+        Ok(())
+    }
+}
+
 /// The records of an offset commit.
 fn offset_records(
     group: &str,

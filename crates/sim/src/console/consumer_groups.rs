@@ -1,26 +1,15 @@
 //! `kafka-consumer-groups.sh`: --list (with --state), --describe (offsets, --members
-//! [--verbose], --state) and --reset-offsets (--to-earliest, --to-latest, --to-offset; --dry-run
-//! or --execute), checked and printed as
+//! [--verbose], --state), --delete, --reset-offsets (`reset_offsets.rs`) and --delete-offsets
+//! (`delete_offsets.rs`), checked and printed as
 //! `tools/src/main/java/org/apache/kafka/tools/consumer/group/ConsumerGroupCommand.java` and
 //! `ConsumerGroupCommandOptions.java` do. What the tool writes to stderr (the notes on an empty
 //! or rebalancing group, the reset's WARN) comes first here, as a terminal shows it.
 
-use super::{ConsoleResult, Options};
-use crate::command::{Command, CommandError, ResetTarget};
+use super::reset_offsets::SCENARIOS;
+use super::{ConsoleResult, Options, delete_offsets, reset_offsets};
+use crate::command::{Command, CommandError};
 use crate::group::describe_group;
 use crate::world::World;
-
-/// The reset scenarios, in the order `ConsumerGroupCommandOptions` declares them.
-const SCENARIOS: [&str; 8] = [
-    "to-offset",
-    "shift-by",
-    "to-datetime",
-    "by-duration",
-    "to-earliest",
-    "to-latest",
-    "to-current",
-    "from-file",
-];
 
 pub(super) fn consumer_groups(world: &mut World, options: &Options<'_>) -> ConsoleResult {
     let actions = [
@@ -43,11 +32,11 @@ pub(super) fn consumer_groups(world: &mut World, options: &Options<'_>) -> Conso
     } else if options.has("describe") {
         describe(world, options)
     } else if options.has("reset-offsets") {
-        reset(world, options).map(|out| format!("{warning}{out}"))
+        reset_offsets::reset(world, options).map(|out| format!("{warning}{out}"))
     } else if options.has("delete") {
         delete(world, options)
     } else {
-        Err("--delete-offsets: not simulated here; reset the group's offsets instead".to_owned())
+        delete_offsets::delete_offsets(world, options)
     }
 }
 
@@ -80,6 +69,11 @@ fn check_args(options: &Options<'_>, warning: &mut String) -> Result<(), String>
                     .to_owned(),
             );
         }
+    }
+    if options.has("delete-offsets") && !(options.has("group") && options.has("topic")) {
+        return Err(
+            "Option [delete-offsets] takes the following options: [group], [topic]".to_owned(),
+        );
     }
     if options.has("reset-offsets") {
         if options.has("dry-run") && options.has("execute") {
@@ -216,59 +210,4 @@ fn delete(world: &mut World, options: &Options<'_>) -> ConsoleResult {
         ));
     }
     Err(out)
-}
-
-fn reset(world: &mut World, options: &Options<'_>) -> ConsoleResult {
-    let group = options.required("group")?;
-    let topic = options.required("topic")?;
-    let to = if options.has("to-earliest") {
-        ResetTarget::Earliest
-    } else if options.has("to-latest") {
-        ResetTarget::Latest
-    } else if let Some(offset) = options.value("to-offset") {
-        let offset = offset
-            .parse()
-            .map_err(|_| format!("Invalid value {offset} for option to-offset"))?;
-        ResetTarget::Offset(offset)
-    } else if let Some(scenario) = SCENARIOS.iter().find(|s| options.has(s)) {
-        return Err(format!(
-            "--{scenario}: not simulated here; use --to-earliest, --to-latest or --to-offset"
-        ));
-    } else {
-        let all: Vec<String> = SCENARIOS.iter().map(|s| format!("[{s}]")).collect();
-        return Err(format!(
-            "Option '[reset-offsets]' requires one of the following scenarios: [{}]",
-            all.join(", ")
-        ));
-    };
-    let (_, plan) = world.reset_plan(group, topic, to).map_err(message)?;
-    if options.has("execute") {
-        let command = Command::ResetOffsets {
-            group: group.to_owned(),
-            topic: topic.to_owned(),
-            to,
-        };
-        world.apply(command).map_err(message)?;
-    }
-    // printOffsetsToReset.
-    let mut out = format!(
-        "\n{:<30} {:<30} {:<10} {:<15}",
-        "GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"
-    );
-    for (tp, offset) in plan {
-        out.push_str(&format!(
-            "\n{:<30} {:<30} {:<10} {:<15}",
-            group, tp.topic, tp.partition, offset
-        ));
-    }
-    out.push('\n');
-    Ok(out)
-}
-
-/// `printError`'s line for a failed request: Kafka's text after `Error: `.
-fn message(error: CommandError) -> String {
-    match error {
-        CommandError::Kafka(e) => format!("Error: {}", e.message),
-        other => format!("Error: {other}"),
-    }
 }

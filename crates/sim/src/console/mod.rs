@@ -1,13 +1,15 @@
-//! The Kafka command-line tools people know, run against a simulated cluster: `kafka-topics.sh`
-//! (`--create`, `--describe`, `--list`, `--delete`, `--alter --partitions`) and
-//! `kafka-leader-election.sh`. Output follows Kafka 4.x's formats; refusals are printed as the
+//! The Kafka command-line tools people know, run against a simulated cluster: `kafka-topics.sh`,
+//! `kafka-console-producer.sh`, `kafka-console-consumer.sh`, `kafka-consumer-groups.sh`,
+//! `kafka-leader-election.sh` and `kafka-reassign-partitions.sh`. Output follows Kafka 4.x's formats; refusals are printed as the
 //! tools print them, with Kafka's error message.
 
 mod console_consumer;
 mod console_producer;
 mod consumer_groups;
+mod delete_offsets;
 mod leader_election;
 mod reassign_partitions;
+mod reset_offsets;
 mod topics;
 
 pub use reassign_partitions::reassignment_json;
@@ -27,9 +29,13 @@ they print:
 Where it differs from a shell next to a real cluster:
   - There is no real bootstrap server: --bootstrap-server is required where Kafka requires
     it, and any host:port reaches this cluster.
-  - There are no files: --reassignment-json-file takes the file's JSON in single quotes, and
-    records come from a pipe (echo 'k:v' | kafka-console-producer.sh ...); options that
-    only name a file (--path-to-json-file, --from-file) are refused.
+  - There are no files: --reassignment-json-file takes the file's JSON in single quotes,
+    kafka-consumer-groups.sh --from-file the CSV ('orders,0,5 orders,1,7', as --export
+    prints it), and records come from a pipe (echo 'k:v' | kafka-console-producer.sh ...);
+    --path-to-json-file, which only names a file, is refused.
+  - The cluster's clock starts at the Unix epoch: a record's CreateTime:5000 is
+    1970-01-01T00:00:05.000, which --to-datetime takes; --by-duration counts back from the
+    cluster's now.
   - kafka-console-consumer.sh reads a copy of the cluster for --timeout-ms of simulated
     time (5000 unless given) and returns; the cluster on screen does not move meanwhile.
 ";

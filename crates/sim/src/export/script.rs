@@ -446,17 +446,46 @@ fn translate(
                  position or committed, or pause partitions; your own application calls them",
             );
         }
-        Command::ResetOffsets { group, topic, to } => {
+        Command::ResetOffsets {
+            group,
+            topic,
+            partitions,
+            to,
+        } => {
             script.comment(&format!("{at}: reset {group}'s offsets of {topic}"));
             let to = match to {
                 ResetTarget::Earliest => "--to-earliest".to_owned(),
                 ResetTarget::Latest => "--to-latest".to_owned(),
                 ResetTarget::Offset(offset) => format!("--to-offset {offset}"),
+                ResetTarget::ShiftBy(by) => format!("--shift-by {by}"),
+                // The real cluster's records carry wall-clock times: the same distance back
+                // from the step's moment is what stays true.
+                ResetTarget::Timestamp(ms) => {
+                    format!("--by-duration {}", iso_duration(script.at() as i64 - ms))
+                }
+                ResetTarget::Current => "--to-current".to_owned(),
             };
             let args = [format!(
                 "--reset-offsets --group {} --topic {} {to} --execute",
                 sh(group),
-                sh(topic)
+                sh(&topic_arg(topic, partitions))
+            )];
+            script.tool("kafka-consumer-groups.sh", &args);
+        }
+        Command::DeleteOffsets { group, partitions } => {
+            script.comment(&format!("{at}: delete {group}'s committed offsets"));
+            let mut by_topic: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+            for tp in partitions {
+                by_topic.entry(&tp.topic).or_default().push(tp.partition);
+            }
+            let topics: Vec<String> = by_topic
+                .iter()
+                .map(|(topic, partitions)| format!("--topic {}", sh(&topic_arg(topic, partitions))))
+                .collect();
+            let args = [format!(
+                "--delete-offsets --group {} {}",
+                sh(group),
+                topics.join(" ")
             )];
             script.tool("kafka-consumer-groups.sh", &args);
         }
@@ -772,4 +801,43 @@ fn stream(
         sh(topic),
         sh(properties)
     ));
+}
+
+/// `--topic`'s value: the topic, or `topic:0,2` for some of its partitions.
+fn topic_arg(topic: &str, partitions: &[u32]) -> String {
+    match partitions.is_empty() {
+        true => topic.to_owned(),
+        false => {
+            let list: Vec<String> = partitions.iter().map(u32::to_string).collect();
+            format!("{topic}:{}", list.join(","))
+        }
+    }
+}
+
+/// A span of milliseconds as `java.time.Duration.toString` writes it (`PT1M30.5S`), which
+/// `Duration.parse` reads back.
+fn iso_duration(ms: i64) -> String {
+    let sign = if ms < 0 { "-" } else { "" };
+    let ms = ms.unsigned_abs();
+    let seconds = ms / 1000;
+    let millis = ms % 1000;
+    match millis {
+        0 => format!("{sign}PT{seconds}S"),
+        _ => format!("{sign}PT{seconds}.{millis:03}S"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resets_export_as_the_tools_arguments() {
+        assert_eq!(topic_arg("orders", &[]), "orders");
+        assert_eq!(topic_arg("orders", &[0, 2]), "orders:0,2");
+        // Duration.toString's form, which Duration.parse reads back.
+        assert_eq!(iso_duration(90_000), "PT90S");
+        assert_eq!(iso_duration(1_500), "PT1.500S");
+        assert_eq!(iso_duration(-5_000), "-PT5S");
+    }
 }

@@ -192,6 +192,10 @@ impl Group {
                     group.offsets.insert(tp.clone(), *offset);
                     group.set_metadata(tp, &metadata.0);
                 }
+                CoordinatorRecord::OffsetDeleted { tp, .. } => {
+                    group.offsets.remove(tp);
+                    group.set_metadata(tp, "");
+                }
                 CoordinatorRecord::Group {
                     generation,
                     protocol,
@@ -874,6 +878,31 @@ impl Group {
             self.set_metadata(&tp, text);
             self.offsets.insert(tp, offset);
         }
+    }
+
+    /// OffsetDelete's answer per partition, as Kafka 4's `OffsetMetadataManager.deleteOffsets`
+    /// gives it for a classic group of the consumer protocol (`ClassicGroup.isSubscribedToTopic`):
+    /// GROUP_SUBSCRIBED_TO_TOPIC for a topic a member subscribes to, none otherwise (also
+    /// where nothing is committed). An Empty group subscribes to nothing.
+    pub fn offset_delete_errors(&self, partitions: &[TopicPartition]) -> Vec<ErrorCode> {
+        let subscribed: BTreeSet<&str> = self
+            .members
+            .values()
+            .filter_map(|m| {
+                m.protocols
+                    .iter()
+                    .find(|(name, _)| Some(name) == self.protocol.as_ref())
+                    .or(m.protocols.first())
+            })
+            .flat_map(|(_, subscription)| subscription.topics.iter().map(String::as_str))
+            .collect();
+        partitions
+            .iter()
+            .map(|tp| match subscribed.contains(&*tp.topic) {
+                true => ErrorCode::GroupSubscribedToTopic,
+                false => ErrorCode::None,
+            })
+            .collect()
     }
 
     /// The metadata committed with `tp`'s offset; empty metadata is not kept.

@@ -99,6 +99,14 @@ pub enum CoordinatorRecord {
         /// The group.
         group: String,
     },
+    /// One committed offset was deleted by OffsetDelete (Kafka's tombstone for that
+    /// `OffsetCommitKey`).
+    OffsetDeleted {
+        /// The group.
+        group: String,
+        /// The partition.
+        tp: TopicPartition,
+    },
 }
 
 impl CoordinatorRecord {
@@ -106,6 +114,7 @@ impl CoordinatorRecord {
     pub fn group(&self) -> &str {
         match self {
             CoordinatorRecord::Offset { group, .. }
+            | CoordinatorRecord::OffsetDeleted { group, .. }
             | CoordinatorRecord::Group { group, .. }
             | CoordinatorRecord::Deleted { group } => group,
         }
@@ -126,6 +135,10 @@ impl CoordinatorRecord {
                     "OffsetAndMetadata(offset={offset}, metadata={})",
                     metadata.0
                 ),
+            ),
+            CoordinatorRecord::OffsetDeleted { group, tp } => (
+                format!("[{group},{},{}]", tp.topic, tp.partition),
+                String::new(),
             ),
             CoordinatorRecord::Deleted { group } => (group.clone(), String::new()),
             CoordinatorRecord::Group {
@@ -158,7 +171,11 @@ impl CoordinatorRecord {
             timestamp_ms,
             key: Some(bytes(&key)),
             // A deletion is a tombstone: a key with a null value.
-            value: (!matches!(self, CoordinatorRecord::Deleted { .. })).then(|| bytes(&value)),
+            value: (!matches!(
+                self,
+                CoordinatorRecord::Deleted { .. } | CoordinatorRecord::OffsetDeleted { .. }
+            ))
+            .then(|| bytes(&value)),
             coordinator: Some(Rc::new(self.clone())),
             ..RecordData::default()
         })
