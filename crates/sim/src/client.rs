@@ -16,9 +16,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+// Written `{"op": "<variant>", ...}`: see crate::tagged for why not `#[serde(tag)]`.
+crate::tagged::tagged!(Request, "op");
+
 /// What a client was asked to do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(remote = "Self", rename_all = "snake_case")]
 pub enum Request {
     /// Produce one record.
     Produce {

@@ -10,9 +10,12 @@ use crate::protocol::{BrokerId, TopicPartition};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+// Written `{"command": "<variant>", ...}`: see crate::tagged for why not `#[serde(tag)]`.
+crate::tagged::tagged!(Command, "command");
+
 /// A change requested from outside: topics, clients, faults and repairs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "command", rename_all = "snake_case")]
+#[serde(remote = "Self", rename_all = "snake_case")]
 pub enum Command {
     /// CreateTopics, as `kafka-topics.sh --create`.
     CreateTopic(CreateTopic),

@@ -14,9 +14,12 @@ use crate::view::WorldView;
 use crate::world::World;
 use serde::{Deserialize, Serialize};
 
+// Written `{"when": "<variant>", ...}`: see crate::tagged for why not `#[serde(tag)]`.
+crate::tagged::tagged!(Condition, "when");
+
 /// Something that is true or not of the world at this moment (or of its history so far).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "when", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(remote = "Self", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Condition {
     /// The controller's metadata names a leader for the partition.
     HasLeader {

@@ -53,6 +53,7 @@ pub mod protocol;
 pub mod queue;
 pub mod rng;
 pub mod scenario;
+pub mod tagged;
 pub mod time;
 pub mod topic;
 pub mod trace;

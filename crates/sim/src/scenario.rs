@@ -413,11 +413,7 @@ pub mod file {
     /// type errors, the line.
     pub fn parse(text: &str, format: Format) -> Result<Scenario, String> {
         match format {
-            Format::Toml => {
-                let deserializer = toml::Deserializer::parse(text).map_err(|e| e.to_string())?;
-                serde_path_to_error::deserialize(deserializer)
-                    .map_err(|e| at_field(e.path(), e.inner()))
-            }
+            Format::Toml => toml_file::parse(text),
             Format::Json => from_json(text),
         }
     }
@@ -440,11 +436,17 @@ pub mod file {
 
     /// Reads JSON, naming the field that is wrong and the line.
     pub fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-        // From bytes, as the page reads its saves and links: one deserializer type for every
-        // caller keeps the large code that decodes commands in the wasm bundle once.
-        let mut deserializer = serde_json::Deserializer::from_slice(text.as_bytes());
+        from_json_bytes(text.as_bytes()).map_err(|e| at_field(e.path(), e.inner()))
+    }
+
+    /// From bytes, as the page reads its saves and links: one deserializer type for every
+    /// caller (TOML files too, as JSON) keeps the large code that decodes commands in the wasm
+    /// bundle once.
+    fn from_json_bytes<T: serde::de::DeserializeOwned>(
+        bytes: &[u8],
+    ) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
         serde_path_to_error::deserialize(&mut deserializer)
-            .map_err(|e| at_field(e.path(), e.inner()))
     }
 
     /// An error after the field it is about; one about the whole document (an empty file) has
@@ -453,6 +455,104 @@ pub mod file {
         match path.iter().next() {
             Some(_) => format!("{path}: {error}"),
             None => error.to_string(),
+        }
+    }
+
+    /// TOML files are read as the JSON they are equivalent to, by the JSON reader: a second
+    /// deserializer type would put a second copy of the code that decodes every command into the
+    /// wasm bundle. The TOML parser keeps where each value was, so an error still names the line.
+    mod toml_file {
+        use super::{Scenario, from_json_bytes};
+        use serde_json::{Map, Number, Value};
+        use serde_path_to_error::Segment;
+        use toml::Spanned;
+        use toml::de::{DeTable, DeValue};
+
+        pub(super) fn parse(text: &str) -> Result<Scenario, String> {
+            let document = DeTable::parse(text).map_err(|e| e.to_string())?;
+            let json = table(text, document.get_ref())?;
+            let bytes = serde_json::to_vec(&json).map_err(|e| e.to_string())?;
+            from_json_bytes(&bytes).map_err(|e| {
+                // The JSON's own line and column are of text nobody wrote.
+                let message = e.inner().to_string();
+                let problem = message
+                    .rfind(" at line ")
+                    .map_or(message.as_str(), |cut| &message[..cut]);
+                if e.path().iter().next().is_none() {
+                    return problem.to_owned();
+                }
+                let at = position(text, value_at(&document, e.path()));
+                format!("{}: {problem} at {at}", e.path())
+            })
+        }
+
+        /// Where the innermost value of the document the path leads to begins (the table of a
+        /// step whose command is wrong, the value of a field).
+        fn value_at(document: &Spanned<DeTable<'_>>, path: &serde_path_to_error::Path) -> usize {
+            let mut segments = path.iter();
+            let first = match segments.next() {
+                Some(Segment::Map { key }) => document.get_ref().get(key.as_str()),
+                _ => None,
+            };
+            let Some(mut at) = first else {
+                return document.span().start;
+            };
+            for segment in segments {
+                let next = match segment {
+                    Segment::Seq { index } => at.get_ref().get(*index),
+                    Segment::Map { key } => at.get_ref().get(key.as_str()),
+                    _ => None,
+                };
+                match next {
+                    Some(next) => at = next,
+                    None => break,
+                }
+            }
+            at.span().start
+        }
+
+        /// `line 5 column 3`, as serde_json says it.
+        fn position(text: &str, offset: usize) -> String {
+            let before = &text[..offset.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line} column {column}")
+        }
+
+        fn table(text: &str, table: &DeTable<'_>) -> Result<Value, String> {
+            let mut object = Map::new();
+            for (key, item) in table.iter() {
+                object.insert(key.get_ref().to_string(), value(text, item)?);
+            }
+            Ok(Value::Object(object))
+        }
+
+        fn value(text: &str, item: &Spanned<DeValue<'_>>) -> Result<Value, String> {
+            let refused = |what: &str| {
+                let at = position(text, item.span().start);
+                Err(format!("{what} at {at}"))
+            };
+            Ok(match item.get_ref() {
+                DeValue::String(s) => Value::String(s.to_string()),
+                DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+                    Ok(i) => Value::from(i),
+                    Err(_) => return refused("a TOML integer is from -2^63 to 2^63-1"),
+                },
+                DeValue::Float(f) => match f.as_str().parse().ok().and_then(Number::from_f64) {
+                    Some(n) => Value::Number(n),
+                    None => return refused("a number must be finite"),
+                },
+                DeValue::Boolean(b) => Value::Bool(*b),
+                // No scenario field is a date: read as text, it is refused by type.
+                DeValue::Datetime(d) => Value::String(d.to_string()),
+                DeValue::Array(items) => Value::Array(
+                    items
+                        .iter()
+                        .map(|item| value(text, item))
+                        .collect::<Result<_, _>>()?,
+                ),
+                DeValue::Table(t) => table(text, t)?,
+            })
         }
     }
 }
@@ -476,5 +576,60 @@ pub fn wait_until(
                 return condition.holds(world);
             }
         }
+    }
+}
+
+#[cfg(all(test, feature = "files"))]
+mod tests {
+    use super::file::{Format, parse};
+
+    /// A TOML file read as JSON is the scenario the TOML deserializer reads, for every example.
+    #[test]
+    fn toml_examples_read_as_json_are_the_scenarios_toml_reads() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples");
+        let mut read = 0;
+        for entry in std::fs::read_dir(dir).expect("examples") {
+            let path = entry.expect("entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).expect("text");
+                let direct: super::Scenario = toml::from_str(&text).expect("toml reads it");
+                assert_eq!(parse(&text, Format::Toml), Ok(direct), "{}", path.display());
+                read += 1;
+            }
+        }
+        assert!(read >= 3, "only {read} TOML examples");
+    }
+
+    /// The error names the field and the line of the TOML file, not of the JSON it became.
+    #[test]
+    fn a_bad_toml_field_is_named_with_its_line() {
+        let bad_seed = "# a comment\nseed = \"one\"\n";
+        assert_eq!(
+            parse(bad_seed, Format::Toml),
+            Err("seed: invalid type: string \"one\", expected u64 at line 2 column 8".to_owned())
+        );
+        let bad_step = "seed = 3\n\n[[steps]]\nat_ms = 500\ncommand = \"explode\"\n";
+        let error = parse(bad_step, Format::Toml).expect_err("refused");
+        assert!(
+            error.starts_with("steps[0]: unknown variant `explode`, expected one of"),
+            "{error}"
+        );
+        assert!(
+            error.ends_with(" at line 3 column 1"),
+            "the step's [[steps]]: {error}"
+        );
+        let cluster = "[cluster]\nbrokers = 3\nbrokres = 4\n";
+        let error = parse(cluster, Format::Toml).expect_err("refused");
+        assert!(
+            error.starts_with("cluster.brokres: unknown field"),
+            "{error}"
+        );
+        let huge = "seed = 18446744073709551615\n";
+        assert_eq!(
+            parse(huge, Format::Toml),
+            Err("a TOML integer is from -2^63 to 2^63-1 at line 1 column 8".to_owned())
+        );
+        let syntax = parse("seed = \n", Format::Toml).expect_err("refused");
+        assert!(syntax.contains("line 1"), "{syntax}");
     }
 }
