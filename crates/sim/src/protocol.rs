@@ -413,9 +413,12 @@ pub enum Message {
     Quorum(Box<crate::controller::QuorumMessage>),
     /// ListOffsets: the earliest (-2) or latest (-1) offset of partitions, or the first offset
     /// whose timestamp is at least the given one (`offsetsForTimes`), from their leader.
+    /// `read_committed` is the request's `isolation_level` (READ_COMMITTED = 1): the latest
+    /// offset is then the last stable offset, not the high watermark.
     ListOffsets {
         correlation_id: u64,
         partitions: Vec<(TopicPartition, i64)>,
+        read_committed: Extension<bool>,
     },
     /// The offset per partition, or the error. For a timestamp query the offset is that of the
     /// record found and `found` has `(offset, timestamp)` of each record found; a partition

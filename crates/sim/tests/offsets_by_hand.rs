@@ -509,3 +509,116 @@ fn metadata_past_offset_metadata_max_bytes_is_refused() {
     );
     assert_eq!(stored(&world, "g"), [(t1, 4, Some("fits".to_owned()))]);
 }
+
+/// Topic `t` (one partition) with three plain records (0-2) and a transaction of two records
+/// (3-4) left open by producer `p`: the high watermark is 5, the last stable offset 3.
+fn open_transaction(seed: u64) -> World {
+    use kafka_sim::client::TxnAction;
+    let mut world = cluster(seed);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    add_client(&mut world, "loader");
+    for i in 0..3 {
+        produce(&mut world, "loader", "t", 0, &format!("plain-{i}"), -1);
+    }
+    add_producer(&mut world, "p", &[("transactional.id", "tx")]);
+    txn(&mut world, "p", TxnAction::Init);
+    run_ms(&mut world, 3_000);
+    txn(&mut world, "p", TxnAction::Begin);
+    send(&mut world, "p", "t", None, "open-1");
+    send(&mut world, "p", "t", None, "open-2");
+    run_ms(&mut world, 2_000);
+    let t0 = tp("t", 0);
+    let leader = leader(&world, "t", 0).expect("a leader");
+    assert_eq!(high_watermark(&world, leader, "t", 0), 5);
+    let log = world.leader_log(&t0).expect("a leader");
+    assert_eq!(
+        log.records().len(),
+        5,
+        "the open transaction's records are written"
+    );
+    world
+}
+
+#[test]
+fn the_latest_offset_of_a_read_committed_consumer_is_the_last_stable_offset() {
+    let mut world = open_transaction(75);
+    let t0 = tp("t", 0);
+    // auto.offset.reset=latest: ListOffsets carries the isolation level, and the leader
+    // answers the last stable offset to READ_COMMITTED, the high watermark otherwise.
+    for (name, isolation) in [("rc", "read_committed"), ("ru", "read_uncommitted")] {
+        add_consumer(
+            &mut world,
+            name,
+            name,
+            &["t"],
+            &[
+                ("auto.offset.reset", "latest"),
+                ("enable.auto.commit", "false"),
+                ("isolation.level", isolation),
+            ],
+        );
+    }
+    run_ms(&mut world, 8_000);
+    assert_eq!(position(&world, "rc", &t0), Some(3), "the LSO");
+    assert_eq!(position(&world, "ru", &t0), Some(5), "the high watermark");
+
+    // seekToEnd after reading from the start: the same ends.
+    for name in ["rc", "ru"] {
+        world
+            .apply(Command::Seek {
+                consumer: name.to_owned(),
+                tp: t0.clone(),
+                offset: 0,
+            })
+            .expect("owned");
+        run_ms(&mut world, 1_000);
+        world
+            .apply(Command::SeekToEnd {
+                consumer: name.to_owned(),
+                partitions: Vec::new(),
+            })
+            .expect("owned");
+    }
+    run_ms(&mut world, 1_000);
+    assert_eq!(position(&world, "rc", &t0), Some(3));
+    assert_eq!(position(&world, "ru", &t0), Some(5));
+
+    // offsetsForTimes finds no record past the last fetchable offset: for read_committed the
+    // open transaction's records are not there yet.
+    let log = world.leader_log(&t0).expect("a leader");
+    let open_at = log.records()[3].data.timestamp_ms;
+    for name in ["rc", "ru"] {
+        world
+            .apply(Command::OffsetsForTimes {
+                consumer: name.to_owned(),
+                tp: t0.clone(),
+                timestamp_ms: open_at as i64,
+            })
+            .expect("a valid time");
+    }
+    run_ms(&mut world, 1_000);
+    assert_eq!(
+        answers(&world, "rc"),
+        [(
+            format!("offsetsForTimes({{t-0={open_at}}})"),
+            "{t-0=null}".to_owned()
+        )]
+    );
+    assert_eq!(
+        answers(&world, "ru"),
+        [(
+            format!("offsetsForTimes({{t-0={open_at}}})"),
+            format!("{{t-0=(timestamp={open_at}, leaderEpoch=null, offset=3)}}")
+        )]
+    );
+
+    // The transaction commits: the LSO moves past its marker and rc reads on.
+    txn(&mut world, "p", kafka_sim::client::TxnAction::Commit);
+    run_ms(&mut world, 3_000);
+    assert_eq!(position(&world, "rc", &t0), Some(6));
+    let read: Vec<String> = processed(&world, "rc")
+        .into_iter()
+        .map(|(_, _, v)| v)
+        .collect();
+    assert_eq!(read, ["plain-0", "plain-1", "plain-2", "open-1", "open-2"]);
+}

@@ -139,6 +139,7 @@ impl Consumer {
                 .iter()
                 .map(|tp| (tp.clone(), timestamp))
                 .collect();
+            let read_committed = crate::protocol::Extension(self.config.read_committed);
             self.request(
                 ctx,
                 leader,
@@ -149,6 +150,7 @@ impl Consumer {
                 |correlation_id| Message::ListOffsets {
                     correlation_id,
                     partitions: request,
+                    read_committed,
                 },
             );
         }

@@ -13,7 +13,9 @@ use crate::time::SimTime;
 
 /// ListOffsets' EARLIEST_TIMESTAMP: the log start.
 pub(super) const EARLIEST: i64 = -2;
-/// ListOffsets' LATEST_TIMESTAMP: the high watermark for a read_uncommitted consumer.
+/// ListOffsets' LATEST_TIMESTAMP: the high watermark for a read_uncommitted consumer, the last
+/// stable offset for a read_committed one (the request carries the consumer's isolation level,
+/// as `OffsetFetcher` builds it with `ListOffsetsRequest.Builder.forConsumer`).
 pub(super) const LATEST: i64 = -1;
 
 /// Answers a consumer keeps for its card.
@@ -326,9 +328,11 @@ impl Consumer {
                 };
                 let partitions = vec![(tp.clone(), *timestamp)];
                 let kind = InFlight::OffsetsForTimes { query: query.id };
+                let read_committed = crate::protocol::Extension(self.config.read_committed);
                 self.request(ctx, leader, kind, |correlation_id| Message::ListOffsets {
                     correlation_id,
                     partitions,
+                    read_committed,
                 });
             }
         }
