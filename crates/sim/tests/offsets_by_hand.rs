@@ -622,3 +622,80 @@ fn the_latest_offset_of_a_read_committed_consumer_is_the_last_stable_offset() {
         .collect();
     assert_eq!(read, ["plain-0", "plain-1", "plain-2", "open-1", "open-2"]);
 }
+
+/// `position()` under `auto.offset.reset=none`: with no committed offset it throws
+/// NoOffsetForPartitionException as soon as the committed offsets are known (as `poll()`
+/// does), instead of waiting out `default.api.timeout.ms`; after an out-of-range fetch it
+/// answers the position the consumer kept, as Java's does.
+#[test]
+fn position_without_a_committed_offset_or_reset_policy_throws_at_once() {
+    let mut world = cluster(78);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    add_client(&mut world, "loader");
+    for i in 0..3 {
+        produce(&mut world, "loader", "t", 0, &format!("r{i}"), -1);
+    }
+    run_ms(&mut world, 1_000);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[
+            ("auto.offset.reset", "none"),
+            ("enable.auto.commit", "false"),
+        ],
+    );
+    run_ms(&mut world, 8_000);
+    let t0 = tp("t", 0);
+    let asked = world.now();
+    world
+        .apply(Command::Position {
+            consumer: "c1".to_owned(),
+            tp: t0.clone(),
+        })
+        .expect("owned");
+    let no_offset = "NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [t-0]";
+    assert_eq!(
+        answers(&world, "c1"),
+        [("position(t-0)".to_owned(), no_offset.to_owned())],
+        "answered at once, not after default.api.timeout.ms"
+    );
+    assert_eq!(world.now(), asked);
+    let polled: Vec<String> = world
+        .consumers()
+        .find(|(c, _)| c.name() == "c1")
+        .map(|(c, _)| {
+            c.history()
+                .iter()
+                .filter_map(|op| match &op.outcome {
+                    Outcome::Exception { message } => Some(message.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(polled, [no_offset], "poll() threw it too");
+
+    // A position past the log end: the fetch is out of range, poll() throws
+    // OffsetOutOfRangeException, and position() answers the kept position.
+    world
+        .apply(Command::Seek {
+            consumer: "c1".to_owned(),
+            tp: t0.clone(),
+            offset: 100,
+        })
+        .expect("owned");
+    run_ms(&mut world, 2_000);
+    world
+        .apply(Command::Position {
+            consumer: "c1".to_owned(),
+            tp: t0.clone(),
+        })
+        .expect("owned");
+    assert_eq!(
+        answers(&world, "c1").last(),
+        Some(&("position(t-0)".to_owned(), "100".to_owned()))
+    );
+    assert_eq!(position(&world, "c1", &t0), Some(100));
+}

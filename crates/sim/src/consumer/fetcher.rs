@@ -110,17 +110,12 @@ impl Consumer {
                 self.list_offsets(ctx, partitions, timestamp);
             }
             OffsetReset::None => {
-                let names: Vec<String> = partitions.iter().map(ToString::to_string).collect();
                 for tp in &partitions {
                     if let Some(owned) = self.owned.get_mut(tp) {
                         owned.reset_failed = true;
                     }
                 }
-                let message = format!(
-                    "NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [{}]",
-                    names.join(", ")
-                );
-                self.record_exception(ctx, message);
+                self.record_exception(ctx, no_offset(&partitions));
             }
         }
     }
@@ -241,6 +236,7 @@ impl Consumer {
                 continue;
             };
             if owned.paused
+                || owned.reset_failed
                 || self.buffer.get(tp).is_some_and(|q| !q.is_empty())
                 || ctx.now() < owned.fetch_not_before
             {
@@ -335,8 +331,14 @@ impl Consumer {
                 ErrorCode::OffsetOutOfRange if owned.preferred_replica.is_some() => {
                     owned.preferred_replica = None;
                 }
+                // With no reset policy Java keeps the position (position() still answers it)
+                // and throws; here the partition is not fetched again until a seek.
                 ErrorCode::OffsetOutOfRange => {
-                    let position = owned.position.take();
+                    let position = if self.config.auto_offset_reset == OffsetReset::None {
+                        owned.position
+                    } else {
+                        owned.position.take()
+                    };
                     out_of_range.push((fetched.tp, position));
                 }
                 error if invalidates_metadata(error) => {
@@ -570,6 +572,16 @@ impl Consumer {
             self.after_commit(ctx, then_process);
         }
     }
+}
+
+/// What `poll()` and `position()` throw for partitions with no committed offset under
+/// `auto.offset.reset=none` (Java's `NoOffsetForPartitionException`).
+pub(super) fn no_offset(partitions: &[TopicPartition]) -> String {
+    let names: Vec<String> = partitions.iter().map(ToString::to_string).collect();
+    format!(
+        "NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [{}]",
+        names.join(", ")
+    )
 }
 
 /// `{t-0=OffsetAndMetadata{offset=5, leaderEpoch=null, metadata=''}}`, as Java prints a map of

@@ -115,7 +115,8 @@ pub struct OwnedPartition {
     pub committed: Option<u64>,
     /// The high watermark the last fetch reported (for lag).
     pub high_watermark: Option<u64>,
-    /// Set when `auto.offset.reset=none` found no committed offset.
+    /// Set when `auto.offset.reset=none` found no committed offset (no position) or the
+    /// position out of range (kept, as Java keeps it): nothing is fetched until a seek.
     pub reset_failed: bool,
     /// `pause()`d: not fetched, nothing of it returned by `poll()`; dropped with the
     /// partition when it is revoked.

@@ -281,6 +281,17 @@ impl Consumer {
                         self.answer(ctx, &query.call, position.to_string());
                         continue;
                     }
+                    // No committed offset and auto.offset.reset=none: Java's position() throws
+                    // at once (`SubscriptionState.resetInitializingPositions`), it does not
+                    // wait out default.api.timeout.ms.
+                    Some(owned) if owned.reset_failed => {
+                        self.answer(
+                            ctx,
+                            &query.call,
+                            super::fetcher::no_offset(std::slice::from_ref(tp)),
+                        );
+                        continue;
+                    }
                     Some(_) => {}
                     None => {
                         self.answer(ctx, &query.call, no_assignment(tp));
