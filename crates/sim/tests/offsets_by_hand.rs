@@ -699,3 +699,83 @@ fn position_without_a_committed_offset_or_reset_policy_throws_at_once() {
     );
     assert_eq!(position(&world, "c1", &t0), Some(100));
 }
+
+/// A fetch answered OFFSET_OUT_OF_RANGE after the application has sought elsewhere says
+/// nothing about the new position: it is discarded (Java's FetchCollector, "Discarding stale
+/// fetch response"), so the reset policy does not undo the seek.
+#[test]
+fn a_stale_out_of_range_answer_does_not_undo_a_seek() {
+    let mut world = reader(79, 1);
+    world.record_trace_lines();
+    let t0 = tp("t", 0);
+    assert_eq!(processed(&world, "c1").len(), 5);
+    let seek = |offset| Command::Seek {
+        consumer: "c1".to_owned(),
+        tp: t0.clone(),
+        offset,
+    };
+    world.apply(seek(100)).expect("owned");
+    // Until the leader has taken the fetch of offset 100, then seek back before its answer
+    // (out of range) reaches the consumer.
+    let fetched_100 = |world: &World| {
+        let lines = world.trace().lines().expect("trace lines recorded");
+        lines.iter().any(|l| l.contains("fetch_offset: 100"))
+    };
+    while !fetched_100(&world) {
+        assert!(world.step(), "the fetch of offset 100 is sent");
+        assert!(
+            world.now().as_millis() < 60_000,
+            "the fetch of 100 within a minute"
+        );
+    }
+    world.apply(seek(2)).expect("owned");
+    run_ms(&mut world, 3_000);
+    let read: Vec<u64> = processed(&world, "c1")
+        .into_iter()
+        .skip(5)
+        .map(|(_, offset, _)| offset)
+        .collect();
+    assert_eq!(
+        read,
+        [2, 3, 4],
+        "read from the seek, not reset to the earliest offset"
+    );
+    assert_eq!(position(&world, "c1", &t0), Some(5));
+}
+
+/// `commitSync()` that cannot reach a coordinator (the consumer's links to every broker cut:
+/// the OffsetCommit times out, FindCoordinator finds none) gives up at
+/// `default.api.timeout.ms` after the call with TimeoutException, as
+/// `ConsumerCoordinator.commitOffsetsSync` does, instead of waiting for a coordinator forever.
+#[test]
+fn commit_sync_without_a_coordinator_times_out_at_default_api_timeout_ms() {
+    let mut world = reader(80, 1);
+    for broker in 1..=3 {
+        client_link(&mut world, "c1", broker, true);
+    }
+    world
+        .apply(Command::CommitSync {
+            consumer: "c1".to_owned(),
+        })
+        .expect("sent");
+    run_ms(&mut world, 70_000);
+    let (c, _) = world
+        .consumers()
+        .find(|(c, _)| c.name() == "c1")
+        .expect("exists");
+    let op = c
+        .history()
+        .iter()
+        .rev()
+        .find(|op| matches!(&op.request, Request::Commit { kind, .. } if kind == "sync"))
+        .expect("the commit")
+        .clone();
+    assert_eq!(
+        op.outcome,
+        Outcome::Exception {
+            message: "TimeoutException: Timeout of 60000ms expired before successfully committing offsets {t-0=OffsetAndMetadata{offset=5, leaderEpoch=null, metadata=''}}".to_owned()
+        }
+    );
+    let took = op.completed_at.expect("completed") - op.invoked_at;
+    assert_eq!(took.as_millis(), 60_000);
+}

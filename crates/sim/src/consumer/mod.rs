@@ -166,6 +166,9 @@ enum InFlight {
     },
     Fetch {
         broker: BrokerId,
+        /// The fetch offset of each partition asked: an answer about an offset the consumer
+        /// has since moved away from (a `seek`) is stale.
+        offsets: Vec<(TopicPartition, u64)>,
     },
 }
 
@@ -576,6 +579,7 @@ impl Consumer {
                 Message::Metadata { correlation_id }
             });
         }
+        self.expire_waiting_commit(ctx);
         self.pump_membership(ctx);
         self.pump_positions(ctx);
         self.pump_queries(ctx);
@@ -885,8 +889,8 @@ impl Consumer {
             ) => {
                 self.on_offsets_for_times_response(ctx, query, partitions, found.0);
             }
-            (InFlight::Fetch { .. }, Message::FetchResponse { partitions, .. }) => {
-                self.on_fetch_response(ctx, partitions);
+            (InFlight::Fetch { offsets, .. }, Message::FetchResponse { partitions, .. }) => {
+                self.on_fetch_response(ctx, partitions, &offsets);
             }
             _ => {}
         }

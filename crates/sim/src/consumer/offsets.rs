@@ -350,13 +350,18 @@ impl Consumer {
     }
 
     /// The next moment after `now` a waiting call times out or is asked again, or a commit is
-    /// resent. Moments already past are left out here, not by the caller: a call that cannot
+    /// resent or gives up waiting for a coordinator. Moments already past are left out here, not by the caller: a call that cannot
     /// be sent (no leader, or `position()` waiting on nothing) keeps a `not_before` in the
     /// past, which would otherwise hide its deadline and let the TimeoutException come late.
     pub(super) fn next_query_deadline(&self, now: SimTime) -> Option<SimTime> {
         let backoff = self.commit_backoff.iter().map(|&(_, at)| at);
+        let waiting_commit = self.retry_commit.map(|op| self.commit_deadline(op));
         let queries = self.queries.iter().flat_map(|q| [q.deadline, q.not_before]);
-        queries.chain(backoff).filter(|&at| at > now).min()
+        queries
+            .chain(backoff)
+            .chain(waiting_commit)
+            .filter(|&at| at > now)
+            .min()
     }
 
     /// A call's request failed: ask again after `retry.backoff.ms`, within its timeout.
