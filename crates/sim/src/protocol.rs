@@ -554,6 +554,8 @@ pub enum GroupMessage {
         generation_id: i32,
         member_id: String,
         assignments: Vec<(String, Vec<TopicPartition>)>,
+        /// A static member's `group.instance.id` (KIP-345): fenced if another member holds it.
+        group_instance_id: Extension<Option<String>>,
     },
     /// This member's partitions for the generation.
     SyncGroupResponse {
@@ -567,6 +569,8 @@ pub enum GroupMessage {
         group_id: String,
         generation_id: i32,
         member_id: String,
+        /// A static member's `group.instance.id`.
+        group_instance_id: Extension<Option<String>>,
     },
     /// `NONE`, or REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, ...
     HeartbeatResponse {
@@ -594,6 +598,8 @@ pub enum GroupMessage {
         offsets: Vec<(TopicPartition, u64)>,
         /// `OffsetAndMetadata.metadata()` of the partitions that have some.
         metadata: Extension<Vec<(TopicPartition, String)>>,
+        /// A static member's `group.instance.id` (none outside group management).
+        group_instance_id: Extension<Option<String>>,
     },
     /// One error for the whole commit (every partition shares it here).
     OffsetCommitResponse {

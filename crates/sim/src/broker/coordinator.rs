@@ -224,9 +224,11 @@ impl Broker {
                 generation_id,
                 member_id,
                 assignments,
+                group_instance_id,
                 ..
             } => {
-                if let Some(record) = group.sync(ctx, to, generation_id, &member_id, assignments) {
+                let member = (member_id.as_str(), group_instance_id.0.as_deref());
+                if let Some(record) = group.sync(ctx, to, generation_id, member, assignments) {
                     let then = AfterAppend::Sync {
                         group: group_id.clone(),
                         generation: generation_id,
@@ -237,9 +239,11 @@ impl Broker {
             GroupMessage::Heartbeat {
                 generation_id,
                 member_id,
+                group_instance_id,
                 ..
             } => {
-                let error = group.heartbeat(&member_id, generation_id, ctx.now());
+                let member = (member_id.as_str(), group_instance_id.0.as_deref());
+                let error = group.heartbeat(member, generation_id, ctx.now());
                 ctx.send(
                     from,
                     GroupMessage::HeartbeatResponse {
@@ -267,8 +271,11 @@ impl Broker {
                 member_id,
                 offsets,
                 metadata,
+                group_instance_id,
                 ..
-            } => match group.check_commit(&member_id, generation_id) {
+            } => match group
+                .check_commit((&member_id, group_instance_id.0.as_deref()), generation_id)
+            {
                 Err(error) => ctx.send(
                     from,
                     GroupMessage::OffsetCommitResponse {

@@ -471,9 +471,15 @@ impl Consumer {
                 ErrorCode::CoordinatorNotAvailable,
             );
         };
-        let (generation_id, member_id) = match self.subscription {
-            Subscription::Topics(_) => (self.generation, self.member_id.clone()),
-            Subscription::Partitions(_) => (-1, String::new()),
+        // ConsumerCoordinator.sendOffsetCommitRequest: a static member's instance id only
+        // with group management.
+        let (generation_id, member_id, instance) = match self.subscription {
+            Subscription::Topics(_) => (
+                self.generation,
+                self.member_id.clone(),
+                self.config.group_instance_id.clone(),
+            ),
+            Subscription::Partitions(_) => (-1, String::new(), None),
         };
         let kind = InFlight::Commit {
             operation,
@@ -488,6 +494,7 @@ impl Consumer {
                 member_id,
                 offsets,
                 metadata: crate::protocol::Extension(metadata),
+                group_instance_id: crate::protocol::Extension(instance),
             }
         });
     }
@@ -517,6 +524,13 @@ impl Consumer {
                 self.rejoin = true;
                 let message = REBALANCING.to_owned();
                 self.finish(ctx, operation, Outcome::Exception { message });
+            }
+            // Another instance took this static member's place: fatal, as the heartbeat's
+            // answer would be (ConsumerCoordinator's OffsetCommitResponseHandler raises it).
+            ErrorCode::FencedInstanceId => {
+                let message = self.fenced_instance();
+                self.finish(ctx, operation, Outcome::Exception { message });
+                self.fail_fatally(ctx, error);
             }
             ErrorCode::IllegalGeneration | ErrorCode::UnknownMemberId => {
                 let message = COMMIT_FAILED.to_owned();
