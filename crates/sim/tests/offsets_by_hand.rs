@@ -49,6 +49,17 @@ fn position(world: &World, consumer: &str, tp: &TopicPartition) -> Option<u64> {
     c.owned().get(tp)?.position
 }
 
+/// `seek(tp, offset)` by `consumer`, which owns `tp`.
+fn seek(world: &mut World, consumer: &str, tp: &TopicPartition, offset: i64) {
+    world
+        .apply(Command::Seek {
+            consumer: consumer.to_owned(),
+            tp: tp.clone(),
+            offset,
+        })
+        .expect("owned");
+}
+
 fn history_len(world: &World, consumer: &str) -> usize {
     world
         .consumers()
@@ -564,13 +575,7 @@ fn the_latest_offset_of_a_read_committed_consumer_is_the_last_stable_offset() {
 
     // seekToEnd after reading from the start: the same ends.
     for name in ["rc", "ru"] {
-        world
-            .apply(Command::Seek {
-                consumer: name.to_owned(),
-                tp: t0.clone(),
-                offset: 0,
-            })
-            .expect("owned");
+        seek(&mut world, name, &t0, 0);
         run_ms(&mut world, 1_000);
         world
             .apply(Command::SeekToEnd {
@@ -679,13 +684,7 @@ fn position_without_a_committed_offset_or_reset_policy_throws_at_once() {
 
     // A position past the log end: the fetch is out of range, poll() throws
     // OffsetOutOfRangeException, and position() answers the kept position.
-    world
-        .apply(Command::Seek {
-            consumer: "c1".to_owned(),
-            tp: t0.clone(),
-            offset: 100,
-        })
-        .expect("owned");
+    seek(&mut world, "c1", &t0, 100);
     run_ms(&mut world, 2_000);
     world
         .apply(Command::Position {
@@ -709,12 +708,7 @@ fn a_stale_out_of_range_answer_does_not_undo_a_seek() {
     world.record_trace_lines();
     let t0 = tp("t", 0);
     assert_eq!(processed(&world, "c1").len(), 5);
-    let seek = |offset| Command::Seek {
-        consumer: "c1".to_owned(),
-        tp: t0.clone(),
-        offset,
-    };
-    world.apply(seek(100)).expect("owned");
+    seek(&mut world, "c1", &t0, 100);
     // Until the leader has taken the fetch of offset 100, then seek back before its answer
     // (out of range) reaches the consumer.
     let fetched_100 = |world: &World| {
@@ -728,7 +722,7 @@ fn a_stale_out_of_range_answer_does_not_undo_a_seek() {
             "the fetch of 100 within a minute"
         );
     }
-    world.apply(seek(2)).expect("owned");
+    seek(&mut world, "c1", &t0, 2);
     run_ms(&mut world, 3_000);
     let read: Vec<u64> = processed(&world, "c1")
         .into_iter()
@@ -759,17 +753,7 @@ fn commit_sync_without_a_coordinator_times_out_at_default_api_timeout_ms() {
         })
         .expect("sent");
     run_ms(&mut world, 70_000);
-    let (c, _) = world
-        .consumers()
-        .find(|(c, _)| c.name() == "c1")
-        .expect("exists");
-    let op = c
-        .history()
-        .iter()
-        .rev()
-        .find(|op| matches!(&op.request, Request::Commit { kind, .. } if kind == "sync"))
-        .expect("the commit")
-        .clone();
+    let op = last_sync_commit(&world, "c1");
     assert_eq!(
         op.outcome,
         Outcome::Exception {
