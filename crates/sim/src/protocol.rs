@@ -413,9 +413,12 @@ pub enum Message {
     Quorum(Box<crate::controller::QuorumMessage>),
     /// ListOffsets: the earliest (-2) or latest (-1) offset of partitions, or the first offset
     /// whose timestamp is at least the given one (`offsetsForTimes`), from their leader.
+    /// `read_committed` is the request's `isolation_level` (READ_COMMITTED = 1): the latest
+    /// offset is then the last stable offset, not the high watermark.
     ListOffsets {
         correlation_id: u64,
         partitions: Vec<(TopicPartition, i64)>,
+        read_committed: Extension<bool>,
     },
     /// The offset per partition, or the error. For a timestamp query the offset is that of the
     /// record found and `found` has `(offset, timestamp)` of each record found; a partition
@@ -551,6 +554,8 @@ pub enum GroupMessage {
         generation_id: i32,
         member_id: String,
         assignments: Vec<(String, Vec<TopicPartition>)>,
+        /// A static member's `group.instance.id` (KIP-345): fenced if another member holds it.
+        group_instance_id: Extension<Option<String>>,
     },
     /// This member's partitions for the generation.
     SyncGroupResponse {
@@ -564,6 +569,8 @@ pub enum GroupMessage {
         group_id: String,
         generation_id: i32,
         member_id: String,
+        /// A static member's `group.instance.id`.
+        group_instance_id: Extension<Option<String>>,
     },
     /// `NONE`, or REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, ...
     HeartbeatResponse {
@@ -591,6 +598,8 @@ pub enum GroupMessage {
         offsets: Vec<(TopicPartition, u64)>,
         /// `OffsetAndMetadata.metadata()` of the partitions that have some.
         metadata: Extension<Vec<(TopicPartition, String)>>,
+        /// A static member's `group.instance.id` (none outside group management).
+        group_instance_id: Extension<Option<String>>,
     },
     /// One error for the whole commit (every partition shares it here).
     OffsetCommitResponse {

@@ -999,16 +999,7 @@ fn commits_for_a_topic_that_does_not_exist_are_refused_and_not_stored() {
         .expect("a commit");
     // Retriable: commitSync() tries again until default.api.timeout.ms, then throws.
     run_ms(&mut world, 61_000);
-    let (c, _) = world
-        .consumers()
-        .find(|(c, _)| c.name() == "c1")
-        .expect("c1");
-    let commit = c
-        .history()
-        .iter()
-        .rev()
-        .find(|op| matches!(&op.request, Request::Commit { kind, .. } if kind == "sync"))
-        .expect("the commitSync");
+    let commit = last_sync_commit(&world, "c1");
     assert!(
         matches!(
             &commit.outcome,

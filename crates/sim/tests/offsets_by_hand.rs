@@ -49,6 +49,17 @@ fn position(world: &World, consumer: &str, tp: &TopicPartition) -> Option<u64> {
     c.owned().get(tp)?.position
 }
 
+/// `seek(tp, offset)` by `consumer`, which owns `tp`.
+fn seek(world: &mut World, consumer: &str, tp: &TopicPartition, offset: i64) {
+    world
+        .apply(Command::Seek {
+            consumer: consumer.to_owned(),
+            tp: tp.clone(),
+            offset,
+        })
+        .expect("owned");
+}
+
 fn history_len(world: &World, consumer: &str) -> usize {
     world
         .consumers()
@@ -508,4 +519,247 @@ fn metadata_past_offset_metadata_max_bytes_is_refused() {
         "{op:?}"
     );
     assert_eq!(stored(&world, "g"), [(t1, 4, Some("fits".to_owned()))]);
+}
+
+/// Topic `t` (one partition) with three plain records (0-2) and a transaction of two records
+/// (3-4) left open by producer `p`: the high watermark is 5, the last stable offset 3.
+fn open_transaction(seed: u64) -> World {
+    use kafka_sim::client::TxnAction;
+    let mut world = cluster(seed);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    add_client(&mut world, "loader");
+    for i in 0..3 {
+        produce(&mut world, "loader", "t", 0, &format!("plain-{i}"), -1);
+    }
+    add_producer(&mut world, "p", &[("transactional.id", "tx")]);
+    txn(&mut world, "p", TxnAction::Init);
+    run_ms(&mut world, 3_000);
+    txn(&mut world, "p", TxnAction::Begin);
+    send(&mut world, "p", "t", None, "open-1");
+    send(&mut world, "p", "t", None, "open-2");
+    run_ms(&mut world, 2_000);
+    let t0 = tp("t", 0);
+    let leader = leader(&world, "t", 0).expect("a leader");
+    assert_eq!(high_watermark(&world, leader, "t", 0), 5);
+    let log = world.leader_log(&t0).expect("a leader");
+    assert_eq!(
+        log.records().len(),
+        5,
+        "the open transaction's records are written"
+    );
+    world
+}
+
+#[test]
+fn the_latest_offset_of_a_read_committed_consumer_is_the_last_stable_offset() {
+    let mut world = open_transaction(75);
+    let t0 = tp("t", 0);
+    // auto.offset.reset=latest: ListOffsets carries the isolation level, and the leader
+    // answers the last stable offset to READ_COMMITTED, the high watermark otherwise.
+    for (name, isolation) in [("rc", "read_committed"), ("ru", "read_uncommitted")] {
+        add_consumer(
+            &mut world,
+            name,
+            name,
+            &["t"],
+            &[
+                ("auto.offset.reset", "latest"),
+                ("enable.auto.commit", "false"),
+                ("isolation.level", isolation),
+            ],
+        );
+    }
+    run_ms(&mut world, 8_000);
+    assert_eq!(position(&world, "rc", &t0), Some(3), "the LSO");
+    assert_eq!(position(&world, "ru", &t0), Some(5), "the high watermark");
+
+    // seekToEnd after reading from the start: the same ends.
+    for name in ["rc", "ru"] {
+        seek(&mut world, name, &t0, 0);
+        run_ms(&mut world, 1_000);
+        world
+            .apply(Command::SeekToEnd {
+                consumer: name.to_owned(),
+                partitions: Vec::new(),
+            })
+            .expect("owned");
+    }
+    run_ms(&mut world, 1_000);
+    assert_eq!(position(&world, "rc", &t0), Some(3));
+    assert_eq!(position(&world, "ru", &t0), Some(5));
+
+    // offsetsForTimes finds no record past the last fetchable offset: for read_committed the
+    // open transaction's records are not there yet.
+    let log = world.leader_log(&t0).expect("a leader");
+    let open_at = log.records()[3].data.timestamp_ms;
+    for name in ["rc", "ru"] {
+        world
+            .apply(Command::OffsetsForTimes {
+                consumer: name.to_owned(),
+                tp: t0.clone(),
+                timestamp_ms: open_at as i64,
+            })
+            .expect("a valid time");
+    }
+    run_ms(&mut world, 1_000);
+    assert_eq!(
+        answers(&world, "rc"),
+        [(
+            format!("offsetsForTimes({{t-0={open_at}}})"),
+            "{t-0=null}".to_owned()
+        )]
+    );
+    assert_eq!(
+        answers(&world, "ru"),
+        [(
+            format!("offsetsForTimes({{t-0={open_at}}})"),
+            format!("{{t-0=(timestamp={open_at}, leaderEpoch=null, offset=3)}}")
+        )]
+    );
+
+    // The transaction commits: the LSO moves past its marker and rc reads on.
+    txn(&mut world, "p", kafka_sim::client::TxnAction::Commit);
+    run_ms(&mut world, 3_000);
+    assert_eq!(position(&world, "rc", &t0), Some(6));
+    let read: Vec<String> = processed(&world, "rc")
+        .into_iter()
+        .map(|(_, _, v)| v)
+        .collect();
+    assert_eq!(read, ["plain-0", "plain-1", "plain-2", "open-1", "open-2"]);
+}
+
+/// `position()` under `auto.offset.reset=none`: with no committed offset it throws
+/// NoOffsetForPartitionException as soon as the committed offsets are known (as `poll()`
+/// does), instead of waiting out `default.api.timeout.ms`; after an out-of-range fetch it
+/// answers the position the consumer kept, as Java's does.
+#[test]
+fn position_without_a_committed_offset_or_reset_policy_throws_at_once() {
+    let mut world = cluster(78);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    add_client(&mut world, "loader");
+    for i in 0..3 {
+        produce(&mut world, "loader", "t", 0, &format!("r{i}"), -1);
+    }
+    run_ms(&mut world, 1_000);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[
+            ("auto.offset.reset", "none"),
+            ("enable.auto.commit", "false"),
+        ],
+    );
+    run_ms(&mut world, 8_000);
+    let t0 = tp("t", 0);
+    let asked = world.now();
+    world
+        .apply(Command::Position {
+            consumer: "c1".to_owned(),
+            tp: t0.clone(),
+        })
+        .expect("owned");
+    let no_offset = "NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [t-0]";
+    assert_eq!(
+        answers(&world, "c1"),
+        [("position(t-0)".to_owned(), no_offset.to_owned())],
+        "answered at once, not after default.api.timeout.ms"
+    );
+    assert_eq!(world.now(), asked);
+    let polled: Vec<String> = world
+        .consumers()
+        .find(|(c, _)| c.name() == "c1")
+        .map(|(c, _)| {
+            c.history()
+                .iter()
+                .filter_map(|op| match &op.outcome {
+                    Outcome::Exception { message } => Some(message.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(polled, [no_offset], "poll() threw it too");
+
+    // A position past the log end: the fetch is out of range, poll() throws
+    // OffsetOutOfRangeException, and position() answers the kept position.
+    seek(&mut world, "c1", &t0, 100);
+    run_ms(&mut world, 2_000);
+    world
+        .apply(Command::Position {
+            consumer: "c1".to_owned(),
+            tp: t0.clone(),
+        })
+        .expect("owned");
+    assert_eq!(
+        answers(&world, "c1").last(),
+        Some(&("position(t-0)".to_owned(), "100".to_owned()))
+    );
+    assert_eq!(position(&world, "c1", &t0), Some(100));
+}
+
+/// A fetch answered OFFSET_OUT_OF_RANGE after the application has sought elsewhere says
+/// nothing about the new position: it is discarded (Java's FetchCollector, "Discarding stale
+/// fetch response"), so the reset policy does not undo the seek.
+#[test]
+fn a_stale_out_of_range_answer_does_not_undo_a_seek() {
+    let mut world = reader(79, 1);
+    world.record_trace_lines();
+    let t0 = tp("t", 0);
+    assert_eq!(processed(&world, "c1").len(), 5);
+    seek(&mut world, "c1", &t0, 100);
+    // Until the leader has taken the fetch of offset 100, then seek back before its answer
+    // (out of range) reaches the consumer.
+    let fetched_100 = |world: &World| {
+        let lines = world.trace().lines().expect("trace lines recorded");
+        lines.iter().any(|l| l.contains("fetch_offset: 100"))
+    };
+    while !fetched_100(&world) {
+        assert!(world.step(), "the fetch of offset 100 is sent");
+        assert!(
+            world.now().as_millis() < 60_000,
+            "the fetch of 100 within a minute"
+        );
+    }
+    seek(&mut world, "c1", &t0, 2);
+    run_ms(&mut world, 3_000);
+    let read: Vec<u64> = processed(&world, "c1")
+        .into_iter()
+        .skip(5)
+        .map(|(_, offset, _)| offset)
+        .collect();
+    assert_eq!(
+        read,
+        [2, 3, 4],
+        "read from the seek, not reset to the earliest offset"
+    );
+    assert_eq!(position(&world, "c1", &t0), Some(5));
+}
+
+/// `commitSync()` that cannot reach a coordinator (the consumer's links to every broker cut:
+/// the OffsetCommit times out, FindCoordinator finds none) gives up at
+/// `default.api.timeout.ms` after the call with TimeoutException, as
+/// `ConsumerCoordinator.commitOffsetsSync` does, instead of waiting for a coordinator forever.
+#[test]
+fn commit_sync_without_a_coordinator_times_out_at_default_api_timeout_ms() {
+    let mut world = reader(80, 1);
+    for broker in 1..=3 {
+        client_link(&mut world, "c1", broker, true);
+    }
+    world
+        .apply(Command::CommitSync {
+            consumer: "c1".to_owned(),
+        })
+        .expect("sent");
+    run_ms(&mut world, 70_000);
+    let op = last_sync_commit(&world, "c1");
+    assert_eq!(
+        op.outcome,
+        Outcome::Exception {
+            message: "TimeoutException: Timeout of 60000ms expired before successfully committing offsets {t-0=OffsetAndMetadata{offset=5, leaderEpoch=null, metadata=''}}".to_owned()
+        }
+    );
+    let took = op.completed_at.expect("completed") - op.invoked_at;
+    assert_eq!(took.as_millis(), 60_000);
 }

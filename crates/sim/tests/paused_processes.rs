@@ -277,7 +277,6 @@ fn a_paused_consumer_past_its_session_is_refused_and_rejoins() {
 /// coordinator gives the id to the newcomer, and the zombie's next request is refused with
 /// FENCED_INSTANCE_ID, which is fatal to it, as in Java.
 #[test]
-#[ignore = "Heartbeat, SyncGroup and OffsetCommit do not carry group.instance.id in the simulated protocol yet, so the coordinator answers a replaced static member UNKNOWN_MEMBER_ID and the zombie rejoins, taking the id back; Kafka answers FENCED_INSTANCE_ID"]
 fn a_paused_static_member_replaced_by_a_new_instance_is_fenced() {
     let mut world = cluster(41);
     world.record_trace_lines();
@@ -308,6 +307,67 @@ fn a_paused_static_member_replaced_by_a_new_instance_is_fenced() {
     assert!(
         fatal,
         "the zombie's poll() throws FencedInstanceIdException"
+    );
+    assert_eq!(
+        owned(&world, "a2").len(),
+        2,
+        "the new instance keeps its partitions"
+    );
+}
+
+/// The replaced static member's commit, sent the moment it wakes (before any heartbeat could
+/// tell it), is refused FENCED_INSTANCE_ID: OffsetCommit carries `group.instance.id`, the
+/// coordinator sees another member id holding it, and `commitSync()` throws
+/// FencedInstanceIdException (not CommitFailedException); nothing of it is stored.
+#[test]
+fn a_replaced_static_members_commit_is_fenced() {
+    let mut world = cluster(42);
+    create_topic(&mut world, "t", 2, 3, &[]);
+    add_client(&mut world, "loader");
+    for i in 0..4 {
+        produce(&mut world, "loader", "t", i % 2, &format!("r{i}"), -1);
+    }
+    let configs = [
+        ("group.instance.id", "i1"),
+        ("enable.auto.commit", "false"),
+        ("auto.offset.reset", "earliest"),
+        ("app.processing.ms", "0"),
+    ];
+    add_consumer(&mut world, "a", "g", &["t"], &configs);
+    run_ms(&mut world, 10_000);
+    assert_eq!(processed(&world, "a").len(), 4);
+    pause_client(&mut world, "a");
+    add_consumer(&mut world, "a2", "g", &["t"], &configs);
+    run_ms(&mut world, 10_000);
+    assert_eq!(owned(&world, "a2").len(), 2);
+    resume_client(&mut world, "a");
+    world
+        .apply(Command::CommitSync {
+            consumer: "a".to_owned(),
+        })
+        .expect("a commit");
+    run_ms(&mut world, 5_000);
+    let (a, _) = world.consumers().find(|(c, _)| c.name() == "a").expect("a");
+    let commit = a
+        .history()
+        .iter()
+        .find(|op| matches!(&op.request, kafka_sim::Request::Commit { .. }))
+        .expect("the commit");
+    assert!(
+        matches!(&commit.outcome, Outcome::Exception { message } if message.starts_with("FencedInstanceIdException")),
+        "{:?}",
+        commit.outcome
+    );
+    assert!(a.is_closed(), "fatal: the zombie stops");
+    let stored = world
+        .groups()
+        .into_iter()
+        .find(|(_, g)| g.id == "g")
+        .map(|(_, g)| g.offsets.clone())
+        .unwrap_or_default();
+    assert!(
+        stored.is_empty(),
+        "nothing of the zombie's stored: {stored:?}"
     );
     assert_eq!(
         owned(&world, "a2").len(),

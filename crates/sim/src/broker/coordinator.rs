@@ -224,9 +224,11 @@ impl Broker {
                 generation_id,
                 member_id,
                 assignments,
+                group_instance_id,
                 ..
             } => {
-                if let Some(record) = group.sync(ctx, to, generation_id, &member_id, assignments) {
+                let member = (member_id.as_str(), group_instance_id.0.as_deref());
+                if let Some(record) = group.sync(ctx, to, generation_id, member, assignments) {
                     let then = AfterAppend::Sync {
                         group: group_id.clone(),
                         generation: generation_id,
@@ -237,9 +239,11 @@ impl Broker {
             GroupMessage::Heartbeat {
                 generation_id,
                 member_id,
+                group_instance_id,
                 ..
             } => {
-                let error = group.heartbeat(&member_id, generation_id, ctx.now());
+                let member = (member_id.as_str(), group_instance_id.0.as_deref());
+                let error = group.heartbeat(member, generation_id, ctx.now());
                 ctx.send(
                     from,
                     GroupMessage::HeartbeatResponse {
@@ -267,8 +271,11 @@ impl Broker {
                 member_id,
                 offsets,
                 metadata,
+                group_instance_id,
                 ..
-            } => match group.check_commit(&member_id, generation_id) {
+            } => match group
+                .check_commit((&member_id, group_instance_id.0.as_deref()), generation_id)
+            {
                 Err(error) => ctx.send(
                     from,
                     GroupMessage::OffsetCommitResponse {
@@ -725,16 +732,18 @@ impl Broker {
         }
     }
 
-    /// ListOffsets as a partition's leader: earliest (-2) is the log start, latest (-1) the
-    /// high watermark (what a read_uncommitted consumer may read up to), and a timestamp (0 or
-    /// more) the first record below the high watermark whose timestamp is at least it
-    /// (`Partition.fetchOffsetForTimestamp`; none when there is no such record).
+    /// ListOffsets as a partition's leader: earliest (-2) is the log start, latest (-1) the last
+    /// offset the asker may read (the last stable offset for READ_COMMITTED, the high watermark
+    /// for READ_UNCOMMITTED), and a timestamp (0 or more) the first record below that offset
+    /// whose timestamp is at least it (none when there is no such record). As Kafka's
+    /// `Partition.fetchOffsetForTimestamp` (its `lastFetchableOffset`).
     pub(super) fn handle_list_offsets(
         &mut self,
         ctx: &mut Ctx<'_>,
         from: NodeId,
         correlation_id: u64,
         partitions: Vec<(TopicPartition, i64)>,
+        read_committed: bool,
     ) {
         let mut found = Vec::new();
         let partitions = partitions
@@ -747,17 +756,24 @@ impl Broker {
                     }
                     None => (tp, ErrorCode::NotLeaderOrFollower, 0),
                     Some(_) if timestamp == -2 => (tp, ErrorCode::None, 0),
-                    Some(r) if timestamp >= 0 => {
-                        let hw = r.log.high_watermark();
-                        let record =
-                            r.log
-                                .records()
-                                .iter()
-                                .take_while(|r| r.offset < hw)
-                                .find(|record| {
-                                    i64::try_from(record.data.timestamp_ms).unwrap_or(i64::MAX)
-                                        >= timestamp
-                                });
+                    Some(r) => {
+                        let last_fetchable = if read_committed {
+                            r.last_stable_offset()
+                        } else {
+                            r.log.high_watermark()
+                        };
+                        if timestamp < 0 {
+                            return (tp, ErrorCode::None, last_fetchable);
+                        }
+                        let record = r
+                            .log
+                            .records()
+                            .iter()
+                            .take_while(|r| r.offset < last_fetchable)
+                            .find(|record| {
+                                i64::try_from(record.data.timestamp_ms).unwrap_or(i64::MAX)
+                                    >= timestamp
+                            });
                         match record {
                             Some(record) => {
                                 found.push((tp.clone(), record.offset, record.data.timestamp_ms));
@@ -765,10 +781,6 @@ impl Broker {
                             }
                             None => (tp, ErrorCode::None, 0),
                         }
-                    }
-                    Some(r) => {
-                        let hw = r.log.high_watermark();
-                        (tp, ErrorCode::None, hw)
                     }
                 }
             })

@@ -478,7 +478,8 @@ impl Broker {
             Message::ListOffsets {
                 correlation_id,
                 partitions,
-            } => self.handle_list_offsets(ctx, from, correlation_id, partitions),
+                read_committed,
+            } => self.handle_list_offsets(ctx, from, correlation_id, partitions, read_committed.0),
             Message::Group(message) => self.handle_group_request(ctx, from, *message),
             Message::Txn(message) => self.handle_txn_message(ctx, from, *message),
             Message::Metadata { correlation_id } => {

@@ -13,6 +13,7 @@ use crate::protocol::{
     BrokerId, FetchPartition, FetchedPartition, GroupMessage, Message, TopicPartition,
 };
 use crate::protocol::{ControlType, Record};
+use crate::time::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
 
 const COMMIT_FAILED: &str = "CommitFailedException: Commit cannot be completed since the group \
@@ -110,17 +111,12 @@ impl Consumer {
                 self.list_offsets(ctx, partitions, timestamp);
             }
             OffsetReset::None => {
-                let names: Vec<String> = partitions.iter().map(ToString::to_string).collect();
                 for tp in &partitions {
                     if let Some(owned) = self.owned.get_mut(tp) {
                         owned.reset_failed = true;
                     }
                 }
-                let message = format!(
-                    "NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [{}]",
-                    names.join(", ")
-                );
-                self.record_exception(ctx, message);
+                self.record_exception(ctx, no_offset(&partitions));
             }
         }
     }
@@ -139,6 +135,7 @@ impl Consumer {
                 .iter()
                 .map(|tp| (tp.clone(), timestamp))
                 .collect();
+            let read_committed = crate::protocol::Extension(self.config.read_committed);
             self.request(
                 ctx,
                 leader,
@@ -149,6 +146,7 @@ impl Consumer {
                 |correlation_id| Message::ListOffsets {
                     correlation_id,
                     partitions: request,
+                    read_committed,
                 },
             );
         }
@@ -229,7 +227,7 @@ impl Consumer {
             .in_flight
             .values()
             .filter_map(|f| match f {
-                InFlight::Fetch { broker } => Some(*broker),
+                InFlight::Fetch { broker, .. } => Some(*broker),
                 _ => None,
             })
             .collect();
@@ -239,6 +237,7 @@ impl Consumer {
                 continue;
             };
             if owned.paused
+                || owned.reset_failed
                 || self.buffer.get(tp).is_some_and(|q| !q.is_empty())
                 || ctx.now() < owned.fetch_not_before
             {
@@ -277,10 +276,17 @@ impl Consumer {
         .unless_default(crate::protocol::FetchMaxBytes::CONSUMER);
         for (leader, partitions) in by_leader {
             let rack_id = rack_id.clone();
+            let offsets = partitions
+                .iter()
+                .map(|p| (p.tp.clone(), p.fetch_offset))
+                .collect();
             self.request(
                 ctx,
                 leader,
-                InFlight::Fetch { broker: leader },
+                InFlight::Fetch {
+                    broker: leader,
+                    offsets,
+                },
                 |correlation_id| Message::Fetch {
                     correlation_id,
                     replica_id: None,
@@ -295,10 +301,12 @@ impl Consumer {
         }
     }
 
+    /// `asked`: the fetch offset of each partition in the request.
     pub(super) fn on_fetch_response(
         &mut self,
         ctx: &mut Ctx<'_>,
         partitions: Vec<FetchedPartition>,
+        asked: &[(TopicPartition, u64)],
     ) {
         let mut out_of_range = Vec::new();
         for fetched in partitions {
@@ -333,8 +341,23 @@ impl Consumer {
                 ErrorCode::OffsetOutOfRange if owned.preferred_replica.is_some() => {
                     owned.preferred_replica = None;
                 }
+                // Stale: the position is no longer the one fetched (a seek since the request
+                // was sent), so the error says nothing about it (FetchCollector's "Discarding
+                // stale fetch response").
+                ErrorCode::OffsetOutOfRange
+                    if asked
+                        .iter()
+                        .find(|(tp, _)| *tp == fetched.tp)
+                        .map(|&(_, offset)| offset)
+                        != owned.position => {}
+                // With no reset policy Java keeps the position (position() still answers it)
+                // and throws; here the partition is not fetched again until a seek.
                 ErrorCode::OffsetOutOfRange => {
-                    let position = owned.position.take();
+                    let position = if self.config.auto_offset_reset == OffsetReset::None {
+                        owned.position
+                    } else {
+                        owned.position.take()
+                    };
                     out_of_range.push((fetched.tp, position));
                 }
                 error if invalidates_metadata(error) => {
@@ -448,9 +471,15 @@ impl Consumer {
                 ErrorCode::CoordinatorNotAvailable,
             );
         };
-        let (generation_id, member_id) = match self.subscription {
-            Subscription::Topics(_) => (self.generation, self.member_id.clone()),
-            Subscription::Partitions(_) => (-1, String::new()),
+        // ConsumerCoordinator.sendOffsetCommitRequest: a static member's instance id only
+        // with group management.
+        let (generation_id, member_id, instance) = match self.subscription {
+            Subscription::Topics(_) => (
+                self.generation,
+                self.member_id.clone(),
+                self.config.group_instance_id.clone(),
+            ),
+            Subscription::Partitions(_) => (-1, String::new(), None),
         };
         let kind = InFlight::Commit {
             operation,
@@ -465,6 +494,7 @@ impl Consumer {
                 member_id,
                 offsets,
                 metadata: crate::protocol::Extension(metadata),
+                group_instance_id: crate::protocol::Extension(instance),
             }
         });
     }
@@ -495,6 +525,13 @@ impl Consumer {
                 let message = REBALANCING.to_owned();
                 self.finish(ctx, operation, Outcome::Exception { message });
             }
+            // Another instance took this static member's place: fatal, as the heartbeat's
+            // answer would be (ConsumerCoordinator's OffsetCommitResponseHandler raises it).
+            ErrorCode::FencedInstanceId => {
+                let message = self.fenced_instance();
+                self.finish(ctx, operation, Outcome::Exception { message });
+                self.fail_fatally(ctx, error);
+            }
             ErrorCode::IllegalGeneration | ErrorCode::UnknownMemberId => {
                 let message = COMMIT_FAILED.to_owned();
                 self.finish(ctx, operation, Outcome::Exception { message });
@@ -504,17 +541,11 @@ impl Consumer {
             // default.api.timeout.ms has passed since the call, then throws TimeoutException
             // (ConsumerCoordinator.commitOffsetsSync); `commitAsync()` reports it.
             ErrorCode::UnknownTopicOrPartition | ErrorCode::CoordinatorLoadInProgress if sync => {
-                let invoked = self.history[operation].invoked_at;
                 let retry_at = ctx.now() + self.config.retry_backoff;
-                if retry_at < invoked + self.config.default_api_timeout {
+                if retry_at < self.commit_deadline(operation) {
                     self.commit_backoff.push((operation, retry_at));
                 } else {
-                    let message = format!(
-                        "TimeoutException: Timeout of {}ms expired before successfully committing offsets {}",
-                        self.config.default_api_timeout.as_millis(),
-                        java_offsets(&offsets)
-                    );
-                    self.finish(ctx, operation, Outcome::Exception { message });
+                    self.time_out_commit(ctx, operation);
                 }
             }
             error => self.finish(
@@ -537,7 +568,9 @@ impl Consumer {
         sync: bool,
         error: ErrorCode,
     ) {
-        if sync {
+        if sync && ctx.now() >= self.commit_deadline(operation) {
+            self.time_out_commit(ctx, operation);
+        } else if sync {
             self.retry_commit = Some(operation);
         } else {
             let outcome = Outcome::Failed {
@@ -546,6 +579,39 @@ impl Consumer {
             };
             self.finish(ctx, operation, outcome);
         }
+    }
+
+    /// When a `commitSync()` gives up: `default.api.timeout.ms` after the call, the timer
+    /// `ConsumerCoordinator.commitOffsetsSync` retries within (finding the coordinator again
+    /// included).
+    pub(super) fn commit_deadline(&self, operation: usize) -> SimTime {
+        self.history[operation].invoked_at + self.config.default_api_timeout
+    }
+
+    /// A `commitSync()` waiting for a coordinator past its deadline throws.
+    pub(super) fn expire_waiting_commit(&mut self, ctx: &mut Ctx<'_>) {
+        if let Some(operation) = self.retry_commit
+            && ctx.now() >= self.commit_deadline(operation)
+        {
+            self.retry_commit = None;
+            self.time_out_commit(ctx, operation);
+        }
+    }
+
+    /// The TimeoutException `KafkaConsumer.commitSync` throws when the retries run out.
+    fn time_out_commit(&mut self, ctx: &mut Ctx<'_>, operation: usize) {
+        let Request::Commit { offsets, .. } = &self.history[operation].request else {
+            unreachable!(
+                "a commit timed out for {:?}",
+                self.history[operation].request
+            );
+        };
+        let message = format!(
+            "TimeoutException: Timeout of {}ms expired before successfully committing offsets {}",
+            self.config.default_api_timeout.as_millis(),
+            java_offsets(offsets)
+        );
+        self.finish(ctx, operation, Outcome::Exception { message });
     }
 
     fn lose_partitions_after_fencing(&mut self, ctx: &mut Ctx<'_>, error: ErrorCode) {
@@ -568,6 +634,16 @@ impl Consumer {
             self.after_commit(ctx, then_process);
         }
     }
+}
+
+/// What `poll()` and `position()` throw for partitions with no committed offset under
+/// `auto.offset.reset=none` (Java's `NoOffsetForPartitionException`).
+pub(super) fn no_offset(partitions: &[TopicPartition]) -> String {
+    let names: Vec<String> = partitions.iter().map(ToString::to_string).collect();
+    format!(
+        "NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [{}]",
+        names.join(", ")
+    )
 }
 
 /// `{t-0=OffsetAndMetadata{offset=5, leaderEpoch=null, metadata=''}}`, as Java prints a map of

@@ -9,7 +9,7 @@ use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::group::{Assignor, Subscription as MemberSubscription, assignor::assign};
 use crate::node::Ctx;
-use crate::protocol::{GroupMessage, Message, TopicPartition};
+use crate::protocol::{Extension, GroupMessage, Message, TopicPartition};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -68,6 +68,7 @@ impl Consumer {
             self.next_heartbeat = now + self.config.heartbeat_interval;
             let (generation_id, member_id) = (self.generation, self.member_id.clone());
             let group_id = group.clone();
+            let group_instance_id = Extension(self.config.group_instance_id.clone());
             let in_flight = InFlight::Heartbeat {
                 generation: generation_id,
             };
@@ -77,6 +78,7 @@ impl Consumer {
                     group_id,
                     generation_id,
                     member_id,
+                    group_instance_id,
                 }
             });
         }
@@ -182,6 +184,7 @@ impl Consumer {
                     return;
                 };
                 let member_id = self.member_id.clone();
+                let group_instance_id = Extension(self.config.group_instance_id.clone());
                 if self.request(ctx, coordinator, InFlight::Sync, |correlation_id| {
                     GroupMessage::SyncGroup {
                         correlation_id,
@@ -189,6 +192,7 @@ impl Consumer {
                         generation_id,
                         member_id,
                         assignments,
+                        group_instance_id,
                     }
                 }) {
                     self.member = MemberState::Syncing;
@@ -391,14 +395,9 @@ impl Consumer {
     }
 
     /// An error the application sees as an exception from `poll()`: the consumer stops.
-    fn fail_fatally(&mut self, ctx: &mut Ctx<'_>, error: ErrorCode) {
+    pub(super) fn fail_fatally(&mut self, ctx: &mut Ctx<'_>, error: ErrorCode) {
         let exception = match error {
-            ErrorCode::FencedInstanceId => format!(
-                "FencedInstanceIdException: The broker rejected this static consumer since \
-                 another consumer with the same group.instance.id {} has registered with a \
-                 different member.id.",
-                self.config.group_instance_id.as_deref().unwrap_or("")
-            ),
+            ErrorCode::FencedInstanceId => self.fenced_instance(),
             other => format!(
                 "KafkaException: {} from the group coordinator",
                 other.name()
@@ -411,6 +410,18 @@ impl Consumer {
         self.history.push(operation);
         self.lose_partitions(ctx);
         self.closed = true;
+    }
+}
+
+impl Consumer {
+    /// What Java's FencedInstanceIdException says.
+    pub(super) fn fenced_instance(&self) -> String {
+        format!(
+            "FencedInstanceIdException: The broker rejected this static consumer since \
+             another consumer with the same group.instance.id {} has registered with a \
+             different member.id.",
+            self.config.group_instance_id.as_deref().unwrap_or("")
+        )
     }
 }
 

@@ -115,7 +115,8 @@ pub struct OwnedPartition {
     pub committed: Option<u64>,
     /// The high watermark the last fetch reported (for lag).
     pub high_watermark: Option<u64>,
-    /// Set when `auto.offset.reset=none` found no committed offset.
+    /// Set when `auto.offset.reset=none` found no committed offset (no position) or the
+    /// position out of range (kept, as Java keeps it): nothing is fetched until a seek.
     pub reset_failed: bool,
     /// `pause()`d: not fetched, nothing of it returned by `poll()`; dropped with the
     /// partition when it is revoked.
@@ -165,6 +166,9 @@ enum InFlight {
     },
     Fetch {
         broker: BrokerId,
+        /// The fetch offset of each partition asked: an answer about an offset the consumer
+        /// has since moved away from (a `seek`) is stale.
+        offsets: Vec<(TopicPartition, u64)>,
     },
 }
 
@@ -575,6 +579,7 @@ impl Consumer {
                 Message::Metadata { correlation_id }
             });
         }
+        self.expire_waiting_commit(ctx);
         self.pump_membership(ctx);
         self.pump_positions(ctx);
         self.pump_queries(ctx);
@@ -884,8 +889,8 @@ impl Consumer {
             ) => {
                 self.on_offsets_for_times_response(ctx, query, partitions, found.0);
             }
-            (InFlight::Fetch { .. }, Message::FetchResponse { partitions, .. }) => {
-                self.on_fetch_response(ctx, partitions);
+            (InFlight::Fetch { offsets, .. }, Message::FetchResponse { partitions, .. }) => {
+                self.on_fetch_response(ctx, partitions, &offsets);
             }
             _ => {}
         }

@@ -13,7 +13,9 @@ use crate::time::SimTime;
 
 /// ListOffsets' EARLIEST_TIMESTAMP: the log start.
 pub(super) const EARLIEST: i64 = -2;
-/// ListOffsets' LATEST_TIMESTAMP: the high watermark for a read_uncommitted consumer.
+/// ListOffsets' LATEST_TIMESTAMP: the high watermark for a read_uncommitted consumer, the last
+/// stable offset for a read_committed one (the request carries the consumer's isolation level,
+/// as `OffsetFetcher` builds it with `ListOffsetsRequest.Builder.forConsumer`).
 pub(super) const LATEST: i64 = -1;
 
 /// Answers a consumer keeps for its card.
@@ -279,6 +281,17 @@ impl Consumer {
                         self.answer(ctx, &query.call, position.to_string());
                         continue;
                     }
+                    // No committed offset and auto.offset.reset=none: Java's position() throws
+                    // at once (`SubscriptionState.resetInitializingPositions`), it does not
+                    // wait out default.api.timeout.ms.
+                    Some(owned) if owned.reset_failed => {
+                        self.answer(
+                            ctx,
+                            &query.call,
+                            super::fetcher::no_offset(std::slice::from_ref(tp)),
+                        );
+                        continue;
+                    }
                     Some(_) => {}
                     None => {
                         self.answer(ctx, &query.call, no_assignment(tp));
@@ -326,22 +339,29 @@ impl Consumer {
                 };
                 let partitions = vec![(tp.clone(), *timestamp)];
                 let kind = InFlight::OffsetsForTimes { query: query.id };
+                let read_committed = crate::protocol::Extension(self.config.read_committed);
                 self.request(ctx, leader, kind, |correlation_id| Message::ListOffsets {
                     correlation_id,
                     partitions,
+                    read_committed,
                 });
             }
         }
     }
 
     /// The next moment after `now` a waiting call times out or is asked again, or a commit is
-    /// resent. Moments already past are left out here, not by the caller: a call that cannot
+    /// resent or gives up waiting for a coordinator. Moments already past are left out here, not by the caller: a call that cannot
     /// be sent (no leader, or `position()` waiting on nothing) keeps a `not_before` in the
     /// past, which would otherwise hide its deadline and let the TimeoutException come late.
     pub(super) fn next_query_deadline(&self, now: SimTime) -> Option<SimTime> {
         let backoff = self.commit_backoff.iter().map(|&(_, at)| at);
+        let waiting_commit = self.retry_commit.map(|op| self.commit_deadline(op));
         let queries = self.queries.iter().flat_map(|q| [q.deadline, q.not_before]);
-        queries.chain(backoff).filter(|&at| at > now).min()
+        queries
+            .chain(backoff)
+            .chain(waiting_commit)
+            .filter(|&at| at > now)
+            .min()
     }
 
     /// A call's request failed: ask again after `retry.backoff.ms`, within its timeout.

@@ -79,6 +79,10 @@ pub struct GroupSettings {
     pub max_session_timeout: SimDuration,
 }
 
+/// The member a request names: its member id and, for a static member, its
+/// `group.instance.id`.
+pub type MemberRef<'a> = (&'a str, Option<&'a str>);
+
 /// What a JoinGroup carries.
 #[derive(Clone, Debug)]
 pub struct JoinRequest {
@@ -322,6 +326,14 @@ impl Group {
                 );
             }
             member_id = fresh;
+        } else if let Some(instance) = &request.instance_id
+            && self
+                .member_by_instance(instance)
+                .is_some_and(|m| m.member_id != member_id)
+        {
+            // GroupMetadataManager.validateExistingMember: a zombie of a replaced static
+            // member rejoining with its old member id.
+            return ctx.send(request.from, join_error(to.1, ErrorCode::FencedInstanceId));
         } else if !self.members.contains_key(&member_id) && !self.pending_members.remove(&member_id)
         {
             return ctx.send(request.from, join_error(to.1, ErrorCode::UnknownMemberId));
@@ -394,8 +406,16 @@ impl Group {
         let Some(mut member) = self.members.remove(old) else {
             return;
         };
+        // ClassicGroup.replaceStaticMember: the old instance's waiting join or sync is
+        // answered FENCED_INSTANCE_ID at once.
         if let Some(fenced) = member.awaiting_join.take() {
             ctx.send(fenced.0, join_error(fenced.1, ErrorCode::FencedInstanceId));
+        }
+        if let Some(fenced) = member.awaiting_sync.take() {
+            ctx.send(
+                fenced.0,
+                sync_response(fenced.1, ErrorCode::FencedInstanceId, Vec::new()),
+            );
         }
         member.member_id = fresh.clone();
         member.protocols = request.protocols;
@@ -620,12 +640,27 @@ impl Group {
 
     /// Checks a request that names a member and generation (SyncGroup, Heartbeat,
     /// OffsetCommit): the member must be known and of the current generation.
-    fn check_member(&self, member_id: &str, generation: i32) -> Result<(), ErrorCode> {
-        if !self.members.contains_key(member_id) {
-            return Err(ErrorCode::UnknownMemberId);
-        }
+    fn check_member(&self, member: MemberRef<'_>, generation: i32) -> Result<(), ErrorCode> {
+        self.validate_member(member)?;
         if generation != self.generation {
             return Err(ErrorCode::IllegalGeneration);
+        }
+        Ok(())
+    }
+
+    /// `ClassicGroup.validateMember` (KIP-345): a static member's instance id must be held by
+    /// the member id it names, else another instance replaced it and it is fenced
+    /// (FENCED_INSTANCE_ID); then the member must be known.
+    fn validate_member(&self, (member_id, instance): MemberRef<'_>) -> Result<(), ErrorCode> {
+        if let Some(instance) = instance {
+            match self.member_by_instance(instance) {
+                None => return Err(ErrorCode::UnknownMemberId),
+                Some(m) if m.member_id != member_id => return Err(ErrorCode::FencedInstanceId),
+                Some(_) => {}
+            }
+        }
+        if !self.members.contains_key(member_id) {
+            return Err(ErrorCode::UnknownMemberId);
         }
         Ok(())
     }
@@ -637,10 +672,11 @@ impl Group {
         ctx: &mut Ctx<'_>,
         to: (NodeId, u64),
         generation: i32,
-        member_id: &str,
+        member: MemberRef<'_>,
         assignments: Vec<(String, Vec<TopicPartition>)>,
     ) -> Option<CoordinatorRecord> {
-        let error = match self.check_member(member_id, generation) {
+        let member_id = member.0;
+        let error = match self.check_member(member, generation) {
             Err(error) => Some(error),
             Ok(()) if self.state == GroupState::PreparingRebalance => {
                 Some(ErrorCode::RebalanceInProgress)
@@ -744,10 +780,11 @@ impl Group {
     }
 
     /// Heartbeat: renews the session, and tells members of a rebalance.
-    pub fn heartbeat(&mut self, member_id: &str, generation: i32, now: SimTime) -> ErrorCode {
-        if let Err(error) = self.check_member(member_id, generation) {
+    pub fn heartbeat(&mut self, member: MemberRef<'_>, generation: i32, now: SimTime) -> ErrorCode {
+        if let Err(error) = self.check_member(member, generation) {
             return error;
         }
+        let member_id = member.0;
         if let Some(member) = self.members.get_mut(member_id) {
             member.last_heartbeat = now;
         }
@@ -916,16 +953,16 @@ impl Group {
 
     /// Whether an OffsetCommit from this member and generation may be written. A commit with
     /// generation -1 (a consumer without group management, or an admin tool) is accepted only
-    /// while the group has no members.
-    pub fn check_commit(&self, member_id: &str, generation: i32) -> Result<(), ErrorCode> {
-        if generation < 0 && member_id.is_empty() {
+    /// while the group has no members (`ClassicGroup.validateOffsetCommit`).
+    pub fn check_commit(&self, member: MemberRef<'_>, generation: i32) -> Result<(), ErrorCode> {
+        if generation < 0 && member.0.is_empty() && member.1.is_none() {
             return if self.members.is_empty() {
                 Ok(())
             } else {
                 Err(ErrorCode::UnknownMemberId)
             };
         }
-        self.check_member(member_id, generation)?;
+        self.check_member(member, generation)?;
         if self.state == GroupState::CompletingRebalance {
             return Err(ErrorCode::RebalanceInProgress);
         }

@@ -326,3 +326,17 @@ pub fn last_call(world: &World, producer: &str, action: kafka_sim::client::TxnAc
         .map(|op| op.outcome.clone())
         .expect("called")
 }
+
+/// The last `commitSync()` (of the consumer's positions or of explicit offsets) a consumer made.
+pub fn last_sync_commit(world: &World, consumer: &str) -> kafka_sim::client::Operation {
+    let (c, _) = world
+        .consumers()
+        .find(|(c, _)| c.name() == consumer)
+        .expect("the consumer");
+    c.history()
+        .iter()
+        .rev()
+        .find(|op| matches!(&op.request, kafka_sim::Request::Commit { kind, .. } if kind == "sync"))
+        .expect("a commitSync")
+        .clone()
+}
