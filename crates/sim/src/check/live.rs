@@ -29,6 +29,8 @@ pub struct Mark {
     pub tp: TopicPartition,
     /// The record's offset (the first, for a range).
     pub offset: u64,
+    /// The last offset of a range (the record's own offset otherwise).
+    pub last: u64,
     /// When its record was sent (CreateTime): the cause is looked for around it.
     pub at: SimTime,
 }
@@ -369,6 +371,7 @@ impl LiveMarks {
                     violation: Violation { anomaly, detail },
                     tp: tp.clone(),
                     offset,
+                    last: offset,
                     at: SimTime::from_millis(record.data.timestamp_ms),
                 };
                 let hash = value_hash(value.as_bytes());
@@ -495,6 +498,7 @@ impl LiveMarks {
                     },
                     tp: tp.clone(),
                     offset: first,
+                    last,
                     at: SimTime::ZERO,
                 }
             })
