@@ -2,9 +2,21 @@
 //! log, an acknowledged range truncated away noted on its partition, a duplicate on both its
 //! records, each with a "why?" that names events.
 
-use crate::sim_handle::SimHandle;
+use crate::sim_handle::{PartitionMarks, SimHandle};
 use kafka_sim::SimDuration;
 use kafka_sim::check::Anomaly;
+
+/// A topic of the view, and the marks the page draws on it.
+fn topic_marks(sim: &SimHandle, name: &str) -> (kafka_sim::TopicView, Vec<PartitionMarks>) {
+    let view = sim.view();
+    let topic = view
+        .topics
+        .into_iter()
+        .find(|t| t.name == name)
+        .expect("the topic");
+    let marks = sim.marks(&topic);
+    (topic, marks)
+}
 
 fn opened(file: &str) -> SimHandle {
     let path = format!("{}/docs/examples/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -29,13 +41,7 @@ fn a_plain_clients_lost_write_is_marked_in_the_producers_log_and_on_its_partitio
         marked.iter().any(|(op, _)| op.client == "producer"),
         "the plain client's send is shown and marked: {operations:?}"
     );
-    let view = sim.view();
-    let topic = view
-        .topics
-        .iter()
-        .find(|t| t.name == "orders")
-        .expect("orders");
-    let marks = sim.marks(topic);
+    let (_, marks) = topic_marks(&sim, "orders");
     let noted = &marks[0].truncated;
     assert_eq!(noted.len(), 1, "{noted:?}");
     assert_eq!(noted[0].violation.anomaly, Anomaly::LostWrite);
@@ -49,13 +55,7 @@ fn a_plain_clients_lost_write_is_marked_in_the_producers_log_and_on_its_partitio
 #[test]
 fn both_copies_of_a_duplicate_are_marked_in_every_replica_that_holds_them() {
     let sim = opened("duplicate-without-idempotence.json");
-    let view = sim.view();
-    let topic = view
-        .topics
-        .iter()
-        .find(|t| t.name == "payments")
-        .expect("payments");
-    let marks = sim.marks(topic);
+    let (topic, marks) = topic_marks(&sim, "payments");
     let partition = &topic.partitions[0];
     assert_eq!(marks[0].records.len(), partition.replica_logs.len());
     for (replica, marked) in partition.replica_logs.iter().zip(&marks[0].records) {

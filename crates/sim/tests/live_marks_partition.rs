@@ -9,6 +9,19 @@ use kafka_sim::check::{Anomaly, LiveMarks, Mark, check, why};
 use kafka_sim::view::RECORDS_IN_VIEW;
 use kafka_sim::{EventKind, Scenario, SimTime, TopicPartition, World};
 
+/// Scenario files and the topic (partition 0) where their anomaly happens.
+const ACKS1_LOSS: (&str, &str) = ("../../docs/examples/acks1-loss.json", "orders");
+const UNCLEAN_ELECTION: (&str, &str) = ("../../docs/examples/unclean-election.toml", "clicks");
+const DUPLICATE: (&str, &str) = (
+    "../../docs/examples/duplicate-without-idempotence.json",
+    "payments",
+);
+const REORDERED: (&str, &str) = (
+    "tests/testdata/marks/reordered-without-idempotence.json",
+    "payments",
+);
+const READ_THEN_ABORTED: (&str, &str) = ("tests/testdata/marks/read-then-aborted.json", "payments");
+
 fn scenario(path: &str) -> Scenario {
     let path = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).expect("scenario file");
@@ -62,7 +75,7 @@ fn kinds(marks: &[Mark]) -> Vec<Anomaly> {
 
 #[test]
 fn both_copies_of_a_retried_send_are_marked_duplicate_with_the_checkers_words() {
-    let world = run("../../docs/examples/duplicate-without-idempotence.json");
+    let world = run(DUPLICATE.0);
     let mut marks = LiveMarks::default();
     marks.update(&world);
     let tp = TopicPartition::new("payments", 0);
@@ -97,7 +110,7 @@ fn both_copies_of_a_retried_send_are_marked_duplicate_with_the_checkers_words() 
 
 #[test]
 fn the_later_send_that_landed_first_is_marked_reordered() {
-    let world = run("tests/testdata/marks/reordered-without-idempotence.json");
+    let world = run(REORDERED.0);
     let mut marks = LiveMarks::default();
     marks.update(&world);
     let tp = TopicPartition::new("payments", 0);
@@ -120,7 +133,7 @@ fn the_later_send_that_landed_first_is_marked_reordered() {
 
 #[test]
 fn a_record_read_uncommitted_and_then_aborted_is_marked_and_traced_to_the_abort() {
-    let world = run("tests/testdata/marks/read-then-aborted.json");
+    let world = run(READ_THEN_ABORTED.0);
     let mut marks = LiveMarks::default();
     marks.update(&world);
     let tp = TopicPartition::new("payments", 0);
@@ -153,16 +166,8 @@ fn a_record_read_uncommitted_and_then_aborted_is_marked_and_traced_to_the_abort(
 
 #[test]
 fn acknowledged_records_a_truncation_removed_are_noted_on_the_partition() {
-    for (path, tp) in [
-        (
-            "../../docs/examples/acks1-loss.json",
-            TopicPartition::new("orders", 0),
-        ),
-        (
-            "../../docs/examples/unclean-election.toml",
-            TopicPartition::new("clicks", 0),
-        ),
-    ] {
+    for (path, topic) in [ACKS1_LOSS, UNCLEAN_ELECTION] {
+        let tp = TopicPartition::new(topic, 0);
         let world = run(path);
         let mut marks = LiveMarks::default();
         marks.update(&world);
@@ -207,24 +212,8 @@ fn acknowledged_records_a_truncation_removed_are_noted_on_the_partition() {
 /// rollbacks on truncation and the cursor over pending sends lose nothing.
 #[test]
 fn marks_kept_up_to_date_as_the_run_grows_equal_marks_built_at_the_end() {
-    for (path, tp) in [
-        (
-            "../../docs/examples/unclean-election.toml",
-            TopicPartition::new("clicks", 0),
-        ),
-        (
-            "../../docs/examples/acks1-loss.json",
-            TopicPartition::new("orders", 0),
-        ),
-        (
-            "tests/testdata/marks/reordered-without-idempotence.json",
-            TopicPartition::new("payments", 0),
-        ),
-        (
-            "tests/testdata/marks/read-then-aborted.json",
-            TopicPartition::new("payments", 0),
-        ),
-    ] {
+    for (path, topic) in [UNCLEAN_ELECTION, ACKS1_LOSS, REORDERED, READ_THEN_ABORTED] {
+        let tp = TopicPartition::new(topic, 0);
         let whole = scenario(path);
         let end = whole.end();
         let mut live = LiveMarks::default();
