@@ -616,7 +616,7 @@ pub fn app() -> Html {
                             <div class="form-slot" onchange={edited(&producer_error)} oninput={edited(&producer_error).reform(Event::from)}>
                             <ProducerPanel producers={view.producers.clone()}
                                 topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
-                                lost={sim.lost_after_ack(&operations)} explain={explain_mark}
+                                marks={sim.operation_marks(&operations)} explain={explain_mark}
                                 {operations}
                                 on_command={on_producer_command} error={(*producer_error).clone()} />
                             </div>

@@ -378,12 +378,15 @@ impl SimHandle {
             .collect()
     }
 
-    /// For each operation shown (the producer panel's newest), the checker's verdict when
-    /// its acknowledged record has since been lost (a truncation removed it): one lookup per
-    /// operation in the leader's log, so a frame costs what is on screen, not the run.
-    pub fn lost_after_ack(&self, operations: &[Operation]) -> Vec<Option<Mark>> {
+    /// For each operation shown (the producer panel's newest), what the checker finds
+    /// about its acknowledged record: lost since (a truncation removed it: one lookup in the
+    /// leader's log), duplicated or reordered (the partition's marks, kept up to date
+    /// incrementally). A frame costs what is on screen, not the run.
+    pub fn operation_marks(&self, operations: &[Operation]) -> Vec<Vec<Mark>> {
         use kafka_sim::client::Request;
-        let run = self.0.borrow();
+        let mut run = self.0.borrow_mut();
+        let Run { world, marks, .. } = &mut *run;
+        marks.update(world);
         operations
             .iter()
             .map(|op| {
@@ -392,24 +395,31 @@ impl SimHandle {
                         (topic, value.as_deref().unwrap_or("null"))
                     }
                     Request::Produce { topic, value, .. } => (topic, value.as_str()),
-                    _ => return None,
+                    _ => return Vec::new(),
                 };
                 let kafka_sim::Outcome::Acked {
                     partition, offset, ..
                 } = op.outcome
                 else {
-                    return None;
+                    return Vec::new();
                 };
                 let tp = kafka_sim::TopicPartition::new(topic, partition);
-                let violation =
-                    kafka_sim::check::acked_send_lost(&run.world, &op.client, &tp, offset, value)?;
-                Some(Mark {
-                    violation,
-                    tp,
-                    offset,
-                    last: offset,
-                    at: op.invoked_at,
-                })
+                let lost = kafka_sim::check::acked_send_lost(world, &op.client, &tp, offset, value)
+                    .map(|violation| Mark {
+                        violation,
+                        tp: tp.clone(),
+                        offset,
+                        last: offset,
+                        at: op.invoked_at,
+                    });
+                let mut found: Vec<Mark> = lost.into_iter().collect();
+                found.extend(
+                    marks
+                        .marks(world, &tp, &[(offset, value)])
+                        .into_iter()
+                        .flatten(),
+                );
+                found
             })
             .collect()
     }

@@ -31,12 +31,13 @@ fn opened(file: &str) -> SimHandle {
 fn a_plain_clients_lost_write_is_marked_in_the_producers_log_and_on_its_partition() {
     let sim = opened("acks1-loss.json");
     let operations = sim.recent_operations(10);
-    let lost = sim.lost_after_ack(&operations);
+    let marks = sim.operation_marks(&operations);
     let marked: Vec<_> = operations
         .iter()
-        .zip(&lost)
-        .filter_map(|(op, mark)| Some((op, mark.as_ref()?)))
+        .zip(&marks)
+        .filter_map(|(op, marks)| Some((op, marks.first()?)))
         .collect();
+    assert_eq!(marked[0].1.violation.anomaly, Anomaly::LostWrite);
     assert!(
         marked.iter().any(|(op, _)| op.client == "producer"),
         "the plain client's send is shown and marked: {operations:?}"

@@ -27,9 +27,10 @@ pub struct ProducerPanelProps {
     pub on_command: Callback<Command>,
     /// The last refusal, shown inline.
     pub error: Option<String>,
-    /// For each operation, the checker's finding when its acknowledged record was lost since.
+    /// For each operation, what the checker finds about its acknowledged record (lost since,
+    /// duplicated, reordered).
     #[prop_or_default]
-    pub lost: Vec<Option<Mark>>,
+    pub marks: Vec<Vec<Mark>>,
     /// The events that caused a finding, nearest first.
     pub explain: Callback<Mark, Vec<Event>>,
 }
@@ -232,13 +233,14 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
             }
             <ol class="operations" aria-live="polite">
                 { for props.operations.iter().enumerate().map(|(i, op)| {
-                    let lost = props.lost.get(i).cloned().flatten();
+                    let marks = props.marks.get(i).cloned().unwrap_or_default();
+                    let lost = marks.iter().any(|m| m.violation.anomaly == kafka_sim::check::Anomaly::LostWrite);
                     html! {
-                        <li data-testid="operation" class={classes!(outcome_class(&op.outcome), lost.is_some().then_some("lost"))}>
+                        <li data-testid="operation" class={classes!(outcome_class(&op.outcome), lost.then_some("lost"))}>
                             { op.to_string() }
-                            if let Some(mark) = lost {
+                            { for marks.into_iter().map(|mark| html! {
                                 <FindingMark {mark} explain={props.explain.clone()} />
-                            }
+                            }) }
                         </li>
                     }
                 }) }
