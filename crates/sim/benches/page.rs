@@ -106,13 +106,16 @@ fn page(c: &mut Criterion) {
         let mut later = world.clone();
         later.run_for(SimDuration::from_millis(1_000));
         let later_view = later.view();
-        group.bench_function(format!("marks_update_one_simulated_second_at_{name}"), |b| {
-            b.iter_batched(
-                || index.clone(),
-                |mut index| black_box(marks(&later, &mut index, &later_view)),
-                criterion::BatchSize::LargeInput,
-            )
-        });
+        group.bench_function(
+            format!("marks_update_one_simulated_second_at_{name}"),
+            |b| {
+                b.iter_batched(
+                    || index.clone(),
+                    |mut index| black_box(marks(&later, &mut index, &later_view)),
+                    criterion::BatchSize::LargeInput,
+                )
+            },
+        );
     }
     // A rewind checkpoint is a copy of the world; what one costs grows with the logs.
     group.bench_function("checkpoint_at_300s", |b| b.iter(|| black_box(late.clone())));
