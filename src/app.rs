@@ -463,9 +463,9 @@ pub fn app() -> Html {
     use_embed_api(embed, main.clone(), controls);
     let shows = |panel: Panel| params.panels.shows(panel);
     let operations = sim.recent_operations(OPERATIONS_SHOWN);
-    let explain_finding = {
+    let explain_mark = {
         let sim = sim.clone();
-        Callback::from(move |finding: kafka_sim::check::Violation| sim.explain_finding(&finding))
+        Callback::from(move |mark: kafka_sim::check::Mark| sim.explain_mark(&mark))
     };
     let view = sim.view();
     html! {
@@ -586,7 +586,8 @@ pub fn app() -> Html {
                         { guard(readonly, html! {
                             <section class="topics" aria-label="Topics">
                                 { for view.topics.iter().map(|topic| html! {
-                                    <PartitionTable key={topic.name.clone()} topic={topic.clone()} on_command={on_command.clone()} />
+                                    <PartitionTable key={topic.name.clone()} topic={topic.clone()} on_command={on_command.clone()}
+                                        marks={sim.marks(topic)} explain={explain_mark.clone()} />
                                 }) }
                             </section>
                         }) }
@@ -615,7 +616,7 @@ pub fn app() -> Html {
                             <div class="form-slot" onchange={edited(&producer_error)} oninput={edited(&producer_error).reform(Event::from)}>
                             <ProducerPanel producers={view.producers.clone()}
                                 topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
-                                lost={sim.lost_after_ack(&operations)} explain={explain_finding}
+                                marks={sim.operation_marks(&operations)} explain={explain_mark}
                                 {operations}
                                 on_command={on_producer_command} error={(*producer_error).clone()} />
                             </div>

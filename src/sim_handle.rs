@@ -9,7 +9,7 @@
 
 use crate::session::{Session, Shape};
 use kafka_sim::charts::LagSamples;
-use kafka_sim::check::Violation;
+use kafka_sim::check::{LiveMarks, Mark};
 use kafka_sim::checkpoint::Checkpoints;
 use kafka_sim::client::Operation;
 use kafka_sim::{Command, CommandError, Event, SimDuration, SimTime, World, WorldView};
@@ -31,6 +31,17 @@ struct Run {
     checkpoints: Checkpoints,
     /// The groups' lag at each second this branch has passed, for the lag chart.
     lags: LagSamples,
+    /// The checker's findings on this branch, brought up to date as frames ask for them.
+    marks: LiveMarks,
+}
+
+/// The checker's marks on one partition as the page draws it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PartitionMarks {
+    /// Per replica (in the view's order), per record shown: what marks it.
+    pub records: Vec<Vec<Vec<Mark>>>,
+    /// Acknowledged offsets its leader's log no longer holds, in runs.
+    pub truncated: Vec<Mark>,
 }
 
 /// The first checkpoints are this far apart in virtual time; the gap doubles each time
@@ -58,6 +69,7 @@ impl Run {
             target: None,
             checkpoints,
             lags: LagSamples::default(),
+            marks: LiveMarks::default(),
         };
         run.advance_to(until);
         run
@@ -249,6 +261,11 @@ impl SimHandle {
             let (world, applied) = (nearest.world.clone(), nearest.applied);
             run.world = world;
             run.applied = applied;
+            if moment < now {
+                // Ahead is the same history (a run is a function of its commands); behind,
+                // the marks are of a future that may not happen again.
+                run.marks = LiveMarks::default();
+            }
         }
         run.target = Some(moment);
     }
@@ -322,15 +339,21 @@ impl SimHandle {
         series
     }
 
-    /// The newest `count` operations of the producers, newest first (consumers list their own).
+    /// The newest `count` operations of the producers and plain clients, newest first
+    /// (consumers list their own).
     pub fn recent_operations(&self, count: usize) -> Vec<Operation> {
+        use kafka_sim::client::Request;
         let run = self.0.borrow();
         let producers: std::collections::BTreeSet<&str> =
             run.world.producers().map(|p| p.name()).collect();
         run.world
             .operations_since(SimTime::ZERO)
             .rev()
-            .filter(|op| producers.contains(op.client.as_str()))
+            // A plain client's requests are its own kinds: Produce and Fetch.
+            .filter(|op| {
+                producers.contains(op.client.as_str())
+                    || matches!(op.request, Request::Produce { .. } | Request::Fetch { .. })
+            })
             .take(count)
             .cloned()
             .collect()
@@ -355,12 +378,15 @@ impl SimHandle {
             .collect()
     }
 
-    /// For each operation shown (the producer panel's newest), the checker's verdict when
-    /// its acknowledged record has since been lost (a truncation removed it): one lookup per
-    /// operation in the leader's log, so a frame costs what is on screen, not the run.
-    pub fn lost_after_ack(&self, operations: &[Operation]) -> Vec<Option<Violation>> {
+    /// For each operation shown (the producer panel's newest), what the checker finds
+    /// about its acknowledged record: lost since (a truncation removed it: one lookup in the
+    /// leader's log), duplicated or reordered (the partition's marks, kept up to date
+    /// incrementally). A frame costs what is on screen, not the run.
+    pub fn operation_marks(&self, operations: &[Operation]) -> Vec<Vec<Mark>> {
         use kafka_sim::client::Request;
-        let run = self.0.borrow();
+        let mut run = self.0.borrow_mut();
+        let Run { world, marks, .. } = &mut *run;
+        marks.update(world);
         operations
             .iter()
             .map(|op| {
@@ -369,38 +395,89 @@ impl SimHandle {
                         (topic, value.as_deref().unwrap_or("null"))
                     }
                     Request::Produce { topic, value, .. } => (topic, value.as_str()),
-                    _ => return None,
+                    _ => return Vec::new(),
                 };
                 let kafka_sim::Outcome::Acked {
                     partition, offset, ..
                 } = op.outcome
                 else {
-                    return None;
+                    return Vec::new();
                 };
                 let tp = kafka_sim::TopicPartition::new(topic, partition);
-                kafka_sim::check::acked_send_lost(&run.world, &op.client, &tp, offset, value)
+                let lost = kafka_sim::check::acked_send_lost(world, &op.client, &tp, offset, value)
+                    .map(|violation| Mark {
+                        violation,
+                        tp: tp.clone(),
+                        offset,
+                        last: offset,
+                        at: op.invoked_at,
+                    });
+                let mut found: Vec<Mark> = lost.into_iter().collect();
+                found.extend(
+                    marks
+                        .marks(world, &tp, &[(offset, value)])
+                        .into_iter()
+                        .flatten(),
+                );
+                found
             })
             .collect()
     }
 
-    /// What caused a checker's finding: the event that shows it, then its causes.
-    pub fn explain_finding(&self, violation: &Violation) -> Vec<Event> {
+    /// The checker's marks on the records of `topic` the view carries (each replica's
+    /// newest), and the acknowledged offsets its partitions lost. The marks are kept up to
+    /// date incrementally: a frame pays for what happened since the last one and for the
+    /// records on screen, not for the run.
+    pub fn marks(&self, topic: &kafka_sim::TopicView) -> Vec<PartitionMarks> {
+        let mut run = self.0.borrow_mut();
+        let Run { world, marks, .. } = &mut *run;
+        marks.update(world);
+        topic
+            .partitions
+            .iter()
+            .map(|p| {
+                let tp = kafka_sim::TopicPartition::new(&topic.name, p.partition);
+                let records = p
+                    .replica_logs
+                    .iter()
+                    .map(|replica| {
+                        let shown: Vec<(u64, &str)> = replica
+                            .records
+                            .iter()
+                            .filter(|r| r.control.is_none())
+                            .map(|r| (r.offset, r.value.as_str()))
+                            .collect();
+                        let mut found = marks.marks(world, &tp, &shown).into_iter();
+                        // One entry per record drawn, markers included (they get none).
+                        replica
+                            .records
+                            .iter()
+                            .map(|r| {
+                                if r.control.is_none() {
+                                    found.next().unwrap_or_default()
+                                } else {
+                                    Vec::new()
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                PartitionMarks {
+                    records,
+                    truncated: marks.truncated_after_ack(&tp),
+                }
+            })
+            .collect()
+    }
+
+    /// What caused a mark: the event that shows it, then its causes.
+    pub fn explain_mark(&self, mark: &Mark) -> Vec<Event> {
         let run = self.0.borrow();
         let events = run.world.events();
-        let mut causes = kafka_sim::verdict::causes(events, violation);
-        // Before any truncation shows it, a record is lost because its partition's leader
-        // changed to a replica without it: that change and what caused it.
-        if causes.is_empty() {
-            let named =
-                |tp: &kafka_sim::TopicPartition| violation.detail.starts_with(&format!("{tp}:"));
-            if let Some(change) = events.iter().rposition(
-                |e| matches!(&e.kind, kafka_sim::EventKind::LeaderChanged { tp, .. } if named(tp)),
-            ) {
-                causes.push(change);
-                causes.extend(kafka_sim::explain::cause_chain(events, change));
-            }
-        }
-        causes.into_iter().map(|i| events[i].clone()).collect()
+        kafka_sim::check::why(&run.world, mark)
+            .into_iter()
+            .map(|i| events[i].clone())
+            .collect()
     }
 
     /// The safety checker's findings on the run so far (an embed reports them to its host).
@@ -585,3 +662,7 @@ mod tests {
         assert_eq!(opened.saved(), sim.saved());
     }
 }
+
+#[cfg(test)]
+#[path = "sim_handle_marks_tests.rs"]
+mod marks_tests;

@@ -12,6 +12,7 @@ pub mod consumer_panel;
 pub mod countdown;
 pub mod event_log;
 pub mod export_dialog;
+pub mod finding_mark;
 pub mod lesson_panel;
 pub mod lesson_picker;
 pub mod modal;

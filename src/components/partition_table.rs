@@ -2,8 +2,13 @@
 //! each replica's log drawn record by record: the high watermark as a line, records above it
 //! (not yet committed, invisible to consumers) hatched, and leader epochs as colours.
 
+use crate::components::finding_mark::{FindingMark, glyph, label};
+use crate::sim_handle::PartitionMarks;
+use kafka_sim::check::Mark;
 use kafka_sim::protocol::ControlType;
-use kafka_sim::{Command, ElectionKind, PartitionView, ReplicaView, TopicPartition, TopicView};
+use kafka_sim::{
+    Command, ElectionKind, Event, PartitionView, ReplicaView, TopicPartition, TopicView,
+};
 use yew::prelude::*;
 
 /// Properties of [`PartitionTable`].
@@ -13,6 +18,12 @@ pub struct PartitionTableProps {
     pub topic: TopicView,
     /// Sends an election to the core.
     pub on_command: Callback<Command>,
+    /// The checker's marks, per partition in the view's order.
+    #[prop_or_default]
+    pub marks: Vec<PartitionMarks>,
+    /// The events that caused a mark, nearest first.
+    #[prop_or(Callback::from(|_| Vec::new()))]
+    pub explain: Callback<Mark, Vec<Event>>,
 }
 
 /// Bytes as Kafka UIs show them: B, KB, MB (powers of 1024).
@@ -82,8 +93,10 @@ pub fn partition_table(props: &PartitionTableProps) -> Html {
                     <th>{ "ISR" }</th><th>{ "Status" }</th><th>{ "Replica logs (newest records; line = high watermark)" }</th>
                 </tr></thead>
                 <tbody>
-                    { for topic.partitions.iter().map(|p| {
+                    { for topic.partitions.iter().enumerate().map(|(index, p)| {
                         let (class, label) = status(p);
+                        let marks = props.marks.get(index);
+                        let of_replica = |r: usize| marks.and_then(|m| m.records.get(r)).map_or(&[][..], Vec::as_slice);
                         html! {
                             <tr data-testid="partition" data-partition={p.partition.to_string()} class={class}>
                                 <td>{ p.partition }</td>
@@ -93,7 +106,8 @@ pub fn partition_table(props: &PartitionTableProps) -> Html {
                                 <td data-testid="partition-isr">{ ids(&p.isr) }</td>
                                 <td><span class={classes!("status", class)}>{ label }</span></td>
                                 <td class="logs">
-                                    { for p.replica_logs.iter().map(|r| replica_row(r, p)) }
+                                    { for p.replica_logs.iter().enumerate().map(|(i, r)| replica_row(r, p, of_replica(i))) }
+                                    { findings(p, marks, &props.explain) }
                                 </td>
                             </tr>
                         }
@@ -104,7 +118,51 @@ pub fn partition_table(props: &PartitionTableProps) -> Html {
     }
 }
 
-fn replica_row(replica: &ReplicaView, partition: &PartitionView) -> Html {
+/// The partition's marks in words, each with its "why?": those on the leader's records shown
+/// (or, without a leader, the first replica's), and the acknowledged offsets it lost.
+fn findings(
+    partition: &PartitionView,
+    marks: Option<&PartitionMarks>,
+    explain: &Callback<Mark, Vec<Event>>,
+) -> Html {
+    let Some(marks) = marks else {
+        return Html::default();
+    };
+    let shown = partition
+        .leader
+        .and_then(|l| partition.replica_logs.iter().position(|r| r.broker == l))
+        .unwrap_or(0);
+    let on_records: Vec<&Mark> = marks
+        .records
+        .get(shown)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect();
+    if on_records.is_empty() && marks.truncated.is_empty() {
+        return Html::default();
+    }
+    let truncated = |mark: &Mark| {
+        if mark.offset == mark.last {
+            format!("offset {} truncated after ack", mark.offset)
+        } else {
+            format!("offsets {}-{} truncated after ack", mark.offset, mark.last)
+        }
+    };
+    html! {
+        <ul class="findings" data-testid="partition-findings" aria-label="What the checker finds here">
+            { for marks.truncated.iter().map(|mark| html! {
+                <li><FindingMark mark={mark.clone()} explain={explain.clone()} text={truncated(mark)} /></li>
+            }) }
+            { for on_records.into_iter().map(|mark| html! {
+                <li><FindingMark mark={mark.clone()} explain={explain.clone()}
+                    text={format!("offset {} · {}", mark.offset, label(mark.violation.anomaly).0)} /></li>
+            }) }
+        </ul>
+    }
+}
+
+fn replica_row(replica: &ReplicaView, partition: &PartitionView, marks: &[Vec<Mark>]) -> Html {
     let is_leader = partition.leader == Some(replica.broker);
     let in_isr = partition.isr.contains(&replica.broker);
     // The view carries only the newest records (kafka_sim::view::RECORDS_IN_VIEW); the rest
@@ -124,12 +182,13 @@ fn replica_row(replica: &ReplicaView, partition: &PartitionView) -> Html {
             <span class="who" title={role}>{ format!("B{}{}", replica.broker, if is_leader { "★" } else { "" }) }</span>
             <span class="records">
                 if skip > 0 { <span class="more">{ format!("…{skip}") }</span> }
-                { for replica.records.iter().map(|record| {
+                { for replica.records.iter().enumerate().map(|(i, record)| {
+                    let marked = marks.get(i).map_or(&[][..], Vec::as_slice);
                     let committed = record.offset < replica.high_watermark;
                     let hw_edge = record.offset + 1 == replica.high_watermark;
                     // Transaction markers show as C/A; records of a transaction get a dashed
                     // outline until the log says how it ended.
-                    let (marker, label) = match record.control {
+                    let (marker, shown) = match record.control {
                         Some(ControlType::Commit) => (Some("marker commit"), "C".to_owned()),
                         Some(ControlType::Abort) => (Some("marker abort"), "A".to_owned()),
                         None => (None, record.offset.to_string()),
@@ -140,16 +199,24 @@ fn replica_row(replica: &ReplicaView, partition: &PartitionView) -> Html {
                         (true, Some(ControlType::Abort)) => Some(("aborted", "transaction aborted: read_committed skips it")),
                         (true, None) => Some(("open", "transaction open: read_committed waits at the LSO")),
                     };
-                    let what = match (record.control, fate) {
+                    let mut what = match (record.control, fate) {
                         (Some(control), _) => format!("{} marker", control.name()),
                         (None, Some((_, fate))) => format!("{fate} · key {} · value {}", record.key, record.value),
                         (None, None) => format!("key {} · value {}", record.key, record.value),
                     };
+                    for mark in marked {
+                        what.push_str(&format!(" · {}: {}", label(mark.violation.anomaly).0, mark.violation.detail));
+                    }
                     html! {
                         <span class={classes!("record", format!("epoch-{}", record.leader_epoch % 6), (!committed).then_some("uncommitted"), hw_edge.then_some("hw"),
-                            marker, record.transactional.then_some("transactional"), fate.map(|(class, _)| class))}
+                            marker, record.transactional.then_some("transactional"), fate.map(|(class, _)| class),
+                            (!marked.is_empty()).then_some("marked"))}
                             title={format!("offset {} · leader epoch {} · {what}", record.offset, record.leader_epoch)}>
-                            { label }
+                            { shown }
+                            { for marked.iter().map(|mark| html! {
+                                <b class={classes!("record-mark", mark.violation.anomaly.to_string())} data-testid="record-mark"
+                                    data-kind={mark.violation.anomaly.to_string()}>{ glyph(mark.violation.anomaly) }</b>
+                            }) }
                             // The key under the offset: keys decide partitions, so they are
                             // shown, not only in the tooltip.
                             if record.control.is_none() && record.key != "null" {

@@ -4,10 +4,10 @@
 //! (batches waiting, requests in flight); each send shows its outcome as the producer saw it.
 
 use super::pause_button::{PauseButton, Process, paused_badge};
-use crate::components::event_log::chain;
+use crate::components::finding_mark::FindingMark;
 use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
 use crate::hooks::use_field::use_field;
-use kafka_sim::check::Violation;
+use kafka_sim::check::Mark;
 use kafka_sim::client::{Operation, TxnAction};
 use kafka_sim::producer::{ProducerConfig, ProducerRecord};
 use kafka_sim::{BatchStage, BatchView, Command, Event, Outcome, ProducerView};
@@ -27,11 +27,12 @@ pub struct ProducerPanelProps {
     pub on_command: Callback<Command>,
     /// The last refusal, shown inline.
     pub error: Option<String>,
-    /// For each operation, the checker's finding when its acknowledged record was lost since.
+    /// For each operation, what the checker finds about its acknowledged record (lost since,
+    /// duplicated, reordered).
     #[prop_or_default]
-    pub lost: Vec<Option<Violation>>,
+    pub marks: Vec<Vec<Mark>>,
     /// The events that caused a finding, nearest first.
-    pub explain: Callback<Violation, Vec<Event>>,
+    pub explain: Callback<Mark, Vec<Event>>,
 }
 
 /// Create producers, send with them, see what happened.
@@ -232,48 +233,19 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
             }
             <ol class="operations" aria-live="polite">
                 { for props.operations.iter().enumerate().map(|(i, op)| {
-                    let lost = props.lost.get(i).cloned().flatten();
+                    let marks = props.marks.get(i).cloned().unwrap_or_default();
+                    let lost = marks.iter().any(|m| m.violation.anomaly == kafka_sim::check::Anomaly::LostWrite);
                     html! {
-                        <li data-testid="operation" class={classes!(outcome_class(&op.outcome), lost.is_some().then_some("lost"))}>
+                        <li data-testid="operation" class={classes!(outcome_class(&op.outcome), lost.then_some("lost"))}>
                             { op.to_string() }
-                            if let Some(finding) = lost {
-                                <LostMark {finding} explain={props.explain.clone()} />
-                            }
+                            { for marks.into_iter().map(|mark| html! {
+                                <FindingMark {mark} explain={props.explain.clone()} />
+                            }) }
                         </li>
                     }
                 }) }
             </ol>
         </section>
-    }
-}
-
-/// Properties of [`LostMark`].
-#[derive(Properties, PartialEq)]
-struct LostMarkProps {
-    finding: Violation,
-    explain: Callback<Violation, Vec<Event>>,
-}
-
-/// "lost after ack" on an acknowledged send whose record the log no longer has, with "why?"
-/// opening the cause chain (the truncation, the election, the crash).
-#[function_component(LostMark)]
-fn lost_mark(props: &LostMarkProps) -> Html {
-    let open = use_state(|| false);
-    let toggle = {
-        let open = open.clone();
-        Callback::from(move |_: MouseEvent| open.set(!*open))
-    };
-    html! {
-        <>
-            <strong class="lost-mark" data-testid="lost-after-ack" title={props.finding.detail.clone()}>
-                { " — lost after ack" }</strong>
-            <button class="why" onclick={toggle} aria-expanded={open.to_string()} data-testid="lost-why">
-                { if *open { "hide" } else { "why?" } }</button>
-            if *open {
-                <p class="finding">{ &props.finding.detail }</p>
-                { chain(&props.explain.emit(props.finding.clone())) }
-            }
-        </>
     }
 }
 

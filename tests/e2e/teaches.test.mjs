@@ -199,10 +199,10 @@ test('an acknowledged record the log no longer has reads "lost after ack" in the
     if (step < 4) await panel.getByTestId('lesson-next').click();
   }
   await playground.play();
-  const lost = page.locator('[data-testid=operation]', { has: page.getByTestId('lost-after-ack') });
+  const lost = page.locator('[data-testid=operation]', { has: page.locator('[data-testid=finding-mark][data-kind=lost-write]') });
   await lost.first().waitFor({ timeout: 10_000 });
   assert.match(await lost.first().textContent(), /acknowledged.*lost after ack/);
-  await lost.first().getByTestId('lost-why').click();
+  await lost.first().getByTestId('finding-why').click();
   const causes = await lost.first().getByTestId('cause').allTextContents();
   assert.ok(/leader of orders-0|leader/i.test(causes[0] ?? '') && /crash|fenced/i.test(causes.join(' ')), causes.join('\n'));
   await lost.first().scrollIntoViewIfNeeded();

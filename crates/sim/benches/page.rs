@@ -5,6 +5,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kafka_sim::charts::{acknowledged, group_lag, smallest_isr, under_replicated};
+use kafka_sim::check::LiveMarks;
 use kafka_sim::{Scenario, SimDuration, SimTime, World};
 use std::hint::black_box;
 
@@ -42,6 +43,28 @@ fn frame(world: &World) -> usize {
     view.topics.len() + charts.len() + operations
 }
 
+/// What a frame adds for the checker's marks: bring the index up to date, then ask about each
+/// record the view carries (each replica's newest).
+fn marks(world: &World, marks: &mut LiveMarks, view: &kafka_sim::WorldView) -> usize {
+    marks.update(world);
+    let mut found = 0;
+    for topic in &view.topics {
+        for p in &topic.partitions {
+            let tp = kafka_sim::TopicPartition::new(&topic.name, p.partition);
+            for replica in &p.replica_logs {
+                let shown: Vec<(u64, &str)> = replica
+                    .records
+                    .iter()
+                    .map(|r| (r.offset, r.value.as_str()))
+                    .collect();
+                found += marks.marks(world, &tp, &shown).len();
+            }
+            found += marks.truncated_after_ack(&tp).len();
+        }
+    }
+    found
+}
+
 fn page(c: &mut Criterion) {
     let mut group = c.benchmark_group("page");
     group.sample_size(10);
@@ -63,6 +86,37 @@ fn page(c: &mut Criterion) {
     group.bench_function("frame_reads_at_300s", |b| {
         b.iter(|| black_box(frame(&late)))
     });
+    // The marks: a frame with nothing new (the index is up to date) costs the questions about
+    // the records on screen; a simulated second's worth of new records and sends is what an
+    // update reads while playing; building the index afresh (after a rewind or a reload) reads
+    // the whole run once.
+    for (name, world) in [("30s", &early), ("300s", &late)] {
+        let view = world.view();
+        let mut index = LiveMarks::default();
+        marks(world, &mut index, &view);
+        group.bench_function(format!("frame_marks_at_{name}"), |b| {
+            b.iter(|| black_box(marks(world, &mut index, &view)))
+        });
+        group.bench_function(format!("marks_built_afresh_at_{name}"), |b| {
+            b.iter(|| {
+                let mut fresh = LiveMarks::default();
+                black_box(marks(world, &mut fresh, &view))
+            })
+        });
+        let mut later = world.clone();
+        later.run_for(SimDuration::from_millis(1_000));
+        let later_view = later.view();
+        group.bench_function(
+            format!("marks_update_one_simulated_second_at_{name}"),
+            |b| {
+                b.iter_batched(
+                    || index.clone(),
+                    |mut index| black_box(marks(&later, &mut index, &later_view)),
+                    criterion::BatchSize::LargeInput,
+                )
+            },
+        );
+    }
     // A rewind checkpoint is a copy of the world; what one costs grows with the logs.
     group.bench_function("checkpoint_at_300s", |b| b.iter(|| black_box(late.clone())));
     let before = resident_bytes();

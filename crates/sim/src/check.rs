@@ -12,6 +12,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod live;
+pub use live::{LiveMarks, Mark, why};
+
 /// The kinds of anomaly, as Jepsen and the reliability reference name them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]

@@ -1,0 +1,580 @@
+//! The checker, live: the findings about the records a page draws, kept up to date as the run
+//! grows. The whole-run [`check`](super::check) reads every send and every log, so running it
+//! per frame would make a frame cost the run's length. [`LiveMarks`] instead follows each
+//! partition's leader log and the clients' histories from where it last stopped, so an update
+//! costs what happened since, and a question about one record is a few map lookups.
+//!
+//! It indexes the current leader's log of each partition as one sequence of (value, leader
+//! epoch) per offset. When the leader changes or truncates, the index rolls back to the
+//! longest prefix the new log shares (Kafka's log matching: the same offset in the same epoch
+//! holds the same record) and re-reads from there, so it always describes the log the checker
+//! would read now. The rules are the checker's, asked of one record at a time.
+
+use super::{Anomaly, Fate, Violation, fate};
+use crate::client::{Outcome, Request};
+use crate::event::EventKind;
+use crate::protocol::{Record, TopicPartition};
+use crate::time::SimTime;
+use crate::world::World;
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+/// A finding that marks one record (or, for a truncation, a range of offsets) where the page
+/// shows it, with what the "why?" beside it needs to find its cause.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mark {
+    /// The checker's finding, worded as the whole-run checker words it.
+    pub violation: Violation,
+    /// The partition concerned.
+    pub tp: TopicPartition,
+    /// The record's offset (the first, for a range).
+    pub offset: u64,
+    /// The last offset of a range (the record's own offset otherwise).
+    pub last: u64,
+    /// When its record was sent (CreateTime): the cause is looked for around it.
+    pub at: SimTime,
+}
+
+/// The hash a value is indexed under (SipHash with fixed keys: the same on every machine); a null value counts as `null`, as the checker reads it.
+fn value_hash(value: &[u8]) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+fn record_hash(record: &Record) -> u64 {
+    value_hash(record.data.value.as_deref().unwrap_or(b"null"))
+}
+
+/// The record at `offset` of a log, if it has one.
+fn record_at(records: &[Record], offset: u64) -> Option<&Record> {
+    let index = records.partition_point(|r| r.offset < offset);
+    records.get(index).filter(|r| r.offset == offset)
+}
+
+/// One partition's leader log as indexed, and its acknowledged sends.
+#[derive(Clone, Debug, Default)]
+struct LogIndex {
+    /// The offset of `entries[0]`.
+    start: u64,
+    /// Per offset: the value's hash (0 for a transaction marker) and the leader epoch.
+    entries: Vec<(u64, u32)>,
+    /// Each value's first offset...
+    first: BTreeMap<u64, u64>,
+    /// ...and its later ones, for the few values the log holds more than once.
+    more: BTreeMap<u64, Vec<u64>>,
+    /// Acknowledged offsets: the value's hash, the client (an index into `clients`) and the
+    /// send's place in the run's order of operations.
+    acked: BTreeMap<u64, (u64, u32, usize)>,
+    /// Acknowledged offsets the leader's log no longer holds with their value.
+    truncated: BTreeSet<u64>,
+}
+
+impl LogIndex {
+    fn end(&self) -> u64 {
+        self.start + self.entries.len() as u64
+    }
+
+    /// Follows `records`, the partition's current leader log. Returns the first offset that
+    /// changed (records removed or replaced), if any.
+    fn follow(&mut self, records: &[Record]) -> Option<u64> {
+        if self.entries.is_empty()
+            && let Some(first) = records.first()
+        {
+            self.start = first.offset;
+        }
+        let log_end = records.last().map_or(self.start, |r| r.offset + 1);
+        let mut keep = self.end().min(log_end);
+        while keep > self.start {
+            let (hash, epoch) = self.entries[(keep - 1 - self.start) as usize];
+            let same = record_at(records, keep - 1).is_some_and(|r| {
+                r.leader_epoch == epoch
+                    && hash
+                        == if r.batch.control.is_some() {
+                            0
+                        } else {
+                            record_hash(r)
+                        }
+            });
+            if same {
+                break;
+            }
+            keep -= 1;
+        }
+        let changed = (keep < self.end()).then_some(keep);
+        self.roll_back(keep);
+        let from = records.partition_point(|r| r.offset < keep);
+        for record in &records[from..] {
+            let offset = self.end();
+            if record.offset != offset {
+                // A gap (the log's start moved past what was indexed): start over from it.
+                *self = LogIndex {
+                    acked: std::mem::take(&mut self.acked),
+                    truncated: std::mem::take(&mut self.truncated),
+                    start: record.offset,
+                    ..LogIndex::default()
+                };
+            }
+            let hash = if record.batch.control.is_some() {
+                0
+            } else {
+                let hash = record_hash(record);
+                match self.first.get(&hash) {
+                    Some(_) => self.more.entry(hash).or_default().push(record.offset),
+                    None => {
+                        self.first.insert(hash, record.offset);
+                    }
+                }
+                hash
+            };
+            self.entries.push((hash, record.leader_epoch));
+        }
+        changed
+    }
+
+    /// Forgets the entries from `offset` on.
+    fn roll_back(&mut self, offset: u64) {
+        while self.end() > offset {
+            let Some((hash, _)) = self.entries.pop() else {
+                break;
+            };
+            let removed = self.end();
+            if hash == 0 {
+                continue;
+            }
+            // Newest first: a later copy goes before the first one does.
+            if let Some(later) = self.more.get_mut(&hash) {
+                later.retain(|&o| o != removed);
+                if later.is_empty() {
+                    self.more.remove(&hash);
+                }
+            }
+            if self.first.get(&hash) == Some(&removed) {
+                self.first.remove(&hash);
+            }
+        }
+    }
+
+    /// Where the log holds this value, by the index (to be confirmed in the log).
+    fn offsets_of(&self, hash: u64) -> impl Iterator<Item = u64> + '_ {
+        self.first
+            .get(&hash)
+            .copied()
+            .into_iter()
+            .chain(self.more.get(&hash).into_iter().flatten().copied())
+    }
+
+    fn holds(&self, offset: u64, hash: u64) -> bool {
+        offset
+            .checked_sub(self.start)
+            .and_then(|i| self.entries.get(i as usize))
+            .is_some_and(|&(h, _)| h == hash)
+    }
+
+    /// Re-reads whether each acknowledged offset from `from` on is still in place.
+    fn recheck_acked(&mut self, from: u64) {
+        let acked: Vec<(u64, u64)> = self
+            .acked
+            .range(from..)
+            .map(|(&o, &(h, ..))| (o, h))
+            .collect();
+        for (offset, hash) in acked {
+            self.recheck_acked_one(offset, hash);
+        }
+    }
+
+    fn recheck_acked_one(&mut self, offset: u64, hash: u64) {
+        if self.holds(offset, hash) {
+            self.truncated.remove(&offset);
+        } else {
+            self.truncated.insert(offset);
+        }
+    }
+}
+
+/// Where the walk over the run's operations stands: operations invoked at `time`, after the
+/// first `lead` of them, starting at the run's `order`-th operation. Everything before it is
+/// final (a send's outcome changes only while it is pending).
+#[derive(Clone, Debug, Default)]
+struct Cursor {
+    time: SimTime,
+    lead: usize,
+    order: usize,
+}
+
+/// The checker's per-record findings for a page, updated incrementally.
+#[derive(Clone, Debug, Default)]
+pub struct LiveMarks {
+    /// The run's events and time when last updated: nothing changes without them changing.
+    seen: (usize, SimTime),
+    partitions: BTreeMap<TopicPartition, LogIndex>,
+    clients: Vec<String>,
+    cursor: Cursor,
+    /// Each (client, partition)'s acknowledged sends: place in the run's order -> offset.
+    sends: BTreeMap<(u32, TopicPartition), BTreeMap<usize, u64>>,
+    /// How much of each consumer's history (in the order added) has been read.
+    consumers_read: Vec<usize>,
+    /// Transactional records consumers returned: (consumer, read_committed) per record.
+    reads: BTreeMap<(TopicPartition, u64), Vec<(u32, bool)>>,
+}
+
+impl LiveMarks {
+    /// Brings the index up to the world's present. Cheap when nothing happened; otherwise it
+    /// costs what happened since the last update. A world that went back in time (a rewind)
+    /// is indexed afresh.
+    pub fn update(&mut self, world: &World) {
+        let now = (world.events().len(), world.now());
+        if now == self.seen {
+            return;
+        }
+        if now.0 < self.seen.0 || now.1 < self.seen.1 {
+            *self = LiveMarks::default();
+        }
+        self.seen = now;
+        for (tp, state) in world
+            .metadata()
+            .partitions()
+            .filter(|(tp, _)| !crate::topic::is_internal(&tp.topic))
+        {
+            let Some(log) = state
+                .leader
+                .and_then(|leader| world.replica_log(leader, &tp))
+            else {
+                continue;
+            };
+            let index = self.partitions.entry(tp).or_default();
+            if let Some(changed) = index.follow(log.records()) {
+                index.recheck_acked(changed);
+            }
+        }
+        self.read_sends(world);
+        self.read_polls(world);
+    }
+
+    fn client(&mut self, name: &str) -> u32 {
+        let found = self.clients.iter().position(|c| c == name);
+        found.unwrap_or_else(|| {
+            self.clients.push(name.to_owned());
+            self.clients.len() - 1
+        }) as u32
+    }
+
+    /// Registers the sends acknowledged since the cursor, and moves it to the oldest send
+    /// still pending.
+    fn read_sends(&mut self, world: &World) {
+        let Cursor { time, lead, order } = self.cursor.clone();
+        let mut next: Option<Cursor> = None;
+        // The operations invoked at the same moment as the current one, and where they began.
+        let (mut run_time, mut run_start) = (time, order - lead);
+        let mut position = order;
+        let mut last_time = time;
+        for op in world.operations_since(time).skip(lead) {
+            if op.invoked_at != run_time {
+                (run_time, run_start) = (op.invoked_at, position);
+            }
+            last_time = op.invoked_at;
+            let (topic, value) = match &op.request {
+                Request::Produce { topic, value, .. } => (topic, value.as_bytes()),
+                Request::Send { topic, value, .. } => {
+                    (topic, value.as_deref().unwrap_or("null").as_bytes())
+                }
+                _ => {
+                    position += 1;
+                    continue;
+                }
+            };
+            match op.outcome {
+                Outcome::Pending if next.is_none() => {
+                    next = Some(Cursor {
+                        time: op.invoked_at,
+                        lead: position - run_start,
+                        order: position,
+                    });
+                }
+                Outcome::Acked {
+                    partition, offset, ..
+                } => {
+                    let tp = TopicPartition::new(topic, partition);
+                    let client = self.client(&op.client);
+                    let hash = value_hash(value);
+                    self.sends
+                        .entry((client, tp.clone()))
+                        .or_default()
+                        .insert(position, offset);
+                    let index = self.partitions.entry(tp).or_default();
+                    index.acked.insert(offset, (hash, client, position));
+                    index.recheck_acked_one(offset, hash);
+                }
+                _ => {}
+            }
+            position += 1;
+        }
+        self.cursor = next.unwrap_or(Cursor {
+            time: last_time,
+            lead: position
+                - if last_time == run_time {
+                    run_start
+                } else {
+                    position
+                },
+            order: position,
+        });
+    }
+
+    /// Records the transactional records each consumer returned since the last update.
+    fn read_polls(&mut self, world: &World) {
+        for (number, (consumer, _)) in world.consumers().enumerate() {
+            if self.consumers_read.len() <= number {
+                self.consumers_read.push(0);
+            }
+            let history = consumer.history();
+            let from = self.consumers_read[number].min(history.len());
+            self.consumers_read[number] = history.len();
+            for op in &history[from..] {
+                let (Request::Poll { read_committed, .. }, Outcome::Polled { records, .. }) =
+                    (&op.request, &op.outcome)
+                else {
+                    continue;
+                };
+                for record in records.iter().filter(|r| r.transactional) {
+                    self.reads
+                        .entry((record.tp.clone(), record.offset))
+                        .or_default()
+                        .push((number as u32, *read_committed));
+                }
+            }
+        }
+    }
+
+    /// The findings about each of `records` (offset and value, as a replica's log holds them,
+    /// the newest a page draws): duplicated, reordered, read then aborted. A record the
+    /// leader's log does not hold at its offset (a follower's copy that will be truncated) is
+    /// not the checker's to judge, and gets none.
+    pub fn marks(
+        &self,
+        world: &World,
+        tp: &TopicPartition,
+        records: &[(u64, &str)],
+    ) -> Vec<Vec<Mark>> {
+        let (Some(index), Some(log)) = (self.partitions.get(tp), world.leader_log(tp)) else {
+            return vec![Vec::new(); records.len()];
+        };
+        records
+            .iter()
+            .map(|&(offset, value)| {
+                let Some(record) = record_at(log.records(), offset)
+                    .filter(|r| r.batch.control.is_none() && r.data.value_text() == value)
+                else {
+                    return Vec::new();
+                };
+                let mark = |anomaly, detail: String| Mark {
+                    violation: Violation { anomaly, detail },
+                    tp: tp.clone(),
+                    offset,
+                    last: offset,
+                    at: SimTime::from_millis(record.data.timestamp_ms),
+                };
+                let hash = value_hash(value.as_bytes());
+                let mut found = Vec::new();
+                // The checker's duplicate rule: the value at more than one offset, not
+                // counting aborted copies.
+                let mut offsets: Vec<u64> = index
+                    .offsets_of(hash)
+                    .filter(|&o| {
+                        record_at(log.records(), o).is_some_and(|r| {
+                            r.batch.control.is_none() && r.data.value_text() == value
+                        })
+                    })
+                    .collect();
+                offsets.sort_unstable();
+                if offsets.len() > 1 {
+                    offsets.retain(|&o| fate(world, tp, o) != Some(Fate::Aborted));
+                }
+                if offsets.len() > 1 && offsets.contains(&offset) {
+                    found.push(mark(
+                        Anomaly::Duplicate,
+                        format!("{tp}: {value:?} is at offsets {offsets:?}"),
+                    ));
+                }
+                if let Some(detail) = self.reordered(world, tp, offset, hash, value) {
+                    found.push(mark(Anomaly::Reordered, detail));
+                }
+                if let Some(detail) = self.read_then_aborted(world, tp, offset, value) {
+                    found.push(mark(Anomaly::AbortedRead, detail));
+                }
+                found
+            })
+            .collect()
+    }
+
+    /// The checker's reorder rule for the send acknowledged at `offset`: the same client's
+    /// previous acknowledged send to the partition landed at a higher offset.
+    fn reordered(
+        &self,
+        world: &World,
+        tp: &TopicPartition,
+        offset: u64,
+        hash: u64,
+        value: &str,
+    ) -> Option<String> {
+        let &(acked_hash, client, order) = self.partitions.get(tp)?.acked.get(&offset)?;
+        if acked_hash != hash {
+            return None;
+        }
+        let sends = self.sends.get(&(client, tp.clone()))?;
+        let (_, &previous) = sends.range(..order).next_back()?;
+        let earlier = world
+            .leader_log(tp)
+            .and_then(|log| record_at(log.records(), previous))
+            .map_or_else(
+                || "a record".to_owned(),
+                |r| format!("{:?}", r.data.value_text()),
+            );
+        (offset < previous).then(|| {
+            format!(
+                "{tp}: {} sent {earlier} before {value:?}, but they landed at offsets {previous} and {offset}",
+                self.clients[client as usize]
+            )
+        })
+    }
+
+    /// The checker's aborted-read rule for one record: a consumer returned it, and its
+    /// transaction aborted. (An open transaction's record read by read_uncommitted is not a
+    /// finding yet: it may still commit.)
+    fn read_then_aborted(
+        &self,
+        world: &World,
+        tp: &TopicPartition,
+        offset: u64,
+        value: &str,
+    ) -> Option<String> {
+        let readers = self.reads.get(&(tp.clone(), offset))?;
+        if fate(world, tp, offset) != Some(Fate::Aborted) {
+            return None;
+        }
+        let &(consumer, read_committed) = readers.first()?;
+        let name = world
+            .consumers()
+            .nth(consumer as usize)?
+            .0
+            .name()
+            .to_owned();
+        let isolation = if read_committed {
+            "read_committed"
+        } else {
+            "read_uncommitted"
+        };
+        Some(format!(
+            "{name} ({isolation}) read {value:?} at {tp} offset {offset}, whose transaction aborted"
+        ))
+    }
+
+    /// Acknowledged offsets of `tp` its leader's log no longer holds, as runs of consecutive
+    /// offsets, each a finding ("offsets 17-19 truncated after ack").
+    pub fn truncated_after_ack(&self, tp: &TopicPartition) -> Vec<Mark> {
+        let Some(index) = self.partitions.get(tp) else {
+            return Vec::new();
+        };
+        let mut runs: Vec<(u64, u64)> = Vec::new();
+        for &offset in &index.truncated {
+            match runs.last_mut() {
+                Some((_, last)) if *last + 1 == offset => *last = offset,
+                _ => runs.push((offset, offset)),
+            }
+        }
+        runs.into_iter()
+            .map(|(first, last)| {
+                let offsets = if first == last {
+                    format!("offset {first}")
+                } else {
+                    format!("offsets {first}-{last}")
+                };
+                Mark {
+                    violation: Violation {
+                        anomaly: Anomaly::LostWrite,
+                        detail: format!(
+                            "{tp}: {offsets} truncated after ack: acknowledged, and the leader's log no longer holds them"
+                        ),
+                    },
+                    tp: tp.clone(),
+                    offset: first,
+                    last,
+                    at: SimTime::ZERO,
+                }
+            })
+            .collect()
+    }
+}
+
+/// What caused a mark, as indices into the run's events, nearest first: the "why?" of every
+/// mark the page shows. A loss starts at what removed the record (a truncation, a power loss,
+/// an unclean election), or else at the leader change to a replica without it; a duplicate or
+/// a reorder at the trouble that made the producer retry (a cut link, a crash, a pause, a
+/// leader change around the send); a read then aborted at the coordinator's abort.
+pub fn why(world: &World, mark: &Mark) -> Vec<usize> {
+    let events = world.events();
+    let tp = &mark.tp;
+    let chain = |index: usize| {
+        let mut chain = vec![index];
+        chain.extend(crate::explain::cause_chain(events, index));
+        chain
+    };
+    match mark.violation.anomaly {
+        Anomaly::LostWrite => {
+            let causes = crate::verdict::causes(events, &mark.violation);
+            if !causes.is_empty() {
+                return causes;
+            }
+            events
+                .iter()
+                .rposition(|e| matches!(&e.kind, EventKind::LeaderChanged { tp: t, .. } if t == tp))
+                .map(chain)
+                .unwrap_or_default()
+        }
+        Anomaly::Duplicate | Anomaly::Reordered => {
+            let brokers = world
+                .metadata()
+                .partition(tp)
+                .map(|p| p.replicas.clone())
+                .unwrap_or_default();
+            let trouble = |kind: &EventKind| {
+                let broker_endpoint = |e: &crate::endpoint::Endpoint| matches!(e, crate::endpoint::Endpoint::Broker(b) if brokers.contains(b));
+                match kind {
+                    EventKind::LinkCut { a, b } => broker_endpoint(a) || broker_endpoint(b),
+                    EventKind::LinkCutOneWay { from, to } => {
+                        broker_endpoint(from) || broker_endpoint(to)
+                    }
+                    EventKind::BrokerCrashed { broker, .. } => brokers.contains(broker),
+                    EventKind::ProcessPaused { endpoint } => broker_endpoint(endpoint),
+                    EventKind::LeaderChanged { tp: t, .. } => t == tp,
+                    _ => false,
+                }
+            };
+            // The trouble in force when the record was sent, or else the first after it.
+            let sent = events.partition_point(|e| e.at <= mark.at);
+            events[..sent]
+                .iter()
+                .rposition(|e| trouble(&e.kind))
+                .or_else(|| {
+                    events[sent..]
+                        .iter()
+                        .position(|e| trouble(&e.kind))
+                        .map(|i| sent + i)
+                })
+                .map(chain)
+                .unwrap_or_default()
+        }
+        Anomaly::AbortedRead => {
+            let sent = events.partition_point(|e| e.at < mark.at);
+            events[sent..]
+                .iter()
+                .position(|e| {
+                    matches!(&e.kind, EventKind::TxnPrepared { committed: false, partitions, .. }
+                        if partitions.contains(tp))
+                })
+                .map(|i| chain(sent + i))
+                .unwrap_or_default()
+        }
+        _ => crate::verdict::causes(events, &mark.violation),
+    }
+}
