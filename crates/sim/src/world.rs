@@ -3,16 +3,14 @@
 //! it to one node, then routes what that node sent and schedules the timers it set.
 
 use crate::broker::{Broker, BrokerConfig};
-use crate::client::{Client, ClientConfig, Operation};
+use crate::client::Operation;
 use crate::command::{Command, CommandError};
-use crate::consumer::{Consumer, ConsumerConfig, Subscription as ConsumerSubscription};
-use crate::controller::{Controller, ControllerConfig, ElectionKind};
+use crate::consumer::Consumer;
+use crate::controller::{Controller, ControllerConfig};
 use crate::endpoint::Endpoint;
 use crate::event::{CrashKind, Event, EventKind};
-use crate::group::coordinator_partition;
 use crate::net::{DropReason, LinkConfig, Network, NodeId, Verdict};
 use crate::node::{Ctx, Node, Outbox, Timer};
-use crate::producer::{Producer, ProducerConfig};
 use crate::protocol::{BrokerId, Message, TopicPartition};
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
@@ -22,6 +20,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+mod admin;
+mod clients;
+mod faults;
 mod group_admin;
 mod shape;
 
@@ -467,400 +468,64 @@ impl World {
     /// Applies a command now. On error nothing changes and nothing is logged.
     pub fn apply(&mut self, command: Command) -> Result<(), CommandError> {
         match &command {
-            Command::CreateTopic(request) => {
-                self.with_controller(|c, ctx| c.create_topic(ctx, request))??;
-                let partitions = self.controller().image().topics[request.name.as_str()]
-                    .partitions
-                    .clone();
-                self.push_event(EventKind::TopicCreated {
-                    topic: request.name.clone(),
-                    partitions: partitions.len() as u32,
-                    replication_factor: partitions.first().map_or(0, |p| p.replicas.len() as u32),
-                });
-            }
-            Command::DeleteTopic { name } => {
-                self.with_controller(|c, ctx| c.delete_topic(ctx, name))??;
-                self.push_event(EventKind::TopicDeleted {
-                    topic: name.clone(),
-                });
-            }
-            Command::CreatePartitions { topic, total } => {
-                self.with_controller(|c, ctx| c.create_partitions(ctx, topic, *total))??;
-            }
-            Command::ElectLeaders {
-                election,
-                partitions,
-            } => {
-                self.elect_leaders(*election, partitions.as_deref())?;
-            }
-            Command::CrashBroker { broker, kind } => {
-                // `kill -9` ends a paused (stopped) process as well as a running one.
-                let node = self.broker_node(*broker)?;
-                if !self.slots[node.0 as usize].up {
-                    return Err(CommandError::AlreadyDown(*broker));
-                }
-                self.stop_node(node, *kind);
-                self.push_event(EventKind::BrokerCrashed {
-                    broker: *broker,
-                    kind: *kind,
-                });
-            }
-            Command::RestartBroker { broker } => {
-                let node = self.broker_node(*broker)?;
-                if self.slots[node.0 as usize].up {
-                    return Err(CommandError::AlreadyUp(*broker));
-                }
-                self.push_event(EventKind::BrokerRestarted { broker: *broker });
-                self.start(node);
-            }
-            Command::CrashController { controller } => {
-                let node = self.controller_node(*controller)?;
-                if !self.slots[node.0 as usize].up {
-                    return Err(CommandError::ControllerState(*controller, "down"));
-                }
-                self.stop_node(node, CrashKind::Process);
-                self.push_event(EventKind::ControllerCrashed {
-                    controller: *controller,
-                });
-            }
-            Command::RestartController { controller } => {
-                let node = self.controller_node(*controller)?;
-                if self.slots[node.0 as usize].up {
-                    return Err(CommandError::ControllerState(*controller, "running"));
-                }
-                self.push_event(EventKind::ControllerRestarted {
-                    controller: *controller,
-                });
-                self.start(node);
-            }
-            Command::ShutdownBroker { broker } => {
-                let node = self.running_broker(*broker)?;
-                self.run_node(node, |n, ctx| {
-                    if let Node::Broker(b) = n {
-                        b.begin_controlled_shutdown(ctx);
-                    }
-                });
-            }
-            Command::CutLink { a, b } | Command::HealLink { a, b } => {
-                let cut = matches!(command, Command::CutLink { .. });
-                let (node_a, node_b) = self.link_ends(a, b)?;
-                self.network.set_cut(node_a, node_b, cut);
-                self.push_event(if cut {
-                    EventKind::LinkCut {
-                        a: a.clone(),
-                        b: b.clone(),
-                    }
-                } else {
-                    EventKind::LinkHealed {
-                        a: a.clone(),
-                        b: b.clone(),
-                    }
-                });
-            }
-            Command::CutOneWay { from, to } => {
-                let (node_from, node_to) = self.link_ends(from, to)?;
-                self.network
-                    .update(node_from, node_to, |link| link.cut = true);
-                self.push_event(EventKind::LinkCutOneWay {
-                    from: from.clone(),
-                    to: to.clone(),
-                });
-            }
-            Command::HealNetwork => {
-                self.network.heal_all();
-                self.push_event(EventKind::NetworkHealed);
-            }
-            Command::SetLink {
-                a,
-                b,
-                latency_ms,
-                jitter_ms,
-                drop_per_million,
-            } => {
-                let (node_a, node_b) = self.link_ends(a, b)?;
-                for (from, to) in [(node_a, node_b), (node_b, node_a)] {
-                    self.network.update(from, to, |link| {
-                        link.latency = SimDuration::from_millis(*latency_ms);
-                        link.jitter = SimDuration::from_millis(*jitter_ms);
-                        link.drop_per_million = (*drop_per_million).min(1_000_000);
-                    });
-                }
-            }
-            Command::SlowFollower { broker, delay_ms } => {
-                let node = self.refuse_paused(self.broker_node(*broker)?)?;
-                let delay = SimDuration::from_millis(*delay_ms);
-                self.run_node(node, |n, ctx| {
-                    if let Node::Broker(b) = n {
-                        b.set_fetch_delay(ctx, delay);
-                    }
-                });
-            }
-            Command::PushErrors {
-                broker,
-                api,
-                errors,
-            } => {
-                if !matches!(api.as_str(), "Produce" | "Fetch") {
-                    return Err(CommandError::UnsupportedApi(api.clone()));
-                }
-                let node = self.broker_node(*broker)?;
-                if let Node::Broker(b) = &mut self.slots[node.0 as usize].node {
-                    b.push_errors(api, errors);
-                }
-            }
-            Command::AddClient { name } => {
-                if self.clients.contains_key(name) {
-                    return Err(CommandError::ClientExists(name.clone()));
-                }
-                let client = Client::new(name, Rc::clone(&self.brokers), ClientConfig::default());
-                let node = self.add_node(Node::Client(client));
-                self.clients.insert(name.clone(), node);
-                self.start(node);
-            }
-            Command::AddProducer { name, config } => {
-                if self.clients.contains_key(name) {
-                    return Err(CommandError::ClientExists(name.clone()));
-                }
-                let config = ProducerConfig::from_properties(config)
-                    .map_err(|e| CommandError::Config(e.to_string()))?;
-                let producer = Producer::new(name, config, Rc::clone(&self.brokers));
-                let node = self.add_node(Node::Producer(producer));
-                self.clients.insert(name.clone(), node);
-                self.start(node);
-            }
-            Command::Send { producer, record } => {
-                let node = self.producer_node(producer)?;
-                let record = record.clone();
-                self.run_node(node, |n, ctx| {
-                    if let Node::Producer(p) = n {
-                        p.send(ctx, record);
-                    }
-                });
-            }
-            Command::AddConsumer {
-                name,
-                config,
-                topics,
-                partitions,
-            } => self.add_consumer(name, config, topics, partitions)?,
-            Command::StallConsumer { consumer } => {
-                self.with_consumer(consumer, |c, ctx| c.stall(ctx))?;
-                self.push_event(EventKind::ConsumerStalled {
-                    consumer: consumer.clone(),
-                });
-            }
-            Command::ResumeConsumer { consumer } => {
-                self.with_consumer(consumer, |c, ctx| c.resume(ctx))?;
-                self.push_event(EventKind::ConsumerResumed {
-                    consumer: consumer.clone(),
-                });
-            }
-            Command::CloseConsumer { consumer } => {
-                let node = self.consumer_node(consumer)?;
-                self.run_node(node, |n, ctx| {
-                    if let Node::Consumer(c) = n {
-                        c.close(ctx);
-                    }
-                });
-            }
-            Command::CommitSync { consumer } => {
-                self.with_consumer(consumer, |c, ctx| {
-                    c.commit_sync(ctx);
-                })?;
-            }
-            Command::CommitAsync { consumer } => {
-                self.with_consumer(consumer, |c, ctx| {
-                    c.commit_async(ctx);
-                })?;
-            }
-            Command::Seek {
-                consumer,
-                tp,
-                offset,
-            } => self.consumer_call(consumer, |c, ctx| c.seek(ctx, tp, *offset))?,
-            Command::SeekToBeginning {
-                consumer,
-                partitions,
-            } => self.consumer_call(consumer, |c, ctx| c.seek_to(ctx, partitions, -2))?,
-            Command::SeekToEnd {
-                consumer,
-                partitions,
-            } => self.consumer_call(consumer, |c, ctx| c.seek_to(ctx, partitions, -1))?,
-            Command::CommitSyncOffsets { consumer, offsets }
-            | Command::CommitAsyncOffsets { consumer, offsets } => {
-                let sync = matches!(command, Command::CommitSyncOffsets { .. });
-                let offsets: Vec<crate::consumer::ExplicitOffset> = offsets
-                    .iter()
-                    .map(|o| crate::consumer::ExplicitOffset {
-                        tp: o.tp.clone(),
-                        offset: o.offset,
-                        metadata: o.metadata.clone(),
-                    })
-                    .collect();
-                self.consumer_call(consumer, |c, ctx| {
-                    c.commit_offsets(ctx, &offsets, sync).map(drop)
-                })?;
-            }
-            Command::Position { consumer, tp } => {
-                self.consumer_call(consumer, |c, ctx| c.ask_position(ctx, tp))?;
-            }
-            Command::Committed {
-                consumer,
-                partitions,
-            } => self.consumer_call(consumer, |c, ctx| c.ask_committed(ctx, partitions))?,
-            Command::OffsetsForTimes {
-                consumer,
-                tp,
-                timestamp_ms,
-            } => self.consumer_call(consumer, |c, ctx| {
-                c.ask_offsets_for_times(ctx, tp, *timestamp_ms)
-            })?,
-            Command::PausePartitions {
-                consumer,
-                partitions,
-            } => self.consumer_call(consumer, |c, ctx| c.set_paused(ctx, partitions, true))?,
-            Command::ResumePartitions {
-                consumer,
-                partitions,
-            } => self.consumer_call(consumer, |c, ctx| c.set_paused(ctx, partitions, false))?,
-            Command::ResetOffsets {
-                group,
-                topic,
-                partitions,
-                to,
-            } => self.reset_offsets(group, topic, partitions, *to)?,
-            Command::DeleteOffsets { group, partitions } => {
-                self.with_coordinator(group, |b, ctx| b.delete_offsets(ctx, group, partitions))?;
-            }
-            Command::DeleteGroup { group } => {
-                self.with_coordinator(group, |b, ctx| b.delete_group(ctx, group))?;
-            }
-            Command::StreamRecords {
-                producer,
-                topic,
-                per_second,
-            } => {
-                // One record per microsecond is the clock's resolution: a faster stream would
-                // send its records all at one instant, forever.
-                if *per_second > crate::producer::MAX_STREAM_PER_SECOND {
-                    return Err(CommandError::Config(format!(
-                        "per_second: at most {} records per second of virtual time",
-                        crate::producer::MAX_STREAM_PER_SECOND
-                    )));
-                }
-                let node = self.producer_node(producer)?;
-                self.run_node(node, |n, ctx| {
-                    if let Node::Producer(p) = n {
-                        p.set_stream(ctx, topic, *per_second);
-                    }
-                });
-            }
-            Command::Flush { producer } => {
-                let node = self.producer_node(producer)?;
-                self.run_node(node, |n, ctx| {
-                    if let Node::Producer(p) = n {
-                        p.flush(ctx);
-                    }
-                });
-            }
-            Command::Transaction { producer, action } => {
-                let node = self.producer_node(producer)?;
-                let action = *action;
-                self.run_node(node, |n, ctx| {
-                    if let Node::Producer(p) = n {
-                        p.transaction(ctx, action);
-                    }
-                });
-            }
-            Command::CrashClient { name } | Command::RestartClient { name } => {
-                let node = *self
-                    .clients
-                    .get(name)
-                    .ok_or_else(|| CommandError::UnknownClient(name.clone()))?;
-                let crash = matches!(command, Command::CrashClient { .. });
-                match (crash, self.slots[node.0 as usize].up) {
-                    (true, true) => {
-                        self.stop_node(node, CrashKind::Process);
-                        self.push_event(EventKind::ClientCrashed { name: name.clone() });
-                    }
-                    (false, false) => {
-                        self.push_event(EventKind::ClientRestarted { name: name.clone() });
-                        self.start(node);
-                    }
-                    (true, false) => return Err(CommandError::ClientState(name.clone(), "down")),
-                    (false, true) => {
-                        return Err(CommandError::ClientState(name.clone(), "running"));
-                    }
-                }
-            }
+            Command::CreateTopic(_)
+            | Command::DeleteTopic { .. }
+            | Command::CreatePartitions { .. }
+            | Command::ElectLeaders { .. }
+            | Command::ResetOffsets { .. }
+            | Command::DeleteOffsets { .. }
+            | Command::DeleteGroup { .. }
+            | Command::AddBroker { .. }
+            | Command::AlterPartitionReassignments { .. } => self.apply_admin(&command)?,
+            Command::CrashBroker { .. }
+            | Command::RestartBroker { .. }
+            | Command::CrashController { .. }
+            | Command::RestartController { .. }
+            | Command::ShutdownBroker { .. }
+            | Command::CutLink { .. }
+            | Command::HealLink { .. }
+            | Command::CutOneWay { .. }
+            | Command::HealNetwork
+            | Command::SetLink { .. }
+            | Command::SlowFollower { .. }
+            | Command::PushErrors { .. }
+            | Command::CrashClient { .. }
+            | Command::RestartClient { .. }
+            | Command::PauseClient { .. }
+            | Command::ResumeClient { .. }
+            | Command::PauseBroker { .. }
+            | Command::ResumeBroker { .. } => self.apply_fault(&command)?,
+            Command::AddClient { .. }
+            | Command::AddProducer { .. }
+            | Command::Send { .. }
+            | Command::AddConsumer { .. }
+            | Command::StallConsumer { .. }
+            | Command::ResumeConsumer { .. }
+            | Command::CloseConsumer { .. }
+            | Command::CommitSync { .. }
+            | Command::CommitAsync { .. }
+            | Command::Seek { .. }
+            | Command::SeekToBeginning { .. }
+            | Command::SeekToEnd { .. }
+            | Command::CommitSyncOffsets { .. }
+            | Command::CommitAsyncOffsets { .. }
+            | Command::Position { .. }
+            | Command::Committed { .. }
+            | Command::OffsetsForTimes { .. }
+            | Command::PausePartitions { .. }
+            | Command::ResumePartitions { .. }
+            | Command::StreamRecords { .. }
+            | Command::Flush { .. }
+            | Command::Transaction { .. }
+            | Command::Client { .. } => self.apply_client(&command)?,
             Command::WaitUntil { .. } => {
                 return Err(CommandError::Config(
                     "wait_until is a step for the scenario runner, which waits for its condition; there is nothing for the cluster to apply".to_owned(),
                 ));
             }
-            Command::PauseClient { name } => self.pause(&Endpoint::Client(name.clone()))?,
-            Command::ResumeClient { name } => self.resume(&Endpoint::Client(name.clone()))?,
-            Command::PauseBroker { broker } => self.pause(&Endpoint::Broker(*broker))?,
-            Command::ResumeBroker { broker } => self.resume(&Endpoint::Broker(*broker))?,
-            Command::Client { client, request } => {
-                let node = self.refuse_paused(
-                    *self
-                        .clients
-                        .get(client)
-                        .ok_or_else(|| CommandError::UnknownClient(client.clone()))?,
-                )?;
-                let request = request.clone();
-                self.run_node(node, |n, ctx| {
-                    if let Node::Client(c) = n {
-                        c.submit(ctx, request);
-                    }
-                });
-            }
-            Command::AddBroker { rack } => self.add_broker(rack.clone())?,
-            Command::AlterPartitionReassignments { reassignments } => {
-                self.with_controller(|c, ctx| {
-                    c.alter_partition_reassignments(ctx, reassignments)
-                })??;
-            }
         }
         self.commands.push((self.now, command));
         Ok(())
-    }
-
-    fn elect_leaders(
-        &mut self,
-        election: ElectionKind,
-        partitions: Option<&[TopicPartition]>,
-    ) -> Result<(), CommandError> {
-        let outcomes =
-            self.with_controller(|c, ctx| c.elect_leaders(ctx, election, partitions, None))?;
-        // Like kafka-leader-election.sh: listed partitions must all succeed; for "all
-        // partitions", only an unknown partition is an error.
-        let failure = outcomes.into_iter().find_map(|(_, outcome)| outcome.err());
-        match failure {
-            Some(error) if partitions.is_some() => Err(error.into()),
-            _ => Ok(()),
-        }
-    }
-
-    /// Runs an admin request at the active controller, as if it arrived now; while the quorum
-    /// has none (an election), the request fails as Kafka's admin client would see it.
-    fn with_controller<R>(
-        &mut self,
-        f: impl FnOnce(&mut Controller, &mut Ctx<'_>) -> R,
-    ) -> Result<R, CommandError> {
-        let Some(active) = self.active_controller() else {
-            return Err(
-                crate::error::KafkaError::of(crate::error::ErrorCode::NotController).into(),
-            );
-        };
-        let mut result = None;
-        self.run_node(active, |node, ctx| {
-            if let Node::Controller(c) = node {
-                result = Some(f(c, ctx));
-            }
-        });
-        Ok(result.expect("controllers are controller nodes"))
     }
 
     /// The active controller's node: a running controller that leads the quorum (the one
@@ -907,120 +572,6 @@ impl World {
             .ok_or(CommandError::UnknownEndpoint(Endpoint::ControllerNode(id)))
     }
 
-    fn add_consumer(
-        &mut self,
-        name: &str,
-        config: &BTreeMap<String, String>,
-        topics: &[String],
-        partitions: &[TopicPartition],
-    ) -> Result<(), CommandError> {
-        if self.clients.contains_key(name) {
-            return Err(CommandError::ClientExists(name.to_owned()));
-        }
-        let config = ConsumerConfig::from_properties(config)
-            .map_err(|e| CommandError::Config(e.to_string()))?;
-        let subscription = match (topics.is_empty(), partitions.is_empty()) {
-            (false, true) if config.group_id.is_none() => {
-                return Err(CommandError::Consumer(
-                    "InvalidGroupIdException: To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.".to_owned(),
-                ));
-            }
-            (false, true) => ConsumerSubscription::Topics(topics.to_vec()),
-            (true, false) => ConsumerSubscription::Partitions(partitions.to_vec()),
-            _ => {
-                return Err(CommandError::Consumer(
-                    "IllegalStateException: Subscription to topics, partitions and pattern are mutually exclusive; give either topics or partitions".to_owned(),
-                ));
-            }
-        };
-        let consumer = Consumer::new(name, config, subscription, Rc::clone(&self.brokers));
-        let node = self.add_node(Node::Consumer(consumer));
-        self.clients.insert(name.to_owned(), node);
-        self.consumers.push(node);
-        self.start(node);
-        Ok(())
-    }
-
-    /// The consumer a command addresses; a paused one cannot be asked anything.
-    fn consumer_node(&self, name: &str) -> Result<NodeId, CommandError> {
-        let node = self
-            .clients
-            .get(name)
-            .copied()
-            .filter(|node| matches!(self.slots[node.0 as usize].node, Node::Consumer(_)))
-            .ok_or_else(|| CommandError::UnknownClient(name.to_owned()))?;
-        self.refuse_paused(node)
-    }
-
-    /// Runs `f` on a running consumer.
-    fn with_consumer(
-        &mut self,
-        name: &str,
-        f: impl FnOnce(&mut Consumer, &mut Ctx<'_>),
-    ) -> Result<(), CommandError> {
-        let node = self.consumer_node(name)?;
-        if !self.slots[node.0 as usize].up {
-            return Err(CommandError::ClientState(name.to_owned(), "down"));
-        }
-        self.run_node(node, |n, ctx| {
-            if let Node::Consumer(c) = n {
-                f(c, ctx);
-            }
-        });
-        Ok(())
-    }
-
-    /// A consumer call that Java may refuse with an exception: refused, nothing changes.
-    fn consumer_call(
-        &mut self,
-        name: &str,
-        f: impl FnOnce(&mut Consumer, &mut Ctx<'_>) -> Result<(), String>,
-    ) -> Result<(), CommandError> {
-        let mut result = Ok(());
-        self.with_consumer(name, |c, ctx| result = f(c, ctx))?;
-        result.map_err(CommandError::Consumer)
-    }
-
-    /// The broker coordinating `group`: the leader of its `__consumer_offsets` partition.
-    fn coordinator_of(&self, group: &str) -> Result<BrokerId, CommandError> {
-        coordinator_partition(self.metadata(), group)
-            .and_then(|(_, state)| state.leader)
-            .ok_or_else(|| {
-                crate::error::KafkaError::new(
-                    crate::error::ErrorCode::CoordinatorNotAvailable,
-                    "The coordinator is not available.",
-                )
-                .into()
-            })
-    }
-
-    /// Runs an admin request at `group`'s coordinator, as if it arrived now.
-    fn with_coordinator(
-        &mut self,
-        group: &str,
-        request: impl FnOnce(&mut Broker, &mut Ctx<'_>) -> Result<(), crate::error::KafkaError>,
-    ) -> Result<(), CommandError> {
-        let node = self.running_broker(self.coordinator_of(group)?)?;
-        let mut result = Ok(());
-        self.run_node(node, |n, ctx| {
-            if let Node::Broker(b) = n {
-                result = request(b, ctx);
-            }
-        });
-        Ok(result?)
-    }
-
-    /// The producer a command addresses; a paused one cannot be asked anything.
-    fn producer_node(&self, name: &str) -> Result<NodeId, CommandError> {
-        let node = self
-            .clients
-            .get(name)
-            .copied()
-            .filter(|node| matches!(self.slots[node.0 as usize].node, Node::Producer(_)))
-            .ok_or_else(|| CommandError::UnknownClient(name.to_owned()))?;
-        self.refuse_paused(node)
-    }
-
     /// A broker that runs and is not paused, so it can handle a request now.
     fn running_broker(&self, broker: BrokerId) -> Result<NodeId, CommandError> {
         let node = self.broker_node(broker)?;
@@ -1029,14 +580,6 @@ impl World {
         } else {
             Err(CommandError::AlreadyDown(broker))
         }
-    }
-
-    fn link_ends(&self, a: &Endpoint, b: &Endpoint) -> Result<(NodeId, NodeId), CommandError> {
-        let (node_a, node_b) = (self.node_of(a)?, self.node_of(b)?);
-        if node_a == node_b {
-            return Err(CommandError::SameEndpoint(a.clone()));
-        }
-        Ok((node_a, node_b))
     }
 
     /// Stops a node's process; its pending timers die with this incarnation.
