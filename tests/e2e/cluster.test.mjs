@@ -74,6 +74,10 @@ test('drag across a link in the network view to cut it, click it to heal it', as
   await playground.setSpeed('10×');
   await playground.play();
   await playground.brokersOnline();
+  // Paused, so nothing above the network view changes height between measuring the link and
+  // the stroke (a stroke that misses by a few pixels cuts nothing). A knife works paused too.
+  await playground.play();
+  await page.waitForFunction(() => document.querySelector('[data-testid=play]').getAttribute('aria-pressed') === 'false');
   // The middle of the B2–B3 arc in page pixels, and a short stroke across it.
   const link = page.locator('[data-testid=network] polyline[data-link="B2-B3"]');
   await page.getByTestId('network').scrollIntoViewIfNeeded();
