@@ -35,9 +35,20 @@ test('fail over the active controller of a three-controller quorum', async () =>
   const events = await playground.events();
   assert.ok(events.some((e) => /controller \d won the quorum election for epoch [2-9]/.test(e)), events.join('\n'));
 
-  // The new active controller decides: a topic can be created.
-  await page.getByTestId('topic-create').click();
-  await page.getByTestId('partition').first().waitFor({ timeout: 20_000 });
+  // The new active controller decides: a topic can be created. Right after its election the
+  // request can still be refused (as Kafka's admin client sees NOT_CONTROLLER and retries), so
+  // the test retries as a user would, and says what it was told.
+  const refusals = [];
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    await page.getByTestId('topic-create').click();
+    try {
+      await page.getByTestId('partition').first().waitFor({ timeout: 4_000 });
+      break;
+    } catch {
+      refusals.push(await page.locator('.topic-form, [data-testid=topic-error]').first().textContent().catch(() => ''));
+    }
+  }
+  assert.ok(await page.getByTestId('partition').count() > 0, `no topic after 5 attempts: ${refusals.join(' | ')}`);
   console.log('screenshot:', await playground.screenshot('quorum-failover'));
 
   // Two of three down: no majority, nothing active.
