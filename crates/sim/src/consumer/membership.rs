@@ -328,11 +328,19 @@ impl Consumer {
         }
     }
 
-    /// `markCoordinatorUnknown`: look for it again after `retry.backoff.ms`; a join in progress
-    /// starts over.
+    /// `markCoordinatorUnknown`: look for it again after the backoff, which doubles with each
+    /// failed discovery in a row (`AbstractCoordinator.ensureCoordinatorReady`, KIP-580); a
+    /// join in progress starts over.
     pub(super) fn coordinator_unknown(&mut self, ctx: &mut Ctx<'_>) {
         self.coordinator = None;
-        self.coordinator_not_before = ctx.now() + self.config.retry_backoff;
+        self.coordinator_not_before = ctx.now()
+            + crate::backoff::backoff(
+                self.config.retry_backoff,
+                self.config.retry_backoff_max,
+                self.coordinator_attempts,
+                ctx.rng(),
+            );
+        self.coordinator_attempts = self.coordinator_attempts.saturating_add(1);
         self.in_flight.retain(|_, f| {
             !matches!(
                 f,

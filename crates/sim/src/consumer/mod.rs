@@ -182,11 +182,18 @@ pub struct Consumer {
     metadata: BTreeMap<TopicPartition, PartitionState>,
     metadata_stale: bool,
     metadata_at: SimTime,
-    /// No metadata request before this (`retry.backoff.ms` after the last answer).
+    /// No metadata request before this (`Metadata.timeToAllowUpdate`: the exponential
+    /// backoff after the last answer).
     metadata_not_before: SimTime,
+    /// Answers in a row that brought no newer leader epoch (`Metadata.equivalentResponseCount`):
+    /// each doubles the wait before the next request, up to `retry.backoff.max.ms`.
+    metadata_equivalent: u32,
     coordinator: Option<BrokerId>,
-    /// No FindCoordinator before this (`retry.backoff.ms` after a failure).
+    /// No FindCoordinator before this (the exponential backoff after a failure).
     coordinator_not_before: SimTime,
+    /// Failed coordinator discoveries in a row (`AbstractCoordinator.ensureCoordinatorReady`'s
+    /// attempts): each doubles the wait before the next, up to `retry.backoff.max.ms`.
+    coordinator_attempts: u32,
     member_id: String,
     generation: i32,
     /// What `consumer.groupMetadata()` returns: the generation and member id of the last
@@ -268,8 +275,10 @@ impl Consumer {
             metadata_stale: true,
             metadata_at: SimTime::ZERO,
             metadata_not_before: SimTime::ZERO,
+            metadata_equivalent: 0,
             coordinator: None,
             coordinator_not_before: SimTime::ZERO,
+            coordinator_attempts: 0,
             member_id: String::new(),
             generation: -1,
             group_metadata: (-1, String::new()),
@@ -571,7 +580,14 @@ impl Consumer {
             return;
         }
         let now = ctx.now();
-        if (self.metadata_stale || now >= self.metadata_at + self.config.metadata_max_age)
+        let expired = now >= self.metadata_at + self.config.metadata_max_age;
+        if expired {
+            // Metadata.timeToAllowUpdate: a periodic refresh is not a retry, so the count of
+            // equivalent answers starts again and a leader change found later is not slowed
+            // by answers from minutes ago.
+            self.metadata_equivalent = 0;
+        }
+        if (self.metadata_stale || expired)
             && now >= self.metadata_not_before
             && !self.has_in_flight(|f| matches!(f, InFlight::Metadata))
         {
@@ -857,12 +873,30 @@ impl Consumer {
         }
         match (kind, message) {
             (InFlight::Metadata, Message::MetadataResponse { partitions, .. }) => {
+                // Metadata.update and updateLatestMetadata (KIP-580): an answer with a newer
+                // leader epoch (or a partition first seen) resets the count of equivalent
+                // answers; the next request waits backoff(count - 1), at least backoff(0).
+                let newer = partitions.iter().any(|(tp, state)| {
+                    self.metadata
+                        .get(tp)
+                        .is_none_or(|known| state.leader_epoch > known.leader_epoch)
+                });
+                self.metadata_equivalent = match newer {
+                    true => 0,
+                    false => self.metadata_equivalent.saturating_add(1),
+                };
                 self.metadata = partitions.into_iter().collect();
                 self.metadata_at = ctx.now();
-                // A subscribed topic the broker does not know yet: ask again after
-                // retry.backoff.ms (Java logs UNKNOWN_TOPIC_OR_PARTITION and retries).
+                // A subscribed topic the broker does not know yet: ask again after the
+                // backoff (Java logs UNKNOWN_TOPIC_OR_PARTITION and retries).
                 self.metadata_stale = self.missing_topic();
-                self.metadata_not_before = ctx.now() + self.config.retry_backoff;
+                self.metadata_not_before = ctx.now()
+                    + crate::backoff::backoff(
+                        self.config.retry_backoff,
+                        self.config.retry_backoff_max,
+                        self.metadata_equivalent.saturating_sub(1),
+                        ctx.rng(),
+                    );
                 self.check_partition_counts();
             }
             (
@@ -871,7 +905,10 @@ impl Consumer {
                     error, coordinator, ..
                 },
             ) => match (error, coordinator) {
-                (ErrorCode::None, Some(broker)) => self.coordinator = Some(broker),
+                (ErrorCode::None, Some(broker)) => {
+                    self.coordinator = Some(broker);
+                    self.coordinator_attempts = 0;
+                }
                 _ => self.coordinator_unknown(ctx),
             },
             (kind, Message::Group(group)) => self.on_group_response(ctx, kind, *group),
