@@ -791,3 +791,42 @@ fn retries_back_off_exponentially_up_to_retry_backoff_max_ms() {
         assert!(constant >= 30, "seed {seed}: {constant} attempts");
     }
 }
+
+#[test]
+fn a_retry_to_a_new_leader_skips_its_backoff() {
+    // KIP-951, RecordAccumulator.shouldBackoff and ProducerBatch.maybeUpdateLeaderEpoch: a
+    // batch refused with NOT_LEADER_OR_FOLLOWER waits its backoff only while the producer knows
+    // no newer leader; once its metadata names a newer leader epoch it goes at once.
+    for seed in [41, 42, 43] {
+        let mut world = cluster(seed);
+        create_topic(&mut world, "t", 1, 3, &[]);
+        // A long backoff makes the difference plain: a retry that waited would take 5 s.
+        add_producer(
+            &mut world,
+            "p",
+            &[("retry.backoff.ms", "5000"), ("retry.backoff.max.ms", "5000")],
+        );
+        send(&mut world, "p", "t", None, "warm-up");
+        run_ms(&mut world, 1_000);
+        // The leader dies and comes back as a follower; the idle producer's metadata still
+        // names it, so the next send is refused with NOT_LEADER_OR_FOLLOWER.
+        let old = leader(&world, "t", 0).expect("a leader");
+        crash_broker(&mut world, old);
+        run_ms(&mut world, 15_000);
+        world
+            .apply(Command::RestartBroker { broker: old })
+            .expect("a crashed broker");
+        run_ms(&mut world, 15_000);
+        assert_ne!(leader(&world, "t", 0), Some(old), "seed {seed}");
+        send(&mut world, "p", "t", None, "after the move");
+        run_ms(&mut world, 10_000);
+        let op = world.operations().last().expect("the send").clone();
+        assert!(
+            matches!(op.outcome, Outcome::Acked { .. }),
+            "seed {seed}: {:?}",
+            op.outcome
+        );
+        let took = op.completed_at.expect("completed").as_millis() - op.invoked_at.as_millis();
+        assert!(took < 1_000, "seed {seed}: the send took {took} ms");
+    }
+}

@@ -68,6 +68,9 @@ pub struct ProducerBatch {
     pub attempts: u32,
     /// Not to be sent again before this (`retry.backoff.ms`).
     pub retry_at: Option<SimTime>,
+    /// The leader epoch the producer knew when it last sent the batch
+    /// (`ProducerBatch.currentLeaderEpoch`): a retry toward a newer leader skips its backoff.
+    pub sent_leader_epoch: Option<u32>,
     /// Producer id, epoch and sequence, fixed at its first send.
     pub header: Option<Rc<BatchHeader>>,
     /// The broker refused it as out of order while an epoch bump was pending: it was not
@@ -122,6 +125,7 @@ impl Accumulator {
                     created: now,
                     attempts: 0,
                     retry_at: None,
+                    sent_leader_epoch: None,
                     header: None,
                     resequence: false,
                 });
@@ -286,6 +290,7 @@ mod tests {
             created: SimTime::ZERO,
             attempts: 1,
             retry_at: None,
+            sent_leader_epoch: None,
             header: Some(Rc::new(BatchHeader {
                 producer_id: Some(1),
                 base_sequence: seq,

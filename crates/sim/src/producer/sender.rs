@@ -92,7 +92,14 @@ impl Producer {
                 || self.flushing
                 || !self.blocked.is_empty()
                 || batch.attempts > 0;
-            let backing_off = batch.retry_at.is_some_and(|at| at > now);
+            // KIP-951 (RecordAccumulator.shouldBackoff): a retry whose partition has a newer
+            // leader than the one it was sent to goes at once; only a retry to the same leader
+            // waits out its backoff.
+            let leader_changed = match (batch.sent_leader_epoch, self.metadata.get(tp)) {
+                (Some(sent), Some(state)) => state.leader_epoch > sent,
+                _ => false,
+            };
+            let backing_off = !leader_changed && batch.retry_at.is_some_and(|at| at > now);
             let waiting_for_epoch = self.epoch_bump && (batch.header.is_none() || batch.resequence);
             // max.in.flight=1 without idempotence: one batch per partition at a time, so
             // retries cannot reorder (Kafka's guaranteeMessageOrder).
@@ -134,6 +141,7 @@ impl Producer {
                 };
                 batch.header = Some(Rc::clone(&header));
                 batch.attempts += 1;
+                batch.sent_leader_epoch = self.metadata.get(&tp).map(|s| s.leader_epoch);
                 wire.push(ProduceBatch {
                     tp: tp.clone(),
                     header,
