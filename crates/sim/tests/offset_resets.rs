@@ -243,7 +243,7 @@ fn from_file_takes_the_csv_inline_as_export_prints_it() {
             "--reset-offsets --group g --from-file 'other,orders,0,6' --dry-run"
         )
         .expect_err("no plan for g")
-        .starts_with("Error: No reset plan for group g found\n\nGROUP ")
+            == "Error: No reset plan for group g found"
     );
     // A path: the console has no files, and says what it takes instead.
     let refused = groups(
@@ -274,14 +274,15 @@ fn an_active_group_is_refused_even_for_a_dry_run() {
     let mut world = read_and_left();
     add_consumer(&mut world, "c2", "g", &["orders"], &[]);
     run_ms(&mut world, 10_000);
-    // resetOffsets prints the error and an empty plan (the header only).
+    // resetOffsets prints the error (printError, to stdout) and an empty plan (the header
+    // only), and the tool ends normally.
     assert_eq!(
         groups(
             &mut world,
             "--reset-offsets --group g --topic orders --shift-by 1 --dry-run"
         ),
-        Err(format!(
-            "Error: Assignments can only be reset if the group 'g' is inactive, but the current state is Stable.\n{}",
+        Ok(format!(
+            "\nError: Assignments can only be reset if the group 'g' is inactive, but the current state is Stable.\n{}",
             plan(&[])
         ))
     );
@@ -290,11 +291,74 @@ fn an_active_group_is_refused_even_for_a_dry_run() {
             &mut world,
             "--reset-offsets --group g --topic nope --to-latest --dry-run"
         ),
-        Err(format!(
-            "Error: Assignments can only be reset if the group 'g' is inactive, but the current state is Stable.\n{}",
+        Ok(format!(
+            "\nError: Assignments can only be reset if the group 'g' is inactive, but the current state is Stable.\n{}",
             plan(&[])
         ))
     );
+}
+
+#[test]
+fn several_groups_are_reset_in_one_run_and_printed_in_kafkas_order() {
+    let mut world = read_and_left();
+    add_consumer(
+        &mut world,
+        "c3",
+        "p",
+        &["orders"],
+        &[("auto.offset.reset", "earliest")],
+    );
+    run_ms(&mut world, 15_000);
+    world
+        .apply(Command::CloseConsumer {
+            consumer: "c3".to_owned(),
+        })
+        .expect("closes");
+    run_ms(&mut world, 2_000);
+    // resetOffsets collects the plans in a HashMap keyed by group id: "p" (hash 112, bucket 0)
+    // comes before "g" (103, bucket 7); each plan is a HashMap of partitions (orders-0 in
+    // bucket 9, orders-1 in 10).
+    let row = |g: &str, p: u32, offset: u64| {
+        format!("\n{g:<30} orders                         {p:<10} {offset:<15}")
+    };
+    let header = "\nGROUP                          TOPIC                          PARTITION  NEW-OFFSET     ";
+    assert_eq!(
+        groups(
+            &mut world,
+            "--reset-offsets --all-groups --topic orders --to-earliest --dry-run"
+        ),
+        Ok(format!(
+            "{header}{}{}{}{}\n",
+            row("p", 0, 0),
+            row("p", 1, 0),
+            row("g", 0, 0),
+            row("g", 1, 0)
+        ))
+    );
+    // exportOffsetsToCsv writes the group column unless exactly one --group was given.
+    assert_eq!(
+        groups(
+            &mut world,
+            "--reset-offsets --group g --group p --topic orders:1 --shift-by -2 --export --dry-run"
+        ),
+        Ok("p,orders,1,6\ng,orders,1,6\n\n".to_owned())
+    );
+    // An active group is skipped with printError's line; the others are reset.
+    add_consumer(&mut world, "c4", "p", &["orders"], &[]);
+    run_ms(&mut world, 10_000);
+    assert_eq!(
+        groups(
+            &mut world,
+            "--reset-offsets --all-groups --all-topics --to-offset 2 --execute"
+        ),
+        Ok(format!(
+            "\nError: Assignments can only be reset if the group 'p' is inactive, but the current state is Stable.\n{header}{}{}\n",
+            row("g", 0, 2),
+            row("g", 1, 2)
+        ))
+    );
+    assert_eq!(committed(&world, "g"), vec![2, 2]);
+    assert_eq!(committed(&world, "p"), vec![8, 8]);
 }
 
 /// `deleteOffsets`' table: `%-30s %-15s %-15s` rows after the verdict.

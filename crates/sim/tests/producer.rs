@@ -804,7 +804,10 @@ fn a_retry_to_a_new_leader_skips_its_backoff() {
         add_producer(
             &mut world,
             "p",
-            &[("retry.backoff.ms", "5000"), ("retry.backoff.max.ms", "5000")],
+            &[
+                ("retry.backoff.ms", "5000"),
+                ("retry.backoff.max.ms", "5000"),
+            ],
         );
         send(&mut world, "p", "t", None, "warm-up");
         run_ms(&mut world, 1_000);
@@ -820,7 +823,8 @@ fn a_retry_to_a_new_leader_skips_its_backoff() {
         assert_ne!(leader(&world, "t", 0), Some(old), "seed {seed}");
         send(&mut world, "p", "t", None, "after the move");
         run_ms(&mut world, 10_000);
-        let op = world.operations().last().expect("the send").clone();
+        let operations = world.operations();
+        let op = operations.last().expect("the send");
         assert!(
             matches!(op.outcome, Outcome::Acked { .. }),
             "seed {seed}: {:?}",

@@ -151,7 +151,7 @@ fn list(world: &World, options: &Options<'_>) -> ConsoleResult {
 }
 
 /// The groups `--group` (repeatable) or `--all-groups` names.
-fn selected(world: &World, options: &Options<'_>) -> Vec<String> {
+pub(super) fn selected(world: &World, options: &Options<'_>) -> Vec<String> {
     if options.has("all-groups") {
         world.groups().iter().map(|(_, g)| g.id.clone()).collect()
     } else {

@@ -12,6 +12,8 @@
 use super::{ConsoleResult, Options};
 use crate::command::{Command, CommandError, ResetTarget};
 use crate::group::GroupState;
+use crate::group::assignor::java_hash_map_indices;
+use crate::group::java_hash_code;
 use crate::protocol::TopicPartition;
 use crate::world::World;
 use std::collections::BTreeMap;
@@ -34,29 +36,84 @@ fn failed(message: &str) -> String {
 }
 
 pub(super) fn reset(world: &mut World, options: &Options<'_>) -> ConsoleResult {
-    let group = options.required("group")?;
+    let groups = super::consumer_groups::selected(world, options);
     let to = scenario(world, options)?;
-    // resetOffsets: only an Empty (or Dead: unknown) group's offsets may be reset.
-    if let Some((_, found)) = world.groups().into_iter().find(|(_, g)| g.id == group)
-        && found.state != GroupState::Empty
-    {
-        return Err(format!(
-            "Error: Assignments can only be reset if the group '{group}' is inactive, but the current state is {}.\n{}",
-            found.state.kafka_name(),
-            table(group, &[])
-        ));
+    // What the tool prints before the table: printError's lines and getLogTimestampOffsets'
+    // warnings, in the order the groups are handled.
+    let mut printed = String::new();
+    let mut results: Vec<(String, Vec<(TopicPartition, u64)>)> = Vec::new();
+    for group in groups {
+        // resetOffsets: only an Empty (or Dead: unknown) group's offsets may be reset; for any
+        // other the tool prints an error, keeps an empty plan and goes on with the next group.
+        if let Some((_, found)) = world.groups().into_iter().find(|(_, g)| g.id == group)
+            && found.state != GroupState::Empty
+        {
+            printed.push_str(&format!(
+                "\nError: Assignments can only be reset if the group '{group}' is inactive, but the current state is {}.\n",
+                found.state.kafka_name(),
+            ));
+            results.push((group, Vec::new()));
+            continue;
+        }
+        let plan = reset_group(world, options, &group, &to, &mut printed)
+            .map_err(|e| format!("{printed}{e}"))?;
+        results.push((group, plan));
     }
+    // The result is a HashMap of groups, each plan a HashMap of partitions: printed in their
+    // iteration order.
+    let hashes: Vec<i32> = results.iter().map(|(g, _)| java_hash_code(g)).collect();
+    let mut ordered: Vec<(String, Vec<(TopicPartition, u64)>)> = Vec::new();
+    for i in java_hash_map_indices(&hashes) {
+        let (group, plan) = std::mem::take(&mut results[i]);
+        let hashes: Vec<i32> = plan.iter().map(|(tp, _)| partition_hash_code(tp)).collect();
+        let plan = java_hash_map_indices(&hashes)
+            .into_iter()
+            .map(|j| plan[j].clone())
+            .collect();
+        ordered.push((group, plan));
+    }
+    if options.has("export") {
+        // exportOffsetsToCsv: without the group column only for exactly one --group.
+        let one_group = options.values("group").count() == 1;
+        let csv: String = ordered
+            .iter()
+            .flat_map(|(group, plan)| {
+                plan.iter().map(move |(tp, offset)| match one_group {
+                    true => format!("{},{},{offset}\n", tp.topic, tp.partition),
+                    false => format!("{group},{},{},{offset}\n", tp.topic, tp.partition),
+                })
+            })
+            .collect();
+        return Ok(format!("{printed}{csv}\n"));
+    }
+    Ok(format!("{printed}{}", table(&ordered)))
+}
+
+/// `TopicPartition.hashCode`.
+fn partition_hash_code(tp: &TopicPartition) -> i32 {
+    31i32
+        .wrapping_add(tp.partition as i32)
+        .wrapping_mul(31)
+        .wrapping_add(java_hash_code(&tp.topic))
+}
+
+/// One inactive group's plan (`getPartitionsToReset` and `prepareOffsetsToReset`), written
+/// through the coordinator with `--execute`.
+fn reset_group(
+    world: &mut World,
+    options: &Options<'_>,
+    group: &str,
+    to: &Target,
+    printed: &mut String,
+) -> Result<Vec<(TopicPartition, u64)>, String> {
     let scope = scope(world, options, group)?;
-    let mut notes = String::new();
     let mut commands = Vec::new();
     let mut plan = Vec::new();
     match to {
         Target::FromFile(csv) => {
             let Some(offsets) = csv.get(group) else {
-                return Err(format!(
-                    "Error: No reset plan for group {group} found\n{}",
-                    table(group, &[])
-                ));
+                // printError, then Exit.exit(1).
+                return Err(format!("Error: No reset plan for group {group} found"));
             };
             for (tp, offset) in offsets {
                 let target = ResetTarget::Offset(*offset);
@@ -66,12 +123,12 @@ pub(super) fn reset(world: &mut World, options: &Options<'_>) -> ConsoleResult {
         }
         Target::Reset(target) => {
             for (topic, partitions) in scope {
-                let rows = planned(world, group, &topic, &partitions, target)?;
+                let rows = planned(world, group, &topic, &partitions, *target)?;
                 if let ResetTarget::Timestamp(ms) = target {
                     // getLogTimestampOffsets prints this to stdout for each empty answer.
                     for (tp, _) in &rows {
-                        if world.offset_for_timestamp(tp, ms).is_none() {
-                            notes.push_str(&format!(
+                        if world.offset_for_timestamp(tp, *ms).is_none() {
+                            printed.push_str(&format!(
                                 "\nWarn: Partition {} from topic {} is empty. Falling back to latest known offset.\n",
                                 tp.partition, tp.topic
                             ));
@@ -79,7 +136,7 @@ pub(super) fn reset(world: &mut World, options: &Options<'_>) -> ConsoleResult {
                     }
                 }
                 plan.extend(rows);
-                commands.push((topic, partitions, target));
+                commands.push((topic, partitions, *target));
             }
         }
     }
@@ -94,15 +151,7 @@ pub(super) fn reset(world: &mut World, options: &Options<'_>) -> ConsoleResult {
             world.apply(command).map_err(message)?;
         }
     }
-    if options.has("export") {
-        // exportOffsetsToCsv for one group (CsvRecordNoGroup), then println.
-        let csv: String = plan
-            .iter()
-            .map(|(tp, offset)| format!("{},{},{offset}\n", tp.topic, tp.partition))
-            .collect();
-        return Ok(format!("{notes}{csv}\n"));
-    }
-    Ok(format!("{notes}{}", table(group, &plan)))
+    Ok(plan)
 }
 
 /// The scenario, parsed as `prepareOffsetsToReset` reads its option.
@@ -233,17 +282,21 @@ fn planned(
     }
 }
 
-/// `printOffsetsToReset` (Kafka 4.0's fixed widths).
-fn table(group: &str, plan: &[(TopicPartition, u64)]) -> String {
-    let mut out = format!(
-        "\n{:<30} {:<30} {:<10} {:<15}",
-        "GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"
-    );
-    for (tp, offset) in plan {
-        out.push_str(&format!(
-            "\n{:<30} {:<30} {:<10} {:<15}",
-            group, tp.topic, tp.partition, offset
-        ));
+/// `printOffsetsToReset` (Kafka 4.0's fixed widths): the header only when some group was
+/// handled, then every group's rows.
+fn table(results: &[(String, Vec<(TopicPartition, u64)>)]) -> String {
+    let row = |group: &str, topic: &str, partition: &str, offset: &str| {
+        format!("\n{group:<30} {topic:<30} {partition:<10} {offset:<15}")
+    };
+    let mut out = String::new();
+    if !results.is_empty() {
+        out.push_str(&row("GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"));
+    }
+    for (group, plan) in results {
+        for (tp, offset) in plan {
+            let (partition, offset) = (tp.partition.to_string(), offset.to_string());
+            out.push_str(&row(group, &tp.topic, &partition, &offset));
+        }
     }
     out.push('\n');
     out

@@ -53,23 +53,35 @@ pub fn java_hash_code(s: &str) -> i32 {
 }
 
 /// The iteration order of a Java `HashMap<String, _>` holding `keys` (inserted in the given
-/// order): by bucket of the spread hash, then insertion order.
+/// order).
 fn java_hash_map_order(keys: &[&str]) -> Vec<String> {
+    let hashes: Vec<i32> = keys.iter().map(|k| java_hash_code(k)).collect();
+    java_hash_map_indices(&hashes)
+        .into_iter()
+        .map(|i| keys[i].to_owned())
+        .collect()
+}
+
+/// The iteration order of a Java `HashMap` whose keys have these `hashCode`s, inserted in the
+/// given order and with the default capacity and load factor: by bucket of the spread hash
+/// (`HashMap.hash`), then insertion order (a resize splits a bucket keeping its order).
+/// Kafka's tools print many results straight from such maps.
+pub(crate) fn java_hash_map_indices(hashes: &[i32]) -> Vec<usize> {
     let mut capacity = 16usize;
-    while keys.len() * 4 > capacity * 3 {
+    while hashes.len() * 4 > capacity * 3 {
         capacity *= 2;
     }
-    let bucket = |key: &str| {
-        let h = java_hash_code(key) as u32;
+    let bucket = |h: i32| {
+        let h = h as u32;
         ((h ^ (h >> 16)) as usize) & (capacity - 1)
     };
-    let mut ordered: Vec<(usize, usize, &str)> = keys
+    let mut ordered: Vec<(usize, usize)> = hashes
         .iter()
         .enumerate()
-        .map(|(i, k)| (bucket(k), i, *k))
+        .map(|(i, &h)| (bucket(h), i))
         .collect();
-    ordered.sort();
-    ordered.into_iter().map(|(_, _, k)| k.to_owned()).collect()
+    ordered.sort_unstable();
+    ordered.into_iter().map(|(_, i)| i).collect()
 }
 
 fn member_order(members: &[Subscription]) -> Vec<&Subscription> {
