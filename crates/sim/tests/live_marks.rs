@@ -3,6 +3,9 @@
 //! run's length), and the mark's "why?" reaches the event that removed it. Method: run the
 //! acks=1 loss example and compare the per-record verdict with the whole-run checker.
 
+mod common;
+
+use common::{add_producer, cluster, create_topic, run_ms, send, slow_follower};
 use kafka_sim::check::{Anomaly, acked_send_lost, check};
 use kafka_sim::client::Request;
 use kafka_sim::{EventKind, Outcome, Scenario, TopicPartition};
@@ -66,4 +69,31 @@ fn the_per_record_verdict_is_the_checkers_and_its_cause_is_the_truncation() {
             "why? starts at what removed it: {first:?}"
         );
     }
+}
+
+#[test]
+fn an_acks_1_record_waiting_above_the_high_watermark_is_not_marked_lost() {
+    let mut world = cluster(5);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    add_producer(&mut world, "p", &[("acks", "1")]);
+    run_ms(&mut world, 1_000);
+    let tp = TopicPartition::new("t", 0);
+    // Slow followers: the leader acknowledges at once, the HW moves seconds later.
+    for broker in 1..=3 {
+        slow_follower(&mut world, broker, 3_000);
+    }
+    send(&mut world, "p", "t", None, "waiting");
+    run_ms(&mut world, 500);
+    let operations = world.operations();
+    let op = operations.last().expect("the send");
+    let Outcome::Acked { offset, .. } = op.outcome else {
+        panic!("acks=1 answers before the followers copy: {:?}", op.outcome);
+    };
+    let hw = world.leader_log(&tp).expect("a leader").high_watermark();
+    assert!(offset >= hw, "still above the HW {hw}: offset {offset}");
+    assert_eq!(acked_send_lost(&world, "p", &tp, offset, "waiting"), None);
+    // Once the followers copy it the HW passes it, and it is still not lost.
+    run_ms(&mut world, 10_000);
+    assert!(world.leader_log(&tp).expect("a leader").high_watermark() > offset);
+    assert_eq!(acked_send_lost(&world, "p", &tp, offset, "waiting"), None);
 }
