@@ -1,24 +1,48 @@
 //! # kafka-sim: a deterministic simulation of an Apache Kafka cluster
 //!
-//! Every broker, the KRaft controller and (later) every client is a node that reacts to messages
-//! and timers and returns what it sends; the [`World`] delivers those messages over a simulated
-//! network with latency, jitter, loss and cut links. All time is virtual and all randomness comes
-//! from one seed, so a run is a pure function of `(seed, commands)`: it can be replayed byte for
-//! byte, rewound, and checked by tests.
+//! Brokers, KRaft controllers and clients are nodes that react to messages and timers and act
+//! only through their context; the [`World`] delivers what they send over a simulated network
+//! with latency, jitter, loss and cut links. All time is virtual and all randomness comes from
+//! one seed, so a run is a pure function of `(seed, commands)`: it replays byte for byte,
+//! rewinds from copies, and is checked by tests, the checker and the fuzzer.
+//!
+//! A cluster, a topic, a record in and the same record out, with Kafka's own tools:
 //!
 //! ```
-//! use kafka_sim::{ClusterConfig, Command, SimDuration, World};
+//! use kafka_sim::{ClusterConfig, SimDuration, World, console};
 //!
-//! let mut world = World::new(&ClusterConfig::default(), 42);
-//! world.run_for(SimDuration::from_millis(100));
-//! assert!(world.view().brokers.iter().all(|b| b.status() == "online"));
-//!
-//! // Kill broker 2: after broker.session.timeout.ms (9 s) without heartbeats it is fenced.
-//! world.apply(Command::CrashBroker { broker: 2, kind: Default::default() }).unwrap();
-//! world.run_for(SimDuration::from_millis(10_000));
-//! let view = world.view();
-//! assert!(view.brokers[1].fenced && !view.brokers[1].up);
+//! let mut world = World::new(&ClusterConfig::default(), 7);
+//! world.run_for(SimDuration::from_millis(500)); // brokers register, the controller unfences them
+//! let kafka = |world: &mut World, line: &str| console::run(world, line).expect("accepted");
+//! kafka(&mut world, "kafka-topics.sh --bootstrap-server localhost:9092 --create --topic orders --partitions 3 --replication-factor 3");
+//! kafka(&mut world, "echo 'k1:apple' | kafka-console-producer.sh --bootstrap-server localhost:9092 --topic orders --property parse.key=true --property key.separator=:");
+//! world.run_for(SimDuration::from_millis(2_000)); // linger, acks=all, the HW moves
+//! let read = kafka(&mut world, "kafka-console-consumer.sh --bootstrap-server localhost:9092 --topic orders --from-beginning --max-messages 1 --property print.key=true");
+//! assert!(read.starts_with("k1\tapple\n"), "{read}");
 //! ```
+//!
+//! ## A tour
+//!
+//! - **Time and the world**: [`time`], [`rng`] (named ChaCha streams from one seed), [`queue`]
+//!   (events by `(time, sequence)`), [`net`], [`node`] (what a node may do: `Ctx`), [`world`]
+//!   (runs time forward, delivers, routes each [`Command`] to its family in `world/`),
+//!   [`checkpoint`] (copies to rewind from), [`trace`] (the fingerprint of a run).
+//! - **The cluster**: [`controller`] (KRaft: registration, fencing, the metadata log, elections,
+//!   topics, reassignments, the quorum), [`broker`] (Produce, Fetch, ISR and HW, followers, the
+//!   group and transaction coordinators it hosts), [`log`], [`metadata`], [`topic`],
+//!   [`placement`].
+//! - **Clients**: [`producer`] (accumulator, sender, idempotence, transactions), [`consumer`]
+//!   (membership, fetching, commits, the application's poll loop), [`group`] (assignors and the
+//!   group state machine), [`txn`], [`client`] (a plain client, and the history every client's
+//!   operations go into), [`partitioner`], [`backoff`], [`protocol`] and [`error`] (Kafka's
+//!   requests, error codes and texts).
+//! - **What a user reads**: [`view`] (what the page draws), [`event`] and [`explain`] (what
+//!   happened and why), [`console`] (Kafka's CLI tools), [`charts`].
+//! - **What checks a run**: [`invariant`] (after every step), [`check`] (the safety checker over
+//!   a run's history, and its live marks), [`verdict`] (which anomalies a configuration allows),
+//!   [`fuzz`] (seeded runs with faults, nine profiles), [`ab`].
+//! - **Runs as data**: [`scenario`], [`command`], [`condition`], [`challenge`], [`export`] (the
+//!   same run for a real Kafka cluster), [`tagged`].
 
 pub mod ab;
 pub mod backoff;

@@ -6,7 +6,7 @@
 //! object), instantiated once per variant; across `Command`, `Condition` and `client::Request`
 //! that was the largest single part of the page's wasm. Here the enum derives serde's
 //! externally tagged code with `#[serde(remote = "Self")]` (so a new variant needs nothing
-//! written by hand), and [`tagged!`] implements the traits around it: the object is read into
+//! written by hand), and `tagged!` implements the traits around it: the object is read into
 //! JSON values once, the tag picks the variant, and the variant's fields are read from the
 //! rest. The text is the same as serde's internally tagged form, both ways, and so are the
 //! errors (`unknown variant`, `missing field`, a field's type).
