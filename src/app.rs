@@ -11,9 +11,9 @@ use crate::components::cluster_view::ClusterView;
 use crate::components::console::Console;
 use crate::components::consumer_panel::ConsumerPanel;
 use crate::components::event_log::EventLog;
-use crate::components::modal::Confirm;
 use crate::components::network_view::NetworkView;
-use crate::components::partition_table::PartitionTable;
+use crate::components::new_cluster::{NewCluster, NewClusterConfirm};
+use crate::components::partition_table::Topics;
 use crate::components::producer_panel::ProducerPanel;
 use crate::components::runs_dialog::RunsDialog;
 use crate::components::scenario_files::ScenarioFiles;
@@ -27,17 +27,10 @@ use crate::embed_view::guard;
 use crate::hooks::use_lessons::use_lessons;
 use crate::hooks::use_shortcuts::use_shortcuts;
 use crate::persistence;
-use crate::session::{MAX_PAGE_BROKERS, RackLayout, Session, Shape};
 use crate::share;
 use crate::sim_context::{Form, SimAction, SimProvider, use_sim};
 use crate::url;
-use kafka_sim::Command;
 use yew::prelude::*;
-
-/// How many events the log shows.
-const EVENTS_SHOWN: usize = 50;
-/// How many client operations the producer panel shows.
-const OPERATIONS_SHOWN: usize = 10;
 
 /// The whole playground page: its state around its layout.
 #[function_component(App)]
@@ -49,20 +42,20 @@ pub fn app() -> Html {
     }
 }
 
-/// The page's layout.
+/// The page's layout: the top bar, what the run says (a jump's progress, a notice, a refusal,
+/// a broken invariant), the dialogs, and the panels the page (or an embed's URL) shows. Each
+/// panel takes what it shows from the context.
 #[function_component(Page)]
 fn page() -> Html {
     let sim = use_sim();
-    let actions = sim.actions.clone();
-    let (embed, readonly) = (sim.embed, sim.readonly);
+    let actions = &sim.actions;
+    let (embed, readonly, seeking) = (sim.embed, sim.readonly, sim.seeking);
     let on_toggle = {
         let playing = sim.playing;
         actions.send(move |()| SimAction::Play(!playing))
     };
     let on_step = actions.send(|()| SimAction::Step);
     let on_speed = actions.send(SimAction::Speed);
-    let on_seek = actions.send(SimAction::Seek);
-    let show = actions.send(|(next, id)| SimAction::Show(next, id));
     use_shortcuts(
         sim.playing,
         sim.speed_index,
@@ -70,154 +63,42 @@ fn page() -> Html {
         &on_step,
         &on_speed,
     );
-    let on_theme = actions.send(|_: MouseEvent| SimAction::NextTheme);
-    let new_cluster = actions.send(SimAction::NewCluster);
-    let ask_new = actions.send(SimAction::AskNew);
-    let shape = sim.sim.shape();
-    let on_new = ask_new.reform({
-        let shape = shape.clone();
-        move |_: MouseEvent| shape.clone()
-    });
-    let chosen = |event: &Event| {
-        let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
-        select.value()
-    };
-    let on_controllers = ask_new.reform({
-        let shape = shape.clone();
-        move |event: Event| Shape {
-            controllers: chosen(&event).parse().unwrap_or(1),
-            ..shape.clone()
-        }
-    });
-    let on_brokers = ask_new.reform({
-        let shape = shape.clone();
-        move |event: Event| {
-            let brokers = chosen(&event).parse().unwrap_or(3);
-            Shape {
-                brokers,
-                racks: RackLayout::of(&shape.racks).racks(brokers),
-                ..shape.clone()
-            }
-        }
-    });
-    let on_racks = ask_new.reform({
-        let shape = shape.clone();
-        move |event: Event| {
-            let layout = match chosen(&event).as_str() {
-                "per-broker" => RackLayout::PerBroker,
-                "none" => RackLayout::None,
-                n => RackLayout::Spread(n.parse().unwrap_or(2)),
-            };
-            Shape {
-                racks: layout.racks(shape.brokers),
-                ..shape.clone()
-            }
-        }
-    });
-    let rack_choice = match RackLayout::of(&shape.racks) {
-        RackLayout::None => "none".to_owned(),
-        RackLayout::PerBroker => "per-broker".to_owned(),
-        RackLayout::Spread(n) => n.to_string(),
-    };
-    // Cancelling leaves the run, so the controllers select shows its count again.
-    let cancel_new = actions.send(|()| SimAction::CancelNew);
-    let on_share = actions.send(|_: MouseEvent| SimAction::Share(true));
-    let close_share = actions.send(|()| SimAction::Share(false));
-    let on_runs = actions.send(|_: MouseEvent| SimAction::ListRuns(true));
-    let close_runs = actions.send(|()| SimAction::ListRuns(false));
-    let open_run = actions.send(SimAction::OpenRun);
-    let delete_run = actions.send(SimAction::DeleteRun);
-    let on_import = actions.send(|(_, session): (String, Session)| SimAction::Import(session));
-    let on_import_error = actions.send(|message: String| SimAction::Notice(Some(message)));
-    let dismiss_notice = actions.send(|_: MouseEvent| SimAction::Notice(None));
-    let on_console = actions.console.clone();
+    let show = actions.send(|(next, id)| SimAction::Show(next, id));
     let on_command = actions.command(Form::Page);
-    let on_shape_command = actions.command(Form::Shape);
-    let on_create = actions.command(Form::Topic).reform(Command::CreateTopic);
-    let on_producer_command = actions.command(Form::Producer);
-    let on_consumer_command = actions.command(Form::Consumer);
-    // Editing a form's input clears its error: it answered the input as it was.
-    let edited = |form: Form| actions.send(move |_: Event| SimAction::Edited(form));
-    let on_filter = actions.send(SimAction::Filter);
-    let on_compare = actions.compare.clone();
-    let explain = actions.explain.clone();
-    let seeking = sim.seeking;
     let lessons = use_lessons(embed, &sim.sim, &show, &on_command, seeking.is_some());
     let main = use_node_ref();
-    let on_lesson = actions.send(SimAction::EmbedLesson);
     let controls = Controls {
         sim: sim.sim.clone(),
         playing: sim.playing,
         on_play: actions.send(SimAction::Play),
         seeking: seeking.is_some(),
-        on_seek: on_seek.clone(),
-        show: show.clone(),
+        on_seek: actions.seek.clone(),
+        show,
         apply: actions.apply.clone(),
-        on_lesson,
+        on_lesson: actions.send(SimAction::EmbedLesson),
     };
     use_embed_api(embed, main.clone(), controls);
     let shows = |panel: Panel| sim.params.panels.shows(panel);
-    let operations = sim.sim.recent_operations(OPERATIONS_SHOWN);
-    let explain_mark = actions.explain_mark.clone();
-    let view = (*sim.view).clone();
-    let (shape_error, topic_error, producer_error, consumer_error) = (
-        sim.error(Form::Shape),
-        sim.error(Form::Topic),
-        sim.error(Form::Producer),
-        sim.error(Form::Consumer),
-    );
+    let view = &sim.view;
     let error = sim.error(Form::Page);
     html! {
         <main ref={main} class={classes!("playground", embed.then_some("embed"), readonly.then_some("readonly"))}>
             <header class="top">
                 <h1>{ "Kafka Playground" }</h1>
-                <Timeline now={view.now} horizon={sim.sim.horizon()} playing={sim.playing} speed_index={sim.speed_index}
-                    trace_hash={sim.sim.trace_hash()}
-                    {on_toggle} {on_step} {on_speed} on_seek={on_seek.clone()} />
+                <Timeline />
                 <span class="seed" title="Open ?seed=N to reproduce this run">
                     { format!("seed {}", view.seed) }
                 </span>
-                <button onclick={on_share} data-testid="share" title="A link that opens this exact run">{ "Share" }</button>
+                <button onclick={actions.send(|_: MouseEvent| SimAction::Share(true))} data-testid="share" title="A link that opens this exact run">{ "Share" }</button>
                 if !embed {
-                    <button onclick={on_runs} data-testid="runs" title="Your recent runs in this browser">{ "Runs" }</button>
-                    <ScenarioFiles sim={sim.sim.clone()} on_import={on_import} on_error={on_import_error} />
+                    <button onclick={actions.send(|_: MouseEvent| SimAction::ListRuns(true))} data-testid="runs" title="Your recent runs in this browser">{ "Runs" }</button>
+                    <ScenarioFiles />
                     { lessons.button }
                 }
                 if !readonly {
-                    <span class="new-cluster" role="group" aria-label="New cluster">
-                    <button onclick={on_new} data-testid="new-cluster" title="Start over with a fresh cluster of the shape chosen beside">{ "New cluster" }</button>
-                    // Each choice starts a new cluster of that shape. Keyed by the question, so a
-                    // cancelled change shows the run's shape again.
-                    <label class="controllers-choice" title="A new cluster of this many brokers (more can join while it runs: Add broker)">
-                        { "brokers " }
-                        <select key={format!("brokers-{}", sim.asking_new.is_some())}
-                            onchange={on_brokers} data-testid="new-cluster-brokers">
-                            { for (1..=MAX_PAGE_BROKERS).map(|n| html! {
-                                <option value={n.to_string()} selected={shape.brokers == n}>{ n }</option>
-                            }) }
-                        </select>
-                    </label>
-                    <label class="controllers-choice" title="A new cluster with one KRaft controller, or a quorum of three that survives losing one">
-                        { "controllers " }
-                        <select key={format!("controllers-{}", sim.asking_new.is_some())}
-                            onchange={on_controllers} data-testid="new-cluster-controllers">
-                            <option value="1" selected={shape.controllers == 1}>{ "1" }</option>
-                            <option value="3" selected={shape.controllers == 3}>{ "3 (quorum)" }</option>
-                        </select>
-                    </label>
-                    <label class="controllers-choice" title="broker.rack of a new cluster's brokers: none, each its own rack, or dealt over 2 or 3 racks (replicas are then spread over racks)">
-                        { "racks " }
-                        <select key={format!("racks-{}", sim.asking_new.is_some())}
-                            onchange={on_racks} data-testid="new-cluster-racks">
-                            <option value="none" selected={rack_choice == "none"}>{ "none" }</option>
-                            <option value="per-broker" selected={rack_choice == "per-broker"}>{ "one per broker" }</option>
-                            <option value="2" selected={rack_choice == "2"}>{ "2" }</option>
-                            <option value="3" selected={rack_choice == "3"}>{ "3" }</option>
-                        </select>
-                    </label>
-                    </span>
+                    <NewCluster />
                 }
-                <button onclick={on_theme} data-testid="theme" title="Colour theme: system, light or dark">{ sim.theme.label() }</button>
+                <button onclick={actions.send(|_: MouseEvent| SimAction::NextTheme)} data-testid="theme" title="Colour theme: system, light or dark">{ sim.theme.label() }</button>
                 <span class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause · " }<kbd>{ "." }</kbd>{ " step · " }<kbd>{ "[" }</kbd><kbd>{ "]" }</kbd>{ " speed" }</span>
             </header>
             if let Some((now, target)) = seeking {
@@ -230,19 +111,14 @@ fn page() -> Html {
             if let Some(message) = &sim.notice {
                 <div class="error notice" role="alert" data-testid="notice">
                     <span>{ message }</span>
-                    <button onclick={dismiss_notice} data-testid="notice-dismiss">{ "Dismiss" }</button>
+                    <button onclick={actions.send(|_: MouseEvent| SimAction::Notice(None))} data-testid="notice-dismiss">{ "Dismiss" }</button>
                 </div>
             }
-            if let Some(shape) = sim.asking_new.clone() {
-                <Confirm title="Start a new cluster?"
-                    message="This run stays under Runs, which keeps your 8 most recently saved runs."
-                    confirm_label="Start over" on_confirm={new_cluster.reform(move |()| shape.clone())}
-                    on_cancel={cancel_new} />
-            }
+            <NewClusterConfirm />
             // The lessons' panel follows the reader's own progress, which an embed leaves alone.
             if embed {
                 if let (load, Some(id)) = sim.embed_lesson.clone() {
-                    <EmbedLesson key={load} {id} sim={sim.sim.clone()} now={sim.sim.now()} on_command={on_command.clone()}
+                    <EmbedLesson key={load} {id} sim={sim.sim.clone()} now={sim.sim.now()} {on_command}
                         busy={seeking.is_some()} {readonly} />
                 }
             } else {
@@ -250,11 +126,12 @@ fn page() -> Html {
             }
             if let Some(session) = &sim.sharing {
                 <ShareDialog link={share::link(&url::page_base(), session)} now={session.now}
-                    commands={session.log.len()} on_close={close_share} />
+                    commands={session.log.len()} on_close={actions.send(|()| SimAction::Share(false))} />
             }
             if sim.listing_runs {
                 <RunsDialog runs={persistence::runs().runs} current={sim.run_id()}
-                    on_open={open_run} on_delete={delete_run} on_close={close_runs} />
+                    on_open={actions.send(SimAction::OpenRun)} on_delete={actions.send(SimAction::DeleteRun)}
+                    on_close={actions.send(|()| SimAction::ListRuns(false))} />
             }
             if !view.invariant_violations.is_empty() {
                 <div class="violations" role="alert" data-testid="invariant-violations">
@@ -269,64 +146,39 @@ fn page() -> Html {
             <div class="panes" inert={seeking.is_some()}>
                 <div class="main-column">
                     if shows(Panel::Cluster) {
-                        { guard(readonly, html! { <ClusterView view={view.clone()} on_command={on_command.clone()} /> }) }
+                        { guard(readonly, html! { <ClusterView /> }) }
                         if !readonly {
-                            <ClusterShape view={view.clone()} on_command={on_shape_command.clone()}
-                                error={shape_error} />
+                            <ClusterShape />
                         }
                     }
                     if shows(Panel::Network) {
-                        { guard(readonly, html! { <NetworkView view={view.clone()} on_command={on_command.clone()} /> }) }
+                        { guard(readonly, html! { <NetworkView /> }) }
                     }
                     if shows(Panel::Charts) {
-                        <Charts series={sim.sim.charts()} />
+                        <Charts />
                     }
                     if shows(Panel::Topics) {
-                        { guard(readonly, html! {
-                            <section class="topics" aria-label="Topics">
-                                { for view.topics.iter().map(|topic| html! {
-                                    <PartitionTable key={topic.name.clone()} topic={topic.clone()} on_command={on_command.clone()}
-                                        marks={sim.sim.marks(topic)} explain={explain_mark.clone()} />
-                                }) }
-                            </section>
-                        }) }
+                        { guard(readonly, html! { <Topics /> }) }
                     }
                     if shows(Panel::Consumers) {
-                        { guard(readonly, html! {
-                            <div class="form-slot" onchange={edited(Form::Consumer)} oninput={edited(Form::Consumer).reform(Event::from)}>
-                            <ConsumerPanel consumers={view.consumers.clone()} groups={view.groups.clone()}
-                                topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
-                                on_command={on_consumer_command} error={consumer_error} />
-                            </div>
-                        }) }
+                        { guard(readonly, html! { <ConsumerPanel /> }) }
                     }
                     if shows(Panel::Console) && !readonly {
-                        <Console on_run={on_console} />
+                        <Console />
                     }
                 </div>
                 <div class="side-column">
                     if shows(Panel::Topics) && !readonly {
-                        <div class="form-slot topic-slot" onchange={edited(Form::Topic)} oninput={edited(Form::Topic).reform(Event::from)}>
-                            <TopicForm {on_create} error={topic_error} />
-                        </div>
+                        <TopicForm />
                     }
                     if shows(Panel::Producers) {
-                        { guard(readonly, html! {
-                            <div class="form-slot" onchange={edited(Form::Producer)} oninput={edited(Form::Producer).reform(Event::from)}>
-                            <ProducerPanel producers={view.producers.clone()}
-                                topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
-                                marks={sim.sim.operation_marks(&operations)} explain={explain_mark}
-                                {operations}
-                                on_command={on_producer_command} error={producer_error} />
-                            </div>
-                        }) }
+                        { guard(readonly, html! { <ProducerPanel /> }) }
                     }
                     if shows(Panel::Compare) {
-                        <AbPanel {on_compare} />
+                        <AbPanel />
                     }
                     if shows(Panel::Events) {
-                        <EventLog events={sim.sim.recent_events(EVENTS_SHOWN, &sim.event_filter)} {explain}
-                            filter={sim.event_filter.clone()} {on_filter} {on_seek} />
+                        <EventLog />
                     }
                 </div>
             </div>

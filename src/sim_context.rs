@@ -348,6 +348,15 @@ pub struct Actions {
     pub console: Callback<String, ConsoleResult>,
     /// The A/B comparison of a preset.
     pub compare: Callback<usize, kafka_sim::ab::Comparison>,
+    /// Jumps the timeline to a moment.
+    pub seek: Callback<SimTime>,
+    /// The event log's filter.
+    pub filter: Callback<String>,
+    /// A scenario file read and checked: it opens as a new run.
+    pub import: Callback<(String, Session)>,
+    /// A file refused, with why.
+    pub import_error: Callback<String>,
+    edited: [Callback<web_sys::Event>; FORMS],
 }
 
 impl Actions {
@@ -406,6 +415,26 @@ impl Actions {
                 let current = current.clone();
                 Callback::from(move |index: usize| current.borrow().compare(index))
             },
+            seek: dispatch.to_callback().reform(SimAction::Seek),
+            filter: dispatch.to_callback().reform(SimAction::Filter),
+            import: dispatch
+                .to_callback()
+                .reform(|(_, session): (String, Session)| SimAction::Import(session)),
+            import_error: dispatch
+                .to_callback()
+                .reform(|message| SimAction::Notice(Some(message))),
+            edited: [
+                Form::Page,
+                Form::Shape,
+                Form::Topic,
+                Form::Producer,
+                Form::Consumer,
+            ]
+            .map(|form| {
+                dispatch
+                    .to_callback()
+                    .reform(move |_| SimAction::Edited(form))
+            }),
             dispatch,
         }
     }
@@ -413,6 +442,11 @@ impl Actions {
     /// Applies a command from `form`'s controls; its refusal shows on that form's line.
     pub fn command(&self, form: Form) -> Callback<Command> {
         self.commands[form as usize].clone()
+    }
+
+    /// Clears `form`'s refusal: the reader edited its input, which the refusal answered as it was.
+    pub fn edited(&self, form: Form) -> Callback<web_sys::Event> {
+        self.edited[form as usize].clone()
     }
 
     /// `action` when called (with whatever the callback is given dropped).

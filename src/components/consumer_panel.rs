@@ -7,13 +7,14 @@ use super::pause_button::{PauseButton, Process, paused_badge};
 use crate::components::countdown::Countdown;
 use crate::hooks::use_choice::{ChoiceSelect, labelled, plain, use_choice};
 use crate::hooks::use_field::{Field, use_field};
+use crate::sim_context::{Form, use_sim};
 use kafka_sim::consumer::{AppCommit, ConsumerConfig, MemberState};
 use kafka_sim::group::GroupDescription;
 use kafka_sim::{Command, ConsumerView, ForwardView};
 use std::collections::BTreeMap;
 use yew::prelude::*;
 
-/// Properties of [`ConsumerPanel`].
+/// What [`ConsumerPanel`] draws: the drawing is redone only when this changes.
 #[derive(Properties, PartialEq)]
 pub struct ConsumerPanelProps {
     /// Existing consumers.
@@ -32,9 +33,24 @@ fn dash(value: Option<u64>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
 
-/// Add consumers to groups, break them, and read the groups' offsets and lag.
+/// The consumers and groups of the run shown; editing an input clears the refusal, which
+/// answered the input as it was.
 #[function_component(ConsumerPanel)]
-pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
+pub fn consumer_panel() -> Html {
+    let sim = use_sim();
+    let (view, edited) = (&sim.view, sim.actions.edited(Form::Consumer));
+    html! {
+        <div class="form-slot" onchange={edited.clone()} oninput={edited.reform(Event::from)}>
+        <Drawn consumers={view.consumers.clone()} groups={view.groups.clone()}
+            topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
+            on_command={sim.actions.command(Form::Consumer)} error={sim.error(Form::Consumer)} />
+        </div>
+    }
+}
+
+/// Add consumers to groups, break them, and read the groups' offsets and lag.
+#[function_component(Drawn)]
+fn drawn(props: &ConsumerPanelProps) -> Html {
     let group = use_field("group-1");
     let topic_choice = use_choice("");
     let topic = topic_choice.among(props.topics.iter().map(String::as_str));

@@ -7,6 +7,7 @@ use super::pause_button::{PauseButton, Process, paused_badge};
 use crate::components::finding_mark::FindingMark;
 use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
 use crate::hooks::use_field::use_field;
+use crate::sim_context::{Form, use_sim};
 use kafka_sim::check::Mark;
 use kafka_sim::client::{Operation, TxnAction};
 use kafka_sim::producer::{ProducerConfig, ProducerRecord};
@@ -14,7 +15,7 @@ use kafka_sim::{BatchStage, BatchView, Command, Event, Outcome, ProducerView};
 use std::collections::BTreeMap;
 use yew::prelude::*;
 
-/// Properties of [`ProducerPanel`].
+/// What [`ProducerPanel`] draws: the drawing is redone only when this changes.
 #[derive(Properties, PartialEq)]
 pub struct ProducerPanelProps {
     /// Existing producers.
@@ -35,9 +36,30 @@ pub struct ProducerPanelProps {
     pub explain: Callback<Mark, Vec<Event>>,
 }
 
-/// Create producers, send with them, see what happened.
+/// How many client operations the panel shows.
+const OPERATIONS_SHOWN: usize = 10;
+
+/// The producers of the run shown and their newest operations, marked by the checker; editing
+/// an input clears the refusal, which answered the input as it was.
 #[function_component(ProducerPanel)]
-pub fn producer_panel(props: &ProducerPanelProps) -> Html {
+pub fn producer_panel() -> Html {
+    let sim = use_sim();
+    let (view, edited) = (&sim.view, sim.actions.edited(Form::Producer));
+    let operations = sim.sim.recent_operations(OPERATIONS_SHOWN);
+    html! {
+        <div class="form-slot" onchange={edited.clone()} oninput={edited.reform(web_sys::Event::from)}>
+        <Drawn producers={view.producers.clone()}
+            topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
+            marks={sim.sim.operation_marks(&operations)} explain={sim.actions.explain_mark.clone()}
+            {operations}
+            on_command={sim.actions.command(Form::Producer)} error={sim.error(Form::Producer)} />
+        </div>
+    }
+}
+
+/// Create producers, send with them, see what happened.
+#[function_component(Drawn)]
+fn drawn(props: &ProducerPanelProps) -> Html {
     let acks = use_choice("all");
     let idempotence = use_choice("default");
     let linger = use_field("5");
