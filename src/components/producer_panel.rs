@@ -60,13 +60,14 @@ pub fn producer_panel() -> Html {
 /// Create producers, send with them, see what happened.
 #[function_component(Drawn)]
 fn drawn(props: &ProducerPanelProps) -> Html {
-    let acks = use_choice("all");
-    let idempotence = use_choice("default");
-    let linger = use_field("5");
-    let in_flight = use_field("5");
-    let batch_size = use_field("16384");
-    let retries = use_field("2147483647");
+    // The fields start at Kafka's defaults as the core's `ProducerConfig` has them.
     let defaults = ProducerConfig::default();
+    let acks = use_choice(&acks_label(defaults.acks));
+    let idempotence = use_choice("default");
+    let linger = use_field(&defaults.linger.as_millis().to_string());
+    let in_flight = use_field(&defaults.max_in_flight.to_string());
+    let batch_size = use_field(&defaults.batch_size.to_string());
+    let retries = use_field(&defaults.retries.to_string());
     let request_timeout = use_field(&defaults.request_timeout.as_millis().to_string());
     let delivery_timeout = use_field(&defaults.delivery_timeout.as_millis().to_string());
     let transactional_id = use_field("");
@@ -214,7 +215,7 @@ fn drawn(props: &ProducerPanelProps) -> Html {
                                 <td class={classes!(p.paused.then_some("paused"))}>{ &p.name }{ paused_badge(p.paused) }
                                     <PauseButton process={Process::Client(p.name.clone())} paused={p.paused}
                                         on_command={props.on_command.clone()} /></td>
-                                <td>{ if p.acks == -1 { "all".to_owned() } else { p.acks.to_string() } }</td>
+                                <td>{ acks_label(p.acks) }</td>
                                 <td>{ p.idempotent }</td>
                                 <td>{ p.linger_ms }</td>
                                 <td>{ accumulator_summary(p) }</td>
@@ -273,6 +274,15 @@ fn drawn(props: &ProducerPanelProps) -> Html {
 
 /// A transactional producer's state and its four calls; a call its state does not allow
 /// still goes through, so Java's exception shows in the operations.
+/// `acks` as the producer's config names it: -1 is `all`.
+fn acks_label(acks: i16) -> String {
+    if acks == -1 {
+        "all".to_owned()
+    } else {
+        acks.to_string()
+    }
+}
+
 fn transaction_cell(producer: &ProducerView, on_command: &Callback<Command>) -> Html {
     let Some(txn) = &producer.transactions else {
         return html! { "-" };

@@ -4,6 +4,7 @@
 use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
 use crate::hooks::use_field::use_field;
 use crate::sim_context::{Form, use_sim};
+use kafka_sim::topic::TopicConfig;
 use kafka_sim::{Command, CreateTopic};
 use std::collections::BTreeMap;
 use yew::prelude::*;
@@ -33,11 +34,17 @@ pub fn topic_form() -> Html {
 /// Name, partitions, replication factor, min.insync.replicas and unclean election.
 #[function_component(Drawn)]
 fn drawn(props: &TopicFormProps) -> Html {
+    // A durable topic to start from (Kafka's own defaults, one partition on one replica, would
+    // show nothing of replication); unclean election starts at the topic config's default.
     let name = use_field("orders");
     let partitions = use_field("3");
     let replication = use_field("3");
     let min_isr = use_field("2");
-    let unclean = use_choice("false");
+    let unclean = use_choice(
+        &TopicConfig::default()
+            .unclean_leader_election_enable
+            .to_string(),
+    );
     let onsubmit = {
         let values = (
             name.value.clone(),
