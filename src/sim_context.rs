@@ -54,6 +54,17 @@ pub enum Form {
 
 const FORMS: usize = 5;
 
+impl Form {
+    /// Every form, in the order of their refusals' slots.
+    const ALL: [Form; FORMS] = [
+        Form::Page,
+        Form::Shape,
+        Form::Topic,
+        Form::Producer,
+        Form::Consumer,
+    ];
+}
+
 /// Everything that changes the page's state.
 pub enum SimAction {
     /// One animation tick while playing: time moves by the speed's share.
@@ -382,20 +393,13 @@ impl Actions {
                 }
             })
         };
-        let with_sim = |f: fn(&SimHandle, usize) -> Vec<Event>| {
-            let current = current.clone();
-            Callback::from(move |index: usize| f(&current.borrow(), index))
-        };
         Actions {
-            commands: [
-                control(Form::Page),
-                control(Form::Shape),
-                control(Form::Topic),
-                control(Form::Producer),
-                control(Form::Consumer),
-            ],
+            commands: Form::ALL.map(control),
             apply: applier(Form::Page),
-            explain: with_sim(SimHandle::explain),
+            explain: {
+                let current = current.clone();
+                Callback::from(move |index: usize| current.borrow().explain(index))
+            },
             explain_mark: {
                 let current = current.clone();
                 Callback::from(move |mark: Mark| current.borrow().explain_mark(&mark))
@@ -423,14 +427,7 @@ impl Actions {
             import_error: dispatch
                 .to_callback()
                 .reform(|message| SimAction::Notice(Some(message))),
-            edited: [
-                Form::Page,
-                Form::Shape,
-                Form::Topic,
-                Form::Producer,
-                Form::Consumer,
-            ]
-            .map(|form| {
+            edited: Form::ALL.map(|form| {
                 dispatch
                     .to_callback()
                     .reform(move |_| SimAction::Edited(form))
@@ -449,7 +446,7 @@ impl Actions {
         self.edited[form as usize].clone()
     }
 
-    /// `action` when called (with whatever the callback is given dropped).
+    /// A callback that sends the action `action` makes of what it is given.
     pub fn send<T: 'static>(&self, action: impl Fn(T) -> SimAction + 'static) -> Callback<T> {
         self.dispatch.to_callback().reform(action)
     }
@@ -478,13 +475,6 @@ impl Deref for SimContext {
 
     fn deref(&self) -> &PageState {
         &self.state
-    }
-}
-
-impl SimContext {
-    /// Sends an action.
-    pub fn dispatch(&self, action: SimAction) {
-        self.actions.dispatch.dispatch(action);
     }
 }
 
