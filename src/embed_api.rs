@@ -42,7 +42,9 @@ pub struct Controls {
     /// The run shown.
     pub sim: SimHandle,
     /// Whether time is running.
-    pub playing: UseStateHandle<bool>,
+    pub playing: bool,
+    /// Plays or pauses.
+    pub on_play: Callback<bool>,
     /// Whether a jump is under way (a `runTo` is answered once it has arrived).
     pub seeking: bool,
     /// The timeline's jump.
@@ -187,11 +189,11 @@ fn act(
             Ok(state(c))
         }
         Request::Play => {
-            c.playing.set(true);
+            c.on_play.emit(true);
             Ok(now(&c.sim))
         }
         Request::Pause => {
-            c.playing.set(false);
+            c.on_play.emit(false);
             Ok(now(&c.sim))
         }
         Request::RunTo(moment) => {
@@ -245,7 +247,7 @@ fn state(c: &Controls) -> Answer {
         brokers,
         now_ms: view.now.as_millis(),
         partitions,
-        playing: *c.playing,
+        playing: c.playing,
         seed: view.seed.to_string(),
     }
 }

@@ -19,6 +19,7 @@ pub mod runs;
 pub mod scenario_file;
 pub mod session;
 pub mod share;
+pub mod sim_context;
 pub mod sim_handle;
 pub mod theme;
 pub mod url;

@@ -1,20 +1,28 @@
 //! A/B: replays this run (same seed, same actions) under two client configurations and sets
 //! the checker's verdicts side by side, with the difference spelled out.
 
+use crate::sim_context::use_sim;
 use kafka_sim::ab::{Comparison, presets};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-/// Properties of [`AbPanel`].
+/// What [`AbPanel`] draws: the drawing is redone only when this changes.
 #[derive(Properties, PartialEq)]
 pub struct AbPanelProps {
     /// Runs the preset at an index and returns the comparison.
     pub on_compare: Callback<usize, Comparison>,
 }
 
-/// The preset picker, the button, and the two columns.
+/// A/B on the run shown.
 #[function_component(AbPanel)]
-pub fn ab_panel(props: &AbPanelProps) -> Html {
+pub fn ab_panel() -> Html {
+    let sim = use_sim();
+    html! { <Drawn on_compare={sim.actions.compare.clone()} /> }
+}
+
+/// The preset picker, the button, and the two columns.
+#[function_component(Drawn)]
+fn drawn(props: &AbPanelProps) -> Html {
     // The choice lives in state: the page re-renders many times a second, and a select left
     // to itself was seen holding another option than the one it showed first.
     let preset = use_state(|| 0_usize);

@@ -2,22 +2,30 @@
 //! under-replicated partitions, and each group's lag over the last minute of virtual time.
 //! Plain SVG polylines: no chart library in the bundle.
 
+use crate::sim_context::use_sim;
 use kafka_sim::charts::Series;
 use yew::prelude::*;
 
 const WIDTH: f64 = 240.0;
 const HEIGHT: f64 = 48.0;
 
-/// Properties of [`Charts`].
+/// What [`Charts`] draws: the drawing is redone only when this changes.
 #[derive(Properties, PartialEq)]
 pub struct ChartsProps {
     /// The series to draw.
     pub series: Vec<Series>,
 }
 
-/// One small chart per series.
+/// The charts of the run shown.
 #[function_component(Charts)]
-pub fn charts(props: &ChartsProps) -> Html {
+pub fn charts() -> Html {
+    let sim = use_sim();
+    html! { <Drawn series={sim.sim.charts()} /> }
+}
+
+/// One small chart per series.
+#[function_component(Drawn)]
+fn drawn(props: &ChartsProps) -> Html {
     html! {
         <section class="charts" aria-label="Charts" data-testid="charts">
             { for props.series.iter().map(chart) }

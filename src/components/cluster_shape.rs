@@ -5,16 +5,19 @@
 //! `--cancel` and `--list`.
 
 use crate::session::{MAX_PAGE_BROKERS, RackLayout};
+use crate::sim_context::{Form, use_sim};
 use kafka_sim::controller::Reassignment;
-use kafka_sim::{Command, WorldView};
+use kafka_sim::{BrokerView, Command};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-/// Properties of [`ClusterShape`].
+/// What [`ClusterShape`] draws: the drawing is redone only when this changes.
 #[derive(Properties, PartialEq)]
 pub struct ClusterShapeProps {
-    /// The snapshot to act on.
-    pub view: WorldView,
+    /// The brokers (the next one's id and rack follow from them).
+    pub brokers: Vec<BrokerView>,
+    /// The topics, with their partition counts.
+    pub topics: Vec<(String, usize)>,
     /// Sends AddBroker or AlterPartitionReassignments to the core.
     pub on_command: Callback<Command>,
     /// Kafka's refusal of the last request, if any.
@@ -34,10 +37,23 @@ fn broker_list(text: &str) -> Result<Vec<u32>, String> {
         .collect()
 }
 
-/// The "Add broker" action and the one-partition reassignment form.
+/// Adding a broker and reassigning a partition, on the run shown.
 #[function_component(ClusterShape)]
-pub fn cluster_shape(props: &ClusterShapeProps) -> Html {
-    let view = &props.view;
+pub fn cluster_shape() -> Html {
+    let sim = use_sim();
+    let topics: Vec<(String, usize)> = (sim.view.topics.iter())
+        .map(|t| (t.name.clone(), t.partitions.len()))
+        .collect();
+    html! {
+        <Drawn brokers={sim.view.brokers.clone()} {topics}
+            on_command={sim.actions.command(Form::Shape)} error={sim.error(Form::Shape)} />
+    }
+}
+
+/// The "Add broker" action and the one-partition reassignment form.
+#[function_component(Drawn)]
+fn drawn(props: &ClusterShapeProps) -> Html {
+    let view = props;
     let next_id = view.brokers.iter().map(|b| b.id).max().unwrap_or(0) + 1;
     let full = view.brokers.len() as u32 >= MAX_PAGE_BROKERS;
     let on_add = {
@@ -48,11 +64,7 @@ pub fn cluster_shape(props: &ClusterShapeProps) -> Html {
             on_command.emit(Command::AddBroker { rack });
         })
     };
-    let topics: Vec<(String, usize)> = view
-        .topics
-        .iter()
-        .map(|t| (t.name.clone(), t.partitions.len()))
-        .collect();
+    let topics = props.topics.clone();
     let topic_ref = use_node_ref();
     let partition_ref = use_node_ref();
     let replicas_ref = use_node_ref();

@@ -2,22 +2,16 @@
 //! brokers, with the link between each broker and the controller drawn as healthy or cut.
 
 use crate::components::broker_card::BrokerCard;
-use kafka_sim::{Command, ControllerView, Endpoint, WorldView};
+use crate::sim_context::{Form, use_sim};
+use kafka_sim::{Command, ControllerView, Endpoint};
 use yew::prelude::*;
 
-/// Properties of [`ClusterView`].
-#[derive(Properties, PartialEq)]
-pub struct ClusterViewProps {
-    /// The snapshot to draw.
-    pub view: WorldView,
-    /// Sends a fault or repair to the core.
-    pub on_command: Callback<Command>,
-}
-
-/// The controller and the brokers.
+/// The controller and the brokers. Each broker's card is drawn again only when what it shows
+/// changed (its props compare equal otherwise; the command callback is made once).
 #[function_component(ClusterView)]
-pub fn cluster_view(props: &ClusterViewProps) -> Html {
-    let view = &props.view;
+pub fn cluster_view() -> Html {
+    let sim = use_sim();
+    let (view, on_command) = (&*sim.view, sim.actions.command(Form::Page));
     let with_controller = |id: u32| {
         let broker = Endpoint::Broker(id);
         let on_link = |a: &Endpoint, b: &Endpoint| {
@@ -43,7 +37,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
             <h2 class="visually-hidden">{ "Cluster" }</h2>
             if view.controllers.len() > 1 {
                 <div class="quorum" aria-label="KRaft controller quorum">
-                    { for view.controllers.iter().map(|c| controller_card(c, &props.on_command)) }
+                    { for view.controllers.iter().map(|c| controller_card(c, &on_command)) }
                     <p class="meta">{ quorum_summary(&view.controllers) }</p>
                 </div>
             } else {
@@ -61,7 +55,7 @@ pub fn cluster_view(props: &ClusterViewProps) -> Html {
                     html! {
                         <BrokerCard key={broker.id} broker={broker.clone()}
                             cut_from_controller={cut} {in_flight} {peers} {isolated}
-                            on_command={props.on_command.clone()} />
+                            on_command={on_command.clone()} />
                     }
                 }) }
             </div>

@@ -3,10 +3,11 @@
 //! (`kafka_sim::console`); this only keeps the transcript.
 
 use crate::hooks::use_field::use_field;
+use crate::sim_context::use_sim;
 use kafka_sim::console::ConsoleResult;
 use yew::prelude::*;
 
-/// Properties of [`Console`].
+/// What [`Console`] draws: the drawing is redone only when this changes.
 #[derive(Properties, PartialEq)]
 pub struct ConsoleProps {
     /// Runs a line and returns the tool's output or error.
@@ -15,9 +16,16 @@ pub struct ConsoleProps {
 
 const EXAMPLE: &str = "kafka-topics.sh --bootstrap-server localhost:9092 --describe";
 
-/// An input line and the transcript above it.
+/// The console, running its lines against the run shown.
 #[function_component(Console)]
-pub fn console(props: &ConsoleProps) -> Html {
+pub fn console() -> Html {
+    let sim = use_sim();
+    html! { <Drawn on_run={sim.actions.console.clone()} /> }
+}
+
+/// An input line and the transcript above it.
+#[function_component(Drawn)]
+fn drawn(props: &ConsoleProps) -> Html {
     let line = use_field(EXAMPLE);
     let transcript = use_state(Vec::<(String, ConsoleResult)>::new);
     let onsubmit = {

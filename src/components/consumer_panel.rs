@@ -7,13 +7,14 @@ use super::pause_button::{PauseButton, Process, paused_badge};
 use crate::components::countdown::Countdown;
 use crate::hooks::use_choice::{ChoiceSelect, labelled, plain, use_choice};
 use crate::hooks::use_field::{Field, use_field};
+use crate::sim_context::{Form, use_sim};
 use kafka_sim::consumer::{AppCommit, ConsumerConfig, MemberState};
 use kafka_sim::group::GroupDescription;
 use kafka_sim::{Command, ConsumerView, ForwardView};
 use std::collections::BTreeMap;
 use yew::prelude::*;
 
-/// Properties of [`ConsumerPanel`].
+/// What [`ConsumerPanel`] draws: the drawing is redone only when this changes.
 #[derive(Properties, PartialEq)]
 pub struct ConsumerPanelProps {
     /// Existing consumers.
@@ -28,20 +29,50 @@ pub struct ConsumerPanelProps {
     pub error: Option<String>,
 }
 
+/// `isolation.level` as the consumer's config names it.
+fn isolation_level(read_committed: bool) -> &'static str {
+    if read_committed {
+        "read_committed"
+    } else {
+        "read_uncommitted"
+    }
+}
+
 fn dash(value: Option<u64>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
 
-/// Add consumers to groups, break them, and read the groups' offsets and lag.
+/// The consumers and groups of the run shown; editing an input clears the refusal, which
+/// answered the input as it was.
 #[function_component(ConsumerPanel)]
-pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
+pub fn consumer_panel() -> Html {
+    let sim = use_sim();
+    let (view, edited) = (&sim.view, sim.actions.edited(Form::Consumer));
+    html! {
+        <div class="form-slot" onchange={edited.clone()} oninput={edited.reform(Event::from)}>
+        <Drawn consumers={view.consumers.clone()} groups={view.groups.clone()}
+            topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
+            on_command={sim.actions.command(Form::Consumer)} error={sim.error(Form::Consumer)} />
+        </div>
+    }
+}
+
+/// Add consumers to groups, break them, and read the groups' offsets and lag.
+#[function_component(Drawn)]
+fn drawn(props: &ConsumerPanelProps) -> Html {
     let group = use_field("group-1");
     let topic_choice = use_choice("");
     let topic = topic_choice.among(props.topics.iter().map(String::as_str));
     let assignor = use_choice("default");
     let commit = use_choice("auto");
+    // Kafka's auto.offset.reset is latest; the form starts at earliest, so a consumer added
+    // after the producer reads what was sent. isolation.level starts at the core's default.
     let reset = use_choice("earliest");
-    let isolation = use_choice("read_uncommitted");
+    let isolation = use_choice(isolation_level(ConsumerConfig::default().read_committed));
+    let auto_commit = format!(
+        "auto (every {} s)",
+        ConsumerConfig::default().auto_commit_interval.as_millis() / 1_000
+    );
     let forward = use_choice("");
     let processing = use_field("10");
     let timeouts = use_timeouts();
@@ -111,7 +142,7 @@ pub fn consumer_panel(props: &ConsumerPanelProps) -> Html {
                     </label>
                     <label>{ "commits" }
                         <ChoiceSelect choice={commit.clone()} testid="consumer-commit"
-                            options={labelled(&[("auto", "auto (every 5 s)"), ("after-processing", "after processing (at-least-once)"), ("before-processing", "before processing (at-most-once)"), ("transactional", "in a transaction (exactly-once)")])}
+                            options={labelled(&[("auto", &auto_commit), ("after-processing", "after processing (at-least-once)"), ("before-processing", "before processing (at-most-once)"), ("transactional", "in a transaction (exactly-once)")])}
                             title="When offsets are committed: Kafka's auto commit, or the application's commitSync()" />
                     </label>
                     <label>{ "auto.offset.reset" }
@@ -312,7 +343,7 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
                 </span>
             </header>
             <p class="meta">{ format!("{} · {} · {}", consumer.assignors.join(", "), commit,
-                if consumer.read_committed { "read_committed" } else { "read_uncommitted" }) }</p>
+                isolation_level(consumer.read_committed)) }</p>
             { for consumer.timers.iter().map(|timer| html! { <Countdown timer={timer.clone()} /> }) }
             if let Some(forward) = &consumer.forward {
                 { forward_line(forward) }

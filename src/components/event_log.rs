@@ -2,11 +2,12 @@
 //! "Why?" on an event walks back through the earlier events that caused it (a leader change to
 //! the fencing to the crash); its time rewinds the run to that moment.
 
+use crate::sim_context::use_sim;
 use kafka_sim::{Event, SimTime};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-/// Properties of [`EventLog`].
+/// What [`EventLog`] draws: the drawing is redone only when this changes.
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
     /// Events to show, newest first, with their index in the run's history.
@@ -21,9 +22,24 @@ pub struct EventLogProps {
     pub on_seek: Callback<SimTime>,
 }
 
-/// A list of events with their virtual time.
+/// How many events the log shows.
+const EVENTS_SHOWN: usize = 50;
+
+/// The newest events of the run shown, through the reader's filter.
 #[function_component(EventLog)]
-pub fn event_log(props: &EventLogProps) -> Html {
+pub fn event_log() -> Html {
+    let sim = use_sim();
+    let actions = &sim.actions;
+    html! {
+        <Drawn events={sim.sim.recent_events(EVENTS_SHOWN, &sim.event_filter)}
+            explain={actions.explain.clone()} filter={sim.event_filter.clone()}
+            on_filter={actions.filter.clone()} on_seek={actions.seek.clone()} />
+    }
+}
+
+/// A list of events with their virtual time.
+#[function_component(Drawn)]
+fn drawn(props: &EventLogProps) -> Html {
     let open = use_state(|| None::<usize>);
     html! {
         <section class="event-log" aria-label="Event log">

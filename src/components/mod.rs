@@ -17,6 +17,7 @@ pub mod lesson_panel;
 pub mod lesson_picker;
 pub mod modal;
 pub mod network_view;
+pub mod new_cluster;
 pub mod partition_table;
 pub mod pause_button;
 pub mod producer_panel;

@@ -5,7 +5,8 @@
 //! Faults by direct manipulation: drag across links to cut them (a knife stroke), click a link
 //! to cut it or heal it. The broker cards' buttons do the same from the keyboard.
 
-use kafka_sim::{Command, Endpoint, WorldView};
+use crate::sim_context::{Form, use_sim};
+use kafka_sim::{Command, Endpoint};
 use std::collections::BTreeSet;
 use yew::prelude::*;
 
@@ -18,15 +19,6 @@ type Point = (f64, f64);
 
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 200.0;
-
-/// Properties of [`NetworkView`].
-#[derive(Properties, PartialEq)]
-pub struct NetworkViewProps {
-    /// The snapshot to draw.
-    pub view: WorldView,
-    /// Cuts and heals links.
-    pub on_command: Callback<Command>,
-}
 
 /// A link drawn between two endpoints.
 #[derive(Clone)]
@@ -160,8 +152,10 @@ fn pairs_of(xs: &[Endpoint], ys: &[Endpoint]) -> Vec<(Endpoint, Endpoint)> {
 
 /// The controller, the brokers and the clients on three rows, with traffic between them.
 #[function_component(NetworkView)]
-pub fn network_view(props: &NetworkViewProps) -> Html {
-    let view = &props.view;
+pub fn network_view() -> Html {
+    let sim = use_sim();
+    // Cuts and heals links; what moves on the wire changes every tick, so this draws each one.
+    let (view, on_command) = (&*sim.view, sim.actions.command(Form::Page));
     let quorum = view.controllers.len() > 1;
     let brokers: Vec<Endpoint> = view
         .brokers
@@ -277,7 +271,7 @@ pub fn network_view(props: &NetworkViewProps) -> Html {
     };
     let on_up = {
         let (knife, svg) = (knife.clone(), svg.clone());
-        let on_command = props.on_command.clone();
+        let on_command = on_command.clone();
         let links = links.clone();
         Callback::from(move |event: PointerEvent| {
             let Some((start, _)) = *knife else {

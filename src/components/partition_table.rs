@@ -3,6 +3,7 @@
 //! (not yet committed, invisible to consumers) hatched, and leader epochs as colours.
 
 use crate::components::finding_mark::{FindingMark, glyph, label};
+use crate::sim_context::{Form, use_sim};
 use crate::sim_handle::PartitionMarks;
 use kafka_sim::check::Mark;
 use kafka_sim::protocol::ControlType;
@@ -10,6 +11,23 @@ use kafka_sim::{
     Command, ElectionKind, Event, PartitionView, ReplicaView, TopicPartition, TopicView,
 };
 use yew::prelude::*;
+
+/// Every topic of the run shown, each table drawn again only when its topic or its marks
+/// changed (the callbacks are made once, so its props compare equal otherwise).
+#[function_component(Topics)]
+pub fn topics() -> Html {
+    let sim = use_sim();
+    let actions = &sim.actions;
+    html! {
+        <section class="topics" aria-label="Topics">
+            { for sim.view.topics.iter().map(|topic| html! {
+                <PartitionTable key={topic.name.clone()} topic={topic.clone()}
+                    on_command={actions.command(Form::Page)}
+                    marks={sim.sim.marks(topic)} explain={actions.explain_mark.clone()} />
+            }) }
+        </section>
+    }
+}
 
 /// Properties of [`PartitionTable`].
 #[derive(Properties, PartialEq)]

@@ -7,6 +7,7 @@ use super::pause_button::{PauseButton, Process, paused_badge};
 use crate::components::finding_mark::FindingMark;
 use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
 use crate::hooks::use_field::use_field;
+use crate::sim_context::{Form, use_sim};
 use kafka_sim::check::Mark;
 use kafka_sim::client::{Operation, TxnAction};
 use kafka_sim::producer::{ProducerConfig, ProducerRecord};
@@ -14,7 +15,7 @@ use kafka_sim::{BatchStage, BatchView, Command, Event, Outcome, ProducerView};
 use std::collections::BTreeMap;
 use yew::prelude::*;
 
-/// Properties of [`ProducerPanel`].
+/// What [`ProducerPanel`] draws: the drawing is redone only when this changes.
 #[derive(Properties, PartialEq)]
 pub struct ProducerPanelProps {
     /// Existing producers.
@@ -35,16 +36,38 @@ pub struct ProducerPanelProps {
     pub explain: Callback<Mark, Vec<Event>>,
 }
 
-/// Create producers, send with them, see what happened.
+/// How many client operations the panel shows.
+const OPERATIONS_SHOWN: usize = 10;
+
+/// The producers of the run shown and their newest operations, marked by the checker; editing
+/// an input clears the refusal, which answered the input as it was.
 #[function_component(ProducerPanel)]
-pub fn producer_panel(props: &ProducerPanelProps) -> Html {
-    let acks = use_choice("all");
-    let idempotence = use_choice("default");
-    let linger = use_field("5");
-    let in_flight = use_field("5");
-    let batch_size = use_field("16384");
-    let retries = use_field("2147483647");
+pub fn producer_panel() -> Html {
+    let sim = use_sim();
+    let (view, edited) = (&sim.view, sim.actions.edited(Form::Producer));
+    let operations = sim.sim.recent_operations(OPERATIONS_SHOWN);
+    html! {
+        <div class="form-slot" onchange={edited.clone()} oninput={edited.reform(web_sys::Event::from)}>
+        <Drawn producers={view.producers.clone()}
+            topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
+            marks={sim.sim.operation_marks(&operations)} explain={sim.actions.explain_mark.clone()}
+            {operations}
+            on_command={sim.actions.command(Form::Producer)} error={sim.error(Form::Producer)} />
+        </div>
+    }
+}
+
+/// Create producers, send with them, see what happened.
+#[function_component(Drawn)]
+fn drawn(props: &ProducerPanelProps) -> Html {
+    // The fields start at Kafka's defaults as the core's `ProducerConfig` has them.
     let defaults = ProducerConfig::default();
+    let acks = use_choice(&acks_label(defaults.acks));
+    let idempotence = use_choice("default");
+    let linger = use_field(&defaults.linger.as_millis().to_string());
+    let in_flight = use_field(&defaults.max_in_flight.to_string());
+    let batch_size = use_field(&defaults.batch_size.to_string());
+    let retries = use_field(&defaults.retries.to_string());
     let request_timeout = use_field(&defaults.request_timeout.as_millis().to_string());
     let delivery_timeout = use_field(&defaults.delivery_timeout.as_millis().to_string());
     let transactional_id = use_field("");
@@ -192,7 +215,7 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                                 <td class={classes!(p.paused.then_some("paused"))}>{ &p.name }{ paused_badge(p.paused) }
                                     <PauseButton process={Process::Client(p.name.clone())} paused={p.paused}
                                         on_command={props.on_command.clone()} /></td>
-                                <td>{ if p.acks == -1 { "all".to_owned() } else { p.acks.to_string() } }</td>
+                                <td>{ acks_label(p.acks) }</td>
                                 <td>{ p.idempotent }</td>
                                 <td>{ p.linger_ms }</td>
                                 <td>{ accumulator_summary(p) }</td>
@@ -251,6 +274,15 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
 
 /// A transactional producer's state and its four calls; a call its state does not allow
 /// still goes through, so Java's exception shows in the operations.
+/// `acks` as the producer's config names it: -1 is `all`.
+fn acks_label(acks: i16) -> String {
+    if acks == -1 {
+        "all".to_owned()
+    } else {
+        acks.to_string()
+    }
+}
+
 fn transaction_cell(producer: &ProducerView, on_command: &Callback<Command>) -> Html {
     let Some(txn) = &producer.transactions else {
         return html! { "-" };

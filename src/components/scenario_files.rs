@@ -9,6 +9,7 @@ use crate::persistence;
 use crate::runs::MAX_RUNS;
 use crate::scenario_file;
 use crate::session::Session;
+use crate::sim_context::use_sim;
 use crate::sim_handle::SimHandle;
 use gloo_events::{EventListener, EventListenerOptions};
 use kafka_sim::scenario::file::Format;
@@ -16,7 +17,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{DragEvent, File, HtmlInputElement};
 use yew::prelude::*;
 
-/// Properties of [`ScenarioFiles`].
+/// What [`ScenarioFiles`] draws: the drawing is redone only when this changes.
 #[derive(Properties, PartialEq)]
 pub struct ScenarioFilesProps {
     /// The run shown, exported when the dialog opens.
@@ -79,9 +80,20 @@ enum Open {
     Export(Session),
 }
 
-/// The header's "Files" button, its dialogs, and the page-wide drop target.
+/// The Files button and dialog for the run shown.
 #[function_component(ScenarioFiles)]
-pub fn scenario_files(props: &ScenarioFilesProps) -> Html {
+pub fn scenario_files() -> Html {
+    let sim = use_sim();
+    let actions = &sim.actions;
+    html! {
+        <Drawn sim={sim.sim.clone()} on_import={actions.import.clone()}
+            on_error={actions.import_error.clone()} />
+    }
+}
+
+/// The header's "Files" button, its dialogs, and the page-wide drop target.
+#[function_component(Drawn)]
+fn drawn(props: &ScenarioFilesProps) -> Html {
     let open = use_state(|| None::<Open>);
     // A file read while the list of runs is full waits for the reader's yes: opening it pushes
     // out the least recently saved run.

@@ -1,5 +1,6 @@
 //! The time controls: the virtual clock, play/pause, single step and speed.
 
+use crate::sim_context::{SimAction, use_sim};
 use kafka_sim::SimTime;
 use yew::prelude::*;
 
@@ -13,37 +14,20 @@ pub const SPEEDS: &[(&str, u64)] = &[
     ("100×", 100_000),
 ];
 
-/// Properties of [`Timeline`].
-#[derive(Properties, PartialEq)]
-pub struct TimelineProps {
-    /// The virtual clock.
-    pub now: SimTime,
-    /// The furthest moment the timeline can reach (the clock, or the last command ahead of it
-    /// after a rewind).
-    pub horizon: SimTime,
-    /// Jump to a moment: back by replay, forward by running on.
-    pub on_seek: Callback<SimTime>,
-    /// Whether time is running.
-    pub playing: bool,
-    /// The selected entry of [`SPEEDS`].
-    pub speed_index: usize,
-    /// Play or pause.
-    pub on_toggle: Callback<()>,
-    /// Process the next event only.
-    pub on_step: Callback<()>,
-    /// Pick a speed by index into [`SPEEDS`].
-    pub on_speed: Callback<usize>,
-    /// The run's trace fingerprint, shown to nobody: it is the `data-trace-hash` attribute, so
-    /// end-to-end tests can prove that a shared link rebuilt the identical run.
-    pub trace_hash: u64,
-}
-
-/// The clock and its controls.
+/// The clock and its controls. The run's trace fingerprint is shown to nobody: it is the
+/// `data-trace-hash` attribute, so end-to-end tests can prove that a shared link rebuilt the
+/// identical run. The range reaches the horizon: the clock, or the last command ahead of it
+/// after a rewind.
 #[function_component(Timeline)]
-pub fn timeline(props: &TimelineProps) -> Html {
-    let toggle = props.on_toggle.reform(|_: MouseEvent| ());
-    let step = props.on_step.reform(|_: MouseEvent| ());
-    let on_speed = props.on_speed.clone();
+pub fn timeline() -> Html {
+    let sim = use_sim();
+    let (playing, speed_index) = (sim.playing, sim.speed_index);
+    let (now, horizon) = (sim.view.now, sim.sim.horizon());
+    let toggle = sim
+        .actions
+        .send(move |_: MouseEvent| SimAction::Play(!playing));
+    let step = sim.actions.send(|_: MouseEvent| SimAction::Step);
+    let on_speed = sim.actions.send(SimAction::Speed);
     let change_speed = Callback::from(move |event: Event| {
         let select: web_sys::HtmlSelectElement = event.target_unchecked_into();
         if let Ok(index) = select.value().parse() {
@@ -51,7 +35,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
         }
     });
     let seek = {
-        let on_seek = props.on_seek.clone();
+        let on_seek = sim.actions.seek.clone();
         Callback::from(move |event: Event| {
             let input: web_sys::HtmlInputElement = event.target_unchecked_into();
             if let Ok(ms) = input.value().parse::<u64>() {
@@ -61,28 +45,28 @@ pub fn timeline(props: &TimelineProps) -> Html {
     };
     html! {
         <div class="timeline" role="group" aria-label="Time controls"
-            data-trace-hash={props.trace_hash.to_string()}>
+            data-trace-hash={sim.sim.trace_hash().to_string()}>
             <button data-testid="play" class="primary" onclick={toggle}
-                aria-pressed={props.playing.to_string()}>
-                { if props.playing { "Pause" } else { "Play" } }
+                aria-pressed={playing.to_string()}>
+                { if playing { "Pause" } else { "Play" } }
             </button>
-            <button data-testid="step" onclick={step} disabled={props.playing}
+            <button data-testid="step" onclick={step} disabled={playing}
                 title="Process the next event only">{ "Step" }</button>
             <label>
                 { "Speed " }
                 <select data-testid="speed" onchange={change_speed}>
                     { for SPEEDS.iter().enumerate().map(|(index, (label, _))| html! {
-                        <option value={index.to_string()} selected={index == props.speed_index}>
+                        <option value={index.to_string()} selected={index == speed_index}>
                             { *label }
                         </option>
                     }) }
                 </select>
             </label>
             <input type="range" class="scrubber" data-testid="timeline" aria-label="Timeline: drag back to rewind"
-                min="0" max={props.horizon.as_millis().max(props.now.as_millis()).to_string()}
-                value={props.now.as_millis().to_string()} onchange={seek} />
+                min="0" max={horizon.as_millis().max(now.as_millis()).to_string()}
+                value={now.as_millis().to_string()} onchange={seek} />
             <output data-testid="clock" class="clock" aria-label="Virtual time">
-                { format!("t = {}", props.now) }
+                { format!("t = {}", now) }
             </output>
         </div>
     }

@@ -3,27 +3,48 @@
 
 use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
 use crate::hooks::use_field::use_field;
-use kafka_sim::CreateTopic;
+use crate::sim_context::{Form, use_sim};
+use kafka_sim::topic::TopicConfig;
+use kafka_sim::{Command, CreateTopic};
 use std::collections::BTreeMap;
 use yew::prelude::*;
 
-/// Properties of [`TopicForm`].
+/// What [`TopicForm`] draws: the drawing is redone only when this changes.
 #[derive(Properties, PartialEq)]
 pub struct TopicFormProps {
     /// Sends the CreateTopics request.
-    pub on_create: Callback<CreateTopic>,
+    pub on_command: Callback<Command>,
     /// The controller's refusal of the last request, as Kafka words it.
     pub error: Option<String>,
 }
 
-/// Name, partitions, replication factor, min.insync.replicas and unclean election.
+/// The topic form; editing an input clears the controller's refusal, which answered the input
+/// as it was.
 #[function_component(TopicForm)]
-pub fn topic_form(props: &TopicFormProps) -> Html {
+pub fn topic_form() -> Html {
+    let sim = use_sim();
+    let (actions, edited) = (&sim.actions, sim.actions.edited(Form::Topic));
+    html! {
+        <div class="form-slot topic-slot" onchange={edited.clone()} oninput={edited.reform(Event::from)}>
+            <Drawn on_command={actions.command(Form::Topic)} error={sim.error(Form::Topic)} />
+        </div>
+    }
+}
+
+/// Name, partitions, replication factor, min.insync.replicas and unclean election.
+#[function_component(Drawn)]
+fn drawn(props: &TopicFormProps) -> Html {
+    // A durable topic to start from (Kafka's own defaults, one partition on one replica, would
+    // show nothing of replication); unclean election starts at the topic config's default.
     let name = use_field("orders");
     let partitions = use_field("3");
     let replication = use_field("3");
     let min_isr = use_field("2");
-    let unclean = use_choice("false");
+    let unclean = use_choice(
+        &TopicConfig::default()
+            .unclean_leader_election_enable
+            .to_string(),
+    );
     let onsubmit = {
         let values = (
             name.value.clone(),
@@ -31,7 +52,10 @@ pub fn topic_form(props: &TopicFormProps) -> Html {
             replication.value.clone(),
             min_isr.value.clone(),
         );
-        let (unclean, on_create) = (unclean.value.clone(), props.on_create.clone());
+        let (unclean, on_create) = (
+            unclean.value.clone(),
+            props.on_command.reform(Command::CreateTopic),
+        );
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let (name, partitions, replication, min_isr) = &values;

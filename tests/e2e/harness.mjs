@@ -140,14 +140,17 @@ export class PlaygroundPage {
 
   /**
    * Screenshots of what is in view (say, a dialog): `name`-light, -dark (both at the current
-   * width) and -480 (light, 480 px wide).
+   * width) and -480 (light, 480 px wide). `focus` (a locator), if given, is scrolled to the top
+   * of the view after each resize: at 480 px the page reflows, and the scroll offset alone would
+   * show another part of it.
    */
-  async screenshotThemes(name) {
+  async screenshotThemes(name, focus) {
     const size = this.page.viewportSize();
     const variants = [['light', 'light', size.width], ['dark', 'dark', size.width], ['480', 'light', 480]];
     for (const [suffix, colorScheme, width] of variants) {
       await this.page.emulateMedia({ colorScheme });
       await this.page.setViewportSize({ width, height: size.height });
+      await focus?.evaluate((element) => element.scrollIntoView({ block: 'start' }));
       console.log('screenshot:', await this.screenshot(`${name}-${suffix}`, { fullPage: false }));
     }
     await this.page.emulateMedia({ colorScheme: null });

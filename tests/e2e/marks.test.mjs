@@ -40,7 +40,7 @@ test('both copies of a retried send are marked duplicate, and why? leads to the 
   const causes = await detail.getByTestId('cause').allTextContents();
   assert.match(causes[0] ?? '', /cut/i, causes.join('\n'));
   await findings.scrollIntoViewIfNeeded();
-  await playground.screenshotThemes('marks-duplicate');
+  await playground.screenshotThemes('marks-duplicate', leaderRow);
   assert.deepEqual(playground.errors, []);
 });
 
@@ -60,7 +60,8 @@ test('a reorder and a read then aborted are marked on their records with their w
     const causes = await item.getByTestId('cause').allTextContents();
     assert.match(causes[0] ?? '', cause, `${kind}: ${causes.join('\n')}`);
     await item.scrollIntoViewIfNeeded();
-    await playground.screenshotThemes(`marks-${kind}`);
+    const marked = topic.locator('[data-testid=replica]', { has: page.locator(`[data-testid=record-mark][data-kind=${kind}]`) }).first();
+    await playground.screenshotThemes(`marks-${kind}`, marked);
     assert.deepEqual(playground.errors, []);
   }
 });
