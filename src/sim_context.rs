@@ -506,6 +506,7 @@ pub fn sim_provider(props: &SimProviderProps) -> Html {
     });
     {
         let (dispatch, run_id) = (actions.dispatch.clone(), state.run_id.clone());
+        let current = state.current.clone();
         use_effect_with(
             (state.playing, state.speed_index, saving, state.sim.clone()),
             move |(playing, _, saving, sim)| {
@@ -513,11 +514,16 @@ pub fn sim_provider(props: &SimProviderProps) -> Html {
                 let ticker = playing
                     .then(|| Interval::new(TICK_MS, move || dispatch.dispatch(SimAction::Tick)));
                 // Stopping (pause, a new speed, leaving) saves where the clock stands, so the
-                // saved run is the one on screen, not the last whole second.
+                // saved run is the one on screen, not the last whole second. Not when another
+                // run replaced it (a new cluster, an import, a run opened): by then the run id
+                // is the new run's, and saving the old one under it would put the old run back
+                // on the next reload.
                 move || {
                     if ticker.is_some() {
                         drop(ticker);
-                        autosave(&sim, &run_id, saving);
+                        if *current.borrow() == sim {
+                            autosave(&sim, &run_id, saving);
+                        }
                     }
                 }
             },

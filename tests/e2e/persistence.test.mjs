@@ -81,6 +81,32 @@ test('a long jump replays in slices behind a progress bar and lands where the ru
   assert.deepEqual(playground.errors, []);
 });
 
+test('a new cluster started while the clock runs leaves the old run as it was and reloads as the new one', async () => {
+  const playground = await suite.open(5, { width: 1280, height: 900 });
+  const { page } = playground;
+  await playground.setSpeed('10×');
+  await playground.play();
+  await playground.createTopic();
+  await page.waitForTimeout(300);
+
+  // Still playing: stopping the old run's clock must not save it over the new run.
+  await page.getByTestId('new-cluster').click();
+  await page.getByTestId('confirm-ok').click();
+  assert.equal(await page.getByTestId('topic').count(), 0, 'a new cluster');
+  await page.waitForTimeout(300);
+
+  await page.reload();
+  await page.getByTestId('clock').waitFor();
+  await replayed(page);
+  assert.equal(await page.getByTestId('topic').count(), 0, 'the reload shows the new cluster');
+  const names = await runNames(page);
+  assert.ok(names.includes('Run 1 · seed 5'), `the old run is kept: ${names}`);
+  await page.getByRole('button', { name: 'Open Run 1 · seed 5' }).click();
+  await replayed(page);
+  assert.equal(await page.getByTestId('topic').count(), 1, 'with its topic');
+  assert.deepEqual(playground.errors, []);
+});
+
 test('a ?seed= link opens a new run beside the saved one, and starting over asks first', async () => {
   const playground = await suite.open(5, { width: 1280, height: 900 });
   const { page } = playground;
