@@ -122,9 +122,9 @@ pub fn producer_panel(props: &ProducerPanelProps) -> Html {
                     value.clone()
                 };
                 let record = ProducerRecord {
-                    topic: topic.clone(),
-                    key: key_of(&key, times, i),
-                    value: Some(value),
+                    topic: topic.as_str().into(),
+                    key: key_of(&key, times, i).map(Into::into),
+                    value: Some(value.into()),
                     partition,
                     headers: headers.clone(),
                     ..ProducerRecord::default()

@@ -113,9 +113,9 @@ fn send_keyed(world: &mut World, keys: std::ops::Range<u32>) {
     let value = "x".repeat(100);
     for key in keys {
         let record = ProducerRecord {
-            topic: "bench".to_owned(),
-            key: Some(key.to_string()),
-            value: Some(value.clone()),
+            topic: "bench".into(),
+            key: Some(key.to_string().into()),
+            value: Some(value.as_str().into()),
             ..ProducerRecord::default()
         };
         world
