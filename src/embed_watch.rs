@@ -125,7 +125,11 @@ impl Watch {
                     } => (topic, key, Some(value)),
                     Request::Send {
                         topic, key, value, ..
-                    } => (topic, key, value),
+                    } => (
+                        topic.to_string(),
+                        key.as_deref().map(str::to_owned),
+                        value.as_deref().map(str::to_owned),
+                    ),
                     _ => return None,
                 };
                 Some((
@@ -135,7 +139,7 @@ impl Watch {
                         key,
                         offset,
                         partition,
-                        producer: op.client,
+                        producer: op.client.to_string(),
                         topic,
                         value,
                     },

@@ -15,10 +15,10 @@ fn send(key: usize) -> Command {
     Command::Send {
         producer: "producer-1".to_owned(),
         record: ProducerRecord {
-            topic: "orders".to_owned(),
+            topic: "orders".into(),
             partition: None,
-            key: Some(format!("customer-{}", key % 7)),
-            value: Some(format!("order {key}: 3 items, total {}.99", 10 + key)),
+            key: Some(format!("customer-{}", key % 7).into()),
+            value: Some(format!("order {key}: 3 items, total {}.99", 10 + key).into()),
             headers: Vec::new(),
             timestamp: None,
         },

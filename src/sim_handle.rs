@@ -351,7 +351,7 @@ impl SimHandle {
             .rev()
             // A plain client's requests are its own kinds: Produce and Fetch.
             .filter(|op| {
-                producers.contains(op.client.as_str())
+                producers.contains(&*op.client)
                     || matches!(op.request, Request::Produce { .. } | Request::Fetch { .. })
             })
             .take(count)
@@ -392,9 +392,9 @@ impl SimHandle {
             .map(|op| {
                 let (topic, value) = match &op.request {
                     Request::Send { topic, value, .. } => {
-                        (topic, value.as_deref().unwrap_or("null"))
+                        (&**topic, value.as_deref().unwrap_or("null"))
                     }
-                    Request::Produce { topic, value, .. } => (topic, value.as_str()),
+                    Request::Produce { topic, value, .. } => (topic.as_str(), value.as_str()),
                     _ => return Vec::new(),
                 };
                 let kafka_sim::Outcome::Acked {

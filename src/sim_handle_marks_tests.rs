@@ -39,7 +39,7 @@ fn a_plain_clients_lost_write_is_marked_in_the_producers_log_and_on_its_partitio
         .collect();
     assert_eq!(marked[0].1.violation.anomaly, Anomaly::LostWrite);
     assert!(
-        marked.iter().any(|(op, _)| op.client == "producer"),
+        marked.iter().any(|(op, _)| &*op.client == "producer"),
         "the plain client's send is shown and marked: {operations:?}"
     );
     let (_, marks) = topic_marks(&sim, "orders");

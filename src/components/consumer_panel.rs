@@ -380,7 +380,7 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
                     <tbody>
                         { for consumer.recent_records.iter().map(|(r, processed)| html! {
                             <tr data-testid="consumed-record">
-                                <td>{ r.tp.partition }</td><td>{ r.offset }</td><td>{ &r.key }</td><td>{ &r.value }</td>
+                                <td>{ r.tp.partition }</td><td>{ r.offset }</td><td>{ r.key_text() }</td><td>{ r.value_text() }</td>
                                 <td>{ r.headers.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(",") }</td>
                                 <td title="written in a transaction">{ if r.transactional { "yes" } else { "" } }</td>
                                 <td>{ if *processed { "yes" } else { "not yet" } }</td>

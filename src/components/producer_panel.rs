@@ -145,9 +145,9 @@ fn drawn(props: &ProducerPanelProps) -> Html {
                     value.clone()
                 };
                 let record = ProducerRecord {
-                    topic: topic.clone(),
-                    key: key_of(&key, times, i),
-                    value: Some(value),
+                    topic: topic.as_str().into(),
+                    key: key_of(&key, times, i).map(Into::into),
+                    value: Some(value.into()),
                     partition,
                     headers: headers.clone(),
                     ..ProducerRecord::default()

@@ -2,7 +2,7 @@
 //! time, natively. The workload is the idle control plane of a cluster (registrations and
 //! heartbeats), so later work can see what topics, replication and clients cost on top.
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use kafka_sim::net::LinkConfig;
 use kafka_sim::producer::ProducerRecord;
 use kafka_sim::{ClusterConfig, Command, CreateTopic, Request, SimDuration, World};
@@ -26,7 +26,7 @@ fn engine(c: &mut Criterion) {
         let steps = one_simulated_hour(brokers, 1).stats().steps;
         group.throughput(Throughput::Elements(steps));
         group.bench_function(format!("idle_cluster_{brokers}_brokers_1h"), |b| {
-            b.iter(|| black_box(one_simulated_hour(black_box(brokers), 1)))
+            b.iter_with_large_drop(|| black_box(one_simulated_hour(black_box(brokers), 1)))
         });
     }
     // The same three brokers under a quorum of three controllers (followers pull the metadata
@@ -34,7 +34,7 @@ fn engine(c: &mut Criterion) {
     let steps = one_simulated_hour(3, 3).stats().steps;
     group.throughput(Throughput::Elements(steps));
     group.bench_function("idle_quorum_3_controllers_3_brokers_1h", |b| {
-        b.iter(|| black_box(one_simulated_hour(3, black_box(3))))
+        b.iter_with_large_drop(|| black_box(one_simulated_hour(3, black_box(3))))
     });
     let lossy = ClusterConfig {
         link: LinkConfig {
@@ -50,7 +50,7 @@ fn engine(c: &mut Criterion) {
     };
     group.throughput(Throughput::Elements(steps));
     group.bench_function("lossy_cluster_3_brokers_1h", |b| {
-        b.iter(|| {
+        b.iter_with_large_drop(|| {
             let mut world = World::new(black_box(&lossy), 7);
             world.run_for(SimDuration::from_millis(3_600_000));
             black_box(world)
@@ -113,9 +113,9 @@ fn send_keyed(world: &mut World, keys: std::ops::Range<u32>) {
     let value = "x".repeat(100);
     for key in keys {
         let record = ProducerRecord {
-            topic: "bench".to_owned(),
-            key: Some(key.to_string()),
-            value: Some(value.clone()),
+            topic: "bench".into(),
+            key: Some(key.to_string().into()),
+            value: Some(value.as_str().into()),
             ..ProducerRecord::default()
         };
         world
@@ -180,11 +180,11 @@ fn replication(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(10_000));
     group.bench_function("acks_all_rf3_10k_records", |b| {
-        b.iter(|| black_box(replicated_produce()))
+        b.iter_with_large_drop(|| black_box(replicated_produce()))
     });
     group.throughput(Throughput::Elements(world.stats().steps));
     group.bench_function("acks_all_rf3_10k_records_events", |b| {
-        b.iter(|| black_box(replicated_produce()))
+        b.iter_with_large_drop(|| black_box(replicated_produce()))
     });
     let batched = producer_pipeline();
     let acked = batched
@@ -214,10 +214,10 @@ fn replication(c: &mut Criterion) {
         .count();
     assert_eq!(committed, 100, "every transaction commits");
     group.bench_function("transactional_producer_100_txns_of_100_records", |b| {
-        b.iter(|| black_box(transactional_pipeline()))
+        b.iter_with_large_drop(|| black_box(transactional_pipeline()))
     });
     group.bench_function("producer_acks_all_rf3_10k_records", |b| {
-        b.iter(|| black_box(producer_pipeline()))
+        b.iter_with_large_drop(|| black_box(producer_pipeline()))
     });
     group.finish();
 }
@@ -226,7 +226,11 @@ fn replication(c: &mut Criterion) {
 /// sync, offset fetch, fetches up to the HW, auto commits), from a checkpoint of that world;
 /// `app` adds the application's settings (forwarding, how it commits).
 fn consume(produced: &World, app: &[(&str, &str)]) -> World {
-    let mut world = produced.clone();
+    consume_from(produced.clone(), app)
+}
+
+/// [`consume`] from `world`, a copy the caller made (the benches copy outside the timing).
+fn consume_from(mut world: World, app: &[(&str, &str)]) -> World {
     if app.iter().any(|(k, _)| *k == "app.forward.topic") {
         let topic = CreateTopic {
             name: "bench-out".to_owned(),
@@ -275,9 +279,19 @@ fn consumers(c: &mut Criterion) {
     );
     let mut group = c.benchmark_group("consumers");
     group.sample_size(10);
+    // The checkpoint the consume benches start from (the world after 10,000 produced
+    // records): what a rewind's copy costs, now that records and histories share their text.
+    group.throughput(Throughput::Elements(10_000));
+    group.bench_function("checkpoint_after_10k_records", |b| {
+        b.iter_with_large_drop(|| black_box(produced.clone()))
+    });
     group.throughput(Throughput::Elements(10_000));
     group.bench_function("group_of_3_reads_10k_records", |b| {
-        b.iter(|| black_box(consume(&produced, &[])))
+        b.iter_batched(
+            || produced.clone(),
+            |world| consume_from(world, &[]),
+            BatchSize::LargeInput,
+        )
     });
     // The same group forwarding every record to another topic: commitSync() after the output
     // is acknowledged, or output and offsets in one transaction per poll.
@@ -304,10 +318,18 @@ fn consumers(c: &mut Criterion) {
         assert_eq!(forwarded, 10_000, "every record is forwarded once");
     }
     group.bench_function("group_of_3_forwards_10k_records_at_least_once", |b| {
-        b.iter(|| black_box(consume(&produced, &at_least_once)))
+        b.iter_batched(
+            || produced.clone(),
+            |world| consume_from(world, &at_least_once),
+            BatchSize::LargeInput,
+        )
     });
     group.bench_function("group_of_3_forwards_10k_records_exactly_once", |b| {
-        b.iter(|| black_box(consume(&produced, &exactly_once)))
+        b.iter_batched(
+            || produced.clone(),
+            |world| consume_from(world, &exactly_once),
+            BatchSize::LargeInput,
+        )
     });
     group.finish();
 }

@@ -229,11 +229,11 @@ fn duplicate_then_none(world: &World) -> Option<Verdict> {
     // The idempotent producer's retry: a send acknowledged only after its first attempt went
     // unanswered for request.timeout.ms, written once.
     let retried = world.operations().into_iter().find(|op| {
-        let Some(p) = world.producers().find(|p| p.name() == op.client) else {
+        let Some(p) = world.producers().find(|p| p.name() == &*op.client) else {
             return false;
         };
         p.config().enable_idempotence
-            && !duplicated.contains(op.client.as_str())
+            && !duplicated.contains(&*op.client)
             && matches!(op.request, Request::Send { .. })
             && matches!(op.outcome, Outcome::Acked { .. })
             && op
@@ -244,7 +244,7 @@ fn duplicate_then_none(world: &World) -> Option<Verdict> {
         return None;
     }
     let value = match &retried.request {
-        Request::Send { value, .. } => value.clone().unwrap_or_else(|| "null".to_owned()),
+        Request::Send { value, .. } => value.as_deref().unwrap_or("null").to_owned(),
         _ => String::new(),
     };
     how.push(format!(
@@ -353,10 +353,10 @@ fn open_transactions(world: &World) -> Vec<String> {
         if let Request::Transaction { action, .. } = &op.request {
             match action {
                 TxnAction::Begin if op.outcome == Outcome::Done => {
-                    open.insert(op.client.as_str(), op.invoked_at);
+                    open.insert(&*op.client, op.invoked_at);
                 }
                 TxnAction::Commit | TxnAction::Abort => {
-                    open.remove(op.client.as_str());
+                    open.remove(&*op.client);
                 }
                 _ => {}
             }

@@ -2,7 +2,7 @@
 //! operations and its final logs, report every anomaly with the operations involved. Values in
 //! a workload are unique, so each record in a log maps back to the one send that wrote it.
 
-use crate::client::{Outcome, Request};
+use crate::client::{ConsumedRecord, Outcome, Request};
 use crate::command::Command;
 use crate::event::EventKind;
 use crate::protocol::TopicPartition;
@@ -114,9 +114,9 @@ pub(crate) fn claims(world: &World) -> Vec<Claim<'_>> {
         .enumerate()
         .filter_map(|(order, op)| {
             let (topic, value) = match &op.request {
-                Request::Produce { topic, value, .. } => (topic, value.clone()),
+                Request::Produce { topic, value, .. } => (topic.as_str(), value.clone()),
                 Request::Send { topic, value, .. } => {
-                    (topic, value.clone().unwrap_or_else(|| "null".to_owned()))
+                    (&**topic, value.as_deref().unwrap_or("null").to_owned())
                 }
                 Request::Fetch { .. }
                 | Request::Poll { .. }
@@ -520,7 +520,7 @@ fn check_transactions(world: &World) -> Vec<Violation> {
                         detail: format!(
                             "{} ({isolation}) read {:?} at {} offset {}, whose transaction {}",
                             op.client,
-                            record.value,
+                            record.value_text(),
                             record.tp,
                             record.offset,
                             if fate == Fate::Aborted {
@@ -716,7 +716,8 @@ fn check_consumers(world: &World) -> Vec<Violation> {
         )
     });
     let mut commits: Vec<(SimTime, &str, &TopicPartition, u64)> = Vec::new();
-    let mut processed: BTreeMap<(&str, &TopicPartition, u64), (usize, &str)> = BTreeMap::new();
+    let mut processed: BTreeMap<(&str, &TopicPartition, u64), (usize, &ConsumedRecord)> =
+        BTreeMap::new();
     // Where each group started reading each partition (auto.offset.reset may skip the past).
     let mut first_delivered: BTreeMap<(&str, &TopicPartition), u64> = BTreeMap::new();
     let mut read_committed_groups: Vec<&str> = Vec::new();
@@ -746,7 +747,7 @@ fn check_consumers(world: &World) -> Vec<Violation> {
                     for record in outcome.processed_records() {
                         let entry = processed
                             .entry((group.as_str(), &record.tp, record.offset))
-                            .or_insert((0, record.value.as_str()));
+                            .or_insert((0, record));
                         entry.0 += 1;
                     }
                 }
@@ -770,10 +771,11 @@ fn check_consumers(world: &World) -> Vec<Violation> {
     let log_value = |tp: &TopicPartition, offset: u64| {
         let log = world.leader_log(tp)?;
         let record = log.records().get(offset as usize)?;
-        (offset < log.high_watermark()).then(|| record.data.value_text())
+        (offset < log.high_watermark()).then(|| record.data.value.clone())
     };
-    for (&(group, tp, offset), &(times, value)) in &processed {
-        if log_value(tp, offset).as_deref() != Some(value) {
+    for (&(group, tp, offset), &(times, record)) in &processed {
+        if log_value(tp, offset).as_ref() != Some(&record.value) {
+            let value = record.value_text();
             violation(
                 Anomaly::PhantomRead,
                 format!(
@@ -782,6 +784,7 @@ fn check_consumers(world: &World) -> Vec<Violation> {
             );
         }
         if times > 1 {
+            let value = record.value_text();
             violation(
                 Anomaly::Redelivered,
                 format!("{group} processed {tp} offset {offset} ({value:?}) {times} times"),

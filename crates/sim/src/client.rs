@@ -9,7 +9,7 @@ use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::partitioner::partition_for_key;
 use crate::protocol::{
-    BatchHeader, BrokerId, FetchPartition, Message, ProduceBatch, RecordData, TopicPartition,
+    BatchHeader, BrokerId, Bytes, FetchPartition, Message, ProduceBatch, RecordData, TopicPartition,
 };
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
@@ -39,13 +39,13 @@ pub enum Request {
     /// A producer's `send()` (see `producer::ProducerRecord`).
     Send {
         /// Topic.
-        topic: String,
+        topic: Rc<str>,
         /// An explicit partition, if any.
         partition: Option<u32>,
-        /// Key.
-        key: Option<String>,
+        /// Key (the text the application gave, shared with its `ProducerRecord`).
+        key: Option<Rc<str>>,
         /// Value.
-        value: Option<String>,
+        value: Option<Rc<str>>,
         /// The transactional producer's transaction it was sent in (counted from 1).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         transaction: Option<u64>,
@@ -194,10 +194,13 @@ pub struct ConsumedRecord {
     pub offset: u64,
     /// CreateTime in milliseconds.
     pub timestamp_ms: u64,
-    /// Key as text, or `null`.
-    pub key: String,
-    /// Value as text, or `null`.
-    pub value: String,
+    /// The key's bytes (the stored record's own, shared), or none for a null key: a key that
+    /// is the text `null` is not a null key.
+    #[serde(serialize_with = "text_or_null")]
+    pub key: Option<Bytes>,
+    /// The value's bytes, or none for a tombstone.
+    #[serde(serialize_with = "text_or_null")]
+    pub value: Option<Bytes>,
     /// Headers as text.
     pub headers: Vec<(String, String)>,
     /// Written in a transaction (a read_committed consumer only gets it once committed).
@@ -212,8 +215,8 @@ impl ConsumedRecord {
             tp: tp.clone(),
             offset: record.offset,
             timestamp_ms: record.data.timestamp_ms,
-            key: record.data.key_text(),
-            value: record.data.value_text(),
+            key: record.data.key.clone(),
+            value: record.data.value.clone(),
             headers: record
                 .data
                 .headers
@@ -223,13 +226,34 @@ impl ConsumedRecord {
             transactional: record.batch.transactional,
         }
     }
+
+    /// The key as text (lossy UTF-8), or `null`.
+    pub fn key_text(&self) -> String {
+        crate::protocol::text(self.key.as_deref())
+    }
+
+    /// The value as text (lossy UTF-8), or `null`.
+    pub fn value_text(&self) -> String {
+        crate::protocol::text(self.value.as_deref())
+    }
+}
+
+/// Bytes as the text a `StringDeserializer` reads (lossy UTF-8), null as JSON's null.
+fn text_or_null<S: serde::Serializer>(
+    bytes: &Option<Bytes>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match bytes {
+        Some(b) => serializer.serialize_str(&String::from_utf8_lossy(b)),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// One operation with its timing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Operation {
-    /// The client that ran it.
-    pub client: String,
+    /// The client that ran it (shared with the client, not a copy per operation).
+    pub client: Rc<str>,
     /// What was asked.
     pub request: Request,
     /// When it was asked.
@@ -242,9 +266,9 @@ pub struct Operation {
 
 impl Operation {
     /// An operation just invoked, waiting for its outcome.
-    pub fn pending(client: &str, request: Request, invoked_at: SimTime) -> Self {
+    pub fn pending(client: Rc<str>, request: Request, invoked_at: SimTime) -> Self {
         Operation {
-            client: client.to_owned(),
+            client,
             request,
             invoked_at,
             completed_at: None,
@@ -543,8 +567,11 @@ impl Client {
 
     /// Starts an operation; returns its index in the history.
     pub fn submit(&mut self, ctx: &mut Ctx<'_>, request: Request) -> usize {
-        self.history
-            .push(Operation::pending(&self.name, request, ctx.now()));
+        self.history.push(Operation::pending(
+            Rc::from(self.name.as_str()),
+            request,
+            ctx.now(),
+        ));
         let index = self.history.len() - 1;
         ctx.invoked(index);
         self.waiting.push(index);

@@ -362,13 +362,13 @@ impl Condition {
                 world
                     .operations()
                     .iter()
-                    .filter(|op| op.client == *producer)
+                    .filter(|op| *op.client == **producer)
                     .filter(|op| matches!(op.outcome, Outcome::Acked { .. }))
                     .count()
                     >= *at_least
             }
             Condition::OperationFailed { client, error } => {
-                world.operations().iter().filter(|op| op.client == *client).any(|op| {
+                world.operations().iter().filter(|op| *op.client == **client).any(|op| {
                     match &op.outcome {
                         Outcome::Failed { error: code, .. } => code.name() == error,
                         Outcome::Exception { message } => message.starts_with(error.as_str()),
@@ -656,7 +656,7 @@ fn found(world: &World, anomaly: Anomaly) -> bool {
 
 fn ended_transaction(world: &World, producer: &str, action: TxnAction) -> bool {
     world.operations().iter().any(|op| {
-        op.client == producer
+        &*op.client == producer
             && matches!(op.request, Request::Transaction { action: a, .. } if a == action)
             && op.outcome == Outcome::Done
     })

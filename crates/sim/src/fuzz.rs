@@ -369,9 +369,9 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
                 continue;
             }
             let record = ProducerRecord {
-                topic: "fuzz".to_owned(),
-                key: Some(format!("k{}", rng.below(100))),
-                value: Some(format!("p{p}-{n}")),
+                topic: "fuzz".into(),
+                key: Some(format!("k{}", rng.below(100)).into()),
+                value: Some(format!("p{p}-{n}").into()),
                 ..ProducerRecord::default()
             };
             sends.push((
@@ -507,9 +507,9 @@ fn zombie_producer(rng: &mut SimRng, start: u64, end: u64) -> Vec<(u64, Command)
         action,
     };
     let record = ProducerRecord {
-        topic: "fuzz".to_owned(),
-        key: Some(format!("k{}", rng.below(100))),
-        value: Some(format!("{successor}-{start}")),
+        topic: "fuzz".into(),
+        key: Some(format!("k{}", rng.below(100)).into()),
+        value: Some(format!("{successor}-{start}").into()),
         ..ProducerRecord::default()
     };
     vec![

@@ -163,7 +163,8 @@ impl RecordData {
     }
 }
 
-fn text(bytes: Option<&[u8]>) -> String {
+/// Bytes as lossy UTF-8 text, or `null`.
+pub(crate) fn text(bytes: Option<&[u8]>) -> String {
     bytes.map_or_else(
         || "null".to_owned(),
         |b| String::from_utf8_lossy(b).into_owned(),

@@ -384,3 +384,68 @@ fn a_forwarder_the_group_removed_is_fenced_and_gives_up_its_partitions() {
     let world = read_output(world);
     assert_exactly_once(&world, seed);
 }
+
+/// A record's key and value bytes, each maybe null.
+type KeyAndValue = (Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// A consumed record's key and value are bytes or null, not text: a record whose key is the
+/// text `null` keeps it when the application forwards it, a record without a key stays
+/// without one, and a tombstone stays a tombstone (they were all read as the text "null"
+/// once, so the first lost its key and the last became the value "null").
+#[test]
+fn forwarding_keeps_a_key_that_reads_null_apart_from_a_null_key() {
+    let seed = 44;
+    println!("seed {seed}");
+    let mut world = cluster(seed);
+    create_topic(&mut world, "in", 1, 3, &[("min.insync.replicas", "2")]);
+    create_topic(&mut world, "out", 1, 3, &[("min.insync.replicas", "2")]);
+    add_producer(&mut world, "p", &[("acks", "all")]);
+    send(
+        &mut world,
+        "p",
+        "in",
+        Some("null"),
+        "keyed by the text null",
+    );
+    send(&mut world, "p", "in", None, "without a key");
+    let tombstone = kafka_sim::producer::ProducerRecord {
+        topic: "in".into(),
+        key: Some("k".into()),
+        value: None,
+        ..kafka_sim::producer::ProducerRecord::default()
+    };
+    world
+        .apply(Command::Send {
+            producer: "p".to_owned(),
+            record: tombstone,
+        })
+        .expect("producer exists");
+    run_ms(&mut world, 1_000);
+    add_consumer(&mut world, "app", "g", &["in"], &forwarder("transactional"));
+    run_ms(&mut world, 20_000);
+    let broker = leader(&world, "out", 0).expect("out has a leader");
+    let log = world
+        .replica_log(broker, &kafka_sim::TopicPartition::new("out", 0))
+        .expect("the leader's log");
+    let forwarded: Vec<KeyAndValue> = log
+        .records()
+        .iter()
+        .filter(|r| r.batch.control.is_none())
+        .map(|r| {
+            (
+                r.data.key.as_deref().map(<[u8]>::to_vec),
+                r.data.value.as_deref().map(<[u8]>::to_vec),
+            )
+        })
+        .collect();
+    let bytes = |s: &str| Some(s.as_bytes().to_vec());
+    assert_eq!(
+        forwarded,
+        vec![
+            (bytes("null"), bytes("keyed by the text null")),
+            (None, bytes("without a key")),
+            (bytes("k"), None),
+        ],
+        "seed {seed}: out holds the inputs' keys and values as they were"
+    );
+}

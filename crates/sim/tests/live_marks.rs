@@ -31,8 +31,8 @@ fn the_per_record_verdict_is_the_checkers_and_its_cause_is_the_truncation() {
     let mut marked = Vec::new();
     for op in world.operations() {
         let (topic, value) = match &op.request {
-            Request::Send { topic, value, .. } => (topic, value.as_deref().unwrap_or("null")),
-            Request::Produce { topic, value, .. } => (topic, value.as_str()),
+            Request::Send { topic, value, .. } => (&**topic, value.as_deref().unwrap_or("null")),
+            Request::Produce { topic, value, .. } => (topic.as_str(), value.as_str()),
             _ => continue,
         };
         let Outcome::Acked {

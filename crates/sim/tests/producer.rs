@@ -443,8 +443,8 @@ fn record_metadata_carries_the_create_time_given_or_taken_at_send() {
     let sent_at = world.now().as_millis();
     send(&mut world, "p", "orders", None, "now");
     let record = ProducerRecord {
-        topic: "orders".to_owned(),
-        value: Some("dated".to_owned()),
+        topic: "orders".into(),
+        value: Some("dated".into()),
         timestamp: Some(1_700_000_000_000),
         ..ProducerRecord::default()
     };
@@ -739,7 +739,7 @@ fn a_batch_in_flight_expires_at_delivery_timeout() {
     let op = world
         .operations()
         .into_iter()
-        .find(|op| op.client == "p")
+        .find(|op| &*op.client == "p")
         .expect("the send")
         .clone();
     assert_eq!(

@@ -274,9 +274,9 @@ impl LiveMarks {
             }
             last_time = op.invoked_at;
             let (topic, value) = match &op.request {
-                Request::Produce { topic, value, .. } => (topic, value.as_bytes()),
+                Request::Produce { topic, value, .. } => (topic.as_str(), value.as_bytes()),
                 Request::Send { topic, value, .. } => {
-                    (topic, value.as_deref().unwrap_or("null").as_bytes())
+                    (&**topic, value.as_deref().unwrap_or("null").as_bytes())
                 }
                 _ => {
                     position += 1;

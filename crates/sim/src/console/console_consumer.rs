@@ -156,11 +156,12 @@ fn printed(world: &World, name: &str, formatter: &BTreeMap<&str, &str>) -> Vec<S
                     headers.join(",")
                 });
             }
+            // `DefaultMessageFormatter` prints a null key or value as `null`.
             if flag("print.key", false) {
-                fields.push(r.key.clone());
+                fields.push(r.key_text());
             }
             if flag("print.value", true) {
-                fields.push(r.value.clone());
+                fields.push(r.value_text());
             }
             fields.join(separator)
         })

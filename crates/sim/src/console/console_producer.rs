@@ -36,12 +36,12 @@ pub(super) fn run(world: &mut World, options: &Options<'_>, stdin: Option<&str>)
                     number + 1
                 )
             })?;
-            (Some(k.to_owned()), v.to_owned())
+            (Some(k.into()), v.into())
         } else {
-            (None, line.to_owned())
+            (None, line.into())
         };
         records.push(ProducerRecord {
-            topic: topic.to_owned(),
+            topic: topic.into(),
             key,
             value: Some(value),
             ..ProducerRecord::default()

@@ -15,6 +15,7 @@ use crate::protocol::{
 use crate::protocol::{ControlType, Record};
 use crate::time::SimTime;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 const COMMIT_FAILED: &str = "CommitFailedException: Commit cannot be completed since the group \
     has already rebalanced and assigned the partitions to another member. This means that the \
@@ -154,7 +155,7 @@ impl Consumer {
 
     fn record_exception(&mut self, ctx: &mut Ctx<'_>, message: String) {
         let request = self.poll_request();
-        let mut operation = Operation::pending(&self.name, request, ctx.now());
+        let mut operation = Operation::pending(Rc::from(self.name.as_str()), request, ctx.now());
         operation.completed_at = Some(ctx.now());
         operation.outcome = Outcome::Exception { message };
         self.history.push(operation);
@@ -429,8 +430,11 @@ impl Consumer {
             kind: kind.to_owned(),
             metadata,
         };
-        self.history
-            .push(Operation::pending(&self.name, request, ctx.now()));
+        self.history.push(Operation::pending(
+            Rc::from(self.name.as_str()),
+            request,
+            ctx.now(),
+        ));
         let operation = self.history.len() - 1;
         if matches!(self.subscription, Subscription::Topics(_))
             && self.member != MemberState::Stable

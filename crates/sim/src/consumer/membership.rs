@@ -412,7 +412,7 @@ impl Consumer {
             ),
         };
         let request = self.poll_request();
-        let mut operation = Operation::pending(&self.name, request, ctx.now());
+        let mut operation = Operation::pending(Rc::from(self.name.as_str()), request, ctx.now());
         operation.completed_at = Some(ctx.now());
         operation.outcome = Outcome::Exception { message: exception };
         self.history.push(operation);

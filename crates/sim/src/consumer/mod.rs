@@ -749,7 +749,7 @@ impl Consumer {
             return None;
         }
         let request = self.poll_request();
-        let mut operation = Operation::pending(&self.name, request, ctx.now());
+        let mut operation = Operation::pending(Rc::from(self.name.as_str()), request, ctx.now());
         operation.outcome = Outcome::Polled {
             records,
             generation: self.generation,

@@ -24,6 +24,12 @@ use crate::time::SimTime;
 use crate::txn::TxnMessage;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// What the application's `StringDeserializer` reads from a record's bytes, to send on.
+fn text(bytes: &[u8]) -> Rc<str> {
+    Rc::from(String::from_utf8_lossy(bytes))
+}
 
 /// The application's producer numbers its requests from here, the consumer's from 1.
 pub const REQUEST_BASE: u64 = 1 << 40;
@@ -174,7 +180,11 @@ impl Consumer {
     /// Sends on each record whose processing is done, one by one as the application
     /// processes them (so a crash mid-batch leaves part of the output written).
     pub(super) fn forward_due(&mut self, ctx: &mut Ctx<'_>, operation: usize, until: SimTime) {
-        let Some(topic) = self.forward.as_ref().map(|f| f.topic.clone()) else {
+        let Some(topic) = self
+            .forward
+            .as_ref()
+            .map(|f| Rc::<str>::from(f.topic.as_str()))
+        else {
             return;
         };
         let count = self.polled_count(operation);
@@ -186,9 +196,9 @@ impl Consumer {
             };
             let r = &records[self.forward_sends.len()];
             let record = ProducerRecord {
-                topic: topic.clone(),
-                key: (r.key != "null").then(|| r.key.clone()),
-                value: Some(r.value.clone()),
+                topic: Rc::clone(&topic),
+                key: r.key.as_deref().map(text),
+                value: r.value.as_deref().map(text),
                 headers: vec![("source".to_owned(), format!("{}@{}", r.tp, r.offset))],
                 ..ProducerRecord::default()
             };

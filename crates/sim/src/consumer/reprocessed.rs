@@ -70,8 +70,8 @@ mod tests {
                 tp: TopicPartition::new("t", 0),
                 offset,
                 timestamp_ms: 0,
-                key: "null".to_owned(),
-                value: "v".to_owned(),
+                key: None,
+                value: Some(std::rc::Rc::from(&b"v"[..])),
                 headers: Vec::new(),
                 transactional: false,
             })

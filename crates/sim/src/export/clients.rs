@@ -277,9 +277,9 @@ fn records(scenario: &Scenario, placements: &BTreeMap<String, Vec<Vec<BrokerId>>
                     step,
                     at_ms: s.at_ms,
                     producer: producer.clone(),
-                    topic: record.topic.clone(),
-                    key: record.key.clone(),
-                    value: record.value.clone(),
+                    topic: record.topic.to_string(),
+                    key: record.key.as_deref().map(str::to_owned),
+                    value: record.value.as_deref().map(str::to_owned),
                     acks: None,
                     notes,
                 }

@@ -32,20 +32,22 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// What `send()` is given (Kafka's `ProducerRecord`).
+/// What `send()` is given (Kafka's `ProducerRecord`). Topic, key and value are shared, not
+/// copied: the command log, the producer's history and (with `StringSerializer`) the stored
+/// record's payload all point at the one text the application gave.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProducerRecord {
     /// The topic.
-    pub topic: String,
+    pub topic: Rc<str>,
     /// An explicit partition, which wins over the key.
     #[serde(default)]
     pub partition: Option<u32>,
     /// The key, or null.
     #[serde(default)]
-    pub key: Option<String>,
+    pub key: Option<Rc<str>>,
     /// The value, or null (a tombstone).
     #[serde(default)]
-    pub value: Option<String>,
+    pub value: Option<Rc<str>>,
     /// Headers, in order.
     #[serde(default)]
     pub headers: Vec<(String, String)>,
@@ -85,7 +87,8 @@ struct InFlight {
 /// A producer node.
 #[derive(Clone, Debug)]
 pub struct Producer {
-    name: String,
+    /// Shared by every operation of its history.
+    name: Rc<str>,
     config: ProducerConfig,
     bootstrap: Bootstrap,
     metadata: BTreeMap<TopicPartition, PartitionState>,
@@ -132,7 +135,7 @@ impl Producer {
         let txn = config.transactional_id.as_deref().map(Transactions::new);
         Producer {
             txn,
-            name: name.to_owned(),
+            name: name.into(),
             config,
             bootstrap: Bootstrap::new(directory),
             metadata: BTreeMap::new(),
@@ -231,8 +234,11 @@ impl Producer {
                 .filter(|t| t.send_refusal().is_none())
                 .map(|t| t.number),
         };
-        self.history
-            .push(Operation::pending(&self.name, request, ctx.now()));
+        self.history.push(Operation::pending(
+            Rc::clone(&self.name),
+            request,
+            ctx.now(),
+        ));
         let operation = self.history.len() - 1;
         ctx.invoked(operation);
         if let Some(message) = self.txn.as_ref().and_then(Transactions::send_refusal) {
@@ -285,8 +291,8 @@ impl Producer {
         };
         stream.sent += 1;
         let record = ProducerRecord {
-            topic: stream.topic.clone(),
-            value: Some(format!("{}-stream-{}", self.name, stream.sent)),
+            topic: stream.topic.as_str().into(),
+            value: Some(format!("{}-stream-{}", self.name, stream.sent).into()),
             ..ProducerRecord::default()
         };
         self.send(ctx, record);
@@ -343,7 +349,7 @@ impl Producer {
         let now = ctx.now();
         let mut still = Vec::new();
         for blocked in std::mem::take(&mut self.blocked) {
-            let topic: Rc<str> = Rc::from(blocked.record.topic.as_str());
+            let topic: Rc<str> = Rc::clone(&blocked.record.topic);
             let count = partition_count(&self.metadata, &topic);
             if count == 0 {
                 if now >= blocked.deadline {
@@ -413,9 +419,9 @@ impl Producer {
     ) -> Result<(TopicPartition, Rc<RecordData>), String> {
         let serialize = |serializer: Serializer,
                          config: &str,
-                         text: &Option<String>|
+                         text: &Option<Rc<str>>|
          -> Result<Option<Bytes>, String> {
-            text.as_deref()
+            text.as_ref()
                 .map(|t| serializer.serialize(config, t))
                 .transpose()
         };
@@ -614,7 +620,7 @@ impl Producer {
                         self.last_acked.clear();
                         self.accumulator.clear_headers();
                         ctx.emit(crate::event::EventKind::ProducerEpochBumped {
-                            producer: self.name.clone(),
+                            producer: self.name.to_string(),
                             producer_id,
                             epoch: producer_epoch,
                         });

@@ -46,7 +46,9 @@ impl Serializer {
     }
 
     /// Serializes `text`, or says why not, as Kafka's `SerializationException` would.
-    pub fn serialize(self, config: &str, text: &str) -> Result<Bytes, String> {
+    /// `StringSerializer`'s bytes are the text's own: the record shares them with the
+    /// `ProducerRecord` (and so the command log and the history) instead of copying.
+    pub fn serialize(self, config: &str, text: &Rc<str>) -> Result<Bytes, String> {
         let mismatch = || {
             format!(
                 "SerializationException: Can't convert value of class java.lang.String to class {}{} specified in {config}",
@@ -55,7 +57,7 @@ impl Serializer {
             )
         };
         let bytes = match self {
-            Serializer::String => text.as_bytes().to_vec(),
+            Serializer::String => return Ok(Bytes::from(Rc::clone(text))),
             Serializer::Integer => text
                 .trim()
                 .parse::<i32>()
@@ -92,18 +94,18 @@ mod tests {
     fn serializers_produce_kafkas_bytes_or_fail() {
         assert_eq!(
             &*Serializer::Integer
-                .serialize("value.serializer", "1")
+                .serialize("value.serializer", &"1".into())
                 .expect("int"),
             &[0, 0, 0, 1]
         );
         assert_eq!(
             &*Serializer::ByteArray
-                .serialize("key.serializer", "0aff")
+                .serialize("key.serializer", &"0aff".into())
                 .expect("hex"),
             &[10, 255]
         );
         let error = Serializer::Integer
-            .serialize("value.serializer", "one")
+            .serialize("value.serializer", &"one".into())
             .expect_err("not an int");
         assert_eq!(
             error,

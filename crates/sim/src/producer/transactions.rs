@@ -16,6 +16,7 @@ use crate::time::SimTime;
 use crate::txn::TxnMessage;
 use serde::Serialize;
 use std::collections::BTreeSet;
+use std::rc::Rc;
 
 /// The transaction manager's state (Java's `TransactionManager.State`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -188,8 +189,11 @@ impl Producer {
             action,
             transaction: number,
         };
-        self.history
-            .push(Operation::pending(&self.name, request, ctx.now()));
+        self.history.push(Operation::pending(
+            Rc::clone(&self.name),
+            request,
+            ctx.now(),
+        ));
         let operation = self.history.len() - 1;
         ctx.invoked(operation);
         let now = ctx.now();
@@ -262,8 +266,11 @@ impl Producer {
             offsets: offsets.clone(),
             transaction,
         };
-        self.history
-            .push(Operation::pending(&self.name, request, ctx.now()));
+        self.history.push(Operation::pending(
+            Rc::clone(&self.name),
+            request,
+            ctx.now(),
+        ));
         let operation = self.history.len() - 1;
         ctx.invoked(operation);
         let refusal = match self.txn.as_ref() {
@@ -697,7 +704,7 @@ impl Producer {
         );
         self.drop_unsent(now);
         ctx.emit(EventKind::ProducerFenced {
-            producer: self.name.clone(),
+            producer: self.name.to_string(),
             message,
         });
     }

@@ -219,7 +219,7 @@ pub fn processed(world: &World, consumer: &str) -> Vec<(TopicPartition, u64, Str
     c.history()
         .iter()
         .flat_map(|op| op.outcome.processed_records())
-        .map(|r| (r.tp.clone(), r.offset, r.value.clone()))
+        .map(|r| (r.tp.clone(), r.offset, r.value_text()))
         .collect()
 }
 
@@ -240,9 +240,9 @@ pub fn add_producer(world: &mut World, name: &str, config: &[(&str, &str)]) {
 /// A producer's `send()` of one record.
 pub fn send(world: &mut World, producer: &str, topic: &str, key: Option<&str>, value: &str) {
     let record = kafka_sim::producer::ProducerRecord {
-        topic: topic.to_owned(),
-        key: key.map(str::to_owned),
-        value: Some(value.to_owned()),
+        topic: topic.into(),
+        key: key.map(Into::into),
+        value: Some(value.into()),
         ..kafka_sim::producer::ProducerRecord::default()
     };
     world
