@@ -330,3 +330,35 @@ fn the_retention_example_shows_a_consumer_falling_behind_retention() {
         ]
     );
 }
+
+#[test]
+fn offset_resets_start_at_the_log_start() {
+    // ConsumerGroupCommand asks ListOffsets earliest, and `checkOffsetsRange` raises an
+    // offset below it to it.
+    let mut world = three_rounds(SHORT);
+    run_ms(&mut world, 5 * 60_000);
+    add_consumer(&mut world, "c", "g", &["events"], &[]);
+    run_ms(&mut world, 10_000);
+    world
+        .apply(Command::CloseConsumer {
+            consumer: "c".to_owned(),
+        })
+        .expect("closes");
+    run_ms(&mut world, 2_000);
+    for target in ["--to-earliest", "--to-offset 3"] {
+        let out = kafka_sim::console::run(
+            &mut world,
+            &format!(
+                "kafka-consumer-groups.sh --bootstrap-server localhost:9092 --group g \
+                 --topic events --reset-offsets {target} --dry-run"
+            ),
+        )
+        .expect("a plan");
+        assert!(
+            out.contains(
+                "\ng                              events                         0          15"
+            ),
+            "{target}: {out}"
+        );
+    }
+}
