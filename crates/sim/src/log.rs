@@ -536,6 +536,60 @@ mod tests {
     }
 
     #[test]
+    fn retention_deletes_whole_segments_below_the_high_watermark() {
+        // As UnifiedLog.deleteRetentionMsBreachedSegments with LogSegment.shouldRoll's
+        // segment.ms rule: every batch 20 ms after the segment's first one rolls.
+        let roll = Roll {
+            segment_bytes: 1_048_576,
+            segment_ms: 10,
+        };
+        let at = |ms: u64, value: &str| {
+            Rc::new(RecordData {
+                timestamp_ms: ms,
+                ..RecordData::value(value)
+            })
+        };
+        let mut log = PartitionLog::default();
+        log.append_as_leader(0, &plain(), &[at(0, "a"), at(1, "b")], roll);
+        log.append_as_leader(1, &plain(), &[at(20, "c")], roll);
+        log.append_as_leader(1, &plain(), &[at(40, "d")], roll);
+        let bases: Vec<u64> = log.segments().iter().map(|s| s.base_offset).collect();
+        assert_eq!(bases, [0, 2, 3]);
+        log.set_high_watermark(3);
+        let retention = Retention { ms: 50, bytes: -1 };
+        assert_eq!(
+            log.delete_old_segments(100, retention),
+            Some(Deleted {
+                segments: 2,
+                records: 3,
+                from: 0,
+                to: 3
+            }),
+            "the active segment is old too, but not below the high watermark"
+        );
+        assert_eq!(log.log_start_offset(), 3);
+        assert_eq!(values(&log), ["d"]);
+        assert_eq!(
+            log.epochs(),
+            &[(1, 3)],
+            "the epoch cache is truncated from the start"
+        );
+        assert_eq!(log.deleted_segments(), 2);
+        log.set_high_watermark(4);
+        assert_eq!(
+            log.delete_old_segments(100, retention).map(|d| d.to),
+            Some(4),
+            "a qualifying active segment is rolled and deleted"
+        );
+        assert_eq!(
+            log.log_end_offset(),
+            4,
+            "the next record still gets offset 4"
+        );
+        assert_eq!(log.delete_old_segments(1_000, retention), None);
+    }
+
+    #[test]
     fn reads_stop_at_the_limit() {
         let mut log = PartitionLog::default();
         log.append_as_leader(

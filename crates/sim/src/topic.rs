@@ -430,6 +430,8 @@ mod tests {
             ("retention.ms", "60000"),
             ("cleanup.policy", "compact"),
             ("min.insync.replicas", "2"),
+            ("segment.ms", "10000"),
+            ("segment.bytes", "2000000"),
         ])
         .expect("valid");
         let names: Vec<&str> = all.non_default().into_iter().map(|(n, _)| n).collect();
@@ -438,10 +440,12 @@ mod tests {
             [
                 "min.insync.replicas",
                 "cleanup.policy",
+                "segment.bytes",
                 "retention.ms",
                 "max.message.bytes",
                 "unclean.leader.election.enable",
-                "retention.bytes"
+                "retention.bytes",
+                "segment.ms"
             ]
         );
     }

@@ -28,20 +28,20 @@ fn three_rounds(configs: &[(&str, &str)]) -> World {
     let mut world = cluster(3);
     create_topic(&mut world, "events", 1, 3, configs);
     add_client(&mut world, "loader");
-    for round in 0..3 {
-        for i in 0..5 {
-            produce(
-                &mut world,
-                "loader",
-                "events",
-                0,
-                &format!("r{round}-{i}"),
-                -1,
-            );
-        }
-        run_ms(&mut world, 15_000);
-    }
+    write_rounds(&mut world, "r", 3);
     world
+}
+
+/// `rounds` rounds of five records (`{prefix}{round}-{i}`) by client `loader` to `events`
+/// partition 0, 15 s apart.
+fn write_rounds(world: &mut World, prefix: &str, rounds: u32) {
+    for round in 0..rounds {
+        for i in 0..5 {
+            let value = format!("{prefix}{round}-{i}");
+            produce(world, "loader", "events", 0, &value, -1);
+        }
+        run_ms(world, 15_000);
+    }
 }
 
 fn log_start(world: &World, broker: u32) -> u64 {
@@ -174,19 +174,7 @@ fn a_consumer_below_the_log_start_is_out_of_range_and_resets_to_it() {
         .expect("closes");
     run_ms(&mut world, 15_000);
     // Written while the group is away; then retention deletes past its committed offset 5.
-    for round in 0..2 {
-        for i in 0..5 {
-            produce(
-                &mut world,
-                "loader",
-                "events",
-                0,
-                &format!("b{round}-{i}"),
-                -1,
-            );
-        }
-        run_ms(&mut world, 15_000);
-    }
+    write_rounds(&mut world, "b", 2);
     run_ms(&mut world, 5 * 60_000);
     for i in 0..3 {
         produce(&mut world, "loader", "events", 0, &format!("c-{i}"), -1);
@@ -230,19 +218,7 @@ fn a_follower_behind_the_log_start_starts_over_there() {
     let leader = leader(&world, "events", 0).expect("leader");
     let behind = followers(&world, "events", 0)[0];
     crash_broker(&mut world, behind);
-    for round in 0..3 {
-        for i in 0..5 {
-            produce(
-                &mut world,
-                "loader",
-                "events",
-                0,
-                &format!("r{round}-{i}"),
-                -1,
-            );
-        }
-        run_ms(&mut world, 15_000);
-    }
+    write_rounds(&mut world, "r", 3);
     run_ms(&mut world, 5 * 60_000);
     assert_eq!(log_start(&world, leader), 15);
     world
