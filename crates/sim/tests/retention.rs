@@ -338,3 +338,19 @@ fn offset_resets_start_at_the_log_start() {
         );
     }
 }
+
+#[test]
+fn the_page_marks_no_record_deleted_by_retention_as_truncated() {
+    // The page's per-partition note "offsets N-M truncated after ack" is for records a
+    // truncation removed, not for those retention deleted.
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/examples/retention.toml"
+    );
+    let text = std::fs::read_to_string(path).expect("example readable");
+    let scenario: kafka_sim::scenario::Scenario = toml::from_str(&text).expect("parses");
+    let (world, _) = scenario.run().expect("runs");
+    let mut marks = kafka_sim::check::LiveMarks::default();
+    marks.update(&world);
+    assert_eq!(marks.truncated_after_ack(&tp()), []);
+}
