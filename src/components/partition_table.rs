@@ -184,8 +184,8 @@ fn replica_row(replica: &ReplicaView, partition: &PartitionView, marks: &[Vec<Ma
     let is_leader = partition.leader == Some(replica.broker);
     let in_isr = partition.isr.contains(&replica.broker);
     // The view carries only the newest records (kafka_sim::view::RECORDS_IN_VIEW); the rest
-    // of a log, which starts at offset 0 and has no gaps, is counted.
-    let skip = replica.log_end_offset - replica.records.len() as u64;
+    // of a log, which starts at the log start offset and has no gaps, is counted.
+    let skip = replica.log_end_offset - replica.log_start_offset - replica.records.len() as u64;
     let role = if is_leader {
         "leader"
     } else if in_isr {
@@ -196,7 +196,7 @@ fn replica_row(replica: &ReplicaView, partition: &PartitionView, marks: &[Vec<Ma
     html! {
         <div class={classes!("replica", is_leader.then_some("leader"), (!in_isr).then_some("out-of-sync"))}
             data-testid="replica" data-broker={replica.broker.to_string()}
-            aria-label={format!("broker {} ({role}): log end offset {}, high watermark {}", replica.broker, replica.log_end_offset, replica.high_watermark)}>
+            aria-label={format!("broker {} ({role}): log start offset {}, log end offset {}, high watermark {}", replica.broker, replica.log_start_offset, replica.log_end_offset, replica.high_watermark)}>
             <span class="who" title={role}>{ format!("B{}{}", replica.broker, if is_leader { "★" } else { "" }) }</span>
             <span class="records">
                 if skip > 0 { <span class="more">{ format!("…{skip}") }</span> }
@@ -245,6 +245,12 @@ fn replica_row(replica: &ReplicaView, partition: &PartitionView, marks: &[Vec<Ma
                 }) }
             </span>
             <span class="marks">
+                if replica.log_start_offset > 0 {
+                    <span class="log-start" data-testid="log-start"
+                        title={format!("log start offset: retention deleted {} old segment(s) below it; a fetch below it is OFFSET_OUT_OF_RANGE", replica.deleted_segments)}>
+                        { format!("start {} · {} seg. deleted · ", replica.log_start_offset, replica.deleted_segments) }
+                    </span>
+                }
                 { format!("LEO {} · HW {}", replica.log_end_offset, replica.high_watermark) }
                 if replica.last_stable_offset < replica.high_watermark {
                     <span class="lso" title="last stable offset: an open transaction holds read_committed consumers here" data-testid="lso">

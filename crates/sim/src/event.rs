@@ -77,6 +77,16 @@ pub enum EventKind {
         to: u64,
         removed: usize,
     },
+    /// Retention deleted a replica's oldest segments (`retention.ms` or `retention.bytes`),
+    /// or a follower dropped what lies below the leader's new log start offset.
+    SegmentsDeleted {
+        broker: BrokerId,
+        tp: TopicPartition,
+        segments: usize,
+        records: usize,
+        log_start_offset: u64,
+        why: &'static str,
+    },
     /// A power loss destroyed records that had not reached disk.
     UnflushedRecordsLost {
         broker: BrokerId,
@@ -225,6 +235,7 @@ impl EventKind {
             | EventKind::IsrChanged { tp, .. }
             | EventKind::ReplicasChanged { tp, .. }
             | EventKind::FollowerTruncated { tp, .. }
+            | EventKind::SegmentsDeleted { tp, .. }
             | EventKind::UnflushedRecordsLost { tp, .. } => crate::topic::is_internal(&tp.topic),
             _ => false,
         }
@@ -345,6 +356,18 @@ impl fmt::Display for EventKind {
                 f,
                 "broker {broker} truncated {tp} from offset {from} to {to} ({removed} record(s) \
                  the leader does not have)"
+            ),
+            EventKind::SegmentsDeleted {
+                broker,
+                tp,
+                segments,
+                records,
+                log_start_offset,
+                why,
+            } => write!(
+                f,
+                "broker {broker} deleted {segments} segment(s) of {tp} ({records} record(s), \
+                 {why}); log start offset now {log_start_offset}"
             ),
             EventKind::UnflushedRecordsLost { broker, tp, count } => write!(
                 f,

@@ -771,6 +771,7 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
             EventKind::LeaderChanged { unclean: true, .. } => "unclean-election",
             EventKind::LeaderChanged { .. } => "leader-election",
             EventKind::FollowerTruncated { .. } => "follower-truncation",
+            EventKind::SegmentsDeleted { .. } => "retention-deletion",
             EventKind::UnflushedRecordsLost { .. } => "power-loss-data-loss",
             EventKind::BrokerFenced { .. } => "broker-fenced",
             EventKind::GroupRebalancing { .. } => "group-rebalance",

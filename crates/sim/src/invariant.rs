@@ -25,7 +25,8 @@ use std::rc::Rc;
 
 #[derive(Clone, Debug, Default)]
 struct Committed {
-    records: Vec<Rc<RecordData>>,
+    /// By offset; none where retention deleted the record before it was seen committed.
+    records: Vec<Option<Rc<RecordData>>>,
     leader: Option<(u32, u32)>,
 }
 
@@ -75,8 +76,9 @@ impl Invariants {
                 .get(&tp.topic)
                 .is_some_and(|t| t.config.unclean_leader_election_enable);
             let committed = self.committed.entry(tp.clone()).or_default();
-            let records = log.records();
             let hw = log.high_watermark() as usize;
+            // Below the log start offset retention deleted the records: nothing to compare.
+            let start = log.log_start_offset() as usize;
             let now_leading = Some((leader, state.leader_epoch));
             let from = if committed.leader == now_leading {
                 committed.records.len().min(hw)
@@ -84,27 +86,27 @@ impl Invariants {
                 0
             };
             committed.leader = now_leading;
-            let differs = (from..committed.records.len()).find(|&i| {
-                records
-                    .get(i)
-                    .is_none_or(|r| !Rc::ptr_eq(&r.data, &committed.records[i]))
+            let differs = (from.max(start)..committed.records.len()).find(|&i| {
+                committed.records[i].as_ref().is_some_and(|seen| {
+                    log.record_at(i as u64)
+                        .is_none_or(|r| !Rc::ptr_eq(&r.data, seen))
+                })
             });
             if let Some(offset) = differs.filter(|_| !unclean) {
                 found.push((
                     "committed-prefix-immutable",
                     tp.clone(),
-                    format!("offset {offset} was committed as {:?}; leader {leader} (epoch {}) has {:?}", committed.records[offset].value_text(), state.leader_epoch, records.get(offset).map(|r| r.data.value_text())),
+                    format!("offset {offset} was committed as {:?}; leader {leader} (epoch {}) has {:?}", committed.records[offset].as_ref().map(|r| r.value_text()), state.leader_epoch, log.record_at(offset as u64).map(|r| r.data.value_text())),
                 ));
             }
             if differs.is_some() || hw > committed.records.len() {
                 committed
                     .records
                     .truncate(differs.unwrap_or(committed.records.len()));
-                let start = committed.records.len();
+                let from = committed.records.len();
                 committed.records.extend(
-                    records[start..hw.max(start)]
-                        .iter()
-                        .map(|r| Rc::clone(&r.data)),
+                    (from..hw.max(from))
+                        .map(|i| log.record_at(i as u64).map(|r| Rc::clone(&r.data))),
                 );
             }
         }

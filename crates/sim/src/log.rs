@@ -1,6 +1,11 @@
-//! A replica's partition log: records with offsets and leader epochs, the log end offset (LEO),
-//! the high watermark (HW), the leader-epoch cache used for truncation (KIP-101/KIP-279), and
-//! how much of it has reached disk.
+//! A replica's partition log: records with offsets and leader epochs, the log start offset,
+//! the log end offset (LEO), the high watermark (HW), the leader-epoch cache used for
+//! truncation (KIP-101/KIP-279), how much of it has reached disk, and its segments, which
+//! retention deletes whole (as Kafka's `UnifiedLog.deleteOldSegments`).
+//!
+//! Segments here are bookkeeping over one record list: each has a base offset, a size (the
+//! records' sizes as the producer estimates them) and its records' largest timestamp; there
+//! are no files and no indexes.
 //!
 //! Record payloads are reference-counted: a record is built once by the leader and shared by
 //! every follower's log and every fetch response, so replication copies pointers, not bytes.
@@ -21,12 +26,115 @@ pub struct PartitionLog {
     /// The records' sizes as the producer counts them, kept as records come and go so a view
     /// does not sum a long log.
     size_bytes: u64,
+    /// The first offset a reader may fetch; retention moves it forward.
+    #[serde(skip_serializing_if = "is_zero")]
+    log_start_offset: u64,
+    /// The segments, oldest first; the last is the active one. Empty until the first append
+    /// (then one segment at the log start offset).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    segments: Vec<Segment>,
+    /// How many segments retention has deleted, for the page.
+    #[serde(skip_serializing_if = "is_zero")]
+    deleted_segments: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// One segment: where it starts, how big it is and how new its newest record is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Segment {
+    /// The offset of its first record.
+    pub base_offset: u64,
+    /// Its records' sizes, summed.
+    pub size_bytes: u64,
+    /// The timestamp of its first batch, which `segment.ms` counts from (Kafka's
+    /// `rollingBasedTimestamp`); none while empty.
+    pub first_timestamp_ms: Option<u64>,
+    /// Its records' largest timestamp, which `retention.ms` counts from.
+    pub largest_timestamp_ms: u64,
+}
+
+impl Segment {
+    fn empty(base_offset: u64) -> Segment {
+        Segment {
+            base_offset,
+            size_bytes: 0,
+            first_timestamp_ms: None,
+            largest_timestamp_ms: 0,
+        }
+    }
+}
+
+/// When a segment rolls: the topic's `segment.bytes` and `segment.ms`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Roll {
+    /// `segment.bytes`.
+    pub segment_bytes: u64,
+    /// `segment.ms`.
+    pub segment_ms: u64,
+}
+
+impl Default for Roll {
+    fn default() -> Self {
+        Roll {
+            segment_bytes: 1_073_741_824,
+            segment_ms: 604_800_000,
+        }
+    }
+}
+
+/// What a retention check may delete: the topic's `retention.ms` and `retention.bytes`
+/// (negative: no limit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    /// `retention.ms`.
+    pub ms: i64,
+    /// `retention.bytes`.
+    pub bytes: i64,
+}
+
+/// What one retention check deleted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Deleted {
+    /// Whole segments removed.
+    pub segments: usize,
+    /// Records removed with them.
+    pub records: usize,
+    /// The log start offset before.
+    pub from: u64,
+    /// The log start offset now.
+    pub to: u64,
 }
 
 impl PartitionLog {
     /// The log end offset: the offset the next record will get.
     pub fn log_end_offset(&self) -> u64 {
-        self.records.last().map_or(0, |r| r.offset + 1)
+        self.records
+            .last()
+            .map_or(self.log_start_offset, |r| r.offset + 1)
+    }
+
+    /// The log start offset: the first offset a fetch may ask for (ListOffsets "earliest").
+    pub fn log_start_offset(&self) -> u64 {
+        self.log_start_offset
+    }
+
+    /// The segments, oldest first (the last is the active one).
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// How many segments retention has deleted from this replica.
+    pub fn deleted_segments(&self) -> u64 {
+        self.deleted_segments
+    }
+
+    /// The record at `offset`, if the log holds it.
+    pub fn record_at(&self, offset: u64) -> Option<&Record> {
+        let index = self.records.partition_point(|r| r.offset < offset);
+        self.records.get(index).filter(|r| r.offset == offset)
     }
 
     /// The high watermark: records below it are committed and visible to consumers.
@@ -54,14 +162,18 @@ impl PartitionLog {
         self.epochs.last().map(|&(epoch, _)| epoch)
     }
 
-    /// Appends a batch written by a leader in `leader_epoch`; returns its first offset.
+    /// Appends a batch written by a leader in `leader_epoch`; returns its first offset. The
+    /// active segment rolls first if the batch would overflow it or is `segment.ms` newer than
+    /// its first batch (Kafka's `LogSegment.shouldRoll`, with no jitter).
     pub fn append_as_leader(
         &mut self,
         leader_epoch: u32,
         header: &Rc<BatchHeader>,
         batch: &[Rc<RecordData>],
+        roll: Roll,
     ) -> u64 {
         let base = self.log_end_offset();
+        self.maybe_roll(roll, batch.iter().map(|d| &**d));
         for (i, data) in batch.iter().enumerate() {
             self.push(Record {
                 offset: base + i as u64,
@@ -74,8 +186,15 @@ impl PartitionLog {
     }
 
     /// Appends records fetched from the leader; they keep the leader's offsets and epochs.
-    pub fn append_as_follower(&mut self, records: &[Record]) {
-        for record in records {
+    /// Each batch may roll the active segment as on the leader.
+    pub fn append_as_follower(&mut self, records: &[Record], roll: Roll) {
+        for (i, record) in records.iter().enumerate() {
+            if i == 0 || !Rc::ptr_eq(&records[i - 1].batch, &record.batch) {
+                let batch = records[i..]
+                    .iter()
+                    .take_while(|r| Rc::ptr_eq(&r.batch, &record.batch));
+                self.maybe_roll(roll, batch.map(|r| &*r.data));
+            }
             assert_eq!(
                 record.offset,
                 self.log_end_offset(),
@@ -85,11 +204,44 @@ impl PartitionLog {
         }
     }
 
+    /// Starts a new active segment at the LEO when the next batch should not go in this one.
+    fn maybe_roll<'a>(&mut self, roll: Roll, batch: impl Iterator<Item = &'a RecordData>) {
+        let (size, max_timestamp) = batch.fold((0u64, 0u64), |(size, ts), data| {
+            (
+                size + crate::producer::record_size(data) as u64,
+                ts.max(data.timestamp_ms),
+            )
+        });
+        let Some(active) = self.segments.last() else {
+            return;
+        };
+        let full = active.size_bytes > roll.segment_bytes.saturating_sub(size);
+        let old = active.first_timestamp_ms.is_some_and(|first| {
+            active.size_bytes > 0 && max_timestamp.saturating_sub(first) > roll.segment_ms
+        });
+        if full || old {
+            self.segments.push(Segment::empty(self.log_end_offset()));
+        }
+    }
+
     fn push(&mut self, record: Record) {
         if self.last_epoch() != Some(record.leader_epoch) {
             self.epochs.push((record.leader_epoch, record.offset));
         }
-        self.size_bytes += crate::producer::record_size(&record.data) as u64;
+        let size = crate::producer::record_size(&record.data) as u64;
+        self.size_bytes += size;
+        if self.segments.is_empty() {
+            self.segments.push(Segment::empty(self.log_start_offset));
+        }
+        let active = self
+            .segments
+            .last_mut()
+            .expect("a segment was just ensured");
+        active.size_bytes += size;
+        active
+            .first_timestamp_ms
+            .get_or_insert(record.data.timestamp_ms);
+        active.largest_timestamp_ms = active.largest_timestamp_ms.max(record.data.timestamp_ms);
         self.records.push(record);
     }
 
@@ -112,8 +264,12 @@ impl PartitionLog {
         Some((self.epochs[index].0, end))
     }
 
-    /// Removes every record at or above `offset`; returns how many were removed.
+    /// Removes every record at or above `offset`; returns how many were removed. Below the
+    /// log start offset the log starts over at `offset` (`UnifiedLog.truncateTo`).
     pub fn truncate_to(&mut self, offset: u64) -> usize {
+        if offset < self.log_start_offset {
+            return self.truncate_fully_and_start_at(offset);
+        }
         let keep = self.records.partition_point(|r| r.offset < offset);
         let removed = self.records.len() - keep;
         self.size_bytes -= self.records[keep..]
@@ -127,7 +283,170 @@ impl PartitionLog {
         self.epochs.retain(|&(_, start)| start < leo);
         self.high_watermark = self.high_watermark.min(leo);
         self.flushed = self.flushed.min(leo);
+        // As `LocalLog.truncateTo`: segments starting past the new end go, the one holding it
+        // shrinks (its sizes and timestamps are counted again from what is left).
+        self.segments.retain(|s| s.base_offset <= leo);
+        if let Some(last) = self.segments.last_mut() {
+            let base = last.base_offset;
+            let from = self.records.partition_point(|r| r.offset < base);
+            let mut segment = Segment::empty(base);
+            for record in &self.records[from..] {
+                segment.size_bytes += crate::producer::record_size(&record.data) as u64;
+                segment
+                    .first_timestamp_ms
+                    .get_or_insert(record.data.timestamp_ms);
+                segment.largest_timestamp_ms =
+                    segment.largest_timestamp_ms.max(record.data.timestamp_ms);
+            }
+            *last = segment;
+        }
         removed
+    }
+
+    /// A follower whose fetch offset fell below the leader's log start offset starts over
+    /// there, with nothing (Kafka's `truncateFullyAndStartAt`).
+    pub fn truncate_fully_and_start_at(&mut self, offset: u64) -> usize {
+        let removed = self.records.len();
+        self.records.clear();
+        self.epochs.clear();
+        self.size_bytes = 0;
+        self.segments = vec![Segment::empty(offset)];
+        self.log_start_offset = offset;
+        self.high_watermark = offset;
+        self.flushed = offset;
+        removed
+    }
+
+    /// Moves the log start offset forward to `offset` (never past the high watermark), as a
+    /// follower does when the leader's fetch answer says its log starts later
+    /// (`UnifiedLog.maybeIncrementLogStartOffset`). Records below it go at once, with every
+    /// segment wholly below it. Returns what was deleted, if the start moved.
+    pub fn increment_log_start_offset(&mut self, offset: u64) -> Option<Deleted> {
+        let offset = offset.min(self.high_watermark);
+        if offset <= self.log_start_offset {
+            return None;
+        }
+        let whole = self
+            .segments
+            .windows(2)
+            .take_while(|pair| pair[1].base_offset <= offset)
+            .count();
+        Some(self.delete_below(offset, whole))
+    }
+
+    /// Removes the records below `offset` and the first `segments` segments; the first
+    /// segment left is recounted if it began below `offset`.
+    fn delete_below(&mut self, offset: u64, segments: usize) -> Deleted {
+        let from = self.log_start_offset;
+        let cut = self.records.partition_point(|r| r.offset < offset);
+        let removed: u64 = self.records[..cut]
+            .iter()
+            .map(|r| crate::producer::record_size(&r.data) as u64)
+            .sum();
+        self.records.drain(..cut);
+        self.size_bytes -= removed;
+        self.segments.drain(..segments);
+        self.deleted_segments += segments as u64;
+        if self.segments.is_empty() {
+            self.segments.push(Segment::empty(offset));
+        }
+        if self.segments[0].base_offset < offset {
+            let next = self.segments_next_base(0);
+            let end = self
+                .records
+                .partition_point(|r| next.is_none_or(|next| r.offset < next));
+            self.segments[0].size_bytes = self.records[..end]
+                .iter()
+                .map(|r| crate::producer::record_size(&r.data) as u64)
+                .sum();
+        }
+        self.log_start_offset = offset;
+        self.flushed = self.flushed.max(offset);
+        // As `LeaderEpochFileCache.truncateFromStart`: the epoch holding the new start now
+        // begins there; earlier ones are gone.
+        let keep = self.epochs.partition_point(|&(_, start)| start <= offset);
+        if keep > 0 {
+            self.epochs.drain(..keep - 1);
+            self.epochs[0].1 = offset;
+        }
+        Deleted {
+            segments,
+            records: cut,
+            from,
+            to: offset,
+        }
+    }
+
+    fn segments_next_base(&self, index: usize) -> Option<u64> {
+        self.segments.get(index + 1).map(|s| s.base_offset)
+    }
+
+    /// One retention check at `now_ms` (`UnifiedLog.deleteOldSegments` under
+    /// `cleanup.policy=delete`): first the oldest segments while the log is over
+    /// `retention.bytes`, then the oldest whose newest record is older than `retention.ms`.
+    /// Returns what was deleted, if anything.
+    pub fn delete_old_segments(&mut self, now_ms: u64, retention: Retention) -> Option<Deleted> {
+        let from = self.log_start_offset;
+        let mut deleted: Option<Deleted> = None;
+        let mut merge = |more: Option<Deleted>| {
+            if let Some(more) = more {
+                let sum = deleted.get_or_insert(Deleted {
+                    segments: 0,
+                    records: 0,
+                    from,
+                    to: from,
+                });
+                sum.segments += more.segments;
+                sum.records += more.records;
+                sum.to = more.to;
+            }
+        };
+        if let Ok(limit) = u64::try_from(retention.bytes)
+            && self.size_bytes >= limit
+        {
+            let mut over = self.size_bytes - limit;
+            merge(self.delete_oldest_while(|segment| {
+                let fits = over >= segment.size_bytes;
+                if fits {
+                    over -= segment.size_bytes;
+                }
+                fits
+            }));
+        }
+        if let Ok(limit) = u64::try_from(retention.ms) {
+            merge(self.delete_oldest_while(|segment| {
+                now_ms.saturating_sub(segment.largest_timestamp_ms) > limit
+            }));
+        }
+        deleted
+    }
+
+    /// Deletes the oldest segments while `deletable` says so (`UnifiedLog.deletableSegments`):
+    /// only segments wholly below the high watermark, never an empty active segment; when
+    /// every segment goes, a new empty one is rolled first, as Kafka always keeps one.
+    fn delete_oldest_while(
+        &mut self,
+        mut deletable: impl FnMut(&Segment) -> bool,
+    ) -> Option<Deleted> {
+        let mut count = 0;
+        for (index, segment) in self.segments.iter().enumerate() {
+            let upper = self
+                .segments_next_base(index)
+                .unwrap_or(self.log_end_offset());
+            let last_and_empty = index + 1 == self.segments.len() && segment.size_bytes == 0;
+            if self.high_watermark < upper || last_and_empty || !deletable(segment) {
+                break;
+            }
+            count += 1;
+        }
+        if count == 0 {
+            return None;
+        }
+        if count == self.segments.len() {
+            self.segments.push(Segment::empty(self.log_end_offset()));
+        }
+        let offset = self.segments[count].base_offset;
+        Some(self.delete_below(offset, count))
     }
 
     /// Moves the high watermark (never past the LEO). Returns whether it changed.
@@ -148,7 +467,8 @@ impl PartitionLog {
         self.truncate_to(self.flushed)
     }
 
-    /// Records from `offset` up to `limit` (exclusive), at most `max` of them.
+    /// Records from `offset` up to `limit` (exclusive), at most `max` of them (nothing below
+    /// the log start offset: the server answers OFFSET_OUT_OF_RANGE there).
     pub fn read(&self, offset: u64, limit: u64, max: usize) -> &[Record] {
         let start = self.records.partition_point(|r| r.offset < offset);
         let end = self.records.partition_point(|r| r.offset < limit);
@@ -175,8 +495,8 @@ mod tests {
     #[test]
     fn epoch_cache_answers_end_offsets() {
         let mut log = PartitionLog::default();
-        log.append_as_leader(0, &plain(), &[data("a"), data("b")]);
-        log.append_as_leader(2, &plain(), &[data("c")]);
+        log.append_as_leader(0, &plain(), &[data("a"), data("b")], Roll::default());
+        log.append_as_leader(2, &plain(), &[data("c")], Roll::default());
         log.assign_epoch_start(5);
         assert_eq!(log.epochs(), &[(0, 0), (2, 2), (5, 3)]);
         assert_eq!(log.end_offset_for_epoch(0), Some((0, 2)));
@@ -192,14 +512,14 @@ mod tests {
     #[test]
     fn truncation_drops_records_and_epochs_above_the_offset() {
         let mut log = PartitionLog::default();
-        log.append_as_leader(0, &plain(), &[data("a"), data("b")]);
-        log.append_as_leader(1, &plain(), &[data("x"), data("y")]);
+        log.append_as_leader(0, &plain(), &[data("a"), data("b")], Roll::default());
+        log.append_as_leader(1, &plain(), &[data("x"), data("y")], Roll::default());
         log.set_high_watermark(4);
         assert_eq!(log.truncate_to(2), 2);
         assert_eq!(values(&log), ["a", "b"]);
         assert_eq!(log.epochs(), &[(0, 0)]);
         assert_eq!(log.high_watermark(), 2, "HW never exceeds the LEO");
-        log.append_as_leader(3, &plain(), &[data("z")]);
+        log.append_as_leader(3, &plain(), &[data("z")], Roll::default());
         assert_eq!(log.epochs(), &[(0, 0), (3, 2)]);
         assert_eq!(log.truncate_to(0), 3);
         assert!(log.epochs().is_empty());
@@ -208,17 +528,76 @@ mod tests {
     #[test]
     fn power_loss_keeps_only_what_was_flushed() {
         let mut log = PartitionLog::default();
-        log.append_as_leader(0, &plain(), &[data("a"), data("b")]);
+        log.append_as_leader(0, &plain(), &[data("a"), data("b")], Roll::default());
         log.flush();
-        log.append_as_leader(0, &plain(), &[data("c")]);
+        log.append_as_leader(0, &plain(), &[data("c")], Roll::default());
         assert_eq!(log.lose_unflushed(), 1);
         assert_eq!(values(&log), ["a", "b"]);
     }
 
     #[test]
+    fn retention_deletes_whole_segments_below_the_high_watermark() {
+        // As UnifiedLog.deleteRetentionMsBreachedSegments with LogSegment.shouldRoll's
+        // segment.ms rule: every batch 20 ms after the segment's first one rolls.
+        let roll = Roll {
+            segment_bytes: 1_048_576,
+            segment_ms: 10,
+        };
+        let at = |ms: u64, value: &str| {
+            Rc::new(RecordData {
+                timestamp_ms: ms,
+                ..RecordData::value(value)
+            })
+        };
+        let mut log = PartitionLog::default();
+        log.append_as_leader(0, &plain(), &[at(0, "a"), at(1, "b")], roll);
+        log.append_as_leader(1, &plain(), &[at(20, "c")], roll);
+        log.append_as_leader(1, &plain(), &[at(40, "d")], roll);
+        let bases: Vec<u64> = log.segments().iter().map(|s| s.base_offset).collect();
+        assert_eq!(bases, [0, 2, 3]);
+        log.set_high_watermark(3);
+        let retention = Retention { ms: 50, bytes: -1 };
+        assert_eq!(
+            log.delete_old_segments(100, retention),
+            Some(Deleted {
+                segments: 2,
+                records: 3,
+                from: 0,
+                to: 3
+            }),
+            "the active segment is old too, but not below the high watermark"
+        );
+        assert_eq!(log.log_start_offset(), 3);
+        assert_eq!(values(&log), ["d"]);
+        assert_eq!(
+            log.epochs(),
+            &[(1, 3)],
+            "the epoch cache is truncated from the start"
+        );
+        assert_eq!(log.deleted_segments(), 2);
+        log.set_high_watermark(4);
+        assert_eq!(
+            log.delete_old_segments(100, retention).map(|d| d.to),
+            Some(4),
+            "a qualifying active segment is rolled and deleted"
+        );
+        assert_eq!(
+            log.log_end_offset(),
+            4,
+            "the next record still gets offset 4"
+        );
+        assert_eq!(log.delete_old_segments(1_000, retention), None);
+    }
+
+    #[test]
     fn reads_stop_at_the_limit() {
         let mut log = PartitionLog::default();
-        log.append_as_leader(0, &plain(), &[data("a"), data("b"), data("c")]);
+        log.append_as_leader(
+            0,
+            &plain(),
+            &[data("a"), data("b"), data("c")],
+            Roll::default(),
+        );
         assert_eq!(log.read(1, 3, 10).len(), 2);
         assert_eq!(
             log.read(1, 2, 10).len(),

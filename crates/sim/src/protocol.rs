@@ -286,6 +286,9 @@ pub struct FetchedPartition {
     pub diverging_epoch: Option<(u32, u64)>,
     /// KIP-392: the replica this consumer should fetch from instead (no records come with it).
     pub preferred_read_replica: Option<BrokerId>,
+    /// The answering replica's log start offset (`logStartOffset`), which followers follow.
+    #[serde(default)]
+    pub log_start_offset: Extension<u64>,
     /// The last stable offset: below it no transaction is still open. A read_committed
     /// consumer is served up to here and measures its lag against it.
     pub last_stable_offset: u64,

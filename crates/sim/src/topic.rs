@@ -3,6 +3,8 @@
 //! Kafka's error names and messages.
 
 use crate::error::{ErrorCode, KafkaError};
+use crate::log::{Retention, Roll};
+use crate::protocol::Extension;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -99,6 +101,17 @@ pub struct TopicConfig {
     /// the broker's setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_message_bytes: Option<u32>,
+    /// `segment.bytes` (default 1073741824, at least 1048576 as Kafka 4 requires). Unset is
+    /// the default; an extension so configs without it keep their trace fingerprint.
+    #[serde(default, skip_serializing_if = "unset")]
+    pub segment_bytes: Extension<Option<u32>>,
+    /// `segment.ms` (default 604800000, 7 days).
+    #[serde(default, skip_serializing_if = "unset")]
+    pub segment_ms: Extension<Option<u64>>,
+}
+
+fn unset<T>(value: &Extension<Option<T>>) -> bool {
+    value.0.is_none()
 }
 
 impl Default for TopicConfig {
@@ -110,6 +123,8 @@ impl Default for TopicConfig {
             retention_bytes: -1,
             cleanup_policy: CleanupPolicy::Delete,
             max_message_bytes: None,
+            segment_bytes: Extension(None),
+            segment_ms: Extension(None),
         }
     }
 }
@@ -189,6 +204,12 @@ impl TopicConfig {
                 self.max_message_bytes = Some(parse_int(name, value, 0)? as u32);
             }
             "retention.bytes" => self.retention_bytes = parse_long(name, value, None)?,
+            "segment.bytes" => {
+                self.segment_bytes = Extension(Some(parse_int(name, value, 1024 * 1024)? as u32));
+            }
+            "segment.ms" => {
+                self.segment_ms = Extension(Some(parse_long(name, value, Some(1))? as u64))
+            }
             "cleanup.policy" => {
                 let mut parts: Vec<&str> = value.split(',').map(str::trim).collect();
                 parts.sort_unstable();
@@ -216,6 +237,30 @@ impl TopicConfig {
         Ok(())
     }
 
+    /// When the topic's active segments roll.
+    pub fn roll(&self) -> Roll {
+        let default = Roll::default();
+        Roll {
+            segment_bytes: self
+                .segment_bytes
+                .0
+                .map_or(default.segment_bytes, u64::from),
+            segment_ms: self.segment_ms.0.unwrap_or(default.segment_ms),
+        }
+    }
+
+    /// What retention deletes, if the policy deletes at all (`delete` or `compact,delete`).
+    pub fn retention(&self) -> Option<Retention> {
+        matches!(
+            self.cleanup_policy,
+            CleanupPolicy::Delete | CleanupPolicy::CompactDelete
+        )
+        .then_some(Retention {
+            ms: self.retention_ms,
+            bytes: self.retention_bytes,
+        })
+    }
+
     /// The configs that differ from the defaults, in the order `kafka-topics.sh --describe`
     /// lists them: `TopicCommand.TopicDescription.printDescription` walks the admin client's
     /// `Config.entries()`, a `HashMap<String, ConfigEntry>` holding every topic config of the
@@ -224,7 +269,7 @@ impl TopicConfig {
     /// segment.bytes=104857600`, as `__consumer_offsets` is described).
     pub fn non_default(&self) -> Vec<(&'static str, String)> {
         let mut out = self.non_default_by_name().into_iter().collect::<Vec<_>>();
-        out.sort_by_key(|(name, _)| describe_configs_bucket(name));
+        out.sort_by_key(|(name, _)| (describe_configs_bucket(name), definition_order(name)));
         out
     }
 
@@ -252,13 +297,37 @@ impl TopicConfig {
         if let Some(bytes) = self.max_message_bytes {
             out.insert("max.message.bytes", bytes.to_string());
         }
+        if let Some(bytes) = self.segment_bytes.0 {
+            out.insert("segment.bytes", bytes.to_string());
+        }
+        if let Some(ms) = self.segment_ms.0 {
+            out.insert("segment.ms", ms.to_string());
+        }
         out
     }
 }
 
+/// Where `LogConfig` defines a config: the order two configs sharing a bucket
+/// (`segment.bytes` and `retention.ms` do) are assumed to be put into the map in.
+fn definition_order(name: &str) -> usize {
+    const DEFINED: [&str; 8] = [
+        "segment.bytes",
+        "segment.ms",
+        "retention.bytes",
+        "retention.ms",
+        "max.message.bytes",
+        "cleanup.policy",
+        "unclean.leader.election.enable",
+        "min.insync.replicas",
+    ];
+    DEFINED
+        .iter()
+        .position(|n| *n == name)
+        .unwrap_or(DEFINED.len())
+}
+
 /// The bucket of a topic config's name in a 64-bucket Java `HashMap` (`HashMap.hash`: the
-/// hash code's high half folded into its low half). No two configs the simulator knows share
-/// one, so the order needs no tie-break.
+/// hash code's high half folded into its low half).
 fn describe_configs_bucket(name: &str) -> u32 {
     let h = crate::group::java_hash_code(name) as u32;
     (h ^ (h >> 16)) & 63
@@ -361,6 +430,8 @@ mod tests {
             ("retention.ms", "60000"),
             ("cleanup.policy", "compact"),
             ("min.insync.replicas", "2"),
+            ("segment.ms", "10000"),
+            ("segment.bytes", "2000000"),
         ])
         .expect("valid");
         let names: Vec<&str> = all.non_default().into_iter().map(|(n, _)| n).collect();
@@ -369,10 +440,12 @@ mod tests {
             [
                 "min.insync.replicas",
                 "cleanup.policy",
+                "segment.bytes",
                 "retention.ms",
                 "max.message.bytes",
                 "unclean.leader.election.enable",
-                "retention.bytes"
+                "retention.bytes",
+                "segment.ms"
             ]
         );
     }

@@ -290,9 +290,19 @@ pub struct ReplicaView {
     pub high_watermark: u64,
     /// Its last stable offset: read_committed consumers read below it only.
     pub last_stable_offset: u64,
+    /// Its log start offset: retention deleted everything below it.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub log_start_offset: u64,
+    /// How many segments retention has deleted from it.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub deleted_segments: u64,
     /// Its records: all of them in a [`World::report`], the newest [`RECORDS_IN_VIEW`] in a
     /// [`World::view`].
     pub records: Vec<RecordView>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// How many of each replica's newest records a [`World::view`] carries: what the page shows.
@@ -805,6 +815,8 @@ impl World {
             log_end_offset: log.map_or(0, |l| l.log_end_offset()),
             high_watermark: log.map_or(0, |l| l.high_watermark()),
             last_stable_offset: replica.map_or(0, |r| r.last_stable_offset()),
+            log_start_offset: log.map_or(0, |l| l.log_start_offset()),
+            deleted_segments: log.map_or(0, |l| l.deleted_segments()),
             records: log.map(|l| shown(l.records())).unwrap_or_default(),
         }
     }

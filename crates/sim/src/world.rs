@@ -24,6 +24,7 @@ mod admin;
 mod clients;
 mod faults;
 mod group_admin;
+mod retention;
 mod shape;
 
 /// The shape of a new cluster.
@@ -165,6 +166,10 @@ pub struct World {
     unanswered: BTreeMap<NodeId, Vec<(NodeId, u64, u32)>>,
     /// Steps processed at the current instant, to catch a livelock.
     steps_at_instant: u64,
+    /// When each running broker's retention task runs next (`world/retention.rs`).
+    retention_checks: BTreeMap<NodeId, SimTime>,
+    /// The earliest of them (the far future when none), checked before every step.
+    retention_due: SimTime,
 }
 
 /// More steps than any real burst at one instant (a broadcast to every node of a large
@@ -205,6 +210,8 @@ impl World {
             unanswered: BTreeMap::new(),
             outbox: Outbox::default(),
             steps_at_instant: 0,
+            retention_checks: BTreeMap::new(),
+            retention_due: SimTime::from_micros(u64::MAX),
         };
         let controller =
             |id: u32| Node::Controller(Controller::new(config.controller, id, Rc::clone(&voters)));
@@ -311,6 +318,11 @@ impl World {
 
     /// Processes the earliest entry. Returns false when nothing is scheduled.
     pub fn step(&mut self) -> bool {
+        if let Some(at) = self.queue.peek_time()
+            && at >= self.retention_due
+        {
+            self.run_retention_checks(at);
+        }
         let Some(entry) = self.queue.pop() else {
             return false;
         };
@@ -457,6 +469,7 @@ impl World {
         while self.queue.peek_time().is_some_and(|at| at <= until) {
             self.step();
         }
+        self.run_retention_checks(until);
         self.now = self.now.max(until);
     }
 
@@ -600,6 +613,7 @@ impl World {
                 }
             }
         }
+        self.unschedule_retention(node);
         let slot = &mut self.slots[node.0 as usize];
         slot.paused = false;
         slot.up = false;
@@ -649,6 +663,7 @@ impl World {
 
     fn start(&mut self, node: NodeId) {
         self.slots[node.0 as usize].up = true;
+        self.schedule_retention(node);
         self.run_node(node, |n, ctx| n.on_start(ctx));
     }
 

@@ -475,7 +475,9 @@ impl Broker {
             record_count: data.len() as u32,
             ..header
         });
-        let base = replica.log.append_as_leader(epoch, &header, &data);
+        let base = replica
+            .log
+            .append_as_leader(epoch, &header, &data, replica.roll);
         replica.producers.record(&header, base);
         self.coordinator.next_append_id += 1;
         let id = self.coordinator.next_append_id;
@@ -755,7 +757,7 @@ impl Broker {
                         (tp, ErrorCode::UnknownTopicOrPartition, 0)
                     }
                     None => (tp, ErrorCode::NotLeaderOrFollower, 0),
-                    Some(_) if timestamp == -2 => (tp, ErrorCode::None, 0),
+                    Some(r) if timestamp == -2 => (tp, ErrorCode::None, r.log.log_start_offset()),
                     Some(r) => {
                         let last_fetchable = if read_committed {
                             r.last_stable_offset()

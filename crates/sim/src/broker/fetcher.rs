@@ -137,9 +137,28 @@ impl Broker {
         let Some(replica) = self.replicas.get_mut(&fetched.tp) else {
             return;
         };
-        if replica.state.as_ref().and_then(|s| s.leader) != Some(leader)
-            || fetched.error != ErrorCode::None
+        if replica.state.as_ref().and_then(|s| s.leader) != Some(leader) {
+            return;
+        }
+        let leader_start = fetched.log_start_offset.0;
+        if fetched.error == ErrorCode::OffsetOutOfRange
+            && leader_start > replica.log.log_end_offset()
         {
+            // Behind the leader's log start (retention deleted what it needs next): start over
+            // there with an empty log (`ReplicaFetcherThread`'s `truncateFullyAndStartAt`).
+            let from = replica.log.log_end_offset();
+            let removed = replica.log.truncate_fully_and_start_at(leader_start);
+            replica.producers = super::ProducerStates::rebuild(replica.log.records());
+            ctx.emit(EventKind::FollowerTruncated {
+                broker: me,
+                tp: fetched.tp.clone(),
+                from,
+                to: leader_start,
+                removed,
+            });
+            return;
+        }
+        if fetched.error != ErrorCode::None {
             return;
         }
         let log = &mut replica.log;
@@ -168,7 +187,7 @@ impl Broker {
             .first()
             .is_some_and(|r| r.offset == log.log_end_offset())
         {
-            log.append_as_follower(&fetched.records);
+            log.append_as_follower(&fetched.records, replica.roll);
             // Followers keep the idempotence state too, so a new leader still recognises a
             // retried batch.
             replica.producers.record_log(&fetched.records);
@@ -179,6 +198,9 @@ impl Broker {
             // Consumers fetching from this follower (KIP-392) read up to its high watermark;
             // as Kafka's `ReplicaFetcherThread.completeDelayedFetchRequests`.
             self.wake_parked(ctx, &fetched.tp);
+        }
+        if leader_start > 0 {
+            self.follow_log_start(ctx, &fetched.tp, leader_start);
         }
     }
 

@@ -8,6 +8,7 @@ mod fetcher;
 mod produce;
 mod producer_state;
 mod replica;
+mod retention;
 mod serve;
 mod txn_coordinator;
 
@@ -86,6 +87,14 @@ pub struct BrokerConfig {
     /// a first batch larger than it is still returned, so replication never stalls.
     #[serde(default = "default_replica_fetch_max_bytes")]
     pub replica_fetch_max_bytes: u32,
+    /// `log.retention.check.interval.ms` (default 300000): how often the broker's retention
+    /// task looks for segments to delete, after `log.initial.task.delay.ms` (30000).
+    #[serde(default = "default_log_retention_check_interval")]
+    pub log_retention_check_interval: SimDuration,
+}
+
+fn default_log_retention_check_interval() -> SimDuration {
+    SimDuration::from_millis(300_000)
 }
 
 fn default_replica_fetch_max_bytes() -> u32 {
@@ -138,6 +147,7 @@ impl Default for BrokerConfig {
             rack_aware_replica_selector: false,
             transaction_state_num_partitions: default_offsets_partitions(),
             transaction_max_timeout: default_transaction_max_timeout(),
+            log_retention_check_interval: default_log_retention_check_interval(),
             message_max_bytes: default_message_max_bytes(),
             replica_fetch_max_bytes: default_replica_fetch_max_bytes(),
         }
@@ -260,7 +270,12 @@ impl Broker {
         self.racks = Rc::clone(racks);
     }
 
-    /// The broker's id.
+    /// `log.retention.check.interval.ms`.
+    pub(crate) fn log_retention_check_interval(&self) -> SimDuration {
+        self.config.log_retention_check_interval
+    }
+
+    /// This broker's id.
     pub fn id(&self) -> BrokerId {
         self.id
     }
@@ -666,9 +681,11 @@ impl Broker {
             .map(|(tp, state)| (tp, state.clone()))
             .collect();
         for (tp, state) in &hosted {
-            let min_isr = self.image.topics[&tp.topic].config.min_insync_replicas;
+            let config = &self.image.topics[&tp.topic].config;
             let replica = self.replicas.entry(tp.clone()).or_default();
-            replica.min_insync_replicas = min_isr;
+            replica.min_insync_replicas = config.min_insync_replicas;
+            replica.roll = config.roll();
+            replica.retention = config.retention();
             replica.state = Some(state.clone());
             let leading_epoch = replica.leadership.as_ref().map(|l| l.leader_epoch);
             if state.leader == Some(me) {

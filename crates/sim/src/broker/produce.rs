@@ -209,9 +209,12 @@ impl Broker {
         {
             Err(error) => return Err(answer(tp, error, None, None)),
             Ok(true) => {
-                let base = replica
-                    .log
-                    .append_as_leader(epoch, header, std::slice::from_ref(data));
+                let base = replica.log.append_as_leader(
+                    epoch,
+                    header,
+                    std::slice::from_ref(data),
+                    replica.roll,
+                );
                 replica.producers.record(header, base);
                 base + 1
             }
@@ -292,9 +295,12 @@ impl Broker {
             // A retry of a batch already written: its original offsets, nothing new.
             SequenceCheck::Duplicate { base_offset } => base_offset,
             SequenceCheck::Append => {
-                let base = replica
-                    .log
-                    .append_as_leader(epoch, &batch.header, &batch.records);
+                let base = replica.log.append_as_leader(
+                    epoch,
+                    &batch.header,
+                    &batch.records,
+                    replica.roll,
+                );
                 replica.producers.record(&batch.header, base);
                 base
             }

@@ -69,6 +69,10 @@ pub struct Replica {
     pub leadership: Option<Leadership>,
     /// Idempotent producers' last batches, derived from the log.
     pub producers: ProducerStates,
+    /// The topic's `segment.bytes` and `segment.ms`.
+    pub roll: crate::log::Roll,
+    /// The topic's `retention.ms` and `retention.bytes`, if its cleanup policy deletes.
+    pub retention: Option<crate::log::Retention>,
 }
 
 impl Replica {
@@ -225,7 +229,9 @@ mod tests {
             Rc::new(RecordData::value("a")),
             Rc::new(RecordData::value("b")),
         ];
-        replica.log.append_as_leader(0, &header, &records);
+        replica
+            .log
+            .append_as_leader(0, &header, &records, Default::default());
         replica
     }
 

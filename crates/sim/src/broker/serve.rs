@@ -305,7 +305,12 @@ impl Broker {
             answer.diverging_epoch = Some(diverging);
             return Read::of(answer);
         }
-        if request.fetch_offset > log.log_end_offset() {
+        answer.log_start_offset = crate::protocol::Extension(log.log_start_offset());
+        // Below the log start (retention deleted it) or past the end: Kafka's
+        // `LocalLog.read` throws OffsetOutOfRangeException either way.
+        if request.fetch_offset > log.log_end_offset()
+            || request.fetch_offset < log.log_start_offset()
+        {
             answer.error = ErrorCode::OffsetOutOfRange;
             return Read::of(answer);
         }
@@ -395,6 +400,7 @@ fn empty(tp: &TopicPartition, error: ErrorCode) -> FetchedPartition {
         records: Vec::new(),
         diverging_epoch: None,
         preferred_read_replica: None,
+        log_start_offset: crate::protocol::Extension(0),
         last_stable_offset: 0,
         aborted_transactions: Vec::new(),
     }

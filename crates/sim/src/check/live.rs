@@ -75,9 +75,18 @@ impl LogIndex {
         self.start + self.entries.len() as u64
     }
 
-    /// Follows `records`, the partition's current leader log. Returns the first offset that
-    /// changed (records removed or replaced), if any.
-    fn follow(&mut self, records: &[Record]) -> Option<u64> {
+    /// Follows `records`, the partition's current leader log, which starts at `log_start`.
+    /// Returns the first offset that changed (records removed or replaced), if any.
+    fn follow(&mut self, records: &[Record], log_start: u64) -> Option<u64> {
+        if log_start > self.start {
+            // Retention deleted everything below the log start: that is no truncation, and
+            // acknowledged sends there are not lost (the checker's rule too).
+            let cut = (log_start - self.start).min(self.entries.len() as u64) as usize;
+            self.entries.drain(..cut);
+            self.start = log_start;
+            self.acked.retain(|&offset, _| offset >= log_start);
+            self.truncated.retain(|&offset| offset >= log_start);
+        }
         if self.entries.is_empty()
             && let Some(first) = records.first()
         {
@@ -243,7 +252,7 @@ impl LiveMarks {
                 continue;
             };
             let index = self.partitions.entry(tp).or_default();
-            if let Some(changed) = index.follow(log.records()) {
+            if let Some(changed) = index.follow(log.records(), log.log_start_offset()) {
                 index.recheck_acked(changed);
             }
         }
@@ -302,8 +311,11 @@ impl LiveMarks {
                         .or_default()
                         .insert(position, offset);
                     let index = self.partitions.entry(tp).or_default();
-                    index.acked.insert(offset, (hash, client, position));
-                    index.recheck_acked_one(offset, hash);
+                    // Below the indexed start once retention moved it: deleted, not lost.
+                    if offset >= index.start {
+                        index.acked.insert(offset, (hash, client, position));
+                        index.recheck_acked_one(offset, hash);
+                    }
                 }
                 _ => {}
             }

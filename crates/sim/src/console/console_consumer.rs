@@ -80,7 +80,7 @@ pub(super) fn run(world: &World, options: &Options<'_>) -> ConsoleResult {
     {
         let tp = TopicPartition::new(topic, partition.max(0) as u32);
         let offset = match offset {
-            "earliest" => 0,
+            "earliest" => copy.leader_log(&tp).map_or(0, |log| log.log_start_offset()),
             "latest" => u64::MAX,
             n => n
                 .parse()

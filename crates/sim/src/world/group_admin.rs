@@ -55,17 +55,20 @@ impl World {
         for partition in chosen {
             let tp = TopicPartition::new(topic, partition);
             let latest = self.leader_log(&tp).map_or(0, |log| log.high_watermark());
+            // ListOffsets earliest: the log start offset, which retention moves.
+            let earliest = self.leader_log(&tp).map_or(0, |log| log.log_start_offset());
             let offset = match to {
-                ResetTarget::Earliest => 0,
+                ResetTarget::Earliest => earliest,
                 ResetTarget::Latest => latest,
-                ResetTarget::Offset(n) => n.min(latest),
+                // `checkOffsetsRange`: below the log start is the log start.
+                ResetTarget::Offset(n) => n.min(latest).max(earliest),
                 ResetTarget::ShiftBy(by) => {
                     let Some(current) = committed.get(&tp) else {
                         return Err(CommandError::InvalidArgument(format!(
                             "Cannot shift offset for partition {tp} since there is no current committed offset"
                         )));
                     };
-                    current.saturating_add_signed(by).min(latest)
+                    current.saturating_add_signed(by).min(latest).max(earliest)
                 }
                 ResetTarget::Timestamp(ms) => self.offset_for_timestamp(&tp, ms).unwrap_or(latest),
                 ResetTarget::Current => committed.get(&tp).copied().unwrap_or(latest),

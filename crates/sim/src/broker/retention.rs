@@ -1,0 +1,64 @@
+//! Log retention on a broker: the periodic task that deletes old segments of every hosted
+//! log, leader or follower (Kafka's `LogManager.cleanupLogs` calling
+//! `UnifiedLog.deleteOldSegments`), and a follower moving its log start offset up to the
+//! leader's (`ReplicaFetcherThread.processPartitionData` calling
+//! `UnifiedLog.maybeIncrementLogStartOffset` with reason `LeaderOffsetIncremented`).
+
+use super::Broker;
+use crate::event::EventKind;
+use crate::log::Deleted;
+use crate::node::Ctx;
+use crate::protocol::TopicPartition;
+
+impl Broker {
+    /// One run of the retention task at `ctx.now()`. The world runs it every
+    /// `log.retention.check.interval.ms`; it sends nothing and sets no timer.
+    pub(crate) fn check_retention(&mut self, ctx: &mut Ctx<'_>) {
+        let now_ms = ctx.now().as_millis();
+        let mut deleted = Vec::new();
+        for (tp, replica) in &mut self.replicas {
+            let Some(retention) = replica.retention else {
+                continue;
+            };
+            if let Some(gone) = replica.log.delete_old_segments(now_ms, retention) {
+                deleted.push((tp.clone(), gone));
+            }
+        }
+        for (tp, gone) in deleted {
+            self.emit_deleted(ctx, tp, gone, "retention");
+        }
+    }
+
+    /// A fetch answer said the leader's log starts at `leader_start`: records below it are no
+    /// longer the follower's either.
+    pub(super) fn follow_log_start(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: &TopicPartition,
+        leader_start: u64,
+    ) {
+        let Some(replica) = self.replicas.get_mut(tp) else {
+            return;
+        };
+        if let Some(gone) = replica.log.increment_log_start_offset(leader_start) {
+            self.emit_deleted(ctx, tp.clone(), gone, "below the leader's log start offset");
+        }
+    }
+
+    fn emit_deleted(
+        &self,
+        ctx: &mut Ctx<'_>,
+        tp: TopicPartition,
+        gone: Deleted,
+        why: &'static str,
+    ) {
+        ctx.emit(EventKind::SegmentsDeleted {
+            broker: self.id,
+            tp,
+            segments: gone.segments,
+            records: gone.records,
+            log_start_offset: gone.to,
+            why,
+        });
+    }
+}

@@ -1,0 +1,37 @@
+// End to end: docs/examples/retention.toml opened on the page (dropped as a file) shows the
+// partition's log start offset moved by retention on every replica, with the segments deleted.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { playgroundSuite } from './harness.mjs';
+
+const suite = playgroundSuite();
+
+test('retention moves the log start offset, and the partition table shows it', async () => {
+  const toml = await readFile(new URL('../../docs/examples/retention.toml', import.meta.url), 'utf8');
+  const playground = await suite.open(1, { width: 1280, height: 900 });
+  const { page } = playground;
+  await page.evaluate((text) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], 'retention.toml'));
+    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, toml);
+  await page.waitForURL(/\?seed=5$/);
+  const topic = page.locator('[data-testid="topic"][data-topic="events"]');
+  await topic.waitFor();
+  const starts = topic.getByTestId('log-start');
+  await starts.first().waitFor();
+  assert.equal(await starts.count(), 3, 'the leader and both followers');
+  for (const text of await starts.allTextContents()) assert.match(text, /^start 15 · 3 seg\. deleted · $/);
+  assert.equal(await topic.getByTestId('partition-findings').count(), 0, 'deleted by retention is not truncated after ack');
+  const replica = topic.getByTestId('replica').first();
+  assert.match(await replica.getAttribute('aria-label'), /log start offset 15, log end offset 18, high watermark 18/);
+  // Each theme and 480 px, scrolled to the topic after the resize.
+  for (const [suffix, colorScheme, width] of [['light', 'light', 1280], ['dark', 'dark', 1280], ['480', 'light', 480]]) {
+    await page.emulateMedia({ colorScheme });
+    await page.setViewportSize({ width, height: 900 });
+    await topic.scrollIntoViewIfNeeded();
+    console.log('screenshot:', await playground.screenshot(`retention-log-start-${suffix}`, { fullPage: false }));
+  }
+  assert.deepEqual(playground.errors, []);
+});
