@@ -179,7 +179,22 @@ impl Profile {
                 ("app.commit", "before-processing"),
             ],
             Profile::AtLeastOnce => &[("auto.commit.interval.ms", "5000")],
-            // The safe profile tries both at-least-once styles.
+            // The safe profile tries every at-least-once style: auto commit, commitSync() of
+            // the positions, and the application's own map of processed offset + 1, sync or
+            // async (the checker holds those to what was processed, and a zombie's to
+            // fencing).
+            Profile::Safe => match rng.below(4) {
+                0 => &[("auto.commit.interval.ms", "1000")],
+                1 => &[
+                    ("enable.auto.commit", "false"),
+                    ("app.commit", "after-processing"),
+                ],
+                2 => &[("enable.auto.commit", "false"), ("app.commit", "explicit")],
+                _ => &[
+                    ("enable.auto.commit", "false"),
+                    ("app.commit", "explicit-async"),
+                ],
+            },
             _ if rng.below(2) == 0 => &[("auto.commit.interval.ms", "1000")],
             _ => &[
                 ("enable.auto.commit", "false"),
@@ -796,6 +811,21 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
         *seen.entry(what).or_default() += 1;
     }
     for op in world.operations() {
+        if let crate::client::Request::Commit { explicit, .. } = &op.request {
+            let what = match &op.outcome {
+                Outcome::Committed if *explicit => "explicit-commit",
+                Outcome::Exception { message } if message.starts_with("CommitFailed") => {
+                    "commit-fenced"
+                }
+                Outcome::Exception { message } if message.starts_with("RebalanceInProgress") => {
+                    "commit-during-rebalance"
+                }
+                _ => "",
+            };
+            if !what.is_empty() {
+                *seen.entry(what).or_default() += 1;
+            }
+        }
         let what = match &op.outcome {
             Outcome::Failed {
                 error: ErrorCode::NotEnoughReplicas,

@@ -400,17 +400,18 @@ impl Consumer {
             .iter()
             .filter_map(|(tp, o)| o.position.map(|p| (tp.clone(), p)))
             .collect();
-        self.commit_given(ctx, kind, sync, offsets, Vec::new())
+        self.commit_given(ctx, kind, sync, offsets, None)
     }
 
-    /// Commits `offsets` (with `metadata` where given).
+    /// Commits `offsets`: the consumer's positions (`metadata` None), or offsets the
+    /// application gave (`metadata` Some, its text where not empty).
     pub(super) fn commit_given(
         &mut self,
         ctx: &mut Ctx<'_>,
         kind: &str,
         sync: bool,
         offsets: Vec<(TopicPartition, u64)>,
-        metadata: Vec<(TopicPartition, String)>,
+        metadata: Option<Vec<(TopicPartition, String)>>,
     ) -> Option<usize> {
         let Some(group) = self.config.group_id.clone() else {
             if sync {
@@ -427,7 +428,8 @@ impl Consumer {
             group,
             offsets,
             kind: kind.to_owned(),
-            metadata,
+            explicit: metadata.is_some(),
+            metadata: metadata.unwrap_or_default(),
         };
         self.history
             .push(Operation::pending(&self.name, request, ctx.now()));
