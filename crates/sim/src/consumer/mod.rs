@@ -220,6 +220,8 @@ pub struct Consumer {
     retry_commit: Option<usize>,
     /// `commitSync()` calls to send again at these times, after a retriable error.
     commit_backoff: Vec<(usize, SimTime)>,
+    /// Whether the current `poll()` has thrown NoOffsetForPartitionException already.
+    no_offset_thrown: bool,
     /// `position()`, `committed()` and `offsetsForTimes()` calls waiting for their answer.
     queries: Vec<offsets::Query>,
     next_query_id: u64,
@@ -293,6 +295,7 @@ impl Consumer {
             reprocessed: Default::default(),
             retry_commit: None,
             commit_backoff: Vec::new(),
+            no_offset_thrown: false,
             queries: Vec::new(),
             next_query_id: 0,
             answers: VecDeque::new(),
@@ -563,6 +566,8 @@ impl Consumer {
             self.next_auto_commit = ctx.now() + self.config.auto_commit_interval;
             self.commit(ctx, "auto", false);
         }
+        self.no_offset_thrown = false;
+        self.throw_no_offset(ctx);
     }
 
     /// Does whatever can be done now, then sets a timer for the next thing due.

@@ -376,7 +376,11 @@ impl Consumer {
     /// past, which would otherwise hide its deadline and let the TimeoutException come late.
     pub(super) fn next_query_deadline(&self, now: SimTime) -> Option<SimTime> {
         let backoff = self.commit_backoff.iter().map(|&(_, at)| at);
-        let waiting_commit = self.retry_commit.map(|op| self.commit_deadline(op));
+        let waiting_commit = self
+            .retry_commit
+            .into_iter()
+            .chain(self.sync_commits_in_flight())
+            .map(|op| self.commit_deadline(op));
         let queries = self.queries.iter().flat_map(|q| [q.deadline, q.not_before]);
         queries
             .chain(backoff)
