@@ -21,8 +21,10 @@ use std::collections::BTreeMap;
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
     /// acks=all, min.insync.replicas=2 of RF=3, idempotence, no unclean election, one
-    /// transactional producer read with read_committed; process crashes (no power loss),
-    /// partitions, lossy links, lost responses, slow followers, scripted errors.
+    /// transactional producer read with read_committed, consumers committing at-least-once
+    /// (auto, `commitSync()`, or the application's own processed offset + 1, sync or async);
+    /// process crashes (no power loss), paused processes, partitions, lossy links, lost
+    /// responses, slow followers, scripted errors.
     Safe,
     /// acks=1: a leader that dies before its followers fetch takes acknowledged records along.
     Acks1,
@@ -810,22 +812,25 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
         };
         *seen.entry(what).or_default() += 1;
     }
-    for op in world.operations() {
-        if let crate::client::Request::Commit { explicit, .. } = &op.request {
-            let what = match &op.outcome {
-                Outcome::Committed if *explicit => "explicit-commit",
-                Outcome::Exception { message } if message.starts_with("CommitFailed") => {
-                    "commit-fenced"
-                }
-                Outcome::Exception { message } if message.starts_with("RebalanceInProgress") => {
-                    "commit-during-rebalance"
-                }
-                _ => "",
-            };
-            if !what.is_empty() {
-                *seen.entry(what).or_default() += 1;
+    // Consumers' own calls are in their histories, not among the world's operations.
+    let consumer_ops = world.consumers().flat_map(|(c, _)| c.history());
+    for op in consumer_ops {
+        let crate::client::Request::Commit { explicit, .. } = &op.request else {
+            continue;
+        };
+        let what = match &op.outcome {
+            Outcome::Committed if *explicit => "explicit-commit",
+            Outcome::Exception { message } if message.starts_with("CommitFailed") => {
+                "commit-fenced"
             }
-        }
+            Outcome::Exception { message } if message.starts_with("RebalanceInProgress") => {
+                "commit-during-rebalance"
+            }
+            _ => continue,
+        };
+        *seen.entry(what).or_default() += 1;
+    }
+    for op in world.operations() {
         let what = match &op.outcome {
             Outcome::Failed {
                 error: ErrorCode::NotEnoughReplicas,

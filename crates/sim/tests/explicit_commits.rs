@@ -31,6 +31,16 @@ fn stored(world: &World, group: &str, tp: &TopicPartition) -> Option<(u64, Strin
     Some((offset, group.metadata.get(tp).cloned().unwrap_or_default()))
 }
 
+/// Runs 50 ms at a time until `done`, at most 30 s.
+fn run_until(world: &mut World, what: &str, done: impl Fn(&World) -> bool) {
+    let mut waited = 0;
+    while !done(world) {
+        run_ms(world, 50);
+        waited += 50;
+        assert!(waited < 30_000, "never: {what}");
+    }
+}
+
 fn produce_values(world: &mut World, topic: &str, count: usize) {
     add_producer(world, "p", &[("linger.ms", "0")]);
     for n in 0..count {
@@ -127,18 +137,15 @@ fn a_paused_application_that_wakes_mid_batch_has_its_commit_refused() {
     // a alone owns t-0; b joins later and idles until it gets it.
     run_ms(&mut world, 8_000);
     add_consumer(&mut world, "b", "g", &["t"], &configs);
-    let mut waited = 0;
     let a_processing = |world: &World| {
         world
             .consumers()
             .find(|(c, _)| c.name() == "a")
             .is_some_and(|(c, _)| matches!(c.app(), AppState::Processing { .. }))
     };
-    while !(a_processing(&world) && owned(&world, "a").len() == 1) {
-        run_ms(&mut world, 50);
-        waited += 50;
-        assert!(waited < 30_000, "a never processed t-0 with b in the group");
-    }
+    run_until(&mut world, "a processing t-0 with b in the group", |w| {
+        a_processing(w) && owned(w, "a").len() == 1
+    });
     world
         .apply(Command::PauseClient {
             name: "a".to_owned(),
@@ -224,15 +231,11 @@ fn a_commit_by_hand_no_longer_hides_another_groups_loss() {
         })
         .expect("h owns u-0");
     // a committed its first batch before processing it; it dies halfway through.
-    let mut waited = 0;
-    while !consumer_history(&world, "a")
-        .iter()
-        .any(|op| op.outcome == Outcome::Committed)
-    {
-        run_ms(&mut world, 50);
-        waited += 50;
-        assert!(waited < 20_000, "a never committed");
-    }
+    run_until(&mut world, "a's first commit", |w| {
+        consumer_history(w, "a")
+            .iter()
+            .any(|op| op.outcome == Outcome::Committed)
+    });
     run_ms(&mut world, 1_000);
     crash_client(&mut world, "a");
     run_ms(&mut world, 5_000);

@@ -44,6 +44,20 @@ fn reader(seed: u64, partitions: u32) -> World {
     world
 }
 
+/// Topic `t` of one partition holding `records` values (`r0`, `r1`, ...), and `c1` of group
+/// `g` subscribed to it with `configs` (not yet run).
+fn one_partition(seed: u64, records: usize, configs: &[(&str, &str)]) -> World {
+    let mut world = cluster(seed);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    add_client(&mut world, "loader");
+    for i in 0..records {
+        produce(&mut world, "loader", "t", 0, &format!("r{i}"), -1);
+    }
+    run_ms(&mut world, 1_000);
+    add_consumer(&mut world, "c1", "g", &["t"], configs);
+    world
+}
+
 fn position(world: &World, consumer: &str, tp: &TopicPartition) -> Option<u64> {
     let (c, _) = world.consumers().find(|(c, _)| c.name() == consumer)?;
     c.owned().get(tp)?.position
@@ -634,18 +648,9 @@ fn the_latest_offset_of_a_read_committed_consumer_is_the_last_stable_offset() {
 /// answers the position the consumer kept, as Java's does.
 #[test]
 fn position_without_a_committed_offset_or_reset_policy_throws_at_once() {
-    let mut world = cluster(78);
-    create_topic(&mut world, "t", 1, 3, &[]);
-    add_client(&mut world, "loader");
-    for i in 0..3 {
-        produce(&mut world, "loader", "t", 0, &format!("r{i}"), -1);
-    }
-    run_ms(&mut world, 1_000);
-    add_consumer(
-        &mut world,
-        "c1",
-        "g",
-        &["t"],
+    let mut world = one_partition(
+        78,
+        3,
         &[
             ("auto.offset.reset", "none"),
             ("enable.auto.commit", "false"),
@@ -774,18 +779,9 @@ fn commit_sync_without_a_coordinator_times_out_at_default_api_timeout_ms() {
 /// coordinator, frozen with the request in hand, stored the offsets when it woke.
 #[test]
 fn commit_sync_in_flight_at_its_deadline_throws_and_the_late_answer_is_ignored() {
-    let mut world = cluster(82);
-    create_topic(&mut world, "t", 1, 3, &[]);
-    add_client(&mut world, "loader");
-    for i in 0..5 {
-        produce(&mut world, "loader", "t", 0, &format!("v{i}"), -1);
-    }
-    run_ms(&mut world, 1_000);
-    add_consumer(
-        &mut world,
-        "c1",
-        "g",
-        &["t"],
+    let mut world = one_partition(
+        82,
+        5,
         &[
             ("auto.offset.reset", "earliest"),
             ("enable.auto.commit", "false"),
@@ -841,18 +837,9 @@ fn commit_sync_in_flight_at_its_deadline_throws_and_the_late_answer_is_ignored()
 /// a seek gives it a position and the exceptions stop.
 #[test]
 fn no_offset_for_partition_is_thrown_once_per_poll_that_finds_it() {
-    let mut world = cluster(84);
-    create_topic(&mut world, "t", 1, 3, &[]);
-    add_client(&mut world, "loader");
-    for i in 0..3 {
-        produce(&mut world, "loader", "t", 0, &format!("r{i}"), -1);
-    }
-    run_ms(&mut world, 1_000);
-    add_consumer(
-        &mut world,
-        "c1",
-        "g",
-        &["t"],
+    let mut world = one_partition(
+        84,
+        3,
         &[
             ("auto.offset.reset", "none"),
             ("enable.auto.commit", "false"),
