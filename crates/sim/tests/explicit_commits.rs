@@ -155,7 +155,7 @@ fn a_paused_application_that_wakes_mid_batch_has_its_commit_refused() {
     let tp = TopicPartition::new("t", 0);
     assert_eq!(
         owned(&world, "b"),
-        [tp.clone()],
+        vec![tp.clone()],
         "b took a's partition over"
     );
     let (b_offset, b_note) = stored(&world, "g", &tp).expect("b committed");
