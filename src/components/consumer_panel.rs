@@ -142,7 +142,7 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
                     </label>
                     <label>{ "commits" }
                         <ChoiceSelect choice={commit.clone()} testid="consumer-commit"
-                            options={labelled(&[("auto", &auto_commit), ("after-processing", "after processing (at-least-once)"), ("before-processing", "before processing (at-most-once)"), ("transactional", "in a transaction (exactly-once)")])}
+                            options={labelled(&[("auto", &auto_commit), ("after-processing", "after processing (at-least-once)"), ("explicit", "commitSync(processed + 1) (at-least-once)"), ("before-processing", "before processing (at-most-once)"), ("transactional", "in a transaction (exactly-once)")])}
                             title="When offsets are committed: Kafka's auto commit, or the application's commitSync()" />
                     </label>
                     <label>{ "auto.offset.reset" }
@@ -330,6 +330,8 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
         (false, AppCommit::BeforeProcessing) => "commitSync before processing",
         (false, AppCommit::None) => "no commits",
         (false, AppCommit::Transactional) => "offsets in transactions",
+        (false, AppCommit::Explicit) => "commitSync(offsets) after processing",
+        (false, AppCommit::ExplicitAsync) => "commitAsync(offsets) after processing",
     };
     html! {
         <article class={classes!("consumer", (!consumer.up).then_some("down"), consumer.paused.then_some("paused"))} data-testid="consumer" key={name.clone()}>

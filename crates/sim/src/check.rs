@@ -9,7 +9,7 @@ use crate::protocol::TopicPartition;
 use crate::time::SimTime;
 use crate::world::World;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 mod live;
@@ -62,6 +62,14 @@ pub enum Anomaly {
     /// had initialised its `transactional.id` before it was called: a zombie (a paused
     /// process, say) that was not fenced.
     ZombieCommitted,
+    /// A consumer's offset commit was accepted although its generation had ended (a newer
+    /// generation of its group was Stable before the call): a zombie member, paused or left
+    /// behind by a rebalance, that was not fenced with ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID.
+    ZombieOffsetCommit,
+    /// An application's commit of explicit offsets was accepted for a partition beyond the
+    /// last record that consumer had processed there + 1: the records between would never be
+    /// processed by the group (at-least-once broken).
+    CommitBeyondProcessed,
 }
 
 impl fmt::Display for Anomaly {
@@ -84,6 +92,8 @@ impl fmt::Display for Anomaly {
             Anomaly::TornTransaction => "torn-transaction",
             Anomaly::LostOutput => "lost-output",
             Anomaly::ZombieCommitted => "zombie-committed",
+            Anomaly::ZombieOffsetCommit => "zombie-offset-commit",
+            Anomaly::CommitBeyondProcessed => "commit-beyond-processed",
         })
     }
 }
@@ -759,21 +769,13 @@ pub fn deleted_before_read(world: &World) -> Vec<String> {
 /// Consumer-side checks over every group's processing and commits.
 fn check_consumers(world: &World) -> Vec<Violation> {
     let mut found = split_ownership(world);
+    found.extend(zombie_offset_commits(world));
+    found.extend(commits_beyond_processed(world));
     let mut violation = |anomaly, detail: String| found.push(Violation { anomaly, detail });
-    // Seeks, resets, offsets committed by hand and deleted offsets (the next reader starts at
-    // auto.offset.reset) move offsets back (or past records) on purpose.
-    let rewound = world.commands().iter().any(|(_, c)| {
-        matches!(
-            c,
-            Command::Seek { .. }
-                | Command::SeekToBeginning { .. }
-                | Command::SeekToEnd { .. }
-                | Command::CommitSyncOffsets { .. }
-                | Command::CommitAsyncOffsets { .. }
-                | Command::ResetOffsets { .. }
-                | Command::DeleteOffsets { .. }
-        )
-    });
+    let rewound = rewound(world);
+    // A scenario's own commitSync/commitAsync of a map may put its partitions' offsets
+    // anywhere: those partitions, and only those, are excused.
+    let by_hand = committed_by_hand(world);
     let mut commits: Vec<(SimTime, &str, &TopicPartition, u64)> = Vec::new();
     let mut processed: BTreeMap<(&str, &TopicPartition, u64), (usize, &ConsumedRecord)> =
         BTreeMap::new();
@@ -820,6 +822,7 @@ fn check_consumers(world: &World) -> Vec<Violation> {
         if let Some(previous) = last.insert((group, tp), offset)
             && offset < previous
             && !rewound
+            && !by_hand.contains(&(group, tp))
         {
             violation(
                 Anomaly::CommitRegressed,
@@ -860,6 +863,9 @@ fn check_consumers(world: &World) -> Vec<Violation> {
             let Some(&start) = first_delivered.get(&(group.id.as_str(), tp)) else {
                 continue;
             };
+            if by_hand.contains(&(group.id.as_str(), tp)) {
+                continue;
+            }
             let read_committed = read_committed_groups.contains(&group.id.as_str());
             if let Some(offset) = (start..committed).find(|o| {
                 !processed.contains_key(&(group.id.as_str(), tp, *o))
@@ -874,6 +880,194 @@ fn check_consumers(world: &World) -> Vec<Violation> {
                     ),
                 );
             }
+        }
+    }
+    found
+}
+
+/// Seeks, resets and deleted offsets (the next reader starts at auto.offset.reset) move
+/// positions and offsets back, or past records, on purpose.
+fn rewound(world: &World) -> bool {
+    world.commands().iter().any(|(_, c)| {
+        matches!(
+            c,
+            Command::Seek { .. }
+                | Command::SeekToBeginning { .. }
+                | Command::SeekToEnd { .. }
+                | Command::ResetOffsets { .. }
+                | Command::DeleteOffsets { .. }
+        )
+    })
+}
+
+/// The (group, partition) pairs a scenario step committed by hand.
+fn committed_by_hand(world: &World) -> BTreeSet<(&str, &TopicPartition)> {
+    let group_of = |name: &str| {
+        world
+            .consumers()
+            .find(|(c, _)| c.name() == name)
+            .and_then(|(c, _)| c.config().group_id.as_deref())
+    };
+    let mut pairs = BTreeSet::new();
+    for (_, command) in world.commands() {
+        let (Command::CommitSyncOffsets { consumer, offsets }
+        | Command::CommitAsyncOffsets { consumer, offsets }) = command
+        else {
+            continue;
+        };
+        if let Some(group) = group_of(consumer) {
+            pairs.extend(offsets.iter().map(|o| (group, &o.tp)));
+        }
+    }
+    pairs
+}
+
+/// Zombie consumers: a commit carries the member's generation, and the coordinator refuses
+/// one whose generation is not the group's (`ClassicGroup.validateOffsetCommit`:
+/// ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID for a member it removed, REBALANCE_IN_PROGRESS
+/// while the next generation syncs). So once a newer generation was Stable, no commit the
+/// older member asks for may be accepted. The member's generation at a call is the one of
+/// its last assignment before it; a consumer that assigns partitions itself has none.
+fn zombie_offset_commits(world: &World) -> Vec<Violation> {
+    let mut stable: BTreeMap<&str, Vec<(SimTime, i32)>> = BTreeMap::new();
+    let mut assigned: BTreeMap<&str, Vec<(SimTime, i32)>> = BTreeMap::new();
+    for event in world.events() {
+        match &event.kind {
+            EventKind::GroupStable {
+                group, generation, ..
+            } => stable
+                .entry(group)
+                .or_default()
+                .push((event.at, *generation)),
+            EventKind::ConsumerAssigned {
+                consumer,
+                generation,
+                ..
+            } => assigned
+                .entry(consumer)
+                .or_default()
+                .push((event.at, *generation)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for (consumer, _) in world.consumers() {
+        let own = assigned.get(consumer.name()).map_or(&[][..], Vec::as_slice);
+        for op in consumer.history() {
+            let (Request::Commit { group, offsets, .. }, Outcome::Committed) =
+                (&op.request, &op.outcome)
+            else {
+                continue;
+            };
+            let stable = stable.get(group.as_str()).map_or(&[][..], Vec::as_slice);
+            let call = (consumer.name(), group.as_str(), op.invoked_at);
+            found.extend(zombie_offset_commit(call, offsets, own, stable));
+        }
+    }
+    found
+}
+
+/// The zombie rule for one accepted commit (`call`: consumer, group, when called), given the
+/// consumer's assignments and the group's Stable generations, each `(when, generation)`.
+fn zombie_offset_commit(
+    (consumer, group, called): (&str, &str, SimTime),
+    offsets: &[(TopicPartition, u64)],
+    own: &[(SimTime, i32)],
+    stable: &[(SimTime, i32)],
+) -> Option<Violation> {
+    let &(_, generation) = own.iter().rev().find(|(at, _)| *at <= called)?;
+    let &(at, newer) = stable
+        .iter()
+        .find(|&&(at, g)| g > generation && at <= called)?;
+    (generation >= 0).then(|| Violation {
+        anomaly: Anomaly::ZombieOffsetCommit,
+        detail: format!(
+            "{consumer} of generation {generation} committed {} (called at {called}, accepted), but {group} was Stable at generation {newer} at {at}",
+            crate::client::offset_list(offsets)
+        ),
+    })
+}
+
+/// At-least-once for an application that commits what it processed: each offset it names is
+/// at most the last offset that consumer had processed in the partition + 1. Offsets a
+/// scenario committed by hand are the user's to choose; seeks and resets make "processed"
+/// ambiguous, so the rule stands down with them.
+fn commits_beyond_processed(world: &World) -> Vec<Violation> {
+    if rewound(world) {
+        return Vec::new();
+    }
+    let by_hand = committed_by_hand(world);
+    let mut found = Vec::new();
+    for (consumer, _) in world.consumers() {
+        // (when, partition, next offset): processed records, and accepted explicit commits.
+        let mut processed: Vec<(SimTime, &TopicPartition, u64)> = Vec::new();
+        let mut commits: Vec<(SimTime, &str, &TopicPartition, u64)> = Vec::new();
+        for op in consumer.history() {
+            match (&op.request, &op.outcome) {
+                (Request::Poll { .. }, outcome @ Outcome::Polled { .. }) => {
+                    let at = op.completed_at.unwrap_or(op.invoked_at);
+                    processed.extend(
+                        outcome
+                            .processed_records()
+                            .iter()
+                            .map(|r| (at, &r.tp, r.offset + 1)),
+                    );
+                }
+                (
+                    Request::Commit {
+                        group,
+                        offsets,
+                        explicit: true,
+                        ..
+                    },
+                    Outcome::Committed,
+                ) => commits.extend(
+                    offsets
+                        .iter()
+                        .map(|(tp, o)| (op.invoked_at, group.as_str(), tp, *o)),
+                ),
+                _ => {}
+            }
+        }
+        found.extend(beyond_processed(
+            consumer.name(),
+            processed,
+            commits,
+            &by_hand,
+        ));
+    }
+    found
+}
+
+/// The rule for one consumer: `processed` holds (when, partition, offset + 1) of each
+/// record it finished, `commits` (when called, group, partition, offset) of its accepted
+/// explicit commits.
+fn beyond_processed(
+    consumer: &str,
+    mut processed: Vec<(SimTime, &TopicPartition, u64)>,
+    mut commits: Vec<(SimTime, &str, &TopicPartition, u64)>,
+    by_hand: &BTreeSet<(&str, &TopicPartition)>,
+) -> Vec<Violation> {
+    processed.sort_by_key(|(at, ..)| *at);
+    commits.sort_by_key(|(at, ..)| *at);
+    let mut found = Vec::new();
+    let mut done: BTreeMap<&TopicPartition, u64> = BTreeMap::new();
+    let mut next = processed.into_iter().peekable();
+    for (called, group, tp, offset) in commits {
+        while let Some((_, tp, upto)) = next.next_if(|(at, ..)| *at <= called) {
+            let entry = done.entry(tp).or_default();
+            *entry = (*entry).max(upto);
+        }
+        let upto = done.get(tp).copied().unwrap_or_default();
+        if offset > upto && !by_hand.contains(&(group, tp)) {
+            found.push(Violation {
+                anomaly: Anomaly::CommitBeyondProcessed,
+                detail: format!(
+                    "{consumer} committed {tp} at {offset} (called at {called}, accepted), but had processed it only up to offset {}",
+                    upto.checked_sub(1)
+                        .map_or("none".to_owned(), |o| o.to_string())
+                ),
+            });
         }
     }
     found
@@ -906,6 +1100,61 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].anomaly, Anomaly::ZombieCommitted);
         assert!(found[0].detail.contains("p2 had initialised"), "{found:?}");
+    }
+
+    fn ms(at: u64) -> SimTime {
+        SimTime::from_millis(at)
+    }
+
+    #[test]
+    fn a_commit_accepted_from_a_generation_the_group_moved_past_is_a_zombie_offset_commit() {
+        let offsets = [(TopicPartition::new("t", 0), 7)];
+        // c0 was assigned in generation 1; the group was Stable at generation 2 (without it:
+        // it was paused past its session) before it called commitSync.
+        let own = [(ms(1_000), 1)];
+        let stable = [(ms(900), 1), (ms(20_000), 2)];
+        let found = zombie_offset_commit(("c0", "g", ms(25_000)), &offsets, &own, &stable);
+        let found = found.expect("a zombie's accepted commit");
+        assert_eq!(found.anomaly, Anomaly::ZombieOffsetCommit);
+        assert!(found.detail.contains("generation 1"), "{found:?}");
+        // Called before the new generation was Stable, it may be accepted (the coordinator
+        // takes commits of the current generation while it prepares a rebalance).
+        let early = zombie_offset_commit(("c0", "g", ms(19_000)), &offsets, &own, &stable);
+        assert_eq!(early, None);
+        // A member of the new generation commits legitimately.
+        let own = [(ms(1_000), 1), (ms(20_100), 2)];
+        let member = zombie_offset_commit(("c0", "g", ms(25_000)), &offsets, &own, &stable);
+        assert_eq!(member, None);
+    }
+
+    #[test]
+    fn an_explicit_commit_beyond_the_processed_offset_plus_one_breaks_at_least_once() {
+        let tp = TopicPartition::new("t", 0);
+        let other = TopicPartition::new("t", 1);
+        // Records 0..=9 of t-0 processed by 1 s, 10..=19 by 2 s.
+        let processed: Vec<(SimTime, &TopicPartition, u64)> = (0..20)
+            .map(|o| (ms(if o < 10 { 1_000 } else { 2_000 }), &tp, o + 1))
+            .collect();
+        let commits = vec![
+            (ms(1_000), "g", &tp, 10),
+            (ms(1_500), "g", &tp, 11),
+            (ms(2_000), "g", &tp, 20),
+            (ms(2_000), "g", &other, 3),
+        ];
+        let found = beyond_processed("c0", processed.clone(), commits, &BTreeSet::new());
+        let details: Vec<&str> = found.iter().map(|v| v.detail.as_str()).collect();
+        assert_eq!(found.len(), 2, "{details:?}");
+        assert!(details[0].contains("t-0 at 11") && details[0].contains("up to offset 9"));
+        assert!(details[1].contains("t-1 at 3") && details[1].contains("up to offset none"));
+        assert!(
+            found
+                .iter()
+                .all(|v| v.anomaly == Anomaly::CommitBeyondProcessed)
+        );
+        // A partition a scenario step committed by hand is the user's choice.
+        let by_hand = BTreeSet::from([("g", &other)]);
+        let commits = vec![(ms(2_000), "g", &other, 3)];
+        assert!(beyond_processed("c0", processed, commits, &by_hand).is_empty());
     }
 
     #[test]

@@ -84,6 +84,11 @@ pub enum Request {
         offsets: Vec<(TopicPartition, u64)>,
         /// Which commit: `auto`, `sync` or `async`.
         kind: String,
+        /// Offsets the application named (`commitSync(Map<TopicPartition,
+        /// OffsetAndMetadata>)`), not the consumer's positions: the checker holds them to
+        /// what the consumer had processed.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        explicit: bool,
         /// Explicit `OffsetAndMetadata.metadata()` given by the application, where not empty.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         metadata: Vec<(TopicPartition, String)>,
@@ -316,7 +321,7 @@ pub fn find_another_coordinator(error: crate::error::ErrorCode) -> bool {
 }
 
 /// `orders-0@12 orders-1@7`.
-fn offset_list(offsets: &[(TopicPartition, u64)]) -> String {
+pub(crate) fn offset_list(offsets: &[(TopicPartition, u64)]) -> String {
     let list: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}@{o}")).collect();
     list.join(" ")
 }

@@ -21,8 +21,10 @@ use std::collections::BTreeMap;
 #[serde(rename_all = "kebab-case")]
 pub enum Profile {
     /// acks=all, min.insync.replicas=2 of RF=3, idempotence, no unclean election, one
-    /// transactional producer read with read_committed; process crashes (no power loss),
-    /// partitions, lossy links, lost responses, slow followers, scripted errors.
+    /// transactional producer read with read_committed, consumers committing at-least-once
+    /// (auto, `commitSync()`, or the application's own processed offset + 1, sync or async);
+    /// process crashes (no power loss), paused processes, partitions, lossy links, lost
+    /// responses, slow followers, scripted errors.
     Safe,
     /// acks=1: a leader that dies before its followers fetch takes acknowledged records along.
     Acks1,
@@ -179,7 +181,22 @@ impl Profile {
                 ("app.commit", "before-processing"),
             ],
             Profile::AtLeastOnce => &[("auto.commit.interval.ms", "5000")],
-            // The safe profile tries both at-least-once styles.
+            // The safe profile tries every at-least-once style: auto commit, commitSync() of
+            // the positions, and the application's own map of processed offset + 1, sync or
+            // async (the checker holds those to what was processed, and a zombie's to
+            // fencing).
+            Profile::Safe => match rng.below(4) {
+                0 => &[("auto.commit.interval.ms", "1000")],
+                1 => &[
+                    ("enable.auto.commit", "false"),
+                    ("app.commit", "after-processing"),
+                ],
+                2 => &[("enable.auto.commit", "false"), ("app.commit", "explicit")],
+                _ => &[
+                    ("enable.auto.commit", "false"),
+                    ("app.commit", "explicit-async"),
+                ],
+            },
             _ if rng.below(2) == 0 => &[("auto.commit.interval.ms", "1000")],
             _ => &[
                 ("enable.auto.commit", "false"),
@@ -792,6 +809,24 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
             EventKind::ProcessPaused { .. } => "process-paused",
             EventKind::ControllerElected { epoch: 1, .. } => continue,
             EventKind::ControllerElected { .. } => "controller-failover",
+            _ => continue,
+        };
+        *seen.entry(what).or_default() += 1;
+    }
+    // Consumers' own calls are in their histories, not among the world's operations.
+    let consumer_ops = world.consumers().flat_map(|(c, _)| c.history());
+    for op in consumer_ops {
+        let crate::client::Request::Commit { explicit, .. } = &op.request else {
+            continue;
+        };
+        let what = match &op.outcome {
+            Outcome::Committed if *explicit => "explicit-commit",
+            Outcome::Exception { message } if message.starts_with("CommitFailed") => {
+                "commit-fenced"
+            }
+            Outcome::Exception { message } if message.starts_with("RebalanceInProgress") => {
+                "commit-during-rebalance"
+            }
             _ => continue,
         };
         *seen.entry(what).or_default() += 1;

@@ -139,7 +139,8 @@ fn a_failing_seed_shrinks_to_the_faults_that_matter() {
 }
 
 /// The safe sweep is not vacuous: across its seeds the faults really shrink ISRs, elect new
-/// leaders, truncate followers and refuse acks=all writes.
+/// leaders, truncate followers and refuse acks=all writes, and applications commit their
+/// processed offsets, some refused (from a generation the group left, or while it syncs).
 #[test]
 fn the_safe_sweep_exercises_failovers() {
     let mut total: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
@@ -153,12 +154,19 @@ fn the_safe_sweep_exercises_failovers() {
         "isr-expand",
         "leader-election",
         "broker-fenced",
+        // The application's own commits of processed offsets.
+        "explicit-commit",
     ] {
         assert!(
             total.get(needed).copied().unwrap_or(0) > 0,
             "{needed} never happened: {total:?}"
         );
     }
+    let refused = ["commit-fenced", "commit-during-rebalance"]
+        .iter()
+        .map(|k| total.get(k).copied().unwrap_or(0))
+        .sum::<usize>();
+    assert!(refused > 0, "no commit was ever refused: {total:?}");
     println!("{total:?}");
 }
 

@@ -44,6 +44,20 @@ fn reader(seed: u64, partitions: u32) -> World {
     world
 }
 
+/// Topic `t` of one partition holding `records` values (`r0`, `r1`, ...), and `c1` of group
+/// `g` subscribed to it with `configs` (not yet run).
+fn one_partition(seed: u64, records: usize, configs: &[(&str, &str)]) -> World {
+    let mut world = cluster(seed);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    add_client(&mut world, "loader");
+    for i in 0..records {
+        produce(&mut world, "loader", "t", 0, &format!("r{i}"), -1);
+    }
+    run_ms(&mut world, 1_000);
+    add_consumer(&mut world, "c1", "g", &["t"], configs);
+    world
+}
+
 fn position(world: &World, consumer: &str, tp: &TopicPartition) -> Option<u64> {
     let (c, _) = world.consumers().find(|(c, _)| c.name() == consumer)?;
     c.owned().get(tp)?.position
@@ -634,18 +648,9 @@ fn the_latest_offset_of_a_read_committed_consumer_is_the_last_stable_offset() {
 /// answers the position the consumer kept, as Java's does.
 #[test]
 fn position_without_a_committed_offset_or_reset_policy_throws_at_once() {
-    let mut world = cluster(78);
-    create_topic(&mut world, "t", 1, 3, &[]);
-    add_client(&mut world, "loader");
-    for i in 0..3 {
-        produce(&mut world, "loader", "t", 0, &format!("r{i}"), -1);
-    }
-    run_ms(&mut world, 1_000);
-    add_consumer(
-        &mut world,
-        "c1",
-        "g",
-        &["t"],
+    let mut world = one_partition(
+        78,
+        3,
         &[
             ("auto.offset.reset", "none"),
             ("enable.auto.commit", "false"),
@@ -680,7 +685,10 @@ fn position_without_a_committed_offset_or_reset_policy_throws_at_once() {
                 .collect()
         })
         .unwrap_or_default();
-    assert_eq!(polled, [no_offset], "poll() threw it too");
+    assert!(
+        !polled.is_empty() && polled.iter().all(|m| m == no_offset),
+        "poll() threw it too: {polled:?}"
+    );
 
     // A position past the log end: the fetch is out of range, poll() throws
     // OffsetOutOfRangeException, and position() answers the kept position.
@@ -762,4 +770,116 @@ fn commit_sync_without_a_coordinator_times_out_at_default_api_timeout_ms() {
     );
     let took = op.completed_at.expect("completed") - op.invoked_at;
     assert_eq!(took.as_millis(), 60_000);
+}
+
+/// A `commitSync()` whose OffsetCommit is out when `default.api.timeout.ms` passes throws
+/// TimeoutException then, not at the request's own timeout: `ConsumerCoordinator
+/// .commitOffsetsSync` polls the request's future only until its timer expires. The answer
+/// that comes later is ignored by the caller (the call stays as it ended), but the
+/// coordinator, frozen with the request in hand, stored the offsets when it woke.
+#[test]
+fn commit_sync_in_flight_at_its_deadline_throws_and_the_late_answer_is_ignored() {
+    let mut world = one_partition(
+        82,
+        5,
+        &[
+            ("auto.offset.reset", "earliest"),
+            ("enable.auto.commit", "false"),
+            ("default.api.timeout.ms", "3000"),
+            ("request.timeout.ms", "30000"),
+        ],
+    );
+    run_ms(&mut world, 8_000);
+    let coordinator = group_coordinator(&world, "g");
+    world
+        .apply(Command::PauseBroker {
+            broker: coordinator,
+        })
+        .expect("running coordinator");
+    world
+        .apply(Command::CommitSync {
+            consumer: "c1".to_owned(),
+        })
+        .expect("sent");
+    run_ms(&mut world, 4_000);
+    let timed_out = Outcome::Exception {
+        message: "TimeoutException: Timeout of 3000ms expired before successfully committing offsets {t-0=OffsetAndMetadata{offset=5, leaderEpoch=null, metadata=''}}".to_owned(),
+    };
+    let op = last_sync_commit(&world, "c1");
+    assert_eq!(op.outcome, timed_out);
+    assert_eq!(
+        (op.completed_at.expect("completed") - op.invoked_at).as_millis(),
+        3_000
+    );
+    assert_eq!(
+        stored(&world, "g"),
+        [],
+        "the frozen coordinator has stored nothing"
+    );
+    world
+        .apply(Command::ResumeBroker {
+            broker: coordinator,
+        })
+        .expect("paused coordinator");
+    run_ms(&mut world, 3_000);
+    assert_eq!(
+        stored(&world, "g"),
+        [(tp("t", 0), 5, None)],
+        "the coordinator stored the commit when it woke"
+    );
+    let op = last_sync_commit(&world, "c1");
+    assert_eq!(op.outcome, timed_out, "the late answer changed nothing");
+}
+
+/// `poll()` under `auto.offset.reset=none` with nothing committed throws
+/// NoOffsetForPartitionException in every call that finds the partition without a position
+/// (`updateFetchPositions` at the start of each `poll()`), once per call, never twice in one;
+/// a seek gives it a position and the exceptions stop.
+#[test]
+fn no_offset_for_partition_is_thrown_once_per_poll_that_finds_it() {
+    let mut world = one_partition(
+        84,
+        3,
+        &[
+            ("auto.offset.reset", "none"),
+            ("enable.auto.commit", "false"),
+            ("app.poll.timeout.ms", "1000"),
+        ],
+    );
+    let thrown = |world: &World| -> Vec<u64> {
+        let (c, _) = world
+            .consumers()
+            .find(|(c, _)| c.name() == "c1")
+            .expect("c1");
+        c.history()
+            .iter()
+            .filter(|op| {
+                matches!(&op.outcome, Outcome::Exception { message }
+                    if message == "NoOffsetForPartitionException: Undefined offset with no reset policy for partitions: [t-0]")
+            })
+            .map(|op| op.invoked_at.as_millis())
+            .collect()
+    };
+    run_ms(&mut world, 8_000);
+    let first = thrown(&world);
+    assert!(
+        !first.is_empty(),
+        "thrown once the group has no offset for t-0"
+    );
+    run_ms(&mut world, 5_000);
+    let later = thrown(&world);
+    let new = later.len() - first.len();
+    assert!(
+        (4..=6).contains(&new),
+        "one per poll(1000 ms) in 5 s, got {new}: {later:?}"
+    );
+    // The first is thrown when the OffsetFetch answer comes, within a poll; each later one
+    // at the start of the next poll, a poll timeout apart: never twice within one poll.
+    assert!(
+        later[0] < later[1] && later[1..].windows(2).all(|w| w[1] - w[0] == 1_000),
+        "{later:?}"
+    );
+    seek(&mut world, "c1", &tp("t", 0), 0);
+    run_ms(&mut world, 3_000);
+    assert_eq!(thrown(&world), later, "a position stops them");
 }

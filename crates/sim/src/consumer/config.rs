@@ -31,6 +31,13 @@ pub enum AppCommit {
     AfterProcessing,
     /// `commitSync()` right after `poll()`, before processing: at-most-once.
     BeforeProcessing,
+    /// After processing each batch, `commitSync(Map<TopicPartition, OffsetAndMetadata>)` of
+    /// each partition's last processed offset + 1, with metadata, as a careful application
+    /// commits what it has done rather than where the consumer's position is: at-least-once.
+    Explicit,
+    /// The same map given to `commitAsync(offsets, callback)`: the application polls again
+    /// without waiting, and a failed commit is only reported (Java does not retry it).
+    ExplicitAsync,
     /// Exactly-once consume-transform-produce: each poll's output and offsets go in one
     /// transaction (`sendOffsetsToTransaction`); needs `app.forward.topic`.
     Transactional,
@@ -316,11 +323,13 @@ impl ConsumerConfig {
                         "after-processing" => AppCommit::AfterProcessing,
                         "before-processing" => AppCommit::BeforeProcessing,
                         "transactional" => AppCommit::Transactional,
+                        "explicit" => AppCommit::Explicit,
+                        "explicit-async" => AppCommit::ExplicitAsync,
                         _ => {
                             return Err(invalid(
                                 name,
                                 v,
-                                "String must be one of: none, after-processing, before-processing, transactional",
+                                "String must be one of: none, after-processing, before-processing, transactional, explicit, explicit-async",
                             ));
                         }
                     }

@@ -117,8 +117,31 @@ impl Consumer {
                         owned.reset_failed = true;
                     }
                 }
-                self.record_exception(ctx, no_offset(&partitions));
+                self.throw_no_offset(ctx);
             }
+        }
+    }
+
+    /// `poll()` throws NoOffsetForPartitionException for the partitions that have neither a
+    /// position nor a committed offset under `auto.offset.reset=none`: once in each call
+    /// that finds them (`updateFetchPositions` runs at the start of every `poll()`, and
+    /// throws before it returns), and again in the next call while they still have none. The
+    /// application here catches it and goes on polling for the rest of its poll timeout, so
+    /// one is thrown per `app.poll.timeout.ms` (Java's `poll()` returns at once instead, and
+    /// a loop that swallows it calls again at once).
+    pub(super) fn throw_no_offset(&mut self, ctx: &mut Ctx<'_>) {
+        if self.no_offset_thrown || !matches!(self.app, AppState::Polling { .. }) {
+            return;
+        }
+        let missing: Vec<TopicPartition> = self
+            .owned
+            .iter()
+            .filter(|(_, o)| o.reset_failed && o.position.is_none())
+            .map(|(tp, _)| tp.clone())
+            .collect();
+        if !missing.is_empty() {
+            self.no_offset_thrown = true;
+            self.record_exception(ctx, no_offset(&missing));
         }
     }
 
@@ -401,17 +424,18 @@ impl Consumer {
             .iter()
             .filter_map(|(tp, o)| o.position.map(|p| (tp.clone(), p)))
             .collect();
-        self.commit_given(ctx, kind, sync, offsets, Vec::new())
+        self.commit_given(ctx, kind, sync, offsets, None)
     }
 
-    /// Commits `offsets` (with `metadata` where given).
+    /// Commits `offsets`: the consumer's positions (`metadata` None), or offsets the
+    /// application gave (`metadata` Some, its text where not empty).
     pub(super) fn commit_given(
         &mut self,
         ctx: &mut Ctx<'_>,
         kind: &str,
         sync: bool,
         offsets: Vec<(TopicPartition, u64)>,
-        metadata: Vec<(TopicPartition, String)>,
+        metadata: Option<Vec<(TopicPartition, String)>>,
     ) -> Option<usize> {
         let Some(group) = self.config.group_id.clone() else {
             if sync {
@@ -428,7 +452,8 @@ impl Consumer {
             group,
             offsets,
             kind: kind.to_owned(),
-            metadata,
+            explicit: metadata.is_some(),
+            metadata: metadata.unwrap_or_default(),
         };
         self.history.push(Operation::pending(
             Rc::from(self.name.as_str()),
@@ -503,6 +528,9 @@ impl Consumer {
         });
     }
 
+    /// A `commitSync()` that threw TimeoutException before its answer came (`late`) is not
+    /// retried and its result goes nowhere; what the answer says about the coordinator and
+    /// the membership still applies, as `OffsetCommitResponseHandler` runs whoever waits.
     pub(super) fn on_commit_response(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -511,6 +539,7 @@ impl Consumer {
         offsets: Vec<(TopicPartition, u64)>,
         error: ErrorCode,
     ) {
+        let late = self.history[operation].completed_at.is_some();
         match error {
             ErrorCode::None => {
                 for (tp, offset) in offsets {
@@ -522,7 +551,9 @@ impl Consumer {
             }
             error if coordinator_error(error) => {
                 self.coordinator_unknown(ctx);
-                self.retry_or_fail_commit(ctx, operation, sync, error);
+                if !late {
+                    self.retry_or_fail_commit(ctx, operation, sync, error);
+                }
             }
             ErrorCode::RebalanceInProgress => {
                 self.rejoin = true;
@@ -544,7 +575,9 @@ impl Consumer {
             // Retriable: `commitSync()` tries again after retry.backoff.ms until
             // default.api.timeout.ms has passed since the call, then throws TimeoutException
             // (ConsumerCoordinator.commitOffsetsSync); `commitAsync()` reports it.
-            ErrorCode::UnknownTopicOrPartition | ErrorCode::CoordinatorLoadInProgress if sync => {
+            ErrorCode::UnknownTopicOrPartition | ErrorCode::CoordinatorLoadInProgress
+                if sync && !late =>
+            {
                 let retry_at = ctx.now() + self.config.retry_backoff;
                 if retry_at < self.commit_deadline(operation) {
                     self.commit_backoff.push((operation, retry_at));
@@ -592,7 +625,10 @@ impl Consumer {
         self.history[operation].invoked_at + self.config.default_api_timeout
     }
 
-    /// A `commitSync()` waiting for a coordinator past its deadline throws.
+    /// A `commitSync()` waiting for a coordinator, or for the answer to its request, past its
+    /// deadline throws: `ConsumerCoordinator.commitOffsetsSync` polls the request's future
+    /// only until its timer expires, and `KafkaConsumer.commitSync` then throws
+    /// TimeoutException although the request is still out (the coordinator may yet store it).
     pub(super) fn expire_waiting_commit(&mut self, ctx: &mut Ctx<'_>) {
         if let Some(operation) = self.retry_commit
             && ctx.now() >= self.commit_deadline(operation)
@@ -600,6 +636,26 @@ impl Consumer {
             self.retry_commit = None;
             self.time_out_commit(ctx, operation);
         }
+        for operation in self.sync_commits_in_flight() {
+            if ctx.now() >= self.commit_deadline(operation) {
+                self.time_out_commit(ctx, operation);
+            }
+        }
+    }
+
+    /// The `commitSync()` calls whose request is out and unanswered.
+    pub(super) fn sync_commits_in_flight(&self) -> Vec<usize> {
+        self.in_flight
+            .values()
+            .filter_map(|f| match f {
+                InFlight::Commit {
+                    operation,
+                    sync: true,
+                    ..
+                } if self.history[*operation].completed_at.is_none() => Some(*operation),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The TimeoutException `KafkaConsumer.commitSync` throws when the retries run out.
@@ -624,9 +680,13 @@ impl Consumer {
         }
     }
 
-    /// Ends an operation; a `commitSync()` the application waits for lets it go on.
+    /// Ends an operation; a `commitSync()` the application waits for lets it go on. One that
+    /// has ended (timed out) stays as it ended.
     fn finish(&mut self, ctx: &mut Ctx<'_>, operation: usize, outcome: Outcome) {
         let op = &mut self.history[operation];
+        if op.completed_at.is_some() {
+            return;
+        }
         op.outcome = outcome;
         op.completed_at = Some(ctx.now());
         if let AppState::Committing {

@@ -227,6 +227,8 @@ pub struct Consumer {
     retry_commit: Option<usize>,
     /// `commitSync()` calls to send again at these times, after a retriable error.
     commit_backoff: Vec<(usize, SimTime)>,
+    /// Whether the current `poll()` has thrown NoOffsetForPartitionException already.
+    no_offset_thrown: bool,
     /// `position()`, `committed()` and `offsetsForTimes()` calls waiting for their answer.
     queries: Vec<offsets::Query>,
     next_query_id: u64,
@@ -302,6 +304,7 @@ impl Consumer {
             reprocessed: Default::default(),
             retry_commit: None,
             commit_backoff: Vec::new(),
+            no_offset_thrown: false,
             queries: Vec::new(),
             next_query_id: 0,
             answers: VecDeque::new(),
@@ -572,6 +575,8 @@ impl Consumer {
             self.next_auto_commit = ctx.now() + self.config.auto_commit_interval;
             self.commit(ctx, "auto", false);
         }
+        self.no_offset_thrown = false;
+        self.throw_no_offset(ctx);
     }
 
     /// Does whatever can be done now, then sets a timer for the next thing due.
@@ -650,11 +655,7 @@ impl Consumer {
                 }
                 AppState::Processing { operation, until } if now >= until => {
                     self.finish_processing(now, operation);
-                    if self.config.app_commit == AppCommit::AfterProcessing {
-                        self.commit_then(ctx, None);
-                    } else {
-                        self.start_poll(ctx);
-                    }
+                    self.after_processing(ctx, operation);
                 }
                 _ => return,
             }
@@ -671,9 +672,40 @@ impl Consumer {
         }
     }
 
+    /// A batch is processed (and, by a forwarder, sent on): commit as `app.commit` says, then
+    /// poll again.
+    fn after_processing(&mut self, ctx: &mut Ctx<'_>, operation: usize) {
+        match self.config.app_commit {
+            AppCommit::AfterProcessing => self.commit_then(ctx, None),
+            AppCommit::Explicit => {
+                let commit = self.commit_processed(ctx, operation, true);
+                self.await_commit(ctx, commit, None);
+            }
+            AppCommit::ExplicitAsync => {
+                self.commit_processed(ctx, operation, false);
+                self.start_poll(ctx);
+            }
+            AppCommit::None | AppCommit::BeforeProcessing | AppCommit::Transactional => {
+                self.start_poll(ctx)
+            }
+        }
+    }
+
     /// `commitSync()`, then process `then_process` (if any) or poll again.
     fn commit_then(&mut self, ctx: &mut Ctx<'_>, then_process: Option<usize>) {
-        match self.commit(ctx, "sync", true) {
+        let commit = self.commit(ctx, "sync", true);
+        self.await_commit(ctx, commit, then_process);
+    }
+
+    /// Waits for a `commitSync()` still in flight, then processes `then_process` (if any) or
+    /// polls again.
+    fn await_commit(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        commit: Option<usize>,
+        then_process: Option<usize>,
+    ) {
+        match commit {
             Some(operation) if self.history[operation].completed_at.is_none() => {
                 self.app = AppState::Committing {
                     operation,

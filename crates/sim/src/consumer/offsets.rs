@@ -186,9 +186,30 @@ impl Consumer {
             }
         }
         let kind = if sync { "sync" } else { "async" };
-        let operation = self.commit_given(ctx, kind, sync, checked, metadata);
+        let operation = self.commit_given(ctx, kind, sync, checked, Some(metadata));
         self.pump(ctx);
         Ok(operation)
+    }
+
+    /// The application's own commit of a batch it processed (`app.commit=explicit`): each
+    /// partition's last processed offset + 1, with a note of who processed it, as a careful
+    /// Java application builds its `Map<TopicPartition, OffsetAndMetadata>` from the records
+    /// it handled, never from `position()` (which may be ahead of what was processed).
+    pub(super) fn commit_processed(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        poll: usize,
+        sync: bool,
+    ) -> Option<usize> {
+        let mut next: std::collections::BTreeMap<TopicPartition, u64> = Default::default();
+        for record in self.history[poll].outcome.processed_records() {
+            let offset = next.entry(record.tp.clone()).or_default();
+            *offset = (*offset).max(record.offset + 1);
+        }
+        let note = format!("processed by {}", self.name);
+        let metadata = next.keys().map(|tp| (tp.clone(), note.clone())).collect();
+        let kind = if sync { "sync" } else { "async" };
+        self.commit_given(ctx, kind, sync, next.into_iter().collect(), Some(metadata))
     }
 
     /// `position(partition)`: answered at once when known, else when the committed offset or
@@ -355,7 +376,11 @@ impl Consumer {
     /// past, which would otherwise hide its deadline and let the TimeoutException come late.
     pub(super) fn next_query_deadline(&self, now: SimTime) -> Option<SimTime> {
         let backoff = self.commit_backoff.iter().map(|&(_, at)| at);
-        let waiting_commit = self.retry_commit.map(|op| self.commit_deadline(op));
+        let waiting_commit = self
+            .retry_commit
+            .into_iter()
+            .chain(self.sync_commits_in_flight())
+            .map(|op| self.commit_deadline(op));
         let queries = self.queries.iter().flat_map(|q| [q.deadline, q.not_before]);
         queries
             .chain(backoff)

@@ -254,11 +254,7 @@ impl Consumer {
                 if sends.iter().any(|&s| self.producer_outcome(s).is_none()) {
                     return false;
                 }
-                if self.config.app_commit == AppCommit::AfterProcessing {
-                    self.commit_then(ctx, None);
-                } else {
-                    self.start_poll(ctx);
-                }
+                self.after_processing(ctx, operation);
                 return true;
             }
             ForwardStep::Offsets(call) => match self.producer_outcome(call) {

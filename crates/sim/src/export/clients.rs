@@ -435,6 +435,15 @@ fn app_setting(key: &str, value: &str) -> String {
             "the application called commitSync() right after poll(), before processing \
              (at-most-once); {COMMITS}"
         ),
+        ("app.commit", "explicit") => format!(
+            "the application called commitSync(offsets) after processing each batch, with each \
+             partition's last processed offset + 1 and metadata (at-least-once); {COMMITS}"
+        ),
+        ("app.commit", "explicit-async") => format!(
+            "the application called commitAsync(offsets, callback) after processing each \
+             batch, with each partition's last processed offset + 1 and metadata \
+             (at-least-once); {COMMITS}"
+        ),
         ("app.commit", "transactional") => format!(
             "the application committed its offsets in the transaction of what it forwarded, \
              with sendOffsetsToTransaction() (exactly-once); {COMMITS}"
