@@ -256,6 +256,13 @@ impl PartitionLog {
     /// Answers OffsetsForLeaderEpoch: the largest epoch at or below `epoch` this log knows, and
     /// the offset where it ended (the next epoch's start, or the LEO).
     pub fn end_offset_for_epoch(&self, epoch: u32) -> Option<(u32, u64)> {
+        let first = self.epochs.first()?;
+        if epoch < first.0 {
+            // LeaderEpochFileCache.endOffsetFor: an epoch older than any known (retention
+            // trimmed the cache from the start) ends where the first known one begins, so a
+            // follower keeps what it has up to there instead of truncating to 0.
+            return Some((epoch, first.1));
+        }
         let index = self.epochs.iter().rposition(|&(e, _)| e <= epoch)?;
         let end = self
             .epochs
@@ -507,6 +514,20 @@ mod tests {
         );
         assert_eq!(log.end_offset_for_epoch(2), Some((2, 3)));
         assert_eq!(log.end_offset_for_epoch(9), Some((5, 3)));
+    }
+
+    #[test]
+    fn an_epoch_older_than_the_trimmed_cache_ends_where_the_first_known_begins() {
+        // LeaderEpochFileCache.endOffsetFor: a follower still on epoch 0 after retention
+        // trimmed it from the leader's cache keeps its records (it was truncated to 0 before).
+        let mut log = PartitionLog::default();
+        log.append_as_leader(0, &plain(), &[data("a"), data("b")], Roll::default());
+        log.append_as_leader(1, &plain(), &[data("c")], Roll::default());
+        log.set_high_watermark(3);
+        log.increment_log_start_offset(2);
+        assert_eq!(log.epochs(), &[(1, 2)]);
+        assert_eq!(log.end_offset_for_epoch(0), Some((0, 2)));
+        assert_eq!(log.end_offset_for_epoch(1), Some((1, 3)));
     }
 
     #[test]
