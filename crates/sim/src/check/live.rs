@@ -84,8 +84,9 @@ impl LogIndex {
             let cut = (log_start - self.start).min(self.entries.len() as u64) as usize;
             self.entries.drain(..cut);
             self.start = log_start;
+            // A loss already found stays found: retention deleting the offsets later does not
+            // undo the truncation that lost them.
             self.acked.retain(|&offset, _| offset >= log_start);
-            self.truncated.retain(|&offset| offset >= log_start);
         }
         if self.entries.is_empty()
             && let Some(first) = records.first()
