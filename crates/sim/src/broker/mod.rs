@@ -272,7 +272,11 @@ impl Broker {
 
     /// `log.retention.check.interval.ms`.
     pub(crate) fn log_retention_check_interval(&self) -> SimDuration {
-        self.config.log_retention_check_interval
+        // Kafka's ConfigDef says atLeast(1); a zero interval would never let the world's
+        // clock pass the next check.
+        self.config
+            .log_retention_check_interval
+            .max(SimDuration::from_millis(1))
     }
 
     /// This broker's id.
