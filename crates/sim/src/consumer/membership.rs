@@ -329,9 +329,18 @@ impl Consumer {
     }
 
     /// `markCoordinatorUnknown`: look for it again after the backoff, which doubles with each
-    /// failed discovery in a row (`AbstractCoordinator.ensureCoordinatorReady`, KIP-580); a
-    /// join in progress starts over.
+    /// failed discovery in a row within one `poll()` (`AbstractCoordinator.ensureCoordinatorReady`
+    /// counts its attempts in a local, KIP-580); a join in progress starts over.
     pub(super) fn coordinator_unknown(&mut self, ctx: &mut Ctx<'_>) {
+        self.forget_coordinator(ctx, false);
+    }
+
+    /// A FindCoordinator that failed (an error or no answer): the next one waits longer.
+    pub(super) fn coordinator_lookup_failed(&mut self, ctx: &mut Ctx<'_>) {
+        self.forget_coordinator(ctx, true);
+    }
+
+    fn forget_coordinator(&mut self, ctx: &mut Ctx<'_>, lookup_failed: bool) {
         self.coordinator = None;
         self.coordinator_not_before = ctx.now()
             + crate::backoff::backoff(
@@ -340,7 +349,9 @@ impl Consumer {
                 self.coordinator_attempts,
                 ctx.rng(),
             );
-        self.coordinator_attempts = self.coordinator_attempts.saturating_add(1);
+        if lookup_failed {
+            self.coordinator_attempts = self.coordinator_attempts.saturating_add(1);
+        }
         self.in_flight.retain(|_, f| {
             !matches!(
                 f,

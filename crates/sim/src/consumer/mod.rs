@@ -553,6 +553,8 @@ impl Consumer {
 
     /// `commitSync()` by hand.
     pub fn commit_sync(&mut self, ctx: &mut Ctx<'_>) -> Option<usize> {
+        // Like poll(), a call of its own: its coordinator lookups start from the first backoff.
+        self.coordinator_attempts = 0;
         let operation = self.commit(ctx, "sync", true);
         self.pump(ctx);
         operation
@@ -576,6 +578,9 @@ impl Consumer {
             self.commit(ctx, "auto", false);
         }
         self.no_offset_thrown = false;
+        // Each poll() looks for the coordinator afresh (ensureCoordinatorReady's attempts are a
+        // local of the call).
+        self.coordinator_attempts = 0;
         self.throw_no_offset(ctx);
     }
 
@@ -870,8 +875,8 @@ impl Consumer {
                 sync,
                 offsets,
             } => self.on_commit_response(ctx, operation, sync, offsets, error),
-            InFlight::FindCoordinator
-            | InFlight::Join
+            InFlight::FindCoordinator => self.coordinator_lookup_failed(ctx),
+            InFlight::Join
             | InFlight::Sync
             | InFlight::Heartbeat { .. }
             | InFlight::Leave
@@ -941,7 +946,7 @@ impl Consumer {
                     self.coordinator = Some(broker);
                     self.coordinator_attempts = 0;
                 }
-                _ => self.coordinator_unknown(ctx),
+                _ => self.coordinator_lookup_failed(ctx),
             },
             (kind, Message::Group(group)) => self.on_group_response(ctx, kind, *group),
             (

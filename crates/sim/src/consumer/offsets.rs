@@ -186,6 +186,10 @@ impl Consumer {
             }
         }
         let kind = if sync { "sync" } else { "async" };
+        if sync {
+            // A call of its own: its coordinator lookups start from the first backoff.
+            self.coordinator_attempts = 0;
+        }
         let operation = self.commit_given(ctx, kind, sync, checked, Some(metadata));
         self.pump(ctx);
         Ok(operation)
