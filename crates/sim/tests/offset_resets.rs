@@ -343,6 +343,15 @@ fn several_groups_are_reset_in_one_run_and_printed_in_kafkas_order() {
         ),
         Ok("p,orders,1,6\ng,orders,1,6\n\n".to_owned())
     );
+    // A group named twice is handled once (describeConsumerGroups answers a map).
+    assert_eq!(
+        groups(
+            &mut world,
+            "--reset-offsets --group g --group g --topic orders:0 --shift-by -1 --execute"
+        ),
+        Ok(format!("{header}{}\n", row("g", 0, 7)))
+    );
+    assert_eq!(committed(&world, "g"), vec![7, 8]);
     // An active group is skipped with printError's line; the others are reset.
     add_consumer(&mut world, "c4", "p", &["orders"], &[]);
     run_ms(&mut world, 10_000);

@@ -36,7 +36,16 @@ fn failed(message: &str) -> String {
 }
 
 pub(super) fn reset(world: &mut World, options: &Options<'_>) -> ConsoleResult {
-    let groups = super::consumer_groups::selected(world, options);
+    // describeConsumerGroups answers a HashMap: each group once, handled in its order (the
+    // errors, warnings and --execute writes happen in that order too).
+    let mut groups = super::consumer_groups::selected(world, options);
+    let mut seen = std::collections::BTreeSet::new();
+    groups.retain(|g| seen.insert(g.clone()));
+    let hashes: Vec<i32> = groups.iter().map(|g| java_hash_code(g)).collect();
+    let groups: Vec<String> = java_hash_map_indices(&hashes)
+        .into_iter()
+        .map(|i| groups[i].clone())
+        .collect();
     let to = scenario(world, options)?;
     // What the tool prints before the table: printError's lines and getLogTimestampOffsets'
     // warnings, in the order the groups are handled.
@@ -59,19 +68,18 @@ pub(super) fn reset(world: &mut World, options: &Options<'_>) -> ConsoleResult {
             .map_err(|e| format!("{printed}{e}"))?;
         results.push((group, plan));
     }
-    // The result is a HashMap of groups, each plan a HashMap of partitions: printed in their
-    // iteration order.
-    let hashes: Vec<i32> = results.iter().map(|(g, _)| java_hash_code(g)).collect();
-    let mut ordered: Vec<(String, Vec<(TopicPartition, u64)>)> = Vec::new();
-    for i in java_hash_map_indices(&hashes) {
-        let (group, plan) = std::mem::take(&mut results[i]);
-        let hashes: Vec<i32> = plan.iter().map(|(tp, _)| partition_hash_code(tp)).collect();
-        let plan = java_hash_map_indices(&hashes)
-            .into_iter()
-            .map(|j| plan[j].clone())
-            .collect();
-        ordered.push((group, plan));
-    }
+    // Each plan is a HashMap of partitions: printed in its iteration order.
+    let ordered: Vec<(String, Vec<(TopicPartition, u64)>)> = results
+        .into_iter()
+        .map(|(group, plan)| {
+            let hashes: Vec<i32> = plan.iter().map(|(tp, _)| partition_hash_code(tp)).collect();
+            let plan = java_hash_map_indices(&hashes)
+                .into_iter()
+                .map(|j| plan[j].clone())
+                .collect();
+            (group, plan)
+        })
+        .collect();
     if options.has("export") {
         // exportOffsetsToCsv: without the group column only for exactly one --group.
         let one_group = options.values("group").count() == 1;
