@@ -115,6 +115,9 @@ pub(crate) struct Claim<'a> {
     /// None for acks=0, which learns no offset.
     pub(crate) offset: Option<u64>,
     pub(crate) value: String,
+    /// When it was sent: an acks=0 record missing from the log is retention's doing only if
+    /// retention ran after it was sent.
+    pub(crate) sent_at: SimTime,
 }
 
 pub(crate) fn claims(world: &World) -> Vec<Claim<'_>> {
@@ -148,6 +151,7 @@ pub(crate) fn claims(world: &World) -> Vec<Claim<'_>> {
                 order,
                 tp: TopicPartition::new(topic, partition),
                 offset,
+                sent_at: op.invoked_at,
                 value,
             })
         })
@@ -192,6 +196,7 @@ pub fn check(world: &World) -> Vec<Violation> {
         }
     }
 
+    let last_deletion = last_deletions(world);
     // Internal topics hold the coordinators' records, not a workload's unique values.
     for (tp, state) in world
         .metadata()
@@ -220,7 +225,8 @@ pub fn check(world: &World) -> Vec<Violation> {
         }
         for claim in claims.iter().filter(|c| c.tp == tp) {
             let at = positions.get(&claim.value).map_or(&[][..], Vec::as_slice);
-            if deleted_by_retention(claim.offset, log.log_start_offset(), at) {
+            let deleted_since = last_deletion.get(&tp).is_some_and(|&t| t >= claim.sent_at);
+            if deleted_by_retention(claim.offset, log.log_start_offset(), at, deleted_since) {
                 continue;
             }
             if let Some(lost) = lost_write(&tp, (claim.client, claim.offset), &claim.value, hw, at)
@@ -321,13 +327,31 @@ pub fn check(world: &World) -> Vec<Violation> {
 }
 
 /// Whether retention may have deleted a send's record: acknowledged below the leader's log
-/// start offset, or (acks=0, no offset known) not in the log while the log no longer starts
-/// at 0. Such a record is not a lost write: Kafka deleted it on purpose.
-fn deleted_by_retention(offset: Option<u64>, log_start: u64, at: &[u64]) -> bool {
+/// start offset, or (acks=0, no offset known) not in the log though retention deleted
+/// segments of the partition after it was sent (`deleted_since`). Such a record is not a lost
+/// write: Kafka deleted it on purpose.
+fn deleted_by_retention(
+    offset: Option<u64>,
+    log_start: u64,
+    at: &[u64],
+    deleted_since: bool,
+) -> bool {
     match offset {
         Some(offset) => offset < log_start,
-        None => log_start > 0 && at.is_empty(),
+        None => deleted_since && log_start > 0 && at.is_empty(),
     }
+}
+
+/// When retention last deleted segments of each partition (on any replica).
+fn last_deletions(world: &World) -> BTreeMap<&TopicPartition, SimTime> {
+    world
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::SegmentsDeleted { tp, .. } => Some((tp, e.at)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The lost-write rule for one send reported successful: acknowledged at an offset, it is
@@ -368,7 +392,7 @@ pub fn acked_send_lost(
     value: &str,
 ) -> Option<Violation> {
     let log = world.leader_log(tp)?;
-    if deleted_by_retention(Some(offset), log.log_start_offset(), &[]) {
+    if deleted_by_retention(Some(offset), log.log_start_offset(), &[], false) {
         return None;
     }
     let here = log

@@ -354,3 +354,29 @@ fn the_page_marks_no_record_deleted_by_retention_as_truncated() {
     marks.update(&world);
     assert_eq!(marks.truncated_after_ack(&tp()), []);
 }
+
+#[test]
+fn an_acks_0_record_lost_after_retention_ran_is_still_a_lost_write() {
+    // Retention excuses an acks=0 record missing from the log only if it deleted segments
+    // after the record was sent; a record dropped later by a dead leader is a lost write.
+    let mut world = three_rounds(SHORT);
+    run_ms(&mut world, 10 * 60_000);
+    assert_eq!(log_start(&world, 1), 15, "retention ran");
+    add_producer(&mut world, "fire", &[("acks", "0")]);
+    send(&mut world, "fire", "events", None, "warm-up");
+    run_ms(&mut world, 1_000);
+    // The leader dies; the producer's metadata still names it, so the next send goes nowhere.
+    let old = leader(&world, "events", 0).expect("leader");
+    crash_broker(&mut world, old);
+    send(&mut world, "fire", "events", None, "into the void");
+    run_ms(&mut world, 30_000);
+    let lost: Vec<String> = kafka_sim::check::check(&world)
+        .into_iter()
+        .filter(|v| v.anomaly == kafka_sim::check::Anomaly::LostWrite)
+        .map(|v| v.detail)
+        .collect();
+    assert!(
+        lost.iter().any(|d| d.contains("into the void")),
+        "the acks=0 loss is reported: {lost:?}"
+    );
+}
