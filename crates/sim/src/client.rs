@@ -508,7 +508,7 @@ impl Default for ClientConfig {
 /// A client node.
 #[derive(Clone, Debug)]
 pub struct Client {
-    name: String,
+    name: Rc<str>,
     config: ClientConfig,
     pub(crate) bootstrap: Bootstrap,
     metadata: BTreeMap<TopicPartition, PartitionState>,
@@ -530,7 +530,7 @@ impl Client {
         config: ClientConfig,
     ) -> Self {
         Client {
-            name: name.to_owned(),
+            name: Rc::from(name),
             config,
             bootstrap: Bootstrap::new(directory),
             metadata: BTreeMap::new(),
@@ -573,7 +573,7 @@ impl Client {
     /// Starts an operation; returns its index in the history.
     pub fn submit(&mut self, ctx: &mut Ctx<'_>, request: Request) -> usize {
         self.history.push(Operation::pending(
-            Rc::from(self.name.as_str()),
+            Rc::clone(&self.name),
             request,
             ctx.now(),
         ));

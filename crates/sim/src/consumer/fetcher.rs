@@ -178,7 +178,7 @@ impl Consumer {
 
     fn record_exception(&mut self, ctx: &mut Ctx<'_>, message: String) {
         let request = self.poll_request();
-        let mut operation = Operation::pending(Rc::from(self.name.as_str()), request, ctx.now());
+        let mut operation = Operation::pending(Rc::clone(&self.name), request, ctx.now());
         operation.completed_at = Some(ctx.now());
         operation.outcome = Outcome::Exception { message };
         self.history.push(operation);
@@ -456,7 +456,7 @@ impl Consumer {
             metadata: metadata.unwrap_or_default(),
         };
         self.history.push(Operation::pending(
-            Rc::from(self.name.as_str()),
+            Rc::clone(&self.name),
             request,
             ctx.now(),
         ));

@@ -131,7 +131,7 @@ impl Consumer {
             .iter()
             .map(|a| (super::assignor_name(*a).to_owned(), subscription.clone()))
             .collect();
-        let (member_id, client_id) = (self.member_id.clone(), self.name.clone());
+        let (member_id, client_id) = (self.member_id.clone(), self.name.to_string());
         let group_instance_id = self.config.group_instance_id.clone();
         let session_timeout_ms = self.config.session_timeout.as_millis();
         let rebalance_timeout_ms = self.config.max_poll_interval.as_millis();
@@ -392,7 +392,7 @@ impl Consumer {
             });
         }
         ctx.emit(EventKind::ConsumerLeftGroup {
-            consumer: self.name.clone(),
+            consumer: self.name.to_string(),
             group: group_id,
             why: why.to_owned(),
         });
@@ -423,7 +423,7 @@ impl Consumer {
             ),
         };
         let request = self.poll_request();
-        let mut operation = Operation::pending(Rc::from(self.name.as_str()), request, ctx.now());
+        let mut operation = Operation::pending(Rc::clone(&self.name), request, ctx.now());
         operation.completed_at = Some(ctx.now());
         operation.outcome = Outcome::Exception { message: exception };
         self.history.push(operation);

@@ -175,7 +175,7 @@ enum InFlight {
 /// A consumer node.
 #[derive(Clone, Debug)]
 pub struct Consumer {
-    name: String,
+    name: Rc<str>,
     config: ConsumerConfig,
     subscription: Subscription,
     bootstrap: Bootstrap,
@@ -269,7 +269,7 @@ impl Consumer {
             Subscription::Topics(_) => BTreeMap::new(),
         };
         let mut consumer = Consumer {
-            name: name.to_owned(),
+            name: Rc::from(name),
             config,
             subscription,
             bootstrap: Bootstrap::new(directory),
@@ -786,7 +786,7 @@ impl Consumer {
             return None;
         }
         let request = self.poll_request();
-        let mut operation = Operation::pending(Rc::from(self.name.as_str()), request, ctx.now());
+        let mut operation = Operation::pending(Rc::clone(&self.name), request, ctx.now());
         operation.outcome = Outcome::Polled {
             records,
             generation: self.generation,
@@ -1023,7 +1023,7 @@ impl Consumer {
     /// Reports a change of the owned partitions.
     fn emit_assignment(&self, ctx: &mut Ctx<'_>, revoked: Vec<TopicPartition>) {
         ctx.emit(EventKind::ConsumerAssigned {
-            consumer: self.name.clone(),
+            consumer: self.name.to_string(),
             group: self.group().unwrap_or_default().to_owned(),
             generation: self.generation,
             assigned: self.owned.keys().cloned().collect(),

@@ -278,7 +278,7 @@ impl Consumer {
         self.answers
             .push_back(format!("{} → {answer}", call.text()));
         ctx.emit(EventKind::ConsumerAnswered {
-            consumer: self.name.clone(),
+            consumer: self.name.to_string(),
             call: call.text(),
             answer,
         });
