@@ -667,6 +667,15 @@ impl World {
         self.run_node(node, |n, ctx| n.on_start(ctx));
     }
 
+    /// Runs a handler on broker `id` (a node the caller looked up as a broker).
+    fn run_broker(&mut self, id: NodeId, handle: impl FnOnce(&mut Broker, &mut Ctx<'_>)) {
+        self.run_node(id, |n, ctx| {
+            if let Node::Broker(b) = n {
+                handle(b, ctx);
+            }
+        });
+    }
+
     /// Runs one handler, then turns its recorded intent into queue entries and events.
     fn run_node(&mut self, id: NodeId, handle: impl FnOnce(&mut Node, &mut Ctx<'_>)) {
         let mut outbox = std::mem::take(&mut self.outbox);

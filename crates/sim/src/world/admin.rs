@@ -123,11 +123,7 @@ impl World {
     ) -> Result<(), CommandError> {
         let node = self.running_broker(self.coordinator_of(group)?)?;
         let mut result = Ok(());
-        self.run_node(node, |n, ctx| {
-            if let Node::Broker(b) = n {
-                result = request(b, ctx);
-            }
-        });
+        self.run_broker(node, |b, ctx| result = request(b, ctx));
         Ok(result?)
     }
 }

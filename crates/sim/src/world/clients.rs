@@ -38,13 +38,10 @@ impl World {
                 self.start(node);
             }
             Command::Send { producer, record } => {
-                let node = self.producer_node(producer)?;
                 let record = record.clone();
-                self.run_node(node, |n, ctx| {
-                    if let Node::Producer(p) = n {
-                        p.send(ctx, record);
-                    }
-                });
+                self.with_producer(producer, |p, ctx| {
+                    p.send(ctx, record);
+                })?;
             }
             Command::AddConsumer {
                 name,
@@ -145,29 +142,16 @@ impl World {
                         crate::producer::MAX_STREAM_PER_SECOND
                     )));
                 }
-                let node = self.producer_node(producer)?;
-                self.run_node(node, |n, ctx| {
-                    if let Node::Producer(p) = n {
-                        p.set_stream(ctx, topic, *per_second);
-                    }
-                });
+                self.with_producer(producer, |p, ctx| p.set_stream(ctx, topic, *per_second))?;
             }
             Command::Flush { producer } => {
-                let node = self.producer_node(producer)?;
-                self.run_node(node, |n, ctx| {
-                    if let Node::Producer(p) = n {
-                        p.flush(ctx);
-                    }
-                });
+                self.with_producer(producer, Producer::flush)?;
             }
             Command::Transaction { producer, action } => {
-                let node = self.producer_node(producer)?;
                 let action = *action;
-                self.run_node(node, |n, ctx| {
-                    if let Node::Producer(p) = n {
-                        p.transaction(ctx, action);
-                    }
-                });
+                self.with_producer(producer, |p, ctx| {
+                    p.transaction(ctx, action);
+                })?;
             }
             Command::Client { client, request } => {
                 let node = self.refuse_paused(
@@ -234,6 +218,21 @@ impl World {
     }
 
     /// Runs `f` on a running consumer.
+    /// Runs a producer's call: it must exist and not be paused.
+    pub(super) fn with_producer(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut Producer, &mut Ctx<'_>),
+    ) -> Result<(), CommandError> {
+        let node = self.producer_node(name)?;
+        self.run_node(node, |n, ctx| {
+            if let Node::Producer(p) = n {
+                f(p, ctx);
+            }
+        });
+        Ok(())
+    }
+
     pub(super) fn with_consumer(
         &mut self,
         name: &str,

@@ -3,6 +3,7 @@
 //! broker's answers, and processes paused as `kill -STOP` pauses them.
 
 use super::World;
+use crate::broker::Broker;
 use crate::command::{Command, CommandError};
 use crate::endpoint::Endpoint;
 use crate::event::{CrashKind, EventKind};
@@ -55,11 +56,7 @@ impl World {
             }
             Command::ShutdownBroker { broker } => {
                 let node = self.running_broker(*broker)?;
-                self.run_node(node, |n, ctx| {
-                    if let Node::Broker(b) = n {
-                        b.begin_controlled_shutdown(ctx);
-                    }
-                });
+                self.run_broker(node, Broker::begin_controlled_shutdown);
             }
             Command::CutLink { a, b } | Command::HealLink { a, b } => {
                 let cut = matches!(command, Command::CutLink { .. });
@@ -109,11 +106,7 @@ impl World {
             Command::SlowFollower { broker, delay_ms } => {
                 let node = self.refuse_paused(self.broker_node(*broker)?)?;
                 let delay = SimDuration::from_millis(*delay_ms);
-                self.run_node(node, |n, ctx| {
-                    if let Node::Broker(b) = n {
-                        b.set_fetch_delay(ctx, delay);
-                    }
-                });
+                self.run_broker(node, |b, ctx| b.set_fetch_delay(ctx, delay));
             }
             Command::PushErrors {
                 broker,

@@ -6,6 +6,7 @@
 //! their retention limits keep their fingerprint.
 
 use super::World;
+use crate::broker::Broker;
 use crate::net::NodeId;
 use crate::node::Node;
 use crate::time::{SimDuration, SimTime};
@@ -58,11 +59,7 @@ impl World {
                 };
                 self.retention_checks.insert(node, at + interval);
                 if !self.slots[node.0 as usize].paused {
-                    self.run_node(node, |n, ctx| {
-                        if let Node::Broker(broker) = n {
-                            broker.check_retention(ctx);
-                        }
-                    });
+                    self.run_broker(node, Broker::check_retention);
                 }
             }
             self.retention_due = self.earliest_retention_check();
