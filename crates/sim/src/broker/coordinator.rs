@@ -187,7 +187,10 @@ impl Broker {
                 correlation_id,
                 ..
             } => (group_id.clone(), *correlation_id),
-            _ => return,
+            other => unreachable!(
+                "broker {}: received {other:?}, which only consumers and producers are sent",
+                self.id()
+            ),
         };
         if self.coordinated_partition(&group_id).is_none() {
             return ctx.send(from, not_coordinator(&message, correlation_id));
@@ -605,7 +608,10 @@ impl Broker {
                 self.persist(ctx, &group, record);
             }
             Timer::CoordinatorAppendTimeout { id } => self.expire_coordinator_append(ctx, id),
-            _ => {}
+            other => unreachable!(
+                "broker {}: {other:?} routed to the group coordinator",
+                self.id()
+            ),
         }
     }
 

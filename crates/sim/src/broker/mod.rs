@@ -515,7 +515,15 @@ impl Broker {
                     },
                 );
             }
-            _ => {}
+            // Answers the broker no longer waits for: a registration after it registered (an
+            // earlier attempt's answer, or one to a retry), a registration error other than
+            // NOT_CONTROLLER (the retry timer registers again), a metadata fetch that timed out
+            // and was sent again. Kafka's NetworkClient drops them as well.
+            Message::BrokerRegistrationResponse { .. } | Message::MetadataFetchResponse { .. } => {}
+            other => unreachable!(
+                "broker {}: received {other:?}, which only controllers and clients are sent",
+                self.id
+            ),
         }
     }
 
@@ -566,7 +574,13 @@ impl Broker {
             timer @ (Timer::TxnMarkerRetry { .. }
             | Timer::TxnMarkerTimeout { .. }
             | Timer::TxnTimeoutCheck) => self.on_txn_timer(ctx, timer),
-            _ => {}
+            // Stale: the broker registered before the retry came due, or the metadata fetch it
+            // timed out was answered meanwhile.
+            Timer::BrokerRegistrationRetry | Timer::MetadataFetchTimeout { .. } => {}
+            other => unreachable!(
+                "broker {}: fired {other:?}, a timer brokers never set",
+                self.id
+            ),
         }
     }
 

@@ -174,7 +174,10 @@ impl Broker {
                 correlation_id,
                 partitions,
             } => self.on_markers_written(ctx, correlation_id, partitions),
-            _ => {}
+            other => unreachable!(
+                "broker {}: received {other:?}, which only producers are sent",
+                self.id()
+            ),
         }
     }
 
@@ -533,7 +536,10 @@ impl Broker {
                     self.persist_txn(ctx, &id, previous, TxnAfter::Markers);
                 }
             }
-            _ => {}
+            other => unreachable!(
+                "broker {}: {other:?} routed to the transaction coordinator",
+                self.id()
+            ),
         }
     }
 

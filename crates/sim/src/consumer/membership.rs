@@ -164,8 +164,18 @@ impl Consumer {
             ..
         } = message
         else {
-            return;
+            unreachable!(
+                "consumer {}: {message:?} dispatched as a JoinGroup answer",
+                self.name
+            );
         };
+        // Only one JoinGroup is in flight, and whatever ends a membership forgets it.
+        assert_eq!(
+            self.member,
+            MemberState::Joining,
+            "consumer {}: a JoinGroup answer while not joining",
+            self.name
+        );
         self.member = MemberState::Unjoined;
         self.rejoin = true;
         match error {
@@ -238,6 +248,12 @@ impl Consumer {
         error: ErrorCode,
         assignment: Vec<TopicPartition>,
     ) {
+        assert_eq!(
+            self.member,
+            MemberState::Syncing,
+            "consumer {}: a SyncGroup answer while not syncing",
+            self.name
+        );
         self.member = MemberState::Unjoined;
         self.rejoin = true;
         match error {

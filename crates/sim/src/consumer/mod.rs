@@ -858,7 +858,10 @@ impl Consumer {
                 };
                 self.on_failure(ctx, kind, ErrorCode::RequestTimedOut);
             }
-            _ => return,
+            other => unreachable!(
+                "consumer {}: fired {other:?}, a timer no consumer sets",
+                self.name
+            ),
         }
         self.pump(ctx);
     }
@@ -900,7 +903,10 @@ impl Consumer {
             | Message::ListOffsetsResponse { correlation_id, .. }
             | Message::FetchResponse { correlation_id, .. } => *correlation_id,
             Message::Group(group) if group.is_response() => group.correlation_id(),
-            _ => return,
+            other => unreachable!(
+                "consumer {}: received {other:?}, which is not a response",
+                self.name
+            ),
         };
         let Some(kind) = self.in_flight.remove(&correlation_id) else {
             return;
@@ -966,7 +972,10 @@ impl Consumer {
             (InFlight::Fetch { offsets, .. }, Message::FetchResponse { partitions, .. }) => {
                 self.on_fetch_response(ctx, partitions, &offsets);
             }
-            _ => {}
+            (kind, message) => unreachable!(
+                "consumer {}: {message:?} answers correlation id {correlation_id}, awaited as {kind:?}",
+                self.name
+            ),
         }
         self.pump(ctx);
     }
@@ -1006,7 +1015,13 @@ impl Consumer {
                     ..
                 },
             ) => self.on_committed_response(ctx, query, error, offsets, metadata.0),
-            _ => {}
+            // Nothing waits on it: `leave_group` reset the generation when it sent LeaveGroup
+            // (as `maybeLeaveGroup` does), and an error would change nothing either.
+            (InFlight::Leave, GroupMessage::LeaveGroupResponse { .. }) => {}
+            (kind, response) => unreachable!(
+                "consumer {}: {response:?} answers a request awaited as {kind:?}",
+                self.name
+            ),
         }
     }
 

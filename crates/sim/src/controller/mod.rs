@@ -285,7 +285,10 @@ impl Controller {
                     }),
                 }
             }
-            _ => {}
+            other => unreachable!(
+                "controller {}: received {other:?}, which only brokers and clients are sent",
+                self.quorum.id
+            ),
         }
     }
 
@@ -313,7 +316,12 @@ impl Controller {
                     Timer::LeaderImbalanceCheck,
                 );
             }
-            _ => {}
+            // Armed while this controller was active: the active one tracks sessions now.
+            Timer::BrokerSessionExpiry { .. } => {}
+            other => unreachable!(
+                "controller {}: fired {other:?}, a timer controllers never set",
+                self.quorum.id
+            ),
         }
     }
 
@@ -735,7 +743,11 @@ fn not_controller(ctx: &mut Ctx<'_>, from: NodeId, request: &Message, hint: Opti
             error,
             state: None,
         },
-        _ => return,
+        // Unanswered, as the comment above says: the broker's timeout moves it on.
+        Message::MetadataFetch { .. } | Message::CreateInternalTopic { .. } => return,
+        other => {
+            unreachable!("a controller was sent {other:?}, which only brokers and clients are sent")
+        }
     };
     ctx.send(from, answer);
 }

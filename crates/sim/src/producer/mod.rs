@@ -586,7 +586,10 @@ impl Producer {
                 self.on_request_timeout(ctx, correlation_id)
             }
             Timer::ProducerStream { generation } => self.stream_send(ctx, generation),
-            _ => {}
+            other => unreachable!(
+                "producer {}: fired {other:?}, a timer producers never set",
+                self.name
+            ),
         }
     }
 
@@ -632,7 +635,17 @@ impl Producer {
                 correlation_id,
                 partitions,
             } => self.on_produce_response(ctx, correlation_id, partitions),
-            _ => return,
+            // Answers to requests the producer no longer waits for (timed out and sent again,
+            // or the transaction moved on): Kafka's NetworkClient drops them too.
+            Message::MetadataResponse { .. }
+            | Message::InitProducerIdResponse { .. }
+            | Message::FindCoordinatorResponse { .. } => return,
+            Message::Group(group) if group.is_response() => return,
+            Message::Txn(_) => return,
+            other => unreachable!(
+                "producer {}: received {other:?}, which is not a response",
+                self.name
+            ),
         }
         self.pump(ctx);
     }
