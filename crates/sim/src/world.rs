@@ -73,6 +73,11 @@ enum Pending {
         to: NodeId,
         sent_at: SimTime,
         message: Message,
+        /// The incarnation of `to` whose connection carries it: a process that restarted has
+        /// new connections, so it never reads what was sent to the one before it.
+        incarnation: u32,
+        /// The incarnation of `from` that sent it, whose connection an answer goes back on.
+        sender: u32,
     },
     /// A node's timer, valid only for the incarnation that set it.
     Timer {
@@ -351,23 +356,30 @@ impl World {
                 to,
                 sent_at: _,
                 message,
+                incarnation,
+                sender,
             } => {
                 self.trace.add(entry.seq, entry.at, to, &message, || {
                     format!("recv {from} {message:?}")
                 });
-                if self.slots[to.0 as usize].up {
-                    self.track_client_request(from, to, &message);
+                let slot = &self.slots[to.0 as usize];
+                if slot.up && slot.incarnation != incarnation {
+                    // The process it was sent to died and another runs now: its connection
+                    // is gone (an answer to a dead client's request goes nowhere; a request
+                    // sent to the old process sees its connection reset).
+                    self.stats.messages_dropped += 1;
+                    if let Some(correlation_id) = self.client_request(from, &message) {
+                        self.reset_connection(from, correlation_id, sender);
+                    }
+                } else if slot.up {
+                    self.track_client_request(from, sender, to, &message);
                     self.run_node(to, |node, ctx| node.on_message(ctx, from, message));
                 } else {
                     self.stats.messages_dropped += 1;
                     if self.slots[to.0 as usize].refuses
                         && let Some(correlation_id) = self.client_request(from, &message)
                     {
-                        self.reset_connection(
-                            from,
-                            correlation_id,
-                            self.slots[from.0 as usize].incarnation,
-                        );
+                        self.reset_connection(from, correlation_id, sender);
                     }
                 }
             }
@@ -602,14 +614,16 @@ impl World {
         // connections are reset like those of requests it was working on.
         let held = std::mem::take(&mut self.slots[node.0 as usize].held);
         for pending in held {
-            if let Pending::Deliver { from, message, .. } = pending {
+            if let Pending::Deliver {
+                from,
+                message,
+                sender,
+                ..
+            } = pending
+            {
                 self.stats.messages_dropped += 1;
                 if let Some(correlation_id) = self.client_request(from, &message) {
-                    waiting.push((
-                        from,
-                        correlation_id,
-                        self.slots[from.0 as usize].incarnation,
-                    ));
+                    waiting.push((from, correlation_id, sender));
                 }
             }
         }
@@ -724,9 +738,9 @@ impl World {
     }
 
     /// A client's request reached `to`: it waits for an answer there.
-    fn track_client_request(&mut self, from: NodeId, to: NodeId, message: &Message) {
+    fn track_client_request(&mut self, from: NodeId, sender: u32, to: NodeId, message: &Message) {
         if let Some(correlation_id) = self.client_request(from, message) {
-            let incarnation = self.slots[from.0 as usize].incarnation;
+            let incarnation = sender;
             self.unanswered
                 .entry(to)
                 .or_default()
@@ -748,11 +762,20 @@ impl World {
 
     fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
         self.stats.messages_sent += 1;
+        // An answer travels on the connection of the request's sender, which may have died
+        // since it asked; anything else on a connection to the process running now.
+        let mut incarnation = self.slots[to.0 as usize].incarnation;
         if message.is_response()
             && let Some(correlation_id) = message.client_correlation_id()
             && let Some(waiting) = self.unanswered.get_mut(&from)
         {
-            waiting.retain(|&(client, id, _)| (client, id) != (to, correlation_id));
+            waiting.retain(|&(client, id, asked_by)| {
+                let answered = (client, id) == (to, correlation_id);
+                if answered {
+                    incarnation = asked_by;
+                }
+                !answered
+            });
         }
         match self
             .network
@@ -764,6 +787,8 @@ impl World {
                     to,
                     sent_at: self.now,
                     message,
+                    incarnation,
+                    sender: self.slots[from.0 as usize].incarnation,
                 };
                 self.queue.push(at, pending);
             }
@@ -789,6 +814,7 @@ impl World {
                     to,
                     sent_at,
                     message,
+                    ..
                 } => Some((
                     seq,
                     InFlight {

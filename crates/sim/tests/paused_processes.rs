@@ -457,3 +457,68 @@ fn a_leader_change_after_a_pause_is_explained_by_the_pause() {
         "{chain:?}"
     );
 }
+
+/// A producer's process dies while the leader it sent to is paused, and a new process of it
+/// starts and sends to the same leader. Its correlation ids start again from 1, so when the
+/// leader wakes and answers the old process's request, the answer carries an id the new
+/// process is waiting on. In Kafka that answer goes nowhere (the connection it was asked on
+/// died with the old process); a new process must never take it as the answer to its own
+/// send, which would acknowledge its record at the old record's offset.
+#[test]
+fn a_restarted_producer_never_takes_an_answer_meant_for_its_predecessor() {
+    let send_to = |world: &mut World, partition: u32, value: &str| {
+        let record = kafka_sim::producer::ProducerRecord {
+            topic: "t".into(),
+            partition: Some(partition),
+            value: Some(value.into()),
+            ..kafka_sim::producer::ProducerRecord::default()
+        };
+        let producer = "p".to_owned();
+        world
+            .apply(Command::Send { producer, record })
+            .expect("producer exists");
+    };
+    for seed in 1..=10 {
+        let mut world = cluster(seed);
+        create_topic(&mut world, "t", 3, 1, &[]);
+        // A partition led by another broker than the one the producer asks for metadata
+        // (its first bootstrap broker), so the new process learns where to send while the
+        // leader sleeps.
+        let (partition, leader) = (0..3)
+            .map(|p| (p, leader(&world, "t", p).expect("a leader")))
+            .find(|&(_, broker)| broker != 1)
+            .expect("three partitions on three brokers");
+        let config = [("enable.idempotence", "false"), ("acks", "1")];
+        add_producer(&mut world, "p", &config);
+        send_to(&mut world, partition, "warm-up");
+        run_ms(&mut world, 1_000);
+        pause_broker(&mut world, leader);
+        send_to(&mut world, partition, "from the dead process");
+        run_ms(&mut world, 50);
+        crash_client(&mut world, "p");
+        world
+            .apply(Command::RestartClient { name: "p".into() })
+            .expect("crashed producer");
+        send_to(&mut world, partition, "first of the new process");
+        run_ms(&mut world, 50);
+        send_to(&mut world, partition, "second of the new process");
+        run_ms(&mut world, 500);
+        resume_broker(&mut world, leader);
+        run_ms(&mut world, 5_000);
+        let log = log_values(&world, leader, "t", partition);
+        for value in ["first of the new process", "second of the new process"] {
+            let Outcome::Acked { offset, .. } = outcome_of(&world, value) else {
+                panic!(
+                    "seed {seed}: {value} not acknowledged: {:?}",
+                    outcome_of(&world, value)
+                );
+            };
+            assert!(
+                log.contains(&(offset, value.to_owned())),
+                "seed {seed}: {value} acknowledged at offset {offset}, but the log is {log:?}"
+            );
+        }
+        let found = check(&world);
+        assert!(found.is_empty(), "seed {seed}: {found:#?}");
+    }
+}
