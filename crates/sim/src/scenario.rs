@@ -1,6 +1,7 @@
 //! Scenarios as data: a seed, a cluster, timed commands, and how long to run. Tests, lessons and
 //! `kafka-sim run` all use this one format (JSON or TOML; see docs/scenarios.md).
 
+use crate::sorted::Collect;
 use crate::command::Command;
 use crate::time::{SimDuration, SimTime};
 use crate::world::{ClusterConfig, World};
@@ -316,7 +317,7 @@ impl Scenario {
     /// Runs the scenario; returns the world at the end and each step's result.
     pub fn run(&self) -> Result<(World, Vec<StepResult>), ScenarioError> {
         self.validate()?;
-        let racks = (1..).zip(self.cluster.racks.iter().cloned()).collect();
+        let racks = (1..).zip(self.cluster.racks.iter().cloned()).collect_map();
         let mut config = ClusterConfig {
             brokers: self.cluster.brokers,
             racks,
