@@ -146,7 +146,7 @@ impl Watch {
                 ))
             })
             .collect();
-        acked.sort_by_key(|(at, _)| *at);
+        kafka_sim::sorted::sort_by_key(&mut acked, |(at, _)| *at);
         acked
             .into_iter()
             .map(|(_, detail)| ("record-acknowledged", detail))

@@ -12,6 +12,7 @@ use kafka_sim::charts::LagSamples;
 use kafka_sim::check::{LiveMarks, Mark};
 use kafka_sim::checkpoint::Checkpoints;
 use kafka_sim::client::Operation;
+use kafka_sim::sorted::Collect;
 use kafka_sim::{Command, CommandError, Event, SimDuration, SimTime, World, WorldView};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -345,7 +346,7 @@ impl SimHandle {
         use kafka_sim::client::Request;
         let run = self.0.borrow();
         let producers: std::collections::BTreeSet<&str> =
-            run.world.producers().map(|p| p.name()).collect();
+            run.world.producers().map(|p| p.name()).collect_set();
         run.world
             .operations_since(SimTime::ZERO)
             .rev()

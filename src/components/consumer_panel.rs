@@ -10,6 +10,7 @@ use crate::hooks::use_field::{Field, use_field};
 use crate::sim_context::{Form, use_sim};
 use kafka_sim::consumer::{AppCommit, ConsumerConfig, MemberState};
 use kafka_sim::group::GroupDescription;
+use kafka_sim::sorted::Collect;
 use kafka_sim::{Command, ConsumerView, ForwardView};
 use std::collections::BTreeMap;
 use yew::prelude::*;
@@ -93,12 +94,14 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
         let name = format!("consumer-{}", props.consumers.len() + 1);
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            let mut config = BTreeMap::from([
+            let mut config: BTreeMap<String, String> = [
                 ("group.id".to_owned(), group.trim().to_owned()),
                 ("auto.offset.reset".to_owned(), reset.clone()),
                 ("app.processing.ms".to_owned(), processing.trim().to_owned()),
                 ("isolation.level".to_owned(), isolation.clone()),
-            ]);
+            ]
+            .into_iter()
+            .collect_map();
             config.extend(timeouts.iter().cloned());
             if assignor != "default" {
                 config.insert("partition.assignment.strategy".to_owned(), assignor.clone());

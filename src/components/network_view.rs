@@ -6,6 +6,7 @@
 //! to cut it or heal it. The broker cards' buttons do the same from the keyboard.
 
 use crate::sim_context::{Form, use_sim};
+use kafka_sim::sorted::Collect;
 use kafka_sim::{Command, Endpoint};
 use std::collections::BTreeSet;
 use yew::prelude::*;
@@ -167,7 +168,7 @@ pub fn network_view() -> Html {
         .iter()
         .map(|p| p.name.clone())
         .chain(view.consumers.iter().map(|c| c.name.clone()))
-        .collect();
+        .collect_set();
     for message in &view.in_flight {
         for end in [&message.from, &message.to] {
             if let Endpoint::Client(name) = end {

@@ -11,6 +11,7 @@ use crate::sim_context::{Form, use_sim};
 use kafka_sim::check::Mark;
 use kafka_sim::client::{Operation, TxnAction};
 use kafka_sim::producer::{ProducerConfig, ProducerRecord};
+use kafka_sim::sorted::Collect;
 use kafka_sim::{BatchStage, BatchView, Command, Event, Outcome, ProducerView};
 use std::collections::BTreeMap;
 use yew::prelude::*;
@@ -104,7 +105,7 @@ fn drawn(props: &ProducerPanelProps) -> Html {
         let name = format!("producer-{}", props.producers.len() + 1);
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            let mut config = BTreeMap::from([
+            let mut config: BTreeMap<String, String> = [
                 ("acks".to_owned(), acks.clone()),
                 ("linger.ms".to_owned(), linger.trim().to_owned()),
                 (
@@ -113,7 +114,9 @@ fn drawn(props: &ProducerPanelProps) -> Html {
                 ),
                 ("batch.size".to_owned(), batch_size.trim().to_owned()),
                 ("retries".to_owned(), retries.trim().to_owned()),
-            ]);
+            ]
+            .into_iter()
+            .collect_map();
             config.extend(timeouts.iter().map(|(k, v)| ((*k).to_owned(), v.clone())));
             if idempotence != "default" {
                 config.insert("enable.idempotence".to_owned(), idempotence.clone());

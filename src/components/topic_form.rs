@@ -4,9 +4,9 @@
 use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
 use crate::hooks::use_field::use_field;
 use crate::sim_context::{Form, use_sim};
+use kafka_sim::sorted::Collect;
 use kafka_sim::topic::TopicConfig;
 use kafka_sim::{Command, CreateTopic};
-use std::collections::BTreeMap;
 use yew::prelude::*;
 
 /// What [`TopicForm`] draws: the drawing is redone only when this changes.
@@ -62,10 +62,12 @@ fn drawn(props: &TopicFormProps) -> Html {
             // Kafka's CLI refuses what is not a number before sending; 0 lets the controller
             // answer with its own error for a non-positive value.
             let number = |text: &str| text.trim().parse::<i32>().unwrap_or(0);
-            let configs = BTreeMap::from([
+            let configs = [
                 ("min.insync.replicas".to_owned(), min_isr.trim().to_owned()),
                 ("unclean.leader.election.enable".to_owned(), unclean.clone()),
-            ]);
+            ]
+            .into_iter()
+            .collect_map();
             on_create.emit(CreateTopic {
                 name: name.trim().to_owned(),
                 partitions: number(partitions),

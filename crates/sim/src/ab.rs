@@ -7,6 +7,7 @@
 use crate::check::{Anomaly, check};
 use crate::client::Outcome;
 use crate::command::Command;
+use crate::sorted::Collect;
 use crate::time::SimTime;
 use crate::world::{ClusterConfig, World};
 use serde::Serialize;
@@ -29,7 +30,7 @@ fn properties(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
+        .collect_map()
 }
 
 impl Variant {

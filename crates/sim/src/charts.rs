@@ -5,6 +5,7 @@
 use crate::client::Outcome;
 use crate::event::EventKind;
 use crate::protocol::TopicPartition;
+use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use crate::topic::is_internal;
 use crate::world::World;
@@ -137,7 +138,7 @@ fn replication_factors(world: &World) -> BTreeMap<TopicPartition, usize> {
         .partitions()
         .filter(|(tp, _)| !is_internal(&tp.topic))
         .map(|(tp, state)| (tp, state.replicas.len()))
-        .collect()
+        .collect_map()
 }
 
 /// ISR sizes as they changed, in time order, for the partitions in `replicas`.
@@ -208,7 +209,7 @@ pub fn group_lags(world: &World) -> BTreeMap<String, u64> {
             let total = crate::group::describe(world, coordinator, g).total_lag();
             (g.id.clone(), total.records)
         })
-        .collect()
+        .collect_map()
 }
 
 /// A group's total lag at the end of each bucket, from `samples`; the current bucket shows

@@ -6,6 +6,7 @@ use crate::client::{ConsumedRecord, Outcome, Request};
 use crate::command::Command;
 use crate::event::EventKind;
 use crate::protocol::TopicPartition;
+use crate::sorted::Collect;
 use crate::time::SimTime;
 use crate::world::World;
 use serde::Serialize;
@@ -278,7 +279,7 @@ pub fn check(world: &World) -> Vec<Violation> {
 
     let mut last: BTreeMap<(&str, &TopicPartition), (usize, u64, &str)> = BTreeMap::new();
     let mut ordered: Vec<&Claim<'_>> = claims.iter().filter(|c| c.offset.is_some()).collect();
-    ordered.sort_by_key(|c| c.order);
+    crate::sorted::sort_by_key(&mut ordered, |c| c.order);
     for claim in ordered {
         let offset = claim.offset.unwrap_or_default();
         if let Some(&(_, previous, value)) = last.get(&(claim.client, &claim.tp))
@@ -351,7 +352,7 @@ fn last_deletions(world: &World) -> BTreeMap<&TopicPartition, SimTime> {
             EventKind::SegmentsDeleted { tp, .. } => Some((tp, e.at)),
             _ => None,
         })
-        .collect()
+        .collect_map()
 }
 
 /// The lost-write rule for one send reported successful: acknowledged at an offset, it is
@@ -845,7 +846,7 @@ fn check_consumers(world: &World) -> Vec<Violation> {
             }
         }
     }
-    commits.sort_by_key(|(at, ..)| *at);
+    crate::sorted::sort_by_key(&mut commits, |(at, ..)| *at);
     let mut last: BTreeMap<(&str, &TopicPartition), u64> = BTreeMap::new();
     for (at, group, tp, offset) in commits {
         if let Some(previous) = last.insert((group, tp), offset)
@@ -1077,8 +1078,8 @@ fn beyond_processed(
     mut commits: Vec<(SimTime, &str, &TopicPartition, u64)>,
     by_hand: &BTreeSet<(&str, &TopicPartition)>,
 ) -> Vec<Violation> {
-    processed.sort_by_key(|(at, ..)| *at);
-    commits.sort_by_key(|(at, ..)| *at);
+    crate::sorted::sort_by_key(&mut processed, |(at, ..)| *at);
+    crate::sorted::sort_by_key(&mut commits, |(at, ..)| *at);
     let mut found = Vec::new();
     let mut done: BTreeMap<&TopicPartition, u64> = BTreeMap::new();
     let mut next = processed.into_iter().peekable();

@@ -11,6 +11,7 @@ use crate::partitioner::partition_for_key;
 use crate::protocol::{
     BatchHeader, BrokerId, Bytes, FetchPartition, Message, ProduceBatch, RecordData, TopicPartition,
 };
+use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -728,7 +729,7 @@ impl Client {
                 partitions,
             } if self.metadata_in_flight == Some(correlation_id) => {
                 self.metadata_in_flight = None;
-                self.metadata = partitions.into_iter().collect();
+                self.metadata = partitions.into_iter().collect_map();
                 self.metadata_stale = false;
                 self.dispatch(ctx);
             }

@@ -43,6 +43,8 @@
 //!   [`fuzz`] (seeded runs with faults, nine profiles), [`ab`].
 //! - **Runs as data**: [`scenario`], [`command`], [`condition`], [`challenge`], [`export`] (the
 //!   same run for a real Kafka cluster), [`tagged`].
+//! - **The page's download**: [`sorted`] (stable sorts, sorted maps and sets, through one
+//!   instance of the standard library's sort).
 
 pub mod ab;
 pub mod backoff;
@@ -77,6 +79,7 @@ pub mod protocol;
 pub mod queue;
 pub mod rng;
 pub mod scenario;
+pub mod sorted;
 pub mod tagged;
 pub mod time;
 pub mod topic;

@@ -5,7 +5,8 @@
 //! across racks, which the simulation does not model yet.
 
 use crate::protocol::BrokerId;
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::Collect;
+use std::collections::BTreeMap;
 
 /// Where each new partition's replicas go; the first replica is the preferred leader.
 ///
@@ -97,7 +98,7 @@ pub fn assign_replicas_rack_aware(
 ) -> Vec<Vec<BrokerId>> {
     let brokers = rack_alternated(racks);
     let n = brokers.len();
-    let rack_count = racks.values().collect::<BTreeSet<_>>().len();
+    let rack_count = racks.values().collect_set().len();
     first_replicas(
         n,
         replication_factor,
@@ -109,8 +110,8 @@ pub fn assign_replicas_rack_aware(
     .map(|(first, shift)| {
         let leader = brokers[first];
         let mut replicas = vec![leader];
-        let mut racks_used = BTreeSet::from([racks[&leader].as_str()]);
-        let mut brokers_used = BTreeSet::from([leader]);
+        let mut racks_used = std::iter::once(racks[&leader].as_str()).collect_set();
+        let mut brokers_used = std::iter::once(leader).collect_set();
         let mut k = 0;
         while replicas.len() < replication_factor {
             let broker = brokers[replica_index(first, shift * rack_count, k, n)];
@@ -132,6 +133,7 @@ pub fn assign_replicas_rack_aware(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     #[test]
     fn matches_admin_rack_aware_test_vector() {

@@ -123,7 +123,7 @@ impl<E> EventQueue<E> {
             !take
         });
         self.heap = BinaryHeap::from(keys);
-        taken.sort_by_key(|key| (key.at, key.seq));
+        crate::sorted::sort_by_key(&mut taken, |key| (key.at, key.seq));
         taken
             .into_iter()
             .map(|key| {

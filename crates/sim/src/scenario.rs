@@ -2,6 +2,7 @@
 //! `kafka-sim run` all use this one format (JSON or TOML; see docs/scenarios.md).
 
 use crate::command::Command;
+use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use crate::world::{ClusterConfig, World};
 use serde::{Deserialize, Serialize};
@@ -316,7 +317,7 @@ impl Scenario {
     /// Runs the scenario; returns the world at the end and each step's result.
     pub fn run(&self) -> Result<(World, Vec<StepResult>), ScenarioError> {
         self.validate()?;
-        let racks = (1..).zip(self.cluster.racks.iter().cloned()).collect();
+        let racks = (1..).zip(self.cluster.racks.iter().cloned()).collect_map();
         let mut config = ClusterConfig {
             brokers: self.cluster.brokers,
             racks,
@@ -421,16 +422,135 @@ pub mod file {
     /// Writes a scenario as `kafka-sim run` reads it. TOML cannot hold every scenario: its
     /// integers stop at 2^63-1, below the largest seeds.
     pub fn write(scenario: &Scenario, format: Format) -> Result<String, String> {
-        match format {
-            Format::Json => serde_json::to_string_pretty(scenario)
-                .map(|text| text + "\n")
-                .map_err(|e| e.to_string()),
-            // The toml crate writes such a seed, and then refuses to read it back.
-            Format::Toml if i64::try_from(scenario.seed).is_err() => Err(format!(
+        // The toml crate writes such a seed, and then refuses to read it back.
+        if format == Format::Toml && i64::try_from(scenario.seed).is_err() {
+            return Err(format!(
                 "seed: {} is above TOML's largest integer (2^63-1); JSON holds it",
                 scenario.seed
-            )),
-            Format::Toml => toml::to_string(scenario).map_err(|e| e.to_string()),
+            ));
+        }
+        let document = written::Document::of(scenario)?;
+        match format {
+            Format::Json => serde_json::to_string_pretty(&document)
+                .map(|text| text + "\n")
+                .map_err(|e| e.to_string()),
+            Format::Toml => toml::to_string(&document).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// A scenario as its compact JSON says it, fields in their order, for the pretty JSON and
+    /// TOML writers: the code that writes every command then exists in the wasm bundle for one
+    /// serializer (compact JSON, as saves and links are written), not once per format.
+    mod written {
+        use super::Scenario;
+        use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+        use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+        use std::fmt;
+
+        /// A JSON value that keeps its object's fields in the order they were written
+        /// (`serde_json::Value` sorts them by name).
+        #[derive(Debug, PartialEq)]
+        pub(super) enum Document {
+            Null,
+            Bool(bool),
+            Int(i64),
+            Unsigned(u64),
+            Float(f64),
+            Text(String),
+            List(Vec<Document>),
+            Object(Vec<(String, Document)>),
+        }
+
+        impl Document {
+            pub(super) fn of(scenario: &Scenario) -> Result<Document, String> {
+                let json = serde_json::to_vec(scenario).map_err(|e| e.to_string())?;
+                serde_json::from_slice(&json).map_err(|e| e.to_string())
+            }
+        }
+
+        /// Written as the typed value it came from was: a missing option (`null`) is left out
+        /// of a TOML table exactly as a `None` field is.
+        impl Serialize for Document {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    Document::Null => serializer.serialize_none(),
+                    Document::Bool(b) => serializer.serialize_bool(*b),
+                    Document::Int(i) => serializer.serialize_i64(*i),
+                    Document::Unsigned(u) => serializer.serialize_u64(*u),
+                    Document::Float(f) => serializer.serialize_f64(*f),
+                    Document::Text(t) => serializer.serialize_str(t),
+                    Document::List(items) => {
+                        let mut list = serializer.serialize_seq(Some(items.len()))?;
+                        for item in items {
+                            list.serialize_element(item)?;
+                        }
+                        list.end()
+                    }
+                    Document::Object(fields) => {
+                        let mut object = serializer.serialize_map(Some(fields.len()))?;
+                        for (name, value) in fields {
+                            object.serialize_entry(name, value)?;
+                        }
+                        object.end()
+                    }
+                }
+            }
+        }
+
+        impl<'de> Deserialize<'de> for Document {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserializer.deserialize_any(DocumentVisitor)
+            }
+        }
+
+        struct DocumentVisitor;
+
+        impl<'de> Visitor<'de> for DocumentVisitor {
+            type Value = Document;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("a JSON value")
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Document, E> {
+                Ok(Document::Null)
+            }
+
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Document, E> {
+                Ok(Document::Bool(b))
+            }
+
+            fn visit_i64<E: de::Error>(self, i: i64) -> Result<Document, E> {
+                Ok(Document::Int(i))
+            }
+
+            fn visit_u64<E: de::Error>(self, u: u64) -> Result<Document, E> {
+                Ok(Document::Unsigned(u))
+            }
+
+            fn visit_f64<E: de::Error>(self, f: f64) -> Result<Document, E> {
+                Ok(Document::Float(f))
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Document, E> {
+                Ok(Document::Text(text.to_owned()))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut access: A) -> Result<Document, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = access.next_element()? {
+                    items.push(item);
+                }
+                Ok(Document::List(items))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Document, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(field) = access.next_entry()? {
+                    fields.push(field);
+                }
+                Ok(Document::Object(fields))
+            }
         }
     }
 
@@ -581,7 +701,7 @@ pub fn wait_until(
 
 #[cfg(all(test, feature = "files"))]
 mod tests {
-    use super::file::{Format, parse};
+    use super::file::{Format, parse, write};
 
     /// A TOML file read as JSON is the scenario the TOML deserializer reads, for every example.
     #[test]
@@ -598,6 +718,52 @@ mod tests {
             }
         }
         assert!(read >= 3, "only {read} TOML examples");
+    }
+
+    /// Every scenario of the examples, lessons and challenges is written, in both formats,
+    /// as the typed serializers write it (the text `kafka-sim` and the page wrote before the
+    /// writers went through one document).
+    #[test]
+    fn files_are_written_as_the_typed_serializers_write_them() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+        let mut scenarios = Vec::new();
+        for dir in ["docs/examples", "lessons", "challenges"] {
+            for entry in std::fs::read_dir(format!("{root}/{dir}")).expect("a directory") {
+                let path = entry.expect("entry").path();
+                let text = std::fs::read_to_string(&path).expect("text");
+                match path.extension().and_then(|e| e.to_str()) {
+                    Some("toml") => scenarios.push(parse(&text, Format::Toml).expect("toml")),
+                    Some("json") if dir == "docs/examples" => {
+                        scenarios.push(parse(&text, Format::Json).expect("json"));
+                    }
+                    Some("json") => {
+                        let document: serde_json::Value =
+                            serde_json::from_str(&text).expect("json");
+                        for key in ["scenario", "setup"] {
+                            if let Some(scenario) = document.get(key) {
+                                scenarios.push(
+                                    serde_json::from_value(scenario.clone()).expect("a scenario"),
+                                );
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        assert!(scenarios.len() >= 25, "only {} scenarios", scenarios.len());
+        let mut odd = super::Scenario {
+            run_until_us: Some(1_500),
+            ..scenarios[0].clone()
+        };
+        odd.cluster.controllers = Some(3);
+        scenarios.push(odd);
+        for scenario in &scenarios {
+            let json = serde_json::to_string_pretty(scenario).expect("json") + "\n";
+            assert_eq!(write(scenario, Format::Json), Ok(json));
+            let toml = toml::to_string(scenario).expect("toml");
+            assert_eq!(write(scenario, Format::Toml), Ok(toml));
+        }
     }
 
     /// The error names the field and the line of the TOML file, not of the JSON it became.

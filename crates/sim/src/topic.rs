@@ -269,7 +269,9 @@ impl TopicConfig {
     /// segment.bytes=104857600`, as `__consumer_offsets` is described).
     pub fn non_default(&self) -> Vec<(&'static str, String)> {
         let mut out = self.non_default_by_name().into_iter().collect::<Vec<_>>();
-        out.sort_by_key(|(name, _)| (describe_configs_bucket(name), definition_order(name)));
+        crate::sorted::sort_by_key(&mut out, |(name, _)| {
+            (describe_configs_bucket(name), definition_order(name))
+        });
         out
     }
 
@@ -398,7 +400,7 @@ mod tests {
         // cluster: the buckets reproduce both lines.
         let order = |names: &[&'static str]| -> Vec<&'static str> {
             let mut sorted = names.to_vec();
-            sorted.sort_by_key(|n| describe_configs_bucket(n));
+            crate::sorted::sort_by_key(&mut sorted, |n| describe_configs_bucket(n));
             sorted
         };
         let offsets = ["segment.bytes", "cleanup.policy", "compression.type"];

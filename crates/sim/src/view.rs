@@ -642,7 +642,7 @@ impl World {
                 let mut recent = newest(c.history(), RECENT, false);
                 let forwarded = c.forwarder().map_or(&[][..], |f| f.producer.history());
                 recent.extend(newest(forwarded, RECENT, true));
-                recent.sort_by_key(|op| op.invoked_at);
+                crate::sorted::sort_by_key(&mut recent, |op| op.invoked_at);
                 let recent_operations = recent
                     .iter()
                     .rev()

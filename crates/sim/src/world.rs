@@ -14,6 +14,7 @@ use crate::node::{Ctx, Node, Outbox, Timer};
 use crate::protocol::{BrokerId, Message, TopicPartition};
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
+use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::Trace;
 use serde::{Deserialize, Serialize};
@@ -222,8 +223,9 @@ impl World {
             |id: u32| Node::Controller(Controller::new(config.controller, id, Rc::clone(&voters)));
         world.add_node(controller(1));
         // Brokers take node ids 1..=n, so broker N is node N.
-        let directory: BTreeMap<BrokerId, NodeId> =
-            (1..=config.brokers).map(|id| (id, NodeId(id))).collect();
+        let directory: BTreeMap<BrokerId, NodeId> = (1..=config.brokers)
+            .map(|id| (id, NodeId(id)))
+            .collect_map();
         world.brokers = Rc::new(directory);
         let racks = Rc::new(config.racks.clone());
         for broker_id in 1..=config.brokers {
@@ -829,7 +831,7 @@ impl World {
                 Pending::Timer { .. } => None,
             })
             .collect();
-        entries.sort_by_key(|(seq, _)| *seq);
+        crate::sorted::sort_by_key(&mut entries, |(seq, _)| *seq);
         entries.into_iter().map(|(_, flight)| flight).collect()
     }
 
@@ -880,7 +882,7 @@ impl World {
             .filter(|(_, up)| *up)
             .flat_map(|(b, _)| b.groups().values().map(move |g| (b.id(), g)))
             .collect();
-        groups.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+        crate::sorted::sort_by(&mut groups, |a, b| a.1.id.cmp(&b.1.id));
         groups
     }
 

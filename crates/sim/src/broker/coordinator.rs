@@ -14,6 +14,7 @@ use crate::group::{GroupSettings, JoinRequest};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{BatchHeader, Extension, GroupMessage, Message, RecordData, TopicPartition};
+use crate::sorted::Collect;
 use crate::time::SimDuration;
 use std::collections::BTreeMap;
 
@@ -708,7 +709,7 @@ impl Broker {
             .into_iter()
             .filter_map(|(id, records)| Group::load(id, records.into_iter(), ctx.now()))
             .map(|group| (group.id.clone(), group))
-            .collect();
+            .collect_map();
         for (producer_id, records) in open {
             for record in records {
                 if let CoordinatorRecord::Offset {

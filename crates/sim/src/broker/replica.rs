@@ -7,6 +7,7 @@ use super::producer_state::ProducerStates;
 use crate::log::PartitionLog;
 use crate::metadata::PartitionState;
 use crate::protocol::BrokerId;
+use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -110,7 +111,7 @@ impl Replica {
                 };
                 (b, progress)
             })
-            .collect();
+            .collect_map();
         self.leadership = Some(Leadership {
             leader_epoch: state.leader_epoch,
             epoch_start_offset: self.log.log_end_offset(),

@@ -85,7 +85,9 @@ pub(super) fn delete_offsets(world: &mut World, options: &Options<'_>) -> Consol
         }
     };
     // Sorted as Kafka sorts them: by topic and partition as one string.
-    rows.sort_by_key(|(topic, partition, _)| format!("{topic}{}", partition.map_or(-1, i64::from)));
+    crate::sorted::sort_by_key(&mut rows, |(topic, partition, _)| {
+        format!("{topic}{}", partition.map_or(-1, i64::from))
+    });
     let mut table = format!("\n{:<30} {:<15} {:<15}", "TOPIC", "PARTITION", "STATUS");
     for (topic, partition, error) in &rows {
         let partition = partition.map_or("Not Provided".to_owned(), |p| p.to_string());

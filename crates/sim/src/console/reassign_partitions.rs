@@ -66,7 +66,9 @@ pub fn reassignment_json(reassignments: &[Reassignment]) -> String {
             }
         })
         .collect();
-    partitions.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+    crate::sorted::sort_by(&mut partitions, |a, b| {
+        (&a.topic, a.partition).cmp(&(&b.topic, b.partition))
+    });
     let plan = Plan {
         version: 1,
         partitions,
@@ -162,7 +164,7 @@ fn read_plan(text: &str) -> Result<Vec<(TopicPartition, Vec<BrokerId>)>, String>
             duplicates.join(",")
         ));
     }
-    targets.sort();
+    crate::sorted::sort(&mut targets);
     Ok(targets)
 }
 

@@ -732,7 +732,7 @@ fn returned_records(
     read_committed: bool,
 ) -> Vec<(Record, bool)> {
     let mut pending: Vec<(u64, u64)> = aborted.to_vec();
-    pending.sort_by_key(|&(_, first)| std::cmp::Reverse(first));
+    crate::sorted::sort_by_key(&mut pending, |&(_, first)| std::cmp::Reverse(first));
     let mut aborting: BTreeSet<u64> = BTreeSet::new();
     records
         .into_iter()

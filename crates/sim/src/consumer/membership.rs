@@ -10,6 +10,7 @@ use crate::event::EventKind;
 use crate::group::{Assignor, Subscription as MemberSubscription, assignor::assign};
 use crate::node::Ctx;
 use crate::protocol::{Extension, GroupMessage, Message, TopicPartition};
+use crate::sorted::Collect;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -227,7 +228,7 @@ impl Consumer {
         let assignor = protocol
             .and_then(super::assignor_from_name)
             .unwrap_or(Assignor::Range);
-        let topics: BTreeSet<&String> = members.iter().flat_map(|m| &m.topics).collect();
+        let topics: BTreeSet<&String> = members.iter().flat_map(|m| &m.topics).collect_set();
         let counts: BTreeMap<String, u32> = topics
             .into_iter()
             .map(|t| {
@@ -236,9 +237,9 @@ impl Consumer {
                     partition_count(&self.metadata, &Rc::from(t.as_str())),
                 )
             })
-            .collect();
+            .collect_map();
         self.assigned_counts = counts.clone();
-        let available = counts.into_iter().filter(|(_, n)| *n > 0).collect();
+        let available = counts.into_iter().filter(|(_, n)| *n > 0).collect_map();
         assign(assignor, members, &available).into_iter().collect()
     }
 
@@ -258,7 +259,7 @@ impl Consumer {
         self.rejoin = true;
         match error {
             ErrorCode::None => {
-                let assigned: BTreeSet<TopicPartition> = assignment.iter().cloned().collect();
+                let assigned: BTreeSet<TopicPartition> = assignment.iter().cloned().collect_set();
                 let revoked: Vec<TopicPartition> = self
                     .owned
                     .keys()

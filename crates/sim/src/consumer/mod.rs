@@ -26,6 +26,7 @@ use crate::metadata::PartitionState;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{BrokerId, GroupMessage, Message, Record, TopicPartition};
+use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
@@ -265,7 +266,7 @@ impl Consumer {
             Subscription::Partitions(partitions) => partitions
                 .iter()
                 .map(|tp| (tp.clone(), OwnedPartition::default()))
-                .collect(),
+                .collect_map(),
             Subscription::Topics(_) => BTreeMap::new(),
         };
         let mut consumer = Consumer {
@@ -928,7 +929,7 @@ impl Consumer {
                     true => 0,
                     false => self.metadata_equivalent.saturating_add(1),
                 };
-                self.metadata = partitions.into_iter().collect();
+                self.metadata = partitions.into_iter().collect_map();
                 self.metadata_at = ctx.now();
                 // A subscribed topic the broker does not know yet: ask again after the
                 // backoff (Java logs UNKNOWN_TOPIC_OR_PARTITION and retries).

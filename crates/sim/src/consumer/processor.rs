@@ -20,6 +20,7 @@ use crate::consumer::AppCommit;
 use crate::node::Ctx;
 use crate::producer::{Producer, ProducerConfig, ProducerRecord};
 use crate::protocol::{Message, TopicPartition};
+use crate::sorted::Collect;
 use crate::time::SimTime;
 use crate::txn::TxnMessage;
 use serde::Serialize;
@@ -68,7 +69,9 @@ impl Forwarder {
         let config = consumer.config();
         let topic = config.forward_topic.clone()?;
         let exactly_once = config.app_commit == AppCommit::Transactional;
-        let mut properties = BTreeMap::from([("acks".to_owned(), "all".to_owned())]);
+        let mut properties = [("acks".to_owned(), "all".to_owned())]
+            .into_iter()
+            .collect_map();
         if exactly_once {
             let id = config
                 .transactional_id

@@ -25,6 +25,7 @@ use crate::metadata::{MetadataImage, MetadataRecord, PartitionState};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{BrokerId, Message, TopicPartition};
+use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -187,7 +188,7 @@ impl Controller {
                 };
                 (broker, registration)
             })
-            .collect();
+            .collect_map();
         let brokers: Vec<BrokerId> = self.registrations.keys().copied().collect();
         for broker in brokers {
             self.arm_session_timer(ctx, broker);
@@ -714,7 +715,9 @@ impl Controller {
 /// `transaction.state.log.min.isr` (2), so a transaction's state is never acknowledged by a
 /// single replica.
 fn internal_topic_configs(name: &str, replication_factor: i32) -> BTreeMap<String, String> {
-    let mut configs = BTreeMap::from([("cleanup.policy".to_owned(), "compact".to_owned())]);
+    let mut configs = [("cleanup.policy".to_owned(), "compact".to_owned())]
+        .into_iter()
+        .collect_map();
     if name == crate::txn::TRANSACTION_TOPIC {
         let min_isr = replication_factor.clamp(1, 2);
         configs.insert("min.insync.replicas".to_owned(), min_isr.to_string());

@@ -20,6 +20,7 @@ use crate::metadata::MetadataRecord;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::Message;
+use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -346,7 +347,7 @@ impl Controller {
     /// Asks whether an election in the next epoch could win, without starting it.
     fn become_prospective(&mut self, ctx: &mut Ctx<'_>) {
         self.quorum.role = Role::Prospective {
-            votes: BTreeSet::from([self.quorum.id]),
+            votes: std::iter::once(self.quorum.id).collect_set(),
         };
         let epoch = self.quorum.epoch + 1;
         self.request_votes(ctx, epoch, true);
@@ -357,7 +358,7 @@ impl Controller {
         quorum.epoch += 1;
         quorum.voted_for = Some(quorum.id);
         quorum.role = Role::Candidate {
-            votes: BTreeSet::from([quorum.id]),
+            votes: std::iter::once(quorum.id).collect_set(),
         };
         let epoch = quorum.epoch;
         self.request_votes(ctx, epoch, false);
@@ -384,7 +385,7 @@ impl Controller {
                     },
                 )
             })
-            .collect();
+            .collect_map();
         let epoch = self.quorum.epoch;
         let announce = QuorumMessage::BeginQuorumEpoch {
             epoch,

@@ -8,6 +8,7 @@ use crate::metadata::{MetadataRecord, PartitionState};
 use crate::node::Ctx;
 use crate::placement::{assign_replicas, assign_replicas_rack_aware};
 use crate::protocol::{BrokerId, TopicPartition};
+use crate::sorted::Collect;
 use crate::topic::{self, CLUSTER_METADATA_TOPIC, TopicConfig};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -127,7 +128,7 @@ impl Controller {
         let racks: BTreeMap<BrokerId, String> = pool
             .iter()
             .filter_map(|b| Some((*b, self.registrations.get(b)?.rack.clone()?)))
-            .collect();
+            .collect_map();
         let assignment = if racks.len() == pool.len() {
             assign_replicas_rack_aware(&racks, first_partition, count, rf, start_index, shift)
         } else {

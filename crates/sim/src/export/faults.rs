@@ -83,7 +83,7 @@ impl Network {
 
     fn isolated(&self) -> Vec<String> {
         let mut out: Vec<String> = self.cuts.iter().map(|(_, c)| c.clone()).collect();
-        out.sort();
+        crate::sorted::sort(&mut out);
         out.dedup();
         out
     }

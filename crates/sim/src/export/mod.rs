@@ -17,6 +17,7 @@ mod script;
 
 use crate::protocol::BrokerId;
 use crate::scenario::{Scenario, ScenarioError};
+use crate::sorted::Collect;
 use std::collections::BTreeMap;
 
 /// The image every container runs: the official Apache Kafka image, pinned so that a script
@@ -45,13 +46,13 @@ pub fn files(scenario: &Scenario) -> Result<BTreeMap<String, String>, ScenarioEr
             let replicas = t.partitions.iter().map(|p| p.replicas.clone()).collect();
             (t.name.clone(), replicas)
         })
-        .collect();
+        .collect_map();
     let refused: BTreeMap<usize, String> = results
         .iter()
         .enumerate()
         .filter(|(_, r)| !r.applied())
         .map(|(i, r)| (i, r.result.clone()))
-        .collect();
+        .collect_map();
     let layout = Layout::new(scenario);
     let clients = clients::Clients::new(scenario, &layout, &placements);
     let script = script::render(&script::Input {

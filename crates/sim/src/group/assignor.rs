@@ -9,6 +9,7 @@
 //! is reproduced from Java's `String.hashCode`.
 
 use crate::protocol::TopicPartition;
+use crate::sorted::Collect;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -86,11 +87,13 @@ pub(crate) fn java_hash_map_indices(hashes: &[i32]) -> Vec<usize> {
 
 fn member_order(members: &[Subscription]) -> Vec<&Subscription> {
     let mut ordered: Vec<&Subscription> = members.iter().collect();
-    ordered.sort_by(|a, b| match (&a.group_instance_id, &b.group_instance_id) {
-        (Some(x), Some(y)) => x.cmp(y),
-        (Some(_), None) => std::cmp::Ordering::Less,
-        (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.member_id.cmp(&b.member_id),
+    crate::sorted::sort_by(&mut ordered, |a, b| {
+        match (&a.group_instance_id, &b.group_instance_id) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.member_id.cmp(&b.member_id),
+        }
     });
     ordered
 }
@@ -99,7 +102,7 @@ fn empty(members: &[Subscription]) -> Assignment {
     members
         .iter()
         .map(|m| (m.member_id.clone(), Vec::new()))
-        .collect()
+        .collect_map()
 }
 
 /// Runs an assignor.
@@ -158,7 +161,7 @@ fn round_robin(
 ) -> Assignment {
     let mut assignment = empty(members);
     let ordered = member_order(members);
-    let subscribed: BTreeSet<&String> = members.iter().flat_map(|m| m.topics.iter()).collect();
+    let subscribed: BTreeSet<&String> = members.iter().flat_map(|m| m.topics.iter()).collect_set();
     let mut turn = 0usize;
     for (topic, &count) in partitions_per_topic
         .iter()
@@ -227,10 +230,12 @@ fn owned_partitions(
                 })
                 .cloned()
                 .collect();
-            kept.sort_by(|a, b| (a.partition, &a.topic).cmp(&(b.partition, &b.topic)));
+            crate::sorted::sort_by(&mut kept, |a, b| {
+                (a.partition, &a.topic).cmp(&(b.partition, &b.topic))
+            });
             (m.member_id.clone(), kept)
         })
-        .collect();
+        .collect_map();
     (owned, contested)
 }
 
@@ -241,8 +246,8 @@ fn sticky(
 ) -> (Assignment, Vec<(TopicPartition, String)>) {
     let all_equal = members.windows(2).all(|w| {
         let (mut a, mut b) = (w[0].topics.clone(), w[1].topics.clone());
-        a.sort();
-        b.sort();
+        crate::sorted::sort(&mut a);
+        crate::sorted::sort(&mut b);
         a == b
     });
     let (owned, contested) = owned_partitions(members, partitions_per_topic);
@@ -257,7 +262,7 @@ fn all_partitions(
     members: &[Subscription],
     partitions_per_topic: &BTreeMap<String, u32>,
 ) -> Vec<TopicPartition> {
-    let subscribed: BTreeSet<&String> = members.iter().flat_map(|m| m.topics.iter()).collect();
+    let subscribed: BTreeSet<&String> = members.iter().flat_map(|m| m.topics.iter()).collect_set();
     partitions_per_topic
         .iter()
         .filter(|(t, _)| subscribed.contains(t))
@@ -309,8 +314,8 @@ fn constrained(
             }
         }
     }
-    under_min.sort();
-    exactly_min.sort();
+    crate::sorted::sort(&mut under_min);
+    crate::sorted::sort(&mut exactly_min);
     let mut transferring = Vec::new();
     let mut cursor = 0usize;
     for tp in partitions.into_iter().filter(|tp| !assigned.contains(tp)) {
@@ -366,7 +371,7 @@ fn general(
             .filter(|m| m.topics.iter().any(|t| *t == *tp.topic))
             .map(|m| m.member_id.as_str())
             .collect();
-        ids.sort();
+        crate::sorted::sort(&mut ids);
         ids
     };
     let mut assignment: Assignment = owned;
@@ -377,13 +382,15 @@ fn general(
                 .iter()
                 .map(move |tp| (tp.clone(), m.member_id.clone()))
         })
-        .collect();
-    let assigned: BTreeSet<TopicPartition> = assignment.values().flatten().cloned().collect();
+        .collect_map();
+    let assigned: BTreeSet<TopicPartition> = assignment.values().flatten().cloned().collect_set();
     let mut pending: Vec<TopicPartition> = all_partitions(members, partitions_per_topic)
         .into_iter()
         .filter(|tp| !assigned.contains(tp))
         .collect();
-    pending.sort_by_key(|tp| (eligible(tp).len(), tp.topic.clone(), tp.partition));
+    crate::sorted::sort_by_key(&mut pending, |tp| {
+        (eligible(tp).len(), tp.topic.clone(), tp.partition)
+    });
     let mut transferring = Vec::new();
     for tp in pending {
         let Some(member) = eligible(&tp)

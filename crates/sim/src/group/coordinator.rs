@@ -10,6 +10,7 @@ use crate::event::EventKind;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{GroupMessage, TopicPartition};
+use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -232,7 +233,7 @@ impl Group {
                             };
                             (member.member_id.clone(), member)
                         })
-                        .collect();
+                        .collect_map();
                     group.next_join_order = group.members.len() as u64;
                 }
             }
@@ -932,7 +933,7 @@ impl Group {
                     .or(m.protocols.first())
             })
             .flat_map(|(_, subscription)| subscription.topics.iter().map(String::as_str))
-            .collect();
+            .collect_set();
         partitions
             .iter()
             .map(|tp| match subscribed.contains(&*tp.topic) {

@@ -154,7 +154,7 @@ pub fn describe(world: &World, coordinator: BrokerId, found: &Group) -> GroupDes
     }
     let mut tps: Vec<&TopicPartition> =
         found.offsets.keys().chain(owners.keys().copied()).collect();
-    tps.sort();
+    crate::sorted::sort(&mut tps);
     tps.dedup();
     let rows = tps
         .into_iter()
@@ -273,7 +273,7 @@ impl GroupDescription {
             (std::cmp::Reverse(count), index)
         };
         let mut rows: Vec<&OffsetRow> = self.rows.iter().collect();
-        rows.sort_by_key(|r| {
+        crate::sorted::sort_by_key(&mut rows, |r| {
             let owner = r.consumer_id.as_deref().map(member);
             (owner.is_none(), owner, r.tp.partition, &r.tp.topic)
         });

@@ -55,7 +55,7 @@ impl World {
             for node in due {
                 let interval = match &self.slots[node.0 as usize].node {
                     Node::Broker(broker) => broker.log_retention_check_interval(),
-                    other => unreachable!("a retention check for a non-broker node: {other:?}"),
+                    _ => unreachable!("a retention check for {node:?}, which is not a broker"),
                 };
                 self.retention_checks.insert(node, at + interval);
                 if !self.slots[node.0 as usize].paused {
