@@ -43,6 +43,8 @@
 //!   [`fuzz`] (seeded runs with faults, nine profiles), [`ab`].
 //! - **Runs as data**: [`scenario`], [`command`], [`condition`], [`challenge`], [`export`] (the
 //!   same run for a real Kafka cluster), [`tagged`].
+//! - **Measuring**: [`workload`] (the benchmark run the native bench, the wasm bench and
+//!   `kafka-sim workload` share).
 
 pub mod ab;
 pub mod backoff;
@@ -84,6 +86,7 @@ pub mod trace;
 pub mod txn;
 pub mod verdict;
 pub mod view;
+pub mod workload;
 pub mod world;
 
 pub use client::{Outcome, Request};
