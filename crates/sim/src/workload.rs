@@ -243,7 +243,10 @@ mod tests {
     /// once, and the producer batched (linger.ms=5 at 100 records a millisecond).
     #[test]
     fn a_small_run_checks_clean_and_every_record_is_read() {
-        for workload in [Workload::three_brokers(2_000), Workload::twelve_brokers(500)] {
+        for workload in [
+            Workload::three_brokers(2_000),
+            Workload::twelve_brokers(500),
+        ] {
             let world = workload.run().expect("a valid workload");
             let violations = crate::check::check(&world);
             assert!(violations.is_empty(), "{workload:?}: {violations:?}");
