@@ -7,7 +7,7 @@
 //! `cargo bench -p kafka-sim --bench workload` runs 100,000 records per case
 //! (`WORKLOAD_RECORDS` changes it); `cargo test --benches` runs each case once on 1,000.
 
-use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use kafka_sim::workload::Workload;
 use std::hint::black_box;
 
@@ -33,6 +33,9 @@ fn case(c: &mut Criterion, name: &str, workload: Workload) {
     let produced = workload.produce().expect("a valid workload");
     let mut group = c.benchmark_group(format!("workload/{name}"));
     group.sample_size(10);
+    // A run takes from a tenth of a second to seconds: the same number of runs per sample,
+    // rather than criterion's 1, 2, ... 10 (55 runs at the least).
+    group.sampling_mode(SamplingMode::Flat);
     group.throughput(Throughput::Elements(u64::from(workload.records)));
     group.bench_function("produce", |b| {
         b.iter_with_large_drop(|| black_box(workload.produce().expect("valid")))
