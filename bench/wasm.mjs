@@ -1,8 +1,9 @@
 // Issue 17's workload as wasm in headless Chromium: serves the wasm-bindgen output of
 // crates/bench-wasm (built by `./playground bench`) with a blank page, opens it with Debian's
 // chromium through playwright-core (from tests/e2e/node_modules), and times each phase of
-// kafka_sim::workload with performance.now() in the page. Prints one JSON object: for each
-// case, every repeat's produce and consume milliseconds and their medians.
+// kafka_sim::workload with performance.now() in the page, after one untimed warm-up run.
+// Prints one JSON object: for each case, every repeat's produce and consume milliseconds and
+// their medians.
 //
 //   node bench/wasm.mjs PKG_DIR RECORDS [REPEATS]
 import { createServer } from 'node:http';
@@ -62,6 +63,12 @@ try {
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const out = [];
     for (const shape of cases) {
+      // One untimed run first, as criterion warms up: the engine's code is compiled again,
+      // optimised, once it is hot.
+      const warm = new wasm.Run(shape.brokers, shape.partitions, shape.records);
+      warm.produce();
+      warm.consume();
+      warm.free();
       const runs = [];
       let violations = [];
       for (let i = 0; i < repeats; i += 1) {
