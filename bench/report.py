@@ -103,6 +103,10 @@ def main():
     wasm_cases = {c["case"]: c for c in wasm.get("cases", [])}
     peer = read_json(out / "peer.json")
     cli = read_json(out / "cli.json")
+    try:
+        cli_time = [float(x) for x in (out / "cli-time.txt").read_text().split()[-3:]]
+    except (OSError, ValueError):
+        cli_time = None
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     load = (out / "load.txt").read_text().split() if (out / "load.txt").exists() else []
 
@@ -197,22 +201,43 @@ def main():
         lines.append("| phase | ours | peer | ours/peer |")
         lines.append("|---|---|---|---|")
         for phase in PHASES:
-            lines.append(f"| {phase.replace('_', ' ')} | {fmt_rate(ours[phase])} | {fmt_rate(theirs[phase])} | {ratio(ours[phase], theirs[phase])} |")
+            lines.append(
+                f"| {phase.replace('_', ' ')} | {fmt_rate(ours[phase])} | {fmt_rate(theirs[phase])} | "
+                f"{ratio(ours[phase], theirs[phase])} |"
+            )
+        lines.append("")
+        peer_cpu = peer.get("produce_cpu_s", 0) + peer.get("consume_cpu_s", 0)
+        if cli_time and peer_cpu and cli["records"] == peer["records"]:
+            ours_cpu = cli_time[1] + cli_time[2]
+            lines.append(
+                f"Per CPU second, end to end: ours {fmt_rate(cli['records'] / ours_cpu)} (user and system "
+                f"time of the `kafka-sim workload` process below, one thread), the peer "
+                f"{fmt_rate(peer['records'] / peer_cpu)} (its two phases, every thread of its process: the "
+                f"application's, librdkafka's, the mock brokers'): ours/peer "
+                f"{ratio(cli['records'] / ours_cpu, peer['records'] / peer_cpu)}. On a loaded machine the "
+                "wall clock also counts waiting for a core, which costs the peer more (its work hops "
+                "between threads at every request); its waits (linger, the group's join) take no CPU."
+            )
+            lines.append("")
         after_first = peer.get("consume_after_first_record_s")
         if after_first:
-            lines.append("")
             lines.append(
                 f"The peer's consume phase is mostly its group join: from the first record to the last it read "
                 f"{fmt_rate(peer['records'] / after_first)}."
             )
-        lines.append("")
+            lines.append("")
     if cli:
+        timed = ""
+        if cli_time:
+            timed = (
+                f" in {cli_time[0]:.2f} s wall, {cli_time[1] + cli_time[2]:.2f} s CPU "
+                f"({fmt_rate(cli['records'] / cli_time[0])} end to end, with process start and exit)"
+            )
         lines.append(
-            f"**`kafka-sim workload --records {cli['records']}`** (release build, one run, wall clock "
-            f"around the calls): produce {fmt_rate(cli['produce_per_s'])}, consume "
-            f"{fmt_rate(cli['consume_per_s'])}, end to end {fmt_rate(cli['end_to_end_per_s'])}; "
-            f"{cli['events']:,} events over {cli['virtual_ms']:,} ms of virtual time, trace hash "
-            f"{cli['trace_hash']}, {len(cli['violations'])} anomalies."
+            f"**`kafka-sim workload --records {cli['records']}`** (release build, one run{timed}): "
+            f"{cli['records_read']:,} records read, {cli['events']:,} events and {cli['messages']:,} "
+            f"messages over {cli['virtual_ms']:,} ms of virtual time, trace hash {cli['trace_hash']}, "
+            f"{len(cli['violations'])} anomalies."
         )
         lines.append("")
     others = sorted(k for k in results if not k[0].startswith("workload/"))

@@ -342,10 +342,7 @@ fn workload_runs_clean_reads_every_record_and_replays() {
     let (first, second) = (run(), run());
     assert_eq!(first["records_read"], 300, "{first}");
     assert_eq!(first["violations"], serde_json::json!([]), "{first}");
-    assert!(
-        first["end_to_end_ms"].as_f64().is_some_and(|ms| ms > 0.0),
-        "{first}"
-    );
+    assert_eq!(first["records_acked"], 300, "{first}");
     assert_eq!(first["trace_hash"], second["trace_hash"]);
 }
 

@@ -82,10 +82,10 @@ pub enum Command {
     /// Expand seeds into scenarios with random faults, run them and check them.
     #[command(after_help = EXIT_CODES)]
     Fuzz(FuzzArgs),
-    /// Run issue 17's benchmark workload once and print, as JSON, how long producing and
-    /// reading it took: keyed 100-byte records, acks=all, idempotence, RF=3,
-    /// min.insync.replicas=2, linger.ms=5, read by one consumer group (the same function the
-    /// native and wasm benches of `./playground bench` time).
+    /// Run issue 17's benchmark workload once and print what it did as JSON (records read,
+    /// events, virtual time, trace hash, the checker's findings): keyed 100-byte records,
+    /// acks=all, idempotence, RF=3, min.insync.replicas=2, linger.ms=5, read by one consumer
+    /// group (the function the native and wasm benches of `./playground bench` time).
     #[command(after_help = EXIT_CODES)]
     Workload(WorkloadArgs),
     /// Print a shell completion script (e.g. `kafka-sim completions bash >
