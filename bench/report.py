@@ -242,7 +242,7 @@ def main():
         lines.append("")
     others = sorted(k for k in results if not k[0].startswith("workload/"))
     if others:
-        lines.append("**The engine and page benches** (`cargo bench -p kafka-sim --bench engine --bench page`, criterion's median):")
+        lines.append("**The engine and page benches** (`cargo bench -p kafka-sim --bench engine --bench page`, criterion's median; the rate is of criterion's elements: records, or events for `engine/*` and `*_events`):")
         lines.append("")
         lines.append("| bench | median | rate |")
         lines.append("|---|---|---|")
