@@ -45,6 +45,8 @@
 //!   same run for a real Kafka cluster), [`tagged`].
 //! - **The page's download**: [`sorted`] (stable sorts, sorted maps and sets, through one
 //!   instance of the standard library's sort).
+//! - **Measuring**: [`workload`] (the benchmark run the native bench, the wasm bench and
+//!   `kafka-sim workload` share).
 
 pub mod ab;
 pub mod backoff;
@@ -87,6 +89,7 @@ pub mod trace;
 pub mod txn;
 pub mod verdict;
 pub mod view;
+pub mod workload;
 pub mod world;
 
 pub use client::{Outcome, Request};

@@ -331,3 +331,25 @@ fn the_unclean_election_example_loses_an_acknowledged_record() {
         "acknowledged {acked:?}, the leader keeps {kept:?}"
     );
 }
+
+/// The benchmark workload's run is clean, reads every record, and is the same run every time.
+#[test]
+fn workload_runs_clean_reads_every_record_and_replays() {
+    let run = || -> Value {
+        serde_json::from_str(&stdout(&kafka_sim(&["workload", "--records", "300"])))
+            .expect("JSON report")
+    };
+    let (first, second) = (run(), run());
+    assert_eq!(first["records_read"], 300, "{first}");
+    assert_eq!(first["violations"], serde_json::json!([]), "{first}");
+    assert_eq!(first["records_acked"], 300, "{first}");
+    assert_eq!(first["trace_hash"], second["trace_hash"]);
+}
+
+#[test]
+fn workload_on_two_brokers_is_refused_as_kafka_refuses_rf3() {
+    let output = kafka_sim(&["workload", "--brokers", "2", "--records", "10"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("INVALID_REPLICATION_FACTOR"), "{stderr}");
+}

@@ -82,6 +82,12 @@ pub enum Command {
     /// Expand seeds into scenarios with random faults, run them and check them.
     #[command(after_help = EXIT_CODES)]
     Fuzz(FuzzArgs),
+    /// Run issue 17's benchmark workload once and print what it did as JSON (records read,
+    /// events, virtual time, trace hash, the checker's findings): keyed 100-byte records,
+    /// acks=all, idempotence, RF=3, min.insync.replicas=2, linger.ms=5, read by one consumer
+    /// group (the function the native and wasm benches of `./playground bench` time).
+    #[command(after_help = EXIT_CODES)]
+    Workload(WorkloadArgs),
     /// Print a shell completion script (e.g. `kafka-sim completions bash >
     /// ~/.local/share/bash-completion/completions/kafka-sim`).
     Completions {
@@ -164,6 +170,19 @@ pub struct FuzzArgs {
     /// number: results are printed in seed order.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+pub struct WorkloadArgs {
+    /// Brokers in the cluster (RF=3 needs at least 3).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub brokers: u32,
+    /// Partitions of the topic.
+    #[arg(long, default_value_t = 4, value_parser = partition_count)]
+    pub partitions: u32,
+    /// Records produced, then read.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub records: u32,
 }
 
 /// The `--profile` argument: one profile or all of them.

@@ -9,6 +9,7 @@ mod fuzz;
 mod run;
 mod summary;
 mod tools;
+mod workload;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
@@ -64,6 +65,7 @@ fn dispatch(command: Command) -> Result<(), Failure> {
         } => tools::partition(partitions, hex, &keys, &mut out)?,
         Command::Assign => tools::assign(&mut out)?,
         Command::Fuzz(args) => fuzz::fuzz(&args, &mut out)?,
+        Command::Workload(args) => workload::workload(&args, &mut out)?,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "kafka-sim", &mut out);
         }

@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Writes what one `./playground bench` sitting measured as a new section at the top of
+BENCHMARKS.md: the command, the machine, the figures and the ratios.
+
+Reads from OUT (the bench command's output directory): criterion's estimates of the benches
+run in this sitting (those under CRITERION newer than OUT/started), memory.txt (the
+workload_memory bench's lines), wasm.json (bench/wasm.mjs), peer.json (bench/peer.py),
+cli.json (`kafka-sim workload`), fuzz.txt, bundle.txt, load.txt. A piece that is missing is
+reported as not measured, never invented.
+
+Usage: report.py OUT CRITERION BENCHMARKS_MD COMMAND
+"""
+
+import datetime
+import json
+import os
+import pathlib
+import platform
+import re
+import subprocess
+import sys
+
+CASES = [
+    ("3_brokers_4_partitions", "3 brokers, 4 partitions"),
+    ("12_brokers_100_partitions", "12 brokers, 100 partitions"),
+]
+PHASES = ["produce", "consume", "end_to_end"]
+
+
+def read_json(path):
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def criterion_results(criterion, since):
+    """{(group, function): (median ns, elements or None)} of the benches run since `since`."""
+    results = {}
+    for benchmark in criterion.glob("**/new/benchmark.json"):
+        estimates = benchmark.with_name("estimates.json")
+        if not estimates.exists() or estimates.stat().st_mtime < since:
+            continue
+        meta, est = read_json(benchmark), read_json(estimates)
+        if not meta or not est:
+            continue
+        elements = (meta.get("throughput") or {}).get("Elements")
+        key = (meta["group_id"], meta.get("function_id") or "")
+        results[key] = (est["median"]["point_estimate"], elements)
+    return results
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(re.search(r"MemTotal:\s+(\d+)", open("/proc/meminfo").read()).group(1))
+        memory = f", {kib / 1024 / 1024:.0f} GiB"
+    except (OSError, AttributeError):
+        pass
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    return f"{os.cpu_count()} cores ({model}){memory}, {platform.system()} {platform.release()}, {rustc}"
+
+
+def rate(records, ms):
+    return records / (ms / 1e3) if ms else None
+
+
+def fmt_rate(per_s):
+    if per_s is None:
+        return "not measured"
+    if per_s >= 1e6:
+        return f"{per_s / 1e6:.2f} M/s"
+    return f"{per_s / 1e3:.1f} K/s"
+
+
+def fmt_ms(ms):
+    return "—" if ms is None else f"{ms:,.1f} ms"
+
+
+def ratio(a, b):
+    return "—" if not a or not b else f"{a / b:.2f}x"
+
+
+def main():
+    out, criterion, benchmarks, command = sys.argv[1:5]
+    out, criterion, benchmarks = pathlib.Path(out), pathlib.Path(criterion), pathlib.Path(benchmarks)
+    since = (out / "started").stat().st_mtime
+    results = criterion_results(criterion, since)
+    memory = {}
+    for line in (out / "memory.txt").read_text().splitlines() if (out / "memory.txt").exists() else []:
+        if line.startswith("workload-memory: "):
+            entry = json.loads(line.split(": ", 1)[1])
+            memory[entry["case"]] = entry
+    wasm = read_json(out / "wasm.json") or {}
+    wasm_cases = {c["case"]: c for c in wasm.get("cases", [])}
+    peer = read_json(out / "peer.json")
+    cli = read_json(out / "cli.json")
+    try:
+        cli_time = [float(x) for x in (out / "cli-time.txt").read_text().split()[-3:]]
+    except (OSError, ValueError):
+        cli_time = None
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    load = (out / "load.txt").read_text().split() if (out / "load.txt").exists() else []
+
+    lines = []
+    today = datetime.datetime.now(datetime.timezone.utc)
+    lines.append(f"## {today:%Y-%m-%d} (`./playground bench`): issue 17's workload, natively, as wasm and against a peer")
+    lines.append("")
+    lines.append(f"**Command**: `{command}` on {head}, {today:%H:%M} UTC. **Machine**: {machine()}.")
+    if load:
+        lines.append(f"Load average (1 min) {load[0]} at the start, {load[-1]} at the end.")
+    lines.append("")
+    records = None
+    native = {}
+    for case, _ in CASES:
+        for phase in PHASES:
+            found = results.get((f"workload/{case}", phase))
+            if found:
+                native[(case, phase)] = found[0] / 1e6
+                records = found[1] or records
+    records = records or (cli or {}).get("records")
+    lines.append(
+        f"**The workload** (`kafka_sim::workload`, {records or '?'} records a run): keyed 100-byte records, "
+        "acks=all, idempotence, RF=3, min.insync.replicas=2, linger.ms=5, default batch.size, "
+        "100 records per virtual millisecond, then one consumer of one group reads them all from the "
+        "beginning (its join is in the consume phase); the run keeps its history and the checker "
+        "finds nothing in it. Native: criterion's median (`cargo bench -p kafka-sim --bench "
+        "workload`, bench profile: opt-level 3, fat LTO); the consume phase starts from a copy of "
+        "the produced world made outside the timing. Wasm: the same function built for "
+        "wasm32-unknown-unknown with the release profile (`crates/bench-wasm`), run in headless "
+        f"{wasm.get('browser', 'Chromium')}, timed with `performance.now()`, median of "
+        f"{wasm.get('repeats', '?')} runs. wasm/native is native time over wasm time (1.00x: as fast)."
+    )
+    lines.append("")
+    lines.append("| case | phase | native | native rate | wasm | wasm rate | wasm/native |")
+    lines.append("|---|---|---|---|---|---|---|")
+    for case, label in CASES:
+        w = wasm_cases.get(case, {})
+        for phase in PHASES:
+            n_ms = native.get((case, phase))
+            w_ms = w.get(f"{phase}_ms")
+            lines.append(
+                f"| {label} | {phase.replace('_', ' ')} | {fmt_ms(n_ms)} | "
+                f"{fmt_rate(rate(records, n_ms) if records else None)} | {fmt_ms(w_ms)} | "
+                f"{fmt_rate(rate(w.get('records'), w_ms) if w_ms else None)} | {ratio(w_ms and n_ms, w_ms)} |"
+            )
+    bad = [c for c in wasm_cases.values() if c.get("violations")]
+    if bad:
+        lines.append("")
+        lines.append(f"The checker found anomalies in the wasm run: {bad}")
+    lines.append("")
+
+    e2e3, e2e12 = native.get((CASES[0][0], "end_to_end")), native.get((CASES[1][0], "end_to_end"))
+    lines.append(
+        f"**12 brokers / 100 partitions against 3 / 4** (end to end, native): "
+        f"{ratio(e2e3, e2e12)} the 3-broker rate (at 100 records per virtual millisecond the "
+        "100 partitions' batches hold about 5 records each, where the 4 partitions' fill to "
+        "batch.size)."
+    )
+    lines.append("")
+    if memory:
+        lines.append(
+            "**Memory a run keeps** (`cargo bench -p kafka-sim --bench workload_memory`: bytes still "
+            "allocated after the end-to-end run, counted by a counting global allocator, "
+            "`stats_alloc`, in that bench binary; malloc's own overhead is not in it; the "
+            "process's resident-set growth over the run is beside it):"
+        )
+        lines.append("")
+        lines.append("| case | records | retained | per million records | resident growth per million | allocations per record |")
+        lines.append("|---|---|---|---|---|---|")
+        for case, label in CASES:
+            m = memory.get(case)
+            if m:
+                lines.append(
+                    f"| {label} | {m['records']:,} | {m['retained_bytes'] / 2**20:,.1f} MiB | "
+                    f"{m['retained_bytes_per_million_records'] / 2**20:,.0f} MiB | "
+                    f"{m['resident_growth_per_million_records'] / 2**20:,.0f} MiB | "
+                    f"{m['allocations'] / m['records']:.1f} |"
+                )
+        lines.append("")
+    if peer:
+        ours = {p: rate(records, native.get((CASES[0][0], p))) for p in PHASES}
+        theirs = {"produce": peer["produce_per_s"], "consume": peer["consume_per_s"], "end_to_end": peer["end_to_end_per_s"]}
+        lines.append(
+            f"**Against a peer** (`bench/peer.py`: {peer['peer']}, `test.mock.num.brokers="
+            f"{peer['brokers']}`, the topic the mock auto-creates: {peer['partitions']} partitions, "
+            f"RF={peer['replication_factor']}; {peer['records']:,} records, the same keys and values, "
+            "acks=all, idempotence, linger.ms=5; produce is produce() to flush(), consume is "
+            "subscribe() to the last record with one consumer; the mock keeps one log per partition "
+            "and does not replicate). Ours is the native 3-broker case above:"
+        )
+        lines.append("")
+        lines.append("| phase | ours | peer | ours/peer |")
+        lines.append("|---|---|---|---|")
+        for phase in PHASES:
+            lines.append(
+                f"| {phase.replace('_', ' ')} | {fmt_rate(ours[phase])} | {fmt_rate(theirs[phase])} | "
+                f"{ratio(ours[phase], theirs[phase])} |"
+            )
+        lines.append("")
+        peer_cpu = peer.get("produce_cpu_s", 0) + peer.get("consume_cpu_s", 0)
+        if cli_time and peer_cpu and cli["records"] == peer["records"]:
+            ours_cpu = cli_time[1] + cli_time[2]
+            lines.append(
+                f"Per CPU second, end to end: ours {fmt_rate(cli['records'] / ours_cpu)} (user and system "
+                f"time of the `kafka-sim workload` process below, one thread), the peer "
+                f"{fmt_rate(peer['records'] / peer_cpu)} (its two phases, every thread of its process: the "
+                f"application's, librdkafka's, the mock brokers'): ours/peer "
+                f"{ratio(cli['records'] / ours_cpu, peer['records'] / peer_cpu)}. On a loaded machine the "
+                "wall clock also counts waiting for a core, which costs the peer more (its work hops "
+                "between threads at every request); its waits (linger, the group's join) take no CPU."
+            )
+            lines.append("")
+        after_first = peer.get("consume_after_first_record_s")
+        if after_first:
+            lines.append(
+                f"The peer's consume phase is mostly its group join: from the first record to the last it read "
+                f"{fmt_rate(peer['records'] / after_first)}."
+            )
+            lines.append("")
+    if cli:
+        timed = ""
+        if cli_time:
+            timed = (
+                f" in {cli_time[0]:.2f} s wall, {cli_time[1] + cli_time[2]:.2f} s CPU "
+                f"({fmt_rate(cli['records'] / cli_time[0])} end to end, with process start and exit)"
+            )
+        lines.append(
+            f"**`kafka-sim workload --records {cli['records']}`** (release build, one run{timed}): "
+            f"{cli['records_read']:,} records read, {cli['events']:,} events and {cli['messages']:,} "
+            f"messages over {cli['virtual_ms']:,} ms of virtual time, trace hash {cli['trace_hash']}, "
+            f"{len(cli['violations'])} anomalies."
+        )
+        lines.append("")
+    others = sorted(k for k in results if not k[0].startswith("workload/"))
+    if others:
+        lines.append("**The engine and page benches** (`cargo bench -p kafka-sim --bench engine --bench page`, criterion's median; the rate is of criterion's elements: records, or events for `engine/*` and `*_events`):")
+        lines.append("")
+        lines.append("| bench | median | rate |")
+        lines.append("|---|---|---|")
+        for key in others:
+            ns, elements = results[key]
+            per_s = elements / (ns / 1e9) if elements else None
+            lines.append(f"| {'/'.join(p for p in key if p)} | {fmt_ms(ns / 1e6)} | {fmt_rate(per_s) if per_s else '—'} |")
+        lines.append("")
+    for name, label in [("fuzz.txt", "Fuzz"), ("bundle.txt", "Bundle")]:
+        path = out / name
+        if path.exists() and path.read_text().strip():
+            lines.append(f"**{label}**: {path.read_text().strip().splitlines()[-1]}")
+            lines.append("")
+
+    section = "\n".join(lines) + "\n"
+    (out / "section.md").write_text(section)
+    text = benchmarks.read_text()
+    at = text.find("\n## ")
+    text = text[: at + 1] + section + "\n" + text[at + 1 :] if at >= 0 else text + "\n" + section
+    benchmarks.write_text(text)
+    print(section)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+//! Issue 17's workload (`kafka_sim::workload`) for the browser: the bench command
+//! (`bench/wasm.mjs`) builds this crate for `wasm32-unknown-unknown`, loads it in headless
+//! Chromium and times each phase with `performance.now()` around these calls, so the wasm
+//! figures are of the very function the native bench times. The clock stays in JavaScript:
+//! nothing here reads time.
+
+use kafka_sim::World;
+use kafka_sim::workload::{self, Workload};
+use wasm_bindgen::prelude::*;
+
+/// One run of the workload, phase by phase.
+#[wasm_bindgen]
+pub struct Run {
+    workload: Workload,
+    world: Option<World>,
+}
+
+#[wasm_bindgen]
+impl Run {
+    /// A run of `records` records on `brokers` brokers and a topic of `partitions`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(brokers: u32, partitions: u32, records: u32) -> Run {
+        Run {
+            workload: Workload {
+                brokers,
+                partitions,
+                records,
+            },
+            world: None,
+        }
+    }
+
+    /// Builds the cluster and produces every record until it is acknowledged.
+    pub fn produce(&mut self) -> Result<(), JsError> {
+        let world = self
+            .workload
+            .produce()
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        self.world = Some(world);
+        Ok(())
+    }
+
+    /// The group reads every record `produce` wrote.
+    pub fn consume(&mut self) -> Result<(), JsError> {
+        let world = self
+            .world
+            .take()
+            .ok_or_else(|| JsError::new("consume() before produce()"))?;
+        let world = self
+            .workload
+            .consume(world)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        self.world = Some(world);
+        Ok(())
+    }
+
+    /// Records the group read (all of them after `consume`).
+    pub fn records_read(&self) -> usize {
+        self.world.as_ref().map_or(0, workload::records_read)
+    }
+
+    /// What the checker finds wrong with the run, one line each (none for a healthy run).
+    pub fn violations(&self) -> Vec<String> {
+        self.world.as_ref().map_or_else(Vec::new, |world| {
+            kafka_sim::check::check(world)
+                .iter()
+                .map(|v| format!("{v:?}"))
+                .collect()
+        })
+    }
+}
