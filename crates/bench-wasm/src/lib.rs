@@ -1,5 +1,5 @@
 //! Issue 17's workload (`kafka_sim::workload`) for the browser: the bench command
-//! (`bench/wasm.mjs`) builds this crate for `wasm32-unknown-unknown`, loads it in headless
+//! (`tests/perf/wasm.mjs`) builds this crate for `wasm32-unknown-unknown`, loads it in headless
 //! Chromium and times each phase with `performance.now()` around these calls, so the wasm
 //! figures are of the very function the native bench times. The clock stays in JavaScript:
 //! nothing here reads time.

@@ -4,7 +4,7 @@ BENCHMARKS.md: the command, the machine, the figures and the ratios.
 
 Reads from OUT (the bench command's output directory): criterion's estimates of the benches
 run in this sitting (those under CRITERION newer than OUT/started), memory.txt (the
-workload_memory bench's lines), wasm.json (bench/wasm.mjs), peer.json (bench/peer.py),
+workload_memory bench's lines), wasm.json (tests/perf/wasm.mjs), peer.json (tests/perf/peer.py),
 cli.json (`kafka-sim workload`), fuzz.txt, bundle.txt, load.txt. A piece that is missing is
 reported as not measured, never invented.
 
@@ -190,7 +190,7 @@ def main():
         ours = {p: rate(records, native.get((CASES[0][0], p))) for p in PHASES}
         theirs = {"produce": peer["produce_per_s"], "consume": peer["consume_per_s"], "end_to_end": peer["end_to_end_per_s"]}
         lines.append(
-            f"**Against a peer** (`bench/peer.py`: {peer['peer']}, `test.mock.num.brokers="
+            f"**Against a peer** (`tests/perf/peer.py`: {peer['peer']}, `test.mock.num.brokers="
             f"{peer['brokers']}`, the topic the mock auto-creates: {peer['partitions']} partitions, "
             f"RF={peer['replication_factor']}; {peer['records']:,} records, the same keys and values, "
             "acks=all, idempotence, linger.ms=5; produce is produce() to flush(), consume is "

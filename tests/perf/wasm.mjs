@@ -5,19 +5,19 @@
 // Prints one JSON object: for each case, every repeat's produce and consume milliseconds and
 // their medians.
 //
-//   node bench/wasm.mjs PKG_DIR RECORDS [REPEATS]
+//   node tests/perf/wasm.mjs PKG_DIR RECORDS [REPEATS]
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { extname, join, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { chromium } = createRequire(join(root, 'tests', 'e2e', 'package.json'))('playwright-core');
 
 const [pkgArg, recordsArg, repeatsArg] = process.argv.slice(2);
 if (!pkgArg || !recordsArg) {
-  console.error('usage: node bench/wasm.mjs PKG_DIR RECORDS [REPEATS]');
+  console.error('usage: node tests/perf/wasm.mjs PKG_DIR RECORDS [REPEATS]');
   process.exit(2);
 }
 const pkg = normalize(pkgArg);
