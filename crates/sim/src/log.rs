@@ -133,8 +133,28 @@ impl PartitionLog {
 
     /// The record at `offset`, if the log holds it.
     pub fn record_at(&self, offset: u64) -> Option<&Record> {
-        let index = self.records.partition_point(|r| r.offset < offset);
-        self.records.get(index).filter(|r| r.offset == offset)
+        self.records
+            .get(self.index_of(offset))
+            .filter(|r| r.offset == offset)
+    }
+
+    /// How many records lie below `offset`: the index where `offset` is or would be. Offsets
+    /// in a log are contiguous (every append is checked to continue at the LEO, and records
+    /// only leave from either end), so this is arithmetic, not a search; fetches ask it on
+    /// every read.
+    fn index_of(&self, offset: u64) -> usize {
+        let Some(first) = self.records.first() else {
+            return 0;
+        };
+        let index = offset
+            .saturating_sub(first.offset)
+            .min(self.records.len() as u64) as usize;
+        debug_assert_eq!(
+            index,
+            self.records.partition_point(|r| r.offset < offset),
+            "offsets are contiguous"
+        );
+        index
     }
 
     /// The high watermark: records below it are committed and visible to consumers.
@@ -487,8 +507,8 @@ impl PartitionLog {
     /// Records from `offset` up to `limit` (exclusive), at most `max` of them (nothing below
     /// the log start offset: the server answers OFFSET_OUT_OF_RANGE there).
     pub fn read(&self, offset: u64, limit: u64, max: usize) -> &[Record] {
-        let start = self.records.partition_point(|r| r.offset < offset);
-        let end = self.records.partition_point(|r| r.offset < limit);
+        let start = self.index_of(offset);
+        let end = self.index_of(limit);
         &self.records[start..end.max(start).min(start + max)]
     }
 }
