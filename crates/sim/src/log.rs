@@ -133,8 +133,28 @@ impl PartitionLog {
 
     /// The record at `offset`, if the log holds it.
     pub fn record_at(&self, offset: u64) -> Option<&Record> {
-        let index = self.records.partition_point(|r| r.offset < offset);
-        self.records.get(index).filter(|r| r.offset == offset)
+        self.records
+            .get(self.index_of(offset))
+            .filter(|r| r.offset == offset)
+    }
+
+    /// How many records lie below `offset`: the index where `offset` is or would be. Offsets
+    /// in a log are contiguous (every append is checked to continue at the LEO, and records
+    /// only leave from either end), so this is arithmetic, not a search; fetches ask it on
+    /// every read.
+    fn index_of(&self, offset: u64) -> usize {
+        let Some(first) = self.records.first() else {
+            return 0;
+        };
+        let index = offset
+            .saturating_sub(first.offset)
+            .min(self.records.len() as u64) as usize;
+        debug_assert_eq!(
+            index,
+            self.records.partition_point(|r| r.offset < offset),
+            "offsets are contiguous"
+        );
+        index
     }
 
     /// The high watermark: records below it are committed and visible to consumers.
@@ -173,45 +193,76 @@ impl PartitionLog {
         roll: Roll,
     ) -> u64 {
         let base = self.log_end_offset();
-        self.maybe_roll(roll, batch.iter().map(|d| &**d));
-        for (i, data) in batch.iter().enumerate() {
-            self.push(Record {
-                offset: base + i as u64,
-                leader_epoch,
-                data: Rc::clone(data),
-                batch: Rc::clone(header),
-            });
-        }
+        let records = batch.iter().enumerate().map(|(i, data)| Record {
+            offset: base + i as u64,
+            leader_epoch,
+            data: Rc::clone(data),
+            batch: Rc::clone(header),
+        });
+        self.append_batch(batch.iter().map(|d| &**d), records, roll);
         base
     }
 
     /// Appends records fetched from the leader; they keep the leader's offsets and epochs.
     /// Each batch may roll the active segment as on the leader.
     pub fn append_as_follower(&mut self, records: &[Record], roll: Roll) {
-        for (i, record) in records.iter().enumerate() {
-            if i == 0 || !Rc::ptr_eq(&records[i - 1].batch, &record.batch) {
-                let batch = records[i..]
-                    .iter()
-                    .take_while(|r| Rc::ptr_eq(&r.batch, &record.batch));
-                self.maybe_roll(roll, batch.map(|r| &*r.data));
-            }
+        for batch in records.chunk_by(|a, b| Rc::ptr_eq(&a.batch, &b.batch)) {
             assert_eq!(
-                record.offset,
+                batch[0].offset,
                 self.log_end_offset(),
                 "a follower appends contiguously"
             );
-            self.push(record.clone());
+            self.append_batch(batch.iter().map(|r| &*r.data), batch.iter().cloned(), roll);
         }
     }
 
-    /// Starts a new active segment at the LEO when the next batch should not go in this one.
-    fn maybe_roll<'a>(&mut self, roll: Roll, batch: impl Iterator<Item = &'a RecordData>) {
-        let (size, max_timestamp) = batch.fold((0u64, 0u64), |(size, ts), data| {
-            (
-                size + crate::producer::record_size(data) as u64,
-                ts.max(data.timestamp_ms),
-            )
-        });
+    /// Appends one batch: rolls first if it should not go in the active segment, then adds its
+    /// records, counting their sizes and timestamps once for the log and the segment.
+    fn append_batch<'a>(
+        &mut self,
+        data: impl Iterator<Item = &'a RecordData> + Clone,
+        records: impl Iterator<Item = Record>,
+        roll: Roll,
+    ) {
+        let (size, first_timestamp, max_timestamp) =
+            data.fold((0u64, None, 0u64), |(size, first, ts), data| {
+                (
+                    size + crate::producer::record_size(data) as u64,
+                    first.or(Some(data.timestamp_ms)),
+                    ts.max(data.timestamp_ms),
+                )
+            });
+        self.maybe_roll(roll, size, max_timestamp);
+        let Some(first_timestamp) = first_timestamp else {
+            return;
+        };
+        for record in records {
+            assert_eq!(
+                record.offset,
+                self.log_end_offset(),
+                "a log's offsets are contiguous"
+            );
+            if self.last_epoch() != Some(record.leader_epoch) {
+                self.epochs.push((record.leader_epoch, record.offset));
+            }
+            self.records.push(record);
+        }
+        self.size_bytes += size;
+        if self.segments.is_empty() {
+            self.segments.push(Segment::empty(self.log_start_offset));
+        }
+        let active = self
+            .segments
+            .last_mut()
+            .expect("a segment was just ensured");
+        active.size_bytes += size;
+        active.first_timestamp_ms.get_or_insert(first_timestamp);
+        active.largest_timestamp_ms = active.largest_timestamp_ms.max(max_timestamp);
+    }
+
+    /// Starts a new active segment at the LEO when the next batch (`size` bytes, newest
+    /// timestamp `max_timestamp`) should not go in this one.
+    fn maybe_roll(&mut self, roll: Roll, size: u64, max_timestamp: u64) {
         let Some(active) = self.segments.last() else {
             return;
         };
@@ -222,27 +273,6 @@ impl PartitionLog {
         if full || old {
             self.segments.push(Segment::empty(self.log_end_offset()));
         }
-    }
-
-    fn push(&mut self, record: Record) {
-        if self.last_epoch() != Some(record.leader_epoch) {
-            self.epochs.push((record.leader_epoch, record.offset));
-        }
-        let size = crate::producer::record_size(&record.data) as u64;
-        self.size_bytes += size;
-        if self.segments.is_empty() {
-            self.segments.push(Segment::empty(self.log_start_offset));
-        }
-        let active = self
-            .segments
-            .last_mut()
-            .expect("a segment was just ensured");
-        active.size_bytes += size;
-        active
-            .first_timestamp_ms
-            .get_or_insert(record.data.timestamp_ms);
-        active.largest_timestamp_ms = active.largest_timestamp_ms.max(record.data.timestamp_ms);
-        self.records.push(record);
     }
 
     /// Records the start of a leader epoch even before any record is written in it (a new
@@ -477,8 +507,8 @@ impl PartitionLog {
     /// Records from `offset` up to `limit` (exclusive), at most `max` of them (nothing below
     /// the log start offset: the server answers OFFSET_OUT_OF_RANGE there).
     pub fn read(&self, offset: u64, limit: u64, max: usize) -> &[Record] {
-        let start = self.records.partition_point(|r| r.offset < offset);
-        let end = self.records.partition_point(|r| r.offset < limit);
+        let start = self.index_of(offset);
+        let end = self.index_of(limit);
         &self.records[start..end.max(start).min(start + max)]
     }
 }

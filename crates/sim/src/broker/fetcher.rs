@@ -35,22 +35,17 @@ impl Broker {
     /// Sends a Fetch to every leader that has none in flight.
     pub(super) fn maybe_fetch(&mut self, ctx: &mut Ctx<'_>) {
         let me = self.id;
-        let mut by_leader: BTreeMap<BrokerId, Vec<FetchPartition>> = BTreeMap::new();
-        for (tp, replica) in &self.replicas {
-            let Some(state) = &replica.state else {
-                continue;
-            };
-            let Some(leader) = state.leader.filter(|&l| l != me) else {
-                continue;
-            };
-            by_leader.entry(leader).or_default().push(FetchPartition {
-                tp: tp.clone(),
-                fetch_offset: replica.log.log_end_offset(),
-                last_fetched_epoch: replica.log.last_epoch(),
-                current_leader_epoch: Some(state.leader_epoch),
-            });
-        }
-        for (leader, partitions) in by_leader {
+        // The leaders this broker follows, in order. A fetch's partitions are listed only for
+        // a leader it goes to: this runs after every fetch answer, when the other leaders
+        // still have theirs in flight.
+        let mut leaders: Vec<BrokerId> = self
+            .replicas
+            .values()
+            .filter_map(|replica| replica.state.as_ref()?.leader.filter(|&l| l != me))
+            .collect();
+        leaders.sort_unstable();
+        leaders.dedup();
+        for leader in leaders {
             let session = self.fetchers.sessions.entry(leader).or_default();
             if session.in_flight.is_some() || session.backing_off {
                 continue;
@@ -64,6 +59,20 @@ impl Broker {
                 ctx.set_timer(self.fetch_delay, Timer::ReplicaFetchBackoff { leader });
                 continue;
             }
+            let partitions: Vec<FetchPartition> = self
+                .replicas
+                .iter()
+                .filter_map(|(tp, replica)| {
+                    let state = replica.state.as_ref()?;
+                    (state.leader == Some(leader)).then(|| FetchPartition {
+                        tp: tp.clone(),
+                        fetch_offset: replica.log.log_end_offset(),
+                        last_fetched_epoch: replica.log.last_epoch(),
+                        current_leader_epoch: Some(state.leader_epoch),
+                    })
+                })
+                .collect();
+            let session = self.fetchers.sessions.entry(leader).or_default();
             self.next_correlation_id += 1;
             let correlation_id = self.next_correlation_id;
             session.in_flight = Some(correlation_id);

@@ -326,7 +326,7 @@ impl Broker {
         let enough = replica.is_some_and(|r| {
             r.leadership
                 .as_ref()
-                .is_some_and(|l| l.maximal_isr().len() >= r.effective_min_isr())
+                .is_some_and(|l| l.maximal_isr_len() >= r.effective_min_isr())
         });
         for delayed in &mut self.purgatory {
             for (response, waiting) in &mut delayed.partitions {

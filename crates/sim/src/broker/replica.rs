@@ -55,6 +55,28 @@ impl Leadership {
         }
         isr
     }
+
+    /// Whether `broker` is in the maximal ISR, without building it (the HW is checked after
+    /// every append and every follower fetch).
+    pub(crate) fn in_maximal_isr(&self, broker: BrokerId) -> bool {
+        self.isr.contains(&broker)
+            || self
+                .pending_isr
+                .as_ref()
+                .is_some_and(|(pending, _)| pending.contains(&broker))
+    }
+
+    /// The maximal ISR's size, without building it.
+    pub(crate) fn maximal_isr_len(&self) -> usize {
+        let added = self.pending_isr.as_ref().map_or(0, |(pending, _)| {
+            pending
+                .iter()
+                .enumerate()
+                .filter(|&(i, b)| !self.isr.contains(b) && !pending[..i].contains(b))
+                .count()
+        });
+        self.isr.len() + added
+    }
 }
 
 /// A partition replica hosted by a broker.
@@ -164,13 +186,12 @@ impl Replica {
         let Some(leadership) = &self.leadership else {
             return false;
         };
-        let isr = leadership.maximal_isr();
-        if isr.len() < self.effective_min_isr() {
+        if leadership.maximal_isr_len() < self.effective_min_isr() {
             return false;
         }
         let mut candidate = self.log.log_end_offset();
         for (broker, progress) in &leadership.followers {
-            if isr.contains(broker) {
+            if leadership.in_maximal_isr(*broker) {
                 candidate = candidate.min(progress.log_end_offset.unwrap_or(0));
             }
         }

@@ -42,6 +42,9 @@ pub type ParkedFetch = FetchRequest;
 struct Read<'a> {
     answer: FetchedPartition,
     records: &'a [Record],
+    /// The records' sizes, summed (`record_size` of each), counted once when the read is
+    /// cut to whole batches.
+    bytes: usize,
     /// The replica whose aborted transactions a read_committed answer lists, from the
     /// fetch offset.
     aborted_from: Option<(&'a super::Replica, u64)>,
@@ -53,6 +56,7 @@ impl Read<'_> {
         Read {
             answer,
             records: &[],
+            bytes: 0,
             aborted_from: None,
         }
     }
@@ -64,15 +68,6 @@ impl Read<'_> {
         answer.error != ErrorCode::None
             || answer.diverging_epoch.is_some()
             || answer.preferred_read_replica.is_some()
-    }
-
-    fn bytes(&self) -> usize {
-        self.records.iter().map(|r| record_size(&r.data)).sum()
-    }
-
-    /// The records' size as whole batches travel: each batch's header and its records.
-    fn batch_bytes(&self) -> usize {
-        batches(self.records).map(batch_bytes).sum()
     }
 
     /// The partition's part of the FetchResponse.
@@ -91,36 +86,36 @@ fn batches(records: &[Record]) -> impl Iterator<Item = &[Record]> {
     records.chunk_by(|a, b| std::rc::Rc::ptr_eq(&a.batch, &b.batch))
 }
 
-/// A batch's size on the wire (`RecordBatch.sizeInBytes`).
-fn batch_bytes(batch: &[Record]) -> usize {
-    crate::producer::BATCH_OVERHEAD + batch.iter().map(|r| record_size(&r.data)).sum::<usize>()
-}
-
 /// The longest prefix of whole batches within `budget` bytes; the first batch even beyond it
 /// when `first` (nothing is in the response yet), so a consumer or follower makes progress.
-fn whole_batches(records: &[Record], budget: usize, first: bool) -> &[Record] {
+/// Returns the prefix, its size on the wire (each batch's header, `RecordBatch.sizeInBytes`,
+/// and its records) and its records' sizes alone.
+fn whole_batches(records: &[Record], budget: usize, first: bool) -> (&[Record], usize, usize) {
     let mut used = 0;
+    let mut bytes = 0;
     let mut end = 0;
     for batch in batches(records) {
-        let size = batch_bytes(batch);
+        let records: usize = batch.iter().map(|r| record_size(&r.data)).sum();
+        let size = crate::producer::BATCH_OVERHEAD + records;
         if used + size > budget && !(first && end == 0) {
             break;
         }
         used += size;
+        bytes += records;
         end += batch.len();
     }
-    &records[..end]
+    (&records[..end], used, bytes)
 }
 
 /// Whether a response is worth sending before the wait is over: an error, a divergence, a
 /// redirection, or at least `min_bytes` of records.
-fn enough<'a>(reads: impl IntoIterator<Item = Read<'a>>, min_bytes: u32) -> bool {
+fn enough(reads: &[Read<'_>], min_bytes: u32) -> bool {
     let mut bytes = 0;
     for read in reads {
         if read.decisive() {
             return true;
         }
-        bytes += read.bytes();
+        bytes += read.bytes;
     }
     bytes > 0 && bytes >= min_bytes as usize
 }
@@ -194,7 +189,9 @@ impl Broker {
                 }
             }
         }
-        if !enough(self.reads(&request), request.min_bytes) && request.max_wait_ms > 0 {
+        let reads: Vec<Read<'_>> = self.reads(&request).collect();
+        if !enough(&reads, request.min_bytes) && request.max_wait_ms > 0 {
+            drop(reads);
             let wait = SimDuration::from_millis(request.max_wait_ms);
             self.parked.push(request);
             ctx.set_timer(
@@ -205,11 +202,12 @@ impl Broker {
                 },
             );
         } else {
+            let partitions = reads.into_iter().map(Read::into_answer).collect();
             ctx.send(
                 from,
                 Message::FetchResponse {
                     correlation_id,
-                    partitions: self.read_all(&request),
+                    partitions,
                 },
             );
         }
@@ -230,10 +228,12 @@ impl Broker {
         fetch.partitions.iter().map(move |p| {
             let mut read = self.read(p, fetch);
             let budget = left.min(limits.partition as usize);
-            read.records = whole_batches(read.records, budget, first);
-            if !read.records.is_empty() {
+            let (records, wire, bytes) = whole_batches(read.records, budget, first);
+            read.records = records;
+            read.bytes = bytes;
+            if !records.is_empty() {
                 first = false;
-                left = left.saturating_sub(read.batch_bytes());
+                left = left.saturating_sub(wire);
             }
             read
         })
@@ -324,6 +324,8 @@ impl Broker {
         Read {
             answer,
             records: log.read(request.fetch_offset, limit, MAX_FETCH_RECORDS),
+            // Counted in `reads`, once the records are cut to whole batches.
+            bytes: 0,
             aborted_from: fetch
                 .read_committed
                 .then_some((replica, request.fetch_offset)),
@@ -341,17 +343,22 @@ impl Broker {
         }
         let parked = std::mem::take(&mut self.parked);
         for fetch in parked {
-            if waits_on(&fetch) && enough(self.reads(&fetch), fetch.min_bytes) {
-                ctx.send(
-                    fetch.from,
-                    Message::FetchResponse {
-                        correlation_id: fetch.correlation_id,
-                        partitions: self.read_all(&fetch),
-                    },
-                );
-            } else {
-                self.parked.push(fetch);
+            if waits_on(&fetch) {
+                // Read once: the check and the answer see the same logs.
+                let reads: Vec<Read<'_>> = self.reads(&fetch).collect();
+                if enough(&reads, fetch.min_bytes) {
+                    let partitions = reads.into_iter().map(Read::into_answer).collect();
+                    ctx.send(
+                        fetch.from,
+                        Message::FetchResponse {
+                            correlation_id: fetch.correlation_id,
+                            partitions,
+                        },
+                    );
+                    continue;
+                }
             }
+            self.parked.push(fetch);
         }
     }
 
