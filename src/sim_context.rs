@@ -31,7 +31,7 @@ pub const TICK_MS: u32 = 50;
 const PLAY_SLICE: SimDuration = SimDuration::from_millis(20);
 /// ...for up to this long per tick: a speed the simulation cannot keep up with runs as fast as
 /// this allows (the timeline says how fast), and the page still answers input between ticks.
-const PLAY_BUDGET_MS: f64 = 14.0;
+const PLAY_BUDGET_MS: f64 = 20.0;
 /// A tick late by more than this (the tab was hidden, the machine busy) moves the clock by
 /// this much only, rather than by all the time missed.
 const MAX_TICK_MS: f64 = 4.0 * TICK_MS as f64;
@@ -409,9 +409,9 @@ impl Pace {
     /// The real milliseconds this tick stands for (a tick's worth for the first, and at most
     /// [`MAX_TICK_MS`]).
     fn tick(&mut self, now_ms: f64) -> f64 {
-        let real = self
-            .last
-            .map_or(f64::from(TICK_MS), |last| (now_ms - last).clamp(0.0, MAX_TICK_MS));
+        let real = self.last.map_or(f64::from(TICK_MS), |last| {
+            (now_ms - last).clamp(0.0, MAX_TICK_MS)
+        });
         self.last = Some(now_ms);
         real
     }
@@ -639,5 +639,35 @@ pub fn sim_provider(props: &SimProviderProps) -> Html {
         <ContextProvider<SimContext> {context}>
             { props.children.clone() }
         </ContextProvider<SimContext>>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_TICK_MS, Pace, TICK_MS};
+    use kafka_sim::SimDuration;
+
+    #[test]
+    fn the_pace_is_the_virtual_time_achieved_over_a_second_of_real_time() {
+        let mut pace = Pace::default();
+        assert_eq!(pace.tick(1_000.0), f64::from(TICK_MS), "the first tick");
+        assert_eq!(pace.tick(1_040.0), 40.0);
+        assert_eq!(
+            pace.tick(5_000.0),
+            MAX_TICK_MS,
+            "a late tick stands for a few only"
+        );
+        // 100x asked, 12x reached: 50 ms ticks that each advanced 600 ms.
+        let mut reached = None;
+        for _ in 0..20 {
+            assert_eq!(reached, None, "not before a second");
+            reached = pace.record(50.0, SimDuration::from_millis(600));
+        }
+        assert_eq!(reached, Some(12_000), "12x: 12,000 virtual µs per real ms");
+        assert_eq!(
+            pace.record(50.0, SimDuration::from_millis(600)),
+            None,
+            "a new window"
+        );
     }
 }

@@ -49,6 +49,10 @@ pub struct PartitionMarks {
 /// The first checkpoints are this far apart in virtual time; the gap doubles each time
 /// [`CHECKPOINTS`] are kept, so an hour-long run keeps copies a few minutes apart.
 const CHECKPOINT_EVERY: SimDuration = SimDuration::from_millis(10_000);
+/// The largest world copied (estimated bytes): a copy is made in one step, and one of 8 MiB
+/// (about 14 s of the busy cluster) takes a few tens of milliseconds in the page, where a
+/// quarter of the budget froze it for a third of a second.
+const CHECKPOINT_LARGEST: usize = 8 << 20;
 /// The charts show this many seconds, the newest last.
 const CHART_BUCKETS: usize = 60;
 /// How many copies of the world a run keeps at most.
@@ -63,7 +67,8 @@ impl Run {
         // Cheap enough to keep on: a violation is a simulator bug or a lesson (power loss).
         world.check_invariants();
         let checkpoints =
-            Checkpoints::new(&world, CHECKPOINT_EVERY, CHECKPOINTS, CHECKPOINT_BUDGET);
+            Checkpoints::new(&world, CHECKPOINT_EVERY, CHECKPOINTS, CHECKPOINT_BUDGET)
+                .largest(CHECKPOINT_LARGEST);
         let mut run = Run {
             seed,
             shape,
@@ -593,6 +598,38 @@ mod tests {
             },
         );
         assert!(quorum.brokers_registered(), "with three controllers too");
+    }
+
+    #[test]
+    fn playing_in_budgeted_slices_stops_when_told_and_is_the_same_run() {
+        let (sliced, whole) = (SimHandle::new(3, 1), SimHandle::new(3, 1));
+        for sim in [&sliced, &whole] {
+            sim.advance(SimDuration::from_millis(1_000));
+            create_orders(sim, 2);
+        }
+        let mut asked = 0;
+        let done = sliced.advance_while(
+            SimDuration::from_millis(5_000),
+            SimDuration::from_millis(20),
+            || {
+                asked += 1;
+                asked < 10
+            },
+        );
+        assert_eq!(
+            done,
+            SimDuration::from_millis(200),
+            "ten slices, then told to stop"
+        );
+        let rest = sliced.advance_while(
+            SimDuration::from_millis(4_800),
+            SimDuration::from_millis(20),
+            || true,
+        );
+        assert_eq!(rest, SimDuration::from_millis(4_800));
+        whole.advance(SimDuration::from_millis(5_000));
+        assert_eq!(sliced.now(), whole.now());
+        assert_eq!(sliced.trace_hash(), whole.trace_hash());
     }
 
     #[test]

@@ -107,13 +107,23 @@ mod tests {
 
     #[test]
     fn the_speed_reached_is_said_only_when_well_below_the_one_asked() {
-        assert_eq!(achieved_text(100_000, 95_000), None, "nine tenths is keeping up");
+        assert_eq!(
+            achieved_text(100_000, 95_000),
+            None,
+            "nine tenths is keeping up"
+        );
         assert_eq!(achieved_text(100_000, 90_000), None);
         assert_eq!(
             achieved_text(100_000, 12_400).as_deref(),
             Some("running at 12×")
         );
-        assert_eq!(achieved_text(10_000, 3_460).as_deref(), Some("running at 3.5×"));
-        assert_eq!(achieved_text(1_000, 20).as_deref(), Some("running at 0.020×"));
+        assert_eq!(
+            achieved_text(10_000, 3_460).as_deref(),
+            Some("running at 3.5×")
+        );
+        assert_eq!(
+            achieved_text(1_000, 20).as_deref(),
+            Some("running at 0.020×")
+        );
     }
 }

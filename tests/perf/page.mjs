@@ -3,7 +3,7 @@
 // (first draw, then its replay), and the longest input block during a 10-minute jump forward.
 // Not a test: it prints a table and writes JSON, and judges nothing by itself.
 //
-//   DIST=/tmp/dist node tests/perf/page.mjs [--long-s 600] [--play-s 8] [--brokers 3] [--out FILE]
+//   DIST=/tmp/dist node tests/perf/page.mjs [--long-s 600] [--play-s 8] [--brokers 3] [--out FILE] [--quick]
 //
 // DIST is a release build (`trunk build --release --dist DIST`). Frames are requestAnimationFrame
 // deltas; blocks are long tasks (PerformanceObserver 'longtask', every task over 50 ms).
@@ -20,6 +20,8 @@ const { values: args } = parseArgs({
     'play-s': { type: 'string', default: '8' },
     brokers: { type: 'string', default: '3' },
     out: { type: 'string', default: '/tmp/page-perf.json' },
+    // Only the busy cluster played at 1x and 100x (a quick A/B of two builds).
+    quick: { type: 'boolean', default: false },
   },
 });
 const LONG_S = Number(args['long-s']);
@@ -116,6 +118,8 @@ async function seek(page, ms) {
   return { to_s: ms / 1000, ms: elapsed, ...summary(await page.evaluate(() => window.__perf.take())) };
 }
 
+class Quick extends Error {}
+
 const served = await serveDist();
 const browser = await launch();
 const results = new Proxy({}, { set(target, key, value) { console.error(key, JSON.stringify(value)); target[key] = value; return true; } });
@@ -140,6 +144,7 @@ try {
   await replayDone(page);
   results.play_1x = await play(page, '1×', PLAY_S);
   results.play_100x = await play(page, '100×', PLAY_S);
+  if (args.quick) throw new Quick();
   const short = await clockMs(page);
   results.rewind_short = await seek(page, Math.round(short / 2));
 
@@ -161,6 +166,8 @@ try {
   for (const fraction of [0.5, 0.93, 0.07, 0.99]) {
     results.rewinds.push(await seek(page, Math.round(end * fraction)));
   }
+} catch (error) {
+  if (!(error instanceof Quick)) throw error;
 } finally {
   await browser.close();
   served.server.close();

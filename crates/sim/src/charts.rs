@@ -148,7 +148,12 @@ impl AckCounts {
         }
         let (time, lead, at) = resume.unwrap_or((
             last_time,
-            position - if last_time == run_time { run_start } else { position },
+            position
+                - if last_time == run_time {
+                    run_start
+                } else {
+                    position
+                },
             position,
         ));
         (self.time, self.lead, self.position) = (time, lead, at);
@@ -429,7 +434,12 @@ mod tests {
                 world.apply(restart).expect("restarted");
             }
             let counted = acknowledged_counted(&world, &mut counts, 60);
-            assert_eq!(counted, acknowledged(&world, bucket, 60), "at {}", world.now());
+            assert_eq!(
+                counted,
+                acknowledged(&world, bucket, 60),
+                "at {}",
+                world.now()
+            );
         }
         assert!(
             acknowledged(&world, bucket, 60).peak() > 100,
