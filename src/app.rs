@@ -17,6 +17,7 @@ use crate::components::partition_table::Topics;
 use crate::components::producer_panel::ProducerPanel;
 use crate::components::runs_dialog::RunsDialog;
 use crate::components::scenario_files::ScenarioFiles;
+use crate::components::seek_progress::SeekProgress;
 use crate::components::share_dialog::ShareDialog;
 use crate::components::timeline::Timeline;
 use crate::components::topic_form::TopicForm;
@@ -101,13 +102,7 @@ fn page() -> Html {
                 <button onclick={actions.send(|_: MouseEvent| SimAction::NextTheme)} data-testid="theme" title="Colour theme: system, light or dark">{ sim.theme.label() }</button>
                 <span class="keys" aria-hidden="true"><kbd>{ "Space" }</kbd>{ " play/pause · " }<kbd>{ "." }</kbd>{ " step · " }<kbd>{ "[" }</kbd><kbd>{ "]" }</kbd>{ " speed" }</span>
             </header>
-            if let Some((now, target)) = seeking {
-                <div class="seek-progress" role="status" data-testid="seek-progress">
-                    { "Replaying the run to the chosen moment… " }
-                    <progress max={target.as_millis().to_string()} value={now.as_millis().to_string()} />
-                    { format!(" {} of {}", now, target) }
-                </div>
-            }
+            <SeekProgress />
             if let Some(message) = &sim.notice {
                 <div class="error notice" role="alert" data-testid="notice">
                     <span>{ message }</span>

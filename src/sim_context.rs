@@ -26,11 +26,19 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// Real milliseconds between two animation ticks.
-const TICK_MS: u32 = 50;
+pub const TICK_MS: u32 = 50;
+/// Playing advances in slices of this much virtual time...
+const PLAY_SLICE: SimDuration = SimDuration::from_millis(20);
+/// ...for up to this long per tick: a speed the simulation cannot keep up with runs as fast as
+/// this allows (the timeline says how fast), and the page still answers input between ticks.
+const PLAY_BUDGET_MS: f64 = 20.0;
+/// A tick late by more than this (the tab was hidden, the machine busy) moves the clock by
+/// this much only, rather than by all the time missed.
+const MAX_TICK_MS: f64 = 4.0 * TICK_MS as f64;
 /// A long jump advances in slices of this much virtual time...
-const SEEK_SLICE: SimDuration = SimDuration::from_millis(1_000);
-/// ...for up to this long per tick, so the page stays responsive and draws its progress.
-const SEEK_BUDGET_MS: f64 = 40.0;
+const SEEK_SLICE: SimDuration = SimDuration::from_millis(100);
+/// ...for up to this long per tick, so the page answers input and draws its progress.
+const SEEK_BUDGET_MS: f64 = 25.0;
 /// The index of 1× in [`SPEEDS`].
 const DEFAULT_SPEED: usize = 3;
 
@@ -77,8 +85,8 @@ pub enum SimAction {
     Speed(usize),
     /// Jumps the timeline to a moment (in slices if long).
     Seek(SimTime),
-    /// Carries a long jump on for one tick.
-    SeekTick,
+    /// A long jump carried on in slices (by [`SeekProgress`]) has arrived.
+    Arrived,
     /// Shows another run: a saved one, a new cluster (not saved until used), an imported file.
     Show(SimHandle, Option<u32>),
     /// A command was applied from `Form`: its answer (Kafka's refusal or none).
@@ -131,8 +139,13 @@ pub struct PageState {
     pub playing: bool,
     /// An index into [`SPEEDS`].
     pub speed_index: usize,
-    /// A jump under way: where it is and where it goes.
-    pub seeking: Option<(SimTime, SimTime)>,
+    /// The speed the clock really ran at over the last second of playing (virtual
+    /// microseconds per real millisecond, as in [`SPEEDS`]), once measured.
+    pub achieved: Option<u64>,
+    pace: Rc<RefCell<Pace>>,
+    /// Where a jump under way goes. While it lasts the panels are not drawn again (they are
+    /// inert): only [`SeekProgress`] follows it.
+    pub seeking: Option<SimTime>,
     errors: [Option<String>; FORMS],
     /// A notice above the panes.
     pub notice: Option<String>,
@@ -169,7 +182,7 @@ impl PageState {
             current: Rc::new(RefCell::new(boot.sim.clone())),
             // Rebuilding a saved or shared run on load goes behind the progress bar too; a short
             // run finishes before the first draw.
-            seeking: seek_for_a_while(&boot.sim, &run_id, saving),
+            seeking: seek_for_a_while(&boot.sim, &run_id, saving).map(|(_, target)| target),
             sim: boot.sim,
             run_id,
             embed,
@@ -177,6 +190,8 @@ impl PageState {
             playing: params.autoplay,
             // 1×: one simulated second per real second.
             speed_index: params.speed_index.unwrap_or(DEFAULT_SPEED),
+            achieved: None,
+            pace: Rc::default(),
             errors: Default::default(),
             notice: boot.notice,
             event_filter: String::new(),
@@ -213,6 +228,16 @@ impl PageState {
         autosave(&self.sim, &self.run_id, self.saving());
     }
 
+    /// What carries the jump under way on, slice by slice, outside the page's state (see
+    /// [`SeekProgress`](crate::components::seek_progress::SeekProgress)).
+    pub fn seek_driver(&self) -> SeekDriver {
+        SeekDriver {
+            sim: self.sim.clone(),
+            run_id: self.run_id.clone(),
+            saving: self.saving(),
+        }
+    }
+
     fn show(&mut self, next: SimHandle, id: Option<u32>) {
         self.playing = false;
         *self.run_id.borrow_mut() = id;
@@ -225,7 +250,7 @@ impl PageState {
             let shown = next.saved();
             url::show_run(shown.seed, &shown.shape());
         }
-        self.seeking = seek_for_a_while(&next, &self.run_id, self.saving());
+        self.seeking = seek_for_a_while(&next, &self.run_id, self.saving()).map(|(_, to)| to);
         *self.current.borrow_mut() = next.clone();
         self.sim = next;
     }
@@ -235,31 +260,55 @@ impl Reducible for PageState {
     type Action = SimAction;
 
     fn reduce(self: Rc<Self>, action: SimAction) -> Rc<Self> {
+        // A tick left over from before a pause or a jump moves nothing (and draws nothing).
+        if matches!(action, SimAction::Tick) && (!self.playing || self.seeking.is_some()) {
+            return self;
+        }
         let mut next = (*self).clone();
         next.frame += 1;
         match action {
             SimAction::Tick => {
                 let per_real_ms = SPEEDS[next.speed_index].1;
+                let started = js_sys::Date::now();
+                let real_ms = next.pace.borrow_mut().tick(started);
+                let wanted = SimDuration::from_micros((real_ms * per_real_ms as f64) as u64);
                 let before = next.sim.now().as_millis() / 1_000;
-                next.sim
-                    .advance(SimDuration::from_micros(u64::from(TICK_MS) * per_real_ms));
+                let done = next.sim.advance_while(wanted, PLAY_SLICE, || {
+                    js_sys::Date::now() - started < PLAY_BUDGET_MS
+                });
+                if let Some(achieved) = next.pace.borrow_mut().record(real_ms, done) {
+                    next.achieved = Some(achieved);
+                }
                 if next.sim.now().as_millis() / 1_000 != before {
                     next.autosave();
                 }
             }
-            SimAction::Play(playing) => next.playing = playing,
+            SimAction::Play(playing) => {
+                next.playing = playing;
+                next.pace.replace(Pace::default());
+                next.achieved = None;
+            }
             SimAction::Step => {
                 next.sim.step();
             }
-            SimAction::Speed(index) => next.speed_index = index.min(SPEEDS.len() - 1),
+            SimAction::Speed(index) => {
+                next.speed_index = index.min(SPEEDS.len() - 1);
+                next.pace.replace(Pace::default());
+                next.achieved = None;
+            }
             SimAction::Seek(moment) => {
                 next.playing = false;
                 next.sim.begin_seek(moment);
-                // Short jumps finish at once; a long one continues tick by tick.
-                next.seeking = seek_for_a_while(&next.sim, &next.run_id, next.saving());
+                // Short jumps finish at once; a long one continues in slices.
+                next.seeking = seek_for_a_while(&next.sim, &next.run_id, next.saving())
+                    .map(|(_, target)| target);
             }
-            SimAction::SeekTick => {
-                next.seeking = seek_for_a_while(&next.sim, &next.run_id, next.saving());
+            SimAction::Arrived => {
+                // From a jump another has replaced, or a run no longer shown: nothing arrived.
+                if next.sim.seeking().is_some() || next.seeking.is_none() {
+                    return self;
+                }
+                next.seeking = None;
             }
             SimAction::Show(sim, id) => next.show(sim, id),
             SimAction::Applied(form, result) => {
@@ -326,6 +375,58 @@ fn autosave(sim: &SimHandle, run_id: &RunId, saving: bool) {
         if saved.is_some() {
             *run_id.borrow_mut() = saved;
         }
+    }
+}
+
+/// Carries one run's jump on: see [`PageState::seek_driver`].
+pub struct SeekDriver {
+    sim: SimHandle,
+    run_id: RunId,
+    saving: bool,
+}
+
+impl SeekDriver {
+    /// A tick's slices of the jump (saving the run once it has arrived); where it is and
+    /// where it goes while unfinished.
+    pub fn carry_on(&self) -> Option<(SimTime, SimTime)> {
+        seek_for_a_while(&self.sim, &self.run_id, self.saving)
+    }
+}
+
+/// How fast the clock really runs while playing: ticks measure the real time since the last
+/// one (the clock moves by that times the speed, as far as a tick's budget allows), and every
+/// second or so the virtual time achieved over the real time gives the speed reached.
+#[derive(Default)]
+struct Pace {
+    /// When the last tick ran (`Date.now()` milliseconds).
+    last: Option<f64>,
+    /// Real milliseconds and virtual time over the current measuring window.
+    real_ms: f64,
+    advanced: SimDuration,
+}
+
+impl Pace {
+    /// The real milliseconds this tick stands for (a tick's worth for the first, and at most
+    /// [`MAX_TICK_MS`]).
+    fn tick(&mut self, now_ms: f64) -> f64 {
+        let real = self.last.map_or(f64::from(TICK_MS), |last| {
+            (now_ms - last).clamp(0.0, MAX_TICK_MS)
+        });
+        self.last = Some(now_ms);
+        real
+    }
+
+    /// Adds a tick's real time and the virtual time it achieved; after a second, returns the
+    /// speed reached (virtual microseconds per real millisecond) and starts a new window.
+    fn record(&mut self, real_ms: f64, advanced: SimDuration) -> Option<u64> {
+        self.real_ms += real_ms;
+        self.advanced = self.advanced + advanced;
+        if self.real_ms < 1_000.0 {
+            return None;
+        }
+        let achieved = (self.advanced.as_micros() as f64 / self.real_ms).round() as u64;
+        (self.real_ms, self.advanced) = (0.0, SimDuration::ZERO);
+        Some(achieved)
     }
 }
 
@@ -529,19 +630,6 @@ pub fn sim_provider(props: &SimProviderProps) -> Html {
             },
         );
     }
-    {
-        // A jump the page cannot replay at once goes in slices, with a progress bar.
-        let dispatch = actions.dispatch.clone();
-        use_effect_with(
-            (state.seeking.is_some(), state.sim.clone()),
-            move |(active, _)| {
-                let ticker = active.then(|| {
-                    Interval::new(TICK_MS, move || dispatch.dispatch(SimAction::SeekTick))
-                });
-                move || drop(ticker)
-            },
-        );
-    }
     let context = SimContext {
         view: Rc::new(state.sim.view()),
         state,
@@ -551,5 +639,35 @@ pub fn sim_provider(props: &SimProviderProps) -> Html {
         <ContextProvider<SimContext> {context}>
             { props.children.clone() }
         </ContextProvider<SimContext>>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAX_TICK_MS, Pace, TICK_MS};
+    use kafka_sim::SimDuration;
+
+    #[test]
+    fn the_pace_is_the_virtual_time_achieved_over_a_second_of_real_time() {
+        let mut pace = Pace::default();
+        assert_eq!(pace.tick(1_000.0), f64::from(TICK_MS), "the first tick");
+        assert_eq!(pace.tick(1_040.0), 40.0);
+        assert_eq!(
+            pace.tick(5_000.0),
+            MAX_TICK_MS,
+            "a late tick stands for a few only"
+        );
+        // 100x asked, 12x reached: 50 ms ticks that each advanced 600 ms.
+        let mut reached = None;
+        for _ in 0..20 {
+            assert_eq!(reached, None, "not before a second");
+            reached = pace.record(50.0, SimDuration::from_millis(600));
+        }
+        assert_eq!(reached, Some(12_000), "12x: 12,000 virtual µs per real ms");
+        assert_eq!(
+            pace.record(50.0, SimDuration::from_millis(600)),
+            None,
+            "a new window"
+        );
     }
 }

@@ -8,7 +8,7 @@
 //! acting in the past drops the old future (a branch).
 
 use crate::session::{Session, Shape};
-use kafka_sim::charts::LagSamples;
+use kafka_sim::charts::{AckCounts, LagSamples};
 use kafka_sim::check::{LiveMarks, Mark};
 use kafka_sim::checkpoint::Checkpoints;
 use kafka_sim::client::Operation;
@@ -34,6 +34,8 @@ struct Run {
     lags: LagSamples,
     /// The checker's findings on this branch, brought up to date as frames ask for them.
     marks: LiveMarks,
+    /// The acknowledgements chart's counts, brought up to date the same way.
+    acks: AckCounts,
 }
 
 /// The checker's marks on one partition as the page draws it.
@@ -48,6 +50,12 @@ pub struct PartitionMarks {
 /// The first checkpoints are this far apart in virtual time; the gap doubles each time
 /// [`CHECKPOINTS`] are kept, so an hour-long run keeps copies a few minutes apart.
 const CHECKPOINT_EVERY: SimDuration = SimDuration::from_millis(10_000);
+/// The largest world copied (estimated bytes): a copy is made in one step, and one of 8 MiB
+/// (about 14 s of the busy cluster) takes a few tens of milliseconds in the page, where a
+/// quarter of the budget froze it for a third of a second.
+const CHECKPOINT_LARGEST: usize = 8 << 20;
+/// The charts show this many seconds, the newest last.
+const CHART_BUCKETS: usize = 60;
 /// How many copies of the world a run keeps at most.
 const CHECKPOINTS: usize = 16;
 /// What the copies may hold together (estimated bytes): a tab's memory is not the machine's.
@@ -60,7 +68,8 @@ impl Run {
         // Cheap enough to keep on: a violation is a simulator bug or a lesson (power loss).
         world.check_invariants();
         let checkpoints =
-            Checkpoints::new(&world, CHECKPOINT_EVERY, CHECKPOINTS, CHECKPOINT_BUDGET);
+            Checkpoints::new(&world, CHECKPOINT_EVERY, CHECKPOINTS, CHECKPOINT_BUDGET)
+                .largest(CHECKPOINT_LARGEST);
         let mut run = Run {
             seed,
             shape,
@@ -71,6 +80,7 @@ impl Run {
             checkpoints,
             lags: LagSamples::default(),
             marks: LiveMarks::default(),
+            acks: AckCounts::default(),
         };
         run.advance_to(until);
         run
@@ -203,6 +213,30 @@ impl SimHandle {
         run.advance_to(until);
     }
 
+    /// Advances up to `span` of virtual time in slices of at most `slice`, asking `more()`
+    /// before each slice after the first: a frame that has spent its budget stops there, and
+    /// the clock shows what was achieved (cutting a span into slices changes nothing in the
+    /// run). Returns the virtual time advanced.
+    pub fn advance_while(
+        &self,
+        span: SimDuration,
+        slice: SimDuration,
+        mut more: impl FnMut() -> bool,
+    ) -> SimDuration {
+        let mut run = self.0.borrow_mut();
+        let start = run.world.now();
+        let end = start + span;
+        let slice = SimDuration::from_micros(slice.as_micros().max(1));
+        loop {
+            let until = (run.world.now() + slice).min(end);
+            run.advance_to(until);
+            if run.world.now() >= end || !more() {
+                break;
+            }
+        }
+        run.world.now().since(start)
+    }
+
     /// Processes exactly the next scheduled event (single-step).
     pub fn step(&self) -> bool {
         self.0.borrow_mut().world.step()
@@ -278,11 +312,23 @@ impl SimHandle {
         let target = run.target?;
         let until = (run.world.now() + slice).min(target);
         run.advance_to(until);
+        // The checker's marks follow in the same slices: the page does not draw its panels
+        // during a jump, and catching up on the whole jump at its end would freeze it.
+        let Run {
+            world, marks, acks, ..
+        } = &mut *run;
+        marks.update(world);
+        kafka_sim::charts::acknowledged_counted(world, acks, CHART_BUCKETS);
         if run.world.now() >= target {
             run.target = None;
             return None;
         }
         Some((run.world.now(), target))
+    }
+
+    /// Where the jump under way goes, if one is.
+    pub fn seeking(&self) -> Option<SimTime> {
+        self.0.borrow().target
     }
 
     /// The last moment this branch has commands for, or the clock if later.
@@ -321,21 +367,22 @@ impl SimHandle {
 
     /// The charts' series: the last minute of virtual time, by second.
     pub fn charts(&self) -> Vec<kafka_sim::charts::Series> {
-        use kafka_sim::charts::{acknowledged, group_lag, smallest_isr, under_replicated};
+        use kafka_sim::charts::{acknowledged_counted, group_lag, smallest_isr, under_replicated};
         const BUCKET: SimDuration = SimDuration::from_millis(1_000);
-        const BUCKETS: usize = 60;
-        let run = self.0.borrow();
-        let world = &run.world;
+        let mut run = self.0.borrow_mut();
+        let Run {
+            world, lags, acks, ..
+        } = &mut *run;
         let mut series = vec![
-            acknowledged(world, BUCKET, BUCKETS),
-            under_replicated(world, BUCKET, BUCKETS),
-            smallest_isr(world, BUCKET, BUCKETS),
+            acknowledged_counted(world, acks, CHART_BUCKETS),
+            under_replicated(world, BUCKET, CHART_BUCKETS),
+            smallest_isr(world, BUCKET, CHART_BUCKETS),
         ];
         series.extend(
             world
                 .groups()
                 .iter()
-                .map(|(_, g)| group_lag(world, &run.lags, &g.id, BUCKET, BUCKETS)),
+                .map(|(_, g)| group_lag(world, lags, &g.id, BUCKET, CHART_BUCKETS)),
         );
         series
     }
@@ -552,6 +599,38 @@ mod tests {
             },
         );
         assert!(quorum.brokers_registered(), "with three controllers too");
+    }
+
+    #[test]
+    fn playing_in_budgeted_slices_stops_when_told_and_is_the_same_run() {
+        let (sliced, whole) = (SimHandle::new(3, 1), SimHandle::new(3, 1));
+        for sim in [&sliced, &whole] {
+            sim.advance(SimDuration::from_millis(1_000));
+            create_orders(sim, 2);
+        }
+        let mut asked = 0;
+        let done = sliced.advance_while(
+            SimDuration::from_millis(5_000),
+            SimDuration::from_millis(20),
+            || {
+                asked += 1;
+                asked < 10
+            },
+        );
+        assert_eq!(
+            done,
+            SimDuration::from_millis(200),
+            "ten slices, then told to stop"
+        );
+        let rest = sliced.advance_while(
+            SimDuration::from_millis(4_800),
+            SimDuration::from_millis(20),
+            || true,
+        );
+        assert_eq!(rest, SimDuration::from_millis(4_800));
+        whole.advance(SimDuration::from_millis(5_000));
+        assert_eq!(sliced.now(), whole.now());
+        assert_eq!(sliced.trace_hash(), whole.trace_hash());
     }
 
     #[test]

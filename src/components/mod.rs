@@ -23,6 +23,7 @@ pub mod pause_button;
 pub mod producer_panel;
 pub mod runs_dialog;
 pub mod scenario_files;
+pub mod seek_progress;
 pub mod share_dialog;
 pub mod timeline;
 pub mod topic_form;

@@ -14,6 +14,24 @@ pub const SPEEDS: &[(&str, u64)] = &[
     ("100×", 100_000),
 ];
 
+/// What the clock really achieves at a speed it cannot keep (`"running at 12×"`), or nothing
+/// when it keeps at least nine tenths of the speed asked for. Speeds are virtual microseconds
+/// per real millisecond, as in [`SPEEDS`].
+pub fn achieved_text(asked: u64, achieved: u64) -> Option<String> {
+    if achieved * 10 >= asked * 9 {
+        return None;
+    }
+    let times = achieved as f64 / 1_000.0;
+    let shown = if times >= 10.0 {
+        format!("{times:.0}")
+    } else if times >= 0.1 {
+        format!("{times:.1}")
+    } else {
+        format!("{times:.3}")
+    };
+    Some(format!("running at {shown}×"))
+}
+
 /// The clock and its controls. The run's trace fingerprint is shown to nobody: it is the
 /// `data-trace-hash` attribute, so end-to-end tests can prove that a shared link rebuilt the
 /// identical run. The range reaches the horizon: the clock, or the last command ahead of it
@@ -22,6 +40,11 @@ pub const SPEEDS: &[(&str, u64)] = &[
 pub fn timeline() -> Html {
     let sim = use_sim();
     let (playing, speed_index) = (sim.playing, sim.speed_index);
+    // Said only while playing: a busy cluster at 100× is more than one core simulates.
+    let behind = sim
+        .achieved
+        .filter(|_| playing)
+        .and_then(|achieved| achieved_text(SPEEDS[speed_index].1, achieved));
     let (now, horizon) = (sim.view.now, sim.sim.horizon());
     let toggle = sim
         .actions
@@ -62,6 +85,12 @@ pub fn timeline() -> Html {
                     }) }
                 </select>
             </label>
+            if let Some(text) = behind {
+                <span class="achieved-speed" data-testid="achieved-speed" role="status"
+                    title="The simulation cannot keep up with the speed chosen: this is how fast the clock really runs">
+                    { text }
+                </span>
+            }
             <input type="range" class="scrubber" data-testid="timeline" aria-label="Timeline: drag back to rewind"
                 min="0" max={horizon.as_millis().max(now.as_millis()).to_string()}
                 value={now.as_millis().to_string()} onchange={seek} />
@@ -69,5 +98,32 @@ pub fn timeline() -> Html {
                 { format!("t = {}", now) }
             </output>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::achieved_text;
+
+    #[test]
+    fn the_speed_reached_is_said_only_when_well_below_the_one_asked() {
+        assert_eq!(
+            achieved_text(100_000, 95_000),
+            None,
+            "nine tenths is keeping up"
+        );
+        assert_eq!(achieved_text(100_000, 90_000), None);
+        assert_eq!(
+            achieved_text(100_000, 12_400).as_deref(),
+            Some("running at 12×")
+        );
+        assert_eq!(
+            achieved_text(10_000, 3_460).as_deref(),
+            Some("running at 3.5×")
+        );
+        assert_eq!(
+            achieved_text(1_000, 20).as_deref(),
+            Some("running at 0.020×")
+        );
     }
 }

@@ -28,6 +28,9 @@ pub struct Checkpoints {
     every: SimDuration,
     limit: usize,
     budget: usize,
+    /// The largest world copied (estimated bytes): a copy is made in one go, and a page
+    /// must not freeze while it is made.
+    largest: usize,
     kept: Vec<Checkpoint>,
 }
 
@@ -61,14 +64,23 @@ impl Checkpoints {
             every,
             limit,
             budget,
+            largest: budget / 4,
             kept: Vec::new(),
         };
         checkpoints.take(world, 0, estimated_bytes(world));
         checkpoints
     }
 
-    /// Takes a copy if the last one is `every` old and the world is small enough: at most a
-    /// quarter of the budget, so a large world is never copied (nor estimated again until
+    /// Copies no world larger than `bytes` (estimated; a quarter of the budget unless set):
+    /// copying is one step that cannot be cut in slices, so a page sets what one frame can
+    /// afford.
+    pub fn largest(mut self, bytes: usize) -> Self {
+        self.largest = bytes.min(self.budget / 4);
+        self
+    }
+
+    /// Takes a copy if the last one is `every` old and the world is small enough: at most
+    /// [`largest`](Self::largest), so a large world is never copied (nor estimated again until
     /// another gap has passed).
     pub fn maybe_take(&mut self, world: &World, applied: usize) {
         let Some(last) = self.kept.last() else {
@@ -78,7 +90,7 @@ impl Checkpoints {
             return;
         }
         let bytes = estimated_bytes(world);
-        if bytes > self.budget / 4 {
+        if bytes > self.largest {
             self.every = SimDuration::from_micros(self.every.as_micros() * 2);
             return;
         }
@@ -215,5 +227,17 @@ mod tests {
         );
         let total: usize = checkpoints.kept.iter().map(|c| c.bytes).sum();
         assert!(total <= budget);
+
+        // With a smaller largest copy, the same world is not copied even once.
+        let mut small = Checkpoints::new(&world, SimDuration::from_millis(1_000), 16, usize::MAX)
+            .largest(estimated_bytes(&world) - 1);
+        world.run_for(SimDuration::from_millis(1_000));
+        small.maybe_take(&world, 52);
+        assert_eq!(small.spacing().0, 1, "only the first copy");
+        let mut roomy = Checkpoints::new(&world, SimDuration::from_millis(1_000), 16, usize::MAX)
+            .largest(estimated_bytes(&world) * 2);
+        world.run_for(SimDuration::from_millis(1_000));
+        roomy.maybe_take(&world, 52);
+        assert_eq!(roomy.spacing().0, 2, "a copy that fits");
     }
 }
