@@ -742,11 +742,10 @@ impl World {
     /// A client's request reached `to`: it waits for an answer there.
     fn track_client_request(&mut self, from: NodeId, sender: u32, to: NodeId, message: &Message) {
         if let Some(correlation_id) = self.client_request(from, message) {
-            let incarnation = sender;
             self.unanswered
                 .entry(to)
                 .or_default()
-                .push((from, correlation_id, incarnation));
+                .push((from, correlation_id, sender));
         }
     }
 
@@ -764,8 +763,10 @@ impl World {
 
     fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
         self.stats.messages_sent += 1;
-        // An answer travels on the connection of the request's sender, which may have died
-        // since it asked; anything else on a connection to the process running now.
+        // A client's answer goes back on the connection of the process that asked, which may
+        // have died since; other messages go to the process running now (brokers and
+        // controllers number their requests across restarts, so a late answer to one is
+        // never taken for another).
         let mut incarnation = self.slots[to.0 as usize].incarnation;
         if message.is_response()
             && let Some(correlation_id) = message.client_correlation_id()

@@ -1074,3 +1074,53 @@ fn a_removed_member_rejoins_once_however_its_removal_reaches_it() {
         );
     }
 }
+
+/// A member leaves (its application stalled past `max.poll.interval.ms`) while its JoinGroup
+/// still waits at the coordinator for a slower member; the coordinator then answers that join
+/// (UNKNOWN_MEMBER_ID, the member is gone). The answer is about a membership the consumer no
+/// longer holds: it is dropped, as Java's JoinGroupResponseHandler drops it, and the consumer
+/// rejoins when its application polls again.
+#[test]
+fn a_join_answered_after_the_member_left_is_dropped_and_the_member_rejoins() {
+    let stall = |world: &mut World, consumer: &str| {
+        let consumer = consumer.to_owned();
+        world
+            .apply(Command::StallConsumer { consumer })
+            .expect("as set up");
+    };
+    let mut world = cluster(9);
+    create_topic(&mut world, "t", 3, 3, &[]);
+    add_consumer(
+        &mut world,
+        "a",
+        "g",
+        &["t"],
+        &[("max.poll.interval.ms", "5000")],
+    );
+    add_consumer(&mut world, "b", "g", &["t"], &[]);
+    run_ms(&mut world, 10_000);
+    stall(&mut world, "b");
+    add_consumer(&mut world, "c", "g", &["t"], &[]);
+    // a learns of the rebalance from a heartbeat (every 3 s) and sends JoinGroup, which waits
+    // for b (stalled: it rejoins only when its application polls).
+    run_ms(&mut world, 4_000);
+    stall(&mut world, "a");
+    run_ms(&mut world, 8_000);
+    assert!(world.events().iter().any(|e| matches!(&e.kind,
+        EventKind::ConsumerLeftGroup { consumer, why, .. }
+            if consumer == "a" && why.contains("max.poll.interval.ms"))));
+    for consumer in ["a", "b"] {
+        let consumer = consumer.to_owned();
+        world
+            .apply(Command::ResumeConsumer { consumer })
+            .expect("as set up");
+    }
+    run_ms(&mut world, 30_000);
+    assert!(split_ownership(&world).is_empty());
+    let owned: Vec<usize> = ["a", "b", "c"].map(|c| owned(&world, c).len()).to_vec();
+    assert_eq!(
+        owned,
+        [1, 1, 1],
+        "the three share the three partitions again"
+    );
+}

@@ -834,3 +834,54 @@ fn a_retry_to_a_new_leader_skips_its_backoff() {
         assert!(took < 1_000, "seed {seed}: the send took {took} ms");
     }
 }
+
+/// A producer's process dies while its acks=all send waits at the leader for slow followers,
+/// and a new process of it starts and sends. The leader answers the dead process's request
+/// after the new process has sent its own: the late answer must not acknowledge a record of
+/// the new process (in Kafka it goes nowhere: its connection died with the old process), and
+/// the new process's own answers must reach it.
+#[test]
+fn a_restarted_producer_gets_its_own_answers_not_its_predecessors() {
+    for seed in 1..=10 {
+        let mut world = cluster(seed);
+        create_topic(&mut world, "t", 1, 3, &[("min.insync.replicas", "2")]);
+        let leader = leader(&world, "t", 0).expect("a leader");
+        let config = [("enable.idempotence", "false"), ("acks", "all")];
+        add_producer(&mut world, "p", &config);
+        send(&mut world, "p", "t", None, "warm-up");
+        run_ms(&mut world, 1_000);
+        for follower in followers(&world, "t", 0) {
+            slow_follower(&mut world, follower, 4_000);
+        }
+        send(&mut world, "p", "t", None, "from the dead process");
+        run_ms(&mut world, 50);
+        crash_client(&mut world, "p");
+        world
+            .apply(Command::RestartClient { name: "p".into() })
+            .expect("crashed producer");
+        let new: Vec<String> = (0..5).map(|i| format!("new-{i}")).collect();
+        for value in &new {
+            send(&mut world, "p", "t", None, value);
+            run_ms(&mut world, 20);
+        }
+        for follower in followers(&world, "t", 0) {
+            slow_follower(&mut world, follower, 0);
+        }
+        run_ms(&mut world, 20_000);
+        let log = log_values(&world, leader, "t", 0);
+        for value in &new {
+            let ops = world.operations();
+            let op = ops
+                .iter()
+                .find(|op| op.to_string().contains(value.as_str()))
+                .expect("the send");
+            let Some((_, offset)) = acked(&op.outcome) else {
+                panic!("seed {seed}: {value} not acknowledged: {:?}", op.outcome);
+            };
+            assert!(
+                log.contains(&(offset, value.clone())),
+                "seed {seed}: {value} acknowledged at offset {offset}, but the log is {log:?}"
+            );
+        }
+    }
+}

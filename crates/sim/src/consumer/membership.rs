@@ -170,13 +170,12 @@ impl Consumer {
                 self.name
             );
         };
-        // Only one JoinGroup is in flight, and whatever ends a membership forgets it.
-        assert_eq!(
-            self.member,
-            MemberState::Joining,
-            "consumer {}: a JoinGroup answer while not joining",
-            self.name
-        );
+        // The member left (or was reset) while its JoinGroup waited at the coordinator: the
+        // answer is about a membership it no longer holds. Java's JoinGroupResponseHandler
+        // drops it the same way (UnjoinedGroupException when no longer PREPARING_REBALANCE).
+        if self.member != MemberState::Joining {
+            return;
+        }
         self.member = MemberState::Unjoined;
         self.rejoin = true;
         match error {
@@ -249,12 +248,11 @@ impl Consumer {
         error: ErrorCode,
         assignment: Vec<TopicPartition>,
     ) {
-        assert_eq!(
-            self.member,
-            MemberState::Syncing,
-            "consumer {}: a SyncGroup answer while not syncing",
-            self.name
-        );
+        // Left while the SyncGroup waited (see `on_join_response`); Java's
+        // SyncGroupResponseHandler drops it when no longer COMPLETING_REBALANCE.
+        if self.member != MemberState::Syncing {
+            return;
+        }
         self.member = MemberState::Unjoined;
         self.rejoin = true;
         match error {

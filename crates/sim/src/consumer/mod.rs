@@ -450,16 +450,16 @@ impl Consumer {
         let mut forward = self.forward.take();
         if let Some(forward) = forward.as_mut() {
             forward.producer.on_crash(now);
-            forward
-                .producer
-                .number_requests_from(processor::REQUEST_BASE);
         }
+        let next_correlation_id = self.next_correlation_id;
         *self = Consumer::new(
             &self.name,
             self.config.clone(),
             self.subscription.clone(),
             self.bootstrap.directory(),
         );
+        // See `Producer::on_crash`: ids stay unique across the node's processes.
+        self.next_correlation_id = next_correlation_id;
         self.history = history;
         self.reprocessed = reprocessed;
         self.closed = closed;

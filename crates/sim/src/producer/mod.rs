@@ -213,7 +213,13 @@ impl Producer {
         }
         let history = std::mem::take(&mut self.history);
         let transactions = self.txn.as_ref().map_or(0, |t| t.number);
+        let next_correlation_id = self.next_correlation_id;
         *self = Producer::new(&self.name, self.config.clone(), self.bootstrap.directory());
+        // A new Java process numbers its requests from 0 again, but on new connections, so a
+        // broker's late answer to the dead process never reaches it. With no connections
+        // here, the ids go on instead: an answer to the dead process's request can then never
+        // be taken for the answer to one of the new process's requests.
+        self.next_correlation_id = next_correlation_id;
         self.history = history;
         // The history goes on, so transaction numbers do too: each names one transaction.
         if let Some(txn) = self.txn.as_mut() {
