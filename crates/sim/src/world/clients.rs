@@ -217,7 +217,6 @@ impl World {
         self.refuse_paused(node)
     }
 
-    /// Runs `f` on a running consumer.
     /// Runs a producer's call: it must exist and not be paused.
     pub(super) fn with_producer(
         &mut self,
@@ -233,6 +232,7 @@ impl World {
         Ok(())
     }
 
+    /// Runs a consumer's call: it must exist, be running and not be paused.
     pub(super) fn with_consumer(
         &mut self,
         name: &str,
