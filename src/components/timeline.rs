@@ -94,7 +94,10 @@ pub fn timeline() -> Html {
             <input type="range" class="scrubber" data-testid="timeline" aria-label="Timeline: drag back to rewind"
                 min="0" max={horizon.as_millis().max(now.as_millis()).to_string()}
                 value={now.as_millis().to_string()} onchange={seek} />
-            <output data-testid="clock" class="clock" aria-label="Virtual time">
+            // The clock's microseconds, which the text rounds away: a file or link must keep
+            // them, and the end-to-end tests check that it does.
+            <output data-testid="clock" class="clock" aria-label="Virtual time"
+                data-micros={now.as_micros().to_string()}>
                 { format!("t = {}", now) }
             </output>
         </div>

@@ -12,10 +12,18 @@ const suite = playgroundSuite();
 
 const savedRuns = async (page) => JSON.parse((await storage(page))['kafka-playground/runs'] ?? '{"runs":[]}').runs;
 
-/** A busy run, paused a single step between milliseconds (which the file must keep). */
+/** A busy run, paused between milliseconds (which the file must keep): stepped event by event
+ * until the clock stands between two, as some events fall on a whole millisecond. */
 async function busyRun(seed) {
   const playground = await busyRunOf(suite, seed);
-  await playground.page.getByTestId('step').click();
+  const { page } = playground;
+  const micros = () => page.getByTestId('clock').getAttribute('data-micros').then(BigInt);
+  for (let steps = 0; steps === 0 || (await micros()) % 1000n === 0n; steps += 1) {
+    assert.ok(steps < 50, `50 steps, all on whole milliseconds (t = ${await micros()} µs)`);
+    await page.getByTestId('step').click();
+    // The clock is redrawn on the next frame (and may not move: events can share a moment).
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  }
   return playground;
 }
 
