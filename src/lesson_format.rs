@@ -1,6 +1,6 @@
 //! The lesson file format (see lessons/README.md): a scenario and the steps that teach with it.
 //! Kept free of web crates so the simulation's own tests read lesson files with the very types
-//! the page uses (`crates/sim/tests/lessons.rs` includes this file), and a lesson that drifts
+//! the page uses (`crates/sim/tests/suite/lessons.rs` includes this file), and a lesson that drifts
 //! from the format or from the engine fails there, not in a reader's browser.
 
 use kafka_sim::challenge::Goal;

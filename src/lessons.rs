@@ -1,7 +1,7 @@
 //! The lessons the page offers, and the reader's progress through them. Lesson files are data
 //! (lessons/README.md); each is embedded here, so adding a lesson is a file and one line below.
 //! Files are parsed on first use: one that does not parse is left out of the picker (its native
-//! test, crates/sim/tests/lessons.rs, names the file and field), never a panic in the page.
+//! test, crates/sim/tests/suite/lessons.rs, names the file and field), never a panic in the page.
 
 #[path = "challenges.rs"]
 pub mod challenges;

@@ -1,6 +1,6 @@
 //! Kafka's partition assignors, as the Java consumer runs them on the group leader: `range`,
 //! `roundrobin`, `sticky` and `cooperative-sticky`. Each matches Kafka's algorithm on Kafka's own
-//! test cases (tests/assignors.rs).
+//! test cases (tests/suite/assignors.rs).
 //!
 //! Members are ordered as `AbstractPartitionAssignor.MemberInfo` orders them: static members
 //! (with `group.instance.id`) first by instance id, then dynamic members by member id. The

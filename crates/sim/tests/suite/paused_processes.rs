@@ -5,7 +5,7 @@
 //! past `session.timeout.ms` has its commits refused and rejoins. Method: pause at the moment
 //! that matters, resume, then read the outcomes, the logs and the checker.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::check::{Anomaly, check};

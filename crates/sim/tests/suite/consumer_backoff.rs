@@ -4,7 +4,7 @@
 //! Method: a consumer subscribed to a topic that does not exist asks for metadata again and
 //! again; the trace shows when each request arrived.
 
-mod common;
+use crate::common;
 
 use common::*;
 

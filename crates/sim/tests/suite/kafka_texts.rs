@@ -2,7 +2,7 @@
 //! compared with the Kafka source file named in a comment next to it, so a drift on either
 //! side shows here.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::{Command, CommandError, CreateTopic, ElectionKind, ErrorCode, TopicPartition};

@@ -2,7 +2,7 @@
 //! vectors (TopicTest) for names and collisions, then CreateTopics, CreatePartitions and
 //! DeleteTopics against a cluster, checking error names and messages.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::topic::{has_collision_chars, unify_collision_chars, validate_name};
@@ -10,7 +10,7 @@ use kafka_sim::{Command, CommandError, ErrorCode};
 use serde_json::Value;
 
 fn vectors() -> Value {
-    let text = include_str!("testdata/kafka-vectors.json");
+    let text = include_str!("../testdata/kafka-vectors.json");
     serde_json::from_str::<Value>(text).expect("valid JSON")["topic_names"].clone()
 }
 

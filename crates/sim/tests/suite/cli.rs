@@ -135,7 +135,7 @@ fn describe_prints_kafka_topics_format() {
 #[test]
 fn partition_matches_the_java_client_on_every_published_vector() {
     let vectors: Value =
-        serde_json::from_str(include_str!("testdata/kafka-vectors.json")).expect("JSON");
+        serde_json::from_str(include_str!("../testdata/kafka-vectors.json")).expect("JSON");
     for vector in vectors["partition"].as_array().expect("vectors") {
         let hex = vector["key_hex"].as_str().expect("hex");
         let partitions = vector["num_partitions"].to_string();

@@ -8,7 +8,7 @@
 //! the step that matters, found by running a millisecond at a time; then two readers of `out`,
 //! the group's offsets and the checker.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::check::{Anomaly, check};

@@ -6,7 +6,7 @@
 //! everything and left; then command lines, checking the printed plan and what the group's
 //! coordinator holds afterwards.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::console::run;

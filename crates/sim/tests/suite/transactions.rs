@@ -6,7 +6,7 @@
 //! levels on a three-broker cluster, faults at the moment that matters, then what each reader
 //! returned, the logs and the checker.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::check::{Anomaly, check};

@@ -4,9 +4,7 @@
 //! task, so a lesson cannot pass by accident or silently drift from the engine. New files are
 //! picked up by listing the directory.
 
-#[path = "../../../src/lesson_format.rs"]
-#[allow(dead_code)]
-mod lesson_format;
+use crate::lesson_format;
 
 use kafka_sim::{ClusterConfig, Command, SimDuration, SimTime, World};
 use lesson_format::{DEFAULT_WITHIN_MS, Lesson};

@@ -9,7 +9,7 @@
 //! `LogConfig` defines them.
 //! Method: a cluster on virtual time, records written in rounds, then a jump of minutes.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::check::{check_all, deleted_before_read};

@@ -4,7 +4,7 @@
 //! and resume a partition; the test checks positions, what the group coordinator stored, the
 //! answers (events) and the exceptions Java throws for bad input.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::{

@@ -71,7 +71,7 @@ fn expected(vector: &Value, key: &str) -> BTreeMap<String, BTreeSet<TopicPartiti
 
 fn check(kind: &str, assignor: Assignor) -> usize {
     let vectors: Value =
-        serde_json::from_str(include_str!("testdata/kafka-vectors.json")).expect("JSON");
+        serde_json::from_str(include_str!("../testdata/kafka-vectors.json")).expect("JSON");
     let mut checked = 0;
     for vector in vectors["assignors"][kind].as_array().expect("vectors") {
         let partitions: BTreeMap<String, u32> = vector["partitions_per_topic"]

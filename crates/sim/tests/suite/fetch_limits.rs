@@ -5,7 +5,7 @@
 //! consumer's polls returned (a poll returns what one fetch brought) and what every replica
 //! holds.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::{ClusterConfig, Outcome, SimDuration, World};

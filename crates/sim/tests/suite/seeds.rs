@@ -5,7 +5,7 @@
 //! restarts it later, lets the cluster settle, then checks every acknowledged record against
 //! the final logs. `SIM_SEED=n` runs one seed; `SIM_SEEDS=n` sweeps n seeds.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::check::{Anomaly, Violation, check};
@@ -132,7 +132,7 @@ fn no_acknowledged_record_is_lost_under_any_single_broker_crash() {
         let found = violations(&world);
         assert!(
             found.is_empty(),
-            "seed {seed} (broker {crashed} {kind:?}); reproduce with: SIM_SEED={seed} cargo test -p kafka-sim --test seeds\n{}",
+            "seed {seed} (broker {crashed} {kind:?}); reproduce with: SIM_SEED={seed} cargo test -p kafka-sim --test suite seeds::\n{}",
             found
                 .iter()
                 .map(|v| format!("{}: {}", v.anomaly, v.detail))

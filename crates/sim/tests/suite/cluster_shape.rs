@@ -5,7 +5,7 @@
 //! AlterPartitionReassignments while a producer writes, and check replicas, ISRs, leaders,
 //! logs and the checker's verdict.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::check::check_all;

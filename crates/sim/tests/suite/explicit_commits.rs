@@ -8,7 +8,7 @@
 //! hand excuses only the partitions it named. Method: run the application modes, pause at
 //! the moment that matters, then read the histories, the group's offsets and the checker.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::check::{Anomaly, check};

@@ -45,7 +45,7 @@ fn scripted_run(seed: u64) -> World {
 fn same_seed_and_commands_give_an_identical_trace() {
     let seed = seed();
     println!(
-        "seed {seed}; reproduce with: SIM_SEED={seed} cargo test -p kafka-sim --test determinism"
+        "seed {seed}; reproduce with: SIM_SEED={seed} cargo test -p kafka-sim --test suite determinism::"
     );
     let first = scripted_run(seed);
     let second = scripted_run(seed);

@@ -3,7 +3,7 @@
 //! faults, and check what a Kafka engineer would check: offsets, high watermarks, ISRs,
 //! leaders, and which acknowledged records survive.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::{

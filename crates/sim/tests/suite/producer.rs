@@ -4,7 +4,7 @@
 //! Method: producers with chosen configs against a three-broker cluster, with faults aimed at
 //! the exact moment that matters, then the logs.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::producer::ProducerRecord;
@@ -33,7 +33,7 @@ fn count(world: &World, broker: u32, topic: &str, value: &str) -> usize {
 #[test]
 fn keys_land_on_the_partitions_the_java_client_picks() {
     let vectors: Value =
-        serde_json::from_str(include_str!("testdata/kafka-vectors.json")).expect("JSON");
+        serde_json::from_str(include_str!("../testdata/kafka-vectors.json")).expect("JSON");
     let mut world = cluster(1);
     create_topic(&mut world, "keys", 1000, 1, &[]);
     add_producer(&mut world, "p", &[]);

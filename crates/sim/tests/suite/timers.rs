@@ -2,7 +2,7 @@
 //! broker and a consumer, read the countdown from the view, run exactly that long and check
 //! that the fencing, the member's removal and the poll timeout happen then, not before.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::{Command, EventKind, SimDuration, TimerView, World};

@@ -3,7 +3,7 @@
 //! run's length), and the mark's "why?" reaches the event that removed it. Method: run the
 //! acks=1 loss example and compare the per-record verdict with the whole-run checker.
 
-mod common;
+use crate::common;
 
 use common::{add_producer, cluster, create_topic, run_ms, send, slow_follower};
 use kafka_sim::check::{Anomaly, acked_send_lost, check};

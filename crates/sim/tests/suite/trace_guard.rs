@@ -4,7 +4,7 @@
 //! The trace hash fingerprints every event the world processed, in order, so any change in
 //! what any node did, or when, shows here, named by scenario or by profile and seed. A change
 //! that must alter behaviour (a fix) regenerates the file with `UPDATE_TRACES=1 cargo test
-//! -p kafka-sim --release --test trace_guard -- --include-ignored` and says so in its commit.
+//! -p kafka-sim --release --test suite trace_guard:: -- --include-ignored` and says so in its commit.
 //!
 //! The test run checks the examples and the first `SIM_GUARD_SEEDS` seeds of each profile
 //! (default 10, to keep the suite short); `trace_guard_all_seeds` checks all 200 and is what a
@@ -91,7 +91,7 @@ fn check(seeds: u64) {
     let now = current(seeds);
     if updating {
         let mut text = String::from(
-            "# Trace hashes held by tests/trace_guard.rs; regenerate only for a deliberate change.\n",
+            "# Trace hashes held by tests/suite/trace_guard.rs; regenerate only for a deliberate change.\n",
         );
         for (key, hash) in &now {
             text.push_str(&format!("{key} {hash}\n"));

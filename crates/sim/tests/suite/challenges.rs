@@ -3,9 +3,7 @@
 //! setup alone must not either, so a goal cannot be met by doing nothing or by any run at all.
 //! The verdict must also say how and with what configuration, as the page shows it.
 
-#[path = "../../../src/lesson_format.rs"]
-#[allow(dead_code)]
-mod lesson_format;
+use crate::lesson_format;
 
 use kafka_sim::challenge::{Verdict, evaluate};
 use kafka_sim::{ClusterConfig, SimTime, Step, World};

@@ -1,7 +1,7 @@
 //! Goal: the console answers like Kafka's tools. Method: command lines against a cluster,
 //! comparing the printed output and errors.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::Command;

@@ -2,7 +2,7 @@
 //! three-broker cluster through joins, crashes, stalls, failovers and commits, and check
 //! ownership, offsets, lag and which records are delivered or processed twice or never.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::check::split_ownership;

@@ -6,7 +6,7 @@
 //! compare the views in a steady state, during and after a rebalance, and with an open
 //! transaction that holds a read_committed group's end at the LSO.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::charts::{LagSamples, group_lag, group_lags};

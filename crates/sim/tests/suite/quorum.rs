@@ -5,7 +5,7 @@
 //! clusters with controller crashes at chosen moments, then who is active, what the brokers
 //! see, and whether a broker failure is handled.
 
-mod common;
+use crate::common;
 
 use common::*;
 use kafka_sim::{ClusterConfig, Command, EventKind, SimDuration, World};
