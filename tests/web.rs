@@ -235,3 +235,16 @@ async fn adding_a_consumer_shows_its_card_and_a_refused_config_inline() {
         text_of(&root, "[data-testid=consumer-error]")
     );
 }
+
+/// Issue 17's workload, which `./playground bench` times as wasm (crates/bench-wasm), runs in
+/// the browser on a tiny input: the bench's code cannot rot between bench runs, and the test run
+/// builds the core for wasm once, not a second time for the bench crate.
+#[wasm_bindgen_test]
+fn the_bench_workload_runs_in_the_browser() {
+    use kafka_sim::workload::{Workload, records_acked, records_read};
+    let world = Workload::three_brokers(200)
+        .run()
+        .expect("the workload's commands are accepted");
+    assert_eq!(records_acked(&world), 200, "every record acknowledged");
+    assert_eq!(records_read(&world), 200, "every record read by the group");
+}
