@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { extname, join, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { before, after } from 'node:test';
+import { before, after, afterEach } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -173,9 +173,16 @@ export function playgroundSuite() {
     await state.browser?.close();
     state.served?.server.close();
   });
+  // A page left open keeps simulating (many tests end playing at 100x) and slowed every later
+  // test in its file: each test's pages close when it ends.
+  const open = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((context) => context.close()));
+  });
   return {
     async open(seed, viewport = { width: 1280, height: 800 }, { colorScheme, query, firstVisit, locale } = {}) {
       const context = await state.browser.newContext({ viewport, colorScheme, locale });
+      open.push(context);
       // The lesson picker greets a first visit; specs about other stories start as a returning
       // visitor who dismissed it (lessons.test.mjs asks for a first visit).
       if (!firstVisit) {
