@@ -89,8 +89,16 @@ fn a_view_with_carries_what_the_page_draws_of_each_partition() {
                 shown.broker, partition.partition
             );
             assert_eq!(
-                (shown.log_start_offset, shown.log_end_offset, shown.high_watermark),
-                (full.log_start_offset, full.log_end_offset, full.high_watermark),
+                (
+                    shown.log_start_offset,
+                    shown.log_end_offset,
+                    shown.high_watermark
+                ),
+                (
+                    full.log_start_offset,
+                    full.log_end_offset,
+                    full.high_watermark
+                ),
                 "the labels stay whole"
             );
             carried += shown.records.len();
