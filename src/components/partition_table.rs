@@ -33,19 +33,13 @@ pub fn topics() -> Html {
         })
     };
     {
-        // The logs' width when the count last changed: at one width the count only shrinks
-        // (wider offsets), so a redraw never makes it swing back and forth.
-        let measured_at = use_mut_ref(|| 0);
         let (section, dispatch, fit) = (section.clone(), actions.dispatch.clone(), sim.records_fit);
         use_effect(move || {
-            let Some((now, logs)) = section
+            if let Some(now) = section
                 .cast::<web_sys::Element>()
                 .and_then(|s| records_fit(&s))
-            else {
-                return;
-            };
-            if now < fit || (now > fit && logs != *measured_at.borrow()) {
-                *measured_at.borrow_mut() = logs;
+                && now != fit
+            {
                 dispatch.dispatch(SimAction::RecordsFit(now));
             }
         });
@@ -62,6 +56,12 @@ pub fn topics() -> Html {
     }
 }
 
+/// The widest a record cell with a key gets: `.record .key`'s max-width (3.2rem).
+const KEYED_CELL_PX: f64 = 51.2;
+
+/// The logs' share of the table's width (`.partitions th:last-child` in style.css).
+const LOGS_SHARE: f64 = 0.6;
+
 /// The fewest records a closed log shows, however narrow the screen (they wrap).
 const MIN_RECORDS_FIT: usize = 4;
 
@@ -69,7 +69,7 @@ const MIN_RECORDS_FIT: usize = 4;
 /// log drawn with records: the width of the logs' column (a fixed share of the table, so it
 /// does not shrink with what it holds), less the "…" count, over the widest record cell drawn (keys widen them); with the column's width. None while
 /// no such log is drawn.
-fn records_fit(section: &web_sys::Element) -> Option<(usize, i32)> {
+fn records_fit(section: &web_sys::Element) -> Option<usize> {
     let width = |within: &web_sys::Element, selector: &str| -> f64 {
         within
             .query_selector(selector)
@@ -86,14 +86,29 @@ fn records_fit(section: &web_sys::Element) -> Option<(usize, i32)> {
                 .filter_map(|i| cells.item(i)?.dyn_into::<web_sys::Element>().ok())
                 .map(|c| c.get_bounding_client_rect().width())
                 .fold(0.0, f64::max);
+            // A cell with a key is as wide as the widest key allowed (`.record .key`), so the
+            // count does not depend on which keys are drawn (and cannot swing with them).
+            let keyed = row.query_selector(".record .key").ok().flatten().is_some();
+            let widest = if keyed {
+                widest.max(KEYED_CELL_PX)
+            } else {
+                widest
+            };
             (widest > 0.0).then_some((row, widest))
         })?;
     let logs = row.parent_element()?;
     // The records have a line of their own under the name and labels: the cell's width less
     // its padding, the "…" count and a gap.
-    let free = f64::from(logs.client_width()) - 13.0 - width(&row, ".more") - 6.4;
-    let fit = ((free / (cell + 1.0)) as usize).clamp(MIN_RECORDS_FIT, RECORDS_IN_VIEW);
-    Some((fit, logs.client_width()))
+    // Not the cell's own width where it is wider than its share: an auto table widens the
+    // column for what it holds, and the count would then depend on itself.
+    let table = logs
+        .closest("table")
+        .ok()??
+        .get_bounding_client_rect()
+        .width();
+    let column = f64::from(logs.client_width()).min(table * LOGS_SHARE);
+    let free = column - 13.0 - width(&row, ".more") - 6.4;
+    Some(((free / (cell + 1.0)) as usize).clamp(MIN_RECORDS_FIT, RECORDS_IN_VIEW))
 }
 
 /// The partitions of `topic` whose logs the reader opened.
