@@ -19,8 +19,9 @@ use crate::url::{self, page_embed, page_embed_params, page_seed};
 use gloo_timers::callback::Interval;
 use kafka_sim::check::Mark;
 use kafka_sim::console::ConsoleResult;
-use kafka_sim::{Command, Event, SimDuration, SimTime, WorldView};
+use kafka_sim::{Command, Event, SimDuration, SimTime, TopicPartition, WorldView};
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::ops::Deref;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -119,7 +120,15 @@ pub enum SimAction {
     NextTheme,
     /// The lesson an embed's host loaded (each load starts it afresh), or none.
     EmbedLesson(Option<String>),
+    /// How many records fit on a line of a replica's log, as the table measured its width.
+    RecordsFit(usize),
+    /// A partition's logs opened to their newest [`RECORDS_OPENED`] records, or closed again.
+    OpenLog(TopicPartition, bool),
 }
+
+/// How many of a log's newest records a partition opened by the reader shows (in a box that
+/// scrolls): enough to read back a while, bounded so a frame stays cheap.
+pub const RECORDS_OPENED: usize = 256;
 
 /// The page's state. The world itself lives in the [`SimHandle`], mutated in place.
 #[derive(Clone)]
@@ -161,6 +170,10 @@ pub struct PageState {
     pub theme: Theme,
     /// The embed's lesson: how many loads there were (a key) and the lesson.
     pub embed_lesson: (u32, Option<String>),
+    /// How many of each log's newest records fit on a line: what a closed log shows.
+    pub records_fit: usize,
+    /// The partitions whose logs the reader opened (see [`RECORDS_OPENED`]).
+    pub opened_logs: Rc<BTreeSet<TopicPartition>>,
     /// Counts the changes: the world changes in place, so two states are told apart by this.
     frame: u64,
 }
@@ -205,6 +218,8 @@ impl PageState {
             },
             embed_lesson: (0, params.lesson.clone()),
             params,
+            records_fit: kafka_sim::view::RECORDS_IN_VIEW,
+            opened_logs: Rc::default(),
             frame: 0,
         }
     }
@@ -253,6 +268,8 @@ impl PageState {
         self.seeking = seek_for_a_while(&next, &self.run_id, self.saving()).map(|(_, to)| to);
         *self.current.borrow_mut() = next.clone();
         self.sim = next;
+        // Another run: its partitions are not the ones the reader opened.
+        self.opened_logs = Rc::default();
     }
 }
 
@@ -327,6 +344,14 @@ impl Reducible for PageState {
             }
             SimAction::Redraw => {}
             SimAction::Filter(text) => next.event_filter = text,
+            SimAction::RecordsFit(fit) => next.records_fit = fit,
+            SimAction::OpenLog(partition, open) => {
+                let opened = Rc::make_mut(&mut next.opened_logs);
+                match open {
+                    true => opened.insert(partition),
+                    false => opened.remove(&partition),
+                };
+            }
             SimAction::Notice(notice) => next.notice = notice,
             SimAction::AskNew(shape) => {
                 // A run with commands stays in the list, but the page asks first, since the list
@@ -630,8 +655,14 @@ pub fn sim_provider(props: &SimProviderProps) -> Html {
             },
         );
     }
+    // The view carries the records the table draws: a closed log's newest that fit on a
+    // line, an opened one's newest RECORDS_OPENED.
+    let records = |partition: &TopicPartition| match state.opened_logs.contains(partition) {
+        true => RECORDS_OPENED,
+        false => state.records_fit,
+    };
     let context = SimContext {
-        view: Rc::new(state.sim.view()),
+        view: Rc::new(state.sim.view_with(&records)),
         state,
         actions,
     };

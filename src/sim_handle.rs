@@ -349,6 +349,12 @@ impl SimHandle {
         self.0.borrow().world.view()
     }
 
+    /// A snapshot carrying of each partition's logs the newest `records(partition)` records:
+    /// what the page draws.
+    pub fn view_with(&self, records: &dyn Fn(&kafka_sim::TopicPartition) -> usize) -> WorldView {
+        self.0.borrow().world.view_with(records)
+    }
+
     /// Whether a lesson step's condition holds in the world as it is now.
     pub fn holds(&self, condition: &kafka_sim::condition::Condition) -> bool {
         condition.holds(&self.0.borrow().world)

@@ -3,30 +3,120 @@
 //! (not yet committed, invisible to consumers) hatched, and leader epochs as colours.
 
 use crate::components::finding_mark::{FindingMark, glyph, label};
-use crate::sim_context::{Form, use_sim};
+use crate::sim_context::{Form, RECORDS_OPENED, SimAction, use_sim};
 use crate::sim_handle::PartitionMarks;
 use kafka_sim::check::Mark;
 use kafka_sim::protocol::ControlType;
+use kafka_sim::view::RECORDS_IN_VIEW;
 use kafka_sim::{
     Command, ElectionKind, Event, PartitionView, ReplicaView, TopicPartition, TopicView,
 };
+use std::collections::BTreeSet;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Every topic of the run shown, each table drawn again only when its topic or its marks
 /// changed (the callbacks are made once, so its props compare equal otherwise).
+///
+/// A log draws only its newest records that fit on a line (the view carries no more), so a
+/// frame costs what is on screen however long the run; after each draw the table measures how
+/// many fit and tells the page when that changed (a resize, a narrow screen).
 #[function_component(Topics)]
 pub fn topics() -> Html {
     let sim = use_sim();
     let actions = &sim.actions;
+    let section = use_node_ref();
+    let on_open = {
+        let actions = actions.clone();
+        use_memo((), move |_| {
+            actions.send(|(partition, open)| SimAction::OpenLog(partition, open))
+        })
+    };
+    {
+        let (section, dispatch, fit) = (section.clone(), actions.dispatch.clone(), sim.records_fit);
+        use_effect(move || {
+            if let Some(now) = section
+                .cast::<web_sys::Element>()
+                .and_then(|s| records_fit(&s))
+                && now != fit
+            {
+                dispatch.dispatch(SimAction::RecordsFit(now));
+            }
+        });
+    }
     html! {
-        <section class="topics" aria-label="Topics">
+        <section class="topics" aria-label="Topics" ref={section}>
             { for sim.view.topics.iter().map(|topic| html! {
                 <PartitionTable key={topic.name.clone()} topic={topic.clone()}
                     on_command={actions.command(Form::Page)}
-                    marks={sim.sim.marks(topic)} explain={actions.explain_mark.clone()} />
+                    marks={sim.sim.marks(topic)} explain={actions.explain_mark.clone()}
+                    opened={opened(&sim.opened_logs, &topic.name)} on_open={(*on_open).clone()} />
             }) }
         </section>
     }
+}
+
+/// The widest a record cell with a key gets: `.record .key`'s max-width (3.2rem).
+const KEYED_CELL_PX: f64 = 51.2;
+
+/// The logs' share of the table's width (`.partitions th:last-child` in style.css).
+const LOGS_SHARE: f64 = 0.6;
+
+/// The fewest records a closed log shows, however narrow the screen (they wrap).
+const MIN_RECORDS_FIT: usize = 4;
+
+/// How many records fit on a line under a replica's name and labels, from the first closed
+/// log drawn with records: the width of the logs' column (a fixed share of the table, so it
+/// does not shrink with what it holds), less the "…" count, over the widest record cell drawn (keys widen them); with the column's width. None while
+/// no such log is drawn.
+fn records_fit(section: &web_sys::Element) -> Option<usize> {
+    let width = |within: &web_sys::Element, selector: &str| -> f64 {
+        within
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .map_or(0.0, |e| e.get_bounding_client_rect().width())
+    };
+    let rows = section.query_selector_all(".replica:not(.opened)").ok()?;
+    let (row, cell) = (0..rows.length())
+        .filter_map(|i| rows.item(i)?.dyn_into::<web_sys::Element>().ok())
+        .find_map(|row| {
+            let cells = row.query_selector_all(".record").ok()?;
+            let widest = (0..cells.length())
+                .filter_map(|i| cells.item(i)?.dyn_into::<web_sys::Element>().ok())
+                .map(|c| c.get_bounding_client_rect().width())
+                .fold(0.0, f64::max);
+            // A cell with a key is as wide as the widest key allowed (`.record .key`), so the
+            // count does not depend on which keys are drawn (and cannot swing with them).
+            let keyed = row.query_selector(".record .key").ok().flatten().is_some();
+            let widest = if keyed {
+                widest.max(KEYED_CELL_PX)
+            } else {
+                widest
+            };
+            (widest > 0.0).then_some((row, widest))
+        })?;
+    let logs = row.parent_element()?;
+    // The records have a line of their own under the name and labels: the cell's width less
+    // its padding, the "…" count and a gap.
+    // Not the cell's own width where it is wider than its share: an auto table widens the
+    // column for what it holds, and the count would then depend on itself.
+    let table = logs
+        .closest("table")
+        .ok()??
+        .get_bounding_client_rect()
+        .width();
+    let column = f64::from(logs.client_width()).min(table * LOGS_SHARE);
+    let free = column - 13.0 - width(&row, ".more") - 6.4;
+    Some(((free / (cell + 1.0)) as usize).clamp(MIN_RECORDS_FIT, RECORDS_IN_VIEW))
+}
+
+/// The partitions of `topic` whose logs the reader opened.
+fn opened(logs: &BTreeSet<TopicPartition>, topic: &str) -> Vec<u32> {
+    logs.iter()
+        .filter(|tp| &*tp.topic == topic)
+        .map(|tp| tp.partition)
+        .collect()
 }
 
 /// Properties of [`PartitionTable`].
@@ -42,6 +132,12 @@ pub struct PartitionTableProps {
     /// The events that caused a mark, nearest first.
     #[prop_or(Callback::from(|_| Vec::new()))]
     pub explain: Callback<Mark, Vec<Event>>,
+    /// The partitions whose logs the reader opened to read further back.
+    #[prop_or_default]
+    pub opened: Vec<u32>,
+    /// Opens (true) or closes a partition's logs.
+    #[prop_or_default]
+    pub on_open: Callback<(TopicPartition, bool)>,
 }
 
 /// Bytes as Kafka UIs show them: B, KB, MB (powers of 1024).
@@ -115,6 +211,7 @@ pub fn partition_table(props: &PartitionTableProps) -> Html {
                         let (class, label) = status(p);
                         let marks = props.marks.get(index);
                         let of_replica = |r: usize| marks.and_then(|m| m.records.get(r)).map_or(&[][..], Vec::as_slice);
+                        let opened = props.opened.contains(&p.partition);
                         html! {
                             <tr data-testid="partition" data-partition={p.partition.to_string()} class={class}>
                                 <td>{ p.partition }</td>
@@ -124,7 +221,8 @@ pub fn partition_table(props: &PartitionTableProps) -> Html {
                                 <td data-testid="partition-isr">{ ids(&p.isr) }</td>
                                 <td><span class={classes!("status", class)}>{ label }</span></td>
                                 <td class="logs">
-                                    { for p.replica_logs.iter().enumerate().map(|(i, r)| replica_row(r, p, of_replica(i))) }
+                                    { for p.replica_logs.iter().enumerate().map(|(i, r)| replica_row(r, p, of_replica(i), opened)) }
+                                    { earlier(&topic.name, p, opened, &props.on_open) }
                                     { findings(p, marks, &props.explain) }
                                 </td>
                             </tr>
@@ -180,12 +278,63 @@ fn findings(
     }
 }
 
-fn replica_row(replica: &ReplicaView, partition: &PartitionView, marks: &[Vec<Mark>]) -> Html {
+/// The records a log does not draw, as offsets `(first, last)`: the view carries only the
+/// newest; the rest of a log starts at the log start offset and has no gaps.
+fn not_drawn(replica: &ReplicaView) -> Option<(u64, u64)> {
+    let first_drawn = replica
+        .records
+        .first()
+        .map_or(replica.log_end_offset, |r| r.offset);
+    (first_drawn > replica.log_start_offset).then(|| (replica.log_start_offset, first_drawn - 1))
+}
+
+/// Under the logs, the records they do not draw, as a button that opens the partition's logs
+/// to their newest [`RECORDS_OPENED`] (in a box that scrolls) or closes them again. Counted
+/// on the leader's log (or, without a leader, the first replica's).
+fn earlier(
+    topic: &str,
+    partition: &PartitionView,
+    opened: bool,
+    on_open: &Callback<(TopicPartition, bool)>,
+) -> Html {
+    let shown = partition
+        .leader
+        .and_then(|l| partition.replica_logs.iter().find(|r| r.broker == l))
+        .or(partition.replica_logs.first());
+    let hidden = shown.and_then(not_drawn);
+    if hidden.is_none() && !opened {
+        return Html::default();
+    }
+    let tp = TopicPartition::new(topic, partition.partition);
+    let onclick = on_open.reform(move |_: MouseEvent| (tp.clone(), !opened));
+    let text = match hidden {
+        Some((first, last)) => format!(
+            "… {} earlier record(s) (offsets {first}–{last})",
+            last - first + 1
+        ),
+        None => "every record shown".to_owned(),
+    };
+    let action = match opened {
+        true => "show fewer".to_owned(),
+        false => format!("show the newest {RECORDS_OPENED}"),
+    };
+    html! {
+        <button class="earlier" data-testid="earlier-records" aria-expanded={opened.to_string()} {onclick}
+            title="The table draws each log's newest records; open it to read further back">
+            { format!("{text} · {action}") }
+        </button>
+    }
+}
+
+fn replica_row(
+    replica: &ReplicaView,
+    partition: &PartitionView,
+    marks: &[Vec<Mark>],
+    opened: bool,
+) -> Html {
     let is_leader = partition.leader == Some(replica.broker);
     let in_isr = partition.isr.contains(&replica.broker);
-    // The view carries only the newest records (kafka_sim::view::RECORDS_IN_VIEW); the rest
-    // of a log, which starts at the log start offset and has no gaps, is counted.
-    let skip = replica.log_end_offset - replica.log_start_offset - replica.records.len() as u64;
+    let skip = not_drawn(replica).map_or(0, |(first, last)| last - first + 1);
     let role = if is_leader {
         "leader"
     } else if in_isr {
@@ -194,12 +343,14 @@ fn replica_row(replica: &ReplicaView, partition: &PartitionView, marks: &[Vec<Ma
         "out of sync"
     };
     html! {
-        <div class={classes!("replica", is_leader.then_some("leader"), (!in_isr).then_some("out-of-sync"))}
+        <div class={classes!("replica", is_leader.then_some("leader"), (!in_isr).then_some("out-of-sync"), opened.then_some("opened"))}
             data-testid="replica" data-broker={replica.broker.to_string()}
             aria-label={format!("broker {} ({role}): log start offset {}, log end offset {}, high watermark {}", replica.broker, replica.log_start_offset, replica.log_end_offset, replica.high_watermark)}>
             <span class="who" title={role}>{ format!("B{}{}", replica.broker, if is_leader { "★" } else { "" }) }</span>
-            <span class="records">
-                if skip > 0 { <span class="more">{ format!("…{skip}") }</span> }
+            // An opened log scrolls: focusable, so a keyboard scrolls it too.
+            <span class="records" tabindex={opened.then_some("0")}
+                aria-label={opened.then(|| format!("broker {}'s newest records", replica.broker))}>
+                if skip > 0 { <span class="more" title={format!("{skip} earlier record(s) not drawn")}>{ format!("…{skip}") }</span> }
                 { for replica.records.iter().enumerate().map(|(i, record)| {
                     let marked = marks.get(i).map_or(&[][..], Vec::as_slice);
                     let committed = record.offset < replica.high_watermark;

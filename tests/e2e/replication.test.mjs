@@ -35,6 +35,11 @@ test('create a topic, add a producer, send a batch, crash the leader, see the el
   const partition = acks[0].match(/acknowledged: partition (\d+), offset \d+/)[1];
   assert.ok(acks.every((a) => a.includes(`acknowledged: partition ${partition},`)), acks.join('\n'));
   const row = `[data-testid=partition][data-partition="${partition}"]`;
+  // Every replica has the ten; a reader opens the log to see all of them drawn.
+  await page.waitForFunction((selector) => [...document.querySelectorAll(`${selector} [data-testid=replica]`)]
+    .every((r) => r.getAttribute('aria-label').includes('log end offset 10,')), row);
+  const earlier = page.locator(`${row} [data-testid=earlier-records]`);
+  if (await earlier.count()) await earlier.click();
   await page.waitForFunction((selector) => document.querySelectorAll(`${selector} [data-testid=replica] .record`).length === 30, row);
   assert.match(await page.getByTestId('topic-stats').textContent(), /^ · 10 message\(s\) · \d+ B · 0 under-replicated$/);
   const leaderCell = page.locator(`${row} [data-testid=partition-leader]`);

@@ -6,6 +6,17 @@ export async function state(page) {
   // After a reload, the page must have drawn before its replay can be waited for.
   await page.getByTestId('clock').waitFor();
   await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'), null, { timeout: 60_000 });
+  // The partition table measures how many records fit on a line after a draw and may draw
+  // again: read it once two readings agree (a few tries: a playing run never stands still).
+  let [now, before] = [await read(page), null];
+  for (let tries = 0; tries < 10 && JSON.stringify(now) !== JSON.stringify(before); tries++) {
+    await page.waitForTimeout(200);
+    [before, now] = [now, await read(page)];
+  }
+  return now;
+}
+
+function read(page) {
   return page.evaluate(() => ({
     hash: document.querySelector('.timeline').dataset.traceHash,
     clock: document.querySelector('[data-testid=clock]').textContent,

@@ -118,8 +118,12 @@ test('keys are shown and Send ×10 spreads ten keys; a full log keeps its LEO/HW
   await page.waitForFunction(() => document.querySelector('[data-testid=replica]')?.getAttribute('aria-label')
     .includes('log end offset 20'), null, { timeout: 20_000 });
   await playground.play();
+  // A closed log draws the newest records that fit on a line; opened, its newest 256.
+  const line = await page.getByTestId('replica').first().getByTestId('record-key').count();
+  assert.ok(line >= 4 && line < 20, `a line of records: ${line}`);
+  await page.getByTestId('earlier-records').click();
   const keys = await page.getByTestId('replica').first().getByTestId('record-key').allTextContents();
-  assert.equal(keys.length, 16, 'the newest 16 records, each with its key');
+  assert.equal(keys.length, 20, 'every record, each with its key');
   assert.deepEqual(keys.slice(-10), [...Array(10).keys()].map((i) => `key-${i}`));
   // The label stays inside the topic's card.
   const inside = await page.evaluate(() => {

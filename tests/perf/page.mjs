@@ -6,7 +6,8 @@
 //   DIST=/tmp/dist node tests/perf/page.mjs [--long-s 600] [--play-s 8] [--brokers 3] [--out FILE] [--quick]
 //
 // DIST is a release build (`trunk build --release --dist DIST`). Frames are requestAnimationFrame
-// deltas; blocks are long tasks (PerformanceObserver 'longtask', every task over 50 ms).
+// deltas; blocks are long tasks (PerformanceObserver 'longtask', every task over 50 ms); style,
+// layout and script time per frame are Chromium's own counters (Performance.getMetrics).
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,16 +86,36 @@ async function importScenario(page, toml) {
   await page.getByTestId('import-file').setInputFiles({ name: 'busy.toml', mimeType: 'application/toml', buffer: Buffer.from(toml) });
 }
 
+/** Chromium's own counters (DevTools' Performance.getMetrics): seconds spent so far. */
+async function metrics(cdp) {
+  const { metrics: list } = await cdp.send('Performance.getMetrics');
+  return Object.fromEntries(list.map((m) => [m.name, m.value]));
+}
+
 async function play(page, speed, seconds) {
   await page.getByTestId('speed').selectOption({ label: speed });
   await page.evaluate(() => window.__perf.take());
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const before = await metrics(cdp);
   const [v0, t0] = [await clockMs(page), Date.now()];
   await page.getByTestId('play').click();
   await page.waitForTimeout(seconds * 1000);
   await page.getByTestId('play').click();
   const [v1, t1] = [await clockMs(page), Date.now()];
   const taken = await page.evaluate(() => window.__perf.take());
-  return { ...summary(taken), virtual_per_real: round((v1 - v0) / (t1 - t0)) };
+  const after = await metrics(cdp);
+  await cdp.detach();
+  // Per frame drawn: the browser's style and layout work, and the page's script (wasm).
+  const per = (name) => round(((after[name] - before[name]) * 1000) / Math.max(1, taken.frames.length));
+  return {
+    ...summary(taken),
+    virtual_per_real: round((v1 - v0) / (t1 - t0)),
+    style_ms_per_frame: per('RecalcStyleDuration'),
+    layout_ms_per_frame: per('LayoutDuration'),
+    script_ms_per_frame: per('ScriptDuration'),
+    dom_nodes: after.Nodes,
+  };
 }
 
 /** Moves the slider to `ms` (one change event, as a drag ends) and times the arrival. */

@@ -311,10 +311,11 @@ fn is_zero(n: &u64) -> bool {
 pub const RECORDS_IN_VIEW: usize = 16;
 
 /// How much of each log a view copies.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Records {
-    /// The newest [`RECORDS_IN_VIEW`].
-    Newest,
+#[derive(Clone, Copy)]
+enum Records<'a> {
+    /// The newest records of each partition's replicas, as many as the function says: what
+    /// the page draws of it.
+    Newest(&'a dyn Fn(&TopicPartition) -> usize),
     /// Every record, for a report.
     All,
 }
@@ -455,10 +456,17 @@ impl World {
     /// A snapshot of the whole world for drawing it: each log's newest [`RECORDS_IN_VIEW`]
     /// records.
     pub fn view(&self) -> WorldView {
-        self.view_of(Records::Newest)
+        self.view_of(Records::Newest(&|_| RECORDS_IN_VIEW))
     }
 
-    fn view_of(&self, records: Records) -> WorldView {
+    /// A view carrying, of each replica's log of a partition, the newest `records(partition)`
+    /// records (none for a partition off screen): the page asks for what it draws, so the
+    /// view's size follows the screen, not the run.
+    pub fn view_with(&self, records: &dyn Fn(&TopicPartition) -> usize) -> WorldView {
+        self.view_of(Records::Newest(records))
+    }
+
+    fn view_of(&self, records: Records<'_>) -> WorldView {
         // From the metadata log, which every controller has: it outlives the active one.
         let metadata = self.metadata();
         let active = self.controllers().find(|(c, up)| *up && c.is_active());
@@ -737,7 +745,7 @@ impl World {
         }
     }
 
-    fn topic_views(&self, records: Records) -> Vec<TopicView> {
+    fn topic_views(&self, records: Records<'_>) -> Vec<TopicView> {
         self.metadata()
             .topics
             .iter()
@@ -801,13 +809,20 @@ impl World {
             .collect()
     }
 
-    fn replica_view(&self, broker: BrokerId, tp: &TopicPartition, records: Records) -> ReplicaView {
+    fn replica_view(
+        &self,
+        broker: BrokerId,
+        tp: &TopicPartition,
+        records: Records<'_>,
+    ) -> ReplicaView {
         let replica = self.replica(broker, tp);
         let log = replica.map(|r| &r.log);
         let shown = |all: &'_ [crate::protocol::Record]| -> Vec<RecordView> {
             match records {
                 Records::All => record_views(all),
-                Records::Newest => record_views(&all[all.len().saturating_sub(RECORDS_IN_VIEW)..]),
+                Records::Newest(newest) => {
+                    record_views(&all[all.len().saturating_sub(newest(tp))..])
+                }
             }
         };
         ReplicaView {
@@ -857,7 +872,7 @@ impl World {
         };
         let mut out = String::new();
         for topic in self
-            .topic_views(Records::Newest)
+            .topic_views(Records::Newest(&|_| 0))
             .iter()
             .filter(|t| topics(&t.name))
         {

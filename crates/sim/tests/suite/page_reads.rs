@@ -58,6 +58,58 @@ fn a_view_carries_each_logs_newest_records_and_a_report_all_of_them() {
 }
 
 #[test]
+fn a_view_with_carries_what_the_page_draws_of_each_partition() {
+    let world = example("busy-cluster.toml");
+    let report = world.report();
+    // Partition 3 opened to 40 records, partition 5 off screen, the others one line of 6.
+    let view = world.view_with(&|tp| match tp.partition {
+        3 => 40,
+        5 => 0,
+        _ => 6,
+    });
+    let (full, shown) = (&report.view.topics[0], &view.topics[0]);
+    let (mut carried, mut asked, mut cut) = (0, 0, 0);
+    for (partition, shown_partition) in full.partitions.iter().zip(&shown.partitions) {
+        let wanted = match partition.partition {
+            3 => 40,
+            5 => 0,
+            _ => 6,
+        };
+        for (full, shown) in partition
+            .replica_logs
+            .iter()
+            .zip(&shown_partition.replica_logs)
+        {
+            let newest = &full.records[full.records.len().saturating_sub(wanted)..];
+            asked += wanted.min(full.records.len());
+            cut += usize::from(full.records.len() > wanted);
+            assert_eq!(
+                shown.records, newest,
+                "broker {} of {}",
+                shown.broker, partition.partition
+            );
+            assert_eq!(
+                (
+                    shown.log_start_offset,
+                    shown.log_end_offset,
+                    shown.high_watermark
+                ),
+                (
+                    full.log_start_offset,
+                    full.log_end_offset,
+                    full.high_watermark
+                ),
+                "the labels stay whole"
+            );
+            carried += shown.records.len();
+        }
+    }
+    assert_eq!(carried, asked, "proportional to what is drawn");
+    assert!(cut > 3, "logs longer than drawn: {cut}");
+    assert_eq!(world.view(), world.view_with(&|_| RECORDS_IN_VIEW));
+}
+
+#[test]
 fn a_topics_size_follows_truncation() {
     // The unclean election truncates broker 2's log when broker 1 comes back as a follower.
     let mut world = example("unclean-election.toml");

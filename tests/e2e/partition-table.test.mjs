@@ -1,0 +1,83 @@
+// End to end: the partition table draws what a reader can see, however long the run (issue 17).
+// On the busy cluster (36 partitions, RF=3, 1,000 records a second) each replica's log draws
+// its newest records that fit on a line, says how many earlier records it does not draw, and
+// opens (from the keyboard too) to read further back in a box that scrolls.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { playgroundSuite } from './harness.mjs';
+
+const suite = playgroundSuite();
+/** kafka_sim::view::RECORDS_IN_VIEW: the most a closed log draws, on the widest screen. */
+const MOST_ON_A_LINE = 16;
+/** sim_context::RECORDS_OPENED. */
+const OPENED = 256;
+
+async function openBusy(page, untilMs) {
+  let toml = await readFile(new URL('../../docs/examples/busy-cluster.toml', import.meta.url), 'utf8');
+  toml = toml.replace(/^run_until_ms = \d+$/m, `run_until_ms = ${untilMs}`);
+  await page.getByTestId('files').click();
+  await page.getByTestId('import-file').setInputFiles({ name: 'busy.toml', mimeType: 'application/toml', buffer: Buffer.from(toml) });
+  await page.getByTestId('partition').first().waitFor();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'), null, { timeout: 120_000 });
+}
+
+/** Per replica: its log end offset (from its label) and the record cells it draws. */
+const replicas = (page) => page.evaluate(() => [...document.querySelectorAll('[data-testid=replica]')].map((r) => ({
+  leo: Number(r.getAttribute('aria-label').match(/log end offset (\d+)/)[1]),
+  cells: r.querySelectorAll('.record').length,
+  opened: r.classList.contains('opened'),
+})));
+
+for (const width of [1280, 480]) {
+  test(`at ${width} px a long log draws a bounded number of record cells and opens to read back`, async () => {
+    const playground = await suite.open(7, { width, height: 900 });
+    const { page } = playground;
+    await openBusy(page, 20_000);
+    // The table measures how many records fit after its first draw, and draws again.
+    let [drawn, previous] = [await replicas(page), null];
+    do {
+      previous = drawn;
+      await page.waitForTimeout(300);
+      drawn = await replicas(page);
+    } while (JSON.stringify(drawn) !== JSON.stringify(previous));
+    assert.equal(drawn.length, 36 * 3);
+    const longest = Math.max(...drawn.map((r) => r.leo));
+    assert.ok(longest > 10 * MOST_ON_A_LINE, `a long log: ${longest} records`);
+    const most = Math.max(...drawn.map((r) => r.cells));
+    assert.ok(most >= 4 && most <= MOST_ON_A_LINE, `a line of records at most: ${most}`);
+    assert.ok(drawn.every((r) => r.cells === Math.min(r.leo, most)), 'every log the same newest count');
+    const total = drawn.reduce((n, r) => n + r.cells, 0);
+    assert.ok(total <= 36 * 3 * MOST_ON_A_LINE, `${total} cells for ${drawn.reduce((n, r) => n + r.leo, 0)} records`);
+
+    // The partition with the longest leader log says what it does not draw.
+    const row = page.locator('[data-testid=partition]', {
+      has: page.locator(`[data-testid=replica][aria-label*="log end offset ${longest},"]`),
+    }).first();
+    const earlier = row.getByTestId('earlier-records');
+    const hidden = longest - most;
+    assert.equal(await earlier.textContent(), `… ${hidden} earlier record(s) (offsets 0–${hidden - 1}) · show the newest ${OPENED}`);
+    assert.equal(await earlier.getAttribute('aria-expanded'), 'false');
+    await row.scrollIntoViewIfNeeded();
+    await playground.screenshotThemes(`partition-table-${width}`, row);
+
+    // Opened from the keyboard: that partition's logs draw their newest OPENED in a box the
+    // keyboard scrolls; the others stay one line.
+    await earlier.focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('[data-testid=earlier-records][aria-expanded=true]'));
+    const opened = (await replicas(page)).filter((r) => r.opened);
+    assert.equal(opened.length, 3);
+    assert.ok(opened.every((r) => r.cells === Math.min(r.leo, OPENED)), JSON.stringify(opened));
+    assert.ok((await replicas(page)).filter((r) => !r.opened).every((r) => r.cells <= most));
+    const box = row.locator('.replica.opened .records').first();
+    assert.equal(await box.getAttribute('tabindex'), '0');
+    assert.ok(await box.evaluate((b) => b.scrollHeight > b.clientHeight), 'the opened log scrolls');
+    assert.match(await row.getByTestId('earlier-records').textContent(), / · show fewer$/);
+    await row.scrollIntoViewIfNeeded();
+    await playground.screenshot(`partition-table-${width}-opened`, { fullPage: false });
+    await row.getByTestId('earlier-records').click();
+    await page.waitForFunction(() => !document.querySelector('.replica.opened'));
+    assert.deepEqual(playground.errors, []);
+  });
+}
