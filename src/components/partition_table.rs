@@ -35,12 +35,14 @@ pub fn topics() -> Html {
     {
         let (section, dispatch, fit) = (section.clone(), actions.dispatch.clone(), sim.records_fit);
         use_effect(move || {
-            if let Some(now) = section
-                .cast::<web_sys::Element>()
-                .and_then(|s| records_fit(&s))
+            let section = section.cast::<web_sys::Element>();
+            if let Some(now) = section.as_ref().and_then(records_fit)
                 && now != fit
             {
                 dispatch.dispatch(SimAction::RecordsFit(now));
+            }
+            if let Some(section) = section {
+                scroll_newly_opened_to_newest(&section);
             }
         });
     }
@@ -54,6 +56,39 @@ pub fn topics() -> Html {
             }) }
         </section>
     }
+}
+
+/// A log opened to read further back first shows its newest records, where the reader was
+/// (the box lists oldest first); later renders leave the reader's scrolling alone.
+fn scroll_newly_opened_to_newest(section: &web_sys::Element) {
+    const MARK: &str = "data-scrolled";
+    let each = |selector: String, act: &dyn Fn(&web_sys::Element)| {
+        let Ok(found) = section.query_selector_all(&selector) else {
+            return;
+        };
+        for index in 0..found.length() {
+            if let Some(element) = found
+                .item(index)
+                .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+            {
+                act(&element);
+            }
+        }
+    };
+    // A closed log forgets it was scrolled, so opening it again starts at the newest.
+    each(
+        format!(".replica:not(.opened) .records[{MARK}]"),
+        &|records| {
+            let _ = records.remove_attribute(MARK);
+        },
+    );
+    each(
+        format!(".replica.opened .records:not([{MARK}])"),
+        &|records| {
+            records.set_scroll_top(records.scroll_height());
+            let _ = records.set_attribute(MARK, "");
+        },
+    );
 }
 
 /// The widest a record cell with a key gets: `.record .key`'s max-width (3.2rem).

@@ -73,6 +73,8 @@ for (const width of [1280, 480]) {
     const box = row.locator('.replica.opened .records').first();
     assert.equal(await box.getAttribute('tabindex'), '0');
     assert.ok(await box.evaluate((b) => b.scrollHeight > b.clientHeight), 'the opened log scrolls');
+    assert.ok(await box.evaluate((b) => b.scrollTop + b.clientHeight >= b.scrollHeight - 2),
+      'it opens at its newest records, where the reader was');
     assert.match(await row.getByTestId('earlier-records').textContent(), / · show fewer$/);
     await row.scrollIntoViewIfNeeded();
     await playground.screenshot(`partition-table-${width}-opened`, { fullPage: false });
