@@ -141,6 +141,10 @@ pub struct Producer {
     txn: Option<Transactions>,
     /// Set by a pump after which a send needs no pump of its own.
     quiet: Option<Quiet>,
+    /// The topic of the last send the metadata knew, as the metadata names it, with its
+    /// partition count: an application mostly sends to one topic, and counting a topic's
+    /// partitions walks the metadata. Forgotten when the metadata changes.
+    last_topic: Option<(Rc<str>, u32)>,
 }
 
 impl Producer {
@@ -183,6 +187,7 @@ impl Producer {
             wakeup_at: None,
             history: Vec::new(),
             quiet: None,
+            last_topic: None,
         }
     }
 
@@ -516,14 +521,21 @@ impl Producer {
     /// The topic's name as the metadata holds it, and its partition count; `None` while the
     /// metadata does not know the topic. Partitions are then named with the metadata's own
     /// `Rc`, so every map keyed by them settles the name by pointer, not by its bytes.
-    fn topic_in_metadata(&self, topic: &Rc<str>) -> Option<(Rc<str>, u32)> {
+    fn topic_in_metadata(&mut self, topic: &Rc<str>) -> Option<(Rc<str>, u32)> {
+        if let Some((known, count)) = &self.last_topic
+            && (Rc::ptr_eq(known, topic) || **known == **topic)
+        {
+            return Some((Rc::clone(known), *count));
+        }
         let count = partition_count(&self.metadata, topic);
         let first = TopicPartition {
             topic: Rc::clone(topic),
             partition: 0,
         };
         let (known, _) = self.metadata.range(first..).next()?;
-        (count > 0).then(|| (Rc::clone(&known.topic), count))
+        let known = (count > 0).then(|| (Rc::clone(&known.topic), count))?;
+        self.last_topic = Some(known.clone());
+        Some(known)
     }
 
     /// Serializes, checks the size and picks the partition, as `KafkaProducer.doSend`.
@@ -744,6 +756,7 @@ impl Producer {
                 self.metadata_stale = false;
                 self.metadata_not_before = ctx.now() + self.config.retry_backoff;
                 self.metadata = partitions.into_iter().collect();
+                self.last_topic = None;
             }
             Message::InitProducerIdResponse {
                 correlation_id,
