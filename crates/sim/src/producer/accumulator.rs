@@ -162,6 +162,12 @@ impl Accumulator {
             .filter_map(|(tp, queue)| queue.front().map(|b| (tp, b, queue.len())))
     }
 
+    /// The next batch of one partition, and how many it has queued.
+    pub(super) fn head(&self, tp: &TopicPartition) -> Option<(&ProducerBatch, usize)> {
+        let queue = self.queues.get(tp)?;
+        queue.front().map(|b| (b, queue.len()))
+    }
+
     /// Takes the next batch of a partition for sending.
     pub fn take(&mut self, tp: &TopicPartition) -> Option<ProducerBatch> {
         let queue = self.queues.get_mut(tp)?;

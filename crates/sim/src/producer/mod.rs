@@ -28,6 +28,7 @@ use crate::node::{Ctx, Timer};
 use crate::partitioner::{StickyPartitioner, partition_for_key};
 use crate::protocol::{BrokerId, Bytes, Message, RecordData, TopicPartition};
 use crate::time::{SimDuration, SimTime};
+use sender::HeadDecision;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -77,6 +78,26 @@ struct Blocked {
     deadline: SimTime,
 }
 
+/// What the last full pump left, while a send can only change the partition it appends to:
+/// that pump sent nothing, no transaction and no blocked send can act, and no deadline
+/// (linger, backoff, expiry) falls before `next`. Until then a send appends its record and
+/// asks [`Producer::head_decision`] of that one partition instead of pumping again.
+#[derive(Clone, Copy, Debug)]
+struct Quiet {
+    /// The earliest deadline the wake-up timer waits for, as `next_deadline` found it.
+    next: Option<SimTime>,
+}
+
+/// Where a send went when it left the blocked list.
+enum Admitted {
+    /// Into the accumulator, in this partition.
+    Appended(TopicPartition),
+    /// It failed before it reached a batch.
+    Failed,
+    /// It still waits for metadata or memory.
+    Waiting(Blocked),
+}
+
 /// A Produce request in flight.
 #[derive(Clone, Debug)]
 struct InFlight {
@@ -118,11 +139,19 @@ pub struct Producer {
     history: Vec<Operation>,
     /// The transaction manager, with `transactional.id`.
     txn: Option<Transactions>,
+    /// Set by a pump after which a send needs no pump of its own.
+    quiet: Option<Quiet>,
+    /// The topic of the last send the metadata knew, as the metadata names it, with its
+    /// partition count: an application mostly sends to one topic, and counting a topic's
+    /// partitions walks the metadata. Forgotten when the metadata changes.
+    last_topic: Option<(Rc<str>, u32)>,
 }
 
 impl Producer {
     /// A broker joined the cluster.
     pub(crate) fn learn_brokers(&mut self, directory: &Rc<BTreeMap<BrokerId, NodeId>>) {
+        // A leader's address may now be known: the next send pumps in full.
+        self.quiet = None;
         self.bootstrap.learn(directory);
     }
 
@@ -157,6 +186,8 @@ impl Producer {
             next_correlation_id: 0,
             wakeup_at: None,
             history: Vec::new(),
+            quiet: None,
+            last_topic: None,
         }
     }
 
@@ -252,13 +283,81 @@ impl Producer {
             return operation;
         }
         let deadline = ctx.now() + self.config.max_block;
-        self.blocked.push(Blocked {
+        let blocked = Blocked {
             operation,
             record,
             deadline,
-        });
-        self.pump(ctx);
+        };
+        match self.quiet.take() {
+            Some(quiet) if self.may_send_quietly(quiet, ctx.now()) => {
+                self.send_quietly(ctx, blocked, quiet)
+            }
+            _ => {
+                self.blocked.push(blocked);
+                self.pump(ctx);
+            }
+        }
         operation
+    }
+
+    /// Whether a pump now would do nothing but admit the new send and decide about its
+    /// partition: nothing to ask for (metadata, a producer id), nothing blocked ahead of it,
+    /// no transaction, and no deadline passed since the last full pump.
+    fn may_send_quietly(&self, quiet: Quiet, now: SimTime) -> bool {
+        quiet.next.is_none_or(|next| now < next)
+            && self.blocked.is_empty()
+            && self.txn.is_none()
+            && !(self.metadata_stale && self.metadata_in_flight.is_none())
+            && !self.init_due()
+    }
+
+    /// A send in a quiet state, with the effects a full pump would have: the state is what the
+    /// last full pump left (nothing it could send, nothing due before `quiet.next`) plus the
+    /// records appended since, each of which found its own partition not ready to send. So
+    /// only the partition this record joins can change; if it becomes ready (a batch filled,
+    /// a second batch queued, linger.ms=0) or has no leader, the rest of the pump runs in full.
+    fn send_quietly(&mut self, ctx: &mut Ctx<'_>, blocked: Blocked, quiet: Quiet) {
+        let now = ctx.now();
+        let tp = match self.admit(ctx, blocked) {
+            Admitted::Appended(tp) => tp,
+            Admitted::Waiting(blocked) => {
+                self.blocked.push(blocked);
+                return self.pump_after_admit(ctx);
+            }
+            Admitted::Failed => {
+                self.arm(ctx, quiet.next);
+                self.quiet = Some(quiet);
+                return;
+            }
+        };
+        let (head, queued) = self
+            .accumulator
+            .head(&tp)
+            .unwrap_or_else(|| panic!("producer {}: {tp} has no batch after an append", self.name));
+        let idle = self.config.enable_idempotence && self.producer_id.is_none();
+        if !idle {
+            match self.head_decision(&tp, head, queued, now) {
+                HeadDecision::Send(leader) if self.open_leader(leader).is_some() => {
+                    return self.pump_after_admit(ctx);
+                }
+                HeadDecision::NoLeader => return self.pump_after_admit(ctx),
+                HeadDecision::Send(_) | HeadDecision::Wait => {}
+            }
+        }
+        // The head's deadlines: new if this send opened the partition's queue, else already
+        // in `quiet.next` (a minimum does not mind seeing them twice).
+        let next = [
+            Some(head.created + self.config.linger),
+            head.retry_at,
+            Some(head.created + self.config.delivery_timeout),
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|&t| t > now)
+        .chain(quiet.next)
+        .min();
+        self.arm(ctx, next);
+        self.quiet = Some(Quiet { next });
     }
 
     /// The steady stream it sends, if any.
@@ -352,66 +451,91 @@ impl Producer {
     /// Moves blocked sends into the accumulator when metadata and memory allow, or fails them
     /// at `max.block.ms`.
     fn admit_blocked(&mut self, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
+        if self.blocked.is_empty() {
+            return;
+        }
         let mut still = Vec::new();
         for blocked in std::mem::take(&mut self.blocked) {
-            let topic: Rc<str> = Rc::clone(&blocked.record.topic);
-            let count = partition_count(&self.metadata, &topic);
-            if count == 0 {
-                if now >= blocked.deadline {
-                    let message = format!(
-                        "TimeoutException: Topic {topic} not present in metadata after {} ms.",
-                        self.config.max_block.as_millis()
-                    );
-                    self.fail_send(ctx, blocked.operation, message);
-                } else {
-                    self.metadata_stale = true;
-                    still.push(blocked);
-                }
-                continue;
-            }
-            let sent_ms = self.history[blocked.operation].invoked_at.as_millis();
-            match self.prepare(&blocked.record, &topic, count, sent_ms, ctx) {
-                Err(message) => self.fail_send(ctx, blocked.operation, message),
-                Ok((tp, data)) => {
-                    let size = record_size(&data);
-                    let needs_memory = !self.accumulator.fits(&tp, size, self.config.batch_size);
-                    let reserve = self
-                        .config
-                        .batch_size
-                        .max(accumulator::BATCH_OVERHEAD + size);
-                    if needs_memory && self.accumulator.used() + reserve > self.config.buffer_memory
-                    {
-                        if now >= blocked.deadline {
-                            let message = format!(
-                                "BufferExhaustedException: Failed to allocate {reserve} bytes within the configured max blocking time {} ms. Total memory: {} bytes. Available memory: {} bytes.",
-                                self.config.max_block.as_millis(),
-                                self.config.buffer_memory,
-                                self.config.buffer_memory - self.accumulator.used()
-                            );
-                            self.fail_send(ctx, blocked.operation, message);
-                        } else {
-                            still.push(blocked);
-                        }
-                        continue;
-                    }
-                    let full = self.accumulator.append(
-                        &tp,
-                        data,
-                        blocked.operation,
-                        now,
-                        self.config.batch_size,
-                    );
-                    if blocked.record.partition.is_none()
-                        && (blocked.record.key.is_none() || self.config.partitioner_ignore_keys)
-                    {
-                        self.sticky
-                            .appended(&tp.topic, size, self.config.batch_size, full);
-                    }
-                }
+            if let Admitted::Waiting(blocked) = self.admit(ctx, blocked) {
+                still.push(blocked);
             }
         }
         self.blocked = still;
+    }
+
+    /// One blocked send: into the accumulator, failed, or still waiting.
+    fn admit(&mut self, ctx: &mut Ctx<'_>, blocked: Blocked) -> Admitted {
+        let now = ctx.now();
+        let Some((topic, count)) = self.topic_in_metadata(&blocked.record.topic) else {
+            if now >= blocked.deadline {
+                let message = format!(
+                    "TimeoutException: Topic {} not present in metadata after {} ms.",
+                    blocked.record.topic,
+                    self.config.max_block.as_millis()
+                );
+                self.fail_send(ctx, blocked.operation, message);
+                return Admitted::Failed;
+            }
+            self.metadata_stale = true;
+            return Admitted::Waiting(blocked);
+        };
+        let sent_ms = self.history[blocked.operation].invoked_at.as_millis();
+        let (tp, data) = match self.prepare(&blocked.record, &topic, count, sent_ms, ctx) {
+            Err(message) => {
+                self.fail_send(ctx, blocked.operation, message);
+                return Admitted::Failed;
+            }
+            Ok(prepared) => prepared,
+        };
+        let size = record_size(&data);
+        let needs_memory = !self.accumulator.fits(&tp, size, self.config.batch_size);
+        let reserve = self
+            .config
+            .batch_size
+            .max(accumulator::BATCH_OVERHEAD + size);
+        if needs_memory && self.accumulator.used() + reserve > self.config.buffer_memory {
+            if now >= blocked.deadline {
+                let message = format!(
+                    "BufferExhaustedException: Failed to allocate {reserve} bytes within the configured max blocking time {} ms. Total memory: {} bytes. Available memory: {} bytes.",
+                    self.config.max_block.as_millis(),
+                    self.config.buffer_memory,
+                    self.config.buffer_memory - self.accumulator.used()
+                );
+                self.fail_send(ctx, blocked.operation, message);
+                return Admitted::Failed;
+            }
+            return Admitted::Waiting(blocked);
+        }
+        let full =
+            self.accumulator
+                .append(&tp, data, blocked.operation, now, self.config.batch_size);
+        if blocked.record.partition.is_none()
+            && (blocked.record.key.is_none() || self.config.partitioner_ignore_keys)
+        {
+            self.sticky
+                .appended(&tp.topic, size, self.config.batch_size, full);
+        }
+        Admitted::Appended(tp)
+    }
+
+    /// The topic's name as the metadata holds it, and its partition count; `None` while the
+    /// metadata does not know the topic. Partitions are then named with the metadata's own
+    /// `Rc`, so every map keyed by them settles the name by pointer, not by its bytes.
+    fn topic_in_metadata(&mut self, topic: &Rc<str>) -> Option<(Rc<str>, u32)> {
+        if let Some((known, count)) = &self.last_topic
+            && (Rc::ptr_eq(known, topic) || **known == **topic)
+        {
+            return Some((Rc::clone(known), *count));
+        }
+        let count = partition_count(&self.metadata, topic);
+        let first = TopicPartition {
+            topic: Rc::clone(topic),
+            partition: 0,
+        };
+        let (known, _) = self.metadata.range(first..).next()?;
+        let known = (count > 0).then(|| (Rc::clone(&known.topic), count))?;
+        self.last_topic = Some(known.clone());
+        Some(known)
     }
 
     /// Serializes, checks the size and picks the partition, as `KafkaProducer.doSend`.
@@ -496,28 +620,43 @@ impl Producer {
 
     /// Does whatever can be done now, then sets a timer for the next thing that will be due.
     fn pump(&mut self, ctx: &mut Ctx<'_>) {
+        self.quiet = None;
         if self.metadata_stale && self.metadata_in_flight.is_none() {
             self.request_metadata(ctx);
         }
-        let bump_due =
-            self.epoch_bump && self.in_flight.is_empty() && !self.accumulator.has_unresolved();
-        if self.config.enable_idempotence
-            && self.txn.is_none()
-            && (self.producer_id.is_none() || bump_due)
-            && self.init_in_flight.is_none()
-        {
+        if self.init_due() {
             self.init_producer_id(ctx);
         }
         self.admit_blocked(ctx);
+        self.pump_after_admit(ctx);
+    }
+
+    /// Whether an idempotent producer must ask for a producer id (or the next epoch) now.
+    fn init_due(&self) -> bool {
+        let bump_due =
+            self.epoch_bump && self.in_flight.is_empty() && !self.accumulator.has_unresolved();
+        self.config.enable_idempotence
+            && self.txn.is_none()
+            && (self.producer_id.is_none() || bump_due)
+            && self.init_in_flight.is_none()
+    }
+
+    /// The pump from the admitted sends on: expiry, transactions, the drain, the wake-up.
+    fn pump_after_admit(&mut self, ctx: &mut Ctx<'_>) {
+        self.quiet = None;
         self.expire_batches(ctx);
         self.pump_transactions(ctx);
-        self.drain(ctx);
+        let sent = self.drain(ctx);
         // flush() covers every record sent before it, including those still waiting for
         // metadata or memory.
         if self.accumulator.heads().next().is_none() && self.blocked.is_empty() {
             self.flushing = false;
         }
-        self.arm_wakeup(ctx);
+        let next = self.next_deadline(ctx.now());
+        self.arm(ctx, next);
+        if !sent && self.txn.is_none() && self.blocked.is_empty() {
+            self.quiet = Some(Quiet { next });
+        }
     }
 
     fn request_metadata(&mut self, ctx: &mut Ctx<'_>) {
@@ -541,11 +680,12 @@ impl Producer {
             .send(ctx, request, correlation_id, self.config.request_timeout);
     }
 
-    fn arm_wakeup(&mut self, ctx: &mut Ctx<'_>) {
+    /// The earliest deadline after `now`: a batch's linger, backoff or expiry, a blocked
+    /// send's `max.block.ms`, the metadata backoff, the transaction's retry.
+    fn next_deadline(&self, now: SimTime) -> Option<SimTime> {
         let linger = self.config.linger;
         let delivery = self.config.delivery_timeout;
-        let next = self
-            .accumulator
+        self.accumulator
             .heads()
             .flat_map(|(_, b, _)| {
                 [
@@ -568,8 +708,12 @@ impl Producer {
                 self.txn.as_ref().and_then(Transactions::retry_at),
             ))
             .flatten()
-            .filter(|&t| t > ctx.now())
-            .min();
+            .filter(|&t| t > now)
+            .min()
+    }
+
+    /// Sets the wake-up timer for `next`, unless one already waits for an earlier moment.
+    fn arm(&mut self, ctx: &mut Ctx<'_>, next: Option<SimTime>) {
         if let Some(at) = next
             && self
                 .wakeup_at
@@ -612,6 +756,7 @@ impl Producer {
                 self.metadata_stale = false;
                 self.metadata_not_before = ctx.now() + self.config.retry_backoff;
                 self.metadata = partitions.into_iter().collect();
+                self.last_topic = None;
             }
             Message::InitProducerIdResponse {
                 correlation_id,

@@ -69,66 +69,95 @@ impl Producer {
         }
     }
 
+    /// What `drain` does with a partition's next batch now: send it to its leader, leave it,
+    /// or leave it and ask for metadata (no leader known). One rule for `drain` and for a
+    /// quiet send, which asks it of the one partition it appended to.
+    pub(super) fn head_decision(
+        &self,
+        tp: &TopicPartition,
+        batch: &ProducerBatch,
+        queued: usize,
+        now: crate::time::SimTime,
+    ) -> HeadDecision {
+        let ready = queued > 1
+            || batch.size + 1 > self.config.batch_size
+            || now >= batch.created + self.config.linger
+            || self.flushing
+            || !self.blocked.is_empty()
+            || batch.attempts > 0;
+        // KIP-951 (RecordAccumulator.shouldBackoff): a retry whose partition has a newer
+        // leader than the one it was sent to goes at once; only a retry to the same leader
+        // waits out its backoff.
+        let state = self.metadata.get(tp);
+        let leader_changed = match (batch.sent_leader_epoch, state) {
+            (Some(sent), Some(state)) => state.leader_epoch > sent,
+            _ => false,
+        };
+        let backing_off = !leader_changed && batch.retry_at.is_some_and(|at| at > now);
+        let waiting_for_epoch = self.epoch_bump && (batch.header.is_none() || batch.resequence);
+        // max.in.flight=1 without idempotence: one batch per partition at a time, so
+        // retries cannot reorder (Kafka's guaranteeMessageOrder).
+        let muted = self.config.max_in_flight == 1
+            && self
+                .in_flight
+                .values()
+                .any(|r| r.batches.iter().any(|b| b.tp == *tp));
+        // A transactional batch waits until its partition is in the transaction.
+        if self.txn.as_ref().is_some_and(|t| !t.may_send(tp)) {
+            return HeadDecision::Wait;
+        }
+        match state.and_then(|s| s.leader) {
+            Some(leader) if ready && !backing_off && !muted && !waiting_for_epoch => {
+                HeadDecision::Send(leader)
+            }
+            None => HeadDecision::NoLeader,
+            _ => HeadDecision::Wait,
+        }
+    }
+
+    /// The node of `leader` if a request may go to it now: fewer than
+    /// `max.in.flight.requests.per.connection` requests in flight to it, and its address known.
+    pub(super) fn open_leader(&self, leader: BrokerId) -> Option<crate::net::NodeId> {
+        let requests_to_leader = self
+            .in_flight
+            .values()
+            .filter(|r| r.broker == leader)
+            .count();
+        if requests_to_leader >= self.config.max_in_flight as usize {
+            return None;
+        }
+        self.bootstrap.node(leader)
+    }
+
     /// Sends every ready batch it may: per leader, while fewer than
-    /// `max.in.flight.requests.per.connection` requests are in flight.
-    pub(super) fn drain(&mut self, ctx: &mut Ctx<'_>) {
+    /// `max.in.flight.requests.per.connection` requests are in flight. Returns whether it
+    /// sent anything.
+    pub(super) fn drain(&mut self, ctx: &mut Ctx<'_>) -> bool {
         // Nothing goes out without a producer id. While an epoch bump is pending only batches
         // already stamped with the old epoch go out (their retries resolve whether they were
         // written); new batches, and those to be stamped again, wait for the new epoch.
         if self.config.enable_idempotence && self.producer_id.is_none() {
-            return;
+            return false;
         }
         let now = ctx.now();
         let mut by_leader: BTreeMap<BrokerId, Vec<TopicPartition>> = BTreeMap::new();
-        let in_flight_partitions: Vec<&TopicPartition> = self
-            .in_flight
-            .values()
-            .flat_map(|r| r.batches.iter().map(|b| &b.tp))
-            .collect();
+        let mut no_leader = false;
         for (tp, batch, queued) in self.accumulator.heads() {
-            let ready = queued > 1
-                || batch.size + 1 > self.config.batch_size
-                || now >= batch.created + self.config.linger
-                || self.flushing
-                || !self.blocked.is_empty()
-                || batch.attempts > 0;
-            // KIP-951 (RecordAccumulator.shouldBackoff): a retry whose partition has a newer
-            // leader than the one it was sent to goes at once; only a retry to the same leader
-            // waits out its backoff.
-            let leader_changed = match (batch.sent_leader_epoch, self.metadata.get(tp)) {
-                (Some(sent), Some(state)) => state.leader_epoch > sent,
-                _ => false,
-            };
-            let backing_off = !leader_changed && batch.retry_at.is_some_and(|at| at > now);
-            let waiting_for_epoch = self.epoch_bump && (batch.header.is_none() || batch.resequence);
-            // max.in.flight=1 without idempotence: one batch per partition at a time, so
-            // retries cannot reorder (Kafka's guaranteeMessageOrder).
-            let muted = self.config.max_in_flight == 1 && in_flight_partitions.contains(&tp);
-            // A transactional batch waits until its partition is in the transaction.
-            if self.txn.as_ref().is_some_and(|t| !t.may_send(tp)) {
-                continue;
-            }
-            let leader = self.metadata.get(tp).and_then(|s| s.leader);
-            match leader {
-                Some(leader) if ready && !backing_off && !muted && !waiting_for_epoch => {
-                    by_leader.entry(leader).or_default().push(tp.clone())
-                }
-                None => self.metadata_stale = true,
-                _ => {}
+            match self.head_decision(tp, batch, queued, now) {
+                HeadDecision::Send(leader) => by_leader.entry(leader).or_default().push(tp.clone()),
+                HeadDecision::NoLeader => no_leader = true,
+                HeadDecision::Wait => {}
             }
         }
+        if no_leader {
+            self.metadata_stale = true;
+        }
+        let mut sent = false;
         for (leader, partitions) in by_leader {
-            let requests_to_leader = self
-                .in_flight
-                .values()
-                .filter(|r| r.broker == leader)
-                .count();
-            if requests_to_leader >= self.config.max_in_flight as usize {
-                continue;
-            }
-            let Some(node) = self.bootstrap.node(leader) else {
+            let Some(node) = self.open_leader(leader) else {
                 continue;
             };
+            sent = true;
             let mut batches = Vec::with_capacity(partitions.len());
             let mut wire = Vec::with_capacity(partitions.len());
             for tp in partitions {
@@ -179,6 +208,7 @@ impl Producer {
                 );
             }
         }
+        sent
     }
 
     /// The header of a batch's first send: the producer id, epoch and next sequence numbers of
@@ -321,6 +351,17 @@ impl Producer {
         let queued = self.accumulator.queued_sequences(&batch.tp);
         in_flight.chain(queued).any(|s| s < sequence)
     }
+}
+
+/// What `drain` does with a partition's next batch.
+pub(super) enum HeadDecision {
+    /// Ready, and nothing holds it back: it goes in the next request to this leader, if the
+    /// leader takes one.
+    Send(BrokerId),
+    /// It stays queued for now.
+    Wait,
+    /// It stays queued, and the producer asks for metadata: the partition has no leader.
+    NoLeader,
 }
 
 fn expiry_message(batch: &ProducerBatch, timeout_ms: u64) -> Outcome {
