@@ -6,20 +6,30 @@
 //! one seed, so a run is a pure function of `(seed, commands)`: it replays byte for byte,
 //! rewinds from copies, and is checked by tests, the checker and the fuzzer.
 //!
-//! A cluster, a topic, a record in and the same record out, with Kafka's own tools:
+//! A cluster, a topic, a producer's record in and the same record out:
 //!
 //! ```
-//! use kafka_sim::{ClusterConfig, SimDuration, World, console};
+//! use kafka_sim::{ClusterConfig, Command, CreateTopic, Outcome, Request, SimDuration, World};
+//! use kafka_sim::producer::ProducerRecord;
 //!
-//! let mut world = World::new(&ClusterConfig::default(), 7);
+//! let mut world = World::new(&ClusterConfig::default(), 7); // three brokers, one controller
 //! world.run_for(SimDuration::from_millis(500)); // brokers register, the controller unfences them
-//! let kafka = |world: &mut World, line: &str| console::run(world, line).expect("accepted");
-//! kafka(&mut world, "kafka-topics.sh --bootstrap-server localhost:9092 --create --topic orders --partitions 3 --replication-factor 3");
-//! kafka(&mut world, "echo 'k1:apple' | kafka-console-producer.sh --bootstrap-server localhost:9092 --topic orders --property parse.key=true --property key.separator=:");
-//! world.run_for(SimDuration::from_millis(2_000)); // linger, acks=all, the HW moves
-//! let read = kafka(&mut world, "kafka-console-consumer.sh --bootstrap-server localhost:9092 --topic orders --from-beginning --max-messages 1 --property print.key=true");
-//! assert!(read.starts_with("k1\tapple\n"), "{read}");
+//! let topic = CreateTopic { name: "orders".into(), partitions: 1, replication_factor: 3, configs: Default::default(), replica_assignment: None };
+//! world.apply(Command::CreateTopic(topic)).expect("a valid topic");
+//! world.apply(Command::AddProducer { name: "p".into(), config: Default::default() }).expect("default configs");
+//! let record = ProducerRecord { topic: "orders".into(), key: Some("k1".into()), value: Some("apple".into()), ..Default::default() };
+//! world.apply(Command::Send { producer: "p".into(), record }).expect("the producer exists");
+//! world.apply(Command::AddClient { name: "reader".into() }).expect("a new name");
+//! world.run_for(SimDuration::from_millis(2_000)); // linger, acks=all, the high watermark moves
+//! let fetch = Request::Fetch { topic: "orders".into(), partition: 0, offset: 0 };
+//! world.apply(Command::Client { client: "reader".into(), request: fetch }).expect("the client exists");
+//! world.run_for(SimDuration::from_millis(100));
+//! let read = &world.operations().last().expect("the fetch").outcome;
+//! assert_eq!(read, &Outcome::Fetched { records: vec![(0, "k1".into(), "apple".into())], high_watermark: 1 });
 //! ```
+//!
+//! The same run with Kafka's own tools goes through [`console::run`]
+//! (`kafka-topics.sh --create ...`, `kafka-console-producer.sh ...`).
 //!
 //! ## A tour
 //!
