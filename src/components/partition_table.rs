@@ -5,8 +5,8 @@
 use crate::components::finding_mark::{FindingMark, glyph, label};
 use crate::sim_context::{Form, use_sim};
 use crate::sim_handle::PartitionMarks;
+use kafka_sim::ControlType;
 use kafka_sim::check::Mark;
-use kafka_sim::protocol::ControlType;
 use kafka_sim::{
     Command, ElectionKind, Event, PartitionView, ReplicaView, TopicPartition, TopicView,
 };
@@ -183,7 +183,7 @@ fn findings(
 fn replica_row(replica: &ReplicaView, partition: &PartitionView, marks: &[Vec<Mark>]) -> Html {
     let is_leader = partition.leader == Some(replica.broker);
     let in_isr = partition.isr.contains(&replica.broker);
-    // The view carries only the newest records (kafka_sim::view::RECORDS_IN_VIEW); the rest
+    // The view carries only the newest records (kafka_sim::RECORDS_IN_VIEW); the rest
     // of a log, which starts at the log start offset and has no gaps, is counted.
     let skip = replica.log_end_offset - replica.log_start_offset - replica.records.len() as u64;
     let role = if is_leader {

@@ -33,87 +33,95 @@
 //!
 //! ## A tour
 //!
-//! - **Time and the world**: [`time`], [`rng`] (named ChaCha streams from one seed), [`queue`]
-//!   (events by `(time, sequence)`), [`net`], [`node`] (what a node may do: `Ctx`), [`world`]
-//!   (runs time forward, delivers, routes each [`Command`] to its family in `world/`),
-//!   [`checkpoint`] (copies to rewind from), [`trace`] (the fingerprint of a run).
-//! - **The cluster**: [`controller`] (KRaft: registration, fencing, the metadata log, elections,
-//!   topics, reassignments, the quorum), [`broker`] (Produce, Fetch, ISR and HW, followers, the
-//!   group and transaction coordinators it hosts), [`log`], [`metadata`], [`topic`],
-//!   [`placement`].
-//! - **Clients**: [`producer`] (accumulator, sender, idempotence, transactions), [`consumer`]
-//!   (membership, fetching, commits, the application's poll loop), [`group`] (assignors and the
-//!   group state machine), [`txn`], [`client`] (a plain client, and the history every client's
-//!   operations go into), [`partitioner`], [`backoff`], [`protocol`] and [`error`] (Kafka's
-//!   requests, error codes and texts).
-//! - **What a user reads**: [`view`] (what the page draws), [`event`] and [`explain`] (what
-//!   happened and why), [`console`] (Kafka's CLI tools), [`charts`].
-//! - **What checks a run**: [`invariant`] (after every step), [`check`] (the safety checker over
-//!   a run's history, and its live marks), [`verdict`] (which anomalies a configuration allows),
-//!   [`fuzz`] (seeded runs with faults, nine profiles), [`ab`].
-//! - **Runs as data**: [`scenario`], [`command`], [`condition`], [`challenge`], [`export`] (the
-//!   same run for a real Kafka cluster), [`tagged`].
-//! - **The page's download**: [`sorted`] (stable sorts, sorted maps and sets, through one
-//!   instance of the standard library's sort).
-//! - **Measuring**: [`workload`] (the benchmark run the native bench, the wasm bench and
-//!   `kafka-sim workload` share).
+//! The parts are split by who may know what. The engine knows no Kafka; the nodes know no
+//! engine beyond their context; the values they exchange know neither; and whatever reads a run
+//! (views, checker, scenarios) only reads the world.
+//!
+//! - **The engine** (crate-private): `time`, `rng` (named ChaCha streams from one seed),
+//!   `queue` (events by `(time, sequence)`), `net` (latency, jitter, loss, cut links), `node`
+//!   (`Ctx`: all a node may do), `world` (runs time forward, delivers, routes each [`Command`]
+//!   to the node that owns it), `checkpoint` (copies to rewind from), `trace` (a run's
+//!   fingerprint).
+//! - **The values on the wire** (crate-private): `protocol` (Kafka's requests and the records
+//!   they carry, imported by every node kind and importing none), `error` ([`ErrorCode`]).
+//! - **The nodes**: `controller` (KRaft: registration, fencing, the metadata log, elections,
+//!   the quorum), `broker` (Produce, Fetch, ISR and HW, followers, the group and transaction
+//!   coordinators), and the clients: [`producer`], [`consumer`], [`client`] (a plain client,
+//!   and the history every client's operations go into), with what they share: [`group`]
+//!   (assignors, the group state machine), `txn`, `metadata`, `log`, [`topic`],
+//!   [`partitioner`].
+//! - **What reads a run**: [`WorldView`] (what the page draws), [`Event`] and [`cause_chain`]
+//!   (what happened and why), [`console`] (Kafka's CLI tools), [`charts`], [`check`] (the
+//!   safety checker and its live marks), [`verdict`], [`fuzz`] (seeded runs with faults),
+//!   [`ab`].
+//! - **Runs as data**: [`scenario`], [`Command`], [`Condition`], [`challenge`], [`export`]
+//!   (the same run for a real Kafka cluster); [`workload`] (the benchmark run); [`sorted`]
+//!   (one sort instance for the page's download).
+//!
+//! What is public is what the page, the `kafka-sim` command line, the benches and the tests
+//! use; the rest is `pub(crate)`, so it can change without asking them.
 
 pub mod ab;
-pub mod backoff;
-pub mod broker;
+pub(crate) mod backoff;
+pub(crate) mod broker;
 pub mod challenge;
 pub mod charts;
 pub mod check;
-pub mod checkpoint;
+pub(crate) mod checkpoint;
 pub mod client;
-pub mod command;
-pub mod condition;
+pub(crate) mod command;
+pub(crate) mod condition;
 pub mod console;
 pub mod consumer;
-pub mod controller;
-pub mod endpoint;
-pub mod error;
-pub mod event;
-pub mod explain;
+pub(crate) mod controller;
+pub(crate) mod endpoint;
+pub(crate) mod error;
+pub(crate) mod event;
+pub(crate) mod explain;
 pub mod export;
 pub mod fuzz;
 pub mod group;
-pub mod invariant;
-pub mod log;
-pub mod metadata;
-pub mod net;
-pub mod node;
+pub(crate) mod invariant;
+pub(crate) mod log;
+pub(crate) mod metadata;
+pub(crate) mod net;
+pub(crate) mod node;
 pub mod partitioner;
-pub mod placement;
+pub(crate) mod placement;
 pub mod producer;
-pub mod properties;
-pub mod protocol;
-pub mod queue;
-pub mod rng;
+pub(crate) mod properties;
+pub(crate) mod protocol;
+pub(crate) mod queue;
+pub(crate) mod rng;
 pub mod scenario;
 pub mod sorted;
-pub mod tagged;
-pub mod time;
+pub(crate) mod tagged;
+pub(crate) mod time;
 pub mod topic;
-pub mod trace;
-pub mod txn;
+pub(crate) mod trace;
+pub(crate) mod txn;
 pub mod verdict;
-pub mod view;
+pub(crate) mod view;
 pub mod workload;
-pub mod world;
+pub(crate) mod world;
 
+pub use checkpoint::Checkpoints;
 pub use client::{Outcome, Request};
-pub use command::{Command, CommandError, CommitOffset};
-pub use controller::{CreateTopic, ElectionKind};
+pub use command::{Command, CommandError, CommitOffset, ResetTarget};
+pub use condition::Condition;
+pub use controller::{CreateTopic, ElectionKind, Reassignment};
 pub use endpoint::Endpoint;
 pub use error::{ErrorCode, KafkaError};
 pub use event::{CrashKind, Event, EventKind};
-pub use protocol::TopicPartition;
+pub use explain::cause_chain;
+pub use net::LinkConfig;
+pub use protocol::{BrokerId, ControlType, TopicPartition};
+pub use rng::SimRng;
 pub use scenario::{Scenario, ScenarioError, Step};
 pub use time::{SimDuration, SimTime};
 pub use view::{
     BatchStage, BatchView, BrokerView, ConsumerPartitionView, ConsumerView, ControllerView,
-    ForwardView, PartitionView, ProducerView, ReplicaView, TimerView, TopicView, TransactionsView,
-    WorldView,
+    ForwardView, PartitionView, ProducerView, RECORDS_IN_VIEW, ReplicaView, TimerView, TopicView,
+    TransactionsView, WorldView,
 };
 pub use world::{ClusterConfig, World};

@@ -96,16 +96,6 @@ impl<E> EventQueue<E> {
         self.heap.peek().map(|key| key.at)
     }
 
-    /// How many events are waiting.
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    /// True when nothing is scheduled.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
-
     /// Takes out the entries `pick` selects, in the order they would have fired. O(n): for
     /// rare operations (a paused process waking), never the hot path. The heap is rebuilt from
     /// the rest; since (time, sequence) is a total order, what fires next is unchanged.

@@ -13,8 +13,8 @@ mod serve;
 mod txn_coordinator;
 
 pub use coordinator::GroupCoordinator;
-pub use producer_state::{ProducerStates, SequenceCheck};
-pub use replica::{FollowerProgress, Leadership, Replica};
+pub use producer_state::ProducerStates;
+pub use replica::{Leadership, Replica};
 pub use txn_coordinator::TxnCoordinator;
 
 use crate::error::ErrorCode;
@@ -294,19 +294,9 @@ impl Broker {
         self.state
     }
 
-    /// The epoch of its current registration, once registered.
-    pub fn broker_epoch(&self) -> Option<u64> {
-        self.broker_epoch
-    }
-
     /// The replicas it hosts.
     pub fn replicas(&self) -> &BTreeMap<TopicPartition, Replica> {
         &self.replicas
-    }
-
-    /// Its metadata, as far as it has fetched.
-    pub fn image(&self) -> &MetadataImage {
-        &self.image
     }
 
     /// `broker.heartbeat.interval.ms`: a broker silent for longer has missed a heartbeat.

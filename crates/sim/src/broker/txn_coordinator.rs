@@ -61,11 +61,6 @@ pub struct TxnCoordinator {
 }
 
 impl Broker {
-    /// The transactions this broker coordinates now.
-    pub fn transactions(&self) -> &BTreeMap<String, TransactionMetadata> {
-        &self.transactions.txns
-    }
-
     fn coordinates_transaction(&self, transactional_id: &str) -> Option<TopicPartition> {
         let (tp, _) = coordinator_partition(&self.image, transactional_id)?;
         self.transactions.loaded.contains(&tp).then_some(tp)

@@ -11,10 +11,8 @@ mod quorum;
 mod reassignment;
 mod topics;
 
-pub use election::{
-    Election, choose_leader, elect_offline, elect_preferred, reelect, without_broker,
-};
-pub use quorum::{ELECTION_TIMEOUT, FETCH_TIMEOUT, Quorum, QuorumMessage, Role};
+pub use election::{Election, elect_offline, elect_preferred, reelect, without_broker};
+pub use quorum::{Quorum, QuorumMessage, Role};
 pub use reassignment::{OngoingReassignment, Reassignment};
 pub(crate) use topics::uuid_text;
 pub use topics::{CreateTopic, ElectionKind};
