@@ -12,7 +12,7 @@ mod reassignment;
 mod topics;
 
 pub use election::{Election, elect_offline, elect_preferred, reelect, without_broker};
-pub use quorum::{Quorum, QuorumMessage, Role};
+pub use quorum::{Quorum, Role};
 pub use reassignment::{OngoingReassignment, Reassignment};
 pub(crate) use topics::uuid_text;
 pub use topics::{CreateTopic, ElectionKind};
