@@ -61,6 +61,9 @@
 //! What is public is what the page, the `kafka-sim` command line, the benches and the tests
 //! use; the rest is `pub(crate)`, so it can change without asking them.
 
+// An item the crate does not export says `pub(crate)`, so its visibility reads true.
+#![warn(unreachable_pub)]
+
 pub mod ab;
 pub(crate) mod backoff;
 pub(crate) mod broker;

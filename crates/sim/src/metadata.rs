@@ -3,7 +3,7 @@
 //! broker's view of leaders and ISRs lags the controller's by exactly what it has not fetched.
 
 use crate::protocol::{BrokerId, TopicPartition};
-pub use crate::protocol::{MetadataRecord, PartitionState};
+pub(crate) use crate::protocol::{MetadataRecord, PartitionState};
 use crate::topic::TopicConfig;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

@@ -29,10 +29,10 @@ use std::rc::Rc;
 
 /// `controller.quorum.election.timeout.ms` (default 1000): a candidate waits a random time of
 /// up to twice this before starting another election.
-pub const ELECTION_TIMEOUT: SimDuration = SimDuration::from_millis(1_000);
+pub(crate) const ELECTION_TIMEOUT: SimDuration = SimDuration::from_millis(1_000);
 /// `controller.quorum.fetch.timeout.ms` (default 2000): a follower that has not heard from the
 /// leader this long starts an election.
-pub const FETCH_TIMEOUT: SimDuration = SimDuration::from_millis(2_000);
+pub(crate) const FETCH_TIMEOUT: SimDuration = SimDuration::from_millis(2_000);
 /// How often a follower fetches when the leader had nothing new.
 const FETCH_INTERVAL: SimDuration = SimDuration::from_millis(200);
 /// Records per fetch response.

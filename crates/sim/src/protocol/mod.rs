@@ -7,9 +7,10 @@ mod quorum;
 mod transactions;
 
 pub use groups::{CoordinatorRecord, PersistedMember, Subscription};
-pub use metadata_log::{CleanupPolicy, MetadataRecord, PartitionState, TopicConfig};
-pub use quorum::QuorumMessage;
-pub use transactions::{TxnLogRecord, TxnMessage, TxnState};
+pub use metadata_log::{CleanupPolicy, TopicConfig};
+pub(crate) use metadata_log::{MetadataRecord, PartitionState};
+pub(crate) use quorum::QuorumMessage;
+pub(crate) use transactions::{TxnLogRecord, TxnMessage, TxnState};
 
 use crate::error::ErrorCode;
 use serde::{Deserialize, Serialize};
@@ -19,7 +20,7 @@ use std::rc::Rc;
 /// A broker's id (`node.id` in KRaft).
 pub type BrokerId = u32;
 /// Record keys, values and header values: bytes, shared rather than copied.
-pub type Bytes = Rc<[u8]>;
+pub(crate) type Bytes = Rc<[u8]>;
 
 /// A field added to a message after example runs' trace hashes were fixed: hashed only when it
 /// holds something (not its default), so runs that never use it keep their fingerprint.

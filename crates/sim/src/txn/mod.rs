@@ -15,23 +15,23 @@
 
 mod coordinator;
 
-pub use coordinator::{TransactionMetadata, TxnDecision};
+pub(crate) use coordinator::{TransactionMetadata, TxnDecision};
 
 use crate::metadata::{MetadataImage, PartitionState};
 use crate::protocol::{ControlType, TopicPartition};
-pub use crate::protocol::{TxnLogRecord, TxnMessage, TxnState};
+pub(crate) use crate::protocol::{TxnLogRecord, TxnMessage, TxnState};
 
 /// The internal topic holding every transaction's state.
-pub const TRANSACTION_TOPIC: &str = "__transaction_state";
+pub(crate) const TRANSACTION_TOPIC: &str = "__transaction_state";
 
 /// `Utils.abs(transactionalId.hashCode()) % transaction.state.log.num.partitions`.
-pub fn transaction_partition_for(transactional_id: &str, partitions: u32) -> u32 {
+pub(crate) fn transaction_partition_for(transactional_id: &str, partitions: u32) -> u32 {
     crate::group::partition_for_key(transactional_id, partitions)
 }
 
 /// The `__transaction_state` partition of `transactional_id` and its state, once the topic
 /// exists; its leader is the transaction coordinator.
-pub fn coordinator_partition<'a>(
+pub(crate) fn coordinator_partition<'a>(
     image: &'a MetadataImage,
     transactional_id: &str,
 ) -> Option<(TopicPartition, &'a PartitionState)> {

@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 /// Every kind of node in the world.
 #[derive(Clone, Debug)]
-pub enum Node {
+pub(crate) enum Node {
     /// The KRaft controller.
     Controller(Controller),
     /// A broker.
@@ -31,7 +31,7 @@ pub enum Node {
 
 impl Node {
     /// Called when the node's process starts, and again after each restart.
-    pub fn on_start(&mut self, ctx: &mut Ctx<'_>) {
+    pub(crate) fn on_start(&mut self, ctx: &mut Ctx<'_>) {
         match self {
             Node::Controller(controller) => controller.on_start(ctx),
             Node::Broker(broker) => broker.on_start(ctx),
@@ -42,7 +42,7 @@ impl Node {
     }
 
     /// Handles a message that arrived from `from`.
-    pub fn on_message(&mut self, ctx: &mut Ctx<'_>, from: NodeId, message: Message) {
+    pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, from: NodeId, message: Message) {
         match self {
             Node::Controller(controller) => controller.on_message(ctx, from, message),
             Node::Broker(broker) => broker.on_message(ctx, from, message),
@@ -53,7 +53,7 @@ impl Node {
     }
 
     /// Handles one of its own timers.
-    pub fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
+    pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
         match self {
             Node::Controller(controller) => controller.on_timer(ctx, timer),
             Node::Broker(broker) => broker.on_timer(ctx, timer),
@@ -65,7 +65,7 @@ impl Node {
 
     /// A broker joined the cluster: every node learns where it is (clients as their next
     /// Metadata response would tell them; brokers, as the metadata log's registration does).
-    pub fn learn_brokers(
+    pub(crate) fn learn_brokers(
         &mut self,
         directory: &Rc<BTreeMap<BrokerId, NodeId>>,
         racks: &Rc<BTreeMap<BrokerId, String>>,
@@ -81,7 +81,11 @@ impl Node {
 
     /// The process died: forget everything a real process would keep only in memory. Returns
     /// the records each partition lost from disk.
-    pub fn on_crash(&mut self, kind: CrashKind, now: SimTime) -> Vec<(TopicPartition, usize)> {
+    pub(crate) fn on_crash(
+        &mut self,
+        kind: CrashKind,
+        now: SimTime,
+    ) -> Vec<(TopicPartition, usize)> {
         match self {
             Node::Controller(controller) => {
                 controller.on_crash();
