@@ -10,7 +10,7 @@
 //! by serde, before anything touches the run.
 
 use crate::session::{self, Session};
-use kafka_sim::protocol::BrokerId;
+use kafka_sim::BrokerId;
 use kafka_sim::{Command, Scenario, SimTime};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -6,8 +6,8 @@
 
 use crate::embed_protocol::Detail;
 use crate::sim_handle::SimHandle;
+use kafka_sim::EventKind;
 use kafka_sim::check::Anomaly;
-use kafka_sim::event::EventKind;
 use kafka_sim::{Outcome, Request, SimTime};
 use std::collections::BTreeSet;
 

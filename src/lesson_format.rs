@@ -3,8 +3,8 @@
 //! the page uses (`crates/sim/tests/suite/lessons.rs` includes this file), and a lesson that drifts
 //! from the format or from the engine fails there, not in a reader's browser.
 
+use kafka_sim::Condition;
 use kafka_sim::challenge::Goal;
-use kafka_sim::condition::Condition;
 use kafka_sim::{Command, Scenario, Step};
 use serde::{Deserialize, Serialize};
 

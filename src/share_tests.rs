@@ -4,7 +4,7 @@
 
 use super::*;
 use kafka_sim::CreateTopic;
-use kafka_sim::endpoint::Endpoint;
+use kafka_sim::Endpoint;
 use kafka_sim::producer::ProducerRecord;
 
 fn at(millis: u64) -> SimTime {

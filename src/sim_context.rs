@@ -218,7 +218,7 @@ impl PageState {
             },
             embed_lesson: (0, params.lesson.clone()),
             params,
-            records_fit: kafka_sim::view::RECORDS_IN_VIEW,
+            records_fit: kafka_sim::RECORDS_IN_VIEW,
             opened_logs: Rc::default(),
             frame: 0,
         }

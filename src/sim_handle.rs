@@ -8,9 +8,9 @@
 //! acting in the past drops the old future (a branch).
 
 use crate::session::{Session, Shape};
+use kafka_sim::Checkpoints;
 use kafka_sim::charts::{AckCounts, LagSamples};
 use kafka_sim::check::{LiveMarks, Mark};
-use kafka_sim::checkpoint::Checkpoints;
 use kafka_sim::client::Operation;
 use kafka_sim::sorted::Collect;
 use kafka_sim::{Command, CommandError, Event, SimDuration, SimTime, World, WorldView};
@@ -356,7 +356,7 @@ impl SimHandle {
     }
 
     /// Whether a lesson step's condition holds in the world as it is now.
-    pub fn holds(&self, condition: &kafka_sim::condition::Condition) -> bool {
+    pub fn holds(&self, condition: &kafka_sim::Condition) -> bool {
         condition.holds(&self.0.borrow().world)
     }
 
@@ -546,7 +546,7 @@ impl SimHandle {
         if index >= events.len() {
             return Vec::new();
         }
-        kafka_sim::explain::cause_chain(events, index)
+        kafka_sim::cause_chain(events, index)
             .into_iter()
             .map(|i| events[i].clone())
             .collect()

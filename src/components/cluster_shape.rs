@@ -6,7 +6,7 @@
 
 use crate::session::{MAX_PAGE_BROKERS, RackLayout};
 use crate::sim_context::{Form, use_sim};
-use kafka_sim::controller::Reassignment;
+use kafka_sim::Reassignment;
 use kafka_sim::{BrokerView, Command};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;

@@ -5,9 +5,9 @@
 use crate::components::finding_mark::{FindingMark, glyph, label};
 use crate::sim_context::{Form, RECORDS_OPENED, SimAction, use_sim};
 use crate::sim_handle::PartitionMarks;
+use kafka_sim::ControlType;
+use kafka_sim::RECORDS_IN_VIEW;
 use kafka_sim::check::Mark;
-use kafka_sim::protocol::ControlType;
-use kafka_sim::view::RECORDS_IN_VIEW;
 use kafka_sim::{
     Command, ElectionKind, Event, PartitionView, ReplicaView, TopicPartition, TopicView,
 };

@@ -8,7 +8,7 @@ use crate::hooks::judge::Judge;
 use crate::lessons::Lang;
 use crate::lessons::challenges::{self, ChallengeProgress, Met};
 use crate::sim_handle::SimHandle;
-use kafka_sim::condition::Condition;
+use kafka_sim::Condition;
 use yew::prelude::*;
 
 /// What the lesson picker and the page need from the challenges.

@@ -3,7 +3,7 @@
 //! heartbeats), so later work can see what topics, replication and clients cost on top.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use kafka_sim::net::LinkConfig;
+use kafka_sim::LinkConfig;
 use kafka_sim::producer::ProducerRecord;
 use kafka_sim::{ClusterConfig, Command, CreateTopic, Request, SimDuration, World};
 use std::collections::BTreeMap;

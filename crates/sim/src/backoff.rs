@@ -16,7 +16,7 @@ const JITTER_MILLIONTHS: u64 = 200_000;
 /// The wait before the retry that follows `attempts` earlier retries: `initial * 2^attempts`
 /// capped at `max`, times a factor uniform in [0.8, 1.2), capped at `max` again. When `max` is
 /// not above `initial`, Kafka waits `min(initial, max)` without jitter.
-pub fn backoff(
+pub(crate) fn backoff(
     initial: SimDuration,
     max: SimDuration,
     attempts: u32,

@@ -37,7 +37,7 @@ pub struct Checkpoints {
 /// Roughly what a copy of `world` holds, in bytes: its logs' records and its clients'
 /// histories, which grow with the run (the rest is small and fixed). Ers on the high side
 /// (the busy cluster at 300 s estimates 173 MiB where a copy measured 129 MiB).
-pub fn estimated_bytes(world: &World) -> usize {
+pub(crate) fn estimated_bytes(world: &World) -> usize {
     let records: usize = world
         .broker_slots()
         .flat_map(|(broker, _)| broker.replicas().values())

@@ -32,7 +32,7 @@ struct Committed {
 
 /// The checker's memory between steps.
 #[derive(Clone, Debug, Default)]
-pub struct Invariants {
+pub(crate) struct Invariants {
     committed: BTreeMap<TopicPartition, Committed>,
     /// Committed metadata records, as first seen committed.
     metadata: Vec<Rc<crate::metadata::MetadataRecord>>,
@@ -41,7 +41,7 @@ pub struct Invariants {
 
 impl Invariants {
     /// Checks the world now; returns the violations not reported before.
-    pub fn check(&mut self, world: &World) -> Vec<EventKind> {
+    pub(crate) fn check(&mut self, world: &World) -> Vec<EventKind> {
         let mut found = self.check_quorum(world);
         for (tp, state) in world.metadata().partitions() {
             let Some(leader) = state.leader else { continue };

@@ -6,104 +6,125 @@
 //! one seed, so a run is a pure function of `(seed, commands)`: it replays byte for byte,
 //! rewinds from copies, and is checked by tests, the checker and the fuzzer.
 //!
-//! A cluster, a topic, a record in and the same record out, with Kafka's own tools:
+//! A cluster, a topic, a producer's record in and the same record out:
 //!
 //! ```
-//! use kafka_sim::{ClusterConfig, SimDuration, World, console};
+//! use kafka_sim::{ClusterConfig, Command, CreateTopic, Outcome, Request, SimDuration, World};
+//! use kafka_sim::producer::ProducerRecord;
 //!
-//! let mut world = World::new(&ClusterConfig::default(), 7);
+//! let mut world = World::new(&ClusterConfig::default(), 7); // three brokers, one controller
 //! world.run_for(SimDuration::from_millis(500)); // brokers register, the controller unfences them
-//! let kafka = |world: &mut World, line: &str| console::run(world, line).expect("accepted");
-//! kafka(&mut world, "kafka-topics.sh --bootstrap-server localhost:9092 --create --topic orders --partitions 3 --replication-factor 3");
-//! kafka(&mut world, "echo 'k1:apple' | kafka-console-producer.sh --bootstrap-server localhost:9092 --topic orders --property parse.key=true --property key.separator=:");
-//! world.run_for(SimDuration::from_millis(2_000)); // linger, acks=all, the HW moves
-//! let read = kafka(&mut world, "kafka-console-consumer.sh --bootstrap-server localhost:9092 --topic orders --from-beginning --max-messages 1 --property print.key=true");
-//! assert!(read.starts_with("k1\tapple\n"), "{read}");
+//! let topic = CreateTopic { name: "orders".into(), partitions: 1, replication_factor: 3, configs: Default::default(), replica_assignment: None };
+//! world.apply(Command::CreateTopic(topic)).expect("a valid topic");
+//! world.apply(Command::AddProducer { name: "p".into(), config: Default::default() }).expect("default configs");
+//! let record = ProducerRecord { topic: "orders".into(), key: Some("k1".into()), value: Some("apple".into()), ..Default::default() };
+//! world.apply(Command::Send { producer: "p".into(), record }).expect("the producer exists");
+//! world.apply(Command::AddClient { name: "reader".into() }).expect("a new name");
+//! world.run_for(SimDuration::from_millis(2_000)); // linger, acks=all, the high watermark moves
+//! let fetch = Request::Fetch { topic: "orders".into(), partition: 0, offset: 0 };
+//! world.apply(Command::Client { client: "reader".into(), request: fetch }).expect("the client exists");
+//! world.run_for(SimDuration::from_millis(100));
+//! let read = &world.operations().last().expect("the fetch").outcome;
+//! assert_eq!(read, &Outcome::Fetched { records: vec![(0, "k1".into(), "apple".into())], high_watermark: 1 });
 //! ```
+//!
+//! The same run with Kafka's own tools goes through [`console::run`]
+//! (`kafka-topics.sh --create ...`, `kafka-console-producer.sh ...`).
 //!
 //! ## A tour
 //!
-//! - **Time and the world**: [`time`], [`rng`] (named ChaCha streams from one seed), [`queue`]
-//!   (events by `(time, sequence)`), [`net`], [`node`] (what a node may do: `Ctx`), [`world`]
-//!   (runs time forward, delivers, routes each [`Command`] to its family in `world/`),
-//!   [`checkpoint`] (copies to rewind from), [`trace`] (the fingerprint of a run).
-//! - **The cluster**: [`controller`] (KRaft: registration, fencing, the metadata log, elections,
-//!   topics, reassignments, the quorum), [`broker`] (Produce, Fetch, ISR and HW, followers, the
-//!   group and transaction coordinators it hosts), [`log`], [`metadata`], [`topic`],
-//!   [`placement`].
-//! - **Clients**: [`producer`] (accumulator, sender, idempotence, transactions), [`consumer`]
-//!   (membership, fetching, commits, the application's poll loop), [`group`] (assignors and the
-//!   group state machine), [`txn`], [`client`] (a plain client, and the history every client's
-//!   operations go into), [`partitioner`], [`backoff`], [`protocol`] and [`error`] (Kafka's
-//!   requests, error codes and texts).
-//! - **What a user reads**: [`view`] (what the page draws), [`event`] and [`explain`] (what
-//!   happened and why), [`console`] (Kafka's CLI tools), [`charts`].
-//! - **What checks a run**: [`invariant`] (after every step), [`check`] (the safety checker over
-//!   a run's history, and its live marks), [`verdict`] (which anomalies a configuration allows),
-//!   [`fuzz`] (seeded runs with faults, nine profiles), [`ab`].
-//! - **Runs as data**: [`scenario`], [`command`], [`condition`], [`challenge`], [`export`] (the
-//!   same run for a real Kafka cluster), [`tagged`].
-//! - **The page's download**: [`sorted`] (stable sorts, sorted maps and sets, through one
-//!   instance of the standard library's sort).
-//! - **Measuring**: [`workload`] (the benchmark run the native bench, the wasm bench and
-//!   `kafka-sim workload` share).
+//! The parts are split by who may know what. The engine knows no Kafka; the nodes know no
+//! engine beyond their context; the values they exchange know neither; and whatever reads a run
+//! (views, checker, scenarios) only reads the world.
+//!
+//! - **The engine** (crate-private): `time`, `rng` (named ChaCha streams from one seed),
+//!   `queue` (events by `(time, sequence)`), `net` (latency, jitter, loss, cut links), `node`
+//!   (`Ctx`: all a node may do), `world` (runs time forward, delivers, routes each [`Command`]
+//!   to the node that owns it), `checkpoint` (copies to rewind from), `trace` (a run's
+//!   fingerprint).
+//! - **The values on the wire** (crate-private): `protocol` (Kafka's requests and the records
+//!   they carry, imported by every node kind and importing none), `error` ([`ErrorCode`]).
+//! - **The nodes**: `controller` (KRaft: registration, fencing, the metadata log, elections,
+//!   the quorum), `broker` (Produce, Fetch, ISR and HW, followers, the group and transaction
+//!   coordinators), and the clients: [`producer`], [`consumer`], [`client`] (a plain client,
+//!   and the history every client's operations go into), with what they share: [`group`]
+//!   (assignors, the group state machine), `txn`, `metadata`, `log`, [`topic`],
+//!   [`partitioner`].
+//! - **What reads a run**: [`WorldView`] (what the page draws), [`Event`] and [`cause_chain`]
+//!   (what happened and why), [`console`] (Kafka's CLI tools), [`charts`], [`check`] (the
+//!   safety checker and its live marks), [`verdict`], [`fuzz`] (seeded runs with faults),
+//!   [`ab`].
+//! - **Runs as data**: [`scenario`], [`Command`], [`Condition`], [`challenge`], [`export`]
+//!   (the same run for a real Kafka cluster); [`workload`] (the benchmark run); [`sorted`]
+//!   (one sort instance for the page's download).
+//!
+//! What is public is what the page, the `kafka-sim` command line, the benches and the tests
+//! use; the rest is `pub(crate)`, so it can change without asking them.
+
+// An item the crate does not export says `pub(crate)`, so its visibility reads true.
+#![warn(unreachable_pub)]
 
 pub mod ab;
-pub mod backoff;
-pub mod broker;
+pub(crate) mod backoff;
+pub(crate) mod broker;
 pub mod challenge;
 pub mod charts;
 pub mod check;
-pub mod checkpoint;
+pub(crate) mod checkpoint;
 pub mod client;
-pub mod command;
-pub mod condition;
+pub(crate) mod command;
+pub(crate) mod condition;
 pub mod console;
 pub mod consumer;
-pub mod controller;
-pub mod endpoint;
-pub mod error;
-pub mod event;
-pub mod explain;
+pub(crate) mod controller;
+pub(crate) mod endpoint;
+pub(crate) mod error;
+pub(crate) mod event;
+pub(crate) mod explain;
 pub mod export;
 pub mod fuzz;
 pub mod group;
-pub mod invariant;
-pub mod log;
-pub mod metadata;
-pub mod net;
-pub mod node;
+pub(crate) mod invariant;
+pub(crate) mod log;
+pub(crate) mod metadata;
+pub(crate) mod net;
+pub(crate) mod node;
 pub mod partitioner;
-pub mod placement;
+pub(crate) mod placement;
 pub mod producer;
-pub mod properties;
-pub mod protocol;
-pub mod queue;
-pub mod rng;
+pub(crate) mod properties;
+pub(crate) mod protocol;
+pub(crate) mod queue;
+pub(crate) mod rng;
 pub mod scenario;
 pub mod sorted;
-pub mod tagged;
-pub mod time;
+pub(crate) mod tagged;
+pub(crate) mod time;
 pub mod topic;
-pub mod trace;
-pub mod txn;
+pub(crate) mod trace;
+pub(crate) mod txn;
 pub mod verdict;
-pub mod view;
+pub(crate) mod view;
 pub mod workload;
-pub mod world;
+pub(crate) mod world;
 
+pub use checkpoint::Checkpoints;
 pub use client::{Outcome, Request};
-pub use command::{Command, CommandError, CommitOffset};
-pub use controller::{CreateTopic, ElectionKind};
+pub use command::{Command, CommandError, CommitOffset, ResetTarget};
+pub use condition::Condition;
+pub use controller::{CreateTopic, ElectionKind, Reassignment};
 pub use endpoint::Endpoint;
 pub use error::{ErrorCode, KafkaError};
 pub use event::{CrashKind, Event, EventKind};
-pub use protocol::TopicPartition;
+pub use explain::cause_chain;
+pub use net::LinkConfig;
+pub use protocol::{BrokerId, ControlType, TopicPartition};
+pub use rng::SimRng;
 pub use scenario::{Scenario, ScenarioError, Step};
 pub use time::{SimDuration, SimTime};
 pub use view::{
     BatchStage, BatchView, BrokerView, ConsumerPartitionView, ConsumerView, ControllerView,
-    ForwardView, PartitionView, ProducerView, ReplicaView, TimerView, TopicView, TransactionsView,
-    WorldView,
+    ForwardView, PartitionView, ProducerView, RECORDS_IN_VIEW, ReplicaView, TimerView, TopicView,
+    TransactionsView, WorldView,
 };
 pub use world::{ClusterConfig, World};

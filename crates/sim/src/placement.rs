@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 /// `start_index` and `replica_shift` are Kafka's `startIndex` and `nextReplicaShift` (random in
 /// `0..brokers.len()` unless fixed); `first_partition` is the id of the first new partition
 /// (non-zero when adding partitions to a topic).
-pub fn assign_replicas(
+pub(crate) fn assign_replicas(
     brokers: &[BrokerId],
     first_partition: u32,
     new_partitions: u32,
@@ -68,7 +68,7 @@ fn replica_index(first: usize, shift: usize, j: usize, n: usize) -> usize {
 
 /// Brokers ordered so racks alternate (`getRackAlternatedBrokerList`): racks in name order,
 /// each rack's brokers in id order, taking one broker per rack in turn.
-pub fn rack_alternated(racks: &BTreeMap<BrokerId, String>) -> Vec<BrokerId> {
+pub(crate) fn rack_alternated(racks: &BTreeMap<BrokerId, String>) -> Vec<BrokerId> {
     let mut by_rack: BTreeMap<&str, Vec<BrokerId>> = BTreeMap::new();
     for (&broker, rack) in racks {
         by_rack.entry(rack.as_str()).or_default().push(broker);
@@ -88,7 +88,7 @@ pub fn rack_alternated(racks: &BTreeMap<BrokerId, String>) -> Vec<BrokerId> {
 /// one over the rack-alternated broker list, but a follower candidate is skipped while its rack
 /// already holds a replica and some rack holds none, or while it already holds one and some
 /// broker holds none. So a partition spans `min(replication factor, racks)` racks.
-pub fn assign_replicas_rack_aware(
+pub(crate) fn assign_replicas_rack_aware(
     racks: &BTreeMap<BrokerId, String>,
     first_partition: u32,
     new_partitions: u32,

@@ -8,7 +8,7 @@ use std::collections::BinaryHeap;
 /// A min-queue of events keyed by (time, insertion sequence). The heap holds only small keys;
 /// payloads sit in a slab whose slots are reused, so sifting moves 24 bytes, not messages.
 #[derive(Clone, Debug)]
-pub struct EventQueue<E> {
+pub(crate) struct EventQueue<E> {
     heap: BinaryHeap<Key>,
     slab: Vec<Option<E>>,
     free: Vec<u32>,
@@ -17,7 +17,7 @@ pub struct EventQueue<E> {
 
 /// One scheduled event with its ordering key.
 #[derive(Clone, Debug)]
-pub struct Entry<E> {
+pub(crate) struct Entry<E> {
     /// When it fires.
     pub at: SimTime,
     /// Tie-breaker: the order in which it was scheduled.
@@ -60,7 +60,7 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     /// Schedules `event` at `at` and returns its sequence number.
-    pub fn push(&mut self, at: SimTime, event: E) -> u64 {
+    pub(crate) fn push(&mut self, at: SimTime, event: E) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         let slot = match self.free.pop() {
@@ -78,7 +78,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event.
-    pub fn pop(&mut self) -> Option<Entry<E>> {
+    pub(crate) fn pop(&mut self) -> Option<Entry<E>> {
         let key = self.heap.pop()?;
         let event = self.slab[key.slot as usize]
             .take()
@@ -92,24 +92,17 @@ impl<E> EventQueue<E> {
     }
 
     /// When the earliest event fires, if any.
-    pub fn peek_time(&self) -> Option<SimTime> {
+    pub(crate) fn peek_time(&self) -> Option<SimTime> {
         self.heap.peek().map(|key| key.at)
-    }
-
-    /// How many events are waiting.
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    /// True when nothing is scheduled.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
     }
 
     /// Takes out the entries `pick` selects, in the order they would have fired. O(n): for
     /// rare operations (a paused process waking), never the hot path. The heap is rebuilt from
     /// the rest; since (time, sequence) is a total order, what fires next is unchanged.
-    pub fn take_where(&mut self, mut pick: impl FnMut(SimTime, &E) -> bool) -> Vec<Entry<E>> {
+    pub(crate) fn take_where(
+        &mut self,
+        mut pick: impl FnMut(SimTime, &E) -> bool,
+    ) -> Vec<Entry<E>> {
         let mut keys = std::mem::take(&mut self.heap).into_vec();
         let mut taken = Vec::new();
         keys.retain(|key| {
@@ -141,7 +134,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Every waiting event with its time and sequence, in no particular order (for views).
-    pub fn iter(&self) -> impl Iterator<Item = (SimTime, u64, &E)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (SimTime, u64, &E)> {
         self.heap.iter().filter_map(|key| {
             self.slab[key.slot as usize]
                 .as_ref()

@@ -243,14 +243,14 @@ impl<'de> VariantAccess<'de> for Object {
 
 /// Writes what the externally tagged derive writes as serde's internally tagged form: the tag
 /// first, then the variant's fields, in one object.
-pub struct TagSerializer<S> {
+pub(crate) struct TagSerializer<S> {
     tag: &'static str,
     delegate: S,
 }
 
 impl<S> TagSerializer<S> {
     /// Writes to `delegate`, naming the variant in the field `tag`.
-    pub fn new(tag: &'static str, delegate: S) -> Self {
+    pub(crate) fn new(tag: &'static str, delegate: S) -> Self {
         TagSerializer { tag, delegate }
     }
 }
@@ -387,7 +387,7 @@ impl<S: Serializer> Serializer for TagSerializer<S> {
 }
 
 /// A struct variant's fields, after its tag.
-pub struct StructVariant<M>(M);
+pub(crate) struct StructVariant<M>(M);
 
 impl<M: SerializeStruct> ser::SerializeStructVariant for StructVariant<M> {
     type Ok = M::Ok;
@@ -412,7 +412,7 @@ impl<M: SerializeStruct> ser::SerializeStructVariant for StructVariant<M> {
 
 /// A newtype variant's content (a struct, or a map when the variant has flattened fields),
 /// written after the tag.
-pub struct Content<S> {
+pub(crate) struct Content<S> {
     tag: &'static str,
     variant: &'static str,
     delegate: S,

@@ -5,7 +5,7 @@
 use crate::error::{ErrorCode, KafkaError};
 use crate::log::{Retention, Roll};
 use crate::protocol::Extension;
-use serde::{Deserialize, Serialize};
+pub use crate::protocol::{CleanupPolicy, TopicConfig};
 use std::collections::BTreeMap;
 
 /// The longest legal topic name.
@@ -60,19 +60,6 @@ pub fn is_internal(name: &str) -> bool {
     INTERNAL_TOPICS.contains(&name) || name == CLUSTER_METADATA_TOPIC
 }
 
-/// `cleanup.policy`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CleanupPolicy {
-    /// Old segments are deleted by retention.
-    #[default]
-    Delete,
-    /// Only the latest record per key is kept (log cleaning is not simulated yet).
-    Compact,
-    /// Both.
-    CompactDelete,
-}
-
 impl CleanupPolicy {
     fn as_kafka(self) -> &'static str {
         match self {
@@ -81,37 +68,6 @@ impl CleanupPolicy {
             CleanupPolicy::CompactDelete => "compact,delete",
         }
     }
-}
-
-/// The per-topic configs the simulation knows, with Kafka's defaults.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct TopicConfig {
-    /// `min.insync.replicas` (default 1).
-    pub min_insync_replicas: u32,
-    /// `unclean.leader.election.enable` (default false).
-    pub unclean_leader_election_enable: bool,
-    /// `retention.ms` (default 604800000, 7 days; -1 keeps forever).
-    pub retention_ms: i64,
-    /// `retention.bytes` (default -1, no limit).
-    pub retention_bytes: i64,
-    /// `cleanup.policy` (default delete).
-    pub cleanup_policy: CleanupPolicy,
-    /// `max.message.bytes`: the largest record batch the topic's leaders append. Unset, the
-    /// broker's `message.max.bytes` (default 1048588) applies, as Kafka's topic default is
-    /// the broker's setting.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_message_bytes: Option<u32>,
-    /// `segment.bytes` (default 1073741824, at least 1048576 as Kafka 4 requires). Unset is
-    /// the default; an extension so configs without it keep their trace fingerprint.
-    #[serde(default, skip_serializing_if = "unset")]
-    pub segment_bytes: Extension<Option<u32>>,
-    /// `segment.ms` (default 604800000, 7 days).
-    #[serde(default, skip_serializing_if = "unset")]
-    pub segment_ms: Extension<Option<u64>>,
-}
-
-fn unset<T>(value: &Extension<Option<T>>) -> bool {
-    value.0.is_none()
 }
 
 impl Default for TopicConfig {

@@ -12,7 +12,7 @@ use std::hash::{Hash, Hasher};
 /// the same on every platform and release, and `usize` is widened to 64 bits so wasm32 and
 /// native runs of one seed give one fingerprint.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct TraceHasher(u64);
+pub(crate) struct TraceHasher(u64);
 
 impl TraceHasher {
     const K: u64 = 0x517c_c1b7_2722_0a95;

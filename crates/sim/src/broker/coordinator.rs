@@ -53,7 +53,7 @@ pub(super) enum AfterAppend {
 
 /// A coordinator write waiting for the high watermark.
 #[derive(Clone, Debug)]
-pub struct PendingAppend {
+pub(crate) struct PendingAppend {
     id: u64,
     tp: TopicPartition,
     required: u64,
@@ -62,7 +62,7 @@ pub struct PendingAppend {
 
 /// The coordinator's state on one broker.
 #[derive(Clone, Debug, Default)]
-pub struct GroupCoordinator {
+pub(crate) struct GroupCoordinator {
     /// Loaded groups, by id.
     pub(crate) groups: BTreeMap<String, Group>,
     /// Offsets partitions this broker leads and has loaded.
@@ -73,7 +73,7 @@ pub struct GroupCoordinator {
 
 impl Broker {
     /// The groups this broker coordinates now.
-    pub fn groups(&self) -> &BTreeMap<String, Group> {
+    pub(crate) fn groups(&self) -> &BTreeMap<String, Group> {
         &self.coordinator.groups
     }
 
@@ -806,7 +806,7 @@ impl Broker {
 
     /// `kafka-consumer-groups.sh --reset-offsets --execute`, run at the coordinator: only an
     /// inactive group's offsets may be reset.
-    pub fn reset_offsets(
+    pub(crate) fn reset_offsets(
         &mut self,
         ctx: &mut Ctx<'_>,
         group: &str,
@@ -847,7 +847,7 @@ impl Broker {
 
     /// DeleteGroups (`kafka-consumer-groups.sh --delete`): only an Empty group goes; its
     /// metadata and offsets are tombstoned in `__consumer_offsets`.
-    pub fn delete_group(
+    pub(crate) fn delete_group(
         &mut self,
         ctx: &mut Ctx<'_>,
         group: &str,
@@ -873,7 +873,7 @@ impl Broker {
     /// committed offsets go as tombstones. Refused whole, changing nothing, when a partition's
     /// topic is one the group subscribes to (Kafka answers that partition
     /// GROUP_SUBSCRIBED_TO_TOPIC and deletes the others; the console asks only for those).
-    pub fn delete_offsets(
+    pub(crate) fn delete_offsets(
         &mut self,
         ctx: &mut Ctx<'_>,
         group: &str,

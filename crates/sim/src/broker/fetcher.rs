@@ -27,7 +27,7 @@ struct Session {
 
 /// Fetch sessions by leader broker.
 #[derive(Clone, Debug, Default)]
-pub struct Fetchers {
+pub(crate) struct Fetchers {
     sessions: BTreeMap<BrokerId, Session>,
 }
 

@@ -12,10 +12,10 @@ mod retention;
 mod serve;
 mod txn_coordinator;
 
-pub use coordinator::GroupCoordinator;
-pub use producer_state::{ProducerStates, SequenceCheck};
-pub use replica::{FollowerProgress, Leadership, Replica};
-pub use txn_coordinator::TxnCoordinator;
+pub(crate) use coordinator::GroupCoordinator;
+pub(crate) use producer_state::ProducerStates;
+pub(crate) use replica::{Leadership, Replica};
+pub(crate) use txn_coordinator::TxnCoordinator;
 
 use crate::error::ErrorCode;
 use crate::event::{CrashKind, EventKind};
@@ -184,7 +184,7 @@ impl BrokerState {
 
 /// A broker node.
 #[derive(Clone, Debug)]
-pub struct Broker {
+pub(crate) struct Broker {
     id: BrokerId,
     /// The KRaft controllers' nodes (`controller.quorum.bootstrap.servers`).
     controllers: Rc<Vec<NodeId>>,
@@ -218,7 +218,7 @@ pub struct Broker {
 impl Broker {
     /// A broker that will register with the controller at `controller` when started;
     /// `directory` says where the other brokers are.
-    pub fn new(
+    pub(crate) fn new(
         id: BrokerId,
         controllers: Rc<Vec<NodeId>>,
         directory: Rc<BTreeMap<BrokerId, NodeId>>,
@@ -251,7 +251,7 @@ impl Broker {
     }
 
     /// The configs it was started with.
-    pub fn config(&self) -> BrokerConfig {
+    pub(crate) fn config(&self) -> BrokerConfig {
         self.config
     }
 
@@ -280,49 +280,39 @@ impl Broker {
     }
 
     /// This broker's id.
-    pub fn id(&self) -> BrokerId {
+    pub(crate) fn id(&self) -> BrokerId {
         self.id
     }
 
     /// `broker.rack`, if set.
-    pub fn rack(&self) -> Option<&str> {
+    pub(crate) fn rack(&self) -> Option<&str> {
         self.rack.as_deref()
     }
 
     /// Its own view of its lifecycle.
-    pub fn state(&self) -> BrokerState {
+    pub(crate) fn state(&self) -> BrokerState {
         self.state
     }
 
-    /// The epoch of its current registration, once registered.
-    pub fn broker_epoch(&self) -> Option<u64> {
-        self.broker_epoch
-    }
-
     /// The replicas it hosts.
-    pub fn replicas(&self) -> &BTreeMap<TopicPartition, Replica> {
+    pub(crate) fn replicas(&self) -> &BTreeMap<TopicPartition, Replica> {
         &self.replicas
     }
 
-    /// Its metadata, as far as it has fetched.
-    pub fn image(&self) -> &MetadataImage {
-        &self.image
-    }
-
     /// `broker.heartbeat.interval.ms`: a broker silent for longer has missed a heartbeat.
-    pub fn heartbeat_interval(&self) -> SimDuration {
+    pub(crate) fn heartbeat_interval(&self) -> SimDuration {
         self.config.heartbeat_interval
     }
 
     /// The extra wait before each follower fetch.
-    pub fn fetch_delay(&self) -> SimDuration {
+    pub(crate) fn fetch_delay(&self) -> SimDuration {
         self.fetch_delay
     }
 
     /// Slows (or, with zero, restores) this broker's follower fetching. Restored, a fetch
     /// already waiting out the delay goes at once: a user who heals a slow follower sees it
     /// catch up now, not after the old delay.
-    pub fn set_fetch_delay(&mut self, ctx: &mut Ctx<'_>, delay: SimDuration) {
+    pub(crate) fn set_fetch_delay(&mut self, ctx: &mut Ctx<'_>, delay: SimDuration) {
         self.fetch_delay = delay;
         if delay == SimDuration::ZERO && self.state != BrokerState::NotRunning {
             self.end_delay_waits(ctx);
@@ -330,7 +320,7 @@ impl Broker {
     }
 
     /// Answers the next requests of `api` with `errors`, in order.
-    pub fn push_errors(&mut self, api: &str, errors: &[ErrorCode]) {
+    pub(crate) fn push_errors(&mut self, api: &str, errors: &[ErrorCode]) {
         self.scripted_errors
             .entry(api.to_owned())
             .or_default()
@@ -585,7 +575,7 @@ impl Broker {
     }
 
     /// Starts controlled shutdown: the next heartbeats ask the controller to move leadership.
-    pub fn begin_controlled_shutdown(&mut self, ctx: &mut Ctx<'_>) {
+    pub(crate) fn begin_controlled_shutdown(&mut self, ctx: &mut Ctx<'_>) {
         if self.broker_epoch.is_some() {
             self.state = BrokerState::PendingControlledShutdown;
             self.heartbeat(ctx);

@@ -19,7 +19,7 @@ use crate::txn::TxnMessage;
 use std::rc::Rc;
 
 /// How long a coordinator's markers may wait for replication (`request.timeout.ms`).
-pub const MARKER_TIMEOUT_MS: u64 = 30_000;
+pub(crate) const MARKER_TIMEOUT_MS: u64 = 30_000;
 
 /// Which API a waiting request answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +30,7 @@ enum Reply {
 
 /// An acks=all request waiting for the high watermark of its partitions.
 #[derive(Clone, Debug)]
-pub struct DelayedProduce {
+pub(crate) struct DelayedProduce {
     from: NodeId,
     correlation_id: u64,
     reply: Reply,

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
 /// Batches retained per producer (`ProducerStateEntry.NUM_BATCHES_TO_RETAIN`).
-pub const BATCHES_RETAINED: usize = 5;
+pub(crate) const BATCHES_RETAINED: usize = 5;
 
 /// What a replica retains of one written batch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub enum SequenceCheck {
 
 /// An aborted transaction's records on one partition (Kafka's `AbortedTxn`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AbortedTxn {
+pub(crate) struct AbortedTxn {
     /// The producer.
     pub producer_id: u64,
     /// Its transaction's first offset here.

@@ -21,7 +21,7 @@ const MAX_FETCH_RECORDS: usize = 1_000;
 
 /// One Fetch request as it arrived; parked as it is when it must wait (Kafka's `DelayedFetch`).
 #[derive(Clone, Debug)]
-pub struct FetchRequest {
+pub(crate) struct FetchRequest {
     pub(super) from: NodeId,
     pub(super) correlation_id: u64,
     pub(super) replica_id: Option<BrokerId>,
@@ -34,7 +34,7 @@ pub struct FetchRequest {
 }
 
 /// A fetch waiting for data.
-pub type ParkedFetch = FetchRequest;
+pub(crate) type ParkedFetch = FetchRequest;
 
 /// What a fetch of one partition returns, with its records borrowed from the log: a parked
 /// fetch is checked again after every append to a partition it waits on, and copying its

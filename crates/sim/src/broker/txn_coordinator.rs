@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// `transaction.abort.timed.out.transaction.cleanup.interval.ms` (default 10000).
-pub const TIMEOUT_CHECK_INTERVAL: SimDuration = SimDuration::from_millis(10_000);
+pub(crate) const TIMEOUT_CHECK_INTERVAL: SimDuration = SimDuration::from_millis(10_000);
 /// Backoff before sending markers again after an error.
 const MARKER_RETRY_BACKOFF: SimDuration = SimDuration::from_millis(100);
 
@@ -43,7 +43,7 @@ pub(super) enum TxnAfter {
 
 /// A persisted transition: the state before it (restored if the write fails) and what next.
 #[derive(Clone, Debug)]
-pub struct TxnPersisted {
+pub(crate) struct TxnPersisted {
     transactional_id: String,
     previous: TransactionMetadata,
     then: TxnAfter,
@@ -51,7 +51,7 @@ pub struct TxnPersisted {
 
 /// The transaction coordinator's state on one broker.
 #[derive(Clone, Debug, Default)]
-pub struct TxnCoordinator {
+pub(crate) struct TxnCoordinator {
     /// Loaded transactional ids.
     pub(crate) txns: BTreeMap<String, TransactionMetadata>,
     /// `__transaction_state` partitions this broker leads and has loaded.
@@ -61,11 +61,6 @@ pub struct TxnCoordinator {
 }
 
 impl Broker {
-    /// The transactions this broker coordinates now.
-    pub fn transactions(&self) -> &BTreeMap<String, TransactionMetadata> {
-        &self.transactions.txns
-    }
-
     fn coordinates_transaction(&self, transactional_id: &str) -> Option<TopicPartition> {
         let (tp, _) = coordinator_partition(&self.image, transactional_id)?;
         self.transactions.loaded.contains(&tp).then_some(tp)

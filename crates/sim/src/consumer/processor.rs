@@ -33,7 +33,7 @@ fn text(bytes: &[u8]) -> Rc<str> {
 }
 
 /// The application's producer numbers its requests from here, the consumer's from 1.
-pub const REQUEST_BASE: u64 = 1 << 40;
+pub(crate) const REQUEST_BASE: u64 = 1 << 40;
 /// The application's producer's operations are recorded with this added to their index.
 pub const OPERATION_BASE: usize = 1 << 30;
 
@@ -95,7 +95,7 @@ impl Forwarder {
 }
 
 /// The correlation id of a response the application's producer may be waiting for.
-pub fn producer_response_id(message: &Message) -> Option<u64> {
+pub(crate) fn producer_response_id(message: &Message) -> Option<u64> {
     match message {
         Message::MetadataResponse { correlation_id, .. }
         | Message::FindCoordinatorResponse { correlation_id, .. }

@@ -8,7 +8,7 @@ use crate::protocol::BrokerId;
 
 /// How a leader was chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Election {
+pub(crate) enum Election {
     /// From the ISR: no committed record is lost.
     Clean,
     /// From outside the ISR: records the new leader lacks are lost.
@@ -16,7 +16,7 @@ pub enum Election {
 }
 
 /// The leader the rules pick, if any.
-pub fn choose_leader(
+pub(crate) fn choose_leader(
     state: &PartitionState,
     usable: impl Fn(BrokerId) -> bool,
     unclean_allowed: bool,
@@ -39,7 +39,7 @@ pub fn choose_leader(
 /// The state after `broker` becomes unusable (fenced or shutting down): it leaves the ISR
 /// unless it is the last member (KRaft never empties an ISR), and if it led, a new leader is
 /// elected. Returns the new state and how its leader was chosen, or `None` if nothing changes.
-pub fn without_broker(
+pub(crate) fn without_broker(
     state: &PartitionState,
     broker: BrokerId,
     usable: impl Fn(BrokerId) -> bool,
@@ -58,7 +58,7 @@ pub fn without_broker(
 
 /// Replaces the leader of `next` by the one the rules pick (none if none may lead); an unclean
 /// choice restarts the ISR as just it.
-pub fn reelect(
+pub(crate) fn reelect(
     next: &mut PartitionState,
     usable: impl Fn(BrokerId) -> bool,
     unclean_allowed: bool,
@@ -73,7 +73,7 @@ pub fn reelect(
 }
 
 /// Elects a leader for a partition that has none, if the rules allow one now.
-pub fn elect_offline(
+pub(crate) fn elect_offline(
     state: &PartitionState,
     usable: impl Fn(BrokerId) -> bool,
     unclean_allowed: bool,
@@ -92,7 +92,7 @@ pub fn elect_offline(
 
 /// Moves leadership to the preferred replica (the first in the assignment) when it is in the
 /// ISR and usable.
-pub fn elect_preferred(
+pub(crate) fn elect_preferred(
     state: &PartitionState,
     usable: impl Fn(BrokerId) -> bool,
 ) -> Option<PartitionState> {

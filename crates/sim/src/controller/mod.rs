@@ -11,11 +11,10 @@ mod quorum;
 mod reassignment;
 mod topics;
 
-pub use election::{
-    Election, choose_leader, elect_offline, elect_preferred, reelect, without_broker,
-};
-pub use quorum::{ELECTION_TIMEOUT, FETCH_TIMEOUT, Quorum, QuorumMessage, Role};
-pub use reassignment::{OngoingReassignment, Reassignment};
+pub(crate) use election::{Election, elect_offline, elect_preferred, reelect, without_broker};
+pub(crate) use quorum::{Quorum, Role};
+pub(crate) use reassignment::OngoingReassignment;
+pub use reassignment::Reassignment;
 pub(crate) use topics::uuid_text;
 pub use topics::{CreateTopic, ElectionKind};
 

@@ -19,19 +19,20 @@ use crate::event::EventKind;
 use crate::metadata::MetadataRecord;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::Message;
+
+use crate::protocol::QuorumMessage;
 use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 /// `controller.quorum.election.timeout.ms` (default 1000): a candidate waits a random time of
 /// up to twice this before starting another election.
-pub const ELECTION_TIMEOUT: SimDuration = SimDuration::from_millis(1_000);
+pub(crate) const ELECTION_TIMEOUT: SimDuration = SimDuration::from_millis(1_000);
 /// `controller.quorum.fetch.timeout.ms` (default 2000): a follower that has not heard from the
 /// leader this long starts an election.
-pub const FETCH_TIMEOUT: SimDuration = SimDuration::from_millis(2_000);
+pub(crate) const FETCH_TIMEOUT: SimDuration = SimDuration::from_millis(2_000);
 /// How often a follower fetches when the leader had nothing new.
 const FETCH_INTERVAL: SimDuration = SimDuration::from_millis(200);
 /// Records per fetch response.
@@ -57,72 +58,6 @@ pub enum Role {
         /// Voters that granted their vote.
         votes: BTreeSet<u32>,
     },
-}
-
-/// The quorum messages between controllers.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[allow(missing_docs)] // Fields carry KIP-595's names; each variant says what it is.
-pub enum QuorumMessage {
-    /// Vote: a candidate asks for a vote in `epoch`, with its log's last epoch and end offset;
-    /// a pre-vote asks whether it would get one, and changes nothing.
-    Vote {
-        epoch: u32,
-        candidate: u32,
-        last_epoch: u32,
-        end_offset: u64,
-        pre_vote: bool,
-    },
-    /// The voter's answer.
-    VoteResponse {
-        epoch: u32,
-        granted: bool,
-        pre_vote: bool,
-    },
-    /// BeginQuorumEpoch: a new leader announces itself.
-    BeginQuorumEpoch { epoch: u32, leader: u32 },
-    /// Fetch: a follower pulls the log from `offset`, quoting the epoch of its last record.
-    Fetch {
-        epoch: u32,
-        replica: u32,
-        offset: u64,
-        last_epoch: u32,
-    },
-    /// Records (with their epochs) from `offset`, or where to truncate, and the commit point.
-    FetchResponse {
-        epoch: u32,
-        leader: Option<u32>,
-        offset: u64,
-        records: Vec<(u32, Rc<MetadataRecord>)>,
-        truncate_to: Option<u64>,
-        committed: u64,
-    },
-}
-
-impl QuorumMessage {
-    /// The Kafka API name.
-    pub fn api_name(&self) -> &'static str {
-        match self {
-            QuorumMessage::Vote { .. } | QuorumMessage::VoteResponse { .. } => "Vote",
-            QuorumMessage::BeginQuorumEpoch { .. } => "BeginQuorumEpoch",
-            QuorumMessage::Fetch { .. } | QuorumMessage::FetchResponse { .. } => {
-                "Fetch(__cluster_metadata)"
-            }
-        }
-    }
-
-    /// Whether it is a response.
-    pub fn is_response(&self) -> bool {
-        matches!(
-            self,
-            QuorumMessage::VoteResponse { .. } | QuorumMessage::FetchResponse { .. }
-        )
-    }
-}
-
-impl From<QuorumMessage> for Message {
-    fn from(message: QuorumMessage) -> Self {
-        Message::Quorum(Box::new(message))
-    }
 }
 
 /// What the leader knows of a follower from its fetches.

@@ -58,7 +58,7 @@ fn invalid(message: String) -> KafkaError {
 
 /// `PartitionReassignmentReplicas.maybeCompleteReassignment`: once the ISR holds every target
 /// replica, the replicas become the target and those removed leave the ISR.
-pub fn complete_if_ready(state: &mut PartitionState) {
+pub(crate) fn complete_if_ready(state: &mut PartitionState) {
     if !state.is_reassigning() {
         return;
     }
@@ -88,7 +88,7 @@ pub fn complete_if_ready(state: &mut PartitionState) {
 /// ISR or not usable is replaced (an unclean choice only if the topic allows it), the leader
 /// epoch is bumped when the leader changes or a replica is dropped, and the partition epoch on
 /// any change. `None` if nothing changed.
-pub fn finish_change(
+pub(crate) fn finish_change(
     before: &PartitionState,
     mut next: PartitionState,
     usable: impl Fn(BrokerId) -> bool,

@@ -459,7 +459,7 @@ fn count_or_default(
 
 /// The most partitions a topic may have here. Kafka sets no such limit (a cluster slows long
 /// before), but a simulated topic's partitions live in one browser tab.
-pub const MAX_PARTITIONS: i64 = 10_000;
+pub(crate) const MAX_PARTITIONS: i64 = 10_000;
 
 fn within_partition_limit(partitions: i64) -> Result<(), KafkaError> {
     if partitions > MAX_PARTITIONS {

@@ -88,7 +88,7 @@ struct Record {
 }
 
 impl Clients {
-    pub fn new(
+    pub(crate) fn new(
         scenario: &Scenario,
         layout: &Layout,
         placements: &BTreeMap<String, Vec<Vec<BrokerId>>>,
@@ -227,27 +227,27 @@ impl Clients {
     }
 
     /// Every properties and records file.
-    pub fn files(&self) -> BTreeMap<String, String> {
+    pub(crate) fn files(&self) -> BTreeMap<String, String> {
         self.files.clone()
     }
 
     /// The batch that starts at this step.
-    pub fn batch(&self, step: usize) -> Option<&Batch> {
+    pub(crate) fn batch(&self, step: usize) -> Option<&Batch> {
         self.batches.get(&step)
     }
 
     /// Whether this step's record is sent with an earlier step's batch.
-    pub fn in_earlier_batch(&self, step: usize) -> bool {
+    pub(crate) fn in_earlier_batch(&self, step: usize) -> bool {
         self.batches.values().any(|b| b.steps.contains(&step))
     }
 
     /// A consumer, by name.
-    pub fn consumer(&self, name: &str) -> Option<&Consumer> {
+    pub(crate) fn consumer(&self, name: &str) -> Option<&Consumer> {
         self.consumers.get(name)
     }
 
     /// A producer's properties file, by name.
-    pub fn producer_properties(&self, name: &str) -> Option<&str> {
+    pub(crate) fn producer_properties(&self, name: &str) -> Option<&str> {
         self.producers.get(name).map(String::as_str)
     }
 }

@@ -23,7 +23,7 @@ pub(crate) struct Network {
 
 impl Network {
     /// `cut_link`: isolate one end, unless the link is cut already.
-    pub fn cut(&mut self, script: &mut Script, layout: &Layout, a: &Endpoint, b: &Endpoint) {
+    pub(crate) fn cut(&mut self, script: &mut Script, layout: &Layout, a: &Endpoint, b: &Endpoint) {
         let at = seconds(script.at());
         script.comment(&format!("{at}: cut the link between {a} and {b}"));
         let isolated =
@@ -61,7 +61,7 @@ impl Network {
 
     /// `heal_link` (one link) or `heal_network` (all): reconnect every container no remaining
     /// cut needs.
-    pub fn heal(&mut self, script: &mut Script, link: Option<(&Endpoint, &Endpoint)>) {
+    pub(crate) fn heal(&mut self, script: &mut Script, link: Option<(&Endpoint, &Endpoint)>) {
         let at = seconds(script.at());
         match link {
             Some((a, b)) => script.comment(&format!("{at}: heal the link between {a} and {b}")),

@@ -96,22 +96,22 @@ impl Layout {
     }
 
     /// The compose service (and host name) of a broker.
-    pub fn broker(&self, id: BrokerId) -> String {
+    pub(crate) fn broker(&self, id: BrokerId) -> String {
         format!("broker{id}")
     }
 
     /// The compose service of controller `n` (1-based, as the simulation counts them).
-    pub fn controller(&self, n: u32) -> String {
+    pub(crate) fn controller(&self, n: u32) -> String {
         format!("controller{n}")
     }
 
     /// The port a broker listens on for the host (`localhost:PORT`), one per broker.
-    pub fn host_port(&self, id: BrokerId) -> u32 {
+    pub(crate) fn host_port(&self, id: BrokerId) -> u32 {
         9091 + id
     }
 
     /// `bootstrap.servers` inside the compose network.
-    pub fn bootstrap(&self) -> String {
+    pub(crate) fn bootstrap(&self) -> String {
         let servers: Vec<String> = (1..=self.brokers)
             .map(|id| format!("{}:19092", self.broker(id)))
             .collect();
@@ -119,7 +119,7 @@ impl Layout {
     }
 
     /// `bootstrap.servers` from the host, through the published ports.
-    pub fn bootstrap_from_host(&self) -> String {
+    pub(crate) fn bootstrap_from_host(&self) -> String {
         let servers: Vec<String> = (1..=self.brokers)
             .map(|id| format!("localhost:{}", self.host_port(id)))
             .collect();
@@ -127,7 +127,7 @@ impl Layout {
     }
 
     /// `controller.quorum.voters`: `id@host:port` of every controller.
-    pub fn quorum_voters(&self) -> String {
+    pub(crate) fn quorum_voters(&self) -> String {
         let voters: Vec<String> = (1..=self.controllers)
             .map(|n| format!("{}@{}:9093", self.controller_base + n, self.controller(n)))
             .collect();

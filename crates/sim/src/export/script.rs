@@ -45,12 +45,12 @@ pub(crate) struct Script {
 
 impl Script {
     /// A `#` comment, wrapped.
-    pub fn comment(&mut self, text: &str) {
+    pub(crate) fn comment(&mut self, text: &str) {
         self.lines.extend(comment_lines(text));
     }
 
     /// A command line (already quoted).
-    pub fn command(&mut self, line: String) {
+    pub(crate) fn command(&mut self, line: String) {
         if self.refused && !line.ends_with('&') {
             self.lines.push(format!("{line} || true"));
         } else {
@@ -60,7 +60,7 @@ impl Script {
 
     /// Something no container command causes: a comment with how to approximate it, and a
     /// line in the README.
-    pub fn cannot(&mut self, what: &str, how: &str) {
+    pub(crate) fn cannot(&mut self, what: &str, how: &str) {
         self.comment(&format!("Not reproduced: {what}. {}", capitalized(how)));
         let at = seconds(self.at_ms);
         self.notes
@@ -69,7 +69,7 @@ impl Script {
 
     /// Like [`Script::cannot`], with a command to run by hand, on a comment line of its own
     /// (never wrapped, so that it can be copied whole).
-    pub fn by_hand(&mut self, what: &str, how: &str, command: &str) {
+    pub(crate) fn by_hand(&mut self, what: &str, how: &str, command: &str) {
         self.comment(&format!("Not reproduced: {what}. {}:", capitalized(how)));
         self.lines
             .push(format!("#   {}", super::quote::one_line(command)));
@@ -79,18 +79,18 @@ impl Script {
     }
 
     /// A step the script does only approximately: a comment, and a line in the README.
-    pub fn differs(&mut self, text: &str) {
+    pub(crate) fn differs(&mut self, text: &str) {
         self.comment(&format!("Differs: {text}."));
         self.notes.push(format!("{}: {text}.", seconds(self.at_ms)));
     }
 
     /// A Kafka tool run in the client container, `--bootstrap-server` added by `kafka_tool`.
-    pub fn tool(&mut self, tool: &str, args: &[String]) {
+    pub(crate) fn tool(&mut self, tool: &str, args: &[String]) {
         self.command(format!("kafka_tool {tool} {}", args.join(" ")));
     }
 
     /// The current step's time, in ms.
-    pub fn at(&self) -> u64 {
+    pub(crate) fn at(&self) -> u64 {
         self.at_ms
     }
 

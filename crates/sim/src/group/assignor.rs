@@ -8,6 +8,7 @@
 //! Kafka keeps them in, which decides who keeps the larger share when several could; that order
 //! is reproduced from Java's `String.hashCode`.
 
+pub use crate::protocol::Subscription;
 use crate::protocol::TopicPartition;
 use crate::sorted::Collect;
 use serde::{Deserialize, Serialize};
@@ -26,21 +27,6 @@ pub enum Assignor {
     Sticky,
     /// `CooperativeStickyAssignor`: sticky, but a partition changing owner is first revoked.
     CooperativeSticky,
-}
-
-/// One member's subscription, as JoinGroup carries it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Subscription {
-    /// The member id.
-    pub member_id: String,
-    /// `group.instance.id`, for static members.
-    pub group_instance_id: Option<String>,
-    /// Subscribed topics.
-    pub topics: Vec<String>,
-    /// Partitions it owns now (sticky assignors).
-    pub owned: Vec<TopicPartition>,
-    /// The generation in which it owned them.
-    pub generation: Option<i32>,
 }
 
 /// Partitions by member.

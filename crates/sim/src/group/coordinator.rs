@@ -82,7 +82,7 @@ pub struct GroupSettings {
 
 /// The member a request names: its member id and, for a static member, its
 /// `group.instance.id`.
-pub type MemberRef<'a> = (&'a str, Option<&'a str>);
+pub(crate) type MemberRef<'a> = (&'a str, Option<&'a str>);
 
 /// What a JoinGroup carries.
 #[derive(Clone, Debug)]

@@ -3,15 +3,11 @@
 //! from its replica of the partition, so what it knows after a failover is exactly what was
 //! replicated.
 
-use super::assignor::{Subscription, java_hash_code};
+use super::assignor::java_hash_code;
 use crate::metadata::{MetadataImage, PartitionState};
 use crate::protocol::{Bytes, RecordData, TopicPartition};
-use serde::{Deserialize, Serialize};
+pub use crate::protocol::{CoordinatorRecord, PersistedMember};
 use std::rc::Rc;
-
-fn is_empty(metadata: &crate::protocol::Extension<String>) -> bool {
-    metadata.0.is_empty()
-}
 
 /// The internal topic holding committed offsets and group metadata.
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
@@ -49,64 +45,6 @@ pub fn coordinator_partition<'a>(
     group: &str,
 ) -> Option<(TopicPartition, &'a PartitionState)> {
     key_partition(image, OFFSETS_TOPIC, group)
-}
-
-/// A member as its generation's group metadata record keeps it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct PersistedMember {
-    /// Its subscription (member id, instance id, topics, owned partitions).
-    pub subscription: Subscription,
-    /// `client.id`.
-    pub client_id: String,
-    /// `session.timeout.ms`.
-    pub session_timeout_ms: u64,
-    /// `max.poll.interval.ms`, which the consumer sends as its rebalance timeout.
-    pub rebalance_timeout_ms: u64,
-    /// Its partitions in this generation.
-    pub assignment: Vec<TopicPartition>,
-}
-
-/// One record of `__consumer_offsets`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum CoordinatorRecord {
-    /// The next offset to read for one partition (Kafka's `OffsetCommitKey`/`Value`).
-    Offset {
-        /// The group.
-        group: String,
-        /// The partition.
-        tp: TopicPartition,
-        /// The committed offset.
-        offset: u64,
-        /// `OffsetAndMetadata.metadata()`, empty unless the application gave some.
-        #[serde(default, skip_serializing_if = "is_empty")]
-        metadata: crate::protocol::Extension<String>,
-    },
-    /// A generation that completed (Kafka's `GroupMetadataKey`/`Value`).
-    Group {
-        /// The group.
-        group: String,
-        /// The generation id.
-        generation: i32,
-        /// The chosen assignor.
-        protocol: Option<String>,
-        /// The leader's member id.
-        leader: Option<String>,
-        /// Every member with its assignment.
-        members: Vec<PersistedMember>,
-    },
-    /// The group was deleted (Kafka's tombstones for its metadata and offsets).
-    Deleted {
-        /// The group.
-        group: String,
-    },
-    /// One committed offset was deleted by OffsetDelete (Kafka's tombstone for that
-    /// `OffsetCommitKey`).
-    OffsetDeleted {
-        /// The group.
-        group: String,
-        /// The partition.
-        tp: TopicPartition,
-    },
 }
 
 impl CoordinatorRecord {

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 /// What the coordinator knows of one transactional id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct TransactionMetadata {
+pub(crate) struct TransactionMetadata {
     /// The `transactional.id`.
     pub transactional_id: String,
     /// Its producer id.
@@ -33,7 +33,7 @@ pub struct TransactionMetadata {
 
 /// What an EndTxn leads to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TxnDecision {
+pub(crate) enum TxnDecision {
     /// Persist the prepared state, answer, then write the markers.
     Prepare,
     /// Nothing was added: persist the completed state and answer.
@@ -45,7 +45,7 @@ pub enum TxnDecision {
 
 impl TransactionMetadata {
     /// A new transactional id with its producer id, at epoch 0.
-    pub fn new(transactional_id: &str, producer_id: u64, timeout_ms: u64) -> Self {
+    pub(crate) fn new(transactional_id: &str, producer_id: u64, timeout_ms: u64) -> Self {
         TransactionMetadata {
             transactional_id: transactional_id.to_owned(),
             producer_id,
@@ -60,7 +60,7 @@ impl TransactionMetadata {
     }
 
     /// The record that persists this state.
-    pub fn to_record(&self) -> TxnLogRecord {
+    pub(crate) fn to_record(&self) -> TxnLogRecord {
         TxnLogRecord {
             transactional_id: self.transactional_id.clone(),
             producer_id: self.producer_id,
@@ -73,7 +73,7 @@ impl TransactionMetadata {
     }
 
     /// The state a loaded record describes; a prepared transaction still owes its markers.
-    pub fn from_record(record: &TxnLogRecord) -> Self {
+    pub(crate) fn from_record(record: &TxnLogRecord) -> Self {
         let partitions: BTreeSet<TopicPartition> = record.partitions.iter().cloned().collect();
         let pending_markers = if record.state.marker().is_some() {
             partitions.clone()
@@ -113,7 +113,7 @@ impl TransactionMetadata {
     /// is Empty; persist, then answer. `Ok(false)`: a transaction was open, so it is being
     /// aborted under a bumped epoch (persist, then write markers) and the producer is told
     /// CONCURRENT_TRANSACTIONS to ask again.
-    pub fn init(&mut self, timeout_ms: u64) -> Result<bool, ErrorCode> {
+    pub(crate) fn init(&mut self, timeout_ms: u64) -> Result<bool, ErrorCode> {
         if self.busy() {
             return Err(ErrorCode::ConcurrentTransactions);
         }
@@ -130,7 +130,7 @@ impl TransactionMetadata {
     }
 
     /// AddPartitionsToTxn. `Ok(true)` when the state changed and must be persisted.
-    pub fn add_partitions(
+    pub(crate) fn add_partitions(
         &mut self,
         producer_id: u64,
         epoch: u16,
@@ -155,7 +155,7 @@ impl TransactionMetadata {
     }
 
     /// EndTxn: commit or abort. The epoch is bumped at once (transaction version 2).
-    pub fn end(
+    pub(crate) fn end(
         &mut self,
         producer_id: u64,
         epoch: u16,
@@ -200,21 +200,21 @@ impl TransactionMetadata {
     }
 
     /// Whether an open transaction ran past `transaction.timeout.ms`.
-    pub fn expired(&self, now_ms: u64) -> bool {
+    pub(crate) fn expired(&self, now_ms: u64) -> bool {
         self.state == TxnState::Ongoing
             && !self.writing
             && now_ms.saturating_sub(self.start_ms) > self.timeout_ms
     }
 
     /// The coordinator aborts a timed-out transaction, fencing its producer's epoch.
-    pub fn abort_for_timeout(&mut self) {
+    pub(crate) fn abort_for_timeout(&mut self) {
         self.producer_epoch += 1;
         self.state = TxnState::PrepareAbort;
         self.pending_markers = self.partitions.clone();
     }
 
     /// Every marker was written: the transaction is over.
-    pub fn complete(&mut self) {
+    pub(crate) fn complete(&mut self) {
         self.state = match self.state {
             TxnState::PrepareCommit => TxnState::CompleteCommit,
             TxnState::PrepareAbort => TxnState::CompleteAbort,

@@ -4,12 +4,13 @@
 //! arrived now, and is refused as that node refuses it.
 
 use super::World;
+use super::nodes::Node;
 use crate::broker::Broker;
 use crate::command::{Command, CommandError};
 use crate::controller::{Controller, ElectionKind};
 use crate::event::EventKind;
 use crate::group::coordinator_partition;
-use crate::node::{Ctx, Node};
+use crate::node::Ctx;
 use crate::protocol::{BrokerId, TopicPartition};
 
 impl World {

@@ -3,12 +3,13 @@
 //! Each call runs on the client's node as if its application made it now.
 
 use super::World;
+use super::nodes::Node;
 use crate::client::{Client, ClientConfig};
 use crate::command::{Command, CommandError};
 use crate::consumer::{Consumer, ConsumerConfig, Subscription as ConsumerSubscription};
 use crate::event::EventKind;
 use crate::net::NodeId;
-use crate::node::{Ctx, Node};
+use crate::node::Ctx;
 use crate::producer::{Producer, ProducerConfig};
 use crate::protocol::TopicPartition;
 use std::collections::BTreeMap;

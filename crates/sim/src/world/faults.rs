@@ -3,12 +3,12 @@
 //! broker's answers, and processes paused as `kill -STOP` pauses them.
 
 use super::World;
+use super::nodes::Node;
 use crate::broker::Broker;
 use crate::command::{Command, CommandError};
 use crate::endpoint::Endpoint;
 use crate::event::{CrashKind, EventKind};
 use crate::net::NodeId;
-use crate::node::Node;
 use crate::time::SimDuration;
 
 impl World {

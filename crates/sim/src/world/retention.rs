@@ -6,9 +6,9 @@
 //! their retention limits keep their fingerprint.
 
 use super::World;
+use super::nodes::Node;
 use crate::broker::Broker;
 use crate::net::NodeId;
-use crate::node::Node;
 use crate::time::{SimDuration, SimTime};
 
 /// `log.initial.task.delay.ms`'s default.

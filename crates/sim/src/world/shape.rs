@@ -4,12 +4,12 @@
 //! reassignment does that, as in Kafka.
 
 use super::World;
+use super::nodes::Node;
 use crate::broker::Broker;
 use crate::command::CommandError;
 use crate::controller::OngoingReassignment;
 use crate::event::EventKind;
 use crate::net::NodeId;
-use crate::node::Node;
 use crate::scenario::MAX_BROKERS;
 use std::rc::Rc;
 

@@ -8,9 +8,9 @@
 use crate::common;
 
 use common::*;
+use kafka_sim::CommandError;
+use kafka_sim::Reassignment;
 use kafka_sim::check::check_all;
-use kafka_sim::command::CommandError;
-use kafka_sim::controller::Reassignment;
 use kafka_sim::{Command, ErrorCode, EventKind, TopicPartition, World};
 
 fn add_broker(world: &mut World, rack: Option<&str>) {

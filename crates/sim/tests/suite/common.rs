@@ -131,7 +131,7 @@ pub fn causes_of_leader_change_from(world: &World, old: u32) -> Vec<kafka_sim::E
             matches!(&e.kind, kafka_sim::EventKind::LeaderChanged { from: Some(b), .. } if *b == old)
         })
         .expect("a new leader");
-    kafka_sim::explain::cause_chain(events, election)
+    kafka_sim::cause_chain(events, election)
         .into_iter()
         .map(|i| events[i].kind.clone())
         .collect()

@@ -11,9 +11,9 @@
 use crate::common;
 
 use common::*;
+use kafka_sim::TopicPartition;
 use kafka_sim::check::{Anomaly, check};
 use kafka_sim::consumer::AppState;
-use kafka_sim::protocol::TopicPartition;
 use kafka_sim::{Command, Outcome, Request, World};
 
 fn consumer_history(world: &World, name: &str) -> Vec<kafka_sim::client::Operation> {
@@ -223,7 +223,7 @@ fn a_commit_by_hand_no_longer_hides_another_groups_loss() {
     world
         .apply(Command::CommitSyncOffsets {
             consumer: "h".to_owned(),
-            offsets: vec![kafka_sim::command::CommitOffset {
+            offsets: vec![kafka_sim::CommitOffset {
                 tp: TopicPartition::new("u", 0),
                 offset: 0,
                 metadata: String::new(),

@@ -525,7 +525,7 @@ fn offsets_reset_only_for_an_inactive_group() {
         group: "g".to_owned(),
         topic: "t".to_owned(),
         partitions: Vec::new(),
-        to: kafka_sim::command::ResetTarget::Earliest,
+        to: kafka_sim::ResetTarget::Earliest,
     };
     let refused = world.apply(reset.clone()).expect_err("refused").to_string();
     assert!(refused.contains("Assignments can only be reset if the group 'g' is inactive, but the current state is Stable."), "{refused}");
@@ -701,7 +701,7 @@ fn a_standalone_consumer_reads_assigned_partitions_without_a_group() {
 
 #[test]
 fn a_removed_member_is_explained_by_its_clients_crash() {
-    use kafka_sim::explain::cause_chain;
+    use kafka_sim::cause_chain;
     let mut world = cluster(19);
     create_topic(&mut world, "t", 2, 3, &[]);
     add_consumer(&mut world, "c1", "g", &["t"], &[]);

@@ -5,8 +5,8 @@
 //! an index kept up to date as the run grows, so they are also compared with an index built
 //! at the end in one go. Method: run scenarios that produce each anomaly.
 
+use kafka_sim::RECORDS_IN_VIEW;
 use kafka_sim::check::{Anomaly, LiveMarks, Mark, check, why};
-use kafka_sim::view::RECORDS_IN_VIEW;
 use kafka_sim::{EventKind, Scenario, SimTime, TopicPartition, World};
 
 /// Scenario files and the topic (partition 0) where their anomaly happens.

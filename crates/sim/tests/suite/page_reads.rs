@@ -2,10 +2,10 @@
 //! costing what is on screen: the view's newest records, a log's size kept as records come
 //! and go, the last minute of acknowledgements found without walking every send.
 
+use kafka_sim::RECORDS_IN_VIEW;
 use kafka_sim::charts::acknowledged;
 use kafka_sim::client::Outcome;
 use kafka_sim::producer::record_size;
-use kafka_sim::view::RECORDS_IN_VIEW;
 use kafka_sim::{Command, Scenario, SimDuration, SimTime, TopicPartition, World};
 
 fn example(name: &str) -> World {

@@ -12,8 +12,8 @@
 use crate::common;
 
 use common::*;
+use kafka_sim::EventKind;
 use kafka_sim::check::{check_all, deleted_before_read};
-use kafka_sim::event::EventKind;
 use kafka_sim::{Command, TopicPartition, World};
 
 const SHORT: &[(&str, &str)] = &[("retention.ms", "60000"), ("segment.ms", "10000")];

@@ -8,8 +8,8 @@
 use crate::common;
 
 use common::*;
+use kafka_sim::SimRng;
 use kafka_sim::check::{Anomaly, Violation, check};
-use kafka_sim::rng::SimRng;
 use kafka_sim::{Command, CrashKind, Endpoint, Outcome, Request, SimDuration, SimTime, World};
 
 fn seeds() -> Vec<u64> {

@@ -9,9 +9,9 @@
 use crate::common;
 
 use common::*;
+use kafka_sim::ControlType;
 use kafka_sim::check::{Anomaly, check};
 use kafka_sim::client::TxnAction;
-use kafka_sim::protocol::ControlType;
 use kafka_sim::{EventKind, Outcome, World};
 
 /// Values a consumer's application processed, sorted.
@@ -179,7 +179,8 @@ fn a_commit_survives_the_coordinator_crashing_while_it_writes_markers() {
     let mut world = cluster(5);
     setup(&mut world, &[]);
     let (tp, state) =
-        kafka_sim::txn::coordinator_partition(world.metadata(), "tx").expect("topic exists");
+        kafka_sim::group::key_partition(world.metadata(), "__transaction_state", "tx")
+            .expect("topic exists");
     let coordinator = state.leader.expect("coordinator");
     txn(&mut world, "p", TxnAction::Begin);
     for i in 0..6 {

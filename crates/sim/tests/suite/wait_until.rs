@@ -4,7 +4,7 @@
 //! `seek` issued the moment an assign() consumer is added applies before its first poll.
 //! Method: scenarios as files would write them, run by the scenario runner.
 
-use kafka_sim::condition::Condition;
+use kafka_sim::Condition;
 use kafka_sim::{Command, Scenario, ScenarioError, Step, TopicPartition};
 
 fn scenario(json: &str) -> Scenario {

@@ -212,7 +212,7 @@ impl Cursor {
         world: &mut World,
         out: &mut impl Write,
         index: usize,
-        condition: &kafka_sim::condition::Condition,
+        condition: &kafka_sim::Condition,
         timeout_ms: u64,
     ) -> Result<(), String> {
         let deadline = world.now().as_millis() + timeout_ms;

@@ -1,9 +1,18 @@
 //! Requests and responses between nodes, modelled on Kafka's APIs. Each is a plain value: a node's
 //! handler returns the messages it sends, and the world carries them over the network.
 
+mod groups;
+mod metadata_log;
+mod quorum;
+mod transactions;
+
+pub use groups::{CoordinatorRecord, PersistedMember, Subscription};
+pub use metadata_log::{CleanupPolicy, TopicConfig};
+pub(crate) use metadata_log::{MetadataRecord, PartitionState};
+pub(crate) use quorum::QuorumMessage;
+pub(crate) use transactions::{TxnLogRecord, TxnMessage, TxnState};
+
 use crate::error::ErrorCode;
-use crate::group::Subscription;
-use crate::metadata::{MetadataRecord, PartitionState};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::rc::Rc;
@@ -11,7 +20,7 @@ use std::rc::Rc;
 /// A broker's id (`node.id` in KRaft).
 pub type BrokerId = u32;
 /// Record keys, values and header values: bytes, shared rather than copied.
-pub type Bytes = Rc<[u8]>;
+pub(crate) type Bytes = Rc<[u8]>;
 
 /// A field added to a message after example runs' trace hashes were fixed: hashed only when it
 /// holds something (not its default), so runs that never use it keep their fingerprint.
@@ -136,11 +145,11 @@ pub struct RecordData {
     /// what Kafka encodes in the record's key and value bytes (which here hold a readable
     /// rendering of it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub coordinator: Option<Rc<crate::group::CoordinatorRecord>>,
+    pub coordinator: Option<Rc<CoordinatorRecord>>,
     /// What a transaction coordinator wrote, for records of `__transaction_state` (typed, as
     /// `coordinator` is for groups).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transaction: Option<Rc<crate::txn::TxnLogRecord>>,
+    pub transaction: Option<Rc<TxnLogRecord>>,
 }
 
 impl RecordData {
@@ -412,9 +421,9 @@ pub enum Message {
     /// message on the wire is as big as the largest variant).
     Group(Box<GroupMessage>),
     /// A transaction API request or response (boxed, as group messages are).
-    Txn(Box<crate::txn::TxnMessage>),
+    Txn(Box<TxnMessage>),
     /// Between the controllers of the KRaft quorum.
-    Quorum(Box<crate::controller::QuorumMessage>),
+    Quorum(Box<QuorumMessage>),
     /// ListOffsets: the earliest (-2) or latest (-1) offset of partitions, or the first offset
     /// whose timestamp is at least the given one (`offsetsForTimes`), from their leader.
     /// `read_committed` is the request's `isolation_level` (READ_COMMITTED = 1): the latest

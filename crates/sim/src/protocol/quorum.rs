@@ -1,0 +1,71 @@
+//! The messages between the controllers of the KRaft quorum (KIP-595).
+
+use super::{Message, MetadataRecord};
+use serde::{Deserialize, Serialize};
+use std::rc::Rc;
+
+/// The quorum messages between controllers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)] // Fields carry KIP-595's names; each variant says what it is.
+pub enum QuorumMessage {
+    /// Vote: a candidate asks for a vote in `epoch`, with its log's last epoch and end offset;
+    /// a pre-vote asks whether it would get one, and changes nothing.
+    Vote {
+        epoch: u32,
+        candidate: u32,
+        last_epoch: u32,
+        end_offset: u64,
+        pre_vote: bool,
+    },
+    /// The voter's answer.
+    VoteResponse {
+        epoch: u32,
+        granted: bool,
+        pre_vote: bool,
+    },
+    /// BeginQuorumEpoch: a new leader announces itself.
+    BeginQuorumEpoch { epoch: u32, leader: u32 },
+    /// Fetch: a follower pulls the log from `offset`, quoting the epoch of its last record.
+    Fetch {
+        epoch: u32,
+        replica: u32,
+        offset: u64,
+        last_epoch: u32,
+    },
+    /// Records (with their epochs) from `offset`, or where to truncate, and the commit point.
+    FetchResponse {
+        epoch: u32,
+        leader: Option<u32>,
+        offset: u64,
+        records: Vec<(u32, Rc<MetadataRecord>)>,
+        truncate_to: Option<u64>,
+        committed: u64,
+    },
+}
+
+impl QuorumMessage {
+    /// The Kafka API name.
+    pub fn api_name(&self) -> &'static str {
+        match self {
+            QuorumMessage::Vote { .. } | QuorumMessage::VoteResponse { .. } => "Vote",
+            QuorumMessage::BeginQuorumEpoch { .. } => "BeginQuorumEpoch",
+            QuorumMessage::Fetch { .. } | QuorumMessage::FetchResponse { .. } => {
+                "Fetch(__cluster_metadata)"
+            }
+        }
+    }
+
+    /// Whether it is a response.
+    pub fn is_response(&self) -> bool {
+        matches!(
+            self,
+            QuorumMessage::VoteResponse { .. } | QuorumMessage::FetchResponse { .. }
+        )
+    }
+}
+
+impl From<QuorumMessage> for Message {
+    fn from(message: QuorumMessage) -> Self {
+        Message::Quorum(Box::new(message))
+    }
+}
