@@ -88,7 +88,7 @@ for (const id of [
   // Every lesson is walked natively (crates/sim/tests/suite/lessons.rs), by a quick reader and by
   // one who reads three minutes a step; the panel is the same code for all of them. The page
   // walks these; transactions, offsets-and-commits and rebalances wait minutes of simulated
-  // time (together 80 s of CI's test run, where the page cannot keep 100x) and
+  // time (about 12 s of the test run, which must stay under 15 minutes on 2 cores) and
   // exactly-once-limits judges its checker conditions over a growing history, so they are walked
   // natively only (transactions' first step also runs in the page in the Korean test below).
 ]) {

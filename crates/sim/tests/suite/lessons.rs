@@ -88,7 +88,7 @@ fn walk(lesson: &Lesson, reading: SimDuration) {
             // The slow reader looks less often: the checker's conditions read the whole
             // history, which a long read has grown.
             world.run_for(SimDuration::from_millis(if reading > SimDuration::ZERO {
-                1_000
+                5_000
             } else {
                 100
             }));
