@@ -346,16 +346,13 @@ impl Producer {
         }
         // The head's deadlines: new if this send opened the partition's queue, else already
         // in `quiet.next` (a minimum does not mind seeing them twice).
-        let next = [
-            Some(head.created + self.config.linger),
-            head.retry_at,
-            Some(head.created + self.config.delivery_timeout),
-        ]
-        .into_iter()
-        .flatten()
-        .filter(|&t| t > now)
-        .chain(quiet.next)
-        .min();
+        let next = self
+            .head_deadlines(head)
+            .into_iter()
+            .flatten()
+            .filter(|&t| t > now)
+            .chain(quiet.next)
+            .min();
         self.arm(ctx, next);
         self.quiet = Some(Quiet { next });
     }
@@ -683,17 +680,10 @@ impl Producer {
     /// The earliest deadline after `now`: a batch's linger, backoff or expiry, a blocked
     /// send's `max.block.ms`, the metadata backoff, the transaction's retry.
     fn next_deadline(&self, now: SimTime) -> Option<SimTime> {
-        let linger = self.config.linger;
         let delivery = self.config.delivery_timeout;
         self.accumulator
             .heads()
-            .flat_map(|(_, b, _)| {
-                [
-                    Some(b.created + linger),
-                    b.retry_at,
-                    Some(b.created + delivery),
-                ]
-            })
+            .flat_map(|(_, b, _)| self.head_deadlines(b))
             .chain(
                 self.in_flight
                     .values()
@@ -710,6 +700,17 @@ impl Producer {
             .flatten()
             .filter(|&t| t > now)
             .min()
+    }
+
+    /// The moments a partition's head batch must be looked at again: its linger ends, its
+    /// retry backoff ends, its `delivery.timeout.ms` runs out. One list for the full pump's
+    /// wake-up and for a quiet send's.
+    fn head_deadlines(&self, head: &ProducerBatch) -> [Option<SimTime>; 3] {
+        [
+            Some(head.created + self.config.linger),
+            head.retry_at,
+            Some(head.created + self.config.delivery_timeout),
+        ]
     }
 
     /// Sets the wake-up timer for `next`, unless one already waits for an earlier moment.
