@@ -2,6 +2,7 @@
 //! and an outline on the part of the page to look at. Only the lesson texts change language;
 //! the rest of the page stays English.
 
+use crate::components::elements;
 use crate::lessons::{Lang, Lesson};
 use yew::prelude::*;
 
@@ -36,20 +37,16 @@ fn set_highlight(selector: Option<&str>, on: bool) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
+    let Some(selector) = selector else {
+        return;
+    };
     // A selector a lesson got wrong highlights nothing rather than failing.
-    if let Some(Ok(found)) = selector.map(|s| document.query_selector_all(s)) {
-        for index in 0..found.length() {
-            if let Some(element) = found
-                .item(index)
-                .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
-            {
-                let _ = if on {
-                    element.set_attribute(HIGHLIGHT, "")
-                } else {
-                    element.remove_attribute(HIGHLIGHT)
-                };
-            }
-        }
+    for element in elements(document.query_selector_all(selector)) {
+        let _ = if on {
+            element.set_attribute(HIGHLIGHT, "")
+        } else {
+            element.remove_attribute(HIGHLIGHT)
+        };
     }
 }
 

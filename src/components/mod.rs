@@ -27,3 +27,16 @@ pub mod seek_progress;
 pub mod share_dialog;
 pub mod timeline;
 pub mod topic_form;
+
+/// The elements of a `querySelectorAll` answer (an unusable selector finds none), for the few
+/// places a component must reach the DOM it drew: measuring, scrolling, outlining.
+pub(crate) fn elements(
+    found: Result<web_sys::NodeList, wasm_bindgen::JsValue>,
+) -> impl Iterator<Item = web_sys::Element> {
+    let found = found.ok();
+    let count = found.as_ref().map_or(0, web_sys::NodeList::length);
+    (0..count).filter_map(move |index| {
+        let node = found.as_ref()?.item(index)?;
+        wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok()
+    })
+}

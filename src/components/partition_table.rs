@@ -2,6 +2,7 @@
 //! each replica's log drawn record by record: the high watermark as a line, records above it
 //! (not yet committed, invisible to consumers) hatched, and leader epochs as colours.
 
+use crate::components::elements;
 use crate::components::finding_mark::{FindingMark, glyph, label};
 use crate::sim_context::{Form, RECORDS_OPENED, SimAction, use_sim};
 use crate::sim_handle::PartitionMarks;
@@ -12,7 +13,6 @@ use kafka_sim::{
     Command, ElectionKind, Event, PartitionView, ReplicaView, TopicPartition, TopicView,
 };
 use std::collections::BTreeSet;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Every topic of the run shown, each table drawn again only when its topic or its marks
@@ -62,33 +62,18 @@ pub fn topics() -> Html {
 /// (the box lists oldest first); later renders leave the reader's scrolling alone.
 fn scroll_newly_opened_to_newest(section: &web_sys::Element) {
     const MARK: &str = "data-scrolled";
-    let each = |selector: String, act: &dyn Fn(&web_sys::Element)| {
-        let Ok(found) = section.query_selector_all(&selector) else {
-            return;
-        };
-        for index in 0..found.length() {
-            if let Some(element) = found
-                .item(index)
-                .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
-            {
-                act(&element);
-            }
-        }
-    };
     // A closed log forgets it was scrolled, so opening it again starts at the newest.
-    each(
-        format!(".replica:not(.opened) .records[{MARK}]"),
-        &|records| {
-            let _ = records.remove_attribute(MARK);
-        },
-    );
-    each(
-        format!(".replica.opened .records:not([{MARK}])"),
-        &|records| {
-            records.set_scroll_top(records.scroll_height());
-            let _ = records.set_attribute(MARK, "");
-        },
-    );
+    for records in
+        elements(section.query_selector_all(&format!(".replica:not(.opened) .records[{MARK}]")))
+    {
+        let _ = records.remove_attribute(MARK);
+    }
+    for records in
+        elements(section.query_selector_all(&format!(".replica.opened .records:not([{MARK}])")))
+    {
+        records.set_scroll_top(records.scroll_height());
+        let _ = records.set_attribute(MARK, "");
+    }
 }
 
 /// The widest a record cell with a key gets: `.record .key`'s max-width (3.2rem).
@@ -112,13 +97,9 @@ fn records_fit(section: &web_sys::Element) -> Option<usize> {
             .flatten()
             .map_or(0.0, |e| e.get_bounding_client_rect().width())
     };
-    let rows = section.query_selector_all(".replica:not(.opened)").ok()?;
-    let (row, cell) = (0..rows.length())
-        .filter_map(|i| rows.item(i)?.dyn_into::<web_sys::Element>().ok())
-        .find_map(|row| {
-            let cells = row.query_selector_all(".record").ok()?;
-            let widest = (0..cells.length())
-                .filter_map(|i| cells.item(i)?.dyn_into::<web_sys::Element>().ok())
+    let (row, cell) =
+        elements(section.query_selector_all(".replica:not(.opened)")).find_map(|row| {
+            let widest = elements(row.query_selector_all(".record"))
                 .map(|c| c.get_bounding_client_rect().width())
                 .fold(0.0, f64::max);
             // A cell with a key is as wide as the widest key allowed (`.record .key`), so the
