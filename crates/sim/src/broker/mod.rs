@@ -5,6 +5,7 @@
 
 mod coordinator;
 mod fetcher;
+mod list_offsets;
 mod produce;
 mod producer_state;
 mod replica;
@@ -12,18 +13,19 @@ mod retention;
 mod serve;
 mod txn_coordinator;
 
-pub(crate) use coordinator::GroupCoordinator;
 pub(crate) use producer_state::ProducerStates;
 pub(crate) use replica::{Leadership, Replica};
 pub(crate) use txn_coordinator::TxnCoordinator;
 
 use crate::error::ErrorCode;
 use crate::event::{CrashKind, EventKind};
+use crate::group::GroupCoordinator;
 use crate::metadata::{MetadataImage, MetadataRecord};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{BrokerId, Message, TopicPartition};
 use crate::time::SimDuration;
+use coordinator::CoordinatorAppends;
 use fetcher::Fetchers;
 use produce::DelayedProduce;
 use serde::{Deserialize, Serialize};
@@ -206,6 +208,8 @@ pub(crate) struct Broker {
     parked: Vec<ParkedFetch>,
     purgatory: Vec<DelayedProduce>,
     coordinator: GroupCoordinator,
+    /// The coordinators' writes waiting for the high watermark.
+    coordinator_appends: CoordinatorAppends,
     transactions: TxnCoordinator,
     next_correlation_id: u64,
     next_producer_id: u64,
@@ -241,7 +245,8 @@ impl Broker {
             fetchers: Fetchers::default(),
             parked: Vec::new(),
             purgatory: Vec::new(),
-            coordinator: GroupCoordinator::default(),
+            coordinator: GroupCoordinator::new(id, coordinator::group_settings(&config)),
+            coordinator_appends: CoordinatorAppends::default(),
             transactions: TxnCoordinator::default(),
             next_correlation_id: 0,
             next_producer_id: 0,
@@ -360,7 +365,9 @@ impl Broker {
         self.fetchers = Fetchers::default();
         self.parked.clear();
         self.purgatory.clear();
-        self.coordinator = GroupCoordinator::default();
+        self.coordinator =
+            GroupCoordinator::new(self.id, coordinator::group_settings(&self.config));
+        self.coordinator_appends = CoordinatorAppends::default();
         self.transactions = TxnCoordinator::default();
         let mut lost = Vec::new();
         for (tp, replica) in &mut self.replicas {

@@ -6,6 +6,7 @@ pub mod assignor;
 mod coordinator;
 mod describe;
 mod records;
+mod service;
 
 pub use assignor::{Assignment, Assignor, Subscription, assign, java_hash_code};
 pub use coordinator::{Group, GroupSettings, GroupState, JoinRequest, Member, join_error};
@@ -17,3 +18,4 @@ pub use records::{
     CoordinatorRecord, OFFSETS_TOPIC, PersistedMember, coordinator_partition, key_partition,
     offsets_partition_for, partition_for_key,
 };
+pub(crate) use service::{AfterWrite, GroupCoordinator, GroupWrite};

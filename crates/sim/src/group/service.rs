@@ -1,0 +1,814 @@
+//! The group coordinator a broker runs (Kafka's `GroupCoordinatorService` with its
+//! `GroupMetadataManager`): the groups of the `__consumer_offsets` partitions its broker leads,
+//! the group requests and admin operations on them, and loading them from the log when the
+//! broker becomes a partition's leader. The group state machine itself is `coordinator.rs`.
+//!
+//! It reaches its broker only through what each call is given, as Kafka's coordinator reaches
+//! `ReplicaManager` only through its runtime: the metadata image (read only), the `Ctx` (the
+//! time, responses, its group timers, events), the records of a partition it is elected for,
+//! and the [`GroupWrite`]s it returns. The broker appends each write to the partition as its
+//! leader and calls [`GroupCoordinator::on_written`] once the high watermark covers it (or it
+//! failed); that is when an OffsetCommit is answered.
+
+use super::{CoordinatorRecord, Group, GroupSettings, GroupState, JoinRequest};
+use super::{OFFSETS_TOPIC, coordinator_partition, offsets_partition_for};
+use crate::error::{ErrorCode, KafkaError};
+use crate::event::EventKind;
+use crate::metadata::MetadataImage;
+use crate::net::NodeId;
+use crate::node::{Ctx, Timer};
+use crate::protocol::{
+    BatchHeader, BrokerId, ControlType, Extension, GroupMessage, Record, RecordData, TopicPartition,
+};
+use crate::sorted::Collect;
+use crate::time::SimDuration;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// `offset.metadata.max.bytes` (4096): the longest metadata a committed offset may carry.
+const OFFSET_METADATA_MAX_BYTES: usize = 4096;
+
+/// Records the coordinator asks its broker to append to `tp`, as that partition's leader.
+#[derive(Clone, Debug)]
+pub(crate) struct GroupWrite {
+    /// The group's `__consumer_offsets` partition.
+    pub(crate) tp: TopicPartition,
+    /// The batch's producer fields (a transaction's offsets); default otherwise.
+    pub(crate) header: BatchHeader,
+    /// The records, stamped with the time of the request.
+    pub(crate) records: Vec<Rc<RecordData>>,
+    /// Handed back to [`GroupCoordinator::on_written`].
+    pub(crate) then: AfterWrite,
+}
+
+/// What to do once a write is replicated (or failed).
+#[derive(Clone, Debug)]
+pub(crate) enum AfterWrite {
+    /// Answer an OffsetCommit and update the offsets cache.
+    Commit {
+        group: String,
+        to: (NodeId, u64),
+        offsets: Vec<(TopicPartition, u64)>,
+        /// The metadata committed with them, where there is some.
+        metadata: Vec<(TopicPartition, String)>,
+        /// Partitions of the request that were not stored (a topic the metadata does not
+        /// have, metadata too long): the answer carries this error.
+        refused: Option<ErrorCode>,
+    },
+    /// Answer a TxnOffsetCommit; the offsets wait for the transaction's marker.
+    TxnCommit {
+        group: String,
+        to: (NodeId, u64),
+        producer_id: u64,
+        offsets: Vec<(TopicPartition, u64)>,
+    },
+    /// Complete a generation: answer the waiting SyncGroups.
+    Sync { group: String, generation: i32 },
+    /// Nothing waits (an emptied group's generation, an admin reset).
+    Nothing,
+}
+
+/// The group coordinator's state on one broker.
+#[derive(Clone, Debug)]
+pub(crate) struct GroupCoordinator {
+    /// The broker it runs on, for its events.
+    broker: BrokerId,
+    settings: GroupSettings,
+    /// Loaded groups, by id.
+    groups: BTreeMap<String, Group>,
+    /// Offsets partitions its broker leads and it has loaded.
+    loaded: Vec<TopicPartition>,
+}
+
+impl GroupCoordinator {
+    /// A coordinator with no partition loaded yet.
+    pub(crate) fn new(broker: BrokerId, settings: GroupSettings) -> Self {
+        GroupCoordinator {
+            broker,
+            settings,
+            groups: BTreeMap::new(),
+            loaded: Vec::new(),
+        }
+    }
+
+    /// The groups it coordinates now.
+    pub(crate) fn groups(&self) -> &BTreeMap<String, Group> {
+        &self.groups
+    }
+
+    /// The offsets partitions it has loaded.
+    pub(crate) fn loaded(&self) -> &[TopicPartition] {
+        &self.loaded
+    }
+
+    /// The offsets partition of `group`, if it has loaded it (and so coordinates the group).
+    fn coordinated_partition(&self, image: &MetadataImage, group: &str) -> Option<TopicPartition> {
+        let (tp, _) = coordinator_partition(image, group)?;
+        self.loaded.contains(&tp).then_some(tp)
+    }
+
+    fn check_coordinator(&self, image: &MetadataImage, group: &str) -> Result<(), KafkaError> {
+        match self.coordinated_partition(image, group) {
+            Some(_) => Ok(()),
+            None => Err(KafkaError::of(ErrorCode::NotCoordinator)),
+        }
+    }
+
+    /// Group requests: JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
+    /// TxnOffsetCommit, OffsetFetch. Returns the write the request needs, if any.
+    pub(crate) fn handle(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        image: &MetadataImage,
+        from: NodeId,
+        message: GroupMessage,
+    ) -> Option<GroupWrite> {
+        let (group_id, correlation_id) = request_key(&message).unwrap_or_else(|| {
+            unreachable!(
+                "broker {}: received {message:?}, which only consumers and producers are sent",
+                self.broker
+            )
+        });
+        if self.coordinated_partition(image, &group_id).is_none() {
+            ctx.send(from, not_coordinator(&message, correlation_id));
+            return None;
+        }
+        self.groups
+            .entry(group_id.clone())
+            .or_insert_with(|| Group::new(&group_id));
+        let to = (from, correlation_id);
+        match message {
+            GroupMessage::JoinGroup {
+                member_id,
+                client_id,
+                group_instance_id,
+                session_timeout_ms,
+                rebalance_timeout_ms,
+                protocols,
+                ..
+            } => {
+                let request = JoinRequest {
+                    from,
+                    correlation_id,
+                    member_id,
+                    client_id,
+                    instance_id: group_instance_id,
+                    session_timeout: SimDuration::from_millis(session_timeout_ms),
+                    rebalance_timeout: SimDuration::from_millis(rebalance_timeout_ms),
+                    protocols,
+                };
+                let settings = self.settings;
+                self.group_mut(&group_id).join(ctx, &settings, request);
+                None
+            }
+            GroupMessage::SyncGroup {
+                generation_id,
+                member_id,
+                assignments,
+                group_instance_id,
+                ..
+            } => {
+                let member = (member_id.as_str(), group_instance_id.0.as_deref());
+                let group = self.group_mut(&group_id);
+                let record = group.sync(ctx, to, generation_id, member, assignments)?;
+                let then = AfterWrite::Sync {
+                    group: group_id.clone(),
+                    generation: generation_id,
+                };
+                self.write(ctx, image, &group_id, vec![record], then)
+            }
+            GroupMessage::Heartbeat {
+                generation_id,
+                member_id,
+                group_instance_id,
+                ..
+            } => {
+                let member = (member_id.as_str(), group_instance_id.0.as_deref());
+                let now = ctx.now();
+                let error = self
+                    .group_mut(&group_id)
+                    .heartbeat(member, generation_id, now);
+                ctx.send(
+                    from,
+                    GroupMessage::HeartbeatResponse {
+                        correlation_id,
+                        error,
+                    },
+                );
+                None
+            }
+            GroupMessage::LeaveGroup { member_id, .. } => {
+                let settings = self.settings;
+                let (error, record) =
+                    match self.group_mut(&group_id).leave(ctx, &settings, &member_id) {
+                        Ok(record) => (ErrorCode::None, record),
+                        Err(error) => (error, None),
+                    };
+                ctx.send(
+                    from,
+                    GroupMessage::LeaveGroupResponse {
+                        correlation_id,
+                        error,
+                    },
+                );
+                self.persist(ctx, image, &group_id, record)
+            }
+            GroupMessage::OffsetCommit {
+                generation_id,
+                member_id,
+                offsets,
+                metadata,
+                group_instance_id,
+                ..
+            } => {
+                let member = (member_id.as_str(), group_instance_id.0.as_deref());
+                if let Err(error) = self
+                    .group_mut(&group_id)
+                    .check_commit(member, generation_id)
+                {
+                    let response = GroupMessage::OffsetCommitResponse {
+                        correlation_id,
+                        error,
+                    };
+                    ctx.send(from, response);
+                    return None;
+                }
+                self.offset_commit(ctx, image, &group_id, to, offsets, metadata.0)
+            }
+            GroupMessage::TxnOffsetCommit {
+                producer_id,
+                producer_epoch,
+                generation_id,
+                member_id,
+                offsets,
+                ..
+            } => {
+                let checked = self
+                    .group_mut(&group_id)
+                    .check_txn_commit(&member_id, generation_id);
+                if let Err(error) = checked {
+                    let response = GroupMessage::TxnOffsetCommitResponse {
+                        correlation_id,
+                        error,
+                    };
+                    ctx.send(from, response);
+                    return None;
+                }
+                let records = offset_records(&group_id, &offsets, &[]);
+                let then = AfterWrite::TxnCommit {
+                    group: group_id.clone(),
+                    to,
+                    producer_id,
+                    offsets,
+                };
+                // Written as the producer's transactional batch: its marker decides.
+                let header = BatchHeader {
+                    producer_id: Some(producer_id),
+                    producer_epoch,
+                    transactional: true,
+                    ..BatchHeader::default()
+                };
+                self.write_batch(ctx, image, &group_id, header, records, then)
+            }
+            GroupMessage::OffsetFetch {
+                partitions,
+                require_stable,
+                ..
+            } => {
+                let response = offset_fetch(
+                    self.group_mut(&group_id),
+                    correlation_id,
+                    partitions,
+                    require_stable,
+                );
+                ctx.send(from, response);
+                None
+            }
+            // request_key let only the requests above through.
+            other => unreachable!("broker {}: {other:?} passed request_key", self.broker),
+        }
+    }
+
+    /// A group known to be loaded (the request path inserted it).
+    fn group_mut(&mut self, group: &str) -> &mut Group {
+        let broker = self.broker;
+        self.groups
+            .get_mut(group)
+            .unwrap_or_else(|| unreachable!("broker {broker}: group {group} vanished mid-request"))
+    }
+
+    /// OffsetCommit from a member the group accepts.
+    fn offset_commit(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        image: &MetadataImage,
+        group_id: &str,
+        to: (NodeId, u64),
+        offsets: Vec<(TopicPartition, u64)>,
+        metadata: Vec<(TopicPartition, String)>,
+    ) -> Option<GroupWrite> {
+        // KafkaApis answers UNKNOWN_TOPIC_OR_PARTITION for a partition the metadata does not
+        // have and stores the others. The answer here is one error for the request, so the
+        // consumer sees the commit fail as Java's does when any of its partitions fails.
+        let (offsets, unknown): (Vec<_>, Vec<_>) = offsets
+            .into_iter()
+            .partition(|(tp, _)| image.partition(tp).is_some());
+        // GroupMetadataManager.validateOffsetMetadataLength: a partition whose metadata is
+        // longer than offset.metadata.max.bytes is refused with OFFSET_METADATA_TOO_LARGE; the
+        // others are stored.
+        let fits = |tp: &TopicPartition| {
+            metadata
+                .iter()
+                .find(|(t, _)| t == tp)
+                .is_none_or(|(_, m)| m.len() <= OFFSET_METADATA_MAX_BYTES)
+        };
+        let (offsets, too_large): (Vec<_>, Vec<_>) =
+            offsets.into_iter().partition(|(tp, _)| fits(tp));
+        let refused = if !unknown.is_empty() {
+            Some(ErrorCode::UnknownTopicOrPartition)
+        } else if !too_large.is_empty() {
+            Some(ErrorCode::OffsetMetadataTooLarge)
+        } else {
+            None
+        };
+        if offsets.is_empty() {
+            let error = refused.unwrap_or(ErrorCode::UnknownTopicOrPartition);
+            let response = GroupMessage::OffsetCommitResponse {
+                correlation_id: to.1,
+                error,
+            };
+            ctx.send(to.0, response);
+            return None;
+        }
+        let records = offset_records(group_id, &offsets, &metadata);
+        let then = AfterWrite::Commit {
+            group: group_id.to_owned(),
+            to,
+            offsets,
+            metadata,
+            refused,
+        };
+        self.write(ctx, image, group_id, records, then)
+    }
+
+    fn persist(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        image: &MetadataImage,
+        group: &str,
+        record: Option<CoordinatorRecord>,
+    ) -> Option<GroupWrite> {
+        let record = record?;
+        self.write(ctx, image, group, vec![record], AfterWrite::Nothing)
+    }
+
+    /// The write of `records` to the group's offsets partition; `then` runs when the high
+    /// watermark covers them, or fails after `offsets.commit.timeout.ms`.
+    fn write(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        image: &MetadataImage,
+        group: &str,
+        records: Vec<CoordinatorRecord>,
+        then: AfterWrite,
+    ) -> Option<GroupWrite> {
+        self.write_batch(ctx, image, group, BatchHeader::default(), records, then)
+    }
+
+    /// [`Self::write`] with the batch's producer fields (a transaction's offsets).
+    fn write_batch(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        image: &MetadataImage,
+        group: &str,
+        header: BatchHeader,
+        records: Vec<CoordinatorRecord>,
+        then: AfterWrite,
+    ) -> Option<GroupWrite> {
+        let Some(tp) = self.coordinated_partition(image, group) else {
+            self.on_written(ctx, then, ErrorCode::NotCoordinator);
+            return None;
+        };
+        let now_ms = ctx.now().as_millis();
+        let records = records.iter().map(|r| r.to_record(now_ms)).collect();
+        Some(GroupWrite {
+            tp,
+            header,
+            records,
+            then,
+        })
+    }
+
+    /// A write is replicated (`error` NONE) or failed: answer whoever waits for it.
+    pub(crate) fn on_written(&mut self, ctx: &mut Ctx<'_>, then: AfterWrite, error: ErrorCode) {
+        match then {
+            AfterWrite::Commit {
+                group,
+                to,
+                offsets,
+                metadata,
+                refused,
+            } => {
+                if error == ErrorCode::None
+                    && let Some(group) = self.groups.get_mut(&group)
+                {
+                    group.store_offsets(offsets, &metadata);
+                }
+                let error = match error {
+                    ErrorCode::None => refused.unwrap_or(ErrorCode::None),
+                    error => error,
+                };
+                ctx.send(
+                    to.0,
+                    GroupMessage::OffsetCommitResponse {
+                        correlation_id: to.1,
+                        error,
+                    },
+                );
+            }
+            AfterWrite::TxnCommit {
+                group,
+                to,
+                producer_id,
+                offsets,
+            } => {
+                if error == ErrorCode::None
+                    && let Some(group) = self.groups.get_mut(&group)
+                {
+                    group
+                        .pending_txn
+                        .entry(producer_id)
+                        .or_default()
+                        .extend(offsets);
+                }
+                ctx.send(
+                    to.0,
+                    GroupMessage::TxnOffsetCommitResponse {
+                        correlation_id: to.1,
+                        error,
+                    },
+                );
+            }
+            AfterWrite::Sync { group, generation } => {
+                if let Some(group) = self.groups.get_mut(&group) {
+                    group.on_persisted(ctx, &self.settings, generation, error);
+                }
+            }
+            AfterWrite::Nothing => {}
+        }
+    }
+
+    /// Group timers: the end of a join phase, a member's session check.
+    pub(crate) fn on_timer(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        image: &MetadataImage,
+        timer: Timer,
+    ) -> Option<GroupWrite> {
+        let (group, record) = match timer {
+            Timer::GroupJoinDeadline { group } => {
+                let record = self
+                    .groups
+                    .get_mut(&group)
+                    .and_then(|g| g.on_join_deadline(ctx));
+                (group, record)
+            }
+            Timer::GroupSessionCheck { group, member_id } => {
+                let settings = self.settings;
+                let record = self
+                    .groups
+                    .get_mut(&group)
+                    .and_then(|g| g.on_session_check(ctx, &settings, &member_id));
+                (group, record)
+            }
+            other => unreachable!(
+                "broker {}: {other:?} routed to the group coordinator",
+                self.broker
+            ),
+        };
+        self.persist(ctx, image, &group, record)
+    }
+
+    /// Its broker no longer leads offsets partition `tp` (of `partitions`): its groups go;
+    /// their members get NOT_COORDINATOR and look for the new coordinator.
+    pub(crate) fn on_resignation(&mut self, tp: &TopicPartition, partitions: u32) {
+        self.loaded.retain(|t| t != tp);
+        self.groups
+            .retain(|id, _| offsets_partition_for(id, partitions) != tp.partition);
+    }
+
+    /// Its broker now leads offsets partition `tp` (of `partitions`), whose log holds
+    /// `records`: rebuild the partition's groups from it.
+    pub(crate) fn on_election(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: &TopicPartition,
+        records: &[Record],
+        partitions: u32,
+    ) {
+        let mut by_group: BTreeMap<&str, Vec<&CoordinatorRecord>> = BTreeMap::new();
+        // A transaction's offsets count from its COMMIT marker on; those still open at the
+        // end are pending again (an ABORT drops them).
+        let mut open: BTreeMap<u64, Vec<&CoordinatorRecord>> = BTreeMap::new();
+        for record in records {
+            let batch = &record.batch;
+            if let (Some(control), Some(producer_id)) = (batch.control, batch.producer_id) {
+                let ended = open.remove(&producer_id).unwrap_or_default();
+                if control == ControlType::Commit {
+                    for payload in ended {
+                        by_group.entry(payload.group()).or_default().push(payload);
+                    }
+                }
+                continue;
+            }
+            let Some(payload) = &record.data.coordinator else {
+                continue;
+            };
+            if offsets_partition_for(payload.group(), partitions) != tp.partition {
+                continue;
+            }
+            match batch.producer_id.filter(|_| batch.transactional) {
+                Some(producer_id) => open.entry(producer_id).or_default().push(payload),
+                None => by_group.entry(payload.group()).or_default().push(payload),
+            }
+        }
+        let mut loaded: BTreeMap<String, Group> = by_group
+            .into_iter()
+            .filter_map(|(id, records)| Group::load(id, records.into_iter(), ctx.now()))
+            .map(|group| (group.id.clone(), group))
+            .collect_map();
+        for (producer_id, records) in open {
+            for record in records {
+                if let CoordinatorRecord::Offset {
+                    group, tp, offset, ..
+                } = record
+                {
+                    loaded
+                        .entry(group.clone())
+                        .or_insert_with(|| Group::new(group))
+                        .pending_txn
+                        .entry(producer_id)
+                        .or_default()
+                        .insert(tp.clone(), *offset);
+                }
+            }
+        }
+        let count = loaded.len();
+        for (_, group) in loaded {
+            group.arm_session_checks(ctx);
+            self.groups.insert(group.id.clone(), group);
+        }
+        self.loaded.push(tp.clone());
+        if count > 0 {
+            ctx.emit(EventKind::CoordinatorLoaded {
+                broker: self.broker,
+                tp: tp.clone(),
+                groups: count,
+            });
+        }
+    }
+
+    /// A transaction's marker reached offsets partition `tp` (of `partitions`): the offsets
+    /// its producer sent take effect, or vanish.
+    pub(crate) fn on_txn_marker(
+        &mut self,
+        tp: &TopicPartition,
+        partitions: u32,
+        producer_id: u64,
+        committed: bool,
+    ) {
+        if &*tp.topic != OFFSETS_TOPIC || !self.loaded.contains(tp) {
+            return;
+        }
+        for (id, group) in &mut self.groups {
+            if offsets_partition_for(id, partitions) == tp.partition {
+                group.complete_txn(producer_id, committed);
+            }
+        }
+    }
+
+    /// `kafka-consumer-groups.sh --reset-offsets --execute`, run at the coordinator: only an
+    /// inactive group's offsets may be reset.
+    pub(crate) fn reset_offsets(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        image: &MetadataImage,
+        group: &str,
+        offsets: Vec<(TopicPartition, u64)>,
+    ) -> Result<Option<GroupWrite>, KafkaError> {
+        self.check_coordinator(image, group)?;
+        let state = self
+            .groups
+            .entry(group.to_owned())
+            .or_insert_with(|| Group::new(group))
+            .state;
+        if state != GroupState::Empty {
+            return Err(KafkaError::new(
+                ErrorCode::NonEmptyGroup,
+                format!(
+                    "Assignments can only be reset if the group '{group}' is inactive, but the current state is {}.",
+                    state.kafka_name()
+                ),
+            ));
+        }
+        let records = offset_records(group, &offsets, &[]);
+        if let Some(g) = self.groups.get_mut(group) {
+            g.store_offsets(offsets, &[]);
+        }
+        Ok(self.write(ctx, image, group, records, AfterWrite::Nothing))
+    }
+
+    /// DeleteGroups (`kafka-consumer-groups.sh --delete`): only an Empty group goes; its
+    /// metadata and offsets are tombstoned in `__consumer_offsets`.
+    pub(crate) fn delete_group(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        image: &MetadataImage,
+        group: &str,
+    ) -> Result<Option<GroupWrite>, KafkaError> {
+        self.check_coordinator(image, group)?;
+        let Some(found) = self.groups.get(group) else {
+            return Err(KafkaError::of(ErrorCode::GroupIdNotFound));
+        };
+        if found.state != GroupState::Empty {
+            return Err(KafkaError::of(ErrorCode::NonEmptyGroup));
+        }
+        let record = CoordinatorRecord::Deleted {
+            group: group.to_owned(),
+        };
+        let write = self.write(ctx, image, group, vec![record], AfterWrite::Nothing);
+        self.groups.remove(group);
+        Ok(write)
+    }
+
+    /// OffsetDelete (`kafka-consumer-groups.sh --delete-offsets`): the group must exist; the
+    /// committed offsets go as tombstones. Refused whole, changing nothing, when a partition's
+    /// topic is one the group subscribes to (Kafka answers that partition
+    /// GROUP_SUBSCRIBED_TO_TOPIC and deletes the others; the console asks only for those).
+    pub(crate) fn delete_offsets(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        image: &MetadataImage,
+        group: &str,
+        partitions: &[TopicPartition],
+    ) -> Result<Option<GroupWrite>, KafkaError> {
+        self.check_coordinator(image, group)?;
+        let Some(found) = self.groups.get_mut(group) else {
+            return Err(KafkaError::of(ErrorCode::GroupIdNotFound));
+        };
+        if let Some(refused) = found
+            .offset_delete_errors(partitions)
+            .into_iter()
+            .find(|e| *e != ErrorCode::None)
+        {
+            return Err(KafkaError::of(refused));
+        }
+        let mut records = Vec::new();
+        for tp in partitions {
+            if found.offsets.remove(tp).is_some() {
+                found.set_metadata(tp, "");
+                records.push(CoordinatorRecord::OffsetDeleted {
+                    group: group.to_owned(),
+                    tp: tp.clone(),
+                });
+            }
+        }
+        if records.is_empty() {
+            return Ok(None);
+        }
+        Ok(self.write(ctx, image, group, records, AfterWrite::Nothing))
+    }
+}
+
+/// The group and correlation id of a request the coordinator answers; `None` for a response.
+fn request_key(message: &GroupMessage) -> Option<(String, u64)> {
+    match message {
+        GroupMessage::JoinGroup {
+            group_id,
+            correlation_id,
+            ..
+        }
+        | GroupMessage::SyncGroup {
+            group_id,
+            correlation_id,
+            ..
+        }
+        | GroupMessage::Heartbeat {
+            group_id,
+            correlation_id,
+            ..
+        }
+        | GroupMessage::LeaveGroup {
+            group_id,
+            correlation_id,
+            ..
+        }
+        | GroupMessage::OffsetCommit {
+            group_id,
+            correlation_id,
+            ..
+        }
+        | GroupMessage::OffsetFetch {
+            group_id,
+            correlation_id,
+            ..
+        }
+        | GroupMessage::TxnOffsetCommit {
+            group_id,
+            correlation_id,
+            ..
+        } => Some((group_id.clone(), *correlation_id)),
+        _ => None,
+    }
+}
+
+/// OffsetFetch's answer from the group's offsets cache: UNSTABLE_OFFSET_COMMIT when
+/// `require_stable` and a transaction's offsets for an asked partition are pending.
+fn offset_fetch(
+    group: &Group,
+    correlation_id: u64,
+    partitions: Vec<TopicPartition>,
+    require_stable: bool,
+) -> GroupMessage {
+    let unstable = require_stable && partitions.iter().any(|tp| group.has_pending_txn_offset(tp));
+    let (error, offsets) = if unstable {
+        (ErrorCode::UnstableOffsetCommit, Vec::new())
+    } else {
+        let offsets = partitions
+            .into_iter()
+            .map(|tp| {
+                let offset = group.offsets.get(&tp).copied();
+                (tp, offset)
+            })
+            .collect();
+        (ErrorCode::None, offsets)
+    };
+    let metadata = offsets
+        .iter()
+        .filter_map(|(tp, _)| Some((tp.clone(), group.metadata.get(tp)?.clone())))
+        .collect();
+    GroupMessage::OffsetFetchResponse {
+        correlation_id,
+        error,
+        offsets,
+        metadata: Extension(metadata),
+    }
+}
+
+/// The records of an offset commit.
+fn offset_records(
+    group: &str,
+    offsets: &[(TopicPartition, u64)],
+    metadata: &[(TopicPartition, String)],
+) -> Vec<CoordinatorRecord> {
+    offsets
+        .iter()
+        .map(|(tp, offset)| CoordinatorRecord::Offset {
+            group: group.to_owned(),
+            tp: tp.clone(),
+            offset: *offset,
+            metadata: Extension(
+                metadata
+                    .iter()
+                    .find(|(m, _)| m == tp)
+                    .map(|(_, text)| text.clone())
+                    .unwrap_or_default(),
+            ),
+        })
+        .collect()
+}
+
+/// NOT_COORDINATOR in the response shape of the request.
+fn not_coordinator(request: &GroupMessage, correlation_id: u64) -> GroupMessage {
+    let error = ErrorCode::NotCoordinator;
+    match request {
+        GroupMessage::JoinGroup { .. } => super::join_error(correlation_id, error),
+        GroupMessage::SyncGroup { .. } => GroupMessage::SyncGroupResponse {
+            correlation_id,
+            error,
+            assignment: Vec::new(),
+        },
+        GroupMessage::Heartbeat { .. } => GroupMessage::HeartbeatResponse {
+            correlation_id,
+            error,
+        },
+        GroupMessage::LeaveGroup { .. } => GroupMessage::LeaveGroupResponse {
+            correlation_id,
+            error,
+        },
+        GroupMessage::OffsetCommit { .. } => GroupMessage::OffsetCommitResponse {
+            correlation_id,
+            error,
+        },
+        GroupMessage::TxnOffsetCommit { .. } => GroupMessage::TxnOffsetCommitResponse {
+            correlation_id,
+            error,
+        },
+        _ => GroupMessage::OffsetFetchResponse {
+            correlation_id,
+            error,
+            offsets: Vec::new(),
+            metadata: Extension::default(),
+        },
+    }
+}
