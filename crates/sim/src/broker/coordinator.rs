@@ -23,7 +23,7 @@ pub(super) enum AfterAppend {
     /// The group coordinator's: handed back to it.
     Group(AfterWrite),
     /// A transaction's new state is persisted (`txn_coordinator.rs`).
-    Txn(Box<super::txn_coordinator::TxnPersisted>),
+    Txn(Box<crate::txn::TxnPersisted>),
 }
 
 /// A coordinator write waiting for the high watermark.
@@ -180,22 +180,7 @@ impl Broker {
         }
     }
 
-    /// Appends a coordinator's records (group or transaction state) to `tp` as its leader;
-    /// `then` runs when the high watermark covers them, or fails after
-    /// `offsets.commit.timeout.ms`.
-    pub(super) fn append_coordinator_records(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        tp: TopicPartition,
-        data: Vec<Rc<RecordData>>,
-        then: AfterAppend,
-    ) {
-        self.append_coordinator_batch(ctx, tp, BatchHeader::default(), data, then);
-    }
-
-    /// Appends one batch with `header`'s producer fields. A transactional batch is refused
-    /// with INVALID_PRODUCER_EPOCH when a newer epoch of its producer wrote here (a zombie's
-    /// offsets), and opens the producer's transaction on the partition.
+    /// Appends one batch with `header`'s producer fields, then advances the leader.
     fn append_coordinator_batch(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -204,18 +189,37 @@ impl Broker {
         data: Vec<Rc<RecordData>>,
         then: AfterAppend,
     ) {
-        let Some((replica, epoch)) = self.replicas.get_mut(&tp).and_then(|r| {
+        match self.append_for_coordinator(ctx, &tp, header, data, then) {
+            Ok(()) => self.after_leader_progress(ctx, &tp),
+            Err((then, error)) => self.finish_append(ctx, then, error),
+        }
+    }
+
+    /// Appends one batch with `header`'s producer fields and waits for the high watermark to
+    /// cover it (or `offsets.commit.timeout.ms`); the error, with `then`, when it cannot be
+    /// appended. A transactional batch is refused with INVALID_PRODUCER_EPOCH when a newer
+    /// epoch of its producer wrote here (a zombie's offsets), and opens the producer's
+    /// transaction on the partition.
+    pub(super) fn append_for_coordinator(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: &TopicPartition,
+        header: BatchHeader,
+        data: Vec<Rc<RecordData>>,
+        then: AfterAppend,
+    ) -> Result<(), (AfterAppend, ErrorCode)> {
+        let Some((replica, epoch)) = self.replicas.get_mut(tp).and_then(|r| {
             let epoch = r.leadership.as_ref()?.leader_epoch;
             Some((r, epoch))
         }) else {
-            return self.finish_append(ctx, then, ErrorCode::NotCoordinator);
+            return Err((then, ErrorCode::NotCoordinator));
         };
         if let Some(producer_id) = header.producer_id
             && replica
                 .producers
                 .is_fenced(producer_id, header.producer_epoch)
         {
-            return self.finish_append(ctx, then, ErrorCode::InvalidProducerEpoch);
+            return Err((then, ErrorCode::InvalidProducerEpoch));
         }
         let header = Rc::new(BatchHeader {
             record_count: data.len() as u32,
@@ -237,14 +241,25 @@ impl Broker {
             self.config.offsets_commit_timeout,
             Timer::CoordinatorAppendTimeout { id },
         );
-        self.after_leader_progress(ctx, &tp);
+        Ok(())
     }
 
     /// Completes coordinator writes on `tp` that the high watermark now covers, or fails them
     /// if this broker stopped leading it.
     pub(super) fn complete_coordinator_appends(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition) {
+        for (then, error) in self.take_completed_appends(tp) {
+            self.finish_append(ctx, then, error);
+        }
+    }
+
+    /// The coordinator writes on `tp` that the high watermark covers (NONE), or all of them
+    /// with NOT_COORDINATOR if this broker stopped leading it.
+    pub(super) fn take_completed_appends(
+        &mut self,
+        tp: &TopicPartition,
+    ) -> Vec<(AfterAppend, ErrorCode)> {
         if !self.coordinator_appends.appends.iter().any(|a| a.tp == *tp) {
-            return;
+            return Vec::new();
         }
         let replica = self.replicas.get(tp);
         let leading = replica.is_some_and(|r| r.leadership.is_some());
@@ -254,14 +269,14 @@ impl Broker {
                 .into_iter()
                 .partition(|a| a.tp == *tp && (!leading || hw >= a.required));
         self.coordinator_appends.appends = waiting;
-        for append in done {
-            let error = if leading {
-                ErrorCode::None
-            } else {
-                ErrorCode::NotCoordinator
-            };
-            self.finish_append(ctx, append.then, error);
-        }
+        let error = if leading {
+            ErrorCode::None
+        } else {
+            ErrorCode::NotCoordinator
+        };
+        done.into_iter()
+            .map(|append| (append.then, error))
+            .collect()
     }
 
     fn expire_coordinator_append(&mut self, ctx: &mut Ctx<'_>, id: u64) {

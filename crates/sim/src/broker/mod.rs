@@ -15,7 +15,6 @@ mod txn_coordinator;
 
 pub(crate) use producer_state::ProducerStates;
 pub(crate) use replica::{Leadership, Replica};
-pub(crate) use txn_coordinator::TxnCoordinator;
 
 use crate::error::ErrorCode;
 use crate::event::{CrashKind, EventKind};
@@ -25,6 +24,7 @@ use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{BrokerId, Message, TopicPartition};
 use crate::time::SimDuration;
+use crate::txn::TxnCoordinator;
 use coordinator::CoordinatorAppends;
 use fetcher::Fetchers;
 use produce::DelayedProduce;
@@ -210,7 +210,8 @@ pub(crate) struct Broker {
     coordinator: GroupCoordinator,
     /// The coordinators' writes waiting for the high watermark.
     coordinator_appends: CoordinatorAppends,
-    transactions: TxnCoordinator,
+    /// Out of the broker only while it runs (`txn_coordinator.rs`).
+    transactions: Option<TxnCoordinator>,
     next_correlation_id: u64,
     next_producer_id: u64,
     /// Extra wait before each follower fetch (a slow or stalled follower).
@@ -247,7 +248,10 @@ impl Broker {
             purgatory: Vec::new(),
             coordinator: GroupCoordinator::new(id, coordinator::group_settings(&config)),
             coordinator_appends: CoordinatorAppends::default(),
-            transactions: TxnCoordinator::default(),
+            transactions: Some(TxnCoordinator::new(
+                id,
+                txn_coordinator::txn_settings(&config),
+            )),
             next_correlation_id: 0,
             next_producer_id: 0,
             fetch_delay: SimDuration::ZERO,
@@ -349,10 +353,7 @@ impl Broker {
             SimDuration::from_micros(self.config.replica_lag_time_max.as_micros() / 2),
             Timer::IsrExpiration,
         );
-        ctx.set_timer(
-            txn_coordinator::TIMEOUT_CHECK_INTERVAL,
-            Timer::TxnTimeoutCheck,
-        );
+        ctx.set_timer(crate::txn::TIMEOUT_CHECK_INTERVAL, Timer::TxnTimeoutCheck);
     }
 
     /// Memory is gone; logs stay, minus their unflushed tail after a power loss. Returns how
@@ -368,7 +369,10 @@ impl Broker {
         self.coordinator =
             GroupCoordinator::new(self.id, coordinator::group_settings(&self.config));
         self.coordinator_appends = CoordinatorAppends::default();
-        self.transactions = TxnCoordinator::default();
+        self.transactions = Some(TxnCoordinator::new(
+            self.id,
+            txn_coordinator::txn_settings(&self.config),
+        ));
         let mut lost = Vec::new();
         for (tp, replica) in &mut self.replicas {
             replica.leadership = None;

@@ -15,11 +15,8 @@ use crate::protocol::{
     TopicPartition,
 };
 use crate::time::SimDuration;
-use crate::txn::TxnMessage;
+use crate::txn::{MARKER_TIMEOUT_MS, TxnMessage};
 use std::rc::Rc;
-
-/// How long a coordinator's markers may wait for replication (`request.timeout.ms`).
-pub(crate) const MARKER_TIMEOUT_MS: u64 = 30_000;
 
 /// Which API a waiting request answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -147,15 +147,26 @@ impl Broker {
     }
 
     fn leader_progress(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition, wake_always: bool) {
-        let Some(replica) = self.replicas.get_mut(tp) else {
+        let Some(high_watermark_moved) = self.advance_leader(ctx, tp) else {
             return;
         };
-        let high_watermark_moved = replica.maybe_increment_high_watermark();
-        self.complete_delayed_produces(ctx, tp);
         self.complete_coordinator_appends(ctx, tp);
         if wake_always || high_watermark_moved {
             self.wake_parked(ctx, tp);
         }
+    }
+
+    /// The start of a leader's progress on `tp`: advance the HW and complete the produces
+    /// waiting for it. Whether the HW moved; `None` when this broker does not host `tp`.
+    pub(super) fn advance_leader(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: &TopicPartition,
+    ) -> Option<bool> {
+        let replica = self.replicas.get_mut(tp)?;
+        let high_watermark_moved = replica.maybe_increment_high_watermark();
+        self.complete_delayed_produces(ctx, tp);
+        Some(high_watermark_moved)
     }
 
     pub(super) fn handle_fetch(&mut self, ctx: &mut Ctx<'_>, request: FetchRequest) {

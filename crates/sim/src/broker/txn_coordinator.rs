@@ -1,69 +1,38 @@
-//! The transaction coordinator a broker runs for the transactional ids whose
-//! `__transaction_state` partition it leads: it answers InitProducerId, AddPartitionsToTxn and
-//! EndTxn once each new state is replicated, then writes the COMMIT/ABORT markers to every
-//! partition of the transaction through their leaders, retrying until all are written (a
-//! partition without a leader keeps the transaction, and its readers' LSO, waiting). It aborts
-//! transactions open longer than their timeout, and rebuilds its state from the log when it
-//! becomes leader, finishing the markers a previous coordinator owed.
+//! The broker's side of the transaction coordinator it hosts (`txn/service.rs`): it routes the
+//! transaction requests and timers to it, tells it which `__transaction_state` partitions it
+//! now leads, and is its [`TxnHost`]: the metadata image, the brokers' addresses, correlation
+//! and producer ids, and appends as the partition's leader.
 
 use super::Broker;
 use super::coordinator::AfterAppend;
 use crate::error::ErrorCode;
-use crate::event::EventKind;
+use crate::metadata::MetadataImage;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{Message, RecordData, TopicPartition};
-use crate::time::SimDuration;
+use crate::protocol::{BatchHeader, BrokerId, Record, RecordData, TopicPartition};
 use crate::txn::{
-    TRANSACTION_TOPIC, TransactionMetadata, TxnDecision, TxnLogRecord, TxnMessage,
-    coordinator_partition, transaction_partition_for,
+    Appended, TRANSACTION_TOPIC, TxnCoordinator, TxnHost, TxnMessage, TxnPersisted, TxnSettings,
 };
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// `transaction.abort.timed.out.transaction.cleanup.interval.ms` (default 10000).
-pub(crate) const TIMEOUT_CHECK_INTERVAL: SimDuration = SimDuration::from_millis(10_000);
-/// Backoff before sending markers again after an error.
-const MARKER_RETRY_BACKOFF: SimDuration = SimDuration::from_millis(100);
-
-/// What happens once a transaction's new state is replicated.
-#[derive(Clone, Debug)]
-pub(super) enum TxnAfter {
-    /// Answer InitProducerId with the id and epoch.
-    Init { to: (NodeId, u64) },
-    /// Answer AddPartitionsToTxn, or AddOffsetsToTxn (`offsets`).
-    Add { to: (NodeId, u64), offsets: bool },
-    /// Answer EndTxn with the bumped epoch, then write the markers.
-    End { to: (NodeId, u64) },
-    /// Write the markers (an abort the coordinator decided).
-    Markers,
-    /// Nothing waits (the transaction's completion).
-    Nothing,
-}
-
-/// A persisted transition: the state before it (restored if the write fails) and what next.
-#[derive(Clone, Debug)]
-pub(crate) struct TxnPersisted {
-    transactional_id: String,
-    previous: TransactionMetadata,
-    then: TxnAfter,
-}
-
-/// The transaction coordinator's state on one broker.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct TxnCoordinator {
-    /// Loaded transactional ids.
-    pub(crate) txns: BTreeMap<String, TransactionMetadata>,
-    /// `__transaction_state` partitions this broker leads and has loaded.
-    loaded: Vec<TopicPartition>,
-    /// WriteTxnMarkers in flight: correlation id → (transactional id, partitions).
-    markers: BTreeMap<u64, (String, Vec<TopicPartition>)>,
+/// The configs the transaction coordinator runs with.
+pub(super) fn txn_settings(config: &super::BrokerConfig) -> TxnSettings {
+    TxnSettings {
+        max_timeout: config.transaction_max_timeout,
+        offsets_partitions: config.offsets_topic_num_partitions,
+    }
 }
 
 impl Broker {
-    fn coordinates_transaction(&self, transactional_id: &str) -> Option<TopicPartition> {
-        let (tp, _) = coordinator_partition(&self.image, transactional_id)?;
-        self.transactions.loaded.contains(&tp).then_some(tp)
+    /// Runs `f` on the transaction coordinator with this broker as its host. The coordinator
+    /// is out of the broker meanwhile: what it asks of its host never reaches it again, as
+    /// the host hands appends done at once back to it instead of finishing them itself.
+    fn with_transactions(&mut self, f: impl FnOnce(&mut TxnCoordinator, &mut Broker)) {
+        let Some(mut transactions) = self.transactions.take() else {
+            unreachable!("broker {}: the transaction coordinator re-entered", self.id)
+        };
+        f(&mut transactions, self);
+        self.transactions = Some(transactions);
     }
 
     pub(super) fn handle_txn_message(
@@ -73,83 +42,7 @@ impl Broker {
         message: TxnMessage,
     ) {
         match message {
-            TxnMessage::InitProducerId {
-                correlation_id,
-                transactional_id,
-                transaction_timeout_ms,
-            } => self.handle_txn_init(
-                ctx,
-                (from, correlation_id),
-                &transactional_id,
-                transaction_timeout_ms,
-            ),
-            TxnMessage::AddPartitionsToTxn {
-                correlation_id,
-                transactional_id,
-                producer_id,
-                producer_epoch,
-                partitions,
-            } => self.add_to_txn(
-                ctx,
-                (from, correlation_id),
-                (&transactional_id, producer_id, producer_epoch),
-                partitions,
-                false,
-            ),
-            TxnMessage::AddOffsetsToTxn {
-                correlation_id,
-                transactional_id,
-                producer_id,
-                producer_epoch,
-                group_id,
-            } => {
-                // The group's offsets partition joins like any other (Kafka's
-                // `partitionFor(groupId)`), so the markers reach the pending offsets.
-                let partitions = self.config.offsets_topic_num_partitions;
-                let tp = TopicPartition::new(
-                    crate::group::OFFSETS_TOPIC,
-                    crate::group::offsets_partition_for(&group_id, partitions),
-                );
-                self.add_to_txn(
-                    ctx,
-                    (from, correlation_id),
-                    (&transactional_id, producer_id, producer_epoch),
-                    vec![tp],
-                    true,
-                );
-            }
-            TxnMessage::EndTxn {
-                correlation_id,
-                transactional_id,
-                producer_id,
-                producer_epoch,
-                committed,
-            } => {
-                let to = (from, correlation_id);
-                let result = self.with_txn(&transactional_id, |txn| {
-                    txn.end(producer_id, producer_epoch, committed)
-                });
-                match result {
-                    Ok((TxnDecision::AlreadyDone, _)) => {
-                        self.reply_end(ctx, to, &transactional_id, ErrorCode::None);
-                    }
-                    Ok((decision, previous)) => {
-                        if decision == TxnDecision::Prepare {
-                            self.emit_prepared(ctx, &transactional_id, "EndTxn from the producer");
-                        }
-                        self.persist_txn(ctx, &transactional_id, previous, TxnAfter::End { to });
-                    }
-                    Err(error) => {
-                        let message = TxnMessage::EndTxnResponse {
-                            correlation_id,
-                            error,
-                            producer_id,
-                            producer_epoch,
-                        };
-                        ctx.send(from, message);
-                    }
-                }
-            }
+            // A partition leader's API, not the coordinator's.
             TxnMessage::WriteTxnMarkers {
                 correlation_id,
                 producer_id,
@@ -165,381 +58,26 @@ impl Broker {
                 control,
                 partitions,
             ),
-            TxnMessage::WriteTxnMarkersResponse {
-                correlation_id,
-                partitions,
-            } => self.on_markers_written(ctx, correlation_id, partitions),
-            other => unreachable!(
-                "broker {}: received {other:?}, which only producers are sent",
-                self.id()
-            ),
+            message => self.with_transactions(|txn, host| txn.handle(host, ctx, from, message)),
         }
     }
 
-    /// AddPartitionsToTxn, or AddOffsetsToTxn (`offsets`) with the group's partition.
-    fn add_to_txn(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        to: (NodeId, u64),
-        (transactional_id, producer_id, producer_epoch): (&str, u64, u16),
-        partitions: Vec<TopicPartition>,
-        offsets: bool,
-    ) {
-        let now_ms = ctx.now().as_millis();
-        let result = self.with_txn(transactional_id, |txn| {
-            txn.add_partitions(producer_id, producer_epoch, &partitions, now_ms)
-        });
-        match result {
-            Ok((true, previous)) => self.persist_txn(
-                ctx,
-                transactional_id,
-                previous,
-                TxnAfter::Add { to, offsets },
-            ),
-            Ok((false, _)) => reply_add(ctx, to, offsets, ErrorCode::None),
-            Err(error) => reply_add(ctx, to, offsets, error),
-        }
+    pub(super) fn on_txn_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
+        self.with_transactions(|txn, host| txn.on_timer(host, ctx, timer));
     }
 
-    /// Runs `change` on a loaded transaction; returns its result and the state before it.
-    fn with_txn<T>(
-        &mut self,
-        transactional_id: &str,
-        change: impl FnOnce(&mut TransactionMetadata) -> Result<T, ErrorCode>,
-    ) -> Result<(T, TransactionMetadata), ErrorCode> {
-        if self.coordinates_transaction(transactional_id).is_none() {
-            return Err(ErrorCode::NotCoordinator);
-        }
-        let txn = self
-            .transactions
-            .txns
-            .get_mut(transactional_id)
-            .ok_or(ErrorCode::InvalidProducerIdMapping)?;
-        let previous = txn.clone();
-        change(txn).map(|result| (result, previous))
-    }
-
-    fn handle_txn_init(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        to: (NodeId, u64),
-        transactional_id: &str,
-        timeout_ms: u64,
-    ) {
-        if self.coordinates_transaction(transactional_id).is_none() {
-            return reply_init(ctx, to, ErrorCode::NotCoordinator, 0, 0);
-        }
-        if timeout_ms > self.config.transaction_max_timeout.as_millis() {
-            return reply_init(ctx, to, ErrorCode::InvalidTransactionTimeout, 0, 0);
-        }
-        if !self.transactions.txns.contains_key(transactional_id) {
-            let producer_id = self.allocate_producer_id();
-            let txn = TransactionMetadata::new(transactional_id, producer_id, timeout_ms);
-            let previous = txn.clone();
-            self.transactions
-                .txns
-                .insert(transactional_id.to_owned(), txn);
-            return self.persist_txn(ctx, transactional_id, previous, TxnAfter::Init { to });
-        }
-        let result = self.with_txn(transactional_id, |txn| txn.init(timeout_ms));
-        match result {
-            Ok((true, previous)) => {
-                self.persist_txn(ctx, transactional_id, previous, TxnAfter::Init { to })
-            }
-            Ok((false, previous)) => {
-                // An older instance left a transaction open: abort it under the new epoch;
-                // the new instance asks again until that is done.
-                self.emit_prepared(
-                    ctx,
-                    transactional_id,
-                    "a new instance called initTransactions",
-                );
-                self.persist_txn(ctx, transactional_id, previous, TxnAfter::Markers);
-                reply_init(ctx, to, ErrorCode::ConcurrentTransactions, 0, 0);
-            }
-            Err(error) => reply_init(ctx, to, error, 0, 0),
-        }
-    }
-
-    fn emit_prepared(&self, ctx: &mut Ctx<'_>, transactional_id: &str, reason: &str) {
-        if let Some(txn) = self.transactions.txns.get(transactional_id) {
-            ctx.emit(EventKind::TxnPrepared {
-                broker: self.id,
-                transactional_id: transactional_id.to_owned(),
-                committed: txn.state == crate::txn::TxnState::PrepareCommit,
-                epoch: txn.producer_epoch,
-                partitions: txn.partitions.iter().cloned().collect(),
-                reason: reason.to_owned(),
-            });
-        }
-    }
-
-    fn reply_end(
-        &self,
-        ctx: &mut Ctx<'_>,
-        to: (NodeId, u64),
-        transactional_id: &str,
-        error: ErrorCode,
-    ) {
-        let (producer_id, producer_epoch) = self
-            .transactions
-            .txns
-            .get(transactional_id)
-            .map_or((0, 0), |t| (t.producer_id, t.producer_epoch));
-        ctx.send(
-            to.0,
-            TxnMessage::EndTxnResponse {
-                correlation_id: to.1,
-                error,
-                producer_id,
-                producer_epoch,
-            },
-        );
-    }
-
-    /// Writes the transaction's state to its `__transaction_state` partition.
-    fn persist_txn(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        transactional_id: &str,
-        previous: TransactionMetadata,
-        then: TxnAfter,
-    ) {
-        let (Some(tp), Some(txn)) = (
-            self.coordinates_transaction(transactional_id),
-            self.transactions.txns.get_mut(transactional_id),
-        ) else {
-            return;
-        };
-        txn.writing = true;
-        let record = txn.to_record();
-        let data = Rc::new(RecordData {
-            timestamp_ms: ctx.now().as_millis(),
-            key: Some(Rc::from(transactional_id.as_bytes())),
-            value: Some(Rc::from(
-                format!(
-                    "producerId={} epoch={} state={} partitions={}",
-                    record.producer_id,
-                    record.producer_epoch,
-                    record.state.kafka_name(),
-                    record.partitions.len()
-                )
-                .as_bytes(),
-            )),
-            transaction: Some(Rc::new(record)),
-            ..RecordData::default()
-        });
-        let persisted = TxnPersisted {
-            transactional_id: transactional_id.to_owned(),
-            previous,
-            then,
-        };
-        self.append_coordinator_records(ctx, tp, vec![data], AfterAppend::Txn(Box::new(persisted)));
-    }
-
-    /// A transition is replicated (or failed: then the state before it is restored and the
-    /// producer told to retry elsewhere).
+    /// A transaction's state write is replicated (or failed).
     pub(super) fn on_txn_persisted(
         &mut self,
         ctx: &mut Ctx<'_>,
         persisted: TxnPersisted,
         error: ErrorCode,
     ) {
-        let id = persisted.transactional_id;
-        let Some(txn) = self.transactions.txns.get_mut(&id) else {
-            return;
-        };
-        txn.writing = false;
-        if error != ErrorCode::None {
-            *txn = persisted.previous;
-            let error = ErrorCode::NotCoordinator;
-            match persisted.then {
-                TxnAfter::Init { to } => reply_init(ctx, to, error, 0, 0),
-                TxnAfter::Add { to, offsets } => reply_add(ctx, to, offsets, error),
-                TxnAfter::End { to } => self.reply_end(ctx, to, &id, error),
-                TxnAfter::Markers | TxnAfter::Nothing => {}
-            }
-            return;
-        }
-        let (producer_id, epoch) = (txn.producer_id, txn.producer_epoch);
-        match persisted.then {
-            TxnAfter::Init { to } => reply_init(ctx, to, ErrorCode::None, producer_id, epoch),
-            TxnAfter::Add { to, offsets } => reply_add(ctx, to, offsets, ErrorCode::None),
-            TxnAfter::End { to } => {
-                self.reply_end(ctx, to, &id, ErrorCode::None);
-                self.send_markers(ctx, &id);
-            }
-            TxnAfter::Markers => self.send_markers(ctx, &id),
-            TxnAfter::Nothing => {}
-        }
+        self.with_transactions(|txn, host| txn.on_persisted(host, ctx, persisted, error));
     }
 
-    /// Sends WriteTxnMarkers to the leaders of the partitions still owed a marker (and not
-    /// already asked); completes the transaction when none is owed.
-    fn send_markers(&mut self, ctx: &mut Ctx<'_>, transactional_id: &str) {
-        let Some(txn) = self.transactions.txns.get(transactional_id) else {
-            return;
-        };
-        let Some(control) = txn.state.marker() else {
-            return;
-        };
-        if txn.writing {
-            return;
-        }
-        if txn.pending_markers.is_empty() {
-            return self.complete_txn(ctx, transactional_id);
-        }
-        let asked: Vec<&TopicPartition> = self
-            .transactions
-            .markers
-            .values()
-            .filter(|(id, _)| id == transactional_id)
-            .flat_map(|(_, tps)| tps)
-            .collect();
-        let mut by_leader: BTreeMap<u32, Vec<TopicPartition>> = BTreeMap::new();
-        let mut leaderless = false;
-        for tp in txn.pending_markers.iter().filter(|tp| !asked.contains(tp)) {
-            match self.image.partition(tp).and_then(|s| s.leader) {
-                Some(leader) => by_leader.entry(leader).or_default().push(tp.clone()),
-                None if self.image.partition(tp).is_none() => {}
-                None => leaderless = true,
-            }
-        }
-        let (producer_id, producer_epoch) = (txn.producer_id, txn.producer_epoch);
-        for (leader, partitions) in by_leader {
-            let Some(&node) = self.directory.get(&leader) else {
-                continue;
-            };
-            let correlation_id = self.next_correlation_id();
-            self.transactions.markers.insert(
-                correlation_id,
-                (transactional_id.to_owned(), partitions.clone()),
-            );
-            ctx.send(
-                node,
-                TxnMessage::WriteTxnMarkers {
-                    correlation_id,
-                    producer_id,
-                    producer_epoch,
-                    control,
-                    partitions,
-                },
-            );
-            let timeout = SimDuration::from_millis(super::produce::MARKER_TIMEOUT_MS + 1_000);
-            ctx.set_timer(timeout, Timer::TxnMarkerTimeout { correlation_id });
-        }
-        if leaderless {
-            self.retry_markers_later(ctx, transactional_id);
-        }
-        // Partitions of deleted topics owe nothing.
-        let image = &self.image;
-        if let Some(txn) = self.transactions.txns.get_mut(transactional_id) {
-            txn.pending_markers
-                .retain(|tp| image.partition(tp).is_some());
-            if txn.pending_markers.is_empty() {
-                self.complete_txn(ctx, transactional_id);
-            }
-        }
-    }
-
-    fn retry_markers_later(&self, ctx: &mut Ctx<'_>, transactional_id: &str) {
-        ctx.set_timer(
-            MARKER_RETRY_BACKOFF,
-            Timer::TxnMarkerRetry {
-                transactional_id: transactional_id.to_owned(),
-            },
-        );
-    }
-
-    fn on_markers_written(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        correlation_id: u64,
-        partitions: Vec<(TopicPartition, ErrorCode)>,
-    ) {
-        let Some((id, _)) = self.transactions.markers.remove(&correlation_id) else {
-            return;
-        };
-        let Some(txn) = self.transactions.txns.get_mut(&id) else {
-            return;
-        };
-        let mut retry = false;
-        for (tp, error) in partitions {
-            match error {
-                // Written; or superseded by a newer epoch; or the topic is gone.
-                ErrorCode::None
-                | ErrorCode::InvalidProducerEpoch
-                | ErrorCode::UnknownTopicOrPartition => {
-                    txn.pending_markers.remove(&tp);
-                }
-                _ => retry = true,
-            }
-        }
-        if txn.pending_markers.is_empty() {
-            self.complete_txn(ctx, &id);
-        } else if retry {
-            self.retry_markers_later(ctx, &id);
-        }
-    }
-
-    fn complete_txn(&mut self, ctx: &mut Ctx<'_>, transactional_id: &str) {
-        let Some(txn) = self.transactions.txns.get_mut(transactional_id) else {
-            return;
-        };
-        let Some(control) = txn.state.marker() else {
-            return;
-        };
-        let previous = txn.clone();
-        txn.complete();
-        ctx.emit(EventKind::TxnCompleted {
-            broker: self.id,
-            transactional_id: transactional_id.to_owned(),
-            committed: control == crate::protocol::ControlType::Commit,
-        });
-        self.persist_txn(ctx, transactional_id, previous, TxnAfter::Nothing);
-    }
-
-    pub(super) fn on_txn_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
-        match timer {
-            Timer::TxnMarkerRetry { transactional_id } => {
-                self.send_markers(ctx, &transactional_id);
-            }
-            Timer::TxnMarkerTimeout { correlation_id } => {
-                if let Some((id, _)) = self.transactions.markers.remove(&correlation_id) {
-                    self.send_markers(ctx, &id);
-                }
-            }
-            Timer::TxnTimeoutCheck => {
-                ctx.set_timer(TIMEOUT_CHECK_INTERVAL, Timer::TxnTimeoutCheck);
-                let now_ms = ctx.now().as_millis();
-                let expired: Vec<String> = self
-                    .transactions
-                    .txns
-                    .values()
-                    .filter(|t| t.expired(now_ms))
-                    .map(|t| t.transactional_id.clone())
-                    .collect();
-                for id in expired {
-                    let Some(txn) = self.transactions.txns.get_mut(&id) else {
-                        continue;
-                    };
-                    let previous = txn.clone();
-                    let timeout = txn.timeout_ms;
-                    txn.abort_for_timeout();
-                    let reason = format!("open longer than transaction.timeout.ms={timeout}");
-                    self.emit_prepared(ctx, &id, &reason);
-                    self.persist_txn(ctx, &id, previous, TxnAfter::Markers);
-                }
-            }
-            other => unreachable!(
-                "broker {}: {other:?} routed to the transaction coordinator",
-                self.id()
-            ),
-        }
-    }
-
-    /// After metadata changes: load the transactions of `__transaction_state` partitions this
-    /// broker now leads, drop those of partitions it no longer leads.
+    /// After metadata changes: tell the transaction coordinator which `__transaction_state`
+    /// partitions this broker no longer leads and which it now leads (it loads them).
     pub(super) fn update_transaction_partitions(&mut self, ctx: &mut Ctx<'_>) {
         let leading: Vec<TopicPartition> = self
             .replicas
@@ -552,51 +90,22 @@ impl Broker {
             .topics
             .get(TRANSACTION_TOPIC)
             .map_or(0, |t| t.partitions.len() as u32);
-        let lost: Vec<TopicPartition> = self
-            .transactions
-            .loaded
-            .iter()
-            .filter(|tp| !leading.contains(tp))
-            .cloned()
-            .collect();
-        for tp in lost {
-            self.transactions.loaded.retain(|t| *t != tp);
-            let belongs = |id: &str| transaction_partition_for(id, partitions) == tp.partition;
-            self.transactions.txns.retain(|id, _| !belongs(id));
-            self.transactions.markers.retain(|_, (id, _)| !belongs(id));
-        }
-        for tp in leading {
-            if !self.transactions.loaded.contains(&tp) {
-                self.load_transactions(ctx, &tp, partitions);
+        self.with_transactions(|txn, host| {
+            let lost: Vec<TopicPartition> = txn
+                .loaded()
+                .iter()
+                .filter(|tp| !leading.contains(tp))
+                .cloned()
+                .collect();
+            for tp in lost {
+                txn.on_resignation(&tp, partitions);
             }
-        }
-    }
-
-    fn load_transactions(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition, partitions: u32) {
-        let Some(replica) = self.replicas.get(tp) else {
-            return;
-        };
-        let mut latest: BTreeMap<&str, &TxnLogRecord> = BTreeMap::new();
-        for record in replica.log.records() {
-            if let Some(txn) = &record.data.transaction
-                && transaction_partition_for(&txn.transactional_id, partitions) == tp.partition
-            {
-                latest.insert(&txn.transactional_id, txn);
+            for tp in leading {
+                if !txn.loaded().contains(&tp) {
+                    txn.on_election(host, ctx, &tp, partitions);
+                }
             }
-        }
-        let loaded: Vec<TransactionMetadata> = latest
-            .into_values()
-            .map(TransactionMetadata::from_record)
-            .collect();
-        self.transactions.loaded.push(tp.clone());
-        for txn in loaded {
-            let id = txn.transactional_id.clone();
-            let owes_markers = txn.state.marker().is_some();
-            self.transactions.txns.insert(id.clone(), txn);
-            if owes_markers {
-                self.send_markers(ctx, &id);
-            }
-        }
+        });
     }
 
     /// A producer id no other broker hands out: Kafka brokers take blocks of ids from the
@@ -607,36 +116,69 @@ impl Broker {
     }
 }
 
-fn reply_init(
-    ctx: &mut Ctx<'_>,
-    to: (NodeId, u64),
-    error: ErrorCode,
-    producer_id: u64,
-    producer_epoch: u16,
-) {
-    ctx.send(
-        to.0,
-        Message::InitProducerIdResponse {
-            correlation_id: to.1,
-            error,
-            producer_id,
-            producer_epoch,
-        },
-    );
+impl TxnHost for Broker {
+    fn image(&self) -> &MetadataImage {
+        &self.image
+    }
+
+    fn node(&self, id: BrokerId) -> Option<NodeId> {
+        self.directory.get(&id).copied()
+    }
+
+    fn records(&self, tp: &TopicPartition) -> Option<&[Record]> {
+        Some(self.replicas.get(tp)?.log.records())
+    }
+
+    fn next_correlation_id(&mut self) -> u64 {
+        Broker::next_correlation_id(self)
+    }
+
+    fn allocate_producer_id(&mut self) -> u64 {
+        Broker::allocate_producer_id(self)
+    }
+
+    fn append(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: TopicPartition,
+        record: Rc<RecordData>,
+        then: TxnPersisted,
+    ) -> Appended {
+        let then = AfterAppend::Txn(Box::new(then));
+        let header = BatchHeader::default();
+        if let Err(failed) = self.append_for_coordinator(ctx, &tp, header, vec![record], then) {
+            return Appended {
+                done: txn_writes(self.id, vec![failed]),
+                progressed: None,
+            };
+        }
+        // The leader's progress up to its coordinator writes, which the coordinator finishes
+        // before `appended` wakes the fetches waiting on `tp` (as `leader_progress` orders it).
+        self.advance_leader(ctx, &tp);
+        let done = self.take_completed_appends(&tp);
+        Appended {
+            done: txn_writes(self.id, done),
+            progressed: Some(tp),
+        }
+    }
+
+    fn appended(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition) {
+        self.wake_parked(ctx, tp);
+    }
 }
 
-fn reply_add(ctx: &mut Ctx<'_>, to: (NodeId, u64), offsets: bool, error: ErrorCode) {
-    let correlation_id = to.1;
-    let response = if offsets {
-        TxnMessage::AddOffsetsToTxnResponse {
-            correlation_id,
-            error,
-        }
-    } else {
-        TxnMessage::AddPartitionsToTxnResponse {
-            correlation_id,
-            error,
-        }
-    };
-    ctx.send(to.0, response);
+/// The transaction coordinator's writes among `done` (a `__transaction_state` partition holds
+/// no other).
+fn txn_writes(
+    broker: BrokerId,
+    done: Vec<(AfterAppend, ErrorCode)>,
+) -> Vec<(TxnPersisted, ErrorCode)> {
+    done.into_iter()
+        .map(|(then, error)| match then {
+            AfterAppend::Txn(persisted) => (*persisted, error),
+            other => unreachable!(
+                "broker {broker}: {other:?} was written to a __transaction_state partition"
+            ),
+        })
+        .collect()
 }

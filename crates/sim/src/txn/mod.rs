@@ -14,8 +14,12 @@
 //!   through PrepareEpochFence on the way); the producer learns it from the next answer.
 
 mod coordinator;
+mod service;
 
 pub(crate) use coordinator::{TransactionMetadata, TxnDecision};
+pub(crate) use service::{
+    Appended, TIMEOUT_CHECK_INTERVAL, TxnCoordinator, TxnHost, TxnPersisted, TxnSettings,
+};
 
 use crate::metadata::{MetadataImage, PartitionState};
 use crate::protocol::{ControlType, TopicPartition};
@@ -23,6 +27,9 @@ pub(crate) use crate::protocol::{TxnLogRecord, TxnMessage, TxnState};
 
 /// The internal topic holding every transaction's state.
 pub(crate) const TRANSACTION_TOPIC: &str = "__transaction_state";
+
+/// How long a coordinator's markers may wait for replication (`request.timeout.ms`).
+pub(crate) const MARKER_TIMEOUT_MS: u64 = 30_000;
 
 /// `Utils.abs(transactionalId.hashCode()) % transaction.state.log.num.partitions`.
 pub(crate) fn transaction_partition_for(transactional_id: &str, partitions: u32) -> u32 {
