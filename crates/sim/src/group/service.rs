@@ -137,6 +137,7 @@ impl GroupCoordinator {
             .entry(group_id.clone())
             .or_insert_with(|| Group::new(&group_id));
         let to = (from, correlation_id);
+        let group = group_id.as_str();
         match message {
             GroupMessage::JoinGroup {
                 member_id,
@@ -158,7 +159,7 @@ impl GroupCoordinator {
                     protocols,
                 };
                 let settings = self.settings;
-                self.group_mut(&group_id).join(ctx, &settings, request);
+                self.group_mut(group).join(ctx, &settings, request);
                 None
             }
             GroupMessage::SyncGroup {
@@ -169,13 +170,14 @@ impl GroupCoordinator {
                 ..
             } => {
                 let member = (member_id.as_str(), group_instance_id.0.as_deref());
-                let group = self.group_mut(&group_id);
-                let record = group.sync(ctx, to, generation_id, member, assignments)?;
+                let record =
+                    self.group_mut(group)
+                        .sync(ctx, to, generation_id, member, assignments)?;
                 let then = AfterWrite::Sync {
                     group: group_id.clone(),
                     generation: generation_id,
                 };
-                self.write(ctx, image, &group_id, vec![record], then)
+                self.write(ctx, image, group, vec![record], then)
             }
             GroupMessage::Heartbeat {
                 generation_id,
@@ -185,9 +187,7 @@ impl GroupCoordinator {
             } => {
                 let member = (member_id.as_str(), group_instance_id.0.as_deref());
                 let now = ctx.now();
-                let error = self
-                    .group_mut(&group_id)
-                    .heartbeat(member, generation_id, now);
+                let error = self.group_mut(group).heartbeat(member, generation_id, now);
                 ctx.send(
                     from,
                     GroupMessage::HeartbeatResponse {
@@ -198,20 +198,7 @@ impl GroupCoordinator {
                 None
             }
             GroupMessage::LeaveGroup { member_id, .. } => {
-                let settings = self.settings;
-                let (error, record) =
-                    match self.group_mut(&group_id).leave(ctx, &settings, &member_id) {
-                        Ok(record) => (ErrorCode::None, record),
-                        Err(error) => (error, None),
-                    };
-                ctx.send(
-                    from,
-                    GroupMessage::LeaveGroupResponse {
-                        correlation_id,
-                        error,
-                    },
-                );
-                self.persist(ctx, image, &group_id, record)
+                self.leave_group(ctx, image, group, to, &member_id)
             }
             GroupMessage::OffsetCommit {
                 generation_id,
@@ -222,18 +209,17 @@ impl GroupCoordinator {
                 ..
             } => {
                 let member = (member_id.as_str(), group_instance_id.0.as_deref());
-                if let Err(error) = self
-                    .group_mut(&group_id)
-                    .check_commit(member, generation_id)
-                {
-                    let response = GroupMessage::OffsetCommitResponse {
-                        correlation_id,
-                        error,
-                    };
-                    ctx.send(from, response);
+                if let Err(error) = self.group_mut(group).check_commit(member, generation_id) {
+                    ctx.send(
+                        from,
+                        GroupMessage::OffsetCommitResponse {
+                            correlation_id,
+                            error,
+                        },
+                    );
                     return None;
                 }
-                self.offset_commit(ctx, image, &group_id, to, offsets, metadata.0)
+                self.offset_commit(ctx, image, group, to, offsets, metadata.0)
             }
             GroupMessage::TxnOffsetCommit {
                 producer_id,
@@ -244,7 +230,7 @@ impl GroupCoordinator {
                 ..
             } => {
                 let checked = self
-                    .group_mut(&group_id)
+                    .group_mut(group)
                     .check_txn_commit(&member_id, generation_id);
                 if let Err(error) = checked {
                     let response = GroupMessage::TxnOffsetCommitResponse {
@@ -254,33 +240,16 @@ impl GroupCoordinator {
                     ctx.send(from, response);
                     return None;
                 }
-                let records = offset_records(&group_id, &offsets, &[]);
-                let then = AfterWrite::TxnCommit {
-                    group: group_id.clone(),
-                    to,
-                    producer_id,
-                    offsets,
-                };
-                // Written as the producer's transactional batch: its marker decides.
-                let header = BatchHeader {
-                    producer_id: Some(producer_id),
-                    producer_epoch,
-                    transactional: true,
-                    ..BatchHeader::default()
-                };
-                self.write_batch(ctx, image, &group_id, header, records, then)
+                let producer = (producer_id, producer_epoch);
+                self.txn_offset_commit(ctx, image, group, to, producer, offsets)
             }
             GroupMessage::OffsetFetch {
                 partitions,
                 require_stable,
                 ..
             } => {
-                let response = offset_fetch(
-                    self.group_mut(&group_id),
-                    correlation_id,
-                    partitions,
-                    require_stable,
-                );
+                let group = self.group_mut(group);
+                let response = offset_fetch(group, correlation_id, partitions, require_stable);
                 ctx.send(from, response);
                 None
             }
@@ -295,6 +264,55 @@ impl GroupCoordinator {
         self.groups
             .get_mut(group)
             .unwrap_or_else(|| unreachable!("broker {broker}: group {group} vanished mid-request"))
+    }
+
+    /// LeaveGroup: answered at once; the emptied generation is written after.
+    fn leave_group(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        image: &MetadataImage,
+        group: &str,
+        to: (NodeId, u64),
+        member_id: &str,
+    ) -> Option<GroupWrite> {
+        let settings = self.settings;
+        let (error, record) = match self.group_mut(group).leave(ctx, &settings, member_id) {
+            Ok(record) => (ErrorCode::None, record),
+            Err(error) => (error, None),
+        };
+        let response = GroupMessage::LeaveGroupResponse {
+            correlation_id: to.1,
+            error,
+        };
+        ctx.send(to.0, response);
+        self.persist(ctx, image, group, record)
+    }
+
+    /// TxnOffsetCommit from a member the group accepts: the offsets are written as the
+    /// producer's transactional batch, so its marker decides whether they count.
+    fn txn_offset_commit(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        image: &MetadataImage,
+        group: &str,
+        to: (NodeId, u64),
+        (producer_id, producer_epoch): (u64, u16),
+        offsets: Vec<(TopicPartition, u64)>,
+    ) -> Option<GroupWrite> {
+        let records = offset_records(group, &offsets, &[]);
+        let then = AfterWrite::TxnCommit {
+            group: group.to_owned(),
+            to,
+            producer_id,
+            offsets,
+        };
+        let header = BatchHeader {
+            producer_id: Some(producer_id),
+            producer_epoch,
+            transactional: true,
+            ..BatchHeader::default()
+        };
+        self.write_batch(ctx, image, group, header, records, then)
     }
 
     /// OffsetCommit from a member the group accepts.
