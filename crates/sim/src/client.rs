@@ -474,21 +474,135 @@ pub(crate) fn invalidates_metadata(error: ErrorCode) -> bool {
     )
 }
 
-/// How many partitions `topic` has in a client's metadata (zero: unknown). Derived from the
-/// metadata rather than kept beside it; the map is ordered by topic, so this is a range scan.
-pub(crate) fn partition_count(
-    metadata: &BTreeMap<TopicPartition, PartitionState>,
-    topic: &Rc<str>,
-) -> u32 {
-    // The caller's name is shared, not copied: this runs for every record a producer sends.
-    let first = TopicPartition {
-        topic: Rc::clone(topic),
-        partition: 0,
-    };
-    metadata
-        .range(first..)
-        .take_while(|(tp, _)| tp.topic == *topic)
-        .count() as u32
+/// A client's view of the cluster's partitions (Kafka's client-side `Metadata`), one for every
+/// client kind: what the last Metadata answer said, whether an error or a timeout has made it
+/// stale since, when the next request may go (the backoff the client kind computes), and the
+/// request in flight, for the clients that track it here.
+#[derive(Clone, Debug)]
+pub(crate) struct ClientMetadata {
+    partitions: BTreeMap<TopicPartition, PartitionState>,
+    stale: bool,
+    /// No metadata request before this.
+    not_before: SimTime,
+    in_flight: Option<u64>,
+}
+
+impl Default for ClientMetadata {
+    /// Nothing known yet: stale, so the first request goes at once.
+    fn default() -> Self {
+        ClientMetadata {
+            partitions: BTreeMap::new(),
+            stale: true,
+            not_before: SimTime::ZERO,
+            in_flight: None,
+        }
+    }
+}
+
+impl ClientMetadata {
+    /// What the metadata says of `tp`.
+    pub(crate) fn get(&self, tp: &TopicPartition) -> Option<&PartitionState> {
+        self.partitions.get(tp)
+    }
+
+    /// The leader of `tp`, if the metadata names one.
+    pub(crate) fn leader(&self, tp: &TopicPartition) -> Option<BrokerId> {
+        self.partitions.get(tp)?.leader
+    }
+
+    /// How many partitions `topic` has (zero: unknown). Derived from the metadata rather than
+    /// kept beside it; the map is ordered by topic, so this is a range scan.
+    pub(crate) fn partition_count(&self, topic: &Rc<str>) -> u32 {
+        // The caller's name is shared, not copied: this runs for every record a producer sends.
+        self.topic_partitions(topic).count() as u32
+    }
+
+    /// The topic's name as the metadata holds it (its own `Rc`), if it knows the topic.
+    pub(crate) fn known_name(&self, topic: &Rc<str>) -> Option<Rc<str>> {
+        let (tp, _) = self.topic_partitions(topic).next()?;
+        Some(Rc::clone(&tp.topic))
+    }
+
+    fn topic_partitions<'a>(
+        &'a self,
+        topic: &'a Rc<str>,
+    ) -> impl Iterator<Item = (&'a TopicPartition, &'a PartitionState)> {
+        let first = TopicPartition {
+            topic: Rc::clone(topic),
+            partition: 0,
+        };
+        self.partitions
+            .range(first..)
+            .take_while(move |(tp, _)| tp.topic == *topic)
+    }
+
+    /// Whether the next request for anything should refresh it first.
+    pub(crate) fn is_stale(&self) -> bool {
+        self.stale
+    }
+
+    /// It is out of date: the next chance asks for it again.
+    pub(crate) fn invalidate(&mut self) {
+        self.stale = true;
+    }
+
+    /// Invalidates it after an error that says it is out of date ([`invalidates_metadata`]).
+    pub(crate) fn note_error(&mut self, error: ErrorCode) {
+        if invalidates_metadata(error) {
+            self.stale = true;
+        }
+    }
+
+    /// When a stale metadata may be asked for again; `None` while it is fresh.
+    pub(crate) fn retry_at(&self) -> Option<SimTime> {
+        self.stale.then_some(self.not_before)
+    }
+
+    /// No request before `at`.
+    pub(crate) fn back_off_until(&mut self, at: SimTime) {
+        self.not_before = at;
+    }
+
+    /// Whether a client that tracks its request here should send one: stale, and none in
+    /// flight (the backoff only sets when the client wakes up to ask).
+    pub(crate) fn needs_request(&self) -> bool {
+        self.stale && self.in_flight.is_none()
+    }
+
+    /// Whether the backoff lets a request go at `now`.
+    pub(crate) fn backoff_over(&self, now: SimTime) -> bool {
+        now >= self.not_before
+    }
+
+    /// A Metadata request went with `correlation_id`.
+    pub(crate) fn requested(&mut self, correlation_id: u64) {
+        self.in_flight = Some(correlation_id);
+    }
+
+    /// Whether `correlation_id` is the request in flight; if so, it is no longer.
+    pub(crate) fn take_request(&mut self, correlation_id: u64) -> bool {
+        let answers = self.in_flight == Some(correlation_id);
+        if answers {
+            self.in_flight = None;
+        }
+        answers
+    }
+
+    /// An answer (to the request in flight, or one the client tracks itself) replaces what it
+    /// knew; fresh until an error says otherwise.
+    pub(crate) fn update(
+        &mut self,
+        partitions: impl IntoIterator<Item = (TopicPartition, PartitionState)>,
+    ) {
+        self.partitions = partitions.into_iter().collect_map();
+        self.stale = false;
+    }
+
+    /// After a crash: the request in flight is gone, and what it knew may be out of date.
+    pub(crate) fn forget_request(&mut self) {
+        self.in_flight = None;
+        self.stale = true;
+    }
 }
 
 /// Client configs.
@@ -512,9 +626,7 @@ pub struct Client {
     name: Rc<str>,
     config: ClientConfig,
     pub(crate) bootstrap: Bootstrap,
-    metadata: BTreeMap<TopicPartition, PartitionState>,
-    metadata_stale: bool,
-    metadata_in_flight: Option<u64>,
+    metadata: ClientMetadata,
     /// Operations waiting for metadata, by index into `history`.
     waiting: Vec<usize>,
     /// Requests in flight: correlation id to index into `history`.
@@ -534,9 +646,7 @@ impl Client {
             name: Rc::from(name),
             config,
             bootstrap: Bootstrap::new(directory),
-            metadata: BTreeMap::new(),
-            metadata_stale: true,
-            metadata_in_flight: None,
+            metadata: ClientMetadata::default(),
             waiting: Vec::new(),
             in_flight: BTreeMap::new(),
             next_correlation_id: 0,
@@ -558,8 +668,7 @@ impl Client {
 
     /// Requests in flight are abandoned, and their operations end unanswered.
     pub(crate) fn on_crash(&mut self, now: SimTime) {
-        self.metadata_in_flight = None;
-        self.metadata_stale = true;
+        self.metadata.forget_request();
         let abandoned: Vec<usize> = self
             .waiting
             .drain(..)
@@ -595,8 +704,8 @@ impl Client {
         if self.waiting.is_empty() {
             return;
         }
-        if self.metadata_stale {
-            if self.metadata_in_flight.is_none() {
+        if self.metadata.is_stale() {
+            if self.metadata.needs_request() {
                 self.request_metadata(ctx);
             }
             return;
@@ -608,7 +717,7 @@ impl Client {
 
     fn request_metadata(&mut self, ctx: &mut Ctx<'_>) {
         let correlation_id = self.correlation_id();
-        self.metadata_in_flight = Some(correlation_id);
+        self.metadata.requested(correlation_id);
         let request = Message::Metadata { correlation_id };
         let timeout = self.config.request_timeout;
         self.bootstrap.send(ctx, request, correlation_id, timeout);
@@ -634,7 +743,7 @@ impl Client {
                 value,
                 acks,
             } => {
-                let count = partition_count(&self.metadata, &Rc::from(topic.as_str()));
+                let count = self.metadata.partition_count(&Rc::from(topic.as_str()));
                 let partition = partition.unwrap_or_else(|| match key {
                     Some(key) if count > 0 => partition_for_key(key.as_bytes(), count),
                     _ => 0,
@@ -727,10 +836,8 @@ impl Client {
             Message::MetadataResponse {
                 correlation_id,
                 partitions,
-            } if self.metadata_in_flight == Some(correlation_id) => {
-                self.metadata_in_flight = None;
-                self.metadata = partitions.into_iter().collect_map();
-                self.metadata_stale = false;
+            } if self.metadata.take_request(correlation_id) => {
+                self.metadata.update(partitions);
                 self.dispatch(ctx);
             }
             Message::ProduceResponse {
@@ -795,20 +902,17 @@ impl Client {
 
     /// Errors that mean the client's metadata is out of date.
     fn note_error(&mut self, error: ErrorCode) {
-        if invalidates_metadata(error) {
-            self.metadata_stale = true;
-        }
+        self.metadata.note_error(error);
     }
 
     pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
         let Timer::ClientRequestTimeout { correlation_id } = timer else {
             return;
         };
-        if self.metadata_in_flight == Some(correlation_id) {
-            self.metadata_in_flight = None;
+        if self.metadata.take_request(correlation_id) {
             self.request_metadata(ctx);
         } else if let Some(index) = self.in_flight.remove(&correlation_id) {
-            self.metadata_stale = true;
+            self.metadata.invalidate();
             self.fail(ctx.now(), index, ErrorCode::RequestTimedOut, None);
         }
     }

@@ -149,9 +149,9 @@ impl Consumer {
     fn list_offsets(&mut self, ctx: &mut Ctx<'_>, partitions: Vec<TopicPartition>, timestamp: i64) {
         let mut by_leader: BTreeMap<BrokerId, Vec<TopicPartition>> = BTreeMap::new();
         for tp in partitions {
-            match self.metadata.get(&tp).and_then(|s| s.leader) {
+            match self.metadata.leader(&tp) {
                 Some(leader) => by_leader.entry(leader).or_default().push(tp),
-                None => self.metadata_stale = true,
+                None => self.metadata.invalidate(),
             }
         }
         for (leader, partitions) in by_leader {
@@ -235,7 +235,7 @@ impl Consumer {
                     owned.pending_reset = None;
                 }
                 (ErrorCode::None, _) => {}
-                _ => self.metadata_stale = true,
+                _ => self.metadata.invalidate(),
             }
         }
     }
@@ -271,7 +271,7 @@ impl Consumer {
             // (Java: "Requesting metadata update for partition ... since the position ... is
             // missing the current leader node"), after retry.backoff.ms.
             let Some(state) = self.metadata.get(tp).filter(|s| s.leader.is_some()) else {
-                self.metadata_stale = true;
+                self.metadata.invalidate();
                 continue;
             };
             // KIP-392: the replica the leader pointed at, else the leader.
@@ -388,7 +388,7 @@ impl Consumer {
                     // A follower that cannot serve sends the consumer back to the leader.
                     owned.preferred_replica = None;
                     owned.fetch_not_before = ctx.now() + self.config.retry_backoff;
-                    self.metadata_stale = true;
+                    self.metadata.invalidate();
                 }
                 _ => owned.preferred_replica = None,
             }

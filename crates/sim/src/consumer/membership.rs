@@ -4,7 +4,7 @@
 //! heartbeat, and leave when `max.poll.interval.ms` passes without a `poll()`.
 
 use super::{AppState, Consumer, InFlight, MemberState, Subscription};
-use crate::client::{Operation, Outcome, partition_count};
+use crate::client::{Operation, Outcome};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::group::{Assignor, Subscription as MemberSubscription, assignor::assign};
@@ -233,7 +233,7 @@ impl Consumer {
             .map(|t| {
                 (
                     t.clone(),
-                    partition_count(&self.metadata, &Rc::from(t.as_str())),
+                    self.metadata.partition_count(&Rc::from(t.as_str())),
                 )
             })
             .collect_map();
@@ -421,7 +421,7 @@ impl Consumer {
             return;
         }
         let changed = self.assigned_counts.iter().any(|(topic, count)| {
-            partition_count(&self.metadata, &Rc::from(topic.as_str())) != *count
+            self.metadata.partition_count(&Rc::from(topic.as_str())) != *count
         });
         if changed {
             self.rejoin = true;

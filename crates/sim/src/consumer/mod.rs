@@ -19,10 +19,9 @@ pub use config::{AppCommit, ConsumerConfig, OffsetReset, assignor_from_name, ass
 pub use offsets::ExplicitOffset;
 pub use processor::{ForwardStep, Forwarder, OPERATION_BASE};
 
-use crate::client::{Bootstrap, ConsumedRecord, Operation, Outcome, Request};
+use crate::client::{Bootstrap, ClientMetadata, ConsumedRecord, Operation, Outcome, Request};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
-use crate::metadata::PartitionState;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{BrokerId, GroupMessage, Message, Record, TopicPartition};
@@ -180,12 +179,10 @@ pub struct Consumer {
     config: ConsumerConfig,
     subscription: Subscription,
     bootstrap: Bootstrap,
-    metadata: BTreeMap<TopicPartition, PartitionState>,
-    metadata_stale: bool,
+    /// Its backoff is `Metadata.timeToAllowUpdate`'s: exponential after the last answer.
+    metadata: ClientMetadata,
+    /// When the last answer came (`metadata.max.age.ms` counts from it).
     metadata_at: SimTime,
-    /// No metadata request before this (`Metadata.timeToAllowUpdate`: the exponential
-    /// backoff after the last answer).
-    metadata_not_before: SimTime,
     /// Answers in a row that brought no newer leader epoch (`Metadata.equivalentResponseCount`):
     /// each doubles the wait before the next request, up to `retry.backoff.max.ms`.
     metadata_equivalent: u32,
@@ -274,10 +271,8 @@ impl Consumer {
             config,
             subscription,
             bootstrap: Bootstrap::new(directory),
-            metadata: BTreeMap::new(),
-            metadata_stale: true,
+            metadata: ClientMetadata::default(),
             metadata_at: SimTime::ZERO,
-            metadata_not_before: SimTime::ZERO,
             metadata_equivalent: 0,
             coordinator: None,
             coordinator_not_before: SimTime::ZERO,
@@ -598,8 +593,8 @@ impl Consumer {
             // by answers from minutes ago.
             self.metadata_equivalent = 0;
         }
-        if (self.metadata_stale || expired)
-            && now >= self.metadata_not_before
+        if (self.metadata.is_stale() || expired)
+            && self.metadata.backoff_over(now)
             && !self.has_in_flight(|f| matches!(f, InFlight::Metadata))
         {
             self.request_any(ctx, InFlight::Metadata, |correlation_id| {
@@ -813,7 +808,7 @@ impl Consumer {
             (self.member == MemberState::Stable).then_some(self.next_heartbeat),
             member.then_some(self.last_poll + self.config.max_poll_interval),
             Some(self.metadata_at + self.config.metadata_max_age),
-            self.metadata_stale.then_some(self.metadata_not_before),
+            self.metadata.retry_at(),
             (self.coordinator.is_none() && self.group().is_some())
                 .then_some(self.coordinator_not_before),
             Some(self.offset_fetch_not_before),
@@ -870,10 +865,10 @@ impl Consumer {
     /// A request failed (timed out, or an error that concerns the whole request).
     fn on_failure(&mut self, ctx: &mut Ctx<'_>, kind: InFlight, error: ErrorCode) {
         match kind {
-            InFlight::Metadata => self.metadata_stale = true,
+            InFlight::Metadata => self.metadata.invalidate(),
             InFlight::Fetch { .. }
             | InFlight::ListOffsets { .. }
-            | InFlight::OffsetsForTimes { .. } => self.metadata_stale = true,
+            | InFlight::OffsetsForTimes { .. } => self.metadata.invalidate(),
             InFlight::Commit {
                 operation,
                 sync,
@@ -929,18 +924,20 @@ impl Consumer {
                     true => 0,
                     false => self.metadata_equivalent.saturating_add(1),
                 };
-                self.metadata = partitions.into_iter().collect_map();
+                self.metadata.update(partitions);
                 self.metadata_at = ctx.now();
                 // A subscribed topic the broker does not know yet: ask again after the
                 // backoff (Java logs UNKNOWN_TOPIC_OR_PARTITION and retries).
-                self.metadata_stale = self.missing_topic();
-                self.metadata_not_before = ctx.now()
-                    + crate::backoff::backoff(
-                        self.config.retry_backoff,
-                        self.config.retry_backoff_max,
-                        self.metadata_equivalent.saturating_sub(1),
-                        ctx.rng(),
-                    );
+                if self.missing_topic() {
+                    self.metadata.invalidate();
+                }
+                let backoff = crate::backoff::backoff(
+                    self.config.retry_backoff,
+                    self.config.retry_backoff_max,
+                    self.metadata_equivalent.saturating_sub(1),
+                    ctx.rng(),
+                );
+                self.metadata.back_off_until(ctx.now() + backoff);
                 self.check_partition_counts();
             }
             (
@@ -1028,8 +1025,7 @@ impl Consumer {
 
     /// Whether a subscribed topic (or an assigned partition's topic) is missing from metadata.
     fn missing_topic(&self) -> bool {
-        let known =
-            |topic: &str| crate::client::partition_count(&self.metadata, &Rc::from(topic)) > 0;
+        let known = |topic: &str| self.metadata.partition_count(&Rc::from(topic)) > 0;
         match &self.subscription {
             Subscription::Topics(topics) => !topics.iter().all(|t| known(t)),
             Subscription::Partitions(tps) => !tps.iter().all(|tp| known(&tp.topic)),

@@ -358,8 +358,8 @@ impl Consumer {
                 });
             }
             Call::OffsetsForTimes(tp, timestamp) => {
-                let Some(leader) = self.metadata.get(tp).and_then(|s| s.leader) else {
-                    self.metadata_stale = true;
+                let Some(leader) = self.metadata.leader(tp) else {
+                    self.metadata.invalidate();
                     return;
                 };
                 let partitions = vec![(tp.clone(), *timestamp)];
@@ -456,7 +456,7 @@ impl Consumer {
         {
             // NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION: metadata again, then retry
             // within the timeout (Java's OffsetFetcher does the same).
-            self.metadata_stale = true;
+            self.metadata.invalidate();
             return self.back_off(ctx, query);
         }
         let Some(query) = self.take_query(query) else {

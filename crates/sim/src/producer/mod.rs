@@ -21,8 +21,7 @@ pub use transactions::{Transactions, TxnClientState};
 /// time, the clock's resolution.
 pub const MAX_STREAM_PER_SECOND: u32 = 1_000_000;
 
-use crate::client::{Bootstrap, Operation, Outcome, Request, partition_count};
-use crate::metadata::PartitionState;
+use crate::client::{Bootstrap, ClientMetadata, Operation, Outcome, Request};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::partitioner::{StickyPartitioner, partition_for_key};
@@ -112,11 +111,8 @@ pub struct Producer {
     name: Rc<str>,
     config: ProducerConfig,
     bootstrap: Bootstrap,
-    metadata: BTreeMap<TopicPartition, PartitionState>,
-    metadata_stale: bool,
-    metadata_in_flight: Option<u64>,
-    /// No metadata request before this (`retry.backoff.ms` after the last answer).
-    metadata_not_before: SimTime,
+    /// Backs off `retry.backoff.ms` after each answer.
+    metadata: ClientMetadata,
     /// (producer id, epoch) once InitProducerId answered.
     producer_id: Option<(u64, u16)>,
     init_in_flight: Option<u64>,
@@ -167,10 +163,7 @@ impl Producer {
             name: name.into(),
             config,
             bootstrap: Bootstrap::new(directory),
-            metadata: BTreeMap::new(),
-            metadata_stale: true,
-            metadata_in_flight: None,
-            metadata_not_before: SimTime::ZERO,
+            metadata: ClientMetadata::default(),
             producer_id: None,
             init_in_flight: None,
             epoch_bump: false,
@@ -307,7 +300,7 @@ impl Producer {
         quiet.next.is_none_or(|next| now < next)
             && self.blocked.is_empty()
             && self.txn.is_none()
-            && !(self.metadata_stale && self.metadata_in_flight.is_none())
+            && !self.metadata.needs_request()
             && !self.init_due()
     }
 
@@ -473,7 +466,7 @@ impl Producer {
                 self.fail_send(ctx, blocked.operation, message);
                 return Admitted::Failed;
             }
-            self.metadata_stale = true;
+            self.metadata.invalidate();
             return Admitted::Waiting(blocked);
         };
         let sent_ms = self.history[blocked.operation].invoked_at.as_millis();
@@ -524,13 +517,9 @@ impl Producer {
         {
             return Some((Rc::clone(known), *count));
         }
-        let count = partition_count(&self.metadata, topic);
-        let first = TopicPartition {
-            topic: Rc::clone(topic),
-            partition: 0,
-        };
-        let (known, _) = self.metadata.range(first..).next()?;
-        let known = (count > 0).then(|| (Rc::clone(&known.topic), count))?;
+        let count = self.metadata.partition_count(topic);
+        let known = self.metadata.known_name(topic)?;
+        let known = (count > 0).then_some((known, count))?;
         self.last_topic = Some(known.clone());
         Some(known)
     }
@@ -618,7 +607,7 @@ impl Producer {
     /// Does whatever can be done now, then sets a timer for the next thing that will be due.
     fn pump(&mut self, ctx: &mut Ctx<'_>) {
         self.quiet = None;
-        if self.metadata_stale && self.metadata_in_flight.is_none() {
+        if self.metadata.needs_request() {
             self.request_metadata(ctx);
         }
         if self.init_due() {
@@ -658,7 +647,7 @@ impl Producer {
 
     fn request_metadata(&mut self, ctx: &mut Ctx<'_>) {
         let correlation_id = self.correlation_id();
-        self.metadata_in_flight = Some(correlation_id);
+        self.metadata.requested(correlation_id);
         let request = Message::Metadata { correlation_id };
         self.bootstrap
             .send(ctx, request, correlation_id, self.config.request_timeout);
@@ -691,9 +680,7 @@ impl Producer {
                     .map(|b| Some(b.created + delivery)),
             )
             .chain(self.blocked.iter().map(|b| Some(b.deadline)))
-            .chain(std::iter::once(
-                self.metadata_stale.then_some(self.metadata_not_before),
-            ))
+            .chain(std::iter::once(self.metadata.retry_at()))
             .chain(std::iter::once(
                 self.txn.as_ref().and_then(Transactions::retry_at),
             ))
@@ -752,11 +739,10 @@ impl Producer {
             Message::MetadataResponse {
                 correlation_id,
                 partitions,
-            } if self.metadata_in_flight == Some(correlation_id) => {
-                self.metadata_in_flight = None;
-                self.metadata_stale = false;
-                self.metadata_not_before = ctx.now() + self.config.retry_backoff;
-                self.metadata = partitions.into_iter().collect();
+            } if self.metadata.take_request(correlation_id) => {
+                self.metadata
+                    .back_off_until(ctx.now() + self.config.retry_backoff);
+                self.metadata.update(partitions);
                 self.last_topic = None;
             }
             Message::InitProducerIdResponse {

@@ -3,7 +3,7 @@
 //! `retry.backoff.ms`, or a final error.
 
 use super::{InFlight, Producer, ProducerBatch};
-use crate::client::{Outcome, invalidates_metadata};
+use crate::client::Outcome;
 use crate::error::ErrorCode;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
@@ -150,7 +150,7 @@ impl Producer {
             }
         }
         if no_leader {
-            self.metadata_stale = true;
+            self.metadata.invalidate();
         }
         let mut sent = false;
         for (leader, partitions) in by_leader {
@@ -274,9 +274,9 @@ impl Producer {
     /// No answer within `request.timeout.ms`: the request's batches are treated as failed with
     /// a retriable error, though the broker may well have written them.
     pub(super) fn on_request_timeout(&mut self, ctx: &mut Ctx<'_>, correlation_id: u64) {
-        if self.on_txn_timeout(ctx, correlation_id) {
-        } else if self.metadata_in_flight == Some(correlation_id) {
-            self.metadata_in_flight = None;
+        if self.on_txn_timeout(ctx, correlation_id) || self.metadata.take_request(correlation_id) {
+            // The transaction's request is retried by its own state; metadata is asked for
+            // again by the next pump.
         } else if self.init_in_flight == Some(correlation_id) {
             self.init_in_flight = None;
         } else if let Some(request) = self.in_flight.remove(&correlation_id) {
@@ -297,9 +297,7 @@ impl Producer {
         message: Option<String>,
     ) {
         let now = ctx.now();
-        if invalidates_metadata(error) {
-            self.metadata_stale = true;
-        }
+        self.metadata.note_error(error);
         let in_time = now < batch.created + self.config.delivery_timeout;
         let attempts_left = batch.attempts <= self.config.retries;
         // An idempotent batch refused as out of order behind an earlier batch that is itself
