@@ -3,6 +3,7 @@
 //! the chosen acks, and reads with Fetch. It does not retry; every operation ends with the
 //! broker's answer or `request.timeout.ms`, and is kept as history.
 
+use crate::chunked::Chunked;
 use crate::error::ErrorCode;
 use crate::metadata::PartitionState;
 use crate::net::NodeId;
@@ -520,7 +521,7 @@ pub struct Client {
     /// Requests in flight: correlation id to index into `history`.
     in_flight: BTreeMap<u64, usize>,
     next_correlation_id: u64,
-    history: Vec<Operation>,
+    history: Chunked<Operation>,
 }
 
 impl Client {
@@ -540,7 +541,7 @@ impl Client {
             waiting: Vec::new(),
             in_flight: BTreeMap::new(),
             next_correlation_id: 0,
-            history: Vec::new(),
+            history: Chunked::new(),
         }
     }
 
@@ -550,7 +551,7 @@ impl Client {
     }
 
     /// Every operation so far.
-    pub fn history(&self) -> &[Operation] {
+    pub fn history(&self) -> &Chunked<Operation> {
         &self.history
     }
 

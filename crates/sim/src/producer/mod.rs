@@ -21,6 +21,7 @@ pub use transactions::{Transactions, TxnClientState};
 /// time, the clock's resolution.
 pub const MAX_STREAM_PER_SECOND: u32 = 1_000_000;
 
+use crate::chunked::Chunked;
 use crate::client::{Bootstrap, Operation, Outcome, Request, partition_count};
 use crate::metadata::PartitionState;
 use crate::net::NodeId;
@@ -136,7 +137,7 @@ pub struct Producer {
     stream_generation: u64,
     next_correlation_id: u64,
     wakeup_at: Option<SimTime>,
-    history: Vec<Operation>,
+    history: Chunked<Operation>,
     /// The transaction manager, with `transactional.id`.
     txn: Option<Transactions>,
     /// Set by a pump after which a send needs no pump of its own.
@@ -185,7 +186,7 @@ impl Producer {
             stream_generation: 0,
             next_correlation_id: 0,
             wakeup_at: None,
-            history: Vec::new(),
+            history: Chunked::new(),
             quiet: None,
             last_topic: None,
         }
@@ -202,7 +203,7 @@ impl Producer {
     }
 
     /// Every send so far, with its outcome.
-    pub fn history(&self) -> &[Operation] {
+    pub fn history(&self) -> &Chunked<Operation> {
         &self.history
     }
 
