@@ -95,8 +95,25 @@ enum Admitted {
     Appended(TopicPartition),
     /// It failed before it reached a batch.
     Failed,
-    /// It still waits for metadata or memory.
-    Waiting(Blocked),
+    /// It still waits for metadata (true) or memory (false).
+    Waiting(Blocked, bool),
+}
+
+/// The first blocked sends, all found waiting for a topic the metadata did not have: until
+/// the metadata changes or one's `max.block.ms` passes, checking them again changes nothing,
+/// so a pump checks only the sends behind them. Without it every send made while a topic is
+/// unknown would check every send before it (quadratic in the sends of a `max.block.ms`).
+#[derive(Clone, Copy, Debug)]
+struct WaitingForMetadata {
+    /// How many.
+    count: usize,
+    /// The operation of the last of them: the prefix is still the same sends only if that
+    /// send is still at `count - 1` (a crash or an aborted transaction empties the list).
+    last: usize,
+    /// The metadata they were checked against.
+    metadata_version: u64,
+    /// The earliest of their deadlines.
+    deadline: SimTime,
 }
 
 /// A Produce request in flight.
@@ -114,6 +131,8 @@ pub struct Producer {
     config: ProducerConfig,
     bootstrap: Bootstrap,
     metadata: BTreeMap<TopicPartition, PartitionState>,
+    /// Counts the metadata answers taken, so blocked sends know whether to look again.
+    metadata_version: u64,
     metadata_stale: bool,
     metadata_in_flight: Option<u64>,
     /// No metadata request before this (`retry.backoff.ms` after the last answer).
@@ -131,6 +150,7 @@ pub struct Producer {
     accumulator: Accumulator,
     sticky: StickyPartitioner,
     blocked: Vec<Blocked>,
+    waiting_for_metadata: Option<WaitingForMetadata>,
     in_flight: BTreeMap<u64, InFlight>,
     flushing: bool,
     stream: Option<Stream>,
@@ -169,6 +189,7 @@ impl Producer {
             config,
             bootstrap: Bootstrap::new(directory),
             metadata: BTreeMap::new(),
+            metadata_version: 0,
             metadata_stale: true,
             metadata_in_flight: None,
             metadata_not_before: SimTime::ZERO,
@@ -180,6 +201,7 @@ impl Producer {
             accumulator: Accumulator::default(),
             sticky: StickyPartitioner::default(),
             blocked: Vec::new(),
+            waiting_for_metadata: None,
             in_flight: BTreeMap::new(),
             flushing: false,
             stream: None,
@@ -321,7 +343,7 @@ impl Producer {
         let now = ctx.now();
         let tp = match self.admit(ctx, blocked) {
             Admitted::Appended(tp) => tp,
-            Admitted::Waiting(blocked) => {
+            Admitted::Waiting(blocked, _) => {
                 self.blocked.push(blocked);
                 return self.pump_after_admit(ctx);
             }
@@ -452,13 +474,34 @@ impl Producer {
         if self.blocked.is_empty() {
             return;
         }
-        let mut still = Vec::new();
-        for blocked in std::mem::take(&mut self.blocked) {
-            if let Admitted::Waiting(blocked) = self.admit(ctx, blocked) {
+        let mut still = std::mem::take(&mut self.blocked);
+        let unchanged = self.waiting_for_metadata.take().filter(|w| {
+            w.metadata_version == self.metadata_version
+                && ctx.now() < w.deadline
+                && still.get(w.count - 1).map(|b| b.operation) == Some(w.last)
+        });
+        let rest = still.split_off(unchanged.map_or(0, |w| w.count));
+        let mut prefix = unchanged;
+        // The prefix grows while every send checked waits for metadata.
+        let mut prefix_open = true;
+        for blocked in rest {
+            if let Admitted::Waiting(blocked, for_metadata) = self.admit(ctx, blocked) {
+                prefix_open &= for_metadata;
+                if prefix_open {
+                    let deadline =
+                        prefix.map_or(blocked.deadline, |w| w.deadline.min(blocked.deadline));
+                    prefix = Some(WaitingForMetadata {
+                        count: still.len() + 1,
+                        last: blocked.operation,
+                        metadata_version: self.metadata_version,
+                        deadline,
+                    });
+                }
                 still.push(blocked);
             }
         }
         self.blocked = still;
+        self.waiting_for_metadata = prefix;
     }
 
     /// One blocked send: into the accumulator, failed, or still waiting.
@@ -475,7 +518,7 @@ impl Producer {
                 return Admitted::Failed;
             }
             self.metadata_stale = true;
-            return Admitted::Waiting(blocked);
+            return Admitted::Waiting(blocked, true);
         };
         let sent_ms = self.history[blocked.operation].invoked_at.as_millis();
         let (tp, data) = match self.prepare(&blocked.record, &topic, count, sent_ms, ctx) {
@@ -502,7 +545,7 @@ impl Producer {
                 self.fail_send(ctx, blocked.operation, message);
                 return Admitted::Failed;
             }
-            return Admitted::Waiting(blocked);
+            return Admitted::Waiting(blocked, false);
         }
         let full =
             self.accumulator
@@ -758,6 +801,7 @@ impl Producer {
                 self.metadata_stale = false;
                 self.metadata_not_before = ctx.now() + self.config.retry_backoff;
                 self.metadata = partitions.into_iter().collect();
+                self.metadata_version += 1;
                 self.last_topic = None;
             }
             Message::InitProducerIdResponse {
