@@ -51,8 +51,10 @@ pub struct PartitionMarks {
 /// [`CHECKPOINTS`] are kept, so an hour-long run keeps copies a few minutes apart.
 const CHECKPOINT_EVERY: SimDuration = SimDuration::from_millis(10_000);
 /// The largest world copied (estimated bytes): a copy is made in one step, and one of 8 MiB
-/// (about 14 s of the busy cluster) takes a few tens of milliseconds in the page, where a
-/// quarter of the budget froze it for a third of a second.
+/// takes a few tens of milliseconds in the page, where a quarter of the budget froze it for a
+/// third of a second. The clients' histories are shared between copies, so the estimate is
+/// mostly the logs' records: 8 MiB is about 40 s of the busy cluster (14 s when every copy
+/// held every operation).
 const CHECKPOINT_LARGEST: usize = 8 << 20;
 /// The charts show this many seconds, the newest last.
 const CHART_BUCKETS: usize = 60;

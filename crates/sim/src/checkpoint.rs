@@ -6,6 +6,7 @@
 //! `limit` of them, each gap doubling when they are full) and stay within a memory budget: a
 //! world too large for it is not copied at all, and its rewinds replay from an earlier copy.
 
+use crate::chunked::CHUNK;
 use crate::time::{SimDuration, SimTime};
 use crate::world::World;
 
@@ -34,25 +35,19 @@ pub struct Checkpoints {
     kept: Vec<Checkpoint>,
 }
 
-/// Roughly what a copy of `world` holds, in bytes: its logs' records and its clients'
-/// histories, which grow with the run (the rest is small and fixed). Ers on the high side
-/// (the busy cluster at 300 s estimates 173 MiB where a copy measured 129 MiB).
+/// Roughly what a copy of `world` holds of its own, in bytes: its logs' records, and the part
+/// of each client's history it does not share with the run (the histories are
+/// [`Chunked`](crate::chunked::Chunked): a copy shares their full chunks, and the run's
+/// writes near the end copy at most the newest full chunk). The rest is small and fixed.
 pub(crate) fn estimated_bytes(world: &World) -> usize {
     let records: usize = world
         .broker_slots()
         .flat_map(|(broker, _)| broker.replicas().values())
         .map(|replica| replica.log.records().len())
         .sum();
-    let consumed: usize = world
-        .consumers()
-        .flat_map(|(c, _)| c.history())
-        .map(|op| match &op.outcome {
-            crate::client::Outcome::Polled { records, .. } => records.len(),
-            _ => 1,
-        })
-        .sum();
-    let operations = world.operations_since(SimTime::ZERO).count();
-    records * 64 + consumed * 128 + operations * 256
+    let unshared = |len: usize| len.min(len % CHUNK + CHUNK);
+    let operations: usize = world.histories().map(|h| unshared(h.len())).sum();
+    records * 64 + operations * 256
 }
 
 impl Checkpoints {

@@ -3,6 +3,7 @@
 //! the chosen acks, and reads with Fetch. It does not retry; every operation ends with the
 //! broker's answer or `request.timeout.ms`, and is kept as history.
 
+use crate::chunked::Chunked;
 use crate::error::ErrorCode;
 use crate::metadata::PartitionState;
 use crate::net::NodeId;
@@ -485,6 +486,9 @@ pub(crate) struct ClientMetadata {
     /// No metadata request before this.
     not_before: SimTime,
     in_flight: Option<u64>,
+    /// Counts the answers taken: a producer's sends waiting for a topic look again only when
+    /// it moves.
+    version: u64,
 }
 
 impl Default for ClientMetadata {
@@ -495,6 +499,7 @@ impl Default for ClientMetadata {
             stale: true,
             not_before: SimTime::ZERO,
             in_flight: None,
+            version: 0,
         }
     }
 }
@@ -596,6 +601,12 @@ impl ClientMetadata {
     ) {
         self.partitions = partitions.into_iter().collect_map();
         self.stale = false;
+        self.version += 1;
+    }
+
+    /// How many answers it has taken.
+    pub(crate) fn version(&self) -> u64 {
+        self.version
     }
 
     /// After a crash: the request in flight is gone, and what it knew may be out of date.
@@ -632,7 +643,7 @@ pub struct Client {
     /// Requests in flight: correlation id to index into `history`.
     in_flight: BTreeMap<u64, usize>,
     next_correlation_id: u64,
-    history: Vec<Operation>,
+    history: Chunked<Operation>,
 }
 
 impl Client {
@@ -650,7 +661,7 @@ impl Client {
             waiting: Vec::new(),
             in_flight: BTreeMap::new(),
             next_correlation_id: 0,
-            history: Vec::new(),
+            history: Chunked::new(),
         }
     }
 
@@ -660,7 +671,7 @@ impl Client {
     }
 
     /// Every operation so far.
-    pub fn history(&self) -> &[Operation] {
+    pub fn history(&self) -> &Chunked<Operation> {
         &self.history
     }
 

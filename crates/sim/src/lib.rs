@@ -71,6 +71,7 @@ pub mod challenge;
 pub mod charts;
 pub mod check;
 pub(crate) mod checkpoint;
+pub mod chunked;
 pub mod client;
 pub(crate) mod command;
 pub(crate) mod condition;

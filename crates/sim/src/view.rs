@@ -195,7 +195,7 @@ pub struct ConsumerView {
 
 /// The newest `count` operations of a history, oldest first (polls left out unless `polls`).
 fn newest(
-    history: &[crate::client::Operation],
+    history: &crate::chunked::Chunked<crate::client::Operation>,
     count: usize,
     polls: bool,
 ) -> Vec<&crate::client::Operation> {
@@ -648,8 +648,9 @@ impl World {
                 // Each history is in invocation order, so the newest of both are among the
                 // newest of each: a frame reads a few operations, not the whole run.
                 let mut recent = newest(c.history(), RECENT, false);
-                let forwarded = c.forwarder().map_or(&[][..], |f| f.producer.history());
-                recent.extend(newest(forwarded, RECENT, true));
+                if let Some(forwarder) = c.forwarder() {
+                    recent.extend(newest(forwarder.producer.history(), RECENT, true));
+                }
                 crate::sorted::sort_by_key(&mut recent, |op| op.invoked_at);
                 let recent_operations = recent
                     .iter()

@@ -12,7 +12,8 @@
 //! measures them: the producer sends every record and sees it acknowledged, then the group
 //! reads them all. End to end is the two together.
 
-use crate::client::Outcome;
+use crate::chunked::Chunked;
+use crate::client::{Operation, Outcome};
 use crate::{ClusterConfig, Command, CommandError, CreateTopic, SimDuration, SimTime, World};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -159,9 +160,10 @@ impl Workload {
             world.run_for(SimDuration::from_millis(5));
             // A poll's records are in its outcome from the moment it returns, so only the
             // polls since the last look need counting.
-            let history = consumer_history(&world);
-            read += history[scanned..].iter().map(polled).sum::<usize>();
-            scanned = history.len();
+            if let Some(history) = consumer_history(&world) {
+                read += history.iter_from(scanned).map(polled).sum::<usize>();
+                scanned = history.len();
+            }
         }
         Ok(world)
     }
@@ -181,18 +183,20 @@ pub fn value(number: u32) -> String {
 
 /// Records the group's polls returned.
 pub fn records_read(world: &World) -> usize {
-    consumer_history(world).iter().map(polled).sum()
+    consumer_history(world).map_or(0, |history| history.iter().map(polled).sum())
 }
 
 /// Sends the broker acknowledged.
 pub fn records_acked(world: &World) -> usize {
-    producer_history(world)
-        .iter()
-        .filter(|op| matches!(op.outcome, Outcome::Acked { .. }))
-        .count()
+    producer_history(world).map_or(0, |history| {
+        history
+            .iter()
+            .filter(|op| matches!(op.outcome, Outcome::Acked { .. }))
+            .count()
+    })
 }
 
-fn polled(op: &crate::client::Operation) -> usize {
+fn polled(op: &Operation) -> usize {
     match &op.outcome {
         Outcome::Polled { records, .. } => records.len(),
         _ => 0,
@@ -206,18 +210,18 @@ fn properties(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn producer_history(world: &World) -> &[crate::client::Operation] {
+fn producer_history(world: &World) -> Option<&Chunked<Operation>> {
     world
         .producers()
         .find(|p| p.name() == PRODUCER)
-        .map_or(&[], |p| p.history())
+        .map(|p| p.history())
 }
 
-fn consumer_history(world: &World) -> &[crate::client::Operation] {
+fn consumer_history(world: &World) -> Option<&Chunked<Operation>> {
     world
         .consumers()
         .find(|(c, _)| c.name() == CONSUMER)
-        .map_or(&[], |(c, _)| c.history())
+        .map(|(c, _)| c.history())
 }
 
 /// Whether every send has its outcome: nothing left in the producer's pipeline, and no send

@@ -3,6 +3,7 @@
 //! it to one node, then routes what that node sent and schedules the timers it set.
 
 use crate::broker::{Broker, BrokerConfig};
+use crate::chunked::Chunked;
 use crate::client::Operation;
 use crate::command::{Command, CommandError};
 use crate::consumer::Consumer;
@@ -162,7 +163,7 @@ pub struct World {
     clients: BTreeMap<String, NodeId>,
     consumers: Vec<NodeId>,
     /// Every client operation in the order it was invoked: (client node, index in its history).
-    operation_order: Vec<(NodeId, usize)>,
+    operation_order: Chunked<(NodeId, usize)>,
     events: Vec<Event>,
     commands: Vec<(SimTime, Command)>,
     trace: Trace,
@@ -209,7 +210,7 @@ impl World {
             brokers: Rc::default(),
             clients: BTreeMap::new(),
             consumers: Vec::new(),
-            operation_order: Vec::new(),
+            operation_order: Chunked::new(),
             events: Vec::new(),
             commands: Vec::new(),
             trace: Trace::default(),
@@ -866,6 +867,23 @@ impl World {
             })
     }
 
+    /// Every client's history of operations (a consume-transform-produce application's
+    /// producer has its own).
+    pub(crate) fn histories(&self) -> impl Iterator<Item = &Chunked<Operation>> + '_ {
+        self.slots.iter().flat_map(|slot| {
+            let (own, forwarder) = match &slot.node {
+                Node::Client(client) => (Some(client.history()), None),
+                Node::Producer(producer) => (Some(producer.history()), None),
+                Node::Consumer(consumer) => (
+                    Some(consumer.history()),
+                    consumer.forwarder().map(|f| f.producer.history()),
+                ),
+                _ => (None, None),
+            };
+            own.into_iter().chain(forwarder)
+        })
+    }
+
     /// Every consumer, in the order added, with whether its process runs.
     pub fn consumers(&self) -> impl Iterator<Item = (&Consumer, bool)> + '_ {
         self.consumers.iter().filter_map(|node| {
@@ -908,8 +926,8 @@ impl World {
             self.operation(*entry)
                 .is_some_and(|op| op.invoked_at < since)
         });
-        self.operation_order[first..]
-            .iter()
+        self.operation_order
+            .iter_from(first)
             .filter_map(|&entry| self.operation(entry))
     }
 

@@ -343,7 +343,7 @@ impl LiveMarks {
             let history = consumer.history();
             let from = self.consumers_read[number].min(history.len());
             self.consumers_read[number] = history.len();
-            for op in &history[from..] {
+            for op in history.iter_from(from) {
                 let (Request::Poll { read_committed, .. }, Outcome::Polled { records, .. }) =
                     (&op.request, &op.outcome)
                 else {

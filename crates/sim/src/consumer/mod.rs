@@ -19,6 +19,7 @@ pub use config::{AppCommit, ConsumerConfig, OffsetReset, assignor_from_name, ass
 pub use offsets::ExplicitOffset;
 pub use processor::{ForwardStep, Forwarder, OPERATION_BASE};
 
+use crate::chunked::Chunked;
 use crate::client::{Bootstrap, ClientMetadata, ConsumedRecord, Operation, Outcome, Request};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
@@ -218,7 +219,7 @@ pub struct Consumer {
     next_auto_commit: SimTime,
     wakeup_at: Option<SimTime>,
     next_correlation_id: u64,
-    history: Vec<Operation>,
+    history: Chunked<Operation>,
     /// What the application finished processing across the whole history.
     reprocessed: reprocessed::Reprocessed,
     /// A `commitSync()` waiting for the coordinator to be found.
@@ -296,7 +297,7 @@ impl Consumer {
             next_auto_commit: SimTime::ZERO,
             wakeup_at: None,
             next_correlation_id: 0,
-            history: Vec::new(),
+            history: Chunked::new(),
             reprocessed: Default::default(),
             retry_commit: None,
             commit_backoff: Vec::new(),
@@ -359,7 +360,7 @@ impl Consumer {
     }
 
     /// Every poll that returned records and every commit, with outcomes.
-    pub fn history(&self) -> &[Operation] {
+    pub fn history(&self) -> &Chunked<Operation> {
         &self.history
     }
 

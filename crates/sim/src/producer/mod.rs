@@ -21,6 +21,7 @@ pub use transactions::{Transactions, TxnClientState};
 /// time, the clock's resolution.
 pub const MAX_STREAM_PER_SECOND: u32 = 1_000_000;
 
+use crate::chunked::Chunked;
 use crate::client::{Bootstrap, ClientMetadata, Operation, Outcome, Request};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
@@ -93,8 +94,25 @@ enum Admitted {
     Appended(TopicPartition),
     /// It failed before it reached a batch.
     Failed,
-    /// It still waits for metadata or memory.
-    Waiting(Blocked),
+    /// It still waits for metadata (true) or memory (false).
+    Waiting(Blocked, bool),
+}
+
+/// The first blocked sends, all found waiting for a topic the metadata did not have: until
+/// the metadata changes or one's `max.block.ms` passes, checking them again changes nothing,
+/// so a pump checks only the sends behind them. Without it every send made while a topic is
+/// unknown would check every send before it (quadratic in the sends of a `max.block.ms`).
+#[derive(Clone, Copy, Debug)]
+struct WaitingForMetadata {
+    /// How many.
+    count: usize,
+    /// The operation of the last of them: the prefix is still the same sends only if that
+    /// send is still at `count - 1` (a crash or an aborted transaction empties the list).
+    last: usize,
+    /// The metadata they were checked against.
+    metadata_version: u64,
+    /// The earliest of their deadlines.
+    deadline: SimTime,
 }
 
 /// A Produce request in flight.
@@ -126,13 +144,14 @@ pub struct Producer {
     accumulator: Accumulator,
     sticky: StickyPartitioner,
     blocked: Vec<Blocked>,
+    waiting_for_metadata: Option<WaitingForMetadata>,
     in_flight: BTreeMap<u64, InFlight>,
     flushing: bool,
     stream: Option<Stream>,
     stream_generation: u64,
     next_correlation_id: u64,
     wakeup_at: Option<SimTime>,
-    history: Vec<Operation>,
+    history: Chunked<Operation>,
     /// The transaction manager, with `transactional.id`.
     txn: Option<Transactions>,
     /// Set by a pump after which a send needs no pump of its own.
@@ -172,13 +191,14 @@ impl Producer {
             accumulator: Accumulator::default(),
             sticky: StickyPartitioner::default(),
             blocked: Vec::new(),
+            waiting_for_metadata: None,
             in_flight: BTreeMap::new(),
             flushing: false,
             stream: None,
             stream_generation: 0,
             next_correlation_id: 0,
             wakeup_at: None,
-            history: Vec::new(),
+            history: Chunked::new(),
             quiet: None,
             last_topic: None,
         }
@@ -195,7 +215,7 @@ impl Producer {
     }
 
     /// Every send so far, with its outcome.
-    pub fn history(&self) -> &[Operation] {
+    pub fn history(&self) -> &Chunked<Operation> {
         &self.history
     }
 
@@ -313,7 +333,7 @@ impl Producer {
         let now = ctx.now();
         let tp = match self.admit(ctx, blocked) {
             Admitted::Appended(tp) => tp,
-            Admitted::Waiting(blocked) => {
+            Admitted::Waiting(blocked, _) => {
                 self.blocked.push(blocked);
                 return self.pump_after_admit(ctx);
             }
@@ -444,13 +464,34 @@ impl Producer {
         if self.blocked.is_empty() {
             return;
         }
-        let mut still = Vec::new();
-        for blocked in std::mem::take(&mut self.blocked) {
-            if let Admitted::Waiting(blocked) = self.admit(ctx, blocked) {
+        let mut still = std::mem::take(&mut self.blocked);
+        let unchanged = self.waiting_for_metadata.take().filter(|w| {
+            w.metadata_version == self.metadata.version()
+                && ctx.now() < w.deadline
+                && still.get(w.count - 1).map(|b| b.operation) == Some(w.last)
+        });
+        let rest = still.split_off(unchanged.map_or(0, |w| w.count));
+        let mut prefix = unchanged;
+        // The prefix grows while every send checked waits for metadata.
+        let mut prefix_open = true;
+        for blocked in rest {
+            if let Admitted::Waiting(blocked, for_metadata) = self.admit(ctx, blocked) {
+                prefix_open &= for_metadata;
+                if prefix_open {
+                    let deadline =
+                        prefix.map_or(blocked.deadline, |w| w.deadline.min(blocked.deadline));
+                    prefix = Some(WaitingForMetadata {
+                        count: still.len() + 1,
+                        last: blocked.operation,
+                        metadata_version: self.metadata.version(),
+                        deadline,
+                    });
+                }
                 still.push(blocked);
             }
         }
         self.blocked = still;
+        self.waiting_for_metadata = prefix;
     }
 
     /// One blocked send: into the accumulator, failed, or still waiting.
@@ -467,7 +508,7 @@ impl Producer {
                 return Admitted::Failed;
             }
             self.metadata.invalidate();
-            return Admitted::Waiting(blocked);
+            return Admitted::Waiting(blocked, true);
         };
         let sent_ms = self.history[blocked.operation].invoked_at.as_millis();
         let (tp, data) = match self.prepare(&blocked.record, &topic, count, sent_ms, ctx) {
@@ -494,7 +535,7 @@ impl Producer {
                 self.fail_send(ctx, blocked.operation, message);
                 return Admitted::Failed;
             }
-            return Admitted::Waiting(blocked);
+            return Admitted::Waiting(blocked, false);
         }
         let full =
             self.accumulator

@@ -20,7 +20,7 @@ fn consumer_history(world: &World, name: &str) -> Vec<kafka_sim::client::Operati
     world
         .consumers()
         .find(|(c, _)| c.name() == name)
-        .map(|(c, _)| c.history().to_vec())
+        .map(|(c, _)| c.history().iter().cloned().collect())
         .expect("the consumer")
 }
 

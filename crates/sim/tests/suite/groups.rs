@@ -327,8 +327,10 @@ fn auto_commit_commits_what_the_previous_poll_returned() {
             continue;
         };
         assert_eq!(kind, "auto");
-        let returned_before: u64 = consumer.history()[..index]
+        let returned_before: u64 = consumer
+            .history()
             .iter()
+            .take(index)
             .filter_map(|o| match &o.outcome {
                 Outcome::Polled {
                     records, processed, ..

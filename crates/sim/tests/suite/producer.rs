@@ -355,6 +355,60 @@ fn a_send_to_a_topic_missing_from_first_metadata_goes_out_after_a_refresh() {
     assert!(took.as_millis() < 20, "acknowledged {took} after the send");
 }
 
+/// Sends to a topic the metadata does not have wait, up to `max.block.ms`, without holding up
+/// sends to a topic it has; once the topic exists they go out in the order sent, and a send
+/// still waiting at `max.block.ms` fails as the Java client's does. (The producer checks the
+/// waiting sends again only when the metadata changes or a deadline passes.)
+#[test]
+fn sends_waiting_for_a_missing_topic_let_others_pass_and_keep_their_order() {
+    let mut world = cluster(21);
+    create_topic(&mut world, "known", 1, 3, &[]);
+    add_producer(&mut world, "p", &[("max.block.ms", "2000")]);
+    run_ms(&mut world, 100);
+    for i in 0..30 {
+        send(&mut world, "p", "later", None, &format!("l{i}"));
+        send(&mut world, "p", "known", None, &format!("k{i}"));
+        run_ms(&mut world, 10);
+    }
+    run_ms(&mut world, 100);
+    let outcomes = |world: &World| -> Vec<Outcome> {
+        world
+            .operations()
+            .iter()
+            .map(|op| op.outcome.clone())
+            .collect()
+    };
+    let now = outcomes(&world);
+    for i in 0..30 {
+        assert_eq!(now[2 * i], Outcome::Pending, "l{i} waits for metadata");
+        assert_eq!(acked(&now[2 * i + 1]), Some((0, i as u64)), "k{i} went out");
+    }
+    try_create_topic(&mut world, "later", 1, 3, &[]).expect("valid");
+    run_ms(&mut world, 1_000);
+    let now = outcomes(&world);
+    for i in 0..30 {
+        assert_eq!(
+            acked(&now[2 * i]),
+            Some((0, i as u64)),
+            "l{i}, in send order"
+        );
+    }
+    for i in 0..5 {
+        send(&mut world, "p", "never", None, &format!("n{i}"));
+        run_ms(&mut world, 100);
+    }
+    run_ms(&mut world, 2_000);
+    let message = "TimeoutException: Topic never not present in metadata after 2000 ms.";
+    for outcome in &outcomes(&world)[60..] {
+        assert_eq!(
+            outcome,
+            &Outcome::Exception {
+                message: message.to_owned()
+            }
+        );
+    }
+}
+
 /// Regression (fuzz seed 8): followers must keep the producers' state, or a new leader takes a
 /// retried batch for a new one and writes it again.
 #[test]
