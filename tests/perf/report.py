@@ -135,7 +135,7 @@ def main():
         "finds nothing in it. Native: criterion's median (`cargo bench -p kafka-sim --bench "
         "workload`, bench profile: opt-level 3, fat LTO); the consume phase starts from a copy of "
         "the produced world made outside the timing. Wasm: the same function built for "
-        "wasm32-unknown-unknown with the release profile (`crates/bench-wasm`), run in headless "
+        f"wasm32-unknown-unknown ({wasm.get('build', 'release profile')}; `crates/bench-wasm`), run in headless "
         f"{wasm.get('browser', 'Chromium')}, timed with `performance.now()`, median of "
         f"{wasm.get('repeats', '?')} runs. wasm/native is native time over wasm time (1.00x: as fast)."
     )
@@ -152,6 +152,16 @@ def main():
                 f"{fmt_rate(rate(records, n_ms) if records else None)} | {fmt_ms(w_ms)} | "
                 f"{fmt_rate(rate(w.get('records'), w_ms) if w_ms else None)} | {ratio(w_ms and n_ms, w_ms)} |"
             )
+    native_hash = (cli or {}).get("trace_hash")
+    wasm_hash = next(
+        (c.get("trace_hash") for c in wasm_cases.values()
+         if cli and (c.get("brokers"), c.get("partitions")) == (cli.get("brokers"), cli.get("partitions"))),
+        None,
+    )
+    if native_hash and wasm_hash:
+        same = "the same" if native_hash == wasm_hash else "DIFFERENT: the wasm build does not run what native runs"
+        lines.append("")
+        lines.append(f"Trace hash of the {cli.get('brokers')}-broker run: native `{native_hash}`, wasm `{wasm_hash}` ({same}).")
     bad = [c for c in wasm_cases.values() if c.get("violations")]
     if bad:
         lines.append("")

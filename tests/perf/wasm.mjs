@@ -1,11 +1,12 @@
 // Issue 17's workload as wasm in headless Chromium: serves the wasm-bindgen output of
 // crates/bench-wasm (built by `./playground bench`) with a blank page, opens it with Debian's
 // chromium through playwright-core (from tests/e2e/node_modules), and times each phase of
-// kafka_sim::workload with performance.now() in the page, after one untimed warm-up run.
-// Prints one JSON object: for each case, every repeat's produce and consume milliseconds and
-// their medians.
+// kafka_sim::workload with performance.now() in the page, after untimed warm-up runs.
+// Prints one JSON object: for each case, every repeat's produce and consume milliseconds, their
+// medians and the run's trace hash (the native run's, if the build is right); BUILD is a label
+// saying how the wasm was built.
 //
-//   node tests/perf/wasm.mjs PKG_DIR RECORDS [REPEATS]
+//   node tests/perf/wasm.mjs PKG_DIR RECORDS [REPEATS] [BUILD]
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -15,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { chromium } = createRequire(join(root, 'tests', 'e2e', 'package.json'))('playwright-core');
 
-const [pkgArg, recordsArg, repeatsArg] = process.argv.slice(2);
+const [pkgArg, recordsArg, repeatsArg, build] = process.argv.slice(2);
 if (!pkgArg || !recordsArg) {
-  console.error('usage: node tests/perf/wasm.mjs PKG_DIR RECORDS [REPEATS]');
+  console.error('usage: node tests/perf/wasm.mjs PKG_DIR RECORDS [REPEATS] [BUILD]');
   process.exit(2);
 }
 const pkg = normalize(pkgArg);
@@ -63,14 +64,18 @@ try {
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const out = [];
     for (const shape of cases) {
-      // One untimed run first, as criterion warms up: the engine's code is compiled again,
-      // optimised, once it is hot.
-      const warm = new wasm.Run(shape.brokers, shape.partitions, shape.records);
-      warm.produce();
-      warm.consume();
-      warm.free();
+      // Untimed runs first, as criterion warms up: V8 compiles the engine's code again,
+      // optimised, once it is hot, on a background thread. After one warm-up on a loaded
+      // machine the first timed runs were still 2-5x slower than the later ones.
+      for (let i = 0; i < 3; i += 1) {
+        const warm = new wasm.Run(shape.brokers, shape.partitions, shape.records);
+        warm.produce();
+        warm.consume();
+        warm.free();
+      }
       const runs = [];
       let violations = [];
+      let traceHash = '';
       for (let i = 0; i < repeats; i += 1) {
         const run = new wasm.Run(shape.brokers, shape.partitions, shape.records);
         const started = performance.now();
@@ -79,7 +84,10 @@ try {
         run.consume();
         const consumed = performance.now();
         const read = run.records_read();
-        if (i === 0) violations = run.violations();
+        if (i === 0) {
+          violations = run.violations();
+          traceHash = run.trace_hash();
+        }
         // Freed outside the timing, as the native bench drops its worlds outside it.
         run.free();
         if (read !== shape.records) throw new Error(`read ${read} of ${shape.records}`);
@@ -88,6 +96,7 @@ try {
       out.push({
         ...shape,
         violations,
+        trace_hash: traceHash,
         runs,
         produce_ms: median(runs.map((r) => r.produce_ms)),
         consume_ms: median(runs.map((r) => r.consume_ms)),
@@ -97,7 +106,7 @@ try {
     return out;
   }, { cases, repeats });
   if (errors.length) throw new Error(errors.join('\n'));
-  console.log(JSON.stringify({ browser: `chromium ${browser.version()}`, repeats, cases: results }));
+  console.log(JSON.stringify({ browser: `chromium ${browser.version()}`, build, repeats, cases: results }));
 } finally {
   await browser.close();
   server.close();

@@ -59,6 +59,14 @@ impl Run {
         self.world.as_ref().map_or(0, workload::records_read)
     }
 
+    /// The run's trace fingerprint (hex), to compare with the native run's: the same function
+    /// must make the same trace whatever the target, profile or allocator.
+    pub fn trace_hash(&self) -> String {
+        self.world.as_ref().map_or_else(String::new, |world| {
+            format!("{:016x}", world.trace().hash())
+        })
+    }
+
     /// What the checker finds wrong with the run, one line each (none for a healthy run).
     pub fn violations(&self) -> Vec<String> {
         self.world.as_ref().map_or_else(Vec::new, |world| {
