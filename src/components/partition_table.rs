@@ -294,14 +294,19 @@ fn findings(
     }
 }
 
-/// The records a log does not draw, as offsets `(first, last)`: the view carries only the
-/// newest; the rest of a log starts at the log start offset and has no gaps.
-fn not_drawn(replica: &ReplicaView) -> Option<(u64, u64)> {
+/// The records a log does not draw, as offsets `(first, last)` and how many records lie
+/// there: the view carries only the newest; the rest of a log starts at the log start offset
+/// (with gaps where the log cleaner removed records).
+fn not_drawn(replica: &ReplicaView) -> Option<(u64, u64, u64)> {
     let first_drawn = replica
         .records
         .first()
         .map_or(replica.log_end_offset, |r| r.offset);
-    (first_drawn > replica.log_start_offset).then(|| (replica.log_start_offset, first_drawn - 1))
+    let count = replica
+        .record_count
+        .saturating_sub(replica.records.len() as u64);
+    (first_drawn > replica.log_start_offset && count > 0)
+        .then(|| (replica.log_start_offset, first_drawn - 1, count))
 }
 
 /// Under the logs, the records they do not draw, as a button that opens the partition's logs
@@ -324,10 +329,9 @@ fn earlier(
     let tp = TopicPartition::new(topic, partition.partition);
     let onclick = on_open.reform(move |_: MouseEvent| (tp.clone(), !opened));
     let text = match hidden {
-        Some((first, last)) => format!(
-            "… {} earlier record(s) (offsets {first}–{last})",
-            last - first + 1
-        ),
+        Some((first, last, count)) => {
+            format!("… {count} earlier record(s) (offsets {first}–{last})")
+        }
         None => "every record shown".to_owned(),
     };
     let action = match opened {
@@ -350,7 +354,7 @@ fn replica_row(
 ) -> Html {
     let is_leader = partition.leader == Some(replica.broker);
     let in_isr = partition.isr.contains(&replica.broker);
-    let skip = not_drawn(replica).map_or(0, |(first, last)| last - first + 1);
+    let skip = not_drawn(replica).map_or(0, |(.., count)| count);
     let role = if is_leader {
         "leader"
     } else if in_isr {
@@ -416,6 +420,12 @@ fn replica_row(
                     <span class="log-start" data-testid="log-start"
                         title={format!("log start offset: retention deleted {} old segment(s) below it; a fetch below it is OFFSET_OUT_OF_RANGE", replica.deleted_segments)}>
                         { format!("start {} · {} seg. deleted · ", replica.log_start_offset, replica.deleted_segments) }
+                    </span>
+                }
+                if replica.cleaned_records > 0 {
+                    <span class="cleaned" data-testid="cleaned"
+                        title={format!("log cleaner (cleanup.policy=compact): removed {} superseded value(s) and expired tombstone(s) from this replica; their offsets stay as gaps", replica.cleaned_records)}>
+                        { format!("cleaned {} · ", replica.cleaned_records) }
                     </span>
                 }
                 { format!("LEO {} · HW {}", replica.log_end_offset, replica.high_watermark) }

@@ -31,7 +31,8 @@ pub fn topic_form() -> Html {
     }
 }
 
-/// Name, partitions, replication factor, min.insync.replicas and unclean election.
+/// Name, partitions, replication factor, min.insync.replicas, unclean election and the
+/// cleanup policy.
 #[function_component(Drawn)]
 fn drawn(props: &TopicFormProps) -> Html {
     // A durable topic to start from (Kafka's own defaults, one partition on one replica, would
@@ -45,6 +46,8 @@ fn drawn(props: &TopicFormProps) -> Html {
             .unclean_leader_election_enable
             .to_string(),
     );
+    // Kafka's default, `delete`, is not sent: a topic made as before asks the same thing.
+    let cleanup = use_choice("delete");
     let onsubmit = {
         let values = (
             name.value.clone(),
@@ -52,8 +55,9 @@ fn drawn(props: &TopicFormProps) -> Html {
             replication.value.clone(),
             min_isr.value.clone(),
         );
-        let (unclean, on_create) = (
+        let (unclean, cleanup, on_create) = (
             unclean.value.clone(),
+            cleanup.value.clone(),
             props.on_command.reform(Command::CreateTopic),
         );
         Callback::from(move |event: SubmitEvent| {
@@ -62,11 +66,14 @@ fn drawn(props: &TopicFormProps) -> Html {
             // Kafka's CLI refuses what is not a number before sending; 0 lets the controller
             // answer with its own error for a non-positive value.
             let number = |text: &str| text.trim().parse::<i32>().unwrap_or(0);
+            let policy =
+                (cleanup != "delete").then(|| ("cleanup.policy".to_owned(), cleanup.clone()));
             let configs = [
                 ("min.insync.replicas".to_owned(), min_isr.trim().to_owned()),
                 ("unclean.leader.election.enable".to_owned(), unclean.clone()),
             ]
             .into_iter()
+            .chain(policy)
             .collect_map();
             on_create.emit(CreateTopic {
                 name: name.trim().to_owned(),
@@ -86,6 +93,9 @@ fn drawn(props: &TopicFormProps) -> Html {
             <label>{ "min.insync.replicas" }<input type="number" value={min_isr.value.clone()} oninput={min_isr.oninput.clone()} data-testid="topic-min-isr" /></label>
             <label>{ "unclean.leader.election.enable" }
                 <ChoiceSelect choice={unclean} options={plain(&["false", "true"])} testid="topic-unclean" />
+            </label>
+            <label title="compact: the log cleaner keeps the latest record per key (records need keys)">{ "cleanup.policy" }
+                <ChoiceSelect choice={cleanup} options={plain(&["delete", "compact", "compact,delete"])} testid="topic-cleanup" />
             </label>
             <button class="primary" type="submit" data-testid="topic-create">{ "Create" }</button>
             if let Some(error) = &props.error {

@@ -116,6 +116,10 @@ pub(crate) struct Claim<'a> {
     /// None for acks=0, which learns no offset.
     pub(crate) offset: Option<u64>,
     pub(crate) value: String,
+    /// The key, if any: on a compacted topic a later send with the same key supersedes it.
+    pub(crate) key: Option<String>,
+    /// A null value (a tombstone), which the cleaner removes in time.
+    pub(crate) tombstone: bool,
     /// When it was sent: an acks=0 record missing from the log is retention's doing only if
     /// retention ran after it was sent.
     pub(crate) sent_at: SimTime,
@@ -127,11 +131,18 @@ pub(crate) fn claims(world: &World) -> Vec<Claim<'_>> {
         .into_iter()
         .enumerate()
         .filter_map(|(order, op)| {
-            let (topic, value) = match &op.request {
-                Request::Produce { topic, value, .. } => (topic.as_str(), value.clone()),
-                Request::Send { topic, value, .. } => {
-                    (&**topic, value.as_deref().unwrap_or("null").to_owned())
-                }
+            let (topic, value, key, tombstone) = match &op.request {
+                Request::Produce {
+                    topic, value, key, ..
+                } => (topic.as_str(), value.clone(), key.clone(), false),
+                Request::Send {
+                    topic, value, key, ..
+                } => (
+                    &**topic,
+                    value.as_deref().unwrap_or("null").to_owned(),
+                    key.as_deref().map(str::to_owned),
+                    value.is_none(),
+                ),
                 Request::Fetch { .. }
                 | Request::Poll { .. }
                 | Request::Commit { .. }
@@ -154,6 +165,8 @@ pub(crate) fn claims(world: &World) -> Vec<Claim<'_>> {
                 offset,
                 sent_at: op.invoked_at,
                 value,
+                key,
+                tombstone,
             })
         })
         .collect()
@@ -224,10 +237,21 @@ pub fn check(world: &World) -> Vec<Violation> {
                 .or_default()
                 .push(record.offset);
         }
+        let compacted = world
+            .metadata()
+            .topics
+            .get(&tp.topic)
+            .is_some_and(|t| t.config.compaction().is_some());
+        let latest = compacted.then(|| latest_per_key(&claims, &tp));
         for claim in claims.iter().filter(|c| c.tp == tp) {
             let at = positions.get(&claim.value).map_or(&[][..], Vec::as_slice);
             let deleted_since = last_deletion.get(&tp).is_some_and(|&t| t >= claim.sent_at);
             if deleted_by_retention(claim.offset, log.log_start_offset(), at, deleted_since) {
+                continue;
+            }
+            if let Some(latest) = &latest
+                && superseded_by_compaction(claim, latest)
+            {
                 continue;
             }
             if let Some(lost) = lost_write(&tp, (claim.client, claim.offset), &claim.value, hw, at)
@@ -254,16 +278,24 @@ pub fn check(world: &World) -> Vec<Violation> {
                 );
             }
         }
+        if let Some(latest) = &latest {
+            for seen in compacted_reader_sees_latest(&tp, log, latest) {
+                violation(seen.anomaly, seen.detail);
+            }
+        }
         for member in state.isr.iter().filter(|&&m| m != leader) {
             let Some(other) = world.replica_log(*member, &tp) else {
                 continue;
             };
             // An ISR member has at least everything below the HW; missing a record counts too.
-            // Below either log start offset retention deleted the records.
-            let differs = |i: u64| {
-                other
-                    .record_at(i)
-                    .is_none_or(|r| log.record_at(i).is_none_or(|l| r.data != l.data))
+            // Below either log start offset retention deleted the records. On a compacted
+            // topic each replica's cleaner runs on its own schedule: a record only one holds
+            // is fine where the other's cleaner has passed.
+            let differs = |i: u64| match (other.record_at(i), log.record_at(i)) {
+                (Some(r), Some(l)) => r.data != l.data,
+                (None, Some(_)) => !compacted || i >= other.first_dirty_offset(),
+                (Some(_), None) => !compacted || i >= log.first_dirty_offset(),
+                (None, None) => !compacted,
             };
             let start = log.log_start_offset().max(other.log_start_offset());
             if let Some(offset) = (start..hw).find(|&i| differs(i)) {
@@ -324,6 +356,82 @@ pub fn check(world: &World) -> Vec<Violation> {
     found.extend(check_transactions(world));
     found.extend(check_forwarding(world));
     found.extend(check_zombies(world));
+    found
+}
+
+/// Each key's latest acknowledged send on a partition (the largest offset), with whether it
+/// was a tombstone.
+fn latest_per_key<'a>(
+    claims: &'a [Claim<'a>],
+    tp: &TopicPartition,
+) -> BTreeMap<&'a str, &'a Claim<'a>> {
+    let mut latest: BTreeMap<&str, &Claim<'_>> = BTreeMap::new();
+    for claim in claims.iter().filter(|c| c.tp == *tp && c.offset.is_some()) {
+        let Some(key) = claim.key.as_deref() else {
+            continue;
+        };
+        if latest.get(key).is_none_or(|l| l.offset < claim.offset) {
+            latest.insert(key, claim);
+        }
+    }
+    latest
+}
+
+/// Whether the cleaner may have removed a send's record on purpose: a later acknowledged
+/// send with the same key superseded it, or it is the key's latest and a tombstone (removed
+/// `delete.retention.ms` after its first cleaning). Not a lost write.
+fn superseded_by_compaction(claim: &Claim<'_>, latest: &BTreeMap<&str, &Claim<'_>>) -> bool {
+    let Some(key) = claim.key.as_deref() else {
+        return false;
+    };
+    latest
+        .get(key)
+        .is_some_and(|l| l.offset > claim.offset || (l.offset == claim.offset && l.tombstone))
+}
+
+/// The compacted reader's rule: a consumer reading the partition from its start (below the
+/// HW) sees, as each key's last value, the key's latest acknowledged value; a deleted key
+/// (latest a tombstone) shows null or nothing.
+fn compacted_reader_sees_latest(
+    tp: &TopicPartition,
+    log: &crate::log::PartitionLog,
+    latest: &BTreeMap<&str, &Claim<'_>>,
+) -> Vec<Violation> {
+    let hw = log.high_watermark();
+    let mut seen: BTreeMap<&[u8], &crate::protocol::Record> = BTreeMap::new();
+    for record in log.read(log.log_start_offset(), hw, log.records().len()) {
+        if let (Some(key), None) = (&record.data.key, record.batch.control) {
+            seen.insert(key, record);
+        }
+    }
+    let mut found = Vec::new();
+    for (key, claim) in latest {
+        let Some(offset) = claim
+            .offset
+            .filter(|&o| o < hw && o >= log.log_start_offset())
+        else {
+            continue;
+        };
+        let last = seen.get(key.as_bytes());
+        let fine = match last {
+            Some(record) => record.offset >= offset,
+            None => claim.tombstone,
+        };
+        if !fine {
+            found.push(Violation {
+                anomaly: Anomaly::LostWrite,
+                detail: format!(
+                    "{tp}: key {key:?}'s latest acknowledged value {:?} (offset {offset}) is not \
+                     what a reader from the start sees last: {}",
+                    claim.value,
+                    last.map_or_else(
+                        || "nothing".to_owned(),
+                        |r| format!("{:?} at offset {}", r.data.value_text(), r.offset)
+                    )
+                ),
+            });
+        }
+    }
     found
 }
 
@@ -394,6 +502,16 @@ pub fn acked_send_lost(
 ) -> Option<Violation> {
     let log = world.leader_log(tp)?;
     if deleted_by_retention(Some(offset), log.log_start_offset(), &[], false) {
+        return None;
+    }
+    // The cleaner removes superseded values: one send alone cannot tell (the whole-run check
+    // compares it with the key's later sends).
+    let compacted = world
+        .metadata()
+        .topics
+        .get(&tp.topic)
+        .is_some_and(|t| t.config.compaction().is_some());
+    if compacted && log.record_at(offset).is_none() {
         return None;
     }
     let here = log
@@ -866,9 +984,31 @@ fn check_consumers(world: &World) -> Vec<Violation> {
         (offset < log.high_watermark()).then(|| record.data.value.clone())
     };
     let log_start = |tp: &TopicPartition| world.leader_log(tp).map_or(0, |l| l.log_start_offset());
+    // On a compacted topic the cleaner removes what was read: a record acknowledged there
+    // with that value, now gone, was real.
+    let compacted_acks: BTreeSet<(TopicPartition, u64, String)> = claims(world)
+        .into_iter()
+        .filter(|c| {
+            world
+                .metadata()
+                .topics
+                .get(&c.tp.topic)
+                .is_some_and(|t| t.config.compaction().is_some())
+        })
+        .filter_map(|c| Some((c.tp, c.offset?, c.value)))
+        .collect();
+    let cleaned = |tp: &TopicPartition, offset: u64, value: String| {
+        world
+            .leader_log(tp)
+            .is_some_and(|log| log.record_at(offset).is_none())
+            && compacted_acks.contains(&(tp.clone(), offset, value))
+    };
     for (&(group, tp, offset), &(times, record)) in &processed {
         // Retention deleted it since: the final log cannot say what was there.
-        if offset >= log_start(tp) && log_value(tp, offset).as_ref() != Some(&record.value) {
+        if offset >= log_start(tp)
+            && log_value(tp, offset).as_ref() != Some(&record.value)
+            && !cleaned(tp, offset, record.value_text())
+        {
             let value = record.value_text();
             violation(
                 Anomaly::PhantomRead,
@@ -1107,6 +1247,59 @@ fn beyond_processed(
 mod tests {
     use super::*;
     use crate::client::TxnAction;
+
+    fn keyed_claim(key: &str, value: Option<&str>, offset: u64) -> Claim<'static> {
+        Claim {
+            client: "p",
+            order: offset as usize,
+            tp: TopicPartition::new("state", 0),
+            offset: Some(offset),
+            value: value.unwrap_or("null").to_owned(),
+            key: Some(key.to_owned()),
+            tombstone: value.is_none(),
+            sent_at: SimTime::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_compacted_reader_must_see_each_keys_latest_acknowledged_value_last() {
+        use crate::protocol::{BatchHeader, RecordData};
+        use std::rc::Rc;
+        let record = |key: &str, value: Option<&str>| {
+            Rc::new(RecordData {
+                key: Some(Rc::from(key.as_bytes())),
+                value: value.map(|v| Rc::from(v.as_bytes())),
+                ..RecordData::default()
+            })
+        };
+        let mut log = crate::log::PartitionLog::default();
+        let header = Rc::new(BatchHeader::default());
+        // The log lost b's latest value (offset 2 holds another key) but kept the old one.
+        log.append_as_leader(
+            0,
+            &header,
+            &[
+                record("a", Some("1")),
+                record("b", Some("1")),
+                record("x", Some("1")),
+            ],
+            crate::log::Roll::default(),
+        );
+        log.set_high_watermark(3);
+        let claims = [
+            keyed_claim("a", Some("1"), 0),
+            keyed_claim("b", Some("1"), 1),
+            keyed_claim("b", Some("2"), 2),
+            keyed_claim("c", None, 3),
+        ];
+        let tp = TopicPartition::new("state", 0);
+        let latest = latest_per_key(&claims, &tp);
+        assert!(superseded_by_compaction(&claims[1], &latest));
+        assert!(!superseded_by_compaction(&claims[2], &latest));
+        let found = compacted_reader_sees_latest(&tp, &log, &latest);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].detail.contains("key \"b\""), "{}", found[0].detail);
+    }
 
     fn call(client: &str, action: TxnAction, invoked_ms: u64, completed_ms: u64) -> TxnCall<'_> {
         TxnCall {

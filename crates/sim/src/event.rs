@@ -87,6 +87,17 @@ pub enum EventKind {
         log_start_offset: u64,
         why: &'static str,
     },
+    /// The log cleaner compacted a replica's log (`cleanup.policy=compact`): superseded
+    /// values and expired tombstones below `to` are gone; offsets stay.
+    LogCleaned {
+        broker: BrokerId,
+        tp: TopicPartition,
+        records: usize,
+        tombstones: usize,
+        bytes: u64,
+        from: u64,
+        to: u64,
+    },
     /// A power loss destroyed records that had not reached disk.
     UnflushedRecordsLost {
         broker: BrokerId,
@@ -236,6 +247,7 @@ impl EventKind {
             | EventKind::ReplicasChanged { tp, .. }
             | EventKind::FollowerTruncated { tp, .. }
             | EventKind::SegmentsDeleted { tp, .. }
+            | EventKind::LogCleaned { tp, .. }
             | EventKind::UnflushedRecordsLost { tp, .. } => crate::topic::is_internal(&tp.topic),
             _ => false,
         }
@@ -368,6 +380,20 @@ impl fmt::Display for EventKind {
                 f,
                 "broker {broker} deleted {segments} segment(s) of {tp} ({records} record(s), \
                  {why}); log start offset now {log_start_offset}"
+            ),
+            EventKind::LogCleaned {
+                broker,
+                tp,
+                records,
+                tombstones,
+                bytes,
+                from,
+                to,
+            } => write!(
+                f,
+                "broker {broker}'s log cleaner removed {records} record(s) of {tp} ({tombstones} \
+                 expired tombstone(s), {bytes} bytes) from offsets {from}-{}; offsets stay",
+                to.saturating_sub(1)
             ),
             EventKind::UnflushedRecordsLost { broker, tp, count } => write!(
                 f,

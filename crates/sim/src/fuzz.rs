@@ -789,6 +789,7 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
             EventKind::LeaderChanged { .. } => "leader-election",
             EventKind::FollowerTruncated { .. } => "follower-truncation",
             EventKind::SegmentsDeleted { .. } => "retention-deletion",
+            EventKind::LogCleaned { .. } => "log-compaction",
             EventKind::UnflushedRecordsLost { .. } => "power-loss-data-loss",
             EventKind::BrokerFenced { .. } => "broker-fenced",
             EventKind::GroupRebalancing { .. } => "group-rebalance",

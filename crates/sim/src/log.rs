@@ -1,7 +1,8 @@
 //! A replica's partition log: records with offsets and leader epochs, the log start offset,
 //! the log end offset (LEO), the high watermark (HW), the leader-epoch cache used for
 //! truncation (KIP-101/KIP-279), how much of it has reached disk, and its segments, which
-//! retention deletes whole (as Kafka's `UnifiedLog.deleteOldSegments`).
+//! retention deletes whole (as Kafka's `UnifiedLog.deleteOldSegments`) and the cleaner
+//! compacts (`cleaner`).
 //!
 //! Segments here are bookkeeping over one record list: each has a base offset, a size (the
 //! records' sizes as the producer estimates them) and its records' largest timestamp; there
@@ -12,7 +13,11 @@
 
 use crate::protocol::{BatchHeader, Record, RecordData};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::rc::Rc;
+
+mod cleaner;
+pub(crate) use cleaner::Compaction;
 
 /// One replica's log.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -36,6 +41,17 @@ pub struct PartitionLog {
     /// How many segments retention has deleted, for the page.
     #[serde(skip_serializing_if = "is_zero")]
     deleted_segments: u64,
+    /// The cleaner's checkpoint (Kafka's `cleaner-offset-checkpoint`): below it the log was
+    /// cleaned.
+    #[serde(skip_serializing_if = "is_zero")]
+    first_dirty_offset: u64,
+    /// Tombstones the cleaner has seen, by offset: when they may go (KIP-534's
+    /// `deleteHorizonMs`, which Kafka writes into the cleaned batch).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    delete_horizons: BTreeMap<u64, u64>,
+    /// How many records the cleaner has removed, for the page.
+    #[serde(skip_serializing_if = "is_zero")]
+    cleaned_records: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -138,23 +154,20 @@ impl PartitionLog {
             .filter(|r| r.offset == offset)
     }
 
-    /// How many records lie below `offset`: the index where `offset` is or would be. Offsets
-    /// in a log are contiguous (every append is checked to continue at the LEO, and records
-    /// only leave from either end), so this is arithmetic, not a search; fetches ask it on
-    /// every read.
+    /// How many records lie below `offset`: the index where `offset` is or would be. Until the
+    /// cleaner leaves gaps, offsets are contiguous (records only leave from either end), so
+    /// this is arithmetic, not a search; fetches ask it on every read. A compacted log is
+    /// searched.
     fn index_of(&self, offset: u64) -> usize {
-        let Some(first) = self.records.first() else {
+        let (Some(first), Some(last)) = (self.records.first(), self.records.last()) else {
             return 0;
         };
-        let index = offset
+        if last.offset - first.offset + 1 != self.records.len() as u64 {
+            return self.records.partition_point(|r| r.offset < offset);
+        }
+        offset
             .saturating_sub(first.offset)
-            .min(self.records.len() as u64) as usize;
-        debug_assert_eq!(
-            index,
-            self.records.partition_point(|r| r.offset < offset),
-            "offsets are contiguous"
-        );
-        index
+            .min(self.records.len() as u64) as usize
     }
 
     /// The high watermark: records below it are committed and visible to consumers.
@@ -203,14 +216,16 @@ impl PartitionLog {
         base
     }
 
-    /// Appends records fetched from the leader; they keep the leader's offsets and epochs.
-    /// Each batch may roll the active segment as on the leader.
+    /// Appends records fetched from the leader; they keep the leader's offsets and epochs
+    /// (and its gaps, where its cleaner removed records). Each batch may roll the active
+    /// segment as on the leader.
     pub fn append_as_follower(&mut self, records: &[Record], roll: Roll) {
         for batch in records.chunk_by(|a, b| Rc::ptr_eq(&a.batch, &b.batch)) {
-            assert_eq!(
-                batch[0].offset,
+            assert!(
+                batch[0].offset >= self.log_end_offset(),
+                "a follower appends at or past its log end offset {}, not at {}",
                 self.log_end_offset(),
-                "a follower appends contiguously"
+                batch[0].offset
             );
             self.append_batch(batch.iter().map(|r| &*r.data), batch.iter().cloned(), roll);
         }
@@ -237,10 +252,11 @@ impl PartitionLog {
             return;
         };
         for record in records {
-            assert_eq!(
+            assert!(
+                record.offset >= self.log_end_offset(),
+                "a log's offsets only grow: {} appended at log end offset {}",
                 record.offset,
-                self.log_end_offset(),
-                "a log's offsets are contiguous"
+                self.log_end_offset()
             );
             if self.last_epoch() != Some(record.leader_epoch) {
                 self.epochs.push((record.leader_epoch, record.offset));
@@ -320,6 +336,9 @@ impl PartitionLog {
         self.epochs.retain(|&(_, start)| start < leo);
         self.high_watermark = self.high_watermark.min(leo);
         self.flushed = self.flushed.min(leo);
+        // As `LogCleanerManager.maybeTruncateCheckpoint`.
+        self.first_dirty_offset = self.first_dirty_offset.min(leo);
+        self.delete_horizons.retain(|&at, _| at < leo);
         // As `LocalLog.truncateTo`: segments starting past the new end go, the one holding it
         // shrinks (its sizes and timestamps are counted again from what is left).
         self.segments.retain(|s| s.base_offset <= leo);
@@ -351,6 +370,8 @@ impl PartitionLog {
         self.log_start_offset = offset;
         self.high_watermark = offset;
         self.flushed = offset;
+        self.first_dirty_offset = offset;
+        self.delete_horizons.clear();
         removed
     }
 
@@ -388,15 +409,9 @@ impl PartitionLog {
             self.segments.push(Segment::empty(offset));
         }
         if self.segments[0].base_offset < offset {
-            let next = self.segments_next_base(0);
-            let end = self
-                .records
-                .partition_point(|r| next.is_none_or(|next| r.offset < next));
-            self.segments[0].size_bytes = self.records[..end]
-                .iter()
-                .map(|r| crate::producer::record_size(&r.data) as u64)
-                .sum();
+            self.recount_segment(0);
         }
+        self.delete_horizons = self.delete_horizons.split_off(&offset);
         self.log_start_offset = offset;
         self.flushed = self.flushed.max(offset);
         // As `LeaderEpochFileCache.truncateFromStart`: the epoch holding the new start now

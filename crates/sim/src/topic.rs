@@ -3,9 +3,9 @@
 //! Kafka's error names and messages.
 
 use crate::error::{ErrorCode, KafkaError};
-use crate::log::{Retention, Roll};
+use crate::log::{Compaction, Retention, Roll};
 use crate::protocol::Extension;
-pub use crate::protocol::{CleanupPolicy, TopicConfig};
+pub use crate::protocol::{CleanupPolicy, DirtyRatio, TopicConfig};
 use std::collections::BTreeMap;
 
 /// The longest legal topic name.
@@ -81,6 +81,10 @@ impl Default for TopicConfig {
             max_message_bytes: None,
             segment_bytes: Extension(None),
             segment_ms: Extension(None),
+            delete_retention_ms: Extension(None),
+            min_cleanable_dirty_ratio: Extension(None),
+            min_compaction_lag_ms: Extension(None),
+            max_compaction_lag_ms: Extension(None),
         }
     }
 }
@@ -104,6 +108,30 @@ fn parse_long(name: &str, value: &str, at_least: Option<i64>) -> Result<i64, Kaf
             &format!("Value must be at least {min}"),
         )),
         _ => Ok(number),
+    }
+}
+
+/// A DOUBLE config in `[0, 1]` (`ConfigDef.Range.between(0, 1)`).
+fn parse_ratio(name: &str, value: &str) -> Result<DirtyRatio, KafkaError> {
+    let number: f64 = value
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n: &f64| n.is_finite())
+        .ok_or_else(|| invalid(name, value, "Not a number of type DOUBLE"))?;
+    let shown = java_double(number);
+    if number < 0.0 {
+        return Err(invalid(name, &shown, "Value must be at least 0"));
+    }
+    DirtyRatio::new(number).ok_or_else(|| invalid(name, &shown, "Value must be no more than 1"))
+}
+
+/// A double as Java's `Double.toString` prints the common cases (`1.0`, `0.25`).
+fn java_double(number: f64) -> String {
+    if number.fract() == 0.0 && number.abs() < 1e7 {
+        format!("{number:.1}")
+    } else {
+        number.to_string()
     }
 }
 
@@ -132,6 +160,7 @@ impl TopicConfig {
         for (name, value) in pairs {
             config.set(name, value)?;
         }
+        config.validate_values()?;
         Ok(config)
     }
 
@@ -166,6 +195,20 @@ impl TopicConfig {
             "segment.ms" => {
                 self.segment_ms = Extension(Some(parse_long(name, value, Some(1))? as u64))
             }
+            "delete.retention.ms" => {
+                self.delete_retention_ms = Extension(Some(parse_long(name, value, Some(0))? as u64))
+            }
+            "min.cleanable.dirty.ratio" => {
+                self.min_cleanable_dirty_ratio = Extension(Some(parse_ratio(name, value)?))
+            }
+            "min.compaction.lag.ms" => {
+                self.min_compaction_lag_ms =
+                    Extension(Some(parse_long(name, value, Some(0))? as u64))
+            }
+            "max.compaction.lag.ms" => {
+                self.max_compaction_lag_ms =
+                    Extension(Some(parse_long(name, value, Some(1))? as u64))
+            }
             "cleanup.policy" => {
                 let mut parts: Vec<&str> = value.split(',').map(str::trim).collect();
                 parts.sort_unstable();
@@ -191,6 +234,48 @@ impl TopicConfig {
             }
         }
         Ok(())
+    }
+
+    /// `LogConfig.validateValues`: the settings that must agree with each other.
+    fn validate_values(&self) -> Result<(), KafkaError> {
+        let compaction = self.compaction_settings();
+        if compaction.min_lag_ms > compaction.max_lag_ms {
+            return Err(KafkaError::new(
+                ErrorCode::InvalidConfig,
+                format!(
+                    "conflict topic config setting min.compaction.lag.ms ({}) > \
+                     max.compaction.lag.ms ({})",
+                    compaction.min_lag_ms, compaction.max_lag_ms
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// What the log cleaner does, if the policy compacts at all (`compact` or
+    /// `compact,delete`).
+    pub fn compaction(&self) -> Option<Compaction> {
+        matches!(
+            self.cleanup_policy,
+            CleanupPolicy::Compact | CleanupPolicy::CompactDelete
+        )
+        .then(|| self.compaction_settings())
+    }
+
+    fn compaction_settings(&self) -> Compaction {
+        let default = Compaction::default();
+        Compaction {
+            delete_retention_ms: self
+                .delete_retention_ms
+                .0
+                .unwrap_or(default.delete_retention_ms),
+            min_cleanable_dirty_ratio: self
+                .min_cleanable_dirty_ratio
+                .0
+                .map_or(default.min_cleanable_dirty_ratio, DirtyRatio::get),
+            min_lag_ms: self.min_compaction_lag_ms.0.unwrap_or(default.min_lag_ms),
+            max_lag_ms: self.max_compaction_lag_ms.0.unwrap_or(default.max_lag_ms),
+        }
     }
 
     /// When the topic's active segments roll.
@@ -261,6 +346,18 @@ impl TopicConfig {
         if let Some(ms) = self.segment_ms.0 {
             out.insert("segment.ms", ms.to_string());
         }
+        if let Some(ms) = self.delete_retention_ms.0 {
+            out.insert("delete.retention.ms", ms.to_string());
+        }
+        if let Some(ratio) = self.min_cleanable_dirty_ratio.0 {
+            out.insert("min.cleanable.dirty.ratio", java_double(ratio.get()));
+        }
+        if let Some(ms) = self.min_compaction_lag_ms.0 {
+            out.insert("min.compaction.lag.ms", ms.to_string());
+        }
+        if let Some(ms) = self.max_compaction_lag_ms.0 {
+            out.insert("max.compaction.lag.ms", ms.to_string());
+        }
         out
     }
 }
@@ -268,12 +365,16 @@ impl TopicConfig {
 /// Where `LogConfig` defines a config: the order two configs sharing a bucket
 /// (`segment.bytes` and `retention.ms` do) are assumed to be put into the map in.
 fn definition_order(name: &str) -> usize {
-    const DEFINED: [&str; 8] = [
+    const DEFINED: [&str; 12] = [
         "segment.bytes",
         "segment.ms",
         "retention.bytes",
         "retention.ms",
         "max.message.bytes",
+        "delete.retention.ms",
+        "min.compaction.lag.ms",
+        "max.compaction.lag.ms",
+        "min.cleanable.dirty.ratio",
         "cleanup.policy",
         "unclean.leader.election.enable",
         "min.insync.replicas",
@@ -333,6 +434,50 @@ mod tests {
         assert!(TopicConfig::from_pairs([("unclean.leader.election.enable", "yes")]).is_err());
         assert!(TopicConfig::from_pairs([("retention.ms", "-2")]).is_err());
         assert!(TopicConfig::from_pairs([("cleanup.policy", "shred")]).is_err());
+        assert_eq!(
+            TopicConfig::from_pairs([("min.cleanable.dirty.ratio", "1.5")])
+                .expect_err("over 1")
+                .message,
+            "Invalid value 1.5 for configuration min.cleanable.dirty.ratio: Value must be no more than 1"
+        );
+        assert_eq!(
+            TopicConfig::from_pairs([("min.cleanable.dirty.ratio", "half")])
+                .expect_err("text")
+                .message,
+            "Invalid value half for configuration min.cleanable.dirty.ratio: Not a number of type DOUBLE"
+        );
+        assert_eq!(
+            TopicConfig::from_pairs([("max.compaction.lag.ms", "0")])
+                .expect_err("0")
+                .message,
+            "Invalid value 0 for configuration max.compaction.lag.ms: Value must be at least 1"
+        );
+        assert!(TopicConfig::from_pairs([("delete.retention.ms", "-1")]).is_err());
+        assert_eq!(
+            TopicConfig::from_pairs([
+                ("min.compaction.lag.ms", "60000"),
+                ("max.compaction.lag.ms", "1000")
+            ])
+            .expect_err("min above max")
+            .message,
+            "conflict topic config setting min.compaction.lag.ms (60000) > max.compaction.lag.ms (1000)"
+        );
+        let compact = TopicConfig::from_pairs([
+            ("cleanup.policy", "compact"),
+            ("min.cleanable.dirty.ratio", "0.1"),
+            ("delete.retention.ms", "1000"),
+        ])
+        .expect("valid");
+        let cleaner = compact.compaction().expect("compacted");
+        assert_eq!(cleaner.min_cleanable_dirty_ratio, 0.1);
+        assert_eq!(cleaner.delete_retention_ms, 1000);
+        assert_eq!(cleaner.min_lag_ms, 0, "Kafka's default");
+        assert_eq!(cleaner.max_lag_ms, i64::MAX as u64, "Kafka's default");
+        assert!(
+            compact.retention().is_none(),
+            "compact alone deletes nothing"
+        );
+        assert!(TopicConfig::default().compaction().is_none());
         let config = TopicConfig::from_pairs([
             ("min.insync.replicas", "2"),
             ("cleanup.policy", "delete,compact"),

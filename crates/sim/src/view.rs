@@ -296,6 +296,14 @@ pub struct ReplicaView {
     /// How many segments retention has deleted from it.
     #[serde(skip_serializing_if = "is_zero")]
     pub deleted_segments: u64,
+    /// How many records its log cleaner has removed (superseded values, expired tombstones):
+    /// their offsets are gaps.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub cleaned_records: u64,
+    /// How many records its log holds (fewer than its offsets span once the cleaner ran), so
+    /// the page counts the ones it does not draw.
+    #[serde(skip)]
+    pub record_count: u64,
     /// Its records: all of them in a [`World::report`], the newest [`RECORDS_IN_VIEW`] in a
     /// [`World::view`].
     pub records: Vec<RecordView>,
@@ -833,6 +841,8 @@ impl World {
             last_stable_offset: replica.map_or(0, |r| r.last_stable_offset()),
             log_start_offset: log.map_or(0, |l| l.log_start_offset()),
             deleted_segments: log.map_or(0, |l| l.deleted_segments()),
+            cleaned_records: log.map_or(0, |l| l.cleaned_records()),
+            record_count: log.map_or(0, |l| l.records().len() as u64),
             records: log.map(|l| shown(l.records())).unwrap_or_default(),
         }
     }

@@ -175,8 +175,9 @@ pub struct World {
     unanswered: BTreeMap<NodeId, Vec<(NodeId, u64, u32)>>,
     /// Steps processed at the current instant, to catch a livelock.
     steps_at_instant: u64,
-    /// When each running broker's retention task runs next (`world/retention.rs`).
-    retention_checks: BTreeMap<NodeId, SimTime>,
+    /// When each running broker's retention task and log cleaner run next
+    /// (`world/retention.rs`).
+    retention_checks: BTreeMap<(NodeId, retention::LogTask), SimTime>,
     /// The earliest of them (the far future when none), checked before every step.
     retention_due: SimTime,
 }

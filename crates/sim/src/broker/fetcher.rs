@@ -8,7 +8,7 @@ use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BrokerId, FetchPartition, FetchedPartition, Message};
+use crate::protocol::{BrokerId, FetchPartition, FetchedPartition, Message, TopicPartition};
 use crate::time::SimDuration;
 use std::collections::BTreeMap;
 
@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 #[derive(Clone, Debug, Default)]
 struct Session {
     in_flight: Option<u64>,
+    /// The fetch offset of each partition in the request in flight.
+    asked: BTreeMap<TopicPartition, u64>,
     backing_off: bool,
     /// A slow follower has waited its extra delay since its last fetch.
     delay_served: bool,
@@ -73,6 +75,10 @@ impl Broker {
                 })
                 .collect();
             let session = self.fetchers.sessions.entry(leader).or_default();
+            session.asked = partitions
+                .iter()
+                .map(|p| (p.tp.clone(), p.fetch_offset))
+                .collect();
             self.next_correlation_id += 1;
             let correlation_id = self.next_correlation_id;
             session.in_flight = Some(correlation_id);
@@ -124,9 +130,11 @@ impl Broker {
             return;
         }
         let mut failed = false;
+        let asked = std::mem::take(&mut self.fetchers.sessions.entry(leader).or_default().asked);
         for fetched in partitions {
             failed |= fetched.error != ErrorCode::None;
-            self.apply_fetched(ctx, leader, fetched);
+            let fetched_at = asked.get(&fetched.tp).copied();
+            self.apply_fetched(ctx, leader, fetched, fetched_at);
         }
         let session = self.fetchers.sessions.entry(leader).or_default();
         session.in_flight = None;
@@ -141,7 +149,14 @@ impl Broker {
     }
 
     /// Applies one partition of a fetch answer, if this broker still follows `leader` there.
-    fn apply_fetched(&mut self, ctx: &mut Ctx<'_>, leader: BrokerId, fetched: FetchedPartition) {
+    /// `fetched_at`: the partition's fetch offset in the request.
+    fn apply_fetched(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        leader: BrokerId,
+        fetched: FetchedPartition,
+        fetched_at: Option<u64>,
+    ) {
         let me = self.id;
         let Some(replica) = self.replicas.get_mut(&fetched.tp) else {
             return;
@@ -191,10 +206,13 @@ impl Broker {
             }
             return;
         }
-        if fetched
-            .records
-            .first()
-            .is_some_and(|r| r.offset == log.log_end_offset())
+        // Fetched at the log end offset, which has not moved since; the first record may lie
+        // past it where the leader's cleaner left a gap.
+        if fetched_at == Some(log.log_end_offset())
+            && fetched
+                .records
+                .first()
+                .is_some_and(|r| r.offset >= log.log_end_offset())
         {
             log.append_as_follower(&fetched.records, replica.roll);
             // Followers keep the idempotence state too, so a new leader still recognises a

@@ -93,6 +93,14 @@ pub struct BrokerConfig {
     /// task looks for segments to delete, after `log.initial.task.delay.ms` (30000).
     #[serde(default = "default_log_retention_check_interval")]
     pub log_retention_check_interval: SimDuration,
+    /// `log.cleaner.backoff.ms` (default 15000): how long the log cleaner sleeps when no
+    /// compacted log is dirty enough to clean.
+    #[serde(default = "default_log_cleaner_backoff")]
+    pub log_cleaner_backoff: SimDuration,
+}
+
+fn default_log_cleaner_backoff() -> SimDuration {
+    SimDuration::from_millis(15_000)
 }
 
 fn default_log_retention_check_interval() -> SimDuration {
@@ -150,6 +158,7 @@ impl Default for BrokerConfig {
             transaction_state_num_partitions: default_offsets_partitions(),
             transaction_max_timeout: default_transaction_max_timeout(),
             log_retention_check_interval: default_log_retention_check_interval(),
+            log_cleaner_backoff: default_log_cleaner_backoff(),
             message_max_bytes: default_message_max_bytes(),
             replica_fetch_max_bytes: default_replica_fetch_max_bytes(),
         }
@@ -285,6 +294,14 @@ impl Broker {
         // clock pass the next check.
         self.config
             .log_retention_check_interval
+            .max(SimDuration::from_millis(1))
+    }
+
+    /// `log.cleaner.backoff.ms` (at least 1 ms here, so the world's clock moves on; Kafka's
+    /// `atLeast(0)` lets its thread spin instead).
+    pub(crate) fn log_cleaner_backoff(&self) -> SimDuration {
+        self.config
+            .log_cleaner_backoff
             .max(SimDuration::from_millis(1))
     }
 
@@ -705,6 +722,13 @@ impl Broker {
             replica.min_insync_replicas = config.min_insync_replicas;
             replica.roll = config.roll();
             replica.retention = config.retention();
+            // The internal topics are compacted in Kafka; here their coordinators' state is
+            // replayed from whole logs, so their cleaner does not run (a simplification).
+            replica.compaction = if crate::topic::is_internal(&tp.topic) {
+                None
+            } else {
+                config.compaction()
+            };
             replica.state = Some(state.clone());
             let leading_epoch = replica.leadership.as_ref().map(|l| l.leader_epoch);
             if state.leader == Some(me) {

@@ -67,6 +67,31 @@ fn answer(
     }
 }
 
+/// `LogValidator.validateKey` on a compacted topic: every record needs a key. The answer's
+/// message is the `InvalidRecordException` that `processRecordErrors` throws, listing the
+/// first three record errors as `RecordError.toString` prints them.
+fn keyless_records(tp: &TopicPartition, records: &[Rc<RecordData>]) -> Option<String> {
+    let errors: Vec<String> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.key.is_none())
+        .map(|(index, _)| {
+            format!(
+                "RecordError(batchIndex={index}, message='Compacted topic cannot accept message \
+                 without key in topic partition {tp}')"
+            )
+        })
+        .collect();
+    (!errors.is_empty()).then(|| {
+        format!(
+            "One or more records have been rejected due to {} record errors in total, and only \
+             showing the first three errors at most: [{}]",
+            errors.len(),
+            errors[..errors.len().min(3)].join(", ")
+        )
+    })
+}
+
 impl Broker {
     pub(super) fn handle_produce(
         &mut self,
@@ -284,7 +309,15 @@ impl Broker {
             );
             return Err(answer(tp, ErrorCode::MessageTooLarge, None, Some(message)));
         }
+        let compacted = self
+            .image
+            .topics
+            .get(&tp.topic)
+            .is_some_and(|t| t.config.compaction().is_some());
         let (replica, epoch) = self.leader_for_append(tp, acks)?;
+        if compacted && let Some(message) = keyless_records(tp, &batch.records) {
+            return Err(answer(tp, ErrorCode::InvalidRecord, None, Some(message)));
+        }
         let base_offset = match replica.producers.check(&batch.header) {
             SequenceCheck::Reject(error, message) => {
                 return Err(answer(tp, error, None, Some(message)));

@@ -96,6 +96,8 @@ pub struct Replica {
     pub roll: crate::log::Roll,
     /// The topic's `retention.ms` and `retention.bytes`, if its cleanup policy deletes.
     pub retention: Option<crate::log::Retention>,
+    /// The topic's cleaner settings, if its cleanup policy compacts.
+    pub compaction: Option<crate::log::Compaction>,
 }
 
 impl Replica {

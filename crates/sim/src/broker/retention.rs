@@ -1,4 +1,4 @@
-//! Log retention on a broker: the periodic task that deletes old segments of every hosted
+//! Log retention and compaction on a broker: the periodic task that deletes old segments of every hosted
 //! log, leader or follower (Kafka's `LogManager.cleanupLogs` calling
 //! `UnifiedLog.deleteOldSegments`), and a follower moving its log start offset up to the
 //! leader's (`ReplicaFetcherThread.processPartitionData` calling
@@ -27,6 +27,39 @@ impl Broker {
         for (tp, gone) in deleted {
             self.emit_deleted(ctx, tp, gone, "retention");
         }
+    }
+
+    /// One pass of the log cleaner at `ctx.now()` over every hosted compacted log, leader or
+    /// follower: each replica compacts its own log, as in Kafka. The world runs it every
+    /// `log.cleaner.backoff.ms` (Kafka's cleaner thread cleans the dirtiest log and sleeps
+    /// only when none is dirty enough; here one pass cleans every log that is).
+    pub(crate) fn clean_logs(&mut self, ctx: &mut Ctx<'_>) {
+        let now_ms = ctx.now().as_millis();
+        let mut cleaned = Vec::new();
+        for (tp, replica) in &mut self.replicas {
+            let Some(compaction) = replica.compaction else {
+                continue;
+            };
+            if let Some(gone) = replica.log.clean(now_ms, compaction) {
+                cleaned.push((tp.clone(), gone));
+            }
+        }
+        for (tp, gone) in cleaned {
+            ctx.emit(EventKind::LogCleaned {
+                broker: self.id,
+                tp,
+                records: gone.records,
+                tombstones: gone.tombstones,
+                bytes: gone.bytes,
+                from: gone.from,
+                to: gone.to,
+            });
+        }
+    }
+
+    /// Whether any hosted log is compacted, so the cleaner has something to look at.
+    pub(crate) fn hosts_compacted_log(&self) -> bool {
+        self.replicas.values().any(|r| r.compaction.is_some())
     }
 
     /// A fetch answer said the leader's log starts at `leader_start`: records below it are no

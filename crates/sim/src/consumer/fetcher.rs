@@ -348,10 +348,17 @@ impl Consumer {
                     } else {
                         fetched.high_watermark
                     });
-                    let fresh = fetched
-                        .records
-                        .first()
-                        .is_some_and(|r| Some(r.offset) == owned.position);
+                    // Fetched at the position, not before a seek since; the first record may
+                    // lie past it where the cleaner left a gap.
+                    let fetched_at = asked
+                        .iter()
+                        .find(|(tp, _)| *tp == fetched.tp)
+                        .map(|&(_, offset)| offset);
+                    let fresh = fetched_at.is_some()
+                        && fetched_at == owned.position
+                        && fetched.records.first().is_some_and(|r| {
+                            owned.position.is_some_and(|position| r.offset >= position)
+                        });
                     if fresh {
                         let marked = returned_records(
                             fetched.records,

@@ -768,7 +768,12 @@ impl Consumer {
                 let Some((record, returned)) = queue.pop_front() else {
                     break;
                 };
-                if Some(record.offset) != owned.position {
+                // Below the position: already consumed (or sought past). Above it: the cleaner
+                // removed the offsets between, which the position skips.
+                if owned
+                    .position
+                    .is_none_or(|position| record.offset < position)
+                {
                     continue;
                 }
                 owned.position = Some(record.offset + 1);

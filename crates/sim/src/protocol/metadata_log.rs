@@ -129,7 +129,7 @@ pub enum CleanupPolicy {
     /// Old segments are deleted by retention.
     #[default]
     Delete,
-    /// Only the latest record per key is kept (log cleaning is not simulated yet).
+    /// The log cleaner keeps only the latest record per key.
     Compact,
     /// Both.
     CompactDelete,
@@ -160,6 +160,53 @@ pub struct TopicConfig {
     /// `segment.ms` (default 604800000, 7 days).
     #[serde(default, skip_serializing_if = "unset")]
     pub segment_ms: Extension<Option<u64>>,
+    /// `delete.retention.ms` (default 86400000, one day): how long the cleaner keeps a
+    /// tombstone after it first cleaned it.
+    #[serde(default, skip_serializing_if = "unset")]
+    pub delete_retention_ms: Extension<Option<u64>>,
+    /// `min.cleanable.dirty.ratio` (default 0.5).
+    #[serde(default, skip_serializing_if = "unset")]
+    pub min_cleanable_dirty_ratio: Extension<Option<DirtyRatio>>,
+    /// `min.compaction.lag.ms` (default 0).
+    #[serde(default, skip_serializing_if = "unset")]
+    pub min_compaction_lag_ms: Extension<Option<u64>>,
+    /// `max.compaction.lag.ms` (default Long.MAX_VALUE).
+    #[serde(default, skip_serializing_if = "unset")]
+    pub max_compaction_lag_ms: Extension<Option<u64>>,
+}
+
+/// A `min.cleanable.dirty.ratio` between 0 and 1, held as its bits so configs stay `Eq` and
+/// `Hash` (a validated ratio is never NaN).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DirtyRatio(u64);
+
+impl DirtyRatio {
+    /// The ratio; `None` unless it is a number from 0 to 1.
+    pub fn new(ratio: f64) -> Option<DirtyRatio> {
+        (0.0..=1.0)
+            .contains(&ratio)
+            .then(|| DirtyRatio(ratio.to_bits()))
+    }
+
+    /// The ratio as a number.
+    pub fn get(self) -> f64 {
+        f64::from_bits(self.0)
+    }
+}
+
+impl Serialize for DirtyRatio {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(self.get())
+    }
+}
+
+impl<'de> Deserialize<'de> for DirtyRatio {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let ratio = f64::deserialize(deserializer)?;
+        DirtyRatio::new(ratio).ok_or_else(|| {
+            serde::de::Error::custom(format!("dirty ratio {ratio} is not in [0, 1]"))
+        })
+    }
 }
 
 fn unset<T>(value: &Extension<Option<T>>) -> bool {

@@ -7,7 +7,7 @@ mod quorum;
 mod transactions;
 
 pub use groups::{CoordinatorRecord, PersistedMember, Subscription};
-pub use metadata_log::{CleanupPolicy, TopicConfig};
+pub use metadata_log::{CleanupPolicy, DirtyRatio, TopicConfig};
 pub(crate) use metadata_log::{MetadataRecord, PartitionState};
 pub(crate) use quorum::QuorumMessage;
 pub(crate) use transactions::{TxnLogRecord, TxnMessage, TxnState};

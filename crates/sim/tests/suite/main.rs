@@ -13,6 +13,7 @@ mod challenges;
 mod cli;
 mod cli_modes;
 mod cluster_shape;
+mod compaction;
 mod console;
 mod consumer_backoff;
 mod control_plane;
