@@ -12,11 +12,7 @@ test('the log cleaner keeps the latest price per key, and the partition table sh
   const toml = await readFile(new URL('../../docs/examples/compaction.toml', import.meta.url), 'utf8');
   const playground = await suite.open(1, { width: 1280, height: 900 });
   const { page } = playground;
-  await page.evaluate((text) => {
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([text], 'compaction.toml'));
-    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-  }, toml);
+  await playground.dropFile('compaction.toml', [toml]);
   await page.waitForURL(/\?seed=11$/);
   const topic = page.locator('[data-testid="topic"][data-topic="prices"]');
   await topic.waitFor();
@@ -32,11 +28,6 @@ test('the log cleaner keeps the latest price per key, and the partition table sh
     await page.getByTestId('topic-cleanup').locator('option').allTextContents(),
     ['delete', 'compact', 'compact,delete'],
   );
-  for (const [suffix, colorScheme, width] of [['light', 'light', 1280], ['dark', 'dark', 1280], ['480', 'light', 480]]) {
-    await page.emulateMedia({ colorScheme });
-    await page.setViewportSize({ width, height: 900 });
-    await topic.scrollIntoViewIfNeeded();
-    console.log('screenshot:', await playground.screenshot(`compaction-cleaned-${suffix}`, { fullPage: false }));
-  }
+  await playground.screenshotThemes('compaction-cleaned', topic);
   assert.deepEqual(playground.errors, []);
 });

@@ -34,16 +34,6 @@ async function linkText(link) {
 }
 
 /** Drops a file made of `parts` on the page, as a reader dragging it from their desktop. */
-function drop(page, name, parts) {
-  return page.evaluate(([name, parts]) => {
-    const transfer = new DataTransfer();
-    const body = parts.map((part) => (typeof part === 'number' ? new Uint8Array(part)
-      : Array.isArray(part) ? new Uint8Array(part) : part));
-    transfer.items.add(new File(body, name));
-    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-  }, [name, parts]);
-}
-
 test('a downloaded scenario file opens the identical run in another browser, beside its runs', async () => {
   const playground = await busyRun(31);
   const { page } = playground;
@@ -78,7 +68,7 @@ test('a downloaded scenario file opens the identical run in another browser, bes
 
   // The TOML file, dropped on a fresh page, is the same run.
   const third = await suite.open(1, { width: 1280, height: 900 });
-  await drop(third.page, 'shared.toml', [toml]);
+  await third.dropFile('shared.toml', [toml]);
   await third.page.waitForURL(/\?seed=31$/);
   assert.deepEqual(await state(third.page), before, 'TOML gives the same run');
   for (const p of [playground, reader, third]) assert.deepEqual(p.errors, []);
@@ -115,7 +105,7 @@ test('a bad or foreign file names the field and line, and replaces nothing', asy
   ];
   for (const [name, parts, expected] of cases) {
     await page.getByTestId('notice-dismiss').click();
-    await drop(page, name, parts);
+    await playground.dropFile(name, parts);
     await notice.waitFor();
     assert.match(await notice.textContent(), expected, name);
     assert.deepEqual(await storage(page), saved, `${name}: storage as it was`);
@@ -166,7 +156,7 @@ test('an import into a full list of runs asks before pushing out the oldest', as
     localStorage.setItem('kafka-playground/runs', JSON.stringify(list));
   });
   const saved = await storage(page);
-  await drop(page, 'again.json', [json]);
+  await playground.dropFile('again.json', [json]);
   const confirm = page.getByTestId('confirm');
   await confirm.waitFor();
   assert.match(await confirm.textContent(), /Open "again\.json" as a new run\?.*pushes out the oldest \("Run 1"\)/);
@@ -175,7 +165,7 @@ test('an import into a full list of runs asks before pushing out the oldest', as
   assert.deepEqual(await storage(page), saved, 'cancelled: nothing replaced');
   assert.deepEqual(await state(page), before);
 
-  await drop(page, 'again.json', [json]);
+  await playground.dropFile('again.json', [json]);
   await page.getByTestId('confirm-ok').click();
   await page.waitForFunction(() => JSON.parse(localStorage.getItem('kafka-playground/runs')).runs[0].id === 9);
   const ids = JSON.parse((await storage(page))['kafka-playground/runs']).runs.map((r) => r.id);

@@ -131,6 +131,20 @@ export class PlaygroundPage {
     await input.press('Enter');
   }
 
+  /**
+   * Drops a file named `name` on the page, as a reader drags one from their desktop: `parts`
+   * are its contents (text, a byte count of zeros, or an array of bytes).
+   */
+  dropFile(name, parts) {
+    return this.page.evaluate(([name, parts]) => {
+      const transfer = new DataTransfer();
+      const body = parts.map((part) => (typeof part === 'number' ? new Uint8Array(part)
+        : Array.isArray(part) ? new Uint8Array(part) : part));
+      transfer.items.add(new File(body, name));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, [name, parts]);
+  }
+
   async screenshot(name, { fullPage = true } = {}) {
     await mkdir(screenshots, { recursive: true });
     const path = join(screenshots, `${name}.png`);

@@ -11,11 +11,7 @@ test('retention moves the log start offset, and the partition table shows it', a
   const toml = await readFile(new URL('../../docs/examples/retention.toml', import.meta.url), 'utf8');
   const playground = await suite.open(1, { width: 1280, height: 900 });
   const { page } = playground;
-  await page.evaluate((text) => {
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([text], 'retention.toml'));
-    document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }));
-  }, toml);
+  await playground.dropFile('retention.toml', [toml]);
   await page.waitForURL(/\?seed=5$/);
   const topic = page.locator('[data-testid="topic"][data-topic="events"]');
   await topic.waitFor();
@@ -26,12 +22,6 @@ test('retention moves the log start offset, and the partition table shows it', a
   assert.equal(await topic.getByTestId('partition-findings').count(), 0, 'deleted by retention is not truncated after ack');
   const replica = topic.getByTestId('replica').first();
   assert.match(await replica.getAttribute('aria-label'), /log start offset 15, log end offset 18, high watermark 18/);
-  // Each theme and 480 px, scrolled to the topic after the resize.
-  for (const [suffix, colorScheme, width] of [['light', 'light', 1280], ['dark', 'dark', 1280], ['480', 'light', 480]]) {
-    await page.emulateMedia({ colorScheme });
-    await page.setViewportSize({ width, height: 900 });
-    await topic.scrollIntoViewIfNeeded();
-    console.log('screenshot:', await playground.screenshot(`retention-log-start-${suffix}`, { fullPage: false }));
-  }
+  await playground.screenshotThemes('retention-log-start', topic);
   assert.deepEqual(playground.errors, []);
 });
