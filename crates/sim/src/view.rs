@@ -248,7 +248,8 @@ pub struct TopicView {
     pub configs: Vec<String>,
     /// `min.insync.replicas`.
     pub min_insync_replicas: u32,
-    /// Messages in the leaders' logs (log end minus log start, summed), as Kafka UIs count.
+    /// Messages in the leaders' logs (log end minus log start, summed), as Kafka UIs count:
+    /// a compacted log's gaps count too.
     pub messages: u64,
     /// Bytes of those messages (record sizes as the producer counts them).
     pub size_bytes: u64,
@@ -801,7 +802,9 @@ impl World {
                         })
                 };
                 TopicView {
-                    messages: leader_logs().map(|log| log.log_end_offset()).sum(),
+                    messages: leader_logs()
+                        .map(|log| log.log_end_offset() - log.log_start_offset())
+                        .sum(),
                     size_bytes: leader_logs().map(|log| log.size_bytes()).sum(),
                     name: name.to_string(),
                     topic_id: topic.topic_id.clone(),

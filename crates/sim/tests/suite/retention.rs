@@ -100,6 +100,11 @@ fn retention_ms_deletes_old_segments_on_every_replica() {
         log_values(&world, leader, "events", 0),
         vec![(15, "after".to_owned())]
     );
+    let view = world.view();
+    assert_eq!(
+        view.topics[0].messages, 1,
+        "the topic's message count is end minus start, as Kafka UIs count"
+    );
     assert!(check_all(&world).is_empty(), "{:?}", check_all(&world));
 }
 
