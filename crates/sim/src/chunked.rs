@@ -55,8 +55,10 @@ impl<T> Chunked<T> {
 
     /// Appends `value`.
     pub fn push(&mut self, value: T) {
-        if self.tail.capacity() == 0 {
-            self.tail.reserve_exact(CHUNK);
+        // Room for a whole chunk at once (a copy's tail has only what it holds), so a sealed
+        // chunk holds no spare capacity.
+        if self.tail.capacity() < CHUNK {
+            self.tail.reserve_exact(CHUNK - self.tail.len());
         }
         self.tail.push(value);
         if self.tail.len() == CHUNK {
@@ -320,5 +322,11 @@ mod tests {
         assert_eq!(list[CHUNK], CHUNK);
         assert_ne!(list, copy);
         assert_eq!(list, numbers(CHUNK + 1));
+        // A copy's tail holds only what it had: growing it seals a chunk without spare room.
+        let mut copy = copy;
+        copy.push(0);
+        copy.push(0);
+        assert_eq!(copy.full.len(), 1);
+        assert_eq!(copy.full[0].capacity(), CHUNK);
     }
 }
