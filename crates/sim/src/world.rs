@@ -182,6 +182,21 @@ pub struct World {
     retention_due: SimTime,
 }
 
+/// A node's own history of operations, if it is a client, and its forwarder's producer's (a
+/// consume-transform-produce application's output; its operations are numbered from
+/// [`OPERATION_BASE`](crate::consumer::OPERATION_BASE)).
+fn histories_of(node: &Node) -> (Option<&Chunked<Operation>>, Option<&Chunked<Operation>>) {
+    match node {
+        Node::Client(client) => (Some(client.history()), None),
+        Node::Producer(producer) => (Some(producer.history()), None),
+        Node::Consumer(consumer) => (
+            Some(consumer.history()),
+            consumer.forwarder().map(|f| f.producer.history()),
+        ),
+        _ => (None, None),
+    }
+}
+
 /// More steps than any real burst at one instant (a broadcast to every node of a large
 /// cluster is a few hundred).
 const LIVELOCK_STEPS: u64 = 1_000_000;
@@ -872,15 +887,7 @@ impl World {
     /// producer has its own).
     pub(crate) fn histories(&self) -> impl Iterator<Item = &Chunked<Operation>> + '_ {
         self.slots.iter().flat_map(|slot| {
-            let (own, forwarder) = match &slot.node {
-                Node::Client(client) => (Some(client.history()), None),
-                Node::Producer(producer) => (Some(producer.history()), None),
-                Node::Consumer(consumer) => (
-                    Some(consumer.history()),
-                    consumer.forwarder().map(|f| f.producer.history()),
-                ),
-                _ => (None, None),
-            };
+            let (own, forwarder) = histories_of(&slot.node);
             own.into_iter().chain(forwarder)
         })
     }
@@ -933,14 +940,10 @@ impl World {
     }
 
     fn operation(&self, (node, index): (NodeId, usize)) -> Option<&Operation> {
-        match &self.slots[node.0 as usize].node {
-            Node::Client(client) => client.history().get(index),
-            Node::Producer(producer) => producer.history().get(index),
-            Node::Consumer(consumer) => match index.checked_sub(crate::consumer::OPERATION_BASE) {
-                Some(own) => consumer.forwarder()?.producer.history().get(own),
-                None => consumer.history().get(index),
-            },
-            _ => None,
+        let (own, forwarder) = histories_of(&self.slots[node.0 as usize].node);
+        match index.checked_sub(crate::consumer::OPERATION_BASE) {
+            Some(forwarded) => forwarder?.get(forwarded),
+            None => own?.get(index),
         }
     }
 

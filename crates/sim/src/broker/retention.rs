@@ -4,7 +4,7 @@
 //! leader's (`ReplicaFetcherThread.processPartitionData` calling
 //! `UnifiedLog.maybeIncrementLogStartOffset` with reason `LeaderOffsetIncremented`).
 
-use super::Broker;
+use super::{Broker, Replica};
 use crate::event::EventKind;
 use crate::log::Deleted;
 use crate::node::Ctx;
@@ -15,15 +15,10 @@ impl Broker {
     /// `log.retention.check.interval.ms`; it sends nothing and sets no timer.
     pub(crate) fn check_retention(&mut self, ctx: &mut Ctx<'_>) {
         let now_ms = ctx.now().as_millis();
-        let mut deleted = Vec::new();
-        for (tp, replica) in &mut self.replicas {
-            let Some(retention) = replica.retention else {
-                continue;
-            };
-            if let Some(gone) = replica.log.delete_old_segments(now_ms, retention) {
-                deleted.push((tp.clone(), gone));
-            }
-        }
+        let deleted = self.on_every_log(|replica| {
+            let retention = replica.retention?;
+            replica.log.delete_old_segments(now_ms, retention)
+        });
         for (tp, gone) in deleted {
             self.emit_deleted(ctx, tp, gone, "retention");
         }
@@ -35,15 +30,10 @@ impl Broker {
     /// only when none is dirty enough; here one pass cleans every log that is).
     pub(crate) fn clean_logs(&mut self, ctx: &mut Ctx<'_>) {
         let now_ms = ctx.now().as_millis();
-        let mut cleaned = Vec::new();
-        for (tp, replica) in &mut self.replicas {
-            let Some(compaction) = replica.compaction else {
-                continue;
-            };
-            if let Some(gone) = replica.log.clean(now_ms, compaction) {
-                cleaned.push((tp.clone(), gone));
-            }
-        }
+        let cleaned = self.on_every_log(|replica| {
+            let compaction = replica.compaction?;
+            replica.log.clean(now_ms, compaction)
+        });
         for (tp, gone) in cleaned {
             ctx.emit(EventKind::LogCleaned {
                 broker: self.id,
@@ -55,6 +45,18 @@ impl Broker {
                 to: gone.to,
             });
         }
+    }
+
+    /// Runs a log task on every hosted replica, leader or follower, in partition order; what
+    /// it did to each, for the events (emitted once the replicas are no longer borrowed).
+    fn on_every_log<T>(
+        &mut self,
+        mut task: impl FnMut(&mut Replica) -> Option<T>,
+    ) -> Vec<(TopicPartition, T)> {
+        self.replicas
+            .iter_mut()
+            .filter_map(|(tp, replica)| Some((tp.clone(), task(replica)?)))
+            .collect()
     }
 
     /// Whether any hosted log is compacted, so the cleaner has something to look at.
