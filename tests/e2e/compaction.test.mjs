@@ -14,6 +14,7 @@ test('the log cleaner keeps the latest price per key, and the partition table sh
   const { page } = playground;
   await playground.dropFile('compaction.toml', [toml]);
   await page.waitForURL(/\?seed=11$/);
+  await playground.reached(190000); // the file's run_until_ms: the cleaner's later passes are in the replay
   const topic = page.locator('[data-testid="topic"][data-topic="prices"]');
   await topic.waitFor();
   const cleaned = topic.getByTestId('cleaned');

@@ -78,6 +78,17 @@ export class PlaygroundPage {
     return Number((await this.clock()).match(/t = ([\d.]+) s/)[1]);
   }
 
+  /**
+   * Waits until the clock reads at least `ms` of virtual time: an opened file or link replays
+   * in slices, so what the page shows before then is an earlier moment of the run.
+   */
+  async reached(ms) {
+    await this.page.waitForFunction((micros) => {
+      const clock = document.querySelector('[data-testid=clock]');
+      return clock && Number(clock.dataset.micros) >= micros;
+    }, ms * 1000);
+  }
+
   brokers() {
     return this.page.getByTestId('broker');
   }

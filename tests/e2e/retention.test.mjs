@@ -13,6 +13,7 @@ test('retention moves the log start offset, and the partition table shows it', a
   const { page } = playground;
   await playground.dropFile('retention.toml', [toml]);
   await page.waitForURL(/\?seed=5$/);
+  await playground.reached(420000); // the file's run_until_ms
   const topic = page.locator('[data-testid="topic"][data-topic="events"]');
   await topic.waitFor();
   const starts = topic.getByTestId('log-start');
