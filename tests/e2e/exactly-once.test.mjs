@@ -48,6 +48,9 @@ async function forwardRun(suite, commits) {
   await page.getByTestId('consumer-forward').selectOption('payments');
   await page.getByTestId('consumer-processing').fill('400');
   await page.getByTestId('consumer-add').click();
+  // At 10x the batch took half a real second, and a loaded machine's click landed after it
+  // was committed: at 1x the crash has seconds to land mid-batch.
+  await playground.setSpeed('1×');
   const app = page.getByTestId('consumer').first();
   await app.getByTestId('consumer-forward-line').waitFor();
   // Some of the batch's output is in payments, the rest not processed yet: crash.
@@ -55,6 +58,8 @@ async function forwardRun(suite, commits) {
     .filter((o) => /order-\d+ → payments: acknowledged/.test(o.textContent)).length >= 2, null, { timeout: 30_000 });
   await app.getByTestId('consumer-crash').click();
   await app.getByTestId('consumer-restart').click();
+  // The rest (the crashed member's session timing out, the batch again) at full speed.
+  await playground.setSpeed('100×');
   // Done when the group has committed past every order.
   await page.waitForFunction(() => {
     const lags = [...document.querySelectorAll('[data-testid=group]')]
