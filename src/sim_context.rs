@@ -344,6 +344,7 @@ impl Reducible for PageState {
             }
             SimAction::Redraw => {}
             SimAction::Filter(text) => next.event_filter = text,
+            SimAction::RecordsFit(fit) if fit == next.records_fit => return self,
             SimAction::RecordsFit(fit) => next.records_fit = fit,
             SimAction::OpenLog(partition, open) => {
                 let opened = Rc::make_mut(&mut next.opened_logs);

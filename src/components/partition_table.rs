@@ -6,6 +6,7 @@ use crate::components::elements;
 use crate::components::finding_mark::{FindingMark, glyph, label};
 use crate::sim_context::{Form, RECORDS_OPENED, SimAction, use_sim};
 use crate::sim_handle::PartitionMarks;
+use gloo_events::EventListener;
 use kafka_sim::ControlType;
 use kafka_sim::RECORDS_IN_VIEW;
 use kafka_sim::check::Mark;
@@ -46,6 +47,25 @@ pub fn topics() -> Html {
             }
         });
     }
+    {
+        // A resize does not draw the page (a paused run draws nothing), so it measures again
+        // itself: a window widened after a narrow draw kept the narrow count, or the wider.
+        let (section, dispatch) = (section.clone(), actions.dispatch.clone());
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().map(|window| {
+                EventListener::new(&window, "resize", move |_| {
+                    if let Some(now) = section
+                        .cast::<web_sys::Element>()
+                        .as_ref()
+                        .and_then(records_fit)
+                    {
+                        dispatch.dispatch(SimAction::RecordsFit(now));
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
     html! {
         <section class="topics" aria-label="Topics" ref={section}>
             { for sim.view.topics.iter().map(|topic| html! {
@@ -82,13 +102,16 @@ const KEYED_CELL_PX: f64 = 51.2;
 /// The logs' share of the table's width (`.partitions th:last-child` in style.css).
 const LOGS_SHARE: f64 = 0.6;
 
+/// A topic card's padding left and right (`.topic`'s 1rem).
+const CARD_PADDING_PX: f64 = 32.0;
+
 /// The fewest records a closed log shows, however narrow the screen (they wrap).
 const MIN_RECORDS_FIT: usize = 4;
 
 /// How many records fit on a line under a replica's name and labels, from the first closed
-/// log drawn with records: the width of the logs' column (a fixed share of the table, so it
-/// does not shrink with what it holds), less the "…" count, over the widest record cell drawn (keys widen them); with the column's width. None while
-/// no such log is drawn.
+/// log drawn with records: the width the logs' column has in its card (not what it holds has
+/// widened it to), less the "…" count, over the widest record cell drawn (keys widen them).
+/// None while no such log is drawn.
 fn records_fit(section: &web_sys::Element) -> Option<usize> {
     let width = |within: &web_sys::Element, selector: &str| -> f64 {
         within
@@ -114,15 +137,19 @@ fn records_fit(section: &web_sys::Element) -> Option<usize> {
         })?;
     let logs = row.parent_element()?;
     // The records have a line of their own under the name and labels: the cell's width less
-    // its padding, the "…" count and a gap.
-    // Not the cell's own width where it is wider than its share: an auto table widens the
-    // column for what it holds, and the count would then depend on itself.
-    let table = logs
-        .closest("table")
-        .ok()??
-        .get_bounding_client_rect()
-        .width();
-    let column = f64::from(logs.client_width()).min(table * LOGS_SHARE);
+    // its padding, the "…" count and a gap. An auto table widens the column, and the table
+    // past its card, for what the column holds, so the count would depend on itself: the
+    // column gets at most its share of the card and what the card leaves it beside the other
+    // columns (all of the card on a narrow page, where the logs have a line of their own).
+    let card = f64::from(logs.closest(".topic").ok()??.client_width()) - CARD_PADDING_PX;
+    let table = logs.closest("table").ok()??.get_bounding_client_rect();
+    let beside = logs.get_bounding_client_rect().left() - table.left();
+    let share = if beside < 1.0 {
+        card
+    } else {
+        card * LOGS_SHARE
+    };
+    let column = f64::from(logs.client_width()).min(share).min(card - beside);
     let free = column - 13.0 - width(&row, ".more") - 6.4;
     Some(((free / (cell + 1.0)) as usize).clamp(MIN_RECORDS_FIT, RECORDS_IN_VIEW))
 }

@@ -158,6 +158,9 @@ export class PlaygroundPage {
 
   async screenshot(name, { fullPage = true } = {}) {
     await mkdir(screenshots, { recursive: true });
+    // After a resize the page measures and draws again (and lays out what content-visibility
+    // skipped): two frames later it is painted, or the picture has blank parts.
+    await this.page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     const path = join(screenshots, `${name}.png`);
     await this.page.screenshot({ path, fullPage });
     return path;
