@@ -237,12 +237,9 @@ pub fn check(world: &World) -> Vec<Violation> {
                 .or_default()
                 .push(record.offset);
         }
-        let compacted = world
-            .metadata()
-            .topics
-            .get(&tp.topic)
-            .is_some_and(|t| t.config.compaction().is_some());
+        let compacted = compacted_topic(world, &tp);
         let latest = compacted.then(|| latest_per_key(&claims, &tp));
+        let last_in_log = compacted.then(|| last_offset_per_key(log));
         for claim in claims.iter().filter(|c| c.tp == tp) {
             let at = positions.get(&claim.value).map_or(&[][..], Vec::as_slice);
             let deleted_since = last_deletion.get(&tp).is_some_and(|&t| t >= claim.sent_at);
@@ -251,6 +248,11 @@ pub fn check(world: &World) -> Vec<Violation> {
             }
             if let Some(latest) = &latest
                 && superseded_by_compaction(claim, latest)
+            {
+                continue;
+            }
+            if let (Some(last), Some(offset)) = (&last_in_log, claim.offset)
+                && cleaned_as_superseded(log, last, claim.key.as_deref().map(str::as_bytes), offset)
             {
                 continue;
             }
@@ -389,6 +391,43 @@ fn superseded_by_compaction(claim: &Claim<'_>, latest: &BTreeMap<&str, &Claim<'_
         .is_some_and(|l| l.offset > claim.offset || (l.offset == claim.offset && l.tombstone))
 }
 
+/// Whether the partition's topic is compacted: its logs have gaps where the cleaner removed
+/// superseded values (the page's live marks, which index the log offset by offset, skip it;
+/// this whole-run checker judges it).
+pub(crate) fn compacted_topic(world: &World, tp: &TopicPartition) -> bool {
+    world
+        .metadata()
+        .topics
+        .get(&tp.topic)
+        .is_some_and(|t| t.config.compaction().is_some())
+}
+
+/// The offset of each key's last record in a log. The cleaner keeps what the log holds last
+/// for a key, acknowledged or not: a send whose answer was lost, or that its producer gave up
+/// on after it was written, supersedes the key's earlier records as much as an acknowledged one.
+fn last_offset_per_key(log: &crate::log::PartitionLog) -> BTreeMap<&[u8], u64> {
+    let mut last = BTreeMap::new();
+    for record in log.records().iter().filter(|r| r.batch.control.is_none()) {
+        if let Some(key) = &record.data.key {
+            last.insert(&key[..], record.offset);
+        }
+    }
+    last
+}
+
+/// Whether the cleaner removed the record at `offset` because a later record of its key is in
+/// the log: it is gone from the part of the log the cleaner has passed.
+fn cleaned_as_superseded(
+    log: &crate::log::PartitionLog,
+    last: &BTreeMap<&[u8], u64>,
+    key: Option<&[u8]>,
+    offset: u64,
+) -> bool {
+    offset < log.first_dirty_offset()
+        && log.record_at(offset).is_none()
+        && key.and_then(|k| last.get(k)).is_some_and(|&l| l > offset)
+}
+
 /// The compacted reader's rule: a consumer reading the partition from its start (below the
 /// HW) sees, as each key's last value, the key's latest acknowledged value; a deleted key
 /// (latest a tombstone) shows null or nothing.
@@ -506,11 +545,7 @@ pub fn acked_send_lost(
     }
     // The cleaner removes superseded values: one send alone cannot tell (the whole-run check
     // compares it with the key's later sends).
-    let compacted = world
-        .metadata()
-        .topics
-        .get(&tp.topic)
-        .is_some_and(|t| t.config.compaction().is_some());
+    let compacted = compacted_topic(world, tp);
     if compacted && log.record_at(offset).is_none() {
         return None;
     }
@@ -988,26 +1023,31 @@ fn check_consumers(world: &World) -> Vec<Violation> {
     // with that value, now gone, was real.
     let compacted_acks: BTreeSet<(TopicPartition, u64, String)> = claims(world)
         .into_iter()
-        .filter(|c| {
-            world
-                .metadata()
-                .topics
-                .get(&c.tp.topic)
-                .is_some_and(|t| t.config.compaction().is_some())
-        })
+        .filter(|c| compacted_topic(world, &c.tp))
         .filter_map(|c| Some((c.tp, c.offset?, c.value)))
         .collect();
-    let cleaned = |tp: &TopicPartition, offset: u64, value: String| {
-        world
-            .leader_log(tp)
-            .is_some_and(|log| log.record_at(offset).is_none())
-            && compacted_acks.contains(&(tp.clone(), offset, value))
+    // Or a later record of its key, acknowledged or not, superseded it.
+    let mut last_in_log: BTreeMap<TopicPartition, BTreeMap<&[u8], u64>> = BTreeMap::new();
+    let mut cleaned = |tp: &TopicPartition, offset: u64, record: &ConsumedRecord| {
+        let Some(log) = world.leader_log(tp) else {
+            return false;
+        };
+        if log.record_at(offset).is_some() {
+            return false;
+        }
+        compacted_acks.contains(&(tp.clone(), offset, record.value_text()))
+            || compacted_topic(world, tp) && {
+                let last = last_in_log
+                    .entry(tp.clone())
+                    .or_insert_with(|| last_offset_per_key(log));
+                cleaned_as_superseded(log, last, record.key.as_deref(), offset)
+            }
     };
     for (&(group, tp, offset), &(times, record)) in &processed {
         // Retention deleted it since: the final log cannot say what was there.
         if offset >= log_start(tp)
             && log_value(tp, offset).as_ref() != Some(&record.value)
-            && !cleaned(tp, offset, record.value_text())
+            && !cleaned(tp, offset, record)
         {
             let value = record.value_text();
             violation(

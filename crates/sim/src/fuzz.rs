@@ -44,11 +44,15 @@ pub enum Profile {
     /// A transactional producer that aborts some transactions, read with
     /// isolation.level=read_uncommitted: its readers see aborted records.
     ReadUncommitted,
+    /// The safe producers and commits on a compacted topic (cleanup.policy=compact, segments
+    /// of two seconds, a cleaner that starts at any dirt, tombstones among the sends): what the
+    /// cleaner removes is superseded, never lost, and nothing Kafka forbids appears.
+    Compacted,
 }
 
 impl Profile {
     /// Every profile.
-    pub const ALL: [Profile; 9] = [
+    pub const ALL: [Profile; 10] = [
         Profile::Safe,
         Profile::Acks1,
         Profile::Acks0,
@@ -58,6 +62,7 @@ impl Profile {
         Profile::AtMostOnce,
         Profile::AtLeastOnce,
         Profile::ReadUncommitted,
+        Profile::Compacted,
     ];
 
     /// The profile named on the command line (`safe`, `acks1`, ...).
@@ -77,13 +82,14 @@ impl Profile {
             Profile::AtMostOnce => "at-most-once",
             Profile::AtLeastOnce => "at-least-once",
             Profile::ReadUncommitted => "read-uncommitted",
+            Profile::Compacted => "compacted",
         }
     }
 
-    /// The anomaly this configuration must be able to produce; none for the safe profile.
+    /// The anomaly this configuration must be able to produce; none for the safe ones.
     pub fn expected(self) -> Option<Anomaly> {
         match self {
-            Profile::Safe => None,
+            Profile::Safe | Profile::Compacted => None,
             Profile::Acks1 | Profile::Acks0 | Profile::Unclean => Some(Anomaly::LostWrite),
             Profile::NoIdempotence => Some(Anomaly::Duplicate),
             Profile::Reorder => Some(Anomaly::Reordered),
@@ -100,7 +106,7 @@ impl Profile {
     /// guarantee is checked as duplicates and lost output.)
     pub fn allowed(self) -> &'static [Anomaly] {
         match self {
-            Profile::Safe | Profile::AtLeastOnce => &[Anomaly::Redelivered],
+            Profile::Safe | Profile::AtLeastOnce | Profile::Compacted => &[Anomaly::Redelivered],
             Profile::ReadUncommitted => &[Anomaly::AbortedRead, Anomaly::Redelivered],
             Profile::AtMostOnce => &[Anomaly::ConsumerLoss, Anomaly::Redelivered],
             Profile::Acks1 | Profile::Acks0 => &[
@@ -153,7 +159,10 @@ impl Profile {
             Profile::Acks0 => &[("acks", "0")],
             Profile::NoIdempotence => &[("enable.idempotence", "false")],
             Profile::Reorder => &[("enable.idempotence", "false"), ("linger.ms", "0")],
-            Profile::AtMostOnce | Profile::AtLeastOnce | Profile::ReadUncommitted => &[][..],
+            Profile::AtMostOnce
+            | Profile::AtLeastOnce
+            | Profile::ReadUncommitted
+            | Profile::Compacted => &[][..],
         });
         config
     }
@@ -222,6 +231,14 @@ impl Profile {
             | Profile::AtMostOnce
             | Profile::AtLeastOnce
             | Profile::ReadUncommitted => vec![("min.insync.replicas", "2")],
+            // The cleaner looks every log.cleaner.backoff.ms (15 s): five passes in a run.
+            Profile::Compacted => vec![
+                ("min.insync.replicas", "2"),
+                ("cleanup.policy", "compact"),
+                ("segment.ms", "2000"),
+                ("min.cleanable.dirty.ratio", "0.01"),
+                ("delete.retention.ms", "10000"),
+            ],
             Profile::Acks1 | Profile::Acks0 => vec![("min.insync.replicas", "1")],
             Profile::Unclean => vec![
                 ("min.insync.replicas", "1"),

@@ -10,7 +10,7 @@
 //! holds the same record) and re-reads from there, so it always describes the log the checker
 //! would read now. The rules are the checker's, asked of one record at a time.
 
-use super::{Anomaly, Fate, Violation, fate};
+use super::{Anomaly, Fate, Violation, compacted_topic, fate};
 use crate::client::{Outcome, Request};
 use crate::event::EventKind;
 use crate::protocol::{Record, TopicPartition};
@@ -244,7 +244,7 @@ impl LiveMarks {
         for (tp, state) in world
             .metadata()
             .partitions()
-            .filter(|(tp, _)| !crate::topic::is_internal(&tp.topic) && !compacted(world, tp))
+            .filter(|(tp, _)| !crate::topic::is_internal(&tp.topic) && !compacted_topic(world, tp))
         {
             let Some(log) = state
                 .leader
@@ -305,7 +305,7 @@ impl LiveMarks {
                     partition, offset, ..
                 } => {
                     let tp = TopicPartition::new(topic, partition);
-                    if compacted(world, &tp) {
+                    if compacted_topic(world, &tp) {
                         position += 1;
                         continue;
                     }
@@ -594,15 +594,4 @@ pub fn why(world: &World, mark: &Mark) -> Vec<usize> {
         }
         _ => crate::verdict::causes(events, &mark.violation),
     }
-}
-
-/// Whether the partition's topic is compacted: its leader's log has gaps where the cleaner
-/// removed superseded values, which this offset-by-offset index does not follow, so the page
-/// marks none of its records (the whole-run checker still judges them).
-fn compacted(world: &World, tp: &TopicPartition) -> bool {
-    world
-        .metadata()
-        .topics
-        .get(&tp.topic)
-        .is_some_and(|t| t.config.compaction().is_some())
 }
