@@ -230,8 +230,12 @@ pub fn check(world: &World) -> Vec<Violation> {
         let hw = log.high_watermark();
         let records = log.records();
         let mut positions: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-        // Transaction markers hold no workload value.
-        for record in records.iter().filter(|r| r.batch.control.is_none()) {
+        // Transaction markers hold no workload value, and tombstones no value to tell them
+        // apart by (two deletes of one key are not a duplicate one can see).
+        for record in records
+            .iter()
+            .filter(|r| r.batch.control.is_none() && r.data.value.is_some())
+        {
             positions
                 .entry(record.data.value_text())
                 .or_default()
@@ -241,7 +245,22 @@ pub fn check(world: &World) -> Vec<Violation> {
         let latest = compacted.then(|| latest_per_key(&claims, &tp));
         let last_in_log = compacted.then(|| last_offset_per_key(log));
         for claim in claims.iter().filter(|c| c.tp == tp) {
-            let at = positions.get(&claim.value).map_or(&[][..], Vec::as_slice);
+            let tombstone_at: Vec<u64>;
+            let at = if claim.tombstone {
+                // Not found by value: at its own offset, a tombstone of its key.
+                let key = claim.key.as_deref().map(str::as_bytes);
+                tombstone_at = claim
+                    .offset
+                    .filter(|&o| {
+                        log.record_at(o)
+                            .is_some_and(|r| r.data.value.is_none() && r.data.key.as_deref() == key)
+                    })
+                    .into_iter()
+                    .collect();
+                &tombstone_at[..]
+            } else {
+                positions.get(&claim.value).map_or(&[][..], Vec::as_slice)
+            };
             let deleted_since = last_deletion.get(&tp).is_some_and(|&t| t >= claim.sent_at);
             if deleted_by_retention(claim.offset, log.log_start_offset(), at, deleted_since) {
                 continue;
