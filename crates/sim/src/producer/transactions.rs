@@ -11,7 +11,10 @@ use crate::client::{Operation, Outcome, Request, TxnAction, find_another_coordin
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BrokerId, GroupMessage, Message, TopicPartition};
+use crate::protocol::{
+    BrokerId, GroupMessage, GroupRequest, GroupResponse, Message, TopicPartition,
+    TxnOffsetCommitRequest,
+};
 use crate::time::SimTime;
 use crate::txn::TxnMessage;
 use serde::Serialize;
@@ -451,8 +454,7 @@ impl Producer {
             TxnRequest::CommitOffsets => {
                 let pending = txn.offsets.clone();
                 let pending = pending.as_ref();
-                GroupMessage::TxnOffsetCommit {
-                    correlation_id,
+                let request = TxnOffsetCommitRequest {
                     transactional_id,
                     group_id: pending.map(|o| o.group.clone()).unwrap_or_default(),
                     producer_id,
@@ -460,8 +462,9 @@ impl Producer {
                     generation_id: pending.map_or(-1, |o| o.generation),
                     member_id: pending.map(|o| o.member_id.clone()).unwrap_or_default(),
                     offsets: pending.map(|o| o.offsets.clone()).unwrap_or_default(),
-                }
-                .into()
+                };
+                let request = GroupRequest::TxnOffsetCommit(request);
+                GroupMessage::request(correlation_id, Rc::clone(&self.name), request).into()
             }
             TxnRequest::End => TxnMessage::EndTxn {
                 correlation_id,
@@ -514,10 +517,9 @@ impl Producer {
                 ..
             } => (*correlation_id, *error),
             Message::Group(group) => match &**group {
-                GroupMessage::TxnOffsetCommitResponse {
-                    correlation_id,
-                    error,
-                } => (*correlation_id, *error),
+                GroupMessage::Response(header, GroupResponse::TxnOffsetCommit(response)) => {
+                    (header.correlation_id, response.error)
+                }
                 _ => return false,
             },
             Message::Txn(txn) => match &**txn {

@@ -2,11 +2,19 @@
 //! handler returns the messages it sends, and the world carries them over the network.
 
 mod groups;
+mod header;
 mod metadata_log;
 mod quorum;
 mod transactions;
 
 pub use groups::{CoordinatorRecord, PersistedMember, Subscription};
+pub(crate) use groups::{
+    GroupMessage, GroupRequest, GroupResponse, HeartbeatRequest, HeartbeatResponse,
+    JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse,
+    OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse,
+    SyncGroupRequest, SyncGroupResponse, TxnOffsetCommitRequest, TxnOffsetCommitResponse,
+};
+pub(crate) use header::{ApiKey, RequestHeader, ResponseHeader};
 pub use metadata_log::{CleanupPolicy, DirtyRatio, TopicConfig};
 pub(crate) use metadata_log::{MetadataRecord, PartitionState};
 pub(crate) use quorum::QuorumMessage;
@@ -532,190 +540,6 @@ impl Message {
                 | Message::FindCoordinatorResponse { .. }
                 | Message::ListOffsetsResponse { .. }
         )
-    }
-}
-
-/// The group coordinator's APIs.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[allow(missing_docs)] // Fields carry Kafka's field names; each variant says what it is.
-pub enum GroupMessage {
-    /// JoinGroup: a member (re)joins with its subscription for each protocol it supports.
-    JoinGroup {
-        correlation_id: u64,
-        group_id: String,
-        member_id: String,
-        client_id: String,
-        group_instance_id: Option<String>,
-        session_timeout_ms: u64,
-        rebalance_timeout_ms: u64,
-        protocols: Vec<(String, Subscription)>,
-    },
-    /// The generation, the chosen protocol and the leader; the leader alone gets the members.
-    JoinGroupResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-        generation_id: i32,
-        protocol_name: Option<String>,
-        leader: String,
-        member_id: String,
-        members: Vec<Subscription>,
-    },
-    /// SyncGroup: every member asks for its assignment; the leader brings everyone's.
-    SyncGroup {
-        correlation_id: u64,
-        group_id: String,
-        generation_id: i32,
-        member_id: String,
-        assignments: Vec<(String, Vec<TopicPartition>)>,
-        /// A static member's `group.instance.id` (KIP-345): fenced if another member holds it.
-        group_instance_id: Extension<Option<String>>,
-    },
-    /// This member's partitions for the generation.
-    SyncGroupResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-        assignment: Vec<TopicPartition>,
-    },
-    /// Heartbeat: keeps the member's session; the answer says when to rejoin.
-    Heartbeat {
-        correlation_id: u64,
-        group_id: String,
-        generation_id: i32,
-        member_id: String,
-        /// A static member's `group.instance.id`.
-        group_instance_id: Extension<Option<String>>,
-    },
-    /// `NONE`, or REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, ...
-    HeartbeatResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-    },
-    /// LeaveGroup: a dynamic member leaves at once instead of waiting for its session to end.
-    LeaveGroup {
-        correlation_id: u64,
-        group_id: String,
-        member_id: String,
-    },
-    /// The coordinator's answer.
-    LeaveGroupResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-    },
-    /// OffsetCommit: the next offset to read, per partition; generation -1 for a consumer
-    /// outside group management (or an admin tool).
-    OffsetCommit {
-        correlation_id: u64,
-        group_id: String,
-        generation_id: i32,
-        member_id: String,
-        offsets: Vec<(TopicPartition, u64)>,
-        /// `OffsetAndMetadata.metadata()` of the partitions that have some.
-        metadata: Extension<Vec<(TopicPartition, String)>>,
-        /// A static member's `group.instance.id` (none outside group management).
-        group_instance_id: Extension<Option<String>>,
-    },
-    /// One error for the whole commit (every partition shares it here).
-    OffsetCommitResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-    },
-    /// OffsetFetch: the group's committed offsets for these partitions. `require_stable`
-    /// (KIP-447, sent by read_committed consumers): UNSTABLE_OFFSET_COMMIT while a transaction
-    /// has offsets for them pending, instead of the older committed offset.
-    OffsetFetch {
-        correlation_id: u64,
-        group_id: String,
-        partitions: Vec<TopicPartition>,
-        require_stable: bool,
-    },
-    /// Committed offsets (none where nothing was committed).
-    OffsetFetchResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-        offsets: Vec<(TopicPartition, Option<u64>)>,
-        /// The metadata committed with them, where there is some.
-        metadata: Extension<Vec<(TopicPartition, String)>>,
-    },
-    /// TxnOffsetCommit: a transactional producer's `sendOffsetsToTransaction()`; the offsets
-    /// take effect when the transaction's COMMIT marker reaches the offsets partition. The
-    /// consumer's generation and member id fence a zombie after a rebalance (KIP-447).
-    TxnOffsetCommit {
-        correlation_id: u64,
-        transactional_id: String,
-        group_id: String,
-        producer_id: u64,
-        producer_epoch: u16,
-        generation_id: i32,
-        member_id: String,
-        offsets: Vec<(TopicPartition, u64)>,
-    },
-    /// One error for the whole commit.
-    TxnOffsetCommitResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-    },
-}
-
-impl GroupMessage {
-    /// The Kafka API name.
-    pub fn api_name(&self) -> &'static str {
-        match self {
-            GroupMessage::JoinGroup { .. } | GroupMessage::JoinGroupResponse { .. } => "JoinGroup",
-            GroupMessage::SyncGroup { .. } | GroupMessage::SyncGroupResponse { .. } => "SyncGroup",
-            GroupMessage::Heartbeat { .. } | GroupMessage::HeartbeatResponse { .. } => "Heartbeat",
-            GroupMessage::LeaveGroup { .. } | GroupMessage::LeaveGroupResponse { .. } => {
-                "LeaveGroup"
-            }
-            GroupMessage::OffsetCommit { .. } | GroupMessage::OffsetCommitResponse { .. } => {
-                "OffsetCommit"
-            }
-            GroupMessage::OffsetFetch { .. } | GroupMessage::OffsetFetchResponse { .. } => {
-                "OffsetFetch"
-            }
-            GroupMessage::TxnOffsetCommit { .. } | GroupMessage::TxnOffsetCommitResponse { .. } => {
-                "TxnOffsetCommit"
-            }
-        }
-    }
-
-    /// Whether it is a response.
-    pub fn is_response(&self) -> bool {
-        matches!(
-            self,
-            GroupMessage::JoinGroupResponse { .. }
-                | GroupMessage::SyncGroupResponse { .. }
-                | GroupMessage::HeartbeatResponse { .. }
-                | GroupMessage::LeaveGroupResponse { .. }
-                | GroupMessage::OffsetCommitResponse { .. }
-                | GroupMessage::OffsetFetchResponse { .. }
-                | GroupMessage::TxnOffsetCommitResponse { .. }
-        )
-    }
-
-    /// The correlation id it carries.
-    pub fn correlation_id(&self) -> u64 {
-        match self {
-            GroupMessage::JoinGroup { correlation_id, .. }
-            | GroupMessage::JoinGroupResponse { correlation_id, .. }
-            | GroupMessage::SyncGroup { correlation_id, .. }
-            | GroupMessage::SyncGroupResponse { correlation_id, .. }
-            | GroupMessage::Heartbeat { correlation_id, .. }
-            | GroupMessage::HeartbeatResponse { correlation_id, .. }
-            | GroupMessage::LeaveGroup { correlation_id, .. }
-            | GroupMessage::LeaveGroupResponse { correlation_id, .. }
-            | GroupMessage::OffsetCommit { correlation_id, .. }
-            | GroupMessage::OffsetCommitResponse { correlation_id, .. }
-            | GroupMessage::OffsetFetch { correlation_id, .. }
-            | GroupMessage::OffsetFetchResponse { correlation_id, .. }
-            | GroupMessage::TxnOffsetCommit { correlation_id, .. }
-            | GroupMessage::TxnOffsetCommitResponse { correlation_id, .. } => *correlation_id,
-        }
-    }
-}
-
-impl From<GroupMessage> for Message {
-    fn from(message: GroupMessage) -> Self {
-        Message::Group(Box::new(message))
     }
 }
 

@@ -1,0 +1,111 @@
+//! What every client request and response carries before its body, as Kafka's
+//! `RequestHeader` and `ResponseHeader` do: which API it is, the correlation id that pairs an
+//! answer with its request, and the sender's `client.id`. A node reads the correlation id
+//! from the header instead of from each API's fields.
+//!
+//! Kafka's header also carries the API version; nothing here negotiates versions (every node
+//! speaks one version of each API), so it is not modelled.
+
+use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
+use std::rc::Rc;
+
+/// The client APIs, named as Kafka's `ApiKeys` names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ApiKey {
+    /// PRODUCE (0).
+    Produce,
+    /// FETCH (1).
+    Fetch,
+    /// LIST_OFFSETS (2).
+    ListOffsets,
+    /// METADATA (3).
+    Metadata,
+    /// OFFSET_COMMIT (8).
+    OffsetCommit,
+    /// OFFSET_FETCH (9).
+    OffsetFetch,
+    /// FIND_COORDINATOR (10).
+    FindCoordinator,
+    /// JOIN_GROUP (11).
+    JoinGroup,
+    /// HEARTBEAT (12).
+    Heartbeat,
+    /// LEAVE_GROUP (13).
+    LeaveGroup,
+    /// SYNC_GROUP (14).
+    SyncGroup,
+    /// INIT_PRODUCER_ID (22).
+    InitProducerId,
+    /// ADD_PARTITIONS_TO_TXN (24).
+    AddPartitionsToTxn,
+    /// ADD_OFFSETS_TO_TXN (25).
+    AddOffsetsToTxn,
+    /// END_TXN (26).
+    EndTxn,
+    /// WRITE_TXN_MARKERS (27).
+    WriteTxnMarkers,
+    /// TXN_OFFSET_COMMIT (28).
+    TxnOffsetCommit,
+}
+
+impl ApiKey {
+    /// The API's name as Kafka's logs and metrics print it (`ApiKeys.name`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ApiKey::Produce => "Produce",
+            ApiKey::Fetch => "Fetch",
+            ApiKey::ListOffsets => "ListOffsets",
+            ApiKey::Metadata => "Metadata",
+            ApiKey::OffsetCommit => "OffsetCommit",
+            ApiKey::OffsetFetch => "OffsetFetch",
+            ApiKey::FindCoordinator => "FindCoordinator",
+            ApiKey::JoinGroup => "JoinGroup",
+            ApiKey::Heartbeat => "Heartbeat",
+            ApiKey::LeaveGroup => "LeaveGroup",
+            ApiKey::SyncGroup => "SyncGroup",
+            ApiKey::InitProducerId => "InitProducerId",
+            ApiKey::AddPartitionsToTxn => "AddPartitionsToTxn",
+            ApiKey::AddOffsetsToTxn => "AddOffsetsToTxn",
+            ApiKey::EndTxn => "EndTxn",
+            ApiKey::WriteTxnMarkers => "WriteTxnMarkers",
+            ApiKey::TxnOffsetCommit => "TxnOffsetCommit",
+        }
+    }
+}
+
+/// Kafka's `RequestHeader` (without the version, see the module's doc).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestHeader {
+    /// Which API the body is.
+    pub api: ApiKey,
+    /// Chosen by the client; its answer carries it back.
+    pub correlation_id: u64,
+    /// The sender's `client.id`.
+    pub client_id: Rc<str>,
+}
+
+/// Hashes the correlation id alone, as the message did before it had a header (so every trace
+/// fingerprint stays what it was): the API follows from the body's kind, and the client id
+/// is the sender's name, which each body that used it (JoinGroup) hashes in its old place.
+impl Hash for RequestHeader {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.correlation_id.hash(state);
+    }
+}
+
+/// Kafka's `ResponseHeader`: the correlation id of the request answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ResponseHeader {
+    /// The request's correlation id.
+    pub correlation_id: u64,
+}
+
+impl ResponseHeader {
+    /// The header of the answer to the request that carried `request`.
+    pub fn answering(request: &RequestHeader) -> Self {
+        ResponseHeader {
+            correlation_id: request.correlation_id,
+        }
+    }
+}
