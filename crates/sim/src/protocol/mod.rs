@@ -17,7 +17,7 @@ pub(crate) use groups::{
 pub(crate) use header::{ApiKey, RequestHeader, ResponseHeader};
 pub use metadata_log::{CleanupPolicy, DirtyRatio, TopicConfig};
 pub(crate) use metadata_log::{MetadataRecord, PartitionState};
-pub(crate) use quorum::QuorumMessage;
+pub(crate) use quorum::{QuorumFetchRequest, QuorumFetchResponse, QuorumMessage};
 pub(crate) use transactions::{TxnLogRecord, TxnMessage, TxnState};
 
 use crate::error::ErrorCode;
