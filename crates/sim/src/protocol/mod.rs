@@ -18,7 +18,11 @@ pub(crate) use header::{ApiKey, RequestHeader, ResponseHeader};
 pub use metadata_log::{CleanupPolicy, DirtyRatio, TopicConfig};
 pub(crate) use metadata_log::{MetadataRecord, PartitionState};
 pub(crate) use quorum::{QuorumFetchRequest, QuorumFetchResponse, QuorumMessage};
-pub(crate) use transactions::{TxnLogRecord, TxnMessage, TxnState};
+pub(crate) use transactions::{
+    AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddPartitionsToTxnRequest,
+    AddPartitionsToTxnResponse, EndTxnRequest, EndTxnResponse, InitProducerIdRequest, TxnLogRecord,
+    TxnMessage, TxnRequest, TxnResponse, TxnState, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
+};
 
 use crate::error::ErrorCode;
 use serde::{Deserialize, Serialize};
