@@ -10,8 +10,8 @@ use crate::client::{Operation, Outcome, Request, invalidates_metadata};
 use crate::error::ErrorCode;
 use crate::node::Ctx;
 use crate::protocol::{
-    BrokerId, Extension, FetchPartition, FetchedPartition, GroupRequest, Message,
-    OffsetCommitRequest, OffsetFetchRequest, TopicPartition,
+    ApiKey, BrokerId, Extension, FetchPartition, FetchRequest, FetchedPartition, GroupRequest,
+    Message, OffsetCommitRequest, OffsetFetchRequest, RequestHeader, TopicPartition,
 };
 use crate::protocol::{ControlType, Record};
 use crate::time::SimTime;
@@ -300,6 +300,7 @@ impl Consumer {
         .unless_default(crate::protocol::FetchMaxBytes::CONSUMER);
         for (leader, partitions) in by_leader {
             let rack_id = rack_id.clone();
+            let client_id = Rc::clone(&self.name);
             let offsets = partitions
                 .iter()
                 .map(|p| (p.tp.clone(), p.fetch_offset))
@@ -311,15 +312,18 @@ impl Consumer {
                     broker: leader,
                     offsets,
                 },
-                |correlation_id| Message::Fetch {
-                    correlation_id,
-                    replica_id: None,
-                    max_wait_ms,
-                    min_bytes,
-                    read_committed,
-                    rack_id,
-                    partitions,
-                    max_bytes,
+                |correlation_id| {
+                    let request = FetchRequest {
+                        replica_id: None,
+                        max_wait_ms,
+                        min_bytes,
+                        read_committed,
+                        rack_id,
+                        partitions,
+                        max_bytes,
+                    };
+                    let header = RequestHeader::new(ApiKey::Fetch, correlation_id, client_id);
+                    Message::Fetch(header, Box::new(request))
                 },
             );
         }

@@ -26,7 +26,8 @@ use crate::event::EventKind;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
-    BrokerId, GroupMessage, GroupRequest, GroupResponse, Message, Record, TopicPartition,
+    BrokerId, GroupMessage, GroupRequest, GroupResponse, Message, Record, ResponseHeader,
+    TopicPartition,
 };
 use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
@@ -919,7 +920,7 @@ impl Consumer {
             Message::MetadataResponse { correlation_id, .. }
             | Message::FindCoordinatorResponse { correlation_id, .. }
             | Message::ListOffsetsResponse { correlation_id, .. }
-            | Message::FetchResponse { correlation_id, .. } => *correlation_id,
+            | Message::FetchResponse(ResponseHeader { correlation_id }, _) => *correlation_id,
             Message::Group(group) if group.is_response() => group.correlation_id(),
             other => unreachable!(
                 "consumer {}: received {other:?}, which is not a response",
@@ -989,8 +990,8 @@ impl Consumer {
             ) => {
                 self.on_offsets_for_times_response(ctx, query, partitions, found.0);
             }
-            (InFlight::Fetch { offsets, .. }, Message::FetchResponse { partitions, .. }) => {
-                self.on_fetch_response(ctx, partitions, &offsets);
+            (InFlight::Fetch { offsets, .. }, Message::FetchResponse(_, response)) => {
+                self.on_fetch_response(ctx, response.partitions, &offsets);
             }
             (kind, message) => unreachable!(
                 "consumer {}: {message:?} answers correlation id {correlation_id}, awaited as {kind:?}",

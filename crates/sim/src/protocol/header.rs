@@ -85,6 +85,17 @@ pub struct RequestHeader {
     pub client_id: Rc<str>,
 }
 
+impl RequestHeader {
+    /// The header of `client_id`'s request `correlation_id` to `api`.
+    pub fn new(api: ApiKey, correlation_id: u64, client_id: Rc<str>) -> Self {
+        RequestHeader {
+            api,
+            correlation_id,
+            client_id,
+        }
+    }
+}
+
 /// Hashes the correlation id alone, as the message did before it had a header (so every trace
 /// fingerprint stays what it was): the API follows from the body's kind, and the client id
 /// is the sender's name, which each body that used it (JoinGroup) hashes in its old place.

@@ -318,6 +318,45 @@ pub struct FetchedPartition {
     pub aborted_transactions: Vec<(u64, u64)>,
 }
 
+/// Fetch's body (Kafka's `FetchRequestData`), from followers (`replica_id` set) and consumers
+/// (`None`). A fetch with less than `min_bytes` to return waits up to `max_wait_ms`; a
+/// consumer's `rack_id` (KIP-392) lets the leader point it at a replica in its rack.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FetchRequest {
+    /// The follower's broker id, or none for a consumer.
+    pub replica_id: Option<BrokerId>,
+    /// How long the leader may hold the fetch waiting for `min_bytes`.
+    pub max_wait_ms: u32,
+    /// What the fetch waits for.
+    pub min_bytes: u32,
+    /// `isolation.level=read_committed`: served up to the last stable offset.
+    pub read_committed: bool,
+    /// The consumer's `client.rack`.
+    pub rack_id: Option<Rc<str>>,
+    /// The partitions and where to read them from.
+    pub partitions: Vec<FetchPartition>,
+    /// The size limits, when not the fetcher's defaults.
+    pub max_bytes: Extension<Option<FetchMaxBytes>>,
+}
+
+impl FetchRequest {
+    /// The size limits: those sent, else the defaults of a follower or a consumer.
+    pub fn max_bytes(&self) -> FetchMaxBytes {
+        let defaults = match self.replica_id {
+            Some(_) => FetchMaxBytes::REPLICA,
+            None => FetchMaxBytes::CONSUMER,
+        };
+        self.max_bytes.0.unwrap_or(defaults)
+    }
+}
+
+/// Fetch's answer (Kafka's `FetchResponseData`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FetchResponse {
+    /// Per partition asked, its records or its error.
+    pub partitions: Vec<FetchedPartition>,
+}
+
 /// Everything that travels over the simulated network.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[allow(missing_docs)] // Fields carry Kafka's field names; each variant says what it is.
@@ -395,25 +434,11 @@ pub enum Message {
         producer_id: u64,
         producer_epoch: u16,
     },
-    /// Fetch from followers (`replica_id` set) and consumers (`None`). A fetch with less than
-    /// `min_bytes` to return waits up to `max_wait_ms`; a consumer's `rack_id` (KIP-392) lets
-    /// the leader point it at a replica in its rack.
-    Fetch {
-        correlation_id: u64,
-        replica_id: Option<BrokerId>,
-        max_wait_ms: u32,
-        min_bytes: u32,
-        read_committed: bool,
-        rack_id: Option<Rc<str>>,
-        partitions: Vec<FetchPartition>,
-        /// The size limits, when not the fetcher's defaults.
-        max_bytes: Extension<Option<FetchMaxBytes>>,
-    },
+    /// Fetch from followers and consumers (boxed: the body is the largest of the common
+    /// messages, and the header would make every message on the wire larger).
+    Fetch(RequestHeader, Box<FetchRequest>),
     /// Records and high watermarks per partition.
-    FetchResponse {
-        correlation_id: u64,
-        partitions: Vec<FetchedPartition>,
-    },
+    FetchResponse(ResponseHeader, FetchResponse),
     /// Metadata: a client asks a broker for leaders.
     Metadata { correlation_id: u64 },
     /// FindCoordinator: which broker coordinates this group (`key_type` 0) or transactional
@@ -488,7 +513,7 @@ impl Message {
             Message::InitProducerId { .. } | Message::InitProducerIdResponse { .. } => {
                 "InitProducerId"
             }
-            Message::Fetch { .. } | Message::FetchResponse { .. } => "Fetch",
+            Message::Fetch(..) | Message::FetchResponse(..) => "Fetch",
             Message::Metadata { .. } | Message::MetadataResponse { .. } => "Metadata",
             Message::FindCoordinator { .. } | Message::FindCoordinatorResponse { .. } => {
                 "FindCoordinator"
@@ -509,14 +534,14 @@ impl Message {
             | Message::ProduceResponse { correlation_id, .. }
             | Message::InitProducerId { correlation_id, .. }
             | Message::InitProducerIdResponse { correlation_id, .. }
-            | Message::Fetch { correlation_id, .. }
-            | Message::FetchResponse { correlation_id, .. }
             | Message::Metadata { correlation_id }
             | Message::MetadataResponse { correlation_id, .. }
             | Message::FindCoordinator { correlation_id, .. }
             | Message::FindCoordinatorResponse { correlation_id, .. }
             | Message::ListOffsets { correlation_id, .. }
             | Message::ListOffsetsResponse { correlation_id, .. } => Some(*correlation_id),
+            Message::Fetch(header, _) => Some(header.correlation_id),
+            Message::FetchResponse(header, _) => Some(header.correlation_id),
             Message::Group(group) => Some(group.correlation_id()),
             Message::Txn(txn) => Some(txn.correlation_id()),
             _ => None,
@@ -539,7 +564,7 @@ impl Message {
                 | Message::AlterPartitionResponse { .. }
                 | Message::ProduceResponse { .. }
                 | Message::InitProducerIdResponse { .. }
-                | Message::FetchResponse { .. }
+                | Message::FetchResponse(..)
                 | Message::MetadataResponse { .. }
                 | Message::FindCoordinatorResponse { .. }
                 | Message::ListOffsetsResponse { .. }
