@@ -3,11 +3,10 @@
 //! `GroupMetadataKey`/`Value`), and the group APIs' requests and responses. The `group`
 //! module gives them their behaviour.
 
-use super::{ApiKey, Extension, Message, RequestHeader, ResponseHeader, TopicPartition};
+use super::{ApiBody, ApiKey, ApiMessage, Extension, Message, TopicPartition};
 use crate::error::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
-use std::rc::Rc;
 
 fn is_empty(metadata: &Extension<String>) -> bool {
     metadata.0.is_empty()
@@ -86,52 +85,8 @@ pub enum CoordinatorRecord {
     },
 }
 
-/// The group coordinator's APIs: a request with its header, or an answer with its.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum GroupMessage {
-    /// A member's (or a transactional producer's) request.
-    Request(RequestHeader, GroupRequest),
-    /// The coordinator's answer.
-    Response(ResponseHeader, GroupResponse),
-}
-
-impl GroupMessage {
-    /// A request of `client_id`'s, numbered `correlation_id`.
-    pub fn request(correlation_id: u64, client_id: Rc<str>, body: GroupRequest) -> Self {
-        let header = RequestHeader {
-            api: body.api(),
-            correlation_id,
-            client_id,
-        };
-        GroupMessage::Request(header, body)
-    }
-
-    /// The answer to the request numbered `correlation_id`.
-    pub fn response(correlation_id: u64, body: GroupResponse) -> Self {
-        GroupMessage::Response(ResponseHeader { correlation_id }, body)
-    }
-
-    /// The Kafka API name.
-    pub fn api_name(&self) -> &'static str {
-        match self {
-            GroupMessage::Request(header, _) => header.api.name(),
-            GroupMessage::Response(_, body) => body.api().name(),
-        }
-    }
-
-    /// Whether it is a response.
-    pub fn is_response(&self) -> bool {
-        matches!(self, GroupMessage::Response(..))
-    }
-
-    /// The correlation id its header carries.
-    pub fn correlation_id(&self) -> u64 {
-        match self {
-            GroupMessage::Request(header, _) => header.correlation_id,
-            GroupMessage::Response(header, _) => header.correlation_id,
-        }
-    }
-}
+/// The group coordinator's APIs
+pub(crate) type GroupMessage = ApiMessage<GroupRequest, GroupResponse>;
 
 /// The stream the trace fingerprints were fixed with, before messages had a header: the index
 /// the API's request (even) or response (odd) had in one flat enum, the correlation id, then
@@ -197,9 +152,8 @@ pub enum GroupRequest {
     TxnOffsetCommit(TxnOffsetCommitRequest),
 }
 
-impl GroupRequest {
-    /// Which API it is.
-    pub fn api(&self) -> ApiKey {
+impl ApiBody for GroupRequest {
+    fn api(&self) -> ApiKey {
         match self {
             GroupRequest::JoinGroup(_) => ApiKey::JoinGroup,
             GroupRequest::SyncGroup(_) => ApiKey::SyncGroup,
@@ -210,7 +164,9 @@ impl GroupRequest {
             GroupRequest::TxnOffsetCommit(_) => ApiKey::TxnOffsetCommit,
         }
     }
+}
 
+impl GroupRequest {
     /// The group it is about, which decides its coordinator.
     pub fn group_id(&self) -> &str {
         match self {
@@ -262,9 +218,8 @@ pub enum GroupResponse {
     TxnOffsetCommit(TxnOffsetCommitResponse),
 }
 
-impl GroupResponse {
-    /// Which API it answers.
-    pub fn api(&self) -> ApiKey {
+impl ApiBody for GroupResponse {
+    fn api(&self) -> ApiKey {
         match self {
             GroupResponse::JoinGroup(_) => ApiKey::JoinGroup,
             GroupResponse::SyncGroup(_) => ApiKey::SyncGroup,

@@ -3,6 +3,9 @@
 //! answer with its request, and the sender's `client.id`. A node reads the correlation id
 //! from the header instead of from each API's fields.
 //!
+//! An API family's messages are one [`ApiMessage`]: a request with its header, or an answer
+//! with its.
+//!
 //! Kafka's header also carries the API version; nothing here negotiates versions (every node
 //! speaks one version of each API), so it is not modelled.
 
@@ -118,5 +121,54 @@ impl ResponseHeader {
         ResponseHeader {
             correlation_id: request.correlation_id,
         }
+    }
+}
+
+/// A request's or response's body, which names its API (Kafka's `ApiMessage.apiKey()`).
+pub trait ApiBody {
+    /// Which API it is, or answers.
+    fn api(&self) -> ApiKey;
+}
+
+/// A message of one API family: a request with its header, or an answer with its.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApiMessage<Request, Response> {
+    /// A client's request.
+    Request(RequestHeader, Request),
+    /// The answer.
+    Response(ResponseHeader, Response),
+}
+
+impl<Request: ApiBody, Response: ApiBody> ApiMessage<Request, Response> {
+    /// A request of `client_id`'s, numbered `correlation_id`.
+    pub fn request(correlation_id: u64, client_id: Rc<str>, body: Request) -> Self {
+        let header = RequestHeader::new(body.api(), correlation_id, client_id);
+        ApiMessage::Request(header, body)
+    }
+
+    /// The answer to the request numbered `correlation_id`.
+    pub fn response(correlation_id: u64, body: Response) -> Self {
+        ApiMessage::Response(ResponseHeader { correlation_id }, body)
+    }
+
+    /// The Kafka API name.
+    pub fn api_name(&self) -> &'static str {
+        match self {
+            ApiMessage::Request(header, _) => header.api.name(),
+            ApiMessage::Response(_, body) => body.api().name(),
+        }
+    }
+
+    /// The correlation id its header carries.
+    pub fn correlation_id(&self) -> u64 {
+        match self {
+            ApiMessage::Request(header, _) => header.correlation_id,
+            ApiMessage::Response(header, _) => header.correlation_id,
+        }
+    }
+
+    /// Whether it is a response.
+    pub fn is_response(&self) -> bool {
+        matches!(self, ApiMessage::Response(..))
     }
 }

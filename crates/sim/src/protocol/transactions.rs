@@ -2,11 +2,10 @@
 //! `__transaction_state` (`TransactionLogKey`/`Value`). The `txn` module gives the state its
 //! behaviour.
 
-use super::{ApiKey, ControlType, Message, RequestHeader, ResponseHeader, TopicPartition};
+use super::{ApiBody, ApiKey, ApiMessage, ControlType, Message, TopicPartition};
 use crate::error::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
-use std::rc::Rc;
 
 /// A transaction's state (`TransactionState` in Kafka).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -45,52 +44,8 @@ pub struct TxnLogRecord {
     pub start_ms: u64,
 }
 
-/// The transaction APIs: a request with its header, or an answer with its.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TxnMessage {
-    /// A transactional producer's request, or a coordinator's WriteTxnMarkers to a leader.
-    Request(RequestHeader, TxnRequest),
-    /// The answer.
-    Response(ResponseHeader, TxnResponse),
-}
-
-impl TxnMessage {
-    /// A request of `client_id`'s, numbered `correlation_id`.
-    pub fn request(correlation_id: u64, client_id: Rc<str>, body: TxnRequest) -> Self {
-        let header = RequestHeader {
-            api: body.api(),
-            correlation_id,
-            client_id,
-        };
-        TxnMessage::Request(header, body)
-    }
-
-    /// The answer to the request numbered `correlation_id`.
-    pub fn response(correlation_id: u64, body: TxnResponse) -> Self {
-        TxnMessage::Response(ResponseHeader { correlation_id }, body)
-    }
-
-    /// The Kafka API name.
-    pub fn api_name(&self) -> &'static str {
-        match self {
-            TxnMessage::Request(header, _) => header.api.name(),
-            TxnMessage::Response(_, body) => body.api().name(),
-        }
-    }
-
-    /// The correlation id its header carries.
-    pub fn correlation_id(&self) -> u64 {
-        match self {
-            TxnMessage::Request(header, _) => header.correlation_id,
-            TxnMessage::Response(header, _) => header.correlation_id,
-        }
-    }
-
-    /// Whether it is a response.
-    pub fn is_response(&self) -> bool {
-        matches!(self, TxnMessage::Response(..))
-    }
-}
+/// The transaction APIs
+pub(crate) type TxnMessage = ApiMessage<TxnRequest, TxnResponse>;
 
 /// The stream the trace fingerprints were fixed with, before messages had a header: the index
 /// the request or response had in one flat enum (InitProducerId's answer is
@@ -145,9 +100,8 @@ pub enum TxnRequest {
     WriteTxnMarkers(WriteTxnMarkersRequest),
 }
 
-impl TxnRequest {
-    /// Which API it is.
-    pub fn api(&self) -> ApiKey {
+impl ApiBody for TxnRequest {
+    fn api(&self) -> ApiKey {
         match self {
             TxnRequest::InitProducerId(_) => ApiKey::InitProducerId,
             TxnRequest::AddPartitionsToTxn(_) => ApiKey::AddPartitionsToTxn,
@@ -168,9 +122,8 @@ pub enum TxnResponse {
     WriteTxnMarkers(WriteTxnMarkersResponse),
 }
 
-impl TxnResponse {
-    /// Which API it answers.
-    pub fn api(&self) -> ApiKey {
+impl ApiBody for TxnResponse {
+    fn api(&self) -> ApiKey {
         match self {
             TxnResponse::AddPartitionsToTxn(_) => ApiKey::AddPartitionsToTxn,
             TxnResponse::AddOffsetsToTxn(_) => ApiKey::AddOffsetsToTxn,
