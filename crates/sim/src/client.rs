@@ -11,7 +11,7 @@ use crate::node::{Ctx, Timer};
 use crate::partitioner::partition_for_key;
 use crate::protocol::{
     ApiKey, BatchHeader, BrokerId, Bytes, FetchPartition, FetchRequest, Message, ProduceBatch,
-    RecordData, RequestHeader, TopicPartition,
+    ProduceRequest, RecordData, RequestHeader, TopicPartition,
 };
 use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
@@ -808,12 +808,14 @@ impl Client {
                     header,
                     records: vec![data],
                 }];
-                Message::Produce {
-                    correlation_id,
+                let request = ProduceRequest {
                     acks,
                     timeout_ms: timeout.as_millis(),
                     batches,
-                }
+                };
+                let client_id = Rc::clone(&self.name);
+                let header = RequestHeader::new(ApiKey::Produce, correlation_id, client_id);
+                Message::Produce(header, request)
             }
             None => {
                 let Request::Fetch { offset, .. } = self.history[index].request else {
@@ -854,14 +856,11 @@ impl Client {
                 self.metadata.update(partitions);
                 self.dispatch(ctx);
             }
-            Message::ProduceResponse {
-                correlation_id,
-                partitions,
-            } => {
-                let Some(index) = self.in_flight.remove(&correlation_id) else {
+            Message::ProduceResponse(header, response) => {
+                let Some(index) = self.in_flight.remove(&header.correlation_id) else {
                     return;
                 };
-                let Some(response) = partitions.into_iter().next() else {
+                let Some(response) = response.partitions.into_iter().next() else {
                     return;
                 };
                 let (tp, error, error_message) =

@@ -459,13 +459,8 @@ impl Broker {
             Message::AlterPartitionResponse { tp, error, state } => {
                 self.on_alter_partition_response(ctx, &tp, error, state.map(|s| *s));
             }
-            Message::Produce {
-                correlation_id,
-                acks,
-                timeout_ms,
-                batches,
-            } => {
-                self.handle_produce(ctx, from, correlation_id, acks, timeout_ms, batches);
+            Message::Produce(header, request) => {
+                self.handle_produce(ctx, (from, header.correlation_id), request);
             }
             Message::InitProducerId {
                 correlation_id,

@@ -11,8 +11,9 @@ use crate::error::ErrorCode;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
-    BatchHeader, ControlType, Message, ProduceBatch, ProducePartitionResponse, RecordData,
-    TopicPartition, TxnResponse, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
+    BatchHeader, ControlType, Message, ProduceBatch, ProducePartitionResponse, ProduceRequest,
+    ProduceResponse, RecordData, ResponseHeader, TopicPartition, TxnResponse,
+    WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
 use crate::time::SimDuration;
 use crate::txn::{MARKER_TIMEOUT_MS, TxnMessage};
@@ -41,10 +42,10 @@ fn reply_message(
     partitions: Vec<ProducePartitionResponse>,
 ) -> Message {
     match reply {
-        Reply::Produce => Message::ProduceResponse {
-            correlation_id,
-            partitions,
-        },
+        Reply::Produce => Message::ProduceResponse(
+            ResponseHeader { correlation_id },
+            ProduceResponse { partitions },
+        ),
         Reply::TxnMarkers => {
             let partitions = partitions.into_iter().map(|p| (p.tp, p.error)).collect();
             let response = TxnResponse::WriteTxnMarkers(WriteTxnMarkersResponse { partitions });
@@ -96,12 +97,14 @@ impl Broker {
     pub(super) fn handle_produce(
         &mut self,
         ctx: &mut Ctx<'_>,
-        from: NodeId,
-        correlation_id: u64,
-        acks: i16,
-        timeout_ms: u64,
-        batches: Vec<ProduceBatch>,
+        (from, correlation_id): (NodeId, u64),
+        request: ProduceRequest,
     ) {
+        let ProduceRequest {
+            acks,
+            timeout_ms,
+            batches,
+        } = request;
         let scripted = self.take_scripted_error("Produce");
         let mut partitions = Vec::with_capacity(batches.len());
         for batch in &batches {

@@ -19,7 +19,7 @@ use crate::client::{Outcome, TxnAction};
 use crate::consumer::AppCommit;
 use crate::node::Ctx;
 use crate::producer::{Producer, ProducerConfig, ProducerRecord};
-use crate::protocol::{Message, TopicPartition};
+use crate::protocol::{Message, ResponseHeader, TopicPartition};
 use crate::sorted::Collect;
 use crate::time::SimTime;
 use serde::Serialize;
@@ -99,7 +99,7 @@ pub(crate) fn producer_response_id(message: &Message) -> Option<u64> {
         Message::MetadataResponse { correlation_id, .. }
         | Message::FindCoordinatorResponse { correlation_id, .. }
         | Message::InitProducerIdResponse { correlation_id, .. }
-        | Message::ProduceResponse { correlation_id, .. } => Some(*correlation_id),
+        | Message::ProduceResponse(ResponseHeader { correlation_id }, _) => Some(*correlation_id),
         Message::Group(group) if group.is_response() => Some(group.correlation_id()),
         Message::Txn(txn) if txn.is_response() => Some(txn.correlation_id()),
         _ => None,

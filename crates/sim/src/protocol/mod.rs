@@ -277,6 +277,24 @@ pub struct ProducePartitionResponse {
     pub error_message: Option<String>,
 }
 
+/// Produce's body (Kafka's `ProduceRequestData`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProduceRequest {
+    /// 0 (no answer), 1 (the leader's write) or -1 (all in-sync replicas).
+    pub acks: i16,
+    /// How long the leader waits for the in-sync replicas (acks=-1).
+    pub timeout_ms: u64,
+    /// One batch per partition.
+    pub batches: Vec<ProduceBatch>,
+}
+
+/// Produce's answer (Kafka's `ProduceResponseData`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProduceResponse {
+    /// Per partition written to, its base offset or its error.
+    pub partitions: Vec<ProducePartitionResponse>,
+}
+
 /// One partition in a Fetch request.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FetchPartition {
@@ -409,18 +427,10 @@ pub enum Message {
         /// Boxed: a partition state is large and this answer is rare.
         state: Option<Box<PartitionState>>,
     },
-    /// Produce: one batch per partition, all led by the receiving broker. `acks` is 0, 1 or -1.
-    Produce {
-        correlation_id: u64,
-        acks: i16,
-        timeout_ms: u64,
-        batches: Vec<ProduceBatch>,
-    },
+    /// Produce: one batch per partition, all led by the receiving broker.
+    Produce(RequestHeader, ProduceRequest),
     /// The leader's answer, per partition; never sent for acks=0.
-    ProduceResponse {
-        correlation_id: u64,
-        partitions: Vec<ProducePartitionResponse>,
-    },
+    ProduceResponse(ResponseHeader, ProduceResponse),
     /// InitProducerId: an idempotent producer asks for its producer id and epoch; with its
     /// current id and epoch (KIP-360) it asks for the epoch to be bumped.
     InitProducerId {
@@ -509,7 +519,7 @@ impl Message {
             Message::AlterPartition { .. } | Message::AlterPartitionResponse { .. } => {
                 "AlterPartition"
             }
-            Message::Produce { .. } | Message::ProduceResponse { .. } => "Produce",
+            Message::Produce(..) | Message::ProduceResponse(..) => "Produce",
             Message::InitProducerId { .. } | Message::InitProducerIdResponse { .. } => {
                 "InitProducerId"
             }
@@ -530,9 +540,7 @@ impl Message {
     /// controllers' own APIs).
     pub fn client_correlation_id(&self) -> Option<u64> {
         match self {
-            Message::Produce { correlation_id, .. }
-            | Message::ProduceResponse { correlation_id, .. }
-            | Message::InitProducerId { correlation_id, .. }
+            Message::InitProducerId { correlation_id, .. }
             | Message::InitProducerIdResponse { correlation_id, .. }
             | Message::Metadata { correlation_id }
             | Message::MetadataResponse { correlation_id, .. }
@@ -540,8 +548,10 @@ impl Message {
             | Message::FindCoordinatorResponse { correlation_id, .. }
             | Message::ListOffsets { correlation_id, .. }
             | Message::ListOffsetsResponse { correlation_id, .. } => Some(*correlation_id),
-            Message::Fetch(header, _) => Some(header.correlation_id),
-            Message::FetchResponse(header, _) => Some(header.correlation_id),
+            Message::Produce(header, _) | Message::Fetch(header, _) => Some(header.correlation_id),
+            Message::ProduceResponse(header, _) | Message::FetchResponse(header, _) => {
+                Some(header.correlation_id)
+            }
             Message::Group(group) => Some(group.correlation_id()),
             Message::Txn(txn) => Some(txn.correlation_id()),
             _ => None,
@@ -562,7 +572,7 @@ impl Message {
                 | Message::BrokerHeartbeatResponse { .. }
                 | Message::MetadataFetchResponse { .. }
                 | Message::AlterPartitionResponse { .. }
-                | Message::ProduceResponse { .. }
+                | Message::ProduceResponse(..)
                 | Message::InitProducerIdResponse { .. }
                 | Message::FetchResponse(..)
                 | Message::MetadataResponse { .. }
