@@ -240,17 +240,7 @@ impl TxnCoordinator {
                 }
                 self.persist(host, ctx, transactional_id, previous, TxnAfter::End { to });
             }
-            Err(error) => {
-                let response = EndTxnResponse {
-                    error,
-                    producer_id,
-                    producer_epoch,
-                };
-                ctx.send(
-                    to.0,
-                    TxnMessage::response(to.1, TxnResponse::EndTxn(response)),
-                );
-            }
+            Err(error) => send_end(ctx, to, error, (producer_id, producer_epoch)),
         }
     }
 
@@ -364,19 +354,11 @@ impl TxnCoordinator {
         transactional_id: &str,
         error: ErrorCode,
     ) {
-        let (producer_id, producer_epoch) = self
+        let producer = self
             .txns
             .get(transactional_id)
             .map_or((0, 0), |t| (t.producer_id, t.producer_epoch));
-        let response = EndTxnResponse {
-            error,
-            producer_id,
-            producer_epoch,
-        };
-        ctx.send(
-            to.0,
-            TxnMessage::response(to.1, TxnResponse::EndTxn(response)),
-        );
+        send_end(ctx, to, error, producer);
     }
 
     /// Writes the transaction's state to its `__transaction_state` partition.
@@ -692,6 +674,19 @@ fn reply_init(
             producer_id,
             producer_epoch,
         },
+    );
+}
+
+/// EndTxn's answer, with the producer id and epoch for the next transaction.
+fn send_end(ctx: &mut Ctx<'_>, to: (NodeId, u64), error: ErrorCode, producer: (u64, u16)) {
+    let response = EndTxnResponse {
+        error,
+        producer_id: producer.0,
+        producer_epoch: producer.1,
+    };
+    ctx.send(
+        to.0,
+        TxnMessage::response(to.1, TxnResponse::EndTxn(response)),
     );
 }
 
