@@ -10,7 +10,8 @@ use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::partitioner::partition_for_key;
 use crate::protocol::{
-    BatchHeader, BrokerId, Bytes, FetchPartition, Message, ProduceBatch, RecordData, TopicPartition,
+    ApiKey, BatchHeader, BrokerId, Bytes, FetchPartition, FetchRequest, Message, ProduceBatch,
+    ProduceRequest, RecordData, RequestHeader, TopicPartition,
 };
 use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
@@ -807,12 +808,14 @@ impl Client {
                     header,
                     records: vec![data],
                 }];
-                Message::Produce {
-                    correlation_id,
+                let request = ProduceRequest {
                     acks,
                     timeout_ms: timeout.as_millis(),
                     batches,
-                }
+                };
+                let client_id = Rc::clone(&self.name);
+                let header = RequestHeader::new(ApiKey::Produce, correlation_id, client_id);
+                Message::Produce(header, request)
             }
             None => {
                 let Request::Fetch { offset, .. } = self.history[index].request else {
@@ -825,16 +828,18 @@ impl Client {
                     last_fetched_epoch: None,
                     current_leader_epoch: Some(leader_epoch),
                 }];
-                Message::Fetch {
+                let request = FetchRequest {
+                    replica_id: None,
+                    max_wait_ms: 0,
                     min_bytes: 1,
                     read_committed: false,
                     rack_id: None,
-                    correlation_id,
-                    replica_id: None,
-                    max_wait_ms: 0,
                     partitions,
                     max_bytes: crate::protocol::Extension(None),
-                }
+                };
+                let client_id = Rc::clone(&self.name);
+                let header = RequestHeader::new(ApiKey::Fetch, correlation_id, client_id);
+                Message::Fetch(header, Box::new(request))
             }
         };
         ctx.send(node, message);
@@ -851,14 +856,11 @@ impl Client {
                 self.metadata.update(partitions);
                 self.dispatch(ctx);
             }
-            Message::ProduceResponse {
-                correlation_id,
-                partitions,
-            } => {
-                let Some(index) = self.in_flight.remove(&correlation_id) else {
+            Message::ProduceResponse(header, response) => {
+                let Some(index) = self.in_flight.remove(&header.correlation_id) else {
                     return;
                 };
-                let Some(response) = partitions.into_iter().next() else {
+                let Some(response) = response.partitions.into_iter().next() else {
                     return;
                 };
                 let (tp, error, error_message) =
@@ -879,14 +881,11 @@ impl Client {
                     }
                 }
             }
-            Message::FetchResponse {
-                correlation_id,
-                partitions,
-            } => {
-                let Some(index) = self.in_flight.remove(&correlation_id) else {
+            Message::FetchResponse(header, response) => {
+                let Some(index) = self.in_flight.remove(&header.correlation_id) else {
                     return;
                 };
-                let Some(fetched) = partitions.into_iter().next() else {
+                let Some(fetched) = response.partitions.into_iter().next() else {
                     return;
                 };
                 if fetched.error != ErrorCode::None {

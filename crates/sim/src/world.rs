@@ -12,7 +12,7 @@ use crate::endpoint::Endpoint;
 use crate::event::{CrashKind, Event, EventKind};
 use crate::net::{DropReason, LinkConfig, Network, NodeId, Verdict};
 use crate::node::{Ctx, Outbox, Timer};
-use crate::protocol::{BrokerId, Message, TopicPartition};
+use crate::protocol::{BrokerId, Message, ProduceRequest, TopicPartition};
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
 use crate::sorted::Collect;
@@ -752,7 +752,10 @@ impl World {
             self.slots[from.0 as usize].node,
             Node::Client(_) | Node::Producer(_) | Node::Consumer(_)
         );
-        if !client || message.is_response() || matches!(message, Message::Produce { acks: 0, .. }) {
+        if !client
+            || message.is_response()
+            || matches!(message, Message::Produce(_, ProduceRequest { acks: 0, .. }))
+        {
             return None;
         }
         message.client_correlation_id()

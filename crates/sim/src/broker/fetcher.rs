@@ -8,9 +8,13 @@ use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BrokerId, FetchPartition, FetchedPartition, Message, TopicPartition};
+use crate::protocol::{
+    ApiKey, BrokerId, FetchMaxBytes, FetchPartition, FetchRequest, FetchedPartition, Message,
+    RequestHeader, TopicPartition,
+};
 use crate::time::SimDuration;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// One leader's fetch session.
 #[derive(Clone, Debug, Default)]
@@ -28,9 +32,21 @@ struct Session {
 }
 
 /// Fetch sessions by leader broker.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Fetchers {
     sessions: BTreeMap<BrokerId, Session>,
+    /// The client id of the fetches, as Kafka's `ReplicaFetcherThread` names its client.
+    client_id: Rc<str>,
+}
+
+impl Fetchers {
+    /// Broker `broker`'s fetchers, with no session yet.
+    pub(crate) fn new(broker: BrokerId) -> Self {
+        Fetchers {
+            sessions: BTreeMap::new(),
+            client_id: Rc::from(format!("broker-{broker}-fetcher-0")),
+        }
+    }
 }
 
 impl Broker {
@@ -85,21 +101,22 @@ impl Broker {
             session.delay_served = false;
             let max_wait_ms =
                 u32::try_from(self.config.replica_fetch_wait_max.as_millis()).unwrap_or(u32::MAX);
-            let request = Message::Fetch {
-                correlation_id,
+            let request = FetchRequest {
                 replica_id: Some(me),
                 max_wait_ms,
                 min_bytes: 1,
                 read_committed: false,
                 rack_id: None,
                 partitions,
-                max_bytes: crate::protocol::FetchMaxBytes {
+                max_bytes: FetchMaxBytes {
                     partition: self.config.replica_fetch_max_bytes,
-                    ..crate::protocol::FetchMaxBytes::REPLICA
+                    ..FetchMaxBytes::REPLICA
                 }
-                .unless_default(crate::protocol::FetchMaxBytes::REPLICA),
+                .unless_default(FetchMaxBytes::REPLICA),
             };
-            ctx.send(node, request);
+            let client_id = Rc::clone(&self.fetchers.client_id);
+            let header = RequestHeader::new(ApiKey::Fetch, correlation_id, client_id);
+            ctx.send(node, Message::Fetch(header, Box::new(request)));
             let timeout = self.config.replica_socket_timeout;
             ctx.set_timer(
                 timeout,

@@ -252,7 +252,7 @@ impl Broker {
             image: MetadataImage::default(),
             metadata_fetch: None,
             replicas: BTreeMap::new(),
-            fetchers: Fetchers::default(),
+            fetchers: Fetchers::new(id),
             parked: Vec::new(),
             purgatory: Vec::new(),
             coordinator: GroupCoordinator::new(id, coordinator::group_settings(&config)),
@@ -380,7 +380,7 @@ impl Broker {
         self.broker_epoch = None;
         self.image = MetadataImage::default();
         self.metadata_fetch = None;
-        self.fetchers = Fetchers::default();
+        self.fetchers = Fetchers::new(self.id);
         self.parked.clear();
         self.purgatory.clear();
         self.coordinator =
@@ -459,13 +459,8 @@ impl Broker {
             Message::AlterPartitionResponse { tp, error, state } => {
                 self.on_alter_partition_response(ctx, &tp, error, state.map(|s| *s));
             }
-            Message::Produce {
-                correlation_id,
-                acks,
-                timeout_ms,
-                batches,
-            } => {
-                self.handle_produce(ctx, from, correlation_id, acks, timeout_ms, batches);
+            Message::Produce(header, request) => {
+                self.handle_produce(ctx, (from, header.correlation_id), request);
             }
             Message::InitProducerId {
                 correlation_id,
@@ -473,39 +468,9 @@ impl Broker {
             } => {
                 self.handle_init_producer_id(ctx, from, correlation_id, current);
             }
-            Message::Fetch {
-                correlation_id,
-                replica_id,
-                max_wait_ms,
-                min_bytes,
-                read_committed,
-                rack_id,
-                partitions,
-                max_bytes,
-            } => {
-                let defaults = if replica_id.is_some() {
-                    crate::protocol::FetchMaxBytes::REPLICA
-                } else {
-                    crate::protocol::FetchMaxBytes::CONSUMER
-                };
-                let request = serve::FetchRequest {
-                    max_bytes: max_bytes.0.unwrap_or(defaults),
-                    from,
-                    correlation_id,
-                    replica_id,
-                    max_wait_ms: max_wait_ms.into(),
-                    min_bytes,
-                    read_committed,
-                    rack_id,
-                    partitions,
-                };
-                self.handle_fetch(ctx, request);
-            }
-            Message::FetchResponse {
-                correlation_id,
-                partitions,
-            } => {
-                self.on_fetch_response(ctx, from, correlation_id, partitions);
+            Message::Fetch(header, request) => self.handle_fetch(ctx, from, &header, request),
+            Message::FetchResponse(header, response) => {
+                self.on_fetch_response(ctx, from, header.correlation_id, response.partitions);
             }
             Message::FindCoordinator {
                 correlation_id,

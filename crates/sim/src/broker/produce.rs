@@ -11,8 +11,9 @@ use crate::error::ErrorCode;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
-    BatchHeader, ControlType, Message, ProduceBatch, ProducePartitionResponse, RecordData,
-    TopicPartition,
+    BatchHeader, ControlType, Message, ProduceBatch, ProducePartitionResponse, ProduceRequest,
+    ProduceResponse, RecordData, ResponseHeader, TopicPartition, TxnResponse,
+    WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
 use crate::time::SimDuration;
 use crate::txn::{MARKER_TIMEOUT_MS, TxnMessage};
@@ -41,15 +42,15 @@ fn reply_message(
     partitions: Vec<ProducePartitionResponse>,
 ) -> Message {
     match reply {
-        Reply::Produce => Message::ProduceResponse {
-            correlation_id,
-            partitions,
-        },
-        Reply::TxnMarkers => TxnMessage::WriteTxnMarkersResponse {
-            correlation_id,
-            partitions: partitions.into_iter().map(|p| (p.tp, p.error)).collect(),
+        Reply::Produce => Message::ProduceResponse(
+            ResponseHeader { correlation_id },
+            ProduceResponse { partitions },
+        ),
+        Reply::TxnMarkers => {
+            let partitions = partitions.into_iter().map(|p| (p.tp, p.error)).collect();
+            let response = TxnResponse::WriteTxnMarkers(WriteTxnMarkersResponse { partitions });
+            TxnMessage::response(correlation_id, response).into()
         }
-        .into(),
     }
 }
 
@@ -96,12 +97,14 @@ impl Broker {
     pub(super) fn handle_produce(
         &mut self,
         ctx: &mut Ctx<'_>,
-        from: NodeId,
-        correlation_id: u64,
-        acks: i16,
-        timeout_ms: u64,
-        batches: Vec<ProduceBatch>,
+        (from, correlation_id): (NodeId, u64),
+        request: ProduceRequest,
     ) {
+        let ProduceRequest {
+            acks,
+            timeout_ms,
+            batches,
+        } = request;
         let scripted = self.take_scripted_error("Produce");
         let mut partitions = Vec::with_capacity(batches.len());
         for batch in &batches {
@@ -173,17 +176,18 @@ impl Broker {
     /// WriteTxnMarkers as the partitions' leader: a control batch of one record per partition,
     /// written with acks=all's checks (so an ISR below min.insync.replicas holds the
     /// transaction open) unless the same marker is already there.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn handle_write_txn_markers(
         &mut self,
         ctx: &mut Ctx<'_>,
-        from: NodeId,
-        correlation_id: u64,
-        producer_id: u64,
-        producer_epoch: u16,
-        control: ControlType,
-        touched: Vec<TopicPartition>,
+        (from, correlation_id): (NodeId, u64),
+        request: WriteTxnMarkersRequest,
     ) {
+        let WriteTxnMarkersRequest {
+            producer_id,
+            producer_epoch,
+            control,
+            partitions: touched,
+        } = request;
         let header = Rc::new(BatchHeader {
             producer_id: Some(producer_id),
             producer_epoch,

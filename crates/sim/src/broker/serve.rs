@@ -10,7 +10,8 @@ use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::producer::record_size;
 use crate::protocol::{
-    BrokerId, FetchPartition, FetchedPartition, Message, Record, TopicPartition,
+    BrokerId, FetchPartition, FetchRequest, FetchResponse, FetchedPartition, Message, Record,
+    RequestHeader, ResponseHeader, TopicPartition,
 };
 use crate::time::SimDuration;
 
@@ -19,22 +20,21 @@ use crate::time::SimDuration;
 /// small records replicate and are read as they were.
 const MAX_FETCH_RECORDS: usize = 1_000;
 
-/// One Fetch request as it arrived; parked as it is when it must wait (Kafka's `DelayedFetch`).
+/// A Fetch request waiting for data (Kafka's `DelayedFetch`), parked as it arrived.
 #[derive(Clone, Debug)]
-pub(crate) struct FetchRequest {
-    pub(super) from: NodeId,
-    pub(super) correlation_id: u64,
-    pub(super) replica_id: Option<BrokerId>,
-    pub(super) max_wait_ms: u64,
-    pub(super) min_bytes: u32,
-    pub(super) read_committed: bool,
-    pub(super) rack_id: Option<std::rc::Rc<str>>,
-    pub(super) partitions: Vec<FetchPartition>,
-    pub(super) max_bytes: crate::protocol::FetchMaxBytes,
+pub(crate) struct ParkedFetch {
+    from: NodeId,
+    correlation_id: u64,
+    request: Box<FetchRequest>,
 }
 
-/// A fetch waiting for data.
-pub(crate) type ParkedFetch = FetchRequest;
+/// The answer to the fetch `correlation_id`.
+fn fetch_response(correlation_id: u64, partitions: Vec<FetchedPartition>) -> Message {
+    Message::FetchResponse(
+        ResponseHeader { correlation_id },
+        FetchResponse { partitions },
+    )
+}
 
 /// What a fetch of one partition returns, with its records borrowed from the log: a parked
 /// fetch is checked again after every append to a partition it waits on, and copying its
@@ -169,19 +169,18 @@ impl Broker {
         Some(high_watermark_moved)
     }
 
-    pub(super) fn handle_fetch(&mut self, ctx: &mut Ctx<'_>, request: FetchRequest) {
-        let (from, correlation_id, replica_id) =
-            (request.from, request.correlation_id, request.replica_id);
+    pub(super) fn handle_fetch(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: NodeId,
+        header: &RequestHeader,
+        request: Box<FetchRequest>,
+    ) {
+        let (correlation_id, replica_id) = (header.correlation_id, request.replica_id);
         let partitions = &request.partitions;
         if let Some(error) = self.take_scripted_error("Fetch") {
             let partitions = partitions.iter().map(|p| empty(&p.tp, error)).collect();
-            return ctx.send(
-                from,
-                Message::FetchResponse {
-                    correlation_id,
-                    partitions,
-                },
-            );
+            return ctx.send(from, fetch_response(correlation_id, partitions));
         }
         if let Some(follower) = replica_id {
             for request in partitions {
@@ -203,8 +202,12 @@ impl Broker {
         let reads: Vec<Read<'_>> = self.reads(&request).collect();
         if !enough(&reads, request.min_bytes) && request.max_wait_ms > 0 {
             drop(reads);
-            let wait = SimDuration::from_millis(request.max_wait_ms);
-            self.parked.push(request);
+            let wait = SimDuration::from_millis(u64::from(request.max_wait_ms));
+            self.parked.push(ParkedFetch {
+                from,
+                correlation_id,
+                request,
+            });
             ctx.set_timer(
                 wait,
                 Timer::ParkedFetchExpiry {
@@ -214,13 +217,7 @@ impl Broker {
             );
         } else {
             let partitions = reads.into_iter().map(Read::into_answer).collect();
-            ctx.send(
-                from,
-                Message::FetchResponse {
-                    correlation_id,
-                    partitions,
-                },
-            );
+            ctx.send(from, fetch_response(correlation_id, partitions));
         }
     }
 
@@ -233,7 +230,7 @@ impl Broker {
     /// partition order, and until some records are in the response the first batch is taken
     /// whatever its size (KIP-74, `ReplicaManager.readFromLog`'s `minOneMessage`).
     fn reads<'a>(&'a self, fetch: &'a FetchRequest) -> impl Iterator<Item = Read<'a>> {
-        let limits = fetch.max_bytes;
+        let limits = fetch.max_bytes();
         let mut left = limits.response as usize;
         let mut first = true;
         fetch.partitions.iter().map(move |p| {
@@ -348,7 +345,7 @@ impl Broker {
     /// on `tp` are checked: a busy leader appends thousands of times a second, and checking
     /// every parked fetch on each append is what made a busy cluster slow to simulate.
     pub(super) fn wake_parked(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition) {
-        let waits_on = |fetch: &FetchRequest| fetch.partitions.iter().any(|q| q.tp == *tp);
+        let waits_on = |fetch: &ParkedFetch| fetch.request.partitions.iter().any(|q| q.tp == *tp);
         if !self.parked.iter().any(waits_on) {
             return;
         }
@@ -356,16 +353,10 @@ impl Broker {
         for fetch in parked {
             if waits_on(&fetch) {
                 // Read once: the check and the answer see the same logs.
-                let reads: Vec<Read<'_>> = self.reads(&fetch).collect();
-                if enough(&reads, fetch.min_bytes) {
+                let reads: Vec<Read<'_>> = self.reads(&fetch.request).collect();
+                if enough(&reads, fetch.request.min_bytes) {
                     let partitions = reads.into_iter().map(Read::into_answer).collect();
-                    ctx.send(
-                        fetch.from,
-                        Message::FetchResponse {
-                            correlation_id: fetch.correlation_id,
-                            partitions,
-                        },
-                    );
+                    ctx.send(fetch.from, fetch_response(fetch.correlation_id, partitions));
                     continue;
                 }
             }
@@ -387,14 +378,8 @@ impl Broker {
             return;
         };
         let fetch = self.parked.remove(index);
-        let partitions = self.read_all(&fetch);
-        ctx.send(
-            from,
-            Message::FetchResponse {
-                correlation_id,
-                partitions,
-            },
-        );
+        let partitions = self.read_all(&fetch.request);
+        ctx.send(from, fetch_response(correlation_id, partitions));
     }
 }
 

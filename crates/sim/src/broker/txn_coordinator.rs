@@ -9,7 +9,7 @@ use crate::error::ErrorCode;
 use crate::metadata::MetadataImage;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BatchHeader, BrokerId, Record, RecordData, TopicPartition};
+use crate::protocol::{BatchHeader, BrokerId, Record, RecordData, TopicPartition, TxnRequest};
 use crate::txn::{
     Appended, TRANSACTION_TOPIC, TxnCoordinator, TxnHost, TxnMessage, TxnPersisted, TxnSettings,
 };
@@ -43,21 +43,9 @@ impl Broker {
     ) {
         match message {
             // A partition leader's API, not the coordinator's.
-            TxnMessage::WriteTxnMarkers {
-                correlation_id,
-                producer_id,
-                producer_epoch,
-                control,
-                partitions,
-            } => self.handle_write_txn_markers(
-                ctx,
-                from,
-                correlation_id,
-                producer_id,
-                producer_epoch,
-                control,
-                partitions,
-            ),
+            TxnMessage::Request(header, TxnRequest::WriteTxnMarkers(request)) => {
+                self.handle_write_txn_markers(ctx, (from, header.correlation_id), request);
+            }
             message => self.with_transactions(|txn, host| txn.handle(host, ctx, from, message)),
         }
     }

@@ -10,7 +10,8 @@ use crate::client::{Operation, Outcome, Request, invalidates_metadata};
 use crate::error::ErrorCode;
 use crate::node::Ctx;
 use crate::protocol::{
-    BrokerId, FetchPartition, FetchedPartition, GroupMessage, Message, TopicPartition,
+    ApiKey, BrokerId, Extension, FetchPartition, FetchRequest, FetchedPartition, GroupRequest,
+    Message, OffsetCommitRequest, OffsetFetchRequest, RequestHeader, TopicPartition,
 };
 use crate::protocol::{ControlType, Record};
 use crate::time::SimTime;
@@ -80,14 +81,13 @@ impl Consumer {
         let require_stable = self.config.read_committed;
         match (self.config.group_id.clone(), self.coordinator) {
             (Some(group_id), Some(coordinator)) => {
-                self.request(ctx, coordinator, InFlight::OffsetFetch, |correlation_id| {
-                    GroupMessage::OffsetFetch {
-                        correlation_id,
-                        group_id,
-                        partitions: missing,
-                        require_stable,
-                    }
-                });
+                let request = OffsetFetchRequest {
+                    group_id,
+                    partitions: missing,
+                    require_stable,
+                };
+                let request = GroupRequest::OffsetFetch(request);
+                self.group_request(ctx, coordinator, InFlight::OffsetFetch, request);
             }
             (Some(_), None) => {}
             (None, _) => self.reset_positions(ctx, missing),
@@ -300,6 +300,7 @@ impl Consumer {
         .unless_default(crate::protocol::FetchMaxBytes::CONSUMER);
         for (leader, partitions) in by_leader {
             let rack_id = rack_id.clone();
+            let client_id = Rc::clone(&self.name);
             let offsets = partitions
                 .iter()
                 .map(|p| (p.tp.clone(), p.fetch_offset))
@@ -311,15 +312,18 @@ impl Consumer {
                     broker: leader,
                     offsets,
                 },
-                |correlation_id| Message::Fetch {
-                    correlation_id,
-                    replica_id: None,
-                    max_wait_ms,
-                    min_bytes,
-                    read_committed,
-                    rack_id,
-                    partitions,
-                    max_bytes,
+                |correlation_id| {
+                    let request = FetchRequest {
+                        replica_id: None,
+                        max_wait_ms,
+                        min_bytes,
+                        read_committed,
+                        rack_id,
+                        partitions,
+                        max_bytes,
+                    };
+                    let header = RequestHeader::new(ApiKey::Fetch, correlation_id, client_id);
+                    Message::Fetch(header, Box::new(request))
                 },
             );
         }
@@ -522,17 +526,15 @@ impl Consumer {
             sync,
             offsets: offsets.clone(),
         };
-        self.request(ctx, coordinator, kind, |correlation_id| {
-            GroupMessage::OffsetCommit {
-                correlation_id,
-                group_id: group,
-                generation_id,
-                member_id,
-                offsets,
-                metadata: crate::protocol::Extension(metadata),
-                group_instance_id: crate::protocol::Extension(instance),
-            }
-        });
+        let request = OffsetCommitRequest {
+            group_id: group,
+            generation_id,
+            member_id,
+            offsets,
+            metadata: Extension(metadata),
+            group_instance_id: Extension(instance),
+        };
+        self.group_request(ctx, coordinator, kind, GroupRequest::OffsetCommit(request));
     }
 
     /// A `commitSync()` that threw TimeoutException before its answer came (`late`) is not

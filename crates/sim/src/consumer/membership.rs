@@ -9,7 +9,10 @@ use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::group::{Assignor, Subscription as MemberSubscription, assignor::assign};
 use crate::node::Ctx;
-use crate::protocol::{Extension, GroupMessage, Message, TopicPartition};
+use crate::protocol::{
+    Extension, GroupRequest, HeartbeatRequest, JoinGroupRequest, JoinGroupResponse,
+    LeaveGroupRequest, Message, SyncGroupRequest, TopicPartition,
+};
 use crate::sorted::Collect;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -67,21 +70,21 @@ impl Consumer {
             && !self.has_in_flight(|f| matches!(f, InFlight::Heartbeat { .. }))
         {
             self.next_heartbeat = now + self.config.heartbeat_interval;
-            let (generation_id, member_id) = (self.generation, self.member_id.clone());
-            let group_id = group.clone();
-            let group_instance_id = Extension(self.config.group_instance_id.clone());
-            let in_flight = InFlight::Heartbeat {
-                generation: generation_id,
+            let request = HeartbeatRequest {
+                group_id: group.clone(),
+                generation_id: self.generation,
+                member_id: self.member_id.clone(),
+                group_instance_id: Extension(self.config.group_instance_id.clone()),
             };
-            self.request(ctx, coordinator, in_flight, |correlation_id| {
-                GroupMessage::Heartbeat {
-                    correlation_id,
-                    group_id,
-                    generation_id,
-                    member_id,
-                    group_instance_id,
-                }
-            });
+            let in_flight = InFlight::Heartbeat {
+                generation: request.generation_id,
+            };
+            self.group_request(
+                ctx,
+                coordinator,
+                in_flight,
+                GroupRequest::Heartbeat(request),
+            );
         }
         // One JoinGroup (then SyncGroup) at a time, as Java's single join future: a member
         // reset while its join is on the way waits for that answer, so the group never gets
@@ -132,44 +135,35 @@ impl Consumer {
             .iter()
             .map(|a| (super::assignor_name(*a).to_owned(), subscription.clone()))
             .collect();
-        let (member_id, client_id) = (self.member_id.clone(), self.name.to_string());
-        let group_instance_id = self.config.group_instance_id.clone();
-        let session_timeout_ms = self.config.session_timeout.as_millis();
-        let rebalance_timeout_ms = self.config.max_poll_interval.as_millis();
-        let sent = self.request(ctx, coordinator, InFlight::Join, |correlation_id| {
-            GroupMessage::JoinGroup {
-                correlation_id,
-                group_id,
-                member_id,
-                client_id,
-                group_instance_id,
-                session_timeout_ms,
-                rebalance_timeout_ms,
-                protocols,
-            }
-        });
+        let request = JoinGroupRequest {
+            group_id,
+            member_id: self.member_id.clone(),
+            group_instance_id: self.config.group_instance_id.clone(),
+            session_timeout_ms: self.config.session_timeout.as_millis(),
+            rebalance_timeout_ms: self.config.max_poll_interval.as_millis(),
+            protocols,
+        };
+        let sent = self.group_request(
+            ctx,
+            coordinator,
+            InFlight::Join,
+            GroupRequest::JoinGroup(request),
+        );
         if sent {
             self.member = MemberState::Joining;
             self.rejoin = false;
         }
     }
 
-    pub(super) fn on_join_response(&mut self, ctx: &mut Ctx<'_>, message: GroupMessage) {
-        let GroupMessage::JoinGroupResponse {
+    pub(super) fn on_join_response(&mut self, ctx: &mut Ctx<'_>, response: JoinGroupResponse) {
+        let JoinGroupResponse {
             error,
             generation_id,
             protocol_name,
             leader,
             member_id,
             members,
-            ..
-        } = message
-        else {
-            unreachable!(
-                "consumer {}: {message:?} dispatched as a JoinGroup answer",
-                self.name
-            );
-        };
+        } = response;
         // The member left (or was reset) while its JoinGroup waited at the coordinator: the
         // answer is about a membership it no longer holds. Java's JoinGroupResponseHandler
         // drops it the same way (UnjoinedGroupException when no longer PREPARING_REBALANCE).
@@ -193,18 +187,14 @@ impl Consumer {
                 else {
                     return;
                 };
-                let member_id = self.member_id.clone();
-                let group_instance_id = Extension(self.config.group_instance_id.clone());
-                if self.request(ctx, coordinator, InFlight::Sync, |correlation_id| {
-                    GroupMessage::SyncGroup {
-                        correlation_id,
-                        group_id,
-                        generation_id,
-                        member_id,
-                        assignments,
-                        group_instance_id,
-                    }
-                }) {
+                let request = GroupRequest::SyncGroup(SyncGroupRequest {
+                    group_id,
+                    generation_id,
+                    member_id: self.member_id.clone(),
+                    assignments,
+                    group_instance_id: Extension(self.config.group_instance_id.clone()),
+                });
+                if self.group_request(ctx, coordinator, InFlight::Sync, request) {
                     self.member = MemberState::Syncing;
                     self.rejoin = false;
                 }
@@ -396,15 +386,16 @@ impl Consumer {
             && !self.member_id.is_empty()
             && let Some(coordinator) = self.coordinator
         {
-            let member_id = self.member_id.clone();
-            let group = group_id.clone();
-            self.request(ctx, coordinator, InFlight::Leave, |correlation_id| {
-                GroupMessage::LeaveGroup {
-                    correlation_id,
-                    group_id: group,
-                    member_id,
-                }
-            });
+            let request = LeaveGroupRequest {
+                group_id: group_id.clone(),
+                member_id: self.member_id.clone(),
+            };
+            self.group_request(
+                ctx,
+                coordinator,
+                InFlight::Leave,
+                GroupRequest::LeaveGroup(request),
+            );
         }
         ctx.emit(EventKind::ConsumerLeftGroup {
             consumer: self.name.to_string(),

@@ -25,7 +25,10 @@ use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BrokerId, GroupMessage, Message, Record, TopicPartition};
+use crate::protocol::{
+    BrokerId, GroupMessage, GroupRequest, GroupResponse, Message, Record, ResponseHeader,
+    TopicPartition,
+};
 use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
@@ -405,6 +408,20 @@ impl Consumer {
             Timer::ClientRequestTimeout { correlation_id },
         );
         true
+    }
+
+    /// Sends a group request to the coordinator `broker`, with this consumer's header.
+    fn group_request(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        broker: BrokerId,
+        kind: InFlight,
+        body: GroupRequest,
+    ) -> bool {
+        let client_id = Rc::clone(&self.name);
+        self.request(ctx, broker, kind, |correlation_id| {
+            GroupMessage::request(correlation_id, client_id, body)
+        })
     }
 
     /// Sends a request any broker can answer, to the next bootstrap broker.
@@ -903,7 +920,7 @@ impl Consumer {
             Message::MetadataResponse { correlation_id, .. }
             | Message::FindCoordinatorResponse { correlation_id, .. }
             | Message::ListOffsetsResponse { correlation_id, .. }
-            | Message::FetchResponse { correlation_id, .. } => *correlation_id,
+            | Message::FetchResponse(ResponseHeader { correlation_id }, _) => *correlation_id,
             Message::Group(group) if group.is_response() => group.correlation_id(),
             other => unreachable!(
                 "consumer {}: received {other:?}, which is not a response",
@@ -973,8 +990,8 @@ impl Consumer {
             ) => {
                 self.on_offsets_for_times_response(ctx, query, partitions, found.0);
             }
-            (InFlight::Fetch { offsets, .. }, Message::FetchResponse { partitions, .. }) => {
-                self.on_fetch_response(ctx, partitions, &offsets);
+            (InFlight::Fetch { offsets, .. }, Message::FetchResponse(_, response)) => {
+                self.on_fetch_response(ctx, response.partitions, &offsets);
             }
             (kind, message) => unreachable!(
                 "consumer {}: {message:?} answers correlation id {correlation_id}, awaited as {kind:?}",
@@ -986,18 +1003,18 @@ impl Consumer {
 
     /// A coordinator's answer to the request `kind`.
     fn on_group_response(&mut self, ctx: &mut Ctx<'_>, kind: InFlight, response: GroupMessage) {
+        let GroupMessage::Response(_, response) = response else {
+            unreachable!("consumer {}: {response:?} is not an answer", self.name)
+        };
         match (kind, response) {
-            (InFlight::Join, response @ GroupMessage::JoinGroupResponse { .. }) => {
+            (InFlight::Join, GroupResponse::JoinGroup(response)) => {
                 self.on_join_response(ctx, response);
             }
-            (
-                InFlight::Sync,
-                GroupMessage::SyncGroupResponse {
-                    error, assignment, ..
-                },
-            ) => self.on_sync_response(ctx, error, assignment),
-            (InFlight::Heartbeat { generation }, GroupMessage::HeartbeatResponse { error, .. }) => {
-                self.on_heartbeat_response(ctx, error, generation);
+            (InFlight::Sync, GroupResponse::SyncGroup(response)) => {
+                self.on_sync_response(ctx, response.error, response.assignment);
+            }
+            (InFlight::Heartbeat { generation }, GroupResponse::Heartbeat(response)) => {
+                self.on_heartbeat_response(ctx, response.error, generation);
             }
             (
                 InFlight::Commit {
@@ -1005,23 +1022,17 @@ impl Consumer {
                     sync,
                     offsets,
                 },
-                GroupMessage::OffsetCommitResponse { error, .. },
-            ) => self.on_commit_response(ctx, operation, sync, offsets, error),
-            (InFlight::OffsetFetch, GroupMessage::OffsetFetchResponse { error, offsets, .. }) => {
-                self.on_offset_fetch_response(ctx, error, offsets);
+                GroupResponse::OffsetCommit(response),
+            ) => self.on_commit_response(ctx, operation, sync, offsets, response.error),
+            (InFlight::OffsetFetch, GroupResponse::OffsetFetch(response)) => {
+                self.on_offset_fetch_response(ctx, response.error, response.offsets);
             }
-            (
-                InFlight::Committed { query },
-                GroupMessage::OffsetFetchResponse {
-                    error,
-                    offsets,
-                    metadata,
-                    ..
-                },
-            ) => self.on_committed_response(ctx, query, error, offsets, metadata.0),
+            (InFlight::Committed { query }, GroupResponse::OffsetFetch(response)) => {
+                self.on_committed_response(ctx, query, response);
+            }
             // Nothing waits on it: `leave_group` reset the generation when it sent LeaveGroup
             // (as `maybeLeaveGroup` does), and an error would change nothing either.
-            (InFlight::Leave, GroupMessage::LeaveGroupResponse { .. }) => {}
+            (InFlight::Leave, GroupResponse::LeaveGroup(_)) => {}
             (kind, response) => unreachable!(
                 "consumer {}: {response:?} answers a request awaited as {kind:?}",
                 self.name

@@ -8,7 +8,9 @@
 use super::{Consumer, InFlight};
 use crate::event::EventKind;
 use crate::node::Ctx;
-use crate::protocol::{GroupMessage, Message, TopicPartition};
+use crate::protocol::{
+    Extension, GroupRequest, Message, OffsetFetchRequest, OffsetFetchResponse, TopicPartition,
+};
 use crate::time::SimTime;
 
 /// ListOffsets' EARLIEST_TIMESTAMP: the log start.
@@ -348,14 +350,12 @@ impl Consumer {
                 let partitions = partitions.clone();
                 let require_stable = self.config.read_committed;
                 let kind = InFlight::Committed { query: query.id };
-                self.request(ctx, coordinator, kind, |correlation_id| {
-                    GroupMessage::OffsetFetch {
-                        correlation_id,
-                        group_id,
-                        partitions,
-                        require_stable,
-                    }
-                });
+                let request = OffsetFetchRequest {
+                    group_id,
+                    partitions,
+                    require_stable,
+                };
+                self.group_request(ctx, coordinator, kind, GroupRequest::OffsetFetch(request));
             }
             Call::OffsetsForTimes(tp, timestamp) => {
                 let Some(leader) = self.metadata.leader(tp) else {
@@ -411,10 +411,13 @@ impl Consumer {
         &mut self,
         ctx: &mut Ctx<'_>,
         query: u64,
-        error: crate::error::ErrorCode,
-        offsets: Vec<(TopicPartition, Option<u64>)>,
-        metadata: Vec<(TopicPartition, String)>,
+        response: OffsetFetchResponse,
     ) {
+        let OffsetFetchResponse {
+            error,
+            offsets,
+            metadata: Extension(metadata),
+        } = response;
         if error != crate::error::ErrorCode::None {
             // Retriable (a coordinator moving, offsets pending in a transaction): asked again
             // after retry.backoff.ms, within the call's timeout.

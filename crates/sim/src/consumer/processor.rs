@@ -19,10 +19,9 @@ use crate::client::{Outcome, TxnAction};
 use crate::consumer::AppCommit;
 use crate::node::Ctx;
 use crate::producer::{Producer, ProducerConfig, ProducerRecord};
-use crate::protocol::{Message, TopicPartition};
+use crate::protocol::{Message, ResponseHeader, TopicPartition};
 use crate::sorted::Collect;
 use crate::time::SimTime;
-use crate::txn::TxnMessage;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -100,14 +99,9 @@ pub(crate) fn producer_response_id(message: &Message) -> Option<u64> {
         Message::MetadataResponse { correlation_id, .. }
         | Message::FindCoordinatorResponse { correlation_id, .. }
         | Message::InitProducerIdResponse { correlation_id, .. }
-        | Message::ProduceResponse { correlation_id, .. } => Some(*correlation_id),
+        | Message::ProduceResponse(ResponseHeader { correlation_id }, _) => Some(*correlation_id),
         Message::Group(group) if group.is_response() => Some(group.correlation_id()),
-        Message::Txn(txn) => match &**txn {
-            TxnMessage::AddPartitionsToTxnResponse { correlation_id, .. }
-            | TxnMessage::AddOffsetsToTxnResponse { correlation_id, .. }
-            | TxnMessage::EndTxnResponse { correlation_id, .. } => Some(*correlation_id),
-            _ => None,
-        },
+        Message::Txn(txn) if txn.is_response() => Some(txn.correlation_id()),
         _ => None,
     }
 }

@@ -20,7 +20,7 @@ use crate::metadata::MetadataRecord;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 
-use crate::protocol::QuorumMessage;
+use crate::protocol::{QuorumFetchRequest, QuorumFetchResponse, QuorumMessage};
 use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
@@ -450,28 +450,8 @@ impl Controller {
                     self.become_follower(ctx, epoch, Some(leader));
                 }
             }
-            QuorumMessage::Fetch {
-                epoch,
-                replica,
-                offset,
-                last_epoch,
-            } => self.serve_quorum_fetch(ctx, from, epoch, replica, offset, last_epoch),
-            QuorumMessage::FetchResponse {
-                epoch,
-                leader,
-                offset,
-                records,
-                truncate_to,
-                committed,
-            } => self.on_quorum_fetch_response(
-                ctx,
-                epoch,
-                leader,
-                offset,
-                records,
-                truncate_to,
-                committed,
-            ),
+            QuorumMessage::Fetch(request) => self.serve_quorum_fetch(ctx, from, request),
+            QuorumMessage::FetchResponse(response) => self.on_quorum_fetch_response(ctx, response),
         }
     }
 
@@ -494,31 +474,29 @@ impl Controller {
         let (last_epoch, offset) = self.log_position();
         ctx.send(
             node,
-            QuorumMessage::Fetch {
+            QuorumMessage::Fetch(QuorumFetchRequest {
                 epoch: self.quorum.epoch,
                 replica: self.quorum.id,
                 offset,
                 last_epoch,
-            },
+            }),
         );
         // A lost request or answer: fetch again after a while (the election timer watches
         // the silence).
         ctx.set_timer(FETCH_TIMEOUT, Timer::QuorumFetch { generation });
     }
 
-    fn serve_quorum_fetch(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        from: NodeId,
-        epoch: u32,
-        replica: u32,
-        offset: u64,
-        last_epoch: u32,
-    ) {
+    fn serve_quorum_fetch(&mut self, ctx: &mut Ctx<'_>, from: NodeId, request: QuorumFetchRequest) {
+        let QuorumFetchRequest {
+            epoch,
+            replica,
+            offset,
+            last_epoch,
+        } = request;
         if epoch > self.quorum.epoch {
             return self.become_follower(ctx, epoch, None);
         }
-        let mut response = QuorumMessage::FetchResponse {
+        let mut response = QuorumFetchResponse {
             epoch: self.quorum.epoch,
             leader: self.quorum.leader(),
             offset,
@@ -527,51 +505,34 @@ impl Controller {
             committed: self.quorum.committed,
         };
         if epoch < self.quorum.epoch || self.quorum.role != Role::Leader {
-            return ctx.send(from, response);
+            return ctx.send(from, QuorumMessage::FetchResponse(response));
         }
         // Divergence (KIP-595): the follower's last record must be in this log with the same
         // epoch; otherwise it truncates to where that epoch ends here.
         let diverged = offset > self.log.len() as u64
             || offset > 0 && self.epochs[offset as usize - 1] != last_epoch;
-        if let QuorumMessage::FetchResponse {
-            records,
-            truncate_to,
-            committed,
-            ..
-        } = &mut response
-        {
-            if diverged {
-                let end = self.epochs.iter().take_while(|&&e| e <= last_epoch).count() as u64;
-                *truncate_to = Some(end.min(offset).min(self.log.len() as u64));
-            } else {
-                let heard_at = ctx.now();
-                let follower = Follower {
-                    end: offset,
-                    heard_at,
-                };
-                self.quorum.followers.insert(replica, follower);
-                self.advance_commit(ctx);
-                *committed = self.quorum.committed;
-                let end = self.log.len().min(offset as usize + FETCH_MAX_RECORDS);
-                *records = (offset as usize..end)
-                    .map(|i| (self.epochs[i], Rc::clone(&self.log[i])))
-                    .collect();
-            }
+        if diverged {
+            let end = self.epochs.iter().take_while(|&&e| e <= last_epoch).count() as u64;
+            response.truncate_to = Some(end.min(offset).min(self.log.len() as u64));
+        } else {
+            let heard_at = ctx.now();
+            let follower = Follower {
+                end: offset,
+                heard_at,
+            };
+            self.quorum.followers.insert(replica, follower);
+            self.advance_commit(ctx);
+            response.committed = self.quorum.committed;
+            let end = self.log.len().min(offset as usize + FETCH_MAX_RECORDS);
+            response.records = (offset as usize..end)
+                .map(|i| (self.epochs[i], Rc::clone(&self.log[i])))
+                .collect();
         }
-        ctx.send(from, response);
+        ctx.send(from, QuorumMessage::FetchResponse(response));
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn on_quorum_fetch_response(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        epoch: u32,
-        leader: Option<u32>,
-        offset: u64,
-        records: Vec<(u32, Rc<MetadataRecord>)>,
-        truncate_to: Option<u64>,
-        committed: u64,
-    ) {
+    fn on_quorum_fetch_response(&mut self, ctx: &mut Ctx<'_>, response: QuorumFetchResponse) {
+        let (epoch, leader) = (response.epoch, response.leader);
         self.quorum.fetch_in_flight = false;
         if epoch > self.quorum.epoch
             || (epoch == self.quorum.epoch
@@ -591,20 +552,21 @@ impl Controller {
             return;
         }
         self.quorum.last_contact = ctx.now();
-        if let Some(end) = truncate_to {
+        if let Some(end) = response.truncate_to {
             self.truncate_log(end);
             return self.fetch_from_leader(ctx);
         }
-        if offset != self.log.len() as u64 {
+        if response.offset != self.log.len() as u64 {
             return self.fetch_from_leader(ctx);
         }
-        let got = !records.is_empty();
-        for (record_epoch, record) in records {
+        let got = !response.records.is_empty();
+        for (record_epoch, record) in response.records {
             self.image.apply(&record);
             self.epochs.push(record_epoch);
             self.log.push(record);
         }
-        self.quorum.committed = committed
+        self.quorum.committed = response
+            .committed
             .min(self.log.len() as u64)
             .max(self.quorum.committed);
         if got {

@@ -9,7 +9,10 @@ use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{GroupMessage, TopicPartition};
+use crate::protocol::{
+    GroupMessage, GroupResponse, JoinGroupRequest, JoinGroupResponse, RequestHeader,
+    SyncGroupResponse, TopicPartition,
+};
 use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
@@ -84,25 +87,31 @@ pub struct GroupSettings {
 /// `group.instance.id`.
 pub(crate) type MemberRef<'a> = (&'a str, Option<&'a str>);
 
-/// What a JoinGroup carries.
+/// A JoinGroup as it arrived: its sender, its header (the client id member ids start with,
+/// the correlation id to answer) and its body.
 #[derive(Clone, Debug)]
 pub struct JoinRequest {
     /// Where to answer.
     pub from: NodeId,
-    /// The request's correlation id.
-    pub correlation_id: u64,
-    /// Empty on a first join.
-    pub member_id: String,
-    /// `client.id` (from the request header): member ids start with it.
-    pub client_id: String,
-    /// `group.instance.id`.
-    pub instance_id: Option<String>,
-    /// `session.timeout.ms`.
-    pub session_timeout: SimDuration,
-    /// `max.poll.interval.ms`.
-    pub rebalance_timeout: SimDuration,
-    /// Assignors with subscriptions.
-    pub protocols: Vec<(String, Subscription)>,
+    /// The request's header.
+    pub header: RequestHeader,
+    /// The request's body.
+    pub body: JoinGroupRequest,
+}
+
+impl JoinRequest {
+    /// Where and to which correlation id the answer goes.
+    fn to(&self) -> (NodeId, u64) {
+        (self.from, self.header.correlation_id)
+    }
+
+    fn session_timeout(&self) -> SimDuration {
+        SimDuration::from_millis(self.body.session_timeout_ms)
+    }
+
+    fn rebalance_timeout(&self) -> SimDuration {
+        SimDuration::from_millis(self.body.rebalance_timeout_ms)
+    }
 }
 
 /// One consumer group at its coordinator.
@@ -144,15 +153,8 @@ pub struct Group {
 
 /// A JoinGroup answer that carries only an error.
 pub fn join_error(correlation_id: u64, error: ErrorCode) -> GroupMessage {
-    GroupMessage::JoinGroupResponse {
-        correlation_id,
-        error,
-        generation_id: -1,
-        protocol_name: None,
-        leader: String::new(),
-        member_id: String::new(),
-        members: Vec::new(),
-    }
+    let response = JoinGroupResponse::error(error);
+    GroupMessage::response(correlation_id, GroupResponse::JoinGroup(response))
 }
 
 impl Group {
@@ -285,25 +287,25 @@ impl Group {
 
     /// JoinGroup.
     pub fn join(&mut self, ctx: &mut Ctx<'_>, settings: &GroupSettings, request: JoinRequest) {
-        let to = (request.from, request.correlation_id);
-        if request.session_timeout < settings.min_session_timeout
-            || request.session_timeout > settings.max_session_timeout
+        let to = request.to();
+        if request.session_timeout() < settings.min_session_timeout
+            || request.session_timeout() > settings.max_session_timeout
         {
             return ctx.send(
                 request.from,
                 join_error(to.1, ErrorCode::InvalidSessionTimeout),
             );
         }
-        if !self.supports(&request.protocols) {
+        if !self.supports(&request.body.protocols) {
             return ctx.send(
                 request.from,
                 join_error(to.1, ErrorCode::InconsistentGroupProtocol),
             );
         }
-        let mut member_id = request.member_id.clone();
+        let mut member_id = request.body.member_id.clone();
         if member_id.is_empty() {
-            let fresh = format!("{}-{}", request.client_id, uuid(ctx));
-            if let Some(instance) = &request.instance_id {
+            let fresh = format!("{}-{}", request.header.client_id, uuid(ctx));
+            if let Some(instance) = &request.body.group_instance_id {
                 if let Some(old) = self
                     .member_by_instance(instance)
                     .map(|m| m.member_id.clone())
@@ -315,19 +317,17 @@ impl Group {
                 self.pending_members.insert(fresh.clone());
                 return ctx.send(
                     request.from,
-                    GroupMessage::JoinGroupResponse {
-                        correlation_id: request.correlation_id,
-                        error: ErrorCode::MemberIdRequired,
-                        generation_id: -1,
-                        protocol_name: None,
-                        leader: String::new(),
-                        member_id: fresh,
-                        members: Vec::new(),
-                    },
+                    GroupMessage::response(
+                        to.1,
+                        GroupResponse::JoinGroup(JoinGroupResponse {
+                            member_id: fresh,
+                            ..JoinGroupResponse::error(ErrorCode::MemberIdRequired)
+                        }),
+                    ),
                 );
             }
             member_id = fresh;
-        } else if let Some(instance) = &request.instance_id
+        } else if let Some(instance) = &request.body.group_instance_id
             && self
                 .member_by_instance(instance)
                 .is_some_and(|m| m.member_id != member_id)
@@ -340,7 +340,7 @@ impl Group {
             return ctx.send(request.from, join_error(to.1, ErrorCode::UnknownMemberId));
         }
         let known = self.members.get(&member_id);
-        let unchanged = known.is_some_and(|m| m.protocols == request.protocols);
+        let unchanged = known.is_some_and(|m| m.protocols == request.body.protocols);
         let is_leader = self.leader.as_deref() == Some(member_id.as_str());
         if self.state == GroupState::Stable && unchanged && !is_leader {
             // A member of the current generation rejoining with the same subscription.
@@ -353,10 +353,10 @@ impl Group {
             .entry(member_id.clone())
             .or_insert_with(|| Member {
                 member_id: member_id.clone(),
-                instance_id: request.instance_id.clone(),
-                client_id: request.client_id.clone(),
-                session_timeout: request.session_timeout,
-                rebalance_timeout: request.rebalance_timeout,
+                instance_id: request.body.group_instance_id.clone(),
+                client_id: request.header.client_id.to_string(),
+                session_timeout: request.session_timeout(),
+                rebalance_timeout: request.rebalance_timeout(),
                 protocols: Vec::new(),
                 assignment: Vec::new(),
                 last_heartbeat: ctx.now(),
@@ -364,9 +364,9 @@ impl Group {
                 awaiting_join: None,
                 awaiting_sync: None,
             });
-        member.protocols = request.protocols;
-        member.session_timeout = request.session_timeout;
-        member.rebalance_timeout = request.rebalance_timeout;
+        member.session_timeout = request.session_timeout();
+        member.rebalance_timeout = request.rebalance_timeout();
+        member.protocols = request.body.protocols;
         member.last_heartbeat = ctx.now();
         member.awaiting_join = Some(to);
         if new_member {
@@ -403,7 +403,7 @@ impl Group {
         fresh: String,
         request: JoinRequest,
     ) {
-        let to = (request.from, request.correlation_id);
+        let to = request.to();
         let Some(mut member) = self.members.remove(old) else {
             return;
         };
@@ -419,7 +419,7 @@ impl Group {
             );
         }
         member.member_id = fresh.clone();
-        member.protocols = request.protocols;
+        member.protocols = request.body.protocols;
         member.last_heartbeat = ctx.now();
         if self.leader.as_deref() == Some(old) {
             self.leader = Some(fresh.clone());
@@ -464,11 +464,7 @@ impl Group {
                 if let Some(to) = member.awaiting_sync.take() {
                     ctx.send(
                         to.0,
-                        GroupMessage::SyncGroupResponse {
-                            correlation_id: to.1,
-                            error: ErrorCode::RebalanceInProgress,
-                            assignment: Vec::new(),
-                        },
+                        sync_response(to.1, ErrorCode::RebalanceInProgress, Vec::new()),
                     );
                 }
             }
@@ -627,15 +623,17 @@ impl Group {
         };
         ctx.send(
             to.0,
-            GroupMessage::JoinGroupResponse {
-                correlation_id: to.1,
-                error: ErrorCode::None,
-                generation_id: self.generation,
-                protocol_name: protocol,
-                leader,
-                member_id: member_id.to_owned(),
-                members,
-            },
+            GroupMessage::response(
+                to.1,
+                GroupResponse::JoinGroup(JoinGroupResponse {
+                    error: ErrorCode::None,
+                    generation_id: self.generation,
+                    protocol_name: protocol,
+                    leader,
+                    member_id: member_id.to_owned(),
+                    members,
+                }),
+            ),
         );
     }
 
@@ -971,16 +969,18 @@ impl Group {
     }
 }
 
+/// Sends a group coordinator's answer `to` a request: (its sender, its correlation id).
+pub(crate) fn answer(ctx: &mut Ctx<'_>, to: (NodeId, u64), response: GroupResponse) {
+    ctx.send(to.0, GroupMessage::response(to.1, response));
+}
+
 fn sync_response(
     correlation_id: u64,
     error: ErrorCode,
     assignment: Vec<TopicPartition>,
 ) -> GroupMessage {
-    GroupMessage::SyncGroupResponse {
-        correlation_id,
-        error,
-        assignment,
-    }
+    let response = SyncGroupResponse { error, assignment };
+    GroupMessage::response(correlation_id, GroupResponse::SyncGroup(response))
 }
 
 /// A random UUID in Kafka's text form, from the nodes' seeded stream.

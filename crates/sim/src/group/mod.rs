@@ -9,6 +9,7 @@ mod records;
 mod service;
 
 pub use assignor::{Assignment, Assignor, Subscription, assign, java_hash_code};
+pub(crate) use coordinator::answer;
 pub use coordinator::{Group, GroupSettings, GroupState, JoinRequest, Member, join_error};
 pub use describe::{
     GroupDescription, MemberRow, OffsetRow, TotalLag, describe, describe_group, lag, log_end,

@@ -10,7 +10,7 @@
 //! leader and calls [`GroupCoordinator::on_written`] once the high watermark covers it (or it
 //! failed); that is when an OffsetCommit is answered.
 
-use super::{CoordinatorRecord, Group, GroupSettings, GroupState, JoinRequest};
+use super::{CoordinatorRecord, Group, GroupSettings, GroupState, JoinRequest, answer};
 use super::{OFFSETS_TOPIC, coordinator_partition, offsets_partition_for};
 use crate::error::{ErrorCode, KafkaError};
 use crate::event::EventKind;
@@ -18,10 +18,12 @@ use crate::metadata::MetadataImage;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
-    BatchHeader, BrokerId, ControlType, Extension, GroupMessage, Record, RecordData, TopicPartition,
+    BatchHeader, BrokerId, ControlType, Extension, GroupMessage, GroupRequest, GroupResponse,
+    HeartbeatResponse, LeaveGroupResponse, OffsetCommitResponse, OffsetFetchRequest,
+    OffsetFetchResponse, Record, RecordData, TopicPartition, TxnOffsetCommitRequest,
+    TxnOffsetCommitResponse,
 };
 use crate::sorted::Collect;
-use crate::time::SimDuration;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -123,138 +125,94 @@ impl GroupCoordinator {
         from: NodeId,
         message: GroupMessage,
     ) -> Option<GroupWrite> {
-        let (group_id, correlation_id) = request_key(&message).unwrap_or_else(|| {
+        let GroupMessage::Request(header, request) = message else {
             unreachable!(
                 "broker {}: received {message:?}, which only consumers and producers are sent",
                 self.broker
             )
-        });
+        };
+        let group_id = request.group_id().to_owned();
+        let to = (from, header.correlation_id);
         if self.coordinated_partition(image, &group_id).is_none() {
-            ctx.send(from, not_coordinator(&message, correlation_id));
+            answer(ctx, to, request.error_response(ErrorCode::NotCoordinator));
             return None;
         }
         self.groups
             .entry(group_id.clone())
             .or_insert_with(|| Group::new(&group_id));
-        let to = (from, correlation_id);
         let group = group_id.as_str();
-        match message {
-            GroupMessage::JoinGroup {
-                member_id,
-                client_id,
-                group_instance_id,
-                session_timeout_ms,
-                rebalance_timeout_ms,
-                protocols,
-                ..
-            } => {
-                let request = JoinRequest {
-                    from,
-                    correlation_id,
-                    member_id,
-                    client_id,
-                    instance_id: group_instance_id,
-                    session_timeout: SimDuration::from_millis(session_timeout_ms),
-                    rebalance_timeout: SimDuration::from_millis(rebalance_timeout_ms),
-                    protocols,
-                };
+        match request {
+            GroupRequest::JoinGroup(body) => {
                 let settings = self.settings;
+                let request = JoinRequest { from, header, body };
                 self.group_mut(group).join(ctx, &settings, request);
                 None
             }
-            GroupMessage::SyncGroup {
-                generation_id,
-                member_id,
-                assignments,
-                group_instance_id,
-                ..
-            } => {
-                let member = (member_id.as_str(), group_instance_id.0.as_deref());
+            GroupRequest::SyncGroup(request) => {
+                let generation = request.generation_id;
+                let member = (
+                    request.member_id.as_str(),
+                    request.group_instance_id.0.as_deref(),
+                );
                 let record =
                     self.group_mut(group)
-                        .sync(ctx, to, generation_id, member, assignments)?;
+                        .sync(ctx, to, generation, member, request.assignments)?;
                 let then = AfterWrite::Sync {
                     group: group_id.clone(),
-                    generation: generation_id,
+                    generation,
                 };
                 self.write(ctx, image, group, vec![record], then)
             }
-            GroupMessage::Heartbeat {
-                generation_id,
-                member_id,
-                group_instance_id,
-                ..
-            } => {
-                let member = (member_id.as_str(), group_instance_id.0.as_deref());
+            GroupRequest::Heartbeat(request) => {
+                let member = (
+                    request.member_id.as_str(),
+                    request.group_instance_id.0.as_deref(),
+                );
                 let now = ctx.now();
-                let error = self.group_mut(group).heartbeat(member, generation_id, now);
-                ctx.send(
-                    from,
-                    GroupMessage::HeartbeatResponse {
-                        correlation_id,
-                        error,
-                    },
+                let generation = request.generation_id;
+                let error = self.group_mut(group).heartbeat(member, generation, now);
+                answer(
+                    ctx,
+                    to,
+                    GroupResponse::Heartbeat(HeartbeatResponse { error }),
                 );
                 None
             }
-            GroupMessage::LeaveGroup { member_id, .. } => {
-                self.leave_group(ctx, image, group, to, &member_id)
+            GroupRequest::LeaveGroup(request) => {
+                self.leave_group(ctx, image, group, to, &request.member_id)
             }
-            GroupMessage::OffsetCommit {
-                generation_id,
-                member_id,
-                offsets,
-                metadata,
-                group_instance_id,
-                ..
-            } => {
-                let member = (member_id.as_str(), group_instance_id.0.as_deref());
-                if let Err(error) = self.group_mut(group).check_commit(member, generation_id) {
-                    ctx.send(
-                        from,
-                        GroupMessage::OffsetCommitResponse {
-                            correlation_id,
-                            error,
-                        },
+            GroupRequest::OffsetCommit(request) => {
+                let member = (
+                    request.member_id.as_str(),
+                    request.group_instance_id.0.as_deref(),
+                );
+                let generation = request.generation_id;
+                if let Err(error) = self.group_mut(group).check_commit(member, generation) {
+                    answer(
+                        ctx,
+                        to,
+                        GroupResponse::OffsetCommit(OffsetCommitResponse { error }),
                     );
                     return None;
                 }
-                self.offset_commit(ctx, image, group, to, offsets, metadata.0)
+                self.offset_commit(ctx, image, group, to, request.offsets, request.metadata.0)
             }
-            GroupMessage::TxnOffsetCommit {
-                producer_id,
-                producer_epoch,
-                generation_id,
-                member_id,
-                offsets,
-                ..
-            } => {
+            GroupRequest::TxnOffsetCommit(request) => {
                 let checked = self
                     .group_mut(group)
-                    .check_txn_commit(&member_id, generation_id);
+                    .check_txn_commit(&request.member_id, request.generation_id);
                 if let Err(error) = checked {
-                    let response = GroupMessage::TxnOffsetCommitResponse {
-                        correlation_id,
-                        error,
-                    };
-                    ctx.send(from, response);
+                    let response = TxnOffsetCommitResponse { error };
+                    answer(ctx, to, GroupResponse::TxnOffsetCommit(response));
                     return None;
                 }
-                let producer = (producer_id, producer_epoch);
-                self.txn_offset_commit(ctx, image, group, to, producer, offsets)
+                self.txn_offset_commit(ctx, image, group, to, request)
             }
-            GroupMessage::OffsetFetch {
-                partitions,
-                require_stable,
-                ..
-            } => {
-                let group = self.group_mut(group);
-                let response = offset_fetch(group, correlation_id, partitions, require_stable);
-                ctx.send(from, response);
+            GroupRequest::OffsetFetch(request) => {
+                let response = offset_fetch(self.group_mut(group), request);
+                answer(ctx, to, GroupResponse::OffsetFetch(response));
                 None
             }
-            // request_key let only the requests above through.
-            other => unreachable!("broker {}: {other:?} passed request_key", self.broker),
         }
     }
 
@@ -280,11 +238,11 @@ impl GroupCoordinator {
             Ok(record) => (ErrorCode::None, record),
             Err(error) => (error, None),
         };
-        let response = GroupMessage::LeaveGroupResponse {
-            correlation_id: to.1,
-            error,
-        };
-        ctx.send(to.0, response);
+        answer(
+            ctx,
+            to,
+            GroupResponse::LeaveGroup(LeaveGroupResponse { error }),
+        );
         self.persist(ctx, image, group, record)
     }
 
@@ -296,9 +254,14 @@ impl GroupCoordinator {
         image: &MetadataImage,
         group: &str,
         to: (NodeId, u64),
-        (producer_id, producer_epoch): (u64, u16),
-        offsets: Vec<(TopicPartition, u64)>,
+        request: TxnOffsetCommitRequest,
     ) -> Option<GroupWrite> {
+        let TxnOffsetCommitRequest {
+            producer_id,
+            producer_epoch,
+            offsets,
+            ..
+        } = request;
         let records = offset_records(group, &offsets, &[]);
         let then = AfterWrite::TxnCommit {
             group: group.to_owned(),
@@ -351,11 +314,11 @@ impl GroupCoordinator {
         };
         if offsets.is_empty() {
             let error = refused.unwrap_or(ErrorCode::UnknownTopicOrPartition);
-            let response = GroupMessage::OffsetCommitResponse {
-                correlation_id: to.1,
-                error,
-            };
-            ctx.send(to.0, response);
+            answer(
+                ctx,
+                to,
+                GroupResponse::OffsetCommit(OffsetCommitResponse { error }),
+            );
             return None;
         }
         let records = offset_records(group_id, &offsets, &metadata);
@@ -436,12 +399,10 @@ impl GroupCoordinator {
                     ErrorCode::None => refused.unwrap_or(ErrorCode::None),
                     error => error,
                 };
-                ctx.send(
-                    to.0,
-                    GroupMessage::OffsetCommitResponse {
-                        correlation_id: to.1,
-                        error,
-                    },
+                answer(
+                    ctx,
+                    to,
+                    GroupResponse::OffsetCommit(OffsetCommitResponse { error }),
                 );
             }
             AfterWrite::TxnCommit {
@@ -459,13 +420,8 @@ impl GroupCoordinator {
                         .or_default()
                         .extend(offsets);
                 }
-                ctx.send(
-                    to.0,
-                    GroupMessage::TxnOffsetCommitResponse {
-                        correlation_id: to.1,
-                        error,
-                    },
-                );
+                let response = TxnOffsetCommitResponse { error };
+                answer(ctx, to, GroupResponse::TxnOffsetCommit(response));
             }
             AfterWrite::Sync { group, generation } => {
                 if let Some(group) = self.groups.get_mut(&group) {
@@ -698,56 +654,14 @@ impl GroupCoordinator {
     }
 }
 
-/// The group and correlation id of a request the coordinator answers; `None` for a response.
-fn request_key(message: &GroupMessage) -> Option<(String, u64)> {
-    match message {
-        GroupMessage::JoinGroup {
-            group_id,
-            correlation_id,
-            ..
-        }
-        | GroupMessage::SyncGroup {
-            group_id,
-            correlation_id,
-            ..
-        }
-        | GroupMessage::Heartbeat {
-            group_id,
-            correlation_id,
-            ..
-        }
-        | GroupMessage::LeaveGroup {
-            group_id,
-            correlation_id,
-            ..
-        }
-        | GroupMessage::OffsetCommit {
-            group_id,
-            correlation_id,
-            ..
-        }
-        | GroupMessage::OffsetFetch {
-            group_id,
-            correlation_id,
-            ..
-        }
-        | GroupMessage::TxnOffsetCommit {
-            group_id,
-            correlation_id,
-            ..
-        } => Some((group_id.clone(), *correlation_id)),
-        _ => None,
-    }
-}
-
 /// OffsetFetch's answer from the group's offsets cache: UNSTABLE_OFFSET_COMMIT when
 /// `require_stable` and a transaction's offsets for an asked partition are pending.
-fn offset_fetch(
-    group: &Group,
-    correlation_id: u64,
-    partitions: Vec<TopicPartition>,
-    require_stable: bool,
-) -> GroupMessage {
+fn offset_fetch(group: &Group, request: OffsetFetchRequest) -> OffsetFetchResponse {
+    let OffsetFetchRequest {
+        partitions,
+        require_stable,
+        ..
+    } = request;
     let unstable = require_stable && partitions.iter().any(|tp| group.has_pending_txn_offset(tp));
     let (error, offsets) = if unstable {
         (ErrorCode::UnstableOffsetCommit, Vec::new())
@@ -765,8 +679,7 @@ fn offset_fetch(
         .iter()
         .filter_map(|(tp, _)| Some((tp.clone(), group.metadata.get(tp)?.clone())))
         .collect();
-    GroupMessage::OffsetFetchResponse {
-        correlation_id,
+    OffsetFetchResponse {
         error,
         offsets,
         metadata: Extension(metadata),
@@ -794,39 +707,4 @@ fn offset_records(
             ),
         })
         .collect()
-}
-
-/// NOT_COORDINATOR in the response shape of the request.
-fn not_coordinator(request: &GroupMessage, correlation_id: u64) -> GroupMessage {
-    let error = ErrorCode::NotCoordinator;
-    match request {
-        GroupMessage::JoinGroup { .. } => super::join_error(correlation_id, error),
-        GroupMessage::SyncGroup { .. } => GroupMessage::SyncGroupResponse {
-            correlation_id,
-            error,
-            assignment: Vec::new(),
-        },
-        GroupMessage::Heartbeat { .. } => GroupMessage::HeartbeatResponse {
-            correlation_id,
-            error,
-        },
-        GroupMessage::LeaveGroup { .. } => GroupMessage::LeaveGroupResponse {
-            correlation_id,
-            error,
-        },
-        GroupMessage::OffsetCommit { .. } => GroupMessage::OffsetCommitResponse {
-            correlation_id,
-            error,
-        },
-        GroupMessage::TxnOffsetCommit { .. } => GroupMessage::TxnOffsetCommitResponse {
-            correlation_id,
-            error,
-        },
-        _ => GroupMessage::OffsetFetchResponse {
-            correlation_id,
-            error,
-            offsets: Vec::new(),
-            metadata: Extension::default(),
-        },
-    }
 }

@@ -810,10 +810,9 @@ impl Producer {
                     self.producer_id = Some((producer_id, producer_epoch));
                 }
             }
-            Message::ProduceResponse {
-                correlation_id,
-                partitions,
-            } => self.on_produce_response(ctx, correlation_id, partitions),
+            Message::ProduceResponse(header, response) => {
+                self.on_produce_response(ctx, header.correlation_id, response.partitions);
+            }
             // Answers to requests the producer no longer waits for (timed out and sent again,
             // or the transaction moved on): Kafka's NetworkClient drops them too.
             Message::MetadataResponse { .. }

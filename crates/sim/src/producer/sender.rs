@@ -7,7 +7,8 @@ use crate::client::Outcome;
 use crate::error::ErrorCode;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
-    BatchHeader, BrokerId, Message, ProduceBatch, ProducePartitionResponse, TopicPartition,
+    ApiKey, BatchHeader, BrokerId, Message, ProduceBatch, ProducePartitionResponse, ProduceRequest,
+    RequestHeader, TopicPartition,
 };
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -179,13 +180,13 @@ impl Producer {
                 batches.push(batch);
             }
             let correlation_id = self.correlation_id();
-            let request = Message::Produce {
-                correlation_id,
+            let request = ProduceRequest {
                 acks: self.config.acks,
                 timeout_ms: self.config.request_timeout.as_millis(),
                 batches: wire,
             };
-            ctx.send(node, request);
+            let header = RequestHeader::new(ApiKey::Produce, correlation_id, Rc::clone(&self.name));
+            ctx.send(node, Message::Produce(header, request));
             if self.config.acks == 0 {
                 // Nothing will ever answer: the send "succeeds" once it is on the wire.
                 for batch in batches {

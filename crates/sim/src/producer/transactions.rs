@@ -11,7 +11,11 @@ use crate::client::{Operation, Outcome, Request, TxnAction, find_another_coordin
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BrokerId, GroupMessage, Message, TopicPartition};
+use crate::protocol::{
+    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, BrokerId, EndTxnRequest, GroupMessage,
+    GroupRequest, GroupResponse, InitProducerIdRequest, Message, TopicPartition,
+    TxnOffsetCommitRequest, TxnRequest, TxnResponse,
+};
 use crate::time::SimTime;
 use crate::txn::TxnMessage;
 use serde::Serialize;
@@ -57,7 +61,7 @@ impl TxnClientState {
 
 /// A transaction request in flight.
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum TxnRequest {
+enum TxnInFlight {
     FindCoordinator,
     Init,
     Add(Vec<TopicPartition>),
@@ -106,7 +110,7 @@ pub struct Transactions {
     #[serde(skip)]
     group_coordinator: Option<BrokerId>,
     #[serde(skip)]
-    in_flight: Option<(u64, TxnRequest)>,
+    in_flight: Option<(u64, TxnInFlight)>,
     #[serde(skip)]
     retry_at: SimTime,
     /// The `initTransactions()`/`commitTransaction()`/`abortTransaction()` waiting to return.
@@ -355,18 +359,18 @@ impl Producer {
             && self.in_flight.is_empty()
             && txn.offsets.is_none();
         let next = match txn.state {
-            TxnClientState::Initializing => Some(TxnRequest::Init),
+            TxnClientState::Initializing => Some(TxnInFlight::Init),
             TxnClientState::InTransaction | TxnClientState::Committing if !unadded.is_empty() => {
-                Some(TxnRequest::Add(unadded))
+                Some(TxnInFlight::Add(unadded))
             }
             TxnClientState::InTransaction if txn.offsets.is_some() => {
                 match (
                     txn.offsets.as_ref().is_some_and(|o| o.added),
                     txn.group_coordinator,
                 ) {
-                    (false, _) => Some(TxnRequest::AddOffsets),
-                    (true, None) => Some(TxnRequest::FindGroupCoordinator),
-                    (true, Some(_)) => Some(TxnRequest::CommitOffsets),
+                    (false, _) => Some(TxnInFlight::AddOffsets),
+                    (true, None) => Some(TxnInFlight::FindGroupCoordinator),
+                    (true, Some(_)) => Some(TxnInFlight::CommitOffsets),
                 }
             }
             TxnClientState::Committing | TxnClientState::Aborting if drained => {
@@ -375,21 +379,23 @@ impl Producer {
                     self.end_locally(ctx.now());
                     return;
                 }
-                Some(TxnRequest::End)
+                Some(TxnInFlight::End)
             }
             _ => None,
         };
         let Some(next) = next else { return };
         let group_coordinator = txn.group_coordinator.and_then(|b| self.bootstrap.node(b));
         match (&next, group_coordinator) {
-            (TxnRequest::FindGroupCoordinator, _) => return self.send_txn_request(ctx, None, next),
-            (TxnRequest::CommitOffsets, Some(node)) => {
+            (TxnInFlight::FindGroupCoordinator, _) => {
+                return self.send_txn_request(ctx, None, next);
+            }
+            (TxnInFlight::CommitOffsets, Some(node)) => {
                 return self.send_txn_request(ctx, Some(node), next);
             }
             _ => {}
         }
         let Some(coordinator) = txn.coordinator.and_then(|b| self.bootstrap.node(b)) else {
-            return self.send_txn_request(ctx, None, TxnRequest::FindCoordinator);
+            return self.send_txn_request(ctx, None, TxnInFlight::FindCoordinator);
         };
         self.send_txn_request(ctx, Some(coordinator), next);
     }
@@ -398,7 +404,7 @@ impl Producer {
         &mut self,
         ctx: &mut Ctx<'_>,
         coordinator: Option<crate::net::NodeId>,
-        request: TxnRequest,
+        request: TxnInFlight,
     ) {
         let correlation_id = self.correlation_id();
         let timeout_ms = self.config.transaction_timeout.as_millis();
@@ -407,39 +413,40 @@ impl Producer {
             return;
         };
         let transactional_id = txn.transactional_id.clone();
+        let client_id = Rc::clone(&self.name);
+        let txn_request =
+            |body| TxnMessage::request(correlation_id, Rc::clone(&client_id), body).into();
         let message: Message = match &request {
-            TxnRequest::FindCoordinator => Message::FindCoordinator {
+            TxnInFlight::FindCoordinator => Message::FindCoordinator {
                 correlation_id,
                 key_type: 1,
                 key: transactional_id,
             },
-            TxnRequest::Init => TxnMessage::InitProducerId {
-                correlation_id,
+            TxnInFlight::Init => txn_request(TxnRequest::InitProducerId(InitProducerIdRequest {
                 transactional_id,
                 transaction_timeout_ms: timeout_ms,
+            })),
+            TxnInFlight::Add(partitions) => {
+                txn_request(TxnRequest::AddPartitionsToTxn(AddPartitionsToTxnRequest {
+                    transactional_id,
+                    producer_id,
+                    producer_epoch,
+                    partitions: partitions.clone(),
+                }))
             }
-            .into(),
-            TxnRequest::Add(partitions) => TxnMessage::AddPartitionsToTxn {
-                correlation_id,
-                transactional_id,
-                producer_id,
-                producer_epoch,
-                partitions: partitions.clone(),
+            TxnInFlight::AddOffsets => {
+                txn_request(TxnRequest::AddOffsetsToTxn(AddOffsetsToTxnRequest {
+                    transactional_id,
+                    producer_id,
+                    producer_epoch,
+                    group_id: txn
+                        .offsets
+                        .as_ref()
+                        .map(|o| o.group.clone())
+                        .unwrap_or_default(),
+                }))
             }
-            .into(),
-            TxnRequest::AddOffsets => TxnMessage::AddOffsetsToTxn {
-                correlation_id,
-                transactional_id,
-                producer_id,
-                producer_epoch,
-                group_id: txn
-                    .offsets
-                    .as_ref()
-                    .map(|o| o.group.clone())
-                    .unwrap_or_default(),
-            }
-            .into(),
-            TxnRequest::FindGroupCoordinator => Message::FindCoordinator {
+            TxnInFlight::FindGroupCoordinator => Message::FindCoordinator {
                 correlation_id,
                 key_type: 0,
                 key: txn
@@ -448,11 +455,10 @@ impl Producer {
                     .map(|o| o.group.clone())
                     .unwrap_or_default(),
             },
-            TxnRequest::CommitOffsets => {
+            TxnInFlight::CommitOffsets => {
                 let pending = txn.offsets.clone();
                 let pending = pending.as_ref();
-                GroupMessage::TxnOffsetCommit {
-                    correlation_id,
+                let request = TxnOffsetCommitRequest {
                     transactional_id,
                     group_id: pending.map(|o| o.group.clone()).unwrap_or_default(),
                     producer_id,
@@ -460,17 +466,16 @@ impl Producer {
                     generation_id: pending.map_or(-1, |o| o.generation),
                     member_id: pending.map(|o| o.member_id.clone()).unwrap_or_default(),
                     offsets: pending.map(|o| o.offsets.clone()).unwrap_or_default(),
-                }
-                .into()
+                };
+                let request = GroupRequest::TxnOffsetCommit(request);
+                GroupMessage::request(correlation_id, client_id, request).into()
             }
-            TxnRequest::End => TxnMessage::EndTxn {
-                correlation_id,
+            TxnInFlight::End => txn_request(TxnRequest::EndTxn(EndTxnRequest {
                 transactional_id,
                 producer_id,
                 producer_epoch,
                 committed: txn.state == TxnClientState::Committing,
-            }
-            .into(),
+            })),
         };
         txn.in_flight = Some((correlation_id, request));
         let timeout = self.config.request_timeout;
@@ -514,27 +519,22 @@ impl Producer {
                 ..
             } => (*correlation_id, *error),
             Message::Group(group) => match &**group {
-                GroupMessage::TxnOffsetCommitResponse {
-                    correlation_id,
-                    error,
-                } => (*correlation_id, *error),
+                GroupMessage::Response(header, GroupResponse::TxnOffsetCommit(response)) => {
+                    (header.correlation_id, response.error)
+                }
                 _ => return false,
             },
             Message::Txn(txn) => match &**txn {
-                TxnMessage::AddPartitionsToTxnResponse {
-                    correlation_id,
-                    error,
+                TxnMessage::Response(header, response) => {
+                    let error = match response {
+                        TxnResponse::AddPartitionsToTxn(r) => r.error,
+                        TxnResponse::AddOffsetsToTxn(r) => r.error,
+                        TxnResponse::EndTxn(r) => r.error,
+                        TxnResponse::WriteTxnMarkers(_) => return false,
+                    };
+                    (header.correlation_id, error)
                 }
-                | TxnMessage::AddOffsetsToTxnResponse {
-                    correlation_id,
-                    error,
-                }
-                | TxnMessage::EndTxnResponse {
-                    correlation_id,
-                    error,
-                    ..
-                } => (*correlation_id, *error),
-                _ => return false,
+                TxnMessage::Request(..) => return false,
             },
             _ => return false,
         };
@@ -551,26 +551,29 @@ impl Producer {
         }
         match (request, message) {
             (
-                TxnRequest::FindGroupCoordinator,
+                TxnInFlight::FindGroupCoordinator,
                 Message::FindCoordinatorResponse { coordinator, .. },
             ) => {
                 if let Some(txn) = self.txn.as_mut() {
                     txn.group_coordinator = *coordinator;
                 }
             }
-            (TxnRequest::AddOffsets, _) => {
+            (TxnInFlight::AddOffsets, _) => {
                 if let Some(pending) = self.txn.as_mut().and_then(|t| t.offsets.as_mut()) {
                     pending.added = true;
                 }
             }
-            (TxnRequest::CommitOffsets, _) => self.finish_offsets(now, Outcome::Done),
-            (TxnRequest::FindCoordinator, Message::FindCoordinatorResponse { coordinator, .. }) => {
+            (TxnInFlight::CommitOffsets, _) => self.finish_offsets(now, Outcome::Done),
+            (
+                TxnInFlight::FindCoordinator,
+                Message::FindCoordinatorResponse { coordinator, .. },
+            ) => {
                 if let Some(txn) = self.txn.as_mut() {
                     txn.coordinator = *coordinator;
                 }
             }
             (
-                TxnRequest::Init,
+                TxnInFlight::Init,
                 Message::InitProducerIdResponse {
                     producer_id,
                     producer_epoch,
@@ -586,20 +589,15 @@ impl Producer {
                     }
                 }
             }
-            (TxnRequest::Add(partitions), _) => {
+            (TxnInFlight::Add(partitions), _) => {
                 if let Some(txn) = self.txn.as_mut() {
                     txn.added.extend(partitions);
                 }
             }
-            (TxnRequest::End, Message::Txn(response)) => {
-                if let TxnMessage::EndTxnResponse {
-                    producer_id,
-                    producer_epoch,
-                    ..
-                } = &**response
-                {
+            (TxnInFlight::End, Message::Txn(response)) => {
+                if let TxnMessage::Response(_, TxnResponse::EndTxn(response)) = &**response {
                     // Transaction version 2: the next transaction runs under the bumped epoch.
-                    self.new_epoch(*producer_id, *producer_epoch);
+                    self.new_epoch(response.producer_id, response.producer_epoch);
                 }
                 self.end_locally(now);
             }
@@ -619,7 +617,7 @@ impl Producer {
     /// (the group's, for the offsets); a rebalance that fenced this member (KIP-447) fails
     /// `sendOffsetsToTransaction()` and makes the transaction abortable, as Java's
     /// `CommitFailedException`.
-    fn on_txn_error(&mut self, ctx: &mut Ctx<'_>, request: &TxnRequest, error: ErrorCode) {
+    fn on_txn_error(&mut self, ctx: &mut Ctx<'_>, request: &TxnInFlight, error: ErrorCode) {
         let now = ctx.now();
         let retry_backoff = self.config.retry_backoff;
         let Some(txn) = self.txn.as_mut() else {
@@ -627,7 +625,7 @@ impl Producer {
         };
         let to_group = matches!(
             request,
-            TxnRequest::FindGroupCoordinator | TxnRequest::CommitOffsets
+            TxnInFlight::FindGroupCoordinator | TxnInFlight::CommitOffsets
         );
         match error {
             error if find_another_coordinator(error) => {

@@ -1,9 +1,12 @@
 //! What the group APIs and `__consumer_offsets` carry: a member's subscription (Kafka's
 //! `ConsumerProtocolSubscription`) and the coordinator's records (`OffsetCommitKey`/`Value`,
-//! `GroupMetadataKey`/`Value`). The `group` module gives them their behaviour.
+//! `GroupMetadataKey`/`Value`), and the group APIs' requests and responses. The `group`
+//! module gives them their behaviour.
 
-use super::{Extension, TopicPartition};
+use super::{ApiBody, ApiKey, ApiMessage, Extension, Message, TopicPartition};
+use crate::error::ErrorCode;
 use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
 
 fn is_empty(metadata: &Extension<String>) -> bool {
     metadata.0.is_empty()
@@ -80,4 +83,336 @@ pub enum CoordinatorRecord {
         /// The partition.
         tp: TopicPartition,
     },
+}
+
+/// The group coordinator's APIs
+pub(crate) type GroupMessage = ApiMessage<GroupRequest, GroupResponse>;
+
+/// The stream the trace fingerprints were fixed with, before messages had a header: the index
+/// the API's request (even) or response (odd) had in one flat enum, the correlation id, then
+/// the body's fields, JoinGroup's client id after its member id. Keep it so: every trace
+/// hash depends on it.
+impl Hash for GroupMessage {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        match self {
+            GroupMessage::Request(header, body) => {
+                let id = header.correlation_id;
+                match body {
+                    GroupRequest::JoinGroup(b) => {
+                        (0isize, id, &b.group_id, &b.member_id, &*header.client_id).hash(state);
+                        let timeouts = (b.session_timeout_ms, b.rebalance_timeout_ms);
+                        (&b.group_instance_id, timeouts, &b.protocols).hash(state);
+                    }
+                    GroupRequest::SyncGroup(b) => (2isize, id, b).hash(state),
+                    GroupRequest::Heartbeat(b) => (4isize, id, b).hash(state),
+                    GroupRequest::LeaveGroup(b) => (6isize, id, b).hash(state),
+                    GroupRequest::OffsetCommit(b) => (8isize, id, b).hash(state),
+                    GroupRequest::OffsetFetch(b) => (10isize, id, b).hash(state),
+                    GroupRequest::TxnOffsetCommit(b) => (12isize, id, b).hash(state),
+                }
+            }
+            GroupMessage::Response(header, body) => {
+                let id = header.correlation_id;
+                match body {
+                    GroupResponse::JoinGroup(b) => (1isize, id, b).hash(state),
+                    GroupResponse::SyncGroup(b) => (3isize, id, b).hash(state),
+                    GroupResponse::Heartbeat(b) => (5isize, id, b).hash(state),
+                    GroupResponse::LeaveGroup(b) => (7isize, id, b).hash(state),
+                    GroupResponse::OffsetCommit(b) => (9isize, id, b).hash(state),
+                    GroupResponse::OffsetFetch(b) => (11isize, id, b).hash(state),
+                    GroupResponse::TxnOffsetCommit(b) => (13isize, id, b).hash(state),
+                }
+            }
+        }
+    }
+}
+
+impl From<GroupMessage> for Message {
+    fn from(message: GroupMessage) -> Self {
+        Message::Group(Box::new(message))
+    }
+}
+
+/// The body of a group request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum GroupRequest {
+    /// JoinGroup: a member (re)joins with its subscription for each protocol it supports.
+    JoinGroup(JoinGroupRequest),
+    /// SyncGroup: every member asks for its assignment; the leader brings everyone's.
+    SyncGroup(SyncGroupRequest),
+    /// Heartbeat: keeps the member's session; the answer says when to rejoin.
+    Heartbeat(HeartbeatRequest),
+    /// LeaveGroup: a dynamic member leaves at once instead of waiting for its session to end.
+    LeaveGroup(LeaveGroupRequest),
+    /// OffsetCommit: the next offset to read, per partition.
+    OffsetCommit(OffsetCommitRequest),
+    /// OffsetFetch: the group's committed offsets for some partitions.
+    OffsetFetch(OffsetFetchRequest),
+    /// TxnOffsetCommit: a transactional producer's `sendOffsetsToTransaction()`.
+    TxnOffsetCommit(TxnOffsetCommitRequest),
+}
+
+impl ApiBody for GroupRequest {
+    fn api(&self) -> ApiKey {
+        match self {
+            GroupRequest::JoinGroup(_) => ApiKey::JoinGroup,
+            GroupRequest::SyncGroup(_) => ApiKey::SyncGroup,
+            GroupRequest::Heartbeat(_) => ApiKey::Heartbeat,
+            GroupRequest::LeaveGroup(_) => ApiKey::LeaveGroup,
+            GroupRequest::OffsetCommit(_) => ApiKey::OffsetCommit,
+            GroupRequest::OffsetFetch(_) => ApiKey::OffsetFetch,
+            GroupRequest::TxnOffsetCommit(_) => ApiKey::TxnOffsetCommit,
+        }
+    }
+}
+
+impl GroupRequest {
+    /// The group it is about, which decides its coordinator.
+    pub fn group_id(&self) -> &str {
+        match self {
+            GroupRequest::JoinGroup(r) => &r.group_id,
+            GroupRequest::SyncGroup(r) => &r.group_id,
+            GroupRequest::Heartbeat(r) => &r.group_id,
+            GroupRequest::LeaveGroup(r) => &r.group_id,
+            GroupRequest::OffsetCommit(r) => &r.group_id,
+            GroupRequest::OffsetFetch(r) => &r.group_id,
+            GroupRequest::TxnOffsetCommit(r) => &r.group_id,
+        }
+    }
+
+    /// The answer that carries only `error` (Kafka's `AbstractRequest.getErrorResponse`).
+    pub fn error_response(&self, error: ErrorCode) -> GroupResponse {
+        match self {
+            GroupRequest::JoinGroup(_) => GroupResponse::JoinGroup(JoinGroupResponse::error(error)),
+            GroupRequest::SyncGroup(_) => GroupResponse::SyncGroup(SyncGroupResponse {
+                error,
+                assignment: Vec::new(),
+            }),
+            GroupRequest::Heartbeat(_) => GroupResponse::Heartbeat(HeartbeatResponse { error }),
+            GroupRequest::LeaveGroup(_) => GroupResponse::LeaveGroup(LeaveGroupResponse { error }),
+            GroupRequest::OffsetCommit(_) => {
+                GroupResponse::OffsetCommit(OffsetCommitResponse { error })
+            }
+            GroupRequest::OffsetFetch(_) => GroupResponse::OffsetFetch(OffsetFetchResponse {
+                error,
+                offsets: Vec::new(),
+                metadata: Extension::default(),
+            }),
+            GroupRequest::TxnOffsetCommit(_) => {
+                GroupResponse::TxnOffsetCommit(TxnOffsetCommitResponse { error })
+            }
+        }
+    }
+}
+
+/// The body of a group coordinator's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)] // Each answers the request of its name.
+pub enum GroupResponse {
+    JoinGroup(JoinGroupResponse),
+    SyncGroup(SyncGroupResponse),
+    Heartbeat(HeartbeatResponse),
+    LeaveGroup(LeaveGroupResponse),
+    OffsetCommit(OffsetCommitResponse),
+    OffsetFetch(OffsetFetchResponse),
+    TxnOffsetCommit(TxnOffsetCommitResponse),
+}
+
+impl ApiBody for GroupResponse {
+    fn api(&self) -> ApiKey {
+        match self {
+            GroupResponse::JoinGroup(_) => ApiKey::JoinGroup,
+            GroupResponse::SyncGroup(_) => ApiKey::SyncGroup,
+            GroupResponse::Heartbeat(_) => ApiKey::Heartbeat,
+            GroupResponse::LeaveGroup(_) => ApiKey::LeaveGroup,
+            GroupResponse::OffsetCommit(_) => ApiKey::OffsetCommit,
+            GroupResponse::OffsetFetch(_) => ApiKey::OffsetFetch,
+            GroupResponse::TxnOffsetCommit(_) => ApiKey::TxnOffsetCommit,
+        }
+    }
+}
+
+/// JoinGroup's body (Kafka's `JoinGroupRequestData`; the client id is in the header).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct JoinGroupRequest {
+    /// `group.id`.
+    pub group_id: String,
+    /// Empty on a first join.
+    pub member_id: String,
+    /// `group.instance.id`, for static members (KIP-345).
+    pub group_instance_id: Option<String>,
+    /// `session.timeout.ms`.
+    pub session_timeout_ms: u64,
+    /// `max.poll.interval.ms`, which the consumer sends as its rebalance timeout.
+    pub rebalance_timeout_ms: u64,
+    /// Each assignor the member supports, with its subscription.
+    pub protocols: Vec<(String, Subscription)>,
+}
+
+/// The generation, the chosen protocol and the leader; the leader alone gets the members.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct JoinGroupResponse {
+    /// `NONE`, or why the member is not in the generation (MEMBER_ID_REQUIRED, ...).
+    pub error: ErrorCode,
+    /// The generation, or -1.
+    pub generation_id: i32,
+    /// The chosen assignor.
+    pub protocol_name: Option<String>,
+    /// The leader's member id.
+    pub leader: String,
+    /// This member's id.
+    pub member_id: String,
+    /// Every member's subscription, for the leader only.
+    pub members: Vec<Subscription>,
+}
+
+impl JoinGroupResponse {
+    /// An answer that carries only an error.
+    pub fn error(error: ErrorCode) -> Self {
+        JoinGroupResponse {
+            error,
+            generation_id: -1,
+            protocol_name: None,
+            leader: String::new(),
+            member_id: String::new(),
+            members: Vec::new(),
+        }
+    }
+}
+
+/// SyncGroup's body.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SyncGroupRequest {
+    /// `group.id`.
+    pub group_id: String,
+    /// The generation the member joined.
+    pub generation_id: i32,
+    /// The member id.
+    pub member_id: String,
+    /// The leader's assignment of every member; empty from the others.
+    pub assignments: Vec<(String, Vec<TopicPartition>)>,
+    /// A static member's `group.instance.id` (KIP-345): fenced if another member holds it.
+    pub group_instance_id: Extension<Option<String>>,
+}
+
+/// This member's partitions for the generation.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SyncGroupResponse {
+    /// `NONE` or why there is no assignment.
+    pub error: ErrorCode,
+    /// The member's partitions.
+    pub assignment: Vec<TopicPartition>,
+}
+
+/// Heartbeat's body.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct HeartbeatRequest {
+    /// `group.id`.
+    pub group_id: String,
+    /// The member's generation.
+    pub generation_id: i32,
+    /// The member id.
+    pub member_id: String,
+    /// A static member's `group.instance.id`.
+    pub group_instance_id: Extension<Option<String>>,
+}
+
+/// `NONE`, or REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, ...
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct HeartbeatResponse {
+    /// The error.
+    pub error: ErrorCode,
+}
+
+/// LeaveGroup's body.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LeaveGroupRequest {
+    /// `group.id`.
+    pub group_id: String,
+    /// The member leaving.
+    pub member_id: String,
+}
+
+/// The coordinator's answer to LeaveGroup.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LeaveGroupResponse {
+    /// The error.
+    pub error: ErrorCode,
+}
+
+/// OffsetCommit's body: generation -1 for a consumer outside group management (or an admin
+/// tool).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OffsetCommitRequest {
+    /// `group.id`.
+    pub group_id: String,
+    /// The member's generation, or -1.
+    pub generation_id: i32,
+    /// The member id, or empty.
+    pub member_id: String,
+    /// The next offset to read, per partition.
+    pub offsets: Vec<(TopicPartition, u64)>,
+    /// `OffsetAndMetadata.metadata()` of the partitions that have some.
+    pub metadata: Extension<Vec<(TopicPartition, String)>>,
+    /// A static member's `group.instance.id` (none outside group management).
+    pub group_instance_id: Extension<Option<String>>,
+}
+
+/// One error for the whole commit (every partition shares it here).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OffsetCommitResponse {
+    /// The error.
+    pub error: ErrorCode,
+}
+
+/// OffsetFetch's body. `require_stable` (KIP-447, sent by read_committed consumers):
+/// UNSTABLE_OFFSET_COMMIT while a transaction has offsets for the partitions pending, instead
+/// of the older committed offset.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OffsetFetchRequest {
+    /// `group.id`.
+    pub group_id: String,
+    /// The partitions asked about.
+    pub partitions: Vec<TopicPartition>,
+    /// See the type's doc.
+    pub require_stable: bool,
+}
+
+/// Committed offsets (none where nothing was committed).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OffsetFetchResponse {
+    /// The error.
+    pub error: ErrorCode,
+    /// Per partition asked about, its committed offset.
+    pub offsets: Vec<(TopicPartition, Option<u64>)>,
+    /// The metadata committed with them, where there is some.
+    pub metadata: Extension<Vec<(TopicPartition, String)>>,
+}
+
+/// TxnOffsetCommit's body: the offsets take effect when the transaction's COMMIT marker
+/// reaches the offsets partition. The consumer's generation and member id fence a zombie
+/// after a rebalance (KIP-447).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TxnOffsetCommitRequest {
+    /// The producer's `transactional.id`.
+    pub transactional_id: String,
+    /// The consumer's `group.id`.
+    pub group_id: String,
+    /// The producer's id.
+    pub producer_id: u64,
+    /// The producer's epoch.
+    pub producer_epoch: u16,
+    /// The consumer's generation, or -1.
+    pub generation_id: i32,
+    /// The consumer's member id, or empty.
+    pub member_id: String,
+    /// The offsets.
+    pub offsets: Vec<(TopicPartition, u64)>,
+}
+
+/// One error for the whole commit.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TxnOffsetCommitResponse {
+    /// The error.
+    pub error: ErrorCode,
 }

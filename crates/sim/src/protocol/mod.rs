@@ -2,15 +2,27 @@
 //! handler returns the messages it sends, and the world carries them over the network.
 
 mod groups;
+mod header;
 mod metadata_log;
 mod quorum;
 mod transactions;
 
 pub use groups::{CoordinatorRecord, PersistedMember, Subscription};
+pub(crate) use groups::{
+    GroupMessage, GroupRequest, GroupResponse, HeartbeatRequest, HeartbeatResponse,
+    JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse,
+    OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse,
+    SyncGroupRequest, SyncGroupResponse, TxnOffsetCommitRequest, TxnOffsetCommitResponse,
+};
+pub(crate) use header::{ApiBody, ApiKey, ApiMessage, RequestHeader, ResponseHeader};
 pub use metadata_log::{CleanupPolicy, DirtyRatio, TopicConfig};
 pub(crate) use metadata_log::{MetadataRecord, PartitionState};
-pub(crate) use quorum::QuorumMessage;
-pub(crate) use transactions::{TxnLogRecord, TxnMessage, TxnState};
+pub(crate) use quorum::{QuorumFetchRequest, QuorumFetchResponse, QuorumMessage};
+pub(crate) use transactions::{
+    AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddPartitionsToTxnRequest,
+    AddPartitionsToTxnResponse, EndTxnRequest, EndTxnResponse, InitProducerIdRequest, TxnLogRecord,
+    TxnMessage, TxnRequest, TxnResponse, TxnState, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
+};
 
 use crate::error::ErrorCode;
 use serde::{Deserialize, Serialize};
@@ -265,6 +277,24 @@ pub struct ProducePartitionResponse {
     pub error_message: Option<String>,
 }
 
+/// Produce's body (Kafka's `ProduceRequestData`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProduceRequest {
+    /// 0 (no answer), 1 (the leader's write) or -1 (all in-sync replicas).
+    pub acks: i16,
+    /// How long the leader waits for the in-sync replicas (acks=-1).
+    pub timeout_ms: u64,
+    /// One batch per partition.
+    pub batches: Vec<ProduceBatch>,
+}
+
+/// Produce's answer (Kafka's `ProduceResponseData`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProduceResponse {
+    /// Per partition written to, its base offset or its error.
+    pub partitions: Vec<ProducePartitionResponse>,
+}
+
 /// One partition in a Fetch request.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FetchPartition {
@@ -304,6 +334,45 @@ pub struct FetchedPartition {
     /// For read_committed fetches: `(producer id, first offset)` of every aborted transaction
     /// overlapping the returned records, so the consumer can drop their records.
     pub aborted_transactions: Vec<(u64, u64)>,
+}
+
+/// Fetch's body (Kafka's `FetchRequestData`), from followers (`replica_id` set) and consumers
+/// (`None`). A fetch with less than `min_bytes` to return waits up to `max_wait_ms`; a
+/// consumer's `rack_id` (KIP-392) lets the leader point it at a replica in its rack.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FetchRequest {
+    /// The follower's broker id, or none for a consumer.
+    pub replica_id: Option<BrokerId>,
+    /// How long the leader may hold the fetch waiting for `min_bytes`.
+    pub max_wait_ms: u32,
+    /// What the fetch waits for.
+    pub min_bytes: u32,
+    /// `isolation.level=read_committed`: served up to the last stable offset.
+    pub read_committed: bool,
+    /// The consumer's `client.rack`.
+    pub rack_id: Option<Rc<str>>,
+    /// The partitions and where to read them from.
+    pub partitions: Vec<FetchPartition>,
+    /// The size limits, when not the fetcher's defaults.
+    pub max_bytes: Extension<Option<FetchMaxBytes>>,
+}
+
+impl FetchRequest {
+    /// The size limits: those sent, else the defaults of a follower or a consumer.
+    pub fn max_bytes(&self) -> FetchMaxBytes {
+        let defaults = match self.replica_id {
+            Some(_) => FetchMaxBytes::REPLICA,
+            None => FetchMaxBytes::CONSUMER,
+        };
+        self.max_bytes.0.unwrap_or(defaults)
+    }
+}
+
+/// Fetch's answer (Kafka's `FetchResponseData`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FetchResponse {
+    /// Per partition asked, its records or its error.
+    pub partitions: Vec<FetchedPartition>,
 }
 
 /// Everything that travels over the simulated network.
@@ -358,18 +427,10 @@ pub enum Message {
         /// Boxed: a partition state is large and this answer is rare.
         state: Option<Box<PartitionState>>,
     },
-    /// Produce: one batch per partition, all led by the receiving broker. `acks` is 0, 1 or -1.
-    Produce {
-        correlation_id: u64,
-        acks: i16,
-        timeout_ms: u64,
-        batches: Vec<ProduceBatch>,
-    },
+    /// Produce: one batch per partition, all led by the receiving broker.
+    Produce(RequestHeader, ProduceRequest),
     /// The leader's answer, per partition; never sent for acks=0.
-    ProduceResponse {
-        correlation_id: u64,
-        partitions: Vec<ProducePartitionResponse>,
-    },
+    ProduceResponse(ResponseHeader, ProduceResponse),
     /// InitProducerId: an idempotent producer asks for its producer id and epoch; with its
     /// current id and epoch (KIP-360) it asks for the epoch to be bumped.
     InitProducerId {
@@ -383,25 +444,11 @@ pub enum Message {
         producer_id: u64,
         producer_epoch: u16,
     },
-    /// Fetch from followers (`replica_id` set) and consumers (`None`). A fetch with less than
-    /// `min_bytes` to return waits up to `max_wait_ms`; a consumer's `rack_id` (KIP-392) lets
-    /// the leader point it at a replica in its rack.
-    Fetch {
-        correlation_id: u64,
-        replica_id: Option<BrokerId>,
-        max_wait_ms: u32,
-        min_bytes: u32,
-        read_committed: bool,
-        rack_id: Option<Rc<str>>,
-        partitions: Vec<FetchPartition>,
-        /// The size limits, when not the fetcher's defaults.
-        max_bytes: Extension<Option<FetchMaxBytes>>,
-    },
+    /// Fetch from followers and consumers (boxed: the body is the largest of the common
+    /// messages, and the header would make every message on the wire larger).
+    Fetch(RequestHeader, Box<FetchRequest>),
     /// Records and high watermarks per partition.
-    FetchResponse {
-        correlation_id: u64,
-        partitions: Vec<FetchedPartition>,
-    },
+    FetchResponse(ResponseHeader, FetchResponse),
     /// Metadata: a client asks a broker for leaders.
     Metadata { correlation_id: u64 },
     /// FindCoordinator: which broker coordinates this group (`key_type` 0) or transactional
@@ -472,11 +519,11 @@ impl Message {
             Message::AlterPartition { .. } | Message::AlterPartitionResponse { .. } => {
                 "AlterPartition"
             }
-            Message::Produce { .. } | Message::ProduceResponse { .. } => "Produce",
+            Message::Produce(..) | Message::ProduceResponse(..) => "Produce",
             Message::InitProducerId { .. } | Message::InitProducerIdResponse { .. } => {
                 "InitProducerId"
             }
-            Message::Fetch { .. } | Message::FetchResponse { .. } => "Fetch",
+            Message::Fetch(..) | Message::FetchResponse(..) => "Fetch",
             Message::Metadata { .. } | Message::MetadataResponse { .. } => "Metadata",
             Message::FindCoordinator { .. } | Message::FindCoordinatorResponse { .. } => {
                 "FindCoordinator"
@@ -493,18 +540,18 @@ impl Message {
     /// controllers' own APIs).
     pub fn client_correlation_id(&self) -> Option<u64> {
         match self {
-            Message::Produce { correlation_id, .. }
-            | Message::ProduceResponse { correlation_id, .. }
-            | Message::InitProducerId { correlation_id, .. }
+            Message::InitProducerId { correlation_id, .. }
             | Message::InitProducerIdResponse { correlation_id, .. }
-            | Message::Fetch { correlation_id, .. }
-            | Message::FetchResponse { correlation_id, .. }
             | Message::Metadata { correlation_id }
             | Message::MetadataResponse { correlation_id, .. }
             | Message::FindCoordinator { correlation_id, .. }
             | Message::FindCoordinatorResponse { correlation_id, .. }
             | Message::ListOffsets { correlation_id, .. }
             | Message::ListOffsetsResponse { correlation_id, .. } => Some(*correlation_id),
+            Message::Produce(header, _) | Message::Fetch(header, _) => Some(header.correlation_id),
+            Message::ProduceResponse(header, _) | Message::FetchResponse(header, _) => {
+                Some(header.correlation_id)
+            }
             Message::Group(group) => Some(group.correlation_id()),
             Message::Txn(txn) => Some(txn.correlation_id()),
             _ => None,
@@ -525,197 +572,13 @@ impl Message {
                 | Message::BrokerHeartbeatResponse { .. }
                 | Message::MetadataFetchResponse { .. }
                 | Message::AlterPartitionResponse { .. }
-                | Message::ProduceResponse { .. }
+                | Message::ProduceResponse(..)
                 | Message::InitProducerIdResponse { .. }
-                | Message::FetchResponse { .. }
+                | Message::FetchResponse(..)
                 | Message::MetadataResponse { .. }
                 | Message::FindCoordinatorResponse { .. }
                 | Message::ListOffsetsResponse { .. }
         )
-    }
-}
-
-/// The group coordinator's APIs.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[allow(missing_docs)] // Fields carry Kafka's field names; each variant says what it is.
-pub enum GroupMessage {
-    /// JoinGroup: a member (re)joins with its subscription for each protocol it supports.
-    JoinGroup {
-        correlation_id: u64,
-        group_id: String,
-        member_id: String,
-        client_id: String,
-        group_instance_id: Option<String>,
-        session_timeout_ms: u64,
-        rebalance_timeout_ms: u64,
-        protocols: Vec<(String, Subscription)>,
-    },
-    /// The generation, the chosen protocol and the leader; the leader alone gets the members.
-    JoinGroupResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-        generation_id: i32,
-        protocol_name: Option<String>,
-        leader: String,
-        member_id: String,
-        members: Vec<Subscription>,
-    },
-    /// SyncGroup: every member asks for its assignment; the leader brings everyone's.
-    SyncGroup {
-        correlation_id: u64,
-        group_id: String,
-        generation_id: i32,
-        member_id: String,
-        assignments: Vec<(String, Vec<TopicPartition>)>,
-        /// A static member's `group.instance.id` (KIP-345): fenced if another member holds it.
-        group_instance_id: Extension<Option<String>>,
-    },
-    /// This member's partitions for the generation.
-    SyncGroupResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-        assignment: Vec<TopicPartition>,
-    },
-    /// Heartbeat: keeps the member's session; the answer says when to rejoin.
-    Heartbeat {
-        correlation_id: u64,
-        group_id: String,
-        generation_id: i32,
-        member_id: String,
-        /// A static member's `group.instance.id`.
-        group_instance_id: Extension<Option<String>>,
-    },
-    /// `NONE`, or REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, ...
-    HeartbeatResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-    },
-    /// LeaveGroup: a dynamic member leaves at once instead of waiting for its session to end.
-    LeaveGroup {
-        correlation_id: u64,
-        group_id: String,
-        member_id: String,
-    },
-    /// The coordinator's answer.
-    LeaveGroupResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-    },
-    /// OffsetCommit: the next offset to read, per partition; generation -1 for a consumer
-    /// outside group management (or an admin tool).
-    OffsetCommit {
-        correlation_id: u64,
-        group_id: String,
-        generation_id: i32,
-        member_id: String,
-        offsets: Vec<(TopicPartition, u64)>,
-        /// `OffsetAndMetadata.metadata()` of the partitions that have some.
-        metadata: Extension<Vec<(TopicPartition, String)>>,
-        /// A static member's `group.instance.id` (none outside group management).
-        group_instance_id: Extension<Option<String>>,
-    },
-    /// One error for the whole commit (every partition shares it here).
-    OffsetCommitResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-    },
-    /// OffsetFetch: the group's committed offsets for these partitions. `require_stable`
-    /// (KIP-447, sent by read_committed consumers): UNSTABLE_OFFSET_COMMIT while a transaction
-    /// has offsets for them pending, instead of the older committed offset.
-    OffsetFetch {
-        correlation_id: u64,
-        group_id: String,
-        partitions: Vec<TopicPartition>,
-        require_stable: bool,
-    },
-    /// Committed offsets (none where nothing was committed).
-    OffsetFetchResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-        offsets: Vec<(TopicPartition, Option<u64>)>,
-        /// The metadata committed with them, where there is some.
-        metadata: Extension<Vec<(TopicPartition, String)>>,
-    },
-    /// TxnOffsetCommit: a transactional producer's `sendOffsetsToTransaction()`; the offsets
-    /// take effect when the transaction's COMMIT marker reaches the offsets partition. The
-    /// consumer's generation and member id fence a zombie after a rebalance (KIP-447).
-    TxnOffsetCommit {
-        correlation_id: u64,
-        transactional_id: String,
-        group_id: String,
-        producer_id: u64,
-        producer_epoch: u16,
-        generation_id: i32,
-        member_id: String,
-        offsets: Vec<(TopicPartition, u64)>,
-    },
-    /// One error for the whole commit.
-    TxnOffsetCommitResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-    },
-}
-
-impl GroupMessage {
-    /// The Kafka API name.
-    pub fn api_name(&self) -> &'static str {
-        match self {
-            GroupMessage::JoinGroup { .. } | GroupMessage::JoinGroupResponse { .. } => "JoinGroup",
-            GroupMessage::SyncGroup { .. } | GroupMessage::SyncGroupResponse { .. } => "SyncGroup",
-            GroupMessage::Heartbeat { .. } | GroupMessage::HeartbeatResponse { .. } => "Heartbeat",
-            GroupMessage::LeaveGroup { .. } | GroupMessage::LeaveGroupResponse { .. } => {
-                "LeaveGroup"
-            }
-            GroupMessage::OffsetCommit { .. } | GroupMessage::OffsetCommitResponse { .. } => {
-                "OffsetCommit"
-            }
-            GroupMessage::OffsetFetch { .. } | GroupMessage::OffsetFetchResponse { .. } => {
-                "OffsetFetch"
-            }
-            GroupMessage::TxnOffsetCommit { .. } | GroupMessage::TxnOffsetCommitResponse { .. } => {
-                "TxnOffsetCommit"
-            }
-        }
-    }
-
-    /// Whether it is a response.
-    pub fn is_response(&self) -> bool {
-        matches!(
-            self,
-            GroupMessage::JoinGroupResponse { .. }
-                | GroupMessage::SyncGroupResponse { .. }
-                | GroupMessage::HeartbeatResponse { .. }
-                | GroupMessage::LeaveGroupResponse { .. }
-                | GroupMessage::OffsetCommitResponse { .. }
-                | GroupMessage::OffsetFetchResponse { .. }
-                | GroupMessage::TxnOffsetCommitResponse { .. }
-        )
-    }
-
-    /// The correlation id it carries.
-    pub fn correlation_id(&self) -> u64 {
-        match self {
-            GroupMessage::JoinGroup { correlation_id, .. }
-            | GroupMessage::JoinGroupResponse { correlation_id, .. }
-            | GroupMessage::SyncGroup { correlation_id, .. }
-            | GroupMessage::SyncGroupResponse { correlation_id, .. }
-            | GroupMessage::Heartbeat { correlation_id, .. }
-            | GroupMessage::HeartbeatResponse { correlation_id, .. }
-            | GroupMessage::LeaveGroup { correlation_id, .. }
-            | GroupMessage::LeaveGroupResponse { correlation_id, .. }
-            | GroupMessage::OffsetCommit { correlation_id, .. }
-            | GroupMessage::OffsetCommitResponse { correlation_id, .. }
-            | GroupMessage::OffsetFetch { correlation_id, .. }
-            | GroupMessage::OffsetFetchResponse { correlation_id, .. }
-            | GroupMessage::TxnOffsetCommit { correlation_id, .. }
-            | GroupMessage::TxnOffsetCommitResponse { correlation_id, .. } => *correlation_id,
-        }
-    }
-}
-
-impl From<GroupMessage> for Message {
-    fn from(message: GroupMessage) -> Self {
-        Message::Group(Box::new(message))
     }
 }
 

@@ -25,22 +25,41 @@ pub enum QuorumMessage {
     },
     /// BeginQuorumEpoch: a new leader announces itself.
     BeginQuorumEpoch { epoch: u32, leader: u32 },
-    /// Fetch: a follower pulls the log from `offset`, quoting the epoch of its last record.
-    Fetch {
-        epoch: u32,
-        replica: u32,
-        offset: u64,
-        last_epoch: u32,
-    },
-    /// Records (with their epochs) from `offset`, or where to truncate, and the commit point.
-    FetchResponse {
-        epoch: u32,
-        leader: Option<u32>,
-        offset: u64,
-        records: Vec<(u32, Rc<MetadataRecord>)>,
-        truncate_to: Option<u64>,
-        committed: u64,
-    },
+    /// Fetch: a follower pulls the log.
+    Fetch(QuorumFetchRequest),
+    /// The leader's answer.
+    FetchResponse(QuorumFetchResponse),
+}
+
+/// A follower pulls the log from `offset`, quoting the epoch of its last record (KRaft's
+/// `FetchRequestData` for `__cluster_metadata`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct QuorumFetchRequest {
+    /// The follower's epoch.
+    pub epoch: u32,
+    /// The follower's id.
+    pub replica: u32,
+    /// The first offset it wants: its log's end.
+    pub offset: u64,
+    /// The epoch of its last record (KIP-595's divergence check).
+    pub last_epoch: u32,
+}
+
+/// Records (with their epochs) from `offset`, or where to truncate, and the commit point.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct QuorumFetchResponse {
+    /// The answering controller's epoch.
+    pub epoch: u32,
+    /// The leader it knows of.
+    pub leader: Option<u32>,
+    /// The offset the records start at (the request's).
+    pub offset: u64,
+    /// Each record with the epoch it was written in.
+    pub records: Vec<(u32, Rc<MetadataRecord>)>,
+    /// Set when the follower's log diverged: truncate to this offset, then fetch again.
+    pub truncate_to: Option<u64>,
+    /// The high watermark: records below it are committed.
+    pub committed: u64,
 }
 
 impl QuorumMessage {

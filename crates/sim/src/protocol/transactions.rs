@@ -1,9 +1,11 @@
-//! The transaction APIs (KIP-98) and the records of `__transaction_state`
-//! (`TransactionLogKey`/`Value`). The `txn` module gives the state its behaviour.
+//! The transaction APIs (KIP-98), each with a named request and response, and the records of
+//! `__transaction_state` (`TransactionLogKey`/`Value`). The `txn` module gives the state its
+//! behaviour.
 
-use super::{ControlType, Message, TopicPartition};
+use super::{ApiBody, ApiKey, ApiMessage, ControlType, Message, TopicPartition};
 use crate::error::ErrorCode;
 use serde::{Deserialize, Serialize};
+use std::hash::{Hash, Hasher};
 
 /// A transaction's state (`TransactionState` in Kafka).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -42,115 +44,36 @@ pub struct TxnLogRecord {
     pub start_ms: u64,
 }
 
-/// The transaction APIs.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[allow(missing_docs)] // Fields carry Kafka's field names; each variant says what it is.
-pub enum TxnMessage {
-    /// InitProducerId with a `transactional.id`: fences older instances (epoch bump) and
-    /// aborts what they left open. Answered with `Message::InitProducerIdResponse`.
-    InitProducerId {
-        correlation_id: u64,
-        transactional_id: String,
-        transaction_timeout_ms: u64,
-    },
-    /// AddPartitionsToTxn: these partitions join the open transaction.
-    AddPartitionsToTxn {
-        correlation_id: u64,
-        transactional_id: String,
-        producer_id: u64,
-        producer_epoch: u16,
-        partitions: Vec<TopicPartition>,
-    },
-    /// One error for the whole request (every partition shares it here).
-    AddPartitionsToTxnResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-    },
-    /// AddOffsetsToTxn: the group's `__consumer_offsets` partition joins the transaction, so
-    /// its markers reach the offsets sent with TxnOffsetCommit.
-    AddOffsetsToTxn {
-        correlation_id: u64,
-        transactional_id: String,
-        producer_id: u64,
-        producer_epoch: u16,
-        group_id: String,
-    },
-    /// The coordinator's answer.
-    AddOffsetsToTxnResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-    },
-    /// EndTxn: commit (true) or abort.
-    EndTxn {
-        correlation_id: u64,
-        transactional_id: String,
-        producer_id: u64,
-        producer_epoch: u16,
-        committed: bool,
-    },
-    /// With transaction version 2 the answer carries the bumped epoch for the next transaction.
-    EndTxnResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-        producer_id: u64,
-        producer_epoch: u16,
-    },
-    /// WriteTxnMarkers: the coordinator asks a partition leader to append a marker.
-    WriteTxnMarkers {
-        correlation_id: u64,
-        producer_id: u64,
-        producer_epoch: u16,
-        control: ControlType,
-        partitions: Vec<TopicPartition>,
-    },
-    /// Per partition: written (and replicated), or why not.
-    WriteTxnMarkersResponse {
-        correlation_id: u64,
-        partitions: Vec<(TopicPartition, ErrorCode)>,
-    },
-}
+/// The transaction APIs
+pub(crate) type TxnMessage = ApiMessage<TxnRequest, TxnResponse>;
 
-impl TxnMessage {
-    /// The Kafka API name.
-    pub fn api_name(&self) -> &'static str {
+/// The stream the trace fingerprints were fixed with, before messages had a header: the index
+/// the request or response had in one flat enum (InitProducerId's answer is
+/// `Message::InitProducerIdResponse`), the correlation id, then the body's fields. Keep it
+/// so: every trace hash depends on it.
+impl Hash for TxnMessage {
+    fn hash<H: Hasher>(&self, state: &mut H) {
         match self {
-            TxnMessage::InitProducerId { .. } => "InitProducerId",
-            TxnMessage::AddPartitionsToTxn { .. }
-            | TxnMessage::AddPartitionsToTxnResponse { .. } => "AddPartitionsToTxn",
-            TxnMessage::AddOffsetsToTxn { .. } | TxnMessage::AddOffsetsToTxnResponse { .. } => {
-                "AddOffsetsToTxn"
+            TxnMessage::Request(header, body) => {
+                let id = header.correlation_id;
+                match body {
+                    TxnRequest::InitProducerId(b) => (0isize, id, b).hash(state),
+                    TxnRequest::AddPartitionsToTxn(b) => (1isize, id, b).hash(state),
+                    TxnRequest::AddOffsetsToTxn(b) => (3isize, id, b).hash(state),
+                    TxnRequest::EndTxn(b) => (5isize, id, b).hash(state),
+                    TxnRequest::WriteTxnMarkers(b) => (7isize, id, b).hash(state),
+                }
             }
-            TxnMessage::EndTxn { .. } | TxnMessage::EndTxnResponse { .. } => "EndTxn",
-            TxnMessage::WriteTxnMarkers { .. } | TxnMessage::WriteTxnMarkersResponse { .. } => {
-                "WriteTxnMarkers"
+            TxnMessage::Response(header, body) => {
+                let id = header.correlation_id;
+                match body {
+                    TxnResponse::AddPartitionsToTxn(b) => (2isize, id, b).hash(state),
+                    TxnResponse::AddOffsetsToTxn(b) => (4isize, id, b).hash(state),
+                    TxnResponse::EndTxn(b) => (6isize, id, b).hash(state),
+                    TxnResponse::WriteTxnMarkers(b) => (8isize, id, b).hash(state),
+                }
             }
         }
-    }
-
-    /// The correlation id it carries.
-    pub fn correlation_id(&self) -> u64 {
-        match self {
-            TxnMessage::InitProducerId { correlation_id, .. }
-            | TxnMessage::AddPartitionsToTxn { correlation_id, .. }
-            | TxnMessage::AddPartitionsToTxnResponse { correlation_id, .. }
-            | TxnMessage::AddOffsetsToTxn { correlation_id, .. }
-            | TxnMessage::AddOffsetsToTxnResponse { correlation_id, .. }
-            | TxnMessage::EndTxn { correlation_id, .. }
-            | TxnMessage::EndTxnResponse { correlation_id, .. }
-            | TxnMessage::WriteTxnMarkers { correlation_id, .. }
-            | TxnMessage::WriteTxnMarkersResponse { correlation_id, .. } => *correlation_id,
-        }
-    }
-
-    /// Whether it is a response.
-    pub fn is_response(&self) -> bool {
-        matches!(
-            self,
-            TxnMessage::AddPartitionsToTxnResponse { .. }
-                | TxnMessage::AddOffsetsToTxnResponse { .. }
-                | TxnMessage::EndTxnResponse { .. }
-                | TxnMessage::WriteTxnMarkersResponse { .. }
-        )
     }
 }
 
@@ -158,4 +81,148 @@ impl From<TxnMessage> for Message {
     fn from(message: TxnMessage) -> Self {
         Message::Txn(Box::new(message))
     }
+}
+
+/// The body of a transaction request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TxnRequest {
+    /// InitProducerId with a `transactional.id`: fences older instances (epoch bump) and
+    /// aborts what they left open. Answered with `Message::InitProducerIdResponse`.
+    InitProducerId(InitProducerIdRequest),
+    /// AddPartitionsToTxn: these partitions join the open transaction.
+    AddPartitionsToTxn(AddPartitionsToTxnRequest),
+    /// AddOffsetsToTxn: the group's `__consumer_offsets` partition joins the transaction, so
+    /// its markers reach the offsets sent with TxnOffsetCommit.
+    AddOffsetsToTxn(AddOffsetsToTxnRequest),
+    /// EndTxn: commit or abort.
+    EndTxn(EndTxnRequest),
+    /// WriteTxnMarkers: the coordinator asks a partition leader to append a marker.
+    WriteTxnMarkers(WriteTxnMarkersRequest),
+}
+
+impl ApiBody for TxnRequest {
+    fn api(&self) -> ApiKey {
+        match self {
+            TxnRequest::InitProducerId(_) => ApiKey::InitProducerId,
+            TxnRequest::AddPartitionsToTxn(_) => ApiKey::AddPartitionsToTxn,
+            TxnRequest::AddOffsetsToTxn(_) => ApiKey::AddOffsetsToTxn,
+            TxnRequest::EndTxn(_) => ApiKey::EndTxn,
+            TxnRequest::WriteTxnMarkers(_) => ApiKey::WriteTxnMarkers,
+        }
+    }
+}
+
+/// The body of a transaction API's answer.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[allow(missing_docs)] // Each answers the request of its name.
+pub enum TxnResponse {
+    AddPartitionsToTxn(AddPartitionsToTxnResponse),
+    AddOffsetsToTxn(AddOffsetsToTxnResponse),
+    EndTxn(EndTxnResponse),
+    WriteTxnMarkers(WriteTxnMarkersResponse),
+}
+
+impl ApiBody for TxnResponse {
+    fn api(&self) -> ApiKey {
+        match self {
+            TxnResponse::AddPartitionsToTxn(_) => ApiKey::AddPartitionsToTxn,
+            TxnResponse::AddOffsetsToTxn(_) => ApiKey::AddOffsetsToTxn,
+            TxnResponse::EndTxn(_) => ApiKey::EndTxn,
+            TxnResponse::WriteTxnMarkers(_) => ApiKey::WriteTxnMarkers,
+        }
+    }
+}
+
+/// InitProducerId's body with a `transactional.id` (the idempotent producer's, without one,
+/// is `Message::InitProducerId`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct InitProducerIdRequest {
+    /// The producer's `transactional.id`.
+    pub transactional_id: String,
+    /// `transaction.timeout.ms`.
+    pub transaction_timeout_ms: u64,
+}
+
+/// AddPartitionsToTxn's body.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AddPartitionsToTxnRequest {
+    /// The producer's `transactional.id`.
+    pub transactional_id: String,
+    /// Its producer id.
+    pub producer_id: u64,
+    /// Its epoch.
+    pub producer_epoch: u16,
+    /// The partitions joining the transaction.
+    pub partitions: Vec<TopicPartition>,
+}
+
+/// One error for the whole request (every partition shares it here).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AddPartitionsToTxnResponse {
+    /// The error.
+    pub error: ErrorCode,
+}
+
+/// AddOffsetsToTxn's body.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AddOffsetsToTxnRequest {
+    /// The producer's `transactional.id`.
+    pub transactional_id: String,
+    /// Its producer id.
+    pub producer_id: u64,
+    /// Its epoch.
+    pub producer_epoch: u16,
+    /// The consumer group whose offsets the transaction commits.
+    pub group_id: String,
+}
+
+/// The coordinator's answer to AddOffsetsToTxn.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct AddOffsetsToTxnResponse {
+    /// The error.
+    pub error: ErrorCode,
+}
+
+/// EndTxn's body.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EndTxnRequest {
+    /// The producer's `transactional.id`.
+    pub transactional_id: String,
+    /// Its producer id.
+    pub producer_id: u64,
+    /// Its epoch.
+    pub producer_epoch: u16,
+    /// Commit (true) or abort.
+    pub committed: bool,
+}
+
+/// With transaction version 2 the answer carries the bumped epoch for the next transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EndTxnResponse {
+    /// The error.
+    pub error: ErrorCode,
+    /// The producer id.
+    pub producer_id: u64,
+    /// The epoch for the next transaction.
+    pub producer_epoch: u16,
+}
+
+/// WriteTxnMarkers's body: one producer's marker for these partitions.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct WriteTxnMarkersRequest {
+    /// The producer id.
+    pub producer_id: u64,
+    /// Its epoch.
+    pub producer_epoch: u16,
+    /// COMMIT or ABORT.
+    pub control: ControlType,
+    /// The partitions the receiving broker leads.
+    pub partitions: Vec<TopicPartition>,
+}
+
+/// Per partition: written (and replicated), or why not.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct WriteTxnMarkersResponse {
+    /// Each partition with its error.
+    pub partitions: Vec<(TopicPartition, ErrorCode)>,
 }

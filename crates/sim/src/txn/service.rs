@@ -21,7 +21,11 @@ use crate::event::EventKind;
 use crate::metadata::MetadataImage;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BrokerId, ControlType, Message, Record, RecordData, TopicPartition};
+use crate::protocol::{
+    AddOffsetsToTxnResponse, AddPartitionsToTxnResponse, BrokerId, ControlType, EndTxnRequest,
+    EndTxnResponse, Message, Record, RecordData, TopicPartition, TxnRequest, TxnResponse,
+    WriteTxnMarkersRequest,
+};
 use crate::time::SimDuration;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -148,74 +152,63 @@ impl TxnCoordinator {
         from: NodeId,
         message: TxnMessage,
     ) {
-        match message {
-            TxnMessage::InitProducerId {
-                correlation_id,
-                transactional_id,
-                transaction_timeout_ms,
-            } => self.handle_init(
-                host,
-                ctx,
-                (from, correlation_id),
-                &transactional_id,
-                transaction_timeout_ms,
+        let (correlation_id, request) = match message {
+            TxnMessage::Request(header, request) => (header.correlation_id, request),
+            TxnMessage::Response(header, TxnResponse::WriteTxnMarkers(response)) => {
+                let id = header.correlation_id;
+                return self.on_markers_written(host, ctx, id, response.partitions);
+            }
+            other => unreachable!(
+                "broker {}: {other:?} routed to the transaction coordinator",
+                self.broker
             ),
-            TxnMessage::AddPartitionsToTxn {
-                correlation_id,
-                transactional_id,
-                producer_id,
-                producer_epoch,
-                partitions,
-            } => self.add_to_txn(
+        };
+        let to = (from, correlation_id);
+        match request {
+            TxnRequest::InitProducerId(request) => self.handle_init(
                 host,
                 ctx,
-                (from, correlation_id),
-                (&transactional_id, producer_id, producer_epoch),
-                partitions,
+                to,
+                &request.transactional_id,
+                request.transaction_timeout_ms,
+            ),
+            TxnRequest::AddPartitionsToTxn(request) => self.add_to_txn(
+                host,
+                ctx,
+                to,
+                (
+                    &request.transactional_id,
+                    request.producer_id,
+                    request.producer_epoch,
+                ),
+                request.partitions,
                 false,
             ),
-            TxnMessage::AddOffsetsToTxn {
-                correlation_id,
-                transactional_id,
-                producer_id,
-                producer_epoch,
-                group_id,
-            } => {
+            TxnRequest::AddOffsetsToTxn(request) => {
                 // The group's offsets partition joins like any other (Kafka's
                 // `partitionFor(groupId)`), so the markers reach the pending offsets.
                 let partitions = self.settings.offsets_partitions;
                 let tp = TopicPartition::new(
                     crate::group::OFFSETS_TOPIC,
-                    crate::group::offsets_partition_for(&group_id, partitions),
+                    crate::group::offsets_partition_for(&request.group_id, partitions),
                 );
                 self.add_to_txn(
                     host,
                     ctx,
-                    (from, correlation_id),
-                    (&transactional_id, producer_id, producer_epoch),
+                    to,
+                    (
+                        &request.transactional_id,
+                        request.producer_id,
+                        request.producer_epoch,
+                    ),
                     vec![tp],
                     true,
                 );
             }
-            TxnMessage::EndTxn {
-                correlation_id,
-                transactional_id,
-                producer_id,
-                producer_epoch,
-                committed,
-            } => self.handle_end(
-                host,
-                ctx,
-                (from, correlation_id),
-                &transactional_id,
-                (producer_id, producer_epoch, committed),
-            ),
-            TxnMessage::WriteTxnMarkersResponse {
-                correlation_id,
-                partitions,
-            } => self.on_markers_written(host, ctx, correlation_id, partitions),
-            other => unreachable!(
-                "broker {}: {other:?} routed to the transaction coordinator",
+            TxnRequest::EndTxn(request) => self.handle_end(host, ctx, to, &request),
+            // A partition leader's API, which the broker handles itself.
+            TxnRequest::WriteTxnMarkers(_) => unreachable!(
+                "broker {}: WriteTxnMarkers routed to the transaction coordinator",
                 self.broker
             ),
         }
@@ -226,9 +219,14 @@ impl TxnCoordinator {
         host: &mut dyn TxnHost,
         ctx: &mut Ctx<'_>,
         to: (NodeId, u64),
-        transactional_id: &str,
-        (producer_id, producer_epoch, committed): (u64, u16, bool),
+        request: &EndTxnRequest,
     ) {
+        let EndTxnRequest {
+            ref transactional_id,
+            producer_id,
+            producer_epoch,
+            committed,
+        } = *request;
         let result = self.with_txn(host.image(), transactional_id, |txn| {
             txn.end(producer_id, producer_epoch, committed)
         });
@@ -242,15 +240,7 @@ impl TxnCoordinator {
                 }
                 self.persist(host, ctx, transactional_id, previous, TxnAfter::End { to });
             }
-            Err(error) => {
-                let message = TxnMessage::EndTxnResponse {
-                    correlation_id: to.1,
-                    error,
-                    producer_id,
-                    producer_epoch,
-                };
-                ctx.send(to.0, message);
-            }
+            Err(error) => send_end(ctx, to, error, (producer_id, producer_epoch)),
         }
     }
 
@@ -364,19 +354,11 @@ impl TxnCoordinator {
         transactional_id: &str,
         error: ErrorCode,
     ) {
-        let (producer_id, producer_epoch) = self
+        let producer = self
             .txns
             .get(transactional_id)
             .map_or((0, 0), |t| (t.producer_id, t.producer_epoch));
-        ctx.send(
-            to.0,
-            TxnMessage::EndTxnResponse {
-                correlation_id: to.1,
-                error,
-                producer_id,
-                producer_epoch,
-            },
-        );
+        send_end(ctx, to, error, producer);
     }
 
     /// Writes the transaction's state to its `__transaction_state` partition.
@@ -505,15 +487,18 @@ impl TxnCoordinator {
                 correlation_id,
                 (transactional_id.to_owned(), partitions.clone()),
             );
+            let request = WriteTxnMarkersRequest {
+                producer_id,
+                producer_epoch,
+                control,
+                partitions,
+            };
+            let request = TxnRequest::WriteTxnMarkers(request);
+            // Kafka's `TransactionMarkerChannelManager` names its client so.
+            let client_id = Rc::from(format!("broker-{}-txn-marker-sender", self.broker));
             ctx.send(
                 node,
-                TxnMessage::WriteTxnMarkers {
-                    correlation_id,
-                    producer_id,
-                    producer_epoch,
-                    control,
-                    partitions,
-                },
+                TxnMessage::request(correlation_id, client_id, request),
             );
             let timeout = SimDuration::from_millis(MARKER_TIMEOUT_MS + 1_000);
             ctx.set_timer(timeout, Timer::TxnMarkerTimeout { correlation_id });
@@ -692,18 +677,24 @@ fn reply_init(
     );
 }
 
-fn reply_add(ctx: &mut Ctx<'_>, to: (NodeId, u64), offsets: bool, error: ErrorCode) {
-    let correlation_id = to.1;
-    let response = if offsets {
-        TxnMessage::AddOffsetsToTxnResponse {
-            correlation_id,
-            error,
-        }
-    } else {
-        TxnMessage::AddPartitionsToTxnResponse {
-            correlation_id,
-            error,
-        }
+/// EndTxn's answer, with the producer id and epoch for the next transaction.
+fn send_end(ctx: &mut Ctx<'_>, to: (NodeId, u64), error: ErrorCode, producer: (u64, u16)) {
+    let response = EndTxnResponse {
+        error,
+        producer_id: producer.0,
+        producer_epoch: producer.1,
     };
-    ctx.send(to.0, response);
+    ctx.send(
+        to.0,
+        TxnMessage::response(to.1, TxnResponse::EndTxn(response)),
+    );
+}
+
+fn reply_add(ctx: &mut Ctx<'_>, to: (NodeId, u64), offsets: bool, error: ErrorCode) {
+    let response = if offsets {
+        TxnResponse::AddOffsetsToTxn(AddOffsetsToTxnResponse { error })
+    } else {
+        TxnResponse::AddPartitionsToTxn(AddPartitionsToTxnResponse { error })
+    };
+    ctx.send(to.0, TxnMessage::response(to.1, response));
 }
