@@ -37,19 +37,23 @@ pub struct Checkpoints {
     kept: Vec<Checkpoint>,
 }
 
-/// Roughly what a copy of `world` holds of its own, in bytes: its logs' records, and the part
-/// of each client's history it does not share with the run (the histories are
-/// [`Chunked`](crate::chunked::Chunked): a copy shares their full chunks, and the run's
-/// writes near the end copy at most the newest full chunk). The rest is small and fixed.
+/// Roughly what a copy of `world` holds of its own, in bytes: the part of each replica's log
+/// and of each client's history it does not share with the run. Both are
+/// [`Chunked`](crate::chunked::Chunked): a copy shares their full chunks and holds their tails
+/// (a log's newest records, a history's newest operations) and a pointer per chunk; the run's
+/// writes near a history's end copy at most its newest full chunk, and truncating a log
+/// copies at most the chunk holding its new end. The rest of the world is small and fixed.
 pub(crate) fn estimated_bytes(world: &World) -> usize {
-    let records: usize = world
+    let logs = world
         .broker_slots()
         .flat_map(|(broker, _)| broker.replicas().values())
-        .map(|replica| replica.log.records().len())
+        .map(|replica| replica.log.records());
+    let records: usize = logs
+        .map(|records| records.unshared_len() * 64 + records.len() / CHUNK * 8)
         .sum();
     let unshared = |len: usize| len.min(len % CHUNK + CHUNK);
     let operations: usize = world.histories().map(|h| unshared(h.len())).sum();
-    records * 64 + operations * 256
+    records + operations * 256
 }
 
 impl Checkpoints {
