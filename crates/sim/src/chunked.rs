@@ -577,20 +577,25 @@ mod tests {
         assert!(list.head == 0 || !list.full.is_empty(), "{what}");
     }
 
-    #[test]
-    fn truncation_keeps_the_start_and_leaves_a_copy_as_it_was() {
-        let len = 3 * CHUNK + 5;
-        for keep in [
+    /// Positions around chunk boundaries and the ends of a list of `len`.
+    fn edges(len: usize) -> [usize; 9] {
+        [
             0,
             1,
             CHUNK - 1,
             CHUNK,
-            CHUNK + 1,
-            2 * CHUNK + 9,
+            CHUNK + 7,
+            3 * CHUNK,
             len - 1,
             len,
             len + 3,
-        ] {
+        ]
+    }
+
+    #[test]
+    fn truncation_keeps_the_start_and_leaves_a_copy_as_it_was() {
+        let len = 3 * CHUNK + 5;
+        for keep in edges(len) {
             let mut list = numbers(len);
             let copy = list.clone();
             list.truncate(keep);
@@ -614,17 +619,7 @@ mod tests {
     #[test]
     fn dropping_from_the_front_moves_nothing_and_leaves_a_copy_as_it_was() {
         let len = 3 * CHUNK + 5;
-        for count in [
-            0,
-            1,
-            CHUNK - 1,
-            CHUNK,
-            CHUNK + 7,
-            3 * CHUNK,
-            len - 1,
-            len,
-            len + 1,
-        ] {
+        for count in edges(len) {
             let mut list = numbers(len);
             let copy = list.clone();
             list.drop_front(count);
