@@ -6,20 +6,40 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use kafka_sim::charts::{acknowledged, group_lag, smallest_isr, under_replicated};
 use kafka_sim::check::LiveMarks;
-use kafka_sim::{Scenario, SimDuration, SimTime, World};
+use kafka_sim::{Checkpoints, Scenario, SimDuration, SimTime, World};
 use std::hint::black_box;
 
 fn busy_cluster(seconds: u64) -> World {
+    let mut world = busy_cluster_started();
+    world.run_until(SimTime::from_millis(seconds * 1_000));
+    world
+}
+
+/// The busy cluster as its scenario leaves it (streaming, the group joined).
+fn busy_cluster_started() -> World {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../docs/examples/busy-cluster.toml"
     );
     let text = std::fs::read_to_string(path).expect("the busy cluster example");
     let scenario: Scenario = toml::from_str(&text).expect("a scenario");
-    let (mut world, results) = scenario.run().expect("runs");
+    let (world, results) = scenario.run().expect("runs");
     assert!(scenario.refused(&results).is_empty(), "every step applies");
-    world.run_until(SimTime::from_millis(seconds * 1_000));
     world
+}
+
+/// The page's rewind copies (src/sim_handle.rs: `CHECKPOINT_EVERY`, `CHECKPOINTS`,
+/// `CHECKPOINT_BUDGET`, `CHECKPOINT_LARGEST`), taken as the page takes them: after each step
+/// of play, here each simulated second.
+fn busy_cluster_with_checkpoints(seconds: u64) -> (World, Checkpoints) {
+    let mut world = busy_cluster_started();
+    let mut checkpoints =
+        Checkpoints::new(&world, SimDuration::from_millis(10_000), 16, 128 << 20).largest(8 << 20);
+    while world.now() < SimTime::from_millis(seconds * 1_000) {
+        world.run_for(SimDuration::from_millis(1_000));
+        checkpoints.maybe_take(&world, 0);
+    }
+    (world, checkpoints)
 }
 
 /// The process's resident memory (Linux), to see what a copy of the world holds.
@@ -28,6 +48,9 @@ fn resident_bytes() -> Option<u64> {
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     Some(pages * 4096)
 }
+
+/// How many copies of the world the memory of one is measured over.
+const COPIES_MEASURED: usize = 8;
 
 /// What the page reads to draw one frame.
 fn frame(world: &World) -> usize {
@@ -124,15 +147,38 @@ fn page(c: &mut Criterion) {
     }
     // A rewind checkpoint is a copy of the world; what one costs grows with the logs.
     group.bench_function("checkpoint_at_300s", |b| b.iter(|| black_box(late.clone())));
+    // Several copies kept at once, so memory freed by the timed copies (which the allocator
+    // keeps for reuse) cannot hide what they hold.
     let before = resident_bytes();
-    let copy = late.clone();
+    let copies: Vec<World> = (0..COPIES_MEASURED).map(|_| late.clone()).collect();
     if let (Some(before), Some(after)) = (before, resident_bytes()) {
         eprintln!(
-            "page/checkpoint_at_300s holds about {} MiB (resident memory before and after one copy)",
-            after.saturating_sub(before) / (1 << 20)
+            "page/checkpoint_at_300s holds about {:.1} MiB (resident memory before and after {COPIES_MEASURED} copies, divided)",
+            after.saturating_sub(before) as f64 / COPIES_MEASURED as f64 / f64::from(1 << 20)
         );
     }
-    drop(copy);
+    drop(copies);
+    drop(late);
+    drop(early);
+    // A rewind as the page makes one (`SimHandle::begin_seek`, then `continue_seek` to the
+    // moment): the nearest copy before the moment, cloned, replayed to it.
+    let (long, checkpoints) = busy_cluster_with_checkpoints(600);
+    let moment = SimTime::from_millis(300_000);
+    let nearest = checkpoints.nearest(moment).expect("the copy at time zero");
+    let (copies, every) = checkpoints.spacing();
+    eprintln!(
+        "page/rewind_to_300s_of_600s: {copies} copies (now {} s apart), the nearest at {} s",
+        every.as_millis() / 1_000,
+        nearest.at.as_millis() / 1_000
+    );
+    drop(long);
+    group.bench_function("rewind_to_300s_of_600s", |b| {
+        b.iter_with_large_drop(|| {
+            let mut world = nearest.world.clone();
+            world.run_until(moment);
+            world
+        })
+    });
     group.finish();
 }
 

@@ -583,7 +583,7 @@ pub fn acked_send_lost(
 
 /// Each record's fate in one pass from the end (a transactional record's fate is its
 /// producer's first marker after it).
-pub(crate) fn log_fates(records: &[crate::protocol::Record]) -> Vec<Fate> {
+pub(crate) fn log_fates(records: &crate::chunked::Chunked<crate::protocol::Record>) -> Vec<Fate> {
     let mut next_marker: BTreeMap<u64, crate::protocol::ControlType> = BTreeMap::new();
     let mut fates: Vec<Fate> = records
         .iter()
@@ -709,8 +709,8 @@ fn fate(world: &World, tp: &TopicPartition, offset: u64) -> Option<Fate> {
     if !record.batch.transactional {
         return Some(Fate::Committed);
     }
-    let marker = records[index..]
-        .iter()
+    let marker = records
+        .iter_from(index)
         .find(|r| r.batch.control.is_some() && r.batch.producer_id == record.batch.producer_id);
     Some(match marker.and_then(|m| m.batch.control) {
         Some(crate::protocol::ControlType::Commit) => Fate::Committed,

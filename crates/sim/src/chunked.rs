@@ -1,29 +1,42 @@
 //! A list that grows at its end and whose copies share what they have in common: the run's
-//! histories (every client operation, every command) live in one, so a rewind checkpoint, a
-//! copy of the world, costs what changed since the last copy rather than the whole run.
+//! histories (every client operation, every command) and every replica's log live in one, so a
+//! rewind checkpoint, a copy of the world, costs what changed since the last copy rather than
+//! the whole run.
 //!
 //! Elements are kept in full chunks of [`CHUNK`] behind an `Rc`, and a tail. A copy clones
 //! the chunks' pointers and the tail; a write to an element of a chunk that another copy
 //! also holds copies that one chunk first (`Rc::make_mut`). Histories are written near their
 //! end (an acknowledgement, a poll's outcome), so a copy rarely pays for that.
 //!
+//! A log also loses elements at either end: truncation cuts the end (the chunk holding the new
+//! end becomes the tail, copied if shared), and retention drops from the front. Dropping from
+//! the front moves no element: whole chunks go, and the first one left is read from an offset
+//! into it (so it stays shared; the dropped elements it still holds are freed with it). The
+//! cleaner removes elements anywhere ([`Chunked::retain`]): everything after the first
+//! removed element is rebuilt, as `Vec::retain` moves it.
+//!
 //! Why not a persistent vector from a crate (`imbl`, `rpds`): their trees index in several
-//! hops and support inserting and splitting anywhere; these lists only grow at the end, so two
-//! levels index in one division and iteration walks plain slices.
+//! hops and support inserting and splitting anywhere; these lists only change at their ends
+//! (but for the cleaner's rare passes), so two levels index in one division and iteration
+//! walks plain slices.
 
 use serde::{Serialize, Serializer};
-use std::ops::{Index, IndexMut};
+use std::fmt;
+use std::ops::{Bound, Index, IndexMut, RangeBounds};
 use std::rc::Rc;
 
 /// Elements per shared chunk: large enough that a copy of an hour-long run clones few
 /// pointers, small enough that writing to a shared chunk copies little.
 pub(crate) const CHUNK: usize = 1024;
 
-/// An append-only list whose clones share their full chunks.
-#[derive(Clone, Debug)]
+/// A list whose clones share their full chunks.
+#[derive(Clone)]
 pub struct Chunked<T> {
     /// Full chunks, oldest first, each exactly [`CHUNK`] long.
     full: Vec<Rc<Vec<T>>>,
+    /// How many elements at the start of the first full chunk were dropped from the front
+    /// (less than [`CHUNK`]; zero without full chunks).
+    head: usize,
     /// The newest elements, fewer than [`CHUNK`].
     tail: Vec<T>,
 }
@@ -39,18 +52,25 @@ impl<T> Chunked<T> {
     pub const fn new() -> Self {
         Chunked {
             full: Vec::new(),
+            head: 0,
             tail: Vec::new(),
         }
     }
 
     /// How many elements it holds.
     pub fn len(&self) -> usize {
-        self.full.len() * CHUNK + self.tail.len()
+        self.full.len() * CHUNK - self.head + self.tail.len()
     }
 
     /// Whether it holds none.
     pub fn is_empty(&self) -> bool {
         self.full.is_empty() && self.tail.is_empty()
+    }
+
+    /// How many of its elements a copy holds of its own: the tail's (the full chunks it
+    /// shares until one is written to).
+    pub fn unshared_len(&self) -> usize {
+        self.tail.len()
     }
 
     /// Appends `value`.
@@ -69,10 +89,12 @@ impl<T> Chunked<T> {
 
     /// The element at `index`, if there is one.
     pub fn get(&self, index: usize) -> Option<&T> {
-        match self.full.get(index / CHUNK) {
-            Some(chunk) => Some(&chunk[index % CHUNK]),
-            None => self.tail.get(index - self.full.len() * CHUNK),
-        }
+        element(&self.full, self.head, &self.tail, index)
+    }
+
+    /// The oldest element.
+    pub fn first(&self) -> Option<&T> {
+        self.get(0)
     }
 
     /// The newest element.
@@ -85,15 +107,37 @@ impl<T> Chunked<T> {
 
     /// The elements in order.
     pub fn iter(&self) -> Iter<'_, T> {
-        self.iter_from(0)
+        self.range(..)
     }
 
     /// The elements from `start` on (none if `start` is past the end).
     pub fn iter_from(&self, start: usize) -> Iter<'_, T> {
+        self.range(start..)
+    }
+
+    /// The elements in `range` of positions, cut to the list (as a slice's `get(range)`
+    /// would, but empty rather than none where it is out of bounds).
+    pub fn range(&self, range: impl RangeBounds<usize>) -> Iter<'_, T> {
+        let len = self.len();
+        let end = match range.end_bound() {
+            Bound::Included(&end) => end.saturating_add(1),
+            Bound::Excluded(&end) => end,
+            Bound::Unbounded => len,
+        }
+        .min(len);
+        let start = match range.start_bound() {
+            Bound::Included(&start) => start,
+            Bound::Excluded(&start) => start.saturating_add(1),
+            Bound::Unbounded => 0,
+        }
+        .min(end);
         Iter {
-            list: self,
-            front: start.min(self.len()),
-            back: self.len(),
+            full: &self.full,
+            head: self.head,
+            tail: &self.tail,
+            front: start,
+            back: end,
+            run: &[],
         }
     }
 
@@ -101,7 +145,8 @@ impl<T> Chunked<T> {
     pub fn slices(&self) -> impl DoubleEndedIterator<Item = &[T]> {
         self.full
             .iter()
-            .map(|chunk| chunk.as_slice())
+            .enumerate()
+            .map(|(i, chunk)| &chunk[if i == 0 { self.head } else { 0 }..])
             .chain(std::iter::once(self.tail.as_slice()))
     }
 
@@ -119,16 +164,84 @@ impl<T> Chunked<T> {
         }
         low
     }
+
+    /// Drops the first `count` elements (all of them if fewer), moving none of the rest.
+    pub fn drop_front(&mut self, count: usize) {
+        let at = self.head + count.min(self.len());
+        let whole = (at / CHUNK).min(self.full.len());
+        self.full.drain(..whole);
+        let rest = at - whole * CHUNK;
+        if self.full.is_empty() {
+            self.tail.drain(..rest);
+            self.head = 0;
+        } else {
+            self.head = rest;
+        }
+    }
+
+    /// Removes every element.
+    pub fn clear(&mut self) {
+        self.full.clear();
+        self.head = 0;
+        self.tail.clear();
+    }
 }
 
 impl<T: Clone> Chunked<T> {
     /// The element at `index`, to change: a chunk another copy shares is copied first.
     pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
+        let at = index.checked_add(self.head)?;
         let full = self.full.len() * CHUNK;
-        match self.full.get_mut(index / CHUNK) {
-            Some(chunk) => Some(&mut Rc::make_mut(chunk)[index % CHUNK]),
-            None => self.tail.get_mut(index - full),
+        match self.full.get_mut(at / CHUNK) {
+            Some(chunk) => Some(&mut Rc::make_mut(chunk)[at % CHUNK]),
+            None => self.tail.get_mut(at - full),
         }
+    }
+
+    /// Keeps the first `len` elements (all if fewer). The chunk holding the new end becomes
+    /// the tail: copied if another copy shares it, taken as it is if not.
+    pub fn truncate(&mut self, len: usize) {
+        if len >= self.len() {
+            return;
+        }
+        let at = self.head + len;
+        let chunk = at / CHUNK;
+        if chunk < self.full.len() {
+            let sealed = self
+                .full
+                .drain(chunk..)
+                .next()
+                .expect("the chunk holding the end");
+            self.tail = match Rc::try_unwrap(sealed) {
+                Ok(mut own) => {
+                    own.truncate(at % CHUNK);
+                    own
+                }
+                Err(shared) => shared[..at % CHUNK].to_vec(),
+            };
+            if self.full.is_empty() {
+                self.tail.drain(..self.head);
+                self.head = 0;
+            }
+        } else {
+            self.tail.truncate(at - self.full.len() * CHUNK);
+        }
+    }
+
+    /// Keeps only the elements `keep` says to, in order; `keep` sees each element once, oldest
+    /// first (as `Vec::retain`). The chunks before the first removed element stay shared; the
+    /// rest is rebuilt.
+    pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        let Some(first) = self.iter().position(|x| !keep(x)) else {
+            return;
+        };
+        let kept: Vec<T> = self
+            .iter_from(first + 1)
+            .filter(|x| keep(x))
+            .cloned()
+            .collect();
+        self.truncate(first);
+        self.extend(kept);
     }
 }
 
@@ -166,6 +279,13 @@ impl<T> Extend<T> for Chunked<T> {
     }
 }
 
+impl<T: fmt::Debug> fmt::Debug for Chunked<T> {
+    /// As the list it stands for.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
 impl<T: PartialEq> PartialEq for Chunked<T> {
     fn eq(&self, other: &Self) -> bool {
         self.len() == other.len() && self.iter().eq(other.iter())
@@ -189,24 +309,104 @@ impl<'a, T> IntoIterator for &'a Chunked<T> {
     }
 }
 
-/// The elements of a [`Chunked`] between two positions; from either end, and skipping ahead
-/// in one step.
-#[derive(Clone, Debug)]
+/// The element at `index` of a list held as `full` chunks, the first read from `head` on, and
+/// a `tail`.
+fn element<'a, T>(
+    full: &'a [Rc<Vec<T>>],
+    head: usize,
+    tail: &'a [T],
+    index: usize,
+) -> Option<&'a T> {
+    let at = index.checked_add(head)?;
+    match full.get(at / CHUNK) {
+        Some(chunk) => Some(&chunk[at % CHUNK]),
+        None => tail.get(at - full.len() * CHUNK),
+    }
+}
+
+/// The elements of a [`Chunked`] between two positions: from either end, skipping ahead in
+/// one step, and cut short with [`Iter::prefix`]; a read of a range of a log.
 pub struct Iter<'a, T> {
-    list: &'a Chunked<T>,
+    full: &'a [Rc<Vec<T>>],
+    head: usize,
+    tail: &'a [T],
+    /// The position of the next element from the front...
     front: usize,
+    /// ... and one past the next from the back.
     back: usize,
+    /// The next elements from the front that one chunk holds (none at or past `back`), so
+    /// that walking forward looks up a chunk once rather than each element.
+    run: &'a [T],
+}
+
+impl<'a, T> Iter<'a, T> {
+    /// The first `count` of the elements left (all if fewer).
+    pub fn prefix(mut self, count: usize) -> Self {
+        self.back = self.back.min(self.front.saturating_add(count));
+        self.trim_run();
+        self
+    }
+
+    /// Keeps `run` before `back`.
+    fn trim_run(&mut self) {
+        let left = self.back - self.front;
+        if self.run.len() > left {
+            self.run = &self.run[..left];
+        }
+    }
+
+    /// The elements from `index` to the end of the chunk holding it, at most `count`.
+    fn run_at(&self, index: usize, count: usize) -> &'a [T] {
+        let at = self.head + index;
+        let (chunk, from): (&'a [T], usize) = match self.full.get(at / CHUNK) {
+            Some(chunk) => (chunk, at % CHUNK),
+            None => (self.tail, at - self.full.len() * CHUNK),
+        };
+        let run = &chunk[from..];
+        &run[..count.min(run.len())]
+    }
+}
+
+impl<T> Clone for Iter<'_, T> {
+    fn clone(&self) -> Self {
+        Iter { ..*self }
+    }
+}
+
+impl<T> Default for Iter<'_, T> {
+    /// No elements.
+    fn default() -> Self {
+        Iter {
+            full: &[],
+            head: 0,
+            tail: &[],
+            front: 0,
+            back: 0,
+            run: &[],
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Iter<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.clone()).finish()
+    }
 }
 
 impl<'a, T> Iterator for Iter<'a, T> {
     type Item = &'a T;
 
     fn next(&mut self) -> Option<&'a T> {
-        if self.front == self.back {
-            return None;
+        if self.run.is_empty() {
+            if self.front == self.back {
+                return None;
+            }
+            self.run = self.run_at(self.front, self.back - self.front);
         }
+        let (first, rest) = self.run.split_first()?;
+        self.run = rest;
         self.front += 1;
-        self.list.get(self.front - 1)
+        Some(first)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -215,7 +415,13 @@ impl<'a, T> Iterator for Iter<'a, T> {
     }
 
     fn nth(&mut self, n: usize) -> Option<&'a T> {
-        self.front = self.front.saturating_add(n).min(self.back);
+        if n < self.run.len() {
+            self.run = &self.run[n..];
+            self.front += n;
+        } else {
+            self.front = self.front.saturating_add(n).min(self.back);
+            self.run = &[];
+        }
         self.next()
     }
 }
@@ -226,11 +432,13 @@ impl<T> DoubleEndedIterator for Iter<'_, T> {
             return None;
         }
         self.back -= 1;
-        self.list.get(self.back)
+        self.trim_run();
+        element(self.full, self.head, self.tail, self.back)
     }
 
     fn nth_back(&mut self, n: usize) -> Option<Self::Item> {
         self.back = self.back.saturating_sub(n).max(self.front);
+        self.trim_run();
         self.next_back()
     }
 }
@@ -328,5 +536,252 @@ mod tests {
         copy.push(0);
         assert_eq!(copy.full.len(), 1);
         assert_eq!(copy.full[0].capacity(), CHUNK);
+    }
+
+    /// Whether `a` and `b` hold the same chunk at each position.
+    fn shared(a: &Chunked<usize>, b: &Chunked<usize>) -> Vec<bool> {
+        a.full
+            .iter()
+            .zip(&b.full)
+            .map(|(a, b)| Rc::ptr_eq(a, b))
+            .collect()
+    }
+
+    /// Every way of reading `list` agrees with `model`.
+    fn assert_reads_as(list: &Chunked<usize>, model: &[usize], what: &str) {
+        assert_eq!(list.len(), model.len(), "{what}");
+        assert_eq!(list.is_empty(), model.is_empty(), "{what}");
+        assert_eq!(list.iter().copied().collect::<Vec<_>>(), model, "{what}");
+        assert_eq!(
+            list.iter().rev().copied().collect::<Vec<_>>(),
+            model.iter().rev().copied().collect::<Vec<_>>(),
+            "{what}"
+        );
+        assert_eq!(list.slices().flatten().copied().collect::<Vec<_>>(), model);
+        assert_eq!(list.first(), model.first(), "{what}");
+        assert_eq!(list.last(), model.last(), "{what}");
+        for index in [0, 1, CHUNK - 1, CHUNK, model.len() / 2, model.len()] {
+            assert_eq!(list.get(index), model.get(index), "{what}: get({index})");
+        }
+        if let Some(&probe) = model.get(model.len() / 3)
+            && model.is_sorted()
+        {
+            assert_eq!(
+                list.partition_point(|&x| x < probe),
+                model.partition_point(|&x| x < probe),
+                "{what}"
+            );
+        }
+        assert!(list.tail.len() < CHUNK && list.head < CHUNK, "{what}");
+        assert!(list.full.iter().all(|c| c.len() == CHUNK), "{what}");
+        assert!(list.head == 0 || !list.full.is_empty(), "{what}");
+    }
+
+    /// Positions around chunk boundaries and the ends of a list of `len`.
+    fn edges(len: usize) -> [usize; 9] {
+        [
+            0,
+            1,
+            CHUNK - 1,
+            CHUNK,
+            CHUNK + 7,
+            3 * CHUNK,
+            len - 1,
+            len,
+            len + 3,
+        ]
+    }
+
+    #[test]
+    fn truncation_keeps_the_start_and_leaves_a_copy_as_it_was() {
+        let len = 3 * CHUNK + 5;
+        for keep in edges(len) {
+            let mut list = numbers(len);
+            let copy = list.clone();
+            list.truncate(keep);
+            let model: Vec<usize> = (0..keep.min(len)).collect();
+            assert_reads_as(&list, &model, &format!("truncate({keep})"));
+            assert_reads_as(&copy, &(0..len).collect::<Vec<_>>(), "the copy");
+            // It grows again from its new end, the copy still untouched.
+            list.extend(1_000_000..1_000_000 + CHUNK + 1);
+            let mut grown = model.clone();
+            grown.extend(1_000_000..1_000_000 + CHUNK + 1);
+            assert_reads_as(&list, &grown, &format!("grown after truncate({keep})"));
+            assert_reads_as(&copy, &(0..len).collect::<Vec<_>>(), "the copy");
+            let whole = keep.min(len) / CHUNK;
+            assert!(
+                shared(&list, &copy)[..whole].iter().all(|&s| s),
+                "the chunks below the cut stay shared: truncate({keep})"
+            );
+        }
+    }
+
+    #[test]
+    fn dropping_from_the_front_moves_nothing_and_leaves_a_copy_as_it_was() {
+        let len = 3 * CHUNK + 5;
+        for count in edges(len) {
+            let mut list = numbers(len);
+            let copy = list.clone();
+            list.drop_front(count);
+            let mut model: Vec<usize> = (count.min(len)..len).collect();
+            assert_reads_as(&list, &model, &format!("drop_front({count})"));
+            assert_reads_as(&copy, &(0..len).collect::<Vec<_>>(), "the copy");
+            if count < 3 * CHUNK {
+                assert!(
+                    Rc::ptr_eq(&list.full[0], &copy.full[count / CHUNK]),
+                    "the chunk holding the new start is still shared: drop_front({count})"
+                );
+            }
+            // Then the rest of what a log does: grow, read from an offset, cut the end.
+            list.extend(len..len + 2 * CHUNK);
+            model.extend(len..len + 2 * CHUNK);
+            assert_reads_as(&list, &model, &format!("grown after drop_front({count})"));
+            for start in [0, 1, CHUNK - count % CHUNK, model.len() / 2] {
+                assert_eq!(
+                    list.iter_from(start).copied().collect::<Vec<_>>(),
+                    model.get(start..).unwrap_or(&[]).to_vec(),
+                    "drop_front({count}) then iter_from({start})"
+                );
+            }
+            let keep = model.len() / 2 + 1;
+            list.truncate(keep);
+            model.truncate(keep);
+            assert_reads_as(
+                &list,
+                &model,
+                &format!("truncated after drop_front({count})"),
+            );
+            list.drop_front(keep - 1);
+            model.drain(..keep - 1);
+            assert_reads_as(
+                &list,
+                &model,
+                &format!("one left after drop_front({count})"),
+            );
+        }
+    }
+
+    #[test]
+    fn retain_leaves_gaps_sees_each_element_once_and_shares_what_it_did_not_touch() {
+        let len = 4 * CHUNK + 3;
+        let mut list = numbers(len);
+        list.drop_front(10);
+        let copy = list.clone();
+        let mut seen = Vec::new();
+        // As the cleaner: decide by position below a point, keep everything after it.
+        let end = 3 * CHUNK;
+        let mut index = 0;
+        list.retain(|&x| {
+            seen.push(x);
+            index += 1;
+            index > end || index <= CHUNK + 100 || x % 3 == 0
+        });
+        assert_eq!(seen, (10..len).collect::<Vec<_>>(), "each once, in order");
+        let model: Vec<usize> = (10..len)
+            .enumerate()
+            .filter(|&(i, x)| i + 1 > end || i < CHUNK + 100 || x % 3 == 0)
+            .map(|(_, x)| x)
+            .collect();
+        assert_reads_as(&list, &model, "retained");
+        assert_reads_as(&copy, &(10..len).collect::<Vec<_>>(), "the copy");
+        assert_eq!(
+            shared(&list, &copy)[..1],
+            [true],
+            "the chunk before the first removal is still shared"
+        );
+        let mut all = list.clone();
+        all.retain(|_| true);
+        assert!(
+            shared(&all, &list).iter().all(|&s| s),
+            "nothing removed, nothing copied"
+        );
+        all.retain(|_| false);
+        assert_reads_as(&all, &[], "none kept");
+    }
+
+    #[test]
+    fn a_range_reads_as_the_slice_and_can_be_cut_short() {
+        let mut list = numbers(3 * CHUNK + 5);
+        list.drop_front(CHUNK / 2);
+        let model: Vec<usize> = list.iter().copied().collect();
+        for (start, end) in [
+            (0, 0),
+            (0, 5),
+            (3, CHUNK + 2),
+            (CHUNK, model.len()),
+            (7, 99_999),
+        ] {
+            let range = list.range(start..end);
+            let want = &model[start.min(model.len())..end.min(model.len())];
+            assert_eq!(range.len(), want.len());
+            assert_eq!(range.clone().copied().collect::<Vec<_>>(), want);
+            assert_eq!(range.clone().next_back(), want.last());
+            for count in [0, 1, CHUNK, 99_999] {
+                assert_eq!(
+                    range.clone().prefix(count).copied().collect::<Vec<_>>(),
+                    &want[..count.min(want.len())],
+                    "range({start}..{end}).prefix({count})"
+                );
+            }
+            let mut walk = range.clone();
+            walk.next();
+            assert_eq!(
+                walk.clone().prefix(2).len(),
+                want.len().saturating_sub(1).min(2)
+            );
+            assert_eq!(walk.nth(1), want.get(2));
+            assert_eq!(walk.next_back(), want.get(3..).and_then(|w| w.last()));
+        }
+        assert_eq!(list.range(..=2).len(), 3);
+        assert_eq!(Iter::<usize>::default().next(), None);
+    }
+
+    #[test]
+    fn random_edits_read_as_a_vector_and_never_touch_a_copy() {
+        for seed in 1..=20 {
+            let mut rng = crate::rng::SimRng::new(seed);
+            let mut list = Chunked::new();
+            let mut model: Vec<usize> = Vec::new();
+            let mut copies: Vec<(Chunked<usize>, Vec<usize>)> = Vec::new();
+            for step in 0..300 {
+                let what = format!("seed {seed} step {step}");
+                let len = model.len() as u64;
+                match rng.below(6) {
+                    0 | 1 => {
+                        let more = rng.below(2 * CHUNK as u64) as usize;
+                        let from = model.last().map_or(0, |x| x + 1);
+                        list.extend(from..from + more);
+                        model.extend(from..from + more);
+                    }
+                    2 => {
+                        let keep = rng.below(len + 1) as usize;
+                        list.truncate(keep);
+                        model.truncate(keep);
+                    }
+                    3 => {
+                        let count = rng.below(len / 2 + 1) as usize;
+                        list.drop_front(count);
+                        model.drain(..count);
+                    }
+                    4 => {
+                        let modulus = rng.below(4) as usize + 2;
+                        list.retain(|x| x % modulus != 0);
+                        model.retain(|x| x % modulus != 0);
+                    }
+                    _ => {
+                        let index = rng.below(len.max(1)) as usize;
+                        if index < model.len() {
+                            list[index] += 1;
+                            model[index] += 1;
+                        }
+                        copies.push((list.clone(), model.clone()));
+                    }
+                }
+                assert_reads_as(&list, &model, &what);
+            }
+            for (copy, model) in &copies {
+                assert_reads_as(copy, model, &format!("seed {seed}: a copy"));
+            }
+        }
     }
 }

@@ -10,7 +10,10 @@
 //!
 //! Record payloads are reference-counted: a record is built once by the leader and shared by
 //! every follower's log and every fetch response, so replication copies pointers, not bytes.
+//! The records themselves are [`Chunked`]: a copy of the log (a rewind checkpoint) shares all
+//! but its newest records with the log it was copied from.
 
+use crate::chunked::{Chunked, Iter};
 use crate::protocol::{BatchHeader, Record, RecordData};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -22,7 +25,7 @@ pub(crate) use cleaner::Compaction;
 /// One replica's log.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct PartitionLog {
-    records: Vec<Record>,
+    records: Chunked<Record>,
     high_watermark: u64,
     /// `(leader_epoch, start_offset)`, ascending: the first offset written in each epoch.
     epochs: Vec<(u32, u64)>,
@@ -176,7 +179,7 @@ impl PartitionLog {
     }
 
     /// All records, oldest first.
-    pub fn records(&self) -> &[Record] {
+    pub fn records(&self) -> &Chunked<Record> {
         &self.records
     }
 
@@ -325,8 +328,9 @@ impl PartitionLog {
         }
         let keep = self.records.partition_point(|r| r.offset < offset);
         let removed = self.records.len() - keep;
-        self.size_bytes -= self.records[keep..]
-            .iter()
+        self.size_bytes -= self
+            .records
+            .iter_from(keep)
             .map(|r| crate::producer::record_size(&r.data) as u64)
             .sum::<u64>();
         self.records.truncate(keep);
@@ -346,7 +350,7 @@ impl PartitionLog {
             let base = last.base_offset;
             let from = self.records.partition_point(|r| r.offset < base);
             let mut segment = Segment::empty(base);
-            for record in &self.records[from..] {
+            for record in self.records.iter_from(from) {
                 segment.size_bytes += crate::producer::record_size(&record.data) as u64;
                 segment
                     .first_timestamp_ms
@@ -397,11 +401,12 @@ impl PartitionLog {
     fn delete_below(&mut self, offset: u64, segments: usize) -> Deleted {
         let from = self.log_start_offset;
         let cut = self.records.partition_point(|r| r.offset < offset);
-        let removed: u64 = self.records[..cut]
-            .iter()
+        let removed: u64 = self
+            .records
+            .range(..cut)
             .map(|r| crate::producer::record_size(&r.data) as u64)
             .sum();
-        self.records.drain(..cut);
+        self.records.drop_front(cut);
         self.size_bytes -= removed;
         self.segments.drain(..segments);
         self.deleted_segments += segments as u64;
@@ -521,10 +526,10 @@ impl PartitionLog {
 
     /// Records from `offset` up to `limit` (exclusive), at most `max` of them (nothing below
     /// the log start offset: the server answers OFFSET_OUT_OF_RANGE there).
-    pub fn read(&self, offset: u64, limit: u64, max: usize) -> &[Record] {
+    pub fn read(&self, offset: u64, limit: u64, max: usize) -> Iter<'_, Record> {
         let start = self.index_of(offset);
         let end = self.index_of(limit);
-        &self.records[start..end.max(start).min(start + max)]
+        self.records.range(start..end.max(start).min(start + max))
     }
 }
 

@@ -829,11 +829,11 @@ impl World {
     ) -> ReplicaView {
         let replica = self.replica(broker, tp);
         let log = replica.map(|r| &r.log);
-        let shown = |all: &'_ [crate::protocol::Record]| -> Vec<RecordView> {
+        let shown = |all: &crate::chunked::Chunked<crate::protocol::Record>| -> Vec<RecordView> {
             match records {
-                Records::All => record_views(all),
+                Records::All => record_views(all.iter()),
                 Records::Newest(newest) => {
-                    record_views(&all[all.len().saturating_sub(newest(tp))..])
+                    record_views(all.iter_from(all.len().saturating_sub(newest(tp))))
                 }
             }
         };
@@ -932,10 +932,9 @@ impl World {
 /// The records of a log for views, each transactional one with the marker that ended its
 /// transaction: the first marker of the same producer after it, found in one backward pass.
 /// A log's newest records are enough: a marker always follows the records it ends.
-fn record_views(records: &[crate::protocol::Record]) -> Vec<RecordView> {
+fn record_views(records: crate::chunked::Iter<'_, crate::protocol::Record>) -> Vec<RecordView> {
     let mut next_marker = std::collections::BTreeMap::new();
     let mut views: Vec<RecordView> = records
-        .iter()
         .rev()
         .map(|r| {
             let producer = r.batch.producer_id.unwrap_or_default();

@@ -203,7 +203,7 @@ impl ProducerStates {
     }
 
     /// Records the batches among `records` (consecutive records sharing a header form one).
-    pub fn record_log(&mut self, records: &[Record]) {
+    pub fn record_log<'a>(&mut self, records: impl IntoIterator<Item = &'a Record>) {
         let mut previous: Option<&Rc<BatchHeader>> = None;
         for record in records {
             if previous.is_none_or(|p| !Rc::ptr_eq(p, &record.batch)) {
@@ -214,7 +214,7 @@ impl ProducerStates {
     }
 
     /// The state a log implies, after truncation rewrote its tail.
-    pub fn rebuild(records: &[Record]) -> Self {
+    pub fn rebuild<'a>(records: impl IntoIterator<Item = &'a Record>) -> Self {
         let mut states = ProducerStates::default();
         states.record_log(records);
         states

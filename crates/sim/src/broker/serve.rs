@@ -5,6 +5,7 @@
 //! watermark.
 
 use super::Broker;
+use crate::chunked::Iter;
 use crate::error::ErrorCode;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
@@ -41,7 +42,7 @@ fn fetch_response(correlation_id: u64, partitions: Vec<FetchedPartition>) -> Mes
 /// records at each check would cost more than serving them once.
 struct Read<'a> {
     answer: FetchedPartition,
-    records: &'a [Record],
+    records: Iter<'a, Record>,
     /// The records' sizes, summed (`record_size` of each), counted once when the read is
     /// cut to whole batches.
     bytes: usize,
@@ -55,7 +56,7 @@ impl Read<'_> {
     fn of(answer: FetchedPartition) -> Self {
         Read {
             answer,
-            records: &[],
+            records: Iter::default(),
             bytes: 0,
             aborted_from: None,
         }
@@ -73,38 +74,53 @@ impl Read<'_> {
     /// The partition's part of the FetchResponse.
     fn into_answer(self) -> FetchedPartition {
         let mut answer = self.answer;
-        answer.records = self.records.to_vec();
-        if let (Some((replica, from)), Some(last)) = (self.aborted_from, self.records.last()) {
+        if let (Some((replica, from)), Some(last)) =
+            (self.aborted_from, self.records.clone().next_back())
+        {
             answer.aborted_transactions = replica.producers.aborted_between(from, last.offset + 1);
         }
+        answer.records = self.records.cloned().collect();
         answer
     }
 }
 
-/// Consecutive records that share a batch header: the batches of a log slice.
-fn batches(records: &[Record]) -> impl Iterator<Item = &[Record]> {
-    records.chunk_by(|a, b| std::rc::Rc::ptr_eq(&a.batch, &b.batch))
+/// Consecutive records that share a batch header: the batches of a log's read, each as how
+/// many records it holds and their sizes summed.
+fn batches(records: Iter<'_, Record>) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut records = records.peekable();
+    std::iter::from_fn(move || {
+        let first = records.next()?;
+        let (mut count, mut size) = (1, record_size(&first.data));
+        while let Some(record) = records.next_if(|r| std::rc::Rc::ptr_eq(&r.batch, &first.batch)) {
+            count += 1;
+            size += record_size(&record.data);
+        }
+        Some((count, size))
+    })
 }
 
 /// The longest prefix of whole batches within `budget` bytes; the first batch even beyond it
 /// when `first` (nothing is in the response yet), so a consumer or follower makes progress.
 /// Returns the prefix, its size on the wire (each batch's header, `RecordBatch.sizeInBytes`,
 /// and its records) and its records' sizes alone.
-fn whole_batches(records: &[Record], budget: usize, first: bool) -> (&[Record], usize, usize) {
+fn whole_batches(
+    records: Iter<'_, Record>,
+    budget: usize,
+    first: bool,
+) -> (Iter<'_, Record>, usize, usize) {
     let mut used = 0;
     let mut bytes = 0;
     let mut end = 0;
-    for batch in batches(records) {
-        let records: usize = batch.iter().map(|r| record_size(&r.data)).sum();
+    for (count, records) in batches(records.clone()) {
         let size = crate::producer::BATCH_OVERHEAD + records;
         if used + size > budget && !(first && end == 0) {
             break;
         }
         used += size;
         bytes += records;
-        end += batch.len();
+        end += count;
     }
-    (&records[..end], used, bytes)
+    (records.prefix(end), used, bytes)
 }
 
 /// Whether a response is worth sending before the wait is over: an error, a divergence, a
@@ -237,9 +253,10 @@ impl Broker {
             let mut read = self.read(p, fetch);
             let budget = left.min(limits.partition as usize);
             let (records, wire, bytes) = whole_batches(read.records, budget, first);
+            let some = records.len() > 0;
             read.records = records;
             read.bytes = bytes;
-            if !records.is_empty() {
+            if some {
                 first = false;
                 left = left.saturating_sub(wire);
             }

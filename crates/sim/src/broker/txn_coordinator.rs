@@ -113,7 +113,7 @@ impl TxnHost for Broker {
         self.directory.get(&id).copied()
     }
 
-    fn records(&self, tp: &TopicPartition) -> Option<&[Record]> {
+    fn records(&self, tp: &TopicPartition) -> Option<&crate::chunked::Chunked<Record>> {
         Some(self.replicas.get(tp)?.log.records())
     }
 

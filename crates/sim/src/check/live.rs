@@ -13,6 +13,7 @@
 use super::{Anomaly, Fate, Violation, compacted_topic, fate};
 use crate::client::{Outcome, Request};
 use crate::event::EventKind;
+use crate::log::PartitionLog;
 use crate::protocol::{Record, TopicPartition};
 use crate::time::SimTime;
 use crate::world::World;
@@ -46,12 +47,6 @@ fn record_hash(record: &Record) -> u64 {
     value_hash(record.data.value.as_deref().unwrap_or(b"null"))
 }
 
-/// The record at `offset` of a log, if it has one.
-fn record_at(records: &[Record], offset: u64) -> Option<&Record> {
-    let index = records.partition_point(|r| r.offset < offset);
-    records.get(index).filter(|r| r.offset == offset)
-}
-
 /// One partition's leader log as indexed, and its acknowledged sends.
 #[derive(Clone, Debug, Default)]
 struct LogIndex {
@@ -75,9 +70,10 @@ impl LogIndex {
         self.start + self.entries.len() as u64
     }
 
-    /// Follows `records`, the partition's current leader log, which starts at `log_start`.
-    /// Returns the first offset that changed (records removed or replaced), if any.
-    fn follow(&mut self, records: &[Record], log_start: u64) -> Option<u64> {
+    /// Follows `log`, the partition's current leader log. Returns the first offset that
+    /// changed (records removed or replaced), if any.
+    fn follow(&mut self, log: &PartitionLog) -> Option<u64> {
+        let (records, log_start) = (log.records(), log.log_start_offset());
         if log_start > self.start {
             // Retention deleted everything below the log start: that is no truncation, and
             // acknowledged sends there are not lost (the checker's rule too).
@@ -97,7 +93,7 @@ impl LogIndex {
         let mut keep = self.end().min(log_end);
         while keep > self.start {
             let (hash, epoch) = self.entries[(keep - 1 - self.start) as usize];
-            let same = record_at(records, keep - 1).is_some_and(|r| {
+            let same = log.record_at(keep - 1).is_some_and(|r| {
                 r.leader_epoch == epoch
                     && hash
                         == if r.batch.control.is_some() {
@@ -114,7 +110,7 @@ impl LogIndex {
         let changed = (keep < self.end()).then_some(keep);
         self.roll_back(keep);
         let from = records.partition_point(|r| r.offset < keep);
-        for record in &records[from..] {
+        for record in records.iter_from(from) {
             let offset = self.end();
             if record.offset != offset {
                 // A gap (the log's start moved past what was indexed): start over from it.
@@ -253,7 +249,7 @@ impl LiveMarks {
                 continue;
             };
             let index = self.partitions.entry(tp).or_default();
-            if let Some(changed) = index.follow(log.records(), log.log_start_offset()) {
+            if let Some(changed) = index.follow(log) {
                 index.recheck_acked(changed);
             }
         }
@@ -379,7 +375,8 @@ impl LiveMarks {
         records
             .iter()
             .map(|&(offset, value)| {
-                let Some(record) = record_at(log.records(), offset)
+                let Some(record) = log
+                    .record_at(offset)
                     .filter(|r| r.batch.control.is_none() && r.data.value_text() == value)
                 else {
                     return Vec::new();
@@ -398,7 +395,7 @@ impl LiveMarks {
                 let mut offsets: Vec<u64> = index
                     .offsets_of(hash)
                     .filter(|&o| {
-                        record_at(log.records(), o).is_some_and(|r| {
+                        log.record_at(o).is_some_and(|r| {
                             r.batch.control.is_none() && r.data.value_text() == value
                         })
                     })
@@ -442,7 +439,7 @@ impl LiveMarks {
         let (_, &previous) = sends.range(..order).next_back()?;
         let earlier = world
             .leader_log(tp)
-            .and_then(|log| record_at(log.records(), previous))
+            .and_then(|log| log.record_at(previous))
             .map_or_else(
                 || "a record".to_owned(),
                 |r| format!("{:?}", r.data.value_text()),

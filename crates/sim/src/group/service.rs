@@ -477,7 +477,7 @@ impl GroupCoordinator {
         &mut self,
         ctx: &mut Ctx<'_>,
         tp: &TopicPartition,
-        records: &[Record],
+        records: &crate::chunked::Chunked<Record>,
         partitions: u32,
     ) {
         let mut by_group: BTreeMap<&str, Vec<&CoordinatorRecord>> = BTreeMap::new();

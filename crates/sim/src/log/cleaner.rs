@@ -152,7 +152,7 @@ impl PartitionLog {
         let first_dirty = self.first_dirty_offset();
         let dirty = self.records.partition_point(|r| r.offset < first_dirty);
         let mut latest: BTreeMap<&[u8], u64> = BTreeMap::new();
-        for record in &self.records[dirty.min(end)..end] {
+        for record in self.records.range(dirty.min(end)..end) {
             if let (Some(key), false) = (&record.data.key, in_transaction(record)) {
                 latest.insert(key, record.offset);
             }
@@ -173,7 +173,7 @@ impl PartitionLog {
             to: range.end_offset,
         };
         let mut new_horizons = Vec::new();
-        for record in &self.records[..end] {
+        for record in self.records.range(..end) {
             let pinned = in_transaction(record)
                 || Some(record.offset) == last_offset
                 || record
@@ -212,9 +212,10 @@ impl PartitionLog {
             index += 1;
             index > end || keep[index - 1]
         });
-        let records = &self.records;
-        self.delete_horizons
-            .retain(|offset, _| records.binary_search_by_key(offset, |r| r.offset).is_ok());
+        self.delete_horizons = std::mem::take(&mut self.delete_horizons)
+            .into_iter()
+            .filter(|&(offset, _)| self.record_at(offset).is_some())
+            .collect();
         self.size_bytes -= cleaned.bytes;
         self.cleaned_records += cleaned.records as u64;
         self.first_dirty_offset = range.end_offset;
@@ -233,8 +234,9 @@ impl PartitionLog {
         let to = self
             .records
             .partition_point(|r| next.is_none_or(|next| r.offset < next));
-        self.segments[index].size_bytes = self.records[from..to]
-            .iter()
+        self.segments[index].size_bytes = self
+            .records
+            .range(from..to)
             .map(|r| record_size(&r.data) as u64)
             .sum();
     }
@@ -330,12 +332,9 @@ mod tests {
         assert_eq!(log.log_end_offset(), 6);
         assert_eq!(log.cleaned_records(), 2);
         assert_eq!(log.first_dirty_offset(), 5);
-        assert_eq!(log.read(0, 6, 10).first().map(|r| r.offset), Some(2));
+        assert_eq!(log.read(0, 6, 10).next().map(|r| r.offset), Some(2));
         assert_eq!(
-            log.read(1, 6, 10)
-                .iter()
-                .map(|r| r.offset)
-                .collect::<Vec<_>>(),
+            log.read(1, 6, 10).map(|r| r.offset).collect::<Vec<_>>(),
             [2, 3, 4, 5],
             "a read from inside a gap starts at the next record"
         );
@@ -460,7 +459,8 @@ mod tests {
         }
         leader.clean(1_000, eager()).expect("dirty");
         let mut follower = PartitionLog::default();
-        follower.append_as_follower(leader.read(0, 4, 100), ROLL);
+        let fetched: Vec<_> = leader.read(0, 4, 100).cloned().collect();
+        follower.append_as_follower(&fetched, ROLL);
         assert_eq!(contents(&follower), contents(&leader));
         assert_eq!(follower.log_end_offset(), 4);
     }

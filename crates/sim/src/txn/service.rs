@@ -16,6 +16,7 @@ use super::{
     MARKER_TIMEOUT_MS, TransactionMetadata, TxnDecision, TxnLogRecord, TxnMessage, TxnState,
     coordinator_partition, transaction_partition_for,
 };
+use crate::chunked::Chunked;
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::metadata::MetadataImage;
@@ -42,7 +43,7 @@ pub(crate) trait TxnHost {
     /// Where broker `id` is.
     fn node(&self, id: BrokerId) -> Option<NodeId>;
     /// The records of `tp`, a `__transaction_state` partition the broker hosts.
-    fn records(&self, tp: &TopicPartition) -> Option<&[Record]>;
+    fn records(&self, tp: &TopicPartition) -> Option<&Chunked<Record>>;
     /// A correlation id for a request the broker sends (shared with its other requests).
     fn next_correlation_id(&mut self) -> u64;
     /// A producer id no other broker hands out.

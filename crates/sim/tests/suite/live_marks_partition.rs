@@ -46,9 +46,10 @@ fn leader_marks(
     tp: &TopicPartition,
 ) -> Vec<(u64, String, Vec<Mark>)> {
     let log = world.leader_log(tp).expect("a leader");
-    let shown = &log.records()[log.records().len().saturating_sub(RECORDS_IN_VIEW)..];
+    let shown = log
+        .records()
+        .iter_from(log.records().len().saturating_sub(RECORDS_IN_VIEW));
     let records: Vec<(u64, String)> = shown
-        .iter()
         .filter(|r| r.batch.control.is_none())
         .map(|r| (r.offset, r.data.value_text()))
         .collect();
