@@ -17,6 +17,7 @@
 //! The committed prefix is checked incrementally: only records newly below the HW are compared,
 //! and the whole prefix only when the leader or its epoch changes.
 
+use crate::chunked::Chunked;
 use crate::event::EventKind;
 use crate::protocol::{RecordData, TopicPartition};
 use crate::world::World;
@@ -25,8 +26,10 @@ use std::rc::Rc;
 
 #[derive(Clone, Debug, Default)]
 struct Committed {
-    /// By offset; none where retention deleted the record before it was seen committed.
-    records: Vec<Option<Rc<RecordData>>>,
+    /// By offset; none where retention deleted the record before it was seen committed. In
+    /// chunks shared by every copy of the world, as the logs are: a page keeps the checker on,
+    /// and a rewind copy would otherwise copy a pointer to every record of the run.
+    records: Chunked<Option<Rc<RecordData>>>,
     leader: Option<(u32, u32)>,
 }
 
@@ -90,16 +93,20 @@ impl Invariants {
             // removes superseded values); one in its place would still be wrong.
             let compacted = replica.compaction.is_some();
             let differs = (from.max(start)..committed.records.len()).find(|&i| {
-                committed.records[i].as_ref().is_some_and(|seen| {
-                    log.record_at(i as u64)
-                        .map_or(!compacted, |r| !Rc::ptr_eq(&r.data, seen))
-                })
+                committed
+                    .records
+                    .get(i)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|seen| {
+                        log.record_at(i as u64)
+                            .map_or(!compacted, |r| !Rc::ptr_eq(&r.data, seen))
+                    })
             });
             if let Some(offset) = differs.filter(|_| !unclean) {
                 found.push((
                     "committed-prefix-immutable",
                     tp.clone(),
-                    format!("offset {offset} was committed as {:?}; leader {leader} (epoch {}) has {:?}", committed.records[offset].as_ref().map(|r| r.value_text()), state.leader_epoch, log.record_at(offset as u64).map(|r| r.data.value_text())),
+                    format!("offset {offset} was committed as {:?}; leader {leader} (epoch {}) has {:?}", committed.records.get(offset).and_then(Option::as_ref).map(|r| r.value_text()), state.leader_epoch, log.record_at(offset as u64).map(|r| r.data.value_text())),
                 ));
             }
             if differs.is_some() || hw > committed.records.len() {
