@@ -144,13 +144,14 @@ fn every_lesson_walks_to_its_end() {
     }
 }
 
-/// A reader who reads each step's outcome for three minutes at 1x before pressing Next (or two
-/// seconds at 100x) must still reach the end: no step may depend on the next one starting
-/// before a client gives up (as `delivery.timeout.ms`, two minutes, expires a retried send).
+/// A reader who reads each step's outcome for over two minutes at 1x before pressing Next (or
+/// a second and a quarter at 100x) must still reach the end: no step may depend on the next one
+/// starting before a client gives up (as `delivery.timeout.ms`, two minutes, expires a retried
+/// send).
 #[test]
 fn every_lesson_waits_for_a_slow_reader() {
     for path in lesson_files() {
-        walk(&load(&path), SimDuration::from_millis(180_000));
+        walk(&load(&path), SimDuration::from_millis(125_000));
     }
 }
 
