@@ -186,6 +186,13 @@ error_codes! {
     // order), so inserting one in code order would change every run's trace hash.
     GroupSubscribedToTopic = 86, "GROUP_SUBSCRIBED_TO_TOPIC", false, "org.apache.kafka.common.errors.GroupSubscribedToTopicException",
         "Deleting offsets of a topic is forbidden while the consumer group is actively subscribed to it.";
+    // KIP-848's consumer group protocol.
+    FencedMemberEpoch = 110, "FENCED_MEMBER_EPOCH", false, "org.apache.kafka.common.errors.FencedMemberEpochException",
+        "The member epoch is fenced by the group coordinator. The member must abandon all its partitions and rejoin.";
+    UnsupportedAssignor = 112, "UNSUPPORTED_ASSIGNOR", false, "org.apache.kafka.common.errors.UnsupportedAssignorException",
+        "The assignor or its version range is not supported by the consumer group.";
+    StaleMemberEpoch = 113, "STALE_MEMBER_EPOCH", false, "org.apache.kafka.common.errors.StaleMemberEpochException",
+        "The member epoch is stale. The member must retry after receiving its updated member epoch via the ConsumerGroupHeartbeat API.";
 }
 
 impl fmt::Display for ErrorCode {

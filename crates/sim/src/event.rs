@@ -234,6 +234,31 @@ pub enum EventKind {
         to: Vec<BrokerId>,
         why: &'static str,
     },
+    /// A consumer-protocol group's epoch went up (KIP-848): a member joined, left or changed
+    /// its subscription, or a subscribed topic changed; a new target assignment follows.
+    GroupEpochBumped {
+        group: String,
+        epoch: i32,
+        reason: String,
+    },
+    /// A consumer-protocol group's coordinator computed the target assignment of an epoch.
+    GroupTargetAssignment {
+        group: String,
+        epoch: i32,
+        assignor: String,
+        target: Vec<(String, Vec<TopicPartition>)>,
+    },
+    /// A consumer-protocol member took a step towards its target: it was asked to revoke,
+    /// got partitions, or waits for partitions others still own.
+    GroupMemberReconciled {
+        group: String,
+        member: String,
+        from_epoch: i32,
+        epoch: i32,
+        state: String,
+        assigned: Vec<TopicPartition>,
+        revoking: Vec<TopicPartition>,
+    },
 }
 
 impl EventKind {
@@ -578,6 +603,49 @@ impl fmt::Display for EventKind {
                     ids(from),
                     ids(to)
                 )
+            }
+            EventKind::GroupEpochBumped {
+                group,
+                epoch,
+                reason,
+            } => write!(
+                f,
+                "group {group} bumped its group epoch to {epoch}: {reason}"
+            ),
+            EventKind::GroupTargetAssignment {
+                group,
+                epoch,
+                assignor,
+                target,
+            } => {
+                let members: Vec<String> = target
+                    .iter()
+                    .map(|(member, tps)| format!("{member} {}", tps_text(tps)))
+                    .collect();
+                write!(
+                    f,
+                    "group {group} target assignment for epoch {epoch} (assignor {assignor}): {}",
+                    members.join("; ")
+                )
+            }
+            EventKind::GroupMemberReconciled {
+                group,
+                member,
+                from_epoch,
+                epoch,
+                state,
+                assigned,
+                revoking,
+            } => {
+                write!(
+                    f,
+                    "group {group}: member {member} epoch {from_epoch} -> {epoch} {state}, owns {}",
+                    tps_text(assigned)
+                )?;
+                if !revoking.is_empty() {
+                    write!(f, ", must revoke {} first", tps_text(revoking))?;
+                }
+                Ok(())
             }
         }
     }

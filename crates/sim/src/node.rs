@@ -70,6 +70,9 @@ pub enum Timer {
     /// The coordinator's periodic search for timed-out transactions
     /// (`transaction.abort.timed.out.transaction.cleanup.interval.ms`).
     TxnTimeoutCheck,
+    /// A consumer-protocol member asked to revoke partitions must have done so by now
+    /// (its `max.poll.interval.ms`), or the coordinator fences it (KIP-848).
+    GroupRebalanceTimeout { group: String, member_id: String },
 }
 
 /// Intent recorded by one handler call. The world owns one and reuses it, so handling an event

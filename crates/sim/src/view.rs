@@ -3,7 +3,9 @@
 
 use crate::broker::BrokerState;
 use crate::client::{ConsumedRecord, Operation, Outcome};
-use crate::consumer::{AppCommit, AppState, ForwardStep, MemberState, assignor_name};
+use crate::consumer::{
+    AppCommit, AppState, ForwardStep, GroupProtocol, MemberState, assignor_name,
+};
 use crate::endpoint::Endpoint;
 use crate::event::Event;
 use crate::group::{GroupDescription, describe};
@@ -165,8 +167,11 @@ pub struct ConsumerView {
     pub leader: bool,
     /// What the application does: polling, processing, committing, stalled.
     pub app: String,
-    /// `partition.assignment.strategy`, by name.
+    /// `partition.assignment.strategy`, by name; under the consumer protocol (KIP-848)
+    /// `group.remote.assignor`, or none for the coordinator's default.
     pub assignors: Vec<String>,
+    /// `group.protocol=consumer` (KIP-848): `generation` is the member epoch.
+    pub consumer_protocol: bool,
     /// `enable.auto.commit`.
     pub auto_commit: bool,
     /// `isolation.level=read_committed`.
@@ -680,11 +685,15 @@ impl World {
                     leader,
                     app,
                     forward,
-                    assignors: config
-                        .assignors
-                        .iter()
-                        .map(|a| assignor_name(*a).to_owned())
-                        .collect(),
+                    assignors: match config.group_protocol {
+                        GroupProtocol::Classic => config
+                            .assignors
+                            .iter()
+                            .map(|a| assignor_name(*a).to_owned())
+                            .collect(),
+                        GroupProtocol::Consumer => config.remote_assignor.iter().cloned().collect(),
+                    },
+                    consumer_protocol: config.group_protocol == GroupProtocol::Consumer,
                     auto_commit: config.enable_auto_commit,
                     read_committed: config.read_committed,
                     app_commit: config.app_commit,

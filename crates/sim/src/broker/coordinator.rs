@@ -49,6 +49,10 @@ pub(super) fn group_settings(config: &super::BrokerConfig) -> GroupSettings {
         initial_rebalance_delay: config.group_initial_rebalance_delay,
         min_session_timeout: config.group_min_session_timeout,
         max_session_timeout: config.group_max_session_timeout,
+        consumer: crate::group::ConsumerGroupSettings {
+            session_timeout: config.group_consumer_session_timeout,
+            heartbeat_interval: config.group_consumer_heartbeat_interval,
+        },
     }
 }
 

@@ -97,6 +97,21 @@ pub struct BrokerConfig {
     /// compacted log is dirty enough to clean.
     #[serde(default = "default_log_cleaner_backoff")]
     pub log_cleaner_backoff: SimDuration,
+    /// `group.consumer.session.timeout.ms` (default 45000): KIP-848 members' session, which
+    /// the broker sets instead of each consumer.
+    #[serde(default = "default_consumer_session_timeout")]
+    pub group_consumer_session_timeout: SimDuration,
+    /// `group.consumer.heartbeat.interval.ms` (default 5000).
+    #[serde(default = "default_consumer_heartbeat_interval")]
+    pub group_consumer_heartbeat_interval: SimDuration,
+}
+
+fn default_consumer_session_timeout() -> SimDuration {
+    SimDuration::from_millis(45_000)
+}
+
+fn default_consumer_heartbeat_interval() -> SimDuration {
+    SimDuration::from_millis(5_000)
 }
 
 fn default_log_cleaner_backoff() -> SimDuration {
@@ -159,6 +174,8 @@ impl Default for BrokerConfig {
             transaction_max_timeout: default_transaction_max_timeout(),
             log_retention_check_interval: default_log_retention_check_interval(),
             log_cleaner_backoff: default_log_cleaner_backoff(),
+            group_consumer_session_timeout: default_consumer_session_timeout(),
+            group_consumer_heartbeat_interval: default_consumer_heartbeat_interval(),
             message_max_bytes: default_message_max_bytes(),
             replica_fetch_max_bytes: default_replica_fetch_max_bytes(),
         }
@@ -553,6 +570,7 @@ impl Broker {
             }
             timer @ (Timer::GroupJoinDeadline { .. }
             | Timer::GroupSessionCheck { .. }
+            | Timer::GroupRebalanceTimeout { .. }
             | Timer::CoordinatorAppendTimeout { .. }) => self.on_group_timer(ctx, timer),
             timer @ (Timer::TxnMarkerRetry { .. }
             | Timer::TxnMarkerTimeout { .. }

@@ -168,7 +168,7 @@ fn describe(world: &World, options: &Options<'_>) -> ConsoleResult {
         out.push_str(&if options.has("members") {
             described.members_table(options.has("verbose"))
         } else if options.has("state") {
-            described.state_table()
+            described.state_table(options.has("verbose"))
         } else {
             described.offsets_table()
         });

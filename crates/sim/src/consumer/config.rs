@@ -43,9 +43,26 @@ pub enum AppCommit {
     Transactional,
 }
 
+/// `group.protocol`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupProtocol {
+    /// JoinGroup, SyncGroup and Heartbeat; the group leader assigns (the default in 4.x).
+    #[default]
+    Classic,
+    /// KIP-848: one ConsumerGroupHeartbeat API; the coordinator assigns and each member
+    /// reconciles on its own.
+    Consumer,
+}
+
 /// A consumer's configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ConsumerConfig {
+    /// `group.protocol` (classic).
+    pub group_protocol: GroupProtocol,
+    /// `group.remote.assignor`: the server-side assignor a consumer-protocol member asks for
+    /// (none: the coordinator's default, `uniform`).
+    pub remote_assignor: Option<String>,
     /// `group.id`; none for a consumer that assigns partitions itself.
     pub group_id: Option<String>,
     /// `group.instance.id` (static membership, KIP-345).
@@ -108,6 +125,8 @@ pub struct ConsumerConfig {
 impl Default for ConsumerConfig {
     fn default() -> Self {
         ConsumerConfig {
+            group_protocol: GroupProtocol::Classic,
+            remote_assignor: None,
             group_id: None,
             group_instance_id: None,
             session_timeout: SimDuration::from_millis(45_000),
@@ -136,6 +155,42 @@ impl Default for ConsumerConfig {
             transactional_id: None,
         }
     }
+}
+
+/// `ConsumerConfig.checkUnsupportedConfigsPostProcess`: each protocol refuses the other's
+/// client-side settings.
+fn check_protocol_configs(
+    config: &ConsumerConfig,
+    properties: &BTreeMap<String, String>,
+) -> Result<(), ConfigException> {
+    let (unsupported, protocol): (&[&str], &str) = match config.group_protocol {
+        GroupProtocol::Classic => (&["group.remote.assignor"], "CLASSIC"),
+        GroupProtocol::Consumer => (
+            &[
+                "partition.assignment.strategy",
+                "heartbeat.interval.ms",
+                "session.timeout.ms",
+            ],
+            "CONSUMER",
+        ),
+    };
+    let set: Vec<&str> = unsupported
+        .iter()
+        .copied()
+        .filter(|name| properties.get(*name).is_some_and(|v| !v.trim().is_empty()))
+        .collect();
+    if !set.is_empty() {
+        return Err(ConfigException(format!(
+            "{} cannot be set when group.protocol={protocol}",
+            set.join(", ")
+        )));
+    }
+    if config.group_protocol == GroupProtocol::Consumer && config.group_instance_id.is_some() {
+        return Err(ConfigException(
+            "group.instance.id with group.protocol=consumer is valid in Kafka 4 but not simulated: static members use the classic protocol here".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// An assignor by Kafka's short name or class name.
@@ -219,6 +274,23 @@ impl ConsumerConfig {
         for (name, value) in properties {
             let v = value.as_str();
             match name.as_str() {
+                "group.protocol" => {
+                    // ConfigDef.CaseInsensitiveValidString.
+                    config.group_protocol = match v.trim().to_ascii_lowercase().as_str() {
+                        "classic" => GroupProtocol::Classic,
+                        "consumer" => GroupProtocol::Consumer,
+                        _ => {
+                            return Err(invalid(
+                                name,
+                                v,
+                                "String must be one of (case insensitive): classic, consumer",
+                            ));
+                        }
+                    }
+                }
+                "group.remote.assignor" => {
+                    config.remote_assignor = Some(v.trim().to_owned()).filter(|a| !a.is_empty())
+                }
                 "group.id" => config.group_id = Some(v.to_owned()).filter(|g| !g.is_empty()),
                 "group.instance.id" => {
                     config.group_instance_id = Some(v.to_owned()).filter(|g| !g.is_empty())
@@ -347,6 +419,7 @@ impl ConsumerConfig {
                 }
             }
         }
+        check_protocol_configs(&config, properties)?;
         if config.heartbeat_interval >= config.session_timeout {
             return Err(ConfigException(
                 "IllegalArgumentException: Heartbeat must be set lower than the session timeout"
@@ -455,6 +528,22 @@ mod tests {
                 .contains("Must configure at least one partition assigner class name")
         );
         assert!(error(&[("fetch.min.byte", "1")]).contains("Unknown consumer config"));
+        assert_eq!(
+            error(&[
+                ("group.protocol", "consumer"),
+                ("session.timeout.ms", "10000"),
+                ("partition.assignment.strategy", "range"),
+            ]),
+            "ConfigException: partition.assignment.strategy, session.timeout.ms cannot be set when group.protocol=CONSUMER"
+        );
+        assert_eq!(
+            error(&[("group.remote.assignor", "uniform")]),
+            "ConfigException: group.remote.assignor cannot be set when group.protocol=CLASSIC"
+        );
+        assert!(
+            error(&[("group.protocol", "kip848")])
+                .contains("(case insensitive): classic, consumer")
+        );
         assert!(
             error(&[("group.id", "g"), ("app.commit", "transactional")])
                 .contains("needs app.forward.topic")

@@ -584,7 +584,11 @@ impl Consumer {
             // Retriable: `commitSync()` tries again after retry.backoff.ms until
             // default.api.timeout.ms has passed since the call, then throws TimeoutException
             // (ConsumerCoordinator.commitOffsetsSync); `commitAsync()` reports it.
-            ErrorCode::UnknownTopicOrPartition | ErrorCode::CoordinatorLoadInProgress
+            // STALE_MEMBER_EPOCH (KIP-848): the member's epoch moved on while the commit was on
+            // its way; it is sent again with the epoch the heartbeat brought.
+            ErrorCode::UnknownTopicOrPartition
+            | ErrorCode::CoordinatorLoadInProgress
+            | ErrorCode::StaleMemberEpoch
                 if sync && !late =>
             {
                 let retry_at = ctx.now() + self.config.retry_backoff;

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 impl Consumer {
-    fn topics(&self) -> &[String] {
+    pub(super) fn topics(&self) -> &[String] {
         match &self.subscription {
             Subscription::Topics(topics) => topics,
             Subscription::Partitions(_) => &[],
@@ -64,6 +64,9 @@ impl Consumer {
         }
         if !self.uses_group_management() {
             return;
+        }
+        if self.consumer_protocol() {
+            return self.pump_consumer_membership(ctx, coordinator, group, polling);
         }
         if self.member == MemberState::Stable
             && now >= self.next_heartbeat
@@ -324,7 +327,7 @@ impl Consumer {
         }
     }
 
-    fn lose_partitions(&mut self, ctx: &mut Ctx<'_>) {
+    pub(super) fn lose_partitions(&mut self, ctx: &mut Ctx<'_>) {
         if !self.owned.is_empty() {
             let lost: Vec<TopicPartition> = self.owned.keys().cloned().collect();
             self.owned.clear();
@@ -367,7 +370,11 @@ impl Consumer {
                     | InFlight::Committed { .. }
             )
         });
-        if matches!(self.member, MemberState::Joining | MemberState::Syncing) {
+        if self.consumer_protocol() {
+            // The heartbeat goes again to the coordinator found next (Java's heartbeat
+            // request manager retries it; the membership is unchanged).
+            self.heartbeat_owed();
+        } else if matches!(self.member, MemberState::Joining | MemberState::Syncing) {
             self.member = MemberState::Unjoined;
             self.rejoin = true;
         }
@@ -382,7 +389,9 @@ impl Consumer {
         if self.member == MemberState::Unjoined && self.member_id.is_empty() {
             return;
         }
-        if self.config.group_instance_id.is_none()
+        if self.consumer_protocol() {
+            self.send_leave_heartbeat(ctx, group_id.clone());
+        } else if self.config.group_instance_id.is_none()
             && !self.member_id.is_empty()
             && let Some(coordinator) = self.coordinator
         {
@@ -403,7 +412,8 @@ impl Consumer {
             why: why.to_owned(),
         });
         self.lose_partitions(ctx);
-        self.reset_generation(true);
+        // A consumer-protocol member keeps the member id it chose (KIP-1082).
+        self.reset_generation(!self.consumer_protocol());
     }
 
     /// The leader notices a subscribed topic's partition count changed: rebalance.

@@ -9,13 +9,16 @@
 //! LeaveGroup); `fetcher.rs` is positions, fetching and commits.
 
 mod config;
+mod consumer_membership;
 mod fetcher;
 mod membership;
 mod offsets;
 mod processor;
 mod reprocessed;
 
-pub use config::{AppCommit, ConsumerConfig, OffsetReset, assignor_from_name, assignor_name};
+pub use config::{
+    AppCommit, ConsumerConfig, GroupProtocol, OffsetReset, assignor_from_name, assignor_name,
+};
 pub use offsets::ExplicitOffset;
 pub use processor::{ForwardStep, Forwarder, OPERATION_BASE};
 
@@ -244,6 +247,8 @@ pub struct Consumer {
     forward: Option<Box<Forwarder>>,
     /// Its sends for the records of the poll being processed, in record order.
     forward_sends: Vec<usize>,
+    /// With `group.protocol=consumer`: the heartbeat's and reconciliation's state.
+    heartbeat: consumer_membership::ConsumerMembership,
 }
 
 impl Consumer {
@@ -312,6 +317,7 @@ impl Consumer {
             closed: false,
             forward: None,
             forward_sends: Vec::new(),
+            heartbeat: Default::default(),
         };
         consumer.forward = Forwarder::new(&consumer);
         consumer
@@ -1017,6 +1023,10 @@ impl Consumer {
                 self.on_heartbeat_response(ctx, response.error, generation);
             }
             (
+                InFlight::Heartbeat { generation },
+                GroupResponse::ConsumerGroupHeartbeat(response),
+            ) => self.on_consumer_heartbeat_response(ctx, response, generation),
+            (
                 InFlight::Commit {
                     operation,
                     sync,
@@ -1032,7 +1042,10 @@ impl Consumer {
             }
             // Nothing waits on it: `leave_group` reset the generation when it sent LeaveGroup
             // (as `maybeLeaveGroup` does), and an error would change nothing either.
-            (InFlight::Leave, GroupResponse::LeaveGroup(_)) => {}
+            (
+                InFlight::Leave,
+                GroupResponse::LeaveGroup(_) | GroupResponse::ConsumerGroupHeartbeat(_),
+            ) => {}
             (kind, response) => unreachable!(
                 "consumer {}: {response:?} answers a request awaited as {kind:?}",
                 self.name

@@ -4,6 +4,7 @@
 //! coordinator persists what must survive (`broker/coordinator.rs`); this file decides.
 
 use super::assignor::Subscription;
+use super::consumer_group::{ConsumerGroup, ConsumerGroupSettings};
 use super::records::{CoordinatorRecord, PersistedMember};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
@@ -29,6 +30,10 @@ pub enum GroupState {
     CompletingRebalance,
     /// Every member has its partitions.
     Stable,
+    /// A consumer-protocol group whose target assignment lags its group epoch (KIP-848).
+    Assigning,
+    /// A consumer-protocol group with a member still on its way to its target (KIP-848).
+    Reconciling,
 }
 
 impl GroupState {
@@ -39,6 +44,8 @@ impl GroupState {
             GroupState::PreparingRebalance => "PreparingRebalance",
             GroupState::CompletingRebalance => "CompletingRebalance",
             GroupState::Stable => "Stable",
+            GroupState::Assigning => "Assigning",
+            GroupState::Reconciling => "Reconciling",
         }
     }
 }
@@ -81,6 +88,8 @@ pub struct GroupSettings {
     pub min_session_timeout: SimDuration,
     /// `group.max.session.timeout.ms`.
     pub max_session_timeout: SimDuration,
+    /// The consumer protocol's `group.consumer.*` configs.
+    pub consumer: ConsumerGroupSettings,
 }
 
 /// The member a request names: its member id and, for a static member, its
@@ -149,6 +158,10 @@ pub struct Group {
     initial_limit: Option<SimTime>,
     #[serde(skip)]
     next_join_order: u64,
+    /// Set when the group uses the consumer protocol (KIP-848): its members, epochs and
+    /// assignments are there, and the classic fields above stay empty.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumer: Option<ConsumerGroup>,
 }
 
 /// A JoinGroup answer that carries only an error.
@@ -174,6 +187,7 @@ impl Group {
             join_deadline: None,
             initial_limit: None,
             next_join_order: 0,
+            consumer: None,
         }
     }
 
@@ -202,6 +216,9 @@ impl Group {
                 CoordinatorRecord::OffsetDeleted { tp, .. } => {
                     group.offsets.remove(tp);
                     group.set_metadata(tp, "");
+                }
+                CoordinatorRecord::ConsumerGroup { state, .. } => {
+                    group.consumer = Some(ConsumerGroup::load(state, now));
                 }
                 CoordinatorRecord::Group {
                     generation,
@@ -245,14 +262,36 @@ impl Group {
         } else {
             GroupState::Stable
         };
+        group.refresh_state();
         exists.then_some(group)
     }
 
     /// Session checks for every member, after a load.
-    pub fn arm_session_checks(&self, ctx: &mut Ctx<'_>) {
+    pub fn arm_session_checks(&self, ctx: &mut Ctx<'_>, settings: &GroupSettings) {
         for member in self.members.values() {
             self.arm_session_check(ctx, member);
         }
+        for member_id in self.consumer.iter().flat_map(|c| c.members.keys()) {
+            ctx.set_timer(
+                settings.consumer.session_timeout,
+                Timer::GroupSessionCheck {
+                    group: self.id.clone(),
+                    member_id: member_id.clone(),
+                },
+            );
+        }
+    }
+
+    /// A consumer-protocol group's state follows from its members and epochs.
+    pub fn refresh_state(&mut self) {
+        if let Some(consumer) = &self.consumer {
+            self.state = consumer.state();
+        }
+    }
+
+    /// How many members it has, under either protocol.
+    pub fn member_count(&self) -> usize {
+        self.members.len() + self.consumer.as_ref().map_or(0, |c| c.members.len())
     }
 
     fn arm_session_check(&self, ctx: &mut Ctx<'_>, member: &Member) {
@@ -867,6 +906,10 @@ impl Group {
                 None
             }
             GroupState::Empty => None,
+            state @ (GroupState::Assigning | GroupState::Reconciling) => unreachable!(
+                "group {}: a classic member {member_id} removed while the group is a consumer-protocol group in {state:?}",
+                self.id
+            ),
         }
     }
 
@@ -874,6 +917,9 @@ impl Group {
     /// the group's current ones, which fences a processor that lost its partitions in a
     /// rebalance. Unlike OffsetCommit it is not refused during a rebalance.
     pub fn check_txn_commit(&self, member_id: &str, generation: i32) -> Result<(), ErrorCode> {
+        if let Some(consumer) = &self.consumer {
+            return check_member_epoch(consumer, member_id, generation);
+        }
         if !member_id.is_empty() && !self.members.contains_key(member_id) {
             return Err(ErrorCode::UnknownMemberId);
         }
@@ -954,6 +1000,9 @@ impl Group {
     /// generation -1 (a consumer without group management, or an admin tool) is accepted only
     /// while the group has no members (`ClassicGroup.validateOffsetCommit`).
     pub fn check_commit(&self, member: MemberRef<'_>, generation: i32) -> Result<(), ErrorCode> {
+        if let Some(consumer) = &self.consumer {
+            return check_member_epoch(consumer, member.0, generation);
+        }
         if generation < 0 && member.0.is_empty() && member.1.is_none() {
             return if self.members.is_empty() {
                 Ok(())
@@ -967,6 +1016,28 @@ impl Group {
         }
         Ok(())
     }
+}
+
+/// `ConsumerGroup.validateOffsetCommit`: a commit outside group management (epoch -1, no
+/// member id) only while the group is empty; otherwise the member must be known and at its
+/// current epoch (a member behind gets STALE_MEMBER_EPOCH and retries with the epoch its next
+/// heartbeat brings).
+fn check_member_epoch(
+    consumer: &ConsumerGroup,
+    member_id: &str,
+    epoch: i32,
+) -> Result<(), ErrorCode> {
+    if epoch < 0 && consumer.members.is_empty() {
+        return Ok(());
+    }
+    let member = consumer
+        .members
+        .get(member_id)
+        .ok_or(ErrorCode::UnknownMemberId)?;
+    if member.member_epoch != epoch {
+        return Err(ErrorCode::StaleMemberEpoch);
+    }
+    Ok(())
 }
 
 /// Sends a group coordinator's answer `to` a request: (its sender, its correlation id).

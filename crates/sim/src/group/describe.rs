@@ -10,7 +10,7 @@
 //! could catch up on. (The real tool's admin client always asks for read_uncommitted ends, so
 //! for such a group during an open transaction it would print the high watermark instead.)
 
-use super::{Group, GroupState, coordinator_partition};
+use super::{ConsumerGroup, Group, GroupState, coordinator_partition};
 use crate::error::{ErrorCode, KafkaError};
 use crate::protocol::{BrokerId, TopicPartition};
 use crate::world::World;
@@ -45,6 +45,10 @@ pub struct MemberRow {
     pub client_id: String,
     /// Its partitions.
     pub assignment: Vec<TopicPartition>,
+    /// Its member epoch (consumer protocol only).
+    pub member_epoch: Option<i32>,
+    /// Its part of the target assignment (consumer protocol only).
+    pub target: Option<Vec<TopicPartition>>,
 }
 
 /// A group as the admin tool sees it.
@@ -58,8 +62,12 @@ pub struct GroupDescription {
     pub coordinator: BrokerId,
     /// Its state.
     pub state: GroupState,
-    /// The generation.
+    /// The generation (a consumer-protocol group's epoch).
     pub generation: i32,
+    /// The group epoch (consumer protocol only).
+    pub group_epoch: Option<i32>,
+    /// The epoch of the target assignment (consumer protocol only).
+    pub target_assignment_epoch: Option<i32>,
     /// The assignor in use.
     pub assignor: Option<String>,
     /// Its members.
@@ -143,21 +151,56 @@ pub fn reads_committed(world: &World, group: &str) -> bool {
 
 /// Describes a group its coordinator holds.
 pub fn describe(world: &World, coordinator: BrokerId, found: &Group) -> GroupDescription {
+    if let Some(consumer) = &found.consumer {
+        return describe_consumer_group(world, coordinator, found, consumer);
+    }
+    let members: Vec<MemberRow> = found
+        .members
+        .values()
+        .map(|m| MemberRow {
+            consumer_id: m.member_id.clone(),
+            instance_id: m.instance_id.clone(),
+            client_id: m.client_id.clone(),
+            assignment: m.assignment.clone(),
+            member_epoch: None,
+            target: None,
+        })
+        .collect();
+    // A classic group's members own their partitions only in a Stable generation.
+    let owning: &[MemberRow] = if found.state == GroupState::Stable {
+        &members
+    } else {
+        &[]
+    };
+    let rows = offset_rows(world, found, owning);
+    GroupDescription {
+        group: found.id.clone(),
+        read_committed: reads_committed(world, &found.id),
+        coordinator,
+        state: found.state,
+        generation: found.generation,
+        assignor: found.protocol.clone(),
+        members,
+        rows,
+        group_epoch: None,
+        target_assignment_epoch: None,
+    }
+}
+
+/// One row per partition with a committed offset or an owner among `owning`.
+fn offset_rows(world: &World, found: &Group, owning: &[MemberRow]) -> Vec<OffsetRow> {
     let read_committed = reads_committed(world, &found.id);
     let mut owners: BTreeMap<&TopicPartition, (&str, &str)> = BTreeMap::new();
-    if found.state == GroupState::Stable {
-        for member in found.members.values() {
-            for tp in &member.assignment {
-                owners.insert(tp, (&member.member_id, &member.client_id));
-            }
+    for member in owning {
+        for tp in &member.assignment {
+            owners.insert(tp, (&member.consumer_id, &member.client_id));
         }
     }
     let mut tps: Vec<&TopicPartition> =
         found.offsets.keys().chain(owners.keys().copied()).collect();
     crate::sorted::sort(&mut tps);
     tps.dedup();
-    let rows = tps
-        .into_iter()
+    tps.into_iter()
         .map(|tp| {
             let current_offset = found.offsets.get(tp).copied();
             let log_end_offset = log_end(world, tp, read_committed);
@@ -171,25 +214,40 @@ pub fn describe(world: &World, coordinator: BrokerId, found: &Group) -> GroupDes
                 client_id: owner.map(|(_, client)| (*client).to_owned()),
             }
         })
+        .collect()
+}
+
+/// A consumer-protocol group: every member's partitions are its own whatever the group's
+/// state (there is no generation in which nobody owns anything).
+fn describe_consumer_group(
+    world: &World,
+    coordinator: BrokerId,
+    found: &Group,
+    consumer: &ConsumerGroup,
+) -> GroupDescription {
+    let members: Vec<MemberRow> = consumer
+        .members
+        .values()
+        .map(|m| MemberRow {
+            consumer_id: m.member_id.clone(),
+            instance_id: None,
+            client_id: m.client_id.clone(),
+            assignment: m.assigned.iter().cloned().collect(),
+            member_epoch: Some(m.member_epoch),
+            target: Some(m.target.iter().cloned().collect()),
+        })
         .collect();
     GroupDescription {
         group: found.id.clone(),
-        read_committed,
+        read_committed: reads_committed(world, &found.id),
         coordinator,
         state: found.state,
-        generation: found.generation,
-        assignor: found.protocol.clone(),
-        members: found
-            .members
-            .values()
-            .map(|m| MemberRow {
-                consumer_id: m.member_id.clone(),
-                instance_id: m.instance_id.clone(),
-                client_id: m.client_id.clone(),
-                assignment: m.assignment.clone(),
-            })
-            .collect(),
-        rows,
+        generation: consumer.group_epoch,
+        group_epoch: Some(consumer.group_epoch),
+        target_assignment_epoch: Some(consumer.assignment_epoch),
+        assignor: Some(consumer.assignor().name().to_owned()),
+        rows: offset_rows(world, found, &members),
+        members,
     }
 }
 
@@ -222,7 +280,10 @@ impl GroupDescription {
             GroupState::Empty => {
                 format!("\nConsumer group '{}' has no active members.\n", self.group)
             }
-            GroupState::PreparingRebalance | GroupState::CompletingRebalance => {
+            GroupState::PreparingRebalance
+            | GroupState::CompletingRebalance
+            | GroupState::Assigning
+            | GroupState::Reconciling => {
                 format!(
                     "\nWarning: Consumer group '{}' is rebalancing.\n",
                     self.group
@@ -294,16 +355,22 @@ impl GroupDescription {
         out
     }
 
-    /// The `--state` view.
-    pub fn state_table(&self) -> String {
+    /// The `--state` view; `--verbose` adds the group epoch and the target assignment's
+    /// epoch (`-` for a classic group, which has neither).
+    pub fn state_table(&self, verbose: bool) -> String {
         let coordinator = format!("broker-{}:9092  ({})", self.coordinator, self.coordinator);
         let group_len = self.group.len().max(15);
         let coordinator_len = coordinator.len().max(25);
-        let line = |cols: [&str; 5]| {
-            format!(
-                "\n{:<group_len$} {:<coordinator_len$} {:<20} {:<20} {}",
-                cols[0], cols[1], cols[2], cols[3], cols[4]
-            )
+        let line = |cols: [&str; 7]| {
+            let mut out = format!(
+                "\n{:<group_len$} {:<coordinator_len$} {:<20} {:<20} ",
+                cols[0], cols[1], cols[2], cols[3]
+            );
+            if verbose {
+                out.push_str(&format!("{:<15} {:<25} ", cols[4], cols[5]));
+            }
+            out.push_str(cols[6]);
+            out
         };
         let strategy = self
             .assignor
@@ -316,6 +383,8 @@ impl GroupDescription {
             "COORDINATOR (ID)",
             "ASSIGNMENT-STRATEGY",
             "STATE",
+            "GROUP-EPOCH",
+            "TARGET-ASSIGNMENT-EPOCH",
             "#MEMBERS",
         ]);
         out.push_str(&line([
@@ -323,14 +392,17 @@ impl GroupDescription {
             &coordinator,
             strategy,
             self.state.kafka_name(),
+            &dash(self.group_epoch),
+            &dash(self.target_assignment_epoch),
             &members,
         ]));
         out.push('\n');
         out
     }
 
-    /// The `--members` view; `--verbose` adds the epochs and assignments a classic group's
-    /// members have (no member epoch, no target assignment: `-`). No table without members.
+    /// The `--members` view; `--verbose` adds each member's epoch and assignment and its
+    /// target (a classic group's members have no epoch and no target: `-`). No table without
+    /// members.
     pub fn members_table(&self, verbose: bool) -> String {
         if self.members.is_empty() {
             return String::new();
@@ -405,7 +477,13 @@ impl GroupDescription {
                 &partitions,
             ]));
             if verbose {
-                out.push_str(&verbose_line(["-", assignment, "-", "-"]));
+                let target = m.target.as_deref().map(assignment_text);
+                out.push_str(&verbose_line([
+                    &dash(m.member_epoch),
+                    assignment,
+                    &dash(m.target.as_ref().and(self.target_assignment_epoch)),
+                    target.as_deref().unwrap_or("-"),
+                ]));
             }
             out.push('\n');
         }
@@ -457,6 +535,8 @@ mod tests {
                 .iter()
                 .map(|&p| TopicPartition::new("t", p))
                 .collect(),
+            member_epoch: None,
+            target: None,
         }
     }
 
@@ -472,6 +552,8 @@ mod tests {
             assignor: Some("range".to_owned()),
             members: vec![member("a", &[0]), member("b", &[1, 2])],
             rows: vec![row(0, "a"), row(1, "b"), row(2, "b")],
+            group_epoch: None,
+            target_assignment_epoch: None,
         };
         let table = described.offsets_table();
         let partitions: Vec<&str> = table

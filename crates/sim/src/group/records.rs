@@ -54,6 +54,7 @@ impl CoordinatorRecord {
             CoordinatorRecord::Offset { group, .. }
             | CoordinatorRecord::OffsetDeleted { group, .. }
             | CoordinatorRecord::Group { group, .. }
+            | CoordinatorRecord::ConsumerGroup { group, .. }
             | CoordinatorRecord::Deleted { group } => group,
         }
     }
@@ -100,6 +101,26 @@ impl CoordinatorRecord {
                         "GroupMetadata(generation={generation}, protocol={}, leader={}, members={{{}}})",
                         protocol.as_deref().unwrap_or("-"),
                         leader.as_deref().unwrap_or("-"),
+                        members.join(", ")
+                    ),
+                )
+            }
+            CoordinatorRecord::ConsumerGroup { group, state } => {
+                let members: Vec<String> = state
+                    .members
+                    .iter()
+                    .map(|m| {
+                        let parts: Vec<String> =
+                            m.assigned.iter().map(ToString::to_string).collect();
+                        format!("{}@{}=[{}]", m.member_id, m.member_epoch, parts.join(","))
+                    })
+                    .collect();
+                (
+                    group.clone(),
+                    format!(
+                        "ConsumerGroup(epoch={}, assignmentEpoch={}, members={{{}}})",
+                        state.group_epoch,
+                        state.assignment_epoch,
                         members.join(", ")
                     ),
                 )

@@ -10,7 +10,9 @@
 //! leader and calls [`GroupCoordinator::on_written`] once the high watermark covers it (or it
 //! failed); that is when an OffsetCommit is answered.
 
-use super::{CoordinatorRecord, Group, GroupSettings, GroupState, JoinRequest, answer};
+use super::{
+    ConsumerGroup, CoordinatorRecord, Group, GroupSettings, GroupState, JoinRequest, answer,
+};
 use super::{OFFSETS_TOPIC, coordinator_partition, offsets_partition_for};
 use crate::error::{ErrorCode, KafkaError};
 use crate::event::EventKind;
@@ -18,10 +20,10 @@ use crate::metadata::MetadataImage;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
-    BatchHeader, BrokerId, ControlType, Extension, GroupMessage, GroupRequest, GroupResponse,
-    HeartbeatResponse, LeaveGroupResponse, OffsetCommitResponse, OffsetFetchRequest,
-    OffsetFetchResponse, Record, RecordData, TopicPartition, TxnOffsetCommitRequest,
-    TxnOffsetCommitResponse,
+    BatchHeader, BrokerId, ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse,
+    ControlType, Extension, GroupMessage, GroupRequest, GroupResponse, HeartbeatResponse,
+    LeaveGroupResponse, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse, Record,
+    RecordData, TopicPartition, TxnOffsetCommitRequest, TxnOffsetCommitResponse,
 };
 use crate::sorted::Collect;
 use std::collections::BTreeMap;
@@ -66,6 +68,12 @@ pub(crate) enum AfterWrite {
     },
     /// Complete a generation: answer the waiting SyncGroups.
     Sync { group: String, generation: i32 },
+    /// Answer a ConsumerGroupHeartbeat once the group's change it made is replicated, so a
+    /// member never acts on an assignment a new coordinator would not know.
+    Heartbeat {
+        to: (NodeId, u64),
+        response: ConsumerGroupHeartbeatResponse,
+    },
     /// Nothing waits (an emptied group's generation, an admin reset).
     Nothing,
 }
@@ -141,7 +149,14 @@ impl GroupCoordinator {
             .entry(group_id.clone())
             .or_insert_with(|| Group::new(&group_id));
         let group = group_id.as_str();
+        if let Some(refused) = self.switch_protocol(group, &request) {
+            answer(ctx, to, refused);
+            return None;
+        }
         match request {
+            GroupRequest::ConsumerGroupHeartbeat(request) => {
+                self.consumer_heartbeat(ctx, image, group, (to, &header.client_id), request)
+            }
             GroupRequest::JoinGroup(body) => {
                 let settings = self.settings;
                 let request = JoinRequest { from, header, body };
@@ -212,6 +227,84 @@ impl GroupCoordinator {
                 let response = offset_fetch(self.group_mut(group), request);
                 answer(ctx, to, GroupResponse::OffsetFetch(response));
                 None
+            }
+        }
+    }
+
+    /// A group takes the protocol of the first member to join it: an empty group changes to
+    /// the protocol of a request that joins it; a group with members refuses the other
+    /// protocol's join (Kafka 4 converts a group with members online, which the playground
+    /// does not model: GROUP_ID_NOT_FOUND is what Kafka answers with
+    /// `group.consumer.migration.policy=disabled`).
+    fn switch_protocol(&mut self, group: &str, request: &GroupRequest) -> Option<GroupResponse> {
+        let found = self.group_mut(group);
+        match request {
+            GroupRequest::ConsumerGroupHeartbeat(r) if found.consumer.is_none() => {
+                if found.members.is_empty() {
+                    found.consumer = Some(ConsumerGroup::default());
+                    found.refresh_state();
+                    return None;
+                }
+                let mut response = ConsumerGroupHeartbeatResponse::error(
+                    ErrorCode::GroupIdNotFound,
+                    &r.member_id,
+                    r.member_epoch,
+                );
+                response.error_message = Some(format!("Group {group} is not a consumer group."));
+                Some(GroupResponse::ConsumerGroupHeartbeat(response))
+            }
+            GroupRequest::JoinGroup(_) => {
+                let consumer = found.consumer.as_ref()?;
+                if consumer.members.is_empty() {
+                    found.consumer = None;
+                    found.state = GroupState::Empty;
+                    return None;
+                }
+                Some(request.error_response(ErrorCode::InconsistentGroupProtocol))
+            }
+            _ => None,
+        }
+    }
+
+    /// ConsumerGroupHeartbeat (KIP-848): answered at once when nothing changed, else once the
+    /// group's new state is written.
+    fn consumer_heartbeat(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        image: &MetadataImage,
+        group: &str,
+        (to, client_id): ((NodeId, u64), &str),
+        request: ConsumerGroupHeartbeatRequest,
+    ) -> Option<GroupWrite> {
+        let settings = self.settings.consumer;
+        let broker = self.broker;
+        let found = self.group_mut(group);
+        let consumer = found.consumer.as_mut().unwrap_or_else(|| {
+            unreachable!(
+                "broker {broker}: group {group} takes a heartbeat without being a consumer group"
+            )
+        });
+        let result = consumer.heartbeat(ctx, &settings, image, (group, client_id), &request);
+        let record = consumer.record(group);
+        found.refresh_state();
+        match result {
+            Err((error, message)) => {
+                let mut response = ConsumerGroupHeartbeatResponse::error(
+                    error,
+                    &request.member_id,
+                    request.member_epoch,
+                );
+                response.error_message = Some(message);
+                answer(ctx, to, GroupResponse::ConsumerGroupHeartbeat(response));
+                None
+            }
+            Ok((response, false)) => {
+                answer(ctx, to, GroupResponse::ConsumerGroupHeartbeat(response));
+                None
+            }
+            Ok((response, true)) => {
+                let then = AfterWrite::Heartbeat { to, response };
+                self.write(ctx, image, group, vec![record], then)
             }
         }
     }
@@ -428,6 +521,24 @@ impl GroupCoordinator {
                     group.on_persisted(ctx, &self.settings, generation, error);
                 }
             }
+            AfterWrite::Heartbeat { to, mut response } => {
+                // CoordinatorRuntime's normalizeException: a write that failed because the
+                // broker stopped leading is NOT_COORDINATOR, any other COORDINATOR_NOT_AVAILABLE.
+                if error != ErrorCode::None {
+                    let error = match error {
+                        ErrorCode::NotCoordinator | ErrorCode::NotLeaderOrFollower => {
+                            ErrorCode::NotCoordinator
+                        }
+                        _ => ErrorCode::CoordinatorNotAvailable,
+                    };
+                    response = ConsumerGroupHeartbeatResponse::error(
+                        error,
+                        &response.member_id,
+                        response.member_epoch,
+                    );
+                }
+                answer(ctx, to, GroupResponse::ConsumerGroupHeartbeat(response));
+            }
             AfterWrite::Nothing => {}
         }
     }
@@ -452,7 +563,30 @@ impl GroupCoordinator {
                 let record = self
                     .groups
                     .get_mut(&group)
-                    .and_then(|g| g.on_session_check(ctx, &settings, &member_id));
+                    .and_then(|g| match &mut g.consumer {
+                        Some(consumer) => {
+                            let changed = consumer.on_session_check(
+                                ctx,
+                                &settings.consumer,
+                                &group,
+                                &member_id,
+                            );
+                            let record = changed.then(|| consumer.record(&group));
+                            g.refresh_state();
+                            record
+                        }
+                        None => g.on_session_check(ctx, &settings, &member_id),
+                    });
+                (group, record)
+            }
+            Timer::GroupRebalanceTimeout { group, member_id } => {
+                let record = self.groups.get_mut(&group).and_then(|g| {
+                    let consumer = g.consumer.as_mut()?;
+                    let changed = consumer.on_rebalance_timeout(ctx, &group, &member_id);
+                    let record = changed.then(|| consumer.record(&group));
+                    g.refresh_state();
+                    record
+                });
                 (group, record)
             }
             other => unreachable!(
@@ -529,7 +663,7 @@ impl GroupCoordinator {
         }
         let count = loaded.len();
         for (_, group) in loaded {
-            group.arm_session_checks(ctx);
+            group.arm_session_checks(ctx, &self.settings);
             self.groups.insert(group.id.clone(), group);
         }
         self.loaded.push(tp.clone());

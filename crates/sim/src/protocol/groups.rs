@@ -6,6 +6,7 @@
 use super::{ApiBody, ApiKey, ApiMessage, Extension, Message, TopicPartition};
 use crate::error::ErrorCode;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::hash::{Hash, Hasher};
 
 fn is_empty(metadata: &Extension<String>) -> bool {
@@ -83,6 +84,81 @@ pub enum CoordinatorRecord {
         /// The partition.
         tp: TopicPartition,
     },
+    /// A consumer-protocol group as it stands after a change (KIP-848). Kafka writes each
+    /// change as its own records (`ConsumerGroupMetadata`, `ConsumerGroupMemberMetadata`,
+    /// `ConsumerGroupTargetAssignmentMember`, `ConsumerGroupCurrentMemberAssignment`, ...);
+    /// here the whole group is one record, which a new coordinator replays the same way.
+    ConsumerGroup {
+        /// The group.
+        group: String,
+        /// Its epochs and members.
+        state: ConsumerGroupRecord,
+    },
+}
+
+/// Where a consumer-protocol member is in reaching its target assignment (Kafka's
+/// `MemberState`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ConsumerMemberState {
+    /// It owns what it should at its epoch.
+    Stable,
+    /// It must give up partitions first: it stays at its epoch until its heartbeat no
+    /// longer lists them.
+    UnrevokedPartitions,
+    /// It has moved to the target epoch but waits for partitions other members still own.
+    UnreleasedPartitions,
+}
+
+impl ConsumerMemberState {
+    /// Kafka's name (`MemberState.toString`).
+    pub fn kafka_name(self) -> &'static str {
+        match self {
+            ConsumerMemberState::Stable => "STABLE",
+            ConsumerMemberState::UnrevokedPartitions => "UNREVOKED_PARTITIONS",
+            ConsumerMemberState::UnreleasedPartitions => "UNRELEASED_PARTITIONS",
+        }
+    }
+}
+
+/// A member of a consumer-protocol group (Kafka's `ConsumerGroupMember`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConsumerMember {
+    /// The member id the consumer chose.
+    pub member_id: String,
+    /// `client.id`.
+    pub client_id: String,
+    /// Its epoch: the group epoch of the assignment it has reached.
+    pub member_epoch: i32,
+    /// The epoch before, which a heartbeat whose answer was lost may still carry.
+    pub previous_member_epoch: i32,
+    /// How far it is in reconciling.
+    pub state: ConsumerMemberState,
+    /// The topics it subscribes to.
+    pub subscribed_topics: Vec<String>,
+    /// `group.remote.assignor`, if it named one.
+    pub server_assignor: Option<String>,
+    /// `max.poll.interval.ms`: how long it may take to revoke.
+    pub rebalance_timeout_ms: u64,
+    /// The partitions it owns (or is being given) now.
+    pub assigned: BTreeSet<TopicPartition>,
+    /// The partitions it must give up before it moves on.
+    pub pending_revocation: BTreeSet<TopicPartition>,
+    /// Its part of the group's target assignment.
+    pub target: BTreeSet<TopicPartition>,
+}
+
+/// A consumer-protocol group's persisted state.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConsumerGroupRecord {
+    /// Bumped when a member joins, leaves or changes its subscription, or a subscribed
+    /// topic's partition count changes.
+    pub group_epoch: i32,
+    /// The group epoch the target assignment was computed for.
+    pub assignment_epoch: i32,
+    /// The partition count of each subscribed topic when the group epoch was last bumped.
+    pub subscription_metadata: Vec<(String, u32)>,
+    /// The members.
+    pub members: Vec<ConsumerMember>,
 }
 
 /// The group coordinator's APIs
@@ -109,6 +185,7 @@ impl Hash for GroupMessage {
                     GroupRequest::OffsetCommit(b) => (8isize, id, b).hash(state),
                     GroupRequest::OffsetFetch(b) => (10isize, id, b).hash(state),
                     GroupRequest::TxnOffsetCommit(b) => (12isize, id, b).hash(state),
+                    GroupRequest::ConsumerGroupHeartbeat(b) => (14isize, id, b).hash(state),
                 }
             }
             GroupMessage::Response(header, body) => {
@@ -121,6 +198,7 @@ impl Hash for GroupMessage {
                     GroupResponse::OffsetCommit(b) => (9isize, id, b).hash(state),
                     GroupResponse::OffsetFetch(b) => (11isize, id, b).hash(state),
                     GroupResponse::TxnOffsetCommit(b) => (13isize, id, b).hash(state),
+                    GroupResponse::ConsumerGroupHeartbeat(b) => (15isize, id, b).hash(state),
                 }
             }
         }
@@ -150,6 +228,9 @@ pub enum GroupRequest {
     OffsetFetch(OffsetFetchRequest),
     /// TxnOffsetCommit: a transactional producer's `sendOffsetsToTransaction()`.
     TxnOffsetCommit(TxnOffsetCommitRequest),
+    /// ConsumerGroupHeartbeat (KIP-848): joins, keeps the session, acknowledges revocations
+    /// and brings the member's next assignment, all in one API.
+    ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest),
 }
 
 impl ApiBody for GroupRequest {
@@ -162,6 +243,7 @@ impl ApiBody for GroupRequest {
             GroupRequest::OffsetCommit(_) => ApiKey::OffsetCommit,
             GroupRequest::OffsetFetch(_) => ApiKey::OffsetFetch,
             GroupRequest::TxnOffsetCommit(_) => ApiKey::TxnOffsetCommit,
+            GroupRequest::ConsumerGroupHeartbeat(_) => ApiKey::ConsumerGroupHeartbeat,
         }
     }
 }
@@ -177,6 +259,7 @@ impl GroupRequest {
             GroupRequest::OffsetCommit(r) => &r.group_id,
             GroupRequest::OffsetFetch(r) => &r.group_id,
             GroupRequest::TxnOffsetCommit(r) => &r.group_id,
+            GroupRequest::ConsumerGroupHeartbeat(r) => &r.group_id,
         }
     }
 
@@ -201,6 +284,9 @@ impl GroupRequest {
             GroupRequest::TxnOffsetCommit(_) => {
                 GroupResponse::TxnOffsetCommit(TxnOffsetCommitResponse { error })
             }
+            GroupRequest::ConsumerGroupHeartbeat(r) => GroupResponse::ConsumerGroupHeartbeat(
+                ConsumerGroupHeartbeatResponse::error(error, &r.member_id, r.member_epoch),
+            ),
         }
     }
 }
@@ -216,6 +302,7 @@ pub enum GroupResponse {
     OffsetCommit(OffsetCommitResponse),
     OffsetFetch(OffsetFetchResponse),
     TxnOffsetCommit(TxnOffsetCommitResponse),
+    ConsumerGroupHeartbeat(ConsumerGroupHeartbeatResponse),
 }
 
 impl ApiBody for GroupResponse {
@@ -228,6 +315,7 @@ impl ApiBody for GroupResponse {
             GroupResponse::OffsetCommit(_) => ApiKey::OffsetCommit,
             GroupResponse::OffsetFetch(_) => ApiKey::OffsetFetch,
             GroupResponse::TxnOffsetCommit(_) => ApiKey::TxnOffsetCommit,
+            GroupResponse::ConsumerGroupHeartbeat(_) => ApiKey::ConsumerGroupHeartbeat,
         }
     }
 }
@@ -415,4 +503,57 @@ pub struct TxnOffsetCommitRequest {
 pub struct TxnOffsetCommitResponse {
     /// The error.
     pub error: ErrorCode,
+}
+
+/// ConsumerGroupHeartbeat's body (Kafka's `ConsumerGroupHeartbeatRequestData`). The optional
+/// fields are sent when they changed, and all of them when the member (re)joins: the
+/// coordinator answers a request with every field with the member's whole assignment.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConsumerGroupHeartbeatRequest {
+    /// `group.id`.
+    pub group_id: String,
+    /// Chosen by the consumer (KIP-1082) and kept across its rejoins.
+    pub member_id: String,
+    /// 0 to join, -1 to leave, else the epoch the member is at.
+    pub member_epoch: i32,
+    /// `max.poll.interval.ms`: how long the member may take to revoke partitions.
+    pub rebalance_timeout_ms: Option<u64>,
+    /// The subscribed topics.
+    pub subscribed_topic_names: Option<Vec<String>>,
+    /// `group.remote.assignor`.
+    pub server_assignor: Option<String>,
+    /// The partitions the member owns now, which is how it acknowledges a revocation.
+    pub topic_partitions: Option<Vec<TopicPartition>>,
+}
+
+/// The coordinator's answer: the member's epoch, when to heartbeat next, and its assignment
+/// when it changed (or the request was a full one).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ConsumerGroupHeartbeatResponse {
+    /// `NONE`, FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID, NOT_COORDINATOR, ...
+    pub error: ErrorCode,
+    /// The error's message, where Kafka gives one.
+    pub error_message: Option<String>,
+    /// The member id.
+    pub member_id: String,
+    /// The member's epoch now.
+    pub member_epoch: i32,
+    /// `group.consumer.heartbeat.interval.ms`.
+    pub heartbeat_interval_ms: u64,
+    /// The partitions the member owns from now on; none when unchanged.
+    pub assignment: Option<Vec<TopicPartition>>,
+}
+
+impl ConsumerGroupHeartbeatResponse {
+    /// An answer that carries only an error.
+    pub fn error(error: ErrorCode, member_id: &str, member_epoch: i32) -> Self {
+        ConsumerGroupHeartbeatResponse {
+            error,
+            error_message: None,
+            member_id: member_id.to_owned(),
+            member_epoch,
+            heartbeat_interval_ms: 0,
+            assignment: None,
+        }
+    }
 }

@@ -50,6 +50,8 @@ pub enum ApiKey {
     WriteTxnMarkers,
     /// TXN_OFFSET_COMMIT (28).
     TxnOffsetCommit,
+    /// CONSUMER_GROUP_HEARTBEAT (68, KIP-848).
+    ConsumerGroupHeartbeat,
 }
 
 impl ApiKey {
@@ -73,6 +75,7 @@ impl ApiKey {
             ApiKey::EndTxn => "EndTxn",
             ApiKey::WriteTxnMarkers => "WriteTxnMarkers",
             ApiKey::TxnOffsetCommit => "TxnOffsetCommit",
+            ApiKey::ConsumerGroupHeartbeat => "ConsumerGroupHeartbeat",
         }
     }
 }

@@ -7,12 +7,16 @@ mod metadata_log;
 mod quorum;
 mod transactions;
 
-pub use groups::{CoordinatorRecord, PersistedMember, Subscription};
 pub(crate) use groups::{
-    GroupMessage, GroupRequest, GroupResponse, HeartbeatRequest, HeartbeatResponse,
-    JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse,
-    OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse,
-    SyncGroupRequest, SyncGroupResponse, TxnOffsetCommitRequest, TxnOffsetCommitResponse,
+    ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, GroupMessage, GroupRequest,
+    GroupResponse, HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse,
+    LeaveGroupRequest, LeaveGroupResponse, OffsetCommitRequest, OffsetCommitResponse,
+    OffsetFetchRequest, OffsetFetchResponse, SyncGroupRequest, SyncGroupResponse,
+    TxnOffsetCommitRequest, TxnOffsetCommitResponse,
+};
+pub use groups::{
+    ConsumerGroupRecord, ConsumerMember, ConsumerMemberState, CoordinatorRecord, PersistedMember,
+    Subscription,
 };
 pub(crate) use header::{ApiBody, ApiKey, ApiMessage, RequestHeader, ResponseHeader};
 pub use metadata_log::{CleanupPolicy, DirtyRatio, TopicConfig};

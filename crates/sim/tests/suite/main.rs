@@ -16,6 +16,7 @@ mod cluster_shape;
 mod compaction;
 mod console;
 mod consumer_backoff;
+mod consumer_protocol;
 mod control_plane;
 mod determinism;
 mod exactly_once;

@@ -1,0 +1,332 @@
+//! Goal: `group.protocol=consumer` groups behave as KIP-848's protocol does. Method: run
+//! groups of consumers over a three-broker cluster through joins, crashes and stalls, and
+//! check epochs, who owns what and when, what the admin tool prints, and how long the group
+//! stops consuming compared with the classic protocol.
+
+use crate::common;
+
+use common::*;
+use kafka_sim::check::split_ownership;
+use kafka_sim::group::{GroupState, describe_group};
+use kafka_sim::{EventKind, SimTime, TopicPartition, World};
+use std::collections::BTreeMap;
+
+const CONSUMER: (&str, &str) = ("group.protocol", "consumer");
+
+fn loaded(seed: u64, partitions: u32, per_partition: u32) -> World {
+    let mut world = cluster(seed);
+    create_topic(&mut world, "t", partitions as i32, 3, &[]);
+    add_client(&mut world, "loader");
+    for p in 0..partitions {
+        for i in 0..per_partition {
+            produce(&mut world, "loader", "t", p, &format!("p{p}-{i}"), -1);
+        }
+    }
+    run_ms(&mut world, 2_000);
+    world
+}
+
+fn join(world: &mut World, names: &[&str], configs: &[(&str, &str)]) {
+    let mut all = vec![("auto.offset.reset", "earliest")];
+    all.extend_from_slice(configs);
+    for name in names {
+        add_consumer(world, name, "g", &["t"], &all);
+    }
+}
+
+/// Replays every ConsumerAssigned event and fails if a partition ever had two owners at once
+/// (the guarantee the protocol's revoke-before-assign gives, stronger than one owner per
+/// generation).
+fn assert_one_owner_at_a_time(world: &World) {
+    let mut owner: BTreeMap<TopicPartition, String> = BTreeMap::new();
+    for event in world.events() {
+        match &event.kind {
+            // A dead process owns nothing, though nobody has told the coordinator yet.
+            EventKind::ClientCrashed { name } => owner.retain(|_, o| o != name),
+            EventKind::ConsumerAssigned {
+                consumer, assigned, ..
+            } => {
+                owner.retain(|_, o| o != consumer);
+                for tp in assigned {
+                    if let Some(other) = owner.insert(tp.clone(), consumer.clone()) {
+                        panic!(
+                            "{tp} given to {consumer} at {} while {other} still owned it",
+                            event.at
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_group_of_the_consumer_protocol_splits_partitions_and_reads_every_record_once() {
+    let mut world = loaded(1, 6, 5);
+    join(&mut world, &["c1", "c2", "c3"], &[CONSUMER]);
+    run_ms(&mut world, 20_000);
+    let mut all: Vec<TopicPartition> = Vec::new();
+    for name in ["c1", "c2", "c3"] {
+        let mine = owned(&world, name);
+        assert_eq!(mine.len(), 2, "{name} owns {mine:?}");
+        all.extend(mine);
+    }
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 6, "every partition has exactly one owner");
+    let mut read: Vec<_> = ["c1", "c2", "c3"]
+        .iter()
+        .flat_map(|c| processed(&world, c))
+        .collect();
+    read.sort();
+    assert_eq!(read.len(), 30);
+    read.dedup();
+    assert_eq!(read.len(), 30, "no record twice");
+    let described = describe_group(&world, "g").expect("the group exists");
+    assert_eq!(described.state, GroupState::Stable);
+    assert_eq!(described.assignor.as_deref(), Some("uniform"));
+    // Three joins, three bumps; every member reached the last one.
+    assert_eq!(described.group_epoch, Some(3));
+    for member in &described.members {
+        assert_eq!(member.member_epoch, Some(3), "{member:?}");
+        assert_eq!(
+            member.consumer_id.len(),
+            22,
+            "a KIP-1082 member id: {member:?}"
+        );
+    }
+    assert!(split_ownership(&world).is_empty());
+    assert_one_owner_at_a_time(&world);
+    // No JoinGroup or SyncGroup ever: no GroupStable event, only epochs.
+    assert!(
+        !world
+            .events()
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::GroupStable { .. }))
+    );
+}
+
+#[test]
+fn a_joining_member_gets_a_partition_only_after_its_owner_revoked_it() {
+    let mut world = loaded(2, 4, 3);
+    join(&mut world, &["c1"], &[CONSUMER]);
+    run_ms(&mut world, 10_000);
+    assert_eq!(owned(&world, "c1").len(), 4);
+    join(&mut world, &["c2"], &[CONSUMER]);
+    run_ms(&mut world, 15_000);
+    assert_eq!(owned(&world, "c1").len(), 2);
+    assert_eq!(owned(&world, "c2").len(), 2);
+    // c1 never gave up more than it had to, and never stopped owning the two it keeps.
+    let revoked: Vec<TopicPartition> = world
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::ConsumerAssigned {
+                consumer, revoked, ..
+            } if consumer == "c1" => Some(revoked.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(revoked.len(), 2, "c1 revoked {revoked:?}");
+    assert_one_owner_at_a_time(&world);
+    // The coordinator asked c1 to revoke (UNREVOKED_PARTITIONS) before it gave c2 anything.
+    let asked = world
+        .events()
+        .iter()
+        .position(|e| {
+            matches!(&e.kind, EventKind::GroupMemberReconciled { state, revoking, .. }
+                if state == "UNREVOKED_PARTITIONS" && !revoking.is_empty())
+        })
+        .expect("c1 was asked to revoke");
+    let given = world
+        .events()
+        .iter()
+        .position(|e| {
+            matches!(&e.kind, EventKind::ConsumerAssigned { consumer, assigned, .. }
+                if consumer == "c2" && !assigned.is_empty())
+        })
+        .expect("c2 got partitions");
+    assert!(asked < given);
+}
+
+/// How long the survivors of a crash went without owning a partition they owned before it:
+/// the longest gap, over the partitions they kept.
+fn survivor_pause(world: &World, survivors: &[&str], from: SimTime) -> u64 {
+    let mut longest = 0;
+    for name in survivors {
+        let mut since: Option<SimTime> = None;
+        for event in world.events().iter().filter(|e| e.at >= from) {
+            if let EventKind::ConsumerAssigned {
+                consumer,
+                assigned,
+                revoked,
+                ..
+            } = &event.kind
+                && consumer == name
+            {
+                if !revoked.is_empty() && since.is_none() {
+                    since = Some(event.at);
+                }
+                if !assigned.is_empty()
+                    && let Some(start) = since.take()
+                {
+                    longest = longest.max(event.at.since(start).as_millis());
+                }
+            }
+        }
+    }
+    longest
+}
+
+fn crash_one_of_three(protocol: &[(&str, &str)]) -> (World, SimTime) {
+    let mut world = loaded(3, 6, 2);
+    join(&mut world, &["c1", "c2", "c3"], protocol);
+    run_ms(&mut world, 20_000);
+    crash_client(&mut world, "c1");
+    let crashed = world.now();
+    run_ms(&mut world, 70_000);
+    (world, crashed)
+}
+
+#[test]
+fn a_crash_moves_only_the_dead_members_partitions_and_the_others_never_stop() {
+    let (world, crashed) = crash_one_of_three(&[CONSUMER]);
+    // group.consumer.session.timeout.ms (45 s) after the last heartbeat, c1 is fenced.
+    let removed = world
+        .events()
+        .iter()
+        .find(|e| matches!(&e.kind, EventKind::GroupMemberRemoved { why, .. } if why.contains("session expired")))
+        .expect("the coordinator fenced c1");
+    let waited = removed.at.since(crashed).as_millis();
+    assert!(
+        (40_000..=45_100).contains(&waited),
+        "fenced after {waited} ms"
+    );
+    assert_eq!(owned(&world, "c2").len() + owned(&world, "c3").len(), 6);
+    // c2 and c3 kept what they had throughout: no revocation at all.
+    for name in ["c2", "c3"] {
+        let revoked = world.events().iter().any(|e| {
+            matches!(&e.kind, EventKind::ConsumerAssigned { consumer, revoked, .. }
+                if consumer == name && !revoked.is_empty())
+        });
+        assert!(!revoked, "{name} revoked partitions");
+    }
+    assert_eq!(survivor_pause(&world, &["c2", "c3"], crashed), 0);
+    assert_one_owner_at_a_time(&world);
+}
+
+#[test]
+fn the_classic_protocols_eager_assignor_stops_every_member_for_the_same_crash() {
+    let (world, crashed) = crash_one_of_three(&[("partition.assignment.strategy", "range")]);
+    // The survivors revoked everything and waited for the new generation.
+    let paused = survivor_pause(&world, &["c2", "c3"], crashed);
+    assert!(paused > 0, "the classic survivors paused for {paused} ms");
+    let (modern, _) = crash_one_of_three(&[CONSUMER]);
+    assert!(survivor_pause(&modern, &["c2", "c3"], crashed) < paused);
+}
+
+#[test]
+fn a_stalled_application_does_not_hold_up_the_rebalance_of_the_others() {
+    let mut world = loaded(4, 4, 3);
+    join(&mut world, &["c1"], &[CONSUMER]);
+    run_ms(&mut world, 10_000);
+    world
+        .apply(kafka_sim::Command::StallConsumer {
+            consumer: "c1".into(),
+        })
+        .expect("c1 exists");
+    join(&mut world, &["c2"], &[CONSUMER]);
+    // Within a few heartbeats c2 has its share, though c1's application never polled.
+    run_ms(&mut world, 15_000);
+    assert_eq!(owned(&world, "c2").len(), 2);
+    assert_eq!(owned(&world, "c1").len(), 2);
+    assert_one_owner_at_a_time(&world);
+}
+
+#[test]
+fn the_admin_tool_prints_the_consumer_protocols_columns() {
+    let mut world = loaded(5, 2, 1);
+    join(&mut world, &["c1"], &[CONSUMER]);
+    run_ms(&mut world, 10_000);
+    let described = describe_group(&world, "g").expect("the group exists");
+    let state = described.state_table(true);
+    let header: Vec<&str> = state
+        .lines()
+        .nth(1)
+        .expect("a header")
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "GROUP",
+            "COORDINATOR",
+            "(ID)",
+            "ASSIGNMENT-STRATEGY",
+            "STATE",
+            "GROUP-EPOCH",
+            "TARGET-ASSIGNMENT-EPOCH",
+            "#MEMBERS"
+        ]
+    );
+    let row: Vec<&str> = state
+        .lines()
+        .nth(2)
+        .expect("a row")
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[0], "g");
+    assert_eq!(&row[3..], ["uniform", "Stable", "1", "1", "1"]);
+    let members = described.members_table(true);
+    let header: Vec<&str> = members
+        .lines()
+        .nth(1)
+        .expect("a header")
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "GROUP",
+            "CONSUMER-ID",
+            "HOST",
+            "CLIENT-ID",
+            "#PARTITIONS",
+            "CURRENT-EPOCH",
+            "CURRENT-ASSIGNMENT",
+            "TARGET-EPOCH",
+            "TARGET-ASSIGNMENT"
+        ]
+    );
+    let row: Vec<&str> = members
+        .lines()
+        .nth(2)
+        .expect("a row")
+        .split_whitespace()
+        .collect();
+    assert_eq!(&row[3..], ["c1", "2", "1", "t:0,1", "1", "t:0,1"]);
+}
+
+#[test]
+fn a_consumer_refuses_the_classic_settings_under_the_consumer_protocol() {
+    let mut world = loaded(6, 1, 0);
+    let refused = world.apply(kafka_sim::Command::AddConsumer {
+        name: "c1".into(),
+        topics: vec!["t".into()],
+        partitions: Vec::new(),
+        config: [
+            ("group.id".to_owned(), "g".to_owned()),
+            ("group.protocol".to_owned(), "consumer".to_owned()),
+            ("session.timeout.ms".to_owned(), "10000".to_owned()),
+        ]
+        .into_iter()
+        .collect(),
+    });
+    let message = refused.expect_err("refused").to_string();
+    assert!(
+        message.contains("session.timeout.ms cannot be set when group.protocol=CONSUMER"),
+        "{message}"
+    );
+}
