@@ -64,6 +64,8 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
     let group = use_field("group-1");
     let topic_choice = use_choice("");
     let topic = topic_choice.among(props.topics.iter().map(String::as_str));
+    let protocol = use_choice("classic");
+    let consumer_protocol = protocol.value == "consumer";
     let assignor = use_choice("default");
     let commit = use_choice("auto");
     // Kafka's auto.offset.reset is latest; the form starts at earliest, so a consumer added
@@ -81,7 +83,9 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
     let on_add = {
         let (topic, assignor, commit, reset, isolation, on_command) = (
             topic.clone(),
-            assignor.value.clone(),
+            // The classic protocol's client-side assignors and KIP-848's server-side ones
+            // are different choices; a value left from the other protocol is not sent.
+            assignor.among(assignor_options(consumer_protocol).iter().map(|(v, _)| *v)),
             commit.value.clone(),
             reset.value.clone(),
             isolation.value.clone(),
@@ -90,7 +94,7 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
         let forward =
             forward.among(std::iter::once("").chain(props.topics.iter().map(String::as_str)));
         let (group, processing) = (group.value.clone(), processing.value.clone());
-        let timeouts = timeouts.configs();
+        let timeouts = timeouts.configs(consumer_protocol);
         let name = format!("consumer-{}", props.consumers.len() + 1);
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
@@ -103,8 +107,14 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
             .into_iter()
             .collect_map();
             config.extend(timeouts.iter().cloned());
+            let assignor_config = if consumer_protocol {
+                config.insert("group.protocol".to_owned(), "consumer".to_owned());
+                "group.remote.assignor"
+            } else {
+                "partition.assignment.strategy"
+            };
             if assignor != "default" {
-                config.insert("partition.assignment.strategy".to_owned(), assignor.clone());
+                config.insert(assignor_config.to_owned(), assignor.clone());
             }
             if !forward.is_empty() {
                 config.insert("app.forward.topic".to_owned(), forward.clone());
@@ -136,12 +146,18 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
                     <label>{ "topic" }
                         <ChoiceSelect choice={topic_choice.clone()} options={plain(&props.topics)} testid="consumer-topic" />
                     </label>
+                    <label title="group.protocol: classic (JoinGroup and SyncGroup, a leader member assigns) or consumer (KIP-848: the coordinator assigns, each member reconciles on its own heartbeats)">{ "group.protocol" }
+                        <ChoiceSelect choice={protocol.clone()} testid="consumer-protocol"
+                            options={labelled(&[("classic", "classic"), ("consumer", "consumer (KIP-848)")])} />
+                    </label>
                     <label>{ "assignor" }
-                        // partition.assignment.strategy takes class names in Kafka 4
-                        // (ConsumerPartitionAssignor.getAssignorInstances loads them).
                         <ChoiceSelect choice={assignor.clone()} testid="consumer-assignor"
-                            options={labelled(&[("default", "default (RangeAssignor)"), ("org.apache.kafka.clients.consumer.RoundRobinAssignor", "RoundRobinAssignor"), ("org.apache.kafka.clients.consumer.StickyAssignor", "StickyAssignor"), ("org.apache.kafka.clients.consumer.CooperativeStickyAssignor", "CooperativeStickyAssignor")])}
-                            title="partition.assignment.strategy: Kafka's default [RangeAssignor, CooperativeStickyAssignor] rebalances eagerly with range" />
+                            options={labelled(assignor_options(consumer_protocol))}
+                            title={if consumer_protocol {
+                                "group.remote.assignor: the coordinator's server-side assignor (group.consumer.assignors: uniform, range)"
+                            } else {
+                                "partition.assignment.strategy: Kafka's default [RangeAssignor, CooperativeStickyAssignor] rebalances eagerly with range"
+                            }} />
                     </label>
                     <label>{ "commits" }
                         <ChoiceSelect choice={commit.clone()} testid="consumer-commit"
@@ -162,7 +178,7 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
                     <label title="Playground setting: how long the application works on each record">{ "processing ms/record" }
                         <input type="number" value={processing.value.clone()} oninput={processing.oninput.clone()} data-testid="consumer-processing" />
                     </label>
-                    { timeouts.inputs() }
+                    { timeouts.inputs(consumer_protocol) }
                     <button class="primary" type="submit" data-testid="consumer-add">{ "Add consumer" }</button>
                 </form>
             }
@@ -199,8 +215,8 @@ fn group_table(group: &GroupDescription) -> Html {
             <h3>
                 { format!("group {} ", group.group) }
                 <span class={classes!("state", group.state.kafka_name())} data-testid="group-state">{ group.state.kafka_name() }</span>
-                <span class="meta" data-testid="group-total-lag">{ format!(" generation {} · {} · coordinator broker {} · {} member(s) · lag {total_lag}",
-                    group.generation, group.assignor.as_deref().unwrap_or("no assignor"), group.coordinator, group.members.len()) }</span>
+                <span class="meta" data-testid="group-total-lag">{ format!(" {} · {} · coordinator broker {} · {} member(s) · lag {total_lag}",
+                    epochs(group), group.assignor.as_deref().unwrap_or("no assignor"), group.coordinator, group.members.len()) }</span>
             </h3>
             <table class="group-offsets">
                 <thead><tr>
@@ -220,6 +236,20 @@ fn group_table(group: &GroupDescription) -> Html {
                 </tbody>
             </table>
         </div>
+    }
+}
+
+/// A classic group's generation, or a consumer-protocol group's epochs: while the target
+/// epoch is ahead of a member's, that member is still reconciling.
+fn epochs(group: &GroupDescription) -> String {
+    match (group.group_epoch, group.target_assignment_epoch) {
+        (Some(epoch), Some(target)) if epoch == target => {
+            format!("consumer protocol · group epoch {epoch}")
+        }
+        (Some(epoch), Some(target)) => {
+            format!("consumer protocol · group epoch {epoch} (target epoch {target})")
+        }
+        _ => format!("generation {}", group.generation),
     }
 }
 
@@ -281,21 +311,71 @@ fn use_timeouts() -> Timeouts {
     }
 }
 
+/// The assignors a consumer may name: `partition.assignment.strategy` takes class names in
+/// Kafka 4 (`ConsumerPartitionAssignor.getAssignorInstances` loads them); KIP-848's
+/// `group.remote.assignor` names one of the coordinator's `group.consumer.assignors`.
+fn assignor_options(consumer_protocol: bool) -> &'static [(&'static str, &'static str)] {
+    if consumer_protocol {
+        &[
+            ("default", "default (the coordinator's: uniform)"),
+            ("uniform", "uniform"),
+            ("range", "range"),
+        ]
+    } else {
+        &[
+            ("default", "default (RangeAssignor)"),
+            (
+                "org.apache.kafka.clients.consumer.RoundRobinAssignor",
+                "RoundRobinAssignor",
+            ),
+            (
+                "org.apache.kafka.clients.consumer.StickyAssignor",
+                "StickyAssignor",
+            ),
+            (
+                "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+                "CooperativeStickyAssignor",
+            ),
+        ]
+    }
+}
+
+/// The settings the consumer protocol takes from the broker (`group.consumer.*`) instead:
+/// a consumer that sets them is refused.
+const BROKER_SIDE_UNDER_KIP_848: [&str; 2] = ["session.timeout.ms", "heartbeat.interval.ms"];
+
 impl Timeouts {
-    fn configs(&self) -> Vec<(String, String)> {
-        self.fields
-            .iter()
+    fn fields(
+        &self,
+        consumer_protocol: bool,
+    ) -> impl Iterator<Item = &(&'static str, &'static str, Field)> {
+        self.fields.iter().filter(move |(name, _, _)| {
+            !consumer_protocol || !BROKER_SIDE_UNDER_KIP_848.contains(name)
+        })
+    }
+
+    fn configs(&self, consumer_protocol: bool) -> Vec<(String, String)> {
+        self.fields(consumer_protocol)
             .map(|(name, _, field)| ((*name).to_owned(), field.value.trim().to_owned()))
             .collect()
     }
 
-    fn inputs(&self) -> Html {
-        html! { <>{ for self.fields.iter().map(|(name, title, field)| html! {
+    fn inputs(&self, consumer_protocol: bool) -> Html {
+        html! { <>{ for self.fields(consumer_protocol).map(|(name, title, field)| html! {
             <label title={*title}>{ *name }
                 <input type="number" min="1" value={field.value.clone()} oninput={field.oninput.clone()}
                     data-testid={format!("consumer-{}", name.replace('.', "-"))} />
             </label>
         }) }</>}
+    }
+}
+
+/// What assigns this consumer's partitions.
+fn assignors(consumer: &ConsumerView) -> String {
+    match (consumer.consumer_protocol, consumer.assignors.first()) {
+        (true, Some(assignor)) => format!("group.protocol=consumer · {assignor} (server-side)"),
+        (true, None) => "group.protocol=consumer · the coordinator's assignor".to_owned(),
+        (false, _) => consumer.assignors.join(", "),
     }
 }
 
@@ -342,12 +422,14 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
                 <strong>{ &consumer.name }</strong>
                 { paused_badge(consumer.paused) }
                 <span class="meta">
-                    { format!(" {} · {} · gen {} · {}{}", consumer.group.as_deref().unwrap_or("no group"),
-                        member_state(consumer.member_state), consumer.generation, consumer.app,
+                    { format!(" {} · {} · {} {} · {}{}", consumer.group.as_deref().unwrap_or("no group"),
+                        member_state(consumer.member_state),
+                        if consumer.consumer_protocol { "epoch" } else { "gen" },
+                        consumer.generation, consumer.app,
                         if consumer.leader { " · group leader" } else { "" }) }
                 </span>
             </header>
-            <p class="meta">{ format!("{} · {} · {}", consumer.assignors.join(", "), commit,
+            <p class="meta">{ format!("{} · {} · {}", assignors(consumer), commit,
                 isolation_level(consumer.read_committed)) }</p>
             { for consumer.timers.iter().map(|timer| html! { <Countdown timer={timer.clone()} /> }) }
             if let Some(forward) = &consumer.forward {
