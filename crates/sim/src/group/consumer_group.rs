@@ -244,6 +244,7 @@ impl ConsumerGroup {
             self.on_reconciled(ctx, group, &before, &after);
         }
         self.members.insert(member_id.to_owned(), after.clone());
+        self.assert_exclusive(group);
         self.last_heartbeat.insert(member_id.to_owned(), ctx.now());
         ctx.set_timer(
             settings.session_timeout,
@@ -266,6 +267,23 @@ impl ConsumerGroup {
                 .then(|| after.assigned.iter().cloned().collect()),
         };
         Ok((response, changed))
+    }
+
+    /// The protocol's promise: the coordinator never gives a partition to a member while
+    /// another still owns it or has yet to revoke it.
+    fn assert_exclusive(&self, group: &str) {
+        let mut holder: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
+        for member in self.members.values() {
+            for tp in member.assigned.iter().chain(&member.pending_revocation) {
+                if let Some(other) = holder.insert(tp, &member.member_id) {
+                    assert_eq!(
+                        other, member.member_id,
+                        "group {group}: {tp} held by {other} and {} at once: {:?}",
+                        member.member_id, self.members
+                    );
+                }
+            }
+        }
     }
 
     /// The partition count of every topic a member subscribes to that exists.
