@@ -328,7 +328,7 @@ impl Condition {
                 .any(|b| b.id == *broker && b.status() == "online"),
             Condition::GroupStable { group, members } => {
                 world.groups().iter().any(|(_, g)| {
-                    g.id == *group && g.state == GroupState::Stable && g.members.len() == *members
+                    g.id == *group && g.state == GroupState::Stable && g.member_count() == *members
                 })
             }
             Condition::ConsumerIdle { consumer } => {
