@@ -39,13 +39,15 @@ fn drawn(props: &AbPanelProps) -> Html {
             (preset.clone(), result.clone(), props.on_compare.clone());
         Callback::from(move |_: MouseEvent| result.set(Some(on_compare.emit(*preset))))
     };
-    let row = |label: &str, a: usize, b: usize| {
+    let row = |label: &str, a: String, b: String| {
         html! {
             <tr class={classes!((a != b).then_some("differs"))}>
                 <th>{ label.to_owned() }</th><td>{ a }</td><td>{ b }</td>
             </tr>
         }
     };
+    let count = |label: &str, a: usize, b: usize| row(label, a.to_string(), b.to_string());
+    let seconds = |ms: u64| format!("{:.1} s", ms as f64 / 1000.0);
     html! {
         <section class="ab-panel" aria-label="A/B comparison" data-testid="ab-panel">
             <h2>{ "A/B: this run under two configurations" }</h2>
@@ -56,19 +58,21 @@ fn drawn(props: &AbPanelProps) -> Html {
                     }) }
                 </select>
                 <button class="primary" onclick={on_click} data-testid="ab-compare"
-                    title="Replays your actions from the start with every producer so configured">{ "Compare" }</button>
+                    title="Replays your actions from the start with every producer or consumer so configured">{ "Compare" }</button>
             </div>
             if let Some(c) = &*result {
                 <table class="ab">
                     <thead><tr><th></th><th>{ &c.a.label }</th><th>{ &c.b.label }</th></tr></thead>
                     <tbody>
-                        { row("sends", c.a.sends, c.b.sends) }
-                        { row("acknowledged", c.a.acknowledged, c.b.acknowledged) }
-                        { row("failed", c.a.failed, c.b.failed) }
-                        { row("lost after ack", c.a.lost, c.b.lost) }
-                        { row("written twice", c.a.duplicated, c.b.duplicated) }
-                        { row("out of order", c.a.reordered, c.b.reordered) }
-                        { row("aborted records read", c.a.aborted_read, c.b.aborted_read) }
+                        { count("sends", c.a.sends, c.b.sends) }
+                        { count("acknowledged", c.a.acknowledged, c.b.acknowledged) }
+                        { count("failed", c.a.failed, c.b.failed) }
+                        { count("lost after ack", c.a.lost, c.b.lost) }
+                        { count("written twice", c.a.duplicated, c.b.duplicated) }
+                        { count("out of order", c.a.reordered, c.b.reordered) }
+                        { count("aborted records read", c.a.aborted_read, c.b.aborted_read) }
+                        { count("partitions given up and given back", c.a.given_back, c.b.given_back) }
+                        { row("partitions without an owner", seconds(c.a.unowned_ms), seconds(c.b.unowned_ms)) }
                     </tbody>
                 </table>
                 <p data-testid="ab-difference">{ &c.difference }</p>

@@ -7,6 +7,8 @@
 use crate::check::{Anomaly, check};
 use crate::client::Outcome;
 use crate::command::Command;
+use crate::event::EventKind;
+use crate::protocol::TopicPartition;
 use crate::sorted::Collect;
 use crate::time::SimTime;
 use crate::world::{ClusterConfig, World};
@@ -105,7 +107,28 @@ pub fn presets() -> Vec<(&'static str, Variant, Variant)> {
                 ],
             ),
         ),
+        (
+            "classic vs consumer group protocol (KIP-848)",
+            Variant::consumers("group.protocol=classic", &[("group.protocol", "classic")]),
+            Variant::consumers("group.protocol=consumer", &[("group.protocol", "consumer")]),
+        ),
     ]
+}
+
+/// The settings each group protocol refuses from the other (`ConsumerConfig`'s
+/// `CLASSIC_PROTOCOL_UNSUPPORTED_CONFIGS` and `CONSUMER_PROTOCOL_UNSUPPORTED_CONFIGS`; static
+/// membership is simulated with the classic protocol only): a consumer switched to a protocol
+/// drops them, as a user would have to.
+fn other_protocols_settings(protocol: &str) -> &'static [&'static str] {
+    match protocol {
+        "consumer" => &[
+            "partition.assignment.strategy",
+            "session.timeout.ms",
+            "heartbeat.interval.ms",
+            "group.instance.id",
+        ],
+        _ => &["group.remote.assignor"],
+    }
 }
 
 /// What one side's run came to.
@@ -127,6 +150,12 @@ pub struct Side {
     pub reordered: usize,
     /// Records of aborted (or never committed) transactions that consumers returned.
     pub aborted_read: usize,
+    /// Partitions a live member gave up in a rebalance and got back, with no other owner in
+    /// between: work stopped for nothing (an eager assignor revokes everything every time).
+    pub given_back: usize,
+    /// How long partitions went without an owner once their group had first assigned them,
+    /// summed over the partitions, in milliseconds: what rebalances and dead members cost.
+    pub unowned_ms: u64,
 }
 
 /// Both sides and the difference in words.
@@ -169,6 +198,11 @@ pub fn replay(
             } => {
                 let mut config = config.clone();
                 if !variant.forwarding_only || config.contains_key("app.forward.topic") {
+                    if let Some(protocol) = variant.consumer_config.get("group.protocol") {
+                        for name in other_protocols_settings(protocol) {
+                            config.remove(*name);
+                        }
+                    }
                     config.extend(variant.consumer_config.clone());
                 }
                 Command::AddConsumer {
@@ -205,6 +239,7 @@ fn summarise(world: &World, label: &str) -> Side {
             _ => {}
         }
     }
+    (side.given_back, side.unowned_ms) = ownership_gaps(world);
     for violation in check(world) {
         match violation.anomaly {
             Anomaly::LostWrite => side.lost += 1,
@@ -215,6 +250,57 @@ fn summarise(world: &World, label: &str) -> Side {
         }
     }
     side
+}
+
+/// Replays who owned what (each ConsumerAssigned gives a consumer's whole assignment; a
+/// crashed process owns nothing): partitions a live member gave up and got back, and the time
+/// each (group, partition) spent without an owner after its first.
+fn ownership_gaps(world: &World) -> (usize, u64) {
+    type Key<'a> = (&'a str, &'a TopicPartition);
+    let mut owners: BTreeMap<Key<'_>, &str> = BTreeMap::new();
+    // Without an owner since then; given up by this live member (none after a crash).
+    let mut orphaned: BTreeMap<Key<'_>, (SimTime, Option<&str>)> = BTreeMap::new();
+    let (mut given_back, mut unowned) = (0, 0);
+    for event in world.events() {
+        let (who, assigned, group, alive) = match &event.kind {
+            EventKind::ClientCrashed { name } => (name, &[][..], "", false),
+            EventKind::ConsumerAssigned {
+                consumer,
+                group,
+                assigned,
+                ..
+            } => (consumer, &assigned[..], group.as_str(), true),
+            _ => continue,
+        };
+        let released: Vec<Key<'_>> = owners
+            .iter()
+            .filter(|(key, owner)| *owner == who && !assigned.contains(key.1))
+            .map(|(key, _)| *key)
+            .collect();
+        for key in released {
+            owners.remove(&key);
+            orphaned.insert(key, (event.at, alive.then_some(who.as_str())));
+        }
+        if !alive {
+            continue;
+        }
+        for tp in assigned {
+            let key = (group, tp);
+            owners.insert(key, who);
+            if let Some((since, by)) = orphaned.remove(&key) {
+                unowned += event.at.since(since).as_millis();
+                if by == Some(who.as_str()) {
+                    given_back += 1;
+                }
+            }
+        }
+    }
+    let end = world.now();
+    unowned += orphaned
+        .values()
+        .map(|(since, _)| end.since(*since).as_millis())
+        .sum::<u64>();
+    (given_back, unowned)
 }
 
 fn in_words(side: &Side) -> String {
@@ -234,6 +320,15 @@ fn in_words(side: &Side) -> String {
     )
 }
 
+fn rebalancing_in_words(side: &Side) -> String {
+    format!(
+        "{}: {} partition(s) given up and given back to the same member, partitions without an owner for {:.1} s in all",
+        side.label,
+        side.given_back,
+        side.unowned_ms as f64 / 1000.0
+    )
+}
+
 /// Runs both sides of a comparison on the same cluster, seed and commands.
 pub fn compare(
     config: &ClusterConfig,
@@ -247,7 +342,22 @@ pub fn compare(
     let b = summarise(&replay(config, seed, log, until, b), &b.label);
     let outcome = |s: &Side| (s.lost, s.duplicated, s.reordered, s.aborted_read);
     let same = outcome(&a) == outcome(&b);
-    let difference = if same {
+    let groups = |s: &Side| (s.given_back, s.unowned_ms);
+    let about_groups = [&a.label, &b.label]
+        .iter()
+        .any(|l| l.starts_with("group.protocol"));
+    let difference = if about_groups {
+        if groups(&a) == groups(&b) {
+            "No difference in rebalancing so far. Crash a consumer or add one, and compare again."
+                .to_owned()
+        } else {
+            format!(
+                "{}. {}.",
+                rebalancing_in_words(&a),
+                rebalancing_in_words(&b)
+            )
+        }
+    } else if same {
         format!(
             "No difference in safety so far: {}. Inject a fault (crash a leader, cut a link) and compare again.",
             in_words(&a)

@@ -330,3 +330,50 @@ fn a_consumer_refuses_the_classic_settings_under_the_consumer_protocol() {
         "{message}"
     );
 }
+
+#[test]
+fn ab_the_same_crash_stops_every_classic_member_and_no_consumer_protocol_member() {
+    use kafka_sim::ab::{compare, presets};
+    // Consumers added as the page adds them: with the classic settings the consumer protocol
+    // refuses, which the comparison drops on its consumer side.
+    let mut world = loaded(7, 6, 2);
+    join(
+        &mut world,
+        &["c1", "c2", "c3"],
+        &[
+            ("session.timeout.ms", "45000"),
+            ("heartbeat.interval.ms", "3000"),
+        ],
+    );
+    run_ms(&mut world, 20_000);
+    crash_client(&mut world, "c1");
+    run_ms(&mut world, 70_000);
+    let (_, classic, consumer) = presets()
+        .into_iter()
+        .find(|(name, _, _)| name.contains("KIP-848"))
+        .expect("the preset");
+    let comparison = compare(
+        &kafka_sim::ClusterConfig::default(),
+        world.seed(),
+        world.commands(),
+        world.now(),
+        &classic,
+        &consumer,
+    );
+    let (a, b) = (&comparison.a, &comparison.b);
+    // Range is eager: the survivors gave up everything they owned when c1 died, and got most
+    // of it back a rebalance later. Under KIP-848 a member gives up only what moves.
+    assert!(a.given_back >= 3, "{comparison:?}");
+    assert_eq!(b.given_back, 0, "{comparison:?}");
+    // Both wait the 45 s session timeout for c1's two partitions; only the classic group
+    // also leaves the survivors' partitions unowned while it rebalances.
+    assert!(b.unowned_ms >= 2 * 40_000, "{comparison:?}");
+    assert!(a.unowned_ms > b.unowned_ms, "{comparison:?}");
+    assert!(
+        comparison
+            .difference
+            .starts_with("group.protocol=classic: "),
+        "{}",
+        comparison.difference
+    );
+}
