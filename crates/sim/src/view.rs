@@ -579,16 +579,38 @@ impl World {
     fn consumer_timers(&self, c: &crate::consumer::Consumer, up: bool) -> Vec<TimerView> {
         let (now, config) = (self.now(), c.config());
         let mut timers = Vec::new();
-        let member = config.group_id.as_deref().and_then(|group| {
+        let group = config.group_id.as_deref().and_then(|group| {
             let (_, found) = self.groups().into_iter().find(|(_, g)| g.id == group)?;
-            found.members.values().find(|m| m.client_id == c.name())
+            Some(found)
         });
-        if let Some(member) = member
-            && now.since(member.last_heartbeat) > config.heartbeat_interval
+        // The coordinator's session clock for this consumer: (setting, timeout, last
+        // heartbeat, heartbeat interval). The consumer protocol's is the broker's.
+        let session = group.and_then(|found| match &found.consumer {
+            None => {
+                let member = found.members.values().find(|m| m.client_id == c.name())?;
+                Some((
+                    "session.timeout.ms",
+                    member.session_timeout,
+                    member.last_heartbeat,
+                    config.heartbeat_interval,
+                ))
+            }
+            Some(modern) => {
+                let member = modern.members.values().find(|m| m.client_id == c.name())?;
+                Some((
+                    "group.consumer.session.timeout.ms",
+                    modern.settings.session_timeout,
+                    *modern.last_heartbeat.get(&member.member_id)?,
+                    modern.settings.heartbeat_interval,
+                ))
+            }
+        });
+        if let Some((setting, timeout, last_heartbeat, interval)) = session
+            && now.since(last_heartbeat) > interval
         {
             timers.push(TimerView::running(
-                ("session.timeout.ms", member.session_timeout),
-                member.last_heartbeat,
+                (setting, timeout),
+                last_heartbeat,
                 now,
                 (
                     "a heartbeat arrives",

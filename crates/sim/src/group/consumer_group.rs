@@ -61,6 +61,9 @@ pub struct ConsumerGroup {
     /// When each member last heartbeated (not persisted: a new coordinator starts every
     /// session afresh, as Kafka's does on load).
     pub last_heartbeat: BTreeMap<String, SimTime>,
+    /// The broker's `group.consumer.*` settings, from the last heartbeat (not persisted).
+    #[serde(skip)]
+    pub settings: ConsumerGroupSettings,
     #[serde(skip)]
     /// Members that must revoke by then or be fenced (`max.poll.interval.ms` from when the
     /// revocation was asked).
@@ -85,6 +88,7 @@ impl ConsumerGroup {
                 .map(|m| (m.member_id.clone(), now))
                 .collect(),
             revoke_by: BTreeMap::new(),
+            settings: ConsumerGroupSettings::default(),
         }
     }
 
@@ -151,6 +155,7 @@ impl ConsumerGroup {
         request: &ConsumerGroupHeartbeatRequest,
     ) -> Result<(ConsumerGroupHeartbeatResponse, bool), Refusal> {
         validate(request)?;
+        self.settings = *settings;
         let member_id = request.member_id.as_str();
         if request.member_epoch == LEAVE_GROUP_MEMBER_EPOCH {
             if !self.members.contains_key(member_id) {

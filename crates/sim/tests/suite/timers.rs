@@ -130,3 +130,46 @@ fn a_crashed_consumer_shows_the_coordinators_session_and_a_stalled_one_its_poll_
     run_ms(&mut world, after.as_millis() + 1);
     assert!(left(&world), "leaves the group when it ends");
 }
+
+#[test]
+fn a_crashed_consumer_protocol_member_shows_the_brokers_session_countdown() {
+    let mut world = cluster(6);
+    create_topic(&mut world, "t", 2, 3, &[]);
+    add_consumer(
+        &mut world,
+        "c1",
+        "g",
+        &["t"],
+        &[("group.protocol", "consumer")],
+    );
+    add_consumer(
+        &mut world,
+        "c2",
+        "g",
+        &["t"],
+        &[("group.protocol", "consumer")],
+    );
+    run_ms(&mut world, 15_000);
+    let setting = "group.consumer.session.timeout.ms";
+    assert_eq!(consumer_timer(&world, "c1", setting), None);
+    crash_client(&mut world, "c1");
+    // Past the heartbeat interval (group.consumer.heartbeat.interval.ms, 5 s) the silence
+    // shows.
+    run_ms(&mut world, 6_000);
+    let session = consumer_timer(&world, "c1", setting).expect("a session countdown");
+    assert_eq!(
+        session.timeout,
+        SimDuration::from_millis(45_000),
+        "the broker's"
+    );
+    let fenced = |world: &World| {
+        world.events().iter().any(|e| {
+            matches!(&e.kind, EventKind::GroupMemberRemoved { why, .. } if why.contains("session expired"))
+        })
+    };
+    let (before, after) = around(session.fires_in);
+    run_ms(&mut world, before.as_millis());
+    assert!(!fenced(&world), "not fenced before the countdown ends");
+    run_ms(&mut world, after.as_millis() + 1);
+    assert!(fenced(&world), "fenced when it ends");
+}
