@@ -168,6 +168,9 @@ pub enum EventKind {
     GroupMemberRemoved {
         group: String,
         member: String,
+        /// The member's `client.id`: which consumer it was (a consumer-protocol member id
+        /// does not contain it).
+        client: String,
         why: String,
     },
     /// A broker became coordinator for the groups of an offsets partition and loaded them.
@@ -533,8 +536,20 @@ impl fmt::Display for EventKind {
                     members.join("; ")
                 )
             }
-            EventKind::GroupMemberRemoved { group, member, why } => {
-                write!(f, "group {group}: member {member} removed ({why})")
+            EventKind::GroupMemberRemoved {
+                group,
+                member,
+                client,
+                why,
+            } => {
+                if member.starts_with(client.as_str()) {
+                    write!(f, "group {group}: member {member} removed ({why})")
+                } else {
+                    write!(
+                        f,
+                        "group {group}: member {member} ({client}) removed ({why})"
+                    )
+                }
             }
             EventKind::CoordinatorLoaded { broker, tp, groups } => write!(
                 f,

@@ -210,15 +210,7 @@ pub fn causes(events: &[Event], violation: &Violation) -> Vec<usize> {
         | EventKind::UnflushedRecordsLost { tp, .. }
         | EventKind::InvariantViolated { tp, .. } => names(&tp.to_string()),
         EventKind::LeaderChanged { tp, unclean, .. } => *unclean && names(&tp.to_string()),
-        // A member id is `client.id` + `-` + a UUID of 36 characters.
-        EventKind::GroupMemberRemoved { group, member, .. } => {
-            names(group)
-                || names(
-                    member
-                        .get(..member.len().saturating_sub(37))
-                        .unwrap_or(member),
-                )
-        }
+        EventKind::GroupMemberRemoved { group, client, .. } => names(group) || names(client),
         EventKind::ConsumerLeftGroup {
             consumer, group, ..
         } => names(consumer) || names(group),

@@ -445,14 +445,15 @@ impl ConsumerGroup {
     /// Removes a member and bumps the group epoch (`consumerGroupFenceMember`); the others
     /// get the new target on their next heartbeat. False when it was not a member.
     pub fn fence(&mut self, ctx: &mut Ctx<'_>, group: &str, member_id: &str, why: String) -> bool {
-        if self.members.remove(member_id).is_none() {
+        let Some(member) = self.members.remove(member_id) else {
             return false;
-        }
+        };
         self.last_heartbeat.remove(member_id);
         self.revoke_by.remove(member_id);
         ctx.emit(EventKind::GroupMemberRemoved {
             group: group.to_owned(),
             member: member_id.to_owned(),
+            client: member.client_id,
             why: why.clone(),
         });
         self.group_epoch += 1;

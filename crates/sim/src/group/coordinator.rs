@@ -555,10 +555,15 @@ impl Group {
             .map(|m| m.member_id.clone())
             .collect();
         for member in late {
-            self.members.remove(&member);
+            let client = self
+                .members
+                .remove(&member)
+                .map(|m| m.client_id)
+                .unwrap_or_default();
             ctx.emit(EventKind::GroupMemberRemoved {
                 group: self.id.clone(),
                 member,
+                client,
                 why: "did not rejoin within the rebalance timeout (max.poll.interval.ms)"
                     .to_owned(),
             });
@@ -892,6 +897,7 @@ impl Group {
         ctx.emit(EventKind::GroupMemberRemoved {
             group: self.id.clone(),
             member: member_id.to_owned(),
+            client: member.client_id.clone(),
             why: why.clone(),
         });
         match self.state {

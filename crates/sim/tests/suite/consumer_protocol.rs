@@ -377,3 +377,22 @@ fn ab_the_same_crash_stops_every_classic_member_and_no_consumer_protocol_member(
         comparison.difference
     );
 }
+
+#[test]
+fn why_a_survivor_got_a_partition_leads_back_to_the_crash() {
+    let (world, _) = crash_one_of_three(&[CONSUMER]);
+    let events = world.events();
+    let index = events
+        .iter()
+        .rposition(
+            |e| matches!(&e.kind, EventKind::ConsumerAssigned { consumer, .. } if consumer != "c1"),
+        )
+        .expect("a survivor took c1's partitions");
+    let chain: Vec<String> = kafka_sim::cause_chain(events, index)
+        .into_iter()
+        .map(|i| events[i].kind.to_string())
+        .collect();
+    assert!(chain[0].contains("bumped its group epoch"), "{chain:?}");
+    assert!(chain[1].contains("(c1) removed"), "{chain:?}");
+    assert!(chain[2].contains("client c1 crashed"), "{chain:?}");
+}
