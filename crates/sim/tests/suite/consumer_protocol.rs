@@ -396,3 +396,63 @@ fn why_a_survivor_got_a_partition_leads_back_to_the_crash() {
     assert!(chain[1].contains("(c1) removed"), "{chain:?}");
     assert!(chain[2].contains("client c1 crashed"), "{chain:?}");
 }
+
+#[test]
+fn a_coordinator_failover_fences_nobody_and_moves_no_partition() {
+    let mut world = loaded(8, 4, 3);
+    join(&mut world, &["c1", "c2"], &[CONSUMER]);
+    run_ms(&mut world, 20_000);
+    let before: Vec<_> = ["c1", "c2"].iter().map(|c| owned(&world, c)).collect();
+    let epoch = describe_group(&world, "g").expect("exists").group_epoch;
+    let coordinator = group_coordinator(&world, "g");
+    crash_broker(&mut world, coordinator);
+    run_ms(&mut world, 30_000);
+    // The new coordinator loaded the group from its replica of __consumer_offsets: same
+    // members, same epoch, and the heartbeats carried on.
+    let after = describe_group(&world, "g").expect("a new coordinator");
+    assert_eq!(after.group_epoch, epoch);
+    assert_eq!(after.state, GroupState::Stable);
+    let now: Vec<_> = ["c1", "c2"].iter().map(|c| owned(&world, c)).collect();
+    assert_eq!(before, now);
+    assert!(
+        !world
+            .events()
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::GroupMemberRemoved { .. })),
+        "nobody fenced"
+    );
+}
+
+#[test]
+fn a_member_that_stops_polling_leaves_and_rejoins_when_it_polls_again() {
+    let mut world = loaded(9, 2, 3);
+    join(
+        &mut world,
+        &["c1", "c2"],
+        &[CONSUMER, ("max.poll.interval.ms", "20000")],
+    );
+    run_ms(&mut world, 10_000);
+    world
+        .apply(kafka_sim::Command::StallConsumer {
+            consumer: "c1".into(),
+        })
+        .expect("c1 exists");
+    run_ms(&mut world, 25_000);
+    // It left with a heartbeat of epoch -1: the coordinator removed it at once, and c2 took
+    // both partitions.
+    let left = world.events().iter().any(|e| {
+        matches!(&e.kind, EventKind::GroupMemberRemoved { client, why, .. }
+            if client == "c1" && why.contains("left the group"))
+    });
+    assert!(left);
+    assert_eq!(owned(&world, "c2").len(), 2);
+    world
+        .apply(kafka_sim::Command::ResumeConsumer {
+            consumer: "c1".into(),
+        })
+        .expect("c1 exists");
+    run_ms(&mut world, 15_000);
+    assert_eq!(owned(&world, "c1").len(), 1, "rejoined");
+    assert_eq!(owned(&world, "c2").len(), 1);
+    assert_one_owner_at_a_time(&world);
+}
