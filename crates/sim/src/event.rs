@@ -249,6 +249,7 @@ pub enum EventKind {
         group: String,
         epoch: i32,
         assignor: String,
+        /// Each member's target, by its `client.id` (clearer than its member id).
         target: Vec<(String, Vec<TopicPartition>)>,
     },
     /// A consumer-protocol member took a step towards its target: it was asked to revoke,
@@ -256,6 +257,8 @@ pub enum EventKind {
     GroupMemberReconciled {
         group: String,
         member: String,
+        /// The member's `client.id`.
+        client: String,
         from_epoch: i32,
         epoch: i32,
         state: String,
@@ -646,6 +649,7 @@ impl fmt::Display for EventKind {
             EventKind::GroupMemberReconciled {
                 group,
                 member,
+                client,
                 from_epoch,
                 epoch,
                 state,
@@ -654,7 +658,7 @@ impl fmt::Display for EventKind {
             } => {
                 write!(
                     f,
-                    "group {group}: member {member} epoch {from_epoch} -> {epoch} {state}, owns {}",
+                    "group {group}: member {member} ({client}) epoch {from_epoch} -> {epoch} {state}, owns {}",
                     tps_text(assigned)
                 )?;
                 if !revoking.is_empty() {

@@ -217,9 +217,11 @@ impl ConsumerGroup {
         let mut changed = updated != member;
         let mut reasons = Vec::new();
         if joining && !self.members.contains_key(member_id) {
-            reasons.push(format!("member {member_id} joined"));
+            reasons.push(format!("member {member_id} ({client_id}) joined"));
         } else if updated.subscribed_topics != member.subscribed_topics {
-            reasons.push(format!("member {member_id} changed its subscription"));
+            reasons.push(format!(
+                "member {member_id} ({client_id}) changed its subscription"
+            ));
         }
         self.members.insert(member_id.to_owned(), updated);
         let metadata = self.subscribed_metadata(image);
@@ -332,7 +334,7 @@ impl ConsumerGroup {
             target: self
                 .members
                 .values()
-                .map(|m| (m.member_id.clone(), m.target.iter().cloned().collect()))
+                .map(|m| (m.client_id.clone(), m.target.iter().cloned().collect()))
                 .collect(),
         });
     }
@@ -434,6 +436,7 @@ impl ConsumerGroup {
         ctx.emit(EventKind::GroupMemberReconciled {
             group: group.to_owned(),
             member: id.clone(),
+            client: after.client_id.clone(),
             epoch: after.member_epoch,
             state: after.state.kafka_name().to_owned(),
             assigned: after.assigned.iter().cloned().collect(),
@@ -450,17 +453,18 @@ impl ConsumerGroup {
         };
         self.last_heartbeat.remove(member_id);
         self.revoke_by.remove(member_id);
+        let reason = format!("member {member_id} ({}) removed: {why}", member.client_id);
         ctx.emit(EventKind::GroupMemberRemoved {
             group: group.to_owned(),
             member: member_id.to_owned(),
             client: member.client_id,
-            why: why.clone(),
+            why,
         });
         self.group_epoch += 1;
         ctx.emit(EventKind::GroupEpochBumped {
             group: group.to_owned(),
             epoch: self.group_epoch,
-            reason: format!("member {member_id} removed: {why}"),
+            reason,
         });
         true
     }
