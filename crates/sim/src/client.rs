@@ -730,7 +730,7 @@ impl Client {
     fn request_metadata(&mut self, ctx: &mut Ctx<'_>) {
         let correlation_id = self.correlation_id();
         self.metadata.requested(correlation_id);
-        let request = Message::Metadata { correlation_id };
+        let request = Message::metadata(correlation_id, Rc::clone(&self.name));
         let timeout = self.config.request_timeout;
         self.bootstrap.send(ctx, request, correlation_id, timeout);
     }
@@ -849,11 +849,10 @@ impl Client {
     pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, _from: NodeId, message: Message) {
         let now = ctx.now();
         match message {
-            Message::MetadataResponse {
-                correlation_id,
-                partitions,
-            } if self.metadata.take_request(correlation_id) => {
-                self.metadata.update(partitions);
+            Message::MetadataResponse(header, response)
+                if self.metadata.take_request(header.correlation_id) =>
+            {
+                self.metadata.update(response.partitions);
                 self.dispatch(ctx);
             }
             Message::ProduceResponse(header, response) => {

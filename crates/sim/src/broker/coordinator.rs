@@ -13,7 +13,10 @@ use crate::group::{
 };
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BatchHeader, GroupMessage, Message, RecordData, TopicPartition};
+use crate::protocol::{
+    BatchHeader, FindCoordinatorResponse, GroupMessage, Message, RecordData, ResponseHeader,
+    TopicPartition,
+};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -107,11 +110,10 @@ impl Broker {
         };
         ctx.send(
             from,
-            Message::FindCoordinatorResponse {
-                correlation_id,
-                error,
-                coordinator,
-            },
+            Message::FindCoordinatorResponse(
+                ResponseHeader { correlation_id },
+                FindCoordinatorResponse { error, coordinator },
+            ),
         );
     }
 

@@ -5,7 +5,7 @@ use super::Broker;
 use crate::error::ErrorCode;
 use crate::net::NodeId;
 use crate::node::Ctx;
-use crate::protocol::{Extension, Message, TopicPartition};
+use crate::protocol::{Extension, ListOffsetsResponse, Message, ResponseHeader, TopicPartition};
 
 impl Broker {
     /// ListOffsets as a partition's leader: earliest (-2) is the log start, latest (-1) the last
@@ -63,11 +63,13 @@ impl Broker {
             .collect();
         ctx.send(
             from,
-            Message::ListOffsetsResponse {
-                correlation_id,
-                partitions,
-                found: Extension(found),
-            },
+            Message::ListOffsetsResponse(
+                ResponseHeader { correlation_id },
+                ListOffsetsResponse {
+                    partitions,
+                    found: Extension(found),
+                },
+            ),
         );
     }
 }

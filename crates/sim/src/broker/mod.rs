@@ -22,7 +22,7 @@ use crate::group::GroupCoordinator;
 use crate::metadata::{MetadataImage, MetadataRecord};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BrokerId, Message, TopicPartition};
+use crate::protocol::{BrokerId, Message, MetadataResponse, ResponseHeader, TopicPartition};
 use crate::time::SimDuration;
 use crate::txn::TxnCoordinator;
 use coordinator::CoordinatorAppends;
@@ -489,19 +489,23 @@ impl Broker {
             Message::FetchResponse(header, response) => {
                 self.on_fetch_response(ctx, from, header.correlation_id, response.partitions);
             }
-            Message::FindCoordinator {
-                correlation_id,
-                key_type,
-                key,
-            } => self.handle_find_coordinator(ctx, from, correlation_id, key_type, &key),
-            Message::ListOffsets {
-                correlation_id,
-                partitions,
-                read_committed,
-            } => self.handle_list_offsets(ctx, from, correlation_id, partitions, read_committed.0),
+            Message::FindCoordinator(header, request) => self.handle_find_coordinator(
+                ctx,
+                from,
+                header.correlation_id,
+                request.key_type,
+                &request.key,
+            ),
+            Message::ListOffsets(header, request) => self.handle_list_offsets(
+                ctx,
+                from,
+                header.correlation_id,
+                request.partitions,
+                request.read_committed.0,
+            ),
             Message::Group(message) => self.handle_group_request(ctx, from, *message),
             Message::Txn(message) => self.handle_txn_message(ctx, from, *message),
-            Message::Metadata { correlation_id } => {
+            Message::Metadata(header) => {
                 let partitions = self
                     .image
                     .partitions()
@@ -509,10 +513,10 @@ impl Broker {
                     .collect();
                 ctx.send(
                     from,
-                    Message::MetadataResponse {
-                        correlation_id,
-                        partitions,
-                    },
+                    Message::MetadataResponse(
+                        ResponseHeader::answering(&header),
+                        MetadataResponse { partitions },
+                    ),
                 );
             }
             // Answers the broker no longer waits for: a registration after it registered (an

@@ -159,7 +159,8 @@ impl Consumer {
                 .iter()
                 .map(|tp| (tp.clone(), timestamp))
                 .collect();
-            let read_committed = crate::protocol::Extension(self.config.read_committed);
+            let read_committed = self.config.read_committed;
+            let client_id = Rc::clone(&self.name);
             self.request(
                 ctx,
                 leader,
@@ -167,10 +168,8 @@ impl Consumer {
                     partitions,
                     timestamp,
                 },
-                |correlation_id| Message::ListOffsets {
-                    correlation_id,
-                    partitions: request,
-                    read_committed,
+                |correlation_id| {
+                    Message::list_offsets(correlation_id, client_id, request, read_committed)
                 },
             );
         }

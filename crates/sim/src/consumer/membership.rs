@@ -49,12 +49,9 @@ impl Consumer {
             if now >= self.coordinator_not_before
                 && !self.has_in_flight(|f| matches!(f, InFlight::FindCoordinator))
             {
+                let client_id = Rc::clone(&self.name);
                 self.request_any(ctx, InFlight::FindCoordinator, |correlation_id| {
-                    Message::FindCoordinator {
-                        correlation_id,
-                        key_type: 0,
-                        key: group.clone(),
-                    }
+                    Message::find_coordinator(correlation_id, client_id, 0, group.clone())
                 });
             }
             return;

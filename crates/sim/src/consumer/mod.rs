@@ -621,8 +621,9 @@ impl Consumer {
             && self.metadata.backoff_over(now)
             && !self.has_in_flight(|f| matches!(f, InFlight::Metadata))
         {
+            let client_id = Rc::clone(&self.name);
             self.request_any(ctx, InFlight::Metadata, |correlation_id| {
-                Message::Metadata { correlation_id }
+                Message::metadata(correlation_id, client_id)
             });
         }
         self.expire_waiting_commit(ctx);
@@ -923,9 +924,9 @@ impl Consumer {
             return;
         }
         let correlation_id = match &message {
-            Message::MetadataResponse { correlation_id, .. }
-            | Message::FindCoordinatorResponse { correlation_id, .. }
-            | Message::ListOffsetsResponse { correlation_id, .. }
+            Message::MetadataResponse(ResponseHeader { correlation_id }, _)
+            | Message::FindCoordinatorResponse(ResponseHeader { correlation_id }, _)
+            | Message::ListOffsetsResponse(ResponseHeader { correlation_id }, _)
             | Message::FetchResponse(ResponseHeader { correlation_id }, _) => *correlation_id,
             Message::Group(group) if group.is_response() => group.correlation_id(),
             other => unreachable!(
@@ -940,7 +941,8 @@ impl Consumer {
             return;
         }
         match (kind, message) {
-            (InFlight::Metadata, Message::MetadataResponse { partitions, .. }) => {
+            (InFlight::Metadata, Message::MetadataResponse(_, response)) => {
+                let partitions = response.partitions;
                 // Metadata.update and updateLatestMetadata (KIP-580): an answer with a newer
                 // leader epoch (or a partition first seen) resets the count of equivalent
                 // answers; the next request waits backoff(count - 1), at least backoff(0).
@@ -969,32 +971,25 @@ impl Consumer {
                 self.metadata.back_off_until(ctx.now() + backoff);
                 self.check_partition_counts();
             }
-            (
-                InFlight::FindCoordinator,
-                Message::FindCoordinatorResponse {
-                    error, coordinator, ..
-                },
-            ) => match (error, coordinator) {
-                (ErrorCode::None, Some(broker)) => {
-                    self.coordinator = Some(broker);
-                    self.coordinator_attempts = 0;
+            (InFlight::FindCoordinator, Message::FindCoordinatorResponse(_, response)) => {
+                match (response.error, response.coordinator) {
+                    (ErrorCode::None, Some(broker)) => {
+                        self.coordinator = Some(broker);
+                        self.coordinator_attempts = 0;
+                    }
+                    _ => self.coordinator_lookup_failed(ctx),
                 }
-                _ => self.coordinator_lookup_failed(ctx),
-            },
+            }
             (kind, Message::Group(group)) => self.on_group_response(ctx, kind, *group),
             (
                 InFlight::ListOffsets { timestamp, .. },
-                Message::ListOffsetsResponse { partitions, .. },
+                Message::ListOffsetsResponse(_, response),
             ) => {
-                self.on_list_offsets_response(timestamp, partitions);
+                self.on_list_offsets_response(timestamp, response.partitions);
             }
-            (
-                InFlight::OffsetsForTimes { query },
-                Message::ListOffsetsResponse {
-                    partitions, found, ..
-                },
-            ) => {
-                self.on_offsets_for_times_response(ctx, query, partitions, found.0);
+            (InFlight::OffsetsForTimes { query }, Message::ListOffsetsResponse(_, response)) => {
+                let (partitions, found) = (response.partitions, response.found.0);
+                self.on_offsets_for_times_response(ctx, query, partitions, found);
             }
             (InFlight::Fetch { offsets, .. }, Message::FetchResponse(_, response)) => {
                 self.on_fetch_response(ctx, response.partitions, &offsets);

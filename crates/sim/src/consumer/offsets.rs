@@ -12,6 +12,7 @@ use crate::protocol::{
     Extension, GroupRequest, Message, OffsetFetchRequest, OffsetFetchResponse, TopicPartition,
 };
 use crate::time::SimTime;
+use std::rc::Rc;
 
 /// ListOffsets' EARLIEST_TIMESTAMP: the log start.
 pub(super) const EARLIEST: i64 = -2;
@@ -364,11 +365,10 @@ impl Consumer {
                 };
                 let partitions = vec![(tp.clone(), *timestamp)];
                 let kind = InFlight::OffsetsForTimes { query: query.id };
-                let read_committed = crate::protocol::Extension(self.config.read_committed);
-                self.request(ctx, leader, kind, |correlation_id| Message::ListOffsets {
-                    correlation_id,
-                    partitions,
-                    read_committed,
+                let (read_committed, client_id) =
+                    (self.config.read_committed, Rc::clone(&self.name));
+                self.request(ctx, leader, kind, |correlation_id| {
+                    Message::list_offsets(correlation_id, client_id, partitions, read_committed)
                 });
             }
         }

@@ -96,9 +96,9 @@ impl Forwarder {
 /// The correlation id of a response the application's producer may be waiting for.
 pub(crate) fn producer_response_id(message: &Message) -> Option<u64> {
     match message {
-        Message::MetadataResponse { correlation_id, .. }
-        | Message::FindCoordinatorResponse { correlation_id, .. }
-        | Message::InitProducerIdResponse { correlation_id, .. }
+        Message::InitProducerIdResponse { correlation_id, .. } => Some(*correlation_id),
+        Message::MetadataResponse(ResponseHeader { correlation_id }, _)
+        | Message::FindCoordinatorResponse(ResponseHeader { correlation_id }, _)
         | Message::ProduceResponse(ResponseHeader { correlation_id }, _) => Some(*correlation_id),
         Message::Group(group) if group.is_response() => Some(group.correlation_id()),
         Message::Txn(txn) if txn.is_response() => Some(txn.correlation_id()),

@@ -689,7 +689,7 @@ impl Producer {
     fn request_metadata(&mut self, ctx: &mut Ctx<'_>) {
         let correlation_id = self.correlation_id();
         self.metadata.requested(correlation_id);
-        let request = Message::Metadata { correlation_id };
+        let request = Message::metadata(correlation_id, Rc::clone(&self.name));
         self.bootstrap
             .send(ctx, request, correlation_id, self.config.request_timeout);
     }
@@ -777,13 +777,12 @@ impl Producer {
             return self.pump(ctx);
         }
         match message {
-            Message::MetadataResponse {
-                correlation_id,
-                partitions,
-            } if self.metadata.take_request(correlation_id) => {
+            Message::MetadataResponse(header, response)
+                if self.metadata.take_request(header.correlation_id) =>
+            {
                 self.metadata
                     .back_off_until(ctx.now() + self.config.retry_backoff);
-                self.metadata.update(partitions);
+                self.metadata.update(response.partitions);
                 self.last_topic = None;
             }
             Message::InitProducerIdResponse {

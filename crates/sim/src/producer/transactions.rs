@@ -417,11 +417,9 @@ impl Producer {
         let txn_request =
             |body| TxnMessage::request(correlation_id, Rc::clone(&client_id), body).into();
         let message: Message = match &request {
-            TxnInFlight::FindCoordinator => Message::FindCoordinator {
-                correlation_id,
-                key_type: 1,
-                key: transactional_id,
-            },
+            TxnInFlight::FindCoordinator => {
+                Message::find_coordinator(correlation_id, client_id, 1, transactional_id)
+            }
             TxnInFlight::Init => txn_request(TxnRequest::InitProducerId(InitProducerIdRequest {
                 transactional_id,
                 transaction_timeout_ms: timeout_ms,
@@ -446,15 +444,10 @@ impl Producer {
                         .unwrap_or_default(),
                 }))
             }
-            TxnInFlight::FindGroupCoordinator => Message::FindCoordinator {
-                correlation_id,
-                key_type: 0,
-                key: txn
-                    .offsets
-                    .as_ref()
-                    .map(|o| o.group.clone())
-                    .unwrap_or_default(),
-            },
+            TxnInFlight::FindGroupCoordinator => {
+                let group = txn.offsets.as_ref().map(|o| o.group.clone());
+                Message::find_coordinator(correlation_id, client_id, 0, group.unwrap_or_default())
+            }
             TxnInFlight::CommitOffsets => {
                 let pending = txn.offsets.clone();
                 let pending = pending.as_ref();
@@ -508,12 +501,10 @@ impl Producer {
             return false;
         };
         let (correlation_id, error) = match message {
-            Message::FindCoordinatorResponse {
-                correlation_id,
-                error,
-                ..
+            Message::FindCoordinatorResponse(header, response) => {
+                (header.correlation_id, response.error)
             }
-            | Message::InitProducerIdResponse {
+            Message::InitProducerIdResponse {
                 correlation_id,
                 error,
                 ..
@@ -550,12 +541,9 @@ impl Producer {
             return true;
         }
         match (request, message) {
-            (
-                TxnInFlight::FindGroupCoordinator,
-                Message::FindCoordinatorResponse { coordinator, .. },
-            ) => {
+            (TxnInFlight::FindGroupCoordinator, Message::FindCoordinatorResponse(_, response)) => {
                 if let Some(txn) = self.txn.as_mut() {
-                    txn.group_coordinator = *coordinator;
+                    txn.group_coordinator = response.coordinator;
                 }
             }
             (TxnInFlight::AddOffsets, _) => {
@@ -564,12 +552,9 @@ impl Producer {
                 }
             }
             (TxnInFlight::CommitOffsets, _) => self.finish_offsets(now, Outcome::Done),
-            (
-                TxnInFlight::FindCoordinator,
-                Message::FindCoordinatorResponse { coordinator, .. },
-            ) => {
+            (TxnInFlight::FindCoordinator, Message::FindCoordinatorResponse(_, response)) => {
                 if let Some(txn) = self.txn.as_mut() {
-                    txn.coordinator = *coordinator;
+                    txn.coordinator = response.coordinator;
                 }
             }
             (

@@ -3,6 +3,7 @@
 
 mod groups;
 mod header;
+mod lookups;
 mod metadata_log;
 mod quorum;
 mod transactions;
@@ -19,6 +20,10 @@ pub use groups::{
     Subscription,
 };
 pub(crate) use header::{ApiBody, ApiKey, ApiMessage, RequestHeader, ResponseHeader};
+pub(crate) use lookups::{
+    FindCoordinatorRequest, FindCoordinatorResponse, ListOffsetsRequest, ListOffsetsResponse,
+    MetadataResponse,
+};
 pub use metadata_log::{CleanupPolicy, DirtyRatio, TopicConfig};
 pub(crate) use metadata_log::{MetadataRecord, PartitionState};
 pub(crate) use quorum::{QuorumFetchRequest, QuorumFetchResponse, QuorumMessage};
@@ -454,20 +459,11 @@ pub enum Message {
     /// Records and high watermarks per partition.
     FetchResponse(ResponseHeader, FetchResponse),
     /// Metadata: a client asks a broker for leaders.
-    Metadata { correlation_id: u64 },
-    /// FindCoordinator: which broker coordinates this group (`key_type` 0) or transactional
-    /// id (`key_type` 1).
-    FindCoordinator {
-        correlation_id: u64,
-        key_type: u8,
-        key: String,
-    },
+    Metadata(RequestHeader),
+    /// FindCoordinator: which broker coordinates a group or a transactional id.
+    FindCoordinator(RequestHeader, FindCoordinatorRequest),
     /// The coordinator's broker id, or why there is none yet.
-    FindCoordinatorResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-        coordinator: Option<BrokerId>,
-    },
+    FindCoordinatorResponse(ResponseHeader, FindCoordinatorResponse),
     /// A group coordinator request or response (boxed: they are large and rare, and every
     /// message on the wire is as big as the largest variant).
     Group(Box<GroupMessage>),
@@ -475,24 +471,10 @@ pub enum Message {
     Txn(Box<TxnMessage>),
     /// Between the controllers of the KRaft quorum.
     Quorum(Box<QuorumMessage>),
-    /// ListOffsets: the earliest (-2) or latest (-1) offset of partitions, or the first offset
-    /// whose timestamp is at least the given one (`offsetsForTimes`), from their leader.
-    /// `read_committed` is the request's `isolation_level` (READ_COMMITTED = 1): the latest
-    /// offset is then the last stable offset, not the high watermark.
-    ListOffsets {
-        correlation_id: u64,
-        partitions: Vec<(TopicPartition, i64)>,
-        read_committed: Extension<bool>,
-    },
-    /// The offset per partition, or the error. For a timestamp query the offset is that of the
-    /// record found and `found` has `(offset, timestamp)` of each record found; a partition
-    /// with no record at or after the timestamp is answered offset -1 in Kafka, and here
-    /// simply left out of `found`.
-    ListOffsetsResponse {
-        correlation_id: u64,
-        partitions: Vec<(TopicPartition, ErrorCode, u64)>,
-        found: Extension<Vec<(TopicPartition, u64, u64)>>,
-    },
+    /// ListOffsets: offsets by position or time, from the partitions' leader.
+    ListOffsets(RequestHeader, ListOffsetsRequest),
+    /// The offset per partition, or the error.
+    ListOffsetsResponse(ResponseHeader, ListOffsetsResponse),
     /// A broker asks the controller to create an internal topic (auto-creation of
     /// `__consumer_offsets` on the first FindCoordinator).
     CreateInternalTopic {
@@ -501,13 +483,46 @@ pub enum Message {
         replication_factor: i32,
     },
     /// The broker's current view of every partition.
-    MetadataResponse {
-        correlation_id: u64,
-        partitions: Vec<(TopicPartition, PartitionState)>,
-    },
+    MetadataResponse(ResponseHeader, MetadataResponse),
 }
 
 impl Message {
+    /// `client_id`'s Metadata request `correlation_id`.
+    pub(crate) fn metadata(correlation_id: u64, client_id: Rc<str>) -> Self {
+        Message::Metadata(RequestHeader::new(
+            ApiKey::Metadata,
+            correlation_id,
+            client_id,
+        ))
+    }
+
+    /// `client_id`'s FindCoordinator request `correlation_id` for a group (`key_type` 0) or a
+    /// transactional id (1).
+    pub(crate) fn find_coordinator(
+        correlation_id: u64,
+        client_id: Rc<str>,
+        key_type: u8,
+        key: String,
+    ) -> Self {
+        let header = RequestHeader::new(ApiKey::FindCoordinator, correlation_id, client_id);
+        Message::FindCoordinator(header, FindCoordinatorRequest { key_type, key })
+    }
+
+    /// `client_id`'s ListOffsets request `correlation_id`.
+    pub(crate) fn list_offsets(
+        correlation_id: u64,
+        client_id: Rc<str>,
+        partitions: Vec<(TopicPartition, i64)>,
+        read_committed: bool,
+    ) -> Self {
+        let header = RequestHeader::new(ApiKey::ListOffsets, correlation_id, client_id);
+        let body = ListOffsetsRequest {
+            partitions,
+            read_committed: Extension(read_committed),
+        };
+        Message::ListOffsets(header, body)
+    }
+
     /// The Kafka API name, for the network view and the event log.
     pub fn api_name(&self) -> &'static str {
         match self {
@@ -528,11 +543,11 @@ impl Message {
                 "InitProducerId"
             }
             Message::Fetch(..) | Message::FetchResponse(..) => "Fetch",
-            Message::Metadata { .. } | Message::MetadataResponse { .. } => "Metadata",
-            Message::FindCoordinator { .. } | Message::FindCoordinatorResponse { .. } => {
+            Message::Metadata(..) | Message::MetadataResponse(..) => "Metadata",
+            Message::FindCoordinator(..) | Message::FindCoordinatorResponse(..) => {
                 "FindCoordinator"
             }
-            Message::ListOffsets { .. } | Message::ListOffsetsResponse { .. } => "ListOffsets",
+            Message::ListOffsets(..) | Message::ListOffsetsResponse(..) => "ListOffsets",
             Message::CreateInternalTopic { .. } => "CreateTopics",
             Message::Group(group) => group.api_name(),
             Message::Txn(txn) => txn.api_name(),
@@ -545,17 +560,17 @@ impl Message {
     pub fn client_correlation_id(&self) -> Option<u64> {
         match self {
             Message::InitProducerId { correlation_id, .. }
-            | Message::InitProducerIdResponse { correlation_id, .. }
-            | Message::Metadata { correlation_id }
-            | Message::MetadataResponse { correlation_id, .. }
-            | Message::FindCoordinator { correlation_id, .. }
-            | Message::FindCoordinatorResponse { correlation_id, .. }
-            | Message::ListOffsets { correlation_id, .. }
-            | Message::ListOffsetsResponse { correlation_id, .. } => Some(*correlation_id),
-            Message::Produce(header, _) | Message::Fetch(header, _) => Some(header.correlation_id),
-            Message::ProduceResponse(header, _) | Message::FetchResponse(header, _) => {
-                Some(header.correlation_id)
-            }
+            | Message::InitProducerIdResponse { correlation_id, .. } => Some(*correlation_id),
+            Message::Produce(header, _)
+            | Message::Fetch(header, _)
+            | Message::Metadata(header)
+            | Message::FindCoordinator(header, _)
+            | Message::ListOffsets(header, _) => Some(header.correlation_id),
+            Message::ProduceResponse(header, _)
+            | Message::FetchResponse(header, _)
+            | Message::MetadataResponse(header, _)
+            | Message::FindCoordinatorResponse(header, _)
+            | Message::ListOffsetsResponse(header, _) => Some(header.correlation_id),
             Message::Group(group) => Some(group.correlation_id()),
             Message::Txn(txn) => Some(txn.correlation_id()),
             _ => None,
@@ -579,9 +594,9 @@ impl Message {
                 | Message::ProduceResponse(..)
                 | Message::InitProducerIdResponse { .. }
                 | Message::FetchResponse(..)
-                | Message::MetadataResponse { .. }
-                | Message::FindCoordinatorResponse { .. }
-                | Message::ListOffsetsResponse { .. }
+                | Message::MetadataResponse(..)
+                | Message::FindCoordinatorResponse(..)
+                | Message::ListOffsetsResponse(..)
         )
     }
 }

@@ -10,7 +10,7 @@ use common::*;
 
 /// When (virtual ms) a broker received a Metadata request from node `node`.
 fn metadata_requests(world: &kafka_sim::World, node: u32) -> Vec<u64> {
-    let needle = format!(" recv node {node} Metadata {{");
+    let needle = format!(" recv node {node} Metadata(");
     world
         .trace()
         .lines()
