@@ -164,6 +164,12 @@ test('lesson consumer-protocol walks in the page: a join reconciles, a crash mov
     assert.match(meta, /billing · member · epoch 3 ·/, meta);
     assert.doesNotMatch(meta, /group leader/, meta);
   }
+  // What the text points at in the event log: epochs and the coordinator's targets, and no
+  // classic generation ever completed.
+  const opened = await eventTexts(page);
+  assert.ok(opened.some((e) => e.includes('group billing bumped its group epoch to 3')), opened.join('\n'));
+  assert.ok(opened.some((e) => e.includes('group billing target assignment for epoch 3 (assignor uniform)')), opened.join('\n'));
+  assert.ok(!opened.some((e) => /is Stable at generation|is rebalancing/.test(e)), opened.join('\n'));
   await playground.setSpeed('100×');
   await playground.play();
   await next.click();
@@ -177,6 +183,7 @@ test('lesson consumer-protocol walks in the page: a join reconciles, a crash mov
   assert.match(await header(), /group epoch 4 · .* 4 member\(s\)/);
   await page.getByTestId('event-filter').fill('billing');
   const joined = await eventTexts(page);
+  assert.ok(joined.some((e) => /member \S+ epoch 0 -> 4 UNRELEASED_PARTITIONS, owns \[\]/.test(e)), joined.join('\n'));
   assert.ok(joined.some((e) => /member \S+ epoch \d+ -> \d+ UNREVOKED_PARTITIONS, owns .*, must revoke \[orders-\d\] first/.test(e)), joined.join('\n'));
   await page.getByTestId('event-filter').fill('');
   await next.click();
