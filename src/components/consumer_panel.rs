@@ -215,8 +215,11 @@ fn group_table(group: &GroupDescription) -> Html {
             <h3>
                 { format!("group {} ", group.group) }
                 <span class={classes!("state", group.state.kafka_name())} data-testid="group-state">{ group.state.kafka_name() }</span>
-                <span class="meta" data-testid="group-total-lag">{ format!(" {} · {} · coordinator broker {} · {} member(s) · lag {total_lag}",
-                    epochs(group), group.assignor.as_deref().unwrap_or("no assignor"), group.coordinator, group.members.len()) }</span>
+                <span class="meta" data-testid="group-total-lag">{ " " }
+                    // Kept on one line: a narrow page would break "group epoch" from its number.
+                    <span class="epochs">{ epochs(group) }</span>
+                    { format!(" · {} · coordinator broker {} · {} member(s) · lag {total_lag}",
+                    group.assignor.as_deref().unwrap_or("no assignor"), group.coordinator, group.members.len()) }</span>
             </h3>
             <table class="group-offsets">
                 <thead><tr>
@@ -396,7 +399,11 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
     };
     let crash_or_restart = if consumer.up {
         html! { <button onclick={emit(Command::CrashClient { name: name.clone() })} data-testid="consumer-crash"
-        title="kill -9: no LeaveGroup; the coordinator waits session.timeout.ms">{ "Crash" }</button> }
+        title={if consumer.consumer_protocol {
+            "kill -9: no leave heartbeat; the coordinator waits the broker's group.consumer.session.timeout.ms"
+        } else {
+            "kill -9: no LeaveGroup; the coordinator waits session.timeout.ms"
+        }}>{ "Crash" }</button> }
     } else {
         html! { <button onclick={emit(Command::RestartClient { name: name.clone() })} data-testid="consumer-restart">{ "Restart" }</button> }
     };

@@ -146,10 +146,11 @@ test('the picker lists the basics in order, and a new lesson mid-way reads in Ko
   const { page } = playground;
   await page.getByTestId('lessons').click();
   const ids = await page.getByTestId('lesson-choice').evaluateAll((all) => all.map((b) => b.dataset.lesson));
-  assert.deepEqual(ids.slice(0, 6), [
+  assert.deepEqual(ids.slice(0, 7), [
     'cluster-parts', 'producer-pipeline', 'keys-and-partitions', 'consumer-groups', 'offsets-and-commits', 'rebalances',
+    'consumer-protocol',
   ]);
-  assert.equal(ids.length, 16);
+  assert.equal(ids.length, 17);
   await page.locator('[data-testid=lesson-choice][data-lesson="transactions"]').click();
   await page.getByTestId('lesson-panel').waitFor();
   await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'));
