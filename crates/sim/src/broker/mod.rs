@@ -479,11 +479,9 @@ impl Broker {
             Message::Produce(header, request) => {
                 self.handle_produce(ctx, (from, header.correlation_id), request);
             }
-            Message::InitProducerId {
-                correlation_id,
-                current,
-            } => {
-                self.handle_init_producer_id(ctx, from, correlation_id, current);
+            Message::InitProducerId(header, request) => {
+                let correlation_id = header.correlation_id;
+                self.handle_init_producer_id(ctx, from, correlation_id, request.current);
             }
             Message::Fetch(header, request) => self.handle_fetch(ctx, from, &header, request),
             Message::FetchResponse(header, response) => {

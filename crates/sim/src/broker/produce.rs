@@ -424,25 +424,23 @@ impl Broker {
         let running = self.state == super::BrokerState::Running;
         let response = match (self.broker_epoch, current) {
             (Some(_), Some((producer_id, epoch))) if running && epoch < u16::MAX - 1 => {
-                Message::InitProducerIdResponse {
+                Message::init_producer_id_response(
                     correlation_id,
-                    error: ErrorCode::None,
+                    ErrorCode::None,
                     producer_id,
-                    producer_epoch: epoch + 1,
-                }
+                    epoch + 1,
+                )
             }
-            (Some(_), _) if running => Message::InitProducerIdResponse {
+            (Some(_), _) if running => {
+                let producer_id = self.allocate_producer_id();
+                Message::init_producer_id_response(correlation_id, ErrorCode::None, producer_id, 0)
+            }
+            _ => Message::init_producer_id_response(
                 correlation_id,
-                error: ErrorCode::None,
-                producer_id: self.allocate_producer_id(),
-                producer_epoch: 0,
-            },
-            _ => Message::InitProducerIdResponse {
-                correlation_id,
-                error: ErrorCode::CoordinatorNotAvailable,
-                producer_id: 0,
-                producer_epoch: 0,
-            },
+                ErrorCode::CoordinatorNotAvailable,
+                0,
+                0,
+            ),
         };
         ctx.send(from, response);
     }

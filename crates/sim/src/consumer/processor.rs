@@ -96,8 +96,8 @@ impl Forwarder {
 /// The correlation id of a response the application's producer may be waiting for.
 pub(crate) fn producer_response_id(message: &Message) -> Option<u64> {
     match message {
-        Message::InitProducerIdResponse { correlation_id, .. } => Some(*correlation_id),
-        Message::MetadataResponse(ResponseHeader { correlation_id }, _)
+        Message::InitProducerIdResponse(ResponseHeader { correlation_id }, _)
+        | Message::MetadataResponse(ResponseHeader { correlation_id }, _)
         | Message::FindCoordinatorResponse(ResponseHeader { correlation_id }, _)
         | Message::ProduceResponse(ResponseHeader { correlation_id }, _) => Some(*correlation_id),
         Message::Group(group) if group.is_response() => Some(group.correlation_id()),

@@ -26,7 +26,10 @@ use crate::client::{Bootstrap, ClientMetadata, Operation, Outcome, Request};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::partitioner::{StickyPartitioner, partition_for_key};
-use crate::protocol::{BrokerId, Bytes, Message, RecordData, TopicPartition};
+use crate::protocol::{
+    ApiKey, BrokerId, Bytes, InitProducerIdResponse, Message, ProducerIdRequest, RecordData,
+    RequestHeader, TopicPartition,
+};
 use crate::time::{SimDuration, SimTime};
 use sender::HeadDecision;
 use serde::{Deserialize, Serialize};
@@ -699,10 +702,12 @@ impl Producer {
         self.init_in_flight = Some(correlation_id);
         // KIP-360: after a sequence gap, ask for the next epoch of the same producer id.
         let current = self.producer_id.filter(|_| self.epoch_bump);
-        let request = Message::InitProducerId {
+        let header = RequestHeader::new(
+            ApiKey::InitProducerId,
             correlation_id,
-            current,
-        };
+            Rc::clone(&self.name),
+        );
+        let request = Message::InitProducerId(header, ProducerIdRequest { current });
         self.bootstrap
             .send(ctx, request, correlation_id, self.config.request_timeout);
     }
@@ -785,12 +790,14 @@ impl Producer {
                 self.metadata.update(response.partitions);
                 self.last_topic = None;
             }
-            Message::InitProducerIdResponse {
-                correlation_id,
-                error,
-                producer_id,
-                producer_epoch,
-            } if self.init_in_flight == Some(correlation_id) => {
+            Message::InitProducerIdResponse(header, response)
+                if self.init_in_flight == Some(header.correlation_id) =>
+            {
+                let InitProducerIdResponse {
+                    error,
+                    producer_id,
+                    producer_epoch,
+                } = response;
                 self.init_in_flight = None;
                 if error == crate::error::ErrorCode::None {
                     if self.epoch_bump {

@@ -504,11 +504,9 @@ impl Producer {
             Message::FindCoordinatorResponse(header, response) => {
                 (header.correlation_id, response.error)
             }
-            Message::InitProducerIdResponse {
-                correlation_id,
-                error,
-                ..
-            } => (*correlation_id, *error),
+            Message::InitProducerIdResponse(header, response) => {
+                (header.correlation_id, response.error)
+            }
             Message::Group(group) => match &**group {
                 GroupMessage::Response(header, GroupResponse::TxnOffsetCommit(response)) => {
                     (header.correlation_id, response.error)
@@ -557,15 +555,8 @@ impl Producer {
                     txn.coordinator = response.coordinator;
                 }
             }
-            (
-                TxnInFlight::Init,
-                Message::InitProducerIdResponse {
-                    producer_id,
-                    producer_epoch,
-                    ..
-                },
-            ) => {
-                self.new_epoch(*producer_id, *producer_epoch);
+            (TxnInFlight::Init, Message::InitProducerIdResponse(_, response)) => {
+                self.new_epoch(response.producer_id, response.producer_epoch);
                 if let Some(txn) = self.txn.as_mut() {
                     txn.state = TxnClientState::Ready;
                     let operation = txn.operation.take();

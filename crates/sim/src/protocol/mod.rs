@@ -29,8 +29,9 @@ pub(crate) use metadata_log::{MetadataRecord, PartitionState};
 pub(crate) use quorum::{QuorumFetchRequest, QuorumFetchResponse, QuorumMessage};
 pub(crate) use transactions::{
     AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddPartitionsToTxnRequest,
-    AddPartitionsToTxnResponse, EndTxnRequest, EndTxnResponse, InitProducerIdRequest, TxnLogRecord,
-    TxnMessage, TxnRequest, TxnResponse, TxnState, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
+    AddPartitionsToTxnResponse, EndTxnRequest, EndTxnResponse, InitProducerIdRequest,
+    InitProducerIdResponse, ProducerIdRequest, TxnLogRecord, TxnMessage, TxnRequest, TxnResponse,
+    TxnState, WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
 
 use crate::error::ErrorCode;
@@ -440,19 +441,10 @@ pub enum Message {
     Produce(RequestHeader, ProduceRequest),
     /// The leader's answer, per partition; never sent for acks=0.
     ProduceResponse(ResponseHeader, ProduceResponse),
-    /// InitProducerId: an idempotent producer asks for its producer id and epoch; with its
-    /// current id and epoch (KIP-360) it asks for the epoch to be bumped.
-    InitProducerId {
-        correlation_id: u64,
-        current: Option<(u64, u16)>,
-    },
-    /// The id and epoch to stamp on every batch.
-    InitProducerIdResponse {
-        correlation_id: u64,
-        error: ErrorCode,
-        producer_id: u64,
-        producer_epoch: u16,
-    },
+    /// InitProducerId of an idempotent producer (a transactional one's goes as a `Txn`).
+    InitProducerId(RequestHeader, ProducerIdRequest),
+    /// The id and epoch to stamp on every batch, to either kind of producer.
+    InitProducerIdResponse(ResponseHeader, InitProducerIdResponse),
     /// Fetch from followers and consumers (boxed: the body is the largest of the common
     /// messages, and the header would make every message on the wire larger).
     Fetch(RequestHeader, Box<FetchRequest>),
@@ -523,6 +515,21 @@ impl Message {
         Message::ListOffsets(header, body)
     }
 
+    /// The answer to InitProducerId `correlation_id`.
+    pub(crate) fn init_producer_id_response(
+        correlation_id: u64,
+        error: ErrorCode,
+        producer_id: u64,
+        producer_epoch: u16,
+    ) -> Self {
+        let body = InitProducerIdResponse {
+            error,
+            producer_id,
+            producer_epoch,
+        };
+        Message::InitProducerIdResponse(ResponseHeader { correlation_id }, body)
+    }
+
     /// The Kafka API name, for the network view and the event log.
     pub fn api_name(&self) -> &'static str {
         match self {
@@ -539,9 +546,7 @@ impl Message {
                 "AlterPartition"
             }
             Message::Produce(..) | Message::ProduceResponse(..) => "Produce",
-            Message::InitProducerId { .. } | Message::InitProducerIdResponse { .. } => {
-                "InitProducerId"
-            }
+            Message::InitProducerId(..) | Message::InitProducerIdResponse(..) => "InitProducerId",
             Message::Fetch(..) | Message::FetchResponse(..) => "Fetch",
             Message::Metadata(..) | Message::MetadataResponse(..) => "Metadata",
             Message::FindCoordinator(..) | Message::FindCoordinatorResponse(..) => {
@@ -559,14 +564,14 @@ impl Message {
     /// controllers' own APIs).
     pub fn client_correlation_id(&self) -> Option<u64> {
         match self {
-            Message::InitProducerId { correlation_id, .. }
-            | Message::InitProducerIdResponse { correlation_id, .. } => Some(*correlation_id),
             Message::Produce(header, _)
+            | Message::InitProducerId(header, _)
             | Message::Fetch(header, _)
             | Message::Metadata(header)
             | Message::FindCoordinator(header, _)
             | Message::ListOffsets(header, _) => Some(header.correlation_id),
             Message::ProduceResponse(header, _)
+            | Message::InitProducerIdResponse(header, _)
             | Message::FetchResponse(header, _)
             | Message::MetadataResponse(header, _)
             | Message::FindCoordinatorResponse(header, _)
@@ -592,7 +597,7 @@ impl Message {
                 | Message::MetadataFetchResponse { .. }
                 | Message::AlterPartitionResponse { .. }
                 | Message::ProduceResponse(..)
-                | Message::InitProducerIdResponse { .. }
+                | Message::InitProducerIdResponse(..)
                 | Message::FetchResponse(..)
                 | Message::MetadataResponse(..)
                 | Message::FindCoordinatorResponse(..)

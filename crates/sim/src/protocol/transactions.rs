@@ -226,3 +226,23 @@ pub struct WriteTxnMarkersResponse {
     /// Each partition with its error.
     pub partitions: Vec<(TopicPartition, ErrorCode)>,
 }
+
+/// InitProducerId's body without a `transactional.id`: an idempotent producer asks for its
+/// producer id and epoch; with its current id and epoch (KIP-360) it asks for the epoch to be
+/// bumped. Any broker answers it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProducerIdRequest {
+    /// The producer id and epoch to bump, after a sequence gap (KIP-360).
+    pub current: Option<(u64, u16)>,
+}
+
+/// The id and epoch to stamp on every batch (the answer with or without a `transactional.id`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct InitProducerIdResponse {
+    /// `NONE`, or why there is no id.
+    pub error: ErrorCode,
+    /// The producer id.
+    pub producer_id: u64,
+    /// The producer epoch.
+    pub producer_epoch: u16,
+}

@@ -667,15 +667,8 @@ fn reply_init(
     producer_id: u64,
     producer_epoch: u16,
 ) {
-    ctx.send(
-        to.0,
-        Message::InitProducerIdResponse {
-            correlation_id: to.1,
-            error,
-            producer_id,
-            producer_epoch,
-        },
-    );
+    let response = Message::init_producer_id_response(to.1, error, producer_id, producer_epoch);
+    ctx.send(to.0, response);
 }
 
 /// EndTxn's answer, with the producer id and epoch for the next transaction.
