@@ -123,7 +123,7 @@ test('a consumer-protocol group: epochs, one owner per partition, a crash moves 
   // The event log says why, and shows no revocation asked of a survivor.
   await page.getByTestId('event-filter').fill('group-1');
   const events = await eventTexts(page);
-  const expired = events.map((e) => e.match(/group group-1: member \S+ removed \(the member session expired: no heartbeat for (\d+) ms \(group\.consumer\.session\.timeout\.ms=(\d+)\)\)/))
+  const expired = events.map((e) => e.match(/group group-1: member \S+ \(consumer-\d+\) removed \(the member session expired: no heartbeat for (\d+) ms \(group\.consumer\.session\.timeout\.ms=(\d+)\)\)/))
     .filter(Boolean);
   assert.equal(expired.length, 1, events.join('\n'));
   assert.ok(Number(expired[0][1]) >= Number(expired[0][2]), expired[0][0]);
@@ -183,8 +183,8 @@ test('lesson consumer-protocol walks in the page: a join reconciles, a crash mov
   assert.match(await header(), /group epoch 4 · .* 4 member\(s\)/);
   await page.getByTestId('event-filter').fill('billing');
   const joined = await eventTexts(page);
-  assert.ok(joined.some((e) => /member \S+ epoch 0 -> 4 UNRELEASED_PARTITIONS, owns \[\]/.test(e)), joined.join('\n'));
-  assert.ok(joined.some((e) => /member \S+ epoch \d+ -> \d+ UNREVOKED_PARTITIONS, owns .*, must revoke \[orders-\d\] first/.test(e)), joined.join('\n'));
+  assert.ok(joined.some((e) => /member \S+ \(c4\) epoch 0 -> 4 UNRELEASED_PARTITIONS, owns \[\]/.test(e)), joined.join('\n'));
+  assert.ok(joined.some((e) => /member \S+ \(c\d\) epoch \d+ -> \d+ UNREVOKED_PARTITIONS, owns .*, must revoke \[orders-\d\] first/.test(e)), joined.join('\n'));
   await page.getByTestId('event-filter').fill('');
   await next.click();
 
