@@ -22,7 +22,10 @@ use crate::group::GroupCoordinator;
 use crate::metadata::{MetadataImage, MetadataRecord};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BrokerId, Message, MetadataResponse, ResponseHeader, TopicPartition};
+use crate::protocol::{
+    ApiKey, BrokerId, Message, MetadataFetchRequest, MetadataResponse, RequestHeader,
+    ResponseHeader, TopicPartition,
+};
 use crate::time::SimDuration;
 use crate::txn::TxnCoordinator;
 use coordinator::CoordinatorAppends;
@@ -466,12 +469,10 @@ impl Broker {
             } => {
                 self.on_heartbeat_response(ctx, error, is_fenced, should_shut_down);
             }
-            Message::MetadataFetchResponse {
-                correlation_id,
-                offset,
-                records,
-            } if self.metadata_fetch == Some(correlation_id) => {
-                self.on_metadata(ctx, offset, &records);
+            Message::MetadataFetchResponse(header, response)
+                if self.metadata_fetch == Some(header.correlation_id) =>
+            {
+                self.on_metadata(ctx, response.offset, &response.records);
             }
             Message::AlterPartitionResponse { tp, error, state } => {
                 self.on_alter_partition_response(ctx, &tp, error, state.map(|s| *s));
@@ -666,13 +667,13 @@ impl Broker {
     fn fetch_metadata(&mut self, ctx: &mut Ctx<'_>) {
         let correlation_id = self.next_correlation_id();
         self.metadata_fetch = Some(correlation_id);
-        ctx.send(
-            self.controller(),
-            Message::MetadataFetch {
-                correlation_id,
-                offset: self.image.offset,
-            },
-        );
+        // KRaft's Fetch of `__cluster_metadata`, from the broker's raft client.
+        let client_id = Rc::from(format!("raft-client-{}", self.id));
+        let header = RequestHeader::new(ApiKey::Fetch, correlation_id, client_id);
+        let request = MetadataFetchRequest {
+            offset: self.image.offset,
+        };
+        ctx.send(self.controller(), Message::MetadataFetch(header, request));
         let timeout = self.config.controller_request_timeout + SimDuration::from_millis(500);
         ctx.set_timer(timeout, Timer::MetadataFetchTimeout { correlation_id });
     }

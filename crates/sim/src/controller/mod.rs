@@ -23,7 +23,7 @@ use crate::event::EventKind;
 use crate::metadata::{MetadataImage, MetadataRecord, PartitionState};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BrokerId, Message, TopicPartition};
+use crate::protocol::{BrokerId, Message, MetadataFetchResponse, ResponseHeader, TopicPartition};
 use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
@@ -236,10 +236,9 @@ impl Controller {
                 broker_epoch,
                 want_shut_down,
             } => self.heartbeat(ctx, from, broker_id, broker_epoch, want_shut_down),
-            Message::MetadataFetch {
-                correlation_id,
-                offset,
-            } => self.metadata_fetch(ctx, from, correlation_id, offset),
+            Message::MetadataFetch(header, request) => {
+                self.metadata_fetch(ctx, from, header.correlation_id, request.offset)
+            }
             Message::AlterPartition {
                 tp,
                 leader_id,
@@ -337,11 +336,11 @@ impl Controller {
     /// A metadata fetch's answer: the committed records from `offset`.
     fn committed_records(&self, correlation_id: u64, offset: u64) -> Message {
         let committed = self.quorum.committed as usize;
-        Message::MetadataFetchResponse {
-            correlation_id,
-            offset,
-            records: self.log[(offset as usize).min(committed)..committed].to_vec(),
-        }
+        let records = self.log[(offset as usize).min(committed)..committed].to_vec();
+        Message::MetadataFetchResponse(
+            ResponseHeader { correlation_id },
+            MetadataFetchResponse { offset, records },
+        )
     }
 
     /// Brokers read committed records only.

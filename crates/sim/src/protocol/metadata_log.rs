@@ -212,3 +212,20 @@ impl<'de> Deserialize<'de> for DirtyRatio {
 fn unset<T>(value: &Extension<Option<T>>) -> bool {
     value.0.is_none()
 }
+
+/// A broker's read of the metadata log from `offset` (a long poll, like KRaft's Fetch of
+/// `__cluster_metadata`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MetadataFetchRequest {
+    /// The next offset the broker wants.
+    pub offset: u64,
+}
+
+/// Committed metadata records from the requested offset.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MetadataFetchResponse {
+    /// The offset of the first record.
+    pub offset: u64,
+    /// The records, shared with the controller's log.
+    pub records: Vec<Rc<MetadataRecord>>,
+}

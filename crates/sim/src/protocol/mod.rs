@@ -25,7 +25,9 @@ pub(crate) use lookups::{
     MetadataResponse,
 };
 pub use metadata_log::{CleanupPolicy, DirtyRatio, TopicConfig};
-pub(crate) use metadata_log::{MetadataRecord, PartitionState};
+pub(crate) use metadata_log::{
+    MetadataFetchRequest, MetadataFetchResponse, MetadataRecord, PartitionState,
+};
 pub(crate) use quorum::{QuorumFetchRequest, QuorumFetchResponse, QuorumMessage};
 pub(crate) use transactions::{
     AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddPartitionsToTxnRequest,
@@ -414,14 +416,10 @@ pub enum Message {
         should_shut_down: bool,
         controller_hint: Option<u32>,
     },
-    /// A broker reads the metadata log from `offset` (a long poll, like KRaft's Fetch).
-    MetadataFetch { correlation_id: u64, offset: u64 },
+    /// A broker reads the metadata log (a long poll, like KRaft's Fetch).
+    MetadataFetch(RequestHeader, MetadataFetchRequest),
     /// Metadata records from the requested offset.
-    MetadataFetchResponse {
-        correlation_id: u64,
-        offset: u64,
-        records: Vec<Rc<MetadataRecord>>,
-    },
+    MetadataFetchResponse(ResponseHeader, MetadataFetchResponse),
     /// AlterPartition: a leader asks the controller to change a partition's ISR.
     AlterPartition {
         tp: TopicPartition,
@@ -539,7 +537,7 @@ impl Message {
             Message::BrokerHeartbeat { .. } | Message::BrokerHeartbeatResponse { .. } => {
                 "BrokerHeartbeat"
             }
-            Message::MetadataFetch { .. } | Message::MetadataFetchResponse { .. } => {
+            Message::MetadataFetch(..) | Message::MetadataFetchResponse(..) => {
                 "Fetch(__cluster_metadata)"
             }
             Message::AlterPartition { .. } | Message::AlterPartitionResponse { .. } => {
@@ -594,7 +592,7 @@ impl Message {
             self,
             Message::BrokerRegistrationResponse { .. }
                 | Message::BrokerHeartbeatResponse { .. }
-                | Message::MetadataFetchResponse { .. }
+                | Message::MetadataFetchResponse(..)
                 | Message::AlterPartitionResponse { .. }
                 | Message::ProduceResponse(..)
                 | Message::InitProducerIdResponse(..)
