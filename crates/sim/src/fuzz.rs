@@ -48,11 +48,16 @@ pub enum Profile {
     /// of two seconds, a cleaner that starts at any dirt, tombstones among the sends): what the
     /// cleaner removes is superseded, never lost, and nothing Kafka forbids appears.
     Compacted,
+    /// The safe profile's producers, topics, forwarders and faults, with every consumer in
+    /// KIP-848's consumer group protocol (`group.protocol=consumer`, the broker's 45 s
+    /// `group.consumer.session.timeout.ms`, a server-side assignor): revocation before
+    /// assignment and member epochs must keep what the safe profile keeps.
+    ConsumerProtocol,
 }
 
 impl Profile {
     /// Every profile.
-    pub const ALL: [Profile; 10] = [
+    pub const ALL: [Profile; 11] = [
         Profile::Safe,
         Profile::Acks1,
         Profile::Acks0,
@@ -63,6 +68,7 @@ impl Profile {
         Profile::AtLeastOnce,
         Profile::ReadUncommitted,
         Profile::Compacted,
+        Profile::ConsumerProtocol,
     ];
 
     /// The profile named on the command line (`safe`, `acks1`, ...).
@@ -83,13 +89,14 @@ impl Profile {
             Profile::AtLeastOnce => "at-least-once",
             Profile::ReadUncommitted => "read-uncommitted",
             Profile::Compacted => "compacted",
+            Profile::ConsumerProtocol => "consumer-protocol",
         }
     }
 
     /// The anomaly this configuration must be able to produce; none for the safe ones.
     pub fn expected(self) -> Option<Anomaly> {
         match self {
-            Profile::Safe | Profile::Compacted => None,
+            Profile::Safe | Profile::Compacted | Profile::ConsumerProtocol => None,
             Profile::Acks1 | Profile::Acks0 | Profile::Unclean => Some(Anomaly::LostWrite),
             Profile::NoIdempotence => Some(Anomaly::Duplicate),
             Profile::Reorder => Some(Anomaly::Reordered),
@@ -106,7 +113,10 @@ impl Profile {
     /// guarantee is checked as duplicates and lost output.)
     pub fn allowed(self) -> &'static [Anomaly] {
         match self {
-            Profile::Safe | Profile::AtLeastOnce | Profile::Compacted => &[Anomaly::Redelivered],
+            Profile::Safe
+            | Profile::AtLeastOnce
+            | Profile::Compacted
+            | Profile::ConsumerProtocol => &[Anomaly::Redelivered],
             Profile::ReadUncommitted => &[Anomaly::AbortedRead, Anomaly::Redelivered],
             Profile::AtMostOnce => &[Anomaly::ConsumerLoss, Anomaly::Redelivered],
             Profile::Acks1 | Profile::Acks0 => &[
@@ -154,7 +164,7 @@ impl Profile {
             ));
         }
         config.extend_from_slice(match self {
-            Profile::Safe => &[][..],
+            Profile::Safe | Profile::ConsumerProtocol => &[][..],
             Profile::Acks1 | Profile::Unclean => &[("acks", "1")],
             Profile::Acks0 => &[("acks", "0")],
             Profile::NoIdempotence => &[("enable.idempotence", "false")],
@@ -169,11 +179,23 @@ impl Profile {
 
     /// Whether one producer runs transactions (and the consumers pick an isolation level).
     fn transactional(self) -> bool {
-        matches!(self, Profile::Safe | Profile::ReadUncommitted)
+        matches!(
+            self,
+            Profile::Safe | Profile::ReadUncommitted | Profile::ConsumerProtocol
+        )
+    }
+
+    /// The safe profile and its consumer-protocol twin: exactly-once forwarders, zombies and
+    /// read_committed consumers.
+    fn safe(self) -> bool {
+        matches!(self, Profile::Safe | Profile::ConsumerProtocol)
     }
 
     /// The consumers' configs: how the application commits decides what a crash costs.
     fn consumer_config(self, rng: &mut SimRng) -> Vec<(&'static str, &'static str)> {
+        if self == Profile::ConsumerProtocol {
+            return consumer_protocol_config(rng);
+        }
         let mut config = vec![
             ("group.id", GROUP),
             ("auto.offset.reset", "earliest"),
@@ -194,18 +216,7 @@ impl Profile {
             // the positions, and the application's own map of processed offset + 1, sync or
             // async (the checker holds those to what was processed, and a zombie's to
             // fencing).
-            Profile::Safe => match rng.below(4) {
-                0 => &[("auto.commit.interval.ms", "1000")],
-                1 => &[
-                    ("enable.auto.commit", "false"),
-                    ("app.commit", "after-processing"),
-                ],
-                2 => &[("enable.auto.commit", "false"), ("app.commit", "explicit")],
-                _ => &[
-                    ("enable.auto.commit", "false"),
-                    ("app.commit", "explicit-async"),
-                ],
-            },
+            Profile::Safe => safe_commits(rng),
             _ if rng.below(2) == 0 => &[("auto.commit.interval.ms", "1000")],
             _ => &[
                 ("enable.auto.commit", "false"),
@@ -226,6 +237,7 @@ impl Profile {
     fn topic_configs(self) -> Vec<(&'static str, &'static str)> {
         match self {
             Profile::Safe
+            | Profile::ConsumerProtocol
             | Profile::NoIdempotence
             | Profile::Reorder
             | Profile::AtMostOnce
@@ -246,6 +258,57 @@ impl Profile {
             ],
         }
     }
+}
+
+/// The safe profile's commit styles, one drawn per run.
+fn safe_commits(rng: &mut SimRng) -> &'static [(&'static str, &'static str)] {
+    match rng.below(4) {
+        0 => &[("auto.commit.interval.ms", "1000")],
+        1 => &[
+            ("enable.auto.commit", "false"),
+            ("app.commit", "after-processing"),
+        ],
+        2 => &[("enable.auto.commit", "false"), ("app.commit", "explicit")],
+        _ => &[
+            ("enable.auto.commit", "false"),
+            ("app.commit", "explicit-async"),
+        ],
+    }
+}
+
+/// The consumer-protocol profile's consumers: the safe profile's commit styles and
+/// read_committed, without the classic settings the protocol refuses (`session.timeout.ms`,
+/// `heartbeat.interval.ms` and `partition.assignment.strategy` are the broker's business), and
+/// the broker's default assignor or one the members ask for. An application that commits its
+/// own map of processed offsets registers a rebalance listener, as it must under this protocol:
+/// without one the background thread revokes a partition while the application still
+/// processes its records, and the commit that follows, at the member's new epoch, is accepted
+/// and moves the group's offset back (seed 175 before the listener). Auto commit and
+/// `commitSync()` of the positions are safe without one and run without.
+fn consumer_protocol_config(rng: &mut SimRng) -> Vec<(&'static str, &'static str)> {
+    let mut config = vec![
+        ("group.id", GROUP),
+        ("group.protocol", "consumer"),
+        ("auto.offset.reset", "earliest"),
+        ("max.poll.interval.ms", "15000"),
+        ("max.poll.records", "50"),
+        ("request.timeout.ms", "5000"),
+        ("app.processing.ms", "2"),
+        ("isolation.level", "read_committed"),
+    ];
+    let commits = safe_commits(rng);
+    config.extend_from_slice(commits);
+    if commits.contains(&("app.commit", "explicit"))
+        || commits.contains(&("app.commit", "explicit-async"))
+    {
+        config.push(("app.rebalance.listener", "true"));
+    }
+    match rng.below(3) {
+        0 => {}
+        1 => config.push(("group.remote.assignor", "uniform")),
+        _ => config.push(("group.remote.assignor", "range")),
+    }
+    config
 }
 
 const BROKERS: u32 = 3;
@@ -289,7 +352,7 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
         configs,
         replica_assignment: None,
     };
-    let forwarding = profile == Profile::Safe;
+    let forwarding = profile.safe();
     if forwarding {
         step(
             500,
@@ -343,6 +406,13 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
             ("isolation.level", "read_committed"),
         ] {
             config.insert(k.to_owned(), v.to_owned());
+        }
+        // Exactly-once under the consumer protocol needs the listener: without it a forwarder
+        // sends a revoked partition's offsets with its transaction at its new member epoch
+        // after the partition's next owner started from the old ones, and both write the
+        // output (seed 156 before the listener).
+        if profile == Profile::ConsumerProtocol {
+            config.insert("app.rebalance.listener".to_owned(), "true".to_owned());
         }
         config.remove("auto.commit.interval.ms");
         for x in 0..FORWARDERS {
@@ -591,7 +661,7 @@ fn random_fault(rng: &mut SimRng, profile: Profile) -> Vec<(u64, Command)> {
     let other = 1 + (broker + rng.below(u64::from(BROKERS) - 1) as u32) % BROKERS;
     let producer = format!("p{}", rng.below(u64::from(PRODUCERS)));
     // The safe profile's faults reach its forwarders as often as its plain consumers.
-    let consumer = if profile == Profile::Safe && rng.below(2) == 0 {
+    let consumer = if profile.safe() && rng.below(2) == 0 {
         format!("x{}", rng.below(u64::from(FORWARDERS)))
     } else {
         format!("c{}", rng.below(u64::from(CONSUMERS)))
@@ -599,7 +669,7 @@ fn random_fault(rng: &mut SimRng, profile: Profile) -> Vec<(u64, Command)> {
     let controller = 1 + rng.below(u64::from(CONTROLLERS)) as u32;
     // Paused processes (zombies) are the safe profile's: what fencing must stop. The other
     // profiles draw from the faults they had, so their seeds keep their outcomes.
-    let kinds = if profile == Profile::Safe { 14 } else { 11 };
+    let kinds = if profile.safe() { 14 } else { 11 };
     match rng.below(kinds) {
         11 => vec![
             (start, Command::PauseBroker { broker }),
@@ -836,6 +906,7 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
         };
         *seen.entry(what).or_default() += 1;
     }
+    consumer_protocol_coverage(world, &mut seen);
     // Consumers' own calls are in their histories, not among the world's operations.
     let consumer_ops = world.consumers().flat_map(|(c, _)| c.history());
     for op in consumer_ops {
@@ -882,6 +953,46 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
         *seen.entry("forwarders-caught-up").or_default() += 1;
     }
     seen
+}
+
+/// What the KIP-848 consumer protocol exercised (nothing in classic runs): the coordinator
+/// asked members to revoke, held partitions back until their owner let go, fenced silent
+/// members and slow revokers, and members learnt they were fenced and rejoined.
+fn consumer_protocol_coverage(
+    world: &crate::world::World,
+    seen: &mut BTreeMap<&'static str, usize>,
+) {
+    use crate::event::EventKind;
+    for event in world.events() {
+        let what = match &event.kind {
+            EventKind::GroupMemberReconciled { state, .. } if state == "UNREVOKED_PARTITIONS" => {
+                "member-revoking"
+            }
+            EventKind::GroupMemberReconciled { state, .. } if state == "UNRELEASED_PARTITIONS" => {
+                "member-awaiting-release"
+            }
+            EventKind::GroupTargetAssignment { .. } => "target-assignment",
+            EventKind::GroupMemberRemoved { why, .. } if why.contains("session expired") => {
+                "member-session-expired"
+            }
+            EventKind::GroupMemberRemoved { why, .. }
+                if why.contains("failed to revoke its partitions") =>
+            {
+                "member-revocation-timed-out"
+            }
+            _ => continue,
+        };
+        *seen.entry(what).or_default() += 1;
+    }
+    for (consumer, _) in world.consumers() {
+        for error in consumer.fenced() {
+            let what = match error {
+                ErrorCode::FencedMemberEpoch => "member-fenced-epoch",
+                _ => "member-unknown",
+            };
+            *seen.entry(what).or_default() += 1;
+        }
+    }
 }
 
 /// Whether the exactly-once forwarders' group committed past every record of the input that

@@ -120,6 +120,15 @@ pub struct ConsumerConfig {
     /// `app.transactional.id` of that producer with `app.commit=transactional` (default: the
     /// consumer's name with `-eos`, stable across restarts so a restart fences its zombie).
     pub transactional_id: Option<String>,
+    /// `app.rebalance.listener`: the application registers a `ConsumerRebalanceListener`
+    /// (callbacks that return at once). Java runs its callbacks inside `poll()`, so with
+    /// `group.protocol=consumer` a revocation waits for the application's next `poll()`, after
+    /// the batch in hand is processed and committed; without one the background thread revokes
+    /// at once, and an application still processing a revoked partition's records then commits
+    /// them at its new member epoch, which the coordinator accepts. No effect on the classic
+    /// protocol, which revokes inside `poll()` anyway.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rebalance_listener: bool,
 }
 
 impl Default for ConsumerConfig {
@@ -153,6 +162,7 @@ impl Default for ConsumerConfig {
             app_commit: AppCommit::None,
             forward_topic: None,
             transactional_id: None,
+            rebalance_listener: false,
         }
     }
 }
@@ -409,6 +419,7 @@ impl ConsumerConfig {
                 "app.forward.topic" => {
                     config.forward_topic = Some(v.trim().to_owned()).filter(|t| !t.is_empty())
                 }
+                "app.rebalance.listener" => config.rebalance_listener = boolean(name, v)?,
                 "app.transactional.id" => {
                     config.transactional_id = Some(v.trim().to_owned()).filter(|t| !t.is_empty())
                 }

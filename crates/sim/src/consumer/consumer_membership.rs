@@ -6,8 +6,9 @@
 //! next heartbeat. Nothing waits for `poll()` or for the other members, so a slow
 //! application does not hold up everyone else's rebalance.
 //!
-//! No `ConsumerRebalanceListener` is modelled: Java runs the listener's callbacks inside
-//! `poll()`, which would make reconciliation wait for the application thread.
+//! Without a `ConsumerRebalanceListener` a revocation happens here at once. With one
+//! (`app.rebalance.listener`) it waits for the application's next `poll()`, where Java runs
+//! the listener's callbacks: the batch in hand is processed and committed first.
 
 use super::membership::coordinator_error;
 use super::{Consumer, InFlight, MemberState};
@@ -128,6 +129,7 @@ impl Consumer {
             ErrorCode::FencedMemberEpoch | ErrorCode::UnknownMemberId => {
                 // `transitionToFenced`: the partitions are lost (nothing is committed for
                 // them), and the member rejoins at once with its member id and epoch 0.
+                self.fenced.push(response.error);
                 self.lose_partitions(ctx);
                 self.start_joining(ctx);
             }
@@ -139,17 +141,41 @@ impl Consumer {
     /// Moves the owned partitions to the latest assignment: revoked ones go (after the auto
     /// commit of what was consumed, which it waits for), new ones come, and the next
     /// heartbeat says so.
-    fn continue_reconciling(&mut self, ctx: &mut Ctx<'_>) {
+    pub(super) fn continue_reconciling(&mut self, ctx: &mut Ctx<'_>) {
         let Some(target) = self.heartbeat.target.clone() else {
             return;
         };
+        if self.member != MemberState::Stable {
+            // It left the group (`close()`, the poll timer) while the assignment waited for a
+            // commit or for poll(): the assignment is no longer its to take.
+            self.heartbeat.target = None;
+            self.heartbeat.revocation_commit = None;
+            return;
+        }
         let target: BTreeSet<TopicPartition> = target.into_iter().collect_set();
+        for (tp, owned) in &mut self.owned {
+            // A newer assignment may give back a partition that waited to be revoked.
+            owned.pending_revocation &= !target.contains(tp);
+        }
         let revoked: Vec<TopicPartition> = self
             .owned
             .keys()
             .filter(|tp| !target.contains(*tp))
             .cloned()
             .collect();
+        if !revoked.is_empty() && self.config.rebalance_listener {
+            // `markPendingRevocation`, then onPartitionsRevoked on the application thread:
+            // nothing more of them is fetched or returned, and the revocation waits for the
+            // application's next poll().
+            for tp in &revoked {
+                if let Some(owned) = self.owned.get_mut(tp) {
+                    owned.pending_revocation = true;
+                }
+            }
+            if !matches!(self.app, super::AppState::Polling { .. }) {
+                return;
+            }
+        }
         if !revoked.is_empty() && self.config.enable_auto_commit {
             // `maybeAutoCommitSyncBeforeRevocation`: the consumed positions are committed
             // before the partitions go, so their next owner starts where this one stopped.

@@ -260,6 +260,7 @@ impl Consumer {
                 continue;
             };
             if owned.paused
+                || owned.pending_revocation
                 || owned.reset_failed
                 || self.buffer.get(tp).is_some_and(|q| !q.is_empty())
                 || ctx.now() < owned.fetch_not_before

@@ -129,6 +129,10 @@ pub struct OwnedPartition {
     /// partition when it is revoked.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub paused: bool,
+    /// Being revoked (`group.protocol=consumer`, waiting for the rebalance listener's
+    /// `poll()`): not fetched, nothing of it returned, as Java's `markPendingRevocation`.
+    #[serde(skip)]
+    pub pending_revocation: bool,
     /// `seekToBeginning` (-2) or `seekToEnd` (-1) asked, resolved by ListOffsets at the next
     /// poll.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -249,6 +253,9 @@ pub struct Consumer {
     forward_sends: Vec<usize>,
     /// With `group.protocol=consumer`: the heartbeat's and reconciliation's state.
     heartbeat: consumer_membership::ConsumerMembership,
+    /// The errors with which the coordinator fenced its consumer-protocol membership, across
+    /// its processes (a fuzzer's evidence that fencing ran).
+    fenced: Vec<crate::error::ErrorCode>,
 }
 
 impl Consumer {
@@ -318,6 +325,7 @@ impl Consumer {
             forward: None,
             forward_sends: Vec::new(),
             heartbeat: Default::default(),
+            fenced: Vec::new(),
         };
         consumer.forward = Forwarder::new(&consumer);
         consumer
@@ -371,6 +379,12 @@ impl Consumer {
     /// Every poll that returned records and every commit, with outcomes.
     pub fn history(&self) -> &Chunked<Operation> {
         &self.history
+    }
+
+    /// Each time the coordinator fenced its consumer-protocol membership
+    /// (FENCED_MEMBER_EPOCH or UNKNOWN_MEMBER_ID on a heartbeat), over its whole history.
+    pub fn fenced(&self) -> &[crate::error::ErrorCode] {
+        &self.fenced
     }
 
     /// Records its application finished processing more than once, over its whole history.
@@ -471,6 +485,7 @@ impl Consumer {
             forward.producer.on_crash(now);
         }
         let next_correlation_id = self.next_correlation_id;
+        let fenced = std::mem::take(&mut self.fenced);
         *self = Consumer::new(
             &self.name,
             self.config.clone(),
@@ -481,6 +496,7 @@ impl Consumer {
         self.next_correlation_id = next_correlation_id;
         self.history = history;
         self.reprocessed = reprocessed;
+        self.fenced = fenced;
         self.closed = closed;
         if forward.is_some() {
             self.forward = forward;
@@ -642,6 +658,10 @@ impl Consumer {
             let now = ctx.now();
             match self.app.clone() {
                 AppState::Polling { until } => {
+                    if self.config.rebalance_listener && self.consumer_protocol() {
+                        // The listener's onPartitionsRevoked runs first in poll().
+                        self.continue_reconciling(ctx);
+                    }
                     if let Some(operation) = self.deliver(ctx) {
                         self.after_poll(ctx, operation);
                         continue;
@@ -785,7 +805,11 @@ impl Consumer {
         let mut records = Vec::new();
         let budget = self.config.max_poll_records;
         for (tp, owned) in &mut self.owned {
-            let Some(queue) = self.buffer.get_mut(tp).filter(|_| !owned.paused) else {
+            let Some(queue) = self
+                .buffer
+                .get_mut(tp)
+                .filter(|_| !owned.paused && !owned.pending_revocation)
+            else {
                 continue;
             };
             while records.len() < budget {

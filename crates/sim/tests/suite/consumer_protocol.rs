@@ -245,6 +245,36 @@ fn a_stalled_application_does_not_hold_up_the_rebalance_of_the_others() {
     assert_one_owner_at_a_time(&world);
 }
 
+/// With a `ConsumerRebalanceListener` the revocation runs on the application thread, in
+/// `poll()`: a stalled application holds its partitions until it polls again (here it never
+/// does, so it leaves the group when `max.poll.interval.ms` runs out), and the new member
+/// waits for them.
+#[test]
+fn with_a_rebalance_listener_a_revocation_waits_for_the_applications_poll() {
+    let mut world = loaded(4, 4, 3);
+    let listener = [
+        CONSUMER,
+        ("app.rebalance.listener", "true"),
+        ("max.poll.interval.ms", "20000"),
+    ];
+    join(&mut world, &["c1"], &listener);
+    run_ms(&mut world, 10_000);
+    world
+        .apply(kafka_sim::Command::StallConsumer {
+            consumer: "c1".into(),
+        })
+        .expect("c1 exists");
+    join(&mut world, &["c2"], &listener);
+    // Without the listener c2 had its share by now (the test above).
+    run_ms(&mut world, 15_000);
+    assert_eq!(owned(&world, "c1").len(), 4);
+    assert_eq!(owned(&world, "c2").len(), 0);
+    run_ms(&mut world, 20_000);
+    assert_eq!(owned(&world, "c1").len(), 0);
+    assert_eq!(owned(&world, "c2").len(), 4);
+    assert_one_owner_at_a_time(&world);
+}
+
 #[test]
 fn the_admin_tool_prints_the_consumer_protocols_columns() {
     let mut world = loaded(5, 2, 1);

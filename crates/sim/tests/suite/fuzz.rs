@@ -181,6 +181,69 @@ fn regression_compacted_seeds_10_and_27_a_later_unacknowledged_value_supersedes(
     assert_allowed_only(27, Profile::Compacted);
 }
 
+/// KIP-848's consumer protocol under the safe profile's producers, forwarders and faults:
+/// revocation before assignment and member epochs keep what the classic protocol keeps, only
+/// redelivery. Not vacuous: across the seeds the coordinator asks members to revoke, holds
+/// partitions back until their owner lets go, fences silent members when their session
+/// expires, and members learn they were fenced and rejoin.
+#[test]
+fn the_consumer_protocol_under_faults_shows_no_anomaly() {
+    let seeds = seed_count(20);
+    let mut total: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for seed in 1..=seeds {
+        let outcome = assert_allowed_only(seed, Profile::ConsumerProtocol);
+        for (what, count) in outcome.coverage {
+            *total.entry(what).or_default() += count;
+        }
+    }
+    let count = |what| total.get(what).copied().unwrap_or(0);
+    for needed in [
+        "target-assignment",
+        "member-revoking",
+        "member-awaiting-release",
+        "member-session-expired",
+    ] {
+        assert!(count(needed) > 0, "{needed} never happened: {total:?}");
+    }
+    assert!(
+        count("member-fenced-epoch") + count("member-unknown") > 0,
+        "no member learnt it was fenced (FENCED_MEMBER_EPOCH or UNKNOWN_MEMBER_ID): {total:?}"
+    );
+    println!("{seeds} seeds, no anomaly, {total:?}");
+}
+
+/// Regression: consumer-protocol seed 47 (and 15 more of 300) kept a fenced member out of its
+/// group for 45 s: the coordinator refused its rejoin (epoch 0) with FENCED_MEMBER_EPOCH
+/// because it still held the member at a later epoch, thousands of times, until the session
+/// expired. Kafka accepts epoch 0 from a known member (KAFKA-19233); the member now rejoins at
+/// once.
+#[test]
+fn regression_consumer_protocol_seed_47_a_fenced_member_rejoins_at_once() {
+    let outcome = assert_allowed_only(47, Profile::ConsumerProtocol);
+    let fenced = outcome
+        .coverage
+        .get("member-fenced-epoch")
+        .copied()
+        .unwrap_or(0);
+    assert!(
+        (1..=2).contains(&fenced),
+        "seed 47: {fenced} FENCED_MEMBER_EPOCH answers (one fence, one rejoin expected)"
+    );
+}
+
+/// Regression: consumer-protocol seeds 156 (an exactly-once forwarder's output written twice)
+/// and 175 (a committed offset moved back): the background heartbeat revoked a partition while
+/// the application still processed records it had polled from it, and the application then
+/// sent their offsets (with its transaction, or `commitSync(Map)`) at its new member epoch,
+/// which the coordinator accepts, after the partition's next owner had started from the old
+/// offset. That is Java's behaviour without a `ConsumerRebalanceListener`; these applications
+/// register one (`app.rebalance.listener`), so the revocation waits for their next `poll()`.
+#[test]
+fn regression_consumer_protocol_seeds_156_and_175_revocation_waits_for_the_listener() {
+    assert_allowed_only(156, Profile::ConsumerProtocol);
+    assert_allowed_only(175, Profile::ConsumerProtocol);
+}
+
 /// The safe sweep is not vacuous: across its seeds the faults really shrink ISRs, elect new
 /// leaders, truncate followers and refuse acks=all writes, and applications commit their
 /// processed offsets, some refused (from a generation the group left, or while it syncs).
