@@ -183,7 +183,11 @@ pub enum EventKind {
     ConsumerAssigned {
         consumer: String,
         group: String,
+        /// The generation, or under the consumer protocol the member epoch.
         generation: i32,
+        /// Whether `generation` is a KIP-848 member epoch.
+        #[serde(skip_serializing_if = "std::ops::Not::not")]
+        member_epoch: bool,
         assigned: Vec<TopicPartition>,
         revoked: Vec<TopicPartition>,
     },
@@ -563,11 +567,13 @@ impl fmt::Display for EventKind {
                 consumer,
                 group,
                 generation,
+                member_epoch,
                 assigned,
                 revoked,
             } => write!(
                 f,
-                "consumer {consumer} (group {group}, generation {generation}): owns {}; revoked {}",
+                "consumer {consumer} (group {group}, {} {generation}): owns {}; revoked {}",
+                if *member_epoch { "epoch" } else { "generation" },
                 tps_text(assigned),
                 tps_text(revoked)
             ),

@@ -1087,6 +1087,7 @@ impl Consumer {
             consumer: self.name.to_string(),
             group: self.group().unwrap_or_default().to_owned(),
             generation: self.generation,
+            member_epoch: self.consumer_protocol(),
             assigned: self.owned.keys().cloned().collect(),
             revoked,
         });
