@@ -62,7 +62,7 @@ fn drawn(props: &AbPanelProps) -> Html {
             </div>
             if let Some(c) = &*result {
                 <table class="ab">
-                    <thead><tr><th></th><th>{ &c.a.label }</th><th>{ &c.b.label }</th></tr></thead>
+                    <thead><tr><th></th><th>{ breakable(&c.a.label) }</th><th>{ breakable(&c.b.label) }</th></tr></thead>
                     <tbody>
                         { count("sends", c.a.sends, c.b.sends) }
                         { count("acknowledged", c.a.acknowledged, c.b.acknowledged) }
@@ -80,5 +80,14 @@ fn drawn(props: &AbPanelProps) -> Html {
                 <p class="empty">{ "Produce, break something, then compare: the same seed and actions run twice." }</p>
             }
         </section>
+    }
+}
+
+/// A side's label (`group.protocol=consumer`) with a line break allowed after its `=`, so a
+/// narrow column breaks it there rather than inside a word.
+fn breakable(label: &str) -> Html {
+    match label.split_once('=') {
+        Some((name, value)) => html! { <>{ format!("{name}=") }<wbr />{ value.to_owned() }</> },
+        None => html! { { label.to_owned() } },
     }
 }

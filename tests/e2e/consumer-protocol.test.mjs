@@ -213,6 +213,12 @@ test('lesson consumer-protocol walks in the page: a join reconciles, a crash mov
   assert.ok(backs[0][0] === 'group.protocol=classic' && backs[0][1] > 0, difference);
   assert.deepEqual(backs[1], ['group.protocol=consumer', 0], difference);
   console.log('screenshot:', await playground.screenshot('lesson-consumer-protocol-ab', { fullPage: false }));
+  // The comparison itself, below the lesson's panel: each side's label must stay inside.
+  const ab = page.getByTestId('ab-panel');
+  await ab.evaluate((element) => element.scrollIntoView({ block: 'end' }));
+  await ab.screenshot({ path: 'screenshots/ab-consumer-protocol.png' });
+  const overflows = await ab.evaluate((element) => element.scrollWidth > element.clientWidth + 1);
+  assert.equal(overflows, false, 'the A/B table stays inside its panel');
   await next.click();
   await panel.waitFor({ state: 'detached' });
   assert.deepEqual(playground.errors, []);
