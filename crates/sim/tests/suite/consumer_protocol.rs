@@ -227,19 +227,26 @@ fn the_classic_protocols_eager_assignor_stops_every_member_for_the_same_crash() 
     assert!(survivor_pause(&modern, &["c2", "c3"], crashed) < paused);
 }
 
-#[test]
-fn a_stalled_application_does_not_hold_up_the_rebalance_of_the_others() {
+/// c1 of a group over four partitions stalls (its application stops polling); c2 joins and
+/// 15 s pass.
+fn stall_one_and_join_another(configs: &[(&str, &str)]) -> World {
     let mut world = loaded(4, 4, 3);
-    join(&mut world, &["c1"], &[CONSUMER]);
+    join(&mut world, &["c1"], configs);
     run_ms(&mut world, 10_000);
     world
         .apply(kafka_sim::Command::StallConsumer {
             consumer: "c1".into(),
         })
         .expect("c1 exists");
-    join(&mut world, &["c2"], &[CONSUMER]);
-    // Within a few heartbeats c2 has its share, though c1's application never polled.
+    join(&mut world, &["c2"], configs);
     run_ms(&mut world, 15_000);
+    world
+}
+
+#[test]
+fn a_stalled_application_does_not_hold_up_the_rebalance_of_the_others() {
+    // Within a few heartbeats c2 has its share, though c1's application never polled.
+    let world = stall_one_and_join_another(&[CONSUMER]);
     assert_eq!(owned(&world, "c2").len(), 2);
     assert_eq!(owned(&world, "c1").len(), 2);
     assert_one_owner_at_a_time(&world);
@@ -251,28 +258,27 @@ fn a_stalled_application_does_not_hold_up_the_rebalance_of_the_others() {
 /// waits for them.
 #[test]
 fn with_a_rebalance_listener_a_revocation_waits_for_the_applications_poll() {
-    let mut world = loaded(4, 4, 3);
-    let listener = [
+    let mut world = stall_one_and_join_another(&[
         CONSUMER,
         ("app.rebalance.listener", "true"),
         ("max.poll.interval.ms", "20000"),
-    ];
-    join(&mut world, &["c1"], &listener);
-    run_ms(&mut world, 10_000);
-    world
-        .apply(kafka_sim::Command::StallConsumer {
-            consumer: "c1".into(),
-        })
-        .expect("c1 exists");
-    join(&mut world, &["c2"], &listener);
+    ]);
     // Without the listener c2 had its share by now (the test above).
-    run_ms(&mut world, 15_000);
     assert_eq!(owned(&world, "c1").len(), 4);
     assert_eq!(owned(&world, "c2").len(), 0);
     run_ms(&mut world, 20_000);
     assert_eq!(owned(&world, "c1").len(), 0);
     assert_eq!(owned(&world, "c2").len(), 4);
     assert_one_owner_at_a_time(&world);
+}
+
+/// The words of line `n` of a table the admin tool printed.
+fn words(table: &str, n: usize) -> Vec<&str> {
+    let line = table
+        .lines()
+        .nth(n)
+        .unwrap_or_else(|| panic!("no line {n} in {table}"));
+    line.split_whitespace().collect()
 }
 
 #[test]
@@ -282,12 +288,7 @@ fn the_admin_tool_prints_the_consumer_protocols_columns() {
     run_ms(&mut world, 10_000);
     let described = describe_group(&world, "g").expect("the group exists");
     let state = described.state_table(true);
-    let header: Vec<&str> = state
-        .lines()
-        .nth(1)
-        .expect("a header")
-        .split_whitespace()
-        .collect();
+    let header = words(&state, 1);
     assert_eq!(
         header,
         [
@@ -301,21 +302,11 @@ fn the_admin_tool_prints_the_consumer_protocols_columns() {
             "#MEMBERS"
         ]
     );
-    let row: Vec<&str> = state
-        .lines()
-        .nth(2)
-        .expect("a row")
-        .split_whitespace()
-        .collect();
+    let row = words(&state, 2);
     assert_eq!(row[0], "g");
     assert_eq!(&row[3..], ["uniform", "Stable", "1", "1", "1"]);
     let members = described.members_table(true);
-    let header: Vec<&str> = members
-        .lines()
-        .nth(1)
-        .expect("a header")
-        .split_whitespace()
-        .collect();
+    let header = words(&members, 1);
     assert_eq!(
         header,
         [
@@ -330,12 +321,7 @@ fn the_admin_tool_prints_the_consumer_protocols_columns() {
             "TARGET-ASSIGNMENT"
         ]
     );
-    let row: Vec<&str> = members
-        .lines()
-        .nth(2)
-        .expect("a row")
-        .split_whitespace()
-        .collect();
+    let row = words(&members, 2);
     assert_eq!(&row[3..], ["c1", "2", "1", "t:0,1", "1", "t:0,1"]);
 }
 
