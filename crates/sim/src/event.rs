@@ -138,7 +138,7 @@ pub enum EventKind {
         committed: bool,
         epoch: u16,
         partitions: Vec<TopicPartition>,
-        reason: String,
+        cause: TxnPrepareCause,
     },
     /// Every marker of a transaction is written: read_committed consumers see its records
     /// (commit) or skip them for good (abort).
@@ -285,6 +285,34 @@ impl EventKind {
             | EventKind::LogCleaned { tp, .. }
             | EventKind::UnflushedRecordsLost { tp, .. } => crate::topic::is_internal(&tp.topic),
             _ => false,
+        }
+    }
+}
+
+/// Why a transaction coordinator ended a transaction (its `TxnPrepared` event).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TxnPrepareCause {
+    /// The producer's `commitTransaction()` or `abortTransaction()`.
+    EndTxn,
+    /// A new instance of the `transactional.id` called `initTransactions()` while its
+    /// predecessor's transaction was open: the coordinator aborts it (fencing the zombie).
+    NewInstance,
+    /// The transaction stayed open past its `transaction.timeout.ms`.
+    Timeout {
+        /// The producer's `transaction.timeout.ms`.
+        timeout_ms: u64,
+    },
+}
+
+impl fmt::Display for TxnPrepareCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TxnPrepareCause::EndTxn => f.write_str("EndTxn from the producer"),
+            TxnPrepareCause::NewInstance => f.write_str("a new instance called initTransactions"),
+            TxnPrepareCause::Timeout { timeout_ms } => {
+                write!(f, "open longer than transaction.timeout.ms={timeout_ms}")
+            }
         }
     }
 }
@@ -468,10 +496,10 @@ impl fmt::Display for EventKind {
                 committed,
                 epoch,
                 partitions,
-                reason,
+                cause,
             } => write!(
                 f,
-                "transaction coordinator on broker {broker}: {transactional_id} {} ({reason}); \
+                "transaction coordinator on broker {broker}: {transactional_id} {} ({cause}); \
                  epoch bumped to {epoch}, writing {} markers to {}",
                 if *committed {
                     "prepares to commit"

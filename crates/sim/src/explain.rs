@@ -6,7 +6,7 @@
 //! history, not stored by the nodes, so the protocol code stays free of bookkeeping.
 
 use crate::endpoint::Endpoint;
-use crate::event::{Event, EventKind};
+use crate::event::{Event, EventKind, TxnPrepareCause};
 use crate::protocol::{BrokerId, TopicPartition};
 
 /// The chain of causes of event `index`, nearest first (indices into `events`).
@@ -133,7 +133,7 @@ fn cause_of(events: &[Event], index: usize) -> Option<usize> {
         EventKind::ProducerFenced { .. } => latest_before(
             events,
             index,
-            |k| matches!(k, EventKind::TxnPrepared { reason, .. } if !reason.starts_with("EndTxn")),
+            |k| matches!(k, EventKind::TxnPrepared { cause, .. } if *cause != TxnPrepareCause::EndTxn),
         ),
         EventKind::GroupStable { group, .. } | EventKind::ConsumerAssigned { group, .. } => {
             latest_before(events, index, |k| match k {

@@ -9,7 +9,7 @@ use crate::command::Command;
 use crate::controller::CreateTopic;
 use crate::endpoint::Endpoint;
 use crate::error::ErrorCode;
-use crate::event::CrashKind;
+use crate::event::{CrashKind, TxnPrepareCause};
 use crate::producer::ProducerRecord;
 use crate::rng::SimRng;
 use crate::scenario::{ClusterSpec, Scenario, Step};
@@ -892,12 +892,14 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
                 committed: true, ..
             } => "transaction-committed",
             EventKind::TxnCompleted { .. } => "transaction-aborted",
-            EventKind::TxnPrepared { reason, .. } if reason.contains("timeout") => {
-                "transaction-timed-out"
-            }
-            EventKind::TxnPrepared { reason, .. } if reason.contains("new instance") => {
-                "transaction-fenced-by-new-instance"
-            }
+            EventKind::TxnPrepared {
+                cause: TxnPrepareCause::Timeout { .. },
+                ..
+            } => "transaction-timed-out",
+            EventKind::TxnPrepared {
+                cause: TxnPrepareCause::NewInstance,
+                ..
+            } => "transaction-fenced-by-new-instance",
             EventKind::ProducerFenced { .. } => "producer-fenced",
             EventKind::ProcessPaused { .. } => "process-paused",
             EventKind::ControllerElected { epoch: 1, .. } => continue,

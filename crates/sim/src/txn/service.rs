@@ -18,7 +18,7 @@ use super::{
 };
 use crate::chunked::Chunked;
 use crate::error::ErrorCode;
-use crate::event::EventKind;
+use crate::event::{EventKind, TxnPrepareCause};
 use crate::metadata::MetadataImage;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
@@ -237,7 +237,7 @@ impl TxnCoordinator {
             }
             Ok((decision, previous)) => {
                 if decision == TxnDecision::Prepare {
-                    self.emit_prepared(ctx, transactional_id, "EndTxn from the producer");
+                    self.emit_prepared(ctx, transactional_id, TxnPrepareCause::EndTxn);
                 }
                 self.persist(host, ctx, transactional_id, previous, TxnAfter::End { to });
             }
@@ -326,8 +326,7 @@ impl TxnCoordinator {
             Ok((false, previous)) => {
                 // An older instance left a transaction open: abort it under the new epoch;
                 // the new instance asks again until that is done.
-                let reason = "a new instance called initTransactions";
-                self.emit_prepared(ctx, transactional_id, reason);
+                self.emit_prepared(ctx, transactional_id, TxnPrepareCause::NewInstance);
                 self.persist(host, ctx, transactional_id, previous, TxnAfter::Markers);
                 reply_init(ctx, to, ErrorCode::ConcurrentTransactions, 0, 0);
             }
@@ -335,7 +334,7 @@ impl TxnCoordinator {
         }
     }
 
-    fn emit_prepared(&self, ctx: &mut Ctx<'_>, transactional_id: &str, reason: &str) {
+    fn emit_prepared(&self, ctx: &mut Ctx<'_>, transactional_id: &str, cause: TxnPrepareCause) {
         if let Some(txn) = self.txns.get(transactional_id) {
             ctx.emit(EventKind::TxnPrepared {
                 broker: self.broker,
@@ -343,7 +342,7 @@ impl TxnCoordinator {
                 committed: txn.state == TxnState::PrepareCommit,
                 epoch: txn.producer_epoch,
                 partitions: txn.partitions.iter().cloned().collect(),
-                reason: reason.to_owned(),
+                cause,
             });
         }
     }
@@ -595,8 +594,10 @@ impl TxnCoordinator {
                     let previous = txn.clone();
                     let timeout = txn.timeout_ms;
                     txn.abort_for_timeout();
-                    let reason = format!("open longer than transaction.timeout.ms={timeout}");
-                    self.emit_prepared(ctx, &id, &reason);
+                    let cause = TxnPrepareCause::Timeout {
+                        timeout_ms: timeout,
+                    };
+                    self.emit_prepared(ctx, &id, cause);
                     self.persist(host, ctx, &id, previous, TxnAfter::Markers);
                 }
             }

@@ -12,7 +12,7 @@ use common::*;
 use kafka_sim::ControlType;
 use kafka_sim::check::{Anomaly, check};
 use kafka_sim::client::TxnAction;
-use kafka_sim::{EventKind, Outcome, World};
+use kafka_sim::{EventKind, Outcome, TxnPrepareCause, World};
 
 /// Values a consumer's application processed, sorted.
 fn values(world: &World, consumer: &str) -> Vec<String> {
@@ -136,7 +136,11 @@ fn a_new_instance_fences_the_old_one_and_aborts_its_transaction() {
     assert!(message.contains("ProducerFencedException"), "{message}");
     assert!(world.events().iter().any(|e| matches!(
         &e.kind,
-        EventKind::TxnPrepared { committed: false, reason, .. } if reason.contains("new instance")
+        EventKind::TxnPrepared {
+            committed: false,
+            cause: TxnPrepareCause::NewInstance,
+            ..
+        }
     )));
     // The new instance works; nothing of the zombie's is ever committed.
     txn(&mut world, "p2", TxnAction::Begin);
@@ -158,7 +162,11 @@ fn the_coordinator_aborts_a_transaction_past_its_timeout() {
     run_ms(&mut world, 20_000);
     assert!(world.events().iter().any(|e| matches!(
         &e.kind,
-        EventKind::TxnPrepared { committed: false, reason, .. } if reason.contains("transaction.timeout.ms=5000")
+        EventKind::TxnPrepared {
+            committed: false,
+            cause: TxnPrepareCause::Timeout { timeout_ms: 5000 },
+            ..
+        }
     )));
     assert_eq!(
         values(&world, "rc"),
