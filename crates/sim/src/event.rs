@@ -2,7 +2,7 @@
 //! say why something happened and not only that it did.
 
 use crate::endpoint::Endpoint;
-use crate::protocol::{BrokerId, TopicPartition};
+use crate::protocol::{BrokerId, ConsumerMemberState, TopicPartition};
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -171,6 +171,9 @@ pub enum EventKind {
         /// The member's `client.id`: which consumer it was (a consumer-protocol member id
         /// does not contain it).
         client: String,
+        /// Which of the coordinator's rules removed it.
+        cause: RemovalCause,
+        /// The rule's details, in words.
         why: String,
     },
     /// A broker became coordinator for the groups of an offsets partition and loaded them.
@@ -265,7 +268,7 @@ pub enum EventKind {
         client: String,
         from_epoch: i32,
         epoch: i32,
-        state: String,
+        state: ConsumerMemberState,
         assigned: Vec<TopicPartition>,
         revoking: Vec<TopicPartition>,
     },
@@ -287,6 +290,19 @@ impl EventKind {
             _ => false,
         }
     }
+}
+
+/// Why a group coordinator removed a member (its `GroupMemberRemoved` event).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RemovalCause {
+    /// No heartbeat within the session timeout.
+    SessionExpired,
+    /// The member left: LeaveGroup, or a heartbeat with epoch -1.
+    Left,
+    /// It did not rejoin (classic) or revoke (consumer protocol) within its rebalance
+    /// timeout (`max.poll.interval.ms`).
+    RebalanceTimeout,
 }
 
 /// Why a transaction coordinator ended a transaction (its `TxnPrepared` event).
@@ -576,6 +592,7 @@ impl fmt::Display for EventKind {
                 member,
                 client,
                 why,
+                ..
             } => {
                 if member.starts_with(client.as_str()) {
                     write!(f, "group {group}: member {member} removed ({why})")
@@ -692,7 +709,8 @@ impl fmt::Display for EventKind {
             } => {
                 write!(
                     f,
-                    "group {group}: member {member} ({client}) epoch {from_epoch} -> {epoch} {state}, owns {}",
+                    "group {group}: member {member} ({client}) epoch {from_epoch} -> {epoch} {}, owns {}",
+                    state.kafka_name(),
                     tps_text(assigned)
                 )?;
                 if !revoking.is_empty() {

@@ -9,8 +9,9 @@ use crate::command::Command;
 use crate::controller::CreateTopic;
 use crate::endpoint::Endpoint;
 use crate::error::ErrorCode;
-use crate::event::{CrashKind, TxnPrepareCause};
+use crate::event::{CrashKind, RemovalCause, TxnPrepareCause};
 use crate::producer::ProducerRecord;
+use crate::protocol::ConsumerMemberState;
 use crate::rng::SimRng;
 use crate::scenario::{ClusterSpec, Scenario, Step};
 use serde::Serialize;
@@ -967,21 +968,29 @@ fn consumer_protocol_coverage(
     use crate::event::EventKind;
     for event in world.events() {
         let what = match &event.kind {
-            EventKind::GroupMemberReconciled { state, .. } if state == "UNREVOKED_PARTITIONS" => {
-                "member-revoking"
-            }
-            EventKind::GroupMemberReconciled { state, .. } if state == "UNRELEASED_PARTITIONS" => {
-                "member-awaiting-release"
-            }
+            EventKind::GroupMemberReconciled {
+                state: ConsumerMemberState::UnrevokedPartitions,
+                ..
+            } => "member-revoking",
+            EventKind::GroupMemberReconciled {
+                state: ConsumerMemberState::UnreleasedPartitions,
+                ..
+            } => "member-awaiting-release",
             EventKind::GroupTargetAssignment { .. } => "target-assignment",
-            EventKind::GroupMemberRemoved { why, .. } if why.contains("session expired") => {
-                "member-session-expired"
-            }
-            EventKind::GroupMemberRemoved { why, .. }
-                if why.contains("failed to revoke its partitions") =>
-            {
-                "member-revocation-timed-out"
-            }
+            // The consumer protocol's fences only (a classic removal's member id starts with
+            // its client id; a KIP-848 member chose its own).
+            EventKind::GroupMemberRemoved {
+                cause: RemovalCause::SessionExpired,
+                member,
+                client,
+                ..
+            } if !member.starts_with(client.as_str()) => "member-session-expired",
+            EventKind::GroupMemberRemoved {
+                cause: RemovalCause::RebalanceTimeout,
+                member,
+                client,
+                ..
+            } if !member.starts_with(client.as_str()) => "member-revocation-timed-out",
             _ => continue,
         };
         *seen.entry(what).or_default() += 1;

@@ -116,7 +116,7 @@ pub use condition::Condition;
 pub use controller::{CreateTopic, ElectionKind, Reassignment};
 pub use endpoint::Endpoint;
 pub use error::{ErrorCode, KafkaError};
-pub use event::{CrashKind, Event, EventKind, TxnPrepareCause};
+pub use event::{CrashKind, Event, EventKind, RemovalCause, TxnPrepareCause};
 pub use explain::cause_chain;
 pub use net::LinkConfig;
 pub use protocol::{BrokerId, ControlType, TopicPartition};

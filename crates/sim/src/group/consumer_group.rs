@@ -11,7 +11,7 @@
 use super::server_assignor::{self, AssignorMember, ServerAssignor};
 use super::{CoordinatorRecord, GroupState};
 use crate::error::ErrorCode;
-use crate::event::EventKind;
+use crate::event::{EventKind, RemovalCause};
 use crate::metadata::MetadataImage;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
@@ -165,7 +165,7 @@ impl ConsumerGroup {
                 ctx,
                 group,
                 member_id,
-                "the member left the group".to_owned(),
+                (RemovalCause::Left, "the member left the group".to_owned()),
             );
             let response = ConsumerGroupHeartbeatResponse {
                 heartbeat_interval_ms: 0,
@@ -438,7 +438,7 @@ impl ConsumerGroup {
             member: id.clone(),
             client: after.client_id.clone(),
             epoch: after.member_epoch,
-            state: after.state.kafka_name().to_owned(),
+            state: after.state,
             assigned: after.assigned.iter().cloned().collect(),
             revoking: after.pending_revocation.iter().cloned().collect(),
             from_epoch: before.member_epoch,
@@ -447,7 +447,13 @@ impl ConsumerGroup {
 
     /// Removes a member and bumps the group epoch (`consumerGroupFenceMember`); the others
     /// get the new target on their next heartbeat. False when it was not a member.
-    pub fn fence(&mut self, ctx: &mut Ctx<'_>, group: &str, member_id: &str, why: String) -> bool {
+    pub fn fence(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        group: &str,
+        member_id: &str,
+        (cause, why): (RemovalCause, String),
+    ) -> bool {
         let Some(member) = self.members.remove(member_id) else {
             return false;
         };
@@ -458,6 +464,7 @@ impl ConsumerGroup {
             group: group.to_owned(),
             member: member_id.to_owned(),
             client: member.client_id,
+            cause,
             why,
         });
         self.group_epoch += 1;
@@ -490,7 +497,7 @@ impl ConsumerGroup {
             "the member session expired: no heartbeat for {silent} (group.consumer.session.timeout.ms={})",
             settings.session_timeout.as_millis()
         );
-        self.fence(ctx, group, member_id, why)
+        self.fence(ctx, group, member_id, (RemovalCause::SessionExpired, why))
     }
 
     /// A member's rebalance timeout fired: fence it if it still has not revoked what it was
@@ -514,7 +521,7 @@ impl ConsumerGroup {
             "it failed to revoke its partitions within the rebalance timeout (max.poll.interval.ms={}) at epoch {}",
             member.rebalance_timeout_ms, member.member_epoch
         );
-        self.fence(ctx, group, member_id, why)
+        self.fence(ctx, group, member_id, (RemovalCause::RebalanceTimeout, why))
     }
 }
 

@@ -7,7 +7,7 @@ use super::assignor::Subscription;
 use super::consumer_group::{ConsumerGroup, ConsumerGroupSettings};
 use super::records::{CoordinatorRecord, PersistedMember};
 use crate::error::ErrorCode;
-use crate::event::EventKind;
+use crate::event::{EventKind, RemovalCause};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
@@ -564,6 +564,7 @@ impl Group {
                 group: self.id.clone(),
                 member,
                 client,
+                cause: RemovalCause::RebalanceTimeout,
                 why: "did not rejoin within the rebalance timeout (max.poll.interval.ms)"
                     .to_owned(),
             });
@@ -867,7 +868,12 @@ impl Group {
             "no heartbeat for {silent} (session.timeout.ms={})",
             member.session_timeout.as_millis()
         );
-        self.remove_member(ctx, settings, member_id, why)
+        self.remove_member(
+            ctx,
+            settings,
+            member_id,
+            (RemovalCause::SessionExpired, why),
+        )
     }
 
     /// LeaveGroup.
@@ -880,7 +886,8 @@ impl Group {
         if !self.members.contains_key(member_id) {
             return Err(ErrorCode::UnknownMemberId);
         }
-        Ok(self.remove_member(ctx, settings, member_id, "sent LeaveGroup".to_owned()))
+        let why = "sent LeaveGroup".to_owned();
+        Ok(self.remove_member(ctx, settings, member_id, (RemovalCause::Left, why)))
     }
 
     fn remove_member(
@@ -888,7 +895,7 @@ impl Group {
         ctx: &mut Ctx<'_>,
         settings: &GroupSettings,
         member_id: &str,
-        why: String,
+        (cause, why): (RemovalCause, String),
     ) -> Option<CoordinatorRecord> {
         let member = self.members.remove(member_id)?;
         if let Some(to) = member.awaiting_join {
@@ -898,6 +905,7 @@ impl Group {
             group: self.id.clone(),
             member: member_id.to_owned(),
             client: member.client_id.clone(),
+            cause,
             why: why.clone(),
         });
         match self.state {
