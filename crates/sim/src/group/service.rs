@@ -285,7 +285,8 @@ impl GroupCoordinator {
             )
         });
         let result = consumer.heartbeat(ctx, &settings, image, (group, client_id), &request);
-        let record = consumer.record(group);
+        // Only a change is written: a steady heartbeat copies nothing.
+        let record = matches!(result, Ok((_, true))).then(|| consumer.record(group));
         found.refresh_state();
         match result {
             Err((error, message)) => {
@@ -304,7 +305,7 @@ impl GroupCoordinator {
             }
             Ok((response, true)) => {
                 let then = AfterWrite::Heartbeat { to, response };
-                self.write(ctx, image, group, vec![record], then)
+                self.write(ctx, image, group, record.into_iter().collect(), then)
             }
         }
     }
