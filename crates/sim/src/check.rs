@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 mod live;
+mod share;
 pub use live::{LiveMarks, Mark, why};
 
 /// The kinds of anomaly, as Jepsen and the reliability reference name them.
@@ -71,6 +72,9 @@ pub enum Anomaly {
     /// last record that consumer had processed there + 1: the records between would never be
     /// processed by the group (at-least-once broken).
     CommitBeyondProcessed,
+    /// A share partition's start offset moved past a record that no member of the share
+    /// group accepted or rejected and that was not archived: the group lost it.
+    ShareLoss,
 }
 
 impl fmt::Display for Anomaly {
@@ -95,6 +99,7 @@ impl fmt::Display for Anomaly {
             Anomaly::ZombieCommitted => "zombie-committed",
             Anomaly::ZombieOffsetCommit => "zombie-offset-commit",
             Anomaly::CommitBeyondProcessed => "commit-beyond-processed",
+            Anomaly::ShareLoss => "share-loss",
         })
     }
 }
@@ -377,6 +382,7 @@ pub fn check(world: &World) -> Vec<Violation> {
     found.extend(check_transactions(world));
     found.extend(check_forwarding(world));
     found.extend(check_zombies(world));
+    found.extend(share::check_share_groups(world));
     found
 }
 

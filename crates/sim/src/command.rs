@@ -299,6 +299,14 @@ pub enum Command {
         /// The group.
         group: String,
     },
+    /// `kafka-configs.sh --alter --entity-type groups --entity-name <group> --add-config`:
+    /// a share group's `share.auto.offset.reset` (an empty value deletes the config).
+    AlterGroupConfigs {
+        /// The group.
+        group: String,
+        /// Config names and values.
+        configs: std::collections::BTreeMap<String, String>,
+    },
     /// A transactional producer's `initTransactions()`, `beginTransaction()`,
     /// `commitTransaction()` or `abortTransaction()`; a call its state does not allow ends
     /// with the exception Java throws, in the producer's history.

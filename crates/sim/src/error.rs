@@ -193,6 +193,9 @@ error_codes! {
         "The assignor or its version range is not supported by the consumer group.";
     StaleMemberEpoch = 113, "STALE_MEMBER_EPOCH", false, "org.apache.kafka.common.errors.StaleMemberEpochException",
         "The member epoch is stale. The member must retry after receiving its updated member epoch via the ConsumerGroupHeartbeat API.";
+    // KIP-932's share groups.
+    InvalidRecordState = 121, "INVALID_RECORD_STATE", false, "org.apache.kafka.common.errors.InvalidRecordStateException",
+        "The record state is invalid. The acknowledgement of delivery could not be completed.";
 }
 
 impl fmt::Display for ErrorCode {

@@ -272,6 +272,56 @@ pub enum EventKind {
         assigned: Vec<TopicPartition>,
         revoking: Vec<TopicPartition>,
     },
+    /// A share consumer got its assignment from its share group's coordinator: the
+    /// partitions it fetches from, shared with other members (no owner, unlike a consumer
+    /// group's partitions).
+    ShareAssigned {
+        consumer: String,
+        group: String,
+        epoch: i32,
+        assigned: Vec<TopicPartition>,
+    },
+    /// A partition's leader started a share group's share partition (KIP-932) at its
+    /// start offset, as `share.auto.offset.reset` says.
+    SharePartitionInitialized {
+        group: String,
+        tp: TopicPartition,
+        start_offset: u64,
+        reset: String,
+    },
+    /// A share partition's leader handed records back: available again, or archived when
+    /// they had their `group.share.delivery.count.limit` deliveries.
+    ShareRecordsReleased {
+        group: String,
+        tp: TopicPartition,
+        /// The `client.id` of the member that held them (empty when a lock expired: the
+        /// records may have had several holders).
+        client: String,
+        cause: ShareReleaseCause,
+        available: Vec<u64>,
+        archived: Vec<u64>,
+    },
+    /// A share partition's leader refused a member's acknowledgement (INVALID_RECORD_STATE):
+    /// the member no longer held those records (its lock expired).
+    ShareAcknowledgeRefused {
+        group: String,
+        tp: TopicPartition,
+        client: String,
+        /// The acknowledged ranges, inclusive.
+        offsets: Vec<(u64, u64)>,
+    },
+}
+
+/// Why a share partition's leader handed acquired records back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShareReleaseCause {
+    /// `group.share.record.lock.duration.ms` passed without an acknowledgement.
+    LockExpired,
+    /// The member acknowledged them with RELEASE.
+    Released,
+    /// The member closed its share session still holding them.
+    MemberLeft,
 }
 
 impl EventKind {
@@ -718,6 +768,89 @@ impl fmt::Display for EventKind {
                 }
                 Ok(())
             }
+            EventKind::ShareAssigned {
+                consumer,
+                group,
+                epoch,
+                assigned,
+            } => write!(
+                f,
+                "share consumer {consumer} of share group {group} fetches from {} (epoch {epoch})",
+                tps_text(assigned)
+            ),
+            EventKind::SharePartitionInitialized {
+                group,
+                tp,
+                start_offset,
+                reset,
+            } => write!(
+                f,
+                "share group {group}: {tp} starts at offset {start_offset} (share.auto.offset.reset={reset})"
+            ),
+            EventKind::ShareRecordsReleased {
+                group,
+                tp,
+                client,
+                cause,
+                available,
+                archived,
+            } => {
+                let why = match cause {
+                    ShareReleaseCause::LockExpired => {
+                        "lock expired (group.share.record.lock.duration.ms)".to_owned()
+                    }
+                    ShareReleaseCause::Released => format!("{client} released them"),
+                    ShareReleaseCause::MemberLeft => format!("{client} closed its share session"),
+                };
+                write!(f, "share group {group}: {tp} {why}")?;
+                if !available.is_empty() {
+                    write!(f, "; {} available again", offsets_text(available))?;
+                }
+                if !archived.is_empty() {
+                    write!(
+                        f,
+                        "; {} archived after their last delivery (group.share.delivery.count.limit)",
+                        offsets_text(archived)
+                    )?;
+                }
+                Ok(())
+            }
+            EventKind::ShareAcknowledgeRefused {
+                group,
+                tp,
+                client,
+                offsets,
+            } => {
+                let ranges: Vec<String> = offsets
+                    .iter()
+                    .map(|(a, b)| {
+                        if a == b {
+                            a.to_string()
+                        } else {
+                            format!("{a}-{b}")
+                        }
+                    })
+                    .collect();
+                write!(
+                    f,
+                    "share group {group}: {tp} refused {client}'s acknowledgement of offsets {} with INVALID_RECORD_STATE: it no longer holds them",
+                    ranges.join(", ")
+                )
+            }
+        }
+    }
+}
+
+/// Offsets as a short text: `offset 4`, `offsets 4, 5, 6` or `12 offsets 4..31`.
+fn offsets_text(offsets: &[u64]) -> String {
+    match offsets {
+        [one] => format!("offset {one}"),
+        [first, .., last] if offsets.len() > 6 => {
+            format!("{} offsets {first}..{last}", offsets.len())
+        }
+        _ => {
+            let list: Vec<String> = offsets.iter().map(ToString::to_string).collect();
+            format!("offsets {}", list.join(", "))
         }
     }
 }

@@ -42,6 +42,8 @@ pub struct MetadataImage {
     pub registered: BTreeMap<BrokerId, RegisteredBroker>,
     /// How many records have been applied.
     pub offset: u64,
+    /// Group configs set with `kafka-configs.sh --entity-type groups`, by group and name.
+    pub group_configs: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 impl MetadataImage {
@@ -102,6 +104,13 @@ impl MetadataImage {
                 self.registered.insert(*broker, registered);
             }
             MetadataRecord::LeaderChange { .. } => {}
+            MetadataRecord::GroupConfig { group, name, value } => {
+                let configs = self.group_configs.entry(group.clone()).or_default();
+                match value {
+                    Some(value) => configs.insert(name.clone(), value.clone()),
+                    None => configs.remove(name),
+                };
+            }
         }
     }
 

@@ -73,6 +73,11 @@ pub enum Timer {
     /// A consumer-protocol member asked to revoke partitions must have done so by now
     /// (its `max.poll.interval.ms`), or the coordinator fences it (KIP-848).
     GroupRebalanceTimeout { group: String, member_id: String },
+    /// A share partition's leader checks whether locks it handed out expired.
+    ShareLockExpiry {
+        group: String,
+        tp: crate::protocol::TopicPartition,
+    },
 }
 
 /// Intent recorded by one handler call. The world owns one and reuses it, so handling an event

@@ -169,6 +169,15 @@ fn settings(scenario: &Scenario) -> BTreeMap<Anomaly, Settings> {
                 "an unclean election",
                 format!("at {} ms", step.at_ms),
             ),
+            Command::AddConsumer { name, config, .. }
+                if config.get("group.type").is_some_and(|t| t == "share") =>
+            {
+                allow(
+                    &[Anomaly::Redelivered],
+                    "a share partition's new leader starts afresh (share-partition state is not persisted in the playground)",
+                    format!("share consumer {name}"),
+                );
+            }
             Command::AddConsumer { name, config, .. } => {
                 let setting = |key: &str| config.get(key).map(String::as_str);
                 let who = format!("consumer {name}");

@@ -521,6 +521,7 @@ impl World {
             | Command::ResetOffsets { .. }
             | Command::DeleteOffsets { .. }
             | Command::DeleteGroup { .. }
+            | Command::AlterGroupConfigs { .. }
             | Command::AddBroker { .. }
             | Command::AlterPartitionReassignments { .. } => self.apply_admin(&command)?,
             Command::CrashBroker { .. }
@@ -693,6 +694,7 @@ impl World {
             Node::Client(client) => Endpoint::Client(client.name().to_owned()),
             Node::Producer(producer) => Endpoint::Client(producer.name().to_owned()),
             Node::Consumer(consumer) => Endpoint::Client(consumer.name().to_owned()),
+            Node::ShareConsumer(consumer) => Endpoint::Client(consumer.name().to_owned()),
         }
     }
 
@@ -750,7 +752,7 @@ impl World {
     fn client_request(&self, from: NodeId, message: &Message) -> Option<u64> {
         let client = matches!(
             self.slots[from.0 as usize].node,
-            Node::Client(_) | Node::Producer(_) | Node::Consumer(_)
+            Node::Client(_) | Node::Producer(_) | Node::Consumer(_) | Node::ShareConsumer(_)
         );
         if !client
             || message.is_response()
@@ -906,6 +908,19 @@ impl World {
         })
     }
 
+    /// Every share consumer (KIP-932), by name, with whether its process runs.
+    pub fn share_consumers(
+        &self,
+    ) -> impl Iterator<Item = (&crate::share_consumer::ShareConsumer, bool)> + '_ {
+        self.clients.values().filter_map(|node| {
+            let slot = &self.slots[node.0 as usize];
+            match &slot.node {
+                Node::ShareConsumer(c) => Some((c, slot.up)),
+                _ => None,
+            }
+        })
+    }
+
     /// Every group as its current coordinator holds it, with the coordinator's id. A group
     /// whose coordinator is down or not yet elected is missing until one loads it.
     pub fn groups(&self) -> Vec<(BrokerId, &crate::group::Group)> {
@@ -916,6 +931,23 @@ impl World {
             .collect();
         crate::sorted::sort_by(&mut groups, |a, b| a.1.id.cmp(&b.1.id));
         groups
+    }
+
+    /// Every share partition (KIP-932) as its leader holds it: (group, partition, leader,
+    /// state), in group then partition order.
+    pub fn share_partitions(
+        &self,
+    ) -> Vec<(&str, &TopicPartition, BrokerId, &crate::SharePartition)> {
+        let mut found: Vec<_> = self
+            .broker_slots()
+            .filter(|(_, up)| *up)
+            .flat_map(|(b, _)| {
+                b.share_partitions()
+                    .map(move |(g, tp, s)| (g, tp, b.id(), s))
+            })
+            .collect();
+        crate::sorted::sort_by(&mut found, |a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        found
     }
 
     /// Whether a client of this name exists.

@@ -56,6 +56,7 @@ pub(super) fn group_settings(config: &super::BrokerConfig) -> GroupSettings {
             session_timeout: config.group_consumer_session_timeout,
             heartbeat_interval: config.group_consumer_heartbeat_interval,
         },
+        share: config.share,
     }
 }
 

@@ -11,6 +11,8 @@ mod producer_state;
 mod replica;
 mod retention;
 mod serve;
+mod share_fetch;
+pub(crate) mod share_partition;
 mod txn_coordinator;
 
 pub(crate) use producer_state::ProducerStates;
@@ -107,6 +109,9 @@ pub struct BrokerConfig {
     /// `group.consumer.heartbeat.interval.ms` (default 5000).
     #[serde(default = "default_consumer_heartbeat_interval")]
     pub group_consumer_heartbeat_interval: SimDuration,
+    /// The `group.share.*` configs of share groups (KIP-932).
+    #[serde(default)]
+    pub share: crate::group::ShareGroupSettings,
 }
 
 fn default_consumer_session_timeout() -> SimDuration {
@@ -179,6 +184,7 @@ impl Default for BrokerConfig {
             log_cleaner_backoff: default_log_cleaner_backoff(),
             group_consumer_session_timeout: default_consumer_session_timeout(),
             group_consumer_heartbeat_interval: default_consumer_heartbeat_interval(),
+            share: Default::default(),
             message_max_bytes: default_message_max_bytes(),
             replica_fetch_max_bytes: default_replica_fetch_max_bytes(),
         }
@@ -502,6 +508,12 @@ impl Broker {
                 request.partitions,
                 request.read_committed.0,
             ),
+            Message::ShareFetch(header, request) => {
+                self.handle_share_fetch(ctx, from, &header, &request, true);
+            }
+            Message::ShareAcknowledge(header, request) => {
+                self.handle_share_fetch(ctx, from, &header, &request, false);
+            }
             Message::Group(message) => self.handle_group_request(ctx, from, *message),
             Message::Txn(message) => self.handle_txn_message(ctx, from, *message),
             Message::Metadata(header) => {
@@ -533,6 +545,7 @@ impl Broker {
     pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
         match timer {
             Timer::BrokerHeartbeat => self.heartbeat(ctx),
+            Timer::ShareLockExpiry { group, tp } => self.on_share_lock_expiry(ctx, &group, &tp),
             Timer::BrokerRegistrationRetry if self.state == BrokerState::Starting => {
                 self.register(ctx);
             }

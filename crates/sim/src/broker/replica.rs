@@ -40,6 +40,9 @@ pub struct Leadership {
     pub pending_isr: Option<(Vec<BrokerId>, SimTime)>,
     /// Followers' progress.
     pub followers: BTreeMap<BrokerId, FollowerProgress>,
+    /// Each share group's share partition (KIP-932), by group: leader-only state that ends
+    /// with the leadership.
+    pub share: BTreeMap<String, super::share_partition::SharePartition>,
 }
 
 impl Leadership {
@@ -143,6 +146,7 @@ impl Replica {
             partition_epoch: state.partition_epoch,
             pending_isr: None,
             followers,
+            share: BTreeMap::new(),
         });
     }
 

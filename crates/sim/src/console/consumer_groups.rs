@@ -119,7 +119,9 @@ fn check_args(options: &Options<'_>, warning: &mut String) -> Result<(), String>
 
 /// `--list`, and with `--state` the `GROUP STATE` table of `printGroupInfo`.
 fn list(world: &World, options: &Options<'_>) -> ConsoleResult {
-    let groups = world.groups();
+    // Share groups are kafka-share-groups.sh's.
+    let mut groups = world.groups();
+    groups.retain(|(_, g)| g.share.is_none());
     if !options.has("state") {
         return Ok(groups.iter().map(|(_, g)| format!("{}\n", g.id)).collect());
     }
@@ -153,7 +155,12 @@ fn list(world: &World, options: &Options<'_>) -> ConsoleResult {
 /// The groups `--group` (repeatable) or `--all-groups` names.
 pub(super) fn selected(world: &World, options: &Options<'_>) -> Vec<String> {
     if options.has("all-groups") {
-        world.groups().iter().map(|(_, g)| g.id.clone()).collect()
+        world
+            .groups()
+            .iter()
+            .filter(|(_, g)| g.share.is_none())
+            .map(|(_, g)| g.id.clone())
+            .collect()
     } else {
         options.values("group").map(str::to_owned).collect()
     }

@@ -1,6 +1,6 @@
 //! The Kafka command-line tools people know, run against a simulated cluster: `kafka-topics.sh`,
 //! `kafka-console-producer.sh`, `kafka-console-consumer.sh`, `kafka-consumer-groups.sh`,
-//! `kafka-leader-election.sh` and `kafka-reassign-partitions.sh`. Output follows Kafka 4.x's formats; refusals are printed as the
+//! `kafka-share-groups.sh`, `kafka-leader-election.sh` and `kafka-reassign-partitions.sh`. Output follows Kafka 4.x's formats; refusals are printed as the
 //! tools print them, with Kafka's error message.
 
 mod console_consumer;
@@ -10,6 +10,7 @@ mod delete_offsets;
 mod leader_election;
 mod reassign_partitions;
 mod reset_offsets;
+mod share_groups;
 mod topics;
 
 pub use reassign_partitions::reassignment_json;
@@ -25,7 +26,8 @@ const HELP: &str = "\
 The console runs Kafka 4's command-line tools against the simulated cluster, printing what
 they print:
   kafka-topics.sh, kafka-console-producer.sh, kafka-console-consumer.sh,
-  kafka-consumer-groups.sh, kafka-leader-election.sh, kafka-reassign-partitions.sh
+  kafka-consumer-groups.sh, kafka-share-groups.sh, kafka-leader-election.sh,
+  kafka-reassign-partitions.sh
 Where it differs from a shell next to a real cluster:
   - There is no real bootstrap server: --bootstrap-server is required where Kafka requires
     it, and any host:port reaches this cluster.
@@ -68,12 +70,13 @@ pub fn run(world: &mut World, line: &str) -> ConsoleResult {
         "kafka-leader-election" => leader_election::leader_election(world, &options),
         "kafka-reassign-partitions" => reassign_partitions::reassign_partitions(world, &options),
         "kafka-consumer-groups" => consumer_groups::consumer_groups(world, &options),
+        "kafka-share-groups" => share_groups::share_groups(world, &options),
         "kafka-console-producer" => console_producer::run(world, &options, stdin.as_deref()),
         "kafka-console-consumer" => console_consumer::run(world, &options),
         other => Err(format!(
             "{other}: not simulated; try kafka-topics.sh, kafka-console-producer.sh, \
-             kafka-console-consumer.sh, kafka-consumer-groups.sh, kafka-leader-election.sh or \
-             kafka-reassign-partitions.sh (help says what differs from a real machine)"
+             kafka-console-consumer.sh, kafka-consumer-groups.sh, kafka-share-groups.sh, \
+             kafka-leader-election.sh or kafka-reassign-partitions.sh (help says what differs from a real machine)"
         )),
     }
 }

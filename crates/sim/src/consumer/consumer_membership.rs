@@ -231,7 +231,7 @@ impl Consumer {
 
 /// `org.apache.kafka.common.Uuid.randomUuid().toString()`: 16 random bytes in URL-safe
 /// base64 without padding (22 characters), as a KIP-1082 member id looks.
-fn kafka_uuid(ctx: &mut Ctx<'_>) -> String {
+pub(crate) fn kafka_uuid(ctx: &mut Ctx<'_>) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let bytes: Vec<u8> = (0..4)
         .flat_map(|_| ctx.rng().next_u32().to_be_bytes())

@@ -19,6 +19,7 @@ mod reprocessed;
 pub use config::{
     AppCommit, ConsumerConfig, GroupProtocol, OffsetReset, assignor_from_name, assignor_name,
 };
+pub(crate) use consumer_membership::kafka_uuid;
 pub use offsets::ExplicitOffset;
 pub use processor::{ForwardStep, Forwarder, OPERATION_BASE};
 

@@ -334,6 +334,30 @@ impl Controller {
         Ok(())
     }
 
+    /// IncrementalAlterConfigs of a group (`kafka-configs.sh --alter --entity-type groups`):
+    /// the share group configs Kafka 4 takes per group, validated as Kafka's `GroupConfig`
+    /// does (an empty value removes the config).
+    pub(crate) fn alter_group_configs(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        group: &str,
+        configs: &std::collections::BTreeMap<String, String>,
+    ) -> Result<(), KafkaError> {
+        for (name, value) in configs {
+            crate::group::validate_group_config(name, value)
+                .map_err(|message| error(ErrorCode::InvalidConfig, message))?;
+        }
+        for (name, value) in configs {
+            let record = MetadataRecord::GroupConfig {
+                group: group.to_owned(),
+                name: name.clone(),
+                value: (!value.is_empty()).then(|| value.clone()),
+            };
+            self.append(ctx, record);
+        }
+        Ok(())
+    }
+
     /// CreatePartitions: grow a topic to `total` partitions.
     pub(crate) fn create_partitions(
         &mut self,

@@ -501,6 +501,20 @@ fn translate(
                 &[format!("--delete --group {}", sh(group))],
             );
         }
+        Command::AlterGroupConfigs { group, configs } => {
+            script.comment(&format!("{at}: set group configs of {group}"));
+            let (set, deleted): (Vec<_>, Vec<_>) = configs.iter().partition(|(_, v)| !v.is_empty());
+            let mut args = format!("--alter --entity-type groups --entity-name {}", sh(group));
+            if !set.is_empty() {
+                let list: Vec<String> = set.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                args.push_str(&format!(" --add-config {}", sh(&list.join(","))));
+            }
+            if !deleted.is_empty() {
+                let list: Vec<&str> = deleted.iter().map(|(k, _)| k.as_str()).collect();
+                args.push_str(&format!(" --delete-config {}", list.join(",")));
+            }
+            script.tool("kafka-configs.sh", &[args]);
+        }
         Command::Transaction { producer, action } => {
             script.comment(&format!("{at}: {producer} calls {}", action.method()));
             script.cannot(

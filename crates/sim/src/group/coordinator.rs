@@ -90,6 +90,8 @@ pub struct GroupSettings {
     pub max_session_timeout: SimDuration,
     /// The consumer protocol's `group.consumer.*` configs.
     pub consumer: ConsumerGroupSettings,
+    /// The share groups' `group.share.*` configs.
+    pub share: super::ShareGroupSettings,
 }
 
 /// The member a request names: its member id and, for a static member, its
@@ -162,6 +164,9 @@ pub struct Group {
     /// assignments are there, and the classic fields above stay empty.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub consumer: Option<ConsumerGroup>,
+    /// Set when it is a share group (KIP-932).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub share: Option<super::ShareGroup>,
 }
 
 /// A JoinGroup answer that carries only an error.
@@ -188,6 +193,7 @@ impl Group {
             initial_limit: None,
             next_join_order: 0,
             consumer: None,
+            share: None,
         }
     }
 
@@ -287,11 +293,16 @@ impl Group {
         if let Some(consumer) = &self.consumer {
             self.state = consumer.state();
         }
+        if let Some(share) = &self.share {
+            self.state = share.state();
+        }
     }
 
     /// How many members it has, under either protocol.
     pub fn member_count(&self) -> usize {
-        self.members.len() + self.consumer.as_ref().map_or(0, |c| c.members.len())
+        self.members.len()
+            + self.consumer.as_ref().map_or(0, |c| c.members.len())
+            + self.share.as_ref().map_or(0, |s| s.members.len())
     }
 
     fn arm_session_check(&self, ctx: &mut Ctx<'_>, member: &Member) {

@@ -10,6 +10,8 @@ mod describe;
 mod records;
 pub mod server_assignor;
 mod service;
+mod share_assignor;
+mod share_group;
 
 pub use crate::protocol::{ConsumerGroupRecord, ConsumerMember, ConsumerMemberState};
 pub use assignor::{Assignment, Assignor, Subscription, assign, java_hash_code};
@@ -25,3 +27,4 @@ pub use records::{
     offsets_partition_for, partition_for_key,
 };
 pub(crate) use service::{AfterWrite, GroupCoordinator, GroupWrite};
+pub use share_group::{ShareGroup, ShareGroupSettings, ShareMember, validate_group_config};

@@ -157,6 +157,10 @@ impl GroupCoordinator {
             GroupRequest::ConsumerGroupHeartbeat(request) => {
                 self.consumer_heartbeat(ctx, image, group, (to, &header.client_id), request)
             }
+            GroupRequest::ShareGroupHeartbeat(request) => {
+                self.share_heartbeat(ctx, image, group, (to, &header.client_id), request);
+                None
+            }
             GroupRequest::JoinGroup(body) => {
                 let settings = self.settings;
                 let request = JoinRequest { from, header, body };
@@ -238,6 +242,43 @@ impl GroupCoordinator {
     /// `group.consumer.migration.policy=disabled`).
     fn switch_protocol(&mut self, group: &str, request: &GroupRequest) -> Option<GroupResponse> {
         let found = self.group_mut(group);
+        // A share group is a group type of its own (`GroupMetadataManager.shareGroup`): no
+        // other protocol joins it and it joins no group of another type.
+        let is_share = matches!(request, GroupRequest::ShareGroupHeartbeat(_));
+        if let GroupRequest::ShareGroupHeartbeat(r) = request
+            && found.share.is_none()
+        {
+            {
+                if found.member_count() == 0 && found.offsets.is_empty() {
+                    found.consumer = None;
+                    found.share = Some(super::ShareGroup::default());
+                    found.refresh_state();
+                    return None;
+                }
+                let mut response = crate::protocol::ShareGroupHeartbeatResponse::error(
+                    ErrorCode::GroupIdNotFound,
+                    &r.member_id,
+                    r.member_epoch,
+                );
+                response.error_message = Some(format!("Group {group} is not a share group."));
+                return Some(GroupResponse::ShareGroupHeartbeat(response));
+            }
+        }
+        if found.share.is_some() && !is_share {
+            return Some(match request {
+                GroupRequest::ConsumerGroupHeartbeat(r) => {
+                    let mut response = ConsumerGroupHeartbeatResponse::error(
+                        ErrorCode::GroupIdNotFound,
+                        &r.member_id,
+                        r.member_epoch,
+                    );
+                    response.error_message =
+                        Some(format!("Group {group} is not a consumer group."));
+                    GroupResponse::ConsumerGroupHeartbeat(response)
+                }
+                _ => request.error_response(ErrorCode::InconsistentGroupProtocol),
+            });
+        }
         match request {
             GroupRequest::ConsumerGroupHeartbeat(r) if found.consumer.is_none() => {
                 if found.members.is_empty() {
@@ -308,6 +349,39 @@ impl GroupCoordinator {
                 self.write(ctx, image, group, record.into_iter().collect(), then)
             }
         }
+    }
+
+    /// ShareGroupHeartbeat (KIP-932): answered at once (the share group lives in the
+    /// coordinator's memory; see `share_group.rs`).
+    fn share_heartbeat(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        image: &MetadataImage,
+        group: &str,
+        (to, client_id): ((NodeId, u64), &str),
+        request: crate::protocol::ShareGroupHeartbeatRequest,
+    ) {
+        let settings = self.settings.share;
+        let broker = self.broker;
+        let found = self.group_mut(group);
+        let share = found.share.as_mut().unwrap_or_else(|| {
+            unreachable!(
+                "broker {broker}: group {group} takes a share heartbeat without being a share group"
+            )
+        });
+        let response = share
+            .heartbeat(ctx, &settings, image, (group, client_id), &request)
+            .unwrap_or_else(|(error, message)| {
+                let mut response = crate::protocol::ShareGroupHeartbeatResponse::error(
+                    error,
+                    &request.member_id,
+                    request.member_epoch,
+                );
+                response.error_message = Some(message);
+                response
+            });
+        found.refresh_state();
+        answer(ctx, to, GroupResponse::ShareGroupHeartbeat(response));
     }
 
     /// A group known to be loaded (the request path inserted it).
@@ -565,6 +639,12 @@ impl GroupCoordinator {
                     .groups
                     .get_mut(&group)
                     .and_then(|g| match &mut g.consumer {
+                        None if g.share.is_some() => {
+                            let share = g.share.as_mut()?;
+                            share.on_session_check(ctx, &settings.share, &group, &member_id);
+                            g.refresh_state();
+                            None
+                        }
                         Some(consumer) => {
                             let changed = consumer.on_session_check(
                                 ctx,

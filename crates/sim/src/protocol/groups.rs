@@ -186,6 +186,7 @@ impl Hash for GroupMessage {
                     GroupRequest::OffsetFetch(b) => (10isize, id, b).hash(state),
                     GroupRequest::TxnOffsetCommit(b) => (12isize, id, b).hash(state),
                     GroupRequest::ConsumerGroupHeartbeat(b) => (14isize, id, b).hash(state),
+                    GroupRequest::ShareGroupHeartbeat(b) => (16isize, id, b).hash(state),
                 }
             }
             GroupMessage::Response(header, body) => {
@@ -199,6 +200,7 @@ impl Hash for GroupMessage {
                     GroupResponse::OffsetFetch(b) => (11isize, id, b).hash(state),
                     GroupResponse::TxnOffsetCommit(b) => (13isize, id, b).hash(state),
                     GroupResponse::ConsumerGroupHeartbeat(b) => (15isize, id, b).hash(state),
+                    GroupResponse::ShareGroupHeartbeat(b) => (17isize, id, b).hash(state),
                 }
             }
         }
@@ -231,6 +233,9 @@ pub enum GroupRequest {
     /// ConsumerGroupHeartbeat (KIP-848): joins, keeps the session, acknowledges revocations
     /// and brings the member's next assignment, all in one API.
     ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest),
+    /// ShareGroupHeartbeat (KIP-932): joins a share group, keeps the session, and brings the
+    /// partitions the member fetches from.
+    ShareGroupHeartbeat(super::ShareGroupHeartbeatRequest),
 }
 
 impl ApiBody for GroupRequest {
@@ -244,6 +249,7 @@ impl ApiBody for GroupRequest {
             GroupRequest::OffsetFetch(_) => ApiKey::OffsetFetch,
             GroupRequest::TxnOffsetCommit(_) => ApiKey::TxnOffsetCommit,
             GroupRequest::ConsumerGroupHeartbeat(_) => ApiKey::ConsumerGroupHeartbeat,
+            GroupRequest::ShareGroupHeartbeat(_) => ApiKey::ShareGroupHeartbeat,
         }
     }
 }
@@ -260,6 +266,7 @@ impl GroupRequest {
             GroupRequest::OffsetFetch(r) => &r.group_id,
             GroupRequest::TxnOffsetCommit(r) => &r.group_id,
             GroupRequest::ConsumerGroupHeartbeat(r) => &r.group_id,
+            GroupRequest::ShareGroupHeartbeat(r) => &r.group_id,
         }
     }
 
@@ -287,6 +294,9 @@ impl GroupRequest {
             GroupRequest::ConsumerGroupHeartbeat(r) => GroupResponse::ConsumerGroupHeartbeat(
                 ConsumerGroupHeartbeatResponse::error(error, &r.member_id, r.member_epoch),
             ),
+            GroupRequest::ShareGroupHeartbeat(r) => GroupResponse::ShareGroupHeartbeat(
+                super::ShareGroupHeartbeatResponse::error(error, &r.member_id, r.member_epoch),
+            ),
         }
     }
 }
@@ -303,6 +313,7 @@ pub enum GroupResponse {
     OffsetFetch(OffsetFetchResponse),
     TxnOffsetCommit(TxnOffsetCommitResponse),
     ConsumerGroupHeartbeat(ConsumerGroupHeartbeatResponse),
+    ShareGroupHeartbeat(super::ShareGroupHeartbeatResponse),
 }
 
 impl ApiBody for GroupResponse {
@@ -316,6 +327,7 @@ impl ApiBody for GroupResponse {
             GroupResponse::OffsetFetch(_) => ApiKey::OffsetFetch,
             GroupResponse::TxnOffsetCommit(_) => ApiKey::TxnOffsetCommit,
             GroupResponse::ConsumerGroupHeartbeat(_) => ApiKey::ConsumerGroupHeartbeat,
+            GroupResponse::ShareGroupHeartbeat(_) => ApiKey::ShareGroupHeartbeat,
         }
     }
 }

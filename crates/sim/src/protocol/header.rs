@@ -52,6 +52,12 @@ pub enum ApiKey {
     TxnOffsetCommit,
     /// CONSUMER_GROUP_HEARTBEAT (68, KIP-848).
     ConsumerGroupHeartbeat,
+    /// SHARE_GROUP_HEARTBEAT (76, KIP-932).
+    ShareGroupHeartbeat,
+    /// SHARE_FETCH (78, KIP-932).
+    ShareFetch,
+    /// SHARE_ACKNOWLEDGE (79, KIP-932).
+    ShareAcknowledge,
 }
 
 impl ApiKey {
@@ -76,6 +82,9 @@ impl ApiKey {
             ApiKey::WriteTxnMarkers => "WriteTxnMarkers",
             ApiKey::TxnOffsetCommit => "TxnOffsetCommit",
             ApiKey::ConsumerGroupHeartbeat => "ConsumerGroupHeartbeat",
+            ApiKey::ShareGroupHeartbeat => "ShareGroupHeartbeat",
+            ApiKey::ShareFetch => "ShareFetch",
+            ApiKey::ShareAcknowledge => "ShareAcknowledge",
         }
     }
 }

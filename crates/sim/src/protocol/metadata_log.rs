@@ -120,6 +120,16 @@ pub enum MetadataRecord {
         /// The new active controller's id.
         leader: u32,
     },
+    /// A group config was set or removed (a `ConfigRecord` of resource type GROUP, as
+    /// `kafka-configs.sh --entity-type groups` writes them).
+    GroupConfig {
+        /// The group.
+        group: String,
+        /// The config's name.
+        name: String,
+        /// Its value; none when removed.
+        value: Option<String>,
+    },
 }
 
 /// `cleanup.policy`.

@@ -6,6 +6,7 @@ mod header;
 mod lookups;
 mod metadata_log;
 mod quorum;
+mod share;
 mod transactions;
 
 pub(crate) use groups::{
@@ -29,6 +30,12 @@ pub(crate) use metadata_log::{
     MetadataFetchRequest, MetadataFetchResponse, MetadataRecord, PartitionState,
 };
 pub(crate) use quorum::{QuorumFetchRequest, QuorumFetchResponse, QuorumMessage};
+pub use share::AcknowledgeType;
+pub(crate) use share::{
+    AcknowledgementBatch, AcquiredRecords, ShareAcknowledgeResponse, ShareFetchRequest,
+    ShareFetchResponse, ShareFetchedPartition, ShareGroupHeartbeatRequest,
+    ShareGroupHeartbeatResponse, SharePartitionRequest,
+};
 pub(crate) use transactions::{
     AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddPartitionsToTxnRequest,
     AddPartitionsToTxnResponse, EndTxnRequest, EndTxnResponse, InitProducerIdRequest,
@@ -474,6 +481,15 @@ pub enum Message {
     },
     /// The broker's current view of every partition.
     MetadataResponse(ResponseHeader, MetadataResponse),
+    /// ShareFetch (KIP-932): a share group member acknowledges what it processed and acquires
+    /// more, from a partition's leader.
+    ShareFetch(RequestHeader, Box<ShareFetchRequest>),
+    /// The records acquired, under the member's lock.
+    ShareFetchResponse(ResponseHeader, ShareFetchResponse),
+    /// ShareAcknowledge: acknowledgements alone (a closing member's last, with epoch -1).
+    ShareAcknowledge(RequestHeader, Box<ShareFetchRequest>),
+    /// Whether they were applied.
+    ShareAcknowledgeResponse(ResponseHeader, ShareAcknowledgeResponse),
 }
 
 impl Message {
@@ -552,6 +568,10 @@ impl Message {
             }
             Message::ListOffsets(..) | Message::ListOffsetsResponse(..) => "ListOffsets",
             Message::CreateInternalTopic { .. } => "CreateTopics",
+            Message::ShareFetch(..) | Message::ShareFetchResponse(..) => "ShareFetch",
+            Message::ShareAcknowledge(..) | Message::ShareAcknowledgeResponse(..) => {
+                "ShareAcknowledge"
+            }
             Message::Group(group) => group.api_name(),
             Message::Txn(txn) => txn.api_name(),
             Message::Quorum(quorum) => quorum.api_name(),
@@ -567,13 +587,17 @@ impl Message {
             | Message::Fetch(header, _)
             | Message::Metadata(header)
             | Message::FindCoordinator(header, _)
-            | Message::ListOffsets(header, _) => Some(header.correlation_id),
+            | Message::ListOffsets(header, _)
+            | Message::ShareFetch(header, _)
+            | Message::ShareAcknowledge(header, _) => Some(header.correlation_id),
             Message::ProduceResponse(header, _)
             | Message::InitProducerIdResponse(header, _)
             | Message::FetchResponse(header, _)
             | Message::MetadataResponse(header, _)
             | Message::FindCoordinatorResponse(header, _)
-            | Message::ListOffsetsResponse(header, _) => Some(header.correlation_id),
+            | Message::ListOffsetsResponse(header, _)
+            | Message::ShareFetchResponse(header, _)
+            | Message::ShareAcknowledgeResponse(header, _) => Some(header.correlation_id),
             Message::Group(group) => Some(group.correlation_id()),
             Message::Txn(txn) => Some(txn.correlation_id()),
             _ => None,
@@ -600,6 +624,8 @@ impl Message {
                 | Message::MetadataResponse(..)
                 | Message::FindCoordinatorResponse(..)
                 | Message::ListOffsetsResponse(..)
+                | Message::ShareFetchResponse(..)
+                | Message::ShareAcknowledgeResponse(..)
         )
     }
 }

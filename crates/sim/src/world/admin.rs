@@ -54,6 +54,9 @@ impl World {
             Command::DeleteGroup { group } => {
                 self.with_coordinator(group, |b, ctx| b.delete_group(ctx, group))?;
             }
+            Command::AlterGroupConfigs { group, configs } => {
+                self.with_controller(|c, ctx| c.alter_group_configs(ctx, group, configs))??;
+            }
             Command::AddBroker { rack } => self.add_broker(rack.clone())?,
             Command::AlterPartitionReassignments { reassignments } => {
                 self.with_controller(|c, ctx| {

@@ -12,6 +12,7 @@ use crate::net::NodeId;
 use crate::node::Ctx;
 use crate::producer::{Producer, ProducerConfig};
 use crate::protocol::TopicPartition;
+use crate::share_consumer::{ShareConsumer, ShareConsumerConfig};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -51,18 +52,25 @@ impl World {
                 partitions,
             } => self.add_consumer(name, config, topics, partitions)?,
             Command::StallConsumer { consumer } => {
-                self.with_consumer(consumer, |c, ctx| c.stall(ctx))?;
+                if !self.with_share_consumer(consumer, |c, _| c.stall())? {
+                    self.with_consumer(consumer, |c, ctx| c.stall(ctx))?;
+                }
                 self.push_event(EventKind::ConsumerStalled {
                     consumer: consumer.clone(),
                 });
             }
             Command::ResumeConsumer { consumer } => {
-                self.with_consumer(consumer, |c, ctx| c.resume(ctx))?;
+                if !self.with_share_consumer(consumer, |c, ctx| c.resume(ctx))? {
+                    self.with_consumer(consumer, |c, ctx| c.resume(ctx))?;
+                }
                 self.push_event(EventKind::ConsumerResumed {
                     consumer: consumer.clone(),
                 });
             }
             Command::CloseConsumer { consumer } => {
+                if self.with_share_consumer(consumer, |c, ctx| c.close(ctx))? {
+                    return Ok(());
+                }
                 let node = self.consumer_node(consumer)?;
                 self.run_node(node, |n, ctx| {
                     if let Node::Consumer(c) = n {
@@ -183,7 +191,23 @@ impl World {
         if self.clients.contains_key(name) {
             return Err(CommandError::ClientExists(name.to_owned()));
         }
-        let config = ConsumerConfig::from_properties(config)
+        let mut config = config.clone();
+        match config
+            .get("group.type")
+            .map(|t| t.trim().to_ascii_lowercase())
+            .as_deref()
+        {
+            Some("share") => return self.add_share_consumer(name, &config, topics, partitions),
+            None | Some("consumer" | "classic") => {
+                config.remove("group.type");
+            }
+            Some(other) => {
+                return Err(CommandError::Config(format!(
+                    "Invalid value {other} for configuration group.type: String must be one of: consumer, share"
+                )));
+            }
+        }
+        let config = ConsumerConfig::from_properties(&config)
             .map_err(|e| CommandError::Config(e.to_string()))?;
         let subscription = match (topics.is_empty(), partitions.is_empty()) {
             (false, true) if config.group_id.is_none() => {
@@ -205,6 +229,53 @@ impl World {
         self.consumers.push(node);
         self.start(node);
         Ok(())
+    }
+
+    /// A share consumer (`KafkaShareConsumer`, KIP-932): it subscribes to topics; the
+    /// playground's `group.type=share` asks for one.
+    fn add_share_consumer(
+        &mut self,
+        name: &str,
+        config: &BTreeMap<String, String>,
+        topics: &[String],
+        partitions: &[TopicPartition],
+    ) -> Result<(), CommandError> {
+        let config = ShareConsumerConfig::from_properties(config)
+            .map_err(|e| CommandError::Config(e.to_string()))?;
+        if !partitions.is_empty() || topics.is_empty() {
+            return Err(CommandError::Consumer(
+                "IllegalStateException: a share consumer subscribes to topics: KafkaShareConsumer has no assign()".to_owned(),
+            ));
+        }
+        let consumer = ShareConsumer::new(name, config, topics.to_vec(), Rc::clone(&self.brokers));
+        let node = self.add_node(Node::ShareConsumer(consumer));
+        self.clients.insert(name.to_owned(), node);
+        self.start(node);
+        Ok(())
+    }
+
+    /// Runs `f` on the share consumer `name`; false when `name` is no share consumer.
+    fn with_share_consumer(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut ShareConsumer, &mut Ctx<'_>),
+    ) -> Result<bool, CommandError> {
+        let Some(&node) = self.clients.get(name) else {
+            return Ok(false);
+        };
+        if !matches!(self.slots[node.0 as usize].node, Node::ShareConsumer(_)) {
+            return Ok(false);
+        }
+        let node = self.refuse_paused(node)?;
+        if !self.slots[node.0 as usize].up {
+            return Err(CommandError::ClientState(name.to_owned(), "down"));
+        }
+        self.run_node(node, |n, ctx| {
+            if let Node::ShareConsumer(c) = n {
+                f(c, ctx);
+            }
+        });
+        Ok(true)
     }
 
     /// The consumer a command addresses; a paused one cannot be asked anything.

@@ -10,6 +10,7 @@ use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::producer::Producer;
 use crate::protocol::{BrokerId, Message, TopicPartition};
+use crate::share_consumer::ShareConsumer;
 use crate::time::SimTime;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -27,6 +28,8 @@ pub(crate) enum Node {
     Producer(Producer),
     /// A consumer with its application's poll loop.
     Consumer(Consumer),
+    /// A share consumer (KIP-932) with its application's poll loop.
+    ShareConsumer(ShareConsumer),
 }
 
 impl Node {
@@ -38,6 +41,7 @@ impl Node {
             Node::Client(client) => client.on_start(ctx),
             Node::Producer(producer) => producer.on_start(ctx),
             Node::Consumer(consumer) => consumer.on_start(ctx),
+            Node::ShareConsumer(consumer) => consumer.on_start(ctx),
         }
     }
 
@@ -49,6 +53,7 @@ impl Node {
             Node::Client(client) => client.on_message(ctx, from, message),
             Node::Producer(producer) => producer.on_message(ctx, from, message),
             Node::Consumer(consumer) => consumer.on_message(ctx, from, message),
+            Node::ShareConsumer(consumer) => consumer.on_message(ctx, from, message),
         }
     }
 
@@ -60,6 +65,7 @@ impl Node {
             Node::Client(client) => client.on_timer(ctx, timer),
             Node::Producer(producer) => producer.on_timer(ctx, timer),
             Node::Consumer(consumer) => consumer.on_timer(ctx, timer),
+            Node::ShareConsumer(consumer) => consumer.on_timer(ctx, timer),
         }
     }
 
@@ -76,6 +82,7 @@ impl Node {
             Node::Client(client) => client.bootstrap.learn(directory),
             Node::Producer(producer) => producer.learn_brokers(directory),
             Node::Consumer(consumer) => consumer.learn_brokers(directory),
+            Node::ShareConsumer(consumer) => consumer.learn_brokers(directory),
         }
     }
 
@@ -102,6 +109,10 @@ impl Node {
             }
             Node::Consumer(consumer) => {
                 consumer.on_crash(now);
+                Vec::new()
+            }
+            Node::ShareConsumer(consumer) => {
+                consumer.on_crash();
                 Vec::new()
             }
         }

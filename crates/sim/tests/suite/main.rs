@@ -40,6 +40,7 @@ mod quorum;
 mod replication;
 mod retention;
 mod seeds;
+mod share_groups;
 mod timers;
 mod topics;
 mod trace_guard;

@@ -12,6 +12,8 @@ const TOPICS: &str =
     "kafka-topics.sh --bootstrap-server localhost:9092 --describe --exclude-internal";
 const GROUPS: &str =
     "kafka-consumer-groups.sh --bootstrap-server localhost:9092 --describe --all-groups";
+const SHARE_GROUPS: &str =
+    "kafka-share-groups.sh --bootstrap-server localhost:9092 --describe --all-groups";
 
 pub fn summary(
     name: &str,
@@ -29,7 +31,10 @@ pub fn summary(
         world.now().as_millis(),
         world.trace().hash()
     );
-    for command in [TOPICS, GROUPS] {
+    let shares = world.groups().iter().any(|(_, g)| g.share.is_some());
+    let commands = [TOPICS, GROUPS, SHARE_GROUPS];
+    // The share groups' table only where there are share groups (older runs read as before).
+    for command in &commands[..if shares { 3 } else { 2 }] {
         let _ = writeln!(out, "\n$ {command}");
         match kafka_sim::console::run(&mut world, command) {
             Ok(text) if text.trim().is_empty() => out.push_str("(none)\n"),
