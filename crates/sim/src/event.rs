@@ -2,6 +2,7 @@
 //! say why something happened and not only that it did.
 
 use crate::endpoint::Endpoint;
+use crate::error::ErrorCode;
 use crate::protocol::{BrokerId, ConsumerMemberState, TopicPartition};
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
@@ -216,6 +217,17 @@ pub enum EventKind {
         consumer: String,
         group: String,
         why: String,
+    },
+    /// A consumer-protocol member learnt from its heartbeat's answer that the coordinator
+    /// fenced it (`transitionToFenced`): its partitions are lost and it rejoins at epoch 0.
+    ConsumerFenced {
+        consumer: String,
+        group: String,
+        member: String,
+        /// The member epoch its heartbeat carried.
+        epoch: i32,
+        /// FENCED_MEMBER_EPOCH or UNKNOWN_MEMBER_ID.
+        error: ErrorCode,
     },
     /// A whole process was frozen (`kill -STOP`, a long GC pause): no timer fires and no
     /// message is handled until it resumes.
@@ -627,6 +639,18 @@ impl fmt::Display for EventKind {
                 group,
                 why,
             } => write!(f, "consumer {consumer} left group {group}: {why}"),
+            EventKind::ConsumerFenced {
+                consumer,
+                group,
+                member,
+                epoch,
+                error,
+            } => write!(
+                f,
+                "consumer {consumer} was fenced from group {group} (member {member}, epoch \
+                 {epoch}): the coordinator answered {error}; its partitions are lost and it \
+                 rejoins with epoch 0"
+            ),
             EventKind::ClientCrashed { name } => {
                 write!(
                     f,

@@ -991,18 +991,14 @@ fn consumer_protocol_coverage(
                 client,
                 ..
             } if !member.starts_with(client.as_str()) => "member-revocation-timed-out",
+            EventKind::ConsumerFenced {
+                error: ErrorCode::FencedMemberEpoch,
+                ..
+            } => "member-fenced-epoch",
+            EventKind::ConsumerFenced { .. } => "member-unknown",
             _ => continue,
         };
         *seen.entry(what).or_default() += 1;
-    }
-    for (consumer, _) in world.consumers() {
-        for error in consumer.fenced() {
-            let what = match error {
-                ErrorCode::FencedMemberEpoch => "member-fenced-epoch",
-                _ => "member-unknown",
-            };
-            *seen.entry(what).or_default() += 1;
-        }
     }
 }
 

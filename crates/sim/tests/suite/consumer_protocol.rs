@@ -480,3 +480,43 @@ fn a_member_that_stops_polling_leaves_and_rejoins_when_it_polls_again() {
     assert_eq!(owned(&world, "c2").len(), 1);
     assert_one_owner_at_a_time(&world);
 }
+
+#[test]
+fn a_member_frozen_past_its_session_learns_it_was_fenced_and_rejoins() {
+    let mut world = loaded(10, 2, 3);
+    join(&mut world, &["c1", "c2"], &[CONSUMER]);
+    run_ms(&mut world, 10_000);
+    world
+        .apply(kafka_sim::Command::PauseClient { name: "c1".into() })
+        .expect("c1 exists");
+    run_ms(&mut world, 50_000);
+    assert_eq!(owned(&world, "c2").len(), 2, "c2 took c1's partition");
+    world
+        .apply(kafka_sim::Command::ResumeClient { name: "c1".into() })
+        .expect("c1 is paused");
+    run_ms(&mut world, 15_000);
+    // Its first heartbeat after the freeze carries an epoch of a membership the coordinator
+    // ended: the answer fences it, it drops what it owned and rejoins with epoch 0.
+    let events = world.events();
+    let fenced = events
+        .iter()
+        .position(
+            |e| matches!(&e.kind, EventKind::ConsumerFenced { consumer, .. } if consumer == "c1"),
+        )
+        .expect("c1 learnt it was fenced");
+    let EventKind::ConsumerFenced { error, epoch, .. } = &events[fenced].kind else {
+        unreachable!()
+    };
+    assert_eq!(*error, kafka_sim::ErrorCode::UnknownMemberId);
+    assert!(*epoch > 0, "fenced at epoch {epoch}");
+    let chain: Vec<String> = kafka_sim::cause_chain(events, fenced)
+        .into_iter()
+        .map(|i| events[i].kind.to_string())
+        .collect();
+    assert!(chain[0].contains("(c1) removed"), "{chain:?}");
+    assert!(chain[1].contains("c1 paused"), "{chain:?}");
+    // (While frozen, c1 still believed it owned its partition after c2 got it: a zombie,
+    // whose commits the fence refuses, so one owner at a time does not hold here.)
+    assert_eq!(owned(&world, "c1").len(), 1, "rejoined");
+    assert_eq!(owned(&world, "c2").len(), 1);
+}
