@@ -3,7 +3,7 @@
 
 use crate::endpoint::Endpoint;
 use crate::error::ErrorCode;
-use crate::protocol::{BrokerId, ConsumerMemberState, TopicPartition};
+use crate::protocol::{BrokerId, ConsumerMemberState, GroupProtocol, TopicPartition};
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -172,6 +172,8 @@ pub enum EventKind {
         /// The member's `client.id`: which consumer it was (a consumer-protocol member id
         /// does not contain it).
         client: String,
+        /// Which kind of group it was removed from: a classic one, or a KIP-848 one.
+        protocol: GroupProtocol,
         /// Which of the coordinator's rules removed it.
         cause: RemovalCause,
         /// The rule's details, in words.
@@ -599,22 +601,26 @@ impl fmt::Display for EventKind {
                     members.join("; ")
                 )
             }
+            // A classic member id starts with its client id; a KIP-848 one is the consumer's
+            // own uuid, which says nothing of who it is.
+            EventKind::GroupMemberRemoved {
+                group,
+                member,
+                protocol: GroupProtocol::Classic,
+                why,
+                ..
+            } => write!(f, "group {group}: member {member} removed ({why})"),
             EventKind::GroupMemberRemoved {
                 group,
                 member,
                 client,
+                protocol: GroupProtocol::Consumer,
                 why,
                 ..
-            } => {
-                if member.starts_with(client.as_str()) {
-                    write!(f, "group {group}: member {member} removed ({why})")
-                } else {
-                    write!(
-                        f,
-                        "group {group}: member {member} ({client}) removed ({why})"
-                    )
-                }
-            }
+            } => write!(
+                f,
+                "group {group}: member {member} ({client}) removed ({why})"
+            ),
             EventKind::CoordinatorLoaded { broker, tp, groups } => write!(
                 f,
                 "broker {broker} leads {tp} and is now coordinator of its groups (loaded \

@@ -16,9 +16,8 @@ mod offsets;
 mod processor;
 mod reprocessed;
 
-pub use config::{
-    AppCommit, ConsumerConfig, GroupProtocol, OffsetReset, assignor_from_name, assignor_name,
-};
+pub use crate::protocol::GroupProtocol;
+pub use config::{AppCommit, ConsumerConfig, OffsetReset, assignor_from_name, assignor_name};
 pub use offsets::ExplicitOffset;
 pub use processor::{ForwardStep, Forwarder, OPERATION_BASE};
 
