@@ -2,7 +2,8 @@
 //! say why something happened and not only that it did.
 
 use crate::endpoint::Endpoint;
-use crate::protocol::{BrokerId, ConsumerMemberState, TopicPartition};
+use crate::error::ErrorCode;
+use crate::protocol::{BrokerId, ConsumerMemberState, GroupProtocol, TopicPartition};
 use crate::time::{SimDuration, SimTime};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -171,6 +172,8 @@ pub enum EventKind {
         /// The member's `client.id`: which consumer it was (a consumer-protocol member id
         /// does not contain it).
         client: String,
+        /// Which kind of group it was removed from: a classic one, or a KIP-848 one.
+        protocol: GroupProtocol,
         /// Which of the coordinator's rules removed it.
         cause: RemovalCause,
         /// The rule's details, in words.
@@ -216,6 +219,17 @@ pub enum EventKind {
         consumer: String,
         group: String,
         why: String,
+    },
+    /// A consumer-protocol member learnt from its heartbeat's answer that the coordinator
+    /// fenced it (`transitionToFenced`): its partitions are lost and it rejoins at epoch 0.
+    ConsumerFenced {
+        consumer: String,
+        group: String,
+        member: String,
+        /// The member epoch its heartbeat carried.
+        epoch: i32,
+        /// FENCED_MEMBER_EPOCH or UNKNOWN_MEMBER_ID.
+        error: ErrorCode,
     },
     /// A whole process was frozen (`kill -STOP`, a long GC pause): no timer fires and no
     /// message is handled until it resumes.
@@ -637,22 +651,26 @@ impl fmt::Display for EventKind {
                     members.join("; ")
                 )
             }
+            // A classic member id starts with its client id; a KIP-848 one is the consumer's
+            // own uuid, which says nothing of who it is.
+            EventKind::GroupMemberRemoved {
+                group,
+                member,
+                protocol: GroupProtocol::Classic,
+                why,
+                ..
+            } => write!(f, "group {group}: member {member} removed ({why})"),
             EventKind::GroupMemberRemoved {
                 group,
                 member,
                 client,
+                protocol: GroupProtocol::Consumer | GroupProtocol::Share,
                 why,
                 ..
-            } => {
-                if member.starts_with(client.as_str()) {
-                    write!(f, "group {group}: member {member} removed ({why})")
-                } else {
-                    write!(
-                        f,
-                        "group {group}: member {member} ({client}) removed ({why})"
-                    )
-                }
-            }
+            } => write!(
+                f,
+                "group {group}: member {member} ({client}) removed ({why})"
+            ),
             EventKind::CoordinatorLoaded { broker, tp, groups } => write!(
                 f,
                 "broker {broker} leads {tp} and is now coordinator of its groups (loaded \
@@ -677,6 +695,18 @@ impl fmt::Display for EventKind {
                 group,
                 why,
             } => write!(f, "consumer {consumer} left group {group}: {why}"),
+            EventKind::ConsumerFenced {
+                consumer,
+                group,
+                member,
+                epoch,
+                error,
+            } => write!(
+                f,
+                "consumer {consumer} was fenced from group {group} (member {member}, epoch \
+                 {epoch}): the coordinator answered {error}; its partitions are lost and it \
+                 rejoins with epoch 0"
+            ),
             EventKind::ClientCrashed { name } => {
                 write!(
                     f,

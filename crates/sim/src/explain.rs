@@ -1,9 +1,10 @@
 //! Why did this happen? Each event points back to the earlier event that caused it: a leader
 //! change to the fencing (or crash, or shutdown) of the old leader, a fencing to the crash or
 //! the cut link that silenced the broker's heartbeats, an ISR shrink to what cut the follower
-//! off, a group member's removal to its client's crash, a poll timeout to the stall. Following
-//! the links gives the chain the event log shows on demand. The links are found in the event
-//! history, not stored by the nodes, so the protocol code stays free of bookkeeping.
+//! off, a group member's removal to its client's crash, a member's learning it was fenced to
+//! that removal, a poll timeout to the stall. Following the links gives the chain the event
+//! log shows on demand. The links are found in the event history, not stored by the nodes, so
+//! the protocol code stays free of bookkeeping.
 
 use crate::endpoint::Endpoint;
 use crate::event::{Event, EventKind, TxnPrepareCause};
@@ -95,6 +96,13 @@ fn cause_of(events: &[Event], index: usize) -> Option<usize> {
                 _ => false,
             })
         }
+        // A consumer-protocol member learns of its fence from the coordinator's removal.
+        EventKind::ConsumerFenced {
+            consumer, group, ..
+        } => latest_before(events, index, |k| {
+            matches!(k, EventKind::GroupMemberRemoved { group: g, client, .. }
+                if g == group && client == consumer)
+        }),
         EventKind::ConsumerLeftGroup { consumer, .. } => latest_before(
             events,
             index,

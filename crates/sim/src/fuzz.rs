@@ -11,7 +11,7 @@ use crate::endpoint::Endpoint;
 use crate::error::ErrorCode;
 use crate::event::{CrashKind, RemovalCause, TxnPrepareCause};
 use crate::producer::ProducerRecord;
-use crate::protocol::ConsumerMemberState;
+use crate::protocol::{ConsumerMemberState, GroupProtocol};
 use crate::rng::SimRng;
 use crate::scenario::{ClusterSpec, Scenario, Step};
 use serde::Serialize;
@@ -977,32 +977,24 @@ fn consumer_protocol_coverage(
                 ..
             } => "member-awaiting-release",
             EventKind::GroupTargetAssignment { .. } => "target-assignment",
-            // The consumer protocol's fences only (a classic removal's member id starts with
-            // its client id; a KIP-848 member chose its own).
             EventKind::GroupMemberRemoved {
+                protocol: GroupProtocol::Consumer,
                 cause: RemovalCause::SessionExpired,
-                member,
-                client,
                 ..
-            } if !member.starts_with(client.as_str()) => "member-session-expired",
+            } => "member-session-expired",
             EventKind::GroupMemberRemoved {
+                protocol: GroupProtocol::Consumer,
                 cause: RemovalCause::RebalanceTimeout,
-                member,
-                client,
                 ..
-            } if !member.starts_with(client.as_str()) => "member-revocation-timed-out",
+            } => "member-revocation-timed-out",
+            EventKind::ConsumerFenced {
+                error: ErrorCode::FencedMemberEpoch,
+                ..
+            } => "member-fenced-epoch",
+            EventKind::ConsumerFenced { .. } => "member-unknown",
             _ => continue,
         };
         *seen.entry(what).or_default() += 1;
-    }
-    for (consumer, _) in world.consumers() {
-        for error in consumer.fenced() {
-            let what = match error {
-                ErrorCode::FencedMemberEpoch => "member-fenced-epoch",
-                _ => "member-unknown",
-            };
-            *seen.entry(what).or_default() += 1;
-        }
     }
 }
 

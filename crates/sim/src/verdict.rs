@@ -222,6 +222,9 @@ pub fn causes(events: &[Event], violation: &Violation) -> Vec<usize> {
         EventKind::GroupMemberRemoved { group, client, .. } => names(group) || names(client),
         EventKind::ConsumerLeftGroup {
             consumer, group, ..
+        }
+        | EventKind::ConsumerFenced {
+            consumer, group, ..
         } => names(consumer) || names(group),
         EventKind::ClientCrashed { name } | EventKind::ConsumerStalled { consumer: name } => {
             names(name)

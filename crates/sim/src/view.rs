@@ -713,7 +713,9 @@ impl World {
                             .iter()
                             .map(|a| assignor_name(*a).to_owned())
                             .collect(),
-                        GroupProtocol::Consumer => config.remote_assignor.iter().cloned().collect(),
+                        GroupProtocol::Consumer | GroupProtocol::Share => {
+                            config.remote_assignor.iter().cloned().collect()
+                        }
                     },
                     consumer_protocol: config.group_protocol == GroupProtocol::Consumer,
                     auto_commit: config.enable_auto_commit,

@@ -5,6 +5,7 @@
 
 use crate::group::Assignor;
 use crate::properties::{ConfigException, boolean, invalid, millis, number};
+use crate::protocol::GroupProtocol;
 use crate::time::SimDuration;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -41,18 +42,6 @@ pub enum AppCommit {
     /// Exactly-once consume-transform-produce: each poll's output and offsets go in one
     /// transaction (`sendOffsetsToTransaction`); needs `app.forward.topic`.
     Transactional,
-}
-
-/// `group.protocol`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GroupProtocol {
-    /// JoinGroup, SyncGroup and Heartbeat; the group leader assigns (the default in 4.x).
-    #[default]
-    Classic,
-    /// KIP-848: one ConsumerGroupHeartbeat API; the coordinator assigns and each member
-    /// reconciles on its own.
-    Consumer,
 }
 
 /// A consumer's configuration.
@@ -182,6 +171,9 @@ fn check_protocol_configs(
                 "session.timeout.ms",
             ],
             "CONSUMER",
+        ),
+        GroupProtocol::Share => unreachable!(
+            "group.protocol parses to classic or consumer; a share consumer is a KafkaShareConsumer"
         ),
     };
     let set: Vec<&str> = unsupported

@@ -13,6 +13,7 @@
 use super::membership::coordinator_error;
 use super::{Consumer, InFlight, MemberState};
 use crate::error::ErrorCode;
+use crate::event::EventKind;
 use crate::node::Ctx;
 use crate::protocol::{
     ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, GroupRequest, TopicPartition,
@@ -129,7 +130,13 @@ impl Consumer {
             ErrorCode::FencedMemberEpoch | ErrorCode::UnknownMemberId => {
                 // `transitionToFenced`: the partitions are lost (nothing is committed for
                 // them), and the member rejoins at once with its member id and epoch 0.
-                self.fenced.push(response.error);
+                ctx.emit(EventKind::ConsumerFenced {
+                    consumer: self.name.to_string(),
+                    group: self.group().unwrap_or_default().to_owned(),
+                    member: self.member_id.clone(),
+                    epoch: sent,
+                    error: response.error,
+                });
                 self.lose_partitions(ctx);
                 self.start_joining(ctx);
             }

@@ -16,9 +16,8 @@ mod offsets;
 mod processor;
 mod reprocessed;
 
-pub use config::{
-    AppCommit, ConsumerConfig, GroupProtocol, OffsetReset, assignor_from_name, assignor_name,
-};
+pub use crate::protocol::GroupProtocol;
+pub use config::{AppCommit, ConsumerConfig, OffsetReset, assignor_from_name, assignor_name};
 pub(crate) use consumer_membership::kafka_uuid;
 pub use offsets::ExplicitOffset;
 pub use processor::{ForwardStep, Forwarder, OPERATION_BASE};
@@ -254,9 +253,6 @@ pub struct Consumer {
     forward_sends: Vec<usize>,
     /// With `group.protocol=consumer`: the heartbeat's and reconciliation's state.
     heartbeat: consumer_membership::ConsumerMembership,
-    /// The errors with which the coordinator fenced its consumer-protocol membership, across
-    /// its processes (a fuzzer's evidence that fencing ran).
-    fenced: Vec<crate::error::ErrorCode>,
 }
 
 impl Consumer {
@@ -326,7 +322,6 @@ impl Consumer {
             forward: None,
             forward_sends: Vec::new(),
             heartbeat: Default::default(),
-            fenced: Vec::new(),
         };
         consumer.forward = Forwarder::new(&consumer);
         consumer
@@ -380,12 +375,6 @@ impl Consumer {
     /// Every poll that returned records and every commit, with outcomes.
     pub fn history(&self) -> &Chunked<Operation> {
         &self.history
-    }
-
-    /// Each time the coordinator fenced its consumer-protocol membership
-    /// (FENCED_MEMBER_EPOCH or UNKNOWN_MEMBER_ID on a heartbeat), over its whole history.
-    pub fn fenced(&self) -> &[crate::error::ErrorCode] {
-        &self.fenced
     }
 
     /// Records its application finished processing more than once, over its whole history.
@@ -486,7 +475,6 @@ impl Consumer {
             forward.producer.on_crash(now);
         }
         let next_correlation_id = self.next_correlation_id;
-        let fenced = std::mem::take(&mut self.fenced);
         *self = Consumer::new(
             &self.name,
             self.config.clone(),
@@ -497,7 +485,6 @@ impl Consumer {
         self.next_correlation_id = next_correlation_id;
         self.history = history;
         self.reprocessed = reprocessed;
-        self.fenced = fenced;
         self.closed = closed;
         if forward.is_some() {
             self.forward = forward;

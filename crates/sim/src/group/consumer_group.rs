@@ -16,7 +16,7 @@ use crate::metadata::MetadataImage;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
     ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, ConsumerGroupRecord,
-    ConsumerMember, ConsumerMemberState, TopicPartition,
+    ConsumerMember, ConsumerMemberState, GroupProtocol, TopicPartition,
 };
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
@@ -464,6 +464,7 @@ impl ConsumerGroup {
             group: group.to_owned(),
             member: member_id.to_owned(),
             client: member.client_id,
+            protocol: GroupProtocol::Consumer,
             cause,
             why,
         });

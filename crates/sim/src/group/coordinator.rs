@@ -11,7 +11,7 @@ use crate::event::{EventKind, RemovalCause};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
-    GroupMessage, GroupResponse, JoinGroupRequest, JoinGroupResponse, RequestHeader,
+    GroupMessage, GroupProtocol, GroupResponse, JoinGroupRequest, JoinGroupResponse, RequestHeader,
     SyncGroupResponse, TopicPartition,
 };
 use crate::sorted::Collect;
@@ -575,6 +575,7 @@ impl Group {
                 group: self.id.clone(),
                 member,
                 client,
+                protocol: GroupProtocol::Classic,
                 cause: RemovalCause::RebalanceTimeout,
                 why: "did not rejoin within the rebalance timeout (max.poll.interval.ms)"
                     .to_owned(),
@@ -916,6 +917,7 @@ impl Group {
             group: self.id.clone(),
             member: member_id.to_owned(),
             client: member.client_id.clone(),
+            protocol: GroupProtocol::Classic,
             cause,
             why: why.clone(),
         });

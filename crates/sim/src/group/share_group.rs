@@ -283,6 +283,7 @@ impl ShareGroup {
             client: member.client_id,
             cause,
             why,
+            protocol: crate::protocol::GroupProtocol::Share,
         });
         self.bump(ctx, group, reason);
         true

@@ -96,6 +96,23 @@ pub enum CoordinatorRecord {
     },
 }
 
+/// Which group protocol a consumer speaks (`group.protocol`), and so which of the
+/// coordinator's two kinds of group it is a member of. It lives with the protocol's values
+/// because the client, the coordinator and the events all name it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupProtocol {
+    /// JoinGroup, SyncGroup and Heartbeat; the group leader assigns (the default in 4.x).
+    #[default]
+    Classic,
+    /// KIP-848: one ConsumerGroupHeartbeat API; the coordinator assigns and each member
+    /// reconciles on its own.
+    Consumer,
+    /// KIP-932's ShareGroupHeartbeat, a share group's (no consumer's `group.protocol`: a
+    /// share consumer is a `KafkaShareConsumer`).
+    Share,
+}
+
 /// Where a consumer-protocol member is in reaching its target assignment (Kafka's
 /// `MemberState`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

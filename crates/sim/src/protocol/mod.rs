@@ -17,8 +17,8 @@ pub(crate) use groups::{
     TxnOffsetCommitRequest, TxnOffsetCommitResponse,
 };
 pub use groups::{
-    ConsumerGroupRecord, ConsumerMember, ConsumerMemberState, CoordinatorRecord, PersistedMember,
-    Subscription,
+    ConsumerGroupRecord, ConsumerMember, ConsumerMemberState, CoordinatorRecord, GroupProtocol,
+    PersistedMember, Subscription,
 };
 pub(crate) use header::{ApiBody, ApiKey, ApiMessage, RequestHeader, ResponseHeader};
 pub(crate) use lookups::{

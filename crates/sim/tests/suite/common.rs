@@ -122,6 +122,15 @@ pub fn leader(world: &World, topic: &str, partition: u32) -> Option<u32> {
         .and_then(|s| s.leader)
 }
 
+/// The event log's text of each cause ("why?") of event `index`, nearest first.
+pub fn cause_texts(world: &World, index: usize) -> Vec<String> {
+    let events = world.events();
+    kafka_sim::cause_chain(events, index)
+        .into_iter()
+        .map(|i| events[i].kind.to_string())
+        .collect()
+}
+
 /// The cause chain ("why?") of the last leader change away from `old`, newest cause first.
 pub fn causes_of_leader_change_from(world: &World, old: u32) -> Vec<kafka_sim::EventKind> {
     let events = world.events();
@@ -221,6 +230,60 @@ pub fn processed(world: &World, consumer: &str) -> Vec<(TopicPartition, u64, Str
         .flat_map(|op| op.outcome.processed_records())
         .map(|r| (r.tp.clone(), r.offset, r.value_text()))
         .collect()
+}
+
+/// Asserts that each of `members` owns `each` partitions and no partition has two of them as
+/// owners: the group split its topics evenly.
+pub fn assert_split_evenly(world: &World, members: &[&str], each: usize) {
+    let mut owners: BTreeMap<TopicPartition, &str> = BTreeMap::new();
+    for name in members {
+        let mine = owned(world, name);
+        assert_eq!(mine.len(), each, "{name} owns {mine:?}");
+        for tp in mine {
+            if let Some(other) = owners.insert(tp.clone(), name) {
+                panic!("{tp} is owned by both {other} and {name}");
+            }
+        }
+    }
+}
+
+/// Every (partition, offset, value) the applications of `consumers` finished processing,
+/// sorted; fails if one of them was processed twice.
+pub fn processed_once(world: &World, consumers: &[&str]) -> Vec<(TopicPartition, u64, String)> {
+    let mut read: Vec<_> = consumers.iter().flat_map(|c| processed(world, c)).collect();
+    read.sort();
+    if let Some(twice) = read.windows(2).find(|pair| pair[0] == pair[1]) {
+        panic!("{:?} processed twice", twice[0]);
+    }
+    read
+}
+
+/// Replays every ConsumerAssigned event and fails if a partition ever had two owners at once
+/// (the guarantee revoke-before-assign gives, stronger than one owner per generation). A
+/// crashed process owns nothing; a frozen one still believes it owns what it had, so runs
+/// that pause a consumer past its session cannot use this.
+pub fn assert_one_owner_at_a_time(world: &World) {
+    let mut owner: BTreeMap<TopicPartition, String> = BTreeMap::new();
+    for event in world.events() {
+        match &event.kind {
+            // A dead process owns nothing, though nobody has told the coordinator yet.
+            kafka_sim::EventKind::ClientCrashed { name } => owner.retain(|_, o| o != name),
+            kafka_sim::EventKind::ConsumerAssigned {
+                consumer, assigned, ..
+            } => {
+                owner.retain(|_, o| o != consumer);
+                for tp in assigned {
+                    if let Some(other) = owner.insert(tp.clone(), consumer.clone()) {
+                        panic!(
+                            "{tp} given to {consumer} at {} while {other} still owned it",
+                            event.at
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Adds a producer with Kafka configs.

@@ -9,7 +9,6 @@ use common::*;
 use kafka_sim::check::split_ownership;
 use kafka_sim::group::{ConsumerMemberState, GroupState, describe_group};
 use kafka_sim::{EventKind, RemovalCause, SimTime, TopicPartition, World};
-use std::collections::BTreeMap;
 
 const CONSUMER: (&str, &str) = ("group.protocol", "consumer");
 
@@ -34,55 +33,13 @@ fn join(world: &mut World, names: &[&str], configs: &[(&str, &str)]) {
     }
 }
 
-/// Replays every ConsumerAssigned event and fails if a partition ever had two owners at once
-/// (the guarantee the protocol's revoke-before-assign gives, stronger than one owner per
-/// generation).
-fn assert_one_owner_at_a_time(world: &World) {
-    let mut owner: BTreeMap<TopicPartition, String> = BTreeMap::new();
-    for event in world.events() {
-        match &event.kind {
-            // A dead process owns nothing, though nobody has told the coordinator yet.
-            EventKind::ClientCrashed { name } => owner.retain(|_, o| o != name),
-            EventKind::ConsumerAssigned {
-                consumer, assigned, ..
-            } => {
-                owner.retain(|_, o| o != consumer);
-                for tp in assigned {
-                    if let Some(other) = owner.insert(tp.clone(), consumer.clone()) {
-                        panic!(
-                            "{tp} given to {consumer} at {} while {other} still owned it",
-                            event.at
-                        );
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
 #[test]
 fn a_group_of_the_consumer_protocol_splits_partitions_and_reads_every_record_once() {
     let mut world = loaded(1, 6, 5);
     join(&mut world, &["c1", "c2", "c3"], &[CONSUMER]);
     run_ms(&mut world, 20_000);
-    let mut all: Vec<TopicPartition> = Vec::new();
-    for name in ["c1", "c2", "c3"] {
-        let mine = owned(&world, name);
-        assert_eq!(mine.len(), 2, "{name} owns {mine:?}");
-        all.extend(mine);
-    }
-    all.sort();
-    all.dedup();
-    assert_eq!(all.len(), 6, "every partition has exactly one owner");
-    let mut read: Vec<_> = ["c1", "c2", "c3"]
-        .iter()
-        .flat_map(|c| processed(&world, c))
-        .collect();
-    read.sort();
-    assert_eq!(read.len(), 30);
-    read.dedup();
-    assert_eq!(read.len(), 30, "no record twice");
+    assert_split_evenly(&world, &["c1", "c2", "c3"], 2);
+    assert_eq!(processed_once(&world, &["c1", "c2", "c3"]).len(), 30);
     let described = describe_group(&world, "g").expect("the group exists");
     assert_eq!(described.state, GroupState::Stable);
     assert_eq!(described.assignor.as_deref(), Some("uniform"));
@@ -412,10 +369,7 @@ fn why_a_survivor_got_a_partition_leads_back_to_the_crash() {
             |e| matches!(&e.kind, EventKind::ConsumerAssigned { consumer, .. } if consumer != "c1"),
         )
         .expect("a survivor took c1's partitions");
-    let chain: Vec<String> = kafka_sim::cause_chain(events, index)
-        .into_iter()
-        .map(|i| events[i].kind.to_string())
-        .collect();
+    let chain = cause_texts(&world, index);
     assert!(chain[0].contains("bumped its group epoch"), "{chain:?}");
     assert!(chain[1].contains("(c1) removed"), "{chain:?}");
     assert!(chain[2].contains("client c1 crashed"), "{chain:?}");
@@ -479,4 +433,41 @@ fn a_member_that_stops_polling_leaves_and_rejoins_when_it_polls_again() {
     assert_eq!(owned(&world, "c1").len(), 1, "rejoined");
     assert_eq!(owned(&world, "c2").len(), 1);
     assert_one_owner_at_a_time(&world);
+}
+
+#[test]
+fn a_member_frozen_past_its_session_learns_it_was_fenced_and_rejoins() {
+    let mut world = loaded(10, 2, 3);
+    join(&mut world, &["c1", "c2"], &[CONSUMER]);
+    run_ms(&mut world, 10_000);
+    world
+        .apply(kafka_sim::Command::PauseClient { name: "c1".into() })
+        .expect("c1 exists");
+    run_ms(&mut world, 50_000);
+    assert_eq!(owned(&world, "c2").len(), 2, "c2 took c1's partition");
+    world
+        .apply(kafka_sim::Command::ResumeClient { name: "c1".into() })
+        .expect("c1 is paused");
+    run_ms(&mut world, 15_000);
+    // Its first heartbeat after the freeze carries an epoch of a membership the coordinator
+    // ended: the answer fences it, it drops what it owned and rejoins with epoch 0.
+    let events = world.events();
+    let fenced = events
+        .iter()
+        .position(
+            |e| matches!(&e.kind, EventKind::ConsumerFenced { consumer, .. } if consumer == "c1"),
+        )
+        .expect("c1 learnt it was fenced");
+    let EventKind::ConsumerFenced { error, epoch, .. } = &events[fenced].kind else {
+        unreachable!()
+    };
+    assert_eq!(*error, kafka_sim::ErrorCode::UnknownMemberId);
+    assert!(*epoch > 0, "fenced at epoch {epoch}");
+    let chain = cause_texts(&world, fenced);
+    assert!(chain[0].contains("(c1) removed"), "{chain:?}");
+    assert!(chain[1].contains("c1 paused"), "{chain:?}");
+    // (While frozen, c1 still believed it owned its partition after c2 got it: a zombie,
+    // whose commits the fence refuses, so one owner at a time does not hold here.)
+    assert_eq!(owned(&world, "c1").len(), 1, "rejoined");
+    assert_eq!(owned(&world, "c2").len(), 1);
 }

@@ -32,12 +32,6 @@ fn one_reader(world: &mut World, partitions: u32, per_partition: u32, configs: &
     add_consumer(world, "c1", "g", &["t"], &all);
 }
 
-fn all_processed(world: &World, consumers: &[&str]) -> Vec<(TopicPartition, u64, String)> {
-    let mut read: Vec<_> = consumers.iter().flat_map(|c| processed(world, c)).collect();
-    read.sort();
-    read
-}
-
 fn stable_events(world: &World, group: &str) -> usize {
     world
         .events()
@@ -61,20 +55,12 @@ fn a_group_splits_partitions_and_reads_every_record_once() {
         );
     }
     run_ms(&mut world, 20_000);
-    let mut all: Vec<TopicPartition> = Vec::new();
-    for name in ["c1", "c2", "c3"] {
-        let mine = owned(&world, name);
-        assert_eq!(mine.len(), 2, "{name} owns {mine:?}");
-        all.extend(mine);
-    }
-    all.sort();
-    all.dedup();
-    assert_eq!(all.len(), 6, "every partition has exactly one owner");
-    let mut read = all_processed(&world, &["c1", "c2", "c3"]);
-    assert_eq!(read.len(), 30);
-    read.dedup();
-    assert_eq!(read.len(), 30, "no record twice");
+    assert_split_evenly(&world, &["c1", "c2", "c3"], 2);
+    assert_eq!(processed_once(&world, &["c1", "c2", "c3"]).len(), 30);
     assert!(split_ownership(&world).is_empty());
+    // Range (the default's first assignor) is eager: every member gives up everything before
+    // anyone gets anything.
+    assert_one_owner_at_a_time(&world);
 }
 
 #[test]
@@ -703,7 +689,6 @@ fn a_standalone_consumer_reads_assigned_partitions_without_a_group() {
 
 #[test]
 fn a_removed_member_is_explained_by_its_clients_crash() {
-    use kafka_sim::cause_chain;
     let mut world = cluster(19);
     create_topic(&mut world, "t", 2, 3, &[]);
     add_consumer(&mut world, "c1", "g", &["t"], &[]);
@@ -716,10 +701,7 @@ fn a_removed_member_is_explained_by_its_clients_crash() {
         .iter()
         .rposition(|e| matches!(&e.kind, EventKind::GroupRebalancing { reason, .. } if reason.contains("removed")))
         .expect("the crash caused a rebalance");
-    let chain: Vec<String> = cause_chain(events, rebalance)
-        .into_iter()
-        .map(|i| events[i].kind.to_string())
-        .collect();
+    let chain = cause_texts(&world, rebalance);
     assert_eq!(chain.len(), 2, "{chain:#?}");
     assert!(chain[0].contains("removed (no heartbeat for"), "{chain:#?}");
     assert_eq!(
