@@ -54,11 +54,17 @@ pub enum Profile {
     /// `group.consumer.session.timeout.ms`, a server-side assignor): revocation before
     /// assignment and member epochs must keep what the safe profile keeps.
     ConsumerProtocol,
+    /// Share groups (KIP-932): four share consumers of one share group (more than the
+    /// topic's three partitions) reading from `earliest`, one of which may release or reject
+    /// what it gets, under the safe producers and the crash, stall, link and broker faults:
+    /// no record the share-partition start offset passes is lost, and nothing else Kafka
+    /// forbids appears (a new leader starting afresh may deliver again).
+    Share,
 }
 
 impl Profile {
     /// Every profile.
-    pub const ALL: [Profile; 11] = [
+    pub const ALL: [Profile; 12] = [
         Profile::Safe,
         Profile::Acks1,
         Profile::Acks0,
@@ -70,6 +76,7 @@ impl Profile {
         Profile::ReadUncommitted,
         Profile::Compacted,
         Profile::ConsumerProtocol,
+        Profile::Share,
     ];
 
     /// The profile named on the command line (`safe`, `acks1`, ...).
@@ -91,13 +98,14 @@ impl Profile {
             Profile::ReadUncommitted => "read-uncommitted",
             Profile::Compacted => "compacted",
             Profile::ConsumerProtocol => "consumer-protocol",
+            Profile::Share => "share",
         }
     }
 
     /// The anomaly this configuration must be able to produce; none for the safe ones.
     pub fn expected(self) -> Option<Anomaly> {
         match self {
-            Profile::Safe | Profile::Compacted | Profile::ConsumerProtocol => None,
+            Profile::Safe | Profile::Compacted | Profile::ConsumerProtocol | Profile::Share => None,
             Profile::Acks1 | Profile::Acks0 | Profile::Unclean => Some(Anomaly::LostWrite),
             Profile::NoIdempotence => Some(Anomaly::Duplicate),
             Profile::Reorder => Some(Anomaly::Reordered),
@@ -117,7 +125,8 @@ impl Profile {
             Profile::Safe
             | Profile::AtLeastOnce
             | Profile::Compacted
-            | Profile::ConsumerProtocol => &[Anomaly::Redelivered],
+            | Profile::ConsumerProtocol
+            | Profile::Share => &[Anomaly::Redelivered],
             Profile::ReadUncommitted => &[Anomaly::AbortedRead, Anomaly::Redelivered],
             Profile::AtMostOnce => &[Anomaly::ConsumerLoss, Anomaly::Redelivered],
             Profile::Acks1 | Profile::Acks0 => &[
@@ -165,7 +174,7 @@ impl Profile {
             ));
         }
         config.extend_from_slice(match self {
-            Profile::Safe | Profile::ConsumerProtocol => &[][..],
+            Profile::Safe | Profile::ConsumerProtocol | Profile::Share => &[][..],
             Profile::Acks1 | Profile::Unclean => &[("acks", "1")],
             Profile::Acks0 => &[("acks", "0")],
             Profile::NoIdempotence => &[("enable.idempotence", "false")],
@@ -196,6 +205,16 @@ impl Profile {
     fn consumer_config(self, rng: &mut SimRng) -> Vec<(&'static str, &'static str)> {
         if self == Profile::ConsumerProtocol {
             return consumer_protocol_config(rng);
+        }
+        if self == Profile::Share {
+            return vec![
+                ("group.id", SHARE_GROUP),
+                ("group.type", "share"),
+                ("max.poll.records", "50"),
+                ("request.timeout.ms", "5000"),
+                // Busy three quarters of the time: a crash or a stall usually holds records.
+                ("app.processing.ms", "30"),
+            ];
         }
         let mut config = vec![
             ("group.id", GROUP),
@@ -239,6 +258,7 @@ impl Profile {
         match self {
             Profile::Safe
             | Profile::ConsumerProtocol
+            | Profile::Share
             | Profile::NoIdempotence
             | Profile::Reorder
             | Profile::AtMostOnce
@@ -320,6 +340,10 @@ const QUORUM_START_MS: u64 = 5_000;
 const PRODUCERS: u32 = 2;
 const CONSUMERS: u32 = 2;
 const GROUP: &str = "fuzz-group";
+/// The share profile's share group and how many share consumers read in it (more than the
+/// topic's partitions, so partitions are shared).
+const SHARE_GROUP: &str = "fuzz-share";
+const SHARE_CONSUMERS: u32 = 4;
 /// The safe profile's exactly-once consume-transform-produce applications: group, output
 /// topic, and how many.
 const FORWARD_GROUP: &str = "fuzz-forward";
@@ -386,12 +410,39 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-    for c in 0..CONSUMERS {
+    let consumers = if profile == Profile::Share {
+        step(
+            500,
+            Command::AlterGroupConfigs {
+                group: SHARE_GROUP.to_owned(),
+                configs: BTreeMap::from([(
+                    "share.auto.offset.reset".to_owned(),
+                    "earliest".to_owned(),
+                )]),
+            },
+        );
+        SHARE_CONSUMERS
+    } else {
+        CONSUMERS
+    };
+    // One share consumer may give back what it gets, or refuse it: the other members and
+    // the delivery count limit must still see every record done.
+    let last_acknowledges =
+        (profile == Profile::Share).then(|| ["accept", "release", "reject"][rng.below(3) as usize]);
+    for c in 0..consumers {
+        let mut config = consumer_config.clone();
+        if let Some(how) = last_acknowledges.filter(|_| c + 1 == consumers) {
+            config.insert(
+                "share.acknowledgement.mode".to_owned(),
+                "explicit".to_owned(),
+            );
+            config.insert("app.acknowledge".to_owned(), how.to_owned());
+        }
         step(
             500,
             Command::AddConsumer {
                 name: format!("c{c}"),
-                config: consumer_config.clone(),
+                config,
                 topics: vec!["fuzz".to_owned()],
                 partitions: Vec::new(),
             },
@@ -910,6 +961,7 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
         *seen.entry(what).or_default() += 1;
     }
     consumer_protocol_coverage(world, &mut seen);
+    share_coverage(world, &mut seen);
     // Consumers' own calls are in their histories, not among the world's operations.
     let consumer_ops = world.consumers().flat_map(|(c, _)| c.history());
     for op in consumer_ops {
@@ -995,6 +1047,47 @@ fn consumer_protocol_coverage(
             _ => continue,
         };
         *seen.entry(what).or_default() += 1;
+    }
+}
+
+/// What share groups exercised: locks that expired, records released or archived,
+/// acknowledgements refused, share partitions a new leader started afresh, and whether every
+/// share partition's start offset reached its high watermark by the end (liveness: after the
+/// faults heal, the group finishes the work).
+fn share_coverage(world: &crate::world::World, seen: &mut BTreeMap<&'static str, usize>) {
+    use crate::event::{EventKind, ShareReleaseCause};
+    let mut started = 0;
+    for event in world.events() {
+        let what = match &event.kind {
+            EventKind::ShareRecordsReleased { archived, .. } if !archived.is_empty() => {
+                "share-archived"
+            }
+            EventKind::ShareRecordsReleased {
+                cause: ShareReleaseCause::LockExpired,
+                ..
+            } => "share-lock-expired",
+            EventKind::ShareRecordsReleased { .. } => "share-released",
+            EventKind::ShareAcknowledgeRefused { .. } => "share-ack-refused",
+            EventKind::SharePartitionInitialized { .. } => {
+                started += 1;
+                continue;
+            }
+            _ => continue,
+        };
+        *seen.entry(what).or_default() += 1;
+    }
+    let partitions = world.share_partitions();
+    if started > partitions.len() {
+        *seen.entry("share-partition-restarted").or_default() += started - partitions.len();
+    }
+    if !partitions.is_empty()
+        && partitions.iter().all(|(_, tp, leader, share)| {
+            world
+                .replica_log(*leader, tp)
+                .is_some_and(|log| share.start_offset >= log.high_watermark())
+        })
+    {
+        *seen.entry("share-caught-up").or_default() += 1;
     }
 }
 

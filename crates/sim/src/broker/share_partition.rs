@@ -14,9 +14,11 @@
 //!
 //! Not modelled: Kafka's leader writes this state through the share coordinator to
 //! `__share_group_state` and a new leader reads it back; here it lives on the leader only,
-//! so a new leader starts the share partition afresh from its log start offset and delivers
-//! again, with fresh delivery counts, what the old leader had already handed out (never
-//! less: a leader change never loses a record, it may deliver one again).
+//! so a new leader starts the share partition afresh where `share.auto.offset.reset` says, as
+//! for a new group: from the log start (`earliest`) it delivers again, with fresh delivery
+//! counts, what the old leader had handed out; from the high watermark (`latest`, the
+//! default) it skips what the old leader had not finished. The checker allows the first
+//! always and the second only under `latest`.
 
 use crate::protocol::{AcknowledgeType, AcknowledgementBatch, AcquiredRecords, Record};
 use crate::time::SimTime;
@@ -217,28 +219,28 @@ impl SharePartition {
     /// Locks that expired by `now` hand their records back (or archive them, out of
     /// deliveries). Returns what changed.
     pub fn expire_locks(&mut self, now: SimTime, delivery_count_limit: u16) -> Vec<Transition> {
-        let mut changed = Vec::new();
-        for (&offset, record) in self.in_flight.iter_mut() {
-            if record.state == RecordState::Acquired && record.lock_until <= now {
-                record.member = None;
-                record.state = after_delivery(record.delivery_count, delivery_count_limit);
-                changed.push(Transition {
-                    offset,
-                    state: record.state,
-                    delivery_count: record.delivery_count,
-                });
-            }
-        }
-        self.advance();
-        changed
+        self.hand_back(|record| record.lock_until <= now, delivery_count_limit)
     }
 
     /// A member closed its share session: what it still holds is handed back at once
     /// (`SharePartition.releaseAcquiredRecords`).
     pub fn release_member(&mut self, member: &str, delivery_count_limit: u16) -> Vec<Transition> {
+        self.hand_back(
+            |record| record.member.as_deref() == Some(member),
+            delivery_count_limit,
+        )
+    }
+
+    /// Hands back the acquired records `which` picks: available again, or archived when
+    /// they had their deliveries.
+    fn hand_back(
+        &mut self,
+        which: impl Fn(&InFlight) -> bool,
+        delivery_count_limit: u16,
+    ) -> Vec<Transition> {
         let mut changed = Vec::new();
         for (&offset, record) in self.in_flight.iter_mut() {
-            if record.state == RecordState::Acquired && record.member.as_deref() == Some(member) {
+            if record.state == RecordState::Acquired && which(record) {
                 record.member = None;
                 record.state = after_delivery(record.delivery_count, delivery_count_limit);
                 changed.push(Transition {

@@ -50,8 +50,9 @@ pub(super) fn check_share_groups(world: &World) -> Vec<Violation> {
                 start_offset,
                 ..
             } => {
-                // The share partition as its current leader started it.
-                starts.insert((group.as_str(), tp), *start_offset);
+                // Where the group first started reading: a new leader that starts afresh
+                // further on skipped what lies between.
+                starts.entry((group.as_str(), tp)).or_insert(*start_offset);
             }
             _ => {}
         }

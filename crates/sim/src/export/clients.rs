@@ -73,6 +73,9 @@ pub(crate) struct Consumer {
     /// `app.forward.topic`: the simulated application also produced, in transactions with
     /// `app.commit=transactional`.
     pub forward_topic: Option<String>,
+    /// `group.type=share`: a share consumer, run as `kafka-console-share-consumer.sh`, which
+    /// acknowledges as `app.acknowledge` says (`--release`, `--reject`).
+    pub share: Option<String>,
 }
 
 /// One record on its way to a file: the step, the producer, topic and line text.
@@ -127,6 +130,8 @@ impl Clients {
                         read_committed: config.get("isolation.level").map(String::as_str)
                             == Some("read_committed"),
                         forward_topic: config.get("app.forward.topic").cloned(),
+                        share: (config.get("group.type").map(String::as_str) == Some("share"))
+                            .then(|| config.get("app.acknowledge").cloned().unwrap_or_default()),
                     };
                     clients.consumers.insert(name.clone(), consumer);
                 }
@@ -395,6 +400,13 @@ fn consumer_properties(
     for (key, value) in config {
         match key.as_str() {
             app if app.starts_with("app.") => comment(&mut text, &app_setting(app, value)),
+            "group.type" => comment(
+                &mut text,
+                &format!(
+                    "group.type={value}: the playground's way to pick a KafkaShareConsumer; \
+                     kafka-console-share-consumer.sh is one"
+                ),
+            ),
             "group.id" if assigned => comment(
                 &mut text,
                 &format!(

@@ -720,6 +720,25 @@ fn fetch(script: &mut Script, client: &str, request: &crate::client::Request) {
 /// after the scenario's remaining time without records.
 fn run_consumer(script: &mut Script, consumer: &Consumer) {
     let timeout_ms = script.end_ms.saturating_sub(script.at_ms) + 10_000;
+    if let Some(acknowledge) = &consumer.share {
+        let mut args = vec![
+            format!("--topic {}", sh(&consumer.topics.join(","))),
+            format!("--group {}", sh(consumer.group.as_deref().unwrap_or_default())),
+            format!("--consumer-config {MOUNT}/{}", consumer.properties),
+            format!("--timeout-ms {timeout_ms}"),
+            "--property print.partition=true --property print.offset=true --property print.key=true"
+                .to_owned(),
+        ];
+        if matches!(acknowledge.as_str(), "release" | "reject") {
+            args.push(format!("--{acknowledge}"));
+        }
+        script.command(format!(
+            "kafka_tool kafka-console-share-consumer.sh {} >> {} 2>&1 &",
+            args.join(" "),
+            consumer.output
+        ));
+        return;
+    }
     let mut common = vec![format!("--consumer.config {MOUNT}/{}", consumer.properties)];
     if consumer.earliest {
         common.push("--from-beginning".to_owned());

@@ -253,23 +253,11 @@ impl ShareConsumer {
         if let ShareAppState::Processing { from, .. } = self.app {
             self.acknowledge_from(from, AcknowledgeType::Release);
         }
-        let leaders: BTreeSet<BrokerId> = self
-            .assignment
-            .iter()
-            .chain(self.pending_acks.keys())
-            .filter_map(|tp| self.metadata.leader(tp))
-            .collect();
-        for broker in leaders {
+        for broker in self.leaders() {
             self.send_share(ctx, broker, false);
         }
         if let Some(coordinator) = self.coordinator {
-            let request = ShareGroupHeartbeatRequest {
-                group_id: self.config.group_id.clone(),
-                member_id: self.member_id.clone(),
-                member_epoch: -1,
-                subscribed_topic_names: None,
-            };
-            self.group_request(ctx, coordinator, InFlight::Leave, request);
+            self.heartbeat(ctx, coordinator, InFlight::Leave, -1);
         }
         self.buffer.clear();
         self.assignment.clear();
@@ -302,21 +290,24 @@ impl ShareConsumer {
         true
     }
 
-    fn group_request(
+    /// A ShareGroupHeartbeat at `member_epoch`: 0 joins (with the subscription), -1 leaves.
+    fn heartbeat(
         &mut self,
         ctx: &mut Ctx<'_>,
         broker: BrokerId,
         kind: InFlight,
-        body: ShareGroupHeartbeatRequest,
+        member_epoch: i32,
     ) {
+        let body = ShareGroupHeartbeatRequest {
+            group_id: self.config.group_id.clone(),
+            member_id: self.member_id.clone(),
+            member_epoch,
+            subscribed_topic_names: (member_epoch == 0).then(|| self.topics.clone()),
+        };
         let client_id = Rc::clone(&self.name);
         self.request(ctx, broker, kind, |correlation_id| {
-            GroupMessage::request(
-                correlation_id,
-                client_id,
-                GroupRequest::ShareGroupHeartbeat(body),
-            )
-            .into()
+            let body = GroupRequest::ShareGroupHeartbeat(body);
+            GroupMessage::request(correlation_id, client_id, body).into()
         });
     }
 
@@ -379,14 +370,7 @@ impl ShareConsumer {
             && !self.has_in_flight(|k| matches!(k, InFlight::Heartbeat))
         {
             if now >= self.next_heartbeat {
-                let joining = self.member_epoch == 0;
-                let request = ShareGroupHeartbeatRequest {
-                    group_id: self.config.group_id.clone(),
-                    member_id: self.member_id.clone(),
-                    member_epoch: self.member_epoch,
-                    subscribed_topic_names: joining.then(|| self.topics.clone()),
-                };
-                self.group_request(ctx, coordinator, InFlight::Heartbeat, request);
+                self.heartbeat(ctx, coordinator, InFlight::Heartbeat, self.member_epoch);
             } else {
                 next.push(self.next_heartbeat);
             }
@@ -394,13 +378,7 @@ impl ShareConsumer {
         self.run_application(ctx, &mut next);
         // Fetch when the application waits in poll() with nothing buffered.
         if self.app == ShareAppState::Polling && self.buffer.is_empty() {
-            let leaders: BTreeSet<BrokerId> = self
-                .assignment
-                .iter()
-                .chain(self.pending_acks.keys())
-                .filter_map(|tp| self.metadata.leader(tp))
-                .collect();
-            for broker in leaders {
+            for broker in self.leaders() {
                 let busy = self.has_in_flight(
                     |k| matches!(k, InFlight::Share { broker: b, .. } if *b == broker),
                 );
@@ -482,6 +460,15 @@ impl ShareConsumer {
                     .push(index);
             }
         }
+    }
+
+    /// The leaders of what it fetches from or has acknowledgements for.
+    fn leaders(&self) -> BTreeSet<BrokerId> {
+        self.assignment
+            .iter()
+            .chain(self.pending_acks.keys())
+            .filter_map(|tp| self.metadata.leader(tp))
+            .collect()
     }
 
     fn has_acks_for(&self, broker: BrokerId) -> bool {

@@ -403,3 +403,18 @@ pub fn last_sync_commit(world: &World, consumer: &str) -> kafka_sim::client::Ope
         .expect("a commitSync")
         .clone()
 }
+
+/// A topic `t` of `partitions` partitions (RF 3) with `per_partition` records (`p<P>-<i>`) in
+/// each, written and replicated before anyone reads.
+pub fn loaded(seed: u64, partitions: u32, per_partition: u32) -> World {
+    let mut world = cluster(seed);
+    create_topic(&mut world, "t", partitions as i32, 3, &[]);
+    add_client(&mut world, "loader");
+    for p in 0..partitions {
+        for i in 0..per_partition {
+            produce(&mut world, "loader", "t", p, &format!("p{p}-{i}"), -1);
+        }
+    }
+    run_ms(&mut world, 2_000);
+    world
+}

@@ -12,19 +12,6 @@ use kafka_sim::{EventKind, RemovalCause, SimTime, TopicPartition, World};
 
 const CONSUMER: (&str, &str) = ("group.protocol", "consumer");
 
-fn loaded(seed: u64, partitions: u32, per_partition: u32) -> World {
-    let mut world = cluster(seed);
-    create_topic(&mut world, "t", partitions as i32, 3, &[]);
-    add_client(&mut world, "loader");
-    for p in 0..partitions {
-        for i in 0..per_partition {
-            produce(&mut world, "loader", "t", p, &format!("p{p}-{i}"), -1);
-        }
-    }
-    run_ms(&mut world, 2_000);
-    world
-}
-
 fn join(world: &mut World, names: &[&str], configs: &[(&str, &str)]) {
     let mut all = vec![("auto.offset.reset", "earliest")];
     all.extend_from_slice(configs);

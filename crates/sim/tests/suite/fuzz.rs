@@ -212,6 +212,33 @@ fn the_consumer_protocol_under_faults_shows_no_anomaly() {
     println!("{seeds} seeds, no anomaly, {total:?}");
 }
 
+#[test]
+fn share_groups_under_faults_lose_nothing_and_finish_the_work() {
+    let seeds = seed_count(20);
+    let mut total: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for seed in 1..=seeds {
+        let outcome = assert_allowed_only(seed, Profile::Share);
+        assert!(
+            outcome.coverage.contains_key("share-caught-up"),
+            "seed {seed}: a share partition's start offset never reached its high watermark after the faults healed: {:?}",
+            outcome.coverage
+        );
+        for (what, count) in outcome.coverage {
+            *total.entry(what).or_default() += count;
+        }
+    }
+    let count = |what| total.get(what).copied().unwrap_or(0);
+    for needed in [
+        "share-lock-expired",
+        "share-released",
+        "share-archived",
+        "share-partition-restarted",
+    ] {
+        assert!(count(needed) > 0, "{needed} never happened: {total:?}");
+    }
+    println!("{seeds} seeds, no anomaly, {total:?}");
+}
+
 /// Regression: consumer-protocol seed 47 (and 15 more of 300) kept a fenced member out of its
 /// group for 45 s: the coordinator refused its rejoin (epoch 0) with FENCED_MEMBER_EPOCH
 /// because it still held the member at a later epoch, thousands of times, until the session

@@ -63,20 +63,6 @@ fn accepted(world: &World, names: &[&str]) -> Vec<(u32, u64)> {
     all
 }
 
-/// A topic `t` of `partitions` partitions (RF 3) with `per_partition` records in each.
-fn loaded(seed: u64, partitions: u32, per_partition: u32) -> World {
-    let mut world = cluster(seed);
-    create_topic(&mut world, "t", partitions as i32, 3, &[]);
-    add_client(&mut world, "loader");
-    for p in 0..partitions {
-        for i in 0..per_partition {
-            produce(&mut world, "loader", "t", p, &format!("p{p}-{i}"), -1);
-        }
-    }
-    run_ms(&mut world, 2_000);
-    world
-}
-
 fn every_offset(partitions: u32, per_partition: u32) -> Vec<(u32, u64)> {
     (0..partitions)
         .flat_map(|p| (0..u64::from(per_partition)).map(move |o| (p, o)))
