@@ -5,6 +5,7 @@
 //! hold, so only a new leader that starts afresh can deliver an accepted record again).
 
 use super::{Anomaly, Violation};
+use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::protocol::{AcknowledgeType, TopicPartition};
 use crate::world::World;
@@ -16,19 +17,25 @@ type ShareRecord<'a> = (&'a str, &'a TopicPartition, u64);
 pub(super) fn check_share_groups(world: &World) -> Vec<Violation> {
     let mut found = Vec::new();
     // What each group's members acknowledged successfully, by partition and offset.
-    let mut done: BTreeMap<ShareRecord<'_>, Vec<(&str, AcknowledgeType)>> = BTreeMap::new();
+    let mut done: BTreeMap<ShareRecord<'_>, Vec<(&str, AcknowledgeType, bool)>> = BTreeMap::new();
     for (consumer, _) in world.share_consumers() {
         let group = consumer.config().group_id.as_str();
         for delivery in consumer.history() {
-            // A release hands the record back: it is not done.
-            if let (
-                Some(how @ (AcknowledgeType::Accept | AcknowledgeType::Reject)),
-                Some(crate::ErrorCode::None),
-            ) = (delivery.acknowledged, delivery.result)
+            // A release hands the record back: it is not done. An acknowledgement whose answer
+            // never came (a timeout, a crash) may have been applied, as Jepsen counts an
+            // indeterminate write: only a refusal or an error from the leader says it was not.
+            let applied = match delivery.result {
+                None | Some(ErrorCode::None | ErrorCode::RequestTimedOut) => true,
+                Some(_) => false,
+            };
+            if let Some(how @ (AcknowledgeType::Accept | AcknowledgeType::Reject)) =
+                delivery.acknowledged
+                && applied
             {
+                let definite = delivery.result == Some(ErrorCode::None);
                 done.entry((group, &delivery.record.tp, delivery.record.offset))
                     .or_default()
-                    .push((consumer.name(), how));
+                    .push((consumer.name(), how, definite));
             }
         }
     }
@@ -83,8 +90,8 @@ pub(super) fn check_share_groups(world: &World) -> Vec<Violation> {
     for ((group, tp, offset), acks) in &done {
         let accepted: Vec<&str> = acks
             .iter()
-            .filter(|(_, how)| *how == AcknowledgeType::Accept)
-            .map(|(who, _)| *who)
+            .filter(|(_, how, definite)| *how == AcknowledgeType::Accept && *definite)
+            .map(|(who, ..)| *who)
             .collect();
         if accepted.len() > 1 {
             found.push(Violation {
