@@ -48,25 +48,25 @@ pub struct PartitionMarks {
 }
 
 /// The first checkpoints are this far apart in virtual time; the gap doubles each time
-/// [`CHECKPOINTS`] are kept, so an hour-long run keeps copies a few minutes apart.
+/// [`CHECKPOINTS`] are kept, so an hour-long run keeps copies 40 s apart.
 const CHECKPOINT_EVERY: SimDuration = SimDuration::from_millis(10_000);
 /// The largest world copied (estimated bytes): a copy is made in one step, and one of 8 MiB
 /// takes a few tens of milliseconds in the page, where a quarter of the budget froze it for a
-/// third of a second. The clients' histories and the replicas' logs are shared between copies,
-/// so the estimate counts only their newest (unshared) chunks and no longer grows with the
-/// run: the busy cluster stays near 4 MiB at any length and is copied all run long (it stopped
-/// after about 40 s when every copy held every log). Kept for worlds with many more logs,
-/// each with its own unshared tail.
+/// third of a second. The clients' histories, the replicas' logs and the event queue's later
+/// events are shared between copies, so the estimate counts only what a copy holds of its
+/// own and no longer grows with the run: the busy cluster is about 3 MiB at any length
+/// (BENCHMARKS.md). Kept for worlds with many more logs, each with its own unshared tail.
 const CHECKPOINT_LARGEST: usize = 8 << 20;
 /// The charts show this many seconds, the newest last.
 const CHART_BUCKETS: usize = 60;
-/// How many copies of the world a run keeps at most.
-const CHECKPOINTS: usize = 16;
-/// What the copies may hold together (estimated bytes): a tab's memory is not the machine's.
-/// Not raised with the logs shared: a copy of the busy cluster at 300 s still holds about
-/// 14 MiB resident (natively), most of it outside the logs and histories and not in the
-/// estimate, so 16 such copies already hold more than this.
-const CHECKPOINT_BUDGET: usize = 128 << 20;
+/// How many copies of the world a run keeps at most: 128 keep the busy cluster's copies
+/// 10 s apart for 21 minutes and 40 s apart at one hour (a rewind replays at most that,
+/// about 18 ms a simulated second natively).
+const CHECKPOINTS: usize = 128;
+/// What the copies may hold together (estimated bytes; the estimate counts what a copy
+/// holds of its own, measured natively by `benches/checkpoint_memory.rs`): a tab's memory
+/// is not the machine's. 128 copies of the busy cluster fit.
+const CHECKPOINT_BUDGET: usize = 384 << 20;
 
 impl Run {
     fn replayed(seed: u64, shape: Shape, log: Vec<(SimTime, Command)>, until: SimTime) -> Run {

@@ -946,7 +946,7 @@ pub fn deleted_before_read(world: &World) -> Vec<String> {
                 Outcome::Polled { records, .. },
             ) = (&op.request, &op.outcome)
             {
-                for record in records {
+                for record in records.iter() {
                     read.entry((group.as_str(), &record.tp))
                         .or_default()
                         .insert(record.offset);
@@ -1007,7 +1007,7 @@ fn check_consumers(world: &World) -> Vec<Violation> {
                     if *read_committed {
                         read_committed_groups.push(group.as_str());
                     }
-                    for record in records {
+                    for record in records.iter() {
                         let first = first_delivered
                             .entry((group.as_str(), &record.tp))
                             .or_insert(record.offset);

@@ -9,6 +9,8 @@
 //! rewinds replay from an earlier copy.
 
 use crate::chunked::CHUNK;
+use crate::client::Operation;
+use crate::protocol::Record;
 use crate::time::{SimDuration, SimTime};
 use crate::world::World;
 
@@ -37,24 +39,41 @@ pub struct Checkpoints {
     kept: Vec<Checkpoint>,
 }
 
-/// Roughly what a copy of `world` holds of its own, in bytes: the part of each replica's log
-/// and of each client's history it does not share with the run. Both are
-/// [`Chunked`](crate::chunked::Chunked): a copy shares their full chunks and holds their tails
-/// (a log's newest records, a history's newest operations) and a pointer per chunk; the run's
+/// Roughly what a copy of `world` holds of its own, in bytes, as counted natively by
+/// `benches/checkpoint_memory.rs`: the part of each replica's log and of each client's
+/// history it does not share with the run, the event queue's next second, and each replica's
+/// own small state. Logs and histories are [`Chunked`](crate::chunked::Chunked): a copy
+/// shares their full chunks and holds their tails (a log's newest records, a history's
+/// newest operations, whose polled records are shared) and a pointer per chunk; the run's
 /// writes near a history's end copy at most its newest full chunk, and truncating a log
-/// copies at most the chunk holding its new end. The rest of the world is small and fixed.
+/// copies at most the chunk holding its new end. The queue's later events are in shared
+/// buckets of a second each (`queue.rs`), which the run copies when it schedules into one: a
+/// pointer each here.
 pub(crate) fn estimated_bytes(world: &World) -> usize {
-    let logs = world
+    let replicas: Vec<_> = world
         .broker_slots()
         .flat_map(|(broker, _)| broker.replicas().values())
-        .map(|replica| replica.log.records());
-    let records: usize = logs
-        .map(|records| records.unshared_len() * 64 + records.len() / CHUNK * 8)
+        .collect();
+    let records: usize = replicas
+        .iter()
+        .map(|replica| replica.log.records())
+        .map(|records| {
+            records.unshared_len() * size_of::<Record>()
+                + records.len() / CHUNK * size_of::<usize>()
+        })
         .sum();
     let unshared = |len: usize| len.min(len % CHUNK + CHUNK);
     let operations: usize = world.histories().map(|h| unshared(h.len())).sum();
-    records + operations * 256
+    records
+        + operations * size_of::<Operation>()
+        + world.queue_unshared_bytes()
+        + replicas.len() * REPLICA_STATE
 }
+
+/// What a copy of one replica holds besides its log's records (its producers' states, its
+/// leadership's followers, its partition state): measured about 700 bytes each on the busy
+/// cluster, rounded up.
+const REPLICA_STATE: usize = 1 << 10;
 
 impl Checkpoints {
     /// Copies every `every` of virtual time (the gap doubles when `limit` are kept), all of
@@ -122,6 +141,12 @@ impl Checkpoints {
         }
     }
 
+    /// What a copy of `world` is estimated to hold of its own, in bytes (what the budget
+    /// counts).
+    pub fn estimate(world: &World) -> usize {
+        estimated_bytes(world)
+    }
+
     /// The newest copy taken at or before `moment`.
     pub fn nearest(&self, moment: SimTime) -> Option<&Checkpoint> {
         self.kept.iter().rev().find(|c| c.at <= moment)
@@ -130,6 +155,22 @@ impl Checkpoints {
     /// The run branched at `now` after `applied` commands: copies of the old future go.
     pub fn branch(&mut self, now: SimTime, applied: usize) {
         self.kept.retain(|c| c.at <= now && c.applied <= applied);
+    }
+
+    /// The longest stretch of virtual time a rewind to a moment before `now` replays: the
+    /// widest gap between copies kept, or since the newest.
+    pub fn longest_replay(&self, now: SimTime) -> SimDuration {
+        let times: Vec<SimTime> = self.kept.iter().map(|c| c.at).chain([now]).collect();
+        times
+            .windows(2)
+            .map(|pair| pair[1] - pair[0])
+            .max()
+            .unwrap_or(SimDuration::ZERO)
+    }
+
+    /// What the copies kept are estimated to hold together, in bytes.
+    pub fn estimated_total(&self) -> usize {
+        self.kept.iter().map(|c| c.bytes).sum()
     }
 
     /// How many copies are kept, and the virtual time between new ones.
@@ -177,7 +218,10 @@ mod tests {
     #[test]
     fn a_world_too_large_for_the_budget_is_not_copied() {
         let mut world = World::new(&ClusterConfig::default(), 3);
-        let small = estimated_bytes(&world);
+        // The budget fits the world at time zero and a second later (its queue grows).
+        let mut second = world.clone();
+        second.run_for(SimDuration::from_millis(1_000));
+        let small = estimated_bytes(&world).max(estimated_bytes(&second));
         let budget = small * 4 + 64 * 4;
         let mut checkpoints = Checkpoints::new(&world, SimDuration::from_millis(1_000), 16, budget);
         world.run_for(SimDuration::from_millis(1_000));

@@ -156,8 +156,9 @@ pub enum Outcome {
     /// Records a consumer's `poll()` returned, and whether the application finished
     /// processing them (it may crash first).
     Polled {
-        /// The records, in the order returned.
-        records: Vec<ConsumedRecord>,
+        /// The records, in the order returned: shared, so a copy of the history (a rewind
+        /// checkpoint holds its newest operations of its own) does not copy them.
+        records: Rc<[ConsumedRecord]>,
         /// The group generation the consumer was in (-1 outside a group).
         generation: i32,
         /// Whether processing completed (at `completed_at`).

@@ -28,6 +28,7 @@ mod clients;
 mod faults;
 mod group_admin;
 mod nodes;
+mod parts;
 mod retention;
 mod shape;
 
@@ -1013,6 +1014,11 @@ impl World {
     /// The controller's metadata: the truth about leaders and ISRs.
     pub fn metadata(&self) -> &crate::metadata::MetadataImage {
         self.controller().image()
+    }
+
+    /// What a copy of the event queue holds of its own, in bytes (rewind checkpoints).
+    pub(crate) fn queue_unshared_bytes(&self) -> usize {
+        self.queue.unshared_bytes()
     }
 
     pub(crate) fn broker_slots(&self) -> impl Iterator<Item = (&Broker, bool)> + '_ {

@@ -256,6 +256,43 @@ pub(crate) struct Broker {
 }
 
 impl Broker {
+    /// Calls `each` with a copier for each of its parts (`World::clone_each_part`).
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn clone_each_part(
+        &self,
+        each: &mut dyn FnMut(&str, &dyn Fn() -> Box<dyn std::any::Any>),
+    ) {
+        each("broker.replicas (whole)", &|| {
+            Box::new(self.replicas.clone())
+        });
+        for replica in self.replicas.values() {
+            each("broker.replica.log (whole)", &|| {
+                Box::new(replica.log.clone())
+            });
+            each("broker.replica.log.records", &|| {
+                Box::new(replica.log.records().clone())
+            });
+            each("broker.replica.producers", &|| {
+                Box::new(replica.producers.clone())
+            });
+            each("broker.replica.leadership", &|| {
+                Box::new(replica.leadership.clone())
+            });
+            each("broker.replica.state", &|| Box::new(replica.state.clone()));
+        }
+        each("broker.image", &|| Box::new(self.image.clone()));
+        each("broker.fetchers", &|| Box::new(self.fetchers.clone()));
+        each("broker.parked", &|| Box::new(self.parked.clone()));
+        each("broker.purgatory", &|| Box::new(self.purgatory.clone()));
+        each("broker.coordinator", &|| Box::new(self.coordinator.clone()));
+        each("broker.coordinator_appends", &|| {
+            Box::new(self.coordinator_appends.clone())
+        });
+        each("broker.transactions", &|| {
+            Box::new(self.transactions.clone())
+        });
+        each("broker.config", &|| Box::new(self.config));
+    }
     /// A broker that will register with the controller at `controller` when started;
     /// `directory` says where the other brokers are.
     pub(crate) fn new(

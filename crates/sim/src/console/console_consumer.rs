@@ -132,7 +132,7 @@ fn printed(world: &World, name: &str, formatter: &BTreeMap<&str, &str>) -> Vec<S
         .history()
         .iter()
         .filter_map(|op| match &op.outcome {
-            Outcome::Polled { records, .. } => Some(records),
+            Outcome::Polled { records, .. } => Some(records.iter()),
             _ => None,
         })
         .flatten()

@@ -826,7 +826,7 @@ impl Consumer {
         let request = self.poll_request();
         let mut operation = Operation::pending(Rc::clone(&self.name), request, ctx.now());
         operation.outcome = Outcome::Polled {
-            records,
+            records: records.into(),
             generation: self.generation,
             processed: false,
             partly_processed: 0,

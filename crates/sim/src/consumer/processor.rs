@@ -223,7 +223,7 @@ impl Consumer {
         }
         // The positions after this poll: what a restart must resume from if it commits.
         let mut offsets: BTreeMap<TopicPartition, u64> = BTreeMap::new();
-        for r in &records {
+        for r in records.iter() {
             let next = offsets.entry(r.tp.clone()).or_default();
             *next = (*next).max(r.offset + 1);
         }

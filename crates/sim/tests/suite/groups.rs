@@ -248,7 +248,7 @@ fn crash_mid_processing(seed: u64, app_commit: &str) -> Deliveries {
                 records, processed, ..
             } = &op.outcome
             {
-                for r in records {
+                for r in records.iter() {
                     *result.delivered.entry(r.offset).or_insert(0) += 1;
                     if *processed {
                         *result.processed.entry(r.offset).or_insert(0) += 1;
