@@ -48,7 +48,7 @@ pub struct PartitionMarks {
 }
 
 /// The first checkpoints are this far apart in virtual time; the gap doubles each time
-/// [`CHECKPOINTS`] are kept, so an hour-long run keeps copies 40 s apart.
+/// [`CHECKPOINTS`] are kept, so an hour-long run keeps copies 160 s apart.
 const CHECKPOINT_EVERY: SimDuration = SimDuration::from_millis(10_000);
 /// The largest world copied (estimated bytes): a copy is made in one step, and one of 8 MiB
 /// takes a few tens of milliseconds in the page, where a quarter of the budget froze it for a
@@ -59,14 +59,17 @@ const CHECKPOINT_EVERY: SimDuration = SimDuration::from_millis(10_000);
 const CHECKPOINT_LARGEST: usize = 8 << 20;
 /// The charts show this many seconds, the newest last.
 const CHART_BUCKETS: usize = 60;
-/// How many copies of the world a run keeps at most: 128 keep the busy cluster's copies
-/// 10 s apart for 21 minutes and 40 s apart at one hour (a rewind replays at most that,
-/// about 18 ms a simulated second natively).
-const CHECKPOINTS: usize = 128;
+/// How many copies of the world a run keeps at most: 32 keep the busy cluster's copies
+/// 10 s apart for five minutes and 160 s apart at one hour (a rewind replays at most that,
+/// about 18 ms a simulated second natively). Not more yet: a copy kept while the run goes on
+/// comes to hold about three times what it held when taken (the run rewrites what they
+/// shared; 90 copies held 882 MiB natively at one hour against 254 MiB estimated, see
+/// BENCHMARKS.md), so 32 copies may reach about 300 MiB, what 16 unshared copies held before.
+const CHECKPOINTS: usize = 32;
 /// What the copies may hold together (estimated bytes; the estimate counts what a copy
-/// holds of its own, measured natively by `benches/checkpoint_memory.rs`): a tab's memory
-/// is not the machine's. 128 copies of the busy cluster fit.
-const CHECKPOINT_BUDGET: usize = 384 << 20;
+/// holds of its own when taken, measured natively by `benches/checkpoint_memory.rs`): a
+/// tab's memory is not the machine's.
+const CHECKPOINT_BUDGET: usize = 128 << 20;
 
 impl Run {
     fn replayed(seed: u64, shape: Shape, log: Vec<(SimTime, Command)>, until: SimTime) -> Run {

@@ -106,5 +106,5 @@ fn page_policy(seconds: u64) {
 }
 
 /// src/sim_handle.rs's `CHECKPOINTS` and `CHECKPOINT_BUDGET`.
-const PAGE_CHECKPOINTS: usize = 128;
-const PAGE_BUDGET: usize = 384 << 20;
+const PAGE_CHECKPOINTS: usize = 32;
+const PAGE_BUDGET: usize = 128 << 20;

@@ -20,7 +20,7 @@ pub(super) fn check_share_groups(world: &World) -> Vec<Violation> {
     let mut done: BTreeMap<ShareRecord<'_>, Vec<(&str, AcknowledgeType, bool)>> = BTreeMap::new();
     for (consumer, _) in world.share_consumers() {
         let group = consumer.config().group_id.as_str();
-        for delivery in consumer.history() {
+        for delivery in consumer.history().iter() {
             // A release hands the record back: it is not done. An acknowledgement whose answer
             // never came (a timeout, a crash) may have been applied, as Jepsen counts an
             // indeterminate write: only a refusal or an error from the leader says it was not.

@@ -15,6 +15,7 @@ mod config;
 pub use crate::protocol::AcknowledgeType;
 pub use config::{AcknowledgementMode, ShareConsumerConfig};
 
+use crate::chunked::Chunked;
 use crate::client::{Bootstrap, ClientMetadata, ConsumedRecord};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
@@ -110,7 +111,8 @@ pub struct ShareConsumer {
     /// Acknowledged deliveries not yet sent, by partition.
     pending_acks: BTreeMap<TopicPartition, Vec<usize>>,
     app: ShareAppState,
-    history: Vec<Delivery>,
+    /// Shared between rewind copies (full chunks are never copied).
+    history: Chunked<Delivery>,
     next_correlation_id: u64,
     wakeup_at: Option<SimTime>,
     closed: bool,
@@ -143,7 +145,7 @@ impl ShareConsumer {
             buffer: VecDeque::new(),
             pending_acks: BTreeMap::new(),
             app: ShareAppState::Polling,
-            history: Vec::new(),
+            history: Chunked::new(),
             next_correlation_id: 0,
             wakeup_at: None,
             closed: false,
@@ -181,7 +183,7 @@ impl ShareConsumer {
     }
 
     /// Every record the application got, across its processes.
-    pub fn history(&self) -> &[Delivery] {
+    pub fn history(&self) -> &Chunked<Delivery> {
         &self.history
     }
 
@@ -451,7 +453,10 @@ impl ShareConsumer {
     /// The application acknowledges deliveries `from..` of its history as `how`.
     fn acknowledge_from(&mut self, from: usize, how: AcknowledgeType) {
         for index in from..self.history.len() {
-            let delivery = &mut self.history[index];
+            let delivery = self
+                .history
+                .get_mut(index)
+                .expect("a delivery of the history");
             if delivery.acknowledged.is_none() {
                 delivery.acknowledged = Some(how);
                 self.pending_acks
@@ -499,7 +504,7 @@ impl ShareConsumer {
             let indices = self.pending_acks.remove(&tp).unwrap_or_default();
             let batches = partitions.entry(tp).or_default();
             for &index in &indices {
-                let delivery = &self.history[index];
+                let delivery = self.history.get(index).expect("a delivery of the history");
                 let how = delivery
                     .acknowledged
                     .expect("pending acknowledgements are acknowledged");
@@ -573,7 +578,9 @@ impl ShareConsumer {
     /// What became of acknowledgements.
     fn ack_results(&mut self, acks: &[usize], error: ErrorCode) {
         for &index in acks {
-            self.history[index].result = Some(error);
+            if let Some(delivery) = self.history.get_mut(index) {
+                delivery.result = Some(error);
+            }
         }
     }
 
@@ -666,7 +673,14 @@ impl ShareConsumer {
                     let of_tp: Vec<usize> = acks
                         .iter()
                         .copied()
-                        .filter(|&i| self.history[i].record.tp == tp)
+                        .filter(|&i| {
+                            self.history
+                                .get(i)
+                                .expect("a delivery of the history")
+                                .record
+                                .tp
+                                == tp
+                        })
                         .collect();
                     self.ack_results(&of_tp, error);
                 }
@@ -742,7 +756,14 @@ impl ShareConsumer {
             let of_tp: Vec<usize> = acks
                 .iter()
                 .copied()
-                .filter(|&i| self.history[i].record.tp == part.tp)
+                .filter(|&i| {
+                    self.history
+                        .get(i)
+                        .expect("a delivery of the history")
+                        .record
+                        .tp
+                        == part.tp
+                })
                 .collect();
             self.ack_results(&of_tp, part.acknowledge_error);
             if part.error != ErrorCode::None {

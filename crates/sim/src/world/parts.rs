@@ -70,6 +70,9 @@ impl World {
                     each("consumer (whole)", &|| Box::new(consumer.clone()));
                     each("consumer.history", &|| Box::new(consumer.history().clone()));
                 }
+                Node::ShareConsumer(consumer) => {
+                    each("share consumer (whole)", &|| Box::new(consumer.clone()));
+                }
             }
         }
     }

@@ -44,7 +44,7 @@ fn deliveries(world: &World, name: &str) -> Vec<Delivery> {
     world
         .share_consumers()
         .find(|(c, _)| c.name() == name)
-        .map(|(c, _)| c.history().to_vec())
+        .map(|(c, _)| c.history().iter().cloned().collect())
         .unwrap_or_default()
 }
 
