@@ -21,6 +21,7 @@ const FILES: &[&str] = &[
     include_str!("../lessons/offsets-and-commits.json"),
     include_str!("../lessons/rebalances.json"),
     include_str!("../lessons/consumer-protocol.json"),
+    include_str!("../lessons/share-groups.json"),
     include_str!("../lessons/in-sync-replicas.json"),
     include_str!("../lessons/high-watermark.json"),
     include_str!("../lessons/preferred-leader.json"),

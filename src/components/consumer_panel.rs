@@ -4,6 +4,7 @@
 //! partition's committed offset is, and how far behind the log end it lags.
 
 use super::pause_button::{PauseButton, Process, paused_badge};
+use super::share_panel::{share_consumer_card, share_partitions};
 use crate::components::countdown::Countdown;
 use crate::hooks::use_choice::{ChoiceSelect, labelled, plain, use_choice};
 use crate::hooks::use_field::{Field, use_field};
@@ -11,7 +12,7 @@ use crate::sim_context::{Form, use_sim};
 use kafka_sim::consumer::{AppCommit, ConsumerConfig, MemberState};
 use kafka_sim::group::GroupDescription;
 use kafka_sim::sorted::Collect;
-use kafka_sim::{Command, ConsumerView, ForwardView};
+use kafka_sim::{Command, ConsumerView, ForwardView, ShareConsumerView, SharePartitionView};
 use std::collections::BTreeMap;
 use yew::prelude::*;
 
@@ -22,6 +23,12 @@ pub struct ConsumerPanelProps {
     pub consumers: Vec<ConsumerView>,
     /// Groups as their coordinators describe them.
     pub groups: Vec<GroupDescription>,
+    /// Share consumers (KIP-932).
+    pub share_consumers: Vec<ShareConsumerView>,
+    /// Share partitions (KIP-932).
+    pub share_partitions: Vec<SharePartitionView>,
+    /// Dynamic group configs, by group.
+    pub group_configs: BTreeMap<String, BTreeMap<String, String>>,
     /// Topics to subscribe to.
     pub topics: Vec<String>,
     /// Applies a command; the answer is Kafka's refusal, if any.
@@ -39,6 +46,9 @@ fn isolation_level(read_committed: bool) -> &'static str {
     }
 }
 
+/// The share group config the form sets (`GroupConfig.SHARE_AUTO_OFFSET_RESET_CONFIG`).
+const SHARE_AUTO_OFFSET_RESET: &str = "share.auto.offset.reset";
+
 fn dash(value: Option<u64>) -> String {
     value.map_or_else(|| "-".to_owned(), |v| v.to_string())
 }
@@ -52,6 +62,8 @@ pub fn consumer_panel() -> Html {
     html! {
         <div class="form-slot" onchange={edited.clone()} oninput={edited.reform(Event::from)}>
         <Drawn consumers={view.consumers.clone()} groups={view.groups.clone()}
+            share_consumers={view.share_consumers.clone()} share_partitions={view.share_partitions.clone()}
+            group_configs={view.group_configs.clone()}
             topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
             on_command={sim.actions.command(Form::Consumer)} error={sim.error(Form::Consumer)} />
         </div>
@@ -79,6 +91,66 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
     let forward = use_choice("");
     let processing = use_field("10");
     let timeouts = use_timeouts();
+    let group_type = use_choice("consumer");
+    let share = group_type.value == "share";
+    let ack_mode = use_choice("implicit");
+    let explicit = ack_mode.value == "explicit";
+    let app_acknowledge = use_choice("accept");
+    let max_poll_records = use_field("500");
+    // Kafka's share.auto.offset.reset is latest; the form starts at earliest for the same
+    // reason as auto.offset.reset above.
+    let share_reset = use_choice("earliest");
+
+    let on_add_share = {
+        let (topic, on_command) = (topic.clone(), props.on_command.clone());
+        let (group, processing) = (group.value.clone(), processing.value.clone());
+        let (ack_mode, app_acknowledge, max_poll_records, share_reset) = (
+            ack_mode.value.clone(),
+            app_acknowledge.value.clone(),
+            max_poll_records.value.clone(),
+            share_reset.value.clone(),
+        );
+        let current_reset = props
+            .group_configs
+            .get(group.trim())
+            .and_then(|c| c.get(SHARE_AUTO_OFFSET_RESET))
+            .cloned()
+            .unwrap_or_else(|| "latest".to_owned());
+        let name = format!("share-consumer-{}", props.share_consumers.len() + 1);
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            let group = group.trim().to_owned();
+            if share_reset != current_reset {
+                on_command.emit(Command::AlterGroupConfigs {
+                    group: group.clone(),
+                    configs: [(SHARE_AUTO_OFFSET_RESET.to_owned(), share_reset.clone())]
+                        .into_iter()
+                        .collect_map(),
+                });
+            }
+            let mut config: BTreeMap<String, String> = [
+                ("group.type".to_owned(), "share".to_owned()),
+                ("group.id".to_owned(), group),
+                ("share.acknowledgement.mode".to_owned(), ack_mode.clone()),
+                (
+                    "max.poll.records".to_owned(),
+                    max_poll_records.trim().to_owned(),
+                ),
+                ("app.processing.ms".to_owned(), processing.trim().to_owned()),
+            ]
+            .into_iter()
+            .collect_map();
+            if ack_mode == "explicit" {
+                config.insert("app.acknowledge".to_owned(), app_acknowledge.clone());
+            }
+            on_command.emit(Command::AddConsumer {
+                name: name.clone(),
+                config,
+                topics: vec![topic.clone()],
+                partitions: Vec::new(),
+            });
+        })
+    };
 
     let on_add = {
         let (topic, assignor, commit, reset, isolation, on_command) = (
@@ -135,17 +207,48 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
         })
     };
 
+    let share_groups: std::collections::BTreeSet<&str> = props
+        .share_consumers
+        .iter()
+        .map(|c| c.group.as_str())
+        .chain(props.share_partitions.iter().map(|p| p.group.as_str()))
+        .collect();
     html! {
         <section class="consumer-panel" aria-label="Consumers" data-testid="consumer-panel">
             <h2>{ "Consumers" }</h2>
             if props.topics.is_empty() {
                 <p class="empty">{ "Create a topic to consume from." }</p>
             } else {
-                <form class="inline-form" onsubmit={on_add} aria-label="Add consumer">
+                <form class="inline-form" onsubmit={if share { on_add_share } else { on_add }} aria-label="Add consumer">
+                    <label title="A consumer group gives each partition to one member; a share group (KIP-932) lends records to any member under a lock, like a queue">{ "group type" }
+                        <ChoiceSelect choice={group_type.clone()} testid="consumer-group-type"
+                            options={labelled(&[("consumer", "consumer group"), ("share", "share group (KIP-932)")])} />
+                    </label>
                     <label>{ "group.id" }<input value={group.value.clone()} oninput={group.oninput.clone()} data-testid="consumer-group" /></label>
                     <label>{ "topic" }
                         <ChoiceSelect choice={topic_choice.clone()} options={plain(&props.topics)} testid="consumer-topic" />
                     </label>
+                    if share {
+                    <label title="implicit: the next poll() accepts the previous batch; explicit: the application acknowledges each record">{ "share.acknowledgement.mode" }
+                        <ChoiceSelect choice={ack_mode.clone()} testid="share-ack-mode" options={plain(&["implicit", "explicit"])} />
+                    </label>
+                    if explicit {
+                        <label title="Playground setting: how the application acknowledges each record: accept (done), release (deliver it again, to anyone) or reject (never again)">{ "app.acknowledge" }
+                            <ChoiceSelect choice={app_acknowledge.clone()} testid="share-app-acknowledge" options={plain(&["accept", "release", "reject"])} />
+                        </label>
+                    }
+                    <label title="At most this many records per poll(), and per ShareFetch acquisition">{ "max.poll.records" }
+                        <input type="number" min="1" value={max_poll_records.value.clone()} oninput={max_poll_records.oninput.clone()} data-testid="share-max-poll-records" />
+                    </label>
+                    <label title="Playground setting: how long the application works on each record">{ "processing ms/record" }
+                        <input type="number" value={processing.value.clone()} oninput={processing.oninput.clone()} data-testid="consumer-processing" />
+                    </label>
+                    <label title="A group config, not a consumer config: set for the whole group as kafka-configs.sh --alter --entity-type groups --entity-name <group> --add-config share.auto.offset.reset=... would, before the consumer is added (Kafka's default: latest)">{ "share.auto.offset.reset (group config)" }
+                        <ChoiceSelect choice={share_reset.clone()} testid="share-auto-offset-reset" options={plain(&["earliest", "latest"])} />
+                    </label>
+                    <p class="meta form-note" data-testid="share-reset-note">{ "share.auto.offset.reset is the group's config: if it differs, the form sets it as kafka-configs.sh --entity-type groups would, then adds the consumer." }</p>
+                    <button class="primary" type="submit" data-testid="consumer-add">{ "Add share consumer" }</button>
+                    } else {
                     <label title="group.protocol: classic (JoinGroup and SyncGroup, a leader member assigns) or consumer (KIP-848: the coordinator assigns, each member reconciles on its own heartbeats)">{ "group.protocol" }
                         <ChoiceSelect choice={protocol.clone()} testid="consumer-protocol"
                             options={labelled(&[("classic", "classic"), ("consumer", "consumer (KIP-848)")])} />
@@ -180,15 +283,20 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
                     </label>
                     { timeouts.inputs(consumer_protocol) }
                     <button class="primary" type="submit" data-testid="consumer-add">{ "Add consumer" }</button>
+                    }
                 </form>
             }
             if let Some(error) = &props.error {
                 <p class="error" role="alert" data-testid="consumer-error">{ error }</p>
             }
-            { for props.groups.iter().map(group_table) }
+            // A share group has no committed offsets or owners to tabulate: its consumers'
+            // cards and the share partitions section show it.
+            { for props.groups.iter().filter(|g| !share_groups.contains(g.group.as_str())).map(group_table) }
             <div class="consumers">
                 { for props.consumers.iter().map(|c| consumer_card(c, &props.on_command)) }
+                { for props.share_consumers.iter().map(|c| share_consumer_card(c, &props.on_command)) }
             </div>
+            { share_partitions(&props.share_partitions) }
         </section>
     }
 }

@@ -25,6 +25,7 @@ pub mod runs_dialog;
 pub mod scenario_files;
 pub mod seek_progress;
 pub mod share_dialog;
+pub mod share_panel;
 pub mod timeline;
 pub mod topic_form;
 

@@ -1,7 +1,7 @@
 // End to end: an accessibility audit with axe-core (WCAG 2 A/AA rules: names and labels,
 // contrast, heading order, ARIA use) of a busy page in both themes: a quorum of three
-// controllers, a topic, a plain and a transactional producer, a consumer group and a
-// forwarding application; and of the compact embed. Every violation fails the test with the
+// controllers, a topic, a plain and a transactional producer, a consumer group, a
+// forwarding application and a share group; and of the compact embed. Every violation fails the test with the
 // elements it concerns.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +25,12 @@ for (const colorScheme of ['light', 'dark']) {
     await playground.setSpeed('10×');
     await playground.play();
     await playground.createTopic();
+    // A share group (KIP-932): its consumer card and the share partitions' strip of records.
+    await page.getByTestId('consumer-group-type').selectOption('share');
+    await page.getByTestId('consumer-group').fill('queue');
+    await page.getByTestId('consumer-add').click();
+    await page.getByTestId('consumer-group-type').selectOption('consumer');
+    await page.getByTestId('consumer-group').fill('group-1');
     await page.getByTestId('producer-add').click();
     await page.getByTestId('producer-transactional-id').fill('tx');
     await page.getByTestId('producer-add').click();
@@ -36,6 +42,7 @@ for (const colorScheme of ['light', 'dark']) {
     await page.getByTestId('consumer-forward').selectOption('orders');
     await page.getByTestId('consumer-add').click();
     await page.getByTestId('group').first().waitFor({ timeout: 20_000 });
+    await page.getByTestId('share-partition').first().waitFor({ timeout: 20_000 });
     await page.getByTestId('play').click();
     const violations = await audit(page);
     assert.deepEqual(violations, [], violations.join('\n'));

@@ -85,6 +85,7 @@ test('an embedded page never shows the picker', async () => {
 for (const id of [
   'cluster-parts', 'producer-pipeline', 'preferred-leader', 'keys-and-partitions', 'in-sync-replicas',
   'min-insync-replicas', 'acks', 'unclean-leader-election', 'consumer-groups', 'idempotent-producer',
+  'share-groups',
   // Every lesson is walked natively (crates/sim/tests/suite/lessons.rs), by a quick reader and by
   // one who reads three minutes a step; the panel is the same code for all of them. The page
   // walks these; transactions, offsets-and-commits and rebalances wait minutes of simulated
@@ -146,11 +147,11 @@ test('the picker lists the basics in order, and a new lesson mid-way reads in Ko
   const { page } = playground;
   await page.getByTestId('lessons').click();
   const ids = await page.getByTestId('lesson-choice').evaluateAll((all) => all.map((b) => b.dataset.lesson));
-  assert.deepEqual(ids.slice(0, 7), [
+  assert.deepEqual(ids.slice(0, 8), [
     'cluster-parts', 'producer-pipeline', 'keys-and-partitions', 'consumer-groups', 'offsets-and-commits', 'rebalances',
-    'consumer-protocol',
+    'consumer-protocol', 'share-groups',
   ]);
-  assert.equal(ids.length, 17);
+  assert.equal(ids.length, 18);
   await page.locator('[data-testid=lesson-choice][data-lesson="transactions"]').click();
   await page.getByTestId('lesson-panel').waitFor();
   await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'));

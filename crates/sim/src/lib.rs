@@ -127,7 +127,8 @@ pub use scenario::{Scenario, ScenarioError, Step};
 pub use time::{SimDuration, SimTime};
 pub use view::{
     BatchStage, BatchView, BrokerView, ConsumerPartitionView, ConsumerView, ControllerView,
-    ForwardView, PartitionView, ProducerView, RECORDS_IN_VIEW, ReplicaView, TimerView, TopicView,
-    TransactionsView, WorldView,
+    DeliveryView, ForwardView, PartitionView, ProducerView, RECORDS_IN_VIEW, ReplicaView,
+    ShareConsumerView, SharePartitionView, ShareRecordView, TimerView, TopicView, TransactionsView,
+    WorldView,
 };
 pub use world::{ClusterConfig, World};

@@ -10,6 +10,7 @@ use crate::endpoint::Endpoint;
 use crate::event::Event;
 use crate::group::{GroupDescription, describe};
 use crate::protocol::{BrokerId, TopicPartition};
+use crate::share_consumer::{AcknowledgeType, AcknowledgementMode, ShareAppState};
 use crate::time::SimTime;
 use crate::topic::is_internal;
 use crate::world::{InFlight, Stats, World};
@@ -43,8 +44,107 @@ pub struct WorldView {
     pub groups: Vec<GroupDescription>,
     /// Producers and what is in their pipelines.
     pub producers: Vec<ProducerView>,
+    /// Share consumers (KIP-932), by name.
+    pub share_consumers: Vec<ShareConsumerView>,
+    /// Share partitions (KIP-932) as their leaders hold them, by group then partition.
+    pub share_partitions: Vec<SharePartitionView>,
+    /// Dynamic group configs (`kafka-configs.sh --entity-type groups`), by group.
+    pub group_configs:
+        std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     /// Safety invariant violations so far (see `invariant.rs`).
     pub invariant_violations: Vec<String>,
+}
+
+/// How many deliveries of each share consumer a view carries, newest first.
+const SHARE_DELIVERIES_IN_VIEW: usize = 20;
+/// How many in-flight records of each share partition a view carries, from the SPSO: a
+/// partition can hold thousands (`group.share.partition.max.record.locks`), a frame cannot.
+const SHARE_RECORDS_IN_VIEW: usize = 50;
+
+/// A share consumer (KIP-932): its membership, what its application does, what it got.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ShareConsumerView {
+    /// Its name (`client.id`).
+    pub name: String,
+    /// `group.id`.
+    pub group: String,
+    /// Whether its process runs.
+    pub up: bool,
+    /// Whether its process is frozen (`pause_client`).
+    pub paused: bool,
+    /// Whether `close()` was called.
+    pub closed: bool,
+    /// Its member id (empty before joining).
+    pub member_id: String,
+    /// Its member epoch (0 until the coordinator answers the join).
+    pub member_epoch: i32,
+    /// The partitions it fetches from, `topic-n`: shared with the group's other members.
+    pub assignment: Vec<String>,
+    /// What the application does: polling, processing, stalled, crashed, closed.
+    pub app: String,
+    /// `share.acknowledgement.mode`.
+    pub acknowledgement_mode: AcknowledgementMode,
+    /// `app.acknowledge`, in explicit mode.
+    pub app_acknowledge: Option<AcknowledgeType>,
+    /// `max.poll.records`.
+    pub max_poll_records: usize,
+    /// Records fetched, not yet returned by `poll()`.
+    pub buffered: usize,
+    /// Its newest deliveries (at most [`SHARE_DELIVERIES_IN_VIEW`]), newest first.
+    pub deliveries: Vec<DeliveryView>,
+    /// How many deliveries it got in all.
+    pub deliveries_total: usize,
+}
+
+/// One record a share consumer's application got.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeliveryView {
+    /// When `poll()` returned it.
+    pub at: SimTime,
+    /// Its partition, `topic-n`.
+    pub partition: String,
+    /// Its offset.
+    pub offset: u64,
+    /// Its delivery count, this delivery included.
+    pub delivery_count: u16,
+    /// How the application acknowledged it, once it did.
+    pub acknowledged: Option<AcknowledgeType>,
+    /// The leader's answer to the acknowledgement (`NONE`, `INVALID_RECORD_STATE`, ...).
+    pub result: Option<String>,
+}
+
+/// One share group's state of one partition, on its leader.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SharePartitionView {
+    /// The share group.
+    pub group: String,
+    /// `topic-n`.
+    pub partition: String,
+    /// The leader that holds the state.
+    pub leader: BrokerId,
+    /// SPSO: every record before it is done.
+    pub start_offset: u64,
+    /// SPEO: the next offset never handed out.
+    pub end_offset: u64,
+    /// The in-flight records from the SPSO, at most [`SHARE_RECORDS_IN_VIEW`].
+    pub records: Vec<ShareRecordView>,
+    /// In-flight records left out.
+    pub more_records: usize,
+}
+
+/// One in-flight record of a share partition.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ShareRecordView {
+    /// Its offset.
+    pub offset: u64,
+    /// Available, acquired, acknowledged or archived.
+    pub state: crate::RecordState,
+    /// How many times it was acquired.
+    pub delivery_count: u16,
+    /// The client id of the member holding it (while acquired).
+    pub holder: Option<String>,
+    /// Milliseconds left on its acquisition lock (while acquired).
+    pub lock_ms_left: Option<u64>,
 }
 
 /// A producer: its configs that matter most and what its pipeline holds now.
@@ -567,6 +667,9 @@ impl World {
                 .map(|(coordinator, g)| describe(self, coordinator, g))
                 .collect(),
             producers: self.producer_views(),
+            share_consumers: self.share_consumer_views(),
+            share_partitions: self.share_partition_views(),
+            group_configs: metadata.group_configs.clone(),
             invariant_violations: self
                 .invariant_violations()
                 .iter()
@@ -739,6 +842,109 @@ impl World {
                     timers: self.consumer_timers(c, up),
                     answers: c.answers().iter().rev().cloned().collect(),
                 }
+            })
+            .collect()
+    }
+
+    fn share_consumer_views(&self) -> Vec<ShareConsumerView> {
+        self.share_consumers()
+            .map(|(c, up)| {
+                let config = c.config();
+                let (member_id, member_epoch) = c.membership();
+                let app = match c.app() {
+                    _ if !up => "crashed".to_owned(),
+                    _ if c.is_closed() => "closed".to_owned(),
+                    ShareAppState::Polling => "polling".to_owned(),
+                    ShareAppState::Processing { .. } => "processing".to_owned(),
+                    ShareAppState::Stalled { .. } => "stalled".to_owned(),
+                    ShareAppState::Failed { reason } => format!("stopped: {reason}"),
+                };
+                let history = c.history();
+                ShareConsumerView {
+                    name: c.name().to_owned(),
+                    group: config.group_id.clone(),
+                    up,
+                    paused: self.is_paused(&crate::endpoint::Endpoint::Client(c.name().to_owned())),
+                    closed: c.is_closed(),
+                    member_id: member_id.to_owned(),
+                    member_epoch,
+                    assignment: c.assignment().iter().map(|tp| tp.to_string()).collect(),
+                    app,
+                    acknowledgement_mode: config.acknowledgement_mode,
+                    app_acknowledge: (config.acknowledgement_mode == AcknowledgementMode::Explicit)
+                        .then_some(config.app_acknowledge),
+                    max_poll_records: config.max_poll_records,
+                    buffered: c.buffered(),
+                    deliveries_total: history.len(),
+                    deliveries: history
+                        .iter()
+                        .rev()
+                        .take(SHARE_DELIVERIES_IN_VIEW)
+                        .map(|d| DeliveryView {
+                            at: d.at,
+                            partition: d.record.tp.to_string(),
+                            offset: d.record.offset,
+                            delivery_count: d.delivery_count,
+                            acknowledged: d.acknowledged,
+                            result: d.result.map(|e| e.to_string()),
+                        })
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    fn share_partition_views(&self) -> Vec<SharePartitionView> {
+        // A holder is shown by client id: the group's members know it, and a member the
+        // coordinator already dropped may still hold locks, so the consumers' own
+        // memberships are asked too.
+        let mut client_of: std::collections::BTreeMap<(String, String), String> = self
+            .share_consumers()
+            .map(|(c, _)| {
+                let (member, _) = c.membership();
+                (
+                    (c.config().group_id.clone(), member.to_owned()),
+                    c.name().to_owned(),
+                )
+            })
+            .collect();
+        for (_, g) in self.groups() {
+            if let Some(share) = &g.share {
+                for (member, m) in &share.members {
+                    client_of.insert((g.id.to_string(), member.clone()), m.client_id.clone());
+                }
+            }
+        }
+        let now = self.now();
+        self.share_partitions()
+            .into_iter()
+            .map(|(group, tp, leader, sp)| SharePartitionView {
+                group: group.to_owned(),
+                partition: tp.to_string(),
+                leader,
+                start_offset: sp.start_offset,
+                end_offset: sp.end_offset,
+                records: sp
+                    .in_flight
+                    .iter()
+                    .take(SHARE_RECORDS_IN_VIEW)
+                    .map(|(offset, r)| {
+                        let acquired = r.state == crate::RecordState::Acquired;
+                        ShareRecordView {
+                            offset: *offset,
+                            state: r.state,
+                            delivery_count: r.delivery_count,
+                            holder: r.member.as_deref().filter(|_| acquired).map(|m| {
+                                client_of
+                                    .get(&(group.to_owned(), m.to_owned()))
+                                    .cloned()
+                                    .unwrap_or_else(|| m.to_owned())
+                            }),
+                            lock_ms_left: acquired.then(|| r.lock_until.since(now).as_millis()),
+                        }
+                    })
+                    .collect(),
+                more_records: sp.in_flight.len().saturating_sub(SHARE_RECORDS_IN_VIEW),
             })
             .collect()
     }

@@ -1,8 +1,9 @@
 //! The Kafka command-line tools people know, run against a simulated cluster: `kafka-topics.sh`,
 //! `kafka-console-producer.sh`, `kafka-console-consumer.sh`, `kafka-consumer-groups.sh`,
-//! `kafka-share-groups.sh`, `kafka-leader-election.sh` and `kafka-reassign-partitions.sh`. Output follows Kafka 4.x's formats; refusals are printed as the
+//! `kafka-share-groups.sh`, `kafka-configs.sh` (group configs), `kafka-leader-election.sh` and `kafka-reassign-partitions.sh`. Output follows Kafka 4.x's formats; refusals are printed as the
 //! tools print them, with Kafka's error message.
 
+mod configs;
 mod console_consumer;
 mod console_producer;
 mod consumer_groups;
@@ -27,7 +28,7 @@ The console runs Kafka 4's command-line tools against the simulated cluster, pri
 they print:
   kafka-topics.sh, kafka-console-producer.sh, kafka-console-consumer.sh,
   kafka-consumer-groups.sh, kafka-share-groups.sh, kafka-leader-election.sh,
-  kafka-reassign-partitions.sh
+  kafka-reassign-partitions.sh, kafka-configs.sh (--entity-type groups)
 Where it differs from a shell next to a real cluster:
   - There is no real bootstrap server: --bootstrap-server is required where Kafka requires
     it, and any host:port reaches this cluster.
@@ -67,6 +68,7 @@ pub fn run(world: &mut World, line: &str) -> ConsoleResult {
     }
     match tool {
         "kafka-topics" => topics::topics(world, &options),
+        "kafka-configs" => configs::configs(world, &options),
         "kafka-leader-election" => leader_election::leader_election(world, &options),
         "kafka-reassign-partitions" => reassign_partitions::reassign_partitions(world, &options),
         "kafka-consumer-groups" => consumer_groups::consumer_groups(world, &options),
@@ -76,7 +78,7 @@ pub fn run(world: &mut World, line: &str) -> ConsoleResult {
         other => Err(format!(
             "{other}: not simulated; try kafka-topics.sh, kafka-console-producer.sh, \
              kafka-console-consumer.sh, kafka-consumer-groups.sh, kafka-share-groups.sh, \
-             kafka-leader-election.sh or kafka-reassign-partitions.sh (help says what differs from a real machine)"
+             kafka-leader-election.sh, kafka-reassign-partitions.sh or kafka-configs.sh (help says what differs from a real machine)"
         )),
     }
 }

@@ -543,3 +543,66 @@ fn help_names_the_tools_and_what_a_console_without_a_machine_lacks() {
     .expect_err("not simulated");
     assert!(unknown.contains("help says"), "{unknown}");
 }
+
+/// `kafka-configs.sh --entity-type groups` sets, shows and deletes a share group's
+/// `share.auto.offset.reset` as Kafka 4's ConfigCommand does, and refuses a value the broker
+/// refuses.
+#[test]
+fn kafka_configs_alters_and_describes_group_configs() {
+    const CONFIGS: &str = "kafka-configs.sh --bootstrap-server localhost:9092";
+    let mut world = cluster(1);
+    let altered = run(
+        &mut world,
+        &format!(
+            "{CONFIGS} --alter --entity-type groups --entity-name workers --add-config share.auto.offset.reset=earliest"
+        ),
+    );
+    assert_eq!(
+        altered.as_deref(),
+        Ok("Completed updating config for group workers.\n")
+    );
+    run_ms(&mut world, 200);
+    assert_eq!(
+        world.metadata().group_configs["workers"]["share.auto.offset.reset"],
+        "earliest"
+    );
+    let describe = format!("{CONFIGS} --describe --entity-type groups --entity-name workers");
+    assert_eq!(
+        run(&mut world, &describe).as_deref(),
+        Ok(
+            "Dynamic configs for group workers are:\n  share.auto.offset.reset=earliest sensitive=false synonyms={}\n"
+        )
+    );
+    let refused = run(
+        &mut world,
+        &format!(
+            "{CONFIGS} --alter --entity-type groups --entity-name workers --add-config share.auto.offset.reset=middle"
+        ),
+    )
+    .expect_err("an invalid value");
+    assert!(
+        refused.contains("String must be one of: latest, earliest"),
+        "{refused}"
+    );
+    let deleted = run(
+        &mut world,
+        &format!(
+            "{CONFIGS} --alter --entity-type groups --entity-name workers --delete-config share.auto.offset.reset"
+        ),
+    );
+    assert_eq!(
+        deleted.as_deref(),
+        Ok("Completed updating config for group workers.\n")
+    );
+    run_ms(&mut world, 200);
+    assert_eq!(
+        run(&mut world, &describe).as_deref(),
+        Ok("Dynamic configs for group workers are:\n")
+    );
+    let no_action = run(
+        &mut world,
+        &format!("{CONFIGS} --entity-type groups --entity-name workers"),
+    )
+    .expect_err("no action");
+    assert!(no_action.contains("exactly one action"), "{no_action}");
+}
