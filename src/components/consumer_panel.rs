@@ -222,7 +222,7 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
                 <form class="inline-form" onsubmit={if share { on_add_share } else { on_add }} aria-label="Add consumer">
                     <label title="A consumer group gives each partition to one member; a share group (KIP-932) lends records to any member under a lock, like a queue">{ "group type" }
                         <ChoiceSelect choice={group_type.clone()} testid="consumer-group-type"
-                            options={labelled(&[("consumer", "consumer group"), ("share", "share group (KIP-932)")])} />
+                            options={labelled(&[("consumer", "consumer group"), ("share", "share group")])} />
                     </label>
                     <label>{ "group.id" }<input value={group.value.clone()} oninput={group.oninput.clone()} data-testid="consumer-group" /></label>
                     <label>{ "topic" }
