@@ -304,16 +304,40 @@ impl LagSamples {
     }
 }
 
-/// Each group's total lag now, by `group.id` (partitions whose lag is "-" add nothing).
+/// Each group's total lag now, by `group.id` (partitions whose lag is "-" add nothing). A
+/// share group has no committed offsets: its lag is what is not yet done, the records below
+/// each share partition's high watermark that no member accepted or rejected and that were
+/// not archived (Kafka 4.2's share-partition lag).
 pub fn group_lags(world: &World) -> BTreeMap<String, u64> {
-    world
+    let mut lags: BTreeMap<String, u64> = world
         .groups()
         .into_iter()
+        .filter(|(_, g)| g.share.is_none())
         .map(|(coordinator, g)| {
             let total = crate::group::describe(world, coordinator, g).total_lag();
             (g.id.clone(), total.records)
         })
-        .collect_map()
+        .collect_map();
+    for (group, tp, leader, share) in world.share_partitions() {
+        let high_watermark = world
+            .replica_log(leader, tp)
+            .map_or(0, |log| log.high_watermark());
+        let done = share
+            .in_flight
+            .values()
+            .filter(|r| {
+                matches!(
+                    r.state,
+                    crate::RecordState::Acknowledged | crate::RecordState::Archived
+                )
+            })
+            .count() as u64;
+        let behind = high_watermark
+            .saturating_sub(share.start_offset)
+            .saturating_sub(done);
+        *lags.entry(group.to_owned()).or_default() += behind;
+    }
+    lags
 }
 
 /// A group's total lag at the end of each bucket, from `samples`; the current bucket shows

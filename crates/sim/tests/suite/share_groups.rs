@@ -264,6 +264,12 @@ fn a_stalled_member_s_late_acknowledgement_is_refused_and_another_member_has_the
         .map(|d| d.record.offset)
         .collect();
     assert_eq!(held, vec![0, 1, 2, 3, 4]);
+    let lag = kafka_sim::charts::group_lags(&world);
+    assert_eq!(
+        lag.get("s"),
+        Some(&5),
+        "five records acquired, none done: {lag:?}"
+    );
     world
         .apply(Command::StallConsumer {
             consumer: "a".to_owned(),
@@ -297,6 +303,8 @@ fn a_stalled_member_s_late_acknowledgement_is_refused_and_another_member_has_the
     );
     assert!(refused);
     assert_eq!(accepted(&world, &["a", "b"]), every_offset(1, 5));
+    let lag = kafka_sim::charts::group_lags(&world);
+    assert_eq!(lag.get("s"), Some(&0), "every record done: {lag:?}");
 }
 
 #[test]
