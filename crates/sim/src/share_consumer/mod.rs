@@ -575,6 +575,23 @@ impl ShareConsumer {
         }
     }
 
+    /// What the leader answered to the acknowledgements among `acks` of partition `tp`.
+    fn partition_ack_results(&mut self, acks: &[usize], tp: &TopicPartition, error: ErrorCode) {
+        let of_tp: Vec<usize> = acks
+            .iter()
+            .copied()
+            .filter(|&i| {
+                self.history
+                    .get(i)
+                    .expect("a delivery of the history")
+                    .record
+                    .tp
+                    == *tp
+            })
+            .collect();
+        self.ack_results(&of_tp, error);
+    }
+
     /// What became of acknowledgements.
     fn ack_results(&mut self, acks: &[usize], error: ErrorCode) {
         for &index in acks {
@@ -670,19 +687,7 @@ impl ShareConsumer {
             }
             (InFlight::Share { acks, .. }, Message::ShareAcknowledgeResponse(_, response)) => {
                 for (tp, error) in response.partitions {
-                    let of_tp: Vec<usize> = acks
-                        .iter()
-                        .copied()
-                        .filter(|&i| {
-                            self.history
-                                .get(i)
-                                .expect("a delivery of the history")
-                                .record
-                                .tp
-                                == tp
-                        })
-                        .collect();
-                    self.ack_results(&of_tp, error);
+                    self.partition_ack_results(&acks, &tp, error);
                 }
             }
             (kind, message) => unreachable!(
@@ -753,19 +758,7 @@ impl ShareConsumer {
     ) {
         let mut got = false;
         for part in partitions {
-            let of_tp: Vec<usize> = acks
-                .iter()
-                .copied()
-                .filter(|&i| {
-                    self.history
-                        .get(i)
-                        .expect("a delivery of the history")
-                        .record
-                        .tp
-                        == part.tp
-                })
-                .collect();
-            self.ack_results(&of_tp, part.acknowledge_error);
+            self.partition_ack_results(acks, &part.tp, part.acknowledge_error);
             if part.error != ErrorCode::None {
                 self.metadata.note_error(part.error);
                 self.metadata.invalidate();
