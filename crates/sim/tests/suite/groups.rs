@@ -7,7 +7,9 @@ use crate::common;
 use common::*;
 use kafka_sim::check::split_ownership;
 use kafka_sim::group::{GroupState, describe_group};
-use kafka_sim::{Command, CrashKind, EventKind, Outcome, Request, TopicPartition, World};
+use kafka_sim::{
+    Command, CrashKind, EventKind, Outcome, RemovalCause, Request, TopicPartition, World,
+};
 use std::collections::BTreeMap;
 
 fn load(world: &mut World, topic: &str, partitions: u32, per_partition: u32) {
@@ -130,7 +132,7 @@ fn a_crashed_consumers_partitions_move_after_the_session_timeout_and_resume_from
     let removed = world
         .events()
         .iter()
-        .find(|e| matches!(&e.kind, EventKind::GroupMemberRemoved { why, .. } if why.contains("session.timeout.ms")))
+        .find(|e| matches!(&e.kind, EventKind::GroupMemberRemoved { client, cause: RemovalCause::SessionExpired, .. } if client == "c1"))
         .expect("the coordinator expired the member");
     // session.timeout.ms (45 s) counts from the last heartbeat, which came at most one
     // heartbeat.interval.ms (3 s) before the crash.
@@ -697,10 +699,15 @@ fn a_removed_member_is_explained_by_its_clients_crash() {
     crash_client(&mut world, "c1");
     run_ms(&mut world, 60_000);
     let events = world.events();
-    let rebalance = events
+    let removed = events
         .iter()
-        .rposition(|e| matches!(&e.kind, EventKind::GroupRebalancing { reason, .. } if reason.contains("removed")))
-        .expect("the crash caused a rebalance");
+        .position(|e| matches!(&e.kind, EventKind::GroupMemberRemoved { client, cause: RemovalCause::SessionExpired, .. } if client == "c1"))
+        .expect("the coordinator expired the crashed member");
+    let rebalance = removed
+        + events[removed..]
+            .iter()
+            .position(|e| matches!(&e.kind, EventKind::GroupRebalancing { .. }))
+            .expect("the removal caused a rebalance");
     let chain = cause_texts(&world, rebalance);
     assert_eq!(chain.len(), 2, "{chain:#?}");
     assert!(chain[0].contains("removed (no heartbeat for"), "{chain:#?}");

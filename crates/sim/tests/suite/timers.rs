@@ -5,7 +5,7 @@
 use crate::common;
 
 use common::*;
-use kafka_sim::{Command, EventKind, SimDuration, TimerView, World};
+use kafka_sim::{Command, EventKind, RemovalCause, SimDuration, TimerView, World};
 
 fn broker_timer(world: &World, broker: u32) -> Option<TimerView> {
     let view = world.view();
@@ -97,9 +97,9 @@ fn a_crashed_consumer_shows_the_coordinators_session_and_a_stalled_one_its_poll_
         "the consumer's own value"
     );
     let removed = |world: &World| {
-        world.events().iter().any(|e| {
-            matches!(&e.kind, EventKind::GroupMemberRemoved { member, .. } if member.starts_with("c1"))
-        })
+        world.events().iter().any(
+            |e| matches!(&e.kind, EventKind::GroupMemberRemoved { client, .. } if client == "c1"),
+        )
     };
     let (before, after) = around(session.fires_in);
     run_ms(&mut world, before.as_millis());
@@ -164,7 +164,13 @@ fn a_crashed_consumer_protocol_member_shows_the_brokers_session_countdown() {
     );
     let fenced = |world: &World| {
         world.events().iter().any(|e| {
-            matches!(&e.kind, EventKind::GroupMemberRemoved { why, .. } if why.contains("session expired"))
+            matches!(
+                &e.kind,
+                EventKind::GroupMemberRemoved {
+                    cause: RemovalCause::SessionExpired,
+                    ..
+                }
+            )
         })
     };
     let (before, after) = around(session.fires_in);
