@@ -5,6 +5,7 @@
 
 use crate::chunked::Chunked;
 use crate::error::ErrorCode;
+use crate::in_flight_requests::InFlightRequests;
 use crate::metadata::PartitionState;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
@@ -643,8 +644,7 @@ pub struct Client {
     /// Operations waiting for metadata, by index into `history`.
     waiting: Vec<usize>,
     /// Requests in flight: correlation id to index into `history`.
-    in_flight: BTreeMap<u64, usize>,
-    next_correlation_id: u64,
+    in_flight: InFlightRequests<usize>,
     history: Chunked<Operation>,
 }
 
@@ -661,8 +661,7 @@ impl Client {
             bootstrap: Bootstrap::new(directory),
             metadata: ClientMetadata::default(),
             waiting: Vec::new(),
-            in_flight: BTreeMap::new(),
-            next_correlation_id: 0,
+            in_flight: InFlightRequests::default(),
             history: Chunked::new(),
         }
     }
@@ -685,7 +684,7 @@ impl Client {
         let abandoned: Vec<usize> = self
             .waiting
             .drain(..)
-            .chain(std::mem::take(&mut self.in_flight).into_values())
+            .chain(self.in_flight.abandon())
             .collect();
         for index in abandoned {
             let message = "the client crashed before an answer came".to_owned();
@@ -707,11 +706,6 @@ impl Client {
         index
     }
 
-    fn correlation_id(&mut self) -> u64 {
-        self.next_correlation_id += 1;
-        self.next_correlation_id
-    }
-
     /// Sends what can be sent; asks for metadata when it is stale.
     fn dispatch(&mut self, ctx: &mut Ctx<'_>) {
         if self.waiting.is_empty() {
@@ -729,7 +723,7 @@ impl Client {
     }
 
     fn request_metadata(&mut self, ctx: &mut Ctx<'_>) {
-        let correlation_id = self.correlation_id();
+        let correlation_id = self.in_flight.next_correlation_id();
         self.metadata.requested(correlation_id);
         let request = Message::metadata(correlation_id, Rc::clone(&self.name));
         let timeout = self.config.request_timeout;
@@ -791,7 +785,7 @@ impl Client {
             return self.fail(now, index, ErrorCode::LeaderNotAvailable, None);
         };
         let leader_epoch = state.leader_epoch;
-        let correlation_id = self.correlation_id();
+        let correlation_id = self.in_flight.next_correlation_id();
         let timeout = self.config.request_timeout;
         let message = match message_for {
             Some((acks, data)) => {
@@ -857,7 +851,7 @@ impl Client {
                 self.dispatch(ctx);
             }
             Message::ProduceResponse(header, response) => {
-                let Some(index) = self.in_flight.remove(&header.correlation_id) else {
+                let Some(index) = self.in_flight.complete(header.correlation_id) else {
                     return;
                 };
                 let Some(response) = response.partitions.into_iter().next() else {
@@ -882,7 +876,7 @@ impl Client {
                 }
             }
             Message::FetchResponse(header, response) => {
-                let Some(index) = self.in_flight.remove(&header.correlation_id) else {
+                let Some(index) = self.in_flight.complete(header.correlation_id) else {
                     return;
                 };
                 let Some(fetched) = response.partitions.into_iter().next() else {
@@ -921,7 +915,7 @@ impl Client {
         };
         if self.metadata.take_request(correlation_id) {
             self.request_metadata(ctx);
-        } else if let Some(index) = self.in_flight.remove(&correlation_id) {
+        } else if let Some(index) = self.in_flight.complete(correlation_id) {
             self.metadata.invalidate();
             self.fail(ctx.now(), index, ErrorCode::RequestTimedOut, None);
         }

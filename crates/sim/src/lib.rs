@@ -85,6 +85,7 @@ pub(crate) mod explain;
 pub mod export;
 pub mod fuzz;
 pub mod group;
+pub(crate) mod in_flight_requests;
 pub(crate) mod invariant;
 pub(crate) mod log;
 pub(crate) mod metadata;

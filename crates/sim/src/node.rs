@@ -80,16 +80,44 @@ pub enum Timer {
     },
 }
 
+/// Which of a process's clients a message, a timer or an operation belongs to. Each Kafka
+/// client opens connections of its own, so a broker's answer reaches the client that asked;
+/// here a node is one process with one address, so the world keeps the connection each
+/// client request came on and hands its answer (and the timers the client set) back with it.
+/// A consume-transform-produce application is the one process with two clients: its
+/// consumer and the producer it forwards with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Connection {
+    /// The process's own client (the only one, for every process but a forwarding consumer).
+    #[default]
+    Main,
+    /// A consume-transform-produce application's producer.
+    AppProducer,
+}
+
+impl Connection {
+    /// The correlation id a connection's requests are numbered after. A broker answers the
+    /// process's one address, and the world matches an answer to its request by (client
+    /// node, correlation id), so a process's two clients never use the same id: the
+    /// producer's requests are numbered from 2^40, far above any count of the consumer's.
+    pub(crate) fn first_correlation_id(self) -> u64 {
+        match self {
+            Connection::Main => 0,
+            Connection::AppProducer => 1 << 40,
+        }
+    }
+}
+
 /// Intent recorded by one handler call. The world owns one and reuses it, so handling an event
 /// allocates nothing once the vectors have grown.
 #[derive(Debug, Default, Clone)]
 pub struct Outbox {
-    pub(crate) sends: Vec<(NodeId, Message)>,
-    pub(crate) timers: Vec<(SimDuration, Timer)>,
+    pub(crate) sends: Vec<(NodeId, Connection, Message)>,
+    pub(crate) timers: Vec<(SimDuration, Connection, Timer)>,
     pub(crate) events: Vec<EventKind>,
-    /// Client operations invoked in this handler (indices into the node's history), so the
-    /// world keeps one invocation order across clients.
-    pub(crate) operations: Vec<usize>,
+    /// Client operations invoked in this handler (indices into the history of the client on
+    /// that connection), so the world keeps one invocation order across clients.
+    pub(crate) operations: Vec<(Connection, usize)>,
     pub(crate) stop: bool,
 }
 
@@ -107,14 +135,37 @@ impl Outbox {
 pub struct Ctx<'a> {
     now: SimTime,
     me: NodeId,
+    /// The client of the process the message or timer being handled is for.
+    arrived_on: Connection,
+    /// The client of the process acting now: what it sends, sets and invokes is on its
+    /// connection. The process's own client, unless a handler acts as another one.
+    acting: Connection,
     rng: &'a mut SimRng,
     out: &'a mut Outbox,
 }
 
 impl<'a> Ctx<'a> {
-    /// A context for one handler call.
+    /// A context for one handler call of the process's own client.
     pub fn new(now: SimTime, me: NodeId, rng: &'a mut SimRng, out: &'a mut Outbox) -> Self {
-        Ctx { now, me, rng, out }
+        Ctx::on(now, me, Connection::Main, rng, out)
+    }
+
+    /// A context for one handler call about what came on `arrived_on`.
+    pub(crate) fn on(
+        now: SimTime,
+        me: NodeId,
+        arrived_on: Connection,
+        rng: &'a mut SimRng,
+        out: &'a mut Outbox,
+    ) -> Self {
+        Ctx {
+            now,
+            me,
+            arrived_on,
+            acting: Connection::Main,
+            rng,
+            out,
+        }
     }
 
     /// The current virtual time.
@@ -127,6 +178,24 @@ impl<'a> Ctx<'a> {
         self.me
     }
 
+    /// The client of the process the message or timer being handled is for.
+    pub fn arrived_on(&self) -> Connection {
+        self.arrived_on
+    }
+
+    /// Runs `call` as the process's client on `connection`: its sends, timers and operations
+    /// are that client's.
+    pub(crate) fn as_client<T>(
+        &mut self,
+        connection: Connection,
+        call: impl FnOnce(&mut Ctx<'_>) -> T,
+    ) -> T {
+        let previous = std::mem::replace(&mut self.acting, connection);
+        let result = call(self);
+        self.acting = previous;
+        result
+    }
+
     /// The nodes' random stream.
     pub fn rng(&mut self) -> &mut SimRng {
         self.rng
@@ -134,12 +203,12 @@ impl<'a> Ctx<'a> {
 
     /// Sends `message` to `to` over the network.
     pub fn send(&mut self, to: NodeId, message: impl Into<Message>) {
-        self.out.sends.push((to, message.into()));
+        self.out.sends.push((to, self.acting, message.into()));
     }
 
     /// Fires `timer` on this node after `after`, unless the node crashes first.
     pub fn set_timer(&mut self, after: SimDuration, timer: Timer) {
-        self.out.timers.push((after, timer));
+        self.out.timers.push((after, self.acting, timer));
     }
 
     /// Reports something worth showing in the event log.
@@ -149,20 +218,7 @@ impl<'a> Ctx<'a> {
 
     /// Records that the client invoked operation `index` of its history now.
     pub fn invoked(&mut self, index: usize) {
-        self.out.operations.push(index);
-    }
-
-    /// How many operations were recorded so far in this handler call.
-    pub(crate) fn invoked_count(&self) -> usize {
-        self.out.operations.len()
-    }
-
-    /// Adds `by` to the operations recorded since `since`: a second history in one process
-    /// (an application's producer) gets indices of its own.
-    pub(crate) fn shift_invoked(&mut self, since: usize, by: usize) {
-        for index in &mut self.out.operations[since..] {
-            *index += by;
-        }
+        self.out.operations.push((self.acting, index));
     }
 
     /// Stops this node's process after the handler returns (a clean shutdown).

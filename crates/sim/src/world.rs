@@ -11,7 +11,7 @@ use crate::controller::{Controller, ControllerConfig};
 use crate::endpoint::Endpoint;
 use crate::event::{CrashKind, Event, EventKind};
 use crate::net::{DropReason, LinkConfig, Network, NodeId, Verdict};
-use crate::node::{Ctx, Outbox, Timer};
+use crate::node::{Connection, Ctx, Outbox, Timer};
 use crate::protocol::{BrokerId, Message, ProduceRequest, TopicPartition};
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
@@ -83,11 +83,16 @@ enum Pending {
         incarnation: u32,
         /// The incarnation of `from` that sent it, whose connection an answer goes back on.
         sender: u32,
+        /// The client connection it travels on: the asking client's for a client request and
+        /// its answer (which client of the receiving process reads an answer), `Main` else.
+        connection: Connection,
     },
     /// A node's timer, valid only for the incarnation that set it.
     Timer {
         node: NodeId,
         incarnation: u32,
+        /// The client of the process that set it (or whose request's connection was reset).
+        connection: Connection,
         timer: Timer,
     },
 }
@@ -164,16 +169,15 @@ pub struct World {
     clients: BTreeMap<String, NodeId>,
     consumers: Vec<NodeId>,
     /// Every client operation in the order it was invoked: (client node, index in its history).
-    operation_order: Chunked<(NodeId, usize)>,
+    operation_order: Chunked<(NodeId, Connection, usize)>,
     events: Vec<Event>,
     commands: Vec<(SimTime, Command)>,
     trace: Trace,
     invariants: Option<crate::invariant::Invariants>,
     stats: Stats,
     outbox: Outbox,
-    /// Client requests each node received and has not answered: (client, correlation id,
-    /// the client's incarnation). A process crash resets them.
-    unanswered: BTreeMap<NodeId, Vec<(NodeId, u64, u32)>>,
+    /// Client requests each node received and has not answered. A process crash resets them.
+    unanswered: BTreeMap<NodeId, Vec<Unanswered>>,
     /// Steps processed at the current instant, to catch a livelock.
     steps_at_instant: u64,
     /// When each running broker's retention task and log cleaner run next
@@ -183,19 +187,27 @@ pub struct World {
     retention_due: SimTime,
 }
 
-/// A node's own history of operations, if it is a client, and its forwarder's producer's (a
-/// consume-transform-produce application's output; its operations are numbered from
-/// [`OPERATION_BASE`](crate::consumer::OPERATION_BASE)).
-fn histories_of(node: &Node) -> (Option<&Chunked<Operation>>, Option<&Chunked<Operation>>) {
-    match node {
-        Node::Client(client) => (Some(client.history()), None),
-        Node::Producer(producer) => (Some(producer.history()), None),
-        Node::Consumer(consumer) => (
-            Some(consumer.history()),
-            consumer.forwarder().map(|f| f.producer.history()),
-        ),
-        _ => (None, None),
+/// The history of operations of the client on `connection` of a node's process.
+fn history_of(node: &Node, connection: Connection) -> Option<&Chunked<Operation>> {
+    match (node, connection) {
+        (Node::Client(client), Connection::Main) => Some(client.history()),
+        (Node::Producer(producer), Connection::Main) => Some(producer.history()),
+        (Node::Consumer(consumer), Connection::Main) => Some(consumer.history()),
+        (Node::Consumer(consumer), Connection::AppProducer) => {
+            consumer.forwarder().map(|f| f.producer.history())
+        }
+        _ => None,
     }
+}
+
+/// A client request a node received and has not answered yet: its answer goes back on the
+/// asking client's connection, to the process incarnation that asked.
+#[derive(Clone, Debug)]
+struct Unanswered {
+    client: NodeId,
+    connection: Connection,
+    correlation_id: u64,
+    incarnation: u32,
 }
 
 /// More steps than any real burst at one instant (a broadcast to every node of a large
@@ -380,6 +392,7 @@ impl World {
                 message,
                 incarnation,
                 sender,
+                connection,
             } => {
                 self.trace.add(entry.seq, entry.at, to, &message, || {
                     format!("recv {from} {message:?}")
@@ -390,24 +403,34 @@ impl World {
                     // is gone (an answer to a dead client's request goes nowhere; a request
                     // sent to the old process sees its connection reset).
                     self.stats.messages_dropped += 1;
-                    if let Some(correlation_id) = self.client_request(from, &message) {
-                        self.reset_connection(from, correlation_id, sender);
+                    if let Some(request) =
+                        self.client_request_of(from, sender, connection, &message)
+                    {
+                        self.reset_connection(request);
                     }
                 } else if slot.up {
-                    self.track_client_request(from, sender, to, &message);
-                    self.run_node(to, |node, ctx| node.on_message(ctx, from, message));
+                    if let Some(request) =
+                        self.client_request_of(from, sender, connection, &message)
+                    {
+                        self.unanswered.entry(to).or_default().push(request);
+                    }
+                    self.run_node_on(to, connection, |node, ctx| {
+                        node.on_message(ctx, from, message)
+                    });
                 } else {
                     self.stats.messages_dropped += 1;
                     if self.slots[to.0 as usize].refuses
-                        && let Some(correlation_id) = self.client_request(from, &message)
+                        && let Some(request) =
+                            self.client_request_of(from, sender, connection, &message)
                     {
-                        self.reset_connection(from, correlation_id, sender);
+                        self.reset_connection(request);
                     }
                 }
             }
             Pending::Timer {
                 node,
                 incarnation,
+                connection,
                 timer,
             } => {
                 let slot = &self.slots[node.0 as usize];
@@ -415,7 +438,7 @@ impl World {
                     self.trace.add(entry.seq, entry.at, node, &timer, || {
                         format!("timer {timer:?}")
                     });
-                    self.run_node(node, |n, ctx| n.on_timer(ctx, timer));
+                    self.run_node_on(node, connection, |n, ctx| n.on_timer(ctx, timer));
                 }
             }
         }
@@ -641,12 +664,18 @@ impl World {
                 from,
                 message,
                 sender,
+                connection,
                 ..
             } = pending
             {
                 self.stats.messages_dropped += 1;
                 if let Some(correlation_id) = self.client_request(from, &message) {
-                    waiting.push((from, correlation_id, sender));
+                    waiting.push(Unanswered {
+                        client: from,
+                        connection,
+                        correlation_id,
+                        incarnation: sender,
+                    });
                 }
             }
         }
@@ -657,8 +686,8 @@ impl World {
         slot.incarnation += 1;
         slot.refuses = kind == CrashKind::Process;
         if kind == CrashKind::Process {
-            for (client, correlation_id, incarnation) in waiting {
-                self.reset_connection(client, correlation_id, incarnation);
+            for request in waiting {
+                self.reset_connection(request);
             }
         }
         let slot = &mut self.slots[node.0 as usize];
@@ -714,23 +743,35 @@ impl World {
         });
     }
 
-    /// Runs one handler, then turns its recorded intent into queue entries and events.
+    /// Runs one handler of the process's own client (a command, a start).
     fn run_node(&mut self, id: NodeId, handle: impl FnOnce(&mut Node, &mut Ctx<'_>)) {
+        self.run_node_on(id, Connection::Main, handle);
+    }
+
+    /// Runs one handler about what came on `connection`, then turns its recorded intent into
+    /// queue entries and events.
+    fn run_node_on(
+        &mut self,
+        id: NodeId,
+        connection: Connection,
+        handle: impl FnOnce(&mut Node, &mut Ctx<'_>),
+    ) {
         let mut outbox = std::mem::take(&mut self.outbox);
         outbox.clear();
         let slot = &mut self.slots[id.0 as usize];
         let incarnation = slot.incarnation;
         {
-            let mut ctx = Ctx::new(self.now, id, &mut self.node_rng, &mut outbox);
+            let mut ctx = Ctx::on(self.now, id, connection, &mut self.node_rng, &mut outbox);
             handle(&mut slot.node, &mut ctx);
         }
-        for (to, message) in outbox.sends.drain(..) {
-            self.send(id, to, message);
+        for (to, connection, message) in outbox.sends.drain(..) {
+            self.send(id, connection, to, message);
         }
-        for (after, timer) in outbox.timers.drain(..) {
+        for (after, connection, timer) in outbox.timers.drain(..) {
             let pending = Pending::Timer {
                 node: id,
                 incarnation,
+                connection,
                 timer,
             };
             self.queue.push(self.now + after, pending);
@@ -738,8 +779,12 @@ impl World {
         for kind in outbox.events.drain(..) {
             self.push_event(kind);
         }
-        self.operation_order
-            .extend(outbox.operations.drain(..).map(|index| (id, index)));
+        self.operation_order.extend(
+            outbox
+                .operations
+                .drain(..)
+                .map(|(connection, index)| (id, connection, index)),
+        );
         let stop = outbox.stop;
         self.outbox = outbox;
         if stop {
@@ -764,29 +809,41 @@ impl World {
         message.client_correlation_id()
     }
 
-    /// A client's request reached `to`: it waits for an answer there.
-    fn track_client_request(&mut self, from: NodeId, sender: u32, to: NodeId, message: &Message) {
-        if let Some(correlation_id) = self.client_request(from, message) {
-            self.unanswered
-                .entry(to)
-                .or_default()
-                .push((from, correlation_id, sender));
-        }
+    /// The request `message` waiting for an answer, if it is a client's that waits for one:
+    /// sent by incarnation `sender` of `from` on `connection`.
+    fn client_request_of(
+        &self,
+        from: NodeId,
+        sender: u32,
+        connection: Connection,
+        message: &Message,
+    ) -> Option<Unanswered> {
+        Some(Unanswered {
+            client: from,
+            connection,
+            correlation_id: self.client_request(from, message)?,
+            incarnation: sender,
+        })
     }
 
     /// The connection of a client's request was reset (the process at the other end is gone):
     /// the client sees the request fail a moment later, as Java's NetworkClient fails every
     /// request in flight on a disconnect, instead of waiting out `request.timeout.ms`.
-    fn reset_connection(&mut self, client: NodeId, correlation_id: u64, incarnation: u32) {
+    fn reset_connection(&mut self, request: Unanswered) {
         let pending = Pending::Timer {
-            node: client,
-            incarnation,
-            timer: Timer::ClientRequestTimeout { correlation_id },
+            node: request.client,
+            incarnation: request.incarnation,
+            connection: request.connection,
+            timer: Timer::ClientRequestTimeout {
+                correlation_id: request.correlation_id,
+            },
         };
         self.queue.push(self.now + CONNECTION_RESET, pending);
     }
 
-    fn send(&mut self, from: NodeId, to: NodeId, message: Message) {
+    /// Puts `message` on the wire; `connection` is the sending client's (a node that is not a
+    /// client sends on `Main`, and an answer to a client goes back on the request's).
+    fn send(&mut self, from: NodeId, mut connection: Connection, to: NodeId, message: Message) {
         self.stats.messages_sent += 1;
         // A client's answer goes back on the connection of the process that asked, which may
         // have died since; other messages go to the process running now (brokers and
@@ -797,12 +854,15 @@ impl World {
             && let Some(correlation_id) = message.client_correlation_id()
             && let Some(waiting) = self.unanswered.get_mut(&from)
         {
-            // Clients number requests across restarts, so one entry at most is answered.
+            // Clients number requests across restarts, and a process's clients number apart
+            // (`Connection::first_correlation_id`), so one entry at most is answered.
             if let Some(at) = waiting
                 .iter()
-                .position(|&(client, id, _)| (client, id) == (to, correlation_id))
+                .position(|w| (w.client, w.correlation_id) == (to, correlation_id))
             {
-                incarnation = waiting.remove(at).2;
+                let request = waiting.remove(at);
+                incarnation = request.incarnation;
+                connection = request.connection;
             }
         }
         match self
@@ -817,6 +877,7 @@ impl World {
                     message,
                     incarnation,
                     sender: self.slots[from.0 as usize].incarnation,
+                    connection,
                 };
                 self.queue.push(at, pending);
             }
@@ -893,8 +954,9 @@ impl World {
     /// producer has its own).
     pub(crate) fn histories(&self) -> impl Iterator<Item = &Chunked<Operation>> + '_ {
         self.slots.iter().flat_map(|slot| {
-            let (own, forwarder) = histories_of(&slot.node);
-            own.into_iter().chain(forwarder)
+            [Connection::Main, Connection::AppProducer]
+                .into_iter()
+                .filter_map(|connection| history_of(&slot.node, connection))
         })
     }
 
@@ -975,12 +1037,11 @@ impl World {
             .filter_map(|&entry| self.operation(entry))
     }
 
-    fn operation(&self, (node, index): (NodeId, usize)) -> Option<&Operation> {
-        let (own, forwarder) = histories_of(&self.slots[node.0 as usize].node);
-        match index.checked_sub(crate::consumer::OPERATION_BASE) {
-            Some(forwarded) => forwarder?.get(forwarded),
-            None => own?.get(index),
-        }
+    fn operation(
+        &self,
+        (node, connection, index): (NodeId, Connection, usize),
+    ) -> Option<&Operation> {
+        history_of(&self.slots[node.0 as usize].node, connection)?.get(index)
     }
 
     /// One broker's replica of a partition (log, producer state, leadership), if it hosts one.

@@ -357,7 +357,7 @@ impl Consumer {
         if lookup_failed {
             self.coordinator_attempts = self.coordinator_attempts.saturating_add(1);
         }
-        self.in_flight.retain(|_, f| {
+        self.in_flight.retain(|f| {
             !matches!(
                 f,
                 InFlight::Join

@@ -20,14 +20,15 @@ pub use crate::protocol::GroupProtocol;
 pub use config::{AppCommit, ConsumerConfig, OffsetReset, assignor_from_name, assignor_name};
 pub(crate) use consumer_membership::kafka_uuid;
 pub use offsets::ExplicitOffset;
-pub use processor::{ForwardStep, Forwarder, OPERATION_BASE};
+pub use processor::{ForwardStep, Forwarder};
 
 use crate::chunked::Chunked;
 use crate::client::{Bootstrap, ClientMetadata, ConsumedRecord, Operation, Outcome, Request};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
+use crate::in_flight_requests::InFlightRequests;
 use crate::net::NodeId;
-use crate::node::{Ctx, Timer};
+use crate::node::{Connection, Ctx, Timer};
 use crate::protocol::{
     BrokerId, GroupMessage, GroupRequest, GroupResponse, Message, Record, ResponseHeader,
     TopicPartition,
@@ -223,12 +224,11 @@ pub struct Consumer {
     /// Fetched records per partition, each with whether `poll()` returns it (markers and, for
     /// read_committed, aborted records only move the position past them).
     buffer: BTreeMap<TopicPartition, VecDeque<(Record, bool)>>,
-    in_flight: BTreeMap<u64, InFlight>,
+    in_flight: InFlightRequests<InFlight>,
     app: AppState,
     last_poll: SimTime,
     next_auto_commit: SimTime,
     wakeup_at: Option<SimTime>,
-    next_correlation_id: u64,
     history: Chunked<Operation>,
     /// What the application finished processing across the whole history.
     reprocessed: reprocessed::Reprocessed,
@@ -301,14 +301,13 @@ impl Consumer {
             last_assignment: Vec::new(),
             owned,
             buffer: BTreeMap::new(),
-            in_flight: BTreeMap::new(),
+            in_flight: InFlightRequests::on(Connection::Main),
             app: AppState::Polling {
                 until: SimTime::ZERO,
             },
             last_poll: SimTime::ZERO,
             next_auto_commit: SimTime::ZERO,
             wakeup_at: None,
-            next_correlation_id: 0,
             history: Chunked::new(),
             reprocessed: Default::default(),
             retry_commit: None,
@@ -394,11 +393,6 @@ impl Consumer {
         }
     }
 
-    fn correlation_id(&mut self) -> u64 {
-        self.next_correlation_id += 1;
-        self.next_correlation_id
-    }
-
     /// Sends a request to a broker with a `request.timeout.ms` timer.
     fn request<M: Into<Message>>(
         &mut self,
@@ -407,17 +401,9 @@ impl Consumer {
         kind: InFlight,
         build: impl FnOnce(u64) -> M,
     ) -> bool {
-        let Some(node) = self.bootstrap.node(broker) else {
-            return false;
-        };
-        let correlation_id = self.correlation_id();
-        self.in_flight.insert(correlation_id, kind);
-        ctx.send(node, build(correlation_id));
-        ctx.set_timer(
-            self.config.request_timeout,
-            Timer::ClientRequestTimeout { correlation_id },
-        );
-        true
+        let timeout = self.config.request_timeout;
+        self.in_flight
+            .send_to(ctx, &self.bootstrap, broker, timeout, kind, build)
     }
 
     /// Sends a group request to the coordinator `broker`, with this consumer's header.
@@ -441,14 +427,9 @@ impl Consumer {
         kind: InFlight,
         build: impl FnOnce(u64) -> Message,
     ) {
-        let correlation_id = self.correlation_id();
-        self.in_flight.insert(correlation_id, kind);
-        self.bootstrap.send(
-            ctx,
-            build(correlation_id),
-            correlation_id,
-            self.config.request_timeout,
-        );
+        let timeout = self.config.request_timeout;
+        self.in_flight
+            .send_any(ctx, &mut self.bootstrap, timeout, kind, build);
     }
 
     fn has_in_flight(&self, matches: impl Fn(&InFlight) -> bool) -> bool {
@@ -474,15 +455,16 @@ impl Consumer {
         if let Some(forward) = forward.as_mut() {
             forward.producer.on_crash(now);
         }
-        let next_correlation_id = self.next_correlation_id;
+        let mut in_flight = std::mem::take(&mut self.in_flight);
+        in_flight.abandon();
         *self = Consumer::new(
             &self.name,
             self.config.clone(),
             self.subscription.clone(),
             self.bootstrap.directory(),
         );
-        // See `Producer::on_crash`: ids stay unique across the node's processes.
-        self.next_correlation_id = next_correlation_id;
+        // Ids stay unique across the node's processes (`InFlightRequests::abandon`).
+        self.in_flight = in_flight;
         self.history = history;
         self.reprocessed = reprocessed;
         self.closed = closed;
@@ -876,22 +858,19 @@ impl Consumer {
     }
 
     pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
+        if ctx.arrived_on() == Connection::AppProducer {
+            self.with_producer(ctx, |p, ctx| p.on_timer(ctx, timer));
+            self.pump(ctx);
+            return;
+        }
         match timer {
             Timer::ConsumerWakeup => {
                 if self.wakeup_at.is_some_and(|at| at <= ctx.now()) {
                     self.wakeup_at = None;
                 }
             }
-            Timer::ClientRequestTimeout { correlation_id }
-                if correlation_id >= processor::REQUEST_BASE =>
-            {
-                self.with_producer(ctx, |p, ctx| p.on_timer(ctx, timer));
-            }
-            Timer::ProducerWakeup | Timer::ProducerStream { .. } => {
-                self.with_producer(ctx, |p, ctx| p.on_timer(ctx, timer));
-            }
             Timer::ClientRequestTimeout { correlation_id } => {
-                let Some(kind) = self.in_flight.remove(&correlation_id) else {
+                let Some(kind) = self.in_flight.complete(correlation_id) else {
                     return;
                 };
                 self.on_failure(ctx, kind, ErrorCode::RequestTimedOut);
@@ -927,8 +906,7 @@ impl Consumer {
     }
 
     pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, from: NodeId, message: Message) {
-        if processor::producer_response_id(&message).is_some_and(|id| id >= processor::REQUEST_BASE)
-        {
+        if ctx.arrived_on() == Connection::AppProducer {
             if !self.closed {
                 self.with_producer(ctx, |p, ctx| p.on_message(ctx, from, message));
                 self.pump(ctx);
@@ -946,7 +924,7 @@ impl Consumer {
                 self.name
             ),
         };
-        let Some(kind) = self.in_flight.remove(&correlation_id) else {
+        let Some(kind) = self.in_flight.complete(correlation_id) else {
             return;
         };
         if self.closed {

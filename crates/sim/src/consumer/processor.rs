@@ -17,9 +17,9 @@
 use super::{AppState, Consumer};
 use crate::client::{Outcome, TxnAction};
 use crate::consumer::AppCommit;
-use crate::node::Ctx;
+use crate::node::{Connection, Ctx};
 use crate::producer::{Producer, ProducerConfig, ProducerRecord};
-use crate::protocol::{Message, ResponseHeader, TopicPartition};
+use crate::protocol::TopicPartition;
 use crate::sorted::Collect;
 use crate::time::SimTime;
 use serde::Serialize;
@@ -30,11 +30,6 @@ use std::rc::Rc;
 fn text(bytes: &[u8]) -> Rc<str> {
     Rc::from(String::from_utf8_lossy(bytes))
 }
-
-/// The application's producer numbers its requests from here, the consumer's from 1.
-pub(crate) const REQUEST_BASE: u64 = 1 << 40;
-/// The application's producer's operations are recorded with this added to their index.
-pub const OPERATION_BASE: usize = 1 << 30;
 
 /// Where the application is in forwarding a poll's records.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -79,30 +74,17 @@ impl Forwarder {
             properties.insert("transactional.id".to_owned(), id);
         }
         let producer_config = ProducerConfig::from_properties(&properties).ok()?;
-        let mut producer = Producer::new(
+        let producer = Producer::new(
             &format!("{}-producer", consumer.name()),
             producer_config,
             consumer.bootstrap.directory(),
-        );
-        producer.number_requests_from(REQUEST_BASE);
+        )
+        .on_connection(Connection::AppProducer);
         Some(Box::new(Forwarder {
             producer,
             topic,
             exactly_once,
         }))
-    }
-}
-
-/// The correlation id of a response the application's producer may be waiting for.
-pub(crate) fn producer_response_id(message: &Message) -> Option<u64> {
-    match message {
-        Message::InitProducerIdResponse(ResponseHeader { correlation_id }, _)
-        | Message::MetadataResponse(ResponseHeader { correlation_id }, _)
-        | Message::FindCoordinatorResponse(ResponseHeader { correlation_id }, _)
-        | Message::ProduceResponse(ResponseHeader { correlation_id }, _) => Some(*correlation_id),
-        Message::Group(group) if group.is_response() => Some(group.correlation_id()),
-        Message::Txn(txn) if txn.is_response() => Some(txn.correlation_id()),
-        _ => None,
     }
 }
 
@@ -112,18 +94,17 @@ impl Consumer {
         self.forward.as_deref()
     }
 
-    /// Runs `call` on the application's producer, giving the operations it records their own
-    /// indices in the world's order.
+    /// Runs `call` on the application's producer, on the producer's own connection: what it
+    /// sends, the timers it sets and the operations it records are its own.
     pub(super) fn with_producer<T>(
         &mut self,
         ctx: &mut Ctx<'_>,
         call: impl FnOnce(&mut Producer, &mut Ctx<'_>) -> T,
     ) -> Option<T> {
         let forward = self.forward.as_mut()?;
-        let since = ctx.invoked_count();
-        let result = call(&mut forward.producer, ctx);
-        ctx.shift_invoked(since, OPERATION_BASE);
-        Some(result)
+        Some(ctx.as_client(Connection::AppProducer, |ctx| {
+            call(&mut forward.producer, ctx)
+        }))
     }
 
     /// The outcome of the application's producer's operation, once it has one.

@@ -23,8 +23,9 @@ pub const MAX_STREAM_PER_SECOND: u32 = 1_000_000;
 
 use crate::chunked::Chunked;
 use crate::client::{Bootstrap, ClientMetadata, Operation, Outcome, Request};
+use crate::in_flight_requests::InFlightRequests;
 use crate::net::NodeId;
-use crate::node::{Ctx, Timer};
+use crate::node::{Connection, Ctx, Timer};
 use crate::partitioner::{StickyPartitioner, partition_for_key};
 use crate::protocol::{
     ApiKey, BrokerId, Bytes, InitProducerIdResponse, Message, ProducerIdRequest, RecordData,
@@ -148,11 +149,11 @@ pub struct Producer {
     sticky: StickyPartitioner,
     blocked: Vec<Blocked>,
     waiting_for_metadata: Option<WaitingForMetadata>,
-    in_flight: BTreeMap<u64, InFlight>,
+    /// Produce requests waiting for answers; numbers every request the producer sends.
+    in_flight: InFlightRequests<InFlight>,
     flushing: bool,
     stream: Option<Stream>,
     stream_generation: u64,
-    next_correlation_id: u64,
     wakeup_at: Option<SimTime>,
     history: Chunked<Operation>,
     /// The transaction manager, with `transactional.id`.
@@ -195,11 +196,10 @@ impl Producer {
             sticky: StickyPartitioner::default(),
             blocked: Vec::new(),
             waiting_for_metadata: None,
-            in_flight: BTreeMap::new(),
+            in_flight: InFlightRequests::default(),
             flushing: false,
             stream: None,
             stream_generation: 0,
-            next_correlation_id: 0,
             wakeup_at: None,
             history: Chunked::new(),
             quiet: None,
@@ -245,9 +245,7 @@ impl Producer {
     /// A crashed producer loses everything unsent: those sends never complete.
     pub(crate) fn on_crash(&mut self, now: SimTime) {
         let queued = self.accumulator.take_all().into_iter();
-        let in_flight = std::mem::take(&mut self.in_flight)
-            .into_values()
-            .flat_map(|r| r.batches);
+        let in_flight = self.in_flight.abandon().into_iter().flat_map(|r| r.batches);
         let unsent: Vec<usize> = self
             .blocked
             .drain(..)
@@ -260,13 +258,10 @@ impl Producer {
         }
         let history = std::mem::take(&mut self.history);
         let transactions = self.txn.as_ref().map_or(0, |t| t.number);
-        let next_correlation_id = self.next_correlation_id;
+        let in_flight = std::mem::take(&mut self.in_flight);
         *self = Producer::new(&self.name, self.config.clone(), self.bootstrap.directory());
-        // A new Java process numbers its requests from 0 again, but on new connections, so a
-        // broker's late answer to the dead process never reaches it. With no connections
-        // here, the ids go on instead: an answer to the dead process's request can then never
-        // be taken for the answer to one of the new process's requests.
-        self.next_correlation_id = next_correlation_id;
+        // Ids go on across the node's processes (`InFlightRequests::abandon`).
+        self.in_flight = in_flight;
         self.history = history;
         // The history goes on, so transaction numbers do too: each names one transaction.
         if let Some(txn) = self.txn.as_mut() {
@@ -424,14 +419,19 @@ impl Producer {
     }
 
     fn correlation_id(&mut self) -> u64 {
-        self.next_correlation_id += 1;
-        self.next_correlation_id
+        self.in_flight.next_correlation_id()
     }
 
-    /// Numbers this producer's requests from `base` on, so a producer inside another client's
-    /// process (an application's) never shares a correlation id with it.
-    pub(crate) fn number_requests_from(&mut self, base: u64) {
-        self.next_correlation_id = self.next_correlation_id.max(base);
+    /// The producer as the client on `connection` of its process (an application's producer
+    /// numbers its requests apart from the application's consumer).
+    pub(crate) fn on_connection(mut self, connection: Connection) -> Self {
+        assert!(
+            self.in_flight.is_empty() && self.history.is_empty(),
+            "producer {}: moved to another connection after it started",
+            self.name
+        );
+        self.in_flight = InFlightRequests::on(connection);
+        self
     }
 
     fn finish(&mut self, now: SimTime, operation: usize, outcome: Outcome) {

@@ -242,7 +242,7 @@ impl Producer {
         correlation_id: u64,
         partitions: Vec<ProducePartitionResponse>,
     ) {
-        let Some(request) = self.in_flight.remove(&correlation_id) else {
+        let Some(request) = self.in_flight.complete(correlation_id) else {
             // A response after its request timed out: the producer stopped listening.
             return;
         };
@@ -280,7 +280,7 @@ impl Producer {
             // again by the next pump.
         } else if self.init_in_flight == Some(correlation_id) {
             self.init_in_flight = None;
-        } else if let Some(request) = self.in_flight.remove(&correlation_id) {
+        } else if let Some(request) = self.in_flight.complete(correlation_id) {
             for batch in request.batches {
                 self.retry_or_fail(ctx, batch, ErrorCode::RequestTimedOut, None);
             }

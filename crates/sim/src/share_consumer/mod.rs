@@ -19,6 +19,7 @@ use crate::chunked::Chunked;
 use crate::client::{Bootstrap, ClientMetadata, ConsumedRecord};
 use crate::error::ErrorCode;
 use crate::event::EventKind;
+use crate::in_flight_requests::InFlightRequests;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
@@ -101,7 +102,7 @@ pub struct ShareConsumer {
     member_epoch: i32,
     assignment: BTreeSet<TopicPartition>,
     next_heartbeat: SimTime,
-    in_flight: BTreeMap<u64, InFlight>,
+    in_flight: InFlightRequests<InFlight>,
     /// No ShareFetch to a leader before this (after an answer without records).
     fetch_not_before: BTreeMap<BrokerId, SimTime>,
     /// The share session epoch of each leader: 0 opens it, then one more per request.
@@ -113,7 +114,6 @@ pub struct ShareConsumer {
     app: ShareAppState,
     /// Shared between rewind copies (full chunks are never copied).
     history: Chunked<Delivery>,
-    next_correlation_id: u64,
     wakeup_at: Option<SimTime>,
     closed: bool,
 }
@@ -139,14 +139,13 @@ impl ShareConsumer {
             member_epoch: 0,
             assignment: BTreeSet::new(),
             next_heartbeat: SimTime::ZERO,
-            in_flight: BTreeMap::new(),
+            in_flight: InFlightRequests::default(),
             fetch_not_before: BTreeMap::new(),
             session_epochs: BTreeMap::new(),
             buffer: VecDeque::new(),
             pending_acks: BTreeMap::new(),
             app: ShareAppState::Polling,
             history: Chunked::new(),
-            next_correlation_id: 0,
             wakeup_at: None,
             closed: false,
         }
@@ -214,7 +213,8 @@ impl ShareConsumer {
     /// and the group forgets it when its session expires.
     pub(crate) fn on_crash(&mut self) {
         let history = std::mem::take(&mut self.history);
-        let next_correlation_id = self.next_correlation_id;
+        let mut in_flight = std::mem::take(&mut self.in_flight);
+        in_flight.abandon();
         let closed = self.closed;
         *self = ShareConsumer::new(
             &self.name,
@@ -223,7 +223,7 @@ impl ShareConsumer {
             self.bootstrap.directory(),
         );
         self.history = history;
-        self.next_correlation_id = next_correlation_id;
+        self.in_flight = in_flight;
         self.closed = closed;
     }
 
@@ -266,11 +266,6 @@ impl ShareConsumer {
         self.closed = true;
     }
 
-    fn correlation_id(&mut self) -> u64 {
-        self.next_correlation_id += 1;
-        self.next_correlation_id
-    }
-
     /// Sends `message` to `broker` with a `request.timeout.ms` timer.
     fn request(
         &mut self,
@@ -279,17 +274,9 @@ impl ShareConsumer {
         kind: InFlight,
         build: impl FnOnce(u64) -> Message,
     ) -> bool {
-        let Some(node) = self.bootstrap.node(broker) else {
-            return false;
-        };
-        let correlation_id = self.correlation_id();
-        self.in_flight.insert(correlation_id, kind);
-        ctx.send(node, build(correlation_id));
-        ctx.set_timer(
-            self.config.request_timeout,
-            Timer::ClientRequestTimeout { correlation_id },
-        );
-        true
+        let timeout = self.config.request_timeout;
+        self.in_flight
+            .send_to(ctx, &self.bootstrap, broker, timeout, kind, build)
     }
 
     /// A ShareGroupHeartbeat at `member_epoch`: 0 joins (with the subscription), -1 leaves.
@@ -319,14 +306,9 @@ impl ShareConsumer {
         kind: InFlight,
         build: impl FnOnce(u64) -> Message,
     ) {
-        let correlation_id = self.correlation_id();
-        self.in_flight.insert(correlation_id, kind);
-        self.bootstrap.send(
-            ctx,
-            build(correlation_id),
-            correlation_id,
-            self.config.request_timeout,
-        );
+        let timeout = self.config.request_timeout;
+        self.in_flight
+            .send_any(ctx, &mut self.bootstrap, timeout, kind, build);
     }
 
     fn has_in_flight(&self, matches: impl Fn(&InFlight) -> bool) -> bool {
@@ -609,7 +591,7 @@ impl ShareConsumer {
                 }
             }
             Timer::ClientRequestTimeout { correlation_id } => {
-                if let Some(kind) = self.in_flight.remove(&correlation_id) {
+                if let Some(kind) = self.in_flight.complete(correlation_id) {
                     self.on_failure(kind, ErrorCode::RequestTimedOut, ctx.now());
                 }
             }
@@ -649,7 +631,7 @@ impl ShareConsumer {
                 self.name
             ),
         };
-        let Some(kind) = self.in_flight.remove(&correlation_id) else {
+        let Some(kind) = self.in_flight.complete(correlation_id) else {
             // Timed out before, or sent by the process before a crash.
             return;
         };
