@@ -900,7 +900,13 @@ impl Client {
                     },
                 );
             }
-            _ => {}
+            // An answer to a Metadata request the client gave up on (it timed out, or a newer
+            // one went): Kafka's NetworkClient drops answers no longer in flight too.
+            Message::MetadataResponse(..) => {}
+            other => unreachable!(
+                "client {}: received {other:?}, which a plain client never asks for",
+                self.name
+            ),
         }
     }
 

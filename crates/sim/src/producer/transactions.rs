@@ -577,7 +577,11 @@ impl Producer {
                 }
                 self.end_locally(now);
             }
-            _ => {}
+            (request, message) => unreachable!(
+                "producer {}: {message:?} answered the transaction's {request:?} by its \
+                 correlation id, yet is not that request's answer",
+                self.name
+            ),
         }
         true
     }
