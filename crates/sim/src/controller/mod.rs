@@ -272,16 +272,12 @@ impl Controller {
                 if self.image.topics.contains_key(request.name.as_str()) {
                     return;
                 }
-                match self.create_topic(ctx, &request) {
-                    Ok(()) => ctx.emit(EventKind::TopicCreated {
-                        topic: request.name,
-                        partitions: partitions as u32,
-                        replication_factor: replication_factor as u32,
-                    }),
-                    Err(error) => ctx.emit(EventKind::InternalTopicNotCreated {
+                // Created, it reports TopicCreated itself.
+                if let Err(error) = self.create_topic(ctx, &request) {
+                    ctx.emit(EventKind::InternalTopicNotCreated {
                         topic: request.name,
                         error: error.to_string(),
-                    }),
+                    });
                 }
             }
             other => unreachable!(

@@ -4,6 +4,7 @@
 
 use super::{Controller, Election, elect_offline, elect_preferred};
 use crate::error::{ErrorCode, KafkaError};
+use crate::event::EventKind;
 use crate::metadata::{MetadataRecord, PartitionState};
 use crate::node::Ctx;
 use crate::placement::{assign_replicas, assign_replicas_rack_aware};
@@ -231,6 +232,11 @@ impl Controller {
             chunk.copy_from_slice(&ctx.rng().next_u32().to_be_bytes());
         }
         let name: Rc<str> = Rc::from(name);
+        let created = EventKind::TopicCreated {
+            topic: name.to_string(),
+            partitions: states.len() as u32,
+            replication_factor: states.first().map_or(0, |p| p.replicas.len() as u32),
+        };
         let topic = MetadataRecord::Topic {
             name: Rc::clone(&name),
             topic_id: uuid_text(id),
@@ -244,6 +250,7 @@ impl Controller {
             };
             self.append(ctx, MetadataRecord::Partition { tp, state });
         }
+        ctx.emit(created);
     }
 
     /// Validates `--replica-assignment` as KRaft's `createTopic` does for manual assignments.
@@ -331,6 +338,9 @@ impl Controller {
                 name: Rc::from(name),
             },
         );
+        ctx.emit(EventKind::TopicDeleted {
+            topic: name.to_owned(),
+        });
         Ok(())
     }
 

@@ -8,7 +8,6 @@ use super::nodes::Node;
 use crate::broker::Broker;
 use crate::command::{Command, CommandError};
 use crate::controller::{Controller, ElectionKind};
-use crate::event::EventKind;
 use crate::group::coordinator_partition;
 use crate::node::Ctx;
 use crate::protocol::{BrokerId, TopicPartition};
@@ -18,20 +17,9 @@ impl World {
         match command {
             Command::CreateTopic(request) => {
                 self.with_controller(|c, ctx| c.create_topic(ctx, request))??;
-                let partitions = self.controller().image().topics[request.name.as_str()]
-                    .partitions
-                    .clone();
-                self.push_event(EventKind::TopicCreated {
-                    topic: request.name.clone(),
-                    partitions: partitions.len() as u32,
-                    replication_factor: partitions.first().map_or(0, |p| p.replicas.len() as u32),
-                });
             }
             Command::DeleteTopic { name } => {
                 self.with_controller(|c, ctx| c.delete_topic(ctx, name))??;
-                self.push_event(EventKind::TopicDeleted {
-                    topic: name.clone(),
-                });
             }
             Command::CreatePartitions { topic, total } => {
                 self.with_controller(|c, ctx| c.create_partitions(ctx, topic, *total))??;
