@@ -216,6 +216,12 @@ pub fn check(world: &World) -> Vec<Violation> {
     }
 
     let last_deletion = last_deletions(world);
+    // Each partition's claims, in order: one pass over a run's sends instead of one per
+    // partition (a busy run has hundreds of thousands of sends and dozens of partitions).
+    let mut claims_of: BTreeMap<&TopicPartition, Vec<&Claim<'_>>> = BTreeMap::new();
+    for claim in &claims {
+        claims_of.entry(&claim.tp).or_default().push(claim);
+    }
     // Internal topics hold the coordinators' records, not a workload's unique values.
     for (tp, state) in world
         .metadata()
@@ -246,10 +252,11 @@ pub fn check(world: &World) -> Vec<Violation> {
                 .or_default()
                 .push(record.offset);
         }
+        let tp_claims = claims_of.get(&tp).map_or(&[][..], Vec::as_slice);
         let compacted = compacted_topic(world, &tp);
-        let latest = compacted.then(|| latest_per_key(&claims, &tp));
+        let latest = compacted.then(|| latest_per_key(tp_claims.iter().copied()));
         let last_in_log = compacted.then(|| last_offset_per_key(log));
-        for claim in claims.iter().filter(|c| c.tp == tp) {
+        for &claim in tp_claims {
             let tombstone_at: Vec<u64>;
             let at = if claim.tombstone {
                 // Not found by value: at its own offset, a tombstone of its key.
@@ -386,14 +393,13 @@ pub fn check(world: &World) -> Vec<Violation> {
     found
 }
 
-/// Each key's latest acknowledged send on a partition (the largest offset), with whether it
-/// was a tombstone.
+/// Each key's latest acknowledged send among one partition's `claims` (the largest offset),
+/// with whether it was a tombstone.
 fn latest_per_key<'a>(
-    claims: &'a [Claim<'a>],
-    tp: &TopicPartition,
+    claims: impl IntoIterator<Item = &'a Claim<'a>>,
 ) -> BTreeMap<&'a str, &'a Claim<'a>> {
     let mut latest: BTreeMap<&str, &Claim<'_>> = BTreeMap::new();
-    for claim in claims.iter().filter(|c| c.tp == *tp && c.offset.is_some()) {
+    for claim in claims.into_iter().filter(|c| c.offset.is_some()) {
         let Some(key) = claim.key.as_deref() else {
             continue;
         };
@@ -975,6 +981,9 @@ pub fn deleted_before_read(world: &World) -> Vec<String> {
 }
 
 /// Consumer-side checks over every group's processing and commits.
+/// A group's processed records of one partition by offset: how many times, and the record.
+type ProcessedAt<'a> = BTreeMap<u64, (usize, &'a ConsumedRecord)>;
+
 fn check_consumers(world: &World) -> Vec<Violation> {
     let mut found = split_ownership(world);
     found.extend(zombie_offset_commits(world));
@@ -985,8 +994,9 @@ fn check_consumers(world: &World) -> Vec<Violation> {
     // anywhere: those partitions, and only those, are excused.
     let by_hand = committed_by_hand(world);
     let mut commits: Vec<(SimTime, &str, &TopicPartition, u64)> = Vec::new();
-    let mut processed: BTreeMap<(&str, &TopicPartition, u64), (usize, &ConsumedRecord)> =
-        BTreeMap::new();
+    // By group and partition, then offset: one lookup of a group's partition per poll's
+    // record compares names once, not at every level of one map keyed by all three.
+    let mut processed: BTreeMap<(&str, &TopicPartition), ProcessedAt<'_>> = BTreeMap::new();
     // Where each group started reading each partition (auto.offset.reset may skip the past).
     let mut first_delivered: BTreeMap<(&str, &TopicPartition), u64> = BTreeMap::new();
     let mut read_committed_groups: Vec<&str> = Vec::new();
@@ -1015,7 +1025,9 @@ fn check_consumers(world: &World) -> Vec<Violation> {
                     }
                     for record in outcome.processed_records() {
                         let entry = processed
-                            .entry((group.as_str(), &record.tp, record.offset))
+                            .entry((group.as_str(), &record.tp))
+                            .or_default()
+                            .entry(record.offset)
                             .or_insert((0, record));
                         entry.0 += 1;
                     }
@@ -1068,7 +1080,12 @@ fn check_consumers(world: &World) -> Vec<Violation> {
                 cleaned_as_superseded(log, last, record.key.as_deref(), offset)
             }
     };
-    for (&(group, tp, offset), &(times, record)) in &processed {
+    let processed_records = processed.iter().flat_map(|(&(group, tp), by_offset)| {
+        by_offset
+            .iter()
+            .map(move |(&offset, &(times, record))| (group, tp, offset, times, record))
+    });
+    for (group, tp, offset, times, record) in processed_records {
         // Retention deleted it since: the final log cannot say what was there.
         if offset >= log_start(tp)
             && log_value(tp, offset).as_ref() != Some(&record.value)
@@ -1102,8 +1119,9 @@ fn check_consumers(world: &World) -> Vec<Violation> {
                 continue;
             }
             let read_committed = read_committed_groups.contains(&group.id.as_str());
+            let group_processed = processed.get(&(group.id.as_str(), tp));
             if let Some(offset) = (start..committed).find(|o| {
-                !processed.contains_key(&(group.id.as_str(), tp, *o))
+                !group_processed.is_some_and(|by_offset| by_offset.contains_key(o))
                     && log_value(tp, *o).is_some()
                     && fate(world, tp, *o).is_some_and(|f| f.visible(read_committed))
             }) {
@@ -1358,7 +1376,7 @@ mod tests {
             keyed_claim("c", None, 3),
         ];
         let tp = TopicPartition::new("state", 0);
-        let latest = latest_per_key(&claims, &tp);
+        let latest = latest_per_key(claims.iter().filter(|c| c.tp == tp));
         assert!(superseded_by_compaction(&claims[1], &latest));
         assert!(!superseded_by_compaction(&claims[2], &latest));
         let found = compacted_reader_sees_latest(&tp, &log, &latest);
