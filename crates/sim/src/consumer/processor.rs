@@ -107,10 +107,13 @@ impl Consumer {
         }))
     }
 
-    /// The outcome of the application's producer's operation, once it has one.
+    /// The result of the application's producer's call, once it completes.
     pub(super) fn producer_outcome(&self, operation: usize) -> Option<Outcome> {
-        let op = self.forward.as_ref()?.producer.history().get(operation)?;
-        (op.outcome != Outcome::Pending).then(|| op.outcome.clone())
+        self.forward
+            .as_ref()?
+            .producer
+            .completion(operation)
+            .cloned()
     }
 
     /// At start: `initTransactions()` before the first poll (exactly-once).

@@ -222,6 +222,14 @@ impl Producer {
         &self.history
     }
 
+    /// What the `Future` that `send()` or a transaction call returned for `operation` holds
+    /// once it is done (`None` while pending): how an application in the producer's process
+    /// learns the result, as Java's `Future.get()` or a callback would tell it.
+    pub(crate) fn completion(&self, operation: usize) -> Option<&Outcome> {
+        let outcome = &self.history.get(operation)?.outcome;
+        (*outcome != Outcome::Pending).then_some(outcome)
+    }
+
     /// Its producer id and epoch, once it has them (idempotent or transactional).
     pub fn producer_id(&self) -> Option<(u64, u16)> {
         self.producer_id
