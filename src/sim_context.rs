@@ -124,6 +124,8 @@ pub enum SimAction {
     RecordsFit(usize),
     /// A partition's logs opened to their newest [`RECORDS_OPENED`] records, or closed again.
     OpenLog(TopicPartition, bool),
+    /// Partitions whose rows came on screen (true) or left it (false).
+    OnScreen(Vec<(TopicPartition, bool)>),
 }
 
 /// How many of a log's newest records a partition opened by the reader shows (in a box that
@@ -174,6 +176,10 @@ pub struct PageState {
     pub records_fit: usize,
     /// The partitions whose logs the reader opened (see [`RECORDS_OPENED`]).
     pub opened_logs: Rc<BTreeSet<TopicPartition>>,
+    /// The partitions whose rows are on screen (or nearly): while the run plays, only their
+    /// logs carry records, so a frame draws what a reader can see. Paused, every log does
+    /// (no frames follow, and a paused page is what tests and readers inspect whole).
+    pub on_screen: Rc<BTreeSet<TopicPartition>>,
     /// Counts the changes: the world changes in place, so two states are told apart by this.
     frame: u64,
 }
@@ -220,6 +226,7 @@ impl PageState {
             params,
             records_fit: kafka_sim::RECORDS_IN_VIEW,
             opened_logs: Rc::default(),
+            on_screen: Rc::default(),
             frame: 0,
         }
     }
@@ -268,8 +275,9 @@ impl PageState {
         self.seeking = seek_for_a_while(&next, &self.run_id, self.saving()).map(|(_, to)| to);
         *self.current.borrow_mut() = next.clone();
         self.sim = next;
-        // Another run: its partitions are not the ones the reader opened.
+        // Another run: its partitions are not the ones the reader opened or saw.
         self.opened_logs = Rc::default();
+        self.on_screen = Rc::default();
     }
 }
 
@@ -352,6 +360,15 @@ impl Reducible for PageState {
                     true => opened.insert(partition),
                     false => opened.remove(&partition),
                 };
+            }
+            SimAction::OnScreen(seen) => {
+                let on_screen = Rc::make_mut(&mut next.on_screen);
+                for (partition, shown) in seen {
+                    match shown {
+                        true => on_screen.insert(partition),
+                        false => on_screen.remove(&partition),
+                    };
+                }
             }
             SimAction::Notice(notice) => next.notice = notice,
             SimAction::AskNew(shape) => {
@@ -657,10 +674,16 @@ pub fn sim_provider(props: &SimProviderProps) -> Html {
         );
     }
     // The view carries the records the table draws: a closed log's newest that fit on a
-    // line, an opened one's newest RECORDS_OPENED.
-    let records = |partition: &TopicPartition| match state.opened_logs.contains(partition) {
-        true => RECORDS_OPENED,
-        false => state.records_fit,
+    // line, an opened one's newest RECORDS_OPENED; while playing, none for a log off screen.
+    let playing = state.playing;
+    let records = |partition: &TopicPartition| {
+        if playing && !state.on_screen.contains(partition) {
+            0
+        } else if state.opened_logs.contains(partition) {
+            RECORDS_OPENED
+        } else {
+            state.records_fit
+        }
     };
     let context = SimContext {
         view: Rc::new(state.sim.view_with(&records)),
