@@ -42,8 +42,9 @@ pub struct OnScreen {
 }
 
 impl OnScreen {
-    /// An observer reporting to `changed`; `None` where the browser has none (the rows then
-    /// count as off screen only while playing, as before: never reported).
+    /// An observer reporting to `changed`; `None` where the browser has none (every browser
+    /// the page supports has one; without it no row is ever on screen, so a playing table
+    /// would draw records only once paused).
     pub fn new(changed: impl Fn(Vec<(TopicPartition, bool)>) + 'static) -> Option<OnScreen> {
         let callback = Closure::<dyn FnMut(Array)>::new(move |entries: Array| {
             let seen: Vec<(TopicPartition, bool)> = entries.iter().filter_map(row_seen).collect();

@@ -55,10 +55,10 @@ pub fn topics() -> Html {
             let due = !playing || now - *measured.borrow() >= MEASURE_PLAYING_MS;
             if due {
                 *measured.borrow_mut() = now;
-                if let Some(now) = section.as_ref().and_then(records_fit)
-                    && now != fit
+                if let Some(fits) = section.as_ref().and_then(records_fit)
+                    && fits != fit
                 {
-                    dispatch.dispatch(SimAction::RecordsFit(now));
+                    dispatch.dispatch(SimAction::RecordsFit(fits));
                 }
             }
             if let Some(section) = section {
