@@ -18,6 +18,7 @@ pub mod lesson_picker;
 pub mod modal;
 pub mod network_view;
 pub mod new_cluster;
+pub mod on_screen;
 pub mod partition_table;
 pub mod pause_button;
 pub mod producer_panel;

@@ -4,6 +4,7 @@
 
 use crate::components::elements;
 use crate::components::finding_mark::{FindingMark, glyph, label};
+use crate::components::on_screen::OnScreen;
 use crate::sim_context::{Form, RECORDS_OPENED, SimAction, use_sim};
 use crate::sim_handle::PartitionMarks;
 use gloo_events::EventListener;
@@ -33,17 +34,38 @@ pub fn topics() -> Html {
             actions.send(|(partition, open)| SimAction::OpenLog(partition, open))
         })
     };
+    // Made once: it reports rows scrolling on or off screen for as long as the section lives.
+    let on_screen = {
+        let dispatch = actions.dispatch.clone();
+        use_memo((), move |_| {
+            OnScreen::new(move |seen| dispatch.dispatch(SimAction::OnScreen(seen)))
+        })
+    };
+    let measured = use_mut_ref(|| f64::NEG_INFINITY);
     {
         let (section, dispatch, fit) = (section.clone(), actions.dispatch.clone(), sim.records_fit);
+        let playing = sim.playing;
+        let on_screen = on_screen.clone();
         use_effect(move || {
             let section = section.cast::<web_sys::Element>();
-            if let Some(now) = section.as_ref().and_then(records_fit)
-                && now != fit
-            {
-                dispatch.dispatch(SimAction::RecordsFit(now));
+            // Measuring forces the browser to lay the page out in the middle of the frame:
+            // while playing, once a second is enough (keys only widen cells so far, and a
+            // resize measures at once).
+            let now = js_sys::Date::now();
+            let due = !playing || now - *measured.borrow() >= MEASURE_PLAYING_MS;
+            if due {
+                *measured.borrow_mut() = now;
+                if let Some(fits) = section.as_ref().and_then(records_fit)
+                    && fits != fit
+                {
+                    dispatch.dispatch(SimAction::RecordsFit(fits));
+                }
             }
             if let Some(section) = section {
                 scroll_newly_opened_to_newest(&section);
+                if let Some(on_screen) = &*on_screen {
+                    on_screen.observe_new_rows(&section);
+                }
             }
         });
     }
@@ -95,6 +117,9 @@ fn scroll_newly_opened_to_newest(section: &web_sys::Element) {
         let _ = records.set_attribute(MARK, "");
     }
 }
+
+/// How often (real milliseconds) a playing table measures how many records fit.
+const MEASURE_PLAYING_MS: f64 = 1_000.0;
 
 /// The widest a record cell with a key gets: `.record .key`'s max-width (3.2rem).
 const KEYED_CELL_PX: f64 = 51.2;

@@ -8,7 +8,7 @@ use crate::components::lesson_picker::LessonPicker;
 use crate::components::modal::Confirm;
 use crate::hooks::judge::Judge;
 use crate::hooks::use_challenges::use_challenges;
-use crate::lessons::{self, Progress, challenges};
+use crate::lessons::{self, Lang, Progress, challenges};
 use crate::sim_handle::SimHandle;
 use kafka_sim::Command;
 use yew::prelude::*;
@@ -56,7 +56,11 @@ pub fn use_lessons(
             }))
         })
     };
-    let challenges_ui = use_challenges(embed, sim, show, &challenge_started, progress.language());
+    // The browser's language is asked once, not at every frame the page draws.
+    let lang = *use_memo(progress.lang, |lang| {
+        lang.unwrap_or_else(Lang::from_browser)
+    });
+    let challenges_ui = use_challenges(embed, sim, show, &challenge_started, lang);
     let start_lesson = {
         let (show, picking, asking, set, close_challenge) = (
             show.clone(),
@@ -170,7 +174,7 @@ pub fn use_lessons(
                 }))
             })
         };
-        html! { <LessonPanel {lesson} {step} {done} lang={progress.language()} {busy}
+        html! { <LessonPanel {lesson} {step} {done} lang={lang} {busy}
         {on_step} {on_show_me} {on_lang} {on_close} /> }
     });
     let button = if embed {
@@ -191,7 +195,7 @@ pub fn use_lessons(
         <>
             if *picking {
                 <LessonPicker lessons={lessons::all()} finished={progress.finished.clone()}
-                    lang={progress.language()} on_open={open_lesson} on_close={close_picker}
+                    lang={lang} on_open={open_lesson} on_close={close_picker}
                     challenges={challenges::all()} met={challenges_ui.met.clone()} on_challenge={open_challenge} />
             }
             { challenges_ui.overlay }
