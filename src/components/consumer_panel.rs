@@ -70,10 +70,14 @@ pub fn consumer_panel() -> Html {
     }
 }
 
+/// The form's group id for a consumer group, and for a share group.
+const DEFAULT_GROUP: &str = "group-1";
+const DEFAULT_SHARE_GROUP: &str = "share-group-1";
+
 /// Add consumers to groups, break them, and read the groups' offsets and lag.
 #[function_component(Drawn)]
 fn drawn(props: &ConsumerPanelProps) -> Html {
-    let group = use_field("group-1");
+    let group = use_field(DEFAULT_GROUP);
     let topic_choice = use_choice("");
     let topic = topic_choice.among(props.topics.iter().map(String::as_str));
     let protocol = use_choice("classic");
@@ -93,6 +97,20 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
     let timeouts = use_timeouts();
     let group_type = use_choice("consumer");
     let share = group_type.value == "share";
+    // A group id is of one type: the default follows the choice (a share consumer in the
+    // consumer group group-1 would be refused with GROUP_ID_NOT_FOUND); a typed one stays.
+    {
+        let (group_value, set_group) = (group.value.clone(), group.set.clone());
+        use_effect_with(share, move |&share| {
+            let (from, to) = match share {
+                true => (DEFAULT_GROUP, DEFAULT_SHARE_GROUP),
+                false => (DEFAULT_SHARE_GROUP, DEFAULT_GROUP),
+            };
+            if group_value == from {
+                set_group.emit(to.to_owned());
+            }
+        });
+    }
     let ack_mode = use_choice("implicit");
     let explicit = ack_mode.value == "explicit";
     let app_acknowledge = use_choice("accept");

@@ -47,7 +47,12 @@ pub fn share_consumer_card(consumer: &ShareConsumerView, on_command: &Callback<C
                 <strong>{ &consumer.name }</strong>
                 { paused_badge(consumer.paused) }
                 <span class="meta" data-testid="share-consumer-state">
-                    { format!(" share group {} · epoch {} · {}", consumer.group, consumer.member_epoch, consumer.app) }
+                    { match consumer.up {
+                        true => format!(" share group {} · epoch {} · {}", consumer.group, consumer.member_epoch, consumer.app),
+                        // The process holds no epoch; the coordinator keeps its member until
+                        // the session times out, the leaders its locks until they expire.
+                        false => format!(" share group {} · process down", consumer.group),
+                    } }
                 </span>
             </header>
             <p class="meta">{ format!("fetches from {assignment} (shared) · {mode} · max.poll.records {} · {} buffered",

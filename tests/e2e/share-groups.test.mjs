@@ -26,8 +26,11 @@ test('a share group: more consumers than partitions all work, a crash\'s records
   await playground.createTopic(1);
   await playground.addProducer();
 
-  // The form offers what applies to a share consumer, and nothing of a consumer group's.
+  // The form offers what applies to a share consumer, and nothing of a consumer group's; its
+  // default group id is a share group's (a consumer group's id would be refused).
+  assert.equal(await page.getByTestId('consumer-group').inputValue(), 'group-1');
   await page.getByTestId('consumer-group-type').selectOption('share');
+  assert.equal(await page.getByTestId('consumer-group').inputValue(), 'share-group-1');
   assert.equal(await page.getByTestId('consumer-reset').count(), 0);
   assert.equal(await page.getByTestId('consumer-protocol').count(), 0);
   assert.equal(await page.getByTestId('share-app-acknowledge').count(), 0);
@@ -63,6 +66,8 @@ test('a share group: more consumers than partitions all work, a crash\'s records
   const card = page.getByTestId('share-consumer').filter({ has: page.locator('strong', { hasText: new RegExp(`^${holder}$`) }) });
   await card.getByTestId('share-consumer-crash').click();
   await card.getByTestId('share-consumer-restart').waitFor();
+  // A dead process has no member epoch: the card says it is down, not "epoch 0".
+  assert.match(await card.getByTestId('share-consumer-state').textContent(), /share group workers · process down/);
   const held = await page.locator(`[data-testid=share-record][data-state=acquired][aria-label*="by ${holder},"]`).count();
   assert.ok(held > 0, `${holder} held records when it crashed`);
   await playground.screenshotThemes('share-groups', page.getByTestId('share-partitions'));
@@ -82,5 +87,12 @@ test('a share group: more consumers than partitions all work, a crash\'s records
   await page.waitForFunction(() => /SPSO 10 · SPEO 10/.test(document.querySelector('[data-testid=share-partition-window]').textContent),
     null, { timeout: 60_000 });
   console.log('screenshot:', await playground.screenshot('share-groups-done'));
+
+  // Restarted, the crashed consumer joins the group again as a new member and gets an epoch.
+  await card.getByTestId('share-consumer-restart').click();
+  await page.waitForFunction((holder) => [...document.querySelectorAll('[data-testid=share-consumer]')]
+    .some((c) => c.querySelector('header strong').textContent === holder
+      && /share group workers · epoch [1-9]\d* · /.test(c.querySelector('[data-testid=share-consumer-state]').textContent)),
+  holder, { timeout: 30_000 });
   assert.deepEqual(playground.errors, []);
 });
