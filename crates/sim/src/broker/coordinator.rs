@@ -14,8 +14,8 @@ use crate::group::{
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
-    BatchHeader, FindCoordinatorResponse, GroupMessage, Message, RecordData, ResponseHeader,
-    TopicPartition,
+    BatchHeader, CoordinatorType, FindCoordinatorResponse, GroupMessage, Message, RecordData,
+    ResponseHeader, TopicPartition,
 };
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -71,10 +71,10 @@ impl Broker {
         ctx: &mut Ctx<'_>,
         from: NodeId,
         correlation_id: u64,
-        key_type: u8,
+        key_type: CoordinatorType,
         key: &str,
     ) {
-        let (topic, found, partitions) = if key_type == 1 {
+        let (topic, found, partitions) = if key_type == CoordinatorType::Transaction {
             (
                 crate::txn::TRANSACTION_TOPIC,
                 crate::txn::coordinator_partition(&self.image, key),

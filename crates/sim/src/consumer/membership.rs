@@ -10,8 +10,8 @@ use crate::event::EventKind;
 use crate::group::{Assignor, Subscription as MemberSubscription, assignor::assign};
 use crate::node::Ctx;
 use crate::protocol::{
-    Extension, GroupRequest, HeartbeatRequest, JoinGroupRequest, JoinGroupResponse,
-    LeaveGroupRequest, Message, SyncGroupRequest, TopicPartition,
+    CoordinatorType, Extension, GroupRequest, HeartbeatRequest, JoinGroupRequest,
+    JoinGroupResponse, LeaveGroupRequest, Message, SyncGroupRequest, TopicPartition,
 };
 use crate::sorted::Collect;
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,7 +51,12 @@ impl Consumer {
             {
                 let client_id = Rc::clone(&self.name);
                 self.request_any(ctx, InFlight::FindCoordinator, |correlation_id| {
-                    Message::find_coordinator(correlation_id, client_id, 0, group.clone())
+                    Message::find_coordinator(
+                        correlation_id,
+                        client_id,
+                        CoordinatorType::Group,
+                        group.clone(),
+                    )
                 });
             }
             return;

@@ -12,8 +12,8 @@ use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
-    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, BrokerId, EndTxnRequest, GroupMessage,
-    GroupRequest, GroupResponse, InitProducerIdRequest, Message, TopicPartition,
+    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, BrokerId, CoordinatorType, EndTxnRequest,
+    GroupMessage, GroupRequest, GroupResponse, InitProducerIdRequest, Message, TopicPartition,
     TxnOffsetCommitRequest, TxnRequest, TxnResponse,
 };
 use crate::time::SimTime;
@@ -417,9 +417,12 @@ impl Producer {
         let txn_request =
             |body| TxnMessage::request(correlation_id, Rc::clone(&client_id), body).into();
         let message: Message = match &request {
-            TxnInFlight::FindCoordinator => {
-                Message::find_coordinator(correlation_id, client_id, 1, transactional_id)
-            }
+            TxnInFlight::FindCoordinator => Message::find_coordinator(
+                correlation_id,
+                client_id,
+                CoordinatorType::Transaction,
+                transactional_id,
+            ),
             TxnInFlight::Init => txn_request(TxnRequest::InitProducerId(InitProducerIdRequest {
                 transactional_id,
                 transaction_timeout_ms: timeout_ms,
@@ -446,7 +449,12 @@ impl Producer {
             }
             TxnInFlight::FindGroupCoordinator => {
                 let group = txn.offsets.as_ref().map(|o| o.group.clone());
-                Message::find_coordinator(correlation_id, client_id, 0, group.unwrap_or_default())
+                Message::find_coordinator(
+                    correlation_id,
+                    client_id,
+                    CoordinatorType::Group,
+                    group.unwrap_or_default(),
+                )
             }
             TxnInFlight::CommitOffsets => {
                 let pending = txn.offsets.clone();

@@ -21,12 +21,23 @@ pub struct MetadataResponse {
     pub partitions: Vec<(TopicPartition, PartitionState)>,
 }
 
-/// FindCoordinator: which broker coordinates a group (`key_type` 0) or a transactional id
-/// (`key_type` 1).
+/// What a FindCoordinator key names (Kafka's `FindCoordinatorRequest.CoordinatorType`, sent as
+/// `key_type`: 0 and 1). A share group's coordinator is a group coordinator here, so Kafka's
+/// SHARE (2), the share coordinator of share-partition state, is never asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CoordinatorType {
+    /// A group id: its group coordinator (an `__consumer_offsets` partition's leader).
+    Group = 0,
+    /// A transactional id: its transaction coordinator (a `__transaction_state` partition's
+    /// leader).
+    Transaction = 1,
+}
+
+/// FindCoordinator: which broker coordinates a group or a transactional id.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FindCoordinatorRequest {
-    /// 0: a group; 1: a transactional id.
-    pub key_type: u8,
+    /// What `key` names (hashed as the wire's int8 was, so every trace keeps its hash).
+    pub key_type: CoordinatorType,
     /// The group id or transactional id.
     pub key: String,
 }

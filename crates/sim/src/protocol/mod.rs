@@ -22,8 +22,8 @@ pub use groups::{
 };
 pub(crate) use header::{ApiBody, ApiKey, ApiMessage, RequestHeader, ResponseHeader};
 pub(crate) use lookups::{
-    FindCoordinatorRequest, FindCoordinatorResponse, ListOffsetsRequest, ListOffsetsResponse,
-    MetadataResponse,
+    CoordinatorType, FindCoordinatorRequest, FindCoordinatorResponse, ListOffsetsRequest,
+    ListOffsetsResponse, MetadataResponse,
 };
 pub use metadata_log::{CleanupPolicy, DirtyRatio, TopicConfig};
 pub(crate) use metadata_log::{
@@ -502,12 +502,11 @@ impl Message {
         ))
     }
 
-    /// `client_id`'s FindCoordinator request `correlation_id` for a group (`key_type` 0) or a
-    /// transactional id (1).
+    /// `client_id`'s FindCoordinator request `correlation_id` for a group or a transactional id.
     pub(crate) fn find_coordinator(
         correlation_id: u64,
         client_id: Rc<str>,
-        key_type: u8,
+        key_type: CoordinatorType,
         key: String,
     ) -> Self {
         let header = RequestHeader::new(ApiKey::FindCoordinator, correlation_id, client_id);

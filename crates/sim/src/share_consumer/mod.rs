@@ -23,9 +23,10 @@ use crate::in_flight_requests::InFlightRequests;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
-    AcknowledgementBatch, ApiKey, BrokerId, GroupMessage, GroupRequest, GroupResponse, Message,
-    Record, RequestHeader, ResponseHeader, ShareFetchRequest, ShareFetchedPartition,
-    ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse, SharePartitionRequest, TopicPartition,
+    AcknowledgementBatch, ApiKey, BrokerId, CoordinatorType, GroupMessage, GroupRequest,
+    GroupResponse, Message, Record, RequestHeader, ResponseHeader, ShareFetchRequest,
+    ShareFetchedPartition, ShareGroupHeartbeatRequest, ShareGroupHeartbeatResponse,
+    SharePartitionRequest, TopicPartition,
 };
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
@@ -343,7 +344,7 @@ impl ShareConsumer {
             if now >= self.coordinator_not_before {
                 let (client_id, group) = (Rc::clone(&self.name), self.config.group_id.clone());
                 self.request_any(ctx, InFlight::FindCoordinator, |id| {
-                    Message::find_coordinator(id, client_id, 0, group)
+                    Message::find_coordinator(id, client_id, CoordinatorType::Group, group)
                 });
             } else {
                 next.push(self.coordinator_not_before);
