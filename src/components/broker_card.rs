@@ -91,18 +91,18 @@ pub fn broker_card(props: &BrokerCardProps) -> Html {
                 <PauseButton process={Process::Broker(id)} paused={broker.paused} disabled={!broker.up}
                     on_command={props.on_command.clone()} />
                 if broker.up {
-                    <button onclick={send(Command::CrashBroker { broker: id, kind: CrashKind::Process })} data-testid="crash"
+                    <button onclick={send(Command::CrashBroker { broker: id, kind: CrashKind::Process })} data-testid="crash" aria-label={format!("Crash broker {id}")}
                         title="kill -9: the process dies, its log survives">{ "Crash" }</button>
-                    <button onclick={send(Command::CrashBroker { broker: id, kind: CrashKind::PowerLoss })}
+                    <button onclick={send(Command::CrashBroker { broker: id, kind: CrashKind::PowerLoss })} aria-label={format!("Power off broker {id}")}
                         title="Power loss: the unflushed tail of the log is lost too">{ "Power off" }</button>
-                    <button onclick={send(Command::ShutdownBroker { broker: id })} data-testid="shutdown"
+                    <button onclick={send(Command::ShutdownBroker { broker: id })} data-testid="shutdown" aria-label={format!("Shut down broker {id}")}
                         title="Controlled shutdown: leadership moves away first, then it stops">{ "Shut down" }</button>
                     <button onclick={send(Command::SlowFollower { broker: id, delay_ms: if broker.slow_follower_ms > 0 { 0 } else { 40_000 } })}
                         data-testid="slow-follower"
                         title="Delay each of its follower fetches by 40 s, longer than replica.lag.time.max.ms (30 s): the leaders drop it from their ISRs">
                         { if broker.slow_follower_ms > 0 { "Speed up follower" } else { "Slow follower" } }</button>
                 } else {
-                    <button onclick={send(Command::RestartBroker { broker: id })}>{ "Restart" }</button>
+                    <button onclick={send(Command::RestartBroker { broker: id })} aria-label={format!("Restart broker {id}")}>{ "Restart" }</button>
                 }
                 <button onclick={isolate} data-testid="isolate"
                     title="Cut it off from the controller and every other broker; clients still reach it">

@@ -524,19 +524,19 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
         Callback::from(move |_: MouseEvent| on_command.emit(command.clone()))
     };
     let crash_or_restart = if consumer.up {
-        html! { <button onclick={emit(Command::CrashClient { name: name.clone() })} data-testid="consumer-crash"
+        html! { <button onclick={emit(Command::CrashClient { name: name.clone() })} data-testid="consumer-crash" aria-label={format!("Crash {name}")}
         title={if consumer.consumer_protocol {
             "kill -9: no leave heartbeat; the coordinator waits the broker's group.consumer.session.timeout.ms"
         } else {
             "kill -9: no LeaveGroup; the coordinator waits session.timeout.ms"
         }}>{ "Crash" }</button> }
     } else {
-        html! { <button onclick={emit(Command::RestartClient { name: name.clone() })} data-testid="consumer-restart">{ "Restart" }</button> }
+        html! { <button onclick={emit(Command::RestartClient { name: name.clone() })} data-testid="consumer-restart" aria-label={format!("Restart {name}")}>{ "Restart" }</button> }
     };
     let stall_or_resume = if consumer.app == "stalled" {
-        html! { <button onclick={emit(Command::ResumeConsumer { consumer: name.clone() })} data-testid="consumer-resume">{ "Resume" }</button> }
+        html! { <button onclick={emit(Command::ResumeConsumer { consumer: name.clone() })} data-testid="consumer-resume" aria-label={format!("Resume {name}")}>{ "Resume" }</button> }
     } else {
-        html! { <button onclick={emit(Command::StallConsumer { consumer: name.clone() })} data-testid="consumer-stall"
+        html! { <button onclick={emit(Command::StallConsumer { consumer: name.clone() })} data-testid="consumer-stall" aria-label={format!("Stall {name}")}
         disabled={!consumer.up || consumer.closed}
         title="The application stops calling poll(); heartbeats go on until max.poll.interval.ms">{ "Stall" }</button> }
     };
@@ -621,7 +621,7 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
                 <button onclick={emit(Command::CommitSync { consumer: name.clone() })} disabled={!consumer.up || consumer.closed}>{ "commitSync()" }</button>
                 <button onclick={emit(Command::CommitAsync { consumer: name.clone() })} disabled={!consumer.up || consumer.closed}>{ "commitAsync()" }</button>
                 <button onclick={emit(Command::CloseConsumer { consumer: name.clone() })} disabled={!consumer.up || consumer.closed}
-                    title="close(): commit, LeaveGroup, stop">{ "Close" }</button>
+                    aria-label={format!("Close {name}")} title="close(): commit, LeaveGroup, stop">{ "Close" }</button>
             </div>
         </article>
     }

@@ -16,15 +16,15 @@ pub fn share_consumer_card(consumer: &ShareConsumerView, on_command: &Callback<C
         Callback::from(move |_: MouseEvent| on_command.emit(command.clone()))
     };
     let crash_or_restart = if consumer.up {
-        html! { <button onclick={emit(Command::CrashClient { name: name.clone() })} data-testid="share-consumer-crash"
+        html! { <button onclick={emit(Command::CrashClient { name: name.clone() })} data-testid="share-consumer-crash" aria-label={format!("Crash {name}")}
         title="kill -9: the records it holds stay locked until group.share.record.lock.duration.ms passes">{ "Crash" }</button> }
     } else {
-        html! { <button onclick={emit(Command::RestartClient { name: name.clone() })} data-testid="share-consumer-restart">{ "Restart" }</button> }
+        html! { <button onclick={emit(Command::RestartClient { name: name.clone() })} data-testid="share-consumer-restart" aria-label={format!("Restart {name}")}>{ "Restart" }</button> }
     };
     let stall_or_resume = if consumer.app == "stalled" {
-        html! { <button onclick={emit(Command::ResumeConsumer { consumer: name.clone() })} data-testid="share-consumer-resume">{ "Resume" }</button> }
+        html! { <button onclick={emit(Command::ResumeConsumer { consumer: name.clone() })} data-testid="share-consumer-resume" aria-label={format!("Resume {name}")}>{ "Resume" }</button> }
     } else {
-        html! { <button onclick={emit(Command::StallConsumer { consumer: name.clone() })} data-testid="share-consumer-stall"
+        html! { <button onclick={emit(Command::StallConsumer { consumer: name.clone() })} data-testid="share-consumer-stall" aria-label={format!("Stall {name}")}
         disabled={!consumer.up || consumer.closed}
         title="The application stops processing; heartbeats go on, and its locks expire">{ "Stall" }</button> }
     };
@@ -88,7 +88,7 @@ pub fn share_consumer_card(consumer: &ShareConsumerView, on_command: &Callback<C
                 { crash_or_restart }
                 { stall_or_resume }
                 <button onclick={emit(Command::CloseConsumer { consumer: name.clone() })} disabled={!consumer.up || consumer.closed}
-                    data-testid="share-consumer-close"
+                    data-testid="share-consumer-close" aria-label={format!("Close {name}")}
                     title="close(): acknowledges what it processed, hands back what it holds, leaves the group">{ "Close" }</button>
             </div>
         </article>

@@ -1,5 +1,7 @@
 //! Keyboard shortcuts for the time controls: Space plays or pauses, "." steps one event, "["
-//! and "]" change the speed. Keys typed into a field, a select or a button are left alone.
+//! and "]" change the speed. Keys typed into a field or a select are left alone, and so is
+//! Space on a focused button (it presses the button); the other keys work wherever focus is,
+//! since a keyboard user nearly always has a button focused.
 
 use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
@@ -27,16 +29,15 @@ pub fn use_shortcuts(
                 let Some(key) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
                     return;
                 };
-                let typing = event
+                let focused = event
                     .target()
                     .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                    .is_some_and(|e| {
-                        matches!(
-                            e.tag_name().as_str(),
-                            "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON"
-                        )
-                    });
-                if typing || key.ctrl_key() || key.meta_key() || key.alt_key() {
+                    .map(|e| e.tag_name());
+                let typing = focused
+                    .as_deref()
+                    .is_some_and(|tag| matches!(tag, "INPUT" | "SELECT" | "TEXTAREA"));
+                let pressing = focused.as_deref() == Some("BUTTON") && key.key() == " ";
+                if typing || pressing || key.ctrl_key() || key.meta_key() || key.alt_key() {
                     return;
                 }
                 match key.key().as_str() {

@@ -78,7 +78,7 @@ test('a crashed broker and a crashed consumer count down the timers that decide 
   await page.waitForFunction(() => document.querySelector('[data-testid=consumer]')
     ?.querySelectorAll('[data-testid=owned-partition]').length > 0, null, { timeout: 30_000 });
 
-  await playground.broker(2).getByRole('button', { name: 'Crash', exact: true }).click();
+  await playground.broker(2).getByRole('button', { name: 'Crash broker 2', exact: true }).click();
   const countdown = playground.broker(2).getByTestId('countdown');
   await countdown.waitFor({ timeout: 10_000 });
   await playground.play();
