@@ -655,14 +655,7 @@ impl World {
             } = pending
             {
                 self.stats.messages_dropped += 1;
-                if let Some(correlation_id) = self.client_request(from, &message) {
-                    waiting.push(Unanswered {
-                        client: from,
-                        connection,
-                        correlation_id,
-                        incarnation: sender,
-                    });
-                }
+                waiting.extend(self.client_request_of(from, sender, connection, &message));
             }
         }
         self.unschedule_retention(node);
@@ -779,9 +772,16 @@ impl World {
         }
     }
 
-    /// The correlation id of a request a client sends and waits to have answered, if
-    /// `message` is one (acks=0 produce requests are never answered, so nothing waits).
-    fn client_request(&self, from: NodeId, message: &Message) -> Option<u64> {
+    /// The request `message` waiting for an answer, if it is a client's that waits for one
+    /// (acks=0 produce requests are never answered, so nothing waits): sent by incarnation
+    /// `sender` of `from` on `connection`.
+    fn client_request_of(
+        &self,
+        from: NodeId,
+        sender: u32,
+        connection: Connection,
+        message: &Message,
+    ) -> Option<Unanswered> {
         let client = matches!(
             self.slots[from.0 as usize].node,
             Node::Client(_) | Node::Producer(_) | Node::Consumer(_) | Node::ShareConsumer(_)
@@ -792,22 +792,10 @@ impl World {
         {
             return None;
         }
-        message.client_correlation_id()
-    }
-
-    /// The request `message` waiting for an answer, if it is a client's that waits for one:
-    /// sent by incarnation `sender` of `from` on `connection`.
-    fn client_request_of(
-        &self,
-        from: NodeId,
-        sender: u32,
-        connection: Connection,
-        message: &Message,
-    ) -> Option<Unanswered> {
         Some(Unanswered {
             client: from,
             connection,
-            correlation_id: self.client_request(from, message)?,
+            correlation_id: message.client_correlation_id()?,
             incarnation: sender,
         })
     }
