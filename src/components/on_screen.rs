@@ -5,26 +5,11 @@
 //! each row after every draw would.
 
 use crate::components::elements;
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Reflect};
 use kafka_sim::TopicPartition;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-
-#[wasm_bindgen]
-extern "C" {
-    /// The browser's `IntersectionObserver` (web-sys has it behind a feature the page does not
-    /// enable; the three calls used are declared here).
-    type IntersectionObserver;
-
-    #[wasm_bindgen(constructor)]
-    fn new(callback: &js_sys::Function, options: &Object) -> IntersectionObserver;
-
-    #[wasm_bindgen(method)]
-    fn observe(this: &IntersectionObserver, target: &web_sys::Element);
-
-    #[wasm_bindgen(method)]
-    fn disconnect(this: &IntersectionObserver);
-}
+use web_sys::{IntersectionObserver, IntersectionObserverEntry, IntersectionObserverInit};
 
 /// A row counts as on screen this far (a share of the viewport's height) before it scrolls
 /// in, so its records are drawn by the time the reader sees it.
@@ -52,11 +37,17 @@ impl OnScreen {
                 changed(seen);
             }
         });
-        let options = Object::new();
-        Reflect::set(&options, &"rootMargin".into(), &AHEAD.into()).ok()?;
+        let options = IntersectionObserverInit::new();
+        options.set_root_margin(AHEAD);
         let has_one = Reflect::has(&js_sys::global(), &"IntersectionObserver".into()).ok()?;
-        has_one.then(|| OnScreen {
-            observer: IntersectionObserver::new(callback.as_ref().unchecked_ref(), &options),
+        if !has_one {
+            return None;
+        }
+        let observer =
+            IntersectionObserver::new_with_options(callback.as_ref().unchecked_ref(), &options)
+                .ok()?;
+        Some(OnScreen {
+            observer,
             _callback: callback,
         })
     }
@@ -79,13 +70,9 @@ impl Drop for OnScreen {
 
 /// The partition an observer's entry is about, and whether its row is on screen.
 fn row_seen(entry: JsValue) -> Option<(TopicPartition, bool)> {
-    let on_screen = Reflect::get(&entry, &"isIntersecting".into())
-        .ok()?
-        .as_bool()?;
-    let row: web_sys::Element = Reflect::get(&entry, &"target".into())
-        .ok()?
-        .dyn_into()
-        .ok()?;
+    let entry: IntersectionObserverEntry = entry.dyn_into().ok()?;
+    let on_screen = entry.is_intersecting();
+    let row = entry.target();
     let partition = row.get_attribute("data-partition")?.parse().ok()?;
     let topic = row
         .closest("[data-topic]")
