@@ -385,7 +385,7 @@ pub fn check(world: &World) -> Vec<Violation> {
             );
         }
     }
-    found.extend(check_consumers(world));
+    found.extend(check_consumers(world, &claims));
     found.extend(check_transactions(world));
     found.extend(check_forwarding(world));
     found.extend(check_zombies(world));
@@ -984,7 +984,7 @@ pub fn deleted_before_read(world: &World) -> Vec<String> {
 /// A group's processed records of one partition by offset: how many times, and the record.
 type ProcessedAt<'a> = BTreeMap<u64, (usize, &'a ConsumedRecord)>;
 
-fn check_consumers(world: &World) -> Vec<Violation> {
+fn check_consumers(world: &World, claims: &[Claim<'_>]) -> Vec<Violation> {
     let mut found = split_ownership(world);
     found.extend(zombie_offset_commits(world));
     found.extend(commits_beyond_processed(world));
@@ -1058,10 +1058,10 @@ fn check_consumers(world: &World) -> Vec<Violation> {
     let log_start = |tp: &TopicPartition| world.leader_log(tp).map_or(0, |l| l.log_start_offset());
     // On a compacted topic the cleaner removes what was read: a record acknowledged there
     // with that value, now gone, was real.
-    let compacted_acks: BTreeSet<(TopicPartition, u64, String)> = claims(world)
-        .into_iter()
+    let compacted_acks: BTreeSet<(&TopicPartition, u64, &str)> = claims
+        .iter()
         .filter(|c| compacted_topic(world, &c.tp))
-        .filter_map(|c| Some((c.tp, c.offset?, c.value)))
+        .filter_map(|c| Some((&c.tp, c.offset?, c.value.as_str())))
         .collect();
     // Or a later record of its key, acknowledged or not, superseded it.
     let mut last_in_log: BTreeMap<TopicPartition, BTreeMap<&[u8], u64>> = BTreeMap::new();
@@ -1072,7 +1072,7 @@ fn check_consumers(world: &World) -> Vec<Violation> {
         if log.record_at(offset).is_some() {
             return false;
         }
-        compacted_acks.contains(&(tp.clone(), offset, record.value_text()))
+        compacted_acks.contains(&(tp, offset, record.value_text().as_str()))
             || compacted_topic(world, tp) && {
                 let last = last_in_log
                     .entry(tp.clone())
