@@ -49,9 +49,9 @@ const DRAW_EVERY_BEHIND: u32 = 2;
 /// this much only, rather than by all the time missed.
 const MAX_TICK_MS: f64 = 4.0 * TICK_MS as f64;
 /// A long jump advances in slices of this much virtual time...
-const SEEK_SLICE: SimDuration = SimDuration::from_millis(100);
+const SEEK_SLICE: SimDuration = SimDuration::from_millis(50);
 /// ...for up to this long per tick, so the page answers input and draws its progress.
-const SEEK_BUDGET_MS: f64 = 25.0;
+const SEEK_BUDGET_MS: f64 = 20.0;
 /// The index of 1× in [`SPEEDS`].
 const DEFAULT_SPEED: usize = 3;
 
@@ -213,7 +213,8 @@ impl PageState {
             current: Rc::new(RefCell::new(boot.sim.clone())),
             // Rebuilding a saved or shared run on load goes behind the progress bar too; a short
             // run finishes before the first draw.
-            seeking: seek_for_a_while(&boot.sim, &run_id, saving).map(|(_, target)| target),
+            seeking: seek_for_a_while(&boot.sim, &run_id, saving, js_sys::Date::now())
+                .map(|(_, target)| target),
             sim: boot.sim,
             run_id,
             embed,
@@ -284,7 +285,8 @@ impl PageState {
             let shown = next.saved();
             url::show_run(shown.seed, &shown.shape());
         }
-        self.seeking = seek_for_a_while(&next, &self.run_id, self.saving()).map(|(_, to)| to);
+        self.seeking = seek_for_a_while(&next, &self.run_id, self.saving(), js_sys::Date::now())
+            .map(|(_, to)| to);
         *self.current.borrow_mut() = next.clone();
         self.sim = next;
         // Another run: its partitions are not the ones the reader opened or saw.
@@ -325,9 +327,10 @@ impl Reducible for PageState {
             }
             SimAction::Seek(moment) => {
                 next.playing = false;
+                let started = js_sys::Date::now();
                 next.sim.begin_seek(moment);
                 // Short jumps finish at once; a long one continues in slices.
-                next.seeking = seek_for_a_while(&next.sim, &next.run_id, next.saving())
+                next.seeking = seek_for_a_while(&next.sim, &next.run_id, next.saving(), started)
                     .map(|(_, target)| target);
             }
             SimAction::Arrived => {
@@ -434,7 +437,7 @@ impl SeekDriver {
     /// A tick's slices of the jump (saving the run once it has arrived); where it is and
     /// where it goes while unfinished.
     pub fn carry_on(&self) -> Option<(SimTime, SimTime)> {
-        seek_for_a_while(&self.sim, &self.run_id, self.saving)
+        seek_for_a_while(&self.sim, &self.run_id, self.saving, js_sys::Date::now())
     }
 }
 
@@ -525,11 +528,16 @@ fn draw_in_next_frame(pending: &Rc<std::cell::Cell<bool>>, draw: impl FnOnce() +
     }
 }
 
-/// Carries a jump on for up to `SEEK_BUDGET_MS` of wall time; saves once it has arrived.
+/// Carries a jump on until `SEEK_BUDGET_MS` of wall time have passed since `started` (its
+/// start may have spent them copying the world it starts from); saves once it has arrived.
 /// Returns where it is and where it goes while unfinished.
-fn seek_for_a_while(sim: &SimHandle, run_id: &RunId, saving: bool) -> Option<(SimTime, SimTime)> {
-    let started = js_sys::Date::now();
-    let mut progress = sim.continue_seek(SEEK_SLICE);
+fn seek_for_a_while(
+    sim: &SimHandle,
+    run_id: &RunId,
+    saving: bool,
+    started: f64,
+) -> Option<(SimTime, SimTime)> {
+    let mut progress = sim.seeking().map(|target| (sim.now(), target));
     while progress.is_some() && js_sys::Date::now() - started < SEEK_BUDGET_MS {
         progress = sim.continue_seek(SEEK_SLICE);
     }

@@ -36,6 +36,10 @@ struct Run {
     marks: LiveMarks,
     /// The acknowledgements chart's counts, brought up to date the same way.
     acks: AckCounts,
+    /// What a rewind let go of (the world it left, the checker's index of a future that may
+    /// not happen again), freed a piece per advance: freed at once, a ten-minute run's held
+    /// the page for over a tenth of a second.
+    litter: Vec<Box<dyn std::any::Any>>,
 }
 
 /// The checker's marks on one partition as the page draws it.
@@ -66,6 +70,11 @@ const CHART_BUCKETS: usize = 60;
 /// shared; 90 copies held 882 MiB natively at one hour against 254 MiB estimated, see
 /// BENCHMARKS.md), so 32 copies may reach about 300 MiB, what 16 unshared copies held before.
 const CHECKPOINTS: usize = 32;
+/// How far the checker's marks catch up per update (records of the logs, sends and polls,
+/// each): a rewind indexes the run afresh, which at ten minutes of the busy cluster held the
+/// page for over a second in one task. A frame or a slice of a jump asks once, so the marks
+/// catch up within a few frames of an arrival; caught up, an update costs what happened since.
+const MARKS_CATCH_UP: usize = 10_000;
 /// What the copies may hold together (estimated bytes; the estimate counts what a copy
 /// holds of its own when taken, measured natively by `benches/checkpoint_memory.rs`): a
 /// tab's memory is not the machine's.
@@ -90,6 +99,7 @@ impl Run {
             lags: LagSamples::default(),
             marks: LiveMarks::default(),
             acks: AckCounts::default(),
+            litter: Vec::new(),
         };
         run.advance_to(until);
         run
@@ -108,6 +118,7 @@ impl Run {
             self.lags.take(&self.world);
         }
         self.run_commands_to(until);
+        drop(self.litter.pop());
         self.checkpoints.maybe_take(&self.world, self.applied);
     }
 
@@ -303,12 +314,14 @@ impl SimHandle {
             .filter(|c| moment < now || c.at > now)
         {
             let (world, applied) = (nearest.world.clone(), nearest.applied);
-            run.world = world;
+            let left = std::mem::replace(&mut run.world, world);
+            run.litter.push(Box::new(left));
             run.applied = applied;
             if moment < now {
                 // Ahead is the same history (a run is a function of its commands); behind,
                 // the marks are of a future that may not happen again.
-                run.marks = LiveMarks::default();
+                let marks = std::mem::take(&mut run.marks);
+                run.litter.extend(marks.into_pieces());
             }
         }
         run.target = Some(moment);
@@ -326,9 +339,10 @@ impl SimHandle {
         let Run {
             world, marks, acks, ..
         } = &mut *run;
-        marks.update(world);
+        let marked = marks.update_within(world, MARKS_CATCH_UP);
         kafka_sim::charts::acknowledged_counted(world, acks, CHART_BUCKETS);
-        if run.world.now() >= target {
+        // Arrived once the marks have caught up too: the page draws them on arrival.
+        if run.world.now() >= target && marked {
             run.target = None;
             return None;
         }
@@ -449,7 +463,7 @@ impl SimHandle {
         use kafka_sim::client::Request;
         let mut run = self.0.borrow_mut();
         let Run { world, marks, .. } = &mut *run;
-        marks.update(world);
+        marks.update_within(world, MARKS_CATCH_UP);
         operations
             .iter()
             .map(|op| {
@@ -494,7 +508,7 @@ impl SimHandle {
     pub fn marks(&self, topic: &kafka_sim::TopicView) -> Vec<PartitionMarks> {
         let mut run = self.0.borrow_mut();
         let Run { world, marks, .. } = &mut *run;
-        marks.update(world);
+        marks.update_within(world, MARKS_CATCH_UP);
         topic
             .partitions
             .iter()

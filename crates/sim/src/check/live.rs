@@ -70,9 +70,10 @@ impl LogIndex {
         self.start + self.entries.len() as u64
     }
 
-    /// Follows `log`, the partition's current leader log. Returns the first offset that
-    /// changed (records removed or replaced), if any.
-    fn follow(&mut self, log: &PartitionLog) -> Option<u64> {
+    /// Follows `log`, the partition's current leader log, indexing at most `left` new records
+    /// (and counting them off). Returns the first offset that changed (records removed or
+    /// replaced), if any.
+    fn follow(&mut self, log: &PartitionLog, left: &mut usize) -> Option<u64> {
         let (records, log_start) = (log.records(), log.log_start_offset());
         if log_start > self.start {
             // Retention deleted everything below the log start: that is no truncation, and
@@ -110,7 +111,9 @@ impl LogIndex {
         let changed = (keep < self.end()).then_some(keep);
         self.roll_back(keep);
         let from = records.partition_point(|r| r.offset < keep);
-        for record in records.iter_from(from) {
+        let taken = (records.len() - from).min(*left);
+        *left -= taken;
+        for record in records.iter_from(from).take(taken) {
             let offset = self.end();
             if record.offset != offset {
                 // A gap (the log's start moved past what was indexed): start over from it.
@@ -213,6 +216,11 @@ struct Cursor {
 pub struct LiveMarks {
     /// The run's events and time when last updated: nothing changes without them changing.
     seen: (usize, SimTime),
+    /// Whether the last update stopped at its budget, short of `seen`'s world.
+    behind: bool,
+    /// A walk over the sends cut short by a budget: where it goes on, and the oldest send it
+    /// found pending (where the walk after it must start again: it may be acknowledged since).
+    walk: Option<(Cursor, Option<Cursor>)>,
     partitions: BTreeMap<TopicPartition, LogIndex>,
     clients: Vec<String>,
     cursor: Cursor,
@@ -229,14 +237,54 @@ impl LiveMarks {
     /// costs what happened since the last update. A world that went back in time (a rewind)
     /// is indexed afresh.
     pub fn update(&mut self, world: &World) {
+        let caught_up = self.update_within(world, usize::MAX);
+        assert!(caught_up, "an unlimited update stopped short of the world");
+    }
+
+    /// The index in pieces small enough to free one at a time (one per partition, one per
+    /// client and partition's sends, and the reads): a rewind lets go of the index, and
+    /// freeing a ten-minute run's in one step held a page for a tenth of a second.
+    pub fn into_pieces(self) -> Vec<Box<dyn std::any::Any>> {
+        let mut pieces: Vec<Box<dyn std::any::Any>> = Vec::new();
+        pieces.extend(
+            self.partitions
+                .into_values()
+                .map(|index| Box::new(index) as Box<dyn std::any::Any>),
+        );
+        pieces.extend(
+            self.sends
+                .into_values()
+                .map(|sends| Box::new(sends) as Box<dyn std::any::Any>),
+        );
+        pieces.push(Box::new(self.reads));
+        pieces
+    }
+
+    /// [`update`](Self::update) in pieces: it reads at most `budget` records of the logs,
+    /// `budget` operations and `budget` polls, and says whether it caught up with `world`.
+    /// After a rewind the index is built afresh from the whole run, which for a long run is
+    /// more than a frame can wait for; a page asks every frame, and the marks fill in as it
+    /// catches up (a record's mark may come a few frames late, never a wrong one: the sends
+    /// are only read once every log they point into is indexed).
+    pub fn update_within(&mut self, world: &World, budget: usize) -> bool {
         let now = (world.events().len(), world.now());
-        if now == self.seen {
-            return;
+        if now == self.seen && !self.behind {
+            return true;
         }
         if now.0 < self.seen.0 || now.1 < self.seen.1 {
             *self = LiveMarks::default();
         }
         self.seen = now;
+        self.behind = !(self.follow_logs(world, budget)
+            && self.read_sends(world, budget)
+            && self.read_polls(world, budget));
+        !self.behind
+    }
+
+    /// Follows every partition's leader log (at most `budget` records in all); whether each
+    /// is indexed to its end.
+    fn follow_logs(&mut self, world: &World, budget: usize) -> bool {
+        let mut left = budget;
         for (tp, state) in world
             .metadata()
             .partitions()
@@ -249,12 +297,19 @@ impl LiveMarks {
                 continue;
             };
             let index = self.partitions.entry(tp).or_default();
-            if let Some(changed) = index.follow(log) {
+            if let Some(changed) = index.follow(log, &mut left) {
                 index.recheck_acked(changed);
             }
+            if left == 0
+                && log
+                    .records()
+                    .last()
+                    .is_some_and(|r| r.offset >= index.end())
+            {
+                return false;
+            }
         }
-        self.read_sends(world);
-        self.read_polls(world);
+        true
     }
 
     fn client(&mut self, name: &str) -> u32 {
@@ -265,16 +320,23 @@ impl LiveMarks {
         }) as u32
     }
 
-    /// Registers the sends acknowledged since the cursor, and moves it to the oldest send
-    /// still pending.
-    fn read_sends(&mut self, world: &World) {
-        let Cursor { time, lead, order } = self.cursor.clone();
-        let mut next: Option<Cursor> = None;
+    /// Registers the sends acknowledged since the cursor (at most `budget` operations), and
+    /// moves it to the oldest send still pending; whether it read to the run's last operation.
+    fn read_sends(&mut self, world: &World, budget: usize) -> bool {
+        let (Cursor { time, lead, order }, mut next) = self
+            .walk
+            .take()
+            .unwrap_or_else(|| (self.cursor.clone(), None));
         // The operations invoked at the same moment as the current one, and where they began.
         let (mut run_time, mut run_start) = (time, order - lead);
         let mut position = order;
         let mut last_time = time;
-        for op in world.operations_since(time).skip(lead) {
+        let mut stopped = false;
+        for (walked, op) in world.operations_since(time).skip(lead).enumerate() {
+            if walked == budget {
+                stopped = true;
+                break;
+            }
             if op.invoked_at != run_time {
                 (run_time, run_start) = (op.invoked_at, position);
             }
@@ -322,7 +384,7 @@ impl LiveMarks {
             }
             position += 1;
         }
-        self.cursor = next.unwrap_or(Cursor {
+        let here = Cursor {
             time: last_time,
             lead: position
                 - if last_time == run_time {
@@ -331,19 +393,29 @@ impl LiveMarks {
                     position
                 },
             order: position,
-        });
+        };
+        if stopped {
+            self.walk = Some((here, next));
+        } else {
+            self.cursor = next.unwrap_or(here);
+        }
+        !stopped
     }
 
-    /// Records the transactional records each consumer returned since the last update.
-    fn read_polls(&mut self, world: &World) {
+    /// Records the transactional records each consumer returned since the last update (from
+    /// at most `budget` of their operations); whether it read every consumer's history.
+    fn read_polls(&mut self, world: &World, budget: usize) -> bool {
+        let mut left = budget;
         for (number, (consumer, _)) in world.consumers().enumerate() {
             if self.consumers_read.len() <= number {
                 self.consumers_read.push(0);
             }
             let history = consumer.history();
             let from = self.consumers_read[number].min(history.len());
-            self.consumers_read[number] = history.len();
-            for op in history.iter_from(from) {
+            let to = history.len().min(from.saturating_add(left));
+            left -= to - from;
+            self.consumers_read[number] = to;
+            for op in history.iter_from(from).take(to - from) {
                 let (Request::Poll { read_committed, .. }, Outcome::Polled { records, .. }) =
                     (&op.request, &op.outcome)
                 else {
@@ -356,7 +428,11 @@ impl LiveMarks {
                         .push((number as u32, *read_committed));
                 }
             }
+            if to < history.len() {
+                return false;
+            }
         }
+        true
     }
 
     /// The findings about each of `records` (offset and value, as a replica's log holds them,
