@@ -1,64 +1,37 @@
 // Issue 17's workload as wasm in headless Chromium: serves the wasm-bindgen output of
-// crates/bench-wasm (built by `./playground bench`) with a blank page, opens it with Debian's
-// chromium through playwright-core (from tests/e2e/node_modules), and times each phase of
+// crates/bench-wasm (built by `./playground bench`) with a blank page (wasm-serve.mjs), and times each phase of
 // kafka_sim::workload with performance.now() in the page, after untimed warm-up runs.
 // Prints one JSON object: for each case, every repeat's produce and consume milliseconds, their
 // medians and the run's trace hash (the native run's, if the build is right); BUILD is a label
-// saying how the wasm was built.
+// saying how the wasm was built. `busy` is the page's busy cluster (docs/examples/busy-cluster.toml)
+// played on, untimed, to BUSY_FROM_S (default 60: a simulated second costs more as the run
+// grows), then BUSY_S simulated seconds at a time (default 5): the median real milliseconds per
+// simulated second, and so how much faster than real time the page's simulation can run at most.
 //
 //   node tests/perf/wasm.mjs PKG_DIR RECORDS [REPEATS] [BUILD]
-import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { extname, join, normalize, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const { chromium } = createRequire(join(root, 'tests', 'e2e', 'package.json'))('playwright-core');
+import { join } from 'node:path';
+import { openBench, root } from './wasm-serve.mjs';
 
 const [pkgArg, recordsArg, repeatsArg, build] = process.argv.slice(2);
 if (!pkgArg || !recordsArg) {
   console.error('usage: node tests/perf/wasm.mjs PKG_DIR RECORDS [REPEATS] [BUILD]');
   process.exit(2);
 }
-const pkg = normalize(pkgArg);
 const records = Number(recordsArg);
 const repeats = Number(repeatsArg ?? 5);
 const cases = [
   { case: '3_brokers_4_partitions', brokers: 3, partitions: 4, records },
   { case: '12_brokers_100_partitions', brokers: 12, partitions: 100, records },
 ];
+const busySeconds = Number(process.env.BUSY_S ?? 5);
+const busyFrom = Number(process.env.BUSY_FROM_S ?? 60);
+const busyToml = await readFile(join(root, 'docs', 'examples', 'busy-cluster.toml'), 'utf8');
 
-const types = { '.js': 'text/javascript', '.wasm': 'application/wasm' };
-const server = createServer(async (req, res) => {
-  const path = new URL(req.url, 'http://x').pathname;
-  if (path === '/') {
-    res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>bench</title>');
-    return;
-  }
-  const file = normalize(join(pkg, path));
-  try {
-    if (!file.startsWith(pkg)) throw new Error('outside');
-    const body = await readFile(file);
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-    res.end(body);
-  } catch {
-    res.writeHead(404).end();
-  }
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
-    '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-});
+const bench = await openBench(pkgArg);
 try {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(String(error)));
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  const results = await page.evaluate(async ({ cases, repeats }) => {
+  const { page } = bench;
+  const { out: results, busy } = await page.evaluate(async ({ cases, repeats, busyToml, busySeconds, busyFrom }) => {
     const wasm = await import('/kafka_bench_wasm.js');
     await wasm.default();
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -103,11 +76,31 @@ try {
         end_to_end_ms: median(runs.map((r) => r.produce_ms + r.consume_ms)),
       });
     }
-    return out;
-  }, { cases, repeats });
-  if (errors.length) throw new Error(errors.join('\n'));
-  console.log(JSON.stringify({ browser: `chromium ${browser.version()}`, build, repeats, cases: results }));
+    // The busy cluster: untimed to `busyFrom` (which warms the code up too), then `repeats`
+    // timed stretches.
+    const busy = new wasm.Busy(busyToml);
+    busy.run_until_ms(busyFrom * 1000);
+    const spans = [];
+    for (let i = 0; i < repeats; i += 1) {
+      const from = busy.now_ms();
+      const started = performance.now();
+      busy.run_until_ms(from + busySeconds * 1000);
+      spans.push((performance.now() - started) / busySeconds);
+    }
+    const busyResult = {
+      from_s: busyFrom,
+      seconds_each: busySeconds,
+      until_ms: busy.now_ms(),
+      trace_hash: busy.trace_hash(),
+      ms_per_simulated_s: spans,
+      median_ms_per_simulated_s: median(spans),
+      times_real_time: 1000 / median(spans),
+    };
+    busy.free();
+    return { out, busy: busyResult };
+  }, { cases, repeats, busyToml, busySeconds, busyFrom });
+  bench.checkErrors();
+  console.log(JSON.stringify({ browser: `chromium ${bench.browser.version()}`, build, repeats, cases: results, busy }));
 } finally {
-  await browser.close();
-  server.close();
+  await bench.close();
 }

@@ -3,9 +3,14 @@
 //! Chromium and times each phase with `performance.now()` around these calls, so the wasm
 //! figures are of the very function the native bench times. The clock stays in JavaScript:
 //! nothing here reads time.
+//!
+//! [`Busy`] is the page's busy cluster (`docs/examples/busy-cluster.toml`, passed in as text),
+//! so the profiler (`tests/perf/wasm-profile.mjs`) can see what a simulated second of the
+//! page's own load costs, beside the workload's bulk produce and consume.
 
-use kafka_sim::World;
+use kafka_sim::scenario::file::{self, Format};
 use kafka_sim::workload::{self, Workload};
+use kafka_sim::{SimTime, World};
 use wasm_bindgen::prelude::*;
 
 /// One run of the workload, phase by phase.
@@ -75,5 +80,42 @@ impl Run {
                 .map(|v| format!("{v:?}"))
                 .collect()
         })
+    }
+}
+
+/// A scenario file's world, run on past its end as the page plays it.
+#[wasm_bindgen]
+pub struct Busy {
+    world: World,
+}
+
+#[wasm_bindgen]
+impl Busy {
+    /// Runs the TOML scenario `text` (the busy cluster) to its end.
+    #[wasm_bindgen(constructor)]
+    pub fn new(text: &str) -> Result<Busy, JsError> {
+        let scenario = file::parse(text, Format::Toml).map_err(|e| JsError::new(&e))?;
+        let (world, results) = scenario.run().map_err(|e| JsError::new(&e.to_string()))?;
+        let refused = scenario.refused(&results);
+        if !refused.is_empty() {
+            return Err(JsError::new(&format!("steps refused: {refused:?}")));
+        }
+        Ok(Busy { world })
+    }
+
+    /// Simulates until `ms` of virtual time.
+    pub fn run_until_ms(&mut self, ms: u32) {
+        self.world.run_until(SimTime::from_millis(u64::from(ms)));
+    }
+
+    /// The virtual time reached, in milliseconds.
+    pub fn now_ms(&self) -> f64 {
+        // Exact: virtual milliseconds stay far below 2^53.
+        self.world.now().as_millis() as f64
+    }
+
+    /// The run's trace fingerprint (hex), as [`Run::trace_hash`].
+    pub fn trace_hash(&self) -> String {
+        format!("{:016x}", self.world.trace().hash())
     }
 }
