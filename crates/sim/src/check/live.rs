@@ -18,7 +18,7 @@ use crate::protocol::{Record, TopicPartition};
 use crate::time::SimTime;
 use crate::world::World;
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 /// A finding that marks one record (or, for a truncation, a range of offsets) where the page
 /// shows it, with what the "why?" beside it needs to find its cause.
@@ -36,9 +36,13 @@ pub struct Mark {
     pub at: SimTime,
 }
 
-/// The hash a value is indexed under (SipHash with fixed keys: the same on every machine); a null value counts as `null`, as the checker reads it.
+/// The hash a value is indexed under; a null value counts as `null`, as the checker reads it.
+/// The trace's word-at-a-time hasher (the same on every machine), not std's SipHash: a rewind
+/// indexes every record of the run afresh, and SipHash was the index's largest cost. Both are
+/// 64 bits: where values are found by hash, the duplicate and reorder rules confirm them in
+/// the log; a truncation is judged by the hash alone, as before.
 fn value_hash(value: &[u8]) -> u64 {
-    let mut hasher = DefaultHasher::new();
+    let mut hasher = crate::trace::TraceHasher::default();
     value.hash(&mut hasher);
     hasher.finish()
 }
