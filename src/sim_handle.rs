@@ -75,6 +75,10 @@ const CHECKPOINTS: usize = 32;
 /// page for over a second in one task. A frame or a slice of a jump asks once, so the marks
 /// catch up within a few frames of an arrival; caught up, an update costs what happened since.
 const MARKS_CATCH_UP: usize = 10_000;
+/// How much of what rewinds let go of may wait to be freed (a piece per advance): a rewind
+/// leaves its world and about two pieces per partition, so this is about two rewinds of the
+/// busy cluster (each world may hold tens of MiB of its own).
+const LITTER_WAITING: usize = 160;
 /// What the copies may hold together (estimated bytes; the estimate counts what a copy
 /// holds of its own when taken, measured natively by `benches/checkpoint_memory.rs`): a
 /// tab's memory is not the machine's.
@@ -315,6 +319,11 @@ impl SimHandle {
         {
             let (world, applied) = (nearest.world.clone(), nearest.applied);
             let left = std::mem::replace(&mut run.world, world);
+            if run.litter.len() > LITTER_WAITING {
+                // Rewinds faster than the advances that free their litter: freed now, so
+                // memory stays bounded (the one case a rewind still holds the page).
+                run.litter.clear();
+            }
             run.litter.push(Box::new(left));
             run.applied = applied;
             if moment < now {
