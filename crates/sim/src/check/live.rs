@@ -18,7 +18,7 @@ use crate::protocol::{Record, TopicPartition};
 use crate::time::SimTime;
 use crate::world::World;
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{Hash, Hasher};
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// A finding that marks one record (or, for a truncation, a range of offsets) where the page
 /// shows it, with what the "why?" beside it needs to find its cause.
@@ -36,13 +36,12 @@ pub struct Mark {
     pub at: SimTime,
 }
 
-/// The hash a value is indexed under; a null value counts as `null`, as the checker reads it.
-/// The trace's word-at-a-time hasher (the same on every machine), not std's SipHash: a rewind
-/// indexes every record of the run afresh, and SipHash was the index's largest cost. Both are
-/// 64 bits: where values are found by hash, the duplicate and reorder rules confirm them in
-/// the log; a truncation is judged by the hash alone, as before.
+/// The hash a value is indexed under (SipHash with fixed keys: the same on every machine); a
+/// null value counts as `null`, as the checker reads it. Not the trace's faster word hasher:
+/// values that differ in a few bytes collide there (`record-19` and `record-92`), and a
+/// truncation is judged by the hash alone.
 fn value_hash(value: &[u8]) -> u64 {
-    let mut hasher = crate::trace::TraceHasher::default();
+    let mut hasher = DefaultHasher::new();
     value.hash(&mut hasher);
     hasher.finish()
 }
@@ -75,8 +74,8 @@ impl LogIndex {
     }
 
     /// Follows `log`, the partition's current leader log, indexing at most `left` new records
-    /// (and counting them off). Returns the first offset that changed (records removed or
-    /// replaced), if any.
+    /// (and counting them off). Returns the first offset whose acknowledged sends must be
+    /// judged again (records removed, replaced or newly indexed), if any.
     fn follow(&mut self, log: &PartitionLog, left: &mut usize) -> Option<u64> {
         let (records, log_start) = (log.records(), log.log_start_offset());
         if log_start > self.start {
@@ -112,7 +111,7 @@ impl LogIndex {
             }
             keep -= 1;
         }
-        let changed = (keep < self.end()).then_some(keep);
+        let rolled_back = keep < self.end();
         self.roll_back(keep);
         let from = records.partition_point(|r| r.offset < keep);
         let taken = (records.len() - from).min(*left);
@@ -142,7 +141,10 @@ impl LogIndex {
             };
             self.entries.push((hash, record.leader_epoch));
         }
-        changed
+        // Acknowledged offsets just indexed are judged again too: a send is registered
+        // before its offset is indexed when its partition had no leader to follow then (or
+        // the index was built afresh at such a moment), and judged truncated against nothing.
+        (rolled_back || taken > 0).then_some(keep)
     }
 
     /// Forgets the entries from `offset` on.
@@ -271,11 +273,14 @@ impl LiveMarks {
     /// catches up (a record's mark may come a few frames late, never a wrong one: the sends
     /// are only read once every log they point into is indexed).
     pub fn update_within(&mut self, world: &World, budget: usize) -> bool {
+        assert!(budget > 0, "a budget of 0 never catches up");
         let now = (world.events().len(), world.now());
         if now == self.seen && !self.behind {
             return true;
         }
         if now.0 < self.seen.0 || now.1 < self.seen.1 {
+            // Freed here in one step: a page that rewinds lets go of the old index itself, in
+            // pieces (`into_pieces`).
             *self = LiveMarks::default();
         }
         self.seen = now;

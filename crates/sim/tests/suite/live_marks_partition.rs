@@ -342,3 +342,49 @@ fn a_busy_cluster_caught_up_in_pieces_has_no_marks() {
     }
     assert_eq!(partitions, 36);
 }
+
+/// Built afresh while the partition has no leader (a rewind to a moment its only in-sync
+/// replica was down): its acknowledged sends are registered with nothing indexed to judge them
+/// by. Once the leader is back and its log followed they are judged against it, so the index
+/// ends where one built at the end does: nothing truncated, nothing lost.
+#[test]
+fn marks_built_while_a_partition_has_no_leader_end_as_marks_built_at_the_end() {
+    let (path, topic) = ("tests/testdata/marks/leaderless-then-back.toml", "clicks");
+    let tp = TopicPartition::new(topic, 0);
+    let whole = scenario(path);
+    let end = whole.end();
+    let (last, _) = whole.run().expect("runs");
+    let mut fresh = LiveMarks::default();
+    fresh.update(&last);
+    let mut offline = 0;
+    for step in 1..40 {
+        let at = SimTime::from_micros(end.as_micros() / 40 * step);
+        let mut prefix = whole.clone();
+        prefix.steps.retain(|step| step.moment() <= at);
+        prefix.set_end(at);
+        let (world, _) = prefix.run().expect("runs");
+        let leaderless = world
+            .metadata()
+            .partitions()
+            .any(|(p, state)| p == tp && state.leader.is_none());
+        if !leaderless {
+            continue;
+        }
+        offline += 1;
+        let mut built_then = LiveMarks::default();
+        built_then.update(&world);
+        built_then.update(&last);
+        assert_eq!(
+            built_then.truncated_after_ack(&tp),
+            fresh.truncated_after_ack(&tp),
+            "built at {at} with no leader"
+        );
+        assert_eq!(
+            leader_marks(&last, &built_then, &tp),
+            leader_marks(&last, &fresh, &tp),
+            "built at {at} with no leader"
+        );
+    }
+    assert!(offline > 0, "{path} has a moment with no leader");
+    assert!(check(&last).is_empty(), "{path}: nothing lost in the end");
+}
