@@ -329,7 +329,8 @@ impl Reducible for PageState {
                 next.playing = false;
                 let started = js_sys::Date::now();
                 next.sim.begin_seek(moment);
-                // Short jumps finish at once; a long one continues in slices.
+                // Short jumps finish at once (unless starting took the tick's budget); a
+                // long one continues in slices.
                 next.seeking = seek_for_a_while(&next.sim, &next.run_id, next.saving(), started)
                     .map(|(_, target)| target);
             }

@@ -39,7 +39,7 @@ struct Run {
     /// What a rewind let go of (the world it left, the checker's index of a future that may
     /// not happen again), freed a piece per advance: freed at once, a ten-minute run's held
     /// the page for over a tenth of a second.
-    litter: Vec<Box<dyn std::any::Any>>,
+    litter: std::collections::VecDeque<Box<dyn std::any::Any>>,
 }
 
 /// The checker's marks on one partition as the page draws it.
@@ -72,8 +72,9 @@ const CHART_BUCKETS: usize = 60;
 const CHECKPOINTS: usize = 32;
 /// How far the checker's marks catch up per update (records of the logs, sends and polls,
 /// each): a rewind indexes the run afresh, which at ten minutes of the busy cluster held the
-/// page for over a second in one task. A frame or a slice of a jump asks once, so the marks
-/// catch up within a few frames of an arrival; caught up, an update costs what happened since.
+/// page for over a second in one task. Each slice of a jump and each panel's draw asks once
+/// (the draw that starts a rewind too); the jump arrives once they have caught up, and its
+/// arrival draws them whole. Caught up, an update costs what happened since the last one.
 const MARKS_CATCH_UP: usize = 10_000;
 /// How much of what rewinds let go of may wait to be freed (a piece per advance): a rewind
 /// leaves its world and about two pieces per partition, so this is about two rewinds of the
@@ -103,7 +104,7 @@ impl Run {
             lags: LagSamples::default(),
             marks: LiveMarks::default(),
             acks: AckCounts::default(),
-            litter: Vec::new(),
+            litter: Default::default(),
         };
         run.advance_to(until);
         run
@@ -122,7 +123,8 @@ impl Run {
             self.lags.take(&self.world);
         }
         self.run_commands_to(until);
-        drop(self.litter.pop());
+        // Oldest first: a rewind's world before the pieces of its marks.
+        drop(self.litter.pop_front());
         self.checkpoints.maybe_take(&self.world, self.applied);
     }
 
@@ -324,7 +326,7 @@ impl SimHandle {
                 // memory stays bounded (the one case a rewind still holds the page).
                 run.litter.clear();
             }
-            run.litter.push(Box::new(left));
+            run.litter.push_back(Box::new(left));
             run.applied = applied;
             if moment < now {
                 // Ahead is the same history (a run is a function of its commands); behind,
