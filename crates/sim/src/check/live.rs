@@ -224,9 +224,10 @@ pub struct LiveMarks {
     seen: (usize, SimTime),
     /// Whether the last update stopped at its budget, short of `seen`'s world.
     behind: bool,
-    /// A walk over the sends cut short by a budget: where it goes on, and the oldest send it
-    /// found pending (where the walk after it must start again: it may be acknowledged since).
-    walk: Option<(Cursor, Option<Cursor>)>,
+    /// A walk over the sends cut short by a budget: where it goes on, the oldest send it
+    /// found pending (where the walk after it must start again: it may be acknowledged since),
+    /// and the run (`seen`) it began on.
+    walk: Option<(Cursor, Option<Cursor>, (usize, SimTime))>,
     partitions: BTreeMap<TopicPartition, LogIndex>,
     clients: Vec<String>,
     cursor: Cursor,
@@ -330,12 +331,16 @@ impl LiveMarks {
     }
 
     /// Registers the sends acknowledged since the cursor (at most `budget` operations), and
-    /// moves it to the oldest send still pending; whether it read to the run's last operation.
+    /// moves it to the oldest send still pending; whether it read to the run's last operation
+    /// in one walk over the run as it is now. A walk cut short goes on over a later run, and a
+    /// send it passed while pending may be acknowledged by the time it ends: such a walk
+    /// ends with the cursor at the oldest of them, not caught up, so the next walk (over one
+    /// run, if the run stays still) reads them.
     fn read_sends(&mut self, world: &World, budget: usize) -> bool {
-        let (Cursor { time, lead, order }, mut next) = self
+        let (Cursor { time, lead, order }, mut next, began) = self
             .walk
             .take()
-            .unwrap_or_else(|| (self.cursor.clone(), None));
+            .unwrap_or_else(|| (self.cursor.clone(), None, self.seen));
         // The operations invoked at the same moment as the current one, and where they began.
         let (mut run_time, mut run_start) = (time, order - lead);
         let mut position = order;
@@ -404,11 +409,12 @@ impl LiveMarks {
             order: position,
         };
         if stopped {
-            self.walk = Some((here, next));
-        } else {
-            self.cursor = next.unwrap_or(here);
+            self.walk = Some((here, next, began));
+            return false;
         }
-        !stopped
+        let pending_passed = next.is_some();
+        self.cursor = next.unwrap_or(here);
+        began == self.seen || !pending_passed
     }
 
     /// Records the transactional records each consumer returned since the last update (from
@@ -675,5 +681,102 @@ pub fn why(world: &World, mark: &Mark) -> Vec<usize> {
                 .unwrap_or_default()
         }
         _ => crate::verdict::causes(events, &mark.violation),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::SimDuration;
+    use crate::{ClusterConfig, Command, CreateTopic};
+
+    /// Sends waiting while their partition's only replica is down, acknowledged once it is
+    /// back, among sends acknowledged all along. Caught up a few operations at a time while
+    /// the run grows, a walk over the sends is cut with those waiting sends behind it: the
+    /// walk after must start at the oldest of them again, or their acknowledgements are never
+    /// read. The sends registered end as an index built in one go has them.
+    #[test]
+    fn a_send_waiting_behind_a_walk_cut_short_is_read_once_acknowledged() {
+        let mut world = World::new(&ClusterConfig::default(), 5);
+        world.run_until(SimTime::from_millis(5_000));
+        let topic = |name: &str, assignment: Vec<Vec<u32>>| {
+            Command::CreateTopic(CreateTopic {
+                name: name.to_owned(),
+                partitions: -1,
+                replication_factor: -1,
+                configs: Default::default(),
+                replica_assignment: Some(assignment),
+            })
+        };
+        let stream = |producer: &str, topic: &str| Command::StreamRecords {
+            producer: producer.to_owned(),
+            topic: topic.to_owned(),
+            per_second: 100,
+        };
+        let producer = |name: &str| Command::AddProducer {
+            name: name.to_owned(),
+            config: Default::default(),
+        };
+        for command in [
+            topic("stuck", vec![vec![1]]),
+            topic("orders", vec![vec![2, 3], vec![3, 2]]),
+            producer("waits"),
+            producer("flows"),
+        ] {
+            world.apply(command).expect("applies");
+        }
+        world.run_for(SimDuration::from_millis(2_000));
+        for command in [stream("waits", "stuck"), stream("flows", "orders")] {
+            world.apply(command).expect("applies");
+        }
+        let mut pieces = LiveMarks::default();
+        let mut carried = 0;
+        for step in 0..120 {
+            if step == 20 {
+                let crash = Command::CrashBroker {
+                    broker: 1,
+                    kind: Default::default(),
+                };
+                world.apply(crash).expect("crashed");
+            }
+            if step == 60 {
+                let restart = Command::RestartBroker { broker: 1 };
+                world.apply(restart).expect("restarted");
+            }
+            world.run_for(SimDuration::from_millis(100));
+            pieces.update_within(&world, 25);
+            if pieces
+                .walk
+                .as_ref()
+                .is_some_and(|(_, pending, _)| pending.is_some())
+            {
+                carried += 1;
+            }
+        }
+        while !pieces.update_within(&world, 25) {}
+        assert!(carried > 0, "no walk was cut with a send waiting behind it");
+        let mut fresh = LiveMarks::default();
+        fresh.update(&world);
+        let stuck = TopicPartition::new("stuck", 0);
+        let registered = |marks: &LiveMarks| {
+            marks
+                .sends
+                .iter()
+                .filter(|((_, tp), _)| *tp == stuck)
+                .map(|(_, sends)| sends.len())
+                .sum::<usize>()
+        };
+        assert!(
+            registered(&fresh) > 500,
+            "the waiting sends were acknowledged after the restart: {}",
+            registered(&fresh)
+        );
+        assert!(
+            pieces.sends == fresh.sends,
+            "registered {} of the waiting partition's {} acknowledged sends",
+            registered(&pieces),
+            registered(&fresh)
+        );
+        assert_eq!(pieces.cursor.order, fresh.cursor.order);
     }
 }
