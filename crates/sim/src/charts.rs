@@ -426,50 +426,8 @@ mod tests {
     /// same series as read afresh; and again afresh after going back.
     #[test]
     fn acknowledgements_behind_a_send_still_waiting_count_once() {
-        use crate::{ClusterConfig, Command, CreateTopic};
-        let mut world = World::new(&ClusterConfig::default(), 11);
-        world.run_until(SimTime::from_millis(5_000));
-        let topic = |name: &str, assignment: Vec<Vec<u32>>| {
-            Command::CreateTopic(CreateTopic {
-                name: name.to_owned(),
-                partitions: -1,
-                replication_factor: -1,
-                configs: Default::default(),
-                replica_assignment: Some(assignment),
-            })
-        };
-        let commands = [
-            topic("stuck", vec![vec![1]]),
-            topic("orders", vec![vec![2, 3], vec![3, 2]]),
-            Command::AddProducer {
-                name: "waits".to_owned(),
-                config: Default::default(),
-            },
-            Command::AddProducer {
-                name: "flows".to_owned(),
-                config: Default::default(),
-            },
-        ];
-        for command in commands {
-            world.apply(command).expect("applies");
-        }
-        world.run_for(SimDuration::from_millis(2_000));
-        let stream = |producer: &str, topic: &str| Command::StreamRecords {
-            producer: producer.to_owned(),
-            topic: topic.to_owned(),
-            per_second: 100,
-        };
-        let commands = [
-            Command::CrashBroker {
-                broker: 1,
-                kind: Default::default(),
-            },
-            stream("waits", "stuck"),
-            stream("flows", "orders"),
-        ];
-        for command in commands {
-            world.apply(command).expect("applies");
-        }
+        let mut world = crate::test_worlds::waiting_and_flowing(11);
+        crate::test_worlds::crash(&mut world, 1);
         let bucket = SimDuration::from_millis(1_000);
         let mut counts = AckCounts::default();
         let mut earlier = None;

@@ -102,6 +102,8 @@ pub mod scenario;
 pub mod share_consumer;
 pub mod sorted;
 pub(crate) mod tagged;
+#[cfg(test)]
+pub(crate) mod test_worlds;
 pub(crate) mod time;
 pub mod topic;
 pub(crate) mod trace;

@@ -687,8 +687,8 @@ pub fn why(world: &World, mark: &Mark) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Command;
     use crate::time::SimDuration;
-    use crate::{ClusterConfig, Command, CreateTopic};
 
     /// Sends waiting while their partition's only replica is down, acknowledged once it is
     /// back, among sends acknowledged all along. Caught up a few operations at a time while
@@ -697,47 +697,12 @@ mod tests {
     /// read. The sends registered end as an index built in one go has them.
     #[test]
     fn a_send_waiting_behind_a_walk_cut_short_is_read_once_acknowledged() {
-        let mut world = World::new(&ClusterConfig::default(), 5);
-        world.run_until(SimTime::from_millis(5_000));
-        let topic = |name: &str, assignment: Vec<Vec<u32>>| {
-            Command::CreateTopic(CreateTopic {
-                name: name.to_owned(),
-                partitions: -1,
-                replication_factor: -1,
-                configs: Default::default(),
-                replica_assignment: Some(assignment),
-            })
-        };
-        let stream = |producer: &str, topic: &str| Command::StreamRecords {
-            producer: producer.to_owned(),
-            topic: topic.to_owned(),
-            per_second: 100,
-        };
-        let producer = |name: &str| Command::AddProducer {
-            name: name.to_owned(),
-            config: Default::default(),
-        };
-        for command in [
-            topic("stuck", vec![vec![1]]),
-            topic("orders", vec![vec![2, 3], vec![3, 2]]),
-            producer("waits"),
-            producer("flows"),
-        ] {
-            world.apply(command).expect("applies");
-        }
-        world.run_for(SimDuration::from_millis(2_000));
-        for command in [stream("waits", "stuck"), stream("flows", "orders")] {
-            world.apply(command).expect("applies");
-        }
+        let mut world = crate::test_worlds::waiting_and_flowing(5);
         let mut pieces = LiveMarks::default();
         let mut carried = 0;
         for step in 0..120 {
             if step == 20 {
-                let crash = Command::CrashBroker {
-                    broker: 1,
-                    kind: Default::default(),
-                };
-                world.apply(crash).expect("crashed");
+                crate::test_worlds::crash(&mut world, 1);
             }
             if step == 60 {
                 let restart = Command::RestartBroker { broker: 1 };
