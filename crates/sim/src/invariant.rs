@@ -33,6 +33,15 @@ struct Committed {
     leader: Option<(u32, u32)>,
 }
 
+/// Which partitions a step can have changed (see `World::run_invariants`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Scope {
+    /// A controller's step: every partition, and the quorum.
+    All,
+    /// A broker's step: the partitions it leads.
+    LedBy(u32),
+}
+
 /// The checker's memory between steps.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Invariants {
@@ -44,10 +53,16 @@ pub(crate) struct Invariants {
 
 impl Invariants {
     /// Checks the world now; returns the violations not reported before.
-    pub(crate) fn check(&mut self, world: &World) -> Vec<EventKind> {
-        let mut found = self.check_quorum(world);
+    pub(crate) fn check(&mut self, world: &World, scope: Scope) -> Vec<EventKind> {
+        let mut found = match scope {
+            Scope::All => self.check_quorum(world),
+            Scope::LedBy(_) => Vec::new(),
+        };
         for (tp, state) in world.metadata().partitions() {
             let Some(leader) = state.leader else { continue };
+            if matches!(scope, Scope::LedBy(broker) if broker != leader) {
+                continue;
+            }
             if !state.isr.contains(&leader) {
                 found.push((
                     "leader-in-isr",

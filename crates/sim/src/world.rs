@@ -322,9 +322,25 @@ impl World {
             .collect()
     }
 
-    fn run_invariants(&mut self) {
+    /// Checks the invariants after a step of `node`. Only what that step can have changed is
+    /// checked: a broker's step changes only its own replicas, so only the partitions it leads
+    /// (the invariants are about the leader's log and high watermark); a client's changes no
+    /// replica and no metadata; a controller's (or the world's) may change any partition's
+    /// leader or ISR and the quorum, so everything. Checking every partition after every step
+    /// more than doubled what the busy cluster costs to simulate (natively, 60 simulated s:
+    /// 0.63 s without checks, 1.38 s with), which the page, checking always, paid at every
+    /// speed. A change made between steps (a command: a power loss truncating a log) is
+    /// checked at the next step of its broker or of the controller.
+    fn run_invariants(&mut self, node: NodeId) {
+        let scope = match &self.slots[node.0 as usize].node {
+            Node::Broker(broker) => crate::invariant::Scope::LedBy(broker.id()),
+            Node::Controller(_) => crate::invariant::Scope::All,
+            Node::Client(_) | Node::Producer(_) | Node::Consumer(_) | Node::ShareConsumer(_) => {
+                return;
+            }
+        };
         if let Some(mut invariants) = self.invariants.take() {
-            for kind in invariants.check(self) {
+            for kind in invariants.check(self, scope) {
                 self.push_event(kind);
             }
             self.invariants = Some(invariants);
@@ -370,6 +386,10 @@ impl World {
             slot.held.push(entry.event);
             return true;
         }
+        let stepped = match &entry.event {
+            Pending::Deliver { to, .. } => *to,
+            Pending::Timer { node, .. } => *node,
+        };
         match entry.event {
             Pending::Deliver {
                 from,
@@ -428,7 +448,7 @@ impl World {
                 }
             }
         }
-        self.run_invariants();
+        self.run_invariants(stepped);
         true
     }
 
