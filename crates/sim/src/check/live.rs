@@ -271,8 +271,8 @@ impl LiveMarks {
     /// `budget` operations and `budget` polls, and says whether it caught up with `world`.
     /// After a rewind the index is built afresh from the whole run, which for a long run is
     /// more than a frame can wait for; a page asks every frame, and the marks fill in as it
-    /// catches up (a record's mark may come a few frames late, never a wrong one: the sends
-    /// are only read once every log they point into is indexed).
+    /// catches up (a record's mark may come a few frames late: the sends are read only once
+    /// every log being followed is indexed, and offsets indexed later are judged again).
     pub fn update_within(&mut self, world: &World, budget: usize) -> bool {
         assert!(budget > 0, "a budget of 0 never catches up");
         let now = (world.events().len(), world.now());
