@@ -496,11 +496,7 @@ mod tests {
         for step in 1..=60u64 {
             world.run_for(SimDuration::from_micros(137_001 * step));
             if step == 20 {
-                let crash = Command::CrashBroker {
-                    broker: 1,
-                    kind: Default::default(),
-                };
-                world.apply(crash).expect("crashed");
+                crate::test_worlds::crash(&mut world, 1);
                 earlier = Some(world.clone());
             }
             if step == 35 {
