@@ -17,8 +17,10 @@
 //! The committed prefix is checked incrementally: only records newly below the HW are compared,
 //! and the whole prefix only when the leader or its epoch changes.
 
+use crate::broker::Replica;
 use crate::chunked::Chunked;
 use crate::event::EventKind;
+use crate::metadata::{PartitionState, TopicImage};
 use crate::protocol::{RecordData, TopicPartition};
 use crate::world::World;
 use std::collections::{BTreeMap, BTreeSet};
@@ -45,100 +47,166 @@ pub(crate) enum Scope {
 /// The checker's memory between steps.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Invariants {
-    committed: BTreeMap<TopicPartition, Committed>,
+    /// By topic name, then partition index: a broker's step looks its topics up once each,
+    /// not each of its partitions (this check runs after every broker step).
+    committed: BTreeMap<Rc<str>, Vec<Committed>>,
     /// Committed metadata records, as first seen committed.
     metadata: Vec<Rc<crate::metadata::MetadataRecord>>,
     reported: BTreeSet<(&'static str, TopicPartition)>,
 }
 
+type Found = Vec<(&'static str, TopicPartition, String)>;
+
+fn partition_of(partitions: &mut Vec<Committed>, partition: u32) -> &mut Committed {
+    let index = partition as usize;
+    if partitions.len() <= index {
+        partitions.resize_with(index + 1, Committed::default);
+    }
+    &mut partitions[index]
+}
+
+/// A leader's log against what the checker saw committed: high-watermark-within-log and
+/// committed-prefix-immutable (see the module's doc).
+fn check_leader(
+    tp: &TopicPartition,
+    state: &PartitionState,
+    topic: &TopicImage,
+    replica: &Replica,
+    committed: &mut Committed,
+    found: &mut Found,
+) {
+    let Some(leader) = state.leader else { return };
+    if replica.leadership.as_ref().map(|l| l.leader_epoch) != Some(state.leader_epoch) {
+        return; // The leader has not taken over yet.
+    }
+    let log = &replica.log;
+    if log.high_watermark() > log.log_end_offset() {
+        found.push((
+            "high-watermark-within-log",
+            tp.clone(),
+            format!(
+                "HW {} past LEO {}",
+                log.high_watermark(),
+                log.log_end_offset()
+            ),
+        ));
+    }
+    let unclean = topic.config.unclean_leader_election_enable;
+    let hw = log.high_watermark() as usize;
+    // Below the log start offset retention deleted the records: nothing to compare.
+    let start = log.log_start_offset() as usize;
+    let now_leading = Some((leader, state.leader_epoch));
+    let from = if committed.leader == now_leading {
+        committed.records.len().min(hw)
+    } else {
+        0
+    };
+    committed.leader = now_leading;
+    // On a compacted topic a committed record may be gone (each replica's cleaner removes
+    // superseded values); one in its place would still be wrong.
+    let compacted = replica.compaction.is_some();
+    let differs = (from.max(start)..committed.records.len()).find(|&i| {
+        committed
+            .records
+            .get(i)
+            .and_then(Option::as_ref)
+            .is_some_and(|seen| {
+                log.record_at(i as u64)
+                    .map_or(!compacted, |r| !Rc::ptr_eq(&r.data, seen))
+            })
+    });
+    if let Some(offset) = differs.filter(|_| !unclean) {
+        found.push((
+            "committed-prefix-immutable",
+            tp.clone(),
+            format!(
+                "offset {offset} was committed as {:?}; leader {leader} (epoch {}) has {:?}",
+                committed
+                    .records
+                    .get(offset)
+                    .and_then(Option::as_ref)
+                    .map(|r| r.value_text()),
+                state.leader_epoch,
+                log.record_at(offset as u64).map(|r| r.data.value_text())
+            ),
+        ));
+    }
+    if differs.is_some() || hw > committed.records.len() {
+        committed
+            .records
+            .truncate(differs.unwrap_or(committed.records.len()));
+        let from = committed.records.len();
+        committed.records.extend(
+            (from..hw.max(from)).map(|i| log.record_at(i as u64).map(|r| Rc::clone(&r.data))),
+        );
+    }
+}
+
 impl Invariants {
     /// Checks the world now; returns the violations not reported before.
     pub(crate) fn check(&mut self, world: &World, scope: Scope) -> Vec<EventKind> {
-        let mut found = match scope {
-            Scope::All => self.check_quorum(world),
-            Scope::LedBy(_) => Vec::new(),
-        };
-        for (tp, state) in world.metadata().partitions() {
-            let Some(leader) = state.leader else { continue };
-            if matches!(scope, Scope::LedBy(broker) if broker != leader) {
-                continue;
+        let metadata = world.metadata();
+        let mut found = Vec::new();
+        match scope {
+            Scope::All => {
+                found = self.check_quorum(world);
+                for (tp, state) in metadata.partitions() {
+                    let Some(leader) = state.leader else { continue };
+                    if !state.isr.contains(&leader) {
+                        found.push((
+                            "leader-in-isr",
+                            tp.clone(),
+                            format!("leader {leader} is not in the ISR {:?}", state.isr),
+                        ));
+                    }
+                    if let (Some(replica), Some(topic)) =
+                        (world.replica(leader, &tp), metadata.topics.get(&tp.topic))
+                    {
+                        let committed = self.committed_of(&tp);
+                        check_leader(&tp, state, topic, replica, committed, &mut found);
+                    }
+                }
             }
-            if !state.isr.contains(&leader) {
-                found.push((
-                    "leader-in-isr",
-                    tp.clone(),
-                    format!("leader {leader} is not in the ISR {:?}", state.isr),
-                ));
-            }
-            let Some(replica) = world.replica(leader, &tp) else {
-                continue;
-            };
-            if replica.leadership.as_ref().map(|l| l.leader_epoch) != Some(state.leader_epoch) {
-                continue; // The leader has not taken over yet.
-            }
-            let log = &replica.log;
-            if log.high_watermark() > log.log_end_offset() {
-                found.push((
-                    "high-watermark-within-log",
-                    tp.clone(),
-                    format!(
-                        "HW {} past LEO {}",
-                        log.high_watermark(),
-                        log.log_end_offset()
-                    ),
-                ));
-            }
-            let unclean = world
-                .metadata()
-                .topics
-                .get(&tp.topic)
-                .is_some_and(|t| t.config.unclean_leader_election_enable);
-            let committed = self.committed.entry(tp.clone()).or_default();
-            let hw = log.high_watermark() as usize;
-            // Below the log start offset retention deleted the records: nothing to compare.
-            let start = log.log_start_offset() as usize;
-            let now_leading = Some((leader, state.leader_epoch));
-            let from = if committed.leader == now_leading {
-                committed.records.len().min(hw)
-            } else {
-                0
-            };
-            committed.leader = now_leading;
-            // On a compacted topic a committed record may be gone (each replica's cleaner
-            // removes superseded values); one in its place would still be wrong.
-            let compacted = replica.compaction.is_some();
-            let differs = (from.max(start)..committed.records.len()).find(|&i| {
-                committed
-                    .records
-                    .get(i)
-                    .and_then(Option::as_ref)
-                    .is_some_and(|seen| {
-                        log.record_at(i as u64)
-                            .map_or(!compacted, |r| !Rc::ptr_eq(&r.data, seen))
-                    })
-            });
-            if let Some(offset) = differs.filter(|_| !unclean) {
-                found.push((
-                    "committed-prefix-immutable",
-                    tp.clone(),
-                    format!("offset {offset} was committed as {:?}; leader {leader} (epoch {}) has {:?}", committed.records.get(offset).and_then(Option::as_ref).map(|r| r.value_text()), state.leader_epoch, log.record_at(offset as u64).map(|r| r.data.value_text())),
-                ));
-            }
-            if differs.is_some() || hw > committed.records.len() {
-                committed
-                    .records
-                    .truncate(differs.unwrap_or(committed.records.len()));
-                let from = committed.records.len();
-                committed.records.extend(
-                    (from..hw.max(from))
-                        .map(|i| log.record_at(i as u64).map(|r| Rc::clone(&r.data))),
-                );
+            // A broker's step leaves the metadata as it was (leader-in-isr waits for the
+            // controller's next step); it can change only the logs it leads. Walked from its
+            // own replicas, in the same order as the metadata's partitions, with one lookup
+            // per topic.
+            Scope::LedBy(broker) => {
+                let mut topic: Option<(&Rc<str>, &TopicImage, &mut Vec<Committed>)> = None;
+                for (tp, replica) in world.broker_replicas(broker).into_iter().flatten() {
+                    if replica.leadership.is_none() {
+                        continue;
+                    }
+                    if topic.as_ref().is_none_or(|(name, ..)| *name != &tp.topic) {
+                        topic = None;
+                        let Some(image) = metadata.topics.get(&tp.topic) else {
+                            continue;
+                        };
+                        let partitions = self.committed.entry(Rc::clone(&tp.topic)).or_default();
+                        topic = Some((&tp.topic, image, partitions));
+                    }
+                    let (_, image, partitions) = topic.as_mut().expect("the topic looked up above");
+                    let Some(state) = image.partitions.get(tp.partition as usize) else {
+                        continue;
+                    };
+                    if state.leader == Some(broker) {
+                        let committed = partition_of(partitions, tp.partition);
+                        check_leader(tp, state, image, replica, committed, &mut found);
+                    }
+                }
             }
         }
         self.report(found)
     }
 
-    fn report(&mut self, found: Vec<(&'static str, TopicPartition, String)>) -> Vec<EventKind> {
+    fn committed_of(&mut self, tp: &TopicPartition) -> &mut Committed {
+        partition_of(
+            self.committed.entry(Rc::clone(&tp.topic)).or_default(),
+            tp.partition,
+        )
+    }
+
+    fn report(&mut self, found: Found) -> Vec<EventKind> {
         found
             .into_iter()
             .filter(|(name, tp, _)| self.reported.insert((name, tp.clone())))
@@ -151,7 +219,7 @@ impl Invariants {
     }
 
     /// The quorum's invariants, reported against `__cluster_metadata-0`.
-    fn check_quorum(&mut self, world: &World) -> Vec<(&'static str, TopicPartition, String)> {
+    fn check_quorum(&mut self, world: &World) -> Found {
         let mut found = Vec::new();
         let metadata = TopicPartition::new("__cluster_metadata", 0);
         let leaders: Vec<(u32, u32)> = world

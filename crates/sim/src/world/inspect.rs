@@ -187,9 +187,17 @@ impl World {
         broker: BrokerId,
         tp: &TopicPartition,
     ) -> Option<&crate::broker::Replica> {
+        self.broker_replicas(broker)?.get(tp)
+    }
+
+    /// Every replica a broker hosts, by partition.
+    pub(crate) fn broker_replicas(
+        &self,
+        broker: BrokerId,
+    ) -> Option<&std::collections::BTreeMap<TopicPartition, crate::broker::Replica>> {
         let node = self.brokers.get(&broker)?;
         match &self.slots[node.0 as usize].node {
-            Node::Broker(b) => b.replicas().get(tp),
+            Node::Broker(b) => Some(b.replicas()),
             _ => None,
         }
     }
