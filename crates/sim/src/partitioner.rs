@@ -74,28 +74,30 @@ struct Sticky {
 }
 
 impl StickyPartitioner {
-    /// The partition for the next keyless record of `topic`. `available` lists partitions with
-    /// a leader; `queue_sizes` (per partition) enables adaptive weighting.
+    /// The partition for the next keyless record of `topic`. `load` is asked only when a new
+    /// partition is drawn, as Kafka's `BuiltInPartitioner` reads its load stats only then (a
+    /// producer sends many records per switch): the partitions with a leader, and the queue
+    /// sizes (per partition) when adaptive.
     pub fn partition(
         &mut self,
         topic: &std::rc::Rc<str>,
-        available: &[u32],
         partitions: u32,
-        queue_sizes: Option<&[usize]>,
         rng: &mut crate::rng::SimRng,
+        load: impl FnOnce() -> (Vec<u32>, Option<Vec<usize>>),
     ) -> u32 {
         let sticky = self.topics.entry(std::rc::Rc::clone(topic)).or_default();
         if let Some(partition) = sticky.partition.filter(|&p| p < partitions) {
             return partition;
         }
+        let (available, queue_sizes) = load();
         let all: Vec<u32> = (0..partitions).collect();
         let candidates = if available.is_empty() {
             &all[..]
         } else {
-            available
+            &available[..]
         };
         let random = to_positive(rng.next_u32() as i32) as usize;
-        let chosen = match queue_sizes {
+        let chosen = match queue_sizes.as_deref() {
             Some(sizes)
                 if candidates
                     .iter()
@@ -151,22 +153,25 @@ mod sticky_tests {
         let mut sticky = StickyPartitioner::default();
         let mut rng = SimRng::new(3);
         let topic: Rc<str> = Rc::from("t");
-        let first = sticky.partition(&topic, &[0, 1, 2], 3, None, &mut rng);
+        let first = sticky.partition(&topic, 3, &mut rng, || (vec![0, 1, 2], None));
         sticky.appended("t", 100, 1000, false);
+        // Sticking draws nothing and reads no load, as Kafka's partitioner between switches.
         assert_eq!(
-            sticky.partition(&topic, &[0, 1, 2], 3, None, &mut rng),
+            sticky.partition(&topic, 3, &mut rng, || unreachable!(
+                "load read while sticking"
+            )),
             first
         );
         sticky.appended("t", 1000, 1000, false);
         assert_eq!(
-            sticky.partition(&topic, &[0, 1, 2], 3, None, &mut rng),
+            sticky.partition(&topic, 3, &mut rng, || (vec![0, 1, 2], None)),
             first,
             "not full yet"
         );
         sticky.appended("t", 1000, 1000, false);
         let mut moved = false;
         for _ in 0..20 {
-            moved |= sticky.partition(&topic, &[0, 1, 2], 3, None, &mut rng) != first;
+            moved |= sticky.partition(&topic, 3, &mut rng, || (vec![0, 1, 2], None)) != first;
             sticky.appended("t", 2000, 1000, true);
         }
         assert!(moved, "switches after 2 x batch.size");
@@ -179,7 +184,8 @@ mod sticky_tests {
         let mut counts = [0usize; 3];
         for _ in 0..3000 {
             let mut sticky = StickyPartitioner::default();
-            counts[sticky.partition(&topic, &[0, 2], 3, Some(&[9, 0, 0]), &mut rng) as usize] += 1;
+            counts[sticky.partition(&topic, 3, &mut rng, || (vec![0, 2], Some(vec![9, 0, 0])))
+                as usize] += 1;
         }
         assert_eq!(counts[1], 0, "partition 1 has no leader");
         assert!(counts[2] > counts[0] * 5, "weights 1 and 10: {counts:?}");

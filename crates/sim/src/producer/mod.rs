@@ -629,22 +629,24 @@ impl Producer {
                 partition_for_key(key, count)
             }
             _ => {
-                let available: Vec<u32> = (0..count)
-                    .filter(|&p| {
-                        self.metadata
-                            .get(&TopicPartition {
-                                topic: Rc::clone(topic),
-                                partition: p,
-                            })
-                            .is_some_and(|s| s.leader.is_some())
-                    })
-                    .collect();
-                let queues = self
-                    .config
-                    .partitioner_adaptive
-                    .then(|| self.accumulator.queue_sizes(topic, count));
-                self.sticky
-                    .partition(topic, &available, count, queues.as_deref(), ctx.rng())
+                let (metadata, accumulator) = (&self.metadata, &self.accumulator);
+                let adaptive = self.config.partitioner_adaptive;
+                self.sticky.partition(topic, count, ctx.rng(), || {
+                    let available = (0..count)
+                        .filter(|&p| {
+                            metadata
+                                .get(&TopicPartition {
+                                    topic: Rc::clone(topic),
+                                    partition: p,
+                                })
+                                .is_some_and(|s| s.leader.is_some())
+                        })
+                        .collect();
+                    (
+                        available,
+                        adaptive.then(|| accumulator.queue_sizes(topic, count)),
+                    )
+                })
             }
         };
         Ok((
