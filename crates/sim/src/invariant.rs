@@ -15,7 +15,9 @@
 //!   fetch timeout) may lack what the new majority committed since, as in Raft.
 //!
 //! The committed prefix is checked incrementally: only records newly below the HW are compared,
-//! and the whole prefix only when the leader or its epoch changes.
+//! and the whole prefix only when the leader or its epoch changes. leader-in-isr and the
+//! quorum's invariants are checked on a controller's steps only (`Scope::All`): they read the
+//! metadata, which no broker step changes.
 
 use crate::broker::Replica;
 use crate::chunked::Chunked;

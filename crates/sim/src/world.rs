@@ -323,14 +323,15 @@ impl World {
     }
 
     /// Checks the invariants after a step of `node`. Only what that step can have changed is
-    /// checked: a broker's step changes only its own replicas, so only the partitions it leads
-    /// (the invariants are about the leader's log and high watermark); a client's changes no
-    /// replica and no metadata; a controller's (or the world's) may change any partition's
-    /// leader or ISR and the quorum, so everything. Checking every partition after every step
-    /// more than doubled what the busy cluster costs to simulate (natively, 60 simulated s:
-    /// 0.63 s without checks, 1.38 s with), which the page, checking always, paid at every
-    /// speed. A change made between steps (a command: a power loss truncating a log) is
-    /// checked at the next step of its broker or of the controller.
+    /// checked: a broker's step changes only its own replicas, so only the logs it leads are
+    /// checked (high watermark, committed prefix); a client's changes no replica and no
+    /// metadata; a controller's (or the world's) may change any partition's leader or ISR and
+    /// the quorum, so everything, leader-in-isr included. Checking every partition after every
+    /// step more than doubled what the busy cluster costs to simulate (natively, 60 simulated
+    /// s: 0.63 s without checks, 1.38 s with), which the page, checking always, paid at every
+    /// speed. A change made between steps by a command is checked at the next step of its
+    /// broker (a power loss truncating a log) or of a controller (an admin command changing
+    /// the metadata, a controller crashed or restarted; a message to a down controller counts).
     fn run_invariants(&mut self, node: NodeId) {
         let scope = match &self.slots[node.0 as usize].node {
             Node::Broker(broker) => crate::invariant::Scope::LedBy(broker.id()),
