@@ -66,6 +66,21 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             move || set_highlight(selector.as_deref(), false)
         });
     }
+    let text = use_node_ref();
+    {
+        // Back or Next: the new step's text takes the focus. Next is disabled until the new
+        // step is done, and a focused button that becomes disabled drops the focus to the
+        // page's start, where a keyboard or screen reader user loses their place. Not on
+        // opening: the lesson may open with the page, which keeps its own focus then.
+        let (text, shown) = (text.clone(), use_mut_ref(|| index));
+        use_effect_with(index, move |&index| {
+            if std::mem::replace(&mut *shown.borrow_mut(), index) != index
+                && let Some(text) = text.cast::<web_sys::HtmlElement>()
+            {
+                let _ = text.focus();
+            }
+        });
+    }
     let back = props
         .on_step
         .reform(move |_: MouseEvent| index.saturating_sub(1));
@@ -99,7 +114,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 </button>
                 <button onclick={close} data-testid="lesson-close" aria-label="Leave the lesson">{ "✕" }</button>
             </div>
-            <p class="lesson-text" lang={lang.code()} data-testid="lesson-text">{ lang.pick(&step.text) }</p>
+            <p class="lesson-text" lang={lang.code()} data-testid="lesson-text" tabindex="-1" ref={text}>{ lang.pick(&step.text) }</p>
             if let Some(task) = &step.task {
                 <p class="lesson-task" lang={lang.code()} data-testid="lesson-task">
                     <strong>{ match lang { Lang::En => "Your turn: ", Lang::Ko => "해 보세요: " } }</strong>

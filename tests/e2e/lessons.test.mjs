@@ -32,6 +32,10 @@ async function walk(playground) {
       (text) => document.querySelector('[data-testid=lesson-progress]')?.textContent === text,
       want, { timeout: 10_000 }).catch(() => {});
     assert.equal(await panel.getByTestId('lesson-progress').textContent(), want);
+    if (step > 1) {
+      // Next is disabled on the new step: the focus goes to its text, not to the page's start.
+      assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'lesson-text', `step ${step}: focus after Next`);
+    }
     const showMe = panel.getByTestId('lesson-show-me');
     if (await showMe.count()) {
       // The task is not done before the reader acts.
