@@ -131,6 +131,7 @@ pub(crate) struct Claim<'a> {
 }
 
 pub(crate) fn claims(world: &World) -> Vec<Claim<'_>> {
+    let deleted = topic_deletions(world);
     world
         .operations()
         .into_iter()
@@ -163,6 +164,12 @@ pub(crate) fn claims(world: &World) -> Vec<Claim<'_>> {
                 Outcome::Sent { partition } => (partition, None),
                 _ => return None,
             };
+            // Written to a topic deleted since: its log went with it, on the user's request,
+            // and a topic created again under the name starts at offset 0.
+            let done = op.completed_at.unwrap_or(op.invoked_at);
+            if deleted.get(topic).is_some_and(|&at| done <= at) {
+                return None;
+            }
             Some(Claim {
                 client: &op.client,
                 order,
@@ -519,6 +526,18 @@ fn deleted_by_retention(
         Some(offset) => offset < log_start,
         None => deleted_since && log_start > 0 && at.is_empty(),
     }
+}
+
+/// When each topic was last deleted.
+fn topic_deletions(world: &World) -> BTreeMap<&str, SimTime> {
+    world
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TopicDeleted { topic } => Some((topic.as_str(), e.at)),
+            _ => None,
+        })
+        .collect_map()
 }
 
 /// When retention last deleted segments of each partition (on any replica).

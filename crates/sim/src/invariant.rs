@@ -50,8 +50,9 @@ pub(crate) enum Scope {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Invariants {
     /// By topic name, then partition index: a broker's step looks its topics up once each,
-    /// not each of its partitions (this check runs after every broker step).
-    committed: BTreeMap<Rc<str>, Vec<Committed>>,
+    /// not each of its partitions (this check runs after every broker step). With the topic id
+    /// they were seen under: a topic deleted and created again under its name starts afresh.
+    committed: BTreeMap<Rc<str>, (String, Vec<Committed>)>,
     /// Committed metadata records, as first seen committed.
     metadata: Vec<Rc<crate::metadata::MetadataRecord>>,
     reported: BTreeSet<(&'static str, TopicPartition)>,
@@ -164,7 +165,8 @@ impl Invariants {
                     if let (Some(replica), Some(topic)) =
                         (world.replica(leader, &tp), metadata.topics.get(&tp.topic))
                     {
-                        let committed = self.committed_of(&tp);
+                        let committed =
+                            partition_of(self.committed_of_topic(&tp, topic), tp.partition);
                         check_leader(&tp, state, topic, replica, committed, &mut found);
                     }
                 }
@@ -184,8 +186,7 @@ impl Invariants {
                         let Some(image) = metadata.topics.get(&tp.topic) else {
                             continue;
                         };
-                        let partitions = self.committed.entry(Rc::clone(&tp.topic)).or_default();
-                        topic = Some((&tp.topic, image, partitions));
+                        topic = Some((&tp.topic, image, self.committed_of_topic(tp, image)));
                     }
                     let (_, image, partitions) = topic.as_mut().expect("the topic looked up above");
                     let Some(state) = image.partitions.get(tp.partition as usize) else {
@@ -201,11 +202,19 @@ impl Invariants {
         self.report(found)
     }
 
-    fn committed_of(&mut self, tp: &TopicPartition) -> &mut Committed {
-        partition_of(
-            self.committed.entry(Rc::clone(&tp.topic)).or_default(),
-            tp.partition,
-        )
+    /// What was seen committed of `tp`'s topic, forgotten if the topic is not the one it was
+    /// seen in (deleted and created again).
+    fn committed_of_topic(
+        &mut self,
+        tp: &TopicPartition,
+        image: &TopicImage,
+    ) -> &mut Vec<Committed> {
+        let (id, partitions) = self.committed.entry(Rc::clone(&tp.topic)).or_default();
+        if *id != image.topic_id {
+            *id = image.topic_id.clone();
+            partitions.clear();
+        }
+        partitions
     }
 
     fn report(&mut self, found: Found) -> Vec<EventKind> {
