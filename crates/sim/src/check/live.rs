@@ -53,6 +53,8 @@ fn record_hash(record: &Record) -> u64 {
 /// One partition's leader log as indexed, and its acknowledged sends.
 #[derive(Clone, Debug, Default)]
 struct LogIndex {
+    /// The id of the topic followed: one created again under its name is followed afresh.
+    topic_id: String,
     /// The offset of `entries[0]`.
     start: u64,
     /// Per offset: the value's hash (0 for a transaction marker) and the leader epoch.
@@ -237,6 +239,10 @@ pub struct LiveMarks {
     consumers_read: Vec<usize>,
     /// Transactional records consumers returned: (consumer, read_committed) per record.
     reads: BTreeMap<(TopicPartition, u64), Vec<(u32, bool)>>,
+    /// When each topic was last deleted, from the run's first `events_read` events: what was
+    /// written to or read from a topic before then went with it (the checker's rule too).
+    deleted: BTreeMap<String, SimTime>,
+    events_read: usize,
 }
 
 impl LiveMarks {
@@ -285,10 +291,26 @@ impl LiveMarks {
             *self = LiveMarks::default();
         }
         self.seen = now;
+        self.read_deletions(world);
         self.behind = !(self.follow_logs(world, budget)
             && self.read_sends(world, budget)
             && self.read_polls(world, budget));
         !self.behind
+    }
+
+    fn read_deletions(&mut self, world: &World) {
+        let events = world.events();
+        for event in &events[self.events_read.min(events.len())..] {
+            if let EventKind::TopicDeleted { topic } = &event.kind {
+                self.deleted.insert(topic.clone(), event.at);
+            }
+        }
+        self.events_read = events.len();
+    }
+
+    /// Whether an operation that completed at `done` on `topic` was about a topic deleted since.
+    fn before_deletion(&self, topic: &str, done: SimTime) -> bool {
+        self.deleted.get(topic).is_some_and(|&at| done <= at)
     }
 
     /// Follows every partition's leader log (at most `budget` records in all); whether each
@@ -306,7 +328,19 @@ impl LiveMarks {
             else {
                 continue;
             };
-            let index = self.partitions.entry(tp).or_default();
+            let Some(topic_id) = world.metadata().topics.get(&tp.topic).map(|t| &t.topic_id) else {
+                continue;
+            };
+            let index = self.partitions.entry(tp.clone()).or_default();
+            if index.topic_id != *topic_id {
+                if !index.topic_id.is_empty() {
+                    // Created again under its name: a new log, judged on its own.
+                    *index = LogIndex::default();
+                    self.sends.retain(|(_, sent_to), _| *sent_to != tp);
+                    self.reads.retain(|(read_from, _), _| *read_from != tp);
+                }
+                index.topic_id.clone_from(topic_id);
+            }
             if let Some(changed) = index.follow(log, &mut left) {
                 index.recheck_acked(changed);
             }
@@ -377,7 +411,8 @@ impl LiveMarks {
                     partition, offset, ..
                 } => {
                     let tp = TopicPartition::new(topic, partition);
-                    if compacted_topic(world, &tp) {
+                    let done = op.completed_at.unwrap_or(op.invoked_at);
+                    if compacted_topic(world, &tp) || self.before_deletion(topic, done) {
                         position += 1;
                         continue;
                     }
@@ -436,7 +471,11 @@ impl LiveMarks {
                 else {
                     continue;
                 };
-                for record in records.iter().filter(|r| r.transactional) {
+                let done = op.completed_at.unwrap_or(op.invoked_at);
+                let deleted = &self.deleted;
+                for record in records.iter().filter(|r| {
+                    r.transactional && deleted.get(&*r.tp.topic).is_none_or(|&at| done > at)
+                }) {
                     self.reads
                         .entry((record.tp.clone(), record.offset))
                         .or_default()

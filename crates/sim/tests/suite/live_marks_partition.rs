@@ -388,3 +388,23 @@ fn marks_built_while_a_partition_has_no_leader_end_as_marks_built_at_the_end() {
     assert!(offline > 0, "{path} has a moment with no leader");
     assert!(check(&last).is_empty(), "{path}: nothing lost in the end");
 }
+
+/// A topic deleted and created again under its name: the marks kept up to date as the run
+/// grows judge the new topic's log on its own. What was acknowledged in the deleted one went
+/// with it on the user's request; it is not "truncated after ack" and marks no new record.
+#[test]
+fn a_topic_created_again_under_its_name_has_no_marks() {
+    let whole = scenario("tests/testdata/marks/topic-created-again.toml");
+    let tp = TopicPartition::new("orders", 0);
+    // Followed across the deletion (40 updates), and built at the end in one go (a rewind).
+    let (world, live, _) = caught_up_in_pieces(&whole, 40, 1_000_000);
+    let mut fresh = LiveMarks::default();
+    fresh.update(&world);
+    assert!(check(&world).is_empty(), "{:#?}", check(&world));
+    for marks in [&live, &fresh] {
+        assert_eq!(marks.truncated_after_ack(&tp), Vec::<Mark>::new());
+        let found = leader_marks(&world, marks, &tp);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found.iter().all(|(_, _, m)| m.is_empty()), "{found:?}");
+    }
+}
