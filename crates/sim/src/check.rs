@@ -164,10 +164,7 @@ pub(crate) fn claims(world: &World) -> Vec<Claim<'_>> {
                 Outcome::Sent { partition } => (partition, None),
                 _ => return None,
             };
-            // Written to a topic deleted since: its log went with it, on the user's request,
-            // and a topic created again under the name starts at offset 0.
-            let done = op.completed_at.unwrap_or(op.invoked_at);
-            if deleted.get(topic).is_some_and(|&at| done <= at) {
+            if gone_with_topic(deleted.get(topic).copied(), op) {
                 return None;
             }
             Some(Claim {
@@ -533,11 +530,23 @@ fn topic_deletions(world: &World) -> BTreeMap<&str, SimTime> {
     world
         .events()
         .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::TopicDeleted { topic } => Some((topic.as_str(), e.at)),
-            _ => None,
-        })
+        .filter_map(topic_deleted)
         .collect_map()
+}
+
+/// The topic `event` deleted, and when.
+pub(crate) fn topic_deleted(event: &crate::event::Event) -> Option<(&str, SimTime)> {
+    match &event.kind {
+        EventKind::TopicDeleted { topic } => Some((topic.as_str(), event.at)),
+        _ => None,
+    }
+}
+
+/// Whether `op` was about a topic deleted since (`deleted_at`, its last deletion): done by
+/// then, it was written to or read from a log that went with the topic, on the user's request,
+/// and a topic created again under the name starts at offset 0.
+pub(crate) fn gone_with_topic(deleted_at: Option<SimTime>, op: &crate::client::Operation) -> bool {
+    deleted_at.is_some_and(|at| op.completed_at.unwrap_or(op.invoked_at) <= at)
 }
 
 /// When retention last deleted segments of each partition (on any replica).

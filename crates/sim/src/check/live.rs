@@ -10,7 +10,7 @@
 //! holds the same record) and re-reads from there, so it always describes the log the checker
 //! would read now. The rules are the checker's, asked of one record at a time.
 
-use super::{Anomaly, Fate, Violation, compacted_topic, fate};
+use super::{Anomaly, Fate, Violation, compacted_topic, fate, gone_with_topic, topic_deleted};
 use crate::client::{Outcome, Request};
 use crate::event::EventKind;
 use crate::log::PartitionLog;
@@ -300,25 +300,21 @@ impl LiveMarks {
 
     fn read_deletions(&mut self, world: &World) {
         let events = world.events();
-        for event in &events[self.events_read.min(events.len())..] {
-            if let EventKind::TopicDeleted { topic } = &event.kind {
-                self.deleted.insert(topic.clone(), event.at);
-            }
+        for (topic, at) in events[self.events_read.min(events.len())..]
+            .iter()
+            .filter_map(topic_deleted)
+        {
+            self.deleted.insert(topic.to_owned(), at);
         }
         self.events_read = events.len();
-    }
-
-    /// Whether an operation that completed at `done` on `topic` was about a topic deleted since.
-    fn before_deletion(&self, topic: &str, done: SimTime) -> bool {
-        self.deleted.get(topic).is_some_and(|&at| done <= at)
     }
 
     /// Follows every partition's leader log (at most `budget` records in all); whether each
     /// is indexed to its end.
     fn follow_logs(&mut self, world: &World, budget: usize) -> bool {
         let mut left = budget;
-        for (tp, state) in world
-            .metadata()
+        let metadata = world.metadata();
+        for (tp, state) in metadata
             .partitions()
             .filter(|(tp, _)| !crate::topic::is_internal(&tp.topic) && !compacted_topic(world, tp))
         {
@@ -328,7 +324,7 @@ impl LiveMarks {
             else {
                 continue;
             };
-            let Some(topic_id) = world.metadata().topics.get(&tp.topic).map(|t| &t.topic_id) else {
+            let Some(topic_id) = metadata.topics.get(&tp.topic).map(|t| &t.topic_id) else {
                 continue;
             };
             let index = self.partitions.entry(tp.clone()).or_default();
@@ -411,8 +407,9 @@ impl LiveMarks {
                     partition, offset, ..
                 } => {
                     let tp = TopicPartition::new(topic, partition);
-                    let done = op.completed_at.unwrap_or(op.invoked_at);
-                    if compacted_topic(world, &tp) || self.before_deletion(topic, done) {
+                    if compacted_topic(world, &tp)
+                        || gone_with_topic(self.deleted.get(topic).copied(), op)
+                    {
                         position += 1;
                         continue;
                     }
@@ -471,10 +468,9 @@ impl LiveMarks {
                 else {
                     continue;
                 };
-                let done = op.completed_at.unwrap_or(op.invoked_at);
                 let deleted = &self.deleted;
                 for record in records.iter().filter(|r| {
-                    r.transactional && deleted.get(&*r.tp.topic).is_none_or(|&at| done > at)
+                    r.transactional && !gone_with_topic(deleted.get(&*r.tp.topic).copied(), op)
                 }) {
                     self.reads
                         .entry((record.tp.clone(), record.offset))
