@@ -30,22 +30,20 @@ pub fn seek_progress() -> Html {
     };
     // `position` only makes the bar draw again; the clock is the run's own.
     let now = sim.sim.now().min(target);
-    if now >= target {
-        // The replay is there; the jump arrives once the checker's marks have caught up with
-        // what it replayed (a few frames, or seconds after a rewind in a long run). A full bar
-        // standing still would read as stuck: this one says what is left, without a measure.
-        return html! {
-            <div class="seek-progress" role="status" data-testid="seek-progress">
-                { format!("Replayed to {target}; checking the replayed records… ") }
-                <progress aria-label="Checking the replayed records" />
-            </div>
-        };
-    }
     html! {
         <div class="seek-progress" role="status" data-testid="seek-progress">
-            { "Replaying the run to the chosen moment… " }
-            <progress max={target.as_millis().to_string()} value={now.as_millis().to_string()} />
-            { format!(" {} of {}", now, target) }
+            if now >= target {
+                // The replay is there; the jump arrives once the checker's marks have caught
+                // up with what it replayed (a few frames, or seconds after a rewind in a long
+                // run). A full bar standing still would read as stuck: this one says what is
+                // left, without a measure.
+                { format!("Replayed to {target}; checking the replayed records… ") }
+                <progress aria-label="Checking the replayed records" />
+            } else {
+                { "Replaying the run to the chosen moment… " }
+                <progress max={target.as_millis().to_string()} value={now.as_millis().to_string()} />
+                { format!(" {} of {}", now, target) }
+            }
         </div>
     }
 }

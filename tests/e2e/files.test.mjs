@@ -22,7 +22,7 @@ async function busyRun(seed) {
     assert.ok(steps < 50, `50 steps, all on whole milliseconds (t = ${await micros()} µs)`);
     await page.getByTestId('step').click();
     // The clock is redrawn on the next frame (and may not move: events can share a moment).
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await playground.twoFrames();
   }
   return playground;
 }

@@ -156,11 +156,16 @@ export class PlaygroundPage {
     }, [name, parts]);
   }
 
+  /** Waits two frames: what the page drew after the last change (it draws on the next frame) is painted. */
+  twoFrames() {
+    return this.page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  }
+
   async screenshot(name, { fullPage = true } = {}) {
     await mkdir(screenshots, { recursive: true });
     // After a resize the page measures and draws again (and lays out what content-visibility
     // skipped): two frames later it is painted, or the picture has blank parts.
-    await this.page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    await this.twoFrames();
     const path = join(screenshots, `${name}.png`);
     await this.page.screenshot({ path, fullPage });
     return path;

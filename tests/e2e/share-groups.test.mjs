@@ -87,7 +87,7 @@ test('a share group: more consumers than partitions all work, a crash\'s records
     await page.getByTestId('play').click();
     // Paused, and two frames later the cards show the state it paused at.
     await page.locator('[data-testid=play][aria-pressed=false]').waitFor();
-    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    await playground.twoFrames();
     holder = await page.evaluate(unacknowledgedHolder);
     if (!holder) {
       await page.getByTestId('play').click();
