@@ -1,8 +1,10 @@
 //! The safety checker, in the spirit of Jepsen's Kafka workload: given a run's history of client
-//! operations and its final logs, report every anomaly with the operations involved. Values in
-//! a workload are unique, so each record in a log maps back to the one send that wrote it.
+//! operations and its final logs, report every anomaly with the operations involved. Each
+//! record carries the send that wrote it (`RecordData::send`), so each record in a log maps
+//! back to that one send, as unique values do in Jepsen's workload: values here need not be
+//! unique (a learner may send "hello" twice).
 
-use crate::client::{ConsumedRecord, Outcome, Request};
+use crate::client::{ConsumedRecord, OperationId, Outcome, Request};
 use crate::command::Command;
 use crate::event::EventKind;
 use crate::protocol::TopicPartition;
@@ -104,6 +106,33 @@ impl fmt::Display for Anomaly {
     }
 }
 
+/// What makes records copies of one write, for the duplicate rule: one send at two offsets (a
+/// retry without idempotence), or one input processed twice by a consume-transform-produce
+/// application (at-least-once after a crash: two sends, one input), named by the `source`
+/// header its output carries. Two sends of one value, or an output equal to its input, are
+/// different writes.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Write {
+    /// Written by this send (none for a record no send wrote, such as one read from a file).
+    Send(Option<OperationId>),
+    /// An application's output for the input at this position.
+    Processed(crate::protocol::Bytes),
+}
+
+/// The write a record is a copy of.
+pub(crate) fn write_of(data: &crate::protocol::RecordData) -> Write {
+    match data.send {
+        Some(id) if id.connection == crate::node::Connection::AppProducer => data
+            .headers
+            .iter()
+            .find(|(name, _)| name == crate::consumer::SOURCE_HEADER)
+            .map_or(Write::Send(Some(id)), |(_, input)| {
+                Write::Processed(input.clone())
+            }),
+        send => Write::Send(send),
+    }
+}
+
 /// One anomaly with the operations involved.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Violation {
@@ -118,6 +147,8 @@ pub(crate) struct Claim<'a> {
     pub(crate) client: &'a str,
     order: usize,
     pub(crate) tp: TopicPartition,
+    /// The send, as its records name it (`RecordData::send`).
+    pub(crate) id: Option<OperationId>,
     /// None for acks=0, which learns no offset.
     pub(crate) offset: Option<u64>,
     pub(crate) value: String,
@@ -133,10 +164,9 @@ pub(crate) struct Claim<'a> {
 pub(crate) fn claims(world: &World) -> Vec<Claim<'_>> {
     let deleted = topic_deletions(world);
     world
-        .operations()
-        .into_iter()
+        .identified_operations_since(SimTime::ZERO)
         .enumerate()
-        .filter_map(|(order, op)| {
+        .filter_map(|(order, (id, op))| {
             let (topic, value, key, tombstone) = match &op.request {
                 Request::Produce {
                     topic, value, key, ..
@@ -171,6 +201,7 @@ pub(crate) fn claims(world: &World) -> Vec<Claim<'_>> {
                 client: &op.client,
                 order,
                 tp: TopicPartition::new(topic, partition),
+                id: Some(id),
                 offset,
                 sent_at: op.invoked_at,
                 value,
@@ -207,7 +238,7 @@ pub fn check(world: &World) -> Vec<Violation> {
     for claim in &claims {
         if let Some(offset) = claim.offset
             && let Some(other) = by_offset.insert((&claim.tp, offset), claim)
-            && other.value != claim.value
+            && other.id != claim.id
         {
             violation(
                 Anomaly::OffsetReused,
@@ -244,7 +275,10 @@ pub fn check(world: &World) -> Vec<Violation> {
         };
         let hw = log.high_watermark();
         let records = log.records();
-        let mut positions: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+        // Each send's offsets (where its claim looks), and each write's (the duplicate rule):
+        // two sends of one value are two records.
+        let mut positions: BTreeMap<(Option<OperationId>, String), Vec<u64>> = BTreeMap::new();
+        let mut copies: BTreeMap<(Write, String), Vec<u64>> = BTreeMap::new();
         // Transaction markers hold no workload value, and tombstones no value to tell them
         // apart by (two deletes of one key are not a duplicate one can see).
         for record in records
@@ -252,7 +286,11 @@ pub fn check(world: &World) -> Vec<Violation> {
             .filter(|r| r.batch.control.is_none() && r.data.value.is_some())
         {
             positions
-                .entry(record.data.value_text())
+                .entry((record.data.send, record.data.value_text()))
+                .or_default()
+                .push(record.offset);
+            copies
+                .entry((write_of(&record.data), record.data.value_text()))
                 .or_default()
                 .push(record.offset);
         }
@@ -275,7 +313,9 @@ pub fn check(world: &World) -> Vec<Violation> {
                     .collect();
                 &tombstone_at[..]
             } else {
-                positions.get(&claim.value).map_or(&[][..], Vec::as_slice)
+                positions
+                    .get(&(claim.id, claim.value.clone()))
+                    .map_or(&[][..], Vec::as_slice)
             };
             let deleted_since = last_deletion.get(&tp).is_some_and(|&t| t >= claim.sent_at);
             if deleted_by_retention(claim.offset, log.log_start_offset(), at, deleted_since) {
@@ -296,7 +336,7 @@ pub fn check(world: &World) -> Vec<Violation> {
                 violation(lost.anomaly, lost.detail);
             }
         }
-        for (value, offsets) in &positions {
+        for ((_, value), offsets) in &copies {
             // An aborted copy is not in the log as far as any reader of committed data goes
             // (an exactly-once processor retrying a transaction writes one).
             let offsets: Vec<u64> = if offsets.len() > 1 {
@@ -1364,6 +1404,7 @@ mod tests {
             client: "p",
             order: offset as usize,
             tp: TopicPartition::new("state", 0),
+            id: None,
             offset: Some(offset),
             value: value.unwrap_or("null").to_owned(),
             key: Some(key.to_owned()),

@@ -259,6 +259,18 @@ fn text_or_null<S: serde::Serializer>(
     }
 }
 
+/// One operation of the run, named by its client's process, the connection it went on (a
+/// forwarding application has two clients) and its place in that client's history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct OperationId {
+    /// The client's process.
+    pub node: NodeId,
+    /// Which of the process's clients.
+    pub connection: crate::node::Connection,
+    /// The operation's index in that client's history.
+    pub index: u32,
+}
+
 /// One operation with its timing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Operation {
@@ -759,6 +771,7 @@ impl Client {
                     timestamp_ms: self.history[index].invoked_at.as_millis(),
                     key: key.as_ref().map(|k| Rc::from(k.as_bytes())),
                     value: Some(Rc::from(value.as_bytes())),
+                    send: Some(ctx.operation_id(index)),
                     ..RecordData::default()
                 };
                 (topic.clone(), partition, Some((*acks, Rc::new(data))))

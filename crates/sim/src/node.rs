@@ -86,7 +86,7 @@ pub enum Timer {
 /// client request came on and hands its answer (and the timers the client set) back with it.
 /// A consume-transform-produce application is the one process with two clients: its
 /// consumer and the producer it forwards with.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Connection {
     /// The process's own client (the only one, for every process but a forwarding consumer).
     #[default]
@@ -219,6 +219,16 @@ impl<'a> Ctx<'a> {
     /// Records that the client invoked operation `index` of its history now.
     pub fn invoked(&mut self, index: usize) {
         self.out.operations.push((self.acting, index));
+    }
+
+    /// The run-wide name of the acting client's operation `index` (as `invoked` records it):
+    /// what a record carries to say which send wrote it.
+    pub(crate) fn operation_id(&self, index: usize) -> crate::client::OperationId {
+        crate::client::OperationId {
+            node: self.me,
+            connection: self.acting,
+            index: u32::try_from(index).expect("a client's history fits in u32"),
+        }
     }
 
     /// Stops this node's process after the handler returns (a clean shutdown).

@@ -4,14 +4,16 @@
 //! partition's leader log and the clients' histories from where it last stopped, so an update
 //! costs what happened since, and a question about one record is a few map lookups.
 //!
-//! It indexes the current leader's log of each partition as one sequence of (value, leader
-//! epoch) per offset. When the leader changes or truncates, the index rolls back to the
+//! It indexes the current leader's log of each partition as one sequence of (send and value,
+//! leader epoch) per offset. When the leader changes or truncates, the index rolls back to the
 //! longest prefix the new log shares (Kafka's log matching: the same offset in the same epoch
 //! holds the same record) and re-reads from there, so it always describes the log the checker
 //! would read now. The rules are the checker's, asked of one record at a time.
 
-use super::{Anomaly, Fate, Violation, compacted_topic, fate, gone_with_topic, topic_deleted};
-use crate::client::{Outcome, Request};
+use super::{
+    Anomaly, Fate, Violation, compacted_topic, fate, gone_with_topic, topic_deleted, write_of,
+};
+use crate::client::{OperationId, Outcome, Request};
 use crate::event::EventKind;
 use crate::log::PartitionLog;
 use crate::protocol::{Record, TopicPartition};
@@ -36,18 +38,47 @@ pub struct Mark {
     pub at: SimTime,
 }
 
-/// The hash a value is indexed under (SipHash with fixed keys: the same on every machine); a
+/// The hash a send's record is indexed under: the send that wrote it and its value, so two
+/// sends of one value are two records (SipHash with fixed keys: the same on every machine); a
 /// null value counts as `null`, as the checker reads it. Not the trace's faster word hasher:
 /// values that differ in a few bytes collide there (`record-19` and `record-92`), and a
 /// truncation is judged by the hash alone.
-fn value_hash(value: &[u8]) -> u64 {
+fn send_hash(send: Option<OperationId>, value: &[u8]) -> u64 {
     let mut hasher = DefaultHasher::new();
+    if let Some(OperationId {
+        node,
+        connection,
+        index,
+    }) = send
+    {
+        (node.0, connection as u8, index).hash(&mut hasher);
+    }
     value.hash(&mut hasher);
     hasher.finish()
 }
 
 fn record_hash(record: &Record) -> u64 {
-    value_hash(record.data.value.as_deref().unwrap_or(b"null"))
+    send_hash(
+        record.data.send,
+        record.data.value.as_deref().unwrap_or(b"null"),
+    )
+}
+
+/// The hash of the write a record is a copy of (the checker's duplicate rule, `write_of`) and
+/// its value: the send's hash, except for an application's output, which is named by its input.
+fn copy_hash(record: &Record) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    match write_of(&record.data) {
+        super::Write::Send(_) => return record_hash(record),
+        super::Write::Processed(input) => input.hash(&mut hasher),
+    }
+    record
+        .data
+        .value
+        .as_deref()
+        .unwrap_or(b"null")
+        .hash(&mut hasher);
+    hasher.finish()
 }
 
 /// One partition's leader log as indexed, and its acknowledged sends.
@@ -57,11 +88,12 @@ struct LogIndex {
     topic_id: String,
     /// The offset of `entries[0]`.
     start: u64,
-    /// Per offset: the value's hash (0 for a transaction marker) and the leader epoch.
-    entries: Vec<(u64, u32)>,
-    /// Each value's first offset...
+    /// Per offset: the send's hash, the write's (both 0 for a transaction marker) and the
+    /// leader epoch.
+    entries: Vec<(u64, u64, u32)>,
+    /// Each write's first offset...
     first: BTreeMap<u64, u64>,
-    /// ...and its later ones, for the few values the log holds more than once.
+    /// ...and its later ones, for the few writes the log holds more than once.
     more: BTreeMap<u64, Vec<u64>>,
     /// Acknowledged offsets: the value's hash, the client (an index into `clients`) and the
     /// send's place in the run's order of operations.
@@ -98,7 +130,7 @@ impl LogIndex {
         let log_end = records.last().map_or(self.start, |r| r.offset + 1);
         let mut keep = self.end().min(log_end);
         while keep > self.start {
-            let (hash, epoch) = self.entries[(keep - 1 - self.start) as usize];
+            let (hash, _, epoch) = self.entries[(keep - 1 - self.start) as usize];
             let same = log.record_at(keep - 1).is_some_and(|r| {
                 r.leader_epoch == epoch
                     && hash
@@ -129,19 +161,19 @@ impl LogIndex {
                     ..LogIndex::default()
                 };
             }
-            let hash = if record.batch.control.is_some() {
-                0
+            let (hash, copy) = if record.batch.control.is_some() {
+                (0, 0)
             } else {
-                let hash = record_hash(record);
-                match self.first.get(&hash) {
-                    Some(_) => self.more.entry(hash).or_default().push(record.offset),
+                let copy = copy_hash(record);
+                match self.first.get(&copy) {
+                    Some(_) => self.more.entry(copy).or_default().push(record.offset),
                     None => {
-                        self.first.insert(hash, record.offset);
+                        self.first.insert(copy, record.offset);
                     }
                 }
-                hash
+                (record_hash(record), copy)
             };
-            self.entries.push((hash, record.leader_epoch));
+            self.entries.push((hash, copy, record.leader_epoch));
         }
         // Acknowledged offsets just indexed are judged again too: a send is registered
         // before its offset is indexed when its partition had no leader to follow then (or
@@ -152,7 +184,7 @@ impl LogIndex {
     /// Forgets the entries from `offset` on.
     fn roll_back(&mut self, offset: u64) {
         while self.end() > offset {
-            let Some((hash, _)) = self.entries.pop() else {
+            let Some((hash, copy, _)) = self.entries.pop() else {
                 break;
             };
             let removed = self.end();
@@ -160,32 +192,32 @@ impl LogIndex {
                 continue;
             }
             // Newest first: a later copy goes before the first one does.
-            if let Some(later) = self.more.get_mut(&hash) {
+            if let Some(later) = self.more.get_mut(&copy) {
                 later.retain(|&o| o != removed);
                 if later.is_empty() {
-                    self.more.remove(&hash);
+                    self.more.remove(&copy);
                 }
             }
-            if self.first.get(&hash) == Some(&removed) {
-                self.first.remove(&hash);
+            if self.first.get(&copy) == Some(&removed) {
+                self.first.remove(&copy);
             }
         }
     }
 
-    /// Where the log holds this value, by the index (to be confirmed in the log).
-    fn offsets_of(&self, hash: u64) -> impl Iterator<Item = u64> + '_ {
+    /// Where the log holds copies of this write, by the index (to be confirmed in the log).
+    fn offsets_of(&self, copy: u64) -> impl Iterator<Item = u64> + '_ {
         self.first
-            .get(&hash)
+            .get(&copy)
             .copied()
             .into_iter()
-            .chain(self.more.get(&hash).into_iter().flatten().copied())
+            .chain(self.more.get(&copy).into_iter().flatten().copied())
     }
 
     fn holds(&self, offset: u64, hash: u64) -> bool {
         offset
             .checked_sub(self.start)
             .and_then(|i| self.entries.get(i as usize))
-            .is_some_and(|&(h, _)| h == hash)
+            .is_some_and(|&(h, ..)| h == hash)
     }
 
     /// Re-reads whether each acknowledged offset from `from` on is still in place.
@@ -376,7 +408,11 @@ impl LiveMarks {
         let mut position = order;
         let mut last_time = time;
         let mut stopped = false;
-        for (walked, op) in world.operations_since(time).skip(lead).enumerate() {
+        for (walked, (id, op)) in world
+            .identified_operations_since(time)
+            .skip(lead)
+            .enumerate()
+        {
             if walked == budget {
                 stopped = true;
                 break;
@@ -414,7 +450,7 @@ impl LiveMarks {
                         continue;
                     }
                     let client = self.client(&op.client);
-                    let hash = value_hash(value);
+                    let hash = send_hash(Some(id), value);
                     self.sends
                         .entry((client, tp.clone()))
                         .or_default()
@@ -514,15 +550,17 @@ impl LiveMarks {
                     last: offset,
                     at: SimTime::from_millis(record.data.timestamp_ms),
                 };
-                let hash = value_hash(value.as_bytes());
                 let mut found = Vec::new();
-                // The checker's duplicate rule: the value at more than one offset, not
+                // The checker's duplicate rule: the write at more than one offset, not
                 // counting aborted copies.
+                let write = write_of(&record.data);
                 let mut offsets: Vec<u64> = index
-                    .offsets_of(hash)
+                    .offsets_of(copy_hash(record))
                     .filter(|&o| {
                         log.record_at(o).is_some_and(|r| {
-                            r.batch.control.is_none() && r.data.value_text() == value
+                            r.batch.control.is_none()
+                                && r.data.value_text() == value
+                                && write_of(&r.data) == write
                         })
                     })
                     .collect();
@@ -536,7 +574,8 @@ impl LiveMarks {
                         format!("{tp}: {value:?} is at offsets {offsets:?}"),
                     ));
                 }
-                if let Some(detail) = self.reordered(world, tp, offset, hash, value) {
+                if let Some(detail) = self.reordered(world, tp, offset, record_hash(record), value)
+                {
                     found.push(mark(Anomaly::Reordered, detail));
                 }
                 if let Some(detail) = self.read_then_aborted(world, tp, offset, value) {

@@ -20,6 +20,7 @@ pub use crate::protocol::GroupProtocol;
 pub use config::{AppCommit, ConsumerConfig, OffsetReset, assignor_from_name, assignor_name};
 pub(crate) use consumer_membership::kafka_uuid;
 pub use offsets::ExplicitOffset;
+pub(crate) use processor::SOURCE_HEADER;
 pub use processor::{ForwardStep, Forwarder};
 
 use crate::chunked::Chunked;

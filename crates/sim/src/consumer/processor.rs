@@ -24,6 +24,11 @@ use crate::sorted::Collect;
 use crate::time::SimTime;
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// The header an application's output record names its input in (`orders-0@5`): where it came
+/// from, for a reader, and for the checker, which output records are one input processed
+/// twice.
+pub(crate) const SOURCE_HEADER: &str = "source";
 use std::rc::Rc;
 
 /// What the application's `StringDeserializer` reads from a record's bytes, to send on.
@@ -180,7 +185,7 @@ impl Consumer {
                 topic: Rc::clone(&topic),
                 key: r.key.as_deref().map(text),
                 value: r.value.as_deref().map(text),
-                headers: vec![("source".to_owned(), format!("{}@{}", r.tp, r.offset))],
+                headers: vec![(SOURCE_HEADER.to_owned(), format!("{}@{}", r.tp, r.offset))],
                 ..ProducerRecord::default()
             };
             let Some(send) = self.with_producer(ctx, |p, ctx| p.send(ctx, record)) else {

@@ -522,7 +522,7 @@ impl Producer {
             return Admitted::Waiting(blocked, true);
         };
         let sent_ms = self.history[blocked.operation].invoked_at.as_millis();
-        let (tp, data) = match self.prepare(&blocked.record, &topic, count, sent_ms, ctx) {
+        let (tp, data) = match self.prepare(&blocked, &topic, count, sent_ms, ctx) {
             Err(message) => {
                 self.fail_send(ctx, blocked.operation, message);
                 return Admitted::Failed;
@@ -579,12 +579,13 @@ impl Producer {
     /// Serializes, checks the size and picks the partition, as `KafkaProducer.doSend`.
     fn prepare(
         &mut self,
-        record: &ProducerRecord,
+        blocked: &Blocked,
         topic: &Rc<str>,
         count: u32,
         sent_ms: u64,
         ctx: &mut Ctx<'_>,
     ) -> Result<(TopicPartition, Rc<RecordData>), String> {
+        let record = &blocked.record;
         let serialize = |serializer: Serializer,
                          config: &str,
                          text: &Option<Rc<str>>|
@@ -609,6 +610,7 @@ impl Producer {
             key,
             value,
             headers,
+            send: Some(ctx.operation_id(blocked.operation)),
             ..RecordData::default()
         };
         let size = record_size(&data);

@@ -162,7 +162,7 @@ impl fmt::Display for TopicPartition {
 }
 
 /// What a producer sends for one record; shared by every replica that stores it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordData {
     /// CreateTime, in milliseconds of virtual time.
     pub timestamp_ms: u64,
@@ -181,6 +181,35 @@ pub struct RecordData {
     /// `coordinator` is for groups).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction: Option<Rc<TxnLogRecord>>,
+    /// The `send()` that wrote the record, for the checker: not a field of Kafka's records,
+    /// and not on the wire (left out of the trace's hash). Values need not be unique (a
+    /// learner sends "hello" twice; an application forwards a value into the topic it
+    /// reads), so a duplicate is one send at two offsets, not one value. Retries resend
+    /// the same data, so every copy of a send carries its id.
+    #[serde(skip)]
+    pub send: Option<crate::client::OperationId>,
+}
+
+/// Every field but `send`, which is the checker's and not on the wire: the trace's hash is
+/// what the cluster processed.
+impl std::hash::Hash for RecordData {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        let RecordData {
+            timestamp_ms,
+            key,
+            value,
+            headers,
+            coordinator,
+            transaction,
+            send: _,
+        } = self;
+        timestamp_ms.hash(state);
+        key.hash(state);
+        value.hash(state);
+        headers.hash(state);
+        coordinator.hash(state);
+        transaction.hash(state);
+    }
 }
 
 impl RecordData {

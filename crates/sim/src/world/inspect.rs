@@ -6,7 +6,7 @@ use super::nodes::Node;
 use super::{InFlight, Pending, World};
 use crate::broker::Broker;
 use crate::chunked::Chunked;
-use crate::client::Operation;
+use crate::client::{Operation, OperationId};
 use crate::consumer::Consumer;
 use crate::controller::Controller;
 use crate::endpoint::Endpoint;
@@ -163,6 +163,15 @@ impl World {
     /// The operations invoked at or after `since`, in the order they were invoked (newest
     /// first with `.rev()`): what the page shows of a long run, found without walking it.
     pub fn operations_since(&self, since: SimTime) -> impl DoubleEndedIterator<Item = &Operation> {
+        self.identified_operations_since(since).map(|(_, op)| op)
+    }
+
+    /// [`operations_since`](Self::operations_since) with each operation's run-wide id, the one
+    /// a send's records carry (`RecordData::send`).
+    pub fn identified_operations_since(
+        &self,
+        since: SimTime,
+    ) -> impl DoubleEndedIterator<Item = (OperationId, &Operation)> {
         // Invocation order is time order. An entry that no longer resolves counts as later,
         // which can only start the range early, never skip an operation.
         let first = self.operation_order.partition_point(|entry| {
@@ -171,7 +180,15 @@ impl World {
         });
         self.operation_order
             .iter_from(first)
-            .filter_map(|&entry| self.operation(entry))
+            .filter_map(|&(node, connection, index)| {
+                let op = self.operation((node, connection, index))?;
+                let id = OperationId {
+                    node,
+                    connection,
+                    index: u32::try_from(index).expect("a client's history fits in u32"),
+                };
+                Some((id, op))
+            })
     }
 
     fn operation(

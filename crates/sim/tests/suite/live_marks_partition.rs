@@ -408,3 +408,25 @@ fn a_topic_created_again_under_its_name_has_no_marks() {
         assert!(found.iter().all(|(_, _, m)| m.is_empty()), "{found:?}");
     }
 }
+
+#[test]
+fn equal_values_from_different_sends_are_not_duplicates() {
+    let whole = scenario("tests/testdata/marks/equal-values.toml");
+    let tp = TopicPartition::new("orders", 0);
+    let (world, live, _) = caught_up_in_pieces(&whole, 40, 1_000_000);
+    let log = world.leader_log(&tp).expect("a leader");
+    let hellos = log
+        .records()
+        .iter()
+        .filter(|r| r.batch.control.is_none() && r.data.value_text() == "hello")
+        .count();
+    // The four sends, and the application's copies of them (and of its copies).
+    assert!(hellos > 4, "the log holds \"hello\" {hellos} times");
+    assert!(check(&world).is_empty(), "{:#?}", check(&world));
+    let mut fresh = LiveMarks::default();
+    fresh.update(&world);
+    for marks in [&live, &fresh] {
+        let found = leader_marks(&world, marks, &tp);
+        assert!(found.iter().all(|(_, _, m)| m.is_empty()), "{found:?}");
+    }
+}
