@@ -1,7 +1,8 @@
 // End to end: an accessibility audit with axe-core (WCAG 2 A/AA rules: names and labels,
 // contrast, heading order, ARIA use) of a busy page in both themes: a quorum of three
 // controllers, a topic, a plain and a transactional producer, a consumer group, a
-// forwarding application and a share group; and of the compact embed. Every violation fails the test with the
+// forwarding application and a share group, then a crashed broker and controller and records
+// of the next leader epoch; and of the compact embed. Every violation fails the test with the
 // elements it concerns.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,6 +44,12 @@ for (const colorScheme of ['light', 'dark']) {
     await page.getByTestId('consumer-add').click();
     await page.getByTestId('group').first().waitFor({ timeout: 20_000 });
     await page.getByTestId('share-partition').first().waitFor({ timeout: 20_000 });
+    // A crashed broker and controller, and records written after the failover: the next leader
+    // epoch's colour, and the states a learner's faults leave on screen.
+    await playground.broker(1).getByRole('button', { name: 'Crash broker 1', exact: true }).click();
+    await page.getByTestId('controller').nth(2).getByTestId('controller-crash').click();
+    await page.getByTestId('send-10').first().click();
+    await page.locator('.record.epoch-1').first().waitFor({ timeout: 20_000 });
     await page.getByTestId('play').click();
     const violations = await audit(page);
     assert.deepEqual(violations, [], violations.join('\n'));
