@@ -113,7 +113,7 @@ impl fmt::Display for Anomaly {
 /// different writes.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub(crate) enum Write {
-    /// Written by this send (none for a record no send wrote, such as one read from a file).
+    /// Written by this send (none for a record built without one, as in hand-built test logs).
     Send(Option<OperationId>),
     /// An application's output for the input at this position.
     Processed(crate::protocol::Bytes),

@@ -271,6 +271,16 @@ pub struct OperationId {
     pub index: u32,
 }
 
+impl OperationId {
+    pub(crate) fn new(node: NodeId, connection: crate::node::Connection, index: usize) -> Self {
+        OperationId {
+            node,
+            connection,
+            index: u32::try_from(index).expect("a client's history fits in u32"),
+        }
+    }
+}
+
 /// One operation with its timing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Operation {

@@ -224,11 +224,7 @@ impl<'a> Ctx<'a> {
     /// The run-wide name of the acting client's operation `index` (as `invoked` records it):
     /// what a record carries to say which send wrote it.
     pub(crate) fn operation_id(&self, index: usize) -> crate::client::OperationId {
-        crate::client::OperationId {
-            node: self.me,
-            connection: self.acting,
-            index: u32::try_from(index).expect("a client's history fits in u32"),
-        }
+        crate::client::OperationId::new(self.me, self.acting, index)
     }
 
     /// Stops this node's process after the handler returns (a clean shutdown).

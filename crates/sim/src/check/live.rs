@@ -65,11 +65,12 @@ fn record_hash(record: &Record) -> u64 {
 }
 
 /// The hash of the write a record is a copy of (the checker's duplicate rule, `write_of`) and
-/// its value: the send's hash, except for an application's output, which is named by its input.
-fn copy_hash(record: &Record) -> u64 {
+/// its value: the send's hash (`sent`, its `record_hash`), except for an application's output,
+/// which is named by its input.
+fn copy_hash(record: &Record, sent: u64) -> u64 {
     let mut hasher = DefaultHasher::new();
     match write_of(&record.data) {
-        super::Write::Send(_) => return record_hash(record),
+        super::Write::Send(_) => return sent,
         super::Write::Processed(input) => input.hash(&mut hasher),
     }
     record
@@ -164,14 +165,15 @@ impl LogIndex {
             let (hash, copy) = if record.batch.control.is_some() {
                 (0, 0)
             } else {
-                let copy = copy_hash(record);
+                let hash = record_hash(record);
+                let copy = copy_hash(record, hash);
                 match self.first.get(&copy) {
                     Some(_) => self.more.entry(copy).or_default().push(record.offset),
                     None => {
                         self.first.insert(copy, record.offset);
                     }
                 }
-                (record_hash(record), copy)
+                (hash, copy)
             };
             self.entries.push((hash, copy, record.leader_epoch));
         }
@@ -554,8 +556,9 @@ impl LiveMarks {
                 // The checker's duplicate rule: the write at more than one offset, not
                 // counting aborted copies.
                 let write = write_of(&record.data);
+                let hash = record_hash(record);
                 let mut offsets: Vec<u64> = index
-                    .offsets_of(copy_hash(record))
+                    .offsets_of(copy_hash(record, hash))
                     .filter(|&o| {
                         log.record_at(o).is_some_and(|r| {
                             r.batch.control.is_none()
@@ -574,8 +577,7 @@ impl LiveMarks {
                         format!("{tp}: {value:?} is at offsets {offsets:?}"),
                     ));
                 }
-                if let Some(detail) = self.reordered(world, tp, offset, record_hash(record), value)
-                {
+                if let Some(detail) = self.reordered(world, tp, offset, hash, value) {
                     found.push(mark(Anomaly::Reordered, detail));
                 }
                 if let Some(detail) = self.read_then_aborted(world, tp, offset, value) {

@@ -182,12 +182,7 @@ impl World {
             .iter_from(first)
             .filter_map(|&(node, connection, index)| {
                 let op = self.operation((node, connection, index))?;
-                let id = OperationId {
-                    node,
-                    connection,
-                    index: u32::try_from(index).expect("a client's history fits in u32"),
-                };
-                Some((id, op))
+                Some((OperationId::new(node, connection, index), op))
             })
     }
 
