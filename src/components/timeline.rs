@@ -45,7 +45,17 @@ pub fn timeline() -> Html {
         .achieved
         .filter(|_| playing)
         .and_then(|achieved| achieved_text(SPEEDS[speed_index].1, achieved));
-    let (now, horizon) = (sim.view.now, sim.sim.horizon());
+    let now = sim.view.now;
+    // The range's end is the horizon's millisecond rounded up, and stands for the horizon
+    // itself: rounded down, a command in its last millisecond (the clock moves by fractions of
+    // one) was out of reach after a rewind.
+    let end = sim.sim.horizon().max(now);
+    let end_ms = end.as_micros().div_ceil(1_000);
+    // At the end, the slider stands at its end: a change event from it again moves nothing.
+    let now_ms = match now == end {
+        true => end_ms,
+        false => now.as_millis(),
+    };
     let toggle = sim
         .actions
         .send(move |_: MouseEvent| SimAction::Play(!playing));
@@ -62,7 +72,10 @@ pub fn timeline() -> Html {
         Callback::from(move |event: Event| {
             let input: web_sys::HtmlInputElement = event.target_unchecked_into();
             if let Ok(ms) = input.value().parse::<u64>() {
-                on_seek.emit(SimTime::from_millis(ms));
+                on_seek.emit(match ms >= end_ms {
+                    true => end,
+                    false => SimTime::from_millis(ms),
+                });
             }
         })
     };
@@ -92,8 +105,8 @@ pub fn timeline() -> Html {
                 </span>
             }
             <input type="range" class="scrubber" data-testid="timeline" aria-label="Timeline: drag back to rewind"
-                min="0" max={horizon.as_millis().max(now.as_millis()).to_string()}
-                value={now.as_millis().to_string()} onchange={seek} />
+                min="0" max={end_ms.to_string()}
+                value={now_ms.to_string()} onchange={seek} />
             // The clock's microseconds, which the text rounds away: a file or link must keep
             // them, and the end-to-end tests check that it does.
             <output data-testid="clock" class="clock" aria-label="Virtual time"
