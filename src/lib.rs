@@ -15,6 +15,7 @@ pub mod lesson_format;
 pub mod lessons;
 pub mod panic_panel;
 pub mod persistence;
+pub mod playing;
 pub mod runs;
 pub mod scenario_file;
 pub mod session;

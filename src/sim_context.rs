@@ -6,19 +6,18 @@
 //! once per tick, but only to pick its part of the one [`WorldView`] the provider took for the
 //! frame; the markup is drawn by an inner component whose props compare equal while that part is
 //! unchanged, and the callbacks it gets ([`Actions`]) are made once, so an idle panel is not
-//! redrawn. Playing, the clock moves in a timer's task and the page draws in the next
-//! animation frame, every other tick while the simulation cannot keep up with the speed; the
-//! partition table draws records only for the rows on screen.
+//! redrawn. Playing, the clock moves in timer tasks and the page draws in animation frames
+//! ([`crate::playing`]); the partition table draws records only for the rows on screen.
 
 use crate::boot::Boot;
 use crate::components::timeline::SPEEDS;
 use crate::embed_params::EmbedParams;
 use crate::persistence;
+use crate::playing::{Pace, Playing};
 use crate::session::{Session, Shape};
 use crate::sim_handle::SimHandle;
 use crate::theme::{self, Theme};
 use crate::url::{self, page_embed, page_embed_params, page_seed};
-use gloo_timers::callback::Interval;
 use kafka_sim::check::Mark;
 use kafka_sim::console::ConsoleResult;
 use kafka_sim::{Command, Event, SimDuration, SimTime, TopicPartition, WorldView};
@@ -28,26 +27,6 @@ use std::ops::Deref;
 use std::rc::Rc;
 use yew::prelude::*;
 
-/// Real milliseconds between two animation ticks.
-pub const TICK_MS: u32 = 50;
-/// Playing advances in slices of this much virtual time...
-const PLAY_SLICE: SimDuration = SimDuration::from_millis(20);
-/// ...for up to this long per tick: a speed the simulation cannot keep up with runs as fast as
-/// this allows (the timeline says how fast), and the page still answers input between ticks.
-/// With a draw every other tick while behind, 25 ms keeps frames within two vsyncs at 100x on
-/// the busy cluster and runs it about a quarter faster than 20 did; 30 ms let frames reach
-/// 50-67 ms at the 95th percentile.
-const PLAY_BUDGET_MS: f64 = 25.0;
-/// While the simulation cannot keep up (a tick spent its whole budget), the page draws every
-/// this many ticks only: a draw of the busy cluster and the browser's painting after it cost
-/// about as much as a tick's simulation, so drawing every tick kept the main thread busy for
-/// most of each 50 ms and frames took 50 ms at the 95th percentile; every other tick, frames
-/// stay within two vsyncs and the clock runs no slower (BENCHMARKS.md, issue 17). A speed the
-/// simulation keeps up with draws every tick.
-const DRAW_EVERY_BEHIND: u32 = 2;
-/// A tick late by more than this (the tab was hidden, the machine busy) moves the clock by
-/// this much only, rather than by all the time missed.
-const MAX_TICK_MS: f64 = 4.0 * TICK_MS as f64;
 /// A long jump advances in slices of this much virtual time...
 const SEEK_SLICE: SimDuration = SimDuration::from_millis(50);
 /// ...for up to this long per tick, so the page answers input and draws its progress.
@@ -56,7 +35,7 @@ const SEEK_BUDGET_MS: f64 = 20.0;
 const DEFAULT_SPEED: usize = 3;
 
 /// The saved-run key of the run the page shows, shared by every callback that saves it.
-type RunId = Rc<RefCell<Option<u32>>>;
+pub(crate) type RunId = Rc<RefCell<Option<u32>>>;
 
 /// Where a refusal is shown: each form has its own line, the rest of the page one above the panes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -418,7 +397,7 @@ impl Reducible for PageState {
 
 /// Saves the run (an embedded page, `saving` false, never writes the reader's runs). A new run
 /// gets its key on its first save.
-fn autosave(sim: &SimHandle, run_id: &RunId, saving: bool) {
+pub(crate) fn autosave(sim: &SimHandle, run_id: &RunId, saving: bool) {
     if saving {
         let saved = persistence::save(*run_id.borrow(), &sim.saved());
         if saved.is_some() {
@@ -439,93 +418,6 @@ impl SeekDriver {
     /// where it goes while unfinished.
     pub fn carry_on(&self) -> Option<(SimTime, SimTime)> {
         seek_for_a_while(&self.sim, &self.run_id, self.saving, js_sys::Date::now())
-    }
-}
-
-/// How fast the clock really runs while playing: ticks measure the real time since the last
-/// one (the clock moves by that times the speed, as far as a tick's budget allows), and every
-/// second or so the virtual time achieved over the real time gives the speed reached.
-#[derive(Default)]
-struct Pace {
-    /// When the last tick ran (`Date.now()` milliseconds).
-    last: Option<f64>,
-    /// Real milliseconds and virtual time over the current measuring window.
-    real_ms: f64,
-    advanced: SimDuration,
-    /// The speed reached over the last whole window, once one has passed.
-    reached: Option<u64>,
-}
-
-impl Pace {
-    /// The real milliseconds this tick stands for (a tick's worth for the first, and at most
-    /// [`MAX_TICK_MS`]).
-    fn tick(&mut self, now_ms: f64) -> f64 {
-        let real = self.last.map_or(f64::from(TICK_MS), |last| {
-            (now_ms - last).clamp(0.0, MAX_TICK_MS)
-        });
-        self.last = Some(now_ms);
-        real
-    }
-
-    /// Adds a tick's real time and the virtual time it achieved; after a second, returns the
-    /// speed reached (virtual microseconds per real millisecond) and starts a new window.
-    fn record(&mut self, real_ms: f64, advanced: SimDuration) -> Option<u64> {
-        self.real_ms += real_ms;
-        self.advanced = self.advanced + advanced;
-        if self.real_ms < 1_000.0 {
-            return None;
-        }
-        let achieved = (self.advanced.as_micros() as f64 / self.real_ms).round() as u64;
-        (self.real_ms, self.advanced) = (0.0, SimDuration::ZERO);
-        self.reached = Some(achieved);
-        Some(achieved)
-    }
-}
-
-/// One tick of playing: moves the clock by the real time since the last tick times the speed
-/// (`per_real_ms` virtual microseconds per real millisecond), simulating for at most
-/// [`PLAY_BUDGET_MS`], and saves the run at each new second. It runs in the timer's own task,
-/// and the page draws the result in the next animation frame: simulating and drawing in one
-/// task held the browser from painting for both (a frame of 50-66 ms at 100×).
-/// Returns whether the clock moved as far as the speed asked (false: the budget ran out).
-fn play_for_a_tick(
-    sim: &SimHandle,
-    pace: &RefCell<Pace>,
-    per_real_ms: u64,
-    run_id: &RunId,
-    saving: bool,
-) -> bool {
-    let started = js_sys::Date::now();
-    let real_ms = pace.borrow_mut().tick(started);
-    let wanted = SimDuration::from_micros((real_ms * per_real_ms as f64) as u64);
-    let before = sim.now().as_millis() / 1_000;
-    let done = sim.advance_while(wanted, PLAY_SLICE, || {
-        js_sys::Date::now() - started < PLAY_BUDGET_MS
-    });
-    pace.borrow_mut().record(real_ms, done);
-    if sim.now().as_millis() / 1_000 != before {
-        autosave(sim, run_id, saving);
-    }
-    done >= wanted
-}
-
-/// Runs `draw` in the browser's next animation frame, once however many ticks ask before it
-/// comes (`pending` says one is asked for): a hidden tab draws nothing, and then once.
-fn draw_in_next_frame(pending: &Rc<std::cell::Cell<bool>>, draw: impl FnOnce() + 'static) {
-    if pending.replace(true) {
-        return;
-    }
-    let frame = wasm_bindgen::closure::Closure::once_into_js({
-        let pending = pending.clone();
-        move || {
-            pending.set(false);
-            draw();
-        }
-    });
-    let asked = web_sys::window()
-        .map(|window| window.request_animation_frame(wasm_bindgen::JsCast::unchecked_ref(&frame)));
-    if !matches!(asked, Some(Ok(_))) {
-        pending.set(false);
     }
 }
 
@@ -718,24 +610,15 @@ pub fn sim_provider(props: &SimProviderProps) -> Html {
                 let (sim, saving) = (sim.clone(), *saving);
                 let per_real_ms = SPEEDS[*speed_index].1;
                 let ticker = playing.then(|| {
-                    let (sim, run_id) = (sim.clone(), run_id.clone());
-                    let pending = Rc::new(std::cell::Cell::new(false));
-                    let mut undrawn = 0;
-                    Interval::new(TICK_MS, move || {
-                        // A jump under way moves the clock itself.
-                        if sim.seeking().is_some() {
-                            return;
-                        }
-                        let kept_up = play_for_a_tick(&sim, &pace, per_real_ms, &run_id, saving);
-                        undrawn += 1;
-                        if kept_up || undrawn >= DRAW_EVERY_BEHIND {
-                            undrawn = 0;
-                            let dispatch = dispatch.clone();
-                            draw_in_next_frame(&pending, move || {
-                                dispatch.dispatch(SimAction::Tick)
-                            });
-                        }
-                    })
+                    let dispatch = dispatch.clone();
+                    Playing::start(
+                        sim.clone(),
+                        pace,
+                        per_real_ms,
+                        run_id.clone(),
+                        saving,
+                        move || dispatch.dispatch(SimAction::Tick),
+                    )
                 });
                 // Stopping (pause, a new speed, leaving) saves where the clock stands, so the
                 // saved run is the one on screen, not the last whole second. Not when another
@@ -774,35 +657,5 @@ pub fn sim_provider(props: &SimProviderProps) -> Html {
         <ContextProvider<SimContext> {context}>
             { props.children.clone() }
         </ContextProvider<SimContext>>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{MAX_TICK_MS, Pace, TICK_MS};
-    use kafka_sim::SimDuration;
-
-    #[test]
-    fn the_pace_is_the_virtual_time_achieved_over_a_second_of_real_time() {
-        let mut pace = Pace::default();
-        assert_eq!(pace.tick(1_000.0), f64::from(TICK_MS), "the first tick");
-        assert_eq!(pace.tick(1_040.0), 40.0);
-        assert_eq!(
-            pace.tick(5_000.0),
-            MAX_TICK_MS,
-            "a late tick stands for a few only"
-        );
-        // 100x asked, 12x reached: 50 ms ticks that each advanced 600 ms.
-        let mut reached = None;
-        for _ in 0..20 {
-            assert_eq!(reached, None, "not before a second");
-            reached = pace.record(50.0, SimDuration::from_millis(600));
-        }
-        assert_eq!(reached, Some(12_000), "12x: 12,000 virtual µs per real ms");
-        assert_eq!(
-            pace.record(50.0, SimDuration::from_millis(600)),
-            None,
-            "a new window"
-        );
     }
 }

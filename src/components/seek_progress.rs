@@ -3,7 +3,8 @@
 //! panel) stays as it was until the jump arrives, so a frame of a replay costs its slices and
 //! this bar, not a whole page drawn at each step of a moment nobody stops at.
 
-use crate::sim_context::{SimAction, TICK_MS, use_sim};
+use crate::playing::TICK_MS;
+use crate::sim_context::{SimAction, use_sim};
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
 

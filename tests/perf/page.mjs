@@ -70,6 +70,7 @@ const quantile = (xs, q) => {
 };
 const round = (x) => Math.round(x * 10) / 10;
 const summary = ({ frames, longtasks }) => ({
+  hist: Object.entries(frames.reduce((h, f) => { const k = Math.round(f / 16.67); h[k] = (h[k] ?? 0) + 1; return h; }, {})).map(([k, v]) => `${k}v:${v}`).join(" "),
   frames: frames.length,
   p50_ms: round(quantile(frames, 0.5)),
   p95_ms: round(quantile(frames, 0.95)),
