@@ -167,14 +167,21 @@ impl Replica {
     }
 
     /// Records a follower's fetch (Kafka's `Replica.updateFetchStateOrThrow`).
-    pub fn record_follower_fetch(&mut self, follower: BrokerId, fetch_offset: u64, now: SimTime) {
+    /// Returns whether the follower's log end offset moved, as Kafka's
+    /// `Partition.updateFollowerFetchState` asks before it tries to move the HW.
+    pub fn record_follower_fetch(
+        &mut self,
+        follower: BrokerId,
+        fetch_offset: u64,
+        now: SimTime,
+    ) -> bool {
         let leader_leo = self.log.log_end_offset();
         let Some(progress) = self
             .leadership
             .as_mut()
             .and_then(|l| l.followers.get_mut(&follower))
         else {
-            return;
+            return false;
         };
         if fetch_offset >= leader_leo {
             progress.last_caught_up = progress.last_caught_up.max(now);
@@ -183,7 +190,7 @@ impl Replica {
         }
         progress.last_fetch_leader_leo = leader_leo;
         progress.last_fetch = now;
-        progress.log_end_offset = Some(fetch_offset);
+        progress.log_end_offset.replace(fetch_offset) != Some(fetch_offset)
     }
 
     /// Advances the HW to the smallest LEO in the maximal ISR, unless the ISR is smaller than

@@ -138,8 +138,14 @@ fn enough(reads: &[Read<'_>], min_bytes: u32) -> bool {
 
 impl Broker {
     /// A follower's fetch arrived: as Kafka's `maybeExpandIsr`, propose adding it to the ISR
-    /// when it has caught up, then account for its progress.
-    fn after_follower_fetch(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition, follower: BrokerId) {
+    /// when it has caught up, then, when its log end offset `moved`, account for its progress.
+    fn after_follower_fetch(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: &TopicPartition,
+        follower: BrokerId,
+        moved: bool,
+    ) {
         let joins = self
             .replicas
             .get(tp)
@@ -151,9 +157,16 @@ impl Broker {
             isr.push(follower);
             self.propose_isr(ctx, tp, isr);
         }
-        // As Kafka's `Partition.updateFollowerFetchState`: a follower's progress changes
-        // nothing a parked fetch reads unless it moves the high watermark.
-        self.leader_progress(ctx, tp, false);
+        // As Kafka's `Partition.updateFollowerFetchState`: only a follower whose log end
+        // offset moved can move the high watermark (the ISR's changes and the leader's appends
+        // try it themselves), and its progress changes nothing a parked fetch reads unless it
+        // moves the high watermark. Most partitions of a follower's fetch have not moved: it
+        // asks for every partition it follows from this leader, `__consumer_offsets`' too.
+        // A follower joining counts in the maximal ISR at once, which can let the high
+        // watermark past a min.insync.replicas it was held at; tried then too, as before.
+        if moved || joins {
+            self.leader_progress(ctx, tp, false);
+        }
     }
 
     /// After the leader's log or the ISR changed: advance the HW, complete waiting produces,
@@ -209,13 +222,17 @@ impl Broker {
                         .is_none_or(|e| e == l.leader_epoch)
                 });
                 if epoch_ok && diverging(replica, request).is_none() {
-                    replica.record_follower_fetch(follower, request.fetch_offset, ctx.now());
-                    let tp = request.tp.clone();
-                    self.after_follower_fetch(ctx, &tp, follower);
+                    let moved =
+                        replica.record_follower_fetch(follower, request.fetch_offset, ctx.now());
+                    self.after_follower_fetch(ctx, &request.tp, follower, moved);
                 }
             }
         }
-        let reads: Vec<Read<'_>> = self.reads(&request).collect();
+        let reads: Vec<Read<'_>> = match request.max_wait_ms == 0 || self.may_answer(&request) {
+            true => self.reads(&request).collect(),
+            // Nothing to return: it waits, unread.
+            false => Vec::new(),
+        };
         if !enough(&reads, request.min_bytes) && request.max_wait_ms > 0 {
             drop(reads);
             let wait = SimDuration::from_millis(u64::from(request.max_wait_ms));
@@ -235,6 +252,33 @@ impl Broker {
             let partitions = reads.into_iter().map(Read::into_answer).collect();
             ctx.send(from, fetch_response(correlation_id, partitions));
         }
+    }
+
+    /// False only when reading `fetch` now would find no records and nothing decisive in any
+    /// of its partitions, so it would wait: a check of offsets that spares the reads (each
+    /// builds a partition's answer) for what a follower's fetch mostly is, dozens of
+    /// partitions at its leader's log end offset. As Kafka's `DelayedFetch.tryComplete`, which
+    /// compares each partition's fetch offset with the log end offset before reading.
+    /// Consumers' fetches are read in full.
+    fn may_answer(&self, fetch: &FetchRequest) -> bool {
+        fetch.replica_id.is_none() || fetch.partitions.iter().any(|p| self.may_return(p))
+    }
+
+    /// Whether a follower's fetch of `p` may return records or something decisive: unless the
+    /// replica leads `p` in the epoch the follower knows, and the follower is at its log end
+    /// offset without diverging, which [`read`](Self::read) answers with nothing.
+    fn may_return(&self, p: &FetchPartition) -> bool {
+        let Some(replica) = self.replicas.get(&p.tp) else {
+            return true;
+        };
+        let Some(leadership) = &replica.leadership else {
+            return true;
+        };
+        p.current_leader_epoch
+            .is_some_and(|e| e != leadership.leader_epoch)
+            || p.fetch_offset != replica.log.log_end_offset()
+            || p.fetch_offset < replica.log.log_start_offset()
+            || diverging(replica, p).is_some()
     }
 
     /// The response's partitions, records copied.
@@ -368,7 +412,7 @@ impl Broker {
         }
         let parked = std::mem::take(&mut self.parked);
         for fetch in parked {
-            if waits_on(&fetch) {
+            if waits_on(&fetch) && self.may_answer(&fetch.request) {
                 // Read once: the check and the answer see the same logs.
                 let reads: Vec<Read<'_>> = self.reads(&fetch.request).collect();
                 if enough(&reads, fetch.request.min_bytes) {
