@@ -24,7 +24,7 @@ const PLAY_SLICE: SimDuration = SimDuration::from_millis(20);
 const PLAY_BUDGET_MS: f64 = 25.0;
 /// While behind, a tick ends this long before a vsync, for the browser's own work (style,
 /// paint, the frame's start), so the frame after it comes on time...
-const FRAME_MARGIN_MS: f64 = 3.0;
+const FRAME_MARGIN_MS: f64 = 5.0;
 /// ...at the vsync this long after the frame before it: two at 60 Hz (frames 33 ms apart, as
 /// issue 17 asks), four at 120...
 const CATCH_UP_CYCLE_MS: f64 = 34.0;
