@@ -285,7 +285,7 @@ impl Reducible for PageState {
         let mut next = (*self).clone();
         next.frame += 1;
         match action {
-            // The clock has already moved (see `play_for_a_tick`): this draws where it stands.
+            // The clock has already moved (see `crate::playing`): this draws where it stands.
             SimAction::Tick => {
                 if let Some(achieved) = next.pace.borrow().reached {
                     next.achieved = Some(achieved);

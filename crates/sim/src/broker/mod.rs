@@ -848,6 +848,7 @@ impl Broker {
                 .is_some_and(|(_, sent)| now.since(*sent) > max_lag)
             {
                 leadership.pending_isr = None;
+                leadership.progress_owed = true;
             }
             if out.is_empty() || leadership.pending_isr.is_some() {
                 continue;

@@ -38,6 +38,9 @@ pub struct Leadership {
     pub partition_epoch: u32,
     /// An AlterPartition in flight: the proposed ISR and when it was sent.
     pub pending_isr: Option<(Vec<BrokerId>, SimTime)>,
+    /// The maximal ISR shrank without the leader trying its HW since (an AlterPartition that
+    /// would have added a follower was given up): the next follower's fetch tries it.
+    pub progress_owed: bool,
     /// Followers' progress.
     pub followers: BTreeMap<BrokerId, FollowerProgress>,
     /// Each share group's share partition (KIP-932), by group: leader-only state that ends
@@ -145,6 +148,7 @@ impl Replica {
             isr: state.isr.clone(),
             partition_epoch: state.partition_epoch,
             pending_isr: None,
+            progress_owed: false,
             followers,
             share: BTreeMap::new(),
         });

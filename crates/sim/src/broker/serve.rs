@@ -150,6 +150,11 @@ impl Broker {
             .replicas
             .get(tp)
             .is_some_and(|r| !self.image.fenced.contains(&follower) && r.may_join_isr(follower));
+        let owed = self
+            .replicas
+            .get(tp)
+            .and_then(|r| r.leadership.as_ref())
+            .is_some_and(|l| l.progress_owed);
         if let Some(leadership) = self.replicas.get(tp).and_then(|r| r.leadership.as_ref())
             && joins
         {
@@ -158,13 +163,14 @@ impl Broker {
             self.propose_isr(ctx, tp, isr);
         }
         // As Kafka's `Partition.updateFollowerFetchState`: only a follower whose log end
-        // offset moved can move the high watermark (the ISR's changes and the leader's appends
-        // try it themselves), and its progress changes nothing a parked fetch reads unless it
-        // moves the high watermark. Most partitions of a follower's fetch have not moved: it
-        // asks for every partition it follows from this leader, `__consumer_offsets`' too.
-        // A follower joining counts in the maximal ISR at once, which can let the high
-        // watermark past a min.insync.replicas it was held at; tried then too, as before.
-        if moved || joins {
+        // offset moved can move the high watermark, and its progress changes nothing a parked
+        // fetch reads unless it moves the high watermark. Most partitions of a follower's fetch
+        // have not moved: it asks for every partition it follows from this leader,
+        // `__consumer_offsets`' too. The leader's appends and the ISR's changes try it
+        // themselves, but for two that this broker tried at every follower's fetch before:
+        // a follower joining (it counts in the maximal ISR at once, which can let the HW past
+        // a min.insync.replicas it was held at) and a given-up expansion (`progress_owed`).
+        if moved || joins || owed {
             self.leader_progress(ctx, tp, false);
         }
     }
@@ -193,6 +199,9 @@ impl Broker {
         tp: &TopicPartition,
     ) -> Option<bool> {
         let replica = self.replicas.get_mut(tp)?;
+        if let Some(leadership) = &mut replica.leadership {
+            leadership.progress_owed = false;
+        }
         let high_watermark_moved = replica.maybe_increment_high_watermark();
         self.complete_delayed_produces(ctx, tp);
         Some(high_watermark_moved)
@@ -261,7 +270,15 @@ impl Broker {
     /// compares each partition's fetch offset with the log end offset before reading.
     /// Consumers' fetches are read in full.
     fn may_answer(&self, fetch: &FetchRequest) -> bool {
-        fetch.replica_id.is_none() || fetch.partitions.iter().any(|p| self.may_return(p))
+        let may = fetch.replica_id.is_none() || fetch.partitions.iter().any(|p| self.may_return(p));
+        // The check repeats what `read` decides; in tests, a read proves it never misses.
+        debug_assert!(
+            may || self
+                .reads(fetch)
+                .all(|read| !read.decisive() && read.records.len() == 0),
+            "a follower's fetch was judged to have nothing to return, but a read finds something: {fetch:?}"
+        );
+        may
     }
 
     /// Whether a follower's fetch of `p` may return records or something decisive: unless the
