@@ -166,6 +166,8 @@ test('the single save of the earlier version moves into the list', async () => {
   });
   await page.evaluate((text) => localStorage.setItem('kafka-playground/v1', text), old);
   await page.goto(page.url().replace(/\/\?.*$/, '/'));
+  // The progress bar may not be up yet when the page first draws: wait for the clock too.
+  await playground.reached(4200);
   await replayed(page);
   assert.equal(await playground.clock(), 't = 4.200 s');
   assert.equal(await page.getByTestId('topic').count(), 1, 'the old run opens');
