@@ -3,7 +3,9 @@
 //! `wasm-profile.mjs` make into this crate, without the checker that `kafka-sim workload` adds.
 //!
 //!   native workload BROKERS PARTITIONS RECORDS REPEATS
-//!   native busy SCENARIO.toml UNTIL_MS
+//!   native busy SCENARIO.toml UNTIL_MS [checked]
+//!
+//! `checked` checks the invariants after every step, as the page does.
 
 use kafka_sim::SimTime;
 use kafka_sim::scenario::file::{self, Format};
@@ -33,9 +35,12 @@ fn main() {
             let text = std::fs::read_to_string(&args[1]).expect("the scenario file");
             let scenario = file::parse(&text, Format::Toml).expect("a scenario");
             let (mut world, _) = scenario.run().expect("the scenario runs");
+            if args.get(3).is_some_and(|a| a == "checked") {
+                world.check_invariants();
+            }
             world.run_until(SimTime::from_millis(u64::from(number(2))));
             println!("{:016x}", world.trace().hash());
         }
-        _ => panic!("usage: native workload B P R N | native busy FILE UNTIL_MS"),
+        _ => panic!("usage: native workload B P R N | native busy FILE UNTIL_MS [checked]"),
     }
 }

@@ -177,7 +177,11 @@ impl Invariants {
             // per topic.
             Scope::LedBy(broker) => {
                 let mut topic: Option<(&Rc<str>, &TopicImage, &mut Vec<Committed>)> = None;
-                for (tp, replica) in world.broker_replicas(broker).into_iter().flatten() {
+                for (tp, replica) in world
+                    .broker_replicas(broker)
+                    .into_iter()
+                    .flat_map(|r| r.iter())
+                {
                     if replica.leadership.is_none() {
                         continue;
                     }

@@ -91,6 +91,7 @@ pub(crate) mod log;
 pub(crate) mod metadata;
 pub(crate) mod net;
 pub(crate) mod node;
+pub mod partition_map;
 pub mod partitioner;
 pub(crate) mod placement;
 pub mod producer;

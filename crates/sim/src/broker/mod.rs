@@ -24,6 +24,7 @@ use crate::group::GroupCoordinator;
 use crate::metadata::{MetadataImage, MetadataRecord};
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
+use crate::partition_map::PartitionMap;
 use crate::protocol::{
     ApiKey, BrokerId, Message, MetadataFetchRequest, MetadataResponse, RequestHeader,
     ResponseHeader, TopicPartition,
@@ -238,7 +239,7 @@ pub(crate) struct Broker {
     broker_epoch: Option<u64>,
     image: MetadataImage,
     metadata_fetch: Option<u64>,
-    replicas: BTreeMap<TopicPartition, Replica>,
+    replicas: PartitionMap<Replica>,
     fetchers: Fetchers,
     parked: Vec<ParkedFetch>,
     purgatory: Vec<DelayedProduce>,
@@ -314,7 +315,7 @@ impl Broker {
             broker_epoch: None,
             image: MetadataImage::default(),
             metadata_fetch: None,
-            replicas: BTreeMap::new(),
+            replicas: PartitionMap::new(),
             fetchers: Fetchers::new(id),
             parked: Vec::new(),
             purgatory: Vec::new(),
@@ -384,7 +385,7 @@ impl Broker {
     }
 
     /// The replicas it hosts.
-    pub(crate) fn replicas(&self) -> &BTreeMap<TopicPartition, Replica> {
+    pub(crate) fn replicas(&self) -> &PartitionMap<Replica> {
         &self.replicas
     }
 
@@ -454,7 +455,7 @@ impl Broker {
             txn_coordinator::txn_settings(&self.config),
         ));
         let mut lost = Vec::new();
-        for (tp, replica) in &mut self.replicas {
+        for (tp, replica) in self.replicas.iter_mut() {
             replica.leadership = None;
             replica.state = None;
             if kind == CrashKind::PowerLoss {
@@ -754,7 +755,7 @@ impl Broker {
             .collect();
         for (tp, state) in &hosted {
             let config = &self.image.topics[&tp.topic].config;
-            let replica = self.replicas.entry(tp.clone()).or_default();
+            let replica = self.replicas.get_or_default(tp);
             replica.min_insync_replicas = config.min_insync_replicas;
             replica.roll = config.roll();
             replica.retention = config.retention();
@@ -836,7 +837,7 @@ impl Broker {
         let now = ctx.now();
         let max_lag = self.config.replica_lag_time_max;
         let mut proposals = Vec::new();
-        for (tp, replica) in &mut self.replicas {
+        for (tp, replica) in self.replicas.iter_mut() {
             let out = replica.out_of_sync_followers(now, max_lag);
             let Some(leadership) = &mut replica.leadership else {
                 continue;

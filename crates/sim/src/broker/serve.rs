@@ -137,44 +137,6 @@ fn enough(reads: &[Read<'_>], min_bytes: u32) -> bool {
 }
 
 impl Broker {
-    /// A follower's fetch arrived: as Kafka's `maybeExpandIsr`, propose adding it to the ISR
-    /// when it has caught up, then, when its log end offset `moved`, account for its progress.
-    fn after_follower_fetch(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        tp: &TopicPartition,
-        follower: BrokerId,
-        moved: bool,
-    ) {
-        let joins = self
-            .replicas
-            .get(tp)
-            .is_some_and(|r| !self.image.fenced.contains(&follower) && r.may_join_isr(follower));
-        let owed = self
-            .replicas
-            .get(tp)
-            .and_then(|r| r.leadership.as_ref())
-            .is_some_and(|l| l.progress_owed);
-        if let Some(leadership) = self.replicas.get(tp).and_then(|r| r.leadership.as_ref())
-            && joins
-        {
-            let mut isr = leadership.isr.clone();
-            isr.push(follower);
-            self.propose_isr(ctx, tp, isr);
-        }
-        // As Kafka's `Partition.updateFollowerFetchState`: only a follower whose log end
-        // offset moved can move the high watermark, and its progress changes nothing a parked
-        // fetch reads unless it moves the high watermark. Most partitions of a follower's fetch
-        // have not moved: it asks for every partition it follows from this leader,
-        // `__consumer_offsets`' too. The leader's appends and the ISR's changes try it
-        // themselves, but for two that this broker tried at every follower's fetch before:
-        // a follower joining (it counts in the maximal ISR at once, which can let the HW past
-        // a min.insync.replicas it was held at) and a given-up expansion (`progress_owed`).
-        if moved || joins || owed {
-            self.leader_progress(ctx, tp, false);
-        }
-    }
-
     /// After the leader's log or the ISR changed: advance the HW, complete waiting produces,
     /// wake waiting fetches.
     pub(super) fn after_leader_progress(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition) {
@@ -230,10 +192,36 @@ impl Broker {
                         .current_leader_epoch
                         .is_none_or(|e| e == l.leader_epoch)
                 });
-                if epoch_ok && diverging(replica, request).is_none() {
-                    let moved =
-                        replica.record_follower_fetch(follower, request.fetch_offset, ctx.now());
-                    self.after_follower_fetch(ctx, &request.tp, follower, moved);
+                if !epoch_ok || diverging(replica, request).is_some() {
+                    continue;
+                }
+                let moved =
+                    replica.record_follower_fetch(follower, request.fetch_offset, ctx.now());
+                // As Kafka's `maybeExpandIsr`: propose adding a follower that has caught up.
+                let joins =
+                    !self.image.fenced.contains(&follower) && replica.may_join_isr(follower);
+                let leadership = replica.leadership.as_ref();
+                let owed = leadership.is_some_and(|l| l.progress_owed);
+                let expanded = leadership.filter(|_| joins).map(|l| {
+                    let mut isr = l.isr.clone();
+                    isr.push(follower);
+                    isr
+                });
+                if let Some(isr) = expanded {
+                    self.propose_isr(ctx, &request.tp, isr);
+                }
+                // As Kafka's `Partition.updateFollowerFetchState`: only a follower whose log
+                // end offset moved can move the high watermark, and its progress changes
+                // nothing a parked fetch reads unless it moves the high watermark. Most
+                // partitions of a follower's fetch have not moved: it asks for every
+                // partition it follows from this leader, `__consumer_offsets`' too. The
+                // leader's appends and the ISR's changes try it themselves, but for two that
+                // this broker tried at every follower's fetch before: a follower joining (it
+                // counts in the maximal ISR at once, which can let the HW past a
+                // min.insync.replicas it was held at) and a given-up expansion
+                // (`progress_owed`).
+                if moved || joins || owed {
+                    self.leader_progress(ctx, &request.tp, false);
                 }
             }
         }

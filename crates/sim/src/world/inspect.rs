@@ -206,7 +206,7 @@ impl World {
     pub(crate) fn broker_replicas(
         &self,
         broker: BrokerId,
-    ) -> Option<&std::collections::BTreeMap<TopicPartition, crate::broker::Replica>> {
+    ) -> Option<&crate::partition_map::PartitionMap<crate::broker::Replica>> {
         let node = self.brokers.get(&broker)?;
         match &self.slots[node.0 as usize].node {
             Node::Broker(b) => Some(b.replicas()),
