@@ -854,6 +854,8 @@ impl Client {
                     rack_id: None,
                     partitions,
                     max_bytes: crate::protocol::Extension(None),
+                    metadata: Default::default(),
+                    forgotten: Default::default(),
                 };
                 let client_id = Rc::clone(&self.name);
                 let header = RequestHeader::new(ApiKey::Fetch, correlation_id, client_id);

@@ -47,6 +47,13 @@ macro_rules! error_codes {
     };
 }
 
+/// No error: what a response carries when it succeeds (the protocol's default, `NONE`).
+impl Default for ErrorCode {
+    fn default() -> Self {
+        ErrorCode::None
+    }
+}
+
 error_codes! {
     UnknownServerError = -1, "UNKNOWN_SERVER_ERROR", false, "org.apache.kafka.common.errors.UnknownServerException",
         "The server experienced an unexpected error when processing the request.";
@@ -140,6 +147,10 @@ error_codes! {
         "The group is not empty.";
     GroupIdNotFound = 69, "GROUP_ID_NOT_FOUND", false, "org.apache.kafka.common.errors.GroupIdNotFoundException",
         "The group id does not exist.";
+    FetchSessionIdNotFound = 70, "FETCH_SESSION_ID_NOT_FOUND", true, "org.apache.kafka.common.errors.FetchSessionIdNotFoundException",
+        "The fetch session ID was not found.";
+    InvalidFetchSessionEpoch = 71, "INVALID_FETCH_SESSION_EPOCH", true, "org.apache.kafka.common.errors.InvalidFetchSessionEpochException",
+        "The fetch session epoch is invalid.";
     FencedLeaderEpoch = 74, "FENCED_LEADER_EPOCH", true, "org.apache.kafka.common.errors.FencedLeaderEpochException",
         "The leader epoch in the request is older than the epoch on the broker.";
     UnknownLeaderEpoch = 75, "UNKNOWN_LEADER_EPOCH", true, "org.apache.kafka.common.errors.UnknownLeaderEpochException",

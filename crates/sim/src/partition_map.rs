@@ -113,6 +113,21 @@ impl<V> PartitionMap<V> {
         value.map(|v| std::mem::replace(slot, v))
     }
 
+    /// Removes `tp`'s value, returning it.
+    pub fn remove(&mut self, tp: &TopicPartition) -> Option<V> {
+        let index = self.topic(&tp.topic).ok()?;
+        let partitions = &mut self.topics[index].partitions;
+        let (_, value) = partitions.get_mut(tp.partition as usize)?.take()?;
+        self.len -= 1;
+        while partitions.last().is_some_and(Option::is_none) {
+            partitions.pop();
+        }
+        if partitions.is_empty() {
+            self.topics.remove(index);
+        }
+        Some(value)
+    }
+
     /// Keeps only the partitions `keep` says yes to, visiting them in order.
     pub fn retain(&mut self, mut keep: impl FnMut(&TopicPartition, &mut V) -> bool) {
         for topic in &mut self.topics {
@@ -214,6 +229,7 @@ mod tests {
         Insert(u8, u32, u16),
         Default(u8, u32),
         Mutate(u8, u32),
+        Remove(u8, u32),
         Retain(u16),
     }
 
@@ -224,7 +240,8 @@ mod tests {
             (topic.clone(), partition.clone(), any::<u16>())
                 .prop_map(|(t, p, v)| Op::Insert(t, p, v)),
             (topic.clone(), partition.clone()).prop_map(|(t, p)| Op::Default(t, p)),
-            (topic, partition).prop_map(|(t, p)| Op::Mutate(t, p)),
+            (topic.clone(), partition.clone()).prop_map(|(t, p)| Op::Mutate(t, p)),
+            (topic, partition).prop_map(|(t, p)| Op::Remove(t, p)),
             any::<u16>().prop_map(Op::Retain),
         ];
         proptest::collection::vec(op, 0..40)
@@ -255,6 +272,10 @@ mod tests {
                         if let Some(v) = model.get_mut(&key) {
                             *v = v.wrapping_mul(3);
                         }
+                    }
+                    Op::Remove(t, p) => {
+                        let key = tp(names[t as usize], p);
+                        prop_assert_eq!(map.remove(&key), model.remove(&key));
                     }
                     Op::Retain(bar) => {
                         map.retain(|_, v| *v < bar);

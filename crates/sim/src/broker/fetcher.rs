@@ -2,27 +2,36 @@
 //! partition it follows there, and sends the next as soon as the answer arrives (the leader
 //! holds a fetch with nothing to return for `replica.fetch.wait.max.ms`). A diverging epoch in
 //! the answer makes it truncate its log first (KIP-595 style, building on KIP-101/KIP-279).
+//! Its fetches to one leader form a fetch session (KIP-227, `broker::fetch_session`): after
+//! the first, each lists only the partitions whose fetch offset or epochs changed.
 
 use super::Broker;
+use super::fetch_session::next_epoch;
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
-    ApiKey, BrokerId, FetchMaxBytes, FetchPartition, FetchRequest, FetchedPartition, Message,
-    RequestHeader, TopicPartition,
+    ApiKey, BrokerId, Extension, FetchMaxBytes, FetchMetadata, FetchPartition, FetchRequest,
+    FetchResponse, FetchedPartition, Message, RequestHeader, TopicPartition,
 };
 use crate::time::SimDuration;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// One leader's fetch session.
+/// One leader's fetch session, as the follower keeps it (Kafka's `FetchSessionHandler`,
+/// KIP-227): what the leader's session holds of each partition, and what to send next.
 #[derive(Clone, Debug, Default)]
 struct Session {
     in_flight: Option<u64>,
-    /// The fetch offset of each partition in the request in flight, in partition order (as
-    /// the request lists them): built for every fetch, so a sorted list rather than a map.
-    asked: Vec<(TopicPartition, u64)>,
+    /// The session the next fetch names (0: none, so a new one) and its epoch in it (0: a
+    /// full fetch).
+    next: (u32, i32),
+    /// The fetch in flight is a full one.
+    full_in_flight: bool,
+    /// Every partition of the session as the leader holds it once the fetch in flight
+    /// arrives, in partition order: their fetch offsets are where the answer's records start.
+    sent: Vec<FetchPartition>,
     backing_off: bool,
     /// A slow follower has waited its extra delay since its last fetch.
     delay_served: bool,
@@ -30,6 +39,41 @@ struct Session {
     delaying: bool,
     /// The delay was lifted before its timer fired: that timer has nothing left to end.
     delay_lifted: bool,
+}
+
+impl Session {
+    /// The fetch to send for `wanted` (every partition followed from this leader, in order):
+    /// all of them in a full fetch, else those whose fetch state changed and those dropped.
+    fn next_fetch(
+        &mut self,
+        wanted: Vec<FetchPartition>,
+    ) -> (FetchMetadata, Vec<FetchPartition>, Vec<TopicPartition>) {
+        let (session_id, epoch) = self.next;
+        let metadata = FetchMetadata { session_id, epoch };
+        let (partitions, forgotten) = if metadata.is_full() {
+            (wanted.clone(), Vec::new())
+        } else {
+            let sent = |tp: &TopicPartition| {
+                self.sent
+                    .binary_search_by(|p| p.tp.cmp(tp))
+                    .ok()
+                    .map(|at| &self.sent[at])
+            };
+            let changed = wanted.iter().filter(|p| sent(&p.tp) != Some(*p)).cloned();
+            let kept = |tp: &TopicPartition| wanted.binary_search_by(|p| p.tp.cmp(tp)).is_ok();
+            let forgotten = self.sent.iter().map(|p| &p.tp).filter(|tp| !kept(tp));
+            (changed.collect(), forgotten.cloned().collect())
+        };
+        self.full_in_flight = metadata.is_full();
+        self.sent = wanted;
+        (metadata, partitions, forgotten)
+    }
+
+    /// The fetch in flight failed or got no answer: the next one closes the session and
+    /// starts a new one (`FetchSessionHandler.handleError`).
+    fn close(&mut self) {
+        self.next.1 = 0;
+    }
 }
 
 /// Fetch sessions by leader broker.
@@ -91,15 +135,11 @@ impl Broker {
                 })
             }));
             let session = self.fetchers.sessions.entry(leader).or_default();
-            session.asked = partitions
-                .iter()
-                .map(|p| (p.tp.clone(), p.fetch_offset))
-                .collect();
             debug_assert!(
-                session.asked.is_sorted_by(|a, b| a.0 < b.0),
-                "a fetch lists its partitions in order: {:?}",
-                session.asked
+                partitions.is_sorted_by(|a, b| a.tp < b.tp),
+                "a fetch lists its partitions in order: {partitions:?}"
             );
+            let (metadata, partitions, forgotten) = session.next_fetch(partitions);
             self.next_correlation_id += 1;
             let correlation_id = self.next_correlation_id;
             session.in_flight = Some(correlation_id);
@@ -118,6 +158,8 @@ impl Broker {
                     ..FetchMaxBytes::REPLICA
                 }
                 .unless_default(FetchMaxBytes::REPLICA),
+                metadata: Extension(metadata),
+                forgotten: Extension(forgotten),
             };
             let client_id = Rc::clone(&self.fetchers.client_id);
             let header = RequestHeader::new(ApiKey::Fetch, correlation_id, client_id);
@@ -138,7 +180,7 @@ impl Broker {
         ctx: &mut Ctx<'_>,
         from: NodeId,
         correlation_id: u64,
-        partitions: Vec<FetchedPartition>,
+        response: FetchResponse,
     ) {
         let Some((&leader, _)) = self
             .fetchers
@@ -151,18 +193,39 @@ impl Broker {
         if self.directory.get(&leader) != Some(&from) {
             return;
         }
+        let session = self.fetchers.sessions.entry(leader).or_default();
+        session.in_flight = None;
+        // As `FetchSessionHandler.handleResponse`: a session the leader does not know (it
+        // restarted) is started afresh, one out of step is closed and started afresh; the
+        // fetch goes again at once, in full.
+        match response.error.0 {
+            ErrorCode::None => {}
+            ErrorCode::FetchSessionIdNotFound => {
+                session.next = (0, 0);
+                return self.maybe_fetch(ctx);
+            }
+            _ => {
+                session.close();
+                return self.maybe_fetch(ctx);
+            }
+        }
+        session.next = match (session.full_in_flight, response.session_id.0) {
+            (true, 0) => (0, 0),
+            (true, id) => (id, next_epoch(0)),
+            (false, _) => (session.next.0, next_epoch(session.next.1)),
+        };
+        let sent = std::mem::take(&mut session.sent);
         let mut failed = false;
-        let asked = std::mem::take(&mut self.fetchers.sessions.entry(leader).or_default().asked);
-        for fetched in partitions {
+        for fetched in response.partitions {
             failed |= fetched.error != ErrorCode::None;
-            let fetched_at = asked
-                .binary_search_by(|(tp, _)| tp.cmp(&fetched.tp))
+            let fetched_at = sent
+                .binary_search_by(|p| p.tp.cmp(&fetched.tp))
                 .ok()
-                .map(|at| asked[at].1);
+                .map(|at| sent[at].fetch_offset);
             self.apply_fetched(ctx, leader, fetched, fetched_at);
         }
         let session = self.fetchers.sessions.entry(leader).or_default();
-        session.in_flight = None;
+        session.sent = sent;
         if failed {
             session.backing_off = true;
             ctx.set_timer(
@@ -265,6 +328,7 @@ impl Broker {
         let session = self.fetchers.sessions.entry(leader).or_default();
         if session.in_flight == Some(correlation_id) {
             session.in_flight = None;
+            session.close();
             self.maybe_fetch(ctx);
         }
     }
@@ -290,5 +354,49 @@ impl Broker {
             }
         }
         self.maybe_fetch(ctx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fetch_session::tests::wants;
+    use super::*;
+
+    fn listed(partitions: &[FetchPartition]) -> Vec<u32> {
+        partitions.iter().map(|p| p.tp.partition).collect()
+    }
+
+    #[test]
+    fn after_the_full_fetch_a_follower_sends_what_changed_and_what_it_dropped() {
+        let mut session = Session::default();
+        let (metadata, partitions, forgotten) =
+            session.next_fetch(vec![wants(0, 5), wants(1, 5), wants(2, 5)]);
+        assert_eq!(
+            metadata,
+            FetchMetadata::full(0),
+            "the first fetch asks for a session"
+        );
+        assert_eq!((listed(&partitions), forgotten.len()), (vec![0, 1, 2], 0));
+        // The answer gave session 7; the next fetch is its epoch 1.
+        session.next = (7, next_epoch(0));
+        let (metadata, partitions, forgotten) =
+            session.next_fetch(vec![wants(0, 5), wants(1, 6), wants(3, 0)]);
+        let incremental = FetchMetadata {
+            session_id: 7,
+            epoch: 1,
+        };
+        assert_eq!(metadata, incremental);
+        assert_eq!(listed(&partitions), [1, 3], "moved and added");
+        assert_eq!(forgotten, [TopicPartition::new("orders", 2)]);
+        assert_eq!(
+            listed(&session.sent),
+            [0, 1, 3],
+            "the session as the leader holds it"
+        );
+        // A fetch that failed closes the session: the next lists everything again.
+        session.close();
+        let (metadata, partitions, _) = session.next_fetch(vec![wants(0, 5), wants(1, 6)]);
+        assert_eq!(metadata, FetchMetadata::full(7));
+        assert_eq!(listed(&partitions), [0, 1]);
     }
 }

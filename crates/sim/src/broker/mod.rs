@@ -4,6 +4,7 @@
 //! `BrokerState`.
 
 mod coordinator;
+mod fetch_session;
 mod fetcher;
 mod list_offsets;
 mod produce;
@@ -241,6 +242,8 @@ pub(crate) struct Broker {
     metadata_fetch: Option<u64>,
     replicas: PartitionMap<Replica>,
     fetchers: Fetchers,
+    /// The followers' fetch sessions (KIP-227) with this broker as their leader.
+    fetch_sessions: fetch_session::FetchSessions,
     parked: Vec<ParkedFetch>,
     purgatory: Vec<DelayedProduce>,
     coordinator: GroupCoordinator,
@@ -317,6 +320,7 @@ impl Broker {
             metadata_fetch: None,
             replicas: PartitionMap::new(),
             fetchers: Fetchers::new(id),
+            fetch_sessions: Default::default(),
             parked: Vec::new(),
             purgatory: Vec::new(),
             coordinator: GroupCoordinator::new(id, coordinator::group_settings(&config)),
@@ -445,6 +449,7 @@ impl Broker {
         self.image = MetadataImage::default();
         self.metadata_fetch = None;
         self.fetchers = Fetchers::new(self.id);
+        self.fetch_sessions = Default::default();
         self.parked.clear();
         self.purgatory.clear();
         self.coordinator =
@@ -530,7 +535,7 @@ impl Broker {
             }
             Message::Fetch(header, request) => self.handle_fetch(ctx, from, &header, request),
             Message::FetchResponse(header, response) => {
-                self.on_fetch_response(ctx, from, header.correlation_id, response.partitions);
+                self.on_fetch_response(ctx, from, header.correlation_id, response);
             }
             Message::FindCoordinator(header, request) => self.handle_find_coordinator(
                 ctx,

@@ -5,14 +5,15 @@
 //! watermark.
 
 use super::Broker;
+use super::fetch_session::Context;
 use crate::chunked::Iter;
 use crate::error::ErrorCode;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::producer::record_size;
 use crate::protocol::{
-    BrokerId, FetchPartition, FetchRequest, FetchResponse, FetchedPartition, Message, Record,
-    RequestHeader, ResponseHeader, TopicPartition,
+    BrokerId, Extension, FetchPartition, FetchRequest, FetchResponse, FetchedPartition, Message,
+    Record, RequestHeader, ResponseHeader, TopicPartition,
 };
 use crate::time::SimDuration;
 
@@ -27,13 +28,24 @@ pub(crate) struct ParkedFetch {
     from: NodeId,
     correlation_id: u64,
     request: Box<FetchRequest>,
+    /// Its fetch session, as it arrived.
+    context: Context,
 }
 
 /// The answer to the fetch `correlation_id`.
-fn fetch_response(correlation_id: u64, partitions: Vec<FetchedPartition>) -> Message {
+fn fetch_response(
+    correlation_id: u64,
+    partitions: Vec<FetchedPartition>,
+    session_id: u32,
+    error: ErrorCode,
+) -> Message {
     Message::FetchResponse(
         ResponseHeader { correlation_id },
-        FetchResponse { partitions },
+        FetchResponse {
+            partitions,
+            error: Extension(error),
+            session_id: Extension(session_id),
+        },
     )
 }
 
@@ -174,13 +186,20 @@ impl Broker {
         ctx: &mut Ctx<'_>,
         from: NodeId,
         header: &RequestHeader,
-        request: Box<FetchRequest>,
+        mut request: Box<FetchRequest>,
     ) {
         let (correlation_id, replica_id) = (header.correlation_id, request.replica_id);
+        let context = match self.fetch_sessions.arrived(&mut request) {
+            Ok(context) => context,
+            Err(error) => {
+                let answer = fetch_response(correlation_id, Vec::new(), 0, error);
+                return ctx.send(from, answer);
+            }
+        };
         let partitions = &request.partitions;
         if let Some(error) = self.take_scripted_error("Fetch") {
             let partitions = partitions.iter().map(|p| empty(&p.tp, error)).collect();
-            return ctx.send(from, fetch_response(correlation_id, partitions));
+            return self.answer_fetch(ctx, from, correlation_id, &request, context, partitions);
         }
         if let Some(follower) = replica_id {
             for request in partitions {
@@ -226,7 +245,7 @@ impl Broker {
             }
         }
         let reads: Vec<Read<'_>> = match request.max_wait_ms == 0 || self.may_answer(&request) {
-            true => self.reads(&request).collect(),
+            true => self.reads(&request, context).collect(),
             // Nothing to return: it waits, unread.
             false => Vec::new(),
         };
@@ -237,6 +256,7 @@ impl Broker {
                 from,
                 correlation_id,
                 request,
+                context,
             });
             ctx.set_timer(
                 wait,
@@ -247,8 +267,23 @@ impl Broker {
             );
         } else {
             let partitions = reads.into_iter().map(Read::into_answer).collect();
-            ctx.send(from, fetch_response(correlation_id, partitions));
+            self.answer_fetch(ctx, from, correlation_id, &request, context, partitions);
         }
+    }
+
+    /// Sends a fetch its answer: in full, or of its session's partitions only those with news.
+    fn answer_fetch(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        to: NodeId,
+        correlation_id: u64,
+        request: &FetchRequest,
+        context: Context,
+        partitions: Vec<FetchedPartition>,
+    ) {
+        let (partitions, session_id) = self.fetch_sessions.answer(context, request, partitions);
+        let answer = fetch_response(correlation_id, partitions, session_id, ErrorCode::None);
+        ctx.send(to, answer);
     }
 
     /// False only when reading `fetch` now would find no records and nothing decisive in any
@@ -262,7 +297,7 @@ impl Broker {
         // The check repeats what `read` decides; in tests, a read proves it never misses.
         debug_assert!(
             may || self
-                .reads(fetch)
+                .reads(fetch, Context::Sessionless)
                 .all(|read| !read.decisive() && read.records.len() == 0),
             "a follower's fetch was judged to have nothing to return, but a read finds something: {fetch:?}"
         );
@@ -287,30 +322,60 @@ impl Broker {
     }
 
     /// The response's partitions, records copied.
-    fn read_all(&self, fetch: &FetchRequest) -> Vec<FetchedPartition> {
-        self.reads(fetch).map(Read::into_answer).collect()
+    fn read_all(&self, fetch: &FetchRequest, context: Context) -> Vec<FetchedPartition> {
+        self.reads(fetch, context).map(Read::into_answer).collect()
     }
 
     /// Each partition's read within the fetch's byte limits: the response's budget is used in
     /// partition order, and until some records are in the response the first batch is taken
     /// whatever its size (KIP-74, `ReplicaManager.readFromLog`'s `minOneMessage`).
-    fn reads<'a>(&'a self, fetch: &'a FetchRequest) -> impl Iterator<Item = Read<'a>> {
+    ///
+    /// An incremental fetch's quiet partitions are not read: those whose read would find
+    /// nothing its session has not answered already (no records, the same high watermark and
+    /// log start offset), which its answer would leave out. Most of a follower's are.
+    fn reads<'a>(
+        &'a self,
+        fetch: &'a FetchRequest,
+        context: Context,
+    ) -> impl Iterator<Item = Read<'a>> {
         let limits = fetch.max_bytes();
         let mut left = limits.response as usize;
         let mut first = true;
-        fetch.partitions.iter().map(move |p| {
-            let mut read = self.read(p, fetch);
-            let budget = left.min(limits.partition as usize);
-            let (records, wire, bytes) = whole_batches(read.records, budget, first);
-            let some = records.len() > 0;
-            read.records = records;
-            read.bytes = bytes;
-            if some {
-                first = false;
-                left = left.saturating_sub(wire);
-            }
-            read
-        })
+        let quiet = move |p: &FetchPartition| {
+            let quiet = context != Context::Sessionless
+                && !self.may_return(p)
+                && self.replicas.get(&p.tp).is_some_and(|replica| {
+                    let log = &replica.log;
+                    let offsets = (log.high_watermark(), log.log_start_offset());
+                    self.fetch_sessions.remembers(context, &p.tp, offsets)
+                });
+            // In tests, a read proves a quiet partition would be left out of the answer.
+            debug_assert!(
+                !quiet || {
+                    let read = self.read(p, fetch);
+                    !read.decisive() && read.records.len() == 0
+                },
+                "a quiet partition of a fetch has news: {p:?}"
+            );
+            quiet
+        };
+        fetch
+            .partitions
+            .iter()
+            .filter(move |p| !quiet(p))
+            .map(move |p| {
+                let mut read = self.read(p, fetch);
+                let budget = left.min(limits.partition as usize);
+                let (records, wire, bytes) = whole_batches(read.records, budget, first);
+                let some = records.len() > 0;
+                read.records = records;
+                read.bytes = bytes;
+                if some {
+                    first = false;
+                    left = left.saturating_sub(wire);
+                }
+                read
+            })
     }
 
     /// KIP-392's `RackAwareReplicaSelector`: an in-sync replica in the consumer's rack, if the
@@ -419,10 +484,16 @@ impl Broker {
         for fetch in parked {
             if waits_on(&fetch) && self.may_answer(&fetch.request) {
                 // Read once: the check and the answer see the same logs.
-                let reads: Vec<Read<'_>> = self.reads(&fetch.request).collect();
+                let reads: Vec<Read<'_>> = self.reads(&fetch.request, fetch.context).collect();
                 if enough(&reads, fetch.request.min_bytes) {
                     let partitions = reads.into_iter().map(Read::into_answer).collect();
-                    ctx.send(fetch.from, fetch_response(fetch.correlation_id, partitions));
+                    let ParkedFetch {
+                        from,
+                        correlation_id,
+                        request,
+                        context,
+                    } = fetch;
+                    self.answer_fetch(ctx, from, correlation_id, &request, context, partitions);
                     continue;
                 }
             }
@@ -444,8 +515,15 @@ impl Broker {
             return;
         };
         let fetch = self.parked.remove(index);
-        let partitions = self.read_all(&fetch.request);
-        ctx.send(from, fetch_response(correlation_id, partitions));
+        let partitions = self.read_all(&fetch.request, fetch.context);
+        self.answer_fetch(
+            ctx,
+            from,
+            correlation_id,
+            &fetch.request,
+            fetch.context,
+            partitions,
+        );
     }
 }
 
@@ -460,7 +538,7 @@ fn diverging(replica: &super::Replica, request: &FetchPartition) -> Option<(u32,
     }
 }
 
-fn empty(tp: &TopicPartition, error: ErrorCode) -> FetchedPartition {
+pub(super) fn empty(tp: &TopicPartition, error: ErrorCode) -> FetchedPartition {
     FetchedPartition {
         tp: tp.clone(),
         error,

@@ -321,6 +321,9 @@ impl Consumer {
                         rack_id,
                         partitions,
                         max_bytes,
+                        // Outside fetch sessions (see `broker::fetch_session`).
+                        metadata: Default::default(),
+                        forgotten: Default::default(),
                     };
                     let header = RequestHeader::new(ApiKey::Fetch, correlation_id, client_id);
                     Message::Fetch(header, Box::new(request))

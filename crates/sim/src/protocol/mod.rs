@@ -411,6 +411,48 @@ pub struct FetchRequest {
     pub partitions: Vec<FetchPartition>,
     /// The size limits, when not the fetcher's defaults.
     pub max_bytes: Extension<Option<FetchMaxBytes>>,
+    /// KIP-227's fetch session: none for a consumer (sessionless, as before sessions).
+    pub metadata: Extension<FetchMetadata>,
+    /// Partitions an incremental fetch leaves its session (`ForgottenTopicsData`).
+    pub forgotten: Extension<Vec<TopicPartition>>,
+}
+
+/// KIP-227's `FetchMetadata`: which fetch session a fetch belongs to and where in it it is.
+/// A full fetch (epoch 0) lists every partition and asks for a session; after it, each
+/// incremental fetch (epoch 1, 2, ...) lists only the partitions whose fetch state changed,
+/// and its answer only the partitions with news (records, a new high watermark or log start
+/// offset, an error or a divergence). Epoch -1 is a fetch outside any session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FetchMetadata {
+    /// The session's id, 0 for none (`INVALID_SESSION_ID`).
+    pub session_id: u32,
+    /// The fetch's epoch in the session.
+    pub epoch: i32,
+}
+
+impl FetchMetadata {
+    /// A fetch outside any session (`FetchMetadata.LEGACY`): full, and no session is made.
+    pub const SESSIONLESS: FetchMetadata = FetchMetadata {
+        session_id: 0,
+        epoch: -1,
+    };
+    /// A full fetch that asks for a new session, closing `session_id`'s if not 0.
+    pub fn full(session_id: u32) -> Self {
+        FetchMetadata {
+            session_id,
+            epoch: 0,
+        }
+    }
+    /// Whether it lists every partition of the fetch: a new session's or a sessionless one.
+    pub fn is_full(self) -> bool {
+        self.epoch <= 0
+    }
+}
+
+impl Default for FetchMetadata {
+    fn default() -> Self {
+        FetchMetadata::SESSIONLESS
+    }
 }
 
 impl FetchRequest {
@@ -427,8 +469,13 @@ impl FetchRequest {
 /// Fetch's answer (Kafka's `FetchResponseData`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FetchResponse {
-    /// Per partition asked, its records or its error.
+    /// Per partition asked, its records or its error; of an incremental fetch (KIP-227), only
+    /// the partitions with news.
     pub partitions: Vec<FetchedPartition>,
+    /// The fetch session's error: FETCH_SESSION_ID_NOT_FOUND or INVALID_FETCH_SESSION_EPOCH.
+    pub error: Extension<ErrorCode>,
+    /// The fetch session the answer belongs to, 0 for none.
+    pub session_id: Extension<u32>,
 }
 
 /// Everything that travels over the simulated network.

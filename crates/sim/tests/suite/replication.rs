@@ -722,3 +722,73 @@ fn a_lifted_follower_delay_ends_the_wait_already_under_way() {
         "caught up at once"
     );
 }
+
+/// KIP-227: after its first fetch a follower lists only the partitions whose fetch offset
+/// changed, and the leader answers only those with news; yet the leader serves every partition
+/// of the session at each fetch, so partitions nobody writes to stay in sync far longer than
+/// `replica.lag.time.max.ms` (30 s), and the one written to replicates to the last record.
+#[test]
+fn quiet_partitions_stay_in_sync_in_a_fetch_session() {
+    let mut world = cluster(11);
+    create_topic(&mut world, "orders", 12, 3, &[("min.insync.replicas", "2")]);
+    add_client(&mut world, "producer");
+    for i in 0..90 {
+        produce(&mut world, "producer", "orders", 0, &format!("v{i}"), -1);
+        run_ms(&mut world, 1_000);
+    }
+    for p in 0..12 {
+        assert_eq!(
+            isr(&world, "orders", p).len(),
+            3,
+            "orders-{p}: every replica in sync"
+        );
+    }
+    for broker in 1..=3 {
+        assert_eq!(log_values(&world, broker, "orders", 0).len(), 90);
+        assert_eq!(
+            high_watermark(&world, broker, "orders", 0),
+            90,
+            "broker {broker} learns the high watermark"
+        );
+    }
+}
+
+/// A restarted leader has forgotten its fetch sessions (they live in memory): its followers
+/// start new ones, and replication goes on where it was.
+#[test]
+fn replication_goes_on_after_a_leader_forgets_its_fetch_sessions() {
+    let mut world = cluster(12);
+    create_topic(&mut world, "orders", 6, 3, &[("min.insync.replicas", "2")]);
+    add_client(&mut world, "producer");
+    for i in 0..6 {
+        produce(&mut world, "producer", "orders", i, "before", -1);
+    }
+    run_ms(&mut world, 2_000);
+    let old_leader = leader(&world, "orders", 0).expect("led");
+    crash_broker(&mut world, old_leader);
+    world
+        .apply(Command::RestartBroker { broker: old_leader })
+        .expect("valid");
+    run_ms(&mut world, 20_000);
+    // A new client, whose metadata names the leaders after the restart.
+    add_client(&mut world, "late");
+    for i in 0..6 {
+        produce(&mut world, "late", "orders", i, "after", -1);
+    }
+    run_ms(&mut world, 20_000);
+    for p in 0..6 {
+        assert_eq!(
+            isr(&world, "orders", p).len(),
+            3,
+            "orders-{p}: every replica in sync"
+        );
+        for broker in 1..=3 {
+            let values: Vec<String> = log_values(&world, broker, "orders", p)
+                .into_iter()
+                .map(|(_, value)| value)
+                .collect();
+            assert_eq!(values, ["before", "after"], "broker {broker}, orders-{p}");
+            assert_eq!(high_watermark(&world, broker, "orders", p), 2);
+        }
+    }
+}
