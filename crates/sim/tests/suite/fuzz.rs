@@ -78,6 +78,16 @@ fn regression_seeds_600848_and_601573_a_removed_forwarder_commits_nothing() {
     assert_safe(601_573);
 }
 
+/// Regression: seed 1175 of read-uncommitted broke the quorum's leader-completeness
+/// invariant without any fault in Raft: a controller leader cut off from the quorum stayed
+/// active in its old epoch while the others elected a leader that committed more; when that
+/// leader crashed, the stale one was the only active controller up and was taken for the
+/// newest. The invariant now asks it of the leader of the newest epoch any controller knows.
+#[test]
+fn regression_read_uncommitted_seed_1175_a_stale_leader_is_not_the_newest() {
+    assert_allowed_only(1175, Profile::ReadUncommitted);
+}
+
 /// Fifty seeds here; `./playground bench` sweeps a thousand of every profile, and the trace
 /// guard's ignored test runs two hundred.
 #[test]
