@@ -584,11 +584,25 @@ impl Consumer {
                 self.finish(ctx, operation, Outcome::Exception { message });
                 self.lose_partitions_after_fencing(ctx, error);
             }
+            // STALE_MEMBER_EPOCH (KIP-848) fails the application's `commitSync()`: the
+            // consumer's epoch is behind the coordinator's, so the partitions it processed may
+            // be another member's by now (CommitRequestManager.commitSyncExceptionForError).
+            // Sending it again with a later epoch would commit, over what the new owner
+            // committed, offsets this member read before it lost them (fuzz seed 1099 of
+            // consumer-protocol). The commit before a revocation retries (below).
+            ErrorCode::StaleMemberEpoch if sync && !late && !self.is_auto_commit(operation) => {
+                let message = format!(
+                    "CommitFailedException: OffsetCommit failed with stale member epoch.{}",
+                    error.default_message()
+                );
+                self.finish(ctx, operation, Outcome::Exception { message });
+            }
             // Retriable: `commitSync()` tries again after retry.backoff.ms until
             // default.api.timeout.ms has passed since the call, then throws TimeoutException
             // (ConsumerCoordinator.commitOffsetsSync); `commitAsync()` reports it.
-            // STALE_MEMBER_EPOCH (KIP-848): the member's epoch moved on while the commit was on
-            // its way; it is sent again with the epoch the heartbeat brought.
+            // STALE_MEMBER_EPOCH of the commit before a revocation
+            // (`maybeAutoCommitSyncBeforeRevocation`): the member's epoch moved on while the
+            // commit was on its way; it is sent again with the epoch the heartbeat brought.
             ErrorCode::UnknownTopicOrPartition
             | ErrorCode::CoordinatorLoadInProgress
             | ErrorCode::StaleMemberEpoch
@@ -610,6 +624,11 @@ impl Consumer {
                 },
             ),
         }
+    }
+
+    /// Whether a commit is the consumer's own (auto-commit), not the application's.
+    fn is_auto_commit(&self, operation: usize) -> bool {
+        matches!(&self.history[operation].request, Request::Commit { kind, .. } if kind == "auto")
     }
 
     /// No coordinator to take the commit: `commitSync()` waits for one and tries again,

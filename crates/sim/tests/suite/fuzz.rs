@@ -88,6 +88,16 @@ fn regression_read_uncommitted_seed_1175_a_stale_leader_is_not_the_newest() {
     assert_allowed_only(1175, Profile::ReadUncommitted);
 }
 
+/// Regression: seed 1099 of consumer-protocol committed an offset backwards. A member's
+/// `commitSync()` met STALE_MEMBER_EPOCH and was sent again until the member, fenced and back
+/// with a new epoch, was given the same partition and had already fetched the older committed
+/// offset; the retry then committed what it read before it was fenced, and its next commit
+/// went back to the fetched position. Kafka 4's consumer throws CommitFailedException instead.
+#[test]
+fn regression_consumer_protocol_seed_1099_a_stale_commit_sync_fails() {
+    assert_allowed_only(1099, Profile::ConsumerProtocol);
+}
+
 /// Fifty seeds here; `./playground bench` sweeps a thousand of every profile, and the trace
 /// guard's ignored test runs two hundred.
 #[test]
