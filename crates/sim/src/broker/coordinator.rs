@@ -179,12 +179,39 @@ impl Broker {
         Ok(())
     }
 
-    /// Carries out a write the group coordinator asked for.
+    /// Carries out a write the group coordinator asked for. A write of no records appends
+    /// nothing and waits for the high watermark to cover what is already written.
     fn write_group_records(&mut self, ctx: &mut Ctx<'_>, write: Option<GroupWrite>) {
-        if let Some(write) = write {
-            let then = AfterAppend::Group(write.then);
+        let Some(write) = write else { return };
+        let then = AfterAppend::Group(write.then);
+        if write.records.is_empty() {
+            self.wait_for_coordinator_appends(ctx, write.tp, then);
+        } else {
             self.append_coordinator_batch(ctx, write.tp, write.header, write.records, then);
         }
+    }
+
+    /// `then` once the high watermark of `tp` reaches its log end now: at once when nothing
+    /// is waiting for replication, NOT_COORDINATOR when this broker does not lead `tp`.
+    fn wait_for_coordinator_appends(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: TopicPartition,
+        then: AfterAppend,
+    ) {
+        let Some(log) = self
+            .replicas
+            .get(&tp)
+            .filter(|r| r.leadership.is_some())
+            .map(|r| &r.log)
+        else {
+            return self.finish_append(ctx, then, ErrorCode::NotCoordinator);
+        };
+        let required = log.log_end_offset();
+        if log.high_watermark() >= required {
+            return self.finish_append(ctx, then, ErrorCode::None);
+        }
+        self.wait_for_high_watermark(ctx, tp, required, then);
     }
 
     /// Appends one batch with `header`'s producer fields, then advances the leader.
@@ -236,19 +263,31 @@ impl Broker {
             .log
             .append_as_leader(epoch, &header, &data, replica.roll);
         replica.producers.record(&header, base);
+        self.wait_for_high_watermark(ctx, tp.clone(), base + data.len() as u64, then);
+        Ok(())
+    }
+
+    /// `then` when the high watermark of `tp` reaches `required`, or after
+    /// `offsets.commit.timeout.ms`.
+    fn wait_for_high_watermark(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        tp: TopicPartition,
+        required: u64,
+        then: AfterAppend,
+    ) {
         self.coordinator_appends.next_id += 1;
         let id = self.coordinator_appends.next_id;
         self.coordinator_appends.appends.push(PendingAppend {
             id,
-            tp: tp.clone(),
-            required: base + data.len() as u64,
+            tp,
+            required,
             then,
         });
         ctx.set_timer(
             self.config.offsets_commit_timeout,
             Timer::CoordinatorAppendTimeout { id },
         );
-        Ok(())
     }
 
     /// Completes coordinator writes on `tp` that the high watermark now covers, or fails them

@@ -39,7 +39,8 @@ pub(crate) struct GroupWrite {
     pub(crate) tp: TopicPartition,
     /// The batch's producer fields (a transaction's offsets); default otherwise.
     pub(crate) header: BatchHeader,
-    /// The records, stamped with the time of the request.
+    /// The records, stamped with the time of the request. None: a wait for the high
+    /// watermark to cover what is already written (see [`AfterWrite::Fetch`]).
     pub(crate) records: Vec<Rc<RecordData>>,
     /// Handed back to [`GroupCoordinator::on_written`].
     pub(crate) then: AfterWrite,
@@ -73,6 +74,16 @@ pub(crate) enum AfterWrite {
     Heartbeat {
         to: (NodeId, u64),
         response: ConsumerGroupHeartbeatResponse,
+    },
+    /// Answer an OffsetFetch with `require_stable` once the writes before it are replicated:
+    /// Kafka 4's coordinator runs it as a write of no records, which reads every offset
+    /// written, replicated or not, and answers when the high watermark covers them. Without
+    /// the wait, a member given a partition whose last owner's commit is still replicating
+    /// would start from the older offset, and commit it over the newer one.
+    Fetch {
+        group: String,
+        to: (NodeId, u64),
+        request: OffsetFetchRequest,
     },
     /// Nothing waits (an emptied group's generation, an admin reset).
     Nothing,
@@ -226,6 +237,14 @@ impl GroupCoordinator {
                     return None;
                 }
                 self.txn_offset_commit(ctx, image, group, to, request)
+            }
+            GroupRequest::OffsetFetch(request) if request.require_stable => {
+                let then = AfterWrite::Fetch {
+                    group: group_id.clone(),
+                    to,
+                    request,
+                };
+                self.write(ctx, image, group, Vec::new(), then)
             }
             GroupRequest::OffsetFetch(request) => {
                 let response = offset_fetch(self.group_mut(group), request);
@@ -613,6 +632,20 @@ impl GroupCoordinator {
                     );
                 }
                 answer(ctx, to, GroupResponse::ConsumerGroupHeartbeat(response));
+            }
+            AfterWrite::Fetch { group, to, request } => {
+                // GroupCoordinatorService.handleOffsetFetchException: a fetch that could not
+                // wait (the broker stopped leading, the wait timed out) is NOT_COORDINATOR, so
+                // the consumer finds the coordinator again and asks anew.
+                let response = match self.groups.get(&group) {
+                    Some(group) if error == ErrorCode::None => offset_fetch(group, request),
+                    _ => OffsetFetchResponse {
+                        error: ErrorCode::NotCoordinator,
+                        offsets: Vec::new(),
+                        metadata: Extension::default(),
+                    },
+                };
+                answer(ctx, to, GroupResponse::OffsetFetch(response));
             }
             AfterWrite::Nothing => {}
         }

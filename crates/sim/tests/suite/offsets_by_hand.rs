@@ -19,6 +19,11 @@ fn tp(topic: &str, partition: u32) -> TopicPartition {
 /// apart in virtual time), read by `c1` of group `g` from the earliest offset with manual
 /// commits only.
 fn reader(seed: u64, partitions: u32) -> World {
+    reader_configured(seed, partitions, &[])
+}
+
+/// [`reader`] with more configs for `c1`.
+fn reader_configured(seed: u64, partitions: u32, configs: &[(&str, &str)]) -> World {
     let mut world = cluster(seed);
     create_topic(&mut world, "t", partitions as i32, 3, &[]);
     add_client(&mut world, "loader");
@@ -38,7 +43,10 @@ fn reader(seed: u64, partitions: u32) -> World {
             ("auto.offset.reset", "earliest"),
             ("enable.auto.commit", "false"),
             ("app.processing.ms", "0"),
-        ],
+        ]
+        .into_iter()
+        .chain(configs.iter().copied())
+        .collect::<Vec<_>>(),
     );
     run_ms(&mut world, 8_000);
     world
@@ -882,4 +890,57 @@ fn no_offset_for_partition_is_thrown_once_per_poll_that_finds_it() {
     seek(&mut world, "c1", &tp("t", 0), 0);
     run_ms(&mut world, 3_000);
     assert_eq!(thrown(&world), later, "a position stops them");
+}
+
+/// Kafka 4's group coordinator runs the OffsetFetch of a read_committed consumer
+/// (`require_stable`) as a write of no records: it answers once the offsets written before it
+/// are replicated, and with them. A read_uncommitted consumer's is a read of what is
+/// replicated: it answers at once, without the commit still on its way. Method: the followers
+/// fetch late, so a commit takes a while to replicate; `committed()` is asked right after it.
+#[test]
+fn committed_of_a_read_committed_consumer_waits_for_a_commit_being_replicated() {
+    for (isolation, at_once) in [("read_uncommitted", true), ("read_committed", false)] {
+        let mut world = reader_configured(83, 1, &[("isolation.level", isolation)]);
+        let coordinator = group_coordinator(&world, "g");
+        for broker in (1..=3).filter(|b| *b != coordinator) {
+            slow_follower(&mut world, broker, 1_500);
+        }
+        let t0 = tp("t", 0);
+        world
+            .apply(Command::CommitAsyncOffsets {
+                consumer: "c1".to_owned(),
+                offsets: commit(&[(t0.clone(), 3, "")]),
+            })
+            .expect("a commit");
+        world
+            .apply(Command::Committed {
+                consumer: "c1".to_owned(),
+                partitions: vec![t0.clone()],
+            })
+            .expect("a group consumer");
+        run_ms(&mut world, 500);
+        assert_eq!(stored(&world, "g"), [], "{isolation}: still replicating");
+        let before = answers(&world, "c1");
+        if at_once {
+            assert_eq!(
+                before,
+                [("committed([t-0])".to_owned(), "{t-0=null}".to_owned())],
+                "{isolation}"
+            );
+        } else {
+            assert_eq!(before, [], "{isolation}: waits for the commit");
+        }
+        run_ms(&mut world, 5_000);
+        assert_eq!(stored(&world, "g"), [(t0, 3, None)], "{isolation}");
+        if !at_once {
+            assert_eq!(
+                answers(&world, "c1"),
+                [(
+                    "committed([t-0])".to_owned(),
+                    "{t-0=OffsetAndMetadata{offset=3, leaderEpoch=null, metadata=''}}".to_owned()
+                )],
+                "{isolation}"
+            );
+        }
+    }
 }
