@@ -16,6 +16,7 @@ use crate::protocol::{
     FetchResponse, FetchedPartition, Message, RequestHeader, TopicPartition,
 };
 use crate::time::SimDuration;
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -53,16 +54,7 @@ impl Session {
         let (partitions, forgotten) = if metadata.is_full() {
             (wanted.clone(), Vec::new())
         } else {
-            let sent = |tp: &TopicPartition| {
-                self.sent
-                    .binary_search_by(|p| p.tp.cmp(tp))
-                    .ok()
-                    .map(|at| &self.sent[at])
-            };
-            let changed = wanted.iter().filter(|p| sent(&p.tp) != Some(*p)).cloned();
-            let kept = |tp: &TopicPartition| wanted.binary_search_by(|p| p.tp.cmp(tp)).is_ok();
-            let forgotten = self.sent.iter().map(|p| &p.tp).filter(|tp| !kept(tp));
-            (changed.collect(), forgotten.cloned().collect())
+            changes(&self.sent, &wanted)
         };
         self.full_in_flight = metadata.is_full();
         self.sent = wanted;
@@ -74,6 +66,40 @@ impl Session {
     fn close(&mut self) {
         self.next.1 = 0;
     }
+}
+
+/// What an incremental fetch sends, from what the last one sent and what is wanted now (both
+/// in partition order): the partitions new or whose fetch state changed, and those no longer
+/// wanted. One walk of both lists: a follower fetches several times a second, each time for
+/// dozens of partitions, nearly all of them as they were.
+fn changes(
+    sent: &[FetchPartition],
+    wanted: &[FetchPartition],
+) -> (Vec<FetchPartition>, Vec<TopicPartition>) {
+    let (mut changed, mut forgotten) = (Vec::new(), Vec::new());
+    let mut sent = sent.iter().peekable();
+    for partition in wanted {
+        let mut same = false;
+        while let Some(&before) = sent.peek() {
+            match before.tp.cmp(&partition.tp) {
+                Ordering::Less => {
+                    forgotten.push(before.tp.clone());
+                    sent.next();
+                }
+                Ordering::Equal => {
+                    same = before == partition;
+                    sent.next();
+                    break;
+                }
+                Ordering::Greater => break,
+            }
+        }
+        if !same {
+            changed.push(partition.clone());
+        }
+    }
+    forgotten.extend(sent.map(|p| p.tp.clone()));
+    (changed, forgotten)
 }
 
 /// Fetch sessions by leader broker.
@@ -398,5 +424,30 @@ mod tests {
         let (metadata, partitions, _) = session.next_fetch(vec![wants(0, 5), wants(1, 6)]);
         assert_eq!(metadata, FetchMetadata::full(7));
         assert_eq!(listed(&partitions), [0, 1]);
+    }
+
+    proptest::proptest! {
+        /// The one walk of both lists says what the plain definition says: wanted partitions
+        /// not sent as they are now, and sent partitions no longer wanted.
+        #[test]
+        fn changes_are_what_differs_from_the_last_fetch(
+            sent in proptest::collection::btree_map(0u32..24, 0u64..3, 0..16),
+            wanted in proptest::collection::btree_map(0u32..24, 0u64..3, 0..16),
+        ) {
+            let list = |m: &BTreeMap<u32, u64>| -> Vec<FetchPartition> {
+                m.iter().map(|(&p, &offset)| wants(p, offset)).collect()
+            };
+            let (sent, wanted) = (list(&sent), list(&wanted));
+            let (changed, forgotten) = changes(&sent, &wanted);
+            let expected: Vec<FetchPartition> =
+                wanted.iter().filter(|p| !sent.contains(p)).cloned().collect();
+            let dropped: Vec<TopicPartition> = sent
+                .iter()
+                .filter(|p| !wanted.iter().any(|w| w.tp == p.tp))
+                .map(|p| p.tp.clone())
+                .collect();
+            proptest::prop_assert_eq!(changed, expected);
+            proptest::prop_assert_eq!(forgotten, dropped);
+        }
     }
 }
