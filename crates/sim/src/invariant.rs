@@ -56,6 +56,8 @@ pub(crate) struct Invariants {
     /// Committed metadata records, as first seen committed.
     metadata: Vec<Rc<crate::metadata::MetadataRecord>>,
     reported: BTreeSet<(&'static str, TopicPartition)>,
+    /// The newest epoch an active controller has been seen leading.
+    newest_leader_epoch: u32,
 }
 
 type Found = Vec<(&'static str, TopicPartition, String)>;
@@ -251,12 +253,16 @@ impl Invariants {
                 ));
             }
         }
-        // Leader completeness holds for the leader of the newest epoch any controller knows:
+        // Leader completeness holds for the leader of the newest epoch a controller has led:
         // a leader cut off from the quorum stays active in its old epoch (until it resigns
         // for want of fetches) while the others elect a leader that commits more, which it
         // cannot have (fuzz seed 1175 of read-uncommitted: the new leader then crashed, and
-        // the old one was the only active controller up).
-        let newest = world.controllers().map(|(c, _)| c.quorum().epoch).max();
+        // the old one was the only active controller up). An epoch only a candidate reached
+        // does not count: it would leave the real leader unchecked.
+        if let Some(&(epoch, _)) = leaders.iter().max() {
+            self.newest_leader_epoch = self.newest_leader_epoch.max(epoch);
+        }
+        let newest = Some(self.newest_leader_epoch);
         for (controller, up) in world.controllers() {
             let log = controller.log();
             let committed = controller.quorum().committed as usize;
