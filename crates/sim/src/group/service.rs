@@ -39,7 +39,7 @@ pub(crate) struct GroupWrite {
     pub(crate) tp: TopicPartition,
     /// The batch's producer fields (a transaction's offsets); default otherwise.
     pub(crate) header: BatchHeader,
-    /// The records, stamped with the time of the request. None: a wait for the high
+    /// The records, stamped with the time of the request. Empty: a wait for the high
     /// watermark to cover what is already written (see [`AfterWrite::Fetch`]).
     pub(crate) records: Vec<Rc<RecordData>>,
     /// Handed back to [`GroupCoordinator::on_written`].
