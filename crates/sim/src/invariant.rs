@@ -262,7 +262,7 @@ impl Invariants {
         if let Some(&(epoch, _)) = leaders.iter().max() {
             self.newest_leader_epoch = self.newest_leader_epoch.max(epoch);
         }
-        let newest = Some(self.newest_leader_epoch);
+        let newest = self.newest_leader_epoch;
         for (controller, up) in world.controllers() {
             let log = controller.log();
             let committed = controller.quorum().committed as usize;
@@ -271,7 +271,7 @@ impl Invariants {
                 self.metadata.extend(log[start..committed].iter().cloned());
             }
             let known = self.metadata.len();
-            let leads = up && controller.is_active() && Some(controller.quorum().epoch) == newest;
+            let leads = up && controller.is_active() && controller.quorum().epoch == newest;
             if !leads || known == 0 {
                 continue;
             }

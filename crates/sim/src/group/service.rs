@@ -639,11 +639,7 @@ impl GroupCoordinator {
                 // the consumer finds the coordinator again and asks anew.
                 let response = match self.groups.get(&group) {
                     Some(group) if error == ErrorCode::None => offset_fetch(group, request),
-                    _ => OffsetFetchResponse {
-                        error: ErrorCode::NotCoordinator,
-                        offsets: Vec::new(),
-                        metadata: Extension::default(),
-                    },
+                    _ => OffsetFetchResponse::error(ErrorCode::NotCoordinator),
                 };
                 answer(ctx, to, GroupResponse::OffsetFetch(response));
             }

@@ -300,11 +300,9 @@ impl GroupRequest {
             GroupRequest::OffsetCommit(_) => {
                 GroupResponse::OffsetCommit(OffsetCommitResponse { error })
             }
-            GroupRequest::OffsetFetch(_) => GroupResponse::OffsetFetch(OffsetFetchResponse {
-                error,
-                offsets: Vec::new(),
-                metadata: Extension::default(),
-            }),
+            GroupRequest::OffsetFetch(_) => {
+                GroupResponse::OffsetFetch(OffsetFetchResponse::error(error))
+            }
             GroupRequest::TxnOffsetCommit(_) => {
                 GroupResponse::TxnOffsetCommit(TxnOffsetCommitResponse { error })
             }
@@ -504,6 +502,17 @@ pub struct OffsetFetchResponse {
     pub offsets: Vec<(TopicPartition, Option<u64>)>,
     /// The metadata committed with them, where there is some.
     pub metadata: Extension<Vec<(TopicPartition, String)>>,
+}
+
+impl OffsetFetchResponse {
+    /// A whole request refused with `error`: no offsets.
+    pub fn error(error: ErrorCode) -> Self {
+        OffsetFetchResponse {
+            error,
+            offsets: Vec::new(),
+            metadata: Extension::default(),
+        }
+    }
 }
 
 /// TxnOffsetCommit's body: the offsets take effect when the transaction's COMMIT marker
