@@ -78,14 +78,9 @@ impl Consumer {
         {
             return;
         }
-        let require_stable = self.config.read_committed;
         match (self.config.group_id.clone(), self.coordinator) {
             (Some(group_id), Some(coordinator)) => {
-                let request = OffsetFetchRequest {
-                    group_id,
-                    partitions: missing,
-                    require_stable,
-                };
+                let request = OffsetFetchRequest::stable(group_id, missing);
                 let request = GroupRequest::OffsetFetch(request);
                 self.group_request(ctx, coordinator, InFlight::OffsetFetch, request);
             }

@@ -348,14 +348,8 @@ impl Consumer {
                 else {
                     return;
                 };
-                let partitions = partitions.clone();
-                let require_stable = self.config.read_committed;
                 let kind = InFlight::Committed { query: query.id };
-                let request = OffsetFetchRequest {
-                    group_id,
-                    partitions,
-                    require_stable,
-                };
+                let request = OffsetFetchRequest::stable(group_id, partitions.clone());
                 self.group_request(ctx, coordinator, kind, GroupRequest::OffsetFetch(request));
             }
             Call::OffsetsForTimes(tp, timestamp) => {

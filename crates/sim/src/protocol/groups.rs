@@ -480,9 +480,9 @@ pub struct OffsetCommitResponse {
     pub error: ErrorCode,
 }
 
-/// OffsetFetch's body. `require_stable` (KIP-447, sent by read_committed consumers):
-/// UNSTABLE_OFFSET_COMMIT while a transaction has offsets for the partitions pending, instead
-/// of the older committed offset.
+/// OffsetFetch's body. `require_stable` (KIP-447): UNSTABLE_OFFSET_COMMIT while a transaction
+/// has offsets for the partitions pending, instead of the older committed offset; Kafka 4's
+/// coordinator also answers it only once the offsets written before it are replicated.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct OffsetFetchRequest {
     /// `group.id`.
@@ -491,6 +491,20 @@ pub struct OffsetFetchRequest {
     pub partitions: Vec<TopicPartition>,
     /// See the type's doc.
     pub require_stable: bool,
+}
+
+impl OffsetFetchRequest {
+    /// What a consumer sends, whatever its `isolation.level`: Kafka's consumers always ask for
+    /// stable offsets (`ConsumerCoordinator.sendOffsetFetchRequest` and 4.x's
+    /// `CommitRequestManager` pass `requireStable = true`), so a consumer never starts from an
+    /// offset a commit on its way is about to replace. Only the admin client asks without.
+    pub fn stable(group_id: String, partitions: Vec<TopicPartition>) -> Self {
+        Self {
+            group_id,
+            partitions,
+            require_stable: true,
+        }
+    }
 }
 
 /// Committed offsets (none where nothing was committed).
