@@ -55,6 +55,11 @@ pub struct PartitionLog {
     /// How many records the cleaner has removed, for the page.
     #[serde(skip_serializing_if = "is_zero")]
     cleaned_records: u64,
+    /// How many times a method taking `&mut self` was called: the invariant checker skips a
+    /// leader's log no write touched since it last looked (it looks after every broker step).
+    /// Every such method counts itself first, so no change can slip past the count.
+    #[serde(skip)]
+    writes: u64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -173,6 +178,11 @@ impl PartitionLog {
             .min(self.records.len() as u64) as usize
     }
 
+    /// How many writes the log has had (see the field): equal counts, no change between.
+    pub fn writes(&self) -> u64 {
+        self.writes
+    }
+
     /// The high watermark: records below it are committed and visible to consumers.
     pub fn high_watermark(&self) -> u64 {
         self.high_watermark
@@ -208,6 +218,7 @@ impl PartitionLog {
         batch: &[Rc<RecordData>],
         roll: Roll,
     ) -> u64 {
+        self.writes += 1;
         let base = self.log_end_offset();
         let records = batch.iter().enumerate().map(|(i, data)| Record {
             offset: base + i as u64,
@@ -223,6 +234,7 @@ impl PartitionLog {
     /// (and its gaps, where its cleaner removed records). Each batch may roll the active
     /// segment as on the leader.
     pub fn append_as_follower(&mut self, records: &[Record], roll: Roll) {
+        self.writes += 1;
         for batch in records.chunk_by(|a, b| Rc::ptr_eq(&a.batch, &b.batch)) {
             assert!(
                 batch[0].offset >= self.log_end_offset(),
@@ -297,6 +309,7 @@ impl PartitionLog {
     /// Records the start of a leader epoch even before any record is written in it (a new
     /// leader does this, so followers can learn where the previous epoch ended).
     pub fn assign_epoch_start(&mut self, leader_epoch: u32) {
+        self.writes += 1;
         if self.last_epoch().is_none_or(|last| last < leader_epoch) {
             self.epochs.push((leader_epoch, self.log_end_offset()));
         }
@@ -323,6 +336,7 @@ impl PartitionLog {
     /// Removes every record at or above `offset`; returns how many were removed. Below the
     /// log start offset the log starts over at `offset` (`UnifiedLog.truncateTo`).
     pub fn truncate_to(&mut self, offset: u64) -> usize {
+        self.writes += 1;
         if offset < self.log_start_offset {
             return self.truncate_fully_and_start_at(offset);
         }
@@ -366,6 +380,7 @@ impl PartitionLog {
     /// A follower whose fetch offset fell below the leader's log start offset starts over
     /// there, with nothing (Kafka's `truncateFullyAndStartAt`).
     pub fn truncate_fully_and_start_at(&mut self, offset: u64) -> usize {
+        self.writes += 1;
         let removed = self.records.len();
         self.records.clear();
         self.epochs.clear();
@@ -384,6 +399,7 @@ impl PartitionLog {
     /// (`UnifiedLog.maybeIncrementLogStartOffset`). Records below it go at once, with every
     /// segment wholly below it. Returns what was deleted, if the start moved.
     pub fn increment_log_start_offset(&mut self, offset: u64) -> Option<Deleted> {
+        self.writes += 1;
         let offset = offset.min(self.high_watermark);
         if offset <= self.log_start_offset {
             return None;
@@ -443,6 +459,7 @@ impl PartitionLog {
     /// `retention.bytes`, then the oldest whose newest record is older than `retention.ms`.
     /// Returns what was deleted, if anything.
     pub fn delete_old_segments(&mut self, now_ms: u64, retention: Retention) -> Option<Deleted> {
+        self.writes += 1;
         let from = self.log_start_offset;
         let mut deleted: Option<Deleted> = None;
         let mut merge = |more: Option<Deleted>| {
@@ -508,6 +525,7 @@ impl PartitionLog {
 
     /// Moves the high watermark (never past the LEO). Returns whether it changed.
     pub fn set_high_watermark(&mut self, offset: u64) -> bool {
+        self.writes += 1;
         let offset = offset.min(self.log_end_offset());
         let changed = offset != self.high_watermark;
         self.high_watermark = offset;
@@ -516,11 +534,13 @@ impl PartitionLog {
 
     /// Everything written so far reaches disk (the OS writing back dirty pages).
     pub fn flush(&mut self) {
+        self.writes += 1;
         self.flushed = self.log_end_offset();
     }
 
     /// A power loss: the unflushed tail is gone. Returns how many records were lost.
     pub fn lose_unflushed(&mut self) -> usize {
+        self.writes += 1;
         self.truncate_to(self.flushed)
     }
 

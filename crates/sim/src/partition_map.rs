@@ -152,6 +152,17 @@ impl<V> PartitionMap<V> {
             .map(|(tp, value)| (tp, value))
     }
 
+    /// Each topic's name with its partitions and values, in order: a walk that needs
+    /// something per topic looks it up once, without comparing every partition's name.
+    pub fn by_topic(
+        &self,
+    ) -> impl Iterator<Item = (&Rc<str>, impl Iterator<Item = (&TopicPartition, &V)>)> {
+        self.topics.iter().map(|t| {
+            let partitions = t.partitions.iter().flatten().map(|(tp, value)| (tp, value));
+            (&t.name, partitions)
+        })
+    }
+
     /// Partitions and values to change, in order.
     pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&TopicPartition, &mut V)> {
         self.topics

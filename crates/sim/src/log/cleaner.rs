@@ -86,6 +86,7 @@ impl PartitionLog {
     /// One cleaner pass at `now_ms`, if the log is dirty enough. Returns what was removed, if
     /// anything.
     pub fn clean(&mut self, now_ms: u64, config: Compaction) -> Option<Cleaned> {
+        self.writes += 1;
         let range = self.to_clean(now_ms, config)?;
         Some(self.clean_below(now_ms, config, range)).filter(|c| c.records > 0)
     }
