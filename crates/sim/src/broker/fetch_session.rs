@@ -122,11 +122,11 @@ impl FetchSessions {
                 }
             }
         }
-        request.partitions = session
-            .partitions
-            .values()
-            .map(|cached| cached.request.clone())
-            .collect();
+        // Sized first: the map's iterator cannot say its length, and collected it grew by
+        // reallocation on every incremental fetch.
+        let mut partitions = Vec::with_capacity(session.partitions.len());
+        partitions.extend(session.partitions.values().map(|c| c.request.clone()));
+        request.partitions = partitions;
         Ok(Context::Incremental(id))
     }
 
@@ -188,26 +188,30 @@ impl FetchSessions {
 }
 
 impl FetchSessions {
-    /// Whether the session of an incremental fetch last answered `tp` with this high
-    /// watermark and log start offset (`offsets`), so a read of it with no records and no
-    /// error or divergence would be left out of the answer.
-    pub(crate) fn remembers(
-        &self,
-        context: Context,
-        tp: &TopicPartition,
-        offsets: (u64, u64),
-    ) -> bool {
+    /// What the session of an incremental fetch last answered, looked up once per fetch:
+    /// its partitions are asked about one by one.
+    pub(crate) fn remembered(&self, context: Context) -> Option<Remembered<'_>> {
         let Context::Incremental(id) = context else {
-            return false;
+            return None;
         };
+        self.sessions.get(&id).map(|s| Remembered(&s.partitions))
+    }
+}
+
+/// A session's partitions as last answered.
+#[derive(Clone, Copy)]
+pub(crate) struct Remembered<'a>(&'a PartitionMap<Cached>);
+
+impl Remembered<'_> {
+    /// Whether `tp` was last answered with this high watermark and log start offset
+    /// (`offsets`), so a read of it with no records and no error or divergence would be left
+    /// out of the answer.
+    pub(crate) fn answered(&self, tp: &TopicPartition, offsets: (u64, u64)) -> bool {
         let (high_watermark, log_start_offset) = offsets;
-        self.sessions
-            .get(&id)
-            .and_then(|session| session.partitions.get(tp))
-            .is_some_and(|cached| {
-                cached.high_watermark == Some(high_watermark)
-                    && cached.log_start_offset == log_start_offset
-            })
+        self.0.get(tp).is_some_and(|cached| {
+            cached.high_watermark == Some(high_watermark)
+                && cached.log_start_offset == log_start_offset
+        })
     }
 }
 
@@ -303,11 +307,9 @@ pub(super) mod tests {
         assert_eq!((kept, answered_id), (vec![0, 1], id));
         // The HW just answered is remembered: the same HW is no news the next time.
         let quiet = (7, 0);
-        assert!(sessions.remembers(
-            Context::Incremental(id),
-            &TopicPartition::new("orders", 1),
-            quiet
-        ));
+        let remembered = sessions.remembered(Context::Incremental(id));
+        let remembered = remembered.expect("a session");
+        assert!(remembered.answered(&TopicPartition::new("orders", 1), quiet));
     }
 
     #[test]

@@ -127,13 +127,18 @@ impl Broker {
         // The leaders this broker follows, in order. A fetch's partitions are listed only for
         // a leader it goes to: this runs after every fetch answer, when the other leaders
         // still have theirs in flight.
-        let mut leaders: Vec<BrokerId> = self
-            .replicas
-            .values()
-            .filter_map(|replica| replica.state.as_ref()?.leader.filter(|&l| l != me))
-            .collect();
+        // Deduplicated as they are found: a leader per hosted partition, collected, grew a
+        // `Vec` of dozens by reallocation after every fetch answer.
+        let mut leaders: Vec<BrokerId> = Vec::new();
+        for replica in self.replicas.values() {
+            if let Some(leader) = replica.state.as_ref().and_then(|s| s.leader)
+                && leader != me
+                && !leaders.contains(&leader)
+            {
+                leaders.push(leader);
+            }
+        }
         leaders.sort_unstable();
-        leaders.dedup();
         for leader in leaders {
             let session = self.fetchers.sessions.entry(leader).or_default();
             if session.in_flight.is_some() || session.backing_off {

@@ -308,17 +308,9 @@ impl Broker {
     /// replica leads `p` in the epoch the follower knows, and the follower is at its log end
     /// offset without diverging, which [`read`](Self::read) answers with nothing.
     fn may_return(&self, p: &FetchPartition) -> bool {
-        let Some(replica) = self.replicas.get(&p.tp) else {
-            return true;
-        };
-        let Some(leadership) = &replica.leadership else {
-            return true;
-        };
-        p.current_leader_epoch
-            .is_some_and(|e| e != leadership.leader_epoch)
-            || p.fetch_offset != replica.log.log_end_offset()
-            || p.fetch_offset < replica.log.log_start_offset()
-            || diverging(replica, p).is_some()
+        self.replicas
+            .get(&p.tp)
+            .is_none_or(|replica| may_return_from(replica, p))
     }
 
     /// The response's partitions, records copied.
@@ -341,14 +333,16 @@ impl Broker {
         let limits = fetch.max_bytes();
         let mut left = limits.response as usize;
         let mut first = true;
+        // Looked up once: an incremental fetch asks after each of its partitions.
+        let remembered = self.fetch_sessions.remembered(context);
         let quiet = move |p: &FetchPartition| {
-            let quiet = context != Context::Sessionless
-                && !self.may_return(p)
-                && self.replicas.get(&p.tp).is_some_and(|replica| {
+            let quiet = remembered.is_some_and(|remembered| {
+                self.replicas.get(&p.tp).is_some_and(|replica| {
                     let log = &replica.log;
                     let offsets = (log.high_watermark(), log.log_start_offset());
-                    self.fetch_sessions.remembers(context, &p.tp, offsets)
-                });
+                    !may_return_from(replica, p) && remembered.answered(&p.tp, offsets)
+                })
+            });
             // In tests, a read proves a quiet partition would be left out of the answer.
             debug_assert!(
                 !quiet || {
@@ -525,6 +519,18 @@ impl Broker {
             partitions,
         );
     }
+}
+
+/// [`Broker::may_return`] of a partition this broker hosts, `replica`.
+fn may_return_from(replica: &super::Replica, p: &FetchPartition) -> bool {
+    let Some(leadership) = &replica.leadership else {
+        return true;
+    };
+    p.current_leader_epoch
+        .is_some_and(|e| e != leadership.leader_epoch)
+        || p.fetch_offset != replica.log.log_end_offset()
+        || p.fetch_offset < replica.log.log_start_offset()
+        || diverging(replica, p).is_some()
 }
 
 /// KIP-595-style divergence check: if the follower's last epoch ended earlier in the leader's
