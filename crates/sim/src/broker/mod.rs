@@ -585,6 +585,21 @@ impl Broker {
         }
     }
 
+    /// Runs `handle`, which writes no log, and says so to the world (`Ctx::logs_untouched`);
+    /// in tests, the logs' write counts prove it.
+    fn without_writes(&mut self, ctx: &mut Ctx<'_>, handle: impl FnOnce(&mut Self, &mut Ctx<'_>)) {
+        let writes =
+            |broker: &Self| -> u64 { broker.replicas.values().map(|r| r.log.writes()).sum() };
+        let before = cfg!(debug_assertions).then(|| writes(self));
+        handle(self, ctx);
+        debug_assert!(
+            before.is_none_or(|before| before == writes(self)),
+            "broker {}: a handler said to leave the logs alone wrote one",
+            self.id
+        );
+        ctx.logs_untouched();
+    }
+
     pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
         match timer {
             Timer::BrokerHeartbeat => self.heartbeat(ctx),
@@ -599,23 +614,26 @@ impl Broker {
                 self.next_controller();
                 self.fetch_metadata(ctx);
             }
+            // Timeouts: each sends a request anew or answers one, and reads logs only.
             Timer::ReplicaFetchTimeout {
                 leader,
                 correlation_id,
-            } => {
-                self.on_replica_fetch_timeout(ctx, leader, correlation_id);
-            }
+            } => self.without_writes(ctx, |broker, ctx| {
+                broker.on_replica_fetch_timeout(ctx, leader, correlation_id);
+            }),
             Timer::ReplicaFetchBackoff { leader } => self.on_replica_fetch_backoff(ctx, leader),
             Timer::ParkedFetchExpiry {
                 from,
                 correlation_id,
-            } => {
-                self.expire_parked_fetch(ctx, from, correlation_id);
-            }
+            } => self.without_writes(ctx, |broker, ctx| {
+                broker.expire_parked_fetch(ctx, from, correlation_id);
+            }),
             Timer::ProduceTimeout {
                 from,
                 correlation_id,
-            } => self.expire_produce(ctx, from, correlation_id),
+            } => self.without_writes(ctx, |broker, ctx| {
+                broker.expire_produce(ctx, from, correlation_id);
+            }),
             Timer::IsrExpiration => {
                 self.shrink_isrs(ctx);
                 let half = self.config.replica_lag_time_max.as_micros() / 2;
