@@ -982,7 +982,7 @@ impl World {
             batch_size: config.batch_size,
             batches,
             requests_in_flight,
-            stream: p.stream().map(|s| (s.topic.clone(), s.per_second)),
+            stream: p.stream().map(|s| (s.topic.to_string(), s.per_second)),
             transactions: p.transactions().map(|t| TransactionsView {
                 transactional_id: t.transactional_id.clone(),
                 state: t.state.java_name().to_owned(),
