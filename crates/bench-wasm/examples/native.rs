@@ -3,9 +3,10 @@
 //! `wasm-profile.mjs` make into this crate, without the checker that `kafka-sim workload` adds.
 //!
 //!   native workload BROKERS PARTITIONS RECORDS REPEATS
-//!   native busy SCENARIO.toml UNTIL_MS [checked]
+//!   native busy SCENARIO.toml UNTIL_MS [checked] [marks]
 //!
-//! `checked` checks the invariants after every step, as the page does.
+//! `checked` checks the invariants after every step, as the page does; `marks` also brings
+//! the checker's live marks up to date after each simulated second, as the page's renders do.
 
 use kafka_sim::SimTime;
 use kafka_sim::scenario::file::{self, Format};
@@ -35,12 +36,23 @@ fn main() {
             let text = std::fs::read_to_string(&args[1]).expect("the scenario file");
             let scenario = file::parse(&text, Format::Toml).expect("a scenario");
             let (mut world, _) = scenario.run().expect("the scenario runs");
-            if args.get(3).is_some_and(|a| a == "checked") {
+            let flag = |name: &str| args[3..].iter().any(|a| a == name);
+            if flag("checked") {
                 world.check_invariants();
             }
-            world.run_until(SimTime::from_millis(u64::from(number(2))));
+            let until = SimTime::from_millis(u64::from(number(2)));
+            if flag("marks") {
+                let mut marks = kafka_sim::check::LiveMarks::default();
+                while world.now() < until {
+                    world.run_until(
+                        (world.now() + kafka_sim::SimDuration::from_millis(1_000)).min(until),
+                    );
+                    marks.update(&world);
+                }
+            }
+            world.run_until(until);
             println!("{:016x}", world.trace().hash());
         }
-        _ => panic!("usage: native workload B P R N | native busy FILE UNTIL_MS [checked]"),
+        _ => panic!("usage: native workload B P R N | native busy FILE UNTIL_MS [checked] [marks]"),
     }
 }

@@ -181,6 +181,14 @@ impl<V> PartitionMap<V> {
         self.iter().map(|(_, value)| value)
     }
 
+    /// The values, in their partitions' order, owned.
+    pub fn into_values(self) -> impl Iterator<Item = V> {
+        self.topics
+            .into_iter()
+            .flat_map(|t| t.partitions.into_iter().flatten())
+            .map(|(_, value)| value)
+    }
+
     /// The values to change, in their partitions' order.
     pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut V> {
         self.iter_mut().map(|(_, value)| value)

@@ -16,6 +16,7 @@ use super::{
 use crate::client::{OperationId, Outcome, Request};
 use crate::event::EventKind;
 use crate::log::PartitionLog;
+use crate::partition_map::PartitionMap;
 use crate::protocol::{Record, TopicPartition};
 use crate::time::SimTime;
 use crate::world::World;
@@ -264,7 +265,8 @@ pub struct LiveMarks {
     /// found pending (where the walk after it must start again: it may be acknowledged since),
     /// and the run (`seen`) it began on.
     walk: Option<(Cursor, Option<Cursor>, (usize, SimTime))>,
-    partitions: BTreeMap<TopicPartition, LogIndex>,
+    /// By partition: one is looked up for every acknowledged send.
+    partitions: PartitionMap<LogIndex>,
     clients: Vec<String>,
     cursor: Cursor,
     /// Each (client, partition)'s acknowledged sends: place in the run's order -> offset.
@@ -361,7 +363,7 @@ impl LiveMarks {
             let Some(topic_id) = metadata.topics.get(&tp.topic).map(|t| &t.topic_id) else {
                 continue;
             };
-            let index = self.partitions.entry(tp.clone()).or_default();
+            let index = self.partitions.get_or_default(&tp);
             if index.topic_id != *topic_id {
                 if !index.topic_id.is_empty() {
                     // Created again under its name: a new log, judged on its own.
@@ -457,7 +459,7 @@ impl LiveMarks {
                         .entry((client, tp.clone()))
                         .or_default()
                         .insert(position, offset);
-                    let index = self.partitions.entry(tp).or_default();
+                    let index = self.partitions.get_or_default(&tp);
                     // Below the indexed start once retention moved it: deleted, not lost.
                     if offset >= index.start {
                         index.acked.insert(offset, (hash, client, position));
