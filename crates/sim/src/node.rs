@@ -119,8 +119,8 @@ pub struct Outbox {
     /// that connection), so the world keeps one invocation order across clients.
     pub(crate) operations: Vec<(Connection, usize)>,
     pub(crate) stop: bool,
-    /// The handler wrote no log (see [`Ctx::logs_untouched`]).
-    pub(crate) logs_untouched: bool,
+    /// The handler wrote no log its node leads (see [`Ctx::led_logs_untouched`]).
+    pub(crate) led_logs_untouched: bool,
 }
 
 impl Outbox {
@@ -130,7 +130,7 @@ impl Outbox {
         self.events.clear();
         self.operations.clear();
         self.stop = false;
-        self.logs_untouched = false;
+        self.led_logs_untouched = false;
     }
 }
 
@@ -171,12 +171,12 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Tells the world this handler wrote no log, so the invariant check after the step,
-    /// which reads only logs, has nothing new to see. Most of a busy broker's timers are
-    /// timeouts of requests long answered, and the check of every log it leads cost more
-    /// than the step.
-    pub(crate) fn logs_untouched(&mut self) {
-        self.out.logs_untouched = true;
+    /// Tells the world this handler wrote no log its node leads, so the invariant check after
+    /// the step, which reads only the logs a broker leads, has nothing new to see. Most of a
+    /// busy broker's steps are answers to its own fetches as a follower and timeouts of
+    /// requests long answered, and the check of every log it leads cost more than the step.
+    pub(crate) fn led_logs_untouched(&mut self) {
+        self.out.led_logs_untouched = true;
     }
 
     /// The current virtual time.

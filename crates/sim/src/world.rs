@@ -332,8 +332,9 @@ impl World {
     /// speed. A change made between steps by a command is checked at the next step of its
     /// broker (a power loss truncating a log) or of a controller (an admin command changing
     /// the metadata, a controller crashed or restarted; a message to a down controller counts).
-    /// A step whose handler wrote no log (a timeout of a request long answered, mostly) is not
-    /// checked: the checker's memory (`Seen`) makes the next check see what it skipped.
+    /// A step whose handler wrote no log its broker leads (a follower's fetch answered, a
+    /// consumer's fetch, a timeout of a request long answered) is not checked: the checker's
+    /// memory (`Seen`) makes the next check see whatever it skipped.
     fn run_invariants(&mut self, node: NodeId) {
         let scope = match &self.slots[node.0 as usize].node {
             Node::Broker(broker) => crate::invariant::Scope::LedBy(broker.id()),
@@ -755,8 +756,8 @@ impl World {
     }
 
     /// Runs one handler about what came on `connection`, then turns its recorded intent into
-    /// queue entries and events. Whether the handler may have written a log (false when it
-    /// said it wrote none, `Ctx::logs_untouched`).
+    /// queue entries and events. Whether the handler may have written a log its node leads
+    /// (false when it said it wrote none, `Ctx::led_logs_untouched`).
     fn run_node_on(
         &mut self,
         id: NodeId,
@@ -792,7 +793,7 @@ impl World {
                 .drain(..)
                 .map(|(connection, index)| (id, connection, index)),
         );
-        let (stop, wrote) = (outbox.stop, !outbox.logs_untouched);
+        let (stop, wrote) = (outbox.stop, !outbox.led_logs_untouched);
         self.outbox = outbox;
         if stop {
             // A clean stop: everything written reaches disk, so nothing is lost.

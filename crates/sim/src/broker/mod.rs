@@ -533,10 +533,16 @@ impl Broker {
                 let correlation_id = header.correlation_id;
                 self.handle_init_producer_id(ctx, from, correlation_id, request.current);
             }
+            // A consumer's fetch reads; a follower's moves the leader's HW.
+            Message::Fetch(header, request) if request.replica_id.is_none() => self
+                .without_led_writes(ctx, |broker, ctx| {
+                    broker.handle_fetch(ctx, from, &header, request);
+                }),
             Message::Fetch(header, request) => self.handle_fetch(ctx, from, &header, request),
-            Message::FetchResponse(header, response) => {
-                self.on_fetch_response(ctx, from, header.correlation_id, response);
-            }
+            // Writes only the logs it follows from other leaders.
+            Message::FetchResponse(header, response) => self.without_led_writes(ctx, |b, ctx| {
+                b.on_fetch_response(ctx, from, header.correlation_id, response);
+            }),
             Message::FindCoordinator(header, request) => self.handle_find_coordinator(
                 ctx,
                 from,
@@ -585,19 +591,27 @@ impl Broker {
         }
     }
 
-    /// Runs `handle`, which writes no log, and says so to the world (`Ctx::logs_untouched`);
-    /// in tests, the logs' write counts prove it.
-    fn without_writes(&mut self, ctx: &mut Ctx<'_>, handle: impl FnOnce(&mut Self, &mut Ctx<'_>)) {
-        let writes =
-            |broker: &Self| -> u64 { broker.replicas.values().map(|r| r.log.writes()).sum() };
-        let before = cfg!(debug_assertions).then(|| writes(self));
+    /// Runs `handle`, which writes no log this broker leads, and says so to the world
+    /// (`Ctx::led_logs_untouched`); in tests, the led logs' count and write counts prove it.
+    fn without_led_writes(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        handle: impl FnOnce(&mut Self, &mut Ctx<'_>),
+    ) {
+        let led = |broker: &Self| -> (usize, u64) {
+            let led = broker.replicas.values().filter(|r| r.leadership.is_some());
+            led.fold((0, 0), |(count, writes), r| {
+                (count + 1, writes + r.log.writes())
+            })
+        };
+        let before = cfg!(debug_assertions).then(|| led(self));
         handle(self, ctx);
         debug_assert!(
-            before.is_none_or(|before| before == writes(self)),
-            "broker {}: a handler said to leave the logs alone wrote one",
+            before.is_none_or(|before| before == led(self)),
+            "broker {}: a handler said to leave the logs it leads alone wrote one",
             self.id
         );
-        ctx.logs_untouched();
+        ctx.led_logs_untouched();
     }
 
     pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
@@ -618,20 +632,20 @@ impl Broker {
             Timer::ReplicaFetchTimeout {
                 leader,
                 correlation_id,
-            } => self.without_writes(ctx, |broker, ctx| {
+            } => self.without_led_writes(ctx, |broker, ctx| {
                 broker.on_replica_fetch_timeout(ctx, leader, correlation_id);
             }),
             Timer::ReplicaFetchBackoff { leader } => self.on_replica_fetch_backoff(ctx, leader),
             Timer::ParkedFetchExpiry {
                 from,
                 correlation_id,
-            } => self.without_writes(ctx, |broker, ctx| {
+            } => self.without_led_writes(ctx, |broker, ctx| {
                 broker.expire_parked_fetch(ctx, from, correlation_id);
             }),
             Timer::ProduceTimeout {
                 from,
                 correlation_id,
-            } => self.without_writes(ctx, |broker, ctx| {
+            } => self.without_led_writes(ctx, |broker, ctx| {
                 broker.expire_produce(ctx, from, correlation_id);
             }),
             Timer::IsrExpiration => {
