@@ -41,7 +41,9 @@ struct Committed {
 
 /// Everything a leader's check reads, as of a check: the leader and its epoch, the topic's
 /// settings and how many writes its log had. The checker runs after every step of a broker
-/// and mostly finds its logs as it left them; comparing this skips them.
+/// and mostly finds its logs as it left them; comparing this skips them. The log's offsets
+/// are compared too, so a write method that forgot to count itself would still have what it
+/// moved checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Seen {
     leader: u32,
@@ -49,6 +51,8 @@ struct Seen {
     unclean: bool,
     compacted: bool,
     writes: u64,
+    /// High watermark, log end offset, log start offset.
+    offsets: (u64, u64, u64),
 }
 
 /// Which partitions a step can have changed (see `World::run_invariants`).
@@ -109,6 +113,11 @@ fn check_leader(
         unclean,
         compacted,
         writes: log.writes(),
+        offsets: (
+            log.high_watermark(),
+            log.log_end_offset(),
+            log.log_start_offset(),
+        ),
     };
     // Unchanged since the last check, which left `committed` agreeing with the log and
     // reported what it found: checking again would find nothing new.

@@ -592,7 +592,9 @@ impl Broker {
     }
 
     /// Runs `handle`, which writes no log this broker leads, and says so to the world
-    /// (`Ctx::led_logs_untouched`); in tests, the led logs' count and write counts prove it.
+    /// (`Ctx::led_logs_untouched`); in debug builds, the led logs' count and write counts check
+    /// it (a sum: a handler that moved leadership between two logs could pass unseen, and
+    /// none of those wrapped touches leadership).
     fn without_led_writes(
         &mut self,
         ctx: &mut Ctx<'_>,

@@ -496,8 +496,10 @@ pub struct OffsetFetchRequest {
 impl OffsetFetchRequest {
     /// What a consumer sends, whatever its `isolation.level`: Kafka's consumers always ask for
     /// stable offsets (`ConsumerCoordinator.sendOffsetFetchRequest` and 4.x's
-    /// `CommitRequestManager` pass `requireStable = true`), so a consumer never starts from an
-    /// offset a commit on its way is about to replace. Only the admin client asks without.
+    /// `CommitRequestManager` pass `requireStable = true`), so a consumer does not start from
+    /// an offset that a commit the coordinator has written, still replicating or pending in a
+    /// transaction, is about to replace. Only Kafka's admin client asks without (nothing here
+    /// does: the playground's admin commands read the coordinator's state).
     pub fn stable(group_id: String, partitions: Vec<TopicPartition>) -> Self {
         Self {
             group_id,
