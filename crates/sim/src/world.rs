@@ -394,7 +394,7 @@ impl World {
             Pending::Deliver { to, .. } => *to,
             Pending::Timer { node, .. } => *node,
         };
-        // Whether the step may have written a log (the invariants read only logs).
+        // Whether the step may have written a log its node leads (all the invariants read).
         let mut check = true;
         match entry.event {
             Pending::Deliver {
