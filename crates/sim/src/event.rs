@@ -99,6 +99,14 @@ pub enum EventKind {
         from: u64,
         to: u64,
     },
+    /// A broker found that its log of a partition belongs to a deleted topic of the same name
+    /// (by topic id) and removed it: the new topic's replica starts empty.
+    StrayLogRemoved {
+        broker: BrokerId,
+        tp: TopicPartition,
+        topic_id: String,
+        records: usize,
+    },
     /// A power loss destroyed records that had not reached disk.
     UnflushedRecordsLost {
         broker: BrokerId,
@@ -350,6 +358,7 @@ impl EventKind {
             | EventKind::FollowerTruncated { tp, .. }
             | EventKind::SegmentsDeleted { tp, .. }
             | EventKind::LogCleaned { tp, .. }
+            | EventKind::StrayLogRemoved { tp, .. }
             | EventKind::UnflushedRecordsLost { tp, .. } => crate::topic::is_internal(&tp.topic),
             _ => false,
         }
@@ -523,6 +532,16 @@ impl fmt::Display for EventKind {
                 f,
                 "broker {broker} deleted {segments} segment(s) of {tp} ({records} record(s), \
                  {why}); log start offset now {log_start_offset}"
+            ),
+            EventKind::StrayLogRemoved {
+                broker,
+                tp,
+                topic_id,
+                records,
+            } => write!(
+                f,
+                "broker {broker} removed its log of {tp} ({records} record(s)): it belongs to \
+                 topic id {topic_id}, a deleted topic of that name, so the replica starts empty"
             ),
             EventKind::LogCleaned {
                 broker,

@@ -932,6 +932,7 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
             EventKind::LeaderChanged { .. } => "leader-election",
             EventKind::FollowerTruncated { .. } => "follower-truncation",
             EventKind::SegmentsDeleted { .. } => "retention-deletion",
+            EventKind::StrayLogRemoved { .. } => "stray-log-removed",
             EventKind::LogCleaned { tombstones, .. } if *tombstones > 0 => "tombstones-removed",
             EventKind::LogCleaned { .. } => "log-compaction",
             EventKind::UnflushedRecordsLost { .. } => "power-loss-data-loss",

@@ -784,6 +784,7 @@ impl Broker {
     /// Brings every hosted replica in line with the metadata image: become leader, follower,
     /// or drop the replica of a deleted topic.
     fn apply_partition_changes(&mut self, ctx: &mut Ctx<'_>) {
+        self.remove_stray_replicas(ctx);
         let me = self.id;
         let now = ctx.now();
         let hosted: Vec<_> = self
@@ -793,8 +794,12 @@ impl Broker {
             .map(|(tp, state)| (tp, state.clone()))
             .collect();
         for (tp, state) in &hosted {
-            let config = &self.image.topics[&tp.topic].config;
+            let topic = &self.image.topics[&tp.topic];
+            let config = &topic.config;
             let replica = self.replicas.get_or_default(tp);
+            if replica.topic_id.is_empty() {
+                replica.topic_id.clone_from(&topic.topic_id);
+            }
             replica.min_insync_replicas = config.min_insync_replicas;
             replica.roll = config.roll();
             replica.retention = config.retention();
@@ -845,6 +850,38 @@ impl Broker {
         self.update_coordinated_partitions(ctx);
         self.update_transaction_partitions(ctx);
         self.maybe_fetch(ctx);
+    }
+
+    /// Removes the replicas whose log belongs to an earlier topic of the same name: one deleted
+    /// and created again while this broker was down, or between two of its metadata fetches, so
+    /// that it never saw the topic gone. Kafka tells them apart by the topic id in the log's
+    /// `partition.metadata` (`LogManager.isStrayKraftReplica` on restart, the topics delta's
+    /// deleted ids while running); kept, the old records would pass for the new topic's. What
+    /// waited on the old log fails as it does for a replica moved away.
+    fn remove_stray_replicas(&mut self, ctx: &mut Ctx<'_>) {
+        let image = &self.image;
+        let stray: Vec<TopicPartition> = self
+            .replicas
+            .iter()
+            .filter(|(tp, replica)| {
+                image
+                    .topics
+                    .get(&tp.topic)
+                    .is_some_and(|topic| topic.topic_id != replica.topic_id)
+            })
+            .map(|(tp, _)| tp.clone())
+            .collect();
+        for tp in stray {
+            let replica = self.replicas.remove(&tp).expect("listed above");
+            ctx.emit(EventKind::StrayLogRemoved {
+                broker: self.id,
+                tp: tp.clone(),
+                topic_id: replica.topic_id,
+                records: replica.log.records().len(),
+            });
+            self.wake_parked(ctx, &tp);
+            self.complete_delayed_produces(ctx, &tp);
+        }
     }
 
     fn on_alter_partition_response(

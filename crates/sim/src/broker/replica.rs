@@ -88,6 +88,9 @@ impl Leadership {
 /// A partition replica hosted by a broker.
 #[derive(Clone, Debug, Default)]
 pub struct Replica {
+    /// The id of the topic the log belongs to (Kafka's `partition.metadata` file): a topic
+    /// deleted and created again under its name is another topic, whose replicas start empty.
+    pub topic_id: String,
     /// The log, which survives process crashes.
     pub log: PartitionLog,
     /// The partition state from the broker's metadata.

@@ -304,3 +304,81 @@ fn a_topic_created_again_under_its_name_is_judged_on_its_own_log() {
     let anomalies = kafka_sim::check::check_all(&world);
     assert!(anomalies.is_empty(), "{anomalies:#?}");
 }
+
+/// A broker down while its topic is deleted and created again under the same name (the
+/// crash is younger than `broker.session.timeout.ms`, so the controller still counts it and
+/// places the new topic on it) finds on restart a log of the old topic under the new topic's
+/// name. Kafka tells them apart by topic id (the log's `partition.metadata`) and deletes the
+/// stray log; the broker must not keep the old records as the new topic's, nor serve them once
+/// it leads.
+#[test]
+fn a_broker_down_while_its_topic_is_recreated_deletes_the_old_log_on_restart() {
+    recreated_while_away(
+        Command::CrashBroker {
+            broker: 3,
+            kind: kafka_sim::CrashKind::Process,
+        },
+        Command::RestartBroker { broker: 3 },
+    );
+}
+
+/// The same for a running broker cut off from the controller as both happen: healed, it reads
+/// the deletion and the creation in one metadata fetch and never sees the topic gone.
+#[test]
+fn a_broker_cut_off_while_its_topic_is_recreated_deletes_the_old_log_once_healed() {
+    use kafka_sim::Endpoint::{Broker, Controller};
+    recreated_while_away(
+        Command::CutLink {
+            a: Broker(3),
+            b: Controller,
+        },
+        Command::HealLink {
+            a: Broker(3),
+            b: Controller,
+        },
+    );
+}
+
+fn recreated_while_away(away: Command, back: Command) {
+    let mut world = cluster(5);
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    add_producer(&mut world, "p", &[]);
+    for value in ["old-1", "old-2", "old-3"] {
+        send(&mut world, "p", "orders", None, value);
+    }
+    run_ms(&mut world, 1_000);
+    assert_eq!(log_values(&world, 3, "orders", 0).len(), 3);
+    world.apply(away).expect("applies");
+    world
+        .apply(Command::DeleteTopic {
+            name: "orders".to_owned(),
+        })
+        .expect("exists");
+    run_ms(&mut world, 200);
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    let replicas = world.metadata().topics["orders"].partitions[0]
+        .replicas
+        .clone();
+    assert!(
+        replicas.contains(&3),
+        "placed on broker 3 too: {replicas:?}"
+    );
+    send(&mut world, "p", "orders", None, "new-1");
+    run_ms(&mut world, 1_000);
+    world.apply(back).expect("applies");
+    run_ms(&mut world, 20_000);
+    assert_eq!(
+        log_values(&world, 3, "orders", 0),
+        [(0, "new-1".to_owned())],
+        "broker 3 holds the new topic's log only"
+    );
+    let removed = world.events().iter().find_map(|e| match &e.kind {
+        kafka_sim::EventKind::StrayLogRemoved {
+            broker: 3, records, ..
+        } => Some(*records),
+        _ => None,
+    });
+    assert_eq!(removed, Some(3), "broker 3 says it removed the old log");
+    let anomalies = kafka_sim::check::check_all(&world);
+    assert!(anomalies.is_empty(), "{anomalies:#?}");
+}
