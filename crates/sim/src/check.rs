@@ -1058,6 +1058,10 @@ fn check_consumers(world: &World, claims: &[Claim<'_>]) -> Vec<Violation> {
     found.extend(commits_beyond_processed(world));
     let mut violation = |anomaly, detail: String| found.push(Violation { anomaly, detail });
     let rewound = rewound(world);
+    // What a group read or committed of a topic deleted since went with it: one created again
+    // under its name starts at offset 0 and is judged on its own.
+    let deleted = topic_deletions(world);
+    let gone = |tp: &TopicPartition, op| gone_with_topic(deleted.get(&*tp.topic).copied(), op);
     // A scenario's own commitSync/commitAsync of a map may put its partitions' offsets
     // anywhere: those partitions, and only those, are excused.
     let by_hand = committed_by_hand(world);
@@ -1073,7 +1077,8 @@ fn check_consumers(world: &World, claims: &[Claim<'_>]) -> Vec<Violation> {
             match (&op.request, &op.outcome) {
                 (Request::Commit { group, offsets, .. }, Outcome::Committed) => {
                     let at = op.completed_at.unwrap_or(op.invoked_at);
-                    commits.extend(offsets.iter().map(|(tp, o)| (at, group.as_str(), tp, *o)));
+                    let kept = offsets.iter().filter(|(tp, _)| !gone(tp, op));
+                    commits.extend(kept.map(|(tp, o)| (at, group.as_str(), tp, *o)));
                 }
                 (
                     Request::Poll {
@@ -1085,13 +1090,17 @@ fn check_consumers(world: &World, claims: &[Claim<'_>]) -> Vec<Violation> {
                     if *read_committed {
                         read_committed_groups.push(group.as_str());
                     }
-                    for record in records.iter() {
+                    for record in records.iter().filter(|r| !gone(&r.tp, op)) {
                         let first = first_delivered
                             .entry((group.as_str(), &record.tp))
                             .or_insert(record.offset);
                         *first = (*first).min(record.offset);
                     }
-                    for record in outcome.processed_records() {
+                    for record in outcome
+                        .processed_records()
+                        .iter()
+                        .filter(|r| !gone(&r.tp, op))
+                    {
                         let entry = processed
                             .entry((group.as_str(), &record.tp))
                             .or_default()

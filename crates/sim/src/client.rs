@@ -493,6 +493,7 @@ pub(crate) fn invalidates_metadata(error: ErrorCode) -> bool {
         ErrorCode::NotLeaderOrFollower
             | ErrorCode::LeaderNotAvailable
             | ErrorCode::UnknownTopicOrPartition
+            | ErrorCode::UnknownTopicId
             | ErrorCode::FencedLeaderEpoch
             | ErrorCode::UnknownLeaderEpoch
             | ErrorCode::RequestTimedOut
@@ -507,6 +508,8 @@ pub(crate) fn invalidates_metadata(error: ErrorCode) -> bool {
 #[derive(Clone, Debug)]
 pub(crate) struct ClientMetadata {
     partitions: BTreeMap<TopicPartition, PartitionState>,
+    /// Each topic's id, by name.
+    topic_ids: BTreeMap<Rc<str>, Rc<str>>,
     stale: bool,
     /// No metadata request before this.
     not_before: SimTime,
@@ -521,6 +524,7 @@ impl Default for ClientMetadata {
     fn default() -> Self {
         ClientMetadata {
             partitions: BTreeMap::new(),
+            topic_ids: BTreeMap::new(),
             stale: true,
             not_before: SimTime::ZERO,
             in_flight: None,
@@ -533,6 +537,11 @@ impl ClientMetadata {
     /// What the metadata says of `tp`.
     pub(crate) fn get(&self, tp: &TopicPartition) -> Option<&PartitionState> {
         self.partitions.get(tp)
+    }
+
+    /// The id of `topic`, if the metadata knows it.
+    pub(crate) fn topic_id(&self, topic: &str) -> Option<Rc<str>> {
+        self.topic_ids.get(topic).cloned()
     }
 
     /// The leader of `tp`, if the metadata names one.
@@ -620,11 +629,9 @@ impl ClientMetadata {
 
     /// An answer (to the request in flight, or one the client tracks itself) replaces what it
     /// knew; fresh until an error says otherwise.
-    pub(crate) fn update(
-        &mut self,
-        partitions: impl IntoIterator<Item = (TopicPartition, PartitionState)>,
-    ) {
-        self.partitions = partitions.into_iter().collect_map();
+    pub(crate) fn update(&mut self, response: crate::protocol::MetadataResponse) {
+        self.partitions = response.partitions.into_iter().collect_map();
+        self.topic_ids = response.topic_ids.into_iter().collect_map();
         self.stale = false;
         self.version += 1;
     }
@@ -845,6 +852,7 @@ impl Client {
                     fetch_offset: offset,
                     last_fetched_epoch: None,
                     current_leader_epoch: Some(leader_epoch),
+                    topic_id: None,
                 }];
                 let request = FetchRequest {
                     replica_id: None,
@@ -872,7 +880,7 @@ impl Client {
             Message::MetadataResponse(header, response)
                 if self.metadata.take_request(header.correlation_id) =>
             {
-                self.metadata.update(response.partitions);
+                self.metadata.update(response);
                 self.dispatch(ctx);
             }
             Message::ProduceResponse(header, response) => {

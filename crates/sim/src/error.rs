@@ -207,6 +207,9 @@ error_codes! {
     // KIP-932's share groups.
     InvalidRecordState = 121, "INVALID_RECORD_STATE", false, "org.apache.kafka.common.errors.InvalidRecordStateException",
         "The record state is invalid. The acknowledgement of delivery could not be completed.";
+    // KIP-516's topic ids in Fetch.
+    UnknownTopicId = 100, "UNKNOWN_TOPIC_ID", true, "org.apache.kafka.common.errors.UnknownTopicIdException",
+        "This server does not host this topic ID.";
 }
 
 impl fmt::Display for ErrorCode {

@@ -540,8 +540,10 @@ impl fmt::Display for EventKind {
                 records,
             } => write!(
                 f,
-                "broker {broker} removed its log of {tp} ({records} record(s)): it belongs to \
-                 topic id {topic_id}, a deleted topic of that name, so the replica starts empty"
+                "broker {broker} removed its log of {tp} ({records} record(s)): it belongs to an \
+                 earlier topic {topic} (topic id {topic_id}), deleted while the broker did not \
+                 hear of it; its replica of the new {topic} starts empty",
+                topic = tp.topic
             ),
             EventKind::LogCleaned {
                 broker,

@@ -81,6 +81,11 @@ fn cause_of(events: &[Event], index: usize) -> Option<usize> {
         EventKind::FollowerTruncated { tp, .. } | EventKind::CoordinatorLoaded { tp, .. } => {
             latest_before(events, index, |k| leader_change_of(k, tp))
         }
+        EventKind::StrayLogRemoved { tp, .. } => latest_before(
+            events,
+            index,
+            |k| matches!(k, EventKind::TopicDeleted { topic } if **topic == *tp.topic),
+        ),
         EventKind::GroupMemberRemoved { client, .. } => {
             let client = client.as_str();
             latest_before(events, index, |k| match k {

@@ -23,8 +23,8 @@ pub struct RegisteredBroker {
 /// A topic in the image.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TopicImage {
-    /// Its id.
-    pub topic_id: String,
+    /// Its id (shared: replicas and Fetch requests carry it).
+    pub topic_id: Rc<str>,
     /// Its configs.
     pub config: TopicConfig,
     /// Its partitions, by index.
@@ -59,7 +59,7 @@ impl MetadataImage {
                 self.topics.insert(
                     Rc::clone(name),
                     TopicImage {
-                        topic_id: topic_id.clone(),
+                        topic_id: Rc::from(topic_id.as_str()),
                         config: config.clone(),
                         partitions: Vec::new(),
                     },

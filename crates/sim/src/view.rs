@@ -1046,7 +1046,7 @@ impl World {
                         .sum(),
                     size_bytes: leader_logs().map(|log| log.size_bytes()).sum(),
                     name: name.to_string(),
-                    topic_id: topic.topic_id.clone(),
+                    topic_id: topic.topic_id.to_string(),
                     configs: topic
                         .config
                         .non_default()

@@ -163,6 +163,7 @@ impl Broker {
                     fetch_offset: replica.log.log_end_offset(),
                     last_fetched_epoch: replica.log.last_epoch(),
                     current_leader_epoch: Some(state.leader_epoch),
+                    topic_id: Some(Rc::clone(&replica.topic_id)),
                 })
             }));
             let session = self.fetchers.sessions.entry(leader).or_default();
@@ -249,11 +250,11 @@ impl Broker {
         let mut failed = false;
         for fetched in response.partitions {
             failed |= fetched.error != ErrorCode::None;
-            let fetched_at = sent
+            let asked = sent
                 .binary_search_by(|p| p.tp.cmp(&fetched.tp))
                 .ok()
-                .map(|at| sent[at].fetch_offset);
-            self.apply_fetched(ctx, leader, fetched, fetched_at);
+                .map(|at| &sent[at]);
+            self.apply_fetched(ctx, leader, fetched, asked);
         }
         let session = self.fetchers.sessions.entry(leader).or_default();
         session.sent = sent;
@@ -268,13 +269,13 @@ impl Broker {
     }
 
     /// Applies one partition of a fetch answer, if this broker still follows `leader` there.
-    /// `fetched_at`: the partition's fetch offset in the request.
+    /// `asked`: the partition as the request asked for it.
     fn apply_fetched(
         &mut self,
         ctx: &mut Ctx<'_>,
         leader: BrokerId,
         fetched: FetchedPartition,
-        fetched_at: Option<u64>,
+        asked: Option<&FetchPartition>,
     ) {
         let me = self.id;
         let Some(replica) = self.replicas.get_mut(&fetched.tp) else {
@@ -283,6 +284,12 @@ impl Broker {
         if replica.state.as_ref().and_then(|s| s.leader) != Some(leader) {
             return;
         }
+        // Asked for a topic since deleted and created again under its name: the answer is of
+        // the old topic's log, not of this replica's.
+        if asked.is_some_and(|p| p.topic_id.as_ref() != Some(&replica.topic_id)) {
+            return;
+        }
+        let fetched_at = asked.map(|p| p.fetch_offset);
         let leader_start = fetched.log_start_offset.0;
         if fetched.error == ErrorCode::OffsetOutOfRange
             && leader_start > replica.log.log_end_offset()

@@ -571,13 +571,15 @@ impl Broker {
                     .partitions()
                     .map(|(tp, s)| (tp, s.clone()))
                     .collect();
-                ctx.send(
-                    from,
-                    Message::MetadataResponse(
-                        ResponseHeader::answering(&header),
-                        MetadataResponse { partitions },
-                    ),
-                );
+                let topic_ids = (self.image.topics.iter())
+                    .map(|(name, topic)| (Rc::clone(name), Rc::clone(&topic.topic_id)))
+                    .collect();
+                let response = MetadataResponse {
+                    partitions,
+                    topic_ids,
+                };
+                let header = ResponseHeader::answering(&header);
+                ctx.send(from, Message::MetadataResponse(header, response));
             }
             // Answers the broker no longer waits for: a registration after it registered (an
             // earlier attempt's answer, or one to a retry), a registration error other than
@@ -798,7 +800,7 @@ impl Broker {
             let config = &topic.config;
             let replica = self.replicas.get_or_default(tp);
             if replica.topic_id.is_empty() {
-                replica.topic_id.clone_from(&topic.topic_id);
+                replica.topic_id = Rc::clone(&topic.topic_id);
             }
             replica.min_insync_replicas = config.min_insync_replicas;
             replica.roll = config.roll();
@@ -858,8 +860,9 @@ impl Broker {
     /// `partition.metadata` (`LogManager.isStrayKraftReplica` on restart, the topics delta's
     /// deleted ids while running); kept, the old records would pass for the new topic's. What
     /// waited on the old log fails as it does for a replica moved away.
+    /// Those the new topic does not place here go as any deleted topic's replica does.
     fn remove_stray_replicas(&mut self, ctx: &mut Ctx<'_>) {
-        let image = &self.image;
+        let (image, me) = (&self.image, self.id);
         let stray: Vec<TopicPartition> = self
             .replicas
             .iter()
@@ -867,18 +870,25 @@ impl Broker {
                 image
                     .topics
                     .get(&tp.topic)
-                    .is_some_and(|topic| topic.topic_id != replica.topic_id)
+                    .is_some_and(|topic| *topic.topic_id != *replica.topic_id)
+                    && image
+                        .partition(tp)
+                        .is_some_and(|s| s.replicas.contains(&me))
             })
             .map(|(tp, _)| tp.clone())
             .collect();
         for tp in stray {
             let replica = self.replicas.remove(&tp).expect("listed above");
-            ctx.emit(EventKind::StrayLogRemoved {
-                broker: self.id,
-                tp: tp.clone(),
-                topic_id: replica.topic_id,
-                records: replica.log.records().len(),
-            });
+            let records = replica.log.records().len();
+            // An empty log's removal changes nothing anyone sees.
+            if records > 0 {
+                ctx.emit(EventKind::StrayLogRemoved {
+                    broker: me,
+                    tp: tp.clone(),
+                    topic_id: replica.topic_id.to_string(),
+                    records,
+                });
+            }
             self.wake_parked(ctx, &tp);
             self.complete_delayed_produces(ctx, &tp);
         }

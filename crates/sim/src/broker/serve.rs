@@ -211,7 +211,12 @@ impl Broker {
                         .current_leader_epoch
                         .is_none_or(|e| e == l.leader_epoch)
                 });
-                if !epoch_ok || diverging(replica, request).is_some() {
+                // A follower of another topic of that name (this broker has not heard of it)
+                // says nothing of this log: Kafka's leader does not resolve its topic id.
+                if !epoch_ok
+                    || !same_topic(replica, request)
+                    || diverging(replica, request).is_some()
+                {
                     continue;
                 }
                 let moved =
@@ -411,6 +416,11 @@ impl Broker {
             }
             _ => return Read::of(empty(&request.tp, ErrorCode::NotLeaderOrFollower)),
         };
+        if !same_topic(replica, request) {
+            // Its log is an earlier topic's of that name, and this broker has not heard of
+            // the fetcher's: as Kafka's metadata cache, which does not know the id.
+            return Read::of(empty(&request.tp, ErrorCode::UnknownTopicId));
+        }
         match request.current_leader_epoch {
             Some(e) if e < leader_epoch => {
                 return Read::of(empty(&request.tp, ErrorCode::FencedLeaderEpoch));
@@ -521,13 +531,19 @@ impl Broker {
     }
 }
 
+/// Whether `replica`'s log is of the topic `p` names, as far as the fetcher says which.
+fn same_topic(replica: &super::Replica, p: &FetchPartition) -> bool {
+    p.topic_id.as_ref().is_none_or(|id| *id == replica.topic_id)
+}
+
 /// [`Broker::may_return`] of a partition this broker hosts, `replica`.
 fn may_return_from(replica: &super::Replica, p: &FetchPartition) -> bool {
     let Some(leadership) = &replica.leadership else {
         return true;
     };
-    p.current_leader_epoch
-        .is_some_and(|e| e != leadership.leader_epoch)
+    !same_topic(replica, p)
+        || p.current_leader_epoch
+            .is_some_and(|e| e != leadership.leader_epoch)
         || p.fetch_offset != replica.log.log_end_offset()
         || p.fetch_offset < replica.log.log_start_offset()
         || diverging(replica, p).is_some()

@@ -282,6 +282,7 @@ impl Consumer {
                 fetch_offset: position,
                 last_fetched_epoch: None,
                 current_leader_epoch: Some(state.leader_epoch),
+                topic_id: self.metadata.topic_id(&tp.topic),
             });
         }
         let max_wait_ms = u32::try_from(self.config.fetch_max_wait.as_millis()).unwrap_or(u32::MAX);

@@ -933,7 +933,7 @@ impl Consumer {
         }
         match (kind, message) {
             (InFlight::Metadata, Message::MetadataResponse(_, response)) => {
-                let partitions = response.partitions;
+                let partitions = &response.partitions;
                 // Metadata.update and updateLatestMetadata (KIP-580): an answer with a newer
                 // leader epoch (or a partition first seen) resets the count of equivalent
                 // answers; the next request waits backoff(count - 1), at least backoff(0).
@@ -946,7 +946,7 @@ impl Consumer {
                     true => 0,
                     false => self.metadata_equivalent.saturating_add(1),
                 };
-                self.metadata.update(partitions);
+                self.metadata.update(response);
                 self.metadata_at = ctx.now();
                 // A subscribed topic the broker does not know yet: ask again after the
                 // backoff (Java logs UNKNOWN_TOPIC_OR_PARTITION and retries).

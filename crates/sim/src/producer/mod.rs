@@ -799,7 +799,7 @@ impl Producer {
             {
                 self.metadata
                     .back_off_until(ctx.now() + self.config.retry_backoff);
-                self.metadata.update(response.partitions);
+                self.metadata.update(response);
                 self.last_topic = None;
             }
             Message::InitProducerIdResponse(header, response)

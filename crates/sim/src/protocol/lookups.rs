@@ -13,12 +13,16 @@ use super::{BrokerId, PartitionState};
 use super::{Extension, TopicPartition};
 use crate::error::ErrorCode;
 use serde::{Deserialize, Serialize};
+use std::rc::Rc;
 
 /// The broker's view of every partition (`MetadataResponseData`'s topics).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MetadataResponse {
     /// Every partition with its leader, epoch, replicas and ISR.
     pub partitions: Vec<(TopicPartition, PartitionState)>,
+    /// Each topic's id, by name (Metadata v10+, KIP-516): consumers send it with their fetches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topic_ids: Vec<(Rc<str>, Rc<str>)>,
 }
 
 /// What a FindCoordinator key names (Kafka's `FindCoordinatorRequest.CoordinatorType`, sent as

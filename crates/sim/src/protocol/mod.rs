@@ -362,6 +362,12 @@ pub struct FetchPartition {
     pub last_fetched_epoch: Option<u32>,
     /// The leader epoch the fetcher believes current (KIP-320 fencing).
     pub current_leader_epoch: Option<u32>,
+    /// The topic's id as the fetcher knows it (Fetch v13+, KIP-516): a leader whose log of
+    /// the partition belongs to another topic of that name (deleted and created again while
+    /// it did not hear) answers UNKNOWN_TOPIC_ID instead of serving it. Followers send it;
+    /// consumers here name topics only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic_id: Option<Rc<str>>,
 }
 
 /// One partition in a Fetch response.

@@ -639,7 +639,7 @@ impl ShareConsumer {
         let now = ctx.now();
         match (kind, message) {
             (InFlight::Metadata, Message::MetadataResponse(_, response)) => {
-                self.metadata.update(response.partitions);
+                self.metadata.update(response);
                 let known = |t: &String| self.metadata.partition_count(&Rc::from(t.as_str())) > 0;
                 if !self.topics.iter().all(known) {
                     self.metadata.invalidate();
