@@ -3,6 +3,7 @@
 //! or stalling one shows what the group does: who owns what, in which generation, where each
 //! partition's committed offset is, and how far behind the log end it lags.
 
+use super::client_name::{chosen, name_input};
 use super::pause_button::{PauseButton, Process, paused_badge};
 use super::share_panel::{share_consumer_card, share_partitions};
 use crate::components::countdown::Countdown;
@@ -97,6 +98,11 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
     let timeouts = use_timeouts();
     let group_type = use_choice("consumer");
     let share = group_type.value == "share";
+    let name = use_field("");
+    let default_name = match share {
+        true => format!("share-consumer-{}", props.share_consumers.len() + 1),
+        false => format!("consumer-{}", props.consumers.len() + 1),
+    };
     // A group id is of one type: the default follows the choice (a share consumer in the
     // consumer group group-1 would be refused with GROUP_ID_NOT_FOUND); a typed one stays.
     {
@@ -134,7 +140,7 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
             .and_then(|c| c.get(SHARE_AUTO_OFFSET_RESET))
             .cloned()
             .unwrap_or_else(|| "latest".to_owned());
-        let name = format!("share-consumer-{}", props.share_consumers.len() + 1);
+        let name = chosen(&name, &default_name);
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let group = group.trim().to_owned();
@@ -185,7 +191,7 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
             forward.among(std::iter::once("").chain(props.topics.iter().map(String::as_str)));
         let (group, processing) = (group.value.clone(), processing.value.clone());
         let timeouts = timeouts.configs(consumer_protocol);
-        let name = format!("consumer-{}", props.consumers.len() + 1);
+        let name = chosen(&name, &default_name);
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let mut config: BTreeMap<String, String> = [
@@ -242,6 +248,7 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
                         <ChoiceSelect choice={group_type.clone()} testid="consumer-group-type"
                             options={labelled(&[("consumer", "consumer group"), ("share", "share group")])} />
                     </label>
+                    { name_input(&name, &default_name, "consumer-name") }
                     <label>{ "group.id" }<input value={group.value.clone()} oninput={group.oninput.clone()} data-testid="consumer-group" /></label>
                     <label>{ "topic" }
                         <ChoiceSelect choice={topic_choice.clone()} options={plain(&props.topics)} testid="consumer-topic" />

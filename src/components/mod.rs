@@ -4,6 +4,7 @@ pub mod ab_panel;
 pub mod broker_card;
 pub mod challenge_panel;
 pub mod charts;
+pub mod client_name;
 pub mod cluster_shape;
 pub mod cluster_view;
 pub mod console;

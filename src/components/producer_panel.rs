@@ -3,6 +3,7 @@
 //! Kafka's `ConfigException` when they contradict each other. Each producer shows its pipeline
 //! (batches waiting, requests in flight); each send shows its outcome as the producer saw it.
 
+use super::client_name::{chosen, name_input};
 use super::pause_button::{PauseButton, Process, paused_badge};
 use crate::components::finding_mark::FindingMark;
 use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
@@ -72,6 +73,8 @@ fn drawn(props: &ProducerPanelProps) -> Html {
     let request_timeout = use_field(&defaults.request_timeout.as_millis().to_string());
     let delivery_timeout = use_field(&defaults.delivery_timeout.as_millis().to_string());
     let transactional_id = use_field("");
+    let name = use_field("");
+    let default_name = format!("producer-{}", props.producers.len() + 1);
     let producer_choice = use_choice("");
     let topic_choice = use_choice("");
     let producer = producer_choice.among(props.producers.iter().map(|p| p.name.as_str()));
@@ -102,7 +105,7 @@ fn drawn(props: &ProducerPanelProps) -> Html {
             ),
         ];
         let transactional_id = transactional_id.value.trim().to_owned();
-        let name = format!("producer-{}", props.producers.len() + 1);
+        let name = chosen(&name, &default_name);
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
             let mut config: BTreeMap<String, String> = [
@@ -184,6 +187,7 @@ fn drawn(props: &ProducerPanelProps) -> Html {
         <section class="producer-panel" aria-label="Producers" data-testid="producer-panel">
             <h2>{ "Producers" }</h2>
             <form class="inline-form" onsubmit={on_add} aria-label="Add producer">
+                { name_input(&name, &default_name, "producer-name") }
                 <label>{ "acks" }
                     <ChoiceSelect choice={acks.clone()} options={plain(&["all", "1", "0"])} testid="producer-acks" />
                 </label>

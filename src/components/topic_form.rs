@@ -87,7 +87,7 @@ fn drawn(props: &TopicFormProps) -> Html {
     html! {
         <form class="topic-form" {onsubmit} aria-label="Create topic" data-testid="topic-form">
             <h2>{ "Create topic" }</h2>
-            <label>{ "name" }<input value={name.value.clone()} oninput={name.oninput.clone()} data-testid="topic-name" required=true /></label>
+            <label>{ "name" }<input value={name.value.clone()} oninput={name.oninput.clone()} data-testid="topic-name" /></label>
             <label>{ "partitions" }<input type="number" value={partitions.value.clone()} oninput={partitions.oninput.clone()} data-testid="topic-partitions" /></label>
             <label>{ "replication factor" }<input type="number" value={replication.value.clone()} oninput={replication.oninput.clone()} data-testid="topic-rf" /></label>
             <label>{ "min.insync.replicas" }<input type="number" value={min_isr.value.clone()} oninput={min_isr.oninput.clone()} data-testid="topic-min-isr" /></label>

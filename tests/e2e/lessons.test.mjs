@@ -109,6 +109,29 @@ for (const id of [
   });
 }
 
+test('a step that names a consumer is done by hand with the form: the name field takes it', async () => {
+  const playground = await suite.open(16);
+  await startLesson(playground, 'consumer-groups');
+  const { page } = playground;
+  // Empty, the field shows the name the form would give.
+  assert.equal(await page.getByTestId('consumer-name').getAttribute('placeholder'), 'consumer-1');
+  await page.getByTestId('consumer-name').fill('c1');
+  await page.getByTestId('consumer-group').fill('billing');
+  await page.getByTestId('consumer-add').click();
+  await page.getByTestId('consumer').first().waitFor();
+  assert.match(await page.getByTestId('consumer').first().textContent(), /c1/);
+  await playground.setSpeed('10×');
+  await playground.play();
+  await page.waitForFunction(
+    () => !document.querySelector('[data-testid=lesson-next]')?.disabled, null, { timeout: 30_000 });
+  assert.match(await page.getByTestId('lesson-status').textContent(), /^✓ done: /);
+  // The same name again is refused, not a second c1.
+  await page.getByTestId('consumer-add').click();
+  await page.getByTestId('consumer-error').waitFor();
+  assert.equal(await page.getByTestId('consumer').count(), 1);
+  assert.deepEqual(playground.errors, []);
+});
+
 test('a lesson mid-way, in English and Korean, light and dark, and at 480 px', async () => {
   for (const [name, viewport, colorScheme] of [
     ['light', { width: 1280, height: 800 }, 'light'],

@@ -39,6 +39,11 @@ test('the page opens on a registered cluster: Create works before Play, and erro
   await page.getByTestId('partition').first().waitFor();
   assert.equal(await page.getByTestId('topic-error').count(), 0);
 
+  // An empty name is Kafka's to refuse, not the browser's.
+  await page.getByTestId('topic-name').fill('');
+  await page.getByTestId('topic-create').click();
+  assert.equal(await page.getByTestId('topic-error').textContent(),
+    'INVALID_TOPIC_EXCEPTION: Topic name is invalid: the empty string is not allowed');
   // A refusal shows, and goes when the input changes...
   await page.getByTestId('topic-name').fill('wide');
   await page.getByTestId('topic-rf').fill('4');
