@@ -491,6 +491,9 @@ impl SimHandle {
                 else {
                     return Vec::new();
                 };
+                if marks.went_with_topic(topic, op) {
+                    return Vec::new();
+                }
                 let tp = kafka_sim::TopicPartition::new(topic, partition);
                 let lost = kafka_sim::check::acked_send_lost(world, &op.client, &tp, offset, value)
                     .map(|violation| Mark {
@@ -639,6 +642,52 @@ mod tests {
             },
         );
         assert!(quorum.brokers_registered(), "with three controllers too");
+    }
+
+    #[test]
+    fn a_send_to_a_topic_deleted_since_is_not_marked_lost_after_ack() {
+        let sim = SimHandle::started(2, Shape::default());
+        create_orders(&sim, 1);
+        sim.advance(SimDuration::from_millis(500));
+        let producer = Command::AddProducer {
+            name: "p".to_owned(),
+            config: Default::default(),
+        };
+        sim.apply(producer).expect("added");
+        let send = |value: &str| Command::Send {
+            producer: "p".to_owned(),
+            record: kafka_sim::producer::ProducerRecord {
+                topic: "orders".into(),
+                value: Some(value.into()),
+                ..Default::default()
+            },
+        };
+        sim.apply(send("before")).expect("sent");
+        sim.advance(SimDuration::from_millis(1_000));
+        // The first send's marks (the list is newest first).
+        let acked = |sim: &SimHandle| {
+            let ops = sim.recent_operations(10);
+            let first = ops.last().cloned().expect("sent");
+            assert!(
+                matches!(first.outcome, kafka_sim::Outcome::Acked { .. }),
+                "{first:?}"
+            );
+            sim.operation_marks(&[first]).remove(0)
+        };
+        assert!(acked(&sim).is_empty(), "acknowledged and in the log");
+        let delete = Command::DeleteTopic {
+            name: "orders".to_owned(),
+        };
+        sim.apply(delete).expect("deleted");
+        sim.advance(SimDuration::from_millis(500));
+        create_orders(&sim, 1);
+        // The new topic's offset 0 holds another record.
+        sim.apply(send("after")).expect("sent again");
+        sim.advance(SimDuration::from_millis(1_000));
+        assert!(
+            acked(&sim).is_empty(),
+            "its log went with the topic: not lost after ack"
+        );
     }
 
     #[test]

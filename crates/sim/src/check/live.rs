@@ -335,6 +335,12 @@ impl LiveMarks {
         !self.behind
     }
 
+    /// Whether `op` wrote to or read from `topic` before its last deletion as read so far: the
+    /// record went with the topic, and one created again under its name is judged on its own.
+    pub fn went_with_topic(&self, topic: &str, op: &crate::client::Operation) -> bool {
+        gone_with_topic(self.deleted.get(topic).copied(), op)
+    }
+
     fn read_deletions(&mut self, world: &World) {
         let events = world.events();
         for (topic, at) in events[self.events_read.min(events.len())..]
