@@ -28,6 +28,10 @@ struct Run {
     applied: usize,
     /// Where a long jump in slices is headed.
     target: Option<SimTime>,
+    /// The furthest the clock has been on this branch: after a rewind the slider still reaches
+    /// it (a run is a function of its commands, so that future comes again); acting starts a
+    /// new branch from the clock.
+    furthest: SimTime,
     /// Copies of this branch's world to rewind (or jump forward) from.
     checkpoints: Checkpoints,
     /// The groups' lag at each second this branch has passed, for the lag chart.
@@ -100,6 +104,7 @@ impl Run {
             log,
             applied: 0,
             target: None,
+            furthest: SimTime::ZERO,
             checkpoints,
             lags: LagSamples::default(),
             marks: LiveMarks::default(),
@@ -123,6 +128,7 @@ impl Run {
             self.lags.take(&self.world);
         }
         self.run_commands_to(until);
+        self.furthest = self.furthest.max(self.world.now());
         // Oldest first: a rewind's world before the pieces of its marks.
         drop(self.litter.pop_front());
         self.checkpoints.maybe_take(&self.world, self.applied);
@@ -265,7 +271,10 @@ impl SimHandle {
 
     /// Processes exactly the next scheduled event (single-step).
     pub fn step(&self) -> bool {
-        self.0.borrow_mut().world.step()
+        let mut run = self.0.borrow_mut();
+        let stepped = run.world.step();
+        run.furthest = run.furthest.max(run.world.now());
+        stepped
     }
 
     /// Applies a user's command now; commands logged after now are dropped (a new branch).
@@ -289,6 +298,7 @@ impl SimHandle {
             let kept = run.applied;
             let now = run.world.now();
             run.checkpoints.branch(now, kept);
+            run.furthest = now;
             run.lags.forget_after(now);
             run.log.truncate(kept);
             run.applied += applied.len();
@@ -365,11 +375,11 @@ impl SimHandle {
         self.0.borrow().target
     }
 
-    /// The last moment this branch has commands for, or the clock if later.
+    /// The furthest this branch has run or has commands for, or the clock if later.
     pub fn horizon(&self) -> SimTime {
         let run = self.0.borrow();
         // A jump under way keeps its destination within reach of the slider.
-        let reach = run.world.now().max(run.target.unwrap_or(SimTime::ZERO));
+        let reach = (run.world.now().max(run.furthest)).max(run.target.unwrap_or(SimTime::ZERO));
         run.log.last().map_or(reach, |(at, _)| (*at).max(reach))
     }
 
@@ -597,8 +607,12 @@ mod tests {
 
     /// Creates topic `orders` (RF=3) now, as the page's topic form does.
     fn create_orders(sim: &SimHandle, partitions: i32) {
+        create_topic(sim, "orders", partitions);
+    }
+
+    fn create_topic(sim: &SimHandle, name: &str, partitions: i32) {
         let topic = CreateTopic {
-            name: "orders".to_owned(),
+            name: name.to_owned(),
             partitions,
             replication_factor: 3,
             configs: Default::default(),
@@ -642,6 +656,40 @@ mod tests {
             },
         );
         assert!(quorum.brokers_registered(), "with three controllers too");
+    }
+
+    #[test]
+    fn the_slider_reaches_the_furthest_moment_played_until_the_reader_acts() {
+        let sim = SimHandle::new(4, 1);
+        sim.advance(SimDuration::from_millis(1_000));
+        create_orders(&sim, 1);
+        sim.advance(SimDuration::from_millis(29_000));
+        let furthest = sim.now();
+        sim.seek(SimTime::from_millis(15_000));
+        assert_eq!(
+            sim.horizon(),
+            furthest,
+            "rewound: the old future is in reach"
+        );
+        sim.seek(SimTime::from_millis(4_000));
+        sim.seek(SimTime::from_millis(27_000));
+        assert_eq!(
+            sim.horizon(),
+            furthest,
+            "forward and back again: still in reach"
+        );
+        let played = sim.view();
+        sim.seek(furthest);
+        assert_eq!(sim.now(), furthest);
+        sim.seek(SimTime::from_millis(27_000));
+        assert_eq!(
+            sim.view(),
+            played,
+            "the same run wherever it was reached from"
+        );
+        // Acting starts another future: the old one is gone from the slider.
+        create_topic(&sim, "payments", 1);
+        assert_eq!(sim.horizon(), SimTime::from_millis(27_000));
     }
 
     #[test]

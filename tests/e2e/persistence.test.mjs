@@ -36,10 +36,13 @@ test('a reload restores the run, and the timeline rewinds it', async () => {
   assert.equal(await playground.brokerStatus(1), 'crashed', 'so did the crash');
   assert.ok(Math.abs((await playground.seconds()) - before) < 1.01, 'the clock is where it was');
 
+  const end = await page.getByTestId('timeline').getAttribute('max');
   await page.getByTestId('timeline').fill('0');
   await page.getByTestId('timeline').dispatchEvent('change');
   assert.equal(await playground.clock(), 't = 0.000 s');
   assert.equal(await page.getByTestId('topic').count(), 0, 'before the topic was created');
+  // The moments played past the last action stay in reach.
+  assert.equal(await page.getByTestId('timeline').getAttribute('max'), end);
   await page.getByTestId('timeline').fill(String(Math.round(before * 1000)));
   await page.getByTestId('timeline').dispatchEvent('change');
   assert.equal(await page.getByTestId('topic').count(), 1, 'replayed forward');
