@@ -66,7 +66,14 @@ fn page() -> Html {
     );
     let show = actions.send(|(next, id)| SimAction::Show(next, id));
     let on_command = actions.command(Form::Page);
-    let lessons = use_lessons(embed, &sim.sim, &show, &on_command, seeking.is_some());
+    let lessons = use_lessons(
+        embed,
+        sim.opened_link,
+        &sim.sim,
+        &show,
+        &on_command,
+        seeking.is_some(),
+    );
     let main = use_node_ref();
     let controls = Controls {
         sim: sim.sim.clone(),

@@ -133,6 +133,8 @@ pub struct PageState {
     run_id: RunId,
     /// Opened with `?embed=1`.
     pub embed: bool,
+    /// Opened a share link (`#s=...`), which the address bar no longer shows once it is open.
+    pub opened_link: bool,
     /// What the embed's URL asks for (defaults on the full page).
     pub params: Rc<EmbedParams>,
     /// Controls that change the cluster are disabled (a read-only embed).
@@ -185,6 +187,8 @@ impl PageState {
     fn load() -> PageState {
         let embed = page_embed();
         let params = Rc::new(embed.then(page_embed_params).unwrap_or_default());
+        // Read before the boot opens the link and drops it from the address bar.
+        let opened_link = crate::share::from_fragment(&crate::url::page_fragment()).is_some();
         let boot = Boot::load(embed.then_some(&*params));
         let run_id = Rc::new(RefCell::new(boot.run_id));
         let saving = !embed;
@@ -197,6 +201,7 @@ impl PageState {
             sim: boot.sim,
             run_id,
             embed,
+            opened_link,
             readonly: params.readonly,
             playing: params.autoplay,
             // 1×: one simulated second per real second.

@@ -23,17 +23,22 @@ pub struct LessonsUi {
 
 /// The lessons, wired to the page's run: `show` opens a lesson's run as a new run (as New
 /// cluster does), `on_command` applies a step's commands like any other action, and `busy`
-/// (a run being rebuilt) holds the panel's buttons.
+/// (a run being rebuilt) holds the panel's buttons. The picker greets a first visit unless the
+/// page opened a share link (`opened_link`).
 #[hook]
 pub fn use_lessons(
     embed: bool,
+    opened_link: bool,
     sim: &SimHandle,
     show: &Callback<(SimHandle, Option<u32>)>,
     on_command: &Callback<Command>,
     busy: bool,
 ) -> LessonsUi {
     let progress = use_state(Progress::load);
-    let picking = use_state(|| !embed && !progress.dismissed && progress.active.is_none());
+    // Not over a shared run: whoever opens a link came to see what it holds (the picker says
+    // each lesson starts a new run).
+    let picking =
+        use_state(|| !embed && !opened_link && !progress.dismissed && progress.active.is_none());
     let asking_lesson = use_state(|| None::<String>);
     let met = use_mut_ref(|| None::<(String, usize)>);
     let judge = use_mut_ref(Judge::<(String, usize)>::default);

@@ -32,9 +32,12 @@ test('a share link rebuilds the identical run in a new browser', async () => {
   await page.keyboard.press('Escape');
   await page.getByTestId('share-dialog').waitFor({ state: 'detached' });
 
-  const reader = await suite.open(1, { width: 1280, height: 900 });
+  // A first visit: the lesson picker does not cover the run the link opens.
+  const reader = await suite.open(1, { width: 1280, height: 900 }, { firstVisit: true });
   await reader.page.goto(link);
   await reader.page.getByTestId('clock').waitFor();
+  await reader.page.waitForTimeout(300);
+  assert.equal(await reader.page.getByTestId('lesson-picker').count(), 0, 'no picker over a shared run');
   const after = await state(reader.page);
   assert.deepEqual(after, before, 'same trace fingerprint, clock, topics, leaders and brokers');
   assert.match(reader.page.url(), /\/\?seed=21$/, 'the address bar names the run, without the link');
