@@ -23,6 +23,8 @@ pub struct ClusterShapeProps {
     /// Kafka's refusal of the last request, if any.
     #[prop_or_default]
     pub error: Option<String>,
+    /// The console is on the page (an embed may leave it out): the hint points to it.
+    pub console: bool,
 }
 
 /// Reads `4,2,3` (spaces allowed) as broker ids; the controller judges whether they exist.
@@ -46,6 +48,7 @@ pub fn cluster_shape() -> Html {
         .collect();
     html! {
         <Drawn brokers={sim.view.brokers.clone()} {topics}
+            console={sim.params.panels.shows(crate::embed_params::Panel::Console)}
             on_command={sim.actions.command(Form::Shape)} error={sim.error(Form::Shape)} />
     }
 }
@@ -137,7 +140,9 @@ fn drawn(props: &ClusterShapeProps) -> Html {
                     </label>
                     <button type="submit" data-testid="reassign-submit">{ "Reassign" }</button>
                 </form>
-                <p class="meta">{ "The console runs kafka-reassign-partitions.sh for larger plans, --verify, --list and --cancel." }</p>
+                if props.console {
+                    <p class="meta">{ "The console runs kafka-reassign-partitions.sh for larger plans, --verify, --list and --cancel." }</p>
+                }
             }
             if let Some(message) = error {
                 <p class="error" role="alert" data-testid="reassign-error">{ message }</p>

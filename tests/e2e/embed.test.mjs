@@ -55,6 +55,8 @@ test('the documentation page: three embeds play independently, the API crashes t
   assert.equal(await unclean.getByTestId('new-cluster').count(), 0, 'read-only: no new cluster');
   assert.ok(await acks.locator('.event-log').count() > 0, 'the acks embed lists its events');
   assert.equal(await groups.locator('.event-log').count(), 0, 'panels= leaves the event log out');
+  assert.equal(await acks.getByText('The console runs kafka-reassign-partitions.sh', { exact: false }).count(), 0,
+    'no pointer to a console the embed leaves out');
   assert.equal(await unclean.getByTestId('lesson-next').count(), 0, 'read-only: the lesson is a caption');
   assert.equal(await unclean.getByTestId('embed-lesson').count(), 1);
 
@@ -73,7 +75,10 @@ test('the documentation page: three embeds play independently, the API crashes t
   await page.getByTestId('crash-leader').click();
   await page.getByTestId('crash-status').filter({ hasText: 'Crashed broker 1' }).waitFor();
   await unclean.locator('[data-broker-id="1"] [data-testid=broker-status]', { hasText: 'crashed' }).waitFor();
+  // It starts past the ISR's shrink: the only candidate left is out of sync.
   await page.getByTestId('host-event').filter({ hasText: 'elected leader of clicks-0' }).waitFor({ timeout: 15000 });
+  assert.match((await page.getByTestId('host-event').filter({ hasText: 'elected leader of clicks-0' }).allTextContents()).join('\n'),
+    /broker 2 elected leader of clicks-0 \(epoch 1, unclean\)/);
   assert.equal(await brokerStatus(acks, 1), 'online', 'the acks embed is untouched');
   assert.equal(await brokerStatus(groups, 1), 'online', 'the consumer-groups embed is untouched');
   assert.equal(await unclean.getByTestId('play').textContent(), 'Pause', 'play() started its clock');
