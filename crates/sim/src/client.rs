@@ -509,7 +509,7 @@ pub(crate) fn invalidates_metadata(error: ErrorCode) -> bool {
 pub(crate) struct ClientMetadata {
     partitions: BTreeMap<TopicPartition, PartitionState>,
     /// Each topic's id, by name.
-    topic_ids: BTreeMap<Rc<str>, Rc<str>>,
+    topic_ids: BTreeMap<Rc<str>, crate::protocol::TopicId>,
     stale: bool,
     /// No metadata request before this.
     not_before: SimTime,
@@ -540,7 +540,7 @@ impl ClientMetadata {
     }
 
     /// The id of `topic`, if the metadata knows it.
-    pub(crate) fn topic_id(&self, topic: &str) -> Option<Rc<str>> {
+    pub(crate) fn topic_id(&self, topic: &str) -> Option<crate::protocol::TopicId> {
         self.topic_ids.get(topic).cloned()
     }
 

@@ -70,7 +70,7 @@ pub(crate) struct Invariants {
     /// By topic name, then partition index: a broker's step looks its topics up once each,
     /// not each of its partitions (this check runs after every broker step). With the topic id
     /// they were seen under: a topic deleted and created again under its name starts afresh.
-    committed: BTreeMap<Rc<str>, (Rc<str>, Vec<Committed>)>,
+    committed: BTreeMap<Rc<str>, (crate::protocol::TopicId, Vec<Committed>)>,
     /// Committed metadata records, as first seen committed.
     metadata: Vec<Rc<crate::metadata::MetadataRecord>>,
     reported: BTreeSet<(&'static str, TopicPartition)>,
@@ -102,7 +102,7 @@ fn check_leader(
     if replica.leadership.as_ref().map(|l| l.leader_epoch) != Some(state.leader_epoch) {
         return; // The leader has not taken over yet.
     }
-    if *replica.topic_id != *topic.topic_id {
+    if replica.topic_id != topic.topic_id {
         // The leader has not heard of this topic yet (paused or cut off while it was deleted
         // and created again): its log is the earlier topic's, whose epochs start over too.
         return;
@@ -255,7 +255,7 @@ impl Invariants {
     ) -> &mut Vec<Committed> {
         let (id, partitions) = self.committed.entry(Rc::clone(&tp.topic)).or_default();
         if *id != image.topic_id {
-            *id = Rc::clone(&image.topic_id);
+            *id = image.topic_id.clone();
             partitions.clear();
         }
         partitions

@@ -24,7 +24,7 @@ pub struct RegisteredBroker {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TopicImage {
     /// Its id (shared: replicas and Fetch requests carry it).
-    pub topic_id: Rc<str>,
+    pub topic_id: crate::protocol::TopicId,
     /// Its configs.
     pub config: TopicConfig,
     /// Its partitions, by index.
@@ -59,7 +59,7 @@ impl MetadataImage {
                 self.topics.insert(
                     Rc::clone(name),
                     TopicImage {
-                        topic_id: Rc::from(topic_id.as_str()),
+                        topic_id: topic_id.clone(),
                         config: config.clone(),
                         partitions: Vec::new(),
                     },

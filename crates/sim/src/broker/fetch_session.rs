@@ -238,7 +238,7 @@ pub(super) mod tests {
             fetch_offset,
             last_fetched_epoch: Some(0),
             current_leader_epoch: Some(0),
-            topic_id: Some(Rc::from("orders-id")),
+            topic_id: Some(crate::protocol::TopicId(Rc::from("orders-id"))),
         }
     }
 

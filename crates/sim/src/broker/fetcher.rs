@@ -163,7 +163,7 @@ impl Broker {
                     fetch_offset: replica.log.log_end_offset(),
                     last_fetched_epoch: replica.log.last_epoch(),
                     current_leader_epoch: Some(state.leader_epoch),
-                    topic_id: Some(Rc::clone(&replica.topic_id)),
+                    topic_id: Some(replica.topic_id.clone()),
                 })
             }));
             let session = self.fetchers.sessions.entry(leader).or_default();

@@ -572,7 +572,7 @@ impl Broker {
                     .map(|(tp, s)| (tp, s.clone()))
                     .collect();
                 let topic_ids = (self.image.topics.iter())
-                    .map(|(name, topic)| (Rc::clone(name), Rc::clone(&topic.topic_id)))
+                    .map(|(name, topic)| (Rc::clone(name), topic.topic_id.clone()))
                     .collect();
                 let response = MetadataResponse {
                     partitions,
@@ -800,7 +800,7 @@ impl Broker {
             let config = &topic.config;
             let replica = self.replicas.get_or_default(tp);
             if replica.topic_id.is_empty() {
-                replica.topic_id = Rc::clone(&topic.topic_id);
+                replica.topic_id = topic.topic_id.clone();
             }
             replica.min_insync_replicas = config.min_insync_replicas;
             replica.roll = config.roll();
@@ -870,7 +870,7 @@ impl Broker {
                 image
                     .topics
                     .get(&tp.topic)
-                    .is_some_and(|topic| *topic.topic_id != *replica.topic_id)
+                    .is_some_and(|topic| topic.topic_id != replica.topic_id)
                     && image
                         .partition(tp)
                         .is_some_and(|s| s.replicas.contains(&me))

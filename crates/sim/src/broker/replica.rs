@@ -11,7 +11,6 @@ use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::rc::Rc;
 
 /// What the leader knows of one follower (Kafka's `Replica` state).
 #[derive(Clone, Debug, Default, Serialize)]
@@ -91,7 +90,7 @@ impl Leadership {
 pub struct Replica {
     /// The id of the topic the log belongs to (Kafka's `partition.metadata` file): a topic
     /// deleted and created again under its name is another topic, whose replicas start empty.
-    pub topic_id: Rc<str>,
+    pub topic_id: crate::protocol::TopicId,
     /// The log, which survives process crashes.
     pub log: PartitionLog,
     /// The partition state from the broker's metadata.

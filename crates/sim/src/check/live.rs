@@ -22,7 +22,6 @@ use crate::time::SimTime;
 use crate::world::World;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::rc::Rc;
 
 /// A finding that marks one record (or, for a truncation, a range of offsets) where the page
 /// shows it, with what the "why?" beside it needs to find its cause.
@@ -88,7 +87,7 @@ fn copy_hash(record: &Record, sent: u64) -> u64 {
 #[derive(Clone, Debug, Default)]
 struct LogIndex {
     /// The id of the topic followed: one created again under its name is followed afresh.
-    topic_id: Rc<str>,
+    topic_id: crate::protocol::TopicId,
     /// The offset of `entries[0]`.
     start: u64,
     /// Per offset: the send's hash, the write's (both 0 for a transaction marker) and the
@@ -378,7 +377,7 @@ impl LiveMarks {
                     self.sends.retain(|(_, sent_to), _| *sent_to != tp);
                     self.reads.retain(|(read_from, _), _| *read_from != tp);
                 }
-                index.topic_id = Rc::clone(topic_id);
+                index.topic_id = topic_id.clone();
             }
             if let Some(changed) = index.follow(log, &mut left) {
                 index.recheck_acked(changed);

@@ -239,7 +239,7 @@ impl Controller {
         };
         let topic = MetadataRecord::Topic {
             name: Rc::clone(&name),
-            topic_id: uuid_text(id),
+            topic_id: crate::protocol::TopicId(Rc::from(uuid_text(id))),
             config,
         };
         self.append(ctx, topic);

@@ -22,7 +22,7 @@ pub struct MetadataResponse {
     pub partitions: Vec<(TopicPartition, PartitionState)>,
     /// Each topic's id, by name (Metadata v10+, KIP-516): consumers send it with their fetches.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub topic_ids: Vec<(Rc<str>, Rc<str>)>,
+    pub topic_ids: Vec<(Rc<str>, super::TopicId)>,
 }
 
 /// What a FindCoordinator key names (Kafka's `FindCoordinatorRequest.CoordinatorType`, sent as

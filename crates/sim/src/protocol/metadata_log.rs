@@ -77,8 +77,8 @@ pub enum MetadataRecord {
     Topic {
         /// Its name.
         name: Rc<str>,
-        /// Its id, as `kafka-topics.sh` prints it (URL-safe base64 of 16 bytes).
-        topic_id: String,
+        /// Its id (hashed as its text, as the `String` it was).
+        topic_id: super::TopicId,
         /// Its configs.
         config: TopicConfig,
     },

@@ -351,6 +351,40 @@ pub struct ProduceResponse {
     pub partitions: Vec<ProducePartitionResponse>,
 }
 
+/// A topic's id (KIP-516), as `kafka-topics.sh` prints it (URL-safe base64 of 16 bytes). The
+/// controller makes one `Rc` per topic, which every broker's image, replica and fetch shares:
+/// two equal ids are nearly always one pointer, compared first (std compares an `Rc<str>`'s
+/// text every time, as `str` is unsized). Hashed as its text.
+#[derive(Clone, Debug, Default, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TopicId(pub Rc<str>);
+
+impl PartialEq for TopicId {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0) || self.0 == other.0
+    }
+}
+
+// Equal ids have equal text, so hashing the text agrees with `eq`.
+impl std::hash::Hash for TopicId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl std::fmt::Display for TopicId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TopicId {
+    /// The id of no topic: a replica's before it learns its topic's.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// One partition in a Fetch request.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FetchPartition {
@@ -367,7 +401,7 @@ pub struct FetchPartition {
     /// it did not hear) answers UNKNOWN_TOPIC_ID instead of serving it. Followers send it;
     /// consumers here name topics only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub topic_id: Option<Rc<str>>,
+    pub topic_id: Option<TopicId>,
 }
 
 /// One partition in a Fetch response.
