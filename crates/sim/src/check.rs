@@ -1327,6 +1327,9 @@ fn commits_beyond_processed(world: &World) -> Vec<Violation> {
         return Vec::new();
     }
     let by_hand = committed_by_hand(world);
+    // As in `check_consumers`: what was done with a topic before its deletion went with it.
+    let deleted = topic_deletions(world);
+    let gone = |tp: &TopicPartition, op| gone_with_topic(deleted.get(&*tp.topic).copied(), op);
     let mut found = Vec::new();
     for (consumer, _) in world.consumers() {
         // (when, partition, next offset): processed records, and accepted explicit commits.
@@ -1337,9 +1340,8 @@ fn commits_beyond_processed(world: &World) -> Vec<Violation> {
                 (Request::Poll { .. }, outcome @ Outcome::Polled { .. }) => {
                     let at = op.completed_at.unwrap_or(op.invoked_at);
                     processed.extend(
-                        outcome
-                            .processed_records()
-                            .iter()
+                        (outcome.processed_records().iter())
+                            .filter(|r| !gone(&r.tp, op))
                             .map(|r| (at, &r.tp, r.offset + 1)),
                     );
                 }
@@ -1352,8 +1354,8 @@ fn commits_beyond_processed(world: &World) -> Vec<Violation> {
                     },
                     Outcome::Committed,
                 ) => commits.extend(
-                    offsets
-                        .iter()
+                    (offsets.iter())
+                        .filter(|(tp, _)| !gone(tp, op))
                         .map(|(tp, o)| (op.invoked_at, group.as_str(), tp, *o)),
                 ),
                 _ => {}

@@ -241,6 +241,7 @@ pub fn causes(events: &[Event], violation: &Violation) -> Vec<usize> {
     let found = events.iter().rposition(|event| match &event.kind {
         EventKind::FollowerTruncated { tp, .. }
         | EventKind::UnflushedRecordsLost { tp, .. }
+        | EventKind::StrayLogRemoved { tp, .. }
         | EventKind::InvariantViolated { tp, .. } => names(&tp.to_string()),
         EventKind::LeaderChanged { tp, unclean, .. } => *unclean && names(&tp.to_string()),
         EventKind::GroupMemberRemoved { group, client, .. } => names(group) || names(client),

@@ -880,8 +880,8 @@ impl Broker {
         for tp in stray {
             let replica = self.replicas.remove(&tp).expect("listed above");
             let records = replica.log.records().len();
-            // An empty log's removal changes nothing anyone sees.
-            if records > 0 {
+            // A log that never had a record: its removal changes nothing anyone sees.
+            if replica.log.log_end_offset() > 0 {
                 ctx.emit(EventKind::StrayLogRemoved {
                     broker: me,
                     tp: tp.clone(),

@@ -453,9 +453,7 @@ impl LiveMarks {
                     partition, offset, ..
                 } => {
                     let tp = TopicPartition::new(topic, partition);
-                    if compacted_topic(world, &tp)
-                        || gone_with_topic(self.deleted.get(topic).copied(), op)
-                    {
+                    if compacted_topic(world, &tp) || self.went_with_topic(topic, op) {
                         position += 1;
                         continue;
                     }

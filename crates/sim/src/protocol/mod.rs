@@ -398,8 +398,9 @@ pub struct FetchPartition {
     pub current_leader_epoch: Option<u32>,
     /// The topic's id as the fetcher knows it (Fetch v13+, KIP-516): a leader whose log of
     /// the partition belongs to another topic of that name (deleted and created again while
-    /// it did not hear) answers UNKNOWN_TOPIC_ID instead of serving it. Followers send it;
-    /// consumers here name topics only.
+    /// it did not hear) answers UNKNOWN_TOPIC_ID instead of serving it. Followers and
+    /// consumers send it; the playground's plain clients (`client` steps) name topics only,
+    /// as Fetch before v13 did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic_id: Option<TopicId>,
 }

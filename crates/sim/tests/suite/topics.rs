@@ -489,3 +489,72 @@ fn send_a_few(world: &mut kafka_sim::World, rng: &mut kafka_sim::SimRng, prefix:
         );
     }
 }
+
+/// The new topic's leader is a broker cut off from the controller that still leads the old
+/// topic of that name: it takes the producer's record into its old log (Produce names topics),
+/// but its followers ask with the new topic's id, get UNKNOWN_TOPIC_ID and count for nothing,
+/// so an acks=all send is never acknowledged there. Healed, the broker removes its stray log.
+#[test]
+fn followers_of_a_leader_that_missed_the_re_creation_get_unknown_topic_id() {
+    use kafka_sim::Endpoint::{Broker, Controller};
+    let mut world = cluster(7);
+    let on_3 = |world: &mut kafka_sim::World| {
+        let topic = kafka_sim::CreateTopic {
+            name: "orders".to_owned(),
+            partitions: -1,
+            replication_factor: -1,
+            configs: Default::default(),
+            replica_assignment: Some(vec![vec![3, 1, 2]]),
+        };
+        world.apply(Command::CreateTopic(topic)).expect("created");
+        run_ms(world, 200);
+    };
+    on_3(&mut world);
+    add_producer(&mut world, "p", &[]);
+    send(&mut world, "p", "orders", None, "old-1");
+    run_ms(&mut world, 1_000);
+    let cut = || Command::CutLink {
+        a: Broker(3),
+        b: Controller,
+    };
+    world.apply(cut()).expect("cut");
+    world
+        .apply(Command::DeleteTopic {
+            name: "orders".to_owned(),
+        })
+        .expect("exists");
+    run_ms(&mut world, 200);
+    on_3(&mut world);
+    assert_eq!(
+        leader(&world, "orders", 0),
+        Some(3),
+        "still unfenced, so placed first"
+    );
+    send(&mut world, "p", "orders", None, "new-1");
+    run_ms(&mut world, 4_000);
+    assert!(
+        !matches!(last_outcome(&world), kafka_sim::Outcome::Acked { .. }),
+        "a leader whose followers fetch another topic cannot move its high watermark: {:?}",
+        last_outcome(&world)
+    );
+    assert!(
+        log_values(&world, 1, "orders", 0).is_empty(),
+        "follower 1 took nothing of broker 3's old log"
+    );
+    world
+        .apply(Command::HealLink {
+            a: Broker(3),
+            b: Controller,
+        })
+        .expect("healed");
+    run_ms(&mut world, 30_000);
+    for broker in 1..=3 {
+        let old: Vec<_> = log_values(&world, broker, "orders", 0)
+            .into_iter()
+            .filter(|(_, value)| value.starts_with("old-"))
+            .collect();
+        assert!(old.is_empty(), "broker {broker} kept {old:?}");
+    }
+    let anomalies = kafka_sim::check::check_all(&world);
+    assert!(anomalies.is_empty(), "{anomalies:#?}");
+}
