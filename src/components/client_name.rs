@@ -6,6 +6,15 @@
 use crate::hooks::use_field::Field;
 use yew::prelude::*;
 
+/// The first of `prefix-1`, `prefix-2`, ... that no client in `taken` is called: a reader may
+/// have given one of them to an earlier client.
+pub fn next_default<'a>(prefix: &str, taken: impl Iterator<Item = &'a str> + Clone) -> String {
+    (1..)
+        .map(|n| format!("{prefix}-{n}"))
+        .find(|name| !taken.clone().any(|t| t == name))
+        .expect("a free number")
+}
+
 /// What the reader typed, else `default`.
 pub fn chosen(field: &Field, default: &str) -> String {
     match field.value.trim() {
@@ -34,6 +43,17 @@ mod tests {
             oninput: Callback::noop(),
             set: Callback::noop(),
         }
+    }
+
+    #[test]
+    fn the_default_is_the_first_number_no_client_has() {
+        assert_eq!(next_default("consumer", [].into_iter()), "consumer-1");
+        let taken = ["consumer-2", "c1", "consumer-1"];
+        assert_eq!(next_default("consumer", taken.into_iter()), "consumer-3");
+        assert_eq!(
+            next_default("consumer", ["consumer-2"].into_iter()),
+            "consumer-1"
+        );
     }
 
     #[test]

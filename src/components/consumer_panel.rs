@@ -3,7 +3,7 @@
 //! or stalling one shows what the group does: who owns what, in which generation, where each
 //! partition's committed offset is, and how far behind the log end it lags.
 
-use super::client_name::{chosen, name_input};
+use super::client_name::{chosen, name_input, next_default};
 use super::pause_button::{PauseButton, Process, paused_badge};
 use super::share_panel::{share_consumer_card, share_partitions};
 use crate::components::countdown::Countdown;
@@ -100,8 +100,11 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
     let share = group_type.value == "share";
     let name = use_field("");
     let default_name = match share {
-        true => format!("share-consumer-{}", props.share_consumers.len() + 1),
-        false => format!("consumer-{}", props.consumers.len() + 1),
+        true => next_default(
+            "share-consumer",
+            props.share_consumers.iter().map(|c| c.name.as_str()),
+        ),
+        false => next_default("consumer", props.consumers.iter().map(|c| c.name.as_str())),
     };
     // A group id is of one type: the default follows the choice (a share consumer in the
     // consumer group group-1 would be refused with GROUP_ID_NOT_FOUND); a typed one stays.

@@ -3,7 +3,7 @@
 //! Kafka's `ConfigException` when they contradict each other. Each producer shows its pipeline
 //! (batches waiting, requests in flight); each send shows its outcome as the producer saw it.
 
-use super::client_name::{chosen, name_input};
+use super::client_name::{chosen, name_input, next_default};
 use super::pause_button::{PauseButton, Process, paused_badge};
 use crate::components::finding_mark::FindingMark;
 use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
@@ -74,7 +74,7 @@ fn drawn(props: &ProducerPanelProps) -> Html {
     let delivery_timeout = use_field(&defaults.delivery_timeout.as_millis().to_string());
     let transactional_id = use_field("");
     let name = use_field("");
-    let default_name = format!("producer-{}", props.producers.len() + 1);
+    let default_name = next_default("producer", props.producers.iter().map(|p| p.name.as_str()));
     let producer_choice = use_choice("");
     let topic_choice = use_choice("");
     let producer = producer_choice.among(props.producers.iter().map(|p| p.name.as_str()));
