@@ -68,6 +68,11 @@ async function forwardRun(suite, commits) {
     // '-': a partition with nothing committed (no records, so no offsets in a transaction).
     return lags.includes('0') && lags.every((l) => l === '0' || l === '-');
   }, null, { timeout: 90_000 });
+  // The commit's markers reach each output partition a moment after the offsets' (each
+  // partition's leader writes its own): a simulated second more before anything reads.
+  const settled = (await playground.seconds()) + 1;
+  await page.waitForFunction(
+    (t) => Number(document.querySelector('[data-testid=clock]').dataset.micros) / 1e6 >= t, settled);
   // The records finished before the crash were processed again: the page says what that
   // means for effects outside Kafka.
   assert.match(await app.getByTestId('consumer-reprocessed').textContent(), /processed [1-9]\d* record\(s\) a second time/);
