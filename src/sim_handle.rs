@@ -610,6 +610,15 @@ mod tests {
         create_topic(sim, "orders", partitions);
     }
 
+    /// A run of `seed` that created `orders` at 1 s and played on to 30 s.
+    fn thirty_seconds_of_orders(seed: u64, partitions: i32) -> SimHandle {
+        let sim = SimHandle::new(seed, 1);
+        sim.advance(SimDuration::from_millis(1_000));
+        create_orders(&sim, partitions);
+        sim.advance(SimDuration::from_millis(29_000));
+        sim
+    }
+
     fn create_topic(sim: &SimHandle, name: &str, partitions: i32) {
         let topic = CreateTopic {
             name: name.to_owned(),
@@ -660,10 +669,7 @@ mod tests {
 
     #[test]
     fn the_slider_reaches_the_furthest_moment_played_until_the_reader_acts() {
-        let sim = SimHandle::new(4, 1);
-        sim.advance(SimDuration::from_millis(1_000));
-        create_orders(&sim, 1);
-        sim.advance(SimDuration::from_millis(29_000));
+        let sim = thirty_seconds_of_orders(4, 1);
         let furthest = sim.now();
         sim.seek(SimTime::from_millis(15_000));
         assert_eq!(
@@ -772,10 +778,7 @@ mod tests {
 
     #[test]
     fn a_long_jump_goes_in_slices_and_lands_where_the_run_was() {
-        let sim = SimHandle::new(3, 1);
-        sim.advance(SimDuration::from_millis(1_000));
-        create_orders(&sim, 2);
-        sim.advance(SimDuration::from_millis(29_000));
+        let sim = thirty_seconds_of_orders(3, 2);
         let before = sim.view();
 
         sim.begin_seek(SimTime::ZERO);

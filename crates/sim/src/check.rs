@@ -194,7 +194,7 @@ pub(crate) fn claims(world: &World) -> Vec<Claim<'_>> {
                 Outcome::Sent { partition } => (partition, None),
                 _ => return None,
             };
-            if gone_with_topic(deleted.get(topic).copied(), op) {
+            if gone_with_topic(&deleted, topic, op) {
                 return None;
             }
             Some(Claim {
@@ -582,11 +582,15 @@ pub(crate) fn topic_deleted(event: &crate::event::Event) -> Option<(&str, SimTim
     }
 }
 
-/// Whether `op` was about a topic deleted since (`deleted_at`, its last deletion): done by
-/// then, it was written to or read from a log that went with the topic, on the user's request,
-/// and a topic created again under the name starts at offset 0.
-pub(crate) fn gone_with_topic(deleted_at: Option<SimTime>, op: &crate::client::Operation) -> bool {
-    deleted_at.is_some_and(|at| op.completed_at.unwrap_or(op.invoked_at) <= at)
+/// Whether `op` was about `topic` and the topic was deleted since (`deleted`: each topic's last
+/// deletion): done by then, it was written to or read from a log that went with the topic, on
+/// the user's request, and a topic created again under the name starts at offset 0.
+pub(crate) fn gone_with_topic<K: std::borrow::Borrow<str> + Ord>(
+    deleted: &BTreeMap<K, SimTime>,
+    topic: &str,
+    op: &crate::client::Operation,
+) -> bool {
+    (deleted.get(topic)).is_some_and(|&at| op.completed_at.unwrap_or(op.invoked_at) <= at)
 }
 
 /// When retention last deleted segments of each partition (on any replica).
@@ -1055,13 +1059,13 @@ type ProcessedAt<'a> = BTreeMap<u64, (usize, &'a ConsumedRecord)>;
 fn check_consumers(world: &World, claims: &[Claim<'_>]) -> Vec<Violation> {
     let mut found = split_ownership(world);
     found.extend(zombie_offset_commits(world));
-    found.extend(commits_beyond_processed(world));
-    let mut violation = |anomaly, detail: String| found.push(Violation { anomaly, detail });
-    let rewound = rewound(world);
     // What a group read or committed of a topic deleted since went with it: one created again
     // under its name starts at offset 0 and is judged on its own.
     let deleted = topic_deletions(world);
-    let gone = |tp: &TopicPartition, op| gone_with_topic(deleted.get(&*tp.topic).copied(), op);
+    found.extend(commits_beyond_processed(world, &deleted));
+    let gone = |tp: &TopicPartition, op| gone_with_topic(&deleted, &tp.topic, op);
+    let mut violation = |anomaly, detail: String| found.push(Violation { anomaly, detail });
+    let rewound = rewound(world);
     // A scenario's own commitSync/commitAsync of a map may put its partitions' offsets
     // anywhere: those partitions, and only those, are excused.
     let by_hand = committed_by_hand(world);
@@ -1322,14 +1326,12 @@ fn zombie_offset_commit(
 /// at most the last offset that consumer had processed in the partition + 1. Offsets a
 /// scenario committed by hand are the user's to choose; seeks and resets make "processed"
 /// ambiguous, so the rule stands down with them.
-fn commits_beyond_processed(world: &World) -> Vec<Violation> {
+/// What was done with a topic before its last deletion (`deleted`) went with it.
+fn commits_beyond_processed(world: &World, deleted: &BTreeMap<&str, SimTime>) -> Vec<Violation> {
     if rewound(world) {
         return Vec::new();
     }
     let by_hand = committed_by_hand(world);
-    // As in `check_consumers`: what was done with a topic before its deletion went with it.
-    let deleted = topic_deletions(world);
-    let gone = |tp: &TopicPartition, op| gone_with_topic(deleted.get(&*tp.topic).copied(), op);
     let mut found = Vec::new();
     for (consumer, _) in world.consumers() {
         // (when, partition, next offset): processed records, and accepted explicit commits.
@@ -1341,7 +1343,7 @@ fn commits_beyond_processed(world: &World) -> Vec<Violation> {
                     let at = op.completed_at.unwrap_or(op.invoked_at);
                     processed.extend(
                         (outcome.processed_records().iter())
-                            .filter(|r| !gone(&r.tp, op))
+                            .filter(|r| !gone_with_topic(deleted, &r.tp.topic, op))
                             .map(|r| (at, &r.tp, r.offset + 1)),
                     );
                 }
@@ -1355,7 +1357,7 @@ fn commits_beyond_processed(world: &World) -> Vec<Violation> {
                     Outcome::Committed,
                 ) => commits.extend(
                     (offsets.iter())
-                        .filter(|(tp, _)| !gone(tp, op))
+                        .filter(|(tp, _)| !gone_with_topic(deleted, &tp.topic, op))
                         .map(|(tp, o)| (op.invoked_at, group.as_str(), tp, *o)),
                 ),
                 _ => {}

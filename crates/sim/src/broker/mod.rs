@@ -867,13 +867,11 @@ impl Broker {
             .replicas
             .iter()
             .filter(|(tp, replica)| {
-                image
-                    .topics
-                    .get(&tp.topic)
-                    .is_some_and(|topic| topic.topic_id != replica.topic_id)
-                    && image
-                        .partition(tp)
-                        .is_some_and(|s| s.replicas.contains(&me))
+                image.topics.get(&tp.topic).is_some_and(|topic| {
+                    let placed_here = (topic.partitions.get(tp.partition as usize))
+                        .is_some_and(|s| s.replicas.contains(&me));
+                    topic.topic_id != replica.topic_id && placed_here
+                })
             })
             .map(|(tp, _)| tp.clone())
             .collect();

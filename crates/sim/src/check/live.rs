@@ -337,7 +337,7 @@ impl LiveMarks {
     /// Whether `op` wrote to or read from `topic` before its last deletion as read so far: the
     /// record went with the topic, and one created again under its name is judged on its own.
     pub fn went_with_topic(&self, topic: &str, op: &crate::client::Operation) -> bool {
-        gone_with_topic(self.deleted.get(topic).copied(), op)
+        gone_with_topic(&self.deleted, topic, op)
     }
 
     fn read_deletions(&mut self, world: &World) {
@@ -513,9 +513,10 @@ impl LiveMarks {
                     continue;
                 };
                 let deleted = &self.deleted;
-                for record in records.iter().filter(|r| {
-                    r.transactional && !gone_with_topic(deleted.get(&*r.tp.topic).copied(), op)
-                }) {
+                for record in records
+                    .iter()
+                    .filter(|r| r.transactional && !gone_with_topic(deleted, &r.tp.topic, op))
+                {
                     self.reads
                         .entry((record.tp.clone(), record.offset))
                         .or_default()
