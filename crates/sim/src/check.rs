@@ -491,7 +491,9 @@ fn last_offset_per_key(log: &crate::log::PartitionLog) -> BTreeMap<&[u8], u64> {
 }
 
 /// Whether the cleaner removed the record at `offset` because a later record of its key is in
-/// the log: it is gone from the part of the log the cleaner has passed.
+/// the log: it is gone from the part of the log the cleaner has passed. A key with no record
+/// left at all was deleted: the cleaner keeps a key's last record unless it is a tombstone
+/// older than `delete.retention.ms`, so a tombstone superseded the record, and went itself.
 fn cleaned_as_superseded(
     log: &crate::log::PartitionLog,
     last: &BTreeMap<&[u8], u64>,
@@ -500,7 +502,7 @@ fn cleaned_as_superseded(
 ) -> bool {
     offset < log.first_dirty_offset()
         && log.record_at(offset).is_none()
-        && key.and_then(|k| last.get(k)).is_some_and(|&l| l > offset)
+        && key.is_some_and(|k| last.get(k).is_none_or(|&l| l > offset))
 }
 
 /// The compacted reader's rule: a consumer reading the partition from its start (below the

@@ -201,6 +201,14 @@ fn regression_compacted_seeds_10_and_27_a_later_unacknowledged_value_supersedes(
     assert_allowed_only(27, Profile::Compacted);
 }
 
+/// Regression: the compacted profile's seed 7003 read as a phantom read: a record read, then
+/// superseded by a tombstone of its key that the cleaner removed in turn after
+/// `delete.retention.ms`, so no record of the key was left to show it superseded.
+#[test]
+fn regression_compacted_seed_7003_a_removed_tombstone_superseded() {
+    assert_allowed_only(7003, Profile::Compacted);
+}
+
 /// KIP-848's consumer protocol under the safe profile's producers, forwarders and faults:
 /// revocation before assignment and member epochs keep what the classic protocol keeps, only
 /// redelivery. Not vacuous: across the seeds the coordinator asks members to revoke, holds
