@@ -56,24 +56,23 @@ pub struct PartitionMarks {
 }
 
 /// The first checkpoints are this far apart in virtual time; the gap doubles each time
-/// [`CHECKPOINTS`] are kept, so an hour-long run keeps copies 160 s apart.
+/// [`CHECKPOINTS`] are kept, so an hour-long run keeps copies 80 s apart.
 const CHECKPOINT_EVERY: SimDuration = SimDuration::from_millis(10_000);
-/// The largest world copied (estimated bytes): a copy is made in one step, and one of 8 MiB
-/// takes a few tens of milliseconds in the page, where a quarter of the budget froze it for a
-/// third of a second. The clients' histories, the replicas' logs and the event queue's later
-/// events are shared between copies, so the estimate counts only what a copy holds of its
-/// own and no longer grows with the run: the busy cluster is about 3 MiB at any length
+/// The largest world copied (estimated bytes copied when taken): a copy is made in one step,
+/// and one of 8 MiB takes a few tens of milliseconds in the page, where a quarter of the budget
+/// froze it for a third of a second. The clients' histories, the replicas' logs and the event
+/// queue's later events are shared between copies, so a copy copies only what it holds of its
+/// own, which no longer grows with the run: the busy cluster's is about 3 MiB at any length
 /// (BENCHMARKS.md). Kept for worlds with many more logs, each with its own unshared tail.
 const CHECKPOINT_LARGEST: usize = 8 << 20;
 /// The charts show this many seconds, the newest last.
 const CHART_BUCKETS: usize = 60;
-/// How many copies of the world a run keeps at most: 32 keep the busy cluster's copies
-/// 10 s apart for five minutes and 160 s apart at one hour (a rewind replays at most that,
-/// about 18 ms a simulated second natively). Not more yet: a copy kept while the run goes on
-/// comes to hold about three times what it held when taken (the run rewrites what they
-/// shared; 90 copies held 882 MiB natively at one hour against 254 MiB estimated, see
-/// BENCHMARKS.md), so 32 copies may reach about 300 MiB, what 16 unshared copies held before.
-const CHECKPOINTS: usize = 32;
+/// How many copies of the world a run keeps at most: 48 keep the busy cluster's copies
+/// 10 s apart for eight minutes and 80 s apart at one hour (a rewind replays at most that).
+/// A copy kept while the run goes on comes to hold every event its queue had (the run takes
+/// them out), about 6 MiB of the busy cluster, so 48 copies hold about 290 MiB (what 32 held
+/// before the producer's spent wake-ups left the queue; BENCHMARKS.md).
+const CHECKPOINTS: usize = 48;
 /// How far the checker's marks catch up per update (records of the logs, sends and polls,
 /// each): a rewind indexes the run afresh, which at ten minutes of the busy cluster held the
 /// page for over a second in one task. Each slice of a jump and each panel's draw asks once
@@ -84,10 +83,12 @@ const MARKS_CATCH_UP: usize = 10_000;
 /// leaves its world and about two pieces per partition, so this is about two rewinds of the
 /// busy cluster (each world may hold tens of MiB of its own).
 const LITTER_WAITING: usize = 160;
-/// What the copies may hold together (estimated bytes; the estimate counts what a copy
-/// holds of its own when taken, measured natively by `benches/checkpoint_memory.rs`): a
-/// tab's memory is not the machine's.
-const CHECKPOINT_BUDGET: usize = 128 << 20;
+/// What the copies may hold together (estimated bytes; the estimate counts what a copy comes
+/// to hold of its own once the run has gone on, measured natively by
+/// `benches/checkpoint_memory.rs`): a tab's memory is not the machine's. Above
+/// [`CHECKPOINTS`] copies of the busy cluster, so that thinning, which keeps copies spread
+/// over the whole run, comes first: over budget, the oldest copies after time zero go.
+const CHECKPOINT_BUDGET: usize = 320 << 20;
 
 impl Run {
     fn replayed(seed: u64, shape: Shape, log: Vec<(SimTime, Command)>, until: SimTime) -> Run {

@@ -52,12 +52,14 @@ fn main() {
         entry.1 += change.bytes_allocated as i64 - change.bytes_deallocated as i64;
     });
     let mib = |bytes: i64| bytes as f64 / f64::from(1 << 20);
+    let (copied, held) = Checkpoints::estimate(&world);
     println!(
         "checkpoint-memory at {seconds} s: a whole copy allocates {:.2} MiB in {} allocations \
-         (estimated {:.2} MiB)",
+         (estimated {:.2} MiB; {:.2} MiB once the run has gone on)",
         mib(whole.bytes_allocated as i64 - whole.bytes_deallocated as i64),
         whole.allocations,
-        mib(Checkpoints::estimate(&world) as i64)
+        mib(copied as i64),
+        mib(held as i64),
     );
     let mut rows: Vec<_> = parts.into_iter().collect();
     rows.sort_by_key(|(_, (_, bytes))| -bytes);
@@ -68,10 +70,72 @@ fn main() {
         );
     }
     drop(kept);
-    drop(world);
+    let after = std::env::var("CHECKPOINT_AFTER")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(if benching { 60 } else { 1 });
+    held_alone_after(world, after);
     page_policy(if benching { 3_600 } else { 3 });
 }
 
+/// Parts whose copies hold what another part's copy holds too (a replica's log and its
+/// records, the queue and its entries, a client and its history), left out of
+/// `held_alone_after` so that each chunk a copy comes to hold alone is counted once.
+fn overlaps(name: &str) -> bool {
+    name.starts_with("queue entry:")
+        || name.contains("its live entries only")
+        || name == "broker.replicas (whole)"
+        || name == "broker.replica.log.records"
+        || name.ends_with(".history")
+}
+
+/// What a copy comes to hold alone as the run moves on: a copy shares chunks (`Rc`) with the
+/// run when taken, and holds the old version of a chunk alone once the run writes to it. Takes
+/// a copy of each part, runs the world `seconds` on, then drops the copies part by part
+/// and counts the bytes each drop frees (what the run still shares stays).
+fn held_alone_after(mut world: World, seconds: u64) {
+    let mib = |bytes: usize| bytes as f64 / f64::from(1 << 20);
+    // The whole copy first, on its own: a part's copy would keep the chunks it shares alive.
+    let region = Region::new(ALLOCATOR);
+    let whole = world.clone();
+    let taken = region.change();
+    let from = world.now().as_millis() / 1_000;
+    world.run_for(SimDuration::from_millis(seconds * 1_000));
+    let region = Region::new(ALLOCATOR);
+    drop(whole);
+    println!(
+        "checkpoint-memory: a copy taken at {from} s allocated {:.2} MiB; {seconds} s later it \
+         holds {:.2} MiB alone",
+        mib(taken.bytes_allocated - taken.bytes_deallocated),
+        mib(region.change().bytes_deallocated),
+    );
+    // Then the parts, over the next `seconds`.
+    let mut kept: Vec<(String, Box<dyn Any>)> = Vec::with_capacity(10_000);
+    world.clone_each_part(&mut |name, copy| {
+        if !overlaps(name) {
+            kept.push((name.to_owned(), copy()));
+        }
+    });
+    world.run_for(SimDuration::from_millis(seconds * 1_000));
+    let mut parts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (name, part) in kept {
+        let region = Region::new(ALLOCATOR);
+        drop(part);
+        let entry = parts.entry(name).or_default();
+        entry.0 += 1;
+        entry.1 += region.change().bytes_deallocated;
+    }
+    let mut rows: Vec<_> = parts.into_iter().collect();
+    rows.sort_by_key(|(_, (_, bytes))| std::cmp::Reverse(*bytes));
+    for (name, (count, bytes)) in rows.into_iter().take(12) {
+        println!(
+            "checkpoint-memory: parts copied at {} s, {seconds} s later: {name:40} x{count:<5} \
+             {:10.3} MiB alone",
+            from + seconds,
+            mib(bytes)
+        );
+    }
+}
 /// A run of `seconds` of the busy cluster taking copies as the page does (src/sim_handle.rs's
 /// constants, one `maybe_take` per simulated second): how many it keeps, how far apart, the
 /// longest replay a rewind may need, and what the copies hold together (the bytes their drop
@@ -106,5 +170,5 @@ fn page_policy(seconds: u64) {
 }
 
 /// src/sim_handle.rs's `CHECKPOINTS` and `CHECKPOINT_BUDGET`.
-const PAGE_CHECKPOINTS: usize = 32;
-const PAGE_BUDGET: usize = 128 << 20;
+const PAGE_CHECKPOINTS: usize = 48;
+const PAGE_BUDGET: usize = 320 << 20;

@@ -1,12 +1,12 @@
 //! Checkpoints for rewinding a run: copies of the world (it is `Clone`) taken as the run
 //! advances, so going back to a moment replays from the nearest copy before it rather than from
 //! time zero. A copy shares every replica's log and every client's history with the run, but
-//! for their newest chunks ([`Chunked`](crate::chunked::Chunked)); measured natively: a copy of
-//! the busy cluster at 300 s holds about 14 MiB resident (36 MiB when it held every log's
-//! records, in the same sitting), most of it now outside the logs and histories. The copies
-//! thin out as the run grows (at most `limit` of them, each gap doubling when they are full)
-//! and stay within a memory budget: a world too large for it is not copied at all, and its
-//! rewinds replay from an earlier copy.
+//! for their newest chunks ([`Chunked`](crate::chunked::Chunked)), and its event queue's sealed
+//! runs; measured natively (`benches/checkpoint_memory.rs`): a copy of the busy cluster at 300 s
+//! allocates about 3 MiB when taken and holds about 6 MiB alone a minute later, most of it the
+//! queue's events the run has since taken out. The copies thin out as the run grows (at most
+//! `limit` of them, each gap doubling when they are full) and stay within a memory budget: a
+//! world too large for it is not copied at all, and its rewinds replay from an earlier copy.
 
 use crate::chunked::CHUNK;
 use crate::client::Operation;
@@ -43,16 +43,18 @@ pub struct Checkpoints {
 }
 
 /// Roughly what a copy of `world` holds of its own, in bytes, as counted natively by
-/// `benches/checkpoint_memory.rs`: the part of each replica's log and of each client's
-/// history it does not share with the run, the event queue's next second, and each replica's
-/// own small state. Logs and histories are [`Chunked`](crate::chunked::Chunked): a copy
-/// shares their full chunks and holds their tails (a log's newest records, a history's
-/// newest operations, whose polled records are shared) and a pointer per chunk; the run's
-/// writes near a history's end copy at most its newest full chunk, and truncating a log
-/// copies at most the chunk holding its new end. The queue's later events are in shared
-/// buckets of a second each (`queue.rs`), which the run copies when it schedules into one: a
-/// pointer each here.
-pub(crate) fn estimated_bytes(world: &World) -> usize {
+/// `benches/checkpoint_memory.rs`: what it copies when taken (what one step of the page
+/// spends on it), and what it comes to hold as the run goes on (what a budget of copies
+/// counts). Taken, it holds the part of each replica's log and of each client's history it
+/// does not share with the run, the event queue's next second and each bucket's open run
+/// (`queue.rs`), and each replica's own small state. Logs and histories are
+/// [`Chunked`](crate::chunked::Chunked): a copy shares their full chunks and holds their tails
+/// (a log's newest records, a history's newest operations, whose polled records are shared)
+/// and a pointer per chunk; the run's writes near a history's end copy at most its newest full
+/// chunk, and truncating a log copies at most the chunk holding its new end. Kept, it comes to
+/// hold every event of its queue alone as the run takes them out: most of a kept copy of the
+/// busy cluster.
+pub(crate) fn estimated_bytes(world: &World) -> Cost {
     let replicas: Vec<_> = world
         .broker_slots()
         .flat_map(|(broker, _)| broker.replicas().values())
@@ -67,10 +69,21 @@ pub(crate) fn estimated_bytes(world: &World) -> usize {
         .sum();
     let unshared = |len: usize| len.min(len % CHUNK + CHUNK);
     let operations: usize = world.histories().map(|h| unshared(h.len())).sum();
-    records
-        + operations * size_of::<Operation>()
-        + world.queue_unshared_bytes()
-        + replicas.len() * REPLICA_STATE
+    let rest = records + operations * size_of::<Operation>() + replicas.len() * REPLICA_STATE;
+    let (queue_copied, queue_held) = world.queue_bytes();
+    Cost {
+        copied: rest + queue_copied,
+        held: rest + queue_held,
+    }
+}
+
+/// What a copy of a world costs, in estimated bytes ([`estimated_bytes`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Cost {
+    /// Copied when it is taken.
+    pub(crate) copied: usize,
+    /// Held alone once the run has gone on.
+    pub(crate) held: usize,
 }
 
 /// What a copy of one replica holds besides its log's records (its producers' states, its
@@ -91,7 +104,7 @@ impl Checkpoints {
             kept: Vec::new(),
             retired: Vec::new(),
         };
-        checkpoints.take(world, 0, estimated_bytes(world));
+        checkpoints.take(world, 0, estimated_bytes(world).held);
         checkpoints
     }
 
@@ -114,12 +127,12 @@ impl Checkpoints {
         if world.now() < last.at + self.every {
             return;
         }
-        let bytes = estimated_bytes(world);
-        if bytes > self.largest {
+        let cost = estimated_bytes(world);
+        if cost.copied > self.largest {
             self.every = SimDuration::from_micros(self.every.as_micros() * 2);
             return;
         }
-        self.take(world, applied, bytes);
+        self.take(world, applied, cost.held);
     }
 
     fn take(&mut self, world: &World, applied: usize, bytes: usize) {
@@ -149,10 +162,11 @@ impl Checkpoints {
         }
     }
 
-    /// What a copy of `world` is estimated to hold of its own, in bytes (what the budget
-    /// counts).
-    pub fn estimate(world: &World) -> usize {
-        estimated_bytes(world)
+    /// What a copy of `world` is estimated to hold of its own, in bytes: when taken, and once
+    /// the run has gone on (what the budget counts).
+    pub fn estimate(world: &World) -> (usize, usize) {
+        let cost = estimated_bytes(world);
+        (cost.copied, cost.held)
     }
 
     /// The newest copy taken at or before `moment`.
@@ -234,7 +248,9 @@ mod tests {
         // The budget fits the world at time zero and a second later (its queue grows).
         let mut second = world.clone();
         second.run_for(SimDuration::from_millis(1_000));
-        let small = estimated_bytes(&world).max(estimated_bytes(&second));
+        let small = estimated_bytes(&world)
+            .held
+            .max(estimated_bytes(&second).held);
         let budget = small * 4 + 64 * 4;
         let mut checkpoints = Checkpoints::new(&world, SimDuration::from_millis(1_000), 16, budget);
         world.run_for(SimDuration::from_millis(1_000));
@@ -272,7 +288,7 @@ mod tests {
         }
         world.run_for(SimDuration::from_millis(2_000));
         assert!(
-            estimated_bytes(&world) > budget / 4,
+            estimated_bytes(&world).copied > budget / 4,
             "the run grew past a quarter of the budget"
         );
         checkpoints.maybe_take(&world, 52);
@@ -288,12 +304,12 @@ mod tests {
 
         // With a smaller largest copy, the same world is not copied even once.
         let mut small = Checkpoints::new(&world, SimDuration::from_millis(1_000), 16, usize::MAX)
-            .largest(estimated_bytes(&world) - 1);
+            .largest(estimated_bytes(&world).copied - 1);
         world.run_for(SimDuration::from_millis(1_000));
         small.maybe_take(&world, 52);
         assert_eq!(small.spacing().0, 1, "only the first copy");
         let mut roomy = Checkpoints::new(&world, SimDuration::from_millis(1_000), 16, usize::MAX)
-            .largest(estimated_bytes(&world) * 2);
+            .largest(estimated_bytes(&world).copied * 2);
         world.run_for(SimDuration::from_millis(1_000));
         roomy.maybe_take(&world, 52);
         assert_eq!(roomy.spacing().0, 2, "a copy that fits");

@@ -1,14 +1,17 @@
 //! The event queue. Events come out ordered by (time, sequence): two events at the same instant
 //! always leave in the order they were scheduled, which is what makes runs reproducible.
 //!
-//! Most of what a busy cluster has queued are timers far ahead (a producer's delivery
-//! timeout 120 s on, request and fetch timeouts 30 s on: about 49,000 entries, 6 MiB, at any
-//! moment of the busy cluster), and a rewind checkpoint is a copy of the world. So only the
+//! Most of what a busy cluster has queued are timers far ahead (request, produce and fetch
+//! timeouts 30 s on: about 25,000 entries, 2.6 MiB, at any moment of the busy cluster), and a
+//! rewind checkpoint is a copy of the world. So only the
 //! events before a horizon sit in a heap of their own; later ones wait in buckets of one
-//! second of virtual time behind an `Rc`, which copies of the queue share until one of them
-//! schedules into that bucket (the bucket is copied then, `Rc::make_mut`). When the heap
-//! runs dry the next bucket moves into it. Which structure holds an event changes nothing
-//! of the order: (time, sequence) is a total order.
+//! second of virtual time, each a few sealed runs of events behind an `Rc` that copies of the
+//! queue share for good, and an open run of the newest few that each copy holds of its own.
+//! The run keeps scheduling into the buckets ahead of a copy (every second adds timers 30 s
+//! on), so a bucket copied whole on its first write after a copy (as it was, with
+//! `Rc::make_mut`) left each kept copy alone with the old version of every bucket it had. When
+//! the heap runs dry the next bucket moves into it. Which structure holds an event changes
+//! nothing of the order: (time, sequence) is a total order.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -26,7 +29,7 @@ pub(crate) struct EventQueue<E> {
     /// The start of the first bucket not moved into `front` (a multiple of [`BUCKET`]).
     horizon: SimTime,
     /// The events at or after `horizon`, by bucket (time / [`BUCKET`]), each unordered.
-    later: BTreeMap<u64, Rc<Bucket<E>>>,
+    later: BTreeMap<u64, Bucket<E>>,
     next_seq: u64,
 }
 
@@ -35,8 +38,58 @@ pub(crate) struct EventQueue<E> {
 /// a run of an hour has a few hundred buckets ahead at most.
 const BUCKET: u64 = 1_000_000;
 
-/// One second's later events, (time, sequence, event), unordered.
-type Bucket<E> = Vec<(SimTime, u64, E)>;
+/// How many events a bucket's open run holds before it is sealed: what a copy holds of its
+/// own per bucket, at most (the busy cluster has about 30 buckets ahead, 800 events each).
+const SEALED: usize = 32;
+
+/// One second's later events, (time, sequence, event), unordered: sealed runs of [`SEALED`],
+/// never written again and shared by every copy, then the open run.
+#[derive(Clone, Debug)]
+struct Bucket<E> {
+    sealed: Vec<Rc<Vec<(SimTime, u64, E)>>>,
+    open: Vec<(SimTime, u64, E)>,
+}
+
+impl<E> Default for Bucket<E> {
+    fn default() -> Self {
+        Bucket {
+            sealed: Vec::new(),
+            open: Vec::new(),
+        }
+    }
+}
+
+impl<E: Clone> Bucket<E> {
+    fn push(&mut self, entry: (SimTime, u64, E)) {
+        if self.open.capacity() == 0 {
+            self.open.reserve_exact(SEALED);
+        }
+        self.open.push(entry);
+        if self.open.len() == SEALED {
+            let run = std::mem::replace(&mut self.open, Vec::with_capacity(SEALED));
+            self.sealed.push(Rc::new(run));
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.sealed.is_empty() && self.open.is_empty()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &(SimTime, u64, E)> {
+        self.sealed
+            .iter()
+            .flat_map(|run| run.iter())
+            .chain(&self.open)
+    }
+
+    /// Its events, owned: a sealed run another copy still shares is cloned.
+    fn into_events(self) -> impl Iterator<Item = (SimTime, u64, E)> {
+        self.sealed
+            .into_iter()
+            .flat_map(|run| Rc::try_unwrap(run).unwrap_or_else(|shared| (*shared).clone()))
+            .chain(self.open)
+    }
+}
 
 /// The events before the horizon: a heap of small keys, payloads in a slab whose slots are
 /// reused, so sifting moves 24 bytes, not messages.
@@ -107,14 +160,14 @@ impl<E: Clone> EventQueue<E> {
                 // shared.
                 for (at, seq, event) in self.front.drain() {
                     let later = self.later.entry(at.as_micros() / BUCKET).or_default();
-                    Rc::make_mut(later).push((at, seq, event));
+                    later.push((at, seq, event));
                 }
                 self.horizon = SimTime::from_micros((bucket + 1) * BUCKET);
             }
             self.front.insert(at, seq, event);
         } else {
             let bucket = self.later.entry(at.as_micros() / BUCKET).or_default();
-            Rc::make_mut(bucket).push((at, seq, event));
+            bucket.push((at, seq, event));
             self.refill();
         }
         seq
@@ -140,15 +193,13 @@ impl<E: Clone> EventQueue<E> {
         let mut taken = self.front.take_where(&mut pick);
         for bucket in self.later.values_mut() {
             if bucket.iter().any(|(at, _, event)| pick(*at, event)) {
-                let mut kept = Vec::new();
-                for (at, seq, event) in Rc::make_mut(bucket).drain(..) {
+                for (at, seq, event) in std::mem::take(bucket).into_events() {
                     if pick(at, &event) {
                         taken.push(Entry { at, seq, event });
                     } else {
-                        kept.push((at, seq, event));
+                        bucket.push((at, seq, event));
                     }
                 }
-                *Rc::make_mut(bucket) = kept;
             }
         }
         self.later.retain(|_, bucket| !bucket.is_empty());
@@ -166,12 +217,32 @@ impl<E: Clone> EventQueue<E> {
         )
     }
 
-    /// What a copy of the queue holds of its own, in bytes: the heap and its slab (the later
-    /// buckets are shared, a pointer each).
+    /// What a copy of the queue holds of its own, in bytes: the heap and its slab, and each
+    /// later bucket's open run and pointers to its sealed ones.
     pub(crate) fn unshared_bytes(&self) -> usize {
+        let later: usize = self
+            .later
+            .values()
+            .map(|bucket| {
+                bucket.open.len() * size_of::<(SimTime, u64, E)>()
+                    + bucket.sealed.len() * size_of::<usize>()
+                    + size_of::<(u64, Bucket<E>)>() * 2
+            })
+            .sum();
         self.front.heap.capacity().min(self.front.slab.len()) * size_of::<Key>()
             + self.front.slab.len() * size_of::<Option<E>>()
-            + self.later.len() * 2 * size_of::<(u64, usize)>()
+            + later
+    }
+
+    /// What a copy of the queue comes to hold alone, in bytes: every event it has. The run
+    /// goes on to take each event out, while a copy kept for a rewind keeps them all.
+    pub(crate) fn held_bytes(&self) -> usize {
+        let later: usize = self
+            .later
+            .values()
+            .map(|bucket| bucket.sealed.len() * SEALED + bucket.open.len())
+            .sum();
+        self.unshared_bytes() + later * size_of::<(SimTime, u64, E)>()
     }
 
     /// Keeps the heap holding the earliest event: when it runs dry, the next bucket moves in
@@ -184,9 +255,8 @@ impl<E: Clone> EventQueue<E> {
             return;
         };
         self.horizon = SimTime::from_micros((bucket + 1) * BUCKET);
-        let events = Rc::try_unwrap(events).unwrap_or_else(|shared| (*shared).clone());
         assert!(!events.is_empty(), "bucket {bucket} is queued empty");
-        for (at, seq, event) in events {
+        for (at, seq, event) in events.into_events() {
             self.front.insert(at, seq, event);
         }
     }
@@ -330,6 +400,47 @@ mod tests {
             prop_assert_eq!(rest, even);
         }
 
+        /// The same across buckets and their sealed runs, with a copy made halfway that
+        /// shares them: taking from one leaves the other whole.
+        #[test]
+        fn take_where_across_buckets_leaves_a_copy_whole(
+            times in proptest::collection::vec(0u64..4_000_000, 0..300),
+        ) {
+            let mut queue = EventQueue::default();
+            queue.push(SimTime::ZERO, usize::MAX);
+            let mut copy = None;
+            for (index, &t) in times.iter().enumerate() {
+                queue.push(SimTime::from_micros(t), index);
+                if index == times.len() / 2 {
+                    copy = Some(queue.clone());
+                }
+            }
+            let drain = |queue: &mut EventQueue<usize>| {
+                std::iter::from_fn(|| queue.pop().map(|e| (e.at.as_micros(), e.event)))
+                    .collect::<Vec<_>>()
+            };
+            let taken: Vec<usize> = queue
+                .take_where(|_, &index| index % 2 == 1 && index != usize::MAX)
+                .into_iter()
+                .map(|entry| entry.event)
+                .collect();
+            let mut expected: Vec<(u64, usize)> =
+                times.iter().enumerate().map(|(i, &t)| (t, i)).collect();
+            expected.sort();
+            let odd: Vec<usize> = expected.iter().map(|&(_, i)| i).filter(|i| i % 2 == 1).collect();
+            prop_assert_eq!(taken, odd);
+            let even: Vec<(u64, usize)> =
+                [(0, usize::MAX)].into_iter().chain(expected.iter().copied().filter(|(_, i)| i % 2 == 0)).collect();
+            prop_assert_eq!(drain(&mut queue), even);
+            if let Some(copy) = copy.as_mut() {
+                let half: Vec<(u64, usize)> = [(0, usize::MAX)]
+                    .into_iter()
+                    .chain(expected.iter().copied().filter(|&(_, i)| i <= times.len() / 2))
+                    .collect();
+                prop_assert_eq!(drain(copy), half);
+            }
+        }
+
         /// Pushes and pops interleaved, times spread over several buckets (some before the
         /// present, as a zero delay at a bucket's end is): the queue pops what a sorted list
         /// of (time, sequence) would.
@@ -360,31 +471,44 @@ mod tests {
     }
 
     #[test]
-    fn a_copy_shares_later_buckets_and_a_push_to_one_does_not_show_in_the_other() {
+    fn a_copy_shares_sealed_runs_for_good_and_a_push_to_one_does_not_show_in_the_other() {
         let mut queue = EventQueue::default();
-        for i in 0..10u64 {
-            queue.push(SimTime::from_micros(i * 700_000), i);
+        // One event now keeps the heap from taking in the next bucket; then three sealed
+        // runs and an open one in the bucket of 2 s, and one event in that of 3 s.
+        queue.push(SimTime::ZERO, 5_000);
+        let in_bucket = 3 * SEALED as u64 + 5;
+        for i in 0..in_bucket {
+            queue.push(SimTime::from_micros(2_000_000 + i), i);
         }
+        queue.push(SimTime::from_micros(3_000_000), 1_000);
         let mut copy = queue.clone();
-        let shared = |a: &EventQueue<u64>, b: &EventQueue<u64>| {
-            a.later
-                .iter()
-                .filter(|(bucket, events)| Rc::ptr_eq(events, &b.later[*bucket]))
-                .count()
+        let sealed_shared = |a: &EventQueue<u64>, b: &EventQueue<u64>| {
+            let (a, b) = (&a.later[&2].sealed, &b.later[&2].sealed);
+            a.iter().zip(b).filter(|(x, y)| Rc::ptr_eq(x, y)).count()
         };
         assert_eq!(
-            queue.later.len(),
-            6,
-            "events after the first second wait in buckets"
+            sealed_shared(&queue, &copy),
+            3,
+            "a copy shares the sealed runs"
         );
-        assert_eq!(shared(&queue, &copy), 6, "a copy shares every bucket");
-        // A push into a shared bucket copies that one bucket only.
-        copy.push(SimTime::from_micros(3_500_000), 99);
-        assert_eq!(shared(&queue, &copy), 5);
+        // Pushes into a bucket the copy shares seal new runs of their own and leave the
+        // shared ones shared: the copy comes to hold nothing more of its own.
+        for i in 0..2 * SEALED as u64 {
+            queue.push(SimTime::from_micros(2_500_000 + i), 2_000 + i);
+        }
+        copy.push(SimTime::from_micros(2_000_000 + 50), 99);
+        assert_eq!(sealed_shared(&queue, &copy), 3);
+        assert_eq!(queue.later[&2].sealed.len(), 5);
         let drain = |queue: &mut EventQueue<u64>| {
             std::iter::from_fn(|| queue.pop().map(|e| e.event)).collect::<Vec<_>>()
         };
-        assert_eq!(drain(&mut queue), (0..10).collect::<Vec<_>>());
-        assert_eq!(drain(&mut copy), [0, 1, 2, 3, 4, 5, 99, 6, 7, 8, 9]);
+        let mut expected: Vec<u64> = [5_000].into_iter().chain(0..in_bucket).collect();
+        expected.extend((0..2 * SEALED as u64).map(|i| 2_000 + i));
+        expected.push(1_000);
+        assert_eq!(drain(&mut queue), expected);
+        let mut expected: Vec<u64> = [5_000].into_iter().chain(0..in_bucket).collect();
+        expected.insert(52, 99);
+        expected.push(1_000);
+        assert_eq!(drain(&mut copy), expected);
     }
 }

@@ -234,9 +234,10 @@ impl World {
         self.controller().image()
     }
 
-    /// What a copy of the event queue holds of its own, in bytes (rewind checkpoints).
-    pub(crate) fn queue_unshared_bytes(&self) -> usize {
-        self.queue.unshared_bytes()
+    /// What a copy of the event queue holds of its own, in bytes (rewind checkpoints): when
+    /// taken, and once the run has gone past every event it holds.
+    pub(crate) fn queue_bytes(&self) -> (usize, usize) {
+        (self.queue.unshared_bytes(), self.queue.held_bytes())
     }
 
     pub(crate) fn broker_slots(&self) -> impl Iterator<Item = (&Broker, bool)> + '_ {
