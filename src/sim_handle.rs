@@ -75,9 +75,9 @@ const CHART_BUCKETS: usize = 60;
 const CHECKPOINTS: usize = 48;
 /// How far the checker's marks catch up per update (records of the logs, sends and polls,
 /// each): a rewind indexes the run afresh, which at ten minutes of the busy cluster held the
-/// page for over a second in one task. Each slice of a jump and each panel's draw asks once
-/// (the draw that starts a rewind too); the jump arrives once they have caught up, and its
-/// arrival draws them whole. Caught up, an update costs what happened since the last one.
+/// page for over a second in one task. Each panel's draw asks once, and after a jump the page
+/// asks until they have caught up ([`SimHandle::check_marks`]), then draws them whole.
+/// Caught up, an update costs what happened since the last one.
 const MARKS_CATCH_UP: usize = 10_000;
 /// How much of what rewinds let go of may wait to be freed (a piece per advance): a rewind
 /// leaves its world and about two pieces per partition, so this is about two rewinds of the
@@ -315,6 +315,7 @@ impl SimHandle {
             .continue_seek(SimDuration::from_millis(3_600_000))
             .is_some()
         {}
+        while !self.check_marks() {}
     }
 
     /// Starts a jump to `moment` that [`continue_seek`](Self::continue_seek) carries out in
@@ -351,24 +352,32 @@ impl SimHandle {
 
     /// Advances a jump by up to `slice` of virtual time; returns where it is and where it is
     /// headed while unfinished, `None` once it has arrived (or when none is under way).
+    ///
+    /// It arrives with the world: the checker's marks follow after ([`check_marks`]
+    /// (Self::check_marks)). After a rewind they read the run again from its start, which in
+    /// an hour-long run of the busy cluster is millions of records, sends and polls: waiting
+    /// for them held every rewind for seconds, however near its copy of the world was.
     pub fn continue_seek(&self, slice: SimDuration) -> Option<(SimTime, SimTime)> {
         let mut run = self.0.borrow_mut();
         let target = run.target?;
         let until = (run.world.now() + slice).min(target);
         run.advance_to(until);
-        // The checker's marks follow in the same slices: the page does not draw its panels
-        // during a jump, and catching up on the whole jump at its end would freeze it.
-        let Run {
-            world, marks, acks, ..
-        } = &mut *run;
-        let marked = marks.update_within(world, MARKS_CATCH_UP);
+        let Run { world, acks, .. } = &mut *run;
         kafka_sim::charts::acknowledged_counted(world, acks, CHART_BUCKETS);
-        // Arrived once the marks have caught up too: the page draws them on arrival.
-        if run.world.now() >= target && marked {
+        if run.world.now() >= target {
             run.target = None;
             return None;
         }
         Some((run.world.now(), target))
+    }
+
+    /// Carries the checker's marks on by one budget (records of the logs, sends and polls, at
+    /// most [`MARKS_CATCH_UP`] each); whether they have caught up with the run. A page that
+    /// is neither playing nor jumping asks until they have, then draws them.
+    pub fn check_marks(&self) -> bool {
+        let mut run = self.0.borrow_mut();
+        let Run { world, marks, .. } = &mut *run;
+        marks.update_within(world, MARKS_CATCH_UP)
     }
 
     /// Where the jump under way goes, if one is.

@@ -24,6 +24,7 @@ fn opened(file: &str) -> SimHandle {
     let session = crate::scenario_file::import(file, &bytes).expect("imports");
     let sim = SimHandle::restore(session);
     while sim.continue_seek(SimDuration::from_millis(500)).is_some() {}
+    while !sim.check_marks() {}
     sim
 }
 
@@ -75,4 +76,28 @@ fn both_copies_of_a_duplicate_are_marked_in_every_replica_that_holds_them() {
             replica.broker
         );
     }
+}
+
+/// A rewind in a run longer than one budget of the marks arrives with the world, the marks
+/// behind; carried on, they end as those of a run that never went back.
+#[test]
+fn a_rewind_arrives_with_the_world_and_the_marks_catch_up_after() {
+    let sim = opened("busy-cluster.toml");
+    sim.advance(SimDuration::from_millis(5_000));
+    let moment = kafka_sim::SimTime::from_millis(12_000);
+    sim.begin_seek(moment);
+    while sim.continue_seek(SimDuration::from_millis(500)).is_some() {}
+    assert_eq!(sim.now(), moment, "arrived");
+    assert!(
+        !sim.check_marks(),
+        "12 s of 1,000 records a second is more than one budget of the marks"
+    );
+    while !sim.check_marks() {}
+    let (_, rewound) = topic_marks(&sim, "orders");
+    let straight = opened("busy-cluster.toml");
+    straight.advance(SimDuration::from_millis(2_000));
+    while !straight.check_marks() {}
+    let (topic, marks) = topic_marks(&straight, "orders");
+    assert_eq!(topic.partitions.len(), 36);
+    assert_eq!(rewound, marks);
 }

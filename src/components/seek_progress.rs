@@ -1,7 +1,8 @@
 //! A long jump's progress bar, which also carries the jump on. The replay runs here, slice by
 //! slice on a timer, and only this bar is drawn again as it goes: the page's state (and so every
 //! panel) stays as it was until the jump arrives, so a frame of a replay costs its slices and
-//! this bar, not a whole page drawn at each step of a moment nobody stops at.
+//! this bar, not a whole page drawn at each step of a moment nobody stops at. Once it has
+//! arrived, the checker's marks catch up behind a note of their own.
 
 use crate::playing::TICK_MS;
 use crate::sim_context::{SimAction, use_sim};
@@ -27,24 +28,56 @@ pub fn seek_progress() -> Html {
         });
     }
     let Some(target) = sim.seeking else {
-        return Html::default();
+        return html! { <MarksCatchUp /> };
     };
     // `position` only makes the bar draw again; the clock is the run's own.
     let now = sim.sim.now().min(target);
     html! {
         <div class="seek-progress" role="status" data-testid="seek-progress">
-            if now >= target {
-                // The replay is there; the jump arrives once the checker's marks have caught
-                // up with what it replayed (a few frames, or seconds after a rewind in a long
-                // run). A full bar standing still would read as stuck: this one says what is
-                // left, without a measure.
-                { format!("Replayed to {target}; checking the replayed records… ") }
-                <progress aria-label="Checking the replayed records" />
-            } else {
-                { "Replaying the run to the chosen moment… " }
-                <progress max={target.as_millis().to_string()} value={now.as_millis().to_string()} />
-                { format!(" {} of {}", now, target) }
-            }
+            { "Replaying the run to the chosen moment… " }
+            <progress max={target.as_millis().to_string()} value={now.as_millis().to_string()} />
+            { format!(" {} of {}", now, target) }
         </div>
     }
 }
+
+/// After a jump, while the checker's marks read the run again (after a rewind, from its
+/// start: seconds in an hour-long run): says so and carries them on, a budget per tick, then
+/// draws the page once with them. The cluster is drawn and usable meanwhile; a jump no longer
+/// waits for the marks to arrive. While playing, each frame's draw carries them on instead.
+#[function_component(MarksCatchUp)]
+fn marks_catch_up() -> Html {
+    let sim = use_sim();
+    // One budget, as each panel's draw asks: caught up, it costs nothing more.
+    let behind = !sim.playing && sim.seeking.is_none() && !sim.sim.check_marks();
+    {
+        let (handle, dispatch) = (sim.sim.clone(), sim.actions.dispatch.clone());
+        use_effect_with((sim.sim.clone(), behind), move |(_, behind)| {
+            let ticker = behind.then(|| {
+                Interval::new(TICK_MS, move || {
+                    let started = js_sys::Date::now();
+                    while js_sys::Date::now() - started < CHECK_BUDGET_MS {
+                        if handle.check_marks() {
+                            dispatch.dispatch(SimAction::Redraw);
+                            return;
+                        }
+                    }
+                })
+            });
+            move || drop(ticker)
+        });
+    }
+    if !behind {
+        return Html::default();
+    }
+    html! {
+        <div class="seek-progress" role="status" data-testid="marks-catch-up">
+            { "Checking the replayed records: the checker's marks appear when it is done… " }
+            <progress aria-label="Checking the replayed records" />
+        </div>
+    }
+}
+
+/// Wall time a tick of [`MarksCatchUp`] spends on the marks, of its [`TICK_MS`]: the page
+/// stays responsive while they catch up.
+const CHECK_BUDGET_MS: f64 = 20.0;
