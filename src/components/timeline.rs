@@ -1,7 +1,7 @@
 //! The time controls: the virtual clock, play/pause, single step and speed.
 
 use crate::sim_context::{SimAction, use_sim};
-use kafka_sim::SimTime;
+use kafka_sim::{SimDuration, SimTime};
 use yew::prelude::*;
 
 /// Playback speeds: virtual microseconds per real millisecond (1000 = real time).
@@ -79,6 +79,14 @@ pub fn timeline() -> Html {
             }
         })
     };
+    // Forward past the horizon, into a future not run yet: the jump's slices keep the page
+    // usable, as a rewind's do (its bar shows how far it is).
+    let ahead = |minutes: u64| {
+        let on_seek = sim.actions.seek.clone();
+        Callback::from(move |_: MouseEvent| {
+            on_seek.emit(now + SimDuration::from_millis(minutes * 60_000));
+        })
+    };
     html! {
         <div class="timeline" role="group" aria-label="Time controls"
             data-trace-hash={sim.sim.trace_hash().to_string()}>
@@ -107,6 +115,10 @@ pub fn timeline() -> Html {
             <input type="range" class="scrubber" data-testid="timeline" aria-label="Timeline: drag back to rewind"
                 min="0" max={end_ms.to_string()}
                 value={now_ms.to_string()} onchange={seek} />
+            <button data-testid="ahead-1" onclick={ahead(1)}
+                title="Run one simulated minute ahead">{ "+1 min" }</button>
+            <button data-testid="ahead-10" onclick={ahead(10)}
+                title="Run ten simulated minutes ahead (a bar shows the progress; the page stays usable)">{ "+10 min" }</button>
             // The clock's microseconds, which the text rounds away: a file or link must keep
             // them, and the end-to-end tests check that it does.
             <output data-testid="clock" class="clock" aria-label="Virtual time"

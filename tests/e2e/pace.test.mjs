@@ -74,3 +74,38 @@ test('a saved long busy run is drawn at once on reload, then replayed behind the
   assert.deepEqual(await state(page), before, 'the same run: trace fingerprint, clock, leaders');
   assert.deepEqual(playground.errors, []);
 });
+
+test('+1 min runs a minute ahead behind the bar; a rewind arrives with the cluster, the checker catching up behind a note', async () => {
+  const playground = await suite.open(7, { width: 1280, height: 900 });
+  const { page } = playground;
+  await openBusy(playground, 10_000);
+  await state(page);
+  await page.getByTestId('ahead-1').click();
+  const ahead = await state(page);
+  assert.equal(ahead.clock, 't = 70.000 s');
+
+  // The checker's note, if it shows at all, may be gone before a look: watched from now on.
+  await page.evaluate(() => {
+    window.__checking = false;
+    new MutationObserver(() => {
+      if (document.querySelector('[data-testid=marks-catch-up]')) window.__checking = true;
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  await page.getByTestId('timeline').evaluate((slider) => {
+    slider.value = '35000';
+    slider.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  const back = await state(page);
+  assert.equal(back.clock, 't = 35.000 s');
+  // 35 s of 1,000 records a second is more than the marks read in one budget: the rewind
+  // arrived before they had, and said so until they had.
+  await page.getByTestId('marks-catch-up').waitFor({ state: 'detached', timeout: 60_000 });
+  assert.ok(await page.evaluate(() => window.__checking), 'the note showed while the marks caught up');
+
+  // A minute ahead is the run played a minute on: the same as the example run to 70 s.
+  const played = await suite.open(7, { width: 1280, height: 900 });
+  await openBusy(played, 70_000);
+  assert.equal((await state(played.page)).hash, ahead.hash);
+  assert.deepEqual(playground.errors, []);
+  assert.deepEqual(played.errors, []);
+});
