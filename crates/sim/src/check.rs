@@ -251,6 +251,7 @@ pub fn check(world: &World) -> Vec<Violation> {
     }
 
     let last_deletion = last_deletions(world);
+    let tombstones = tombstoned(&claims);
     // Each partition's claims, in order: one pass over a run's sends instead of one per
     // partition (a busy run has hundreds of thousands of sends and dozens of partitions).
     let mut claims_of: BTreeMap<&TopicPartition, Vec<&Claim<'_>>> = BTreeMap::new();
@@ -326,8 +327,18 @@ pub fn check(world: &World) -> Vec<Violation> {
             {
                 continue;
             }
+            let deleted = claim
+                .key
+                .as_deref()
+                .is_some_and(|k| tombstones.contains(&(&tp, k)));
             if let (Some(last), Some(offset)) = (&last_in_log, claim.offset)
-                && cleaned_as_superseded(log, last, claim.key.as_deref().map(str::as_bytes), offset)
+                && cleaned_as_superseded(
+                    log,
+                    last,
+                    claim.key.as_deref().map(str::as_bytes),
+                    offset,
+                    deleted,
+                )
             {
                 continue;
             }
@@ -492,17 +503,29 @@ fn last_offset_per_key(log: &crate::log::PartitionLog) -> BTreeMap<&[u8], u64> {
 
 /// Whether the cleaner removed the record at `offset` because a later record of its key is in
 /// the log: it is gone from the part of the log the cleaner has passed. A key with no record
-/// left at all was deleted: the cleaner keeps a key's last record unless it is a tombstone
-/// older than `delete.retention.ms`, so a tombstone superseded the record, and went itself.
+/// left at all, to which a tombstone was sent (`deleted`), was deleted: the cleaner keeps a
+/// key's last record unless it is a tombstone older than `delete.retention.ms`, so the
+/// tombstone superseded the record, and went itself.
 fn cleaned_as_superseded(
     log: &crate::log::PartitionLog,
     last: &BTreeMap<&[u8], u64>,
     key: Option<&[u8]>,
     offset: u64,
+    deleted: bool,
 ) -> bool {
     offset < log.first_dirty_offset()
         && log.record_at(offset).is_none()
-        && key.is_some_and(|k| last.get(k).is_none_or(|&l| l > offset))
+        && key.is_some_and(|k| last.get(k).map_or(deleted, |&l| l > offset))
+}
+
+/// The keys each partition was sent a tombstone of (acknowledged or not: one that timed out
+/// may have been written).
+fn tombstoned<'a>(claims: &'a [Claim<'a>]) -> BTreeSet<(&'a TopicPartition, &'a str)> {
+    claims
+        .iter()
+        .filter(|c| c.tombstone)
+        .filter_map(|c| Some((&c.tp, c.key.as_deref()?)))
+        .collect_set()
 }
 
 /// The compacted reader's rule: a consumer reading the partition from its start (below the
@@ -1146,7 +1169,9 @@ fn check_consumers(world: &World, claims: &[Claim<'_>]) -> Vec<Violation> {
         .filter(|c| compacted_topic(world, &c.tp))
         .filter_map(|c| Some((&c.tp, c.offset?, c.value.as_str())))
         .collect();
-    // Or a later record of its key, acknowledged or not, superseded it.
+    // Or a later record of its key, acknowledged or not, superseded it (or a tombstone sent to
+    // it, which the cleaner removed in turn).
+    let tombstones = tombstoned(claims);
     let mut last_in_log: BTreeMap<TopicPartition, BTreeMap<&[u8], u64>> = BTreeMap::new();
     let mut cleaned = |tp: &TopicPartition, offset: u64, record: &ConsumedRecord| {
         let Some(log) = world.leader_log(tp) else {
@@ -1160,7 +1185,12 @@ fn check_consumers(world: &World, claims: &[Claim<'_>]) -> Vec<Violation> {
                 let last = last_in_log
                     .entry(tp.clone())
                     .or_insert_with(|| last_offset_per_key(log));
-                cleaned_as_superseded(log, last, record.key.as_deref(), offset)
+                let deleted = record
+                    .key
+                    .as_deref()
+                    .and_then(|k| std::str::from_utf8(k).ok())
+                    .is_some_and(|k| tombstones.contains(&(tp, k)));
+                cleaned_as_superseded(log, last, record.key.as_deref(), offset, deleted)
             }
     };
     let processed_records = processed.iter().flat_map(|(&(group, tp), by_offset)| {

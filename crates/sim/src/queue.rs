@@ -237,12 +237,13 @@ impl<E: Clone> EventQueue<E> {
     /// What a copy of the queue comes to hold alone, in bytes: every event it has. The run
     /// goes on to take each event out, while a copy kept for a rewind keeps them all.
     pub(crate) fn held_bytes(&self) -> usize {
-        let later: usize = self
+        // The open runs are in what a copy holds when taken already.
+        let sealed: usize = self
             .later
             .values()
-            .map(|bucket| bucket.sealed.len() * SEALED + bucket.open.len())
+            .map(|bucket| bucket.sealed.len() * SEALED)
             .sum();
-        self.unshared_bytes() + later * size_of::<(SimTime, u64, E)>()
+        self.unshared_bytes() + sealed * size_of::<(SimTime, u64, E)>()
     }
 
     /// Keeps the heap holding the earliest event: when it runs dry, the next bucket moves in
