@@ -40,6 +40,9 @@ struct Run {
     marks: LiveMarks,
     /// The acknowledgements chart's counts, brought up to date the same way.
     acks: AckCounts,
+    /// Whether a panel drew the marks while they were behind since the page last asked
+    /// ([`SimHandle::marks_drawn_partly`]): it must be drawn again once they have caught up.
+    partly_drawn: bool,
     /// What a rewind let go of (the world it left, the checker's index of a future that may
     /// not happen again), freed a piece per advance: freed at once, a ten-minute run's held
     /// the page for over a tenth of a second.
@@ -110,6 +113,7 @@ impl Run {
             lags: LagSamples::default(),
             marks: LiveMarks::default(),
             acks: AckCounts::default(),
+            partly_drawn: false,
             litter: Default::default(),
         };
         run.advance_to(until);
@@ -133,6 +137,11 @@ impl Run {
         // Oldest first: a rewind's world before the pieces of its marks.
         drop(self.litter.pop_front());
         self.checkpoints.maybe_take(&self.world, self.applied);
+    }
+
+    /// Carries the checker's marks on by one budget; whether they have caught up.
+    fn update_marks(&mut self) -> bool {
+        self.marks.update_within(&self.world, MARKS_CATCH_UP)
     }
 
     fn run_commands_to(&mut self, until: SimTime) {
@@ -311,6 +320,12 @@ impl SimHandle {
     /// Moves to `moment`: back by replaying from the start, forward by running on.
     pub fn seek(&self, moment: SimTime) {
         self.begin_seek(moment);
+        self.finish_seek();
+    }
+
+    /// Carries the jump under way (a reload's replay, say) to its end in one go, the
+    /// checker's marks too: for tests and headless use, where nothing is drawn meanwhile.
+    pub fn finish_seek(&self) {
         while self
             .continue_seek(SimDuration::from_millis(3_600_000))
             .is_some()
@@ -375,9 +390,13 @@ impl SimHandle {
     /// most [`MARKS_CATCH_UP`] each); whether they have caught up with the run. A page that
     /// is neither playing nor jumping asks until they have, then draws them.
     pub fn check_marks(&self) -> bool {
-        let mut run = self.0.borrow_mut();
-        let Run { world, marks, .. } = &mut *run;
-        marks.update_within(world, MARKS_CATCH_UP)
+        self.0.borrow_mut().update_marks()
+    }
+
+    /// Whether a panel drew the checker's marks while they were behind since the last time
+    /// this was asked: the page draws again once they have caught up.
+    pub fn marks_drawn_partly(&self) -> bool {
+        std::mem::take(&mut self.0.borrow_mut().partly_drawn)
     }
 
     /// Where the jump under way goes, if one is.
@@ -493,8 +512,8 @@ impl SimHandle {
     pub fn operation_marks(&self, operations: &[Operation]) -> Vec<Vec<Mark>> {
         use kafka_sim::client::Request;
         let mut run = self.0.borrow_mut();
+        run.partly_drawn |= !run.update_marks();
         let Run { world, marks, .. } = &mut *run;
-        marks.update_within(world, MARKS_CATCH_UP);
         operations
             .iter()
             .map(|op| {
@@ -541,8 +560,8 @@ impl SimHandle {
     /// records on screen, not for the run.
     pub fn marks(&self, topic: &kafka_sim::TopicView) -> Vec<PartitionMarks> {
         let mut run = self.0.borrow_mut();
+        run.partly_drawn |= !run.update_marks();
         let Run { world, marks, .. } = &mut *run;
-        marks.update_within(world, MARKS_CATCH_UP);
         topic
             .partitions
             .iter()
@@ -660,10 +679,7 @@ mod tests {
         let opened = SimHandle::restore(
             crate::share::decode(&crate::share::encode(&sim.saved())).expect("decodes"),
         );
-        while opened
-            .continue_seek(SimDuration::from_millis(500))
-            .is_some()
-        {}
+        opened.finish_seek();
         assert_eq!(opened.trace_hash(), sim.trace_hash());
         assert_eq!(opened.view(), sim.view());
 
@@ -882,10 +898,7 @@ mod tests {
 
         let link = crate::share::encode(&sim.saved());
         let opened = SimHandle::restore(crate::share::decode(&link).expect("decodes"));
-        while opened
-            .continue_seek(SimDuration::from_millis(500))
-            .is_some()
-        {}
+        opened.finish_seek();
         assert_eq!(opened.now(), sim.now());
         assert_eq!(opened.trace_hash(), sim.trace_hash());
         assert_eq!(opened.view(), sim.view());

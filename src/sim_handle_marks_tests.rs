@@ -23,8 +23,7 @@ fn opened(file: &str) -> SimHandle {
     let bytes = std::fs::read(path).expect("the example");
     let session = crate::scenario_file::import(file, &bytes).expect("imports");
     let sim = SimHandle::restore(session);
-    while sim.continue_seek(SimDuration::from_millis(500)).is_some() {}
-    while !sim.check_marks() {}
+    sim.finish_seek();
     sim
 }
 

@@ -4,12 +4,11 @@
 //! this bar, not a whole page drawn at each step of a moment nobody stops at. Once it has
 //! arrived, the checker's marks catch up behind a note of their own.
 
-use crate::playing::TICK_MS;
-use crate::sim_context::{SimAction, use_sim};
-use gloo_timers::callback::Interval;
+use crate::sim_context::{PageState, SimAction, use_sim};
+use gloo_timers::callback::{Interval, Timeout};
 use yew::prelude::*;
 
-/// The bar, while a jump is under way (nothing otherwise).
+/// The bar, while a jump is under way; after it, [`MarksCatchUp`].
 #[function_component(SeekProgress)]
 pub fn seek_progress() -> Html {
     let sim = use_sim();
@@ -19,9 +18,9 @@ pub fn seek_progress() -> Html {
         let position = position.setter();
         use_effect_with((sim.sim.clone(), sim.seeking), move |(_, target)| {
             let ticker = target.is_some().then(|| {
-                Interval::new(TICK_MS, move || match driver.carry_on() {
+                Interval::new(SLICE_EVERY_MS, move || match driver.carry_on() {
                     Some((now, _)) => position.set(now),
-                    None => dispatch.dispatch(SimAction::Arrived),
+                    None => in_a_task_of_its_own(&dispatch, SimAction::Arrived),
                 })
             });
             move || drop(ticker)
@@ -48,18 +47,25 @@ pub fn seek_progress() -> Html {
 #[function_component(MarksCatchUp)]
 fn marks_catch_up() -> Html {
     let sim = use_sim();
-    // One budget, as each panel's draw asks: caught up, it costs nothing more.
-    let behind = !sim.playing && sim.seeking.is_none() && !sim.sim.check_marks();
+    // Whether a panel drew the marks partly since this last asked (in this draw, when the
+    // panels draw first, as after a jump, which makes this anew; else in the one before),
+    // then one budget, as each panel's draw asks (caught up, it costs nothing more). Partly
+    // drawn marks are drawn again once whole, even if this budget finished them. Drawn before
+    // a panel, this finds them either behind (and draws again later) or caught up (and the
+    // panel draws them whole).
+    let partly = sim.sim.marks_drawn_partly();
+    let behind = !sim.playing && sim.seeking.is_none() && (!sim.sim.check_marks() | partly);
     {
         let (handle, dispatch) = (sim.sim.clone(), sim.actions.dispatch.clone());
         use_effect_with((sim.sim.clone(), behind), move |(_, behind)| {
             let ticker = behind.then(|| {
-                Interval::new(TICK_MS, move || {
+                let drawn = std::cell::Cell::new(false);
+                Interval::new(SLICE_EVERY_MS, move || {
                     let started = js_sys::Date::now();
-                    while js_sys::Date::now() - started < CHECK_BUDGET_MS {
+                    while !drawn.get() && js_sys::Date::now() - started < CHECK_BUDGET_MS {
                         if handle.check_marks() {
-                            dispatch.dispatch(SimAction::Redraw);
-                            return;
+                            drawn.set(true);
+                            in_a_task_of_its_own(&dispatch, SimAction::Redraw);
                         }
                     }
                 })
@@ -78,6 +84,19 @@ fn marks_catch_up() -> Html {
     }
 }
 
-/// Wall time a tick of [`MarksCatchUp`] spends on the marks, of its [`TICK_MS`]: the page
+/// Sends `action` from a task of its own: the whole page it draws (tens of milliseconds) would
+/// otherwise come on top of the slice that ended the jump or the catch-up, one task over 50 ms.
+fn in_a_task_of_its_own(dispatch: &UseReducerDispatcher<PageState>, action: SimAction) {
+    let dispatch = dispatch.clone();
+    Timeout::new(0, move || dispatch.dispatch(action)).forget();
+}
+
+/// Wall time a tick of [`MarksCatchUp`] spends on the marks, of [`SLICE_EVERY_MS`]: the page
 /// stays responsive while they catch up.
 const CHECK_BUDGET_MS: f64 = 20.0;
+
+/// How often a jump's replay (20 ms a time) and the marks' catch-up after it run. Every 25 ms,
+/// they have four fifths of the main thread, and input waits at most one slice: a jump draws
+/// only its bar, so there is little else to do. Every 50 ms (the playing clock's tick), as
+/// before, a rewind in a long run spent three fifths of its time waiting.
+const SLICE_EVERY_MS: u32 = 25;
