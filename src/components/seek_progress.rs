@@ -4,6 +4,7 @@
 //! this bar, not a whole page drawn at each step of a moment nobody stops at. Once it has
 //! arrived, the checker's marks catch up behind a note of their own.
 
+use crate::embed_params::Panel;
 use crate::sim_context::{PageState, SimAction, use_sim};
 use gloo_timers::callback::{Interval, Timeout};
 use yew::prelude::*;
@@ -54,7 +55,13 @@ fn marks_catch_up() -> Html {
     // a panel, this finds them either behind (and draws again later) or caught up (and the
     // panel draws them whole).
     let partly = sim.sim.marks_drawn_partly();
-    let behind = !sim.playing && sim.seeking.is_none() && (!sim.sim.check_marks() | partly);
+    // Only the topics' tables and the producers' log show marks: an embed without them has
+    // none to catch up.
+    let shown = [Panel::Topics, Panel::Producers]
+        .into_iter()
+        .any(|panel| sim.params.panels.shows(panel));
+    let behind =
+        shown && !sim.playing && sim.seeking.is_none() && (!sim.sim.check_marks() | partly);
     {
         let (handle, dispatch) = (sim.sim.clone(), sim.actions.dispatch.clone());
         use_effect_with((sim.sim.clone(), behind), move |(_, behind)| {
