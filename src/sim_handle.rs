@@ -43,6 +43,11 @@ struct Run {
     /// Whether a panel drew the marks while they were behind since the page last asked
     /// ([`SimHandle::marks_drawn_partly`]): it must be drawn again once they have caught up.
     partly_drawn: bool,
+    /// Whether the marks are being caught up after a jump ([`SimHandle::check_marks`], a budget
+    /// per slice): the panels' draws leave them alone meanwhile (and note that they drew them
+    /// partly), so a jump's arrival does not read a budget of marks per panel in its one draw.
+    /// Playing ends it: then each draw carries them on again.
+    catching_up: bool,
     /// What a rewind let go of (the world it left, the checker's index of a future that may
     /// not happen again), freed a piece per advance: freed at once, a ten-minute run's held
     /// the page for over a tenth of a second.
@@ -114,6 +119,7 @@ impl Run {
             marks: LiveMarks::default(),
             acks: AckCounts::default(),
             partly_drawn: false,
+            catching_up: false,
             litter: Default::default(),
         };
         run.advance_to(until);
@@ -142,6 +148,12 @@ impl Run {
     /// Carries the checker's marks on by one budget; whether they have caught up.
     fn update_marks(&mut self) -> bool {
         self.marks.update_within(&self.world, MARKS_CATCH_UP)
+    }
+
+    /// A panel's draw of the marks: one budget, unless they are being caught up after a jump;
+    /// drawn short of the run, the page draws again once they are whole.
+    fn update_marks_for_a_draw(&mut self) {
+        self.partly_drawn |= self.catching_up || !self.update_marks();
     }
 
     fn run_commands_to(&mut self, until: SimTime) {
@@ -266,6 +278,8 @@ impl SimHandle {
         mut more: impl FnMut() -> bool,
     ) -> SimDuration {
         let mut run = self.0.borrow_mut();
+        // Playing: each draw carries the marks on again.
+        run.catching_up = false;
         let start = run.world.now();
         let end = start + span;
         let slice = SimDuration::from_micros(slice.as_micros().max(1));
@@ -363,6 +377,7 @@ impl SimHandle {
             }
         }
         run.target = Some(moment);
+        run.catching_up = true;
     }
 
     /// Advances a jump by up to `slice` of virtual time; returns where it is and where it is
@@ -390,7 +405,10 @@ impl SimHandle {
     /// most [`MARKS_CATCH_UP`] each); whether they have caught up with the run. A page that
     /// is neither playing nor jumping asks until they have, then draws them.
     pub fn check_marks(&self) -> bool {
-        self.0.borrow_mut().update_marks()
+        let mut run = self.0.borrow_mut();
+        let caught_up = run.update_marks();
+        run.catching_up &= !caught_up;
+        caught_up
     }
 
     /// Whether a panel drew the checker's marks while they were behind since the last time
@@ -512,7 +530,7 @@ impl SimHandle {
     pub fn operation_marks(&self, operations: &[Operation]) -> Vec<Vec<Mark>> {
         use kafka_sim::client::Request;
         let mut run = self.0.borrow_mut();
-        run.partly_drawn |= !run.update_marks();
+        run.update_marks_for_a_draw();
         let Run { world, marks, .. } = &mut *run;
         operations
             .iter()
@@ -560,7 +578,7 @@ impl SimHandle {
     /// records on screen, not for the run.
     pub fn marks(&self, topic: &kafka_sim::TopicView) -> Vec<PartitionMarks> {
         let mut run = self.0.borrow_mut();
-        run.partly_drawn |= !run.update_marks();
+        run.update_marks_for_a_draw();
         let Run { world, marks, .. } = &mut *run;
         topic
             .partitions

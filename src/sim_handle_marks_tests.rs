@@ -87,12 +87,17 @@ fn a_rewind_arrives_with_the_world_and_the_marks_catch_up_after() {
     sim.begin_seek(moment);
     while sim.continue_seek(SimDuration::from_millis(500)).is_some() {}
     assert_eq!(sim.now(), moment, "arrived");
+    // A panel's draw meanwhile leaves the catching up to the page's note, and says it drew
+    // the marks partly.
+    let _ = topic_marks(&sim, "orders");
+    assert!(sim.marks_drawn_partly());
     assert!(
         !sim.check_marks(),
         "12 s of 1,000 records a second is more than one budget of the marks"
     );
     while !sim.check_marks() {}
     let (_, rewound) = topic_marks(&sim, "orders");
+    assert!(!sim.marks_drawn_partly(), "drawn whole once caught up");
     let straight = opened("busy-cluster.toml");
     straight.advance(SimDuration::from_millis(2_000));
     while !straight.check_marks() {}
