@@ -327,17 +327,13 @@ pub fn check(world: &World) -> Vec<Violation> {
             {
                 continue;
             }
-            let deleted = claim
-                .key
-                .as_deref()
-                .is_some_and(|k| tombstones.contains(&(&tp, k)));
             if let (Some(last), Some(offset)) = (&last_in_log, claim.offset)
                 && cleaned_as_superseded(
                     log,
                     last,
-                    claim.key.as_deref().map(str::as_bytes),
+                    (&tp, claim.key.as_deref().map(str::as_bytes)),
                     offset,
-                    deleted,
+                    &tombstones,
                 )
             {
                 continue;
@@ -440,7 +436,7 @@ pub fn check(world: &World) -> Vec<Violation> {
             );
         }
     }
-    found.extend(check_consumers(world, &claims));
+    found.extend(check_consumers(world, &claims, &tombstones));
     found.extend(check_transactions(world));
     found.extend(check_forwarding(world));
     found.extend(check_zombies(world));
@@ -503,28 +499,33 @@ fn last_offset_per_key(log: &crate::log::PartitionLog) -> BTreeMap<&[u8], u64> {
 
 /// Whether the cleaner removed the record at `offset` because a later record of its key is in
 /// the log: it is gone from the part of the log the cleaner has passed. A key with no record
-/// left at all, to which a tombstone was sent (`deleted`), was deleted: the cleaner keeps a
+/// left at all, to which a tombstone was sent (`tombstones`), was deleted: the cleaner keeps a
 /// key's last record unless it is a tombstone older than `delete.retention.ms`, so the
 /// tombstone superseded the record, and went itself.
 fn cleaned_as_superseded(
     log: &crate::log::PartitionLog,
     last: &BTreeMap<&[u8], u64>,
-    key: Option<&[u8]>,
+    (tp, key): (&TopicPartition, Option<&[u8]>),
     offset: u64,
-    deleted: bool,
+    tombstones: &Tombstones<'_>,
 ) -> bool {
     offset < log.first_dirty_offset()
         && log.record_at(offset).is_none()
-        && key.is_some_and(|k| last.get(k).map_or(deleted, |&l| l > offset))
+        && key.is_some_and(|k| {
+            last.get(k)
+                .map_or_else(|| tombstones.contains(&(tp, k)), |&l| l > offset)
+        })
 }
 
 /// The keys each partition was sent a tombstone of (acknowledged or not: one that timed out
 /// may have been written).
-fn tombstoned<'a>(claims: &'a [Claim<'a>]) -> BTreeSet<(&'a TopicPartition, &'a str)> {
+type Tombstones<'a> = BTreeSet<(&'a TopicPartition, &'a [u8])>;
+
+fn tombstoned<'a>(claims: &'a [Claim<'a>]) -> Tombstones<'a> {
     claims
         .iter()
         .filter(|c| c.tombstone)
-        .filter_map(|c| Some((&c.tp, c.key.as_deref()?)))
+        .filter_map(|c| Some((&c.tp, c.key.as_deref()?.as_bytes())))
         .collect_set()
 }
 
@@ -1081,7 +1082,11 @@ pub fn deleted_before_read(world: &World) -> Vec<String> {
 /// A group's processed records of one partition by offset: how many times, and the record.
 type ProcessedAt<'a> = BTreeMap<u64, (usize, &'a ConsumedRecord)>;
 
-fn check_consumers(world: &World, claims: &[Claim<'_>]) -> Vec<Violation> {
+fn check_consumers(
+    world: &World,
+    claims: &[Claim<'_>],
+    tombstones: &Tombstones<'_>,
+) -> Vec<Violation> {
     let mut found = split_ownership(world);
     found.extend(zombie_offset_commits(world));
     // What a group read or committed of a topic deleted since went with it: one created again
@@ -1171,7 +1176,6 @@ fn check_consumers(world: &World, claims: &[Claim<'_>]) -> Vec<Violation> {
         .collect();
     // Or a later record of its key, acknowledged or not, superseded it (or a tombstone sent to
     // it, which the cleaner removed in turn).
-    let tombstones = tombstoned(claims);
     let mut last_in_log: BTreeMap<TopicPartition, BTreeMap<&[u8], u64>> = BTreeMap::new();
     let mut cleaned = |tp: &TopicPartition, offset: u64, record: &ConsumedRecord| {
         let Some(log) = world.leader_log(tp) else {
@@ -1185,12 +1189,7 @@ fn check_consumers(world: &World, claims: &[Claim<'_>]) -> Vec<Violation> {
                 let last = last_in_log
                     .entry(tp.clone())
                     .or_insert_with(|| last_offset_per_key(log));
-                let deleted = record
-                    .key
-                    .as_deref()
-                    .and_then(|k| std::str::from_utf8(k).ok())
-                    .is_some_and(|k| tombstones.contains(&(tp, k)));
-                cleaned_as_superseded(log, last, record.key.as_deref(), offset, deleted)
+                cleaned_as_superseded(log, last, (tp, record.key.as_deref()), offset, tombstones)
             }
     };
     let processed_records = processed.iter().flat_map(|(&(group, tp), by_offset)| {
