@@ -304,7 +304,7 @@ mod tests {
 
         // With a smaller largest copy, the same world is not copied even once.
         let mut small = Checkpoints::new(&world, SimDuration::from_millis(1_000), 16, usize::MAX)
-            .largest(estimated_bytes(&world).copied - 1);
+            .largest(estimated_bytes(&world).copied / 2);
         world.run_for(SimDuration::from_millis(1_000));
         small.maybe_take(&world, 52);
         assert_eq!(small.spacing().0, 1, "only the first copy");

@@ -65,6 +65,7 @@
 #![warn(unreachable_pub)]
 
 pub mod ab;
+pub(crate) mod alarm;
 pub(crate) mod backoff;
 pub(crate) mod broker;
 pub mod challenge;

@@ -28,17 +28,17 @@ pub enum Timer {
     LeaderImbalanceCheck,
     /// A broker's metadata fetch got no answer in time.
     MetadataFetchTimeout { correlation_id: u64 },
-    /// A follower's fetch got no answer within `replica.socket.timeout.ms`.
-    ReplicaFetchTimeout {
-        leader: BrokerId,
-        correlation_id: u64,
-    },
+    /// A follower looks for fetches that got no answer within `replica.socket.timeout.ms`
+    /// (one timer at the earliest deadline serves them all).
+    ReplicaFetchTimeouts,
     /// A follower waits before fetching again (after an error, or when slowed).
     ReplicaFetchBackoff { leader: BrokerId },
     /// A leader answers a parked fetch that found nothing within its max wait.
     ParkedFetchExpiry { from: NodeId, correlation_id: u64 },
-    /// An acks=all produce ran out of `request.timeout.ms` in purgatory.
-    ProduceTimeout { from: NodeId, correlation_id: u64 },
+    /// A leader looks for acks=all produces that ran out of their timeout in purgatory (one
+    /// timer at the earliest deadline serves them all, as Kafka's purgatory cancels the timer
+    /// of a produce that completes).
+    ProduceTimeouts,
     /// A leader's periodic ISR check (every `replica.lag.time.max.ms` / 2).
     IsrExpiration,
     /// The OS writes dirty pages to disk.
@@ -47,8 +47,12 @@ pub enum Timer {
     ProducerWakeup,
     /// The application behind a producer sends its next record of a steady stream.
     ProducerStream { generation: u64 },
-    /// A client request got no answer within `request.timeout.ms`.
+    /// A client request got no answer within `request.timeout.ms` (a request its sender
+    /// times out alone), or its connection was reset.
     ClientRequestTimeout { correlation_id: u64 },
+    /// A client looks for requests past `request.timeout.ms` (those an `InFlightRequests`
+    /// times out, all served by one timer at the earliest deadline).
+    ClientRequestTimeouts,
     /// A rebalance's join phase ends (initial delay or rebalance timeout) for a group.
     GroupJoinDeadline { group: String },
     /// The coordinator checks whether a member's session expired.

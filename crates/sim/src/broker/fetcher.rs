@@ -7,6 +7,7 @@
 
 use super::Broker;
 use super::fetch_session::next_epoch;
+use crate::alarm::Alarm;
 use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::net::NodeId;
@@ -15,7 +16,7 @@ use crate::protocol::{
     ApiKey, BrokerId, Extension, FetchMaxBytes, FetchMetadata, FetchPartition, FetchRequest,
     FetchResponse, FetchedPartition, Message, RequestHeader, TopicPartition,
 };
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -24,7 +25,8 @@ use std::rc::Rc;
 /// KIP-227): what the leader's session holds of each partition, and what to send next.
 #[derive(Clone, Debug, Default)]
 struct Session {
-    in_flight: Option<u64>,
+    /// The fetch in flight, and when it times out (`replica.socket.timeout.ms`).
+    in_flight: Option<(u64, SimTime)>,
     /// The session the next fetch names (0: none, so a new one) and its epoch in it (0: a
     /// full fetch).
     next: (u32, i32),
@@ -106,6 +108,10 @@ fn changes(
 #[derive(Clone, Debug)]
 pub(crate) struct Fetchers {
     sessions: BTreeMap<BrokerId, Session>,
+    /// The `ReplicaFetchTimeouts` timers for the fetches' deadlines (a fetch is mostly
+    /// answered within `replica.fetch.wait.max.ms`, and a timer each would wait 30 s for
+    /// nothing).
+    timeouts: Alarm,
     /// The client id of the fetches, as Kafka's `ReplicaFetcherThread` names its client.
     client_id: Rc<str>,
 }
@@ -115,6 +121,7 @@ impl Fetchers {
     pub(crate) fn new(broker: BrokerId) -> Self {
         Fetchers {
             sessions: BTreeMap::new(),
+            timeouts: Alarm::default(),
             client_id: Rc::from(format!("broker-{broker}-fetcher-0")),
         }
     }
@@ -174,7 +181,8 @@ impl Broker {
             let (metadata, partitions, forgotten) = session.next_fetch(partitions);
             self.next_correlation_id += 1;
             let correlation_id = self.next_correlation_id;
-            session.in_flight = Some(correlation_id);
+            let deadline = ctx.now() + self.config.replica_socket_timeout;
+            session.in_flight = Some((correlation_id, deadline));
             session.delay_served = false;
             let max_wait_ms =
                 u32::try_from(self.config.replica_fetch_wait_max.as_millis()).unwrap_or(u32::MAX);
@@ -196,14 +204,9 @@ impl Broker {
             let client_id = Rc::clone(&self.fetchers.client_id);
             let header = RequestHeader::new(ApiKey::Fetch, correlation_id, client_id);
             ctx.send(node, Message::Fetch(header, Box::new(request)));
-            let timeout = self.config.replica_socket_timeout;
-            ctx.set_timer(
-                timeout,
-                Timer::ReplicaFetchTimeout {
-                    leader,
-                    correlation_id,
-                },
-            );
+            self.fetchers
+                .timeouts
+                .arm(ctx, deadline, Timer::ReplicaFetchTimeouts);
         }
     }
 
@@ -218,7 +221,7 @@ impl Broker {
             .fetchers
             .sessions
             .iter()
-            .find(|(_, s)| s.in_flight == Some(correlation_id))
+            .find(|(_, s)| s.in_flight.is_some_and(|(id, _)| id == correlation_id))
         else {
             return;
         };
@@ -357,18 +360,31 @@ impl Broker {
         }
     }
 
-    pub(super) fn on_replica_fetch_timeout(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        leader: BrokerId,
-        correlation_id: u64,
-    ) {
-        let session = self.fetchers.sessions.entry(leader).or_default();
-        if session.in_flight == Some(correlation_id) {
-            session.in_flight = None;
-            session.close();
+    /// A `ReplicaFetchTimeouts` timer went off: the sessions whose fetch got no answer in time
+    /// are closed and fetch again in full; the timer for the next deadline is armed.
+    pub(super) fn on_replica_fetch_timeouts(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        self.fetchers.timeouts.went_off(now);
+        let mut timed_out = false;
+        for session in self.fetchers.sessions.values_mut() {
+            if session
+                .in_flight
+                .is_some_and(|(_, deadline)| deadline <= now)
+            {
+                session.in_flight = None;
+                session.close();
+                timed_out = true;
+            }
+        }
+        if timed_out {
             self.maybe_fetch(ctx);
         }
+        let fetchers = &mut self.fetchers;
+        let next = fetchers.sessions.values().filter_map(|s| s.in_flight);
+        let next = next.map(|(_, deadline)| deadline);
+        fetchers
+            .timeouts
+            .arm_earliest(ctx, next, Timer::ReplicaFetchTimeouts);
     }
 
     pub(super) fn on_replica_fetch_backoff(&mut self, ctx: &mut Ctx<'_>, leader: BrokerId) {

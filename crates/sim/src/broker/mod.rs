@@ -19,6 +19,7 @@ mod txn_coordinator;
 pub(crate) use producer_state::ProducerStates;
 pub(crate) use replica::{Leadership, Replica};
 
+use crate::alarm::Alarm;
 use crate::error::ErrorCode;
 use crate::event::{CrashKind, EventKind};
 use crate::group::GroupCoordinator;
@@ -246,6 +247,8 @@ pub(crate) struct Broker {
     fetch_sessions: fetch_session::FetchSessions,
     parked: Vec<ParkedFetch>,
     purgatory: Vec<DelayedProduce>,
+    /// The `ProduceTimeouts` timers for the purgatory's deadlines.
+    produce_timeouts: Alarm,
     coordinator: GroupCoordinator,
     /// The coordinators' writes waiting for the high watermark.
     coordinator_appends: CoordinatorAppends,
@@ -288,6 +291,9 @@ impl Broker {
         each("broker.fetchers", &|| Box::new(self.fetchers.clone()));
         each("broker.parked", &|| Box::new(self.parked.clone()));
         each("broker.purgatory", &|| Box::new(self.purgatory.clone()));
+        each("broker.produce_timeouts", &|| {
+            Box::new(self.produce_timeouts.clone())
+        });
         each("broker.coordinator", &|| Box::new(self.coordinator.clone()));
         each("broker.coordinator_appends", &|| {
             Box::new(self.coordinator_appends.clone())
@@ -323,6 +329,7 @@ impl Broker {
             fetch_sessions: Default::default(),
             parked: Vec::new(),
             purgatory: Vec::new(),
+            produce_timeouts: Alarm::default(),
             coordinator: GroupCoordinator::new(id, coordinator::group_settings(&config)),
             coordinator_appends: CoordinatorAppends::default(),
             transactions: Some(TxnCoordinator::new(
@@ -452,6 +459,7 @@ impl Broker {
         self.fetch_sessions = Default::default();
         self.parked.clear();
         self.purgatory.clear();
+        self.produce_timeouts = Alarm::default();
         self.coordinator =
             GroupCoordinator::new(self.id, coordinator::group_settings(&self.config));
         self.coordinator_appends = CoordinatorAppends::default();
@@ -633,11 +641,8 @@ impl Broker {
                 self.fetch_metadata(ctx);
             }
             // Timeouts: each sends a request anew or answers one, and reads logs only.
-            Timer::ReplicaFetchTimeout {
-                leader,
-                correlation_id,
-            } => self.without_led_writes(ctx, |broker, ctx| {
-                broker.on_replica_fetch_timeout(ctx, leader, correlation_id);
+            Timer::ReplicaFetchTimeouts => self.without_led_writes(ctx, |broker, ctx| {
+                broker.on_replica_fetch_timeouts(ctx);
             }),
             Timer::ReplicaFetchBackoff { leader } => self.on_replica_fetch_backoff(ctx, leader),
             Timer::ParkedFetchExpiry {
@@ -646,11 +651,8 @@ impl Broker {
             } => self.without_led_writes(ctx, |broker, ctx| {
                 broker.expire_parked_fetch(ctx, from, correlation_id);
             }),
-            Timer::ProduceTimeout {
-                from,
-                correlation_id,
-            } => self.without_led_writes(ctx, |broker, ctx| {
-                broker.expire_produce(ctx, from, correlation_id);
+            Timer::ProduceTimeouts => self.without_led_writes(ctx, |broker, ctx| {
+                broker.expire_produces(ctx);
             }),
             Timer::IsrExpiration => {
                 self.shrink_isrs(ctx);

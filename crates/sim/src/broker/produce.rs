@@ -15,7 +15,7 @@ use crate::protocol::{
     ProduceResponse, RecordData, ResponseHeader, TopicPartition, TxnResponse,
     WriteTxnMarkersRequest, WriteTxnMarkersResponse,
 };
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 use crate::txn::{MARKER_TIMEOUT_MS, TxnMessage};
 use std::rc::Rc;
 
@@ -34,6 +34,8 @@ pub(crate) struct DelayedProduce {
     reply: Reply,
     /// Each partition's answer, and the HW it still waits for (none once decided).
     partitions: Vec<(ProducePartitionResponse, Option<u64>)>,
+    /// When the request's timeout runs out, if it is still waiting then.
+    deadline: SimTime,
 }
 
 fn reply_message(
@@ -135,17 +137,17 @@ impl Broker {
             correlation_id,
             reply: Reply::Produce,
             partitions,
+            deadline: ctx.now() + SimDuration::from_millis(timeout_ms),
         };
-        self.answer_or_wait(ctx, delayed, timeout_ms, touched);
+        self.answer_or_wait(ctx, delayed, touched);
     }
 
     /// Answers at once when every partition is decided, else waits in the purgatory until the
-    /// HW covers the appends or `timeout_ms` passes.
+    /// HW covers the appends or its deadline passes.
     fn answer_or_wait(
         &mut self,
         ctx: &mut Ctx<'_>,
         delayed: DelayedProduce,
-        timeout_ms: u64,
         touched: Vec<TopicPartition>,
     ) {
         if delayed
@@ -159,13 +161,8 @@ impl Broker {
                 reply_message(delayed.reply, delayed.correlation_id, partitions),
             );
         } else {
-            ctx.set_timer(
-                SimDuration::from_millis(timeout_ms),
-                Timer::ProduceTimeout {
-                    from: delayed.from,
-                    correlation_id: delayed.correlation_id,
-                },
-            );
+            self.produce_timeouts
+                .arm(ctx, delayed.deadline, Timer::ProduceTimeouts);
             self.purgatory.push(delayed);
         }
         for tp in touched {
@@ -217,8 +214,9 @@ impl Broker {
             correlation_id,
             reply: Reply::TxnMarkers,
             partitions,
+            deadline: ctx.now() + SimDuration::from_millis(MARKER_TIMEOUT_MS),
         };
-        self.answer_or_wait(ctx, delayed, MARKER_TIMEOUT_MS, touched);
+        self.answer_or_wait(ctx, delayed, touched);
     }
 
     fn append_marker(
@@ -396,10 +394,13 @@ impl Broker {
         }
     }
 
-    /// The request's timeout ran out: what the ISR has not confirmed is REQUEST_TIMED_OUT.
-    pub(super) fn expire_produce(&mut self, ctx: &mut Ctx<'_>, from: NodeId, correlation_id: u64) {
+    /// A `ProduceTimeouts` timer went off: in the requests whose timeout ran out, what the ISR
+    /// has not confirmed is REQUEST_TIMED_OUT; the timer for the next deadline is armed.
+    pub(super) fn expire_produces(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        self.produce_timeouts.went_off(now);
         for delayed in &mut self.purgatory {
-            if delayed.from == from && delayed.correlation_id == correlation_id {
+            if delayed.deadline <= now {
                 for (response, waiting) in &mut delayed.partitions {
                     if waiting.take().is_some() {
                         *response = answer(&response.tp, ErrorCode::RequestTimedOut, None, None);
@@ -408,6 +409,9 @@ impl Broker {
             }
         }
         self.answer_decided(ctx);
+        let next = self.purgatory.iter().map(|d| d.deadline);
+        self.produce_timeouts
+            .arm_earliest(ctx, next, Timer::ProduceTimeouts);
     }
 
     /// InitProducerId for an idempotent producer. Kafka brokers take producer ids in blocks from

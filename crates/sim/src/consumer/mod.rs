@@ -23,6 +23,7 @@ pub use offsets::ExplicitOffset;
 pub(crate) use processor::SOURCE_HEADER;
 pub use processor::{ForwardStep, Forwarder};
 
+use crate::alarm::Alarm;
 use crate::chunked::Chunked;
 use crate::client::{Bootstrap, ClientMetadata, ConsumedRecord, Operation, Outcome, Request};
 use crate::error::ErrorCode;
@@ -229,7 +230,9 @@ pub struct Consumer {
     app: AppState,
     last_poll: SimTime,
     next_auto_commit: SimTime,
-    wakeup_at: Option<SimTime>,
+    /// The wake-up timers set and not yet gone off: one pump for every deadline of the
+    /// application, the membership and the fetches.
+    wakeups: Alarm,
     history: Chunked<Operation>,
     /// What the application finished processing across the whole history.
     reprocessed: reprocessed::Reprocessed,
@@ -308,7 +311,7 @@ impl Consumer {
             },
             last_poll: SimTime::ZERO,
             next_auto_commit: SimTime::ZERO,
-            wakeup_at: None,
+            wakeups: Alarm::default(),
             history: Chunked::new(),
             reprocessed: Default::default(),
             retry_commit: None,
@@ -843,19 +846,9 @@ impl Consumer {
                 .map(|o| o.fetch_not_before)
                 .filter(|&t| t > now)
                 .min(),
-        ]
-        .into_iter()
-        .flatten()
-        .filter(|&t| t > now)
-        .min();
-        if let Some(at) = next
-            && self
-                .wakeup_at
-                .is_none_or(|armed| armed <= now || at < armed)
-        {
-            self.wakeup_at = Some(at);
-            ctx.set_timer(at - now, Timer::ConsumerWakeup);
-        }
+        ];
+        let next = next.into_iter().flatten();
+        self.wakeups.arm_earliest(ctx, next, Timer::ConsumerWakeup);
     }
 
     pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
@@ -865,16 +858,21 @@ impl Consumer {
             return;
         }
         match timer {
-            Timer::ConsumerWakeup => {
-                if self.wakeup_at.is_some_and(|at| at <= ctx.now()) {
-                    self.wakeup_at = None;
-                }
-            }
+            Timer::ConsumerWakeup => self.wakeups.went_off(ctx.now()),
             Timer::ClientRequestTimeout { correlation_id } => {
                 let Some(kind) = self.in_flight.complete(correlation_id) else {
                     return;
                 };
                 self.on_failure(ctx, kind, ErrorCode::RequestTimedOut);
+            }
+            Timer::ClientRequestTimeouts => {
+                let timed_out = self.in_flight.take_timed_out(ctx);
+                if timed_out.is_empty() {
+                    return;
+                }
+                for kind in timed_out {
+                    self.on_failure(ctx, kind, ErrorCode::RequestTimedOut);
+                }
             }
             other => unreachable!(
                 "consumer {}: fired {other:?}, a timer no consumer sets",

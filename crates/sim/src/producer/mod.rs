@@ -21,6 +21,7 @@ pub use transactions::{Transactions, TxnClientState};
 /// time, the clock's resolution.
 pub const MAX_STREAM_PER_SECOND: u32 = 1_000_000;
 
+use crate::alarm::Alarm;
 use crate::chunked::Chunked;
 use crate::client::{Bootstrap, ClientMetadata, Operation, Outcome, Request};
 use crate::in_flight_requests::InFlightRequests;
@@ -154,12 +155,9 @@ pub struct Producer {
     flushing: bool,
     stream: Option<Stream>,
     stream_generation: u64,
-    /// When the wake-up timers set and not yet fired go off (a few at most: one is set only
-    /// before every other). A timer cannot be taken back, so one already set at or before a
-    /// new deadline serves it: its pump arms the next. Setting one per deadline instead left a
-    /// timer `delivery.timeout.ms` ahead for every batch sent (24,000 queued in the busy
-    /// cluster, half its event queue, which every rewind checkpoint comes to hold alone).
-    wakeups: Vec<SimTime>,
+    /// The wake-up timers set and not yet gone off: the next linger, backoff or
+    /// `delivery.timeout.ms` deadline, one pump for all of them.
+    wakeups: Alarm,
     history: Chunked<Operation>,
     /// The transaction manager, with `transactional.id`.
     txn: Option<Transactions>,
@@ -205,7 +203,7 @@ impl Producer {
             flushing: false,
             stream: None,
             stream_generation: 0,
-            wakeups: Vec::new(),
+            wakeups: Alarm::default(),
             history: Chunked::new(),
             quiet: None,
             last_topic: None,
@@ -765,26 +763,21 @@ impl Producer {
 
     /// Sets a wake-up timer for `next`, unless one set before goes off at or before it.
     fn arm(&mut self, ctx: &mut Ctx<'_>, next: Option<SimTime>) {
-        if let Some(at) = next
-            && !self.wakeups.iter().any(|&set| set <= at)
-        {
-            self.wakeups.push(at);
-            ctx.set_timer(at - ctx.now(), Timer::ProducerWakeup);
+        if let Some(at) = next {
+            self.wakeups.arm(ctx, at, Timer::ProducerWakeup);
         }
     }
 
     pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
         match timer {
             Timer::ProducerWakeup => {
-                // Every timer due by now fires now (or fired, or fires when a paused process
-                // resumes): this pump is the one each was set for.
-                let now = ctx.now();
-                self.wakeups.retain(|&at| at > now);
+                self.wakeups.went_off(ctx.now());
                 self.pump(ctx);
             }
             Timer::ClientRequestTimeout { correlation_id } => {
                 self.on_request_timeout(ctx, correlation_id)
             }
+            Timer::ClientRequestTimeouts => self.on_request_timeouts(ctx),
             Timer::ProducerStream { generation } => self.stream_send(ctx, generation),
             other => unreachable!(
                 "producer {}: fired {other:?}, a timer producers never set",

@@ -5,7 +5,7 @@
 use super::{InFlight, Producer, ProducerBatch};
 use crate::client::Outcome;
 use crate::error::ErrorCode;
-use crate::node::{Ctx, Timer};
+use crate::node::Ctx;
 use crate::protocol::{
     ApiKey, BatchHeader, BrokerId, Message, ProduceBatch, ProducePartitionResponse, ProduceRequest,
     RequestHeader, TopicPartition,
@@ -196,17 +196,13 @@ impl Producer {
                     self.fail_batch(ctx, &batch, outcome);
                 }
             } else {
-                self.in_flight.insert(
-                    correlation_id,
-                    InFlight {
-                        broker: leader,
-                        batches,
-                    },
-                );
-                ctx.set_timer(
-                    self.config.request_timeout,
-                    Timer::ClientRequestTimeout { correlation_id },
-                );
+                let request = InFlight {
+                    broker: leader,
+                    batches,
+                };
+                let timeout = self.config.request_timeout;
+                self.in_flight
+                    .insert_until(ctx, correlation_id, request, timeout);
             }
         }
         sent
@@ -281,13 +277,29 @@ impl Producer {
         } else if self.init_in_flight == Some(correlation_id) {
             self.init_in_flight = None;
         } else if let Some(request) = self.in_flight.complete(correlation_id) {
-            for batch in request.batches {
-                self.retry_or_fail(ctx, batch, ErrorCode::RequestTimedOut, None);
-            }
+            self.produce_timed_out(ctx, request);
         } else {
             return;
         }
         self.pump(ctx);
+    }
+
+    /// A `ClientRequestTimeouts` timer went off: the produce requests past their deadline
+    /// fail, all before the one pump that follows.
+    pub(super) fn on_request_timeouts(&mut self, ctx: &mut Ctx<'_>) {
+        let timed_out = self.in_flight.take_timed_out(ctx);
+        if !timed_out.is_empty() {
+            for request in timed_out {
+                self.produce_timed_out(ctx, request);
+            }
+            self.pump(ctx);
+        }
+    }
+
+    fn produce_timed_out(&mut self, ctx: &mut Ctx<'_>, request: InFlight) {
+        for batch in request.batches {
+            self.retry_or_fail(ctx, batch, ErrorCode::RequestTimedOut, None);
+        }
     }
 
     fn retry_or_fail(

@@ -15,6 +15,7 @@ mod config;
 pub use crate::protocol::AcknowledgeType;
 pub use config::{AcknowledgementMode, ShareConsumerConfig};
 
+use crate::alarm::Alarm;
 use crate::chunked::Chunked;
 use crate::client::{Bootstrap, ClientMetadata, ConsumedRecord};
 use crate::error::ErrorCode;
@@ -115,7 +116,8 @@ pub struct ShareConsumer {
     app: ShareAppState,
     /// Shared between rewind copies (full chunks are never copied).
     history: Chunked<Delivery>,
-    wakeup_at: Option<SimTime>,
+    /// The wake-up timers set and not yet gone off.
+    wakeups: Alarm,
     closed: bool,
 }
 
@@ -147,7 +149,7 @@ impl ShareConsumer {
             pending_acks: BTreeMap::new(),
             app: ShareAppState::Polling,
             history: Chunked::new(),
-            wakeup_at: None,
+            wakeups: Alarm::default(),
             closed: false,
         }
     }
@@ -382,14 +384,7 @@ impl ShareConsumer {
                 self.send_share(ctx, broker, true);
             }
         }
-        if let Some(at) = next.into_iter().filter(|&at| at > now).min()
-            && self
-                .wakeup_at
-                .is_none_or(|armed| armed <= now || at < armed)
-        {
-            self.wakeup_at = Some(at);
-            ctx.set_timer(at - now, Timer::ConsumerWakeup);
-        }
+        self.wakeups.arm_earliest(ctx, next, Timer::ConsumerWakeup);
     }
 
     /// `poll()` returns buffered records; processing ends, and the batch is acknowledged.
@@ -587,12 +582,15 @@ impl ShareConsumer {
     pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
         match timer {
             Timer::ConsumerWakeup => {
-                if self.wakeup_at.is_some_and(|at| at <= ctx.now()) {
-                    self.wakeup_at = None;
-                }
+                self.wakeups.went_off(ctx.now());
             }
             Timer::ClientRequestTimeout { correlation_id } => {
                 if let Some(kind) = self.in_flight.complete(correlation_id) {
+                    self.on_failure(kind, ErrorCode::RequestTimedOut, ctx.now());
+                }
+            }
+            Timer::ClientRequestTimeouts => {
+                for kind in self.in_flight.take_timed_out(ctx) {
                     self.on_failure(kind, ErrorCode::RequestTimedOut, ctx.now());
                 }
             }
