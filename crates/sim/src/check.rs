@@ -221,7 +221,14 @@ pub fn check_all(world: &World) -> Vec<Violation> {
             .invariant_violations()
             .into_iter()
             .map(|event| Violation {
-                anomaly: Anomaly::Invariant,
+                anomaly: match &event.kind {
+                    EventKind::InvariantViolated { invariant, .. }
+                        if *invariant == crate::invariant::LOST_IN_POWER_LOSS =>
+                    {
+                        Anomaly::LostWrite
+                    }
+                    _ => Anomaly::Invariant,
+                },
                 detail: format!("at {}: {}", event.at, event.kind),
             }),
     );

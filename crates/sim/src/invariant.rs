@@ -6,7 +6,10 @@
 //! - high-watermark-within-log: the leader's HW is never past its LEO.
 //! - committed-prefix-immutable: once a record is below a leader's HW, every later leader has
 //!   it at the same offset (with unclean election disabled). A power loss of the last in-sync
-//!   replica breaks this in Kafka too (KIP-966's "last replica standing"), and the check says so.
+//!   replica breaks this in Kafka too (KIP-966's "last replica standing"), and the check says so
+//!   under a name of its own, committed-prefix-lost-in-power-loss, when the leader's log lost
+//!   records at or below the offset in a power loss: the checker counts that as a lost write
+//!   (which only the configuration or the faults can allow), not as a simulator's mistake.
 //!
 //! - one-active-controller-per-epoch: two controllers never both lead the quorum in one epoch.
 //! - leader-has-committed-metadata: the active controller of the highest epoch holds every
@@ -79,6 +82,10 @@ pub(crate) struct Invariants {
 }
 
 type Found = Vec<(&'static str, TopicPartition, String)>;
+
+/// committed-prefix-immutable broken by a power loss of the leader's log (see the module's
+/// doc): a lost write, not a simulator's mistake.
+pub(crate) const LOST_IN_POWER_LOSS: &str = "committed-prefix-lost-in-power-loss";
 
 fn partition_of(partitions: &mut Vec<Committed>, partition: u32) -> &mut Committed {
     let index = partition as usize;
@@ -161,11 +168,22 @@ fn check_leader(
             })
     });
     if let Some(offset) = differs.filter(|_| !unclean) {
+        let power_loss = log
+            .lost_in_power_loss_from()
+            .is_some_and(|from| from <= offset as u64);
+        let (invariant, why) = if power_loss {
+            (
+                LOST_IN_POWER_LOSS,
+                " (its log lost it in a power loss: KIP-966's last replica standing)",
+            )
+        } else {
+            ("committed-prefix-immutable", "")
+        };
         found.push((
-            "committed-prefix-immutable",
+            invariant,
             tp.clone(),
             format!(
-                "offset {offset} was committed as {:?}; leader {leader} (epoch {}) has {:?}",
+                "offset {offset} was committed as {:?}; leader {leader} (epoch {}) has {:?}{why}",
                 committed
                     .records
                     .get(offset)

@@ -60,6 +60,11 @@ pub struct PartitionLog {
     /// Every such method counts itself first, so no change can slip past the count.
     #[serde(skip)]
     writes: u64,
+    /// The lowest offset a power loss ever cut this log back to: a committed record at or past
+    /// it that a later leader lacks went with the power (KIP-966's "last replica standing"),
+    /// which the invariant checker tells apart from a simulator's mistake.
+    #[serde(skip)]
+    lost_in_power_loss_from: Option<u64>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -181,6 +186,11 @@ impl PartitionLog {
     /// How many writes the log has had (see the field): equal counts, no change between.
     pub fn writes(&self) -> u64 {
         self.writes
+    }
+
+    /// The lowest offset a power loss ever cut this log back to, if one ever lost records.
+    pub(crate) fn lost_in_power_loss_from(&self) -> Option<u64> {
+        self.lost_in_power_loss_from
     }
 
     /// The high watermark: records below it are committed and visible to consumers.
@@ -541,7 +551,12 @@ impl PartitionLog {
     /// A power loss: the unflushed tail is gone. Returns how many records were lost.
     pub fn lose_unflushed(&mut self) -> usize {
         self.writes += 1;
-        self.truncate_to(self.flushed)
+        let lost = self.truncate_to(self.flushed);
+        if lost > 0 {
+            let from = self.lost_in_power_loss_from.unwrap_or(u64::MAX);
+            self.lost_in_power_loss_from = Some(from.min(self.flushed));
+        }
+        lost
     }
 
     /// Records from `offset` up to `limit` (exclusive), at most `max` of them (nothing below

@@ -209,6 +209,28 @@ fn regression_compacted_seed_7003_a_removed_tombstone_superseded() {
     assert_allowed_only(7003, Profile::Compacted);
 }
 
+/// Regression: unclean seed 7201 failed on the invariant committed-prefix-immutable on
+/// `__consumer_offsets-2`. Broker 3, the last of the partition's ISR (min.insync.replicas=1,
+/// the others crashed), took an offset commit, lost it in a power loss, and was elected again
+/// on restart: KIP-966's last replica standing, which Kafka does too. It is a lost write of
+/// the faults (the profile allows it, as it allows the commit regressing), not a simulator's
+/// mistake, and the invariant now names it so: a leader that lacks a committed record its
+/// log never lost to a power loss still fails the run.
+#[test]
+fn regression_unclean_seed_7201_an_offset_commit_lost_with_the_last_replica_standing() {
+    let outcome = assert_allowed_only(7201, Profile::Unclean);
+    assert!(
+        outcome
+            .violations
+            .iter()
+            .any(|v| v.anomaly == Anomaly::LostWrite
+                && v.detail
+                    .contains("committed-prefix-lost-in-power-loss on __consumer_offsets")),
+        "{:?}",
+        outcome.violations
+    );
+}
+
 /// KIP-848's consumer protocol under the safe profile's producers, forwarders and faults:
 /// revocation before assignment and member epochs keep what the classic protocol keeps, only
 /// redelivery. Not vacuous: across the seeds the coordinator asks members to revoke, holds

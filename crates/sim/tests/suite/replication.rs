@@ -618,9 +618,11 @@ fn invariants_hold_through_clean_failovers_and_flag_a_lost_committed_record() {
     run_ms(&mut world, 2_000);
     let violations = world.invariant_violations();
     assert!(
-        violations
-            .iter()
-            .any(|e| e.kind.to_string().contains("committed-prefix-immutable")),
+        violations.iter().any(|e| {
+            let text = e.kind.to_string();
+            text.contains("committed-prefix-lost-in-power-loss on orders-0")
+                && text.contains("lost it in a power loss")
+        }),
         "{violations:?}"
     );
 }
