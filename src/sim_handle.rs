@@ -64,7 +64,7 @@ pub struct PartitionMarks {
 }
 
 /// The first checkpoints are this far apart in virtual time; the gap doubles each time
-/// [`CHECKPOINTS`] are kept, so an hour-long run keeps copies 80 s apart.
+/// [`CHECKPOINTS`] are kept, so an hour-long run keeps copies 40 s apart.
 const CHECKPOINT_EVERY: SimDuration = SimDuration::from_millis(10_000);
 /// The largest world copied (estimated bytes copied when taken): a copy is made in one step,
 /// and one of 8 MiB takes a few tens of milliseconds in the page, where a quarter of the budget
@@ -75,12 +75,12 @@ const CHECKPOINT_EVERY: SimDuration = SimDuration::from_millis(10_000);
 const CHECKPOINT_LARGEST: usize = 8 << 20;
 /// The charts show this many seconds, the newest last.
 const CHART_BUCKETS: usize = 60;
-/// How many copies of the world a run keeps at most: 48 keep the busy cluster's copies
-/// 10 s apart for eight minutes and 80 s apart at one hour (a rewind replays at most that).
-/// A copy kept while the run goes on comes to hold every event its queue had (the run takes
-/// them out), about 6 MiB of the busy cluster, so 48 copies hold about 290 MiB (what 32 held
-/// before the producer's spent wake-ups left the queue; BENCHMARKS.md).
-const CHECKPOINTS: usize = 48;
+/// How many copies of the world a run keeps at most: 96 keep the busy cluster's copies
+/// 10 s apart for sixteen minutes and 40 s apart at one hour (a rewind replays at most that).
+/// A copy of the busy cluster kept while the run goes on holds about 3.2 MiB alone, so 90
+/// copies at one hour hold about 300 MiB: what 45 held before the requests' timeouts left the
+/// event queue (BENCHMARKS.md).
+const CHECKPOINTS: usize = 96;
 /// How far the checker's marks catch up per update (records of the logs, sends and polls,
 /// each): a rewind indexes the run afresh, which at ten minutes of the busy cluster held the
 /// page for over a second in one task. Each panel's draw asks once, and after a jump the page

@@ -34,7 +34,7 @@ fn busy_cluster_started() -> World {
 fn busy_cluster_with_checkpoints(seconds: u64) -> (World, Checkpoints) {
     let mut world = busy_cluster_started();
     let mut checkpoints =
-        Checkpoints::new(&world, SimDuration::from_millis(10_000), 48, 320 << 20).largest(8 << 20);
+        Checkpoints::new(&world, SimDuration::from_millis(10_000), 96, 320 << 20).largest(8 << 20);
     while world.now() < SimTime::from_millis(seconds * 1_000) {
         world.run_for(SimDuration::from_millis(1_000));
         checkpoints.maybe_take(&world, 0);
