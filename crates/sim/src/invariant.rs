@@ -7,9 +7,9 @@
 //! - committed-prefix-immutable: once a record is below a leader's HW, every later leader has
 //!   it at the same offset (with unclean election disabled). A power loss of the last in-sync
 //!   replica breaks this in Kafka too (KIP-966's "last replica standing"), and the check says so
-//!   under a name of its own, committed-prefix-lost-in-power-loss, when the leader's log lost
-//!   records at or below the offset in a power loss: the checker counts that as a lost write
-//!   (which only the configuration or the faults can allow), not as a simulator's mistake.
+//!   under a name of its own, committed-prefix-lost-in-power-loss, when the record committed
+//!   there is one a power loss took from the leader's log: the checker counts that as a lost
+//!   write (which only the configuration or the faults can allow), not as a simulator's mistake.
 //!
 //! - one-active-controller-per-epoch: two controllers never both lead the quorum in one epoch.
 //! - leader-has-committed-metadata: the active controller of the highest epoch holds every
@@ -168,9 +168,8 @@ fn check_leader(
             })
     });
     if let Some(offset) = differs.filter(|_| !unclean) {
-        let power_loss = log
-            .lost_in_power_loss_from()
-            .is_some_and(|from| from <= offset as u64);
+        let committed_record = committed.records.get(offset).and_then(Option::as_ref);
+        let power_loss = committed_record.is_some_and(|r| log.lost_in_power_loss(r));
         let (invariant, why) = if power_loss {
             (
                 LOST_IN_POWER_LOSS,
@@ -184,11 +183,7 @@ fn check_leader(
             tp.clone(),
             format!(
                 "offset {offset} was committed as {:?}; leader {leader} (epoch {}) has {:?}{why}",
-                committed
-                    .records
-                    .get(offset)
-                    .and_then(Option::as_ref)
-                    .map(|r| r.value_text()),
+                committed_record.map(|r| r.value_text()),
                 state.leader_epoch,
                 log.record_at(offset as u64).map(|r| r.data.value_text())
             ),

@@ -60,11 +60,12 @@ pub struct PartitionLog {
     /// Every such method counts itself first, so no change can slip past the count.
     #[serde(skip)]
     writes: u64,
-    /// The lowest offset a power loss ever cut this log back to: a committed record at or past
-    /// it that a later leader lacks went with the power (KIP-966's "last replica standing"),
-    /// which the invariant checker tells apart from a simulator's mistake.
+    /// The records power losses took from this log: a committed record a later leader lacks
+    /// went with the power only if it is one of these (KIP-966's "last replica standing"),
+    /// which the invariant checker tells apart from a simulator's mistake. Empty but after a
+    /// power loss, and then at most the few seconds the OS had not written back.
     #[serde(skip)]
-    lost_in_power_loss_from: Option<u64>,
+    lost_in_power_loss: Vec<Rc<RecordData>>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -188,9 +189,11 @@ impl PartitionLog {
         self.writes
     }
 
-    /// The lowest offset a power loss ever cut this log back to, if one ever lost records.
-    pub(crate) fn lost_in_power_loss_from(&self) -> Option<u64> {
-        self.lost_in_power_loss_from
+    /// Whether a power loss took `record` from this log.
+    pub(crate) fn lost_in_power_loss(&self, record: &Rc<RecordData>) -> bool {
+        self.lost_in_power_loss
+            .iter()
+            .any(|lost| Rc::ptr_eq(lost, record))
     }
 
     /// The high watermark: records below it are committed and visible to consumers.
@@ -551,12 +554,10 @@ impl PartitionLog {
     /// A power loss: the unflushed tail is gone. Returns how many records were lost.
     pub fn lose_unflushed(&mut self) -> usize {
         self.writes += 1;
-        let lost = self.truncate_to(self.flushed);
-        if lost > 0 {
-            let from = self.lost_in_power_loss_from.unwrap_or(u64::MAX);
-            self.lost_in_power_loss_from = Some(from.min(self.flushed));
-        }
-        lost
+        let keep = self.records.partition_point(|r| r.offset < self.flushed);
+        let lost = self.records.iter_from(keep).map(|r| Rc::clone(&r.data));
+        self.lost_in_power_loss.extend(lost);
+        self.truncate_to(self.flushed)
     }
 
     /// Records from `offset` up to `limit` (exclusive), at most `max` of them (nothing below

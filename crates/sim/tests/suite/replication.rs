@@ -625,6 +625,44 @@ fn invariants_hold_through_clean_failovers_and_flag_a_lost_committed_record() {
         }),
         "{violations:?}"
     );
+
+    // The same record lost another way: its only holder is killed (its log survives) and an
+    // admin's unclean election makes a replica that never had it leader, though the topic
+    // keeps unclean election off. No power loss took it: the invariant keeps its own name.
+    let mut world = cluster(17);
+    world.check_invariants();
+    create_topic(&mut world, "orders", 1, 3, &[]);
+    let only = leader(&world, "orders", 0).expect("led");
+    let behind = followers(&world, "orders", 0);
+    for &f in &behind {
+        crash_broker(&mut world, f);
+    }
+    run_ms(&mut world, 12_000);
+    add_client(&mut world, "producer");
+    produce(&mut world, "producer", "orders", 0, "committed-once", -1);
+    run_ms(&mut world, 100);
+    assert_eq!(high_watermark(&world, only, "orders", 0), 1);
+    crash_broker(&mut world, only);
+    world
+        .apply(Command::RestartBroker { broker: behind[0] })
+        .expect("down");
+    run_ms(&mut world, 12_000);
+    world
+        .apply(Command::ElectLeaders {
+            election: ElectionKind::Unclean,
+            partitions: Some(vec![TopicPartition::new("orders", 0)]),
+        })
+        .expect("elected");
+    run_ms(&mut world, 2_000);
+    assert_eq!(leader(&world, "orders", 0), Some(behind[0]));
+    let violations = world.invariant_violations();
+    assert!(
+        violations.iter().any(|e| e
+            .kind
+            .to_string()
+            .contains("committed-prefix-immutable on orders-0")),
+        "{violations:?}"
+    );
 }
 
 #[test]
