@@ -129,7 +129,13 @@ impl Consumer {
                 if sent != 0 && sent != self.generation => {}
             ErrorCode::FencedMemberEpoch | ErrorCode::UnknownMemberId => {
                 // `transitionToFenced`: the partitions are lost (nothing is committed for
-                // them), and the member rejoins at once with its member id and epoch 0.
+                // them), and the member rejoins with its member id and epoch 0 once the
+                // listener's onPartitionsLost has run. That callback runs on the application's
+                // thread, in its next poll(): while the application still processes what an
+                // earlier poll returned, the member stays out of the group, so a transaction's
+                // offsets for those records go with the epoch it was fenced at and are fenced
+                // too. Rejoining at once let them in under the new epoch, after the partitions'
+                // new owner had read the same records (consumer-protocol seed 13155).
                 ctx.emit(EventKind::ConsumerFenced {
                     consumer: self.name.to_string(),
                     group: self.group().unwrap_or_default().to_owned(),
@@ -137,8 +143,15 @@ impl Consumer {
                     epoch: sent,
                     error: response.error,
                 });
+                let lost = !self.owned.is_empty();
                 self.lose_partitions(ctx);
-                self.start_joining(ctx);
+                let in_poll = matches!(self.app, super::AppState::Polling { .. });
+                if lost && self.config.rebalance_listener && !in_poll {
+                    self.member = MemberState::Unjoined;
+                    self.rejoin = true;
+                } else {
+                    self.start_joining(ctx);
+                }
             }
             error if coordinator_error(error) => self.coordinator_unknown(ctx),
             fatal => self.fail_fatally(ctx, fatal),

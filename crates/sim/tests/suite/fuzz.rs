@@ -231,6 +231,18 @@ fn regression_unclean_seed_7201_an_offset_commit_lost_with_the_last_replica_stan
     );
 }
 
+/// Regression: consumer-protocol seed 13155 forwarded a batch twice, both transactions
+/// committed. The forwarder x0, removed for not revoking in time, learned it was fenced while
+/// processing a batch and rejoined at once under a new epoch; its transaction's offsets for
+/// that batch went with the new epoch and were accepted, though the partition's new owner
+/// had already read the same records from the old committed offset. In Kafka the member
+/// rejoins only after onPartitionsLost has run in the application's next poll(), so those
+/// offsets carry the fenced epoch and the transaction aborts.
+#[test]
+fn regression_consumer_protocol_seed_13155_a_fenced_forwarder_rejoins_after_its_lost_callback() {
+    assert_allowed_only(13155, Profile::ConsumerProtocol);
+}
+
 /// KIP-848's consumer protocol under the safe profile's producers, forwarders and faults:
 /// revocation before assignment and member epochs keep what the classic protocol keeps, only
 /// redelivery. Not vacuous: across the seeds the coordinator asks members to revoke, holds
