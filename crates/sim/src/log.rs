@@ -63,7 +63,7 @@ pub struct PartitionLog {
     /// The records power losses took from this log: a committed record a later leader lacks
     /// went with the power only if it is one of these (KIP-966's "last replica standing"),
     /// which the invariant checker tells apart from a simulator's mistake. Empty but after a
-    /// power loss, and then at most the few seconds the OS had not written back.
+    /// power loss; each loss adds the few seconds of records the OS had not written back.
     #[serde(skip)]
     lost_in_power_loss: Vec<Rc<RecordData>>,
 }

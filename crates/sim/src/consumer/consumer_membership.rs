@@ -49,9 +49,8 @@ impl Consumer {
         ctx: &mut Ctx<'_>,
         coordinator: u32,
         group_id: String,
-        polling: bool,
     ) {
-        if self.member == MemberState::Unjoined && self.rejoin && polling {
+        if self.rejoins_in_this_poll() {
             self.start_joining(ctx);
         }
         self.continue_reconciling(ctx);
@@ -77,6 +76,14 @@ impl Consumer {
             self.heartbeat.send_now = false;
             self.next_heartbeat = ctx.now() + self.heartbeat.interval;
         }
+    }
+
+    /// A member out of the group that joins again once the application is in `poll()`
+    /// (after the poll timer expired, or after a fence whose onPartitionsLost runs there).
+    pub(super) fn rejoins_in_this_poll(&self) -> bool {
+        self.member == MemberState::Unjoined
+            && self.rejoin
+            && matches!(self.app, super::AppState::Polling { .. })
     }
 
     /// A heartbeat must go as soon as a coordinator takes it.

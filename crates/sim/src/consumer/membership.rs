@@ -68,7 +68,7 @@ impl Consumer {
             return;
         }
         if self.consumer_protocol() {
-            return self.pump_consumer_membership(ctx, coordinator, group, polling);
+            return self.pump_consumer_membership(ctx, coordinator, group);
         }
         if self.member == MemberState::Stable
             && now >= self.next_heartbeat

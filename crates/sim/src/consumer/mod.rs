@@ -622,11 +622,7 @@ impl Consumer {
         self.pump_queries(ctx);
         self.pump_fetches(ctx);
         self.pump_app(ctx);
-        if self.consumer_protocol()
-            && self.member == MemberState::Unjoined
-            && self.rejoin
-            && matches!(self.app, AppState::Polling { .. })
-        {
+        if self.consumer_protocol() && self.rejoins_in_this_poll() {
             // A member waiting for poll() to rejoin (its onPartitionsLost callback runs there)
             // joins in the poll the application has just begun, as Java's background thread
             // heartbeats once the callback completes, not when that poll times out.
