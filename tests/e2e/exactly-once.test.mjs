@@ -96,6 +96,12 @@ test('exactly-once: the crashed attempt is aborted and read_committed sees each 
 test('at-least-once: the crashed batch is forwarded twice', async () => {
   const playground = await forwardRun(suite, 'after-processing');
   const committed = await consoleValues(playground, 'read_committed');
+  if (new Set(committed).size !== 12) {
+    // Seen once in CI (order-3 missing) and never since: keep what is needed to find out why.
+    const sends = await playground.page.locator('.consumer .operations li').allTextContents();
+    console.log('the application\'s operations:', sends.join('\n'));
+    console.log('run saved:', await playground.saveScenario('at-least-once-missing'));
+  }
   assert.equal(new Set(committed).size, 12, committed.join(' '));
   assert.ok(committed.length > 12, `duplicates: ${committed.join(' ')}`);
   assert.deepEqual(playground.errors, []);

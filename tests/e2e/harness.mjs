@@ -172,6 +172,25 @@ export class PlaygroundPage {
   }
 
   /**
+   * Saves the run as the Files dialog's JSON scenario under screenshots/`name`.json, so a
+   * failure seen once (a click's wall-clock moment makes each run another scenario) can be
+   * replayed with `kafka-sim run` and checked with `kafka-sim check`.
+   */
+  async saveScenario(name) {
+    await mkdir(screenshots, { recursive: true });
+    await this.page.getByTestId('files').click();
+    await this.page.getByRole('dialog', { name: 'Scenario files' }).waitFor();
+    const [download] = await Promise.all([
+      this.page.waitForEvent('download'),
+      this.page.getByTestId('download-json').click(),
+    ]);
+    const path = join(screenshots, `${name}.json`);
+    await download.saveAs(path);
+    await this.page.keyboard.press('Escape');
+    return path;
+  }
+
+  /**
    * Screenshots of what is in view (say, a dialog): `name`-light, -dark (both at the current
    * width) and -480 (light, 480 px wide). `focus` (a locator), if given, is scrolled to the top
    * of the view after each resize: at 480 px the page reflows, and the scroll offset alone would
