@@ -3,7 +3,7 @@
 // Not a test: it prints the table and judges nothing.
 //
 //   DIST=/tmp/dist node tests/perf/profile.mjs [--speed 100×] [--play-s 6] [--warm-s 0] [--brokers 3] [--top 50]
-//     [--scroll top|topics] [--split NAME]
+//     [--scroll top|topics] [--split NAME] [--ahead N --rewind FRACTION]
 //
 // Function names need a wasm with its name section: trunk's wasm-opt strips it, so profile a
 // copy of the dist whose .wasm is wasm-bindgen's output run through `wasm-opt -Oz -g` (and
@@ -11,11 +11,15 @@
 // unprofiled, so the profile is of a longer run. `--split NAME` splits the time of a generic
 // function by its instances (every yew component's view is one `CompStateInner<COMP>::view`,
 // told apart by its place in the wasm) and lists what each calls of the page and the core.
+// `--rewind F1,F2,...` profiles rewinds instead of play: after the warm-up and `--ahead N`
+// jumps of ten minutes, the slider moved to each fraction of the run in turn (the marks
+// caught up between them), timed from the input to the frame that paints the moment.
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serveDist, launch } from '../e2e/harness.mjs';
+import { timedJump } from './arrival.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -27,6 +31,8 @@ const { values: args } = parseArgs({
     top: { type: 'string', default: '50' },
     scroll: { type: 'string', default: 'top' },
     split: { type: 'string' },
+    ahead: { type: 'string', default: '0' },
+    rewind: { type: 'string' },
   },
 });
 
@@ -88,47 +94,79 @@ try {
     await page.waitForTimeout(Number(args['warm-s']) * 1000);
     await page.getByTestId('play').click();
   }
+  const clockMs = () => page.evaluate(() => Math.round(Number(
+    document.querySelector('[data-testid=clock]').textContent.match(/t = ([\d.]+) s/)[1]) * 1000));
+  const arrival = (ms) => page.waitForFunction((ms) => !document.querySelector('[data-testid=seek-progress]')
+    && Math.abs(Number(document.querySelector('[data-testid=clock]').textContent.match(/t = ([\d.]+) s/)[1]) * 1000 - ms) < 2,
+  ms, { timeout: 600_000, polling: 10 });
+  for (let i = 0; i < Number(args.ahead); i += 1) {
+    const to = (await clockMs()) + 600_000;
+    await page.getByTestId('ahead-10').click();
+    await arrival(to);
+    await page.waitForFunction(() => !document.querySelector('[data-testid=marks-catch-up]'), null, { timeout: 600_000 });
+  }
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
-  await cdp.send('Profiler.start');
-  await page.getByTestId('play').click();
-  await page.waitForTimeout(Number(args['play-s']) * 1000);
-  await page.getByTestId('play').click();
-  const { profile } = await cdp.send('Profiler.stop');
+  let what;
+  // One profile per rewind (what the page does between them, the marks' catch-up, is not a
+  // rewind's), summed.
+  const profiles = [];
+  if (args.rewind !== undefined) {
+    const end = await clockMs();
+    const took = [];
+    for (const fraction of args.rewind.split(',').map(Number)) {
+      await cdp.send('Profiler.start');
+      took.push(Math.round(await timedJump(page, Math.round(end * fraction), 'slider')));
+      profiles.push((await cdp.send('Profiler.stop')).profile);
+      // The marks catch up between rewinds, as when a reader looks before moving on.
+      await page.waitForFunction(() => !document.querySelector('[data-testid=marks-catch-up]'), null, { timeout: 600_000 });
+    }
+    const median = [...took].sort((a, b) => a - b)[Math.floor(took.length / 2)];
+    what = `rewound to ${args.rewind} of ${end / 1000} s in ${took.join(', ')} ms (median ${median})`;
+  } else {
+    await cdp.send('Profiler.start');
+    await page.getByTestId('play').click();
+    await page.waitForTimeout(Number(args['play-s']) * 1000);
+    await page.getByTestId('play').click();
+    profiles.push((await cdp.send('Profiler.stop')).profile);
+    what = `played ${args['play-s']} s at ${args.speed}`;
+  }
   const clock = await page.getByTestId('clock').textContent();
 
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const name = (n) => (n.callFrame.functionName || `(anonymous ${n.callFrame.url.split('/').pop()})`).replace(/::h[0-9a-f]{16}$/, '');
   const self = new Map();
   const inclusive = new Map();
   let total = 0;
-  profile.samples.forEach((id, i) => {
-    const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
-    total += dt;
-    const n = byId.get(id);
-    self.set(name(n), (self.get(name(n)) ?? 0) + dt);
-    const seen = new Set();
-    for (let at = id; at !== undefined; at = parent.get(at)) {
-      const f = name(byId.get(at));
-      if (!seen.has(f)) {
-        seen.add(f);
-        inclusive.set(f, (inclusive.get(f) ?? 0) + dt);
+  for (const profile of profiles) {
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const parent = new Map();
+    for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    profile.samples.forEach((id, i) => {
+      const dt = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+      total += dt;
+      const n = byId.get(id);
+      self.set(name(n), (self.get(name(n)) ?? 0) + dt);
+      const seen = new Set();
+      for (let at = id; at !== undefined; at = parent.get(at)) {
+        const f = name(byId.get(at));
+        if (!seen.has(f)) {
+          seen.add(f);
+          inclusive.set(f, (inclusive.get(f) ?? 0) + dt);
+        }
       }
-    }
-  });
+    });
+  }
   const table = (map, title) => {
     console.log(`\n${title} (ms of ${total.toFixed(0)} ms profiled)`);
     for (const [f, ms] of [...map].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top))) {
       console.log(`${ms.toFixed(0).padStart(7)}  ${(100 * ms / total).toFixed(1).padStart(5)} %  ${f.slice(0, 160)}`);
     }
   };
-  console.log(`played ${args['play-s']} s at ${args.speed}; ${clock}`);
+  console.log(`${what}; ${clock}`);
   table(self, 'self time');
   table(inclusive, 'inclusive time');
-  if (args.split) split(profile, args.split);
+  if (args.split) for (const profile of profiles) split(profile, args.split);
 } finally {
   await browser.close();
   served.server.close();

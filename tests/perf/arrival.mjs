@@ -1,0 +1,31 @@
+// When the page arrives at a moment after a jump, timed in the page itself: a DevTools call
+// polling for it every 10 ms took an eighth of the main thread during a rewind (profiled), so
+// the figure counted the watcher's own work as the page's.
+
+/**
+ * Moves the page to `ms` as a reader would (`how`: 'slider', the timeline dragged there, or
+ * 'ahead', the "+10 min" button) and returns the milliseconds from the input to the frame that
+ * paints the clock at `ms` with no replay under way (a MutationObserver sees the DOM change;
+ * a task queued from the next animation frame runs after that frame's style, layout and paint).
+ */
+export function timedJump(page, ms, how) {
+  return page.evaluate(({ ms, how }) => new Promise((resolve) => {
+    const clock = () => Number(document.querySelector('[data-testid=clock]').textContent.match(/t = ([\d.]+) s/)[1]) * 1000;
+    const arrived = () => !document.querySelector('[data-testid=seek-progress]') && Math.abs(clock() - ms) < 2;
+    let started;
+    const observer = new MutationObserver(() => {
+      if (!arrived()) return;
+      observer.disconnect();
+      requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - started), 0));
+    });
+    observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    started = performance.now();
+    if (how === 'ahead') {
+      document.querySelector('[data-testid=ahead-10]').click();
+    } else {
+      const slider = document.querySelector('[data-testid=timeline]');
+      slider.value = String(ms);
+      slider.dispatchEvent(new Event('change', { bubbles: true }));
+    }
+  }), { ms, how });
+}

@@ -1,0 +1,54 @@
+// A rewind's tasks on the page's main thread (issue 17), from a Chromium trace: for each of a
+// few rewinds in the busy cluster's run of ten minutes, every task over 3 ms with its script,
+// style, layout and paint, so what a rewind waits for can be read off. Not a test.
+//
+//   DIST=/tmp/dist node tests/perf/rewind-tasks.mjs
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serveDist, launch } from '../e2e/harness.mjs';
+import { timedJump } from './arrival.mjs';
+const here = dirname(fileURLToPath(import.meta.url));
+const toml = await readFile(join(here, '..', '..', 'docs', 'examples', 'busy-cluster.toml'), 'utf8');
+const served = await serveDist();
+const browser = await launch();
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addInitScript(() => { if (!localStorage.getItem('kafka-playground/lessons')) localStorage.setItem('kafka-playground/lessons', '{"dismissed":true}'); });
+  const page = await context.newPage();
+  await page.goto(`${served.url}/?seed=7`);
+  await page.getByTestId('clock').waitFor();
+  await page.getByTestId('files').click();
+  await page.getByTestId('import-file').setInputFiles({ name: 'busy.toml', mimeType: 'application/toml', buffer: Buffer.from(toml) });
+  await page.getByTestId('partition').first().waitFor();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'), null, { timeout: 600_000 });
+  const clockMs = () => page.evaluate(() => Math.round(Number(document.querySelector('[data-testid=clock]').textContent.match(/t = ([\d.]+) s/)[1]) * 1000));
+  const to = (await clockMs()) + 600_000;
+  await timedJump(page, to, 'ahead');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=marks-catch-up]'), null, { timeout: 600_000 });
+  const end = await clockMs();
+  const fractions = [0.5, 0.93, 0.07, 0.99, 0.3, 0.6];
+  const took = [];
+  for (const f of fractions) {
+    const cdp = await context.newCDPSession(page);
+    const events = [];
+    cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
+    const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+    await cdp.send('Tracing.start', { categories: 'devtools.timeline,v8,toplevel', transferMode: 'ReportEvents' });
+    took.push(Math.round(await timedJump(page, Math.round(end * f), 'slider')));
+    await cdp.send('Tracing.end');
+    await done;
+    const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+    const mine = events.filter((e) => e.ph === 'X' && e.tid === main?.tid && e.pid === main?.pid);
+    const tasks = mine.filter((e) => e.name.endsWith('RunTask') && e.dur > 3000).sort((a, b) => a.ts - b.ts);
+    const t0 = tasks[0]?.ts ?? 0;
+    console.log(`rewind to ${f}: ${took.at(-1)} ms`);
+    for (const t of tasks) {
+      const inside = (n) => mine.filter((e) => e.name === n && e.ts >= t.ts && e.ts < t.ts + t.dur).reduce((a, e) => a + e.dur, 0) / 1000;
+      console.log(`  at ${((t.ts - t0) / 1000).toFixed(0).padStart(4)} ms: ${(t.dur / 1000).toFixed(1).padStart(6)} ms  script ${inside('FunctionCall').toFixed(1)} timer ${inside('TimerFire').toFixed(1)} event ${inside('EventDispatch').toFixed(1)} style ${inside('UpdateLayoutTree').toFixed(1)} layout ${inside('Layout').toFixed(1)} paint ${(inside('Paint') + inside('PrePaint')).toFixed(1)}`);
+    }
+    await page.waitForFunction(() => !document.querySelector('[data-testid=marks-catch-up]'), null, { timeout: 600_000 });
+    await cdp.detach();
+  }
+  console.log('took', took.join(', '), 'ms');
+} finally { await browser.close(); served.server.close(); }
