@@ -653,8 +653,18 @@ pub fn sim_provider(props: &SimProviderProps) -> Html {
             state.records_fit
         }
     };
+    // While a jump is under way the panels are inert and show the moment it left: a view of
+    // the world half replayed would be of no moment anyone asked for, and drawing it (a whole
+    // page of changes, laid out and painted again) spent a quarter of a rewind.
+    let last_view = use_mut_ref(|| None::<(SimHandle, Rc<WorldView>)>);
+    let kept = match (state.seeking, &*last_view.borrow()) {
+        (Some(_), Some((sim, view))) if *sim == state.sim => Some(Rc::clone(view)),
+        _ => None,
+    };
+    let view = kept.unwrap_or_else(|| Rc::new(state.sim.view_with(&records)));
+    *last_view.borrow_mut() = Some((state.sim.clone(), Rc::clone(&view)));
     let context = SimContext {
-        view: Rc::new(state.sim.view_with(&records)),
+        view,
         state,
         actions,
     };

@@ -140,9 +140,19 @@ impl Run {
         }
         self.run_commands_to(until);
         self.furthest = self.furthest.max(self.world.now());
-        // Oldest first: a rewind's world before the pieces of its marks.
-        drop(self.litter.pop_front());
+        if self.target.is_none() {
+            // Not while a jump is under way: its slices are what the reader waits for, and
+            // freeing the litter there spent a sixth of a rewind's arrival (the marks'
+            // catch-up after it frees it too).
+            self.free_litter();
+        }
         self.checkpoints.maybe_take(&self.world, self.applied);
+    }
+
+    /// Frees one piece of what rewinds let go of, oldest first: a rewind's world before the
+    /// pieces of its marks.
+    fn free_litter(&mut self) {
+        drop(self.litter.pop_front());
     }
 
     /// Carries the checker's marks on by one budget; whether they have caught up.
@@ -401,11 +411,25 @@ impl SimHandle {
         Some((run.world.now(), target))
     }
 
+    /// Whether the checker's marks have caught up with the run, as a draw asks: after a jump
+    /// without reading (a budget of catching up took a tenth of a rewind's arrival, whose draw
+    /// is what the reader waits for: the ticks after it read), otherwise after one budget (a
+    /// step's few events, read at once rather than a draw later).
+    pub fn marks_caught_up_for_a_draw(&self) -> bool {
+        let run = self.0.borrow();
+        if run.catching_up {
+            return run.marks.caught_up(&run.world);
+        }
+        drop(run);
+        self.check_marks()
+    }
+
     /// Carries the checker's marks on by one budget (records of the logs, sends and polls, at
     /// most [`MARKS_CATCH_UP`] each); whether they have caught up with the run. A page that
     /// is neither playing nor jumping asks until they have, then draws them.
     pub fn check_marks(&self) -> bool {
         let mut run = self.0.borrow_mut();
+        run.free_litter();
         let caught_up = run.update_marks();
         run.catching_up &= !caught_up;
         caught_up

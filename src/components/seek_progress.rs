@@ -50,18 +50,21 @@ fn marks_catch_up() -> Html {
     let sim = use_sim();
     // Whether a panel drew the marks partly since this last asked (in this draw, when the
     // panels draw first, as after a jump, which makes this anew; else in the one before),
-    // then one budget, as each panel's draw asks (caught up, it costs nothing more). Partly
-    // drawn marks are drawn again once whole, even if this budget finished them. Drawn before
-    // a panel, this finds them either behind (and draws again later) or caught up (and the
-    // panel draws them whole).
+    // then whether they have caught up (after a jump reading nothing: the ticker below reads,
+    // so the arrival draws without a budget of it). Partly drawn marks are drawn again once
+    // whole.
+    // Drawn before a panel, this finds them either behind (and draws again later) or caught
+    // up (and the panel draws them whole).
     let partly = sim.sim.marks_drawn_partly();
     // Only the topics' tables and the producers' log show marks: an embed without them has
     // none to catch up.
     let shown = [Panel::Topics, Panel::Producers]
         .into_iter()
         .any(|panel| sim.params.panels.shows(panel));
-    let behind =
-        shown && !sim.playing && sim.seeking.is_none() && (!sim.sim.check_marks() | partly);
+    let behind = shown
+        && !sim.playing
+        && sim.seeking.is_none()
+        && (!sim.sim.marks_caught_up_for_a_draw() | partly);
     {
         let (handle, dispatch) = (sim.sim.clone(), sim.actions.dispatch.clone());
         use_effect_with((sim.sim.clone(), behind), move |(_, behind)| {

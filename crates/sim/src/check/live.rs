@@ -309,6 +309,12 @@ impl LiveMarks {
         pieces
     }
 
+    /// Whether the marks describe `world` as it is, without reading anything: a page's draw
+    /// asks this, and leaves the reading to a task of its own.
+    pub fn caught_up(&self, world: &World) -> bool {
+        (world.events().len(), world.now()) == self.seen && !self.behind
+    }
+
     /// [`update`](Self::update) in pieces: it reads at most `budget` records of the logs,
     /// `budget` operations and `budget` polls, and says whether it caught up with `world`.
     /// After a rewind the index is built afresh from the whole run, which for a long run is
@@ -317,10 +323,10 @@ impl LiveMarks {
     /// every log being followed is indexed, and offsets indexed later are judged again).
     pub fn update_within(&mut self, world: &World, budget: usize) -> bool {
         assert!(budget > 0, "a budget of 0 never catches up");
-        let now = (world.events().len(), world.now());
-        if now == self.seen && !self.behind {
+        if self.caught_up(world) {
             return true;
         }
+        let now = (world.events().len(), world.now());
         if now.0 < self.seen.0 || now.1 < self.seen.1 {
             // Freed here in one step: a page that rewinds lets go of the old index itself, in
             // pieces (`into_pieces`).
