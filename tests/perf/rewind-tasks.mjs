@@ -1,13 +1,16 @@
 // A rewind's tasks on the page's main thread (issue 17), from a Chromium trace: for each of a
 // few rewinds in the busy cluster's run of ten minutes, every task over 3 ms with its script,
 // style, layout and paint, so what a rewind waits for can be read off. Not a test.
+// `--times` leaves the trace out and only times twelve rewinds (tracing slows the page):
+// a quick A/B of two builds, run in turns.
 //
-//   DIST=/tmp/dist node tests/perf/rewind-tasks.mjs
+//   DIST=/tmp/dist node tests/perf/rewind-tasks.mjs [--times]
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveDist, launch } from '../e2e/harness.mjs';
 import { timedJump } from './arrival.mjs';
+const timesOnly = process.argv.includes('--times');
 const here = dirname(fileURLToPath(import.meta.url));
 const toml = await readFile(join(here, '..', '..', 'docs', 'examples', 'busy-cluster.toml'), 'utf8');
 const served = await serveDist();
@@ -27,9 +30,14 @@ try {
   await timedJump(page, to, 'ahead');
   await page.waitForFunction(() => !document.querySelector('[data-testid=marks-catch-up]'), null, { timeout: 600_000 });
   const end = await clockMs();
-  const fractions = [0.5, 0.93, 0.07, 0.99, 0.3, 0.6];
+  const fractions = timesOnly ? [0.5, 0.93, 0.07, 0.99, 0.3, 0.6, 0.8, 0.45, 0.15, 0.7, 0.2, 0.85] : [0.5, 0.93, 0.07, 0.99, 0.3, 0.6];
   const took = [];
   for (const f of fractions) {
+    if (timesOnly) {
+      took.push(Math.round(await timedJump(page, Math.round(end * f), 'slider')));
+      await page.waitForFunction(() => !document.querySelector('[data-testid=marks-catch-up]'), null, { timeout: 600_000 });
+      continue;
+    }
     const cdp = await context.newCDPSession(page);
     const events = [];
     cdp.on('Tracing.dataCollected', ({ value }) => events.push(...value));
@@ -50,5 +58,6 @@ try {
     await page.waitForFunction(() => !document.querySelector('[data-testid=marks-catch-up]'), null, { timeout: 600_000 });
     await cdp.detach();
   }
-  console.log('took', took.join(', '), 'ms');
+  const sorted = [...took].sort((a, b) => a - b);
+  console.log(`took ${took.join(', ')} ms; median ${sorted[Math.floor(sorted.length / 2)]}, mean ${Math.round(took.reduce((a, b) => a + b) / took.length)}`);
 } finally { await browser.close(); served.server.close(); }
