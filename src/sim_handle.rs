@@ -64,23 +64,23 @@ pub struct PartitionMarks {
 }
 
 /// The first checkpoints are this far apart in virtual time; the gap doubles each time
-/// [`CHECKPOINTS`] are kept, so an hour-long run keeps copies 40 s apart.
+/// [`CHECKPOINTS`] are kept, so an hour-long run keeps copies 20 s apart.
 const CHECKPOINT_EVERY: SimDuration = SimDuration::from_millis(10_000);
 /// The largest world copied (estimated bytes copied when taken): a copy is made in one step,
 /// and one of 8 MiB takes a few tens of milliseconds in the page, where a quarter of the budget
 /// froze it for a third of a second. The clients' histories, the replicas' logs and the event
 /// queue's later events are shared between copies, so a copy copies only what it holds of its
-/// own, which no longer grows with the run: the busy cluster's is about 3 MiB at any length
+/// own, which no longer grows with the run: the busy cluster's is about 1 MiB at any length
 /// (BENCHMARKS.md). Kept for worlds with many more logs, each with its own unshared tail.
 const CHECKPOINT_LARGEST: usize = 8 << 20;
 /// The charts show this many seconds, the newest last.
 const CHART_BUCKETS: usize = 60;
-/// How many copies of the world a run keeps at most: 96 keep the busy cluster's copies
-/// 10 s apart for sixteen minutes and 40 s apart at one hour (a rewind replays at most that).
-/// A copy of the busy cluster kept while the run goes on holds about 3.2 MiB alone, so 90
-/// copies at one hour hold about 300 MiB: what 45 held before the requests' timeouts left the
-/// event queue (BENCHMARKS.md).
-const CHECKPOINTS: usize = 96;
+/// How many copies of the world a run keeps at most: 256 keep the busy cluster's copies
+/// 10 s apart for 42 minutes and 20 s apart at one hour (a rewind replays at most that).
+/// A copy of the busy cluster kept while the run goes on holds about 1.2 MiB alone (3.2 MiB
+/// before logs and histories were shared in runs of 32), so 180 copies at one hour hold about
+/// 220 MiB: less than the 90 copies 40 s apart held before (BENCHMARKS.md).
+const CHECKPOINTS: usize = 256;
 /// How far the checker's marks catch up per update (records of the logs, sends and polls,
 /// each): a rewind indexes the run afresh, which at ten minutes of the busy cluster held the
 /// page for over a second in one task. Each panel's draw asks once, and after a jump the page

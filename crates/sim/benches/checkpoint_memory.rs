@@ -170,5 +170,5 @@ fn page_policy(seconds: u64) {
 }
 
 /// src/sim_handle.rs's `CHECKPOINTS` and `CHECKPOINT_BUDGET`.
-const PAGE_CHECKPOINTS: usize = 96;
+const PAGE_CHECKPOINTS: usize = 256;
 const PAGE_BUDGET: usize = 320 << 20;

@@ -8,7 +8,7 @@
 //! `limit` of them, each gap doubling when they are full) and stay within a memory budget: a
 //! world too large for it is not copied at all, and its rewinds replay from an earlier copy.
 
-use crate::chunked::CHUNK;
+use crate::chunked::RUN;
 use crate::client::Operation;
 use crate::protocol::Record;
 use crate::time::{SimDuration, SimTime};
@@ -47,11 +47,12 @@ pub struct Checkpoints {
 /// spends on it), and what it comes to hold as the run goes on (what a budget of copies
 /// counts). Taken, it holds the part of each replica's log and of each client's history it
 /// does not share with the run, the event queue's next second and each bucket's open run
-/// (`queue.rs`), and each replica's own small state. Logs and histories are
-/// [`Chunked`](crate::chunked::Chunked): a copy shares their full chunks and holds their tails
-/// (a log's newest records, a history's newest operations, whose polled records are shared)
-/// and a pointer per chunk; the run's writes near a history's end copy at most its newest full
-/// chunk, and truncating a log copies at most the chunk holding its new end. Kept, it comes to
+/// (`queue.rs`), each consumer's fetched records, and each replica's own small state. Logs and histories are
+/// [`Chunked`](crate::chunked::Chunked): a copy shares their sealed runs and holds their open
+/// runs (a log's newest records, a history's newest operations, whose polled records are
+/// shared) and a pointer per full chunk and per run after them; the run's writes near a
+/// history's end copy about a run, and truncating a log copies at most the run holding its
+/// new end. Kept, it comes to
 /// hold every event of its queue alone as the run takes them out: most of a kept copy of the
 /// busy cluster.
 pub(crate) fn estimated_bytes(world: &World) -> Cost {
@@ -63,13 +64,16 @@ pub(crate) fn estimated_bytes(world: &World) -> Cost {
         .iter()
         .map(|replica| replica.log.records())
         .map(|records| {
-            records.unshared_len() * size_of::<Record>()
-                + records.len() / CHUNK * size_of::<usize>()
+            records.unshared_len() * size_of::<Record>() + records.pointers() * size_of::<usize>()
         })
         .sum();
-    let unshared = |len: usize| len.min(len % CHUNK + CHUNK);
+    let unshared = |len: usize| len.min(len % RUN + RUN);
     let operations: usize = world.histories().map(|h| unshared(h.len())).sum();
-    let rest = records + operations * size_of::<Operation>() + replicas.len() * REPLICA_STATE;
+    let buffered: usize = world.consumers().map(|(c, _)| c.buffered_records()).sum();
+    let rest = records
+        + operations * size_of::<Operation>()
+        + buffered * size_of::<(Record, bool)>()
+        + replicas.len() * REPLICA_STATE;
     let (queue_copied, queue_held) = world.queue_bytes();
     Cost {
         copied: rest + queue_copied,

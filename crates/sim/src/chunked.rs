@@ -3,21 +3,29 @@
 //! rewind checkpoint, a copy of the world, costs what changed since the last copy rather than
 //! the whole run.
 //!
-//! Elements are kept in full chunks of [`CHUNK`] behind an `Rc`, and a tail. A copy clones
-//! the chunks' pointers and the tail; a write to an element of a chunk that another copy
-//! also holds copies that one chunk first (`Rc::make_mut`). Histories are written near their
-//! end (an acknowledgement, a poll's outcome), so a copy rarely pays for that.
+//! Elements are kept in sealed runs of [`RUN`] behind an `Rc`, grouped by [`CHUNK`] elements
+//! in full chunks behind an `Rc` of their own, and an open run. A copy clones the full chunks'
+//! pointers, the runs' of the chunk being filled and the open run: at most [`RUN`] elements of
+//! its own, however long the list. A write to an element that another copy also holds copies
+//! the pointers of its chunk and its run first (`Rc::make_mut`). Histories are written near
+//! their end (an acknowledgement, a poll's outcome), so a copy rarely pays for that.
 //!
-//! A log also loses elements at either end: truncation cuts the end (the chunk holding the new
-//! end becomes the tail, copied if shared), and retention drops from the front. Dropping from
-//! the front moves no element: whole chunks go, and the first one left is read from an offset
-//! into it (so it stays shared; the dropped elements it still holds are freed with it). The
-//! cleaner removes elements anywhere ([`Chunked::retain`]): everything after the first
-//! removed element is rebuilt, as `Vec::retain` moves it.
+//! Runs and chunks are the two sizes of sharing: a copy of a log that held its whole newest
+//! chunk (up to 1,023 records, as this list did) held two thirds of a copy of the busy
+//! cluster, and a list of runs alone would copy a pointer per 32 elements (an hour-long log
+//! of 100,000 records, 3,000 of them).
+//!
+//! A log also loses elements at either end: truncation cuts the end (the runs before the one
+//! holding the new end stay shared; that one is copied if shared), and retention drops from
+//! the front. Dropping from the front moves no element of a sealed run: whole chunks and runs
+//! go, and the first one left is read from an offset into it (so it stays shared; the dropped
+//! elements it still holds are freed with it). The cleaner removes elements anywhere
+//! ([`Chunked::retain`]): everything after the first removed element is rebuilt, as
+//! `Vec::retain` moves it.
 //!
 //! Why not a persistent vector from a crate (`imbl`, `rpds`): their trees index in several
 //! hops and support inserting and splitting anywhere; these lists only change at their ends
-//! (but for the cleaner's rare passes), so two levels index in one division and iteration
+//! (but for the cleaner's rare passes), so three levels index in two divisions and iteration
 //! walks plain slices.
 
 use serde::{Serialize, Serializer};
@@ -25,25 +33,80 @@ use std::fmt;
 use std::ops::{Bound, Index, IndexMut, RangeBounds};
 use std::rc::Rc;
 
-/// Elements per shared chunk: large enough that a copy of an hour-long run clones few
-/// pointers, small enough that writing to a shared chunk copies little.
+/// Elements per full chunk: large enough that a copy of an hour-long run clones few pointers.
 pub(crate) const CHUNK: usize = 1024;
+/// Elements per sealed run: small enough that a copy holds few elements of its own, and that
+/// writing to a shared run copies little.
+pub(crate) const RUN: usize = 32;
+/// Runs per full chunk.
+const RUNS: usize = CHUNK / RUN;
 
-/// A list whose clones share their full chunks.
+/// A sealed run, exactly [`RUN`] long.
+type Run<T> = Rc<Vec<T>>;
+/// A full chunk, exactly [`RUNS`] sealed runs.
+type Chunk<T> = Rc<Vec<Run<T>>>;
+
+/// A list whose clones share their full chunks and sealed runs.
 #[derive(Clone)]
 pub struct Chunked<T> {
-    /// Full chunks, oldest first, each exactly [`CHUNK`] long.
-    full: Vec<Rc<Vec<T>>>,
-    /// How many elements at the start of the first full chunk were dropped from the front
-    /// (less than [`CHUNK`]; zero without full chunks).
+    /// Full chunks, oldest first.
+    full: Vec<Chunk<T>>,
+    /// How many elements at the start were dropped from the front and are still held: of
+    /// the first full chunk (less than [`CHUNK`]), or without full chunks of the first sealed
+    /// run (less than [`RUN`]; zero without sealed runs).
     head: usize,
-    /// The newest elements, fewer than [`CHUNK`].
-    tail: Vec<T>,
+    /// The sealed runs after the full chunks, fewer than [`RUNS`].
+    runs: Vec<Run<T>>,
+    /// The newest elements, fewer than [`RUN`].
+    open: Vec<T>,
 }
 
 impl<T> Default for Chunked<T> {
     fn default() -> Self {
         Chunked::new()
+    }
+}
+
+/// Where the elements of a [`Chunked`] are, for reading: positions count from the start of
+/// the first full chunk (or sealed run), `head` included.
+struct Parts<'a, T> {
+    full: &'a [Chunk<T>],
+    head: usize,
+    runs: &'a [Run<T>],
+    open: &'a [T],
+}
+
+impl<T> Clone for Parts<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Parts<'_, T> {}
+
+impl<'a, T> Parts<'a, T> {
+    /// The elements from position `at` to the end of the run holding it (empty at the end;
+    /// none past it). Chunks and runs start at multiples of [`RUN`], so `at % RUN` is where
+    /// in its run an element is.
+    #[inline]
+    fn run_from(self, at: usize) -> Option<&'a [T]> {
+        let run: &'a [T] = match self.full.get(at / CHUNK) {
+            Some(chunk) => &chunk[(at % CHUNK) / RUN],
+            None => {
+                let at = at - self.full.len() * CHUNK;
+                match self.runs.get(at / RUN) {
+                    Some(run) => run,
+                    None => return self.open.get(at - self.runs.len() * RUN..),
+                }
+            }
+        };
+        Some(&run[at % RUN..])
+    }
+
+    /// The element at `index`.
+    #[inline]
+    fn element(self, index: usize) -> Option<&'a T> {
+        self.run_from(index.checked_add(self.head)?)?.first()
     }
 }
 
@@ -53,43 +116,69 @@ impl<T> Chunked<T> {
         Chunked {
             full: Vec::new(),
             head: 0,
-            tail: Vec::new(),
+            runs: Vec::new(),
+            open: Vec::new(),
+        }
+    }
+
+    fn parts(&self) -> Parts<'_, T> {
+        Parts {
+            full: &self.full,
+            head: self.head,
+            runs: &self.runs,
+            open: &self.open,
         }
     }
 
     /// How many elements it holds.
+    #[inline]
     pub fn len(&self) -> usize {
-        self.full.len() * CHUNK - self.head + self.tail.len()
+        self.full.len() * CHUNK + self.runs.len() * RUN + self.open.len() - self.head
     }
 
     /// Whether it holds none.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.full.is_empty() && self.tail.is_empty()
+        // A full chunk or a sealed run holds elements past `head`, which is less than it.
+        self.full.is_empty() && self.runs.is_empty() && self.open.is_empty()
     }
 
-    /// How many of its elements a copy holds of its own: the tail's (the full chunks it
-    /// shares until one is written to).
+    /// How many of its elements a copy holds of its own: the open run's (it shares the rest
+    /// until one is written to).
     pub fn unshared_len(&self) -> usize {
-        self.tail.len()
+        self.open.len()
+    }
+
+    /// How many pointers a copy holds: one per full chunk and per sealed run after them.
+    pub fn pointers(&self) -> usize {
+        self.full.len() + self.runs.len()
     }
 
     /// Appends `value`.
     pub fn push(&mut self, value: T) {
-        // Room for a whole chunk at once (a copy's tail has only what it holds), so a sealed
-        // chunk holds no spare capacity.
-        if self.tail.capacity() < CHUNK {
-            self.tail.reserve_exact(CHUNK - self.tail.len());
+        // Room for a whole run (and a chunk's runs) at once: a copy's open run has only what
+        // it holds, and a sealed one keeps no spare capacity.
+        if self.open.capacity() < RUN {
+            self.open.reserve_exact(RUN - self.open.len());
         }
-        self.tail.push(value);
-        if self.tail.len() == CHUNK {
-            let full = std::mem::replace(&mut self.tail, Vec::with_capacity(CHUNK));
-            self.full.push(Rc::new(full));
+        self.open.push(value);
+        if self.open.len() == RUN {
+            let run = std::mem::replace(&mut self.open, Vec::with_capacity(RUN));
+            if self.runs.capacity() < RUNS {
+                self.runs.reserve_exact(RUNS - self.runs.len());
+            }
+            self.runs.push(Rc::new(run));
+            if self.runs.len() == RUNS {
+                let chunk = std::mem::replace(&mut self.runs, Vec::with_capacity(RUNS));
+                self.full.push(Rc::new(chunk));
+            }
         }
     }
 
     /// The element at `index`, if there is one.
+    #[inline]
     pub fn get(&self, index: usize) -> Option<&T> {
-        element(&self.full, self.head, &self.tail, index)
+        self.parts().element(index)
     }
 
     /// The oldest element.
@@ -97,11 +186,17 @@ impl<T> Chunked<T> {
         self.get(0)
     }
 
-    /// The newest element.
+    /// The newest element (read where it is: a log's end is asked for at every fetch).
+    #[inline]
     pub fn last(&self) -> Option<&T> {
-        match self.tail.last() {
+        // The newest element held is never one dropped from the front (`head` is less than
+        // what its chunk or run holds).
+        match self.open.last() {
             Some(last) => Some(last),
-            None => self.full.last().and_then(|chunk| chunk.last()),
+            None => match self.runs.last() {
+                Some(run) => run.last(),
+                None => self.full.last()?.last()?.last(),
+            },
         }
     }
 
@@ -132,22 +227,35 @@ impl<T> Chunked<T> {
         }
         .min(end);
         Iter {
-            full: &self.full,
-            head: self.head,
-            tail: &self.tail,
+            parts: Some(self.parts()),
             front: start,
             back: end,
             run: &[],
         }
     }
 
-    /// The elements as slices, in order: each full chunk, then the tail.
+    /// The elements as slices, in order: each sealed run, then the open one.
     pub fn slices(&self) -> impl DoubleEndedIterator<Item = &[T]> {
-        self.full
+        let head = self.head;
+        let skip = move |first: bool, index: usize| match first {
+            true => head.saturating_sub(index * RUN).min(RUN),
+            false => 0,
+        };
+        let chunks = self.full.iter().enumerate().flat_map(move |(c, chunk)| {
+            chunk
+                .iter()
+                .enumerate()
+                .map(move |(r, run)| &run[skip(c == 0, r)..])
+        });
+        let runs = self
+            .runs
             .iter()
             .enumerate()
-            .map(|(i, chunk)| &chunk[if i == 0 { self.head } else { 0 }..])
-            .chain(std::iter::once(self.tail.as_slice()))
+            .map(move |(r, run)| &run[skip(self.full.is_empty(), r)..]);
+        chunks
+            .chain(runs)
+            .chain(std::iter::once(self.open.as_slice()))
+            .filter(|slice| !slice.is_empty())
     }
 
     /// The index of the first element for which `pred` is false, where every element for
@@ -165,17 +273,28 @@ impl<T> Chunked<T> {
         low
     }
 
-    /// Drops the first `count` elements (all of them if fewer), moving none of the rest.
+    /// Drops the first `count` elements (all of them if fewer), moving none of the rest but
+    /// the open run's.
     pub fn drop_front(&mut self, count: usize) {
         let at = self.head + count.min(self.len());
         let whole = (at / CHUNK).min(self.full.len());
         self.full.drain(..whole);
-        let rest = at - whole * CHUNK;
-        if self.full.is_empty() {
-            self.tail.drain(..rest);
+        self.head = at - whole * CHUNK;
+        self.settle_head();
+    }
+
+    /// Without full chunks, `head` counts into the sealed runs: whole runs it covers go, and
+    /// without runs the open run's first elements.
+    fn settle_head(&mut self) {
+        if !self.full.is_empty() {
+            return;
+        }
+        let whole = (self.head / RUN).min(self.runs.len());
+        self.runs.drain(..whole);
+        self.head -= whole * RUN;
+        if self.runs.is_empty() {
+            self.open.drain(..self.head);
             self.head = 0;
-        } else {
-            self.head = rest;
         }
     }
 
@@ -183,23 +302,43 @@ impl<T> Chunked<T> {
     pub fn clear(&mut self) {
         self.full.clear();
         self.head = 0;
-        self.tail.clear();
+        self.runs.clear();
+        self.open.clear();
     }
 }
 
+/// The first `len` elements of `run`, as an open run: taken as they are if no copy shares
+/// the run, copied if one does.
+fn opened<T: Clone>(run: Run<T>, len: usize) -> Vec<T> {
+    let mut open = match Rc::try_unwrap(run) {
+        Ok(mut own) => {
+            own.truncate(len);
+            own
+        }
+        Err(shared) => shared[..len].to_vec(),
+    };
+    open.reserve_exact(RUN - open.len());
+    open
+}
+
 impl<T: Clone> Chunked<T> {
-    /// The element at `index`, to change: a chunk another copy shares is copied first.
+    /// The element at `index`, to change: a chunk or run another copy shares is copied first
+    /// (a chunk's pointers, a run's elements).
     pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
         let at = index.checked_add(self.head)?;
-        let full = self.full.len() * CHUNK;
-        match self.full.get_mut(at / CHUNK) {
-            Some(chunk) => Some(&mut Rc::make_mut(chunk)[at % CHUNK]),
-            None => self.tail.get_mut(at - full),
+        let (full, runs) = (self.full.len() * CHUNK, self.runs.len() * RUN);
+        if let Some(chunk) = self.full.get_mut(at / CHUNK) {
+            let run = &mut Rc::make_mut(chunk)[(at % CHUNK) / RUN];
+            return Some(&mut Rc::make_mut(run)[at % RUN]);
+        }
+        match self.runs.get_mut((at - full) / RUN) {
+            Some(run) => Some(&mut Rc::make_mut(run)[at % RUN]),
+            None => self.open.get_mut(at - full - runs),
         }
     }
 
-    /// Keeps the first `len` elements (all if fewer). The chunk holding the new end becomes
-    /// the tail: copied if another copy shares it, taken as it is if not.
+    /// Keeps the first `len` elements (all if fewer). The runs before the new end stay
+    /// shared; the run holding it becomes the open run, copied if another copy shares it.
     pub fn truncate(&mut self, len: usize) {
         if len >= self.len() {
             return;
@@ -212,24 +351,31 @@ impl<T: Clone> Chunked<T> {
                 .drain(chunk..)
                 .next()
                 .expect("the chunk holding the end");
-            self.tail = match Rc::try_unwrap(sealed) {
+            let kept = (at % CHUNK) / RUN;
+            self.runs = match Rc::try_unwrap(sealed) {
                 Ok(mut own) => {
-                    own.truncate(at % CHUNK);
+                    own.truncate(kept + 1);
                     own
                 }
-                Err(shared) => shared[..at % CHUNK].to_vec(),
+                Err(shared) => shared[..=kept].to_vec(),
             };
-            if self.full.is_empty() {
-                self.tail.drain(..self.head);
-                self.head = 0;
-            }
         } else {
-            self.tail.truncate(at - self.full.len() * CHUNK);
+            self.runs.truncate((at - chunk * CHUNK) / RUN + 1);
         }
+        // The run holding the end, if the end is in a sealed run: it becomes the open one.
+        let sealed = at - self.full.len() * CHUNK < self.runs.len() * RUN;
+        if sealed {
+            let run = self.runs.pop().expect("the run holding the end");
+            self.open = opened(run, at % RUN);
+        } else {
+            self.open.truncate(at % RUN);
+        }
+        self.runs.reserve_exact(RUNS - self.runs.len());
+        self.settle_head();
     }
 
     /// Keeps only the elements `keep` says to, in order; `keep` sees each element once, oldest
-    /// first (as `Vec::retain`). The chunks before the first removed element stay shared; the
+    /// first (as `Vec::retain`). The runs before the first removed element stay shared; the
     /// rest is rebuilt.
     pub fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
         let Some(first) = self.iter().position(|x| !keep(x)) else {
@@ -309,33 +455,17 @@ impl<'a, T> IntoIterator for &'a Chunked<T> {
     }
 }
 
-/// The element at `index` of a list held as `full` chunks, the first read from `head` on, and
-/// a `tail`.
-fn element<'a, T>(
-    full: &'a [Rc<Vec<T>>],
-    head: usize,
-    tail: &'a [T],
-    index: usize,
-) -> Option<&'a T> {
-    let at = index.checked_add(head)?;
-    match full.get(at / CHUNK) {
-        Some(chunk) => Some(&chunk[at % CHUNK]),
-        None => tail.get(at - full.len() * CHUNK),
-    }
-}
-
 /// The elements of a [`Chunked`] between two positions: from either end, skipping ahead in
 /// one step, and cut short with [`Iter::prefix`]; a read of a range of a log.
 pub struct Iter<'a, T> {
-    full: &'a [Rc<Vec<T>>],
-    head: usize,
-    tail: &'a [T],
+    /// The list's parts (none for an iterator over nothing).
+    parts: Option<Parts<'a, T>>,
     /// The position of the next element from the front...
     front: usize,
     /// ... and one past the next from the back.
     back: usize,
-    /// The next elements from the front that one chunk holds (none at or past `back`), so
-    /// that walking forward looks up a chunk once rather than each element.
+    /// The next elements from the front that one run holds (none at or past `back`), so
+    /// that walking forward looks up a run once rather than each element.
     run: &'a [T],
 }
 
@@ -355,14 +485,12 @@ impl<'a, T> Iter<'a, T> {
         }
     }
 
-    /// The elements from `index` to the end of the chunk holding it, at most `count`.
+    /// The elements from `index` to the end of the run holding it, at most `count`.
     fn run_at(&self, index: usize, count: usize) -> &'a [T] {
-        let at = self.head + index;
-        let (chunk, from): (&'a [T], usize) = match self.full.get(at / CHUNK) {
-            Some(chunk) => (chunk, at % CHUNK),
-            None => (self.tail, at - self.full.len() * CHUNK),
-        };
-        let run = &chunk[from..];
+        let parts = self.parts.expect("an iterator with elements has parts");
+        let run = parts
+            .run_from(parts.head + index)
+            .expect("an index within the list");
         &run[..count.min(run.len())]
     }
 }
@@ -377,9 +505,7 @@ impl<T> Default for Iter<'_, T> {
     /// No elements.
     fn default() -> Self {
         Iter {
-            full: &[],
-            head: 0,
-            tail: &[],
+            parts: None,
             front: 0,
             back: 0,
             run: &[],
@@ -433,7 +559,7 @@ impl<T> DoubleEndedIterator for Iter<'_, T> {
         }
         self.back -= 1;
         self.trim_run();
-        element(self.full, self.head, self.tail, self.back)
+        self.parts.and_then(|parts| parts.element(self.back))
     }
 
     fn nth_back(&mut self, n: usize) -> Option<Self::Item> {
@@ -530,12 +656,46 @@ mod tests {
         assert_eq!(list[CHUNK], CHUNK);
         assert_ne!(list, copy);
         assert_eq!(list, numbers(CHUNK + 1));
-        // A copy's tail holds only what it had: growing it seals a chunk without spare room.
+        // A copy's open run and runs hold only what they had: growing it seals a run and a
+        // chunk without spare room.
         let mut copy = copy;
         copy.push(0);
         copy.push(0);
         assert_eq!(copy.full.len(), 1);
-        assert_eq!(copy.full[0].capacity(), CHUNK);
+        assert_eq!(copy.full[0].capacity(), RUNS);
+        assert!(copy.full[0].iter().all(|run| run.capacity() == RUN));
+    }
+
+    #[test]
+    fn a_copy_holds_at_most_a_run_of_its_own() {
+        let mut list = numbers(3 * CHUNK + 5 * RUN + 7);
+        let copy = list.clone();
+        assert_eq!(copy.unshared_len(), 7);
+        assert_eq!(copy.pointers(), 3 + 5);
+        assert!(
+            list.runs
+                .iter()
+                .zip(&copy.runs)
+                .all(|(a, b)| Rc::ptr_eq(a, b)),
+            "the copy shares the sealed runs of the chunk being filled"
+        );
+        // The run grows on: the copy keeps its runs, shared with the chunk they end up in.
+        list.extend(0..CHUNK);
+        assert!(
+            copy.runs
+                .iter()
+                .zip(list.full[3].iter())
+                .all(|(a, b)| Rc::ptr_eq(a, b))
+        );
+        // A write near the end copies one run (and its chunk's pointers), not the chunk.
+        list[3 * CHUNK + 2] = 0;
+        let copied: Vec<bool> = list.full[3]
+            .iter()
+            .zip(copy.runs.iter())
+            .map(|(a, b)| !Rc::ptr_eq(a, b))
+            .collect();
+        assert_eq!(copied.iter().filter(|&&c| c).count(), 1);
+        assert_eq!(copy[3 * CHUNK + 2], 3 * CHUNK + 2);
     }
 
     /// Whether `a` and `b` hold the same chunk at each position.
@@ -572,16 +732,32 @@ mod tests {
                 "{what}"
             );
         }
-        assert!(list.tail.len() < CHUNK && list.head < CHUNK, "{what}");
-        assert!(list.full.iter().all(|c| c.len() == CHUNK), "{what}");
-        assert!(list.head == 0 || !list.full.is_empty(), "{what}");
+        assert!(list.runs.len() < RUNS && list.open.len() < RUN, "{what}");
+        assert!(
+            list.full
+                .iter()
+                .all(|c| c.len() == RUNS && c.iter().all(|r| r.len() == RUN)),
+            "{what}"
+        );
+        assert!(list.runs.iter().all(|r| r.len() == RUN), "{what}");
+        match list.full.is_empty() {
+            false => assert!(list.head < CHUNK, "{what}"),
+            true => assert!(
+                list.head < RUN && (list.head == 0 || !list.runs.is_empty()),
+                "{what}: head {} without full chunks",
+                list.head
+            ),
+        }
     }
 
-    /// Positions around chunk boundaries and the ends of a list of `len`.
-    fn edges(len: usize) -> [usize; 9] {
+    /// Positions around run and chunk boundaries and the ends of a list of `len`.
+    fn edges(len: usize) -> [usize; 12] {
         [
             0,
             1,
+            RUN - 1,
+            RUN,
+            2 * RUN + 3,
             CHUNK - 1,
             CHUNK,
             CHUNK + 7,

@@ -268,6 +268,12 @@ impl Consumer {
         }
     }
 
+    /// How many fetched records it holds for `poll()`: a copy of the world holds them alone
+    /// (the busy cluster's three consumers, half a copy).
+    pub(crate) fn buffered_records(&self) -> usize {
+        self.buffer.values().map(VecDeque::len).sum()
+    }
+
     /// A consumer that bootstraps from the brokers in `directory`.
     pub fn new(
         name: &str,
