@@ -1,6 +1,27 @@
-// When the page arrives at a moment after a jump, timed in the page itself: a DevTools call
-// polling for it every 10 ms took an eighth of the main thread during a rewind (profiled), so
-// the figure counted the watcher's own work as the page's.
+// The busy cluster opened in a page, and when the page arrives at a moment after a jump,
+// timed in the page itself: a DevTools call polling for it every 10 ms took an eighth of the
+// main thread during a rewind (profiled), so the figure counted the watcher's own work as the
+// page's.
+
+/**
+ * A page of the playground at `url` (1280x900, the lessons' greeting dismissed) with the
+ * scenario `toml` opened through the files dialog, as a reader would, and replayed.
+ */
+export async function openScenario(browser, url, toml) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await context.addInitScript(() => {
+    if (!localStorage.getItem('kafka-playground/lessons')) localStorage.setItem('kafka-playground/lessons', '{"dismissed":true}');
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  await page.goto(`${url}/?seed=7`);
+  await page.getByTestId('clock').waitFor();
+  await page.getByTestId('files').click();
+  await page.getByTestId('import-file').setInputFiles({ name: 'busy.toml', mimeType: 'application/toml', buffer: Buffer.from(toml) });
+  await page.getByTestId('partition').first().waitFor();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'), null, { timeout: 600_000 });
+  return { context, page };
+}
 
 /**
  * Moves the page to `ms` as a reader would (`how`: 'slider', the timeline dragged there, or

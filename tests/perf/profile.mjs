@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serveDist, launch } from '../e2e/harness.mjs';
-import { timedJump } from './arrival.mjs';
+import { openScenario, timedJump } from './arrival.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: args } = parseArgs({
@@ -75,18 +75,7 @@ if (args.brokers !== '3') toml = toml.replace(/^\[\[steps\]\]/m, `[cluster]\nbro
 const served = await serveDist();
 const browser = await launch();
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript(() => {
-    if (!localStorage.getItem('kafka-playground/lessons')) localStorage.setItem('kafka-playground/lessons', '{"dismissed":true}');
-  });
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error('page error:', error.message));
-  await page.goto(`${served.url}/?seed=7`);
-  await page.getByTestId('clock').waitFor();
-  await page.getByTestId('files').click();
-  await page.getByTestId('import-file').setInputFiles({ name: 'busy.toml', mimeType: 'application/toml', buffer: Buffer.from(toml) });
-  await page.getByTestId('partition').first().waitFor();
-  await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'), null, { timeout: 600_000 });
+  const { page } = await openScenario(browser, served.url, toml);
   await page.getByTestId('speed').selectOption({ label: args.speed });
   if (args.scroll === 'topics') await page.getByTestId('partition').nth(6).scrollIntoViewIfNeeded();
   if (Number(args['warm-s']) > 0) {

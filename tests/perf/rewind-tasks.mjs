@@ -4,31 +4,27 @@
 // `--times` leaves the trace out and only times twelve rewinds (tracing slows the page):
 // a quick A/B of two builds, run in turns.
 //
-//   DIST=/tmp/dist node tests/perf/rewind-tasks.mjs [--times]
+// `--ahead=N` makes the run N jumps of ten minutes long first (one by default).
+//
+//   DIST=/tmp/dist node tests/perf/rewind-tasks.mjs [--times] [--ahead=N]
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serveDist, launch } from '../e2e/harness.mjs';
-import { timedJump } from './arrival.mjs';
+import { openScenario, timedJump } from './arrival.mjs';
 const timesOnly = process.argv.includes('--times');
+const ahead = Number(process.argv.find((a) => a.startsWith('--ahead='))?.slice('--ahead='.length) ?? 1);
 const here = dirname(fileURLToPath(import.meta.url));
 const toml = await readFile(join(here, '..', '..', 'docs', 'examples', 'busy-cluster.toml'), 'utf8');
 const served = await serveDist();
 const browser = await launch();
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await context.addInitScript(() => { if (!localStorage.getItem('kafka-playground/lessons')) localStorage.setItem('kafka-playground/lessons', '{"dismissed":true}'); });
-  const page = await context.newPage();
-  await page.goto(`${served.url}/?seed=7`);
-  await page.getByTestId('clock').waitFor();
-  await page.getByTestId('files').click();
-  await page.getByTestId('import-file').setInputFiles({ name: 'busy.toml', mimeType: 'application/toml', buffer: Buffer.from(toml) });
-  await page.getByTestId('partition').first().waitFor();
-  await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'), null, { timeout: 600_000 });
+  const { context, page } = await openScenario(browser, served.url, toml);
   const clockMs = () => page.evaluate(() => Math.round(Number(document.querySelector('[data-testid=clock]').textContent.match(/t = ([\d.]+) s/)[1]) * 1000));
-  const to = (await clockMs()) + 600_000;
-  await timedJump(page, to, 'ahead');
-  await page.waitForFunction(() => !document.querySelector('[data-testid=marks-catch-up]'), null, { timeout: 600_000 });
+  for (let i = 0; i < ahead; i += 1) {
+    await timedJump(page, (await clockMs()) + 600_000, 'ahead');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=marks-catch-up]'), null, { timeout: 600_000 });
+  }
   const end = await clockMs();
   const fractions = timesOnly ? [0.5, 0.93, 0.07, 0.99, 0.3, 0.6, 0.8, 0.45, 0.15, 0.7, 0.2, 0.85] : [0.5, 0.93, 0.07, 0.99, 0.3, 0.6];
   const took = [];
