@@ -19,10 +19,17 @@ pub fn seek_progress() -> Html {
         let position = position.setter();
         use_effect_with((sim.sim.clone(), sim.seeking), move |(_, target)| {
             let ticker = target.is_some().then(|| {
-                Interval::new(SLICE_EVERY_MS, move || match driver.carry_on() {
+                let tick = std::rc::Rc::new(move || match driver.carry_on() {
                     Some((now, _)) => position.set(now),
                     None => in_a_task_of_its_own(&dispatch, SimAction::Arrived),
-                })
+                });
+                // The first slice at once, once the bar is drawn: waiting a whole interval for
+                // it left the page idle for a tenth of a rewind.
+                let first = Timeout::new(0, {
+                    let tick = std::rc::Rc::clone(&tick);
+                    move || tick()
+                });
+                (first, Interval::new(SLICE_EVERY_MS, move || tick()))
             });
             move || drop(ticker)
         });
