@@ -313,6 +313,7 @@ impl Reducible for PageState {
                 next.playing = false;
                 let started = js_sys::Date::now();
                 next.sim.begin_seek(moment);
+                crate::components::seek_progress::tidy_after_jumps(&next.sim);
                 // Short jumps finish at once (unless starting took the tick's budget); a
                 // long one continues in slices.
                 next.seeking = seek_for_a_while(&next.sim, &next.run_id, next.saving(), started)
@@ -422,6 +423,8 @@ impl SeekDriver {
     /// A tick's slices of the jump (saving the run once it has arrived); where it is and
     /// where it goes while unfinished.
     pub fn carry_on(&self) -> Option<(SimTime, SimTime)> {
+        // A tick due before the arrival the last one sent: arrived and saved already.
+        self.sim.seeking()?;
         seek_for_a_while(&self.sim, &self.run_id, self.saving, js_sys::Date::now())
     }
 }

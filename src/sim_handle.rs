@@ -142,17 +142,17 @@ impl Run {
         self.furthest = self.furthest.max(self.world.now());
         if self.target.is_none() {
             // Not while a jump is under way: its slices are what the reader waits for, and
-            // freeing the litter there spent a sixth of a rewind's arrival (the marks'
-            // catch-up after it frees it too).
+            // freeing the litter there spent a sixth of a rewind's arrival (the page frees
+            // it after, [`SimHandle::free_litter`]).
             self.free_litter();
         }
         self.checkpoints.maybe_take(&self.world, self.applied);
     }
 
     /// Frees one piece of what rewinds let go of, oldest first: a rewind's world before the
-    /// pieces of its marks.
-    fn free_litter(&mut self) {
-        drop(self.litter.pop_front());
+    /// pieces of its marks. Whether one was left to free.
+    fn free_litter(&mut self) -> bool {
+        self.litter.pop_front().is_some()
     }
 
     /// Carries the checker's marks on by one budget; whether they have caught up.
@@ -411,6 +411,20 @@ impl SimHandle {
         Some((run.world.now(), target))
     }
 
+    /// Frees a piece of what rewinds let go of, unless a jump is under way (its slices are
+    /// what the reader waits for); whether more is left to free. The page frees it all, a
+    /// few milliseconds a tick, once a jump has arrived ([`tidy_after_jumps`]
+    /// (crate::components::seek_progress::tidy_after_jumps)).
+    pub fn free_litter(&self) -> bool {
+        let mut run = self.0.borrow_mut();
+        run.target.is_none() && run.free_litter() && !run.litter.is_empty()
+    }
+
+    /// Whether what rewinds let go of is waiting to be freed.
+    pub fn has_litter(&self) -> bool {
+        !self.0.borrow().litter.is_empty()
+    }
+
     /// Whether the checker's marks have caught up with the run, as a draw asks: after a jump
     /// without reading (a budget of catching up took a tenth of a rewind's arrival, whose draw
     /// is what the reader waits for: the ticks after it read), otherwise after one budget (a
@@ -429,7 +443,6 @@ impl SimHandle {
     /// is neither playing nor jumping asks until they have, then draws them.
     pub fn check_marks(&self) -> bool {
         let mut run = self.0.borrow_mut();
-        run.free_litter();
         let caught_up = run.update_marks();
         run.catching_up &= !caught_up;
         caught_up
@@ -923,6 +936,31 @@ mod tests {
             sim.view().brokers.iter().any(|b| !b.up),
             "the new branch has the crash"
         );
+    }
+
+    #[test]
+    fn what_a_rewind_lets_go_of_is_freed_after_it_arrives_not_during_it() {
+        let sim = thirty_seconds_of_orders(8, 3);
+        while !sim.check_marks() {}
+        sim.begin_seek(SimTime::from_millis(12_000));
+        assert!(
+            sim.has_litter(),
+            "the world it left and the old marks wait to be freed"
+        );
+        let waiting = sim.0.borrow().litter.len();
+        assert!(
+            !sim.free_litter(),
+            "nothing is freed while the jump is under way"
+        );
+        assert_eq!(sim.0.borrow().litter.len(), waiting);
+        while sim.continue_seek(SimDuration::from_millis(1_000)).is_some() {}
+        assert_eq!(sim.0.borrow().litter.len(), waiting, "nor by its slices");
+        let mut freed = 0;
+        while sim.has_litter() {
+            sim.free_litter();
+            freed += 1;
+        }
+        assert_eq!(freed, waiting, "one piece at a time, then none left");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use crate::embed_params::Panel;
 use crate::sim_context::{PageState, SimAction, use_sim};
+use crate::sim_handle::SimHandle;
 use gloo_timers::callback::{Interval, Timeout};
 use yew::prelude::*;
 
@@ -100,6 +101,25 @@ fn marks_catch_up() -> Html {
         </div>
     }
 }
+
+/// Frees what rewinds let go of (the worlds they left, tens of MiB each, and the old marks'
+/// index) after the jump under way, if any, has arrived: a few milliseconds every tick until
+/// none is left, whether the page plays, waits or catches its marks up.
+pub fn tidy_after_jumps(sim: &SimHandle) {
+    if !sim.has_litter() {
+        return;
+    }
+    let sim = sim.clone();
+    Timeout::new(SLICE_EVERY_MS, move || {
+        let started = js_sys::Date::now();
+        while sim.free_litter() && js_sys::Date::now() - started < TIDY_BUDGET_MS {}
+        tidy_after_jumps(&sim);
+    })
+    .forget();
+}
+
+/// Wall time a tick of [`tidy_after_jumps`] spends freeing.
+const TIDY_BUDGET_MS: f64 = 5.0;
 
 /// Sends `action` from a task of its own: the whole page it draws (tens of milliseconds) would
 /// otherwise come on top of the slice that ended the jump or the catch-up, one task over 50 ms.
