@@ -443,6 +443,13 @@ impl SimHandle {
     /// is neither playing nor jumping asks until they have, then draws them.
     pub fn check_marks(&self) -> bool {
         let mut run = self.0.borrow_mut();
+        // A piece of what rewinds let go of a call too: the catch-up's ticks after a rewind
+        // free the old run's index as they build the new one (tidying alone, 5 ms a tick, fell
+        // behind a reader rewinding again and again, until a hundred and sixty pieces were
+        // freed in one step).
+        if run.target.is_none() {
+            run.free_litter();
+        }
         let caught_up = run.update_marks();
         run.catching_up &= !caught_up;
         caught_up
