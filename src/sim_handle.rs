@@ -140,19 +140,15 @@ impl Run {
         }
         self.run_commands_to(until);
         self.furthest = self.furthest.max(self.world.now());
-        if self.target.is_none() {
-            // Not while a jump is under way: its slices are what the reader waits for, and
-            // freeing the litter there spent a sixth of a rewind's arrival (the page frees
-            // it after, [`SimHandle::free_litter`]).
-            self.free_litter();
-        }
+        self.free_litter();
         self.checkpoints.maybe_take(&self.world, self.applied);
     }
 
-    /// Frees one piece of what rewinds let go of, oldest first: a rewind's world before the
-    /// pieces of its marks. Whether one was left to free.
+    /// Frees one piece of what rewinds let go of, oldest first (a rewind's world before the
+    /// pieces of its marks), unless a jump is under way: its slices are what the reader waits
+    /// for, and freeing there spent a sixth of a rewind's arrival. Whether one was freed.
     fn free_litter(&mut self) -> bool {
-        self.litter.pop_front().is_some()
+        self.target.is_none() && self.litter.pop_front().is_some()
     }
 
     /// Carries the checker's marks on by one budget; whether they have caught up.
@@ -417,7 +413,7 @@ impl SimHandle {
     /// (crate::components::seek_progress::tidy_after_jumps)).
     pub fn free_litter(&self) -> bool {
         let mut run = self.0.borrow_mut();
-        run.target.is_none() && run.free_litter() && !run.litter.is_empty()
+        run.free_litter() && !run.litter.is_empty()
     }
 
     /// Whether what rewinds let go of is waiting to be freed.
@@ -447,9 +443,7 @@ impl SimHandle {
         // free the old run's index as they build the new one (tidying alone, 5 ms a tick, fell
         // behind a reader rewinding again and again, until a hundred and sixty pieces were
         // freed in one step).
-        if run.target.is_none() {
-            run.free_litter();
-        }
+        run.free_litter();
         let caught_up = run.update_marks();
         run.catching_up &= !caught_up;
         caught_up

@@ -60,9 +60,8 @@ fn marks_catch_up() -> Html {
     // panels draw first, as after a jump, which makes this anew; else in the one before),
     // then whether they have caught up (after a jump reading nothing: the ticker below reads,
     // so the arrival draws without a budget of it). Partly drawn marks are drawn again once
-    // whole.
-    // Drawn before a panel, this finds them either behind (and draws again later) or caught
-    // up (and the panel draws them whole).
+    // whole. Drawn before a panel, this finds them either behind (and draws again later) or
+    // caught up (and the panel draws them whole).
     let partly = sim.sim.marks_drawn_partly();
     // Only the topics' tables and the producers' log show marks: an embed without them has
     // none to catch up.

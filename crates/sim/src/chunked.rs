@@ -621,10 +621,7 @@ mod tests {
         let mut list: Chunked<Rc<usize>> = (0..3 * CHUNK + 5).map(Rc::new).collect();
         let copy = list.clone();
         assert!(
-            list.full
-                .iter()
-                .zip(&copy.full)
-                .all(|(a, b)| Rc::ptr_eq(a, b)),
+            same_each(&list.full, &copy.full).iter().all(|&s| s),
             "the copy shares every full chunk"
         );
         list[CHUNK + 3] = Rc::new(0);
@@ -632,14 +629,8 @@ mod tests {
         assert_eq!(*copy[CHUNK + 3], CHUNK + 3, "the copy keeps what it had");
         assert_eq!(*copy[3 * CHUNK + 1], 3 * CHUNK + 1);
         assert_eq!(*list[CHUNK + 3], 0);
-        let shared: Vec<bool> = list
-            .full
-            .iter()
-            .zip(&copy.full)
-            .map(|(a, b)| Rc::ptr_eq(a, b))
-            .collect();
         assert_eq!(
-            shared,
+            same_each(&list.full, &copy.full),
             [true, false, true],
             "only the written chunk was copied"
         );
@@ -673,38 +664,27 @@ mod tests {
         assert_eq!(copy.unshared_len(), 7);
         assert_eq!(copy.pointers(), 3 + 5);
         assert!(
-            list.runs
-                .iter()
-                .zip(&copy.runs)
-                .all(|(a, b)| Rc::ptr_eq(a, b)),
+            same_each(&list.runs, &copy.runs).iter().all(|&s| s),
             "the copy shares the sealed runs of the chunk being filled"
         );
         // The run grows on: the copy keeps its runs, shared with the chunk they end up in.
         list.extend(0..CHUNK);
-        assert!(
-            copy.runs
-                .iter()
-                .zip(list.full[3].iter())
-                .all(|(a, b)| Rc::ptr_eq(a, b))
-        );
+        assert!(same_each(&copy.runs, &list.full[3]).iter().all(|&s| s));
         // A write near the end copies one run (and its chunk's pointers), not the chunk.
         list[3 * CHUNK + 2] = 0;
-        let copied: Vec<bool> = list.full[3]
-            .iter()
-            .zip(copy.runs.iter())
-            .map(|(a, b)| !Rc::ptr_eq(a, b))
-            .collect();
-        assert_eq!(copied.iter().filter(|&&c| c).count(), 1);
+        let copied = same_each(&copy.runs, &list.full[3]);
+        assert_eq!(copied.iter().filter(|&&same| !same).count(), 1);
         assert_eq!(copy[3 * CHUNK + 2], 3 * CHUNK + 2);
     }
 
     /// Whether `a` and `b` hold the same chunk at each position.
     fn shared(a: &Chunked<usize>, b: &Chunked<usize>) -> Vec<bool> {
-        a.full
-            .iter()
-            .zip(&b.full)
-            .map(|(a, b)| Rc::ptr_eq(a, b))
-            .collect()
+        same_each(&a.full, &b.full)
+    }
+
+    /// Whether `a` and `b` point at the same allocation at each position (chunks or runs).
+    fn same_each<T>(a: &[Rc<T>], b: &[Rc<T>]) -> Vec<bool> {
+        a.iter().zip(b).map(|(a, b)| Rc::ptr_eq(a, b)).collect()
     }
 
     /// Every way of reading `list` agrees with `model`.
