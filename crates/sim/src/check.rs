@@ -598,32 +598,56 @@ fn deleted_by_retention(
     }
 }
 
-/// When each topic was last deleted.
-fn topic_deletions(world: &World) -> BTreeMap<&str, SimTime> {
-    world
-        .events()
-        .iter()
-        .filter_map(topic_deleted)
-        .collect_map()
+/// A topic's last deletion, and when it was created again after it, if it was.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Deletion {
+    at: SimTime,
+    recreated: Option<SimTime>,
 }
 
-/// The topic `event` deleted, and when.
-pub(crate) fn topic_deleted(event: &crate::event::Event) -> Option<(&str, SimTime)> {
+/// Each topic's last deletion.
+fn topic_deletions(world: &World) -> BTreeMap<String, Deletion> {
+    let mut deleted = BTreeMap::new();
+    for event in world.events() {
+        note_deletion(&mut deleted, event);
+    }
+    deleted
+}
+
+/// Notes in `deleted` (each topic's last deletion) what `event` did to a topic, if anything.
+pub(crate) fn note_deletion(deleted: &mut BTreeMap<String, Deletion>, event: &crate::event::Event) {
     match &event.kind {
-        EventKind::TopicDeleted { topic } => Some((topic.as_str(), event.at)),
-        _ => None,
+        EventKind::TopicDeleted { topic } => {
+            let deletion = Deletion {
+                at: event.at,
+                recreated: None,
+            };
+            deleted.insert(topic.clone(), deletion);
+        }
+        EventKind::TopicCreated { topic, .. } => {
+            if let Some(deletion) = deleted.get_mut(topic) {
+                deletion.recreated = Some(event.at);
+            }
+        }
+        _ => {}
     }
 }
 
-/// Whether `op` was about `topic` and the topic was deleted since (`deleted`: each topic's last
-/// deletion): done by then, it was written to or read from a log that went with the topic, on
-/// the user's request, and a topic created again under the name starts at offset 0.
-pub(crate) fn gone_with_topic<K: std::borrow::Borrow<str> + Ord>(
-    deleted: &BTreeMap<K, SimTime>,
+/// Whether `op` wrote to or read from an incarnation of `topic` that was deleted since
+/// (`deleted`: each topic's last deletion): done by then, or before the topic was created
+/// again (a consumer hands out what it fetched until the group takes the partitions away, as
+/// Kafka's fetch buffer does; a producer's ack may be on its way), it was written to or read
+/// from a log that went with the topic, on the user's request. A topic created again under the
+/// name starts at offset 0 and is judged on its own.
+pub(crate) fn gone_with_topic(
+    deleted: &BTreeMap<String, Deletion>,
     topic: &str,
     op: &crate::client::Operation,
 ) -> bool {
-    (deleted.get(topic)).is_some_and(|&at| op.completed_at.unwrap_or(op.invoked_at) <= at)
+    let done = op.completed_at.unwrap_or(op.invoked_at);
+    deleted
+        .get(topic)
+        .is_some_and(|d| done <= d.at || d.recreated.is_none_or(|created| done < created))
 }
 
 /// When retention last deleted segments of each partition (on any replica).
@@ -1365,7 +1389,7 @@ fn zombie_offset_commit(
 /// scenario committed by hand are the user's to choose; seeks and resets make "processed"
 /// ambiguous, so the rule stands down with them.
 /// What was done with a topic before its last deletion (`deleted`) went with it.
-fn commits_beyond_processed(world: &World, deleted: &BTreeMap<&str, SimTime>) -> Vec<Violation> {
+fn commits_beyond_processed(world: &World, deleted: &BTreeMap<String, Deletion>) -> Vec<Violation> {
     if rewound(world) {
         return Vec::new();
     }

@@ -11,7 +11,8 @@
 //! would read now. The rules are the checker's, asked of one record at a time.
 
 use super::{
-    Anomaly, Fate, Violation, compacted_topic, fate, gone_with_topic, topic_deleted, write_of,
+    Anomaly, Deletion, Fate, Violation, compacted_topic, fate, gone_with_topic, note_deletion,
+    write_of,
 };
 use crate::client::{OperationId, Outcome, Request};
 use crate::event::EventKind;
@@ -275,9 +276,9 @@ pub struct LiveMarks {
     consumers_read: Vec<usize>,
     /// Transactional records consumers returned: (consumer, read_committed) per record.
     reads: BTreeMap<(TopicPartition, u64), Vec<(u32, bool)>>,
-    /// When each topic was last deleted, from the run's first `events_read` events: what was
-    /// written to or read from a topic before then went with it (the checker's rule too).
-    deleted: BTreeMap<String, SimTime>,
+    /// Each topic's last deletion, from the run's first `events_read` events: what was written
+    /// to or read from the incarnation it deleted went with it (the checker's rule too).
+    deleted: BTreeMap<String, Deletion>,
     events_read: usize,
 }
 
@@ -340,19 +341,17 @@ impl LiveMarks {
         !self.behind
     }
 
-    /// Whether `op` wrote to or read from `topic` before its last deletion as read so far: the
-    /// record went with the topic, and one created again under its name is judged on its own.
+    /// Whether `op` wrote to or read from an incarnation of `topic` deleted since, as read so
+    /// far: the record went with the topic, and one created again under its name is judged on
+    /// its own.
     pub fn went_with_topic(&self, topic: &str, op: &crate::client::Operation) -> bool {
         gone_with_topic(&self.deleted, topic, op)
     }
 
     fn read_deletions(&mut self, world: &World) {
         let events = world.events();
-        for (topic, at) in events[self.events_read.min(events.len())..]
-            .iter()
-            .filter_map(topic_deleted)
-        {
-            self.deleted.insert(topic.to_owned(), at);
+        for event in &events[self.events_read.min(events.len())..] {
+            note_deletion(&mut self.deleted, event);
         }
         self.events_read = events.len();
     }

@@ -6,7 +6,7 @@ use crate::common;
 
 use common::*;
 use kafka_sim::topic::{has_collision_chars, unify_collision_chars, validate_name};
-use kafka_sim::{Command, CommandError, ErrorCode};
+use kafka_sim::{Command, CommandError, ErrorCode, Outcome, SimTime};
 use serde_json::Value;
 
 fn vectors() -> Value {
@@ -557,4 +557,103 @@ fn followers_of_a_leader_that_missed_the_re_creation_get_unknown_topic_id() {
     }
     let anomalies = kafka_sim::check::check_all(&world);
     assert!(anomalies.is_empty(), "{anomalies:#?}");
+}
+
+/// A topic deleted under a running producer and group, then created again under its name and
+/// read from the start by the same group.
+const DELETED_IN_USE: &str = r#"
+seed = 7
+run_until_ms = 20000
+
+[[steps]]
+at_ms = 500
+command = "create_topic"
+name = "orders"
+partitions = 6
+replication_factor = 3
+
+[[steps]]
+at_ms = 600
+command = "add_producer"
+name = "checkout"
+
+[[steps]]
+at_ms = 700
+command = "stream_records"
+producer = "checkout"
+topic = "orders"
+per_second = 100
+
+[[steps]]
+at_ms = 800
+command = "add_consumer"
+name = "billing-1"
+topics = ["orders"]
+config = { "group.id" = "billing" }
+
+[[steps]]
+at_ms = 800
+command = "add_consumer"
+name = "billing-2"
+topics = ["orders"]
+config = { "group.id" = "billing" }
+
+[[steps]]
+at_ms = 5000
+command = "delete_topic"
+name = "orders"
+
+[[steps]]
+at_ms = 9000
+command = "create_topic"
+name = "orders"
+partitions = 2
+replication_factor = 3
+"#;
+
+#[test]
+fn records_read_from_a_deleted_topic_went_with_it_and_its_new_namesake_is_judged_alone() {
+    // A consumer hands out what it fetched before the deletion until the group takes the
+    // partitions away (Kafka's fetch buffer does the same): those records are not phantom
+    // reads for being missing from the final log, which is the new topic's. The producer's
+    // sends that waited through the gap go to the new topic and are judged against its log.
+    let scenario: kafka_sim::scenario::Scenario = toml::from_str(DELETED_IN_USE).expect("parses");
+    let (world, _) = scenario.run().expect("runs");
+    let deleted = SimTime::from_millis(5_000);
+    let read_after_deletion = world
+        .consumers()
+        .flat_map(|(c, _)| c.history())
+        .filter(|op| op.completed_at.is_some_and(|at| at > deleted))
+        .filter(|op| matches!(&op.outcome, Outcome::Polled { .. }))
+        .flat_map(|op| op.outcome.processed_records().to_vec())
+        .filter(|r| r.tp.partition >= 2)
+        .count();
+    assert!(
+        read_after_deletion > 0,
+        "the group read the deleted topic's records after the deletion (partitions 2-5 do not exist again)"
+    );
+    let recreated = &world.metadata().topics["orders"];
+    assert_eq!(recreated.partitions.len(), 2);
+    let new_records: u64 = (0..2)
+        .map(|p| {
+            high_watermark(
+                &world,
+                leader(&world, "orders", p).expect("led"),
+                "orders",
+                p,
+            )
+        })
+        .sum();
+    assert!(
+        new_records > 100,
+        "the producer writes to the new topic: {new_records}"
+    );
+    let found = kafka_sim::check::check_all(&world);
+    assert!(found.is_empty(), "seed 7: {found:#?}");
+    let mut marks = kafka_sim::check::LiveMarks::default();
+    marks.update(&world);
+    for p in 0..6 {
+        let tp = kafka_sim::TopicPartition::new("orders", p);
+        assert_eq!(marks.truncated_after_ack(&tp), [], "{tp}");
+    }
 }
