@@ -29,7 +29,7 @@ use crate::hooks::use_lessons::use_lessons;
 use crate::hooks::use_shortcuts::use_shortcuts;
 use crate::persistence;
 use crate::share;
-use crate::sim_context::{Form, SimAction, SimProvider, use_sim};
+use crate::sim_context::{Form, SimAction, SimProvider, use_jump, use_sim};
 use crate::url;
 use yew::prelude::*;
 
@@ -50,7 +50,7 @@ pub fn app() -> Html {
 fn page() -> Html {
     let sim = use_sim();
     let actions = &sim.actions;
-    let (embed, readonly, seeking) = (sim.embed, sim.readonly, sim.seeking);
+    let (embed, readonly, seeking) = (sim.embed, sim.readonly, use_jump());
     let on_toggle = {
         let playing = sim.playing;
         actions.send(move |()| SimAction::Play(!playing))

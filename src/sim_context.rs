@@ -148,8 +148,9 @@ pub struct PageState {
     pub achieved: Option<u64>,
     pace: Rc<RefCell<Pace>>,
     /// Where a jump under way goes. While it lasts the panels are not drawn again (they are
-    /// inert): only [`SeekProgress`] follows it.
-    pub seeking: Option<SimTime>,
+    /// inert): the page and [`SeekProgress`] follow it through [`use_jump`], since a panel's
+    /// copy of the state does not change when a jump starts (see `frame`).
+    seeking: Option<SimTime>,
     errors: [Option<String>; FORMS],
     /// A notice above the panes.
     pub notice: Option<String>,
@@ -173,7 +174,10 @@ pub struct PageState {
     /// logs carry records, so a frame draws what a reader can see. Paused, every log does
     /// (no frames follow, and a paused page is what tests and readers inspect whole).
     pub on_screen: Rc<BTreeSet<TopicPartition>>,
-    /// Counts the changes: the world changes in place, so two states are told apart by this.
+    /// Counts the changes the panels draw: the world changes in place, so two states are told
+    /// apart by this. Starting a jump that goes on in slices is not one of them (the panels
+    /// keep the moment it left), so it runs no panel again: drawing every panel's view anew,
+    /// though nothing in it changed, was a tenth of a rewind (BENCHMARKS.md, issue 17).
     frame: u64,
 }
 
@@ -318,6 +322,11 @@ impl Reducible for PageState {
                 // long one continues in slices.
                 next.seeking = seek_for_a_while(&next.sim, &next.run_id, next.saving(), started)
                     .map(|(_, target)| target);
+                // Going on in slices, the panels keep what they show (unless the clock
+                // stopped): only the jump's context changes.
+                if next.seeking.is_some() && !self.playing {
+                    next.frame = self.frame;
+                }
             }
             SimAction::Arrived => {
                 // From a jump another has replaced, or a run no longer shown: nothing arrived.
@@ -589,6 +598,19 @@ pub fn use_sim() -> SimContext {
     use_context::<SimContext>().expect("use_sim is called under a SimProvider")
 }
 
+/// Where a jump under way goes, in a context of its own (see [`PageState::seeking`]).
+#[derive(Clone, Copy, PartialEq)]
+struct Jump(Option<SimTime>);
+
+/// Where the jump under way goes, if one is: for what follows a jump (its bar, the panes made
+/// inert while it lasts), which the panels' [`SimContext`] does not tell when it starts.
+#[hook]
+pub fn use_jump() -> Option<SimTime> {
+    use_context::<Jump>()
+        .expect("use_jump is called under a SimProvider")
+        .0
+}
+
 /// Properties of [`SimProvider`].
 #[derive(Properties, PartialEq)]
 pub struct SimProviderProps {
@@ -666,6 +688,7 @@ pub fn sim_provider(props: &SimProviderProps) -> Html {
     };
     let view = kept.unwrap_or_else(|| Rc::new(state.sim.view_with(&records)));
     *last_view.borrow_mut() = Some((state.sim.clone(), Rc::clone(&view)));
+    let jump = Jump(state.seeking);
     let context = SimContext {
         view,
         state,
@@ -673,7 +696,9 @@ pub fn sim_provider(props: &SimProviderProps) -> Html {
     };
     html! {
         <ContextProvider<SimContext> {context}>
-            { props.children.clone() }
+            <ContextProvider<Jump> context={jump}>
+                { props.children.clone() }
+            </ContextProvider<Jump>>
         </ContextProvider<SimContext>>
     }
 }

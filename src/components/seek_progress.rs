@@ -5,7 +5,7 @@
 //! arrived, the checker's marks catch up behind a note of their own.
 
 use crate::embed_params::Panel;
-use crate::sim_context::{PageState, SimAction, use_sim};
+use crate::sim_context::{PageState, SimAction, use_jump, use_sim};
 use crate::sim_handle::SimHandle;
 use gloo_timers::callback::{Interval, Timeout};
 use yew::prelude::*;
@@ -13,12 +13,12 @@ use yew::prelude::*;
 /// The bar, while a jump is under way; after it, [`MarksCatchUp`].
 #[function_component(SeekProgress)]
 pub fn seek_progress() -> Html {
-    let sim = use_sim();
+    let (sim, seeking) = (use_sim(), use_jump());
     let position = use_state(|| sim.sim.now());
     {
         let (driver, dispatch) = (sim.seek_driver(), sim.actions.dispatch.clone());
         let position = position.setter();
-        use_effect_with((sim.sim.clone(), sim.seeking), move |(_, target)| {
+        use_effect_with((sim.sim.clone(), seeking), move |(_, target)| {
             let ticker = target.is_some().then(|| {
                 let tick = std::rc::Rc::new(move || match driver.carry_on() {
                     Some((now, _)) => position.set(now),
@@ -35,7 +35,7 @@ pub fn seek_progress() -> Html {
             move || drop(ticker)
         });
     }
-    let Some(target) = sim.seeking else {
+    let Some(target) = seeking else {
         return html! { <MarksCatchUp /> };
     };
     // `position` only makes the bar draw again; the clock is the run's own.
@@ -55,7 +55,7 @@ pub fn seek_progress() -> Html {
 /// waits for the marks to arrive. While playing, each frame's draw carries them on instead.
 #[function_component(MarksCatchUp)]
 fn marks_catch_up() -> Html {
-    let sim = use_sim();
+    let (sim, seeking) = (use_sim(), use_jump());
     // Whether a panel drew the marks partly since this last asked (in this draw, when the
     // panels draw first, as after a jump, which makes this anew; else in the one before),
     // then whether they have caught up (after a jump reading nothing: the ticker below reads,
@@ -70,7 +70,7 @@ fn marks_catch_up() -> Html {
         .any(|panel| sim.params.panels.shows(panel));
     let behind = shown
         && !sim.playing
-        && sim.seeking.is_none()
+        && seeking.is_none()
         && (!sim.sim.marks_caught_up_for_a_draw() | partly);
     {
         let (handle, dispatch) = (sim.sim.clone(), sim.actions.dispatch.clone());

@@ -82,11 +82,12 @@ pub fn timeline() -> Html {
     // Forward past the horizon, into a future not run yet: the jump's slices keep the page
     // usable, as a rewind's do (its bar shows how far it is).
     let ahead = |minutes: u64| {
-        let (on_seek, handle, seeking) = (sim.actions.seek.clone(), sim.sim.clone(), sim.seeking);
+        let (on_seek, handle) = (sim.actions.seek.clone(), sim.sim.clone());
         Callback::from(move |_: MouseEvent| {
             // From the clock as it is (a tick ahead of the last draw while playing), or from
-            // where a jump under way is going.
-            let from = seeking.unwrap_or_else(|| handle.now());
+            // where a jump under way is going (asked of the run: the timeline is not drawn
+            // again when a jump starts).
+            let from = handle.seeking().unwrap_or_else(|| handle.now());
             on_seek.emit(from + SimDuration::from_millis(minutes * 60_000));
         })
     };
