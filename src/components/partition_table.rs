@@ -258,6 +258,40 @@ pub fn partition_table(props: &PartitionTableProps) -> Html {
                 partitions: Some(partitions.clone()),
             })
     };
+    // Deleting asks first: the records go with the topic (the timeline can still rewind to
+    // before it), and kafka-topics asks nothing.
+    let deleting = use_state(|| false);
+    // The question takes the keyboard's focus to its safe answer, and Keep gives it back to
+    // the button that asked: the element focused before went with the branch it was in.
+    let (keep, ask, drawn) = (use_node_ref(), use_node_ref(), use_mut_ref(|| false));
+    {
+        let (keep, ask) = (keep.clone(), ask.clone());
+        use_effect_with(*deleting, move |&deleting| {
+            // Not on the table's first draw: only an answer moves the focus.
+            if drawn.replace(true) {
+                let target = if deleting { keep } else { ask };
+                let focused = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.active_element());
+                // Only if the focus went with the branch: a reader gone elsewhere stays there.
+                let lost = focused.is_none_or(|f| f.tag_name() == "BODY");
+                if lost && let Some(button) = target.cast::<web_sys::HtmlElement>() {
+                    let _ = button.focus();
+                }
+            }
+        });
+    }
+    let asking = |ask: bool| {
+        let deleting = deleting.setter();
+        Callback::from(move |_: MouseEvent| deleting.set(ask))
+    };
+    let delete = {
+        let (deleting, name) = (deleting.setter(), topic.name.clone());
+        props.on_command.reform(move |_: MouseEvent| {
+            deleting.set(false);
+            Command::DeleteTopic { name: name.clone() }
+        })
+    };
     html! {
         <section class="topic" data-testid="topic" data-topic={topic.name.clone()} aria-label={format!("Topic {}", topic.name)}>
             <h3>
@@ -265,10 +299,23 @@ pub fn partition_table(props: &PartitionTableProps) -> Html {
                 <small>{ format!(" · {} partition(s) · replication factor {rf} · min.insync.replicas={}", topic.partitions.len(), topic.min_insync_replicas) }</small>
                 <small data-testid="topic-stats">{ format!(" · {} message(s) · {} · {} under-replicated", topic.messages, bytes(topic.size_bytes),
                     topic.partitions.iter().filter(|p| p.under_replicated).count()) }</small>
+            </h3>
+            <div class="topic-actions">
                 <button class="elect" data-testid="preferred-election" onclick={preferred}
                     title="kafka-leader-election --election-type PREFERRED: move each partition's leadership back to its first replica, if in sync">
                     { "Preferred leader election" }</button>
-            </h3>
+                if *deleting {
+                    <span class="topic-delete" role="group" aria-label={format!("Delete topic {}?", topic.name)}>
+                        { format!("Delete {} and its records?", topic.name) }
+                        <button ref={keep} onclick={asking(false)} data-testid="topic-keep">{ "Keep" }</button>
+                        <button class="danger" onclick={delete} data-testid="topic-delete-confirm">{ "Delete" }</button>
+                    </span>
+                } else {
+                    <button ref={ask} data-testid="topic-delete" onclick={asking(true)}
+                        title={format!("kafka-topics --delete --topic {}: the controller removes the topic and its partitions' logs; the timeline can still rewind to before", topic.name)}>
+                        { "Delete topic" }</button>
+                }
+            </div>
             <table class="partitions">
                 <thead><tr>
                     <th>{ "Partition" }</th><th>{ "Leader" }</th><th>{ "Epoch" }</th><th>{ "Replicas" }</th>
