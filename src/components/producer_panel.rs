@@ -214,26 +214,30 @@ fn drawn(props: &ProducerPanelProps) -> Html {
             }
             if !props.producers.is_empty() {
                 <table class="producers">
-                    <thead><tr><th>{ "producer" }</th><th>{ "acks" }</th><th>{ "idempotent" }</th><th>{ "linger.ms" }</th><th>{ "accumulator" }</th><th>{ "in flight" }</th><th>{ "stream" }</th></tr></thead>
+                    <thead><tr><th>{ "producer" }</th><th>{ "settings" }</th><th>{ "accumulator" }</th><th>{ "in flight" }</th><th>{ "stream" }</th></tr></thead>
                     <tbody>
                         { for props.producers.iter().map(|p| html! {
                             <>
                             <tr data-testid="producer">
-                                <td class={classes!(p.paused.then_some("paused"))}>{ &p.name }{ paused_badge(p.paused) }
+                                <td class={classes!(p.paused.then_some("paused"))}><span class="name">{ &p.name }</span>{ paused_badge(p.paused) }
                                     <PauseButton process={Process::Client(p.name.clone())} paused={p.paused}
                                         on_command={props.on_command.clone()} /></td>
-                                <td>{ acks_label(p.acks) }</td>
-                                <td>{ p.idempotent }</td>
-                                <td>{ p.linger_ms }</td>
+                                // One column of Kafka's own names, a line each: three columns
+                                // of their own overflowed the side column at 1280 px.
+                                <td class="settings">
+                                    <span>{ format!("acks={}", acks_label(p.acks)) }</span>
+                                    <span>{ if p.idempotent { "idempotent" } else { "not idempotent" } }</span>
+                                    <span>{ format!("linger.ms={}", p.linger_ms) }</span>
+                                </td>
                                 <td>{ accumulator_summary(p) }</td>
                                 <td>{ format!("{} of {}", p.requests_in_flight, p.max_in_flight) }</td>
                                 <td data-testid="producer-stream">{ p.stream.as_ref().map_or_else(|| "-".to_owned(), |(t, r)| format!("{r}/s → {t}")) }</td>
                             </tr>
                             if !p.batches.is_empty() {
-                                <tr class="pipeline-row"><td colspan="7">{ pipeline(p) }</td></tr>
+                                <tr class="pipeline-row"><td colspan="5">{ pipeline(p) }</td></tr>
                             }
                             if p.transactions.is_some() {
-                                <tr class="txn-row"><td colspan="7" data-testid="producer-transaction">{ transaction_cell(p, &props.on_command) }</td></tr>
+                                <tr class="txn-row"><td colspan="5" data-testid="producer-transaction">{ transaction_cell(p, &props.on_command) }</td></tr>
                             }
                             </>
                         }) }

@@ -94,8 +94,14 @@ test('batches form in the accumulator until linger.ms or batch.size, then go out
   assert.equal(await batch.count(), 1);
   assert.match(await batch.getAttribute('class'), /accumulating/);
   assert.match(await batch.getAttribute('title'), /ms old \(linger\.ms 3000\)$/);
-  assert.match(await page.getByTestId('producer').first().textContent(), /1 batch\(es\), 10 record\(s\)/);
+  assert.match(await page.getByTestId('producer').first().textContent(), /acks=all\s*idempotent\s*linger\.ms=3000\s*1 batch\(es\), 10 record\(s\)/);
   console.log('screenshot:', await playground.screenshot('accumulator'));
+  // The producers' table fits the side column, on a laptop and on a phone.
+  const table = page.locator('table.producers');
+  for (const width of [1280, 480]) {
+    await page.setViewportSize({ width, height: 900 });
+    assert.ok(await table.evaluate((t) => t.scrollWidth <= t.parentElement.clientWidth), `the producers' table fits at ${width} px`);
+  }
   await page.getByTestId('play').click();
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=operation]')]
     .filter((o) => o.textContent.includes('acknowledged: partition')).length === 10, null, { timeout: 20_000 });
