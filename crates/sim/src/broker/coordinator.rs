@@ -165,6 +165,22 @@ impl Broker {
         Ok(())
     }
 
+    /// The metadata deleted topics whose partitions were `partitions`: the groups this broker
+    /// coordinates forget their offsets (Kafka's `BrokerMetadataPublisher` calls
+    /// `groupCoordinator.onPartitionsDeleted` with the deleted topics' partitions).
+    pub(super) fn on_partitions_deleted(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        partitions: &[TopicPartition],
+    ) {
+        let writes = self
+            .coordinator
+            .on_partitions_deleted(ctx, &self.image, partitions);
+        for write in writes {
+            self.write_group_records(ctx, Some(write));
+        }
+    }
+
     /// OffsetDelete (`kafka-consumer-groups.sh --delete-offsets`).
     pub(crate) fn delete_offsets(
         &mut self,

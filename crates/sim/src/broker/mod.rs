@@ -777,10 +777,20 @@ impl Broker {
             return;
         }
         if offset == self.image.offset && !records.is_empty() {
+            let mut deleted = Vec::new();
             for record in records {
+                if let MetadataRecord::RemoveTopic { name } = &**record
+                    && let Some(topic) = self.image.topics.get(&**name)
+                {
+                    let count = topic.partitions.len() as u32;
+                    deleted.extend((0..count).map(|p| TopicPartition::new(name, p)));
+                }
                 self.image.apply(record);
             }
             self.apply_partition_changes(ctx);
+            if !deleted.is_empty() {
+                self.on_partitions_deleted(ctx, &deleted);
+            }
         }
         self.fetch_metadata(ctx);
     }

@@ -747,7 +747,19 @@ impl GroupCoordinator {
             }
             match batch.producer_id.filter(|_| batch.transactional) {
                 Some(producer_id) => open.entry(producer_id).or_default().push(payload),
-                None => by_group.entry(payload.group()).or_default().push(payload),
+                None => {
+                    // An offset's tombstone drops the open transactions' offsets of its
+                    // partition too (Kafka's `OffsetMetadataManager.replay`).
+                    if let CoordinatorRecord::OffsetDeleted { group, tp } = &**payload {
+                        for pending in open.values_mut() {
+                            pending.retain(|r| {
+                                !matches!(r, CoordinatorRecord::Offset { group: g, tp: t, .. }
+                                    if g == group && t == tp)
+                            });
+                        }
+                    }
+                    by_group.entry(payload.group()).or_default().push(payload);
+                }
             }
         }
         let mut loaded: BTreeMap<String, Group> = by_group
@@ -857,6 +869,46 @@ impl GroupCoordinator {
         let write = self.write(ctx, image, group, vec![record], AfterWrite::Nothing);
         self.groups.remove(group);
         Ok(write)
+    }
+
+    /// Topics were deleted (`partitions` were theirs): every group this coordinator holds
+    /// forgets its offsets of them, committed or pending in a transaction, and tombstones them
+    /// in `__consumer_offsets`, as Kafka's `GroupCoordinatorService.onPartitionsDeleted` does
+    /// when `BrokerMetadataPublisher` sees topics deleted (`OffsetMetadataManager
+    /// .onPartitionsDeleted`; replaying the tombstone drops the pending offsets too). Kept, a
+    /// group reading a topic created again under the name would start from the deleted
+    /// topic's offsets and skip the new topic's records (the deleted-topic fuzz profile).
+    pub(crate) fn on_partitions_deleted(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        image: &MetadataImage,
+        partitions: &[TopicPartition],
+    ) -> Vec<GroupWrite> {
+        let mut writes = Vec::new();
+        let ids: Vec<String> = self.groups.keys().cloned().collect();
+        for id in ids {
+            let Some(group) = self.groups.get_mut(&id) else {
+                continue;
+            };
+            let mut records = Vec::new();
+            for tp in partitions {
+                let mut had = group.offsets.remove(tp).is_some();
+                for pending in group.pending_txn.values_mut() {
+                    had |= pending.remove(tp).is_some();
+                }
+                if had {
+                    group.set_metadata(tp, "");
+                    records.push(CoordinatorRecord::OffsetDeleted {
+                        group: id.clone(),
+                        tp: tp.clone(),
+                    });
+                }
+            }
+            if !records.is_empty() {
+                writes.extend(self.write(ctx, image, &id, records, AfterWrite::Nothing));
+            }
+        }
+        writes
     }
 
     /// OffsetDelete (`kafka-consumer-groups.sh --delete-offsets`): the group must exist; the

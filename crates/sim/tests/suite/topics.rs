@@ -657,3 +657,42 @@ fn records_read_from_a_deleted_topic_went_with_it_and_its_new_namesake_is_judged
         assert_eq!(marks.truncated_after_ack(&tp), [], "{tp}");
     }
 }
+
+/// Regression (deleted-topic fuzz profile): a group kept its committed offsets of a deleted
+/// topic, so after the topic was created again under its name the group started the new topic
+/// at the old topic's offsets and skipped its records. Kafka's `BrokerMetadataPublisher` calls
+/// `GroupCoordinator.onPartitionsDeleted`, which tombstones every group's offsets of the
+/// deleted partitions (`OffsetMetadataManager.onPartitionsDeleted`).
+#[test]
+fn a_deleted_topic_takes_the_groups_offsets_of_it_along() {
+    let without_recreation: String = DELETED_IN_USE
+        .split("[[steps]]")
+        .filter(|step| !step.contains("partitions = 2"))
+        .collect::<Vec<_>>()
+        .join("[[steps]]")
+        .replace("run_until_ms = 20000", "run_until_ms = 15000")
+        // After the group's auto commits (every 5 s).
+        .replace("at_ms = 5000", "at_ms = 12000");
+    let scenario: kafka_sim::scenario::Scenario =
+        toml::from_str(&without_recreation).expect("parses");
+    let before: kafka_sim::scenario::Scenario =
+        toml::from_str(&without_recreation.replace("run_until_ms = 15000", "run_until_ms = 11900"))
+            .expect("parses");
+    let offsets_of_orders = |world: &kafka_sim::World| -> usize {
+        world
+            .groups()
+            .iter()
+            .filter(|(_, g)| g.id == "billing")
+            .map(|(_, g)| g.offsets.keys().filter(|tp| &*tp.topic == "orders").count())
+            .sum()
+    };
+    let (world, _) = before.run().expect("runs");
+    assert!(offsets_of_orders(&world) > 0, "the group committed offsets");
+    let (world, _) = scenario.run().expect("runs");
+    assert!(!world.metadata().topics.contains_key("orders"));
+    assert_eq!(
+        offsets_of_orders(&world),
+        0,
+        "the group's offsets went with the topic"
+    );
+}
