@@ -753,9 +753,11 @@ pub(crate) fn log_fates(records: &crate::chunked::Chunked<crate::protocol::Recor
 
 /// Exactly-once forwarding: every input record a transactional forwarder's group committed
 /// past (and that read_committed returns) has its output committed in the output topic.
-/// Output twice is the duplicate check's.
+/// Output twice is the duplicate check's. Output sent to an output topic deleted since went
+/// with it, on the user's request.
 fn check_forwarding(world: &World) -> Vec<Violation> {
     let mut found = Vec::new();
+    let deleted = topic_deletions(world);
     let mut checked: Vec<(String, String)> = Vec::new();
     for (consumer, _) in world.consumers() {
         let (Some(forward), Some(group)) = (consumer.forwarder(), &consumer.config().group_id)
@@ -784,7 +786,20 @@ fn check_forwarding(world: &World) -> Vec<Violation> {
                 })
                 .collect()
         };
-        let output = committed_values(&forward.topic);
+        let mut output = committed_values(&forward.topic);
+        output.extend(
+            world
+                .operations()
+                .into_iter()
+                .filter_map(|op| match &op.request {
+                    Request::Send { topic, value, .. }
+                        if **topic == *forward.topic && gone_with_topic(&deleted, topic, op) =>
+                    {
+                        Some(value.as_deref().unwrap_or("null").to_owned())
+                    }
+                    _ => None,
+                }),
+        );
         let offsets = world
             .groups()
             .into_iter()
@@ -860,9 +875,12 @@ fn fate(world: &World, tp: &TopicPartition, offset: u64) -> Option<Fate> {
     })
 }
 
-/// Aborted reads by any consumer, and committed transactions that are not whole.
+/// Aborted reads by any consumer, and committed transactions that are not whole. What was read
+/// from or written to a topic deleted since went with it: the final log, if the topic was
+/// created again, is the new topic's, whose offsets hold other records.
 fn check_transactions(world: &World) -> Vec<Violation> {
     let mut found = Vec::new();
+    let deleted = topic_deletions(world);
     for (consumer, _) in world.consumers() {
         for op in consumer.history() {
             let (Request::Poll { read_committed, .. }, Outcome::Polled { records, .. }) =
@@ -870,7 +888,10 @@ fn check_transactions(world: &World) -> Vec<Violation> {
             else {
                 continue;
             };
-            for record in records.iter().filter(|r| r.transactional) {
+            let kept = records
+                .iter()
+                .filter(|r| r.transactional && !gone_with_topic(&deleted, &r.tp.topic, op));
+            for record in kept {
                 let fate = fate(world, &record.tp, record.offset);
                 if let Some(fate @ (Fate::Aborted | Fate::Open)) = fate {
                     let isolation = if *read_committed {
@@ -924,6 +945,11 @@ fn check_transactions(world: &World) -> Vec<Violation> {
             let (Request::Send { topic, value, .. }, outcome) = (&op.request, &op.outcome) else {
                 continue;
             };
+            // Written to a topic deleted since: the record went with it (a send that failed
+            // is still judged: no commit may follow it).
+            if matches!(outcome, Outcome::Acked { .. }) && gone_with_topic(&deleted, topic, op) {
+                continue;
+            }
             let broken = match outcome {
                 Outcome::Acked {
                     partition, offset, ..
