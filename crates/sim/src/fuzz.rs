@@ -60,11 +60,18 @@ pub enum Profile {
     /// no record the share-partition start offset passes is lost, and nothing else Kafka
     /// forbids appears (a new leader starting afresh may deliver again).
     Share,
+    /// The safe profile's producers, consumers, forwarders and faults (each seed is the safe
+    /// profile's same seed), and at a random moment mid-run one of the topics is deleted
+    /// (`kafka-topics --delete`: the input topic, or the forwarders' output), in some seeds to
+    /// be created again later under its name, maybe with another partition count, while the
+    /// clients keep running: what went with the topic was the user's to delete, and nothing
+    /// else Kafka forbids appears, on the deleted topic's incarnation or on the new one.
+    DeletedTopic,
 }
 
 impl Profile {
     /// Every profile.
-    pub const ALL: [Profile; 12] = [
+    pub const ALL: [Profile; 13] = [
         Profile::Safe,
         Profile::Acks1,
         Profile::Acks0,
@@ -77,6 +84,7 @@ impl Profile {
         Profile::Compacted,
         Profile::ConsumerProtocol,
         Profile::Share,
+        Profile::DeletedTopic,
     ];
 
     /// The profile named on the command line (`safe`, `acks1`, ...).
@@ -99,13 +107,18 @@ impl Profile {
             Profile::Compacted => "compacted",
             Profile::ConsumerProtocol => "consumer-protocol",
             Profile::Share => "share",
+            Profile::DeletedTopic => "deleted-topic",
         }
     }
 
     /// The anomaly this configuration must be able to produce; none for the safe ones.
     pub fn expected(self) -> Option<Anomaly> {
         match self {
-            Profile::Safe | Profile::Compacted | Profile::ConsumerProtocol | Profile::Share => None,
+            Profile::Safe
+            | Profile::Compacted
+            | Profile::ConsumerProtocol
+            | Profile::Share
+            | Profile::DeletedTopic => None,
             Profile::Acks1 | Profile::Acks0 | Profile::Unclean => Some(Anomaly::LostWrite),
             Profile::NoIdempotence => Some(Anomaly::Duplicate),
             Profile::Reorder => Some(Anomaly::Reordered),
@@ -126,7 +139,8 @@ impl Profile {
             | Profile::AtLeastOnce
             | Profile::Compacted
             | Profile::ConsumerProtocol
-            | Profile::Share => &[Anomaly::Redelivered],
+            | Profile::Share
+            | Profile::DeletedTopic => &[Anomaly::Redelivered],
             Profile::ReadUncommitted => &[Anomaly::AbortedRead, Anomaly::Redelivered],
             Profile::AtMostOnce => &[Anomaly::ConsumerLoss, Anomaly::Redelivered],
             Profile::Acks1 | Profile::Acks0 => &[
@@ -174,7 +188,9 @@ impl Profile {
             ));
         }
         config.extend_from_slice(match self {
-            Profile::Safe | Profile::ConsumerProtocol | Profile::Share => &[][..],
+            Profile::Safe | Profile::ConsumerProtocol | Profile::Share | Profile::DeletedTopic => {
+                &[][..]
+            }
             Profile::Acks1 | Profile::Unclean => &[("acks", "1")],
             Profile::Acks0 => &[("acks", "0")],
             Profile::NoIdempotence => &[("enable.idempotence", "false")],
@@ -191,14 +207,20 @@ impl Profile {
     fn transactional(self) -> bool {
         matches!(
             self,
-            Profile::Safe | Profile::ReadUncommitted | Profile::ConsumerProtocol
+            Profile::Safe
+                | Profile::ReadUncommitted
+                | Profile::ConsumerProtocol
+                | Profile::DeletedTopic
         )
     }
 
-    /// The safe profile and its consumer-protocol twin: exactly-once forwarders, zombies and
-    /// read_committed consumers.
+    /// The safe profile and its consumer-protocol and deleted-topic twins: exactly-once
+    /// forwarders, zombies and read_committed consumers.
     fn safe(self) -> bool {
-        matches!(self, Profile::Safe | Profile::ConsumerProtocol)
+        matches!(
+            self,
+            Profile::Safe | Profile::ConsumerProtocol | Profile::DeletedTopic
+        )
     }
 
     /// The consumers' configs: how the application commits decides what a crash costs.
@@ -236,7 +258,7 @@ impl Profile {
             // the positions, and the application's own map of processed offset + 1, sync or
             // async (the checker holds those to what was processed, and a zombie's to
             // fencing).
-            Profile::Safe => safe_commits(rng),
+            Profile::Safe | Profile::DeletedTopic => safe_commits(rng),
             _ if rng.below(2) == 0 => &[("auto.commit.interval.ms", "1000")],
             _ => &[
                 ("enable.auto.commit", "false"),
@@ -245,7 +267,7 @@ impl Profile {
         };
         config.extend_from_slice(commits);
         config.push(match self {
-            Profile::Safe => ("isolation.level", "read_committed"),
+            Profile::Safe | Profile::DeletedTopic => ("isolation.level", "read_committed"),
             _ => ("isolation.level", "read_uncommitted"),
         });
         if rng.below(2) == 0 {
@@ -259,6 +281,7 @@ impl Profile {
             Profile::Safe
             | Profile::ConsumerProtocol
             | Profile::Share
+            | Profile::DeletedTopic
             | Profile::NoIdempotence
             | Profile::Reorder
             | Profile::AtMostOnce
@@ -387,6 +410,7 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
             }),
         );
     }
+    let topic_template = topic.clone();
     step(500, Command::CreateTopic(topic));
     for p in 0..PRODUCERS {
         let name = format!("p{p}");
@@ -555,6 +579,10 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
         ));
     }
     timed.push((WORKLOAD_END_MS, Command::HealNetwork));
+    // Drawn after everything else, so each seed is the safe profile's same seed plus this.
+    if profile == Profile::DeletedTopic {
+        timed.extend(topic_deletion(&mut rng, &topic_template));
+    }
     timed.sort_by_key(|(at, _)| *at);
     for (at, command) in timed {
         step(at, command);
@@ -610,6 +638,46 @@ fn transactions(rng: &mut SimRng) -> Vec<(u64, Command)> {
         at += TXN_EVERY_MS;
     }
     calls
+}
+
+/// The deleted-topic profile's deletion: at a random moment while the producers stream, the
+/// input topic (three times in four) or the forwarders' output is deleted; in half the seeds
+/// it is created again under its name a little later, with the same configs and maybe another
+/// partition count, while the clients keep running. A send waiting for the topic in between
+/// waits `max.block.ms` for it to appear (auto-creation is off).
+/// How long after its deletion the deleted-topic profile creates a topic again at the
+/// earliest: past `default.api.timeout.ms` (60 s), after which a `commitSync()` retrying
+/// UNKNOWN_TOPIC_OR_PARTITION for the deleted topic has given up. Sooner, Kafka itself lets a
+/// client that still holds the deleted topic's positions (a retried commit, buffered records,
+/// a transaction's offsets) carry them over to the new topic, which OffsetCommit and
+/// TxnOffsetCommit name only by topic name; see the report of the profile's first sweep.
+const RECREATE_AFTER_MS: u64 = 61_000;
+
+fn topic_deletion(rng: &mut SimRng, template: &CreateTopic) -> Vec<(u64, Command)> {
+    let at = 3_000 + rng.below(12_000);
+    let name = if rng.below(4) == 0 {
+        FORWARD_TOPIC
+    } else {
+        "fuzz"
+    };
+    let mut steps = vec![(
+        at,
+        Command::DeleteTopic {
+            name: name.to_owned(),
+        },
+    )];
+    if rng.below(2) == 0 {
+        let partitions = [1, 2, 3, 3, 5][rng.below(5) as usize];
+        steps.push((
+            at + RECREATE_AFTER_MS + rng.below(10_000),
+            Command::CreateTopic(CreateTopic {
+                name: name.to_owned(),
+                partitions,
+                ..template.clone()
+            }),
+        ));
+    }
+    steps
 }
 
 /// The fault that acks=1 and acks=0 are about: two brokers' follower fetching lags, then the
@@ -923,8 +991,16 @@ fn coverage(world: &crate::world::World) -> BTreeMap<&'static str, usize> {
     use crate::client::Outcome;
     use crate::event::EventKind;
     let mut seen: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut deleted = std::collections::BTreeSet::new();
     for event in world.events() {
         let what = match &event.kind {
+            EventKind::TopicDeleted { topic } => {
+                deleted.insert(topic.as_str());
+                "topic-deleted"
+            }
+            EventKind::TopicCreated { topic, .. } if deleted.contains(topic.as_str()) => {
+                "topic-recreated"
+            }
             EventKind::IsrChanged { from, to, .. } if to.len() < from.len() => "isr-shrink",
             EventKind::IsrChanged { .. } => "isr-expand",
             EventKind::LeaderChanged { to: None, .. } => "partition-offline",
