@@ -449,6 +449,21 @@ impl GroupCoordinator {
             offsets,
             ..
         } = request;
+        // KafkaApis answers UNKNOWN_TOPIC_OR_PARTITION for a partition the metadata does not
+        // have (a topic deleted since the records were read): kept, those offsets would wait in
+        // the group for a topic created again under the name and skip its first records. The
+        // answer here is one error for the request, so nothing of it is stored (the producer
+        // retries, as Java's TxnOffsetCommitHandler does, until the topic exists or the
+        // transaction ends).
+        if offsets.iter().any(|(tp, _)| image.partition(tp).is_none()) {
+            let error = ErrorCode::UnknownTopicOrPartition;
+            answer(
+                ctx,
+                to,
+                GroupResponse::TxnOffsetCommit(TxnOffsetCommitResponse { error }),
+            );
+            return None;
+        }
         let records = offset_records(group, &offsets, &[]);
         let then = AfterWrite::TxnCommit {
             group: group.to_owned(),

@@ -632,6 +632,11 @@ impl Producer {
                 txn.last_error = Some(message.clone());
                 self.finish_offsets(now, Outcome::Exception { message });
             }
+            // TxnOffsetCommitHandler retries a partition whose topic the broker does not know
+            // (deleted, or not yet in its metadata), as it retries a loading coordinator.
+            ErrorCode::UnknownTopicOrPartition if to_group => {
+                txn.retry_at = now + retry_backoff;
+            }
             ErrorCode::ConcurrentTransactions => {
                 // Java retries this one sooner (20 ms) while the previous transaction completes.
                 txn.retry_at = now + retry_backoff.min(crate::time::SimDuration::from_millis(20));

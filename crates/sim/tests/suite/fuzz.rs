@@ -428,3 +428,15 @@ fn regression_deleted_topic_seeds_5_6_and_11_what_went_with_the_topic_is_not_jud
         assert_allowed_only(seed, Profile::DeletedTopic);
     }
 }
+
+/// Regression: deleted-topic seeds 58 and 70 lost output. A forwarder's TxnOffsetCommit for
+/// the input topic, deleted since its records were read, was stored as the transaction's
+/// offsets and waited in the group for the topic created again under the name, whose first
+/// records the group then skipped. Kafka answers UNKNOWN_TOPIC_OR_PARTITION for a topic its
+/// metadata does not have, and the producer retries.
+#[test]
+fn regression_deleted_topic_seeds_58_and_70_no_transactional_offsets_for_a_deleted_topic() {
+    for seed in [58, 70] {
+        assert_allowed_only(seed, Profile::DeletedTopic);
+    }
+}
