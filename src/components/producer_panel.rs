@@ -183,6 +183,16 @@ fn drawn(props: &ProducerPanelProps) -> Html {
             });
         })
     };
+    let stop_stream = |producer: &str, topic: &str| {
+        let (producer, topic) = (producer.to_owned(), topic.to_owned());
+        props
+            .on_command
+            .reform(move |_: MouseEvent| Command::StreamRecords {
+                producer: producer.clone(),
+                topic: topic.clone(),
+                per_second: 0,
+            })
+    };
     html! {
         <section class="producer-panel" aria-label="Producers" data-testid="producer-panel">
             <h2>{ "Producers" }</h2>
@@ -231,7 +241,15 @@ fn drawn(props: &ProducerPanelProps) -> Html {
                                 </td>
                                 <td>{ accumulator_summary(p) }</td>
                                 <td>{ format!("{} of {}", p.requests_in_flight, p.max_in_flight) }</td>
-                                <td data-testid="producer-stream">{ p.stream.as_ref().map_or_else(|| "-".to_owned(), |(t, r)| format!("{r}/s → {t}")) }</td>
+                                <td><span data-testid="producer-stream">{ p.stream.as_ref().map_or_else(|| "-".to_owned(), |(t, r)| format!("{r}/s → {t}")) }</span>
+                                    // Stopped from its own row too: the send form goes with the
+                                    // last topic, and a stream to a deleted one goes on waiting.
+                                    if let Some((topic, _)) = &p.stream {
+                                        <button class="stop-stream" data-testid="producer-stream-stop"
+                                            aria-label={format!("Stop {}'s stream", p.name)}
+                                            onclick={stop_stream(&p.name, topic)}>{ "Stop" }</button>
+                                    }
+                                </td>
                             </tr>
                             if !p.batches.is_empty() {
                                 <tr class="pipeline-row"><td colspan="5">{ pipeline(p) }</td></tr>
@@ -245,7 +263,10 @@ fn drawn(props: &ProducerPanelProps) -> Html {
                 </table>
             }
             if props.producers.is_empty() || props.topics.is_empty() {
-                <p class="empty">{ "Create a topic and a producer to send records." }</p>
+                <p class="empty">{ match props.producers.is_empty() {
+                    true => "Create a topic and a producer to send records.",
+                    false => "Create a topic to send records to.",
+                } }</p>
             } else {
                 <div class="inline-form">
                     <label>{ "producer" }

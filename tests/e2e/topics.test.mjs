@@ -1,6 +1,7 @@
 // End to end: deleting a topic from its table, as `kafka-topics --delete` does. The page asks
 // first (the records go with the topic); once deleted, the group gives the partitions up and
-// the producer's sends wait for a topic its metadata no longer has.
+// the producer's sends wait for a topic its metadata no longer has, then fail after
+// max.block.ms; its row still stops the stream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { playgroundSuite } from './harness.mjs';
@@ -48,6 +49,17 @@ test('Delete topic asks first, then the controller deletes it under its producer
   const events = await playground.events();
   assert.ok(events.some((e) => e.includes('topic orders deleted')), events.join('\n'));
   assert.ok(events.some((e) => /owns \[\]; revoked \[orders-0/.test(e)), 'the group gave the partitions up');
+  // The stream goes on sending to a topic the producer's metadata no longer has: each send
+  // waits max.block.ms (no auto-creation here), then fails as Java's does. The form went with
+  // the last topic; the producer's row still stops its stream.
+  assert.equal(await page.getByTestId('producer-stream').first().textContent(), '10/s → orders');
+  await page.getByTestId('producer-stream-stop').click();
+  assert.equal(await page.getByTestId('producer-stream').first().textContent(), '-');
+  await playground.setSpeed('100×');
+  await playground.play();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=operation]')]
+    .some((o) => o.textContent.includes('TimeoutException: Topic orders not present in metadata after 60000 ms.')), null, { timeout: 60_000 });
+  await playground.play();
   // Deleting it again is Kafka's refusal, from the console.
   await playground.console('kafka-topics.sh --bootstrap-server localhost:9092 --delete --topic orders');
   assert.match(await page.getByTestId('console-output').textContent(), /Topic 'orders' does not exist as expected/);
