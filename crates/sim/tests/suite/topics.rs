@@ -559,57 +559,8 @@ fn followers_of_a_leader_that_missed_the_re_creation_get_unknown_topic_id() {
     assert!(anomalies.is_empty(), "{anomalies:#?}");
 }
 
-/// A topic deleted under a running producer and group, then created again under its name and
-/// read from the start by the same group.
-const DELETED_IN_USE: &str = r#"
-seed = 7
-run_until_ms = 20000
-
-[[steps]]
-at_ms = 500
-command = "create_topic"
-name = "orders"
-partitions = 6
-replication_factor = 3
-
-[[steps]]
-at_ms = 600
-command = "add_producer"
-name = "checkout"
-
-[[steps]]
-at_ms = 700
-command = "stream_records"
-producer = "checkout"
-topic = "orders"
-per_second = 100
-
-[[steps]]
-at_ms = 800
-command = "add_consumer"
-name = "billing-1"
-topics = ["orders"]
-config = { "group.id" = "billing" }
-
-[[steps]]
-at_ms = 800
-command = "add_consumer"
-name = "billing-2"
-topics = ["orders"]
-config = { "group.id" = "billing" }
-
-[[steps]]
-at_ms = 5000
-command = "delete_topic"
-name = "orders"
-
-[[steps]]
-at_ms = 9000
-command = "create_topic"
-name = "orders"
-partitions = 2
-replication_factor = 3
-"#;
+/// A topic deleted under a running producer and group, then created again under its name.
+const DELETED_IN_USE: &str = include_str!("../testdata/deleted-in-use.toml");
 
 #[test]
 fn records_read_from_a_deleted_topic_went_with_it_and_its_new_namesake_is_judged_alone() {
