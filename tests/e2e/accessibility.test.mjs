@@ -57,6 +57,9 @@ for (const colorScheme of ['light', 'dark']) {
     // with a new leader was luck: in CI the next epoch's records once took minutes to show.
     await page.getByTestId('send-key').fill('k');
     await page.getByTestId('send-10').click();
+    // While the run plays, only the rows on screen draw their records: the table starts
+    // near the fold at 1000 px (lower since the topic actions have a row), so bring it on screen.
+    await page.locator('[data-testid=topic][data-topic=orders]').scrollIntoViewIfNeeded();
     await page.locator('.record.epoch-1').first().waitFor({ timeout: 30_000 });
     console.log(`the next leader epoch's records by ${await page.getByTestId('clock').textContent()}`);
     await page.getByTestId('play').click();
