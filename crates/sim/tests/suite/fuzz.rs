@@ -47,6 +47,25 @@ fn assert_allowed_only(seed: u64, profile: Profile) -> kafka_sim::fuzz::SeedOutc
 
 /// Regression: seed 8 duplicated records under idempotence because followers did not keep the
 /// producers' state, so a new leader took a retried batch for a new one.
+/// Runs seeds 1..=`seeds` of `profile` as [`assert_allowed_only`] does, `each` asked of every
+/// seed's outcome, and sums what the seeds covered (each profile's test then checks its faults
+/// and protocol paths happened at all).
+fn coverage_of(
+    profile: Profile,
+    seeds: u64,
+    each: impl Fn(u64, &kafka_sim::fuzz::SeedOutcome),
+) -> std::collections::BTreeMap<&'static str, usize> {
+    let mut total = std::collections::BTreeMap::new();
+    for seed in 1..=seeds {
+        let outcome = assert_allowed_only(seed, profile);
+        each(seed, &outcome);
+        for (what, count) in outcome.coverage {
+            *total.entry(what).or_default() += count;
+        }
+    }
+    total
+}
+
 #[test]
 fn regression_seed_8_new_leader_recognises_retried_batches() {
     assert_safe(8);
@@ -251,13 +270,7 @@ fn regression_consumer_protocol_seed_13155_a_fenced_forwarder_rejoins_after_its_
 #[test]
 fn the_consumer_protocol_under_faults_shows_no_anomaly() {
     let seeds = seed_count(20);
-    let mut total: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for seed in 1..=seeds {
-        let outcome = assert_allowed_only(seed, Profile::ConsumerProtocol);
-        for (what, count) in outcome.coverage {
-            *total.entry(what).or_default() += count;
-        }
-    }
+    let total = coverage_of(Profile::ConsumerProtocol, seeds, |_, _| {});
     let count = |what| total.get(what).copied().unwrap_or(0);
     for needed in [
         "target-assignment",
@@ -277,18 +290,13 @@ fn the_consumer_protocol_under_faults_shows_no_anomaly() {
 #[test]
 fn share_groups_under_faults_lose_nothing_and_finish_the_work() {
     let seeds = seed_count(20);
-    let mut total: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for seed in 1..=seeds {
-        let outcome = assert_allowed_only(seed, Profile::Share);
+    let total = coverage_of(Profile::Share, seeds, |seed, outcome| {
         assert!(
             outcome.coverage.contains_key("share-caught-up"),
             "seed {seed}: a share partition's start offset never reached its high watermark after the faults healed: {:?}",
             outcome.coverage
         );
-        for (what, count) in outcome.coverage {
-            *total.entry(what).or_default() += count;
-        }
-    }
+    });
     let count = |what| total.get(what).copied().unwrap_or(0);
     for needed in [
         "share-lock-expired",
@@ -403,13 +411,7 @@ fn regression_at_least_once_seed_20_auto_commit_loses_nothing() {
 #[test]
 fn a_topic_deleted_under_load_shows_no_anomaly() {
     let seeds = seed_count(12);
-    let mut total: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for seed in 1..=seeds {
-        let outcome = assert_allowed_only(seed, Profile::DeletedTopic);
-        for (what, count) in outcome.coverage {
-            *total.entry(what).or_default() += count;
-        }
-    }
+    let total = coverage_of(Profile::DeletedTopic, seeds, |_, _| {});
     let count = |what| total.get(what).copied().unwrap_or(0);
     for needed in ["topic-deleted", "topic-recreated"] {
         assert!(count(needed) > 0, "{needed} never happened: {total:?}");
