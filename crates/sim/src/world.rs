@@ -10,7 +10,7 @@ use crate::endpoint::Endpoint;
 use crate::event::{CrashKind, Event, EventKind};
 use crate::net::{DropReason, LinkConfig, Network, NodeId, Verdict};
 use crate::node::{Connection, Ctx, Outbox, Timer};
-use crate::protocol::{BrokerId, Message, ProduceRequest};
+use crate::protocol::{BrokerId, Message, ProduceRequest, TxnMessage, TxnRequest};
 use crate::queue::EventQueue;
 use crate::rng::SimRng;
 use crate::sorted::Collect;
@@ -804,7 +804,11 @@ impl World {
 
     /// The request `message` waiting for an answer, if it is a client's that waits for one
     /// (acks=0 produce requests are never answered, so nothing waits): sent by incarnation
-    /// `sender` of `from` on `connection`.
+    /// `sender` of `from` on `connection`. A broker is a client of the brokers it fetches
+    /// from and sends transaction markers to: a follower whose leader's process died sees its
+    /// fetch fail at once, as Kafka's `ReplicaFetcherThread` does on a disconnect, instead of
+    /// waiting out `replica.socket.timeout.ms` and fetching nothing from that leader after it
+    /// came back.
     fn client_request_of(
         &self,
         from: NodeId,
@@ -812,10 +816,20 @@ impl World {
         connection: Connection,
         message: &Message,
     ) -> Option<Unanswered> {
-        let client = matches!(
-            self.slots[from.0 as usize].node,
-            Node::Client(_) | Node::Producer(_) | Node::Consumer(_) | Node::ShareConsumer(_)
-        );
+        let client = match self.slots[from.0 as usize].node {
+            Node::Client(_) | Node::Producer(_) | Node::Consumer(_) | Node::ShareConsumer(_) => {
+                true
+            }
+            Node::Broker(_) => match message {
+                Message::Fetch(..) => true,
+                Message::Txn(txn) => matches!(
+                    **txn,
+                    TxnMessage::Request(_, TxnRequest::WriteTxnMarkers(_))
+                ),
+                _ => false,
+            },
+            Node::Controller(_) => false,
+        };
         if !client
             || message.is_response()
             || matches!(message, Message::Produce(_, ProduceRequest { acks: 0, .. }))

@@ -387,6 +387,33 @@ impl Broker {
             .arm_earliest(ctx, next, Timer::ReplicaFetchTimeouts);
     }
 
+    /// The leader a fetch went to died before answering (its connection was reset): the
+    /// session is closed and this leader is fetched from again after `replica.fetch.backoff.ms`,
+    /// as `AbstractFetcherThread` delays the partitions of a fetch that failed. False when
+    /// `correlation_id` is no fetch in flight.
+    pub(super) fn on_fetch_connection_reset(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        correlation_id: u64,
+    ) -> bool {
+        let Some((&leader, session)) = self
+            .fetchers
+            .sessions
+            .iter_mut()
+            .find(|(_, s)| s.in_flight.is_some_and(|(id, _)| id == correlation_id))
+        else {
+            return false;
+        };
+        session.in_flight = None;
+        session.close();
+        session.backing_off = true;
+        ctx.set_timer(
+            self.config.replica_fetch_backoff,
+            Timer::ReplicaFetchBackoff { leader },
+        );
+        true
+    }
+
     pub(super) fn on_replica_fetch_backoff(&mut self, ctx: &mut Ctx<'_>, leader: BrokerId) {
         let session = self.fetchers.sessions.entry(leader).or_default();
         if std::mem::take(&mut session.delay_lifted) {

@@ -645,6 +645,16 @@ impl Broker {
                 broker.on_replica_fetch_timeouts(ctx);
             }),
             Timer::ReplicaFetchBackoff { leader } => self.on_replica_fetch_backoff(ctx, leader),
+            // A broker sets no client timeout of its own: the world fires this when the process
+            // a fetch or a marker request went to died (Kafka's NetworkClient sees the
+            // disconnect at once). It sends again later, and reads logs only.
+            Timer::ClientRequestTimeout { correlation_id } => {
+                self.without_led_writes(ctx, |broker, ctx| {
+                    if !broker.on_fetch_connection_reset(ctx, correlation_id) {
+                        broker.on_txn_marker_connection_reset(ctx, correlation_id);
+                    }
+                });
+            }
             Timer::ParkedFetchExpiry {
                 from,
                 correlation_id,

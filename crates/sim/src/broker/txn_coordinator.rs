@@ -54,6 +54,15 @@ impl Broker {
         self.with_transactions(|txn, host| txn.on_timer(host, ctx, timer));
     }
 
+    /// The leader a WriteTxnMarkers request went to died before answering.
+    pub(super) fn on_txn_marker_connection_reset(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        correlation_id: u64,
+    ) {
+        self.with_transactions(|txn, _| txn.on_marker_connection_reset(ctx, correlation_id));
+    }
+
     /// A transaction's state write is replicated (or failed).
     pub(super) fn on_txn_persisted(
         &mut self,

@@ -566,6 +566,16 @@ impl TxnCoordinator {
         self.persist(host, ctx, transactional_id, previous, TxnAfter::Nothing);
     }
 
+    /// A marker request's connection was reset (its leader's process died): the markers go
+    /// again after a backoff, to whichever broker leads then, as Kafka's
+    /// `TransactionMarkerRequestCompletionHandler` queues a disconnected request's markers
+    /// again. At once would send to the same dead leader every millisecond until it is fenced.
+    pub(crate) fn on_marker_connection_reset(&mut self, ctx: &mut Ctx<'_>, correlation_id: u64) {
+        if let Some((id, _)) = self.markers.remove(&correlation_id) {
+            retry_markers_later(ctx, &id);
+        }
+    }
+
     /// Its timers: a marker retry, a marker request's timeout, the timed-out transactions
     /// check.
     pub(crate) fn on_timer(&mut self, host: &mut dyn TxnHost, ctx: &mut Ctx<'_>, timer: Timer) {

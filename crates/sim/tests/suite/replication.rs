@@ -7,7 +7,8 @@ use crate::common;
 
 use common::*;
 use kafka_sim::{
-    Command, CrashKind, ElectionKind, Endpoint, ErrorCode, EventKind, Outcome, TopicPartition,
+    Command, CrashKind, ElectionKind, Endpoint, ErrorCode, EventKind, Outcome, SimDuration,
+    SimTime, TopicPartition,
 };
 
 fn acked(outcome: &Outcome) -> Option<u64> {
@@ -831,4 +832,70 @@ fn replication_goes_on_after_a_leader_forgets_its_fetch_sessions() {
             assert_eq!(high_watermark(&world, broker, "orders", p), 2);
         }
     }
+}
+
+/// Broker 1's process dies while it leads orders-1, comes back, and a preferred leader election
+/// gives orders-1 back to it (`testdata/leader-back-after-crash.toml`).
+const LEADER_BACK_AFTER_CRASH: &str = include_str!("../testdata/leader-back-after-crash.toml");
+
+/// When the send to orders-1 after the preferred leader election was acknowledged, running the
+/// scenario with broker 1's crash of `kind`.
+fn acked_back_on_broker_1(kind: &str, run_until_ms: u64) -> SimTime {
+    let text = LEADER_BACK_AFTER_CRASH
+        .replace(r#"kind = "process""#, &format!(r#"kind = "{kind}""#))
+        .replace(
+            "run_until_ms = 30000",
+            &format!("run_until_ms = {run_until_ms}"),
+        );
+    let scenario: kafka_sim::scenario::Scenario = toml::from_str(&text).expect("parses");
+    let (world, _) = scenario.run().expect("runs");
+    assert_eq!(
+        leader(&world, "orders", 1),
+        Some(1),
+        "the election gave orders-1 back"
+    );
+    let producer = world.producers().next().expect("producer-1");
+    let send = producer
+        .history()
+        .iter()
+        .find(|op| {
+            matches!(&op.request, kafka_sim::Request::Send { value: Some(v), .. } if &**v == "back-on-broker-1")
+        })
+        .expect("sent");
+    assert!(
+        matches!(send.outcome, Outcome::Acked { partition: 1, .. }),
+        "{kind}: {:?}",
+        send.outcome
+    );
+    send.completed_at.expect("acknowledged")
+}
+
+#[test]
+fn followers_of_a_leader_whose_process_died_fetch_from_it_at_once_when_it_leads_again() {
+    // A killed process's connections are reset (its kernel lives on): the followers' fetches
+    // to it fail at once and back off `replica.fetch.backoff.ms`, so when it leads again they
+    // fetch from it within a second and an acks=all send completes.
+    let acked = acked_back_on_broker_1("process", 30_000);
+    let sent = SimTime::from_millis(23_600);
+    assert!(
+        acked < sent + SimDuration::from_millis(1_000),
+        "acknowledged {} ms after the send",
+        (acked - sent).as_millis()
+    );
+}
+
+#[test]
+fn followers_of_a_leader_that_lost_power_wait_out_their_fetch_to_it() {
+    // A powered-off host resets nothing: each follower waits `replica.socket.timeout.ms`
+    // (30 s) for the answer to the fetch it sent before the crash, and only then fetches from
+    // broker 1 again, though broker 1 leads orders-1 again from 22 s on.
+    let acked = acked_back_on_broker_1("power_loss", 45_000);
+    // The fetch in flight at the crash was sent at most `replica.fetch.wait.max.ms` before it.
+    let crash = SimTime::from_millis(6_000);
+    assert!(
+        acked > crash + SimDuration::from_millis(30_000 - 500)
+            && acked < crash + SimDuration::from_millis(30_000 + 1_000),
+        "acknowledged at {} ms",
+        acked.as_millis()
+    );
 }
