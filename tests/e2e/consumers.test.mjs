@@ -3,7 +3,7 @@
 // timeout, and kafka-consumer-groups describes the group in the console.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { playgroundSuite } from './harness.mjs';
+import { playgroundSuite, settles } from './harness.mjs';
 
 const suite = playgroundSuite();
 
@@ -53,11 +53,11 @@ test('consume with a group, rebalance on join and on a crash, describe the group
   // A steady stream: the producer row says so and the throughput chart rises.
   await page.getByTestId('stream-rate').fill('20');
   await page.getByTestId('stream-start').click();
-  assert.equal(await page.getByTestId('producer-stream').first().textContent(), '20/s → orders');
+  await settles(() => page.getByTestId('producer-stream').first().textContent(), '20/s → orders');
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=chart]')]
     .some((c) => /^records acknowledged now [1-9]/.test(c.textContent)), null, { timeout: 20_000 });
   console.log('screenshot:', await playground.screenshot('consumer-group'));
   await page.getByTestId('stream-stop').click();
-  assert.equal(await page.getByTestId('producer-stream').first().textContent(), '-');
+  await settles(() => page.getByTestId('producer-stream').first().textContent(), '-');
   assert.deepEqual(playground.errors, []);
 });

@@ -5,6 +5,8 @@ import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
 import { extname, join, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
+import assert from 'node:assert/strict';
 import { before, after, afterEach } from 'node:test';
 import { chromium } from 'playwright-core';
 
@@ -20,6 +22,22 @@ const types = {
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
 };
+
+/**
+ * Reads `read()` until it equals `expected`, then asserts it (so a timeout shows the last value
+ * read). For what the page draws from the simulation after a click: the snapshot that carries a
+ * command's outcome is drawn on a later frame, and on a busy machine that frame can come after
+ * a read made right after the click.
+ */
+export async function settles(read, expected, message, timeout = 10_000) {
+  const end = Date.now() + timeout;
+  let value = await read();
+  while (!isDeepStrictEqual(value, expected) && Date.now() < end) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  assert.deepEqual(value, expected, message);
+}
 
 export async function serveDist() {
   const server = createServer(async (req, res) => {

@@ -4,7 +4,7 @@
 // and a share link replays the calls, answers included.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { playgroundSuite, screenshots } from './harness.mjs';
+import { playgroundSuite, screenshots, settles } from './harness.mjs';
 
 const suite = playgroundSuite();
 
@@ -35,10 +35,10 @@ test('seek, commit with metadata, ask, pause and resume from the consumer card',
   // seek(-1): refused before anything is sent, as Java's consumer refuses it.
   await card.getByTestId('offsets-offset').fill('-1');
   await card.getByTestId('offsets-seek').click();
-  assert.equal(await page.getByTestId('consumer-error').textContent(),
+  await settles(() => page.getByTestId('consumer-error').textContent(),
     'IllegalArgumentException: seek offset must not be a negative number');
   await card.getByTestId('offsets-commit-sync').click();
-  assert.equal(await page.getByTestId('consumer-error').textContent(),
+  await settles(() => page.getByTestId('consumer-error').textContent(),
     'IllegalArgumentException: Invalid negative offset');
 
   // commitSync({orders-0: OffsetAndMetadata(4, "batch-17")}), then committed().
@@ -64,7 +64,7 @@ test('seek, commit with metadata, ask, pause and resume from the consumer card',
 
   // pause(): new records are not read; resume(): they are.
   await card.getByTestId('offsets-pause').click();
-  assert.equal(await card.getByTestId('offsets-paused').textContent(), 'paused: orders-0');
+  await settles(() => card.getByTestId('offsets-paused').textContent(), 'paused: orders-0');
   assert.equal(await card.getByTestId('offsets-pause').textContent(), 'resume()');
   await page.getByTestId('send-10').click();
   await page.waitForTimeout(2_000);

@@ -5,7 +5,7 @@
 // small things: keys, labels, legend, the 480 px layout, reduced motion, Space.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { playgroundSuite } from './harness.mjs';
+import { playgroundSuite, settles } from './harness.mjs';
 
 const suite = playgroundSuite();
 
@@ -132,8 +132,9 @@ test('keys are shown and Send ×10 spreads ten keys; a full log keeps its LEO/HW
   const line = await page.getByTestId('replica').first().getByTestId('record-key').count();
   assert.ok(line >= 4 && line < 20, `a line of records: ${line}`);
   await page.getByTestId('earlier-records').click();
-  const keys = await page.getByTestId('replica').first().getByTestId('record-key').allTextContents();
-  assert.equal(keys.length, 20, 'every record, each with its key');
+  const keyTexts = () => page.getByTestId('replica').first().getByTestId('record-key').allTextContents();
+  await settles(async () => (await keyTexts()).length, 20, 'every record, each with its key');
+  const keys = await keyTexts();
   assert.deepEqual(keys.slice(-10), [...Array(10).keys()].map((i) => `key-${i}`));
   // The label stays inside the topic's card.
   const inside = await page.evaluate(() => {

@@ -4,7 +4,7 @@
 // max.block.ms; its row still stops the stream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { playgroundSuite } from './harness.mjs';
+import { playgroundSuite, settles } from './harness.mjs';
 
 const suite = playgroundSuite();
 
@@ -54,7 +54,7 @@ test('Delete topic asks first, then the controller deletes it under its producer
   // the last topic; the producer's row still stops its stream.
   assert.equal(await page.getByTestId('producer-stream').first().textContent(), '10/s → orders');
   await page.getByTestId('producer-stream-stop').click();
-  assert.equal(await page.getByTestId('producer-stream').first().textContent(), '-');
+  await settles(() => page.getByTestId('producer-stream').first().textContent(), '-');
   await playground.setSpeed('100×');
   await playground.play();
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=operation]')]
