@@ -106,6 +106,19 @@ async fn creating_a_topic_draws_its_partitions_and_replica_logs() {
     assert_eq!(partitions.length(), 3, "the form's default: 3 partitions");
     let replicas = root.query_selector_all("[data-testid=replica]").unwrap();
     assert_eq!(replicas.length(), 9, "replication factor 3");
+    // Empty, the name field now offers a name no topic has.
+    let name = root
+        .query_selector("[data-testid=topic-name]")
+        .unwrap()
+        .unwrap()
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .unwrap();
+    assert_eq!(name.placeholder(), "payments");
+    // A name taken is Kafka's to refuse.
+    name.set_value("orders");
+    name.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    yew::scheduler::flush().await;
     click(&root, "[data-testid=topic-create]");
     yew::scheduler::flush().await;
     assert_eq!(

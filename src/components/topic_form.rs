@@ -1,6 +1,7 @@
 //! The create-topic form: the fields of `kafka-topics.sh --create`, with Kafka's own error shown
 //! inline when the controller refuses.
 
+use super::client_name::chosen;
 use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
 use crate::hooks::use_field::use_field;
 use crate::sim_context::{Form, use_sim};
@@ -16,6 +17,21 @@ pub struct TopicFormProps {
     pub on_command: Callback<Command>,
     /// The controller's refusal of the last request, as Kafka words it.
     pub error: Option<String>,
+    /// The name an empty name field creates (see [`free_name`]).
+    pub default_name: String,
+}
+
+/// Names a first topic of a shop might have, in the order the form offers them.
+const SUGGESTED: [&str; 4] = ["orders", "payments", "clicks", "shipments"];
+
+/// The first suggested name no topic has, else `topic-N`: a lesson's scenario may already have
+/// made `orders`, and a form that offers it again only earns TOPIC_ALREADY_EXISTS.
+fn free_name<'a>(taken: impl Iterator<Item = &'a str> + Clone) -> String {
+    let free = |name: &str| !taken.clone().any(|t| t == name);
+    match SUGGESTED.into_iter().find(|name| free(name)) {
+        Some(name) => name.to_owned(),
+        None => super::client_name::next_default("topic", taken),
+    }
 }
 
 /// The topic form; editing an input clears the controller's refusal, which answered the input
@@ -26,7 +42,8 @@ pub fn topic_form() -> Html {
     let (actions, edited) = (&sim.actions, sim.actions.edited(Form::Topic));
     html! {
         <div class="form-slot topic-slot" onchange={edited.clone()} oninput={edited.reform(Event::from)}>
-            <Drawn on_command={actions.command(Form::Topic)} error={sim.error(Form::Topic)} />
+            <Drawn on_command={actions.command(Form::Topic)} error={sim.error(Form::Topic)}
+                default_name={free_name(sim.view.topics.iter().map(|t| t.name.as_str()))} />
         </div>
     }
 }
@@ -37,7 +54,7 @@ pub fn topic_form() -> Html {
 fn drawn(props: &TopicFormProps) -> Html {
     // A durable topic to start from (Kafka's own defaults, one partition on one replica, would
     // show nothing of replication); unclean election starts at the topic config's default.
-    let name = use_field("orders");
+    let name = use_field("");
     let partitions = use_field("3");
     let replication = use_field("3");
     let min_isr = use_field("2");
@@ -50,7 +67,7 @@ fn drawn(props: &TopicFormProps) -> Html {
     let cleanup = use_choice("delete");
     let onsubmit = {
         let values = (
-            name.value.clone(),
+            chosen(&name, &props.default_name),
             partitions.value.clone(),
             replication.value.clone(),
             min_isr.value.clone(),
@@ -87,7 +104,8 @@ fn drawn(props: &TopicFormProps) -> Html {
     html! {
         <form class="topic-form" {onsubmit} aria-label="Create topic" data-testid="topic-form">
             <h2>{ "Create topic" }</h2>
-            <label>{ "name" }<input value={name.value.clone()} oninput={name.oninput.clone()} data-testid="topic-name" /></label>
+            <label title="Empty, the form creates the name it shows">{ "name" }<input value={name.value.clone()} oninput={name.oninput.clone()}
+                placeholder={props.default_name.clone()} data-testid="topic-name" /></label>
             <label>{ "partitions" }<input type="number" value={partitions.value.clone()} oninput={partitions.oninput.clone()} data-testid="topic-partitions" /></label>
             <label>{ "replication factor" }<input type="number" value={replication.value.clone()} oninput={replication.oninput.clone()} data-testid="topic-rf" /></label>
             <label>{ "min.insync.replicas" }<input type="number" value={min_isr.value.clone()} oninput={min_isr.oninput.clone()} data-testid="topic-min-isr" /></label>
@@ -102,5 +120,18 @@ fn drawn(props: &TopicFormProps) -> Html {
                 <p class="error" role="alert" data-testid="topic-error">{ error }</p>
             }
         </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_name_is_one_no_topic_has() {
+        assert_eq!(free_name([].into_iter()), "orders");
+        assert_eq!(free_name(["orders", "clicks"].into_iter()), "payments");
+        let taken = ["orders", "payments", "clicks", "shipments", "topic-1"];
+        assert_eq!(free_name(taken.into_iter()), "topic-2");
     }
 }

@@ -39,11 +39,13 @@ test('the page opens on a registered cluster: Create works before Play, and erro
   await page.getByTestId('partition').first().waitFor();
   assert.equal(await page.getByTestId('topic-error').count(), 0);
 
-  // An empty name is Kafka's to refuse, not the browser's.
-  await page.getByTestId('topic-name').fill('');
+  // Empty, the name field offers a name no topic has: orders is taken now.
+  await settles(() => page.getByTestId('topic-name').getAttribute('placeholder'), 'payments');
+  // An invalid name is Kafka's to refuse, not the browser's.
+  await page.getByTestId('topic-name').fill('my orders');
   await page.getByTestId('topic-create').click();
   assert.equal(await page.getByTestId('topic-error').textContent(),
-    'INVALID_TOPIC_EXCEPTION: Topic name is invalid: the empty string is not allowed');
+    "INVALID_TOPIC_EXCEPTION: Topic name is invalid: 'my orders' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'");
   // A refusal shows, and goes when the input changes...
   await page.getByTestId('topic-name').fill('wide');
   await page.getByTestId('topic-rf').fill('4');
