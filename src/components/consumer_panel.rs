@@ -336,8 +336,12 @@ fn group_table(group: &GroupDescription) -> Html {
     let total_lag = match (total.unknown, group.read_committed) {
         (0, false) => total.records.to_string(),
         (0, true) => format!("{} (to the LSO: read_committed)", total.records),
+        // As the table's LAG "-": a partition the group has not committed has no lag yet.
+        (unknown, _) if unknown == group.rows.len() => {
+            "unknown: no partition committed yet".to_owned()
+        }
         (unknown, _) => format!(
-            "{}{} + {unknown} partition(s) with no committed offset (lag -)",
+            "{}{} where committed, unknown on {unknown} partition(s) with no commit yet",
             total.records,
             if group.read_committed {
                 " to the LSO"
