@@ -485,6 +485,7 @@ mod tests {
             controllers: 3,
             brokers: 3,
             racks: Vec::new(),
+            furthest: SimTime::ZERO,
         };
         let link = crate::share::link("https://docs.example/kafka/", &session);
         let fragment = link

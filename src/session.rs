@@ -26,6 +26,14 @@ pub struct Session {
     /// `broker.rack` of brokers 1, 2, ... in order; empty when the cluster has no racks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub racks: Vec<String>,
+    /// The furthest the clock had been on this branch, when past `now` (a rewind): the slider
+    /// still reaches it after a reload, as it did before. Share links do not carry it.
+    #[serde(default, skip_serializing_if = "not_ahead")]
+    pub furthest: SimTime,
+}
+
+fn not_ahead(furthest: &SimTime) -> bool {
+    *furthest == SimTime::ZERO
 }
 
 fn one() -> u32 {
@@ -153,6 +161,7 @@ impl Session {
             controllers,
             brokers: 3,
             racks: Vec::new(),
+            furthest: SimTime::ZERO,
         }
     }
 
@@ -169,6 +178,7 @@ impl Session {
             controllers: scenario.cluster.controllers.unwrap_or(1),
             brokers: scenario.cluster.brokers,
             racks: scenario.cluster.racks.clone(),
+            furthest: SimTime::ZERO,
         }
     }
 

@@ -197,6 +197,7 @@ fn from_v1(json: &[u8]) -> Result<Session, ShareError> {
         controllers: link.controllers,
         brokers: 3,
         racks: Vec::new(),
+        furthest: SimTime::ZERO,
     })
 }
 
@@ -209,6 +210,7 @@ fn from_v2(json: &[u8]) -> Result<Session, ShareError> {
         controllers: link.controllers,
         brokers: link.brokers,
         racks: link.racks,
+        furthest: SimTime::ZERO,
     })
 }
 

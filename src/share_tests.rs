@@ -100,6 +100,7 @@ fn fifty_commands() -> Session {
         controllers: 3,
         brokers: 3,
         racks: Vec::new(),
+        furthest: SimTime::ZERO,
     }
 }
 
@@ -169,6 +170,7 @@ fn a_format_1_link_keeps_opening() {
         controllers: 1,
         brokers: 3,
         racks: Vec::new(),
+        furthest: SimTime::ZERO,
     };
     let session = decode(FORMAT_1_LINK).expect("format 1 stays readable");
     assert_eq!(session, expected);
@@ -179,6 +181,7 @@ fn a_cluster_of_another_shape_travels_in_format_2_and_the_first_shape_stays_in_f
     let grown = Session {
         brokers: 6,
         racks: (1..=6).map(|b| format!("rack-{b}")).collect(),
+        furthest: SimTime::ZERO,
         log: vec![(
             SimTime::from_millis(1_000),
             Command::AddBroker {
@@ -384,6 +387,7 @@ fn a_link_carries_offsets_given_by_hand() {
         controllers: 1,
         brokers: 3,
         racks: Vec::new(),
+        furthest: SimTime::ZERO,
     };
     assert_eq!(decode(&encode(&session)), Ok(session.clone()));
     let seek = serde_json::to_string(&session.log[0].1).expect("json");

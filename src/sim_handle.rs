@@ -227,7 +227,8 @@ impl SimHandle {
     /// A saved or shared run, to be rebuilt by replay: the replay is only begun, so the page
     /// can draw first and carry it on in slices with [`continue_seek`](Self::continue_seek).
     pub fn restore(session: Session) -> Self {
-        let run = Run::replayed(session.seed, session.shape(), session.log, SimTime::ZERO);
+        let mut run = Run::replayed(session.seed, session.shape(), session.log, SimTime::ZERO);
+        run.furthest = session.furthest;
         let sim = SimHandle(Rc::new(RefCell::new(run)));
         sim.begin_seek(session.now);
         sim
@@ -253,6 +254,10 @@ impl SimHandle {
             controllers: run.shape.controllers,
             brokers: run.shape.brokers,
             racks: run.shape.racks.clone(),
+            furthest: match run.furthest > run.world.now() {
+                true => run.furthest,
+                false => SimTime::ZERO,
+            },
         }
     }
 
@@ -775,9 +780,18 @@ mod tests {
             played,
             "the same run wherever it was reached from"
         );
+        // Saved and opened again (a reload), the old future is still in reach.
+        let reloaded = SimHandle::restore(sim.saved());
+        while reloaded
+            .continue_seek(SimDuration::from_millis(60_000))
+            .is_some()
+        {}
+        assert_eq!(reloaded.now(), SimTime::from_millis(27_000));
+        assert_eq!(reloaded.horizon(), furthest, "reloaded: still in reach");
         // Acting starts another future: the old one is gone from the slider.
         create_topic(&sim, "payments", 1);
         assert_eq!(sim.horizon(), SimTime::from_millis(27_000));
+        assert_eq!(sim.saved().furthest, SimTime::ZERO, "nothing ahead to keep");
     }
 
     #[test]

@@ -41,8 +41,13 @@ test('a reload restores the run, and the timeline rewinds it', async () => {
   await page.getByTestId('timeline').dispatchEvent('change');
   assert.equal(await playground.clock(), 't = 0.000 s');
   assert.equal(await page.getByTestId('topic').count(), 0, 'before the topic was created');
-  // The moments played past the last action stay in reach.
+  // The moments played past the last action stay in reach, after a reload too.
   assert.equal(await page.getByTestId('timeline').getAttribute('max'), end);
+  await page.reload();
+  await page.getByTestId('clock').waitFor();
+  await replayed(page);
+  assert.equal(await playground.clock(), 't = 0.000 s', 'reloaded where it was rewound to');
+  assert.equal(await page.getByTestId('timeline').getAttribute('max'), end, 'and the future still in reach');
   await page.getByTestId('timeline').fill(String(Math.round(before * 1000)));
   await page.getByTestId('timeline').dispatchEvent('change');
   assert.equal(await page.getByTestId('topic').count(), 1, 'replayed forward');
