@@ -329,6 +329,44 @@ fn drawn(props: &ConsumerPanelProps) -> Html {
     }
 }
 
+/// The records a consumer received, newest first, whether processed next to each (what the
+/// delivery lessons turn on). The txn and headers columns show only when a record came in a
+/// transaction or has headers: beside two cards at 1280 px, seven columns broke keys and values
+/// mid-word.
+fn received(consumer: &ConsumerView) -> Html {
+    let records = &consumer.recent_records;
+    if records.is_empty() {
+        return Html::default();
+    }
+    let headers = records.iter().any(|(r, _)| !r.headers.is_empty());
+    let txn = records.iter().any(|(r, _)| r.transactional);
+    html! {
+        <table class="messages" aria-label={format!("Records received by {}", consumer.name)}>
+            <thead><tr>
+                <th>{ "partition" }</th><th>{ "offset" }</th><th>{ "key" }</th><th>{ "value" }</th>
+                <th>{ "processed" }</th>
+                if txn { <th>{ "txn" }</th> }
+                if headers { <th>{ "headers" }</th> }
+            </tr></thead>
+            <tbody>
+                { for records.iter().map(|(r, processed)| html! {
+                    <tr data-testid="consumed-record">
+                        <td>{ r.tp.partition }</td><td>{ r.offset }</td>
+                        <td class="text">{ r.key_text() }</td><td class="text">{ r.value_text() }</td>
+                        <td>{ if *processed { "yes" } else { "not yet" } }</td>
+                        if txn {
+                            <td title="written in a transaction">{ if r.transactional { "yes" } else { "" } }</td>
+                        }
+                        if headers {
+                            <td class="text">{ r.headers.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(",") }</td>
+                        }
+                    </tr>
+                }) }
+            </tbody>
+        </table>
+    }
+}
+
 /// `kafka-consumer-groups.sh --describe`, as a table.
 fn group_table(group: &GroupDescription) -> Html {
     // The core's one definition of lag, added up as the rows show it.
@@ -608,21 +646,7 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
                     }) }
                 </tbody>
             </table>
-            if !consumer.recent_records.is_empty() {
-                <table class="messages" aria-label={format!("Records received by {}", consumer.name)}>
-                    <thead><tr><th>{ "partition" }</th><th>{ "offset" }</th><th>{ "key" }</th><th>{ "value" }</th><th>{ "headers" }</th><th>{ "txn" }</th><th>{ "processed" }</th></tr></thead>
-                    <tbody>
-                        { for consumer.recent_records.iter().map(|(r, processed)| html! {
-                            <tr data-testid="consumed-record">
-                                <td>{ r.tp.partition }</td><td>{ r.offset }</td><td>{ r.key_text() }</td><td>{ r.value_text() }</td>
-                                <td>{ r.headers.iter().map(|(k, v)| format!("{k}:{v}")).collect::<Vec<_>>().join(",") }</td>
-                                <td title="written in a transaction">{ if r.transactional { "yes" } else { "" } }</td>
-                                <td>{ if *processed { "yes" } else { "not yet" } }</td>
-                            </tr>
-                        }) }
-                    </tbody>
-                </table>
-            }
+            { received(consumer) }
             <ol class="operations">
                 { for consumer.recent_operations.iter().map(|op| html! { <li>{ op }</li> }) }
             </ol>
