@@ -125,6 +125,13 @@ impl Fetchers {
             client_id: Rc::from(format!("broker-{broker}-fetcher-0")),
         }
     }
+
+    /// The leader whose session has the fetch `correlation_id` in flight.
+    fn leader_of(&self, correlation_id: u64) -> Option<BrokerId> {
+        let mut sessions = self.sessions.iter();
+        let found = sessions.find(|(_, s)| s.in_flight.is_some_and(|(id, _)| id == correlation_id));
+        found.map(|(&leader, _)| leader)
+    }
 }
 
 impl Broker {
@@ -217,12 +224,7 @@ impl Broker {
         correlation_id: u64,
         response: FetchResponse,
     ) {
-        let Some((&leader, _)) = self
-            .fetchers
-            .sessions
-            .iter()
-            .find(|(_, s)| s.in_flight.is_some_and(|(id, _)| id == correlation_id))
-        else {
+        let Some(leader) = self.fetchers.leader_of(correlation_id) else {
             return;
         };
         if self.directory.get(&leader) != Some(&from) {
@@ -396,14 +398,10 @@ impl Broker {
         ctx: &mut Ctx<'_>,
         correlation_id: u64,
     ) -> bool {
-        let Some((&leader, session)) = self
-            .fetchers
-            .sessions
-            .iter_mut()
-            .find(|(_, s)| s.in_flight.is_some_and(|(id, _)| id == correlation_id))
-        else {
+        let Some(leader) = self.fetchers.leader_of(correlation_id) else {
             return false;
         };
+        let session = self.fetchers.sessions.entry(leader).or_default();
         session.in_flight = None;
         session.close();
         session.backing_off = true;
