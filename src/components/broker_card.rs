@@ -108,7 +108,8 @@ pub fn broker_card(props: &BrokerCardProps) -> Html {
                     title="Cut it off from the controller and every other broker; clients still reach it">
                     { if props.isolated { "Rejoin" } else { "Isolate" } }
                 </button>
-                <button onclick={send(link_command)}>
+                <button onclick={send(link_command)}
+                    title="Its link to the controller; drag across a line in the network view to cut any other link, click it to heal it">
                     { if props.cut_from_controller { "Heal link" } else { "Cut link" } }
                 </button>
             </div>

@@ -347,6 +347,15 @@ pub fn find_another_coordinator(error: crate::error::ErrorCode) -> bool {
     )
 }
 
+/// A wait as a reader compares two: `4.2 ms`, `1.35 s`.
+fn waited(span: SimDuration) -> String {
+    let ms = span.as_micros() as f64 / 1_000.0;
+    match ms < 1_000.0 {
+        true => format!("{ms:.1} ms"),
+        false => format!("{:.2} s", ms / 1_000.0),
+    }
+}
+
 /// `orders-0@12 orders-1@7`.
 pub(crate) fn offset_list(offsets: &[(TopicPartition, u64)]) -> String {
     let list: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}@{o}")).collect();
@@ -396,7 +405,11 @@ impl std::fmt::Display for Operation {
                 offset,
                 timestamp_ms,
             } => format!(
-                "acknowledged: partition {partition}, offset {offset}, timestamp {timestamp_ms}"
+                "acknowledged: partition {partition}, offset {offset}, timestamp {timestamp_ms}{}",
+                // How long acks=1 and acks=all take tell apart what each waits for.
+                self.completed_at
+                    .map(|at| format!(", after {}", waited(at.since(self.invoked_at))))
+                    .unwrap_or_default()
             ),
             Outcome::Polled {
                 records,
@@ -958,5 +971,41 @@ impl Client {
             self.metadata.invalidate();
             self.fail(ctx.now(), index, ErrorCode::RequestTimedOut, None);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acked_after(micros: u64) -> String {
+        let request = Request::Send {
+            topic: Rc::from("orders"),
+            partition: None,
+            key: None,
+            value: Some(Rc::from("order-1")),
+            transaction: None,
+        };
+        let mut op = Operation::pending(Rc::from("safe"), request, SimTime::from_millis(100));
+        op.completed_at = Some(SimTime::from_micros(100_000 + micros));
+        op.outcome = Outcome::Acked {
+            partition: 0,
+            offset: 3,
+            timestamp_ms: 100,
+        };
+        op.to_string()
+    }
+
+    #[test]
+    fn an_acknowledged_send_says_how_long_it_waited() {
+        let line = acked_after(4_300);
+        assert!(
+            line.ends_with(
+                "order-1 → orders: acknowledged: partition 0, offset 3, timestamp 100, after 4.3 ms"
+            ),
+            "{line}"
+        );
+        let line = acked_after(1_350_000);
+        assert!(line.ends_with(", after 1.35 s"), "{line}");
     }
 }
