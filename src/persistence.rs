@@ -16,6 +16,8 @@ const RUN_KEY_PREFIX: &str = "kafka-playground/run/";
 const OLD_KEY: &str = "kafka-playground/v1";
 /// In sessionStorage: the id of the run this tab shows.
 const CURRENT_KEY: &str = "kafka-playground/current-run";
+/// The tab's speed (session storage, as the run it is on).
+const SPEED_KEY: &str = "kafka-playground/speed";
 
 fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
@@ -117,6 +119,18 @@ pub fn current() -> Option<u32> {
 pub fn set_current(id: u32) {
     if let Some(storage) = per_tab() {
         let _ = storage.set_item(CURRENT_KEY, &id.to_string());
+    }
+}
+
+/// The speed this tab played at before a reload, as the timeline labels it (`10×`).
+pub fn speed() -> Option<String> {
+    per_tab()?.get_item(SPEED_KEY).ok().flatten()
+}
+
+/// Remembers the speed this tab plays at: a reload of a run watched at 10× goes on at 10×.
+pub fn set_speed(label: &str) {
+    if let Some(storage) = per_tab() {
+        let _ = storage.set_item(SPEED_KEY, label);
     }
 }
 

@@ -208,8 +208,17 @@ impl PageState {
             opened_link,
             readonly: params.readonly,
             playing: params.autoplay,
-            // 1×: one simulated second per real second.
-            speed_index: params.speed_index.unwrap_or(DEFAULT_SPEED),
+            // A link's speed, else the one this tab played at before a reload, else 1×: one
+            // simulated second per real second.
+            speed_index: params
+                .speed_index
+                .or_else(|| {
+                    saving
+                        .then(persistence::speed)
+                        .flatten()
+                        .and_then(|label| SPEEDS.iter().position(|(l, _)| *l == label))
+                })
+                .unwrap_or(DEFAULT_SPEED),
             achieved: None,
             pace: Rc::default(),
             errors: Default::default(),
@@ -310,6 +319,9 @@ impl Reducible for PageState {
             }
             SimAction::Speed(index) => {
                 next.speed_index = index.min(SPEEDS.len() - 1);
+                if next.saving() {
+                    persistence::set_speed(SPEEDS[next.speed_index].0);
+                }
                 next.pace.replace(Pace::default());
                 next.achieved = None;
             }

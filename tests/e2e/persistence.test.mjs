@@ -35,6 +35,7 @@ test('a reload restores the run, and the timeline rewinds it', async () => {
   assert.match(await page.getByTestId('topic').textContent(), /min\.insync\.replicas=2/, 'with its configs');
   assert.equal(await playground.brokerStatus(1), 'crashed', 'so did the crash');
   assert.ok(Math.abs((await playground.seconds()) - before) < 1.01, 'the clock is where it was');
+  assert.equal(await page.locator('[data-testid=speed] option:checked').textContent(), '10×', 'at the speed it played at');
 
   const end = await page.getByTestId('timeline').getAttribute('max');
   await page.getByTestId('timeline').fill('0');
