@@ -4,11 +4,12 @@
 //! group's state, coordinator and assignor.
 //!
 //! Lag has one definition here ([`log_end`], [`lag`]), which every view uses: this table, the
-//! console's `--describe`, the group's total in the page and the lag chart. A group whose
-//! consumers read with `isolation.level=read_committed` is measured to the last stable offset,
-//! as those consumers' own `records-lag` is: records of an open transaction are not lag they
-//! could catch up on. (The real tool's admin client always asks for read_uncommitted ends, so
-//! for such a group during an open transaction it would print the high watermark instead.)
+//! group's total in the page and the lag chart. A group whose consumers read with
+//! `isolation.level=read_committed` is measured there to the last stable offset, as those
+//! consumers' own `records-lag` is: records of an open transaction are not lag they could catch
+//! up on (the page says so beside the total). The console's `--describe` prints what the real
+//! tool does: its admin client always asks for read_uncommitted ends, so it shows the high
+//! watermark for such a group too ([`describe_group`]).
 
 use super::{ConsumerGroup, Group, GroupState, coordinator_partition};
 use crate::error::{ErrorCode, KafkaError};
@@ -106,7 +107,22 @@ pub fn describe_group(world: &World, group: &str) -> Result<GroupDescription, St
             Some(_) => not_found(),
         });
     };
-    Ok(describe(world, coordinator, found))
+    Ok(describe(world, coordinator, found).read_as_the_tool_does(world))
+}
+
+impl GroupDescription {
+    /// The rows as `ConsumerGroupCommand` prints them: its admin client asks ListOffsets for
+    /// read_uncommitted ends, so a read_committed group's LOG-END-OFFSET is the high watermark
+    /// there too, and an open transaction shows as lag.
+    fn read_as_the_tool_does(mut self, world: &World) -> Self {
+        if self.read_committed {
+            for row in &mut self.rows {
+                row.log_end_offset = log_end(world, &row.tp, false);
+                row.lag = lag(row.log_end_offset, row.current_offset);
+            }
+        }
+        self
+    }
 }
 
 /// Where a partition's log ends for lag: the leader's high watermark, or its last stable
