@@ -167,15 +167,22 @@ impl Broker {
 
     /// The metadata deleted topics whose partitions were `partitions`: the groups this broker
     /// coordinates forget their offsets (Kafka's `BrokerMetadataPublisher` calls
-    /// `groupCoordinator.onPartitionsDeleted` with the deleted topics' partitions).
+    /// `groupCoordinator.onPartitionsDeleted` with the deleted topics' partitions), those of
+    /// commits still waiting for the high watermark included.
     pub(super) fn on_partitions_deleted(
         &mut self,
         ctx: &mut Ctx<'_>,
         partitions: &[TopicPartition],
     ) {
-        let writes = self
-            .coordinator
-            .on_partitions_deleted(ctx, &self.image, partitions);
+        let mut in_flight = Vec::new();
+        for append in &mut self.coordinator_appends.appends {
+            if let AfterAppend::Group(then) = &mut append.then {
+                in_flight.extend(then.take_offsets_of(partitions));
+            }
+        }
+        let writes =
+            self.coordinator
+                .on_partitions_deleted(ctx, &self.image, partitions, &in_flight);
         for write in writes {
             self.write_group_records(ctx, Some(write));
         }

@@ -89,6 +89,39 @@ pub(crate) enum AfterWrite {
     Nothing,
 }
 
+impl AfterWrite {
+    /// Takes the offsets of `deleted` partitions out of a commit still replicating, returning
+    /// them by group: Kafka's coordinator replays a write into its state when it appends it,
+    /// so `onPartitionsDeleted`, run after the append, tombstones these offsets too, and the
+    /// commit's completion must not store them back. (The commit is still answered NONE: its
+    /// records were written.)
+    pub(crate) fn take_offsets_of(
+        &mut self,
+        deleted: &[TopicPartition],
+    ) -> Vec<(String, TopicPartition)> {
+        let (group, offsets) = match self {
+            AfterWrite::Commit {
+                group,
+                offsets,
+                metadata,
+                ..
+            } => {
+                metadata.retain(|(tp, _)| !deleted.contains(tp));
+                (group, offsets)
+            }
+            AfterWrite::TxnCommit { group, offsets, .. } => (group, offsets),
+            _ => return Vec::new(),
+        };
+        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(offsets)
+            .into_iter()
+            .partition(|(tp, _)| deleted.contains(tp));
+        *offsets = kept;
+        gone.into_iter()
+            .map(|(tp, _)| (group.clone(), tp))
+            .collect()
+    }
+}
+
 /// The group coordinator's state on one broker.
 #[derive(Clone, Debug)]
 pub(crate) struct GroupCoordinator {
@@ -893,11 +926,15 @@ impl GroupCoordinator {
     /// .onPartitionsDeleted`; replaying the tombstone drops the pending offsets too). Kept, a
     /// group reading a topic created again under the name would start from the deleted
     /// topic's offsets and skip the new topic's records (the deleted-topic fuzz profile).
+    /// `in_flight` are the offsets of commits appended but not yet replicated (taken out of
+    /// them by [`AfterWrite::take_offsets_of`]): Kafka's state already holds those, so they
+    /// are tombstoned as well.
     pub(crate) fn on_partitions_deleted(
         &mut self,
         ctx: &mut Ctx<'_>,
         image: &MetadataImage,
         partitions: &[TopicPartition],
+        in_flight: &[(String, TopicPartition)],
     ) -> Vec<GroupWrite> {
         let mut writes = Vec::new();
         let ids: Vec<String> = self.groups.keys().cloned().collect();
@@ -907,7 +944,8 @@ impl GroupCoordinator {
             };
             let mut records = Vec::new();
             for tp in partitions {
-                let mut had = group.offsets.remove(tp).is_some();
+                let mut had = group.offsets.remove(tp).is_some()
+                    || in_flight.iter().any(|(g, t)| *g == id && t == tp);
                 for pending in group.pending_txn.values_mut() {
                     had |= pending.remove(tp).is_some();
                 }

@@ -442,3 +442,16 @@ fn regression_deleted_topic_seeds_58_and_70_no_transactional_offsets_for_a_delet
         assert_allowed_only(seed, Profile::DeletedTopic);
     }
 }
+
+/// Regression: deleted-topic seeds 15 and 300 lost output. A forwarder's TxnOffsetCommit (seed
+/// 300) or a consumer's OffsetCommit (seed 15) for the input topic was appended just before
+/// its coordinator learnt of the deletion and was still replicating then: the deletion's
+/// tombstones missed it, and its completion stored the deleted topic's offset, from which the
+/// group started the topic created again under the name. Kafka's coordinator replays a write
+/// into its state when it appends it, so `onPartitionsDeleted` tombstones those offsets too.
+#[test]
+fn regression_deleted_topic_seeds_15_and_300_a_deletion_tombstones_offsets_still_replicating() {
+    for seed in [15, 300] {
+        assert_allowed_only(seed, Profile::DeletedTopic);
+    }
+}
