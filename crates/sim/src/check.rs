@@ -77,6 +77,13 @@ pub enum Anomaly {
     /// A share partition's start offset moved past a record that no member of the share
     /// group accepted or rejected and that was not archived: the group lost it.
     ShareLoss,
+    /// An exactly-once forwarders' group started a topic created again under a deleted
+    /// topic's name at an offset it had committed for the deleted topic, so the new topic's
+    /// records below it have no output. Kafka does this when the deletion reached no running
+    /// coordinator of the group (its broker frozen, cut off or down): `onPartitionsDeleted`
+    /// tombstones offsets only in the coordinators loaded then, the next one replays the
+    /// deleted topic's offsets from `__consumer_offsets`, and offsets are kept by topic name.
+    DeletedTopicOffset,
 }
 
 impl fmt::Display for Anomaly {
@@ -102,6 +109,7 @@ impl fmt::Display for Anomaly {
             Anomaly::ZombieOffsetCommit => "zombie-offset-commit",
             Anomaly::CommitBeyondProcessed => "commit-beyond-processed",
             Anomaly::ShareLoss => "share-loss",
+            Anomaly::DeletedTopicOffset => "deleted-topic-offset",
         })
     }
 }
@@ -810,23 +818,86 @@ fn check_forwarding(world: &World) -> Vec<Violation> {
             let Some(log) = world.leader_log(&tp) else {
                 continue;
             };
+            let carried = start_at_deleted_topic_offset(world, &deleted, group, (&tp, committed));
             let fates = log_fates(log.records());
             for (record, fate) in log.records().iter().zip(fates) {
                 let value = record.data.value_text();
                 if record.offset < committed && fate == Fate::Committed && !output.contains(&value)
                 {
-                    found.push(Violation {
-                        anomaly: Anomaly::LostOutput,
-                        detail: format!(
-                            "group {group} committed {tp} up to {committed}, but {value:?} at offset {} has no committed output in {}",
-                            record.offset, forward.topic
-                        ),
-                    });
+                    let violation = match carried {
+                        Some(start) if record.offset < start => Violation {
+                            anomaly: Anomaly::DeletedTopicOffset,
+                            detail: format!(
+                                "group {group} started {tp}, created again, at {start}, its offset of the deleted topic {}: {value:?} at offset {} has no output in {}",
+                                tp.topic, record.offset, forward.topic
+                            ),
+                        },
+                        _ => Violation {
+                            anomaly: Anomaly::LostOutput,
+                            detail: format!(
+                                "group {group} committed {tp} up to {committed}, but {value:?} at offset {} has no committed output in {}",
+                                record.offset, forward.topic
+                            ),
+                        },
+                    };
+                    found.push(violation);
                 }
             }
         }
     }
     found
+}
+
+/// Where `group` started reading `tp` of a topic created again under a deleted topic's name
+/// (where it `committed`, if it read none of it), when that is above 0 and an offset the
+/// group committed for `tp` of the deleted topic (a transaction's offsets, or a commit, done
+/// before the new topic existed): the deleted topic's offset survived in the group (see
+/// [`Anomaly::DeletedTopicOffset`]).
+fn start_at_deleted_topic_offset(
+    world: &World,
+    deleted: &BTreeMap<String, Deletion>,
+    group: &str,
+    (tp, committed): (&TopicPartition, u64),
+) -> Option<u64> {
+    deleted.get(&*tp.topic)?.recreated?;
+    let in_group = |c: &crate::consumer::Consumer| c.config().group_id.as_deref() == Some(group);
+    let reads = world.consumers().filter(|(c, _)| in_group(c));
+    let start = reads
+        .flat_map(|(c, _)| c.history().iter())
+        .filter(|op| !gone_with_topic(deleted, &tp.topic, op))
+        .filter_map(|op| match &op.outcome {
+            Outcome::Polled { records, .. } => records
+                .iter()
+                .filter(|r| r.tp == *tp)
+                .map(|r| r.offset)
+                .min(),
+            _ => None,
+        })
+        .min()
+        .unwrap_or(committed);
+    let commits = world
+        .consumers()
+        .filter(|(c, _)| in_group(c))
+        .flat_map(|(c, _)| c.history().iter())
+        .chain(world.operations());
+    let committed_for_deleted = commits
+        .filter(|op| gone_with_topic(deleted, &tp.topic, op))
+        .any(|op| match (&op.request, &op.outcome) {
+            (
+                Request::SendOffsets {
+                    group: g, offsets, ..
+                },
+                Outcome::Done,
+            )
+            | (
+                Request::Commit {
+                    group: g, offsets, ..
+                },
+                Outcome::Committed,
+            ) => g == group && offsets.contains(&(tp.clone(), start)),
+            _ => false,
+        });
+    (start > 0 && committed_for_deleted).then_some(start)
 }
 
 /// What the final log says of the record at an offset.

@@ -139,8 +139,11 @@ impl Profile {
             | Profile::AtLeastOnce
             | Profile::Compacted
             | Profile::ConsumerProtocol
-            | Profile::Share
-            | Profile::DeletedTopic => &[Anomaly::Redelivered],
+            | Profile::Share => &[Anomaly::Redelivered],
+            // A deletion published while a group's coordinator was frozen or cut off leaves
+            // the group's offsets of the deleted topic to the coordinator that loads it next,
+            // which replays them (Kafka tombstones them only in coordinators loaded then).
+            Profile::DeletedTopic => &[Anomaly::Redelivered, Anomaly::DeletedTopicOffset],
             Profile::ReadUncommitted => &[Anomaly::AbortedRead, Anomaly::Redelivered],
             Profile::AtMostOnce => &[Anomaly::ConsumerLoss, Anomaly::Redelivered],
             Profile::Acks1 | Profile::Acks0 => &[

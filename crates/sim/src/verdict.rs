@@ -185,6 +185,11 @@ fn settings(scenario: &Scenario) -> BTreeMap<Anomaly, Settings> {
                 "an unclean election",
                 format!("at {} ms", step.at_ms),
             ),
+            Command::DeleteTopic { name } => allow(
+                &[Anomaly::DeletedTopicOffset],
+                "a topic deleted while a group's coordinator could not apply it: the coordinator that loads the group next replays the deleted topic's offsets (Kafka's onPartitionsDeleted tombstones them only in the coordinators loaded then)",
+                format!("topic {name}"),
+            ),
             Command::AddConsumer { name, config, .. }
                 if config.get("group.type").is_some_and(|t| t == "share") =>
             {

@@ -455,3 +455,23 @@ fn regression_deleted_topic_seeds_15_and_300_a_deletion_tombstones_offsets_still
         assert_allowed_only(seed, Profile::DeletedTopic);
     }
 }
+
+/// Regression: deleted-topic seed 83 lost output. The input topic was deleted while the
+/// forwarders' group coordinator (broker 3) was frozen, so no tombstone was written; broker 2,
+/// elected for `__consumer_offsets` once broker 3 was fenced, replayed the deleted topic's
+/// offsets, and the group started the topic created again under the name at them. Kafka does
+/// the same (`GroupCoordinatorService.onPartitionsDeleted` writes only through the coordinators
+/// loaded when the deletion is published; loading replays every offset record, and offsets are
+/// kept by topic name): the checker names it `deleted-topic-offset`, which the profile allows.
+#[test]
+fn regression_deleted_topic_seed_83_a_coordinator_that_missed_the_deletion_keeps_its_offsets() {
+    let outcome = assert_allowed_only(83, Profile::DeletedTopic);
+    assert!(
+        outcome
+            .violations
+            .iter()
+            .any(|v| v.anomaly == Anomaly::DeletedTopicOffset),
+        "the group skipped no record of the new topic: {:?}",
+        outcome.violations
+    );
+}
