@@ -401,9 +401,14 @@ fn pipeline(producer: &ProducerView) -> Html {
             b.age_ms,
             producer.linger_ms,
             if b.attempts > 1 || b.stage == BatchStage::Retrying {
+                // A retriable error reaches the application only at delivery.timeout.ms: the
+                // batch is where its name shows meanwhile.
                 format!(
-                    " · attempt {}",
-                    b.attempts + u32::from(b.stage == BatchStage::Retrying)
+                    " · attempt {}{}",
+                    b.attempts + u32::from(b.stage == BatchStage::Retrying),
+                    b.last_error
+                        .map(|e| format!(" (the last failed: {e})"))
+                        .unwrap_or_default()
                 )
             } else {
                 String::new()

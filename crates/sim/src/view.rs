@@ -7,6 +7,7 @@ use crate::consumer::{
     AppCommit, AppState, ForwardStep, GroupProtocol, MemberState, assignor_name,
 };
 use crate::endpoint::Endpoint;
+use crate::error::ErrorCode;
 use crate::event::Event;
 use crate::group::{GroupDescription, describe};
 use crate::protocol::{BrokerId, TopicPartition};
@@ -192,6 +193,8 @@ pub struct BatchView {
     pub base_sequence: Option<u32>,
     /// How long it has existed, in ms (against `linger.ms` while it waits).
     pub age_ms: u64,
+    /// Why its last attempt failed, as Kafka names the error, while it waits to be retried.
+    pub last_error: Option<&'static str>,
 }
 
 /// Where a producer batch is.
@@ -970,6 +973,7 @@ impl World {
                 attempts: b.attempts,
                 base_sequence: b.header.as_ref().map(|h| h.base_sequence),
                 age_ms: (self.now() - b.created).as_millis(),
+                last_error: b.last_error.map(ErrorCode::name),
             })
             .collect();
         ProducerView {

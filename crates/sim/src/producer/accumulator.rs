@@ -3,6 +3,7 @@
 //! `buffer.memory` until it completes. Batches leave when drained by the sender and come back
 //! to the front of their queue when retried.
 
+use crate::error::ErrorCode;
 use crate::protocol::{BatchHeader, Bytes, RecordData, TopicPartition};
 use crate::time::SimTime;
 use std::collections::{BTreeMap, VecDeque};
@@ -76,6 +77,10 @@ pub struct ProducerBatch {
     /// The broker refused it as out of order while an epoch bump was pending: it was not
     /// written, and goes out again with a new sequence once the epoch is bumped.
     pub resequence: bool,
+    /// Why its last attempt failed, while it waits to be retried: a retriable error
+    /// (NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT) reaches the application only when
+    /// `delivery.timeout.ms` runs out, so this is where the page can say why it waits.
+    pub last_error: Option<ErrorCode>,
 }
 
 /// The accumulator.
@@ -128,6 +133,7 @@ impl Accumulator {
                     sent_leader_epoch: None,
                     header: None,
                     resequence: false,
+                    last_error: None,
                 });
         }
         let queue = self.queues.get_mut(tp).expect("created above");
@@ -304,6 +310,7 @@ mod tests {
                 ..BatchHeader::default()
             })),
             resequence: false,
+            last_error: None,
         };
         acc.reenqueue(batch(2));
         acc.reenqueue(batch(1));

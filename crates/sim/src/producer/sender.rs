@@ -338,6 +338,7 @@ impl Producer {
                 ctx.rng(),
             );
             batch.retry_at = Some(now + wait);
+            batch.last_error = Some(error);
             // Out of order means not written: safe to stamp again under the new epoch.
             batch.resequence |= self.epoch_bump && error == ErrorCode::OutOfOrderSequenceNumber;
             self.accumulator.reenqueue(batch);

@@ -899,3 +899,32 @@ fn followers_of_a_leader_that_lost_power_wait_out_their_fetch_to_it() {
         acked.as_millis()
     );
 }
+
+#[test]
+fn a_batch_retrying_under_min_isr_names_the_error_it_waits_out() {
+    // With the ISR below min.insync.replicas the leader refuses acks=all produces with
+    // NOT_ENOUGH_REPLICAS, a retriable error: the producer retries until delivery.timeout.ms
+    // and the application hears nothing meanwhile, so the batch is what names the error.
+    let seed = 13;
+    println!("seed {seed}");
+    let mut world = cluster(seed);
+    create_topic(&mut world, "t", 1, 3, &[("min.insync.replicas", "2")]);
+    for follower in followers(&world, "t", 0) {
+        crash_broker(&mut world, follower);
+    }
+    run_ms(&mut world, 12_000);
+    assert_eq!(isr(&world, "t", 0).len(), 1, "both followers fenced");
+    add_producer(&mut world, "p", &[]);
+    send(&mut world, "p", "t", None, "waits");
+    run_ms(&mut world, 3_000);
+    let view = world.view();
+    let producer = view.producers.iter().find(|p| p.name == "p").expect("p");
+    let batch = producer.batches.first().expect("the send's batch");
+    assert!(batch.attempts > 1, "{batch:?}");
+    assert_eq!(batch.last_error, Some("NOT_ENOUGH_REPLICAS"), "{batch:?}");
+    assert!(
+        matches!(last_outcome(&world), Outcome::Pending),
+        "{:?}",
+        last_outcome(&world)
+    );
+}
