@@ -347,15 +347,6 @@ pub fn find_another_coordinator(error: crate::error::ErrorCode) -> bool {
     )
 }
 
-/// A wait as a reader compares two: `4.2 ms`, `1.35 s`.
-fn waited(span: SimDuration) -> String {
-    let ms = span.as_micros() as f64 / 1_000.0;
-    match ms < 1_000.0 {
-        true => format!("{ms:.1} ms"),
-        false => format!("{:.2} s", ms / 1_000.0),
-    }
-}
-
 /// `orders-0@12 orders-1@7`.
 pub(crate) fn offset_list(offsets: &[(TopicPartition, u64)]) -> String {
     let list: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}@{o}")).collect();
@@ -408,7 +399,7 @@ impl std::fmt::Display for Operation {
                 "acknowledged: partition {partition}, offset {offset}, timestamp {timestamp_ms}{}",
                 // How long acks=1 and acks=all take tell apart what each waits for.
                 self.completed_at
-                    .map(|at| format!(", after {}", waited(at.since(self.invoked_at))))
+                    .map(|at| format!(", after {}", at.since(self.invoked_at)))
                     .unwrap_or_default()
             ),
             Outcome::Polled {
@@ -1001,11 +992,11 @@ mod tests {
         let line = acked_after(4_300);
         assert!(
             line.ends_with(
-                "order-1 → orders: acknowledged: partition 0, offset 3, timestamp 100, after 4.3 ms"
+                "order-1 → orders: acknowledged: partition 0, offset 3, timestamp 100, after 4.300 ms"
             ),
             "{line}"
         );
         let line = acked_after(1_350_000);
-        assert!(line.ends_with(", after 1.35 s"), "{line}");
+        assert!(line.ends_with(", after 1350 ms"), "{line}");
     }
 }

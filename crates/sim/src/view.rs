@@ -193,7 +193,7 @@ pub struct BatchView {
     pub base_sequence: Option<u32>,
     /// How long it has existed, in ms (against `linger.ms` while it waits).
     pub age_ms: u64,
-    /// Why its last attempt failed, as Kafka names the error, while it waits to be retried.
+    /// Why its last attempt failed, as Kafka names the error, once one has.
     pub last_error: Option<&'static str>,
 }
 

@@ -77,7 +77,7 @@ pub struct ProducerBatch {
     /// The broker refused it as out of order while an epoch bump was pending: it was not
     /// written, and goes out again with a new sequence once the epoch is bumped.
     pub resequence: bool,
-    /// Why its last attempt failed, while it waits to be retried: a retriable error
+    /// Why its last attempt failed, once one has (kept while it is retried): a retriable error
     /// (NOT_ENOUGH_REPLICAS, REQUEST_TIMED_OUT) reaches the application only when
     /// `delivery.timeout.ms` runs out, so this is where the page can say why it waits.
     pub last_error: Option<ErrorCode>,
