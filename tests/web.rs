@@ -27,6 +27,24 @@ fn text_of(root: &Element, selector: &str) -> String {
         .unwrap()
 }
 
+fn input(root: &Element, selector: &str) -> web_sys::HtmlInputElement {
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap()
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .unwrap()
+}
+
+/// Sets an input's text as typing would, and lets the page redraw.
+async fn type_into(root: &Element, selector: &str, text: &str) {
+    let field = input(root, selector);
+    field.set_value(text);
+    field
+        .dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
+    yew::scheduler::flush().await;
+}
+
 /// Presses Step `times` times: the world processes that many events.
 async fn step(root: &Element, times: usize) {
     for _ in 0..times {
@@ -107,18 +125,12 @@ async fn creating_a_topic_draws_its_partitions_and_replica_logs() {
     let replicas = root.query_selector_all("[data-testid=replica]").unwrap();
     assert_eq!(replicas.length(), 9, "replication factor 3");
     // Empty, the name field now offers a name no topic has.
-    let name = root
-        .query_selector("[data-testid=topic-name]")
-        .unwrap()
-        .unwrap()
-        .dyn_into::<web_sys::HtmlInputElement>()
-        .unwrap();
-    assert_eq!(name.placeholder(), "payments");
+    assert_eq!(
+        input(&root, "[data-testid=topic-name]").placeholder(),
+        "payments"
+    );
     // A name taken is Kafka's to refuse.
-    name.set_value("orders");
-    name.dispatch_event(&web_sys::Event::new("input").unwrap())
-        .unwrap();
-    yew::scheduler::flush().await;
+    type_into(&root, "[data-testid=topic-name]", "orders").await;
     click(&root, "[data-testid=topic-create]");
     yew::scheduler::flush().await;
     assert_eq!(
@@ -231,17 +243,7 @@ async fn adding_a_consumer_shows_its_card_and_a_refused_config_inline() {
             .is_some()
     );
     // An empty group.id is refused as the Java client refuses subscribe() without one.
-    let group = root
-        .query_selector("[data-testid=consumer-group]")
-        .unwrap()
-        .unwrap()
-        .dyn_into::<web_sys::HtmlInputElement>()
-        .unwrap();
-    group.set_value("");
-    group
-        .dispatch_event(&web_sys::Event::new("input").unwrap())
-        .unwrap();
-    yew::scheduler::flush().await;
+    type_into(&root, "[data-testid=consumer-group]", "").await;
     click(&root, "[data-testid=consumer-add]");
     yew::scheduler::flush().await;
     assert!(
