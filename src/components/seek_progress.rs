@@ -76,12 +76,20 @@ fn marks_catch_up() -> Html {
         let (handle, dispatch) = (sim.sim.clone(), sim.actions.dispatch.clone());
         use_effect_with((sim.sim.clone(), behind), move |(_, behind)| {
             let ticker = behind.then(|| {
-                let drawn = std::cell::Cell::new(false);
+                let caught_up = std::cell::Cell::new(false);
                 Interval::new(SLICE_EVERY_MS, move || {
+                    // Caught up, it asks for a draw each tick until one finds the marks whole
+                    // (that draw ends this ticker). One is not always enough: the panels that
+                    // draw before this note in the order yew runs them (which depends on when
+                    // each was mounted) may have drawn the marks partly just before the last.
+                    if caught_up.get() {
+                        in_a_task_of_its_own(&dispatch, SimAction::Redraw);
+                        return;
+                    }
                     let started = js_sys::Date::now();
-                    while !drawn.get() && js_sys::Date::now() - started < CHECK_BUDGET_MS {
+                    while !caught_up.get() && js_sys::Date::now() - started < CHECK_BUDGET_MS {
                         if handle.check_marks() {
-                            drawn.set(true);
+                            caught_up.set(true);
                             in_a_task_of_its_own(&dispatch, SimAction::Redraw);
                         }
                     }
