@@ -145,7 +145,9 @@ fn page() -> Html {
                 <p class="error" role="alert" data-testid="command-error">{ message }</p>
             }
             // While a run is rebuilt, acting on it would branch it at a moment half-way there.
-            <div class="panes" inert={seeking.is_some()}>
+            // Keyed on the run: another run's panels start afresh, so what the reader typed
+            // for the last one (acks=1, a transactional.id) does not fail the next one's sends.
+            <div class="panes" key={sim.runs_shown} inert={seeking.is_some()}>
                 <div class="main-column">
                     if shows(Panel::Cluster) {
                         { guard(readonly, html! { <ClusterView /> }) }

@@ -179,6 +179,9 @@ pub struct PageState {
     /// keep the moment it left), so it runs no panel again: drawing every panel's view anew,
     /// though nothing in it changed, was a tenth of a rewind (BENCHMARKS.md, issue 17).
     frame: u64,
+    /// Counts the runs shown: the panels' own state (a form's acks or transactional.id, the
+    /// console's output) belongs to the run it was made for, so each run gets panels afresh.
+    pub runs_shown: u32,
 }
 
 impl PartialEq for PageState {
@@ -238,6 +241,7 @@ impl PageState {
             opened_logs: Rc::default(),
             on_screen: Rc::default(),
             frame: 0,
+            runs_shown: 0,
         }
     }
 
@@ -289,6 +293,7 @@ impl PageState {
         // Another run: its partitions are not the ones the reader opened or saw.
         self.opened_logs = Rc::default();
         self.on_screen = Rc::default();
+        self.runs_shown += 1;
     }
 }
 

@@ -104,3 +104,31 @@ test('drag across a link in the network view to cut it, click it to heal it', as
   assert.match(await page.getByTestId('network-summary').textContent(), /0 cut link\(s\)/);
   assert.deepEqual(playground.errors, []);
 });
+
+test('a new cluster starts with fresh forms and console: what was typed for the last run stays with it', async () => {
+  const playground = await suite.open(7);
+  const { page } = playground;
+  await playground.createTopic();
+  await page.getByTestId('producer-acks').selectOption('1');
+  await page.getByTestId('producer-transactional-id').fill('payments-tx');
+  await playground.console('kafka-topics.sh --bootstrap-server localhost:9092 --list');
+  await settles(async () => (await page.getByTestId('console-output').textContent()).includes('orders'), true,
+    'the console lists the topic');
+
+  await page.getByTestId('new-cluster').click();
+  await page.getByRole('button', { name: 'Start over' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=partition]').length === 0);
+  // Kafka's defaults again: acks=all and no transactional.id, so the next producer's sends
+  // do not fail for settings of a run left behind.
+  assert.equal(await page.getByTestId('producer-acks').inputValue(), 'all');
+  assert.equal(await page.getByTestId('producer-transactional-id').inputValue(), '');
+  assert.equal((await page.getByTestId('console-output').textContent()).includes('orders'), false,
+    'the console shows nothing of the last cluster');
+  await playground.createTopic();
+  await playground.addProducer();
+  await page.getByTestId('send').click();
+  await playground.play();
+  await settles(async () => /: acknowledged: partition \d+, offset 0,/.test(await page.getByTestId('operation').first().textContent()),
+    true, 'the send is acknowledged');
+  assert.deepEqual(playground.errors, []);
+});
