@@ -115,7 +115,8 @@ fn cause_of(events: &[Event], index: usize) -> Option<usize> {
         ),
         // A member's removal starts a rebalance (classic) or bumps the epoch (KIP-848) at the
         // same instant; one at another time was not this one's cause.
-        EventKind::GroupRebalancing { group, .. } | EventKind::GroupEpochBumped { group, .. } => {
+        EventKind::GroupRebalancing { group, reason, .. }
+        | EventKind::GroupEpochBumped { group, reason, .. } => {
             let at = events[index].at;
             latest_before(
                 events,
@@ -123,6 +124,7 @@ fn cause_of(events: &[Event], index: usize) -> Option<usize> {
                 |k| matches!(k, EventKind::GroupMemberRemoved { group: g, .. } if g == group),
             )
             .filter(|&found| events[found].at == at)
+            .or_else(|| comeback_of_joiner(events, index, group, reason))
         }
         // A new active controller: the old one crashed or was cut off.
         EventKind::ControllerElected { epoch, .. } if *epoch > 1 => {
@@ -157,6 +159,49 @@ fn cause_of(events: &[Event], index: usize) -> Option<usize> {
         }
         _ => None,
     }
+}
+
+/// The client a rebalance's reason says joined, as the coordinators word it: "member
+/// c1-<uuid> joined" (classic: the member id is the client id and a UUID) or "member <id> (c1)
+/// joined" (the consumer and share protocols, whose reasons may list several changes).
+fn joined_client(reason: &str) -> Option<&str> {
+    reason.split(", ").find_map(joined_in)
+}
+
+fn joined_in(change: &str) -> Option<&str> {
+    let member = change.strip_prefix("member ")?.strip_suffix(" joined")?;
+    if let Some((_, client)) = member.split_once(" (") {
+        return client.strip_suffix(')');
+    }
+    // A UUID is 36 characters, after the dash that ends the client id.
+    let cut = member.len().checked_sub(37)?;
+    (member.as_bytes().get(cut) == Some(&b'-')).then(|| &member[..cut])
+}
+
+/// What brought back the client whose new member joined at `index`: its restart, its
+/// process's or poll loop's resumption, or a healed link, since its last join (a join after
+/// its own earlier comeback had another cause). A client's first join is the reader's action.
+fn comeback_of_joiner(events: &[Event], index: usize, group: &str, reason: &str) -> Option<usize> {
+    let client = joined_client(reason)?;
+    let me = Endpoint::Client(client.to_owned());
+    let comeback = latest_before(events, index, |k| match k {
+        EventKind::ClientRestarted { name } => name == client,
+        EventKind::ConsumerResumed { consumer } => consumer == client,
+        EventKind::ProcessResumed { endpoint, .. } => *endpoint == me,
+        EventKind::LinkHealed { a, b } => *a == me || *b == me,
+        EventKind::NetworkHealed => true,
+        _ => false,
+    })?;
+    let joined_since = events[comeback + 1..index].iter().any(|e| match &e.kind {
+        EventKind::GroupRebalancing {
+            group: g, reason, ..
+        }
+        | EventKind::GroupEpochBumped {
+            group: g, reason, ..
+        } => g == group && joined_client(reason) == Some(client),
+        _ => false,
+    });
+    (!joined_since).then_some(comeback)
 }
 
 #[cfg(test)]
@@ -236,6 +281,25 @@ mod tests {
         assert!(
             cause_chain(&events, 0).is_empty(),
             "the first election has no cause"
+        );
+    }
+
+    #[test]
+    fn the_client_a_joining_member_belongs_to_is_read_from_each_protocols_wording() {
+        let uuid = "0a1b2c3d-0000-1111-2222-333344445555";
+        assert_eq!(
+            joined_client(&format!("member c-1-{uuid} joined")),
+            Some("c-1")
+        );
+        assert_eq!(joined_client("member Xy9_q (c1) joined"), Some("c1"));
+        assert_eq!(
+            joined_client(&format!("member c1-{uuid} removed: left")),
+            None
+        );
+        assert_eq!(joined_client("member short joined"), None);
+        assert_eq!(
+            joined_client("member Ab (c2) left, member Cd (c3) joined"),
+            Some("c3")
         );
     }
 }

@@ -1115,3 +1115,39 @@ fn a_join_answered_after_the_member_left_is_dropped_and_the_member_rejoins() {
         "the three share the three partitions again"
     );
 }
+
+#[test]
+fn why_a_group_rebalanced_after_a_consumer_restarted_goes_back_to_the_restart() {
+    let mut world = cluster(11);
+    create_topic(&mut world, "t", 2, 3, &[]);
+    add_consumer(&mut world, "c1", "g", &["t"], &[]);
+    add_consumer(&mut world, "c2", "g", &["t"], &[]);
+    run_ms(&mut world, 10_000);
+    crash_client(&mut world, "c1");
+    run_ms(&mut world, 5_000);
+    world
+        .apply(Command::RestartClient {
+            name: "c1".to_owned(),
+        })
+        .expect("as set up");
+    run_ms(&mut world, 10_000);
+    // The restarted process joins as a new member (a dynamic member's id does not survive
+    // it), which ends the generation; the old member is still in the group until its session
+    // times out.
+    let events = world.events();
+    let rebalance = events
+        .iter()
+        .rposition(|e| {
+            matches!(&e.kind, EventKind::GroupRebalancing { reason, .. }
+                if reason.starts_with("member c1-") && reason.ends_with(" joined"))
+        })
+        .expect("the restarted c1 joined");
+    let chain = cause_texts(&world, rebalance);
+    assert_eq!(chain, ["client c1 restarted"], "{chain:?}");
+    // The group's first joins were the reader's own actions: nothing earlier caused them.
+    let first = events
+        .iter()
+        .position(|e| matches!(e.kind, EventKind::GroupRebalancing { .. }))
+        .expect("the group formed");
+    assert_eq!(cause_texts(&world, first), Vec::<String>::new());
+}
