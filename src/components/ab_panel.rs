@@ -67,6 +67,8 @@ fn drawn(props: &AbPanelProps) -> Html {
                         { count("sends", c.a.sends, c.b.sends) }
                         { count("acknowledged", c.a.acknowledged, c.b.acknowledged) }
                         { count("failed", c.a.failed, c.b.failed) }
+                        { count("still waiting", c.a.waiting, c.b.waiting) }
+                        { row("slowest acknowledgement", seconds(c.a.slowest_ack.as_millis()), seconds(c.b.slowest_ack.as_millis())) }
                         { count("lost after ack", c.a.lost, c.b.lost) }
                         { count("written twice", c.a.duplicated, c.b.duplicated) }
                         { count("out of order", c.a.reordered, c.b.reordered) }

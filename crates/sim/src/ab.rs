@@ -10,7 +10,7 @@ use crate::command::Command;
 use crate::event::EventKind;
 use crate::protocol::TopicPartition;
 use crate::sorted::Collect;
-use crate::time::SimTime;
+use crate::time::{SimDuration, SimTime};
 use crate::world::{ClusterConfig, World};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -142,6 +142,10 @@ pub struct Side {
     pub acknowledged: usize,
     /// Sends that failed or expired.
     pub failed: usize,
+    /// Sends with no answer yet when the comparison stopped.
+    pub waiting: usize,
+    /// The longest an acknowledged send waited for its acknowledgement.
+    pub slowest_ack: SimDuration,
     /// Acknowledged records missing from the final log.
     pub lost: usize,
     /// Records written more than once.
@@ -236,7 +240,11 @@ fn summarise(world: &World, label: &str) -> Side {
         match op.outcome {
             Outcome::Acked { .. } | Outcome::Sent { .. } => side.acknowledged += 1,
             Outcome::Failed { .. } | Outcome::Exception { .. } => side.failed += 1,
+            Outcome::Pending => side.waiting += 1,
             _ => {}
+        }
+        if let (Outcome::Acked { .. }, Some(done)) = (&op.outcome, op.completed_at) {
+            side.slowest_ack = side.slowest_ack.max(done.since(op.invoked_at));
         }
     }
     (side.given_back, side.unowned_ms) = ownership_gaps(world);
@@ -320,6 +328,28 @@ fn in_words(side: &Side) -> String {
     )
 }
 
+/// A stall shorter than this is not one a reader would notice as a difference.
+const NOTICEABLE_STALL: SimDuration = SimDuration::from_millis(1_000);
+
+/// Whether the sides' sends fared differently (failed, still waiting, or one side's slowest
+/// acknowledgement a noticeable stall longer), though neither lost or duplicated anything.
+fn availability_differs(a: &Side, b: &Side) -> bool {
+    let answers = |s: &Side| (s.acknowledged, s.failed, s.waiting);
+    let stall = (a.slowest_ack.as_micros()).abs_diff(b.slowest_ack.as_micros());
+    answers(a) != answers(b) || stall >= NOTICEABLE_STALL.as_micros()
+}
+
+fn availability_in_words(side: &Side) -> String {
+    let slowest = match side.acknowledged {
+        0 => String::new(),
+        _ => format!(" (the slowest after {})", side.slowest_ack),
+    };
+    format!(
+        "{}: {} of {} sends acknowledged{slowest}, {} failed, {} still waiting",
+        side.label, side.acknowledged, side.sends, side.failed, side.waiting
+    )
+}
+
 fn rebalancing_in_words(side: &Side) -> String {
     format!(
         "{}: {} partition(s) given up and given back to the same member, partitions without an owner for {:.1} s in all",
@@ -357,6 +387,12 @@ pub fn compare(
                 rebalancing_in_words(&b)
             )
         }
+    } else if same && availability_differs(&a, &b) {
+        format!(
+            "No difference in safety so far, but in availability. {}. {}.",
+            availability_in_words(&a),
+            availability_in_words(&b)
+        )
     } else if same {
         format!(
             "No difference in safety so far: {}. Inject a fault (crash a leader, cut a link) and compare again.",

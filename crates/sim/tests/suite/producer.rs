@@ -663,6 +663,47 @@ fn ab_the_same_run_loses_acknowledged_records_with_acks_1_and_none_with_acks_all
     );
 }
 
+#[test]
+fn ab_a_stall_only_acks_all_waits_for_is_a_difference_in_availability() {
+    use kafka_sim::ab::{compare, presets};
+    let mut world = cluster(13);
+    create_topic(&mut world, "orders", 1, 3, &[("min.insync.replicas", "2")]);
+    add_producer(&mut world, "p", &[("linger.ms", "0")]);
+    run_ms(&mut world, 200);
+    // One follower stops fetching: acks=all waits until the leader drops it from the ISR
+    // (replica.lag.time.max.ms); acks=1 does not wait for it. Nobody loses anything.
+    let slow = followers(&world, "orders", 0)[0];
+    slow_follower(&mut world, slow, 120_000);
+    run_ms(&mut world, 1_000);
+    for i in 0..5 {
+        send(&mut world, "p", "orders", None, &format!("order-{i}"));
+    }
+    run_ms(&mut world, 60_000);
+    let (_, acks1, acks_all) = presets().into_iter().next().expect("acks preset");
+    let comparison = compare(
+        &kafka_sim::ClusterConfig::default(),
+        world.seed(),
+        world.commands(),
+        world.now(),
+        &acks1,
+        &acks_all,
+    );
+    let (a, b) = (&comparison.a, &comparison.b);
+    assert_eq!((a.lost, b.lost), (0, 0), "{comparison:?}");
+    assert_eq!((a.acknowledged, b.acknowledged), (5, 5), "{comparison:?}");
+    assert!(a.slowest_ack.as_millis() < 100, "{comparison:?}");
+    assert!(b.slowest_ack.as_millis() >= 10_000, "{comparison:?}");
+    let difference = &comparison.difference;
+    assert!(
+        difference.starts_with("No difference in safety so far, but in availability. acks=1: 5 of 5 sends acknowledged (the slowest after "),
+        "{difference}"
+    );
+    assert!(
+        difference.contains("acks=all: 5 of 5 sends acknowledged (the slowest after "),
+        "{difference}"
+    );
+}
+
 /// When the send of `value`, made while the leader waits for its slow followers, is
 /// acknowledged after the leader's host suffers `kind`.
 fn ack_after_leader_dies(kind: kafka_sim::CrashKind) -> u64 {
