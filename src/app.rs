@@ -25,7 +25,7 @@ use crate::embed_api::{Controls, use_embed_api};
 use crate::embed_lesson::EmbedLesson;
 use crate::embed_params::Panel;
 use crate::embed_view::guard;
-use crate::hooks::use_lessons::use_lessons;
+use crate::hooks::use_lessons::{Clock, use_lessons};
 use crate::hooks::use_shortcuts::use_shortcuts;
 use crate::persistence;
 use crate::share;
@@ -66,19 +66,24 @@ fn page() -> Html {
     );
     let show = actions.send(|(next, id)| SimAction::Show(next, id));
     let on_command = actions.command(Form::Page);
+    let on_play = actions.send(SimAction::Play);
     let lessons = use_lessons(
         embed,
         sim.opened_link,
         &sim.sim,
         &show,
         &on_command,
-        seeking.is_some(),
+        &Clock {
+            playing: sim.playing,
+            jumping: seeking.is_some(),
+            on_play: on_play.clone(),
+        },
     );
     let main = use_node_ref();
     let controls = Controls {
         sim: sim.sim.clone(),
         playing: sim.playing,
-        on_play: actions.send(SimAction::Play),
+        on_play,
         seeking: seeking.is_some(),
         on_seek: actions.seek.clone(),
         show,

@@ -19,6 +19,9 @@ pub struct LessonPanelProps {
     pub step: usize,
     /// Whether the step's condition holds (true for a step without one).
     pub done: bool,
+    /// The page paused the clock when the step was done (Next plays on).
+    #[prop_or_default]
+    pub paused: bool,
     /// The language of the lesson texts.
     pub lang: Lang,
     /// Acting is paused while a run is being rebuilt.
@@ -123,7 +126,9 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             }
             if let Some(condition) = &step.done {
                 <p class={classes!("lesson-status", props.done.then_some("met"))} role="status" data-testid="lesson-status">
-                    if props.done {
+                    if props.done && props.paused {
+                        { format!("✓ done: {}. Paused here so you can look; Next plays on.", condition.describe()) }
+                    } else if props.done {
                         { format!("✓ done: {}", condition.describe()) }
                     } else {
                         { format!("waiting for: {} (Play lets time run)", condition.describe()) }

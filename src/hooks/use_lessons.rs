@@ -21,9 +21,21 @@ pub struct LessonsUi {
     pub overlay: Html,
 }
 
+/// The page's clock, as the lessons see it: whether it runs or jumps, and how to start or
+/// stop it.
+pub struct Clock {
+    /// Whether time is running.
+    pub playing: bool,
+    /// A jump is rebuilding the run: the panel's buttons wait.
+    pub jumping: bool,
+    /// Plays (true) or pauses.
+    pub on_play: Callback<bool>,
+}
+
 /// The lessons, wired to the page's run: `show` opens a lesson's run as a new run (as New
-/// cluster does), `on_command` applies a step's commands like any other action, and `busy`
-/// (a run being rebuilt) holds the panel's buttons. The picker greets a first visit unless the
+/// cluster does), `on_command` applies a step's commands like any other action, and the
+/// `clock` is paused when a step's condition is met while it runs (Next plays on); a jump
+/// holds the panel's buttons. The picker greets a first visit unless the
 /// page opened a share link (`opened_link`).
 #[hook]
 pub fn use_lessons(
@@ -32,8 +44,9 @@ pub fn use_lessons(
     sim: &SimHandle,
     show: &Callback<(SimHandle, Option<u32>)>,
     on_command: &Callback<Command>,
-    busy: bool,
+    clock: &Clock,
 ) -> LessonsUi {
+    let (playing, on_play, busy) = (clock.playing, &clock.on_play, clock.jumping);
     let progress = use_state(Progress::load);
     // Not over a shared run: whoever opens a link came to see what it holds (the picker says
     // each lesson starts a new run).
@@ -42,6 +55,8 @@ pub fn use_lessons(
     let asking_lesson = use_state(|| None::<String>);
     let met = use_mut_ref(|| None::<(String, usize)>);
     let judge = use_mut_ref(Judge::<(String, usize)>::default);
+    // Whether the clock was paused because a step was done: Next plays on.
+    let paused_for_step = use_mut_ref(|| false);
     let set_progress = {
         let progress = progress.clone();
         Callback::from(move |change: Box<dyn Fn(&mut Progress)>| {
@@ -120,12 +135,17 @@ pub fn use_lessons(
         .as_ref()
         .filter(|_| !embed)
         .and_then(|(id, step)| Some((lessons::find(id)?, *step)));
+    let mut pause_now = false;
     let lesson_panel = lesson.map(|(lesson, step)| {
         let on_step = {
             let (set, on_command, reached) =
                 (set_progress.clone(), on_command.clone(), progress.reached);
-            let lesson = lesson.clone();
+            let (lesson, paused, on_play) =
+                (lesson.clone(), paused_for_step.clone(), on_play.clone());
             Callback::from(move |to: usize| {
+                if std::mem::take(&mut *paused.borrow_mut()) && to > step && !playing {
+                    on_play.emit(true);
+                }
                 // A step's commands apply once, the first time it is reached.
                 if to > reached {
                     for command in lesson.steps.get(to).map_or(&[][..], |s| &s.commands[..]) {
@@ -159,9 +179,17 @@ pub fn use_lessons(
                     .due(key.clone(), sim, js_sys::Date::now())
                     && sim.holds(c)
             });
+        let newly_met = done && condition.is_some() && met.borrow().as_ref() != Some(&key);
         if done {
             *met.borrow_mut() = Some(key);
         }
+        // What a step waited for may pass in a moment at 10x or 100x: the clock stops where
+        // it happened, so the reader sees it.
+        if newly_met && playing {
+            *paused_for_step.borrow_mut() = true;
+            pause_now = true;
+        }
+        let paused = done && !playing && *paused_for_step.borrow();
         let on_lang = {
             let set = set_progress.clone();
             Callback::from(move |lang| set.emit(Box::new(move |p| p.lang = Some(lang))))
@@ -179,9 +207,17 @@ pub fn use_lessons(
                 }))
             })
         };
-        html! { <LessonPanel {lesson} {step} {done} lang={lang} {busy}
+        html! { <LessonPanel {lesson} {step} {done} {paused} lang={lang} {busy}
         {on_step} {on_show_me} {on_lang} {on_close} /> }
     });
+    {
+        let on_play = on_play.clone();
+        use_effect_with(pause_now, move |&pause| {
+            if pause {
+                on_play.emit(false);
+            }
+        });
+    }
     let button = if embed {
         Html::default()
     } else {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { playgroundSuite, screenshots } from './harness.mjs';
+import { playgroundSuite, screenshots, settles } from './harness.mjs';
 
 const suite = playgroundSuite();
 
@@ -124,11 +124,19 @@ test('a step that names a consumer is done by hand with the form: the name field
   await playground.play();
   await page.waitForFunction(
     () => !document.querySelector('[data-testid=lesson-next]')?.disabled, null, { timeout: 30_000 });
-  assert.match(await page.getByTestId('lesson-status').textContent(), /^✓ done: /);
+  // The clock stopped where the step was done, so what it waited for is on screen.
+  await settles(() => page.getByTestId('play').textContent(), 'Play', 'paused when the step was done');
+  assert.match(await page.getByTestId('lesson-status').textContent(),
+    /^✓ done: .*\. Paused here so you can look; Next plays on\.$/);
+  const stopped = await playground.clock();
+  await page.waitForTimeout(300);
+  assert.equal(await playground.clock(), stopped, 'the clock stays where the step was done');
   // The same name again is refused, not a second c1.
   await page.getByTestId('consumer-add').click();
   await page.getByTestId('consumer-error').waitFor();
   assert.equal(await page.getByTestId('consumer').count(), 1);
+  await page.getByTestId('lesson-next').click();
+  await settles(() => page.getByTestId('play').textContent(), 'Pause', 'Next plays on');
   assert.deepEqual(playground.errors, []);
 });
 
