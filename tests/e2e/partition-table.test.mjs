@@ -86,3 +86,24 @@ for (const width of [1280, 480]) {
     assert.deepEqual(playground.errors, []);
   });
 }
+
+test('at 480 px every partition\'s cells line up under their headings, its logs under them', async () => {
+  const playground = await suite.open(7, { width: 480, height: 900 });
+  const { page } = playground;
+  await playground.createTopic(3);
+  // Each column's left edge, in the heading row and in every partition's row: one number each.
+  const edges = await page.evaluate(() => {
+    const table = document.querySelector('[data-testid=partition]').closest('table');
+    return [...table.querySelectorAll('tr')].map((row) => [...row.children].slice(0, 6)
+      .map((cell) => Math.round(cell.getBoundingClientRect().left)));
+  });
+  assert.equal(edges.length, 4, 'a heading row and three partitions');
+  for (const row of edges.slice(1)) assert.deepEqual(row, edges[0], JSON.stringify(edges));
+  const logs = await page.evaluate(() => {
+    const row = document.querySelector('[data-testid=partition]');
+    const [first, logs] = [row.children[0].getBoundingClientRect(), row.querySelector('td.logs').getBoundingClientRect()];
+    return { below: logs.top >= first.bottom, left: Math.round(logs.left - first.left) };
+  });
+  assert.deepEqual(logs, { below: true, left: 0 }, 'the logs take the width under the short columns');
+  assert.deepEqual(playground.errors, []);
+});
