@@ -353,8 +353,13 @@ pub fn check(world: &World) -> Vec<Violation> {
             {
                 continue;
             }
-            if let Some(lost) = lost_write(&tp, (claim.client, claim.offset), &claim.value, hw, at)
-            {
+            if let Some(lost) = lost_write(
+                &tp,
+                (claim.client, claim.offset),
+                &claim.value,
+                hw,
+                Looked::Final(at),
+            ) {
                 violation(lost.anomaly, lost.detail);
             }
         }
@@ -670,30 +675,67 @@ fn last_deletions(world: &World) -> BTreeMap<&TopicPartition, SimTime> {
         .collect_map()
 }
 
+/// What a lost-write finding was judged against: the whole-run check searches the final log
+/// for every offset the send's record landed at; the page's per-record question looks at the
+/// leader's log at the acknowledged offset only, so it cannot say the record is nowhere.
+#[derive(Clone, Copy)]
+enum Looked<'a> {
+    /// The final log holds the send's record at these offsets.
+    Final(&'a [u64]),
+    /// The leader's log, now, at the acknowledged offset.
+    LeaderAtItsOffset,
+}
+
 /// The lost-write rule for one send reported successful: acknowledged at an offset, it is
 /// lost unless the log holds it there below the high watermark; sent with acks=0, unless the
-/// log holds it somewhere below the high watermark. `at`: the offsets where the log has it.
+/// log holds it somewhere below the high watermark.
 fn lost_write(
     tp: &TopicPartition,
     (client, offset): (&str, Option<u64>),
     value: &str,
     hw: u64,
-    at: &[u64],
+    looked: Looked<'_>,
 ) -> Option<Violation> {
-    let lost = match offset {
-        Some(offset) => offset >= hw || !at.contains(&offset),
-        None => at.iter().all(|&o| o >= hw),
+    let lost = match (looked, offset) {
+        (Looked::LeaderAtItsOffset, _) => true,
+        (Looked::Final(at), Some(offset)) => offset >= hw || !at.contains(&offset),
+        (Looked::Final(at), None) => at.iter().all(|&o| o >= hw),
     };
     let said = offset.map_or_else(
         || "sent with acks=0".to_owned(),
         |o| format!("acknowledged at offset {o}"),
     );
+    let found = match looked {
+        Looked::Final(at) => format!("the final log (HW {hw}) {}", held_at(at, hw)),
+        Looked::LeaderAtItsOffset => format!(
+            "the leader's log (HW {hw}) does not have it{}",
+            offset
+                .map(|o| format!(" at offset {o}"))
+                .unwrap_or_default()
+        ),
+    };
     lost.then(|| Violation {
         anomaly: Anomaly::LostWrite,
-        detail: format!(
-            "{tp}: {value:?} from {client} was {said}; the final log (HW {hw}) has it at {at:?}"
-        ),
+        detail: format!("{tp}: {value:?} from {client} was {said}; {found}"),
     })
+}
+
+/// Where a log holds a record, in the words an operator would use: a reader of the finding
+/// should not have to decode a list, least of all an empty one. An offset at or above the
+/// high watermark is marked uncommitted, which is why a record there still counts as lost.
+fn held_at(at: &[u64], hw: u64) -> String {
+    let offsets: Vec<String> = at
+        .iter()
+        .map(|&o| match o >= hw {
+            true => format!("{o} (uncommitted)"),
+            false => o.to_string(),
+        })
+        .collect();
+    match offsets.as_slice() {
+        [] => "does not have it".to_owned(),
+        [one] => format!("has it at offset {one}"),
+        [rest @ .., last] => format!("has it at offsets {} and {last}", rest.join(", ")),
+    }
 }
 
 /// The checker's lost-write rule for one acknowledged send, as the page asks it of the sends
@@ -727,7 +769,13 @@ pub fn acked_send_lost(
         // the run has healed and the HW has had its chance to pass it.)
         return None;
     }
-    lost_write(tp, (client, Some(offset)), value, log.high_watermark(), &[])
+    lost_write(
+        tp,
+        (client, Some(offset)),
+        value,
+        log.high_watermark(),
+        Looked::LeaderAtItsOffset,
+    )
 }
 
 /// Each record's fate in one pass from the end (a transactional record's fate is its
@@ -1717,5 +1765,52 @@ mod tests {
             call("p", TxnAction::Commit, 4_000, 4_100),
         ];
         assert!(zombie_commits(&calls).is_empty());
+    }
+
+    /// The finding names where the final log holds the record in words: "[]" told a reader
+    /// nothing.
+    #[test]
+    fn a_lost_write_says_where_the_final_log_has_the_record_in_words() {
+        let tp = TopicPartition::new("clicks", 0);
+        let detail = |offset, hw, at: &[u64]| {
+            lost_write(&tp, ("producer", offset), "click-2", hw, Looked::Final(at))
+                .expect("lost")
+                .detail
+        };
+        assert_eq!(
+            detail(Some(1), 1, &[]),
+            "clicks-0: \"click-2\" from producer was acknowledged at offset 1; \
+             the final log (HW 1) does not have it"
+        );
+        assert_eq!(
+            detail(Some(1), 9, &[3, 7]),
+            "clicks-0: \"click-2\" from producer was acknowledged at offset 1; \
+             the final log (HW 9) has it at offsets 3 and 7"
+        );
+        assert_eq!(
+            detail(Some(4), 4, &[4]),
+            "clicks-0: \"click-2\" from producer was acknowledged at offset 4; \
+             the final log (HW 4) has it at offset 4 (uncommitted)"
+        );
+        assert_eq!(
+            detail(None, 2, &[2, 5, 6]),
+            "clicks-0: \"click-2\" from producer was sent with acks=0; \
+             the final log (HW 2) has it at offsets 2 (uncommitted), 5 (uncommitted) and 6 (uncommitted)"
+        );
+        // The page's question looks at the acknowledged offset only, and says so.
+        let live = lost_write(
+            &tp,
+            ("producer", Some(1)),
+            "click-2",
+            1,
+            Looked::LeaderAtItsOffset,
+        )
+        .expect("lost")
+        .detail;
+        assert_eq!(
+            live,
+            "clicks-0: \"click-2\" from producer was acknowledged at offset 1; \
+             the leader's log (HW 1) does not have it at offset 1"
+        );
     }
 }
