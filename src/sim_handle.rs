@@ -59,7 +59,7 @@ struct Run {
 pub struct PartitionMarks {
     /// Per replica (in the view's order), per record shown: what marks it.
     pub records: Vec<Vec<Vec<Mark>>>,
-    /// Acknowledged offsets its leader's log no longer holds, in runs.
+    /// Acknowledged offsets its leader's log does not hold, in runs.
     pub truncated: Vec<Mark>,
 }
 

@@ -373,23 +373,33 @@ fn findings(
     if on_records.is_empty() && marks.truncated.is_empty() {
         return Html::default();
     }
-    let truncated = |mark: &Mark| {
-        if mark.offset == mark.last {
-            format!("offset {} truncated after ack", mark.offset)
-        } else {
-            format!("offsets {}-{} truncated after ack", mark.offset, mark.last)
-        }
-    };
     html! {
         <ul class="findings" data-testid="partition-findings" aria-label="What the checker finds here">
             { for marks.truncated.iter().map(|mark| html! {
-                <li><FindingMark mark={mark.clone()} explain={explain.clone()} text={truncated(mark)} /></li>
+                <li><FindingMark mark={mark.clone()} explain={explain.clone()} text={not_in_leader_log(mark)} /></li>
             }) }
             { for on_records.into_iter().map(|mark| html! {
                 <li><FindingMark mark={mark.clone()} explain={explain.clone()}
                     text={format!("offset {} · {}", mark.offset, label(mark.violation.anomaly).0)} /></li>
             }) }
         </ul>
+    }
+}
+
+/// Acknowledged offsets the partition's leader does not hold, in words true while the note
+/// shows: the note comes as soon as a replica without them is elected, while the old leader
+/// still holds them (it truncates only when it comes back), so "truncated" would be early.
+fn not_in_leader_log(mark: &Mark) -> String {
+    if mark.offset == mark.last {
+        format!(
+            "offset {} acknowledged, not in the leader's log",
+            mark.offset
+        )
+    } else {
+        format!(
+            "offsets {}-{} acknowledged, not in the leader's log",
+            mark.offset, mark.last
+        )
     }
 }
 
@@ -535,5 +545,39 @@ fn replica_row(
                 }
             </span>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_in_leader_log;
+    use kafka_sim::check::{Anomaly, Mark, Violation};
+    use kafka_sim::{SimTime, TopicPartition};
+
+    fn lost(offset: u64, last: u64) -> Mark {
+        Mark {
+            violation: Violation {
+                anomaly: Anomaly::LostWrite,
+                detail: String::new(),
+            },
+            tp: TopicPartition::new("orders", 0),
+            offset,
+            last,
+            at: SimTime::ZERO,
+        }
+    }
+
+    /// The note shows from the election on, while the old leader still holds the records:
+    /// it says what is true then, not that a truncation happened.
+    #[test]
+    fn acknowledged_offsets_the_leader_lacks_are_not_called_truncated() {
+        assert_eq!(
+            not_in_leader_log(&lost(1, 1)),
+            "offset 1 acknowledged, not in the leader's log"
+        );
+        assert_eq!(
+            not_in_leader_log(&lost(17, 19)),
+            "offsets 17-19 acknowledged, not in the leader's log"
+        );
     }
 }

@@ -101,7 +101,8 @@ struct LogIndex {
     /// Acknowledged offsets: the value's hash, the client (an index into `clients`) and the
     /// send's place in the run's order of operations.
     acked: BTreeMap<u64, (u64, u32, usize)>,
-    /// Acknowledged offsets the leader's log no longer holds with their value.
+    /// Acknowledged offsets the leader's log does not hold with their value (a truncation or
+    /// an election removed them from the partition: the old leader may still hold them).
     truncated: BTreeSet<u64>,
 }
 
@@ -662,8 +663,12 @@ impl LiveMarks {
         ))
     }
 
-    /// Acknowledged offsets of `tp` its leader's log no longer holds, as runs of consecutive
-    /// offsets, each a finding ("offsets 17-19 truncated after ack").
+    /// Acknowledged offsets of `tp` its leader's log does not hold, as runs of consecutive
+    /// offsets, each a finding ("offsets 17-19 acknowledged, not in the leader's log"). Worded
+    /// as the leader's log stands, not as a truncation: the loss starts when a replica without
+    /// the records is elected, while the old leader (down, or cut off) still holds them and
+    /// truncates only when it comes back to follow; a power loss removes them with no
+    /// truncation at all.
     pub fn truncated_after_ack(&self, tp: &TopicPartition) -> Vec<Mark> {
         let Some(index) = self.partitions.get(tp) else {
             return Vec::new();
@@ -677,16 +682,16 @@ impl LiveMarks {
         }
         runs.into_iter()
             .map(|(first, last)| {
-                let offsets = if first == last {
-                    format!("offset {first}")
+                let (offsets, them) = if first == last {
+                    (format!("offset {first}"), "it")
                 } else {
-                    format!("offsets {first}-{last}")
+                    (format!("offsets {first}-{last}"), "them")
                 };
                 Mark {
                     violation: Violation {
                         anomaly: Anomaly::LostWrite,
                         detail: format!(
-                            "{tp}: {offsets} truncated after ack: acknowledged, and the leader's log no longer holds them"
+                            "{tp}: {offsets} acknowledged, not in the leader's log: a consumer can no longer read {them}"
                         ),
                     },
                     tp: tp.clone(),

@@ -1,6 +1,7 @@
 //! Goal: the page marks each record the checker finds something about (duplicated, reordered,
-//! read then aborted) on that record in the partition's log, and acknowledged records a
-//! truncation removed on the partition ("offsets 17-19 truncated after ack"), each worded as
+//! read then aborted) on that record in the partition's log, and acknowledged records its
+//! leader's log lacks on the partition ("offsets 17-19 acknowledged, not in the leader's
+//! log"), each worded as
 //! the whole-run checker words it, with a "why?" that reaches the cause. The marks come from
 //! an index kept up to date as the run grows, so they are also compared with an index built
 //! at the end in one go. Method: run scenarios that produce each anomaly.
@@ -177,7 +178,10 @@ fn acknowledged_records_a_truncation_removed_are_noted_on_the_partition() {
         let noted = marks.truncated_after_ack(&tp);
         assert_eq!(noted.len(), 1, "{path}: one run of offsets: {noted:?}");
         let detail = &noted[0].violation.detail;
-        assert!(detail.contains("truncated after ack"), "{detail}");
+        assert!(
+            detail.contains("acknowledged, not in the leader's log"),
+            "{detail}"
+        );
         // Every lost write the checker reports is within the noted offsets.
         for finding in &lost {
             let offset: u64 = finding
@@ -207,6 +211,52 @@ fn acknowledged_records_a_truncation_removed_are_noted_on_the_partition() {
             "{path}: why? starts at what removed them: {first:?}"
         );
     }
+}
+
+/// The note comes as soon as a replica without the acknowledged record leads, while the old
+/// leader (crashed) still holds it: it must not say the record was truncated, which happens
+/// only when the old leader comes back and follows.
+#[test]
+fn the_note_before_the_old_leader_truncates_does_not_say_truncated() {
+    let tp = TopicPartition::new(ACKS1_LOSS.1, 0);
+    let mut before = scenario(ACKS1_LOSS.0);
+    // Broker 1 crashes at 1 s holding "order-1"; it comes back at 20 s.
+    let at = SimTime::from_millis(19_000);
+    before.steps.retain(|step| step.moment() <= at);
+    before.set_end(at);
+    let (world, _) = before.run().expect("runs");
+    let leader = world
+        .metadata()
+        .partition(&tp)
+        .and_then(|p| p.leader)
+        .expect("a new leader");
+    assert_ne!(leader, 1, "a follower took over");
+    assert!(
+        !world.events().iter().any(|e| matches!(
+            &e.kind,
+            EventKind::FollowerTruncated { .. } | EventKind::UnflushedRecordsLost { .. }
+        )),
+        "nothing truncated yet"
+    );
+    let old = world.replica_log(1, &tp).expect("broker 1's log");
+    assert!(
+        old.records()
+            .iter()
+            .any(|r| r.data.value_text() == "order-1"),
+        "the old leader still holds the acknowledged record"
+    );
+    let mut marks = LiveMarks::default();
+    marks.update(&world);
+    let noted = marks.truncated_after_ack(&tp);
+    assert_eq!(noted.len(), 1, "the loss is noted at once: {noted:?}");
+    let detail = &noted[0].violation.detail;
+    assert!(!detail.contains("truncat"), "{detail}");
+    assert!(
+        detail.ends_with(
+            "offset 0 acknowledged, not in the leader's log: a consumer can no longer read it"
+        ),
+        "{detail}"
+    );
 }
 
 /// Updated forty times over the run, the index ends where one built at the end does: the
@@ -391,7 +441,7 @@ fn marks_built_while_a_partition_has_no_leader_end_as_marks_built_at_the_end() {
 
 /// A topic deleted and created again under its name: the marks kept up to date as the run
 /// grows judge the new topic's log on its own. What was acknowledged in the deleted one went
-/// with it on the user's request; it is not "truncated after ack" and marks no new record.
+/// with it on the user's request; it is not lost after ack and marks no new record.
 #[test]
 fn a_topic_created_again_under_its_name_has_no_marks() {
     let whole = scenario("tests/testdata/marks/topic-created-again.toml");

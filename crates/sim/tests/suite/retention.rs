@@ -371,8 +371,8 @@ fn offset_resets_start_at_the_log_start() {
 
 #[test]
 fn the_page_marks_no_record_deleted_by_retention_as_truncated() {
-    // The page's per-partition note "offsets N-M truncated after ack" is for records a
-    // truncation removed, not for those retention deleted.
+    // The page's per-partition note "offsets N-M acknowledged, not in the leader's log" is
+    // for records a truncation or an election removed, not for those retention deleted.
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../docs/examples/retention.toml"
