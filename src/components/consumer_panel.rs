@@ -627,7 +627,8 @@ fn consumer_card(consumer: &ConsumerView, on_command: &Callback<Command>) -> Htm
                 </p>
             }
             <table class="owned">
-                <thead><tr><th>{ "owns" }</th><th>{ "position" }</th><th>{ "committed" }</th>
+                <thead><tr><th>{ "owns" }</th><th>{ "position" }</th>
+                    <th title="What the group has committed, as the group table shows it (an exactly-once application commits through its producer's transaction)">{ "committed" }</th>
                     <th title={if consumer.read_committed { "read_committed reads up to the last stable offset" } else { "high watermark" }}>
                         { if consumer.read_committed { "LSO" } else { "HW" } }</th></tr></thead>
                 <tbody>

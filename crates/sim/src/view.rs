@@ -335,7 +335,11 @@ pub struct ConsumerPartitionView {
     pub tp: TopicPartition,
     /// The next offset `poll()` returns.
     pub position: Option<u64>,
-    /// The last committed offset it knows.
+    /// What its group has committed for the partition, as the coordinator holds it (what
+    /// `committed()` and the group table answer); what the consumer last committed or fetched
+    /// while no coordinator holds the group. Not only the consumer's own commits: an
+    /// exactly-once application commits its offsets through its producer's transaction
+    /// (`sendOffsetsToTransaction`), never through the consumer.
     pub committed: Option<u64>,
     /// The high watermark its last fetch saw.
     pub high_watermark: Option<u64>,
@@ -742,9 +746,16 @@ impl World {
 
     fn consumer_views(&self) -> Vec<ConsumerView> {
         const RECENT: usize = 8;
+        let groups = self.groups();
         self.consumers()
             .map(|(c, up)| {
                 let config = c.config();
+                let group_offsets = config.group_id.as_deref().and_then(|id| {
+                    groups
+                        .iter()
+                        .find(|(_, g)| g.id == id)
+                        .map(|(_, g)| &g.offsets)
+                });
                 let (member_id, generation, member_state, leader) = c.membership();
                 let app = match c.app() {
                     _ if !up => "crashed".to_owned(),
@@ -833,7 +844,8 @@ impl World {
                         .map(|(tp, o)| ConsumerPartitionView {
                             tp: tp.clone(),
                             position: o.position,
-                            committed: o.committed,
+                            committed: group_offsets
+                                .map_or(o.committed, |offsets| offsets.get(tp).copied()),
                             high_watermark: o.high_watermark,
                             fetching_from_follower: o.preferred_replica,
                             paused: o.paused,

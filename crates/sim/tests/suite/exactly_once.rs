@@ -449,3 +449,34 @@ fn forwarding_keeps_a_key_that_reads_null_apart_from_a_null_key() {
         "seed {seed}: out holds the inputs' keys and values as they were"
     );
 }
+
+/// An exactly-once application commits its offsets through its producer's transaction, never
+/// through the consumer: its card's committed column must still show what the group committed,
+/// as the group table beside it does (it showed "-" while the table showed the offsets).
+#[test]
+fn an_exactly_once_consumers_view_shows_what_its_group_committed() {
+    let mut world = start(61, "transactional");
+    run_ms(&mut world, 20_000);
+    assert_eq!(committed_offsets(&world), INPUTS as u64, "all committed");
+    let view = world.view();
+    let app = view
+        .consumers
+        .iter()
+        .find(|c| c.name == "app")
+        .expect("the application");
+    let group = view
+        .groups
+        .iter()
+        .find(|g| g.group == "g")
+        .expect("its group");
+    assert_eq!(app.partitions.len(), 2, "it owns both partitions");
+    for owned in &app.partitions {
+        let row = group
+            .rows
+            .iter()
+            .find(|r| r.tp == owned.tp)
+            .expect("a row per partition");
+        assert!(row.current_offset.is_some(), "{}: committed", owned.tp);
+        assert_eq!(owned.committed, row.current_offset, "{}", owned.tp);
+    }
+}
