@@ -55,6 +55,11 @@ pub struct PartitionLog {
     /// How many records the cleaner has removed, for the page.
     #[serde(skip_serializing_if = "is_zero")]
     cleaned_records: u64,
+    /// How many of the records are transaction markers, kept as records come and go: a
+    /// topic's message count leaves them out (a consumer never sees one) and a view must not
+    /// scan a long log to learn it.
+    #[serde(skip)]
+    control_records: u64,
     /// How many times a method taking `&mut self` was called: the invariant checker skips a
     /// leader's log no write touched since it last looked (it looks after every broker step).
     /// Every such method counts itself first, so no change can slip past the count.
@@ -70,6 +75,11 @@ pub struct PartitionLog {
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
+}
+
+/// How many of `records` are transaction markers.
+fn controls<'a>(records: impl Iterator<Item = &'a Record>) -> u64 {
+    records.filter(|r| r.batch.control.is_some()).count() as u64
 }
 
 /// One segment: where it starts, how big it is and how new its newest record is.
@@ -211,6 +221,11 @@ impl PartitionLog {
         self.size_bytes
     }
 
+    /// How many of its records are transaction markers (COMMIT or ABORT).
+    pub fn control_records(&self) -> u64 {
+        self.control_records
+    }
+
     /// The leader-epoch cache, `(epoch, start offset)` ascending.
     pub fn epochs(&self) -> &[(u32, u64)] {
         &self.epochs
@@ -289,6 +304,7 @@ impl PartitionLog {
             if self.last_epoch() != Some(record.leader_epoch) {
                 self.epochs.push((record.leader_epoch, record.offset));
             }
+            self.control_records += u64::from(record.batch.control.is_some());
             self.records.push(record);
         }
         self.size_bytes += size;
@@ -360,6 +376,7 @@ impl PartitionLog {
             .iter_from(keep)
             .map(|r| crate::producer::record_size(&r.data) as u64)
             .sum::<u64>();
+        self.control_records -= controls(self.records.iter_from(keep));
         self.records.truncate(keep);
         let leo = self.log_end_offset();
         // As Kafka's LeaderEpochFileCache.truncateFromEnd: epochs starting at or past the new
@@ -398,6 +415,7 @@ impl PartitionLog {
         self.records.clear();
         self.epochs.clear();
         self.size_bytes = 0;
+        self.control_records = 0;
         self.segments = vec![Segment::empty(offset)];
         self.log_start_offset = offset;
         self.high_watermark = offset;
@@ -435,6 +453,7 @@ impl PartitionLog {
             .range(..cut)
             .map(|r| crate::producer::record_size(&r.data) as u64)
             .sum();
+        self.control_records -= controls(self.records.range(..cut));
         self.records.drop_front(cut);
         self.size_bytes -= removed;
         self.segments.drain(..segments);
@@ -630,6 +649,32 @@ mod tests {
         assert_eq!(log.epochs(), &[(0, 0), (3, 2)]);
         assert_eq!(log.truncate_to(0), 3);
         assert!(log.epochs().is_empty());
+    }
+
+    /// The marker count a topic's message count subtracts follows the records through every
+    /// way they leave the log, as a scan would count them.
+    #[test]
+    fn the_marker_count_follows_appends_truncation_and_deletion() {
+        let marker = Rc::new(BatchHeader {
+            control: Some(crate::protocol::ControlType::Commit),
+            ..BatchHeader::default()
+        });
+        let scanned = |log: &PartitionLog| controls(log.records().iter());
+        let mut log = PartitionLog::default();
+        log.append_as_leader(0, &plain(), &[data("a"), data("b")], Roll::default());
+        log.append_as_leader(0, &marker, &[data("")], Roll::default());
+        log.append_as_leader(0, &plain(), &[data("c")], Roll::default());
+        log.append_as_leader(0, &marker, &[data("")], Roll::default());
+        assert_eq!((log.control_records(), scanned(&log)), (2, 2));
+        assert_eq!(log.truncate_to(4), 1);
+        assert_eq!((log.control_records(), scanned(&log)), (1, 1));
+        log.set_high_watermark(4);
+        log.increment_log_start_offset(3);
+        assert_eq!((log.control_records(), scanned(&log)), (0, 0));
+        log.append_as_leader(0, &marker, &[data("")], Roll::default());
+        assert_eq!(log.control_records(), 1);
+        log.truncate_fully_and_start_at(9);
+        assert_eq!(log.control_records(), 0);
     }
 
     #[test]

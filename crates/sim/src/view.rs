@@ -361,9 +361,10 @@ pub struct TopicView {
     /// `min.insync.replicas`.
     pub min_insync_replicas: u32,
     /// Messages in the leaders' logs (log end minus log start, summed), as Kafka UIs count:
-    /// a compacted log's gaps count too.
+    /// a compacted log's gaps count too. Transaction markers are left out: they take an
+    /// offset each, but no consumer ever returns one, so to a user they are not messages.
     pub messages: u64,
-    /// Bytes of those messages (record sizes as the producer counts them).
+    /// Bytes of the leaders' logs (record sizes as the producer counts them, markers too).
     pub size_bytes: u64,
     /// Its partitions.
     pub partitions: Vec<PartitionView>,
@@ -1058,7 +1059,10 @@ impl World {
                 };
                 TopicView {
                     messages: leader_logs()
-                        .map(|log| log.log_end_offset() - log.log_start_offset())
+                        .map(|log| {
+                            (log.log_end_offset() - log.log_start_offset())
+                                .saturating_sub(log.control_records())
+                        })
                         .sum(),
                     size_bytes: leader_logs().map(|log| log.size_bytes()).sum(),
                     name: name.to_string(),

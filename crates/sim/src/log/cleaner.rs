@@ -174,6 +174,9 @@ impl PartitionLog {
             to: range.end_offset,
         };
         let mut new_horizons = Vec::new();
+        // Markers are pinned today (`in_transaction`); counted anyway, so the log's count of
+        // them stays right should the cleaner ever remove one (Kafka's does, past the horizon).
+        let mut removed_controls = 0;
         for record in self.records.range(..end) {
             let pinned = in_transaction(record)
                 || Some(record.offset) == last_offset
@@ -202,6 +205,7 @@ impl PartitionLog {
                 cleaned.records += 1;
                 cleaned.tombstones += usize::from(tombstone && latest_for_key);
                 cleaned.bytes += record_size(&record.data) as u64;
+                removed_controls += u64::from(record.batch.control.is_some());
             }
         }
         let horizon = now_ms.saturating_add(config.delete_retention_ms);
@@ -218,6 +222,7 @@ impl PartitionLog {
             .filter(|&(offset, _)| self.record_at(offset).is_some())
             .collect();
         self.size_bytes -= cleaned.bytes;
+        self.control_records -= removed_controls;
         self.cleaned_records += cleaned.records as u64;
         self.first_dirty_offset = range.end_offset;
         for index in 0..range.end_segment {

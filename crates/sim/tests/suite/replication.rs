@@ -734,6 +734,31 @@ fn the_topic_view_counts_messages_and_bytes_as_kafka_uis_do() {
     assert!(topic.size_bytes > 6, "{}", topic.size_bytes);
 }
 
+/// A transaction's COMMIT marker takes an offset, but no consumer returns it: the topic's
+/// message count leaves it out (it counted the marker as a message).
+#[test]
+fn the_topic_views_message_count_leaves_out_transaction_markers() {
+    use kafka_sim::client::TxnAction;
+    let mut world = cluster(23);
+    create_topic(&mut world, "t", 1, 3, &[]);
+    add_producer(&mut world, "p", &[("transactional.id", "tx")]);
+    txn(&mut world, "p", TxnAction::Init);
+    run_ms(&mut world, 3_000);
+    txn(&mut world, "p", TxnAction::Begin);
+    send(&mut world, "p", "t", Some("k"), "one");
+    send(&mut world, "p", "t", Some("k"), "two");
+    run_ms(&mut world, 1_000);
+    txn(&mut world, "p", TxnAction::Commit);
+    run_ms(&mut world, 3_000);
+    let tp = TopicPartition::new("t", 0);
+    let log = world.leader_log(&tp).expect("a leader");
+    assert_eq!(log.log_end_offset(), 3, "two records and the COMMIT marker");
+    assert_eq!(log.control_records(), 1);
+    let view = world.view();
+    let topic = view.topics.iter().find(|t| t.name == "t").expect("created");
+    assert_eq!(topic.messages, 2);
+}
+
 /// Lifting a slow follower's delay (`slow_follower` with 0) takes effect at once: the fetch it
 /// was holding back goes now, so the follower catches up within a round trip, not when the
 /// old delay would have ended.
