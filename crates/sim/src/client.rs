@@ -841,6 +841,7 @@ impl Client {
                     acks,
                     timeout_ms: timeout.as_millis(),
                     batches,
+                    transactional_id: Default::default(),
                 };
                 let client_id = Rc::clone(&self.name);
                 let header = RequestHeader::new(ApiKey::Produce, correlation_id, client_id);

@@ -82,6 +82,8 @@ pub enum Timer {
         group: String,
         tp: crate::protocol::TopicPartition,
     },
+    /// A partition leader looks for transaction verifications past their deadline.
+    TxnVerificationTimeouts,
 }
 
 /// Which of a process's clients a message, a timer or an operation belongs to. Each Kafka

@@ -824,7 +824,10 @@ impl World {
                 Message::Fetch(..) => true,
                 Message::Txn(txn) => matches!(
                     **txn,
-                    TxnMessage::Request(_, TxnRequest::WriteTxnMarkers(_))
+                    TxnMessage::Request(
+                        _,
+                        TxnRequest::WriteTxnMarkers(_) | TxnRequest::AddPartitionsToTxn(_)
+                    )
                 ),
                 _ => false,
             },

@@ -15,6 +15,7 @@ mod serve;
 mod share_fetch;
 pub(crate) mod share_partition;
 mod txn_coordinator;
+mod txn_verification;
 
 pub(crate) use producer_state::ProducerStates;
 pub(crate) use replica::{Leadership, Replica};
@@ -249,6 +250,8 @@ pub(crate) struct Broker {
     purgatory: Vec<DelayedProduce>,
     /// The `ProduceTimeouts` timers for the purgatory's deadlines.
     produce_timeouts: Alarm,
+    /// Produce requests waiting for the transaction coordinator's verification.
+    verifications: txn_verification::Verifications,
     coordinator: GroupCoordinator,
     /// The coordinators' writes waiting for the high watermark.
     coordinator_appends: CoordinatorAppends,
@@ -294,6 +297,9 @@ impl Broker {
         each("broker.produce_timeouts", &|| {
             Box::new(self.produce_timeouts.clone())
         });
+        each("broker.verifications", &|| {
+            Box::new(self.verifications.clone())
+        });
         each("broker.coordinator", &|| Box::new(self.coordinator.clone()));
         each("broker.coordinator_appends", &|| {
             Box::new(self.coordinator_appends.clone())
@@ -330,6 +336,7 @@ impl Broker {
             parked: Vec::new(),
             purgatory: Vec::new(),
             produce_timeouts: Alarm::default(),
+            verifications: Default::default(),
             coordinator: GroupCoordinator::new(id, coordinator::group_settings(&config)),
             coordinator_appends: CoordinatorAppends::default(),
             transactions: Some(TxnCoordinator::new(
@@ -460,6 +467,7 @@ impl Broker {
         self.parked.clear();
         self.purgatory.clear();
         self.produce_timeouts = Alarm::default();
+        self.verifications = Default::default();
         self.coordinator =
             GroupCoordinator::new(self.id, coordinator::group_settings(&self.config));
         self.coordinator_appends = CoordinatorAppends::default();
@@ -648,12 +656,15 @@ impl Broker {
             // A broker sets no client timeout of its own: the world fires this when the process
             // a fetch or a marker request went to died (Kafka's NetworkClient sees the
             // disconnect at once). It sends again later, and reads logs only.
+            // A produce held for verification is appended then, but for what was not verified.
             Timer::ClientRequestTimeout { correlation_id } => {
-                self.without_led_writes(ctx, |broker, ctx| {
-                    if !broker.on_fetch_connection_reset(ctx, correlation_id) {
-                        broker.on_txn_marker_connection_reset(ctx, correlation_id);
-                    }
-                });
+                if !self.on_verification_reset(ctx, correlation_id) {
+                    self.without_led_writes(ctx, |broker, ctx| {
+                        if !broker.on_fetch_connection_reset(ctx, correlation_id) {
+                            broker.on_txn_marker_connection_reset(ctx, correlation_id);
+                        }
+                    });
+                }
             }
             Timer::ParkedFetchExpiry {
                 from,
@@ -664,6 +675,7 @@ impl Broker {
             Timer::ProduceTimeouts => self.without_led_writes(ctx, |broker, ctx| {
                 broker.expire_produces(ctx);
             }),
+            Timer::TxnVerificationTimeouts => self.expire_verifications(ctx),
             Timer::IsrExpiration => {
                 self.shrink_isrs(ctx);
                 let half = self.config.replica_lag_time_max.as_micros() / 2;

@@ -56,7 +56,7 @@ fn reply_message(
     }
 }
 
-fn answer(
+pub(super) fn answer(
     tp: &TopicPartition,
     error: ErrorCode,
     base_offset: Option<u64>,
@@ -99,24 +99,44 @@ impl Broker {
     pub(super) fn handle_produce(
         &mut self,
         ctx: &mut Ctx<'_>,
+        to: (NodeId, u64),
+        request: ProduceRequest,
+    ) {
+        if let Some(error) = self.take_scripted_error("Produce") {
+            let message = || Some("scripted error".to_owned());
+            let batches = request.batches.iter();
+            let failed = batches
+                .map(|b| answer(&b.tp, error, None, message()))
+                .collect();
+            return self.append_produce(ctx, to, request, failed);
+        }
+        let unverified = self.unverified_partitions(&request);
+        if unverified.is_empty() {
+            self.append_produce(ctx, to, request, Vec::new());
+        } else {
+            self.verify_partitions(ctx, to, request, unverified);
+        }
+    }
+
+    /// Appends each batch of `request` but those `failed` answers, and answers the request
+    /// (acks=all: once the HW covers every append).
+    pub(super) fn append_produce(
+        &mut self,
+        ctx: &mut Ctx<'_>,
         (from, correlation_id): (NodeId, u64),
         request: ProduceRequest,
+        failed: Vec<ProducePartitionResponse>,
     ) {
         let ProduceRequest {
             acks,
             timeout_ms,
             batches,
+            ..
         } = request;
-        let scripted = self.take_scripted_error("Produce");
         let mut partitions = Vec::with_capacity(batches.len());
         for batch in &batches {
-            let decided = match scripted {
-                Some(error) => Err(answer(
-                    &batch.tp,
-                    error,
-                    None,
-                    Some("scripted error".to_owned()),
-                )),
+            let decided = match failed.iter().find(|f| f.tp == batch.tp) {
+                Some(response) => Err(response.clone()),
                 None => self.append(acks, batch),
             };
             partitions.push(match decided {

@@ -133,6 +133,16 @@ impl ProducerStates {
         }
     }
 
+    /// Whether `producer_id` has a transaction open here at `epoch`: its next batch joins it
+    /// without the coordinator's verification.
+    pub fn in_transaction(&self, producer_id: u64, epoch: u16) -> bool {
+        self.ongoing.contains_key(&producer_id)
+            && self
+                .producers
+                .get(&producer_id)
+                .is_some_and(|e| e.epoch == epoch)
+    }
+
     /// Whether a newer epoch of `producer_id` wrote here (a zombie's write is refused).
     pub fn is_fenced(&self, producer_id: u64, epoch: u16) -> bool {
         self.producers

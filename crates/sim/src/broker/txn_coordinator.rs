@@ -9,7 +9,9 @@ use crate::error::ErrorCode;
 use crate::metadata::MetadataImage;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::protocol::{BatchHeader, BrokerId, Record, RecordData, TopicPartition, TxnRequest};
+use crate::protocol::{
+    BatchHeader, BrokerId, Record, RecordData, TopicPartition, TxnRequest, TxnResponse,
+};
 use crate::txn::{
     Appended, TRANSACTION_TOPIC, TxnCoordinator, TxnHost, TxnMessage, TxnPersisted, TxnSettings,
 };
@@ -45,6 +47,10 @@ impl Broker {
             // A partition leader's API, not the coordinator's.
             TxnMessage::Request(header, TxnRequest::WriteTxnMarkers(request)) => {
                 self.handle_write_txn_markers(ctx, (from, header.correlation_id), request);
+            }
+            // The answer to this broker's verification, as a partition leader.
+            TxnMessage::Response(header, TxnResponse::AddPartitionsToTxn(response)) => {
+                self.on_verified(ctx, header.correlation_id, response);
             }
             message => self.with_transactions(|txn, host| txn.handle(host, ctx, from, message)),
         }

@@ -7,8 +7,8 @@ use crate::client::Outcome;
 use crate::error::ErrorCode;
 use crate::node::Ctx;
 use crate::protocol::{
-    ApiKey, BatchHeader, BrokerId, Message, ProduceBatch, ProducePartitionResponse, ProduceRequest,
-    RequestHeader, TopicPartition,
+    ApiKey, BatchHeader, BrokerId, Extension, Message, ProduceBatch, ProducePartitionResponse,
+    ProduceRequest, RequestHeader, TopicPartition,
 };
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -184,6 +184,7 @@ impl Producer {
                 acks: self.config.acks,
                 timeout_ms: self.config.request_timeout.as_millis(),
                 batches: wire,
+                transactional_id: Extension(self.config.transactional_id.clone()),
             };
             let header = RequestHeader::new(ApiKey::Produce, correlation_id, Rc::clone(&self.name));
             ctx.send(node, Message::Produce(header, request));

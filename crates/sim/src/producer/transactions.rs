@@ -433,6 +433,7 @@ impl Producer {
                     producer_id,
                     producer_epoch,
                     partitions: partitions.clone(),
+                    verify_only: Default::default(),
                 }))
             }
             TxnInFlight::AddOffsets => {

@@ -342,6 +342,11 @@ pub struct ProduceRequest {
     pub timeout_ms: u64,
     /// One batch per partition.
     pub batches: Vec<ProduceBatch>,
+    /// A transactional producer's `transactional.id`: the leader asks that id's coordinator
+    /// whether a transaction's first batch on a partition belongs to an open transaction
+    /// (KIP-890's verification) before it appends it.
+    #[serde(default)]
+    pub transactional_id: Extension<Option<String>>,
 }
 
 /// Produce's answer (Kafka's `ProduceResponseData`).

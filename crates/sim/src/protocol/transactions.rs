@@ -2,7 +2,7 @@
 //! `__transaction_state` (`TransactionLogKey`/`Value`). The `txn` module gives the state its
 //! behaviour.
 
-use super::{ApiBody, ApiKey, ApiMessage, ControlType, Message, TopicPartition};
+use super::{ApiBody, ApiKey, ApiMessage, ControlType, Extension, Message, TopicPartition};
 use crate::error::ErrorCode;
 use serde::{Deserialize, Serialize};
 use std::hash::{Hash, Hasher};
@@ -154,13 +154,21 @@ pub struct AddPartitionsToTxnRequest {
     pub producer_epoch: u16,
     /// The partitions joining the transaction.
     pub partitions: Vec<TopicPartition>,
+    /// Sent by a partition leader (KIP-890, version 4's `VerifyOnly`): are these partitions in
+    /// the open transaction? Nothing is added.
+    #[serde(default)]
+    pub verify_only: Extension<bool>,
 }
 
-/// One error for the whole request (every partition shares it here).
+/// One error for a producer's request (every partition shares it); a leader's verification is
+/// answered per partition.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AddPartitionsToTxnResponse {
     /// The error.
     pub error: ErrorCode,
+    /// A verification's answer for each partition asked about.
+    #[serde(default)]
+    pub partitions: Extension<Vec<(TopicPartition, ErrorCode)>>,
 }
 
 /// AddOffsetsToTxn's body.

@@ -154,6 +154,37 @@ impl TransactionMetadata {
         Ok(true)
     }
 
+    /// A partition leader's question (Kafka's `handleVerifyPartitionsInTransaction`, in its
+    /// order of checks): is each of `partitions` in this producer's open transaction? A
+    /// prepared transaction takes no new batches; a partition not added is
+    /// TRANSACTION_ABORTABLE. A transition still being written is not waited for, as in Kafka:
+    /// the producer adds a partition and hears back only once that is written.
+    pub(crate) fn verify(
+        &self,
+        producer_id: u64,
+        epoch: u16,
+        partitions: &[TopicPartition],
+    ) -> Vec<(TopicPartition, ErrorCode)> {
+        let refused = if producer_id != self.producer_id {
+            Some(ErrorCode::InvalidProducerIdMapping)
+        } else if epoch != self.producer_epoch {
+            Some(ErrorCode::ProducerFenced)
+        } else if self.state.marker().is_some() {
+            Some(ErrorCode::ConcurrentTransactions)
+        } else {
+            None
+        };
+        let answer = |tp: &TopicPartition| match refused {
+            Some(error) => error,
+            None if self.partitions.contains(tp) => ErrorCode::None,
+            None => ErrorCode::TransactionAbortable,
+        };
+        partitions
+            .iter()
+            .map(|tp| (tp.clone(), answer(tp)))
+            .collect()
+    }
+
     /// EndTxn: commit or abort. The epoch is bumped at once (transaction version 2).
     pub(crate) fn end(
         &mut self,
@@ -254,6 +285,33 @@ mod tests {
         txn.complete();
         assert_eq!(txn.add_partitions(7, 2, &[tp(1)], 30), Ok(true));
         assert_eq!(txn.partitions.len(), 1, "a new transaction starts empty");
+    }
+
+    /// Kafka's `TransactionCoordinatorTest.testVerifyPartitionHandling`, check by check.
+    #[test]
+    fn a_verification_answers_as_kafkas_coordinator_does() {
+        let mut txn = TransactionMetadata::new("t", 7, 60_000);
+        txn.add_partitions(7, 0, &[tp(0)], 0).expect("added");
+        let errors = |txn: &TransactionMetadata, producer_id, epoch| -> Vec<ErrorCode> {
+            let answers = txn.verify(producer_id, epoch, &[tp(0), tp(1)]);
+            answers.into_iter().map(|(_, error)| error).collect()
+        };
+        use ErrorCode::*;
+        assert_eq!(errors(&txn, 8, 0), [InvalidProducerIdMapping; 2]);
+        assert_eq!(errors(&txn, 7, 1), [ProducerFenced; 2], "another epoch");
+        assert_eq!(
+            errors(&txn, 7, 0),
+            [None, TransactionAbortable],
+            "only the partition added is in the transaction"
+        );
+        assert_eq!(txn.end(7, 0, false), Ok(TxnDecision::Prepare));
+        assert_eq!(errors(&txn, 7, 1), [ConcurrentTransactions; 2]);
+        txn.complete();
+        assert_eq!(
+            errors(&txn, 7, 1),
+            [TransactionAbortable; 2],
+            "an ended transaction holds no partition"
+        );
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //!   INVALID_PRODUCER_EPOCH instead of joining the next one or leaving it hanging.
 //! - The producer still registers each partition with AddPartitionsToTxn before its first
 //!   batch there (the client path of transaction version 1); Kafka 4's implicit add by the
-//!   partition leader is simplified away. Both keep a batch out of the log until its partition
-//!   is in the transaction.
+//!   partition leader is simplified away. The leader verifies that first batch with the
+//!   coordinator (KIP-890 part 1, `broker/txn_verification.rs`), as Kafka 4 does for such
+//!   clients, so a batch outliving its transaction is refused even where no marker fenced its
+//!   epoch (a partition created since). Transactional offset commits are not verified.
 //! - A timed-out transaction goes straight to PrepareAbort with the bumped epoch (Kafka passes
 //!   through PrepareEpochFence on the way); the producer learns it from the next answer.
 

@@ -23,9 +23,9 @@ use crate::metadata::MetadataImage;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
 use crate::protocol::{
-    AddOffsetsToTxnResponse, AddPartitionsToTxnResponse, BrokerId, ControlType, EndTxnRequest,
-    EndTxnResponse, Message, Record, RecordData, TopicPartition, TxnRequest, TxnResponse,
-    WriteTxnMarkersRequest,
+    AddOffsetsToTxnResponse, AddPartitionsToTxnRequest, AddPartitionsToTxnResponse, BrokerId,
+    ControlType, EndTxnRequest, EndTxnResponse, Extension, Message, Record, RecordData,
+    TopicPartition, TxnRequest, TxnResponse, WriteTxnMarkersRequest,
 };
 use crate::time::SimDuration;
 use std::collections::BTreeMap;
@@ -173,6 +173,9 @@ impl TxnCoordinator {
                 &request.transactional_id,
                 request.transaction_timeout_ms,
             ),
+            TxnRequest::AddPartitionsToTxn(request) if request.verify_only.0 => {
+                self.verify(host.image(), ctx, to, &request);
+            }
             TxnRequest::AddPartitionsToTxn(request) => self.add_to_txn(
                 host,
                 ctx,
@@ -243,6 +246,41 @@ impl TxnCoordinator {
             }
             Err(error) => send_end(ctx, to, error, (producer_id, producer_epoch)),
         }
+    }
+
+    /// A partition leader's verification (AddPartitionsToTxn with `VerifyOnly`): answered at
+    /// once, per partition, and nothing changes.
+    fn verify(
+        &self,
+        image: &MetadataImage,
+        ctx: &mut Ctx<'_>,
+        to: (NodeId, u64),
+        request: &AddPartitionsToTxnRequest,
+    ) {
+        let refused = |error: ErrorCode| {
+            let partitions = request.partitions.iter();
+            partitions.map(|tp| (tp.clone(), error)).collect()
+        };
+        let id = &request.transactional_id;
+        let answers = if self.coordinated_partition(image, id).is_none() {
+            refused(ErrorCode::NotCoordinator)
+        } else if let Some(txn) = self.txns.get(id) {
+            txn.verify(
+                request.producer_id,
+                request.producer_epoch,
+                &request.partitions,
+            )
+        } else {
+            refused(ErrorCode::InvalidProducerIdMapping)
+        };
+        let response = AddPartitionsToTxnResponse {
+            error: ErrorCode::None,
+            partitions: Extension(answers),
+        };
+        ctx.send(
+            to.0,
+            TxnMessage::response(to.1, TxnResponse::AddPartitionsToTxn(response)),
+        );
     }
 
     /// AddPartitionsToTxn, or AddOffsetsToTxn (`offsets`) with the group's partition.
@@ -699,7 +737,10 @@ fn reply_add(ctx: &mut Ctx<'_>, to: (NodeId, u64), offsets: bool, error: ErrorCo
     let response = if offsets {
         TxnResponse::AddOffsetsToTxn(AddOffsetsToTxnResponse { error })
     } else {
-        TxnResponse::AddPartitionsToTxn(AddPartitionsToTxnResponse { error })
+        TxnResponse::AddPartitionsToTxn(AddPartitionsToTxnResponse {
+            error,
+            partitions: Default::default(),
+        })
     };
     ctx.send(to.0, TxnMessage::response(to.1, response));
 }

@@ -456,6 +456,19 @@ fn regression_deleted_topic_seeds_15_and_300_a_deletion_tombstones_offsets_still
     }
 }
 
+/// Regression: deleted-topic seeds 75, 122 and 330 forwarded output twice. A forwarder's batch
+/// for the output topic waited in its buffer while the coordinator aborted the transaction;
+/// after the topic was created again it went out with the old epoch to a partition with no
+/// state of its producer, which appended it, and a later COMMIT there made it visible. The
+/// leader now verifies a transaction's first batch on a partition with the coordinator
+/// (KIP-890 part 1), which answers PRODUCER_FENCED.
+#[test]
+fn regression_deleted_topic_seeds_75_122_and_330_a_stale_batch_is_refused_by_verification() {
+    for seed in [75, 122, 330] {
+        assert_allowed_only(seed, Profile::DeletedTopic);
+    }
+}
+
 /// Regression: deleted-topic seed 83 lost output. The input topic was deleted while the
 /// forwarders' group coordinator (broker 3) was frozen, so no tombstone was written; broker 2,
 /// elected for `__consumer_offsets` once broker 3 was fenced, replayed the deleted topic's

@@ -216,6 +216,69 @@ fn a_paused_transactional_producer_is_fenced_by_its_successor() {
     assert!(anomalies.is_empty(), "{anomalies:?}");
 }
 
+/// KIP-890's verification. The zombie's held batch was for a topic deleted and created again
+/// while it slept, so the new partition's leader has no state for its producer id and no
+/// newer epoch to fence it with. The leader asks the transaction coordinator first, which
+/// answers PRODUCER_FENCED (INVALID_PRODUCER_EPOCH to the producer). Without the question the
+/// batch opened a transaction there that no marker of its own closed, and the successor's next
+/// COMMIT on that partition made the zombie's record visible to read_committed readers.
+#[test]
+fn a_zombies_batch_to_a_partition_with_no_state_of_it_is_refused_by_verification() {
+    let mut world = cluster(21);
+    world.record_trace_lines();
+    create_topic(&mut world, "t", 1, 3, &[("min.insync.replicas", "2")]);
+    create_topic(&mut world, "u", 1, 3, &[("min.insync.replicas", "2")]);
+    add_producer(
+        &mut world,
+        "p",
+        &[("transactional.id", "tx"), ("linger.ms", "50")],
+    );
+    txn(&mut world, "p", TxnAction::Init);
+    run_ms(&mut world, 3_000);
+    txn(&mut world, "p", TxnAction::Begin);
+    send(&mut world, "p", "t", Some("k"), "zombie");
+    pause_client(&mut world, "p");
+    let name = "t".to_owned();
+    world.apply(Command::DeleteTopic { name }).expect("topic t");
+    run_ms(&mut world, 3_000);
+    // The successor's InitProducerId aborts the zombie's transaction, whose partition is gone.
+    add_producer(&mut world, "p2", &[("transactional.id", "tx")]);
+    txn(&mut world, "p2", TxnAction::Init);
+    run_ms(&mut world, 3_000);
+    create_topic(&mut world, "t", 1, 3, &[("min.insync.replicas", "2")]);
+    run_ms(&mut world, 3_000);
+    resume_client(&mut world, "p");
+    run_ms(&mut world, 5_000);
+    assert!(
+        traced(&world, "InvalidProducerEpoch"),
+        "the leader refused the zombie's batch"
+    );
+    txn(&mut world, "p2", TxnAction::Begin);
+    send(&mut world, "p2", "t", Some("k"), "successor");
+    txn(&mut world, "p2", TxnAction::Commit);
+    run_ms(&mut world, 3_000);
+    add_consumer(
+        &mut world,
+        "rc",
+        "rc",
+        &["t"],
+        &[
+            ("auto.offset.reset", "earliest"),
+            ("isolation.level", "read_committed"),
+        ],
+    );
+    run_ms(&mut world, 10_000);
+    let read: Vec<String> = processed(&world, "rc")
+        .into_iter()
+        .map(|(_, _, v)| v)
+        .collect();
+    assert_eq!(
+        read,
+        ["successor"],
+        "only the successor's record is committed"
+    );
+}
+
 /// A consumer frozen past `session.timeout.ms` (heartbeat thread included, unlike
 /// `stall_consumer`) is removed from its group; its partitions go to the other member. When it
 /// wakes, its commit carries the old member id and generation: refused (UNKNOWN_MEMBER_ID or

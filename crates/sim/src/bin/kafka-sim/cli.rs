@@ -196,16 +196,7 @@ fn profiles() -> impl clap::builder::TypedValueParser<Value = ProfileChoice> {
     let names = Profile::ALL.iter().map(|p| p.name()).chain(["all"]);
     PossibleValuesParser::new(names).map(|name| match Profile::parse(&name) {
         Some(profile) => ProfileChoice(vec![profile]),
-        // deleted-topic runs by name only until its known failing seeds (about 1 %: output
-        // forwarded twice into an output topic created again, which needs KIP-890's
-        // transaction verification on produce) pass: `all` is what `./playground bench`
-        // sweeps, and a sweep that always fails checks nothing new.
-        None => ProfileChoice(
-            Profile::ALL
-                .into_iter()
-                .filter(|&p| p != Profile::DeletedTopic)
-                .collect(),
-        ),
+        None => ProfileChoice(Profile::ALL.to_vec()),
     })
 }
 
