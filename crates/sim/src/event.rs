@@ -239,6 +239,9 @@ pub enum EventKind {
         /// FENCED_MEMBER_EPOCH or UNKNOWN_MEMBER_ID.
         error: ErrorCode,
     },
+    /// A broker's follower fetches were slowed (a slow disk, a starved fetcher thread), or
+    /// back to normal at 0: the fault a later ISR shrink leads back to.
+    FollowerSlowed { broker: BrokerId, delay_ms: u64 },
     /// A whole process was frozen (`kill -STOP`, a long GC pause): no timer fires and no
     /// message is handled until it resumes.
     ProcessPaused { endpoint: Endpoint },
@@ -747,6 +750,18 @@ impl fmt::Display for EventKind {
                 call,
                 answer,
             } => write!(f, "consumer {consumer}: {call} returned {answer}"),
+            EventKind::FollowerSlowed {
+                broker,
+                delay_ms: 0,
+            } => write!(
+                f,
+                "broker {broker}'s follower fetches are back to normal speed"
+            ),
+            EventKind::FollowerSlowed { broker, delay_ms } => write!(
+                f,
+                "broker {broker}'s follower fetches slowed: each waits {delay_ms} ms (a follower \
+                 not caught up for replica.lag.time.max.ms leaves the ISR)"
+            ),
             EventKind::ProcessPaused { endpoint } => write!(
                 f,
                 "{endpoint} paused (its whole process is frozen: no heartbeats, no timers, no handling)"

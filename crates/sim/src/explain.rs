@@ -46,6 +46,19 @@ fn broker_trouble(kind: &EventKind, broker: BrokerId) -> bool {
     }
 }
 
+/// What keeps a follower from catching up: anything that silences or cuts off its broker, a
+/// frozen process, or fetches slowed on purpose.
+fn follower_trouble(kind: &EventKind, broker: BrokerId) -> bool {
+    match kind {
+        EventKind::FollowerSlowed {
+            broker: b,
+            delay_ms,
+        } => *b == broker && *delay_ms > 0,
+        EventKind::ProcessPaused { endpoint } => *endpoint == Endpoint::Broker(broker),
+        other => broker_trouble(other, broker),
+    }
+}
+
 /// What made a broker unreachable for the controller.
 fn fencing_cause(kind: &EventKind, broker: BrokerId) -> bool {
     let me = Endpoint::Broker(broker);
@@ -72,7 +85,7 @@ fn cause_of(events: &[Event], index: usize) -> Option<usize> {
         EventKind::IsrChanged { from, to, .. } if to.len() < from.len() => {
             let removed: Vec<BrokerId> = from.iter().copied().filter(|b| !to.contains(b)).collect();
             latest_before(events, index, |k| {
-                removed.iter().any(|b| broker_trouble(k, *b))
+                removed.iter().any(|b| follower_trouble(k, *b))
             })
         }
         EventKind::BrokerFenced { broker, .. } => {

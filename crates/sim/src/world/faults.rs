@@ -107,6 +107,10 @@ impl World {
                 let node = self.refuse_paused(self.broker_node(*broker)?)?;
                 let delay = SimDuration::from_millis(*delay_ms);
                 self.run_broker(node, |b, ctx| b.set_fetch_delay(ctx, delay));
+                self.push_event(EventKind::FollowerSlowed {
+                    broker: *broker,
+                    delay_ms: *delay_ms,
+                });
             }
             Command::PushErrors {
                 broker,

@@ -220,6 +220,31 @@ fn acks_all_fails_with_not_enough_replicas_when_the_isr_is_below_min_insync_repl
     );
 }
 
+/// "why?" on the ISR shrink a slow follower causes leads back to the slowing, which the event
+/// log shows (it said nothing before: the slowing was no event).
+#[test]
+fn why_a_slow_follower_left_the_isr_goes_back_to_its_slowing() {
+    let mut world = cluster(6);
+    create_topic(&mut world, "clicks", 1, 3, &[]);
+    let follower = followers(&world, "clicks", 0)[0];
+    run_ms(&mut world, 1_000);
+    slow_follower(&mut world, follower, 120_000);
+    add_client(&mut world, "producer");
+    produce(&mut world, "producer", "clicks", 0, "click", 1);
+    run_ms(&mut world, 46_000);
+    assert!(!isr(&world, "clicks", 0).contains(&follower), "it fell out");
+    let shrink = (world.events().iter())
+        .rposition(|e| matches!(&e.kind, EventKind::IsrChanged { from, to, .. } if from.contains(&follower) && !to.contains(&follower)))
+        .expect("an ISR shrink");
+    assert_eq!(
+        cause_texts(&world, shrink),
+        [format!(
+            "broker {follower}'s follower fetches slowed: each waits 120000 ms (a follower not \
+             caught up for replica.lag.time.max.ms leaves the ISR)"
+        )]
+    );
+}
+
 #[test]
 fn unclean_election_loses_records_and_reuses_offsets() {
     let mut world = cluster(6);
