@@ -143,7 +143,9 @@ pub fn use_lessons(
             let (lesson, paused, on_play) =
                 (lesson.clone(), paused_for_step.clone(), on_play.clone());
             Callback::from(move |to: usize| {
-                if std::mem::take(&mut *paused.borrow_mut()) && to > step && !playing {
+                // Not "and the clock is paused": this callback may be the one drawn while the
+                // clock still played, in the render whose effect then paused it.
+                if std::mem::take(&mut *paused.borrow_mut()) && to > step {
                     on_play.emit(true);
                 }
                 // A step's commands apply once, the first time it is reached.
