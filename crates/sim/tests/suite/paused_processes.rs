@@ -12,6 +12,39 @@ use kafka_sim::check::{Anomaly, check};
 use kafka_sim::client::TxnAction;
 use kafka_sim::{Command, Endpoint, EventKind, Outcome, World};
 
+/// What a read_committed consumer of `topic` reads from its start, in order.
+fn read_committed(world: &mut World, topic: &str) -> Vec<String> {
+    add_consumer(
+        world,
+        "rc",
+        "rc",
+        &[topic],
+        &[
+            ("auto.offset.reset", "earliest"),
+            ("isolation.level", "read_committed"),
+        ],
+    );
+    run_ms(world, 10_000);
+    processed(world, "rc")
+        .into_iter()
+        .map(|(_, _, v)| v)
+        .collect()
+}
+
+/// Transactional producer `p` (`transactional.id` tx) with a record for topic t in its
+/// accumulator (`linger.ms` 50): the zombie once it is paused now.
+fn zombie_to_be(world: &mut World) {
+    add_producer(
+        world,
+        "p",
+        &[("transactional.id", "tx"), ("linger.ms", "50")],
+    );
+    txn(world, "p", TxnAction::Init);
+    run_ms(world, 3_000);
+    txn(world, "p", TxnAction::Begin);
+    send(world, "p", "t", Some("k"), "zombie");
+}
+
 fn pause_broker(world: &mut World, broker: u32) {
     world
         .apply(Command::PauseBroker { broker })
@@ -144,15 +177,7 @@ fn a_paused_transactional_producer_is_fenced_by_its_successor() {
     let mut world = cluster(21);
     world.record_trace_lines();
     create_topic(&mut world, "t", 1, 3, &[("min.insync.replicas", "2")]);
-    add_producer(
-        &mut world,
-        "p",
-        &[("transactional.id", "tx"), ("linger.ms", "50")],
-    );
-    txn(&mut world, "p", TxnAction::Init);
-    run_ms(&mut world, 3_000);
-    txn(&mut world, "p", TxnAction::Begin);
-    send(&mut world, "p", "t", Some("k"), "zombie");
+    zombie_to_be(&mut world);
     // Frozen within linger.ms: the batch is still in its accumulator.
     pause_client(&mut world, "p");
     assert_eq!(
@@ -196,21 +221,7 @@ fn a_paused_transactional_producer_is_fenced_by_its_successor() {
         panic!("the zombie's abort must fail");
     };
     assert!(message.contains("ProducerFencedException"), "{message}");
-    add_consumer(
-        &mut world,
-        "rc",
-        "rc",
-        &["t"],
-        &[
-            ("auto.offset.reset", "earliest"),
-            ("isolation.level", "read_committed"),
-        ],
-    );
-    run_ms(&mut world, 10_000);
-    let read: Vec<String> = processed(&world, "rc")
-        .into_iter()
-        .map(|(_, _, v)| v)
-        .collect();
+    let read = read_committed(&mut world, "t");
     assert_eq!(read, ["successor"]);
     let anomalies = check(&world);
     assert!(anomalies.is_empty(), "{anomalies:?}");
@@ -228,15 +239,7 @@ fn a_zombies_batch_to_a_partition_with_no_state_of_it_is_refused_by_verification
     world.record_trace_lines();
     create_topic(&mut world, "t", 1, 3, &[("min.insync.replicas", "2")]);
     create_topic(&mut world, "u", 1, 3, &[("min.insync.replicas", "2")]);
-    add_producer(
-        &mut world,
-        "p",
-        &[("transactional.id", "tx"), ("linger.ms", "50")],
-    );
-    txn(&mut world, "p", TxnAction::Init);
-    run_ms(&mut world, 3_000);
-    txn(&mut world, "p", TxnAction::Begin);
-    send(&mut world, "p", "t", Some("k"), "zombie");
+    zombie_to_be(&mut world);
     pause_client(&mut world, "p");
     let name = "t".to_owned();
     world.apply(Command::DeleteTopic { name }).expect("topic t");
@@ -257,21 +260,7 @@ fn a_zombies_batch_to_a_partition_with_no_state_of_it_is_refused_by_verification
     send(&mut world, "p2", "t", Some("k"), "successor");
     txn(&mut world, "p2", TxnAction::Commit);
     run_ms(&mut world, 3_000);
-    add_consumer(
-        &mut world,
-        "rc",
-        "rc",
-        &["t"],
-        &[
-            ("auto.offset.reset", "earliest"),
-            ("isolation.level", "read_committed"),
-        ],
-    );
-    run_ms(&mut world, 10_000);
-    let read: Vec<String> = processed(&world, "rc")
-        .into_iter()
-        .map(|(_, _, v)| v)
-        .collect();
+    let read = read_committed(&mut world, "t");
     assert_eq!(
         read,
         ["successor"],
