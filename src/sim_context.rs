@@ -293,6 +293,8 @@ impl PageState {
         // Another run: its partitions are not the ones the reader opened or saw.
         self.opened_logs = Rc::default();
         self.on_screen = Rc::default();
+        // Refusals were about the run left behind ("a client named c1 already exists").
+        self.errors = Default::default();
         self.runs_shown += 1;
     }
 }

@@ -130,5 +130,13 @@ test('a new cluster starts with fresh forms and console: what was typed for the 
   await playground.play();
   await settles(async () => /: acknowledged: partition \d+, offset 0,/.test(await page.getByTestId('operation').first().textContent()),
     true, 'the send is acknowledged');
+  // A refusal is about the run it happened in: the next run starts without it.
+  await page.getByTestId('producer-name').fill('producer-1'); // the first producer's name
+  await page.getByTestId('producer-add').click();
+  await page.getByTestId('producer-error').waitFor();
+  await page.getByTestId('new-cluster').click();
+  await page.getByRole('button', { name: 'Start over' }).click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=partition]').length === 0);
+  assert.equal(await page.getByTestId('producer-error').count(), 0, 'the last run\'s refusal is gone');
   assert.deepEqual(playground.errors, []);
 });
