@@ -77,6 +77,7 @@ fn page() -> Html {
             playing: sim.playing,
             jumping: seeking.is_some(),
             on_play: on_play.clone(),
+            on_seek: actions.seek_to.clone(),
         },
     );
     let main = use_node_ref();
@@ -126,7 +127,7 @@ fn page() -> Html {
             if embed {
                 if let (load, Some(id)) = sim.embed_lesson.clone() {
                     <EmbedLesson key={load} {id} sim={sim.sim.clone()} now={sim.sim.now()} {on_command}
-                        busy={seeking.is_some()} {readonly} />
+                        on_seek={actions.seek_to.clone()} busy={seeking.is_some()} {readonly} />
                 }
             } else {
                 { lessons.overlay }

@@ -5,8 +5,9 @@
 
 use crate::components::lesson_panel::LessonPanel;
 use crate::embed_view::lesson_caption;
+use crate::lesson_walk::{self, Met};
 use crate::lessons::{self, Lang};
-use crate::sim_handle::SimHandle;
+use crate::sim_handle::{Moment, SimHandle};
 use kafka_sim::{Command, SimTime};
 use yew::prelude::*;
 
@@ -21,6 +22,8 @@ pub struct EmbedLessonProps {
     pub now: SimTime,
     /// Applies a step's commands (and "Show me").
     pub on_command: Callback<Command>,
+    /// Jumps the run (Back goes to where its step began).
+    pub on_seek: Callback<Moment>,
     /// A run being rebuilt holds the buttons.
     pub busy: bool,
     /// Only the caption, no steps.
@@ -32,8 +35,8 @@ pub struct EmbedLessonProps {
 pub fn embed_lesson(props: &EmbedLessonProps) -> Html {
     let lesson = use_memo(props.id.clone(), |id| lessons::find(id));
     let step = use_state(|| 0_usize);
-    let reached = use_mut_ref(|| 0_usize);
-    let met = use_mut_ref(|| None::<usize>);
+    let entered = use_mut_ref(Vec::<Moment>::new);
+    let met = use_mut_ref(Met::<usize>::default);
     let lang = use_state(Lang::from_browser);
     let closed = use_state(|| false);
     let Some(lesson) = (*lesson).clone() else {
@@ -45,21 +48,28 @@ pub fn embed_lesson(props: &EmbedLessonProps) -> Html {
     if *closed {
         return Html::default();
     }
+    if entered.borrow().is_empty() {
+        // The first step's commands are in the lesson's run already.
+        entered.borrow_mut().push(lessons::opening(&lesson));
+    }
     let on_step = {
-        let (step, reached, on_command, lesson) = (
-            step.clone(),
-            reached.clone(),
+        let (step, entered, lesson) = (step.clone(), entered.clone(), lesson.clone());
+        let (sim, on_command, on_seek) = (
+            props.sim.clone(),
             props.on_command.clone(),
-            lesson.clone(),
+            props.on_seek.clone(),
         );
         Callback::from(move |to: usize| {
-            // A step's commands apply once, the first time it is reached (the first step's
-            // are in the lesson's run already).
-            if to > *reached.borrow() {
-                *reached.borrow_mut() = to;
-                let commands = lesson.steps.get(to).map_or(&[][..], |s| &s.commands[..]);
-                commands.iter().for_each(|c| on_command.emit(c.clone()));
-            }
+            let moves = (*step, to);
+            let walked = lesson_walk::go(
+                &sim,
+                &lesson.steps,
+                &entered.borrow(),
+                moves,
+                &on_command,
+                &on_seek,
+            );
+            *entered.borrow_mut() = walked.1;
             step.set(to);
         })
     };
@@ -71,11 +81,13 @@ pub fn embed_lesson(props: &EmbedLessonProps) -> Html {
         );
         Callback::from(move |()| solution.iter().for_each(|c| on_command.emit(c.clone())))
     };
-    // Once met, a step stays done: what it showed may pass quickly at high speed.
     let condition = current.and_then(|s| s.done.as_ref());
-    let done = *met.borrow() == Some(*step) || condition.is_none_or(|c| props.sim.holds(c));
+    let now = props.sim.moment();
+    // Not judged mid-jump: a world half replayed is at no moment the reader asked for.
+    let done = met.borrow().holds(&*step, now)
+        || condition.is_none_or(|c| !props.busy && props.sim.holds(c));
     if done {
-        *met.borrow_mut() = Some(*step);
+        met.borrow_mut().record(*step, now);
     }
     let on_lang = {
         let lang = lang.clone();

@@ -486,6 +486,7 @@ mod tests {
             brokers: 3,
             racks: Vec::new(),
             furthest: SimTime::ZERO,
+            applied: None,
         };
         let link = crate::share::link("https://docs.example/kafka/", &session);
         let fragment = link

@@ -8,6 +8,7 @@ pub mod challenges;
 
 pub use crate::lesson_format::{Lesson, LessonStep, Text};
 use crate::session::Session;
+use crate::sim_handle::Moment;
 use kafka_sim::SimTime;
 use serde::{Deserialize, Serialize};
 use std::rc::Rc;
@@ -67,6 +68,16 @@ pub fn session(lesson: &Lesson) -> Session {
     Session::of_scenario(scenario, now, log)
 }
 
+/// The point a lesson opens at, where its first step begins: the end of its scenario, with
+/// the first step's commands applied.
+pub fn opening(lesson: &Lesson) -> Moment {
+    let session = session(lesson);
+    Moment {
+        at: session.now,
+        commands: session.log.len(),
+    }
+}
+
 /// The language of the lesson texts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -120,9 +131,10 @@ pub struct Progress {
     /// The open lesson and its step.
     #[serde(default)]
     pub active: Option<(String, usize)>,
-    /// The furthest step of the open lesson reached so far: its commands have been applied.
+    /// The moment each step of the open lesson began, as far as the reader has gone (Back
+    /// returns there: see lesson_walk.rs).
     #[serde(default)]
-    pub reached: usize,
+    pub entered: Vec<Moment>,
     /// Lessons walked to their end.
     #[serde(default)]
     pub finished: Vec<String>,
@@ -145,7 +157,7 @@ impl Progress {
                 dismissed: false,
                 lang: None,
                 active: None,
-                reached: 0,
+                entered: Vec::new(),
                 finished: Vec::new(),
             })
     }

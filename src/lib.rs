@@ -12,6 +12,7 @@ pub mod embed_view;
 pub mod embed_watch;
 pub mod hooks;
 pub mod lesson_format;
+pub mod lesson_walk;
 pub mod lessons;
 pub mod panic_panel;
 pub mod persistence;

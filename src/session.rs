@@ -30,6 +30,11 @@ pub struct Session {
     /// still reaches it after a reload, as it did before. Share links do not carry it.
     #[serde(default, skip_serializing_if = "not_ahead")]
     pub furthest: SimTime,
+    /// How many commands had been applied, when not every one given by `now` had: a lesson's
+    /// Back to a step that began at the very moment its task was later done (the clock
+    /// paused), which a reload must not redo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied: Option<usize>,
 }
 
 fn not_ahead(furthest: &SimTime) -> bool {
@@ -162,6 +167,7 @@ impl Session {
             brokers: 3,
             racks: Vec::new(),
             furthest: SimTime::ZERO,
+            applied: None,
         }
     }
 
@@ -179,6 +185,7 @@ impl Session {
             brokers: scenario.cluster.brokers,
             racks: scenario.cluster.racks.clone(),
             furthest: SimTime::ZERO,
+            applied: None,
         }
     }
 

@@ -198,6 +198,7 @@ fn from_v1(json: &[u8]) -> Result<Session, ShareError> {
         brokers: 3,
         racks: Vec::new(),
         furthest: SimTime::ZERO,
+        applied: None,
     })
 }
 
@@ -211,6 +212,7 @@ fn from_v2(json: &[u8]) -> Result<Session, ShareError> {
         brokers: link.brokers,
         racks: link.racks,
         furthest: SimTime::ZERO,
+        applied: None,
     })
 }
 

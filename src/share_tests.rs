@@ -101,6 +101,7 @@ fn fifty_commands() -> Session {
         brokers: 3,
         racks: Vec::new(),
         furthest: SimTime::ZERO,
+        applied: None,
     }
 }
 
@@ -171,6 +172,7 @@ fn a_format_1_link_keeps_opening() {
         brokers: 3,
         racks: Vec::new(),
         furthest: SimTime::ZERO,
+        applied: None,
     };
     let session = decode(FORMAT_1_LINK).expect("format 1 stays readable");
     assert_eq!(session, expected);
@@ -182,6 +184,7 @@ fn a_cluster_of_another_shape_travels_in_format_2_and_the_first_shape_stays_in_f
         brokers: 6,
         racks: (1..=6).map(|b| format!("rack-{b}")).collect(),
         furthest: SimTime::ZERO,
+        applied: None,
         log: vec![(
             SimTime::from_millis(1_000),
             Command::AddBroker {
@@ -388,6 +391,7 @@ fn a_link_carries_offsets_given_by_hand() {
         brokers: 3,
         racks: Vec::new(),
         furthest: SimTime::ZERO,
+        applied: None,
     };
     assert_eq!(decode(&encode(&session)), Ok(session.clone()));
     let seek = serde_json::to_string(&session.log[0].1).expect("json");

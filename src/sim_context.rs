@@ -15,7 +15,7 @@ use crate::embed_params::EmbedParams;
 use crate::persistence;
 use crate::playing::{Pace, Playing};
 use crate::session::{Session, Shape};
-use crate::sim_handle::SimHandle;
+use crate::sim_handle::{Moment, SimHandle};
 use crate::theme::{self, Theme};
 use crate::url::{self, page_embed, page_embed_params, page_seed};
 use kafka_sim::check::Mark;
@@ -75,8 +75,8 @@ pub enum SimAction {
     Step,
     /// A speed by its index in [`SPEEDS`].
     Speed(usize),
-    /// Jumps the timeline to a moment (in slices if long).
-    Seek(SimTime),
+    /// Jumps the timeline to a point of the run (in slices if long).
+    Seek(Moment),
     /// A long jump carried on in slices (by [`SeekProgress`]) has arrived.
     Arrived,
     /// Shows another run: a saved one, a new cluster (not saved until used), an imported file.
@@ -335,7 +335,7 @@ impl Reducible for PageState {
             SimAction::Seek(moment) => {
                 next.playing = false;
                 let started = js_sys::Date::now();
-                next.sim.begin_seek(moment);
+                next.sim.begin_seek_to(moment);
                 crate::components::seek_progress::tidy_after_jumps(&next.sim);
                 // Short jumps finish at once (unless starting took the tick's budget); a
                 // long one continues in slices.
@@ -494,6 +494,8 @@ pub struct Actions {
     pub compare: Callback<usize, kafka_sim::ab::Comparison>,
     /// Jumps the timeline to a moment.
     pub seek: Callback<SimTime>,
+    /// Jumps to a point between commands given at one moment (a lesson step's beginning).
+    pub seek_to: Callback<Moment>,
     /// The event log's filter.
     pub filter: Callback<String>,
     /// A scenario file read and checked: it opens as a new run.
@@ -552,7 +554,10 @@ impl Actions {
                 let current = current.clone();
                 Callback::from(move |index: usize| current.borrow().compare(index))
             },
-            seek: dispatch.to_callback().reform(SimAction::Seek),
+            seek: dispatch
+                .to_callback()
+                .reform(|at| SimAction::Seek(Moment::end_of(at))),
+            seek_to: dispatch.to_callback().reform(SimAction::Seek),
             filter: dispatch.to_callback().reform(SimAction::Filter),
             import: dispatch
                 .to_callback()

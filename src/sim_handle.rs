@@ -14,6 +14,7 @@ use kafka_sim::check::{LiveMarks, Mark};
 use kafka_sim::client::Operation;
 use kafka_sim::sorted::Collect;
 use kafka_sim::{Command, CommandError, Event, SimDuration, SimTime, World, WorldView};
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -28,6 +29,9 @@ struct Run {
     applied: usize,
     /// Where a long jump in slices is headed.
     target: Option<SimTime>,
+    /// How many of the log's commands the jump stops after (all those at the target moment
+    /// unless it goes to a point between two commands given at the same moment).
+    target_commands: usize,
     /// The furthest the clock has been on this branch: after a rewind the slider still reaches
     /// it (a run is a function of its commands, so that future comes again); acting starts a
     /// new branch from the clock.
@@ -98,7 +102,35 @@ const LITTER_WAITING: usize = 160;
 /// over the whole run, comes first: over budget, the oldest copies after time zero go.
 const CHECKPOINT_BUDGET: usize = 320 << 20;
 
+/// A point of a run: a moment, and how many of its commands had been applied by then. Several
+/// commands may be given at one moment (a lesson step's, then the reader's, with the clock
+/// paused), so the moment alone does not say whether the later ones had happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Moment {
+    /// The virtual time.
+    pub at: SimTime,
+    /// How many of the run's commands had been applied.
+    pub commands: usize,
+}
+
+impl Moment {
+    /// The moment `at`, after every command given then.
+    pub fn end_of(at: SimTime) -> Moment {
+        Moment {
+            at,
+            commands: usize::MAX,
+        }
+    }
+}
+
 impl Run {
+    fn moment(&self) -> Moment {
+        Moment {
+            at: self.world.now(),
+            commands: self.applied,
+        }
+    }
+
     fn replayed(seed: u64, shape: Shape, log: Vec<(SimTime, Command)>, until: SimTime) -> Run {
         let mut world = World::new(&shape.config(), seed);
         // Cheap enough to keep on: a violation is a simulator bug or a lesson (power loss).
@@ -113,6 +145,7 @@ impl Run {
             log,
             applied: 0,
             target: None,
+            target_commands: usize::MAX,
             furthest: SimTime::ZERO,
             checkpoints,
             lags: LagSamples::default(),
@@ -163,7 +196,11 @@ impl Run {
     }
 
     fn run_commands_to(&mut self, until: SimTime) {
-        while let Some((at, command)) = self.log.get(self.applied).filter(|(at, _)| *at <= until) {
+        while let Some((at, command)) = self
+            .log
+            .get(self.applied)
+            .filter(|(at, _)| *at <= until && self.applied < self.target_commands)
+        {
             self.world.run_until(*at);
             // It applied when it was first given; replayed at the same moment, it applies again.
             let _ = self.world.apply(command.clone());
@@ -230,7 +267,10 @@ impl SimHandle {
         let mut run = Run::replayed(session.seed, session.shape(), session.log, SimTime::ZERO);
         run.furthest = session.furthest;
         let sim = SimHandle(Rc::new(RefCell::new(run)));
-        sim.begin_seek(session.now);
+        sim.begin_seek_to(Moment {
+            at: session.now,
+            commands: session.applied.unwrap_or(usize::MAX),
+        });
         sim
     }
 
@@ -247,9 +287,16 @@ impl SimHandle {
     /// What to save to rebuild this run (during a jump, the moment it is headed for).
     pub fn saved(&self) -> Session {
         let run = self.0.borrow();
+        let now = run.world.now().max(run.target.unwrap_or(SimTime::ZERO));
+        let given = run.log.partition_point(|(at, _)| *at <= now);
+        let applied = match run.target {
+            Some(_) => run.target_commands.min(given),
+            None => run.applied,
+        };
         Session {
             seed: run.seed,
-            now: run.world.now().max(run.target.unwrap_or(SimTime::ZERO)),
+            now,
+            applied: (applied < given).then_some(applied),
             log: run.log.clone(),
             controllers: run.shape.controllers,
             brokers: run.shape.brokers,
@@ -259,6 +306,34 @@ impl SimHandle {
                 false => SimTime::ZERO,
             },
         }
+    }
+
+    /// Whether the run's history (ahead of the clock too, after a rewind) holds `commands` as
+    /// the last given by the point `at`: a lesson step's, say, which a branch made since
+    /// would have dropped.
+    pub fn logged(&self, at: Moment, commands: &[Command]) -> bool {
+        let run = self.0.borrow();
+        let Some(start) = at.commands.checked_sub(commands.len()) else {
+            return false;
+        };
+        !commands.is_empty()
+            && run.log.get(start..at.commands).is_some_and(|given| {
+                given
+                    .iter()
+                    .zip(commands)
+                    .all(|((when, given), command)| *when == at.at && given == command)
+            })
+    }
+
+    /// Where the run stands: the clock, and how many commands it has applied.
+    pub fn moment(&self) -> Moment {
+        self.0.borrow().moment()
+    }
+
+    /// Jumps to a point of the run at once (see [`seek`](Self::seek)).
+    pub fn seek_to(&self, to: Moment) {
+        self.begin_seek_to(to);
+        self.finish_seek();
     }
 
     /// Whether anything was done to the cluster (so starting over would lose work).
@@ -362,14 +437,22 @@ impl SimHandle {
     /// slices, so a long replay can show its progress instead of freezing the page. It starts
     /// from the nearest checkpoint before the moment.
     pub fn begin_seek(&self, moment: SimTime) {
+        self.begin_seek_to(Moment::end_of(moment));
+    }
+
+    /// Starts a jump to a point of the run (see [`begin_seek`](Self::begin_seek)): to a
+    /// moment, after as many of the log's commands as `to` says.
+    pub fn begin_seek_to(&self, to: Moment) {
         let mut run = self.0.borrow_mut();
-        let now = run.world.now();
-        // Back to the nearest copy before the moment; forward too, when the old future still
+        let (now, here) = (run.world.now(), run.moment());
+        let moment = to.at;
+        let back = to < here;
+        // Back to the nearest copy before the point; forward too, when the old future still
         // has one ahead of the clock.
         if let Some(nearest) = run
             .checkpoints
-            .nearest(moment)
-            .filter(|c| moment < now || c.at > now)
+            .nearest(moment, to.commands)
+            .filter(|c| back || c.at > now)
         {
             let (world, applied) = (nearest.world.clone(), nearest.applied);
             let left = std::mem::replace(&mut run.world, world);
@@ -380,7 +463,7 @@ impl SimHandle {
             }
             run.litter.push_back(Box::new(left));
             run.applied = applied;
-            if moment < now {
+            if back {
                 // Ahead is the same history (a run is a function of its commands); behind,
                 // the marks are of a future that may not happen again.
                 let marks = std::mem::take(&mut run.marks);
@@ -388,6 +471,7 @@ impl SimHandle {
             }
         }
         run.target = Some(moment);
+        run.target_commands = to.commands;
         run.catching_up = true;
     }
 
@@ -407,6 +491,7 @@ impl SimHandle {
         kafka_sim::charts::acknowledged_counted(world, acks, CHART_BUCKETS);
         if run.world.now() >= target {
             run.target = None;
+            run.target_commands = usize::MAX;
             return None;
         }
         Some((run.world.now(), target))

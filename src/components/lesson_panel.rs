@@ -1,5 +1,5 @@
 //! The open lesson: the step's text, progress, Next/Back, "Show me", what the step waits for,
-//! and an outline on the part of the page to look at. Only the lesson texts change language;
+//! and an outline on the part of the page to look at, brought into sight. Only the lesson texts change language;
 //! the rest of the page stays English.
 
 use crate::components::elements;
@@ -53,6 +53,92 @@ fn set_highlight(selector: Option<&str>, on: bool) {
     }
 }
 
+/// Brings the first highlighted element into sight unless some of it is already between the
+/// panel's foot and the window's: what the step (or "Show me") points at may be far down the
+/// page. `scroll-padding-top` (set from the panel's height) keeps it from landing under the
+/// sticky panel.
+fn bring_into_sight(selector: Option<&str>, panel: &NodeRef) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let (Some(document), Some(selector)) = (window.document(), selector) else {
+        return;
+    };
+    let Some(element) = elements(document.query_selector_all(selector)).next() else {
+        return;
+    };
+    let top = panel
+        .cast::<web_sys::Element>()
+        .map_or(0.0, |p| p.get_bounding_client_rect().bottom().max(0.0));
+    let bottom = window
+        .inner_height()
+        .ok()
+        .and_then(|h| h.as_f64())
+        .unwrap_or(0.0);
+    let rect = element.get_bounding_client_rect();
+    if rect.bottom() <= top || rect.top() >= bottom {
+        element.scroll_into_view();
+    }
+}
+
+/// Keeps what the keyboard focuses and what [`bring_into_sight`] scrolls to below the sticky
+/// panel, however tall its step's text makes it (a fixed padding let a long Korean step cover
+/// the table it pointed at). A panel that is not sticky (a narrow screen, unfolded) needs none.
+fn pad_scrolling_below(panel: &NodeRef) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    let Some(panel) = panel.cast::<web_sys::HtmlElement>() else {
+        return;
+    };
+    let sticky = web_sys::window()
+        .and_then(|w| w.get_computed_style(&panel).ok().flatten())
+        .and_then(|style| style.get_property_value("position").ok())
+        .is_some_and(|position| position == "sticky");
+    let padding = match sticky {
+        // Room for the outline drawn around the highlighted part, too.
+        true => format!("{}px", panel.offset_height() + 20),
+        false => "0px".to_owned(),
+    };
+    if let Some(root) = wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>(&root) {
+        let _ = root.style().set_property("scroll-padding-top", &padding);
+    }
+}
+
+fn unpad_scrolling() {
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element());
+    if let Some(root) = root
+        .as_ref()
+        .and_then(wasm_bindgen::JsCast::dyn_ref::<web_sys::HtmlElement>)
+    {
+        let _ = root.style().remove_property("scroll-padding-top");
+    }
+}
+
+/// The status line under a step with a condition.
+fn status(condition: &str, done: bool, paused: bool, shown: bool, last: bool) -> String {
+    match (done, paused, last) {
+        (true, true, false) => {
+            format!("✓ done: {condition}. Paused here so you can look; Next plays on.")
+        }
+        (true, true, true) => format!(
+            "✓ done: {condition}. Paused here so you can look; Play runs on, Finish ends the lesson."
+        ),
+        (true, false, _) => format!("✓ done: {condition}"),
+        (false, ..) if shown => {
+            format!(
+                "Done for you (see the outlined part). Waiting for: {condition} (Play lets time run)"
+            )
+        }
+        (false, ..) => format!("waiting for: {condition} (Play lets time run)"),
+    }
+}
+
 /// The lesson in progress.
 #[function_component(LessonPanel)]
 pub fn lesson_panel(props: &LessonPanelProps) -> Html {
@@ -70,6 +156,20 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
         });
     }
     let text = use_node_ref();
+    let panel = use_node_ref();
+    // "Show me" was used on this step: once is enough (twice would do the task twice).
+    let shown = use_state(|| None::<usize>);
+    let folded = use_state(|| false);
+    {
+        // After the highlight above is on: the step's part of the page, brought into sight.
+        let (selector, panel) = (step.highlight.clone(), panel.clone());
+        use_effect_with((index, *folded, lang), move |_| {
+            pad_scrolling_below(&panel);
+            bring_into_sight(selector.as_deref(), &panel);
+            // Gone with the panel: the page without a lesson scrolls as it always did.
+            || unpad_scrolling()
+        });
+    }
     {
         // Back or Next: the new step's text takes the focus. Next is disabled until the new
         // step is done, and a focused button that becomes disabled drops the focus to the
@@ -84,12 +184,26 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             }
         });
     }
-    let back = props
-        .on_step
-        .reform(move |_: MouseEvent| index.saturating_sub(1));
+    // A new step's text is what to read first (and where the focus goes): unfolded. A step
+    // come back to (Back rewinds the run to its beginning) has not been shown yet.
+    let leave = {
+        let (folded, shown) = (folded.clone(), shown.clone());
+        move || {
+            folded.set(false);
+            shown.set(None);
+        }
+    };
+    let back = {
+        let (on_step, leave) = (props.on_step.clone(), leave.clone());
+        Callback::from(move |_: MouseEvent| {
+            leave();
+            on_step.emit(index.saturating_sub(1))
+        })
+    };
     let next = {
         let (on_step, on_close) = (props.on_step.clone(), props.on_close.clone());
         Callback::from(move |_: MouseEvent| {
+            leave();
             if last {
                 on_close.emit(true)
             } else {
@@ -97,7 +211,20 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             }
         })
     };
-    let show_me = props.on_show_me.reform(|_: MouseEvent| ());
+    let show_me = {
+        let (on_show_me, shown, panel) = (props.on_show_me.clone(), shown.clone(), panel.clone());
+        let selector = step.highlight.clone();
+        Callback::from(move |_: MouseEvent| {
+            on_show_me.emit(());
+            shown.set(Some(index));
+            bring_into_sight(selector.as_deref(), &panel);
+        })
+    };
+    let shown = *shown == Some(index);
+    let fold = {
+        let folded = folded.clone();
+        Callback::from(move |_: MouseEvent| folded.set(!*folded))
+    };
     let close = props.on_close.reform(|_: MouseEvent| false);
     let other = match lang {
         Lang::En => Lang::Ko,
@@ -105,7 +232,8 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
     };
     let switch = props.on_lang.reform(move |_: MouseEvent| other);
     html! {
-        <aside class="lesson-panel" aria-label="Lesson" data-testid="lesson-panel" data-lesson={lesson.id.clone()}>
+        <aside class={classes!("lesson-panel", folded.then_some("folded"))} aria-label="Lesson"
+            data-testid="lesson-panel" data-lesson={lesson.id.clone()} ref={panel}>
             <div class="lesson-head">
                 <h2 lang={lang.code()}>{ lang.pick(&lesson.title) }</h2>
                 <span class="lesson-progress" data-testid="lesson-progress">
@@ -114,6 +242,11 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 <button onclick={switch} data-testid="lesson-lang"
                     aria-label={match other { Lang::Ko => "Show the lesson in Korean", Lang::En => "Show the lesson in English" }}>
                     { match other { Lang::Ko => "한국어", Lang::En => "English" } }
+                </button>
+                <button onclick={fold} data-testid="lesson-fold" aria-expanded={(!*folded).to_string()}
+                    aria-label={if *folded { "Show the step's text" } else { "Fold the step's text away" }}
+                    title={if *folded { "Show the step's text" } else { "Fold the step's text away (the panel takes less room)" }}>
+                    { if *folded { "▸" } else { "▾" } }
                 </button>
                 <button onclick={close} data-testid="lesson-close" aria-label="Leave the lesson">{ "✕" }</button>
             </div>
@@ -126,19 +259,14 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             }
             if let Some(condition) = &step.done {
                 <p class={classes!("lesson-status", props.done.then_some("met"))} role="status" data-testid="lesson-status">
-                    if props.done && props.paused {
-                        { format!("✓ done: {}. Paused here so you can look; Next plays on.", condition.describe()) }
-                    } else if props.done {
-                        { format!("✓ done: {}", condition.describe()) }
-                    } else {
-                        { format!("waiting for: {} (Play lets time run)", condition.describe()) }
-                    }
+                    { status(&condition.describe(), props.done, props.paused, shown, last) }
                 </p>
             }
             <div class="lesson-actions">
-                <button onclick={back} disabled={index == 0} data-testid="lesson-back">{ "Back" }</button>
+                <button onclick={back} disabled={props.busy || index == 0} data-testid="lesson-back"
+                    title="Back to the previous step, and the cluster to where that step began">{ "Back" }</button>
                 if !step.solution.is_empty() {
-                    <button onclick={show_me} disabled={props.busy || props.done} data-testid="lesson-show-me"
+                    <button onclick={show_me} disabled={props.busy || props.done || shown} data-testid="lesson-show-me"
                         title="Do this step's task for me">{ "Show me" }</button>
                 }
                 <button class="primary" onclick={next} disabled={props.busy || !props.done} data-testid="lesson-next">
@@ -146,5 +274,23 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 </button>
             </div>
         </aside>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::status;
+
+    #[test]
+    fn the_status_says_what_the_button_under_it_does() {
+        let said = |done, paused, shown, last| status("topic t exists", done, paused, shown, last);
+        assert!(said(true, true, false, false).ends_with("Next plays on."));
+        // The last step's button is Finish, which ends the lesson and leaves the clock alone.
+        let last = said(true, true, false, true);
+        assert!(!last.contains("Next"), "{last}");
+        assert!(last.contains("Finish ends the lesson"), "{last}");
+        assert_eq!(said(true, false, true, true), "✓ done: topic t exists");
+        assert!(said(false, false, true, false).starts_with("Done for you"));
+        assert!(said(false, true, false, false).starts_with("waiting for: topic t exists"));
     }
 }

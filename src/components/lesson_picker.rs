@@ -44,9 +44,19 @@ pub fn lesson_picker(props: &LessonPickerProps) -> Html {
             </button>
         }
     };
+    let finished = props
+        .lessons
+        .iter()
+        .filter(|lesson| props.finished.contains(&lesson.id))
+        .count();
     let lessons = html! {
         <>
             <p>{ "Each lesson starts a new run, tells you what to do or watch, and waits for the simulation to show it. Your current run stays under Runs." }</p>
+            if finished > 0 {
+                <p class="lesson-tally" data-testid="lesson-tally">
+                    { format!("✓ {finished} of {} finished", props.lessons.len()) }
+                </p>
+            }
             <ol class="lesson-list" lang={lang.code()}>
                 { for props.lessons.iter().map(|lesson| {
                     let id = lesson.id.clone();
@@ -54,9 +64,12 @@ pub fn lesson_picker(props: &LessonPickerProps) -> Html {
                     let open = props.on_open.reform(move |_: MouseEvent| id.clone());
                     html! {
                         <li>
-                            <button class="lesson-choice" onclick={open} data-testid="lesson-choice" data-lesson={lesson.id.clone()}>
-                                <strong>{ lang.pick(&lesson.title) }</strong>
-                                if done { <span class="lesson-finished">{ " ✓ finished" }</span> }
+                            <button class={classes!("lesson-choice", done.then_some("finished"))} onclick={open}
+                                data-testid="lesson-choice" data-lesson={lesson.id.clone()}>
+                                <strong>
+                                    { lang.pick(&lesson.title) }
+                                    if done { <span class="lesson-finished">{ " ✓ finished" }</span> }
+                                </strong>
                                 <span class="lesson-summary">{ lang.pick(&lesson.summary) }</span>
                             </button>
                         </li>

@@ -8,7 +8,9 @@ use crate::components::lesson_picker::LessonPicker;
 use crate::components::modal::Confirm;
 use crate::hooks::judge::Judge;
 use crate::hooks::use_challenges::use_challenges;
+use crate::lesson_walk::{self, Met, StepMove};
 use crate::lessons::{self, Lang, Progress, challenges};
+use crate::sim_handle::Moment;
 use crate::sim_handle::SimHandle;
 use kafka_sim::Command;
 use yew::prelude::*;
@@ -30,6 +32,8 @@ pub struct Clock {
     pub jumping: bool,
     /// Plays (true) or pauses.
     pub on_play: Callback<bool>,
+    /// Jumps to a point of the run (Back goes to where its step began).
+    pub on_seek: Callback<Moment>,
 }
 
 /// The lessons, wired to the page's run: `show` opens a lesson's run as a new run (as New
@@ -53,7 +57,7 @@ pub fn use_lessons(
     let picking =
         use_state(|| !embed && !opened_link && !progress.dismissed && progress.active.is_none());
     let asking_lesson = use_state(|| None::<String>);
-    let met = use_mut_ref(|| None::<(String, usize)>);
+    let met = use_mut_ref(Met::<(String, usize)>::default);
     let judge = use_mut_ref(Judge::<(String, usize)>::default);
     // Whether the clock was paused because a step was done: Next plays on.
     let paused_for_step = use_mut_ref(|| false);
@@ -98,8 +102,10 @@ pub fn use_lessons(
                 let session = lessons::session(&lesson);
                 let run = crate::persistence::save(None, &session);
                 show.emit((SimHandle::restore(session), run));
+                let opening = lessons::opening(&lesson);
                 set.emit(Box::new(move |p| {
-                    (p.dismissed, p.active, p.reached) = (true, Some((id.clone(), 0)), 0)
+                    (p.dismissed, p.active, p.entered) =
+                        (true, Some((id.clone(), 0)), vec![opening])
                 }));
             }
         })
@@ -138,27 +144,36 @@ pub fn use_lessons(
     let mut pause_now = false;
     let lesson_panel = lesson.map(|(lesson, step)| {
         let on_step = {
-            let (set, on_command, reached) =
-                (set_progress.clone(), on_command.clone(), progress.reached);
-            let (lesson, paused, on_play) =
-                (lesson.clone(), paused_for_step.clone(), on_play.clone());
+            let (set, on_command, entered) = (
+                set_progress.clone(),
+                on_command.clone(),
+                progress.entered.clone(),
+            );
+            let (lesson, paused, on_play, on_seek, sim) = (
+                lesson.clone(),
+                paused_for_step.clone(),
+                on_play.clone(),
+                clock.on_seek.clone(),
+                sim.clone(),
+            );
             Callback::from(move |to: usize| {
+                let moves = (step, to);
+                let (change, entered) =
+                    lesson_walk::go(&sim, &lesson.steps, &entered, moves, &on_command, &on_seek);
                 // Not "and the clock is paused": this callback may be the one drawn while the
-                // clock still played, in the render whose effect then paused it.
-                if std::mem::take(&mut *paused.borrow_mut()) && to > step {
+                // clock still played, in the render whose effect then paused it. A jump
+                // arrives paused, at the moment the step began.
+                if std::mem::take(&mut *paused.borrow_mut())
+                    && to > step
+                    && !matches!(change, StepMove::Seek(_))
+                {
                     on_play.emit(true);
-                }
-                // A step's commands apply once, the first time it is reached.
-                if to > reached {
-                    for command in lesson.steps.get(to).map_or(&[][..], |s| &s.commands[..]) {
-                        on_command.emit(command.clone());
-                    }
                 }
                 set.emit(Box::new(move |p| {
                     if let Some(active) = p.active.as_mut() {
                         active.1 = to;
                     }
-                    p.reached = p.reached.max(to);
+                    p.entered = entered.clone();
                 }));
             })
         };
@@ -171,19 +186,22 @@ pub fn use_lessons(
             let on_command = on_command.clone();
             Callback::from(move |()| solution.iter().for_each(|c| on_command.emit(c.clone())))
         };
-        // Once met, a step stays done: what it showed may pass quickly at high speed.
+        // Once met, a step stays done (see `Met`): what it showed may pass quickly at 100x.
         let key = (lesson.id.clone(), step);
         let condition = lesson.steps.get(step).and_then(|s| s.done.as_ref());
-        let done = met.borrow().as_ref() == Some(&key)
+        // Not judged mid-jump: a world half replayed is at no moment the reader asked for.
+        let now = sim.moment();
+        let done = met.borrow().holds(&key, now)
             || condition.is_none_or(|c| {
-                judge
-                    .borrow_mut()
-                    .due(key.clone(), sim, js_sys::Date::now())
+                !busy
+                    && judge
+                        .borrow_mut()
+                        .due(key.clone(), sim, js_sys::Date::now())
                     && sim.holds(c)
             });
-        let newly_met = done && condition.is_some() && met.borrow().as_ref() != Some(&key);
+        let newly_met = done && condition.is_some() && !met.borrow().holds(&key, now);
         if done {
-            *met.borrow_mut() = Some(key);
+            met.borrow_mut().record(key, now);
         }
         // What a step waited for may pass in a moment at 10x or 100x: the clock stops where
         // it happened, so the reader sees it.

@@ -105,9 +105,80 @@ for (const id of [
     await playground.page.getByTestId('lessons').click();
     const choice = playground.page.locator(`[data-testid=lesson-choice][data-lesson="${id}"]`);
     assert.match(await choice.textContent(), /finished/);
+    // Marked by more than a word: its edge, and a tally above the list.
+    assert.match(await choice.getAttribute('class'), /\bfinished\b/);
+    assert.match(await playground.page.getByTestId('lesson-tally').textContent(), /^✓ 1 of 18 finished$/);
     assert.deepEqual(playground.errors, []);
   });
 }
+
+test('Back returns the cluster to where the step began, so its task can be done again; Show me does it once', async () => {
+  const playground = await suite.open(16, { width: 1280, height: 800 }, { colorScheme: 'light' });
+  const { page } = playground;
+  await startLesson(playground, 'cluster-parts');
+  const panel = page.getByTestId('lesson-panel');
+  const progress = (text) => page.waitForFunction(
+    (want) => document.querySelector('[data-testid=lesson-progress]')?.textContent === want, text);
+  const micros = async () => Number(await page.getByTestId('clock').getAttribute('data-micros'));
+  const pause = async () => {
+    if ((await page.getByTestId('play').textContent()).includes('Pause')) await playground.play();
+  };
+  const status = () => panel.getByTestId('lesson-status').textContent();
+  await pause();
+  await panel.getByTestId('lesson-next').click();
+  await progress('step 2 of 5');
+  await panel.getByTestId('lesson-next').click();
+  await progress('step 3 of 5');
+  const began = await micros();
+  const payments = page.locator('[data-testid=topic][data-topic=payments]');
+
+  // Show me does the task once, says so, and outlines where to look. The clock is paused, so
+  // the task is given at the very moment the step began.
+  const showMe = panel.getByTestId('lesson-show-me');
+  await showMe.click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=lesson-show-me]')?.disabled);
+  // (Judged again at once though no time passed: a command was given.)
+  assert.match(await status(), /^(Done for you \(see the outlined part\)\. Waiting for: |✓ done: )/);
+  assert.ok(await page.locator('section.topics[data-lesson-highlight]').isVisible());
+  await playground.setSpeed('10×');
+  await playground.play();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=lesson-next]')?.disabled, null, { timeout: 60_000 });
+  await pause();
+  assert.equal(await payments.count(), 1);
+  await panel.getByTestId('lesson-next').click();
+  await progress('step 4 of 5');
+  const later = await micros();
+  assert.ok(later > began, `the task took time: ${began} -> ${later} µs`);
+
+  // Back: the cluster as it was when step 3 began, before payments existed.
+  await panel.getByTestId('lesson-back').click();
+  await progress('step 3 of 5');
+  await page.waitForFunction((want) => Number(document.querySelector('[data-testid=clock]')?.dataset.micros) === want
+    && !document.querySelector('[data-testid=seek-progress]'), began);
+  assert.equal(await payments.count(), 0, 'payments is not created yet at the step\'s start');
+  await page.waitForFunction(() => /^waiting for: /.test(document.querySelector('[data-testid=lesson-status]')?.textContent))
+    .catch(async (error) => { throw new Error(`after Back: ${await status()}; ${error.message}`); });
+  assert.ok(await showMe.isEnabled(), 'the task is to be done again');
+  assert.ok(await panel.getByTestId('lesson-next').isDisabled());
+  // Done again, without a refusal (TOPIC_ALREADY_EXISTS, had the topic stayed).
+  await showMe.click();
+  await playground.play();
+  await page.waitForFunction(() => !document.querySelector('[data-testid=lesson-next]')?.disabled, null, { timeout: 60_000 });
+  await panel.getByTestId('lesson-next').click();
+  await progress('step 4 of 5');
+  assert.equal(await payments.count(), 1);
+  assert.equal(await page.getByTestId('command-error').count(), 0);
+
+  // Folded, the panel keeps its status and buttons; Next unfolds the new step's text.
+  await panel.getByTestId('lesson-fold').click();
+  assert.equal(await panel.getByTestId('lesson-fold').getAttribute('aria-expanded'), 'false');
+  assert.ok(!(await panel.getByTestId('lesson-text').isVisible()));
+  assert.ok(await panel.getByTestId('lesson-next').isVisible());
+  await panel.getByTestId('lesson-next').click();
+  await progress('step 5 of 5');
+  assert.ok(await panel.getByTestId('lesson-text').isVisible());
+  assert.deepEqual(playground.errors, []);
+});
 
 test('a step that names a consumer is done by hand with the form: the name field takes it', async () => {
   const playground = await suite.open(16);

@@ -164,7 +164,9 @@ fn page(c: &mut Criterion) {
     // moment): the nearest copy before the moment, cloned, replayed to it.
     let (long, checkpoints) = busy_cluster_with_checkpoints(600);
     let moment = SimTime::from_millis(300_000);
-    let nearest = checkpoints.nearest(moment).expect("the copy at time zero");
+    let nearest = checkpoints
+        .nearest(moment, usize::MAX)
+        .expect("the copy at time zero");
     let (copies, every) = checkpoints.spacing();
     eprintln!(
         "page/rewind_to_300s_of_600s: {copies} copies (now {} s apart), the nearest at {} s",

@@ -173,9 +173,14 @@ impl Checkpoints {
         (cost.copied, cost.held)
     }
 
-    /// The newest copy taken at or before `moment`.
-    pub fn nearest(&self, moment: SimTime) -> Option<&Checkpoint> {
-        self.kept.iter().rev().find(|c| c.at <= moment)
+    /// The newest copy taken at or before `moment`, with at most `applied` of the run's
+    /// commands applied (a copy at `moment` itself may hold commands given there after the
+    /// point a jump goes to).
+    pub fn nearest(&self, moment: SimTime, applied: usize) -> Option<&Checkpoint> {
+        self.kept
+            .iter()
+            .rev()
+            .find(|c| c.at <= moment && c.applied <= applied)
     }
 
     /// The run branched at `now` after `applied` commands: copies of the old future go.
@@ -230,7 +235,7 @@ mod tests {
         let times: Vec<u64> = checkpoints.kept.iter().map(|c| c.at.as_millis()).collect();
         assert_eq!(times[0], 0, "time zero is always kept: {times:?}");
         let moment = SimTime::from_millis(7_500);
-        let nearest = checkpoints.nearest(moment).expect("one before");
+        let nearest = checkpoints.nearest(moment, usize::MAX).expect("one before");
         assert!(nearest.at <= moment);
         assert!(
             times
