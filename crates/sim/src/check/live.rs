@@ -98,12 +98,16 @@ struct LogIndex {
     first: BTreeMap<u64, u64>,
     /// ...and its later ones, for the few writes the log holds more than once.
     more: BTreeMap<u64, Vec<u64>>,
-    /// Acknowledged offsets: the value's hash, the client (an index into `clients`) and the
-    /// send's place in the run's order of operations.
-    acked: BTreeMap<u64, (u64, u32, usize)>,
-    /// Acknowledged offsets the leader's log does not hold with their value (a truncation or
-    /// an election removed them from the partition: the old leader may still hold them).
-    truncated: BTreeSet<u64>,
+    /// Acknowledged offsets, each with every send acknowledged there: the value's hash, the
+    /// client (an index into `clients`) and the send's place in the run's order of
+    /// operations. An offset has more than one once a truncation lost the first and a new
+    /// leader acknowledged another record there.
+    acked: BTreeMap<u64, Vec<(u64, u32, usize)>>,
+    /// Acknowledged sends (offset, place in the run's order) the leader's log does not hold
+    /// with their value (a truncation or an election removed them from the partition: the
+    /// old leader may still hold them). By send, not by offset: a new record acknowledged at
+    /// a lost one's offset does not bring the lost one back.
+    truncated: BTreeSet<(u64, usize)>,
 }
 
 impl LogIndex {
@@ -225,23 +229,34 @@ impl LogIndex {
             .is_some_and(|&(h, ..)| h == hash)
     }
 
-    /// Re-reads whether each acknowledged offset from `from` on is still in place.
+    /// Re-reads whether each send acknowledged from `from` on is still in place.
     fn recheck_acked(&mut self, from: u64) {
-        let acked: Vec<(u64, u64)> = self
+        let acked: Vec<(u64, u64, usize)> = self
             .acked
             .range(from..)
-            .map(|(&o, &(h, ..))| (o, h))
+            .flat_map(|(&o, sends)| sends.iter().map(move |&(h, _, p)| (o, h, p)))
             .collect();
-        for (offset, hash) in acked {
-            self.recheck_acked_one(offset, hash);
+        for (offset, hash, position) in acked {
+            self.recheck_send(offset, hash, position);
         }
     }
 
-    fn recheck_acked_one(&mut self, offset: u64, hash: u64) {
+    /// Registers the send at `position` in the run's order, acknowledged at `offset`, and
+    /// judges it (a walk over the sends may read one again: it is registered once).
+    fn acknowledge(&mut self, offset: u64, (hash, client, position): (u64, u32, usize)) {
+        let sends = self.acked.entry(offset).or_default();
+        match sends.iter_mut().find(|send| send.2 == position) {
+            Some(send) => *send = (hash, client, position),
+            None => sends.push((hash, client, position)),
+        }
+        self.recheck_send(offset, hash, position);
+    }
+
+    fn recheck_send(&mut self, offset: u64, hash: u64, position: usize) {
         if self.holds(offset, hash) {
-            self.truncated.remove(&offset);
+            self.truncated.remove(&(offset, position));
         } else {
-            self.truncated.insert(offset);
+            self.truncated.insert((offset, position));
         }
     }
 }
@@ -472,8 +487,7 @@ impl LiveMarks {
                     let index = self.partitions.get_or_default(&tp);
                     // Below the indexed start once retention moved it: deleted, not lost.
                     if offset >= index.start {
-                        index.acked.insert(offset, (hash, client, position));
-                        index.recheck_acked_one(offset, hash);
+                        index.acknowledge(offset, (hash, client, position));
                     }
                 }
                 _ => {}
@@ -611,10 +625,13 @@ impl LiveMarks {
         hash: u64,
         value: &str,
     ) -> Option<String> {
-        let &(acked_hash, client, order) = self.partitions.get(tp)?.acked.get(&offset)?;
-        if acked_hash != hash {
-            return None;
-        }
+        let &(_, client, order) = self
+            .partitions
+            .get(tp)?
+            .acked
+            .get(&offset)?
+            .iter()
+            .find(|send| send.0 == hash)?;
         let sends = self.sends.get(&(client, tp.clone()))?;
         let (_, &previous) = sends.range(..order).next_back()?;
         let earlier = world
@@ -668,18 +685,15 @@ impl LiveMarks {
     /// as the leader's log stands, not as a truncation: the loss starts when a replica without
     /// the records is elected, while the old leader (down, or cut off) still holds them and
     /// truncates only when it comes back to follow; a power loss removes them with no
-    /// truncation at all.
+    /// truncation at all. One offset per lost send: an offset that lost two sends (two
+    /// truncations, each after a new leader acknowledged a record there) is in two runs, so
+    /// the runs' offsets count the records lost.
     pub fn truncated_after_ack(&self, tp: &TopicPartition) -> Vec<Mark> {
         let Some(index) = self.partitions.get(tp) else {
             return Vec::new();
         };
-        let mut runs: Vec<(u64, u64)> = Vec::new();
-        for &offset in &index.truncated {
-            match runs.last_mut() {
-                Some((_, last)) if *last + 1 == offset => *last = offset,
-                _ => runs.push((offset, offset)),
-            }
-        }
+        let mut runs = lost_runs(index.truncated.iter().map(|&(offset, _)| offset));
+        runs.sort_unstable();
         runs.into_iter()
             .map(|(first, last)| {
                 let (offsets, them) = if first == last {
@@ -702,6 +716,32 @@ impl LiveMarks {
             })
             .collect()
     }
+}
+
+/// Offsets in ascending order, an offset as many times as it lost a send, as runs of
+/// consecutive offsets: the first time an offset comes goes into the first layer of runs, the
+/// second into the second, so every run is consecutive and each lost send is in one run.
+fn lost_runs(offsets: impl Iterator<Item = u64>) -> Vec<(u64, u64)> {
+    // Per layer: its runs, the last one open.
+    let mut layers: Vec<Vec<(u64, u64)>> = Vec::new();
+    let (mut previous, mut layer) = (None, 0);
+    for offset in offsets {
+        layer = if previous == Some(offset) {
+            layer + 1
+        } else {
+            0
+        };
+        previous = Some(offset);
+        if layers.len() <= layer {
+            layers.push(Vec::new());
+        }
+        let runs = &mut layers[layer];
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == offset => *last = offset,
+            _ => runs.push((offset, offset)),
+        }
+    }
+    layers.into_iter().flatten().collect()
 }
 
 /// What caused a mark, as indices into the run's events, nearest first: the "why?" of every
@@ -836,5 +876,13 @@ mod tests {
             registered(&fresh)
         );
         assert_eq!(pieces.cursor.order, fresh.cursor.order);
+    }
+
+    /// An offset that lost two sends is in two runs: the runs' offsets count the sends.
+    #[test]
+    fn an_offset_lost_twice_is_in_two_runs() {
+        let lost = [3, 4, 4, 5, 5, 9];
+        assert_eq!(super::lost_runs(lost.into_iter()), [(3, 5), (9, 9), (4, 5)]);
+        assert_eq!(super::lost_runs(std::iter::empty()), []);
     }
 }

@@ -22,6 +22,7 @@ const REORDERED: (&str, &str) = (
     "payments",
 );
 const READ_THEN_ABORTED: (&str, &str) = ("tests/testdata/marks/read-then-aborted.json", "payments");
+const ACKS1_TRUNCATED_THEN_REUSED: &str = "tests/testdata/marks/acks1-truncated-then-reused.toml";
 
 fn scenario(path: &str) -> Scenario {
     let path = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
@@ -211,6 +212,41 @@ fn acknowledged_records_a_truncation_removed_are_noted_on_the_partition() {
             "{path}: why? starts at what removed them: {first:?}"
         );
     }
+}
+
+/// Goal: the note counts every acknowledged record a truncation removed, also once the new
+/// leader has taken new records at the offsets they had (it counted one send per offset, the
+/// newest, so the new records hid the lost ones). Method: acks=1 to a leader cut off from the
+/// other brokers, which truncates on rejoining; new sends land at the lost records' offsets.
+#[test]
+fn lost_records_stay_counted_when_the_new_leader_reuses_their_offsets() {
+    let tp = TopicPartition::new("orders", 0);
+    let world = run(ACKS1_TRUNCATED_THEN_REUSED);
+    let removed: usize = world
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::FollowerTruncated { tp: t, removed, .. } if *t == tp => Some(*removed),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(
+        removed, 3,
+        "broker 1 truncates the three records only it had"
+    );
+    let log = world.leader_log(&tp).expect("a leader");
+    assert!(
+        log.record_at(2)
+            .is_some_and(|r| r.data.value_text() == "record-6"),
+        "the new leader reused the lost records' offsets"
+    );
+    let lost = whole_run(&world, Anomaly::LostWrite);
+    assert_eq!(lost.len(), removed, "{lost:?}");
+    let mut marks = LiveMarks::default();
+    marks.update(&world);
+    let noted = marks.truncated_after_ack(&tp);
+    let counted: u64 = noted.iter().map(|m| m.last - m.offset + 1).sum();
+    assert_eq!(counted, removed as u64, "{noted:?}");
 }
 
 /// The note comes as soon as a replica without the acknowledged record leads, while the old
