@@ -437,21 +437,46 @@ fn earlier(
     }
     let tp = TopicPartition::new(topic, partition.partition);
     let onclick = on_open.reform(move |_: MouseEvent| (tp.clone(), !opened));
-    let text = match hidden {
-        Some((first, last, count)) => {
-            format!("… {count} earlier record(s) (offsets {first}–{last})")
-        }
-        None => "every record shown".to_owned(),
-    };
-    let action = match opened {
-        true => "show fewer".to_owned(),
-        false => format!("show the newest {RECORDS_OPENED}"),
-    };
+    let held = shown.map_or(0, |r| r.record_count);
     html! {
         <button class="earlier" data-testid="earlier-records" aria-expanded={opened.to_string()} {onclick}
             title="The table draws each log's newest records; open it to read further back">
-            { format!("{text} · {action}") }
+            { earlier_text(hidden, held, opened) }
         </button>
+    }
+}
+
+/// The words of the button under a partition's logs: the records not drawn (`hidden`, as
+/// [`not_drawn`] gives them) of the `held` the log holds, and what a click does. Opening
+/// shows the newest [`RECORDS_OPENED`], so a log holding no more than that is shown whole:
+/// "show all 30", not "show the newest 256" of a log of 30.
+fn earlier_text(hidden: Option<(u64, u64, u64)>, held: u64, opened: bool) -> String {
+    let text = match hidden {
+        Some((first, last, count)) => {
+            let offsets = match first == last {
+                true => format!("offset {first}"),
+                false => format!("offsets {first}–{last}"),
+            };
+            format!(
+                "… {} not drawn ({offsets})",
+                records(count, "earlier record")
+            )
+        }
+        None => format!("all {} shown", records(held, "record")),
+    };
+    let action = match (opened, held <= RECORDS_OPENED as u64) {
+        (true, _) => "show fewer".to_owned(),
+        (false, true) => format!("show all {held}"),
+        (false, false) => format!("show the newest {RECORDS_OPENED} of {held}"),
+    };
+    format!("{text} · {action}")
+}
+
+/// `count` of `what`, in the singular for one.
+fn records(count: u64, what: &str) -> String {
+    match count {
+        1 => format!("1 {what}"),
+        _ => format!("{count} {what}s"),
     }
 }
 
@@ -479,7 +504,7 @@ fn replica_row(
             // An opened log scrolls: focusable, so a keyboard scrolls it too.
             <span class="records" tabindex={opened.then_some("0")}
                 aria-label={opened.then(|| format!("broker {}'s newest records", replica.broker))}>
-                if skip > 0 { <span class="more" title={format!("{skip} earlier record(s) not drawn")}>{ format!("…{skip}") }</span> }
+                if skip > 0 { <span class="more" title={format!("{} not drawn", records(skip, "earlier record"))}>{ format!("…{skip}") }</span> }
                 { for replica.records.iter().enumerate().map(|(i, record)| {
                     let marked = marks.get(i).map_or(&[][..], Vec::as_slice);
                     let committed = record.offset < replica.high_watermark;
@@ -550,7 +575,7 @@ fn replica_row(
 
 #[cfg(test)]
 mod tests {
-    use super::not_in_leader_log;
+    use super::{earlier_text, not_in_leader_log};
     use kafka_sim::check::{Anomaly, Mark, Violation};
     use kafka_sim::{SimTime, TopicPartition};
 
@@ -578,6 +603,36 @@ mod tests {
         assert_eq!(
             not_in_leader_log(&lost(17, 19)),
             "offsets 17-19 acknowledged, not in the leader's log"
+        );
+    }
+
+    /// A log of 30 records drawing its newest 13 opens to all 30, not to "the newest 256";
+    /// one of 1,000 opens to its newest 256 of the 1,000; one record hidden is one record.
+    #[test]
+    fn the_earlier_records_button_says_what_opening_shows_for_every_count() {
+        assert_eq!(
+            earlier_text(Some((0, 16, 17)), 30, false),
+            "… 17 earlier records not drawn (offsets 0–16) · show all 30"
+        );
+        assert_eq!(
+            earlier_text(None, 30, true),
+            "all 30 records shown · show fewer"
+        );
+        assert_eq!(
+            earlier_text(Some((0, 0, 1)), 14, false),
+            "… 1 earlier record not drawn (offset 0) · show all 14"
+        );
+        assert_eq!(
+            earlier_text(Some((0, 243, 244)), 256, false),
+            "… 244 earlier records not drawn (offsets 0–243) · show all 256"
+        );
+        assert_eq!(
+            earlier_text(Some((0, 986, 987)), 1_000, false),
+            "… 987 earlier records not drawn (offsets 0–986) · show the newest 256 of 1000"
+        );
+        assert_eq!(
+            earlier_text(Some((0, 743, 744)), 1_000, true),
+            "… 744 earlier records not drawn (offsets 0–743) · show fewer"
         );
     }
 }
