@@ -9,11 +9,11 @@ use crate::components::finding_mark::FindingMark;
 use crate::hooks::use_choice::{ChoiceSelect, plain, use_choice};
 use crate::hooks::use_field::use_field;
 use crate::sim_context::{Form, use_sim};
-use kafka_sim::check::Mark;
+use kafka_sim::check::{Anomaly, Mark};
 use kafka_sim::client::{Operation, TxnAction};
 use kafka_sim::producer::{ProducerConfig, ProducerRecord};
 use kafka_sim::sorted::Collect;
-use kafka_sim::{BatchStage, BatchView, Command, Event, Outcome, ProducerView};
+use kafka_sim::{BatchStage, BatchView, Command, Event, EventKind, Outcome, ProducerView};
 use std::collections::BTreeMap;
 use yew::prelude::*;
 
@@ -31,9 +31,10 @@ pub struct ProducerPanelProps {
     /// The last refusal, shown inline.
     pub error: Option<String>,
     /// For each operation, what the checker finds about its acknowledged record (lost since,
-    /// duplicated, reordered).
+    /// duplicated, reordered), each with the words it is shown with, if not its label (a
+    /// loss says what removed the record).
     #[prop_or_default]
-    pub marks: Vec<Vec<Mark>>,
+    pub marks: Vec<Vec<(Mark, Option<String>)>>,
     /// The events that caused a finding, nearest first.
     pub explain: Callback<Mark, Vec<Event>>,
 }
@@ -48,11 +49,28 @@ pub fn producer_panel() -> Html {
     let sim = use_sim();
     let (view, edited) = (&sim.view, sim.actions.edited(Form::Producer));
     let operations = sim.sim.recent_operations(OPERATIONS_SHOWN);
+    // A loss is worded from its cause chain (the events "why?" lists), read each draw: the
+    // loss is noted at the election, and the truncation that removes the record comes later.
+    let marks = sim
+        .sim
+        .operation_marks(&operations)
+        .into_iter()
+        .map(|marks| {
+            marks
+                .into_iter()
+                .map(|mark| {
+                    let words = (mark.violation.anomaly == Anomaly::LostWrite)
+                        .then(|| lost_words(&mark, &sim.sim.explain_mark(&mark)));
+                    (mark, words)
+                })
+                .collect()
+        })
+        .collect::<Vec<Vec<_>>>();
     html! {
         <div class="form-slot" onchange={edited.clone()} oninput={edited.reform(web_sys::Event::from)}>
         <Drawn producers={view.producers.clone()}
             topics={view.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>()}
-            marks={sim.sim.operation_marks(&operations)} explain={sim.actions.explain_mark.clone()}
+            {marks} explain={sim.actions.explain_mark.clone()}
             {operations}
             on_command={sim.actions.command(Form::Producer)} error={sim.error(Form::Producer)} />
         </div>
@@ -289,12 +307,12 @@ fn drawn(props: &ProducerPanelProps) -> Html {
             <ol class="operations" aria-live="polite">
                 { for props.operations.iter().enumerate().map(|(i, op)| {
                     let marks = props.marks.get(i).cloned().unwrap_or_default();
-                    let lost = marks.iter().any(|m| m.violation.anomaly == kafka_sim::check::Anomaly::LostWrite);
+                    let lost = marks.iter().any(|(m, _)| m.violation.anomaly == Anomaly::LostWrite);
                     html! {
                         <li data-testid="operation" class={classes!(outcome_class(&op.outcome), lost.then_some("lost"))}>
                             { op.to_string() }
-                            { for marks.into_iter().map(|mark| html! {
-                                <FindingMark {mark} explain={props.explain.clone()} />
+                            { for marks.into_iter().map(|(mark, text)| html! {
+                                <FindingMark {mark} {text} explain={props.explain.clone()} />
                             }) }
                         </li>
                     }
@@ -440,6 +458,56 @@ fn pipeline(producer: &ProducerView) -> Html {
     }
 }
 
+/// What became of an acknowledged record lost since, in the simulation's own terms, from the
+/// cause chain of its mark (nearest first, as "why?" lists it): the truncation after the send
+/// that removed its offset, the power loss after it that took the partition's unflushed
+/// records, an unclean election after it, or else the partition's leader, whose log lacks it
+/// (the chain's last leader change: an acks=1 leader cut off from the others may acknowledge
+/// records after another was elected). Otherwise the checker's own words, with nothing guessed.
+fn lost_words(mark: &Mark, chain: &[Event]) -> String {
+    let (tp, offset) = (&mark.tp, mark.offset);
+    let Some(Event { at, kind }) = chain.first() else {
+        return LOST.to_owned();
+    };
+    let after = *at >= mark.at;
+    match kind {
+        EventKind::FollowerTruncated {
+            broker,
+            tp: t,
+            from,
+            to,
+            ..
+        } if after && t == tp && (*to..*from).contains(&offset) => format!(
+            " — later lost: broker {broker} truncated {tp} from offset {from} to {to} at {at} \
+             (records the leader does not have)"
+        ),
+        EventKind::UnflushedRecordsLost { broker, tp: t, .. } if after && t == tp => format!(
+            " — later lost: broker {broker} lost {tp}'s unflushed records in a power loss at {at}"
+        ),
+        EventKind::LeaderChanged {
+            tp: t,
+            to: Some(leader),
+            unclean: true,
+            ..
+        } if after && t == tp => format!(
+            " — later lost: broker {leader} was elected leader of {tp} at {at} without it \
+             (unclean election)"
+        ),
+        EventKind::LeaderChanged {
+            tp: t,
+            to: Some(leader),
+            unclean: false,
+            ..
+        } if t == tp => {
+            format!(" — later lost: not in the log of broker {leader}, leader of {tp} since {at}")
+        }
+        _ => LOST.to_owned(),
+    }
+}
+
+/// A loss's words when no event ties it to what removed the record.
+const LOST: &str = " — lost after ack: the leader's log no longer has it";
+
 fn outcome_class(outcome: &Outcome) -> &'static str {
     match outcome {
         Outcome::Pending => "pending",
@@ -473,7 +541,92 @@ fn parse_headers(text: &str) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{key_of, parse_headers};
+    use super::{key_of, lost_words, parse_headers};
+    use kafka_sim::check::{Anomaly, Mark, Violation};
+    use kafka_sim::{Event, EventKind, SimTime, TopicPartition};
+
+    /// producer-1's send at 28.980 s, acknowledged at offset 29 of orders-0 by broker 1, cut
+    /// off from the other brokers; broker 2 elected at 13.003 s; broker 1 truncated on
+    /// rejoining.
+    fn lost_at(offset: u64) -> Mark {
+        Mark {
+            violation: Violation {
+                anomaly: Anomaly::LostWrite,
+                detail: String::new(),
+            },
+            tp: TopicPartition::new("orders", 0),
+            offset,
+            last: offset,
+            at: SimTime::from_millis(28_980),
+        }
+    }
+
+    fn event(at_ms: u64, kind: EventKind) -> Event {
+        Event {
+            at: SimTime::from_millis(at_ms),
+            kind,
+        }
+    }
+
+    fn truncated(at_ms: u64, from: u64, to: u64) -> Event {
+        event(
+            at_ms,
+            EventKind::FollowerTruncated {
+                broker: 1,
+                tp: TopicPartition::new("orders", 0),
+                from,
+                to,
+                removed: (from - to) as usize,
+            },
+        )
+    }
+
+    fn elected(at_ms: u64) -> Event {
+        event(
+            at_ms,
+            EventKind::LeaderChanged {
+                tp: TopicPartition::new("orders", 0),
+                from: Some(1),
+                to: Some(2),
+                leader_epoch: 1,
+                unclean: false,
+                why: "was fenced",
+            },
+        )
+    }
+
+    /// The acknowledged line says what the simulation did to the record: the truncation that
+    /// removed its offset, or (before the old leader comes back) the election without it.
+    #[test]
+    fn an_acknowledged_record_lost_since_says_what_removed_it() {
+        let chain = [truncated(46_533, 30, 10), elected(13_003)];
+        assert_eq!(
+            lost_words(&lost_at(29), &chain),
+            " — later lost: broker 1 truncated orders-0 from offset 30 to 10 at 46.533 s \
+             (records the leader does not have)"
+        );
+        // Acknowledged by broker 1 after broker 2 was elected, before broker 1 came back.
+        assert_eq!(
+            lost_words(&lost_at(29), &[elected(13_003)]),
+            " — later lost: not in the log of broker 2, leader of orders-0 since 13.003 s"
+        );
+    }
+
+    /// Nothing is named that the events do not tie to the record: a truncation of other
+    /// offsets, or one before the send, leaves the checker's own words.
+    #[test]
+    fn a_loss_not_tied_to_an_event_keeps_the_checkers_words() {
+        let plain = " — lost after ack: the leader's log no longer has it";
+        assert_eq!(
+            lost_words(&lost_at(29), &[truncated(46_533, 60, 40)]),
+            plain
+        );
+        assert_eq!(
+            lost_words(&lost_at(29), &[truncated(20_000, 30, 10)]),
+            plain
+        );
+        assert_eq!(lost_words(&lost_at(29), &[]), plain);
+    }
 
     #[test]
     fn ten_sends_with_a_key_get_ten_distinct_keys() {

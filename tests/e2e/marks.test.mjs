@@ -65,3 +65,31 @@ test('a reorder and a read then aborted are marked on their records with their w
     assert.deepEqual(playground.errors, []);
   }
 });
+
+test('an acks=1 record truncated away says so in the producer\'s log, and the note counts every one lost', async () => {
+  // acks=1 to broker 1 cut off from the other brokers: it acknowledges record-3..5 at offsets
+  // 2-4 after broker 2 was elected, truncates them on rejoining, and broker 2 then takes
+  // record-6 and record-7 at offsets 2 and 3.
+  const playground = await imported('crates/sim/tests/testdata/marks/acks1-truncated-then-reused.toml', 'acks1.toml');
+  const { page } = playground;
+  const topic = page.locator('[data-testid=topic][data-topic=orders]');
+  const findings = topic.getByTestId('partition-findings');
+  await findings.waitFor();
+  const lostNote = findings.locator('li', { has: page.locator('[data-testid=finding-mark][data-kind=lost-write]') });
+  assert.deepEqual(await lostNote.allTextContents(), ['offsets 2-4 acknowledged, not in the leader\'s logwhy?'],
+    'the three records broker 1 truncated, although offsets 2 and 3 hold new records now');
+  const events = await playground.events();
+  assert.ok(events.some((e) => /broker 1 truncated orders-0 from offset 5 to 2 \(3 record\(s\)/.test(e)), events.join('\n'));
+  const operations = page.getByTestId('operation');
+  const line = (value) => operations.filter({ hasText: `producer-1 ${value} →` }).first().textContent();
+  for (const [value, offset] of [['record-3', 2], ['record-4', 3], ['record-5', 4]]) {
+    const text = await line(value);
+    assert.match(text, new RegExp(`acknowledged: partition 0, offset ${offset},.* — later lost: broker 1 truncated orders-0 from offset 5 to 2 at [\\d.]+ s`), text);
+  }
+  for (const value of ['record-6', 'record-7']) assert.doesNotMatch(await line(value), /lost/);
+  await page.getByTestId('producer-panel').locator('.operations').scrollIntoViewIfNeeded();
+  await playground.screenshotThemes('marks-acks1-truncated', page.getByTestId('producer-panel').locator('.operations'));
+  await findings.scrollIntoViewIfNeeded();
+  await playground.screenshotThemes('marks-acks1-note', topic);
+  assert.deepEqual(playground.errors, []);
+});
