@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { playgroundSuite } from './harness.mjs';
+import { playgroundSuite, settles } from './harness.mjs';
 
 const suite = playgroundSuite();
 /** kafka_sim::view::RECORDS_IN_VIEW: the most a closed log draws, on the widest screen. */
@@ -105,5 +105,30 @@ test('at 480 px every partition\'s cells line up under their headings, its logs 
     return { below: logs.top >= first.bottom, left: Math.round(logs.left - first.left) };
   });
   assert.deepEqual(logs, { below: true, left: 0 }, 'the logs take the width under the short columns');
+  assert.deepEqual(playground.errors, []);
+});
+
+test('a log of 30 records says it opens to all 30, not to the newest 256', async () => {
+  const playground = await suite.open(5, { width: 1280, height: 900 });
+  const { page } = playground;
+  await playground.setSpeed('10×');
+  await playground.play();
+  await playground.createTopic(1);
+  await playground.addProducer();
+  for (let i = 0; i < 3; i += 1) await page.getByTestId('send-10').click();
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=replica]')]
+    .every((r) => r.getAttribute('aria-label').includes('log end offset 30,')), null, { timeout: 30_000 });
+  await playground.play(); // pause
+  const earlier = page.getByTestId('earlier-records');
+  await settles(async () => / · show all 30$/.test(await earlier.textContent()), true, await earlier.textContent());
+  const cells = await page.locator('[data-testid=replica]').first().locator('.record').count();
+  assert.equal(await earlier.textContent(), `… ${30 - cells} earlier records not drawn (offsets 0–${29 - cells}) · show all 30`);
+  const row = page.getByTestId('partition').first();
+  await row.scrollIntoViewIfNeeded();
+  await playground.screenshotThemes('partition-table-30-records', row);
+  await earlier.click();
+  await settles(() => earlier.textContent(), 'all 30 records shown · show fewer');
+  await row.scrollIntoViewIfNeeded();
+  await playground.screenshot('partition-table-30-records-opened', { fullPage: false });
   assert.deepEqual(playground.errors, []);
 });
