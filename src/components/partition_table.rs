@@ -225,10 +225,16 @@ fn ids(brokers: &[u32]) -> String {
         .join(",")
 }
 
-fn status(p: &PartitionView) -> (&'static str, &'static str) {
+/// `min(min.insync.replicas, replication factor)`: the ISR size acks=all and the high
+/// watermark need (`Replica::effective_min_isr` in the core; Kafka 4.0's effective min ISR).
+fn min_isr_needed(p: &PartitionView, min_insync_replicas: u32) -> usize {
+    (min_insync_replicas as usize).min(p.replicas.len())
+}
+
+fn status(p: &PartitionView, min_insync_replicas: u32) -> (&'static str, &'static str) {
     if p.offline {
         ("offline", "offline: no leader")
-    } else if p.under_min_isr {
+    } else if p.isr.len() < min_isr_needed(p, min_insync_replicas) {
         ("under-min-isr", "under min ISR: acks=all fails")
     } else if p.under_replicated {
         ("under-replicated", "under-replicated")
@@ -323,7 +329,7 @@ pub fn partition_table(props: &PartitionTableProps) -> Html {
                 </tr></thead>
                 <tbody>
                     { for topic.partitions.iter().enumerate().map(|(index, p)| {
-                        let (class, label) = status(p);
+                        let (class, label) = status(p, topic.min_insync_replicas);
                         let marks = props.marks.get(index);
                         let of_replica = |r: usize| marks.and_then(|m| m.records.get(r)).map_or(&[][..], Vec::as_slice);
                         let opened = props.opened.contains(&p.partition);
@@ -338,6 +344,9 @@ pub fn partition_table(props: &PartitionTableProps) -> Html {
                                 <td class="logs">
                                     { for p.replica_logs.iter().enumerate().map(|(i, r)| replica_row(r, p, of_replica(i), opened)) }
                                     { earlier(&topic.name, p, opened, &props.on_open) }
+                                    if let Some(held) = hw_held(p, topic.min_insync_replicas) {
+                                        <p class="hw-held" data-testid="hw-held">{ held }</p>
+                                    }
                                     { findings(p, marks, &props.explain) }
                                 </td>
                             </tr>
@@ -347,6 +356,39 @@ pub fn partition_table(props: &PartitionTableProps) -> Html {
             </table>
         </section>
     }
+}
+
+/// Why the leader's high watermark stands still, while the ISR is smaller than the effective
+/// min ISR: the simulation follows Kafka 4.0's strict min ISR (the core's
+/// `Replica::maybe_increment_high_watermark`, KIP-966's first part; eligible leader replicas
+/// are not modelled). The leader does not advance the HW however far the ISR's logs reach,
+/// and refuses acks=all produces before appending them (NOT_ENOUGH_REPLICAS); acks=0 and
+/// acks=1 records are appended above it, which consumers do not read until the ISR grows back.
+fn hw_held(p: &PartitionView, min_insync_replicas: u32) -> Option<String> {
+    let leader = p.leader?;
+    let needed = min_isr_needed(p, min_insync_replicas);
+    if p.isr.len() >= needed {
+        return None;
+    }
+    let hw = p
+        .replica_logs
+        .iter()
+        .find(|r| r.broker == leader)?
+        .high_watermark;
+    let rule = if needed < min_insync_replicas as usize {
+        format!(
+            "min(min.insync.replicas={min_insync_replicas}, replication factor {})",
+            p.replicas.len()
+        )
+    } else {
+        format!("min.insync.replicas={min_insync_replicas}")
+    };
+    Some(format!(
+        "HW held at {hw}: ISR size {} < {rule}. The leader does not advance the HW \
+         (strict min ISR, Kafka 4.0) and refuses acks=all produces (NOT_ENOUGH_REPLICAS); \
+         acks=1 and acks=0 records wait above the HW, unread by consumers.",
+        p.isr.len()
+    ))
 }
 
 /// The partition's marks in words, each with its "why?": those on the leader's records shown
@@ -575,8 +617,9 @@ fn replica_row(
 
 #[cfg(test)]
 mod tests {
-    use super::{earlier_text, not_in_leader_log};
+    use super::{earlier_text, hw_held, not_in_leader_log, status};
     use kafka_sim::check::{Anomaly, Mark, Violation};
+    use kafka_sim::{PartitionView, ReplicaView};
     use kafka_sim::{SimTime, TopicPartition};
 
     fn lost(offset: u64, last: u64) -> Mark {
@@ -634,5 +677,60 @@ mod tests {
             earlier_text(Some((0, 743, 744)), 1_000, true),
             "… 744 earlier records not drawn (offsets 0–743) · show fewer"
         );
+    }
+
+    /// Partition 0 of a topic with replication factor 3: broker 1 leads at HW 12, and the
+    /// ISR is `isr`.
+    fn partition(isr: &[u32]) -> PartitionView {
+        let replica = |broker| ReplicaView {
+            broker,
+            log_end_offset: 15,
+            high_watermark: 12,
+            last_stable_offset: 12,
+            log_start_offset: 0,
+            deleted_segments: 0,
+            cleaned_records: 0,
+            record_count: 15,
+            records: Vec::new(),
+        };
+        PartitionView {
+            partition: 0,
+            leader: Some(1),
+            leader_epoch: 2,
+            replicas: vec![1, 2, 3],
+            isr: isr.to_vec(),
+            offline: false,
+            under_replicated: isr.len() < 3,
+            under_min_isr: false,
+            replica_logs: vec![replica(1), replica(2), replica(3)],
+        }
+    }
+
+    /// With the ISR below min.insync.replicas the row says why its HW stands still, naming
+    /// the numbers and what the simulation does (strict min ISR); at min ISR it says nothing.
+    #[test]
+    fn an_isr_below_min_insync_replicas_says_why_the_hw_is_held() {
+        assert_eq!(
+            hw_held(&partition(&[1]), 2).as_deref(),
+            Some(
+                "HW held at 12: ISR size 1 < min.insync.replicas=2. The leader does not \
+                 advance the HW (strict min ISR, Kafka 4.0) and refuses acks=all produces \
+                 (NOT_ENOUGH_REPLICAS); acks=1 and acks=0 records wait above the HW, unread \
+                 by consumers."
+            )
+        );
+        assert_eq!(hw_held(&partition(&[1, 2]), 2), None);
+        assert_eq!(hw_held(&partition(&[1]), 1), None);
+        let offline = PartitionView {
+            leader: None,
+            ..partition(&[1])
+        };
+        assert_eq!(hw_held(&offline, 2), None, "no leader, no HW to hold");
+        // min.insync.replicas above the replication factor: the core needs the whole ISR.
+        assert!(hw_held(&partition(&[1, 2]), 4).is_some_and(|held| {
+            held.contains("ISR size 2 < min(min.insync.replicas=4, replication factor 3)")
+        }));
+        assert_eq!(hw_held(&partition(&[1, 2, 3]), 4), None);
+        assert_eq!(status(&partition(&[1, 2, 3]), 4).0, "healthy");
     }
 }

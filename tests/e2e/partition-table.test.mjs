@@ -132,3 +132,30 @@ test('a log of 30 records says it opens to all 30, not to the newest 256', async
   await playground.screenshot('partition-table-30-records-opened', { fullPage: false });
   assert.deepEqual(playground.errors, []);
 });
+
+test('an ISR below min.insync.replicas says why the high watermark stands still', async () => {
+  const playground = await suite.open(5, { width: 1280, height: 900 });
+  const { page } = playground;
+  await playground.setSpeed('10×');
+  await playground.play();
+  await playground.createTopic(1); // the form's min.insync.replicas: 2
+  const leader = await page.getByTestId('partition-leader').first().textContent();
+  for (const id of ['1', '2', '3'].filter((b) => b !== leader)) await playground.broker(id).getByTestId('crash').click();
+  await page.waitForFunction((l) => document.querySelector('[data-testid=partition-isr]')?.textContent === l, leader, { timeout: 60_000 });
+  await page.getByTestId('producer-acks').selectOption('1');
+  await playground.addProducer();
+  await page.getByTestId('send-10').click();
+  const leaderRow = page.locator(`[data-testid=replica][data-broker="${leader}"]`);
+  await page.waitForFunction((l) => document.querySelector(`[data-testid=replica][data-broker="${l}"]`)
+    ?.getAttribute('aria-label').includes('log end offset 10,'), leader, { timeout: 30_000 });
+  await playground.play(); // pause
+  assert.match(await leaderRow.getAttribute('aria-label'), /high watermark 0$/, 'the HW stands still');
+  const held = page.getByTestId('hw-held');
+  assert.equal(await held.textContent(), 'HW held at 0: ISR size 1 < min.insync.replicas=2. The leader does not advance the HW '
+    + '(strict min ISR, Kafka 4.0) and refuses acks=all produces (NOT_ENOUGH_REPLICAS); acks=1 and acks=0 records wait above '
+    + 'the HW, unread by consumers.');
+  const row = page.getByTestId('partition').first();
+  await row.scrollIntoViewIfNeeded();
+  await playground.screenshotThemes('partition-table-hw-held', row);
+  assert.deepEqual(playground.errors, []);
+});
