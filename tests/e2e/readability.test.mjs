@@ -1,0 +1,72 @@
+// End to end: what a newcomer could not read. A disabled button (a lesson's Back and Next)
+// keeps text contrast of at least 3:1 in both themes while still looking disabled.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { playgroundSuite } from './harness.mjs';
+
+const suite = playgroundSuite();
+
+/** WCAG's contrast ratio of two `rgb(...)` colours. */
+function contrast(a, b) {
+  const luminance = ([r, g, b]) => {
+    const linear = (c) => { const s = c / 255; return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+  };
+  const [la, lb] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (la + 0.05) / (lb + 0.05);
+}
+
+for (const colorScheme of ['dark', 'light']) {
+  test(`in the ${colorScheme} theme a disabled button's text has at least 3:1 contrast and looks disabled`, async () => {
+    const playground = await suite.open(16, { width: 1280, height: 900 }, { colorScheme });
+    const { page } = playground;
+    await page.getByTestId('lessons').click();
+    await page.locator('[data-testid=lesson-choice][data-lesson="acks"]').click();
+    const confirm = page.getByTestId('confirm-ok');
+    if (await confirm.isVisible()) await confirm.click();
+    const panel = page.getByTestId('lesson-panel');
+    await panel.waitFor();
+    const found = [];
+    for (const id of ['lesson-back', 'lesson-next']) {
+      const button = panel.getByTestId(id);
+      // Back is disabled on the first step; Next on a step not done yet (the first is done
+      // as the lesson opens, so the second).
+      if (id === 'lesson-next' && !(await button.isDisabled())) await button.click();
+      await page.waitForFunction((testid) => document.querySelector(`[data-testid=${testid}]`)?.disabled, id);
+      // The colours as painted: the button's text and fill, each over what lies behind the
+      // button by the button's opacity.
+      const seen = await button.evaluate((b) => {
+        const rgb = (c) => c.match(/[\d.]+/g).map(Number);
+        const behind = (e) => {
+          for (let p = e.parentElement; p; p = p.parentElement) {
+            const c = rgb(getComputedStyle(p).backgroundColor);
+            if (c.length < 4 || c[3] > 0) return c.slice(0, 3);
+          }
+          return [255, 255, 255];
+        };
+        const style = getComputedStyle(b);
+        const under = behind(b);
+        const over = (c, alpha) => c.slice(0, 3).map((v, i) => v * alpha + under[i] * (1 - alpha));
+        const opacity = Number(style.opacity);
+        const fill = rgb(style.backgroundColor);
+        const fillAlpha = (fill[3] ?? 1) * opacity;
+        const background = over(fill, fillAlpha);
+        // The button is composited as one layer: where its text is, the text over what lies behind.
+        const text = over(rgb(style.color), opacity);
+        return { text, background, enabledText: rgb(getComputedStyle(b.parentElement).color), under, border: style.borderStyle, cursor: style.cursor };
+      });
+      found.push({ id, seen, ratio: contrast(seen.text, seen.background) });
+    }
+    // Half opacity left the primary Next at 2.9:1 (dark) and 2.2:1 (light).
+    for (const { id, seen, ratio } of found) {
+      assert.ok(ratio >= 3, `${id}: ${ratio.toFixed(2)}:1 ${JSON.stringify(seen)}`);
+      assert.ok(ratio < contrast(seen.enabledText, seen.under), `${id}: dimmer than the panel's text`);
+    }
+    for (const { id, seen } of found) assert.equal(seen.border, 'dashed', `${id} looks disabled`);
+    await panel.scrollIntoViewIfNeeded();
+    console.log('screenshot:', await playground.screenshot(`disabled-buttons-${colorScheme}`, { fullPage: false }));
+    await page.setViewportSize({ width: 480, height: 900 });
+    console.log('screenshot:', await playground.screenshot(`disabled-buttons-${colorScheme}-480`, { fullPage: false }));
+    assert.deepEqual(playground.errors, []);
+  });
+}
