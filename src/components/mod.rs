@@ -17,6 +17,7 @@ pub mod finding_mark;
 pub mod lesson_panel;
 pub mod lesson_picker;
 pub mod modal;
+pub mod network_labels;
 pub mod network_view;
 pub mod new_cluster;
 pub mod on_screen;

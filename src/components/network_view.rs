@@ -18,7 +18,7 @@ const PICK: f64 = 6.0;
 
 type Point = (f64, f64);
 
-const WIDTH: f64 = 640.0;
+const WIDTH: f64 = super::network_labels::DRAWING_WIDTH;
 const HEIGHT: f64 = 200.0;
 
 /// A link drawn between two endpoints.
@@ -254,6 +254,7 @@ pub fn network_view() -> Html {
     });
     let knife = use_state(|| None::<(Point, Point)>);
     let svg = use_node_ref();
+    let label_units = super::network_labels::use_label_units(&svg);
     let on_down = {
         let (knife, svg) = (knife.clone(), svg.clone());
         Callback::from(move |event: PointerEvent| {
@@ -313,7 +314,7 @@ pub fn network_view() -> Html {
             html! {
                 <g class="node">
                     <circle cx={x.to_string()} cy={y.to_string()} r="14" />
-                    <text x={x.to_string()} y={(y + 4.0).to_string()} text-anchor="middle">{ label(&endpoint, quorum) }</text>
+                    <text x={x.to_string()} y={y.to_string()} text-anchor="middle" dominant-baseline="central">{ label(&endpoint, quorum) }</text>
                 </g>
             }
         });
@@ -325,6 +326,7 @@ pub fn network_view() -> Html {
     html! {
         <section class="network" aria-label="Network" data-testid="network">
             <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img" aria-label={summary.clone()}
+                style={format!("--label-size: {label_units:.1}px")}
                 ref={svg} onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up} onpointerleave={on_leave}
                 data-testid="network-drawing">
                 { for lines }

@@ -1,10 +1,33 @@
-// End to end: what a newcomer could not read. A disabled button (a lesson's Back and Next)
-// keeps text contrast of at least 3:1 in both themes while still looking disabled.
+// End to end: what a newcomer could not read. The network drawing's labels stay at least
+// 11 CSS px on screen on a narrow page (the drawing scales with its width), and a disabled
+// button (a lesson's Back and Next) keeps text contrast of at least 3:1 in both themes while
+// still looking disabled.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { playgroundSuite } from './harness.mjs';
 
 const suite = playgroundSuite();
+
+for (const width of [480, 1280]) {
+  test(`at ${width} px the network's labels are at least 11 px on screen`, async () => {
+    const playground = await suite.open(3, { width, height: 900 });
+    const { page } = playground;
+    await playground.createTopic(1);
+    await playground.addProducer();
+    const network = page.getByTestId('network');
+    await network.scrollIntoViewIfNeeded();
+    await playground.twoFrames();
+    // A label's font size on screen: its size in drawing units times the drawing's scale.
+    const sizes = await page.evaluate(() => [...document.querySelectorAll('.network .node text')].map((text) => {
+      const scale = text.getScreenCTM().a;
+      return { label: text.textContent, px: parseFloat(getComputedStyle(text).fontSize) * scale };
+    }));
+    assert.ok(sizes.length >= 5, JSON.stringify(sizes));
+    for (const { label, px } of sizes) assert.ok(px >= 10.9, `${label}: ${px.toFixed(1)} px`);
+    await playground.screenshotThemes(`network-labels-${width}`, network);
+    assert.deepEqual(playground.errors, []);
+  });
+}
 
 /** WCAG's contrast ratio of two `rgb(...)` colours. */
 function contrast(a, b) {
