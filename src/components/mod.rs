@@ -44,3 +44,20 @@ pub(crate) fn elements(
         wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok()
     })
 }
+
+/// A checker's lost-write mark on orders-0 over offsets `offset..=last`, for the components'
+/// tests of what the page says about lost records.
+#[cfg(test)]
+pub(crate) fn lost_write(offset: u64, last: u64, at: kafka_sim::SimTime) -> kafka_sim::check::Mark {
+    use kafka_sim::check::{Anomaly, Mark, Violation};
+    Mark {
+        violation: Violation {
+            anomaly: Anomaly::LostWrite,
+            detail: String::new(),
+        },
+        tp: kafka_sim::TopicPartition::new("orders", 0),
+        offset,
+        last,
+        at,
+    }
+}

@@ -618,21 +618,12 @@ fn replica_row(
 #[cfg(test)]
 mod tests {
     use super::{earlier_text, hw_held, not_in_leader_log, status};
-    use kafka_sim::check::{Anomaly, Mark, Violation};
+    use kafka_sim::SimTime;
+    use kafka_sim::check::Mark;
     use kafka_sim::{PartitionView, ReplicaView};
-    use kafka_sim::{SimTime, TopicPartition};
 
     fn lost(offset: u64, last: u64) -> Mark {
-        Mark {
-            violation: Violation {
-                anomaly: Anomaly::LostWrite,
-                detail: String::new(),
-            },
-            tp: TopicPartition::new("orders", 0),
-            offset,
-            last,
-            at: SimTime::ZERO,
-        }
+        crate::components::lost_write(offset, last, SimTime::ZERO)
     }
 
     /// The note shows from the election on, while the old leader still holds the records:

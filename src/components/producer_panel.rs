@@ -542,23 +542,14 @@ fn parse_headers(text: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::{key_of, lost_words, parse_headers};
-    use kafka_sim::check::{Anomaly, Mark, Violation};
+    use kafka_sim::check::Mark;
     use kafka_sim::{Event, EventKind, SimTime, TopicPartition};
 
     /// producer-1's send at 28.980 s, acknowledged at offset 29 of orders-0 by broker 1, cut
     /// off from the other brokers; broker 2 elected at 13.003 s; broker 1 truncated on
     /// rejoining.
     fn lost_at(offset: u64) -> Mark {
-        Mark {
-            violation: Violation {
-                anomaly: Anomaly::LostWrite,
-                detail: String::new(),
-            },
-            tp: TopicPartition::new("orders", 0),
-            offset,
-            last: offset,
-            at: SimTime::from_millis(28_980),
-        }
+        crate::components::lost_write(offset, offset, SimTime::from_millis(28_980))
     }
 
     fn event(at_ms: u64, kind: EventKind) -> Event {

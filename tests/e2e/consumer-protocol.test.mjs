@@ -141,13 +141,7 @@ test('a consumer-protocol group: epochs, one owner per partition, a crash moves 
 test('lesson consumer-protocol walks in the page: a join reconciles, a crash moves one member\'s partitions, A/B against classic', async () => {
   const playground = await suite.open(16, { width: 1400, height: 1000 });
   const { page } = playground;
-  await page.getByTestId('lessons').click();
-  await page.locator('[data-testid=lesson-choice][data-lesson="consumer-protocol"]').click();
-  const confirm = page.getByTestId('confirm-ok');
-  if (await confirm.isVisible()) await confirm.click();
-  const panel = page.locator('[data-testid=lesson-panel][data-lesson="consumer-protocol"]');
-  await panel.waitFor();
-  await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'));
+  const panel = await playground.startLesson('consumer-protocol');
   const progress = panel.getByTestId('lesson-progress');
   const next = panel.getByTestId('lesson-next');
   const nextEnabled = () => page.waitForFunction(

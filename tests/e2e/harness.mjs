@@ -141,6 +141,21 @@ export class PlaygroundPage {
     await this.page.getByTestId('producer').first().waitFor();
   }
 
+  /**
+   * Opens lesson `id` from the picker (confirming that it replaces the run) and waits until its
+   * run has been rebuilt; returns the lesson panel.
+   */
+  async startLesson(id) {
+    const { page } = this;
+    await page.getByTestId('lessons').click();
+    await page.locator(`[data-testid=lesson-choice][data-lesson="${id}"]`).click();
+    const confirm = page.getByTestId('confirm-ok');
+    if (await confirm.isVisible()) await confirm.click();
+    await page.locator(`[data-testid=lesson-panel][data-lesson="${id}"]`).waitFor();
+    await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'));
+    return page.getByTestId('lesson-panel');
+  }
+
   async play() {
     await this.page.getByTestId('play').click();
   }

@@ -8,16 +8,6 @@ import { playgroundSuite, screenshots, settles } from './harness.mjs';
 
 const suite = playgroundSuite();
 
-async function startLesson(playground, id) {
-  const { page } = playground;
-  await page.getByTestId('lessons').click();
-  await page.locator(`[data-testid=lesson-choice][data-lesson="${id}"]`).click();
-  const confirm = page.getByTestId('confirm-ok');
-  if (await confirm.isVisible()) await confirm.click();
-  await page.locator(`[data-testid=lesson-panel][data-lesson="${id}"]`).waitFor();
-  await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'));
-}
-
 /** Walks the open lesson to its end and returns how many steps it had. */
 async function walk(playground) {
   const { page } = playground;
@@ -48,7 +38,8 @@ async function walk(playground) {
       .catch(async (error) => {
         // Name the step and what it still waits for, not only the timeout.
         const status = await panel.getByTestId('lesson-status').textContent().catch(() => '');
-        throw new Error(`step ${step} of ${total}: ${status}; ${error.message}`);
+        const clock = `${await page.getByTestId('play').textContent()} at ${await playground.clock()}`;
+        throw new Error(`step ${step} of ${total}: ${status}; the clock: ${clock}; ${error.message}`);
       });
     if (await panel.getByTestId('lesson-status').count()) {
       assert.match(await panel.getByTestId('lesson-status').textContent(), /^✓ done: /);
@@ -99,7 +90,7 @@ for (const id of [
 ]) {
   test(`lesson ${id} walks to its end through the page`, async () => {
     const playground = await suite.open(16);
-    await startLesson(playground, id);
+    await playground.startLesson(id);
     const steps = await walk(playground);
     assert.ok(steps >= 3);
     await playground.page.getByTestId('lessons').click();
@@ -115,7 +106,7 @@ for (const id of [
 test('Back returns the cluster to where the step began, so its task can be done again; Show me does it once', async () => {
   const playground = await suite.open(16, { width: 1280, height: 800 }, { colorScheme: 'light' });
   const { page } = playground;
-  await startLesson(playground, 'cluster-parts');
+  await playground.startLesson('cluster-parts');
   const panel = page.getByTestId('lesson-panel');
   const progress = (text) => page.waitForFunction(
     (want) => document.querySelector('[data-testid=lesson-progress]')?.textContent === want, text);
@@ -182,7 +173,7 @@ test('Back returns the cluster to where the step began, so its task can be done 
 
 test('a step that names a consumer is done by hand with the form: the name field takes it', async () => {
   const playground = await suite.open(16);
-  await startLesson(playground, 'consumer-groups');
+  await playground.startLesson('consumer-groups');
   const { page } = playground;
   // Empty, the field shows the name the form would give.
   assert.equal(await page.getByTestId('consumer-name').getAttribute('placeholder'), 'consumer-1');
@@ -219,7 +210,7 @@ test('a lesson mid-way, in English and Korean, light and dark, and at 480 px', a
   ]) {
     const playground = await suite.open(16, viewport, { colorScheme, locale: 'en-US' });
     const { page } = playground;
-    await startLesson(playground, 'preferred-leader');
+    await playground.startLesson('preferred-leader');
     const panel = page.getByTestId('lesson-panel');
     await playground.setSpeed('100×');
     await playground.play();
@@ -244,7 +235,7 @@ test('a lesson mid-way, in English and Korean, light and dark, and at 480 px', a
     assert.deepEqual(playground.errors, []);
   }
   const korean = await suite.open(16, undefined, { locale: 'ko-KR' });
-  await startLesson(korean, 'acks');
+  await korean.startLesson('acks');
   assert.equal(await korean.page.getByTestId('lesson-text').getAttribute('lang'), 'ko');
 });
 

@@ -43,12 +43,7 @@ for (const colorScheme of ['dark', 'light']) {
   test(`in the ${colorScheme} theme a disabled button's text has at least 3:1 contrast and looks disabled`, async () => {
     const playground = await suite.open(16, { width: 1280, height: 900 }, { colorScheme });
     const { page } = playground;
-    await page.getByTestId('lessons').click();
-    await page.locator('[data-testid=lesson-choice][data-lesson="acks"]').click();
-    const confirm = page.getByTestId('confirm-ok');
-    if (await confirm.isVisible()) await confirm.click();
-    const panel = page.getByTestId('lesson-panel');
-    await panel.waitFor();
+    const panel = await playground.startLesson('acks');
     const found = [];
     for (const id of ['lesson-back', 'lesson-next']) {
       const button = panel.getByTestId(id);

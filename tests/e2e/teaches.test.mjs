@@ -197,13 +197,7 @@ test('Space plays and pauses without scrolling the page and without a console wa
 test('an acknowledged record the log no longer has reads "later lost" in the producer log, with why?', async () => {
   const playground = await suite.open(16, { width: 1280, height: 1000 });
   const { page } = playground;
-  await page.getByTestId('lessons').click();
-  await page.locator('[data-testid=lesson-choice][data-lesson="acks"]').click();
-  const confirm = page.getByTestId('confirm-ok');
-  if (await confirm.isVisible()) await confirm.click();
-  const panel = page.getByTestId('lesson-panel');
-  await panel.waitFor();
-  await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'));
+  const panel = await playground.startLesson('acks');
   await playground.setSpeed('100×');
   await playground.play();
   // acks=0, then acks=1 with broker 1 cut off from its followers; the leader's crash comes
