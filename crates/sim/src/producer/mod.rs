@@ -521,7 +521,16 @@ impl Producer {
                 self.fail_send(ctx, blocked.operation, message);
                 return Admitted::Failed;
             }
+            // Kafka's `waitOnMetadata` requests an update for the topic and wakes the sender:
+            // ask now unless the backoff since the last answer runs (its end is a deadline
+            // the pump wakes up for). Only marked stale, a send admitted after the backoff
+            // had nothing left to wake it and waited out max.block.ms for metadata it never
+            // asked for (a broker just restarted answered the first request from an empty
+            // image).
             self.metadata.invalidate();
+            if self.metadata.needs_request() && self.metadata.backoff_over(now) {
+                self.request_metadata(ctx);
+            }
             return Admitted::Waiting(blocked, true);
         };
         let sent_ms = self.history[blocked.operation].invoked_at.as_millis();

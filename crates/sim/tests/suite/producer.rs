@@ -980,3 +980,26 @@ fn a_restarted_producer_gets_its_own_answers_not_its_predecessors() {
         }
     }
 }
+
+/// A producer whose first metadata answer lacked the topic sends to it once the topic exists:
+/// the send asks for metadata again, as Kafka's `waitOnMetadata` requests an update for its
+/// topic. Before, a send admitted after the last answer's backoff only marked the metadata
+/// stale, nothing woke the producer to ask, and the send failed after max.block.ms (seen in
+/// the acks lesson: a producer added as broker 1 restarted asked it first, and it answered
+/// from the empty image it restarted with).
+#[test]
+fn a_send_for_a_topic_created_after_the_producer_asked_fetches_its_metadata() {
+    let mut world = cluster(22);
+    add_producer(&mut world, "p", &[]);
+    run_ms(&mut world, 1_000);
+    create_topic(&mut world, "late", 1, 3, &[]);
+    run_ms(&mut world, 1_000);
+    send(&mut world, "p", "late", None, "v");
+    run_ms(&mut world, 1_000);
+    let outcome = world.operations().last().map(|op| op.outcome.clone());
+    assert_eq!(
+        outcome.as_ref().and_then(acked),
+        Some((0, 0)),
+        "acknowledged within a second of virtual time, not after max.block.ms: {outcome:?}"
+    );
+}
