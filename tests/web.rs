@@ -208,6 +208,8 @@ fn a_saved_run_round_trips_with_topic_configs_and_a_large_seed() {
         racks: ["a", "b", "c", "a", "b", "c"].map(String::from).to_vec(),
         // Rewound from 9 s: the slider's end comes back with the run.
         furthest: SimTime::from_millis(9_000),
+        // Back in a lesson to a step that began where its task was later given.
+        applied: Some(0),
     };
     let id = save(None, &saved).expect("saved");
     assert_eq!(load(id), Ok(saved));
