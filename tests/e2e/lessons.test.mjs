@@ -138,8 +138,9 @@ test('Back returns the cluster to where the step began, so its task can be done 
   assert.equal(await payments.count(), 1);
   await panel.getByTestId('lesson-next').click();
   await progress('step 4 of 5');
-  const later = await micros();
-  assert.ok(later > began, `the task took time: ${began} -> ${later} µs`);
+  // The task may have been met with no time passing (judged again when Show me gave it):
+  // then Back must undo it at the very moment the step began, by the commands' count.
+  assert.ok(await micros() >= began);
 
   // Back: the cluster as it was when step 3 began, before payments existed.
   await panel.getByTestId('lesson-back').click();
