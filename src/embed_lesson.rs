@@ -82,13 +82,10 @@ pub fn embed_lesson(props: &EmbedLessonProps) -> Html {
         Callback::from(move |()| solution.iter().for_each(|c| on_command.emit(c.clone())))
     };
     let condition = current.and_then(|s| s.done.as_ref());
-    let now = props.sim.moment();
     // Not judged mid-jump: a world half replayed is at no moment the reader asked for.
-    let done = met.borrow().holds(&*step, now)
-        || condition.is_none_or(|c| !props.busy && props.sim.holds(c));
-    if done {
-        met.borrow_mut().record(*step, now);
-    }
+    let (done, _) = met.borrow_mut().judge(*step, props.sim.moment(), || {
+        condition.is_none_or(|c| !props.busy && props.sim.holds(c))
+    });
     let on_lang = {
         let lang = lang.clone();
         Callback::from(move |chosen| lang.set(chosen))

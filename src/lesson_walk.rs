@@ -99,11 +99,17 @@ impl<K: PartialEq> Met<K> {
         matches!(&self.0, Some((met, at)) if met == key && *at <= now)
     }
 
-    /// Step `key` is done at `now` (it stays met from its first point).
-    pub fn record(&mut self, key: K, now: Moment) {
-        if !self.holds(&key, now) {
+    /// Whether step `key` is done at `now` (met before and not rewound past, or `holds()`
+    /// now, judged only when it is not), and whether it was met just now.
+    pub fn judge(&mut self, key: K, now: Moment, holds: impl FnOnce() -> bool) -> (bool, bool) {
+        if self.holds(&key, now) {
+            return (true, false);
+        }
+        let met = holds();
+        if met {
             self.0 = Some((key, now));
         }
+        (met, met)
     }
 }
 
@@ -183,10 +189,14 @@ mod tests {
     #[test]
     fn a_step_stays_met_until_the_run_goes_back_before_it() {
         let mut met = Met::default();
-        met.record(3, t(5_000));
+        assert_eq!(met.judge(3, t(5_000), || true), (true, true));
         assert!(met.holds(&3, t(9_000)), "what it showed may have passed");
         assert!(!met.holds(&4, t(9_000)), "another step");
-        met.record(3, t(9_000));
+        assert_eq!(
+            met.judge(3, t(9_000), || false),
+            (true, false),
+            "not judged again"
+        );
         assert!(met.holds(&3, t(6_000)), "met from its first point on");
         assert!(!met.holds(&3, t(4_000)), "rewound before it");
         let same_moment = Moment {

@@ -27,11 +27,10 @@ struct Run {
     log: Vec<(SimTime, Command)>,
     /// How many of them the world has applied.
     applied: usize,
-    /// Where a long jump in slices is headed.
-    target: Option<SimTime>,
-    /// How many of the log's commands the jump stops after (all those at the target moment
-    /// unless it goes to a point between two commands given at the same moment).
-    target_commands: usize,
+    /// Where a long jump in slices is headed: a moment, and how many of the log's commands
+    /// it stops after (all those given then, unless it goes to a point between two commands
+    /// given at that moment).
+    target: Option<Moment>,
     /// The furthest the clock has been on this branch: after a rewind the slider still reaches
     /// it (a run is a function of its commands, so that future comes again); acting starts a
     /// new branch from the clock.
@@ -145,7 +144,6 @@ impl Run {
             log,
             applied: 0,
             target: None,
-            target_commands: usize::MAX,
             furthest: SimTime::ZERO,
             checkpoints,
             lags: LagSamples::default(),
@@ -199,7 +197,7 @@ impl Run {
         while let Some((at, command)) = self
             .log
             .get(self.applied)
-            .filter(|(at, _)| *at <= until && self.applied < self.target_commands)
+            .filter(|(at, _)| *at <= until && self.target.is_none_or(|t| self.applied < t.commands))
         {
             self.world.run_until(*at);
             // It applied when it was first given; replayed at the same moment, it applies again.
@@ -287,12 +285,12 @@ impl SimHandle {
     /// What to save to rebuild this run (during a jump, the moment it is headed for).
     pub fn saved(&self) -> Session {
         let run = self.0.borrow();
-        let now = run.world.now().max(run.target.unwrap_or(SimTime::ZERO));
+        let now = run
+            .world
+            .now()
+            .max(run.target.map_or(SimTime::ZERO, |t| t.at));
         let given = run.log.partition_point(|(at, _)| *at <= now);
-        let applied = match run.target {
-            Some(_) => run.target_commands.min(given),
-            None => run.applied,
-        };
+        let applied = run.target.map_or(run.applied, |t| t.commands.min(given));
         Session {
             seed: run.seed,
             now,
@@ -470,8 +468,7 @@ impl SimHandle {
                 run.litter.extend(marks.into_pieces());
             }
         }
-        run.target = Some(moment);
-        run.target_commands = to.commands;
+        run.target = Some(to);
         run.catching_up = true;
     }
 
@@ -484,14 +481,13 @@ impl SimHandle {
     /// for them held every rewind for seconds, however near its copy of the world was.
     pub fn continue_seek(&self, slice: SimDuration) -> Option<(SimTime, SimTime)> {
         let mut run = self.0.borrow_mut();
-        let target = run.target?;
+        let target = run.target?.at;
         let until = (run.world.now() + slice).min(target);
         run.advance_to(until);
         let Run { world, acks, .. } = &mut *run;
         kafka_sim::charts::acknowledged_counted(world, acks, CHART_BUCKETS);
         if run.world.now() >= target {
             run.target = None;
-            run.target_commands = usize::MAX;
             return None;
         }
         Some((run.world.now(), target))
@@ -547,14 +543,15 @@ impl SimHandle {
 
     /// Where the jump under way goes, if one is.
     pub fn seeking(&self) -> Option<SimTime> {
-        self.0.borrow().target
+        self.0.borrow().target.map(|t| t.at)
     }
 
     /// The furthest this branch has run or has commands for, or the clock if later.
     pub fn horizon(&self) -> SimTime {
         let run = self.0.borrow();
         // A jump under way keeps its destination within reach of the slider.
-        let reach = (run.world.now().max(run.furthest)).max(run.target.unwrap_or(SimTime::ZERO));
+        let reach =
+            (run.world.now().max(run.furthest)).max(run.target.map_or(SimTime::ZERO, |t| t.at));
         run.log.last().map_or(reach, |(at, _)| (*at).max(reach))
     }
 

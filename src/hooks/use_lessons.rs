@@ -190,19 +190,16 @@ pub fn use_lessons(
         let key = (lesson.id.clone(), step);
         let condition = lesson.steps.get(step).and_then(|s| s.done.as_ref());
         // Not judged mid-jump: a world half replayed is at no moment the reader asked for.
-        let now = sim.moment();
-        let done = met.borrow().holds(&key, now)
-            || condition.is_none_or(|c| {
+        let (done, just_met) = met.borrow_mut().judge(key.clone(), sim.moment(), || {
+            condition.is_none_or(|c| {
                 !busy
                     && judge
                         .borrow_mut()
                         .due(key.clone(), sim, js_sys::Date::now())
                     && sim.holds(c)
-            });
-        let newly_met = done && condition.is_some() && !met.borrow().holds(&key, now);
-        if done {
-            met.borrow_mut().record(key, now);
-        }
+            })
+        });
+        let newly_met = just_met && condition.is_some();
         // What a step waited for may pass in a moment at 10x or 100x: the clock stops where
         // it happened, so the reader sees it.
         if newly_met && playing {
