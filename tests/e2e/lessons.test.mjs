@@ -260,7 +260,7 @@ test('the picker lists the basics in order, and a new lesson mid-way reads in Ko
   await page.waitForFunction(() => !document.querySelector('[data-testid=lesson-next]')?.disabled, null, { timeout: 60_000 });
   await panel.getByTestId('lesson-next').click();
   await playground.play();
-  assert.equal(await panel.getByTestId('lesson-progress').textContent(), 'step 2 of 5');
+  assert.equal(await panel.getByTestId('lesson-progress').textContent(), 'step 2 of 6');
   assert.equal(await panel.getByTestId('lesson-text').getAttribute('lang'), 'ko');
   assert.match(await panel.getByTestId('lesson-text').textContent(), /read_committed/);
   // The open transaction holds the LSO where the page shows it.
