@@ -432,12 +432,13 @@ impl fmt::Display for EventKind {
             } => write!(
                 f,
                 "broker {broker} registered with the controller (broker epoch {broker_epoch}); \
-                 fenced until its first heartbeat"
+                 fenced until it has caught up with the metadata log"
             ),
             EventKind::BrokerUnfenced { broker } => {
                 write!(
                     f,
-                    "broker {broker} unfenced: heartbeating, may lead partitions"
+                    "broker {broker} unfenced: caught up with the metadata log and heartbeating, may \
+                     lead partitions"
                 )
             }
             EventKind::BrokerFenced {

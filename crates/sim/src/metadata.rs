@@ -18,6 +18,9 @@ pub struct RegisteredBroker {
     pub rack: Option<String>,
     /// Its address in the simulation.
     pub node: u32,
+    /// The offset of its registration record: a broker that has applied it has caught up
+    /// (Kafka's `registerBrokerRecordOffset`).
+    pub record_offset: u64,
 }
 
 /// A topic in the image.
@@ -100,6 +103,7 @@ impl MetadataImage {
                     broker_epoch: *broker_epoch,
                     rack: rack.clone(),
                     node: *node,
+                    record_offset: self.offset - 1,
                 };
                 self.registered.insert(*broker, registered);
             }

@@ -420,7 +420,7 @@ impl World {
                     {
                         self.reset_connection(request);
                     }
-                } else if slot.up {
+                } else if slot.up && slot.node.accepts(&message) {
                     if let Some(request) =
                         self.client_request_of(from, sender, connection, &message)
                     {
@@ -431,7 +431,9 @@ impl World {
                     });
                 } else {
                     self.stats.messages_dropped += 1;
-                    if self.slots[to.0 as usize].refuses
+                    // Refused, not lost, when the host is up: its process is gone, or it has
+                    // not opened its listeners yet.
+                    if (slot.up || slot.refuses)
                         && let Some(request) =
                             self.client_request_of(from, sender, connection, &message)
                     {

@@ -32,7 +32,7 @@ use crate::protocol::{
     ApiKey, BrokerId, Message, MetadataFetchRequest, MetadataResponse, RequestHeader,
     ResponseHeader, TopicPartition,
 };
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 use crate::txn::TxnCoordinator;
 use coordinator::CoordinatorAppends;
 use fetcher::Fetchers;
@@ -239,6 +239,14 @@ pub(crate) struct Broker {
     /// Every broker's rack (static configuration, as `broker.rack` is), for KIP-392.
     racks: Rc<BTreeMap<BrokerId, String>>,
     state: BrokerState,
+    /// Its listeners accept connections: from the end of its start-up until its process dies.
+    /// Kafka's `BrokerServer` opens them (`enableRequestProcessing`) only once the broker has
+    /// caught up with the metadata log and been unfenced, so no client or follower is ever
+    /// answered from an image that lacks what the cluster already knows.
+    listening: bool,
+    /// When its next heartbeat is due: a heartbeat timer set before a sooner one was asked
+    /// for finds this later and does nothing.
+    next_heartbeat: SimTime,
     broker_epoch: Option<u64>,
     image: MetadataImage,
     metadata_fetch: Option<u64>,
@@ -327,6 +335,8 @@ impl Broker {
             rack: racks.get(&id).cloned(),
             racks,
             state: BrokerState::NotRunning,
+            listening: false,
+            next_heartbeat: SimTime::ZERO,
             broker_epoch: None,
             image: MetadataImage::default(),
             metadata_fetch: None,
@@ -459,6 +469,7 @@ impl Broker {
     /// many records each partition lost.
     pub(crate) fn on_crash(&mut self, kind: CrashKind) -> Vec<(TopicPartition, usize)> {
         self.state = BrokerState::NotRunning;
+        self.listening = false;
         self.broker_epoch = None;
         self.image = MetadataImage::default();
         self.metadata_fetch = None;
@@ -506,7 +517,7 @@ impl Broker {
                 match controller_hint {
                     Some(id) => {
                         self.active_controller = id.saturating_sub(1) as usize;
-                        if self.state == BrokerState::Starting {
+                        if self.broker_epoch.is_none() {
                             self.register(ctx);
                         } else if self.metadata_fetch.is_some() {
                             // The fetch in flight went to a controller that will not answer.
@@ -520,19 +531,21 @@ impl Broker {
                 error: ErrorCode::None,
                 broker_epoch,
                 ..
-            } if self.state == BrokerState::Starting => {
+            } if self.state == BrokerState::Starting && self.broker_epoch.is_none() => {
+                // Registered, still STARTING: it catches up with the metadata log first.
                 self.broker_epoch = Some(broker_epoch);
-                self.state = BrokerState::Recovery;
                 self.fetch_metadata(ctx);
                 self.heartbeat(ctx);
             }
             Message::BrokerHeartbeatResponse {
                 error,
                 is_fenced,
+                is_caught_up,
                 should_shut_down,
                 ..
             } => {
-                self.on_heartbeat_response(ctx, error, is_fenced, should_shut_down);
+                let answer = (is_fenced, is_caught_up, should_shut_down);
+                self.on_heartbeat_response(ctx, error, answer);
             }
             Message::MetadataFetchResponse(header, response)
                 if self.metadata_fetch == Some(header.correlation_id) =>
@@ -636,9 +649,9 @@ impl Broker {
 
     pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
         match timer {
-            Timer::BrokerHeartbeat => self.heartbeat(ctx),
+            Timer::BrokerHeartbeat if ctx.now() >= self.next_heartbeat => self.heartbeat(ctx),
             Timer::ShareLockExpiry { group, tp } => self.on_share_lock_expiry(ctx, &group, &tp),
-            Timer::BrokerRegistrationRetry if self.state == BrokerState::Starting => {
+            Timer::BrokerRegistrationRetry if self.broker_epoch.is_none() => {
                 self.register(ctx);
             }
             Timer::MetadataFetchTimeout { correlation_id }
@@ -694,9 +707,11 @@ impl Broker {
             timer @ (Timer::TxnMarkerRetry { .. }
             | Timer::TxnMarkerTimeout { .. }
             | Timer::TxnTimeoutCheck) => self.on_txn_timer(ctx, timer),
-            // Stale: the broker registered before the retry came due, or the metadata fetch it
-            // timed out was answered meanwhile.
-            Timer::BrokerRegistrationRetry | Timer::MetadataFetchTimeout { .. } => {}
+            // Stale: the broker registered before the retry came due, the metadata fetch it
+            // timed out was answered meanwhile, or a sooner heartbeat was sent instead.
+            Timer::BrokerRegistrationRetry
+            | Timer::MetadataFetchTimeout { .. }
+            | Timer::BrokerHeartbeat => {}
             other => unreachable!(
                 "broker {}: fired {other:?}, a timer brokers never set",
                 self.id
@@ -738,6 +753,11 @@ impl Broker {
         );
     }
 
+    /// Whether its listeners accept connections yet.
+    pub(crate) fn listening(&self) -> bool {
+        self.listening
+    }
+
     fn heartbeat(&mut self, ctx: &mut Ctx<'_>) {
         let Some(broker_epoch) = self.broker_epoch else {
             return;
@@ -746,6 +766,8 @@ impl Broker {
         let request = Message::BrokerHeartbeat {
             broker_id: self.id,
             broker_epoch,
+            metadata_offset: self.image.offset,
+            want_fence: self.state == BrokerState::Starting,
             want_shut_down,
         };
         ctx.send(self.controller(), request);
@@ -755,18 +777,28 @@ impl Broker {
         } else {
             self.config.heartbeat_interval
         };
-        ctx.set_timer(next, Timer::BrokerHeartbeat);
+        self.heartbeat_in(ctx, next);
     }
 
+    fn heartbeat_in(&mut self, ctx: &mut Ctx<'_>, delay: SimDuration) {
+        self.next_heartbeat = ctx.now() + delay;
+        ctx.set_timer(delay, Timer::BrokerHeartbeat);
+    }
+
+    /// Kafka's `BrokerLifecycleManager`: STARTING until the controller says it has caught up,
+    /// then RECOVERY (it has no log recovery to wait for, so it asks to be unfenced at once),
+    /// then RUNNING once unfenced, when its listeners open. A running broker that the
+    /// controller fenced meanwhile stays RUNNING, as in Kafka: its next heartbeat, caught up
+    /// and not wanting to be fenced, unfences it again.
     fn on_heartbeat_response(
         &mut self,
         ctx: &mut Ctx<'_>,
         error: ErrorCode,
-        is_fenced: bool,
-        should_shut_down: bool,
+        (is_fenced, is_caught_up, should_shut_down): (bool, bool, bool),
     ) {
-        if error != ErrorCode::None {
-            // A heartbeat from before a re-registration: the current registration decides.
+        if error != ErrorCode::None || self.broker_epoch.is_none() {
+            // A heartbeat from before a re-registration (or of the process before a restart):
+            // the current registration decides.
             return;
         }
         match self.state {
@@ -774,9 +806,22 @@ impl Broker {
                 ctx.emit(EventKind::BrokerShutDown { broker: self.id });
                 ctx.stop_self();
             }
-            BrokerState::PendingControlledShutdown => {}
-            _ if is_fenced => self.state = BrokerState::Recovery,
-            _ => self.state = BrokerState::Running,
+            BrokerState::Starting if is_caught_up => {
+                self.state = BrokerState::Recovery;
+                self.heartbeat(ctx);
+            }
+            // Kafka asks again after 10 ms, "so that we start up a bit quicker".
+            BrokerState::Starting => self.heartbeat_in(ctx, SimDuration::from_millis(10)),
+            BrokerState::Recovery if !is_fenced => {
+                self.state = BrokerState::Running;
+                self.listening = true;
+            }
+            BrokerState::Recovery
+            | BrokerState::Running
+            | BrokerState::PendingControlledShutdown => {}
+            BrokerState::NotRunning => {
+                unreachable!("broker {}: a heartbeat answered while not running", self.id)
+            }
         }
     }
 

@@ -74,6 +74,13 @@ pub struct Registration {
     pub rack: Option<String>,
 }
 
+/// What a broker's heartbeat asks for (`WantFence`, `WantShutDown`).
+#[derive(Clone, Copy, Debug)]
+struct Wants {
+    fence: bool,
+    shut_down: bool,
+}
+
 /// A KRaft controller node: one voter of the quorum; the active one (its leader) runs the
 /// cluster.
 #[derive(Clone, Debug)]
@@ -234,8 +241,16 @@ impl Controller {
             Message::BrokerHeartbeat {
                 broker_id,
                 broker_epoch,
+                metadata_offset,
+                want_fence,
                 want_shut_down,
-            } => self.heartbeat(ctx, from, broker_id, broker_epoch, want_shut_down),
+            } => {
+                let wants = Wants {
+                    fence: want_fence,
+                    shut_down: want_shut_down,
+                };
+                self.heartbeat(ctx, from, (broker_id, broker_epoch), metadata_offset, wants);
+            }
             Message::MetadataFetch(header, request) => {
                 self.metadata_fetch(ctx, from, header.correlation_id, request.offset)
             }
@@ -420,38 +435,67 @@ impl Controller {
         self.arm_session_timer(ctx, broker_id);
     }
 
+    /// As Kafka's `BrokerHeartbeatManager`: a fenced broker is unfenced when it no longer
+    /// wants to be fenced and has applied the record of its own registration; every answer
+    /// says whether it has, which is how a starting broker learns it has caught up.
     fn heartbeat(
         &mut self,
         ctx: &mut Ctx<'_>,
         from: NodeId,
-        broker_id: BrokerId,
-        epoch: u64,
-        want_shut_down: bool,
+        (broker_id, epoch): (BrokerId, u64),
+        metadata_offset: u64,
+        wants: Wants,
     ) {
-        let reply =
-            |controller: &mut Controller, ctx: &mut Ctx<'_>, error, is_fenced, should_shut_down| {
-                let answer = Message::BrokerHeartbeatResponse {
-                    error,
-                    is_fenced,
-                    should_shut_down,
-                    controller_hint: None,
-                };
-                controller.reply(ctx, from, answer);
+        let reply = |controller: &mut Controller,
+                     ctx: &mut Ctx<'_>,
+                     error,
+                     (is_fenced, is_caught_up),
+                     should_shut_down| {
+            let answer = Message::BrokerHeartbeatResponse {
+                error,
+                is_fenced,
+                is_caught_up,
+                should_shut_down,
+                controller_hint: None,
             };
+            controller.reply(ctx, from, answer);
+        };
         let Some(registration) = self.registrations.get_mut(&broker_id) else {
-            return reply(self, ctx, ErrorCode::BrokerIdNotRegistered, true, false);
+            return reply(
+                self,
+                ctx,
+                ErrorCode::BrokerIdNotRegistered,
+                (true, false),
+                false,
+            );
         };
         if registration.broker_epoch != epoch {
             let fenced = registration.fenced;
-            return reply(self, ctx, ErrorCode::StaleBrokerEpoch, fenced, false);
+            return reply(
+                self,
+                ctx,
+                ErrorCode::StaleBrokerEpoch,
+                (fenced, false),
+                false,
+            );
         }
         registration.last_heartbeat = ctx.now();
-        if want_shut_down {
+        // The image holds every registration the log has: this one was appended before the
+        // broker could quote its epoch.
+        let record_offset = (self.image.registered.get(&broker_id))
+            .unwrap_or_else(|| panic!("broker {broker_id} has a session but no registration"))
+            .record_offset;
+        let caught_up = metadata_offset > record_offset;
+        if wants.shut_down {
             return self.controlled_shutdown(ctx, broker_id, |controller, ctx, done| {
-                reply(controller, ctx, ErrorCode::None, done, done)
+                reply(controller, ctx, ErrorCode::None, (done, caught_up), done)
             });
         }
-        if registration.fenced {
+        let registration = self
+            .registrations
+            .get_mut(&broker_id)
+            .expect("looked up above");
+        if registration.fenced && !wants.fence && caught_up {
             registration.fenced = false;
             ctx.emit(EventKind::BrokerUnfenced { broker: broker_id });
             self.append(
@@ -463,7 +507,8 @@ impl Controller {
             );
             self.elect_offline_partitions(ctx);
         }
-        reply(self, ctx, ErrorCode::None, false, false);
+        let fenced = self.registrations[&broker_id].fenced;
+        reply(self, ctx, ErrorCode::None, (fenced, caught_up), false);
         self.arm_session_timer(ctx, broker_id);
     }
 
@@ -732,6 +777,7 @@ fn not_controller(ctx: &mut Ctx<'_>, from: NodeId, request: &Message, hint: Opti
         Message::BrokerHeartbeat { .. } => Message::BrokerHeartbeatResponse {
             error,
             is_fenced: true,
+            is_caught_up: false,
             should_shut_down: false,
             controller_hint: hint,
         },

@@ -544,12 +544,19 @@ pub enum Message {
     BrokerHeartbeat {
         broker_id: BrokerId,
         broker_epoch: u64,
+        /// How many metadata records the broker has applied (`CurrentMetadataOffset`, as a
+        /// count): the controller unfences it only once it has applied its own registration.
+        metadata_offset: u64,
+        /// `WantFence`: a starting broker stays fenced until it has caught up and is ready.
+        want_fence: bool,
         want_shut_down: bool,
     },
-    /// The controller's answer: fenced or not, and whether a shutting-down broker may stop.
+    /// The controller's answer: fenced or not, caught up with the broker's registration or
+    /// not, and whether a shutting-down broker may stop.
     BrokerHeartbeatResponse {
         error: ErrorCode,
         is_fenced: bool,
+        is_caught_up: bool,
         should_shut_down: bool,
         controller_hint: Option<u32>,
     },

@@ -57,6 +57,15 @@ impl Node {
         }
     }
 
+    /// Whether `message` gets in: a broker refuses connections until its listeners open (its
+    /// answers to its own requests come back on connections it opened).
+    pub(crate) fn accepts(&self, message: &Message) -> bool {
+        match self {
+            Node::Broker(broker) => broker.listening() || message.is_response(),
+            _ => true,
+        }
+    }
+
     /// Handles one of its own timers.
     pub(crate) fn on_timer(&mut self, ctx: &mut Ctx<'_>, timer: Timer) {
         match self {

@@ -18,7 +18,7 @@ fn fenced_at(world: &World, broker: u32) -> Option<SimTime> {
 }
 
 #[test]
-fn brokers_register_and_are_unfenced_after_their_first_heartbeat() {
+fn brokers_register_and_are_unfenced_once_caught_up_with_the_metadata_log() {
     let world = started(1);
     let view = world.view();
     assert_eq!(view.brokers.len(), 3);
@@ -134,4 +134,101 @@ fn bad_commands_are_rejected_and_change_nothing() {
     );
     assert_eq!(world.view(), before);
     assert!(world.commands().is_empty());
+}
+
+/// Kafka's broker opens its listeners only once it has caught up with the metadata log and
+/// the controller has unfenced it, so no client is answered from the empty image a restarted
+/// broker starts with (a producer once read "topic not present" from one and waited out
+/// max.block.ms). Producers bootstrapping at the moment broker 1 restarts find it refusing
+/// connections, move on, and have every send acknowledged; broker 1 goes STARTING, RECOVERY,
+/// RUNNING and answers nothing before RUNNING.
+#[test]
+fn a_restarted_broker_answers_no_request_until_it_has_caught_up_and_is_unfenced() {
+    use crate::common::{add_producer, create_topic, send};
+    let seed = 5;
+    println!("seed {seed}");
+    let mut world = started(seed);
+    create_topic(&mut world, "orders", 3, 3, &[]);
+    world.run_for(kafka_sim::SimDuration::from_millis(1_000));
+    world
+        .apply(Command::CrashBroker {
+            broker: 1,
+            kind: Default::default(),
+        })
+        .expect("valid");
+    world.run_for(kafka_sim::SimDuration::from_millis(12_000));
+    world.record_trace_lines();
+    world
+        .apply(Command::RestartBroker { broker: 1 })
+        .expect("valid");
+    let restarted = world.now();
+    let producers: Vec<String> = (0..6).map(|i| format!("p{i}")).collect();
+    for name in &producers {
+        add_producer(&mut world, name, &[]);
+        send(&mut world, name, "orders", Some(name), "v");
+    }
+    // Broker 1's states, as often as a message takes to cross.
+    let mut states = Vec::new();
+    let mut running_at = None;
+    while running_at.is_none()
+        && world.now() < restarted + kafka_sim::SimDuration::from_millis(5_000)
+    {
+        world.run_for(kafka_sim::SimDuration::from_micros(100));
+        let view = world.view();
+        let broker = &view.brokers[0];
+        let state = broker.state.kafka_name();
+        if states.last() != Some(&state) {
+            states.push(state);
+        }
+        if state == "RUNNING" {
+            assert!(!broker.fenced, "RUNNING only once unfenced");
+            running_at = Some(world.now());
+        }
+    }
+    assert_eq!(states, ["STARTING", "RECOVERY", "RUNNING"], "seed {seed}");
+    let running_at = running_at.expect("broker 1 runs again");
+    world.run_for(kafka_sim::SimDuration::from_millis(5_000));
+    let node = world.node_of(&Endpoint::Broker(1)).expect("broker 1");
+    let lines = world.trace().lines().expect("recording");
+    // A line is `seq at_us to recv from message`.
+    let parse = |line: &str| {
+        let mut parts = line.splitn(6, ' ');
+        let _seq = parts.next();
+        let at: u64 = parts.next()?.parse().ok()?;
+        let to: u32 = parts.next()?.parse().ok()?;
+        (parts.next()? == "recv").then_some(())?;
+        let from = format!("{} {}", parts.next()?, parts.next()?.split(' ').next()?);
+        let message = line.split_once(&format!("recv {from} ")).map(|(_, m)| m)?;
+        Some((at, to, from, message.to_owned()))
+    };
+    let broker_1 = format!("{node}");
+    let mut refused = 0;
+    for (at, to, from, message) in lines.iter().filter_map(|l| parse(l)) {
+        let early = at < running_at.as_micros();
+        let is_response = message.contains("Response(");
+        if early && from == broker_1 {
+            assert!(
+                !is_response,
+                "seed {seed}: broker 1 answered before it ran, at {at} µs: {message}"
+            );
+        }
+        if early && to == node.0 && !is_response && message.contains("client_id: \"p") {
+            refused += 1;
+        }
+    }
+    assert!(
+        refused > 0,
+        "seed {seed}: no producer tried broker 1 while it started; the test saw nothing"
+    );
+    for name in &producers {
+        let producer = world.producers().find(|p| p.name() == name).expect("added");
+        assert!(
+            producer
+                .history()
+                .iter()
+                .all(|op| matches!(op.outcome, kafka_sim::Outcome::Acked { .. })),
+            "seed {seed}: {name}'s send was not acknowledged: {:?}",
+            producer.history().iter().collect::<Vec<_>>()
+        );
+    }
 }

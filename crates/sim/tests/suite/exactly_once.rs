@@ -348,7 +348,10 @@ fn a_forwarder_the_group_removed_is_fenced_and_gives_up_its_partitions() {
         "seed {seed}: the group moved app's partition to app2"
     );
     client_link(&mut world, "app", coordinator, false);
-    run_ms(&mut world, 12_000);
+    // When the group's coordinator also coordinates app's transactions, a request that app's
+    // producer sent across the cut waits out its request.timeout.ms (30 s) before it goes
+    // again, as Kafka's NetworkClient does without a disconnect.
+    run_ms(&mut world, 40_000);
     // The zombie's offsets were refused and its transaction aborted.
     let (c, _) = world
         .consumers()
