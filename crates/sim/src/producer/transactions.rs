@@ -165,6 +165,18 @@ impl Transactions {
         }
     }
 
+    /// What a transactional call throws in an error state (Java's `maybeFailWithError`): an
+    /// old epoch is rethrown as itself, anything else wrapped.
+    fn error_state(&self) -> String {
+        match self.last_error.as_deref() {
+            Some(error) if error.starts_with("InvalidProducerEpochException: ") => error.to_owned(),
+            error => format!(
+                "KafkaException: Cannot execute transactional method because we are in an error state: {}",
+                error.unwrap_or("unknown error")
+            ),
+        }
+    }
+
     fn invalid_transition(&self, to: TxnClientState) -> String {
         format!(
             "IllegalStateException: TransactionalId {}: Invalid transition attempted from state {} to state {}",
@@ -223,10 +235,7 @@ impl Producer {
                 self.flushing = true;
                 None
             }
-            (TxnAction::Commit, TxnClientState::AbortableError) => Some(format!(
-                "KafkaException: Cannot execute transactional method because we are in an error state: {}",
-                txn.last_error.as_deref().unwrap_or("unknown error")
-            )),
+            (TxnAction::Commit, TxnClientState::AbortableError) => Some(txn.error_state()),
             (TxnAction::Abort, TxnClientState::InTransaction | TxnClientState::AbortableError) => {
                 txn.state = TxnClientState::Aborting;
                 None
@@ -719,12 +728,22 @@ impl Producer {
             TxnClientState::InTransaction | TxnClientState::Committing
         ) {
             txn.state = TxnClientState::AbortableError;
-            txn.last_error = Some(message.to_owned());
+            // KIP-588: a produce refused for an old epoch is InvalidProducerEpochException,
+            // which aborts the transaction but does not fence the producer.
+            txn.last_error = Some(if error == ErrorCode::InvalidProducerEpoch {
+                let (id, epoch) = self.producer_id.unwrap_or_default();
+                format!(
+                    "InvalidProducerEpochException: Producer with transactionalId '{}' and \
+                     ProducerIdAndEpoch(producerId={id}, epoch={epoch}) attempted to produce \
+                     with an old epoch",
+                    txn.transactional_id
+                )
+            } else {
+                message.to_owned()
+            });
             let operation = txn.operation.take();
             if let Some(operation) = operation {
-                let message = format!(
-                    "KafkaException: Cannot execute transactional method because we are in an error state: {message}"
-                );
+                let message = txn.error_state();
                 self.finish(ctx.now(), operation, Outcome::Exception { message });
             }
             self.flushing = false;

@@ -202,9 +202,10 @@ fn a_paused_transactional_producer_is_fenced_by_its_successor() {
     resume_client(&mut world, "p");
     run_ms(&mut world, 2_000);
     // Its held batch goes out with the old epoch: the leader refuses it (KIP-890's implicit
-    // AddPartitions makes it a produce error, INVALID_PRODUCER_EPOCH), an abortable error, so
-    // Java's commitTransaction() throws and only an abort is allowed; the abort's EndTxn meets
-    // the new epoch at the coordinator: PRODUCER_FENCED, fatal.
+    // AddPartitions makes it a produce error, INVALID_PRODUCER_EPOCH), an abortable error
+    // (KIP-588), so Java's commitTransaction() rethrows InvalidProducerEpochException and only
+    // an abort is allowed; the abort's EndTxn meets the new epoch at the coordinator:
+    // PRODUCER_FENCED, fatal.
     assert!(
         traced(&world, "InvalidProducerEpoch"),
         "the leader refused the zombie's epoch"
@@ -214,7 +215,11 @@ fn a_paused_transactional_producer_is_fenced_by_its_successor() {
     let Outcome::Exception { message } = last_call(&world, "p", TxnAction::Commit) else {
         panic!("the zombie's commit must fail");
     };
-    assert!(message.contains("error state"), "{message}");
+    assert!(
+        message.starts_with("InvalidProducerEpochException: Producer with transactionalId 'tx' and ProducerIdAndEpoch(producerId=")
+            && message.ends_with(") attempted to produce with an old epoch"),
+        "{message}"
+    );
     txn(&mut world, "p", TxnAction::Abort);
     run_ms(&mut world, 5_000);
     let Outcome::Exception { message } = last_call(&world, "p", TxnAction::Abort) else {
