@@ -144,18 +144,13 @@ fn bad_commands_are_rejected_and_change_nothing() {
 /// RUNNING and answers nothing before RUNNING.
 #[test]
 fn a_restarted_broker_answers_no_request_until_it_has_caught_up_and_is_unfenced() {
-    use crate::common::{add_producer, create_topic, send};
+    use crate::common::{add_producer, crash_broker, create_topic, send};
     let seed = 5;
     println!("seed {seed}");
     let mut world = started(seed);
     create_topic(&mut world, "orders", 3, 3, &[]);
     world.run_for(kafka_sim::SimDuration::from_millis(1_000));
-    world
-        .apply(Command::CrashBroker {
-            broker: 1,
-            kind: Default::default(),
-        })
-        .expect("valid");
+    crash_broker(&mut world, 1);
     world.run_for(kafka_sim::SimDuration::from_millis(12_000));
     world.record_trace_lines();
     world
