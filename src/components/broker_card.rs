@@ -102,7 +102,8 @@ pub fn broker_card(props: &BrokerCardProps) -> Html {
                         title="Delay each of its follower fetches by 40 s, longer than replica.lag.time.max.ms (30 s): the leaders drop it from their ISRs">
                         { if broker.slow_follower_ms > 0 { "Speed up follower" } else { "Slow follower" } }</button>
                 } else {
-                    <button onclick={send(Command::RestartBroker { broker: id })} aria-label={format!("Restart broker {id}")}>{ "Restart" }</button>
+                    <button onclick={send(Command::RestartBroker { broker: id })} aria-label={format!("Restart broker {id}")}
+                        title="Start the process again. After a crash the controller refuses its registration (DUPLICATE_BROKER_REGISTRATION) until the crashed process's session has expired">{ "Restart" }</button>
                 }
                 <button onclick={isolate} data-testid="isolate"
                     title="Cut it off from the controller and every other broker; clients still reach it">

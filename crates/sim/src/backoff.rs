@@ -22,6 +22,17 @@ pub(crate) fn backoff(
     attempts: u32,
     rng: &mut SimRng,
 ) -> SimDuration {
+    exponential((initial, max), attempts, JITTER_MILLIONTHS, rng)
+}
+
+/// `ExponentialBackoff` with another jitter than the clients': the broker's lifecycle manager
+/// uses 0.02.
+pub(crate) fn exponential(
+    (initial, max): (SimDuration, SimDuration),
+    attempts: u32,
+    jitter_millionths: u64,
+    rng: &mut SimRng,
+) -> SimDuration {
     let (initial, max) = (initial.as_millis().min(max.as_millis()), max.as_millis());
     if max <= initial {
         return SimDuration::from_millis(initial);
@@ -32,7 +43,7 @@ pub(crate) fn backoff(
             t.checked_mul(MULTIPLIER).filter(|&t| t < max)
         })
         .unwrap_or(max);
-    let factor = 1_000_000 - JITTER_MILLIONTHS + rng.below(2 * JITTER_MILLIONTHS);
+    let factor = 1_000_000 - jitter_millionths + rng.below(2 * jitter_millionths);
     let value = u128::from(term) * u128::from(factor) / 1_000_000;
     SimDuration::from_millis((value as u64).min(max))
 }

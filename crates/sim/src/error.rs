@@ -179,6 +179,8 @@ error_codes! {
         "There is a newer producer with the same transactionalId which fences the current one.";
     InvalidUpdateVersion = 95, "INVALID_UPDATE_VERSION", false, "org.apache.kafka.common.errors.InvalidUpdateVersionException",
         "The given update version was invalid.";
+    DuplicateBrokerRegistration = 101, "DUPLICATE_BROKER_REGISTRATION", false, "org.apache.kafka.common.errors.DuplicateBrokerRegistrationException",
+        "This broker ID is already in use.";
     BrokerIdNotRegistered = 102, "BROKER_ID_NOT_REGISTERED", false, "org.apache.kafka.common.errors.BrokerIdNotRegisteredException",
         "The given broker ID was not registered.";
     TransactionalIdNotFound = 105, "TRANSACTIONAL_ID_NOT_FOUND", false, "org.apache.kafka.common.errors.TransactionalIdNotFoundException",

@@ -34,6 +34,9 @@ pub struct Event {
 pub enum EventKind {
     /// The controller accepted a broker's registration.
     BrokerRegistered { broker: BrokerId, broker_epoch: u64 },
+    /// The controller refused a registration: a restarted broker whose previous process's
+    /// session has not yet expired.
+    BrokerRegistrationRefused { broker: BrokerId, error: ErrorCode },
     /// The controller let a broker serve.
     BrokerUnfenced { broker: BrokerId },
     /// The controller fenced a broker whose heartbeats stopped.
@@ -433,6 +436,13 @@ impl fmt::Display for EventKind {
                 f,
                 "broker {broker} registered with the controller (broker epoch {broker_epoch}); \
                  fenced until it has caught up with the metadata log"
+            ),
+            EventKind::BrokerRegistrationRefused { broker, error } => write!(
+                f,
+                "the controller refused broker {broker}'s registration with {}: its previous \
+                 process's session is still valid; it retries until the session has expired \
+                 (broker.session.timeout.ms)",
+                error.name()
             ),
             EventKind::BrokerUnfenced { broker } => {
                 write!(

@@ -14,6 +14,8 @@ use std::rc::Rc;
 pub struct RegisteredBroker {
     /// Its current broker epoch.
     pub broker_epoch: u64,
+    /// Which start of its process registered it.
+    pub incarnation: u32,
     /// `broker.rack`.
     pub rack: Option<String>,
     /// Its address in the simulation.
@@ -96,11 +98,13 @@ impl MetadataImage {
             MetadataRecord::RegisterBroker {
                 broker,
                 broker_epoch,
+                incarnation,
                 rack,
                 node,
             } => {
                 let registered = RegisteredBroker {
                     broker_epoch: *broker_epoch,
+                    incarnation: *incarnation,
                     rack: rack.clone(),
                     node: *node,
                     record_offset: self.offset - 1,

@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
 pub enum Timer {
     /// A broker's next BrokerHeartbeat (`broker.heartbeat.interval.ms`).
     BrokerHeartbeat,
-    /// A broker retries registration that got no answer.
+    /// A broker registers again after a failed attempt, once its backoff has passed.
     BrokerRegistrationRetry,
+    /// A broker gives up on a registration attempt that got no answer.
+    BrokerRegistrationTimeout { correlation_id: u64 },
     /// The controller checks whether a broker's session (`broker.session.timeout.ms`) expired.
     BrokerSessionExpiry {
         /// The broker whose session may have expired.

@@ -9,6 +9,7 @@ mod fetcher;
 mod list_offsets;
 mod produce;
 mod producer_state;
+mod registration;
 mod replica;
 mod retention;
 mod serve;
@@ -247,6 +248,9 @@ pub(crate) struct Broker {
     /// When its next heartbeat is due: a heartbeat timer set before a sooner one was asked
     /// for finds this later and does nothing.
     next_heartbeat: SimTime,
+    registration: registration::Registration,
+    /// How many times its process has started: Kafka's `IncarnationId`.
+    incarnation: u32,
     broker_epoch: Option<u64>,
     image: MetadataImage,
     metadata_fetch: Option<u64>,
@@ -337,6 +341,8 @@ impl Broker {
             state: BrokerState::NotRunning,
             listening: false,
             next_heartbeat: SimTime::ZERO,
+            registration: Default::default(),
+            incarnation: 0,
             broker_epoch: None,
             image: MetadataImage::default(),
             metadata_fetch: None,
@@ -456,6 +462,7 @@ impl Broker {
 
     pub(crate) fn on_start(&mut self, ctx: &mut Ctx<'_>) {
         self.state = BrokerState::Starting;
+        self.incarnation += 1;
         self.register(ctx);
         ctx.set_timer(self.config.os_writeback_interval, Timer::OsWriteback);
         ctx.set_timer(
@@ -470,6 +477,7 @@ impl Broker {
     pub(crate) fn on_crash(&mut self, kind: CrashKind) -> Vec<(TopicPartition, usize)> {
         self.state = BrokerState::NotRunning;
         self.listening = false;
+        self.registration = Default::default();
         self.broker_epoch = None;
         self.image = MetadataImage::default();
         self.metadata_fetch = None;
@@ -503,39 +511,33 @@ impl Broker {
     pub(crate) fn on_message(&mut self, ctx: &mut Ctx<'_>, from: NodeId, message: Message) {
         match message {
             Message::BrokerRegistrationResponse {
-                error: ErrorCode::NotController,
+                correlation_id,
+                error,
+                broker_epoch,
                 controller_hint,
-                ..
-            }
-            | Message::BrokerHeartbeatResponse {
+            } => self.on_registration_response(
+                ctx,
+                correlation_id,
+                error,
+                broker_epoch,
+                controller_hint,
+            ),
+            Message::BrokerHeartbeatResponse {
                 error: ErrorCode::NotController,
                 controller_hint,
                 ..
             } => {
-                // Straight to the active controller when the answer names it; else the next
-                // one, at the next retry.
-                match controller_hint {
-                    Some(id) => {
-                        self.active_controller = id.saturating_sub(1) as usize;
-                        if self.broker_epoch.is_none() {
-                            self.register(ctx);
-                        } else if self.metadata_fetch.is_some() {
-                            // The fetch in flight went to a controller that will not answer.
-                            self.fetch_metadata(ctx);
-                        }
+                // Straight to the active controller when the answer names it, as Kafka's
+                // controller channel sends the heartbeat again; else the next one, at the next
+                // heartbeat.
+                self.follow_controller_hint(controller_hint);
+                if controller_hint.is_some() {
+                    self.heartbeat(ctx);
+                    if self.metadata_fetch.is_some() {
+                        // The fetch in flight went to a controller that will not answer.
+                        self.fetch_metadata(ctx);
                     }
-                    None => self.next_controller(),
                 }
-            }
-            Message::BrokerRegistrationResponse {
-                error: ErrorCode::None,
-                broker_epoch,
-                ..
-            } if self.state == BrokerState::Starting && self.broker_epoch.is_none() => {
-                // Registered, still STARTING: it catches up with the metadata log first.
-                self.broker_epoch = Some(broker_epoch);
-                self.fetch_metadata(ctx);
-                self.heartbeat(ctx);
             }
             Message::BrokerHeartbeatResponse {
                 error,
@@ -610,11 +612,9 @@ impl Broker {
                 let header = ResponseHeader::answering(&header);
                 ctx.send(from, Message::MetadataResponse(header, response));
             }
-            // Answers the broker no longer waits for: a registration after it registered (an
-            // earlier attempt's answer, or one to a retry), a registration error other than
-            // NOT_CONTROLLER (the retry timer registers again), a metadata fetch that timed out
-            // and was sent again. Kafka's NetworkClient drops them as well.
-            Message::BrokerRegistrationResponse { .. } | Message::MetadataFetchResponse { .. } => {}
+            // The answer to a metadata fetch that timed out and was sent again: Kafka's
+            // NetworkClient drops it as well.
+            Message::MetadataFetchResponse { .. } => {}
             other => unreachable!(
                 "broker {}: received {other:?}, which only controllers and clients are sent",
                 self.id
@@ -651,8 +651,9 @@ impl Broker {
         match timer {
             Timer::BrokerHeartbeat if ctx.now() >= self.next_heartbeat => self.heartbeat(ctx),
             Timer::ShareLockExpiry { group, tp } => self.on_share_lock_expiry(ctx, &group, &tp),
-            Timer::BrokerRegistrationRetry if self.broker_epoch.is_none() => {
-                self.register(ctx);
+            Timer::BrokerRegistrationRetry => self.on_registration_retry(ctx),
+            Timer::BrokerRegistrationTimeout { correlation_id } => {
+                self.on_registration_timeout(ctx, correlation_id);
             }
             Timer::MetadataFetchTimeout { correlation_id }
                 if self.metadata_fetch == Some(correlation_id) =>
@@ -707,11 +708,9 @@ impl Broker {
             timer @ (Timer::TxnMarkerRetry { .. }
             | Timer::TxnMarkerTimeout { .. }
             | Timer::TxnTimeoutCheck) => self.on_txn_timer(ctx, timer),
-            // Stale: the broker registered before the retry came due, the metadata fetch it
-            // timed out was answered meanwhile, or a sooner heartbeat was sent instead.
-            Timer::BrokerRegistrationRetry
-            | Timer::MetadataFetchTimeout { .. }
-            | Timer::BrokerHeartbeat => {}
+            // Stale: the metadata fetch it timed out was answered meanwhile, or a sooner
+            // heartbeat was sent instead.
+            Timer::MetadataFetchTimeout { .. } | Timer::BrokerHeartbeat => {}
             other => unreachable!(
                 "broker {}: fired {other:?}, a timer brokers never set",
                 self.id
@@ -739,18 +738,12 @@ impl Broker {
         self.active_controller = (self.active_controller + 1) % self.controllers.len();
     }
 
-    fn register(&mut self, ctx: &mut Ctx<'_>) {
-        ctx.send(
-            self.controller(),
-            Message::BrokerRegistration {
-                broker_id: self.id,
-                rack: self.rack.clone(),
-            },
-        );
-        ctx.set_timer(
-            self.config.heartbeat_interval,
-            Timer::BrokerRegistrationRetry,
-        );
+    /// Moves to the controller a NOT_CONTROLLER answer names, or else to the next one.
+    fn follow_controller_hint(&mut self, controller_hint: Option<u32>) {
+        match controller_hint {
+            Some(id) => self.active_controller = id.saturating_sub(1) as usize,
+            None => self.next_controller(),
+        }
     }
 
     /// Whether its listeners accept connections yet.

@@ -64,6 +64,8 @@ pub struct Registration {
     pub node: NodeId,
     /// The epoch handed out at registration.
     pub broker_epoch: u64,
+    /// Which start of the broker's process registered.
+    pub incarnation: u32,
     /// A fenced broker leads no partition and is not eligible for the ISR.
     pub fenced: bool,
     /// In controlled shutdown: leadership is being moved away.
@@ -187,6 +189,7 @@ impl Controller {
                 let registration = Registration {
                     node: NodeId(r.node),
                     broker_epoch: r.broker_epoch,
+                    incarnation: r.incarnation,
                     fenced: self.image.fenced.contains(&broker),
                     shutting_down: false,
                     last_heartbeat: now,
@@ -235,8 +238,13 @@ impl Controller {
             return not_controller(ctx, from, &message, self.quorum.leader());
         }
         match message {
-            Message::BrokerRegistration { broker_id, rack } => {
-                self.register(ctx, from, broker_id, rack);
+            Message::BrokerRegistration {
+                correlation_id,
+                broker_id,
+                incarnation,
+                rack,
+            } => {
+                self.register(ctx, from, correlation_id, (broker_id, incarnation, rack));
             }
             Message::BrokerHeartbeat {
                 broker_id,
@@ -376,44 +384,81 @@ impl Controller {
         }
     }
 
-    /// A (re)registration gets a fresh epoch and starts fenced: in KRaft a broker is unfenced
-    /// once it has caught up with the metadata log, which its next heartbeat reports. A broker
-    /// that registers again after a restart first loses what its previous incarnation held.
+    /// Kafka's `ClusterControlManager.registerBroker`. A new incarnation gets a fresh epoch and
+    /// starts fenced: in KRaft a broker is unfenced once it has caught up with the metadata
+    /// log, which its next heartbeat reports. It is refused (DUPLICATE_BROKER_REGISTRATION)
+    /// while the previous incarnation's session is valid, that is until the controller has
+    /// fenced it or heard nothing for `broker.session.timeout.ms`: a broker restarted after a
+    /// crash waits that long. The same incarnation registering again (an attempt the broker
+    /// gave up on reached the controller after all) amends its registration and keeps its
+    /// epoch, so whichever answer the broker acts on, its heartbeats are valid.
     fn register(
         &mut self,
         ctx: &mut Ctx<'_>,
         from: NodeId,
-        broker_id: BrokerId,
-        rack: Option<String>,
+        correlation_id: u64,
+        (broker_id, incarnation, rack): (BrokerId, u32, Option<String>),
     ) {
-        if self
-            .registrations
-            .get(&broker_id)
-            .is_some_and(|r| !r.fenced)
-        {
-            self.fence(ctx, broker_id);
-        }
-        let broker_epoch = self.next_broker_epoch;
-        self.next_broker_epoch += 1;
-        let registration = Registration {
-            node: from,
+        let now = ctx.now();
+        let session_timeout = self.config.broker_session_timeout;
+        let existing = self.registrations.get(&broker_id).cloned();
+        let amend = existing.clone().filter(|r| r.incarnation == incarnation);
+        let answer = |error, broker_epoch| Message::BrokerRegistrationResponse {
+            correlation_id,
+            error,
             broker_epoch,
-            fenced: true,
-            shutting_down: false,
-            last_heartbeat: ctx.now(),
-            rack,
+            controller_hint: None,
         };
-        self.registrations.insert(broker_id, registration);
+        if amend.is_none()
+            && (existing.as_ref())
+                .is_some_and(|r| !r.fenced && now.since(r.last_heartbeat) <= session_timeout)
+        {
+            ctx.emit(EventKind::BrokerRegistrationRefused {
+                broker: broker_id,
+                error: ErrorCode::DuplicateBrokerRegistration,
+            });
+            return ctx.send(from, answer(ErrorCode::DuplicateBrokerRegistration, 0));
+        }
+        let amended = amend.is_some();
+        let registration = match amend {
+            Some(r) => Registration {
+                node: from,
+                last_heartbeat: now,
+                rack,
+                ..r
+            },
+            None => {
+                if existing.is_some_and(|r| !r.fenced) {
+                    // Silent past its session, not yet fenced by the timer that will see it.
+                    self.fence(ctx, broker_id);
+                }
+                let broker_epoch = self.next_broker_epoch;
+                self.next_broker_epoch += 1;
+                Registration {
+                    node: from,
+                    broker_epoch,
+                    incarnation,
+                    fenced: true,
+                    shutting_down: false,
+                    last_heartbeat: now,
+                    rack,
+                }
+            }
+        };
+        let broker_epoch = registration.broker_epoch;
         self.append(
             ctx,
             MetadataRecord::RegisterBroker {
                 broker: broker_id,
                 broker_epoch,
-                rack: self.registrations[&broker_id].rack.clone(),
+                incarnation,
+                rack: registration.rack.clone(),
                 node: from.0,
             },
         );
-        if !self.image.fenced.contains(&broker_id) {
+        let fenced = registration.fenced;
+        self.registrations.insert(broker_id, registration);
+        if fenced && !self.image.fenced.contains(&broker_id) {
             self.append(
                 ctx,
                 MetadataRecord::BrokerFencing {
@@ -422,16 +467,13 @@ impl Controller {
                 },
             );
         }
-        ctx.emit(EventKind::BrokerRegistered {
-            broker: broker_id,
-            broker_epoch,
-        });
-        let response = Message::BrokerRegistrationResponse {
-            error: ErrorCode::None,
-            broker_epoch,
-            controller_hint: None,
-        };
-        self.reply(ctx, from, response);
+        if !amended {
+            ctx.emit(EventKind::BrokerRegistered {
+                broker: broker_id,
+                broker_epoch,
+            });
+        }
+        self.reply(ctx, from, answer(ErrorCode::None, broker_epoch));
         self.arm_session_timer(ctx, broker_id);
     }
 
@@ -769,7 +811,8 @@ fn internal_topic_configs(name: &str, replication_factor: i32) -> BTreeMap<Strin
 fn not_controller(ctx: &mut Ctx<'_>, from: NodeId, request: &Message, hint: Option<u32>) {
     let error = ErrorCode::NotController;
     let answer = match request {
-        Message::BrokerRegistration { .. } => Message::BrokerRegistrationResponse {
+        Message::BrokerRegistration { correlation_id, .. } => Message::BrokerRegistrationResponse {
+            correlation_id: *correlation_id,
             error,
             broker_epoch: 0,
             controller_hint: hint,

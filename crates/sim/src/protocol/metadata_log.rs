@@ -108,6 +108,9 @@ pub enum MetadataRecord {
         broker: BrokerId,
         /// The epoch its registration got.
         broker_epoch: u64,
+        /// `IncarnationId`: which start of its process registered. Kafka draws a UUID at
+        /// each start; a count serves the same purpose here.
+        incarnation: u32,
         /// `broker.rack`.
         rack: Option<String>,
         /// Where it is (the simulation's address for it).

@@ -576,12 +576,19 @@ pub struct FetchResponse {
 pub enum Message {
     /// BrokerRegistration: a starting broker announces itself to the controller.
     BrokerRegistration {
+        /// Which attempt this is: the broker acts only on the answer to its latest one.
+        correlation_id: u64,
         broker_id: BrokerId,
+        /// `IncarnationId`: which start of the broker's process this is. The controller keeps
+        /// the epoch of a registration sent again by the same incarnation, and refuses a new
+        /// incarnation while the previous one's session is still valid.
+        incarnation: u32,
         rack: Option<String>,
     },
     /// The controller's answer, with the epoch the broker must quote in heartbeats; with
     /// NOT_CONTROLLER, the active controller's id if known.
     BrokerRegistrationResponse {
+        correlation_id: u64,
         error: ErrorCode,
         broker_epoch: u64,
         controller_hint: Option<u32>,

@@ -2,6 +2,7 @@
 //! three-broker cluster through crashes and network cuts and check what the controller
 //! concludes, and when.
 
+use crate::common::crash_broker;
 use kafka_sim::{ClusterConfig, Command, CommandError, Endpoint, EventKind, SimTime, World};
 
 fn started(seed: u64) -> World {
@@ -86,21 +87,41 @@ fn a_partitioned_broker_is_fenced_and_unfenced_when_the_network_heals() {
     );
 }
 
+/// Kafka's controller refuses a new incarnation of a broker while the previous one's session
+/// is valid (DUPLICATE_BROKER_REGISTRATION): a broker restarted a second after a crash waits
+/// until the controller has fenced its old process, then registers with a new epoch.
 #[test]
-fn a_restarted_broker_registers_with_a_new_epoch() {
+fn a_broker_restarted_after_a_crash_registers_once_its_old_session_has_expired() {
     let mut world = started(4);
     let before = world.view().brokers[1].broker_epoch.expect("registered");
-    world
-        .apply(Command::CrashBroker {
-            broker: 2,
-            kind: Default::default(),
-        })
-        .expect("valid");
+    crash_broker(&mut world, 2);
     world.run_for(kafka_sim::SimDuration::from_millis(1_000));
+    let restarted_at = world.now();
     world
         .apply(Command::RestartBroker { broker: 2 })
         .expect("valid");
-    world.run_for(kafka_sim::SimDuration::from_millis(1_000));
+    world.run_for(kafka_sim::SimDuration::from_millis(15_000));
+    let refused = (world.events().iter())
+        .filter(|e| {
+            matches!(e.kind, EventKind::BrokerRegistrationRefused { broker: 2, error }
+                if error.name() == "DUPLICATE_BROKER_REGISTRATION")
+        })
+        .count();
+    assert!(
+        refused > 0,
+        "the restarted broker was refused while its old session lived"
+    );
+    let fenced = fenced_at(&world, 2).expect("the old session expired");
+    let registered = (world.events().iter())
+        .find_map(|e| match e.kind {
+            EventKind::BrokerRegistered { broker: 2, .. } if e.at > restarted_at => Some(e.at),
+            _ => None,
+        })
+        .expect("registered again");
+    assert!(
+        registered > fenced,
+        "registered at {registered}, before the old session was fenced at {fenced}"
+    );
     let view = world.view();
     let after = view.brokers[1].broker_epoch.expect("registered again");
     assert!(
@@ -108,6 +129,33 @@ fn a_restarted_broker_registers_with_a_new_epoch() {
         "epoch {after} after restart, {before} before"
     );
     assert!(!view.brokers[1].fenced);
+    assert_eq!(view.brokers[1].state.kafka_name(), "RUNNING");
+}
+
+/// A broker stopped cleanly was fenced by its controlled shutdown: its restart registers at
+/// once, with no refusal.
+#[test]
+fn a_broker_restarted_after_a_controlled_shutdown_registers_at_once() {
+    let mut world = started(4);
+    world
+        .apply(Command::ShutdownBroker { broker: 2 })
+        .expect("valid");
+    world.run_for(kafka_sim::SimDuration::from_millis(3_000));
+    assert!(!world.view().brokers[1].up, "shut down");
+    let restarted_at = world.now();
+    world
+        .apply(Command::RestartBroker { broker: 2 })
+        .expect("valid");
+    world.run_for(kafka_sim::SimDuration::from_millis(500));
+    let refused = (world.events().iter())
+        .any(|e| matches!(e.kind, EventKind::BrokerRegistrationRefused { .. }));
+    assert!(
+        !refused,
+        "a cleanly stopped broker's session ended with its shutdown"
+    );
+    let view = world.view();
+    assert_eq!(view.brokers[1].state.kafka_name(), "RUNNING");
+    assert!(!view.brokers[1].fenced, "restarted at {restarted_at}");
 }
 
 #[test]
@@ -144,7 +192,7 @@ fn bad_commands_are_rejected_and_change_nothing() {
 /// RUNNING and answers nothing before RUNNING.
 #[test]
 fn a_restarted_broker_answers_no_request_until_it_has_caught_up_and_is_unfenced() {
-    use crate::common::{add_producer, crash_broker, create_topic, send};
+    use crate::common::{add_producer, create_topic, send};
     let seed = 5;
     println!("seed {seed}");
     let mut world = started(seed);
@@ -225,5 +273,80 @@ fn a_restarted_broker_answers_no_request_until_it_has_caught_up_and_is_unfenced(
             "seed {seed}: {name}'s send was not acknowledged: {:?}",
             producer.history().iter().collect::<Vec<_>>()
         );
+    }
+}
+
+/// Regression: a broker used to register again every 2 s while an answer was pending. With
+/// a slow link to the controller (1.2 s each way) each attempt reached the controller and got
+/// a new epoch; the broker kept the first, the controller held the last and refused every
+/// heartbeat with STALE_BROKER_EPOCH, and the broker stayed STARTING, fenced and deaf for
+/// good. Now one attempt is in flight at a time, as in Kafka's `BrokerLifecycleManager`.
+#[test]
+fn a_broker_with_a_slow_link_to_the_controller_registers_once_and_starts() {
+    let seed = 1;
+    println!("seed {seed}");
+    let (mut world, restarted_at) = restart_broker_1_behind_a_slow_link(seed, 1_200);
+    world.run_for(kafka_sim::SimDuration::from_millis(20_000));
+    assert_running_after_one_registration(&world, restarted_at, seed);
+}
+
+/// An attempt given up on (no answer within 4.5 s) reaches the controller after all, and the
+/// next attempt too: the controller amends the registration of the same incarnation and keeps
+/// its epoch, as Kafka's `ClusterControlManager` does, and the broker acts only on the answer
+/// to its latest attempt. It starts, with one epoch.
+#[test]
+fn a_registration_attempt_given_up_on_that_arrives_after_all_keeps_the_epoch() {
+    let seed = 1;
+    println!("seed {seed}");
+    let (mut world, restarted_at) = restart_broker_1_behind_a_slow_link(seed, 2_500);
+    world.run_for(kafka_sim::SimDuration::from_millis(3_000));
+    world.apply(slow_controller_link(1)).expect("valid");
+    world.run_for(kafka_sim::SimDuration::from_millis(10_000));
+    let lines = world.trace().lines().expect("recording");
+    let attempts = (lines.iter())
+        .filter(|line| line.contains("BrokerRegistration {") && line.contains("broker_id: 1,"))
+        .count();
+    assert!(
+        attempts >= 2,
+        "seed {seed}: the first attempt timed out and a second was sent ({attempts} received)"
+    );
+    assert_running_after_one_registration(&world, restarted_at, seed);
+}
+
+/// Broker 1 crashed, fenced, and restarted behind a link to the controller of `latency_ms`
+/// each way; the trace's lines are recorded from the restart on.
+fn restart_broker_1_behind_a_slow_link(seed: u64, latency_ms: u64) -> (World, SimTime) {
+    let mut world = started(seed);
+    crash_broker(&mut world, 1);
+    world.run_for(kafka_sim::SimDuration::from_millis(12_000));
+    let restarted_at = world.now();
+    world.record_trace_lines();
+    world
+        .apply(slow_controller_link(latency_ms))
+        .expect("valid");
+    world
+        .apply(Command::RestartBroker { broker: 1 })
+        .expect("valid");
+    (world, restarted_at)
+}
+
+/// One registration since `since` (a second attempt amends it), and broker 1 runs unfenced.
+fn assert_running_after_one_registration(world: &World, since: SimTime, seed: u64) {
+    let registrations = (world.events().iter())
+        .filter(|e| e.at > since && matches!(e.kind, EventKind::BrokerRegistered { broker: 1, .. }))
+        .count();
+    assert_eq!(registrations, 1, "seed {seed}: one epoch since the restart");
+    let view = world.view();
+    assert_eq!(view.brokers[0].state.kafka_name(), "RUNNING", "seed {seed}");
+    assert!(!view.brokers[0].fenced, "seed {seed}: broker 1 is unfenced");
+}
+
+fn slow_controller_link(latency_ms: u64) -> Command {
+    Command::SetLink {
+        a: Endpoint::Broker(1),
+        b: Endpoint::Controller,
+        latency_ms,
+        jitter_ms: 0,
+        drop_per_million: 0,
     }
 }

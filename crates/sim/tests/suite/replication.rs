@@ -641,7 +641,9 @@ fn invariants_hold_through_clean_failovers_and_flag_a_lost_committed_record() {
     world
         .apply(Command::RestartBroker { broker: only })
         .expect("down");
-    run_ms(&mut world, 2_000);
+    // It registers once its old process's session has expired (up to 9 s), at its next
+    // attempt: the backoff between refused attempts doubles from 100 ms, so up to 12.7 s.
+    run_ms(&mut world, 20_000);
     let violations = world.invariant_violations();
     assert!(
         violations.iter().any(|e| {
