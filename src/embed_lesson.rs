@@ -39,6 +39,24 @@ pub fn embed_lesson(props: &EmbedLessonProps) -> Html {
     let met = use_mut_ref(Met::<usize>::default);
     let lang = use_state(Lang::from_browser);
     let closed = use_state(|| false);
+    // Where the run stood at the last draw not in a jump (see `lesson_walk::replayed`).
+    let seen = use_mut_ref(|| None::<Moment>);
+    let follow_to = (!props.busy)
+        .then(|| {
+            let lesson = (*lesson).as_ref()?;
+            let before = seen.borrow_mut().replace(props.sim.moment())?;
+            let entered = entered.borrow();
+            lesson_walk::replayed_on(&props.sim, &lesson.steps, &entered, *step, before)
+        })
+        .flatten();
+    {
+        let step = step.clone();
+        use_effect_with(follow_to, move |&to| {
+            if let Some(to) = to {
+                step.set(to);
+            }
+        });
+    }
     let Some(lesson) = (*lesson).clone() else {
         return Html::default();
     };

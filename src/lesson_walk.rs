@@ -80,6 +80,38 @@ pub fn go(
     (change, entered)
 }
 
+/// The furthest later step whose beginning the run has passed going forward from `before` to
+/// `now`: after a Back the later steps' history stays ahead of the clock, and playing on (or
+/// jumping forward) through it gives their commands again, so the panel follows to that step
+/// rather than show an earlier one while a later one's commands act. `logged` is
+/// [`SimHandle::logged`] with the step's commands: once the reader has acted, the run branched
+/// and nothing is replayed.
+pub fn replayed(
+    entered: &[Moment],
+    step: usize,
+    (before, now): (Moment, Moment),
+    logged: impl Fn(usize, Moment) -> bool,
+) -> Option<usize> {
+    (step + 1..entered.len()).rev().find(|&later| {
+        before < entered[later] && entered[later] <= now && logged(later, entered[later])
+    })
+}
+
+/// [`replayed`] for a lesson's `steps` on the run of `sim`.
+pub fn replayed_on(
+    sim: &SimHandle,
+    steps: &[LessonStep],
+    entered: &[Moment],
+    step: usize,
+    before: Moment,
+) -> Option<usize> {
+    replayed(entered, step, (before, sim.moment()), |later, at| {
+        steps
+            .get(later)
+            .is_some_and(|s| sim.logged(at, &s.commands))
+    })
+}
+
 /// Which step was seen done, and where in the run. Once met, a step stays done (what it
 /// showed may pass in a moment at 100x) until the run goes back before that point: then it is
 /// to be met again. The page may draw the new step once before a Back's rewind has happened;
@@ -330,5 +362,49 @@ mod tests {
         // Played on from there without acting, the old future comes again, task and all.
         sim.advance(SimDuration::from_millis(1));
         assert_eq!(topics(&sim), ["a", "task"]);
+    }
+
+    /// After Back, playing on through the kept history gives the later step's commands again:
+    /// the panel follows to that step. Not before the run gets there, not when the Back's jump
+    /// lands, and not once the reader has acted (the run branched).
+    #[test]
+    fn playing_on_after_back_through_the_kept_history_follows_to_the_later_step() {
+        let sim = SimHandle::new(7, 1);
+        sim.advance(SimDuration::from_millis(5_000));
+        let walk = walker(&sim);
+        let steps = steps();
+        let entered = vec![sim.moment()];
+        sim.advance(SimDuration::from_millis(3_000));
+        let (_, entered) = walk(&entered, 0, 1);
+        sim.advance(SimDuration::from_millis(3_000));
+        let (_, entered) = walk(&entered, 1, 2);
+        sim.advance(SimDuration::from_millis(3_000));
+        let before_back = sim.moment();
+        let (_, entered) = walk(&entered, 2, 1);
+        // The jump back crossed nothing going forward.
+        assert_eq!(replayed_on(&sim, &steps, &entered, 1, before_back), None);
+        let landed = sim.moment();
+        sim.advance(SimDuration::from_millis(1_000));
+        assert_eq!(
+            replayed_on(&sim, &steps, &entered, 1, landed),
+            None,
+            "step 2 began 3 s after step 1"
+        );
+        let played = sim.moment();
+        sim.advance(SimDuration::from_millis(2_500));
+        assert_eq!(topics(&sim), ["a", "b"], "step 2's command given again");
+        assert_eq!(replayed_on(&sim, &steps, &entered, 1, played), Some(2));
+        // Back again, and the reader acts: the run branches, so b is not replayed.
+        let (_, entered) = walk(&entered, 2, 1);
+        sim.apply(create("mine")).unwrap();
+        let acted = sim.moment();
+        sim.advance(SimDuration::from_millis(5_000));
+        assert_eq!(topics(&sim), ["a", "mine"]);
+        assert_eq!(replayed_on(&sim, &steps, &entered, 1, acted), None);
+        // From step 0, a jump over both later beginnings follows to the furthest.
+        let history = [entered[0], entered[1], entered[2]];
+        let logged = |_: usize, _: Moment| true;
+        let span = (entered[0], entered[2]);
+        assert_eq!(replayed(&history, 0, span, logged), Some(2));
     }
 }

@@ -61,6 +61,9 @@ pub fn use_lessons(
     let judge = use_mut_ref(Judge::<(String, usize)>::default);
     // Whether the clock was paused because a step was done: Next plays on.
     let paused_for_step = use_mut_ref(|| false);
+    // Where the run stood at the last draw not in a jump: a later step's beginning passed
+    // since, going forward through the history a Back kept, moves the panel there.
+    let seen = use_mut_ref(|| None::<Moment>);
     let set_progress = {
         let progress = progress.clone();
         Callback::from(move |change: Box<dyn Fn(&mut Progress)>| {
@@ -142,7 +145,15 @@ pub fn use_lessons(
         .filter(|_| !embed)
         .and_then(|(id, step)| Some((lessons::find(id)?, *step)));
     let mut pause_now = false;
+    let mut follow_to = None;
     let lesson_panel = lesson.map(|(lesson, step)| {
+        if !busy {
+            let now = sim.moment();
+            let entered = &progress.entered;
+            follow_to = (seen.borrow_mut().replace(now)).and_then(|before| {
+                lesson_walk::replayed_on(sim, &lesson.steps, entered, step, before)
+            });
+        }
         let on_step = {
             let (set, on_command, entered) = (
                 set_progress.clone(),
@@ -232,6 +243,18 @@ pub fn use_lessons(
         use_effect_with(pause_now, move |&pause| {
             if pause {
                 on_play.emit(false);
+            }
+        });
+    }
+    {
+        let set = set_progress.clone();
+        use_effect_with(follow_to, move |&to| {
+            if let Some(to) = to {
+                set.emit(Box::new(move |p| {
+                    if let Some(active) = p.active.as_mut() {
+                        active.1 = to;
+                    }
+                }));
             }
         });
     }

@@ -172,6 +172,40 @@ test('Back returns the cluster to where the step began, so its task can be done 
   assert.deepEqual(playground.errors, []);
 });
 
+test('after Back, playing on through the kept history moves the panel to the step whose commands it gives again', async () => {
+  const playground = await suite.open(16, { width: 1280, height: 800 }, { colorScheme: 'light' });
+  const { page } = playground;
+  await playground.startLesson('acks');
+  const panel = page.getByTestId('lesson-panel');
+  const progress = (text) => page.waitForFunction(
+    (want) => document.querySelector('[data-testid=lesson-progress]')?.textContent === want, text)
+    .catch(async (error) => {
+      const shown = await page.getByTestId('lesson-progress').textContent();
+      throw new Error(`wanted ${text}, the panel shows ${shown}: ${error.message}`);
+    });
+  const micros = async () => Number(await page.getByTestId('clock').getAttribute('data-micros'));
+  if ((await page.getByTestId('play').textContent()).includes('Pause')) await playground.play();
+  const began = await micros();
+  // Step 2 adds producer fire, a second into the run.
+  await playground.play();
+  await page.waitForFunction((from) => Number(document.querySelector('[data-testid=clock]')?.dataset.micros) > from + 1_000_000, began);
+  await playground.play();
+  await panel.getByTestId('lesson-next').click();
+  await progress('step 2 of 7');
+  const producers = page.locator('[data-testid=producer]');
+  await producers.first().waitFor();
+  await panel.getByTestId('lesson-back').click();
+  await progress('step 1 of 7');
+  await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'));
+  assert.equal(await producers.count(), 0, 'before step 2 began, fire did not exist');
+  // Played on without acting: the kept history adds fire again, and the panel says step 2.
+  await playground.play();
+  await producers.first().waitFor();
+  await progress('step 2 of 7');
+  assert.equal(await producers.count(), 1, 'fire added once');
+  assert.deepEqual(playground.errors, []);
+});
+
 test('a step that names a consumer is done by hand with the form: the name field takes it', async () => {
   const playground = await suite.open(16);
   await playground.startLesson('consumer-groups');
