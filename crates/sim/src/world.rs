@@ -463,15 +463,16 @@ impl World {
     }
 
     /// The slot of a paused, running process an entry is for: it waits there until resume. A
-    /// timer of an earlier incarnation is not held (it would never fire anyway).
+    /// timer of an earlier incarnation is not held (it would never fire anyway), nor a request
+    /// to a broker that has not opened its listeners: with no socket listening, the host's
+    /// kernel refuses the connection whether or not the process is frozen.
     fn paused_target(&mut self, event: &Pending) -> Option<&mut Slot> {
-        let incarnation = match event {
-            Pending::Deliver { .. } => None,
-            Pending::Timer { incarnation, .. } => Some(*incarnation),
-        };
         let slot = &mut self.slots[event.node().0 as usize];
-        (slot.paused && slot.up && incarnation.is_none_or(|i| i == slot.incarnation))
-            .then_some(slot)
+        let held = match event {
+            Pending::Deliver { message, .. } => slot.node.accepts(message),
+            Pending::Timer { incarnation, .. } => *incarnation == slot.incarnation,
+        };
+        (slot.paused && slot.up && held).then_some(slot)
     }
 
     /// Freezes a running process.

@@ -85,10 +85,14 @@ impl Broker {
                 self.follow_controller_hint(controller_hint);
                 self.register(ctx);
             }
-            _ => {
-                self.follow_controller_hint(controller_hint);
+            // No hint: perhaps the next controller is active.
+            ErrorCode::NotController => {
+                self.next_controller();
                 self.retry_registration(ctx);
             }
+            // DUPLICATE_BROKER_REGISTRATION: the active controller answered; the broker asks it
+            // again after the backoff, as Kafka's lifecycle manager does.
+            _ => self.retry_registration(ctx),
         }
     }
 

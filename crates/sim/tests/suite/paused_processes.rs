@@ -579,3 +579,45 @@ fn a_restarted_producer_never_takes_an_answer_meant_for_its_predecessor() {
         assert!(found.is_empty(), "seed {seed}: {found:#?}");
     }
 }
+
+/// A broker frozen while it starts has no socket listening yet, so the host refuses
+/// connections at once, as for a dead process: clients move on to the other brokers instead of
+/// waiting for the frozen one. (They used to wait until it resumed, for requests the world
+/// held as if a running broker's kernel had accepted them.)
+#[test]
+fn a_broker_paused_before_it_listens_is_refused_not_waited_for() {
+    let seed = 5;
+    println!("seed {seed}");
+    let mut world = cluster(seed);
+    create_topic(&mut world, "orders", 3, 3, &[]);
+    run_ms(&mut world, 1_000);
+    crash_broker(&mut world, 1);
+    run_ms(&mut world, 12_000);
+    world
+        .apply(Command::RestartBroker { broker: 1 })
+        .expect("down");
+    world
+        .apply(Command::PauseBroker { broker: 1 })
+        .expect("starting");
+    assert!(
+        !world.view().brokers[0].fenced || world.view().brokers[0].state.kafka_name() == "STARTING"
+    );
+    let producers: Vec<String> = (0..6).map(|i| format!("p{i}")).collect();
+    for name in &producers {
+        add_producer(&mut world, name, &[]);
+        send(&mut world, name, "orders", Some(name), "v");
+    }
+    run_ms(&mut world, 3_000);
+    for name in &producers {
+        let producer = world.producers().find(|p| p.name() == name).expect("added");
+        let outcomes: Vec<_> = producer
+            .history()
+            .iter()
+            .map(|op| op.outcome.clone())
+            .collect();
+        assert!(
+            outcomes.iter().all(|o| matches!(o, Outcome::Acked { .. })),
+            "seed {seed}: {name}'s send waited for the frozen broker: {outcomes:?}"
+        );
+    }
+}
