@@ -173,13 +173,16 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
     {
         // Back or Next: the new step's text takes the focus. Next is disabled until the new
         // step is done, and a focused button that becomes disabled drops the focus to the
-        // page's start, where a keyboard or screen reader user loses their place. Not on
-        // opening: the lesson may open with the page, which keeps its own focus then.
-        let (text, shown) = (text.clone(), use_mut_ref(|| index));
+        // page's start, where a keyboard or screen reader user loses their place. On opening
+        // only when nothing has the focus (the picker that started the lesson is gone): the
+        // lesson may open with the page, which keeps its own focus then.
+        let (text, shown) = (text.clone(), use_mut_ref(|| None::<usize>));
         use_effect_with(index, move |&index| {
-            if std::mem::replace(&mut *shown.borrow_mut(), index) != index
-                && let Some(text) = text.cast::<web_sys::HtmlElement>()
-            {
+            let moved = match shown.borrow_mut().replace(index) {
+                Some(before) => before != index,
+                None => focus_is_nowhere(),
+            };
+            if moved && let Some(text) = text.cast::<web_sys::HtmlElement>() {
                 let _ = text.focus();
             }
         });
@@ -274,6 +277,19 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 </button>
             </div>
         </aside>
+    }
+}
+
+/// Whether no control has the keyboard's focus (it is on the page's body, or nowhere): a
+/// dialog that had it has just closed.
+pub(crate) fn focus_is_nowhere() -> bool {
+    let document = web_sys::window().and_then(|w| w.document());
+    let active = document.as_ref().and_then(|d| d.active_element());
+    let body = document.as_ref().and_then(|d| d.body());
+    match (active, body) {
+        (None, _) => true,
+        (Some(active), Some(body)) => &active == std::ops::Deref::deref(&body),
+        (Some(_), None) => false,
     }
 }
 

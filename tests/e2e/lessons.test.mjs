@@ -70,6 +70,22 @@ test('the picker greets a first visit, closes with Escape, and stays away once d
   assert.deepEqual(playground.errors, []);
 });
 
+test('with the keyboard: a lesson started from the picker has the focus on its text, and leaving it returns the focus to Lessons', async () => {
+  const playground = await suite.open(16, { width: 480, height: 900 }, { firstVisit: true, colorScheme: 'light' });
+  const { page } = playground;
+  const focused = () => page.evaluate(() => document.activeElement?.dataset.testid);
+  await page.getByTestId('lesson-picker').waitFor();
+  await page.locator('[data-testid=lesson-choice][data-lesson="cluster-parts"]').focus();
+  await page.keyboard.press('Enter');
+  await page.getByTestId('lesson-panel').waitFor();
+  await settles(focused, 'lesson-text', 'the new lesson\'s text has the focus, not the page\'s body');
+  await page.getByTestId('lesson-close').focus();
+  await page.keyboard.press('Enter');
+  await page.getByTestId('lesson-panel').waitFor({ state: 'detached' });
+  await settles(focused, 'lessons', 'the focus is back on Lessons');
+  assert.deepEqual(playground.errors, []);
+});
+
 test('an embedded page never shows the picker', async () => {
   const playground = await suite.open(16, undefined, { firstVisit: true, query: 'embed=1' });
   await playground.page.waitForTimeout(300);
