@@ -196,10 +196,14 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             shown.set(None);
         }
     };
+    // The step Back went to: its panel says that the run went back too, which a newcomer
+    // does not expect (their later work is gone from the cluster, though not from the run).
+    let went_back = use_state(|| None::<usize>);
     let back = {
-        let (on_step, leave) = (props.on_step.clone(), leave.clone());
+        let (on_step, leave, went_back) = (props.on_step.clone(), leave.clone(), went_back.clone());
         Callback::from(move |_: MouseEvent| {
             leave();
+            went_back.set(Some(index.saturating_sub(1)));
             on_step.emit(index.saturating_sub(1))
         })
     };
@@ -254,6 +258,12 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 <button onclick={close} data-testid="lesson-close" aria-label="Leave the lesson">{ "✕" }</button>
             </div>
             <p class="lesson-text" lang={lang.code()} data-testid="lesson-text" tabindex="-1" ref={text}>{ lang.pick(&step.text) }</p>
+            if *went_back == Some(index) {
+                <p class="lesson-note" lang={lang.code()} data-testid="lesson-back-note">{ match lang {
+                    Lang::En => "Back: the cluster is as it was when this step began. What came after stays ahead on the timeline: Play replays it, and anything you do now replaces it.",
+                    Lang::Ko => "뒤로: 클러스터가 이 단계를 시작했을 때로 돌아갔습니다. 그 뒤에 일어난 일은 타임라인 앞쪽에 남아 있어, 재생하면 다시 일어나고 지금 무언가를 하면 그것으로 바뀝니다.",
+                } }</p>
+            }
             if let Some(task) = &step.task {
                 <p class="lesson-task" lang={lang.code()} data-testid="lesson-task">
                     <strong>{ match lang { Lang::En => "Your turn: ", Lang::Ko => "해 보세요: " } }</strong>

@@ -35,11 +35,31 @@ pub fn lesson_picker(props: &LessonPickerProps) -> Html {
     let lang = props.lang;
     let challenges_tab = use_state(|| false);
     let close = props.on_close.reform(|_: MouseEvent| ());
+    // ARIA's tabs pattern: one Tab stop (the selected tab); the arrow keys, Home and End
+    // select and focus the other.
+    let tab_refs = [use_node_ref(), use_node_ref()];
     let tab = |challenges: bool, label: &str, testid: &str| {
         let state = challenges_tab.clone();
+        let select = state.clone();
+        let refs = tab_refs.clone();
+        let onkeydown = Callback::from(move |event: KeyboardEvent| {
+            let to = match event.key().as_str() {
+                "ArrowLeft" | "ArrowRight" => !challenges,
+                "Home" => false,
+                "End" => true,
+                _ => return,
+            };
+            event.prevent_default();
+            select.set(to);
+            if let Some(button) = refs[usize::from(to)].cast::<web_sys::HtmlElement>() {
+                let _ = button.focus();
+            }
+        });
+        let selected = *challenges_tab == challenges;
         html! {
-            <button role="tab" class="picker-tab" aria-selected={(*challenges_tab == challenges).to_string()}
-                data-testid={testid.to_owned()} onclick={Callback::from(move |_: MouseEvent| state.set(challenges))}>
+            <button role="tab" class="picker-tab" aria-selected={selected.to_string()}
+                tabindex={if selected { "0" } else { "-1" }} ref={tab_refs[usize::from(challenges)].clone()}
+                data-testid={testid.to_owned()} {onkeydown} onclick={Callback::from(move |_: MouseEvent| state.set(challenges))}>
                 { label.to_owned() }
             </button>
         }

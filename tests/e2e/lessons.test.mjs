@@ -75,6 +75,16 @@ test('with the keyboard: a lesson started from the picker has the focus on its t
   const { page } = playground;
   const focused = () => page.evaluate(() => document.activeElement?.dataset.testid);
   await page.getByTestId('lesson-picker').waitFor();
+  // The tabs are one Tab stop; the arrow keys move between them.
+  const selected = () => page.evaluate(() => document.querySelector('[role=tab][aria-selected=true]')?.dataset.testid);
+  await page.getByTestId('picker-lessons').focus();
+  await page.keyboard.press('ArrowRight');
+  await settles(selected, 'picker-challenges', 'ArrowRight selects Challenges');
+  assert.equal(await focused(), 'picker-challenges');
+  assert.equal(await page.getByTestId('picker-lessons').getAttribute('tabindex'), '-1');
+  await page.keyboard.press('ArrowLeft');
+  await settles(selected, 'picker-lessons', 'ArrowLeft selects Lessons again');
+  assert.equal(await focused(), 'picker-lessons');
   await page.locator('[data-testid=lesson-choice][data-lesson="cluster-parts"]').focus();
   await page.keyboard.press('Enter');
   await page.getByTestId('lesson-panel').waitFor();
@@ -214,11 +224,14 @@ test('after Back, playing on through the kept history moves the panel to the ste
   await progress('step 1 of 7');
   await page.waitForFunction(() => !document.querySelector('[data-testid=seek-progress]'));
   assert.equal(await producers.count(), 0, 'before step 2 began, fire did not exist');
+  // The panel says that the cluster went back, and what Play does now.
+  assert.match(await panel.getByTestId('lesson-back-note').textContent(), /^Back: the cluster is as it was when this step began\..*Play replays it/);
   // Played on without acting: the kept history adds fire again, and the panel says step 2.
   await playground.play();
   await producers.first().waitFor();
   await progress('step 2 of 7');
   assert.equal(await producers.count(), 1, 'fire added once');
+  assert.equal(await panel.getByTestId('lesson-back-note').count(), 0, 'the note was about step 1');
   assert.deepEqual(playground.errors, []);
 });
 
