@@ -169,6 +169,23 @@ impl Controller {
         self.quorum.fetch_in_flight = false;
     }
 
+    /// Leaves the active role for a new leader, or none yet (`leader`): as Kafka's
+    /// `QuorumController.renounce()` fails its deferred events with NOT_CONTROLLER, each answer
+    /// held until its records were committed goes out as NOT_CONTROLLER naming the new leader
+    /// if known, so the broker sends its request there at once instead of timing out.
+    pub(super) fn renounce(&mut self, ctx: &mut Ctx<'_>, leader: Option<u32>) {
+        for (_, to, answer) in std::mem::take(&mut self.pending) {
+            let refused = refusal(&answer, leader).unwrap_or_else(|| {
+                unreachable!(
+                    "controller {}: held {answer:?}, not an answer to a broker",
+                    self.quorum.id
+                )
+            });
+            ctx.send(to, refused);
+        }
+        self.step_down();
+    }
+
     /// Leaves the active role: registrations, parked fetches and held answers are dropped
     /// (brokers time out and look for the new active controller).
     pub(super) fn step_down(&mut self) {
@@ -809,31 +826,47 @@ fn internal_topic_configs(name: &str, replication_factor: i32) -> BTreeMap<Strin
 /// A controller that is not active answers brokers with NOT_CONTROLLER, so they look for the
 /// active one (fetches and topic creation simply go unanswered and time out).
 fn not_controller(ctx: &mut Ctx<'_>, from: NodeId, request: &Message, hint: Option<u32>) {
-    let error = ErrorCode::NotController;
-    let answer = match request {
-        Message::BrokerRegistration { correlation_id, .. } => Message::BrokerRegistrationResponse {
-            correlation_id: *correlation_id,
-            error,
-            broker_epoch: 0,
-            controller_hint: hint,
-        },
-        Message::BrokerHeartbeat { .. } => Message::BrokerHeartbeatResponse {
-            error,
-            is_fenced: true,
-            is_caught_up: false,
-            should_shut_down: false,
-            controller_hint: hint,
-        },
-        Message::AlterPartition { tp, .. } => Message::AlterPartitionResponse {
-            tp: tp.clone(),
-            error,
-            state: None,
-        },
+    if let Message::MetadataFetch { .. } | Message::CreateInternalTopic { .. } = request {
         // Unanswered, as the comment above says: the broker's timeout moves it on.
-        Message::MetadataFetch { .. } | Message::CreateInternalTopic { .. } => return,
-        other => {
-            unreachable!("a controller was sent {other:?}, which only brokers and clients are sent")
-        }
-    };
+        return;
+    }
+    let answer = refusal(request, hint).unwrap_or_else(|| {
+        unreachable!("a controller was sent {request:?}, which only brokers and clients are sent")
+    });
     ctx.send(from, answer);
+}
+
+/// NOT_CONTROLLER in answer to a broker's request, or in place of the answer a controller held
+/// until its records were committed and can no longer give: `hint` names the active controller
+/// if known.
+fn refusal(message: &Message, hint: Option<u32>) -> Option<Message> {
+    let error = ErrorCode::NotController;
+    Some(match message {
+        Message::BrokerRegistration { correlation_id, .. }
+        | Message::BrokerRegistrationResponse { correlation_id, .. } => {
+            Message::BrokerRegistrationResponse {
+                correlation_id: *correlation_id,
+                error,
+                broker_epoch: 0,
+                controller_hint: hint,
+            }
+        }
+        Message::BrokerHeartbeat { .. } | Message::BrokerHeartbeatResponse { .. } => {
+            Message::BrokerHeartbeatResponse {
+                error,
+                is_fenced: true,
+                is_caught_up: false,
+                should_shut_down: false,
+                controller_hint: hint,
+            }
+        }
+        Message::AlterPartition { tp, .. } | Message::AlterPartitionResponse { tp, .. } => {
+            Message::AlterPartitionResponse {
+                tp: tp.clone(),
+                error,
+                state: None,
+            }
+        }
+        _ => return None,
+    })
 }

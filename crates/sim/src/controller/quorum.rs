@@ -362,7 +362,7 @@ impl Controller {
         self.quorum.last_contact = ctx.now();
         self.quorum.fetch_in_flight = false;
         if was_leader {
-            self.step_down();
+            self.renounce(ctx, leader);
         }
         self.arm_election_timer(ctx, FETCH_TIMEOUT);
         if leader.is_some() {

@@ -175,3 +175,52 @@ fn a_leader_that_restarts_quickly_does_not_keep_the_followers_from_electing() {
         );
     }
 }
+
+/// An active controller that loses its majority resigns; the answers it held until their
+/// records were committed go out as NOT_CONTROLLER, as Kafka's `renounce()` fails its deferred
+/// events, so a broker registering with it tries the others at once instead of waiting out
+/// its 4.5 s attempt timeout.
+#[test]
+fn a_controller_that_resigns_refuses_what_it_held_so_brokers_move_on_at_once() {
+    let seed = 4;
+    println!("seed {seed}");
+    let mut world = quorum_cluster(seed);
+    crash_broker(&mut world, 2);
+    run_ms(&mut world, 12_000);
+    let active = world.active_controller_id().expect("active");
+    for other in (1..=3).filter(|&c| c != active) {
+        world
+            .apply(Command::CutLink {
+                a: kafka_sim::Endpoint::ControllerNode(active),
+                b: kafka_sim::Endpoint::ControllerNode(other),
+            })
+            .expect("cut");
+    }
+    let restarted_at = world.now();
+    world
+        .apply(Command::RestartBroker { broker: 2 })
+        .expect("down");
+    run_ms(&mut world, 10_000);
+    let registered: Vec<_> = (world.events().iter())
+        .filter(|e| {
+            e.at >= restarted_at && matches!(e.kind, EventKind::BrokerRegistered { broker: 2, .. })
+        })
+        .map(|e| e.at.since(restarted_at).as_millis())
+        .collect();
+    // The isolated controller registered it first (a record it could not commit), the new
+    // active controller again.
+    assert_eq!(
+        registered.len(),
+        2,
+        "seed {seed}: {registered:?} ms after the restart"
+    );
+    assert!(
+        registered[1] < 4_500,
+        "seed {seed}: registered with the new controller {} ms after the restart, not before \
+         the first attempt timed out",
+        registered[1]
+    );
+    let view = world.view();
+    assert_eq!(view.brokers[1].state.kafka_name(), "RUNNING", "seed {seed}");
+    assert_ne!(world.active_controller_id(), Some(active), "seed {seed}");
+}
