@@ -105,12 +105,18 @@ impl Broker {
         }
     }
 
-    /// The backoff's timer: registers unless a sooner attempt (after a NOT_CONTROLLER with a
-    /// hint) is under way or succeeded.
+    /// The backoff's timer. It is set only once an attempt has failed, and nothing else
+    /// registers while it runs (a crash takes it along), so no attempt is in flight or
+    /// answered now.
     pub(super) fn on_registration_retry(&mut self, ctx: &mut Ctx<'_>) {
-        if self.broker_epoch.is_none() && self.registration.in_flight.is_none() {
-            self.register(ctx);
-        }
+        assert!(
+            self.broker_epoch.is_none() && self.registration.in_flight.is_none(),
+            "broker {}: a registration backoff ran out with epoch {:?} and attempt {:?} in flight",
+            self.id,
+            self.broker_epoch,
+            self.registration.in_flight
+        );
+        self.register(ctx);
     }
 
     fn retry_registration(&mut self, ctx: &mut Ctx<'_>) {

@@ -418,18 +418,18 @@ impl Controller {
     ) {
         let now = ctx.now();
         let session_timeout = self.config.broker_session_timeout;
-        let existing = self.registrations.get(&broker_id).cloned();
-        let amend = existing.clone().filter(|r| r.incarnation == incarnation);
+        let existing = self.registrations.get(&broker_id);
+        let unfenced = existing.is_some_and(|r| !r.fenced);
+        let session_valid =
+            unfenced && existing.is_some_and(|r| now.since(r.last_heartbeat) <= session_timeout);
+        let amend = existing.filter(|r| r.incarnation == incarnation).cloned();
         let answer = |error, broker_epoch| Message::BrokerRegistrationResponse {
             correlation_id,
             error,
             broker_epoch,
             controller_hint: None,
         };
-        if amend.is_none()
-            && (existing.as_ref())
-                .is_some_and(|r| !r.fenced && now.since(r.last_heartbeat) <= session_timeout)
-        {
+        if amend.is_none() && session_valid {
             ctx.emit(EventKind::BrokerRegistrationRefused {
                 broker: broker_id,
                 error: ErrorCode::DuplicateBrokerRegistration,
@@ -445,7 +445,7 @@ impl Controller {
                 ..r
             },
             None => {
-                if existing.is_some_and(|r| !r.fenced) {
+                if unfenced {
                     // Silent past its session, not yet fenced by the timer that will see it.
                     self.fence(ctx, broker_id);
                 }
