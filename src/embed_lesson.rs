@@ -39,16 +39,13 @@ pub fn embed_lesson(props: &EmbedLessonProps) -> Html {
     let met = use_mut_ref(Met::<usize>::default);
     let lang = use_state(Lang::from_browser);
     let closed = use_state(|| false);
-    // Where the run stood at the last draw not in a jump (see `lesson_walk::replayed`).
-    let seen = use_mut_ref(|| None::<Moment>);
-    let follow_to = (!props.busy)
-        .then(|| {
-            let lesson = (*lesson).as_ref()?;
-            let before = seen.borrow_mut().replace(props.sim.moment())?;
-            let entered = entered.borrow();
-            lesson_walk::replayed_on(&props.sim, &lesson.steps, &entered, *step, before)
-        })
-        .flatten();
+    // Where the run stood at the last draw not in a jump (see `lesson_walk::Seen`).
+    let seen = use_mut_ref(lesson_walk::Seen::default);
+    let follow_to = (*lesson).as_ref().and_then(|lesson| {
+        let walked = (&lesson.steps[..], &entered.borrow()[..]);
+        seen.borrow_mut()
+            .follow(&props.sim, props.busy, walked, *step)
+    });
     {
         let step = step.clone();
         use_effect_with(follow_to, move |&to| {

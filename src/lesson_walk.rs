@@ -112,6 +112,30 @@ pub fn replayed_on(
     })
 }
 
+/// Where the run stood at the last draw not in a jump, so that each draw can tell which later
+/// step's beginning the run has passed since ([`replayed`]): the page's lesson and an embed's
+/// keep one each.
+#[derive(Debug, Default)]
+pub struct Seen(Option<Moment>);
+
+impl Seen {
+    /// Notes where the run of `sim` stands now (unless `busy`: a world half replayed is at no
+    /// moment the reader asked for) and returns the step the panel is to follow to, if any.
+    pub fn follow(
+        &mut self,
+        sim: &SimHandle,
+        busy: bool,
+        (steps, entered): (&[LessonStep], &[Moment]),
+        step: usize,
+    ) -> Option<usize> {
+        if busy {
+            return None;
+        }
+        let before = self.0.replace(sim.moment())?;
+        replayed_on(sim, steps, entered, step, before)
+    }
+}
+
 /// Which step was seen done, and where in the run. Once met, a step stays done (what it
 /// showed may pass in a moment at 100x) until the run goes back before that point: then it is
 /// to be met again. The page may draw the new step once before a Back's rewind has happened;

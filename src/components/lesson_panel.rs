@@ -292,7 +292,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
 
 /// Whether no control has the keyboard's focus (it is on the page's body, or nowhere): a
 /// dialog that had it has just closed.
-pub(crate) fn focus_is_nowhere() -> bool {
+fn focus_is_nowhere() -> bool {
     let document = web_sys::window().and_then(|w| w.document());
     let active = document.as_ref().and_then(|d| d.active_element());
     let body = document.as_ref().and_then(|d| d.body());

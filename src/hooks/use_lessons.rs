@@ -63,7 +63,7 @@ pub fn use_lessons(
     let paused_for_step = use_mut_ref(|| false);
     // Where the run stood at the last draw not in a jump: a later step's beginning passed
     // since, going forward through the history a Back kept, moves the panel there.
-    let seen = use_mut_ref(|| None::<Moment>);
+    let seen = use_mut_ref(lesson_walk::Seen::default);
     let set_progress = {
         let progress = progress.clone();
         Callback::from(move |change: Box<dyn Fn(&mut Progress)>| {
@@ -147,13 +147,8 @@ pub fn use_lessons(
     let mut pause_now = false;
     let mut follow_to = None;
     let lesson_panel = lesson.map(|(lesson, step)| {
-        if !busy {
-            let now = sim.moment();
-            let entered = &progress.entered;
-            follow_to = (seen.borrow_mut().replace(now)).and_then(|before| {
-                lesson_walk::replayed_on(sim, &lesson.steps, entered, step, before)
-            });
-        }
+        let walked = (&lesson.steps[..], &progress.entered[..]);
+        follow_to = seen.borrow_mut().follow(sim, busy, walked, step);
         let on_step = {
             let (set, on_command, entered) = (
                 set_progress.clone(),
