@@ -616,7 +616,8 @@ impl LiveMarks {
     }
 
     /// The checker's reorder rule for the send acknowledged at `offset`: the same client's
-    /// previous acknowledged send to the partition landed at a higher offset.
+    /// previous acknowledged send to the partition that the partition kept landed at a
+    /// higher offset. (A lost send's offset may hold a later record: that is the loss.)
     fn reordered(
         &self,
         world: &World,
@@ -625,15 +626,17 @@ impl LiveMarks {
         hash: u64,
         value: &str,
     ) -> Option<String> {
-        let &(_, client, order) = self
-            .partitions
-            .get(tp)?
+        let index = self.partitions.get(tp)?;
+        let &(_, client, order) = index
             .acked
             .get(&offset)?
             .iter()
             .find(|send| send.0 == hash)?;
         let sends = self.sends.get(&(client, tp.clone()))?;
-        let (_, &previous) = sends.range(..order).next_back()?;
+        let (_, &previous) = sends
+            .range(..order)
+            .rev()
+            .find(|&(&earlier, &at)| !index.truncated.contains(&(at, earlier)))?;
         let earlier = world
             .leader_log(tp)
             .and_then(|log| log.record_at(previous))
