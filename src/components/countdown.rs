@@ -8,9 +8,10 @@ use yew::prelude::*;
 /// The countdown in words, tenths of a second.
 pub fn countdown_text(timer: &TimerView) -> String {
     let tenths = timer.fires_in.as_micros().div_ceil(100_000);
-    let when = match tenths {
-        0 => "now".to_owned(),
-        n => format!("in {}.{} s", n / 10, n % 10),
+    let when = match (tenths, timer.checked_every) {
+        (0, Some(every)) => format!("at its next check (every {every})"),
+        (0, None) => "now".to_owned(),
+        (n, _) => format!("in {}.{} s", n / 10, n % 10),
     };
     format!(
         "{} {when} unless {} ({} = {})",

@@ -19,11 +19,9 @@ pub enum Timer {
     BrokerRegistrationRetry,
     /// A broker gives up on a registration attempt that got no answer.
     BrokerRegistrationTimeout { correlation_id: u64 },
-    /// The controller checks whether a broker's session (`broker.session.timeout.ms`) expired.
-    BrokerSessionExpiry {
-        /// The broker whose session may have expired.
-        broker: BrokerId,
-    },
+    /// The controller's periodic look for a broker session past `broker.session.timeout.ms`
+    /// (Kafka's `maybeFenceStaleBroker` task).
+    FenceStaleBroker,
     /// The controller answers a parked metadata fetch with nothing new.
     MetadataFetchExpiry { node: NodeId },
     /// `auto.leader.rebalance.enable`: the controller's periodic imbalance check.

@@ -543,6 +543,11 @@ pub struct TimerView {
     pub renewed_by: String,
     /// What happens when it fires ("fenced by the controller").
     pub then: String,
+    /// When what fires it is a periodic look rather than a timer of its own (the
+    /// controller's look for expired broker sessions), how often it looks: once the time is
+    /// up, it happens at the next look.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_every: Option<crate::time::SimDuration>,
 }
 
 impl TimerView {
@@ -558,6 +563,14 @@ impl TimerView {
             fires_in: (since + timeout).since(now),
             renewed_by: renewed_by.to_owned(),
             then: then.to_owned(),
+            checked_every: None,
+        }
+    }
+
+    fn checked_every(self, interval: crate::time::SimDuration) -> TimerView {
+        TimerView {
+            checked_every: Some(interval),
+            ..self
         }
     }
 }
@@ -599,18 +612,21 @@ impl World {
                 let registration = metadata.registered.get(&broker.id());
                 let fencing = active.and_then(|(c, _)| {
                     let session = c.registrations().get(&broker.id())?;
-                    let silent = now.since(session.last_heartbeat);
-                    (!session.fenced && silent > broker.heartbeat_interval()).then(|| {
-                        TimerView::running(
-                            (
-                                "broker.session.timeout.ms",
-                                c.config().broker_session_timeout,
-                            ),
-                            session.last_heartbeat,
-                            now,
-                            ("a heartbeat arrives", "fenced by the controller"),
-                        )
-                    })
+                    let contact = session.contact?;
+                    (!session.fenced && now.since(contact) > broker.heartbeat_interval()).then(
+                        || {
+                            TimerView::running(
+                                (
+                                    "broker.session.timeout.ms",
+                                    c.config().broker_session_timeout,
+                                ),
+                                contact,
+                                now,
+                                ("a heartbeat arrives", "fenced by the controller"),
+                            )
+                            .checked_every(c.config().fence_stale_broker_interval())
+                        },
+                    )
                 });
                 BrokerView {
                     id: broker.id(),

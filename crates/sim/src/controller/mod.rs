@@ -45,6 +45,20 @@ pub struct ControllerConfig {
     pub leader_imbalance_per_broker_percentage: u32,
 }
 
+impl ControllerConfig {
+    /// How often the active controller looks for an expired broker session: an eighth of
+    /// the session timeout (Kafka's `QuorumController`), so a silent broker is fenced within
+    /// 112.5 % of it.
+    pub fn fence_stale_broker_interval(&self) -> SimDuration {
+        SimDuration::from_micros((self.broker_session_timeout.as_micros() / 8).max(1_000))
+    }
+
+    /// Kafka's `BrokerHeartbeatTracker.isExpired`: strictly more than the session timeout.
+    fn expired(&self, contact: SimTime, now: SimTime) -> bool {
+        now.since(contact) > self.broker_session_timeout
+    }
+}
+
 impl Default for ControllerConfig {
     fn default() -> Self {
         ControllerConfig {
@@ -70,8 +84,10 @@ pub struct Registration {
     pub fenced: bool,
     /// In controlled shutdown: leadership is being moved away.
     pub shutting_down: bool,
-    /// When its last valid heartbeat arrived.
-    pub last_heartbeat: SimTime,
+    /// When a heartbeat of this epoch last arrived (Kafka's `BrokerHeartbeatTracker`); none
+    /// before the first and once the session expired. Fenced or not, a broker heard from
+    /// within `broker.session.timeout.ms` has a valid session.
+    pub contact: Option<SimTime>,
     /// `broker.rack`, if set.
     pub rack: Option<String>,
 }
@@ -151,6 +167,10 @@ impl Controller {
     }
 
     pub(crate) fn on_start(&mut self, ctx: &mut Ctx<'_>) {
+        ctx.set_timer(
+            self.config.fence_stale_broker_interval(),
+            Timer::FenceStaleBroker,
+        );
         if self.config.auto_leader_rebalance_enable {
             ctx.set_timer(
                 self.config.leader_imbalance_check_interval,
@@ -194,8 +214,8 @@ impl Controller {
         self.pending.clear();
     }
 
-    /// Becomes the active controller: every registered broker (from the log) starts a fresh
-    /// session, as KRaft's new active controller does.
+    /// Becomes the active controller: every registered broker (from the log) that is not
+    /// fenced starts a fresh session, as KRaft's new active controller does.
     pub(super) fn take_over(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         self.registrations = self
@@ -203,22 +223,21 @@ impl Controller {
             .registered
             .iter()
             .map(|(&broker, r)| {
+                let fenced = self.image.fenced.contains(&broker);
                 let registration = Registration {
                     node: NodeId(r.node),
                     broker_epoch: r.broker_epoch,
                     incarnation: r.incarnation,
-                    fenced: self.image.fenced.contains(&broker),
+                    fenced,
                     shutting_down: false,
-                    last_heartbeat: now,
+                    // A fenced broker gets no session, so a new incarnation of it registers
+                    // at once (KAFKA-19130, Kafka 4.1; 4.0 made it wait a session out).
+                    contact: (!fenced).then_some(now),
                     rack: r.rack.clone(),
                 };
                 (broker, registration)
             })
             .collect_map();
-        let brokers: Vec<BrokerId> = self.registrations.keys().copied().collect();
-        for broker in brokers {
-            self.arm_session_timer(ctx, broker);
-        }
         let last_epoch = self.registrations.values().map(|r| r.broker_epoch).max();
         self.next_broker_epoch = self.next_broker_epoch.max(last_epoch.unwrap_or(0) + 1);
     }
@@ -332,8 +351,14 @@ impl Controller {
             Timer::QuorumElection { .. } | Timer::QuorumFetch { .. } => {
                 self.on_quorum_timer(ctx, timer)
             }
-            Timer::BrokerSessionExpiry { broker } if self.is_active() => {
-                self.expire_session(ctx, broker)
+            Timer::FenceStaleBroker => {
+                // As Kafka's periodic task: one broker at a time, so each fencing is in the
+                // log before the next is decided, and at once again after one.
+                let next = match self.is_active() && self.fence_one_stale_broker(ctx) {
+                    true => SimDuration::from_millis(10),
+                    false => self.config.fence_stale_broker_interval(),
+                };
+                ctx.set_timer(next, Timer::FenceStaleBroker);
             }
             Timer::MetadataFetchExpiry { node } => {
                 if let Some(index) = self.parked.iter().position(|&(n, _, _)| n == node) {
@@ -351,8 +376,6 @@ impl Controller {
                     Timer::LeaderImbalanceCheck,
                 );
             }
-            // Armed while this controller was active: the active one tracks sessions now.
-            Timer::BrokerSessionExpiry { .. } => {}
             other => unreachable!(
                 "controller {}: fired {other:?}, a timer controllers never set",
                 self.quorum.id
@@ -405,8 +428,9 @@ impl Controller {
     /// starts fenced: in KRaft a broker is unfenced once it has caught up with the metadata
     /// log, which its next heartbeat reports. It is refused (DUPLICATE_BROKER_REGISTRATION)
     /// while the previous incarnation's session is valid, that is until the controller has
-    /// fenced it or heard nothing for `broker.session.timeout.ms`: a broker restarted after a
-    /// crash waits that long. The same incarnation registering again (an attempt the broker
+    /// heard no heartbeat of it for more than `broker.session.timeout.ms`, fenced or not (as
+    /// Kafka 4.0's `BrokerHeartbeatTracker`): a broker restarted right after a crash or a
+    /// controlled shutdown waits that long. The same incarnation registering again (an attempt the broker
     /// gave up on reached the controller after all) amends its registration and keeps its
     /// epoch, so whichever answer the broker acts on, its heartbeats are valid.
     fn register(
@@ -417,11 +441,11 @@ impl Controller {
         (broker_id, incarnation, rack): (BrokerId, u32, Option<String>),
     ) {
         let now = ctx.now();
-        let session_timeout = self.config.broker_session_timeout;
         let existing = self.registrations.get(&broker_id);
         let unfenced = existing.is_some_and(|r| !r.fenced);
-        let session_valid =
-            unfenced && existing.is_some_and(|r| now.since(r.last_heartbeat) <= session_timeout);
+        let session_valid = existing
+            .and_then(|r| r.contact)
+            .is_some_and(|contact| !self.config.expired(contact, now));
         let amend = existing.filter(|r| r.incarnation == incarnation).cloned();
         let answer = |error, broker_epoch| Message::BrokerRegistrationResponse {
             correlation_id,
@@ -440,13 +464,12 @@ impl Controller {
         let registration = match amend {
             Some(r) => Registration {
                 node: from,
-                last_heartbeat: now,
                 rack,
                 ..r
             },
             None => {
                 if unfenced {
-                    // Silent past its session, not yet fenced by the timer that will see it.
+                    // Silent past its session, not yet fenced by the check that will see it.
                     self.fence(ctx, broker_id);
                 }
                 let broker_epoch = self.next_broker_epoch;
@@ -457,7 +480,7 @@ impl Controller {
                     incarnation,
                     fenced: true,
                     shutting_down: false,
-                    last_heartbeat: now,
+                    contact: None,
                     rack,
                 }
             }
@@ -491,7 +514,6 @@ impl Controller {
             });
         }
         self.reply(ctx, from, answer(ErrorCode::None, broker_epoch));
-        self.arm_session_timer(ctx, broker_id);
     }
 
     /// As Kafka's `BrokerHeartbeatManager`: a fenced broker is unfenced when it no longer
@@ -538,7 +560,7 @@ impl Controller {
                 false,
             );
         }
-        registration.last_heartbeat = ctx.now();
+        registration.contact = Some(ctx.now());
         // The image holds every registration the log has: this one was appended before the
         // broker could quote its epoch.
         let record_offset = (self.image.registered.get(&broker_id))
@@ -568,32 +590,31 @@ impl Controller {
         }
         let fenced = self.registrations[&broker_id].fenced;
         reply(self, ctx, ErrorCode::None, (fenced, caught_up), false);
-        self.arm_session_timer(ctx, broker_id);
     }
 
-    fn arm_session_timer(&self, ctx: &mut Ctx<'_>, broker: BrokerId) {
-        ctx.set_timer(
-            self.config.broker_session_timeout,
-            Timer::BrokerSessionExpiry { broker },
-        );
-    }
-
-    /// Each heartbeat arms a timer; only the one that finds the session really silent fences.
-    fn expire_session(&mut self, ctx: &mut Ctx<'_>, broker: BrokerId) {
-        let timeout = self.config.broker_session_timeout;
-        let Some(registration) = self.registrations.get(&broker) else {
-            return;
-        };
-        let silent_for = ctx.now().since(registration.last_heartbeat);
-        if registration.fenced || silent_for < timeout {
-            return;
-        }
-        ctx.emit(EventKind::BrokerFenced {
-            broker,
-            silent_for,
-            session_timeout: timeout,
+    /// Kafka's `maybeFenceOneStaleBroker`: ends the first session silent for more than
+    /// `broker.session.timeout.ms` and fences its broker. Whether it ended one. (Kafka writes
+    /// the fencing again for a broker already fenced, which changes nothing; here the session
+    /// just ends, which lets a new incarnation register.)
+    fn fence_one_stale_broker(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        let now = ctx.now();
+        let stale = self.registrations.iter_mut().find_map(|(&broker, r)| {
+            let contact = r.contact.filter(|&c| self.config.expired(c, now))?;
+            r.contact = None;
+            Some((broker, !r.fenced, now.since(contact)))
         });
-        self.fence(ctx, broker);
+        let Some((broker, unfenced, silent_for)) = stale else {
+            return false;
+        };
+        if unfenced {
+            ctx.emit(EventKind::BrokerFenced {
+                broker,
+                silent_for,
+                session_timeout: self.config.broker_session_timeout,
+            });
+            self.fence(ctx, broker);
+        }
+        true
     }
 
     /// Fences a broker: it leaves ISRs and leaderships move to other replicas.

@@ -48,11 +48,24 @@ fn a_crashed_broker_is_fenced_after_the_session_timeout_not_before() {
     world.run_until(crash_at + kafka_sim::SimDuration::from_millis(30_000));
     let fenced = fenced_at(&world, 3).expect("broker 3 is fenced");
     let silence = fenced - crash_at;
-    // Its last heartbeat was at most one interval (2 s) before the crash; fencing comes 9 s
-    // after that heartbeat.
+    // Its last heartbeat was at most one interval (2 s) before the crash. The controller
+    // looks for expired sessions every 9 s / 8 and fences one silent for more than 9 s: so
+    // 9-10.125 s after that heartbeat.
     assert!(
-        (7_000..=9_000).contains(&silence.as_millis()),
+        (7_000..=10_125).contains(&silence.as_millis()),
         "fenced {silence} after the crash"
+    );
+    let silent_for = world
+        .events()
+        .iter()
+        .find_map(|e| match e.kind {
+            EventKind::BrokerFenced { silent_for, .. } => Some(silent_for.as_micros()),
+            _ => None,
+        })
+        .expect("the fencing says how long it was silent");
+    assert!(
+        (9_000_001..=10_125_000).contains(&silent_for),
+        "silent for {silent_for} µs"
     );
     let view = world.view();
     assert!(view.brokers[2].fenced && !view.brokers[2].up);
@@ -132,30 +145,66 @@ fn a_broker_restarted_after_a_crash_registers_once_its_old_session_has_expired()
     assert_eq!(view.brokers[1].state.kafka_name(), "RUNNING");
 }
 
-/// A broker stopped cleanly was fenced by its controlled shutdown: its restart registers at
-/// once, with no refusal.
+/// Kafka 4's session is the time since the last heartbeat, fenced or not: a broker stopped
+/// by controlled shutdown heartbeated until it stopped, so a restart right away is refused
+/// (DUPLICATE_BROKER_REGISTRATION) until more than 9 s have passed since; a restart after
+/// that registers at once.
 #[test]
-fn a_broker_restarted_after_a_controlled_shutdown_registers_at_once() {
-    let mut world = started(4);
-    world
-        .apply(Command::ShutdownBroker { broker: 2 })
-        .expect("valid");
-    world.run_for(kafka_sim::SimDuration::from_millis(3_000));
-    assert!(!world.view().brokers[1].up, "shut down");
+fn a_broker_restarted_after_a_controlled_shutdown_waits_out_its_last_session() {
+    let shut_down = |seed| {
+        let mut world = started(seed);
+        world
+            .apply(Command::ShutdownBroker { broker: 2 })
+            .expect("valid");
+        world.run_for(kafka_sim::SimDuration::from_millis(3_000));
+        assert!(!world.view().brokers[1].up, "shut down");
+        world
+    };
+    let refused = |world: &World| {
+        (world.events().iter())
+            .filter(|e| {
+                matches!(
+                    e.kind,
+                    EventKind::BrokerRegistrationRefused { broker: 2, .. }
+                )
+            })
+            .count()
+    };
+    let mut world = shut_down(4);
     let restarted_at = world.now();
     world
         .apply(Command::RestartBroker { broker: 2 })
         .expect("valid");
-    world.run_for(kafka_sim::SimDuration::from_millis(500));
-    let refused = (world.events().iter())
-        .any(|e| matches!(e.kind, EventKind::BrokerRegistrationRefused { .. }));
+    world.run_for(kafka_sim::SimDuration::from_millis(15_000));
+    assert!(refused(&world) > 0, "refused while its session lived");
+    let registered = (world.events().iter())
+        .find_map(|e| match e.kind {
+            EventKind::BrokerRegistered { broker: 2, .. } if e.at > restarted_at => Some(e.at),
+            _ => None,
+        })
+        .expect("registered again");
+    // Its last heartbeat was at most 3 s before the restart.
+    let waited = registered.since(restarted_at).as_millis();
     assert!(
-        !refused,
-        "a cleanly stopped broker's session ended with its shutdown"
+        (6_000..=12_000).contains(&waited),
+        "registered {waited} ms after the restart"
+    );
+    assert_eq!(world.view().brokers[1].state.kafka_name(), "RUNNING");
+
+    let mut world = shut_down(4);
+    world.run_for(kafka_sim::SimDuration::from_millis(7_000));
+    world
+        .apply(Command::RestartBroker { broker: 2 })
+        .expect("valid");
+    world.run_for(kafka_sim::SimDuration::from_millis(500));
+    assert_eq!(
+        refused(&world),
+        0,
+        "10 s after the shutdown the session is over"
     );
     let view = world.view();
     assert_eq!(view.brokers[1].state.kafka_name(), "RUNNING");
-    assert!(!view.brokers[1].fenced, "restarted at {restarted_at}");
+    assert!(!view.brokers[1].fenced);
 }
 
 #[test]

@@ -475,7 +475,9 @@ fn a_client_with_stale_metadata_gets_not_leader_or_follower_then_recovers() {
     world
         .apply(Command::ShutdownBroker { broker: old_leader })
         .expect("valid");
-    run_ms(&mut world, 1_000);
+    // Restarted once its last session is over (over 9 s after its last heartbeat), so it
+    // registers at once and serves as a follower.
+    run_ms(&mut world, 10_000);
     world
         .apply(Command::RestartBroker { broker: old_leader })
         .expect("valid");
