@@ -13,7 +13,7 @@ fn at(millis: u64) -> SimTime {
 
 fn send(key: usize) -> Command {
     Command::Send {
-        producer: "producer-1".to_owned(),
+        producer: "producer-1".into(),
         record: ProducerRecord {
             topic: "orders".into(),
             partition: None,

@@ -887,7 +887,7 @@ mod tests {
         };
         sim.apply(producer).expect("added");
         let send = |value: &str| Command::Send {
-            producer: "p".to_owned(),
+            producer: "p".into(),
             record: kafka_sim::producer::ProducerRecord {
                 topic: "orders".into(),
                 value: Some(value.into()),

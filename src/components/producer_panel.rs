@@ -177,7 +177,7 @@ fn drawn(props: &ProducerPanelProps) -> Html {
                     ..ProducerRecord::default()
                 };
                 on_command.emit(Command::Send {
-                    producer: producer.clone(),
+                    producer: producer.as_str().into(),
                     record,
                 });
             }

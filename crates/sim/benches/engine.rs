@@ -120,7 +120,7 @@ fn send_keyed(world: &mut World, keys: std::ops::Range<u32>) {
         };
         world
             .apply(Command::Send {
-                producer: "p".to_owned(),
+                producer: "p".into(),
                 record,
             })
             .expect("producer");

@@ -139,8 +139,9 @@ pub enum Command {
     },
     /// A producer's `send()`.
     Send {
-        /// The producer's name.
-        producer: String,
+        /// The producer's name: shared, since a busy run sends thousands a second and its
+        /// history keeps every one.
+        producer: std::rc::Rc<str>,
         /// The record.
         #[serde(flatten)]
         record: crate::producer::ProducerRecord,

@@ -564,7 +564,7 @@ pub fn scenario(seed: u64, profile: Profile) -> Scenario {
             sends.push((
                 at,
                 Command::Send {
-                    producer: format!("p{p}"),
+                    producer: format!("p{p}").into(),
                     record,
                 },
             ));
@@ -762,7 +762,7 @@ fn zombie_producer(rng: &mut SimRng, start: u64, end: u64) -> Vec<(u64, Command)
         (
             start + 1_500,
             Command::Send {
-                producer: successor.clone(),
+                producer: successor.as_str().into(),
                 record,
             },
         ),

@@ -104,12 +104,13 @@ impl Workload {
         })?;
         world.run_for(SimDuration::from_millis(200));
         let topic: Rc<str> = Rc::from(TOPIC);
+        let producer: Rc<str> = Rc::from(PRODUCER);
         let mut sent = 0;
         while sent < self.records {
             let burst = RECORDS_PER_MS.min(self.records - sent);
             for number in sent..sent + burst {
                 world.apply(Command::Send {
-                    producer: PRODUCER.to_owned(),
+                    producer: Rc::clone(&producer),
                     record: crate::producer::ProducerRecord {
                         topic: Rc::clone(&topic),
                         key: Some(key(number)),

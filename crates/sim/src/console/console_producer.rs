@@ -67,7 +67,7 @@ pub(super) fn run(world: &mut World, options: &Options<'_>, stdin: Option<&str>)
     let count = records.len();
     for record in records {
         let command = Command::Send {
-            producer: NAME.to_owned(),
+            producer: NAME.into(),
             record,
         };
         world.apply(command).map_err(|e| e.to_string())?;

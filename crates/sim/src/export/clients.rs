@@ -281,7 +281,7 @@ fn records(scenario: &Scenario, placements: &BTreeMap<String, Vec<Vec<BrokerId>>
                 Record {
                     step,
                     at_ms: s.at_ms,
-                    producer: producer.clone(),
+                    producer: producer.to_string(),
                     topic: record.topic.to_string(),
                     key: record.key.as_deref().map(str::to_owned),
                     value: record.value.as_deref().map(str::to_owned),

@@ -310,7 +310,7 @@ pub fn send(world: &mut World, producer: &str, topic: &str, key: Option<&str>, v
     };
     world
         .apply(Command::Send {
-            producer: producer.to_owned(),
+            producer: producer.into(),
             record,
         })
         .expect("producer exists");

@@ -42,7 +42,7 @@ fn round(world: &mut World, sends: &[(&str, Option<&str>)]) {
         };
         world
             .apply(kafka_sim::Command::Send {
-                producer: "p".to_owned(),
+                producer: "p".into(),
                 record,
             })
             .expect("producer exists");

@@ -419,7 +419,7 @@ fn forwarding_keeps_a_key_that_reads_null_apart_from_a_null_key() {
     };
     world
         .apply(Command::Send {
-            producer: "p".to_owned(),
+            producer: "p".into(),
             record: tombstone,
         })
         .expect("producer exists");

@@ -530,7 +530,7 @@ fn a_restarted_producer_never_takes_an_answer_meant_for_its_predecessor() {
             value: Some(value.into()),
             ..kafka_sim::producer::ProducerRecord::default()
         };
-        let producer = "p".to_owned();
+        let producer = "p".into();
         world
             .apply(Command::Send { producer, record })
             .expect("producer exists");

@@ -504,7 +504,7 @@ fn record_metadata_carries_the_create_time_given_or_taken_at_send() {
     };
     world
         .apply(Command::Send {
-            producer: "p".to_owned(),
+            producer: "p".into(),
             record,
         })
         .expect("producer");
