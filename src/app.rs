@@ -161,6 +161,11 @@ fn page() -> Html {
                             <ClusterShape />
                         }
                     }
+                    // Under the cluster at every width, since a new cluster's first step is a
+                    // topic: in the document's order, so Tab reaches it there too.
+                    if shows(Panel::Topics) && !readonly {
+                        <TopicForm />
+                    }
                     if shows(Panel::Network) {
                         { guard(readonly, html! { <NetworkView /> }) }
                     }
@@ -178,9 +183,6 @@ fn page() -> Html {
                     }
                 </div>
                 <div class="side-column">
-                    if shows(Panel::Topics) && !readonly {
-                        <TopicForm />
-                    }
                     if shows(Panel::Producers) {
                         { guard(readonly, html! { <ProducerPanel /> }) }
                     }

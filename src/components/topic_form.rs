@@ -41,7 +41,7 @@ pub fn topic_form() -> Html {
     let sim = use_sim();
     let (actions, edited) = (&sim.actions, sim.actions.edited(Form::Topic));
     html! {
-        <div class="form-slot topic-slot" onchange={edited.clone()} oninput={edited.reform(Event::from)}>
+        <div class="form-slot" onchange={edited.clone()} oninput={edited.reform(Event::from)}>
             <Drawn on_command={actions.command(Form::Topic)} error={sim.error(Form::Topic)}
                 default_name={free_name(sim.view.topics.iter().map(|t| t.name.as_str()))} />
         </div>

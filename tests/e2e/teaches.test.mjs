@@ -149,7 +149,7 @@ test('keys are shown and Send ×10 spreads ten keys; a full log keeps its LEO/HW
   assert.deepEqual(playground.errors, []);
 });
 
-test('at 480 px Create topic comes right after the cluster; the legend is coloured; reduced motion stops the dots', async () => {
+test('at 480 px Create topic comes right after the cluster, in the order Tab follows; the legend is coloured; reduced motion stops the dots', async () => {
   const playground = await suite.open(3, { width: 480, height: 900 });
   const { page } = playground;
   const order = await page.evaluate(() => {
@@ -157,6 +157,14 @@ test('at 480 px Create topic comes right after the cluster; the legend is colour
     return { cluster: top('.cluster'), form: top('[data-testid=topic-form]'), network: top('[data-testid=network]'), events: top('.event-log') };
   });
   assert.ok(order.cluster < order.form && order.form < order.network && order.form < order.events, JSON.stringify(order));
+  // At one column the panels stand in the document's order, which Tab follows (WCAG 2.4.3):
+  // a panel moved up by CSS alone is reached by Tab only after everything it jumped.
+  const panels = await page.evaluate(() => [...document.querySelectorAll('.panes > .main-column > *, .panes > .side-column > *')]
+    .flatMap((e) => (getComputedStyle(e).display === 'contents' ? [...e.children] : [e]))
+    .filter((e) => e.getBoundingClientRect().height > 0)
+    .map((e) => ({ panel: e.className || e.tagName, top: Math.round(e.getBoundingClientRect().top) })));
+  assert.ok(panels.length >= 8, JSON.stringify(panels));
+  assert.deepEqual(panels.map((p) => p.top), panels.map((p) => p.top).sort((a, b) => a - b), JSON.stringify(panels));
   console.log('screenshot:', await playground.screenshot('teaches-480'));
 
   const colours = await page.evaluate(() => [...document.querySelectorAll('[data-testid=network-summary] .dot')]
