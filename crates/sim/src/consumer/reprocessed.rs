@@ -14,21 +14,23 @@ struct Offsets(BTreeMap<u64, u64>);
 impl Offsets {
     /// Adds `offset`; returns false when it was already there.
     fn insert(&mut self, offset: u64) -> bool {
-        let before = self.0.range(..=offset).next_back().map(|(&s, &e)| (s, e));
-        if before.is_some_and(|(_, end)| offset < end) {
-            return false;
+        let mut before = self.0.range_mut(..=offset).next_back();
+        match before.as_mut() {
+            Some((_, end)) if offset < **end => return false,
+            // The next offset of a range read in order: extended in place, one search per
+            // record (unless it closes a gap up to the next range).
+            Some((_, end)) if **end == offset => {
+                **end = offset + 1;
+                if let Some(after_end) = self.0.remove(&(offset + 1)) {
+                    let (_, end) = self.0.range_mut(..=offset).next_back().expect("just seen");
+                    *end = after_end;
+                }
+                return true;
+            }
+            _ => {}
         }
-        let mut start = offset;
-        let mut end = offset + 1;
-        if let Some((s, e)) = before.filter(|&(_, e)| e == offset) {
-            self.0.remove(&s);
-            start = s;
-            debug_assert_eq!(e, offset);
-        }
-        if let Some(after_end) = self.0.remove(&end) {
-            end = after_end;
-        }
-        self.0.insert(start, end);
+        let end = self.0.remove(&(offset + 1)).unwrap_or(offset + 1);
+        self.0.insert(offset, end);
         true
     }
 }
@@ -44,12 +46,20 @@ pub(super) struct Reprocessed {
 impl Reprocessed {
     /// The application finished processing `records`.
     pub(super) fn processed(&mut self, records: &[ConsumedRecord]) {
-        for r in records {
-            if !self.once.entry(r.tp.clone()).or_default().insert(r.offset)
-                && self.twice.entry(r.tp.clone()).or_default().insert(r.offset)
-            {
-                self.count += 1;
+        // A poll returns each partition's records together: one lookup per partition.
+        for run in records.chunk_by(|a, b| a.tp == b.tp) {
+            let tp = &run[0].tp;
+            let once = self.once.entry(tp.clone()).or_default();
+            let again: Vec<u64> = run
+                .iter()
+                .filter(|r| !once.insert(r.offset))
+                .map(|r| r.offset)
+                .collect();
+            if again.is_empty() {
+                continue;
             }
+            let twice = self.twice.entry(tp.clone()).or_default();
+            self.count += again.into_iter().filter(|&o| twice.insert(o)).count();
         }
     }
 
@@ -76,6 +86,45 @@ mod tests {
                 transactional: false,
             })
             .collect()
+    }
+
+    /// Every order of inserting 0..6 leaves the ranges a set of those offsets would make, and
+    /// reports a second insert.
+    #[test]
+    fn ranges_hold_exactly_the_offsets_inserted_in_any_order() {
+        fn permutations(items: Vec<u64>) -> Vec<Vec<u64>> {
+            if items.len() <= 1 {
+                return vec![items];
+            }
+            (0..items.len())
+                .flat_map(|i| {
+                    let mut rest = items.clone();
+                    let first = rest.remove(i);
+                    permutations(rest).into_iter().map(move |mut p| {
+                        p.insert(0, first);
+                        p
+                    })
+                })
+                .collect()
+        }
+        for order in permutations(vec![0, 1, 2, 3, 4, 5]) {
+            let mut offsets = Offsets::default();
+            let mut seen = std::collections::BTreeSet::new();
+            for &o in order.iter().chain(&[3, 0, 5]) {
+                assert_eq!(offsets.insert(o), seen.insert(o), "{order:?}: {o}");
+                let held: Vec<u64> = offsets.0.iter().flat_map(|(&s, &e)| s..e).collect();
+                assert_eq!(held, seen.iter().copied().collect::<Vec<_>>(), "{order:?}");
+                assert!(
+                    offsets
+                        .0
+                        .iter()
+                        .zip(offsets.0.iter().skip(1))
+                        .all(|(a, b)| a.1 < b.0),
+                    "{order:?}: ranges disjoint and not touching: {:?}",
+                    offsets.0
+                );
+            }
+        }
     }
 
     #[test]
