@@ -103,7 +103,7 @@ pub fn broker_card(props: &BrokerCardProps) -> Html {
                         { if broker.slow_follower_ms > 0 { "Speed up follower" } else { "Slow follower" } }</button>
                 } else {
                     <button onclick={send(Command::RestartBroker { broker: id })} aria-label={format!("Restart broker {id}")}
-                        title="Start the process again. Until 9 s have passed since the old process's last heartbeat (after a crash or a controlled shutdown), the controller refuses its registration (DUPLICATE_BROKER_REGISTRATION) and it retries">{ "Restart" }</button>
+                        title="Start the process again. Until more than 9 s have passed since the old process's last heartbeat (after a crash or a controlled shutdown), the active controller refuses its registration (DUPLICATE_BROKER_REGISTRATION) and it retries">{ "Restart" }</button>
                 }
                 <button onclick={isolate} data-testid="isolate"
                     title="Cut it off from the controller and every other broker; clients still reach it">

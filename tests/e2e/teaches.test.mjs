@@ -104,7 +104,7 @@ test('a crashed broker and a crashed consumer count down the timers that decide 
   await countdown.waitFor({ timeout: 10_000 });
   await playground.play();
   assert.match(await countdown.textContent(),
-    /^fenced by the controller in \d\.\d s unless a heartbeat arrives \(broker\.session\.timeout\.ms = 9000 ms\)$/);
+    /^fenced by the controller at its first check \(every 1125 ms\) after \d\.\d s unless a heartbeat arrives \(broker\.session\.timeout\.ms = 9000 ms\)$/);
   await playground.screenshotThemes('teaches-broker-countdown');
   await playground.play();
   await page.waitForFunction(() => document.querySelector('[data-broker-id="2"] [data-testid=broker-status]')

@@ -250,11 +250,14 @@ pub fn check(world: &World) -> Vec<Violation> {
     let claims = claims(world);
 
     let mut by_offset: BTreeMap<(&TopicPartition, u64), &Claim<'_>> = BTreeMap::new();
+    // Offsets acknowledged to more than one send: all but one of them were lost.
+    let mut reused: BTreeSet<(&TopicPartition, u64)> = BTreeSet::new();
     for claim in &claims {
         if let Some(offset) = claim.offset
             && let Some(other) = by_offset.insert((&claim.tp, offset), claim)
             && other.id != claim.id
         {
+            reused.insert((&claim.tp, offset));
             violation(
                 Anomaly::OffsetReused,
                 format!(
@@ -420,10 +423,22 @@ pub fn check(world: &World) -> Vec<Violation> {
     let mut last: BTreeMap<(&str, &TopicPartition), (usize, u64, &str)> = BTreeMap::new();
     // Reordering is judged among the records the partition kept: after a loss a later send
     // may land at a lost one's offset, which is the loss (and the offset reused), not
-    // reordering.
+    // reordering. At a reused offset only the send the log holds there counts, even once
+    // retention or the cleaner has removed what a lost send's verdict was read from.
+    let held_at = |c: &Claim<'_>, offset: u64| {
+        world
+            .leader_log(&c.tp)
+            .and_then(|log| log.record_at(offset))
+            .is_some_and(|r| r.data.send == c.id)
+    };
     let mut ordered: Vec<&Claim<'_>> = claims
         .iter()
-        .filter(|c| c.offset.is_some() && !lost_sends.contains(&c.order))
+        .filter(|c| {
+            c.offset.is_some_and(|offset| {
+                !lost_sends.contains(&c.order)
+                    && (!reused.contains(&(&c.tp, offset)) || held_at(c, offset))
+            })
+        })
         .collect();
     crate::sorted::sort_by_key(&mut ordered, |c| c.order);
     for claim in ordered {

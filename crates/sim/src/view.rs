@@ -522,8 +522,9 @@ pub struct BrokerView {
     /// The extra wait before each of its follower fetches (a slow follower), 0 if none.
     #[serde(default)]
     pub slow_follower_ms: u64,
-    /// The active controller's session timer, once the broker has missed a heartbeat: when
-    /// it fences the broker unless a heartbeat arrives.
+    /// The broker's session at the active controller, once the broker has missed a
+    /// heartbeat: when it runs out (the broker is fenced at the controller's next look)
+    /// unless a heartbeat arrives.
     #[serde(default)]
     pub fencing: Option<TimerView>,
 }
@@ -537,7 +538,7 @@ pub struct TimerView {
     pub config: String,
     /// Its value.
     pub timeout: crate::time::SimDuration,
-    /// How long until it fires (zero: due now).
+    /// How long until it fires (zero: due now, or at the next look when `checked_every`).
     pub fires_in: crate::time::SimDuration,
     /// What renews it ("a heartbeat arrives").
     pub renewed_by: String,

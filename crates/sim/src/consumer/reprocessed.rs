@@ -12,25 +12,38 @@ use std::collections::BTreeMap;
 struct Offsets(BTreeMap<u64, u64>);
 
 impl Offsets {
-    /// Adds `offset`; returns false when it was already there.
+    /// Adds `offset`; returns false when it was already there. One search finds the last
+    /// range starting at or below `offset + 1`: a record next in a range read in order
+    /// extends it in place; only one that closes a gap up to the next range searches again.
     fn insert(&mut self, offset: u64) -> bool {
-        let mut before = self.0.range_mut(..=offset).next_back();
-        match before.as_mut() {
-            Some((_, end)) if offset < **end => return false,
-            // The next offset of a range read in order: extended in place, one search per
-            // record (unless it closes a gap up to the next range).
-            Some((_, end)) if **end == offset => {
-                **end = offset + 1;
-                if let Some(after_end) = self.0.remove(&(offset + 1)) {
-                    let (_, end) = self.0.range_mut(..=offset).next_back().expect("just seen");
-                    *end = after_end;
+        let next = offset + 1;
+        match self.0.range_mut(..=next).next_back() {
+            Some((&start, end)) if start <= offset => {
+                if offset < *end {
+                    return false;
+                }
+                if *end == offset {
+                    // No range starts at `next`: this one is the last starting up to there.
+                    *end = next;
+                    return true;
+                }
+            }
+            Some(_) => {
+                // A range starts at `next`: `offset` joins it, and the one before if that
+                // ends at `offset`.
+                let end = self.0.remove(&next).expect("found above");
+                if let Some((_, before)) = self.0.range_mut(..offset).next_back()
+                    && *before == offset
+                {
+                    *before = end;
+                } else {
+                    self.0.insert(offset, end);
                 }
                 return true;
             }
-            _ => {}
+            None => {}
         }
-        let end = self.0.remove(&(offset + 1)).unwrap_or(offset + 1);
-        self.0.insert(offset, end);
+        self.0.insert(offset, next);
         true
     }
 }
@@ -50,16 +63,21 @@ impl Reprocessed {
         for run in records.chunk_by(|a, b| a.tp == b.tp) {
             let tp = &run[0].tp;
             let once = self.once.entry(tp.clone()).or_default();
-            let again: Vec<u64> = run
-                .iter()
-                .filter(|r| !once.insert(r.offset))
-                .map(|r| r.offset)
-                .collect();
+            let mut again = Vec::new();
+            for r in run {
+                if !once.insert(r.offset) {
+                    again.push(r.offset);
+                }
+            }
             if again.is_empty() {
                 continue;
             }
             let twice = self.twice.entry(tp.clone()).or_default();
-            self.count += again.into_iter().filter(|&o| twice.insert(o)).count();
+            for offset in again {
+                if twice.insert(offset) {
+                    self.count += 1;
+                }
+            }
         }
     }
 

@@ -1,10 +1,11 @@
-//! The KRaft controller: brokers register and heartbeat; a broker silent for
-//! `broker.session.timeout.ms` is fenced, leaves every ISR (but never empties one) and loses its
-//! leaderships to elections. Every decision is a record in the metadata log, which brokers
-//! fetch with a long poll; that is the only way they learn of leaders and ISRs.
+//! The KRaft controller: brokers register and heartbeat; a broker silent for more than
+//! `broker.session.timeout.ms` is fenced at the active controller's next look for expired
+//! sessions, leaves every ISR (but never empties one) and loses its leaderships to elections.
+//! Every decision is a record in the metadata log, which brokers fetch with a long poll; that
+//! is the only way they learn of leaders and ISRs.
 //!
-//! Simplifications: one controller, not a Raft quorum; admin requests (create, delete, elect)
-//! reach it without network delay, and their results travel to brokers as metadata.
+//! Simplifications: admin requests (create, delete, elect) reach the active controller without
+//! network delay, and their results travel to brokers as metadata.
 
 mod election;
 mod quorum;
@@ -33,7 +34,7 @@ use std::rc::Rc;
 /// Controller configs, with Kafka 4.x defaults.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControllerConfig {
-    /// `broker.session.timeout.ms`: silence after which a broker is fenced (default 9000).
+    /// `broker.session.timeout.ms`: silence beyond which a broker is fenced (default 9000).
     pub broker_session_timeout: SimDuration,
     /// How long a metadata fetch waits for new records before an empty answer (500 ms).
     pub metadata_fetch_max_wait: SimDuration,
@@ -84,9 +85,11 @@ pub struct Registration {
     pub fenced: bool,
     /// In controlled shutdown: leadership is being moved away.
     pub shutting_down: bool,
-    /// When a heartbeat of this epoch last arrived (Kafka's `BrokerHeartbeatTracker`); none
-    /// before the first and once the session expired. Fenced or not, a broker heard from
-    /// within `broker.session.timeout.ms` has a valid session.
+    /// When a heartbeat of this epoch last arrived (Kafka's `BrokerHeartbeatTracker`): none
+    /// before the first heartbeat of this epoch and once the controller's periodic look ended
+    /// the expired session; a new active controller sets it to now for unfenced brokers.
+    /// Fenced or not, a broker heard from within `broker.session.timeout.ms` has a valid
+    /// session.
     pub contact: Option<SimTime>,
     /// `broker.rack`, if set.
     pub rack: Option<String>,
@@ -354,9 +357,10 @@ impl Controller {
             Timer::FenceStaleBroker => {
                 // As Kafka's periodic task: one broker at a time, so each fencing is in the
                 // log before the next is decided, and at once again after one.
-                let next = match self.is_active() && self.fence_one_stale_broker(ctx) {
-                    true => SimDuration::from_millis(10),
-                    false => self.config.fence_stale_broker_interval(),
+                let next = if self.is_active() && self.fence_one_stale_broker(ctx) {
+                    SimDuration::from_millis(10)
+                } else {
+                    self.config.fence_stale_broker_interval()
                 };
                 ctx.set_timer(next, Timer::FenceStaleBroker);
             }
@@ -430,9 +434,9 @@ impl Controller {
     /// while the previous incarnation's session is valid, that is until the controller has
     /// heard no heartbeat of it for more than `broker.session.timeout.ms`, fenced or not (as
     /// Kafka 4.0's `BrokerHeartbeatTracker`): a broker restarted right after a crash or a
-    /// controlled shutdown waits that long. The same incarnation registering again (an attempt the broker
-    /// gave up on reached the controller after all) amends its registration and keeps its
-    /// epoch, so whichever answer the broker acts on, its heartbeats are valid.
+    /// controlled shutdown waits that long. The same incarnation registering again (an attempt
+    /// the broker gave up on reached the controller after all) amends its registration and
+    /// keeps its epoch, so whichever answer the broker acts on, its heartbeats are valid.
     fn register(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -595,7 +599,7 @@ impl Controller {
     /// Kafka's `maybeFenceOneStaleBroker`: ends the first session silent for more than
     /// `broker.session.timeout.ms` and fences its broker. Whether it ended one. (Kafka writes
     /// the fencing again for a broker already fenced, which changes nothing; here the session
-    /// just ends, which lets a new incarnation register.)
+    /// just ends.)
     fn fence_one_stale_broker(&mut self, ctx: &mut Ctx<'_>) -> bool {
         let now = ctx.now();
         let stale = self.registrations.iter_mut().find_map(|(&broker, r)| {

@@ -269,6 +269,45 @@ fn a_send_at_a_lost_sends_offset_is_not_marked_reordered() {
     assert!(reordered.is_empty(), "{reordered:?}");
 }
 
+/// Goal: the same once retention has deleted the lost sends' offsets, when the whole-run
+/// checker no longer finds them lost (retention's doing, not a loss it can see). Method: the
+/// scenario above on a topic whose segments roll every 10 s and are kept 20 s, with a later
+/// send and a run long enough for retention's five-minute check.
+#[test]
+fn a_send_at_a_lost_sends_offset_is_not_reordered_once_retention_deleted_both() {
+    let tp = TopicPartition::new("orders", 0);
+    let mut scenario = scenario(ACKS1_TRUNCATED_THEN_REUSED);
+    for step in &mut scenario.steps {
+        if let kafka_sim::Command::CreateTopic(topic) = &mut step.command {
+            topic.configs.insert("segment.ms".into(), "10000".into());
+            topic.configs.insert("retention.ms".into(), "20000".into());
+        }
+    }
+    let record = kafka_sim::producer::ProducerRecord {
+        topic: "orders".into(),
+        value: Some("record-8".into()),
+        ..Default::default()
+    };
+    scenario.steps.push(kafka_sim::Step::at_ms(
+        200_000,
+        kafka_sim::Command::Send {
+            producer: "producer-1".into(),
+            record,
+        },
+    ));
+    scenario.set_end(SimTime::from_millis(400_000));
+    let (world, results) = scenario.run().expect("runs");
+    assert!(scenario.refused(&results).is_empty(), "every step applies");
+    let log = world.leader_log(&tp).expect("a leader");
+    assert!(
+        log.log_start_offset() > 4,
+        "retention deleted the lost sends' offsets: log start {}",
+        log.log_start_offset()
+    );
+    assert!(!whole_run(&world, Anomaly::OffsetReused).is_empty());
+    assert_eq!(whole_run(&world, Anomaly::Reordered), Vec::<String>::new());
+}
+
 /// The note comes as soon as a replica without the acknowledged record leads, while the old
 /// leader (crashed) still holds it: it must not say the record was truncated, which happens
 /// only when the old leader comes back and follows.
