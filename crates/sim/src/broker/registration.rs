@@ -18,10 +18,11 @@ use crate::time::SimDuration;
 /// (KAFKA-14392), which also caps that channel's request timeout.
 const ATTEMPT_TIMEOUT: SimDuration = SimDuration::from_millis(4_500);
 
-/// The backoff between failed attempts: `ExponentialBackoff(100, 2, broker.session.timeout.ms,
-/// 0.02)` in `BrokerLifecycleManager`.
+/// The backoff between failed attempts: `ExponentialBackoff(100, 2, broker.session.timeout.ms
+/// / 2, 0.02)` in Kafka 4.0's `BrokerLifecycleManager`. The cap was the whole session timeout
+/// until apache/kafka #19061: a broker that waited that long between heartbeats was fenced.
 const BACKOFF_INITIAL: SimDuration = SimDuration::from_millis(100);
-const BACKOFF_MAX: SimDuration = SimDuration::from_millis(9_000);
+const BACKOFF_MAX: SimDuration = SimDuration::from_millis(4_500);
 const BACKOFF_JITTER_MILLIONTHS: u64 = 20_000;
 
 /// Where this incarnation's registration stands.

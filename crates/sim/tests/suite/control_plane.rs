@@ -135,6 +135,26 @@ fn a_broker_restarted_after_a_crash_registers_once_its_old_session_has_expired()
         registered > fenced,
         "registered at {registered}, before the old session was fenced at {fenced}"
     );
+    // Kafka 4.0 caps the backoff between attempts at half the session timeout (apache/kafka
+    // #19061), so no two answers are more than 4.5 s (and 2 % jitter) apart, and the broker
+    // is back within one capped backoff of the fencing.
+    let answers: Vec<_> = (world.events().iter())
+        .filter(|e| {
+            e.at > restarted_at
+                && matches!(
+                    e.kind,
+                    EventKind::BrokerRegistrationRefused { broker: 2, .. }
+                        | EventKind::BrokerRegistered { broker: 2, .. }
+                )
+        })
+        .map(|e| e.at)
+        .collect();
+    for pair in answers.windows(2) {
+        let gap = pair[1].since(pair[0]).as_millis();
+        assert!(gap <= 4_700, "{gap} ms between two answers: {answers:?}");
+    }
+    let late = registered.since(fenced).as_millis();
+    assert!(late <= 4_700, "registered {late} ms after the fencing");
     let view = world.view();
     let after = view.brokers[1].broker_epoch.expect("registered again");
     assert!(
