@@ -96,53 +96,55 @@ impl Accumulator {
         self.used
     }
 
-    /// Whether `record` fits in the partition's newest open batch.
-    pub fn fits(&self, tp: &TopicPartition, size: usize, batch_size: usize) -> bool {
-        self.queues
-            .get(tp)
-            .and_then(VecDeque::back)
-            .is_some_and(|b| b.header.is_none() && b.attempts == 0 && b.size + size <= batch_size)
-    }
-
-    /// Adds a record; returns whether the partition's batches are now all full (what lets the
-    /// sticky partitioner move on).
+    /// Adds a record to the partition's newest batch while that one is open and has room, or
+    /// else to a new batch, which reserves `batch.size` (or the record's size, if larger) of
+    /// `buffer.memory`: `Err` with that reservation when the memory left cannot hold it.
+    /// Returns whether the partition's batches are now all full (what lets the sticky
+    /// partitioner move on). One map search a record while its partition has a queue (this
+    /// runs for every send).
     pub fn append(
         &mut self,
         tp: &TopicPartition,
         record: Rc<RecordData>,
         operation: usize,
         now: SimTime,
-        batch_size: usize,
-    ) -> bool {
+        (batch_size, buffer_memory): (usize, usize),
+    ) -> Result<bool, usize> {
         let size = record_size(&record);
-        if !self.fits(tp, size, batch_size) {
+        let open = |b: &ProducerBatch| {
+            b.header.is_none() && b.attempts == 0 && b.size + size <= batch_size
+        };
+        let queue = self.queues.entry(tp.clone()).or_default();
+        if !queue.back().is_some_and(open) {
             let reserved = batch_size.max(BATCH_OVERHEAD + size);
+            if self.used + reserved > buffer_memory {
+                if queue.is_empty() {
+                    self.queues.remove(tp);
+                }
+                return Err(reserved);
+            }
             self.used += reserved;
-            self.queues
-                .entry(tp.clone())
-                .or_default()
-                .push_back(ProducerBatch {
-                    tp: tp.clone(),
-                    records: Vec::new(),
-                    operations: Vec::new(),
-                    size: BATCH_OVERHEAD,
-                    reserved,
-                    created: now,
-                    attempts: 0,
-                    retry_at: None,
-                    sent_leader_epoch: None,
-                    header: None,
-                    resequence: false,
-                    last_error: None,
-                });
+            queue.push_back(ProducerBatch {
+                tp: tp.clone(),
+                records: Vec::new(),
+                operations: Vec::new(),
+                size: BATCH_OVERHEAD,
+                reserved,
+                created: now,
+                attempts: 0,
+                retry_at: None,
+                sent_leader_epoch: None,
+                header: None,
+                resequence: false,
+                last_error: None,
+            });
         }
-        let queue = self.queues.get_mut(tp).expect("created above");
-        let batch = queue.back_mut().expect("created above");
+        let batch = queue.back_mut().expect("pushed above");
         batch.records.push(record);
         batch.operations.push(operation);
         batch.size += size;
         // Full: another record like this one would not fit.
-        batch.size + size > batch_size
+        Ok(batch.size + size > batch_size)
     }
 
     /// Batches waiting per partition of `topic`, for adaptive partitioning.
@@ -275,7 +277,14 @@ mod tests {
             "length, attributes, timestamp delta, offset delta, null key, 1+100 value, header count"
         );
         for i in 0..3 {
-            acc.append(&tp, record(&"x".repeat(100)), i, SimTime::ZERO, 300);
+            acc.append(
+                &tp,
+                record(&"x".repeat(100)),
+                i,
+                SimTime::ZERO,
+                (300, usize::MAX),
+            )
+            .expect("memory is unbounded");
         }
         let sizes: Vec<usize> = acc
             .heads()

@@ -542,13 +542,10 @@ impl Producer {
             Ok(prepared) => prepared,
         };
         let size = record_size(&data);
-        let needs_memory = !self.accumulator.fits(&tp, size, self.config.batch_size);
-        let reserve = self
-            .config
-            .batch_size
-            .max(accumulator::BATCH_OVERHEAD + size);
-        if needs_memory && self.accumulator.used() + reserve > self.config.buffer_memory {
-            if now >= blocked.deadline {
+        let limits = (self.config.batch_size, self.config.buffer_memory);
+        let full = match (self.accumulator).append(&tp, data, blocked.operation, now, limits) {
+            Ok(full) => full,
+            Err(reserve) if now >= blocked.deadline => {
                 let message = format!(
                     "BufferExhaustedException: Failed to allocate {reserve} bytes within the configured max blocking time {} ms. Total memory: {} bytes. Available memory: {} bytes.",
                     self.config.max_block.as_millis(),
@@ -558,11 +555,8 @@ impl Producer {
                 self.fail_send(ctx, blocked.operation, message);
                 return Admitted::Failed;
             }
-            return Admitted::Waiting(blocked, false);
-        }
-        let full =
-            self.accumulator
-                .append(&tp, data, blocked.operation, now, self.config.batch_size);
+            Err(_) => return Admitted::Waiting(blocked, false),
+        };
         if blocked.record.partition.is_none()
             && (blocked.record.key.is_none() || self.config.partitioner_ignore_keys)
         {

@@ -1003,3 +1003,63 @@ fn a_send_for_a_topic_created_after_the_producer_asked_fetches_its_metadata() {
         "acknowledged within a second of virtual time, not after max.block.ms: {outcome:?}"
     );
 }
+
+/// Each new batch takes `batch.size` of `buffer.memory` (Kafka's `BufferPool`) until it is
+/// acknowledged. With room for two batches, both in flight to brokers that cannot answer, a
+/// send that needs a third blocks, and fails after `max.block.ms` with Kafka's
+/// BufferExhaustedException; the two are written once the brokers can be reached again.
+#[test]
+fn a_send_that_needs_a_batch_buffer_memory_lacks_fails_after_max_block_ms() {
+    let mut world = cluster(3);
+    create_topic(&mut world, "t", 3, 1, &[]);
+    add_producer(
+        &mut world,
+        "p",
+        &[
+            ("linger.ms", "5000"),
+            ("batch.size", "16384"),
+            ("buffer.memory", "32768"),
+            ("max.block.ms", "1000"),
+        ],
+    );
+    run_ms(&mut world, 200);
+    for broker in 1..=3 {
+        client_link(&mut world, "p", broker, true);
+    }
+    let first = world.operations().len();
+    for partition in 0..3 {
+        let record = ProducerRecord {
+            topic: "t".into(),
+            partition: Some(partition),
+            value: Some(format!("v{partition}").into()),
+            ..ProducerRecord::default()
+        };
+        world
+            .apply(Command::Send {
+                producer: "p".into(),
+                record,
+            })
+            .expect("producer exists");
+    }
+    run_ms(&mut world, 900);
+    assert_eq!(
+        outcome(&world, first + 2),
+        Outcome::Pending,
+        "blocked on buffer.memory within max.block.ms"
+    );
+    run_ms(&mut world, 200);
+    assert_eq!(
+        outcome(&world, first + 2),
+        Outcome::Exception {
+            message: "BufferExhaustedException: Failed to allocate 16384 bytes within the configured max blocking time 1000 ms. Total memory: 32768 bytes. Available memory: 0 bytes.".to_owned()
+        }
+    );
+    for broker in 1..=3 {
+        client_link(&mut world, "p", broker, false);
+    }
+    run_ms(&mut world, 40_000);
+    let written: Vec<_> = (first..first + 2)
+        .map(|n| acked(&outcome(&world, n)))
+        .collect();
+    assert_eq!(written, vec![Some((0, 0)), Some((1, 0))]);
+}
