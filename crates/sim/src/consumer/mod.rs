@@ -257,6 +257,10 @@ pub struct Consumer {
     forward_sends: Vec<usize>,
     /// With `group.protocol=consumer`: the heartbeat's and reconciliation's state.
     heartbeat: consumer_membership::ConsumerMembership,
+    /// Where `deliver` gathers a poll's records, kept between polls so that a poll of up to
+    /// `max.poll.records` grows no vector: its records are moved once, into the history.
+    /// Empty between polls.
+    poll_scratch: Vec<ConsumedRecord>,
 }
 
 impl Consumer {
@@ -331,6 +335,7 @@ impl Consumer {
             forward: None,
             forward_sends: Vec::new(),
             heartbeat: Default::default(),
+            poll_scratch: Vec::new(),
         };
         consumer.forward = Forwarder::new(&consumer);
         consumer
@@ -788,7 +793,7 @@ impl Consumer {
     /// `max.poll.records`, and advances positions. Returns the poll's operation.
     fn deliver(&mut self, ctx: &mut Ctx<'_>) -> Option<usize> {
         self.give_up_partitions_if_out_of_group(ctx);
-        let mut records = Vec::new();
+        let mut records = std::mem::take(&mut self.poll_scratch);
         let budget = self.config.max_poll_records;
         for (tp, owned) in &mut self.owned {
             let Some(queue) = self
@@ -819,12 +824,16 @@ impl Consumer {
         }
         self.buffer.retain(|_, queue| !queue.is_empty());
         if records.is_empty() {
+            self.poll_scratch = records;
             return None;
         }
         let request = self.poll_request();
         let mut operation = Operation::pending(Rc::clone(&self.name), request, ctx.now());
+        // One allocation of the exact size (a drain's length is known), no copy of a vector.
+        let polled = records.drain(..).collect();
+        self.poll_scratch = records;
         operation.outcome = Outcome::Polled {
-            records: records.into(),
+            records: polled,
             generation: self.generation,
             processed: false,
             partly_processed: 0,
