@@ -81,6 +81,45 @@ fn bring_into_sight(selector: Option<&str>, panel: &NodeRef) {
     }
 }
 
+/// What a keyboard can act on, for [`go_there`].
+const CONTROLS: &str = "button:not([disabled]), input:not([disabled]), select:not([disabled]), \
+    textarea:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
+
+/// Moves the keyboard focus to the first control in the step's outlined part, or to the part
+/// itself when it has none: the part a step names may be dozens of Tab stops away from the
+/// panel (the 480 px walk counted 23 to the topic form), and `L` brings the focus back.
+fn go_there(selector: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(part) = elements(document.query_selector_all(selector)).next() else {
+        return;
+    };
+    let target = match part.query_selector(CONTROLS).ok().flatten() {
+        Some(control) => control,
+        None => {
+            let _ = part.set_attribute("tabindex", "-1");
+            part
+        }
+    };
+    if let Ok(target) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(target) {
+        let _ = target.focus();
+    }
+}
+
+/// Gives the open lesson's text the keyboard focus (the `L` key); false with no lesson open.
+pub fn focus_lesson_text() -> bool {
+    let text = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector(".lesson-panel .lesson-text")
+                .ok()
+                .flatten()
+        })
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+    text.is_some_and(|text| text.focus().is_ok())
+}
+
 /// Keeps what the keyboard focuses and what [`bring_into_sight`] scrolls to below the sticky
 /// panel, however tall its step's text makes it (a fixed padding let a long Korean step cover
 /// the table it pointed at). A panel that is not sticky (a narrow screen, unfolded) needs none.
@@ -228,6 +267,13 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
         })
     };
     let shown = *shown == Some(index);
+    let go = step.highlight.clone().map(|selector| {
+        let panel = panel.clone();
+        Callback::from(move |_: MouseEvent| {
+            bring_into_sight(Some(&selector), &panel);
+            go_there(&selector);
+        })
+    });
     let fold = {
         let folded = folded.clone();
         Callback::from(move |_: MouseEvent| folded.set(!*folded))
@@ -276,6 +322,10 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 </p>
             }
             <div class="lesson-actions">
+                if let Some(go) = go {
+                    <button onclick={go} data-testid="lesson-go-there" aria-keyshortcuts="L"
+                        title="Move the keyboard focus to the outlined part of the page; the L key brings it back here">{ "Go there" }</button>
+                }
                 <button onclick={back} disabled={props.busy || index == 0} data-testid="lesson-back"
                     title="Back to the previous step, and the cluster to where that step began">{ "Back" }</button>
                 if !step.solution.is_empty() {

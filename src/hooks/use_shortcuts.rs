@@ -1,7 +1,8 @@
 //! Keyboard shortcuts for the time controls: Space plays or pauses, "." steps one event, "["
-//! and "]" change the speed. Keys typed into a field or a select are left alone, and so is
-//! Space on a focused button (it presses the button); the other keys work wherever focus is,
-//! since a keyboard user nearly always has a button focused.
+//! and "]" change the speed; and "L" takes the focus back to the open lesson's text, from
+//! wherever its "Go there" sent it. Keys typed into a field or a select are left alone, and so
+//! is Space on a focused button (it presses the button); the other keys work wherever focus
+//! is, since a keyboard user nearly always has a button focused.
 
 use gloo_events::{EventListener, EventListenerOptions};
 use wasm_bindgen::JsCast;
@@ -45,6 +46,7 @@ pub fn use_shortcuts(
                     "." => on_step.emit(()),
                     "[" => on_speed.emit(speed.saturating_sub(1)),
                     "]" => on_speed.emit(speed + 1),
+                    "l" | "L" if crate::components::lesson_panel::focus_lesson_text() => {}
                     _ => return,
                 }
                 event.prevent_default();

@@ -96,6 +96,32 @@ test('with the keyboard: a lesson started from the picker has the focus on its t
   assert.deepEqual(playground.errors, []);
 });
 
+test('with the keyboard: Go there focuses the part a step outlines, and L brings the focus back to the step', async () => {
+  const playground = await suite.open(16, { width: 480, height: 900 });
+  const { page } = playground;
+  await playground.startLesson('acks');
+  const focus = () => page.evaluate(() => {
+    const active = document.activeElement;
+    return { testid: active?.dataset.testid, outlined: !!active?.closest('[data-lesson-highlight]') };
+  });
+  // Step 2 outlines the producers' panel, far below the lesson at this width.
+  await page.getByTestId('lesson-next').click();
+  await settles(async () => (await page.getByTestId('lesson-progress').textContent()), 'step 2 of 7', 'on step 2');
+  await page.getByTestId('lesson-go-there').focus();
+  await page.keyboard.press('Enter');
+  await settles(async () => (await focus()).outlined, true, 'the focus is inside the outlined part');
+  assert.ok(await page.evaluate(() => !!document.activeElement.closest('[data-testid=producer-panel]')),
+    'the producers\' panel has the focus');
+  // A field keeps its letters: Tab to a button first, as a keyboard user would.
+  for (let tabs = 0; tabs < 20; tabs++) {
+    if (!(await page.evaluate(() => ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement.tagName)))) break;
+    await page.keyboard.press('Tab');
+  }
+  await page.keyboard.press('l');
+  await settles(async () => (await focus()).testid, 'lesson-text', 'L brings the focus back to the step');
+  assert.deepEqual(playground.errors, []);
+});
+
 test('an embedded page never shows the picker', async () => {
   const playground = await suite.open(16, undefined, { firstVisit: true, query: 'embed=1' });
   await playground.page.waitForTimeout(300);
