@@ -568,6 +568,7 @@ mod tests {
                 from,
                 to,
                 removed: (from - to) as usize,
+                removed_epoch: Some(0),
             },
         )
     }

@@ -80,6 +80,10 @@ pub enum EventKind {
         from: u64,
         to: u64,
         removed: usize,
+        /// The leader epoch of the first record removed, when the logs diverged: the leader
+        /// change to a later epoch is what left them behind. None when the follower fell
+        /// below the leader's log start (the leader's retention) and started over empty.
+        removed_epoch: Option<u32>,
     },
     /// Retention deleted a replica's oldest segments (`retention.ms` or `retention.bytes`),
     /// or a follower dropped what lies below the leader's new log start offset.
@@ -530,6 +534,7 @@ impl fmt::Display for EventKind {
                 from,
                 to,
                 removed,
+                ..
             } => write!(
                 f,
                 "broker {broker} truncated {tp} from offset {from} to {to} ({removed} record(s) \

@@ -91,7 +91,25 @@ fn cause_of(events: &[Event], index: usize) -> Option<usize> {
         EventKind::BrokerFenced { broker, .. } => {
             latest_before(events, index, |k| fencing_cause(k, *broker))
         }
-        EventKind::FollowerTruncated { tp, .. } | EventKind::CoordinatorLoaded { tp, .. } => {
+        // The records removed were written in `epoch`; the first leader change past it left
+        // them behind (a later one, back to a preferred leader say, did not).
+        EventKind::FollowerTruncated {
+            tp,
+            removed_epoch: Some(epoch),
+            ..
+        } => first_leader_change_past(events, index, tp, *epoch),
+        // Fell below the leader's log start: the leader's retention deleted what it needed.
+        EventKind::FollowerTruncated {
+            tp,
+            broker,
+            removed_epoch: None,
+            ..
+        } => latest_before(
+            events,
+            index,
+            |k| matches!(k, EventKind::SegmentsDeleted { tp: t, broker: b, .. } if t == tp && b != broker),
+        ),
+        EventKind::CoordinatorLoaded { tp, .. } => {
             latest_before(events, index, |k| leader_change_of(k, tp))
         }
         EventKind::StrayLogRemoved { tp, .. } => latest_before(
@@ -172,6 +190,35 @@ fn cause_of(events: &[Event], index: usize) -> Option<usize> {
         }
         _ => None,
     }
+}
+
+/// The earliest of the partition's leader changes before `index` to an epoch after `epoch`,
+/// back to the last change at or before `epoch` (or the topic's deletion: a topic created
+/// again under the name counts its epochs from 0 again).
+fn first_leader_change_past(
+    events: &[Event],
+    index: usize,
+    tp: &TopicPartition,
+    epoch: u32,
+) -> Option<usize> {
+    let mut found = None;
+    for (i, event) in events[..index].iter().enumerate().rev() {
+        match &event.kind {
+            EventKind::LeaderChanged {
+                tp: t,
+                leader_epoch,
+                ..
+            } if t == tp => {
+                if *leader_epoch <= epoch {
+                    break;
+                }
+                found = Some(i);
+            }
+            EventKind::TopicDeleted { topic } if **topic == *tp.topic => break,
+            _ => {}
+        }
+    }
+    found
 }
 
 /// The client a rebalance's reason says joined, as the coordinators word it: "member
@@ -269,6 +316,95 @@ mod tests {
             ),
         ];
         assert_eq!(cause_chain(&events, 3), [2, 0]);
+    }
+
+    fn leader_change(ms: u64, tp: &TopicPartition, from: u32, to: u32, epoch: u32) -> Event {
+        at(
+            ms,
+            EventKind::LeaderChanged {
+                tp: tp.clone(),
+                from: (from > 0).then_some(from),
+                to: Some(to),
+                leader_epoch: epoch,
+                unclean: false,
+                why: "test",
+            },
+        )
+    }
+
+    /// Broker 1 led in epoch 0 and crashed with records only it had; broker 2 took over
+    /// (epoch 1), then broker 3 (epoch 2), before broker 1 came back. Its truncation of
+    /// epoch 0's records goes back to the change to epoch 1 and on to the crash, not to the
+    /// latest change; records of epoch 1 go back to the change to epoch 2.
+    #[test]
+    fn a_truncation_goes_back_to_the_leader_change_that_left_its_records_behind() {
+        let tp = TopicPartition::new("orders", 0);
+        let truncated = |removed_epoch| {
+            at(
+                30_000,
+                EventKind::FollowerTruncated {
+                    broker: 1,
+                    tp: tp.clone(),
+                    from: 5,
+                    to: 3,
+                    removed: 2,
+                    removed_epoch,
+                },
+            )
+        };
+        let events = vec![
+            leader_change(500, &tp, 0, 1, 0),
+            at(
+                1_000,
+                EventKind::BrokerCrashed {
+                    broker: 1,
+                    kind: CrashKind::Process,
+                },
+            ),
+            leader_change(10_000, &tp, 1, 2, 1),
+            leader_change(20_000, &tp, 2, 3, 2),
+            truncated(Some(0)),
+            truncated(Some(1)),
+        ];
+        assert_eq!(cause_chain(&events, 4), [2, 1], "epoch 0's records");
+        assert_eq!(cause_chain(&events, 5)[0], 3, "epoch 1's records");
+    }
+
+    /// A follower below the leader's log start starts over empty: the leader's retention
+    /// caused it, not a leader change.
+    #[test]
+    fn a_truncation_below_the_leaders_log_start_goes_back_to_its_retention() {
+        let tp = TopicPartition::new("orders", 0);
+        let deleted = |broker| {
+            at(
+                5_000,
+                EventKind::SegmentsDeleted {
+                    broker,
+                    tp: tp.clone(),
+                    segments: 1,
+                    records: 10,
+                    log_start_offset: 10,
+                    why: "retention.ms",
+                },
+            )
+        };
+        let events = vec![
+            leader_change(500, &tp, 0, 2, 0),
+            deleted(2),
+            deleted(1),
+            at(
+                9_000,
+                EventKind::FollowerTruncated {
+                    broker: 1,
+                    tp: tp.clone(),
+                    from: 4,
+                    to: 10,
+                    removed: 4,
+                    removed_epoch: None,
+                },
+            ),
+        ];
+        assert_eq!(cause_chain(&events, 3), [1]);
     }
 
     #[test]

@@ -310,6 +310,7 @@ impl Broker {
                 from,
                 to: leader_start,
                 removed,
+                removed_epoch: None,
             });
             return;
         }
@@ -321,6 +322,7 @@ impl Broker {
             let own_end = log.end_offset_for_epoch(epoch).map_or(0, |(_, end)| end);
             let to = leader_end.min(own_end).min(log.log_end_offset());
             let from_offset = log.log_end_offset();
+            let removed_epoch = log.read(to, u64::MAX, 1).next().map(|r| r.leader_epoch);
             let removed = log.truncate_to(to);
             replica.producers = super::ProducerStates::rebuild(replica.log.records());
             // Only a truncation that removed records is news (an epoch boundary that the
@@ -332,6 +334,7 @@ impl Broker {
                     from: from_offset,
                     to,
                     removed,
+                    removed_epoch,
                 });
                 self.wake_parked(ctx, &fetched.tp);
             }
