@@ -248,13 +248,15 @@ impl PartitionLog {
     ) -> u64 {
         self.writes += 1;
         let base = self.log_end_offset();
-        let records = batch.iter().enumerate().map(|(i, data)| Record {
-            offset: base + i as u64,
-            leader_epoch,
-            data: Rc::clone(data),
-            batch: Rc::clone(header),
+        let records = batch.iter().enumerate().map(|(i, data)| {
+            Record::new(
+                base + i as u64,
+                leader_epoch,
+                Rc::clone(data),
+                Rc::clone(header),
+            )
         });
-        self.append_batch(batch.iter().map(|d| &**d), records, roll);
+        self.append_batch(records.collect(), roll);
         base
     }
 
@@ -270,26 +272,24 @@ impl PartitionLog {
                 self.log_end_offset(),
                 batch[0].offset
             );
-            self.append_batch(batch.iter().map(|r| &*r.data), batch.iter().cloned(), roll);
+            self.append_batch(batch.to_vec(), roll);
         }
     }
 
     /// Appends one batch: rolls first if it should not go in the active segment, then adds its
     /// records, counting their sizes and timestamps once for the log and the segment.
-    fn append_batch<'a>(
-        &mut self,
-        data: impl Iterator<Item = &'a RecordData> + Clone,
-        records: impl Iterator<Item = Record>,
-        roll: Roll,
-    ) {
+    fn append_batch(&mut self, records: Vec<Record>, roll: Roll) {
         let (size, first_timestamp, max_timestamp) =
-            data.fold((0u64, None, 0u64), |(size, first, ts), data| {
-                (
-                    size + crate::producer::record_size(data) as u64,
-                    first.or(Some(data.timestamp_ms)),
-                    ts.max(data.timestamp_ms),
-                )
-            });
+            records
+                .iter()
+                .fold((0u64, None, 0u64), |(size, first, ts), record| {
+                    let timestamp = record.data.timestamp_ms;
+                    (
+                        size + record.size() as u64,
+                        first.or(Some(timestamp)),
+                        ts.max(timestamp),
+                    )
+                });
         self.maybe_roll(roll, size, max_timestamp);
         let Some(first_timestamp) = first_timestamp else {
             return;
@@ -374,7 +374,7 @@ impl PartitionLog {
         self.size_bytes -= self
             .records
             .iter_from(keep)
-            .map(|r| crate::producer::record_size(&r.data) as u64)
+            .map(|r| r.size() as u64)
             .sum::<u64>();
         self.control_records -= controls(self.records.iter_from(keep));
         self.records.truncate(keep);
@@ -395,7 +395,7 @@ impl PartitionLog {
             let from = self.records.partition_point(|r| r.offset < base);
             let mut segment = Segment::empty(base);
             for record in self.records.iter_from(from) {
-                segment.size_bytes += crate::producer::record_size(&record.data) as u64;
+                segment.size_bytes += record.size() as u64;
                 segment
                     .first_timestamp_ms
                     .get_or_insert(record.data.timestamp_ms);
@@ -448,11 +448,7 @@ impl PartitionLog {
     fn delete_below(&mut self, offset: u64, segments: usize) -> Deleted {
         let from = self.log_start_offset;
         let cut = self.records.partition_point(|r| r.offset < offset);
-        let removed: u64 = self
-            .records
-            .range(..cut)
-            .map(|r| crate::producer::record_size(&r.data) as u64)
-            .sum();
+        let removed: u64 = self.records.range(..cut).map(|r| r.size() as u64).sum();
         self.control_records -= controls(self.records.range(..cut));
         self.records.drop_front(cut);
         self.size_bytes -= removed;

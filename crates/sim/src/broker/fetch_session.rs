@@ -260,11 +260,13 @@ pub(super) mod tests {
         let mut answer = empty(&TopicPartition::new("orders", partition), ErrorCode::None);
         answer.high_watermark = high_watermark;
         answer.records = (0..records as u64)
-            .map(|offset| Record {
-                offset,
-                leader_epoch: 0,
-                data: Rc::new(RecordData::value(&offset.to_string())),
-                batch: Rc::new(BatchHeader::default()),
+            .map(|offset| {
+                Record::new(
+                    offset,
+                    0,
+                    Rc::new(RecordData::value(&offset.to_string())),
+                    Rc::new(BatchHeader::default()),
+                )
             })
             .collect();
         answer

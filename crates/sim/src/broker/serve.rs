@@ -10,7 +10,6 @@ use crate::chunked::Iter;
 use crate::error::ErrorCode;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
-use crate::producer::record_size;
 use crate::protocol::{
     BrokerId, Extension, FetchPartition, FetchRequest, FetchResponse, FetchedPartition, Message,
     Record, RequestHeader, ResponseHeader, TopicPartition,
@@ -102,10 +101,10 @@ fn batches(records: Iter<'_, Record>) -> impl Iterator<Item = (usize, usize)> + 
     let mut records = records.peekable();
     std::iter::from_fn(move || {
         let first = records.next()?;
-        let (mut count, mut size) = (1, record_size(&first.data));
+        let (mut count, mut size) = (1, first.size());
         while let Some(record) = records.next_if(|r| std::rc::Rc::ptr_eq(&r.batch, &first.batch)) {
             count += 1;
-            size += record_size(&record.data);
+            size += record.size();
         }
         Some((count, size))
     })

@@ -803,18 +803,18 @@ mod tests {
     use std::rc::Rc;
 
     fn record(offset: u64, producer_id: u64, control: Option<ControlType>) -> Record {
-        Record {
+        Record::new(
             offset,
-            leader_epoch: 0,
-            data: Rc::new(RecordData::value(&offset.to_string())),
-            batch: Rc::new(BatchHeader {
+            0,
+            Rc::new(RecordData::value(&offset.to_string())),
+            Rc::new(BatchHeader {
                 producer_id: Some(producer_id),
                 transactional: control.is_none(),
                 control,
                 record_count: 1,
                 ..BatchHeader::default()
             }),
-        }
+        )
     }
 
     #[test]

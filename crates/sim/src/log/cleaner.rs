@@ -20,7 +20,6 @@
 //! log's last record is never removed, so the log end offset still follows from the records.
 
 use super::{PartitionLog, Segment};
-use crate::producer::record_size;
 use std::collections::BTreeMap;
 
 /// The topic's cleaner settings.
@@ -204,7 +203,7 @@ impl PartitionLog {
             } else {
                 cleaned.records += 1;
                 cleaned.tombstones += usize::from(tombstone && latest_for_key);
-                cleaned.bytes += record_size(&record.data) as u64;
+                cleaned.bytes += record.size() as u64;
                 removed_controls += u64::from(record.batch.control.is_some());
             }
         }
@@ -240,11 +239,8 @@ impl PartitionLog {
         let to = self
             .records
             .partition_point(|r| next.is_none_or(|next| r.offset < next));
-        self.segments[index].size_bytes = self
-            .records
-            .range(from..to)
-            .map(|r| record_size(&r.data) as u64)
-            .sum();
+        self.segments[index].size_bytes =
+            self.records.range(from..to).map(|r| r.size() as u64).sum();
     }
 }
 
