@@ -81,43 +81,52 @@ fn bring_into_sight(selector: Option<&str>, panel: &NodeRef) {
     }
 }
 
-/// What a keyboard can act on, for [`go_there`].
-const CONTROLS: &str = "button:not([disabled]), input:not([disabled]), select:not([disabled]), \
-    textarea:not([disabled]), a[href], [tabindex]:not([tabindex='-1'])";
-
-/// Moves the keyboard focus to the first control in the step's outlined part, or to the part
-/// itself when it has none: the part a step names may be dozens of Tab stops away from the
-/// panel (the 480 px walk counted 23 to the topic form), and `L` brings the focus back.
+/// Moves the keyboard focus to the step's outlined part itself (made focusable for it): the
+/// part a step names may be dozens of Tab stops away from the panel (the 480 px walk counted
+/// 23 to the topic form), the next Tab reaches its first control, and `L` works at once
+/// (in a text field it would type).
 fn go_there(selector: &str) {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+    let Some(part) = first_match(selector) else {
         return;
     };
-    let Some(part) = elements(document.query_selector_all(selector)).next() else {
-        return;
-    };
-    let target = match part.query_selector(CONTROLS).ok().flatten() {
-        Some(control) => control,
-        None => {
-            let _ = part.set_attribute("tabindex", "-1");
-            part
-        }
-    };
-    if let Ok(target) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(target) {
-        let _ = target.focus();
+    if !part.has_attribute("tabindex") {
+        let _ = part.set_attribute("tabindex", "-1");
+    }
+    if let Ok(part) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(part) {
+        let _ = part.focus();
     }
 }
 
-/// Gives the open lesson's text the keyboard focus (the `L` key); false with no lesson open.
+fn first_match(selector: &str) -> Option<web_sys::Element> {
+    let document = web_sys::window().and_then(|w| w.document())?;
+    elements(document.query_selector_all(selector)).next()
+}
+
+/// Gives the open lesson's text the keyboard focus (the `L` key). False, leaving the key to
+/// the page, when there is no lesson, its text is folded away, or a dialog is open (the page
+/// behind it is inert).
 pub fn focus_lesson_text() -> bool {
-    let text = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| {
-            d.query_selector(".lesson-panel .lesson-text")
-                .ok()
-                .flatten()
-        })
-        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
-    text.is_some_and(|text| text.focus().is_ok())
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return false;
+    };
+    if document
+        .query_selector("dialog[open]")
+        .ok()
+        .flatten()
+        .is_some()
+    {
+        return false;
+    }
+    let text = (document
+        .query_selector(".lesson-panel:not(.folded) .lesson-text")
+        .ok())
+    .flatten()
+    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+    let Some(text) = text else {
+        return false;
+    };
+    let _ = text.focus();
+    document.active_element().as_ref() == Some(std::ops::Deref::deref(&text))
 }
 
 /// Keeps what the keyboard focuses and what [`bring_into_sight`] scrolls to below the sticky
@@ -267,13 +276,16 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
         })
     };
     let shown = *shown == Some(index);
-    let go = step.highlight.clone().map(|selector| {
-        let panel = panel.clone();
-        Callback::from(move |_: MouseEvent| {
-            bring_into_sight(Some(&selector), &panel);
-            go_there(&selector);
-        })
-    });
+    // Only for a part the page shows (an embed may leave the step's panel out).
+    let go = (step.highlight.clone())
+        .filter(|selector| first_match(selector).is_some())
+        .map(|selector| {
+            let panel = panel.clone();
+            Callback::from(move |_: MouseEvent| {
+                bring_into_sight(Some(&selector), &panel);
+                go_there(&selector);
+            })
+        });
     let fold = {
         let folded = folded.clone();
         Callback::from(move |_: MouseEvent| folded.set(!*folded))
@@ -303,7 +315,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 </button>
                 <button onclick={close} data-testid="lesson-close" aria-label="Leave the lesson">{ "✕" }</button>
             </div>
-            <p class="lesson-text" lang={lang.code()} data-testid="lesson-text" tabindex="-1" ref={text}>{ lang.pick(&step.text) }</p>
+            <p class="lesson-text" lang={lang.code()} data-testid="lesson-text" tabindex="-1" aria-keyshortcuts="L" ref={text}>{ lang.pick(&step.text) }</p>
             if *went_back == Some(index) {
                 <p class="lesson-note" lang={lang.code()} data-testid="lesson-back-note">{ match lang {
                     Lang::En => "Back: the cluster is as it was when this step began. What came after stays ahead on the timeline: Play replays it, and anything you do now replaces it.",
@@ -323,8 +335,8 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
             }
             <div class="lesson-actions">
                 if let Some(go) = go {
-                    <button onclick={go} data-testid="lesson-go-there" aria-keyshortcuts="L"
-                        title="Move the keyboard focus to the outlined part of the page; the L key brings it back here">{ "Go there" }</button>
+                    <button onclick={go} data-testid="lesson-go-there"
+                        title="Move the keyboard focus to the outlined part of the page (Tab goes on into it); the L key, outside a text field, brings it back to the step's text">{ "Go there" }</button>
                 }
                 <button onclick={back} disabled={props.busy || index == 0} data-testid="lesson-back"
                     title="Back to the previous step, and the cluster to where that step began">{ "Back" }</button>

@@ -41,12 +41,15 @@ pub fn use_shortcuts(
                 if typing || pressing || key.ctrl_key() || key.meta_key() || key.alt_key() {
                     return;
                 }
+                // A Korean input method reports L as "ㅣ" (or "Process"): the key's place
+                // decides.
+                let lesson = key.code() == "KeyL";
                 match key.key().as_str() {
                     " " => on_toggle.emit(()),
                     "." => on_step.emit(()),
                     "[" => on_speed.emit(speed.saturating_sub(1)),
                     "]" => on_speed.emit(speed + 1),
-                    "l" | "L" if crate::components::lesson_panel::focus_lesson_text() => {}
+                    _ if lesson && crate::components::lesson_panel::focus_lesson_text() => {}
                     _ => return,
                 }
                 event.prevent_default();

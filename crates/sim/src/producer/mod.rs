@@ -547,10 +547,11 @@ impl Producer {
             Ok(full) => full,
             Err(reserve) if now >= blocked.deadline => {
                 let message = format!(
-                    "BufferExhaustedException: Failed to allocate {reserve} bytes within the configured max blocking time {} ms. Total memory: {} bytes. Available memory: {} bytes.",
+                    "BufferExhaustedException: Failed to allocate {reserve} bytes within the configured max blocking time {} ms. Total memory: {} bytes. Available memory: {} bytes. Poolable size: {} bytes",
                     self.config.max_block.as_millis(),
                     self.config.buffer_memory,
-                    self.config.buffer_memory - self.accumulator.used()
+                    self.config.buffer_memory - self.accumulator.used(),
+                    self.config.batch_size
                 );
                 self.fail_send(ctx, blocked.operation, message);
                 return Admitted::Failed;

@@ -302,12 +302,37 @@ pub fn add_producer(world: &mut World, name: &str, config: &[(&str, &str)]) {
 
 /// A producer's `send()` of one record.
 pub fn send(world: &mut World, producer: &str, topic: &str, key: Option<&str>, value: &str) {
-    let record = kafka_sim::producer::ProducerRecord {
+    send_record(world, producer, topic, value, |record| {
+        record.key = key.map(Into::into)
+    });
+}
+
+/// A producer's `send()` of one record to an explicit partition.
+pub fn send_to_partition(
+    world: &mut World,
+    producer: &str,
+    topic: &str,
+    partition: u32,
+    value: &str,
+) {
+    send_record(world, producer, topic, value, |record| {
+        record.partition = Some(partition)
+    });
+}
+
+fn send_record(
+    world: &mut World,
+    producer: &str,
+    topic: &str,
+    value: &str,
+    shape: impl FnOnce(&mut kafka_sim::producer::ProducerRecord),
+) {
+    let mut record = kafka_sim::producer::ProducerRecord {
         topic: topic.into(),
-        key: key.map(Into::into),
         value: Some(value.into()),
         ..kafka_sim::producer::ProducerRecord::default()
     };
+    shape(&mut record);
     world
         .apply(Command::Send {
             producer: producer.into(),

@@ -1028,18 +1028,7 @@ fn a_send_that_needs_a_batch_buffer_memory_lacks_fails_after_max_block_ms() {
     }
     let first = world.operations().len();
     for partition in 0..3 {
-        let record = ProducerRecord {
-            topic: "t".into(),
-            partition: Some(partition),
-            value: Some(format!("v{partition}").into()),
-            ..ProducerRecord::default()
-        };
-        world
-            .apply(Command::Send {
-                producer: "p".into(),
-                record,
-            })
-            .expect("producer exists");
+        send_to_partition(&mut world, "p", "t", partition, &format!("v{partition}"));
     }
     run_ms(&mut world, 900);
     assert_eq!(
@@ -1047,11 +1036,19 @@ fn a_send_that_needs_a_batch_buffer_memory_lacks_fails_after_max_block_ms() {
         Outcome::Pending,
         "blocked on buffer.memory within max.block.ms"
     );
+    // Lingering for 5 s, yet sent: with a send waiting for memory every batch is ready
+    // (Kafka's `RecordAccumulator.ready`, `exhausted`).
+    let view = world.view();
+    let producer = view.producers.iter().find(|p| p.name == "p").expect("p");
+    let in_flight = (producer.batches.iter())
+        .filter(|b| matches!(b.stage, kafka_sim::BatchStage::InFlight(_)))
+        .count();
+    assert_eq!(in_flight, 2, "{:?}", producer.batches);
     run_ms(&mut world, 200);
     assert_eq!(
         outcome(&world, first + 2),
         Outcome::Exception {
-            message: "BufferExhaustedException: Failed to allocate 16384 bytes within the configured max blocking time 1000 ms. Total memory: 32768 bytes. Available memory: 0 bytes.".to_owned()
+            message: "BufferExhaustedException: Failed to allocate 16384 bytes within the configured max blocking time 1000 ms. Total memory: 32768 bytes. Available memory: 0 bytes. Poolable size: 16384 bytes".to_owned()
         }
     );
     for broker in 1..=3 {
