@@ -83,6 +83,45 @@ pub struct ProducerBatch {
     pub last_error: Option<ErrorCode>,
 }
 
+impl ProducerBatch {
+    /// What the sender decides about this batch from, when it heads its partition's queue.
+    pub(super) fn head(&self) -> Head {
+        Head {
+            size: self.size,
+            created: self.created,
+            attempts: self.attempts,
+            retry_at: self.retry_at,
+            sent_leader_epoch: self.sent_leader_epoch,
+            sequenced: self.header.is_some(),
+            resequence: self.resequence,
+        }
+    }
+}
+
+/// A partition's next batch as the sender sees it (whether it is ready, backing off, waiting
+/// for an epoch; its deadlines): copied out of the batch, so it can be had from the append
+/// that changed the queue and looked at while the producer's other state is borrowed.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Head {
+    pub size: usize,
+    pub created: SimTime,
+    pub attempts: u32,
+    pub retry_at: Option<SimTime>,
+    pub sent_leader_epoch: Option<u32>,
+    /// It has its producer id, epoch and sequence.
+    pub sequenced: bool,
+    pub resequence: bool,
+}
+
+/// A record in its batch: whether the batch is now full (what lets the sticky partitioner
+/// move on), the partition's next batch, and how many it has queued.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Appended {
+    pub full: bool,
+    pub head: Head,
+    pub queued: usize,
+}
+
 /// The accumulator.
 #[derive(Clone, Debug, Default)]
 pub struct Accumulator {
@@ -96,21 +135,20 @@ impl Accumulator {
         self.used
     }
 
-    /// Adds a record to the partition's newest batch while that one is open and has room, or
-    /// else to a new batch, which reserves `batch.size` (or the record's size, if larger) of
-    /// `buffer.memory`: `Err` with that reservation when the memory left cannot hold it.
-    /// Returns whether the partition's batches are now all full (what lets the sticky
-    /// partitioner move on). One map search a record while its partition has a queue (this
-    /// runs for every send).
-    pub fn append(
+    /// Adds a record of `size` bytes (counted once, by `prepare`) to the partition's newest
+    /// batch while that one is open and has room, or else to a new batch, which reserves
+    /// `batch.size` (or the record's size, if larger) of `buffer.memory`: `Err` with that
+    /// reservation when the memory left cannot hold it. One map search a record while its
+    /// partition has a queue (this runs for every send), so what the sender asks next, the
+    /// partition's head, comes back with it.
+    pub(super) fn append(
         &mut self,
         tp: &TopicPartition,
-        record: Rc<RecordData>,
+        (record, size): (Rc<RecordData>, usize),
         operation: usize,
         now: SimTime,
         (batch_size, buffer_memory): (usize, usize),
-    ) -> Result<bool, usize> {
-        let size = record_size(&record);
+    ) -> Result<Appended, usize> {
         let open = |b: &ProducerBatch| {
             b.header.is_none() && b.attempts == 0 && b.size + size <= batch_size
         };
@@ -144,7 +182,13 @@ impl Accumulator {
         batch.operations.push(operation);
         batch.size += size;
         // Full: another record like this one would not fit.
-        Ok(batch.size + size > batch_size)
+        let full = batch.size + size > batch_size;
+        let head = queue.front().expect("appended above").head();
+        Ok(Appended {
+            full,
+            head,
+            queued: queue.len(),
+        })
     }
 
     /// Batches waiting per partition of `topic`, for adaptive partitioning.
@@ -164,16 +208,10 @@ impl Accumulator {
     }
 
     /// The next batch of each partition, in partition order.
-    pub fn heads(&self) -> impl Iterator<Item = (&TopicPartition, &ProducerBatch, usize)> + '_ {
+    pub(super) fn heads(&self) -> impl Iterator<Item = (&TopicPartition, Head, usize)> + '_ {
         self.queues
             .iter()
-            .filter_map(|(tp, queue)| queue.front().map(|b| (tp, b, queue.len())))
-    }
-
-    /// The next batch of one partition, and how many it has queued.
-    pub(super) fn head(&self, tp: &TopicPartition) -> Option<(&ProducerBatch, usize)> {
-        let queue = self.queues.get(tp)?;
-        queue.front().map(|b| (b, queue.len()))
+            .filter_map(|(tp, queue)| queue.front().map(|b| (tp, b.head(), queue.len())))
     }
 
     /// Takes the next batch of a partition for sending.
@@ -276,24 +314,35 @@ mod tests {
             size, 107,
             "length, attributes, timestamp delta, offset delta, null key, 1+100 value, header count"
         );
-        for i in 0..3 {
-            acc.append(
-                &tp,
-                record(&"x".repeat(100)),
-                i,
-                SimTime::ZERO,
-                (300, usize::MAX),
-            )
-            .expect("memory is unbounded");
-        }
-        let sizes: Vec<usize> = acc
-            .heads()
-            .map(|(_, b, len)| b.records.len() * 10 + len)
+        let appended: Vec<Appended> = (0..3)
+            .map(|i| {
+                acc.append(
+                    &tp,
+                    (record(&"x".repeat(100)), size),
+                    i,
+                    SimTime::ZERO,
+                    (300, usize::MAX),
+                )
+                .expect("memory is unbounded")
+            })
             .collect();
+        let heads: Vec<(usize, usize)> = appended.iter().map(|a| (a.head.size, a.queued)).collect();
+        let first = BATCH_OVERHEAD + size;
         assert_eq!(
-            sizes,
-            vec![22],
-            "two records in the first batch, two batches queued"
+            heads,
+            vec![(first, 1), (first + size, 1), (first + size, 2)],
+            "two records in the first batch, the third opens a second; the head is the first"
+        );
+        assert_eq!(
+            appended.iter().map(|a| a.full).collect::<Vec<_>>(),
+            vec![false, true, false],
+            "full once a third record would not fit in 300 bytes"
+        );
+        let from_heads: Vec<(usize, usize)> = acc.heads().map(|(_, h, n)| (h.size, n)).collect();
+        assert_eq!(
+            from_heads,
+            vec![(first + size, 2)],
+            "heads() sees what append said"
         );
         assert_eq!(acc.used(), 600, "each batch reserves batch.size");
     }

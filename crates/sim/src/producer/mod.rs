@@ -33,6 +33,7 @@ use crate::protocol::{
     RequestHeader, TopicPartition,
 };
 use crate::time::{SimDuration, SimTime};
+use accumulator::{Appended, Head};
 use sender::HeadDecision;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -96,7 +97,7 @@ struct Quiet {
 /// Where a send went when it left the blocked list.
 enum Admitted {
     /// Into the accumulator, in this partition.
-    Appended(TopicPartition),
+    Appended(TopicPartition, Appended),
     /// It failed before it reached a batch.
     Failed,
     /// It still waits for metadata (true) or memory (false).
@@ -340,8 +341,8 @@ impl Producer {
     /// a second batch queued, linger.ms=0) or has no leader, the rest of the pump runs in full.
     fn send_quietly(&mut self, ctx: &mut Ctx<'_>, blocked: Blocked, quiet: Quiet) {
         let now = ctx.now();
-        let tp = match self.admit(ctx, blocked) {
-            Admitted::Appended(tp) => tp,
+        let (tp, Appended { head, queued, .. }) = match self.admit(ctx, blocked) {
+            Admitted::Appended(tp, appended) => (tp, appended),
             Admitted::Waiting(blocked, _) => {
                 self.blocked.push(blocked);
                 return self.pump_after_admit(ctx);
@@ -352,10 +353,6 @@ impl Producer {
                 return;
             }
         };
-        let (head, queued) = self
-            .accumulator
-            .head(&tp)
-            .unwrap_or_else(|| panic!("producer {}: {tp} has no batch after an append", self.name));
         let idle = self.config.enable_idempotence && self.producer_id.is_none();
         if !idle {
             match self.head_decision(&tp, head, queued, now) {
@@ -534,17 +531,18 @@ impl Producer {
             return Admitted::Waiting(blocked, true);
         };
         let sent_ms = self.history[blocked.operation].invoked_at.as_millis();
-        let (tp, data) = match self.prepare(&blocked, &topic, count, sent_ms, ctx) {
+        let (tp, (data, size)) = match self.prepare(&blocked, &topic, count, sent_ms, ctx) {
             Err(message) => {
                 self.fail_send(ctx, blocked.operation, message);
                 return Admitted::Failed;
             }
             Ok(prepared) => prepared,
         };
-        let size = record_size(&data);
         let limits = (self.config.batch_size, self.config.buffer_memory);
-        let full = match (self.accumulator).append(&tp, data, blocked.operation, now, limits) {
-            Ok(full) => full,
+        let record = (data, size);
+        let appended = match (self.accumulator).append(&tp, record, blocked.operation, now, limits)
+        {
+            Ok(appended) => appended,
             Err(reserve) if now >= blocked.deadline => {
                 let message = format!(
                     "BufferExhaustedException: Failed to allocate {reserve} bytes within the configured max blocking time {} ms. Total memory: {} bytes. Available memory: {} bytes. Poolable size: {} bytes",
@@ -562,9 +560,9 @@ impl Producer {
             && (blocked.record.key.is_none() || self.config.partitioner_ignore_keys)
         {
             self.sticky
-                .appended(&tp.topic, size, self.config.batch_size, full);
+                .appended(&tp.topic, size, self.config.batch_size, appended.full);
         }
-        Admitted::Appended(tp)
+        Admitted::Appended(tp, appended)
     }
 
     /// The topic's name as the metadata holds it, and its partition count; `None` while the
@@ -583,7 +581,9 @@ impl Producer {
         Some(known)
     }
 
-    /// Serializes, checks the size and picks the partition, as `KafkaProducer.doSend`.
+    /// Serializes, checks the size and picks the partition, as `KafkaProducer.doSend`; the
+    /// record comes back with its size, which the accumulator and the sticky partitioner use
+    /// without counting it again.
     fn prepare(
         &mut self,
         blocked: &Blocked,
@@ -591,7 +591,7 @@ impl Producer {
         count: u32,
         sent_ms: u64,
         ctx: &mut Ctx<'_>,
-    ) -> Result<(TopicPartition, Rc<RecordData>), String> {
+    ) -> Result<(TopicPartition, (Rc<RecordData>, usize)), String> {
         let record = &blocked.record;
         let serialize = |serializer: Serializer,
                          config: &str,
@@ -663,7 +663,7 @@ impl Producer {
                 topic: Rc::clone(topic),
                 partition,
             },
-            Rc::new(data),
+            (Rc::new(data), size),
         ))
     }
 
@@ -757,7 +757,7 @@ impl Producer {
     /// The moments a partition's head batch must be looked at again: its linger ends, its
     /// retry backoff ends, its `delivery.timeout.ms` runs out. One list for the full pump's
     /// wake-up and for a quiet send's.
-    fn head_deadlines(&self, head: &ProducerBatch) -> [Option<SimTime>; 3] {
+    fn head_deadlines(&self, head: Head) -> [Option<SimTime>; 3] {
         [
             Some(head.created + self.config.linger),
             head.retry_at,

@@ -2,6 +2,7 @@
 //! batch per partition, and what each partition's answer means: success, a retry after
 //! `retry.backoff.ms`, or a final error.
 
+use super::accumulator::Head;
 use super::{InFlight, Producer, ProducerBatch};
 use crate::client::Outcome;
 use crate::error::ErrorCode;
@@ -76,26 +77,26 @@ impl Producer {
     pub(super) fn head_decision(
         &self,
         tp: &TopicPartition,
-        batch: &ProducerBatch,
+        head: Head,
         queued: usize,
         now: crate::time::SimTime,
     ) -> HeadDecision {
         let ready = queued > 1
-            || batch.size + 1 > self.config.batch_size
-            || now >= batch.created + self.config.linger
+            || head.size + 1 > self.config.batch_size
+            || now >= head.created + self.config.linger
             || self.flushing
             || !self.blocked.is_empty()
-            || batch.attempts > 0;
+            || head.attempts > 0;
         // KIP-951 (RecordAccumulator.shouldBackoff): a retry whose partition has a newer
         // leader than the one it was sent to goes at once; only a retry to the same leader
         // waits out its backoff.
         let state = self.metadata.get(tp);
-        let leader_changed = match (batch.sent_leader_epoch, state) {
+        let leader_changed = match (head.sent_leader_epoch, state) {
             (Some(sent), Some(state)) => state.leader_epoch > sent,
             _ => false,
         };
-        let backing_off = !leader_changed && batch.retry_at.is_some_and(|at| at > now);
-        let waiting_for_epoch = self.epoch_bump && (batch.header.is_none() || batch.resequence);
+        let backing_off = !leader_changed && head.retry_at.is_some_and(|at| at > now);
+        let waiting_for_epoch = self.epoch_bump && (!head.sequenced || head.resequence);
         // max.in.flight=1 without idempotence: one batch per partition at a time, so
         // retries cannot reorder (Kafka's guaranteeMessageOrder).
         let muted = self.config.max_in_flight == 1
@@ -143,8 +144,8 @@ impl Producer {
         let now = ctx.now();
         let mut by_leader: BTreeMap<BrokerId, Vec<TopicPartition>> = BTreeMap::new();
         let mut no_leader = false;
-        for (tp, batch, queued) in self.accumulator.heads() {
-            match self.head_decision(tp, batch, queued, now) {
+        for (tp, head, queued) in self.accumulator.heads() {
+            match self.head_decision(tp, head, queued, now) {
                 HeadDecision::Send(leader) => by_leader.entry(leader).or_default().push(tp.clone()),
                 HeadDecision::NoLeader => no_leader = true,
                 HeadDecision::Wait => {}
