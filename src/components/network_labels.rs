@@ -26,6 +26,23 @@ pub fn label_units(rendered_px: f64) -> f64 {
     (LABEL_PX_MIN * DRAWING_WIDTH / rendered_px).max(LABEL_UNITS)
 }
 
+/// A node's circle radius on a wide page, in drawing units.
+pub const NODE_RADIUS: f64 = 14.0;
+
+/// A node's radius per unit of label size: a broker's or controller's name ("B12", "C1") is
+/// about 1.8 label units wide, so at 1.2 it stays inside its circle's outline.
+const RADIUS_PER_LABEL_UNIT: f64 = 1.2;
+
+/// The radius of the circles of a row whose neighbours are `step` units apart, around labels
+/// of `label_units`: [`NODE_RADIUS`] on a wide page, larger where the labels were scaled up
+/// (at 360 px a label of 9 units' circle was smaller than its text), but leaving a gap between
+/// neighbours; never smaller than on a wide page.
+pub fn node_radius(label_units: f64, step: f64) -> f64 {
+    (RADIUS_PER_LABEL_UNIT * label_units)
+        .min(step / 2.0 - 3.0)
+        .max(NODE_RADIUS)
+}
+
 /// The label size (drawing units) for the drawing `svg` refers to, measured after its first
 /// draw and again on each resize of the window.
 #[hook]
@@ -50,7 +67,7 @@ pub fn use_label_units(svg: &NodeRef) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{LABEL_PX_MIN, LABEL_UNITS, label_units};
+    use super::{LABEL_PX_MIN, LABEL_UNITS, NODE_RADIUS, label_units, node_radius};
 
     /// At 480 px the drawing is about 426 px wide: 9 units were 6 px there.
     #[test]
@@ -73,5 +90,23 @@ mod tests {
         for bad in [0.0, -5.0, f64::NAN, f64::INFINITY] {
             assert_eq!(label_units(bad), LABEL_UNITS);
         }
+    }
+
+    /// At 360 px (a drawing about 306 px wide) the labels are scaled to 23 units: the circles
+    /// grow with them, unless neighbours would touch; a wide page keeps its 14-unit circles.
+    #[test]
+    fn circles_hold_their_labels_without_touching_neighbours() {
+        let wide = label_units(1_000.0);
+        assert_eq!(node_radius(wide, 160.0), NODE_RADIUS);
+        let narrow = label_units(306.0);
+        let three_brokers = node_radius(narrow, 160.0);
+        assert!(
+            three_brokers >= 1.2 * narrow - 1e-9,
+            "{three_brokers} around {narrow}-unit labels"
+        );
+        // Twelve brokers on 640 units: 49 apart.
+        let twelve = node_radius(narrow, 640.0 / 13.0);
+        assert!(2.0 * twelve < 640.0 / 13.0, "{twelve}: neighbours touch");
+        assert!(twelve >= NODE_RADIUS);
     }
 }

@@ -5,6 +5,7 @@
 //! Faults by direct manipulation: drag across links to cut them (a knife stroke), click a link
 //! to cut it or heal it. The broker cards' buttons do the same from the keyboard.
 
+use super::network_labels::node_radius;
 use crate::sim_context::{Form, use_sim};
 use kafka_sim::sorted::Collect;
 use kafka_sim::{Command, Endpoint};
@@ -20,6 +21,8 @@ type Point = (f64, f64);
 
 const WIDTH: f64 = super::network_labels::DRAWING_WIDTH;
 const HEIGHT: f64 = 200.0;
+/// The outer rows' distance from the drawing's edge on a wide page.
+const EDGE_ROW: f64 = 24.0;
 
 /// A link drawn between two endpoints.
 #[derive(Clone)]
@@ -129,6 +132,12 @@ fn row(count: usize, index: usize, y: f64) -> (f64, f64) {
     (step * (index as f64 + 1.0), y)
 }
 
+/// How far from the drawing's top (or bottom) edge an outer row's circles of `radius` sit:
+/// where they always did, or lower if larger circles would cross the edge.
+fn edge_row(radius: f64) -> f64 {
+    EDGE_ROW.max(radius + 3.0)
+}
+
 fn label(endpoint: &Endpoint, quorum: bool) -> String {
     match endpoint {
         Endpoint::Controller if quorum => "C1".to_owned(),
@@ -155,6 +164,9 @@ fn pairs_of(xs: &[Endpoint], ys: &[Endpoint]) -> Vec<(Endpoint, Endpoint)> {
 #[function_component(NetworkView)]
 pub fn network_view() -> Html {
     let sim = use_sim();
+    let knife = use_state(|| None::<(Point, Point)>);
+    let svg = use_node_ref();
+    let label_units = super::network_labels::use_label_units(&svg);
     // Cuts and heals links; what moves on the wire changes every tick, so this draws each one.
     let (view, on_command) = (&*sim.view, sim.actions.command(Form::Page));
     let quorum = view.controllers.len() > 1;
@@ -186,11 +198,19 @@ pub fn network_view() -> Html {
             id => Endpoint::ControllerNode(id),
         })
         .collect();
+    // Each row's circles, as large as its labels need and its spacing allows; the outer rows
+    // keep clear of the drawing's edge.
+    let radius = |count: usize| node_radius(label_units, WIDTH / (count as f64 + 1.0));
+    let radii = [
+        radius(controllers.len()),
+        radius(brokers.len()),
+        radius(clients.len()),
+    ];
     let position = |endpoint: &Endpoint| -> (f64, f64) {
         match endpoint {
             Endpoint::Controller | Endpoint::ControllerNode(_) => {
                 let index = controllers.iter().position(|c| c == endpoint).unwrap_or(0);
-                row(controllers.len(), index, 24.0)
+                row(controllers.len(), index, edge_row(radii[0]))
             }
             Endpoint::Broker(_) => {
                 let index = brokers.iter().position(|b| b == endpoint).unwrap_or(0);
@@ -198,9 +218,14 @@ pub fn network_view() -> Html {
             }
             Endpoint::Client(_) => {
                 let index = clients.iter().position(|c| c == endpoint).unwrap_or(0);
-                row(clients.len(), index, HEIGHT - 24.0)
+                row(clients.len(), index, HEIGHT - edge_row(radii[2]))
             }
         }
+    };
+    let radius_of = |endpoint: &Endpoint| match endpoint {
+        Endpoint::Controller | Endpoint::ControllerNode(_) => radii[0],
+        Endpoint::Broker(_) => radii[1],
+        Endpoint::Client(_) => radii[2],
     };
     // Every link a request can take: each broker to the controllers and to the other brokers,
     // each client to every broker, the controllers to each other; plus cut ones.
@@ -252,9 +277,6 @@ pub fn network_view() -> Html {
             </polyline>
         }
     });
-    let knife = use_state(|| None::<(Point, Point)>);
-    let svg = use_node_ref();
-    let label_units = super::network_labels::use_label_units(&svg);
     let on_down = {
         let (knife, svg) = (knife.clone(), svg.clone());
         Callback::from(move |event: PointerEvent| {
@@ -313,7 +335,7 @@ pub fn network_view() -> Html {
             let (x, y) = position(&endpoint);
             html! {
                 <g class="node">
-                    <circle cx={x.to_string()} cy={y.to_string()} r="14" />
+                    <circle cx={x.to_string()} cy={y.to_string()} r={format!("{:.1}", radius_of(&endpoint))} />
                     <text x={x.to_string()} y={y.to_string()} text-anchor="middle" dominant-baseline="central">{ label(&endpoint, quorum) }</text>
                 </g>
             }
