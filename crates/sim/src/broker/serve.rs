@@ -248,7 +248,8 @@ impl Broker {
                 }
             }
         }
-        let reads: Vec<Read<'_>> = match request.max_wait_ms == 0 || self.may_answer(&request) {
+        let may = request.max_wait_ms == 0 || self.may_answer(&request, None);
+        let reads: Vec<Read<'_>> = match may {
             true => self.reads(&request, context).collect(),
             // Nothing to return: it waits, unread.
             false => Vec::new(),
@@ -295,9 +296,18 @@ impl Broker {
     /// builds a partition's answer) for what a follower's fetch mostly is, dozens of
     /// partitions at its leader's log end offset. As Kafka's `DelayedFetch.tryComplete`, which
     /// compares each partition's fetch offset with the log end offset before reading.
-    /// Consumers' fetches are read in full.
-    fn may_answer(&self, fetch: &FetchRequest) -> bool {
-        let may = fetch.replica_id.is_none() || fetch.partitions.iter().any(|p| self.may_return(p));
+    /// Consumers' fetches are read in full. `changed`, one of the fetch's partitions that has
+    /// just changed, is looked at first: it is what most often lets a parked follower's fetch
+    /// answer (the leader appended to it), and it spares the look at each partition ahead of
+    /// it.
+    fn may_answer(&self, fetch: &FetchRequest, changed: Option<&FetchPartition>) -> bool {
+        let may = fetch.replica_id.is_none()
+            || changed.is_some_and(|p| self.may_return(p))
+            || fetch
+                .partitions
+                .iter()
+                .filter(|p| !changed.is_some_and(|c| std::ptr::eq(*p, c)))
+                .any(|p| self.may_return(p));
         // The check repeats what `read` decides; in tests, a read proves it never misses.
         debug_assert!(
             may || self
@@ -479,13 +489,18 @@ impl Broker {
     /// on `tp` are checked: a busy leader appends thousands of times a second, and checking
     /// every parked fetch on each append is what made a busy cluster slow to simulate.
     pub(super) fn wake_parked(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition) {
-        let waits_on = |fetch: &ParkedFetch| fetch.request.partitions.iter().any(|q| q.tp == *tp);
-        if !self.parked.iter().any(waits_on) {
+        if !self
+            .parked
+            .iter()
+            .any(|fetch| waits_on(fetch, tp).is_some())
+        {
             return;
         }
         let parked = std::mem::take(&mut self.parked);
         for fetch in parked {
-            if waits_on(&fetch) && self.may_answer(&fetch.request) {
+            let may = waits_on(&fetch, tp)
+                .is_some_and(|changed| self.may_answer(&fetch.request, Some(changed)));
+            if may {
                 // Read once: the check and the answer see the same logs.
                 let reads: Vec<Read<'_>> = self.reads(&fetch.request, fetch.context).collect();
                 if enough(&reads, fetch.request.min_bytes) {
@@ -528,6 +543,11 @@ impl Broker {
             partitions,
         );
     }
+}
+
+/// The partition `tp` of a parked fetch, if it asks for it.
+fn waits_on<'a>(fetch: &'a ParkedFetch, tp: &TopicPartition) -> Option<&'a FetchPartition> {
+    fetch.request.partitions.iter().find(|q| q.tp == *tp)
 }
 
 /// Whether `replica`'s log is of the topic `p` names, as far as the fetcher says which.
