@@ -43,6 +43,24 @@ pub fn node_radius(label_units: f64, step: f64) -> f64 {
         .max(NODE_RADIUS)
 }
 
+/// A label's width, estimated (the drawing is laid out before it is measured): an average
+/// character of the page's sans-serif is about 0.62 of the font size wide.
+pub fn label_width(label: &str, label_units: f64) -> f64 {
+    0.62 * label_units * label.chars().count() as f64
+}
+
+/// How much lower every other node of a row goes so that neighbours' labels do not run into
+/// each other: 0 while the widest label fits between neighbours `step` apart (with half a
+/// label's height to spare), else two label heights, so that labels on the two levels
+/// clear each other and the circles of neighbours on different levels too.
+pub fn stagger(widest: f64, step: f64, label_units: f64) -> f64 {
+    if widest + 0.5 * label_units <= step {
+        0.0
+    } else {
+        2.0 * label_units
+    }
+}
+
 /// The label size (drawing units) for the drawing `svg` refers to, measured after its first
 /// draw and again on each resize of the window.
 #[hook]
@@ -67,7 +85,9 @@ pub fn use_label_units(svg: &NodeRef) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{LABEL_PX_MIN, LABEL_UNITS, NODE_RADIUS, label_units, node_radius};
+    use super::{
+        LABEL_PX_MIN, LABEL_UNITS, NODE_RADIUS, label_units, label_width, node_radius, stagger,
+    };
 
     /// At 480 px the drawing is about 426 px wide: 9 units were 6 px there.
     #[test]
@@ -108,5 +128,20 @@ mod tests {
         let twelve = node_radius(narrow, 640.0 / 13.0);
         assert!(2.0 * twelve < 640.0 / 13.0, "{twelve}: neighbours touch");
         assert!(twelve >= NODE_RADIUS);
+    }
+
+    /// Four clients named producer-1 to producer-4 on 640 units are 128 apart: on a wide page
+    /// their labels fit; at 360 px (23-unit labels, each about 143 units wide) they would run
+    /// together, so every other one goes lower.
+    #[test]
+    fn client_labels_that_would_touch_are_staggered() {
+        let step = 640.0 / 5.0;
+        let wide = label_units(1_000.0);
+        assert_eq!(stagger(label_width("producer-1", wide), step, wide), 0.0);
+        let narrow = label_units(306.0);
+        let lower = stagger(label_width("producer-1", narrow), step, narrow);
+        assert!(lower >= 2.0 * narrow - 1e-9, "{lower}");
+        // Three brokers' short names never are.
+        assert_eq!(stagger(label_width("B1", narrow), 640.0 / 4.0, narrow), 0.0);
     }
 }

@@ -5,7 +5,7 @@
 //! Faults by direct manipulation: drag across links to cut them (a knife stroke), click a link
 //! to cut it or heal it. The broker cards' buttons do the same from the keyboard.
 
-use super::network_labels::node_radius;
+use super::network_labels::{label_width, node_radius, stagger};
 use crate::sim_context::{Form, use_sim};
 use kafka_sim::sorted::Collect;
 use kafka_sim::{Command, Endpoint};
@@ -82,13 +82,13 @@ fn distance(p: Point, a: Point, b: Point) -> f64 {
 
 /// A pointer event's position in drawing units. (Not through the event's current target: yew
 /// delegates events to its root element.)
-fn drawing_point(svg: &NodeRef, event: &PointerEvent) -> Option<Point> {
+fn drawing_point(svg: &NodeRef, event: &PointerEvent, height: f64) -> Option<Point> {
     let svg: web_sys::Element = svg.cast()?;
     let rect = svg.get_bounding_client_rect();
     (rect.width() > 0.0).then(|| {
         (
             (f64::from(event.client_x()) - rect.left()) * WIDTH / rect.width(),
-            (f64::from(event.client_y()) - rect.top()) * HEIGHT / rect.height(),
+            (f64::from(event.client_y()) - rect.top()) * height / rect.height(),
         )
     })
 }
@@ -200,12 +200,21 @@ pub fn network_view() -> Html {
         .collect();
     // Each row's circles, as large as its labels need and its spacing allows; the outer rows
     // keep clear of the drawing's edge.
-    let radius = |count: usize| node_radius(label_units, WIDTH / (count as f64 + 1.0));
+    let step = |count: usize| WIDTH / (count as f64 + 1.0);
+    let radius = |count: usize| node_radius(label_units, step(count));
     let radii = [
         radius(controllers.len()),
         radius(brokers.len()),
         radius(clients.len()),
     ];
+    // Clients' names are long: where they would run into each other, every other client goes
+    // a level lower, and the drawing grows by as much.
+    let widest = clients
+        .iter()
+        .map(|c| label_width(&label(c, quorum), label_units))
+        .fold(0.0, f64::max);
+    let lower = stagger(widest, step(clients.len()), label_units);
+    let height = HEIGHT + lower;
     let position = |endpoint: &Endpoint| -> (f64, f64) {
         match endpoint {
             Endpoint::Controller | Endpoint::ControllerNode(_) => {
@@ -218,7 +227,8 @@ pub fn network_view() -> Html {
             }
             Endpoint::Client(_) => {
                 let index = clients.iter().position(|c| c == endpoint).unwrap_or(0);
-                row(clients.len(), index, HEIGHT - edge_row(radii[2]))
+                let level = if index % 2 == 1 { lower } else { 0.0 };
+                row(clients.len(), index, HEIGHT - edge_row(radii[2]) + level)
             }
         }
     };
@@ -280,7 +290,7 @@ pub fn network_view() -> Html {
     let on_down = {
         let (knife, svg) = (knife.clone(), svg.clone());
         Callback::from(move |event: PointerEvent| {
-            if let Some(p) = drawing_point(&svg, &event) {
+            if let Some(p) = drawing_point(&svg, &event, height) {
                 knife.set(Some((p, p)));
             }
         })
@@ -288,7 +298,7 @@ pub fn network_view() -> Html {
     let on_move = {
         let (knife, svg) = (knife.clone(), svg.clone());
         Callback::from(move |event: PointerEvent| {
-            if let (Some((start, _)), Some(p)) = (*knife, drawing_point(&svg, &event)) {
+            if let (Some((start, _)), Some(p)) = (*knife, drawing_point(&svg, &event, height)) {
                 knife.set(Some((start, p)));
             }
         })
@@ -302,7 +312,7 @@ pub fn network_view() -> Html {
                 return;
             };
             knife.set(None);
-            if let Some(end) = drawing_point(&svg, &event) {
+            if let Some(end) = drawing_point(&svg, &event, height) {
                 for command in stroke_commands(&links, start, end) {
                     on_command.emit(command);
                 }
@@ -347,7 +357,7 @@ pub fn network_view() -> Html {
     );
     html! {
         <section class="network" aria-label="Network" data-testid="network">
-            <svg viewBox={format!("0 0 {WIDTH} {HEIGHT}")} role="img" aria-label={summary.clone()}
+            <svg viewBox={format!("0 0 {WIDTH} {height}")} role="img" aria-label={summary.clone()}
                 style={format!("--label-size: {label_units:.1}px")}
                 ref={svg} onpointerdown={on_down} onpointermove={on_move} onpointerup={on_up} onpointerleave={on_leave}
                 data-testid="network-drawing">
