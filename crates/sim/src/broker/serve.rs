@@ -200,9 +200,17 @@ impl Broker {
             let partitions = partitions.iter().map(|p| empty(&p.tp, error)).collect();
             return self.answer_fetch(ctx, from, correlation_id, &request, context, partitions);
         }
+        // Whether a follower's fetch has a partition that may return something (what
+        // `may_answer` asks), judged while the loop holds each replica rather than in a second
+        // look-up of every partition. The loop changes a partition only in its own turn (the
+        // follower's progress; a coordinator hosted here appending to its own partition when
+        // the high watermark moves), so what a partition is when the loop leaves it is what
+        // it is after the loop; in tests, `checked_may_answer` holds the judgement to a read.
+        let mut returnable = false;
         if let Some(follower) = replica_id {
             for request in partitions {
                 let Some(replica) = self.replicas.get_mut(&request.tp) else {
+                    returnable = true;
                     continue;
                 };
                 let epoch_ok = replica.leadership.as_ref().is_some_and(|l| {
@@ -216,10 +224,12 @@ impl Broker {
                     || !same_topic(replica, request)
                     || diverging(replica, request).is_some()
                 {
+                    returnable = true;
                     continue;
                 }
                 let moved =
                     replica.record_follower_fetch(follower, request.fetch_offset, ctx.now());
+                returnable = returnable || may_return_from(replica, request);
                 // As Kafka's `maybeExpandIsr`: propose adding a follower that has caught up.
                 let joins =
                     !self.image.fenced.contains(&follower) && replica.may_join_isr(follower);
@@ -245,10 +255,16 @@ impl Broker {
                 // (`progress_owed`).
                 if moved || joins || owed {
                     self.leader_progress(ctx, &request.tp, false);
+                    // A coordinator hosted here may have appended to its partition on the
+                    // high watermark's move.
+                    returnable = returnable || self.may_return(request);
                 }
             }
         }
-        let may = request.max_wait_ms == 0 || self.may_answer(&request, None);
+        // A consumer's fetch is read in full, as `may_answer` says.
+        let may = request.max_wait_ms == 0
+            || replica_id.is_none()
+            || self.checked_may_answer(&request, returnable);
         let reads: Vec<Read<'_>> = match may {
             true => self.reads(&request, context).collect(),
             // Nothing to return: it waits, unread.
@@ -296,19 +312,29 @@ impl Broker {
     /// builds a partition's answer) for what a follower's fetch mostly is, dozens of
     /// partitions at its leader's log end offset. As Kafka's `DelayedFetch.tryComplete`, which
     /// compares each partition's fetch offset with the log end offset before reading.
-    /// Consumers' fetches are read in full. `changed`, one of the fetch's partitions that has
+    /// Consumers' fetches are read in full. `changed`, the partition of the fetch that has
     /// just changed, is looked at first: it is what most often lets a parked follower's fetch
     /// answer (the leader appended to it), and it spares the look at each partition ahead of
     /// it.
-    fn may_answer(&self, fetch: &FetchRequest, changed: Option<&FetchPartition>) -> bool {
+    fn may_answer(&self, fetch: &FetchRequest, changed: &FetchPartition) -> bool {
+        debug_assert!(
+            fetch.partitions.iter().any(|p| std::ptr::eq(p, changed)),
+            "the changed partition {changed:?} is one of the fetch's: {fetch:?}"
+        );
         let may = fetch.replica_id.is_none()
-            || changed.is_some_and(|p| self.may_return(p))
+            || self.may_return(changed)
             || fetch
                 .partitions
                 .iter()
-                .filter(|p| !changed.is_some_and(|c| std::ptr::eq(*p, c)))
+                .filter(|p| !std::ptr::eq(*p, changed))
                 .any(|p| self.may_return(p));
-        // The check repeats what `read` decides; in tests, a read proves it never misses.
+        self.checked_may_answer(fetch, may)
+    }
+
+    /// `may`, whether `fetch` may answer as [`may_answer`](Self::may_answer) or
+    /// `handle_fetch`'s pass over a follower's partitions judged it. The judgement repeats
+    /// what `read` decides; in tests, a read proves it never misses.
+    fn checked_may_answer(&self, fetch: &FetchRequest, may: bool) -> bool {
         debug_assert!(
             may || self
                 .reads(fetch, Context::Sessionless)
@@ -499,7 +525,7 @@ impl Broker {
         let parked = std::mem::take(&mut self.parked);
         for fetch in parked {
             let may = waits_on(&fetch, tp)
-                .is_some_and(|changed| self.may_answer(&fetch.request, Some(changed)));
+                .is_some_and(|changed| self.may_answer(&fetch.request, changed));
             if may {
                 // Read once: the check and the answer see the same logs.
                 let reads: Vec<Read<'_>> = self.reads(&fetch.request, fetch.context).collect();
