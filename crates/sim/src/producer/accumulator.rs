@@ -103,18 +103,25 @@ impl ProducerBatch {
 /// that changed the queue and looked at while the producer's other state is borrowed.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Head {
+    /// [`ProducerBatch::size`]: a full batch is ready.
     pub size: usize,
+    /// [`ProducerBatch::created`]: ready once `linger.ms` has passed since.
     pub created: SimTime,
+    /// [`ProducerBatch::attempts`]: a retry is ready at once.
     pub attempts: u32,
+    /// [`ProducerBatch::retry_at`].
     pub retry_at: Option<SimTime>,
+    /// [`ProducerBatch::sent_leader_epoch`].
     pub sent_leader_epoch: Option<u32>,
-    /// It has its producer id, epoch and sequence.
+    /// It has its producer id, epoch and sequence ([`ProducerBatch::header`]).
     pub sequenced: bool,
+    /// [`ProducerBatch::resequence`].
     pub resequence: bool,
 }
 
-/// A record in its batch: whether the batch is now full (what lets the sticky partitioner
-/// move on), the partition's next batch, and how many it has queued.
+/// A record in its batch (Kafka's `RecordAppendResult`): whether the batch is now full (what
+/// lets the sticky partitioner move on), the partition's next batch, and how many it has
+/// queued.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Appended {
     pub full: bool,
@@ -149,6 +156,7 @@ impl Accumulator {
         now: SimTime,
         (batch_size, buffer_memory): (usize, usize),
     ) -> Result<Appended, usize> {
+        debug_assert_eq!(size, record_size(&record), "the size prepare counted");
         let open = |b: &ProducerBatch| {
             b.header.is_none() && b.attempts == 0 && b.size + size <= batch_size
         };

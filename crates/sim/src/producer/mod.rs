@@ -531,7 +531,7 @@ impl Producer {
             return Admitted::Waiting(blocked, true);
         };
         let sent_ms = self.history[blocked.operation].invoked_at.as_millis();
-        let (tp, (data, size)) = match self.prepare(&blocked, &topic, count, sent_ms, ctx) {
+        let (tp, record) = match self.prepare(&blocked, &topic, count, sent_ms, ctx) {
             Err(message) => {
                 self.fail_send(ctx, blocked.operation, message);
                 return Admitted::Failed;
@@ -539,7 +539,7 @@ impl Producer {
             Ok(prepared) => prepared,
         };
         let limits = (self.config.batch_size, self.config.buffer_memory);
-        let record = (data, size);
+        let size = record.1;
         let appended = match (self.accumulator).append(&tp, record, blocked.operation, now, limits)
         {
             Ok(appended) => appended,
