@@ -29,18 +29,32 @@ pub fn label_units(rendered_px: f64) -> f64 {
 /// A node's circle radius on a wide page, in drawing units.
 pub const NODE_RADIUS: f64 = 14.0;
 
-/// A node's radius per unit of label size: a broker's or controller's name ("B12", "C1") is
-/// about 1.8 label units wide, so at 1.2 it stays inside its circle's outline.
+/// The space kept between neighbouring circles, and between a circle and the drawing's edge.
+pub const GAP: f64 = 3.0;
+
+/// The largest radius: the drawing is 200 units tall with the brokers' row in the middle, so
+/// the outer rows' circles ([`GAP`] from the edge) and the brokers' keep a gap between them.
+const NODE_RADIUS_MAX: f64 = 30.0;
+
+/// A node's radius per unit of label size: a broker's name ("B1", "B12") is at most about
+/// 1.9 label units wide, so at 1.2 it stays inside its circle. (A client's name, or the lone
+/// controller's "controller", is wider than any circle: those labels sit across theirs, on a
+/// halo, as on a wide page.)
 const RADIUS_PER_LABEL_UNIT: f64 = 1.2;
+
+/// Where the nodes of a row of `count` are: `step` apart, the first `step` from the edge.
+pub fn step(width: f64, count: usize) -> f64 {
+    width / (count as f64 + 1.0)
+}
 
 /// The radius of the circles of a row whose neighbours are `step` units apart, around labels
 /// of `label_units`: [`NODE_RADIUS`] on a wide page, larger where the labels were scaled up
-/// (at 360 px a label of 9 units' circle was smaller than its text), but leaving a gap between
-/// neighbours; never smaller than on a wide page.
+/// (at 360 px a 23-unit "B1" overflowed its 14-unit circle), but leaving a gap between
+/// neighbours and between rows; never smaller than on a wide page.
 pub fn node_radius(label_units: f64, step: f64) -> f64 {
     (RADIUS_PER_LABEL_UNIT * label_units)
-        .min(step / 2.0 - 3.0)
-        .max(NODE_RADIUS)
+        .min(step / 2.0 - GAP)
+        .clamp(NODE_RADIUS, NODE_RADIUS_MAX)
 }
 
 /// A label's width, estimated (the drawing is laid out before it is measured): an average
@@ -49,16 +63,22 @@ pub fn label_width(label: &str, label_units: f64) -> f64 {
     0.62 * label_units * label.chars().count() as f64
 }
 
-/// How much lower every other node of a row goes so that neighbours' labels do not run into
-/// each other: 0 while the widest label fits between neighbours `step` apart (with half a
-/// label's height to spare), else two label heights, so that labels on the two levels
-/// clear each other and the circles of neighbours on different levels too.
-pub fn stagger(widest: f64, step: f64, label_units: f64) -> f64 {
-    if widest + 0.5 * label_units <= step {
-        0.0
-    } else {
-        2.0 * label_units
-    }
+/// The most levels a row is spread over.
+const MAX_LEVELS: usize = 4;
+
+/// Over how many levels a row's nodes are spread (node `i` on level `i % levels`) so that
+/// neighbours on one level, `levels × step` apart, have room for the widest label with half
+/// a label's height to spare: 1 wherever the labels fit, at most [`MAX_LEVELS`].
+pub fn levels(widest: f64, step: f64, label_units: f64) -> usize {
+    (1..=MAX_LEVELS)
+        .find(|&n| widest + 0.5 * label_units <= n as f64 * step)
+        .unwrap_or(MAX_LEVELS)
+}
+
+/// How far apart a row's levels are: two label heights, so labels on neighbouring levels
+/// clear each other (circles on them are `step` apart sideways, more than a diameter).
+pub fn level_height(label_units: f64) -> f64 {
+    2.0 * label_units
 }
 
 /// The label size (drawing units) for the drawing `svg` refers to, measured after its first
@@ -86,7 +106,8 @@ pub fn use_label_units(svg: &NodeRef) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::{
-        LABEL_PX_MIN, LABEL_UNITS, NODE_RADIUS, label_units, label_width, node_radius, stagger,
+        GAP, LABEL_PX_MIN, LABEL_UNITS, NODE_RADIUS, label_units, label_width, level_height,
+        levels, node_radius, step,
     };
 
     /// At 480 px the drawing is about 426 px wide: 9 units were 6 px there.
@@ -117,31 +138,43 @@ mod tests {
     #[test]
     fn circles_hold_their_labels_without_touching_neighbours() {
         let wide = label_units(1_000.0);
-        assert_eq!(node_radius(wide, 160.0), NODE_RADIUS);
+        assert_eq!(node_radius(wide, step(640.0, 3)), NODE_RADIUS);
         let narrow = label_units(306.0);
-        let three_brokers = node_radius(narrow, 160.0);
+        let three_brokers = node_radius(narrow, step(640.0, 3));
         assert!(
             three_brokers >= 1.2 * narrow - 1e-9,
             "{three_brokers} around {narrow}-unit labels"
         );
         // Twelve brokers on 640 units: 49 apart.
-        let twelve = node_radius(narrow, 640.0 / 13.0);
-        assert!(2.0 * twelve < 640.0 / 13.0, "{twelve}: neighbours touch");
+        let twelve = node_radius(narrow, step(640.0, 12));
+        assert!(2.0 * twelve < step(640.0, 12), "{twelve}: neighbours touch");
         assert!(twelve >= NODE_RADIUS);
+        // At 260 px the labels are 27 units: the rows' circles still keep apart (the outer
+        // row's centre at radius + GAP, the brokers' at 100).
+        let tiny = node_radius(label_units(260.0), step(640.0, 3));
+        assert!(tiny + GAP + 2.0 * tiny + GAP <= 100.0, "{tiny}: rows touch");
     }
 
-    /// Four clients named producer-1 to producer-4 on 640 units are 128 apart: on a wide page
-    /// their labels fit; at 360 px (23-unit labels, each about 143 units wide) they would run
-    /// together, so every other one goes lower.
+    /// Four clients named producer-1 to producer-4 are 128 units apart: on a wide page their
+    /// labels fit on one level; at 360 px (23-unit labels, each about 143 units wide) every
+    /// other one goes a level lower; eight there need three levels; ten on a wide page, 58
+    /// apart, two.
     #[test]
-    fn client_labels_that_would_touch_are_staggered() {
-        let step = 640.0 / 5.0;
+    fn client_labels_that_would_touch_are_spread_over_levels() {
+        let width = |units: f64| label_width("producer-1", units);
         let wide = label_units(1_000.0);
-        assert_eq!(stagger(label_width("producer-1", wide), step, wide), 0.0);
+        assert_eq!(levels(width(wide), step(640.0, 4), wide), 1);
+        assert_eq!(levels(width(wide), step(640.0, 10), wide), 2);
         let narrow = label_units(306.0);
-        let lower = stagger(label_width("producer-1", narrow), step, narrow);
-        assert!(lower >= 2.0 * narrow - 1e-9, "{lower}");
-        // Three brokers' short names never are.
-        assert_eq!(stagger(label_width("B1", narrow), 640.0 / 4.0, narrow), 0.0);
+        assert_eq!(levels(width(narrow), step(640.0, 4), narrow), 2);
+        let eight = levels(width(narrow), step(640.0, 8), narrow);
+        assert!(
+            width(narrow) + 0.5 * narrow <= eight as f64 * step(640.0, 8),
+            "{eight} levels: labels on one level touch"
+        );
+        assert!(
+            level_height(narrow) > 1.5 * narrow,
+            "levels' labels overlap"
+        );
     }
 }

@@ -5,7 +5,7 @@
 //! Faults by direct manipulation: drag across links to cut them (a knife stroke), click a link
 //! to cut it or heal it. The broker cards' buttons do the same from the keyboard.
 
-use super::network_labels::{label_width, node_radius, stagger};
+use super::network_labels::{GAP, label_width, level_height, levels, node_radius, step};
 use crate::sim_context::{Form, use_sim};
 use kafka_sim::sorted::Collect;
 use kafka_sim::{Command, Endpoint};
@@ -128,14 +128,13 @@ fn stroke_commands(links: &[Link], start: Point, end: Point) -> Vec<Command> {
 
 /// Evenly spread `count` points on a row at height `y`.
 fn row(count: usize, index: usize, y: f64) -> (f64, f64) {
-    let step = WIDTH / (count as f64 + 1.0);
-    (step * (index as f64 + 1.0), y)
+    (step(WIDTH, count) * (index as f64 + 1.0), y)
 }
 
 /// How far from the drawing's top (or bottom) edge an outer row's circles of `radius` sit:
 /// where they always did, or lower if larger circles would cross the edge.
 fn edge_row(radius: f64) -> f64 {
-    EDGE_ROW.max(radius + 3.0)
+    EDGE_ROW.max(radius + GAP)
 }
 
 fn label(endpoint: &Endpoint, quorum: bool) -> String {
@@ -200,26 +199,25 @@ pub fn network_view() -> Html {
         .collect();
     // Each row's circles, as large as its labels need and its spacing allows; the outer rows
     // keep clear of the drawing's edge.
-    let step = |count: usize| WIDTH / (count as f64 + 1.0);
-    let radius = |count: usize| node_radius(label_units, step(count));
-    let radii = [
+    let radius = |count: usize| node_radius(label_units, step(WIDTH, count));
+    let (controller_radius, broker_radius, client_radius) = (
         radius(controllers.len()),
         radius(brokers.len()),
         radius(clients.len()),
-    ];
-    // Clients' names are long: where they would run into each other, every other client goes
-    // a level lower, and the drawing grows by as much.
+    );
+    // Clients' names are long: where they would run into each other, the clients are spread
+    // over levels below their row, and the drawing grows by as much.
     let widest = clients
         .iter()
         .map(|c| label_width(&label(c, quorum), label_units))
         .fold(0.0, f64::max);
-    let lower = stagger(widest, step(clients.len()), label_units);
-    let height = HEIGHT + lower;
+    let client_levels = levels(widest, step(WIDTH, clients.len()), label_units);
+    let height = HEIGHT + (client_levels - 1) as f64 * level_height(label_units);
     let position = |endpoint: &Endpoint| -> (f64, f64) {
         match endpoint {
             Endpoint::Controller | Endpoint::ControllerNode(_) => {
                 let index = controllers.iter().position(|c| c == endpoint).unwrap_or(0);
-                row(controllers.len(), index, edge_row(radii[0]))
+                row(controllers.len(), index, edge_row(controller_radius))
             }
             Endpoint::Broker(_) => {
                 let index = brokers.iter().position(|b| b == endpoint).unwrap_or(0);
@@ -227,15 +225,19 @@ pub fn network_view() -> Html {
             }
             Endpoint::Client(_) => {
                 let index = clients.iter().position(|c| c == endpoint).unwrap_or(0);
-                let level = if index % 2 == 1 { lower } else { 0.0 };
-                row(clients.len(), index, HEIGHT - edge_row(radii[2]) + level)
+                let level = (index % client_levels) as f64 * level_height(label_units);
+                row(
+                    clients.len(),
+                    index,
+                    HEIGHT - edge_row(client_radius) + level,
+                )
             }
         }
     };
     let radius_of = |endpoint: &Endpoint| match endpoint {
-        Endpoint::Controller | Endpoint::ControllerNode(_) => radii[0],
-        Endpoint::Broker(_) => radii[1],
-        Endpoint::Client(_) => radii[2],
+        Endpoint::Controller | Endpoint::ControllerNode(_) => controller_radius,
+        Endpoint::Broker(_) => broker_radius,
+        Endpoint::Client(_) => client_radius,
     };
     // Every link a request can take: each broker to the controllers and to the other brokers,
     // each client to every broker, the controllers to each other; plus cut ones.
