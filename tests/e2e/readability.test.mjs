@@ -1,5 +1,6 @@
 // End to end: what a newcomer could not read. The network drawing's labels stay at least
-// 11 CSS px on screen on a narrow page (the drawing scales with its width), and a disabled
+// 11 CSS px on screen on a narrow page (the drawing scales with its width) without running
+// into each other or out of the brokers' circles on a phone's 360 px, and a disabled
 // button (a lesson's Back and Next) keeps text contrast of at least 3:1 in both themes while
 // still looking disabled.
 import { test } from 'node:test';
@@ -28,6 +29,39 @@ for (const width of [480, 1280]) {
     assert.deepEqual(playground.errors, []);
   });
 }
+
+test('at 360 px the network\'s labels neither overlap nor leave the brokers\' circles, with eight clients', async () => {
+  const playground = await suite.open(3, { width: 360, height: 900 });
+  const { page } = playground;
+  for (let i = 0; i < 8; i++) {
+    await playground.addProducer();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=producer]').length === n, i + 1);
+  }
+  const network = page.getByTestId('network');
+  await network.scrollIntoViewIfNeeded();
+  await playground.twoFrames();
+  const seen = await page.evaluate(() => {
+    const box = (e) => { const r = e.getBoundingClientRect(); return { l: r.left, r: r.right, t: r.top, b: r.bottom }; };
+    return [...document.querySelectorAll('.network .node')].map((node) => ({
+      label: node.querySelector('text').textContent,
+      text: box(node.querySelector('text')),
+      circle: box(node.querySelector('circle')),
+    }));
+  });
+  assert.equal(seen.filter((n) => n.label.startsWith('producer')).length, 8, JSON.stringify(seen.map((n) => n.label)));
+  const meet = (a, b) => a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b;
+  for (let i = 0; i < seen.length; i++) {
+    for (let j = i + 1; j < seen.length; j++) {
+      assert.ok(!meet(seen[i].text, seen[j].text), `${seen[i].label} and ${seen[j].label} overlap`);
+    }
+  }
+  for (const { label, text, circle } of seen.filter((n) => /^B\d+$/.test(n.label))) {
+    const inside = text.l >= circle.l && text.r <= circle.r && text.t >= circle.t && text.b <= circle.b;
+    assert.ok(inside, `${label} leaves its circle: ${JSON.stringify({ text, circle })}`);
+  }
+  await playground.screenshotThemes('network-labels-360-eight-clients', network);
+  assert.deepEqual(playground.errors, []);
+});
 
 /** WCAG's contrast ratio of two `rgb(...)` colours. */
 function contrast(a, b) {
