@@ -874,9 +874,10 @@ impl Message {
 mod tests {
     use super::*;
 
-    fn traced(record: &RecordData) -> u64 {
+    /// What the trace's hash adds for `value`.
+    fn traced(value: &impl std::hash::Hash) -> u64 {
         let mut hasher = crate::trace::TraceHasher::default();
-        std::hash::Hash::hash(record, &mut hasher);
+        value.hash(&mut hasher);
         std::hash::Hasher::finish(&hasher)
     }
 
@@ -893,12 +894,7 @@ mod tests {
             ..known.clone()
         };
         assert_eq!(unknown.size(), 107, "counted when not known");
-        let trace = |record: &Record| {
-            let mut hasher = crate::trace::TraceHasher::default();
-            std::hash::Hash::hash(record, &mut hasher);
-            std::hash::Hasher::finish(&hasher)
-        };
-        assert_eq!(trace(&known), trace(&unknown));
+        assert_eq!(traced(&known), traced(&unknown));
     }
 
     /// A record is traced by its content: the same before and after its digest is kept, the
