@@ -61,10 +61,7 @@ fn bring_into_sight(selector: Option<&str>, panel: &NodeRef) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let (Some(document), Some(selector)) = (window.document(), selector) else {
-        return;
-    };
-    let Some(element) = elements(document.query_selector_all(selector)).next() else {
+    let Some(element) = selector.and_then(first_match) else {
         return;
     };
     let top = panel
@@ -97,9 +94,10 @@ fn go_there(selector: &str) {
     }
 }
 
+/// The first element `selector` matches; none for a selector a lesson got wrong.
 fn first_match(selector: &str) -> Option<web_sys::Element> {
     let document = web_sys::window().and_then(|w| w.document())?;
-    elements(document.query_selector_all(selector)).next()
+    document.query_selector(selector).ok().flatten()
 }
 
 /// Gives the open lesson's text the keyboard focus (the `L` key). False, leaving the key to
