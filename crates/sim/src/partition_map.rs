@@ -152,6 +152,17 @@ impl<V> PartitionMap<V> {
             .map(|(tp, value)| (tp, value))
     }
 
+    /// Calls `f` with each partition and value, in order: a walk of every value in plain
+    /// loops, which costs a fraction of stepping [`iter`](Self::iter)'s nested iterator
+    /// (callgrind: a broker's walk of its replicas after every fetch answer).
+    pub fn for_each<'a>(&'a self, mut f: impl FnMut(&'a TopicPartition, &'a V)) {
+        for topic in &self.topics {
+            for (tp, value) in topic.partitions.iter().flatten() {
+                f(tp, value);
+            }
+        }
+    }
+
     /// Each topic's name with its partitions and values, in order: a walk that needs
     /// something per topic looks it up once, without comparing every partition's name.
     pub fn by_topic(
