@@ -238,17 +238,15 @@ impl Replica {
         let Some(leadership) = &self.leadership else {
             return false;
         };
-        let Some(leo) = leadership
-            .followers
-            .get(&follower)
-            .and_then(|p| p.log_end_offset)
-        else {
+        // The ISR first: asked at every partition of every follower's fetch, the answer is
+        // nearly always that the follower is in it, known without searching the followers.
+        if leadership.isr.contains(&follower) || leadership.pending_isr.is_some() {
             return false;
-        };
-        !leadership.isr.contains(&follower)
-            && leadership.pending_isr.is_none()
-            && leo >= self.log.high_watermark()
-            && leo >= leadership.epoch_start_offset
+        }
+        let progress = leadership.followers.get(&follower);
+        progress.and_then(|p| p.log_end_offset).is_some_and(|leo| {
+            leo >= self.log.high_watermark() && leo >= leadership.epoch_start_offset
+        })
     }
 }
 
