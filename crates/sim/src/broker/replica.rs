@@ -7,7 +7,6 @@ use super::producer_state::ProducerStates;
 use crate::log::PartitionLog;
 use crate::metadata::PartitionState;
 use crate::protocol::BrokerId;
-use crate::sorted::Collect;
 use crate::time::{SimDuration, SimTime};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -23,6 +22,48 @@ pub struct FollowerProgress {
     pub last_fetch_leader_leo: u64,
     /// When it last fetched.
     pub last_fetch: SimTime,
+}
+
+/// Each follower's progress, in broker id order: a replica has a few followers, looked up at
+/// every partition of every follower's fetch, where a `BTreeMap`'s search cost more than a
+/// look along a short vector.
+#[derive(Clone, Debug, Default)]
+pub struct Followers(Vec<(BrokerId, FollowerProgress)>);
+
+impl Followers {
+    /// The progress of `follower`, if it is one.
+    pub fn get(&self, follower: &BrokerId) -> Option<&FollowerProgress> {
+        let found = self.0.iter().find(|(b, _)| b == follower);
+        found.map(|(_, progress)| progress)
+    }
+
+    /// The progress of `follower`, if it is one, to change.
+    pub fn get_mut(&mut self, follower: &BrokerId) -> Option<&mut FollowerProgress> {
+        let found = self.0.iter_mut().find(|(b, _)| b == follower);
+        found.map(|(_, progress)| progress)
+    }
+
+    /// The progress of `follower`, which starts unknown if it was not a follower.
+    pub fn get_or_default(&mut self, follower: BrokerId) -> &mut FollowerProgress {
+        let at = match self.0.binary_search_by_key(&follower, |(b, _)| *b) {
+            Ok(at) => at,
+            Err(at) => {
+                self.0.insert(at, (follower, FollowerProgress::default()));
+                at
+            }
+        };
+        &mut self.0[at].1
+    }
+
+    /// Keeps the followers `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&BrokerId) -> bool) {
+        self.0.retain(|(b, _)| keep(b));
+    }
+
+    /// Followers and their progress, in broker id order.
+    pub fn iter(&self) -> impl Iterator<Item = (&BrokerId, &FollowerProgress)> {
+        self.0.iter().map(|(b, progress)| (b, progress))
+    }
 }
 
 /// Leader-only state.
@@ -42,7 +83,7 @@ pub struct Leadership {
     /// would have added a follower was given up): the next follower's fetch tries it.
     pub progress_owed: bool,
     /// Followers' progress.
-    pub followers: BTreeMap<BrokerId, FollowerProgress>,
+    pub followers: Followers,
     /// Each share group's share partition (KIP-932), by group: leader-only state that ends
     /// with the leadership.
     pub share: BTreeMap<String, super::share_partition::SharePartition>,
@@ -128,23 +169,15 @@ impl Replica {
     /// Starts leading in `state.leader_epoch`.
     pub fn become_leader(&mut self, me: BrokerId, state: &PartitionState, now: SimTime) {
         self.log.assign_epoch_start(state.leader_epoch);
-        let followers = state
-            .replicas
-            .iter()
-            .filter(|&&b| b != me)
-            .map(|&b| {
-                let progress = FollowerProgress {
-                    // ISR members get a fresh caught-up time so they are not dropped at once.
-                    last_caught_up: if state.isr.contains(&b) {
-                        now
-                    } else {
-                        SimTime::ZERO
-                    },
-                    ..FollowerProgress::default()
-                };
-                (b, progress)
-            })
-            .collect_map();
+        let mut followers = Followers::default();
+        for &b in state.replicas.iter().filter(|&&b| b != me) {
+            // ISR members get a fresh caught-up time so they are not dropped at once.
+            if state.isr.contains(&b) {
+                followers.get_or_default(b).last_caught_up = now;
+            } else {
+                followers.get_or_default(b);
+            }
+        }
         self.leadership = Some(Leadership {
             leader_epoch: state.leader_epoch,
             epoch_start_offset: self.log.log_end_offset(),
@@ -165,10 +198,10 @@ impl Replica {
         };
         leadership
             .followers
-            .retain(|b, _| replicas.contains(b) && *b != me);
+            .retain(|b| replicas.contains(b) && *b != me);
         for &b in replicas {
             if b != me {
-                leadership.followers.entry(b).or_default();
+                leadership.followers.get_or_default(b);
             }
         }
     }
@@ -210,7 +243,7 @@ impl Replica {
             return false;
         }
         let mut candidate = self.log.log_end_offset();
-        for (broker, progress) in &leadership.followers {
+        for (broker, progress) in leadership.followers.iter() {
             if leadership.in_maximal_isr(*broker) {
                 candidate = candidate.min(progress.log_end_offset.unwrap_or(0));
             }
