@@ -229,7 +229,14 @@ impl Broker {
                 }
                 let moved =
                     replica.record_follower_fetch(follower, request.fetch_offset, ctx.now());
-                returnable = returnable || may_return_from(replica, request);
+                // What `may_return_from` asks, less what was checked just above (the leader's
+                // epoch, the topic, a divergence).
+                debug_assert_eq!(
+                    not_at_end(replica, request),
+                    may_return_from(replica, request),
+                    "{request:?}"
+                );
+                returnable = returnable || not_at_end(replica, request);
                 // As Kafka's `maybeExpandIsr`: propose adding a follower that has caught up.
                 let joins =
                     !self.image.fenced.contains(&follower) && replica.may_join_isr(follower);
@@ -589,15 +596,39 @@ fn may_return_from(replica: &super::Replica, p: &FetchPartition) -> bool {
     !same_topic(replica, p)
         || p.current_leader_epoch
             .is_some_and(|e| e != leadership.leader_epoch)
-        || p.fetch_offset != replica.log.log_end_offset()
-        || p.fetch_offset < replica.log.log_start_offset()
+        || not_at_end(replica, p)
         || diverging(replica, p).is_some()
+}
+
+/// Whether a follower's fetch of `p` from `replica` is anywhere but at its log end offset,
+/// so its read returns records or is out of range.
+fn not_at_end(replica: &super::Replica, p: &FetchPartition) -> bool {
+    p.fetch_offset != replica.log.log_end_offset()
+        || p.fetch_offset < replica.log.log_start_offset()
 }
 
 /// KIP-595-style divergence check: if the follower's last epoch ended earlier in the leader's
 /// log than the follower's LEO (or the leader does not know it), say where to truncate.
 fn diverging(replica: &super::Replica, request: &FetchPartition) -> Option<(u32, u64)> {
     let last_epoch = request.last_fetched_epoch?;
+    // The follower's last epoch is the leader's last, which ends at the log end offset: as
+    // the search below would find, the follower diverges only if it is past that end. Nearly
+    // every partition of a follower's fetch is so, each asked at every fetch.
+    if replica.log.last_epoch() == Some(last_epoch) {
+        let end = replica.log.log_end_offset();
+        let found = (end < request.fetch_offset).then_some((last_epoch, end));
+        debug_assert_eq!(found, searched(replica, request, last_epoch), "{request:?}");
+        return found;
+    }
+    searched(replica, request, last_epoch)
+}
+
+/// [`diverging`] from the leader's epochs: where `last_epoch` ends in its log.
+fn searched(
+    replica: &super::Replica,
+    request: &FetchPartition,
+    last_epoch: u32,
+) -> Option<(u32, u64)> {
     match replica.log.end_offset_for_epoch(last_epoch) {
         Some((epoch, end)) if epoch == last_epoch && end >= request.fetch_offset => None,
         Some((epoch, end)) => Some((epoch, end.min(request.fetch_offset))),
