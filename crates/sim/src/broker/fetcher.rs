@@ -12,6 +12,7 @@ use crate::error::ErrorCode;
 use crate::event::EventKind;
 use crate::net::NodeId;
 use crate::node::{Ctx, Timer};
+use crate::partition_map::PartitionMap;
 use crate::protocol::{
     ApiKey, BrokerId, Extension, FetchMaxBytes, FetchMetadata, FetchPartition, FetchRequest,
     FetchResponse, FetchedPartition, Message, RequestHeader, TopicId, TopicPartition,
@@ -182,6 +183,10 @@ pub(crate) struct Fetchers {
     timeouts: Alarm,
     /// The client id of the fetches, as Kafka's `ReplicaFetcherThread` names its client.
     client_id: Rc<str>,
+    /// The partitions followed from each leader, in leader and partition order, as the
+    /// replicas' states say; `None` once they may have changed. Found by walking every
+    /// hosted replica, which after every fetch answer cost more than the fetch itself.
+    followed: Option<Rc<[(BrokerId, Vec<TopicPartition>)]>>,
 }
 
 impl Fetchers {
@@ -191,7 +196,13 @@ impl Fetchers {
             sessions: BTreeMap::new(),
             timeouts: Alarm::default(),
             client_id: Rc::from(format!("broker-{broker}-fetcher-0")),
+            followed: None,
         }
+    }
+
+    /// The replicas' leaders or states changed: the partitions followed are found again.
+    pub(crate) fn forget_followed(&mut self) {
+        self.followed = None;
     }
 
     /// The leader whose session has the fetch `correlation_id` in flight.
@@ -202,57 +213,46 @@ impl Fetchers {
     }
 }
 
+/// The partitions `me` follows from each leader, in leader and partition order.
+fn followed_by_leader(
+    replicas: &PartitionMap<super::Replica>,
+    me: BrokerId,
+) -> Rc<[(BrokerId, Vec<TopicPartition>)]> {
+    let mut followed: Vec<(BrokerId, Vec<TopicPartition>)> = Vec::new();
+    replicas.for_each(|tp, replica| {
+        let leader = replica.state.as_ref().and_then(|s| s.leader);
+        let Some(leader) = leader.filter(|&leader| leader != me) else {
+            return;
+        };
+        match followed.iter_mut().find(|(l, _)| *l == leader) {
+            Some((_, partitions)) => partitions.push(tp.clone()),
+            None => followed.push((leader, vec![tp.clone()])),
+        }
+    });
+    followed.sort_unstable_by_key(|&(leader, _)| leader);
+    followed.into()
+}
+
 impl Broker {
     /// Sends a Fetch to every leader that has none in flight.
     pub(super) fn maybe_fetch(&mut self, ctx: &mut Ctx<'_>) {
         let me = self.id;
-        // One walk of the replicas finds the leaders this broker follows and, for those with
-        // no fetch in flight, each followed partition's fetch state: this runs after every
-        // fetch answer, when the other leaders mostly still have theirs in flight. The walk is
-        // the map's own (`for_each`), which costs a third of stepping its nested iterator
-        // item by item.
-        let sessions = &self.fetchers.sessions;
-        let ready = |leader| {
-            sessions
-                .get(&leader)
-                .is_none_or(|s| s.in_flight.is_none() && !s.backing_off)
-        };
-        // Each leader, with the fetch states of its partitions when it has no fetch in flight.
-        let mut leaders: Vec<(BrokerId, Option<Vec<Wanted<'_>>>)> = Vec::new();
-        let capacity = self.replicas.len();
-        self.replicas.for_each(|tp, replica| {
-            let Some(state) = &replica.state else {
-                return;
-            };
-            let Some(leader) = state.leader.filter(|&leader| leader != me) else {
-                return;
-            };
-            let at = match leaders.iter().position(|(l, _)| *l == leader) {
-                Some(at) => at,
-                None => {
-                    let wanted = ready(leader).then(|| Vec::with_capacity(capacity));
-                    leaders.push((leader, wanted));
-                    leaders.len() - 1
-                }
-            };
-            if let Some(wanted) = &mut leaders[at].1 {
-                wanted.push(Wanted {
-                    tp,
-                    fetch_offset: replica.log.log_end_offset(),
-                    last_fetched_epoch: replica.log.last_epoch(),
-                    current_leader_epoch: state.leader_epoch,
-                    topic_id: &replica.topic_id,
-                });
-            }
-        });
-        leaders.sort_unstable_by_key(|&(leader, _)| leader);
-        for (leader, wanted) in leaders {
+        let replicas = &self.replicas;
+        let followed = self
+            .fetchers
+            .followed
+            .get_or_insert_with(|| followed_by_leader(replicas, me));
+        debug_assert!(
+            **followed == *followed_by_leader(replicas, me),
+            "broker {me} follows partitions it did not find again: {followed:?}"
+        );
+        let followed = Rc::clone(followed);
+        for (leader, partitions) in followed.iter() {
+            let leader = *leader;
             let session = self.fetchers.sessions.entry(leader).or_default();
-            let Some(wanted) =
-                wanted.filter(|_| session.in_flight.is_none() && !session.backing_off)
-            else {
+            if session.in_flight.is_some() || session.backing_off {
                 continue;
-            };
+            }
             let Some(&node) = self.directory.get(&leader) else {
                 continue;
             };
@@ -262,6 +262,24 @@ impl Broker {
                 ctx.set_timer(self.fetch_delay, Timer::ReplicaFetchBackoff { leader });
                 continue;
             }
+            let wanted: Vec<Wanted<'_>> = partitions
+                .iter()
+                .map(|tp| {
+                    let replica = self.replicas.get(tp);
+                    let replica = replica.expect("a followed partition is hosted");
+                    let state = replica
+                        .state
+                        .as_ref()
+                        .expect("a followed partition's state");
+                    Wanted {
+                        tp,
+                        fetch_offset: replica.log.log_end_offset(),
+                        last_fetched_epoch: replica.log.last_epoch(),
+                        current_leader_epoch: state.leader_epoch,
+                        topic_id: &replica.topic_id,
+                    }
+                })
+                .collect();
             let (metadata, partitions, forgotten) = session.next_fetch(&wanted);
             self.next_correlation_id += 1;
             let correlation_id = self.next_correlation_id;

@@ -495,6 +495,7 @@ impl Broker {
             txn_coordinator::txn_settings(&self.config),
         ));
         let mut lost = Vec::new();
+        self.fetchers.forget_followed();
         for (tp, replica) in self.replicas.iter_mut() {
             replica.leadership = None;
             replica.state = None;
@@ -858,6 +859,8 @@ impl Broker {
     /// Brings every hosted replica in line with the metadata image: become leader, follower,
     /// or drop the replica of a deleted topic.
     fn apply_partition_changes(&mut self, ctx: &mut Ctx<'_>) {
+        // Replicas come and go, and their leaders change, from here to the `retain` below.
+        self.fetchers.forget_followed();
         self.remove_stray_replicas(ctx);
         let me = self.id;
         let now = ctx.now();
@@ -909,6 +912,7 @@ impl Broker {
             .cloned()
             .collect();
         self.replicas.retain(|tp, _| kept.contains(tp));
+        self.fetchers.forget_followed();
         // Fetches waiting on a partition this broker no longer hosts get their error now, and
         // so do produces waiting on one a reassignment moved away (its log is deleted).
         for tp in dropped {
