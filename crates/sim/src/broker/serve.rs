@@ -239,7 +239,7 @@ impl Broker {
                 returnable = returnable || not_at_end(replica, request);
                 // As Kafka's `maybeExpandIsr`: propose adding a follower that has caught up.
                 let joins =
-                    !self.image.fenced.contains(&follower) && replica.may_join_isr(follower);
+                    replica.may_join_isr(follower) && !self.image.fenced.contains(&follower);
                 let leadership = replica.leadership.as_ref();
                 let owed = leadership.is_some_and(|l| l.progress_owed);
                 let expanded = leadership.filter(|_| joins).map(|l| {
