@@ -173,6 +173,9 @@ impl Wanted<'_> {
     }
 }
 
+/// The partitions followed from each leader, in leader and partition order.
+type Followed = Rc<[(BrokerId, Vec<TopicPartition>)]>;
+
 /// Fetch sessions by leader broker.
 #[derive(Clone, Debug)]
 pub(crate) struct Fetchers {
@@ -186,7 +189,7 @@ pub(crate) struct Fetchers {
     /// The partitions followed from each leader, in leader and partition order, as the
     /// replicas' states say; `None` once they may have changed. Found by walking every
     /// hosted replica, which after every fetch answer cost more than the fetch itself.
-    followed: Option<Rc<[(BrokerId, Vec<TopicPartition>)]>>,
+    followed: Option<Followed>,
 }
 
 impl Fetchers {
@@ -214,10 +217,7 @@ impl Fetchers {
 }
 
 /// The partitions `me` follows from each leader, in leader and partition order.
-fn followed_by_leader(
-    replicas: &PartitionMap<super::Replica>,
-    me: BrokerId,
-) -> Rc<[(BrokerId, Vec<TopicPartition>)]> {
+fn followed_by_leader(replicas: &PartitionMap<super::Replica>, me: BrokerId) -> Followed {
     let mut followed: Vec<(BrokerId, Vec<TopicPartition>)> = Vec::new();
     replicas.for_each(|tp, replica| {
         let leader = replica.state.as_ref().and_then(|s| s.leader);
