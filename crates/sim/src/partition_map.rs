@@ -44,6 +44,8 @@ impl<V> PartitionMap<V> {
         Self::default()
     }
 
+    /// The index of `name`'s topic in `topics`, or where it would go.
+    ///
     /// Inlined into each look-up, with the search by name out of line: as one function,
     /// saving and restoring the registers the search needs cost more than comparing the
     /// pointers (callgrind: a broker's look-ups of its replicas at every follower's fetch).
@@ -58,6 +60,7 @@ impl<V> PartitionMap<V> {
         self.topic_by_name(name)
     }
 
+    /// [`topic`](Self::topic) for a name that is not the very `Rc` kept here.
     #[inline(never)]
     fn topic_by_name(&self, name: &Rc<str>) -> Result<usize, usize> {
         self.topics.binary_search_by(|t| topic_order(&t.name, name))

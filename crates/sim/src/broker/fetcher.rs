@@ -49,10 +49,10 @@ impl Session {
     /// The fetch to send for `wanted` (every partition followed from this leader, in order):
     /// all of them in a full fetch, else those whose fetch state changed and those dropped.
     ///
-    /// One walk of what was sent and what is wanted, updating the first into the second: a
-    /// follower fetches several times a second, each time for dozens of partitions, nearly
-    /// all of them as they were, and a partition that has not moved is neither copied nor
-    /// compared beyond its offsets and epochs.
+    /// What was sent is updated into what is wanted where it is: a follower fetches several
+    /// times a second, each time for dozens of partitions, nearly all of them as they were,
+    /// and a partition that has not moved is compared but not copied. Only when partitions
+    /// came or went are both lists merged into a new one.
     fn next_fetch(
         &mut self,
         wanted: &[Wanted<'_>],
@@ -203,7 +203,8 @@ impl Fetchers {
         }
     }
 
-    /// The replicas' leaders or states changed: the partitions followed are found again.
+    /// Replicas may have come or gone, or their leaders changed: the partitions followed
+    /// are found again at the next fetch.
     pub(crate) fn forget_followed(&mut self) {
         self.followed = None;
     }
@@ -593,31 +594,44 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// The one walk of both lists says what the plain definition says: an incremental
-        /// fetch lists the wanted partitions not sent as they are now and forgets the sent
-        /// partitions no longer wanted; the session then holds what is wanted.
+        /// The session's update says what the plain definition says: a full fetch lists every
+        /// wanted partition; an incremental one lists the wanted partitions not sent as they
+        /// are now and forgets the sent partitions no longer wanted; the session then holds
+        /// what is wanted. Offsets, epochs and topic ids each vary.
         #[test]
         fn changes_are_what_differs_from_the_last_fetch(
-            sent in proptest::collection::btree_map(0u32..24, 0u64..3, 0..16),
-            wanted_now in proptest::collection::btree_map(0u32..24, 0u64..3, 0..16),
+            sent in proptest::collection::btree_map(0u32..24, (0u64..3, 0u32..2, 0u32..2), 0..16),
+            wanted_now in proptest::collection::btree_map(0u32..24, (0u64..3, 0u32..2, 0u32..2), 0..16),
+            full in proptest::bool::ANY,
         ) {
-            let list = |m: &BTreeMap<u32, u64>| -> Vec<FetchPartition> {
-                m.iter().map(|(&p, &offset)| wants(p, offset)).collect()
+            let list = |m: &BTreeMap<u32, (u64, u32, u32)>| -> Vec<FetchPartition> {
+                let state = |(&p, &(offset, epoch, id)): (&u32, &(u64, u32, u32))| FetchPartition {
+                    last_fetched_epoch: Some(epoch),
+                    current_leader_epoch: Some(epoch),
+                    topic_id: Some(TopicId(Rc::from(format!("orders-id-{id}")))),
+                    ..wants(p, offset)
+                };
+                m.iter().map(state).collect()
             };
             let (sent, wanted_now) = (list(&sent), list(&wanted_now));
             let mut session = Session {
-                next: (7, 3),
+                next: (7, if full { 0 } else { 3 }),
                 sent: sent.clone(),
                 ..Session::default()
             };
-            let (_, changed, forgotten) = session.next_fetch(&wanted(&wanted_now));
-            let expected: Vec<FetchPartition> =
-                wanted_now.iter().filter(|p| !sent.contains(p)).cloned().collect();
-            let dropped: Vec<TopicPartition> = sent
-                .iter()
-                .filter(|p| !wanted_now.iter().any(|w| w.tp == p.tp))
-                .map(|p| p.tp.clone())
-                .collect();
+            let (metadata, changed, forgotten) = session.next_fetch(&wanted(&wanted_now));
+            let (expected, dropped): (Vec<FetchPartition>, Vec<TopicPartition>) = if full {
+                (wanted_now.clone(), Vec::new())
+            } else {
+                let changed = wanted_now.iter().filter(|p| !sent.contains(p)).cloned();
+                let dropped = sent
+                    .iter()
+                    .filter(|p| !wanted_now.iter().any(|w| w.tp == p.tp))
+                    .map(|p| p.tp.clone());
+                (changed.collect(), dropped.collect())
+            };
+            proptest::prop_assert_eq!(metadata.is_full(), full);
+            proptest::prop_assert_eq!(session.full_in_flight, full);
             proptest::prop_assert_eq!(changed, expected);
             proptest::prop_assert_eq!(forgotten, dropped);
             proptest::prop_assert_eq!(session.sent, wanted_now);

@@ -495,7 +495,8 @@ impl Broker {
             txn_coordinator::txn_settings(&self.config),
         ));
         let mut lost = Vec::new();
-        self.fetchers.forget_followed();
+        // The replicas' states go below: the new fetchers (above) have no followed partitions
+        // kept, so the next `maybe_fetch` finds them again.
         for (tp, replica) in self.replicas.iter_mut() {
             replica.leadership = None;
             replica.state = None;
@@ -859,7 +860,9 @@ impl Broker {
     /// Brings every hosted replica in line with the metadata image: become leader, follower,
     /// or drop the replica of a deleted topic.
     fn apply_partition_changes(&mut self, ctx: &mut Ctx<'_>) {
-        // Replicas come and go, and their leaders change, from here to the `retain` below.
+        // Replicas come and go, and their leaders change, from here to the `retain` below,
+        // after which the followed partitions are forgotten again: nothing in between fetches,
+        // so this first forgetting only keeps a fetch added there from using the old list.
         self.fetchers.forget_followed();
         self.remove_stray_replicas(ctx);
         let me = self.id;

@@ -613,7 +613,9 @@ fn diverging(replica: &super::Replica, request: &FetchPartition) -> Option<(u32,
     let last_epoch = request.last_fetched_epoch?;
     // The follower's last epoch is the leader's last, which ends at the log end offset: as
     // the search below would find, the follower diverges only if it is past that end. Nearly
-    // every partition of a follower's fetch is so, each asked at every fetch.
+    // every partition of a follower's fetch is so, each asked at every fetch. (The log keeps
+    // its epochs in ascending order, a leader never writing below its last; debug builds
+    // check the answer against the search.)
     if replica.log.last_epoch() == Some(last_epoch) {
         let end = replica.log.log_end_offset();
         let found = (end < request.fetch_offset).then_some((last_epoch, end));
