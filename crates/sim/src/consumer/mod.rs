@@ -100,7 +100,8 @@ pub enum AppState {
         /// What it waits for.
         step: ForwardStep,
     },
-    /// The application stopped on an exception it cannot handle (a fenced producer).
+    /// The application stopped on an exception it cannot handle (a fenced producer, a send
+    /// at-least-once forwarding could not complete).
     Failed {
         /// The exception.
         reason: String,

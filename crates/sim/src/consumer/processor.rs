@@ -5,7 +5,8 @@
 //! Two ways to commit, the two a Kafka course compares:
 //! - **at-least-once** (`app.commit=after-processing`): wait until every forwarded record is
 //!   acknowledged, then `commitSync()`. A crash between the two re-processes the batch after
-//!   the restart, and the output topic holds its records twice.
+//!   the restart, and the output topic holds its records twice. A send that fails stops the
+//!   application uncommitted.
 //! - **exactly-once** (`app.commit=transactional`, KIP-98/KIP-447): `initTransactions()` at
 //!   start; per poll `beginTransaction()`, the sends, `sendOffsetsToTransaction(positions,
 //!   groupMetadata)`, `commitTransaction()`. A crash leaves the transaction open; the restarted
@@ -90,6 +91,26 @@ impl Forwarder {
             topic,
             exactly_once,
         }))
+    }
+}
+
+/// What failed, for a send that did not reach the output topic; none for an acknowledged one.
+///
+/// At-least-once commits only what reached the output, so a failure stops the application
+/// before its commit: Kafka Streams' default `ProductionExceptionHandler` answers FAIL and the
+/// thread dies, and a plain application whose `send().get()` throws leaves its loop. Retrying
+/// the batch in a loop instead would never end on an error that does not go away (a record too
+/// large for the output topic).
+fn send_failure(outcome: &Outcome) -> Option<String> {
+    match outcome {
+        Outcome::Acked { .. } => None,
+        Outcome::Failed { error, message } => Some(format!(
+            "{}: {}",
+            error.exception(),
+            message.as_deref().unwrap_or(error.default_message())
+        )),
+        Outcome::Exception { message } => Some(message.clone()),
+        other => unreachable!("the application's acks=all send ended with {other:?}"),
     }
 }
 
@@ -237,10 +258,26 @@ impl Consumer {
     ) -> bool {
         let next = match step {
             ForwardStep::Sends(sends) => {
-                if sends.iter().any(|&s| self.producer_outcome(s).is_none()) {
-                    return false;
+                let mut failure = None;
+                for &send in &sends {
+                    let Some(outcome) = self.producer_outcome(send) else {
+                        return false;
+                    };
+                    failure = failure.or_else(|| send_failure(&outcome));
                 }
-                self.after_processing(ctx, operation);
+                match failure {
+                    Some(exception) => {
+                        self.app = AppState::Failed {
+                            reason: format!(
+                                "a record sent on to {} failed ({exception}): nothing is \
+                                 committed past it; restart the application (crash, then \
+                                 restart) to process the batch again",
+                                self.forward.as_ref().map_or("", |f| f.topic.as_str())
+                            ),
+                        };
+                    }
+                    None => self.after_processing(ctx, operation),
+                }
                 return true;
             }
             ForwardStep::Offsets(call) => match self.producer_outcome(call) {

@@ -52,9 +52,20 @@ fn app_state(world: &World) -> (AppState, usize, usize) {
 
 /// Topics `in` and `out`, thirty records in `in`.
 fn inputs_written(seed: u64) -> World {
+    inputs_written_with(seed, "2")
+}
+
+/// [`inputs_written`] with `out`'s min.insync.replicas.
+fn inputs_written_with(seed: u64, out_min_insync: &str) -> World {
     let mut world = cluster(seed);
     create_topic(&mut world, "in", 2, 3, &[("min.insync.replicas", "2")]);
-    create_topic(&mut world, "out", 2, 3, &[("min.insync.replicas", "2")]);
+    create_topic(
+        &mut world,
+        "out",
+        2,
+        3,
+        &[("min.insync.replicas", out_min_insync)],
+    );
     add_producer(&mut world, "p", &[("acks", "all")]);
     for i in 0..INPUTS {
         send(
@@ -206,6 +217,64 @@ fn at_least_once_forwarding_duplicates_the_batch_a_crash_interrupts() {
     let anomalies: Vec<Anomaly> = check(&world).into_iter().map(|v| v.anomaly).collect();
     assert!(anomalies.contains(&Anomaly::Duplicate), "{anomalies:?}");
     assert!(anomalies.contains(&Anomaly::Redelivered), "{anomalies:?}");
+}
+
+/// At-least-once promises that the group commits only what reached the output. Here `out`
+/// needs all three replicas in sync and a broker is down for longer than the application's
+/// producer retries (`delivery.timeout.ms`, 120 s): the forwarded sends are refused with
+/// NOT_ENOUGH_REPLICAS until they expire. The application stops without committing, as Kafka
+/// Streams does by default; restarted once the broker is back, it reads from the committed
+/// offsets again and every input reaches `out`. (It committed past the failed sends before.)
+#[test]
+fn at_least_once_forwarding_does_not_commit_past_a_failed_send() {
+    let seed = 44;
+    println!("seed {seed}");
+    let mut world = inputs_written_with(seed, "3");
+    crash_broker(&mut world, 3);
+    add_consumer(
+        &mut world,
+        "app",
+        "g",
+        &["in"],
+        &forwarder("after-processing"),
+    );
+    run_ms(&mut world, 150_000);
+    let (app, answered, _) = app_state(&world);
+    let AppState::Failed { reason } = &app else {
+        panic!("seed {seed}: the application stopped on its failed sends: {app:?}");
+    };
+    // The sends waited out delivery.timeout.ms on NOT_ENOUGH_REPLICAS.
+    assert!(
+        reason.contains("TimeoutException: Expiring"),
+        "seed {seed}: {reason}"
+    );
+    assert!(answered > 0, "seed {seed}: the sends were answered");
+    assert_eq!(
+        committed_offsets(&world),
+        0,
+        "seed {seed}: nothing is committed past a record whose output failed"
+    );
+    let anomalies: Vec<Anomaly> = check(&world).into_iter().map(|v| v.anomaly).collect();
+    assert!(
+        !anomalies.contains(&Anomaly::LostOutput),
+        "seed {seed}: {anomalies:?}"
+    );
+
+    world
+        .apply(Command::RestartBroker { broker: 3 })
+        .expect("restart");
+    run_ms(&mut world, 20_000);
+    crash_and_restart(&mut world);
+    let world = read_output(world);
+    let mut unique = read_values(&world, "rc");
+    unique.dedup();
+    assert_eq!(unique, inputs(), "seed {seed}: every input reached out");
+    assert_eq!(committed_offsets(&world), INPUTS as u64, "seed {seed}");
+    let anomalies: Vec<Anomaly> = check(&world).into_iter().map(|v| v.anomaly).collect();
+    assert!(
+        !anomalies.contains(&Anomaly::LostOutput),
+        "seed {seed}: {anomalies:?}"
+    );
 }
 
 #[test]
