@@ -128,6 +128,48 @@ fn the_safe_configuration_shows_no_anomaly() {
     println!("{seeds} seeds, no anomaly");
 }
 
+/// At-least-once forwarding under the safe profile's faults: each seed's scenario with its
+/// forwarders committing after their output is acknowledged instead of in a transaction (the
+/// fuzzer's forwarders are exactly-once). Their output twice is what at-least-once allows;
+/// an input committed without its output is not. A forwarder that committed before its sends
+/// were acknowledged fails here at seed 7. The safe faults never outlast the forwarders'
+/// `delivery.timeout.ms` (120 s), so a send that fails for good is exactly_once.rs's
+/// (`at_least_once_forwarding_does_not_commit_past_a_failed_send`).
+#[test]
+fn at_least_once_forwarders_commit_nothing_without_its_output() {
+    let seeds = seed_count(50);
+    for seed in 1..=seeds {
+        let mut generated = scenario(seed, Profile::Safe);
+        for step in &mut generated.steps {
+            if let kafka_sim::Command::AddConsumer { config, .. } = &mut step.command
+                && let Some(commit) = config.get_mut("app.commit")
+                && commit == "transactional"
+            {
+                *commit = "after-processing".to_owned();
+            }
+        }
+        let outcome = run(&generated);
+        let output_twice = |v: &kafka_sim::check::Violation| {
+            v.anomaly == Anomaly::Duplicate && v.detail.starts_with("fuzz-out-")
+        };
+        let allowed = Profile::Safe.allowed();
+        if let Some(first) = outcome
+            .violations
+            .iter()
+            .find(|v| !allowed.contains(&v.anomaly) && !output_twice(v))
+        {
+            let minimal = shrink(&generated, first.anomaly);
+            panic!(
+                "seed {seed}: {}: {}\nreproduce with: kafka-sim run <this scenario>\n{}",
+                first.anomaly,
+                first.detail,
+                serde_json::to_string_pretty(&minimal).unwrap_or_default()
+            );
+        }
+    }
+    println!("{seeds} seeds, no output lost");
+}
+
 #[test]
 fn each_unsafe_configuration_reproduces_its_anomaly_and_only_what_kafka_allows() {
     for profile in Profile::ALL.into_iter().filter(|p| p.expected().is_some()) {
