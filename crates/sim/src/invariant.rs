@@ -132,10 +132,12 @@ fn check_leader(
         ),
     };
     // Unchanged since the last check, which left `committed` agreeing with the log and
-    // reported what it found: checking again would find nothing new.
-    if committed.seen.replace(seen) == Some(seen) {
+    // reported what it found: checking again would find nothing new. (Compared before it is
+    // stored: `Option::replace` copied the whole of it at every check, 28 instructions.)
+    if committed.seen == Some(seen) {
         return;
     }
+    committed.seen = Some(seen);
     if log.high_watermark() > log.log_end_offset() {
         found.push((
             "high-watermark-within-log",
@@ -231,8 +233,10 @@ impl Invariants {
             // own replicas topic by topic, in the same order as the metadata's partitions,
             // with one lookup per topic that has a partition it leads.
             Scope::LedBy(broker) => {
-                let replicas = world.broker_replicas(broker).into_iter();
-                for (name, partitions) in replicas.flat_map(|r| r.by_topic()) {
+                let Some(replicas) = world.broker_replicas(broker) else {
+                    return Vec::new();
+                };
+                for (name, partitions) in replicas.by_topic() {
                     let mut topic: Option<(&TopicImage, &mut Vec<Committed>)> = None;
                     for (tp, replica) in partitions {
                         if replica.leadership.is_none() {

@@ -181,7 +181,11 @@ impl<V> PartitionMap<V> {
         &self,
     ) -> impl Iterator<Item = (&Rc<str>, impl Iterator<Item = (&TopicPartition, &V)>)> {
         self.topics.iter().map(|t| {
-            let partitions = t.partitions.iter().flatten().map(|(tp, value)| (tp, value));
+            // One level of iterator, not `flatten`'s two: its caller steps it from outside.
+            let partitions = t.partitions.iter().filter_map(|slot| {
+                let (tp, value) = slot.as_ref()?;
+                Some((tp, value))
+            });
             (&t.name, partitions)
         })
     }
