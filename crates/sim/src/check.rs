@@ -60,7 +60,8 @@ pub enum Anomaly {
     TornTransaction,
     /// A consume-transform-produce group committed past a record whose output is not in the
     /// output topic: an exactly-once transaction that lost the output but kept the offsets, or
-    /// an at-least-once application that committed after a send that failed.
+    /// an at-least-once application that committed before its output was acknowledged (or
+    /// after it failed).
     LostOutput,
     /// A transactional producer's `commitTransaction()` succeeded although a newer instance
     /// had initialised its `transactional.id` before it was called: a zombie (a paused
@@ -836,8 +837,10 @@ pub(crate) fn log_fates(records: &crate::chunked::Chunked<crate::protocol::Recor
 /// every input record the forwarders' group committed past (and that read_committed returns)
 /// has its output in the output topic, committed if it was written in a transaction. Output
 /// twice is the duplicate check's. Output sent to an output topic deleted since went with it,
-/// on the user's request. A forwarder that commits otherwise (auto commit, before processing)
-/// promises nothing about its output.
+/// on the user's request. A forwarder that commits otherwise promises nothing about its
+/// output: before processing, or nothing itself, or with auto commit on as well (Java's
+/// consumer commits its positions when partitions are revoked and on `close()`, past a batch
+/// whose output failed).
 fn check_forwarding(world: &World) -> Vec<Violation> {
     let mut found = Vec::new();
     let deleted = topic_deletions(world);
@@ -848,8 +851,9 @@ fn check_forwarding(world: &World) -> Vec<Violation> {
             continue;
         };
         let key = (group.clone(), forward.topic.clone());
+        let config = consumer.config();
         let commits_after_output = forward.exactly_once
-            || consumer.config().app_commit == crate::consumer::AppCommit::AfterProcessing;
+            || (config.app_commit.after_processing() && !config.enable_auto_commit);
         if !commits_after_output || checked.contains(&key) {
             continue;
         }

@@ -44,6 +44,19 @@ pub enum AppCommit {
     Transactional,
 }
 
+impl AppCommit {
+    /// Whether the application commits a batch only once it has processed it, its output
+    /// acknowledged (at-least-once): so a forwarded send that fails must stop it before the
+    /// commit. Not `before-processing` (at-most-once: the batch is committed already) nor
+    /// `none` (it commits nothing itself).
+    pub fn after_processing(self) -> bool {
+        matches!(
+            self,
+            AppCommit::AfterProcessing | AppCommit::Explicit | AppCommit::ExplicitAsync
+        )
+    }
+}
+
 /// A consumer's configuration.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ConsumerConfig {

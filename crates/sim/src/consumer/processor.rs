@@ -6,7 +6,8 @@
 //! - **at-least-once** (`app.commit=after-processing`): wait until every forwarded record is
 //!   acknowledged, then `commitSync()`. A crash between the two re-processes the batch after
 //!   the restart, and the output topic holds its records twice. A send that fails stops the
-//!   application uncommitted.
+//!   application uncommitted (so do `app.commit=explicit` and `explicit-async`, which also
+//!   commit after processing).
 //! - **exactly-once** (`app.commit=transactional`, KIP-98/KIP-447): `initTransactions()` at
 //!   start; per poll `beginTransaction()`, the sends, `sendOffsetsToTransaction(positions,
 //!   groupMetadata)`, `commitTransaction()`. A crash leaves the transaction open; the restarted
@@ -265,13 +266,15 @@ impl Consumer {
                     };
                     failure = failure.or_else(|| send_failure(&outcome));
                 }
-                match failure {
+                // An application that committed before processing (at-most-once), or
+                // commits nothing itself, goes on: the failed output is the loss it accepts.
+                match failure.filter(|_| self.config.app_commit.after_processing()) {
                     Some(exception) => {
                         self.app = AppState::Failed {
                             reason: format!(
-                                "a record sent on to {} failed ({exception}): nothing is \
-                                 committed past it; restart the application (crash, then \
-                                 restart) to process the batch again",
+                                "a record sent on to {} failed ({exception}): the application \
+                                 commits nothing past it; restart it (crash, then restart) to \
+                                 process the batch again",
                                 self.forward.as_ref().map_or("", |f| f.topic.as_str())
                             ),
                         };

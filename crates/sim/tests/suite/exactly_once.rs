@@ -277,6 +277,41 @@ fn at_least_once_forwarding_does_not_commit_past_a_failed_send() {
     );
 }
 
+/// At-most-once forwarding accepts losing output: an application that commits each batch
+/// before processing it carries on past sends that failed as above, and the checker does not
+/// hold it to its output.
+#[test]
+fn at_most_once_forwarding_carries_on_past_a_failed_send() {
+    let seed = 44;
+    println!("seed {seed}");
+    let mut world = inputs_written_with(seed, "3");
+    crash_broker(&mut world, 3);
+    add_consumer(
+        &mut world,
+        "app",
+        "g",
+        &["in"],
+        &forwarder("before-processing"),
+    );
+    // Three batches of ten, each one's sends expiring after 120 s.
+    run_ms(&mut world, 400_000);
+    let (app, answered, _) = app_state(&world);
+    assert!(
+        !matches!(app, AppState::Failed { .. }),
+        "seed {seed}: {app:?}"
+    );
+    assert_eq!(
+        answered, INPUTS,
+        "seed {seed}: every send failed and was answered"
+    );
+    assert_eq!(committed_offsets(&world), INPUTS as u64, "seed {seed}");
+    let anomalies: Vec<Anomaly> = check(&world).into_iter().map(|v| v.anomaly).collect();
+    assert!(
+        !anomalies.contains(&Anomaly::LostOutput),
+        "seed {seed}: {anomalies:?}"
+    );
+}
+
 #[test]
 fn exactly_once_forwarding_hides_the_aborted_attempt_from_read_committed_readers() {
     let seed = 41;
