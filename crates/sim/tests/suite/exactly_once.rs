@@ -219,25 +219,35 @@ fn at_least_once_forwarding_duplicates_the_batch_a_crash_interrupts() {
     assert!(anomalies.contains(&Anomaly::Redelivered), "{anomalies:?}");
 }
 
-/// At-least-once promises that the group commits only what reached the output. Here `out`
-/// needs all three replicas in sync and a broker is down for longer than the application's
-/// producer retries (`delivery.timeout.ms`, 120 s): the forwarded sends are refused with
-/// NOT_ENOUGH_REPLICAS until they expire. The application stops without committing, as Kafka
-/// Streams does by default; restarted once the broker is back, it reads from the committed
-/// offsets again and every input reaches `out`. (It committed past the failed sends before.)
+/// [`inputs_written`] with `out` needing all three replicas in sync, one broker down, and the
+/// application `app` forwarding with `commit`: every send to `out` is refused with
+/// NOT_ENOUGH_REPLICAS until it expires (`delivery.timeout.ms`, 120 s).
+fn output_refused(seed: u64, commit: &'static str) -> World {
+    let mut world = inputs_written_with(seed, "3");
+    crash_broker(&mut world, 3);
+    add_consumer(&mut world, "app", "g", &["in"], &forwarder(commit));
+    world
+}
+
+/// The checker finds no committed input without its output.
+fn assert_no_lost_output(world: &World, seed: u64) {
+    let anomalies: Vec<Anomaly> = check(world).into_iter().map(|v| v.anomaly).collect();
+    assert!(
+        !anomalies.contains(&Anomaly::LostOutput),
+        "seed {seed}: {anomalies:?}"
+    );
+}
+
+/// At-least-once promises that the group commits only what reached the output. With every
+/// forwarded send expiring ([`output_refused`]), the application stops without committing, as
+/// Kafka Streams does by default; restarted once the broker is back, it reads from the
+/// committed offsets again and every input reaches `out`. (It committed past the failed sends
+/// before.)
 #[test]
 fn at_least_once_forwarding_does_not_commit_past_a_failed_send() {
     let seed = 44;
     println!("seed {seed}");
-    let mut world = inputs_written_with(seed, "3");
-    crash_broker(&mut world, 3);
-    add_consumer(
-        &mut world,
-        "app",
-        "g",
-        &["in"],
-        &forwarder("after-processing"),
-    );
+    let mut world = output_refused(seed, "after-processing");
     run_ms(&mut world, 150_000);
     let (app, answered, _) = app_state(&world);
     let AppState::Failed { reason } = &app else {
@@ -254,11 +264,7 @@ fn at_least_once_forwarding_does_not_commit_past_a_failed_send() {
         0,
         "seed {seed}: nothing is committed past a record whose output failed"
     );
-    let anomalies: Vec<Anomaly> = check(&world).into_iter().map(|v| v.anomaly).collect();
-    assert!(
-        !anomalies.contains(&Anomaly::LostOutput),
-        "seed {seed}: {anomalies:?}"
-    );
+    assert_no_lost_output(&world, seed);
 
     world
         .apply(Command::RestartBroker { broker: 3 })
@@ -270,11 +276,7 @@ fn at_least_once_forwarding_does_not_commit_past_a_failed_send() {
     unique.dedup();
     assert_eq!(unique, inputs(), "seed {seed}: every input reached out");
     assert_eq!(committed_offsets(&world), INPUTS as u64, "seed {seed}");
-    let anomalies: Vec<Anomaly> = check(&world).into_iter().map(|v| v.anomaly).collect();
-    assert!(
-        !anomalies.contains(&Anomaly::LostOutput),
-        "seed {seed}: {anomalies:?}"
-    );
+    assert_no_lost_output(&world, seed);
 }
 
 /// At-most-once forwarding accepts losing output: an application that commits each batch
@@ -284,15 +286,7 @@ fn at_least_once_forwarding_does_not_commit_past_a_failed_send() {
 fn at_most_once_forwarding_carries_on_past_a_failed_send() {
     let seed = 44;
     println!("seed {seed}");
-    let mut world = inputs_written_with(seed, "3");
-    crash_broker(&mut world, 3);
-    add_consumer(
-        &mut world,
-        "app",
-        "g",
-        &["in"],
-        &forwarder("before-processing"),
-    );
+    let mut world = output_refused(seed, "before-processing");
     // Three batches of ten, each one's sends expiring after 120 s.
     run_ms(&mut world, 400_000);
     let (app, answered, _) = app_state(&world);
@@ -305,11 +299,7 @@ fn at_most_once_forwarding_carries_on_past_a_failed_send() {
         "seed {seed}: every send failed and was answered"
     );
     assert_eq!(committed_offsets(&world), INPUTS as u64, "seed {seed}");
-    let anomalies: Vec<Anomaly> = check(&world).into_iter().map(|v| v.anomaly).collect();
-    assert!(
-        !anomalies.contains(&Anomaly::LostOutput),
-        "seed {seed}: {anomalies:?}"
-    );
+    assert_no_lost_output(&world, seed);
 }
 
 #[test]
