@@ -12,7 +12,7 @@ use crate::common;
 
 use common::*;
 use kafka_sim::check::{Anomaly, check};
-use kafka_sim::consumer::{AppState, ForwardStep};
+use kafka_sim::consumer::{AppCommit, AppState, ForwardStep};
 use kafka_sim::{Command, EventKind, World};
 
 const INPUTS: usize = 30;
@@ -402,6 +402,49 @@ fn ab_the_same_crash_duplicates_output_at_least_once_and_not_exactly_once() {
     assert!(comparison.a.duplicated > 0, "{comparison:?}");
     assert_eq!(comparison.b.duplicated, 0, "{comparison:?}");
     assert_eq!(comparison.a.lost + comparison.b.lost, 0, "{comparison:?}");
+}
+
+/// The A/B comparison's at-least-once side commits only after the output, whatever the
+/// application was made with: one made with auto commit has it turned off there, as the
+/// exactly-once side does, so Java's commit of its positions on revocation cannot pass a
+/// batch whose output is not out, and the checker holds that side to its output.
+#[test]
+fn the_ab_at_least_once_side_turns_auto_commit_off() {
+    let seed = 45;
+    println!("seed {seed}");
+    let mut world = inputs_written(seed);
+    let mut config = forwarder("none");
+    config.retain(|(key, _)| !key.ends_with(".commit"));
+    add_consumer(&mut world, "app", "g", &["in"], &config);
+    run_ms(&mut world, 5_000);
+    let (_, at_least_once, _) = kafka_sim::ab::presets()
+        .into_iter()
+        .find(|(name, _, _)| name.contains("exactly-once"))
+        .expect("the forwarding preset");
+    let replayed = kafka_sim::ab::replay(
+        &kafka_sim::ClusterConfig::default(),
+        world.seed(),
+        world.commands(),
+        world.now(),
+        &at_least_once,
+    );
+    let config = |world: &World| {
+        let (app, _) = world
+            .consumers()
+            .find(|(c, _)| c.name() == "app")
+            .expect("app");
+        (app.config().app_commit, app.config().enable_auto_commit)
+    };
+    assert_eq!(
+        config(&world),
+        (AppCommit::None, true),
+        "seed {seed}: as made"
+    );
+    assert_eq!(
+        config(&replayed),
+        (AppCommit::AfterProcessing, false),
+        "seed {seed}: the at-least-once side"
+    );
 }
 
 /// A forwarder the group removed while it processed a batch (its heartbeats could not reach
