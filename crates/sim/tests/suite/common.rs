@@ -443,3 +443,28 @@ pub fn loaded(seed: u64, partitions: u32, per_partition: u32) -> World {
     run_ms(&mut world, 2_000);
     world
 }
+
+/// The two sides of the page's A/B preset whose name contains `name`.
+pub fn ab_preset(name: &str) -> (kafka_sim::ab::Variant, kafka_sim::ab::Variant) {
+    let (_, a, b) = kafka_sim::ab::presets()
+        .into_iter()
+        .find(|(preset, _, _)| preset.contains(name))
+        .unwrap_or_else(|| panic!("no A/B preset named like {name:?}"));
+    (a, b)
+}
+
+/// The page's A/B comparison of the run so far: replayed with `a`'s settings, then `b`'s.
+pub fn ab_compare(
+    world: &World,
+    a: &kafka_sim::ab::Variant,
+    b: &kafka_sim::ab::Variant,
+) -> kafka_sim::ab::Comparison {
+    kafka_sim::ab::compare(
+        &ClusterConfig::default(),
+        world.seed(),
+        world.commands(),
+        world.now(),
+        a,
+        b,
+    )
+}

@@ -306,7 +306,6 @@ fn a_consumer_refuses_the_classic_settings_under_the_consumer_protocol() {
 
 #[test]
 fn ab_the_same_crash_stops_every_classic_member_and_no_consumer_protocol_member() {
-    use kafka_sim::ab::{compare, presets};
     // Consumers added as the page adds them: with the classic settings the consumer protocol
     // refuses, which the comparison drops on its consumer side.
     let mut world = loaded(7, 6, 2);
@@ -321,18 +320,8 @@ fn ab_the_same_crash_stops_every_classic_member_and_no_consumer_protocol_member(
     run_ms(&mut world, 20_000);
     crash_client(&mut world, "c1");
     run_ms(&mut world, 70_000);
-    let (_, classic, consumer) = presets()
-        .into_iter()
-        .find(|(name, _, _)| name.contains("KIP-848"))
-        .expect("the preset");
-    let comparison = compare(
-        &kafka_sim::ClusterConfig::default(),
-        world.seed(),
-        world.commands(),
-        world.now(),
-        &classic,
-        &consumer,
-    );
+    let (classic, consumer) = ab_preset("KIP-848");
+    let comparison = ab_compare(&world, &classic, &consumer);
     let (a, b) = (&comparison.a, &comparison.b);
     // Range is eager: the survivors gave up everything they owned when c1 died, and got most
     // of it back a rebalance later. Under KIP-848 a member gives up only what moves.

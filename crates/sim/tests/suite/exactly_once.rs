@@ -387,18 +387,8 @@ fn ab_the_same_crash_duplicates_output_at_least_once_and_not_exactly_once() {
         app.is_some_and(|c| c.reprocessed >= 3),
         "seed {seed}: the records done before the crash count as processed twice"
     );
-    let (_, at_least_once, exactly_once) = kafka_sim::ab::presets()
-        .into_iter()
-        .find(|(name, _, _)| name.contains("exactly-once"))
-        .expect("the forwarding preset");
-    let comparison = kafka_sim::ab::compare(
-        &kafka_sim::ClusterConfig::default(),
-        world.seed(),
-        world.commands(),
-        world.now(),
-        &at_least_once,
-        &exactly_once,
-    );
+    let (at_least_once, exactly_once) = ab_preset("exactly-once");
+    let comparison = ab_compare(&world, &at_least_once, &exactly_once);
     assert!(comparison.a.duplicated > 0, "{comparison:?}");
     assert_eq!(comparison.b.duplicated, 0, "{comparison:?}");
     assert_eq!(comparison.a.lost + comparison.b.lost, 0, "{comparison:?}");
@@ -417,10 +407,7 @@ fn the_ab_at_least_once_side_turns_auto_commit_off() {
     config.retain(|(key, _)| !key.ends_with(".commit"));
     add_consumer(&mut world, "app", "g", &["in"], &config);
     run_ms(&mut world, 5_000);
-    let (_, at_least_once, _) = kafka_sim::ab::presets()
-        .into_iter()
-        .find(|(name, _, _)| name.contains("exactly-once"))
-        .expect("the forwarding preset");
+    let (at_least_once, _) = ab_preset("exactly-once");
     let replayed = kafka_sim::ab::replay(
         &kafka_sim::ClusterConfig::default(),
         world.seed(),

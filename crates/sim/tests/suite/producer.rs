@@ -625,7 +625,6 @@ fn a_steady_stream_sends_at_its_rate_until_stopped_and_every_send_is_checked() {
 
 #[test]
 fn ab_the_same_run_loses_acknowledged_records_with_acks_1_and_none_with_acks_all() {
-    use kafka_sim::ab::{compare, presets};
     let mut world = cluster(13);
     create_topic(&mut world, "orders", 1, 3, &[("min.insync.replicas", "2")]);
     add_producer(&mut world, "p", &[("linger.ms", "0")]);
@@ -643,15 +642,8 @@ fn ab_the_same_run_loses_acknowledged_records_with_acks_1_and_none_with_acks_all
     run_ms(&mut world, 1_000);
     crash_broker(&mut world, leader_id);
     run_ms(&mut world, 20_000);
-    let (_, acks1, acks_all) = presets().into_iter().next().expect("acks preset");
-    let comparison = compare(
-        &kafka_sim::ClusterConfig::default(),
-        world.seed(),
-        world.commands(),
-        world.now(),
-        &acks1,
-        &acks_all,
-    );
+    let (acks1, acks_all) = ab_preset("acks=1 vs acks=all");
+    let comparison = ab_compare(&world, &acks1, &acks_all);
     assert!(comparison.a.lost > 0, "{comparison:?}");
     assert_eq!(comparison.b.lost, 0, "{comparison:?}");
     assert!(
@@ -665,7 +657,6 @@ fn ab_the_same_run_loses_acknowledged_records_with_acks_1_and_none_with_acks_all
 
 #[test]
 fn ab_a_stall_only_acks_all_waits_for_is_a_difference_in_availability() {
-    use kafka_sim::ab::{compare, presets};
     let mut world = cluster(13);
     create_topic(&mut world, "orders", 1, 3, &[("min.insync.replicas", "2")]);
     add_producer(&mut world, "p", &[("linger.ms", "0")]);
@@ -679,15 +670,8 @@ fn ab_a_stall_only_acks_all_waits_for_is_a_difference_in_availability() {
         send(&mut world, "p", "orders", None, &format!("order-{i}"));
     }
     run_ms(&mut world, 60_000);
-    let (_, acks1, acks_all) = presets().into_iter().next().expect("acks preset");
-    let comparison = compare(
-        &kafka_sim::ClusterConfig::default(),
-        world.seed(),
-        world.commands(),
-        world.now(),
-        &acks1,
-        &acks_all,
-    );
+    let (acks1, acks_all) = ab_preset("acks=1 vs acks=all");
+    let comparison = ab_compare(&world, &acks1, &acks_all);
     let (a, b) = (&comparison.a, &comparison.b);
     assert_eq!((a.lost, b.lost), (0, 0), "{comparison:?}");
     assert_eq!((a.acknowledged, b.acknowledged), (5, 5), "{comparison:?}");

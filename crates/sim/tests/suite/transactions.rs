@@ -233,18 +233,8 @@ fn ab_the_same_run_read_uncommitted_reads_aborted_records_and_read_committed_doe
     run_ms(&mut world, 1_000);
     txn(&mut world, "p", TxnAction::Abort);
     run_ms(&mut world, 10_000);
-    let (_, uncommitted, committed) = kafka_sim::ab::presets()
-        .into_iter()
-        .find(|(name, _, _)| name.contains("read_committed"))
-        .expect("isolation preset");
-    let comparison = kafka_sim::ab::compare(
-        &kafka_sim::ClusterConfig::default(),
-        world.seed(),
-        world.commands(),
-        world.now(),
-        &uncommitted,
-        &committed,
-    );
+    let (uncommitted, committed) = ab_preset("read_committed");
+    let comparison = ab_compare(&world, &uncommitted, &committed);
     // Both of the run's consumers are forced to the side's isolation level.
     assert_eq!(comparison.a.aborted_read, 2, "{comparison:?}");
     assert_eq!(comparison.b.aborted_read, 0, "{comparison:?}");
