@@ -286,6 +286,9 @@ impl Broker {
             .log
             .append_as_leader(epoch, &header, &data, replica.roll);
         replica.producers.record(&header, base);
+        // News to the followers' sessions from now, though its wake may come after others
+        // (the coordinator first finishes what the write completes).
+        self.stir_parked(tp);
         self.wait_for_high_watermark(ctx, tp.clone(), base + data.len() as u64, then);
         Ok(())
     }

@@ -92,14 +92,20 @@ impl FetchSessions {
     /// A fetch arrived (Kafka's `FetchManager.newContext`). An incremental fetch updates its
     /// session and, from here on, lists the session's every partition, as a full fetch
     /// would; a full fetch closes the session it names. A session error is the answer.
-    pub(crate) fn arrived(&mut self, request: &mut FetchRequest) -> Result<Context, ErrorCode> {
+    /// With an incremental fetch come what its session last answered of each partition, in
+    /// the same order: the leader asks after every one while it holds each replica, when it
+    /// cannot look the session up.
+    pub(crate) fn arrived(
+        &mut self,
+        request: &mut FetchRequest,
+    ) -> Result<(Context, Option<Answered>), ErrorCode> {
         let metadata = request.metadata.0;
         if metadata == FetchMetadata::SESSIONLESS {
-            return Ok(Context::Sessionless);
+            return Ok((Context::Sessionless, None));
         }
         if metadata.is_full() {
             self.sessions.remove(&metadata.session_id);
-            return Ok(Context::Full);
+            return Ok((Context::Full, None));
         }
         let id = metadata.session_id;
         let session = self
@@ -125,9 +131,13 @@ impl FetchSessions {
         // Sized first: the map's iterator cannot say its length, and collected it grew by
         // reallocation on every incremental fetch.
         let mut partitions = Vec::with_capacity(session.partitions.len());
-        partitions.extend(session.partitions.values().map(|c| c.request.clone()));
+        let mut answered = Vec::with_capacity(session.partitions.len());
+        session.partitions.for_each(|_, cached| {
+            partitions.push(cached.request.clone());
+            answered.push((cached.high_watermark, cached.log_start_offset));
+        });
         request.partitions = partitions;
-        Ok(Context::Incremental(id))
+        Ok((Context::Incremental(id), Some(Answered(answered))))
     }
 
     /// The answer to a fetch of `context` (Kafka's `updateAndGenerateResponseData`): the
@@ -188,6 +198,15 @@ impl FetchSessions {
 }
 
 impl FetchSessions {
+    /// The epoch the next fetch in an incremental fetch's session must carry: it changes
+    /// when another fetch in the session arrives.
+    pub(crate) fn epoch(&self, context: Context) -> Option<i32> {
+        let Context::Incremental(id) = context else {
+            return None;
+        };
+        self.sessions.get(&id).map(|s| s.epoch)
+    }
+
     /// What the session of an incremental fetch last answered, looked up once per fetch:
     /// its partitions are asked about one by one.
     pub(crate) fn remembered(&self, context: Context) -> Option<Remembered<'_>> {
@@ -215,6 +234,20 @@ impl Remembered<'_> {
     }
 }
 
+/// What an incremental fetch's session last answered of each of the fetch's partitions
+/// ([`FetchSessions::arrived`]): the high watermark (none after an error) and the log start
+/// offset.
+pub(crate) struct Answered(Vec<(Option<u64>, u64)>);
+
+impl Answered {
+    /// Whether the fetch's partition at `index` was last answered with these offsets (high
+    /// watermark, log start offset), as [`Remembered::answered`] says of it by name.
+    pub(crate) fn at(&self, index: usize, offsets: (u64, u64)) -> bool {
+        let (high_watermark, log_start_offset) = offsets;
+        self.0.get(index) == Some(&(Some(high_watermark), log_start_offset))
+    }
+}
+
 /// Kafka's `FetchMetadata.nextEpoch`: after the largest epoch comes 1 (0 starts a session).
 pub(crate) fn next_epoch(epoch: i32) -> i32 {
     match epoch {
@@ -230,6 +263,13 @@ pub(super) mod tests {
     use super::*;
     use crate::protocol::{BatchHeader, Extension, FetchMaxBytes, Record, RecordData};
     use std::rc::Rc;
+
+    /// What `arrived` made of a fetch, without the session's offsets.
+    fn context(
+        arrived: Result<(Context, Option<Answered>), ErrorCode>,
+    ) -> Result<Context, ErrorCode> {
+        arrived.map(|(context, _)| context)
+    }
 
     /// A follower's fetch state of `orders-{partition}`.
     pub(in crate::broker) fn wants(partition: u32, fetch_offset: u64) -> FetchPartition {
@@ -283,7 +323,7 @@ pub(super) mod tests {
             FetchMetadata::full(0),
             (0..3).map(|p| wants(p, 5)).collect(),
         );
-        assert_eq!(sessions.arrived(&mut full), Ok(Context::Full));
+        assert_eq!(context(sessions.arrived(&mut full)), Ok(Context::Full));
         let answers = (0..3).map(|p| answered(p, 5, 0)).collect();
         let (answers, id) = sessions.answer(Context::Full, &full, answers);
         assert_eq!(answers.len(), 3, "a full fetch is answered in full");
@@ -296,7 +336,10 @@ pub(super) mod tests {
         let (mut sessions, id) = session();
         // Partition 1's fetch offset moved; the others are as the session holds them.
         let mut next = fetch(incremental(id, 1), vec![wants(1, 7)]);
-        assert_eq!(sessions.arrived(&mut next), Ok(Context::Incremental(id)));
+        assert_eq!(
+            context(sessions.arrived(&mut next)),
+            Ok(Context::Incremental(id))
+        );
         let offsets: Vec<(u32, u64)> = next
             .partitions
             .iter()
@@ -319,13 +362,13 @@ pub(super) mod tests {
     fn an_error_is_answered_and_answered_again_once_gone() {
         let (mut sessions, id) = session();
         let mut next = fetch(incremental(id, 1), Vec::new());
-        sessions.arrived(&mut next).expect("in session");
+        context(sessions.arrived(&mut next)).expect("in session");
         let mut failed = answered(0, 5, 0);
         failed.error = ErrorCode::NotLeaderOrFollower;
         let (answers, _) = sessions.answer(Context::Incremental(id), &next, vec![failed]);
         assert_eq!(answers.len(), 1, "an error is news");
         let mut next = fetch(incremental(id, 2), Vec::new());
-        sessions.arrived(&mut next).expect("in session");
+        context(sessions.arrived(&mut next)).expect("in session");
         let (answers, _) =
             sessions.answer(Context::Incremental(id), &next, vec![answered(0, 5, 0)]);
         assert_eq!(
@@ -340,19 +383,22 @@ pub(super) mod tests {
         let (mut sessions, id) = session();
         let mut unknown = fetch(incremental(id + 1, 1), Vec::new());
         assert_eq!(
-            sessions.arrived(&mut unknown),
+            context(sessions.arrived(&mut unknown)),
             Err(ErrorCode::FetchSessionIdNotFound)
         );
         let mut stale = fetch(incremental(id, 2), Vec::new());
         assert_eq!(
-            sessions.arrived(&mut stale),
+            context(sessions.arrived(&mut stale)),
             Err(ErrorCode::InvalidFetchSessionEpoch)
         );
         let mut next = fetch(incremental(id, 1), Vec::new());
-        assert_eq!(sessions.arrived(&mut next), Ok(Context::Incremental(id)));
+        assert_eq!(
+            context(sessions.arrived(&mut next)),
+            Ok(Context::Incremental(id))
+        );
         let mut again = fetch(incremental(id, 1), Vec::new());
         assert_eq!(
-            sessions.arrived(&mut again),
+            context(sessions.arrived(&mut again)),
             Err(ErrorCode::InvalidFetchSessionEpoch),
             "an epoch is used once"
         );
@@ -363,14 +409,14 @@ pub(super) mod tests {
         let (mut sessions, id) = session();
         let mut next = fetch(incremental(id, 1), Vec::new());
         next.forgotten.0 = vec![TopicPartition::new("orders", 1)];
-        sessions.arrived(&mut next).expect("in session");
+        context(sessions.arrived(&mut next)).expect("in session");
         let left: Vec<u32> = next.partitions.iter().map(|p| p.tp.partition).collect();
         assert_eq!(left, [0, 2]);
         let mut full = fetch(FetchMetadata::full(id), vec![wants(0, 5)]);
-        assert_eq!(sessions.arrived(&mut full), Ok(Context::Full));
+        assert_eq!(context(sessions.arrived(&mut full)), Ok(Context::Full));
         let mut old = fetch(incremental(id, 2), Vec::new());
         assert_eq!(
-            sessions.arrived(&mut old),
+            context(sessions.arrived(&mut old)),
             Err(ErrorCode::FetchSessionIdNotFound)
         );
     }
@@ -380,7 +426,10 @@ pub(super) mod tests {
         let mut sessions = FetchSessions::default();
         let mut request = fetch(FetchMetadata::SESSIONLESS, vec![wants(0, 0)]);
         request.replica_id = None;
-        assert_eq!(sessions.arrived(&mut request), Ok(Context::Sessionless));
+        assert_eq!(
+            context(sessions.arrived(&mut request)),
+            Ok(Context::Sessionless)
+        );
         let (answers, id) =
             sessions.answer(Context::Sessionless, &request, vec![answered(0, 0, 0)]);
         assert_eq!((answers.len(), id), (1, 0));

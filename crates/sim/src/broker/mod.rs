@@ -259,6 +259,10 @@ pub(crate) struct Broker {
     /// The followers' fetch sessions (KIP-227) with this broker as their leader.
     fetch_sessions: fetch_session::FetchSessions,
     parked: Vec<ParkedFetch>,
+    /// The partitions changed (as `wake_parked` and `stir_parked` hear) while a follower's
+    /// fetch is being handled, before it parks: what its pass over its partitions has
+    /// judged may change again when a coordinator acts on a high watermark's move.
+    stirring: Option<Vec<TopicPartition>>,
     purgatory: Vec<DelayedProduce>,
     /// The `ProduceTimeouts` timers for the purgatory's deadlines.
     produce_timeouts: Alarm,
@@ -350,6 +354,7 @@ impl Broker {
             fetchers: Fetchers::new(id),
             fetch_sessions: Default::default(),
             parked: Vec::new(),
+            stirring: None,
             purgatory: Vec::new(),
             produce_timeouts: Alarm::default(),
             verifications: Default::default(),
@@ -916,6 +921,11 @@ impl Broker {
             .collect();
         self.replicas.retain(|tp, _| kept.contains(tp));
         self.fetchers.forget_followed();
+        // Every one changed before the first wakes: a parked fetch woken by one reads them
+        // all.
+        for tp in dropped.iter().chain(&kept) {
+            self.stir_parked(tp);
+        }
         // Fetches waiting on a partition this broker no longer hosts get their error now, and
         // so do produces waiting on one a reassignment moved away (its log is deleted).
         for tp in dropped {

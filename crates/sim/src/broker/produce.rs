@@ -147,9 +147,7 @@ impl Broker {
         let touched: Vec<TopicPartition> = batches.into_iter().map(|b| b.tp).collect();
         if acks == 0 {
             // No response, whatever happened: the producer will never know.
-            for tp in touched {
-                self.after_leader_progress(ctx, &tp);
-            }
+            self.after_leaders_progress(ctx, &touched);
             return;
         }
         let delayed = DelayedProduce {
@@ -185,9 +183,7 @@ impl Broker {
                 .arm(ctx, delayed.deadline, Timer::ProduceTimeouts);
             self.purgatory.push(delayed);
         }
-        for tp in touched {
-            self.after_leader_progress(ctx, &tp);
-        }
+        self.after_leaders_progress(ctx, &touched);
     }
 
     /// WriteTxnMarkers as the partitions' leader: a control batch of one record per partition,

@@ -20,6 +20,7 @@ impl Broker {
             replica.log.delete_old_segments(now_ms, retention)
         });
         for (tp, gone) in deleted {
+            self.stir_parked(&tp);
             self.emit_deleted(ctx, tp, gone, "retention");
         }
     }
@@ -35,6 +36,7 @@ impl Broker {
             replica.log.clean(now_ms, compaction)
         });
         for (tp, gone) in cleaned {
+            self.stir_parked(&tp);
             ctx.emit(EventKind::LogCleaned {
                 broker: self.id,
                 tp,
@@ -76,6 +78,7 @@ impl Broker {
             return;
         };
         if let Some(gone) = replica.log.increment_log_start_offset(leader_start) {
+            self.stir_parked(tp);
             self.emit_deleted(ctx, tp.clone(), gone, "below the leader's log start offset");
         }
     }

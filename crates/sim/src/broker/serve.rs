@@ -29,6 +29,33 @@ pub(crate) struct ParkedFetch {
     request: Box<FetchRequest>,
     /// Its fetch session, as it arrived.
     context: Context,
+    /// Which of its partitions a wake reads, if not all.
+    stirred: Option<Stirred>,
+}
+
+/// The partitions of a parked incremental fetch that may have news for its session: those
+/// that were not quiet when it parked, and those that changed since. Every change that can
+/// give a partition news wakes the fetches waiting on it (as Kafka's purgatory keys them), so
+/// the others are still quiet: a wake reads only these, where reading a follower's every
+/// partition at each wake was a tenth of a busy cluster's time (callgrind, BENCHMARKS.md).
+#[derive(Clone, Debug)]
+struct Stirred {
+    /// The session's epoch when the fetch parked: another fetch in the session since (the
+    /// follower gave up on this one) may have changed what it remembers, and then every
+    /// partition is read.
+    epoch: i32,
+    /// Indexes into the fetch's partitions, ascending.
+    partitions: Vec<u32>,
+}
+
+impl Stirred {
+    /// Notes that the partition at `index` changed.
+    fn stir(&mut self, index: usize) {
+        let index = u32::try_from(index).expect("a fetch's partitions fit in u32");
+        if let Err(at) = self.partitions.binary_search(&index) {
+            self.partitions.insert(at, index);
+        }
+    }
 }
 
 /// The answer to the fetch `correlation_id`.
@@ -188,8 +215,8 @@ impl Broker {
         mut request: Box<FetchRequest>,
     ) {
         let (correlation_id, replica_id) = (header.correlation_id, request.replica_id);
-        let context = match self.fetch_sessions.arrived(&mut request) {
-            Ok(context) => context,
+        let (context, answered) = match self.fetch_sessions.arrived(&mut request) {
+            Ok(arrived) => arrived,
             Err(error) => {
                 let answer = fetch_response(correlation_id, Vec::new(), 0, error);
                 return ctx.send(from, answer);
@@ -207,10 +234,23 @@ impl Broker {
         // the high watermark moves), so what a partition is when the loop leaves it is what
         // it is after the loop; in tests, `checked_may_answer` holds the judgement to a read.
         let mut returnable = false;
+        // Which partitions may have news for an incremental fetch's session, noted while the
+        // loop holds each replica: what a wake reads if the fetch parks.
+        let epoch = self.fetch_sessions.epoch(context);
+        let mut stirred = epoch.map(|epoch| Stirred {
+            epoch,
+            partitions: Vec::new(),
+        });
+        if stirred.is_some() {
+            self.stirring = Some(Vec::new());
+        }
         if let Some(follower) = replica_id {
-            for request in partitions {
+            for (index, request) in partitions.iter().enumerate() {
                 let Some(replica) = self.replicas.get_mut(&request.tp) else {
                     returnable = true;
+                    if let Some(stirred) = &mut stirred {
+                        stirred.stir(index);
+                    }
                     continue;
                 };
                 let epoch_ok = replica.leadership.as_ref().is_some_and(|l| {
@@ -225,6 +265,9 @@ impl Broker {
                     || diverging(replica, request).is_some()
                 {
                     returnable = true;
+                    if let Some(stirred) = &mut stirred {
+                        stirred.stir(index);
+                    }
                     continue;
                 }
                 let moved =
@@ -236,12 +279,29 @@ impl Broker {
                     may_return_from(replica, request),
                     "{request:?}"
                 );
-                returnable = returnable || not_at_end(replica, request);
+                let at_end = !not_at_end(replica, request);
+                returnable = returnable || !at_end;
                 // As Kafka's `maybeExpandIsr`: propose adding a follower that has caught up.
                 let joins =
                     replica.may_join_isr(follower) && !self.image.fenced.contains(&follower);
                 let leadership = replica.leadership.as_ref();
                 let owed = leadership.is_some_and(|l| l.progress_owed);
+                // Quiet if at its end with the offsets its session last answered, unless the
+                // progress below moves them: then it is read, to be judged then.
+                if let Some(stirred) = &mut stirred {
+                    let log = &replica.log;
+                    let offsets = (log.high_watermark(), log.log_start_offset());
+                    let answered = answered.as_ref().is_some_and(|a| a.at(index, offsets));
+                    debug_assert_eq!(
+                        answered,
+                        (self.fetch_sessions.remembered(context))
+                            .is_some_and(|remembered| remembered.answered(&request.tp, offsets)),
+                        "the session's partitions in the fetch's order: {request:?}"
+                    );
+                    if !at_end || !answered || moved || joins || owed {
+                        stirred.stir(index);
+                    }
+                }
                 let expanded = leadership.filter(|_| joins).map(|l| {
                     let mut isr = l.isr.clone();
                     isr.push(follower);
@@ -268,12 +328,21 @@ impl Broker {
                 }
             }
         }
+        if let (Some(stirred), Some(changed)) = (&mut stirred, self.stirring.take()) {
+            for tp in changed {
+                if let Some(index) = partitions.iter().position(|p| p.tp == tp) {
+                    stirred.stir(index);
+                }
+            }
+        }
         // A consumer's fetch is read in full, as `may_answer` says.
         let may = request.max_wait_ms == 0
             || replica_id.is_none()
             || self.checked_may_answer(&request, returnable);
+        // A consumer's fetch, outside sessions, is read whole at each wake.
+        let stirred = stirred.filter(|_| replica_id.is_some());
         let reads: Vec<Read<'_>> = match may {
-            true => self.reads(&request, context).collect(),
+            true => self.reads(&request, context, stirred.as_ref()).collect(),
             // Nothing to return: it waits, unread.
             false => Vec::new(),
         };
@@ -285,6 +354,7 @@ impl Broker {
                 correlation_id,
                 request,
                 context,
+                stirred,
             });
             ctx.set_timer(
                 wait,
@@ -323,19 +393,36 @@ impl Broker {
     /// just changed, is looked at first: it is what most often lets a parked follower's fetch
     /// answer (the leader appended to it), and it spares the look at each partition ahead of
     /// it.
-    fn may_answer(&self, fetch: &FetchRequest, changed: &FetchPartition) -> bool {
+    fn may_answer(&self, fetch: &ParkedFetch, changed: &FetchPartition) -> bool {
+        let request = &fetch.request;
         debug_assert!(
-            fetch.partitions.iter().any(|p| std::ptr::eq(p, changed)),
+            request.partitions.iter().any(|p| std::ptr::eq(p, changed)),
             "the changed partition {changed:?} is one of the fetch's: {fetch:?}"
         );
-        let may = fetch.replica_id.is_none()
+        let others = |p: &&FetchPartition| !std::ptr::eq(*p, changed);
+        let may = request.replica_id.is_none()
             || self.may_return(changed)
-            || fetch
-                .partitions
-                .iter()
-                .filter(|p| !std::ptr::eq(*p, changed))
-                .any(|p| self.may_return(p));
-        self.checked_may_answer(fetch, may)
+            || match self.stirred(fetch.stirred.as_ref(), fetch.context) {
+                // The rest were quiet when it parked and have not changed since.
+                Some(stirred) => (stirred.iter())
+                    .map(|&index| &request.partitions[index as usize])
+                    .filter(others)
+                    .any(|p| self.may_return(p)),
+                None => request
+                    .partitions
+                    .iter()
+                    .filter(others)
+                    .any(|p| self.may_return(p)),
+            };
+        self.checked_may_answer(request, may)
+    }
+
+    /// The stirred partitions of a parked fetch of `context`, unless another fetch in its
+    /// session came since (see [`Stirred::epoch`]): then any partition may have news.
+    fn stirred<'a>(&self, stirred: Option<&'a Stirred>, context: Context) -> Option<&'a [u32]> {
+        stirred
+            .filter(|stirred| self.fetch_sessions.epoch(context) == Some(stirred.epoch))
+            .map(|stirred| stirred.partitions.as_slice())
     }
 
     /// `may`, whether `fetch` may answer as [`may_answer`](Self::may_answer) or
@@ -344,7 +431,7 @@ impl Broker {
     fn checked_may_answer(&self, fetch: &FetchRequest, may: bool) -> bool {
         debug_assert!(
             may || self
-                .reads(fetch, Context::Sessionless)
+                .reads(fetch, Context::Sessionless, None)
                 .all(|read| !read.decisive() && read.records.len() == 0),
             "a follower's fetch was judged to have nothing to return, but a read finds something: {fetch:?}"
         );
@@ -361,8 +448,9 @@ impl Broker {
     }
 
     /// The response's partitions, records copied.
-    fn read_all(&self, fetch: &FetchRequest, context: Context) -> Vec<FetchedPartition> {
-        self.reads(fetch, context).map(Read::into_answer).collect()
+    fn read_all(&self, fetch: &ParkedFetch) -> Vec<FetchedPartition> {
+        let reads = self.reads(&fetch.request, fetch.context, fetch.stirred.as_ref());
+        reads.map(Read::into_answer).collect()
     }
 
     /// Each partition's read within the fetch's byte limits: the response's budget is used in
@@ -371,11 +459,13 @@ impl Broker {
     ///
     /// An incremental fetch's quiet partitions are not read: those whose read would find
     /// nothing its session has not answered already (no records, the same high watermark and
-    /// log start offset), which its answer would leave out. Most of a follower's are.
+    /// log start offset), which its answer would leave out. Most of a follower's are. Of a
+    /// parked one, only those `stirred` are looked at: the others are quiet.
     fn reads<'a>(
         &'a self,
         fetch: &'a FetchRequest,
         context: Context,
+        stirred: Option<&'a Stirred>,
     ) -> impl Iterator<Item = Read<'a>> {
         let limits = fetch.max_bytes();
         let mut left = limits.response as usize;
@@ -400,23 +490,35 @@ impl Broker {
             );
             quiet
         };
-        fetch
-            .partitions
-            .iter()
-            .filter(move |p| !quiet(p))
-            .map(move |p| {
-                let mut read = self.read(p, fetch);
-                let budget = left.min(limits.partition as usize);
-                let (records, wire, bytes) = whole_batches(read.records, budget, first);
-                let some = records.len() > 0;
-                read.records = records;
-                read.bytes = bytes;
-                if some {
-                    first = false;
-                    left = left.saturating_sub(wire);
-                }
-                read
-            })
+        let mut only = self.stirred(stirred, context).map(<[u32]>::iter);
+        // In tests, every partition left unstirred is quiet: a change that can give one news
+        // and neither wakes nor stirs the fetches waiting on it fails here.
+        debug_assert!(
+            only.clone().is_none_or(|only| {
+                let only = only.as_slice();
+                (fetch.partitions.iter().enumerate())
+                    .all(|(index, p)| only.contains(&(index as u32)) || quiet(p))
+            }),
+            "a partition of a parked fetch has news but was not stirred: {fetch:?}, {stirred:?}"
+        );
+        let mut all = fetch.partitions.iter();
+        let partitions = std::iter::from_fn(move || match &mut only {
+            Some(only) => only.next().map(|&index| &fetch.partitions[index as usize]),
+            None => all.next(),
+        });
+        partitions.filter(move |p| !quiet(p)).map(move |p| {
+            let mut read = self.read(p, fetch);
+            let budget = left.min(limits.partition as usize);
+            let (records, wire, bytes) = whole_batches(read.records, budget, first);
+            let some = records.len() > 0;
+            read.records = records;
+            read.bytes = bytes;
+            if some {
+                first = false;
+                left = left.saturating_sub(wire);
+            }
+            read
+        })
     }
 
     /// KIP-392's `RackAwareReplicaSelector`: an in-sync replica in the consumer's rack, if the
@@ -522,6 +624,9 @@ impl Broker {
     /// on `tp` are checked: a busy leader appends thousands of times a second, and checking
     /// every parked fetch on each append is what made a busy cluster slow to simulate.
     pub(super) fn wake_parked(&mut self, ctx: &mut Ctx<'_>, tp: &TopicPartition) {
+        if let Some(stirring) = &mut self.stirring {
+            stirring.push(tp.clone());
+        }
         if !self
             .parked
             .iter()
@@ -530,12 +635,18 @@ impl Broker {
             return;
         }
         let parked = std::mem::take(&mut self.parked);
-        for fetch in parked {
-            let may = waits_on(&fetch, tp)
-                .is_some_and(|changed| self.may_answer(&fetch.request, changed));
-            if may {
+        for mut fetch in parked {
+            let Some(index) = waits_on(&fetch, tp) else {
+                self.parked.push(fetch);
+                continue;
+            };
+            if let Some(stirred) = &mut fetch.stirred {
+                stirred.stir(index);
+            }
+            if self.may_answer(&fetch, &fetch.request.partitions[index]) {
                 // Read once: the check and the answer see the same logs.
-                let reads: Vec<Read<'_>> = self.reads(&fetch.request, fetch.context).collect();
+                let reads = self.reads(&fetch.request, fetch.context, fetch.stirred.as_ref());
+                let reads: Vec<Read<'_>> = reads.collect();
                 if enough(&reads, fetch.request.min_bytes) {
                     let partitions = reads.into_iter().map(Read::into_answer).collect();
                     let ParkedFetch {
@@ -543,12 +654,38 @@ impl Broker {
                         correlation_id,
                         request,
                         context,
+                        ..
                     } = fetch;
                     self.answer_fetch(ctx, from, correlation_id, &request, context, partitions);
                     continue;
                 }
             }
             self.parked.push(fetch);
+        }
+    }
+
+    /// [`after_leader_progress`](Self::after_leader_progress) on each of `touched`, all
+    /// changed before the first wakes: a parked fetch woken by one reads the others too.
+    pub(super) fn after_leaders_progress(&mut self, ctx: &mut Ctx<'_>, touched: &[TopicPartition]) {
+        for tp in touched {
+            self.stir_parked(tp);
+        }
+        for tp in touched {
+            self.after_leader_progress(ctx, tp);
+        }
+    }
+
+    /// Notes a change to `tp` that wakes no fetch (retention or the cleaner moving its log
+    /// start offset) but is news to a follower's session, so a parked fetch on it reads it
+    /// when something else wakes it.
+    pub(super) fn stir_parked(&mut self, tp: &TopicPartition) {
+        if let Some(stirring) = &mut self.stirring {
+            stirring.push(tp.clone());
+        }
+        for fetch in &mut self.parked {
+            if let (Some(index), Some(stirred)) = (waits_on(fetch, tp), &mut fetch.stirred) {
+                stirred.stir(index);
+            }
         }
     }
 
@@ -566,7 +703,7 @@ impl Broker {
             return;
         };
         let fetch = self.parked.remove(index);
-        let partitions = self.read_all(&fetch.request, fetch.context);
+        let partitions = self.read_all(&fetch);
         self.answer_fetch(
             ctx,
             from,
@@ -578,9 +715,9 @@ impl Broker {
     }
 }
 
-/// The partition `tp` of a parked fetch, if it asks for it.
-fn waits_on<'a>(fetch: &'a ParkedFetch, tp: &TopicPartition) -> Option<&'a FetchPartition> {
-    fetch.request.partitions.iter().find(|q| q.tp == *tp)
+/// Where the partition `tp` is among a parked fetch's, if it asks for it.
+fn waits_on(fetch: &ParkedFetch, tp: &TopicPartition) -> Option<usize> {
+    fetch.request.partitions.iter().position(|q| q.tp == *tp)
 }
 
 /// Whether `replica`'s log is of the topic `p` names, as far as the fetcher says which.
