@@ -210,20 +210,31 @@ impl Invariants {
         match scope {
             Scope::All => {
                 found = self.check_quorum(world);
-                for (tp, state) in metadata.partitions() {
-                    let Some(leader) = state.leader else { continue };
-                    if !state.isr.contains(&leader) {
-                        found.push((
-                            "leader-in-isr",
-                            tp.clone(),
-                            format!("leader {leader} is not in the ISR {:?}", state.isr),
-                        ));
-                    }
-                    if let (Some(replica), Some(topic)) =
-                        (world.replica(leader, &tp), metadata.topics.get(&tp.topic))
-                    {
-                        let committed =
-                            partition_of(self.committed_of_topic(&tp, topic), tp.partition);
+                // Topic by topic, in the order of `metadata.partitions()`, with one look-up of
+                // what was seen committed of each topic rather than one per partition.
+                for (name, topic) in &metadata.topics {
+                    let mut committed: Option<&mut Vec<Committed>> = None;
+                    for (index, state) in topic.partitions.iter().enumerate() {
+                        let Some(leader) = state.leader else { continue };
+                        let tp = TopicPartition {
+                            topic: Rc::clone(name),
+                            partition: index as u32,
+                        };
+                        if !state.isr.contains(&leader) {
+                            found.push((
+                                "leader-in-isr",
+                                tp.clone(),
+                                format!("leader {leader} is not in the ISR {:?}", state.isr),
+                            ));
+                        }
+                        let Some(replica) = world.replica(leader, &tp) else {
+                            continue;
+                        };
+                        if committed.is_none() {
+                            committed = Some(self.committed_of_topic(&tp, topic));
+                        }
+                        let committed = committed.as_mut().expect("looked up above");
+                        let committed = partition_of(committed, tp.partition);
                         check_leader(&tp, state, topic, replica, committed, &mut found);
                     }
                 }
