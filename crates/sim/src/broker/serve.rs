@@ -38,12 +38,12 @@ pub(crate) struct ParkedFetch {
 /// give a partition news wakes the fetches waiting on it (as Kafka's purgatory keys them), so
 /// the others are still quiet: a wake reads only these, where reading a follower's every
 /// partition at each wake was a tenth of a busy cluster's time (callgrind, BENCHMARKS.md).
-#[derive(Clone, Debug)]
+///
+/// Only while the session is as the fetch left it: another fetch from its follower (which
+/// gave up on this one) may change what the session remembers, and then every partition is
+/// read (`handle_fetch` drops the stirred partitions of the follower's parked fetches).
+#[derive(Clone, Debug, Default)]
 struct Stirred {
-    /// The session's epoch when the fetch parked: another fetch in the session since (the
-    /// follower gave up on this one) may have changed what it remembers, and then every
-    /// partition is read.
-    epoch: i32,
     /// Indexes into the fetch's partitions, ascending.
     partitions: Vec<u32>,
 }
@@ -215,6 +215,10 @@ impl Broker {
         mut request: Box<FetchRequest>,
     ) {
         let (correlation_id, replica_id) = (header.correlation_id, request.replica_id);
+        // Its follower gave up on any fetch of its still parked here (see `Stirred`).
+        for parked in self.parked.iter_mut().filter(|parked| parked.from == from) {
+            parked.stirred = None;
+        }
         let (context, answered) = match self.fetch_sessions.arrived(&mut request) {
             Ok(arrived) => arrived,
             Err(error) => {
@@ -236,11 +240,7 @@ impl Broker {
         let mut returnable = false;
         // Which partitions may have news for an incremental fetch's session, noted while the
         // loop holds each replica: what a wake reads if the fetch parks.
-        let epoch = self.fetch_sessions.epoch(context);
-        let mut stirred = epoch.map(|epoch| Stirred {
-            epoch,
-            partitions: Vec::new(),
-        });
+        let mut stirred = matches!(context, Context::Incremental(_)).then(Stirred::default);
         if stirred.is_some() {
             self.stirring = Some(Vec::new());
         }
@@ -402,9 +402,9 @@ impl Broker {
         let others = |p: &&FetchPartition| !std::ptr::eq(*p, changed);
         let may = request.replica_id.is_none()
             || self.may_return(changed)
-            || match self.stirred(fetch.stirred.as_ref(), fetch.context) {
+            || match &fetch.stirred {
                 // The rest were quiet when it parked and have not changed since.
-                Some(stirred) => (stirred.iter())
+                Some(stirred) => (stirred.partitions.iter())
                     .map(|&index| &request.partitions[index as usize])
                     .filter(others)
                     .any(|p| self.may_return(p)),
@@ -415,14 +415,6 @@ impl Broker {
                     .any(|p| self.may_return(p)),
             };
         self.checked_may_answer(request, may)
-    }
-
-    /// The stirred partitions of a parked fetch of `context`, unless another fetch in its
-    /// session came since (see [`Stirred::epoch`]): then any partition may have news.
-    fn stirred<'a>(&self, stirred: Option<&'a Stirred>, context: Context) -> Option<&'a [u32]> {
-        stirred
-            .filter(|stirred| self.fetch_sessions.epoch(context) == Some(stirred.epoch))
-            .map(|stirred| stirred.partitions.as_slice())
     }
 
     /// `may`, whether `fetch` may answer as [`may_answer`](Self::may_answer) or
@@ -490,7 +482,7 @@ impl Broker {
             );
             quiet
         };
-        let mut only = self.stirred(stirred, context).map(<[u32]>::iter);
+        let mut only = stirred.map(|stirred| stirred.partitions.iter());
         // In tests, every partition left unstirred is quiet: a change that can give one news
         // and neither wakes nor stirs the fetches waiting on it fails here.
         debug_assert!(
@@ -667,7 +659,8 @@ impl Broker {
     /// [`after_leader_progress`](Self::after_leader_progress) on each of `touched`, all
     /// changed before the first wakes: a parked fetch woken by one reads the others too.
     pub(super) fn after_leaders_progress(&mut self, ctx: &mut Ctx<'_>, touched: &[TopicPartition]) {
-        for tp in touched {
+        // One partition's wake stirs it.
+        for tp in touched.iter().filter(|_| touched.len() > 1) {
             self.stir_parked(tp);
         }
         for tp in touched {
