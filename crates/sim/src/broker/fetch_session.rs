@@ -198,6 +198,15 @@ impl FetchSessions {
 }
 
 impl FetchSessions {
+    /// The epoch the next fetch in an incremental fetch's session must carry: it changes
+    /// when another fetch in the session arrives, and is gone with the session.
+    pub(crate) fn epoch(&self, context: Context) -> Option<i32> {
+        let Context::Incremental(id) = context else {
+            return None;
+        };
+        self.sessions.get(&id).map(|s| s.epoch)
+    }
+
     /// What the session of an incremental fetch last answered, looked up once per fetch:
     /// its partitions are asked about one by one.
     pub(crate) fn remembered(&self, context: Context) -> Option<Remembered<'_>> {

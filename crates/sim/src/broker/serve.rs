@@ -29,21 +29,25 @@ pub(crate) struct ParkedFetch {
     request: Box<FetchRequest>,
     /// Its fetch session, as it arrived.
     context: Context,
-    /// Which of its partitions a wake reads, if not all.
+    /// Which of its partitions a wake looks at (to judge and to read), if not all.
     stirred: Option<Stirred>,
 }
 
 /// The partitions of a parked incremental fetch that may have news for its session: those
 /// that were not quiet when it parked, and those that changed since. Every change that can
-/// give a partition news wakes the fetches waiting on it (as Kafka's purgatory keys them), so
-/// the others are still quiet: a wake reads only these, where reading a follower's every
-/// partition at each wake was a tenth of a busy cluster's time (callgrind, BENCHMARKS.md).
+/// give a partition news wakes the fetches waiting on it (as Kafka's purgatory keys them) or,
+/// where it wakes none or wakes them later, stirs it (`stir_parked`), so the others are still
+/// quiet: a wake looks only at these, where reading a follower's every partition at each wake
+/// was a tenth of a busy cluster's time (callgrind, BENCHMARKS.md).
 ///
-/// Only while the session is as the fetch left it: another fetch from its follower (which
-/// gave up on this one) may change what the session remembers, and then every partition is
-/// read (`handle_fetch` drops the stirred partitions of the follower's parked fetches).
-#[derive(Clone, Debug, Default)]
+/// Only while the session is as the fetch left it, which its epoch tells: another fetch in
+/// the session (its follower gave up on this one) or the session's end (the follower's new
+/// session; a full fetch naming its id) may change what it remembers, and then every
+/// partition is read.
+#[derive(Clone, Debug)]
 struct Stirred {
+    /// The session's epoch when the fetch arrived.
+    epoch: i32,
     /// Indexes into the fetch's partitions, ascending.
     partitions: Vec<u32>,
 }
@@ -215,10 +219,6 @@ impl Broker {
         mut request: Box<FetchRequest>,
     ) {
         let (correlation_id, replica_id) = (header.correlation_id, request.replica_id);
-        // Its follower gave up on any fetch of its still parked here (see `Stirred`).
-        for parked in self.parked.iter_mut().filter(|parked| parked.from == from) {
-            parked.stirred = None;
-        }
         let (context, answered) = match self.fetch_sessions.arrived(&mut request) {
             Ok(arrived) => arrived,
             Err(error) => {
@@ -233,14 +233,20 @@ impl Broker {
         }
         // Whether a follower's fetch has a partition that may return something (what
         // `may_answer` asks), judged while the loop holds each replica rather than in a second
-        // look-up of every partition. The loop changes a partition only in its own turn (the
-        // follower's progress; a coordinator hosted here appending to its own partition when
-        // the high watermark moves), so what a partition is when the loop leaves it is what
-        // it is after the loop; in tests, `checked_may_answer` holds the judgement to a read.
+        // look-up of every partition. A partition's own turn changes it (the follower's
+        // progress; a coordinator hosted here appending to its partition when the high
+        // watermark moves), and what it may return when the loop leaves it is what it may
+        // return after the loop; in tests, `checked_may_answer` holds the judgement to a read.
+        // A coordinator acting on the move may write to another partition, which the loop
+        // hears of through `stirring`.
         let mut returnable = false;
         // Which partitions may have news for an incremental fetch's session, noted while the
         // loop holds each replica: what a wake reads if the fetch parks.
-        let mut stirred = matches!(context, Context::Incremental(_)).then(Stirred::default);
+        let epoch = self.fetch_sessions.epoch(context);
+        let mut stirred = epoch.map(|epoch| Stirred {
+            epoch,
+            partitions: Vec::new(),
+        });
         if stirred.is_some() {
             self.stirring = Some(Vec::new());
         }
@@ -402,9 +408,9 @@ impl Broker {
         let others = |p: &&FetchPartition| !std::ptr::eq(*p, changed);
         let may = request.replica_id.is_none()
             || self.may_return(changed)
-            || match &fetch.stirred {
+            || match self.stirred(fetch.stirred.as_ref(), fetch.context) {
                 // The rest were quiet when it parked and have not changed since.
-                Some(stirred) => (stirred.partitions.iter())
+                Some(stirred) => (stirred.iter())
                     .map(|&index| &request.partitions[index as usize])
                     .filter(others)
                     .any(|p| self.may_return(p)),
@@ -415,6 +421,14 @@ impl Broker {
                     .any(|p| self.may_return(p)),
             };
         self.checked_may_answer(request, may)
+    }
+
+    /// The stirred partitions of a parked fetch of `context`, while its session is as the
+    /// fetch left it (see [`Stirred`]); otherwise any partition may have news.
+    fn stirred<'a>(&self, stirred: Option<&'a Stirred>, context: Context) -> Option<&'a [u32]> {
+        stirred
+            .filter(|stirred| self.fetch_sessions.epoch(context) == Some(stirred.epoch))
+            .map(|stirred| stirred.partitions.as_slice())
     }
 
     /// `may`, whether `fetch` may answer as [`may_answer`](Self::may_answer) or
@@ -482,7 +496,7 @@ impl Broker {
             );
             quiet
         };
-        let mut only = stirred.map(|stirred| stirred.partitions.iter());
+        let mut only = self.stirred(stirred, context).map(<[u32]>::iter);
         // In tests, every partition left unstirred is quiet: a change that can give one news
         // and neither wakes nor stirs the fetches waiting on it fails here.
         debug_assert!(
@@ -668,9 +682,10 @@ impl Broker {
         }
     }
 
-    /// Notes a change to `tp` that wakes no fetch (retention or the cleaner moving its log
-    /// start offset) but is news to a follower's session, so a parked fetch on it reads it
-    /// when something else wakes it.
+    /// Notes a change to `tp` that may be news to a follower's session, so a parked fetch on
+    /// it looks at it when anything wakes it: one that wakes no fetch (retention or the
+    /// cleaner changing a log), or whose wake may come after another's (a coordinator's
+    /// write; each partition a produce or a metadata update changed).
     pub(super) fn stir_parked(&mut self, tp: &TopicPartition) {
         if let Some(stirring) = &mut self.stirring {
             stirring.push(tp.clone());
