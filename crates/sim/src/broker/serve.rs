@@ -405,21 +405,14 @@ impl Broker {
             request.partitions.iter().any(|p| std::ptr::eq(p, changed)),
             "the changed partition {changed:?} is one of the fetch's: {fetch:?}"
         );
-        let others = |p: &&FetchPartition| !std::ptr::eq(*p, changed);
+        // Of the stirred partitions only: the rest were quiet when it parked and have not
+        // changed since.
+        let only = self.stirred(fetch.stirred.as_ref(), fetch.context);
         let may = request.replica_id.is_none()
             || self.may_return(changed)
-            || match self.stirred(fetch.stirred.as_ref(), fetch.context) {
-                // The rest were quiet when it parked and have not changed since.
-                Some(stirred) => (stirred.iter())
-                    .map(|&index| &request.partitions[index as usize])
-                    .filter(others)
-                    .any(|p| self.may_return(p)),
-                None => request
-                    .partitions
-                    .iter()
-                    .filter(others)
-                    .any(|p| self.may_return(p)),
-            };
+            || looked_at(request, only)
+                .filter(|p| !std::ptr::eq(*p, changed))
+                .any(|p| self.may_return(p));
         self.checked_may_answer(request, may)
     }
 
@@ -496,35 +489,31 @@ impl Broker {
             );
             quiet
         };
-        let mut only = self.stirred(stirred, context).map(<[u32]>::iter);
+        let only = self.stirred(stirred, context);
         // In tests, every partition left unstirred is quiet: a change that can give one news
         // and neither wakes nor stirs the fetches waiting on it fails here.
         debug_assert!(
-            only.clone().is_none_or(|only| {
-                let only = only.as_slice();
+            only.is_none_or(|only| {
                 (fetch.partitions.iter().enumerate())
                     .all(|(index, p)| only.contains(&(index as u32)) || quiet(p))
             }),
             "a partition of a parked fetch has news but was not stirred: {fetch:?}, {stirred:?}"
         );
-        let mut all = fetch.partitions.iter();
-        let partitions = std::iter::from_fn(move || match &mut only {
-            Some(only) => only.next().map(|&index| &fetch.partitions[index as usize]),
-            None => all.next(),
-        });
-        partitions.filter(move |p| !quiet(p)).map(move |p| {
-            let mut read = self.read(p, fetch);
-            let budget = left.min(limits.partition as usize);
-            let (records, wire, bytes) = whole_batches(read.records, budget, first);
-            let some = records.len() > 0;
-            read.records = records;
-            read.bytes = bytes;
-            if some {
-                first = false;
-                left = left.saturating_sub(wire);
-            }
-            read
-        })
+        looked_at(fetch, only)
+            .filter(move |p| !quiet(p))
+            .map(move |p| {
+                let mut read = self.read(p, fetch);
+                let budget = left.min(limits.partition as usize);
+                let (records, wire, bytes) = whole_batches(read.records, budget, first);
+                let some = records.len() > 0;
+                read.records = records;
+                read.bytes = bytes;
+                if some {
+                    first = false;
+                    left = left.saturating_sub(wire);
+                }
+                read
+            })
     }
 
     /// KIP-392's `RackAwareReplicaSelector`: an in-sync replica in the consumer's rack, if the
@@ -674,8 +663,10 @@ impl Broker {
     /// changed before the first wakes: a parked fetch woken by one reads the others too.
     pub(super) fn after_leaders_progress(&mut self, ctx: &mut Ctx<'_>, touched: &[TopicPartition]) {
         // One partition's wake stirs it.
-        for tp in touched.iter().filter(|_| touched.len() > 1) {
-            self.stir_parked(tp);
+        if touched.len() > 1 {
+            for tp in touched {
+                self.stir_parked(tp);
+            }
         }
         for tp in touched {
             self.after_leader_progress(ctx, tp);
@@ -721,6 +712,20 @@ impl Broker {
             partitions,
         );
     }
+}
+
+/// The partitions of `fetch` at the indexes `only` gives (ascending), or all of them, in the
+/// fetch's order.
+fn looked_at<'a>(
+    fetch: &'a FetchRequest,
+    only: Option<&'a [u32]>,
+) -> impl Iterator<Item = &'a FetchPartition> {
+    let mut only = only.map(<[u32]>::iter);
+    let mut all = fetch.partitions.iter();
+    std::iter::from_fn(move || match &mut only {
+        Some(only) => only.next().map(|&index| &fetch.partitions[index as usize]),
+        None => all.next(),
+    })
 }
 
 /// Where the partition `tp` is among a parked fetch's, if it asks for it.
