@@ -9,7 +9,8 @@
 //! is a few partitions per fetch). Simplified: the cache holds one session per follower (a
 //! follower's new session replaces its old one) instead of Kafka's
 //! `max.incremental.fetch.session.cache.slots` (1000) with eviction; the ids come from a
-//! counter (Kafka draws them at random; any unused id does).
+//! counter that each run of the broker starts elsewhere (Kafka draws them at random; see
+//! [`FetchSessions::started`]).
 
 use crate::error::ErrorCode;
 use crate::partition_map::PartitionMap;
@@ -89,6 +90,35 @@ pub(crate) struct FetchSessions {
 }
 
 impl FetchSessions {
+    /// The sessions of a broker's run `incarnation` (1 for its first). A follower keeps its
+    /// session id across the leader's restart and names it in its next fetch: an incremental
+    /// one, then a full one that closes it (Kafka's `FetchSessionHandler` after
+    /// `FETCH_SESSION_ID_NOT_FOUND`). Were the new run's ids the old run's again, that fetch
+    /// would land in, or close, another follower's new session. Kafka draws each id at random,
+    /// which makes that unlikely; here each later run starts its counter at a point of its own,
+    /// spread over the ids by Fibonacci hashing (so no draw of the seeded stream moves). The
+    /// first run starts at 1: no follower holds an id from before it.
+    pub(crate) fn started(incarnation: u32) -> Self {
+        let last_id = match incarnation {
+            0 | 1 => 0,
+            later => later.wrapping_mul(0x9E37_79B9),
+        };
+        FetchSessions {
+            last_id,
+            sessions: BTreeMap::new(),
+        }
+    }
+
+    /// The next id no session holds; never 0, which names no session.
+    fn next_id(&mut self) -> u32 {
+        loop {
+            self.last_id = self.last_id.wrapping_add(1);
+            if self.last_id != 0 && !self.sessions.contains_key(&self.last_id) {
+                return self.last_id;
+            }
+        }
+    }
+
     /// A fetch arrived (Kafka's `FetchManager.newContext`). An incremental fetch updates its
     /// session and, from here on, lists the session's every partition, as a full fetch
     /// would; a full fetch closes the session it names. A session error is the answer.
@@ -166,8 +196,7 @@ impl FetchSessions {
                 // module's note).
                 let replica = request.replica_id;
                 self.sessions.retain(|_, s| s.replica != replica);
-                self.last_id = self.last_id.checked_add(1).unwrap_or(1);
-                let id = self.last_id;
+                let id = self.next_id();
                 let session = Session {
                     replica,
                     epoch: next_epoch(0),
@@ -419,6 +448,60 @@ pub(super) mod tests {
             context(sessions.arrived(&mut old)),
             Err(ErrorCode::FetchSessionIdNotFound)
         );
+    }
+
+    /// A follower's full fetch of partitions 0..3 (naming `closing`, the session it ends),
+    /// answered: the new session's id.
+    fn full_session(sessions: &mut FetchSessions, replica: BrokerId, closing: u32) -> u32 {
+        let mut full = fetch(
+            FetchMetadata::full(closing),
+            (0..3).map(|p| wants(p, 5)).collect(),
+        );
+        full.replica_id = Some(replica);
+        assert_eq!(context(sessions.arrived(&mut full)), Ok(Context::Full));
+        let answers = (0..3).map(|p| answered(p, 5, 0)).collect();
+        sessions.answer(Context::Full, &full, answers).1
+    }
+
+    #[test]
+    fn a_restarted_leader_gives_no_follower_an_id_another_still_holds() {
+        // The leader's first run: followers 2 and 3 get sessions.
+        let mut first = FetchSessions::started(1);
+        let old_2 = full_session(&mut first, 2, 0);
+        let old_3 = full_session(&mut first, 3, 0);
+        for incarnation in 2..6 {
+            // The leader restarts. Follower 3 notices first: its incremental fetch finds no
+            // session, so it fetches in full, naming its old one.
+            let mut sessions = FetchSessions::started(incarnation);
+            let mut stale_3 = fetch(incremental(old_3, 1), Vec::new());
+            stale_3.replica_id = Some(3);
+            assert_eq!(
+                context(sessions.arrived(&mut stale_3)),
+                Err(ErrorCode::FetchSessionIdNotFound)
+            );
+            let new_3 = full_session(&mut sessions, 3, old_3);
+            assert!(
+                new_3 != old_2 && new_3 != old_3,
+                "run {incarnation} gave follower 3 id {new_3}, held from run 1"
+            );
+            // Follower 2's fetch in its old session, at the epoch follower 3's new session
+            // expects, is refused rather than taken into follower 3's session; its full fetch
+            // that names the old session leaves follower 3's alone.
+            let mut stale_2 = fetch(incremental(old_2, 1), Vec::new());
+            assert_eq!(
+                context(sessions.arrived(&mut stale_2)),
+                Err(ErrorCode::FetchSessionIdNotFound)
+            );
+            let new_2 = full_session(&mut sessions, 2, old_2);
+            assert_ne!(new_2, new_3);
+            let mut next_3 = fetch(incremental(new_3, 1), Vec::new());
+            next_3.replica_id = Some(3);
+            assert_eq!(
+                context(sessions.arrived(&mut next_3)),
+                Ok(Context::Incremental(new_3)),
+                "follower 3's session outlives follower 2's return (run {incarnation})"
+            );
+        }
     }
 
     #[test]

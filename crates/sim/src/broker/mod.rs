@@ -468,6 +468,7 @@ impl Broker {
     pub(crate) fn on_start(&mut self, ctx: &mut Ctx<'_>) {
         self.state = BrokerState::Starting;
         self.incarnation += 1;
+        self.fetch_sessions = fetch_session::FetchSessions::started(self.incarnation);
         self.register(ctx);
         ctx.set_timer(self.config.os_writeback_interval, Timer::OsWriteback);
         ctx.set_timer(
