@@ -36,6 +36,12 @@ struct Session {
     /// Every partition of the session as the leader holds it once the fetch in flight
     /// arrives, in partition order: their fetch offsets are where the answer's records start.
     sent: Vec<FetchPartition>,
+    /// The indexes in `sent` of the partitions whose fetch state may have moved since `sent`
+    /// was last brought up to date: those the answers since held. `None` when any may have
+    /// (a new session; the followed partitions found again after a metadata change). Only an
+    /// answer moves a followed replica's log end or last epoch (retention keeps the last
+    /// epoch; a crash starts the fetchers afresh), so the next fetch compares only these.
+    moved: Option<Vec<usize>>,
     backing_off: bool,
     /// A slow follower has waited its extra delay since its last fetch.
     delay_served: bool,
@@ -57,9 +63,6 @@ impl Session {
         &mut self,
         wanted: &[Wanted<'_>],
     ) -> (FetchMetadata, Vec<FetchPartition>, Vec<TopicPartition>) {
-        let (session_id, epoch) = self.next;
-        let metadata = FetchMetadata { session_id, epoch };
-        self.full_in_flight = metadata.is_full();
         let (changed, forgotten) = if self.sent.len() == wanted.len()
             && self
                 .sent
@@ -70,25 +73,72 @@ impl Session {
             // The same partitions as last time, as nearly always: updated where they are.
             let mut changed = Vec::new();
             for (sent, wanted) in self.sent.iter_mut().zip(wanted) {
-                if !wanted.is(sent) {
-                    wanted.update(sent);
-                    changed.push(sent.clone());
-                }
+                wanted.update_into(sent, &mut changed);
             }
             (changed, Vec::new())
         } else {
             self.merge(wanted)
         };
-        let partitions = match metadata.is_full() {
-            true => self.sent.clone(),
-            false => changed,
-        };
-        let forgotten = if metadata.is_full() {
-            Vec::new()
+        self.fetch(changed, forgotten)
+    }
+
+    /// [`next_fetch`](Self::next_fetch) when only the partitions at `moved` (indexes into
+    /// `sent`, which lists `followed` as it is) may have changed: the others are not looked
+    /// at. `want` tells a followed partition's fetch state now.
+    fn next_fetch_of_moved<'a>(
+        &mut self,
+        moved: &mut Vec<usize>,
+        followed: &'a [TopicPartition],
+        want: impl Fn(&'a TopicPartition) -> Wanted<'a>,
+    ) -> (FetchMetadata, Vec<FetchPartition>, Vec<TopicPartition>) {
+        debug_assert!(
+            self.sent.len() == followed.len()
+                && self
+                    .sent
+                    .iter()
+                    .zip(followed)
+                    .all(|(sent, tp)| sent.tp == *tp),
+            "the followed partitions changed without the moved ones forgotten: {followed:?}, \
+             sent {:?}",
+            self.sent
+        );
+        // In `sent`'s order, as a look at every partition would list them.
+        moved.sort_unstable();
+        moved.dedup();
+        let mut changed = Vec::new();
+        for &at in moved.iter() {
+            want(&followed[at]).update_into(&mut self.sent[at], &mut changed);
+        }
+        moved.clear();
+        #[cfg(debug_assertions)]
+        if let Some((tp, sent)) = followed
+            .iter()
+            .zip(&self.sent)
+            .find(|(tp, sent)| !want(tp).is(sent))
+        {
+            panic!(
+                "{tp}'s fetch state moved outside an answer: now {:?}, sent {sent:?}",
+                want(tp)
+            );
+        }
+        self.fetch(changed, Vec::new())
+    }
+
+    /// The fetch that carries `changed` and `forgotten` in this session: all of `sent` when
+    /// it is a full one.
+    fn fetch(
+        &mut self,
+        changed: Vec<FetchPartition>,
+        forgotten: Vec<TopicPartition>,
+    ) -> (FetchMetadata, Vec<FetchPartition>, Vec<TopicPartition>) {
+        let (session_id, epoch) = self.next;
+        let metadata = FetchMetadata { session_id, epoch };
+        self.full_in_flight = metadata.is_full();
+        if metadata.is_full() {
+            (metadata, self.sent.clone(), Vec::new())
         } else {
-            forgotten
-        };
-        (metadata, partitions, forgotten)
+            (metadata, changed, forgotten)
+        }
     }
 
     /// Makes `sent` what is `wanted` when partitions came or went since the last fetch:
@@ -124,10 +174,7 @@ impl Session {
                 current_leader_epoch: None,
                 topic_id: None,
             });
-            if !partition.is(&now) {
-                partition.update(&mut now);
-                changed.push(now.clone());
-            }
+            partition.update_into(&mut now, &mut changed);
             self.sent.push(now);
         }
         forgotten.extend(before.map(|p| p.tp));
@@ -162,14 +209,19 @@ impl Wanted<'_> {
             && sent.topic_id.as_ref() == Some(self.topic_id)
     }
 
-    /// Makes `sent` ask for this (its names are kept rather than copied again).
-    fn update(&self, sent: &mut FetchPartition) {
+    /// Makes `sent` ask for this if it does not (its names are kept rather than copied
+    /// again), and lists it in `changed` then.
+    fn update_into(&self, sent: &mut FetchPartition, changed: &mut Vec<FetchPartition>) {
+        if self.is(sent) {
+            return;
+        }
         sent.fetch_offset = self.fetch_offset;
         sent.last_fetched_epoch = self.last_fetched_epoch;
         sent.current_leader_epoch = Some(self.current_leader_epoch);
         if sent.topic_id.as_ref() != Some(self.topic_id) {
             sent.topic_id = Some(self.topic_id.clone());
         }
+        changed.push(sent.clone());
     }
 }
 
@@ -207,6 +259,9 @@ impl Fetchers {
     /// are found again at the next fetch.
     pub(crate) fn forget_followed(&mut self) {
         self.followed = None;
+        for session in self.sessions.values_mut() {
+            session.moved = None;
+        }
     }
 
     /// The leader whose session has the fetch `correlation_id` in flight.
@@ -263,25 +318,33 @@ impl Broker {
                 ctx.set_timer(self.fetch_delay, Timer::ReplicaFetchBackoff { leader });
                 continue;
             }
-            let wanted: Vec<Wanted<'_>> = partitions
-                .iter()
-                .map(|tp| {
-                    let replica = self.replicas.get(tp);
-                    let replica = replica.expect("a followed partition is hosted");
-                    let state = replica
-                        .state
-                        .as_ref()
-                        .expect("a followed partition's state");
-                    Wanted {
-                        tp,
-                        fetch_offset: replica.log.log_end_offset(),
-                        last_fetched_epoch: replica.log.last_epoch(),
-                        current_leader_epoch: state.leader_epoch,
-                        topic_id: &replica.topic_id,
-                    }
-                })
-                .collect();
-            let (metadata, partitions, forgotten) = session.next_fetch(&wanted);
+            let want = |tp| {
+                let replica = self.replicas.get(tp);
+                let replica = replica.expect("a followed partition is hosted");
+                let state = replica
+                    .state
+                    .as_ref()
+                    .expect("a followed partition's state");
+                Wanted {
+                    tp,
+                    fetch_offset: replica.log.log_end_offset(),
+                    last_fetched_epoch: replica.log.last_epoch(),
+                    current_leader_epoch: state.leader_epoch,
+                    topic_id: &replica.topic_id,
+                }
+            };
+            let (fetch, moved) = match session.moved.take() {
+                Some(mut moved) => {
+                    let fetch = session.next_fetch_of_moved(&mut moved, partitions, want);
+                    (fetch, moved)
+                }
+                None => {
+                    let wanted: Vec<Wanted<'_>> = partitions.iter().map(want).collect();
+                    (session.next_fetch(&wanted), Vec::new())
+                }
+            };
+            session.moved = Some(moved);
+            let (metadata, partitions, forgotten) = fetch;
             self.next_correlation_id += 1;
             let correlation_id = self.next_correlation_id;
             let deadline = ctx.now() + self.config.replica_socket_timeout;
@@ -348,17 +411,24 @@ impl Broker {
             (false, _) => (session.next.0, next_epoch(session.next.1)),
         };
         let sent = std::mem::take(&mut session.sent);
+        let mut moved = session.moved.take();
         let mut failed = false;
         for fetched in response.partitions {
             failed |= fetched.error != ErrorCode::None;
-            let asked = sent
-                .binary_search_by(|p| p.tp.cmp(&fetched.tp))
-                .ok()
-                .map(|at| &sent[at]);
-            self.apply_fetched(ctx, leader, fetched, asked);
+            let at = sent.binary_search_by(|p| p.tp.cmp(&fetched.tp)).ok();
+            match (at, &mut moved) {
+                (Some(at), Some(moved)) => moved.push(at),
+                // Not a partition of the session: whatever it moved is found by looking at
+                // them all.
+                (None, _) => moved = None,
+                (Some(_), None) => {}
+            }
+            self.apply_fetched(ctx, leader, fetched, at.map(|at| &sent[at]));
         }
         let session = self.fetchers.sessions.entry(leader).or_default();
         session.sent = sent;
+        // Found again at the next fetch if the partitions followed were forgotten meanwhile.
+        session.moved = moved.filter(|_| self.fetchers.followed.is_some());
         if failed {
             session.backing_off = true;
             ctx.set_timer(
