@@ -92,12 +92,14 @@ pub(crate) struct FetchSessions {
 impl FetchSessions {
     /// The sessions of a broker's run `incarnation` (1 for its first). A follower keeps its
     /// session id across the leader's restart and names it in its next fetch: an incremental
-    /// one, then a full one that closes it (Kafka's `FetchSessionHandler` after
-    /// `FETCH_SESSION_ID_NOT_FOUND`). Were the new run's ids the old run's again, that fetch
-    /// would land in, or close, another follower's new session. Kafka draws each id at random,
-    /// which makes that unlikely; here each later run starts its counter at a point of its own,
-    /// spread over the ids by Fibonacci hashing (so no draw of the seeded stream moves). The
-    /// first run starts at 1: no follower holds an id from before it.
+    /// one if it had no fetch in flight, a full one that closes the session if its fetch in
+    /// flight was cut off or timed out (Kafka's `FetchSessionHandler`; only after
+    /// `FETCH_SESSION_ID_NOT_FOUND` does it start over without an id). Were the new run's ids
+    /// the old run's again, that fetch would land in, or close, another follower's new session.
+    /// Kafka draws each id at random, which makes that unlikely; here each later run starts its
+    /// counter at a point of its own, spread over the ids by Fibonacci hashing (so no draw of
+    /// the seeded stream moves). The first run starts at 1: no follower holds an id from
+    /// before it.
     pub(crate) fn started(incarnation: u32) -> Self {
         let last_id = match incarnation {
             0 | 1 => 0,
@@ -470,8 +472,8 @@ pub(super) mod tests {
         let old_2 = full_session(&mut first, 2, 0);
         let old_3 = full_session(&mut first, 3, 0);
         for incarnation in 2..6 {
-            // The leader restarts. Follower 3 notices first: its incremental fetch finds no
-            // session, so it fetches in full, naming its old one.
+            // The leader restarts. Follower 3 had no fetch in flight: its next, incremental in
+            // its old session, finds none, and it starts a new session without naming one.
             let mut sessions = FetchSessions::started(incarnation);
             let mut stale_3 = fetch(incremental(old_3, 1), Vec::new());
             stale_3.replica_id = Some(3);
@@ -479,19 +481,21 @@ pub(super) mod tests {
                 context(sessions.arrived(&mut stale_3)),
                 Err(ErrorCode::FetchSessionIdNotFound)
             );
-            let new_3 = full_session(&mut sessions, 3, old_3);
+            let new_3 = full_session(&mut sessions, 3, 0);
             assert!(
                 new_3 != old_2 && new_3 != old_3,
                 "run {incarnation} gave follower 3 id {new_3}, held from run 1"
             );
-            // Follower 2's fetch in its old session, at the epoch follower 3's new session
-            // expects, is refused rather than taken into follower 3's session; its full fetch
-            // that names the old session leaves follower 3's alone.
+            // Had follower 2 no fetch in flight either, its incremental fetch in its old
+            // session, at the epoch follower 3's new session expects, is refused rather than
+            // taken into follower 3's session.
             let mut stale_2 = fetch(incremental(old_2, 1), Vec::new());
             assert_eq!(
                 context(sessions.arrived(&mut stale_2)),
                 Err(ErrorCode::FetchSessionIdNotFound)
             );
+            // Had the restart cut its fetch in flight off, its next is a full one that closes
+            // its old session: follower 3's is left alone.
             let new_2 = full_session(&mut sessions, 2, old_2);
             assert_ne!(new_2, new_3);
             let mut next_3 = fetch(incremental(new_3, 1), Vec::new());

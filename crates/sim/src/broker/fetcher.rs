@@ -37,10 +37,11 @@ struct Session {
     /// arrives, in partition order: their fetch offsets are where the answer's records start.
     sent: Vec<FetchPartition>,
     /// The indexes in `sent` of the partitions whose fetch state may have moved since `sent`
-    /// was last brought up to date: those the answers since held. `None` when any may have
-    /// (a new session; the followed partitions found again after a metadata change). Only an
-    /// answer moves a followed replica's log end or last epoch (retention keeps the last
-    /// epoch; a crash starts the fetchers afresh), so the next fetch compares only these.
+    /// was last brought up to date: those the answers since held. `None` when any may have:
+    /// a new session, the followed partitions found again after a metadata change, an answer
+    /// with a partition `sent` does not list. Only an answer moves a followed replica's log end
+    /// or last epoch (retention and the cleaner keep both; a crash starts the fetchers
+    /// afresh), so the next fetch compares only these.
     moved: Option<Vec<usize>>,
     backing_off: bool,
     /// A slow follower has waited its extra delay since its last fetch.
@@ -107,6 +108,9 @@ impl Session {
         moved.dedup();
         let mut changed = Vec::new();
         for &at in moved.iter() {
+            // Cheap (the same `Rc` names), and kept in release builds: a slip here would ask
+            // for one partition with another's offsets.
+            assert_eq!(self.sent[at].tp, followed[at], "sent {:?}", self.sent);
             want(&followed[at]).update_into(&mut self.sent[at], &mut changed);
         }
         moved.clear();
@@ -427,7 +431,8 @@ impl Broker {
         }
         let session = self.fetchers.sessions.entry(leader).or_default();
         session.sent = sent;
-        // Found again at the next fetch if the partitions followed were forgotten meanwhile.
+        // All looked at by the next fetch if the followed partitions were forgotten during
+        // this answer (nothing above forgets them now; this keeps it so if something does).
         session.moved = moved.filter(|_| self.fetchers.followed.is_some());
         if failed {
             session.backing_off = true;
