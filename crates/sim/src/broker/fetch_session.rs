@@ -508,6 +508,56 @@ pub(super) mod tests {
         }
     }
 
+    /// What a parked incremental fetch's stirred partitions rest on (`Broker::stirred`): its
+    /// session's epoch changes, or the session goes, whenever the session may have changed
+    /// without a fetch from it, as a review found two ways to.
+    #[test]
+    fn a_session_changed_behind_a_parked_fetch_shows_in_its_epoch() {
+        // A follower's old full fetch, parked (not answered yet) when it restarted...
+        let mut sessions = FetchSessions::started(1);
+        let mut old_full = fetch(
+            FetchMetadata::full(0),
+            (0..3).map(|p| wants(p, 5)).collect(),
+        );
+        assert_eq!(context(sessions.arrived(&mut old_full)), Ok(Context::Full));
+        // ...its new session, and a fetch in it parked with the epoch it saw.
+        let new_id = full_session(&mut sessions, 2, 0);
+        let mut parked = fetch(incremental(new_id, 1), Vec::new());
+        let parked = context(sessions.arrived(&mut parked)).expect("in session");
+        let seen = sessions.epoch(parked);
+        assert_eq!(seen, Some(2));
+        // The old full fetch is answered at last: its session replaces the follower's new one.
+        let answers = (0..3).map(|p| answered(p, 5, 0)).collect();
+        sessions.answer(Context::Full, &old_full, answers);
+        assert_eq!(
+            sessions.epoch(parked),
+            None,
+            "the parked fetch's session is gone"
+        );
+
+        // Another follower's full fetch naming the session (an id reused), or another fetch
+        // in it, changes the epoch or ends the session too.
+        let (mut sessions, id) = session();
+        let mut parked = fetch(incremental(id, 1), Vec::new());
+        let parked = context(sessions.arrived(&mut parked)).expect("in session");
+        let seen = sessions.epoch(parked);
+        let mut next = fetch(incremental(id, 2), Vec::new());
+        context(sessions.arrived(&mut next)).expect("in session");
+        assert_ne!(
+            sessions.epoch(parked),
+            seen,
+            "another fetch in the session moves its epoch"
+        );
+        let mut named = fetch(FetchMetadata::full(id), vec![wants(0, 5)]);
+        named.replica_id = Some(3);
+        assert_eq!(context(sessions.arrived(&mut named)), Ok(Context::Full));
+        assert_eq!(
+            sessions.epoch(parked),
+            None,
+            "a full fetch naming it ends it"
+        );
+    }
+
     #[test]
     fn consumers_fetch_outside_sessions() {
         let mut sessions = FetchSessions::default();
