@@ -423,7 +423,8 @@ def main():
     (out / "section.md").write_text(section)
     text = benchmarks.read_text()
     at = text.find("\n## ")
-    text = text[: at + 1] + section + "\n" + text[at + 1 :] if at >= 0 else text + "\n" + section
+    # The section ends in a blank line, which parts it from the next.
+    text = text[: at + 1] + section + text[at + 1 :] if at >= 0 else text + "\n" + section
     benchmarks.write_text(text)
     print(section)
 
