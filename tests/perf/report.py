@@ -182,7 +182,8 @@ def target_lines(native, wasm_cases, records, page, six, bundle_gzip, checkpoint
         share = n_ms / w_ms if n_ms and w_ms else None
         row(f"wasm at least 60 % of native ({label}, end to end)", ratio(n_ms, w_ms),
             None if share is None else share >= 0.6)
-    run = (six or {}).get("play_1x")
+    # The six-broker run, or the main one when it was played on six brokers.
+    run = (six or (page if page.get("brokers") == 6 else {})).get("play_1x")
     row("the page at 1x, 6 brokers: p95 frame at most 16.7 ms",
         f"{run['p95_ms']} ms" if run else "not measured",
         None if not run else run["p95_ms"] <= 16.7 + JITTER_MS)
