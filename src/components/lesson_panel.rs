@@ -57,6 +57,11 @@ fn set_highlight(selector: Option<&str>, on: bool) {
 /// panel's foot and the window's: what the step (or "Show me") points at may be far down the
 /// page. `scroll-padding-top` (set from the panel's height) keeps it from landing under the
 /// sticky panel.
+///
+/// An embed scrolls its own document only. `scrollIntoView` scrolls every scrollable
+/// ancestor, and from a same-origin iframe that includes the documentation page around it:
+/// each embedded lesson's first step pulled the reader down to its embed (the newcomer's walk
+/// of the forty-second session found the demo page opening 3,500 px down).
 fn bring_into_sight(selector: Option<&str>, panel: &NodeRef) {
     let Some(window) = web_sys::window() else {
         return;
@@ -74,7 +79,11 @@ fn bring_into_sight(selector: Option<&str>, panel: &NodeRef) {
         .unwrap_or(0.0);
     let rect = element.get_bounding_client_rect();
     if rect.bottom() <= top || rect.top() >= bottom {
-        element.scroll_into_view();
+        if crate::url::page_embed() {
+            window.scroll_by_with_x_and_y(0.0, rect.top() - top);
+        } else {
+            element.scroll_into_view();
+        }
     }
 }
 
@@ -221,12 +230,14 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
         // step is done, and a focused button that becomes disabled drops the focus to the
         // page's start, where a keyboard or screen reader user loses their place. On opening
         // only when nothing has the focus (the picker that started the lesson is gone): the
-        // lesson may open with the page, which keeps its own focus then.
+        // lesson may open with the page, which keeps its own focus then. Never on opening in
+        // an embed: the documentation page around it keeps the reader's focus (and a focused
+        // element is scrolled into sight, the documentation page with it).
         let (text, shown) = (text.clone(), use_mut_ref(|| None::<usize>));
         use_effect_with(index, move |&index| {
             let moved = match shown.borrow_mut().replace(index) {
                 Some(before) => before != index,
-                None => focus_is_nowhere(),
+                None => focus_is_nowhere() && !crate::url::page_embed(),
             };
             if moved && let Some(text) = text.cast::<web_sys::HtmlElement>() {
                 let _ = text.focus();
@@ -352,7 +363,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
 
 /// Whether no control has the keyboard's focus (it is on the page's body, or nowhere): a
 /// dialog that had it has just closed.
-fn focus_is_nowhere() -> bool {
+pub(crate) fn focus_is_nowhere() -> bool {
     let document = web_sys::window().and_then(|w| w.document());
     let active = document.as_ref().and_then(|d| d.active_element());
     let body = document.as_ref().and_then(|d| d.body());

@@ -69,6 +69,10 @@ test('the documentation page: three embeds play independently, the API crashes t
   assert.ok(moved[0] > 0.5 && moved[0] < 5, `acks plays at 1× (${moved[0]} s)`);
   assert.equal(moved[1], 0, 'the read-only embed is paused');
   assert.ok(moved[2] > 4 * moved[0], `consumer-groups plays at 10× (${moved[2]} s)`);
+  // The lessons' steps point at parts of their embeds, which an embed brings into sight in its
+  // own frame only: the reader of the documentation page stays where they are. (Its iframes
+  // are as tall as their content, so nothing in them scrolls.)
+  assert.equal(await page.evaluate(() => window.scrollY), 0, 'no embed scrolled the documentation page');
 
   // The host page's button: state() finds clicks-0's leader, command() crashes it.
   for (const frame of [acks, unclean, groups]) assert.equal(await brokerStatus(frame, 1), 'online');
