@@ -1,6 +1,8 @@
 //! Dialogs: a modal `<dialog>` (the browser traps focus in it, Esc closes it, and screen readers
 //! announce it by its heading), and the confirmation asked before anything that could lose work.
 
+use crate::components::lesson_panel::focus_is_nowhere;
+use gloo_timers::callback::Timeout;
 use web_sys::HtmlDialogElement;
 use yew::prelude::*;
 
@@ -24,8 +26,27 @@ pub fn modal(props: &ModalProps) -> Html {
     {
         let node = node.clone();
         use_effect_with((), move |_| {
+            // A dialog that opened with the page (the lesson picker of a first visit) has no
+            // control to give the focus back to, and once it is gone the browser starts the
+            // next Tab from where it was, past the toolbar: a newcomer's first Tab after
+            // "Close" landed on "Pause broker 1". Its focus goes to the page's first control
+            // instead, where Tab starts after a reload.
+            let from_nowhere = focus_is_nowhere();
             if let Some(dialog) = node.cast::<HtmlDialogElement>() {
                 let _ = dialog.show_modal();
+            }
+            move || {
+                if from_nowhere {
+                    // Once the dialog has left the page (until then the rest is inert), and
+                    // only if nothing took the focus meanwhile (a lesson chosen in the picker
+                    // focuses its own text).
+                    Timeout::new(0, || {
+                        if focus_is_nowhere() {
+                            focus_first_control();
+                        }
+                    })
+                    .forget();
+                }
             }
         });
     }
@@ -37,6 +58,21 @@ pub fn modal(props: &ModalProps) -> Html {
             <h2 id={title_id}>{ props.title.clone() }</h2>
             { props.children.clone() }
         </dialog>
+    }
+}
+
+/// Focuses the page's first control (Play, in the toolbar).
+fn focus_first_control() {
+    let first = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| {
+            d.query_selector("main.playground :is(button, select, input, [href]):not([disabled])")
+                .ok()
+                .flatten()
+        })
+        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
+    if let Some(first) = first {
+        let _ = first.focus();
     }
 }
 

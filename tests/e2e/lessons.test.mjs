@@ -59,6 +59,12 @@ test('the picker greets a first visit, closes with Escape, and stays away once d
   await page.screenshot({ path: join(screenshots, 'lessons-picker.png') });
   await page.keyboard.press('Escape');
   await picker.waitFor({ state: 'detached' });
+  // The focus comes back to the page's first control, Play, and Tab goes on through the
+  // toolbar (the browser would start it past the toolbar, where the picker was).
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === 'play');
+  await page.keyboard.press('Tab');
+  assert.ok(await page.evaluate(() => !!document.activeElement?.closest('header.top')),
+    `the next Tab stays in the toolbar: ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 80))}`);
   await page.reload();
   await page.getByTestId('clock').waitFor();
   await page.waitForTimeout(300);
