@@ -239,7 +239,9 @@ impl SimHandle {
     }
 
     /// A new cluster as a Kafka user finds one: started, every broker registered with the
-    /// controller and unfenced, so the first Create is not refused for want of brokers. The
+    /// controller, unfenced and RUNNING, so the first Create is not refused for want of
+    /// brokers. (The controller unfences a broker a heartbeat before the broker hears it: a
+    /// start that stopped at the unfencing showed every broker "online" but in RECOVERY.) The
     /// start is virtual time run before the first draw, not a command: the clock shows it, a
     /// saved or shared run carries it in `now`, and runs saved before replay as they were.
     pub fn started(seed: u64, shape: Shape) -> Self {
@@ -254,9 +256,12 @@ impl SimHandle {
         sim
     }
 
-    /// Whether every broker is registered and unfenced.
+    /// Whether every broker is registered, unfenced and knows it (RUNNING).
     pub fn brokers_registered(&self) -> bool {
-        self.view().brokers.iter().all(|b| !b.fenced)
+        self.view()
+            .brokers
+            .iter()
+            .all(|b| !b.fenced && b.state == kafka_sim::BrokerState::Running)
     }
 
     /// A saved or shared run, to be rebuilt by replay: the replay is only begun, so the page
@@ -808,9 +813,10 @@ mod tests {
         let view = sim.view();
         assert_eq!(view.brokers.len(), 3);
         assert!(
-            view.brokers
-                .iter()
-                .all(|b| b.up && !b.fenced && b.broker_epoch.is_some()),
+            view.brokers.iter().all(|b| b.up
+                && !b.fenced
+                && b.broker_epoch.is_some()
+                && b.state == kafka_sim::BrokerState::Running),
             "{:?}",
             view.brokers
         );

@@ -60,7 +60,7 @@ pub fn cluster_view() -> Html {
                 }) }
             </div>
             <p class="meta started" data-testid="cluster-started">
-                { "A new cluster opens started: its clock ran until every broker had registered with the controller and been unfenced, so topics can be created at once." }
+                { "A new cluster opens once it has started: its clock has run until every broker registered with the controller, was unfenced and went RUNNING, so topics can be created at once. Rewind to t = 0 to watch the start." }
             </p>
         </section>
     }

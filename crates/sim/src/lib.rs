@@ -115,6 +115,7 @@ pub(crate) mod view;
 pub mod workload;
 pub(crate) mod world;
 
+pub use broker::BrokerState;
 pub use broker::share_partition::{InFlight, RecordState, SharePartition};
 pub use checkpoint::Checkpoints;
 pub use client::{Outcome, Request};
