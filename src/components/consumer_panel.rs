@@ -372,6 +372,9 @@ fn group_table(group: &GroupDescription) -> Html {
     // The core's one definition of lag, added up as the rows show it.
     let total = group.total_lag();
     let total_lag = match (total.unknown, group.read_committed) {
+        // No row to add up (a first rebalance: nothing assigned, nothing committed): the
+        // describe prints no table then, and a lag of 0 would say the group is caught up.
+        _ if group.rows.is_empty() => "unknown: no partition assigned or committed yet".to_owned(),
         (0, false) => total.records.to_string(),
         (0, true) => format!("{} (to the LSO: read_committed)", total.records),
         // As the table's LAG "-": a partition the group has not committed has no lag yet.

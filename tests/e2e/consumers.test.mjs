@@ -61,3 +61,21 @@ test('consume with a group, rebalance on join and on a crash, describe the group
   await settles(() => page.getByTestId('producer-stream').first().textContent(), '-');
   assert.deepEqual(playground.errors, []);
 });
+
+test("a group's first rebalance: its lag is unknown, not 0, before anything is assigned or committed", async () => {
+  const playground = await suite.open(5, { width: 1280, height: 900 });
+  const { page } = playground;
+  await page.getByTestId('topic-create').click();
+  await page.getByTestId('partition').first().waitFor();
+  await page.getByTestId('consumer-add').click();
+  // At 1×, group.initial.rebalance.delay.ms holds the first join for 3 s: the group shows
+  // PreparingRebalance with no row long enough to read.
+  await playground.play();
+  const group = page.getByTestId('group').first();
+  await group.waitFor({ timeout: 20_000 });
+  await playground.play();
+  assert.equal(await group.getByTestId('group-state').textContent(), 'PreparingRebalance');
+  assert.equal(await group.getByTestId('group-lag').count(), 0, 'no row yet');
+  assert.match(await group.locator('h3').textContent(), /lag unknown: no partition assigned or committed yet/);
+  assert.deepEqual(playground.errors, []);
+});
