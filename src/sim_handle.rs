@@ -240,12 +240,14 @@ impl SimHandle {
 
     /// A new cluster as a Kafka user finds one: started, every broker registered with the
     /// controller, unfenced and RUNNING, so the first Create is not refused for want of
-    /// brokers. (The controller unfences a broker a heartbeat before the broker hears it: a
-    /// start that stopped at the unfencing showed every broker "online" but in RECOVERY.) The
+    /// brokers. (The controller unfences a broker on a heartbeat, and the broker goes RUNNING
+    /// when the answer arrives, a network delay later: a start that stopped at the unfencing
+    /// showed every broker "online" but in RECOVERY.) The
     /// start is virtual time run before the first draw, not a command: the clock shows it, a
     /// saved or shared run carries it in `now`, and runs saved before replay as they were.
     pub fn started(seed: u64, shape: Shape) -> Self {
-        /// Steps in which the start runs; the clock stops within one of the last unfencing.
+        /// Steps in which the start runs; the clock stops within one of the last broker going
+        /// RUNNING.
         const STEP: SimDuration = SimDuration::from_millis(10);
         /// A start that takes longer is shown as it is (the brokers then say they are fenced).
         const AT_MOST: SimTime = SimTime::from_millis(60_000);

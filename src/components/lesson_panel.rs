@@ -58,10 +58,11 @@ fn set_highlight(selector: Option<&str>, on: bool) {
 /// page. `scroll-padding-top` (set from the panel's height) keeps it from landing under the
 /// sticky panel.
 ///
-/// An embed scrolls its own document only. `scrollIntoView` scrolls every scrollable
-/// ancestor, and from a same-origin iframe that includes the documentation page around it:
-/// each embedded lesson's first step pulled the reader down to its embed (the newcomer's walk
-/// of the forty-second session found the demo page opening 3,500 px down).
+/// In a frame (an embed) it scrolls its own document only. `scrollIntoView` scrolls every
+/// scrollable ancestor, and from a same-origin iframe that includes the documentation page
+/// around it: each embedded lesson's first step pulled the reader down to its embed (the
+/// newcomer's walk of the forty-second session found the demo page opening 3,500 px down).
+/// An embed as tall as its content (`height="auto"`) has nothing of its own to scroll.
 fn bring_into_sight(selector: Option<&str>, panel: &NodeRef) {
     let Some(window) = web_sys::window() else {
         return;
@@ -79,12 +80,22 @@ fn bring_into_sight(selector: Option<&str>, panel: &NodeRef) {
         .unwrap_or(0.0);
     let rect = element.get_bounding_client_rect();
     if rect.bottom() <= top || rect.top() >= bottom {
-        if crate::url::page_embed() {
+        if in_frame(&window) {
             window.scroll_by_with_x_and_y(0.0, rect.top() - top);
         } else {
             element.scroll_into_view();
         }
     }
+}
+
+/// Whether the page runs inside another's frame (an embed, or the full page in an iframe).
+fn in_frame(window: &web_sys::Window) -> bool {
+    let here: &wasm_bindgen::JsValue = window.as_ref();
+    window
+        .top()
+        .ok()
+        .flatten()
+        .is_some_and(|top| AsRef::<wasm_bindgen::JsValue>::as_ref(&top) != here)
 }
 
 /// Moves the keyboard focus to the step's outlined part itself (made focusable for it): the
@@ -231,13 +242,13 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
         // page's start, where a keyboard or screen reader user loses their place. On opening
         // only when nothing has the focus (the picker that started the lesson is gone): the
         // lesson may open with the page, which keeps its own focus then. Never on opening in
-        // an embed: the documentation page around it keeps the reader's focus (and a focused
-        // element is scrolled into sight, the documentation page with it).
+        // a frame (an embed): the documentation page around it keeps the reader's focus (and a
+        // focused element is scrolled into sight, the documentation page with it).
         let (text, shown) = (text.clone(), use_mut_ref(|| None::<usize>));
         use_effect_with(index, move |&index| {
             let moved = match shown.borrow_mut().replace(index) {
                 Some(before) => before != index,
-                None => focus_is_nowhere() && !crate::url::page_embed(),
+                None => focus_is_nowhere() && !web_sys::window().is_some_and(|w| in_frame(&w)),
             };
             if moved && let Some(text) = text.cast::<web_sys::HtmlElement>() {
                 let _ = text.focus();

@@ -120,7 +120,7 @@ pub fn lesson_picker(props: &LessonPickerProps) -> Html {
         </>
     };
     html! {
-        <Modal title="Lessons: Kafka, shown by the simulation" on_close={props.on_close.clone()} testid="lesson-picker">
+        <Modal title="Lessons: Kafka, shown by the simulation" on_close={props.on_close.clone()} testid="lesson-picker" greets=true>
             <div class="picker-tabs" role="tablist">
                 { tab(false, "Lessons", "picker-lessons") }
                 { tab(true, "Challenges", "picker-challenges") }

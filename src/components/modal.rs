@@ -15,6 +15,13 @@ pub struct ModalProps {
     pub on_close: Callback<()>,
     /// For tests.
     pub testid: AttrValue,
+    /// Whether closing it gives the focus to the page's first control when it opened with
+    /// nothing focused: for the dialog that greets a first visit (see [`Modal`]'s effect).
+    /// Not for the rest, which also open with nothing focused after a file is dropped or a
+    /// click that does not focus (Safari's): moved to the toolbar, the focus would scroll the
+    /// page back to its top.
+    #[prop_or_default]
+    pub greets: bool,
     /// The content.
     pub children: Html,
 }
@@ -24,14 +31,14 @@ pub struct ModalProps {
 pub fn modal(props: &ModalProps) -> Html {
     let node = use_node_ref();
     {
-        let node = node.clone();
+        let (node, greets) = (node.clone(), props.greets);
         use_effect_with((), move |_| {
             // A dialog that opened with the page (the lesson picker of a first visit) has no
             // control to give the focus back to, and once it is gone the browser starts the
             // next Tab from where it was, past the toolbar: a newcomer's first Tab after
             // "Close" landed on "Pause broker 1". Its focus goes to the page's first control
             // instead, where Tab starts after a reload.
-            let from_nowhere = focus_is_nowhere();
+            let from_nowhere = greets && focus_is_nowhere();
             if let Some(dialog) = node.cast::<HtmlDialogElement>() {
                 let _ = dialog.show_modal();
             }

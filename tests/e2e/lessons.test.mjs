@@ -178,6 +178,9 @@ test('Back returns the cluster to where the step began, so its task can be done 
   await progress('step 2 of 5');
   await panel.getByTestId('lesson-next').click();
   await progress('step 3 of 5');
+  // The step asks for a topic: Go there goes to the form that creates one.
+  await panel.getByTestId('lesson-go-there').click();
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'topic-form');
   const began = await micros();
   const payments = page.locator('[data-testid=topic][data-topic=payments]');
 
