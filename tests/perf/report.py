@@ -107,7 +107,7 @@ def page_lines(page, six):
     made by ten-minute jumps, reloaded and rewound; and the same cluster on six brokers."""
     lines = [
         "**The page** (`tests/perf/page.mjs` on the release bundle in headless Chromium, "
-        "1280x900: the busy cluster, `docs/examples/busy-cluster.toml`, played 8 s at each speed; "
+        f"1280x900: the busy cluster, `docs/examples/busy-cluster.toml`, played {page.get('play_s', '?')} s at each speed; "
         "then ten-minute jumps ahead make the long run, which is played, reloaded and rewound. "
         "A frame is the time between two animation frames; a long task is one over 50 ms):",
         "",
@@ -135,10 +135,10 @@ def page_lines(page, six):
             f"| rewind to {short['to_s']:.0f} s, half the short run | {short['ms']} ms to the "
             f"moment drawn, {short['checked_ms']} ms with the checker's marks |"
         )
-    jumps = [j for j in [page.get("jump_forward"), *page.get("jumps_further", [])] if j]
+    jumps = [j for j in [page.get("jump_forward"), *(page.get("jumps_further") or [])] if j]
     if jumps:
         lines.append(
-            f"| {len(jumps)} jumps ten minutes ahead | "
+            f"| {len(jumps)} jump{'s' if len(jumps) != 1 else ''} ten minutes ahead | "
             + ", ".join(f"{j['ms'] / 1000:.1f} s" for j in jumps)
             + f"; longest task {max(j['longest_task_ms'] for j in jumps)} ms (0: none over 50 ms) |"
         )
@@ -183,31 +183,35 @@ def target_lines(native, wasm_cases, records, page, six, bundle_gzip, checkpoint
         row(f"wasm at least 60 % of native ({label}, end to end)", ratio(n_ms, w_ms),
             None if share is None else share >= 0.6)
     # The six-broker run, or the main one when it was played on six brokers.
-    run = (six or (page if page.get("brokers") == 6 else {})).get("play_1x")
+    run = (six or {}).get("play_1x") or (page.get("play_1x") if page.get("brokers") == 6 else None)
     row("the page at 1x, 6 brokers: p95 frame at most 16.7 ms",
         f"{run['p95_ms']} ms" if run else "not measured",
         None if not run else run["p95_ms"] <= 16.7 + JITTER_MS)
     for key, label in [("play_100x", "the short run"), ("play_100x_long", "the long run")]:
         run = page.get(key)
-        row(f"the page at 100x ({label}): p95 frame at most 33 ms, at least 90x real time",
+        # 33 ms is two frames at 60 Hz, which animation-frame stamps read as 33.3 ms.
+        row(f"the page at 100x ({label}): p95 frame at most 33 ms (two frames at 60 Hz), at least 90x real time",
             f"p95 {run['p95_ms']} ms, {run['virtual_per_real']}x" if run else "not measured",
             None if not run else run["p95_ms"] <= 33.3 + JITTER_MS and run["virtual_per_real"] >= 90)
     long_s = page.get("long_run_s")
     hour = long_s is not None and long_s >= 3_600
+    # Measured on a run shorter than the target's hour: said so rather than judged.
+    short = "not an hour's run"
     rewinds = page.get("rewinds") or []
     row(f"a rewind in an hour's run under 200 ms ({len(rewinds)} rewinds in a run of "
         f"{long_s or 0:,.0f} s, the longest)",
         f"{max(r['ms'] for r in rewinds)} ms" if rewinds else "not measured",
-        None if not rewinds or not hour else max(r["ms"] for r in rewinds) < 200)
+        None if not rewinds else (max(r["ms"] for r in rewinds) < 200 if hour else short))
     first = page.get("reload_first_draw_ms")
     row(f"reload of an hour's run drawn within 1 s (a run of {long_s or 0:,.0f} s)",
         "not measured" if first is None else f"{first} ms",
-        None if first is None or not hour else first <= 1_000)
-    jumps = [j for j in [page.get("jump_forward"), *page.get("jumps_further", [])] if j]
+        None if first is None else (first <= 1_000 if hour else short))
+    jumps = [j for j in [page.get("jump_forward"), *(page.get("jumps_further") or [])] if j]
     longest = max((j["longest_task_ms"] for j in jumps), default=None)
     row("a jump of ten simulated minutes never blocks input over 50 ms",
         "not measured" if longest is None else
-        ("no task over 50 ms" if longest == 0 else f"longest task {longest} ms") + f" in {len(jumps)} jumps",
+        ("no task over 50 ms" if longest == 0 else f"longest task {longest} ms")
+        + f" in {len(jumps)} jump{'s' if len(jumps) != 1 else ''}",
         None if longest is None else longest <= 50)
     render = page.get("first_render_ms")
     row("first render under 500 ms", "not measured" if render is None else f"{render} ms",
