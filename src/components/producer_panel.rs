@@ -201,6 +201,11 @@ fn drawn(props: &ProducerPanelProps) -> Html {
             });
         })
     };
+    // The form's Stop stream has nothing to stop unless the chosen producer streams.
+    let streaming = props
+        .producers
+        .iter()
+        .any(|p| p.name == producer.as_str() && p.stream.is_some());
     let stop_stream = |producer: &str, topic: &str| {
         let (producer, topic) = (producer.to_owned(), topic.to_owned());
         props
@@ -301,7 +306,7 @@ fn drawn(props: &ProducerPanelProps) -> Html {
                     <button onclick={send(10)} data-testid="send-10" title="Ten sends at once: watch them share a batch. With a key k, their keys are k-0 … k-9">{ "Send ×10" }</button>
                     <label>{ "records/s" }<input type="number" min="0" value={rate.value.clone()} oninput={rate.oninput.clone()} data-testid="stream-rate" /></label>
                     <button onclick={on_stream(true)} data-testid="stream-start" title="The application sends keyless records at this rate">{ "Stream" }</button>
-                    <button onclick={on_stream(false)} data-testid="stream-stop">{ "Stop stream" }</button>
+                    <button onclick={on_stream(false)} data-testid="stream-stop" disabled={!streaming}>{ "Stop stream" }</button>
                 </div>
             }
             <ol class="operations" aria-live="polite">

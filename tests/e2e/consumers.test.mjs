@@ -50,10 +50,13 @@ test('consume with a group, rebalance on join and on a crash, describe the group
   const charts = await page.getByTestId('chart').allTextContents();
   assert.ok(charts.some((c) => c.startsWith('records acknowledged')), charts.join('\n'));
   assert.ok(charts.some((c) => c.startsWith('lag of group group-1')), charts.join('\n'));
-  // A steady stream: the producer row says so and the throughput chart rises.
+  // A steady stream: the producer row says so and the throughput chart rises. Stop stream
+  // waits for one to stop.
+  assert.ok(await page.getByTestId('stream-stop').isDisabled(), 'no stream yet: nothing to stop');
   await page.getByTestId('stream-rate').fill('20');
   await page.getByTestId('stream-start').click();
   await settles(() => page.getByTestId('producer-stream').first().textContent(), '20/s → orders');
+  assert.ok(await page.getByTestId('stream-stop').isEnabled());
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=chart]')]
     .some((c) => /^records acknowledged now [1-9]/.test(c.textContent)), null, { timeout: 20_000 });
   console.log('screenshot:', await playground.screenshot('consumer-group'));
