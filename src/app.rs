@@ -203,7 +203,8 @@ fn page() -> Html {
                    adds partitions with AddPartitionsToTxn; a consumer's application (forward to, \
                    processing ms) stands for a consume-transform-produce app, whose side effects outside Kafka \
                    no transaction covers; \
-                   consumer groups use the classic protocol (KIP-848's is opt-in in Kafka 4.0); \
+                   a consumer joins with the classic group protocol unless it sets group.protocol=consumer \
+                   (KIP-848, opt-in for consumers in Kafka 4.0, as here); \
                    the console consumer runs on a copy of the cluster. \
                    Time is virtual: 1× plays one simulated second per real second. Your run is saved in this browser; \
                    drag the timeline back to replay it from any moment." }
