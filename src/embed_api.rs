@@ -95,12 +95,21 @@ struct Connection {
     _observer: Option<Observer>,
 }
 
+/// The window of the page this one is framed in; none when it was opened on its own.
+pub fn host(window: &web_sys::Window) -> Option<web_sys::Window> {
+    let parent = window.parent().ok().flatten()?;
+    (!Object::is(&parent, window)).then_some(parent)
+}
+
+/// Whether this page is framed in another's (an embed, or the full page in an iframe).
+pub fn framed() -> bool {
+    web_sys::window().is_some_and(|window| host(&window).is_some())
+}
+
 fn connect(latest: Latest, host: SharedHost, main: &NodeRef) -> Option<Connection> {
     let window = web_sys::window()?;
-    let parent = window.parent().ok().flatten()?;
-    if Object::is(&parent, &window) {
-        return None; // Opened on its own: no host to talk to.
-    }
+    // Opened on its own: no host to talk to.
+    let parent = self::host(&window)?;
     let listener = {
         let (latest, host, parent) = (latest.clone(), host.clone(), parent.clone());
         EventListener::new(&window, "message", move |event| {

@@ -10,6 +10,7 @@ pub mod embed_params;
 pub mod embed_protocol;
 pub mod embed_view;
 pub mod embed_watch;
+pub mod focus;
 pub mod hooks;
 pub mod lesson_format;
 pub mod lesson_walk;

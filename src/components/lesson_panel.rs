@@ -3,6 +3,7 @@
 //! the rest of the page stays English.
 
 use crate::components::elements;
+use crate::focus;
 use crate::lessons::{Lang, Lesson};
 use yew::prelude::*;
 
@@ -67,7 +68,7 @@ fn bring_into_sight(selector: Option<&str>, panel: &NodeRef) {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let Some(element) = selector.and_then(first_match) else {
+    let Some(element) = selector.and_then(focus::first_match) else {
         return;
     };
     let top = panel
@@ -80,7 +81,7 @@ fn bring_into_sight(selector: Option<&str>, panel: &NodeRef) {
         .unwrap_or(0.0);
     let rect = element.get_bounding_client_rect();
     if rect.bottom() <= top || rect.top() >= bottom {
-        if in_frame(&window) {
+        if crate::embed_api::framed() {
             window.scroll_by_with_x_and_y(0.0, rect.top() - top);
         } else {
             element.scroll_into_view();
@@ -88,36 +89,18 @@ fn bring_into_sight(selector: Option<&str>, panel: &NodeRef) {
     }
 }
 
-/// Whether the page runs inside another's frame (an embed, or the full page in an iframe).
-fn in_frame(window: &web_sys::Window) -> bool {
-    let here: &wasm_bindgen::JsValue = window.as_ref();
-    window
-        .top()
-        .ok()
-        .flatten()
-        .is_some_and(|top| AsRef::<wasm_bindgen::JsValue>::as_ref(&top) != here)
-}
-
 /// Moves the keyboard focus to the step's outlined part itself (made focusable for it): the
 /// part a step names may be dozens of Tab stops away from the panel (the 480 px walk counted
 /// 23 to the topic form), the next Tab reaches its first control, and `L` works at once
 /// (in a text field it would type).
 fn go_there(selector: &str) {
-    let Some(part) = first_match(selector) else {
+    let Some(part) = focus::first_match(selector) else {
         return;
     };
     if !part.has_attribute("tabindex") {
         let _ = part.set_attribute("tabindex", "-1");
     }
-    if let Ok(part) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(part) {
-        let _ = part.focus();
-    }
-}
-
-/// The first element `selector` matches; none for a selector a lesson got wrong.
-fn first_match(selector: &str) -> Option<web_sys::Element> {
-    let document = web_sys::window().and_then(|w| w.document())?;
-    document.query_selector(selector).ok().flatten()
+    focus::to(part);
 }
 
 /// Gives the open lesson's text the keyboard focus (the `L` key). False, leaving the key to
@@ -248,7 +231,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
         use_effect_with(index, move |&index| {
             let moved = match shown.borrow_mut().replace(index) {
                 Some(before) => before != index,
-                None => focus_is_nowhere() && !web_sys::window().is_some_and(|w| in_frame(&w)),
+                None => focus::is_nowhere() && !crate::embed_api::framed(),
             };
             if moved && let Some(text) = text.cast::<web_sys::HtmlElement>() {
                 let _ = text.focus();
@@ -298,7 +281,7 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
     let shown = *shown == Some(index);
     // Only for a part the page shows (an embed may leave the step's panel out).
     let go = (step.highlight.clone())
-        .filter(|selector| first_match(selector).is_some())
+        .filter(|selector| focus::first_match(selector).is_some())
         .map(|selector| {
             let panel = panel.clone();
             Callback::from(move |_: MouseEvent| {
@@ -369,19 +352,6 @@ pub fn lesson_panel(props: &LessonPanelProps) -> Html {
                 </button>
             </div>
         </aside>
-    }
-}
-
-/// Whether no control has the keyboard's focus (it is on the page's body, or nowhere): a
-/// dialog that had it has just closed.
-pub(crate) fn focus_is_nowhere() -> bool {
-    let document = web_sys::window().and_then(|w| w.document());
-    let active = document.as_ref().and_then(|d| d.active_element());
-    let body = document.as_ref().and_then(|d| d.body());
-    match (active, body) {
-        (None, _) => true,
-        (Some(active), Some(body)) => &active == std::ops::Deref::deref(&body),
-        (Some(_), None) => false,
     }
 }
 

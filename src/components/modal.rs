@@ -1,7 +1,7 @@
 //! Dialogs: a modal `<dialog>` (the browser traps focus in it, Esc closes it, and screen readers
 //! announce it by its heading), and the confirmation asked before anything that could lose work.
 
-use crate::components::lesson_panel::focus_is_nowhere;
+use crate::focus;
 use gloo_timers::callback::Timeout;
 use web_sys::HtmlDialogElement;
 use yew::prelude::*;
@@ -38,7 +38,7 @@ pub fn modal(props: &ModalProps) -> Html {
             // next Tab from where it was, past the toolbar: a newcomer's first Tab after
             // "Close" landed on "Pause broker 1". Its focus goes to the page's first control
             // instead, where Tab starts after a reload.
-            let from_nowhere = greets && focus_is_nowhere();
+            let from_nowhere = greets && focus::is_nowhere();
             if let Some(dialog) = node.cast::<HtmlDialogElement>() {
                 let _ = dialog.show_modal();
             }
@@ -48,8 +48,11 @@ pub fn modal(props: &ModalProps) -> Html {
                     // only if nothing took the focus meanwhile (a lesson chosen in the picker
                     // focuses its own text).
                     Timeout::new(0, || {
-                        if focus_is_nowhere() {
-                            focus_first_control();
+                        if focus::is_nowhere() {
+                            // The page's first control (Play, in the toolbar).
+                            focus::to_first(
+                                "main.playground :is(button, select, input, [href]):not([disabled])",
+                            );
                         }
                     })
                     .forget();
@@ -65,21 +68,6 @@ pub fn modal(props: &ModalProps) -> Html {
             <h2 id={title_id}>{ props.title.clone() }</h2>
             { props.children.clone() }
         </dialog>
-    }
-}
-
-/// Focuses the page's first control (Play, in the toolbar).
-fn focus_first_control() {
-    let first = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| {
-            d.query_selector("main.playground :is(button, select, input, [href]):not([disabled])")
-                .ok()
-                .flatten()
-        })
-        .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
-    if let Some(first) = first {
-        let _ = first.focus();
     }
 }
 

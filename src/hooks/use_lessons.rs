@@ -230,12 +230,7 @@ pub fn use_lessons(
                 }));
                 // The panel and its ✕ are gone: the keyboard's focus goes back to where
                 // lessons are opened, as when the picker closes.
-                let lessons = (web_sys::window().and_then(|w| w.document()))
-                    .and_then(|d| d.query_selector("[data-testid=lessons]").ok().flatten())
-                    .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok());
-                if let Some(button) = lessons {
-                    let _ = button.focus();
-                }
+                crate::focus::to_first("[data-testid=lessons]");
             })
         };
         html! { <LessonPanel {lesson} {step} {done} {paused} lang={lang} {busy}

@@ -102,6 +102,11 @@ def fmt_kb(size):
     return "not measured" if size is None else f"{size / 1000:,.0f} KB"
 
 
+def page_jumps(page):
+    """The long run's ten-minute jumps, the first and the further ones, each as timed."""
+    return [j for j in [page.get("jump_forward"), *(page.get("jumps_further") or [])] if j]
+
+
 def page_lines(page, six):
     """The page's figures from tests/perf/page.mjs: the busy cluster played, an hour's run
     made by ten-minute jumps, reloaded and rewound; and the same cluster on six brokers."""
@@ -135,7 +140,7 @@ def page_lines(page, six):
             f"| rewind to {short['to_s']:.0f} s, half the short run | {short['ms']} ms to the "
             f"moment drawn, {short['checked_ms']} ms with the checker's marks |"
         )
-    jumps = [j for j in [page.get("jump_forward"), *(page.get("jumps_further") or [])] if j]
+    jumps = page_jumps(page)
     if jumps:
         lines.append(
             f"| {len(jumps)} jump{'s' if len(jumps) != 1 else ''} ten minutes ahead | "
@@ -206,7 +211,7 @@ def target_lines(native, wasm_cases, records, page, six, bundle_gzip, checkpoint
     row(f"reload of an hour's run drawn within 1 s (a run of {long_s or 0:,.0f} s)",
         "not measured" if first is None else f"{first} ms",
         None if first is None else (first <= 1_000 if hour else short))
-    jumps = [j for j in [page.get("jump_forward"), *(page.get("jumps_further") or [])] if j]
+    jumps = page_jumps(page)
     longest = max((j["longest_task_ms"] for j in jumps), default=None)
     row("a jump of ten simulated minutes never blocks input over 50 ms",
         "not measured" if longest is None else
